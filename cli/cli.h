@@ -1,0 +1,158 @@
+/*
+ * cli.h - declarations shared by the files of the ultramigrate command.
+ *
+ * The CLI is built on the public API alone: it parses arguments, calls the
+ * engine and prints.  main.c parses and dispatches, commands.c holds one
+ * function per command and the command table, output.c the printing helpers
+ * and the callbacks the engine calls (log, progress).
+ */
+#ifndef UM_CLI_H
+#define UM_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <ultramigrate/ultramigrate.h>
+
+/* Exit status; documented in --help, ultramigrate(1) and docs/cli.md. */
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_ERROR = 1,      /* other error */
+    CLI_EXIT_USAGE = 2,      /* bad command line */
+    CLI_EXIT_CONFIG = 3,     /* configuration */
+    CLI_EXIT_REVISIONS = 4,  /* revision files or graph */
+    CLI_EXIT_TARGET = 5,     /* target unknown, unreachable or irreversible */
+    CLI_EXIT_CONNECT = 6,    /* cannot connect */
+    CLI_EXIT_LOCKED = 7,     /* migration lock held */
+    CLI_EXIT_MIGRATION = 8,  /* a revision failed or the run was cancelled */
+    CLI_EXIT_STATE = 9       /* database state or verification */
+};
+
+/* Returned by cli_parse() when the command should go on. */
+#define CLI_CONTINUE (-1)
+
+enum cli_verbosity { CLI_QUIET = -1, CLI_NORMAL = 0, CLI_VERBOSE = 1 };
+
+/* The global options. */
+struct cli {
+    const char *config_path;   /* -c, or ./ultramigrate.ini if it exists, else NULL */
+    int config_given;          /* -c was given */
+    const char *database_url;  /* -d, or NULL */
+    int json;
+    int verbosity;             /* enum cli_verbosity */
+    char **argv_copy;          /* owned by cli_parse(), freed by main() */
+};
+
+struct cli_command;
+typedef int (*cli_handler)(struct cli *cli, const struct cli_command *cmd,
+                           int argc, char **argv);
+
+/* One entry of the command table. */
+struct cli_command {
+    const char *name;
+    cli_handler run;
+    const char *args;      /* synopsis after the name, e.g. "[TARGET]" */
+    const char *summary;   /* one line */
+    const char *options;   /* the command's own options, preformatted, or NULL */
+    int min_args;
+    int max_args;          /* -1: no limit */
+    int targets;           /* positional arguments may look like "-1" */
+    int hidden;            /* an alias: not listed in --help */
+};
+
+/* commands.c */
+const struct cli_command *cli_command_find(const char *name);
+const struct cli_command *cli_command_at(size_t i);   /* NULL past the end */
+
+/* main.c: parsing a command's own arguments. */
+enum cli_opt_type {
+    CLI_FLAG,      /* int *: set to 1 */
+    CLI_STRING,    /* const char **: the argument */
+    CLI_LIST,      /* struct cli_list *: appended; the option may repeat */
+    CLI_NUMBER     /* size_t *: a non-negative decimal */
+};
+
+struct cli_list {
+    const char **items;    /* point into argv; free the array with free() */
+    size_t n;
+};
+
+struct cli_opt {
+    const char *name;      /* long name; NULL ends the table */
+    int short_name;        /* 0: long only */
+    enum cli_opt_type type;
+    void *value;
+};
+
+/*
+ * Parses a command's arguments (argv[0] is the command's name): the global
+ * options, which may follow the command too, and @p opts (NULL or ended by a
+ * zeroed entry).  Checks the number of positional arguments against the
+ * table.  Returns CLI_CONTINUE with the positional arguments in *args and
+ * *n_args, or the exit status to end with (0 after --help).
+ */
+int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc,
+              char **argv, const struct cli_opt *opts, char ***args,
+              int *n_args);
+
+void cli_print_help(FILE *out);
+void cli_print_command_help(FILE *out, const struct cli_command *cmd);
+
+/* Prints "ultramigrate: MESSAGE" and the usage hint; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* output.c: errors, logging, progress. */
+int cli_exit_code(int rc);
+
+/*
+ * Prints the error @p rc on stderr: the handle's message and its DETAIL,
+ * HINT and SQLSTATE when the handle holds that error, um_strerror(rc)
+ * otherwise.  @p ctx may be NULL.
+ */
+void cli_print_error(const um_ctx *ctx, int rc);
+
+/* Log callback; the payload is the struct cli. */
+void cli_log(um_log_level level, const char *msg, void *payload);
+
+/* A message at info level (shown unless -q); stderr. */
+void cli_info(const struct cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* What the progress callback gathers during an upgrade or downgrade. */
+struct cli_progress {
+    const struct cli *cli;
+    um_ctx *ctx;
+    size_t done;           /* steps finished */
+    char **revisions;      /* ids of the finished steps, in order */
+    double *durations;     /* ms, parallel to revisions */
+    int failed_alloc;
+};
+
+/* Progress callback; the payload is a struct cli_progress. */
+int cli_progress(const um_step_info *step, void *payload);
+void cli_progress_free(struct cli_progress *p);
+
+/* Set by SIGINT; the progress callback then cancels before the next step. */
+void cli_install_interrupt(void);
+
+/* output.c: JSON text. */
+void cli_json_string(FILE *out, const char *s);    /* NULL: null */
+void cli_json_strings(FILE *out, char *const *v, size_t n);
+
+/* Prints @p json (from a um_*_to_json renderer) and a newline, and frees it. */
+int cli_print_json(char *json);
+
+/* output.c: revisions as Alembic shows them. */
+
+/* " (head)", " (branchpoint)", " (mergepoint)" as they apply, or "". */
+const char *cli_revision_marks(const um_revision *rev, char *buf, size_t size);
+
+/* "a, b" of the parents, or "<base>". */
+void cli_print_parents(FILE *out, const um_revision *rev);
+
+/* "PARENTS -> ID (head), message" (history --revisions). */
+void cli_print_revision_line(FILE *out, const um_revision *rev);
+
+/* The block of "show": Rev:, Parent:, Path:, message and header. */
+void cli_print_revision_block(FILE *out, const um_ctx *ctx, const um_revision *rev);
+
+#endif

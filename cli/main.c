@@ -1,0 +1,395 @@
+/*
+ * main.c - the ultramigrate command: global options, argument parsing and
+ * dispatch to the command table in commands.c.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "ultramigrate.ini"
+#define MAX_LONGOPTS 32
+
+/* Keys of long-only options; command options without a short name use
+ * KEY_CMD + their index. */
+enum { KEY_JSON = 0x100, KEY_VERSION, KEY_CMD = 0x200 };
+
+static const char global_shortopts[] = "c:d:qvh";
+
+#define GLOBAL_LONGOPTS                                            \
+    { "config", required_argument, NULL, 'c' },                    \
+    { "database-url", required_argument, NULL, 'd' },              \
+    { "json", no_argument, NULL, KEY_JSON },                       \
+    { "quiet", no_argument, NULL, 'q' },                           \
+    { "verbose", no_argument, NULL, 'v' },                         \
+    { "help", no_argument, NULL, 'h' }
+
+static const char global_options_help[] =
+    "  -c, --config FILE        configuration file (default: ./ultramigrate.ini\n"
+    "                           when it exists)\n"
+    "  -d, --database-url URL   database URL; overrides the environment and the\n"
+    "                           configuration file\n"
+    "      --json               print JSON on stdout (logs stay on stderr)\n"
+    "  -q, --quiet              print errors only\n"
+    "  -v, --verbose            print debug messages and more detail\n"
+    "  -h, --help               print help and exit\n"
+    "      --version            print the version and exit\n";
+
+static const char exit_status_help[] =
+    "  0 success                    5 bad or unreachable target, irreversible\n"
+    "  1 other error                6 cannot connect to the database\n"
+    "  2 usage error                7 migration lock held by another run\n"
+    "  3 configuration error        8 a revision failed, or cancelled\n"
+    "  4 bad revision files/graph   9 database state or verification failed\n";
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("ultramigrate: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'ultramigrate --help'.\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+void cli_print_help(FILE *out)
+{
+    const struct cli_command *cmd;
+
+    fputs("Usage: ultramigrate [-c FILE] [-d URL] [--json] [-q|-v] COMMAND [ARGS]\n"
+          "\nPostgreSQL schema migrations from a directory of SQL revision files.\n"
+          "\nGlobal options (also accepted after the command):\n", out);
+    fputs(global_options_help, out);
+    fputs("\nCommands:\n", out);
+    for (size_t i = 0; (cmd = cli_command_at(i)); i++) {
+        char synopsis[64];
+
+        if (cmd->hidden)
+            continue;
+        snprintf(synopsis, sizeof(synopsis), "%s %s", cmd->name, cmd->args);
+        if (strlen(synopsis) > 24)
+            fprintf(out, "  %s\n  %-24s %s\n", synopsis, "", cmd->summary);
+        else
+            fprintf(out, "  %-24s %s\n", synopsis, cmd->summary);
+    }
+    fputs("\nExit status:\n", out);
+    fputs(exit_status_help, out);
+    fputs("\nRun 'ultramigrate COMMAND --help' for a command's options; "
+          "see ultramigrate(1).\n", out);
+}
+
+void cli_print_command_help(FILE *out, const struct cli_command *cmd)
+{
+    fprintf(out, "Usage: ultramigrate [GLOBAL OPTIONS] %s [OPTIONS] %s\n\n%s\n",
+            cmd->name, cmd->args, cmd->summary);
+    fputs("\nOptions:\n", out);
+    if (cmd->options)
+        fputs(cmd->options, out);
+    fputs("  -h, --help               print this help and exit\n"
+          "\nGlobal options (-c, -d, --json, -q, -v) may come before or after "
+          "the command;\nsee 'ultramigrate --help' for them and the exit status.\n",
+          out);
+}
+
+/* Applies a global option; returns CLI_CONTINUE or an exit status. */
+static int global_option(struct cli *cli, int key)
+{
+    switch (key) {
+    case 'c':
+        cli->config_path = optarg;
+        cli->config_given = 1;
+        return CLI_CONTINUE;
+    case 'd':
+        cli->database_url = optarg;
+        return CLI_CONTINUE;
+    case KEY_JSON:
+        cli->json = 1;
+        return CLI_CONTINUE;
+    case 'q':
+        cli->verbosity = CLI_QUIET;
+        return CLI_CONTINUE;
+    case 'v':
+        cli->verbosity = CLI_VERBOSE;
+        return CLI_CONTINUE;
+    default:
+        return CLI_EXIT_USAGE;
+    }
+}
+
+/* The failing option's text for getopt's '?' and ':' cases. */
+static int bad_option(const char *prefix, int key, char **argv)
+{
+    if (key == '?') {
+        if (optopt > 0 && optopt < 0x100)
+            return cli_usage_error("%sunrecognized option '-%c'", prefix, optopt);
+        return cli_usage_error("%sunrecognized option '%s'", prefix, argv[optind - 1]);
+    }
+    if (optopt > 0 && optopt < 0x100)
+        return cli_usage_error("%soption '-%c' requires an argument", prefix, optopt);
+    return cli_usage_error("%soption '%s' requires an argument", prefix,
+                           argv[optind - 1]);
+}
+
+static int is_negative_number(const char *s)
+{
+    if (s[0] != '-' || !s[1])
+        return 0;
+    for (s++; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+/* Whether @p arg is an option whose argument is the next element. */
+static int wants_next(const char *arg, const char *shortopts,
+                      const struct option *longopts)
+{
+    const char *p;
+
+    if (arg[0] != '-' || !arg[1])
+        return 0;
+    if (arg[1] != '-') {
+        /* a group such as "-qc": the first option taking an argument ends it */
+        for (arg++; *arg; arg++) {
+            p = *arg == ':' ? NULL : strchr(shortopts, *arg);
+            if (p && p[1] == ':')
+                return arg[1] == '\0';
+        }
+        return 0;
+    }
+    if (strchr(arg, '='))
+        return 0;
+    for (; longopts->name; longopts++)
+        if (!strcmp(longopts->name, arg + 2))
+            return longopts->has_arg == required_argument;
+    return 0;
+}
+
+/*
+ * Targets such as "-1" look like options to getopt.  Moves them after a
+ * "--" (the existing one, or one appended) in a copy of argv.
+ */
+static int protect_targets(struct cli *cli, int *argc, char ***argv,
+                           const char *shortopts, const struct option *longopts)
+{
+    int n = *argc, dashdash = n, k = 0, found = 0;
+    char **in = *argv, **out;
+
+    for (int i = 1; i < n && i < dashdash; i++) {
+        if (!strcmp(in[i], "--"))
+            dashdash = i;
+        else if (is_negative_number(in[i]) && !wants_next(in[i - 1], shortopts, longopts))
+            found = 1;
+    }
+    if (!found)
+        return 0;
+    out = calloc((size_t)n + 2, sizeof(*out));
+    if (!out)
+        return -1;
+    for (int i = 0; i < dashdash; i++)
+        if (i == 0 || !is_negative_number(in[i]) || wants_next(in[i - 1], shortopts, longopts))
+            out[k++] = in[i];
+    out[k++] = "--";
+    for (int i = 1; i < dashdash; i++)
+        if (is_negative_number(in[i]) && !wants_next(in[i - 1], shortopts, longopts))
+            out[k++] = in[i];
+    for (int i = dashdash + 1; i < n; i++)
+        out[k++] = in[i];
+    free(cli->argv_copy);
+    cli->argv_copy = out;
+    *argc = k;
+    *argv = out;
+    return 0;
+}
+
+static const struct cli_opt *find_opt(const struct cli_opt *opts, int key)
+{
+    for (int i = 0; opts && opts[i].name; i++)
+        if (key == (opts[i].short_name ? opts[i].short_name : KEY_CMD + i))
+            return &opts[i];
+    return NULL;
+}
+
+static int set_number(const struct cli_command *cmd, const struct cli_opt *o,
+                      const char *arg)
+{
+    char *end;
+    unsigned long long v;
+
+    if (arg[0] < '0' || arg[0] > '9')
+        goto bad;
+    v = strtoull(arg, &end, 10);
+    if (*end || v > (size_t)-1)
+        goto bad;
+    *(size_t *)o->value = (size_t)v;
+    return CLI_CONTINUE;
+bad:
+    return cli_usage_error("%s: --%s: not a number: '%s'", cmd->name, o->name, arg);
+}
+
+static int set_option(const struct cli_command *cmd, const struct cli_opt *o,
+                      const char *arg)
+{
+    struct cli_list *list;
+    const char **items;
+
+    switch (o->type) {
+    case CLI_FLAG:
+        *(int *)o->value = 1;
+        return CLI_CONTINUE;
+    case CLI_STRING:
+        *(const char **)o->value = arg;
+        return CLI_CONTINUE;
+    case CLI_NUMBER:
+        return set_number(cmd, o, arg);
+    case CLI_LIST:
+        list = o->value;
+        items = realloc(list->items, (list->n + 1) * sizeof(*items));
+        if (!items) {
+            fputs("ultramigrate: out of memory\n", stderr);
+            return CLI_EXIT_ERROR;
+        }
+        items[list->n++] = arg;
+        list->items = items;
+        return CLI_CONTINUE;
+    }
+    return CLI_EXIT_ERROR;
+}
+
+/* Builds getopt's tables from the global options and @p opts. */
+static int build_tables(const struct cli_opt *opts, char *shortopts, size_t ssize,
+                        struct option *longopts)
+{
+    static const struct option globals[] = { GLOBAL_LONGOPTS };
+    size_t ng = sizeof(globals) / sizeof(globals[0]), nl = ng, ns;
+
+    /* ':' first: a missing argument is reported as ':', not '?' */
+    snprintf(shortopts, ssize, ":%s", global_shortopts);
+    memcpy(longopts, globals, sizeof(globals));
+    for (int i = 0; opts && opts[i].name; i++) {
+        int has_arg = opts[i].type == CLI_FLAG ? no_argument : required_argument;
+
+        if (nl + 2 > MAX_LONGOPTS)
+            return -1;
+        longopts[nl].name = opts[i].name;
+        longopts[nl].has_arg = has_arg;
+        longopts[nl].flag = NULL;
+        longopts[nl].val = opts[i].short_name ? opts[i].short_name : KEY_CMD + i;
+        nl++;
+        ns = strlen(shortopts);
+        if (opts[i].short_name && ns + 3 < ssize) {
+            shortopts[ns++] = (char)opts[i].short_name;
+            if (has_arg == required_argument)
+                shortopts[ns++] = ':';
+            shortopts[ns] = '\0';
+        }
+    }
+    memset(&longopts[nl], 0, sizeof(longopts[nl]));
+    return 0;
+}
+
+static int check_arg_count(const struct cli_command *cmd, int n)
+{
+    if (n < cmd->min_args)
+        return cli_usage_error("%s: missing argument %s", cmd->name, cmd->args);
+    if (cmd->max_args >= 0 && n > cmd->max_args)
+        return cli_usage_error("%s: too many arguments (quote a message that has "
+                               "spaces)", cmd->name);
+    return CLI_CONTINUE;
+}
+
+int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc,
+              char **argv, const struct cli_opt *opts, char ***args, int *n_args)
+{
+    char shortopts[64];
+    struct option longopts[MAX_LONGOPTS];
+    char prefix[64];
+    int key, rc;
+
+    if (build_tables(opts, shortopts, sizeof(shortopts), longopts) < 0)
+        return CLI_EXIT_ERROR;
+    if (cmd->targets && protect_targets(cli, &argc, &argv, shortopts, longopts) < 0) {
+        fputs("ultramigrate: out of memory\n", stderr);
+        return CLI_EXIT_ERROR;
+    }
+    snprintf(prefix, sizeof(prefix), "%s: ", cmd->name);
+    optind = 0;     /* glibc: start afresh after the global pass */
+    opterr = 0;
+    while ((key = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        const struct cli_opt *o;
+
+        if (key == 'h') {
+            cli_print_command_help(stdout, cmd);
+            return CLI_EXIT_OK;
+        }
+        if (key == '?' || key == ':')
+            return bad_option(prefix, key, argv);
+        o = find_opt(opts, key);
+        rc = o ? set_option(cmd, o, optarg) : global_option(cli, key);
+        if (rc != CLI_CONTINUE)
+            return rc;
+    }
+    *args = argv + optind;
+    *n_args = argc - optind;
+    return check_arg_count(cmd, *n_args);
+}
+
+/* Parses the options before the command; returns CLI_CONTINUE or a status. */
+static int parse_globals(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        GLOBAL_LONGOPTS,
+        { "version", no_argument, NULL, KEY_VERSION },
+        { NULL, 0, NULL, 0 }
+    };
+    char shortopts[32];
+    int key, rc;
+
+    /* '+': stop at the command; its options are parsed by cli_parse() */
+    snprintf(shortopts, sizeof(shortopts), "+:%s", global_shortopts);
+    opterr = 0;
+    while ((key = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (key == 'h') {
+            cli_print_help(stdout);
+            return CLI_EXIT_OK;
+        }
+        if (key == KEY_VERSION) {
+            printf("ultramigrate %s (libultramigrate %s)\n", UM_VERSION_STRING,
+                   um_version());
+            return CLI_EXIT_OK;
+        }
+        if (key == '?' || key == ':')
+            return bad_option("", key, argv);
+        rc = global_option(cli, key);
+        if (rc != CLI_CONTINUE)
+            return rc;
+    }
+    return CLI_CONTINUE;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = { 0 };
+    const struct cli_command *cmd;
+    int rc;
+
+    rc = parse_globals(&cli, argc, argv);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (optind >= argc)
+        return cli_usage_error("missing command");
+    cmd = cli_command_find(argv[optind]);
+    if (!cmd)
+        return cli_usage_error("unknown command '%s'", argv[optind]);
+    if (!cli.config_given && access(DEFAULT_CONFIG, F_OK) == 0)
+        cli.config_path = DEFAULT_CONFIG;
+    rc = cmd->run(&cli, cmd, argc - optind, argv + optind);
+    free(cli.argv_copy);
+    return rc;
+}

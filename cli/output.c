@@ -1,0 +1,320 @@
+/*
+ * output.c - printing for the ultramigrate command: errors and exit codes,
+ * the log and progress callbacks (stderr), JSON text, and revisions laid
+ * out as Alembic shows them.  No color is ever printed, so NO_COLOR holds.
+ */
+#include "cli.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_exit_code(int rc)
+{
+    switch (rc) {
+    case UM_OK:
+        return CLI_EXIT_OK;
+    case UM_ECONFIG:
+    case UM_EVERSION:
+        return CLI_EXIT_CONFIG;
+    case UM_EPARSE:
+    case UM_EGRAPH:
+        return CLI_EXIT_REVISIONS;
+    case UM_ETARGET:
+    case UM_EIRREVERSIBLE:
+        return CLI_EXIT_TARGET;
+    case UM_ECONNECT:
+        return CLI_EXIT_CONNECT;
+    case UM_ELOCKED:
+        return CLI_EXIT_LOCKED;
+    case UM_ESQL:
+    case UM_ECANCELLED:
+        return CLI_EXIT_MIGRATION;
+    case UM_ECHECKSUM:
+    case UM_ESTATE:
+    case UM_ESTALE:
+        return CLI_EXIT_STATE;
+    default:        /* UM_ERROR, UM_ENOMEM, UM_EINVAL, UM_EIO, unknown */
+        return CLI_EXIT_ERROR;
+    }
+}
+
+void cli_print_error(const um_ctx *ctx, int rc)
+{
+    const struct um_error_detail *d = ctx ? um_error_detail(ctx) : NULL;
+
+    if (!d || d->code != rc || !d->message || !d->message[0]) {
+        fprintf(stderr, "ultramigrate: %s\n", um_strerror(rc));
+        return;
+    }
+    fprintf(stderr, "ultramigrate: %s\n", d->message);
+    if (d->detail)
+        fprintf(stderr, "DETAIL: %s\n", d->detail);
+    if (d->hint)
+        fprintf(stderr, "HINT: %s\n", d->hint);
+    if (d->sqlstate)
+        fprintf(stderr, "SQLSTATE: %s\n", d->sqlstate);
+}
+
+static int level_shown(const struct cli *cli, um_log_level level)
+{
+    switch (cli->verbosity) {
+    case CLI_QUIET:
+        return level <= UM_LOG_ERROR;
+    case CLI_VERBOSE:
+        return 1;
+    default:
+        return level <= UM_LOG_INFO;
+    }
+}
+
+void cli_log(um_log_level level, const char *msg, void *payload)
+{
+    static const char *const prefix[] = {
+        [UM_LOG_ERROR] = "error: ",
+        [UM_LOG_WARNING] = "warning: ",
+        [UM_LOG_INFO] = "",
+        [UM_LOG_DEBUG] = "debug: ",
+    };
+    const struct cli *cli = payload;
+
+    if (!level_shown(cli, level) || level > UM_LOG_DEBUG)
+        return;
+    fprintf(stderr, "%s%s\n", prefix[level], msg);
+}
+
+void cli_info(const struct cli *cli, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!level_shown(cli, UM_LOG_INFO))
+        return;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- progress and interruption ---------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    static const char msg[] =
+        "\nultramigrate: interrupted; stopping after the current revision "
+        "(interrupt again to abort)\n";
+    ssize_t n;
+
+    interrupted = 1;
+    n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)n;
+    signal(sig, SIG_DFL);
+}
+
+void cli_install_interrupt(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* "Running upgrade A -> B, message" (downgrade: "B -> A"), as Alembic. */
+static void print_running(const struct cli_progress *p, const um_step_info *step)
+{
+    const um_revision *rev = NULL;
+    const char *msg = step->message ? step->message : "";
+
+    if (um_revision_lookup(p->ctx, step->revision, &rev) != UM_OK)
+        rev = NULL;
+    if (step->direction == UM_UP) {
+        fputs("Running upgrade ", stderr);
+        if (rev)
+            cli_print_parents(stderr, rev);
+        else
+            fputs("?", stderr);
+        fprintf(stderr, " -> %s, %s\n", step->revision, msg);
+        return;
+    }
+    fprintf(stderr, "Running downgrade %s -> ", step->revision);
+    if (rev)
+        cli_print_parents(stderr, rev);
+    else
+        fputs("?", stderr);
+    fprintf(stderr, ", %s\n", msg);
+}
+
+static void record_step(struct cli_progress *p, const um_step_info *step)
+{
+    char **revs = realloc(p->revisions, (p->done + 1) * sizeof(*revs));
+    double *durs;
+
+    if (revs)
+        p->revisions = revs;
+    durs = realloc(p->durations, (p->done + 1) * sizeof(*durs));
+    if (durs)
+        p->durations = durs;
+    if (!revs || !durs || !(revs[p->done] = strdup(step->revision))) {
+        p->failed_alloc = 1;
+        return;
+    }
+    durs[p->done++] = step->elapsed_ms;
+}
+
+int cli_progress(const um_step_info *step, void *payload)
+{
+    struct cli_progress *p = payload;
+
+    if (step->phase == UM_STEP_START) {
+        if (p->cli->verbosity != CLI_QUIET)
+            print_running(p, step);
+    } else {
+        if (!p->failed_alloc)
+            record_step(p, step);
+        if (p->cli->verbosity == CLI_VERBOSE)
+            fprintf(stderr, "  done in %.1f ms (%zu/%zu)\n", step->elapsed_ms,
+                    step->index + 1, step->total);
+    }
+    return interrupted ? 1 : 0;
+}
+
+void cli_progress_free(struct cli_progress *p)
+{
+    for (size_t i = 0; i < p->done; i++)
+        free(p->revisions[i]);
+    free(p->revisions);
+    free(p->durations);
+    p->revisions = NULL;
+    p->durations = NULL;
+    p->done = 0;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+void cli_json_string(FILE *out, const char *s)
+{
+    if (!s) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        switch (*c) {
+        case '"':  fputs("\\\"", out); break;
+        case '\\': fputs("\\\\", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\r': fputs("\\r", out); break;
+        case '\t': fputs("\\t", out); break;
+        default:
+            if (*c < 0x20)
+                fprintf(out, "\\u%04x", *c);
+            else
+                fputc(*c, out);
+        }
+    }
+    fputc('"', out);
+}
+
+void cli_json_strings(FILE *out, char *const *v, size_t n)
+{
+    fputc('[', out);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', out);
+        cli_json_string(out, v[i]);
+    }
+    fputc(']', out);
+}
+
+int cli_print_json(char *json)
+{
+    size_t n;
+
+    if (!json)
+        return UM_ENOMEM;
+    n = strlen(json);
+    fputs(json, stdout);
+    if (!n || json[n - 1] != '\n')
+        fputc('\n', stdout);
+    um_free(json);
+    return UM_OK;
+}
+
+/* ---- revisions ---------------------------------------------------------- */
+
+const char *cli_revision_marks(const um_revision *rev, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s", rev->is_head ? " (head)" : "",
+             rev->is_branch_point ? " (branchpoint)" : "",
+             rev->is_merge ? " (mergepoint)" : "");
+    return buf;
+}
+
+static void print_list(FILE *out, const char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s%s", i ? ", " : "", v[i]);
+}
+
+void cli_print_parents(FILE *out, const um_revision *rev)
+{
+    if (rev->n_parents == 0)
+        fputs("<base>", out);
+    else
+        print_list(out, rev->parents, rev->n_parents);
+}
+
+void cli_print_revision_line(FILE *out, const um_revision *rev)
+{
+    char marks[64];
+
+    cli_print_parents(out, rev);
+    fprintf(out, " -> %s%s, %s\n", rev->id,
+            cli_revision_marks(rev, marks, sizeof(marks)),
+            rev->message ? rev->message : "");
+}
+
+/* "Branches into: a, b" lists the children; the graph has no accessor. */
+static void print_children(FILE *out, const um_ctx *ctx, const um_revision *rev)
+{
+    const um_revision *r;
+    size_t shown = 0;
+
+    fputs("Branches into: ", out);
+    for (size_t i = 0; (r = um_revision_at(ctx, i)); i++)
+        for (size_t j = 0; j < r->n_parents; j++)
+            if (!strcmp(r->parents[j], rev->id))
+                fprintf(out, "%s%s", shown++ ? ", " : "", r->id);
+    fputc('\n', out);
+}
+
+void cli_print_revision_block(FILE *out, const um_ctx *ctx, const um_revision *rev)
+{
+    char marks[64];
+
+    fprintf(out, "Rev: %s%s\n", rev->id, cli_revision_marks(rev, marks, sizeof(marks)));
+    fputs(rev->is_merge ? "Merges: " : "Parent: ", out);
+    cli_print_parents(out, rev);
+    fputc('\n', out);
+    if (rev->is_branch_point)
+        print_children(out, ctx, rev);
+    if (rev->n_depends_on) {
+        fputs("Depends on: ", out);
+        print_list(out, rev->depends_on, rev->n_depends_on);
+        fputc('\n', out);
+    }
+    fprintf(out, "Path: %s\n\n", rev->path ? rev->path : "");
+    fprintf(out, "    %s\n\n", rev->message ? rev->message : "");
+    fprintf(out, "    Revision ID: %s\n    Revises: ", rev->id);
+    print_list(out, rev->parents, rev->n_parents);
+    fprintf(out, "\n    Create Date: %s\n", rev->create_date ? rev->create_date : "");
+    if (!rev->has_down)
+        fputs("    Irreversible: no down section\n", out);
+}

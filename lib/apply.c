@@ -1,0 +1,530 @@
+/*
+ * apply.c - running a plan under the migration lock.
+ *
+ * One round trip per revision: the revision's SQL and its bookkeeping go to
+ * the server in one simple-query message, which PostgreSQL runs as one
+ * implicit transaction (transaction_per_migration = true), or inside the
+ * plan's explicit transaction (false).  A revision marked
+ * "Transactional: no" is split into statements that run one by one, with
+ * the revision recorded as in progress until the last succeeds.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <pg_query.h>
+
+#include "internal.h"
+#include "pg.h"
+#include "plan.h"
+#include "store.h"
+#include "strbuf.h"
+
+typedef struct run {
+    um_ctx *ctx;
+    const um_plan *plan;
+    um_apply_options opts;
+    unsigned char *applied;     /* graph_count bytes, updated per step */
+    bool single_tx;
+} run;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- mapping a server error back to a line of the file ---------------- */
+
+static int count_lines(const char *s, size_t len)
+{
+    int n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == '\n';
+    return n;
+}
+
+/* Byte offset of the 1-based character @pos of UTF-8 @s (len if beyond). */
+static size_t utf8_offset(const char *s, size_t len, int pos)
+{
+    int chars = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars == pos)
+            return i;
+    }
+    return len;
+}
+
+/* Skips whitespace and comments, so a statement's line is its first token's. */
+static size_t skip_blank(const char *s, size_t i, size_t len)
+{
+    while (i < len) {
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+            i++;
+        } else if (s[i] == '-' && i + 1 < len && s[i + 1] == '-') {
+            while (i < len && s[i] != '\n')
+                i++;
+        } else if (s[i] == '/' && i + 1 < len && s[i + 1] == '*') {
+            const char *end = strstr(s + i + 2, "*/");
+            i = end ? (size_t)(end - s) + 2 : len;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Byte offset in @body of its @k-th statement, as the server splits it. */
+static bool statement_offset(const char *body, int k, size_t *off)
+{
+    PgQuerySplitResult split = pg_query_split_with_parser(body);
+    bool found = !split.error && k >= 0 && k < split.n_stmts;
+    if (found)
+        *off = skip_blank(body, (size_t)split.stmts[k]->stmt_location, strlen(body));
+    pg_query_free_split_result(split);
+    return found;
+}
+
+/*
+ * The file line of a failure inside @body, which starts at byte @body_off
+ * of the message sent and at @first_line of the file.  With a position the
+ * server points at the character; without one, the count of statements that
+ * succeeded names the failing statement.  0 when the failure is outside
+ * the body (in the bookkeeping).
+ */
+static int failure_line(const char *msg, size_t body_off, const char *body,
+                        int first_line, int prefix_statements, const pg_failure *f)
+{
+    size_t body_len = strlen(body);
+    if (f->position > 0) {
+        size_t at = utf8_offset(msg, strlen(msg), f->position);
+        if (at >= body_off && at <= body_off + body_len)
+            return first_line + count_lines(body, at - body_off);
+        return 0;
+    }
+    size_t off;
+    if (statement_offset(body, f->statements_done - prefix_statements, &off))
+        return first_line + count_lines(body, off);
+    return 0;
+}
+
+/* ---- one step --------------------------------------------------------- */
+
+static const um_script *step_script(const run *r, size_t k)
+{
+    return graph_script(r->ctx->graph, r->plan->graph_index[k]);
+}
+
+/*
+ * Parents of @s that become heads once @s is gone: those with no other
+ * applied child.  Fills @out (room for s->n_parents).
+ */
+static size_t heads_after_down(const run *r, size_t idx, const char **out)
+{
+    size_t n_par = 0, n = 0;
+    const size_t *par = graph_parents(r->ctx->graph, idx, &n_par);
+    for (size_t i = 0; i < n_par; i++) {
+        size_t n_ch = 0;
+        const size_t *ch = graph_children(r->ctx->graph, par[i], &n_ch);
+        bool other_child = false;
+        for (size_t c = 0; c < n_ch; c++)
+            other_child |= ch[c] != idx && r->applied[ch[c]];
+        if (!other_child)
+            out[n++] = graph_script(r->ctx->graph, par[i])->id;
+    }
+    return n;
+}
+
+/* Session settings for one revision, as statements of its message. */
+static int append_timeouts(const run *r, strbuf *sb)
+{
+    int n = 0;
+    if (r->ctx->cfg.lock_timeout_ms > 0) {
+        sb_printf(sb, "SELECT set_config('lock_timeout', '%dms', true);\n",
+                  r->ctx->cfg.lock_timeout_ms);
+        n++;
+    }
+    if (r->ctx->cfg.statement_timeout_ms > 0) {
+        sb_printf(sb, "SELECT set_config('statement_timeout', '%dms', true);\n",
+                  r->ctx->cfg.statement_timeout_ms);
+        n++;
+    }
+    return n;
+}
+
+static bool append_record(const run *r, strbuf *sb, size_t k, double duration_ms)
+{
+    const um_script *s = step_script(r, k);
+    const char **heads = calloc(s->n_parents ? s->n_parents : 1, sizeof(*heads));
+    if (!heads)
+        return false;
+    size_t n = r->plan->direction == UM_DOWN
+                   ? heads_after_down(r, r->plan->graph_index[k], heads) : 0;
+    bool ok = store_append_step_record(r->ctx, sb, s, r->plan->direction, heads, n,
+                                       duration_ms);
+    free(heads);
+    return ok;
+}
+
+static int step_failed(run *r, const um_script *s, int line, const pg_failure *f)
+{
+    const char *what = r->plan->direction == UM_UP ? "upgrade failed" : "downgrade failed";
+    return pg_failure_to_error(r->ctx, f, s->path, line, s->id, what);
+}
+
+static int run_in_transaction(run *r, size_t k, const char *body, int first_line)
+{
+    strbuf msg = STRBUF_INIT;
+    int prefix = append_timeouts(r, &msg);
+    size_t body_off = msg.len;
+    sb_puts(&msg, body);
+    sb_puts(&msg, "\n;\n");
+    if (!append_record(r, &msg, k, STORE_SERVER_DURATION) || sb_failed(&msg)) {
+        sb_free(&msg);
+        return r->ctx->err.d.code ? r->ctx->err.d.code : um_err_nomem(&r->ctx->err);
+    }
+    pg_failure f = { 0 };
+    int rc = pg_exec(r->ctx, sb_str(&msg), &f);
+    if (rc)
+        rc = step_failed(r, step_script(r, k),
+                         failure_line(sb_str(&msg), body_off, body, first_line, prefix, &f), &f);
+    pg_failure_clear(&f);
+    sb_free(&msg);
+    return rc;
+}
+
+/* Runs each statement of @body on its own, outside any transaction. */
+static int run_statements(run *r, size_t k, const char *body, int first_line)
+{
+    const um_script *s = step_script(r, k);
+    PgQuerySplitResult split = pg_query_split_with_parser(body);
+    int rc = UM_OK;
+    if (split.error) {
+        size_t at = split.error->cursorpos > 0
+                        ? utf8_offset(body, strlen(body), split.error->cursorpos) : 0;
+        rc = ctx_error(r->ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
+                       "syntax error: %s", split.error->message);
+    }
+    for (int i = 0; !rc && i < split.n_stmts; i++) {
+        size_t off = (size_t)split.stmts[i]->stmt_location;
+        char *stmt = strndup(body + off, (size_t)split.stmts[i]->stmt_len);
+        if (!stmt) {
+            rc = um_err_nomem(&r->ctx->err);
+            break;
+        }
+        pg_failure f = { 0 };
+        rc = pg_exec(r->ctx, stmt, &f);
+        if (rc) {
+            size_t at = f.position > 0 ? off + utf8_offset(stmt, strlen(stmt), f.position)
+                                       : skip_blank(body, off, strlen(body));
+            step_failed(r, s, first_line + count_lines(body, at), &f);
+        }
+        pg_failure_clear(&f);
+        free(stmt);
+    }
+    pg_query_free_split_result(split);
+    return rc;
+}
+
+static int run_outside_transaction(run *r, size_t k, const char *body, int first_line)
+{
+    const um_script *s = step_script(r, k);
+    double t0 = now_ms();
+    int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
+    if (!rc)
+        rc = run_statements(r, k, body, first_line);
+    if (rc)
+        return rc;
+
+    strbuf msg = STRBUF_INIT;
+    if (!append_record(r, &msg, k, now_ms() - t0) || sb_failed(&msg)) {
+        sb_free(&msg);
+        return r->ctx->err.d.code ? r->ctx->err.d.code : um_err_nomem(&r->ctx->err);
+    }
+    rc = pg_exec(r->ctx, sb_str(&msg), NULL);
+    sb_free(&msg);
+    return rc;
+}
+
+static int run_step(run *r, size_t k)
+{
+    const um_script *s = step_script(r, k);
+    char *body = NULL;
+    int first_line = 0;
+    int rc = script_read_section(s, r->plan->direction == UM_UP, &body, &first_line,
+                                 &r->ctx->err);
+    if (rc)
+        return rc;
+    if (s->transactional)
+        rc = run_in_transaction(r, k, body, first_line);
+    else
+        rc = run_outside_transaction(r, k, body, first_line);
+    free(body);
+    return rc;
+}
+
+/* ---- the run ---------------------------------------------------------- */
+
+static int report(run *r, size_t k, um_step_phase phase, double elapsed)
+{
+    if (!r->opts.progress_cb)
+        return 0;
+    const um_step *st = &r->plan->steps[k];
+    um_step_info info = { st->direction, phase, st->revision, st->message, k,
+                          r->plan->n_steps, elapsed };
+    return r->opts.progress_cb(&info, r->opts.progress_payload);
+}
+
+/* Keeps the step's error on the handle while the failure is recorded. */
+static void record_failure(run *r, size_t k, double elapsed)
+{
+    um_ctx *ctx = r->ctx;
+    um_errbuf saved = { 0 };
+    um_err_move(&saved, &ctx->err);
+    if (r->single_tx)
+        pg_exec(ctx, "ROLLBACK", NULL);
+    if (ctx->conn)
+        store_record_failure(ctx, step_script(r, k), r->plan->direction, elapsed,
+                             saved.d.message, !step_script(r, k)->transactional);
+    um_err_move(&ctx->err, &saved);
+}
+
+static int check_single_tx(run *r)
+{
+    for (size_t k = 0; k < r->plan->n_steps; k++) {
+        const um_script *s = step_script(r, k);
+        if (!s->transactional)
+            return ctx_error(r->ctx, UM_EINVAL, s->path, 0, s->id,
+                             "'Transactional: no' revisions cannot run inside the single"
+                             " transaction of transaction_per_migration = false; nothing was run");
+    }
+    return pg_exec(r->ctx, "BEGIN", NULL);
+}
+
+static int execute(run *r)
+{
+    int rc = r->single_tx ? check_single_tx(r) : UM_OK;
+    for (size_t k = 0; !rc && k < r->plan->n_steps; k++) {
+        if (report(r, k, UM_STEP_START, 0)) {
+            rc = ctx_error(r->ctx, UM_ECANCELLED, NULL, 0, r->plan->steps[k].revision,
+                           "cancelled by the host before this revision");
+            if (r->single_tx)
+                pg_exec(r->ctx, "ROLLBACK", NULL);
+            break;
+        }
+        double t0 = now_ms();
+        rc = run_step(r, k);
+        if (rc) {
+            record_failure(r, k, now_ms() - t0);
+            break;
+        }
+        r->applied[r->plan->graph_index[k]] = r->plan->direction == UM_UP;
+        report(r, k, UM_STEP_DONE, now_ms() - t0);
+    }
+    if (!rc && r->single_tx) {
+        pg_failure f = { 0 };
+        rc = pg_exec(r->ctx, "COMMIT", &f);
+        if (rc)
+            pg_failure_to_error(r->ctx, &f, NULL, 0, NULL, "commit failed; nothing was applied");
+        pg_failure_clear(&f);
+    }
+    return rc;
+}
+
+/* The plan made under the lock may only be what remains of the approved
+ * one: steps another run did are gone, nothing new appeared. */
+static int check_still_valid(um_ctx *ctx, const um_plan *fresh, const um_plan *approved)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < fresh->n_steps; i++) {
+        while (j < approved->n_steps &&
+               approved->graph_index[j] != fresh->graph_index[i])
+            j++;
+        if (j == approved->n_steps)
+            return ctx_error(ctx, UM_ESTALE, NULL, 0, fresh->steps[i].revision,
+                             "the database changed since the plan was made; plan again");
+    }
+    if (fresh->n_steps < approved->n_steps)
+        um_logf(&ctx->log, UM_LOG_INFO, "%zu of %zu steps were already done by another run",
+                approved->n_steps - fresh->n_steps, approved->n_steps);
+    return UM_OK;
+}
+
+static int prepare_locked(um_ctx *ctx, store_state *st)
+{
+    int rc = store_read_state(ctx, st);
+    if (rc || st->tables_exist)
+        return rc;
+    um_logf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
+            ctx->version_table, ctx->applied_table, ctx->history_table);
+    return store_ensure_tables(ctx);
+}
+
+static void unlock_keeping_error(um_ctx *ctx)
+{
+    um_errbuf saved = { 0 };
+    um_err_move(&saved, &ctx->err);
+    store_unlock(ctx);
+    um_err_move(&ctx->err, &saved);
+}
+
+static int locked_run(um_ctx *ctx, um_direction dir, const char *target,
+                      const um_plan *approved, const um_apply_options *opts)
+{
+    store_state st = { 0 };
+    um_plan *fresh = NULL;
+    size_t *heads = NULL, n_heads = 0;
+    run r = { ctx, NULL, UM_APPLY_OPTIONS_INIT, NULL,
+              !ctx->cfg.transaction_per_migration };
+    if (opts)
+        r.opts = *opts;
+
+    int rc = store_lock(ctx);
+    if (rc)
+        return rc;
+    rc = prepare_locked(ctx, &st);
+    if (!rc)
+        rc = plan_verify_checksums(ctx, &st);
+    if (!rc)
+        rc = plan_build(ctx, &st, dir, target, &fresh);
+    if (!rc && approved)
+        rc = check_still_valid(ctx, fresh, approved);
+    if (!rc)
+        rc = plan_applied_set(ctx, &st, &r.applied, &heads, &n_heads);
+    if (!rc) {
+        r.plan = fresh;
+        rc = execute(&r);
+    }
+    unlock_keeping_error(ctx);
+    free(r.applied);
+    free(heads);
+    plan_free(fresh);
+    store_state_free(&st);
+    return rc;
+}
+
+static int check_apply_options(um_ctx *ctx, const um_apply_options *opts)
+{
+    if (opts && opts->version != UM_APPLY_OPTIONS_VERSION)
+        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
+                         "um_apply_options version %u is not supported (expected %u)",
+                         opts->version, UM_APPLY_OPTIONS_VERSION);
+    return UM_OK;
+}
+
+int um_apply_options_init(um_apply_options *opts, unsigned int version)
+{
+    if (!opts || version != UM_APPLY_OPTIONS_VERSION)
+        return UM_EINVAL;
+    um_apply_options init = UM_APPLY_OPTIONS_INIT;
+    *opts = init;
+    return UM_OK;
+}
+
+int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts)
+{
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    if (!plan)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_apply: plan is NULL");
+    int rc = check_apply_options(ctx, opts);
+    return rc ? rc : locked_run(ctx, plan->direction, plan->target, plan, opts);
+}
+
+int um_upgrade(um_ctx *ctx, const char *target, const um_apply_options *opts)
+{
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    int rc = check_apply_options(ctx, opts);
+    return rc ? rc : locked_run(ctx, UM_UP, target ? target : "heads", NULL, opts);
+}
+
+int um_rollback(um_ctx *ctx, const char *target, const um_apply_options *opts)
+{
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    if (!target)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "a downgrade needs a target (a revision, -N or base)");
+    int rc = check_apply_options(ctx, opts);
+    return rc ? rc : locked_run(ctx, UM_DOWN, target, NULL, opts);
+}
+
+/* ---- stamp and schema ------------------------------------------------- */
+
+static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
+{
+    size_t n = graph_count(ctx->graph);
+    unsigned char *applied = NULL, *set = calloc(n ? n : 1, 1);
+    size_t *cur = NULL, n_cur = 0, *heads = NULL, n_heads = 0;
+    graph_target t = { NULL, 0 };
+    const um_script **hs = NULL, **as = NULL;
+    int rc = set ? plan_applied_set(ctx, st, &applied, &cur, &n_cur) : um_err_nomem(&ctx->err);
+    um_direction dir = (strcmp(target, "base") == 0 || target[0] == '-') ? UM_DOWN : UM_UP;
+    if (!rc)
+        rc = graph_resolve_target(ctx->graph, target, dir, cur, n_cur, &t, &ctx->err);
+    for (size_t i = 0; !rc && i < t.n; i++)
+        graph_mark_ancestors(ctx->graph, t.revs[i], set);
+    if (!rc)
+        rc = graph_heads_of(ctx->graph, set, &heads, &n_heads);
+    if (!rc) {
+        hs = calloc(n_heads ? n_heads : 1, sizeof(*hs));
+        as = calloc(n ? n : 1, sizeof(*as));
+        rc = hs && as ? UM_OK : um_err_nomem(&ctx->err);
+    }
+    if (!rc) {
+        size_t n_as = 0;
+        for (size_t i = 0; i < n_heads; i++)
+            hs[i] = graph_script(ctx->graph, heads[i]);
+        for (size_t i = 0; i < n; i++)
+            if (set[i])
+                as[n_as++] = graph_script(ctx->graph, i);
+        rc = store_stamp(ctx, hs, n_heads, as, n_as);
+    }
+    free(hs);
+    free(as);
+    free(heads);
+    graph_target_free(&t);
+    free(cur);
+    free(applied);
+    free(set);
+    return rc;
+}
+
+int um_stamp(um_ctx *ctx, const char *target)
+{
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    if (!target)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp needs a target");
+    store_state st = { 0 };
+    int rc = store_lock(ctx);
+    if (rc)
+        return rc;
+    rc = prepare_locked(ctx, &st);
+    if (!rc)
+        rc = stamp_target(ctx, &st, target);
+    unlock_keeping_error(ctx);
+    store_state_free(&st);
+    return rc;
+}
+
+int um_ensure_schema(um_ctx *ctx)
+{
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    store_state st = { 0 };
+    int rc = store_lock(ctx);
+    if (rc)
+        return rc;
+    rc = prepare_locked(ctx, &st);
+    unlock_keeping_error(ctx);
+    store_state_free(&st);
+    return rc;
+}

@@ -1,0 +1,945 @@
+/*
+ * config.c - ultramigrate.ini (read with inih), the environment, defaults.
+ *
+ * Loading happens in three passes: inih reads the file into raw entries
+ * of the three sections we care about ([ultramigrate], [alembic],
+ * [DEFAULT]); the keys we know are then interpolated and typed into the
+ * um_config; last the database URL is chosen among the caller, the
+ * environment and the file.  Interpolation is lazy, as in configparser:
+ * only the keys we read are interpolated, so an Alembic file's values for
+ * keys we ignore can never make loading fail.
+ */
+#include "config.h"
+#include "strbuf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* configparser's MAX_INTERPOLATION_DEPTH. */
+#define MAX_INTERPOLATION_DEPTH 10
+/* PostgreSQL's NAMEDATALEN - 1. */
+#define MAX_IDENTIFIER_BYTES 63
+
+/* ------------------------------------------------------------------ */
+/* Raw entries                                                          */
+/* ------------------------------------------------------------------ */
+
+/* In lookup order: a key in [ultramigrate] wins over [alembic], and
+ * [DEFAULT] supplies what neither has, as configparser's get() does. */
+enum { SEC_ULTRAMIGRATE, SEC_ALEMBIC, SEC_DEFAULT, SEC_COUNT };
+static const char *const section_names[SEC_COUNT] = {
+    "ultramigrate", "alembic", "DEFAULT",
+};
+
+typedef struct entry {
+    char *name;     /* lower-cased, as configparser's optionxform() */
+    char *value;    /* raw; continuation lines joined with "\n" */
+    int line;       /* the line of "name = value" */
+} entry;
+
+typedef struct section {
+    entry *v;
+    size_t n, cap;
+} section;
+
+typedef struct ini_file {
+    const char *path;
+    const char *here;
+    section sec[SEC_COUNT];
+} ini_file;
+
+static void ini_file_free(ini_file *ini)
+{
+    for (int s = 0; s < SEC_COUNT; s++) {
+        for (size_t i = 0; i < ini->sec[s].n; i++) {
+            free(ini->sec[s].v[i].name);
+            free(ini->sec[s].v[i].value);
+        }
+        free(ini->sec[s].v);
+    }
+}
+
+static int section_id(const char *name)
+{
+    for (int s = 0; s < SEC_COUNT; s++)
+        if (strcmp(name, section_names[s]) == 0)
+            return s;
+    return -1;
+}
+
+static const entry *find_entry(const ini_file *ini, int sec, const char *name)
+{
+    for (size_t i = 0; i < ini->sec[sec].n; i++)
+        if (strcmp(ini->sec[sec].v[i].name, name) == 0)
+            return &ini->sec[sec].v[i];
+    return NULL;
+}
+
+static char *lowercase_dup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    for (char *q = p; q && *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+    return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading with inih                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * inih (Debian's build) neither passes line numbers to the handler nor
+ * reports lines longer than its buffer: it hands the truncated text to the
+ * handler and parses the remainder as a line of its own.  So the file is
+ * read through our reader, which counts lines (inih calls the handler for
+ * a line right after the reader returned it, so the count is the
+ * handler's line) and stops on a line that does not fit.
+ */
+typedef struct reader_state {
+    FILE *fp;
+    ini_file *ini;
+    um_errbuf *err;
+    int line;           /* the line last returned */
+    int read_errno;     /* errno of a failed read, 0: none */
+    int fail_line;      /* line of the error recorded in err, 0: none */
+    /* Continuation lines, mirrored from inih's rule: a non-blank,
+     * non-comment line that starts with whitespace continues the value of
+     * the previous key, unless a [section] line came in between. */
+    bool after_key;     /* inih's prev_name is set */
+    bool continuation;  /* the line last returned continues a value */
+    entry *last;        /* the entry a continuation extends; NULL when the
+                           previous key was in a section we ignore */
+} reader_state;
+
+/* Notes that err holds an error about the current line; 0 for inih. */
+static int fail_at(reader_state *st)
+{
+    st->fail_line = st->line;
+    return 0;
+}
+
+/* True at a line's end: the newline that did not fit is consumed, so the
+ * next read starts on the next line. */
+static bool at_line_end(FILE *fp)
+{
+    int c = getc(fp);
+    if (c == '\n' || c == EOF)
+        return true;
+    ungetc(c, fp);
+    return false;
+}
+
+static void classify_line(reader_state *st, const char *buf)
+{
+    bool indented = isspace((unsigned char)buf[0]);
+    const char *p = buf;
+    while (isspace((unsigned char)*p))
+        p++;
+    st->continuation = false;
+    if (*p == '\0' || *p == ';' || *p == '#')
+        return;                             /* blank or comment */
+    if (indented && st->after_key)
+        st->continuation = true;
+    else if (*p == '[')
+        st->after_key = false;
+}
+
+static char *read_line(char *buf, int size, void *stream)
+{
+    reader_state *st = stream;
+
+    if (st->fail_line)
+        return NULL;                /* stop at our first error */
+    errno = 0;
+    if (!fgets(buf, size, st->fp)) {
+        if (ferror(st->fp))
+            st->read_errno = errno ? errno : EIO;
+        return NULL;
+    }
+    st->line++;
+    size_t len = strlen(buf);
+    if (len == (size_t)size - 1 && buf[len - 1] != '\n' && !at_line_end(st->fp)) {
+        um_err_set(st->err, UM_ECONFIG, st->ini->path, st->line, NULL,
+                   "line %d is longer than %d characters", st->line, size - 1);
+        fail_at(st);
+        return NULL;
+    }
+    classify_line(st, buf);
+    return buf;
+}
+
+/* Records out of memory at the current line; 0 for inih. */
+static int no_memory(reader_state *st)
+{
+    um_err_nomem(st->err);
+    return fail_at(st);
+}
+
+static int continue_value(reader_state *st, const char *value)
+{
+    if (!st->last)
+        return 1;
+    strbuf sb = STRBUF_INIT;
+    sb_printf(&sb, "%s\n%s", st->last->value, value);
+    char *joined = sb_detach(&sb);
+    if (!joined)
+        return no_memory(st);
+    free(st->last->value);
+    st->last->value = joined;
+    return 1;
+}
+
+static bool section_reserve(section *s)
+{
+    if (s->n < s->cap)
+        return true;
+    size_t cap = s->cap ? 2 * s->cap : 16;
+    entry *v = realloc(s->v, cap * sizeof(*v));
+    if (!v)
+        return false;
+    s->v = v;
+    s->cap = cap;
+    return true;
+}
+
+static int add_entry(reader_state *st, int sec, const char *name, const char *value)
+{
+    section *s = &st->ini->sec[sec];
+    char *lname = lowercase_dup(name, strlen(name));
+    const entry *dup = lname ? find_entry(st->ini, sec, lname) : NULL;
+
+    if (dup) {
+        /* configparser (strict, as Alembic uses it) refuses duplicates. */
+        um_err_set(st->err, UM_ECONFIG, st->ini->path, st->line, NULL,
+                   "key '%s' is already set in [%s] on line %d",
+                   lname, section_names[sec], dup->line);
+        free(lname);
+        return fail_at(st);
+    }
+    entry e = { lname, strdup(value), st->line };
+    if (!e.name || !e.value || !section_reserve(s)) {
+        free(e.name);
+        free(e.value);
+        return no_memory(st);
+    }
+    s->v[s->n] = e;
+    st->last = &s->v[s->n++];
+    return 1;
+}
+
+/* inih's handler: returns 0 (inih then notes the line) on error. */
+static int on_key(void *user, const char *section, const char *name,
+                  const char *value)
+{
+    reader_state *st = user;
+
+    if (st->continuation)
+        return continue_value(st, value);
+    st->after_key = true;
+    st->last = NULL;
+    int sec = section_id(section);
+    return sec < 0 ? 1 : add_entry(st, sec, name, value);
+}
+
+static int cannot_read(const char *path, int errnum, um_errbuf *err)
+{
+    return um_err_set(err, UM_ECONFIG, path, 0, NULL,
+                      "cannot read configuration: %s", strerror(errnum));
+}
+
+static int parse_file(ini_file *ini, FILE *fp, um_errbuf *err)
+{
+    reader_state st = { .fp = fp, .ini = ini, .err = err };
+    int rc = ini_parse_stream(read_line, &st, on_key, &st);
+
+    /* inih returns the first line it found wrong, which is ours when our
+     * handler failed there; an earlier syntax error comes first. */
+    if (rc > 0 && rc != st.fail_line)
+        return um_err_set(err, UM_ECONFIG, ini->path, rc, NULL,
+                          "syntax error (expected [section], key = value or a comment)");
+    if (st.fail_line)
+        return err->d.code;
+    if (st.read_errno)
+        return cannot_read(ini->path, st.read_errno, err);
+    if (rc < 0)
+        return um_err_nomem(err);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Interpolation (configparser's BasicInterpolation)                    */
+/* ------------------------------------------------------------------ */
+
+typedef struct interp {
+    const ini_file *ini;
+    int sec;                /* the section whose keys %(name)s names */
+    const char *key;        /* the key being read, for messages */
+    int line;               /* its line */
+    um_errbuf *err;
+} interp;
+
+static int interp_error(const interp *ip, const char *what)
+{
+    return um_err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL,
+                      "key '%s': %s", ip->key, what);
+}
+
+static int expand(const interp *ip, const char *value, int depth, strbuf *out);
+
+/* A name's value: the section's key, else [DEFAULT]'s, else "here".  The
+ * file may define "here" itself, as with Alembic's ConfigParser, whose
+ * "here" is only a default. */
+static int expand_name(const interp *ip, const char *name, int depth, strbuf *out)
+{
+    const entry *e = find_entry(ip->ini, ip->sec, name);
+    if (!e)
+        e = find_entry(ip->ini, SEC_DEFAULT, name);
+    if (e)
+        return expand(ip, e->value, depth + 1, out);
+    if (strcmp(name, "here") == 0) {
+        sb_puts(out, ip->ini->here);
+        return 0;
+    }
+    return um_err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL,
+                      "key '%s': '%%(%s)s' names no key in [%s] or [DEFAULT]",
+                      ip->key, name, section_names[ip->sec]);
+}
+
+/* One "%..." at @p; sets *@next past it.  Values are never quoted in
+ * these messages: a URL's password may sit right next to a '%'. */
+static int expand_ref(const interp *ip, const char *p, const char **next, int depth,
+                      strbuf *out)
+{
+    if (p[1] == '%') {
+        sb_putc(out, '%');
+        *next = p + 2;
+        return 0;
+    }
+    if (p[1] != '(')
+        return interp_error(ip, "'%' must be followed by '%' or '(' (write '%%' for a literal '%')");
+    const char *close = strchr(p + 2, ')');
+    if (!close || close == p + 2 || close[1] != 's')
+        return interp_error(ip, "bad reference after '%(' (expected %(name)s)");
+    char *name = lowercase_dup(p + 2, (size_t)(close - p - 2));
+    if (!name)
+        return um_err_nomem(ip->err);
+    int rc = expand_name(ip, name, depth, out);
+    free(name);
+    *next = close + 2;
+    return rc;
+}
+
+static int expand(const interp *ip, const char *value, int depth, strbuf *out)
+{
+    if (depth > MAX_INTERPOLATION_DEPTH)
+        return interp_error(ip, "interpolation is deeper than 10 levels "
+                                "(do references form a loop?)");
+    const char *p = value;
+    while (*p) {
+        const char *pct = strchr(p, '%');
+        if (!pct) {
+            sb_puts(out, p);
+            break;
+        }
+        sb_append(out, p, (size_t)(pct - p));
+        int rc = expand_ref(ip, pct, &p, depth, out);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The interpolated value of @e, read in section @sec (free()). */
+static int interpolate(const ini_file *ini, int sec, const entry *e, char **out,
+                       um_errbuf *err)
+{
+    interp ip = { ini, sec, e->name, e->line, err };
+    strbuf sb = STRBUF_INIT;
+    int rc = expand(&ip, e->value, 1, &sb);
+    if (rc) {
+        sb_free(&sb);
+        return rc;
+    }
+    *out = sb_detach(&sb);
+    return *out ? 0 : um_err_nomem(err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Typed values                                                         */
+/* ------------------------------------------------------------------ */
+
+static bool parse_bool(const char *s, bool *out)
+{
+    static const struct { const char *word; bool value; } words[] = {
+        { "true", true }, { "yes", true }, { "on", true }, { "1", true },
+        { "false", false }, { "no", false }, { "off", false }, { "0", false },
+    };
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strcasecmp(s, words[i].word) == 0) {
+            *out = words[i].value;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Decimal digits at *@p, saturating above INT_MAX; false when none. */
+static bool parse_digits(const char **p, long long *out)
+{
+    long long n = 0;
+    const char *s = *p;
+    if (!isdigit((unsigned char)*s))
+        return false;
+    for (; isdigit((unsigned char)*s); s++)
+        n = n > INT_MAX ? n : n * 10 + (*s - '0');
+    *p = s;
+    *out = n;
+    return true;
+}
+
+static bool parse_count(const char *s, int *out)
+{
+    long long n;
+    if (!parse_digits(&s, &n) || *s || n > INT_MAX)
+        return false;
+    *out = (int)n;
+    return true;
+}
+
+enum { DURATION_OK, DURATION_BAD, DURATION_TOO_LARGE };
+
+/* PostgreSQL's spelling: whitespace may separate number and unit. */
+static int parse_duration(const char *s, int *out_ms)
+{
+    static const struct { const char *unit; long long ms; } units[] = {
+        { "", 1 }, { "ms", 1 }, { "s", 1000 }, { "min", 60000 }, { "h", 3600000 },
+    };
+    long long n;
+    if (!parse_digits(&s, &n))
+        return DURATION_BAD;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(s, units[i].unit) != 0)
+            continue;
+        if (n > INT_MAX / units[i].ms)
+            return DURATION_TOO_LARGE;
+        *out_ms = (int)(n * units[i].ms);
+        return DURATION_OK;
+    }
+    return DURATION_BAD;
+}
+
+/* ------------------------------------------------------------------ */
+/* Keys                                                                 */
+/* ------------------------------------------------------------------ */
+
+typedef enum key_kind {
+    KIND_TEXT,          /* non-empty string */
+    KIND_OPTIONAL,      /* string; empty means not set (NULL) */
+    KIND_IDENTIFIER,    /* a PostgreSQL name */
+    KIND_BOOL,
+    KIND_COUNT,         /* integer >= 0 */
+    KIND_DURATION,      /* milliseconds */
+    KIND_URL,           /* checked when chosen (resolve_url) */
+} key_kind;
+
+typedef struct key_spec {
+    const char *name;
+    const char *alias;  /* Alembic's name, read when name is absent */
+    key_kind kind;
+    size_t offset;      /* of the field in um_config */
+} key_spec;
+
+#define FIELD(f) offsetof(um_config, f)
+static const key_spec known_keys[] = {
+    { "script_location", NULL, KIND_TEXT, FIELD(script_location) },
+    { "database_url", "sqlalchemy.url", KIND_URL, FIELD(database_url) },
+    { "file_template", NULL, KIND_TEXT, FIELD(file_template) },
+    { "truncate_slug_length", NULL, KIND_COUNT, FIELD(truncate_slug_length) },
+    { "timezone", NULL, KIND_OPTIONAL, FIELD(timezone) },
+    { "transaction_per_migration", NULL, KIND_BOOL, FIELD(transaction_per_migration) },
+    { "version_table", NULL, KIND_IDENTIFIER, FIELD(version_table) },
+    { "version_table_schema", NULL, KIND_IDENTIFIER, FIELD(version_table_schema) },
+    { "lock_wait", NULL, KIND_DURATION, FIELD(lock_wait_ms) },
+    { "lock_timeout", NULL, KIND_DURATION, FIELD(lock_timeout_ms) },
+    { "statement_timeout", NULL, KIND_DURATION, FIELD(statement_timeout_ms) },
+    { "lock_retries", NULL, KIND_COUNT, FIELD(lock_retries) },
+    { "compare_type", NULL, KIND_BOOL, FIELD(compare_type) },
+    { "compare_server_default", NULL, KIND_BOOL, FIELD(compare_server_default) },
+    { "schema_file", NULL, KIND_OPTIONAL, FIELD(schema_file) },
+    { "backup_dir", NULL, KIND_OPTIONAL, FIELD(backup_dir) },
+};
+#undef FIELD
+#define N_KNOWN_KEYS (sizeof(known_keys) / sizeof(known_keys[0]))
+
+/* Alembic keys that mean nothing here but are normal in its files. */
+static const char *const alembic_only_keys[] = {
+    "prepend_sys_path", "version_path_separator", "path_separator",
+    "output_encoding", "revision_environment", "sourceless",
+    "version_locations", "recursive_version_locations", "hooks",
+};
+
+static bool is_known_key(const char *name)
+{
+    for (size_t i = 0; i < N_KNOWN_KEYS; i++)
+        if (strcmp(name, known_keys[i].name) == 0 ||
+            (known_keys[i].alias && strcmp(name, known_keys[i].alias) == 0))
+            return true;
+    for (size_t i = 0; i < sizeof(alembic_only_keys) / sizeof(alembic_only_keys[0]); i++)
+        if (strcmp(name, alembic_only_keys[i]) == 0)
+            return true;
+    return false;
+}
+
+static void warn_unknown_keys(const ini_file *ini, const um_logger *log)
+{
+    for (int s = SEC_ULTRAMIGRATE; s <= SEC_ALEMBIC; s++)
+        for (size_t i = 0; i < ini->sec[s].n; i++)
+            if (!is_known_key(ini->sec[s].v[i].name))
+                um_logf(log, UM_LOG_WARNING, "%s:%d: unknown key '%s' ignored",
+                        ini->path, ini->sec[s].v[i].line, ini->sec[s].v[i].name);
+    if (ini->sec[SEC_ULTRAMIGRATE].n == 0 && ini->sec[SEC_ALEMBIC].n == 0)
+        um_logf(log, UM_LOG_WARNING,
+                "%s: no key in [ultramigrate] or [alembic]; using the defaults",
+                ini->path);
+}
+
+/* The section a value found only in [DEFAULT] is read in, as
+ * configparser's get(section, key) would: the one the file uses. */
+static int main_section(const ini_file *ini)
+{
+    for (int s = SEC_ULTRAMIGRATE; s <= SEC_ALEMBIC; s++)
+        if (ini->sec[s].n)
+            return s;
+    return SEC_DEFAULT;
+}
+
+static const entry *find_key(const ini_file *ini, const key_spec *k, int *sec)
+{
+    for (int s = 0; s < SEC_COUNT; s++) {
+        const entry *e = find_entry(ini, s, k->name);
+        if (!e && k->alias)
+            e = find_entry(ini, s, k->alias);
+        if (e) {
+            *sec = s == SEC_DEFAULT ? main_section(ini) : s;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Where the file's URL was, for the message if it is chosen and bad. */
+typedef struct file_url {
+    const char *key;    /* "database_url" or "sqlalchemy.url" (static) */
+    int line;
+} file_url;
+
+typedef struct setting {
+    um_config *cfg;
+    const key_spec *spec;
+    const entry *e;     /* its key and line */
+    char *value;        /* interpolated; taken by string kinds */
+    file_url *url;
+    um_errbuf *err;
+} setting;
+
+static void *field(const setting *s)
+{
+    return (char *)s->cfg + s->spec->offset;
+}
+
+static int bad_value(const setting *s, const char *why)
+{
+    return um_err_set(s->err, UM_ECONFIG, s->cfg->path, s->e->line, NULL,
+                      "key '%s': '%s' %s", s->e->name, s->value, why);
+}
+
+static int set_string(setting *s, bool empty_is_null)
+{
+    char **str = field(s);
+    free(*str);
+    *str = NULL;
+    if (*s->value || !empty_is_null) {
+        *str = s->value;
+        s->value = NULL;
+    }
+    return 0;
+}
+
+static int set_number(setting *s)
+{
+    int *number = field(s);
+    if (s->spec->kind == KIND_COUNT)
+        return parse_count(s->value, number) ? 0
+            : bad_value(s, "is not a whole number from 0 to 2147483647");
+    switch (parse_duration(s->value, number)) {
+    case DURATION_OK:
+        return 0;
+    case DURATION_TOO_LARGE:
+        return bad_value(s, "is too long a duration (at most 2147483647ms, about 24 days)");
+    default:
+        return bad_value(s, "is not a duration (e.g. 500ms, 5s, 2min)");
+    }
+}
+
+static int set_value(setting *s)
+{
+    key_kind kind = s->spec->kind;
+
+    if ((kind == KIND_TEXT || kind == KIND_IDENTIFIER) && !*s->value)
+        return bad_value(s, "is empty; give a value or remove the key");
+    switch (kind) {
+    case KIND_IDENTIFIER:
+        if (strlen(s->value) > MAX_IDENTIFIER_BYTES)
+            return bad_value(s, "is longer than 63 bytes (PostgreSQL's identifier limit)");
+        /* fall through */
+    case KIND_TEXT:
+        return set_string(s, false);
+    case KIND_OPTIONAL:
+        return set_string(s, true);
+    case KIND_BOOL:
+        return parse_bool(s->value, field(s)) ? 0
+            : bad_value(s, "is not a boolean (true/false, yes/no, on/off, 1/0)");
+    case KIND_COUNT:
+    case KIND_DURATION:
+        return set_number(s);
+    case KIND_URL:
+        s->url->key = strcmp(s->e->name, s->spec->name) == 0 ? s->spec->name : s->spec->alias;
+        s->url->line = s->e->line;
+        return set_string(s, true);
+    }
+    return UM_ERROR;
+}
+
+static int apply_keys(um_config *cfg, const ini_file *ini, file_url *url, um_errbuf *err)
+{
+    for (size_t i = 0; i < N_KNOWN_KEYS; i++) {
+        int sec;
+        const entry *e = find_key(ini, &known_keys[i], &sec);
+        if (!e)
+            continue;
+        setting s = { cfg, &known_keys[i], e, NULL, url, err };
+        int rc = interpolate(ini, sec, e, &s.value, err);
+        if (!rc)
+            rc = set_value(&s);
+        free(s.value);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The file                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Absolute, symlinks resolved, so "%(here)s" is stable whatever the
+ * current directory is when the paths built from it are used. */
+static int set_here(um_config *cfg, um_errbuf *err)
+{
+    const char *slash = strrchr(cfg->path, '/');
+    char *dir = slash ? strndup(cfg->path, (size_t)(slash - cfg->path)) : strdup(".");
+    if (!dir)
+        return um_err_nomem(err);
+    char *real = realpath(*dir ? dir : "/", NULL);
+    int errnum = errno;
+    free(dir);
+    if (!real)
+        return um_err_set(err, UM_ECONFIG, cfg->path, 0, NULL,
+                          "cannot resolve the file's directory: %s", strerror(errnum));
+    free(cfg->here);
+    cfg->here = real;
+    return 0;
+}
+
+static int load_file(um_config *cfg, const char *path, const um_logger *log,
+                     file_url *url, um_errbuf *err)
+{
+    ini_file ini = { .path = path };
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return cannot_read(path, errno, err);
+    int rc = parse_file(&ini, fp, err);
+    fclose(fp);
+    if (rc)
+        goto done;
+    cfg->path = strdup(path);
+    if (!cfg->path) {
+        rc = um_err_nomem(err);
+        goto done;
+    }
+    rc = set_here(cfg, err);
+    if (rc)
+        goto done;
+    ini.here = cfg->here;
+    warn_unknown_keys(&ini, log);
+    rc = apply_keys(cfg, &ini, url, err);
+done:
+    ini_file_free(&ini);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The database URL                                                     */
+/* ------------------------------------------------------------------ */
+
+/* Length of the URI scheme that @url starts with ("scheme://"), 0: none. */
+static size_t scheme_length(const char *url)
+{
+    size_t n = 0;
+    if (!isalpha((unsigned char)url[0]))
+        return 0;
+    while (isalnum((unsigned char)url[n]) || url[n] == '+' || url[n] == '-' ||
+           url[n] == '.')
+        n++;
+    return strncmp(url + n, "://", 3) == 0 ? n : 0;
+}
+
+static bool is_postgres_scheme(const char *scheme, size_t n)
+{
+    /* Alembic's "postgresql+psycopg2": the driver means nothing to libpq. */
+    const char *plus = memchr(scheme, '+', n);
+    size_t base = plus ? (size_t)(plus - scheme) : n;
+    return (base == 10 && strncasecmp(scheme, "postgresql", 10) == 0) ||
+           (base == 8 && strncasecmp(scheme, "postgres", 8) == 0);
+}
+
+/* A copy of @url that libpq accepts, in *@out; key=value strings pass. */
+static int normalise_url(const char *url, char **out, size_t *bad_scheme)
+{
+    size_t n = scheme_length(url);
+    *bad_scheme = 0;
+    if (n && !is_postgres_scheme(url, n)) {
+        *bad_scheme = n;
+        return UM_ECONFIG;
+    }
+    strbuf sb = STRBUF_INIT;
+    if (n)
+        sb_printf(&sb, "postgresql%s", url + n);
+    else
+        sb_puts(&sb, url);
+    *out = sb_detach(&sb);
+    return *out ? 0 : UM_ENOMEM;
+}
+
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+#define SCHEME_FMT "unsupported scheme '%.*s'; ultramigrate needs postgresql://"
+
+/* Names where the URL came from, never the URL (it may hold a password). */
+static int unsupported_scheme(const um_config *cfg, const char *url, size_t n,
+                              const file_url *furl, um_errbuf *err)
+{
+    if (strcmp(cfg->url_source, "config file") == 0)
+        return um_err_set(err, UM_ECONFIG, cfg->path, furl->line, NULL,
+                          "key '%s': " SCHEME_FMT, furl->key, (int)n, url);
+    return um_err_set(err, UM_ECONFIG, NULL, 0, NULL, "%s: " SCHEME_FMT,
+                      cfg->url_source, (int)n, url);
+}
+
+static int resolve_url(um_config *cfg, const char *url_override, const file_url *furl,
+                       um_errbuf *err)
+{
+    static const char *const env_vars[] = { "ULTRAMIGRATE_DATABASE_URL", "DATABASE_URL" };
+    const char *url = nonempty(url_override);
+    const char *source = "command line";
+
+    for (size_t i = 0; !url && i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
+        url = nonempty(getenv(source = env_vars[i]));
+    if (!url && cfg->database_url)
+        url = cfg->database_url, source = "config file";
+    if (!url) {
+        cfg->url_source = "libpq environment";
+        return 0;
+    }
+    cfg->url_source = source;
+
+    char *normal = NULL;
+    size_t bad_scheme;
+    int rc = normalise_url(url, &normal, &bad_scheme);
+    if (rc == UM_ECONFIG)
+        return unsupported_scheme(cfg, url, bad_scheme, furl, err);
+    if (rc)
+        return um_err_nomem(err);
+    free(cfg->database_url);
+    cfg->database_url = normal;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public functions                                                     */
+/* ------------------------------------------------------------------ */
+
+static int set_defaults(um_config *cfg, um_errbuf *err)
+{
+    *cfg = (um_config){
+        .here = strdup("."),
+        .script_location = strdup("migrations"),
+        .url_source = "libpq environment",
+        .file_template = strdup("%(rev)s_%(slug)s"),
+        .truncate_slug_length = 40,
+        .transaction_per_migration = true,
+        .version_table = strdup("ultramigrate_version"),
+        .version_table_schema = strdup("public"),
+        .compare_type = true,
+        .compare_server_default = true,
+    };
+    if (!cfg->here || !cfg->script_location || !cfg->file_template ||
+        !cfg->version_table || !cfg->version_table_schema)
+        return um_err_nomem(err);
+    return 0;
+}
+
+int config_init_defaults(um_config *cfg, um_errbuf *err)
+{
+    return config_load(cfg, NULL, NULL, NULL, err);
+}
+
+int config_load(um_config *cfg, const char *path, const char *url_override,
+                const um_logger *log, um_errbuf *err)
+{
+    file_url furl = { NULL, 0 };
+    int rc = set_defaults(cfg, err);
+
+    if (!rc && path)
+        rc = load_file(cfg, path, log, &furl, err);
+    if (!rc)
+        rc = resolve_url(cfg, url_override, &furl, err);
+    if (rc)
+        config_free(cfg);
+    return rc;
+}
+
+void config_free(um_config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->path);
+    free(cfg->here);
+    free(cfg->script_location);
+    free(cfg->database_url);
+    free(cfg->file_template);
+    free(cfg->timezone);
+    free(cfg->version_table);
+    free(cfg->version_table_schema);
+    free(cfg->schema_file);
+    free(cfg->backup_dir);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ------------------------------------------------------------------ */
+/* Redaction                                                            */
+/* ------------------------------------------------------------------ */
+
+#define MASK "****"
+
+/* "user:password@" in a URL.  The userinfo ends at the last '@' before the
+ * query, not the first as libpq reads it: a password written with a raw
+ * '@' or '/' must not leak, and masking too much is harmless here. */
+static const char *redact_userinfo(const char *p, strbuf *sb)
+{
+    const char *query = p + strcspn(p, "?");
+    const char *at = NULL;
+    for (const char *q = p; q < query; q++)
+        if (*q == '@')
+            at = q;
+    const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    if (!colon)
+        return p;
+    sb_append(sb, p, (size_t)(colon - p));
+    sb_puts(sb, ":" MASK);
+    return at;
+}
+
+/* "?a=1&password=x": libpq reads any connection keyword there. */
+static void redact_query(const char *p, strbuf *sb)
+{
+    while (*p) {
+        size_t n = strcspn(p, "&");
+        if (strncmp(p, "password=", 9) == 0)
+            sb_puts(sb, "password=" MASK);
+        else
+            sb_append(sb, p, n);
+        p += n;
+        if (*p)
+            sb_putc(sb, *p++);
+    }
+}
+
+static void redact_uri(const char *url, size_t scheme_len, strbuf *sb)
+{
+    const char *p = url + scheme_len + 3;
+    sb_append(sb, url, scheme_len + 3);
+    p = redact_userinfo(p, sb);
+    size_t n = strcspn(p, "?");
+    sb_append(sb, p, n);
+    if (p[n]) {
+        sb_putc(sb, '?');
+        redact_query(p + n + 1, sb);
+    }
+}
+
+static const char *skip_space(const char *p, strbuf *sb)
+{
+    size_t n = strspn(p, " \t\n\r\f\v");
+    sb_append(sb, p, n);
+    return p + n;
+}
+
+/* End of a conninfo value: quoted with backslash escapes, or bare. */
+static const char *value_end(const char *p)
+{
+    if (*p != '\'')
+        return p + strcspn(p, " \t\n\r\f\v");
+    for (p++; *p && *p != '\''; p++)
+        if (*p == '\\' && p[1])
+            p++;
+    return *p ? p + 1 : p;
+}
+
+/* libpq's "key = value ..." form. */
+static void redact_conninfo(const char *p, strbuf *sb)
+{
+    while (*(p = skip_space(p, sb))) {
+        size_t key_len = strcspn(p, "= \t\n\r\f\v");
+        bool is_password = key_len == 8 && strncmp(p, "password", 8) == 0;
+        sb_append(sb, p, key_len);
+        p = skip_space(p + key_len, sb);
+        if (*p != '=') {
+            sb_puts(sb, p);     /* malformed: libpq will say so */
+            return;
+        }
+        sb_putc(sb, '=');
+        p = skip_space(p + 1, sb);
+        const char *end = value_end(p);
+        if (is_password)
+            sb_puts(sb, MASK);
+        else
+            sb_append(sb, p, (size_t)(end - p));
+        p = end;
+    }
+}
+
+char *config_redact_url(const char *url)
+{
+    if (!url)
+        return NULL;
+    strbuf sb = STRBUF_INIT;
+    size_t scheme_len = scheme_length(url);
+    if (scheme_len)
+        redact_uri(url, scheme_len, &sb);
+    else
+        redact_conninfo(url, &sb);
+    return sb_detach(&sb);
+}

@@ -1,0 +1,189 @@
+/*
+ * ctx.c - opening and closing the engine, errors on the handle, and the
+ * revision files as the public API shows them.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "pg.h"
+#include "strbuf.h"
+
+const char *um_version(void)
+{
+    return UM_VERSION_STRING;
+}
+
+void um_free(void *ptr)
+{
+    free(ptr);
+}
+
+const char *um_errmsg(const um_ctx *ctx)
+{
+    if (!ctx)
+        return "out of memory";
+    return ctx->err.d.message ? ctx->err.d.message : "";
+}
+
+const struct um_error_detail *um_error_detail(const um_ctx *ctx)
+{
+    return ctx ? &ctx->err.d : NULL;
+}
+
+int um_open_options_init(um_open_options *opts, unsigned int version)
+{
+    if (!opts || version != UM_OPEN_OPTIONS_VERSION)
+        return UM_EINVAL;
+    um_open_options init = UM_OPEN_OPTIONS_INIT;
+    *opts = init;
+    return UM_OK;
+}
+
+/* The public view of each revision, pointing into the graph's scripts. */
+static int build_revision_views(um_ctx *ctx)
+{
+    size_t n = graph_count(ctx->graph);
+    ctx->revisions = calloc(n ? n : 1, sizeof(*ctx->revisions));
+    if (!ctx->revisions)
+        return um_err_nomem(&ctx->err);
+    for (size_t i = 0; i < n; i++) {
+        const um_script *s = graph_script(ctx->graph, i);
+        um_revision *r = &ctx->revisions[i];
+        size_t n_children = 0;
+        graph_children(ctx->graph, i, &n_children);
+        r->id = s->id;
+        r->message = s->message;
+        r->path = s->path;
+        r->create_date = s->create_date;
+        r->parents = (const char *const *)s->parents;
+        r->n_parents = s->n_parents;
+        r->depends_on = (const char *const *)s->depends_on;
+        r->n_depends_on = s->n_depends_on;
+        r->checksum = s->checksum;
+        r->transactional = s->transactional;
+        r->has_down = s->has_down;
+        r->is_head = n_children == 0;
+        r->is_base = s->n_parents == 0;
+        r->is_merge = s->n_parents > 1;
+        r->is_branch_point = n_children > 1;
+    }
+    return UM_OK;
+}
+
+static int load_revisions(um_ctx *ctx)
+{
+    strbuf dir = STRBUF_INIT;
+    sb_printf(&dir, "%s/versions", ctx->cfg.script_location);
+    ctx->versions_dir = sb_detach(&dir);
+    if (!ctx->versions_dir)
+        return um_err_nomem(&ctx->err);
+
+    um_script **scripts = NULL;
+    size_t n = 0;
+    int rc = script_read_dir(ctx->versions_dir, &scripts, &n, &ctx->err);
+    if (rc)
+        return rc;
+    rc = graph_build(&ctx->graph, scripts, n, &ctx->err);
+    if (rc)
+        return rc;
+    return build_revision_views(ctx);
+}
+
+static int apply_open_options(um_ctx *ctx, const um_open_options *o)
+{
+    ctx->log.cb = o->log_cb;
+    ctx->log.payload = o->log_payload;
+    ctx->log.level = o->log_level;
+    ctx->application_name = strdup(o->application_name ? o->application_name : "ultramigrate");
+    if (!ctx->application_name)
+        return um_err_nomem(&ctx->err);
+    if (gethostname(ctx->host, sizeof(ctx->host) - 1) != 0)
+        strcpy(ctx->host, "unknown");
+
+    int rc = config_load(&ctx->cfg, o->config_path, o->database_url, &ctx->log, &ctx->err);
+    if (rc)
+        return rc;
+    if (o->script_location) {
+        char *loc = strdup(o->script_location);
+        if (!loc)
+            return um_err_nomem(&ctx->err);
+        free(ctx->cfg.script_location);
+        ctx->cfg.script_location = loc;
+    }
+    return UM_OK;
+}
+
+int um_open(um_ctx **out, const um_open_options *opts)
+{
+    um_open_options defaults = UM_OPEN_OPTIONS_INIT;
+    if (!out)
+        return UM_EINVAL;
+    *out = calloc(1, sizeof(**out));
+    if (!*out)
+        return UM_ENOMEM;
+    um_ctx *ctx = *out;
+    if (!opts)
+        opts = &defaults;
+    if (opts->version != UM_OPEN_OPTIONS_VERSION)
+        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
+                         "um_open_options version %u is not supported (expected %u)",
+                         opts->version, UM_OPEN_OPTIONS_VERSION);
+    int rc = apply_open_options(ctx, opts);
+    if (!rc)
+        rc = load_revisions(ctx);
+    return rc;
+}
+
+void um_close(um_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    pg_disconnect(ctx);
+    graph_free(ctx->graph);
+    free(ctx->revisions);
+    free(ctx->versions_dir);
+    free(ctx->application_name);
+    free(ctx->version_table);
+    free(ctx->applied_table);
+    free(ctx->history_table);
+    config_free(&ctx->cfg);
+    um_err_clear(&ctx->err);
+    free(ctx);
+}
+
+size_t um_revision_count(const um_ctx *ctx)
+{
+    return ctx && ctx->graph ? graph_count(ctx->graph) : 0;
+}
+
+const um_revision *um_revision_at(const um_ctx *ctx, size_t i)
+{
+    if (!ctx || !ctx->revisions || i >= graph_count(ctx->graph))
+        return NULL;
+    return &ctx->revisions[i];
+}
+
+int um_revision_lookup(um_ctx *ctx, const char *rev, const um_revision **out)
+{
+    if (out)
+        *out = NULL;
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    if (!rev || !out || !ctx->graph)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_revision_lookup: a revision and out are required");
+    graph_target t = { NULL, 0 };
+    int rc = graph_resolve_target(ctx->graph, rev, UM_UP, NULL, 0, &t, &ctx->err);
+    if (rc)
+        return rc;
+    if (t.n != 1)
+        rc = ctx_error(ctx, UM_ETARGET, NULL, 0, NULL, "'%s' names %zu revisions, not one",
+                       rev, t.n);
+    else
+        *out = &ctx->revisions[t.revs[0]];
+    graph_target_free(&t);
+    return rc;
+}

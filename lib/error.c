@@ -1,0 +1,123 @@
+/* error.c - result codes, the error kept on a handle, and logging. */
+#include "error.h"
+#include "strbuf.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const messages[] = {
+    [0] = "success",
+    [1] = "internal error",
+    [2] = "out of memory",
+    [3] = "invalid argument",
+    [4] = "cannot connect to the database",
+    [5] = "migration lock is held by another run",
+    [6] = "checksum mismatch",
+    [7] = "SQL error",
+    [8] = "cancelled",
+    [9] = "unsupported options version",
+    [10] = "configuration error",
+    [11] = "malformed revision file",
+    [12] = "invalid revision graph",
+    [13] = "invalid target",
+    [14] = "irreversible revision",
+    [15] = "file system error",
+    [16] = "unexpected database state",
+    [17] = "database changed since the plan was made",
+};
+
+const char *um_strerror(int code)
+{
+    size_t i = code <= 0 ? (size_t)(-(long)code) : SIZE_MAX;
+    if (i < sizeof(messages) / sizeof(messages[0]) && messages[i])
+        return messages[i];
+    return "unknown error";
+}
+
+static void free_field(const char **p)
+{
+    free((char *)*p);
+    *p = NULL;
+}
+
+void um_err_clear(um_errbuf *e)
+{
+    free_field(&e->d.message);
+    free_field(&e->d.revision);
+    free_field(&e->d.file);
+    free_field(&e->d.sqlstate);
+    free_field(&e->d.detail);
+    free_field(&e->d.hint);
+    e->d.line = 0;
+    e->d.code = 0;
+}
+
+static const char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int um_err_set(um_errbuf *e, int code, const char *file, int line,
+               const char *revision, const char *fmt, ...)
+{
+    strbuf sb = STRBUF_INIT;
+    va_list ap;
+
+    if (file && line > 0)
+        sb_printf(&sb, "%s:%d: ", file, line);
+    else if (file)
+        sb_printf(&sb, "%s: ", file);
+    if (revision)
+        sb_printf(&sb, "revision %s: ", revision);
+    va_start(ap, fmt);
+    sb_vprintf(&sb, fmt, ap);
+    va_end(ap);
+
+    um_err_clear(e);
+    e->d.code = code;
+    e->d.line = line;
+    e->d.file = dup_or_null(file);
+    e->d.revision = dup_or_null(revision);
+    e->d.message = sb_detach(&sb);
+    if (!e->d.message)
+        e->d.message = strdup(um_strerror(code));
+    return code;
+}
+
+void um_err_set_server(um_errbuf *e, const char *sqlstate, const char *detail,
+                       const char *hint)
+{
+    free_field(&e->d.sqlstate);
+    free_field(&e->d.detail);
+    free_field(&e->d.hint);
+    e->d.sqlstate = dup_or_null(sqlstate);
+    e->d.detail = dup_or_null(detail);
+    e->d.hint = dup_or_null(hint);
+}
+
+int um_err_nomem(um_errbuf *e)
+{
+    return um_err_set(e, UM_ENOMEM, NULL, 0, NULL, "out of memory");
+}
+
+void um_err_move(um_errbuf *to, um_errbuf *from)
+{
+    um_err_clear(to);
+    *to = *from;
+    memset(from, 0, sizeof(*from));
+}
+
+void um_logf(const um_logger *log, um_log_level level, const char *fmt, ...)
+{
+    if (!log || !log->cb || level > log->level)
+        return;
+    strbuf sb = STRBUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(&sb, fmt, ap);
+    va_end(ap);
+    if (sb_str(&sb))
+        log->cb(level, sb_str(&sb), log->payload);
+    sb_free(&sb);
+}

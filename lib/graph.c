@@ -1,0 +1,879 @@
+/*
+ * graph.c - the revision graph.
+ *
+ * graph_build works on the scripts sorted by file name: an open-addressing
+ * map from id to position (which also finds duplicates), the edge lists
+ * resolved to positions, then Kahn's algorithm with a min-heap on the
+ * position, so that ties break by file name and the order does not depend
+ * on the order of the input.  Everything is then renumbered into that
+ * topological order, which lets callers read "i < j" as "i may be applied
+ * before j" and walk the index range as an apply order.
+ */
+#include "graph.h"
+#include "strbuf.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Adjacency lists in CSR form, one allocation: node i's neighbours are
+ * idx[off[i] .. off[i + 1]), the first nfirst[i] of them over parent edges
+ * and the rest over dependency edges.
+ */
+typedef struct adj {
+    size_t *off;        /* n + 1 entries; also the start of the block */
+    size_t *nfirst;     /* n entries */
+    size_t *idx;
+} adj;
+
+struct um_graph {
+    size_t n;
+    um_script **scripts;    /* topological order */
+    size_t *slots;          /* id map: index + 1, 0 = empty */
+    size_t mask;            /* slot count - 1 (a power of two) */
+    adj pred;               /* parents, then dependencies */
+    adj succ;               /* children, then dependents */
+    size_t *heads;          /* heads, then bases: one block */
+    size_t *bases;
+    size_t n_heads, n_bases;
+};
+
+/* State of graph_build, numbered by position in file-name order. */
+typedef struct build {
+    um_script **s;          /* owned until handed to the graph */
+    size_t n;
+    size_t *slots, mask;
+    adj pred, succ;
+    size_t *order;          /* order[k]: position of the k-th to apply */
+    size_t *rank;           /* inverse of order; SIZE_MAX: not ordered */
+} build;
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* calloc that does not return NULL for an empty request. */
+static void *xalloc(size_t count, size_t size)
+{
+    return calloc(count ? count : 1, size);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    while (*s) {
+        h ^= (unsigned char)*s++;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* "a, b, c" from the ids of @n revisions. */
+static void sb_put_ids(strbuf *sb, const um_graph *g, const size_t *idx, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            sb_puts(sb, ", ");
+        sb_puts(sb, g->scripts[idx[k]]->id);
+    }
+}
+
+static int adj_alloc(adj *a, size_t n, size_t edges)
+{
+    a->off = xalloc(2 * n + 1 + edges, sizeof(size_t));
+    if (!a->off)
+        return UM_ENOMEM;
+    a->nfirst = a->off + n + 1;
+    a->idx = a->nfirst + n;
+    return 0;
+}
+
+static const size_t *adj_list(const adj *a, size_t i, bool first, size_t *n)
+{
+    size_t start = a->off[i] + (first ? 0 : a->nfirst[i]);
+    *n = first ? a->nfirst[i] : a->off[i + 1] - start;
+    return a->idx + start;
+}
+
+/*
+ * Builds the reverse of @pred: j goes among p's "first" entries when p is
+ * j's parent, among the rest when j depends on p.  Visiting j in ascending
+ * order keeps every reversed list ascending.
+ */
+static int adj_invert(const adj *pred, size_t n, adj *succ)
+{
+    size_t *ndeps = xalloc(n, sizeof(*ndeps));
+    if (!ndeps || adj_alloc(succ, n, pred->off[n])) {
+        free(ndeps);
+        return UM_ENOMEM;
+    }
+    for (size_t k = 0; k < pred->off[n]; k++)
+        succ->off[pred->idx[k] + 1]++;
+    for (size_t i = 0; i < n; i++)
+        succ->off[i + 1] += succ->off[i];
+    for (size_t j = 0; j < n; j++)
+        for (size_t k = pred->off[j]; k < pred->off[j] + pred->nfirst[j]; k++) {
+            size_t p = pred->idx[k];
+            succ->idx[succ->off[p] + succ->nfirst[p]++] = j;
+        }
+    for (size_t j = 0; j < n; j++)
+        for (size_t k = pred->off[j] + pred->nfirst[j]; k < pred->off[j + 1]; k++) {
+            size_t p = pred->idx[k];
+            succ->idx[succ->off[p] + succ->nfirst[p] + ndeps[p]++] = j;
+        }
+    free(ndeps);
+    return 0;
+}
+
+/* ---- the id map --------------------------------------------------------- */
+
+/* The slot holding @id, or the empty slot where it would go. */
+static size_t map_probe(const size_t *slots, size_t mask, um_script *const *s,
+                        const char *id)
+{
+    size_t i = (size_t)fnv1a(id) & mask;
+    while (slots[i] && strcmp(s[slots[i] - 1]->id, id) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static long map_find(const size_t *slots, size_t mask, um_script *const *s,
+                     const char *id)
+{
+    size_t slot = map_probe(slots, mask, s, id);
+    return slots[slot] ? (long)(slots[slot] - 1) : -1;
+}
+
+/* A load factor of at most 1/2 keeps probe sequences short. */
+static int map_build(build *b, um_errbuf *err)
+{
+    size_t cap = 16;
+    while (cap < 2 * b->n)
+        cap *= 2;
+    b->mask = cap - 1;
+    b->slots = xalloc(cap, sizeof(size_t));
+    if (!b->slots)
+        return um_err_nomem(err);
+    for (size_t i = 0; i < b->n; i++) {
+        size_t slot = map_probe(b->slots, b->mask, b->s, b->s[i]->id);
+        if (b->slots[slot]) {
+            const um_script *first = b->s[b->slots[slot] - 1];
+            return um_err_set(err, UM_EGRAPH, b->s[i]->path, 0, b->s[i]->id,
+                              "revision %s is defined twice: %s and %s",
+                              b->s[i]->id, first->path, b->s[i]->path);
+        }
+        b->slots[slot] = i + 1;
+    }
+    return 0;
+}
+
+/* ---- graph_build -------------------------------------------------------- */
+
+static int cmp_by_file(const void *pa, const void *pb)
+{
+    const um_script *a = *(um_script *const *)pa, *b = *(um_script *const *)pb;
+    int c = strcmp(base_name(a->path), base_name(b->path));
+    if (!c)
+        c = strcmp(a->path, b->path);
+    return c ? c : strcmp(a->id, b->id);
+}
+
+/*
+ * Appends the positions of @ids to node i's list.  @stamp drops a revision
+ * named twice (the parser's business, harmless here) so that edge counts
+ * stay consistent for Kahn's in-degrees.
+ */
+static int add_edges(build *b, size_t i, char *const *ids, size_t n_ids,
+                     const char *verb, size_t *stamp, size_t *fill, um_errbuf *err)
+{
+    const um_script *s = b->s[i];
+    for (size_t k = 0; k < n_ids; k++) {
+        long p = map_find(b->slots, b->mask, b->s, ids[k]);
+        if (p < 0)
+            return um_err_set(err, UM_EGRAPH, s->path, 0, s->id,
+                              "revision %s %s %s, which no file defines",
+                              s->id, verb, ids[k]);
+        if (stamp[p] == i + 1)
+            continue;
+        stamp[p] = i + 1;
+        b->pred.idx[(*fill)++] = (size_t)p;
+    }
+    return 0;
+}
+
+static int resolve_edges(build *b, um_errbuf *err)
+{
+    size_t edges = 0, fill = 0;
+    int rc = 0;
+    for (size_t i = 0; i < b->n; i++)
+        edges += b->s[i]->n_parents + b->s[i]->n_depends_on;
+    size_t *stamp = xalloc(b->n, sizeof(*stamp));
+    if (!stamp || adj_alloc(&b->pred, b->n, edges)) {
+        free(stamp);
+        return um_err_nomem(err);
+    }
+    for (size_t i = 0; i < b->n && !rc; i++) {
+        const um_script *s = b->s[i];
+        b->pred.off[i] = fill;
+        rc = add_edges(b, i, s->parents, s->n_parents, "revises", stamp, &fill, err);
+        b->pred.nfirst[i] = fill - b->pred.off[i];
+        if (!rc)
+            rc = add_edges(b, i, s->depends_on, s->n_depends_on, "depends on",
+                           stamp, &fill, err);
+    }
+    b->pred.off[b->n] = fill;
+    free(stamp);
+    return rc;
+}
+
+/* A binary min-heap of positions: the ready revision first in file order. */
+static void heap_push(size_t *h, size_t *len, size_t v)
+{
+    size_t i = (*len)++;
+    while (i && h[(i - 1) / 2] > v) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = v;
+}
+
+static size_t heap_pop(size_t *h, size_t *len)
+{
+    size_t top = h[0], v = h[--*len], i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *len)
+            break;
+        if (c + 1 < *len && h[c + 1] < h[c])
+            c++;
+        if (v <= h[c])
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = v;
+    return top;
+}
+
+/*
+ * Every revision Kahn's algorithm left unordered still waits for an
+ * unordered predecessor, so following such predecessors from any of them
+ * must come back to a revision already seen: that loop is the cycle.
+ */
+static int report_cycle(const build *b, um_errbuf *err)
+{
+    size_t *walk = xalloc(b->n, sizeof(*walk)), *seen = xalloc(b->n, sizeof(*seen));
+    strbuf sb = STRBUF_INIT;
+    size_t len = 0, v = 0;
+    int rc = UM_ENOMEM;
+
+    if (!walk || !seen)
+        goto done;
+    while (b->rank[v] != SIZE_MAX)
+        v++;
+    while (!seen[v]) {
+        seen[v] = ++len;
+        walk[len - 1] = v;
+        size_t k = b->pred.off[v];
+        while (b->rank[b->pred.idx[k]] != SIZE_MAX)
+            k++;
+        v = b->pred.idx[k];
+    }
+    /* The walk runs against the edges; print it in application order. */
+    sb_puts(&sb, b->s[v]->id);
+    for (size_t k = len; k-- > seen[v] - 1;) {
+        sb_puts(&sb, " -> ");
+        sb_puts(&sb, b->s[walk[k]]->id);
+    }
+    if (sb_failed(&sb))
+        goto done;
+    rc = um_err_set(err, UM_EGRAPH, b->s[v]->path, 0, b->s[v]->id,
+                    "cycle in the revision graph: %s", sb_str(&sb));
+done:
+    if (rc == UM_ENOMEM)
+        um_err_nomem(err);
+    sb_free(&sb);
+    free(walk);
+    free(seen);
+    return rc;
+}
+
+static int topo_sort(build *b, um_errbuf *err)
+{
+    size_t n = b->n, len = 0, done = 0;
+    size_t *indeg = xalloc(n, sizeof(*indeg)), *heap = xalloc(n, sizeof(*heap));
+    b->order = xalloc(n, sizeof(size_t));
+    b->rank = xalloc(n, sizeof(size_t));
+    int rc = UM_ENOMEM;
+
+    if (!indeg || !heap || !b->order || !b->rank || adj_invert(&b->pred, n, &b->succ)) {
+        um_err_nomem(err);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        b->rank[i] = SIZE_MAX;
+        indeg[i] = b->pred.off[i + 1] - b->pred.off[i];
+        if (!indeg[i])
+            heap_push(heap, &len, i);
+    }
+    while (len) {
+        size_t v = heap_pop(heap, &len);
+        b->rank[v] = done;
+        b->order[done++] = v;
+        for (size_t k = b->succ.off[v]; k < b->succ.off[v + 1]; k++)
+            if (--indeg[b->succ.idx[k]] == 0)
+                heap_push(heap, &len, b->succ.idx[k]);
+    }
+    rc = done == n ? 0 : report_cycle(b, err);
+done:
+    free(indeg);
+    free(heap);
+    return rc;
+}
+
+/* Renumbers the build's edges into topological order. */
+static int renumber_pred(const build *b, adj *pred)
+{
+    size_t fill = 0;
+    if (adj_alloc(pred, b->n, b->pred.off[b->n]))
+        return UM_ENOMEM;
+    for (size_t k = 0; k < b->n; k++) {
+        size_t i = b->order[k];
+        pred->off[k] = fill;
+        pred->nfirst[k] = b->pred.nfirst[i];
+        for (size_t e = b->pred.off[i]; e < b->pred.off[i + 1]; e++)
+            pred->idx[fill++] = b->rank[b->pred.idx[e]];
+    }
+    pred->off[b->n] = fill;
+    return 0;
+}
+
+/* Heads have no children, bases no parents: dependencies do not count. */
+static int find_ends(um_graph *g)
+{
+    g->heads = xalloc(2 * g->n, sizeof(size_t));
+    if (!g->heads)
+        return UM_ENOMEM;
+    for (size_t i = 0; i < g->n; i++)
+        if (!g->succ.nfirst[i])
+            g->heads[g->n_heads++] = i;
+    g->bases = g->heads + g->n_heads;
+    for (size_t i = 0; i < g->n; i++)
+        if (!g->pred.nfirst[i])
+            g->bases[g->n_bases++] = i;
+    return 0;
+}
+
+/*
+ * Moves the build's scripts and map into @g, renumbered.  The scripts
+ * change hands last, so that on failure the build still owns them all.
+ */
+static int assemble(build *b, um_graph *g, um_errbuf *err)
+{
+    um_script **scripts = xalloc(b->n, sizeof(*scripts));
+    g->n = b->n;
+    if (!scripts || renumber_pred(b, &g->pred)
+        || adj_invert(&g->pred, g->n, &g->succ) || find_ends(g)) {
+        free(scripts);
+        return um_err_nomem(err);
+    }
+    for (size_t k = 0; k < b->n; k++)
+        scripts[k] = b->s[b->order[k]];
+    for (size_t slot = 0; slot <= b->mask; slot++)
+        if (b->slots[slot])
+            b->slots[slot] = b->rank[b->slots[slot] - 1] + 1;
+    g->scripts = scripts;
+    g->slots = b->slots;
+    g->mask = b->mask;
+    b->slots = NULL;
+    free(b->s);
+    b->s = NULL;
+    return 0;
+}
+
+static void build_free(build *b)
+{
+    for (size_t i = 0; b->s && i < b->n; i++)
+        script_free(b->s[i]);
+    free(b->s);
+    free(b->slots);
+    free(b->pred.off);
+    free(b->succ.off);
+    free(b->order);
+    free(b->rank);
+}
+
+int graph_build(um_graph **out, um_script **scripts, size_t n, um_errbuf *err)
+{
+    build b = { .s = scripts, .n = n };
+    um_graph *g = calloc(1, sizeof(*g));
+    int rc;
+
+    *out = NULL;
+    if (!g) {
+        rc = um_err_nomem(err);
+        goto done;
+    }
+    if (n > 1)
+        qsort(scripts, n, sizeof(*scripts), cmp_by_file);
+    rc = map_build(&b, err);
+    if (!rc)
+        rc = resolve_edges(&b, err);
+    if (!rc)
+        rc = topo_sort(&b, err);
+    if (!rc)
+        rc = assemble(&b, g, err);
+done:
+    build_free(&b);
+    if (rc) {
+        graph_free(g);
+        return rc;
+    }
+    *out = g;
+    return 0;
+}
+
+void graph_free(um_graph *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; g->scripts && i < g->n; i++)
+        script_free(g->scripts[i]);
+    free(g->scripts);
+    free(g->slots);
+    free(g->pred.off);
+    free(g->succ.off);
+    free(g->heads);
+    free(g);
+}
+
+/* ---- accessors ---------------------------------------------------------- */
+
+size_t graph_count(const um_graph *g)
+{
+    return g ? g->n : 0;
+}
+
+const um_script *graph_script(const um_graph *g, size_t i)
+{
+    return i < graph_count(g) ? g->scripts[i] : NULL;
+}
+
+long graph_find(const um_graph *g, const char *id)
+{
+    if (!g || !id)
+        return -1;
+    return map_find(g->slots, g->mask, g->scripts, id);
+}
+
+static const size_t *node_list(const um_graph *g, const adj *a, size_t i,
+                               bool first, size_t *n)
+{
+    *n = 0;
+    return i < g->n ? adj_list(a, i, first, n) : NULL;
+}
+
+const size_t *graph_parents(const um_graph *g, size_t i, size_t *n)
+{
+    return node_list(g, &g->pred, i, true, n);
+}
+
+const size_t *graph_depends(const um_graph *g, size_t i, size_t *n)
+{
+    return node_list(g, &g->pred, i, false, n);
+}
+
+const size_t *graph_children(const um_graph *g, size_t i, size_t *n)
+{
+    return node_list(g, &g->succ, i, true, n);
+}
+
+const size_t *graph_heads(const um_graph *g, size_t *n)
+{
+    *n = g->n_heads;
+    return g->heads;
+}
+
+const size_t *graph_bases(const um_graph *g, size_t *n)
+{
+    *n = g->n_bases;
+    return g->bases;
+}
+
+/* ---- walks -------------------------------------------------------------- */
+
+/*
+ * Without memory for a stack, a sweep in topological order still finds
+ * every node reachable from @i, since all of them lie on one side of it.
+ * Nodes reached in this walk are tagged 2 until the end so that nodes the
+ * caller had already set are not expanded, as in the stack walk.
+ */
+static void mark_sweep(const adj *a, size_t n, size_t i, int dir, unsigned char *set)
+{
+    size_t end = dir > 0 ? n : (size_t)-1;
+    set[i] = 2;
+    for (size_t v = i; v != end; v += (size_t)dir)
+        for (size_t k = a->off[v]; set[v] == 2 && k < a->off[v + 1]; k++)
+            if (!set[a->idx[k]])
+                set[a->idx[k]] = 2;
+    for (size_t v = i; v != end; v += (size_t)dir)
+        if (set[v] == 2)
+            set[v] = 1;
+}
+
+/*
+ * Marks @i and everything reachable from it along @a.  @set is the visited
+ * set: a node is pushed once, when it is first marked, so the stack never
+ * holds more than n entries.  @dir: the side of @i the nodes lie on.
+ */
+static void mark_reachable(const um_graph *g, const adj *a, size_t i, int dir,
+                           unsigned char *set)
+{
+    if (i >= g->n)
+        return;
+    size_t *stack = malloc(g->n * sizeof(*stack)), top = 0;
+    if (!stack) {
+        mark_sweep(a, g->n, i, dir, set);
+        return;
+    }
+    set[i] = 1;
+    stack[top++] = i;
+    while (top) {
+        size_t v = stack[--top];
+        for (size_t k = a->off[v]; k < a->off[v + 1]; k++)
+            if (!set[a->idx[k]]) {
+                set[a->idx[k]] = 1;
+                stack[top++] = a->idx[k];
+            }
+    }
+    free(stack);
+}
+
+void graph_mark_ancestors(const um_graph *g, size_t i, unsigned char *set)
+{
+    mark_reachable(g, &g->pred, i, -1, set);
+}
+
+void graph_mark_descendants(const um_graph *g, size_t i, unsigned char *set)
+{
+    mark_reachable(g, &g->succ, i, 1, set);
+}
+
+static bool is_applied_head(const um_graph *g, const unsigned char *applied, size_t i)
+{
+    size_t n;
+    const size_t *kids = adj_list(&g->succ, i, true, &n);
+    if (!applied[i])
+        return false;
+    for (size_t k = 0; k < n; k++)
+        if (applied[kids[k]])
+            return false;
+    return true;
+}
+
+int graph_heads_of(const um_graph *g, const unsigned char *applied,
+                   size_t **out, size_t *n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < g->n; i++)
+        count += is_applied_head(g, applied, i);
+    *n = 0;
+    *out = xalloc(count, sizeof(**out));
+    if (!*out)
+        return UM_ENOMEM;
+    for (size_t i = 0; i < g->n; i++)
+        if (is_applied_head(g, applied, i))
+            (*out)[(*n)++] = i;
+    return 0;
+}
+
+/* ---- lookup ------------------------------------------------------------- */
+
+static size_t prefix_matches(const um_graph *g, const char *ref, size_t *first)
+{
+    size_t len = strlen(ref), count = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (strncmp(g->scripts[i]->id, ref, len) == 0 && count++ == 0)
+            *first = i;
+    return count;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int report_ambiguous(const um_graph *g, const char *ref, size_t count,
+                            um_errbuf *err)
+{
+    const char **ids = xalloc(count, sizeof(*ids));
+    strbuf sb = STRBUF_INIT;
+    size_t len = strlen(ref), n = 0;
+    int rc;
+
+    if (!ids)
+        return um_err_nomem(err);
+    for (size_t i = 0; i < g->n; i++)
+        if (strncmp(g->scripts[i]->id, ref, len) == 0)
+            ids[n++] = g->scripts[i]->id;
+    qsort(ids, n, sizeof(*ids), cmp_str);
+    for (size_t k = 0; k < n; k++)
+        sb_printf(&sb, "%s%s", k ? ", " : "", ids[k]);
+    rc = sb_failed(&sb) ? um_err_nomem(err)
+         : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
+                      "revision prefix '%s' is ambiguous: %s", ref, sb_str(&sb));
+    sb_free(&sb);
+    free(ids);
+    return rc;
+}
+
+int graph_lookup(const um_graph *g, const char *ref, size_t *out, um_errbuf *err)
+{
+    size_t first = 0, count;
+    long exact;
+
+    if (!ref || !*ref)
+        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "empty revision reference");
+    exact = graph_find(g, ref);
+    if (exact >= 0) {
+        *out = (size_t)exact;
+        return 0;
+    }
+    count = prefix_matches(g, ref, &first);
+    if (count == 1) {
+        *out = first;
+        return 0;
+    }
+    if (count == 0)
+        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "no revision '%s'", ref);
+    return report_ambiguous(g, ref, count, err);
+}
+
+/* ---- targets ------------------------------------------------------------ */
+
+/* A target position: a revision index, or -1 for the empty state (base). */
+#define AT_BASE (-1L)
+
+void graph_target_free(graph_target *t)
+{
+    if (!t)
+        return;
+    free(t->revs);
+    t->revs = NULL;
+    t->n = 0;
+}
+
+static int target_set(graph_target *t, const size_t *revs, size_t n, um_errbuf *err)
+{
+    t->n = 0;
+    t->revs = NULL;
+    if (!n)
+        return 0;
+    t->revs = malloc(n * sizeof(*t->revs));
+    if (!t->revs)
+        return um_err_nomem(err);
+    memcpy(t->revs, revs, n * sizeof(*revs));
+    t->n = n;
+    return 0;
+}
+
+static int target_at(graph_target *t, long at, um_errbuf *err)
+{
+    size_t i = (size_t)at;
+    return target_set(t, &i, at == AT_BASE ? 0 : 1, err);
+}
+
+/* UM_ETARGET: "[revision ID has ]WHAT (a, b)AFTER", naming revisions @idx. */
+static int err_naming(um_errbuf *err, const um_graph *g, const char *id,
+                      const char *what, const size_t *idx, size_t n,
+                      const char *after)
+{
+    strbuf sb = STRBUF_INIT;
+    if (id)
+        sb_printf(&sb, "revision %s has ", id);
+    sb_printf(&sb, "%s (", what);
+    sb_put_ids(&sb, g, idx, n);
+    sb_printf(&sb, ")%s", after);
+    int rc = sb_failed(&sb) ? um_err_nomem(err)
+             : um_err_set(err, UM_ETARGET, NULL, 0, NULL, "%s", sb_str(&sb));
+    sb_free(&sb);
+    return rc;
+}
+
+/* "head", "heads" (when there is one) or an id or prefix. */
+static int resolve_ref(const um_graph *g, const char *ref, long *at, um_errbuf *err)
+{
+    bool head = strcmp(ref, "head") == 0;
+    size_t i;
+    int rc;
+
+    if (head || strcmp(ref, "heads") == 0) {
+        if (g->n_heads > 1)
+            return err_naming(err, g, NULL, "several heads", g->heads, g->n_heads,
+                              head ? ": name one, or use 'heads'" : ": name one");
+        *at = g->n_heads ? (long)g->heads[0] : AT_BASE;
+        return 0;
+    }
+    rc = graph_lookup(g, ref, &i, err);
+    if (!rc)
+        *at = (long)i;
+    return rc;
+}
+
+/* The one revision "+N" / "-N" start from: the database's only head. */
+static int only_current(const um_graph *g, const size_t *current, size_t n,
+                        long *at, um_errbuf *err)
+{
+    for (size_t k = 0; k < n; k++)
+        if (current[k] >= g->n)
+            return um_err_set(err, UM_EINVAL, NULL, 0, NULL,
+                              "current head %zu is not in the graph", current[k]);
+    if (n > 1)
+        return err_naming(err, g, NULL, "several current heads", current, n,
+                          ": name the revision to start from, as REV+N or REV-N");
+    *at = n ? (long)current[0] : AT_BASE;
+    return 0;
+}
+
+static int step_error(const um_graph *g, long at, int sign, const size_t *next,
+                      size_t n, um_errbuf *err)
+{
+    const char *id = at == AT_BASE ? NULL : g->scripts[at]->id;
+
+    if (n == 0 && !id)
+        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "no revisions to upgrade to");
+    if (n == 0)
+        return um_err_set(err, UM_ETARGET, NULL, 0, NULL,
+                          "revision %s is a head: nothing above it", id);
+    if (!id)
+        return err_naming(err, g, NULL, "several bases", next, n, ": name one");
+    if (sign < 0)
+        return err_naming(err, g, id, "several parents", next, n, ": name one");
+    return err_naming(err, g, id, "several children", next, n,
+                      ": name one, or use 'heads'");
+}
+
+/*
+ * Moves @steps times from *at along the only child (@sign > 0; from the
+ * only base when nothing is applied) or the only parent (@sign < 0; past
+ * a base is the empty state).  Parent edges only, as for heads.
+ */
+static int walk_steps(const um_graph *g, long *at, int sign, size_t steps,
+                      um_errbuf *err)
+{
+    for (size_t k = 0; k < steps; k++) {
+        size_t n;
+        const size_t *next;
+        if (sign < 0 && *at == AT_BASE)
+            break;
+        if (sign > 0 && *at == AT_BASE)
+            next = graph_bases(g, &n);
+        else
+            next = adj_list(sign > 0 ? &g->succ : &g->pred, (size_t)*at, true, &n);
+        if (n == 1)
+            *at = (long)next[0];
+        else if (n == 0 && sign < 0)
+            *at = AT_BASE;
+        else
+            return step_error(g, *at, sign, next, n, err);
+    }
+    return 0;
+}
+
+/* A relative target: REV (possibly empty), a sign and a step count. */
+typedef struct relative {
+    size_t rev_len;
+    int sign;
+    size_t steps;
+} relative;
+
+/*
+ * Splits "REV+N" / "REV-N" at the last sign followed only by digits.
+ * Returns 1 when @t has that form, 0 when not, and -1 when it has but N
+ * overflows.
+ */
+static int parse_relative(const char *t, relative *rel)
+{
+    size_t len = strlen(t), d = len;
+    while (d > 0 && t[d - 1] >= '0' && t[d - 1] <= '9')
+        d--;
+    if (d == len || d == 0 || (t[d - 1] != '+' && t[d - 1] != '-'))
+        return 0;
+    rel->rev_len = d - 1;
+    rel->sign = t[d - 1] == '+' ? 1 : -1;
+    rel->steps = 0;
+    for (; d < len; d++) {
+        size_t digit = (size_t)(t[d] - '0');
+        if (rel->steps > (SIZE_MAX - digit) / 10)
+            return -1;
+        rel->steps = rel->steps * 10 + digit;
+    }
+    return 1;
+}
+
+static int resolve_relative(const um_graph *g, const char *t, const relative *rel,
+                            int dir, const size_t *current, size_t n_current,
+                            graph_target *out, um_errbuf *err)
+{
+    long at;
+    int rc;
+
+    if (rel->rev_len == 0) {
+        /* a bare "+N" / "-N" moves the database, so it must go @dir's way */
+        if (rel->sign != dir)
+            return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "'%s' is not %s target",
+                              t, dir == UM_UP ? "an upgrade" : "a downgrade");
+        if (rel->steps == 0)
+            return um_err_set(err, UM_ETARGET, NULL, 0, NULL,
+                              "'%s': the step count must be at least 1", t);
+        rc = only_current(g, current, n_current, &at, err);
+    } else {
+        char *ref = strndup(t, rel->rev_len);
+        if (!ref)
+            return um_err_nomem(err);
+        rc = resolve_ref(g, ref, &at, err);
+        free(ref);
+    }
+    if (!rc)
+        rc = walk_steps(g, &at, rel->sign, rel->steps, err);
+    return rc ? rc : target_at(out, at, err);
+}
+
+int graph_resolve_target(const um_graph *g, const char *target, int dir,
+                         const size_t *current, size_t n_current,
+                         graph_target *out, um_errbuf *err)
+{
+    size_t first;
+    relative rel;
+    long at;
+    int form, rc;
+
+    out->revs = NULL;
+    out->n = 0;
+    if (dir != UM_UP && dir != UM_DOWN)
+        return um_err_set(err, UM_EINVAL, NULL, 0, NULL, "bad direction %d", dir);
+    if (!target || !*target)
+        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "empty target");
+    if (strcmp(target, "heads") == 0)
+        return dir == UM_UP ? target_set(out, g->heads, g->n_heads, err)
+            : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
+                         "'heads' is not a downgrade target");
+    if (strcmp(target, "base") == 0)
+        return dir == UM_DOWN ? 0
+            : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
+                         "'base' is not an upgrade target: nothing to upgrade to");
+    /* ids may contain '-': one that names revisions is not relative */
+    form = prefix_matches(g, target, &first) ? 0 : parse_relative(target, &rel);
+    if (form < 0)
+        return um_err_set(err, UM_ETARGET, NULL, 0, NULL,
+                          "step count out of range in '%s'", target);
+    if (form > 0)
+        return resolve_relative(g, target, &rel, dir, current, n_current, out, err);
+    rc = resolve_ref(g, target, &at, err);
+    return rc ? rc : target_at(out, at, err);
+}

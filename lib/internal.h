@@ -1,0 +1,61 @@
+/*
+ * internal.h - the real definitions of the public opaque types, shared by
+ * the modules of lib/.  Nothing here is exported.
+ */
+#ifndef UM_INTERNAL_H
+#define UM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <ultramigrate/ultramigrate.h>
+
+#include "config.h"
+#include "error.h"
+#include "graph.h"
+
+struct pg_conn; /* libpq's PGconn; only pg.c looks inside */
+
+struct um_ctx {
+    um_config cfg;
+    um_logger log;
+    um_errbuf err;
+    um_graph *graph;
+    um_revision *revisions;     /* public views, one per graph index */
+    char *versions_dir;         /* script_location/versions */
+    char *application_name;
+    char host[256];             /* this machine, recorded with each step */
+    struct pg_conn *conn;       /* NULL until the first call that needs it */
+    bool owns_conn;
+    bool locked;                /* we hold the migration advisory lock */
+    /* Quoted, schema-qualified names of the bookkeeping tables; built once
+     * connected (quoting needs the connection). */
+    char *version_table;
+    char *applied_table;
+    char *history_table;
+};
+
+struct um_plan {
+    um_direction direction;
+    char *target;
+    um_step *steps;
+    size_t *graph_index;        /* graph index of each step */
+    size_t n_steps;
+};
+
+/* Records an error on the handle (see um_err_set). */
+#define ctx_error(ctx, code, file, line, rev, ...) \
+    um_err_set(&(ctx)->err, (code), (file), (line), (rev), __VA_ARGS__)
+
+/* Frees a plan's contents; used by um_plan_free and by apply. */
+void plan_free(um_plan *plan);
+
+/*
+ * Computes a plan from a state already read (see store.h).  Shared by
+ * um_plan_create and the locked paths of apply.
+ */
+struct store_state;
+int plan_build(um_ctx *ctx, const struct store_state *state, um_direction dir,
+               const char *target, um_plan **out);
+
+#endif

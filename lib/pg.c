@@ -1,0 +1,271 @@
+/*
+ * pg.c - every libpq call of the engine: connecting, queries, results and
+ * the mapping of server errors.  The rest of lib/ reads as logic.
+ */
+#include "pg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "strbuf.h"
+
+struct pg_rows {
+    PGresult *res;
+};
+
+static const char *source_of_url(const um_ctx *ctx)
+{
+    return ctx->cfg.url_source ? ctx->cfg.url_source : "libpq environment";
+}
+
+static int connect_error(um_ctx *ctx, PGconn *conn)
+{
+    char *shown = ctx->cfg.database_url ? config_redact_url(ctx->cfg.database_url) : NULL;
+    const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
+    size_t len = strlen(msg);
+
+    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+        len--;
+    if (shown)
+        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
+                  "cannot connect to %s (from %s): %.*s", shown,
+                  source_of_url(ctx), (int)len, msg);
+    else
+        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
+                  "cannot connect to the database (from %s): %.*s",
+                  source_of_url(ctx), (int)len, msg);
+    free(shown);
+    return UM_ECONNECT;
+}
+
+/* Server notices (e.g. "relation already exists, skipping") are logged,
+ * never printed: the library does not write to stderr. */
+static void notice_to_log(void *arg, const char *message)
+{
+    um_ctx *ctx = arg;
+    size_t len = strlen(message);
+    while (len > 0 && message[len - 1] == '\n')
+        len--;
+    um_logf(&ctx->log, UM_LOG_DEBUG, "server: %.*s", (int)len, message);
+}
+
+int pg_ensure_connected(um_ctx *ctx)
+{
+    if (ctx->conn && PQstatus(ctx->conn) == CONNECTION_OK)
+        return UM_OK;
+    pg_disconnect(ctx);
+
+    /* Keywords before "dbname" are defaults the URL may override; the URL
+     * itself is expanded from "dbname". */
+    const char *keys[5] = { "connect_timeout", "application_name", "client_encoding", NULL, NULL };
+    const char *vals[5] = { "10", ctx->application_name, "UTF8", NULL, NULL };
+    if (ctx->cfg.database_url) {
+        keys[3] = "dbname";
+        vals[3] = ctx->cfg.database_url;
+    }
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        int rc = connect_error(ctx, conn);
+        PQfinish(conn);
+        return rc;
+    }
+    /* Positions in server errors count characters of the client encoding;
+     * the URL may have asked for another, and apply maps UTF-8. */
+    if (PQclientEncoding(conn) != pg_char_to_encoding("UTF8"))
+        PQsetClientEncoding(conn, "UTF8");
+    PQsetNoticeProcessor(conn, notice_to_log, ctx);
+    ctx->conn = (struct pg_conn *)conn;
+    ctx->owns_conn = true;
+    um_logf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"",
+            PQdb(conn), PQuser(conn));
+    return UM_OK;
+}
+
+void pg_disconnect(um_ctx *ctx)
+{
+    if (ctx->conn && ctx->owns_conn)
+        PQfinish((PGconn *)ctx->conn);
+    ctx->conn = NULL;
+    ctx->owns_conn = false;
+    ctx->locked = false;
+}
+
+static char *dup_field(const PGresult *res, int field)
+{
+    const char *v = PQresultErrorField(res, field);
+    return v ? strdup(v) : NULL;
+}
+
+static char *trimmed_dup(const char *s)
+{
+    size_t len = strlen(s);
+    while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
+        len--;
+    return strndup(s, len);
+}
+
+void pg_failure_clear(pg_failure *f)
+{
+    free(f->sqlstate);
+    free(f->message);
+    free(f->detail);
+    free(f->hint);
+    memset(f, 0, sizeof(*f));
+}
+
+static void fill_failure(PGconn *conn, const PGresult *res, pg_failure *f)
+{
+    pg_failure_clear(f);
+    if (res && PQresultErrorField(res, PG_DIAG_SQLSTATE)) {
+        const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+        f->sqlstate = dup_field(res, PG_DIAG_SQLSTATE);
+        f->message = dup_field(res, PG_DIAG_MESSAGE_PRIMARY);
+        f->detail = dup_field(res, PG_DIAG_MESSAGE_DETAIL);
+        f->hint = dup_field(res, PG_DIAG_MESSAGE_HINT);
+        f->position = pos ? atoi(pos) : 0;
+    } else {
+        f->message = trimmed_dup(PQerrorMessage(conn));
+    }
+    f->connection_lost = PQstatus(conn) != CONNECTION_OK;
+}
+
+int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file,
+                        int line, const char *revision, const char *what)
+{
+    int code = f->connection_lost ? UM_ECONNECT : UM_ESQL;
+    if (f->sqlstate)
+        ctx_error(ctx, code, file, line, revision, "%s: %s (SQLSTATE %s)", what,
+                  f->message ? f->message : "unknown error", f->sqlstate);
+    else
+        ctx_error(ctx, code, file, line, revision, "%s: %s", what,
+                  f->message ? f->message : "unknown error");
+    um_err_set_server(&ctx->err, f->sqlstate, f->detail, f->hint);
+    return code;
+}
+
+/* Common tail of pg_query and pg_exec: keeps or reports the result. */
+static int finish_result(um_ctx *ctx, PGresult *res, pg_rows **out, pg_failure *fail)
+{
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+        if (out) {
+            *out = malloc(sizeof(**out));
+            if (!*out) {
+                PQclear(res);
+                return um_err_nomem(&ctx->err);
+            }
+            (*out)->res = res;
+        } else {
+            PQclear(res);
+        }
+        return UM_OK;
+    }
+
+    pg_failure local = { 0 };
+    pg_failure *f = fail ? fail : &local;
+    fill_failure((PGconn *)ctx->conn, res, f);
+    PQclear(res);
+    int rc = f->connection_lost ? UM_ECONNECT : UM_ESQL;
+    if (!fail)
+        rc = pg_failure_to_error(ctx, f, NULL, 0, NULL, "query failed");
+    pg_failure_clear(&local);
+    if (rc == UM_ECONNECT)
+        pg_disconnect(ctx);
+    return rc;
+}
+
+int pg_query(um_ctx *ctx, const char *sql, int nparams,
+             const char *const *params, pg_rows **out, pg_failure *fail)
+{
+    if (out)
+        *out = NULL;
+    int rc = pg_ensure_connected(ctx);
+    if (rc)
+        return rc;
+    PGresult *res = PQexecParams((PGconn *)ctx->conn, sql, nparams, NULL,
+                                 params, NULL, NULL, 0);
+    return finish_result(ctx, res, out, fail);
+}
+
+/*
+ * The simple-query protocol returns one result per statement; counting the
+ * successful ones tells which statement failed when the server's error has
+ * no position (a constraint violation, say).  The server skips the rest of
+ * the message after an error.
+ */
+int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
+{
+    int rc = pg_ensure_connected(ctx);
+    if (rc)
+        return rc;
+    PGconn *conn = (PGconn *)ctx->conn;
+    if (!PQsendQuery(conn, sql))
+        return finish_result(ctx, NULL, NULL, fail);
+
+    PGresult *res, *error = NULL;
+    int done = 0;
+    while ((res = PQgetResult(conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
+        if (!error && (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR ||
+                       st == PGRES_BAD_RESPONSE)) {
+            error = res;
+            continue;
+        }
+        if (!error && st != PGRES_EMPTY_QUERY)
+            done++;
+        PQclear(res);
+    }
+    if (!error)
+        return UM_OK;
+    rc = finish_result(ctx, error, NULL, fail);
+    if (fail)
+        fail->statements_done = done;
+    return rc;
+}
+
+size_t pg_rows_count(const pg_rows *r)
+{
+    return r ? (size_t)PQntuples(r->res) : 0;
+}
+
+const char *pg_rows_value(const pg_rows *r, size_t row, int col)
+{
+    if (PQgetisnull(r->res, (int)row, col))
+        return NULL;
+    return PQgetvalue(r->res, (int)row, col);
+}
+
+void pg_rows_free(pg_rows *r)
+{
+    if (!r)
+        return;
+    PQclear(r->res);
+    free(r);
+}
+
+static bool append_escaped(um_ctx *ctx, strbuf *sb, const char *s, bool ident)
+{
+    PGconn *conn = (PGconn *)ctx->conn;
+    size_t len = strlen(s);
+    char *q = ident ? PQescapeIdentifier(conn, s, len) : PQescapeLiteral(conn, s, len);
+    if (!q) {
+        ctx_error(ctx, UM_ERROR, NULL, 0, NULL, "cannot quote '%s': %s", s,
+                  PQerrorMessage(conn));
+        return false;
+    }
+    sb_puts(sb, q);
+    PQfreemem(q);
+    return true;
+}
+
+bool pg_append_literal(um_ctx *ctx, strbuf *sb, const char *s)
+{
+    return append_escaped(ctx, sb, s, false);
+}
+
+bool pg_append_ident(um_ctx *ctx, strbuf *sb, const char *s)
+{
+    return append_escaped(ctx, sb, s, true);
+}

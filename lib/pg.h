@@ -1,0 +1,65 @@
+/*
+ * pg.h - the only module that talks to libpq: connecting, running SQL,
+ * reading rows and turning server errors into ultramigrate errors.
+ */
+#ifndef UM_PG_H
+#define UM_PG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "internal.h"
+
+/* Connects unless connected.  UM_ECONNECT with a message that never shows a
+ * password. */
+int pg_ensure_connected(um_ctx *ctx);
+
+/* Rows of a query; wraps a PGresult. */
+typedef struct pg_rows pg_rows;
+size_t pg_rows_count(const pg_rows *r);
+/* Value at (row, col) or NULL for SQL NULL. */
+const char *pg_rows_value(const pg_rows *r, size_t row, int col);
+void pg_rows_free(pg_rows *r);
+
+/* A server error, owned strings (pg_failure_clear frees them). */
+typedef struct pg_failure {
+    char *sqlstate;
+    char *message;
+    char *detail;
+    char *hint;
+    int position;           /* 1-based character in the query, 0 if none */
+    int statements_done;    /* pg_exec: statements that succeeded before it */
+    bool connection_lost;
+} pg_failure;
+
+void pg_failure_clear(pg_failure *f);
+
+/*
+ * Runs one query with parameters (text format).  On a server error returns
+ * UM_ESQL and, when @fail is not NULL, fills it; else records the error on
+ * the handle.  @out may be NULL when no rows are wanted.
+ */
+int pg_query(um_ctx *ctx, const char *sql, int nparams,
+             const char *const *params, pg_rows **out, pg_failure *fail);
+
+/*
+ * Runs @sql with the simple-query protocol (several statements allowed, one
+ * round trip).  Errors as pg_query.
+ */
+int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail);
+
+/* Records @f on the handle as UM_ESQL (or UM_ECONNECT when the connection
+ * was lost), prefixed with @what. */
+int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file,
+                        int line, const char *revision, const char *what);
+
+/* Quoted literal / identifier for SQL text (PQescapeLiteral /
+ * PQescapeIdentifier); appended to @sb.  false on failure (error set). */
+struct strbuf;
+bool pg_append_literal(um_ctx *ctx, struct strbuf *sb, const char *s);
+bool pg_append_ident(um_ctx *ctx, struct strbuf *sb, const char *s);
+
+/* Closes the connection if the handle owns it. */
+void pg_disconnect(um_ctx *ctx);
+
+#endif

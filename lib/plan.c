@@ -1,0 +1,220 @@
+/*
+ * plan.c - what an upgrade or a downgrade must do.
+ *
+ * Up to T: every ancestor of T (parents and dependencies) that is not
+ * applied, in topological order.  Down to T: every applied revision that
+ * descends from T and is not needed by T, newest first.  "base" removes
+ * everything.
+ */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int plan_applied_set(um_ctx *ctx, const store_state *st, unsigned char **applied,
+                     size_t **heads, size_t *n_heads)
+{
+    size_t n = graph_count(ctx->graph);
+    *applied = calloc(n ? n : 1, 1);
+    *heads = calloc(st->n_heads ? st->n_heads : 1, sizeof(**heads));
+    *n_heads = 0;
+    if (!*applied || !*heads) {
+        free(*applied);
+        free(*heads);
+        *applied = NULL;
+        *heads = NULL;
+        return um_err_nomem(&ctx->err);
+    }
+    for (size_t i = 0; i < st->n_heads; i++) {
+        long idx = graph_find(ctx->graph, st->heads[i]);
+        if (idx < 0) {
+            free(*applied);
+            free(*heads);
+            *applied = NULL;
+            *heads = NULL;
+            return ctx_error(ctx, UM_ESTATE, NULL, 0, st->heads[i],
+                             "the database is at this revision, but no file in %s defines it"
+                             " (the database is ahead of these files, or they are the wrong ones)",
+                             ctx->versions_dir);
+        }
+        graph_mark_ancestors(ctx->graph, (size_t)idx, *applied);
+        (*heads)[(*n_heads)++] = (size_t)idx;
+    }
+    return UM_OK;
+}
+
+int plan_verify_checksums(um_ctx *ctx, const store_state *st)
+{
+    for (size_t i = 0; i < st->n_applied; i++) {
+        const store_applied_row *a = &st->applied[i];
+        long idx = graph_find(ctx->graph, a->revision);
+        if (idx < 0 || !a->checksum || strcmp(a->state, "applied") != 0)
+            continue;
+        const um_script *s = graph_script(ctx->graph, (size_t)idx);
+        if (strcmp(s->checksum, a->checksum) != 0)
+            return ctx_error(ctx, UM_ECHECKSUM, s->path, s->up_line, s->id,
+                             "the up section changed after it was applied"
+                             " (applied checksum %.12s, file now %.12s); restore the file,"
+                             " or write a new revision for the change", a->checksum, s->checksum);
+    }
+    return UM_OK;
+}
+
+static int add_step(um_ctx *ctx, um_plan *plan, size_t idx, um_direction dir)
+{
+    const um_script *s = graph_script(ctx->graph, idx);
+    um_step *st = &plan->steps[plan->n_steps];
+    st->direction = dir;
+    st->revision = s->id;
+    st->message = s->message;
+    st->path = s->path;
+    st->transactional = s->transactional;
+    plan->graph_index[plan->n_steps++] = idx;
+    return UM_OK;
+}
+
+static void plan_up(um_ctx *ctx, um_plan *plan, const graph_target *t,
+                    const unsigned char *applied, unsigned char *want)
+{
+    size_t n = graph_count(ctx->graph);
+    for (size_t i = 0; i < t->n; i++)
+        graph_mark_ancestors(ctx->graph, t->revs[i], want);
+    for (size_t i = 0; i < n; i++)
+        if (want[i] && !applied[i])
+            add_step(ctx, plan, i, UM_UP);
+}
+
+static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t,
+                     const unsigned char *applied, unsigned char *keep)
+{
+    size_t n = graph_count(ctx->graph);
+    unsigned char *remove = calloc(n ? n : 1, 1);
+    if (!remove)
+        return um_err_nomem(&ctx->err);
+    for (size_t i = 0; i < t->n; i++) {
+        graph_mark_ancestors(ctx->graph, t->revs[i], keep);
+        graph_mark_descendants(ctx->graph, t->revs[i], remove);
+    }
+    for (size_t i = n; i-- > 0;) {
+        bool base = t->n == 0;
+        if (applied[i] && !keep[i] && (base || remove[i]))
+            add_step(ctx, plan, i, UM_DOWN);
+    }
+    free(remove);
+
+    for (size_t k = 0; k < plan->n_steps; k++) {
+        const um_script *s = graph_script(ctx->graph, plan->graph_index[k]);
+        if (!s->has_down)
+            return ctx_error(ctx, UM_EIRREVERSIBLE, s->path, 0, s->id,
+                             "cannot downgrade to '%s': this revision has no"
+                             " '-- migrate:down' section; nothing was run", plan->target);
+    }
+    return UM_OK;
+}
+
+void plan_free(um_plan *plan)
+{
+    if (!plan)
+        return;
+    free(plan->target);
+    free(plan->steps);
+    free(plan->graph_index);
+    free(plan);
+}
+
+static um_plan *plan_alloc(size_t n, um_direction dir, const char *target)
+{
+    um_plan *plan = calloc(1, sizeof(*plan));
+    if (!plan)
+        return NULL;
+    plan->direction = dir;
+    plan->target = strdup(target);
+    plan->steps = calloc(n ? n : 1, sizeof(*plan->steps));
+    plan->graph_index = calloc(n ? n : 1, sizeof(*plan->graph_index));
+    if (!plan->target || !plan->steps || !plan->graph_index) {
+        plan_free(plan);
+        return NULL;
+    }
+    return plan;
+}
+
+int plan_build(um_ctx *ctx, const store_state *st, um_direction dir,
+               const char *target, um_plan **out)
+{
+    size_t n = graph_count(ctx->graph);
+    unsigned char *applied = NULL, *marks = NULL;
+    size_t *heads = NULL, n_heads = 0;
+    graph_target t = { NULL, 0 };
+    um_plan *plan = NULL;
+
+    *out = NULL;
+    int rc = plan_applied_set(ctx, st, &applied, &heads, &n_heads);
+    if (rc)
+        return rc;
+    rc = graph_resolve_target(ctx->graph, target, dir, heads, n_heads, &t, &ctx->err);
+    if (rc)
+        goto done;
+    marks = calloc(n ? n : 1, 1);
+    plan = plan_alloc(n, dir, target);
+    if (!marks || !plan) {
+        rc = um_err_nomem(&ctx->err);
+        goto done;
+    }
+    if (dir == UM_UP)
+        plan_up(ctx, plan, &t, applied, marks);
+    else
+        rc = plan_down(ctx, plan, &t, applied, marks);
+    if (rc)
+        goto done;
+    *out = plan;
+    plan = NULL;
+done:
+    plan_free(plan);
+    graph_target_free(&t);
+    free(marks);
+    free(applied);
+    free(heads);
+    return rc;
+}
+
+/* ---- public API ----------------------------------------------------- */
+
+int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction,
+                   const char *target)
+{
+    if (out)
+        *out = NULL;
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    if (!out || !target || (direction != UM_UP && direction != UM_DOWN))
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_plan_create: out, a target and a direction are required");
+
+    store_state st;
+    int rc = store_read_state(ctx, &st);
+    if (rc)
+        return rc;
+    rc = plan_verify_checksums(ctx, &st);
+    if (!rc)
+        rc = plan_build(ctx, &st, direction, target, out);
+    store_state_free(&st);
+    return rc;
+}
+
+size_t um_plan_step_count(const um_plan *plan)
+{
+    return plan ? plan->n_steps : 0;
+}
+
+const um_step *um_plan_step(const um_plan *plan, size_t i)
+{
+    if (!plan || i >= plan->n_steps)
+        return NULL;
+    return &plan->steps[i];
+}
+
+void um_plan_free(um_plan *plan)
+{
+    plan_free(plan);
+}

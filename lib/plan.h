@@ -1,0 +1,26 @@
+/*
+ * plan.h - from the database's state and a target to an ordered list of
+ * steps.  Sets of revisions are byte arrays indexed by graph index, so every
+ * computation is a linear walk (see graph.h).
+ */
+#ifndef UM_PLAN_H
+#define UM_PLAN_H
+
+#include "internal.h"
+#include "store.h"
+
+/*
+ * The applied set of @st: every ancestor of the version table's heads.
+ * *applied (graph_count bytes) and *heads (indices) are malloc'd.
+ * UM_ESTATE when a head names a revision no file defines.
+ */
+int plan_applied_set(um_ctx *ctx, const store_state *st, unsigned char **applied,
+                     size_t **heads, size_t *n_heads);
+
+/*
+ * UM_ECHECKSUM when an applied revision's file no longer has the checksum
+ * recorded when it was applied.
+ */
+int plan_verify_checksums(um_ctx *ctx, const store_state *st);
+
+#endif

@@ -1,0 +1,398 @@
+/*
+ * project.c - new files: a project's skeleton (init) and new revision
+ * files (generate, merge).  Nothing existing is ever overwritten.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "script.h"
+#include "strbuf.h"
+#include "template.h"
+
+#define TEMPLATE_NAME "script.sql.tmpl"
+
+/* Writes @text to a new file @path; UM_EIO if it exists or cannot be made. */
+static int write_new_file(const char *path, const char *text, um_errbuf *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return um_err_set(err, UM_EIO, path, 0, NULL, "cannot create: %s", strerror(errno));
+    size_t len = strlen(text), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = errno;
+            close(fd);
+            unlink(path);
+            return um_err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(e));
+        }
+        done += (size_t)n;
+    }
+    if (close(fd) != 0)
+        return um_err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(errno));
+    return UM_OK;
+}
+
+/* Reads a whole small text file; *out NULL and UM_OK when it does not exist. */
+static int read_optional_file(const char *path, char **out, um_errbuf *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? UM_OK
+                               : um_err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s",
+                                            strerror(errno));
+    strbuf sb = STRBUF_INIT;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        sb_append(&sb, buf, n);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        sb_free(&sb);
+        return um_err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
+    }
+    *out = sb_detach(&sb);
+    return *out ? UM_OK : um_err_nomem(err);
+}
+
+/* ---- generate --------------------------------------------------------- */
+
+typedef struct new_revision {
+    char rev_id[SCRIPT_ID_MAX + 1];
+    const char *message;
+    strbuf parents;         /* "a, b" */
+    strbuf depends_on;
+} new_revision;
+
+static int resolve_into(um_ctx *ctx, strbuf *list, const char *ref)
+{
+    size_t idx;
+    int rc = graph_lookup(ctx->graph, ref, &idx, &ctx->err);
+    if (rc)
+        return rc;
+    if (list->len)
+        sb_puts(list, ", ");
+    sb_puts(list, graph_script(ctx->graph, idx)->id);
+    return UM_OK;
+}
+
+static int heads_as_parents(um_ctx *ctx, new_revision *nr)
+{
+    size_t n = 0;
+    const size_t *heads = graph_heads(ctx->graph, &n);
+    if (n > 1) {
+        strbuf names = STRBUF_INIT;
+        for (size_t i = 0; i < n; i++)
+            sb_printf(&names, "%s%s", i ? ", " : "", graph_script(ctx->graph, heads[i])->id);
+        int rc = ctx_error(ctx, UM_ETARGET, NULL, 0, NULL,
+                           "several heads (%s): name the one to build on with --head,"
+                           " or merge them first", sb_str(&names) ? sb_str(&names) : "");
+        sb_free(&names);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++)
+        sb_puts(&nr->parents, graph_script(ctx->graph, heads[i])->id);
+    return UM_OK;
+}
+
+static int head_as_parent(um_ctx *ctx, new_revision *nr, const char *head, bool splice)
+{
+    graph_target t = { NULL, 0 };
+    int rc = graph_resolve_target(ctx->graph, head, UM_UP, NULL, 0, &t, &ctx->err);
+    if (rc)
+        return rc;
+    if (t.n != 1) {
+        rc = ctx_error(ctx, UM_ETARGET, NULL, 0, NULL, "--head '%s' must name one revision", head);
+    } else if (!ctx->revisions[t.revs[0]].is_head && !splice) {
+        rc = ctx_error(ctx, UM_ETARGET, NULL, 0, ctx->revisions[t.revs[0]].id,
+                       "not a head; pass --splice to start a new branch from it");
+    } else {
+        sb_puts(&nr->parents, ctx->revisions[t.revs[0]].id);
+    }
+    graph_target_free(&t);
+    return rc;
+}
+
+static int choose_rev_id(um_ctx *ctx, const char *wanted, new_revision *nr)
+{
+    if (wanted) {
+        if (!script_valid_id(wanted))
+            return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                             "'%s' is not a valid revision id ([A-Za-z0-9_-], at most %d)",
+                             wanted, SCRIPT_ID_MAX);
+        if (graph_find(ctx->graph, wanted) >= 0)
+            return ctx_error(ctx, UM_EINVAL, NULL, 0, wanted, "a revision with this id exists");
+        strcpy(nr->rev_id, wanted);
+        return UM_OK;
+    }
+    do {
+        int rc = template_new_rev_id(nr->rev_id, &ctx->err);
+        if (rc)
+            return rc;
+    } while (graph_find(ctx->graph, nr->rev_id) >= 0);
+    return UM_OK;
+}
+
+static int fill_relations(um_ctx *ctx, const um_generate_options *o, new_revision *nr)
+{
+    int rc = UM_OK;
+    if (o->n_parents) {
+        for (size_t i = 0; !rc && i < o->n_parents; i++)
+            rc = resolve_into(ctx, &nr->parents, o->parents[i]);
+    } else if (o->head) {
+        rc = head_as_parent(ctx, nr, o->head, o->splice);
+    } else {
+        rc = heads_as_parents(ctx, nr);
+    }
+    for (size_t i = 0; !rc && i < o->n_depends_on; i++)
+        rc = resolve_into(ctx, &nr->depends_on, o->depends_on[i]);
+    if (!rc && (sb_failed(&nr->parents) || sb_failed(&nr->depends_on)))
+        rc = um_err_nomem(&ctx->err);
+    return rc;
+}
+
+/* Renders the template into the new file's text. */
+static int render_revision(um_ctx *ctx, const new_revision *nr, time_t now, char **out)
+{
+    strbuf path = STRBUF_INIT;
+    sb_printf(&path, "%s/" TEMPLATE_NAME, ctx->cfg.script_location);
+    char *tmpl = NULL;
+    int rc = sb_str(&path) ? read_optional_file(sb_str(&path), &tmpl, &ctx->err)
+                           : um_err_nomem(&ctx->err);
+    if (!rc && !tmpl)
+        um_logf(&ctx->log, UM_LOG_INFO, "%s not found; using the built-in template",
+                sb_str(&path));
+
+    char date[64];
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S+00", &tm);
+    template_vars vars = { nr->message, nr->rev_id, sb_str(&nr->parents),
+                           sb_str(&nr->depends_on), date };
+    if (!rc)
+        rc = template_render(tmpl ? tmpl : template_default_script, sb_str(&path), &vars, out,
+                             &ctx->err);
+    free(tmpl);
+    sb_free(&path);
+    return rc;
+}
+
+static int write_revision(um_ctx *ctx, const new_revision *nr, char **out_path)
+{
+    time_t now = time(NULL);
+    char *name = NULL, *text = NULL;
+    strbuf path = STRBUF_INIT;
+    int rc = template_file_name(ctx->cfg.file_template, nr->rev_id, nr->message,
+                                ctx->cfg.truncate_slug_length, now, &name, &ctx->err);
+    if (!rc)
+        rc = render_revision(ctx, nr, now, &text);
+    if (!rc) {
+        sb_printf(&path, "%s/%s", ctx->versions_dir, name);
+        rc = sb_str(&path) ? write_new_file(sb_str(&path), text, &ctx->err)
+                           : um_err_nomem(&ctx->err);
+    }
+    if (!rc) {
+        um_logf(&ctx->log, UM_LOG_DEBUG, "generated %s", sb_str(&path));
+        if (out_path)
+            *out_path = sb_detach(&path);
+    }
+    sb_free(&path);
+    free(name);
+    free(text);
+    return rc;
+}
+
+int um_generate_options_init(um_generate_options *opts, unsigned int version)
+{
+    if (!opts || version != UM_GENERATE_OPTIONS_VERSION)
+        return UM_EINVAL;
+    um_generate_options init = UM_GENERATE_OPTIONS_INIT;
+    *opts = init;
+    return UM_OK;
+}
+
+int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path)
+{
+    if (out_path)
+        *out_path = NULL;
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    if (!opts || !opts->message)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "a new revision needs a message");
+    if (opts->version != UM_GENERATE_OPTIONS_VERSION)
+        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
+                         "um_generate_options version %u is not supported", opts->version);
+
+    new_revision nr = { .message = opts->message, .parents = STRBUF_INIT,
+                        .depends_on = STRBUF_INIT };
+    int rc = choose_rev_id(ctx, opts->rev_id, &nr);
+    if (!rc)
+        rc = fill_relations(ctx, opts, &nr);
+    if (!rc)
+        rc = write_revision(ctx, &nr, out_path);
+    sb_free(&nr.parents);
+    sb_free(&nr.depends_on);
+    return rc;
+}
+
+int um_merge(um_ctx *ctx, const char *message, const char *const *revs, size_t n_revs,
+             char **out_path)
+{
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    um_generate_options o = UM_GENERATE_OPTIONS_INIT;
+    o.message = message;
+    o.parents = revs;
+    o.n_parents = n_revs;
+
+    const char **heads = NULL;
+    if (!revs || n_revs == 0) {
+        size_t n = 0;
+        const size_t *h = graph_heads(ctx->graph, &n);
+        if (n < 2)
+            return ctx_error(ctx, UM_ETARGET, NULL, 0, NULL,
+                             "nothing to merge: there %s %zu head%s", n == 1 ? "is" : "are",
+                             n, n == 1 ? "" : "s");
+        heads = calloc(n, sizeof(*heads));
+        if (!heads)
+            return um_err_nomem(&ctx->err);
+        for (size_t i = 0; i < n; i++)
+            heads[i] = graph_script(ctx->graph, h[i])->id;
+        o.parents = heads;
+        o.n_parents = n;
+    } else if (n_revs < 2) {
+        return ctx_error(ctx, UM_ETARGET, NULL, 0, NULL, "a merge needs at least two revisions");
+    }
+    int rc = um_generate(ctx, &o, out_path);
+    free(heads);
+    return rc;
+}
+
+/* ---- init ------------------------------------------------------------- */
+
+static const char default_config[] =
+    "# ultramigrate configuration (see docs/configuration.md).\n"
+    "[ultramigrate]\n"
+    "# Where the revision files live: <script_location>/versions/*.sql\n"
+    "script_location = %s\n"
+    "\n"
+    "# The database; DATABASE_URL or ULTRAMIGRATE_DATABASE_URL override it,\n"
+    "# and -d overrides both.  Without any, libpq's PG* variables apply.\n"
+    "# database_url = postgresql://user@localhost:5432/dbname\n"
+    "\n"
+    "# Names of new revision files (Alembic's tokens; %%%% for a literal %%).\n"
+    "file_template = %%%%(year)d%%%%(month).2d%%%%(day).2d_%%%%(hour).2d%%%%(minute).2d_%%%%(rev)s_%%%%(slug)s\n"
+    "\n"
+    "# One transaction per revision (true), or one for the whole run (false).\n"
+    "transaction_per_migration = true\n"
+    "\n"
+    "version_table = ultramigrate_version\n"
+    "version_table_schema = public\n"
+    "\n"
+    "# How long to wait for another run's migration lock.\n"
+    "lock_wait = 60s\n";
+
+typedef struct init_run {
+    um_log_cb log_cb;
+    void *payload;
+    um_errbuf err;
+} init_run;
+
+static void init_say(const init_run *r, const char *what, const char *path)
+{
+    if (!r->log_cb)
+        return;
+    strbuf sb = STRBUF_INIT;
+    sb_printf(&sb, "%s %s", what, path);
+    if (sb_str(&sb))
+        r->log_cb(UM_LOG_INFO, sb_str(&sb), r->payload);
+    sb_free(&sb);
+}
+
+static int make_dir(init_run *r, const char *path)
+{
+    if (mkdir(path, 0755) == 0) {
+        init_say(r, "created", path);
+        return UM_OK;
+    }
+    struct stat st;
+    if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        init_say(r, "kept existing", path);
+        return UM_OK;
+    }
+    return um_err_set(&r->err, UM_EIO, path, 0, NULL, "cannot create directory: %s",
+                      strerror(errno));
+}
+
+static int make_file(init_run *r, const char *path, const char *text)
+{
+    if (access(path, F_OK) == 0) {
+        init_say(r, "kept existing", path);
+        return UM_OK;
+    }
+    int rc = write_new_file(path, text, &r->err);
+    if (!rc)
+        init_say(r, "created", path);
+    return rc;
+}
+
+/* The script_location line for a new config: relative locations are
+ * anchored to the file with %(here)s when the file is in the current
+ * directory, so the project can be run from anywhere. */
+static void config_text(strbuf *sb, const char *config_path, const char *loc)
+{
+    strbuf value = STRBUF_INIT;
+    if (loc[0] == '/' || strchr(config_path, '/'))
+        sb_puts(&value, loc);
+    else
+        sb_printf(&value, "%%(here)s/%s", loc);
+    if (sb_str(&value))
+        sb_printf(sb, default_config, sb_str(&value));
+    sb_free(&value);
+}
+
+int um_project_init(const char *config_path, const char *script_location,
+                    um_log_cb log_cb, void *log_payload, char **errmsg)
+{
+    init_run r = { log_cb, log_payload, { { 0 } } };
+    strbuf versions = STRBUF_INIT, tmpl = STRBUF_INIT, cfg = STRBUF_INIT;
+    if (errmsg)
+        *errmsg = NULL;
+    if (!script_location || !*script_location)
+        return UM_EINVAL;
+
+    sb_printf(&versions, "%s/versions", script_location);
+    sb_printf(&tmpl, "%s/" TEMPLATE_NAME, script_location);
+    if (config_path)
+        config_text(&cfg, config_path, script_location);
+    int rc = sb_failed(&versions) || sb_failed(&tmpl) || sb_failed(&cfg)
+                 ? um_err_nomem(&r.err) : UM_OK;
+    if (!rc)
+        rc = make_dir(&r, script_location);
+    if (!rc)
+        rc = make_dir(&r, sb_str(&versions));
+    if (!rc)
+        rc = make_file(&r, sb_str(&tmpl), template_default_script);
+    if (!rc && config_path)
+        rc = make_file(&r, config_path, sb_str(&cfg));
+    if (rc && errmsg && r.err.d.message)
+        *errmsg = strdup(r.err.d.message);
+    um_err_clear(&r.err);
+    sb_free(&versions);
+    sb_free(&tmpl);
+    sb_free(&cfg);
+    return rc;
+}

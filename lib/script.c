@@ -1,0 +1,773 @@
+/*
+ * script.c - parse revision files: header, markers, sections, checksum.
+ *
+ * One parser (parse_text) serves both the first read and the re-read of a
+ * section, so what is applied is cut exactly as what was checksummed.
+ */
+#include "script.h"
+#include "strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#define UP_MARKER "-- migrate:up"
+#define DOWN_MARKER "-- migrate:down"
+#define SHOW_MAX 64 /* longest id quoted back in a message */
+
+/* Byte ranges of the section bodies within the text. */
+typedef struct sections {
+    size_t up_start, up_end;
+    size_t down_start, down_end;
+} sections;
+
+/* One line: [p, end) without its line ending; next is the following line. */
+typedef struct line {
+    const char *p, *end, *next;
+    int no;
+} line;
+
+enum marker { M_NONE, M_UP, M_DOWN };
+enum key { K_ID, K_REVISES, K_DEPENDS, K_DATE, K_TRANSACTIONAL, N_KEYS };
+
+static const char *const key_names[N_KEYS] = {
+    "Revision ID", "Revises", "Depends On", "Create Date", "Transactional",
+};
+
+typedef struct parser {
+    const char *path;
+    um_script *s;
+    um_errbuf *err;
+    int key_line[N_KEYS];   /* where each header key was seen, 0: not yet */
+} parser;
+
+/* A growable file buffer, reused across the files of a directory. */
+typedef struct readbuf {
+    char *buf;
+    size_t cap, len;
+} readbuf;
+
+/* ---- small text helpers ---------------------------------------------- */
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+           c == '\f';
+}
+
+static void trim(const char **p, const char **end)
+{
+    while (*p < *end && is_space(**p))
+        (*p)++;
+    while (*end > *p && is_space((*end)[-1]))
+        (*end)--;
+}
+
+static bool span_eq(const char *p, const char *end, const char *s)
+{
+    size_t n = strlen(s);
+    return (size_t)(end - p) == n && memcmp(p, s, n) == 0;
+}
+
+static int show_len(const char *p, const char *end)
+{
+    return end - p > SHOW_MAX ? SHOW_MAX : (int)(end - p);
+}
+
+/* Advances to the line after @ln; "\n" ends a line, a "\r" before it is
+ * dropped with the trailing whitespace by trim(). */
+static bool next_line(const char *stop, line *ln)
+{
+    const char *p = ln->next;
+    if (p >= stop)
+        return false;
+    const char *nl = memchr(p, '\n', (size_t)(stop - p));
+    ln->p = p;
+    ln->end = nl ? nl : stop;
+    ln->next = nl ? nl + 1 : stop;
+    ln->no++;
+    return true;
+}
+
+static enum marker marker_of(const line *ln)
+{
+    const char *p = ln->p, *e = ln->end;
+    trim(&p, &e);
+    if (e - p < 2 || p[0] != '-' || p[1] != '-')
+        return M_NONE;
+    for (p += 2; p < e && is_space(*p); p++)
+        ;
+    if (span_eq(p, e, "migrate:up"))
+        return M_UP;
+    if (span_eq(p, e, "migrate:down"))
+        return M_DOWN;
+    return M_NONE;
+}
+
+/* ---- content checks -------------------------------------------------- */
+
+static bool all_space(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!is_space(text[i]))
+            return false;
+    return true;
+}
+
+/* Length of the valid UTF-8 sequence at @p, 0 if invalid (overlong forms,
+ * surrogates and code points above U+10FFFF are invalid). */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF;
+
+    if (c < 0x80)
+        return c ? 1 : 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else
+        return 0;
+    if (left < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+/* Offset (from 0, as hexdump counts) of the first byte that is not text:
+ * NUL or bad UTF-8.  len when all of it is text. */
+static size_t first_binary_byte(const char *text, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_seq(u + i, len - i);
+        if (n == 0)
+            return i;
+        i += n;
+    }
+    return len;
+}
+
+static int line_of_offset(const char *text, size_t off)
+{
+    int no = 1;
+    for (size_t i = 0; i < off; i++)
+        no += text[i] == '\n';
+    return no;
+}
+
+static int check_text(const char *path, const char *text, size_t len,
+                      um_errbuf *err)
+{
+    if (all_space(text, len))
+        return um_err_set(err, UM_EPARSE, path, 0, NULL,
+                          "empty file, not a revision");
+    size_t bad = first_binary_byte(text, len);
+    if (bad < len)
+        return um_err_set(err, UM_EPARSE, path, line_of_offset(text, bad),
+                          NULL, "not a text file (binary content at byte %zu)",
+                          bad);
+    return 0;
+}
+
+/* ---- header ---------------------------------------------------------- */
+
+static int check_id(parser *ps, int line_no, enum key k, const char *p,
+                    const char *e)
+{
+    char id[SCRIPT_ID_MAX + 1];
+    size_t n = (size_t)(e - p);
+
+    if (n == 0)
+        return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
+                          "empty revision id in '%s:' (ids are separated by "
+                          "single commas)", key_names[k]);
+    if (n <= SCRIPT_ID_MAX) {
+        memcpy(id, p, n);
+        id[n] = '\0';
+        if (script_valid_id(id))
+            return 0;
+    }
+    return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
+                      "invalid revision id '%.*s%s' in '%s:' (1 to %d "
+                      "letters, digits, '_' or '-')", show_len(p, e), p,
+                      e - p > SHOW_MAX ? "..." : "", key_names[k],
+                      SCRIPT_ID_MAX);
+}
+
+/* Splits [v, ve) at commas into *out, each id trimmed and checked. */
+static int split_ids(parser *ps, int line_no, enum key k, const char *v,
+                     const char *ve, char **ids, size_t *n)
+{
+    for (bool last = false; !last; ) {
+        const char *comma = memchr(v, ',', (size_t)(ve - v));
+        const char *p = v, *e = comma ? comma : ve;
+        last = !comma;
+        v = last ? ve : comma + 1;
+        trim(&p, &e);
+        int rc = check_id(ps, line_no, k, p, e);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < *n; i++)
+            if (span_eq(p, e, ids[i]))
+                return um_err_set(ps->err, UM_EPARSE, ps->path, line_no,
+                                  ps->s->id, "revision id '%s' listed twice "
+                                  "in '%s:'", ids[i], key_names[k]);
+        if (!(ids[*n] = strndup(p, (size_t)(e - p))))
+            return um_err_nomem(ps->err);
+        (*n)++;
+    }
+    return 0;
+}
+
+/* "a, b" -> {"a", "b"}; empty or None is no id at all (Alembic writes
+ * "Revises: None" for a base revision). */
+static int parse_id_list(parser *ps, int line_no, enum key k, const char *v,
+                         const char *ve, char ***out, size_t *n)
+{
+    if (v == ve || span_eq(v, ve, "None") || span_eq(v, ve, "none"))
+        return 0;
+    size_t cap = 1;
+    for (const char *c = v; c < ve; c++)
+        cap += *c == ',';
+    /* Owned by the script from here on, so script_free cleans up. */
+    if (!(*out = calloc(cap, sizeof(**out))))
+        return um_err_nomem(ps->err);
+    return split_ids(ps, line_no, k, v, ve, *out, n);
+}
+
+static int parse_bool(parser *ps, int line_no, const char *v, const char *ve)
+{
+    static const struct { const char *word; bool value; } words[] = {
+        { "yes", true }, { "true", true }, { "no", false }, { "false", false },
+    };
+    size_t n = (size_t)(ve - v);
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strlen(words[i].word) == n && strncasecmp(v, words[i].word, n) == 0) {
+            ps->s->transactional = words[i].value;
+            return 0;
+        }
+    return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
+                      "'Transactional:' must be yes, no, true or false, "
+                      "not '%.*s'", show_len(v, ve), v);
+}
+
+static int set_string(parser *ps, char **field, const char *v, const char *ve)
+{
+    if (!(*field = strndup(v, (size_t)(ve - v))))
+        return um_err_nomem(ps->err);
+    return 0;
+}
+
+static int header_key(parser *ps, const line *ln, enum key k, const char *v,
+                      const char *ve)
+{
+    um_script *s = ps->s;
+
+    if (ps->key_line[k])
+        return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
+                          "duplicate '%s:' header (first at line %d)",
+                          key_names[k], ps->key_line[k]);
+    ps->key_line[k] = ln->no;
+    switch (k) {
+    case K_ID: {
+        int rc = check_id(ps, ln->no, k, v, ve);
+        return rc ? rc : set_string(ps, &s->id, v, ve);
+    }
+    case K_REVISES:
+        return parse_id_list(ps, ln->no, k, v, ve, &s->parents, &s->n_parents);
+    case K_DEPENDS:
+        return parse_id_list(ps, ln->no, k, v, ve, &s->depends_on,
+                             &s->n_depends_on);
+    case K_DATE:
+        return v == ve ? 0 : set_string(ps, &s->create_date, v, ve);
+    case K_TRANSACTIONAL:
+        return parse_bool(ps, ln->no, v, ve);
+    default:
+        return 0;
+    }
+}
+
+/* Which known key, if any, the comment text [p, e) is a "Key: value" of. */
+static int known_key(const char *p, const char *e, const char **value)
+{
+    const char *colon = memchr(p, ':', (size_t)(e - p));
+    if (!colon)
+        return -1;
+    const char *ke = colon;
+    trim(&p, &ke);
+    for (int k = 0; k < N_KEYS; k++) {
+        size_t n = strlen(key_names[k]);
+        if ((size_t)(ke - p) == n && strncasecmp(p, key_names[k], n) == 0) {
+            *value = colon + 1;
+            return k;
+        }
+    }
+    return -1;
+}
+
+static int header_line(parser *ps, const line *ln)
+{
+    const char *p = ln->p, *e = ln->end, *v;
+
+    trim(&p, &e);
+    if (p == e)
+        return 0;
+    if (e - p < 2 || p[0] != '-' || p[1] != '-') {
+        const char *why = ps->s->id ? "" :
+            " (a revision file starts with comment lines such as "
+            "'-- Revision ID: <id>', then its SQL after '-- migrate:up')";
+        return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, ps->s->id,
+                          "SQL before the '" UP_MARKER "' marker%s", why);
+    }
+    p += 2;
+    trim(&p, &e);
+    int k = known_key(p, e, &v);
+    if (k >= 0) {
+        trim(&v, &e);
+        return header_key(ps, ln, (enum key)k, v, e);
+    }
+    if (p == e || ps->s->message)
+        return 0;
+    return set_string(ps, &ps->s->message, p, e);
+}
+
+/* ---- whole file ------------------------------------------------------ */
+
+static int on_marker(parser *ps, const char *text, const line *ln,
+                     enum marker m, sections *sec)
+{
+    um_script *s = ps->s;
+
+    if (m == M_UP && s->up_line)
+        return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
+                          "second '" UP_MARKER "' marker (first at line %d)",
+                          s->up_line);
+    if (m == M_DOWN && s->down_line)
+        return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
+                          "second '" DOWN_MARKER "' marker (first at line %d)",
+                          s->down_line);
+    if (m == M_DOWN && !s->up_line)
+        return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
+                          "'" DOWN_MARKER "' marker before the '" UP_MARKER
+                          "' marker");
+    if (m == M_UP) {
+        s->up_line = ln->no;
+        sec->up_start = (size_t)(ln->next - text);
+    } else {
+        s->down_line = ln->no;
+        s->has_down = true;
+        sec->up_end = (size_t)(ln->p - text);
+        sec->down_start = (size_t)(ln->next - text);
+    }
+    return 0;
+}
+
+static int scan_lines(parser *ps, const char *text, size_t len, sections *sec)
+{
+    line ln = { .next = text };
+    const char *stop = text + len;
+
+    *sec = (sections){ 0 };
+
+    /* A UTF-8 byte order mark is an editor's artefact, not SQL. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        ln.next += 3;
+    while (next_line(stop, &ln)) {
+        enum marker m = marker_of(&ln);
+        int rc = m != M_NONE ? on_marker(ps, text, &ln, m, sec)
+                 : !ps->s->up_line ? header_line(ps, &ln) : 0;
+        if (rc)
+            return rc;
+    }
+    if (!ps->s->down_line)
+        sec->up_end = sec->down_start = len;
+    sec->down_end = len;
+    return 0;
+}
+
+static int check_self(parser *ps, enum key k, char **ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ids[i], ps->s->id) == 0)
+            return um_err_set(ps->err, UM_EPARSE, ps->path, ps->key_line[k],
+                              ps->s->id, "'%s:' names the revision itself",
+                              key_names[k]);
+    return 0;
+}
+
+static int finish(parser *ps, const char *text, const sections *sec)
+{
+    um_script *s = ps->s;
+    int rc;
+
+    if (!s->id)
+        return um_err_set(ps->err, UM_EPARSE, ps->path, 0, NULL,
+                          "not a revision file: no 'Revision ID:' header "
+                          "(expected a comment line '-- Revision ID: <id>' "
+                          "before '" UP_MARKER "')");
+    if (!s->up_line)
+        return um_err_set(ps->err, UM_EPARSE, ps->path, 0, s->id,
+                          "no '" UP_MARKER "' marker");
+    if ((rc = check_self(ps, K_REVISES, s->parents, s->n_parents)) ||
+        (rc = check_self(ps, K_DEPENDS, s->depends_on, s->n_depends_on)))
+        return rc;
+    if (!s->message && !(s->message = strdup("")))
+        return um_err_nomem(ps->err);
+    script_sha256_hex(text + sec->up_start, sec->up_end - sec->up_start,
+                      s->checksum);
+    if (!s->checksum[0])
+        return um_err_set(ps->err, UM_ERROR, ps->path, 0, s->id,
+                          "cannot compute the SHA-256 checksum");
+    return 0;
+}
+
+static int parse_text(const char *path, const char *text, size_t len,
+                      um_script **out, sections *sec, um_errbuf *err)
+{
+    um_script *s = calloc(1, sizeof(*s));
+    parser ps = { .path = path, .s = s, .err = err };
+    int rc;
+
+    *out = NULL;
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return um_err_nomem(err);
+    }
+    s->transactional = true;
+    if ((rc = check_text(path, text, len, err)) ||
+        (rc = scan_lines(&ps, text, len, sec)) ||
+        (rc = finish(&ps, text, sec))) {
+        script_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int script_parse_buffer(const char *path, const char *text, size_t len,
+                        um_script **out, um_errbuf *err)
+{
+    sections sec;
+    return parse_text(path, text, len, out, &sec, err);
+}
+
+void script_free(um_script *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; s->parents && i < s->n_parents; i++)
+        free(s->parents[i]);
+    for (size_t i = 0; s->depends_on && i < s->n_depends_on; i++)
+        free(s->depends_on[i]);
+    free(s->parents);
+    free(s->depends_on);
+    free(s->path);
+    free(s->id);
+    free(s->message);
+    free(s->create_date);
+    free(s);
+}
+
+void script_sha256_hex(const void *data, size_t len, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+
+    out[0] = '\0';
+    if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n != 32)
+        return;
+    for (unsigned int i = 0; i < n; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+bool script_valid_id(const char *id)
+{
+    size_t n = strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                          "0123456789_-");
+    return n >= 1 && n <= SCRIPT_ID_MAX && id[n] == '\0';
+}
+
+/* ---- files ----------------------------------------------------------- */
+
+/* Where a file is: @name relative to @dirfd (AT_FDCWD for a plain path). */
+typedef struct file_ref {
+    int dirfd;
+    const char *name;
+    const char *path;   /* for messages and um_script.path */
+    bool regular;       /* known regular (readdir said so): no fstat needed */
+} file_ref;
+
+static int io_error(um_errbuf *err, const char *path, const char *what, int e)
+{
+    return um_err_set(err, UM_EIO, path, 0, NULL, "%s: %s", what, strerror(e));
+}
+
+static bool rb_reserve(readbuf *rb, size_t need)
+{
+    if (need <= rb->cap)
+        return true;
+    size_t cap = rb->cap ? rb->cap : 4096;
+    while (cap < need)
+        cap *= 2;
+    char *p = realloc(rb->buf, cap);
+    if (!p)
+        return false;
+    rb->buf = p;
+    rb->cap = cap;
+    return true;
+}
+
+/*
+ * Reads the whole of @fd into @rb, NUL-terminated.  A short read of a
+ * regular file is its end, so a file that fits the buffer takes one read;
+ * fstat sizes the buffer when the caller does not already know the type.
+ */
+static int read_fd(int fd, const file_ref *f, readbuf *rb, um_errbuf *err)
+{
+    bool regular = f->regular;
+    size_t size = 0;
+    struct stat st;
+
+    if (!regular) {
+        if (fstat(fd, &st) < 0)
+            return io_error(err, f->path, "cannot read", errno);
+        regular = S_ISREG(st.st_mode);
+        size = regular ? (size_t)st.st_size : 0;
+    }
+    rb->len = 0;
+    if (!rb_reserve(rb, size + 2))
+        return um_err_nomem(err);
+    for (;;) {
+        if (rb->cap - rb->len < 2 && !rb_reserve(rb, rb->cap * 2))
+            return um_err_nomem(err);
+        size_t want = rb->cap - rb->len - 1;
+        ssize_t r = read(fd, rb->buf + rb->len, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return io_error(err, f->path, "cannot read", errno);
+        rb->len += (size_t)r;
+        if (r == 0 || (regular && (size_t)r < want))
+            break;
+    }
+    rb->buf[rb->len] = '\0';
+    return 0;
+}
+
+static int parse_ref(const file_ref *f, readbuf *rb, um_script **out,
+                     sections *sec, um_errbuf *err)
+{
+    int fd = openat(f->dirfd, f->name, O_RDONLY | O_CLOEXEC);
+    int rc;
+
+    *out = NULL;
+    if (fd < 0)
+        return io_error(err, f->path, "cannot open", errno);
+    rc = read_fd(fd, f, rb, err);
+    close(fd);
+    return rc ? rc : parse_text(f->path, rb->buf, rb->len, out, sec, err);
+}
+
+static int parse_path(const char *path, readbuf *rb, um_script **out,
+                      sections *sec, um_errbuf *err)
+{
+    file_ref f = { .dirfd = AT_FDCWD, .name = path, .path = path };
+    return parse_ref(&f, rb, out, sec, err);
+}
+
+int script_parse_file(const char *path, um_script **out, um_errbuf *err)
+{
+    readbuf rb = { 0 };
+    sections sec;
+    int rc = parse_path(path, &rb, out, &sec, err);
+    free(rb.buf);
+    return rc;
+}
+
+static int section_changed(const um_script *s, const um_script *now, bool up,
+                           um_errbuf *err)
+{
+    if (strcmp(s->id, now->id) != 0)
+        return um_err_set(err, UM_ECHECKSUM, s->path, now->up_line, s->id,
+                          "file changed since it was read (it is now "
+                          "revision %s)", now->id);
+    if (up && strcmp(s->checksum, now->checksum) != 0)
+        return um_err_set(err, UM_ECHECKSUM, s->path, now->up_line, s->id,
+                          "file changed since it was read (checksum of the "
+                          "up section was %s, is now %s)", s->checksum,
+                          now->checksum);
+    if (!up && !now->has_down)
+        return um_err_set(err, UM_EIRREVERSIBLE, s->path, 0, s->id,
+                          "has no '" DOWN_MARKER "' section any more (the "
+                          "file changed since it was read)");
+    return 0;
+}
+
+int script_read_section(const um_script *s, bool up, char **sql,
+                        int *first_line, um_errbuf *err)
+{
+    readbuf rb = { 0 };
+    um_script *now = NULL;
+    sections sec;
+    int rc;
+
+    *sql = NULL;
+    if (!up && !s->has_down)
+        return um_err_set(err, UM_EIRREVERSIBLE, s->path, 0, s->id,
+                          "has no '" DOWN_MARKER "' section, so it cannot be "
+                          "downgraded");
+    if ((rc = parse_path(s->path, &rb, &now, &sec, err)) ||
+        (rc = section_changed(s, now, up, err)))
+        goto done;
+    size_t start = up ? sec.up_start : sec.down_start;
+    size_t end = up ? sec.up_end : sec.down_end;
+    if (!(*sql = strndup(rb.buf + start, end - start))) {
+        rc = um_err_nomem(err);
+        goto done;
+    }
+    *first_line = (up ? now->up_line : now->down_line) + 1;
+done:
+    script_free(now);
+    free(rb.buf);
+    return rc;
+}
+
+/* ---- directories ----------------------------------------------------- */
+
+typedef struct dir_entry {
+    char *name;
+    bool regular;
+} dir_entry;
+
+typedef struct entry_list {
+    dir_entry *v;
+    size_t n, cap;
+} entry_list;
+
+static void entries_free(entry_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].name);
+    free(l->v);
+}
+
+static bool is_revision_name(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] != '.' && n > 4 && strcmp(name + n - 4, ".sql") == 0;
+}
+
+static bool entries_add(entry_list *l, const struct dirent *de)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        dir_entry *v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return false;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n].name = strdup(de->d_name)))
+        return false;
+    l->v[l->n++].regular = de->d_type == DT_REG;
+    return true;
+}
+
+static int cmp_entries(const void *a, const void *b)
+{
+    return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
+}
+
+static int list_dir(DIR *d, const char *dir, entry_list *l, um_errbuf *err)
+{
+    struct dirent *de;
+
+    for (errno = 0; (de = readdir(d)); errno = 0)
+        if (is_revision_name(de->d_name) && !entries_add(l, de))
+            return um_err_nomem(err);
+    if (errno)
+        return io_error(err, dir, "cannot read directory", errno);
+    if (l->n)
+        qsort(l->v, l->n, sizeof(*l->v), cmp_entries);
+    return 0;
+}
+
+static int parse_all(DIR *d, const char *dir, const entry_list *l,
+                     um_script **v, um_errbuf *err)
+{
+    readbuf rb = { 0 };
+    strbuf path = STRBUF_INIT;
+    bool slash = dir[0] && dir[strlen(dir) - 1] == '/';
+    int rc = 0;
+
+    for (size_t i = 0; i < l->n && !rc; i++) {
+        file_ref f = { dirfd(d), l->v[i].name, NULL, l->v[i].regular };
+        sections sec;
+        sb_reset(&path);
+        sb_printf(&path, "%s%s%s", dir, slash ? "" : "/", f.name);
+        if (!(f.path = sb_str(&path)))
+            rc = um_err_nomem(err);
+        else
+            rc = parse_ref(&f, &rb, &v[i], &sec, err);
+    }
+    sb_free(&path);
+    free(rb.buf);
+    return rc;
+}
+
+int script_read_dir(const char *dir, um_script ***out, size_t *n,
+                    um_errbuf *err)
+{
+    entry_list entries = { 0 };
+    um_script **v = NULL;
+    DIR *d;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (!(d = opendir(dir)))
+        return io_error(err, dir, "cannot open directory", errno);
+    if ((rc = list_dir(d, dir, &entries, err)))
+        goto done;
+    /* One slot even when empty, so success always hands out an array. */
+    if (!(v = calloc(entries.n ? entries.n : 1, sizeof(*v)))) {
+        rc = um_err_nomem(err);
+        goto done;
+    }
+    if ((rc = parse_all(d, dir, &entries, v, err))) {
+        for (size_t i = 0; i < entries.n; i++)
+            script_free(v[i]);
+        free(v);
+        goto done;
+    }
+    *out = v;
+    *n = entries.n;
+done:
+    entries_free(&entries);
+    closedir(d);
+    return rc;
+}

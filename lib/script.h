@@ -1,0 +1,87 @@
+/*
+ * script.h - one revision file: its header, its up/down sections and the
+ * SHA-256 checksum of its up section.
+ *
+ * The format (see docs/revision-files.md):
+ *
+ *   -- Add user preferences                 <- message: first header line
+ *   --
+ *   -- Revision ID: 3f1c9a2b7d10            <- required, [A-Za-z0-9_-]{1,32}
+ *   -- Revises: 9b0e4d55c2aa                <- empty: base; "a, b": merge
+ *   -- Depends On: 77aa00bb11cc             <- optional, comma separated
+ *   -- Create Date: 2025-05-01 12:00:00+00  <- optional
+ *   -- Transactional: yes                   <- optional: yes/no/true/false
+ *
+ *   -- migrate:up
+ *   CREATE TABLE ...;
+ *
+ *   -- migrate:down                         <- optional: absent = irreversible
+ *   DROP TABLE ...;
+ *
+ * Only the header is kept in memory; a section's SQL is read again when it
+ * is applied (script_read_section), so memory does not grow with history.
+ */
+#ifndef UM_SCRIPT_H
+#define UM_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define SCRIPT_ID_MAX 32  /* the version table's varchar(32), as Alembic */
+
+typedef struct um_script {
+    char *path;             /* as given to script_parse_file */
+    char *id;
+    char *message;          /* "" when the header has none */
+    char **parents;         /* Revises */
+    size_t n_parents;
+    char **depends_on;
+    size_t n_depends_on;
+    char *create_date;      /* NULL when absent */
+    bool transactional;     /* default true */
+    bool has_down;          /* the down marker is present */
+    char checksum[65];      /* lowercase hex SHA-256 of the up section */
+    int up_line;            /* 1-based line of the "-- migrate:up" marker */
+    int down_line;          /* 1-based line of the down marker, 0 if none */
+} um_script;
+
+/*
+ * Reads and parses @path.  On failure returns UM_EPARSE (malformed: the
+ * error names the file and the line), UM_EIO (unreadable) or UM_ENOMEM,
+ * with *out NULL.
+ */
+int script_parse_file(const char *path, um_script **out, um_errbuf *err);
+
+/* Parses text already in memory; @path is used in messages and kept. */
+int script_parse_buffer(const char *path, const char *text, size_t len,
+                        um_script **out, um_errbuf *err);
+
+void script_free(um_script *s);
+
+/*
+ * Reads the file again and returns one section's SQL (the text after the
+ * marker line up to the next marker or the end, malloc'd, NUL-terminated)
+ * and the 1-based file line of its first character in *first_line.
+ * For the up section the checksum is verified against s->checksum:
+ * UM_ECHECKSUM when the file changed since it was parsed.  The down section
+ * of a revision without one is UM_EIRREVERSIBLE.
+ */
+int script_read_section(const um_script *s, bool up, char **sql,
+                        int *first_line, um_errbuf *err);
+
+/* Lowercase hex SHA-256 of @len bytes (out: 65 bytes). */
+void script_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* true when @id is a valid revision id: [A-Za-z0-9_-], 1..32 chars. */
+bool script_valid_id(const char *id);
+
+/*
+ * Reads every "*.sql" file in @dir (not recursing, skipping dot files),
+ * sorted by file name.  *out receives a malloc'd array of parsed scripts.
+ * Fails with the first bad file's error.
+ */
+int script_read_dir(const char *dir, um_script ***out, size_t *n, um_errbuf *err);
+
+#endif

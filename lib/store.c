@@ -1,0 +1,644 @@
+/*
+ * store.c - bookkeeping tables and the migration lock.
+ */
+#include "store.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg.h"
+
+#define SQLSTATE_UNDEFINED_TABLE "42P01"
+#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
+
+/* Server-side duration of the current message, in milliseconds. */
+#define SQL_ELAPSED_MS \
+    "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)"
+
+static char *qualified_name(um_ctx *ctx, const char *suffix)
+{
+    strbuf sb = STRBUF_INIT;
+    strbuf table = STRBUF_INIT;
+
+    sb_printf(&table, "%s%s", ctx->cfg.version_table, suffix);
+    if (!sb_str(&table) || !pg_append_ident(ctx, &sb, ctx->cfg.version_table_schema)) {
+        sb_free(&table);
+        sb_free(&sb);
+        return NULL;
+    }
+    sb_putc(&sb, '.');
+    bool ok = pg_append_ident(ctx, &sb, sb_str(&table));
+    sb_free(&table);
+    if (!ok) {
+        sb_free(&sb);
+        return NULL;
+    }
+    return sb_detach(&sb);
+}
+
+/* Connects and builds the quoted table names once. */
+static int prepare(um_ctx *ctx)
+{
+    int rc = pg_ensure_connected(ctx);
+    if (rc)
+        return rc;
+    if (ctx->version_table)
+        return UM_OK;
+    ctx->version_table = qualified_name(ctx, "");
+    ctx->applied_table = qualified_name(ctx, "_applied");
+    ctx->history_table = qualified_name(ctx, "_history");
+    if (!ctx->version_table || !ctx->applied_table || !ctx->history_table) {
+        free(ctx->version_table);
+        free(ctx->applied_table);
+        free(ctx->history_table);
+        ctx->version_table = ctx->applied_table = ctx->history_table = NULL;
+        return ctx->err.d.code ? ctx->err.d.code : um_err_nomem(&ctx->err);
+    }
+    return UM_OK;
+}
+
+/* ---- state ---------------------------------------------------------- */
+
+void store_state_free(store_state *st)
+{
+    for (size_t i = 0; i < st->n_heads; i++)
+        free(st->heads[i]);
+    free(st->heads);
+    for (size_t i = 0; i < st->n_applied; i++) {
+        store_applied_row *a = &st->applied[i];
+        free(a->revision);
+        free(a->checksum);
+        free(a->applied_at);
+        free(a->applied_by);
+        free(a->host);
+        free(a->application_name);
+        free(a->tool_version);
+        free(a->state);
+    }
+    free(st->applied);
+    memset(st, 0, sizeof(*st));
+}
+
+static char *dup_value(const pg_rows *rows, size_t row, int col)
+{
+    const char *v = pg_rows_value(rows, row, col);
+    return v ? strdup(v) : NULL;
+}
+
+static bool read_applied_row(const pg_rows *rows, size_t row, store_applied_row *a)
+{
+    const char *dur = pg_rows_value(rows, row, 4);
+    a->revision = dup_value(rows, row, 1);
+    a->checksum = dup_value(rows, row, 2);
+    a->applied_at = dup_value(rows, row, 3);
+    a->duration_ms = dur ? strtod(dur, NULL) : 0;
+    a->applied_by = dup_value(rows, row, 5);
+    a->host = dup_value(rows, row, 6);
+    a->application_name = dup_value(rows, row, 7);
+    a->tool_version = dup_value(rows, row, 8);
+    a->state = dup_value(rows, row, 9);
+    return a->revision && a->state;
+}
+
+static int fill_state(um_ctx *ctx, const pg_rows *rows, store_state *out)
+{
+    size_t n = pg_rows_count(rows);
+    out->heads = calloc(n ? n : 1, sizeof(*out->heads));
+    out->applied = calloc(n ? n : 1, sizeof(*out->applied));
+    if (!out->heads || !out->applied)
+        return um_err_nomem(&ctx->err);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(pg_rows_value(rows, i, 0), "0") == 0) {
+            char *h = dup_value(rows, i, 1);
+            if (!h)
+                return um_err_nomem(&ctx->err);
+            out->heads[out->n_heads++] = h;
+        } else if (!read_applied_row(rows, i, &out->applied[out->n_applied++])) {
+            return um_err_nomem(&ctx->err);
+        }
+    }
+    return UM_OK;
+}
+
+int store_read_state(um_ctx *ctx, store_state *out)
+{
+    memset(out, 0, sizeof(*out));
+    int rc = prepare(ctx);
+    if (rc)
+        return rc;
+
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql,
+        "SELECT 0, version_num, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+        " NULL::timestamptz FROM %s"
+        " UNION ALL"
+        " SELECT 1, revision, checksum,"
+        " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+        " duration_ms::text, applied_by, host, application_name, tool_version,"
+        " state, applied_at FROM %s"
+        " ORDER BY 1, 11, 2",
+        ctx->version_table, ctx->applied_table);
+    if (sb_failed(&sql))
+        return um_err_nomem(&ctx->err);
+
+    pg_rows *rows = NULL;
+    pg_failure fail = { 0 };
+    rc = pg_query(ctx, sb_str(&sql), 0, NULL, &rows, &fail);
+    sb_free(&sql);
+    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0) {
+        pg_failure_clear(&fail);
+        return UM_OK; /* never migrated: the empty state */
+    }
+    if (rc) {
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the migration state");
+        pg_failure_clear(&fail);
+        return rc;
+    }
+    out->tables_exist = true;
+    rc = fill_state(ctx, rows, out);
+    pg_rows_free(rows);
+    if (rc)
+        store_state_free(out);
+    return rc;
+}
+
+/* ---- tables --------------------------------------------------------- */
+
+int store_ensure_tables(um_ctx *ctx)
+{
+    int rc = prepare(ctx);
+    if (rc)
+        return rc;
+
+    /* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
+     * the schema exists, so it is only sent for a missing schema. */
+    const char *schema = ctx->cfg.version_table_schema;
+    pg_rows *rows = NULL;
+    rc = pg_query(ctx, "SELECT to_regnamespace(quote_ident($1)) IS NULL", 1,
+                  &schema, &rows, NULL);
+    if (rc)
+        return rc;
+    bool need_schema = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
+    pg_rows_free(rows);
+
+    strbuf sql = STRBUF_INIT;
+    strbuf pk = STRBUF_INIT;
+    sb_printf(&pk, "%s_pkc", ctx->cfg.version_table);
+    if (need_schema) {
+        sb_puts(&sql, "CREATE SCHEMA IF NOT EXISTS ");
+        pg_append_ident(ctx, &sql, schema);
+        sb_puts(&sql, ";\n");
+    }
+    sb_printf(&sql,
+        "CREATE TABLE IF NOT EXISTS %s (\n"
+        "  version_num varchar(32) NOT NULL,\n"
+        "  CONSTRAINT ", ctx->version_table);
+    pg_append_ident(ctx, &sql, sb_str(&pk));
+    sb_printf(&sql,
+        " PRIMARY KEY (version_num));\n"
+        "CREATE TABLE IF NOT EXISTS %s (\n"
+        "  revision varchar(32) PRIMARY KEY,\n"
+        "  checksum text NOT NULL,\n"
+        "  applied_at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
+        "  duration_ms double precision NOT NULL DEFAULT 0,\n"
+        "  applied_by text NOT NULL DEFAULT current_user,\n"
+        "  host text,\n"
+        "  application_name text,\n"
+        "  tool_version text NOT NULL,\n"
+        "  state text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed')));\n"
+        "CREATE TABLE IF NOT EXISTS %s (\n"
+        "  id bigserial PRIMARY KEY,\n"
+        "  revision varchar(32) NOT NULL,\n"
+        "  direction text NOT NULL CHECK (direction IN ('up', 'down', 'stamp')),\n"
+        "  state text NOT NULL CHECK (state IN ('ok', 'failed')),\n"
+        "  started_at timestamptz NOT NULL DEFAULT statement_timestamp(),\n"
+        "  duration_ms double precision NOT NULL DEFAULT 0,\n"
+        "  applied_by text NOT NULL DEFAULT current_user,\n"
+        "  host text,\n"
+        "  application_name text,\n"
+        "  tool_version text NOT NULL,\n"
+        "  checksum text,\n"
+        "  error text);\n",
+        ctx->applied_table, ctx->history_table);
+    sb_free(&pk);
+    if (sb_failed(&sql))
+        return um_err_nomem(&ctx->err);
+    rc = pg_exec(ctx, sb_str(&sql), NULL);
+    sb_free(&sql);
+    return rc;
+}
+
+/* ---- lock ----------------------------------------------------------- */
+
+/*
+ * The lock key: FNV-1a (64 bit) of the qualified version table name, so
+ * that projects sharing a database but not a version table do not block
+ * each other.  pg_locks shows a bigint key as classid (high 32 bits) and
+ * objid (low 32 bits).
+ */
+static int64_t lock_key(const um_ctx *ctx)
+{
+    uint64_t h = 1469598103934665603ULL;
+    const char *parts[3] = { ctx->cfg.version_table_schema, ".", ctx->cfg.version_table };
+    for (int p = 0; p < 3; p++)
+        for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++)
+            h = (h ^ *c) * 1099511628211ULL;
+    return (int64_t)h;
+}
+
+static int lock_holder_error(um_ctx *ctx, int64_t key)
+{
+    char classid[16], objid[16];
+    uint64_t u = (uint64_t)key;
+    snprintf(classid, sizeof(classid), "%u", (unsigned)(u >> 32));
+    snprintf(objid, sizeof(objid), "%u", (unsigned)(u & 0xffffffffu));
+    const char *params[2] = { classid, objid };
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx,
+        "SELECT a.pid, coalesce(nullif(a.application_name, ''), '(none)'),"
+        " to_char(coalesce(a.xact_start, a.backend_start) AT TIME ZONE 'UTC',"
+        "         'YYYY-MM-DD HH24:MI:SS\"Z\"'),"
+        " coalesce(a.usename::text, '?'), coalesce(a.client_addr::text, 'local')"
+        " FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+        " WHERE l.locktype = 'advisory' AND l.granted"
+        " AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        2, params, &rows, NULL);
+    if (rc)
+        return rc;
+    if (pg_rows_count(rows) == 0)
+        ctx_error(ctx, UM_ELOCKED, NULL, 0, NULL,
+                  "the migration lock is held by another session (it could not be identified)");
+    else
+        ctx_error(ctx, UM_ELOCKED, NULL, 0, NULL,
+                  "the migration lock is held by backend pid %s (application_name '%s',"
+                  " role %s from %s, since %s); gave up after lock_wait = %d ms",
+                  pg_rows_value(rows, 0, 0), pg_rows_value(rows, 0, 1),
+                  pg_rows_value(rows, 0, 3), pg_rows_value(rows, 0, 4),
+                  pg_rows_value(rows, 0, 2), ctx->cfg.lock_wait_ms);
+    pg_rows_free(rows);
+    return UM_ELOCKED;
+}
+
+static int try_lock(um_ctx *ctx, const char *key, bool *got)
+{
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx, "SELECT pg_try_advisory_lock($1::bigint)", 1, &key, &rows, NULL);
+    if (rc)
+        return rc;
+    *got = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
+    pg_rows_free(rows);
+    return UM_OK;
+}
+
+/* Waits on the server (lock_timeout applies to advisory locks too), so a
+ * waiter wakes the moment the holder lets go, without polling. */
+static int wait_lock(um_ctx *ctx, const char *key, bool *got)
+{
+    char timeout[32];
+    snprintf(timeout, sizeof(timeout), "%dms", ctx->cfg.lock_wait_ms);
+    const char *p = timeout;
+    int rc = pg_query(ctx, "SELECT set_config('lock_timeout', $1, false)", 1, &p, NULL, NULL);
+    if (rc)
+        return rc;
+    pg_failure fail = { 0 };
+    rc = pg_query(ctx, "SELECT pg_advisory_lock($1::bigint)", 1, &key, NULL, &fail);
+    *got = rc == UM_OK;
+    bool timed_out = rc == UM_ESQL && fail.sqlstate &&
+                     strcmp(fail.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
+    if (rc && !timed_out)
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot take the migration lock");
+    pg_failure_clear(&fail);
+    if (rc && !timed_out)
+        return rc;
+    return pg_query(ctx, "RESET lock_timeout", 0, NULL, NULL, NULL);
+}
+
+int store_lock(um_ctx *ctx)
+{
+    int rc = pg_ensure_connected(ctx);
+    if (rc)
+        return rc;
+    char key[32];
+    int64_t k = lock_key(ctx);
+    snprintf(key, sizeof(key), "%lld", (long long)k);
+
+    bool got = false;
+    rc = try_lock(ctx, key, &got);
+    if (!rc && !got && ctx->cfg.lock_wait_ms > 0) {
+        um_logf(&ctx->log, UM_LOG_INFO, "waiting up to %d ms for the migration lock",
+                ctx->cfg.lock_wait_ms);
+        rc = wait_lock(ctx, key, &got);
+    }
+    if (rc)
+        return rc;
+    if (!got)
+        return lock_holder_error(ctx, k);
+    ctx->locked = true;
+    return UM_OK;
+}
+
+void store_unlock(um_ctx *ctx)
+{
+    if (!ctx->locked || !ctx->conn)
+        return;
+    char key[32];
+    snprintf(key, sizeof(key), "%lld", (long long)lock_key(ctx));
+    const char *p = key;
+    /* A failure here means the connection is gone, and the server dropped
+     * the lock with the session. */
+    pg_failure fail = { 0 };
+    pg_query(ctx, "SELECT pg_advisory_unlock($1::bigint)", 1, &p, NULL, &fail);
+    pg_failure_clear(&fail);
+    ctx->locked = false;
+}
+
+/* ---- bookkeeping ---------------------------------------------------- */
+
+static void append_id_list(um_ctx *ctx, strbuf *sb, const char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_puts(sb, ", ");
+        pg_append_literal(ctx, sb, ids[i]);
+    }
+}
+
+static void append_duration(strbuf *sb, double duration_ms)
+{
+    if (duration_ms < 0)
+        sb_puts(sb, SQL_ELAPSED_MS);
+    else
+        sb_printf(sb, "%.3f", duration_ms);
+}
+
+static void append_history(um_ctx *ctx, strbuf *sb, const um_script *s,
+                           const char *direction, double duration_ms)
+{
+    sb_printf(sb, "INSERT INTO %s (revision, direction, state, duration_ms, host,"
+                  " application_name, tool_version, checksum) VALUES (",
+              ctx->history_table);
+    pg_append_literal(ctx, sb, s->id);
+    sb_printf(sb, ", '%s', 'ok', ", direction);
+    append_duration(sb, duration_ms);
+    sb_puts(sb, ", ");
+    pg_append_literal(ctx, sb, ctx->host);
+    sb_puts(sb, ", current_setting('application_name'), ");
+    pg_append_literal(ctx, sb, UM_VERSION_STRING);
+    sb_puts(sb, ", ");
+    pg_append_literal(ctx, sb, s->checksum);
+    sb_puts(sb, ");\n");
+}
+
+static void append_applied_upsert(um_ctx *ctx, strbuf *sb, const um_script *s,
+                                  const char *state, double duration_ms)
+{
+    sb_printf(sb, "INSERT INTO %s (revision, checksum, duration_ms, host,"
+                  " application_name, tool_version, state) VALUES (",
+              ctx->applied_table);
+    pg_append_literal(ctx, sb, s->id);
+    sb_puts(sb, ", ");
+    pg_append_literal(ctx, sb, s->checksum);
+    sb_puts(sb, ", ");
+    append_duration(sb, duration_ms);
+    sb_puts(sb, ", ");
+    pg_append_literal(ctx, sb, ctx->host);
+    sb_puts(sb, ", current_setting('application_name'), ");
+    pg_append_literal(ctx, sb, UM_VERSION_STRING);
+    sb_printf(sb, ", '%s') ON CONFLICT (revision) DO UPDATE SET"
+                  " checksum = EXCLUDED.checksum, applied_at = EXCLUDED.applied_at,"
+                  " duration_ms = EXCLUDED.duration_ms, applied_by = EXCLUDED.applied_by,"
+                  " host = EXCLUDED.host, application_name = EXCLUDED.application_name,"
+                  " tool_version = EXCLUDED.tool_version, state = EXCLUDED.state;\n",
+              state);
+}
+
+static void append_up_record(um_ctx *ctx, strbuf *sb, const um_script *s,
+                             double duration_ms)
+{
+    if (s->n_parents) {
+        sb_printf(sb, "DELETE FROM %s WHERE version_num IN (", ctx->version_table);
+        append_id_list(ctx, sb, (const char *const *)s->parents, s->n_parents);
+        sb_puts(sb, ");\n");
+    }
+    sb_printf(sb, "INSERT INTO %s (version_num) VALUES (", ctx->version_table);
+    pg_append_literal(ctx, sb, s->id);
+    sb_puts(sb, ");\n");
+    append_applied_upsert(ctx, sb, s, "applied", duration_ms);
+    append_history(ctx, sb, s, "up", duration_ms);
+}
+
+static void append_down_record(um_ctx *ctx, strbuf *sb, const um_script *s,
+                               const char *const *new_heads, size_t n_new_heads,
+                               double duration_ms)
+{
+    sb_printf(sb, "DELETE FROM %s WHERE version_num = ", ctx->version_table);
+    pg_append_literal(ctx, sb, s->id);
+    sb_puts(sb, ";\n");
+    if (n_new_heads) {
+        sb_printf(sb, "INSERT INTO %s (version_num) SELECT unnest(ARRAY[", ctx->version_table);
+        append_id_list(ctx, sb, new_heads, n_new_heads);
+        sb_puts(sb, "]::text[]) ON CONFLICT DO NOTHING;\n");
+    }
+    sb_printf(sb, "DELETE FROM %s WHERE revision = ", ctx->applied_table);
+    pg_append_literal(ctx, sb, s->id);
+    sb_puts(sb, ";\n");
+    append_history(ctx, sb, s, "down", duration_ms);
+}
+
+bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s,
+                              um_direction dir, const char *const *new_heads,
+                              size_t n_new_heads, double duration_ms)
+{
+    if (dir == UM_UP)
+        append_up_record(ctx, sb, s, duration_ms);
+    else
+        append_down_record(ctx, sb, s, new_heads, n_new_heads, duration_ms);
+    return !sb_failed(sb) && ctx->err.d.code == 0;
+}
+
+int store_mark_in_progress(um_ctx *ctx, const um_script *s)
+{
+    strbuf sql = STRBUF_INIT;
+    append_applied_upsert(ctx, &sql, s, "in_progress", 0);
+    if (sb_failed(&sql) || ctx->err.d.code) {
+        sb_free(&sql);
+        return ctx->err.d.code ? ctx->err.d.code : um_err_nomem(&ctx->err);
+    }
+    int rc = pg_exec(ctx, sb_str(&sql), NULL);
+    sb_free(&sql);
+    return rc;
+}
+
+int store_record_failure(um_ctx *ctx, const um_script *s, um_direction dir,
+                         double duration_ms, const char *error, bool mark_failed)
+{
+    char dur[32];
+    snprintf(dur, sizeof(dur), "%.3f", duration_ms);
+    const char *params[7] = { s->id, dir == UM_UP ? "up" : "down", dur, ctx->host,
+                              UM_VERSION_STRING, s->checksum, error };
+    strbuf sql = STRBUF_INIT;
+    /* One statement (parameters allow no more): the applied row's update
+     * rides along as a data-modifying CTE. */
+    if (mark_failed)
+        sb_printf(&sql, "WITH mark AS (UPDATE %s SET state = 'failed'"
+                        " WHERE revision = $1 RETURNING 1) ", ctx->applied_table);
+    sb_printf(&sql, "INSERT INTO %s (revision, direction, state, duration_ms, host,"
+                    " application_name, tool_version, checksum, error)"
+                    " VALUES ($1, $2, 'failed', $3::double precision, $4,"
+                    " current_setting('application_name'), $5, $6, $7)",
+              ctx->history_table);
+    if (sb_failed(&sql))
+        return um_err_nomem(&ctx->err);
+    pg_failure fail = { 0 };
+    int rc = pg_query(ctx, sb_str(&sql), 7, params, NULL, &fail);
+    if (rc)
+        um_logf(&ctx->log, UM_LOG_WARNING, "could not record the failure of %s in the history: %s",
+                s->id, fail.message ? fail.message : "unknown error");
+    pg_failure_clear(&fail);
+    sb_free(&sql);
+    return rc;
+}
+
+int store_stamp(um_ctx *ctx, const um_script *const *heads, size_t n_heads,
+                const um_script *const *applied, size_t n_applied)
+{
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql, "BEGIN;\nDELETE FROM %s;\n", ctx->version_table);
+    for (size_t i = 0; i < n_heads; i++) {
+        sb_printf(&sql, "INSERT INTO %s (version_num) VALUES (", ctx->version_table);
+        pg_append_literal(ctx, &sql, heads[i]->id);
+        sb_puts(&sql, ");\n");
+    }
+    sb_printf(&sql, "DELETE FROM %s", ctx->applied_table);
+    for (size_t i = 0; i < n_applied; i++) {
+        sb_puts(&sql, i ? ", " : " WHERE revision NOT IN (");
+        pg_append_literal(ctx, &sql, applied[i]->id);
+    }
+    sb_puts(&sql, n_applied ? ");\n" : ";\n");
+    for (size_t i = 0; i < n_applied; i++) {
+        sb_printf(&sql, "INSERT INTO %s (revision, checksum, host, application_name,"
+                        " tool_version, state) VALUES (", ctx->applied_table);
+        pg_append_literal(ctx, &sql, applied[i]->id);
+        sb_puts(&sql, ", ");
+        pg_append_literal(ctx, &sql, applied[i]->checksum);
+        sb_puts(&sql, ", ");
+        pg_append_literal(ctx, &sql, ctx->host);
+        sb_puts(&sql, ", current_setting('application_name'), ");
+        pg_append_literal(ctx, &sql, UM_VERSION_STRING);
+        sb_puts(&sql, ", 'applied') ON CONFLICT (revision) DO NOTHING;\n");
+    }
+    for (size_t i = 0; i < n_heads; i++)
+        append_history(ctx, &sql, heads[i], "stamp", 0);
+    sb_puts(&sql, "COMMIT;\n");
+    if (sb_failed(&sql) || ctx->err.d.code) {
+        sb_free(&sql);
+        return ctx->err.d.code ? ctx->err.d.code : um_err_nomem(&ctx->err);
+    }
+    pg_failure fail = { 0 };
+    int rc = pg_exec(ctx, sb_str(&sql), &fail);
+    sb_free(&sql);
+    if (rc) {
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "stamp failed");
+        pg_exec(ctx, "ROLLBACK", NULL);
+    }
+    pg_failure_clear(&fail);
+    return rc;
+}
+
+/* ---- history -------------------------------------------------------- */
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void history_entry_free(um_history_entry *e)
+{
+    free((char *)e->revision);
+    free((char *)e->direction);
+    free((char *)e->state);
+    free((char *)e->started_at);
+    free((char *)e->applied_by);
+    free((char *)e->host);
+    free((char *)e->application_name);
+    free((char *)e->tool_version);
+    free((char *)e->error);
+}
+
+void um_history_free(um_history_list *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->count; i++)
+        history_entry_free(&h->entries[i]);
+    free(h->entries);
+    free(h);
+}
+
+static bool read_history_row(const pg_rows *rows, size_t row, um_history_entry *e)
+{
+    const char *dur = pg_rows_value(rows, row, 5);
+    e->id = strtoll(pg_rows_value(rows, row, 0), NULL, 10);
+    e->revision = dup_or_null(pg_rows_value(rows, row, 1));
+    e->direction = dup_or_null(pg_rows_value(rows, row, 2));
+    e->state = dup_or_null(pg_rows_value(rows, row, 3));
+    e->started_at = dup_or_null(pg_rows_value(rows, row, 4));
+    e->duration_ms = dur ? strtod(dur, NULL) : 0;
+    e->applied_by = dup_or_null(pg_rows_value(rows, row, 6));
+    e->host = dup_or_null(pg_rows_value(rows, row, 7));
+    e->application_name = dup_or_null(pg_rows_value(rows, row, 8));
+    e->tool_version = dup_or_null(pg_rows_value(rows, row, 9));
+    e->error = dup_or_null(pg_rows_value(rows, row, 10));
+    return e->revision && e->direction && e->state && e->started_at;
+}
+
+int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
+{
+    *out = NULL;
+    int rc = prepare(ctx);
+    if (rc)
+        return rc;
+    char lim[32];
+    snprintf(lim, sizeof(lim), "%zu", limit);
+    const char *p = limit ? lim : NULL;
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql,
+        "SELECT * FROM (SELECT id, revision, direction, state,"
+        " to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+        " duration_ms::text, applied_by, host, application_name, tool_version, error"
+        " FROM %s ORDER BY id DESC LIMIT $1::bigint) h ORDER BY id",
+        ctx->history_table);
+    if (sb_failed(&sql))
+        return um_err_nomem(&ctx->err);
+
+    um_history_list *h = calloc(1, sizeof(*h));
+    pg_rows *rows = NULL;
+    pg_failure fail = { 0 };
+    rc = h ? pg_query(ctx, sb_str(&sql), 1, &p, &rows, &fail) : um_err_nomem(&ctx->err);
+    sb_free(&sql);
+    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
+        rc = UM_OK; /* never migrated: an empty history */
+    else if (rc == UM_ESQL || rc == UM_ECONNECT)
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the history");
+    pg_failure_clear(&fail);
+
+    size_t n = pg_rows_count(rows);
+    if (!rc && n) {
+        h->entries = calloc(n, sizeof(*h->entries));
+        rc = h->entries ? UM_OK : um_err_nomem(&ctx->err);
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        h->count++;
+        if (!read_history_row(rows, i, &h->entries[i]))
+            rc = um_err_nomem(&ctx->err);
+    }
+    pg_rows_free(rows);
+    if (rc)
+        um_history_free(h);
+    else
+        *out = h;
+    return rc;
+}

@@ -1,0 +1,90 @@
+/*
+ * store.h - the engine's state in the database: the version table (one row
+ * per current head, Alembic's layout), the applied table (one row per
+ * applied revision) and the append-only history, all in
+ * version_table_schema; and the session-level advisory lock that
+ * serialises runs.
+ *
+ * Table names: <version_table>, <version_table>_applied and
+ * <version_table>_history.  Every identifier is quoted with
+ * PQescapeIdentifier and every value passed as a parameter, or quoted with
+ * PQescapeLiteral where it shares one message with a revision's SQL.
+ */
+#ifndef UM_STORE_H
+#define UM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "internal.h"
+#include "script.h"
+#include "strbuf.h"
+
+typedef struct store_applied_row {
+    char *revision;
+    char *checksum;
+    char *applied_at;           /* ISO 8601, UTC */
+    double duration_ms;
+    char *applied_by;
+    char *host;
+    char *application_name;
+    char *tool_version;
+    char *state;                /* "applied", "in_progress", "failed" */
+} store_applied_row;
+
+typedef struct store_state {
+    bool tables_exist;
+    char **heads;               /* version table rows */
+    size_t n_heads;
+    store_applied_row *applied; /* oldest first */
+    size_t n_applied;
+} store_state;
+
+/* Reads versions and applied rows in one query.  Missing tables are an
+ * empty state (tables_exist false), not an error. */
+int store_read_state(um_ctx *ctx, store_state *out);
+void store_state_free(store_state *st);
+
+/* Creates the schema and tables when missing.  Call with the lock held. */
+int store_ensure_tables(um_ctx *ctx);
+
+/* Takes the migration lock, waiting up to lock_wait; UM_ELOCKED names the
+ * holder (pid, application_name, since when). */
+int store_lock(um_ctx *ctx);
+void store_unlock(um_ctx *ctx);
+
+/*
+ * Appends to @sb the bookkeeping statements of one step, to be sent in the
+ * same message as the revision's SQL.  For UM_UP: the version rows of the
+ * revision's parents are replaced by the revision; for UM_DOWN the
+ * revision's row is replaced by @new_heads (the parents that become heads).
+ * The applied row and a history row are written too; the duration is
+ * measured by the server from the message's start.
+ */
+bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s,
+                              um_direction dir, const char *const *new_heads,
+                              size_t n_new_heads, double duration_ms);
+
+/* Pass as duration_ms: let the server measure from the message's start. */
+#define STORE_SERVER_DURATION (-1.0)
+
+/* Marks a revision whose statements run outside a transaction as in
+ * progress (UM_UP) before its first statement. */
+int store_mark_in_progress(um_ctx *ctx, const um_script *s);
+
+/* Records a failed step in the history (its own transaction); with
+ * @mark_failed the applied row, if any, is set to state "failed" too. */
+int store_record_failure(um_ctx *ctx, const um_script *s, um_direction dir,
+                         double duration_ms, const char *error, bool mark_failed);
+
+/*
+ * Replaces the state by @heads and @applied (script pointers) without
+ * running SQL of revisions: Alembic's stamp.  One transaction.
+ */
+int store_stamp(um_ctx *ctx, const um_script *const *heads, size_t n_heads,
+                const um_script *const *applied, size_t n_applied);
+
+/* Reads the history (newest @limit rows, 0: all), oldest first. */
+int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out);
+
+#endif

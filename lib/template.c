@@ -1,0 +1,352 @@
+/*
+ * template.c - names and contents of new revision files.
+ */
+#include "template.h"
+#include "strbuf.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#define SHOW_MAX 40 /* longest token quoted back in a message */
+
+const char template_default_script[] =
+    "-- ${message}\n"
+    "--\n"
+    "-- Revision ID: ${rev_id}\n"
+    "-- Revises: ${parents}\n"
+    "-- Depends On: ${depends_on}\n"
+    "-- Create Date: ${create_date}\n"
+    "-- Transactional: yes\n"
+    "\n"
+    "-- migrate:up\n"
+    "\n"
+    "\n"
+    "-- migrate:down\n"
+    "\n";
+
+/* ---- slug ------------------------------------------------------------ */
+
+static bool is_slug_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Cuts @slug to @max chars at the last "_" that keeps a whole word; a first
+ * word longer than @max is cut inside. */
+static void truncate_at_word(char *slug, size_t max)
+{
+    if (strlen(slug) <= max)
+        return;
+    size_t cut = max;
+    if (slug[max] != '_') {
+        while (cut > 0 && slug[cut - 1] != '_')
+            cut--;
+        cut = cut > 0 ? cut - 1 : max;
+    }
+    slug[cut] = '\0';
+}
+
+char *template_slug(const char *message, int truncate)
+{
+    size_t len = message ? strlen(message) : 0;
+    char *slug = malloc(len + 1);
+    size_t n = 0;
+
+    if (!slug)
+        return NULL;
+    /* Bytes of multibyte characters are separators too: a slug is ASCII. */
+    for (size_t i = 0; i < len; i++) {
+        char c = ascii_lower(message[i]);
+        if (is_slug_char(c))
+            slug[n++] = c;
+        else if (n > 0 && slug[n - 1] != '_')
+            slug[n++] = '_';
+    }
+    if (n > 0 && slug[n - 1] == '_')
+        n--;
+    slug[n] = '\0';
+    if (truncate > 0)
+        truncate_at_word(slug, (size_t)truncate);
+    return slug;
+}
+
+/* ---- file name ------------------------------------------------------- */
+
+typedef struct name_ctx {
+    const char *rev, *slug;
+    struct tm tm;
+    long long epoch;
+} name_ctx;
+
+/* The value of token [p, e): a string (*s) or a number (*num). */
+static bool token_value(const name_ctx *c, const char *p, const char *e,
+                        const char **s, long long *num)
+{
+    static const char *const ints[] = {
+        "year", "month", "day", "hour", "minute", "second", "epoch",
+    };
+    const long long vals[] = {
+        c->tm.tm_year + 1900LL, c->tm.tm_mon + 1, c->tm.tm_mday,
+        c->tm.tm_hour, c->tm.tm_min, c->tm.tm_sec, c->epoch,
+    };
+    size_t n = (size_t)(e - p);
+
+    *s = NULL;
+    if (n == 3 && memcmp(p, "rev", 3) == 0)
+        *s = c->rev;
+    else if (n == 4 && memcmp(p, "slug", 4) == 0)
+        *s = c->slug;
+    if (*s)
+        return true;
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+        if (strlen(ints[i]) == n && memcmp(p, ints[i], n) == 0) {
+            *num = vals[i];
+            return true;
+        }
+    return false;
+}
+
+static int bad_template(um_errbuf *err, const char *at, const char *why)
+{
+    int n = (int)strnlen(at, SHOW_MAX);
+    return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
+                      "file_template: %s at '%.*s'", why, n, at);
+}
+
+/*
+ * Formats one "%(name)[.N](s|d)" conversion at @p (just after the "%"),
+ * with Python's meaning of the precision: truncate a string, zero-pad a
+ * number.  Returns the length consumed, or a negative UM_E* code.
+ */
+static int convert(const name_ctx *c, const char *p, strbuf *sb, um_errbuf *err)
+{
+    const char *name = p + 1, *close = strchr(name, ')');
+    const char *q, *s;
+    long long num = 0;
+    long prec = -1;
+    char digits[24];
+
+    if (!close)
+        return bad_template(err, p - 1, "unterminated '%('");
+    if (!token_value(c, name, close, &s, &num))
+        return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
+                          "file_template: unknown token '%%(%.*s)' (known: "
+                          "rev, slug, year, month, day, hour, minute, second, "
+                          "epoch)", (int)(close - name > SHOW_MAX ? SHOW_MAX
+                                          : close - name), name);
+    q = close + 1;
+    if (*q == '.') {
+        char *end;
+        prec = strtol(q + 1, &end, 10);
+        if (end == q + 1 || prec < 0 || prec > 64)
+            return bad_template(err, p - 1, "bad precision");
+        q = end;
+    }
+    if (*q == 'd' && s)
+        return bad_template(err, p - 1, "'d' needs a number token");
+    if (*q != 's' && *q != 'd')
+        return bad_template(err, p - 1, "expected 's' or 'd' after the token");
+    if (*q == 's' && !s) {
+        snprintf(digits, sizeof(digits), "%lld", num);
+        s = digits;
+    }
+    if (s)
+        sb_printf(sb, "%.*s", prec < 0 ? INT_MAX : (int)prec, s);
+    else
+        sb_printf(sb, "%0*lld", prec < 0 ? 1 : (int)prec, num);
+    return (int)(q + 1 - p);
+}
+
+static int expand_name(const char *tmpl, const name_ctx *c, strbuf *sb,
+                       um_errbuf *err)
+{
+    for (const char *p = tmpl; *p; ) {
+        const char *pct = strchr(p, '%');
+        if (!pct) {
+            sb_puts(sb, p);
+            break;
+        }
+        sb_append(sb, p, (size_t)(pct - p));
+        if (pct[1] == '%') {
+            sb_putc(sb, '%');
+            p = pct + 2;
+            continue;
+        }
+        if (pct[1] != '(')
+            return bad_template(err, pct, "'%' must start '%(name)s' or be "
+                                          "doubled");
+        int used = convert(c, pct + 1, sb, err);
+        if (used < 0)
+            return used;
+        p = pct + 1 + used;
+    }
+    return 0;
+}
+
+/* An empty slug must not leave "abc_.sql": drop trailing separators. */
+static void strip_trailing_separators(strbuf *sb)
+{
+    while (sb->len > 0 && (sb->buf[sb->len - 1] == '_' ||
+                           sb->buf[sb->len - 1] == '-'))
+        sb->buf[--sb->len] = '\0';
+}
+
+static int check_name(const char *name, um_errbuf *err)
+{
+    if (strchr(name, '/'))
+        return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
+                          "file_template gives '%s', which contains '/'",
+                          name);
+    /* The revision reader skips dot files and needs a name before .sql. */
+    if (name[0] == '\0' || name[0] == '.')
+        return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
+                          "file_template gives '%s.sql', a hidden or empty "
+                          "file name", name);
+    return 0;
+}
+
+int template_file_name(const char *file_template, const char *rev_id,
+                       const char *message, int truncate_slug, time_t now,
+                       char **out, um_errbuf *err)
+{
+    name_ctx c = { .rev = rev_id ? rev_id : "", .epoch = (long long)now };
+    strbuf sb = STRBUF_INIT;
+    int rc;
+
+    *out = NULL;
+    if (!gmtime_r(&now, &c.tm))
+        return um_err_set(err, UM_ERROR, NULL, 0, NULL,
+                          "cannot break down the time %lld", c.epoch);
+    if (!(c.slug = template_slug(message, truncate_slug)))
+        return um_err_nomem(err);
+    if ((rc = expand_name(file_template, &c, &sb, err)))
+        goto done;
+    strip_trailing_separators(&sb);
+    if (sb_failed(&sb)) {
+        rc = um_err_nomem(err);
+        goto done;
+    }
+    if ((rc = check_name(sb_str(&sb), err)))
+        goto done;
+    sb_puts(&sb, ".sql");
+    if (!(*out = sb_detach(&sb)))
+        rc = um_err_nomem(err);
+done:
+    sb_free(&sb);
+    free((char *)c.slug);
+    return rc;
+}
+
+/* ---- revision id ----------------------------------------------------- */
+
+int template_new_rev_id(char out[13], um_errbuf *err)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[6];
+
+    out[0] = '\0';
+    if (RAND_bytes(b, (int)sizeof(b)) != 1)
+        return um_err_set(err, UM_ERROR, NULL, 0, NULL,
+                          "cannot get random bytes for a revision id");
+    for (size_t i = 0; i < sizeof(b); i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[12] = '\0';
+    return 0;
+}
+
+/* ---- render ---------------------------------------------------------- */
+
+/* The message goes on one comment line: a line break in it would end the
+ * comment and put the rest of the message where SQL is expected. */
+static void put_one_line(strbuf *sb, const char *s)
+{
+    for (; *s; s++) {
+        if (s[0] == '\r' && s[1] == '\n')
+            continue;
+        sb_putc(sb, *s == '\n' || *s == '\r' ? ' ' : *s);
+    }
+}
+
+static const char *var_value(const template_vars *v, const char *p,
+                             const char *e)
+{
+    const struct { const char *name, *value; } vars[] = {
+        { "rev_id", v->rev_id }, { "parents", v->parents },
+        { "depends_on", v->depends_on }, { "create_date", v->create_date },
+    };
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        if (strlen(vars[i].name) == (size_t)(e - p) &&
+            memcmp(p, vars[i].name, (size_t)(e - p)) == 0)
+            return vars[i].value ? vars[i].value : "";
+    return NULL;
+}
+
+/* Expands the "${name}" at @p; returns the bytes consumed or a UM_E*. */
+static int placeholder(const char *p, const template_vars *v, strbuf *sb,
+                       const char *tmpl_path, int line_no, um_errbuf *err)
+{
+    const char *name = p + 2;
+    size_t n = strcspn(name, "}\n");
+    const char *e = name + n;
+    const char *value;
+
+    if (*e != '}')
+        return um_err_set(err, UM_EPARSE, tmpl_path, line_no, NULL,
+                          "unterminated '${' in the template");
+    if (n == 7 && memcmp(name, "message", 7) == 0) {
+        put_one_line(sb, v->message ? v->message : "");
+        return (int)(e + 1 - p);
+    }
+    if (!(value = var_value(v, name, e)))
+        return um_err_set(err, UM_EPARSE, tmpl_path, line_no, NULL,
+                          "unknown placeholder '${%.*s}' (known: ${message}, "
+                          "${rev_id}, ${parents}, ${depends_on}, "
+                          "${create_date}; '$$' is a literal '$')",
+                          (int)(n > SHOW_MAX ? SHOW_MAX : n), name);
+    sb_puts(sb, value);
+    return (int)(e + 1 - p);
+}
+
+int template_render(const char *tmpl, const char *tmpl_path,
+                    const template_vars *vars, char **out, um_errbuf *err)
+{
+    strbuf sb = STRBUF_INIT;
+    int line_no = 1;
+
+    *out = NULL;
+    for (const char *p = tmpl; *p; ) {
+        size_t n = strcspn(p, "$\n");
+        sb_append(&sb, p, n);
+        p += n;
+        if (*p == '\n') {
+            sb_putc(&sb, '\n');
+            line_no++;
+            p++;
+        } else if (p[0] == '$' && p[1] == '{') {
+            int used = placeholder(p, vars, &sb, tmpl_path, line_no, err);
+            if (used < 0) {
+                sb_free(&sb);
+                return used;
+            }
+            p += used;
+        } else if (*p == '$') {
+            sb_putc(&sb, '$');  /* "$$" and a lone "$" both give one "$" */
+            p += p[1] == '$' ? 2 : 1;
+        }
+    }
+    if (!(*out = sb_detach(&sb)))
+        return um_err_nomem(err);
+    return 0;
+}

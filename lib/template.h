@@ -1,0 +1,57 @@
+/*
+ * template.h - names and contents of new revision files.
+ *
+ * File names follow Alembic's file_template tokens: %(rev)s, %(slug)s,
+ * %(year)d, %(month).2d, %(day).2d, %(hour).2d, %(minute).2d,
+ * %(second).2d, %(epoch)s; "%%" is a literal "%" (the ini's "%%%%").
+ * ".sql" is appended.
+ *
+ * New files are rendered from script.sql.tmpl, whose placeholders are
+ * ${message}, ${rev_id}, ${parents} (comma separated), ${depends_on},
+ * ${create_date}; "$$" is a literal "$".
+ */
+#ifndef UM_TEMPLATE_H
+#define UM_TEMPLATE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "error.h"
+
+/* The default script.sql.tmpl that init writes. */
+extern const char template_default_script[];
+
+/*
+ * Alembic's slug: lowercase words of [a-z0-9] joined by "_", cut at a word
+ * boundary to at most @truncate characters (0: no limit).  malloc'd.
+ */
+char *template_slug(const char *message, int truncate);
+
+/*
+ * The file name (with ".sql") for a new revision.  @now is the creation
+ * time, broken down in UTC.  UM_ECONFIG naming the token for an unknown
+ * token or a malformed template.
+ */
+int template_file_name(const char *file_template, const char *rev_id,
+                       const char *message, int truncate_slug, time_t now,
+                       char **out, um_errbuf *err);
+
+/* A fresh random revision id: 12 lowercase hex digits (out: 13 bytes). */
+int template_new_rev_id(char out[13], um_errbuf *err);
+
+typedef struct template_vars {
+    const char *message;
+    const char *rev_id;
+    const char *parents;     /* "a, b" or "" */
+    const char *depends_on;  /* "a, b" or "" */
+    const char *create_date; /* "2025-05-01 12:00:00+00" */
+} template_vars;
+
+/*
+ * Renders @tmpl.  UM_EPARSE naming @tmpl_path and the line for an unknown
+ * placeholder.
+ */
+int template_render(const char *tmpl, const char *tmpl_path,
+                    const template_vars *vars, char **out, um_errbuf *err);
+
+#endif

@@ -1,0 +1,897 @@
+/*
+ * check_graph.c - the revision graph: order, heads and bases, ancestry,
+ * lookup, target resolution and the errors of a bad graph.
+ *
+ * Scripts are made by hand (mkscript) so that these tests do not depend on
+ * the revision file parser.
+ */
+#include "pgtest.h"
+
+#include "graph.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One revision: id, "Revises" and "Depends On" as comma-separated ids. */
+typedef struct def {
+    const char *id, *parents, *depends;
+} def;
+
+#define NDEFS(a) (sizeof(a) / sizeof((a)[0]))
+
+static um_graph *g;
+static um_errbuf err;
+static char buf[4096];
+
+/* ---- building ----------------------------------------------------------- */
+
+static char **split_csv(const char *csv, size_t *n)
+{
+    char **out = calloc(8, sizeof(*out));
+    const char *p = csv ? csv : "";
+    *n = 0;
+    ck_assert_ptr_nonnull(out);
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        ck_assert_uint_lt(*n, 8);
+        out[(*n)++] = strndup(p, len);
+        p += len + (p[len] == ',');
+    }
+    return out;
+}
+
+static um_script *mkscript(const char *id, const char *parents, const char *depends)
+{
+    um_script *s = calloc(1, sizeof(*s));
+    ck_assert_ptr_nonnull(s);
+    snprintf(buf, sizeof(buf), "versions/%s.sql", id);
+    s->path = strdup(buf);
+    s->id = strdup(id);
+    s->message = strdup("");
+    s->parents = split_csv(parents, &s->n_parents);
+    s->depends_on = split_csv(depends, &s->n_depends_on);
+    s->transactional = true;
+    return s;
+}
+
+/* The scripts of @d taken in the order @perm gives (NULL: as listed). */
+static um_script **mkscripts(const def *d, size_t n, const size_t *perm)
+{
+    um_script **s = calloc(n ? n : 1, sizeof(*s));
+    ck_assert_ptr_nonnull(s);
+    for (size_t i = 0; i < n; i++) {
+        const def *x = &d[perm ? perm[i] : i];
+        s[i] = mkscript(x->id, x->parents, x->depends);
+    }
+    return s;
+}
+
+static um_graph *build_ok(const def *d, size_t n)
+{
+    um_graph *out = NULL;
+    int rc = graph_build(&out, mkscripts(d, n, NULL), n, &err);
+    ck_assert_msg(rc == 0, "graph_build: %s", err.d.message);
+    ck_assert_ptr_nonnull(out);
+    return out;
+}
+
+/* Builds a graph that must fail; returns the code, the error in `err`. */
+static int build_fail(const def *d, size_t n)
+{
+    um_graph *out = (um_graph *)&err; /* must be reset to NULL */
+    int rc = graph_build(&out, mkscripts(d, n, NULL), n, &err);
+    ck_assert_ptr_null(out);
+    ck_assert_ptr_nonnull(err.d.message);
+    return rc;
+}
+
+static void teardown(void)
+{
+    graph_free(g);
+    g = NULL;
+    um_err_clear(&err);
+}
+
+/* ---- rendering results as strings -------------------------------------- */
+
+static size_t idx(const char *id)
+{
+    long i = graph_find(g, id);
+    ck_assert_msg(i >= 0, "no revision %s", id);
+    return (size_t)i;
+}
+
+static const char *ids(const size_t *v, size_t n)
+{
+    buf[0] = '\0';
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            strcat(buf, ",");
+        strcat(buf, graph_script(g, v[k])->id);
+    }
+    return buf;
+}
+
+static const char *order(void)
+{
+    size_t n = graph_count(g);
+    size_t *all = malloc((n ? n : 1) * sizeof(*all));
+    for (size_t i = 0; i < n; i++)
+        all[i] = i;
+    ids(all, n);
+    free(all);
+    return buf;
+}
+
+#define LIST(fn) static const char *fn##_of(const char *id) \
+    { size_t n; const size_t *v = graph_##fn(g, idx(id), &n); return ids(v, n); }
+LIST(parents)
+LIST(children)
+LIST(depends)
+
+static const char *heads(void)
+{
+    size_t n;
+    const size_t *v = graph_heads(g, &n);
+    return ids(v, n);
+}
+
+static const char *bases(void)
+{
+    size_t n;
+    const size_t *v = graph_bases(g, &n);
+    return ids(v, n);
+}
+
+/* The ids set in a byte set, in topological order. */
+static const char *set_ids(const unsigned char *set)
+{
+    size_t n = 0, *v = malloc((graph_count(g) + 1) * sizeof(*v));
+    for (size_t i = 0; i < graph_count(g); i++) {
+        ck_assert_uint_le(set[i], 1);
+        if (set[i])
+            v[n++] = i;
+    }
+    ids(v, n);
+    free(v);
+    return buf;
+}
+
+static const char *marked(void (*mark)(const um_graph *, size_t, unsigned char *),
+                          const char *id)
+{
+    unsigned char *set = calloc(graph_count(g) + 1, 1);
+    mark(g, idx(id), set);
+    set_ids(set);
+    free(set);
+    return buf;
+}
+
+/* Heads of the applied set named by @csv. */
+static const char *heads_of(const char *csv)
+{
+    size_t n_applied, n, *out = NULL;
+    char **applied = split_csv(csv, &n_applied);
+    unsigned char *set = calloc(graph_count(g) + 1, 1);
+    for (size_t k = 0; k < n_applied; k++) {
+        set[idx(applied[k])] = 1;
+        free(applied[k]);
+    }
+    free(applied);
+    ck_assert_int_eq(graph_heads_of(g, set, &out, &n), 0);
+    ck_assert_ptr_nonnull(out);
+    ids(out, n);
+    free(out);
+    free(set);
+    return buf;
+}
+
+/*
+ * Resolves @target for @dir with current heads @current_csv: "base", the
+ * ids, or "error: MESSAGE" (the code must then be UM_ETARGET).
+ */
+static const char *resolve(const char *target, int dir, const char *current_csv)
+{
+    size_t n_cur, cur[8];
+    char **current = split_csv(current_csv, &n_cur);
+    graph_target t = { NULL, 0 };
+    for (size_t k = 0; k < n_cur; k++) {
+        cur[k] = idx(current[k]);
+        free(current[k]);
+    }
+    free(current);
+    int rc = graph_resolve_target(g, target, dir, cur, n_cur, &t, &err);
+    if (rc) {
+        ck_assert_int_eq(rc, UM_ETARGET);
+        ck_assert_ptr_null(t.revs);
+        snprintf(buf, sizeof(buf), "error: %s", err.d.message);
+        um_err_clear(&err);
+        return buf;
+    }
+    if (t.n == 0)
+        strcpy(buf, "base");
+    else
+        ids(t.revs, t.n);
+    graph_target_free(&t);
+    return buf;
+}
+
+#define UP(t, cur) resolve((t), UM_UP, (cur))
+#define DOWN(t, cur) resolve((t), UM_DOWN, (cur))
+#define ck_contains(s, part) \
+    ck_assert_msg(strstr((s), (part)) != NULL, "'%s' lacks '%s'", (s), (part))
+
+/* ---- the shapes --------------------------------------------------------- */
+
+/* a <- b <- c */
+static const def linear[] = { { "a", "", "" }, { "b", "a", "" }, { "c", "b", "" } };
+/* a <- b <- {c, x <- y}: b is a branch point, c and y the heads */
+static const def branched[] = {
+    { "y", "x", "" }, { "x", "b", "" }, { "c", "b", "" }, { "b", "a", "" }, { "a", "", "" },
+};
+/* a <- {b, c} <- d: d merges b and c */
+static const def merged[] = {
+    { "d", "b,c", "" }, { "c", "a", "" }, { "b", "a", "" }, { "a", "", "" },
+};
+/* Two branches, a <- b and p <- q; b depends on q, which moves q before b
+ * although "b" sorts first, but leaves both b and q heads. */
+static const def depends[] = {
+    { "a", "", "" }, { "b", "a", "q" }, { "p", "", "" }, { "q", "p", "" },
+};
+
+static void setup_linear(void) { g = build_ok(linear, NDEFS(linear)); }
+static void setup_branched(void) { g = build_ok(branched, NDEFS(branched)); }
+static void setup_merged(void) { g = build_ok(merged, NDEFS(merged)); }
+static void setup_depends(void) { g = build_ok(depends, NDEFS(depends)); }
+
+/* ---- linear ------------------------------------------------------------- */
+
+START_TEST(linear_order)
+{
+    ck_assert_uint_eq(graph_count(g), 3);
+    ck_assert_str_eq(order(), "a,b,c");
+    ck_assert_str_eq(graph_script(g, 1)->path, "versions/b.sql");
+    ck_assert_ptr_null(graph_script(g, 3));
+    ck_assert_int_eq(graph_find(g, "c"), 2);
+    ck_assert_int_eq(graph_find(g, "z"), -1);
+}
+END_TEST
+
+START_TEST(linear_ends)
+{
+    ck_assert_str_eq(heads(), "c");
+    ck_assert_str_eq(bases(), "a");
+}
+END_TEST
+
+START_TEST(linear_edges)
+{
+    ck_assert_str_eq(parents_of("b"), "a");
+    ck_assert_str_eq(parents_of("a"), "");
+    ck_assert_str_eq(children_of("a"), "b");
+    ck_assert_str_eq(children_of("c"), "");
+    ck_assert_str_eq(depends_of("b"), "");
+}
+END_TEST
+
+START_TEST(linear_ancestry)
+{
+    ck_assert_str_eq(marked(graph_mark_ancestors, "b"), "a,b");
+    ck_assert_str_eq(marked(graph_mark_ancestors, "a"), "a");
+    ck_assert_str_eq(marked(graph_mark_descendants, "b"), "b,c");
+    ck_assert_str_eq(marked(graph_mark_descendants, "c"), "c");
+}
+END_TEST
+
+/* ---- branched ----------------------------------------------------------- */
+
+START_TEST(branched_shape)
+{
+    ck_assert_str_eq(order(), "a,b,c,x,y");
+    ck_assert_str_eq(heads(), "c,y");
+    ck_assert_str_eq(bases(), "a");
+    ck_assert_str_eq(children_of("b"), "c,x");
+    ck_assert_str_eq(parents_of("y"), "x");
+}
+END_TEST
+
+START_TEST(branched_ancestry)
+{
+    ck_assert_str_eq(marked(graph_mark_descendants, "b"), "b,c,x,y");
+    ck_assert_str_eq(marked(graph_mark_descendants, "x"), "x,y");
+    ck_assert_str_eq(marked(graph_mark_ancestors, "y"), "a,b,x,y");
+    ck_assert_str_eq(marked(graph_mark_ancestors, "c"), "a,b,c");
+}
+END_TEST
+
+/* The set is the visited set: what the caller already marked stays and is
+ * not walked again. */
+START_TEST(mark_accumulates)
+{
+    unsigned char set[5] = { 0 };
+    graph_mark_ancestors(g, idx("c"), set);
+    graph_mark_ancestors(g, idx("y"), set);
+    ck_assert_str_eq(set_ids(set), "a,b,c,x,y");
+}
+END_TEST
+
+/* ---- merged ------------------------------------------------------------- */
+
+START_TEST(merged_shape)
+{
+    ck_assert_str_eq(order(), "a,b,c,d");
+    ck_assert_str_eq(heads(), "d");
+    ck_assert_str_eq(bases(), "a");
+    ck_assert_str_eq(parents_of("d"), "b,c");
+    ck_assert_str_eq(children_of("a"), "b,c");
+    ck_assert_str_eq(children_of("c"), "d");
+}
+END_TEST
+
+START_TEST(merged_ancestry)
+{
+    ck_assert_str_eq(marked(graph_mark_ancestors, "d"), "a,b,c,d");
+    ck_assert_str_eq(marked(graph_mark_ancestors, "c"), "a,c");
+    ck_assert_str_eq(marked(graph_mark_descendants, "a"), "a,b,c,d");
+    ck_assert_str_eq(marked(graph_mark_descendants, "b"), "b,d");
+}
+END_TEST
+
+/* ---- depends-on --------------------------------------------------------- */
+
+START_TEST(depends_shape)
+{
+    ck_assert_str_eq(order(), "a,p,q,b");
+    ck_assert_str_eq(heads(), "q,b");
+    ck_assert_str_eq(bases(), "a,p");
+    ck_assert_str_eq(parents_of("b"), "a");
+    ck_assert_str_eq(depends_of("b"), "q");
+    ck_assert_str_eq(children_of("q"), "");
+}
+END_TEST
+
+START_TEST(depends_ancestry)
+{
+    ck_assert_str_eq(marked(graph_mark_ancestors, "b"), "a,p,q,b");
+    ck_assert_str_eq(marked(graph_mark_ancestors, "q"), "p,q");
+    ck_assert_str_eq(marked(graph_mark_descendants, "p"), "p,q,b");
+    ck_assert_str_eq(marked(graph_mark_descendants, "a"), "a,b");
+}
+END_TEST
+
+/* ---- graph_heads_of ----------------------------------------------------- */
+
+START_TEST(heads_of_linear)
+{
+    g = build_ok(linear, NDEFS(linear));
+    ck_assert_str_eq(heads_of(""), "");
+    ck_assert_str_eq(heads_of("a"), "a");
+    ck_assert_str_eq(heads_of("a,b"), "b");
+    ck_assert_str_eq(heads_of("a,b,c"), "c");
+}
+END_TEST
+
+START_TEST(heads_of_branched)
+{
+    g = build_ok(branched, NDEFS(branched));
+    ck_assert_str_eq(heads_of("a,b,c"), "c");
+    ck_assert_str_eq(heads_of("a,b,x"), "x");
+    ck_assert_str_eq(heads_of("a,b,c,x"), "c,x");
+    ck_assert_str_eq(heads_of("a,b,c,x,y"), "c,y");
+}
+END_TEST
+
+START_TEST(heads_of_merged)
+{
+    g = build_ok(merged, NDEFS(merged));
+    ck_assert_str_eq(heads_of("a,b,c"), "b,c");
+    ck_assert_str_eq(heads_of("a,b,c,d"), "d");
+}
+END_TEST
+
+/* A dependency is not a parent edge: b applied does not hide q. */
+START_TEST(heads_of_depends)
+{
+    g = build_ok(depends, NDEFS(depends));
+    ck_assert_str_eq(heads_of("a,p,q,b"), "q,b");
+}
+END_TEST
+
+/* ---- stable order ------------------------------------------------------- */
+
+START_TEST(stable_under_permutation)
+{
+    static const def d[] = {
+        { "m", "", "" }, { "k", "m", "" }, { "z", "m", "" }, { "b", "", "" },
+        { "e", "b,k", "" }, { "c", "z", "b" },
+    };
+    static const size_t perms[][6] = {
+        { 0, 1, 2, 3, 4, 5 }, { 5, 4, 3, 2, 1, 0 }, { 3, 0, 5, 1, 4, 2 }, { 2, 5, 1, 0, 3, 4 },
+    };
+    for (size_t p = 0; p < NDEFS(perms); p++) {
+        int rc = graph_build(&g, mkscripts(d, NDEFS(d), perms[p]), NDEFS(d), &err);
+        ck_assert_int_eq(rc, 0);
+        ck_assert_str_eq(order(), "b,m,k,e,z,c");
+        graph_free(g);
+        g = NULL;
+    }
+}
+END_TEST
+
+/* Ties go by file name (the basename), not by id or directory. */
+START_TEST(ties_by_file_name)
+{
+    um_script **s = malloc(3 * sizeof(*s));
+    const char *paths[] = { "z/versions/002_aa.sql", "a/versions/003_mm.sql",
+                            "versions/001_zz.sql" };
+    s[0] = mkscript("aa", "", "");
+    s[1] = mkscript("mm", "", "");
+    s[2] = mkscript("zz", "", "");
+    for (int i = 0; i < 3; i++) {
+        free(s[i]->path);
+        s[i]->path = strdup(paths[i]);
+    }
+    ck_assert_int_eq(graph_build(&g, s, 3, &err), 0);
+    ck_assert_str_eq(order(), "zz,aa,mm");
+    ck_assert_str_eq(graph_script(g, 0)->path, "versions/001_zz.sql");
+}
+END_TEST
+
+/* Many revisions ready at once (one root, 40 children given scrambled):
+ * the heap must still hand them out in file-name order. */
+START_TEST(wide_ready_set)
+{
+    enum { W = 40 };
+    um_script **s = malloc((W + 1) * sizeof(*s));
+    char id[16], want[W * 4 + 8] = "root";
+    for (size_t i = 0; i < W; i++) {
+        snprintf(id, sizeof(id), "c%02zu", (i * 17) % W);
+        s[i] = mkscript(id, "root", "");
+    }
+    s[W] = mkscript("root", "", "");
+    for (size_t i = 0; i < W; i++)
+        snprintf(want + strlen(want), sizeof(want) - strlen(want), ",c%02zu", i);
+    ck_assert_int_eq(graph_build(&g, s, W + 1, &err), 0);
+    ck_assert_str_eq(order(), want);
+    ck_assert_uint_eq(strlen(children_of("root")), W * 4 - 1);
+}
+END_TEST
+
+/* A revision named twice in Revises is one edge. */
+START_TEST(repeated_parent_tolerated)
+{
+    static const def d[] = { { "a", "", "" }, { "b", "a,a", "a" } };
+    g = build_ok(d, NDEFS(d));
+    ck_assert_str_eq(order(), "a,b");
+    ck_assert_str_eq(parents_of("b"), "a");
+    ck_assert_str_eq(depends_of("b"), "");
+    ck_assert_str_eq(children_of("a"), "b");
+}
+END_TEST
+
+START_TEST(empty_graph)
+{
+    ck_assert_int_eq(graph_build(&g, NULL, 0, &err), 0);
+    ck_assert_uint_eq(graph_count(g), 0);
+    ck_assert_str_eq(heads(), "");
+    ck_assert_str_eq(UP("heads", ""), "base");
+    ck_assert_str_eq(UP("head", ""), "base");
+    ck_assert_str_eq(DOWN("base", ""), "base");
+    ck_contains(UP("+1", ""), "no revisions");
+    ck_contains(UP("x", ""), "no revision 'x'");
+    graph_free(NULL);
+}
+END_TEST
+
+/* ---- lookup ------------------------------------------------------------- */
+
+static const def hexish[] = {
+    { "ab12", "", "" }, { "ab34", "ab12", "" }, { "cd56", "ab34", "" }, { "ab3", "cd56", "" },
+};
+
+static void setup_hexish(void) { g = build_ok(hexish, NDEFS(hexish)); }
+
+static const char *lookup(const char *ref)
+{
+    size_t i;
+    int rc = graph_lookup(g, ref, &i, &err);
+    if (rc) {
+        ck_assert_int_eq(rc, UM_ETARGET);
+        snprintf(buf, sizeof(buf), "error: %s", err.d.message);
+        um_err_clear(&err);
+        return buf;
+    }
+    return graph_script(g, i)->id;
+}
+
+START_TEST(lookup_exact_and_prefix)
+{
+    ck_assert_str_eq(lookup("cd56"), "cd56");
+    ck_assert_str_eq(lookup("c"), "cd56");
+    ck_assert_str_eq(lookup("ab1"), "ab12");
+    /* an exact id wins over the longer ids it prefixes */
+    ck_assert_str_eq(lookup("ab3"), "ab3");
+}
+END_TEST
+
+START_TEST(lookup_ambiguous_lists_candidates)
+{
+    ck_assert_str_eq(lookup("ab"),
+                     "error: revision prefix 'ab' is ambiguous: ab12, ab3, ab34");
+}
+END_TEST
+
+START_TEST(lookup_unknown_and_empty)
+{
+    ck_assert_str_eq(lookup("zz"), "error: no revision 'zz'");
+    ck_assert_str_eq(lookup("cd567"), "error: no revision 'cd567'");
+    ck_contains(lookup(""), "error: ");
+}
+END_TEST
+
+/* ---- targets ------------------------------------------------------------ */
+
+START_TEST(target_keywords)
+{
+    ck_assert_str_eq(UP("head", ""), "c");
+    ck_assert_str_eq(UP("heads", "a"), "c");
+    ck_assert_str_eq(DOWN("head", "c"), "c");
+    ck_assert_str_eq(DOWN("base", "c"), "base");
+    ck_contains(UP("base", ""), "nothing to upgrade to");
+    ck_contains(DOWN("heads", "c"), "'heads'");
+    ck_contains(UP("", ""), "error: ");
+}
+END_TEST
+
+START_TEST(target_revisions)
+{
+    ck_assert_str_eq(UP("b", ""), "b");
+    ck_assert_str_eq(DOWN("b", "c"), "b");
+    ck_assert_str_eq(UP("nope", ""), "error: no revision 'nope'");
+}
+END_TEST
+
+START_TEST(target_prefixes)
+{
+    ck_assert_str_eq(UP("cd", ""), "cd56");
+    ck_assert_str_eq(DOWN("ab1", "cd56"), "ab12");
+    ck_assert_str_eq(UP("ab", ""),
+                     "error: revision prefix 'ab' is ambiguous: ab12, ab3, ab34");
+}
+END_TEST
+
+START_TEST(target_plus_n)
+{
+    ck_assert_str_eq(UP("+1", ""), "a");
+    ck_assert_str_eq(UP("+2", ""), "b");
+    ck_assert_str_eq(UP("+1", "a"), "b");
+    ck_assert_str_eq(UP("+2", "a"), "c");
+    ck_assert_str_eq(UP("+1", "c"), "error: revision c is a head: nothing above it");
+    ck_contains(UP("+0", ""), "at least 1");
+    ck_contains(DOWN("+1", "a"), "not a downgrade target");
+}
+END_TEST
+
+START_TEST(target_minus_n)
+{
+    ck_assert_str_eq(DOWN("-1", "c"), "b");
+    ck_assert_str_eq(DOWN("-2", "c"), "a");
+    ck_assert_str_eq(DOWN("-3", "c"), "base");
+    ck_assert_str_eq(DOWN("-9", "c"), "base");
+    ck_assert_str_eq(DOWN("-1", ""), "base");
+    ck_contains(DOWN("-0", "c"), "at least 1");
+    ck_contains(UP("-1", "c"), "not an upgrade target");
+}
+END_TEST
+
+START_TEST(target_rev_relative)
+{
+    ck_assert_str_eq(UP("a+1", ""), "b");
+    ck_assert_str_eq(UP("a+2", "c"), "c");
+    ck_assert_str_eq(DOWN("c-1", "c"), "b");
+    ck_assert_str_eq(DOWN("b-1", "c"), "a");
+    ck_assert_str_eq(DOWN("a-1", "c"), "base");
+    ck_assert_str_eq(UP("c-1", ""), "b");    /* names a revision: fine for up */
+    ck_assert_str_eq(DOWN("a+1", "c"), "b"); /* and for down */
+    ck_assert_str_eq(UP("b+0", ""), "b");
+    ck_assert_str_eq(DOWN("head-1", "c"), "b");
+    ck_assert_str_eq(DOWN("head-2", "c"), "a");
+    ck_assert_str_eq(UP("heads+0", ""), "c");
+    ck_assert_str_eq(DOWN("heads-1", "c"), "b");
+    ck_contains(UP("b+2", ""), "revision c is a head");
+}
+END_TEST
+
+START_TEST(target_malformed)
+{
+    ck_contains(UP("+", ""), "error: ");
+    ck_contains(UP("+x", ""), "error: ");
+    ck_contains(UP("b+", ""), "error: ");
+    ck_contains(DOWN("-", "c"), "error: ");
+    ck_contains(DOWN("b--", "c"), "error: ");
+    ck_contains(UP("+99999999999999999999999999", ""), "out of range");
+    ck_contains(UP("z+1", ""), "no revision 'z'");
+}
+END_TEST
+
+START_TEST(target_branch_point_plus_one)
+{
+    ck_assert_str_eq(UP("+1", "b"),
+                     "error: revision b has several children (c, x): name one, or use 'heads'");
+    ck_assert_str_eq(UP("b+1", ""),
+                     "error: revision b has several children (c, x): name one, or use 'heads'");
+    ck_assert_str_eq(UP("x+1", ""), "y");
+    ck_assert_str_eq(DOWN("y-2", "c,y"), "b");
+}
+END_TEST
+
+START_TEST(target_several_current_heads)
+{
+    const char *r = DOWN("-1", "c,y");
+    ck_assert_str_eq(r, "error: several current heads (c, y): "
+                        "name the revision to start from, as REV+N or REV-N");
+    ck_contains(UP("+1", "c,y"), "several current heads (c, y)");
+}
+END_TEST
+
+START_TEST(target_several_heads)
+{
+    ck_assert_str_eq(UP("head", ""), "error: several heads (c, y): name one, or use 'heads'");
+    ck_assert_str_eq(UP("heads", ""), "c,y");
+    ck_contains(DOWN("head-1", "c,y"), "several heads (c, y)");
+    ck_contains(DOWN("heads-1", "c,y"), "several heads (c, y)");
+}
+END_TEST
+
+START_TEST(target_merge_and_bases)
+{
+    g = build_ok(merged, NDEFS(merged));
+    ck_assert_str_eq(DOWN("-1", "d"), "error: revision d has several parents (b, c): name one");
+    ck_assert_str_eq(DOWN("b-1", "d"), "a");
+    ck_assert_str_eq(UP("+1", "b"), "d");
+    graph_free(g);
+    g = build_ok(depends, NDEFS(depends));
+    ck_assert_str_eq(UP("+1", ""), "error: several bases (a, p): name one");
+    ck_assert_str_eq(UP("heads", ""), "q,b");
+}
+END_TEST
+
+/* Ids may contain '-': a string that names a revision is not relative. */
+START_TEST(target_dash_in_id)
+{
+    static const def d[] = { { "ab", "", "" }, { "ab-12", "ab", "" }, { "cd", "ab-12", "" } };
+    g = build_ok(d, NDEFS(d));
+    ck_assert_str_eq(UP("ab-12", ""), "ab-12");
+    ck_assert_str_eq(DOWN("ab-12", "cd"), "ab-12");
+    ck_assert_str_eq(UP("ab-1", ""), "ab-12");     /* a prefix, not ab minus 1 */
+    ck_assert_str_eq(DOWN("ab-12-1", "cd"), "ab"); /* the last sign splits */
+    ck_assert_str_eq(DOWN("cd-2", "cd"), "ab");
+    ck_assert_str_eq(UP("ab-12+1", ""), "cd");
+    ck_assert_str_eq(DOWN("-1", "cd"), "ab-12");
+}
+END_TEST
+
+START_TEST(target_bad_current)
+{
+    size_t bogus = 99;
+    graph_target t;
+    ck_assert_int_eq(graph_resolve_target(g, "-1", UM_DOWN, &bogus, 1, &t, &err), UM_EINVAL);
+    ck_assert_int_eq(graph_resolve_target(g, "head", 0, NULL, 0, &t, &err), UM_EINVAL);
+    ck_assert_ptr_null(t.revs);
+}
+END_TEST
+
+/* ---- errors ------------------------------------------------------------- */
+
+START_TEST(error_duplicate)
+{
+    static const def d[] = { { "b", "a", "" }, { "a", "", "" }, { "b", "", "" } };
+    um_script **s = mkscripts(d, NDEFS(d), NULL);
+    free(s[2]->path);
+    s[2]->path = strdup("versions/zz_b.sql");
+    g = (um_graph *)&err;
+    ck_assert_int_eq(graph_build(&g, s, NDEFS(d), &err), UM_EGRAPH);
+    ck_assert_ptr_null(g);
+    ck_assert_str_eq(err.d.file, "versions/zz_b.sql");
+    ck_assert_str_eq(err.d.revision, "b");
+    ck_contains(err.d.message, "revision b is defined twice: versions/b.sql and "
+                               "versions/zz_b.sql");
+}
+END_TEST
+
+START_TEST(error_missing_parent)
+{
+    static const def d[] = { { "a", "", "" }, { "b", "a", "" }, { "c", "b,nope", "" } };
+    ck_assert_int_eq(build_fail(d, NDEFS(d)), UM_EGRAPH);
+    ck_assert_str_eq(err.d.file, "versions/c.sql");
+    ck_assert_str_eq(err.d.revision, "c");
+    ck_contains(err.d.message, "revision c revises nope, which no file defines");
+}
+END_TEST
+
+START_TEST(error_missing_dependency)
+{
+    static const def d[] = { { "a", "", "" }, { "b", "a", "ghost" } };
+    ck_assert_int_eq(build_fail(d, NDEFS(d)), UM_EGRAPH);
+    ck_assert_str_eq(err.d.file, "versions/b.sql");
+    ck_assert_str_eq(err.d.revision, "b");
+    ck_contains(err.d.message, "revision b depends on ghost, which no file defines");
+}
+END_TEST
+
+START_TEST(error_cycle_two)
+{
+    static const def d[] = { { "base", "", "" }, { "a", "b", "" }, { "b", "a", "" } };
+    ck_assert_int_eq(build_fail(d, NDEFS(d)), UM_EGRAPH);
+    ck_contains(err.d.message, "cycle in the revision graph: a -> b -> a");
+    ck_assert_str_eq(err.d.revision, "a");
+    ck_assert_str_eq(err.d.file, "versions/a.sql");
+}
+END_TEST
+
+/* The cycle is found among the unordered nodes, not reported as the tail
+ * hanging off it (d). */
+START_TEST(error_cycle_three)
+{
+    static const def d[] = {
+        { "a", "c", "" }, { "b", "a", "" }, { "c", "b", "" }, { "d", "c", "" }, { "e", "", "" },
+    };
+    ck_assert_int_eq(build_fail(d, NDEFS(d)), UM_EGRAPH);
+    ck_contains(err.d.message, "cycle in the revision graph: a -> b -> c -> a");
+    ck_assert_ptr_nonnull(strstr("abc", err.d.revision));
+}
+END_TEST
+
+START_TEST(error_cycle_through_dependency)
+{
+    static const def d[] = { { "a", "", "b" }, { "b", "a", "" } };
+    ck_assert_int_eq(build_fail(d, NDEFS(d)), UM_EGRAPH);
+    ck_contains(err.d.message, "cycle in the revision graph: a -> b -> a");
+}
+END_TEST
+
+START_TEST(error_self_cycle)
+{
+    static const def d[] = { { "a", "a", "" } };
+    ck_assert_int_eq(build_fail(d, NDEFS(d)), UM_EGRAPH);
+    ck_contains(err.d.message, "a -> a");
+}
+END_TEST
+
+/* ---- scale -------------------------------------------------------------- */
+
+#define SCALE 10000
+
+/* A 10,000-revision chain whose file names sort in reverse, so the order
+ * must come from the edges; given to graph_build in a scrambled order. */
+START_TEST(scale_linear)
+{
+    um_script **s = malloc(SCALE * sizeof(*s));
+    char id[32], parent[32];
+    for (size_t i = 0; i < SCALE; i++) {
+        size_t k = (i * 7919) % SCALE; /* 7919 is prime: a permutation */
+        snprintf(id, sizeof(id), "r%05zu", k);
+        snprintf(parent, sizeof(parent), "r%05zu", k - 1);
+        s[i] = mkscript(id, k ? parent : "", "");
+        snprintf(buf, sizeof(buf), "versions/%05zu_%s.sql", SCALE - k, id);
+        free(s[i]->path);
+        s[i]->path = strdup(buf);
+    }
+    ck_assert_int_eq(graph_build(&g, s, SCALE, &err), 0);
+    ck_assert_uint_eq(graph_count(g), SCALE);
+    for (size_t i = 0; i < SCALE; i++) {
+        snprintf(id, sizeof(id), "r%05zu", i);
+        ck_assert_str_eq(graph_script(g, i)->id, id);
+        ck_assert_int_eq(graph_find(g, id), (long)i);
+    }
+    ck_assert_str_eq(heads(), "r09999");
+    ck_assert_str_eq(bases(), "r00000");
+    ck_assert_str_eq(UP("heads", ""), "r09999");
+    ck_assert_str_eq(DOWN("-9999", "r09999"), "r00000");
+    ck_assert_str_eq(DOWN("-10000", "r09999"), "base");
+
+    unsigned char *set = calloc(SCALE, 1);
+    graph_mark_ancestors(g, SCALE - 1, set);
+    for (size_t i = 0; i < SCALE; i++)
+        ck_assert_uint_eq(set[i], 1);
+    memset(set, 0, SCALE);
+    graph_mark_descendants(g, SCALE / 2, set);
+    for (size_t i = 0; i < SCALE; i++)
+        ck_assert_uint_eq(set[i], i >= SCALE / 2);
+    free(set);
+}
+END_TEST
+
+/* ---- the suite ---------------------------------------------------------- */
+
+static TCase *tcase(Suite *s, const char *name, void (*setup)(void))
+{
+    TCase *tc = tcase_create(name);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    suite_add_tcase(s, tc);
+    return tc;
+}
+
+static void nothing(void) {}
+
+static Suite *graph_suite(void)
+{
+    Suite *s = suite_create("graph");
+    TCase *tc;
+
+    tc = tcase(s, "linear", setup_linear);
+    tcase_add_test(tc, linear_order);
+    tcase_add_test(tc, linear_ends);
+    tcase_add_test(tc, linear_edges);
+    tcase_add_test(tc, linear_ancestry);
+
+    tc = tcase(s, "branched", setup_branched);
+    tcase_add_test(tc, branched_shape);
+    tcase_add_test(tc, branched_ancestry);
+    tcase_add_test(tc, mark_accumulates);
+
+    tc = tcase(s, "merged", setup_merged);
+    tcase_add_test(tc, merged_shape);
+    tcase_add_test(tc, merged_ancestry);
+
+    tc = tcase(s, "depends", setup_depends);
+    tcase_add_test(tc, depends_shape);
+    tcase_add_test(tc, depends_ancestry);
+
+    tc = tcase(s, "heads_of", nothing);
+    tcase_add_test(tc, heads_of_linear);
+    tcase_add_test(tc, heads_of_branched);
+    tcase_add_test(tc, heads_of_merged);
+    tcase_add_test(tc, heads_of_depends);
+
+    tc = tcase(s, "order", nothing);
+    tcase_add_test(tc, stable_under_permutation);
+    tcase_add_test(tc, ties_by_file_name);
+    tcase_add_test(tc, wide_ready_set);
+    tcase_add_test(tc, repeated_parent_tolerated);
+    tcase_add_test(tc, empty_graph);
+
+    tc = tcase(s, "lookup", setup_hexish);
+    tcase_add_test(tc, lookup_exact_and_prefix);
+    tcase_add_test(tc, lookup_ambiguous_lists_candidates);
+    tcase_add_test(tc, lookup_unknown_and_empty);
+    tcase_add_test(tc, target_prefixes);
+
+    tc = tcase(s, "target_linear", setup_linear);
+    tcase_add_test(tc, target_keywords);
+    tcase_add_test(tc, target_revisions);
+    tcase_add_test(tc, target_plus_n);
+    tcase_add_test(tc, target_minus_n);
+    tcase_add_test(tc, target_rev_relative);
+    tcase_add_test(tc, target_malformed);
+    tcase_add_test(tc, target_bad_current);
+
+    tc = tcase(s, "target_branched", setup_branched);
+    tcase_add_test(tc, target_branch_point_plus_one);
+    tcase_add_test(tc, target_several_current_heads);
+    tcase_add_test(tc, target_several_heads);
+
+    tc = tcase(s, "target_other", nothing);
+    tcase_add_test(tc, target_merge_and_bases);
+    tcase_add_test(tc, target_dash_in_id);
+
+    tc = tcase(s, "errors", nothing);
+    tcase_add_test(tc, error_duplicate);
+    tcase_add_test(tc, error_missing_parent);
+    tcase_add_test(tc, error_missing_dependency);
+    tcase_add_test(tc, error_cycle_two);
+    tcase_add_test(tc, error_cycle_three);
+    tcase_add_test(tc, error_cycle_through_dependency);
+    tcase_add_test(tc, error_self_cycle);
+
+    tc = tcase(s, "scale", nothing);
+    tcase_add_test(tc, scale_linear);
+    tcase_set_timeout(tc, 60);
+    return s;
+}
+
+int main(void)
+{
+    return pgtest_run_suite(graph_suite());
+}

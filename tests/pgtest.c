@@ -1,0 +1,776 @@
+/*
+ * pgtest.c - the test harness: a throwaway cluster, a database per test,
+ * schema fingerprints and the suite runner.  See pgtest.h.
+ *
+ * Check forks a child per test, so the cluster must exist before the fork
+ * (pgtest_run_pg_suite) and only the process that started it may stop it:
+ * the atexit handler compares pids.  A watcher process, out of the test's
+ * process group, stops the cluster too if the test process dies without
+ * running its atexit handlers (a timeout's SIGKILL, a crash).
+ */
+#include "pgtest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ENV_URL "UM_TEST_DATABASE_URL"
+
+/* The cluster this process started, if any. */
+static struct {
+    char *url;
+    char *dir;
+    char *script;
+    pid_t owner;    /* only this pid stops the cluster */
+    int watch_fd;   /* write end of the watcher's pipe */
+    bool exported;  /* we put url into the environment */
+} cluster = { .watch_fd = -1 };
+
+static char errbuf[1024];
+static char last_error[1024];
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+static void oom(void)
+{
+    fputs("pgtest: out of memory\n", stderr);
+    abort();
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d)
+        oom();
+    return d;
+}
+
+static char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        oom();
+    return s;
+}
+
+/* A growable string. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} buf;
+
+static void buf_add(buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 128;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p)
+            oom();
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void buf_adds(buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+/* libpq messages end with a newline; messages in Check's output should not. */
+static void set_error(char *dst, size_t size, const char *what, const char *msg)
+{
+    snprintf(dst, size, "%s%s%s", what, *what ? ": " : "", msg ? msg : "");
+    size_t n = strlen(dst);
+    while (n > 0 && (dst[n - 1] == '\n' || dst[n - 1] == ' '))
+        dst[--n] = '\0';
+}
+
+static uint32_t random32(void)
+{
+    uint32_t r = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, &r, sizeof r);
+        close(fd);
+        if (n == (ssize_t)sizeof r)
+            return r;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint32_t)ts.tv_nsec ^ ((uint32_t)getpid() << 16);
+}
+
+/* Notices (IF EXISTS, FORCE) would clutter the test output. */
+static void quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Connects to @url; NULL with @err filled on failure. */
+static PGconn *connect_url(const char *url, char *err, size_t errsize)
+{
+    const char *const keys[] = { "dbname", "fallback_application_name", NULL };
+    const char *const values[] = { url, "pgtest", NULL };
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
+
+    if (!conn) {
+        set_error(err, errsize, "cannot connect", "out of memory");
+        return NULL;
+    }
+    if (PQstatus(conn) != CONNECTION_OK) {
+        set_error(err, errsize, "cannot connect", PQerrorMessage(conn));
+        PQfinish(conn);
+        return NULL;
+    }
+    PQsetNoticeProcessor(conn, quiet_notices, NULL);
+    return conn;
+}
+
+/* ------------------------------------------------------------------ */
+/* Connection strings                                                   */
+/* ------------------------------------------------------------------ */
+
+static void add_keyword(buf *b, const char *key, const char *value)
+{
+    if (b->len)
+        buf_adds(b, " ");
+    buf_adds(b, key);
+    buf_adds(b, "='");
+    for (const char *p = value; *p; p++) {
+        if (*p == '\'' || *p == '\\')
+            buf_add(b, "\\", 1);
+        buf_add(b, p, 1);
+    }
+    buf_adds(b, "'");
+}
+
+/* @url with @key set to @value (NULL: removed), in key=value form; NULL
+ * with @err filled when libpq cannot parse @url. */
+static char *conninfo_set(const char *url, const char *key, const char *value,
+                          char *err, size_t errsize)
+{
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &perr);
+
+    if (!opts) {
+        set_error(err, errsize, "bad connection string",
+                  perr ? perr : "out of memory");
+        PQfreemem(perr);
+        return NULL;
+    }
+    buf b = { 0 };
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (o->val && strcmp(o->keyword, key) != 0)
+            add_keyword(&b, o->keyword, o->val);
+    }
+    if (value)
+        add_keyword(&b, key, value);
+    PQconninfoFree(opts);
+    return b.s ? b.s : xstrdup("");
+}
+
+/* The value of @key in @url (free()), NULL when unset or unparsable. */
+static char *conninfo_get(const char *url, const char *key)
+{
+    char *value = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+
+    if (!opts)
+        return NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (o->val && strcmp(o->keyword, key) == 0)
+            value = xstrdup(o->val);
+    }
+    PQconninfoFree(opts);
+    return value;
+}
+
+char *pgtest_url_set(const char *url, const char *key, const char *value)
+{
+    char err[512];
+    char *s = conninfo_set(url, key, value, err, sizeof err);
+
+    if (!s)
+        ck_abort_msg("pgtest_url_set: %s", err);
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* The cluster                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Runs "bash @script @cmd @dir"; its stdout goes to *@out when @out is
+ * not NULL.  Returns the exit status, or -1 when it could not run. */
+static int run_script(const char *script, const char *cmd, const char *dir,
+                      char **out)
+{
+    int fds[2] = { -1, -1 };
+
+    if (out && pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        if (out) {
+            close(fds[0]);
+            close(fds[1]);
+        }
+        return -1;
+    }
+    if (pid == 0) {
+        if (out) {
+            dup2(fds[1], STDOUT_FILENO);
+            close(fds[0]);
+            close(fds[1]);
+        }
+        execlp("bash", "bash", script, cmd, dir, (char *)NULL);
+        _exit(127);
+    }
+
+    buf b = { 0 };
+    if (out) {
+        char chunk[512];
+        ssize_t n;
+        close(fds[1]);
+        while ((n = read(fds[0], chunk, sizeof chunk)) != 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                break;
+            buf_add(&b, chunk, (size_t)n);
+        }
+        close(fds[0]);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            free(b.s);
+            return -1;
+        }
+    }
+    if (out)
+        *out = b.s ? b.s : xstrdup("");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * Forks a watcher that stops the cluster once every copy of the pipe's
+ * write end is closed, i.e. when this process and its Check children are
+ * gone however they ended.  It leaves our process group so that a kill of
+ * the test's group spares it.  Best effort: without it, only the atexit
+ * handler stops the cluster.
+ */
+static void start_watcher(void)
+{
+    int fds[2];
+
+    if (pipe(fds) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return;
+    }
+    if (pid == 0) {
+        setsid();
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            dup2(devnull, STDOUT_FILENO);
+            dup2(devnull, STDERR_FILENO);
+        }
+        long max = sysconf(_SC_OPEN_MAX);
+        for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 1024); fd++) {
+            if (fd != fds[0])
+                close((int)fd);
+        }
+        char c;
+        while (read(fds[0], &c, 1) != 0 && errno == EINTR)
+            ;
+        execlp("bash", "bash", cluster.script, "stop", cluster.dir, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[0]);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    cluster.watch_fd = fds[1];
+}
+
+static void stop_cluster(void)
+{
+    if (!cluster.dir || getpid() != cluster.owner)
+        return;
+    if (run_script(cluster.script, "stop", cluster.dir, NULL) != 0)
+        fprintf(stderr, "pgtest: could not stop the cluster in %s\n", cluster.dir);
+    if (cluster.watch_fd >= 0)
+        close(cluster.watch_fd);
+    if (cluster.exported)
+        unsetenv(ENV_URL);
+    free(cluster.url);
+    free(cluster.dir);
+    free(cluster.script);
+    cluster.url = cluster.dir = cluster.script = NULL;
+    cluster.watch_fd = -1;
+    cluster.exported = false;
+}
+
+static void stop_cluster_at_exit(void)
+{
+    stop_cluster();
+}
+
+/* The server's URL, starting a cluster when none is named; NULL with
+ * errbuf filled on failure. */
+static const char *ensure_server(void)
+{
+    const char *env = getenv(ENV_URL);
+    if (env && *env)
+        return env;
+    if (cluster.url)
+        return cluster.url;
+
+    const char *src = getenv("UM_SOURCE_DIR");
+    if (!src || !*src) {
+        snprintf(errbuf, sizeof errbuf, "neither %s nor UM_SOURCE_DIR is set: "
+                 "run the tests with meson test, or name a server", ENV_URL);
+        return NULL;
+    }
+    const char *tmp = getenv("TMPDIR");
+    char *dir = xasprintf("%s/um-pg-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        snprintf(errbuf, sizeof errbuf, "mkdtemp %s: %s", dir, strerror(errno));
+        free(dir);
+        return NULL;
+    }
+    char *script = xasprintf("%s/scripts/pg-cluster.sh", src);
+    char *out = NULL;
+    int rc = run_script(script, "start", dir, &out);
+    char *nl = out ? strrchr(out, '\n') : NULL;
+    if (nl && nl[1] == '\0')
+        *nl = '\0';
+    if (rc != 0 || !out || !*out || strchr(out, '\n')) {
+        snprintf(errbuf, sizeof errbuf,
+                 "%s start %s failed (status %d); its messages are above",
+                 script, dir, rc);
+        run_script(script, "stop", dir, NULL);
+        free(out);
+        free(script);
+        free(dir);
+        return NULL;
+    }
+
+    static bool registered;
+    cluster.url = out;
+    cluster.dir = dir;
+    cluster.script = script;
+    cluster.owner = getpid();
+    if (!registered && atexit(stop_cluster_at_exit) == 0)
+        registered = true;
+    start_watcher();
+    return cluster.url;
+}
+
+const char *pgtest_server_url(void)
+{
+    const char *url = ensure_server();
+    if (!url)
+        ck_abort_msg("pgtest: %s", errbuf);
+    return url;
+}
+
+/* ------------------------------------------------------------------ */
+/* Databases                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Runs one utility statement on @url; aborts the test on failure. */
+static void admin_exec(const char *url, const char *sql)
+{
+    char err[1024];
+    PGconn *conn = connect_url(url, err, sizeof err);
+
+    if (!conn)
+        ck_abort_msg("pgtest: %s", err);
+    PGresult *res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        set_error(err, sizeof err, sql, PQerrorMessage(conn));
+        PQclear(res);
+        PQfinish(conn);
+        ck_abort_msg("pgtest: %s", err);
+    }
+    PQclear(res);
+    PQfinish(conn);
+}
+
+char *pgtest_create_database(void)
+{
+    static unsigned counter;
+    const char *server = pgtest_server_url();
+    char name[64];
+    char sql[128];
+
+    snprintf(name, sizeof name, "um_t_%ld_%u_%08x", (long)getpid(), ++counter,
+             (unsigned)random32());
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE template0", name);
+    admin_exec(server, sql);
+    return pgtest_url_set(server, "dbname", name);
+}
+
+void pgtest_drop_database(const char *url)
+{
+    if (!url)
+        return;
+    char *name = conninfo_get(url, "dbname");
+    if (!name)
+        ck_abort_msg("pgtest_drop_database: no database name in the URL");
+
+    /* Connect to the server URL's database, with @url's other settings. */
+    const char *server = getenv(ENV_URL);
+    if (!server || !*server)
+        server = cluster.url;
+    char *maint = server ? conninfo_get(server, "dbname") : NULL;
+    if (!maint)
+        maint = xstrdup("postgres");
+    if (strcmp(maint, name) == 0) {
+        free(maint);
+        free(name);
+        ck_abort_msg("pgtest_drop_database: refusing to drop the server's own database");
+    }
+
+    char *admin_url = pgtest_url_set(url, "dbname", maint);
+    PGconn *conn = connect_url(admin_url, errbuf, sizeof errbuf);
+    if (!conn) {
+        free(admin_url);
+        free(maint);
+        free(name);
+        ck_abort_msg("pgtest: %s", errbuf);
+    }
+    char *ident = PQescapeIdentifier(conn, name, strlen(name));
+    PQfinish(conn);
+    if (!ident)
+        oom();
+    char *sql = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", ident);
+    PQfreemem(ident);
+    free(maint);
+    free(name);
+    admin_exec(admin_url, sql);
+    free(sql);
+    free(admin_url);
+}
+
+/* ------------------------------------------------------------------ */
+/* Queries                                                              */
+/* ------------------------------------------------------------------ */
+
+const char *pgtest_last_error(void)
+{
+    return last_error;
+}
+
+int pgtest_exec(const char *url, const char *sql)
+{
+    PGconn *conn = connect_url(url, last_error, sizeof last_error);
+    if (!conn)
+        return -1;
+
+    int rc = 0;
+    PGresult *res = PQexec(conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        last_error[0] = '\0';
+    } else {
+        set_error(last_error, sizeof last_error, "", PQerrorMessage(conn));
+        rc = -1;
+    }
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
+}
+
+char *pgtest_query_value(const char *url, const char *sql)
+{
+    PGconn *conn = connect_url(url, last_error, sizeof last_error);
+    if (!conn)
+        return NULL;
+
+    char *value = NULL;
+    PGresult *res = PQexec(conn, sql);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        last_error[0] = '\0';
+        if (PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0))
+            value = xstrdup(PQgetvalue(res, 0, 0));
+    } else {
+        set_error(last_error, sizeof last_error, "", PQerrorMessage(conn));
+    }
+    PQclear(res);
+    PQfinish(conn);
+    return value;
+}
+
+/*
+ * Everything a migration can change in the user's schemas, one line per
+ * object, in a fixed order: schemas, relations (with view definitions and
+ * ACLs), columns in column order, types, sequences' parameters (not their
+ * values: nextval is not transactional), indexes, constraints, triggers,
+ * functions, extensions, and the rows of the bookkeeping tables except the
+ * append-only history.  The selects are joined with UNION ALL at run time:
+ * one literal would pass the 4095 characters ISO C promises to support.
+ */
+static const char fingerprint_head[] =
+    "WITH nsp AS ("
+    "  SELECT oid, nspname FROM pg_namespace"
+    "  WHERE nspname NOT IN ('pg_catalog', 'information_schema')"
+    "    AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'),"
+    " rel AS ("
+    "  SELECT c.oid, n.nspname, c.relname, c.relkind, c.relacl, c.relrowsecurity"
+    "  FROM pg_class c JOIN nsp n ON n.oid = c.relnamespace"
+    "  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')),"
+    " lines (k, obj, ord, line) AS (";
+
+static const char *const fingerprint_selects[] = {
+    "  SELECT 1, nspname, 0, format('schema %I', nspname) FROM nsp",
+    "  SELECT 2, format('%I.%I', nspname, relname), 0,"
+    "    format('relation %I.%I kind=%s acl=%s rls=%s%s', nspname, relname, relkind,"
+    "      coalesce(relacl::text, '-'), relrowsecurity,"
+    "      CASE WHEN relkind IN ('v', 'm') THEN ' as ' || pg_get_viewdef(oid) ELSE '' END)"
+    "  FROM rel",
+    "  SELECT 3, format('%I.%I', r.nspname, r.relname), a.attnum,"
+    "    format('column %I.%I.%I %s notnull=%s default=%s identity=%s generated=%s collation=%s',"
+    "      r.nspname, r.relname, a.attname, format_type(a.atttypid, a.atttypmod),"
+    "      a.attnotnull, coalesce(pg_get_expr(d.adbin, d.adrelid), '-'),"
+    "      a.attidentity, a.attgenerated, coalesce(co.collname, '-'))"
+    "  FROM rel r"
+    "  JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped"
+    "  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    "  LEFT JOIN pg_collation co ON co.oid = a.attcollation",
+    "  SELECT 4, format('%I.%I', n.nspname, t.typname), 0,"
+    "    format('type %I.%I %s %s', n.nspname, t.typname, t.typtype,"
+    "      CASE t.typtype"
+    "        WHEN 'e' THEN (SELECT string_agg(quote_literal(e.enumlabel), ','"
+    "                         ORDER BY e.enumsortorder)"
+    "                       FROM pg_enum e WHERE e.enumtypid = t.oid)"
+    "        WHEN 'd' THEN format('%s notnull=%s default=%s',"
+    "          format_type(t.typbasetype, t.typtypmod), t.typnotnull,"
+    "          coalesce(t.typdefault, '-'))"
+    "        ELSE '' END)"
+    "  FROM pg_type t JOIN nsp n ON n.oid = t.typnamespace"
+    "  WHERE t.typrelid = 0"
+    "    AND NOT EXISTS (SELECT 1 FROM pg_type el WHERE el.typarray = t.oid)",
+    "  SELECT 5, format('%I.%I', r.nspname, r.relname), 0,"
+    "    format('sequence %I.%I %s start=%s inc=%s min=%s max=%s cache=%s cycle=%s',"
+    "      r.nspname, r.relname, format_type(s.seqtypid, NULL), s.seqstart,"
+    "      s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle)"
+    "  FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid",
+    "  SELECT 6, format('%I.%I', r.nspname, ci.relname), 0,"
+    "    format('index %I.%I valid=%s %s', r.nspname, ci.relname, i.indisvalid,"
+    "      pg_get_indexdef(i.indexrelid))"
+    "  FROM pg_index i JOIN rel r ON r.oid = i.indrelid"
+    "  JOIN pg_class ci ON ci.oid = i.indexrelid",
+    "  SELECT 7, format('%I.%I', n.nspname, c.conname), 0,"
+    "    format('constraint %I.%I on %s %s validated=%s deferrable=%s/%s: %s',"
+    "      n.nspname, c.conname,"
+    "      CASE WHEN c.conrelid <> 0 THEN c.conrelid::regclass::text"
+    "           ELSE c.contypid::regtype::text END,"
+    "      c.contype, c.convalidated, c.condeferrable, c.condeferred,"
+    "      pg_get_constraintdef(c.oid))"
+    "  FROM pg_constraint c JOIN nsp n ON n.oid = c.connamespace",
+    "  SELECT 8, format('%I.%I', r.nspname, tg.tgname), 0,"
+    "    format('trigger %s enabled=%s', pg_get_triggerdef(tg.oid), tg.tgenabled)"
+    "  FROM pg_trigger tg JOIN rel r ON r.oid = tg.tgrelid WHERE NOT tg.tgisinternal",
+    "  SELECT 9, format('%I.%I(%s)', n.nspname, p.proname,"
+    "      pg_get_function_identity_arguments(p.oid)), 0,"
+    "    format('function %I.%I(%s) %s returns %s lang=%s src=%s', n.nspname, p.proname,"
+    "      pg_get_function_identity_arguments(p.oid), p.prokind,"
+    "      coalesce(pg_get_function_result(p.oid), '-'), l.lanname, md5(p.prosrc))"
+    "  FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace"
+    "  JOIN pg_language l ON l.oid = p.prolang",
+    "  SELECT 10, x.extname, 0, format('extension %I %s in %s', x.extname,"
+    "      x.extversion, x.extnamespace::regnamespace::text)"
+    "  FROM pg_extension x WHERE x.extname <> 'plpgsql'",
+    "  SELECT 11, format('%I.%I', r.nspname, r.relname), 0,"
+    "    format('rows %I.%I %s', r.nspname, r.relname,"
+    "      query_to_xml(format('SELECT t::text AS r FROM %I.%I t ORDER BY t::text COLLATE \"C\"',"
+    "        r.nspname, r.relname), false, true, '')::text)"
+    "  FROM rel r WHERE r.relkind IN ('r', 'p') AND r.relname LIKE '%version%'"
+    "    AND r.relname NOT LIKE '%\\_history'",
+};
+
+static const char fingerprint_tail[] =
+    ")"
+    " SELECT coalesce(string_agg(line, E'\\n'"
+    "   ORDER BY k, obj COLLATE \"C\", ord, line COLLATE \"C\"), '')"
+    " FROM lines";
+
+char *pgtest_schema_fingerprint(const char *url)
+{
+    char err[1024];
+    PGconn *conn = connect_url(url, err, sizeof err);
+    if (!conn)
+        ck_abort_msg("pgtest_schema_fingerprint: %s", err);
+
+    buf sql = { 0 };
+    buf_adds(&sql, fingerprint_head);
+    for (size_t i = 0; i < sizeof fingerprint_selects / sizeof *fingerprint_selects; i++) {
+        if (i > 0)
+            buf_adds(&sql, " UNION ALL ");
+        buf_adds(&sql, fingerprint_selects[i]);
+    }
+    buf_adds(&sql, fingerprint_tail);
+    PGresult *res = PQexec(conn, sql.s);
+    free(sql.s);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        set_error(err, sizeof err, "pgtest_schema_fingerprint", PQerrorMessage(conn));
+        PQclear(res);
+        PQfinish(conn);
+        ck_abort_msg("%s", err);
+    }
+    char *fp = xstrdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQfinish(conn);
+    return fp;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                                */
+/* ------------------------------------------------------------------ */
+
+char *pgtest_tmpdir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *dir = xasprintf("%s/um-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+
+    if (!mkdtemp(dir)) {
+        int e = errno;
+        free(dir);
+        ck_abort_msg("pgtest_tmpdir: mkdtemp: %s", strerror(e));
+    }
+    return dir;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    if (remove(path) != 0 && errno != ENOENT)
+        fprintf(stderr, "pgtest_rmtree: %s: %s\n", path, strerror(errno));
+    return 0;
+}
+
+void pgtest_rmtree(const char *dir)
+{
+    if (!dir || !*dir)
+        return;
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void pgtest_write_file(const char *dir, const char *name, const char *content)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+
+    for (char *p = path + strlen(dir) + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            int e = errno;
+            snprintf(errbuf, sizeof errbuf, "mkdir %s: %s", path, strerror(e));
+            free(path);
+            ck_abort_msg("pgtest_write_file: %s", errbuf);
+        }
+        *p = '/';
+    }
+
+    FILE *f = fopen(path, "w");
+    size_t len = content ? strlen(content) : 0;
+    bool ok = f && fwrite(content ? content : "", 1, len, f) == len;
+    int e = errno;
+    if (f && fclose(f) != 0) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) {
+        snprintf(errbuf, sizeof errbuf, "%s: %s", path, strerror(e));
+        free(path);
+        ck_abort_msg("pgtest_write_file: %s", errbuf);
+    }
+    free(path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Running suites                                                       */
+/* ------------------------------------------------------------------ */
+
+static void write_counts(int passed, int failed)
+{
+    const char *path = getenv("UM_TEST_COUNTS_FILE");
+    if (!path || !*path)
+        return;
+
+    char line[64];
+    int n = snprintf(line, sizeof line, "%d %d\n", passed, failed);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, line, (size_t)n) != n)
+        fprintf(stderr, "pgtest: cannot append to %s: %s\n", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+}
+
+int pgtest_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    int run = srunner_ntests_run(sr);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    write_counts(run - failed, failed);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int pgtest_run_pg_suite(Suite *s)
+{
+    const char *url = ensure_server();
+    bool up = url && PQping(url) == PQPING_OK;
+    if (url && !up)
+        snprintf(errbuf, sizeof errbuf, "the server does not answer (%s)",
+                 url == cluster.url ? "the cluster just started" : ENV_URL);
+    if (!up) {
+        fprintf(stderr, "pgtest: %s\n", errbuf);
+        srunner_free(srunner_create(s));
+        stop_cluster();
+        write_counts(0, 1);
+        return EXIT_FAILURE;
+    }
+    if (url == cluster.url) {
+        if (setenv(ENV_URL, url, 1) != 0)
+            oom();
+        cluster.exported = true;
+    }
+    int rc = pgtest_run_suite(s);
+    stop_cluster();
+    return rc;
+}
