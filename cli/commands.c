@@ -101,8 +101,8 @@ static int init_database(struct cli *cli, int *ready)
     if (rc == UM_OK)
         cli_info(cli, "Bookkeeping tables are ready.");
     else if (rc == UM_ECONNECT && !url_given(cli)) {
-        cli_info(cli, "note: the database is not reachable (%s); the bookkeeping "
-                 "tables will be created on first use.", um_errmsg(ctx));
+        cli_info(cli, "note: bookkeeping tables not created (they will be on "
+                 "first use): %s", um_errmsg(ctx));
         rc = UM_OK;
     }
     return finish(ctx, rc);
@@ -131,8 +131,9 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc,
     rc = init_database(cli, &ready);
     if (rc != CLI_EXIT_OK)
         return rc;
-    cli_info(cli, "Please edit the database settings in '%s' before proceeding.",
-             config);
+    if (!ready)
+        cli_info(cli, "Please edit the database settings in '%s' before proceeding.",
+                 config);
     if (cli->json) {
         fputs("{\"config\":", stdout);
         cli_json_string(stdout, config);
@@ -215,8 +216,8 @@ static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc,
 }
 
 /*
- * {"current":[{"id":...,"is_head":...,"message":...,"path":...}]}.  The
- * library has no renderer for this shape yet.
+ * {"current":[{"revision":...,"is_head":...,"message":...,"path":...}]},
+ * field names as um_revision_to_json().  The library has no renderer for it.
  */
 static void print_current_json(um_ctx *ctx, const um_status_info *st)
 {
@@ -227,7 +228,7 @@ static void print_current_json(um_ctx *ctx, const um_status_info *st)
 
         if (um_revision_lookup(ctx, id, &rev) != UM_OK || strcmp(rev->id, id))
             rev = NULL;
-        fputs(i ? ",{\"id\":" : "{\"id\":", stdout);
+        fputs(i ? ",{\"revision\":" : "{\"revision\":", stdout);
         cli_json_string(stdout, id);
         printf(",\"is_head\":%s,\"message\":", is_file_head(st, id) ? "true" : "false");
         cli_json_string(stdout, rev ? rev->message : NULL);
@@ -316,7 +317,7 @@ static int print_revisions(const struct cli *cli, um_ctx *ctx, size_t limit)
 
             if (!json)
                 return UM_ENOMEM;
-            printf("%s%s", shown ? "," : "", json);
+            printf("%s%s", shown ? ",\n" : "\n", json);
             um_free(json);
         } else if (cli->verbosity == CLI_VERBOSE) {
             printf("%s", shown ? "\n" : "");
@@ -326,7 +327,7 @@ static int print_revisions(const struct cli *cli, um_ctx *ctx, size_t limit)
         }
     }
     if (cli->json)
-        fputs("]\n", stdout);
+        fputs(shown ? "\n]\n" : "]\n", stdout);
     return UM_OK;
 }
 
@@ -376,7 +377,7 @@ static int print_heads(const struct cli *cli, um_ctx *ctx)
 
             if (!json)
                 return UM_ENOMEM;
-            printf("%s%s", shown ? "," : "", json);
+            printf("%s%s", shown ? ",\n" : "\n", json);
             um_free(json);
         } else if (cli->verbosity == CLI_VERBOSE) {
             printf("%s", shown ? "\n" : "");
@@ -387,7 +388,7 @@ static int print_heads(const struct cli *cli, um_ctx *ctx)
         shown++;
     }
     if (cli->json)
-        fputs("]\n", stdout);
+        fputs(shown ? "\n]\n" : "]\n", stdout);
     return UM_OK;
 }
 
@@ -513,7 +514,7 @@ static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc,
 
 /* ---- upgrade, downgrade, stamp ----------------------------------------- */
 
-/* {"target":...,"current":[...]|null, then @p steps' fields, "elapsed_ms"} */
+/* {"target":...,"current":[...]|null[,"steps":[...],"elapsed_ms":...]} */
 static void print_run_json(const char *target, const um_status_info *st,
                            const struct cli_progress *p, double elapsed)
 {
@@ -531,9 +532,9 @@ static void print_run_json(const char *target, const um_status_info *st,
             cli_json_string(stdout, p->revisions[i]);
             printf(",\"duration_ms\":%.3f}", p->durations[i]);
         }
-        fputc(']', stdout);
+        printf("],\"elapsed_ms\":%.3f", elapsed);
     }
-    printf(",\"elapsed_ms\":%.3f}\n", elapsed);
+    fputs("}\n", stdout);
 }
 
 /* "Upgraded to heads: 3f1c9a2b7d10 (2 revisions, 41 ms)" */
@@ -581,7 +582,7 @@ static int run(struct cli *cli, um_direction dir, const char *target)
             print_run_json(target, st, &p, elapsed);
         um_status_free(st);
     } else if (p.done) {
-        cli_info(cli, "%zu revision%s %s before the failure.", p.done, plural(p.done),
+        cli_info(cli, "%zu revision%s %s before the run stopped.", p.done, plural(p.done),
                  dir == UM_UP ? "applied" : "reverted");
     }
     cli_progress_free(&p);
@@ -631,7 +632,7 @@ static int cmd_stamp(struct cli *cli, const struct cli_command *cmd, int argc,
             st = NULL;
         cli_info(cli, "Stamped the database to %s", args[0]);
         if (cli->json)
-            print_run_json(args[0], st, NULL, 0);
+            print_run_json(args[0], st, NULL, 0.0);
         um_status_free(st);
     }
     return finish(ctx, rc);

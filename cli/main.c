@@ -86,8 +86,8 @@ void cli_print_help(FILE *out)
 
 void cli_print_command_help(FILE *out, const struct cli_command *cmd)
 {
-    fprintf(out, "Usage: ultramigrate [GLOBAL OPTIONS] %s [OPTIONS] %s\n\n%s\n",
-            cmd->name, cmd->args, cmd->summary);
+    fprintf(out, "Usage: ultramigrate [GLOBAL OPTIONS] %s [OPTIONS]%s%s\n\n%s\n",
+            cmd->name, cmd->args[0] ? " " : "", cmd->args, cmd->summary);
     fputs("\nOptions:\n", out);
     if (cmd->options)
         fputs(cmd->options, out);
@@ -299,8 +299,9 @@ static int check_arg_count(const struct cli_command *cmd, int n)
     if (n < cmd->min_args)
         return cli_usage_error("%s: missing argument %s", cmd->name, cmd->args);
     if (cmd->max_args >= 0 && n > cmd->max_args)
-        return cli_usage_error("%s: too many arguments (quote a message that has "
-                               "spaces)", cmd->name);
+        return cli_usage_error("%s: too many arguments%s", cmd->name,
+                               strstr(cmd->args, "MESSAGE")
+                                   ? " (quote a message that has spaces)" : "");
     return CLI_CONTINUE;
 }
 

@@ -173,6 +173,8 @@ int cli_progress(const um_step_info *step, void *payload)
     struct cli_progress *p = payload;
 
     if (step->phase == UM_STEP_START) {
+        if (interrupted)
+            return 1;
         if (p->cli->verbosity != CLI_QUIET)
             print_running(p, step);
     } else {
@@ -312,9 +314,10 @@ void cli_print_revision_block(FILE *out, const um_ctx *ctx, const um_revision *r
     }
     fprintf(out, "Path: %s\n\n", rev->path ? rev->path : "");
     fprintf(out, "    %s\n\n", rev->message ? rev->message : "");
-    fprintf(out, "    Revision ID: %s\n    Revises: ", rev->id);
+    fprintf(out, "    Revision ID: %s\n    Revises:%s", rev->id, rev->n_parents ? " " : "");
     print_list(out, rev->parents, rev->n_parents);
-    fprintf(out, "\n    Create Date: %s\n", rev->create_date ? rev->create_date : "");
+    fprintf(out, "\n    Create Date:%s%s\n", rev->create_date ? " " : "",
+            rev->create_date ? rev->create_date : "");
     if (!rev->has_down)
         fputs("    Irreversible: no down section\n", out);
 }

@@ -427,8 +427,9 @@ int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts)
     if (!ctx)
         return UM_EINVAL;
     um_err_clear(&ctx->err);
-    if (!plan)
-        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_apply: plan is NULL");
+    if (!plan || plan->ctx != ctx)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_apply: the plan must come from um_plan_create on this handle");
     int rc = check_apply_options(ctx, opts);
     return rc ? rc : locked_run(ctx, plan->direction, plan->target, plan, opts);
 }

@@ -235,7 +235,7 @@ static int add_entry(reader_state *st, int sec, const char *name, const char *va
 }
 
 /* inih's handler: returns 0 (inih then notes the line) on error. */
-static int on_key(void *user, const char *section, const char *name,
+static int on_key(void *user, const char *section_name, const char *name,
                   const char *value)
 {
     reader_state *st = user;
@@ -244,7 +244,7 @@ static int on_key(void *user, const char *section, const char *name,
         return continue_value(st, value);
     st->after_key = true;
     st->last = NULL;
-    int sec = section_id(section);
+    int sec = section_id(section_name);
     return sec < 0 ? 1 : add_entry(st, sec, name, value);
 }
 
@@ -301,15 +301,20 @@ static int expand_name(const interp *ip, const char *name, int depth, strbuf *ou
     const entry *e = find_entry(ip->ini, ip->sec, name);
     if (!e)
         e = find_entry(ip->ini, SEC_DEFAULT, name);
-    if (e)
-        return expand(ip, e->value, depth + 1, out);
+    if (e) {
+        /* As in configparser, only a value with a '%' is a level deeper. */
+        if (strchr(e->value, '%'))
+            return expand(ip, e->value, depth + 1, out);
+        sb_puts(out, e->value);
+        return 0;
+    }
     if (strcmp(name, "here") == 0) {
         sb_puts(out, ip->ini->here);
         return 0;
     }
     return um_err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL,
-                      "key '%s': '%%(%s)s' names no key in [%s] or [DEFAULT]",
-                      ip->key, name, section_names[ip->sec]);
+                      "key '%s': '%%(%s)s' names no key in [%s]%s", ip->key, name,
+                      section_names[ip->sec], ip->sec == SEC_DEFAULT ? "" : " or [DEFAULT]");
 }
 
 /* One "%..." at @p; sets *@next past it.  Values are never quoted in

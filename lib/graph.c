@@ -196,8 +196,7 @@ static int add_edges(build *b, size_t i, char *const *ids, size_t n_ids,
         long p = map_find(b->slots, b->mask, b->s, ids[k]);
         if (p < 0)
             return um_err_set(err, UM_EGRAPH, s->path, 0, s->id,
-                              "revision %s %s %s, which no file defines",
-                              s->id, verb, ids[k]);
+                              "%s %s, which no file defines", verb, ids[k]);
         if (stamp[p] == i + 1)
             continue;
         stamp[p] = i + 1;
@@ -785,6 +784,25 @@ static int walk_steps(const um_graph *g, long *at, int sign, size_t steps,
     return 0;
 }
 
+/*
+ * "-N": as walk_steps downwards, except that the last step may leave a
+ * merge revision: its target is then all of its parents, so "-1" from a
+ * merge removes just the merge, as Alembic does.
+ */
+static int walk_down_to(const um_graph *g, long at, size_t steps, graph_target *out,
+                        um_errbuf *err)
+{
+    int rc = walk_steps(g, &at, -1, steps - 1, err);
+    if (rc || at == AT_BASE)
+        return rc ? rc : target_at(out, at, err);
+    size_t n;
+    const size_t *parents = adj_list(&g->pred, (size_t)at, true, &n);
+    if (n > 1)
+        return target_set(out, parents, n, err);
+    rc = walk_steps(g, &at, -1, 1, err);
+    return rc ? rc : target_at(out, at, err);
+}
+
 /* A relative target: REV (possibly empty), a sign and a step count. */
 typedef struct relative {
     size_t rev_len;
@@ -839,6 +857,8 @@ static int resolve_relative(const um_graph *g, const char *t, const relative *re
         rc = resolve_ref(g, ref, &at, err);
         free(ref);
     }
+    if (!rc && rel->sign < 0 && rel->steps > 0)
+        return walk_down_to(g, at, rel->steps, out, err);
     if (!rc)
         rc = walk_steps(g, &at, rel->sign, rel->steps, err);
     return rc ? rc : target_at(out, at, err);

@@ -36,6 +36,7 @@ struct um_ctx {
 };
 
 struct um_plan {
+    const um_ctx *ctx;          /* the handle it was made with */
     um_direction direction;
     char *target;
     um_step *steps;

@@ -190,6 +190,23 @@ int pg_query(um_ctx *ctx, const char *sql, int nparams,
 }
 
 /*
+ * COPY FROM STDIN / TO STDOUT need data the revision file cannot give: the
+ * copy is ended with an error (or drained), so the server reports it and
+ * the message's transaction rolls back.
+ */
+static void refuse_copy(PGconn *conn, ExecStatusType st)
+{
+    if (st == PGRES_COPY_OUT) {
+        char *row;
+        while (PQgetCopyData(conn, &row, 0) > 0)
+            PQfreemem(row);
+        return;
+    }
+    PQputCopyEnd(conn, "COPY FROM STDIN is not supported in revision files;"
+                       " use COPY FROM a server file or INSERT");
+}
+
+/*
  * The simple-query protocol returns one result per statement; counting the
  * successful ones tells which statement failed when the server's error has
  * no position (a constraint violation, say).  The server skips the rest of
@@ -208,6 +225,11 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
     int done = 0;
     while ((res = PQgetResult(conn)) != NULL) {
         ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+            refuse_copy(conn, st);
+            PQclear(res);
+            continue;
+        }
         if (!error && (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR ||
                        st == PGRES_BAD_RESPONSE)) {
             error = res;

@@ -160,6 +160,7 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir,
         rc = um_err_nomem(&ctx->err);
         goto done;
     }
+    plan->ctx = ctx;
     if (dir == UM_UP)
         plan_up(ctx, plan, &t, applied, marks);
     else

@@ -163,7 +163,7 @@ static int convert(const name_ctx *c, const char *p, strbuf *sb, um_errbuf *err)
     if (s)
         sb_printf(sb, "%.*s", prec < 0 ? INT_MAX : (int)prec, s);
     else
-        sb_printf(sb, "%0*lld", prec < 0 ? 1 : (int)prec, num);
+        sb_printf(sb, "%.*lld", prec < 0 ? 1 : (int)prec, num);
     return (int)(q + 1 - p);
 }
 

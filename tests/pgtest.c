@@ -563,7 +563,8 @@ static const char *const fingerprint_selects[] = {
     "      a.attnotnull, coalesce(pg_get_expr(d.adbin, d.adrelid), '-'),"
     "      a.attidentity, a.attgenerated, coalesce(co.collname, '-'))"
     "  FROM rel r"
-    "  JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped"
+    "  JOIN pg_attribute a ON a.attrelid = r.oid AND r.relkind <> 'S'"
+    "    AND a.attnum > 0 AND NOT a.attisdropped"
     "  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
     "  LEFT JOIN pg_collation co ON co.oid = a.attcollation",
     "  SELECT 4, format('%I.%I', n.nspname, t.typname), 0,"

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# test.sh - build ultramigrate and run every test suite twice: in a plain
+# build, then under AddressSanitizer + UndefinedBehaviorSanitizer.  One
+# throwaway PostgreSQL cluster serves the whole run (or the server named by
+# UM_TEST_DATABASE_URL).  The last line is "N passed, N failed"; the exit
+# status is non-zero when anything failed.
+#
+# Environment: BUILD_DIR (default build), ASAN_BUILD_DIR (default
+# build-asan), UM_TEST_DATABASE_URL, MESON_TEST_ARGS (extra meson test
+# arguments, e.g. "--suite unit").
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
+read -r -a EXTRA_TEST_ARGS <<<"${MESON_TEST_ARGS:-}"
+
+WORK=$(mktemp -d)
+CLUSTER_DIR=""
+passed=0
+failed=0
+problems=()
+timings=()
+phase_name=""
+phase_start=0
+
+stop_cluster() {
+    if [ -n "$CLUSTER_DIR" ]; then
+        scripts/pg-cluster.sh stop "$CLUSTER_DIR" || true
+        CLUSTER_DIR=""
+    fi
+}
+
+cleanup() {
+    stop_cluster
+    rm -rf -- "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+end_phase() {
+    if [ -n "$phase_name" ]; then
+        timings+=("$phase_name $(($(date +%s) - phase_start))s")
+    fi
+    phase_name=""
+}
+
+phase() {
+    end_phase
+    phase_name=$1
+    phase_start=$(date +%s)
+    printf '\n==> [%s] %s\n' "$(date +%H:%M:%S)" "$2"
+}
+
+# Number of tests in @1 (a meson testlog.json) that did not pass.
+meson_failures() {
+    python3 - "$1" <<'EOF'
+import json, sys
+bad = 0
+with open(sys.argv[1]) as f:
+    for line in f:
+        if line.strip() and json.loads(line).get("result") not in ("OK", "SKIP", "EXPECTEDFAIL"):
+            bad += 1
+print(bad)
+EOF
+}
+
+# build_dir [meson options...]: configure (or reconfigure) and compile.
+build() {
+    local dir=$1
+    shift
+    if [ -f "$dir/meson-private/coredata.dat" ]; then
+        meson setup --reconfigure --werror "$@" "$dir"
+    else
+        meson setup --werror "$@" "$dir"
+    fi && meson compile -C "$dir"
+}
+
+# run_tests NAME BUILD_DIR [meson test options...]: runs the suites, adds
+# their counts to the totals.  A suite that failed without writing counts
+# (it crashed, timed out or leaked at exit after writing "N 0") counts as
+# one failed test.
+run_tests() {
+    local name=$1 dir=$2 counts="$WORK/counts-$1" rc=0
+    shift 2
+    : >"$counts"
+    rm -f "$dir/meson-logs/testlog.json"
+    UM_TEST_COUNTS_FILE=$counts meson test -C "$dir" --print-errorlogs \
+        "$@" "${EXTRA_TEST_ARGS[@]}" || rc=$?
+
+    local p=0 f=0 lines_failing=0 a b
+    while read -r a b; do
+        p=$((p + a))
+        f=$((f + b))
+        [ "$b" -gt 0 ] && lines_failing=$((lines_failing + 1))
+    done <"$counts"
+
+    local meson_failed=0
+    if [ -f "$dir/meson-logs/testlog.json" ]; then
+        meson_failed=$(meson_failures "$dir/meson-logs/testlog.json")
+    elif [ "$rc" -ne 0 ]; then
+        meson_failed=1
+    fi
+    local crashed=$((meson_failed - lines_failing))
+    if [ "$crashed" -gt 0 ]; then
+        f=$((f + crashed))
+        problems+=("$name: $crashed suite(s) failed without reporting counts")
+    fi
+    if [ "$rc" -ne 0 ] && [ "$meson_failed" -eq 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        problems+=("$name: meson test exited with status $rc")
+    fi
+    echo "--- $name: $p passed, $f failed"
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
+phase deps "Installing missing Debian packages"
+scripts/install-deps.sh
+
+phase build "Building in $BUILD_DIR"
+plain_ok=1
+asan_ok=1
+build "$BUILD_DIR" || plain_ok=0
+
+phase cluster "Starting a PostgreSQL cluster"
+if [ -n "${UM_TEST_DATABASE_URL:-}" ]; then
+    echo "using UM_TEST_DATABASE_URL"
+else
+    CLUSTER_DIR=$(mktemp -d)
+    if UM_TEST_DATABASE_URL=$(scripts/pg-cluster.sh start "$CLUSTER_DIR"); then
+        echo "$UM_TEST_DATABASE_URL"
+    else
+        # The suites would each start a cluster of their own and fail the
+        # same way; say it once.
+        failed=$((failed + 1))
+        problems+=("cluster: pg-cluster.sh start failed; tests not run")
+        plain_ok=0
+        asan_ok=0
+    fi
+fi
+export UM_TEST_DATABASE_URL
+
+phase test "Running the test suites ($BUILD_DIR)"
+if [ "$plain_ok" = 1 ]; then
+    run_tests plain "$BUILD_DIR"
+elif [ -z "${UM_TEST_DATABASE_URL:-}" ]; then
+    echo "skipped: no server"
+else
+    failed=$((failed + 1))
+    problems+=("plain: the build failed; its tests did not run")
+fi
+
+phase asan "Building and testing with ASan + UBSan ($ASAN_BUILD_DIR)"
+if [ "$asan_ok" = 0 ]; then
+    echo "skipped: no server"
+elif build "$ASAN_BUILD_DIR" -Db_sanitize=address,undefined -Db_lundef=false; then
+    # Sanitized code runs slower: stretch meson's and Check's timeouts.
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-3} \
+        run_tests asan "$ASAN_BUILD_DIR" --timeout-multiplier 3
+else
+    failed=$((failed + 1))
+    problems+=("asan: the build failed; its tests did not run")
+fi
+
+phase stop "Stopping the cluster"
+stop_cluster
+end_phase
+
+echo
+echo "timings: ${timings[*]}"
+for p in "${problems[@]}"; do
+    echo "problem: $p"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
