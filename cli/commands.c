@@ -111,14 +111,14 @@ static int init_database(struct cli *cli, int *ready)
 static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc,
                     char **argv)
 {
-    const char *config = cli->config_given ? cli->config_path : DEFAULT_CONFIG;
-    const char *dir = DEFAULT_SCRIPT_LOCATION;
+    const char *config, *dir = DEFAULT_SCRIPT_LOCATION;
     char **args, *err = NULL;
     int n, rc, ready = 0;
 
     rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
     if (rc != CLI_CONTINUE)
         return rc;
+    config = cli->config_given ? cli->config_path : DEFAULT_CONFIG;
     if (n)
         dir = args[0];
     rc = um_project_init(config, dir, cli_log, cli, &err);

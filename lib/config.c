@@ -794,6 +794,9 @@ static int set_defaults(um_config *cfg, um_errbuf *err)
         .url_source = "libpq environment",
         .file_template = strdup("%(rev)s_%(slug)s"),
         .truncate_slug_length = 40,
+        /* Replicas starting together queue behind the one migrating rather
+         * than fail; a run stuck longer than this is worth an error. */
+        .lock_wait_ms = 60000,
         .transaction_per_migration = true,
         .version_table = strdup("ultramigrate_version"),
         .version_table_schema = strdup("public"),

@@ -34,7 +34,7 @@ typedef struct um_config {
     bool transaction_per_migration; /* default true */
     char *version_table;        /* default "ultramigrate_version" */
     char *version_table_schema; /* default "public" */
-    int lock_wait_ms;           /* wait for the advisory lock; default 0 (try once) */
+    int lock_wait_ms;           /* wait for the advisory lock; default 60s, 0: try once */
     int lock_timeout_ms;        /* SET lock_timeout per revision; 0: server default */
     int statement_timeout_ms;   /* SET statement_timeout per revision; 0: default */
     int lock_retries;           /* default 0 */

@@ -129,7 +129,7 @@ static void assert_defaults(void)
     ck_assert(cfg.transaction_per_migration);
     ck_assert_str_eq(cfg.version_table, "ultramigrate_version");
     ck_assert_str_eq(cfg.version_table_schema, "public");
-    ck_assert_int_eq(cfg.lock_wait_ms, 0);
+    ck_assert_int_eq(cfg.lock_wait_ms, 60000);
     ck_assert_int_eq(cfg.lock_timeout_ms, 0);
     ck_assert_int_eq(cfg.statement_timeout_ms, 0);
     ck_assert_int_eq(cfg.lock_retries, 0);

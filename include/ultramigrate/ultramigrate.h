@@ -112,7 +112,10 @@ typedef struct um_step_info {
 /**
  * Progress callback.  Called before and after every step.  Returning
  * non-zero cancels the run before the next step; the run then fails with
- * UM_ECANCELLED and the steps already done stay done.
+ * UM_ECANCELLED and the steps already done stay done (with
+ * transaction_per_migration = false, the whole run rolls back).  The
+ * callback may call um_revision_count(), um_revision_at() and
+ * um_revision_lookup() on the running handle, and nothing else on it.
  */
 typedef int (*um_progress_cb)(const um_step_info *step, void *payload);
 
@@ -416,7 +419,7 @@ typedef struct um_generate_options {
     const char *rev_id;            /**< NULL: 12 random hex digits */
     const char *const *parents;    /**< explicit parents (merge); NULL: see head */
     size_t n_parents;
-    const char *head;              /**< NULL: the current heads; else branch from this revision */
+    const char *head;              /**< NULL: the current head; "base": a new base; else build on this revision */
     int splice;                    /**< allow head to be a non-head revision */
     const char *const *depends_on;
     size_t n_depends_on;
