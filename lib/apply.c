@@ -20,6 +20,11 @@
 #include "store.h"
 #include "strbuf.h"
 
+#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
+#define SQLSTATE_SYNTAX_ERROR "42601"
+#define RETRY_FIRST_BACKOFF_MS 100
+#define RETRY_MAX_BACKOFF_MS 5000
+
 typedef struct run {
     um_ctx *ctx;
     const um_plan *plan;
@@ -136,18 +141,23 @@ static size_t heads_after_down(const run *r, size_t idx, const char **out)
     return n;
 }
 
-/* Session settings for one revision, as statements of its message. */
-static int append_timeouts(const run *r, strbuf *sb)
+/*
+ * The configured timeouts as statements; @local limits them to the current
+ * transaction (a revision's message), else they hold for the session.
+ * Returns the number of statements appended.
+ */
+static int append_timeouts(const run *r, strbuf *sb, bool local)
 {
+    const char *scope = local ? "true" : "false";
     int n = 0;
     if (r->ctx->cfg.lock_timeout_ms > 0) {
-        sb_printf(sb, "SELECT set_config('lock_timeout', '%dms', true);\n",
-                  r->ctx->cfg.lock_timeout_ms);
+        sb_printf(sb, "SELECT set_config('lock_timeout', '%dms', %s);\n",
+                  r->ctx->cfg.lock_timeout_ms, scope);
         n++;
     }
     if (r->ctx->cfg.statement_timeout_ms > 0) {
-        sb_printf(sb, "SELECT set_config('statement_timeout', '%dms', true);\n",
-                  r->ctx->cfg.statement_timeout_ms);
+        sb_printf(sb, "SELECT set_config('statement_timeout', '%dms', %s);\n",
+                  r->ctx->cfg.statement_timeout_ms, scope);
         n++;
     }
     return n;
@@ -176,7 +186,7 @@ static int step_failed(run *r, const um_script *s, int line, const pg_failure *f
 static int run_in_transaction(run *r, size_t k, const char *body, int first_line)
 {
     strbuf msg = STRBUF_INIT;
-    int prefix = append_timeouts(r, &msg);
+    int prefix = append_timeouts(r, &msg, true);
     size_t body_off = msg.len;
     sb_puts(&msg, body);
     sb_puts(&msg, "\n;\n");
@@ -204,7 +214,11 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
         size_t at = split.error->cursorpos > 0
                         ? utf8_offset(body, strlen(body), split.error->cursorpos) : 0;
         rc = ctx_error(r->ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
-                       "syntax error: %s", split.error->message);
+                       "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
+                       r->plan->direction == UM_UP ? "upgrade" : "downgrade",
+                       split.error->message);
+        /* libpg_query parses as the server would; it is the server's error */
+        um_err_set_server(&r->ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
     }
     for (int i = 0; !rc && i < split.n_stmts; i++) {
         size_t off = (size_t)split.stmts[i]->stmt_location;
@@ -227,13 +241,42 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
     return rc;
 }
 
+/*
+ * Outside a transaction set_config(..., true) would end with each
+ * statement, so the timeouts are set for the session and reset after.
+ */
+static int set_session_timeouts(run *r, bool set)
+{
+    strbuf sql = STRBUF_INIT;
+    if (!set)
+        sb_puts(&sql, "RESET lock_timeout; RESET statement_timeout;");
+    else if (append_timeouts(r, &sql, false) == 0) {
+        sb_free(&sql);
+        return UM_OK;
+    }
+    if (sb_failed(&sql))
+        return um_err_nomem(&r->ctx->err);
+    int rc = pg_exec(r->ctx, sb_str(&sql), NULL);
+    sb_free(&sql);
+    return rc;
+}
+
 static int run_outside_transaction(run *r, size_t k, const char *body, int first_line)
 {
     const um_script *s = step_script(r, k);
     double t0 = now_ms();
     int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
     if (!rc)
+        rc = set_session_timeouts(r, true);
+    if (!rc) {
         rc = run_statements(r, k, body, first_line);
+        if (r->ctx->conn) {
+            um_errbuf saved = { 0 };
+            um_err_move(&saved, &r->ctx->err);
+            set_session_timeouts(r, false);
+            um_err_move(&r->ctx->err, &saved);
+        }
+    }
     if (rc)
         return rc;
 
@@ -247,6 +290,45 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
     return rc;
 }
 
+static bool lock_timed_out(const um_ctx *ctx)
+{
+    return ctx->err.d.code == UM_ESQL && ctx->err.d.sqlstate &&
+           strcmp(ctx->err.d.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/*
+ * A revision that gave up waiting for a lock (lock_timeout) rolled back
+ * whole, so it is safe to run again: rather than queue behind a long
+ * transaction and block the traffic behind it, it retries with backoff.
+ * Only a transactional revision: the other kind may have done part of
+ * its work.  Each failed attempt is in the history.
+ */
+static int run_with_retries(run *r, size_t k, const char *body, int first_line)
+{
+    long backoff = RETRY_FIRST_BACKOFF_MS;
+    for (int attempt = 0;; attempt++) {
+        double t0 = now_ms();
+        int rc = run_in_transaction(r, k, body, first_line);
+        if (rc == UM_OK || !lock_timed_out(r->ctx) || attempt >= r->ctx->cfg.lock_retries ||
+            r->single_tx)
+            return rc;
+        um_logf(&r->ctx->log, UM_LOG_WARNING, "%s (attempt %d of %d; retrying in %ld ms)",
+                um_errmsg(r->ctx), attempt + 1, r->ctx->cfg.lock_retries + 1, backoff);
+        store_record_failure(r->ctx, step_script(r, k), r->plan->direction, now_ms() - t0,
+                             um_errmsg(r->ctx), false);
+        um_err_clear(&r->ctx->err);
+        sleep_ms(backoff);
+        backoff = backoff * 2 > RETRY_MAX_BACKOFF_MS ? RETRY_MAX_BACKOFF_MS : backoff * 2;
+    }
+}
+
 static int run_step(run *r, size_t k)
 {
     const um_script *s = step_script(r, k);
@@ -257,7 +339,7 @@ static int run_step(run *r, size_t k)
     if (rc)
         return rc;
     if (s->transactional)
-        rc = run_in_transaction(r, k, body, first_line);
+        rc = run_with_retries(r, k, body, first_line);
     else
         rc = run_outside_transaction(r, k, body, first_line);
     free(body);
@@ -302,15 +384,22 @@ static int check_single_tx(run *r)
     return pg_exec(r->ctx, "BEGIN", NULL);
 }
 
+/* Stops before step @k; in a single transaction nothing stays done. */
+static int cancel(run *r, size_t k)
+{
+    if (r->single_tx)
+        pg_exec(r->ctx, "ROLLBACK", NULL);
+    return ctx_error(r->ctx, UM_ECANCELLED, NULL, 0, r->plan->steps[k].revision,
+                     "cancelled by the host before this revision%s",
+                     r->single_tx ? "; the whole run was rolled back" : "");
+}
+
 static int execute(run *r)
 {
     int rc = r->single_tx ? check_single_tx(r) : UM_OK;
     for (size_t k = 0; !rc && k < r->plan->n_steps; k++) {
         if (report(r, k, UM_STEP_START, 0)) {
-            rc = ctx_error(r->ctx, UM_ECANCELLED, NULL, 0, r->plan->steps[k].revision,
-                           "cancelled by the host before this revision");
-            if (r->single_tx)
-                pg_exec(r->ctx, "ROLLBACK", NULL);
+            rc = cancel(r, k);
             break;
         }
         double t0 = now_ms();
@@ -320,7 +409,10 @@ static int execute(run *r)
             break;
         }
         r->applied[r->plan->graph_index[k]] = r->plan->direction == UM_UP;
-        report(r, k, UM_STEP_DONE, now_ms() - t0);
+        if (report(r, k, UM_STEP_DONE, now_ms() - t0) && k + 1 < r->plan->n_steps) {
+            rc = cancel(r, k + 1);
+            break;
+        }
     }
     if (!rc && r->single_tx) {
         pg_failure f = { 0 };

@@ -20,22 +20,49 @@ static const char *source_of_url(const um_ctx *ctx)
     return ctx->cfg.url_source ? ctx->cfg.url_source : "libpq environment";
 }
 
+/*
+ * libpq quotes a malformed URL back, password and all.  The password is
+ * what config_redact_url took out of the URL (the middle part where the
+ * two differ); every copy of it in @msg is masked.
+ */
+static void mask_password(strbuf *msg, const char *url, const char *shown)
+{
+    size_t ul = strlen(url), sl = strlen(shown), pre = 0, suf = 0;
+    while (pre < ul && pre < sl && url[pre] == shown[pre])
+        pre++;
+    while (suf < ul - pre && suf < sl - pre && url[ul - 1 - suf] == shown[sl - 1 - suf])
+        suf++;
+    char *password = strndup(url + pre, ul - pre - suf);
+    if (!password || !*password || !msg->buf) {
+        free(password);
+        return;
+    }
+    /* the mask has the password's length, so the text does not move */
+    size_t plen = strlen(password);
+    for (char *at = strstr(msg->buf, password); at; at = strstr(at + plen, password))
+        memset(at, '*', plen);
+    free(password);
+}
+
 static int connect_error(um_ctx *ctx, PGconn *conn)
 {
-    char *shown = ctx->cfg.database_url ? config_redact_url(ctx->cfg.database_url) : NULL;
-    const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
-    size_t len = strlen(msg);
-
-    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-        len--;
+    const char *url = ctx->cfg.database_url;
+    char *shown = url ? config_redact_url(url) : NULL;
+    strbuf msg = STRBUF_INIT;
+    sb_puts(&msg, conn ? PQerrorMessage(conn) : "out of memory");
+    while (msg.len > 0 && (msg.buf[msg.len - 1] == '\n' || msg.buf[msg.len - 1] == ' '))
+        msg.buf[--msg.len] = '\0';
     if (shown)
-        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
-                  "cannot connect to %s (from %s): %.*s", shown,
-                  source_of_url(ctx), (int)len, msg);
+        mask_password(&msg, url, shown);
+
+    const char *text = sb_str(&msg) ? sb_str(&msg) : "out of memory";
+    if (shown)
+        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL, "cannot connect to %s (from %s): %s",
+                  shown, source_of_url(ctx), text);
     else
         ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
-                  "cannot connect to the database (from %s): %.*s",
-                  source_of_url(ctx), (int)len, msg);
+                  "cannot connect to the database (from %s): %s", source_of_url(ctx), text);
+    sb_free(&msg);
     free(shown);
     return UM_ECONNECT;
 }

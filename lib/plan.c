@@ -84,8 +84,60 @@ static void plan_up(um_ctx *ctx, um_plan *plan, const graph_target *t,
             add_step(ctx, plan, i, UM_UP);
 }
 
+typedef struct ranked {
+    size_t order;   /* position in the applied table, oldest first */
+    size_t index;   /* graph index */
+} ranked;
+
+static int newest_first(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    return x->order < y->order ? 1 : x->order > y->order ? -1 : 0;
+}
+
+/*
+ * "Newest first" is the reverse of the order the revisions were applied
+ * in, which the applied table keeps (branches may have been applied in any
+ * order).  It is a valid removal order, as every revision was applied
+ * after what it needs.  A revision without an applied row (stamped by
+ * Alembic, say) leaves the reverse topological order as it is.
+ */
+static int order_newest_first(um_ctx *ctx, um_plan *plan, const store_state *st)
+{
+    size_t n = graph_count(ctx->graph);
+    size_t *order = calloc(n ? n : 1, sizeof(*order));
+    ranked *r = calloc(plan->n_steps ? plan->n_steps : 1, sizeof(*r));
+    if (!order || !r) {
+        free(order);
+        free(r);
+        return um_err_nomem(&ctx->err);
+    }
+    for (size_t i = 0; i < st->n_applied; i++) {
+        long idx = graph_find(ctx->graph, st->applied[i].revision);
+        if (idx >= 0)
+            order[idx] = i + 1;
+    }
+    bool all_known = true;
+    for (size_t k = 0; k < plan->n_steps; k++) {
+        r[k].index = plan->graph_index[k];
+        r[k].order = order[r[k].index];
+        all_known &= r[k].order != 0;
+    }
+    if (all_known) {
+        size_t m = plan->n_steps;
+        qsort(r, m, sizeof(*r), newest_first);
+        plan->n_steps = 0;
+        for (size_t k = 0; k < m; k++)
+            add_step(ctx, plan, r[k].index, UM_DOWN);
+    }
+    free(order);
+    free(r);
+    return UM_OK;
+}
+
 static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t,
-                     const unsigned char *applied, unsigned char *keep)
+                     const store_state *st, const unsigned char *applied,
+                     unsigned char *keep)
 {
     size_t n = graph_count(ctx->graph);
     unsigned char *remove = calloc(n ? n : 1, 1);
@@ -101,6 +153,9 @@ static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t,
             add_step(ctx, plan, i, UM_DOWN);
     }
     free(remove);
+    int rc = order_newest_first(ctx, plan, st);
+    if (rc)
+        return rc;
 
     for (size_t k = 0; k < plan->n_steps; k++) {
         const um_script *s = graph_script(ctx->graph, plan->graph_index[k]);
@@ -138,6 +193,37 @@ static um_plan *plan_alloc(size_t n, um_direction dir, const char *target)
     return plan;
 }
 
+static bool is_current(size_t idx, const size_t *heads, size_t n_heads)
+{
+    for (size_t i = 0; i < n_heads; i++)
+        if (heads[i] == idx)
+            return true;
+    return false;
+}
+
+/*
+ * As Alembic: an upgrade target must not lie below the database's heads
+ * (that is a downgrade), and a downgrade target must be applied.
+ */
+static int check_direction(um_ctx *ctx, um_direction dir, const char *target,
+                           const graph_target *t, const unsigned char *applied,
+                           const size_t *heads, size_t n_heads)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const um_script *s = graph_script(ctx->graph, t->revs[i]);
+        if (dir == UM_UP && applied[t->revs[i]] && !is_current(t->revs[i], heads, n_heads))
+            return ctx_error(ctx, UM_ETARGET, NULL, 0, s->id,
+                             "'%s' is not a valid upgrade target: it is below the"
+                             " database's current head%s; use downgrade to go back",
+                             target, n_heads > 1 ? "s" : "");
+        if (dir == UM_DOWN && !applied[t->revs[i]])
+            return ctx_error(ctx, UM_ETARGET, NULL, 0, s->id,
+                             "'%s' is not a valid downgrade target: it is not applied;"
+                             " use upgrade to go forward", target);
+    }
+    return UM_OK;
+}
+
 int plan_build(um_ctx *ctx, const store_state *st, um_direction dir,
                const char *target, um_plan **out)
 {
@@ -152,6 +238,8 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir,
     if (rc)
         return rc;
     rc = graph_resolve_target(ctx->graph, target, dir, heads, n_heads, &t, &ctx->err);
+    if (!rc)
+        rc = check_direction(ctx, dir, target, &t, applied, heads, n_heads);
     if (rc)
         goto done;
     marks = calloc(n ? n : 1, 1);
@@ -164,7 +252,7 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir,
     if (dir == UM_UP)
         plan_up(ctx, plan, &t, applied, marks);
     else
-        rc = plan_down(ctx, plan, &t, applied, marks);
+        rc = plan_down(ctx, plan, &t, st, applied, marks);
     if (rc)
         goto done;
     *out = plan;

@@ -76,7 +76,7 @@ step "A new project: init creates the migrations directory"
 mkdir "$WORK/new-project"
 cd "$WORK/new-project"
 um init migrations
-find . -type f | sort
+find . -mindepth 1 | sort
 
 step "The sample project (examples/sample): users, posts, tags"
 cp -R "$ROOT/examples/sample" "$WORK/sample"

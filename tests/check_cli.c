@@ -1,6 +1,1123 @@
-/* placeholder until the suite lands */
+/*
+ * check_cli.c - the ultramigrate command as an operator uses it: the binary
+ * named by UM_CLI, run in a project directory of its own against a database
+ * of its own, its stdout, stderr and exit status checked.
+ */
 #include "pgtest.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
-START_TEST(placeholder) { ck_assert_int_eq(1, 1); }
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+/* Exit codes, as 'ultramigrate --help' lists them. */
+enum {
+    EXIT_OK = 0,
+    EXIT_ERROR = 1,
+    EXIT_USAGE = 2,
+    EXIT_CONFIG = 3,
+    EXIT_REVISIONS = 4,
+    EXIT_TARGET = 5,
+    EXIT_CONNECT = 6,
+    EXIT_LOCKED = 7,
+    EXIT_MIGRATION = 8,
+    EXIT_STATE = 9,
+};
+
+/* ------------------------------------------------------------------ */
+/* Running the binary                                                   */
+/* ------------------------------------------------------------------ */
+
+typedef struct cli_result {
+    int status;     /* exit status; 128+N when killed by signal N */
+    char *out;
+    char *err;
+} cli_result;
+
+static const char *cli_path(void)
+{
+    const char *p = getenv("UM_CLI");
+    ck_assert_msg(p && *p, "UM_CLI is not set (run through meson test)");
+    return p;
+}
+
+/* In the child: the working directory, the URL in DATABASE_URL (NULL:
+ * none), no other URL from the caller's environment. */
+static void child_env(const char *dir, const char *env_url)
+{
+    if (dir && chdir(dir) != 0)
+        _exit(126);
+    unsetenv("ULTRAMIGRATE_DATABASE_URL");
+    if (env_url)
+        setenv("DATABASE_URL", env_url, 1);
+    else
+        unsetenv("DATABASE_URL");
+}
+
+static void exec_cli(const char *cli, const char *const argv[])
+{
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **av = calloc(n + 2, sizeof(*av));
+    if (!av)
+        _exit(127);
+    av[0] = (char *)"ultramigrate";
+    for (size_t i = 0; i < n; i++)
+        av[i + 1] = (char *)argv[i];
+    execv(cli, av);
+    _exit(127);
+}
+
+typedef struct growbuf {
+    char *s;
+    size_t len, cap;
+} growbuf;
+
+static void gb_add(growbuf *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        ck_assert_ptr_nonnull(b->s);
+    }
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static int decode_status(int ws)
+{
+    if (WIFEXITED(ws))
+        return WEXITSTATUS(ws);
+    return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : -1;
+}
+
+/* Runs the CLI with @argv (NULL-terminated) in @dir; collects everything. */
+static cli_result run_cli_v(const char *dir, const char *env_url, const char *const argv[])
+{
+    const char *cli = cli_path();
+    int po[2], pe[2];
+    ck_assert_int_eq(pipe(po), 0);
+    ck_assert_int_eq(pipe(pe), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(po[1], STDOUT_FILENO);
+        dup2(pe[1], STDERR_FILENO);
+        close(po[0]);
+        close(po[1]);
+        close(pe[0]);
+        close(pe[1]);
+        child_env(dir, env_url);
+        exec_cli(cli, argv);
+    }
+    close(po[1]);
+    close(pe[1]);
+
+    growbuf out = { 0 }, err = { 0 };
+    gb_add(&out, "", 0);
+    gb_add(&err, "", 0);
+    struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+    int open_fds = 2;
+    while (open_fds > 0) {
+        if (poll(fds, 2, -1) < 0) {
+            ck_assert_int_eq(errno, EINTR);
+            continue;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char buf[4096];
+            ssize_t n = read(fds[i].fd, buf, sizeof(buf));
+            if (n > 0) {
+                gb_add(i == 0 ? &out : &err, buf, (size_t)n);
+            } else if (n == 0 || errno != EINTR) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            }
+        }
+    }
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0)
+        ck_assert_int_eq(errno, EINTR);
+    /* Under -Db_sanitize a report does not always change the status. */
+    ck_assert_msg(!strstr(err.s, "runtime error:") && !strstr(err.s, "Sanitizer"),
+                  "%s: sanitizer report:\n%s", argv[0] ? argv[0] : "(no args)", err.s);
+    return (cli_result){ decode_status(ws), out.s, err.s };
+}
+
+#define run_cli(dir, env_url, ...) \
+    run_cli_v((dir), (env_url), (const char *const[]){ __VA_ARGS__, NULL })
+
+static void cli_result_free(cli_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+/* Starts the CLI in the background, output to files in @dir. */
+static pid_t spawn_cli_v(const char *dir, const char *env_url, const char *const argv[])
+{
+    const char *cli = cli_path();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        child_env(dir, env_url);
+        int fo = open("background.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open("background.err", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fo < 0 || fe < 0)
+            _exit(126);
+        dup2(fo, STDOUT_FILENO);
+        dup2(fe, STDERR_FILENO);
+        exec_cli(cli, argv);
+    }
+    return pid;
+}
+
+#define spawn_cli(dir, env_url, ...) \
+    spawn_cli_v((dir), (env_url), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Asserts the exit status, showing what the command printed. */
+#define assert_status(r, expected, what)                                        \
+    ck_assert_msg((r).status == (expected),                                    \
+                  "%s: exit %d, expected %d\n--- stdout\n%s\n--- stderr\n%s", \
+                  (what), (r).status, (expected), (r).out, (r).err)
+
+/* ------------------------------------------------------------------ */
+/* Per-test project and database                                        */
+/* ------------------------------------------------------------------ */
+
+static char *proj;      /* project directory (cwd of every run) */
+static char *db;        /* the test's database */
+static pid_t bg_pid;    /* a background CLI to reap, 0: none */
+
+static void setup(void)
+{
+    proj = pgtest_tmpdir();
+    db = pgtest_create_database();
+    bg_pid = 0;
+}
+
+static void teardown(void)
+{
+    if (bg_pid > 0) {
+        kill(bg_pid, SIGTERM);
+        waitpid(bg_pid, NULL, 0);
+        bg_pid = 0;
+    }
+    pgtest_rmtree(proj);
+    free(proj);
+    proj = NULL;
+    if (db)
+        pgtest_drop_database(db);
+    free(db);
+    db = NULL;
+}
+
+static char *path_join(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    ck_assert_ptr_nonnull(p);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+/* The whole file (free()), NULL when it cannot be read. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    growbuf b = { 0 };
+    gb_add(&b, "", 0);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        gb_add(&b, buf, n);
+    fclose(f);
+    if (len)
+        *len = b.len;
+    return b.s;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int contains(const char *hay, const char *needle)
+{
+    return hay && strstr(hay, needle) != NULL;
+}
+
+/* Runs 'init' in the project: ultramigrate.ini, migrations/, tables. */
+static void init_project(void)
+{
+    cli_result r = run_cli(proj, db, "init");
+    assert_status(r, EXIT_OK, "init");
+    cli_result_free(&r);
+}
+
+/* Replaces ultramigrate.ini with a minimal one plus @extra lines. */
+static void write_ini(const char *extra)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "[ultramigrate]\nscript_location = %%(here)s/migrations\n%s",
+             extra ? extra : "");
+    pgtest_write_file(proj, "ultramigrate.ini", buf);
+}
+
+/* ---- revision files ---------------------------------------------------- */
+
+/* The names of the *.sql files in migrations/versions, sorted, joined by '\n'. */
+static char *list_versions(void)
+{
+    char *dir = path_join(proj, "migrations/versions");
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, alphasort);
+    growbuf b = { 0 };
+    gb_add(&b, "", 0);
+    ck_assert_msg(n >= 0, "scandir %s: %s", dir, strerror(errno));
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]->d_name);
+        if (len > 4 && strcmp(names[i]->d_name + len - 4, ".sql") == 0) {
+            gb_add(&b, names[i]->d_name, len);
+            gb_add(&b, "\n", 1);
+        }
+        free(names[i]);
+    }
+    free(names);
+    free(dir);
+    return b.s;
+}
+
+/* The value of header key @key ("Revision ID") in @text (free()), or NULL. */
+static char *header_value(const char *text, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof(pat), "-- %s:", key);
+    const char *p = strstr(text, pat);
+    if (!p)
+        return NULL;
+    p += strlen(pat);
+    while (*p == ' ')
+        p++;
+    const char *e = strchr(p, '\n');
+    if (!e)
+        e = p + strlen(p);
+    while (e > p && isspace((unsigned char)e[-1]))
+        e--;
+    return strndup(p, (size_t)(e - p));
+}
+
+typedef struct gen_result {
+    char *path;     /* the new file */
+    char *id;       /* its Revision ID */
+    char *revises;  /* its Revises: value */
+} gen_result;
+
+static void gen_result_free(gen_result *g)
+{
+    free(g->path);
+    free(g->id);
+    free(g->revises);
+}
+
+/* Runs a command that must write exactly one new revision file. */
+static gen_result new_revision_v(const char *const argv[])
+{
+    char *before = list_versions();
+    cli_result r = run_cli_v(proj, db, argv);
+    assert_status(r, EXIT_OK, argv[0]);
+    char *after = list_versions();
+
+    /* The one line of @after that @before lacks. */
+    char *name = NULL;
+    for (char *line = after; *line;) {
+        char *nl = strchr(line, '\n');
+        *nl = '\0';
+        char probe[512];
+        snprintf(probe, sizeof(probe), "%s\n", line);
+        if (!strstr(before, probe)) {
+            ck_assert_msg(name == NULL, "%s wrote more than one file", argv[0]);
+            name = strdup(line);
+        }
+        line = nl + 1;
+    }
+    ck_assert_msg(name != NULL, "%s wrote no file:\n%s", argv[0], r.err);
+
+    gen_result g = { 0 };
+    char *rel = path_join("migrations/versions", name);
+    g.path = path_join(proj, rel);
+    char *text = slurp(g.path, NULL);
+    ck_assert_ptr_nonnull(text);
+    g.id = header_value(text, "Revision ID");
+    g.revises = header_value(text, "Revises");
+    ck_assert_msg(g.id != NULL, "no Revision ID in %s:\n%s", name, text);
+    ck_assert_msg(g.revises != NULL, "no Revises in %s:\n%s", name, text);
+    free(text);
+    free(rel);
+    free(name);
+    free(before);
+    free(after);
+    cli_result_free(&r);
+    return g;
+}
+
+#define new_revision(...) new_revision_v((const char *const[]){ __VA_ARGS__, NULL })
+
+/* Puts @up after "-- migrate:up" and @down after "-- migrate:down". */
+static void fill_revision(const char *path, const char *up, const char *down)
+{
+    char *text = slurp(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    const char *um = strstr(text, "-- migrate:up\n");
+    const char *dm = strstr(text, "-- migrate:down\n");
+    ck_assert_msg(um && dm && um < dm, "unexpected template output:\n%s", text);
+    growbuf b = { 0 };
+    um += strlen("-- migrate:up\n");
+    dm += strlen("-- migrate:down\n");
+    gb_add(&b, text, (size_t)(um - text));
+    gb_add(&b, up, strlen(up));
+    gb_add(&b, "\n-- migrate:down\n", strlen("\n-- migrate:down\n"));
+    gb_add(&b, down, strlen(down));
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fputs(b.s, f) >= 0, 1);
+    ck_assert_int_eq(fclose(f), 0);
+    free(b.s);
+    free(text);
+}
+
+static int is_hex12(const char *s)
+{
+    if (!s || strlen(s) != 12)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
+            return 0;
+    return 1;
+}
+
+/* Number of lines of @text that are not empty. */
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        n += len > 0;
+        p += len + (e ? 1 : 0);
+    }
+    return n;
+}
+
+static int table_exists(const char *name)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT to_regclass('public.%s') IS NOT NULL", name);
+    char *v = pgtest_query_value(db, sql);
+    ck_assert_msg(v != NULL, "%s", pgtest_last_error());
+    int yes = strcmp(v, "t") == 0;
+    free(v);
+    return yes;
+}
+
+/* A TCP port on 127.0.0.1 where nothing listens. */
+static int dead_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { 0 };
+    socklen_t len = sizeof(sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* Parses all of @text as JSON (trailing text is an error); json_decref(). */
+static json_t *parse_json(const char *text, const char *what)
+{
+    json_error_t e;
+    json_t *j = json_loads(text, 0, &e);
+    ck_assert_msg(j != NULL, "%s: stdout is not (only) JSON: %s at line %d col %d:\n%s",
+                  what, e.text, e.line, e.column, text);
+    return j;
+}
+
+/* ------------------------------------------------------------------ */
+/* Help and usage                                                       */
+/* ------------------------------------------------------------------ */
+
+static const char *const commands[] = {
+    "init", "status", "current", "history", "heads", "show", "generate",
+    "merge", "upgrade", "downgrade", "stamp", "help",
+};
+#define N_COMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
+
+START_TEST(help_global)
+{
+    cli_result r = run_cli(proj, NULL, "--help");
+    assert_status(r, EXIT_OK, "--help");
+    ck_assert_msg(contains(r.out, "Usage: ultramigrate"), "%s", r.out);
+    for (int i = 0; i < N_COMMANDS; i++)
+        ck_assert_msg(contains(r.out, commands[i]), "--help lacks %s", commands[i]);
+    ck_assert_msg(contains(r.out, "Exit status"), "%s", r.out);
+    cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "help");
+    assert_status(r, EXIT_OK, "help");
+    ck_assert_msg(contains(r.out, "Usage: ultramigrate"), "%s", r.out);
+    cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "--version");
+    assert_status(r, EXIT_OK, "--version");
+    ck_assert_msg(isdigit((unsigned char)r.out[0]) || contains(r.out, "ultramigrate"),
+                  "--version: %s", r.out);
+    cli_result_free(&r);
+}
 END_TEST
-int main(void) { Suite *s = suite_create("cli"); TCase *tc = tcase_create("placeholder"); tcase_add_test(tc, placeholder); suite_add_tcase(s, tc); return pgtest_run_suite(s); }
+
+START_TEST(help_command)
+{
+    const char *cmd = commands[_i];
+    char usage[128];
+    snprintf(usage, sizeof(usage), "ultramigrate [GLOBAL OPTIONS] %s", cmd);
+
+    cli_result r = run_cli(proj, NULL, cmd, "--help");
+    assert_status(r, EXIT_OK, cmd);
+    ck_assert_msg(contains(r.out, usage), "%s --help:\n%s", cmd, r.out);
+    ck_assert_str_eq(r.err, "");
+    cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "help", cmd);
+    assert_status(r, EXIT_OK, cmd);
+    ck_assert_msg(contains(r.out, usage), "help %s:\n%s", cmd, r.out);
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(usage_errors)
+{
+    cli_result r = run_cli(proj, NULL, "frobnicate");
+    assert_status(r, EXIT_USAGE, "unknown command");
+    ck_assert_msg(contains(r.err, "frobnicate"), "%s", r.err);
+    ck_assert_str_eq(r.out, "");
+    cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "--frobnicate", "status");
+    assert_status(r, EXIT_USAGE, "unknown global option");
+    ck_assert_msg(contains(r.err, "frobnicate"), "%s", r.err);
+    cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "upgrade", "--frobnicate");
+    assert_status(r, EXIT_USAGE, "unknown command option");
+    ck_assert_msg(contains(r.err, "frobnicate"), "%s", r.err);
+    cli_result_free(&r);
+
+    r = run_cli_v(proj, NULL, (const char *const[]){ NULL });
+    assert_status(r, EXIT_USAGE, "no command");
+    cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "downgrade");
+    assert_status(r, EXIT_USAGE, "downgrade without a target");
+    cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "help", "frobnicate");
+    assert_status(r, EXIT_USAGE, "help of an unknown command");
+    cli_result_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* init and generate                                                    */
+/* ------------------------------------------------------------------ */
+
+static const char *const init_files[] = {
+    "ultramigrate.ini", "migrations/script.sql.tmpl",
+};
+
+START_TEST(init_creates_and_is_idempotent)
+{
+    cli_result r = run_cli(proj, db, "init");
+    assert_status(r, EXIT_OK, "init");
+    cli_result_free(&r);
+
+    char *versions = path_join(proj, "migrations/versions");
+    ck_assert_msg(is_dir(versions), "no %s", versions);
+    free(versions);
+    char *saved[2];
+    size_t saved_len[2];
+    for (int i = 0; i < 2; i++) {
+        char *p = path_join(proj, init_files[i]);
+        ck_assert_msg(is_file(p), "init did not create %s", init_files[i]);
+        saved[i] = slurp(p, &saved_len[i]);
+        ck_assert_uint_gt(saved_len[i], 0);
+        free(p);
+    }
+    ck_assert_msg(contains(saved[0], "script_location"), "%s", saved[0]);
+    ck_assert_msg(contains(saved[1], "migrate:up"), "%s", saved[1]);
+    ck_assert_msg(table_exists("ultramigrate_version"), "init made no version table");
+
+    /* An operator's edit must survive a second init. */
+    char *tmpl = path_join(proj, init_files[1]);
+    FILE *f = fopen(tmpl, "a");
+    ck_assert_ptr_nonnull(f);
+    fputs("-- local edit\n", f);
+    fclose(f);
+    free(saved[1]);
+    saved[1] = slurp(tmpl, &saved_len[1]);
+    free(tmpl);
+
+    r = run_cli(proj, db, "init");
+    assert_status(r, EXIT_OK, "second init");
+    cli_result_free(&r);
+    for (int i = 0; i < 2; i++) {
+        char *p = path_join(proj, init_files[i]);
+        size_t len = 0;
+        char *now = slurp(p, &len);
+        ck_assert_msg(now && len == saved_len[i] && memcmp(now, saved[i], len) == 0,
+                      "second init changed %s", init_files[i]);
+        free(now);
+        free(p);
+        free(saved[i]);
+    }
+    char *list = list_versions();
+    ck_assert_str_eq(list, "");
+    free(list);
+}
+END_TEST
+
+START_TEST(generate_writes_header)
+{
+    init_project();
+    gen_result a = new_revision("generate", "first revision");
+    ck_assert_msg(is_hex12(a.id), "Revision ID '%s' is not 12 hex digits", a.id);
+    ck_assert_msg(strcmp(a.revises, "") == 0 || strcmp(a.revises, "None") == 0,
+                  "a base revision revises '%s'", a.revises);
+    char *text = slurp(a.path, NULL);
+    ck_assert_msg(contains(text, "-- first revision\n"), "%s", text);
+    free(text);
+
+    gen_result b = new_revision("generate", "-m", "second");
+    ck_assert_msg(is_hex12(b.id), "Revision ID '%s'", b.id);
+    ck_assert_str_ne(a.id, b.id);
+    ck_assert_str_eq(b.revises, a.id);
+
+    /* Alembic's spelling works too. */
+    gen_result c = new_revision("revision", "-m", "third");
+    ck_assert_str_eq(c.revises, b.id);
+
+    cli_result r = run_cli(proj, db, "heads");
+    assert_status(r, EXIT_OK, "heads");
+    ck_assert_msg(contains(r.out, c.id) && !contains(r.out, b.id), "heads:\n%s", r.out);
+    ck_assert_int_eq(count_lines(r.out), 1);
+    cli_result_free(&r);
+
+    gen_result d = new_revision("generate", "--rev-id", "my_own_id", "fourth");
+    ck_assert_str_eq(d.id, "my_own_id");
+    ck_assert_str_eq(d.revises, c.id);
+
+    gen_result_free(&a);
+    gen_result_free(&b);
+    gen_result_free(&c);
+    gen_result_free(&d);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* A branched graph, as Alembic would handle it                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct branched {
+    gen_result a, b, c;
+} branched;
+
+/* A, then B on A, then C on A (--head A --splice): two heads, B and C. */
+static branched make_branches(void)
+{
+    branched g;
+    init_project();
+    g.a = new_revision("generate", "A");
+    fill_revision(g.a.path, "CREATE TABLE ta (id int);\n", "DROP TABLE ta;\n");
+    g.b = new_revision("generate", "B");
+    fill_revision(g.b.path, "CREATE TABLE tb (id int);\n", "DROP TABLE tb;\n");
+    ck_assert_str_eq(g.b.revises, g.a.id);
+    g.c = new_revision("generate", "C", "--head", g.a.id, "--splice");
+    fill_revision(g.c.path, "CREATE TABLE tc (id int);\n", "DROP TABLE tc;\n");
+    ck_assert_str_eq(g.c.revises, g.a.id);
+    return g;
+}
+
+static void branched_free(branched *g)
+{
+    gen_result_free(&g->a);
+    gen_result_free(&g->b);
+    gen_result_free(&g->c);
+}
+
+/* Asserts that the non-empty lines of `current` name exactly @ids. */
+static void assert_current(const char *const *ids, int n, const char *when)
+{
+    cli_result r = run_cli(proj, db, "current");
+    assert_status(r, EXIT_OK, when);
+    ck_assert_msg(count_lines(r.out) == n, "%s: current:\n%s", when, r.out);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(contains(r.out, ids[i]), "%s: current lacks %s:\n%s", when, ids[i],
+                      r.out);
+    cli_result_free(&r);
+}
+
+START_TEST(branch_and_merge)
+{
+    branched g = make_branches();
+
+    cli_result r = run_cli(proj, db, "heads");
+    assert_status(r, EXIT_OK, "heads");
+    ck_assert_int_eq(count_lines(r.out), 2);
+    ck_assert_msg(contains(r.out, g.b.id) && contains(r.out, g.c.id), "heads:\n%s", r.out);
+    cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade", "head");
+    assert_status(r, EXIT_TARGET, "upgrade head with two heads");
+    ck_assert_msg(contains(r.err, g.b.id) && contains(r.err, g.c.id),
+                  "upgrade head must name both heads:\n%s", r.err);
+    cli_result_free(&r);
+    ck_assert(!table_exists("ta"));
+
+    r = run_cli(proj, db, "upgrade", "heads");
+    assert_status(r, EXIT_OK, "upgrade heads");
+    cli_result_free(&r);
+    ck_assert(table_exists("ta") && table_exists("tb") && table_exists("tc"));
+    assert_current((const char *[]){ g.b.id, g.c.id }, 2, "after upgrade heads");
+
+    gen_result m = new_revision("merge", "-m", "merge");
+    ck_assert_msg(contains(m.revises, g.b.id) && contains(m.revises, g.c.id),
+                  "merge Revises: %s", m.revises);
+    ck_assert_msg(contains(m.revises, ","), "merge Revises: %s", m.revises);
+
+    r = run_cli(proj, db, "heads");
+    assert_status(r, EXIT_OK, "heads after merge");
+    ck_assert_int_eq(count_lines(r.out), 1);
+    ck_assert_msg(contains(r.out, m.id), "heads:\n%s", r.out);
+    cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade");
+    assert_status(r, EXIT_OK, "upgrade to the merge");
+    cli_result_free(&r);
+    assert_current((const char *[]){ m.id }, 1, "after the merge");
+
+    r = run_cli(proj, db, "history", "--revisions");
+    assert_status(r, EXIT_OK, "history --revisions");
+    ck_assert_msg(contains(r.out, "mergepoint"), "no mergepoint marker:\n%s", r.out);
+    ck_assert_msg(contains(r.out, "branchpoint"), "no branchpoint marker:\n%s", r.out);
+    const char *const all[] = { g.a.id, g.b.id, g.c.id, m.id };
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        ck_assert_msg(contains(r.out, all[i]), "history --revisions lacks %s:\n%s", all[i],
+                      r.out);
+    cli_result_free(&r);
+
+    r = run_cli(proj, db, "downgrade", "-1");
+    assert_status(r, EXIT_OK, "downgrade -1 from the merge");
+    cli_result_free(&r);
+    assert_current((const char *[]){ g.b.id, g.c.id }, 2, "after downgrade -1");
+    ck_assert(table_exists("tb") && table_exists("tc"));
+
+    r = run_cli(proj, db, "downgrade", "base");
+    assert_status(r, EXIT_OK, "downgrade base");
+    cli_result_free(&r);
+    assert_current(NULL, 0, "after downgrade base");
+    ck_assert(!table_exists("ta") && !table_exists("tb") && !table_exists("tc"));
+
+    r = run_cli(proj, db, "stamp", "heads");
+    assert_status(r, EXIT_OK, "stamp heads");
+    cli_result_free(&r);
+    assert_current((const char *[]){ m.id }, 1, "after stamp heads");
+    ck_assert_msg(!table_exists("ta"), "stamp ran revision SQL");
+
+    gen_result_free(&m);
+    branched_free(&g);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* JSON on stdout                                                       */
+/* ------------------------------------------------------------------ */
+
+static json_t *run_json(const char *what, const char *const argv[])
+{
+    cli_result r = run_cli_v(proj, db, argv);
+    assert_status(r, EXIT_OK, what);
+    json_t *j = parse_json(r.out, what);
+    cli_result_free(&r);
+    return j;
+}
+
+#define RUN_JSON(what, ...) run_json((what), (const char *const[]){ __VA_ARGS__, NULL })
+
+static int json_array_has_string(const json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+            return 1;
+    return 0;
+}
+
+START_TEST(json_outputs)
+{
+    branched g = make_branches();
+    cli_result r = run_cli(proj, db, "upgrade", g.b.id);
+    assert_status(r, EXIT_OK, "upgrade B");
+    cli_result_free(&r);
+
+    json_t *j = RUN_JSON("status --json", "status", "--json");
+    ck_assert(json_is_object(j));
+    ck_assert(json_is_array(json_object_get(j, "current_heads")));
+    ck_assert(json_array_has_string(json_object_get(j, "current_heads"), g.b.id));
+    ck_assert(json_is_array(json_object_get(j, "file_heads")));
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "file_heads")), 2);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "applied")), 2);
+    json_t *pending = json_object_get(j, "pending");
+    ck_assert_uint_eq(json_array_size(pending), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(pending, 0), "revision")),
+                     g.c.id);
+    json_decref(j);
+
+    j = RUN_JSON("--json status", "--json", "status");
+    ck_assert(json_is_object(j));
+    json_decref(j);
+
+    j = RUN_JSON("heads --json", "heads", "--json");
+    ck_assert(json_is_array(j));
+    ck_assert_uint_eq(json_array_size(j), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *h = json_array_get(j, i);
+        const char *id = json_string_value(json_object_get(h, "revision"));
+        ck_assert_ptr_nonnull(id);
+        ck_assert(strcmp(id, g.b.id) == 0 || strcmp(id, g.c.id) == 0);
+        ck_assert(json_is_true(json_object_get(h, "is_head")));
+    }
+    json_decref(j);
+
+    j = RUN_JSON("history --json", "history", "--json");
+    ck_assert(json_is_object(j));
+    json_t *hist = json_object_get(j, "history");
+    ck_assert(json_is_array(hist));
+    ck_assert_uint_eq(json_array_size(hist), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(hist, 0), "revision")),
+                     g.a.id);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(hist, 0), "direction")),
+                     "up");
+    json_decref(j);
+
+    j = RUN_JSON("show --json", "show", g.a.id, "--json");
+    ck_assert(json_is_object(j));
+    ck_assert_str_eq(json_string_value(json_object_get(j, "revision")), g.a.id);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "message")), "A");
+    ck_assert(json_is_array(json_object_get(j, "parents")));
+    ck_assert(json_is_true(json_object_get(j, "is_branch_point")));
+    json_decref(j);
+
+    j = RUN_JSON("current --json", "current", "--json");
+    ck_assert(json_is_object(j) || json_is_array(j));
+    json_decref(j);
+
+    j = RUN_JSON("history --revisions --json", "history", "--revisions", "--json");
+    ck_assert(json_is_object(j) || json_is_array(j));
+    json_decref(j);
+
+    /* Commands that change things print JSON too, and only JSON. */
+    j = RUN_JSON("upgrade --json", "upgrade", "--json");
+    ck_assert(json_is_object(j) || json_is_array(j));
+    json_decref(j);
+
+    branched_free(&g);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Exit codes of failures                                               */
+/* ------------------------------------------------------------------ */
+
+START_TEST(exit_connect)
+{
+    init_project();
+    char url[128];
+    snprintf(url, sizeof(url), "postgresql://postgres@127.0.0.1:%d/postgres", dead_port());
+
+    static const char *const cmds[][2] = {
+        { "current", NULL }, { "status", NULL }, { "upgrade", NULL }, { "downgrade", "base" },
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        cli_result r = cmds[i][1] ? run_cli(proj, NULL, "-d", url, cmds[i][0], cmds[i][1])
+                                  : run_cli(proj, NULL, "-d", url, cmds[i][0]);
+        assert_status(r, EXIT_CONNECT, cmds[i][0]);
+        ck_assert_msg(r.err[0] != '\0', "%s: nothing on stderr", cmds[i][0]);
+        cli_result_free(&r);
+    }
+
+    /* The environment variable reaches the same place. */
+    cli_result r = run_cli(proj, url, "current");
+    assert_status(r, EXIT_CONNECT, "current with DATABASE_URL");
+    cli_result_free(&r);
+
+    /* With --json a failure leaves stdout empty or JSON, never prose. */
+    r = run_cli(proj, url, "status", "--json");
+    assert_status(r, EXIT_CONNECT, "status --json");
+    if (r.out[0] != '\0')
+        json_decref(parse_json(r.out, "failed status --json"));
+    ck_assert_msg(r.err[0] != '\0', "the error is not on stderr");
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(exit_sql_failure)
+{
+    init_project();
+    gen_result a = new_revision("generate", "good");
+    fill_revision(a.path, "CREATE TABLE good (id int);\n", "DROP TABLE good;\n");
+    gen_result b = new_revision("generate", "bad");
+    /* The failing statement is the second line after "-- migrate:up". */
+    fill_revision(b.path, "CREATE TABLE bad1 (id int);\nSELECT nonsense FROM nowhere;\n",
+                  "DROP TABLE bad1;\n");
+    char *text = slurp(b.path, NULL);
+    int up_line = 1;
+    for (const char *p = text; p < strstr(text, "-- migrate:up"); p++)
+        up_line += *p == '\n';
+    free(text);
+
+    cli_result r = run_cli(proj, db, "upgrade");
+    assert_status(r, EXIT_MIGRATION, "upgrade with a failing revision");
+    char where[512];
+    const char *base = strrchr(b.path, '/') + 1;
+    snprintf(where, sizeof(where), "%s:%d:", base, up_line + 2);
+    ck_assert_msg(contains(r.err, where), "stderr lacks '%s':\n%s", where, r.err);
+    ck_assert_msg(contains(r.err, b.id), "stderr lacks the revision:\n%s", r.err);
+    cli_result_free(&r);
+
+    /* Per-migration transactions: the good one stays, the bad one is gone. */
+    ck_assert(table_exists("good"));
+    ck_assert(!table_exists("bad1"));
+    assert_current((const char *[]){ a.id }, 1, "after the failure");
+
+    gen_result_free(&a);
+    gen_result_free(&b);
+}
+END_TEST
+
+START_TEST(exit_lock_held)
+{
+    init_project();
+    write_ini("lock_wait = 100ms\n");
+    gen_result a = new_revision("generate", "slow");
+    fill_revision(a.path, "SELECT pg_sleep(3);\nCREATE TABLE slow (id int);\n",
+                  "DROP TABLE slow;\n");
+
+    bg_pid = spawn_cli(proj, db, "upgrade");
+
+    /* Wait until the background run holds the advisory lock. */
+    int held = 0;
+    for (int i = 0; i < 200 && !held; i++) {
+        char *v = pgtest_query_value(db,
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()");
+        held = v && atoi(v) > 0;
+        free(v);
+        if (!held) {
+            struct timespec ts = { 0, 10 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    ck_assert_msg(held, "the background upgrade never took the lock");
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cli_result r = run_cli(proj, db, "upgrade");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_status(r, EXIT_LOCKED, "upgrade while another holds the lock");
+    ck_assert_msg(r.err[0] != '\0', "nothing on stderr");
+    cli_result_free(&r);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(waited < 2.5, "waited %.1fs for a lock_wait of 100ms", waited);
+
+    int ws = 0;
+    ck_assert_int_eq(waitpid(bg_pid, &ws, 0), bg_pid);
+    bg_pid = 0;
+    ck_assert_msg(decode_status(ws) == EXIT_OK, "background upgrade exited %d",
+                  decode_status(ws));
+    ck_assert(table_exists("slow"));
+    gen_result_free(&a);
+}
+END_TEST
+
+START_TEST(exit_config_and_revisions)
+{
+    init_project();
+    cli_result r = run_cli(proj, db, "-c", "no-such.ini", "status");
+    assert_status(r, EXIT_CONFIG, "missing config file");
+    ck_assert_msg(contains(r.err, "no-such.ini"), "%s", r.err);
+    cli_result_free(&r);
+
+    write_ini("lock_wait = abc\n");
+    r = run_cli(proj, db, "status");
+    assert_status(r, EXIT_CONFIG, "bad config value");
+    ck_assert_msg(contains(r.err, "ultramigrate.ini:3:"), "%s", r.err);
+    cli_result_free(&r);
+    write_ini(NULL);
+
+    pgtest_write_file(proj, "migrations/versions/bad.sql", "-- no id\n-- migrate:up\nSELECT 1;\n");
+    r = run_cli(proj, db, "heads");
+    assert_status(r, EXIT_REVISIONS, "malformed revision file");
+    ck_assert_msg(contains(r.err, "bad.sql"), "%s", r.err);
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(exit_target_and_state)
+{
+    init_project();
+    gen_result a = new_revision("generate", "only");
+    cli_result r = run_cli(proj, db, "upgrade", "nosuchrev");
+    assert_status(r, EXIT_TARGET, "unknown target");
+    ck_assert_msg(contains(r.err, "nosuchrev"), "%s", r.err);
+    cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade");
+    assert_status(r, EXIT_OK, "upgrade");
+    cli_result_free(&r);
+
+    /* The database is ahead of the files. */
+    ck_assert_int_eq(unlink(a.path), 0);
+    r = run_cli(proj, db, "upgrade");
+    assert_status(r, EXIT_STATE, "database ahead of the files");
+    ck_assert_msg(contains(r.err, a.id), "%s", r.err);
+    cli_result_free(&r);
+    gen_result_free(&a);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Passwords                                                            */
+/* ------------------------------------------------------------------ */
+
+static void assert_no_password(const char *url, const char *secret, const char *cmd)
+{
+    cli_result r = run_cli(proj, NULL, "-d", url, cmd);
+    ck_assert_msg(r.status != EXIT_OK, "%s succeeded against %s", cmd, url);
+    ck_assert_msg(!contains(r.out, secret), "%s: stdout shows the password:\n%s", cmd, r.out);
+    ck_assert_msg(!contains(r.err, secret), "%s: stderr shows the password:\n%s", cmd, r.err);
+    cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "-v", "--json", "-d", url, cmd);
+    ck_assert_msg(!contains(r.out, secret), "%s -v --json: stdout shows the password:\n%s",
+                  cmd, r.out);
+    ck_assert_msg(!contains(r.err, secret), "%s -v --json: stderr shows the password:\n%s",
+                  cmd, r.err);
+    cli_result_free(&r);
+
+    r = run_cli(proj, url, cmd);
+    ck_assert_msg(!contains(r.out, secret) && !contains(r.err, secret),
+                  "%s with DATABASE_URL shows the password:\n%s\n%s", cmd, r.out, r.err);
+    cli_result_free(&r);
+}
+
+START_TEST(no_password_in_output)
+{
+    init_project();
+    static const char *const cmds[] = { "current", "status", "upgrade", "history" };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        assert_no_password("postgresql://u:S3cretPW@127.0.0.1:1/db", "S3cretPW", cmds[i]);
+
+    cli_result r = run_cli(proj, NULL, "-d", "postgresql://u:S3cretPW@127.0.0.1:1/db",
+                           "current");
+    assert_status(r, EXIT_CONNECT, "current on port 1");
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(no_password_in_output_bad_urls)
+{
+    init_project();
+    assert_no_password("mysql://u:MyS3cretPW@127.0.0.1/db", "MyS3cretPW", "current");
+    assert_no_password("postgresql://u:Br0kenPW@[bad", "Br0kenPW", "current");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+static Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+
+    TCase *help = tcase_create("help");
+    tcase_add_checked_fixture(help, setup, teardown);
+    tcase_add_test(help, help_global);
+    tcase_add_loop_test(help, help_command, 0, N_COMMANDS);
+    tcase_add_test(help, usage_errors);
+    suite_add_tcase(s, help);
+
+    TCase *files = tcase_create("files");
+    tcase_add_checked_fixture(files, setup, teardown);
+    tcase_add_test(files, init_creates_and_is_idempotent);
+    tcase_add_test(files, generate_writes_header);
+    suite_add_tcase(s, files);
+
+    TCase *graph = tcase_create("graph");
+    tcase_add_checked_fixture(graph, setup, teardown);
+    tcase_set_timeout(graph, 30);
+    tcase_add_test(graph, branch_and_merge);
+    tcase_add_test(graph, json_outputs);
+    suite_add_tcase(s, graph);
+
+    TCase *codes = tcase_create("exit_codes");
+    tcase_add_checked_fixture(codes, setup, teardown);
+    tcase_set_timeout(codes, 30);
+    tcase_add_test(codes, exit_connect);
+    tcase_add_test(codes, exit_sql_failure);
+    tcase_add_test(codes, exit_lock_held);
+    tcase_add_test(codes, exit_config_and_revisions);
+    tcase_add_test(codes, exit_target_and_state);
+    suite_add_tcase(s, codes);
+
+    TCase *secrets = tcase_create("passwords");
+    tcase_add_checked_fixture(secrets, setup, teardown);
+    tcase_add_test(secrets, no_password_in_output);
+    tcase_add_test(secrets, no_password_in_output_bad_urls);
+    suite_add_tcase(s, secrets);
+    return s;
+}
+
+int main(void)
+{
+    return pgtest_run_pg_suite(cli_suite());
+}
