@@ -437,7 +437,7 @@ static int print_generated(const struct cli *cli, char *path)
         fputs("{\"path\":", stdout);
         cli_json_string(stdout, path);
         fputs("}\n", stdout);
-    } else {
+    } else if (cli->verbosity != CLI_QUIET) {
         printf("Generating %s ... done\n", path ? path : "");
     }
     um_free(path);

@@ -758,49 +758,49 @@ static int step_error(const um_graph *g, long at, int sign, const size_t *next,
 }
 
 /*
- * Moves @steps times from *at along the only child (@sign > 0; from the
- * only base when nothing is applied) or the only parent (@sign < 0; past
- * a base is the empty state).  Parent edges only, as for heads.
+ * "+N": moves @steps times from *at along the only child (from the only
+ * base when nothing is applied).  Parent edges only, as for heads.
  */
-static int walk_steps(const um_graph *g, long *at, int sign, size_t steps,
-                      um_errbuf *err)
+static int walk_up(const um_graph *g, long *at, size_t steps, um_errbuf *err)
 {
     for (size_t k = 0; k < steps; k++) {
         size_t n;
-        const size_t *next;
-        if (sign < 0 && *at == AT_BASE)
-            break;
-        if (sign > 0 && *at == AT_BASE)
-            next = graph_bases(g, &n);
-        else
-            next = adj_list(sign > 0 ? &g->succ : &g->pred, (size_t)*at, true, &n);
-        if (n == 1)
-            *at = (long)next[0];
-        else if (n == 0 && sign < 0)
-            *at = AT_BASE;
-        else
-            return step_error(g, *at, sign, next, n, err);
+        const size_t *next = *at == AT_BASE ? graph_bases(g, &n)
+                                            : adj_list(&g->succ, (size_t)*at, true, &n);
+        if (n != 1)
+            return step_error(g, *at, 1, next, n, err);
+        *at = (long)next[0];
     }
     return 0;
 }
 
 /*
- * "-N": as walk_steps downwards, except that the last step may leave a
- * merge revision: its target is then all of its parents, so "-1" from a
- * merge removes just the merge, as Alembic does.
+ * "-N": moves @steps times along the only parent; one step below a base is
+ * the empty state, further is an error (Alembic: "didn't produce N
+ * migrations").  The last step may leave a merge revision: the target is
+ * then all of its parents, so "-1" from a merge removes just the merge, as
+ * Alembic does.
  */
 static int walk_down_to(const um_graph *g, long at, size_t steps, graph_target *out,
                         um_errbuf *err)
 {
-    int rc = walk_steps(g, &at, -1, steps - 1, err);
-    if (rc || at == AT_BASE)
-        return rc ? rc : target_at(out, at, err);
-    size_t n;
-    const size_t *parents = adj_list(&g->pred, (size_t)at, true, &n);
-    if (n > 1)
-        return target_set(out, parents, n, err);
-    rc = walk_steps(g, &at, -1, 1, err);
-    return rc ? rc : target_at(out, at, err);
+    for (size_t k = 0; k < steps; k++) {
+        if (at == AT_BASE)
+            return um_err_set(err, UM_ETARGET, NULL, 0, NULL,
+                              "-%zu goes below the base: only %zu revision%s to step"
+                              " down through", steps, k, k == 1 ? "" : "s");
+        size_t n;
+        const size_t *parents = adj_list(&g->pred, (size_t)at, true, &n);
+        if (n == 0)
+            at = AT_BASE;
+        else if (n == 1)
+            at = (long)parents[0];
+        else if (k + 1 == steps)
+            return target_set(out, parents, n, err);
+        else
+            return step_error(g, at, -1, parents, n, err);
+    }
+    return target_at(out, at, err);
 }
 
 /* A relative target: REV (possibly empty), a sign and a step count. */
@@ -838,7 +838,7 @@ static int resolve_relative(const um_graph *g, const char *t, const relative *re
                             int dir, const size_t *current, size_t n_current,
                             graph_target *out, um_errbuf *err)
 {
-    long at;
+    long at = AT_BASE;
     int rc;
 
     if (rel->rev_len == 0) {
@@ -857,10 +857,10 @@ static int resolve_relative(const um_graph *g, const char *t, const relative *re
         rc = resolve_ref(g, ref, &at, err);
         free(ref);
     }
-    if (!rc && rel->sign < 0 && rel->steps > 0)
+    if (!rc && rel->sign < 0)
         return walk_down_to(g, at, rel->steps, out, err);
     if (!rc)
-        rc = walk_steps(g, &at, rel->sign, rel->steps, err);
+        rc = walk_up(g, &at, rel->steps, err);
     return rc ? rc : target_at(out, at, err);
 }
 

@@ -37,11 +37,25 @@ static void mask_password(strbuf *msg, const char *url, const char *shown)
         free(password);
         return;
     }
-    /* the mask has the password's length, so the text does not move */
+    strbuf out = STRBUF_INIT;
     size_t plen = strlen(password);
-    for (char *at = strstr(msg->buf, password); at; at = strstr(at + plen, password))
-        memset(at, '*', plen);
+    const char *from = msg->buf;
+    for (const char *at = strstr(from, password); at; at = strstr(from, password)) {
+        sb_append(&out, from, (size_t)(at - from));
+        sb_puts(&out, "****"); /* as config_redact_url: not even the length */
+        from = at + plen;
+    }
+    sb_puts(&out, from);
     free(password);
+    if (sb_failed(&out)) {
+        /* never fall back to the unmasked text */
+        sb_free(&out);
+        sb_reset(msg);
+        sb_puts(msg, "(libpq's message is withheld: it quoted the password)");
+        return;
+    }
+    sb_free(msg);
+    *msg = out;
 }
 
 static int connect_error(um_ctx *ctx, PGconn *conn)

@@ -366,6 +366,14 @@ static void append_id_list(um_ctx *ctx, strbuf *sb, const char *const *ids, size
     }
 }
 
+/* Who ran a step: host, application_name, tool version (three values). */
+static void append_origin(um_ctx *ctx, strbuf *sb)
+{
+    pg_append_literal(ctx, sb, ctx->host);
+    sb_puts(sb, ", current_setting('application_name'), ");
+    pg_append_literal(ctx, sb, UM_VERSION_STRING);
+}
+
 static void append_duration(strbuf *sb, double duration_ms)
 {
     if (duration_ms < 0)
@@ -384,9 +392,7 @@ static void append_history(um_ctx *ctx, strbuf *sb, const um_script *s,
     sb_printf(sb, ", '%s', 'ok', ", direction);
     append_duration(sb, duration_ms);
     sb_puts(sb, ", ");
-    pg_append_literal(ctx, sb, ctx->host);
-    sb_puts(sb, ", current_setting('application_name'), ");
-    pg_append_literal(ctx, sb, UM_VERSION_STRING);
+    append_origin(ctx, sb);
     sb_puts(sb, ", ");
     pg_append_literal(ctx, sb, s->checksum);
     sb_puts(sb, ");\n");
@@ -404,9 +410,7 @@ static void append_applied_upsert(um_ctx *ctx, strbuf *sb, const um_script *s,
     sb_puts(sb, ", ");
     append_duration(sb, duration_ms);
     sb_puts(sb, ", ");
-    pg_append_literal(ctx, sb, ctx->host);
-    sb_puts(sb, ", current_setting('application_name'), ");
-    pg_append_literal(ctx, sb, UM_VERSION_STRING);
+    append_origin(ctx, sb);
     sb_printf(sb, ", '%s') ON CONFLICT (revision) DO UPDATE SET"
                   " checksum = EXCLUDED.checksum, applied_at = EXCLUDED.applied_at,"
                   " duration_ms = EXCLUDED.duration_ms, applied_by = EXCLUDED.applied_by,"
@@ -525,9 +529,7 @@ int store_stamp(um_ctx *ctx, const um_script *const *heads, size_t n_heads,
         sb_puts(&sql, ", ");
         pg_append_literal(ctx, &sql, applied[i]->checksum);
         sb_puts(&sql, ", ");
-        pg_append_literal(ctx, &sql, ctx->host);
-        sb_puts(&sql, ", current_setting('application_name'), ");
-        pg_append_literal(ctx, &sql, UM_VERSION_STRING);
+        append_origin(ctx, &sql);
         sb_puts(&sql, ", 'applied') ON CONFLICT (revision) DO NOTHING;\n");
     }
     for (size_t i = 0; i < n_heads; i++)
