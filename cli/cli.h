@@ -24,7 +24,13 @@ enum cli_exit {
     CLI_EXIT_CONNECT = 6,    /* cannot connect */
     CLI_EXIT_LOCKED = 7,     /* migration lock held */
     CLI_EXIT_MIGRATION = 8,  /* a revision failed or the run was cancelled */
-    CLI_EXIT_STATE = 9       /* database state or verification */
+    CLI_EXIT_STATE = 9,      /* database state or verification */
+    /* health: one code per snapshot status, for container probes */
+    CLI_EXIT_PENDING = 10,   /* revisions not applied yet */
+    CLI_EXIT_FAILED = 11,    /* a revision failed or is in progress */
+    CLI_EXIT_AHEAD = 12,     /* the database has revisions the files lack */
+    CLI_EXIT_DIVERGED = 13,  /* an applied revision's file changed */
+    CLI_EXIT_UNREACHABLE = 14 /* the database cannot be reached */
 };
 
 /* Returned by cli_parse() when the command should go on. */
@@ -103,6 +109,9 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* output.c: errors, logging, progress. */
 int cli_exit_code(int rc);
 
+/* The exit status of a health snapshot's status (0, 10-14). */
+int cli_health_exit_code(um_health_status status);
+
 /*
  * Prints the error @p rc on stderr: the handle's message and its DETAIL,
  * HINT and SQLSTATE when the handle holds that error, um_strerror(rc)
@@ -131,8 +140,16 @@ struct cli_progress {
 int cli_progress(const um_step_info *step, void *payload);
 void cli_progress_free(struct cli_progress *p);
 
-/* Set by SIGINT; the progress callback then cancels before the next step. */
-void cli_install_interrupt(void);
+/*
+ * With a handle: SIGINT and SIGTERM call um_cancel(ctx), which cancels the
+ * running statement and stops the run, and restore the default action so
+ * that a second signal kills.  With NULL: the default action again; call it
+ * before um_close().
+ */
+void cli_interrupt_attach(um_ctx *ctx);
+
+/* Whether a signal arrived since cli_interrupt_attach(). */
+int cli_interrupted(void);
 
 /* output.c: JSON text. */
 void cli_json_string(FILE *out, const char *s);    /* NULL: null */

@@ -7,12 +7,20 @@
  */
 #include "cli.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define DEFAULT_CONFIG "ultramigrate.ini"
 #define DEFAULT_SCRIPT_LOCATION "migrations"
+
+/* --wait SECONDS, in milliseconds, must fit um_wait_for_database()'s int. */
+#define MAX_WAIT_SECONDS ((size_t)INT_MAX / 1000)
+
+static const char wait_option[] =
+    "      --wait SECONDS       first wait up to SECONDS for the database to accept\n"
+    "                           connections (a server still starting); default 0\n";
 
 static um_log_level log_level(const struct cli *cli)
 {
@@ -73,6 +81,22 @@ static void print_ids(FILE *out, char *const *v, size_t n, const char *none)
 static const char *plural(size_t n)
 {
     return n == 1 ? "" : "s";
+}
+
+static int check_wait(const struct cli_command *cmd, size_t seconds)
+{
+    if (seconds > MAX_WAIT_SECONDS)
+        return cli_usage_error("%s: --wait: at most %zu seconds", cmd->name,
+                               MAX_WAIT_SECONDS);
+    return CLI_CONTINUE;
+}
+
+/* --wait: 0 does not wait; the command's first query then connects once. */
+static int wait_for_database(um_ctx *ctx, size_t seconds)
+{
+    if (!seconds)
+        return UM_OK;
+    return um_wait_for_database(ctx, (int)(seconds * 1000));
 }
 
 /* ---- init --------------------------------------------------------------- */
@@ -196,15 +220,24 @@ static void print_status(const struct cli *cli, const um_status_info *st)
 static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc,
                       char **argv)
 {
+    size_t wait = 0;
+    const struct cli_opt opts[] = {
+        { "wait", 0, CLI_NUMBER, &wait },
+        { NULL, 0, CLI_FLAG, NULL }
+    };
     um_ctx *ctx = NULL;
     um_status_info *st = NULL;
     char **args;
     int n, rc;
 
-    rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
+    rc = cli_parse(cli, cmd, argc, argv, opts, &args, &n);
+    if (rc == CLI_CONTINUE)
+        rc = check_wait(cmd, wait);
     if (rc != CLI_CONTINUE)
         return rc;
     rc = open_engine(cli, &ctx);
+    if (rc == UM_OK)
+        rc = wait_for_database(ctx, wait);
     if (rc == UM_OK)
         rc = um_status(ctx, &st);
     if (rc == UM_OK && cli->json)
@@ -279,6 +312,101 @@ static int cmd_current(struct cli *cli, const struct cli_command *cmd, int argc,
         print_current(cli, ctx, st);
     um_status_free(st);
     return finish(ctx, rc);
+}
+
+/* ---- health ------------------------------------------------------------- */
+
+/* "a, b (and 3 more)": the snapshot keeps the first UM_HEALTH_MAX_HEADS. */
+static void print_health_heads(const char *label, const char (*ids)[UM_HEALTH_ID_SIZE],
+                               size_t n, const char *none)
+{
+    size_t kept = n < UM_HEALTH_MAX_HEADS ? n : UM_HEALTH_MAX_HEADS;
+
+    fputs(label, stdout);
+    if (!n)
+        fputs(none, stdout);
+    for (size_t i = 0; i < kept; i++)
+        printf("%s%s", i ? ", " : "", ids[i]);
+    if (n > kept)
+        printf(" (and %zu more)", n - kept);
+    fputc('\n', stdout);
+}
+
+/* libpq's messages span lines ("\n\tIs the server running..."). */
+static void print_one_line(const char *s)
+{
+    int space = 0;
+
+    for (; *s; s++) {
+        if (*s == '\n' || *s == '\t' || *s == '\r') {
+            space = 1;
+            continue;
+        }
+        if (space)
+            fputc(' ', stdout);
+        space = 0;
+        fputc(*s, stdout);
+    }
+    fputc('\n', stdout);
+}
+
+static void print_health(const um_health *h)
+{
+    int reached = h->status != UM_HEALTH_UNREACHABLE;
+
+    printf("Status:         %s\n", um_health_status_name(h->status));
+    if (reached)
+        print_health_heads("Current heads:  ", h->current_heads, h->n_current_heads,
+                           "(none: at base)");
+    else
+        fputs("Current heads:  (unknown)\n", stdout);
+    print_health_heads("Expected heads: ", h->expected_heads, h->n_expected_heads,
+                       "(no revisions)");
+    if (reached)
+        printf("Pending:        %zu revision%s\n", h->pending, plural(h->pending));
+    if (reached && h->last_applied[0])
+        printf("Last applied:   %s at %s\n", h->last_applied,
+               h->last_applied_at[0] ? h->last_applied_at : "(unknown time)");
+    else if (reached)
+        fputs("Last applied:   (none)\n", stdout);
+    printf("Round trip:     %.1f ms\n", h->round_trip_ms);
+    fputs("Message:        ", stdout);
+    print_one_line(h->message);
+}
+
+/*
+ * The exit status is the snapshot's (0, 10-14), so that the command serves
+ * as a container probe; an unreachable database is a status, not an error.
+ * Errors before the snapshot (configuration, revision files) keep their
+ * usual codes.
+ */
+static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc,
+                      char **argv)
+{
+    um_health h = { .version = UM_HEALTH_VERSION };
+    um_ctx *ctx = NULL;
+    char **args;
+    int n, rc;
+
+    rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    rc = open_engine(cli, &ctx);
+    if (rc == UM_OK)
+        rc = um_health_snapshot(ctx, &h);
+    if (rc == UM_ECONNECT) {
+        cli_print_error(ctx, rc);
+        um_close(ctx);
+        return CLI_EXIT_UNREACHABLE;
+    }
+    if (rc == UM_OK && cli->json)
+        rc = cli_print_json(um_health_to_json(&h));
+    else if (rc == UM_OK)
+        print_health(&h);
+    if (rc != UM_OK)
+        return finish(ctx, rc);
+    um_close(ctx);
+    return cli_health_exit_code(h.status);
 }
 
 /* ---- history, heads, show ---------------------------------------------- */
@@ -556,7 +684,7 @@ static void print_run_summary(const struct cli *cli, um_direction dir,
     fprintf(stderr, " (%zu revision%s, %.0f ms)\n", steps, plural(steps), elapsed);
 }
 
-static int run(struct cli *cli, um_direction dir, const char *target)
+static int run(struct cli *cli, um_direction dir, const char *target, size_t wait)
 {
     um_apply_options o = UM_APPLY_OPTIONS_INIT;
     struct cli_progress p = { cli, NULL, 0, NULL, NULL, 0 };
@@ -567,7 +695,12 @@ static int run(struct cli *cli, um_direction dir, const char *target)
     rc = open_engine(cli, &p.ctx);
     o.progress_cb = cli_progress;
     o.progress_payload = &p;
-    cli_install_interrupt();
+    if (rc == UM_OK) {
+        cli_interrupt_attach(p.ctx);
+        rc = wait_for_database(p.ctx, wait);
+    }
+    if (rc == UM_OK && cli_interrupted())
+        rc = UM_ECANCELLED;
     start = now_ms();
     if (rc == UM_OK)
         rc = dir == UM_UP ? um_upgrade(p.ctx, target, &o) : um_rollback(p.ctx, target, &o);
@@ -586,19 +719,27 @@ static int run(struct cli *cli, um_direction dir, const char *target)
                  dir == UM_UP ? "applied" : "reverted");
     }
     cli_progress_free(&p);
+    cli_interrupt_attach(NULL);
     return finish(p.ctx, rc);
 }
 
 static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc,
                        char **argv)
 {
+    size_t wait = 0;
+    const struct cli_opt opts[] = {
+        { "wait", 0, CLI_NUMBER, &wait },
+        { NULL, 0, CLI_FLAG, NULL }
+    };
     char **args;
     int n, rc;
 
-    rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
+    rc = cli_parse(cli, cmd, argc, argv, opts, &args, &n);
+    if (rc == CLI_CONTINUE)
+        rc = check_wait(cmd, wait);
     if (rc != CLI_CONTINUE)
         return rc;
-    return run(cli, UM_UP, n ? args[0] : "heads");
+    return run(cli, UM_UP, n ? args[0] : "heads", wait);
 }
 
 static int cmd_downgrade(struct cli *cli, const struct cli_command *cmd, int argc,
@@ -610,7 +751,7 @@ static int cmd_downgrade(struct cli *cli, const struct cli_command *cmd, int arg
     rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
     if (rc != CLI_CONTINUE)
         return rc;
-    return run(cli, UM_DOWN, args[0]);
+    return run(cli, UM_DOWN, args[0], 0);
 }
 
 static int cmd_stamp(struct cli *cli, const struct cli_command *cmd, int argc,
@@ -676,6 +817,9 @@ static const struct cli_command commands[] = {
       NULL, 0, 1, 0, 0 },
     { "status", cmd_status, "",
       "Show current and file heads, pending revisions.",
+      wait_option, 0, 0, 0, 0 },
+    { "health", cmd_health, "",
+      "Check the migration state; the exit status tells it (probes).",
       NULL, 0, 0, 0, 0 },
     { "current", cmd_current, "",
       "Show the revisions the database is at.",
@@ -703,7 +847,7 @@ static const struct cli_command commands[] = {
       0, -1, 0, 0 },
     { "upgrade", cmd_upgrade, "[TARGET]",
       "Apply the revisions up to TARGET (default: heads).",
-      NULL, 0, 1, 1, 0 },
+      wait_option, 0, 1, 1, 0 },
     { "downgrade", cmd_downgrade, "TARGET",
       "Revert the applied revisions above TARGET.",
       NULL, 1, 1, 1, 0 },

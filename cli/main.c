@@ -44,7 +44,11 @@ static const char exit_status_help[] =
     "  1 other error                6 cannot connect to the database\n"
     "  2 usage error                7 migration lock held by another run\n"
     "  3 configuration error        8 a revision failed, or cancelled\n"
-    "  4 bad revision files/graph   9 database state or verification failed\n";
+    "  4 bad revision files/graph   9 database state or verification failed\n"
+    "health (0 when ok):\n"
+    " 10 revisions pending         13 an applied revision's file changed\n"
+    " 11 a revision failed         14 database unreachable\n"
+    " 12 database ahead of files\n";
 
 int cli_usage_error(const char *fmt, ...)
 {

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,25 @@ int cli_exit_code(int rc)
     default:        /* UM_ERROR, UM_ENOMEM, UM_EINVAL, UM_EIO, unknown */
         return CLI_EXIT_ERROR;
     }
+}
+
+int cli_health_exit_code(um_health_status status)
+{
+    switch (status) {
+    case UM_HEALTH_OK:
+        return CLI_EXIT_OK;
+    case UM_HEALTH_PENDING:
+        return CLI_EXIT_PENDING;
+    case UM_HEALTH_FAILED:
+        return CLI_EXIT_FAILED;
+    case UM_HEALTH_AHEAD:
+        return CLI_EXIT_AHEAD;
+    case UM_HEALTH_DIVERGED:
+        return CLI_EXIT_DIVERGED;
+    case UM_HEALTH_UNREACHABLE:
+        return CLI_EXIT_UNREACHABLE;
+    }
+    return CLI_EXIT_ERROR;     /* a status newer than this command */
 }
 
 void cli_print_error(const um_ctx *ctx, int rc)
@@ -99,31 +119,58 @@ void cli_info(const struct cli *cli, const char *fmt, ...)
 
 /* ---- progress and interruption ---------------------------------------- */
 
+/*
+ * The handle the signal handler cancels.  A lock-free atomic is one of the
+ * few objects a handler may read (C11 7.14.1.1).
+ */
+_Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "a handler must read the handle");
+static _Atomic(um_ctx *) interrupt_ctx;
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)
 {
     static const char msg[] =
-        "\nultramigrate: interrupted; stopping after the current revision "
-        "(interrupt again to abort)\n";
+        "\nultramigrate: interrupted; cancelling the running revision "
+        "(interrupt again to kill)\n";
+    um_ctx *ctx = atomic_load(&interrupt_ctx);
     ssize_t n;
 
+    (void)sig;
+    /* either signal, a second time, kills at once */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     interrupted = 1;
     n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
     (void)n;
-    signal(sig, SIG_DFL);
+    if (ctx)
+        um_cancel(ctx);
 }
 
-void cli_install_interrupt(void)
+void cli_interrupt_attach(um_ctx *ctx)
 {
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_interrupt;
     sigemptyset(&sa.sa_mask);
+    if (!ctx) {
+        /* the default action first: no handler may see a closed handle */
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        atomic_store(&interrupt_ctx, NULL);
+        return;
+    }
+    interrupted = 0;
+    atomic_store(&interrupt_ctx, ctx);
+    sa.sa_handler = on_interrupt;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+int cli_interrupted(void)
+{
+    return interrupted != 0;
 }
 
 /* "Running upgrade A -> B, message" (downgrade: "B -> A"), as Alembic. */
@@ -168,6 +215,11 @@ static void record_step(struct cli_progress *p, const um_step_info *step)
     durs[p->done++] = step->elapsed_ms;
 }
 
+/*
+ * Besides um_cancel(), the callback stops the run itself: a signal between
+ * two calls on the handle (after the wait, before the upgrade) is a request
+ * the next call's start clears.
+ */
 int cli_progress(const um_step_info *step, void *payload)
 {
     struct cli_progress *p = payload;

@@ -8,6 +8,7 @@
  * "Transactional: no" is split into statements that run one by one, with
  * the revision recorded as in progress until the last succeeds.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,7 +51,8 @@ static int count_lines(const char *s, size_t len)
     return n;
 }
 
-/* Byte offset of the 1-based character @pos of UTF-8 @s (len if beyond). */
+/* Byte offset of the 1-based character @pos of UTF-8 @s (len if beyond);
+ * libpg_query's positions count UTF-8 characters. */
 static size_t utf8_offset(const char *s, size_t len, int pos)
 {
     int chars = 0;
@@ -98,12 +100,13 @@ static bool statement_offset(const char *body, int k, size_t *off)
  * succeeded names the failing statement.  0 when the failure is outside
  * the body (in the bookkeeping).
  */
-static int failure_line(const char *msg, size_t body_off, const char *body,
-                        int first_line, int prefix_statements, const pg_failure *f)
+static int failure_line(const um_ctx *ctx, const char *msg, size_t body_off,
+                        const char *body, int first_line, int prefix_statements,
+                        const pg_failure *f)
 {
     size_t body_len = strlen(body);
     if (f->position > 0) {
-        size_t at = utf8_offset(msg, strlen(msg), f->position);
+        size_t at = pg_char_offset(ctx, msg, strlen(msg), f->position);
         if (at >= body_off && at <= body_off + body_len)
             return first_line + count_lines(body, at - body_off);
         return 0;
@@ -198,7 +201,8 @@ static int run_in_transaction(run *r, size_t k, const char *body, int first_line
     int rc = pg_exec(r->ctx, sb_str(&msg), &f);
     if (rc)
         rc = step_failed(r, step_script(r, k),
-                         failure_line(sb_str(&msg), body_off, body, first_line, prefix, &f), &f);
+                         failure_line(r->ctx, sb_str(&msg), body_off, body, first_line,
+                                      prefix, &f), &f);
     pg_failure_clear(&f);
     sb_free(&msg);
     return rc;
@@ -230,7 +234,7 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
         pg_failure f = { 0 };
         rc = pg_exec(r->ctx, stmt, &f);
         if (rc) {
-            size_t at = f.position > 0 ? off + utf8_offset(stmt, strlen(stmt), f.position)
+            size_t at = f.position > 0 ? off + pg_char_offset(r->ctx, stmt, strlen(stmt), f.position)
                                        : skip_blank(body, off, strlen(body));
             step_failed(r, s, first_line + count_lines(body, at), &f);
         }
@@ -243,40 +247,57 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
 
 /*
  * Outside a transaction set_config(..., true) would end with each
- * statement, so the timeouts are set for the session and reset after.
+ * statement, so the timeouts are set for the session, and the values they
+ * had are put back after (the connection may be the host's).
  */
-static int set_session_timeouts(run *r, bool set)
+typedef struct saved_timeouts {
+    char *lock_timeout;
+    char *statement_timeout;
+} saved_timeouts;
+
+static int set_timeout(run *r, const char *name, int ms, char **old)
 {
-    strbuf sql = STRBUF_INIT;
-    if (!set)
-        sb_puts(&sql, "RESET lock_timeout; RESET statement_timeout;");
-    else if (append_timeouts(r, &sql, false) == 0) {
-        sb_free(&sql);
+    char value[32];
+    if (ms <= 0)
         return UM_OK;
-    }
-    if (sb_failed(&sql))
-        return um_err_nomem(&r->ctx->err);
-    int rc = pg_exec(r->ctx, sb_str(&sql), NULL);
-    sb_free(&sql);
+    snprintf(value, sizeof(value), "%dms", ms);
+    return pg_swap_setting(r->ctx, name, value, old);
+}
+
+static int set_session_timeouts(run *r, saved_timeouts *saved)
+{
+    int rc = set_timeout(r, "lock_timeout", r->ctx->cfg.lock_timeout_ms, &saved->lock_timeout);
+    if (!rc)
+        rc = set_timeout(r, "statement_timeout", r->ctx->cfg.statement_timeout_ms,
+                         &saved->statement_timeout);
     return rc;
+}
+
+/* Puts the saved values back, keeping the step's error on the handle. */
+static void restore_session_timeouts(run *r, saved_timeouts *saved)
+{
+    um_errbuf kept = { 0 };
+    um_err_move(&kept, &r->ctx->err);
+    if (saved->lock_timeout)
+        pg_swap_setting(r->ctx, "lock_timeout", saved->lock_timeout, NULL);
+    if (saved->statement_timeout)
+        pg_swap_setting(r->ctx, "statement_timeout", saved->statement_timeout, NULL);
+    um_err_move(&r->ctx->err, &kept);
+    free(saved->lock_timeout);
+    free(saved->statement_timeout);
 }
 
 static int run_outside_transaction(run *r, size_t k, const char *body, int first_line)
 {
     const um_script *s = step_script(r, k);
     double t0 = now_ms();
+    saved_timeouts saved = { NULL, NULL };
     int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
     if (!rc)
-        rc = set_session_timeouts(r, true);
-    if (!rc) {
+        rc = set_session_timeouts(r, &saved);
+    if (!rc)
         rc = run_statements(r, k, body, first_line);
-        if (r->ctx->conn) {
-            um_errbuf saved = { 0 };
-            um_err_move(&saved, &r->ctx->err);
-            set_session_timeouts(r, false);
-            um_err_move(&r->ctx->err, &saved);
-        }
-    }
+    restore_session_timeouts(r, &saved);
     if (rc)
         return rc;
 
@@ -288,6 +309,11 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
     rc = pg_exec(r->ctx, sb_str(&msg), NULL);
     sb_free(&msg);
     return rc;
+}
+
+static bool cancel_requested(const run *r)
+{
+    return atomic_load(&r->ctx->cancel_requested) != 0;
 }
 
 static bool lock_timed_out(const um_ctx *ctx)
@@ -317,7 +343,7 @@ static int run_with_retries(run *r, size_t k, const char *body, int first_line)
         double t0 = now_ms();
         int rc = run_in_transaction(r, k, body, first_line);
         if (rc == UM_OK || !lock_timed_out(r->ctx) || attempt >= r->ctx->cfg.lock_retries ||
-            r->single_tx)
+            r->single_tx || cancel_requested(r))
             return rc;
         um_logf(&r->ctx->log, UM_LOG_WARNING, "%s (attempt %d of %d; retrying in %ld ms)",
                 um_errmsg(r->ctx), attempt + 1, r->ctx->cfg.lock_retries + 1, backoff);
@@ -394,16 +420,27 @@ static int cancel(run *r, size_t k)
                      r->single_tx ? "; the whole run was rolled back" : "");
 }
 
+/* A statement cancelled by um_cancel() fails like any other; say why. */
+static int step_cancelled(run *r, size_t k)
+{
+    const um_script *s = step_script(r, k);
+    return ctx_error(r->ctx, UM_ECANCELLED, s->path, 0, s->id,
+                     "cancelled by the host while this revision ran; it was rolled back%s",
+                     s->transactional ? "" : " as far as it could be (Transactional: no)");
+}
+
 static int execute(run *r)
 {
     int rc = r->single_tx ? check_single_tx(r) : UM_OK;
     for (size_t k = 0; !rc && k < r->plan->n_steps; k++) {
-        if (report(r, k, UM_STEP_START, 0)) {
+        if (cancel_requested(r) || report(r, k, UM_STEP_START, 0)) {
             rc = cancel(r, k);
             break;
         }
         double t0 = now_ms();
         rc = run_step(r, k);
+        if (rc && cancel_requested(r))
+            rc = step_cancelled(r, k);
         if (rc) {
             record_failure(r, k, now_ms() - t0);
             break;
@@ -472,6 +509,7 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target,
     if (opts)
         r.opts = *opts;
 
+    atomic_store(&ctx->cancel_requested, 0);
     int rc = store_lock(ctx);
     if (rc)
         return rc;

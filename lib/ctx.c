@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "health.h"
 #include "pg.h"
 #include "strbuf.h"
 
@@ -130,6 +131,8 @@ int um_open(um_ctx **out, const um_open_options *opts)
         return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
                          "um_open_options version %u is not supported (expected %u)",
                          opts->version, UM_OPEN_OPTIONS_VERSION);
+    if (opts->pg_conn)
+        pg_adopt(ctx, opts->pg_conn);
     int rc = apply_open_options(ctx, opts);
     if (!rc)
         rc = load_revisions(ctx);
@@ -140,7 +143,8 @@ void um_close(um_ctx *ctx)
 {
     if (!ctx)
         return;
-    pg_disconnect(ctx);
+    pg_release(ctx);
+    health_cache_free(ctx->health);
     graph_free(ctx->graph);
     free(ctx->revisions);
     free(ctx->versions_dir);
@@ -151,6 +155,23 @@ void um_close(um_ctx *ctx)
     config_free(&ctx->cfg);
     um_err_clear(&ctx->err);
     free(ctx);
+}
+
+int um_wait_for_database(um_ctx *ctx, int timeout_ms)
+{
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    atomic_store(&ctx->cancel_requested, 0);
+    return pg_wait_connected(ctx, timeout_ms);
+}
+
+void um_cancel(um_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    atomic_store(&ctx->cancel_requested, 1);
+    pg_cancel_running(ctx);
 }
 
 size_t um_revision_count(const um_ctx *ctx)

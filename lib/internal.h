@@ -5,6 +5,7 @@
 #ifndef UM_INTERNAL_H
 #define UM_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,7 +15,9 @@
 #include "error.h"
 #include "graph.h"
 
-struct pg_conn; /* libpq's PGconn; only pg.c looks inside */
+struct pg_conn;   /* libpq's PGconn; only pg.c looks inside */
+struct pg_cancel; /* libpq's PGcancel */
+struct health_cache;
 
 struct um_ctx {
     um_config cfg;
@@ -26,8 +29,17 @@ struct um_ctx {
     char *application_name;
     char host[256];             /* this machine, recorded with each step */
     struct pg_conn *conn;       /* NULL until the first call that needs it */
-    bool owns_conn;
+    bool owns_conn;             /* false: the host's (um_open_options.pg_conn) */
     bool locked;                /* we hold the migration advisory lock */
+    /* um_cancel() may run in another thread or a signal handler: it only
+     * reads these two.  A replaced cancel object is kept one generation
+     * (retired_cancel) so that a um_cancel() racing a reconnect never
+     * uses freed memory. */
+    atomic_int cancel_requested;
+    _Atomic(struct pg_cancel *) cancel;
+    struct pg_cancel *retired_cancel;
+    bool health_prepared;       /* the health query is prepared on conn */
+    struct health_cache *health; /* what the last health snapshot learnt */
     /* Quoted, schema-qualified names of the bookkeeping tables; built once
      * connected (quoting needs the connection). */
     char *version_table;

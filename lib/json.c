@@ -117,3 +117,34 @@ char *um_history_to_json(const um_history_list *h)
     return dump(json_pack("{s:i, s:o}", "format_version", JSON_FORMAT_VERSION,
                           "history", entries));
 }
+
+static json_t *id_array(const char ids[][UM_HEALTH_ID_SIZE], size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n && i < UM_HEALTH_MAX_HEADS; i++)
+        json_array_append_new(a, json_string(ids[i]));
+    return a;
+}
+
+/*
+ * The host's health aggregator reads name, service_type, critical and
+ * status at the top level; the rest is detail for people.
+ */
+char *um_health_to_json(const um_health *h)
+{
+    if (!h)
+        return NULL;
+    json_t *last = h->last_applied[0]
+                       ? json_pack("{s:s, s:s}", "revision", h->last_applied, "applied_at",
+                                   h->last_applied_at)
+                       : json_null();
+    return dump(json_pack(
+        "{s:s, s:s, s:b, s:s, s:b, s:i, s:s, s:o, s:o, s:I, s:o, s:f, s:s}",
+        "name", "database_migrations", "service_type", "database", "critical", 0,
+        "status", um_health_status_name(h->status), "healthy", h->status == UM_HEALTH_OK,
+        "format_version", JSON_FORMAT_VERSION, "message", h->message,
+        "current_heads", id_array(h->current_heads, h->n_current_heads),
+        "expected_heads", id_array(h->expected_heads, h->n_expected_heads),
+        "pending", (json_int_t)h->pending, "last_applied", last,
+        "round_trip_ms", h->round_trip_ms, "taken_at", h->taken_at));
+}

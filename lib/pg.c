@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -92,10 +93,32 @@ static void notice_to_log(void *arg, const char *message)
     um_logf(&ctx->log, UM_LOG_DEBUG, "server: %.*s", (int)len, message);
 }
 
+/* A new cancel object for the connection (see internal.h on retiring). */
+static void install_cancel(um_ctx *ctx, PGconn *conn)
+{
+    PGcancel *fresh = conn ? PQgetCancel(conn) : NULL;
+    PGcancel *old = atomic_exchange(&ctx->cancel, fresh);
+    if (old) {
+        PQfreeCancel(ctx->retired_cancel);
+        ctx->retired_cancel = old;
+    }
+}
+
+void pg_adopt(um_ctx *ctx, void *host_conn)
+{
+    ctx->conn = host_conn;
+    ctx->owns_conn = false;
+    install_cancel(ctx, host_conn);
+}
+
 int pg_ensure_connected(um_ctx *ctx)
 {
     if (ctx->conn && PQstatus(ctx->conn) == CONNECTION_OK)
         return UM_OK;
+    if (ctx->conn && !ctx->owns_conn)
+        return ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
+                         "the host's database connection is not open: %s",
+                         PQerrorMessage(ctx->conn));
     pg_disconnect(ctx);
 
     /* Keywords before "dbname" are defaults the URL may override; the URL
@@ -119,18 +142,71 @@ int pg_ensure_connected(um_ctx *ctx)
     PQsetNoticeProcessor(conn, notice_to_log, ctx);
     ctx->conn = (struct pg_conn *)conn;
     ctx->owns_conn = true;
+    ctx->health_prepared = false;
+    install_cancel(ctx, conn);
     um_logf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"",
             PQdb(conn), PQuser(conn));
     return UM_OK;
 }
 
+/* A borrowed connection stays with the handle: it is the host's to mend. */
 void pg_disconnect(um_ctx *ctx)
 {
-    if (ctx->conn && ctx->owns_conn)
+    if (ctx->conn && !ctx->owns_conn)
+        return;
+    if (ctx->conn)
         PQfinish((PGconn *)ctx->conn);
     ctx->conn = NULL;
     ctx->owns_conn = false;
     ctx->locked = false;
+    ctx->health_prepared = false;
+}
+
+void pg_release(um_ctx *ctx)
+{
+    if (ctx->owns_conn)
+        pg_disconnect(ctx);
+    ctx->conn = NULL;
+    PQfreeCancel(atomic_exchange(&ctx->cancel, NULL));
+    PQfreeCancel(ctx->retired_cancel);
+    ctx->retired_cancel = NULL;
+}
+
+/* Async-signal-safe: PQcancel is, and the rest is atomic loads. */
+void pg_cancel_running(um_ctx *ctx)
+{
+    char errbuf[256];
+    PGcancel *c = atomic_load(&ctx->cancel);
+    if (c)
+        PQcancel(c, errbuf, (int)sizeof(errbuf));
+}
+
+size_t pg_char_offset(const um_ctx *ctx, const char *s, size_t len, int pos)
+{
+    int enc = ctx->conn ? PQclientEncoding((PGconn *)ctx->conn) : pg_char_to_encoding("UTF8");
+    int chars = 0;
+    for (size_t i = 0; i < len;) {
+        if (++chars == pos)
+            return i;
+        int n = PQmblen(s + i, enc);
+        i += n > 0 ? (size_t)n : 1;
+    }
+    return len;
+}
+
+int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, char **old)
+{
+    const char *params[2] = { name, value };
+    pg_rows *rows = NULL;
+    /* one statement: the old value is read before set_config runs */
+    int rc = pg_query(ctx, "SELECT current_setting($1), set_config($1, $2, false)", 2,
+                      params, old ? &rows : NULL, NULL);
+    if (!rc && old) {
+        *old = strdup(pg_rows_value(rows, 0, 0));
+        rc = *old ? UM_OK : um_err_nomem(&ctx->err);
+    }
+    pg_rows_free(rows);
+    return rc;
 }
 
 static char *dup_field(const PGresult *res, int field)
@@ -285,6 +361,84 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
     rc = finish_result(ctx, error, NULL, fail);
     if (fail)
         fail->statements_done = done;
+    return rc;
+}
+
+int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail)
+{
+    int rc = pg_ensure_connected(ctx);
+    if (rc)
+        return rc;
+    return finish_result(ctx, PQprepare((PGconn *)ctx->conn, name, sql, 0, NULL), NULL, fail);
+}
+
+int pg_query_prepared(um_ctx *ctx, const char *name, int nparams,
+                      const char *const *params, pg_rows **out, pg_failure *fail)
+{
+    if (out)
+        *out = NULL;
+    int rc = pg_ensure_connected(ctx);
+    if (rc)
+        return rc;
+    PGresult *res = PQexecPrepared((PGconn *)ctx->conn, name, nparams, params, NULL, NULL, 0);
+    return finish_result(ctx, res, out, fail);
+}
+
+/*
+ * Whether waiting can fix a failed connection: the server refusing or
+ * absent, a host name not resolvable yet, a server starting up.  Wrong
+ * credentials or a missing database cannot; neither can a bad URL.
+ * libpq gives no code for these, only (possibly translated) text, so an
+ * unknown text counts as worth waiting for: the deadline still ends it.
+ */
+static bool connect_error_is_permanent(const char *msg)
+{
+    static const char *const permanent[] = {
+        "password authentication failed", "no password supplied",
+        "does not exist", "no pg_hba.conf entry", "invalid connection option",
+        "invalid URI", "invalid integer value", "missing \"=\"",
+        "authentication failed", "permission denied",
+    };
+    for (size_t i = 0; i < sizeof(permanent) / sizeof(permanent[0]); i++)
+        if (strstr(msg, permanent[i]))
+            return true;
+    return false;
+}
+
+static double monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+int pg_wait_connected(um_ctx *ctx, int timeout_ms)
+{
+    double deadline = monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    long backoff = 100;
+    for (int attempt = 1;; attempt++) {
+        int rc = pg_ensure_connected(ctx);
+        if (rc != UM_ECONNECT || connect_error_is_permanent(um_errmsg(ctx)))
+            return rc;
+        double left = deadline - monotonic_ms();
+        if (left <= 0 || atomic_load(&ctx->cancel_requested))
+            break;
+        um_logf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s",
+                attempt, um_errmsg(ctx));
+        long nap = backoff < left ? backoff : (long)left;
+        struct timespec ts = { nap / 1000, (nap % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+        backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
+    }
+    if (atomic_load(&ctx->cancel_requested))
+        return ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
+                         "cancelled by the host while waiting for the database");
+    strbuf sb = STRBUF_INIT;
+    sb_printf(&sb, "the database did not accept connections within %d ms; last error: %s",
+              timeout_ms, um_errmsg(ctx));
+    int rc = ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL, "%s",
+                       sb_str(&sb) ? sb_str(&sb) : "the database did not come up in time");
+    sb_free(&sb);
     return rc;
 }
 

@@ -59,7 +59,36 @@ struct strbuf;
 bool pg_append_literal(um_ctx *ctx, struct strbuf *sb, const char *s);
 bool pg_append_ident(um_ctx *ctx, struct strbuf *sb, const char *s);
 
-/* Closes the connection if the handle owns it. */
+/* Prepares @sql as the named statement @name on the connection. */
+int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail);
+
+/* Runs the named prepared statement; as pg_query otherwise. */
+int pg_query_prepared(um_ctx *ctx, const char *name, int nparams,
+                      const char *const *params, pg_rows **out, pg_failure *fail);
+
+/* Connects, retrying what waiting can fix until @timeout_ms have passed. */
+int pg_wait_connected(um_ctx *ctx, int timeout_ms);
+
+/* Closes the connection if the handle owns it (a borrowed one stays). */
 void pg_disconnect(um_ctx *ctx);
+
+/* At um_close: closes an owned connection, forgets a borrowed one. */
+void pg_release(um_ctx *ctx);
+
+/* Uses the host's connection (um_open_options.pg_conn). */
+void pg_adopt(um_ctx *ctx, void *host_conn);
+
+/* Asks the server to cancel the running statement; async-signal-safe. */
+void pg_cancel_running(um_ctx *ctx);
+
+/* Byte offset in @s of the 1-based character @pos, counted in the
+ * connection's client encoding as the server counts error positions. */
+size_t pg_char_offset(const um_ctx *ctx, const char *s, size_t len, int pos);
+
+/*
+ * Sets the session setting @name to @value; with @old, returns the value
+ * it had (free()) so a borrowed connection can be left as it was found.
+ */
+int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, char **old);
 
 #endif

@@ -39,7 +39,7 @@ static char *qualified_name(um_ctx *ctx, const char *suffix)
 }
 
 /* Connects and builds the quoted table names once. */
-static int prepare(um_ctx *ctx)
+int store_connect(um_ctx *ctx)
 {
     int rc = pg_ensure_connected(ctx);
     if (rc)
@@ -125,7 +125,7 @@ static int fill_state(um_ctx *ctx, const pg_rows *rows, store_state *out)
 int store_read_state(um_ctx *ctx, store_state *out)
 {
     memset(out, 0, sizeof(*out));
-    int rc = prepare(ctx);
+    int rc = store_connect(ctx);
     if (rc)
         return rc;
 
@@ -168,7 +168,7 @@ int store_read_state(um_ctx *ctx, store_state *out)
 
 int store_ensure_tables(um_ctx *ctx)
 {
-    int rc = prepare(ctx);
+    int rc = store_connect(ctx);
     if (rc)
         return rc;
 
@@ -222,6 +222,13 @@ int store_ensure_tables(um_ctx *ctx)
         "  checksum text,\n"
         "  error text);\n",
         ctx->applied_table, ctx->history_table);
+    /* The health snapshot looks for unfinished revisions at every call:
+     * this index keeps that a lookup in an (almost always) empty index. */
+    sb_reset(&pk);
+    sb_printf(&pk, "%s_applied_unfinished", ctx->cfg.version_table);
+    sb_puts(&sql, "CREATE INDEX IF NOT EXISTS ");
+    pg_append_ident(ctx, &sql, sb_str(&pk));
+    sb_printf(&sql, " ON %s (revision) WHERE state <> 'applied';\n", ctx->applied_table);
     sb_free(&pk);
     if (sb_failed(&sql))
         return um_err_nomem(&ctx->err);
@@ -294,13 +301,14 @@ static int try_lock(um_ctx *ctx, const char *key, bool *got)
 }
 
 /* Waits on the server (lock_timeout applies to advisory locks too), so a
- * waiter wakes the moment the holder lets go, without polling. */
+ * waiter wakes the moment the holder lets go, without polling.  The
+ * session's lock_timeout is put back after (the connection may be the
+ * host's). */
 static int wait_lock(um_ctx *ctx, const char *key, bool *got)
 {
-    char timeout[32];
+    char timeout[32], *old = NULL;
     snprintf(timeout, sizeof(timeout), "%dms", ctx->cfg.lock_wait_ms);
-    const char *p = timeout;
-    int rc = pg_query(ctx, "SELECT set_config('lock_timeout', $1, false)", 1, &p, NULL, NULL);
+    int rc = pg_swap_setting(ctx, "lock_timeout", timeout, &old);
     if (rc)
         return rc;
     pg_failure fail = { 0 };
@@ -308,12 +316,23 @@ static int wait_lock(um_ctx *ctx, const char *key, bool *got)
     *got = rc == UM_OK;
     bool timed_out = rc == UM_ESQL && fail.sqlstate &&
                      strcmp(fail.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
-    if (rc && !timed_out)
+    if (rc && atomic_load(&ctx->cancel_requested))
+        ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
+                  "cancelled by the host while waiting for the migration lock");
+    else if (rc && !timed_out)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot take the migration lock");
     pg_failure_clear(&fail);
-    if (rc && !timed_out)
-        return rc;
-    return pg_query(ctx, "RESET lock_timeout", 0, NULL, NULL, NULL);
+
+    um_errbuf kept = { 0 };
+    um_err_move(&kept, &ctx->err);
+    int restore = ctx->conn ? pg_swap_setting(ctx, "lock_timeout", old, NULL) : UM_OK;
+    free(old);
+    if (rc && !timed_out) {
+        um_err_move(&ctx->err, &kept);
+        return ctx->err.d.code;
+    }
+    um_err_clear(&kept);
+    return restore;
 }
 
 int store_lock(um_ctx *ctx)
@@ -600,7 +619,7 @@ static bool read_history_row(const pg_rows *rows, size_t row, um_history_entry *
 int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
 {
     *out = NULL;
-    int rc = prepare(ctx);
+    int rc = store_connect(ctx);
     if (rc)
         return rc;
     char lim[32];

@@ -40,6 +40,9 @@ typedef struct store_state {
     size_t n_applied;
 } store_state;
 
+/* Connects (unless connected) and quotes the table names once. */
+int store_connect(um_ctx *ctx);
+
 /* Reads versions and applied rows in one query.  Missing tables are an
  * empty state (tables_exist false), not an error. */
 int store_read_state(um_ctx *ctx, store_state *out);

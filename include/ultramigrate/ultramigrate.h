@@ -172,10 +172,21 @@ typedef struct um_open_options {
     void *log_payload;
     um_log_level log_level;      /**< most verbose level passed to log_cb */
     const char *application_name; /**< for pg_stat_activity; NULL: "ultramigrate" */
+    /**
+     * A connection of the host's (a libpq PGconn *) to use instead of
+     * opening one; NULL: connect from the URL.  The library borrows it: it
+     * never closes or resets it, and leaves its session as it found it
+     * (no open transaction, settings restored, the migration lock
+     * released).  The host must not use it while a call on the handle
+     * runs.  A borrowed connection that drops is reported (UM_ECONNECT,
+     * or an unreachable health snapshot) until the host re-establishes it.
+     */
+    void *pg_conn;
 } um_open_options;
 
 #define UM_OPEN_OPTIONS_VERSION 1
-#define UM_OPEN_OPTIONS_INIT { UM_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, UM_LOG_INFO, NULL }
+#define UM_OPEN_OPTIONS_INIT \
+    { UM_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, UM_LOG_INFO, NULL, NULL }
 
 /** Fills @p opts with defaults.  @return UM_OK or UM_EINVAL. */
 UM_API int um_open_options_init(um_open_options *opts, unsigned int version);
@@ -193,8 +204,29 @@ UM_API int um_open_options_init(um_open_options *opts, unsigned int version);
  */
 UM_API int um_open(um_ctx **out, const um_open_options *opts);
 
-/** Closes the connection and frees the handle.  NULL: no-op. */
+/** Closes the connection (unless borrowed) and frees the handle.  NULL: no-op. */
 UM_API void um_close(um_ctx *ctx);
+
+/**
+ * Waits until the database accepts connections (start-up ordering in a
+ * container: the server may still be starting), retrying with backoff for
+ * up to @p timeout_ms milliseconds.  Connection refused, no such host yet
+ * and "the database system is starting up" are retried; a wrong password
+ * or a missing database are not.
+ * @return UM_OK once connected, UM_ECONNECT at the deadline or on an error
+ *         that waiting cannot fix, UM_ECANCELLED after um_cancel().
+ */
+UM_API int um_wait_for_database(um_ctx *ctx, int timeout_ms);
+
+/**
+ * Asks a running call on @p ctx to stop: the run stops before its next
+ * revision, and the statement running now is cancelled on the server
+ * (PQcancel), so the revision it belongs to rolls back.  The call then
+ * fails with UM_ECANCELLED.  Unlike every other function, this one may be
+ * called from another thread or from a signal handler while the handle is
+ * in use.  The request holds until the next call on the handle starts.
+ */
+UM_API void um_cancel(um_ctx *ctx);
 
 /* ------------------------------------------------------------------ */
 /* Revision files                                                       */
@@ -396,6 +428,75 @@ UM_API int um_history(um_ctx *ctx, size_t limit, um_history_list **out);
 
 /** Frees a history list.  NULL: no-op. */
 UM_API void um_history_free(um_history_list *history);
+
+/* ------------------------------------------------------------------ */
+/* Health snapshot                                                      */
+/* ------------------------------------------------------------------ */
+
+/** The database's migration status, as a health check reports it. */
+typedef enum um_health_status {
+    UM_HEALTH_OK = 0,          /**< at the heads of the files, nothing failed */
+    UM_HEALTH_PENDING = 1,     /**< revisions in the files are not applied yet */
+    UM_HEALTH_FAILED = 2,      /**< a revision is in progress or failed */
+    UM_HEALTH_AHEAD = 3,       /**< the database has revisions the files do not know */
+    UM_HEALTH_DIVERGED = 4,    /**< an applied revision's file has changed since */
+    UM_HEALTH_UNREACHABLE = 5  /**< the database cannot be reached */
+} um_health_status;
+
+#define UM_HEALTH_MAX_HEADS 8
+#define UM_HEALTH_ID_SIZE 33      /* a revision id (at most 32) and its NUL */
+
+/**
+ * A health snapshot, in memory the caller owns (no allocation, nothing to
+ * free).  The caller sets version to UM_HEALTH_VERSION; fields are only
+ * appended.
+ */
+typedef struct um_health {
+    unsigned int version;            /**< UM_HEALTH_VERSION, set by the caller */
+    um_health_status status;
+    /** Version table rows: the first UM_HEALTH_MAX_HEADS of n_current_heads. */
+    char current_heads[UM_HEALTH_MAX_HEADS][UM_HEALTH_ID_SIZE];
+    size_t n_current_heads;
+    /** Heads of the revision files, likewise. */
+    char expected_heads[UM_HEALTH_MAX_HEADS][UM_HEALTH_ID_SIZE];
+    size_t n_expected_heads;
+    size_t pending;                  /**< revisions an upgrade to heads would apply */
+    char last_applied[UM_HEALTH_ID_SIZE];  /**< newest applied revision, "" if none */
+    char last_applied_at[40];        /**< ISO 8601 UTC, "" if none */
+    double round_trip_ms;            /**< the snapshot's query, as the client saw it */
+    char taken_at[40];               /**< ISO 8601 UTC, the client's clock */
+    char message[256];               /**< one line: why the status is what it is */
+} um_health;
+
+#define UM_HEALTH_VERSION 1
+/** C only (designated initializer); C++ hosts call um_health_init(). */
+#define UM_HEALTH_INIT { .version = UM_HEALTH_VERSION }
+
+/** Zeroes @p h and sets its version.  @return UM_OK or UM_EINVAL. */
+UM_API int um_health_init(um_health *h, unsigned int version);
+
+/**
+ * Takes a health snapshot: one query on the open handle, no file I/O (the
+ * files were read at um_open()).  A database that cannot be reached is not
+ * an error but status UM_HEALTH_UNREACHABLE with the reason in message; an
+ * owned connection that dropped is re-established by the next call.
+ * Checksums are compared when the history changed since the last snapshot
+ * (one more query then), so "diverged" follows every run.
+ * @return UM_OK (the snapshot is filled, whatever its status), UM_EINVAL,
+ *         UM_EVERSION.
+ */
+UM_API int um_health_snapshot(um_ctx *ctx, um_health *out);
+
+/** Static lowercase name of a status: "ok", "pending", "failed", ... */
+UM_API const char *um_health_status_name(um_health_status status);
+
+/**
+ * JSON text of a snapshot in the host health aggregator's vocabulary
+ * (docs/json.md): name "database_migrations", service_type "database",
+ * critical false, status at the top level.  Free with um_free(); NULL on
+ * out of memory.
+ */
+UM_API char *um_health_to_json(const um_health *health);
 
 /* ------------------------------------------------------------------ */
 /* JSON renderings (documented in docs/json.md)                         */

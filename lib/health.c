@@ -1,0 +1,354 @@
+/*
+ * health.c - um_health_snapshot(): the database's migration status for a
+ * host's health endpoint, in one round trip and without file I/O.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "health.h"
+#include "internal.h"
+#include "pg.h"
+#include "store.h"
+#include "strbuf.h"
+
+#define HEALTH_STATEMENT "ultramigrate_health_v1"
+#define SQLSTATE_UNDEFINED_TABLE "42P01"
+#define SQLSTATE_NO_SUCH_STATEMENT "26000"
+
+struct health_cache {
+    long long history_id;       /* newest history id when last refreshed; -1: never */
+    char *heads;                /* version rows as "a,b", as last counted */
+    size_t pending;             /* for @heads */
+    char unknown_head[UM_HEALTH_ID_SIZE]; /* a version row no file defines */
+    size_t n_diverged;
+    char diverged[UM_HEALTH_ID_SIZE];     /* the first of them */
+    size_t n_unknown;           /* applied rows no file defines */
+    char unknown[UM_HEALTH_ID_SIZE];
+    char last_applied[UM_HEALTH_ID_SIZE];
+    char last_applied_at[40];
+};
+
+/* What the one query of a snapshot returns. */
+typedef struct health_row {
+    long long history_id;
+    const char *heads;          /* "a,b" or NULL */
+    const char *unfinished;     /* "rev state,rev state" or NULL */
+} health_row;
+
+void health_cache_free(struct health_cache *c)
+{
+    if (!c)
+        return;
+    free(c->heads);
+    free(c);
+}
+
+static void copy_id(char dst[UM_HEALTH_ID_SIZE], const char *src, size_t len)
+{
+    if (len >= UM_HEALTH_ID_SIZE)
+        len = UM_HEALTH_ID_SIZE - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- the query -------------------------------------------------------- */
+
+static int prepare_health_query(um_ctx *ctx, pg_failure *fail)
+{
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql,
+              "SELECT (SELECT coalesce(max(id), 0) FROM %s)::text,"
+              " (SELECT string_agg(version_num, ',' ORDER BY version_num) FROM %s),"
+              " (SELECT string_agg(revision || ' ' || state, ',' ORDER BY revision)"
+              "  FROM %s WHERE state <> 'applied')",
+              ctx->history_table, ctx->version_table, ctx->applied_table);
+    if (sb_failed(&sql))
+        return um_err_nomem(&ctx->err);
+    int rc = pg_prepare(ctx, HEALTH_STATEMENT, sb_str(&sql), fail);
+    sb_free(&sql);
+    ctx->health_prepared = rc == UM_OK;
+    return rc;
+}
+
+/*
+ * Runs the snapshot's query.  It is prepared once per connection: parsing
+ * and planning it each time would cost more than the round trip.  A host
+ * that ran DISCARD ALL on a borrowed connection loses it: prepared again.
+ */
+static int run_health_query(um_ctx *ctx, pg_rows **rows, pg_failure *fail)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int rc = ctx->health_prepared ? UM_OK : prepare_health_query(ctx, fail);
+        if (rc)
+            return rc;
+        rc = pg_query_prepared(ctx, HEALTH_STATEMENT, 0, NULL, rows, fail);
+        if (rc != UM_ESQL || !fail->sqlstate ||
+            strcmp(fail->sqlstate, SQLSTATE_NO_SUCH_STATEMENT) != 0)
+            return rc;
+        ctx->health_prepared = false;
+        pg_failure_clear(fail);
+    }
+    return UM_ESQL;
+}
+
+/* ---- what changes rarely: read again when the history moved ------------- */
+
+static void note_applied_row(um_ctx *ctx, struct health_cache *c, const char *rev,
+                             const char *checksum, const char *at)
+{
+    long idx = graph_find(ctx->graph, rev);
+    if (idx < 0) {
+        if (c->n_unknown++ == 0)
+            copy_id(c->unknown, rev, strlen(rev));
+    } else if (!checksum || strcmp(graph_script(ctx->graph, (size_t)idx)->checksum, checksum)) {
+        if (c->n_diverged++ == 0)
+            copy_id(c->diverged, rev, strlen(rev));
+    }
+    copy_id(c->last_applied, rev, strlen(rev));
+    snprintf(c->last_applied_at, sizeof(c->last_applied_at), "%s", at ? at : "");
+}
+
+static int refresh(um_ctx *ctx, struct health_cache *c, long long history_id)
+{
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql,
+              "SELECT revision, checksum,"
+              " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+              " FROM %s WHERE state = 'applied' ORDER BY applied_at, revision",
+              ctx->applied_table);
+    if (sb_failed(&sql))
+        return um_err_nomem(&ctx->err);
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx, sb_str(&sql), 0, NULL, &rows, NULL);
+    sb_free(&sql);
+    if (rc)
+        return rc;
+    c->n_diverged = c->n_unknown = 0;
+    c->last_applied[0] = c->last_applied_at[0] = '\0';
+    for (size_t i = 0; i < pg_rows_count(rows); i++)
+        note_applied_row(ctx, c, pg_rows_value(rows, i, 0), pg_rows_value(rows, i, 1),
+                         pg_rows_value(rows, i, 2));
+    pg_rows_free(rows);
+    c->history_id = history_id;
+    return UM_OK;
+}
+
+/* Pending revisions for the version rows @heads ("a,b"), counted again
+ * only when they changed. */
+static int count_pending(um_ctx *ctx, struct health_cache *c, const char *heads)
+{
+    if (c->heads && strcmp(c->heads, heads) == 0)
+        return UM_OK;
+    size_t n = graph_count(ctx->graph);
+    unsigned char *applied = calloc(n ? n : 1, 1);
+    char *copy = strdup(heads);
+    if (!applied || !copy) {
+        free(applied);
+        free(copy);
+        return um_err_nomem(&ctx->err);
+    }
+    c->unknown_head[0] = '\0';
+    for (char *save = NULL, *id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
+        long idx = graph_find(ctx->graph, id);
+        if (idx >= 0)
+            graph_mark_ancestors(ctx->graph, (size_t)idx, applied);
+        else if (!c->unknown_head[0])
+            copy_id(c->unknown_head, id, strlen(id));
+    }
+    c->pending = 0;
+    for (size_t i = 0; i < n; i++)
+        c->pending += !applied[i];
+    free(applied);
+    free(c->heads);
+    c->heads = copy;
+    strcpy(copy, heads); /* strtok_r cut it */
+    return UM_OK;
+}
+
+/* ---- the snapshot ----------------------------------------------------- */
+
+static void list_heads(const char *heads, char out[][UM_HEALTH_ID_SIZE], size_t *n)
+{
+    *n = 0;
+    for (const char *p = heads; p && *p;) {
+        size_t len = strcspn(p, ",");
+        if (*n < UM_HEALTH_MAX_HEADS)
+            copy_id(out[*n], p, len);
+        (*n)++;
+        p += len + (p[len] == ',');
+    }
+}
+
+static void list_expected(const um_ctx *ctx, um_health *h)
+{
+    size_t n = 0;
+    const size_t *heads = graph_heads(ctx->graph, &n);
+    h->n_expected_heads = n;
+    for (size_t i = 0; i < n && i < UM_HEALTH_MAX_HEADS; i++) {
+        const char *id = graph_script(ctx->graph, heads[i])->id;
+        copy_id(h->expected_heads[i], id, strlen(id));
+    }
+}
+
+/* The first unfinished revision of "rev state,rev state". */
+static void describe_unfinished(um_health *h, const char *unfinished)
+{
+    size_t len = strcspn(unfinished, ",");
+    snprintf(h->message, sizeof(h->message), "revision %.*s: a run did not finish it",
+             (int)len, unfinished);
+    const char *sp = memchr(unfinished, ' ', len);
+    if (sp)
+        snprintf(h->message, sizeof(h->message), "revision %.*s is %.*s",
+                 (int)(sp - unfinished), unfinished, (int)(len - (size_t)(sp + 1 - unfinished)),
+                 sp + 1);
+}
+
+/* Worst first: a broken run, then files edited after apply, then a
+ * database newer than the files, then work to do. */
+static void decide(um_health *h, const struct health_cache *c, const health_row *row)
+{
+    if (row->unfinished) {
+        h->status = UM_HEALTH_FAILED;
+        describe_unfinished(h, row->unfinished);
+    } else if (c->n_diverged) {
+        h->status = UM_HEALTH_DIVERGED;
+        snprintf(h->message, sizeof(h->message),
+                 "revision %s changed after it was applied (%zu revision%s differ)",
+                 c->diverged, c->n_diverged, c->n_diverged == 1 ? "" : "s");
+    } else if (c->unknown_head[0] || c->n_unknown) {
+        h->status = UM_HEALTH_AHEAD;
+        snprintf(h->message, sizeof(h->message),
+                 "the database has revision %s, which no file defines",
+                 c->unknown_head[0] ? c->unknown_head : c->unknown);
+    } else if (c->pending) {
+        h->status = UM_HEALTH_PENDING;
+        snprintf(h->message, sizeof(h->message), "%zu revision%s to apply", c->pending,
+                 c->pending == 1 ? "" : "s");
+    } else {
+        h->status = UM_HEALTH_OK;
+        snprintf(h->message, sizeof(h->message), "at the head of the revision files");
+    }
+}
+
+static void unreachable(um_health *h, const char *why)
+{
+    h->status = UM_HEALTH_UNREACHABLE;
+    snprintf(h->message, sizeof(h->message), "%s", why);
+}
+
+static void stamp_time(um_health *h)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(h->taken_at, sizeof(h->taken_at), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(h->taken_at + n, sizeof(h->taken_at) - n, ".%03dZ",
+             (int)(ts.tv_nsec / 1000000L));
+}
+
+/* Takes the snapshot once connected; UM_ECONNECT/UM_ESQL: unreachable. */
+static int observe(um_ctx *ctx, um_health *h)
+{
+    struct health_cache *c = ctx->health;
+    pg_rows *rows = NULL;
+    pg_failure fail = { 0 };
+    health_row row = { 0, NULL, NULL };
+
+    int rc = store_connect(ctx);
+    if (rc)
+        return rc;
+    double t0 = now_ms();
+    rc = run_health_query(ctx, &rows, &fail);
+    h->round_trip_ms = now_ms() - t0;
+    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
+        rc = UM_OK; /* never migrated: no tables, no rows */
+    else if (rc == UM_ESQL || rc == UM_ECONNECT)
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "health query failed");
+    pg_failure_clear(&fail);
+    if (!rc && rows) {
+        row.history_id = strtoll(pg_rows_value(rows, 0, 0), NULL, 10);
+        row.heads = pg_rows_value(rows, 0, 1);
+        row.unfinished = pg_rows_value(rows, 0, 2);
+    }
+    if (!rc && rows && row.history_id != c->history_id)
+        rc = refresh(ctx, c, row.history_id);
+    if (!rc)
+        rc = count_pending(ctx, c, row.heads ? row.heads : "");
+    if (!rc) {
+        list_heads(row.heads, h->current_heads, &h->n_current_heads);
+        snprintf(h->last_applied, sizeof(h->last_applied), "%s", c->last_applied);
+        snprintf(h->last_applied_at, sizeof(h->last_applied_at), "%s", c->last_applied_at);
+        h->pending = c->pending;
+        decide(h, c, &row);
+    }
+    pg_rows_free(rows);
+    return rc;
+}
+
+static int ensure_cache(um_ctx *ctx)
+{
+    if (ctx->health)
+        return UM_OK;
+    ctx->health = calloc(1, sizeof(*ctx->health));
+    if (!ctx->health)
+        return um_err_nomem(&ctx->err);
+    ctx->health->history_id = -1;
+    return UM_OK;
+}
+
+int um_health_snapshot(um_ctx *ctx, um_health *out)
+{
+    if (!ctx)
+        return UM_EINVAL;
+    um_err_clear(&ctx->err);
+    if (!out)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_health_snapshot: out is NULL");
+    if (out->version != UM_HEALTH_VERSION)
+        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
+                         "um_health version %u is not supported (expected %u)",
+                         out->version, UM_HEALTH_VERSION);
+    memset(out, 0, sizeof(*out));
+    out->version = UM_HEALTH_VERSION;
+    stamp_time(out);
+    list_expected(ctx, out);
+    out->pending = graph_count(ctx->graph);
+
+    int rc = ensure_cache(ctx);
+    if (rc)
+        return rc;
+    rc = observe(ctx, out);
+    if (rc == UM_ENOMEM)
+        return rc;
+    if (rc)
+        unreachable(out, um_errmsg(ctx));
+    um_err_clear(&ctx->err); /* the snapshot holds the reason */
+    return UM_OK;
+}
+
+int um_health_init(um_health *h, unsigned int version)
+{
+    if (!h || version != UM_HEALTH_VERSION)
+        return UM_EINVAL;
+    memset(h, 0, sizeof(*h));
+    h->version = version;
+    return UM_OK;
+}
+
+const char *um_health_status_name(um_health_status status)
+{
+    static const char *const names[] = { "ok", "pending", "failed", "ahead", "diverged",
+                                         "unreachable" };
+    if ((unsigned)status < sizeof(names) / sizeof(names[0]))
+        return names[status];
+    return "unknown";
+}
