@@ -172,8 +172,11 @@ static bool append_record(const run *r, strbuf *sb, size_t k, double duration_ms
     const char **heads = calloc(s->n_parents ? s->n_parents : 1, sizeof(*heads));
     if (!heads)
         return false;
-    size_t n = r->plan->direction == UM_DOWN
-                   ? heads_after_down(r, r->plan->graph_index[k], heads) : 0;
+    size_t n = s->n_parents;
+    if (r->plan->direction == UM_DOWN)
+        n = heads_after_down(r, r->plan->graph_index[k], heads);
+    else
+        memcpy(heads, s->parents, n * sizeof(*heads));
     bool ok = store_append_step_record(r->ctx, sb, s, r->plan->direction, heads, n,
                                        duration_ms);
     free(heads);
@@ -490,10 +493,13 @@ static int prepare_locked(um_ctx *ctx, store_state *st)
     return store_ensure_tables(ctx);
 }
 
+/* Ends a run: the lock released and, on a borrowed connection, the
+ * engine's prepared statements dropped; the run's error is kept. */
 static void unlock_keeping_error(um_ctx *ctx)
 {
     um_errbuf saved = { 0 };
     um_err_move(&saved, &ctx->err);
+    store_unprepare_steps(ctx);
     store_unlock(ctx);
     um_err_move(&ctx->err, &saved);
 }
@@ -522,6 +528,8 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target,
         rc = check_still_valid(ctx, fresh, approved);
     if (!rc)
         rc = plan_applied_set(ctx, &st, &r.applied, &heads, &n_heads);
+    if (!rc && fresh->n_steps)
+        rc = store_prepare_steps(ctx);
     if (!rc) {
         r.plan = fresh;
         rc = execute(&r);

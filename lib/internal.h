@@ -39,6 +39,7 @@ struct um_ctx {
     _Atomic(struct pg_cancel *) cancel;
     struct pg_cancel *retired_cancel;
     bool health_prepared;       /* the health query is prepared on conn */
+    bool steps_prepared;        /* the step bookkeeping is prepared on conn */
     struct health_cache *health; /* what the last health snapshot learnt */
     /* Quoted, schema-qualified names of the bookkeeping tables; built once
      * connected (quoting needs the connection). */

@@ -142,7 +142,7 @@ int pg_ensure_connected(um_ctx *ctx)
     PQsetNoticeProcessor(conn, notice_to_log, ctx);
     ctx->conn = (struct pg_conn *)conn;
     ctx->owns_conn = true;
-    ctx->health_prepared = false;
+    ctx->health_prepared = ctx->steps_prepared = false;
     install_cancel(ctx, conn);
     um_logf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"",
             PQdb(conn), PQuser(conn));
@@ -159,7 +159,7 @@ void pg_disconnect(um_ctx *ctx)
     ctx->conn = NULL;
     ctx->owns_conn = false;
     ctx->locked = false;
-    ctx->health_prepared = false;
+    ctx->health_prepared = ctx->steps_prepared = false;
 }
 
 void pg_release(um_ctx *ctx)

@@ -438,47 +438,91 @@ static void append_applied_upsert(um_ctx *ctx, strbuf *sb, const um_script *s,
               state);
 }
 
-static void append_up_record(um_ctx *ctx, strbuf *sb, const um_script *s,
-                             double duration_ms)
+/*
+ * The bookkeeping of a step is one prepared statement (one per direction):
+ * sent with the revision's SQL as an EXECUTE, it costs the server no
+ * parsing or planning per revision, which is what made the bookkeeping of
+ * a small revision (a DROP TABLE) cost as much as the revision itself.
+ * Parameters: revision, heads (up: the parents to replace; down: the
+ * parents that become heads), checksum, duration, host, tool version.
+ */
+#define STEP_UP_STATEMENT "ultramigrate_step_up_v1"
+#define STEP_DOWN_STATEMENT "ultramigrate_step_down_v1"
+#define STEP_PARAMS "(text, text[], text, double precision, text, text)"
+
+static void append_history_values(um_ctx *ctx, strbuf *sb, const char *direction)
 {
-    if (s->n_parents) {
-        sb_printf(sb, "DELETE FROM %s WHERE version_num IN (", ctx->version_table);
-        append_id_list(ctx, sb, (const char *const *)s->parents, s->n_parents);
-        sb_puts(sb, ");\n");
-    }
-    sb_printf(sb, "INSERT INTO %s (version_num) VALUES (", ctx->version_table);
-    pg_append_literal(ctx, sb, s->id);
-    sb_puts(sb, ");\n");
-    append_applied_upsert(ctx, sb, s, "applied", duration_ms);
-    append_history(ctx, sb, s, "up", duration_ms);
+    sb_printf(sb, " INSERT INTO %s (revision, direction, state, duration_ms, host,"
+                  " application_name, tool_version, checksum)"
+                  " VALUES ($1, '%s', 'ok', $4, $5, current_setting('application_name'),"
+                  " $6, $3);\n",
+              ctx->history_table, direction);
 }
 
-static void append_down_record(um_ctx *ctx, strbuf *sb, const um_script *s,
-                               const char *const *new_heads, size_t n_new_heads,
-                               double duration_ms)
+int store_prepare_steps(um_ctx *ctx)
 {
-    sb_printf(sb, "DELETE FROM %s WHERE version_num = ", ctx->version_table);
-    pg_append_literal(ctx, sb, s->id);
-    sb_puts(sb, ";\n");
-    if (n_new_heads) {
-        sb_printf(sb, "INSERT INTO %s (version_num) SELECT unnest(ARRAY[", ctx->version_table);
-        append_id_list(ctx, sb, new_heads, n_new_heads);
-        sb_puts(sb, "]::text[]) ON CONFLICT DO NOTHING;\n");
-    }
-    sb_printf(sb, "DELETE FROM %s WHERE revision = ", ctx->applied_table);
-    pg_append_literal(ctx, sb, s->id);
-    sb_puts(sb, ";\n");
-    append_history(ctx, sb, s, "down", duration_ms);
+    if (ctx->steps_prepared)
+        return UM_OK;
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql,
+        "PREPARE " STEP_UP_STATEMENT " " STEP_PARAMS " AS"
+        " WITH parents AS (DELETE FROM %s WHERE version_num = ANY ($2)),"
+        " head AS (INSERT INTO %s (version_num) VALUES ($1)),"
+        " applied AS (INSERT INTO %s (revision, checksum, duration_ms, host,"
+        "  application_name, tool_version, state)"
+        "  VALUES ($1, $3, $4, $5, current_setting('application_name'), $6, 'applied')"
+        "  ON CONFLICT (revision) DO UPDATE SET checksum = EXCLUDED.checksum,"
+        "  applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms,"
+        "  applied_by = EXCLUDED.applied_by, host = EXCLUDED.host,"
+        "  application_name = EXCLUDED.application_name,"
+        "  tool_version = EXCLUDED.tool_version, state = EXCLUDED.state)",
+        ctx->version_table, ctx->version_table, ctx->applied_table);
+    append_history_values(ctx, &sql, "up");
+    sb_printf(&sql,
+        "PREPARE " STEP_DOWN_STATEMENT " " STEP_PARAMS " AS"
+        " WITH head AS (DELETE FROM %s WHERE version_num = $1),"
+        " parents AS (INSERT INTO %s (version_num) SELECT unnest($2)"
+        "  ON CONFLICT DO NOTHING),"
+        " applied AS (DELETE FROM %s WHERE revision = $1)",
+        ctx->version_table, ctx->version_table, ctx->applied_table);
+    append_history_values(ctx, &sql, "down");
+    if (sb_failed(&sql))
+        return um_err_nomem(&ctx->err);
+    int rc = pg_exec(ctx, sb_str(&sql), NULL);
+    sb_free(&sql);
+    ctx->steps_prepared = rc == UM_OK;
+    return rc;
+}
+
+/* A borrowed connection is left without the engine's statements. */
+void store_unprepare_steps(um_ctx *ctx)
+{
+    if (!ctx->steps_prepared || ctx->owns_conn || !ctx->conn)
+        return;
+    pg_failure fail = { 0 };
+    pg_exec(ctx, "DEALLOCATE " STEP_UP_STATEMENT "; DEALLOCATE " STEP_DOWN_STATEMENT ";",
+            &fail);
+    pg_failure_clear(&fail);
+    ctx->steps_prepared = false;
 }
 
 bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s,
-                              um_direction dir, const char *const *new_heads,
-                              size_t n_new_heads, double duration_ms)
+                              um_direction dir, const char *const *heads,
+                              size_t n_heads, double duration_ms)
 {
-    if (dir == UM_UP)
-        append_up_record(ctx, sb, s, duration_ms);
-    else
-        append_down_record(ctx, sb, s, new_heads, n_new_heads, duration_ms);
+    sb_printf(sb, "EXECUTE %s (", dir == UM_UP ? STEP_UP_STATEMENT : STEP_DOWN_STATEMENT);
+    pg_append_literal(ctx, sb, s->id);
+    sb_puts(sb, ", ARRAY[");
+    append_id_list(ctx, sb, heads, n_heads);
+    sb_puts(sb, "]::text[], ");
+    pg_append_literal(ctx, sb, s->checksum);
+    sb_puts(sb, ", ");
+    append_duration(sb, duration_ms);
+    sb_puts(sb, ", ");
+    pg_append_literal(ctx, sb, ctx->host);
+    sb_puts(sb, ", ");
+    pg_append_literal(ctx, sb, UM_VERSION_STRING);
+    sb_puts(sb, ");\n");
     return !sb_failed(sb) && ctx->err.d.code == 0;
 }
 

@@ -57,16 +57,24 @@ int store_lock(um_ctx *ctx);
 void store_unlock(um_ctx *ctx);
 
 /*
- * Appends to @sb the bookkeeping statements of one step, to be sent in the
- * same message as the revision's SQL.  For UM_UP: the version rows of the
- * revision's parents are replaced by the revision; for UM_DOWN the
- * revision's row is replaced by @new_heads (the parents that become heads).
- * The applied row and a history row are written too; the duration is
- * measured by the server from the message's start.
+ * Prepares the statements that record a step (see store_append_step_record)
+ * on the connection, once.  Call with the tables in place.
+ */
+int store_prepare_steps(um_ctx *ctx);
+
+/* Drops them again from a borrowed connection, as it was found. */
+void store_unprepare_steps(um_ctx *ctx);
+
+/*
+ * Appends to @sb the EXECUTE that records one step, to be sent in the same
+ * message as the revision's SQL.  For UM_UP: the version rows of @heads
+ * (the revision's parents) are replaced by the revision; for UM_DOWN the
+ * revision's row is replaced by @heads (the parents that become heads).
+ * The applied row and a history row are written too.
  */
 bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s,
-                              um_direction dir, const char *const *new_heads,
-                              size_t n_new_heads, double duration_ms);
+                              um_direction dir, const char *const *heads,
+                              size_t n_heads, double duration_ms);
 
 /* Pass as duration_ms: let the server measure from the message's start. */
 #define STORE_SERVER_DURATION (-1.0)
