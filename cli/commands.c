@@ -369,7 +369,8 @@ static void print_health(const um_health *h)
                h->last_applied_at[0] ? h->last_applied_at : "(unknown time)");
     else if (reached)
         fputs("Last applied:   (none)\n", stdout);
-    printf("Round trip:     %.1f ms\n", h->round_trip_ms);
+    if (reached)
+        printf("Round trip:     %.1f ms\n", h->round_trip_ms);
     fputs("Message:        ", stdout);
     print_one_line(h->message);
 }
@@ -819,7 +820,7 @@ static const struct cli_command commands[] = {
       "Show current and file heads, pending revisions.",
       wait_option, 0, 0, 0, 0 },
     { "health", cmd_health, "",
-      "Check the migration state; the exit status tells it (probes).",
+      "Show the migration state; exit 0 or 10-14 (probes).",
       NULL, 0, 0, 0, 0 },
     { "current", cmd_current, "",
       "Show the revisions the database is at.",

@@ -130,7 +130,7 @@ static volatile sig_atomic_t interrupted;
 static void on_interrupt(int sig)
 {
     static const char msg[] =
-        "\nultramigrate: interrupted; cancelling the running revision "
+        "\nultramigrate: interrupted; cancelling the run "
         "(interrupt again to kill)\n";
     um_ctx *ctx = atomic_load(&interrupt_ctx);
     ssize_t n;
@@ -151,7 +151,10 @@ void cli_interrupt_attach(um_ctx *ctx)
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
+    /* the other signal waits for the handler, then finds the default */
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
     if (!ctx) {
         /* the default action first: no handler may see a closed handle */
         sa.sa_handler = SIG_DFL;

@@ -89,7 +89,7 @@ static MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
 
 static MHD_Result serve_health(struct MHD_Connection *conn, um_ctx *ctx)
 {
-    um_health h = { .version = UM_HEALTH_VERSION };
+    um_health h = UM_HEALTH_INIT;
     if (um_health_snapshot(ctx, &h) != UM_OK)
         return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "snapshot failed\n");
     char *json = um_health_to_json(&h);
