@@ -384,7 +384,7 @@ static void print_health(const um_health *h)
 static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc,
                       char **argv)
 {
-    um_health h = { .version = UM_HEALTH_VERSION };
+    um_health h = UM_HEALTH_INIT;
     um_ctx *ctx = NULL;
     char **args;
     int n, rc;

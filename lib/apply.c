@@ -175,7 +175,7 @@ static bool append_record(const run *r, strbuf *sb, size_t k, double duration_ms
     size_t n = s->n_parents;
     if (r->plan->direction == UM_DOWN)
         n = heads_after_down(r, r->plan->graph_index[k], heads);
-    else
+    else if (n)
         memcpy(heads, s->parents, n * sizeof(*heads));
     bool ok = store_append_step_record(r->ctx, sb, s, r->plan->direction, heads, n,
                                        duration_ms);

@@ -32,7 +32,9 @@ struct health_cache {
 
 /* What the one query of a snapshot returns. */
 typedef struct health_row {
-    long long history_id;
+    long long history_id;       /* newest history entry, 0: none */
+    bool last_failed;           /* ... and it is a failure */
+    const char *last_revision;  /* ... of this revision */
     const char *heads;          /* "a,b" or NULL */
     const char *unfinished;     /* "rev state,rev state" or NULL */
 } health_row;
@@ -66,11 +68,13 @@ static int prepare_health_query(um_ctx *ctx, pg_failure *fail)
 {
     strbuf sql = STRBUF_INIT;
     sb_printf(&sql,
-              "SELECT (SELECT coalesce(max(id), 0) FROM %s)::text,"
+              "SELECT h.id, h.state, h.revision,"
               " (SELECT string_agg(version_num, ',' ORDER BY version_num) FROM %s),"
               " (SELECT string_agg(revision || ' ' || state, ',' ORDER BY revision)"
-              "  FROM %s WHERE state <> 'applied')",
-              ctx->history_table, ctx->version_table, ctx->applied_table);
+              "  FROM %s WHERE state <> 'applied')"
+              " FROM (SELECT 1) one LEFT JOIN LATERAL"
+              " (SELECT id, state, revision FROM %s ORDER BY id DESC LIMIT 1) h ON true",
+              ctx->version_table, ctx->applied_table, ctx->history_table);
     if (sb_failed(&sql))
         return um_err_nomem(&ctx->err);
     int rc = pg_prepare(ctx, HEALTH_STATEMENT, sb_str(&sql), fail);
@@ -207,25 +211,33 @@ static void describe_unfinished(um_health *h, const char *unfinished)
              (int)len, unfinished);
     const char *sp = memchr(unfinished, ' ', len);
     if (sp)
-        snprintf(h->message, sizeof(h->message), "revision %.*s is %.*s",
-                 (int)(sp - unfinished), unfinished, (int)(len - (size_t)(sp + 1 - unfinished)),
-                 sp + 1);
+        snprintf(h->message, sizeof(h->message), "revision %.*s %s",
+                 (int)(sp - unfinished), unfinished,
+                 strncmp(sp + 1, "failed", 6) == 0 ? "failed" : "is still in progress");
 }
 
-/* Worst first: a broken run, then files edited after apply, then a
+/* Worst first: a broken run (a revision left unfinished, or the newest
+ * history entry a failure), then files edited after apply, then a
  * database newer than the files, then work to do. */
 static void decide(um_health *h, const struct health_cache *c, const health_row *row)
 {
     if (row->unfinished) {
         h->status = UM_HEALTH_FAILED;
         describe_unfinished(h, row->unfinished);
+    } else if (row->last_failed) {
+        /* a transactional revision leaves no row behind when it fails: the
+         * history's newest entry is what tells of the failed run */
+        h->status = UM_HEALTH_FAILED;
+        snprintf(h->message, sizeof(h->message),
+                 "the last run failed at revision %s; see the history", row->last_revision);
     } else if (c->n_diverged) {
         h->status = UM_HEALTH_DIVERGED;
         snprintf(h->message, sizeof(h->message),
-                 "revision %s changed after it was applied (%zu revision%s differ)",
-                 c->diverged, c->n_diverged, c->n_diverged == 1 ? "" : "s");
+                 "revision %s changed after it was applied (%zu revision%s)",
+                 c->diverged, c->n_diverged, c->n_diverged == 1 ? "" : "s in all");
     } else if (c->unknown_head[0] || c->n_unknown) {
         h->status = UM_HEALTH_AHEAD;
+        h->pending = 0; /* cannot be planned: the files miss revisions */
         snprintf(h->message, sizeof(h->message),
                  "the database has revision %s, which no file defines",
                  c->unknown_head[0] ? c->unknown_head : c->unknown);
@@ -239,10 +251,29 @@ static void decide(um_health *h, const struct health_cache *c, const health_row 
     }
 }
 
+/* libpq's messages span lines ("...failed\n\tIs the server running"):
+ * the snapshot's message is one line. */
+static void one_line(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        bool blank = *r == '\n' || *r == '\t' || *r == '\r' || *r == ' ';
+        if (!blank)
+            *w++ = *r;
+        else if (w > s && w[-1] != ' ')
+            *w++ = ' ';
+    }
+    while (w > s && w[-1] == ' ')
+        w--;
+    *w = '\0';
+}
+
 static void unreachable(um_health *h, const char *why)
 {
     h->status = UM_HEALTH_UNREACHABLE;
+    h->pending = 0; /* unknown: nothing was read */
     snprintf(h->message, sizeof(h->message), "%s", why);
+    one_line(h->message);
 }
 
 static void stamp_time(um_health *h)
@@ -262,7 +293,8 @@ static int observe(um_ctx *ctx, um_health *h)
     struct health_cache *c = ctx->health;
     pg_rows *rows = NULL;
     pg_failure fail = { 0 };
-    health_row row = { 0, NULL, NULL };
+    health_row row;
+    memset(&row, 0, sizeof(row));
 
     int rc = store_connect(ctx);
     if (rc)
@@ -276,9 +308,12 @@ static int observe(um_ctx *ctx, um_health *h)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "health query failed");
     pg_failure_clear(&fail);
     if (!rc && rows) {
-        row.history_id = strtoll(pg_rows_value(rows, 0, 0), NULL, 10);
-        row.heads = pg_rows_value(rows, 0, 1);
-        row.unfinished = pg_rows_value(rows, 0, 2);
+        const char *id = pg_rows_value(rows, 0, 0), *state = pg_rows_value(rows, 0, 1);
+        row.history_id = id ? strtoll(id, NULL, 10) : 0;
+        row.last_failed = state && strcmp(state, "failed") == 0;
+        row.last_revision = pg_rows_value(rows, 0, 2);
+        row.heads = pg_rows_value(rows, 0, 3);
+        row.unfinished = pg_rows_value(rows, 0, 4);
     }
     if (!rc && rows && row.history_id != c->history_id)
         rc = refresh(ctx, c, row.history_id);
