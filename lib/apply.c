@@ -493,12 +493,15 @@ static int prepare_locked(um_ctx *ctx, store_state *st)
     return store_ensure_tables(ctx);
 }
 
-/* Ends a run: the lock released and, on a borrowed connection, the
- * engine's prepared statements dropped; the run's error is kept. */
-static void unlock_keeping_error(um_ctx *ctx)
+/* Ends a run: statistics refreshed after a run that wrote, the lock
+ * released and, on a borrowed connection, the engine's prepared statements
+ * dropped; the run's error is kept. */
+static void unlock_keeping_error(um_ctx *ctx, bool wrote)
 {
     um_errbuf saved = { 0 };
     um_err_move(&saved, &ctx->err);
+    if (wrote)
+        store_analyze(ctx);
     store_unprepare_steps(ctx);
     store_unlock(ctx);
     um_err_move(&ctx->err, &saved);
@@ -534,7 +537,7 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target,
         r.plan = fresh;
         rc = execute(&r);
     }
-    unlock_keeping_error(ctx);
+    unlock_keeping_error(ctx, fresh && fresh->n_steps > 0);
     free(r.applied);
     free(heads);
     plan_free(fresh);
@@ -648,7 +651,7 @@ int um_stamp(um_ctx *ctx, const char *target)
     rc = prepare_locked(ctx, &st);
     if (!rc)
         rc = stamp_target(ctx, &st, target);
-    unlock_keeping_error(ctx);
+    unlock_keeping_error(ctx, rc == UM_OK);
     store_state_free(&st);
     return rc;
 }
@@ -663,7 +666,7 @@ int um_ensure_schema(um_ctx *ctx)
     if (rc)
         return rc;
     rc = prepare_locked(ctx, &st);
-    unlock_keeping_error(ctx);
+    unlock_keeping_error(ctx, false);
     store_state_free(&st);
     return rc;
 }

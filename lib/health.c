@@ -13,7 +13,6 @@
 #include "store.h"
 #include "strbuf.h"
 
-#define HEALTH_STATEMENT "ultramigrate_health_v1"
 #define SQLSTATE_UNDEFINED_TABLE "42P01"
 #define SQLSTATE_NO_SUCH_STATEMENT "26000"
 
@@ -77,7 +76,7 @@ static int prepare_health_query(um_ctx *ctx, pg_failure *fail)
               ctx->version_table, ctx->applied_table, ctx->history_table);
     if (sb_failed(&sql))
         return um_err_nomem(&ctx->err);
-    int rc = pg_prepare(ctx, HEALTH_STATEMENT, sb_str(&sql), fail);
+    int rc = pg_prepare(ctx, ctx->health_statement, sb_str(&sql), fail);
     sb_free(&sql);
     ctx->health_prepared = rc == UM_OK;
     return rc;
@@ -94,7 +93,7 @@ static int run_health_query(um_ctx *ctx, pg_rows **rows, pg_failure *fail)
         int rc = ctx->health_prepared ? UM_OK : prepare_health_query(ctx, fail);
         if (rc)
             return rc;
-        rc = pg_query_prepared(ctx, HEALTH_STATEMENT, 0, NULL, rows, fail);
+        rc = pg_query_prepared(ctx, ctx->health_statement, 0, NULL, rows, fail);
         if (rc != UM_ESQL || !fail->sqlstate ||
             strcmp(fail->sqlstate, SQLSTATE_NO_SUCH_STATEMENT) != 0)
             return rc;
@@ -144,6 +143,14 @@ static int refresh(um_ctx *ctx, struct health_cache *c, long long history_id)
     pg_rows_free(rows);
     c->history_id = history_id;
     return UM_OK;
+}
+
+/* The database no longer has what the cache learnt. */
+static void forget(struct health_cache *c)
+{
+    c->history_id = -1;
+    c->n_diverged = c->n_unknown = 0;
+    c->last_applied[0] = c->last_applied_at[0] = '\0';
 }
 
 /* Pending revisions for the version rows @heads ("a,b"), counted again
@@ -302,8 +309,10 @@ static int observe(um_ctx *ctx, um_health *h)
     double t0 = now_ms();
     rc = run_health_query(ctx, &rows, &fail);
     h->round_trip_ms = now_ms() - t0;
-    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
-        rc = UM_OK; /* never migrated: no tables, no rows */
+    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0) {
+        rc = UM_OK; /* never migrated (or the tables were dropped): start afresh */
+        forget(c);
+    }
     else if (rc == UM_ESQL || rc == UM_ECONNECT)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "health query failed");
     pg_failure_clear(&fail);
@@ -337,7 +346,9 @@ static int ensure_cache(um_ctx *ctx)
     ctx->health = calloc(1, sizeof(*ctx->health));
     if (!ctx->health)
         return um_err_nomem(&ctx->err);
-    ctx->health->history_id = -1;
+    forget(ctx->health);
+    snprintf(ctx->health_statement, sizeof(ctx->health_statement),
+             "ultramigrate_health_%p", (void *)ctx);
     return UM_OK;
 }
 

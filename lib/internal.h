@@ -38,7 +38,11 @@ struct um_ctx {
     atomic_int cancel_requested;
     _Atomic(struct pg_cancel *) cancel;
     struct pg_cancel *retired_cancel;
+    int backend_pid;            /* the session cancel and prepared flags are for */
     bool health_prepared;       /* the health query is prepared on conn */
+    /* Its name, unique per handle: handles that share a borrowed
+     * connection must not run each other's query. */
+    char health_statement[64];
     bool steps_prepared;        /* the step bookkeeping is prepared on conn */
     struct health_cache *health; /* what the last health snapshot learnt */
     /* Quoted, schema-qualified names of the bookkeeping tables; built once

@@ -97,6 +97,7 @@ static void notice_to_log(void *arg, const char *message)
 static void install_cancel(um_ctx *ctx, PGconn *conn)
 {
     PGcancel *fresh = conn ? PQgetCancel(conn) : NULL;
+    ctx->backend_pid = conn ? PQbackendPID(conn) : 0;
     PGcancel *old = atomic_exchange(&ctx->cancel, fresh);
     if (old) {
         PQfreeCancel(ctx->retired_cancel);
@@ -104,17 +105,27 @@ static void install_cancel(um_ctx *ctx, PGconn *conn)
     }
 }
 
+/* A new server session: a new cancel key, and nothing prepared on it. */
+static void new_session(um_ctx *ctx, PGconn *conn)
+{
+    install_cancel(ctx, conn);
+    ctx->health_prepared = ctx->steps_prepared = false;
+}
+
 void pg_adopt(um_ctx *ctx, void *host_conn)
 {
     ctx->conn = host_conn;
     ctx->owns_conn = false;
-    install_cancel(ctx, host_conn);
+    new_session(ctx, host_conn);
 }
 
 int pg_ensure_connected(um_ctx *ctx)
 {
-    if (ctx->conn && PQstatus(ctx->conn) == CONNECTION_OK)
+    if (ctx->conn && PQstatus(ctx->conn) == CONNECTION_OK) {
+        if (PQbackendPID(ctx->conn) != ctx->backend_pid)
+            new_session(ctx, ctx->conn); /* the host reset its connection */
         return UM_OK;
+    }
     if (ctx->conn && !ctx->owns_conn)
         return ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
                          "the host's database connection is not open: %s",
@@ -142,8 +153,7 @@ int pg_ensure_connected(um_ctx *ctx)
     PQsetNoticeProcessor(conn, notice_to_log, ctx);
     ctx->conn = (struct pg_conn *)conn;
     ctx->owns_conn = true;
-    ctx->health_prepared = ctx->steps_prepared = false;
-    install_cancel(ctx, conn);
+    new_session(ctx, conn);
     um_logf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"",
             PQdb(conn), PQuser(conn));
     return UM_OK;
@@ -164,6 +174,13 @@ void pg_disconnect(um_ctx *ctx)
 
 void pg_release(um_ctx *ctx)
 {
+    if (ctx->conn && !ctx->owns_conn && ctx->health_prepared &&
+        PQstatus(ctx->conn) == CONNECTION_OK && PQbackendPID(ctx->conn) == ctx->backend_pid) {
+        /* the host's session is left without the engine's statement */
+        char sql[96];
+        snprintf(sql, sizeof(sql), "DEALLOCATE %s", ctx->health_statement);
+        PQclear(PQexec((PGconn *)ctx->conn, sql));
+    }
     if (ctx->owns_conn)
         pg_disconnect(ctx);
     ctx->conn = NULL;

@@ -613,6 +613,24 @@ int store_stamp(um_ctx *ctx, const um_script *const *heads, size_t n_heads,
     return rc;
 }
 
+/*
+ * After a run the tables' statistics are stale (a fresh database has
+ * none): the health query's plan would read the whole applied table
+ * instead of the partial index.  They are tiny, so ANALYZE is cheap.
+ */
+void store_analyze(um_ctx *ctx)
+{
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql, "ANALYZE %s, %s, %s", ctx->version_table, ctx->applied_table,
+              ctx->history_table);
+    pg_failure fail = { 0 };
+    if (sb_str(&sql) && ctx->conn && pg_exec(ctx, sb_str(&sql), &fail) != UM_OK)
+        um_logf(&ctx->log, UM_LOG_DEBUG, "ANALYZE of the bookkeeping tables failed: %s",
+                fail.message ? fail.message : "unknown error");
+    pg_failure_clear(&fail);
+    sb_free(&sql);
+}
+
 /* ---- history -------------------------------------------------------- */
 
 static char *dup_or_null(const char *s)

@@ -95,6 +95,9 @@ int store_record_failure(um_ctx *ctx, const um_script *s, um_direction dir,
 int store_stamp(um_ctx *ctx, const um_script *const *heads, size_t n_heads,
                 const um_script *const *applied, size_t n_applied);
 
+/* Refreshes the bookkeeping tables' statistics (errors only logged). */
+void store_analyze(um_ctx *ctx);
+
 /* Reads the history (newest @limit rows, 0: all), oldest first. */
 int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out);
 

@@ -9,7 +9,8 @@
  * Each test gets its own database and project directory (checked
  * fixture).  The tests of a server that goes away or comes up late start a
  * dedicated throwaway cluster (scripts/pg-cluster.sh), stopped at teardown
- * or, if the test dies on an assertion, at the test process's exit.
+ * or, when a failed assertion ends the test process (Check's _exit skips
+ * teardown and atexit), by a watcher process.
  */
 #include "pgtest.h"
 
@@ -222,6 +223,7 @@ static void sleep_ms(long ms)
 
 static char *cluster_dir;       /* set while a dedicated cluster exists */
 static char *cluster_url;
+static int cluster_watch_fd = -1; /* the watcher's pipe; closing it stops the cluster */
 
 /*
  * Runs @argv; its stdout goes to *@out (free()) when @out is not NULL,
@@ -299,24 +301,53 @@ static void remove_cluster(void)
     char *argv[] = { "bash", (char *)cluster_script(), "stop", cluster_dir, NULL };
     if (run_cmd(argv, NULL) != 0)
         fprintf(stderr, "check_health: could not stop the cluster in %s\n", cluster_dir);
+    if (cluster_watch_fd >= 0)
+        close(cluster_watch_fd); /* the watcher's stop finds nothing left */
     free(cluster_dir);
     free(cluster_url);
     cluster_dir = cluster_url = NULL;
+    cluster_watch_fd = -1;
 }
 
-/* A failed assertion ends the test process with exit(): no teardown. */
-static void remove_cluster_at_exit(void)
+/*
+ * A process out of our process group that runs "pg-cluster.sh stop" on
+ * cluster_dir once the pipe's write end, held by this process only
+ * (close-on-exec), is closed: when the test process ends, however.
+ */
+static void start_cluster_watcher(void)
 {
-    remove_cluster();
+    int fds[2];
+    const char *script = cluster_script();
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        setsid();
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            dup2(devnull, STDOUT_FILENO);
+            dup2(devnull, STDERR_FILENO);
+        }
+        for (int fd = 3; fd < 1024; fd++)
+            if (fd != fds[0])
+                close(fd);
+        char c;
+        while (read(fds[0], &c, 1) != 0 && errno == EINTR)
+            ;
+        execlp("bash", "bash", script, "stop", cluster_dir, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[0]);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    cluster_watch_fd = fds[1];
 }
 
 /* initdb + start in a new directory; sets cluster_dir and cluster_url. */
 static void start_cluster(void)
 {
-    static bool registered;
-    if (!registered && atexit(remove_cluster_at_exit) == 0)
-        registered = true;
     cluster_dir = pgtest_tmpdir();
+    start_cluster_watcher();
     char *out = NULL;
     char *argv[] = { "bash", (char *)cluster_script(), "start", cluster_dir, NULL };
     int rc = run_cmd(argv, &out);
@@ -325,7 +356,7 @@ static void start_cluster(void)
     cluster_url = out;
 }
 
-/* pg_ctl @args... on the dedicated cluster, as its owner. */
+/* pg_ctl start or stop (@action) on the dedicated cluster, as its owner. */
 static int cluster_ctl(const char *action)
 {
     const char *pg_ctl = fmt("%s/pg_ctl", pg_bindir());
@@ -420,9 +451,14 @@ static void assert_json(const um_health *h)
     ck_assert_str_eq(jstr(j, "message"), h->message);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "pending")), (json_int_t)h->pending);
     json_t *cur = json_object_get(j, "current_heads");
-    ck_assert_uint_eq(json_array_size(cur), h->n_current_heads);
-    for (size_t i = 0; i < h->n_current_heads; i++)
+    size_t kept = h->n_current_heads < UM_HEALTH_MAX_HEADS ? h->n_current_heads
+                                                           : UM_HEALTH_MAX_HEADS;
+    ck_assert_uint_eq(json_array_size(cur), kept);
+    for (size_t i = 0; i < kept; i++)
         ck_assert_str_eq(json_string_value(json_array_get(cur, i)), h->current_heads[i]);
+    kept = h->n_expected_heads < UM_HEALTH_MAX_HEADS ? h->n_expected_heads
+                                                     : UM_HEALTH_MAX_HEADS;
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "expected_heads")), kept);
     json_t *last = json_object_get(j, "last_applied");
     if (h->last_applied[0])
         ck_assert_str_eq(jstr(last, "revision"), h->last_applied);
@@ -726,6 +762,37 @@ START_TEST(status_empty_project)
 }
 END_TEST
 
+/* More heads than the snapshot keeps (UM_HEALTH_MAX_HEADS), with ids of
+ * the longest length (32). */
+START_TEST(status_many_heads)
+{
+    for (int i = 0; i < 10; i++)
+        write_table_rev(fmt("h%031d", i), NULL, fmt("t%d", i));
+    um_ctx *ctx = open_engine();
+    um_health h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_PENDING);
+    ck_assert_uint_eq(h.n_expected_heads, 10);
+    ck_assert_uint_eq(h.pending, 10);
+    for (size_t i = 0; i < UM_HEALTH_MAX_HEADS; i++)
+        ck_assert_uint_eq(strlen(h.expected_heads[i]), 32);
+    assert_json(&h);
+
+    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_OK);
+    ck_assert_uint_eq(h.n_current_heads, 10);
+    for (size_t i = 0; i < UM_HEALTH_MAX_HEADS; i++)
+        ck_assert_str_eq(h.current_heads[i], fmt("h%031zu", i));
+    ck_assert_uint_eq(strlen(h.last_applied), 32);
+    assert_json(&h);
+    um_close(ctx);
+
+    cli_result r = run_health_cli(db_url, false);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "(and 2 more)"), "exit %d:\n%s", r.status,
+                  r.out);
+}
+END_TEST
+
 /* A "Transactional: no" revision whose second statement fails. */
 START_TEST(status_failed)
 {
@@ -756,7 +823,39 @@ START_TEST(status_failed)
     h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_FAILED);
     ASSERT_MESSAGE_HAS(h, "r2");
-    ASSERT_MESSAGE_HAS(h, "in_progress");
+    ASSERT_MESSAGE_HAS(h, "in progress");
+    um_close(ctx);
+}
+END_TEST
+
+/* A transactional revision that fails leaves no applied row: the newest
+ * history entry tells of the failed run, until a run succeeds. */
+START_TEST(status_failed_transactional)
+{
+    write_linear(1);
+    write_rev("r2", "r1", "CREATE TABLE t2 (id int);\nINSERT INTO nope VALUES (1);",
+              "DROP TABLE t2;");
+    write_table_rev("r3", "r2", "t3");
+    um_ctx *ctx = open_engine();
+    CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_PENDING);
+    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    ck_assert_str_eq(applied_rows(), "r1:applied");
+
+    um_health h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_FAILED);
+    ASSERT_MESSAGE_HAS(h, "r2");
+    ck_assert_str_eq(h.current_heads[0], "r1");
+    ck_assert_uint_eq(h.pending, 2);
+    assert_json(&h);
+    um_close(ctx);
+
+    /* fixed: the next run succeeds, and so does the snapshot */
+    write_table_rev("r2", "r1", "t2");
+    ctx = open_engine();
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_FAILED);
+    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
     um_close(ctx);
 }
 END_TEST
@@ -782,12 +881,12 @@ START_TEST(status_ahead_of_files)
      * and r1, r2 are applied: pending must not count them. */
     um_status_info *st = NULL;
     CHECK_OK(ctx, um_status(ctx, &st));
-    size_t status_pending = st->n_pending;
+    size_t n_status = st->n_pending;
     um_status_free(st);
-    ck_assert_uint_eq(status_pending, 0);
-    ck_assert_msg(h.pending == status_pending,
+    ck_assert_uint_eq(n_status, 0);
+    ck_assert_msg(h.pending == n_status,
                   "ahead: pending %zu, but r1 and r2 are applied (um_status: %zu pending)",
-                  h.pending, status_pending);
+                  h.pending, n_status);
     um_close(ctx);
 }
 END_TEST
@@ -893,6 +992,40 @@ START_TEST(status_diverged_database)
 }
 END_TEST
 
+/* The bookkeeping tables vanish (the database was recreated, or restored
+ * from before the first migration): what the handle learnt from them
+ * earlier no longer holds. */
+START_TEST(status_tables_dropped)
+{
+    write_linear(3);
+    um_ctx *ctx = open_engine();
+    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    sql("UPDATE ultramigrate_version_applied SET checksum = repeat('0', 64)"
+        " WHERE revision = 'r2';"
+        " INSERT INTO ultramigrate_version_history (revision, direction, state, tool_version)"
+        " VALUES ('r2', 'up', 'ok', 'other')");
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_DIVERGED);
+
+    sql("DROP TABLE ultramigrate_version, ultramigrate_version_applied,"
+        " ultramigrate_version_history, t1, t2, t3");
+    um_health h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_PENDING);
+    ck_assert_uint_eq(h.pending, 3);
+    ck_assert_uint_eq(h.n_current_heads, 0);
+    ck_assert_str_eq(h.last_applied, "");
+    ck_assert_str_eq(h.last_applied_at, "");
+    assert_json(&h);
+
+    /* a new handle agrees */
+    um_ctx *fresh = open_engine();
+    um_health f = snap(fresh);
+    ASSERT_STATUS(f, UM_HEALTH_PENDING);
+    ck_assert_str_eq(f.last_applied, "");
+    um_close(fresh);
+    um_close(ctx);
+}
+END_TEST
+
 START_TEST(status_unreachable_dead_port)
 {
     write_linear(2);
@@ -900,6 +1033,8 @@ START_TEST(status_unreachable_dead_port)
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_UNREACHABLE);
     ck_assert_str_ne(h.message, "");
+    ck_assert_msg(!strpbrk(h.message, "\n\t"), "not one line: '%s'", h.message);
+    ck_assert_uint_eq(h.pending, 0); /* unknown */
     ck_assert_uint_eq(h.n_current_heads, 0);
     ck_assert_str_eq(h.last_applied, "");
     ck_assert_uint_eq(h.n_expected_heads, 1);
@@ -924,11 +1059,14 @@ START_TEST(status_unreachable_server_restart)
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_uint_eq(h.pending, 1);
 
+    /* synchronous_commit is off there: what an immediate stop would lose */
+    ck_assert_int_eq(pgtest_exec(cluster_url, "CHECKPOINT"), 0);
     ck_assert_int_eq(cluster_ctl("stop"), 0);
     for (int i = 0; i < 2; i++) {
         h = snap(ctx);
         ASSERT_STATUS(h, UM_HEALTH_UNREACHABLE);
         ck_assert_str_ne(h.message, "");
+        ck_assert_uint_eq(h.pending, 0);
         assert_json(&h);
     }
     assert_cli(cluster_url, 14, "unreachable");
@@ -1142,7 +1280,7 @@ START_TEST(borrowed_failure_transactional)
     CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     ck_assert_str_eq(versions(), "r1");
     assert_as_found(conn);
-    ASSERT_STATUS(snap(ctx), UM_HEALTH_PENDING);
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_FAILED);
     um_close(ctx);
     assert_as_found(conn);
     PQfinish(conn);
@@ -1196,6 +1334,40 @@ START_TEST(borrowed_failure_single_transaction)
     ck_assert(!table_exists("t1"));
     assert_as_found(conn);
     um_close(ctx);
+    assert_as_found(conn);
+    PQfinish(conn);
+}
+END_TEST
+
+/* One connection, several handles: one after another (a host that opens
+ * the engine again), and two projects with their own version tables. */
+START_TEST(borrowed_several_handles)
+{
+    write_linear(2);
+    PGconn *conn = host_connect(db_url);
+    host_settings(conn);
+    um_ctx *ctx = open_with(NULL, conn, NULL, NULL);
+    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
+    um_close(ctx);
+    assert_as_found(conn);
+
+    ctx = open_with(NULL, conn, NULL, NULL);
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
+    um_close(ctx);
+
+    /* a second project in the same database, its own tables, no revision
+     * applied: both handles open, used in turn */
+    um_ctx *a = open_with(NULL, conn, NULL, NULL);
+    write_ini("version_table = other_version\n");
+    um_ctx *b = open_with(NULL, conn, NULL, NULL);
+    ASSERT_STATUS(snap(a), UM_HEALTH_OK);
+    um_health h = snap(b);
+    ASSERT_STATUS(h, UM_HEALTH_PENDING);
+    ck_assert_uint_eq(h.pending, 2);
+    ASSERT_STATUS(snap(a), UM_HEALTH_OK);
+    um_close(a);
+    um_close(b);
     assert_as_found(conn);
     PQfinish(conn);
 }
@@ -1295,7 +1467,11 @@ START_TEST(cancel_from_thread)
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied");
     ck_assert(!table_exists("t3"));
     ck_assert(!table_exists("t4"));
-    ASSERT_STATUS(snap(ctx), UM_HEALTH_PENDING);
+    ck_assert_str_eq(qv("SELECT revision || ':' || state FROM ultramigrate_version_history"
+                        " ORDER BY id DESC LIMIT 1"), "r3:failed");
+    um_health h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_FAILED);
+    ASSERT_MESSAGE_HAS(h, "r3");
 
     /* the request does not outlive the call: the next run completes */
     write_rev("r3", "r2", "CREATE TABLE t3 (id int);", "DROP TABLE t3;");
@@ -1447,11 +1623,14 @@ static Suite *health_suite(void)
     tcase_add_test(tc, status_ok);
     tcase_add_test(tc, status_pending);
     tcase_add_test(tc, status_empty_project);
+    tcase_add_test(tc, status_many_heads);
     tcase_add_test(tc, status_failed);
+    tcase_add_test(tc, status_failed_transactional);
     tcase_add_test(tc, status_ahead_of_files);
     tcase_add_test(tc, status_ahead_by_hand);
     tcase_add_test(tc, status_diverged_file);
     tcase_add_test(tc, status_diverged_database);
+    tcase_add_test(tc, status_tables_dropped);
     tcase_add_test(tc, status_unreachable_dead_port);
     tcase_add_test(tc, status_unreachable_server_restart);
 
@@ -1467,6 +1646,7 @@ static Suite *health_suite(void)
     tcase_add_test(tc, borrowed_failure_transactional);
     tcase_add_test(tc, borrowed_failure_nontransactional);
     tcase_add_test(tc, borrowed_failure_single_transaction);
+    tcase_add_test(tc, borrowed_several_handles);
     tcase_add_test(tc, borrowed_connection_dropped);
 
     tc = tcase(s, "cancel");

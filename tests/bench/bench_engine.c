@@ -8,7 +8,14 @@
  *      against one psql session running the same SQL: medians of 3,
  *      alternating which goes first;
  *   3. a cold CLI `status` against `psql -c 'select 1'`: medians of 30,
- *      interleaved.
+ *      interleaved;
+ *   4. um_health_snapshot on a database with 1,000 applied revisions
+ *      against a `SELECT 1` round trip on a libpq connection of its own
+ *      (PQexec, and PQexecPrepared as the snapshot's query is prepared):
+ *      2,000 of each, interleaved, after 50 warm-up ones; median and p99.
+ *
+ * UM_BENCH_ONLY (a comma-separated list of graph, apply, status, health)
+ * runs only those parts; unset: all.
  *
  * Public API only; libpq is used for creating and dropping the databases.
  * The server is UM_TEST_DATABASE_URL, or a throwaway cluster started with
@@ -49,6 +56,8 @@ extern char **environ;
 #define APPLY_RUNS 3
 #define STATUS_SMALL_REVS 10
 #define STATUS_RUNS 30
+#define HEALTH_WARMUP 50
+#define HEALTH_RUNS 2000
 
 #define TARGET_GRAPH_MS 50.0
 #define TARGET_GRAPH_MB 16.0
@@ -133,6 +142,18 @@ static double median(const double *v, size_t n)
     double m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
     free(s);
     return m;
+}
+
+/* The nearest-rank @pct percentile of @v. */
+static double percentile(const double *v, size_t n, double pct)
+{
+    double *s = xmalloc(n * sizeof(*s));
+    memcpy(s, v, n * sizeof(*s));
+    qsort(s, n, sizeof(*s), cmp_double);
+    size_t rank = (size_t)(pct / 100.0 * (double)n + 0.999999);
+    double p = s[rank > 0 ? rank - 1 : 0];
+    free(s);
+    return p;
 }
 
 static void write_file(const char *path, const char *text)
@@ -726,6 +747,145 @@ static void bench_status(const char *psql, const char *cli, const project *big)
 }
 
 /* ------------------------------------------------------------------ */
+/* 4. Health snapshot against SELECT 1                                  */
+/* ------------------------------------------------------------------ */
+
+static void select_one(PGconn *conn, bool prepared)
+{
+    PGresult *res = prepared ? PQexecPrepared(conn, "one", 0, NULL, NULL, NULL, 0)
+                             : PQexec(conn, "SELECT 1");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        die("SELECT 1: %s", PQerrorMessage(conn));
+    PQclear(res);
+}
+
+static void snapshot(um_ctx *ctx, um_health *h)
+{
+    if (um_health_init(h, UM_HEALTH_VERSION) != UM_OK || um_health_snapshot(ctx, h) != UM_OK)
+        die("um_health_snapshot: %s", um_errmsg(ctx));
+    if (h->status != UM_HEALTH_OK)
+        die("health status %s: %s", um_health_status_name(h->status), h->message);
+}
+
+/* Each of the three, in turn, @n times; times in microseconds when @t. */
+static void health_round(um_ctx *ctx, PGconn *conn, int n, double *t[3], double *rt)
+{
+    for (int i = 0; i < n; i++) {
+        um_health h;
+        double t0 = now_ms();
+        snapshot(ctx, &h);
+        double t1 = now_ms();
+        select_one(conn, false);
+        double t2 = now_ms();
+        select_one(conn, true);
+        double t3 = now_ms();
+        if (t) {
+            t[0][i] = (t1 - t0) * 1e3;
+            t[1][i] = (t2 - t1) * 1e3;
+            t[2][i] = (t3 - t2) * 1e3;
+            rt[i] = h.round_trip_ms * 1e3;
+        }
+    }
+}
+
+/*
+ * Times HEALTH_RUNS rounds (after HEALTH_WARMUP) of a snapshot on @ctx and
+ * SELECT 1 on @conn, the connection @ctx borrows; adds rows named
+ * "health, @label ...", with the SELECT 1 rows when @select_rows.
+ */
+static void measure_health(um_ctx *ctx, PGconn *conn, const char *label, bool select_rows)
+{
+    double *t[3], *rt = xmalloc(HEALTH_RUNS * sizeof(*rt));
+    for (int k = 0; k < 3; k++)
+        t[k] = xmalloc(HEALTH_RUNS * sizeof(*t[k]));
+    health_round(ctx, conn, HEALTH_WARMUP, NULL, NULL);
+    health_round(ctx, conn, HEALTH_RUNS, t, rt);
+
+    double mh = median(t[0], HEALTH_RUNS), me = median(t[1], HEALTH_RUNS);
+    double mp = median(t[2], HEALTH_RUNS);
+    char name[48];
+    fprintf(stderr, "bench: health (%s) %.1f us, SELECT 1 %.1f us, prepared %.1f us"
+            " (medians)\n", label, mh, me, mp);
+    if (select_rows) {
+        add_row("SELECT 1, PQexec: median (us)", me, "-", 0);
+        add_row("SELECT 1, PQexec: p99 (us)", percentile(t[1], HEALTH_RUNS, 99), "-", 0);
+        add_row("SELECT 1, prepared: median (us)", mp, "-", 0);
+        add_row("SELECT 1, prepared: p99 (us)", percentile(t[2], HEALTH_RUNS, 99), "-", 0);
+    }
+    snprintf(name, sizeof name, "health, %s: median (us)", label);
+    add_row(name, mh, "1.5x prep", mh / mp);
+    add_row(name, mh, "1.5x PQexec", mh / me);
+    snprintf(name, sizeof name, "health, %s: p99 (us)", label);
+    add_row(name, percentile(t[0], HEALTH_RUNS, 99), "-", 0);
+    snprintf(name, sizeof name, "  of which the query (us)");
+    add_row(name, median(rt, HEALTH_RUNS), "-", 0);
+    for (int k = 0; k < 3; k++)
+        free(t[k]);
+    free(rt);
+}
+
+/*
+ * Twice: right after the upgrade (the bookkeeping tables not analyzed yet,
+ * as a host sees them until autovacuum comes by), then after VACUUM
+ * ANALYZE of them (the steady state).
+ */
+static void bench_health(const project *p)
+{
+    char *url = create_db("health");
+    fprintf(stderr, "bench: applying %d revisions for the health snapshot\n", APPLY_REVS);
+    run_engine(p, url, UM_UP);
+
+    PGconn *conn = PQconnectdb(url);
+    if (!conn || PQstatus(conn) != CONNECTION_OK)
+        die("cannot connect: %s", conn ? PQerrorMessage(conn) : "out of memory");
+    PGresult *res = PQprepare(conn, "one", "SELECT 1", 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        die("PREPARE: %s", PQerrorMessage(conn));
+    PQclear(res);
+
+    /* The engine borrows @conn: the snapshot and SELECT 1 then go to the
+     * same backend.  On separate connections of a VM, a backend's wake-up
+     * latency (which differs with how busy each one is) swamps the
+     * difference between the queries. */
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = p->config;
+    o.pg_conn = conn;
+    um_ctx *ctx = NULL;
+    if (um_open(&ctx, &o) != UM_OK)
+        die("um_open(%s): %s", p->config, um_errmsg(ctx));
+
+    measure_health(ctx, conn, "1k, fresh", true);
+    res = PQexec(conn, "VACUUM ANALYZE ultramigrate_version, ultramigrate_version_applied,"
+                       " ultramigrate_version_history");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        die("VACUUM ANALYZE: %s", PQerrorMessage(conn));
+    PQclear(res);
+    /* ANALYZE invalidates the prepared snapshot query's plan: replanned */
+    measure_health(ctx, conn, "1k, analyzed", false);
+
+    um_close(ctx);
+    PQfinish(conn);
+    drop_db(url);
+    free(url);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Whether UM_BENCH_ONLY (unset: everything) names @part. */
+static bool selected(const char *part)
+{
+    const char *only = getenv("UM_BENCH_ONLY");
+    if (!only || !*only)
+        return true;
+    size_t len = strlen(part);
+    for (const char *p = only; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && strncmp(p, part, n) == 0)
+            return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
 
 int main(void)
 {
@@ -753,12 +913,19 @@ int main(void)
     start_server();
     fprintf(stderr, "bench: libultramigrate %s, psql %s\n", um_version(), psql);
 
-    bench_graph();
+    if (selected("graph"))
+        bench_graph();
 
-    fprintf(stderr, "bench: writing %d revision files (table + index)\n", APPLY_REVS);
-    project apply = make_project("apply", APPLY_REVS, SQL_TABLE_INDEX, true);
-    bench_apply(psql, &apply);
-    bench_status(psql, cli, &apply);
+    if (selected("apply") || selected("status") || selected("health")) {
+        fprintf(stderr, "bench: writing %d revision files (table + index)\n", APPLY_REVS);
+        project apply = make_project("apply", APPLY_REVS, SQL_TABLE_INDEX, true);
+        if (selected("apply"))
+            bench_apply(psql, &apply);
+        if (selected("status"))
+            bench_status(psql, cli, &apply);
+        if (selected("health"))
+            bench_health(&apply);
+    }
 
     print_table(load_start);
     fprintf(stderr, "bench: total %.1f s\n", (now_ms() - t0) / 1e3);
