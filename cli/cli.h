@@ -46,6 +46,7 @@ struct cli {
     int json;
     int verbosity;             /* enum cli_verbosity */
     char **argv_copy;          /* owned by cli_parse(), freed by main() */
+    int connect_early;         /* set by cli_parse() from the command */
 };
 
 struct cli_command;
@@ -63,6 +64,8 @@ struct cli_command {
     int max_args;          /* -1: no limit */
     int targets;           /* positional arguments may look like "-1" */
     int hidden;            /* an alias: not listed in --help */
+    int database;          /* needs the database at once: connect while the
+                              revision files are read */
 };
 
 /* commands.c */

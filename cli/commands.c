@@ -42,6 +42,7 @@ static int open_engine(struct cli *cli, um_ctx **out)
     o.log_cb = cli_log;
     o.log_payload = cli;
     o.log_level = log_level(cli);
+    o.connect_early = cli->connect_early;
     return um_open(out, &o);
 }
 
@@ -815,49 +816,49 @@ static const char generate_options[] =
 static const struct cli_command commands[] = {
     { "init", cmd_init, "[DIR]",
       "Create the project files and the bookkeeping tables.",
-      NULL, 0, 1, 0, 0 },
+      NULL, 0, 1, 0, 0, 0 },
     { "status", cmd_status, "",
       "Show current and file heads, pending revisions.",
-      wait_option, 0, 0, 0, 0 },
+      wait_option, 0, 0, 0, 0, 1 },
     { "health", cmd_health, "",
       "Show the migration state; exit 0 or 10-14 (probes).",
-      NULL, 0, 0, 0, 0 },
+      NULL, 0, 0, 0, 0, 1 },
     { "current", cmd_current, "",
       "Show the revisions the database is at.",
-      NULL, 0, 0, 0, 0 },
+      NULL, 0, 0, 0, 0, 1 },
     { "history", cmd_history, "",
       "Show the log of applied steps (or --revisions).",
       "  -n, --limit N            only the last N entries (--revisions: newest N)\n"
       "      --revisions          list the revision files instead\n",
-      0, 0, 0, 0 },
+      0, 0, 0, 0, 1 },
     { "heads", cmd_heads, "",
       "Show the heads of the revision files.",
-      NULL, 0, 0, 0, 0 },
+      NULL, 0, 0, 0, 0, 0 },
     { "show", cmd_show, "REV",
       "Show one revision: parents, path and header.",
-      NULL, 1, 1, 1, 0 },
+      NULL, 1, 1, 1, 0, 0 },
     { "generate", cmd_generate, "MESSAGE",
       "Write a new revision file (alias: revision -m MSG).",
-      generate_options, 0, 1, 0, 0 },
+      generate_options, 0, 1, 0, 0, 0 },
     { "revision", cmd_generate, "-m MESSAGE",
       "Write a new revision file (alias of generate).",
-      generate_options, 0, 1, 0, 1 },
+      generate_options, 0, 1, 0, 1, 0 },
     { "merge", cmd_merge, "[REV...] -m MESSAGE",
       "Write a revision merging REVs (default: all heads).",
       "  -m, --message MESSAGE    the merge revision's message (required)\n",
-      0, -1, 0, 0 },
+      0, -1, 0, 0, 0 },
     { "upgrade", cmd_upgrade, "[TARGET]",
       "Apply the revisions up to TARGET (default: heads).",
-      wait_option, 0, 1, 1, 0 },
+      wait_option, 0, 1, 1, 0, 1 },
     { "downgrade", cmd_downgrade, "TARGET",
       "Revert the applied revisions above TARGET.",
-      NULL, 1, 1, 1, 0 },
+      NULL, 1, 1, 1, 0, 1 },
     { "stamp", cmd_stamp, "REV",
       "Set the database's state to REV without running SQL.",
-      NULL, 1, 1, 1, 0 },
+      NULL, 1, 1, 1, 0, 1 },
     { "help", cmd_help, "[COMMAND]",
       "Show the help of ultramigrate or of COMMAND.",
-      NULL, 0, 1, 0, 0 },
+      NULL, 0, 1, 0, 0, 0 },
 };
 
 const struct cli_command *cli_command_find(const char *name)

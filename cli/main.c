@@ -317,6 +317,7 @@ int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc,
     char prefix[64];
     int key, rc;
 
+    cli->connect_early = cmd->database;
     if (build_tables(opts, shortopts, sizeof(shortopts), longopts) < 0)
         return CLI_EXIT_ERROR;
     if (cmd->targets && protect_targets(cli, &argc, &argv, shortopts, longopts) < 0) {

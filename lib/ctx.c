@@ -134,6 +134,8 @@ int um_open(um_ctx **out, const um_open_options *opts)
     if (opts->pg_conn)
         pg_adopt(ctx, opts->pg_conn);
     int rc = apply_open_options(ctx, opts);
+    if (!rc && opts->connect_early && !opts->pg_conn)
+        pg_connect_early(ctx);
     if (!rc)
         rc = load_revisions(ctx);
     return rc;

@@ -29,6 +29,7 @@ struct um_ctx {
     char *application_name;
     char host[256];             /* this machine, recorded with each step */
     struct pg_conn *conn;       /* NULL until the first call that needs it */
+    struct pg_conn *early;      /* a connection started by connect_early */
     bool owns_conn;             /* false: the host's (um_open_options.pg_conn) */
     bool locked;                /* we hold the migration advisory lock */
     /* um_cancel() may run in another thread or a signal handler: it only

@@ -4,6 +4,7 @@
  */
 #include "pg.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,8 @@
 #include <libpq-fe.h>
 
 #include "strbuf.h"
+
+#define EARLY_CONNECT_TIMEOUT_MS 10000
 
 struct pg_rows {
     PGresult *res;
@@ -119,6 +122,66 @@ void pg_adopt(um_ctx *ctx, void *host_conn)
     new_session(ctx, host_conn);
 }
 
+static PGconn *open_connection(const um_ctx *ctx, bool blocking)
+{
+    /* Keywords before "dbname" are defaults the URL may override; the URL
+     * itself is expanded from "dbname". */
+    const char *keys[5] = { "connect_timeout", "application_name", "client_encoding", NULL, NULL };
+    const char *vals[5] = { "10", ctx->application_name, "UTF8", NULL, NULL };
+    if (ctx->cfg.database_url) {
+        keys[3] = "dbname";
+        vals[3] = ctx->cfg.database_url;
+    }
+    return blocking ? PQconnectdbParams(keys, vals, 1) : PQconnectStartParams(keys, vals, 1);
+}
+
+/* Waits until the connection's socket is ready for what @st asks. */
+static bool wait_socket(PGconn *conn, PostgresPollingStatusType st, int timeout_ms)
+{
+    struct pollfd p = { PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+    return p.fd >= 0 && poll(&p, 1, timeout_ms) > 0;
+}
+
+/*
+ * A cold command spends most of its time reading revision files and
+ * waiting for the server to start a backend: both at once is faster.
+ * This sends the connection request without waiting; pg_ensure_connected
+ * finishes it.
+ */
+void pg_connect_early(um_ctx *ctx)
+{
+    if (ctx->conn || ctx->early)
+        return;
+    PGconn *conn = open_connection(ctx, false);
+    if (!conn || PQstatus(conn) == CONNECTION_BAD) {
+        PQfinish(conn); /* the plain attempt later says why */
+        return;
+    }
+    /* Go as far as the socket allows now: usually to "waiting for the
+     * server", with the startup message sent. */
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED && wait_socket(conn, st, 0))
+        st = PQconnectPoll(conn);
+    ctx->early = (struct pg_conn *)conn;
+}
+
+/* Completes an early connection; false if it failed. */
+static bool finish_early(PGconn *conn)
+{
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    if (PQstatus(conn) == CONNECTION_OK)
+        return true;
+    for (;;) {
+        if (!wait_socket(conn, st, EARLY_CONNECT_TIMEOUT_MS))
+            return false;
+        st = PQconnectPoll(conn);
+        if (st == PGRES_POLLING_OK)
+            return true;
+        if (st == PGRES_POLLING_FAILED)
+            return false;
+    }
+}
+
 int pg_ensure_connected(um_ctx *ctx)
 {
     if (ctx->conn && PQstatus(ctx->conn) == CONNECTION_OK) {
@@ -130,26 +193,22 @@ int pg_ensure_connected(um_ctx *ctx)
         return ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
                          "the host's database connection is not open: %s",
                          PQerrorMessage(ctx->conn));
+    PGconn *early = (PGconn *)ctx->early;
+    ctx->early = NULL;
     pg_disconnect(ctx);
 
-    /* Keywords before "dbname" are defaults the URL may override; the URL
-     * itself is expanded from "dbname". */
-    const char *keys[5] = { "connect_timeout", "application_name", "client_encoding", NULL, NULL };
-    const char *vals[5] = { "10", ctx->application_name, "UTF8", NULL, NULL };
-    if (ctx->cfg.database_url) {
-        keys[3] = "dbname";
-        vals[3] = ctx->cfg.database_url;
+    /* An early connection that did not make it is tried again the plain
+     * way, which honours every connection option and words the error. */
+    PGconn *conn = early && finish_early(early) ? early : NULL;
+    if (!conn) {
+        PQfinish(early);
+        conn = open_connection(ctx, true);
     }
-    PGconn *conn = PQconnectdbParams(keys, vals, 1);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         int rc = connect_error(ctx, conn);
         PQfinish(conn);
         return rc;
     }
-    /* Positions in server errors count characters of the client encoding;
-     * the URL may have asked for another, and apply maps UTF-8. */
-    if (PQclientEncoding(conn) != pg_char_to_encoding("UTF8"))
-        PQsetClientEncoding(conn, "UTF8");
     PQsetNoticeProcessor(conn, notice_to_log, ctx);
     ctx->conn = (struct pg_conn *)conn;
     ctx->owns_conn = true;
@@ -174,6 +233,8 @@ void pg_disconnect(um_ctx *ctx)
 
 void pg_release(um_ctx *ctx)
 {
+    PQfinish((PGconn *)ctx->early);
+    ctx->early = NULL;
     if (ctx->conn && !ctx->owns_conn && ctx->health_prepared &&
         PQstatus(ctx->conn) == CONNECTION_OK && PQbackendPID(ctx->conn) == ctx->backend_pid) {
         /* the host's session is left without the engine's statement */

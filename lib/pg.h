@@ -14,6 +14,9 @@
  * password. */
 int pg_ensure_connected(um_ctx *ctx);
 
+/* Starts connecting without waiting (see pg.c); errors wait for first use. */
+void pg_connect_early(um_ctx *ctx);
+
 /* Rows of a query; wraps a PGresult. */
 typedef struct pg_rows pg_rows;
 size_t pg_rows_count(const pg_rows *r);

@@ -182,19 +182,27 @@ typedef struct um_open_options {
      * or an unreachable health snapshot) until the host re-establishes it.
      */
     void *pg_conn;
+    /**
+     * Non-zero: start connecting while the revision files are read (for a
+     * caller that will need the database at once, as a command-line tool
+     * does); a failure surfaces at the first call that needs the database.
+     * 0 (default): connect at that first call.
+     */
+    int connect_early;
 } um_open_options;
 
 #define UM_OPEN_OPTIONS_VERSION 1
 #define UM_OPEN_OPTIONS_INIT \
-    { UM_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, UM_LOG_INFO, NULL, NULL }
+    { UM_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, UM_LOG_INFO, NULL, NULL, 0 }
 
 /** Fills @p opts with defaults.  @return UM_OK or UM_EINVAL. */
 UM_API int um_open_options_init(um_open_options *opts, unsigned int version);
 
 /**
  * Opens an engine: reads the configuration, reads every revision file once
- * (header and checksum) and builds the revision graph.  It does not connect:
- * the connection is made by the first call that needs the database.
+ * (header and checksum) and builds the revision graph.  It does not connect
+ * (unless connect_early asks it to start): the connection is made by the
+ * first call that needs the database.
  *
  * @param out   receives the handle.  On failure *out is still set (unless
  *              memory ran out) so the caller can read um_errmsg(); it must
