@@ -25,6 +25,7 @@
 #define SQLSTATE_SYNTAX_ERROR "42601"
 #define RETRY_FIRST_BACKOFF_MS 100
 #define RETRY_MAX_BACKOFF_MS 5000
+#define SLEEP_SLICE_MS 50
 
 typedef struct run {
     um_ctx *ctx;
@@ -319,17 +320,29 @@ static bool cancel_requested(const run *r)
     return atomic_load(&r->ctx->cancel_requested) != 0;
 }
 
+/* A statement cancelled by um_cancel() fails like any other; say why. */
+static int step_cancelled(run *r, size_t k)
+{
+    const um_script *s = step_script(r, k);
+    return ctx_error(r->ctx, UM_ECANCELLED, s->path, 0, s->id,
+                     "cancelled by the host while this revision ran; it was rolled back%s",
+                     s->transactional ? "" : " as far as it could be (Transactional: no)");
+}
+
 static bool lock_timed_out(const um_ctx *ctx)
 {
     return ctx->err.d.code == UM_ESQL && ctx->err.d.sqlstate &&
            strcmp(ctx->err.d.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
 }
 
-static void sleep_ms(long ms)
+/* Sleeps @ms in short slices, so that um_cancel() ends the wait. */
+static void sleep_unless_cancelled(const run *r, long ms)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    for (long left = ms; left > 0 && !cancel_requested(r); left -= SLEEP_SLICE_MS) {
+        long nap = left < SLEEP_SLICE_MS ? left : SLEEP_SLICE_MS;
+        struct timespec ts = { 0, nap * 1000000L };
+        nanosleep(&ts, NULL);
+    }
 }
 
 /*
@@ -353,9 +366,29 @@ static int run_with_retries(run *r, size_t k, const char *body, int first_line)
         store_record_failure(r->ctx, step_script(r, k), r->plan->direction, now_ms() - t0,
                              um_errmsg(r->ctx), false);
         um_err_clear(&r->ctx->err);
-        sleep_ms(backoff);
+        sleep_unless_cancelled(r, backoff);
+        if (cancel_requested(r))
+            return step_cancelled(r, k);
         backoff = backoff * 2 > RETRY_MAX_BACKOFF_MS ? RETRY_MAX_BACKOFF_MS : backoff * 2;
     }
+}
+
+/*
+ * A failure around the revision's own SQL (its bookkeeping, a setting)
+ * still names the revision and its file, in the message and the history.
+ */
+static int name_the_revision(run *r, size_t k, int rc)
+{
+    um_errbuf *e = &r->ctx->err;
+    if (e->d.revision || !e->d.message)
+        return rc;
+    const um_script *s = step_script(r, k);
+    um_errbuf plain = { 0 };
+    um_err_move(&plain, e);
+    um_err_set(e, rc, s->path, 0, s->id, "%s", plain.d.message);
+    um_err_set_server(e, plain.d.sqlstate, plain.d.detail, plain.d.hint);
+    um_err_clear(&plain);
+    return rc;
 }
 
 static int run_step(run *r, size_t k)
@@ -372,7 +405,7 @@ static int run_step(run *r, size_t k)
     else
         rc = run_outside_transaction(r, k, body, first_line);
     free(body);
-    return rc;
+    return rc ? name_the_revision(r, k, rc) : rc;
 }
 
 /* ---- the run ---------------------------------------------------------- */
@@ -393,7 +426,7 @@ static void record_failure(run *r, size_t k, double elapsed)
     um_ctx *ctx = r->ctx;
     um_errbuf saved = { 0 };
     um_err_move(&saved, &ctx->err);
-    if (r->single_tx)
+    if (r->single_tx || pg_in_transaction(ctx))
         pg_exec(ctx, "ROLLBACK", NULL);
     if (ctx->conn)
         store_record_failure(ctx, step_script(r, k), r->plan->direction, elapsed,
@@ -423,13 +456,20 @@ static int cancel(run *r, size_t k)
                      r->single_tx ? "; the whole run was rolled back" : "");
 }
 
-/* A statement cancelled by um_cancel() fails like any other; say why. */
-static int step_cancelled(run *r, size_t k)
+
+/*
+ * A body with BEGIN and no COMMIT (or one that failed after its own
+ * BEGIN) leaves the session in a transaction: nothing of it would commit,
+ * and the next statement would fail.  It is rolled back and reported.
+ */
+static int left_open(run *r, size_t k)
 {
     const um_script *s = step_script(r, k);
-    return ctx_error(r->ctx, UM_ECANCELLED, s->path, 0, s->id,
-                     "cancelled by the host while this revision ran; it was rolled back%s",
-                     s->transactional ? "" : " as far as it could be (Transactional: no)");
+    pg_exec(r->ctx, "ROLLBACK", NULL);
+    return ctx_error(r->ctx, UM_ESQL, s->path, 0, s->id,
+                     "the revision left a transaction open (BEGIN without COMMIT);"
+                     " it was rolled back: the engine wraps each revision in a"
+                     " transaction, so remove its BEGIN/COMMIT");
 }
 
 static int execute(run *r)
@@ -442,6 +482,8 @@ static int execute(run *r)
         }
         double t0 = now_ms();
         rc = run_step(r, k);
+        if (!rc && !r->single_tx && pg_in_transaction(r->ctx))
+            rc = left_open(r, k);
         if (rc && cancel_requested(r))
             rc = step_cancelled(r, k);
         if (rc) {
@@ -493,18 +535,46 @@ static int prepare_locked(um_ctx *ctx, store_state *st)
     return store_ensure_tables(ctx);
 }
 
-/* Ends a run: statistics refreshed after a run that wrote, the lock
- * released and, on a borrowed connection, the engine's prepared statements
- * dropped; the run's error is kept. */
-static void unlock_keeping_error(um_ctx *ctx, bool wrote)
+/*
+ * Starts a call that changes the database: any old cancel request
+ * forgotten, the handle marked busy (um_cancel acts only then), the
+ * migration lock taken and the session reading UTF-8, the encoding of the
+ * revision files (*encoding: what to put back, -1 for nothing).
+ */
+static void end_locked(um_ctx *ctx, bool wrote, int encoding);
+
+static int begin_locked(um_ctx *ctx, int *encoding)
+{
+    *encoding = -1;
+    atomic_store(&ctx->cancel_requested, 0);
+    atomic_store(&ctx->busy, 1);
+    int rc = store_lock(ctx);
+    if (!rc)
+        rc = pg_use_utf8(ctx, encoding);
+    if (rc)
+        end_locked(ctx, false, *encoding);
+    return rc;
+}
+
+/*
+ * Ends it, whatever happened, keeping its error: a transaction a revision
+ * left open rolled back, statistics refreshed after a run that wrote, the
+ * step statements dropped from a borrowed connection, the lock released,
+ * the encoding put back.
+ */
+static void end_locked(um_ctx *ctx, bool wrote, int encoding)
 {
     um_errbuf saved = { 0 };
     um_err_move(&saved, &ctx->err);
+    if (pg_in_transaction(ctx))
+        pg_exec(ctx, "ROLLBACK", NULL);
     if (wrote)
         store_analyze(ctx);
     store_unprepare_steps(ctx);
     store_unlock(ctx);
+    pg_restore_encoding(ctx, encoding);
     um_err_move(&ctx->err, &saved);
+    atomic_store(&ctx->busy, 0);
 }
 
 static int locked_run(um_ctx *ctx, um_direction dir, const char *target,
@@ -515,11 +585,11 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target,
     size_t *heads = NULL, n_heads = 0;
     run r = { ctx, NULL, UM_APPLY_OPTIONS_INIT, NULL,
               !ctx->cfg.transaction_per_migration };
+    int encoding;
     if (opts)
         r.opts = *opts;
 
-    atomic_store(&ctx->cancel_requested, 0);
-    int rc = store_lock(ctx);
+    int rc = begin_locked(ctx, &encoding);
     if (rc)
         return rc;
     rc = prepare_locked(ctx, &st);
@@ -537,7 +607,7 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target,
         r.plan = fresh;
         rc = execute(&r);
     }
-    unlock_keeping_error(ctx, fresh && fresh->n_steps > 0);
+    end_locked(ctx, fresh && fresh->n_steps > 0, encoding);
     free(r.applied);
     free(heads);
     plan_free(fresh);
@@ -565,9 +635,7 @@ int um_apply_options_init(um_apply_options *opts, unsigned int version)
 
 int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts)
 {
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     if (!plan || plan->ctx != ctx)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                          "um_apply: the plan must come from um_plan_create on this handle");
@@ -577,18 +645,14 @@ int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts)
 
 int um_upgrade(um_ctx *ctx, const char *target, const um_apply_options *opts)
 {
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     int rc = check_apply_options(ctx, opts);
     return rc ? rc : locked_run(ctx, UM_UP, target ? target : "heads", NULL, opts);
 }
 
 int um_rollback(um_ctx *ctx, const char *target, const um_apply_options *opts)
 {
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     if (!target)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                          "a downgrade needs a target (a revision, -N or base)");
@@ -611,8 +675,8 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
         rc = graph_resolve_target(ctx->graph, target, dir, cur, n_cur, &t, &ctx->err);
     for (size_t i = 0; !rc && i < t.n; i++)
         graph_mark_ancestors(ctx->graph, t.revs[i], set);
-    if (!rc)
-        rc = graph_heads_of(ctx->graph, set, &heads, &n_heads);
+    if (!rc && graph_heads_of(ctx->graph, set, &heads, &n_heads) != UM_OK)
+        rc = um_err_nomem(&ctx->err);
     if (!rc) {
         hs = calloc(n_heads ? n_heads : 1, sizeof(*hs));
         as = calloc(n ? n : 1, sizeof(*as));
@@ -639,34 +703,32 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
 
 int um_stamp(um_ctx *ctx, const char *target)
 {
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     if (!target)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp needs a target");
     store_state st = { 0 };
-    int rc = store_lock(ctx);
+    int encoding;
+    int rc = begin_locked(ctx, &encoding);
     if (rc)
         return rc;
     rc = prepare_locked(ctx, &st);
     if (!rc)
         rc = stamp_target(ctx, &st, target);
-    unlock_keeping_error(ctx, rc == UM_OK);
+    end_locked(ctx, rc == UM_OK, encoding);
     store_state_free(&st);
     return rc;
 }
 
 int um_ensure_schema(um_ctx *ctx)
 {
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     store_state st = { 0 };
-    int rc = store_lock(ctx);
+    int encoding;
+    int rc = begin_locked(ctx, &encoding);
     if (rc)
         return rc;
     rc = prepare_locked(ctx, &st);
-    unlock_keeping_error(ctx, false);
+    end_locked(ctx, false, encoding);
     store_state_free(&st);
     return rc;
 }

@@ -128,9 +128,10 @@ int um_open(um_ctx **out, const um_open_options *opts)
     if (!opts)
         opts = &defaults;
     if (opts->version != UM_OPEN_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_open_options version %u is not supported (expected %u)",
-                         opts->version, UM_OPEN_OPTIONS_VERSION);
+        return ctx->open_rc = ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
+                                        "um_open_options version %u is not supported"
+                                        " (expected %u)", opts->version,
+                                        UM_OPEN_OPTIONS_VERSION);
     if (opts->pg_conn)
         pg_adopt(ctx, opts->pg_conn);
     int rc = apply_open_options(ctx, opts);
@@ -138,6 +139,7 @@ int um_open(um_ctx **out, const um_open_options *opts)
         pg_connect_early(ctx);
     if (!rc)
         rc = load_revisions(ctx);
+    ctx->open_rc = rc;
     return rc;
 }
 
@@ -161,11 +163,12 @@ void um_close(um_ctx *ctx)
 
 int um_wait_for_database(um_ctx *ctx, int timeout_ms)
 {
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     atomic_store(&ctx->cancel_requested, 0);
-    return pg_wait_connected(ctx, timeout_ms);
+    atomic_store(&ctx->busy, 1);
+    int rc = pg_wait_connected(ctx, timeout_ms);
+    atomic_store(&ctx->busy, 0);
+    return rc;
 }
 
 void um_cancel(um_ctx *ctx)
@@ -192,9 +195,7 @@ int um_revision_lookup(um_ctx *ctx, const char *rev, const um_revision **out)
 {
     if (out)
         *out = NULL;
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     if (!rev || !out || !ctx->graph)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                          "um_revision_lookup: a revision and out are required");

@@ -354,9 +354,7 @@ static int ensure_cache(um_ctx *ctx)
 
 int um_health_snapshot(um_ctx *ctx, um_health *out)
 {
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_health_snapshot: out is NULL");
     if (out->version != UM_HEALTH_VERSION)

@@ -33,12 +33,13 @@ struct um_ctx {
     bool owns_conn;             /* false: the host's (um_open_options.pg_conn) */
     bool locked;                /* we hold the migration advisory lock */
     /* um_cancel() may run in another thread or a signal handler: it only
-     * reads these two.  A replaced cancel object is kept one generation
-     * (retired_cancel) so that a um_cancel() racing a reconnect never
-     * uses freed memory. */
+     * touches these atomics.  cancel_users counts the um_cancel() calls in
+     * flight, so that a reconnect never frees a cancel object in use. */
     atomic_int cancel_requested;
     _Atomic(struct pg_cancel *) cancel;
-    struct pg_cancel *retired_cancel;
+    atomic_int cancel_users;
+    atomic_int busy;            /* a call that runs SQL is under way */
+    int open_rc;                /* um_open's result: a failed handle only explains */
     int backend_pid;            /* the session cancel and prepared flags are for */
     bool health_prepared;       /* the health query is prepared on conn */
     /* Its name, unique per handle: handles that share a borrowed
@@ -61,6 +62,19 @@ struct um_plan {
     size_t *graph_index;        /* graph index of each step */
     size_t n_steps;
 };
+
+/*
+ * The start of every public call that uses the graph: a handle whose
+ * um_open failed keeps that error readable and does nothing else.
+ */
+#define CTX_ENTER(ctx)                        \
+    do {                                      \
+        if (!(ctx))                           \
+            return UM_EINVAL;                 \
+        if ((ctx)->open_rc)                   \
+            return (ctx)->open_rc;            \
+        um_err_clear(&(ctx)->err);            \
+    } while (0)
 
 /* Records an error on the handle (see um_err_set). */
 #define ctx_error(ctx, code, file, line, rev, ...) \

@@ -14,6 +14,8 @@
 #include "strbuf.h"
 
 #define EARLY_CONNECT_TIMEOUT_MS 10000
+/* Shorter pieces of a password are not worth garbling the message for. */
+#define MIN_MASKED_PIECE 3
 
 struct pg_rows {
     PGresult *res;
@@ -22,6 +24,24 @@ struct pg_rows {
 static const char *source_of_url(const um_ctx *ctx)
 {
     return ctx->cfg.url_source ? ctx->cfg.url_source : "libpq environment";
+}
+
+/* Replaces every copy of @secret in @sb with "****" (not even its length). */
+static void mask_all(strbuf *sb, const char *secret)
+{
+    if (sb_failed(sb) || !*secret)
+        return;
+    strbuf out = STRBUF_INIT;
+    size_t len = strlen(secret);
+    const char *from = sb->buf;
+    for (const char *at = strstr(from, secret); at; at = strstr(from, secret)) {
+        sb_append(&out, from, (size_t)(at - from));
+        sb_puts(&out, "****");
+        from = at + len;
+    }
+    sb_puts(&out, from);
+    sb_free(sb);
+    *sb = out;
 }
 
 /*
@@ -41,15 +61,16 @@ static void mask_password(strbuf *msg, const char *url, const char *shown)
         free(password);
         return;
     }
+    /* libpq may split a password holding '@' or '/' as if it were URL
+     * syntax and quote only a piece ("could not translate host name
+     * \"ssw0rd@host\""): the whole and each piece are masked. */
     strbuf out = STRBUF_INIT;
-    size_t plen = strlen(password);
-    const char *from = msg->buf;
-    for (const char *at = strstr(from, password); at; at = strstr(from, password)) {
-        sb_append(&out, from, (size_t)(at - from));
-        sb_puts(&out, "****"); /* as config_redact_url: not even the length */
-        from = at + plen;
-    }
-    sb_puts(&out, from);
+    sb_puts(&out, msg->buf);
+    mask_all(&out, password);
+    for (char *save = NULL, *piece = strtok_r(password, "@/:?#,", &save); piece;
+         piece = strtok_r(NULL, "@/:?#,", &save))
+        if (strlen(piece) >= MIN_MASKED_PIECE)
+            mask_all(&out, piece);
     free(password);
     if (sb_failed(&out)) {
         /* never fall back to the unmasked text */
@@ -73,7 +94,9 @@ static int connect_error(um_ctx *ctx, PGconn *conn)
     if (shown)
         mask_password(&msg, url, shown);
 
-    const char *text = sb_str(&msg) ? sb_str(&msg) : "out of memory";
+    /* without the redacted URL the password cannot be found: say nothing */
+    const char *text = url && !shown ? "(libpq's message withheld: out of memory)"
+                       : sb_str(&msg) ? sb_str(&msg) : "out of memory";
     if (shown)
         ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL, "cannot connect to %s (from %s): %s",
                   shown, source_of_url(ctx), text);
@@ -102,10 +125,13 @@ static void install_cancel(um_ctx *ctx, PGconn *conn)
     PGcancel *fresh = conn ? PQgetCancel(conn) : NULL;
     ctx->backend_pid = conn ? PQbackendPID(conn) : 0;
     PGcancel *old = atomic_exchange(&ctx->cancel, fresh);
-    if (old) {
-        PQfreeCancel(ctx->retired_cancel);
-        ctx->retired_cancel = old;
+    /* A um_cancel() that loaded @old before the exchange counted itself
+     * in cancel_users first: wait for it (it is one PQcancel) to finish. */
+    while (old && atomic_load(&ctx->cancel_users) > 0) {
+        struct timespec ms = { 0, 1000000L };
+        nanosleep(&ms, NULL);
     }
+    PQfreeCancel(old);
 }
 
 /* A new server session: a new cancel key, and nothing prepared on it. */
@@ -209,6 +235,14 @@ int pg_ensure_connected(um_ctx *ctx)
         PQfinish(conn);
         return rc;
     }
+    /* Revision files are UTF-8 (the parser checks): the URL may not ask
+     * the server to read them as something else. */
+    if (PQclientEncoding(conn) != pg_char_to_encoding("UTF8") &&
+        PQsetClientEncoding(conn, "UTF8") != 0) {
+        int rc = connect_error(ctx, conn);
+        PQfinish(conn);
+        return rc;
+    }
     PQsetNoticeProcessor(conn, notice_to_log, ctx);
     ctx->conn = (struct pg_conn *)conn;
     ctx->owns_conn = true;
@@ -245,18 +279,45 @@ void pg_release(um_ctx *ctx)
     if (ctx->owns_conn)
         pg_disconnect(ctx);
     ctx->conn = NULL;
-    PQfreeCancel(atomic_exchange(&ctx->cancel, NULL));
-    PQfreeCancel(ctx->retired_cancel);
-    ctx->retired_cancel = NULL;
+    install_cancel(ctx, NULL);
 }
 
-/* Async-signal-safe: PQcancel is, and the rest is atomic loads. */
+/* Async-signal-safe: PQcancel is, and the rest is atomic.  Only while a
+ * call runs: on a borrowed connection the host's own query is not ours to
+ * cancel. */
 void pg_cancel_running(um_ctx *ctx)
 {
     char errbuf[256];
-    PGcancel *c = atomic_load(&ctx->cancel);
+    atomic_fetch_add(&ctx->cancel_users, 1);
+    PGcancel *c = atomic_load(&ctx->busy) ? atomic_load(&ctx->cancel) : NULL;
     if (c)
         PQcancel(c, errbuf, (int)sizeof(errbuf));
+    atomic_fetch_sub(&ctx->cancel_users, 1);
+}
+
+bool pg_in_transaction(const um_ctx *ctx)
+{
+    int st = ctx->conn ? (int)PQtransactionStatus((PGconn *)ctx->conn) : (int)PQTRANS_IDLE;
+    return st == PQTRANS_INTRANS || st == PQTRANS_INERROR;
+}
+
+int pg_use_utf8(um_ctx *ctx, int *previous)
+{
+    PGconn *conn = (PGconn *)ctx->conn;
+    *previous = PQclientEncoding(conn);
+    if (*previous == pg_char_to_encoding("UTF8") || PQsetClientEncoding(conn, "UTF8") == 0)
+        return UM_OK;
+    return ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
+                     "cannot switch the connection's client_encoding to UTF8: %s",
+                     PQerrorMessage(conn));
+}
+
+void pg_restore_encoding(um_ctx *ctx, int previous)
+{
+    PGconn *conn = (PGconn *)ctx->conn;
+    if (conn && previous >= 0 && PQclientEncoding(conn) != previous &&
+        PQstatus(conn) == CONNECTION_OK)
+        PQsetClientEncoding(conn, pg_encoding_to_char(previous));
 }
 
 size_t pg_char_offset(const um_ctx *ctx, const char *s, size_t len, int pos)

@@ -84,6 +84,14 @@ void pg_adopt(um_ctx *ctx, void *host_conn);
 /* Asks the server to cancel the running statement; async-signal-safe. */
 void pg_cancel_running(um_ctx *ctx);
 
+/* The session is inside a transaction block (open or failed). */
+bool pg_in_transaction(const um_ctx *ctx);
+
+/* Sets the client encoding to UTF8 (the revision files' encoding) for a
+ * run, returning the previous one for pg_restore_encoding. */
+int pg_use_utf8(um_ctx *ctx, int *previous);
+void pg_restore_encoding(um_ctx *ctx, int previous);
+
 /* Byte offset in @s of the 1-based character @pos, counted in the
  * connection's client encoding as the server counts error positions. */
 size_t pg_char_offset(const um_ctx *ctx, const char *s, size_t len, int pos);

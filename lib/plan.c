@@ -273,9 +273,7 @@ int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction,
 {
     if (out)
         *out = NULL;
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     if (!out || !target || (direction != UM_UP && direction != UM_DOWN))
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                          "um_plan_create: out, a target and a direction are required");

@@ -228,9 +228,7 @@ int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path)
 {
     if (out_path)
         *out_path = NULL;
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     if (!opts || !opts->message)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "a new revision needs a message");
     if (opts->version != UM_GENERATE_OPTIONS_VERSION)
@@ -252,9 +250,7 @@ int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path)
 int um_merge(um_ctx *ctx, const char *message, const char *const *revs, size_t n_revs,
              char **out_path)
 {
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     um_generate_options o = UM_GENERATE_OPTIONS_INIT;
     o.message = message;
     o.parents = revs;

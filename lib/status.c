@@ -108,9 +108,7 @@ int um_status(um_ctx *ctx, um_status_info **out)
 {
     if (out)
         *out = NULL;
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_status: out is NULL");
 
@@ -144,9 +142,7 @@ int um_history(um_ctx *ctx, size_t limit, um_history_list **out)
 {
     if (out)
         *out = NULL;
-    if (!ctx)
-        return UM_EINVAL;
-    um_err_clear(&ctx->err);
+    CTX_ENTER(ctx);
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_history: out is NULL");
     return store_read_history(ctx, limit, out);

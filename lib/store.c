@@ -351,6 +351,15 @@ int store_lock(um_ctx *ctx)
                 ctx->cfg.lock_wait_ms);
         rc = wait_lock(ctx, key, &got);
     }
+    if (rc && got) {
+        /* taken, but the session could not be put back as it was: give
+         * the lock back rather than keep it for the session's life */
+        um_errbuf kept = { 0 };
+        um_err_move(&kept, &ctx->err);
+        ctx->locked = true;
+        store_unlock(ctx);
+        um_err_move(&ctx->err, &kept);
+    }
     if (rc)
         return rc;
     if (!got)

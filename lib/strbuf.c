@@ -6,6 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Drops what was built: a failed string is never half used. */
+static void sb_fail(strbuf *sb)
+{
+    free(sb->buf);
+    sb->buf = NULL;
+    sb->len = sb->cap = 0;
+    sb->failed = true;
+}
+
 static bool sb_grow(strbuf *sb, size_t extra)
 {
     if (sb->failed)
@@ -15,14 +24,14 @@ static bool sb_grow(strbuf *sb, size_t extra)
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap < sb->len + extra + 1) {
         if (cap > SIZE_MAX / 2) {
-            sb->failed = true;
+            sb_fail(sb);
             return false;
         }
         cap *= 2;
     }
     char *p = realloc(sb->buf, cap);
     if (!p) {
-        sb->failed = true;
+        sb_fail(sb);
         return false;
     }
     sb->buf = p;
@@ -57,7 +66,7 @@ void sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
     int n = vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
     if (n < 0) {
-        sb->failed = true;
+        sb_fail(sb);
         return;
     }
     if (!sb_grow(sb, (size_t)n))

@@ -950,6 +950,120 @@ START_TEST(fail_syntax_error)
 }
 END_TEST
 
+/* A body with its own BEGIN and no COMMIT: nothing may stay open (the
+ * lock, the transaction), and the run must not claim success. */
+START_TEST(fail_transaction_left_open)
+{
+    write_table_rev("r1", NULL, "t1");
+    write_rev("r2", "r1", "BEGIN;\nCREATE TABLE t2 (id int);", "DROP TABLE t2;");
+    um_ctx *ctx = open_engine();
+    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    ck_assert_msg(strstr(um_errmsg(ctx), "transaction open") != NULL, "%s", um_errmsg(ctx));
+    ck_assert_str_eq(um_error_detail(ctx)->revision, "r2");
+    ck_assert_str_eq(versions(), "r1");
+    ASSERT_NO_TABLE("t2");
+    ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed");
+    /* the handle still works, and the lock is free for others */
+    ck_assert_int_eq(qi("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+    um_status_info *st = NULL;
+    CHECK_OK(ctx, um_status(ctx, &st));
+    um_status_free(st);
+    um_close(ctx);
+}
+END_TEST
+
+/* Its own BEGIN, then a failure: the aborted transaction is rolled back,
+ * the failure recorded, the lock released. */
+START_TEST(fail_inside_own_transaction)
+{
+    write_table_rev("r1", NULL, "t1");
+    write_rev("r2", "r1", "BEGIN;\nCREATE TABLE t2 (id int);\nSELECT 1/0;\nCOMMIT;",
+              "DROP TABLE t2;");
+    um_ctx *ctx = open_engine();
+    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    ck_assert_str_eq(um_error_detail(ctx)->sqlstate, "22012");
+    ck_assert_str_eq(versions(), "r1");
+    ASSERT_NO_TABLE("t2");
+    ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed");
+    ck_assert_int_eq(qi("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+    um_close(ctx);
+}
+END_TEST
+
+/* A handle whose um_open failed only explains why, whatever is called. */
+START_TEST(failed_open_handle_explains)
+{
+    write_rev("r1", "nope", "SELECT 1;", "SELECT 1;");
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = ini_path;
+    o.database_url = db_url;
+    um_ctx *ctx = NULL;
+    ck_assert_int_eq(um_open(&ctx, &o), UM_EGRAPH);
+    const char *msg = fmt("%s", um_errmsg(ctx));
+    um_health h = UM_HEALTH_INIT;
+    um_status_info *st = NULL;
+    um_plan *plan = NULL;
+    ck_assert_int_eq(um_upgrade(ctx, "heads", NULL), UM_EGRAPH);
+    ck_assert_int_eq(um_rollback(ctx, "base", NULL), UM_EGRAPH);
+    ck_assert_int_eq(um_stamp(ctx, "heads"), UM_EGRAPH);
+    ck_assert_int_eq(um_status(ctx, &st), UM_EGRAPH);
+    ck_assert_int_eq(um_plan_create(&plan, ctx, UM_UP, "heads"), UM_EGRAPH);
+    ck_assert_int_eq(um_health_snapshot(ctx, &h), UM_EGRAPH);
+    ck_assert_ptr_null(st);
+    ck_assert_ptr_null(plan);
+    ck_assert_str_eq(um_errmsg(ctx), msg);
+    ck_assert_int_eq(qi("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ultramigrate%%'"), 0);
+    um_close(ctx);
+}
+END_TEST
+
+/* The files are UTF-8: a URL asking for another client encoding must not
+ * make the server read them as something else. */
+START_TEST(utf8_whatever_the_client_encoding)
+{
+    write_rev("r1", NULL, "CREATE TABLE t1 (id int);\nCOMMENT ON TABLE t1 IS 'caf\xc3\xa9';",
+              "DROP TABLE t1;");
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = ini_path;
+    o.database_url = fmt("%s client_encoding=LATIN1", db_url);
+    um_ctx *ctx = NULL;
+    CHECK_OK(ctx, um_open(&ctx, &o));
+    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ck_assert_str_eq(qv("SELECT length(obj_description('t1'::regclass))::text"), "4");
+    um_close(ctx);
+}
+END_TEST
+
+/* libpq reads '@' or '/' in a password as URL syntax and quotes a piece
+ * back: no piece of the password may reach a message. */
+START_TEST(password_pieces_never_shown)
+{
+    static const char *const urls[] = {
+        "postgresql://alice:p@ssw0rd@127.0.0.1:1/db",
+        "postgresql://alice:topsecret/x@127.0.0.1:1/db",
+        "postgresql://alice:Hunter2Secret@[bad",
+    };
+    static const char *const pieces[] = { "ssw0rd", "topsecret", "Hunter2Secret" };
+    write_table_rev("r1", NULL, "t1");
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        um_open_options o = UM_OPEN_OPTIONS_INIT;
+        o.config_path = ini_path;
+        o.database_url = urls[i];
+        um_ctx *ctx = NULL;
+        um_status_info *st = NULL;
+        um_health h = UM_HEALTH_INIT;
+        int rc = um_open(&ctx, &o);
+        if (rc == UM_OK)
+            rc = um_status(ctx, &st);
+        ck_assert_int_ne(rc, UM_OK);
+        ck_assert_msg(strstr(um_errmsg(ctx), pieces[i]) == NULL, "leak: %s", um_errmsg(ctx));
+        if (um_health_snapshot(ctx, &h) == UM_OK)
+            ck_assert_msg(strstr(h.message, pieces[i]) == NULL, "leak: %s", h.message);
+        um_close(ctx);
+    }
+}
+END_TEST
+
 START_TEST(statement_timeout_applies)
 {
     write_ini("statement_timeout = 300ms\n");
@@ -1828,6 +1942,11 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, single_transaction_success);
     tcase_add_test(tc, fail_in_down_section);
     tcase_add_test(tc, fail_syntax_error);
+    tcase_add_test(tc, fail_transaction_left_open);
+    tcase_add_test(tc, fail_inside_own_transaction);
+    tcase_add_test(tc, failed_open_handle_explains);
+    tcase_add_test(tc, utf8_whatever_the_client_encoding);
+    tcase_add_test(tc, password_pieces_never_shown);
 
     tc = tcase(s, "timeouts");
     tcase_add_test(tc, statement_timeout_applies);

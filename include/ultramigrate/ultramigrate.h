@@ -146,6 +146,9 @@ struct um_error_detail {
 };
 
 /**
+ * Every call on a handle whose um_open() failed returns um_open()'s code
+ * and leaves its message in place.
+ *
  * Message of the last error on @p ctx, or "" when the last call succeeded.
  * Owned by @p ctx; valid until the next call on it.  NULL ctx: "out of memory"
  * (um_open() only leaves *out NULL when it could not allocate).
@@ -299,8 +302,9 @@ typedef struct um_step {
  * one of them has no down section.
  *
  * @param out  receives the plan (free with um_plan_free()); NULL on failure.
- * @return UM_OK, UM_EINVAL, UM_ETARGET, UM_EIRREVERSIBLE, UM_ECONNECT,
- *         UM_ESTATE.
+ * @return UM_OK, UM_EINVAL, UM_ENOMEM, UM_ETARGET, UM_EIRREVERSIBLE,
+ *         UM_ECONNECT, UM_ESQL, UM_ESTATE, UM_ECHECKSUM (an applied
+ *         revision's file changed).
  */
 UM_API int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction,
                           const char *target);
@@ -492,7 +496,7 @@ UM_API int um_health_init(um_health *h, unsigned int version);
  * Checksums are compared when the history changed since the last snapshot
  * (one more query then), so "diverged" follows every run.
  * @return UM_OK (the snapshot is filled, whatever its status), UM_EINVAL,
- *         UM_EVERSION.
+ *         UM_EVERSION, UM_ENOMEM.
  */
 UM_API int um_health_snapshot(um_ctx *ctx, um_health *out);
 
@@ -549,7 +553,8 @@ UM_API int um_generate_options_init(um_generate_options *opts, unsigned int vers
  * new handle to see the file.
  *
  * @param out_path  receives the new file's path (um_free()), may be NULL.
- * @return UM_OK, UM_EINVAL, UM_ETARGET, UM_EIO.
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_ETARGET, UM_EIO,
+ *         UM_ECONFIG (a bad file_template), UM_EPARSE (a bad template).
  */
 UM_API int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path);
 
