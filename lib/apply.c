@@ -701,34 +701,34 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
     return rc;
 }
 
+/* Runs @action (NULL: none) under the lock on the state read there. */
+typedef int (*locked_action)(um_ctx *ctx, const store_state *st, const char *target);
+
+static int run_locked(um_ctx *ctx, locked_action action, const char *target)
+{
+    store_state st = { 0 };
+    int encoding;
+    int rc = begin_locked(ctx, &encoding);
+    if (rc)
+        return rc;
+    rc = prepare_locked(ctx, &st);
+    if (!rc && action)
+        rc = action(ctx, &st, target);
+    end_locked(ctx, action && rc == UM_OK, encoding);
+    store_state_free(&st);
+    return rc;
+}
+
 int um_stamp(um_ctx *ctx, const char *target)
 {
     CTX_ENTER(ctx);
     if (!target)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp needs a target");
-    store_state st = { 0 };
-    int encoding;
-    int rc = begin_locked(ctx, &encoding);
-    if (rc)
-        return rc;
-    rc = prepare_locked(ctx, &st);
-    if (!rc)
-        rc = stamp_target(ctx, &st, target);
-    end_locked(ctx, rc == UM_OK, encoding);
-    store_state_free(&st);
-    return rc;
+    return run_locked(ctx, stamp_target, target);
 }
 
 int um_ensure_schema(um_ctx *ctx)
 {
     CTX_ENTER(ctx);
-    store_state st = { 0 };
-    int encoding;
-    int rc = begin_locked(ctx, &encoding);
-    if (rc)
-        return rc;
-    rc = prepare_locked(ctx, &st);
-    end_locked(ctx, false, encoding);
-    store_state_free(&st);
-    return rc;
+    return run_locked(ctx, NULL, NULL);
 }
