@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <jansson.h>
 #include <ultramigrate/ultramigrate.h>
 
 /* Exit status; documented in --help, ultramigrate(1) and docs/cli.md. */
@@ -154,9 +155,20 @@ void cli_interrupt_attach(um_ctx *ctx);
 /* Whether a signal arrived since cli_interrupt_attach(). */
 int cli_interrupted(void);
 
-/* output.c: JSON text. */
-void cli_json_string(FILE *out, const char *s);    /* NULL: null */
-void cli_json_strings(FILE *out, char *const *v, size_t n);
+/*
+ * output.c: JSON.  Every document is built with Jansson and dumped as the
+ * library's renderers do; reals (milliseconds, rounded to 3 decimals by
+ * the caller) print with at most 15 significant digits, so 41.123 shows as
+ * 41.123.
+ */
+#define CLI_JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
+/*
+ * Prints @p value and a newline on stdout and releases it (json_decref).
+ * NULL (a document that could not be built) and a failed dump are
+ * UM_ENOMEM; nothing is printed then.
+ */
+int cli_print_json_value(json_t *value);
 
 /* Prints @p json (from a um_*_to_json renderer) and a newline, and frees it. */
 int cli_print_json(char *json);

@@ -84,6 +84,54 @@ static const char *plural(size_t n)
     return n == 1 ? "" : "s";
 }
 
+/* ---- JSON ---------------------------------------------------------------- */
+
+/* A JSON array of the strings; NULL if it cannot be built. */
+static json_t *string_array(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_string(v[i]))) {
+            json_decref(a);
+            a = NULL;
+        }
+    return a;
+}
+
+/*
+ * Milliseconds rounded to 3 decimals, the value "%.3f" prints: with
+ * CLI_JSON_FLAGS the number shows as that text less its trailing zeros.
+ */
+static json_t *ms_value(double ms)
+{
+    char buf[64];
+
+    snprintf(buf, sizeof(buf), "%.3f", ms);
+    return json_real(strtod(buf, NULL));
+}
+
+/* Appends @p rev, as um_revision_to_json() renders it, to the array @p a. */
+static int append_revision(json_t *a, const um_revision *rev)
+{
+    char *text = um_revision_to_json(rev);
+    json_error_t e;
+    json_t *o;
+
+    if (!text)
+        return UM_ENOMEM;
+    o = json_loads(text, 0, &e);
+    um_free(text);
+    if (!o) {
+        if (json_error_code(&e) == json_error_out_of_memory)
+            return UM_ENOMEM;
+        fprintf(stderr, "ultramigrate: revision %s: bad JSON rendering: %s\n",
+                rev->id, e.text);
+        return UM_ERROR;
+    }
+    return json_array_append_new(a, o) ? UM_ENOMEM : UM_OK;
+}
+
 static int check_wait(const struct cli_command *cmd, size_t seconds)
 {
     if (seconds > MAX_WAIT_SECONDS)
@@ -160,11 +208,13 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc,
         cli_info(cli, "Please edit the database settings in '%s' before proceeding.",
                  config);
     if (cli->json) {
-        fputs("{\"config\":", stdout);
-        cli_json_string(stdout, config);
-        fputs(",\"script_location\":", stdout);
-        cli_json_string(stdout, dir);
-        printf(",\"database_ready\":%s}\n", ready ? "true" : "false");
+        rc = cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config,
+                                            "script_location", dir,
+                                            "database_ready", ready));
+        if (rc != UM_OK) {
+            cli_print_error(NULL, rc);
+            return cli_exit_code(rc);
+        }
     }
     return CLI_EXIT_OK;
 }
@@ -253,24 +303,27 @@ static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc,
  * {"current":[{"revision":...,"is_head":...,"message":...,"path":...}]},
  * field names as um_revision_to_json().  The library has no renderer for it.
  */
-static void print_current_json(um_ctx *ctx, const um_status_info *st)
+static int print_current_json(um_ctx *ctx, const um_status_info *st)
 {
-    fputs("{\"current\":[", stdout);
-    for (size_t i = 0; i < st->n_current_heads; i++) {
+    json_t *current = json_array();
+
+    for (size_t i = 0; current && i < st->n_current_heads; i++) {
         const um_revision *rev = NULL;
         const char *id = st->current_heads[i];
 
         if (um_revision_lookup(ctx, id, &rev) != UM_OK || strcmp(rev->id, id))
             rev = NULL;
-        fputs(i ? ",{\"revision\":" : "{\"revision\":", stdout);
-        cli_json_string(stdout, id);
-        printf(",\"is_head\":%s,\"message\":", is_file_head(st, id) ? "true" : "false");
-        cli_json_string(stdout, rev ? rev->message : NULL);
-        fputs(",\"path\":", stdout);
-        cli_json_string(stdout, rev ? rev->path : NULL);
-        fputc('}', stdout);
+        if (json_array_append_new(current,
+                                  json_pack("{s:s, s:b, s:s?, s:s?}", "revision", id,
+                                            "is_head", is_file_head(st, id),
+                                            "message", rev ? rev->message : NULL,
+                                            "path", rev ? rev->path : NULL))) {
+            json_decref(current);
+            current = NULL;
+        }
     }
-    fputs("]}\n", stdout);
+    /* "o" takes the array, and a NULL one fails the pack */
+    return cli_print_json_value(json_pack("{s:o}", "current", current));
 }
 
 static void print_current(const struct cli *cli, um_ctx *ctx, const um_status_info *st)
@@ -308,7 +361,7 @@ static int cmd_current(struct cli *cli, const struct cli_command *cmd, int argc,
     if (rc == UM_OK)
         rc = um_status(ctx, &st);
     if (rc == UM_OK && cli->json)
-        print_current_json(ctx, st);
+        rc = print_current_json(ctx, st);
     else if (rc == UM_OK)
         print_current(cli, ctx, st);
     um_status_free(st);
@@ -436,19 +489,16 @@ static void print_history(const struct cli *cli, const um_history_list *h)
 static int print_revisions(const struct cli *cli, um_ctx *ctx, size_t limit)
 {
     size_t count = um_revision_count(ctx), shown = 0;
+    json_t *a = NULL;
+    int rc = UM_OK;
 
-    if (cli->json)
-        fputc('[', stdout);
-    for (size_t i = count; i-- > 0 && (!limit || shown < limit); shown++) {
+    if (cli->json && !(a = json_array()))
+        return UM_ENOMEM;
+    for (size_t i = count; rc == UM_OK && i-- > 0 && (!limit || shown < limit); shown++) {
         const um_revision *rev = um_revision_at(ctx, i);
 
-        if (cli->json) {
-            char *json = um_revision_to_json(rev);
-
-            if (!json)
-                return UM_ENOMEM;
-            printf("%s%s", shown ? ",\n" : "\n", json);
-            um_free(json);
+        if (a) {
+            rc = append_revision(a, rev);
         } else if (cli->verbosity == CLI_VERBOSE) {
             printf("%s", shown ? "\n" : "");
             cli_print_revision_block(stdout, ctx, rev);
@@ -456,9 +506,13 @@ static int print_revisions(const struct cli *cli, um_ctx *ctx, size_t limit)
             cli_print_revision_line(stdout, rev);
         }
     }
-    if (cli->json)
-        fputs(shown ? "\n]\n" : "]\n", stdout);
-    return UM_OK;
+    if (!a)
+        return UM_OK;
+    if (rc != UM_OK) {
+        json_decref(a);
+        return rc;
+    }
+    return cli_print_json_value(a);
 }
 
 static int cmd_history(struct cli *cli, const struct cli_command *cmd, int argc,
@@ -496,19 +550,16 @@ static int print_heads(const struct cli *cli, um_ctx *ctx)
 {
     const um_revision *rev;
     size_t shown = 0;
+    json_t *a = NULL;
+    int rc = UM_OK;
 
-    if (cli->json)
-        fputc('[', stdout);
-    for (size_t i = 0; (rev = um_revision_at(ctx, i)); i++) {
+    if (cli->json && !(a = json_array()))
+        return UM_ENOMEM;
+    for (size_t i = 0; rc == UM_OK && (rev = um_revision_at(ctx, i)); i++) {
         if (!rev->is_head)
             continue;
-        if (cli->json) {
-            char *json = um_revision_to_json(rev);
-
-            if (!json)
-                return UM_ENOMEM;
-            printf("%s%s", shown ? ",\n" : "\n", json);
-            um_free(json);
+        if (a) {
+            rc = append_revision(a, rev);
         } else if (cli->verbosity == CLI_VERBOSE) {
             printf("%s", shown ? "\n" : "");
             cli_print_revision_block(stdout, ctx, rev);
@@ -517,9 +568,13 @@ static int print_heads(const struct cli *cli, um_ctx *ctx)
         }
         shown++;
     }
-    if (cli->json)
-        fputs(shown ? "\n]\n" : "]\n", stdout);
-    return UM_OK;
+    if (!a)
+        return UM_OK;
+    if (rc != UM_OK) {
+        json_decref(a);
+        return rc;
+    }
+    return cli_print_json_value(a);
 }
 
 static int cmd_heads(struct cli *cli, const struct cli_command *cmd, int argc,
@@ -563,15 +618,14 @@ static int cmd_show(struct cli *cli, const struct cli_command *cmd, int argc,
 
 static int print_generated(const struct cli *cli, char *path)
 {
-    if (cli->json) {
-        fputs("{\"path\":", stdout);
-        cli_json_string(stdout, path);
-        fputs("}\n", stdout);
-    } else if (cli->verbosity != CLI_QUIET) {
+    int rc = UM_OK;
+
+    if (cli->json)
+        rc = cli_print_json_value(json_pack("{s:s?}", "path", path));
+    else if (cli->verbosity != CLI_QUIET)
         printf("Generating %s ... done\n", path ? path : "");
-    }
     um_free(path);
-    return UM_OK;
+    return rc;
 }
 
 static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc,
@@ -645,26 +699,31 @@ static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc,
 /* ---- upgrade, downgrade, stamp ----------------------------------------- */
 
 /* {"target":...,"current":[...]|null[,"steps":[...],"elapsed_ms":...]} */
-static void print_run_json(const char *target, const um_status_info *st,
-                           const struct cli_progress *p, double elapsed)
+static int print_run_json(const char *target, const um_status_info *st,
+                          const struct cli_progress *p, double elapsed)
 {
-    fputs("{\"target\":", stdout);
-    cli_json_string(stdout, target);
-    fputs(",\"current\":", stdout);
-    if (st)
-        cli_json_strings(stdout, st->current_heads, st->n_current_heads);
-    else
-        fputs("null", stdout);
-    if (p) {
-        fputs(",\"steps\":[", stdout);
-        for (size_t i = 0; i < p->done; i++) {
-            fputs(i ? ",{\"revision\":" : "{\"revision\":", stdout);
-            cli_json_string(stdout, p->revisions[i]);
-            printf(",\"duration_ms\":%.3f}", p->durations[i]);
+    json_t *doc = json_pack("{s:s?, s:o}", "target", target, "current",
+                            st ? string_array(st->current_heads, st->n_current_heads)
+                               : json_null());
+    json_t *steps;
+
+    if (!doc || !p)
+        return cli_print_json_value(doc);
+    steps = json_array();
+    for (size_t i = 0; steps && i < p->done; i++)
+        if (json_array_append_new(steps, json_pack("{s:s, s:o}", "revision",
+                                                   p->revisions[i], "duration_ms",
+                                                   ms_value(p->durations[i])))) {
+            json_decref(steps);
+            steps = NULL;
         }
-        printf("],\"elapsed_ms\":%.3f", elapsed);
+    /* set_new takes the value and fails on NULL */
+    if (json_object_set_new(doc, "steps", steps) ||
+        json_object_set_new(doc, "elapsed_ms", ms_value(elapsed))) {
+        json_decref(doc);
+        doc = NULL;
     }
-    fputs("}\n", stdout);
+    return cli_print_json_value(doc);
 }
 
 /* "Upgraded to heads: 3f1c9a2b7d10 (2 revisions, 41 ms)" */
@@ -714,7 +773,7 @@ static int run(struct cli *cli, um_direction dir, const char *target, size_t wai
             st = NULL;
         print_run_summary(cli, dir, target, st, p.done, elapsed);
         if (cli->json)
-            print_run_json(target, st, &p, elapsed);
+            rc = print_run_json(target, st, &p, elapsed);
         um_status_free(st);
     } else if (p.done) {
         cli_info(cli, "%zu revision%s %s before the run stopped.", p.done, plural(p.done),
@@ -775,7 +834,7 @@ static int cmd_stamp(struct cli *cli, const struct cli_command *cmd, int argc,
             st = NULL;
         cli_info(cli, "Stamped the database to %s", args[0]);
         if (cli->json)
-            print_run_json(args[0], st, NULL, 0.0);
+            rc = print_run_json(args[0], st, NULL, 0.0);
         um_status_free(st);
     }
     return finish(ctx, rc);

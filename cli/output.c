@@ -1,6 +1,6 @@
 /*
  * output.c - printing for the ultramigrate command: errors and exit codes,
- * the log and progress callbacks (stderr), JSON text, and revisions laid
+ * the log and progress callbacks (stderr), JSON output, and revisions laid
  * out as Alembic shows them.  No color is ever printed, so NO_COLOR holds.
  */
 #include "cli.h"
@@ -255,39 +255,20 @@ void cli_progress_free(struct cli_progress *p)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-void cli_json_string(FILE *out, const char *s)
+int cli_print_json_value(json_t *value)
 {
-    if (!s) {
-        fputs("null", out);
-        return;
-    }
-    fputc('"', out);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        switch (*c) {
-        case '"':  fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
-        default:
-            if (*c < 0x20)
-                fprintf(out, "\\u%04x", *c);
-            else
-                fputc(*c, out);
-        }
-    }
-    fputc('"', out);
-}
+    char *text;
 
-void cli_json_strings(FILE *out, char *const *v, size_t n)
-{
-    fputc('[', out);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fputc(',', out);
-        cli_json_string(out, v[i]);
-    }
-    fputc(']', out);
+    if (!value)
+        return UM_ENOMEM;
+    text = json_dumps(value, CLI_JSON_FLAGS);
+    json_decref(value);
+    if (!text)
+        return UM_ENOMEM;
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    free(text);
+    return UM_OK;
 }
 
 int cli_print_json(char *json)

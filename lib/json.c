@@ -3,6 +3,7 @@
  * The formats are documented in docs/json.md; each object carries
  * "format_version" so consumers can tell a change.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include <jansson.h>
@@ -24,10 +25,17 @@ static json_t *string_array(const char *const *v, size_t n)
     return a;
 }
 
+/* Milliseconds to the microsecond: 41.123, not 41.122999999999998. */
+static double ms(double v)
+{
+    return round(v * 1000.0) / 1000.0;
+}
+
 /* Renders and frees @root; NULL on failure. */
 static char *dump(json_t *root)
 {
-    char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                             JSON_REAL_PRECISION(15)) : NULL;
     json_decref(root);
     return text;
 }
@@ -61,7 +69,7 @@ static json_t *applied_object(const um_applied *a)
                      "revision", a->revision, "message", string_or_null(a->message),
                      "checksum", string_or_null(a->checksum),
                      "applied_at", string_or_null(a->applied_at),
-                     "duration_ms", a->duration_ms,
+                     "duration_ms", ms(a->duration_ms),
                      "applied_by", string_or_null(a->applied_by),
                      "host", string_or_null(a->host),
                      "application_name", string_or_null(a->application_name),
@@ -99,7 +107,7 @@ static json_t *history_object(const um_history_entry *e)
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:f, s:o, s:o, s:o, s:o, s:o}",
                      "id", (json_int_t)e->id, "revision", e->revision,
                      "direction", e->direction, "state", e->state,
-                     "started_at", e->started_at, "duration_ms", e->duration_ms,
+                     "started_at", e->started_at, "duration_ms", ms(e->duration_ms),
                      "applied_by", string_or_null(e->applied_by),
                      "host", string_or_null(e->host),
                      "application_name", string_or_null(e->application_name),
@@ -146,5 +154,5 @@ char *um_health_to_json(const um_health *h)
         "current_heads", id_array(h->current_heads, h->n_current_heads),
         "expected_heads", id_array(h->expected_heads, h->n_expected_heads),
         "pending", (json_int_t)h->pending, "last_applied", last,
-        "round_trip_ms", h->round_trip_ms, "taken_at", h->taken_at));
+        "round_trip_ms", ms(h->round_trip_ms), "taken_at", h->taken_at));
 }
