@@ -293,6 +293,8 @@ static int interp_error(const interp *ip, const char *what)
 
 static int expand(const interp *ip, const char *value, int depth, strbuf *out);
 
+#define MAX_INTERPOLATED_LENGTH (64 * 1024)
+
 /* A name's value: the section's key, else [DEFAULT]'s, else "here".  The
  * file may define "here" itself, as with Alembic's ConfigParser, whose
  * "here" is only a default. */
@@ -348,6 +350,11 @@ static int expand(const interp *ip, const char *value, int depth, strbuf *out)
                                 "(do references form a loop?)");
     const char *p = value;
     while (*p) {
+        /* references can multiply a value at every level: 16 references
+         * to a key of 16 references, nine deep, would never finish */
+        if (out->len > MAX_INTERPOLATED_LENGTH)
+            return interp_error(ip, "the interpolated value is longer than 64 KiB"
+                                    " (do references multiply?)");
         const char *pct = strchr(p, '%');
         if (!pct) {
             sb_puts(out, p);
@@ -855,13 +862,29 @@ void config_free(um_config *cfg)
 /* "user:password@" in a URL.  The userinfo ends at the last '@' before the
  * query, not the first as libpq reads it: a password written with a raw
  * '@' or '/' must not leak, and masking too much is harmless here. */
-static const char *redact_userinfo(const char *p, strbuf *sb)
+/* The last '@' in [p, end), or NULL. */
+static const char *last_at(const char *p, const char *end)
 {
-    const char *query = p + strcspn(p, "?");
     const char *at = NULL;
-    for (const char *q = p; q < query; q++)
+    for (const char *q = p; q < end; q++)
         if (*q == '@')
             at = q;
+    return at;
+}
+
+/*
+ * Where the user and password end is a guess when the password holds
+ * '@', '/' or '?' unencoded: libpq reads up to an '@' before the first
+ * '/', even past a '?', while a person means the last '@' before the host.
+ * The later of the two candidates masks whatever either reading makes of
+ * it (a little too much, at worst).
+ */
+static const char *redact_userinfo(const char *p, strbuf *sb)
+{
+    const char *by_query = last_at(p, p + strcspn(p, "?"));
+    const char *by_path = last_at(p, p + strcspn(p, "/"));
+    const char *at = !by_query ? by_path : !by_path ? by_query
+                     : by_query > by_path ? by_query : by_path;
     const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
     if (!colon)
         return p;
@@ -924,10 +947,8 @@ static void redact_conninfo(const char *p, strbuf *sb)
         bool is_password = key_len == 8 && strncmp(p, "password", 8) == 0;
         sb_append(sb, p, key_len);
         p = skip_space(p + key_len, sb);
-        if (*p != '=') {
-            sb_puts(sb, p);     /* malformed: libpq will say so */
-            return;
-        }
+        if (*p != '=')
+            continue;           /* malformed (libpq will say so): mask on */
         sb_putc(sb, '=');
         p = skip_space(p + 1, sb);
         const char *end = value_end(p);

@@ -460,6 +460,23 @@ START_TEST(interp_error_loop)
 }
 END_TEST
 
+START_TEST(interp_error_multiplying)
+{
+    /* found by fuzzing: every level holds its key 16 times, 16^9 bytes */
+    char ini[2048] = "[ultramigrate]\na0 = xxxxxxxxxxxxxxxx\n";
+    for (int n = 1; n <= 9; n++) {
+        char line[256];
+        int len = snprintf(line, sizeof(line), "a%d = ", n);
+        for (int k = 0; k < 16; k++)
+            len += snprintf(line + len, sizeof(line) - (size_t)len, "%%(a%d)s", n - 1);
+        snprintf(line + len, sizeof(line) - (size_t)len, "\n");
+        strcat(ini, line);
+    }
+    strcat(ini, "timezone = %(a9)s\n");
+    load_fails(ini, 12, "longer than 64 KiB");
+}
+END_TEST
+
 START_TEST(interp_depth_ten_is_enough)
 {
     /* configparser's count: only values holding a '%' are levels */
@@ -771,6 +788,10 @@ START_TEST(redact_cases)
         { "postgresql://host:5432/db", "postgresql://host:5432/db" },
         { "postgresql://u:p@ss/w@rd@host/db", "postgresql://u:****@host/db" },
         { "postgresql://u:@host/db", "postgresql://u:****@host/db" },
+        /* found by fuzzing: a '?' in the password, a bad word in conninfo */
+        { "postgresql://u:se?cret@h/db", "postgresql://u:****@h/db" },
+        { "postgresql://alice:topsecret/x@h:1/db", "postgresql://alice:****@h:1/db" },
+        { "x password=secret", "x password=****" },
         { "postgresql://host/db?user=u&password=x&sslmode=require",
           "postgresql://host/db?user=u&password=****&sslmode=require" },
         { "postgresql://u:s@h/db?password=x", "postgresql://u:****@h/db?password=****" },
@@ -909,6 +930,7 @@ Suite *config_suite(void)
     tc = tcase(s, "interpolation_errors");
     tcase_add_test(tc, interp_error_unknown_name);
     tcase_add_test(tc, interp_error_loop);
+    tcase_add_test(tc, interp_error_multiplying);
     tcase_add_test(tc, interp_error_lone_percent);
     tcase_add_test(tc, interp_error_bad_reference);
     tcase_add_test(tc, interp_error_hides_password);
