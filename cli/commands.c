@@ -13,7 +13,6 @@
 #include <time.h>
 
 #define DEFAULT_CONFIG "ultramigrate.ini"
-#define DEFAULT_SCRIPT_LOCATION "migrations"
 
 /* --wait SECONDS, in milliseconds, must fit um_wait_for_database()'s int. */
 #define MAX_WAIT_SECONDS ((size_t)INT_MAX / 1000)
@@ -184,7 +183,7 @@ static int init_database(struct cli *cli, int *ready)
 static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc,
                     char **argv)
 {
-    const char *config, *dir = DEFAULT_SCRIPT_LOCATION;
+    const char *config, *dir = NULL; /* NULL: the config's, else the default */
     char **args, *err = NULL;
     int n, rc, ready = 0;
 

@@ -11,12 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "internal.h"
 #include "script.h"
 #include "strbuf.h"
 #include "template.h"
 
 #define TEMPLATE_NAME "script.sql.tmpl"
+#define DEFAULT_SCRIPT_LOCATION "migrations"
 
 /* Writes @text to a new file @path; UM_EIO if it exists or cannot be made. */
 static int write_new_file(const char *path, const char *text, um_errbuf *err)
@@ -320,8 +322,29 @@ static void init_say(const init_run *r, const char *what, const char *path)
     sb_free(&sb);
 }
 
+/* Creates the missing parents of @path, as mkdir -p. */
+static int make_parents(init_run *r, const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return um_err_nomem(&r->err);
+    int rc = UM_OK;
+    for (char *slash = strchr(copy + 1, '/'); slash && !rc; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+            rc = um_err_set(&r->err, UM_EIO, copy, 0, NULL, "cannot create directory: %s",
+                            strerror(errno));
+        *slash = '/';
+    }
+    free(copy);
+    return rc;
+}
+
 static int make_dir(init_run *r, const char *path)
 {
+    int rc = make_parents(r, path);
+    if (rc)
+        return rc;
     if (mkdir(path, 0755) == 0) {
         init_say(r, "created", path);
         return UM_OK;
@@ -362,22 +385,54 @@ static void config_text(strbuf *sb, const char *config_path, const char *loc)
     sb_free(&value);
 }
 
+/*
+ * Without a location, an existing configuration says where the project
+ * lives (init completing a project); else the default.  *owned is what
+ * to free.
+ */
+static int choose_location(init_run *r, const char *config_path, const char **loc,
+                           char **owned)
+{
+    *owned = NULL;
+    if (*loc)
+        return *loc[0] ? UM_OK : um_err_set(&r->err, UM_EINVAL, NULL, 0, NULL,
+                                            "the script location is empty");
+    *loc = DEFAULT_SCRIPT_LOCATION;
+    if (!config_path || access(config_path, F_OK) != 0)
+        return UM_OK;
+    um_config cfg;
+    int rc = config_load(&cfg, config_path, NULL, NULL, &r->err);
+    if (rc)
+        return rc;
+    *owned = cfg.script_location;
+    cfg.script_location = NULL;
+    config_free(&cfg);
+    *loc = *owned;
+    return UM_OK;
+}
+
 int um_project_init(const char *config_path, const char *script_location,
                     um_log_cb log_cb, void *log_payload, char **errmsg)
 {
     init_run r = { log_cb, log_payload, { { 0 } } };
     strbuf versions = STRBUF_INIT, tmpl = STRBUF_INIT, cfg = STRBUF_INIT;
+    char *owned = NULL;
     if (errmsg)
         *errmsg = NULL;
-    if (!script_location || !*script_location)
-        return UM_EINVAL;
+    int rc = choose_location(&r, config_path, &script_location, &owned);
+    if (rc) {
+        if (errmsg && r.err.d.message)
+            *errmsg = strdup(r.err.d.message);
+        um_err_clear(&r.err);
+        return rc;
+    }
 
     sb_printf(&versions, "%s/versions", script_location);
     sb_printf(&tmpl, "%s/" TEMPLATE_NAME, script_location);
     if (config_path)
         config_text(&cfg, config_path, script_location);
-    int rc = sb_failed(&versions) || sb_failed(&tmpl) || sb_failed(&cfg)
-                 ? um_err_nomem(&r.err) : UM_OK;
+    rc = sb_failed(&versions) || sb_failed(&tmpl) || sb_failed(&cfg)
+             ? um_err_nomem(&r.err) : UM_OK;
     if (!rc)
         rc = make_dir(&r, script_location);
     if (!rc)
@@ -392,5 +447,6 @@ int um_project_init(const char *config_path, const char *script_location,
     sb_free(&versions);
     sb_free(&tmpl);
     sb_free(&cfg);
+    free(owned);
     return rc;
 }

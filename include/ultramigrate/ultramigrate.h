@@ -569,8 +569,11 @@ UM_API int um_merge(um_ctx *ctx, const char *message, const char *const *revs,
  * Creates a project: @p script_location with versions/ and the default
  * script.sql.tmpl, and @p config_path (when not NULL) naming it.  Existing
  * files are kept, never overwritten; @p log_cb says what was created.
+ * A NULL @p script_location means the one an existing @p config_path
+ * names, else "migrations".
  * @param errmsg  on failure receives a message (um_free()); may be NULL.
- * @return UM_OK, UM_EINVAL, UM_EIO.
+ * @return UM_OK, UM_EINVAL, UM_EIO, UM_ECONFIG (an existing config file
+ *         that does not load).
  */
 UM_API int um_project_init(const char *config_path, const char *script_location,
                            um_log_cb log_cb, void *log_payload, char **errmsg);
