@@ -6,12 +6,9 @@
  */
 #include "pgtest.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <ultramigrate/ultramigrate.h>
@@ -625,21 +622,6 @@ static void write_specs(const file_spec *files)
         write_spec(&files[i]);
 }
 
-/* A TCP port on 127.0.0.1 where nothing listens (bound, then released). */
-static int dead_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { 0 };
-    socklen_t len = sizeof(sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
 /* The test database over TCP as a role whose password is 'right',
  * presenting @password instead. */
 static char *wrong_password_url(const char *password)
@@ -673,7 +655,7 @@ static char *case_url(const bad_case *c)
         return NULL;
     case URL_DEAD_PORT:
         snprintf(buf, sizeof(buf), "postgresql://um:%s@127.0.0.1:%d/um", c->secret,
-                 dead_port());
+                 pgtest_dead_port());
         return strdup(buf);
     case URL_WRONG_PASSWORD:
         return wrong_password_url(c->secret);

@@ -5,18 +5,14 @@
  */
 #include "pgtest.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,46 +38,13 @@ enum {
 /* Running the binary                                                   */
 /* ------------------------------------------------------------------ */
 
-typedef struct cli_result {
-    int status;     /* exit status; 128+N when killed by signal N */
-    char *out;
-    char *err;
-} cli_result;
+/* Runs the CLI in @dir, DATABASE_URL @env_url (NULL: none); collects everything. */
+#define run_cli(dir, env_url, ...) \
+    pgtest_run_cli((dir), (env_url), (const char *const[]){ __VA_ARGS__, NULL })
 
-static const char *cli_path(void)
-{
-    const char *p = getenv("UM_CLI");
-    ck_assert_msg(p && *p, "UM_CLI is not set (run through meson test)");
-    return p;
-}
-
-/* In the child: the working directory, the URL in DATABASE_URL (NULL:
- * none), no other URL from the caller's environment. */
-static void child_env(const char *dir, const char *env_url)
-{
-    if (dir && chdir(dir) != 0)
-        _exit(126);
-    unsetenv("ULTRAMIGRATE_DATABASE_URL");
-    if (env_url)
-        setenv("DATABASE_URL", env_url, 1);
-    else
-        unsetenv("DATABASE_URL");
-}
-
-static void exec_cli(const char *cli, const char *const argv[])
-{
-    size_t n = 0;
-    while (argv[n])
-        n++;
-    char **av = calloc(n + 2, sizeof(*av));
-    if (!av)
-        _exit(127);
-    av[0] = (char *)"ultramigrate";
-    for (size_t i = 0; i < n; i++)
-        av[i + 1] = (char *)argv[i];
-    execv(cli, av);
-    _exit(127);
-}
+/* Starts the CLI in the background, output to files in @dir. */
+#define spawn_cli(dir, env_url, ...) \
+    pgtest_spawn_cli((dir), (env_url), (const char *const[]){ __VA_ARGS__, NULL })
 
 typedef struct growbuf {
     char *s;
@@ -99,106 +62,6 @@ static void gb_add(growbuf *b, const char *p, size_t n)
     b->len += n;
     b->s[b->len] = '\0';
 }
-
-static int decode_status(int ws)
-{
-    if (WIFEXITED(ws))
-        return WEXITSTATUS(ws);
-    return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : -1;
-}
-
-/* Runs the CLI with @argv (NULL-terminated) in @dir; collects everything. */
-static cli_result run_cli_v(const char *dir, const char *env_url, const char *const argv[])
-{
-    const char *cli = cli_path();
-    int po[2], pe[2];
-    ck_assert_int_eq(pipe(po), 0);
-    ck_assert_int_eq(pipe(pe), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(po[1], STDOUT_FILENO);
-        dup2(pe[1], STDERR_FILENO);
-        close(po[0]);
-        close(po[1]);
-        close(pe[0]);
-        close(pe[1]);
-        child_env(dir, env_url);
-        exec_cli(cli, argv);
-    }
-    close(po[1]);
-    close(pe[1]);
-
-    growbuf out = { 0 }, err = { 0 };
-    gb_add(&out, "", 0);
-    gb_add(&err, "", 0);
-    struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
-    int open_fds = 2;
-    while (open_fds > 0) {
-        if (poll(fds, 2, -1) < 0) {
-            ck_assert_int_eq(errno, EINTR);
-            continue;
-        }
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            char buf[4096];
-            ssize_t n = read(fds[i].fd, buf, sizeof(buf));
-            if (n > 0) {
-                gb_add(i == 0 ? &out : &err, buf, (size_t)n);
-            } else if (n == 0 || errno != EINTR) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-            }
-        }
-    }
-    int ws = 0;
-    while (waitpid(pid, &ws, 0) < 0)
-        ck_assert_int_eq(errno, EINTR);
-    /* Under -Db_sanitize a report does not always change the status. */
-    ck_assert_msg(!strstr(err.s, "runtime error:") && !strstr(err.s, "Sanitizer"),
-                  "%s: sanitizer report:\n%s", argv[0] ? argv[0] : "(no args)", err.s);
-    return (cli_result){ decode_status(ws), out.s, err.s };
-}
-
-#define run_cli(dir, env_url, ...) \
-    run_cli_v((dir), (env_url), (const char *const[]){ __VA_ARGS__, NULL })
-
-static void cli_result_free(cli_result *r)
-{
-    free(r->out);
-    free(r->err);
-    r->out = r->err = NULL;
-}
-
-/* Starts the CLI in the background, output to files in @dir. */
-static pid_t spawn_cli_v(const char *dir, const char *env_url, const char *const argv[])
-{
-    const char *cli = cli_path();
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        child_env(dir, env_url);
-        int fo = open("background.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open("background.err", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fo < 0 || fe < 0)
-            _exit(126);
-        dup2(fo, STDOUT_FILENO);
-        dup2(fe, STDERR_FILENO);
-        exec_cli(cli, argv);
-    }
-    return pid;
-}
-
-#define spawn_cli(dir, env_url, ...) \
-    spawn_cli_v((dir), (env_url), (const char *const[]){ __VA_ARGS__, NULL })
-
-/* Asserts the exit status, showing what the command printed. */
-#define assert_status(r, expected, what)                                        \
-    ck_assert_msg((r).status == (expected),                                    \
-                  "%s: exit %d, expected %d\n--- stdout\n%s\n--- stderr\n%s", \
-                  (what), (r).status, (expected), (r).out, (r).err)
 
 /* ------------------------------------------------------------------ */
 /* Per-test project and database                                        */
@@ -240,24 +103,6 @@ static char *path_join(const char *a, const char *b)
     return p;
 }
 
-/* The whole file (free()), NULL when it cannot be read. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    growbuf b = { 0 };
-    gb_add(&b, "", 0);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        gb_add(&b, buf, n);
-    fclose(f);
-    if (len)
-        *len = b.len;
-    return b.s;
-}
-
 static int is_dir(const char *path)
 {
     struct stat st;
@@ -278,18 +123,15 @@ static int contains(const char *hay, const char *needle)
 /* Runs 'init' in the project: ultramigrate.ini, migrations/, tables. */
 static void init_project(void)
 {
-    cli_result r = run_cli(proj, db, "init");
-    assert_status(r, EXIT_OK, "init");
-    cli_result_free(&r);
+    pgtest_cli_result r = run_cli(proj, db, "init");
+    pgtest_assert_status(r, EXIT_OK, "init");
+    pgtest_cli_result_free(&r);
 }
 
 /* Replaces ultramigrate.ini with a minimal one plus @extra lines. */
 static void write_ini(const char *extra)
 {
-    char buf[1024];
-    snprintf(buf, sizeof(buf), "[ultramigrate]\nscript_location = %%(here)s/migrations\n%s",
-             extra ? extra : "");
-    pgtest_write_file(proj, "ultramigrate.ini", buf);
+    pgtest_write_ini(proj, "ultramigrate.ini", NULL, extra);
 }
 
 /* ---- revision files ---------------------------------------------------- */
@@ -352,8 +194,8 @@ static void gen_result_free(gen_result *g)
 static gen_result new_revision_v(const char *const argv[])
 {
     char *before = list_versions();
-    cli_result r = run_cli_v(proj, db, argv);
-    assert_status(r, EXIT_OK, argv[0]);
+    pgtest_cli_result r = pgtest_run_cli(proj, db, argv);
+    pgtest_assert_status(r, EXIT_OK, argv[0]);
     char *after = list_versions();
 
     /* The one line of @after that @before lacks. */
@@ -374,7 +216,7 @@ static gen_result new_revision_v(const char *const argv[])
     gen_result g = { 0 };
     char *rel = path_join("migrations/versions", name);
     g.path = path_join(proj, rel);
-    char *text = slurp(g.path, NULL);
+    char *text = pgtest_read_file(g.path, NULL);
     ck_assert_ptr_nonnull(text);
     g.id = header_value(text, "Revision ID");
     g.revises = header_value(text, "Revises");
@@ -385,7 +227,7 @@ static gen_result new_revision_v(const char *const argv[])
     free(name);
     free(before);
     free(after);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
     return g;
 }
 
@@ -394,7 +236,7 @@ static gen_result new_revision_v(const char *const argv[])
 /* Puts @up after "-- migrate:up" and @down after "-- migrate:down". */
 static void fill_revision(const char *path, const char *up, const char *down)
 {
-    char *text = slurp(path, NULL);
+    char *text = pgtest_read_file(path, NULL);
     ck_assert_ptr_nonnull(text);
     const char *um = strstr(text, "-- migrate:up\n");
     const char *dm = strstr(text, "-- migrate:down\n");
@@ -448,21 +290,6 @@ static int table_exists(const char *name)
     return yes;
 }
 
-/* A TCP port on 127.0.0.1 where nothing listens. */
-static int dead_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { 0 };
-    socklen_t len = sizeof(sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
 /* Parses all of @text as JSON (trailing text is an error); json_decref(). */
 static json_t *parse_json(const char *text, const char *what)
 {
@@ -485,24 +312,24 @@ static const char *const commands[] = {
 
 START_TEST(help_global)
 {
-    cli_result r = run_cli(proj, NULL, "--help");
-    assert_status(r, EXIT_OK, "--help");
+    pgtest_cli_result r = run_cli(proj, NULL, "--help");
+    pgtest_assert_status(r, EXIT_OK, "--help");
     ck_assert_msg(contains(r.out, "Usage: ultramigrate"), "%s", r.out);
     for (int i = 0; i < N_COMMANDS; i++)
         ck_assert_msg(contains(r.out, commands[i]), "--help lacks %s", commands[i]);
     ck_assert_msg(contains(r.out, "Exit status"), "%s", r.out);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "help");
-    assert_status(r, EXIT_OK, "help");
+    pgtest_assert_status(r, EXIT_OK, "help");
     ck_assert_msg(contains(r.out, "Usage: ultramigrate"), "%s", r.out);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "--version");
-    assert_status(r, EXIT_OK, "--version");
+    pgtest_assert_status(r, EXIT_OK, "--version");
     ck_assert_msg(isdigit((unsigned char)r.out[0]) || contains(r.out, "ultramigrate"),
                   "--version: %s", r.out);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 }
 END_TEST
 
@@ -512,48 +339,48 @@ START_TEST(help_command)
     char usage[128];
     snprintf(usage, sizeof(usage), "ultramigrate [GLOBAL OPTIONS] %s", cmd);
 
-    cli_result r = run_cli(proj, NULL, cmd, "--help");
-    assert_status(r, EXIT_OK, cmd);
+    pgtest_cli_result r = run_cli(proj, NULL, cmd, "--help");
+    pgtest_assert_status(r, EXIT_OK, cmd);
     ck_assert_msg(contains(r.out, usage), "%s --help:\n%s", cmd, r.out);
     ck_assert_str_eq(r.err, "");
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "help", cmd);
-    assert_status(r, EXIT_OK, cmd);
+    pgtest_assert_status(r, EXIT_OK, cmd);
     ck_assert_msg(contains(r.out, usage), "help %s:\n%s", cmd, r.out);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(usage_errors)
 {
-    cli_result r = run_cli(proj, NULL, "frobnicate");
-    assert_status(r, EXIT_USAGE, "unknown command");
+    pgtest_cli_result r = run_cli(proj, NULL, "frobnicate");
+    pgtest_assert_status(r, EXIT_USAGE, "unknown command");
     ck_assert_msg(contains(r.err, "frobnicate"), "%s", r.err);
     ck_assert_str_eq(r.out, "");
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "--frobnicate", "status");
-    assert_status(r, EXIT_USAGE, "unknown global option");
+    pgtest_assert_status(r, EXIT_USAGE, "unknown global option");
     ck_assert_msg(contains(r.err, "frobnicate"), "%s", r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "upgrade", "--frobnicate");
-    assert_status(r, EXIT_USAGE, "unknown command option");
+    pgtest_assert_status(r, EXIT_USAGE, "unknown command option");
     ck_assert_msg(contains(r.err, "frobnicate"), "%s", r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
-    r = run_cli_v(proj, NULL, (const char *const[]){ NULL });
-    assert_status(r, EXIT_USAGE, "no command");
-    cli_result_free(&r);
+    r = pgtest_run_cli(proj, NULL, (const char *const[]){ NULL });
+    pgtest_assert_status(r, EXIT_USAGE, "no command");
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "downgrade");
-    assert_status(r, EXIT_USAGE, "downgrade without a target");
-    cli_result_free(&r);
+    pgtest_assert_status(r, EXIT_USAGE, "downgrade without a target");
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "help", "frobnicate");
-    assert_status(r, EXIT_USAGE, "help of an unknown command");
-    cli_result_free(&r);
+    pgtest_assert_status(r, EXIT_USAGE, "help of an unknown command");
+    pgtest_cli_result_free(&r);
 }
 END_TEST
 
@@ -567,9 +394,9 @@ static const char *const init_files[] = {
 
 START_TEST(init_creates_and_is_idempotent)
 {
-    cli_result r = run_cli(proj, db, "init");
-    assert_status(r, EXIT_OK, "init");
-    cli_result_free(&r);
+    pgtest_cli_result r = run_cli(proj, db, "init");
+    pgtest_assert_status(r, EXIT_OK, "init");
+    pgtest_cli_result_free(&r);
 
     char *versions = path_join(proj, "migrations/versions");
     ck_assert_msg(is_dir(versions), "no %s", versions);
@@ -579,7 +406,7 @@ START_TEST(init_creates_and_is_idempotent)
     for (int i = 0; i < 2; i++) {
         char *p = path_join(proj, init_files[i]);
         ck_assert_msg(is_file(p), "init did not create %s", init_files[i]);
-        saved[i] = slurp(p, &saved_len[i]);
+        saved[i] = pgtest_read_file(p, &saved_len[i]);
         ck_assert_uint_gt(saved_len[i], 0);
         free(p);
     }
@@ -594,16 +421,16 @@ START_TEST(init_creates_and_is_idempotent)
     fputs("-- local edit\n", f);
     fclose(f);
     free(saved[1]);
-    saved[1] = slurp(tmpl, &saved_len[1]);
+    saved[1] = pgtest_read_file(tmpl, &saved_len[1]);
     free(tmpl);
 
     r = run_cli(proj, db, "init");
-    assert_status(r, EXIT_OK, "second init");
-    cli_result_free(&r);
+    pgtest_assert_status(r, EXIT_OK, "second init");
+    pgtest_cli_result_free(&r);
     for (int i = 0; i < 2; i++) {
         char *p = path_join(proj, init_files[i]);
         size_t len = 0;
-        char *now = slurp(p, &len);
+        char *now = pgtest_read_file(p, &len);
         ck_assert_msg(now && len == saved_len[i] && memcmp(now, saved[i], len) == 0,
                       "second init changed %s", init_files[i]);
         free(now);
@@ -623,7 +450,7 @@ START_TEST(generate_writes_header)
     ck_assert_msg(is_hex12(a.id), "Revision ID '%s' is not 12 hex digits", a.id);
     ck_assert_msg(strcmp(a.revises, "") == 0 || strcmp(a.revises, "None") == 0,
                   "a base revision revises '%s'", a.revises);
-    char *text = slurp(a.path, NULL);
+    char *text = pgtest_read_file(a.path, NULL);
     ck_assert_msg(contains(text, "-- first revision\n"), "%s", text);
     free(text);
 
@@ -636,11 +463,11 @@ START_TEST(generate_writes_header)
     gen_result c = new_revision("revision", "-m", "third");
     ck_assert_str_eq(c.revises, b.id);
 
-    cli_result r = run_cli(proj, db, "heads");
-    assert_status(r, EXIT_OK, "heads");
+    pgtest_cli_result r = run_cli(proj, db, "heads");
+    pgtest_assert_status(r, EXIT_OK, "heads");
     ck_assert_msg(contains(r.out, c.id) && !contains(r.out, b.id), "heads:\n%s", r.out);
     ck_assert_int_eq(count_lines(r.out), 1);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     gen_result d = new_revision("generate", "--rev-id", "my_own_id", "fourth");
     ck_assert_str_eq(d.id, "my_own_id");
@@ -687,35 +514,35 @@ static void branched_free(branched *g)
 /* Asserts that the non-empty lines of `current` name exactly @ids. */
 static void assert_current(const char *const *ids, int n, const char *when)
 {
-    cli_result r = run_cli(proj, db, "current");
-    assert_status(r, EXIT_OK, when);
+    pgtest_cli_result r = run_cli(proj, db, "current");
+    pgtest_assert_status(r, EXIT_OK, when);
     ck_assert_msg(count_lines(r.out) == n, "%s: current:\n%s", when, r.out);
     for (int i = 0; i < n; i++)
         ck_assert_msg(contains(r.out, ids[i]), "%s: current lacks %s:\n%s", when, ids[i],
                       r.out);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 }
 
 START_TEST(branch_and_merge)
 {
     branched g = make_branches();
 
-    cli_result r = run_cli(proj, db, "heads");
-    assert_status(r, EXIT_OK, "heads");
+    pgtest_cli_result r = run_cli(proj, db, "heads");
+    pgtest_assert_status(r, EXIT_OK, "heads");
     ck_assert_int_eq(count_lines(r.out), 2);
     ck_assert_msg(contains(r.out, g.b.id) && contains(r.out, g.c.id), "heads:\n%s", r.out);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, db, "upgrade", "head");
-    assert_status(r, EXIT_TARGET, "upgrade head with two heads");
+    pgtest_assert_status(r, EXIT_TARGET, "upgrade head with two heads");
     ck_assert_msg(contains(r.err, g.b.id) && contains(r.err, g.c.id),
                   "upgrade head must name both heads:\n%s", r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
     ck_assert(!table_exists("ta"));
 
     r = run_cli(proj, db, "upgrade", "heads");
-    assert_status(r, EXIT_OK, "upgrade heads");
-    cli_result_free(&r);
+    pgtest_assert_status(r, EXIT_OK, "upgrade heads");
+    pgtest_cli_result_free(&r);
     ck_assert(table_exists("ta") && table_exists("tb") && table_exists("tc"));
     assert_current((const char *[]){ g.b.id, g.c.id }, 2, "after upgrade heads");
 
@@ -725,41 +552,41 @@ START_TEST(branch_and_merge)
     ck_assert_msg(contains(m.revises, ","), "merge Revises: %s", m.revises);
 
     r = run_cli(proj, db, "heads");
-    assert_status(r, EXIT_OK, "heads after merge");
+    pgtest_assert_status(r, EXIT_OK, "heads after merge");
     ck_assert_int_eq(count_lines(r.out), 1);
     ck_assert_msg(contains(r.out, m.id), "heads:\n%s", r.out);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, db, "upgrade");
-    assert_status(r, EXIT_OK, "upgrade to the merge");
-    cli_result_free(&r);
+    pgtest_assert_status(r, EXIT_OK, "upgrade to the merge");
+    pgtest_cli_result_free(&r);
     assert_current((const char *[]){ m.id }, 1, "after the merge");
 
     r = run_cli(proj, db, "history", "--revisions");
-    assert_status(r, EXIT_OK, "history --revisions");
+    pgtest_assert_status(r, EXIT_OK, "history --revisions");
     ck_assert_msg(contains(r.out, "mergepoint"), "no mergepoint marker:\n%s", r.out);
     ck_assert_msg(contains(r.out, "branchpoint"), "no branchpoint marker:\n%s", r.out);
     const char *const all[] = { g.a.id, g.b.id, g.c.id, m.id };
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         ck_assert_msg(contains(r.out, all[i]), "history --revisions lacks %s:\n%s", all[i],
                       r.out);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, db, "downgrade", "-1");
-    assert_status(r, EXIT_OK, "downgrade -1 from the merge");
-    cli_result_free(&r);
+    pgtest_assert_status(r, EXIT_OK, "downgrade -1 from the merge");
+    pgtest_cli_result_free(&r);
     assert_current((const char *[]){ g.b.id, g.c.id }, 2, "after downgrade -1");
     ck_assert(table_exists("tb") && table_exists("tc"));
 
     r = run_cli(proj, db, "downgrade", "base");
-    assert_status(r, EXIT_OK, "downgrade base");
-    cli_result_free(&r);
+    pgtest_assert_status(r, EXIT_OK, "downgrade base");
+    pgtest_cli_result_free(&r);
     assert_current(NULL, 0, "after downgrade base");
     ck_assert(!table_exists("ta") && !table_exists("tb") && !table_exists("tc"));
 
     r = run_cli(proj, db, "stamp", "heads");
-    assert_status(r, EXIT_OK, "stamp heads");
-    cli_result_free(&r);
+    pgtest_assert_status(r, EXIT_OK, "stamp heads");
+    pgtest_cli_result_free(&r);
     assert_current((const char *[]){ m.id }, 1, "after stamp heads");
     ck_assert_msg(!table_exists("ta"), "stamp ran revision SQL");
 
@@ -774,10 +601,10 @@ END_TEST
 
 static json_t *run_json(const char *what, const char *const argv[])
 {
-    cli_result r = run_cli_v(proj, db, argv);
-    assert_status(r, EXIT_OK, what);
+    pgtest_cli_result r = pgtest_run_cli(proj, db, argv);
+    pgtest_assert_status(r, EXIT_OK, what);
     json_t *j = parse_json(r.out, what);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
     return j;
 }
 
@@ -796,9 +623,9 @@ static int json_array_has_string(const json_t *arr, const char *s)
 START_TEST(json_outputs)
 {
     branched g = make_branches();
-    cli_result r = run_cli(proj, db, "upgrade", g.b.id);
-    assert_status(r, EXIT_OK, "upgrade B");
-    cli_result_free(&r);
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", g.b.id);
+    pgtest_assert_status(r, EXIT_OK, "upgrade B");
+    pgtest_cli_result_free(&r);
 
     json_t *j = RUN_JSON("status --json", "status", "--json");
     ck_assert(json_is_object(j));
@@ -873,31 +700,31 @@ START_TEST(exit_connect)
 {
     init_project();
     char url[128];
-    snprintf(url, sizeof(url), "postgresql://postgres@127.0.0.1:%d/postgres", dead_port());
+    snprintf(url, sizeof(url), "postgresql://postgres@127.0.0.1:%d/postgres", pgtest_dead_port());
 
     static const char *const cmds[][2] = {
         { "current", NULL }, { "status", NULL }, { "upgrade", NULL }, { "downgrade", "base" },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-        cli_result r = cmds[i][1] ? run_cli(proj, NULL, "-d", url, cmds[i][0], cmds[i][1])
+        pgtest_cli_result r = cmds[i][1] ? run_cli(proj, NULL, "-d", url, cmds[i][0], cmds[i][1])
                                   : run_cli(proj, NULL, "-d", url, cmds[i][0]);
-        assert_status(r, EXIT_CONNECT, cmds[i][0]);
+        pgtest_assert_status(r, EXIT_CONNECT, cmds[i][0]);
         ck_assert_msg(r.err[0] != '\0', "%s: nothing on stderr", cmds[i][0]);
-        cli_result_free(&r);
+        pgtest_cli_result_free(&r);
     }
 
     /* The environment variable reaches the same place. */
-    cli_result r = run_cli(proj, url, "current");
-    assert_status(r, EXIT_CONNECT, "current with DATABASE_URL");
-    cli_result_free(&r);
+    pgtest_cli_result r = run_cli(proj, url, "current");
+    pgtest_assert_status(r, EXIT_CONNECT, "current with DATABASE_URL");
+    pgtest_cli_result_free(&r);
 
     /* With --json a failure leaves stdout empty or JSON, never prose. */
     r = run_cli(proj, url, "status", "--json");
-    assert_status(r, EXIT_CONNECT, "status --json");
+    pgtest_assert_status(r, EXIT_CONNECT, "status --json");
     if (r.out[0] != '\0')
         json_decref(parse_json(r.out, "failed status --json"));
     ck_assert_msg(r.err[0] != '\0', "the error is not on stderr");
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 }
 END_TEST
 
@@ -910,20 +737,20 @@ START_TEST(exit_sql_failure)
     /* The failing statement is the second line after "-- migrate:up". */
     fill_revision(b.path, "CREATE TABLE bad1 (id int);\nSELECT nonsense FROM nowhere;\n",
                   "DROP TABLE bad1;\n");
-    char *text = slurp(b.path, NULL);
+    char *text = pgtest_read_file(b.path, NULL);
     int up_line = 1;
     for (const char *p = text; p < strstr(text, "-- migrate:up"); p++)
         up_line += *p == '\n';
     free(text);
 
-    cli_result r = run_cli(proj, db, "upgrade");
-    assert_status(r, EXIT_MIGRATION, "upgrade with a failing revision");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade");
+    pgtest_assert_status(r, EXIT_MIGRATION, "upgrade with a failing revision");
     char where[512];
     const char *base = strrchr(b.path, '/') + 1;
     snprintf(where, sizeof(where), "%s:%d:", base, up_line + 2);
     ck_assert_msg(contains(r.err, where), "stderr lacks '%s':\n%s", where, r.err);
     ck_assert_msg(contains(r.err, b.id), "stderr lacks the revision:\n%s", r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     /* Per-migration transactions: the good one stays, the bad one is gone. */
     ck_assert(table_exists("good"));
@@ -962,19 +789,19 @@ START_TEST(exit_lock_held)
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    cli_result r = run_cli(proj, db, "upgrade");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade");
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    assert_status(r, EXIT_LOCKED, "upgrade while another holds the lock");
+    pgtest_assert_status(r, EXIT_LOCKED, "upgrade while another holds the lock");
     ck_assert_msg(r.err[0] != '\0', "nothing on stderr");
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
     double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     ck_assert_msg(waited < 2.5, "waited %.1fs for a lock_wait of 100ms", waited);
 
     int ws = 0;
     ck_assert_int_eq(waitpid(bg_pid, &ws, 0), bg_pid);
     bg_pid = 0;
-    ck_assert_msg(decode_status(ws) == EXIT_OK, "background upgrade exited %d",
-                  decode_status(ws));
+    ck_assert_msg(pgtest_decode_status(ws) == EXIT_OK, "background upgrade exited %d",
+                  pgtest_decode_status(ws));
     ck_assert(table_exists("slow"));
     gen_result_free(&a);
 }
@@ -983,23 +810,23 @@ END_TEST
 START_TEST(exit_config_and_revisions)
 {
     init_project();
-    cli_result r = run_cli(proj, db, "-c", "no-such.ini", "status");
-    assert_status(r, EXIT_CONFIG, "missing config file");
+    pgtest_cli_result r = run_cli(proj, db, "-c", "no-such.ini", "status");
+    pgtest_assert_status(r, EXIT_CONFIG, "missing config file");
     ck_assert_msg(contains(r.err, "no-such.ini"), "%s", r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     write_ini("lock_wait = abc\n");
     r = run_cli(proj, db, "status");
-    assert_status(r, EXIT_CONFIG, "bad config value");
+    pgtest_assert_status(r, EXIT_CONFIG, "bad config value");
     ck_assert_msg(contains(r.err, "ultramigrate.ini:3:"), "%s", r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
     write_ini(NULL);
 
     pgtest_write_file(proj, "migrations/versions/bad.sql", "-- no id\n-- migrate:up\nSELECT 1;\n");
     r = run_cli(proj, db, "heads");
-    assert_status(r, EXIT_REVISIONS, "malformed revision file");
+    pgtest_assert_status(r, EXIT_REVISIONS, "malformed revision file");
     ck_assert_msg(contains(r.err, "bad.sql"), "%s", r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 }
 END_TEST
 
@@ -1007,21 +834,21 @@ START_TEST(exit_target_and_state)
 {
     init_project();
     gen_result a = new_revision("generate", "only");
-    cli_result r = run_cli(proj, db, "upgrade", "nosuchrev");
-    assert_status(r, EXIT_TARGET, "unknown target");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "nosuchrev");
+    pgtest_assert_status(r, EXIT_TARGET, "unknown target");
     ck_assert_msg(contains(r.err, "nosuchrev"), "%s", r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, db, "upgrade");
-    assert_status(r, EXIT_OK, "upgrade");
-    cli_result_free(&r);
+    pgtest_assert_status(r, EXIT_OK, "upgrade");
+    pgtest_cli_result_free(&r);
 
     /* The database is ahead of the files. */
     ck_assert_int_eq(unlink(a.path), 0);
     r = run_cli(proj, db, "upgrade");
-    assert_status(r, EXIT_STATE, "database ahead of the files");
+    pgtest_assert_status(r, EXIT_STATE, "database ahead of the files");
     ck_assert_msg(contains(r.err, a.id), "%s", r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
     gen_result_free(&a);
 }
 END_TEST
@@ -1032,23 +859,23 @@ END_TEST
 
 static void assert_no_password(const char *url, const char *secret, const char *cmd)
 {
-    cli_result r = run_cli(proj, NULL, "-d", url, cmd);
+    pgtest_cli_result r = run_cli(proj, NULL, "-d", url, cmd);
     ck_assert_msg(r.status != EXIT_OK, "%s succeeded against %s", cmd, url);
     ck_assert_msg(!contains(r.out, secret), "%s: stdout shows the password:\n%s", cmd, r.out);
     ck_assert_msg(!contains(r.err, secret), "%s: stderr shows the password:\n%s", cmd, r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "-v", "--json", "-d", url, cmd);
     ck_assert_msg(!contains(r.out, secret), "%s -v --json: stdout shows the password:\n%s",
                   cmd, r.out);
     ck_assert_msg(!contains(r.err, secret), "%s -v --json: stderr shows the password:\n%s",
                   cmd, r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 
     r = run_cli(proj, url, cmd);
     ck_assert_msg(!contains(r.out, secret) && !contains(r.err, secret),
                   "%s with DATABASE_URL shows the password:\n%s\n%s", cmd, r.out, r.err);
-    cli_result_free(&r);
+    pgtest_cli_result_free(&r);
 }
 
 START_TEST(no_password_in_output)
@@ -1058,10 +885,10 @@ START_TEST(no_password_in_output)
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         assert_no_password("postgresql://u:S3cretPW@127.0.0.1:1/db", "S3cretPW", cmds[i]);
 
-    cli_result r = run_cli(proj, NULL, "-d", "postgresql://u:S3cretPW@127.0.0.1:1/db",
+    pgtest_cli_result r = run_cli(proj, NULL, "-d", "postgresql://u:S3cretPW@127.0.0.1:1/db",
                            "current");
-    assert_status(r, EXIT_CONNECT, "current on port 1");
-    cli_result_free(&r);
+    pgtest_assert_status(r, EXIT_CONNECT, "current on port 1");
+    pgtest_cli_result_free(&r);
 }
 END_TEST
 

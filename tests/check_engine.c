@@ -16,13 +16,11 @@
 #include <errno.h>
 #include <jansson.h>
 #include <libpq-fe.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------------ */
@@ -33,69 +31,10 @@ static char *db_url;
 static char *proj_dir;
 static char ini_path[4096];
 
-/* Strings handed out by the query helpers: freed round robin and at
- * teardown, so tests read them without bookkeeping and stay leak-free. */
-#define POOL_SIZE 128
-static char *pool[POOL_SIZE];
-static size_t pool_next;
-
-static const char *keep(char *s)
-{
-    if (!s)
-        ck_abort_msg("out of memory");
-    free(pool[pool_next]);
-    pool[pool_next] = s;
-    pool_next = (pool_next + 1) % POOL_SIZE;
-    return s;
-}
-
-static char *vfmt(const char *fmt, va_list ap)
-{
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        ck_abort_msg("out of memory");
-    return s;
-}
-
-static const char *fmt(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = vfmt(f, ap);
-    va_end(ap);
-    return keep(s);
-}
-
-/* Value of a query on the test database; "<null>" for NULL, no row or error. */
-static const char *qv(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *sql = vfmt(f, ap);
-    va_end(ap);
-    char *v = pgtest_query_value(db_url, sql);
-    free(sql);
-    return keep(v ? v : strdup("<null>"));
-}
-
-static long qi(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *sql = vfmt(f, ap);
-    va_end(ap);
-    char *v = pgtest_query_value(db_url, sql);
-    ck_assert_msg(v != NULL, "query failed or NULL: %s (%s)", sql, pgtest_last_error());
-    long n = strtol(v, NULL, 10);
-    free(v);
-    free(sql);
-    return n;
-}
-
-static int table_exists(const char *name)
-{
-    return strcmp(qv("SELECT to_regclass('%s') IS NOT NULL", name), "t") == 0;
-}
+/* Helpers of pgtest.h bound to the test's database and project. */
+#define qv(...) pgtest_query_text(db_url, __VA_ARGS__)
+#define qi(...) pgtest_query_long(db_url, __VA_ARGS__)
+#define table_exists(name) pgtest_table_exists(db_url, (name))
 
 #define ASSERT_TABLE(name) ck_assert_msg(table_exists(name), "table %s should exist", name)
 #define ASSERT_NO_TABLE(name) ck_assert_msg(!table_exists(name), "table %s should not exist", name)
@@ -134,12 +73,7 @@ static const char *applied_rows(void)
 /* ultramigrate.ini: the project's migrations, @lock_wait (NULL: 10s), @extra lines. */
 static void write_ini_lock(const char *lock_wait, const char *extra)
 {
-    pgtest_write_file(proj_dir, "ultramigrate.ini",
-                      fmt("[ultramigrate]\n"
-                          "script_location = %%(here)s/migrations\n"
-                          "lock_wait = %s\n"
-                          "%s",
-                          lock_wait ? lock_wait : "10s", extra ? extra : ""));
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", lock_wait ? lock_wait : "10s", extra);
 }
 
 static void write_ini(const char *extra)
@@ -149,54 +83,16 @@ static void write_ini(const char *extra)
 
 static const char *rev_path(const char *id)
 {
-    return fmt("%s/migrations/versions/%s.sql", proj_dir, id);
+    return pgtest_fmt("%s/migrations/versions/%s.sql", proj_dir, id);
 }
 
-static const char *rev_content(const char *id, const char *parents, const char *depends,
-                               int transactional, const char *up, const char *down)
-{
-    return fmt("-- Create %s\n"
-               "--\n"
-               "-- Revision ID: %s\n"
-               "-- Revises:%s%s\n"
-               "%s%s%s"
-               "-- Transactional: %s\n"
-               "\n"
-               "-- migrate:up\n"
-               "%s\n"
-               "%s%s%s",
-               id, id, parents ? " " : "", parents ? parents : "",
-               depends ? "-- Depends On: " : "", depends ? depends : "", depends ? "\n" : "",
-               transactional ? "yes" : "no", up,
-               down ? "\n-- migrate:down\n" : "", down ? down : "", down ? "\n" : "");
-}
-
-/* Writes migrations/versions/<id>.sql. */
-static void write_rev_full(const char *id, const char *parents, const char *depends,
-                           int transactional, const char *up, const char *down)
-{
-    pgtest_write_file(proj_dir, fmt("migrations/versions/%s.sql", id),
-                      rev_content(id, parents, depends, transactional, up, down));
-}
-
-static void write_rev(const char *id, const char *parents, const char *up, const char *down)
-{
-    write_rev_full(id, parents, NULL, 1, up, down);
-}
-
-/* A revision creating table t<suffix>, reversible. */
-static void write_table_rev(const char *id, const char *parents, const char *table)
-{
-    write_rev(id, parents, fmt("CREATE TABLE %s (id int);", table),
-              fmt("DROP TABLE %s;", table));
-}
-
-/* r1..r<n>, linear, each creating t<i>. */
-static void write_linear(int n)
-{
-    for (int i = 1; i <= n; i++)
-        write_table_rev(fmt("r%d", i), i > 1 ? fmt("r%d", i - 1) : NULL, fmt("t%d", i));
-}
+/* migrations/versions/<id>.sql; r<i> revisions creating tables t<i>. */
+#define write_rev_full(id, parents, depends, transactional, up, down) \
+    pgtest_write_revision(proj_dir, (id), (parents), (depends), (transactional), (up), (down))
+#define write_rev(id, parents, up, down) write_rev_full((id), (parents), NULL, 1, (up), (down))
+#define write_table_rev(id, parents, table) \
+    pgtest_write_table_revision(proj_dir, (id), (parents), (table))
+#define write_linear(n) pgtest_write_linear_revisions(proj_dir, (n))
 
 /* 1-based line of the first occurrence of @needle in revision @id's file. */
 static int line_of(const char *id, const char *needle)
@@ -232,21 +128,6 @@ static um_ctx *open_engine(void)
     return open_engine_app(NULL);
 }
 
-#define CHECK_RC(ctx, call, want)                                                   \
-    do {                                                                            \
-        int rc_ = (call);                                                           \
-        ck_assert_msg(rc_ == (want), "%s -> %d (%s), expected %d", #call, rc_,      \
-                      um_errmsg(ctx), (want));                                      \
-    } while (0)
-#define CHECK_OK(ctx, call) CHECK_RC(ctx, call, UM_OK)
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
 static void setup(void)
 {
     db_url = pgtest_create_database();
@@ -271,10 +152,7 @@ static void teardown(void)
     free(db_url);
     free(proj_dir);
     db_url = proj_dir = NULL;
-    for (size_t i = 0; i < POOL_SIZE; i++) {
-        free(pool[i]);
-        pool[i] = NULL;
-    }
+    pgtest_pool_free();
 }
 
 /* ------------------------------------------------------------------ */
@@ -285,10 +163,10 @@ START_TEST(linear_upgrade_heads)
 {
     write_linear(5);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
 
     for (int i = 1; i <= 5; i++)
-        ASSERT_TABLE(fmt("t%d", i));
+        ASSERT_TABLE(pgtest_fmt("t%d", i));
     ck_assert_str_eq(versions(), "r5");
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_applied"), 5);
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_applied"
@@ -297,13 +175,13 @@ START_TEST(linear_upgrade_heads)
 
     for (int i = 1; i <= 5; i++) {
         const um_revision *rev = NULL;
-        CHECK_OK(ctx, um_revision_lookup(ctx, fmt("r%d", i), &rev));
+        PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, pgtest_fmt("r%d", i), &rev));
         ck_assert_str_eq(qv("SELECT checksum FROM ultramigrate_version_applied"
                             " WHERE revision = 'r%d'", i), rev->checksum);
     }
 
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_pending, 0);
     ck_assert_uint_eq(st->n_current_heads, 1);
     ck_assert_str_eq(st->current_heads[0], "r5");
@@ -311,7 +189,7 @@ START_TEST(linear_upgrade_heads)
     ck_assert_str_eq(st->file_heads[0], "r5");
     ck_assert_uint_eq(st->n_applied, 5);
     for (size_t i = 0; i < 5; i++) {
-        ck_assert_str_eq(st->applied[i].revision, fmt("r%zu", i + 1));
+        ck_assert_str_eq(st->applied[i].revision, pgtest_fmt("r%zu", i + 1));
         ck_assert_str_eq(st->applied[i].state, "applied");
         ck_assert_int_eq(st->applied[i].checksum_ok, 1);
     }
@@ -324,10 +202,10 @@ START_TEST(linear_relative_and_base)
 {
     write_linear(5);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, NULL, NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, NULL, NULL));
     ck_assert_str_eq(versions(), "r5");
 
-    CHECK_OK(ctx, um_rollback(ctx, "-2", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "-2", NULL));
     ck_assert_str_eq(versions(), "r3");
     ASSERT_TABLE("t3");
     ASSERT_NO_TABLE("t4");
@@ -337,25 +215,25 @@ START_TEST(linear_relative_and_base)
                         " FROM ultramigrate_version_history WHERE id > 5"),
                      "r5:down,r4:down");
 
-    CHECK_OK(ctx, um_upgrade(ctx, "+1", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "+1", NULL));
     ck_assert_str_eq(versions(), "r4");
     ASSERT_TABLE("t4");
     ASSERT_NO_TABLE("t5");
 
-    CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
-    CHECK_OK(ctx, um_upgrade(ctx, "r1+2", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1+2", NULL));
     ck_assert_str_eq(versions(), "r3");
-    CHECK_OK(ctx, um_upgrade(ctx, "+1", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "+1", NULL));
     ck_assert_str_eq(versions(), "r4");
 
     /* "+1" is not a downgrade target, "-1" not an upgrade target */
-    CHECK_RC(ctx, um_rollback(ctx, "+1", NULL), UM_ETARGET);
-    CHECK_RC(ctx, um_upgrade(ctx, "-1", NULL), UM_ETARGET);
+    PGTEST_CHECK_RC(ctx, um_rollback(ctx, "+1", NULL), UM_ETARGET);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "-1", NULL), UM_ETARGET);
     ck_assert_str_eq(versions(), "r4");
 
-    CHECK_OK(ctx, um_rollback(ctx, "base", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "base", NULL));
     for (int i = 1; i <= 5; i++)
-        ASSERT_NO_TABLE(fmt("t%d", i));
+        ASSERT_NO_TABLE(pgtest_fmt("t%d", i));
     ck_assert_str_eq(versions(), "");
     ck_assert_str_eq(applied_rows(), "");
     ck_assert_str_eq(qv("SELECT string_agg(revision, ',' ORDER BY id)"
@@ -374,20 +252,20 @@ START_TEST(linear_unique_prefix)
     write_table_rev("x4dd", "x3cc", "t4");
     um_ctx *ctx = open_engine();
 
-    CHECK_RC(ctx, um_upgrade(ctx, "x", NULL), UM_ETARGET);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "x", NULL), UM_ETARGET);
     ck_assert_msg(strstr(um_errmsg(ctx), "x1aa") && strstr(um_errmsg(ctx), "x4dd"),
                   "ambiguous prefix should list candidates: %s", um_errmsg(ctx));
     ASSERT_NO_TABLE("t1");
 
-    CHECK_RC(ctx, um_upgrade(ctx, "nosuch", NULL), UM_ETARGET);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "nosuch", NULL), UM_ETARGET);
 
-    CHECK_OK(ctx, um_upgrade(ctx, "x3", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "x3", NULL));
     ck_assert_str_eq(versions(), "x3cc");
     ASSERT_TABLE("t3");
     ASSERT_NO_TABLE("t4");
 
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_pending, 1);
     ck_assert_str_eq(st->pending[0]->id, "x4dd");
     um_status_free(st);
@@ -402,14 +280,14 @@ START_TEST(linear_plan_then_apply)
     char *fp0 = pgtest_schema_fingerprint(db_url);
 
     um_plan *plan = NULL;
-    CHECK_OK(ctx, um_plan_create(&plan, ctx, UM_UP, "heads"));
+    PGTEST_CHECK_OK(ctx, um_plan_create(&plan, ctx, UM_UP, "heads"));
     ck_assert_uint_eq(um_plan_step_count(plan), 5);
     for (size_t i = 0; i < 5; i++) {
         const um_step *s = um_plan_step(plan, i);
         ck_assert_ptr_nonnull(s);
         ck_assert_int_eq(s->direction, UM_UP);
-        ck_assert_str_eq(s->revision, fmt("r%zu", i + 1));
-        ck_assert_str_eq(s->path, rev_path(fmt("r%zu", i + 1)));
+        ck_assert_str_eq(s->revision, pgtest_fmt("r%zu", i + 1));
+        ck_assert_str_eq(s->path, rev_path(pgtest_fmt("r%zu", i + 1)));
         ck_assert_int_eq(s->transactional, 1);
     }
     ck_assert_ptr_null(um_plan_step(plan, 5));
@@ -420,18 +298,18 @@ START_TEST(linear_plan_then_apply)
     free(fp0);
     free(fp1);
 
-    CHECK_OK(ctx, um_apply(ctx, plan, NULL));
+    PGTEST_CHECK_OK(ctx, um_apply(ctx, plan, NULL));
     um_plan_free(plan);
     ck_assert_str_eq(versions(), "r5");
     ASSERT_TABLE("t5");
 
-    CHECK_OK(ctx, um_plan_create(&plan, ctx, UM_DOWN, "r2"));
+    PGTEST_CHECK_OK(ctx, um_plan_create(&plan, ctx, UM_DOWN, "r2"));
     ck_assert_uint_eq(um_plan_step_count(plan), 3);
     ck_assert_str_eq(um_plan_step(plan, 0)->revision, "r5");
     ck_assert_str_eq(um_plan_step(plan, 1)->revision, "r4");
     ck_assert_str_eq(um_plan_step(plan, 2)->revision, "r3");
     ck_assert_int_eq(um_plan_step(plan, 0)->direction, UM_DOWN);
-    CHECK_OK(ctx, um_apply(ctx, plan, NULL));
+    PGTEST_CHECK_OK(ctx, um_apply(ctx, plan, NULL));
     um_plan_free(plan);
     ck_assert_str_eq(versions(), "r2");
     ASSERT_NO_TABLE("t3");
@@ -439,10 +317,10 @@ START_TEST(linear_plan_then_apply)
 
     /* already at the target: an empty plan, and applying it changes nothing */
     long hist = qi("SELECT count(*) FROM ultramigrate_version_history");
-    CHECK_OK(ctx, um_plan_create(&plan, ctx, UM_UP, "r2"));
+    PGTEST_CHECK_OK(ctx, um_plan_create(&plan, ctx, UM_UP, "r2"));
     ck_assert_uint_eq(um_plan_step_count(plan), 0);
     ck_assert_ptr_null(um_plan_step(plan, 0));
-    CHECK_OK(ctx, um_apply(ctx, plan, NULL));
+    PGTEST_CHECK_OK(ctx, um_apply(ctx, plan, NULL));
     um_plan_free(plan);
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_history"), hist);
     ck_assert_str_eq(versions(), "r2");
@@ -456,24 +334,24 @@ START_TEST(linear_plan_overtaken)
     write_linear(5);
     um_ctx *a = open_engine();
     um_ctx *b = open_engine();
-    CHECK_OK(a, um_upgrade(a, "r2", NULL));
+    PGTEST_CHECK_OK(a, um_upgrade(a, "r2", NULL));
 
     /* b does part of a's plan first: a skips those steps */
     um_plan *plan = NULL;
-    CHECK_OK(a, um_plan_create(&plan, a, UM_UP, "heads"));
+    PGTEST_CHECK_OK(a, um_plan_create(&plan, a, UM_UP, "heads"));
     ck_assert_uint_eq(um_plan_step_count(plan), 3);
-    CHECK_OK(b, um_upgrade(b, "r3", NULL));
-    CHECK_OK(a, um_apply(a, plan, NULL));
+    PGTEST_CHECK_OK(b, um_upgrade(b, "r3", NULL));
+    PGTEST_CHECK_OK(a, um_apply(a, plan, NULL));
     um_plan_free(plan);
     ck_assert_str_eq(versions(), "r5");
     ck_assert_str_eq(history(), "r1:up:ok,r2:up:ok,r3:up:ok,r4:up:ok,r5:up:ok");
 
     /* b changes the database so that a's plan would grow: UM_ESTALE */
-    CHECK_OK(a, um_rollback(a, "r2", NULL));
-    CHECK_OK(a, um_plan_create(&plan, a, UM_DOWN, "r1"));
+    PGTEST_CHECK_OK(a, um_rollback(a, "r2", NULL));
+    PGTEST_CHECK_OK(a, um_plan_create(&plan, a, UM_DOWN, "r1"));
     ck_assert_uint_eq(um_plan_step_count(plan), 1);
-    CHECK_OK(b, um_upgrade(b, "r4", NULL));
-    CHECK_RC(a, um_apply(a, plan, NULL), UM_ESTALE);
+    PGTEST_CHECK_OK(b, um_upgrade(b, "r4", NULL));
+    PGTEST_CHECK_RC(a, um_apply(a, plan, NULL), UM_ESTALE);
     um_plan_free(plan);
     ck_assert_str_eq(versions(), "r4");
     ASSERT_TABLE("t4");
@@ -492,7 +370,7 @@ START_TEST(linear_read_only_calls)
     char *fp0 = pgtest_schema_fingerprint(db_url);
 
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_pending, 3);
     ck_assert_str_eq(st->pending[0]->id, "r1");
     ck_assert_str_eq(st->pending[2]->id, "r3");
@@ -501,7 +379,7 @@ START_TEST(linear_read_only_calls)
     um_status_free(st);
 
     um_history_list *h = NULL;
-    CHECK_OK(ctx, um_history(ctx, 0, &h));
+    PGTEST_CHECK_OK(ctx, um_history(ctx, 0, &h));
     ck_assert_uint_eq(h->count, 0);
     um_history_free(h);
 
@@ -518,15 +396,15 @@ START_TEST(unknown_head_in_database)
 {
     write_linear(2);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
     ck_assert_int_eq(pgtest_exec(db_url, "INSERT INTO ultramigrate_version VALUES ('zz9')"), 0);
 
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESTATE);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESTATE);
     ck_assert_msg(strstr(um_errmsg(ctx), "zz9") != NULL, "%s", um_errmsg(ctx));
     ASSERT_NO_TABLE("t2");
 
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_current_heads, 2);
     um_status_free(st);
     um_close(ctx);
@@ -553,18 +431,18 @@ START_TEST(branch_partial_then_heads)
     um_ctx *ctx = open_engine();
 
     const um_revision *m = NULL;
-    CHECK_OK(ctx, um_revision_lookup(ctx, "mm", &m));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "mm", &m));
     ck_assert_int_eq(m->is_merge, 1);
     ck_assert_uint_eq(m->n_parents, 2);
 
-    CHECK_OK(ctx, um_upgrade(ctx, "bb", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "bb", NULL));
     ck_assert_str_eq(history(), "aa:up:ok,bb:up:ok");
     ck_assert_str_eq(versions(), "bb");
     ASSERT_TABLE("ta");
     ASSERT_TABLE("tb");
     ASSERT_NO_TABLE("tc");
 
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(history(), "aa:up:ok,bb:up:ok,cc:up:ok,mm:up:ok,dd:up:ok");
     ck_assert_str_eq(versions(), "dd");
     ck_assert_str_eq(applied_rows(),
@@ -580,10 +458,10 @@ START_TEST(branch_downgrade_to_branch_point)
 {
     write_diamond();
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "bb", NULL));
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "bb", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
 
-    CHECK_OK(ctx, um_rollback(ctx, "aa", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "aa", NULL));
     /* newest first: the reverse of the order they were applied */
     ck_assert_str_eq(qv("SELECT string_agg(revision, ',' ORDER BY id)"
                         " FROM ultramigrate_version_history WHERE direction = 'down'"),
@@ -604,11 +482,11 @@ START_TEST(branch_downgrade_newest_first)
 {
     write_diamond();
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "cc", NULL));
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "cc", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(history(), "aa:up:ok,cc:up:ok,bb:up:ok,mm:up:ok,dd:up:ok");
 
-    CHECK_OK(ctx, um_rollback(ctx, "aa", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "aa", NULL));
     ck_assert_str_eq(versions(), "aa");
     ck_assert_str_eq(qv("SELECT string_agg(revision, ',' ORDER BY id)"
                         " FROM ultramigrate_version_history WHERE direction = 'down'"),
@@ -621,16 +499,16 @@ START_TEST(branch_minus_from_merge)
 {
     write_diamond();
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     /* -2 from dd: dd, then the merge; its parents become the heads */
-    CHECK_OK(ctx, um_rollback(ctx, "-2", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "-2", NULL));
     ck_assert_str_eq(versions(), "bb,cc");
     ASSERT_TABLE("tb");
     ASSERT_TABLE("tc");
     ASSERT_NO_TABLE("tm");
     ASSERT_NO_TABLE("td");
     /* and back up through the merge */
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(versions(), "dd");
     um_close(ctx);
 }
@@ -643,28 +521,28 @@ START_TEST(branch_two_heads)
     write_table_rev("cc", "aa", "tc");
     um_ctx *ctx = open_engine();
 
-    CHECK_RC(ctx, um_upgrade(ctx, "head", NULL), UM_ETARGET);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "head", NULL), UM_ETARGET);
     ck_assert_msg(strstr(um_errmsg(ctx), "bb") && strstr(um_errmsg(ctx), "cc"),
                   "error should name both heads: %s", um_errmsg(ctx));
     ASSERT_NO_TABLE("ta");
 
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(versions(), "bb,cc");
     ASSERT_TABLE("tb");
     ASSERT_TABLE("tc");
 
-    CHECK_RC(ctx, um_upgrade(ctx, "head", NULL), UM_ETARGET);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "head", NULL), UM_ETARGET);
     ck_assert_msg(strstr(um_errmsg(ctx), "bb") && strstr(um_errmsg(ctx), "cc"),
                   "error should name both heads: %s", um_errmsg(ctx));
     /* "-1" needs one current head */
-    CHECK_RC(ctx, um_rollback(ctx, "-1", NULL), UM_ETARGET);
+    PGTEST_CHECK_RC(ctx, um_rollback(ctx, "-1", NULL), UM_ETARGET);
     ck_assert_str_eq(versions(), "bb,cc");
 
     const um_revision *r = NULL;
-    CHECK_OK(ctx, um_revision_lookup(ctx, "bb-1", &r));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "bb-1", &r));
     ck_assert_str_eq(r->id, "aa");
 
-    CHECK_OK(ctx, um_rollback(ctx, "aa", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "aa", NULL));
     ck_assert_str_eq(versions(), "aa");
     ck_assert_str_eq(applied_rows(), "aa:applied");
     ASSERT_TABLE("ta");
@@ -693,12 +571,12 @@ START_TEST(depends_pulls_in_dependency)
     write_depends();
     um_ctx *ctx = open_engine();
     const um_revision *y = NULL;
-    CHECK_OK(ctx, um_revision_lookup(ctx, "yy", &y));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "yy", &y));
     ck_assert_uint_eq(y->n_depends_on, 1);
     ck_assert_str_eq(y->depends_on[0], "bb");
     ck_assert_uint_eq(y->n_parents, 1);
 
-    CHECK_OK(ctx, um_upgrade(ctx, "yy", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "yy", NULL));
     ck_assert_str_eq(history(), "aa:up:ok,bb:up:ok,xx:up:ok,yy:up:ok");
     /* a dependency does not merge branches */
     ck_assert_str_eq(versions(), "bb,yy");
@@ -708,7 +586,7 @@ START_TEST(depends_pulls_in_dependency)
     ASSERT_TABLE("ty");
 
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_pending, 0);
     ck_assert_uint_eq(st->n_current_heads, 2);
     um_status_free(st);
@@ -720,17 +598,17 @@ START_TEST(depends_only_when_needed)
 {
     write_depends();
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "xx", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "xx", NULL));
     ck_assert_str_eq(history(), "xx:up:ok");
     ck_assert_str_eq(versions(), "xx");
     ASSERT_NO_TABLE("ta");
 
-    CHECK_OK(ctx, um_upgrade(ctx, "yy", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "yy", NULL));
     ck_assert_str_eq(history(), "xx:up:ok,aa:up:ok,bb:up:ok,yy:up:ok");
     ck_assert_str_eq(versions(), "bb,yy");
 
     /* down to xx removes yy only; bb stays (it is not above xx) */
-    CHECK_OK(ctx, um_rollback(ctx, "xx", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "xx", NULL));
     ck_assert_str_eq(versions(), "bb,xx");
     ASSERT_NO_TABLE("ty");
     ASSERT_TABLE("tb");
@@ -744,8 +622,8 @@ START_TEST(depends_downgrade_takes_dependents)
 {
     write_depends();
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "yy", NULL));
-    CHECK_OK(ctx, um_rollback(ctx, "aa", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "yy", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "aa", NULL));
     ck_assert_str_eq(qv("SELECT string_agg(revision, ',' ORDER BY id)"
                         " FROM ultramigrate_version_history WHERE direction = 'down'"),
                      "yy,bb");
@@ -790,7 +668,7 @@ START_TEST(fail_midway_per_migration)
 {
     write_five_with_failing_r3("CREATE TABLE t3 (id int);\nINSERT INTO nope VALUES (1);");
     um_ctx *ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     assert_failed_at(ctx, "r3", "INSERT INTO nope", "42P01");
 
     ASSERT_TABLE("t1");
@@ -806,7 +684,7 @@ START_TEST(fail_midway_per_migration)
 
     /* a second attempt fails the same way and changes nothing but history */
     char *fp0 = pgtest_schema_fingerprint(db_url);
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     assert_failed_at(ctx, "r3", "INSERT INTO nope", "42P01");
     char *fp1 = pgtest_schema_fingerprint(db_url);
     ck_assert_str_eq(fp0, fp1);
@@ -831,7 +709,7 @@ START_TEST(fail_without_position)
 {
     write_five_with_failing_r3(unique_violation_up);
     um_ctx *ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     assert_failed_at(ctx, "r3", "INSERT INTO t3 VALUES (2 - 1)", "23505");
     ck_assert_ptr_nonnull(um_error_detail(ctx)->detail);
     ASSERT_NO_TABLE("t3");
@@ -846,7 +724,7 @@ START_TEST(fail_without_position_with_timeouts)
     write_ini("lock_timeout = 5s\nstatement_timeout = 30s\n");
     write_five_with_failing_r3(unique_violation_up);
     um_ctx *ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     assert_failed_at(ctx, "r3", "INSERT INTO t3 VALUES (2 - 1)", "23505");
     ck_assert_str_eq(versions(), "r2");
     um_close(ctx);
@@ -864,7 +742,7 @@ START_TEST(fail_position_after_multibyte)
         "SELECT 1;\n"
         "INSERT INTO nope VALUES (1);");
     um_ctx *ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     assert_failed_at(ctx, "r3", "INSERT INTO nope", "42P01");
     um_close(ctx);
 }
@@ -875,10 +753,10 @@ START_TEST(fail_single_transaction)
     write_ini("transaction_per_migration = false\n");
     write_five_with_failing_r3("CREATE TABLE t3 (id int);\nINSERT INTO nope VALUES (1);");
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_ensure_schema(ctx));
+    PGTEST_CHECK_OK(ctx, um_ensure_schema(ctx));
     char *fp0 = pgtest_schema_fingerprint(db_url);
 
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     assert_failed_at(ctx, "r3", "INSERT INTO nope", "42P01");
 
     char *fp1 = pgtest_schema_fingerprint(db_url);
@@ -894,7 +772,7 @@ START_TEST(fail_single_transaction)
 
     /* the connection is usable afterwards */
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_pending, 5);
     um_status_free(st);
     um_close(ctx);
@@ -906,11 +784,11 @@ START_TEST(single_transaction_success)
     write_ini("transaction_per_migration = false\n");
     write_linear(3);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(versions(), "r3");
     ck_assert_str_eq(history(), "r1:up:ok,r2:up:ok,r3:up:ok");
     ASSERT_TABLE("t3");
-    CHECK_OK(ctx, um_rollback(ctx, "base", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "base", NULL));
     ck_assert_str_eq(versions(), "");
     ASSERT_NO_TABLE("t1");
     um_close(ctx);
@@ -923,9 +801,9 @@ START_TEST(fail_in_down_section)
     write_rev("r2", "r1", "CREATE TABLE t2 (id int);",
               "DROP TABLE t2;\nDROP TABLE nope;");
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
 
-    CHECK_RC(ctx, um_rollback(ctx, "base", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_rollback(ctx, "base", NULL), UM_ESQL);
     assert_failed_at(ctx, "r2", "DROP TABLE nope", "42P01");
     ck_assert_str_eq(versions(), "r2");
     ASSERT_NO_TABLE("t3");
@@ -943,7 +821,7 @@ START_TEST(fail_syntax_error)
 {
     write_five_with_failing_r3("CREATE TABLE t3 (id int);\nCREAT TABLE oops (id int);");
     um_ctx *ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     assert_failed_at(ctx, "r3", "CREAT TABLE oops", "42601");
     ASSERT_NO_TABLE("t3");
     um_close(ctx);
@@ -957,7 +835,7 @@ START_TEST(fail_transaction_left_open)
     write_table_rev("r1", NULL, "t1");
     write_rev("r2", "r1", "BEGIN;\nCREATE TABLE t2 (id int);", "DROP TABLE t2;");
     um_ctx *ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     ck_assert_msg(strstr(um_errmsg(ctx), "transaction open") != NULL, "%s", um_errmsg(ctx));
     ck_assert_str_eq(um_error_detail(ctx)->revision, "r2");
     ck_assert_str_eq(versions(), "r1");
@@ -966,7 +844,7 @@ START_TEST(fail_transaction_left_open)
     /* the handle still works, and the lock is free for others */
     ck_assert_int_eq(qi("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     um_status_free(st);
     um_close(ctx);
 }
@@ -980,7 +858,7 @@ START_TEST(fail_inside_own_transaction)
     write_rev("r2", "r1", "BEGIN;\nCREATE TABLE t2 (id int);\nSELECT 1/0;\nCOMMIT;",
               "DROP TABLE t2;");
     um_ctx *ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     ck_assert_str_eq(um_error_detail(ctx)->sqlstate, "22012");
     ck_assert_str_eq(versions(), "r1");
     ASSERT_NO_TABLE("t2");
@@ -999,7 +877,7 @@ START_TEST(failed_open_handle_explains)
     o.database_url = db_url;
     um_ctx *ctx = NULL;
     ck_assert_int_eq(um_open(&ctx, &o), UM_EGRAPH);
-    const char *msg = fmt("%s", um_errmsg(ctx));
+    const char *msg = pgtest_fmt("%s", um_errmsg(ctx));
     um_health h = UM_HEALTH_INIT;
     um_status_info *st = NULL;
     um_plan *plan = NULL;
@@ -1025,10 +903,10 @@ START_TEST(utf8_whatever_the_client_encoding)
               "DROP TABLE t1;");
     um_open_options o = UM_OPEN_OPTIONS_INIT;
     o.config_path = ini_path;
-    o.database_url = fmt("%s client_encoding=LATIN1", db_url);
+    o.database_url = pgtest_fmt("%s client_encoding=LATIN1", db_url);
     um_ctx *ctx = NULL;
-    CHECK_OK(ctx, um_open(&ctx, &o));
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_open(&ctx, &o));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(qv("SELECT length(obj_description('t1'::regclass))::text"), "4");
     um_close(ctx);
 }
@@ -1069,9 +947,9 @@ START_TEST(statement_timeout_applies)
     write_ini("statement_timeout = 300ms\n");
     write_rev("r1", NULL, "SELECT pg_sleep(3);\nCREATE TABLE t1 (id int);", "DROP TABLE t1;");
     um_ctx *ctx = open_engine();
-    double t0 = now_ms();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
-    ck_assert_msg(now_ms() - t0 < 2500, "statement_timeout was not applied");
+    double t0 = pgtest_now_ms();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    ck_assert_msg(pgtest_now_ms() - t0 < 2500, "statement_timeout was not applied");
     assert_failed_at(ctx, "r1", "SELECT pg_sleep(3)", "57014");
     ASSERT_NO_TABLE("t1");
     um_close(ctx);
@@ -1088,9 +966,9 @@ START_TEST(statement_timeout_applies_nontx)
                    "SELECT pg_sleep(3);\nCREATE INDEX CONCURRENTLY t1_idx ON t1 (id);",
                    "DROP INDEX t1_idx;");
     um_ctx *ctx = open_engine();
-    double t0 = now_ms();
+    double t0 = pgtest_now_ms();
     int rc = um_upgrade(ctx, "heads", NULL);
-    double took = now_ms() - t0;
+    double took = pgtest_now_ms() - t0;
     ck_assert_msg(rc == UM_ESQL && took < 2500,
                   "statement_timeout = 300ms ignored: rc %d after %.0f ms", rc, took);
     assert_failed_at(ctx, "r2", "SELECT pg_sleep(3)", "57014");
@@ -1147,11 +1025,11 @@ START_TEST(lock_timeout_fails_revision)
     write_table_rev("r1", NULL, "t1");
     write_rev("r2", "r1", "ALTER TABLE t1 ADD COLUMN x int;", "ALTER TABLE t1 DROP COLUMN x;");
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
     pid_t pid = hold_table_lock("t1", 1500);
-    double t0 = now_ms();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
-    ck_assert(now_ms() - t0 < 1400);
+    double t0 = pgtest_now_ms();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    ck_assert(pgtest_now_ms() - t0 < 1400);
     assert_failed_at(ctx, "r2", "ALTER TABLE t1", "55P03");
     ck_assert_str_eq(versions(), "r1");
     wait_child_ok(pid);
@@ -1167,9 +1045,9 @@ START_TEST(lock_retries_retry_revision)
     write_table_rev("r1", NULL, "t1");
     write_rev("r2", "r1", "ALTER TABLE t1 ADD COLUMN x int;", "ALTER TABLE t1 DROP COLUMN x;");
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
     pid_t pid = hold_table_lock("t1", 500);
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(versions(), "r2");
     ck_assert_str_eq(qv("SELECT count(*) FROM information_schema.columns"
                         " WHERE table_name = 't1' AND column_name = 'x'"), "1");
@@ -1188,14 +1066,14 @@ START_TEST(irreversible_stops_before_running)
     write_rev("r2", "r1", "CREATE TABLE t2 (id int);", NULL);
     um_ctx *ctx = open_engine();
     const um_revision *r2 = NULL;
-    CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
     ck_assert_int_eq(r2->has_down, 0);
 
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     char *fp0 = pgtest_schema_fingerprint(db_url);
     long hist = qi("SELECT count(*) FROM ultramigrate_version_history");
 
-    CHECK_RC(ctx, um_rollback(ctx, "r1", NULL), UM_EIRREVERSIBLE);
+    PGTEST_CHECK_RC(ctx, um_rollback(ctx, "r1", NULL), UM_EIRREVERSIBLE);
     const struct um_error_detail *d = um_error_detail(ctx);
     ck_assert_int_eq(d->code, UM_EIRREVERSIBLE);
     ck_assert_ptr_nonnull(d->file);
@@ -1203,9 +1081,9 @@ START_TEST(irreversible_stops_before_running)
     ck_assert_str_eq(d->revision, "r2");
     ck_assert_msg(strstr(um_errmsg(ctx), rev_path("r2")) != NULL, "%s", um_errmsg(ctx));
 
-    CHECK_RC(ctx, um_rollback(ctx, "base", NULL), UM_EIRREVERSIBLE);
+    PGTEST_CHECK_RC(ctx, um_rollback(ctx, "base", NULL), UM_EIRREVERSIBLE);
     um_plan *plan = (um_plan *)&plan;
-    CHECK_RC(ctx, um_plan_create(&plan, ctx, UM_DOWN, "base"), UM_EIRREVERSIBLE);
+    PGTEST_CHECK_RC(ctx, um_plan_create(&plan, ctx, UM_DOWN, "base"), UM_EIRREVERSIBLE);
     ck_assert_ptr_null(plan);
 
     char *fp1 = pgtest_schema_fingerprint(db_url);
@@ -1217,7 +1095,7 @@ START_TEST(irreversible_stops_before_running)
     ASSERT_TABLE("t5");
 
     /* down to r2 itself does not cross it */
-    CHECK_OK(ctx, um_rollback(ctx, "r2", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r2", NULL));
     ck_assert_str_eq(versions(), "r2");
     ASSERT_NO_TABLE("t3");
     um_close(ctx);
@@ -1237,17 +1115,17 @@ START_TEST(nontx_concurrent_index)
                    "DROP INDEX CONCURRENTLY t1_idx2;\nDROP INDEX CONCURRENTLY t1_idx;");
     um_ctx *ctx = open_engine();
     const um_revision *r2 = NULL;
-    CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
     ck_assert_int_eq(r2->transactional, 0);
 
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ASSERT_TABLE("t1_idx");
     ASSERT_TABLE("t1_idx2");
     ck_assert_str_eq(versions(), "r2");
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied");
     ck_assert_str_eq(history(), "r1:up:ok,r2:up:ok");
 
-    CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
     ASSERT_NO_TABLE("t1_idx");
     ck_assert_str_eq(versions(), "r1");
     um_close(ctx);
@@ -1264,7 +1142,7 @@ START_TEST(nontx_failure)
                    "  ON nope (id);",
                    "DROP INDEX t1_idx;");
     um_ctx *ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     /* no server position here: the line where the failing statement starts */
     assert_failed_at(ctx, "r2", "CREATE INDEX CONCURRENTLY bad_idx", "42P01");
 
@@ -1274,7 +1152,7 @@ START_TEST(nontx_failure)
     ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed");
 
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_applied, 2);
     ck_assert_str_eq(st->applied[1].revision, "r2");
     ck_assert_str_eq(st->applied[1].state, "failed");
@@ -1287,7 +1165,7 @@ START_TEST(nontx_failure)
                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS t1_idx ON t1 (id);",
                    "DROP INDEX t1_idx;");
     ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(versions(), "r2");
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied");
     ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed,r2:up:ok");
@@ -1304,7 +1182,7 @@ START_TEST(nontx_syntax_error)
                    "CREAT INDEX oops;",
                    "DROP INDEX t1_idx;");
     um_ctx *ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     const struct um_error_detail *d = um_error_detail(ctx);
     ck_assert_str_eq(d->revision, "r2");
     ck_assert_str_eq(d->file, rev_path("r2"));
@@ -1341,7 +1219,7 @@ START_TEST(stamp_heads_and_base)
 {
     write_linear(3);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_stamp(ctx, "heads"));
+    PGTEST_CHECK_OK(ctx, um_stamp(ctx, "heads"));
     ck_assert_str_eq(versions(), "r3");
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied,r3:applied");
     ASSERT_NO_TABLE("t1");
@@ -1352,11 +1230,11 @@ START_TEST(stamp_heads_and_base)
                         " WHERE direction = 'up'"), 0);
 
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_pending, 0);
     um_status_free(st);
 
-    CHECK_OK(ctx, um_stamp(ctx, "base"));
+    PGTEST_CHECK_OK(ctx, um_stamp(ctx, "base"));
     ck_assert_str_eq(versions(), "");
     ck_assert_str_eq(applied_rows(), "");
     um_close(ctx);
@@ -1367,11 +1245,11 @@ START_TEST(stamp_middle_then_upgrade)
 {
     write_linear(4);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_stamp(ctx, "r2"));
+    PGTEST_CHECK_OK(ctx, um_stamp(ctx, "r2"));
     ck_assert_str_eq(versions(), "r2");
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied");
 
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ASSERT_NO_TABLE("t1");
     ASSERT_NO_TABLE("t2");
     ASSERT_TABLE("t3");
@@ -1382,7 +1260,7 @@ START_TEST(stamp_middle_then_upgrade)
                      "r3,r4");
 
     /* stamping down to r3 from r4 forgets r4 without running its down */
-    CHECK_OK(ctx, um_stamp(ctx, "r3"));
+    PGTEST_CHECK_OK(ctx, um_stamp(ctx, "r3"));
     ck_assert_str_eq(versions(), "r3");
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied,r3:applied");
     ASSERT_TABLE("t4");
@@ -1398,13 +1276,13 @@ START_TEST(checksum_changed_file)
 {
     write_linear(3);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     um_close(ctx);
 
     write_rev("r2", "r1", "CREATE TABLE t2 (id bigint);", "DROP TABLE t2;");
     write_table_rev("r4", "r3", "t4");
     ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ECHECKSUM);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ECHECKSUM);
     const struct um_error_detail *d = um_error_detail(ctx);
     ck_assert_ptr_nonnull(d->file);
     ck_assert_str_eq(d->file, rev_path("r2"));
@@ -1415,11 +1293,11 @@ START_TEST(checksum_changed_file)
     ck_assert_str_eq(versions(), "r3");
 
     um_plan *plan = NULL;
-    CHECK_RC(ctx, um_plan_create(&plan, ctx, UM_UP, "heads"), UM_ECHECKSUM);
+    PGTEST_CHECK_RC(ctx, um_plan_create(&plan, ctx, UM_UP, "heads"), UM_ECHECKSUM);
     ck_assert_ptr_null(plan);
 
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_applied, 3);
     for (size_t i = 0; i < 3; i++)
         ck_assert_int_eq(st->applied[i].checksum_ok, strcmp(st->applied[i].revision, "r2") != 0);
@@ -1432,13 +1310,13 @@ START_TEST(checksum_ignores_down_section)
 {
     write_linear(2);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     um_close(ctx);
 
     write_rev("r1", NULL, "CREATE TABLE t1 (id int);", "DROP TABLE IF EXISTS t1;");
     write_table_rev("r3", "r2", "t3");
     ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ASSERT_TABLE("t3");
     um_close(ctx);
 }
@@ -1543,9 +1421,9 @@ START_TEST(lock_wait_timeout)
     ck_assert_msg(strcmp(holder, "<null>") != 0, "the holder never started its revision");
 
     um_ctx *ctx = open_engine_app("engine-waiter");
-    double t0 = now_ms();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ELOCKED);
-    double waited = now_ms() - t0;
+    double t0 = pgtest_now_ms();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ELOCKED);
+    double waited = pgtest_now_ms() - t0;
     ck_assert_int_eq(um_error_detail(ctx)->code, UM_ELOCKED);
     ck_assert_msg(strstr(um_errmsg(ctx), holder) != NULL,
                   "message should name pid %s: %s", holder, um_errmsg(ctx));
@@ -1610,15 +1488,15 @@ START_TEST(progress_reports_each_step)
     ck_assert_int_eq(um_apply_options_init(&ao, UM_APPLY_OPTIONS_VERSION), UM_OK);
     ao.progress_cb = on_progress;
     ao.progress_payload = &log;
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", &ao));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", &ao));
 
     ck_assert_uint_eq(log.n, 6);
     for (size_t k = 0; k < 3; k++) {
         progress_event *s = &log.ev[2 * k], *d = &log.ev[2 * k + 1];
         ck_assert_int_eq(s->phase, UM_STEP_START);
         ck_assert_int_eq(d->phase, UM_STEP_DONE);
-        ck_assert_str_eq(s->revision, fmt("r%zu", k + 1));
-        ck_assert_str_eq(d->revision, fmt("r%zu", k + 1));
+        ck_assert_str_eq(s->revision, pgtest_fmt("r%zu", k + 1));
+        ck_assert_str_eq(d->revision, pgtest_fmt("r%zu", k + 1));
         ck_assert_uint_eq(s->index, k);
         ck_assert_uint_eq(d->index, k);
         ck_assert_uint_eq(s->total, 3);
@@ -1629,7 +1507,7 @@ START_TEST(progress_reports_each_step)
     }
 
     log.n = 0;
-    CHECK_OK(ctx, um_rollback(ctx, "r1", &ao));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", &ao));
     ck_assert_uint_eq(log.n, 4);
     ck_assert_str_eq(log.ev[0].revision, "r3");
     ck_assert_int_eq(log.ev[0].direction, UM_DOWN);
@@ -1638,7 +1516,7 @@ START_TEST(progress_reports_each_step)
     ck_assert_uint_eq(log.ev[3].index, 1);
 
     ao.version = 99;
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", &ao), UM_EVERSION);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", &ao), UM_EVERSION);
     ck_assert_str_eq(versions(), "r1");
     um_close(ctx);
 }
@@ -1652,7 +1530,7 @@ START_TEST(progress_cancel_at_start)
     um_apply_options ao = UM_APPLY_OPTIONS_INIT;
     ao.progress_cb = on_progress;
     ao.progress_payload = &log;
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", &ao), UM_ECANCELLED);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", &ao), UM_ECANCELLED);
     ck_assert_str_eq(versions(), "r1");
     ck_assert_str_eq(applied_rows(), "r1:applied");
     ASSERT_TABLE("t1");
@@ -1673,7 +1551,7 @@ START_TEST(progress_cancel_at_done)
     um_apply_options ao = UM_APPLY_OPTIONS_INIT;
     ao.progress_cb = on_progress;
     ao.progress_payload = &log;
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", &ao), UM_ECANCELLED);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", &ao), UM_ECANCELLED);
     ck_assert_str_eq(versions(), "r1");
     ASSERT_TABLE("t1");
     ASSERT_NO_TABLE("t2");
@@ -1691,22 +1569,22 @@ START_TEST(lock_released_after_errors)
     um_ctx *a = open_engine();
     um_ctx *b = open_engine();
 
-    CHECK_RC(a, um_upgrade(a, "heads", NULL), UM_ESQL);
-    CHECK_OK(b, um_ensure_schema(b));
-    CHECK_RC(a, um_upgrade(a, "nosuch", NULL), UM_ETARGET);
-    CHECK_OK(b, um_ensure_schema(b));
-    CHECK_RC(a, um_rollback(a, "base", NULL), UM_OK);
+    PGTEST_CHECK_RC(a, um_upgrade(a, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_OK(b, um_ensure_schema(b));
+    PGTEST_CHECK_RC(a, um_upgrade(a, "nosuch", NULL), UM_ETARGET);
+    PGTEST_CHECK_OK(b, um_ensure_schema(b));
+    PGTEST_CHECK_RC(a, um_rollback(a, "base", NULL), UM_OK);
     progress_log log = { .cancel = 1, .cancel_phase = UM_STEP_START, .cancel_index = 1 };
     um_apply_options ao = UM_APPLY_OPTIONS_INIT;
     ao.progress_cb = on_progress;
     ao.progress_payload = &log;
-    CHECK_RC(a, um_upgrade(a, "heads", &ao), UM_ECANCELLED);
-    CHECK_OK(b, um_ensure_schema(b));
-    CHECK_RC(a, um_stamp(a, "nosuch"), UM_ETARGET);
-    CHECK_OK(b, um_upgrade(b, "r2", NULL));
+    PGTEST_CHECK_RC(a, um_upgrade(a, "heads", &ao), UM_ECANCELLED);
+    PGTEST_CHECK_OK(b, um_ensure_schema(b));
+    PGTEST_CHECK_RC(a, um_stamp(a, "nosuch"), UM_ETARGET);
+    PGTEST_CHECK_OK(b, um_upgrade(b, "r2", NULL));
     ck_assert_str_eq(versions(), "r2");
-    CHECK_RC(a, um_rollback(a, "base", NULL), UM_OK);
-    CHECK_OK(b, um_ensure_schema(b));
+    PGTEST_CHECK_RC(a, um_rollback(a, "base", NULL), UM_OK);
+    PGTEST_CHECK_OK(b, um_ensure_schema(b));
     ck_assert_str_eq(versions(), "");
     um_close(a);
     um_close(b);
@@ -1740,18 +1618,18 @@ START_TEST(history_and_status_contents)
     write_table_rev("r2", "r1", "t2");
     write_table_rev("r3", "r2", "t3");
     um_ctx *ctx = open_engine_app("engine-history");
-    CHECK_OK(ctx, um_upgrade(ctx, "r2", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r2", NULL));
 
     char role[256], host[256] = "";
     snprintf(role, sizeof(role), "%s", qv("SELECT current_user"));
     gethostname(host, sizeof(host) - 1);
 
     um_history_list *h = NULL;
-    CHECK_OK(ctx, um_history(ctx, 0, &h));
+    PGTEST_CHECK_OK(ctx, um_history(ctx, 0, &h));
     ck_assert_uint_eq(h->count, 2);
     for (size_t i = 0; i < 2; i++) {
         um_history_entry *e = &h->entries[i];
-        ck_assert_str_eq(e->revision, fmt("r%zu", i + 1));
+        ck_assert_str_eq(e->revision, pgtest_fmt("r%zu", i + 1));
         ck_assert_str_eq(e->direction, "up");
         ck_assert_str_eq(e->state, "ok");
         ck_assert_str_eq(e->applied_by, role);
@@ -1785,13 +1663,13 @@ START_TEST(history_and_status_contents)
     json_decref(j);
     um_history_free(h);
 
-    CHECK_OK(ctx, um_history(ctx, 1, &h));
+    PGTEST_CHECK_OK(ctx, um_history(ctx, 1, &h));
     ck_assert_uint_eq(h->count, 1);
     ck_assert_str_eq(h->entries[0].revision, "r2");
     um_history_free(h);
 
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_applied, 2);
     ck_assert_uint_eq(st->n_pending, 1);
     ck_assert_str_eq(st->pending[0]->id, "r3");
@@ -1800,10 +1678,10 @@ START_TEST(history_and_status_contents)
     for (size_t i = 0; i < 2; i++) {
         um_applied *a = &st->applied[i];
         const um_revision *rev = NULL;
-        CHECK_OK(ctx, um_revision_lookup(ctx, fmt("r%zu", i + 1), &rev));
+        PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, pgtest_fmt("r%zu", i + 1), &rev));
         ck_assert_str_eq(a->revision, rev->id);
         ck_assert_ptr_nonnull(a->message);
-        ck_assert_str_eq(a->message, fmt("Create r%zu", i + 1));
+        ck_assert_str_eq(a->message, pgtest_fmt("Create r%zu", i + 1));
         ck_assert_str_eq(a->checksum, rev->checksum);
         ck_assert_str_eq(a->applied_by, role);
         ck_assert_str_eq(a->host, host);
@@ -1839,7 +1717,7 @@ START_TEST(history_and_status_contents)
     um_status_free(st);
 
     const um_revision *r2 = NULL;
-    CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
     j = parse_json(um_revision_to_json(r2));
     ck_assert_str_eq(jstr(j, "revision"), "r2");
     ck_assert_str_eq(jstr(j, "path"), rev_path("r2"));
@@ -1859,7 +1737,7 @@ START_TEST(custom_version_table)
     write_ini("version_table = Ver\nversion_table_schema = migr ation\n");
     write_linear(3);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
 
     ASSERT_TABLE("\"migr ation\".\"Ver\"");
     ASSERT_TABLE("\"migr ation\".\"Ver_applied\"");
@@ -1874,12 +1752,12 @@ START_TEST(custom_version_table)
     ASSERT_TABLE("t3");
 
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     ck_assert_uint_eq(st->n_applied, 3);
     ck_assert_uint_eq(st->n_pending, 0);
     um_status_free(st);
 
-    CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
     ck_assert_str_eq(versions_in("\"migr ation\".\"Ver\""), "r1");
     ASSERT_NO_TABLE("t2");
     um_close(ctx);
@@ -1888,7 +1766,7 @@ START_TEST(custom_version_table)
     write_ini(NULL);
     ctx = open_engine();
     um_status_info *st2 = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st2));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st2));
     ck_assert_uint_eq(st2->n_applied, 0);
     ck_assert_uint_eq(st2->n_current_heads, 0);
     um_status_free(st2);
@@ -1898,14 +1776,8 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-    TCase *tc = tcase_create(name);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    suite_add_tcase(s, tc);
-    return tc;
-}
+/* A test case of the suite, with the checked fixture, 60 s each. */
+#define tcase(s, name) pgtest_add_tcase((s), (name), setup, teardown, 60)
 
 static Suite *engine_suite(void)
 {

@@ -8,18 +8,14 @@
  */
 #include "pgtest.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,28 +37,10 @@ static int server_out = -1; /* its stdout */
 /* Small helpers                                                        */
 /* ------------------------------------------------------------------ */
 
-static char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    ck_assert_msg(n >= 0, "out of memory");
-    return s;
-}
-
-static const char *env_path(const char *name)
-{
-    const char *v = getenv(name);
-    ck_assert_msg(v && *v, "%s is not set (run through meson test)", name);
-    return v;
-}
-
 /* A program of the build, which must exist. */
 static char *built(const char *rel)
 {
-    char *p = xasprintf("%s/%s", env_path("UM_BUILD_DIR"), rel);
+    char *p = pgtest_asprintf("%s/%s", pgtest_env("UM_BUILD_DIR"), rel);
     ck_assert_msg(access(p, X_OK) == 0, "%s: %s (build the examples first)", p, strerror(errno));
     return p;
 }
@@ -70,43 +48,11 @@ static char *built(const char *rel)
 /* The whole file (free()); "" when it cannot be read. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return xasprintf("%s", "");
-    char *s = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&s, &len);
-    ck_assert_ptr_nonnull(m);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        fwrite(buf, 1, n, m);
-    fclose(f);
-    fclose(m);
-    return s;
+    char *s = pgtest_read_file(path, NULL);
+    return s ? s : pgtest_asprintf("%s", "");
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* A TCP port on 127.0.0.1 where nothing listens. */
-static int dead_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { 0 };
-    socklen_t len = sizeof(sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
+#define now_s() (pgtest_now_ms() / 1000.0)
 
 static char *query(const char *sql)
 {
@@ -129,30 +75,25 @@ static void assert_query(const char *sql, const char *expected)
 /* @name in the project: the migrations directory, lock_wait, @extra lines. */
 static char *write_ini(const char *name, const char *extra)
 {
-    char *text = xasprintf("[ultramigrate]\n"
-                           "script_location = %%(here)s/migrations\n"
-                           "lock_wait = 60s\n%s",
-                           extra ? extra : "");
-    pgtest_write_file(proj, name, text);
-    free(text);
-    return xasprintf("%s/%s", proj, name);
+    pgtest_write_ini(proj, name, "60s", extra);
+    return pgtest_asprintf("%s/%s", proj, name);
 }
 
 static void write_revision_tx(const char *id, const char *parent, const char *up,
                               const char *down, int transactional)
 {
-    char *name = xasprintf("migrations/versions/%s.sql", id);
-    char *text = xasprintf("-- Revision %s\n"
-                           "--\n"
-                           "-- Revision ID: %s\n"
-                           "-- Revises: %s\n"
-                           "-- Create Date: 2026-11-01 09:00:00+00\n"
-                           "-- Transactional: %s\n"
-                           "\n"
-                           "-- migrate:up\n%s\n\n"
-                           "-- migrate:down\n%s\n",
-                           id, id, parent ? parent : "", transactional ? "yes" : "no", up,
-                           down);
+    char *name = pgtest_asprintf("migrations/versions/%s.sql", id);
+    char *text = pgtest_asprintf("-- Revision %s\n"
+                                 "--\n"
+                                 "-- Revision ID: %s\n"
+                                 "-- Revises: %s\n"
+                                 "-- Create Date: 2026-11-01 09:00:00+00\n"
+                                 "-- Transactional: %s\n"
+                                 "\n"
+                                 "-- migrate:up\n%s\n\n"
+                                 "-- migrate:down\n%s\n",
+                                 id, id, parent ? parent : "", transactional ? "yes" : "no",
+                                 up, down);
     pgtest_write_file(proj, name, text);
     free(text);
     free(name);
@@ -166,7 +107,7 @@ static void write_revision(const char *id, const char *parent, const char *up,
 
 static void remove_revision(const char *id)
 {
-    char *path = xasprintf("%s/migrations/versions/%s.sql", proj, id);
+    char *path = pgtest_asprintf("%s/migrations/versions/%s.sql", proj, id);
     ck_assert_msg(unlink(path) == 0, "unlink %s: %s", path, strerror(errno));
     free(path);
 }
@@ -188,37 +129,14 @@ static char *two_revisions(void)
 /* Running programs                                                     */
 /* ------------------------------------------------------------------ */
 
-typedef struct proc {
-    int status;     /* exit status; 128+N when killed by signal N */
-    char *out;
-    char *err;
-} proc;
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
-
-static int decode_status(int ws)
-{
-    if (WIFEXITED(ws))
-        return WEXITSTATUS(ws);
-    return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : -1;
-}
+typedef pgtest_cli_result proc;
 
 /* In the child: dies with the test, runs in the project, sees the database
  * in DATABASE_URL only (NULL: no URL from the environment). */
 static void child_setup(const char *env_url)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (chdir(proj) != 0)
-        _exit(126);
-    unsetenv("ULTRAMIGRATE_DATABASE_URL");
-    if (env_url)
-        setenv("DATABASE_URL", env_url, 1);
-    else
-        unsetenv("DATABASE_URL");
+    pgtest_child_env(proj, env_url);
     setenv("ULTRAMIGRATE", getenv("UM_CLI") ? getenv("UM_CLI") : "ultramigrate", 1);
 }
 
@@ -233,8 +151,8 @@ static void redirect(int fd, const char *path)
 /* Starts @argv (PATH searched), stdout and stderr to @tag.out, @tag.err. */
 static pid_t spawn_v(const char *env_url, const char *tag, const char *const argv[])
 {
-    char *out = xasprintf("%s/%s.out", proj, tag);
-    char *err = xasprintf("%s/%s.err", proj, tag);
+    char *out = pgtest_asprintf("%s/%s.out", proj, tag);
+    char *err = pgtest_asprintf("%s/%s.err", proj, tag);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -257,7 +175,7 @@ static int wait_exit(pid_t pid, double timeout_s, const char *what)
     for (;;) {
         pid_t r = waitpid(pid, &ws, WNOHANG);
         if (r == pid)
-            return decode_status(ws);
+            return pgtest_decode_status(ws);
         ck_assert_msg(r == 0 || errno == EINTR, "waitpid: %s", strerror(errno));
         if (now_s() > end) {
             kill(pid, SIGKILL);
@@ -268,42 +186,30 @@ static int wait_exit(pid_t pid, double timeout_s, const char *what)
     }
 }
 
-/* Under -Db_sanitize a report does not always change the exit status. */
-static void assert_no_sanitizer_report(const char *what, const char *err)
-{
-    ck_assert_msg(!strstr(err, "runtime error:") && !strstr(err, "Sanitizer"),
-                  "%s: sanitizer report:\n%s", what, err);
-}
-
 static proc finish(pid_t pid, const char *tag, double timeout_s)
 {
     proc p = { wait_exit(pid, timeout_s, tag), NULL, NULL };
-    char *out = xasprintf("%s/%s.out", proj, tag);
-    char *err = xasprintf("%s/%s.err", proj, tag);
+    char *out = pgtest_asprintf("%s/%s.out", proj, tag);
+    char *err = pgtest_asprintf("%s/%s.err", proj, tag);
     p.out = slurp(out);
     p.err = slurp(err);
     free(out);
     free(err);
     ck_assert_msg(p.status != 127, "%s: cannot run the program\n%s", tag, p.err);
-    assert_no_sanitizer_report(tag, p.err);
+    pgtest_assert_no_sanitizer_report(tag, p.err);
     return p;
 }
 
 #define run(env_url, tag, ...) \
     finish(spawn_v((env_url), (tag), (const char *const[]){ __VA_ARGS__, NULL }), (tag), 60)
 
-#define assert_status(p, expected, what)                                        \
-    ck_assert_msg((p).status == (expected),                                    \
-                  "%s: exit %d, expected %d\n--- stdout\n%s\n--- stderr\n%s", \
-                  (what), (p).status, (expected), (p).out, (p).err)
-
 /* Runs the CLI in the project; asserts its exit status. */
 static void cli(const char *ini, const char *command, const char *arg, int expected)
 {
-    proc p = arg ? run(db, "cli", env_path("UM_CLI"), "-c", ini, command, arg)
-                 : run(db, "cli", env_path("UM_CLI"), "-c", ini, command);
-    assert_status(p, expected, command);
-    proc_free(&p);
+    proc p = arg ? run(db, "cli", pgtest_env("UM_CLI"), "-c", ini, command, arg)
+                 : run(db, "cli", pgtest_env("UM_CLI"), "-c", ini, command);
+    pgtest_assert_status(p, expected, command);
+    pgtest_cli_result_free(&p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -314,7 +220,7 @@ static void cli(const char *ini, const char *command, const char *arg, int expec
 static int start_server(const char *ini, const char *env_url)
 {
     char *exe = built("examples/health_server");
-    char *err = xasprintf("%s/server.err", proj);
+    char *err = pgtest_asprintf("%s/server.err", proj);
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
     server_pid = fork();
@@ -366,9 +272,9 @@ static void stop_server(void)
     server_pid = 0;
     close(server_out);
     server_out = -1;
-    char *path = xasprintf("%s/server.err", proj);
+    char *path = pgtest_asprintf("%s/server.err", proj);
     char *err = slurp(path);
-    assert_no_sanitizer_report("health_server", err);
+    pgtest_assert_no_sanitizer_report("health_server", err);
     ck_assert_msg(status == 0, "health_server exit %d after SIGTERM\n%s", status, err);
     free(err);
     free(path);
@@ -382,17 +288,17 @@ typedef struct http {
 /* @method @path on the server, with curl. */
 static http request(int port, const char *method, const char *path)
 {
-    char *url = xasprintf("http://127.0.0.1:%d%s", port, path);
-    char *body = xasprintf("%s/body", proj);
+    char *url = pgtest_asprintf("http://127.0.0.1:%d%s", port, path);
+    char *body = pgtest_asprintf("%s/body", proj);
     proc p = strcmp(method, "HEAD") == 0
                  ? run(NULL, "curl", "curl", "-sS", "--max-time", "20", "--head", "-o", body,
                        "-w", "%{http_code}", url)
                  : run(NULL, "curl", "curl", "-sS", "--max-time", "20", "-X", method, "-o",
                        body, "-w", "%{http_code}", url);
     ck_assert_msg(p.status != 127, "curl not found: the tests need the curl binary");
-    assert_status(p, 0, "curl");
+    pgtest_assert_status(p, 0, "curl");
     http h = { atoi(p.out), slurp(body) };
-    proc_free(&p);
+    pgtest_cli_result_free(&p);
     free(body);
     free(url);
     return h;
@@ -505,7 +411,8 @@ START_TEST(health_unreachable)
 {
     free(two_revisions());
     /* The URL in the file only, and nothing listens there. */
-    char *extra = xasprintf("database_url = postgresql://127.0.0.1:%d/none\n", dead_port());
+    char *extra = pgtest_asprintf("database_url = postgresql://127.0.0.1:%d/none\n",
+                                  pgtest_dead_port());
     char *ini = write_ini("dead.ini", extra);
     int port = start_server(ini, NULL);
     assert_health(port, 503, "unreachable");
@@ -565,10 +472,10 @@ START_TEST(embed_concurrent_start)
     }
     for (int i = 0; i < N_EMBED; i++) {
         proc p = finish(pids[i], tags[i], 120);
-        assert_status(p, 0, tags[i]);
+        pgtest_assert_status(p, 0, tags[i]);
         ck_assert_msg(strstr(p.out, "database at: " R3 "\napplied: 3, pending: 0\n"),
                       "%s: unexpected status:\n%s", tags[i], p.out);
-        proc_free(&p);
+        pgtest_cli_result_free(&p);
     }
 
     assert_query("SELECT count(*) FROM ultramigrate_version_history", "3");
@@ -584,7 +491,8 @@ END_TEST
 START_TEST(embed_wait_deadline)
 {
     free(two_revisions());
-    char *extra = xasprintf("database_url = postgresql://127.0.0.1:%d/none\n", dead_port());
+    char *extra = pgtest_asprintf("database_url = postgresql://127.0.0.1:%d/none\n",
+                                  pgtest_dead_port());
     char *ini = write_ini("dead.ini", extra);
     char *exe = built("examples/embed");
     setenv("EMBED_WAIT_SECONDS", "2", 1);
@@ -592,10 +500,10 @@ START_TEST(embed_wait_deadline)
     proc p = run(NULL, "embed", exe, ini);
     double elapsed = now_s() - t0;
     unsetenv("EMBED_WAIT_SECONDS");
-    assert_status(p, 1, "embed against a dead port");
+    pgtest_assert_status(p, 1, "embed against a dead port");
     ck_assert_msg(elapsed >= 1.5 && elapsed < 15, "gave up after %.1f s, expected about 2 s",
                   elapsed);
-    proc_free(&p);
+    pgtest_cli_result_free(&p);
     free(exe);
     free(ini);
     free(extra);
@@ -609,14 +517,14 @@ END_TEST
 /* Runs the script in front of an app printing "started" and its PID. */
 static proc start_script(const char *ini)
 {
-    char *script = xasprintf("%s/examples/start-migrate.sh", env_path("UM_SOURCE_DIR"));
+    char *script = pgtest_asprintf("%s/examples/start-migrate.sh", pgtest_env("UM_SOURCE_DIR"));
     pid_t pid = spawn_v(db, "start",
                         (const char *const[]){ "sh", script, "-c", ini, "--wait", "5", "--",
                                                "sh", "-c", "echo started $$", NULL });
     proc p = finish(pid, "start", 60);
     /* exec keeps the PID: the app must be the script's own process */
     if (p.status == 0) {
-        char *expected = xasprintf("started %ld\n", (long)pid);
+        char *expected = pgtest_asprintf("started %ld\n", (long)pid);
         ck_assert_msg(strcmp(p.out, expected) == 0, "app output '%s', expected '%s'\n%s", p.out,
                       expected, p.err);
         free(expected);
@@ -629,8 +537,8 @@ START_TEST(start_script_execs_app)
 {
     char *ini = two_revisions();
     proc p = start_script(ini);
-    assert_status(p, 0, "start-migrate.sh");
-    proc_free(&p);
+    pgtest_assert_status(p, 0, "start-migrate.sh");
+    pgtest_cli_result_free(&p);
     assert_query("SELECT string_agg(version_num, ',') FROM ultramigrate_version", R2);
     free(ini);
 }
@@ -646,7 +554,7 @@ START_TEST(start_script_stops_on_failure)
     ck_assert_msg(!strstr(p.out, "started"), "the app started after a failed upgrade:\n%s",
                   p.out);
     ck_assert_msg(strstr(p.err, "upgrade failed"), "no message on stderr:\n%s", p.err);
-    proc_free(&p);
+    pgtest_cli_result_free(&p);
     free(ini);
 }
 END_TEST

@@ -16,21 +16,16 @@
 
 #include <ultramigrate/ultramigrate.h>
 
-#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,66 +39,10 @@ static char *db_url;
 static char *proj_dir;
 static char ini_path[4096];
 
-/* Strings handed out by the helpers: freed round robin and at teardown. */
-#define POOL_SIZE 128
-static char *pool[POOL_SIZE];
-static size_t pool_next;
-
-static const char *keep(char *s)
-{
-    if (!s)
-        ck_abort_msg("out of memory");
-    free(pool[pool_next]);
-    pool[pool_next] = s;
-    pool_next = (pool_next + 1) % POOL_SIZE;
-    return s;
-}
-
-static char *vfmt(const char *fmt, va_list ap)
-{
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        ck_abort_msg("out of memory");
-    return s;
-}
-
-static const char *fmt(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = vfmt(f, ap);
-    va_end(ap);
-    return keep(s);
-}
-
-/* Value of a query on the test database; "<null>" for NULL, no row or error. */
-static const char *qv(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *sql = vfmt(f, ap);
-    va_end(ap);
-    char *v = pgtest_query_value(db_url, sql);
-    free(sql);
-    return keep(v ? v : strdup("<null>"));
-}
-
-/* Runs SQL on the test database; the test fails if it does. */
-static void sql(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = vfmt(f, ap);
-    va_end(ap);
-    int rc = pgtest_exec(db_url, s);
-    ck_assert_msg(rc == 0, "%s: %s", s, pgtest_last_error());
-    free(s);
-}
-
-static int table_exists(const char *name)
-{
-    return strcmp(qv("SELECT to_regclass('%s') IS NOT NULL", name), "t") == 0;
-}
+/* Helpers of pgtest.h bound to the test's database and project. */
+#define qv(...) pgtest_query_text(db_url, __VA_ARGS__)
+#define sql(...) pgtest_execf(db_url, __VA_ARGS__)
+#define table_exists(name) pgtest_table_exists(db_url, (name))
 
 static const char *versions(void)
 {
@@ -121,59 +60,20 @@ static const char *applied_rows(void)
 /* ultramigrate.ini: the project's migrations, lock_wait 10s, @extra lines. */
 static void write_ini(const char *extra)
 {
-    pgtest_write_file(proj_dir, "ultramigrate.ini",
-                      fmt("[ultramigrate]\n"
-                          "script_location = %%(here)s/migrations\n"
-                          "lock_wait = 10s\n"
-                          "%s",
-                          extra ? extra : ""));
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", extra);
 }
 
-static const char *rev_content(const char *id, const char *parents, int transactional,
-                               const char *up, const char *down)
-{
-    return fmt("-- Create %s\n"
-               "--\n"
-               "-- Revision ID: %s\n"
-               "-- Revises:%s%s\n"
-               "-- Transactional: %s\n"
-               "\n"
-               "-- migrate:up\n"
-               "%s\n"
-               "%s%s%s",
-               id, id, parents ? " " : "", parents ? parents : "",
-               transactional ? "yes" : "no", up,
-               down ? "\n-- migrate:down\n" : "", down ? down : "", down ? "\n" : "");
-}
-
-static void write_rev_full(const char *id, const char *parents, int transactional,
-                           const char *up, const char *down)
-{
-    pgtest_write_file(proj_dir, fmt("migrations/versions/%s.sql", id),
-                      rev_content(id, parents, transactional, up, down));
-}
-
-static void write_rev(const char *id, const char *parents, const char *up, const char *down)
-{
-    write_rev_full(id, parents, 1, up, down);
-}
-
-static void write_table_rev(const char *id, const char *parents, const char *table)
-{
-    write_rev(id, parents, fmt("CREATE TABLE %s (id int);", table),
-              fmt("DROP TABLE %s;", table));
-}
-
-/* r1..r<n>, linear, each creating t<i>. */
-static void write_linear(int n)
-{
-    for (int i = 1; i <= n; i++)
-        write_table_rev(fmt("r%d", i), i > 1 ? fmt("r%d", i - 1) : NULL, fmt("t%d", i));
-}
+/* migrations/versions/<id>.sql; r<i> revisions creating tables t<i>. */
+#define write_rev_full(id, parents, transactional, up, down) \
+    pgtest_write_revision(proj_dir, (id), (parents), NULL, (transactional), (up), (down))
+#define write_rev(id, parents, up, down) write_rev_full((id), (parents), 1, (up), (down))
+#define write_table_rev(id, parents, table) \
+    pgtest_write_table_revision(proj_dir, (id), (parents), (table))
+#define write_linear(n) pgtest_write_linear_revisions(proj_dir, (n))
 
 static const char *rev_path(const char *id)
 {
-    return fmt("%s/migrations/versions/%s.sql", proj_dir, id);
+    return pgtest_fmt("%s/migrations/versions/%s.sql", proj_dir, id);
 }
 
 static um_ctx *open_with(const char *url, void *conn, um_log_cb log_cb, void *log_payload)
@@ -193,21 +93,6 @@ static um_ctx *open_with(const char *url, void *conn, um_log_cb log_cb, void *lo
 static um_ctx *open_engine(void)
 {
     return open_with(db_url, NULL, NULL, NULL);
-}
-
-#define CHECK_RC(ctx, call, want)                                                   \
-    do {                                                                            \
-        int rc_ = (call);                                                           \
-        ck_assert_msg(rc_ == (want), "%s -> %d (%s), expected %d", #call, rc_,      \
-                      um_errmsg(ctx), (want));                                      \
-    } while (0)
-#define CHECK_OK(ctx, call) CHECK_RC(ctx, call, UM_OK)
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 static void sleep_ms(long ms)
@@ -262,21 +147,17 @@ static int run_cmd(char *const argv[], char **out)
     }
     close(fds[0]);
     buf[len] = '\0';
-    int ws;
-    while (waitpid(pid, &ws, 0) < 0)
-        ck_assert_int_eq(errno, EINTR);
+    int status = pgtest_wait_child(pid);
     if (out)
         *out = buf;
     else
         free(buf);
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    return status;
 }
 
 static const char *cluster_script(void)
 {
-    const char *src = getenv("UM_SOURCE_DIR");
-    ck_assert_msg(src && *src, "UM_SOURCE_DIR is not set (run through meson test)");
-    return fmt("%s/scripts/pg-cluster.sh", src);
+    return pgtest_fmt("%s/scripts/pg-cluster.sh", pgtest_env("UM_SOURCE_DIR"));
 }
 
 /* The server binaries, as pg-cluster.sh finds them (PGBIN, else 15). */
@@ -291,7 +172,7 @@ static const char *pg_bindir(void)
     char *argv[] = { "pg_config", "--bindir", NULL };
     ck_assert_msg(run_cmd(argv, &out) == 0, "cannot find pg_ctl (set PGBIN)");
     out[strcspn(out, "\n")] = '\0';
-    return keep(out);
+    return pgtest_keep(out);
 }
 
 static void remove_cluster(void)
@@ -359,17 +240,17 @@ static void start_cluster(void)
 /* pg_ctl start or stop (@action) on the dedicated cluster, as its owner. */
 static int cluster_ctl(const char *action)
 {
-    const char *pg_ctl = fmt("%s/pg_ctl", pg_bindir());
-    const char *data = fmt("%s/data", cluster_dir);
-    const char *log = fmt("%s/log", cluster_dir);
-    FILE *f = fopen(fmt("%s/port", cluster_dir), "r");
+    const char *pg_ctl = pgtest_fmt("%s/pg_ctl", pg_bindir());
+    const char *data = pgtest_fmt("%s/data", cluster_dir);
+    const char *log = pgtest_fmt("%s/log", cluster_dir);
+    FILE *f = fopen(pgtest_fmt("%s/port", cluster_dir), "r");
     ck_assert_ptr_nonnull(f);
     char port[16] = "";
     ck_assert_ptr_nonnull(fgets(port, sizeof(port), f));
     fclose(f);
     port[strcspn(port, "\n")] = '\0';
     /* pg_ctl start does not reuse the port pg-cluster.sh gave with -o */
-    const char *opts = fmt("-p %s", port);
+    const char *opts = pgtest_fmt("-p %s", port);
     char *start[] = { "runuser", "-u", "postgres", "--", (char *)pg_ctl, "-D", (char *)data,
                       "-l", (char *)log, "-w", "-t", "60", "-o", (char *)opts, "start", NULL };
     char *stop[] = { "runuser", "-u", "postgres", "--", (char *)pg_ctl, "-D", (char *)data,
@@ -386,7 +267,7 @@ static int cluster_ctl(const char *action)
 static um_health snap(um_ctx *ctx)
 {
     um_health h = UM_HEALTH_INIT;
-    CHECK_OK(ctx, um_health_snapshot(ctx, &h));
+    PGTEST_CHECK_OK(ctx, um_health_snapshot(ctx, &h));
     ck_assert_str_eq(um_errmsg(ctx), "");
     return h;
 }
@@ -467,85 +348,25 @@ static void assert_json(const um_health *h)
     json_decref(j);
 }
 
-typedef struct cli_result {
-    int status;
-    char *out;
-    char *err;
-} cli_result;
-
-/* Runs `UM_CLI -c INI -d @url health [--json]`, collecting stdout and stderr. */
-static cli_result run_health_cli(const char *url, bool json)
+/* Runs `UM_CLI -c INI -d @url health [--json]` in the project, collecting
+ * stdout and stderr (pooled). */
+static pgtest_cli_result run_health_cli(const char *url, bool json)
 {
-    const char *cli = getenv("UM_CLI");
-    ck_assert_msg(cli && *cli, "UM_CLI is not set (run through meson test)");
-    int po[2], pe[2];
-    ck_assert_int_eq(pipe(po), 0);
-    ck_assert_int_eq(pipe(pe), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(po[1], STDOUT_FILENO);
-        dup2(pe[1], STDERR_FILENO);
-        close(po[0]);
-        close(po[1]);
-        close(pe[0]);
-        close(pe[1]);
-        unsetenv("ULTRAMIGRATE_DATABASE_URL");
-        unsetenv("DATABASE_URL");
-        if (chdir(proj_dir) != 0)
-            _exit(126);
-        char *argv[] = { "ultramigrate", "-c", ini_path, "-d", (char *)url, "health",
-                         json ? "--json" : NULL, NULL };
-        execv(cli, argv);
-        _exit(127);
-    }
-    close(po[1]);
-    close(pe[1]);
-    char *bufs[2] = { NULL, NULL };
-    size_t lens[2] = { 0, 0 };
-    struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
-    for (int open_fds = 2; open_fds > 0;) {
-        if (poll(fds, 2, -1) < 0) {
-            ck_assert_int_eq(errno, EINTR);
-            continue;
-        }
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            char chunk[4096];
-            ssize_t n = read(fds[i].fd, chunk, sizeof(chunk));
-            if (n > 0) {
-                bufs[i] = realloc(bufs[i], lens[i] + (size_t)n + 1);
-                ck_assert_ptr_nonnull(bufs[i]);
-                memcpy(bufs[i] + lens[i], chunk, (size_t)n);
-                lens[i] += (size_t)n;
-                bufs[i][lens[i]] = '\0';
-            } else if (n == 0 || errno != EINTR) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-            }
-        }
-    }
-    int ws;
-    while (waitpid(pid, &ws, 0) < 0)
-        ck_assert_int_eq(errno, EINTR);
-    cli_result r = { WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws),
-                     bufs[0] ? bufs[0] : strdup(""), bufs[1] ? bufs[1] : strdup("") };
-    keep(r.out);
-    keep(r.err);
-    ck_assert_msg(!strstr(r.err, "runtime error:") && !strstr(r.err, "Sanitizer"),
-                  "sanitizer report:\n%s", r.err);
+    const char *const argv[] = { "-c", ini_path, "-d", url, "health",
+                                 json ? "--json" : NULL, NULL };
+    pgtest_cli_result r = pgtest_run_cli(proj_dir, NULL, argv);
+    pgtest_keep(r.out);
+    pgtest_keep(r.err);
     return r;
 }
 
 /* `health` and `health --json` both exit @code and report @status. */
 static void assert_cli(const char *url, int code, const char *status)
 {
-    cli_result r = run_health_cli(url, false);
+    pgtest_cli_result r = run_health_cli(url, false);
     ck_assert_msg(r.status == code, "health: exit %d, expected %d\n--- stdout\n%s\n--- stderr\n%s",
                   r.status, code, r.out, r.err);
-    ck_assert_msg(strstr(r.out, fmt("Status:         %s\n", status)) != NULL,
+    ck_assert_msg(strstr(r.out, pgtest_fmt("Status:         %s\n", status)) != NULL,
                   "health printed:\n%s", r.out);
     r = run_health_cli(url, true);
     ck_assert_msg(r.status == code, "health --json: exit %d, expected %d\n--- stdout\n%s\n"
@@ -555,24 +376,10 @@ static void assert_cli(const char *url, int code, const char *status)
     json_decref(j);
 }
 
-/* A TCP port on 127.0.0.1 nobody listens on (bound, then released). */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(fd, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = 0 };
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static const char *dead_url(void)
 {
-    return fmt("host=127.0.0.1 port=%d dbname=postgres user=postgres connect_timeout=5",
-               free_port());
+    return pgtest_fmt("host=127.0.0.1 port=%d dbname=postgres user=postgres connect_timeout=5",
+               pgtest_dead_port());
 }
 
 /* ------------------------------------------------------------------ */
@@ -604,7 +411,7 @@ static const char *conn_value(PGconn *c, const char *sql_text)
                                                                 : "<null>";
     char *copy = strdup(v);
     PQclear(res);
-    return keep(copy);
+    return pgtest_keep(copy);
 }
 
 static void conn_exec(PGconn *c, const char *sql_text)
@@ -663,10 +470,7 @@ static void teardown(void)
     free(db_url);
     free(proj_dir);
     db_url = proj_dir = NULL;
-    for (size_t i = 0; i < POOL_SIZE; i++) {
-        free(pool[i]);
-        pool[i] = NULL;
-    }
+    pgtest_pool_free();
 }
 
 /* ------------------------------------------------------------------ */
@@ -677,7 +481,7 @@ START_TEST(status_ok)
 {
     write_linear(3);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_OK);
     ck_assert_uint_eq(h.version, UM_HEALTH_VERSION);
@@ -717,7 +521,7 @@ START_TEST(status_pending)
     ASSERT_MESSAGE_HAS(h, "4");
     assert_json(&h);
 
-    CHECK_OK(ctx, um_upgrade(ctx, "r2", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r2", NULL));
     h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_uint_eq(h.pending, 2);
@@ -729,19 +533,19 @@ START_TEST(status_pending)
 
     /* another process moves the database on: the same handle sees it */
     um_ctx *other = open_engine();
-    CHECK_OK(other, um_upgrade(other, "r3", NULL));
+    PGTEST_CHECK_OK(other, um_upgrade(other, "r3", NULL));
     um_close(other);
     h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_uint_eq(h.pending, 1);
     ck_assert_str_eq(h.last_applied, "r3");
 
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_OK);
     ck_assert_uint_eq(h.pending, 0);
 
-    CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
     h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_uint_eq(h.pending, 3);
@@ -767,7 +571,7 @@ END_TEST
 START_TEST(status_many_heads)
 {
     for (int i = 0; i < 10; i++)
-        write_table_rev(fmt("h%031d", i), NULL, fmt("t%d", i));
+        write_table_rev(pgtest_fmt("h%031d", i), NULL, pgtest_fmt("t%d", i));
     um_ctx *ctx = open_engine();
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
@@ -777,17 +581,17 @@ START_TEST(status_many_heads)
         ck_assert_uint_eq(strlen(h.expected_heads[i]), 32);
     assert_json(&h);
 
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_OK);
     ck_assert_uint_eq(h.n_current_heads, 10);
     for (size_t i = 0; i < UM_HEALTH_MAX_HEADS; i++)
-        ck_assert_str_eq(h.current_heads[i], fmt("h%031zu", i));
+        ck_assert_str_eq(h.current_heads[i], pgtest_fmt("h%031zu", i));
     ck_assert_uint_eq(strlen(h.last_applied), 32);
     assert_json(&h);
     um_close(ctx);
 
-    cli_result r = run_health_cli(db_url, false);
+    pgtest_cli_result r = run_health_cli(db_url, false);
     ck_assert_msg(r.status == 0 && strstr(r.out, "(and 2 more)"), "exit %d:\n%s", r.status,
                   r.out);
 }
@@ -801,7 +605,7 @@ START_TEST(status_failed)
                    "DROP TABLE t2;");
     write_table_rev("r3", "r2", "t3");
     um_ctx *ctx = open_engine();
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:failed");
 
     um_health h = snap(ctx);
@@ -837,9 +641,9 @@ START_TEST(status_failed_transactional)
               "DROP TABLE t2;");
     write_table_rev("r3", "r2", "t3");
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
     ASSERT_STATUS(snap(ctx), UM_HEALTH_PENDING);
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     ck_assert_str_eq(applied_rows(), "r1:applied");
 
     um_health h = snap(ctx);
@@ -854,7 +658,7 @@ START_TEST(status_failed_transactional)
     write_table_rev("r2", "r1", "t2");
     ctx = open_engine();
     ASSERT_STATUS(snap(ctx), UM_HEALTH_FAILED);
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
     um_close(ctx);
 }
@@ -865,7 +669,7 @@ START_TEST(status_ahead_of_files)
 {
     write_linear(3);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     um_close(ctx);
     ck_assert_int_eq(unlink(rev_path("r3")), 0);
 
@@ -880,7 +684,7 @@ START_TEST(status_ahead_of_files)
     /* um_status has nothing pending here (an upgrade cannot be planned),
      * and r1, r2 are applied: pending must not count them. */
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     size_t n_status = st->n_pending;
     um_status_free(st);
     ck_assert_uint_eq(n_status, 0);
@@ -896,7 +700,7 @@ START_TEST(status_ahead_by_hand)
 {
     write_linear(2);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
 
     /* the history moved: the same handle reads the applied rows again */
@@ -931,7 +735,7 @@ START_TEST(status_diverged_file)
 {
     write_linear(3);
     um_ctx *before = open_engine();
-    CHECK_OK(before, um_upgrade(before, "heads", NULL));
+    PGTEST_CHECK_OK(before, um_upgrade(before, "heads", NULL));
     write_rev("r2", "r1", "CREATE TABLE t2 (id bigint);", "DROP TABLE t2;");
 
     um_ctx *ctx = open_engine();
@@ -959,7 +763,7 @@ START_TEST(status_diverged_database)
 {
     write_linear(3);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
     const char *sum = qv("SELECT checksum FROM ultramigrate_version_applied"
                          " WHERE revision = 'r2'");
@@ -999,7 +803,7 @@ START_TEST(status_tables_dropped)
 {
     write_linear(3);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     sql("UPDATE ultramigrate_version_applied SET checksum = repeat('0', 64)"
         " WHERE revision = 'r2';"
         " INSERT INTO ultramigrate_version_history (revision, direction, state, tool_version)"
@@ -1054,7 +858,7 @@ START_TEST(status_unreachable_server_restart)
     write_linear(2);
     start_cluster();
     um_ctx *ctx = open_with(cluster_url, NULL, NULL, NULL);
-    CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_uint_eq(h.pending, 1);
@@ -1077,7 +881,7 @@ START_TEST(status_unreachable_server_restart)
     ck_assert_uint_eq(h.pending, 1);
     ck_assert_str_eq(h.current_heads[0], "r1");
     ck_assert_str_eq(h.last_applied, "r1");
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
     um_close(ctx);
 }
@@ -1089,7 +893,7 @@ START_TEST(cli_exit_codes)
     write_linear(2);
     assert_cli(db_url, 10, "pending");
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     um_close(ctx);
     assert_cli(db_url, 0, "ok");
 
@@ -1122,9 +926,9 @@ START_TEST(snapshot_reads_no_files)
 {
     write_linear(3);
     um_ctx *ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "r2", NULL));
-    const char *dir = fmt("%s/migrations/versions", proj_dir);
-    const char *gone = fmt("%s/migrations/versions.gone", proj_dir);
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r2", NULL));
+    const char *dir = pgtest_fmt("%s/migrations/versions", proj_dir);
+    const char *gone = pgtest_fmt("%s/migrations/versions.gone", proj_dir);
     ck_assert_int_eq(rename(dir, gone), 0);
 
     um_health h = snap(ctx);
@@ -1153,9 +957,9 @@ START_TEST(snapshot_arguments)
     um_ctx *ctx = open_engine();
     um_health h = UM_HEALTH_INIT;
     ck_assert_int_eq(um_health_snapshot(NULL, &h), UM_EINVAL);
-    CHECK_RC(ctx, um_health_snapshot(ctx, NULL), UM_EINVAL);
+    PGTEST_CHECK_RC(ctx, um_health_snapshot(ctx, NULL), UM_EINVAL);
     h.version = UM_HEALTH_VERSION + 1;
-    CHECK_RC(ctx, um_health_snapshot(ctx, &h), UM_EVERSION);
+    PGTEST_CHECK_RC(ctx, um_health_snapshot(ctx, &h), UM_EVERSION);
     ck_assert_str_ne(um_errmsg(ctx), "");
 
     ck_assert_int_eq(um_health_init(NULL, UM_HEALTH_VERSION), UM_EINVAL);
@@ -1164,7 +968,7 @@ START_TEST(snapshot_arguments)
     ck_assert_int_eq(um_health_init(&h, UM_HEALTH_VERSION), UM_OK);
     ck_assert_uint_eq(h.version, UM_HEALTH_VERSION);
     ck_assert_uint_eq(h.pending, 0);
-    CHECK_OK(ctx, um_health_snapshot(ctx, &h));
+    PGTEST_CHECK_OK(ctx, um_health_snapshot(ctx, &h));
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_str_eq(um_errmsg(ctx), "");
 
@@ -1243,7 +1047,7 @@ START_TEST(borrowed_upgrade_leaves_session)
     host_settings(conn);
     log_capture log = { "" };
     um_ctx *ctx = open_with(NULL, conn, capture_log, &log);
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     int ws = 0;
     ck_assert_int_eq(waitpid(holder, &ws, 0), holder);
     ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "the lock holder failed");
@@ -1257,9 +1061,9 @@ START_TEST(borrowed_upgrade_leaves_session)
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_OK);
     um_status_info *st = NULL;
-    CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
     um_status_free(st);
-    CHECK_OK(ctx, um_rollback(ctx, "r2", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r2", NULL));
     assert_as_found(conn);
 
     um_close(ctx);
@@ -1277,7 +1081,7 @@ START_TEST(borrowed_failure_transactional)
     PGconn *conn = host_connect(db_url);
     host_settings(conn);
     um_ctx *ctx = open_with(NULL, conn, NULL, NULL);
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     ck_assert_str_eq(versions(), "r1");
     assert_as_found(conn);
     ASSERT_STATUS(snap(ctx), UM_HEALTH_FAILED);
@@ -1298,7 +1102,7 @@ START_TEST(borrowed_failure_nontransactional)
     PGconn *conn = host_connect(db_url);
     host_settings(conn);
     um_ctx *ctx = open_with(NULL, conn, NULL, NULL);
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:failed");
     assert_as_found(conn);
     um_health h = snap(ctx);
@@ -1311,7 +1115,7 @@ START_TEST(borrowed_failure_nontransactional)
     sql("DELETE FROM ultramigrate_version_applied WHERE revision = 'r2'; DROP TABLE t2");
     write_rev_full("r2", "r1", 0, "CREATE TABLE t2 (id int);\nSELECT pg_sleep(3);", NULL);
     ctx = open_with(NULL, conn, NULL, NULL);
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     ck_assert_str_eq(um_error_detail(ctx)->sqlstate, "57014");
     assert_as_found(conn);
     um_close(ctx);
@@ -1329,7 +1133,7 @@ START_TEST(borrowed_failure_single_transaction)
     PGconn *conn = host_connect(db_url);
     host_settings(conn);
     um_ctx *ctx = open_with(NULL, conn, NULL, NULL);
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
     ck_assert_str_eq(versions(), "");
     ck_assert(!table_exists("t1"));
     assert_as_found(conn);
@@ -1347,7 +1151,7 @@ START_TEST(borrowed_several_handles)
     PGconn *conn = host_connect(db_url);
     host_settings(conn);
     um_ctx *ctx = open_with(NULL, conn, NULL, NULL);
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
     um_close(ctx);
     assert_as_found(conn);
@@ -1381,13 +1185,13 @@ START_TEST(borrowed_connection_dropped)
     PGconn *conn = host_connect(db_url);
     host_settings(conn);
     um_ctx *ctx = open_with(NULL, conn, NULL, NULL);
-    CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
     ASSERT_STATUS(snap(ctx), UM_HEALTH_PENDING);
 
     sql("SELECT pg_terminate_backend(%d)", PQbackendPID(conn));
     for (int i = 0; i < 2; i++)
         ASSERT_STATUS(snap(ctx), UM_HEALTH_UNREACHABLE);
-    CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ECONNECT);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ECONNECT);
 
     PQreset(conn);
     ck_assert_int_eq(PQstatus(conn), CONNECTION_OK);
@@ -1395,7 +1199,7 @@ START_TEST(borrowed_connection_dropped)
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_uint_eq(h.pending, 1);
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
     um_close(ctx);
     assert_as_found(conn);
@@ -1434,7 +1238,7 @@ static void *cancel_thread(void *arg)
         }
         PQfinish(conn);
     }
-    c->at_ms = now_ms();
+    c->at_ms = pgtest_now_ms();
     um_cancel(c->ctx);
     return NULL;
 }
@@ -1445,7 +1249,7 @@ static void cancel_during_upgrade(um_ctx *ctx, const char *sleeping)
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, cancel_thread, &c), 0);
     int rc = um_upgrade(ctx, "heads", NULL);
-    double done = now_ms();
+    double done = pgtest_now_ms();
     ck_assert_int_eq(pthread_join(t, NULL), 0);
     ck_assert_msg(c.seen, "the sleeping revision was never seen running");
     ck_assert_msg(rc == UM_ECANCELLED, "um_upgrade -> %d (%s), expected UM_ECANCELLED "
@@ -1477,7 +1281,7 @@ START_TEST(cancel_from_thread)
     write_rev("r3", "r2", "CREATE TABLE t3 (id int);", "DROP TABLE t3;");
     um_close(ctx);
     ctx = open_engine();
-    CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(versions(), "r4");
     um_close(ctx);
 }
@@ -1510,9 +1314,9 @@ END_TEST
 START_TEST(wait_dead_port)
 {
     um_ctx *ctx = open_with(dead_url(), NULL, NULL, NULL);
-    double t0 = now_ms();
-    CHECK_RC(ctx, um_wait_for_database(ctx, 500), UM_ECONNECT);
-    double took = now_ms() - t0;
+    double t0 = pgtest_now_ms();
+    PGTEST_CHECK_RC(ctx, um_wait_for_database(ctx, 500), UM_ECONNECT);
+    double took = pgtest_now_ms() - t0;
     ck_assert_msg(took >= 400, "gave up after %.0f ms of 500", took);
     ck_assert_msg(took < 5000, "took %.0f ms for a 500 ms timeout", took);
     ck_assert_msg(strstr(um_errmsg(ctx), "within 500 ms"), "message: %s", um_errmsg(ctx));
@@ -1524,9 +1328,9 @@ END_TEST
 /* A wrong password cannot be waited away: it fails at once. */
 START_TEST(wait_wrong_password)
 {
-    const char *role = fmt("um_health_pw_%ld", (long)getpid());
+    const char *role = pgtest_fmt("um_health_pw_%ld", (long)getpid());
     ck_assert_msg(pgtest_exec(pgtest_server_url(),
-                              fmt("CREATE ROLE %s LOGIN PASSWORD 'right'", role)) == 0,
+                              pgtest_fmt("CREATE ROLE %s LOGIN PASSWORD 'right'", role)) == 0,
                   "%s", pgtest_last_error());
     /* TCP (the socket is trusted): same port, scram-sha-256 */
     char *tcp = pgtest_url_set(db_url, "host", "127.0.0.1");
@@ -1535,16 +1339,16 @@ START_TEST(wait_wrong_password)
     char *bad = pgtest_url_set(with_user, "password", "wrong");
 
     um_ctx *ctx = open_with(good, NULL, NULL, NULL);
-    CHECK_OK(ctx, um_wait_for_database(ctx, 10000));
+    PGTEST_CHECK_OK(ctx, um_wait_for_database(ctx, 10000));
     um_close(ctx);
 
     ctx = open_with(bad, NULL, NULL, NULL);
-    double t0 = now_ms();
+    double t0 = pgtest_now_ms();
     int rc = um_wait_for_database(ctx, 10000);
-    double took = now_ms() - t0;
-    const char *msg = keep(strdup(um_errmsg(ctx)));
+    double took = pgtest_now_ms() - t0;
+    const char *msg = pgtest_keep(strdup(um_errmsg(ctx)));
     um_close(ctx);
-    pgtest_exec(pgtest_server_url(), fmt("DROP ROLE %s", role));
+    pgtest_exec(pgtest_server_url(), pgtest_fmt("DROP ROLE %s", role));
     free(tcp);
     free(with_user);
     free(good);
@@ -1571,9 +1375,9 @@ START_TEST(wait_server_starts)
         sleep_ms(1000);
         _exit(cluster_ctl("start"));
     }
-    double t0 = now_ms();
+    double t0 = pgtest_now_ms();
     int rc = um_wait_for_database(ctx, 30000);
-    double took = now_ms() - t0;
+    double took = pgtest_now_ms() - t0;
     int ws = 0;
     ck_assert_int_eq(waitpid(starter, &ws, 0), starter);
     ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "pg_ctl start failed");
@@ -1593,26 +1397,20 @@ START_TEST(wait_cancelled)
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, cancel_thread, &c), 0);
     int rc = um_wait_for_database(ctx, 20000);
-    double done = now_ms();
+    double done = pgtest_now_ms();
     ck_assert_int_eq(pthread_join(t, NULL), 0);
     ck_assert_msg(rc == UM_ECANCELLED, "rc %d: %s", rc, um_errmsg(ctx));
     ck_assert_msg(done - c.at_ms < 4000, "returned %.0f ms after um_cancel", done - c.at_ms);
     /* the request held for that call only */
-    CHECK_RC(ctx, um_wait_for_database(ctx, 200), UM_ECONNECT);
+    PGTEST_CHECK_RC(ctx, um_wait_for_database(ctx, 200), UM_ECONNECT);
     um_close(ctx);
 }
 END_TEST
 
 /* ------------------------------------------------------------------ */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-    TCase *tc = tcase_create(name);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    suite_add_tcase(s, tc);
-    return tc;
-}
+/* A test case of the suite, with the checked fixture, 60 s each. */
+#define tcase(s, name) pgtest_add_tcase((s), (name), setup, teardown, 60)
 
 static Suite *health_suite(void)
 {

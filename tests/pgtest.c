@@ -14,6 +14,10 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libpq-fe.h>
+#include <poll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -720,6 +724,337 @@ void pgtest_write_file(const char *dir, const char *name, const char *content)
         ck_abort_msg("pgtest_write_file: %s", errbuf);
     }
     free(path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Helpers shared by the integration suites                             */
+/* ------------------------------------------------------------------ */
+
+const char *pgtest_env(const char *name)
+{
+    const char *v = getenv(name);
+    ck_assert_msg(v && *v, "%s is not set (run through meson test)", name);
+    return v;
+}
+
+double pgtest_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+char *pgtest_vasprintf(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        ck_abort_msg("out of memory");
+    return s;
+}
+
+char *pgtest_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = pgtest_vasprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+#define POOL_SIZE 128
+static char *pool[POOL_SIZE];
+static size_t pool_next;
+
+const char *pgtest_keep(char *s)
+{
+    if (!s)
+        ck_abort_msg("out of memory");
+    free(pool[pool_next]);
+    pool[pool_next] = s;
+    pool_next = (pool_next + 1) % POOL_SIZE;
+    return s;
+}
+
+const char *pgtest_fmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = pgtest_vasprintf(fmt, ap);
+    va_end(ap);
+    return pgtest_keep(s);
+}
+
+void pgtest_pool_free(void)
+{
+    for (size_t i = 0; i < POOL_SIZE; i++) {
+        free(pool[i]);
+        pool[i] = NULL;
+    }
+}
+
+const char *pgtest_query_text(const char *url, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = pgtest_vasprintf(fmt, ap);
+    va_end(ap);
+    char *v = pgtest_query_value(url, sql);
+    free(sql);
+    return pgtest_keep(v ? v : strdup("<null>"));
+}
+
+long pgtest_query_long(const char *url, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = pgtest_vasprintf(fmt, ap);
+    va_end(ap);
+    char *v = pgtest_query_value(url, sql);
+    ck_assert_msg(v != NULL, "query failed or NULL: %s (%s)", sql, pgtest_last_error());
+    long n = strtol(v, NULL, 10);
+    free(v);
+    free(sql);
+    return n;
+}
+
+void pgtest_execf(const char *url, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = pgtest_vasprintf(fmt, ap);
+    va_end(ap);
+    int rc = pgtest_exec(url, sql);
+    ck_assert_msg(rc == 0, "%s: %s", sql, pgtest_last_error());
+    free(sql);
+}
+
+int pgtest_table_exists(const char *url, const char *name)
+{
+    return strcmp(pgtest_query_text(url, "SELECT to_regclass('%s') IS NOT NULL", name),
+                  "t") == 0;
+}
+
+void pgtest_write_ini(const char *dir, const char *name, const char *lock_wait,
+                      const char *extra)
+{
+    char *text = pgtest_asprintf("[ultramigrate]\n"
+                                 "script_location = %%(here)s/migrations\n"
+                                 "%s%s%s"
+                                 "%s",
+                                 lock_wait ? "lock_wait = " : "", lock_wait ? lock_wait : "",
+                                 lock_wait ? "\n" : "", extra ? extra : "");
+    pgtest_write_file(dir, name, text);
+    free(text);
+}
+
+void pgtest_write_revision(const char *dir, const char *id, const char *parents,
+                           const char *depends, int transactional, const char *up,
+                           const char *down)
+{
+    char *name = pgtest_asprintf("migrations/versions/%s.sql", id);
+    char *text = pgtest_asprintf(
+        "-- Create %s\n"
+        "--\n"
+        "-- Revision ID: %s\n"
+        "-- Revises:%s%s\n"
+        "%s%s%s"
+        "-- Transactional: %s\n"
+        "\n"
+        "-- migrate:up\n"
+        "%s\n"
+        "%s%s%s",
+        id, id, parents ? " " : "", parents ? parents : "",
+        depends ? "-- Depends On: " : "", depends ? depends : "", depends ? "\n" : "",
+        transactional ? "yes" : "no", up,
+        down ? "\n-- migrate:down\n" : "", down ? down : "", down ? "\n" : "");
+    pgtest_write_file(dir, name, text);
+    free(text);
+    free(name);
+}
+
+void pgtest_write_table_revision(const char *dir, const char *id, const char *parents,
+                                 const char *table)
+{
+    pgtest_write_revision(dir, id, parents, NULL, 1,
+                          pgtest_fmt("CREATE TABLE %s (id int);", table),
+                          pgtest_fmt("DROP TABLE %s;", table));
+}
+
+void pgtest_write_linear_revisions(const char *dir, int n)
+{
+    for (int i = 1; i <= n; i++)
+        pgtest_write_table_revision(dir, pgtest_fmt("r%d", i),
+                                    i > 1 ? pgtest_fmt("r%d", i - 1) : NULL,
+                                    pgtest_fmt("t%d", i));
+}
+
+char *pgtest_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    buf b = { 0 };
+    buf_add(&b, "", 0);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_add(&b, chunk, n);
+    fclose(f);
+    if (len)
+        *len = b.len;
+    return b.s;
+}
+
+int pgtest_dead_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { 0 };
+    socklen_t len = sizeof(sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown,
+                        double timeout)
+{
+    TCase *tc = tcase_create(name);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, timeout);
+    suite_add_tcase(s, tc);
+    return tc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Child processes                                                      */
+/* ------------------------------------------------------------------ */
+
+void pgtest_cli_result_free(pgtest_cli_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+int pgtest_decode_status(int wait_status)
+{
+    if (WIFEXITED(wait_status))
+        return WEXITSTATUS(wait_status);
+    return WIFSIGNALED(wait_status) ? 128 + WTERMSIG(wait_status) : -1;
+}
+
+int pgtest_wait_child(pid_t pid)
+{
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0)
+        ck_assert_int_eq(errno, EINTR);
+    return pgtest_decode_status(ws);
+}
+
+void pgtest_assert_no_sanitizer_report(const char *what, const char *err)
+{
+    ck_assert_msg(!strstr(err, "runtime error:") && !strstr(err, "Sanitizer"),
+                  "%s: sanitizer report:\n%s", what, err);
+}
+
+void pgtest_child_env(const char *dir, const char *env_url)
+{
+    if (dir && chdir(dir) != 0)
+        _exit(126);
+    unsetenv("ULTRAMIGRATE_DATABASE_URL");
+    if (env_url)
+        setenv("DATABASE_URL", env_url, 1);
+    else
+        unsetenv("DATABASE_URL");
+}
+
+/* In the child: execs @cli as "ultramigrate" with @argv. */
+static void exec_cli(const char *cli, const char *const argv[])
+{
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **av = calloc(n + 2, sizeof(*av));
+    if (!av)
+        _exit(127);
+    av[0] = (char *)"ultramigrate";
+    for (size_t i = 0; i < n; i++)
+        av[i + 1] = (char *)argv[i];
+    execv(cli, av);
+    _exit(127);
+}
+
+pgtest_cli_result pgtest_run_cli(const char *dir, const char *env_url,
+                                 const char *const argv[])
+{
+    const char *cli = pgtest_env("UM_CLI");
+    int po[2], pe[2];
+    ck_assert_int_eq(pipe(po), 0);
+    ck_assert_int_eq(pipe(pe), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(po[1], STDOUT_FILENO);
+        dup2(pe[1], STDERR_FILENO);
+        close(po[0]);
+        close(po[1]);
+        close(pe[0]);
+        close(pe[1]);
+        pgtest_child_env(dir, env_url);
+        exec_cli(cli, argv);
+    }
+    close(po[1]);
+    close(pe[1]);
+
+    buf out = { 0 }, err = { 0 };
+    buf_add(&out, "", 0);
+    buf_add(&err, "", 0);
+    struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+    int open_fds = 2;
+    while (open_fds > 0) {
+        if (poll(fds, 2, -1) < 0) {
+            ck_assert_int_eq(errno, EINTR);
+            continue;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char chunk[4096];
+            ssize_t n = read(fds[i].fd, chunk, sizeof(chunk));
+            if (n > 0) {
+                buf_add(i == 0 ? &out : &err, chunk, (size_t)n);
+            } else if (n == 0 || errno != EINTR) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            }
+        }
+    }
+    int status = pgtest_wait_child(pid);
+    pgtest_assert_no_sanitizer_report(argv[0] ? argv[0] : "(no args)", err.s);
+    return (pgtest_cli_result){ status, out.s, err.s };
+}
+
+pid_t pgtest_spawn_cli(const char *dir, const char *env_url, const char *const argv[])
+{
+    const char *cli = pgtest_env("UM_CLI");
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        pgtest_child_env(dir, env_url);
+        int fo = open("background.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open("background.err", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fo < 0 || fe < 0)
+            _exit(126);
+        dup2(fo, STDOUT_FILENO);
+        dup2(fe, STDERR_FILENO);
+        exec_cli(cli, argv);
+    }
+    return pid;
 }
 
 /* ------------------------------------------------------------------ */

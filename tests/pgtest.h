@@ -12,6 +12,10 @@
 
 #include <check.h>
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/types.h>
+
 /*
  * Runs @s (CK_NORMAL output, or as CK_VERBOSITY says), appends
  * "PASSED FAILED\n" to the file named by UM_TEST_COUNTS_FILE when set, and
@@ -67,5 +71,144 @@ char *pgtest_url_set(const char *url, const char *key, const char *value);
 /* libpq's message for the last failure of pgtest_exec() or
  * pgtest_query_value() in this process ("" after a success).  Static. */
 const char *pgtest_last_error(void);
+
+/* ------------------------------------------------------------------ */
+/* Helpers shared by the integration suites                             */
+/* ------------------------------------------------------------------ */
+
+/* The value of environment variable @name, which must be set and not
+ * empty (the test fails otherwise: run the suites through meson test). */
+const char *pgtest_env(const char *name);
+
+/* Monotonic clock, in milliseconds. */
+double pgtest_now_ms(void);
+
+/* A printf-formatted string (free()); the test fails when out of memory. */
+char *pgtest_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *pgtest_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/*
+ * The string pool: pgtest_keep() takes ownership of @s (the test fails if
+ * it is NULL) and returns it; pooled strings are freed round robin (the
+ * 128 most recent stay valid) and by pgtest_pool_free(), which a fixture's
+ * teardown calls, so tests use them without bookkeeping and stay leak-free.
+ * pgtest_fmt() is pgtest_asprintf() into the pool.
+ */
+const char *pgtest_keep(char *s);
+const char *pgtest_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pgtest_pool_free(void);
+
+/* The first value of the printf-formatted query on @url, pooled; "<null>"
+ * for NULL, no row or an error. */
+const char *pgtest_query_text(const char *url, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The first value of the printf-formatted query on @url as a number; the
+ * test fails when the query fails or yields NULL or no row. */
+long pgtest_query_long(const char *url, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Runs the printf-formatted SQL on @url; the test fails if it does. */
+void pgtest_execf(const char *url, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whether to_regclass(@name) finds a relation on @url (false on error). */
+int pgtest_table_exists(const char *url, const char *name);
+
+/*
+ * Writes @dir/@name: "[ultramigrate]", script_location = %(here)s/migrations,
+ * "lock_wait = @lock_wait" unless @lock_wait is NULL, then the @extra
+ * lines (NULL: none).
+ */
+void pgtest_write_ini(const char *dir, const char *name, const char *lock_wait,
+                      const char *extra);
+
+/*
+ * Writes @dir/migrations/versions/@id.sql: a header ("-- Create @id",
+ * Revision ID, Revises: @parents (NULL: none), Depends On: @depends when
+ * not NULL, Transactional: yes/no), "-- migrate:up" with @up, and
+ * "-- migrate:down" with @down unless @down is NULL.
+ */
+void pgtest_write_revision(const char *dir, const char *id, const char *parents,
+                           const char *depends, int transactional, const char *up,
+                           const char *down);
+
+/* A transactional revision @id creating table @table, dropped on the way down. */
+void pgtest_write_table_revision(const char *dir, const char *id, const char *parents,
+                                 const char *table);
+
+/* Revisions r1..r<n>, linear, r<i> creating table t<i>. */
+void pgtest_write_linear_revisions(const char *dir, int n);
+
+/* The whole file (free(); NUL-terminated, its size in *@len when @len is
+ * not NULL), or NULL when it cannot be opened. */
+char *pgtest_read_file(const char *path, size_t *len);
+
+/* A TCP port on 127.0.0.1 where nothing listens (bound, then released). */
+int pgtest_dead_port(void);
+
+/* Asserts an um_* call returns @want, naming the call and um_errmsg(@ctx).
+ * For suites that include <ultramigrate/ultramigrate.h>. */
+#define PGTEST_CHECK_RC(ctx, call, want)                                            \
+    do {                                                                            \
+        int rc_ = (call);                                                           \
+        ck_assert_msg(rc_ == (want), "%s -> %d (%s), expected %d", #call, rc_,      \
+                      um_errmsg(ctx), (want));                                      \
+    } while (0)
+#define PGTEST_CHECK_OK(ctx, call) PGTEST_CHECK_RC(ctx, call, UM_OK)
+
+/* Adds a test case @name to @s with @setup and @teardown as its checked
+ * fixture and a timeout of @timeout seconds per test; returns it. */
+TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown,
+                        double timeout);
+
+/* ------------------------------------------------------------------ */
+/* Child processes                                                      */
+/* ------------------------------------------------------------------ */
+
+/* What a program did: exit status (128+N when killed by signal N) and all
+ * of its stdout and stderr ("" when nothing). */
+typedef struct pgtest_cli_result {
+    int status;
+    char *out;
+    char *err;
+} pgtest_cli_result;
+
+/* Frees @r's output (and NULLs it). */
+void pgtest_cli_result_free(pgtest_cli_result *r);
+
+/* Asserts @r (any struct with status, out and err) exited @expected,
+ * showing what it printed. */
+#define pgtest_assert_status(r, expected, what)                                 \
+    ck_assert_msg((r).status == (expected),                                    \
+                  "%s: exit %d, expected %d\n--- stdout\n%s\n--- stderr\n%s", \
+                  (what), (r).status, (expected), (r).out, (r).err)
+
+/* A waitpid() status as an exit status: 128+N when killed by signal N. */
+int pgtest_decode_status(int wait_status);
+
+/* Waits for @pid (retrying on EINTR); its pgtest_decode_status(). */
+int pgtest_wait_child(pid_t pid);
+
+/* Fails the test when @err holds a sanitizer report: under -Db_sanitize a
+ * report does not always change the exit status. */
+void pgtest_assert_no_sanitizer_report(const char *what, const char *err);
+
+/* For a forked child: changes to @dir (NULL: stays; _exit(126) on failure),
+ * puts @env_url in DATABASE_URL (NULL: unsets it), unsets
+ * ULTRAMIGRATE_DATABASE_URL: the child sees no other URL of the caller's. */
+void pgtest_child_env(const char *dir, const char *env_url);
+
+/*
+ * Runs the CLI (UM_CLI) with @argv (NULL-terminated, without the program
+ * name) in @dir (NULL: the current directory), with @env_url as
+ * DATABASE_URL (NULL: none) and no ULTRAMIGRATE_DATABASE_URL; collects its
+ * output and fails on a sanitizer report.  pgtest_cli_result_free().
+ */
+pgtest_cli_result pgtest_run_cli(const char *dir, const char *env_url,
+                                 const char *const argv[]);
+
+/* As pgtest_run_cli(), in the background: stdout and stderr go to
+ * background.out and background.err in @dir.  Returns the pid. */
+pid_t pgtest_spawn_cli(const char *dir, const char *env_url, const char *const argv[]);
 
 #endif
