@@ -392,6 +392,27 @@ static const char *const init_files[] = {
     "ultramigrate.ini", "migrations/script.sql.tmpl",
 };
 
+/* init without DIR completes the project an existing ini points at,
+ * creating missing parent directories, rather than ./migrations. */
+START_TEST(init_follows_existing_config)
+{
+    pgtest_write_file(proj, "ultramigrate.ini",
+                      "[ultramigrate]\nscript_location = %(here)s/db/schema\n");
+    pgtest_cli_result r = run_cli(proj, db, "init");
+    pgtest_assert_status(r, EXIT_OK, "init");
+    pgtest_cli_result_free(&r);
+    char *versions = path_join(proj, "db/schema/versions");
+    char *tmpl = path_join(proj, "db/schema/script.sql.tmpl");
+    char *stray = path_join(proj, "migrations");
+    ck_assert_msg(is_dir(versions), "no %s", versions);
+    ck_assert_msg(is_file(tmpl), "no %s", tmpl);
+    ck_assert_msg(!is_dir(stray), "init created ./migrations");
+    free(versions);
+    free(tmpl);
+    free(stray);
+}
+END_TEST
+
 START_TEST(init_creates_and_is_idempotent)
 {
     pgtest_cli_result r = run_cli(proj, db, "init");
@@ -916,6 +937,7 @@ static Suite *cli_suite(void)
     TCase *files = tcase_create("files");
     tcase_add_checked_fixture(files, setup, teardown);
     tcase_add_test(files, init_creates_and_is_idempotent);
+    tcase_add_test(files, init_follows_existing_config);
     tcase_add_test(files, generate_writes_header);
     suite_add_tcase(s, files);
 
