@@ -874,7 +874,8 @@ static const char generate_options[] =
 static const struct cli_command commands[] = {
     { "init", cmd_init, "[DIR]",
       "Create the project files and the bookkeeping tables.",
-      NULL, 0, 1, 0, 0, 0 },
+      "  DIR                      the migrations directory (default: the config\n"
+      "                           file's script_location, else migrations)\n", 0, 1, 0, 0, 0 },
     { "status", cmd_status, "",
       "Show current and file heads, pending revisions.",
       wait_option, 0, 0, 0, 0, 1 },
