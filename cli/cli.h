@@ -17,20 +17,20 @@
 /* Exit status; documented in --help, ultramigrate(1) and docs/cli.md. */
 enum cli_exit {
     CLI_EXIT_OK = 0,
-    CLI_EXIT_ERROR = 1,      /* other error */
-    CLI_EXIT_USAGE = 2,      /* bad command line */
-    CLI_EXIT_CONFIG = 3,     /* configuration */
-    CLI_EXIT_REVISIONS = 4,  /* revision files or graph */
-    CLI_EXIT_TARGET = 5,     /* target unknown, unreachable or irreversible */
-    CLI_EXIT_CONNECT = 6,    /* cannot connect */
-    CLI_EXIT_LOCKED = 7,     /* migration lock held */
-    CLI_EXIT_MIGRATION = 8,  /* a revision failed or the run was cancelled */
-    CLI_EXIT_STATE = 9,      /* database state or verification */
+    CLI_EXIT_ERROR = 1,     /* other error */
+    CLI_EXIT_USAGE = 2,     /* bad command line */
+    CLI_EXIT_CONFIG = 3,    /* configuration */
+    CLI_EXIT_REVISIONS = 4, /* revision files or graph */
+    CLI_EXIT_TARGET = 5,    /* target unknown, unreachable or irreversible */
+    CLI_EXIT_CONNECT = 6,   /* cannot connect */
+    CLI_EXIT_LOCKED = 7,    /* migration lock held */
+    CLI_EXIT_MIGRATION = 8, /* a revision failed or the run was cancelled */
+    CLI_EXIT_STATE = 9,     /* database state or verification */
     /* health: one code per snapshot status, for container probes */
-    CLI_EXIT_PENDING = 10,   /* revisions not applied yet */
-    CLI_EXIT_FAILED = 11,    /* a revision failed or is in progress */
-    CLI_EXIT_AHEAD = 12,     /* the database has revisions the files lack */
-    CLI_EXIT_DIVERGED = 13,  /* an applied revision's file changed */
+    CLI_EXIT_PENDING = 10,    /* revisions not applied yet */
+    CLI_EXIT_FAILED = 11,     /* a revision failed or is in progress */
+    CLI_EXIT_AHEAD = 12,      /* the database has revisions the files lack */
+    CLI_EXIT_DIVERGED = 13,   /* an applied revision's file changed */
     CLI_EXIT_UNREACHABLE = 14 /* the database cannot be reached */
 };
 
@@ -41,54 +41,53 @@ enum cli_verbosity { CLI_QUIET = -1, CLI_NORMAL = 0, CLI_VERBOSE = 1 };
 
 /* The global options. */
 struct cli {
-    const char *config_path;   /* -c, or ./ultramigrate.ini if it exists, else NULL */
-    int config_given;          /* -c was given */
-    const char *database_url;  /* -d, or NULL */
+    const char *config_path;  /* -c, or ./ultramigrate.ini if it exists, else NULL */
+    int config_given;         /* -c was given */
+    const char *database_url; /* -d, or NULL */
     int json;
-    int verbosity;             /* enum cli_verbosity */
-    char **argv_copy;          /* owned by cli_parse(), freed by main() */
-    int connect_early;         /* set by cli_parse() from the command */
+    int verbosity;     /* enum cli_verbosity */
+    char **argv_copy;  /* owned by cli_parse(), freed by main() */
+    int connect_early; /* set by cli_parse() from the command */
 };
 
 struct cli_command;
-typedef int (*cli_handler)(struct cli *cli, const struct cli_command *cmd,
-                           int argc, char **argv);
+typedef int (*cli_handler)(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 
 /* One entry of the command table. */
 struct cli_command {
     const char *name;
     cli_handler run;
-    const char *args;      /* synopsis after the name, e.g. "[TARGET]" */
-    const char *summary;   /* one line */
-    const char *options;   /* the command's own options, preformatted, or NULL */
+    const char *args;    /* synopsis after the name, e.g. "[TARGET]" */
+    const char *summary; /* one line */
+    const char *options; /* the command's own options, preformatted, or NULL */
     int min_args;
-    int max_args;          /* -1: no limit */
-    int targets;           /* positional arguments may look like "-1" */
-    int hidden;            /* an alias: not listed in --help */
-    int database;          /* needs the database at once: connect while the
+    int max_args; /* -1: no limit */
+    int targets;  /* positional arguments may look like "-1" */
+    int hidden;   /* an alias: not listed in --help */
+    int database; /* needs the database at once: connect while the
                               revision files are read */
 };
 
 /* commands.c */
 const struct cli_command *cli_command_find(const char *name);
-const struct cli_command *cli_command_at(size_t i);   /* NULL past the end */
+const struct cli_command *cli_command_at(size_t i); /* NULL past the end */
 
 /* main.c: parsing a command's own arguments. */
 enum cli_opt_type {
-    CLI_FLAG,      /* int *: set to 1 */
-    CLI_STRING,    /* const char **: the argument */
-    CLI_LIST,      /* struct cli_list *: appended; the option may repeat */
-    CLI_NUMBER     /* size_t *: a non-negative decimal */
+    CLI_FLAG,   /* int *: set to 1 */
+    CLI_STRING, /* const char **: the argument */
+    CLI_LIST,   /* struct cli_list *: appended; the option may repeat */
+    CLI_NUMBER  /* size_t *: a non-negative decimal */
 };
 
 struct cli_list {
-    const char **items;    /* point into argv; free the array with free() */
+    const char **items; /* point into argv; free the array with free() */
     size_t n;
 };
 
 struct cli_opt {
-    const char *name;      /* long name; NULL ends the table */
-    int short_name;        /* 0: long only */
+    const char *name; /* long name; NULL ends the table */
+    int short_name;   /* 0: long only */
     enum cli_opt_type type;
     void *value;
 };
@@ -100,9 +99,8 @@ struct cli_opt {
  * table.  Returns CLI_CONTINUE with the positional arguments in *args and
  * *n_args, or the exit status to end with (0 after --help).
  */
-int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc,
-              char **argv, const struct cli_opt *opts, char ***args,
-              int *n_args);
+int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+              const struct cli_opt *opts, char ***args, int *n_args);
 
 void cli_print_help(FILE *out);
 void cli_print_command_help(FILE *out, const struct cli_command *cmd);
@@ -127,16 +125,15 @@ void cli_print_error(const um_ctx *ctx, int rc);
 void cli_log(um_log_level level, const char *msg, void *payload);
 
 /* A message at info level (shown unless -q); stderr. */
-void cli_info(const struct cli *cli, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void cli_info(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* What the progress callback gathers during an upgrade or downgrade. */
 struct cli_progress {
     const struct cli *cli;
     um_ctx *ctx;
-    size_t done;           /* steps finished */
-    char **revisions;      /* ids of the finished steps, in order */
-    double *durations;     /* ms, parallel to revisions */
+    size_t done;       /* steps finished */
+    char **revisions;  /* ids of the finished steps, in order */
+    double *durations; /* ms, parallel to revisions */
     int failed_alloc;
 };
 

@@ -124,8 +124,7 @@ static int append_revision(json_t *a, const um_revision *rev)
     if (!o) {
         if (json_error_code(&e) == json_error_out_of_memory)
             return UM_ENOMEM;
-        fprintf(stderr, "ultramigrate: revision %s: bad JSON rendering: %s\n",
-                rev->id, e.text);
+        fprintf(stderr, "ultramigrate: revision %s: bad JSON rendering: %s\n", rev->id, e.text);
         return UM_ERROR;
     }
     return json_array_append_new(a, o) ? UM_ENOMEM : UM_OK;
@@ -134,8 +133,7 @@ static int append_revision(json_t *a, const um_revision *rev)
 static int check_wait(const struct cli_command *cmd, size_t seconds)
 {
     if (seconds > MAX_WAIT_SECONDS)
-        return cli_usage_error("%s: --wait: at most %zu seconds", cmd->name,
-                               MAX_WAIT_SECONDS);
+        return cli_usage_error("%s: --wait: at most %zu seconds", cmd->name, MAX_WAIT_SECONDS);
     return CLI_CONTINUE;
 }
 
@@ -173,15 +171,16 @@ static int init_database(struct cli *cli, int *ready)
     if (rc == UM_OK)
         cli_info(cli, "Bookkeeping tables are ready.");
     else if (rc == UM_ECONNECT && !url_given(cli)) {
-        cli_info(cli, "note: bookkeeping tables not created (they will be on "
-                 "first use): %s", um_errmsg(ctx));
+        cli_info(cli,
+                 "note: bookkeeping tables not created (they will be on "
+                 "first use): %s",
+                 um_errmsg(ctx));
         rc = UM_OK;
     }
     return finish(ctx, rc);
 }
 
-static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc,
-                    char **argv)
+static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *config, *dir = NULL; /* NULL: the config's, else the default */
     char **args, *err = NULL;
@@ -204,12 +203,10 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc,
     if (rc != CLI_EXIT_OK)
         return rc;
     if (!ready)
-        cli_info(cli, "Please edit the database settings in '%s' before proceeding.",
-                 config);
+        cli_info(cli, "Please edit the database settings in '%s' before proceeding.", config);
     if (cli->json) {
         rc = cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config,
-                                            "script_location", dir,
-                                            "database_ready", ready));
+                                            "script_location", dir, "database_ready", ready));
         if (rc != UM_OK) {
             cli_print_error(NULL, rc);
             return cli_exit_code(rc);
@@ -226,10 +223,10 @@ static void print_problems(const um_status_info *st)
 
     for (size_t i = 0; i < st->n_applied; i++) {
         const um_applied *a = &st->applied[i];
-        const char *what = !a->known ? "applied, but no revision file"
-                         : !a->checksum_ok ? "file changed since it was applied"
-                         : a->state && strcmp(a->state, "applied") ? a->state
-                         : NULL;
+        const char *what = !a->known         ? "applied, but no revision file"
+                           : !a->checksum_ok ? "file changed since it was applied"
+                           : a->state && strcmp(a->state, "applied") ? a->state
+                                                                     : NULL;
 
         if (!what)
             continue;
@@ -245,9 +242,8 @@ static void print_applied(const um_status_info *st)
     for (size_t i = 0; i < st->n_applied; i++) {
         const um_applied *a = &st->applied[i];
 
-        printf("  %s  %s  %.1f ms  %s  %s\n", a->revision,
-               a->applied_at ? a->applied_at : "", a->duration_ms,
-               a->applied_by ? a->applied_by : "", a->message ? a->message : "");
+        printf("  %s  %s  %.1f ms  %s  %s\n", a->revision, a->applied_at ? a->applied_at : "",
+               a->duration_ms, a->applied_by ? a->applied_by : "", a->message ? a->message : "");
     }
 }
 
@@ -267,14 +263,10 @@ static void print_status(const struct cli *cli, const um_status_info *st)
         print_applied(st);
 }
 
-static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc,
-                      char **argv)
+static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     size_t wait = 0;
-    const struct cli_opt opts[] = {
-        { "wait", 0, CLI_NUMBER, &wait },
-        { NULL, 0, CLI_FLAG, NULL }
-    };
+    const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &wait }, { NULL, 0, CLI_FLAG, NULL } };
     um_ctx *ctx = NULL;
     um_status_info *st = NULL;
     char **args;
@@ -312,11 +304,10 @@ static int print_current_json(um_ctx *ctx, const um_status_info *st)
 
         if (um_revision_lookup(ctx, id, &rev) != UM_OK || strcmp(rev->id, id))
             rev = NULL;
-        if (json_array_append_new(current,
-                                  json_pack("{s:s, s:b, s:s?, s:s?}", "revision", id,
-                                            "is_head", is_file_head(st, id),
-                                            "message", rev ? rev->message : NULL,
-                                            "path", rev ? rev->path : NULL))) {
+        if (json_array_append_new(current, json_pack("{s:s, s:b, s:s?, s:s?}", "revision", id,
+                                                     "is_head", is_file_head(st, id), "message",
+                                                     rev ? rev->message : NULL, "path",
+                                                     rev ? rev->path : NULL))) {
             json_decref(current);
             current = NULL;
         }
@@ -339,14 +330,15 @@ static void print_current(const struct cli *cli, um_ctx *ctx, const um_status_in
             cli_print_revision_block(stdout, ctx, rev);
             fputc('\n', stdout);
         } else {
-            printf("%s%s\n", id, !rev ? " (no revision file)"
-                                 : is_file_head(st, id) ? " (head)" : "");
+            printf("%s%s\n", id,
+                   !rev                   ? " (no revision file)"
+                   : is_file_head(st, id) ? " (head)"
+                                          : "");
         }
     }
 }
 
-static int cmd_current(struct cli *cli, const struct cli_command *cmd, int argc,
-                       char **argv)
+static int cmd_current(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     um_ctx *ctx = NULL;
     um_status_info *st = NULL;
@@ -370,8 +362,8 @@ static int cmd_current(struct cli *cli, const struct cli_command *cmd, int argc,
 /* ---- health ------------------------------------------------------------- */
 
 /* "a, b (and 3 more)": the snapshot keeps the first UM_HEALTH_MAX_HEADS. */
-static void print_health_heads(const char *label, const char (*ids)[UM_HEALTH_ID_SIZE],
-                               size_t n, const char *none)
+static void print_health_heads(const char *label, const char (*ids)[UM_HEALTH_ID_SIZE], size_t n,
+                               const char *none)
 {
     size_t kept = n < UM_HEALTH_MAX_HEADS ? n : UM_HEALTH_MAX_HEADS;
 
@@ -434,8 +426,7 @@ static void print_health(const um_health *h)
  * Errors before the snapshot (configuration, revision files) keep their
  * usual codes.
  */
-static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc,
-                      char **argv)
+static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     um_health h = UM_HEALTH_INIT;
     um_ctx *ctx = NULL;
@@ -472,8 +463,7 @@ static void print_history(const struct cli *cli, const um_history_list *h)
 
         printf("%s  %-5s  %s  %-6s  %8.1f ms  %s", e->started_at ? e->started_at : "",
                e->direction ? e->direction : "", e->revision ? e->revision : "",
-               e->state ? e->state : "", e->duration_ms,
-               e->applied_by ? e->applied_by : "");
+               e->state ? e->state : "", e->duration_ms, e->applied_by ? e->applied_by : "");
         if (cli->verbosity == CLI_VERBOSE)
             printf("  host=%s application=%s version=%s", e->host ? e->host : "",
                    e->application_name ? e->application_name : "",
@@ -514,16 +504,13 @@ static int print_revisions(const struct cli *cli, um_ctx *ctx, size_t limit)
     return cli_print_json_value(a);
 }
 
-static int cmd_history(struct cli *cli, const struct cli_command *cmd, int argc,
-                       char **argv)
+static int cmd_history(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     size_t limit = 0;
     int revisions = 0;
-    const struct cli_opt opts[] = {
-        { "limit", 'n', CLI_NUMBER, &limit },
-        { "revisions", 0, CLI_FLAG, &revisions },
-        { NULL, 0, CLI_FLAG, NULL }
-    };
+    const struct cli_opt opts[] = { { "limit", 'n', CLI_NUMBER, &limit },
+                                    { "revisions", 0, CLI_FLAG, &revisions },
+                                    { NULL, 0, CLI_FLAG, NULL } };
     um_ctx *ctx = NULL;
     um_history_list *h = NULL;
     char **args;
@@ -576,8 +563,7 @@ static int print_heads(const struct cli *cli, um_ctx *ctx)
     return cli_print_json_value(a);
 }
 
-static int cmd_heads(struct cli *cli, const struct cli_command *cmd, int argc,
-                     char **argv)
+static int cmd_heads(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     um_ctx *ctx = NULL;
     char **args;
@@ -592,8 +578,7 @@ static int cmd_heads(struct cli *cli, const struct cli_command *cmd, int argc,
     return finish(ctx, rc);
 }
 
-static int cmd_show(struct cli *cli, const struct cli_command *cmd, int argc,
-                    char **argv)
+static int cmd_show(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     um_ctx *ctx = NULL;
     const um_revision *rev = NULL;
@@ -627,18 +612,14 @@ static int print_generated(const struct cli *cli, char *path)
     return rc;
 }
 
-static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc,
-                        char **argv)
+static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     um_generate_options g = UM_GENERATE_OPTIONS_INIT;
     struct cli_list depends = { NULL, 0 };
     const struct cli_opt opts[] = {
-        { "message", 'm', CLI_STRING, &g.message },
-        { "head", 0, CLI_STRING, &g.head },
-        { "splice", 0, CLI_FLAG, &g.splice },
-        { "rev-id", 0, CLI_STRING, &g.rev_id },
-        { "depends-on", 0, CLI_LIST, &depends },
-        { NULL, 0, CLI_FLAG, NULL }
+        { "message", 'm', CLI_STRING, &g.message }, { "head", 0, CLI_STRING, &g.head },
+        { "splice", 0, CLI_FLAG, &g.splice },       { "rev-id", 0, CLI_STRING, &g.rev_id },
+        { "depends-on", 0, CLI_LIST, &depends },    { NULL, 0, CLI_FLAG, NULL }
     };
     um_ctx *ctx = NULL;
     char **args, *path = NULL;
@@ -646,8 +627,7 @@ static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc
 
     rc = cli_parse(cli, cmd, argc, argv, opts, &args, &n);
     if (rc == CLI_CONTINUE && n && g.message)
-        rc = cli_usage_error("%s: give the message once, as -m or as an argument",
-                             cmd->name);
+        rc = cli_usage_error("%s: give the message once, as -m or as an argument", cmd->name);
     else if (rc == CLI_CONTINUE && !n && !g.message)
         rc = cli_usage_error("%s: missing message", cmd->name);
     if (rc != CLI_CONTINUE) {
@@ -667,14 +647,11 @@ static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc
     return finish(ctx, rc);
 }
 
-static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc,
-                     char **argv)
+static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     const char *message = NULL;
-    const struct cli_opt opts[] = {
-        { "message", 'm', CLI_STRING, &message },
-        { NULL, 0, CLI_FLAG, NULL }
-    };
+    const struct cli_opt opts[] = { { "message", 'm', CLI_STRING, &message },
+                                    { NULL, 0, CLI_FLAG, NULL } };
     um_ctx *ctx = NULL;
     char **args, *path = NULL;
     int n, rc;
@@ -688,8 +665,7 @@ static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc,
         n = 0;
     rc = open_engine(cli, &ctx);
     if (rc == UM_OK)
-        rc = um_merge(ctx, message, n ? (const char *const *)args : NULL,
-                      (size_t)n, &path);
+        rc = um_merge(ctx, message, n ? (const char *const *)args : NULL, (size_t)n, &path);
     if (rc == UM_OK)
         rc = print_generated(cli, path);
     return finish(ctx, rc);
@@ -701,18 +677,17 @@ static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc,
 static int print_run_json(const char *target, const um_status_info *st,
                           const struct cli_progress *p, double elapsed)
 {
-    json_t *doc = json_pack("{s:s?, s:o}", "target", target, "current",
-                            st ? string_array(st->current_heads, st->n_current_heads)
-                               : json_null());
+    json_t *doc =
+        json_pack("{s:s?, s:o}", "target", target, "current",
+                  st ? string_array(st->current_heads, st->n_current_heads) : json_null());
     json_t *steps;
 
     if (!doc || !p)
         return cli_print_json_value(doc);
     steps = json_array();
     for (size_t i = 0; steps && i < p->done; i++)
-        if (json_array_append_new(steps, json_pack("{s:s, s:o}", "revision",
-                                                   p->revisions[i], "duration_ms",
-                                                   ms_value(p->durations[i])))) {
+        if (json_array_append_new(steps, json_pack("{s:s, s:o}", "revision", p->revisions[i],
+                                                   "duration_ms", ms_value(p->durations[i])))) {
             json_decref(steps);
             steps = NULL;
         }
@@ -726,9 +701,8 @@ static int print_run_json(const char *target, const um_status_info *st,
 }
 
 /* "Upgraded to heads: 3f1c9a2b7d10 (2 revisions, 41 ms)" */
-static void print_run_summary(const struct cli *cli, um_direction dir,
-                              const char *target, const um_status_info *st,
-                              size_t steps, double elapsed)
+static void print_run_summary(const struct cli *cli, um_direction dir, const char *target,
+                              const um_status_info *st, size_t steps, double elapsed)
 {
     if (cli->verbosity == CLI_QUIET)
         return;
@@ -783,14 +757,10 @@ static int run(struct cli *cli, um_direction dir, const char *target, size_t wai
     return finish(p.ctx, rc);
 }
 
-static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc,
-                       char **argv)
+static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     size_t wait = 0;
-    const struct cli_opt opts[] = {
-        { "wait", 0, CLI_NUMBER, &wait },
-        { NULL, 0, CLI_FLAG, NULL }
-    };
+    const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &wait }, { NULL, 0, CLI_FLAG, NULL } };
     char **args;
     int n, rc;
 
@@ -802,8 +772,7 @@ static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc,
     return run(cli, UM_UP, n ? args[0] : "heads", wait);
 }
 
-static int cmd_downgrade(struct cli *cli, const struct cli_command *cmd, int argc,
-                         char **argv)
+static int cmd_downgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     char **args;
     int n, rc;
@@ -814,8 +783,7 @@ static int cmd_downgrade(struct cli *cli, const struct cli_command *cmd, int arg
     return run(cli, UM_DOWN, args[0], 0);
 }
 
-static int cmd_stamp(struct cli *cli, const struct cli_command *cmd, int argc,
-                     char **argv)
+static int cmd_stamp(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     um_ctx *ctx = NULL;
     um_status_info *st = NULL;
@@ -841,8 +809,7 @@ static int cmd_stamp(struct cli *cli, const struct cli_command *cmd, int argc,
 
 /* ---- help --------------------------------------------------------------- */
 
-static int cmd_help(struct cli *cli, const struct cli_command *cmd, int argc,
-                    char **argv)
+static int cmd_help(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     const struct cli_command *topic;
     char **args;
@@ -872,52 +839,37 @@ static const char generate_options[] =
     "      --depends-on REV     a dependency on another branch (repeatable)\n";
 
 static const struct cli_command commands[] = {
-    { "init", cmd_init, "[DIR]",
-      "Create the project files and the bookkeeping tables.",
+    { "init", cmd_init, "[DIR]", "Create the project files and the bookkeeping tables.",
       "  DIR                      the migrations directory (default: the config\n"
-      "                           file's script_location, else migrations)\n", 0, 1, 0, 0, 0 },
-    { "status", cmd_status, "",
-      "Show current and file heads, pending revisions.",
-      wait_option, 0, 0, 0, 0, 1 },
-    { "health", cmd_health, "",
-      "Show the migration state; exit 0 or 10-14 (probes).",
-      NULL, 0, 0, 0, 0, 1 },
-    { "current", cmd_current, "",
-      "Show the revisions the database is at.",
-      NULL, 0, 0, 0, 0, 1 },
-    { "history", cmd_history, "",
-      "Show the log of applied steps (or --revisions).",
+      "                           file's script_location, else migrations)\n",
+      0, 1, 0, 0, 0 },
+    { "status", cmd_status, "", "Show current and file heads, pending revisions.", wait_option, 0,
+      0, 0, 0, 1 },
+    { "health", cmd_health, "", "Show the migration state; exit 0 or 10-14 (probes).", NULL, 0, 0,
+      0, 0, 1 },
+    { "current", cmd_current, "", "Show the revisions the database is at.", NULL, 0, 0, 0, 0, 1 },
+    { "history", cmd_history, "", "Show the log of applied steps (or --revisions).",
       "  -n, --limit N            only the last N entries (--revisions: newest N)\n"
       "      --revisions          list the revision files instead\n",
       0, 0, 0, 0, 1 },
-    { "heads", cmd_heads, "",
-      "Show the heads of the revision files.",
-      NULL, 0, 0, 0, 0, 0 },
-    { "show", cmd_show, "REV",
-      "Show one revision: parents, path and header.",
-      NULL, 1, 1, 1, 0, 0 },
-    { "generate", cmd_generate, "MESSAGE",
-      "Write a new revision file (alias: revision -m MSG).",
+    { "heads", cmd_heads, "", "Show the heads of the revision files.", NULL, 0, 0, 0, 0, 0 },
+    { "show", cmd_show, "REV", "Show one revision: parents, path and header.", NULL, 1, 1, 1, 0,
+      0 },
+    { "generate", cmd_generate, "MESSAGE", "Write a new revision file (alias: revision -m MSG).",
       generate_options, 0, 1, 0, 0, 0 },
-    { "revision", cmd_generate, "-m MESSAGE",
-      "Write a new revision file (alias of generate).",
+    { "revision", cmd_generate, "-m MESSAGE", "Write a new revision file (alias of generate).",
       generate_options, 0, 1, 0, 1, 0 },
     { "merge", cmd_merge, "[REV...] -m MESSAGE",
       "Write a revision merging REVs (default: all heads).",
-      "  -m, --message MESSAGE    the merge revision's message (required)\n",
-      0, -1, 0, 0, 0 },
-    { "upgrade", cmd_upgrade, "[TARGET]",
-      "Apply the revisions up to TARGET (default: heads).",
+      "  -m, --message MESSAGE    the merge revision's message (required)\n", 0, -1, 0, 0, 0 },
+    { "upgrade", cmd_upgrade, "[TARGET]", "Apply the revisions up to TARGET (default: heads).",
       wait_option, 0, 1, 1, 0, 1 },
-    { "downgrade", cmd_downgrade, "TARGET",
-      "Revert the applied revisions above TARGET.",
-      NULL, 1, 1, 1, 0, 1 },
-    { "stamp", cmd_stamp, "REV",
-      "Set the database's state to REV without running SQL.",
-      NULL, 1, 1, 1, 0, 1 },
-    { "help", cmd_help, "[COMMAND]",
-      "Show the help of ultramigrate or of COMMAND.",
-      NULL, 0, 1, 0, 0, 0 },
+    { "downgrade", cmd_downgrade, "TARGET", "Revert the applied revisions above TARGET.", NULL, 1,
+      1, 1, 0, 1 },
+    { "stamp", cmd_stamp, "REV", "Set the database's state to REV without running SQL.", NULL, 1, 1,
+      1, 0, 1 },
+    { "help", cmd_help, "[COMMAND]", "Show the help of ultramigrate or of COMMAND.", NULL, 0, 1, 0,
+      0, 0 },
 };
 
 const struct cli_command *cli_command_find(const char *name)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "ultramigrate.ini"
-#define MAX_LONGOPTS 32
+#define MAX_LONGOPTS   32
 
 /* Keys of long-only options; command options without a short name use
  * KEY_CMD + their index. */
@@ -20,13 +20,13 @@ enum { KEY_JSON = 0x100, KEY_VERSION, KEY_CMD = 0x200 };
 
 static const char global_shortopts[] = "c:d:qvh";
 
-#define GLOBAL_LONGOPTS                                            \
-    { "config", required_argument, NULL, 'c' },                    \
-    { "database-url", required_argument, NULL, 'd' },              \
-    { "json", no_argument, NULL, KEY_JSON },                       \
-    { "quiet", no_argument, NULL, 'q' },                           \
-    { "verbose", no_argument, NULL, 'v' },                         \
-    { "help", no_argument, NULL, 'h' }
+#define GLOBAL_LONGOPTS                                                                            \
+    { "config", required_argument, NULL, 'c' }, { "database-url", required_argument, NULL, 'd' },  \
+        { "json", no_argument, NULL, KEY_JSON }, { "quiet", no_argument, NULL, 'q' },              \
+        { "verbose", no_argument, NULL, 'v' },                                                     \
+    {                                                                                              \
+        "help", no_argument, NULL, 'h'                                                             \
+    }
 
 static const char global_options_help[] =
     "  -c, --config FILE        configuration file (default: ./ultramigrate.ini\n"
@@ -68,7 +68,8 @@ void cli_print_help(FILE *out)
 
     fputs("Usage: ultramigrate [-c FILE] [-d URL] [--json] [-q|-v] COMMAND [ARGS]\n"
           "\nPostgreSQL schema migrations from a directory of SQL revision files.\n"
-          "\nGlobal options (also accepted after the command):\n", out);
+          "\nGlobal options (also accepted after the command):\n",
+          out);
     fputs(global_options_help, out);
     fputs("\nCommands:\n", out);
     for (size_t i = 0; (cmd = cli_command_at(i)); i++) {
@@ -85,13 +86,14 @@ void cli_print_help(FILE *out)
     fputs("\nExit status:\n", out);
     fputs(exit_status_help, out);
     fputs("\nRun 'ultramigrate COMMAND --help' for a command's options; "
-          "see ultramigrate(1).\n", out);
+          "see ultramigrate(1).\n",
+          out);
 }
 
 void cli_print_command_help(FILE *out, const struct cli_command *cmd)
 {
-    fprintf(out, "Usage: ultramigrate [GLOBAL OPTIONS] %s [OPTIONS]%s%s\n\n%s\n",
-            cmd->name, cmd->args[0] ? " " : "", cmd->args, cmd->summary);
+    fprintf(out, "Usage: ultramigrate [GLOBAL OPTIONS] %s [OPTIONS]%s%s\n\n%s\n", cmd->name,
+            cmd->args[0] ? " " : "", cmd->args, cmd->summary);
     fputs("\nOptions:\n", out);
     if (cmd->options)
         fputs(cmd->options, out);
@@ -136,8 +138,7 @@ static int bad_option(const char *prefix, int key, char **argv)
     }
     if (optopt > 0 && optopt < 0x100)
         return cli_usage_error("%soption '-%c' requires an argument", prefix, optopt);
-    return cli_usage_error("%soption '%s' requires an argument", prefix,
-                           argv[optind - 1]);
+    return cli_usage_error("%soption '%s' requires an argument", prefix, argv[optind - 1]);
 }
 
 static int is_negative_number(const char *s)
@@ -151,8 +152,7 @@ static int is_negative_number(const char *s)
 }
 
 /* Whether @p arg is an option whose argument is the next element. */
-static int wants_next(const char *arg, const char *shortopts,
-                      const struct option *longopts)
+static int wants_next(const char *arg, const char *shortopts, const struct option *longopts)
 {
     const char *p;
 
@@ -179,8 +179,8 @@ static int wants_next(const char *arg, const char *shortopts,
  * Targets such as "-1" look like options to getopt.  Moves them after a
  * "--" (the existing one, or one appended) in a copy of argv.
  */
-static int protect_targets(struct cli *cli, int *argc, char ***argv,
-                           const char *shortopts, const struct option *longopts)
+static int protect_targets(struct cli *cli, int *argc, char ***argv, const char *shortopts,
+                           const struct option *longopts)
 {
     int n = *argc, dashdash = n, k = 0, found = 0;
     char **in = *argv, **out;
@@ -220,8 +220,7 @@ static const struct cli_opt *find_opt(const struct cli_opt *opts, int key)
     return NULL;
 }
 
-static int set_number(const struct cli_command *cmd, const struct cli_opt *o,
-                      const char *arg)
+static int set_number(const struct cli_command *cmd, const struct cli_opt *o, const char *arg)
 {
     char *end;
     unsigned long long v;
@@ -237,8 +236,7 @@ bad:
     return cli_usage_error("%s: --%s: not a number: '%s'", cmd->name, o->name, arg);
 }
 
-static int set_option(const struct cli_command *cmd, const struct cli_opt *o,
-                      const char *arg)
+static int set_option(const struct cli_command *cmd, const struct cli_opt *o, const char *arg)
 {
     struct cli_list *list;
     const char **items;
@@ -304,13 +302,13 @@ static int check_arg_count(const struct cli_command *cmd, int n)
         return cli_usage_error("%s: missing argument %s", cmd->name, cmd->args);
     if (cmd->max_args >= 0 && n > cmd->max_args)
         return cli_usage_error("%s: too many arguments%s", cmd->name,
-                               strstr(cmd->args, "MESSAGE")
-                                   ? " (quote a message that has spaces)" : "");
+                               strstr(cmd->args, "MESSAGE") ? " (quote a message that has spaces)"
+                                                            : "");
     return CLI_CONTINUE;
 }
 
-int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc,
-              char **argv, const struct cli_opt *opts, char ***args, int *n_args)
+int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+              const struct cli_opt *opts, char ***args, int *n_args)
 {
     char shortopts[64];
     struct option longopts[MAX_LONGOPTS];
@@ -325,7 +323,7 @@ int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc,
         return CLI_EXIT_ERROR;
     }
     snprintf(prefix, sizeof(prefix), "%s: ", cmd->name);
-    optind = 0;     /* glibc: start afresh after the global pass */
+    optind = 0; /* glibc: start afresh after the global pass */
     opterr = 0;
     while ((key = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         const struct cli_opt *o;
@@ -349,11 +347,9 @@ int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc,
 /* Parses the options before the command; returns CLI_CONTINUE or a status. */
 static int parse_globals(struct cli *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        GLOBAL_LONGOPTS,
-        { "version", no_argument, NULL, KEY_VERSION },
-        { NULL, 0, NULL, 0 }
-    };
+    static const struct option longopts[] = { GLOBAL_LONGOPTS,
+                                              { "version", no_argument, NULL, KEY_VERSION },
+                                              { NULL, 0, NULL, 0 } };
     char shortopts[32];
     int key, rc;
 
@@ -366,8 +362,7 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
             return CLI_EXIT_OK;
         }
         if (key == KEY_VERSION) {
-            printf("ultramigrate %s (libultramigrate %s)\n", UM_VERSION_STRING,
-                   um_version());
+            printf("ultramigrate %s (libultramigrate %s)\n", UM_VERSION_STRING, um_version());
             return CLI_EXIT_OK;
         }
         if (key == '?' || key == ':')

@@ -37,7 +37,7 @@ int cli_exit_code(int rc)
     case UM_ESTATE:
     case UM_ESTALE:
         return CLI_EXIT_STATE;
-    default:        /* UM_ERROR, UM_ENOMEM, UM_EINVAL, UM_EIO, unknown */
+    default: /* UM_ERROR, UM_ENOMEM, UM_EINVAL, UM_EIO, unknown */
         return CLI_EXIT_ERROR;
     }
 }
@@ -58,7 +58,7 @@ int cli_health_exit_code(um_health_status status)
     case UM_HEALTH_UNREACHABLE:
         return CLI_EXIT_UNREACHABLE;
     }
-    return CLI_EXIT_ERROR;     /* a status newer than this command */
+    return CLI_EXIT_ERROR; /* a status newer than this command */
 }
 
 void cli_print_error(const um_ctx *ctx, int rc)
@@ -129,9 +129,8 @@ static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)
 {
-    static const char msg[] =
-        "\nultramigrate: interrupted; cancelling the run "
-        "(interrupt again to kill)\n";
+    static const char msg[] = "\nultramigrate: interrupted; cancelling the run "
+                              "(interrupt again to kill)\n";
     um_ctx *ctx = atomic_load(&interrupt_ctx);
     ssize_t n;
 
@@ -236,8 +235,8 @@ int cli_progress(const um_step_info *step, void *payload)
         if (!p->failed_alloc)
             record_step(p, step);
         if (p->cli->verbosity == CLI_VERBOSE)
-            fprintf(stderr, "  done in %.1f ms (%zu/%zu)\n", step->elapsed_ms,
-                    step->index + 1, step->total);
+            fprintf(stderr, "  done in %.1f ms (%zu/%zu)\n", step->elapsed_ms, step->index + 1,
+                    step->total);
     }
     return interrupted ? 1 : 0;
 }
@@ -290,8 +289,7 @@ int cli_print_json(char *json)
 const char *cli_revision_marks(const um_revision *rev, char *buf, size_t size)
 {
     snprintf(buf, size, "%s%s%s", rev->is_head ? " (head)" : "",
-             rev->is_branch_point ? " (branchpoint)" : "",
-             rev->is_merge ? " (mergepoint)" : "");
+             rev->is_branch_point ? " (branchpoint)" : "", rev->is_merge ? " (mergepoint)" : "");
     return buf;
 }
 
@@ -314,8 +312,7 @@ void cli_print_revision_line(FILE *out, const um_revision *rev)
     char marks[64];
 
     cli_print_parents(out, rev);
-    fprintf(out, " -> %s%s, %s\n", rev->id,
-            cli_revision_marks(rev, marks, sizeof(marks)),
+    fprintf(out, " -> %s%s, %s\n", rev->id, cli_revision_marks(rev, marks, sizeof(marks)),
             rev->message ? rev->message : "");
 }
 

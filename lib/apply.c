@@ -22,16 +22,16 @@
 #include "strbuf.h"
 
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
-#define SQLSTATE_SYNTAX_ERROR "42601"
-#define RETRY_FIRST_BACKOFF_MS 100
-#define RETRY_MAX_BACKOFF_MS 5000
-#define SLEEP_SLICE_MS 50
+#define SQLSTATE_SYNTAX_ERROR       "42601"
+#define RETRY_FIRST_BACKOFF_MS      100
+#define RETRY_MAX_BACKOFF_MS        5000
+#define SLEEP_SLICE_MS              50
 
 typedef struct run {
     um_ctx *ctx;
     const um_plan *plan;
     um_apply_options opts;
-    unsigned char *applied;     /* graph_count bytes, updated per step */
+    unsigned char *applied; /* graph_count bytes, updated per step */
     bool single_tx;
 } run;
 
@@ -101,9 +101,8 @@ static bool statement_offset(const char *body, int k, size_t *off)
  * succeeded names the failing statement.  0 when the failure is outside
  * the body (in the bookkeeping).
  */
-static int failure_line(const um_ctx *ctx, const char *msg, size_t body_off,
-                        const char *body, int first_line, int prefix_statements,
-                        const pg_failure *f)
+static int failure_line(const um_ctx *ctx, const char *msg, size_t body_off, const char *body,
+                        int first_line, int prefix_statements, const pg_failure *f)
 {
     size_t body_len = strlen(body);
     if (f->position > 0) {
@@ -178,8 +177,7 @@ static bool append_record(const run *r, strbuf *sb, size_t k, double duration_ms
         n = heads_after_down(r, r->plan->graph_index[k], heads);
     else if (n)
         memcpy(heads, s->parents, n * sizeof(*heads));
-    bool ok = store_append_step_record(r->ctx, sb, s, r->plan->direction, heads, n,
-                                       duration_ms);
+    bool ok = store_append_step_record(r->ctx, sb, s, r->plan->direction, heads, n, duration_ms);
     free(heads);
     return ok;
 }
@@ -205,8 +203,8 @@ static int run_in_transaction(run *r, size_t k, const char *body, int first_line
     int rc = pg_exec(r->ctx, sb_str(&msg), &f);
     if (rc)
         rc = step_failed(r, step_script(r, k),
-                         failure_line(r->ctx, sb_str(&msg), body_off, body, first_line,
-                                      prefix, &f), &f);
+                         failure_line(r->ctx, sb_str(&msg), body_off, body, first_line, prefix, &f),
+                         &f);
     pg_failure_clear(&f);
     sb_free(&msg);
     return rc;
@@ -220,11 +218,11 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
     int rc = UM_OK;
     if (split.error) {
         size_t at = split.error->cursorpos > 0
-                        ? utf8_offset(body, strlen(body), split.error->cursorpos) : 0;
+                        ? utf8_offset(body, strlen(body), split.error->cursorpos)
+                        : 0;
         rc = ctx_error(r->ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
                        "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
-                       r->plan->direction == UM_UP ? "upgrade" : "downgrade",
-                       split.error->message);
+                       r->plan->direction == UM_UP ? "upgrade" : "downgrade", split.error->message);
         /* libpg_query parses as the server would; it is the server's error */
         um_err_set_server(&r->ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
     }
@@ -238,8 +236,9 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
         pg_failure f = { 0 };
         rc = pg_exec(r->ctx, stmt, &f);
         if (rc) {
-            size_t at = f.position > 0 ? off + pg_char_offset(r->ctx, stmt, strlen(stmt), f.position)
-                                       : skip_blank(body, off, strlen(body));
+            size_t at = f.position > 0
+                            ? off + pg_char_offset(r->ctx, stmt, strlen(stmt), f.position)
+                            : skip_blank(body, off, strlen(body));
             step_failed(r, s, first_line + count_lines(body, at), &f);
         }
         pg_failure_clear(&f);
@@ -396,8 +395,7 @@ static int run_step(run *r, size_t k)
     const um_script *s = step_script(r, k);
     char *body = NULL;
     int first_line = 0;
-    int rc = script_read_section(s, r->plan->direction == UM_UP, &body, &first_line,
-                                 &r->ctx->err);
+    int rc = script_read_section(s, r->plan->direction == UM_UP, &body, &first_line, &r->ctx->err);
     if (rc)
         return rc;
     if (s->transactional)
@@ -415,7 +413,7 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
     if (!r->opts.progress_cb)
         return 0;
     const um_step *st = &r->plan->steps[k];
-    um_step_info info = { st->direction, phase, st->revision, st->message, k,
+    um_step_info info = { st->direction,    phase,  st->revision, st->message, k,
                           r->plan->n_steps, elapsed };
     return r->opts.progress_cb(&info, r->opts.progress_payload);
 }
@@ -429,8 +427,8 @@ static void record_failure(run *r, size_t k, double elapsed)
     if (r->single_tx || pg_in_transaction(ctx))
         pg_exec(ctx, "ROLLBACK", NULL);
     if (ctx->conn)
-        store_record_failure(ctx, step_script(r, k), r->plan->direction, elapsed,
-                             saved.d.message, !step_script(r, k)->transactional);
+        store_record_failure(ctx, step_script(r, k), r->plan->direction, elapsed, saved.d.message,
+                             !step_script(r, k)->transactional);
     um_err_move(&ctx->err, &saved);
 }
 
@@ -455,7 +453,6 @@ static int cancel(run *r, size_t k)
                      "cancelled by the host before this revision%s",
                      r->single_tx ? "; the whole run was rolled back" : "");
 }
-
 
 /*
  * A body with BEGIN and no COMMIT (or one that failed after its own
@@ -512,8 +509,7 @@ static int check_still_valid(um_ctx *ctx, const um_plan *fresh, const um_plan *a
 {
     size_t j = 0;
     for (size_t i = 0; i < fresh->n_steps; i++) {
-        while (j < approved->n_steps &&
-               approved->graph_index[j] != fresh->graph_index[i])
+        while (j < approved->n_steps && approved->graph_index[j] != fresh->graph_index[i])
             j++;
         if (j == approved->n_steps)
             return ctx_error(ctx, UM_ESTALE, NULL, 0, fresh->steps[i].revision,
@@ -577,14 +573,13 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
     atomic_store(&ctx->busy, 0);
 }
 
-static int locked_run(um_ctx *ctx, um_direction dir, const char *target,
-                      const um_plan *approved, const um_apply_options *opts)
+static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const um_plan *approved,
+                      const um_apply_options *opts)
 {
     store_state st = { 0 };
     um_plan *fresh = NULL;
     size_t *heads = NULL, n_heads = 0;
-    run r = { ctx, NULL, UM_APPLY_OPTIONS_INIT, NULL,
-              !ctx->cfg.transaction_per_migration };
+    run r = { ctx, NULL, UM_APPLY_OPTIONS_INIT, NULL, !ctx->cfg.transaction_per_migration };
     int encoding;
     if (opts)
         r.opts = *opts;

@@ -35,13 +35,15 @@
  * [DEFAULT] supplies what neither has, as configparser's get() does. */
 enum { SEC_ULTRAMIGRATE, SEC_ALEMBIC, SEC_DEFAULT, SEC_COUNT };
 static const char *const section_names[SEC_COUNT] = {
-    "ultramigrate", "alembic", "DEFAULT",
+    "ultramigrate",
+    "alembic",
+    "DEFAULT",
 };
 
 typedef struct entry {
-    char *name;     /* lower-cased, as configparser's optionxform() */
-    char *value;    /* raw; continuation lines joined with "\n" */
-    int line;       /* the line of "name = value" */
+    char *name;  /* lower-cased, as configparser's optionxform() */
+    char *value; /* raw; continuation lines joined with "\n" */
+    int line;    /* the line of "name = value" */
 } entry;
 
 typedef struct section {
@@ -106,15 +108,15 @@ typedef struct reader_state {
     FILE *fp;
     ini_file *ini;
     um_errbuf *err;
-    int line;           /* the line last returned */
-    int read_errno;     /* errno of a failed read, 0: none */
-    int fail_line;      /* line of the error recorded in err, 0: none */
+    int line;       /* the line last returned */
+    int read_errno; /* errno of a failed read, 0: none */
+    int fail_line;  /* line of the error recorded in err, 0: none */
     /* Continuation lines, mirrored from inih's rule: a non-blank,
      * non-comment line that starts with whitespace continues the value of
      * the previous key, unless a [section] line came in between. */
-    bool after_key;     /* inih's prev_name is set */
-    bool continuation;  /* the line last returned continues a value */
-    entry *last;        /* the entry a continuation extends; NULL when the
+    bool after_key;    /* inih's prev_name is set */
+    bool continuation; /* the line last returned continues a value */
+    entry *last;       /* the entry a continuation extends; NULL when the
                            previous key was in a section we ignore */
 } reader_state;
 
@@ -144,7 +146,7 @@ static void classify_line(reader_state *st, const char *buf)
         p++;
     st->continuation = false;
     if (*p == '\0' || *p == ';' || *p == '#')
-        return;                             /* blank or comment */
+        return; /* blank or comment */
     if (indented && st->after_key)
         st->continuation = true;
     else if (*p == '[')
@@ -156,7 +158,7 @@ static char *read_line(char *buf, int size, void *stream)
     reader_state *st = stream;
 
     if (st->fail_line)
-        return NULL;                /* stop at our first error */
+        return NULL; /* stop at our first error */
     errno = 0;
     if (!fgets(buf, size, st->fp)) {
         if (ferror(st->fp))
@@ -218,8 +220,8 @@ static int add_entry(reader_state *st, int sec, const char *name, const char *va
     if (dup) {
         /* configparser (strict, as Alembic uses it) refuses duplicates. */
         um_err_set(st->err, UM_ECONFIG, st->ini->path, st->line, NULL,
-                   "key '%s' is already set in [%s] on line %d",
-                   lname, section_names[sec], dup->line);
+                   "key '%s' is already set in [%s] on line %d", lname, section_names[sec],
+                   dup->line);
         free(lname);
         return fail_at(st);
     }
@@ -235,8 +237,7 @@ static int add_entry(reader_state *st, int sec, const char *name, const char *va
 }
 
 /* inih's handler: returns 0 (inih then notes the line) on error. */
-static int on_key(void *user, const char *section_name, const char *name,
-                  const char *value)
+static int on_key(void *user, const char *section_name, const char *name, const char *value)
 {
     reader_state *st = user;
 
@@ -250,8 +251,8 @@ static int on_key(void *user, const char *section_name, const char *name,
 
 static int cannot_read(const char *path, int errnum, um_errbuf *err)
 {
-    return um_err_set(err, UM_ECONFIG, path, 0, NULL,
-                      "cannot read configuration: %s", strerror(errnum));
+    return um_err_set(err, UM_ECONFIG, path, 0, NULL, "cannot read configuration: %s",
+                      strerror(errnum));
 }
 
 static int parse_file(ini_file *ini, FILE *fp, um_errbuf *err)
@@ -279,16 +280,16 @@ static int parse_file(ini_file *ini, FILE *fp, um_errbuf *err)
 
 typedef struct interp {
     const ini_file *ini;
-    int sec;                /* the section whose keys %(name)s names */
-    const char *key;        /* the key being read, for messages */
-    int line;               /* its line */
+    int sec;         /* the section whose keys %(name)s names */
+    const char *key; /* the key being read, for messages */
+    int line;        /* its line */
     um_errbuf *err;
 } interp;
 
 static int interp_error(const interp *ip, const char *what)
 {
-    return um_err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL,
-                      "key '%s': %s", ip->key, what);
+    return um_err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL, "key '%s': %s", ip->key,
+                      what);
 }
 
 static int expand(const interp *ip, const char *value, int depth, strbuf *out);
@@ -321,8 +322,7 @@ static int expand_name(const interp *ip, const char *name, int depth, strbuf *ou
 
 /* One "%..." at @p; sets *@next past it.  Values are never quoted in
  * these messages: a URL's password may sit right next to a '%'. */
-static int expand_ref(const interp *ip, const char *p, const char **next, int depth,
-                      strbuf *out)
+static int expand_ref(const interp *ip, const char *p, const char **next, int depth, strbuf *out)
 {
     if (p[1] == '%') {
         sb_putc(out, '%');
@@ -330,7 +330,8 @@ static int expand_ref(const interp *ip, const char *p, const char **next, int de
         return 0;
     }
     if (p[1] != '(')
-        return interp_error(ip, "'%' must be followed by '%' or '(' (write '%%' for a literal '%')");
+        return interp_error(ip,
+                            "'%' must be followed by '%' or '(' (write '%%' for a literal '%')");
     const char *close = strchr(p + 2, ')');
     if (!close || close == p + 2 || close[1] != 's')
         return interp_error(ip, "bad reference after '%(' (expected %(name)s)");
@@ -369,8 +370,7 @@ static int expand(const interp *ip, const char *value, int depth, strbuf *out)
 }
 
 /* The interpolated value of @e, read in section @sec (free()). */
-static int interpolate(const ini_file *ini, int sec, const entry *e, char **out,
-                       um_errbuf *err)
+static int interpolate(const ini_file *ini, int sec, const entry *e, char **out, um_errbuf *err)
 {
     interp ip = { ini, sec, e->name, e->line, err };
     strbuf sb = STRBUF_INIT;
@@ -389,8 +389,11 @@ static int interpolate(const ini_file *ini, int sec, const entry *e, char **out,
 
 static bool parse_bool(const char *s, bool *out)
 {
-    static const struct { const char *word; bool value; } words[] = {
-        { "true", true }, { "yes", true }, { "on", true }, { "1", true },
+    static const struct {
+        const char *word;
+        bool value;
+    } words[] = {
+        { "true", true },   { "yes", true }, { "on", true },   { "1", true },
         { "false", false }, { "no", false }, { "off", false }, { "0", false },
     };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
@@ -430,7 +433,10 @@ enum { DURATION_OK, DURATION_BAD, DURATION_TOO_LARGE };
 /* PostgreSQL's spelling: whitespace may separate number and unit. */
 static int parse_duration(const char *s, int *out_ms)
 {
-    static const struct { const char *unit; long long ms; } units[] = {
+    static const struct {
+        const char *unit;
+        long long ms;
+    } units[] = {
         { "", 1 }, { "ms", 1 }, { "s", 1000 }, { "min", 60000 }, { "h", 3600000 },
     };
     long long n;
@@ -454,20 +460,20 @@ static int parse_duration(const char *s, int *out_ms)
 /* ------------------------------------------------------------------ */
 
 typedef enum key_kind {
-    KIND_TEXT,          /* non-empty string */
-    KIND_OPTIONAL,      /* string; empty means not set (NULL) */
-    KIND_IDENTIFIER,    /* a PostgreSQL name */
+    KIND_TEXT,       /* non-empty string */
+    KIND_OPTIONAL,   /* string; empty means not set (NULL) */
+    KIND_IDENTIFIER, /* a PostgreSQL name */
     KIND_BOOL,
-    KIND_COUNT,         /* integer >= 0 */
-    KIND_DURATION,      /* milliseconds */
-    KIND_URL,           /* checked when chosen (resolve_url) */
+    KIND_COUNT,    /* integer >= 0 */
+    KIND_DURATION, /* milliseconds */
+    KIND_URL,      /* checked when chosen (resolve_url) */
 } key_kind;
 
 typedef struct key_spec {
     const char *name;
-    const char *alias;  /* Alembic's name, read when name is absent */
+    const char *alias; /* Alembic's name, read when name is absent */
     key_kind kind;
-    size_t offset;      /* of the field in um_config */
+    size_t offset; /* of the field in um_config */
 } key_spec;
 
 #define FIELD(f) offsetof(um_config, f)
@@ -494,8 +500,8 @@ static const key_spec known_keys[] = {
 
 /* Alembic keys that mean nothing here but are normal in its files. */
 static const char *const alembic_only_keys[] = {
-    "prepend_sys_path", "version_path_separator", "path_separator",
-    "output_encoding", "revision_environment", "sourceless",
+    "prepend_sys_path",  "version_path_separator",      "path_separator",
+    "output_encoding",   "revision_environment",        "sourceless",
     "version_locations", "recursive_version_locations", "hooks",
 };
 
@@ -516,12 +522,11 @@ static void warn_unknown_keys(const ini_file *ini, const um_logger *log)
     for (int s = SEC_ULTRAMIGRATE; s <= SEC_ALEMBIC; s++)
         for (size_t i = 0; i < ini->sec[s].n; i++)
             if (!is_known_key(ini->sec[s].v[i].name))
-                um_logf(log, UM_LOG_WARNING, "%s:%d: unknown key '%s' ignored",
-                        ini->path, ini->sec[s].v[i].line, ini->sec[s].v[i].name);
+                um_logf(log, UM_LOG_WARNING, "%s:%d: unknown key '%s' ignored", ini->path,
+                        ini->sec[s].v[i].line, ini->sec[s].v[i].name);
     if (ini->sec[SEC_ULTRAMIGRATE].n == 0 && ini->sec[SEC_ALEMBIC].n == 0)
         um_logf(log, UM_LOG_WARNING,
-                "%s: no key in [ultramigrate] or [alembic]; using the defaults",
-                ini->path);
+                "%s: no key in [ultramigrate] or [alembic]; using the defaults", ini->path);
 }
 
 /* The section a value found only in [DEFAULT] is read in, as
@@ -550,15 +555,15 @@ static const entry *find_key(const ini_file *ini, const key_spec *k, int *sec)
 
 /* Where the file's URL was, for the message if it is chosen and bad. */
 typedef struct file_url {
-    const char *key;    /* "database_url" or "sqlalchemy.url" (static) */
+    const char *key; /* "database_url" or "sqlalchemy.url" (static) */
     int line;
 } file_url;
 
 typedef struct setting {
     um_config *cfg;
     const key_spec *spec;
-    const entry *e;     /* its key and line */
-    char *value;        /* interpolated; taken by string kinds */
+    const entry *e; /* its key and line */
+    char *value;    /* interpolated; taken by string kinds */
     file_url *url;
     um_errbuf *err;
 } setting;
@@ -570,8 +575,8 @@ static void *field(const setting *s)
 
 static int bad_value(const setting *s, const char *why)
 {
-    return um_err_set(s->err, UM_ECONFIG, s->cfg->path, s->e->line, NULL,
-                      "key '%s': '%s' %s", s->e->name, s->value, why);
+    return um_err_set(s->err, UM_ECONFIG, s->cfg->path, s->e->line, NULL, "key '%s': '%s' %s",
+                      s->e->name, s->value, why);
 }
 
 static int set_string(setting *s, bool empty_is_null)
@@ -590,8 +595,9 @@ static int set_number(setting *s)
 {
     int *number = field(s);
     if (s->spec->kind == KIND_COUNT)
-        return parse_count(s->value, number) ? 0
-            : bad_value(s, "is not a whole number from 0 to 2147483647");
+        return parse_count(s->value, number)
+                   ? 0
+                   : bad_value(s, "is not a whole number from 0 to 2147483647");
     switch (parse_duration(s->value, number)) {
     case DURATION_OK:
         return 0;
@@ -618,8 +624,9 @@ static int set_value(setting *s)
     case KIND_OPTIONAL:
         return set_string(s, true);
     case KIND_BOOL:
-        return parse_bool(s->value, field(s)) ? 0
-            : bad_value(s, "is not a boolean (true/false, yes/no, on/off, 1/0)");
+        return parse_bool(s->value, field(s))
+                   ? 0
+                   : bad_value(s, "is not a boolean (true/false, yes/no, on/off, 1/0)");
     case KIND_COUNT:
     case KIND_DURATION:
         return set_number(s);
@@ -672,8 +679,8 @@ static int set_here(um_config *cfg, um_errbuf *err)
     return 0;
 }
 
-static int load_file(um_config *cfg, const char *path, const um_logger *log,
-                     file_url *url, um_errbuf *err)
+static int load_file(um_config *cfg, const char *path, const um_logger *log, file_url *url,
+                     um_errbuf *err)
 {
     ini_file ini = { .path = path };
     FILE *fp = fopen(path, "r");
@@ -709,8 +716,7 @@ static size_t scheme_length(const char *url)
     size_t n = 0;
     if (!isalpha((unsigned char)url[0]))
         return 0;
-    while (isalnum((unsigned char)url[n]) || url[n] == '+' || url[n] == '-' ||
-           url[n] == '.')
+    while (isalnum((unsigned char)url[n]) || url[n] == '+' || url[n] == '-' || url[n] == '.')
         n++;
     return strncmp(url + n, "://", 3) == 0 ? n : 0;
 }
@@ -750,14 +756,14 @@ static const char *nonempty(const char *s)
 #define SCHEME_FMT "unsupported scheme '%.*s'; ultramigrate needs postgresql://"
 
 /* Names where the URL came from, never the URL (it may hold a password). */
-static int unsupported_scheme(const um_config *cfg, const char *url, size_t n,
-                              const file_url *furl, um_errbuf *err)
+static int unsupported_scheme(const um_config *cfg, const char *url, size_t n, const file_url *furl,
+                              um_errbuf *err)
 {
     if (strcmp(cfg->url_source, "config file") == 0)
-        return um_err_set(err, UM_ECONFIG, cfg->path, furl->line, NULL,
-                          "key '%s': " SCHEME_FMT, furl->key, (int)n, url);
-    return um_err_set(err, UM_ECONFIG, NULL, 0, NULL, "%s: " SCHEME_FMT,
-                      cfg->url_source, (int)n, url);
+        return um_err_set(err, UM_ECONFIG, cfg->path, furl->line, NULL, "key '%s': " SCHEME_FMT,
+                          furl->key, (int)n, url);
+    return um_err_set(err, UM_ECONFIG, NULL, 0, NULL, "%s: " SCHEME_FMT, cfg->url_source, (int)n,
+                      url);
 }
 
 static int resolve_url(um_config *cfg, const char *url_override, const file_url *furl,
@@ -810,8 +816,8 @@ static int set_defaults(um_config *cfg, um_errbuf *err)
         .compare_type = true,
         .compare_server_default = true,
     };
-    if (!cfg->here || !cfg->script_location || !cfg->file_template ||
-        !cfg->version_table || !cfg->version_table_schema)
+    if (!cfg->here || !cfg->script_location || !cfg->file_template || !cfg->version_table ||
+        !cfg->version_table_schema)
         return um_err_nomem(err);
     return 0;
 }
@@ -821,8 +827,8 @@ int config_init_defaults(um_config *cfg, um_errbuf *err)
     return config_load(cfg, NULL, NULL, NULL, err);
 }
 
-int config_load(um_config *cfg, const char *path, const char *url_override,
-                const um_logger *log, um_errbuf *err)
+int config_load(um_config *cfg, const char *path, const char *url_override, const um_logger *log,
+                um_errbuf *err)
 {
     file_url furl = { NULL, 0 };
     int rc = set_defaults(cfg, err);
@@ -883,8 +889,10 @@ static const char *redact_userinfo(const char *p, strbuf *sb)
 {
     const char *by_query = last_at(p, p + strcspn(p, "?"));
     const char *by_path = last_at(p, p + strcspn(p, "/"));
-    const char *at = !by_query ? by_path : !by_path ? by_query
-                     : by_query > by_path ? by_query : by_path;
+    const char *at = !by_query            ? by_path
+                     : !by_path           ? by_query
+                     : by_query > by_path ? by_query
+                                          : by_path;
     const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
     if (!colon)
         return p;
@@ -948,7 +956,7 @@ static void redact_conninfo(const char *p, strbuf *sb)
         sb_append(sb, p, key_len);
         p = skip_space(p + key_len, sb);
         if (*p != '=')
-            continue;           /* malformed (libpq will say so): mask on */
+            continue; /* malformed (libpq will say so): mask on */
         sb_putc(sb, '=');
         p = skip_space(p + 1, sb);
         const char *end = value_end(p);

@@ -21,27 +21,27 @@
 #include "error.h"
 
 typedef struct um_config {
-    char *path;                 /* the ini file, NULL when none */
-    char *here;                 /* directory of the ini file, else "." */
-    char *script_location;      /* default "migrations" (relative to cwd) */
-    char *database_url;         /* NULL: libpq defaults */
-    const char *url_source;     /* static: "command line", "ULTRAMIGRATE_DATABASE_URL",
+    char *path;                     /* the ini file, NULL when none */
+    char *here;                     /* directory of the ini file, else "." */
+    char *script_location;          /* default "migrations" (relative to cwd) */
+    char *database_url;             /* NULL: libpq defaults */
+    const char *url_source;         /* static: "command line", "ULTRAMIGRATE_DATABASE_URL",
                                    "DATABASE_URL", "config file", "libpq environment" */
-    char *file_template;        /* with "%%" already reduced to "%";
+    char *file_template;            /* with "%%" already reduced to "%";
                                    default "%(rev)s_%(slug)s" */
-    int truncate_slug_length;   /* default 40 */
-    char *timezone;             /* for Create Date; NULL: UTC */
+    int truncate_slug_length;       /* default 40 */
+    char *timezone;                 /* for Create Date; NULL: UTC */
     bool transaction_per_migration; /* default true */
-    char *version_table;        /* default "ultramigrate_version" */
-    char *version_table_schema; /* default "public" */
-    int lock_wait_ms;           /* wait for the advisory lock; default 60s, 0: try once */
-    int lock_timeout_ms;        /* SET lock_timeout per revision; 0: server default */
-    int statement_timeout_ms;   /* SET statement_timeout per revision; 0: default */
-    int lock_retries;           /* default 0 */
-    bool compare_type;          /* default true (autogenerate) */
-    bool compare_server_default;/* default true (autogenerate) */
-    char *schema_file;          /* NULL when not set */
-    char *backup_dir;           /* NULL when not set */
+    char *version_table;            /* default "ultramigrate_version" */
+    char *version_table_schema;     /* default "public" */
+    int lock_wait_ms;               /* wait for the advisory lock; default 60s, 0: try once */
+    int lock_timeout_ms;            /* SET lock_timeout per revision; 0: server default */
+    int statement_timeout_ms;       /* SET statement_timeout per revision; 0: default */
+    int lock_retries;               /* default 0 */
+    bool compare_type;              /* default true (autogenerate) */
+    bool compare_server_default;    /* default true (autogenerate) */
+    char *schema_file;              /* NULL when not set */
+    char *backup_dir;               /* NULL when not set */
 } um_config;
 
 /* Fills @cfg with the defaults above (no file, URL from the environment). */
@@ -53,8 +53,8 @@ int config_init_defaults(um_config *cfg, um_errbuf *err);
  * UM_ECONFIG.  Durations accept "500ms", "5s", "2min", "1h" or a bare
  * number of milliseconds; booleans true/false/yes/no/on/off/1/0.
  */
-int config_load(um_config *cfg, const char *path, const char *url_override,
-                const um_logger *log, um_errbuf *err);
+int config_load(um_config *cfg, const char *path, const char *url_override, const um_logger *log,
+                um_errbuf *err);
 
 void config_free(um_config *cfg);
 

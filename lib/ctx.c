@@ -130,8 +130,8 @@ int um_open(um_ctx **out, const um_open_options *opts)
     if (opts->version != UM_OPEN_OPTIONS_VERSION)
         return ctx->open_rc = ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
                                         "um_open_options version %u is not supported"
-                                        " (expected %u)", opts->version,
-                                        UM_OPEN_OPTIONS_VERSION);
+                                        " (expected %u)",
+                                        opts->version, UM_OPEN_OPTIONS_VERSION);
     if (opts->pg_conn)
         pg_adopt(ctx, opts->pg_conn);
     int rc = apply_open_options(ctx, opts);
@@ -204,8 +204,8 @@ int um_revision_lookup(um_ctx *ctx, const char *rev, const um_revision **out)
     if (rc)
         return rc;
     if (t.n != 1)
-        rc = ctx_error(ctx, UM_ETARGET, NULL, 0, NULL, "'%s' names %zu revisions, not one",
-                       rev, t.n);
+        rc = ctx_error(ctx, UM_ETARGET, NULL, 0, NULL, "'%s' names %zu revisions, not one", rev,
+                       t.n);
     else
         *out = &ctx->revisions[t.revs[0]];
     graph_target_free(&t);

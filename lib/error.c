@@ -58,8 +58,8 @@ static const char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-int um_err_set(um_errbuf *e, int code, const char *file, int line,
-               const char *revision, const char *fmt, ...)
+int um_err_set(um_errbuf *e, int code, const char *file, int line, const char *revision,
+               const char *fmt, ...)
 {
     strbuf sb = STRBUF_INIT;
     va_list ap;
@@ -85,8 +85,7 @@ int um_err_set(um_errbuf *e, int code, const char *file, int line,
     return code;
 }
 
-void um_err_set_server(um_errbuf *e, const char *sqlstate, const char *detail,
-                       const char *hint)
+void um_err_set_server(um_errbuf *e, const char *sqlstate, const char *detail, const char *hint)
 {
     free_field(&e->d.sqlstate);
     free_field(&e->d.detail);

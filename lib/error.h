@@ -12,20 +12,18 @@
 #include <ultramigrate/ultramigrate.h>
 
 typedef struct um_errbuf {
-    struct um_error_detail d;  /* strings below are owned (cast away const to free) */
+    struct um_error_detail d; /* strings below are owned (cast away const to free) */
 } um_errbuf;
 
 /*
  * Records an error and returns @code.  @file, @line (0: none) and
  * @revision (NULL: none) prefix the formatted text.
  */
-int um_err_set(um_errbuf *e, int code, const char *file, int line,
-               const char *revision, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+int um_err_set(um_errbuf *e, int code, const char *file, int line, const char *revision,
+               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Adds server fields to the current error (each may be NULL). */
-void um_err_set_server(um_errbuf *e, const char *sqlstate, const char *detail,
-                       const char *hint);
+void um_err_set_server(um_errbuf *e, const char *sqlstate, const char *detail, const char *hint);
 
 /* Returns @code with "out of memory" recorded. */
 int um_err_nomem(um_errbuf *e);

@@ -22,31 +22,31 @@
  * and the rest over dependency edges.
  */
 typedef struct adj {
-    size_t *off;        /* n + 1 entries; also the start of the block */
-    size_t *nfirst;     /* n entries */
+    size_t *off;    /* n + 1 entries; also the start of the block */
+    size_t *nfirst; /* n entries */
     size_t *idx;
 } adj;
 
 struct um_graph {
     size_t n;
-    um_script **scripts;    /* topological order */
-    size_t *slots;          /* id map: index + 1, 0 = empty */
-    size_t mask;            /* slot count - 1 (a power of two) */
-    adj pred;               /* parents, then dependencies */
-    adj succ;               /* children, then dependents */
-    size_t *heads;          /* heads, then bases: one block */
+    um_script **scripts; /* topological order */
+    size_t *slots;       /* id map: index + 1, 0 = empty */
+    size_t mask;         /* slot count - 1 (a power of two) */
+    adj pred;            /* parents, then dependencies */
+    adj succ;            /* children, then dependents */
+    size_t *heads;       /* heads, then bases: one block */
     size_t *bases;
     size_t n_heads, n_bases;
 };
 
 /* State of graph_build, numbered by position in file-name order. */
 typedef struct build {
-    um_script **s;          /* owned until handed to the graph */
+    um_script **s; /* owned until handed to the graph */
     size_t n;
     size_t *slots, mask;
     adj pred, succ;
-    size_t *order;          /* order[k]: position of the k-th to apply */
-    size_t *rank;           /* inverse of order; SIZE_MAX: not ordered */
+    size_t *order; /* order[k]: position of the k-th to apply */
+    size_t *rank;  /* inverse of order; SIZE_MAX: not ordered */
 } build;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -133,8 +133,7 @@ static int adj_invert(const adj *pred, size_t n, adj *succ)
 /* ---- the id map --------------------------------------------------------- */
 
 /* The slot holding @id, or the empty slot where it would go. */
-static size_t map_probe(const size_t *slots, size_t mask, um_script *const *s,
-                        const char *id)
+static size_t map_probe(const size_t *slots, size_t mask, um_script *const *s, const char *id)
 {
     size_t i = (size_t)fnv1a(id) & mask;
     while (slots[i] && strcmp(s[slots[i] - 1]->id, id) != 0)
@@ -142,8 +141,7 @@ static size_t map_probe(const size_t *slots, size_t mask, um_script *const *s,
     return i;
 }
 
-static long map_find(const size_t *slots, size_t mask, um_script *const *s,
-                     const char *id)
+static long map_find(const size_t *slots, size_t mask, um_script *const *s, const char *id)
 {
     size_t slot = map_probe(slots, mask, s, id);
     return slots[slot] ? (long)(slots[slot] - 1) : -1;
@@ -164,8 +162,8 @@ static int map_build(build *b, um_errbuf *err)
         if (b->slots[slot]) {
             const um_script *first = b->s[b->slots[slot] - 1];
             return um_err_set(err, UM_EGRAPH, b->s[i]->path, 0, b->s[i]->id,
-                              "revision %s is defined twice: %s and %s",
-                              b->s[i]->id, first->path, b->s[i]->path);
+                              "revision %s is defined twice: %s and %s", b->s[i]->id, first->path,
+                              b->s[i]->path);
         }
         b->slots[slot] = i + 1;
     }
@@ -188,15 +186,15 @@ static int cmp_by_file(const void *pa, const void *pb)
  * named twice (the parser's business, harmless here) so that edge counts
  * stay consistent for Kahn's in-degrees.
  */
-static int add_edges(build *b, size_t i, char *const *ids, size_t n_ids,
-                     const char *verb, size_t *stamp, size_t *fill, um_errbuf *err)
+static int add_edges(build *b, size_t i, char *const *ids, size_t n_ids, const char *verb,
+                     size_t *stamp, size_t *fill, um_errbuf *err)
 {
     const um_script *s = b->s[i];
     for (size_t k = 0; k < n_ids; k++) {
         long p = map_find(b->slots, b->mask, b->s, ids[k]);
         if (p < 0)
-            return um_err_set(err, UM_EGRAPH, s->path, 0, s->id,
-                              "%s %s, which no file defines", verb, ids[k]);
+            return um_err_set(err, UM_EGRAPH, s->path, 0, s->id, "%s %s, which no file defines",
+                              verb, ids[k]);
         if (stamp[p] == i + 1)
             continue;
         stamp[p] = i + 1;
@@ -222,8 +220,7 @@ static int resolve_edges(build *b, um_errbuf *err)
         rc = add_edges(b, i, s->parents, s->n_parents, "revises", stamp, &fill, err);
         b->pred.nfirst[i] = fill - b->pred.off[i];
         if (!rc)
-            rc = add_edges(b, i, s->depends_on, s->n_depends_on, "depends on",
-                           stamp, &fill, err);
+            rc = add_edges(b, i, s->depends_on, s->n_depends_on, "depends on", stamp, &fill, err);
     }
     b->pred.off[b->n] = fill;
     free(stamp);
@@ -376,8 +373,8 @@ static int assemble(build *b, um_graph *g, um_errbuf *err)
 {
     um_script **scripts = xalloc(b->n, sizeof(*scripts));
     g->n = b->n;
-    if (!scripts || renumber_pred(b, &g->pred)
-        || adj_invert(&g->pred, g->n, &g->succ) || find_ends(g)) {
+    if (!scripts || renumber_pred(b, &g->pred) || adj_invert(&g->pred, g->n, &g->succ) ||
+        find_ends(g)) {
         free(scripts);
         return um_err_nomem(err);
     }
@@ -470,8 +467,7 @@ long graph_find(const um_graph *g, const char *id)
     return map_find(g->slots, g->mask, g->scripts, id);
 }
 
-static const size_t *node_list(const um_graph *g, const adj *a, size_t i,
-                               bool first, size_t *n)
+static const size_t *node_list(const um_graph *g, const adj *a, size_t i, bool first, size_t *n)
 {
     *n = 0;
     return i < g->n ? adj_list(a, i, first, n) : NULL;
@@ -530,8 +526,7 @@ static void mark_sweep(const adj *a, size_t n, size_t i, int dir, unsigned char 
  * set: a node is pushed once, when it is first marked, so the stack never
  * holds more than n entries.  @dir: the side of @i the nodes lie on.
  */
-static void mark_reachable(const um_graph *g, const adj *a, size_t i, int dir,
-                           unsigned char *set)
+static void mark_reachable(const um_graph *g, const adj *a, size_t i, int dir, unsigned char *set)
 {
     if (i >= g->n)
         return;
@@ -575,8 +570,7 @@ static bool is_applied_head(const um_graph *g, const unsigned char *applied, siz
     return true;
 }
 
-int graph_heads_of(const um_graph *g, const unsigned char *applied,
-                   size_t **out, size_t *n)
+int graph_heads_of(const um_graph *g, const unsigned char *applied, size_t **out, size_t *n)
 {
     size_t count = 0;
     for (size_t i = 0; i < g->n; i++)
@@ -607,8 +601,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int report_ambiguous(const um_graph *g, const char *ref, size_t count,
-                            um_errbuf *err)
+static int report_ambiguous(const um_graph *g, const char *ref, size_t count, um_errbuf *err)
 {
     const char **ids = xalloc(count, sizeof(*ids));
     strbuf sb = STRBUF_INIT;
@@ -624,8 +617,8 @@ static int report_ambiguous(const um_graph *g, const char *ref, size_t count,
     for (size_t k = 0; k < n; k++)
         sb_printf(&sb, "%s%s", k ? ", " : "", ids[k]);
     rc = sb_failed(&sb) ? um_err_nomem(err)
-         : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
-                      "revision prefix '%s' is ambiguous: %s", ref, sb_str(&sb));
+                        : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
+                                     "revision prefix '%s' is ambiguous: %s", ref, sb_str(&sb));
     sb_free(&sb);
     free(ids);
     return rc;
@@ -688,9 +681,8 @@ static int target_at(graph_target *t, long at, um_errbuf *err)
 }
 
 /* UM_ETARGET: "[revision ID has ]WHAT (a, b)AFTER", naming revisions @idx. */
-static int err_naming(um_errbuf *err, const um_graph *g, const char *id,
-                      const char *what, const size_t *idx, size_t n,
-                      const char *after)
+static int err_naming(um_errbuf *err, const um_graph *g, const char *id, const char *what,
+                      const size_t *idx, size_t n, const char *after)
 {
     strbuf sb = STRBUF_INIT;
     if (id)
@@ -699,7 +691,7 @@ static int err_naming(um_errbuf *err, const um_graph *g, const char *id,
     sb_put_ids(&sb, g, idx, n);
     sb_printf(&sb, ")%s", after);
     int rc = sb_failed(&sb) ? um_err_nomem(err)
-             : um_err_set(err, UM_ETARGET, NULL, 0, NULL, "%s", sb_str(&sb));
+                            : um_err_set(err, UM_ETARGET, NULL, 0, NULL, "%s", sb_str(&sb));
     sb_free(&sb);
     return rc;
 }
@@ -725,13 +717,13 @@ static int resolve_ref(const um_graph *g, const char *ref, long *at, um_errbuf *
 }
 
 /* The one revision "+N" / "-N" start from: the database's only head. */
-static int only_current(const um_graph *g, const size_t *current, size_t n,
-                        long *at, um_errbuf *err)
+static int only_current(const um_graph *g, const size_t *current, size_t n, long *at,
+                        um_errbuf *err)
 {
     for (size_t k = 0; k < n; k++)
         if (current[k] >= g->n)
-            return um_err_set(err, UM_EINVAL, NULL, 0, NULL,
-                              "current head %zu is not in the graph", current[k]);
+            return um_err_set(err, UM_EINVAL, NULL, 0, NULL, "current head %zu is not in the graph",
+                              current[k]);
     if (n > 1)
         return err_naming(err, g, NULL, "several current heads", current, n,
                           ": name the revision to start from, as REV+N or REV-N");
@@ -739,22 +731,21 @@ static int only_current(const um_graph *g, const size_t *current, size_t n,
     return 0;
 }
 
-static int step_error(const um_graph *g, long at, int sign, const size_t *next,
-                      size_t n, um_errbuf *err)
+static int step_error(const um_graph *g, long at, int sign, const size_t *next, size_t n,
+                      um_errbuf *err)
 {
     const char *id = at == AT_BASE ? NULL : g->scripts[at]->id;
 
     if (n == 0 && !id)
         return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "no revisions to upgrade to");
     if (n == 0)
-        return um_err_set(err, UM_ETARGET, NULL, 0, NULL,
-                          "revision %s is a head: nothing above it", id);
+        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "revision %s is a head: nothing above it",
+                          id);
     if (!id)
         return err_naming(err, g, NULL, "several bases", next, n, ": name one");
     if (sign < 0)
         return err_naming(err, g, id, "several parents", next, n, ": name one");
-    return err_naming(err, g, id, "several children", next, n,
-                      ": name one, or use 'heads'");
+    return err_naming(err, g, id, "several children", next, n, ": name one, or use 'heads'");
 }
 
 /*
@@ -765,8 +756,8 @@ static int walk_up(const um_graph *g, long *at, size_t steps, um_errbuf *err)
 {
     for (size_t k = 0; k < steps; k++) {
         size_t n;
-        const size_t *next = *at == AT_BASE ? graph_bases(g, &n)
-                                            : adj_list(&g->succ, (size_t)*at, true, &n);
+        const size_t *next =
+            *at == AT_BASE ? graph_bases(g, &n) : adj_list(&g->succ, (size_t)*at, true, &n);
         if (n != 1)
             return step_error(g, *at, 1, next, n, err);
         *at = (long)next[0];
@@ -781,14 +772,14 @@ static int walk_up(const um_graph *g, long *at, size_t steps, um_errbuf *err)
  * then all of its parents, so "-1" from a merge removes just the merge, as
  * Alembic does.
  */
-static int walk_down_to(const um_graph *g, long at, size_t steps, graph_target *out,
-                        um_errbuf *err)
+static int walk_down_to(const um_graph *g, long at, size_t steps, graph_target *out, um_errbuf *err)
 {
     for (size_t k = 0; k < steps; k++) {
         if (at == AT_BASE)
             return um_err_set(err, UM_ETARGET, NULL, 0, NULL,
                               "-%zu goes below the base: only %zu revision%s to step"
-                              " down through", steps, k, k == 1 ? "" : "s");
+                              " down through",
+                              steps, k, k == 1 ? "" : "s");
         size_t n;
         const size_t *parents = adj_list(&g->pred, (size_t)at, true, &n);
         if (n == 0)
@@ -834,9 +825,9 @@ static int parse_relative(const char *t, relative *rel)
     return 1;
 }
 
-static int resolve_relative(const um_graph *g, const char *t, const relative *rel,
-                            int dir, const size_t *current, size_t n_current,
-                            graph_target *out, um_errbuf *err)
+static int resolve_relative(const um_graph *g, const char *t, const relative *rel, int dir,
+                            const size_t *current, size_t n_current, graph_target *out,
+                            um_errbuf *err)
 {
     long at = AT_BASE;
     int rc;
@@ -844,8 +835,8 @@ static int resolve_relative(const um_graph *g, const char *t, const relative *re
     if (rel->rev_len == 0) {
         /* a bare "+N" / "-N" moves the database, so it must go @dir's way */
         if (rel->sign != dir)
-            return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "'%s' is not %s target",
-                              t, dir == UM_UP ? "an upgrade" : "a downgrade");
+            return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "'%s' is not %s target", t,
+                              dir == UM_UP ? "an upgrade" : "a downgrade");
         if (rel->steps == 0)
             return um_err_set(err, UM_ETARGET, NULL, 0, NULL,
                               "'%s': the step count must be at least 1", t);
@@ -864,9 +855,8 @@ static int resolve_relative(const um_graph *g, const char *t, const relative *re
     return rc ? rc : target_at(out, at, err);
 }
 
-int graph_resolve_target(const um_graph *g, const char *target, int dir,
-                         const size_t *current, size_t n_current,
-                         graph_target *out, um_errbuf *err)
+int graph_resolve_target(const um_graph *g, const char *target, int dir, const size_t *current,
+                         size_t n_current, graph_target *out, um_errbuf *err)
 {
     size_t first;
     relative rel;
@@ -881,17 +871,18 @@ int graph_resolve_target(const um_graph *g, const char *target, int dir,
         return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "empty target");
     if (strcmp(target, "heads") == 0)
         return dir == UM_UP ? target_set(out, g->heads, g->n_heads, err)
-            : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
-                         "'heads' is not a downgrade target");
+                            : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
+                                         "'heads' is not a downgrade target");
     if (strcmp(target, "base") == 0)
-        return dir == UM_DOWN ? 0
-            : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
-                         "'base' is not an upgrade target: nothing to upgrade to");
+        return dir == UM_DOWN
+                   ? 0
+                   : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
+                                "'base' is not an upgrade target: nothing to upgrade to");
     /* ids may contain '-': one that names revisions is not relative */
     form = prefix_matches(g, target, &first) ? 0 : parse_relative(target, &rel);
     if (form < 0)
-        return um_err_set(err, UM_ETARGET, NULL, 0, NULL,
-                          "step count out of range in '%s'", target);
+        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "step count out of range in '%s'",
+                          target);
     if (form > 0)
         return resolve_relative(g, target, &rel, dir, current, n_current, out, err);
     rc = resolve_ref(g, target, &at, err);

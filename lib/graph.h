@@ -63,8 +63,7 @@ void graph_mark_descendants(const um_graph *g, size_t i, unsigned char *set);
  * Heads of an applied set: revisions in @applied none of whose children
  * (parent edges only) are in @applied.  *out is malloc'd, ascending.
  */
-int graph_heads_of(const um_graph *g, const unsigned char *applied,
-                   size_t **out, size_t *n);
+int graph_heads_of(const um_graph *g, const unsigned char *applied, size_t **out, size_t *n);
 
 /*
  * Resolves a revision reference: full id, or unique prefix of an id.
@@ -75,7 +74,7 @@ int graph_lookup(const um_graph *g, const char *ref, size_t *out, um_errbuf *err
 
 /* A resolved target: a set of revisions, or the empty state ("base"). */
 typedef struct graph_target {
-    size_t *revs;           /* malloc'd; n == 0 means base */
+    size_t *revs; /* malloc'd; n == 0 means base */
     size_t n;
 } graph_target;
 
@@ -97,8 +96,7 @@ void graph_target_free(graph_target *t);
  *   is UM_ETARGET naming the candidates.
  * UM_ETARGET also for a target invalid in this direction or malformed.
  */
-int graph_resolve_target(const um_graph *g, const char *target, int dir,
-                         const size_t *current, size_t n_current,
-                         graph_target *out, um_errbuf *err);
+int graph_resolve_target(const um_graph *g, const char *target, int dir, const size_t *current,
+                         size_t n_current, graph_target *out, um_errbuf *err);
 
 #endif

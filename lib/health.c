@@ -13,17 +13,17 @@
 #include "store.h"
 #include "strbuf.h"
 
-#define SQLSTATE_UNDEFINED_TABLE "42P01"
+#define SQLSTATE_UNDEFINED_TABLE   "42P01"
 #define SQLSTATE_NO_SUCH_STATEMENT "26000"
 
 struct health_cache {
-    long long history_id;       /* newest history id when last refreshed; -1: never */
-    char *heads;                /* version rows as "a,b", as last counted */
-    size_t pending;             /* for @heads */
+    long long history_id;                 /* newest history id when last refreshed; -1: never */
+    char *heads;                          /* version rows as "a,b", as last counted */
+    size_t pending;                       /* for @heads */
     char unknown_head[UM_HEALTH_ID_SIZE]; /* a version row no file defines */
     size_t n_diverged;
-    char diverged[UM_HEALTH_ID_SIZE];     /* the first of them */
-    size_t n_unknown;           /* applied rows no file defines */
+    char diverged[UM_HEALTH_ID_SIZE]; /* the first of them */
+    size_t n_unknown;                 /* applied rows no file defines */
     char unknown[UM_HEALTH_ID_SIZE];
     char last_applied[UM_HEALTH_ID_SIZE];
     char last_applied_at[40];
@@ -31,11 +31,11 @@ struct health_cache {
 
 /* What the one query of a snapshot returns. */
 typedef struct health_row {
-    long long history_id;       /* newest history entry, 0: none */
-    bool last_failed;           /* ... and it is a failure */
-    const char *last_revision;  /* ... of this revision */
-    const char *heads;          /* "a,b" or NULL */
-    const char *unfinished;     /* "rev state,rev state" or NULL */
+    long long history_id;      /* newest history entry, 0: none */
+    bool last_failed;          /* ... and it is a failure */
+    const char *last_revision; /* ... of this revision */
+    const char *heads;         /* "a,b" or NULL */
+    const char *unfinished;    /* "rev state,rev state" or NULL */
 } health_row;
 
 void health_cache_free(struct health_cache *c)
@@ -214,13 +214,12 @@ static void list_expected(const um_ctx *ctx, um_health *h)
 static void describe_unfinished(um_health *h, const char *unfinished)
 {
     size_t len = strcspn(unfinished, ",");
-    snprintf(h->message, sizeof(h->message), "revision %.*s: a run did not finish it",
-             (int)len, unfinished);
+    snprintf(h->message, sizeof(h->message), "revision %.*s: a run did not finish it", (int)len,
+             unfinished);
     const char *sp = memchr(unfinished, ' ', len);
     if (sp)
-        snprintf(h->message, sizeof(h->message), "revision %.*s %s",
-                 (int)(sp - unfinished), unfinished,
-                 strncmp(sp + 1, "failed", 6) == 0 ? "failed" : "is still in progress");
+        snprintf(h->message, sizeof(h->message), "revision %.*s %s", (int)(sp - unfinished),
+                 unfinished, strncmp(sp + 1, "failed", 6) == 0 ? "failed" : "is still in progress");
 }
 
 /* Worst first: a broken run (a revision left unfinished, or the newest
@@ -240,8 +239,8 @@ static void decide(um_health *h, const struct health_cache *c, const health_row 
     } else if (c->n_diverged) {
         h->status = UM_HEALTH_DIVERGED;
         snprintf(h->message, sizeof(h->message),
-                 "revision %s changed after it was applied (%zu revision%s)",
-                 c->diverged, c->n_diverged, c->n_diverged == 1 ? "" : "s in all");
+                 "revision %s changed after it was applied (%zu revision%s)", c->diverged,
+                 c->n_diverged, c->n_diverged == 1 ? "" : "s in all");
     } else if (c->unknown_head[0] || c->n_unknown) {
         h->status = UM_HEALTH_AHEAD;
         h->pending = 0; /* cannot be planned: the files miss revisions */
@@ -290,8 +289,7 @@ static void stamp_time(um_health *h)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     size_t n = strftime(h->taken_at, sizeof(h->taken_at), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(h->taken_at + n, sizeof(h->taken_at) - n, ".%03dZ",
-             (int)(ts.tv_nsec / 1000000L));
+    snprintf(h->taken_at + n, sizeof(h->taken_at) - n, ".%03dZ", (int)(ts.tv_nsec / 1000000L));
 }
 
 /* Takes the snapshot once connected; UM_ECONNECT/UM_ESQL: unreachable. */
@@ -312,8 +310,7 @@ static int observe(um_ctx *ctx, um_health *h)
     if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0) {
         rc = UM_OK; /* never migrated (or the tables were dropped): start afresh */
         forget(c);
-    }
-    else if (rc == UM_ESQL || rc == UM_ECONNECT)
+    } else if (rc == UM_ESQL || rc == UM_ECONNECT)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "health query failed");
     pg_failure_clear(&fail);
     if (!rc && rows) {
@@ -347,8 +344,8 @@ static int ensure_cache(um_ctx *ctx)
     if (!ctx->health)
         return um_err_nomem(&ctx->err);
     forget(ctx->health);
-    snprintf(ctx->health_statement, sizeof(ctx->health_statement),
-             "ultramigrate_health_%p", (void *)ctx);
+    snprintf(ctx->health_statement, sizeof(ctx->health_statement), "ultramigrate_health_%p",
+             (void *)ctx);
     return UM_OK;
 }
 
@@ -359,8 +356,8 @@ int um_health_snapshot(um_ctx *ctx, um_health *out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_health_snapshot: out is NULL");
     if (out->version != UM_HEALTH_VERSION)
         return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_health version %u is not supported (expected %u)",
-                         out->version, UM_HEALTH_VERSION);
+                         "um_health version %u is not supported (expected %u)", out->version,
+                         UM_HEALTH_VERSION);
     memset(out, 0, sizeof(*out));
     out->version = UM_HEALTH_VERSION;
     stamp_time(out);
@@ -390,8 +387,8 @@ int um_health_init(um_health *h, unsigned int version)
 
 const char *um_health_status_name(um_health_status status)
 {
-    static const char *const names[] = { "ok", "pending", "failed", "ahead", "diverged",
-                                         "unreachable" };
+    static const char *const names[] = { "ok",    "pending",  "failed",
+                                         "ahead", "diverged", "unreachable" };
     if ((unsigned)status < sizeof(names) / sizeof(names[0]))
         return names[status];
     return "unknown";

@@ -24,28 +24,28 @@ struct um_ctx {
     um_logger log;
     um_errbuf err;
     um_graph *graph;
-    um_revision *revisions;     /* public views, one per graph index */
-    char *versions_dir;         /* script_location/versions */
+    um_revision *revisions; /* public views, one per graph index */
+    char *versions_dir;     /* script_location/versions */
     char *application_name;
-    char host[256];             /* this machine, recorded with each step */
-    struct pg_conn *conn;       /* NULL until the first call that needs it */
-    struct pg_conn *early;      /* a connection started by connect_early */
-    bool owns_conn;             /* false: the host's (um_open_options.pg_conn) */
-    bool locked;                /* we hold the migration advisory lock */
+    char host[256];        /* this machine, recorded with each step */
+    struct pg_conn *conn;  /* NULL until the first call that needs it */
+    struct pg_conn *early; /* a connection started by connect_early */
+    bool owns_conn;        /* false: the host's (um_open_options.pg_conn) */
+    bool locked;           /* we hold the migration advisory lock */
     /* um_cancel() may run in another thread or a signal handler: it only
      * touches these atomics.  cancel_users counts the um_cancel() calls in
      * flight, so that a reconnect never frees a cancel object in use. */
     atomic_int cancel_requested;
     _Atomic(struct pg_cancel *) cancel;
     atomic_int cancel_users;
-    atomic_int busy;            /* a call that runs SQL is under way */
-    int open_rc;                /* um_open's result: a failed handle only explains */
-    int backend_pid;            /* the session cancel and prepared flags are for */
-    bool health_prepared;       /* the health query is prepared on conn */
+    atomic_int busy;      /* a call that runs SQL is under way */
+    int open_rc;          /* um_open's result: a failed handle only explains */
+    int backend_pid;      /* the session cancel and prepared flags are for */
+    bool health_prepared; /* the health query is prepared on conn */
     /* Its name, unique per handle: handles that share a borrowed
      * connection must not run each other's query. */
     char health_statement[64];
-    bool steps_prepared;        /* the step bookkeeping is prepared on conn */
+    bool steps_prepared;         /* the step bookkeeping is prepared on conn */
     struct health_cache *health; /* what the last health snapshot learnt */
     /* Quoted, schema-qualified names of the bookkeeping tables; built once
      * connected (quoting needs the connection). */
@@ -55,11 +55,11 @@ struct um_ctx {
 };
 
 struct um_plan {
-    const um_ctx *ctx;          /* the handle it was made with */
+    const um_ctx *ctx; /* the handle it was made with */
     um_direction direction;
     char *target;
     um_step *steps;
-    size_t *graph_index;        /* graph index of each step */
+    size_t *graph_index; /* graph index of each step */
     size_t n_steps;
 };
 
@@ -67,17 +67,17 @@ struct um_plan {
  * The start of every public call that uses the graph: a handle whose
  * um_open failed keeps that error readable and does nothing else.
  */
-#define CTX_ENTER(ctx)                        \
-    do {                                      \
-        if (!(ctx))                           \
-            return UM_EINVAL;                 \
-        if ((ctx)->open_rc)                   \
-            return (ctx)->open_rc;            \
-        um_err_clear(&(ctx)->err);            \
+#define CTX_ENTER(ctx)                                                                             \
+    do {                                                                                           \
+        if (!(ctx))                                                                                \
+            return UM_EINVAL;                                                                      \
+        if ((ctx)->open_rc)                                                                        \
+            return (ctx)->open_rc;                                                                 \
+        um_err_clear(&(ctx)->err);                                                                 \
     } while (0)
 
 /* Records an error on the handle (see um_err_set). */
-#define ctx_error(ctx, code, file, line, rev, ...) \
+#define ctx_error(ctx, code, file, line, rev, ...)                                                 \
     um_err_set(&(ctx)->err, (code), (file), (line), (rev), __VA_ARGS__)
 
 /* Frees a plan's contents; used by um_plan_free and by apply. */
@@ -88,7 +88,7 @@ void plan_free(um_plan *plan);
  * um_plan_create and the locked paths of apply.
  */
 struct store_state;
-int plan_build(um_ctx *ctx, const struct store_state *state, um_direction dir,
-               const char *target, um_plan **out);
+int plan_build(um_ctx *ctx, const struct store_state *state, um_direction dir, const char *target,
+               um_plan **out);
 
 #endif

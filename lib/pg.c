@@ -95,14 +95,15 @@ static int connect_error(um_ctx *ctx, PGconn *conn)
         mask_password(&msg, url, shown);
 
     /* without the redacted URL the password cannot be found: say nothing */
-    const char *text = url && !shown ? "(libpq's message withheld: out of memory)"
-                       : sb_str(&msg) ? sb_str(&msg) : "out of memory";
+    const char *text = url && !shown  ? "(libpq's message withheld: out of memory)"
+                       : sb_str(&msg) ? sb_str(&msg)
+                                      : "out of memory";
     if (shown)
-        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL, "cannot connect to %s (from %s): %s",
-                  shown, source_of_url(ctx), text);
+        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL, "cannot connect to %s (from %s): %s", shown,
+                  source_of_url(ctx), text);
     else
-        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
-                  "cannot connect to the database (from %s): %s", source_of_url(ctx), text);
+        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL, "cannot connect to the database (from %s): %s",
+                  source_of_url(ctx), text);
     sb_free(&msg);
     free(shown);
     return UM_ECONNECT;
@@ -247,8 +248,8 @@ int pg_ensure_connected(um_ctx *ctx)
     ctx->conn = (struct pg_conn *)conn;
     ctx->owns_conn = true;
     new_session(ctx, conn);
-    um_logf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"",
-            PQdb(conn), PQuser(conn));
+    um_logf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"", PQdb(conn),
+            PQuser(conn));
     return UM_OK;
 }
 
@@ -338,8 +339,8 @@ int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, char **old
     const char *params[2] = { name, value };
     pg_rows *rows = NULL;
     /* one statement: the old value is read before set_config runs */
-    int rc = pg_query(ctx, "SELECT current_setting($1), set_config($1, $2, false)", 2,
-                      params, old ? &rows : NULL, NULL);
+    int rc = pg_query(ctx, "SELECT current_setting($1), set_config($1, $2, false)", 2, params,
+                      old ? &rows : NULL, NULL);
     if (!rc && old) {
         *old = strdup(pg_rows_value(rows, 0, 0));
         rc = *old ? UM_OK : um_err_nomem(&ctx->err);
@@ -387,8 +388,8 @@ static void fill_failure(PGconn *conn, const PGresult *res, pg_failure *f)
     f->connection_lost = PQstatus(conn) != CONNECTION_OK;
 }
 
-int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file,
-                        int line, const char *revision, const char *what)
+int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int line,
+                        const char *revision, const char *what)
 {
     int code = f->connection_lost ? UM_ECONNECT : UM_ESQL;
     if (f->sqlstate)
@@ -432,16 +433,15 @@ static int finish_result(um_ctx *ctx, PGresult *res, pg_rows **out, pg_failure *
     return rc;
 }
 
-int pg_query(um_ctx *ctx, const char *sql, int nparams,
-             const char *const *params, pg_rows **out, pg_failure *fail)
+int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *params, pg_rows **out,
+             pg_failure *fail)
 {
     if (out)
         *out = NULL;
     int rc = pg_ensure_connected(ctx);
     if (rc)
         return rc;
-    PGresult *res = PQexecParams((PGconn *)ctx->conn, sql, nparams, NULL,
-                                 params, NULL, NULL, 0);
+    PGresult *res = PQexecParams((PGconn *)ctx->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     return finish_result(ctx, res, out, fail);
 }
 
@@ -486,8 +486,8 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
             PQclear(res);
             continue;
         }
-        if (!error && (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR ||
-                       st == PGRES_BAD_RESPONSE)) {
+        if (!error &&
+            (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR || st == PGRES_BAD_RESPONSE)) {
             error = res;
             continue;
         }
@@ -511,8 +511,8 @@ int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail)
     return finish_result(ctx, PQprepare((PGconn *)ctx->conn, name, sql, 0, NULL), NULL, fail);
 }
 
-int pg_query_prepared(um_ctx *ctx, const char *name, int nparams,
-                      const char *const *params, pg_rows **out, pg_failure *fail)
+int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *const *params,
+                      pg_rows **out, pg_failure *fail)
 {
     if (out)
         *out = NULL;
@@ -533,10 +533,16 @@ int pg_query_prepared(um_ctx *ctx, const char *name, int nparams,
 static bool connect_error_is_permanent(const char *msg)
 {
     static const char *const permanent[] = {
-        "password authentication failed", "no password supplied",
-        "does not exist", "no pg_hba.conf entry", "invalid connection option",
-        "invalid URI", "invalid integer value", "missing \"=\"",
-        "authentication failed", "permission denied",
+        "password authentication failed",
+        "no password supplied",
+        "does not exist",
+        "no pg_hba.conf entry",
+        "invalid connection option",
+        "invalid URI",
+        "invalid integer value",
+        "missing \"=\"",
+        "authentication failed",
+        "permission denied",
     };
     for (size_t i = 0; i < sizeof(permanent) / sizeof(permanent[0]); i++)
         if (strstr(msg, permanent[i]))
@@ -562,8 +568,8 @@ int pg_wait_connected(um_ctx *ctx, int timeout_ms)
         double left = deadline - monotonic_ms();
         if (left <= 0 || atomic_load(&ctx->cancel_requested))
             break;
-        um_logf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s",
-                attempt, um_errmsg(ctx));
+        um_logf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s", attempt,
+                um_errmsg(ctx));
         long nap = backoff < left ? backoff : (long)left;
         struct timespec ts = { nap / 1000, (nap % 1000) * 1000000L };
         nanosleep(&ts, NULL);
@@ -607,8 +613,7 @@ static bool append_escaped(um_ctx *ctx, strbuf *sb, const char *s, bool ident)
     size_t len = strlen(s);
     char *q = ident ? PQescapeIdentifier(conn, s, len) : PQescapeLiteral(conn, s, len);
     if (!q) {
-        ctx_error(ctx, UM_ERROR, NULL, 0, NULL, "cannot quote '%s': %s", s,
-                  PQerrorMessage(conn));
+        ctx_error(ctx, UM_ERROR, NULL, 0, NULL, "cannot quote '%s': %s", s, PQerrorMessage(conn));
         return false;
     }
     sb_puts(sb, q);

@@ -30,8 +30,8 @@ typedef struct pg_failure {
     char *message;
     char *detail;
     char *hint;
-    int position;           /* 1-based character in the query, 0 if none */
-    int statements_done;    /* pg_exec: statements that succeeded before it */
+    int position;        /* 1-based character in the query, 0 if none */
+    int statements_done; /* pg_exec: statements that succeeded before it */
     bool connection_lost;
 } pg_failure;
 
@@ -42,8 +42,8 @@ void pg_failure_clear(pg_failure *f);
  * UM_ESQL and, when @fail is not NULL, fills it; else records the error on
  * the handle.  @out may be NULL when no rows are wanted.
  */
-int pg_query(um_ctx *ctx, const char *sql, int nparams,
-             const char *const *params, pg_rows **out, pg_failure *fail);
+int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *params, pg_rows **out,
+             pg_failure *fail);
 
 /*
  * Runs @sql with the simple-query protocol (several statements allowed, one
@@ -53,8 +53,8 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail);
 
 /* Records @f on the handle as UM_ESQL (or UM_ECONNECT when the connection
  * was lost), prefixed with @what. */
-int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file,
-                        int line, const char *revision, const char *what);
+int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int line,
+                        const char *revision, const char *what);
 
 /* Quoted literal / identifier for SQL text (PQescapeLiteral /
  * PQescapeIdentifier); appended to @sb.  false on failure (error set). */
@@ -66,8 +66,8 @@ bool pg_append_ident(um_ctx *ctx, struct strbuf *sb, const char *s);
 int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail);
 
 /* Runs the named prepared statement; as pg_query otherwise. */
-int pg_query_prepared(um_ctx *ctx, const char *name, int nparams,
-                      const char *const *params, pg_rows **out, pg_failure *fail);
+int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *const *params,
+                      pg_rows **out, pg_failure *fail);
 
 /* Connects, retrying what waiting can fix until @timeout_ms have passed. */
 int pg_wait_connected(um_ctx *ctx, int timeout_ms);

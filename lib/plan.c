@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int plan_applied_set(um_ctx *ctx, const store_state *st, unsigned char **applied,
-                     size_t **heads, size_t *n_heads)
+int plan_applied_set(um_ctx *ctx, const store_state *st, unsigned char **applied, size_t **heads,
+                     size_t *n_heads)
 {
     size_t n = graph_count(ctx->graph);
     *applied = calloc(n ? n : 1, 1);
@@ -55,7 +55,8 @@ int plan_verify_checksums(um_ctx *ctx, const store_state *st)
             return ctx_error(ctx, UM_ECHECKSUM, s->path, s->up_line, s->id,
                              "the up section changed after it was applied"
                              " (applied checksum %.12s, file now %.12s); restore the file,"
-                             " or write a new revision for the change", a->checksum, s->checksum);
+                             " or write a new revision for the change",
+                             a->checksum, s->checksum);
     }
     return UM_OK;
 }
@@ -73,8 +74,8 @@ static int add_step(um_ctx *ctx, um_plan *plan, size_t idx, um_direction dir)
     return UM_OK;
 }
 
-static void plan_up(um_ctx *ctx, um_plan *plan, const graph_target *t,
-                    const unsigned char *applied, unsigned char *want)
+static void plan_up(um_ctx *ctx, um_plan *plan, const graph_target *t, const unsigned char *applied,
+                    unsigned char *want)
 {
     size_t n = graph_count(ctx->graph);
     for (size_t i = 0; i < t->n; i++)
@@ -85,8 +86,8 @@ static void plan_up(um_ctx *ctx, um_plan *plan, const graph_target *t,
 }
 
 typedef struct ranked {
-    size_t order;   /* position in the applied table, oldest first */
-    size_t index;   /* graph index */
+    size_t order; /* position in the applied table, oldest first */
+    size_t index; /* graph index */
 } ranked;
 
 static int newest_first(const void *a, const void *b)
@@ -135,9 +136,8 @@ static int order_newest_first(um_ctx *ctx, um_plan *plan, const store_state *st)
     return UM_OK;
 }
 
-static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t,
-                     const store_state *st, const unsigned char *applied,
-                     unsigned char *keep)
+static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t, const store_state *st,
+                     const unsigned char *applied, unsigned char *keep)
 {
     size_t n = graph_count(ctx->graph);
     unsigned char *remove = calloc(n ? n : 1, 1);
@@ -162,7 +162,8 @@ static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t,
         if (!s->has_down)
             return ctx_error(ctx, UM_EIRREVERSIBLE, s->path, 0, s->id,
                              "cannot downgrade to '%s': this revision has no"
-                             " '-- migrate:down' section; nothing was run", plan->target);
+                             " '-- migrate:down' section; nothing was run",
+                             plan->target);
     }
     return UM_OK;
 }
@@ -205,9 +206,8 @@ static bool is_current(size_t idx, const size_t *heads, size_t n_heads)
  * As Alembic: an upgrade target must not lie below the database's heads
  * (that is a downgrade), and a downgrade target must be applied.
  */
-static int check_direction(um_ctx *ctx, um_direction dir, const char *target,
-                           const graph_target *t, const unsigned char *applied,
-                           const size_t *heads, size_t n_heads)
+static int check_direction(um_ctx *ctx, um_direction dir, const char *target, const graph_target *t,
+                           const unsigned char *applied, const size_t *heads, size_t n_heads)
 {
     for (size_t i = 0; i < t->n; i++) {
         const um_script *s = graph_script(ctx->graph, t->revs[i]);
@@ -219,13 +219,14 @@ static int check_direction(um_ctx *ctx, um_direction dir, const char *target,
         if (dir == UM_DOWN && !applied[t->revs[i]])
             return ctx_error(ctx, UM_ETARGET, NULL, 0, s->id,
                              "'%s' is not a valid downgrade target: it is not applied;"
-                             " use upgrade to go forward", target);
+                             " use upgrade to go forward",
+                             target);
     }
     return UM_OK;
 }
 
-int plan_build(um_ctx *ctx, const store_state *st, um_direction dir,
-               const char *target, um_plan **out)
+int plan_build(um_ctx *ctx, const store_state *st, um_direction dir, const char *target,
+               um_plan **out)
 {
     size_t n = graph_count(ctx->graph);
     unsigned char *applied = NULL, *marks = NULL;
@@ -268,8 +269,7 @@ done:
 
 /* ---- public API ----------------------------------------------------- */
 
-int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction,
-                   const char *target)
+int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const char *target)
 {
     if (out)
         *out = NULL;

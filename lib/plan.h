@@ -14,8 +14,8 @@
  * *applied (graph_count bytes) and *heads (indices) are malloc'd.
  * UM_ESTATE when a head names a revision no file defines.
  */
-int plan_applied_set(um_ctx *ctx, const store_state *st, unsigned char **applied,
-                     size_t **heads, size_t *n_heads);
+int plan_applied_set(um_ctx *ctx, const store_state *st, unsigned char **applied, size_t **heads,
+                     size_t *n_heads);
 
 /*
  * UM_ECHECKSUM when an applied revision's file no longer has the checksum

@@ -17,7 +17,7 @@
 #include "strbuf.h"
 #include "template.h"
 
-#define TEMPLATE_NAME "script.sql.tmpl"
+#define TEMPLATE_NAME           "script.sql.tmpl"
 #define DEFAULT_SCRIPT_LOCATION "migrations"
 
 /* Writes @text to a new file @path; UM_EIO if it exists or cannot be made. */
@@ -50,9 +50,9 @@ static int read_optional_file(const char *path, char **out, um_errbuf *err)
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return errno == ENOENT ? UM_OK
-                               : um_err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s",
-                                            strerror(errno));
+        return errno == ENOENT
+                   ? UM_OK
+                   : um_err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
     strbuf sb = STRBUF_INIT;
     char buf[4096];
     size_t n;
@@ -73,7 +73,7 @@ static int read_optional_file(const char *path, char **out, um_errbuf *err)
 typedef struct new_revision {
     char rev_id[SCRIPT_ID_MAX + 1];
     const char *message;
-    strbuf parents;         /* "a, b" */
+    strbuf parents; /* "a, b" */
     strbuf depends_on;
 } new_revision;
 
@@ -99,7 +99,8 @@ static int heads_as_parents(um_ctx *ctx, new_revision *nr)
             sb_printf(&names, "%s%s", i ? ", " : "", graph_script(ctx->graph, heads[i])->id);
         int rc = ctx_error(ctx, UM_ETARGET, NULL, 0, NULL,
                            "several heads (%s): name the one to build on with --head,"
-                           " or merge them first", sb_str(&names) ? sb_str(&names) : "");
+                           " or merge them first",
+                           sb_str(&names) ? sb_str(&names) : "");
         sb_free(&names);
         return rc;
     }
@@ -133,8 +134,8 @@ static int choose_rev_id(um_ctx *ctx, const char *wanted, new_revision *nr)
     if (wanted) {
         if (!script_valid_id(wanted))
             return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
-                             "'%s' is not a valid revision id ([A-Za-z0-9_-], at most %d)",
-                             wanted, SCRIPT_ID_MAX);
+                             "'%s' is not a valid revision id ([A-Za-z0-9_-], at most %d)", wanted,
+                             SCRIPT_ID_MAX);
         if (graph_find(ctx->graph, wanted) >= 0)
             return ctx_error(ctx, UM_EINVAL, NULL, 0, wanted, "a revision with this id exists");
         strcpy(nr->rev_id, wanted);
@@ -175,15 +176,14 @@ static int render_revision(um_ctx *ctx, const new_revision *nr, time_t now, char
     int rc = sb_str(&path) ? read_optional_file(sb_str(&path), &tmpl, &ctx->err)
                            : um_err_nomem(&ctx->err);
     if (!rc && !tmpl)
-        um_logf(&ctx->log, UM_LOG_INFO, "%s not found; using the built-in template",
-                sb_str(&path));
+        um_logf(&ctx->log, UM_LOG_INFO, "%s not found; using the built-in template", sb_str(&path));
 
     char date[64];
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S+00", &tm);
-    template_vars vars = { nr->message, nr->rev_id, sb_str(&nr->parents),
-                           sb_str(&nr->depends_on), date };
+    template_vars vars = { nr->message, nr->rev_id, sb_str(&nr->parents), sb_str(&nr->depends_on),
+                           date };
     if (!rc)
         rc = template_render(tmpl ? tmpl : template_default_script, sb_str(&path), &vars, out,
                              &ctx->err);
@@ -237,7 +237,8 @@ int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path)
         return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
                          "um_generate_options version %u is not supported", opts->version);
 
-    new_revision nr = { .message = opts->message, .parents = STRBUF_INIT,
+    new_revision nr = { .message = opts->message,
+                        .parents = STRBUF_INIT,
                         .depends_on = STRBUF_INIT };
     int rc = choose_rev_id(ctx, opts->rev_id, &nr);
     if (!rc)
@@ -264,8 +265,8 @@ int um_merge(um_ctx *ctx, const char *message, const char *const *revs, size_t n
         const size_t *h = graph_heads(ctx->graph, &n);
         if (n < 2)
             return ctx_error(ctx, UM_ETARGET, NULL, 0, NULL,
-                             "nothing to merge: there %s %zu head%s", n == 1 ? "is" : "are",
-                             n, n == 1 ? "" : "s");
+                             "nothing to merge: there %s %zu head%s", n == 1 ? "is" : "are", n,
+                             n == 1 ? "" : "s");
         heads = calloc(n, sizeof(*heads));
         if (!heads)
             return um_err_nomem(&ctx->err);
@@ -294,7 +295,8 @@ static const char default_config[] =
     "# database_url = postgresql://user@localhost:5432/dbname\n"
     "\n"
     "# Names of new revision files (Alembic's tokens; %%%% for a literal %%).\n"
-    "file_template = %%%%(year)d%%%%(month).2d%%%%(day).2d_%%%%(hour).2d%%%%(minute).2d_%%%%(rev)s_%%%%(slug)s\n"
+    "file_template = "
+    "%%%%(year)d%%%%(month).2d%%%%(day).2d_%%%%(hour).2d%%%%(minute).2d_%%%%(rev)s_%%%%(slug)s\n"
     "\n"
     "# One transaction per revision (true), or one for the whole run (false).\n"
     "transaction_per_migration = true\n"
@@ -390,13 +392,13 @@ static void config_text(strbuf *sb, const char *config_path, const char *loc)
  * lives (init completing a project); else the default.  *owned is what
  * to free.
  */
-static int choose_location(init_run *r, const char *config_path, const char **loc,
-                           char **owned)
+static int choose_location(init_run *r, const char *config_path, const char **loc, char **owned)
 {
     *owned = NULL;
     if (*loc)
-        return *loc[0] ? UM_OK : um_err_set(&r->err, UM_EINVAL, NULL, 0, NULL,
-                                            "the script location is empty");
+        return *loc[0]
+                   ? UM_OK
+                   : um_err_set(&r->err, UM_EINVAL, NULL, 0, NULL, "the script location is empty");
     *loc = DEFAULT_SCRIPT_LOCATION;
     if (!config_path || access(config_path, F_OK) != 0)
         return UM_OK;
@@ -411,8 +413,8 @@ static int choose_location(init_run *r, const char *config_path, const char **lo
     return UM_OK;
 }
 
-int um_project_init(const char *config_path, const char *script_location,
-                    um_log_cb log_cb, void *log_payload, char **errmsg)
+int um_project_init(const char *config_path, const char *script_location, um_log_cb log_cb,
+                    void *log_payload, char **errmsg)
 {
     init_run r = { log_cb, log_payload, { { 0 } } };
     strbuf versions = STRBUF_INIT, tmpl = STRBUF_INIT, cfg = STRBUF_INIT;
@@ -431,8 +433,7 @@ int um_project_init(const char *config_path, const char *script_location,
     sb_printf(&tmpl, "%s/" TEMPLATE_NAME, script_location);
     if (config_path)
         config_text(&cfg, config_path, script_location);
-    rc = sb_failed(&versions) || sb_failed(&tmpl) || sb_failed(&cfg)
-             ? um_err_nomem(&r.err) : UM_OK;
+    rc = sb_failed(&versions) || sb_failed(&tmpl) || sb_failed(&cfg) ? um_err_nomem(&r.err) : UM_OK;
     if (!rc)
         rc = make_dir(&r, script_location);
     if (!rc)

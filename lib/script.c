@@ -19,9 +19,9 @@
 
 #include <openssl/evp.h>
 
-#define UP_MARKER "-- migrate:up"
+#define UP_MARKER   "-- migrate:up"
 #define DOWN_MARKER "-- migrate:down"
-#define SHOW_MAX 64 /* longest id quoted back in a message */
+#define SHOW_MAX    64 /* longest id quoted back in a message */
 
 /* Byte ranges of the section bodies within the text. */
 typedef struct sections {
@@ -46,8 +46,8 @@ typedef struct parser {
     const char *path;
     um_script *s;
     um_errbuf *err;
-    const EVP_MD *sha256;   /* fetched once per directory; NULL: EVP_sha256() */
-    int key_line[N_KEYS];   /* where each header key was seen, 0: not yet */
+    const EVP_MD *sha256; /* fetched once per directory; NULL: EVP_sha256() */
+    int key_line[N_KEYS]; /* where each header key was seen, 0: not yet */
 } parser;
 
 /* A growable file buffer, reused across the files of a directory. */
@@ -63,8 +63,7 @@ typedef struct readbuf {
 
 static bool is_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
-           c == '\f';
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
 static void trim(const char **p, const char **end)
@@ -179,24 +178,20 @@ static int line_of_offset(const char *text, size_t off)
     return no;
 }
 
-static int check_text(const char *path, const char *text, size_t len,
-                      um_errbuf *err)
+static int check_text(const char *path, const char *text, size_t len, um_errbuf *err)
 {
     if (all_space(text, len))
-        return um_err_set(err, UM_EPARSE, path, 0, NULL,
-                          "empty file, not a revision");
+        return um_err_set(err, UM_EPARSE, path, 0, NULL, "empty file, not a revision");
     size_t bad = first_binary_byte(text, len);
     if (bad < len)
-        return um_err_set(err, UM_EPARSE, path, line_of_offset(text, bad),
-                          NULL, "not a text file (binary content at byte %zu)",
-                          bad);
+        return um_err_set(err, UM_EPARSE, path, line_of_offset(text, bad), NULL,
+                          "not a text file (binary content at byte %zu)", bad);
     return 0;
 }
 
 /* ---- header ---------------------------------------------------------- */
 
-static int check_id(parser *ps, int line_no, enum key k, const char *p,
-                    const char *e)
+static int check_id(parser *ps, int line_no, enum key k, const char *p, const char *e)
 {
     char id[SCRIPT_ID_MAX + 1];
     size_t n = (size_t)(e - p);
@@ -204,7 +199,8 @@ static int check_id(parser *ps, int line_no, enum key k, const char *p,
     if (n == 0)
         return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
                           "empty revision id in '%s:' (ids are separated by "
-                          "single commas)", key_names[k]);
+                          "single commas)",
+                          key_names[k]);
     if (n <= SCRIPT_ID_MAX) {
         memcpy(id, p, n);
         id[n] = '\0';
@@ -213,16 +209,16 @@ static int check_id(parser *ps, int line_no, enum key k, const char *p,
     }
     return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
                       "invalid revision id '%.*s%s' in '%s:' (1 to %d "
-                      "letters, digits, '_' or '-')", show_len(p, e), p,
-                      e - p > SHOW_MAX ? "..." : "", key_names[k],
+                      "letters, digits, '_' or '-')",
+                      show_len(p, e), p, e - p > SHOW_MAX ? "..." : "", key_names[k],
                       SCRIPT_ID_MAX);
 }
 
 /* Splits [v, ve) at commas into *out, each id trimmed and checked. */
-static int split_ids(parser *ps, int line_no, enum key k, const char *v,
-                     const char *ve, char **ids, size_t *n)
+static int split_ids(parser *ps, int line_no, enum key k, const char *v, const char *ve, char **ids,
+                     size_t *n)
 {
-    for (bool last = false; !last; ) {
+    for (bool last = false; !last;) {
         const char *comma = memchr(v, ',', (size_t)(ve - v));
         const char *p = v, *e = comma ? comma : ve;
         last = !comma;
@@ -233,9 +229,10 @@ static int split_ids(parser *ps, int line_no, enum key k, const char *v,
             return rc;
         for (size_t i = 0; i < *n; i++)
             if (span_eq(p, e, ids[i]))
-                return um_err_set(ps->err, UM_EPARSE, ps->path, line_no,
-                                  ps->s->id, "revision id '%s' listed twice "
-                                  "in '%s:'", ids[i], key_names[k]);
+                return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
+                                  "revision id '%s' listed twice "
+                                  "in '%s:'",
+                                  ids[i], key_names[k]);
         if (!(ids[*n] = strndup(p, (size_t)(e - p))))
             return um_err_nomem(ps->err);
         (*n)++;
@@ -245,8 +242,8 @@ static int split_ids(parser *ps, int line_no, enum key k, const char *v,
 
 /* "a, b" -> {"a", "b"}; empty or None is no id at all (Alembic writes
  * "Revises: None" for a base revision). */
-static int parse_id_list(parser *ps, int line_no, enum key k, const char *v,
-                         const char *ve, char ***out, size_t *n)
+static int parse_id_list(parser *ps, int line_no, enum key k, const char *v, const char *ve,
+                         char ***out, size_t *n)
 {
     if (v == ve || span_eq(v, ve, "None") || span_eq(v, ve, "none"))
         return 0;
@@ -261,8 +258,14 @@ static int parse_id_list(parser *ps, int line_no, enum key k, const char *v,
 
 static int parse_bool(parser *ps, int line_no, const char *v, const char *ve)
 {
-    static const struct { const char *word; bool value; } words[] = {
-        { "yes", true }, { "true", true }, { "no", false }, { "false", false },
+    static const struct {
+        const char *word;
+        bool value;
+    } words[] = {
+        { "yes", true },
+        { "true", true },
+        { "no", false },
+        { "false", false },
     };
     size_t n = (size_t)(ve - v);
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
@@ -272,7 +275,8 @@ static int parse_bool(parser *ps, int line_no, const char *v, const char *ve)
         }
     return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
                       "'Transactional:' must be yes, no, true or false, "
-                      "not '%.*s'", show_len(v, ve), v);
+                      "not '%.*s'",
+                      show_len(v, ve), v);
 }
 
 static int set_string(parser *ps, char **field, const char *v, const char *ve)
@@ -282,15 +286,14 @@ static int set_string(parser *ps, char **field, const char *v, const char *ve)
     return 0;
 }
 
-static int header_key(parser *ps, const line *ln, enum key k, const char *v,
-                      const char *ve)
+static int header_key(parser *ps, const line *ln, enum key k, const char *v, const char *ve)
 {
     um_script *s = ps->s;
 
     if (ps->key_line[k])
         return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
-                          "duplicate '%s:' header (first at line %d)",
-                          key_names[k], ps->key_line[k]);
+                          "duplicate '%s:' header (first at line %d)", key_names[k],
+                          ps->key_line[k]);
     ps->key_line[k] = ln->no;
     switch (k) {
     case K_ID: {
@@ -300,8 +303,7 @@ static int header_key(parser *ps, const line *ln, enum key k, const char *v,
     case K_REVISES:
         return parse_id_list(ps, ln->no, k, v, ve, &s->parents, &s->n_parents);
     case K_DEPENDS:
-        return parse_id_list(ps, ln->no, k, v, ve, &s->depends_on,
-                             &s->n_depends_on);
+        return parse_id_list(ps, ln->no, k, v, ve, &s->depends_on, &s->n_depends_on);
     case K_DATE:
         return v == ve ? 0 : set_string(ps, &s->create_date, v, ve);
     case K_TRANSACTIONAL:
@@ -337,9 +339,9 @@ static int header_line(parser *ps, const line *ln)
     if (p == e)
         return 0;
     if (e - p < 2 || p[0] != '-' || p[1] != '-') {
-        const char *why = ps->s->id ? "" :
-            " (a revision file starts with comment lines such as "
-            "'-- Revision ID: <id>', then its SQL after '-- migrate:up')";
+        const char *why = ps->s->id ? ""
+                                    : " (a revision file starts with comment lines such as "
+                                      "'-- Revision ID: <id>', then its SQL after '-- migrate:up')";
         return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, ps->s->id,
                           "SQL before the '" UP_MARKER "' marker%s", why);
     }
@@ -357,23 +359,19 @@ static int header_line(parser *ps, const line *ln)
 
 /* ---- whole file ------------------------------------------------------ */
 
-static int on_marker(parser *ps, const char *text, const line *ln,
-                     enum marker m, sections *sec)
+static int on_marker(parser *ps, const char *text, const line *ln, enum marker m, sections *sec)
 {
     um_script *s = ps->s;
 
     if (m == M_UP && s->up_line)
         return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
-                          "second '" UP_MARKER "' marker (first at line %d)",
-                          s->up_line);
+                          "second '" UP_MARKER "' marker (first at line %d)", s->up_line);
     if (m == M_DOWN && s->down_line)
         return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
-                          "second '" DOWN_MARKER "' marker (first at line %d)",
-                          s->down_line);
+                          "second '" DOWN_MARKER "' marker (first at line %d)", s->down_line);
     if (m == M_DOWN && !s->up_line)
         return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
-                          "'" DOWN_MARKER "' marker before the '" UP_MARKER
-                          "' marker");
+                          "'" DOWN_MARKER "' marker before the '" UP_MARKER "' marker");
     if (m == M_UP) {
         s->up_line = ln->no;
         sec->up_start = (size_t)(ln->next - text);
@@ -398,8 +396,9 @@ static int scan_lines(parser *ps, const char *text, size_t len, sections *sec)
         ln.next += 3;
     while (next_line(stop, &ln)) {
         enum marker m = marker_of(&ln);
-        int rc = m != M_NONE ? on_marker(ps, text, &ln, m, sec)
-                 : !ps->s->up_line ? header_line(ps, &ln) : 0;
+        int rc = m != M_NONE       ? on_marker(ps, text, &ln, m, sec)
+                 : !ps->s->up_line ? header_line(ps, &ln)
+                                   : 0;
         if (rc)
             return rc;
     }
@@ -413,9 +412,8 @@ static int check_self(parser *ps, enum key k, char **ids, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(ids[i], ps->s->id) == 0)
-            return um_err_set(ps->err, UM_EPARSE, ps->path, ps->key_line[k],
-                              ps->s->id, "'%s:' names the revision itself",
-                              key_names[k]);
+            return um_err_set(ps->err, UM_EPARSE, ps->path, ps->key_line[k], ps->s->id,
+                              "'%s:' names the revision itself", key_names[k]);
     return 0;
 }
 
@@ -446,24 +444,21 @@ static int finish(parser *ps, const char *text, const sections *sec)
                           "(expected a comment line '-- Revision ID: <id>' "
                           "before '" UP_MARKER "')");
     if (!s->up_line)
-        return um_err_set(ps->err, UM_EPARSE, ps->path, 0, s->id,
-                          "no '" UP_MARKER "' marker");
+        return um_err_set(ps->err, UM_EPARSE, ps->path, 0, s->id, "no '" UP_MARKER "' marker");
     if ((rc = check_self(ps, K_REVISES, s->parents, s->n_parents)) ||
         (rc = check_self(ps, K_DEPENDS, s->depends_on, s->n_depends_on)))
         return rc;
     if (!s->message && !(s->message = strdup("")))
         return um_err_nomem(ps->err);
-    sha256_hex(ps->sha256, text + sec->up_start, sec->up_end - sec->up_start,
-               s->checksum);
+    sha256_hex(ps->sha256, text + sec->up_start, sec->up_end - sec->up_start, s->checksum);
     if (!s->checksum[0])
         return um_err_set(ps->err, UM_ERROR, ps->path, 0, s->id,
                           "cannot compute the SHA-256 checksum");
     return 0;
 }
 
-static int parse_text(const char *path, const char *text, size_t len,
-                      const EVP_MD *sha256, um_script **out, sections *sec,
-                      um_errbuf *err)
+static int parse_text(const char *path, const char *text, size_t len, const EVP_MD *sha256,
+                      um_script **out, sections *sec, um_errbuf *err)
 {
     um_script *s = calloc(1, sizeof(*s));
     parser ps = { .path = path, .s = s, .err = err, .sha256 = sha256 };
@@ -475,8 +470,7 @@ static int parse_text(const char *path, const char *text, size_t len,
         return um_err_nomem(err);
     }
     s->transactional = true;
-    if ((rc = check_text(path, text, len, err)) ||
-        (rc = scan_lines(&ps, text, len, sec)) ||
+    if ((rc = check_text(path, text, len, err)) || (rc = scan_lines(&ps, text, len, sec)) ||
         (rc = finish(&ps, text, sec))) {
         script_free(s);
         return rc;
@@ -485,8 +479,8 @@ static int parse_text(const char *path, const char *text, size_t len,
     return 0;
 }
 
-int script_parse_buffer(const char *path, const char *text, size_t len,
-                        um_script **out, um_errbuf *err)
+int script_parse_buffer(const char *path, const char *text, size_t len, um_script **out,
+                        um_errbuf *err)
 {
     sections sec;
     return parse_text(path, text, len, NULL, out, &sec, err);
@@ -527,8 +521,8 @@ bool script_valid_id(const char *id)
 typedef struct file_ref {
     int dirfd;
     const char *name;
-    const char *path;   /* for messages and um_script.path */
-    bool regular;       /* known regular (readdir said so): no fstat needed */
+    const char *path; /* for messages and um_script.path */
+    bool regular;     /* known regular (readdir said so): no fstat needed */
 } file_ref;
 
 static int io_error(um_errbuf *err, const char *path, const char *what, int e)
@@ -588,8 +582,7 @@ static int read_fd(int fd, const file_ref *f, readbuf *rb, um_errbuf *err)
     return 0;
 }
 
-static int parse_ref(const file_ref *f, readbuf *rb, um_script **out,
-                     sections *sec, um_errbuf *err)
+static int parse_ref(const file_ref *f, readbuf *rb, um_script **out, sections *sec, um_errbuf *err)
 {
     int fd = openat(f->dirfd, f->name, O_RDONLY | O_CLOEXEC);
     int rc;
@@ -602,8 +595,7 @@ static int parse_ref(const file_ref *f, readbuf *rb, um_script **out,
     return rc ? rc : parse_text(f->path, rb->buf, rb->len, rb->sha256, out, sec, err);
 }
 
-static int parse_path(const char *path, readbuf *rb, um_script **out,
-                      sections *sec, um_errbuf *err)
+static int parse_path(const char *path, readbuf *rb, um_script **out, sections *sec, um_errbuf *err)
 {
     file_ref f = { .dirfd = AT_FDCWD, .name = path, .path = path };
     return parse_ref(&f, rb, out, sec, err);
@@ -618,18 +610,18 @@ int script_parse_file(const char *path, um_script **out, um_errbuf *err)
     return rc;
 }
 
-static int section_changed(const um_script *s, const um_script *now, bool up,
-                           um_errbuf *err)
+static int section_changed(const um_script *s, const um_script *now, bool up, um_errbuf *err)
 {
     if (strcmp(s->id, now->id) != 0)
         return um_err_set(err, UM_ECHECKSUM, s->path, now->up_line, s->id,
                           "file changed since it was read (it is now "
-                          "revision %s)", now->id);
+                          "revision %s)",
+                          now->id);
     if (up && strcmp(s->checksum, now->checksum) != 0)
         return um_err_set(err, UM_ECHECKSUM, s->path, now->up_line, s->id,
                           "file changed since it was read (checksum of the "
-                          "up section was %s, is now %s)", s->checksum,
-                          now->checksum);
+                          "up section was %s, is now %s)",
+                          s->checksum, now->checksum);
     if (!up && !now->has_down)
         return um_err_set(err, UM_EIRREVERSIBLE, s->path, 0, s->id,
                           "has no '" DOWN_MARKER "' section any more (the "
@@ -637,8 +629,7 @@ static int section_changed(const um_script *s, const um_script *now, bool up,
     return 0;
 }
 
-int script_read_section(const um_script *s, bool up, char **sql,
-                        int *first_line, um_errbuf *err)
+int script_read_section(const um_script *s, bool up, char **sql, int *first_line, um_errbuf *err)
 {
     readbuf rb = { 0 };
     um_script *now = NULL;
@@ -650,8 +641,7 @@ int script_read_section(const um_script *s, bool up, char **sql,
         return um_err_set(err, UM_EIRREVERSIBLE, s->path, 0, s->id,
                           "has no '" DOWN_MARKER "' section, so it cannot be "
                           "downgraded");
-    if ((rc = parse_path(s->path, &rb, &now, &sec, err)) ||
-        (rc = section_changed(s, now, up, err)))
+    if ((rc = parse_path(s->path, &rb, &now, &sec, err)) || (rc = section_changed(s, now, up, err)))
         goto done;
     size_t start = up ? sec.up_start : sec.down_start;
     size_t end = up ? sec.up_end : sec.down_end;
@@ -726,8 +716,7 @@ static int list_dir(DIR *d, const char *dir, entry_list *l, um_errbuf *err)
     return 0;
 }
 
-static int parse_all(DIR *d, const char *dir, const entry_list *l,
-                     um_script **v, um_errbuf *err)
+static int parse_all(DIR *d, const char *dir, const entry_list *l, um_script **v, um_errbuf *err)
 {
     readbuf rb = { .sha256 = EVP_MD_fetch(NULL, "SHA256", NULL) };
     strbuf path = STRBUF_INIT;
@@ -753,8 +742,7 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l,
     return rc;
 }
 
-int script_read_dir(const char *dir, um_script ***out, size_t *n,
-                    um_errbuf *err)
+int script_read_dir(const char *dir, um_script ***out, size_t *n, um_errbuf *err)
 {
     entry_list entries = { 0 };
     um_script **v = NULL;

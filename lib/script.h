@@ -29,22 +29,22 @@
 
 #include "error.h"
 
-#define SCRIPT_ID_MAX 32  /* the version table's varchar(32), as Alembic */
+#define SCRIPT_ID_MAX 32 /* the version table's varchar(32), as Alembic */
 
 typedef struct um_script {
-    char *path;             /* as given to script_parse_file */
+    char *path; /* as given to script_parse_file */
     char *id;
-    char *message;          /* "" when the header has none */
-    char **parents;         /* Revises */
+    char *message;  /* "" when the header has none */
+    char **parents; /* Revises */
     size_t n_parents;
     char **depends_on;
     size_t n_depends_on;
-    char *create_date;      /* NULL when absent */
-    bool transactional;     /* default true */
-    bool has_down;          /* the down marker is present */
-    char checksum[65];      /* lowercase hex SHA-256 of the up section */
-    int up_line;            /* 1-based line of the "-- migrate:up" marker */
-    int down_line;          /* 1-based line of the down marker, 0 if none */
+    char *create_date;  /* NULL when absent */
+    bool transactional; /* default true */
+    bool has_down;      /* the down marker is present */
+    char checksum[65];  /* lowercase hex SHA-256 of the up section */
+    int up_line;        /* 1-based line of the "-- migrate:up" marker */
+    int down_line;      /* 1-based line of the down marker, 0 if none */
 } um_script;
 
 /*
@@ -55,8 +55,8 @@ typedef struct um_script {
 int script_parse_file(const char *path, um_script **out, um_errbuf *err);
 
 /* Parses text already in memory; @path is used in messages and kept. */
-int script_parse_buffer(const char *path, const char *text, size_t len,
-                        um_script **out, um_errbuf *err);
+int script_parse_buffer(const char *path, const char *text, size_t len, um_script **out,
+                        um_errbuf *err);
 
 void script_free(um_script *s);
 
@@ -68,8 +68,7 @@ void script_free(um_script *s);
  * UM_ECHECKSUM when the file changed since it was parsed.  The down section
  * of a revision without one is UM_EIRREVERSIBLE.
  */
-int script_read_section(const um_script *s, bool up, char **sql,
-                        int *first_line, um_errbuf *err);
+int script_read_section(const um_script *s, bool up, char **sql, int *first_line, um_errbuf *err);
 
 /* Lowercase hex SHA-256 of @len bytes (out: 65 bytes). */
 void script_sha256_hex(const void *data, size_t len, char out[65]);

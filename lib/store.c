@@ -10,12 +10,11 @@
 
 #include "pg.h"
 
-#define SQLSTATE_UNDEFINED_TABLE "42P01"
+#define SQLSTATE_UNDEFINED_TABLE    "42P01"
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 
 /* Server-side duration of the current message, in milliseconds. */
-#define SQL_ELAPSED_MS \
-    "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)"
+#define SQL_ELAPSED_MS "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)"
 
 static char *qualified_name(um_ctx *ctx, const char *suffix)
 {
@@ -131,15 +130,15 @@ int store_read_state(um_ctx *ctx, store_state *out)
 
     strbuf sql = STRBUF_INIT;
     sb_printf(&sql,
-        "SELECT 0, version_num, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-        " NULL::timestamptz FROM %s"
-        " UNION ALL"
-        " SELECT 1, revision, checksum,"
-        " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-        " duration_ms::text, applied_by, host, application_name, tool_version,"
-        " state, applied_at FROM %s"
-        " ORDER BY 1, 11, 2",
-        ctx->version_table, ctx->applied_table);
+              "SELECT 0, version_num, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+              " NULL::timestamptz FROM %s"
+              " UNION ALL"
+              " SELECT 1, revision, checksum,"
+              " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+              " duration_ms::text, applied_by, host, application_name, tool_version,"
+              " state, applied_at FROM %s"
+              " ORDER BY 1, 11, 2",
+              ctx->version_table, ctx->applied_table);
     if (sb_failed(&sql))
         return um_err_nomem(&ctx->err);
 
@@ -176,8 +175,7 @@ int store_ensure_tables(um_ctx *ctx)
      * the schema exists, so it is only sent for a missing schema. */
     const char *schema = ctx->cfg.version_table_schema;
     pg_rows *rows = NULL;
-    rc = pg_query(ctx, "SELECT to_regnamespace(quote_ident($1)) IS NULL", 1,
-                  &schema, &rows, NULL);
+    rc = pg_query(ctx, "SELECT to_regnamespace(quote_ident($1)) IS NULL", 1, &schema, &rows, NULL);
     if (rc)
         return rc;
     bool need_schema = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
@@ -192,36 +190,37 @@ int store_ensure_tables(um_ctx *ctx)
         sb_puts(&sql, ";\n");
     }
     sb_printf(&sql,
-        "CREATE TABLE IF NOT EXISTS %s (\n"
-        "  version_num varchar(32) NOT NULL,\n"
-        "  CONSTRAINT ", ctx->version_table);
+              "CREATE TABLE IF NOT EXISTS %s (\n"
+              "  version_num varchar(32) NOT NULL,\n"
+              "  CONSTRAINT ",
+              ctx->version_table);
     pg_append_ident(ctx, &sql, sb_str(&pk));
     sb_printf(&sql,
-        " PRIMARY KEY (version_num));\n"
-        "CREATE TABLE IF NOT EXISTS %s (\n"
-        "  revision varchar(32) PRIMARY KEY,\n"
-        "  checksum text NOT NULL,\n"
-        "  applied_at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
-        "  duration_ms double precision NOT NULL DEFAULT 0,\n"
-        "  applied_by text NOT NULL DEFAULT current_user,\n"
-        "  host text,\n"
-        "  application_name text,\n"
-        "  tool_version text NOT NULL,\n"
-        "  state text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed')));\n"
-        "CREATE TABLE IF NOT EXISTS %s (\n"
-        "  id bigserial PRIMARY KEY,\n"
-        "  revision varchar(32) NOT NULL,\n"
-        "  direction text NOT NULL CHECK (direction IN ('up', 'down', 'stamp')),\n"
-        "  state text NOT NULL CHECK (state IN ('ok', 'failed')),\n"
-        "  started_at timestamptz NOT NULL DEFAULT statement_timestamp(),\n"
-        "  duration_ms double precision NOT NULL DEFAULT 0,\n"
-        "  applied_by text NOT NULL DEFAULT current_user,\n"
-        "  host text,\n"
-        "  application_name text,\n"
-        "  tool_version text NOT NULL,\n"
-        "  checksum text,\n"
-        "  error text);\n",
-        ctx->applied_table, ctx->history_table);
+              " PRIMARY KEY (version_num));\n"
+              "CREATE TABLE IF NOT EXISTS %s (\n"
+              "  revision varchar(32) PRIMARY KEY,\n"
+              "  checksum text NOT NULL,\n"
+              "  applied_at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
+              "  duration_ms double precision NOT NULL DEFAULT 0,\n"
+              "  applied_by text NOT NULL DEFAULT current_user,\n"
+              "  host text,\n"
+              "  application_name text,\n"
+              "  tool_version text NOT NULL,\n"
+              "  state text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed')));\n"
+              "CREATE TABLE IF NOT EXISTS %s (\n"
+              "  id bigserial PRIMARY KEY,\n"
+              "  revision varchar(32) NOT NULL,\n"
+              "  direction text NOT NULL CHECK (direction IN ('up', 'down', 'stamp')),\n"
+              "  state text NOT NULL CHECK (state IN ('ok', 'failed')),\n"
+              "  started_at timestamptz NOT NULL DEFAULT statement_timestamp(),\n"
+              "  duration_ms double precision NOT NULL DEFAULT 0,\n"
+              "  applied_by text NOT NULL DEFAULT current_user,\n"
+              "  host text,\n"
+              "  application_name text,\n"
+              "  tool_version text NOT NULL,\n"
+              "  checksum text,\n"
+              "  error text);\n",
+              ctx->applied_table, ctx->history_table);
     /* The health snapshot looks for unfinished revisions at every call:
      * this index keeps that a lookup in an (almost always) empty index. */
     sb_reset(&pk);
@@ -263,7 +262,8 @@ static int lock_holder_error(um_ctx *ctx, int64_t key)
     snprintf(objid, sizeof(objid), "%u", (unsigned)(u & 0xffffffffu));
     const char *params[2] = { classid, objid };
     pg_rows *rows = NULL;
-    int rc = pg_query(ctx,
+    int rc = pg_query(
+        ctx,
         "SELECT a.pid, coalesce(nullif(a.application_name, ''), '(none)'),"
         " to_char(coalesce(a.xact_start, a.backend_start) AT TIME ZONE 'UTC',"
         "         'YYYY-MM-DD HH24:MI:SS\"Z\"'),"
@@ -282,9 +282,8 @@ static int lock_holder_error(um_ctx *ctx, int64_t key)
         ctx_error(ctx, UM_ELOCKED, NULL, 0, NULL,
                   "the migration lock is held by backend pid %s (application_name '%s',"
                   " role %s from %s, since %s); gave up after lock_wait = %d ms",
-                  pg_rows_value(rows, 0, 0), pg_rows_value(rows, 0, 1),
-                  pg_rows_value(rows, 0, 3), pg_rows_value(rows, 0, 4),
-                  pg_rows_value(rows, 0, 2), ctx->cfg.lock_wait_ms);
+                  pg_rows_value(rows, 0, 0), pg_rows_value(rows, 0, 1), pg_rows_value(rows, 0, 3),
+                  pg_rows_value(rows, 0, 4), pg_rows_value(rows, 0, 2), ctx->cfg.lock_wait_ms);
     pg_rows_free(rows);
     return UM_ELOCKED;
 }
@@ -314,8 +313,8 @@ static int wait_lock(um_ctx *ctx, const char *key, bool *got)
     pg_failure fail = { 0 };
     rc = pg_query(ctx, "SELECT pg_advisory_lock($1::bigint)", 1, &key, NULL, &fail);
     *got = rc == UM_OK;
-    bool timed_out = rc == UM_ESQL && fail.sqlstate &&
-                     strcmp(fail.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
+    bool timed_out =
+        rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
     if (rc && atomic_load(&ctx->cancel_requested))
         ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
                   "cancelled by the host while waiting for the migration lock");
@@ -410,11 +409,12 @@ static void append_duration(strbuf *sb, double duration_ms)
         sb_printf(sb, "%.3f", duration_ms);
 }
 
-static void append_history(um_ctx *ctx, strbuf *sb, const um_script *s,
-                           const char *direction, double duration_ms)
+static void append_history(um_ctx *ctx, strbuf *sb, const um_script *s, const char *direction,
+                           double duration_ms)
 {
-    sb_printf(sb, "INSERT INTO %s (revision, direction, state, duration_ms, host,"
-                  " application_name, tool_version, checksum) VALUES (",
+    sb_printf(sb,
+              "INSERT INTO %s (revision, direction, state, duration_ms, host,"
+              " application_name, tool_version, checksum) VALUES (",
               ctx->history_table);
     pg_append_literal(ctx, sb, s->id);
     sb_printf(sb, ", '%s', 'ok', ", direction);
@@ -426,11 +426,12 @@ static void append_history(um_ctx *ctx, strbuf *sb, const um_script *s,
     sb_puts(sb, ");\n");
 }
 
-static void append_applied_upsert(um_ctx *ctx, strbuf *sb, const um_script *s,
-                                  const char *state, double duration_ms)
+static void append_applied_upsert(um_ctx *ctx, strbuf *sb, const um_script *s, const char *state,
+                                  double duration_ms)
 {
-    sb_printf(sb, "INSERT INTO %s (revision, checksum, duration_ms, host,"
-                  " application_name, tool_version, state) VALUES (",
+    sb_printf(sb,
+              "INSERT INTO %s (revision, checksum, duration_ms, host,"
+              " application_name, tool_version, state) VALUES (",
               ctx->applied_table);
     pg_append_literal(ctx, sb, s->id);
     sb_puts(sb, ", ");
@@ -439,11 +440,12 @@ static void append_applied_upsert(um_ctx *ctx, strbuf *sb, const um_script *s,
     append_duration(sb, duration_ms);
     sb_puts(sb, ", ");
     append_origin(ctx, sb);
-    sb_printf(sb, ", '%s') ON CONFLICT (revision) DO UPDATE SET"
-                  " checksum = EXCLUDED.checksum, applied_at = EXCLUDED.applied_at,"
-                  " duration_ms = EXCLUDED.duration_ms, applied_by = EXCLUDED.applied_by,"
-                  " host = EXCLUDED.host, application_name = EXCLUDED.application_name,"
-                  " tool_version = EXCLUDED.tool_version, state = EXCLUDED.state;\n",
+    sb_printf(sb,
+              ", '%s') ON CONFLICT (revision) DO UPDATE SET"
+              " checksum = EXCLUDED.checksum, applied_at = EXCLUDED.applied_at,"
+              " duration_ms = EXCLUDED.duration_ms, applied_by = EXCLUDED.applied_by,"
+              " host = EXCLUDED.host, application_name = EXCLUDED.application_name,"
+              " tool_version = EXCLUDED.tool_version, state = EXCLUDED.state;\n",
               state);
 }
 
@@ -455,16 +457,17 @@ static void append_applied_upsert(um_ctx *ctx, strbuf *sb, const um_script *s,
  * Parameters: revision, heads (up: the parents to replace; down: the
  * parents that become heads), checksum, duration, host, tool version.
  */
-#define STEP_UP_STATEMENT "ultramigrate_step_up_v1"
+#define STEP_UP_STATEMENT   "ultramigrate_step_up_v1"
 #define STEP_DOWN_STATEMENT "ultramigrate_step_down_v1"
-#define STEP_PARAMS "(text, text[], text, double precision, text, text)"
+#define STEP_PARAMS         "(text, text[], text, double precision, text, text)"
 
 static void append_history_values(um_ctx *ctx, strbuf *sb, const char *direction)
 {
-    sb_printf(sb, " INSERT INTO %s (revision, direction, state, duration_ms, host,"
-                  " application_name, tool_version, checksum)"
-                  " VALUES ($1, '%s', 'ok', $4, $5, current_setting('application_name'),"
-                  " $6, $3);\n",
+    sb_printf(sb,
+              " INSERT INTO %s (revision, direction, state, duration_ms, host,"
+              " application_name, tool_version, checksum)"
+              " VALUES ($1, '%s', 'ok', $4, $5, current_setting('application_name'),"
+              " $6, $3);\n",
               ctx->history_table, direction);
 }
 
@@ -474,26 +477,26 @@ int store_prepare_steps(um_ctx *ctx)
         return UM_OK;
     strbuf sql = STRBUF_INIT;
     sb_printf(&sql,
-        "PREPARE " STEP_UP_STATEMENT " " STEP_PARAMS " AS"
-        " WITH parents AS (DELETE FROM %s WHERE version_num = ANY ($2)),"
-        " head AS (INSERT INTO %s (version_num) VALUES ($1)),"
-        " applied AS (INSERT INTO %s (revision, checksum, duration_ms, host,"
-        "  application_name, tool_version, state)"
-        "  VALUES ($1, $3, $4, $5, current_setting('application_name'), $6, 'applied')"
-        "  ON CONFLICT (revision) DO UPDATE SET checksum = EXCLUDED.checksum,"
-        "  applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms,"
-        "  applied_by = EXCLUDED.applied_by, host = EXCLUDED.host,"
-        "  application_name = EXCLUDED.application_name,"
-        "  tool_version = EXCLUDED.tool_version, state = EXCLUDED.state)",
-        ctx->version_table, ctx->version_table, ctx->applied_table);
+              "PREPARE " STEP_UP_STATEMENT " " STEP_PARAMS " AS"
+              " WITH parents AS (DELETE FROM %s WHERE version_num = ANY ($2)),"
+              " head AS (INSERT INTO %s (version_num) VALUES ($1)),"
+              " applied AS (INSERT INTO %s (revision, checksum, duration_ms, host,"
+              "  application_name, tool_version, state)"
+              "  VALUES ($1, $3, $4, $5, current_setting('application_name'), $6, 'applied')"
+              "  ON CONFLICT (revision) DO UPDATE SET checksum = EXCLUDED.checksum,"
+              "  applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms,"
+              "  applied_by = EXCLUDED.applied_by, host = EXCLUDED.host,"
+              "  application_name = EXCLUDED.application_name,"
+              "  tool_version = EXCLUDED.tool_version, state = EXCLUDED.state)",
+              ctx->version_table, ctx->version_table, ctx->applied_table);
     append_history_values(ctx, &sql, "up");
     sb_printf(&sql,
-        "PREPARE " STEP_DOWN_STATEMENT " " STEP_PARAMS " AS"
-        " WITH head AS (DELETE FROM %s WHERE version_num = $1),"
-        " parents AS (INSERT INTO %s (version_num) SELECT unnest($2)"
-        "  ON CONFLICT DO NOTHING),"
-        " applied AS (DELETE FROM %s WHERE revision = $1)",
-        ctx->version_table, ctx->version_table, ctx->applied_table);
+              "PREPARE " STEP_DOWN_STATEMENT " " STEP_PARAMS " AS"
+              " WITH head AS (DELETE FROM %s WHERE version_num = $1),"
+              " parents AS (INSERT INTO %s (version_num) SELECT unnest($2)"
+              "  ON CONFLICT DO NOTHING),"
+              " applied AS (DELETE FROM %s WHERE revision = $1)",
+              ctx->version_table, ctx->version_table, ctx->applied_table);
     append_history_values(ctx, &sql, "down");
     if (sb_failed(&sql))
         return um_err_nomem(&ctx->err);
@@ -509,15 +512,13 @@ void store_unprepare_steps(um_ctx *ctx)
     if (!ctx->steps_prepared || ctx->owns_conn || !ctx->conn)
         return;
     pg_failure fail = { 0 };
-    pg_exec(ctx, "DEALLOCATE " STEP_UP_STATEMENT "; DEALLOCATE " STEP_DOWN_STATEMENT ";",
-            &fail);
+    pg_exec(ctx, "DEALLOCATE " STEP_UP_STATEMENT "; DEALLOCATE " STEP_DOWN_STATEMENT ";", &fail);
     pg_failure_clear(&fail);
     ctx->steps_prepared = false;
 }
 
-bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s,
-                              um_direction dir, const char *const *heads,
-                              size_t n_heads, double duration_ms)
+bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s, um_direction dir,
+                              const char *const *heads, size_t n_heads, double duration_ms)
 {
     sb_printf(sb, "EXECUTE %s (", dir == UM_UP ? STEP_UP_STATEMENT : STEP_DOWN_STATEMENT);
     pg_append_literal(ctx, sb, s->id);
@@ -548,23 +549,27 @@ int store_mark_in_progress(um_ctx *ctx, const um_script *s)
     return rc;
 }
 
-int store_record_failure(um_ctx *ctx, const um_script *s, um_direction dir,
-                         double duration_ms, const char *error, bool mark_failed)
+int store_record_failure(um_ctx *ctx, const um_script *s, um_direction dir, double duration_ms,
+                         const char *error, bool mark_failed)
 {
     char dur[32];
     snprintf(dur, sizeof(dur), "%.3f", duration_ms);
-    const char *params[7] = { s->id, dir == UM_UP ? "up" : "down", dur, ctx->host,
-                              UM_VERSION_STRING, s->checksum, error };
+    const char *params[7] = {
+        s->id, dir == UM_UP ? "up" : "down", dur, ctx->host, UM_VERSION_STRING, s->checksum, error
+    };
     strbuf sql = STRBUF_INIT;
     /* One statement (parameters allow no more): the applied row's update
      * rides along as a data-modifying CTE. */
     if (mark_failed)
-        sb_printf(&sql, "WITH mark AS (UPDATE %s SET state = 'failed'"
-                        " WHERE revision = $1 RETURNING 1) ", ctx->applied_table);
-    sb_printf(&sql, "INSERT INTO %s (revision, direction, state, duration_ms, host,"
-                    " application_name, tool_version, checksum, error)"
-                    " VALUES ($1, $2, 'failed', $3::double precision, $4,"
-                    " current_setting('application_name'), $5, $6, $7)",
+        sb_printf(&sql,
+                  "WITH mark AS (UPDATE %s SET state = 'failed'"
+                  " WHERE revision = $1 RETURNING 1) ",
+                  ctx->applied_table);
+    sb_printf(&sql,
+              "INSERT INTO %s (revision, direction, state, duration_ms, host,"
+              " application_name, tool_version, checksum, error)"
+              " VALUES ($1, $2, 'failed', $3::double precision, $4,"
+              " current_setting('application_name'), $5, $6, $7)",
               ctx->history_table);
     if (sb_failed(&sql))
         return um_err_nomem(&ctx->err);
@@ -595,8 +600,10 @@ int store_stamp(um_ctx *ctx, const um_script *const *heads, size_t n_heads,
     }
     sb_puts(&sql, n_applied ? ");\n" : ";\n");
     for (size_t i = 0; i < n_applied; i++) {
-        sb_printf(&sql, "INSERT INTO %s (revision, checksum, host, application_name,"
-                        " tool_version, state) VALUES (", ctx->applied_table);
+        sb_printf(&sql,
+                  "INSERT INTO %s (revision, checksum, host, application_name,"
+                  " tool_version, state) VALUES (",
+                  ctx->applied_table);
         pg_append_literal(ctx, &sql, applied[i]->id);
         sb_puts(&sql, ", ");
         pg_append_literal(ctx, &sql, applied[i]->checksum);
@@ -698,11 +705,11 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
     const char *p = limit ? lim : NULL;
     strbuf sql = STRBUF_INIT;
     sb_printf(&sql,
-        "SELECT * FROM (SELECT id, revision, direction, state,"
-        " to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-        " duration_ms::text, applied_by, host, application_name, tool_version, error"
-        " FROM %s ORDER BY id DESC LIMIT $1::bigint) h ORDER BY id",
-        ctx->history_table);
+              "SELECT * FROM (SELECT id, revision, direction, state,"
+              " to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+              " duration_ms::text, applied_by, host, application_name, tool_version, error"
+              " FROM %s ORDER BY id DESC LIMIT $1::bigint) h ORDER BY id",
+              ctx->history_table);
     if (sb_failed(&sql))
         return um_err_nomem(&ctx->err);
 

@@ -23,18 +23,18 @@
 typedef struct store_applied_row {
     char *revision;
     char *checksum;
-    char *applied_at;           /* ISO 8601, UTC */
+    char *applied_at; /* ISO 8601, UTC */
     double duration_ms;
     char *applied_by;
     char *host;
     char *application_name;
     char *tool_version;
-    char *state;                /* "applied", "in_progress", "failed" */
+    char *state; /* "applied", "in_progress", "failed" */
 } store_applied_row;
 
 typedef struct store_state {
     bool tables_exist;
-    char **heads;               /* version table rows */
+    char **heads; /* version table rows */
     size_t n_heads;
     store_applied_row *applied; /* oldest first */
     size_t n_applied;
@@ -72,9 +72,8 @@ void store_unprepare_steps(um_ctx *ctx);
  * revision's row is replaced by @heads (the parents that become heads).
  * The applied row and a history row are written too.
  */
-bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s,
-                              um_direction dir, const char *const *heads,
-                              size_t n_heads, double duration_ms);
+bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s, um_direction dir,
+                              const char *const *heads, size_t n_heads, double duration_ms);
 
 /* Pass as duration_ms: let the server measure from the message's start. */
 #define STORE_SERVER_DURATION (-1.0)
@@ -85,8 +84,8 @@ int store_mark_in_progress(um_ctx *ctx, const um_script *s);
 
 /* Records a failed step in the history (its own transaction); with
  * @mark_failed the applied row, if any, is set to state "failed" too. */
-int store_record_failure(um_ctx *ctx, const um_script *s, um_direction dir,
-                         double duration_ms, const char *error, bool mark_failed);
+int store_record_failure(um_ctx *ctx, const um_script *s, um_direction dir, double duration_ms,
+                         const char *error, bool mark_failed);
 
 /*
  * Replaces the state by @heads and @applied (script pointers) without

@@ -11,19 +11,21 @@
 #include <stddef.h>
 
 typedef struct strbuf {
-    char *buf;      /* always NUL-terminated once anything was appended */
+    char *buf; /* always NUL-terminated once anything was appended */
     size_t len;
     size_t cap;
     bool failed;
 } strbuf;
 
-#define STRBUF_INIT { NULL, 0, 0, false }
+#define STRBUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, false                                                                          \
+    }
 
 void sb_append(strbuf *sb, const char *s, size_t n);
 void sb_puts(strbuf *sb, const char *s);
 void sb_putc(strbuf *sb, char c);
-void sb_printf(strbuf *sb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(strbuf *sb, const char *fmt, va_list ap);
 bool sb_failed(const strbuf *sb);
 /* The contents ("" when empty), NULL if an allocation failed. */

@@ -14,20 +14,19 @@
 
 #define SHOW_MAX 40 /* longest token quoted back in a message */
 
-const char template_default_script[] =
-    "-- ${message}\n"
-    "--\n"
-    "-- Revision ID: ${rev_id}\n"
-    "-- Revises: ${parents}\n"
-    "-- Depends On: ${depends_on}\n"
-    "-- Create Date: ${create_date}\n"
-    "-- Transactional: yes\n"
-    "\n"
-    "-- migrate:up\n"
-    "\n"
-    "\n"
-    "-- migrate:down\n"
-    "\n";
+const char template_default_script[] = "-- ${message}\n"
+                                       "--\n"
+                                       "-- Revision ID: ${rev_id}\n"
+                                       "-- Revises: ${parents}\n"
+                                       "-- Depends On: ${depends_on}\n"
+                                       "-- Create Date: ${create_date}\n"
+                                       "-- Transactional: yes\n"
+                                       "\n"
+                                       "-- migrate:up\n"
+                                       "\n"
+                                       "\n"
+                                       "-- migrate:down\n"
+                                       "\n";
 
 /* ---- slug ------------------------------------------------------------ */
 
@@ -89,15 +88,15 @@ typedef struct name_ctx {
 } name_ctx;
 
 /* The value of token [p, e): a string (*s) or a number (*num). */
-static bool token_value(const name_ctx *c, const char *p, const char *e,
-                        const char **s, long long *num)
+static bool token_value(const name_ctx *c, const char *p, const char *e, const char **s,
+                        long long *num)
 {
     static const char *const ints[] = {
         "year", "month", "day", "hour", "minute", "second", "epoch",
     };
     const long long vals[] = {
-        c->tm.tm_year + 1900LL, c->tm.tm_mon + 1, c->tm.tm_mday,
-        c->tm.tm_hour, c->tm.tm_min, c->tm.tm_sec, c->epoch,
+        c->tm.tm_year + 1900LL, c->tm.tm_mon + 1, c->tm.tm_mday, c->tm.tm_hour,
+        c->tm.tm_min,           c->tm.tm_sec,     c->epoch,
     };
     size_t n = (size_t)(e - p);
 
@@ -119,8 +118,7 @@ static bool token_value(const name_ctx *c, const char *p, const char *e,
 static int bad_template(um_errbuf *err, const char *at, const char *why)
 {
     int n = (int)strnlen(at, SHOW_MAX);
-    return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
-                      "file_template: %s at '%.*s'", why, n, at);
+    return um_err_set(err, UM_ECONFIG, NULL, 0, NULL, "file_template: %s at '%.*s'", why, n, at);
 }
 
 /*
@@ -142,8 +140,8 @@ static int convert(const name_ctx *c, const char *p, strbuf *sb, um_errbuf *err)
         return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
                           "file_template: unknown token '%%(%.*s)' (known: "
                           "rev, slug, year, month, day, hour, minute, second, "
-                          "epoch)", (int)(close - name > SHOW_MAX ? SHOW_MAX
-                                          : close - name), name);
+                          "epoch)",
+                          (int)(close - name > SHOW_MAX ? SHOW_MAX : close - name), name);
     q = close + 1;
     if (*q == '.') {
         char *end;
@@ -167,10 +165,9 @@ static int convert(const name_ctx *c, const char *p, strbuf *sb, um_errbuf *err)
     return (int)(q + 1 - p);
 }
 
-static int expand_name(const char *tmpl, const name_ctx *c, strbuf *sb,
-                       um_errbuf *err)
+static int expand_name(const char *tmpl, const name_ctx *c, strbuf *sb, um_errbuf *err)
 {
-    for (const char *p = tmpl; *p; ) {
+    for (const char *p = tmpl; *p;) {
         const char *pct = strchr(p, '%');
         if (!pct) {
             sb_puts(sb, p);
@@ -183,8 +180,9 @@ static int expand_name(const char *tmpl, const name_ctx *c, strbuf *sb,
             continue;
         }
         if (pct[1] != '(')
-            return bad_template(err, pct, "'%' must start '%(name)s' or be "
-                                          "doubled");
+            return bad_template(err, pct,
+                                "'%' must start '%(name)s' or be "
+                                "doubled");
         int used = convert(c, pct + 1, sb, err);
         if (used < 0)
             return used;
@@ -196,8 +194,7 @@ static int expand_name(const char *tmpl, const name_ctx *c, strbuf *sb,
 /* An empty slug must not leave "abc_.sql": drop trailing separators. */
 static void strip_trailing_separators(strbuf *sb)
 {
-    while (sb->len > 0 && (sb->buf[sb->len - 1] == '_' ||
-                           sb->buf[sb->len - 1] == '-'))
+    while (sb->len > 0 && (sb->buf[sb->len - 1] == '_' || sb->buf[sb->len - 1] == '-'))
         sb->buf[--sb->len] = '\0';
 }
 
@@ -205,19 +202,18 @@ static int check_name(const char *name, um_errbuf *err)
 {
     if (strchr(name, '/'))
         return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
-                          "file_template gives '%s', which contains '/'",
-                          name);
+                          "file_template gives '%s', which contains '/'", name);
     /* The revision reader skips dot files and needs a name before .sql. */
     if (name[0] == '\0' || name[0] == '.')
         return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
                           "file_template gives '%s.sql', a hidden or empty "
-                          "file name", name);
+                          "file name",
+                          name);
     return 0;
 }
 
-int template_file_name(const char *file_template, const char *rev_id,
-                       const char *message, int truncate_slug, time_t now,
-                       char **out, um_errbuf *err)
+int template_file_name(const char *file_template, const char *rev_id, const char *message,
+                       int truncate_slug, time_t now, char **out, um_errbuf *err)
 {
     name_ctx c = { .rev = rev_id ? rev_id : "", .epoch = (long long)now };
     strbuf sb = STRBUF_INIT;
@@ -225,8 +221,7 @@ int template_file_name(const char *file_template, const char *rev_id,
 
     *out = NULL;
     if (!gmtime_r(&now, &c.tm))
-        return um_err_set(err, UM_ERROR, NULL, 0, NULL,
-                          "cannot break down the time %lld", c.epoch);
+        return um_err_set(err, UM_ERROR, NULL, 0, NULL, "cannot break down the time %lld", c.epoch);
     if (!(c.slug = template_slug(message, truncate_slug)))
         return um_err_nomem(err);
     if ((rc = expand_name(file_template, &c, &sb, err)))
@@ -279,12 +274,15 @@ static void put_one_line(strbuf *sb, const char *s)
     }
 }
 
-static const char *var_value(const template_vars *v, const char *p,
-                             const char *e)
+static const char *var_value(const template_vars *v, const char *p, const char *e)
 {
-    const struct { const char *name, *value; } vars[] = {
-        { "rev_id", v->rev_id }, { "parents", v->parents },
-        { "depends_on", v->depends_on }, { "create_date", v->create_date },
+    const struct {
+        const char *name, *value;
+    } vars[] = {
+        { "rev_id", v->rev_id },
+        { "parents", v->parents },
+        { "depends_on", v->depends_on },
+        { "create_date", v->create_date },
     };
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         if (strlen(vars[i].name) == (size_t)(e - p) &&
@@ -294,8 +292,8 @@ static const char *var_value(const template_vars *v, const char *p,
 }
 
 /* Expands the "${name}" at @p; returns the bytes consumed or a UM_E*. */
-static int placeholder(const char *p, const template_vars *v, strbuf *sb,
-                       const char *tmpl_path, int line_no, um_errbuf *err)
+static int placeholder(const char *p, const template_vars *v, strbuf *sb, const char *tmpl_path,
+                       int line_no, um_errbuf *err)
 {
     const char *name = p + 2;
     size_t n = strcspn(name, "}\n");
@@ -319,14 +317,14 @@ static int placeholder(const char *p, const template_vars *v, strbuf *sb,
     return (int)(e + 1 - p);
 }
 
-int template_render(const char *tmpl, const char *tmpl_path,
-                    const template_vars *vars, char **out, um_errbuf *err)
+int template_render(const char *tmpl, const char *tmpl_path, const template_vars *vars, char **out,
+                    um_errbuf *err)
 {
     strbuf sb = STRBUF_INIT;
     int line_no = 1;
 
     *out = NULL;
-    for (const char *p = tmpl; *p; ) {
+    for (const char *p = tmpl; *p;) {
         size_t n = strcspn(p, "$\n");
         sb_append(&sb, p, n);
         p += n;
@@ -342,7 +340,7 @@ int template_render(const char *tmpl, const char *tmpl_path,
             }
             p += used;
         } else if (*p == '$') {
-            sb_putc(&sb, '$');  /* "$$" and a lone "$" both give one "$" */
+            sb_putc(&sb, '$'); /* "$$" and a lone "$" both give one "$" */
             p += p[1] == '$' ? 2 : 1;
         }
     }

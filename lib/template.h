@@ -32,9 +32,8 @@ char *template_slug(const char *message, int truncate);
  * time, broken down in UTC.  UM_ECONFIG naming the token for an unknown
  * token or a malformed template.
  */
-int template_file_name(const char *file_template, const char *rev_id,
-                       const char *message, int truncate_slug, time_t now,
-                       char **out, um_errbuf *err);
+int template_file_name(const char *file_template, const char *rev_id, const char *message,
+                       int truncate_slug, time_t now, char **out, um_errbuf *err);
 
 /* A fresh random revision id: 12 lowercase hex digits (out: 13 bytes). */
 int template_new_rev_id(char out[13], um_errbuf *err);
@@ -51,7 +50,7 @@ typedef struct template_vars {
  * Renders @tmpl.  UM_EPARSE naming @tmpl_path and the line for an unknown
  * placeholder.
  */
-int template_render(const char *tmpl, const char *tmpl_path,
-                    const template_vars *vars, char **out, um_errbuf *err);
+int template_render(const char *tmpl, const char *tmpl_path, const template_vars *vars, char **out,
+                    um_errbuf *err);
 
 #endif

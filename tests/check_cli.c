@@ -39,11 +39,11 @@ enum {
 /* ------------------------------------------------------------------ */
 
 /* Runs the CLI in @dir, DATABASE_URL @env_url (NULL: none); collects everything. */
-#define run_cli(dir, env_url, ...) \
+#define run_cli(dir, env_url, ...)                                                                 \
     pgtest_run_cli((dir), (env_url), (const char *const[]){ __VA_ARGS__, NULL })
 
 /* Starts the CLI in the background, output to files in @dir. */
-#define spawn_cli(dir, env_url, ...) \
+#define spawn_cli(dir, env_url, ...)                                                               \
     pgtest_spawn_cli((dir), (env_url), (const char *const[]){ __VA_ARGS__, NULL })
 
 typedef struct growbuf {
@@ -67,9 +67,9 @@ static void gb_add(growbuf *b, const char *p, size_t n)
 /* Per-test project and database                                        */
 /* ------------------------------------------------------------------ */
 
-static char *proj;      /* project directory (cwd of every run) */
-static char *db;        /* the test's database */
-static pid_t bg_pid;    /* a background CLI to reap, 0: none */
+static char *proj;   /* project directory (cwd of every run) */
+static char *db;     /* the test's database */
+static pid_t bg_pid; /* a background CLI to reap, 0: none */
 
 static void setup(void)
 {
@@ -178,9 +178,9 @@ static char *header_value(const char *text, const char *key)
 }
 
 typedef struct gen_result {
-    char *path;     /* the new file */
-    char *id;       /* its Revision ID */
-    char *revises;  /* its Revises: value */
+    char *path;    /* the new file */
+    char *id;      /* its Revision ID */
+    char *revises; /* its Revises: value */
 } gen_result;
 
 static void gen_result_free(gen_result *g)
@@ -295,8 +295,8 @@ static json_t *parse_json(const char *text, const char *what)
 {
     json_error_t e;
     json_t *j = json_loads(text, 0, &e);
-    ck_assert_msg(j != NULL, "%s: stdout is not (only) JSON: %s at line %d col %d:\n%s",
-                  what, e.text, e.line, e.column, text);
+    ck_assert_msg(j != NULL, "%s: stdout is not (only) JSON: %s at line %d col %d:\n%s", what,
+                  e.text, e.line, e.column, text);
     return j;
 }
 
@@ -305,8 +305,8 @@ static json_t *parse_json(const char *text, const char *what)
 /* ------------------------------------------------------------------ */
 
 static const char *const commands[] = {
-    "init", "status", "current", "history", "heads", "show", "generate",
-    "merge", "upgrade", "downgrade", "stamp", "help",
+    "init",     "status", "current", "history",   "heads", "show",
+    "generate", "merge",  "upgrade", "downgrade", "stamp", "help",
 };
 #define N_COMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
 
@@ -389,7 +389,8 @@ END_TEST
 /* ------------------------------------------------------------------ */
 
 static const char *const init_files[] = {
-    "ultramigrate.ini", "migrations/script.sql.tmpl",
+    "ultramigrate.ini",
+    "migrations/script.sql.tmpl",
 };
 
 /* init without DIR completes the project an existing ini points at,
@@ -539,8 +540,7 @@ static void assert_current(const char *const *ids, int n, const char *when)
     pgtest_assert_status(r, EXIT_OK, when);
     ck_assert_msg(count_lines(r.out) == n, "%s: current:\n%s", when, r.out);
     for (int i = 0; i < n; i++)
-        ck_assert_msg(contains(r.out, ids[i]), "%s: current lacks %s:\n%s", when, ids[i],
-                      r.out);
+        ck_assert_msg(contains(r.out, ids[i]), "%s: current lacks %s:\n%s", when, ids[i], r.out);
     pgtest_cli_result_free(&r);
 }
 
@@ -568,8 +568,8 @@ START_TEST(branch_and_merge)
     assert_current((const char *[]){ g.b.id, g.c.id }, 2, "after upgrade heads");
 
     gen_result m = new_revision("merge", "-m", "merge");
-    ck_assert_msg(contains(m.revises, g.b.id) && contains(m.revises, g.c.id),
-                  "merge Revises: %s", m.revises);
+    ck_assert_msg(contains(m.revises, g.b.id) && contains(m.revises, g.c.id), "merge Revises: %s",
+                  m.revises);
     ck_assert_msg(contains(m.revises, ","), "merge Revises: %s", m.revises);
 
     r = run_cli(proj, db, "heads");
@@ -589,8 +589,7 @@ START_TEST(branch_and_merge)
     ck_assert_msg(contains(r.out, "branchpoint"), "no branchpoint marker:\n%s", r.out);
     const char *const all[] = { g.a.id, g.b.id, g.c.id, m.id };
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-        ck_assert_msg(contains(r.out, all[i]), "history --revisions lacks %s:\n%s", all[i],
-                      r.out);
+        ck_assert_msg(contains(r.out, all[i]), "history --revisions lacks %s:\n%s", all[i], r.out);
     pgtest_cli_result_free(&r);
 
     r = run_cli(proj, db, "downgrade", "-1");
@@ -635,9 +634,8 @@ static int json_array_has_string(const json_t *arr, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v)
-        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-            return 1;
+    json_array_foreach(arr, i,
+                       v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return 1;
     return 0;
 }
 
@@ -724,11 +722,14 @@ START_TEST(exit_connect)
     snprintf(url, sizeof(url), "postgresql://postgres@127.0.0.1:%d/postgres", pgtest_dead_port());
 
     static const char *const cmds[][2] = {
-        { "current", NULL }, { "status", NULL }, { "upgrade", NULL }, { "downgrade", "base" },
+        { "current", NULL },
+        { "status", NULL },
+        { "upgrade", NULL },
+        { "downgrade", "base" },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         pgtest_cli_result r = cmds[i][1] ? run_cli(proj, NULL, "-d", url, cmds[i][0], cmds[i][1])
-                                  : run_cli(proj, NULL, "-d", url, cmds[i][0]);
+                                         : run_cli(proj, NULL, "-d", url, cmds[i][0]);
         pgtest_assert_status(r, EXIT_CONNECT, cmds[i][0]);
         ck_assert_msg(r.err[0] != '\0', "%s: nothing on stderr", cmds[i][0]);
         pgtest_cli_result_free(&r);
@@ -796,9 +797,9 @@ START_TEST(exit_lock_held)
     /* Wait until the background run holds the advisory lock. */
     int held = 0;
     for (int i = 0; i < 200 && !held; i++) {
-        char *v = pgtest_query_value(db,
-            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
-            " WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()");
+        char *v = pgtest_query_value(
+            db, "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                " WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()");
         held = v && atoi(v) > 0;
         free(v);
         if (!held) {
@@ -887,10 +888,10 @@ static void assert_no_password(const char *url, const char *secret, const char *
     pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "-v", "--json", "-d", url, cmd);
-    ck_assert_msg(!contains(r.out, secret), "%s -v --json: stdout shows the password:\n%s",
-                  cmd, r.out);
-    ck_assert_msg(!contains(r.err, secret), "%s -v --json: stderr shows the password:\n%s",
-                  cmd, r.err);
+    ck_assert_msg(!contains(r.out, secret), "%s -v --json: stdout shows the password:\n%s", cmd,
+                  r.out);
+    ck_assert_msg(!contains(r.err, secret), "%s -v --json: stderr shows the password:\n%s", cmd,
+                  r.err);
     pgtest_cli_result_free(&r);
 
     r = run_cli(proj, url, cmd);
@@ -906,8 +907,8 @@ START_TEST(no_password_in_output)
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         assert_no_password("postgresql://u:S3cretPW@127.0.0.1:1/db", "S3cretPW", cmds[i]);
 
-    pgtest_cli_result r = run_cli(proj, NULL, "-d", "postgresql://u:S3cretPW@127.0.0.1:1/db",
-                           "current");
+    pgtest_cli_result r =
+        run_cli(proj, NULL, "-d", "postgresql://u:S3cretPW@127.0.0.1:1/db", "current");
     pgtest_assert_status(r, EXIT_CONNECT, "current on port 1");
     pgtest_cli_result_free(&r);
 }

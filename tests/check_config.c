@@ -28,7 +28,7 @@ static int n_files;
 static um_config cfg;
 static um_errbuf err;
 
-static char log_text[4096];     /* every message logged, one per line */
+static char log_text[4096]; /* every message logged, one per line */
 static int log_count;
 
 static void capture_log(um_log_level level, const char *msg, void *payload)
@@ -93,8 +93,7 @@ static int load(const char *content)
 static void load_ok(const char *content)
 {
     int rc = load(content);
-    ck_assert_msg(rc == 0, "config_load: %d %s", rc,
-                  err.d.message ? err.d.message : "");
+    ck_assert_msg(rc == 0, "config_load: %d %s", rc, err.d.message ? err.d.message : "");
 }
 
 /* Asserts that loading @content fails with UM_ECONFIG on @line, with a
@@ -159,7 +158,7 @@ START_TEST(defaults_free_twice)
     ck_assert_int_eq(config_init_defaults(&cfg, &err), 0);
     config_free(&cfg);
     ck_assert_ptr_null(cfg.script_location);
-    config_free(&cfg);      /* zeroed: harmless */
+    config_free(&cfg); /* zeroed: harmless */
     config_free(NULL);
 }
 END_TEST
@@ -213,10 +212,19 @@ END_TEST
 
 START_TEST(full_durations)
 {
-    static const struct { const char *text; int ms; } cases[] = {
-        { "500ms", 500 }, { "250", 250 }, { "0", 0 }, { "5s", 5000 },
-        { "5 s", 5000 }, { "2min", 120000 }, { "1h", 3600000 },
-        { "2147483647", 2147483647 }, { "2147483647ms", 2147483647 },
+    static const struct {
+        const char *text;
+        int ms;
+    } cases[] = {
+        { "500ms", 500 },
+        { "250", 250 },
+        { "0", 0 },
+        { "5s", 5000 },
+        { "5 s", 5000 },
+        { "2min", 120000 },
+        { "1h", 3600000 },
+        { "2147483647", 2147483647 },
+        { "2147483647ms", 2147483647 },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char ini[128];
@@ -234,8 +242,10 @@ START_TEST(full_booleans)
     static const char *const no[] = { "false", "False", "NO", "Off", "0" };
     for (size_t i = 0; i < 5; i++) {
         char ini[128];
-        snprintf(ini, sizeof(ini), "[ultramigrate]\ncompare_type = %s\n"
-                 "compare_server_default = %s\n", no[i], yes[i]);
+        snprintf(ini, sizeof(ini),
+                 "[ultramigrate]\ncompare_type = %s\n"
+                 "compare_server_default = %s\n",
+                 no[i], yes[i]);
         load_ok(ini);
         ck_assert(!cfg.compare_type);
         ck_assert(cfg.compare_server_default);
@@ -280,12 +290,14 @@ START_TEST(full_continuation_lines)
     load_fails("[ultramigrate]\n"
                "lock_retries = 1\n"
                "  2\n"
-               "lock_wait = x\n", 4, "key 'lock_wait'");
+               "lock_wait = x\n",
+               4, "key 'lock_wait'");
     um_err_clear(&err);
     /* an error in a continued value names the key's line */
     load_fails("[ultramigrate]\n"
                "compare_type = yes\n"
-               "  no\n", 2, "is not a boolean");
+               "  no\n",
+               2, "is not a boolean");
 }
 END_TEST
 
@@ -329,7 +341,7 @@ START_TEST(sections_alembic)
     ck_assert_str_eq(cfg.script_location, "alembic");
     ck_assert_str_eq(cfg.database_url, "postgresql://scott@db/app");
     ck_assert_str_eq(cfg.url_source, "config file");
-    ck_assert_int_eq(log_count, 0);     /* other sections: no warning */
+    ck_assert_int_eq(log_count, 0); /* other sections: no warning */
 }
 END_TEST
 
@@ -344,7 +356,7 @@ START_TEST(sections_ultramigrate_wins)
             "lock_retries = 7\n");
     ck_assert_str_eq(cfg.script_location, "ours");
     ck_assert_str_eq(cfg.database_url, "postgresql://ours/db");
-    ck_assert_int_eq(cfg.lock_retries, 7);  /* only in [alembic] */
+    ck_assert_int_eq(cfg.lock_retries, 7); /* only in [alembic] */
 }
 END_TEST
 
@@ -497,8 +509,7 @@ END_TEST
 
 START_TEST(interp_error_lone_percent)
 {
-    load_fails("[ultramigrate]\ntimezone = 100%\n", 2,
-               "'%' must be followed by '%' or '('");
+    load_fails("[ultramigrate]\ntimezone = 100%\n", 2, "'%' must be followed by '%' or '('");
     um_err_clear(&err);
     load_fails("[ultramigrate]\ntimezone = 5%s\n", 2, "must be followed by");
 }
@@ -538,8 +549,8 @@ END_TEST
 
 START_TEST(type_int)
 {
-    static const char *const bad[] = { "-1", "ten", "1.5", "2147483648",
-                                       "99999999999999999999", "+3", "" };
+    static const char *const bad[] = { "-1", "ten", "1.5", "2147483648", "99999999999999999999",
+                                       "+3", "" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char ini[128], text[64];
         snprintf(ini, sizeof(ini), "[alembic]\ntruncate_slug_length = %s\n", bad[i]);
@@ -555,8 +566,7 @@ START_TEST(type_duration)
     static const char *const bad[] = { "abc", "-5s", "5 sec", "5S", "1.5s", "s", "" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char ini[128], text[96];
-        snprintf(ini, sizeof(ini), "[ultramigrate]\nscript_location = m\nlock_wait = %s\n",
-                 bad[i]);
+        snprintf(ini, sizeof(ini), "[ultramigrate]\nscript_location = m\nlock_wait = %s\n", bad[i]);
         snprintf(text, sizeof(text),
                  "key 'lock_wait': '%s' is not a duration (e.g. 500ms, 5s, 2min)", bad[i]);
         load_fails(ini, 3, text);
@@ -679,9 +689,9 @@ END_TEST
 
 START_TEST(url_database_url_env)
 {
-    setenv("ULTRAMIGRATE_DATABASE_URL", "", 1);     /* empty: unset */
+    setenv("ULTRAMIGRATE_DATABASE_URL", "", 1); /* empty: unset */
     setenv("DATABASE_URL", "postgresql://env/db", 1);
-    load_url("");                                   /* empty: unset */
+    load_url(""); /* empty: unset */
     ck_assert_str_eq(cfg.database_url, "postgresql://env/db");
     ck_assert_str_eq(cfg.url_source, "DATABASE_URL");
 }
@@ -724,11 +734,14 @@ END_TEST
 
 START_TEST(scheme_normalised)
 {
-    static const struct { const char *in, *out; } cases[] = {
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
         { "postgresql+psycopg2://u@h/db", "postgresql://u@h/db" },
         { "postgresql+psycopg://u@h/db", "postgresql://u@h/db" },
         { "postgresql+asyncpg://h", "postgresql://h" },
-        { "postgres://u:pw@h:5433/db?sslmode=require", "postgresql://u:pw@h:5433/db?sslmode=require" },
+        { "postgres://u:pw@h:5433/db?sslmode=require",
+          "postgresql://u:pw@h:5433/db?sslmode=require" },
         { "PostgreSQL://h/db", "postgresql://h/db" },
         { "postgresql://h/db", "postgresql://h/db" },
         { "host=h dbname=db", "host=h dbname=db" },
@@ -760,8 +773,8 @@ END_TEST
 START_TEST(scheme_rejected_from_file)
 {
     load_fails("[alembic]\nscript_location = a\n"
-               "sqlalchemy.url = mysql+pymysql://root:hunter2@h/db\n", 3,
-               "key 'sqlalchemy.url': unsupported scheme 'mysql+pymysql'");
+               "sqlalchemy.url = mysql+pymysql://root:hunter2@h/db\n",
+               3, "key 'sqlalchemy.url': unsupported scheme 'mysql+pymysql'");
     ck_assert_ptr_null(strstr(err.d.message, "hunter2"));
 }
 END_TEST
@@ -782,7 +795,9 @@ END_TEST
 
 START_TEST(redact_cases)
 {
-    static const struct { const char *in, *out; } cases[] = {
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
         { "postgresql://user:secret@host/db", "postgresql://user:****@host/db" },
         { "postgresql://user@host/db", "postgresql://user@host/db" },
         { "postgresql://host:5432/db", "postgresql://host:5432/db" },
@@ -822,8 +837,7 @@ START_TEST(file_missing)
     char path[PATH_MAX + 16], expect[PATH_MAX + 64];
     snprintf(path, sizeof(path), "%s/absent.ini", tmpdir);
     ck_assert_int_eq(config_load(&cfg, path, NULL, &logger, &err), UM_ECONFIG);
-    snprintf(expect, sizeof(expect), "%s: cannot read configuration: %s", path,
-             strerror(ENOENT));
+    snprintf(expect, sizeof(expect), "%s: cannot read configuration: %s", path, strerror(ENOENT));
     ck_assert_str_eq(err.d.message, expect);
     ck_assert_str_eq(err.d.file, path);
     ck_assert_int_eq(err.d.line, 0);
@@ -860,7 +874,7 @@ START_TEST(file_long_line)
     ck_assert_int_eq(cfg.lock_retries, 1);
     config_free(&cfg);
 
-    snprintf(ini, sizeof(ini), "[ultramigrate]\n%s", fits);   /* no newline at EOF */
+    snprintf(ini, sizeof(ini), "[ultramigrate]\n%s", fits); /* no newline at EOF */
     load_ok(ini);
     config_free(&cfg);
 
@@ -879,8 +893,7 @@ START_TEST(file_syntax_error)
     load_fails("[ultramigrate]\nno separator here\n", 2, "syntax error");
     um_err_clear(&err);
     /* the first error in the file wins */
-    load_fails("[ultramigrate]\n[bad\nlock_retries = 1\nlock_retries = 2\n", 2,
-               "syntax error");
+    load_fails("[ultramigrate]\n[bad\nlock_retries = 1\nlock_retries = 2\n", 2, "syntax error");
 }
 END_TEST
 

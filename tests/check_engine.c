@@ -32,18 +32,19 @@ static char *proj_dir;
 static char ini_path[4096];
 
 /* Helpers of pgtest.h bound to the test's database and project. */
-#define qv(...) pgtest_query_text(db_url, __VA_ARGS__)
-#define qi(...) pgtest_query_long(db_url, __VA_ARGS__)
+#define qv(...)            pgtest_query_text(db_url, __VA_ARGS__)
+#define qi(...)            pgtest_query_long(db_url, __VA_ARGS__)
 #define table_exists(name) pgtest_table_exists(db_url, (name))
 
-#define ASSERT_TABLE(name) ck_assert_msg(table_exists(name), "table %s should exist", name)
+#define ASSERT_TABLE(name)    ck_assert_msg(table_exists(name), "table %s should exist", name)
 #define ASSERT_NO_TABLE(name) ck_assert_msg(!table_exists(name), "table %s should not exist", name)
 
 /* Version table rows, sorted, comma separated ("" when empty). */
 static const char *versions_in(const char *table)
 {
     return qv("SELECT coalesce(string_agg(version_num, ',' ORDER BY version_num), '')"
-              " FROM %s", table);
+              " FROM %s",
+              table);
 }
 
 static const char *versions(void)
@@ -55,7 +56,8 @@ static const char *versions(void)
 static const char *history_in(const char *table)
 {
     return qv("SELECT coalesce(string_agg(revision || ':' || direction || ':' || state,"
-              " ',' ORDER BY id), '') FROM %s", table);
+              " ',' ORDER BY id), '') FROM %s",
+              table);
 }
 
 static const char *history(void)
@@ -87,10 +89,10 @@ static const char *rev_path(const char *id)
 }
 
 /* migrations/versions/<id>.sql; r<i> revisions creating tables t<i>. */
-#define write_rev_full(id, parents, depends, transactional, up, down) \
+#define write_rev_full(id, parents, depends, transactional, up, down)                              \
     pgtest_write_revision(proj_dir, (id), (parents), (depends), (transactional), (up), (down))
 #define write_rev(id, parents, up, down) write_rev_full((id), (parents), NULL, 1, (up), (down))
-#define write_table_rev(id, parents, table) \
+#define write_table_rev(id, parents, table)                                                        \
     pgtest_write_table_revision(proj_dir, (id), (parents), (table))
 #define write_linear(n) pgtest_write_linear_revisions(proj_dir, (n))
 
@@ -170,14 +172,17 @@ START_TEST(linear_upgrade_heads)
     ck_assert_str_eq(versions(), "r5");
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_applied"), 5);
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_applied"
-                        " WHERE checksum ~ '^[0-9a-f]{64}$' AND state = 'applied'"), 5);
+                        " WHERE checksum ~ '^[0-9a-f]{64}$' AND state = 'applied'"),
+                     5);
     ck_assert_str_eq(history(), "r1:up:ok,r2:up:ok,r3:up:ok,r4:up:ok,r5:up:ok");
 
     for (int i = 1; i <= 5; i++) {
         const um_revision *rev = NULL;
         PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, pgtest_fmt("r%d", i), &rev));
         ck_assert_str_eq(qv("SELECT checksum FROM ultramigrate_version_applied"
-                            " WHERE revision = 'r%d'", i), rev->checksum);
+                            " WHERE revision = 'r%d'",
+                            i),
+                         rev->checksum);
     }
 
     um_status_info *st = NULL;
@@ -362,7 +367,6 @@ START_TEST(linear_plan_overtaken)
 }
 END_TEST
 
-
 START_TEST(linear_read_only_calls)
 {
     write_linear(3);
@@ -445,8 +449,7 @@ START_TEST(branch_partial_then_heads)
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(history(), "aa:up:ok,bb:up:ok,cc:up:ok,mm:up:ok,dd:up:ok");
     ck_assert_str_eq(versions(), "dd");
-    ck_assert_str_eq(applied_rows(),
-                     "aa:applied,bb:applied,cc:applied,dd:applied,mm:applied");
+    ck_assert_str_eq(applied_rows(), "aa:applied,bb:applied,cc:applied,dd:applied,mm:applied");
     const char *tables[] = { "ta", "tb", "tc", "tm", "td" };
     for (size_t i = 0; i < 5; i++)
         ASSERT_TABLE(tables[i]);
@@ -549,7 +552,8 @@ START_TEST(branch_two_heads)
     ASSERT_NO_TABLE("tb");
     ASSERT_NO_TABLE("tc");
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_history"
-                        " WHERE direction = 'down'"), 2);
+                        " WHERE direction = 'down'"),
+                     2);
     um_close(ctx);
 }
 END_TEST
@@ -616,7 +620,6 @@ START_TEST(depends_only_when_needed)
 }
 END_TEST
 
-
 /* Alembic: downgrading a revision also downgrades what depends on it. */
 START_TEST(depends_downgrade_takes_dependents)
 {
@@ -645,8 +648,7 @@ static void write_five_with_failing_r3(const char *r3_up)
     write_rev("r3", "r2", r3_up, "DROP TABLE t3;");
 }
 
-static void assert_failed_at(um_ctx *ctx, const char *rev, const char *needle,
-                             const char *sqlstate)
+static void assert_failed_at(um_ctx *ctx, const char *rev, const char *needle, const char *sqlstate)
 {
     const struct um_error_detail *d = um_error_detail(ctx);
     ck_assert_ptr_nonnull(d);
@@ -660,8 +662,8 @@ static void assert_failed_at(um_ctx *ctx, const char *rev, const char *needle,
     ck_assert_str_eq(d->sqlstate, sqlstate);
     ck_assert_ptr_nonnull(d->message);
     ck_assert_str_eq(d->message, um_errmsg(ctx));
-    ck_assert_msg(strstr(um_errmsg(ctx), rev_path(rev)) != NULL,
-                  "message should name the file: %s", um_errmsg(ctx));
+    ck_assert_msg(strstr(um_errmsg(ctx), rev_path(rev)) != NULL, "message should name the file: %s",
+                  um_errmsg(ctx));
 }
 
 START_TEST(fail_midway_per_migration)
@@ -691,19 +693,19 @@ START_TEST(fail_midway_per_migration)
     free(fp0);
     free(fp1);
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_history"
-                        " WHERE revision = 'r3' AND state = 'failed'"), 2);
+                        " WHERE revision = 'r3' AND state = 'failed'"),
+                     2);
     um_close(ctx);
 }
 END_TEST
 
-static const char unique_violation_up[] =
-    "CREATE TABLE t3 (id int PRIMARY KEY);\n"
-    "INSERT INTO t3 VALUES (1);\n"
-    "INSERT INTO t3\n"
-    "  VALUES (2);\n"
-    "-- a comment between statements\n"
-    "INSERT INTO t3 VALUES (2 - 1);\n"
-    "INSERT INTO t3 VALUES (3);";
+static const char unique_violation_up[] = "CREATE TABLE t3 (id int PRIMARY KEY);\n"
+                                          "INSERT INTO t3 VALUES (1);\n"
+                                          "INSERT INTO t3\n"
+                                          "  VALUES (2);\n"
+                                          "-- a comment between statements\n"
+                                          "INSERT INTO t3 VALUES (2 - 1);\n"
+                                          "INSERT INTO t3 VALUES (3);";
 
 START_TEST(fail_without_position)
 {
@@ -798,8 +800,7 @@ END_TEST
 START_TEST(fail_in_down_section)
 {
     write_linear(3);
-    write_rev("r2", "r1", "CREATE TABLE t2 (id int);",
-              "DROP TABLE t2;\nDROP TABLE nope;");
+    write_rev("r2", "r1", "CREATE TABLE t2 (id int);", "DROP TABLE t2;\nDROP TABLE nope;");
     um_ctx *ctx = open_engine();
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
 
@@ -810,12 +811,10 @@ START_TEST(fail_in_down_section)
     ASSERT_TABLE("t2");
     ASSERT_TABLE("t1");
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied");
-    ck_assert_str_eq(history(),
-                     "r1:up:ok,r2:up:ok,r3:up:ok,r3:down:ok,r2:down:failed");
+    ck_assert_str_eq(history(), "r1:up:ok,r2:up:ok,r3:up:ok,r3:down:ok,r2:down:failed");
     um_close(ctx);
 }
 END_TEST
-
 
 START_TEST(fail_syntax_error)
 {
@@ -1050,7 +1049,8 @@ START_TEST(lock_retries_retry_revision)
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(versions(), "r2");
     ck_assert_str_eq(qv("SELECT count(*) FROM information_schema.columns"
-                        " WHERE table_name = 't1' AND column_name = 'x'"), "1");
+                        " WHERE table_name = 't1' AND column_name = 'x'"),
+                     "1");
     wait_child_ok(pid);
     um_close(ctx);
 }
@@ -1225,9 +1225,11 @@ START_TEST(stamp_heads_and_base)
     ASSERT_NO_TABLE("t1");
     ASSERT_NO_TABLE("t3");
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_history"
-                        " WHERE direction = 'stamp'"), 1);
+                        " WHERE direction = 'stamp'"),
+                     1);
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_history"
-                        " WHERE direction = 'up'"), 0);
+                        " WHERE direction = 'up'"),
+                     0);
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
@@ -1365,8 +1367,8 @@ static void run_concurrent(int n_procs)
     for (int i = 0; i < n_procs; i++) {
         int status = 0;
         ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                      "child %d failed: status %d", i, status);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d failed: status %d",
+                      i, status);
     }
     ck_assert_str_eq(versions(), "r4");
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied,r3:applied,r4:applied");
@@ -1425,12 +1427,11 @@ START_TEST(lock_wait_timeout)
     PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ELOCKED);
     double waited = pgtest_now_ms() - t0;
     ck_assert_int_eq(um_error_detail(ctx)->code, UM_ELOCKED);
-    ck_assert_msg(strstr(um_errmsg(ctx), holder) != NULL,
-                  "message should name pid %s: %s", holder, um_errmsg(ctx));
+    ck_assert_msg(strstr(um_errmsg(ctx), holder) != NULL, "message should name pid %s: %s", holder,
+                  um_errmsg(ctx));
     ck_assert_msg(strstr(um_errmsg(ctx), "engine-holder") != NULL,
                   "message should name the application: %s", um_errmsg(ctx));
-    ck_assert_msg(waited >= 150 && waited < 2500, "waited %.0f ms for a 200ms lock_wait",
-                  waited);
+    ck_assert_msg(waited >= 150 && waited < 2500, "waited %.0f ms for a 200ms lock_wait", waited);
     um_close(ctx);
 
     int status = 0;
@@ -1438,9 +1439,11 @@ START_TEST(lock_wait_timeout)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "holder failed: %d", status);
     ck_assert_str_eq(history(), "r1:up:ok");
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_history"
-                        " WHERE application_name = 'engine-waiter'"), 0);
+                        " WHERE application_name = 'engine-waiter'"),
+                     0);
     ck_assert_str_eq(qv("SELECT application_name FROM ultramigrate_version_applied"
-                        " WHERE revision = 'r1'"), "engine-holder");
+                        " WHERE revision = 'r1'"),
+                     "engine-holder");
 }
 END_TEST
 
@@ -1459,7 +1462,7 @@ typedef struct progress_event {
 typedef struct progress_log {
     progress_event ev[32];
     size_t n;
-    int cancel;                 /* cancel at (cancel_phase, cancel_index) */
+    int cancel; /* cancel at (cancel_phase, cancel_index) */
     um_step_phase cancel_phase;
     size_t cancel_index;
 } progress_log;
@@ -1536,7 +1539,8 @@ START_TEST(progress_cancel_at_start)
     ASSERT_TABLE("t1");
     ASSERT_NO_TABLE("t2");
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_history"
-                        " WHERE direction = 'up' AND state = 'ok'"), 1);
+                        " WHERE direction = 'up' AND state = 'ok'"),
+                     1);
     um_close(ctx);
 }
 END_TEST
@@ -1558,7 +1562,6 @@ START_TEST(progress_cancel_at_done)
     um_close(ctx);
 }
 END_TEST
-
 
 /* Every way a run can end gives the lock back. */
 START_TEST(lock_released_after_errors)
@@ -1693,8 +1696,7 @@ START_TEST(history_and_status_contents)
         ck_assert(a->duration_ms >= 0);
         ck_assert_uint_ge(strlen(a->applied_at), 20);
     }
-    ck_assert_msg(st->applied[0].duration_ms >= 45, "r1 took %.3f ms",
-                  st->applied[0].duration_ms);
+    ck_assert_msg(st->applied[0].duration_ms >= 45, "r1 took %.3f ms", st->applied[0].duration_ms);
 
     j = parse_json(um_status_to_json(st));
     ck_assert(json_is_false(json_object_get(j, "up_to_date")));
@@ -1746,8 +1748,7 @@ START_TEST(custom_version_table)
     ASSERT_NO_TABLE("public.ultramigrate_version");
     ASSERT_NO_TABLE("public.\"Ver\"");
     ck_assert_str_eq(versions_in("\"migr ation\".\"Ver\""), "r3");
-    ck_assert_str_eq(history_in("\"migr ation\".\"Ver_history\""),
-                     "r1:up:ok,r2:up:ok,r3:up:ok");
+    ck_assert_str_eq(history_in("\"migr ation\".\"Ver_history\""), "r1:up:ok,r2:up:ok,r3:up:ok");
     ck_assert_int_eq(qi("SELECT count(*) FROM \"migr ation\".\"Ver_applied\""), 3);
     ASSERT_TABLE("t3");
 

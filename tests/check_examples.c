@@ -23,9 +23,9 @@
 #include <jansson.h>
 
 /* Revisions: R1 <- R2 <- R3. */
-#define R1 "a1a1a1a1a101"
-#define R2 "b2b2b2b2b202"
-#define R3 "c3c3c3c3c303"
+#define R1             "a1a1a1a1a101"
+#define R2             "b2b2b2b2b202"
+#define R3             "c3c3c3c3c303"
 #define EXIT_MIGRATION 8 /* the CLI's status when a revision fails */
 
 static char *proj;          /* project directory, cwd of every program */
@@ -79,28 +79,27 @@ static char *write_ini(const char *name, const char *extra)
     return pgtest_asprintf("%s/%s", proj, name);
 }
 
-static void write_revision_tx(const char *id, const char *parent, const char *up,
-                              const char *down, int transactional)
+static void write_revision_tx(const char *id, const char *parent, const char *up, const char *down,
+                              int transactional)
 {
     char *name = pgtest_asprintf("migrations/versions/%s.sql", id);
-    char *text = pgtest_asprintf("-- Revision %s\n"
-                                 "--\n"
-                                 "-- Revision ID: %s\n"
-                                 "-- Revises: %s\n"
-                                 "-- Create Date: 2026-11-01 09:00:00+00\n"
-                                 "-- Transactional: %s\n"
-                                 "\n"
-                                 "-- migrate:up\n%s\n\n"
-                                 "-- migrate:down\n%s\n",
-                                 id, id, parent ? parent : "", transactional ? "yes" : "no",
-                                 up, down);
+    char *text =
+        pgtest_asprintf("-- Revision %s\n"
+                        "--\n"
+                        "-- Revision ID: %s\n"
+                        "-- Revises: %s\n"
+                        "-- Create Date: 2026-11-01 09:00:00+00\n"
+                        "-- Transactional: %s\n"
+                        "\n"
+                        "-- migrate:up\n%s\n\n"
+                        "-- migrate:down\n%s\n",
+                        id, id, parent ? parent : "", transactional ? "yes" : "no", up, down);
     pgtest_write_file(proj, name, text);
     free(text);
     free(name);
 }
 
-static void write_revision(const char *id, const char *parent, const char *up,
-                           const char *down)
+static void write_revision(const char *id, const char *parent, const char *up, const char *down)
 {
     write_revision_tx(id, parent, up, down, 1);
 }
@@ -200,7 +199,7 @@ static proc finish(pid_t pid, const char *tag, double timeout_s)
     return p;
 }
 
-#define run(env_url, tag, ...) \
+#define run(env_url, tag, ...)                                                                     \
     finish(spawn_v((env_url), (tag), (const char *const[]){ __VA_ARGS__, NULL }), (tag), 60)
 
 /* Runs the CLI in the project; asserts its exit status. */
@@ -290,11 +289,10 @@ static http request(int port, const char *method, const char *path)
 {
     char *url = pgtest_asprintf("http://127.0.0.1:%d%s", port, path);
     char *body = pgtest_asprintf("%s/body", proj);
-    proc p = strcmp(method, "HEAD") == 0
-                 ? run(NULL, "curl", "curl", "-sS", "--max-time", "20", "--head", "-o", body,
-                       "-w", "%{http_code}", url)
-                 : run(NULL, "curl", "curl", "-sS", "--max-time", "20", "-X", method, "-o",
-                       body, "-w", "%{http_code}", url);
+    proc p = strcmp(method, "HEAD") == 0 ? run(NULL, "curl", "curl", "-sS", "--max-time", "20",
+                                               "--head", "-o", body, "-w", "%{http_code}", url)
+                                         : run(NULL, "curl", "curl", "-sS", "--max-time", "20",
+                                               "-X", method, "-o", body, "-w", "%{http_code}", url);
     ck_assert_msg(p.status != 127, "curl not found: the tests need the curl binary");
     pgtest_assert_status(p, 0, "curl");
     http h = { atoi(p.out), slurp(body) };
@@ -323,8 +321,7 @@ static void assert_health(int port, int code, const char *status)
 static void assert_code(int port, const char *method, const char *path, int code)
 {
     http h = request(port, method, path);
-    ck_assert_msg(h.code == code, "%s %s: %d, expected %d\n%s", method, path, h.code, code,
-                  h.body);
+    ck_assert_msg(h.code == code, "%s %s: %d, expected %d\n%s", method, path, h.code, code, h.body);
     free(h.body);
 }
 
@@ -411,8 +408,8 @@ START_TEST(health_unreachable)
 {
     free(two_revisions());
     /* The URL in the file only, and nothing listens there. */
-    char *extra = pgtest_asprintf("database_url = postgresql://127.0.0.1:%d/none\n",
-                                  pgtest_dead_port());
+    char *extra =
+        pgtest_asprintf("database_url = postgresql://127.0.0.1:%d/none\n", pgtest_dead_port());
     char *ini = write_ini("dead.ini", extra);
     int port = start_server(ini, NULL);
     assert_health(port, 503, "unreachable");
@@ -480,7 +477,8 @@ START_TEST(embed_concurrent_start)
 
     assert_query("SELECT count(*) FROM ultramigrate_version_history", "3");
     assert_query("SELECT count(DISTINCT revision) FROM ultramigrate_version_history"
-                 " WHERE direction = 'up' AND state = 'ok'", "3");
+                 " WHERE direction = 'up' AND state = 'ok'",
+                 "3");
     assert_query("SELECT string_agg(version_num, ',') FROM ultramigrate_version", R3);
     free(exe);
     free(ini);
@@ -491,8 +489,8 @@ END_TEST
 START_TEST(embed_wait_deadline)
 {
     free(two_revisions());
-    char *extra = pgtest_asprintf("database_url = postgresql://127.0.0.1:%d/none\n",
-                                  pgtest_dead_port());
+    char *extra =
+        pgtest_asprintf("database_url = postgresql://127.0.0.1:%d/none\n", pgtest_dead_port());
     char *ini = write_ini("dead.ini", extra);
     char *exe = built("examples/embed");
     setenv("EMBED_WAIT_SECONDS", "2", 1);
@@ -519,8 +517,8 @@ static proc start_script(const char *ini)
 {
     char *script = pgtest_asprintf("%s/examples/start-migrate.sh", pgtest_env("UM_SOURCE_DIR"));
     pid_t pid = spawn_v(db, "start",
-                        (const char *const[]){ "sh", script, "-c", ini, "--wait", "5", "--",
-                                               "sh", "-c", "echo started $$", NULL });
+                        (const char *const[]){ "sh", script, "-c", ini, "--wait", "5", "--", "sh",
+                                               "-c", "echo started $$", NULL });
     proc p = finish(pid, "start", 60);
     /* exec keeps the PID: the app must be the script's own process */
     if (p.status == 0) {
@@ -551,8 +549,7 @@ START_TEST(start_script_stops_on_failure)
     char *ini = write_ini("ultramigrate.ini", NULL);
     proc p = start_script(ini);
     ck_assert_msg(p.status != 0, "start-migrate.sh exited 0 after a failed upgrade\n%s", p.err);
-    ck_assert_msg(!strstr(p.out, "started"), "the app started after a failed upgrade:\n%s",
-                  p.out);
+    ck_assert_msg(!strstr(p.out, "started"), "the app started after a failed upgrade:\n%s", p.out);
     ck_assert_msg(strstr(p.err, "upgrade failed"), "no message on stderr:\n%s", p.err);
     pgtest_cli_result_free(&p);
     free(ini);

@@ -124,8 +124,13 @@ static const char *order(void)
     return buf;
 }
 
-#define LIST(fn) static const char *fn##_of(const char *id) \
-    { size_t n; const size_t *v = graph_##fn(g, idx(id), &n); return ids(v, n); }
+#define LIST(fn)                                                                                   \
+    static const char *fn##_of(const char *id)                                                     \
+    {                                                                                              \
+        size_t n;                                                                                  \
+        const size_t *v = graph_##fn(g, idx(id), &n);                                              \
+        return ids(v, n);                                                                          \
+    }
 LIST(parents)
 LIST(children)
 LIST(depends)
@@ -158,8 +163,7 @@ static const char *set_ids(const unsigned char *set)
     return buf;
 }
 
-static const char *marked(void (*mark)(const um_graph *, size_t, unsigned char *),
-                          const char *id)
+static const char *marked(void (*mark)(const um_graph *, size_t, unsigned char *), const char *id)
 {
     unsigned char *set = calloc(graph_count(g) + 1, 1);
     mark(g, idx(id), set);
@@ -217,9 +221,9 @@ static const char *resolve(const char *target, int dir, const char *current_csv)
     return buf;
 }
 
-#define UP(t, cur) resolve((t), UM_UP, (cur))
+#define UP(t, cur)   resolve((t), UM_UP, (cur))
 #define DOWN(t, cur) resolve((t), UM_DOWN, (cur))
-#define ck_contains(s, part) \
+#define ck_contains(s, part)                                                                       \
     ck_assert_msg(strstr((s), (part)) != NULL, "'%s' lacks '%s'", (s), (part))
 
 /* ---- the shapes --------------------------------------------------------- */
@@ -232,18 +236,36 @@ static const def branched[] = {
 };
 /* a <- {b, c} <- d: d merges b and c */
 static const def merged[] = {
-    { "d", "b,c", "" }, { "c", "a", "" }, { "b", "a", "" }, { "a", "", "" },
+    { "d", "b,c", "" },
+    { "c", "a", "" },
+    { "b", "a", "" },
+    { "a", "", "" },
 };
 /* Two branches, a <- b and p <- q; b depends on q, which moves q before b
  * although "b" sorts first, but leaves both b and q heads. */
 static const def depends[] = {
-    { "a", "", "" }, { "b", "a", "q" }, { "p", "", "" }, { "q", "p", "" },
+    { "a", "", "" },
+    { "b", "a", "q" },
+    { "p", "", "" },
+    { "q", "p", "" },
 };
 
-static void setup_linear(void) { g = build_ok(linear, NDEFS(linear)); }
-static void setup_branched(void) { g = build_ok(branched, NDEFS(branched)); }
-static void setup_merged(void) { g = build_ok(merged, NDEFS(merged)); }
-static void setup_depends(void) { g = build_ok(depends, NDEFS(depends)); }
+static void setup_linear(void)
+{
+    g = build_ok(linear, NDEFS(linear));
+}
+static void setup_branched(void)
+{
+    g = build_ok(branched, NDEFS(branched));
+}
+static void setup_merged(void)
+{
+    g = build_ok(merged, NDEFS(merged));
+}
+static void setup_depends(void)
+{
+    g = build_ok(depends, NDEFS(depends));
+}
 
 /* ---- linear ------------------------------------------------------------- */
 
@@ -403,11 +425,14 @@ END_TEST
 START_TEST(stable_under_permutation)
 {
     static const def d[] = {
-        { "m", "", "" }, { "k", "m", "" }, { "z", "m", "" }, { "b", "", "" },
-        { "e", "b,k", "" }, { "c", "z", "b" },
+        { "m", "", "" }, { "k", "m", "" },   { "z", "m", "" },
+        { "b", "", "" }, { "e", "b,k", "" }, { "c", "z", "b" },
     };
     static const size_t perms[][6] = {
-        { 0, 1, 2, 3, 4, 5 }, { 5, 4, 3, 2, 1, 0 }, { 3, 0, 5, 1, 4, 2 }, { 2, 5, 1, 0, 3, 4 },
+        { 0, 1, 2, 3, 4, 5 },
+        { 5, 4, 3, 2, 1, 0 },
+        { 3, 0, 5, 1, 4, 2 },
+        { 2, 5, 1, 0, 3, 4 },
     };
     for (size_t p = 0; p < NDEFS(perms); p++) {
         int rc = graph_build(&g, mkscripts(d, NDEFS(d), perms[p]), NDEFS(d), &err);
@@ -487,10 +512,16 @@ END_TEST
 /* ---- lookup ------------------------------------------------------------- */
 
 static const def hexish[] = {
-    { "ab12", "", "" }, { "ab34", "ab12", "" }, { "cd56", "ab34", "" }, { "ab3", "cd56", "" },
+    { "ab12", "", "" },
+    { "ab34", "ab12", "" },
+    { "cd56", "ab34", "" },
+    { "ab3", "cd56", "" },
 };
 
-static void setup_hexish(void) { g = build_ok(hexish, NDEFS(hexish)); }
+static void setup_hexish(void)
+{
+    g = build_ok(hexish, NDEFS(hexish));
+}
 
 static const char *lookup(const char *ref)
 {
@@ -517,8 +548,7 @@ END_TEST
 
 START_TEST(lookup_ambiguous_lists_candidates)
 {
-    ck_assert_str_eq(lookup("ab"),
-                     "error: revision prefix 'ab' is ambiguous: ab12, ab3, ab34");
+    ck_assert_str_eq(lookup("ab"), "error: revision prefix 'ab' is ambiguous: ab12, ab3, ab34");
 }
 END_TEST
 
@@ -556,8 +586,7 @@ START_TEST(target_prefixes)
 {
     ck_assert_str_eq(UP("cd", ""), "cd56");
     ck_assert_str_eq(DOWN("ab1", "cd56"), "ab12");
-    ck_assert_str_eq(UP("ab", ""),
-                     "error: revision prefix 'ab' is ambiguous: ab12, ab3, ab34");
+    ck_assert_str_eq(UP("ab", ""), "error: revision prefix 'ab' is ambiguous: ab12, ab3, ab34");
 }
 END_TEST
 
@@ -817,7 +846,9 @@ static TCase *tcase(Suite *s, const char *name, void (*setup)(void))
     return tc;
 }
 
-static void nothing(void) {}
+static void nothing(void)
+{
+}
 
 static Suite *graph_suite(void)
 {

@@ -40,8 +40,8 @@ static char *proj_dir;
 static char ini_path[4096];
 
 /* Helpers of pgtest.h bound to the test's database and project. */
-#define qv(...) pgtest_query_text(db_url, __VA_ARGS__)
-#define sql(...) pgtest_execf(db_url, __VA_ARGS__)
+#define qv(...)            pgtest_query_text(db_url, __VA_ARGS__)
+#define sql(...)           pgtest_execf(db_url, __VA_ARGS__)
 #define table_exists(name) pgtest_table_exists(db_url, (name))
 
 static const char *versions(void)
@@ -64,10 +64,10 @@ static void write_ini(const char *extra)
 }
 
 /* migrations/versions/<id>.sql; r<i> revisions creating tables t<i>. */
-#define write_rev_full(id, parents, transactional, up, down) \
+#define write_rev_full(id, parents, transactional, up, down)                                       \
     pgtest_write_revision(proj_dir, (id), (parents), NULL, (transactional), (up), (down))
 #define write_rev(id, parents, up, down) write_rev_full((id), (parents), 1, (up), (down))
-#define write_table_rev(id, parents, table) \
+#define write_table_rev(id, parents, table)                                                        \
     pgtest_write_table_revision(proj_dir, (id), (parents), (table))
 #define write_linear(n) pgtest_write_linear_revisions(proj_dir, (n))
 
@@ -106,7 +106,7 @@ static void sleep_ms(long ms)
 /* A dedicated cluster, for a server that stops and starts              */
 /* ------------------------------------------------------------------ */
 
-static char *cluster_dir;       /* set while a dedicated cluster exists */
+static char *cluster_dir; /* set while a dedicated cluster exists */
 static char *cluster_url;
 static int cluster_watch_fd = -1; /* the watcher's pipe; closing it stops the cluster */
 
@@ -251,10 +251,11 @@ static int cluster_ctl(const char *action)
     port[strcspn(port, "\n")] = '\0';
     /* pg_ctl start does not reuse the port pg-cluster.sh gave with -o */
     const char *opts = pgtest_fmt("-p %s", port);
-    char *start[] = { "runuser", "-u", "postgres", "--", (char *)pg_ctl, "-D", (char *)data,
-                      "-l", (char *)log, "-w", "-t", "60", "-o", (char *)opts, "start", NULL };
-    char *stop[] = { "runuser", "-u", "postgres", "--", (char *)pg_ctl, "-D", (char *)data,
-                     "-m", "immediate", "-w", "stop", NULL };
+    char *start[] = { "runuser",    "-u",         "postgres",  "--", (char *)pg_ctl, "-D",
+                      (char *)data, "-l",         (char *)log, "-w", "-t",           "60",
+                      "-o",         (char *)opts, "start",     NULL };
+    char *stop[] = { "runuser",    "-u", "postgres",  "--", (char *)pg_ctl, "-D",
+                     (char *)data, "-m", "immediate", "-w", "stop",         NULL };
     char **argv = strcmp(action, "start") == 0 ? start : stop;
     /* pg-cluster.sh runs the server as postgres only when we are root */
     return run_cmd(geteuid() == 0 ? argv : argv + 4, NULL);
@@ -272,20 +273,19 @@ static um_health snap(um_ctx *ctx)
     return h;
 }
 
-#define ASSERT_STATUS(h, want)                                                       \
-    ck_assert_msg((h).status == (want), "status %s, expected %s (message: %s)",      \
-                  um_health_status_name((h).status), um_health_status_name(want),   \
-                  (h).message)
+#define ASSERT_STATUS(h, want)                                                                     \
+    ck_assert_msg((h).status == (want), "status %s, expected %s (message: %s)",                    \
+                  um_health_status_name((h).status), um_health_status_name(want), (h).message)
 
-#define ASSERT_MESSAGE_HAS(h, needle)                                                \
-    ck_assert_msg(strstr((h).message, (needle)) != NULL, "message '%s' lacks '%s'", \
-                  (h).message, (needle))
+#define ASSERT_MESSAGE_HAS(h, needle)                                                              \
+    ck_assert_msg(strstr((h).message, (needle)) != NULL, "message '%s' lacks '%s'", (h).message,   \
+                  (needle))
 
 /* "YYYY-MM-DDTHH:MM:SS...Z" */
 static void assert_iso_utc(const char *s)
 {
-    ck_assert_msg(strlen(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
-                      s[13] == ':' && s[strlen(s) - 1] == 'Z',
+    ck_assert_msg(strlen(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
+                      s[strlen(s) - 1] == 'Z',
                   "not an ISO 8601 UTC time: '%s'", s);
 }
 
@@ -332,13 +332,12 @@ static void assert_json(const um_health *h)
     ck_assert_str_eq(jstr(j, "message"), h->message);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "pending")), (json_int_t)h->pending);
     json_t *cur = json_object_get(j, "current_heads");
-    size_t kept = h->n_current_heads < UM_HEALTH_MAX_HEADS ? h->n_current_heads
-                                                           : UM_HEALTH_MAX_HEADS;
+    size_t kept =
+        h->n_current_heads < UM_HEALTH_MAX_HEADS ? h->n_current_heads : UM_HEALTH_MAX_HEADS;
     ck_assert_uint_eq(json_array_size(cur), kept);
     for (size_t i = 0; i < kept; i++)
         ck_assert_str_eq(json_string_value(json_array_get(cur, i)), h->current_heads[i]);
-    kept = h->n_expected_heads < UM_HEALTH_MAX_HEADS ? h->n_expected_heads
-                                                     : UM_HEALTH_MAX_HEADS;
+    kept = h->n_expected_heads < UM_HEALTH_MAX_HEADS ? h->n_expected_heads : UM_HEALTH_MAX_HEADS;
     ck_assert_uint_eq(json_array_size(json_object_get(j, "expected_heads")), kept);
     json_t *last = json_object_get(j, "last_applied");
     if (h->last_applied[0])
@@ -352,8 +351,9 @@ static void assert_json(const um_health *h)
  * stdout and stderr (pooled). */
 static pgtest_cli_result run_health_cli(const char *url, bool json)
 {
-    const char *const argv[] = { "-c", ini_path, "-d", url, "health",
-                                 json ? "--json" : NULL, NULL };
+    const char *const argv[] = {
+        "-c", ini_path, "-d", url, "health", json ? "--json" : NULL, NULL
+    };
     pgtest_cli_result r = pgtest_run_cli(proj_dir, NULL, argv);
     pgtest_keep(r.out);
     pgtest_keep(r.err);
@@ -369,8 +369,10 @@ static void assert_cli(const char *url, int code, const char *status)
     ck_assert_msg(strstr(r.out, pgtest_fmt("Status:         %s\n", status)) != NULL,
                   "health printed:\n%s", r.out);
     r = run_health_cli(url, true);
-    ck_assert_msg(r.status == code, "health --json: exit %d, expected %d\n--- stdout\n%s\n"
-                  "--- stderr\n%s", r.status, code, r.out, r.err);
+    ck_assert_msg(r.status == code,
+                  "health --json: exit %d, expected %d\n--- stdout\n%s\n"
+                  "--- stderr\n%s",
+                  r.status, code, r.out, r.err);
     json_t *j = parse_json(r.out);
     assert_health_document(j, status);
     json_decref(j);
@@ -379,7 +381,7 @@ static void assert_cli(const char *url, int code, const char *status)
 static const char *dead_url(void)
 {
     return pgtest_fmt("host=127.0.0.1 port=%d dbname=postgres user=postgres connect_timeout=5",
-               pgtest_dead_port());
+                      pgtest_dead_port());
 }
 
 /* ------------------------------------------------------------------ */
@@ -405,10 +407,8 @@ static PGconn *host_connect(const char *url)
 static const char *conn_value(PGconn *c, const char *sql_text)
 {
     PGresult *res = PQexec(c, sql_text);
-    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql_text,
-                  PQerrorMessage(c));
-    const char *v = PQntuples(res) && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0)
-                                                                : "<null>";
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql_text, PQerrorMessage(c));
+    const char *v = PQntuples(res) && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : "<null>";
     char *copy = strdup(v);
     PQclear(res);
     return pgtest_keep(copy);
@@ -417,8 +417,7 @@ static const char *conn_value(PGconn *c, const char *sql_text)
 static void conn_exec(PGconn *c, const char *sql_text)
 {
     PGresult *res = PQexec(c, sql_text);
-    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql_text,
-                  PQerrorMessage(c));
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql_text, PQerrorMessage(c));
     PQclear(res);
 }
 
@@ -592,8 +591,7 @@ START_TEST(status_many_heads)
     um_close(ctx);
 
     pgtest_cli_result r = run_health_cli(db_url, false);
-    ck_assert_msg(r.status == 0 && strstr(r.out, "(and 2 more)"), "exit %d:\n%s", r.status,
-                  r.out);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "(and 2 more)"), "exit %d:\n%s", r.status, r.out);
 }
 END_TEST
 
@@ -788,7 +786,8 @@ START_TEST(status_diverged_database)
 
     sql("UPDATE ultramigrate_version_applied a SET checksum = '%s' WHERE revision = 'r2';"
         " INSERT INTO ultramigrate_version_history (revision, direction, state, tool_version)"
-        " VALUES ('r2', 'up', 'ok', 'other')", sum);
+        " VALUES ('r2', 'up', 'ok', 'other')",
+        sum);
     h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_DIVERGED);
     ASSERT_MESSAGE_HAS(h, "2 revisions");
@@ -972,8 +971,8 @@ START_TEST(snapshot_arguments)
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_str_eq(um_errmsg(ctx), "");
 
-    static const char *const names[] = { "ok", "pending", "failed", "ahead", "diverged",
-                                         "unreachable" };
+    static const char *const names[] = { "ok",    "pending",  "failed",
+                                         "ahead", "diverged", "unreachable" };
     for (int s = UM_HEALTH_OK; s <= UM_HEALTH_UNREACHABLE; s++)
         ck_assert_str_eq(um_health_status_name((um_health_status)s), names[s]);
     ck_assert_str_eq(um_health_status_name((um_health_status)42), "unknown");
@@ -1004,7 +1003,8 @@ static void wait_for_lock_holder(void)
     for (int i = 0; i < 500; i++) {
         if (strcmp(qv("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                       " AND granted AND database = (SELECT oid FROM pg_database"
-                      " WHERE datname = current_database())"), "0") != 0)
+                      " WHERE datname = current_database())"),
+                   "0") != 0)
             return;
         sleep_ms(10);
     }
@@ -1022,8 +1022,10 @@ START_TEST(borrowed_upgrade_leaves_session)
     write_ini("lock_timeout = 2s\nstatement_timeout = 3s\n");
     write_rev("r1", NULL, "SELECT pg_sleep(1.5);\nCREATE TABLE t1 (id int);", "DROP TABLE t1;");
     write_table_rev("r2", "r1", "t2");
-    write_rev_full("r3", "r2", 0, "CREATE TABLE t3 (id int);\nCREATE INDEX CONCURRENTLY"
-                   " t3_idx ON t3 (id);", "DROP TABLE t3;");
+    write_rev_full("r3", "r2", 0,
+                   "CREATE TABLE t3 (id int);\nCREATE INDEX CONCURRENTLY"
+                   " t3_idx ON t3 (id);",
+                   "DROP TABLE t3;");
     write_table_rev("r4", "r3", "t4");
 
     /* another process applies r1, holding the lock for 1.5 s */
@@ -1054,7 +1056,8 @@ START_TEST(borrowed_upgrade_leaves_session)
     ck_assert_msg(strstr(log.text, "waiting"), "did not wait for the lock:\n%s", log.text);
     ck_assert_str_eq(versions(), "r4");
     ck_assert_str_eq(qv("SELECT application_name FROM ultramigrate_version_applied"
-                        " WHERE revision = 'r1'"), "holder");
+                        " WHERE revision = 'r1'"),
+                     "holder");
     ck_assert(table_exists("t3_idx"));
     assert_as_found(conn);
 
@@ -1097,8 +1100,7 @@ START_TEST(borrowed_failure_nontransactional)
 {
     write_ini("lock_timeout = 2s\nstatement_timeout = 300ms\n");
     write_table_rev("r1", NULL, "t1");
-    write_rev_full("r2", "r1", 0, "CREATE TABLE t2 (id int);\nINSERT INTO nope VALUES (1);",
-                   NULL);
+    write_rev_full("r2", "r1", 0, "CREATE TABLE t2 (id int);\nINSERT INTO nope VALUES (1);", NULL);
     PGconn *conn = host_connect(db_url);
     host_settings(conn);
     um_ctx *ctx = open_with(NULL, conn, NULL, NULL);
@@ -1213,9 +1215,9 @@ END_TEST
 
 typedef struct canceller {
     um_ctx *ctx;
-    long delay_ms;          /* cancel after this long; <0: once pg_sleep(5) runs */
-    bool seen;              /* the statement was seen running */
-    double at_ms;           /* when um_cancel was called */
+    long delay_ms; /* cancel after this long; <0: once pg_sleep(5) runs */
+    bool seen;     /* the statement was seen running */
+    double at_ms;  /* when um_cancel was called */
 } canceller;
 
 /* Polls pg_stat_activity from its own connection, then cancels. */
@@ -1230,8 +1232,8 @@ static void *cancel_thread(void *arg)
             PGresult *res = PQexec(conn, "SELECT count(*) FROM pg_stat_activity"
                                          " WHERE state = 'active' AND pid <> pg_backend_pid()"
                                          " AND query LIKE '%pg_sleep(5)%'");
-            c->seen = PQresultStatus(res) == PGRES_TUPLES_OK &&
-                      strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+            c->seen =
+                PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), "0") != 0;
             PQclear(res);
             if (!c->seen)
                 sleep_ms(10);
@@ -1252,8 +1254,10 @@ static void cancel_during_upgrade(um_ctx *ctx, const char *sleeping)
     double done = pgtest_now_ms();
     ck_assert_int_eq(pthread_join(t, NULL), 0);
     ck_assert_msg(c.seen, "the sleeping revision was never seen running");
-    ck_assert_msg(rc == UM_ECANCELLED, "um_upgrade -> %d (%s), expected UM_ECANCELLED "
-                  "(%.0f ms after um_cancel)", rc, um_errmsg(ctx), done - c.at_ms);
+    ck_assert_msg(rc == UM_ECANCELLED,
+                  "um_upgrade -> %d (%s), expected UM_ECANCELLED "
+                  "(%.0f ms after um_cancel)",
+                  rc, um_errmsg(ctx), done - c.at_ms);
     ck_assert_msg(done - c.at_ms < 4000, "um_upgrade returned %.0f ms after um_cancel",
                   done - c.at_ms);
     ck_assert_str_eq(um_error_detail(ctx)->revision, sleeping);
@@ -1272,7 +1276,8 @@ START_TEST(cancel_from_thread)
     ck_assert(!table_exists("t3"));
     ck_assert(!table_exists("t4"));
     ck_assert_str_eq(qv("SELECT revision || ':' || state FROM ultramigrate_version_history"
-                        " ORDER BY id DESC LIMIT 1"), "r3:failed");
+                        " ORDER BY id DESC LIMIT 1"),
+                     "r3:failed");
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_FAILED);
     ASSERT_MESSAGE_HAS(h, "r3");

@@ -23,8 +23,7 @@ static void tmp_setup(void)
     tdir = strdup(tmpl);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st, (void)flag, (void)ftw;
     return remove(path);
@@ -66,8 +65,7 @@ static um_script *parse_ok(const char *text)
 }
 
 /* Asserts the parse fails with @code at @line and a message naming @what. */
-static void expect_err(const char *text, size_t len, int code, int line,
-                       const char *what)
+static void expect_err(const char *text, size_t len, int code, int line, const char *what)
 {
     um_errbuf err = { 0 };
     um_script *s = (um_script *)&err;
@@ -77,27 +75,25 @@ static void expect_err(const char *text, size_t len, int code, int line,
     ck_assert_int_eq(err.d.code, code);
     ck_assert_str_eq(err.d.file, "v/bad.sql");
     ck_assert_int_eq(err.d.line, line);
-    ck_assert_msg(strstr(err.d.message, what), "'%s' does not mention '%s'",
-                  err.d.message, what);
+    ck_assert_msg(strstr(err.d.message, what), "'%s' does not mention '%s'", err.d.message, what);
     ck_assert_msg(strstr(err.d.message, "v/bad.sql"), "%s", err.d.message);
     um_err_clear(&err);
 }
 
-#define EXPECT_ERR(text, line, what) \
-    expect_err(text, sizeof(text) - 1, UM_EPARSE, line, what)
+#define EXPECT_ERR(text, line, what) expect_err(text, sizeof(text) - 1, UM_EPARSE, line, what)
 
-#define BASE \
-    "-- Add users\n" \
-    "--\n" \
-    "-- Revision ID: aaa111\n" \
-    "-- Revises:\n" \
-    "-- Create Date: 2025-05-01 12:00:00+00\n" \
-    "-- Transactional: yes\n" \
-    "\n" \
-    "-- migrate:up\n" \
-    "CREATE TABLE users (id int);\n" \
-    "\n" \
-    "-- migrate:down\n" \
+#define BASE                                                                                       \
+    "-- Add users\n"                                                                               \
+    "--\n"                                                                                         \
+    "-- Revision ID: aaa111\n"                                                                     \
+    "-- Revises:\n"                                                                                \
+    "-- Create Date: 2025-05-01 12:00:00+00\n"                                                     \
+    "-- Transactional: yes\n"                                                                      \
+    "\n"                                                                                           \
+    "-- migrate:up\n"                                                                              \
+    "CREATE TABLE users (id int);\n"                                                               \
+    "\n"                                                                                           \
+    "-- migrate:down\n"                                                                            \
     "DROP TABLE users;\n"
 
 /* ---- valid files ----------------------------------------------------- */
@@ -319,9 +315,9 @@ START_TEST(err_binary)
     EXPECT_ERR("-- Revision ID: a1\n\0\n-- migrate:up\n", 2,
                "not a text file (binary content at byte 19)");
     EXPECT_ERR("-- x\n-- y\nab\xFF\n", 3, "binary content at byte 12");
-    EXPECT_ERR("\xC0\xAF", 1, "binary content at byte 0");        /* overlong */
-    EXPECT_ERR("-- \xED\xA0\x80\n", 1, "binary content at byte 3");  /* surrogate */
-    EXPECT_ERR("-- x\xE2\x98", 1, "binary content at byte 4");       /* truncated */
+    EXPECT_ERR("\xC0\xAF", 1, "binary content at byte 0");          /* overlong */
+    EXPECT_ERR("-- \xED\xA0\x80\n", 1, "binary content at byte 3"); /* surrogate */
+    EXPECT_ERR("-- x\xE2\x98", 1, "binary content at byte 4");      /* truncated */
 }
 END_TEST
 
@@ -331,23 +327,19 @@ START_TEST(err_sql_before_up)
                "SQL before the '-- migrate:up' marker");
     /* A plain SQL file: the message says what a revision file looks like. */
     EXPECT_ERR("CREATE TABLE x ();\n", 1, "Revision ID");
-    EXPECT_ERR("/* comment */\n-- Revision ID: a1\n-- migrate:up\n", 1,
-               "SQL before");
+    EXPECT_ERR("/* comment */\n-- Revision ID: a1\n-- migrate:up\n", 1, "SQL before");
 }
 END_TEST
 
 START_TEST(err_no_up)
 {
-    EXPECT_ERR("-- Revision ID: a1\n-- migrate:UP\n", 0,
-               "no '-- migrate:up' marker");
+    EXPECT_ERR("-- Revision ID: a1\n-- migrate:UP\n", 0, "no '-- migrate:up' marker");
     /* Without a marker, SQL is still SQL before it. */
-    EXPECT_ERR("-- Revision ID: a1\n-- migrate: up\nSELECT 1;\n", 3,
-               "SQL before");
+    EXPECT_ERR("-- Revision ID: a1\n-- migrate: up\nSELECT 1;\n", 3, "SQL before");
     um_errbuf err = { 0 };
     um_script *s;
     const char *t = "-- Revision ID: a1\n";
-    ck_assert_int_eq(script_parse_buffer("f.sql", t, strlen(t), &s, &err),
-                     UM_EPARSE);
+    ck_assert_int_eq(script_parse_buffer("f.sql", t, strlen(t), &s, &err), UM_EPARSE);
     ck_assert_str_eq(err.d.revision, "a1");
     um_err_clear(&err);
 }
@@ -358,9 +350,11 @@ START_TEST(err_markers)
     EXPECT_ERR("-- Revision ID: a1\n-- migrate:up\nX\n-- migrate:up\n", 4,
                "second '-- migrate:up' marker (first at line 2)");
     EXPECT_ERR("-- Revision ID: a1\n-- migrate:up\n-- migrate:down\n"
-               "-- migrate:down\n", 4, "second '-- migrate:down'");
+               "-- migrate:down\n",
+               4, "second '-- migrate:down'");
     EXPECT_ERR("-- Revision ID: a1\n-- migrate:up\n-- migrate:down\n"
-               "-- migrate:up\n", 4, "second '-- migrate:up'");
+               "-- migrate:up\n",
+               4, "second '-- migrate:up'");
     EXPECT_ERR("-- Revision ID: a1\n-- migrate:down\nX\n-- migrate:up\n", 2,
                "'-- migrate:down' marker before the '-- migrate:up'");
 }
@@ -387,13 +381,12 @@ END_TEST
 START_TEST(err_duplicate_key)
 {
     EXPECT_ERR("-- Revision ID: a1\n-- Revises: b1\n--\n-- revises: c1\n"
-               "-- migrate:up\n", 4,
-               "duplicate 'Revises:' header (first at line 2)");
+               "-- migrate:up\n",
+               4, "duplicate 'Revises:' header (first at line 2)");
     um_errbuf err = { 0 };
     um_script *s;
     const char *t = "-- Revision ID: a1\n-- Revision ID: a1\n";
-    ck_assert_int_eq(script_parse_buffer("f.sql", t, strlen(t), &s, &err),
-                     UM_EPARSE);
+    ck_assert_int_eq(script_parse_buffer("f.sql", t, strlen(t), &s, &err), UM_EPARSE);
     ck_assert_str_eq(err.d.revision, "a1");
     ck_assert_int_eq(err.d.line, 2);
     um_err_clear(&err);
@@ -404,22 +397,20 @@ START_TEST(err_id_lists)
 {
     EXPECT_ERR("-- Revision ID: a1\n-- Revises: b1, c@d\n", 2,
                "invalid revision id 'c@d' in 'Revises:'");
-    EXPECT_ERR("-- Revision ID: a1\n-- Revises: b1,,c1\n", 2,
-               "empty revision id in 'Revises:'");
+    EXPECT_ERR("-- Revision ID: a1\n-- Revises: b1,,c1\n", 2, "empty revision id in 'Revises:'");
     EXPECT_ERR("-- Revision ID: a1\n-- Revises: b1,\n", 2, "empty revision id");
     EXPECT_ERR("-- Revision ID: a1\n-- Revises: b1, c1 ,b1\n", 2,
                "'b1' listed twice in 'Revises:'");
     EXPECT_ERR("-- Revision ID: a1\n\n-- Depends On: x y\n", 3,
                "invalid revision id 'x y' in 'Depends On:'");
-    EXPECT_ERR("-- Revision ID: a1\n-- Depends On: x1, x1\n", 2,
-               "listed twice in 'Depends On:'");
+    EXPECT_ERR("-- Revision ID: a1\n-- Depends On: x1, x1\n", 2, "listed twice in 'Depends On:'");
 }
 END_TEST
 
 START_TEST(err_transactional)
 {
-    EXPECT_ERR("-- Revision ID: a1\n-- Transactional: maybe\n-- migrate:up\n",
-               2, "'Transactional:' must be yes, no, true or false, not 'maybe'");
+    EXPECT_ERR("-- Revision ID: a1\n-- Transactional: maybe\n-- migrate:up\n", 2,
+               "'Transactional:' must be yes, no, true or false, not 'maybe'");
 }
 END_TEST
 
@@ -488,7 +479,7 @@ START_TEST(section_edges)
 {
     /* No down: up runs to the end; a final marker without newline: "". */
     char *path = write_file("a.sql", "-- Revision ID: a1\n-- migrate:up\r\n"
-                            "SELECT 1;\r\n-- migrate:down");
+                                     "SELECT 1;\r\n-- migrate:down");
     um_script *s = parse_file_ok(path);
     um_errbuf err = { 0 };
     char *sql;
@@ -517,16 +508,15 @@ START_TEST(section_changed)
 
     /* A new down section is fine: the up checksum still matches. */
     free(write_file("a.sql", "-- Revision ID: aaa111\n-- migrate:up\n"
-                    "CREATE TABLE users (id int);\n\n-- migrate:down\nSELECT 2;\n"));
+                             "CREATE TABLE users (id int);\n\n-- migrate:down\nSELECT 2;\n"));
     ck_assert_int_eq(script_read_section(s, false, &sql, &first, &err), 0);
     ck_assert_str_eq(sql, "SELECT 2;\n");
     ck_assert_int_eq(first, 6);
     free(sql);
 
     free(write_file("a.sql", "-- Revision ID: aaa111\n-- migrate:up\n"
-                    "CREATE TABLE users (id bigint);\n"));
-    ck_assert_int_eq(script_read_section(s, true, &sql, &first, &err),
-                     UM_ECHECKSUM);
+                             "CREATE TABLE users (id bigint);\n"));
+    ck_assert_int_eq(script_read_section(s, true, &sql, &first, &err), UM_ECHECKSUM);
     ck_assert_ptr_null(sql);
     ck_assert_str_eq(err.d.file, path);
     ck_assert_str_eq(err.d.revision, "aaa111");
@@ -534,9 +524,8 @@ START_TEST(section_changed)
     ck_assert_ptr_nonnull(strstr(err.d.message, s->checksum));
 
     free(write_file("a.sql", "-- Revision ID: other\n-- migrate:up\n"
-                    "CREATE TABLE users (id int);\n\n"));
-    ck_assert_int_eq(script_read_section(s, true, &sql, &first, &err),
-                     UM_ECHECKSUM);
+                             "CREATE TABLE users (id int);\n\n"));
+    ck_assert_int_eq(script_read_section(s, true, &sql, &first, &err), UM_ECHECKSUM);
     ck_assert_ptr_nonnull(strstr(err.d.message, "other"));
 
     ck_assert_int_eq(unlink(path), 0);
@@ -555,13 +544,11 @@ START_TEST(section_irreversible)
     char *sql = (char *)&err;
     int first;
 
-    ck_assert_int_eq(script_read_section(s, false, &sql, &first, &err),
-                     UM_EIRREVERSIBLE);
+    ck_assert_int_eq(script_read_section(s, false, &sql, &first, &err), UM_EIRREVERSIBLE);
     ck_assert_ptr_null(sql);
     ck_assert_str_eq(err.d.file, path);
     ck_assert_str_eq(err.d.revision, "a1");
-    ck_assert_ptr_nonnull(strstr(err.d.message,
-                                 "has no '-- migrate:down' section"));
+    ck_assert_ptr_nonnull(strstr(err.d.message, "has no '-- migrate:down' section"));
     um_err_clear(&err);
     script_free(s);
     free(path);
@@ -580,8 +567,11 @@ static void free_all(um_script **v, size_t n)
 static char *rev_text(const char *id)
 {
     char *t;
-    ck_assert_int_ge(asprintf(&t, "-- Revision ID: %s\n-- migrate:up\n"
-                              "SELECT 1;\n", id), 0);
+    ck_assert_int_ge(asprintf(&t,
+                              "-- Revision ID: %s\n-- migrate:up\n"
+                              "SELECT 1;\n",
+                              id),
+                     0);
     return t;
 }
 
@@ -611,7 +601,7 @@ START_TEST(dir_sorted_and_filtered)
 
     ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
     ck_assert_uint_eq(n, 3);
-    ck_assert_str_eq(v[0]->id, "b2");  /* strcmp order: "B" < "a" */
+    ck_assert_str_eq(v[0]->id, "b2"); /* strcmp order: "B" < "a" */
     ck_assert_str_eq(v[1]->id, "a1");
     ck_assert_str_eq(v[2]->id, "c3");
     ck_assert_int_ge(asprintf(&want, "%s/a.sql", tdir), 0);
@@ -652,7 +642,7 @@ START_TEST(dir_unreadable)
     ck_assert_int_eq(script_read_dir(file, &v, &n, &err), UM_EIO);
     ck_assert_ptr_nonnull(strstr(err.d.message, strerror(ENOTDIR)));
 
-    if (geteuid() != 0) {  /* root reads any directory */
+    if (geteuid() != 0) { /* root reads any directory */
         ck_assert_int_eq(chmod(tdir, 0), 0);
         ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), UM_EIO);
         ck_assert_ptr_nonnull(strstr(err.d.message, strerror(EACCES)));
@@ -674,7 +664,7 @@ START_TEST(dir_bad_file)
     write_rev("a.sql", "a1");
     write_rev("c.sql", "c3");
     bad = write_file("b.sql", "-- Revision ID: b2\n-- Revises: b2\n"
-                     "-- migrate:up\n");
+                              "-- migrate:up\n");
     ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), UM_EPARSE);
     ck_assert_ptr_null(v);
     ck_assert_uint_eq(n, 0);

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define T0 ((time_t)1746100800)  /* 2025-05-01 12:00:00 UTC */
-#define ALEMBIC_TMPL \
-    "%(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d%(second).2d" \
+#define T0 ((time_t)1746100800) /* 2025-05-01 12:00:00 UTC */
+#define ALEMBIC_TMPL                                                                               \
+    "%(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d%(second).2d"                              \
     "_%(rev)s_%(slug)s"
 
 /* ---- slug ------------------------------------------------------------ */
@@ -43,7 +43,7 @@ END_TEST
 START_TEST(slug_truncate)
 {
     slug_is("add user preferences table", 12, "add_user");
-    slug_is("add user preferences table", 8, "add_user");   /* ends on a word */
+    slug_is("add user preferences table", 8, "add_user"); /* ends on a word */
     slug_is("add user preferences table", 9, "add_user");
     slug_is("add user preferences table", 26, "add_user_preferences_table");
     slug_is("add user preferences table", 40, "add_user_preferences_table");
@@ -61,13 +61,11 @@ END_TEST
 
 /* ---- file names ------------------------------------------------------ */
 
-static void name_is(const char *tmpl, const char *message, time_t t,
-                    const char *want)
+static void name_is(const char *tmpl, const char *message, time_t t, const char *want)
 {
     um_errbuf err = { 0 };
     char *name = NULL;
-    int rc = template_file_name(tmpl, "3f1c9a2b7d10", message, 40, t, &name,
-                                &err);
+    int rc = template_file_name(tmpl, "3f1c9a2b7d10", message, 40, t, &name, &err);
     ck_assert_msg(rc == 0, "%s: %s", tmpl, err.d.message);
     ck_assert_str_eq(name, want);
     free(name);
@@ -77,13 +75,11 @@ static void name_fails(const char *tmpl, const char *what)
 {
     um_errbuf err = { 0 };
     char *name = (char *)&err;
-    int rc = template_file_name(tmpl, "3f1c9a2b7d10", "Add users", 40, T0,
-                                &name, &err);
+    int rc = template_file_name(tmpl, "3f1c9a2b7d10", "Add users", 40, T0, &name, &err);
     ck_assert_int_eq(rc, UM_ECONFIG);
     ck_assert_ptr_null(name);
     ck_assert_int_eq(err.d.code, UM_ECONFIG);
-    ck_assert_msg(strstr(err.d.message, what), "'%s' does not mention '%s'",
-                  err.d.message, what);
+    ck_assert_msg(strstr(err.d.message, what), "'%s' does not mention '%s'", err.d.message, what);
     ck_assert_msg(strstr(err.d.message, "file_template"), "%s", err.d.message);
     um_err_clear(&err);
 }
@@ -102,8 +98,7 @@ START_TEST(name_alembic_full)
     name_is(ALEMBIC_TMPL, "Add user preferences", T0,
             "20250501_120000_3f1c9a2b7d10_add_user_preferences.sql");
     /* 2025-01-02 03:04:05 UTC: every field needs its zero. */
-    name_is(ALEMBIC_TMPL, "x", (time_t)1735787045,
-            "20250102_030405_3f1c9a2b7d10_x.sql");
+    name_is(ALEMBIC_TMPL, "x", (time_t)1735787045, "20250102_030405_3f1c9a2b7d10_x.sql");
 }
 END_TEST
 
@@ -131,8 +126,7 @@ START_TEST(name_empty_slug_rejected)
 {
     um_errbuf err = { 0 };
     char *name = NULL;
-    ck_assert_int_eq(template_file_name("%(slug)s", "abc", "", 40, T0, &name,
-                                        &err), UM_ECONFIG);
+    ck_assert_int_eq(template_file_name("%(slug)s", "abc", "", 40, T0, &name, &err), UM_ECONFIG);
     ck_assert_ptr_null(name);
     um_err_clear(&err);
 }
@@ -168,15 +162,15 @@ static char *render_ok(const char *tmpl, const template_vars *vars)
 {
     um_errbuf err = { 0 };
     char *out = NULL;
-    ck_assert_msg(template_render(tmpl, "t.tmpl", vars, &out, &err) == 0,
-                  "%s", err.d.message);
+    ck_assert_msg(template_render(tmpl, "t.tmpl", vars, &out, &err) == 0, "%s", err.d.message);
     return out;
 }
 
 START_TEST(render_all)
 {
     char *out = render_ok("${message}|${rev_id}|${parents}|${depends_on}|"
-                          "${create_date}\n", &VARS);
+                          "${create_date}\n",
+                          &VARS);
     ck_assert_str_eq(out, "Add users|3f1c9a2b7d10|9b0e4d55c2aa, 77aa00bb11cc|"
                           "0011aabbccdd|2025-05-01 12:00:00+00\n");
     free(out);
@@ -205,16 +199,15 @@ START_TEST(render_errors)
 {
     um_errbuf err = { 0 };
     char *out = (char *)&err;
-    ck_assert_int_eq(template_render("-- a\n-- b\n-- ${author} x\n",
-                                     "dir/script.sql.tmpl", &VARS, &out, &err),
-                     UM_EPARSE);
+    ck_assert_int_eq(
+        template_render("-- a\n-- b\n-- ${author} x\n", "dir/script.sql.tmpl", &VARS, &out, &err),
+        UM_EPARSE);
     ck_assert_ptr_null(out);
     ck_assert_str_eq(err.d.file, "dir/script.sql.tmpl");
     ck_assert_int_eq(err.d.line, 3);
     ck_assert_ptr_nonnull(strstr(err.d.message, "${author}"));
 
-    ck_assert_int_eq(template_render("ok\n${message\n", "t", &VARS, &out, &err),
-                     UM_EPARSE);
+    ck_assert_int_eq(template_render("ok\n${message\n", "t", &VARS, &out, &err), UM_EPARSE);
     ck_assert_int_eq(err.d.line, 2);
     ck_assert_ptr_nonnull(strstr(err.d.message, "unterminated"));
     um_err_clear(&err);
@@ -229,8 +222,8 @@ START_TEST(render_default_parses)
     char *out = render_ok(template_default_script, &v);
     um_errbuf err = { 0 };
     um_script *s = NULL;
-    ck_assert_msg(script_parse_buffer("new.sql", out, strlen(out), &s, &err)
-                  == 0, "%s", err.d.message);
+    ck_assert_msg(script_parse_buffer("new.sql", out, strlen(out), &s, &err) == 0, "%s",
+                  err.d.message);
     ck_assert_str_eq(s->id, "3f1c9a2b7d10");
     ck_assert_str_eq(s->message, "Add users second line");
     ck_assert_uint_eq(s->n_parents, 2);
@@ -246,8 +239,7 @@ START_TEST(render_default_parses)
     v.depends_on = "";
     v.message = "";
     out = render_ok(template_default_script, &v);
-    ck_assert_int_eq(script_parse_buffer("new.sql", out, strlen(out), &s, &err),
-                     0);
+    ck_assert_int_eq(script_parse_buffer("new.sql", out, strlen(out), &s, &err), 0);
     ck_assert_uint_eq(s->n_parents, 0);
     ck_assert_str_eq(s->message, "");
     script_free(s);

@@ -11,5 +11,7 @@ int main(void)
     um_apply_options a = UM_APPLY_OPTIONS_INIT;
     um_generate_options g = UM_GENERATE_OPTIONS_INIT;
     return (o.version == UM_OPEN_OPTIONS_VERSION && a.version == UM_APPLY_OPTIONS_VERSION &&
-            g.version == UM_GENERATE_OPTIONS_VERSION) ? 0 : 1;
+            g.version == UM_GENERATE_OPTIONS_VERSION)
+               ? 0
+               : 1;
 }

@@ -37,9 +37,9 @@ static struct {
     char *url;
     char *dir;
     char *script;
-    pid_t owner;    /* only this pid stops the cluster */
-    int watch_fd;   /* write end of the watcher's pipe */
-    bool exported;  /* we put url into the environment */
+    pid_t owner;   /* only this pid stops the cluster */
+    int watch_fd;  /* write end of the watcher's pipe */
+    bool exported; /* we put url into the environment */
 } cluster = { .watch_fd = -1 };
 
 static char errbuf[1024];
@@ -175,15 +175,14 @@ static void add_keyword(buf *b, const char *key, const char *value)
 
 /* @url with @key set to @value (NULL: removed), in key=value form; NULL
  * with @err filled when libpq cannot parse @url. */
-static char *conninfo_set(const char *url, const char *key, const char *value,
-                          char *err, size_t errsize)
+static char *conninfo_set(const char *url, const char *key, const char *value, char *err,
+                          size_t errsize)
 {
     char *perr = NULL;
     PQconninfoOption *opts = PQconninfoParse(url, &perr);
 
     if (!opts) {
-        set_error(err, errsize, "bad connection string",
-                  perr ? perr : "out of memory");
+        set_error(err, errsize, "bad connection string", perr ? perr : "out of memory");
         PQfreemem(perr);
         return NULL;
     }
@@ -230,8 +229,7 @@ char *pgtest_url_set(const char *url, const char *key, const char *value)
 
 /* Runs "bash @script @cmd @dir"; its stdout goes to *@out when @out is
  * not NULL.  Returns the exit status, or -1 when it could not run. */
-static int run_script(const char *script, const char *cmd, const char *dir,
-                      char **out)
+static int run_script(const char *script, const char *cmd, const char *dir, char **out)
 {
     int fds[2] = { -1, -1 };
 
@@ -359,8 +357,10 @@ static const char *ensure_server(void)
 
     const char *src = getenv("UM_SOURCE_DIR");
     if (!src || !*src) {
-        snprintf(errbuf, sizeof errbuf, "neither %s nor UM_SOURCE_DIR is set: "
-                 "run the tests with meson test, or name a server", ENV_URL);
+        snprintf(errbuf, sizeof errbuf,
+                 "neither %s nor UM_SOURCE_DIR is set: "
+                 "run the tests with meson test, or name a server",
+                 ENV_URL);
         return NULL;
     }
     const char *tmp = getenv("TMPDIR");
@@ -377,8 +377,7 @@ static const char *ensure_server(void)
     if (nl && nl[1] == '\0')
         *nl = '\0';
     if (rc != 0 || !out || !*out || strchr(out, '\n')) {
-        snprintf(errbuf, sizeof errbuf,
-                 "%s start %s failed (status %d); its messages are above",
+        snprintf(errbuf, sizeof errbuf, "%s start %s failed (status %d); its messages are above",
                  script, dir, rc);
         run_script(script, "stop", dir, NULL);
         free(out);
@@ -675,8 +674,7 @@ char *pgtest_tmpdir(void)
     return dir;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
     (void)flag;
@@ -830,12 +828,10 @@ void pgtest_execf(const char *url, const char *fmt, ...)
 
 int pgtest_table_exists(const char *url, const char *name)
 {
-    return strcmp(pgtest_query_text(url, "SELECT to_regclass('%s') IS NOT NULL", name),
-                  "t") == 0;
+    return strcmp(pgtest_query_text(url, "SELECT to_regclass('%s') IS NOT NULL", name), "t") == 0;
 }
 
-void pgtest_write_ini(const char *dir, const char *name, const char *lock_wait,
-                      const char *extra)
+void pgtest_write_ini(const char *dir, const char *name, const char *lock_wait, const char *extra)
 {
     char *text = pgtest_asprintf("[ultramigrate]\n"
                                  "script_location = %%(here)s/migrations\n"
@@ -848,8 +844,7 @@ void pgtest_write_ini(const char *dir, const char *name, const char *lock_wait,
 }
 
 void pgtest_write_revision(const char *dir, const char *id, const char *parents,
-                           const char *depends, int transactional, const char *up,
-                           const char *down)
+                           const char *depends, int transactional, const char *up, const char *down)
 {
     char *name = pgtest_asprintf("migrations/versions/%s.sql", id);
     char *text = pgtest_asprintf(
@@ -863,9 +858,8 @@ void pgtest_write_revision(const char *dir, const char *id, const char *parents,
         "-- migrate:up\n"
         "%s\n"
         "%s%s%s",
-        id, id, parents ? " " : "", parents ? parents : "",
-        depends ? "-- Depends On: " : "", depends ? depends : "", depends ? "\n" : "",
-        transactional ? "yes" : "no", up,
+        id, id, parents ? " " : "", parents ? parents : "", depends ? "-- Depends On: " : "",
+        depends ? depends : "", depends ? "\n" : "", transactional ? "yes" : "no", up,
         down ? "\n-- migrate:down\n" : "", down ? down : "", down ? "\n" : "");
     pgtest_write_file(dir, name, text);
     free(text);
@@ -875,8 +869,7 @@ void pgtest_write_revision(const char *dir, const char *id, const char *parents,
 void pgtest_write_table_revision(const char *dir, const char *id, const char *parents,
                                  const char *table)
 {
-    pgtest_write_revision(dir, id, parents, NULL, 1,
-                          pgtest_fmt("CREATE TABLE %s (id int);", table),
+    pgtest_write_revision(dir, id, parents, NULL, 1, pgtest_fmt("CREATE TABLE %s (id int);", table),
                           pgtest_fmt("DROP TABLE %s;", table));
 }
 
@@ -884,8 +877,7 @@ void pgtest_write_linear_revisions(const char *dir, int n)
 {
     for (int i = 1; i <= n; i++)
         pgtest_write_table_revision(dir, pgtest_fmt("r%d", i),
-                                    i > 1 ? pgtest_fmt("r%d", i - 1) : NULL,
-                                    pgtest_fmt("t%d", i));
+                                    i > 1 ? pgtest_fmt("r%d", i - 1) : NULL, pgtest_fmt("t%d", i));
 }
 
 char *pgtest_read_file(const char *path, size_t *len)
@@ -919,8 +911,7 @@ int pgtest_dead_port(void)
     return ntohs(sa.sin_port);
 }
 
-TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown,
-                        double timeout)
+TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout)
 {
     TCase *tc = tcase_create(name);
     tcase_add_checked_fixture(tc, setup, teardown);
@@ -988,8 +979,7 @@ static void exec_cli(const char *cli, const char *const argv[])
     _exit(127);
 }
 
-pgtest_cli_result pgtest_run_cli(const char *dir, const char *env_url,
-                                 const char *const argv[])
+pgtest_cli_result pgtest_run_cli(const char *dir, const char *env_url, const char *const argv[])
 {
     const char *cli = pgtest_env("UM_CLI");
     int po[2], pe[2];

@@ -105,8 +105,7 @@ const char *pgtest_query_text(const char *url, const char *fmt, ...)
 
 /* The first value of the printf-formatted query on @url as a number; the
  * test fails when the query fails or yields NULL or no row. */
-long pgtest_query_long(const char *url, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+long pgtest_query_long(const char *url, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Runs the printf-formatted SQL on @url; the test fails if it does. */
 void pgtest_execf(const char *url, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -119,8 +118,7 @@ int pgtest_table_exists(const char *url, const char *name);
  * "lock_wait = @lock_wait" unless @lock_wait is NULL, then the @extra
  * lines (NULL: none).
  */
-void pgtest_write_ini(const char *dir, const char *name, const char *lock_wait,
-                      const char *extra);
+void pgtest_write_ini(const char *dir, const char *name, const char *lock_wait, const char *extra);
 
 /*
  * Writes @dir/migrations/versions/@id.sql: a header ("-- Create @id",
@@ -148,18 +146,17 @@ int pgtest_dead_port(void);
 
 /* Asserts an um_* call returns @want, naming the call and um_errmsg(@ctx).
  * For suites that include <ultramigrate/ultramigrate.h>. */
-#define PGTEST_CHECK_RC(ctx, call, want)                                            \
-    do {                                                                            \
-        int rc_ = (call);                                                           \
-        ck_assert_msg(rc_ == (want), "%s -> %d (%s), expected %d", #call, rc_,      \
-                      um_errmsg(ctx), (want));                                      \
+#define PGTEST_CHECK_RC(ctx, call, want)                                                           \
+    do {                                                                                           \
+        int rc_ = (call);                                                                          \
+        ck_assert_msg(rc_ == (want), "%s -> %d (%s), expected %d", #call, rc_, um_errmsg(ctx),     \
+                      (want));                                                                     \
     } while (0)
 #define PGTEST_CHECK_OK(ctx, call) PGTEST_CHECK_RC(ctx, call, UM_OK)
 
 /* Adds a test case @name to @s with @setup and @teardown as its checked
  * fixture and a timeout of @timeout seconds per test; returns it. */
-TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown,
-                        double timeout);
+TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout);
 
 /* ------------------------------------------------------------------ */
 /* Child processes                                                      */
@@ -178,10 +175,10 @@ void pgtest_cli_result_free(pgtest_cli_result *r);
 
 /* Asserts @r (any struct with status, out and err) exited @expected,
  * showing what it printed. */
-#define pgtest_assert_status(r, expected, what)                                 \
-    ck_assert_msg((r).status == (expected),                                    \
-                  "%s: exit %d, expected %d\n--- stdout\n%s\n--- stderr\n%s", \
-                  (what), (r).status, (expected), (r).out, (r).err)
+#define pgtest_assert_status(r, expected, what)                                                    \
+    ck_assert_msg((r).status == (expected),                                                        \
+                  "%s: exit %d, expected %d\n--- stdout\n%s\n--- stderr\n%s", (what), (r).status,  \
+                  (expected), (r).out, (r).err)
 
 /* A waitpid() status as an exit status: 128+N when killed by signal N. */
 int pgtest_decode_status(int wait_status);
@@ -204,8 +201,7 @@ void pgtest_child_env(const char *dir, const char *env_url);
  * DATABASE_URL (NULL: none) and no ULTRAMIGRATE_DATABASE_URL; collects its
  * output and fails on a sanitizer report.  pgtest_cli_result_free().
  */
-pgtest_cli_result pgtest_run_cli(const char *dir, const char *env_url,
-                                 const char *const argv[]);
+pgtest_cli_result pgtest_run_cli(const char *dir, const char *env_url, const char *const argv[]);
 
 /* As pgtest_run_cli(), in the background: stdout and stderr go to
  * background.out and background.err in @dir.  Returns the pid. */

@@ -76,10 +76,7 @@ typedef enum um_log_level {
 } um_log_level;
 
 /** Direction of a plan or a step. */
-typedef enum um_direction {
-    UM_UP = 1,
-    UM_DOWN = -1
-} um_direction;
+typedef enum um_direction { UM_UP = 1, UM_DOWN = -1 } um_direction;
 
 /** The engine: configuration, revision graph and (lazily) one connection. */
 typedef struct um_ctx um_ctx;
@@ -93,20 +90,17 @@ typedef struct um_plan um_plan;
 typedef void (*um_log_cb)(um_log_level level, const char *msg, void *payload);
 
 /** Where a step is when the progress callback is called. */
-typedef enum um_step_phase {
-    UM_STEP_START = 0,
-    UM_STEP_DONE = 1
-} um_step_phase;
+typedef enum um_step_phase { UM_STEP_START = 0, UM_STEP_DONE = 1 } um_step_phase;
 
 /** Payload of the progress callback; valid only during the call. */
 typedef struct um_step_info {
     um_direction direction;
     um_step_phase phase;
-    const char *revision;   /**< revision id */
-    const char *message;    /**< the revision's message */
-    size_t index;           /**< 0-based index of the step in the plan */
-    size_t total;           /**< number of steps in the plan */
-    double elapsed_ms;      /**< time spent on this step (0 at UM_STEP_START) */
+    const char *revision; /**< revision id */
+    const char *message;  /**< the revision's message */
+    size_t index;         /**< 0-based index of the step in the plan */
+    size_t total;         /**< number of steps in the plan */
+    double elapsed_ms;    /**< time spent on this step (0 at UM_STEP_START) */
 } um_step_info;
 
 /**
@@ -135,14 +129,14 @@ UM_API const char *um_strerror(int code);
  * are NULL (strings) or 0 (line).  Owned by the handle.
  */
 struct um_error_detail {
-    int code;               /**< the UM_E* code, 0 when no error */
-    const char *message;    /**< the full message, as um_errmsg() */
-    const char *revision;   /**< revision id the error concerns */
-    const char *file;       /**< file the error concerns */
-    int line;               /**< 1-based line in that file, 0 if unknown */
-    const char *sqlstate;   /**< SQLSTATE from the server */
-    const char *detail;     /**< server's DETAIL */
-    const char *hint;       /**< server's HINT */
+    int code;             /**< the UM_E* code, 0 when no error */
+    const char *message;  /**< the full message, as um_errmsg() */
+    const char *revision; /**< revision id the error concerns */
+    const char *file;     /**< file the error concerns */
+    int line;             /**< 1-based line in that file, 0 if unknown */
+    const char *sqlstate; /**< SQLSTATE from the server */
+    const char *detail;   /**< server's DETAIL */
+    const char *hint;     /**< server's HINT */
 };
 
 /**
@@ -173,7 +167,7 @@ typedef struct um_open_options {
     const char *script_location; /**< overrides the config's script_location */
     um_log_cb log_cb;            /**< NULL: no logging */
     void *log_payload;
-    um_log_level log_level;      /**< most verbose level passed to log_cb */
+    um_log_level log_level;       /**< most verbose level passed to log_cb */
     const char *application_name; /**< for pg_stat_activity; NULL: "ultramigrate" */
     /**
      * A connection of the host's (a libpq PGconn *) to use instead of
@@ -195,8 +189,10 @@ typedef struct um_open_options {
 } um_open_options;
 
 #define UM_OPEN_OPTIONS_VERSION 1
-#define UM_OPEN_OPTIONS_INIT \
-    { UM_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, UM_LOG_INFO, NULL, NULL, 0 }
+#define UM_OPEN_OPTIONS_INIT                                                                       \
+    {                                                                                              \
+        UM_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, UM_LOG_INFO, NULL, NULL, 0          \
+    }
 
 /** Fills @p opts with defaults.  @return UM_OK or UM_EINVAL. */
 UM_API int um_open_options_init(um_open_options *opts, unsigned int version);
@@ -245,21 +241,21 @@ UM_API void um_cancel(um_ctx *ctx);
 
 /** One revision file.  Owned by the handle; read-only. */
 typedef struct um_revision {
-    const char *id;                  /**< Revision ID */
-    const char *message;             /**< first header line */
-    const char *path;                /**< path of the file */
-    const char *create_date;         /**< Create Date header, or NULL */
-    const char *const *parents;      /**< Revises: ids (merge: several) */
+    const char *id;             /**< Revision ID */
+    const char *message;        /**< first header line */
+    const char *path;           /**< path of the file */
+    const char *create_date;    /**< Create Date header, or NULL */
+    const char *const *parents; /**< Revises: ids (merge: several) */
     size_t n_parents;
-    const char *const *depends_on;   /**< Depends On: ids */
+    const char *const *depends_on; /**< Depends On: ids */
     size_t n_depends_on;
-    const char *checksum;            /**< hex SHA-256 of the up section */
-    int transactional;               /**< 0 for "Transactional: no" */
-    int has_down;                    /**< 0: irreversible */
-    int is_head;                     /**< no revision revises it */
-    int is_base;                     /**< revises nothing */
-    int is_merge;                    /**< more than one parent */
-    int is_branch_point;             /**< more than one child */
+    const char *checksum; /**< hex SHA-256 of the up section */
+    int transactional;    /**< 0 for "Transactional: no" */
+    int has_down;         /**< 0: irreversible */
+    int is_head;          /**< no revision revises it */
+    int is_base;          /**< revises nothing */
+    int is_merge;         /**< more than one parent */
+    int is_branch_point;  /**< more than one child */
 } um_revision;
 
 /** Number of revision files. */
@@ -306,8 +302,7 @@ typedef struct um_step {
  *         UM_ECONNECT, UM_ESQL, UM_ESTATE, UM_ECHECKSUM (an applied
  *         revision's file changed).
  */
-UM_API int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction,
-                          const char *target);
+UM_API int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const char *target);
 
 /** Number of steps (0: nothing to do). */
 UM_API size_t um_plan_step_count(const um_plan *plan);
@@ -320,13 +315,16 @@ UM_API void um_plan_free(um_plan *plan);
 
 /** Options of um_apply(), um_upgrade() and um_rollback(). */
 typedef struct um_apply_options {
-    unsigned int version;          /**< UM_APPLY_OPTIONS_VERSION */
-    um_progress_cb progress_cb;    /**< NULL: none */
+    unsigned int version;       /**< UM_APPLY_OPTIONS_VERSION */
+    um_progress_cb progress_cb; /**< NULL: none */
     void *progress_payload;
 } um_apply_options;
 
 #define UM_APPLY_OPTIONS_VERSION 1
-#define UM_APPLY_OPTIONS_INIT { UM_APPLY_OPTIONS_VERSION, NULL, NULL }
+#define UM_APPLY_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        UM_APPLY_OPTIONS_VERSION, NULL, NULL                                                       \
+    }
 
 /** Fills @p opts with defaults.  @return UM_OK or UM_EINVAL. */
 UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
@@ -377,26 +375,26 @@ UM_API int um_ensure_schema(um_ctx *ctx);
 /** One applied revision as the database records it. */
 typedef struct um_applied {
     const char *revision;
-    const char *message;        /**< from the file, or NULL if unknown */
-    const char *checksum;       /**< stored at apply time */
-    const char *applied_at;     /**< ISO 8601 with time zone */
+    const char *message;    /**< from the file, or NULL if unknown */
+    const char *checksum;   /**< stored at apply time */
+    const char *applied_at; /**< ISO 8601 with time zone */
     double duration_ms;
-    const char *applied_by;     /**< database role */
-    const char *host;           /**< client host name */
+    const char *applied_by; /**< database role */
+    const char *host;       /**< client host name */
     const char *application_name;
     const char *tool_version;
-    const char *state;          /**< "applied", "in_progress" or "failed" */
-    int known;                  /**< a revision file exists for it */
-    int checksum_ok;            /**< file's checksum equals the stored one */
+    const char *state; /**< "applied", "in_progress" or "failed" */
+    int known;         /**< a revision file exists for it */
+    int checksum_ok;   /**< file's checksum equals the stored one */
 } um_applied;
 
 /** Status of the database against the revision files. */
 typedef struct um_status_info {
-    char **current_heads;       /**< version table rows */
+    char **current_heads; /**< version table rows */
     size_t n_current_heads;
-    char **file_heads;          /**< heads of the revision graph */
+    char **file_heads; /**< heads of the revision graph */
     size_t n_file_heads;
-    um_applied *applied;        /**< in apply order, oldest first */
+    um_applied *applied; /**< in apply order, oldest first */
     size_t n_applied;
     const um_revision **pending; /**< in the order an upgrade to heads would apply them */
     size_t n_pending;
@@ -416,19 +414,19 @@ UM_API void um_status_free(um_status_info *status);
 typedef struct um_history_entry {
     int64_t id;
     const char *revision;
-    const char *direction;      /**< "up", "down" or "stamp" */
-    const char *state;          /**< "ok" or "failed" */
-    const char *started_at;     /**< ISO 8601 */
+    const char *direction;  /**< "up", "down" or "stamp" */
+    const char *state;      /**< "ok" or "failed" */
+    const char *started_at; /**< ISO 8601 */
     double duration_ms;
     const char *applied_by;
     const char *host;
     const char *application_name;
     const char *tool_version;
-    const char *error;          /**< failure message, or NULL */
+    const char *error; /**< failure message, or NULL */
 } um_history_entry;
 
 typedef struct um_history_list {
-    um_history_entry *entries;  /**< oldest first */
+    um_history_entry *entries; /**< oldest first */
     size_t count;
 } um_history_list;
 
@@ -447,16 +445,16 @@ UM_API void um_history_free(um_history_list *history);
 
 /** The database's migration status, as a health check reports it. */
 typedef enum um_health_status {
-    UM_HEALTH_OK = 0,          /**< at the heads of the files, nothing failed */
-    UM_HEALTH_PENDING = 1,     /**< revisions in the files are not applied yet */
-    UM_HEALTH_FAILED = 2,      /**< a revision is in progress or failed */
-    UM_HEALTH_AHEAD = 3,       /**< the database has revisions the files do not know */
-    UM_HEALTH_DIVERGED = 4,    /**< an applied revision's file has changed since */
-    UM_HEALTH_UNREACHABLE = 5  /**< the database cannot be reached */
+    UM_HEALTH_OK = 0,         /**< at the heads of the files, nothing failed */
+    UM_HEALTH_PENDING = 1,    /**< revisions in the files are not applied yet */
+    UM_HEALTH_FAILED = 2,     /**< a revision is in progress or failed */
+    UM_HEALTH_AHEAD = 3,      /**< the database has revisions the files do not know */
+    UM_HEALTH_DIVERGED = 4,   /**< an applied revision's file has changed since */
+    UM_HEALTH_UNREACHABLE = 5 /**< the database cannot be reached */
 } um_health_status;
 
 #define UM_HEALTH_MAX_HEADS 8
-#define UM_HEALTH_ID_SIZE 33      /* a revision id (at most 32) and its NUL */
+#define UM_HEALTH_ID_SIZE   33 /* a revision id (at most 32) and its NUL */
 
 /**
  * A health snapshot, in memory the caller owns (no allocation, nothing to
@@ -464,7 +462,7 @@ typedef enum um_health_status {
  * appended.
  */
 typedef struct um_health {
-    unsigned int version;            /**< UM_HEALTH_VERSION, set by the caller */
+    unsigned int version; /**< UM_HEALTH_VERSION, set by the caller */
     um_health_status status;
     /** Version table rows: the first UM_HEALTH_MAX_HEADS of n_current_heads. */
     char current_heads[UM_HEALTH_MAX_HEADS][UM_HEALTH_ID_SIZE];
@@ -472,18 +470,21 @@ typedef struct um_health {
     /** Heads of the revision files, likewise. */
     char expected_heads[UM_HEALTH_MAX_HEADS][UM_HEALTH_ID_SIZE];
     size_t n_expected_heads;
-    size_t pending;                  /**< revisions an upgrade to heads would apply
+    size_t pending;                       /**< revisions an upgrade to heads would apply
                                           (0 when ahead or unreachable: unknown) */
-    char last_applied[UM_HEALTH_ID_SIZE];  /**< newest applied revision, "" if none */
-    char last_applied_at[40];        /**< ISO 8601 UTC, "" if none */
-    double round_trip_ms;            /**< the snapshot's query, as the client saw it */
-    char taken_at[40];               /**< ISO 8601 UTC, the client's clock */
-    char message[256];               /**< one line: why the status is what it is */
+    char last_applied[UM_HEALTH_ID_SIZE]; /**< newest applied revision, "" if none */
+    char last_applied_at[40];             /**< ISO 8601 UTC, "" if none */
+    double round_trip_ms;                 /**< the snapshot's query, as the client saw it */
+    char taken_at[40];                    /**< ISO 8601 UTC, the client's clock */
+    char message[256];                    /**< one line: why the status is what it is */
 } um_health;
 
 #define UM_HEALTH_VERSION 1
 /** C only (designated initializer); C++ hosts call um_health_init(). */
-#define UM_HEALTH_INIT { .version = UM_HEALTH_VERSION }
+#define UM_HEALTH_INIT                                                                             \
+    {                                                                                              \
+        .version = UM_HEALTH_VERSION                                                               \
+    }
 
 /** Zeroes @p h and sets its version.  @return UM_OK or UM_EINVAL. */
 UM_API int um_health_init(um_health *h, unsigned int version);
@@ -528,19 +529,23 @@ UM_API char *um_revision_to_json(const um_revision *rev);
 
 /** Options of um_generate(). */
 typedef struct um_generate_options {
-    unsigned int version;          /**< UM_GENERATE_OPTIONS_VERSION */
-    const char *message;           /**< required */
-    const char *rev_id;            /**< NULL: 12 random hex digits */
-    const char *const *parents;    /**< explicit parents (merge); NULL: see head */
+    unsigned int version;       /**< UM_GENERATE_OPTIONS_VERSION */
+    const char *message;        /**< required */
+    const char *rev_id;         /**< NULL: 12 random hex digits */
+    const char *const *parents; /**< explicit parents (merge); NULL: see head */
     size_t n_parents;
-    const char *head;              /**< NULL: the current head; "base": a new base; else build on this revision */
-    int splice;                    /**< allow head to be a non-head revision */
+    const char
+        *head;  /**< NULL: the current head; "base": a new base; else build on this revision */
+    int splice; /**< allow head to be a non-head revision */
     const char *const *depends_on;
     size_t n_depends_on;
 } um_generate_options;
 
 #define UM_GENERATE_OPTIONS_VERSION 1
-#define UM_GENERATE_OPTIONS_INIT { UM_GENERATE_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, 0 }
+#define UM_GENERATE_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        UM_GENERATE_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, 0                         \
+    }
 
 /** Fills @p opts with defaults.  @return UM_OK or UM_EINVAL. */
 UM_API int um_generate_options_init(um_generate_options *opts, unsigned int version);
@@ -562,8 +567,8 @@ UM_API int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_
  * Writes a merge revision whose parents are @p revs (NULL/0: every head).
  * @return as um_generate().
  */
-UM_API int um_merge(um_ctx *ctx, const char *message, const char *const *revs,
-                    size_t n_revs, char **out_path);
+UM_API int um_merge(um_ctx *ctx, const char *message, const char *const *revs, size_t n_revs,
+                    char **out_path);
 
 /**
  * Creates a project: @p script_location with versions/ and the default
@@ -575,8 +580,8 @@ UM_API int um_merge(um_ctx *ctx, const char *message, const char *const *revs,
  * @return UM_OK, UM_EINVAL, UM_EIO, UM_ECONFIG (an existing config file
  *         that does not load).
  */
-UM_API int um_project_init(const char *config_path, const char *script_location,
-                           um_log_cb log_cb, void *log_payload, char **errmsg);
+UM_API int um_project_init(const char *config_path, const char *script_location, um_log_cb log_cb,
+                           void *log_payload, char **errmsg);
 
 #ifdef __cplusplus
 }

@@ -50,18 +50,18 @@
 
 extern char **environ;
 
-#define GRAPH_REVS 10000
-#define GRAPH_RUNS 5
-#define APPLY_REVS 1000
-#define APPLY_RUNS 3
+#define GRAPH_REVS        10000
+#define GRAPH_RUNS        5
+#define APPLY_REVS        1000
+#define APPLY_RUNS        3
 #define STATUS_SMALL_REVS 10
-#define STATUS_RUNS 30
-#define HEALTH_WARMUP 50
-#define HEALTH_RUNS 2000
+#define STATUS_RUNS       30
+#define HEALTH_WARMUP     50
+#define HEALTH_RUNS       2000
 
-#define TARGET_GRAPH_MS 50.0
-#define TARGET_GRAPH_MB 16.0
-#define TARGET_APPLY_RATIO 1.05
+#define TARGET_GRAPH_MS     50.0
+#define TARGET_GRAPH_MB     16.0
+#define TARGET_APPLY_RATIO  1.05
 #define TARGET_STATUS_RATIO 2.0
 
 #define DEFAULT_PSQL "/usr/lib/postgresql/15/bin/psql"
@@ -71,12 +71,12 @@ extern char **environ;
 /* ------------------------------------------------------------------ */
 
 static struct {
-    char *cluster_dir;      /* set when we started the server */
+    char *cluster_dir; /* set when we started the server */
     char *cluster_script;
-    char *work_dir;         /* our temporary files */
+    char *work_dir; /* our temporary files */
     char *server_url;
     PGconn *admin;
-    char *dbs[16];          /* databases to drop at exit */
+    char *dbs[16]; /* databases to drop at exit */
     size_t n_dbs;
 } g;
 
@@ -450,8 +450,8 @@ enum sql_kind { SQL_TABLE, SQL_TABLE_INDEX };
 typedef struct project {
     char *dir;
     char *config;
-    char *psql_up;      /* psql script of the up sections, or NULL */
-    char *psql_down;    /* psql script of the down sections, or NULL */
+    char *psql_up;   /* psql script of the up sections, or NULL */
+    char *psql_down; /* psql script of the down sections, or NULL */
 } project;
 
 static void sql_up(char *out, size_t size, enum sql_kind kind, int n)
@@ -459,8 +459,9 @@ static void sql_up(char *out, size_t size, enum sql_kind kind, int n)
     if (kind == SQL_TABLE)
         snprintf(out, size, "CREATE TABLE t_%d (id int);\n", n);
     else
-        snprintf(out, size, "CREATE TABLE t_%d (id int, v text);\nCREATE INDEX t_%d_v ON t_%d (v);\n",
-                 n, n, n);
+        snprintf(out, size,
+                 "CREATE TABLE t_%d (id int, v text);\nCREATE INDEX t_%d_v ON t_%d (v);\n", n, n,
+                 n);
 }
 
 static void sql_down(char *out, size_t size, int n)
@@ -584,12 +585,12 @@ static void print_table(const char *load_start)
     load_average(load_end, sizeof load_end);
     printf("\n%-40s %10s %12s %6s\n", "name", "value", "target", "ratio");
     for (size_t i = 0; i < n_rows; i++)
-        printf("%-40s %10s %12s %6s\n", rows[i].name, rows[i].value, rows[i].target,
-               rows[i].ratio);
+        printf("%-40s %10s %12s %6s\n", rows[i].name, rows[i].value, rows[i].target, rows[i].ratio);
     printf("\nratio: value/target for absolute targets, ultramigrate/psql for"
            " comparisons (\"x psql\");\nmet when <= 1.00 (absolute) or <= the factor"
            " (comparisons).  Wall-clock figures; load average %s at the start,"
-           " %s at the end.\n", load_start, load_end);
+           " %s at the end.\n",
+           load_start, load_end);
     fflush(stdout);
 }
 
@@ -630,8 +631,8 @@ static void bench_graph(void)
             plan_ms[i - 1] = t2 - t1;
             total[i - 1] = t2 - t0;
         }
-        fprintf(stderr, "bench: graph run %d: open %.1f ms, plan %.1f ms%s\n", i,
-                t1 - t0, t2 - t1, i == 0 ? " (warm-up)" : "");
+        fprintf(stderr, "bench: graph run %d: open %.1f ms, plan %.1f ms%s\n", i, t1 - t0, t2 - t1,
+                i == 0 ? " (warm-up)" : "");
     }
     double m = median(total, GRAPH_RUNS);
     add_row("graph+plan, 10k revisions (ms)", m, "50 ms", m / TARGET_GRAPH_MS);
@@ -652,8 +653,8 @@ static void bench_graph(void)
 
 static double run_psql_file(const char *psql, const char *file, const char *url)
 {
-    char *argv[] = { (char *)psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f",
-                     (char *)file, (char *)url, NULL };
+    char *argv[] = { (char *)psql, "-X",         "-q",        "-v", "ON_ERROR_STOP=1",
+                     "-f",         (char *)file, (char *)url, NULL };
     double ms;
     int rc = run(argv, OUT_NULL, NULL, &ms);
     if (rc != 0)
@@ -682,13 +683,13 @@ static void bench_apply(const char *psql, project *p)
             if (engine) {
                 uu[i] = run_engine(p, url, UM_UP);
                 ud[i] = run_engine(p, url, UM_DOWN);
-                fprintf(stderr, "bench: apply run %d: ultramigrate up %.0f ms, down %.0f ms\n",
-                        i, uu[i], ud[i]);
+                fprintf(stderr, "bench: apply run %d: ultramigrate up %.0f ms, down %.0f ms\n", i,
+                        uu[i], ud[i]);
             } else {
                 pu[i] = run_psql_file(psql, p->psql_up, url);
                 pd[i] = run_psql_file(psql, p->psql_down, url);
-                fprintf(stderr, "bench: apply run %d: psql up %.0f ms, down %.0f ms\n",
-                        i, pu[i], pd[i]);
+                fprintf(stderr, "bench: apply run %d: psql up %.0f ms, down %.0f ms\n", i, pu[i],
+                        pd[i]);
             }
             drop_db(url);
             free(url);
@@ -752,8 +753,8 @@ static void bench_status(const char *psql, const char *cli, const project *big)
 
 static void select_one(PGconn *conn, bool prepared)
 {
-    PGresult *res = prepared ? PQexecPrepared(conn, "one", 0, NULL, NULL, NULL, 0)
-                             : PQexec(conn, "SELECT 1");
+    PGresult *res =
+        prepared ? PQexecPrepared(conn, "one", 0, NULL, NULL, NULL, 0) : PQexec(conn, "SELECT 1");
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         die("SELECT 1: %s", PQerrorMessage(conn));
     PQclear(res);
@@ -804,8 +805,10 @@ static void measure_health(um_ctx *ctx, PGconn *conn, const char *label, bool se
     double mh = median(t[0], HEALTH_RUNS), me = median(t[1], HEALTH_RUNS);
     double mp = median(t[2], HEALTH_RUNS);
     char name[48];
-    fprintf(stderr, "bench: health (%s) %.1f us, SELECT 1 %.1f us, prepared %.1f us"
-            " (medians)\n", label, mh, me, mp);
+    fprintf(stderr,
+            "bench: health (%s) %.1f us, SELECT 1 %.1f us, prepared %.1f us"
+            " (medians)\n",
+            label, mh, me, mp);
     if (select_rows) {
         add_row("SELECT 1, PQexec: median (us)", me, "-", 0);
         add_row("SELECT 1, PQexec: p99 (us)", percentile(t[1], HEALTH_RUNS, 99), "-", 0);

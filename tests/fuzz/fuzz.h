@@ -13,15 +13,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_CHECK(cond, ...)                                              \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "%s:%d: invariant failed: %s: ", __FILE__,     \
-                    __LINE__, #cond);                                      \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-            abort();                                                       \
-        }                                                                  \
+#define FUZZ_CHECK(cond, ...)                                                                      \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: invariant failed: %s: ", __FILE__, __LINE__, #cond);           \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 /*
@@ -30,7 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * (static storage).  Aborts when the file cannot be written: a broken
  * harness must not pass for a robust library.
  */
-const char *fuzz_scratch_file(const char *tag, const char *ext,
-                              const void *data, size_t len);
+const char *fuzz_scratch_file(const char *tag, const char *ext, const void *data, size_t len);
 
 #endif

@@ -50,8 +50,7 @@ static void check_hidden(const char *url, const char *red, size_t start, size_t 
     char *skel = skeleton(url, start, end);
     FUZZ_CHECK(secret != NULL, "out of memory");
     if (!strstr(skel, secret))
-        FUZZ_CHECK(!strstr(red, secret), "password '%s' of '%s' shown in '%s'",
-                   secret, url, red);
+        FUZZ_CHECK(!strstr(red, secret), "password '%s' of '%s' shown in '%s'", secret, url, red);
     free(secret);
     free(skel);
 }
@@ -94,7 +93,7 @@ static void check_redacted(const char *url, const char *red)
     }
     /* libpq's query starts at the first '?' after the userinfo. */
     const char *q = strchr(url + (url[at] == '@' ? at : start), '?');
-    for (const char *p = q ? q + 1 : NULL; p && *p; ) {
+    for (const char *p = q ? q + 1 : NULL; p && *p;) {
         size_t n = strcspn(p, "&");
         if (strncmp(p, "password=", 9) == 0 && n > 9)
             check_hidden(url, red, (size_t)(p + 9 - url), (size_t)(p + n - url));
@@ -113,20 +112,21 @@ static void redact(const char *url)
 static void check_config(const um_config *cfg)
 {
     FUZZ_CHECK(cfg->path && cfg->here && cfg->script_location && cfg->file_template &&
-               cfg->version_table && cfg->version_table_schema && cfg->url_source,
+                   cfg->version_table && cfg->version_table_schema && cfg->url_source,
                "a required setting is NULL");
     FUZZ_CHECK(*cfg->script_location && *cfg->file_template, "empty text setting");
     FUZZ_CHECK(*cfg->version_table && strlen(cfg->version_table) <= 63 &&
-               *cfg->version_table_schema && strlen(cfg->version_table_schema) <= 63,
+                   *cfg->version_table_schema && strlen(cfg->version_table_schema) <= 63,
                "bad identifier setting");
     FUZZ_CHECK(cfg->truncate_slug_length >= 0 && cfg->lock_wait_ms >= 0 &&
-               cfg->lock_timeout_ms >= 0 && cfg->statement_timeout_ms >= 0 &&
-               cfg->lock_retries >= 0, "negative number setting");
+                   cfg->lock_timeout_ms >= 0 && cfg->statement_timeout_ms >= 0 &&
+                   cfg->lock_retries >= 0,
+               "negative number setting");
     FUZZ_CHECK((!cfg->timezone || *cfg->timezone) && (!cfg->schema_file || *cfg->schema_file) &&
-               (!cfg->backup_dir || *cfg->backup_dir), "empty optional setting kept");
+                   (!cfg->backup_dir || *cfg->backup_dir),
+               "empty optional setting kept");
     if (cfg->database_url) {
-        FUZZ_CHECK(strcmp(cfg->url_source, "config file") == 0, "URL from '%s'",
-                   cfg->url_source);
+        FUZZ_CHECK(strcmp(cfg->url_source, "config file") == 0, "URL from '%s'", cfg->url_source);
         redact(cfg->database_url);
     }
 }

@@ -22,9 +22,9 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define MAX_REVS 32
+#define MAX_REVS  32
 #define MAX_EDGES 3
-#define MISSING (-1)
+#define MISSING   (-1)
 
 typedef struct input {
     const uint8_t *p;
@@ -65,8 +65,7 @@ static void make_id(rev *r, size_t i, unsigned form, uint8_t b1, uint8_t b2)
         snprintf(r->id, sizeof(r->id), "%c%c%zu", c1 == '-' ? 'a' : c1, c2, i);
         break;
     case 2:
-        snprintf(r->id, sizeof(r->id), "%c%.*s", c1 == '-' ? 'b' : c1,
-                 (int)(b2 & 1), &c2);
+        snprintf(r->id, sizeof(r->id), "%c%.*s", c1 == '-' ? 'b' : c1, (int)(b2 & 1), &c2);
         break;
     default:
         snprintf(r->id, sizeof(r->id), "r%zu-%u", i, (unsigned)(b2 % 3));
@@ -94,8 +93,7 @@ static void read_history(input *in, history *h)
         uint8_t file = next(in), b1 = next(in), b2 = next(in);
         make_id(r, i, (flags[i] >> 4) & 3, b1, b2);
         /* File names decide ties in the order; equal ones happen too. */
-        snprintf(r->path, sizeof(r->path), "versions/%02x_%s.sql", (unsigned)(file & 0x1F),
-                 r->id);
+        snprintf(r->path, sizeof(r->path), "versions/%02x_%s.sql", (unsigned)(file & 0x1F), r->id);
     }
     for (size_t i = 0; i < h->n; i++) {
         rev *r = &h->r[i];
@@ -193,8 +191,7 @@ static void check_edges(const um_graph *g, size_t i)
     for (size_t k = 0; k < nc; k++) {
         size_t ncp;
         const size_t *cp = graph_parents(g, c[k], &ncp);
-        FUZZ_CHECK(c[k] > i && has(cp, ncp, i), "%s: child %zu without it as parent",
-                   s->id, c[k]);
+        FUZZ_CHECK(c[k] > i && has(cp, ncp, i), "%s: child %zu without it as parent", s->id, c[k]);
         FUZZ_CHECK(k == 0 || c[k - 1] < c[k], "%s: children not ascending", s->id);
     }
 }
@@ -268,14 +265,14 @@ static void check_marks(const um_graph *g, size_t i)
 /* ---- targets ------------------------------------------------------------ */
 
 typedef struct expect {
-    bool known;             /* the result below is what it must be */
+    bool known; /* the result below is what it must be */
     bool ok;
     size_t revs[MAX_REVS];
     size_t n;
 } expect;
 
-static void resolve(const um_graph *g, const char *target, int dir, const size_t *cur,
-                    size_t n_cur, const expect *e)
+static void resolve(const um_graph *g, const char *target, int dir, const size_t *cur, size_t n_cur,
+                    const expect *e)
 {
     graph_target t = { (size_t *)&t, 99 };
     um_errbuf err = { 0 };
@@ -283,8 +280,7 @@ static void resolve(const um_graph *g, const char *target, int dir, const size_t
     int rc = graph_resolve_target(g, target, dir, cur, n_cur, &t, &err);
 
     if (rc) {
-        FUZZ_CHECK(rc < 0 && err.d.code == rc && err.d.message,
-                   "'%s': error not recorded", target);
+        FUZZ_CHECK(rc < 0 && err.d.code == rc && err.d.message, "'%s': error not recorded", target);
         FUZZ_CHECK(t.revs == NULL && t.n == 0, "'%s': target set on failure", target);
         FUZZ_CHECK(!e || !e->known || !e->ok, "'%s' (dir %d) failed: %s", target, dir,
                    err.d.message);
@@ -381,8 +377,8 @@ static size_t current_heads(const um_graph *g, input *in, size_t *cur)
 static void check_targets(const um_graph *g, input *in)
 {
     static const char *const fixed[] = {
-        "head", "-1", "+1", "+2", "-2", "head-1", "heads+0", "heads-1", "base+1",
-        "-0", "+0", "head+99999999999999999999999",
+        "head",    "-1",      "+1",     "+2", "-2", "head-1",
+        "heads+0", "heads-1", "base+1", "-0", "+0", "head+99999999999999999999999",
     };
     size_t cur[MAX_REVS], n_cur = current_heads(g, in, cur), n = graph_count(g), nh;
     const size_t *heads = graph_heads(g, &nh);

@@ -30,11 +30,9 @@ static void check_header(const um_script *s, const uint8_t *data, size_t size)
     FUZZ_CHECK(s->path && strcmp(s->path, "fuzz.sql") == 0, "path not kept");
     FUZZ_CHECK(s->id && script_valid_id(s->id), "invalid id");
     FUZZ_CHECK(s->message != NULL, "NULL message");
-    FUZZ_CHECK(strlen(s->checksum) == 64 &&
-               strspn(s->checksum, "0123456789abcdef") == 64,
+    FUZZ_CHECK(strlen(s->checksum) == 64 && strspn(s->checksum, "0123456789abcdef") == 64,
                "checksum '%s' is not 64 lowercase hex digits", s->checksum);
-    FUZZ_CHECK(s->up_line > 0 && s->up_line <= lines, "up_line %d of %d lines",
-               s->up_line, lines);
+    FUZZ_CHECK(s->up_line > 0 && s->up_line <= lines, "up_line %d of %d lines", s->up_line, lines);
     FUZZ_CHECK(s->down_line == 0 || (s->down_line > s->up_line && s->down_line <= lines),
                "down_line %d, up_line %d", s->down_line, s->up_line);
     FUZZ_CHECK(s->has_down == (s->down_line != 0), "has_down disagrees with down_line");
@@ -63,16 +61,16 @@ static void check_sections(const um_script *s, const uint8_t *data, size_t size)
     FUZZ_CHECK(rc == 0, "up section: %s", err.d.message);
     script_sha256_hex(sql, strlen(sql), sum);
     FUZZ_CHECK(strcmp(sum, s->checksum) == 0, "up section read back is not what was checksummed");
-    FUZZ_CHECK(first == s->up_line + 1, "up section starts on line %d, marker on %d",
-               first, s->up_line);
+    FUZZ_CHECK(first == s->up_line + 1, "up section starts on line %d, marker on %d", first,
+               s->up_line);
     free(sql);
     sql = NULL;
 
     rc = script_read_section(f, false, &sql, &first, &err);
     if (s->has_down) {
         FUZZ_CHECK(rc == 0, "down section: %s", err.d.message);
-        FUZZ_CHECK(first == s->down_line + 1, "down section starts on line %d, marker on %d",
-                   first, s->down_line);
+        FUZZ_CHECK(first == s->down_line + 1, "down section starts on line %d, marker on %d", first,
+                   s->down_line);
     } else {
         FUZZ_CHECK(rc == UM_EIRREVERSIBLE && sql == NULL, "missing down section gave %d", rc);
     }

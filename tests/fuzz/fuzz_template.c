@@ -32,13 +32,12 @@ static void check_slug(const char *message, int truncate)
     FUZZ_CHECK(len == 0 || (slug[0] != '_' && slug[len - 1] != '_'),
                "slug '%s' starts or ends with '_'", slug);
     FUZZ_CHECK(!strstr(slug, "__"), "slug '%s' has '__'", slug);
-    FUZZ_CHECK(truncate <= 0 || len <= (size_t)truncate, "slug '%s' longer than %d",
-               slug, truncate);
+    FUZZ_CHECK(truncate <= 0 || len <= (size_t)truncate, "slug '%s' longer than %d", slug,
+               truncate);
     free(slug);
 }
 
-static void check_file_name(const char *tmpl, const char *message, int truncate,
-                            time_t now)
+static void check_file_name(const char *tmpl, const char *message, int truncate, time_t now)
 {
     char *name = (char *)"unset";
     um_errbuf err = { 0 };
@@ -46,8 +45,7 @@ static void check_file_name(const char *tmpl, const char *message, int truncate,
 
     if (rc) {
         FUZZ_CHECK(name == NULL, "*out not NULL on failure");
-        FUZZ_CHECK(rc == UM_ECONFIG || rc == UM_ERROR || rc == UM_ENOMEM,
-                   "unexpected code %d", rc);
+        FUZZ_CHECK(rc == UM_ECONFIG || rc == UM_ERROR || rc == UM_ENOMEM, "unexpected code %d", rc);
         FUZZ_CHECK(err.d.code == rc && err.d.message, "error not recorded");
     } else {
         size_t len = strlen(name);
@@ -100,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t h = 14695981039346656037ULL;
     for (size_t i = 0; i < size; i++)
         h = (h ^ data[i]) * 1099511628211ULL;
-    int truncate = (int)(h % 64) - 8;   /* some <= 0: no limit */
+    int truncate = (int)(h % 64) - 8; /* some <= 0: no limit */
     /* Mostly plausible dates, sometimes anything a time_t holds. */
     time_t now = (h >> 8) % 4 ? (time_t)(h >> 34) : (time_t)(int64_t)h;
 

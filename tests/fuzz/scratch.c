@@ -12,8 +12,7 @@ static void remove_scratch(void)
         unlink(scratch_path);
 }
 
-const char *fuzz_scratch_file(const char *tag, const char *ext,
-                              const void *data, size_t len)
+const char *fuzz_scratch_file(const char *tag, const char *ext, const void *data, size_t len)
 {
     if (!scratch_path[0]) {
         const char *dir = getenv("TMPDIR");
