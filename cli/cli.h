@@ -6,8 +6,8 @@
  * function per command and the command table, output.c the printing helpers
  * and the callbacks the engine calls (log, progress).
  */
-#ifndef UM_CLI_H
-#define UM_CLI_H
+#ifndef CLI_H
+#define CLI_H
 
 #include <stddef.h>
 #include <stdio.h>

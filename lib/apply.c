@@ -119,7 +119,7 @@ static int failure_line(const um_ctx *ctx, const char *msg, size_t body_off, con
 
 /* ---- one step --------------------------------------------------------- */
 
-static const um_script *step_script(const run *r, size_t k)
+static const script_file *step_script(const run *r, size_t k)
 {
     return graph_script(r->ctx->graph, r->plan->graph_index[k]);
 }
@@ -168,7 +168,7 @@ static int append_timeouts(const run *r, strbuf *sb, bool local)
 
 static bool append_record(const run *r, strbuf *sb, size_t k, double duration_ms)
 {
-    const um_script *s = step_script(r, k);
+    const script_file *s = step_script(r, k);
     const char **heads = calloc(s->n_parents ? s->n_parents : 1, sizeof(*heads));
     if (!heads)
         return false;
@@ -182,7 +182,7 @@ static bool append_record(const run *r, strbuf *sb, size_t k, double duration_ms
     return ok;
 }
 
-static int step_failed(run *r, const um_script *s, int line, const pg_failure *f)
+static int step_failed(run *r, const script_file *s, int line, const pg_failure *f)
 {
     const char *what = r->plan->direction == UM_UP ? "upgrade failed" : "downgrade failed";
     return pg_failure_to_error(r->ctx, f, s->path, line, s->id, what);
@@ -197,7 +197,7 @@ static int run_in_transaction(run *r, size_t k, const char *body, int first_line
     sb_puts(&msg, "\n;\n");
     if (!append_record(r, &msg, k, STORE_SERVER_DURATION) || sb_failed(&msg)) {
         sb_free(&msg);
-        return r->ctx->err.d.code ? r->ctx->err.d.code : um_err_nomem(&r->ctx->err);
+        return r->ctx->err.d.code ? r->ctx->err.d.code : err_nomem(&r->ctx->err);
     }
     pg_failure f = { 0 };
     int rc = pg_exec(r->ctx, sb_str(&msg), &f);
@@ -213,7 +213,7 @@ static int run_in_transaction(run *r, size_t k, const char *body, int first_line
 /* Runs each statement of @body on its own, outside any transaction. */
 static int run_statements(run *r, size_t k, const char *body, int first_line)
 {
-    const um_script *s = step_script(r, k);
+    const script_file *s = step_script(r, k);
     PgQuerySplitResult split = pg_query_split_with_parser(body);
     int rc = UM_OK;
     if (split.error) {
@@ -224,13 +224,13 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
                        "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
                        r->plan->direction == UM_UP ? "upgrade" : "downgrade", split.error->message);
         /* libpg_query parses as the server would; it is the server's error */
-        um_err_set_server(&r->ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
+        err_set_server(&r->ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
     }
     for (int i = 0; !rc && i < split.n_stmts; i++) {
         size_t off = (size_t)split.stmts[i]->stmt_location;
         char *stmt = strndup(body + off, (size_t)split.stmts[i]->stmt_len);
         if (!stmt) {
-            rc = um_err_nomem(&r->ctx->err);
+            rc = err_nomem(&r->ctx->err);
             break;
         }
         pg_failure f = { 0 };
@@ -279,20 +279,20 @@ static int set_session_timeouts(run *r, saved_timeouts *saved)
 /* Puts the saved values back, keeping the step's error on the handle. */
 static void restore_session_timeouts(run *r, saved_timeouts *saved)
 {
-    um_errbuf kept = { 0 };
-    um_err_move(&kept, &r->ctx->err);
+    err_buf kept = { 0 };
+    err_move(&kept, &r->ctx->err);
     if (saved->lock_timeout)
         pg_swap_setting(r->ctx, "lock_timeout", saved->lock_timeout, NULL);
     if (saved->statement_timeout)
         pg_swap_setting(r->ctx, "statement_timeout", saved->statement_timeout, NULL);
-    um_err_move(&r->ctx->err, &kept);
+    err_move(&r->ctx->err, &kept);
     free(saved->lock_timeout);
     free(saved->statement_timeout);
 }
 
 static int run_outside_transaction(run *r, size_t k, const char *body, int first_line)
 {
-    const um_script *s = step_script(r, k);
+    const script_file *s = step_script(r, k);
     double t0 = now_ms();
     saved_timeouts saved = { NULL, NULL };
     int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
@@ -307,7 +307,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
     strbuf msg = STRBUF_INIT;
     if (!append_record(r, &msg, k, now_ms() - t0) || sb_failed(&msg)) {
         sb_free(&msg);
-        return r->ctx->err.d.code ? r->ctx->err.d.code : um_err_nomem(&r->ctx->err);
+        return r->ctx->err.d.code ? r->ctx->err.d.code : err_nomem(&r->ctx->err);
     }
     rc = pg_exec(r->ctx, sb_str(&msg), NULL);
     sb_free(&msg);
@@ -322,7 +322,7 @@ static bool cancel_requested(const run *r)
 /* A statement cancelled by um_cancel() fails like any other; say why. */
 static int step_cancelled(run *r, size_t k)
 {
-    const um_script *s = step_script(r, k);
+    const script_file *s = step_script(r, k);
     return ctx_error(r->ctx, UM_ECANCELLED, s->path, 0, s->id,
                      "cancelled by the host while this revision ran; it was rolled back%s",
                      s->transactional ? "" : " as far as it could be (Transactional: no)");
@@ -360,11 +360,11 @@ static int run_with_retries(run *r, size_t k, const char *body, int first_line)
         if (rc == UM_OK || !lock_timed_out(r->ctx) || attempt >= r->ctx->cfg.lock_retries ||
             r->single_tx || cancel_requested(r))
             return rc;
-        um_logf(&r->ctx->log, UM_LOG_WARNING, "%s (attempt %d of %d; retrying in %ld ms)",
-                um_errmsg(r->ctx), attempt + 1, r->ctx->cfg.lock_retries + 1, backoff);
+        log_printf(&r->ctx->log, UM_LOG_WARNING, "%s (attempt %d of %d; retrying in %ld ms)",
+                   um_errmsg(r->ctx), attempt + 1, r->ctx->cfg.lock_retries + 1, backoff);
         store_record_failure(r->ctx, step_script(r, k), r->plan->direction, now_ms() - t0,
                              um_errmsg(r->ctx), false);
-        um_err_clear(&r->ctx->err);
+        err_clear(&r->ctx->err);
         sleep_unless_cancelled(r, backoff);
         if (cancel_requested(r))
             return step_cancelled(r, k);
@@ -378,21 +378,21 @@ static int run_with_retries(run *r, size_t k, const char *body, int first_line)
  */
 static int name_the_revision(run *r, size_t k, int rc)
 {
-    um_errbuf *e = &r->ctx->err;
+    err_buf *e = &r->ctx->err;
     if (e->d.revision || !e->d.message)
         return rc;
-    const um_script *s = step_script(r, k);
-    um_errbuf plain = { 0 };
-    um_err_move(&plain, e);
-    um_err_set(e, rc, s->path, 0, s->id, "%s", plain.d.message);
-    um_err_set_server(e, plain.d.sqlstate, plain.d.detail, plain.d.hint);
-    um_err_clear(&plain);
+    const script_file *s = step_script(r, k);
+    err_buf plain = { 0 };
+    err_move(&plain, e);
+    err_set(e, rc, s->path, 0, s->id, "%s", plain.d.message);
+    err_set_server(e, plain.d.sqlstate, plain.d.detail, plain.d.hint);
+    err_clear(&plain);
     return rc;
 }
 
 static int run_step(run *r, size_t k)
 {
-    const um_script *s = step_script(r, k);
+    const script_file *s = step_script(r, k);
     char *body = NULL;
     int first_line = 0;
     int rc = script_read_section(s, r->plan->direction == UM_UP, &body, &first_line, &r->ctx->err);
@@ -422,20 +422,20 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
 static void record_failure(run *r, size_t k, double elapsed)
 {
     um_ctx *ctx = r->ctx;
-    um_errbuf saved = { 0 };
-    um_err_move(&saved, &ctx->err);
+    err_buf saved = { 0 };
+    err_move(&saved, &ctx->err);
     if (r->single_tx || pg_in_transaction(ctx))
         pg_exec(ctx, "ROLLBACK", NULL);
     if (ctx->conn)
         store_record_failure(ctx, step_script(r, k), r->plan->direction, elapsed, saved.d.message,
                              !step_script(r, k)->transactional);
-    um_err_move(&ctx->err, &saved);
+    err_move(&ctx->err, &saved);
 }
 
 static int check_single_tx(run *r)
 {
     for (size_t k = 0; k < r->plan->n_steps; k++) {
-        const um_script *s = step_script(r, k);
+        const script_file *s = step_script(r, k);
         if (!s->transactional)
             return ctx_error(r->ctx, UM_EINVAL, s->path, 0, s->id,
                              "'Transactional: no' revisions cannot run inside the single"
@@ -461,7 +461,7 @@ static int cancel(run *r, size_t k)
  */
 static int left_open(run *r, size_t k)
 {
-    const um_script *s = step_script(r, k);
+    const script_file *s = step_script(r, k);
     pg_exec(r->ctx, "ROLLBACK", NULL);
     return ctx_error(r->ctx, UM_ESQL, s->path, 0, s->id,
                      "the revision left a transaction open (BEGIN without COMMIT);"
@@ -516,8 +516,8 @@ static int check_still_valid(um_ctx *ctx, const um_plan *fresh, const um_plan *a
                              "the database changed since the plan was made; plan again");
     }
     if (fresh->n_steps < approved->n_steps)
-        um_logf(&ctx->log, UM_LOG_INFO, "%zu of %zu steps were already done by another run",
-                approved->n_steps - fresh->n_steps, approved->n_steps);
+        log_printf(&ctx->log, UM_LOG_INFO, "%zu of %zu steps were already done by another run",
+                   approved->n_steps - fresh->n_steps, approved->n_steps);
     return UM_OK;
 }
 
@@ -526,8 +526,8 @@ static int prepare_locked(um_ctx *ctx, store_state *st)
     int rc = store_read_state(ctx, st);
     if (rc || st->tables_exist)
         return rc;
-    um_logf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
-            ctx->version_table, ctx->applied_table, ctx->history_table);
+    log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
+               ctx->version_table, ctx->applied_table, ctx->history_table);
     return store_ensure_tables(ctx);
 }
 
@@ -560,8 +560,8 @@ static int begin_locked(um_ctx *ctx, int *encoding)
  */
 static void end_locked(um_ctx *ctx, bool wrote, int encoding)
 {
-    um_errbuf saved = { 0 };
-    um_err_move(&saved, &ctx->err);
+    err_buf saved = { 0 };
+    err_move(&saved, &ctx->err);
     if (pg_in_transaction(ctx))
         pg_exec(ctx, "ROLLBACK", NULL);
     if (wrote)
@@ -569,7 +569,7 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
     store_unprepare_steps(ctx);
     store_unlock(ctx);
     pg_restore_encoding(ctx, encoding);
-    um_err_move(&ctx->err, &saved);
+    err_move(&ctx->err, &saved);
     atomic_store(&ctx->busy, 0);
 }
 
@@ -663,19 +663,19 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
     unsigned char *applied = NULL, *set = calloc(n ? n : 1, 1);
     size_t *cur = NULL, n_cur = 0, *heads = NULL, n_heads = 0;
     graph_target t = { NULL, 0 };
-    const um_script **hs = NULL, **as = NULL;
-    int rc = set ? plan_applied_set(ctx, st, &applied, &cur, &n_cur) : um_err_nomem(&ctx->err);
+    const script_file **hs = NULL, **as = NULL;
+    int rc = set ? plan_applied_set(ctx, st, &applied, &cur, &n_cur) : err_nomem(&ctx->err);
     um_direction dir = (strcmp(target, "base") == 0 || target[0] == '-') ? UM_DOWN : UM_UP;
     if (!rc)
         rc = graph_resolve_target(ctx->graph, target, dir, cur, n_cur, &t, &ctx->err);
     for (size_t i = 0; !rc && i < t.n; i++)
         graph_mark_ancestors(ctx->graph, t.revs[i], set);
     if (!rc && graph_heads_of(ctx->graph, set, &heads, &n_heads) != UM_OK)
-        rc = um_err_nomem(&ctx->err);
+        rc = err_nomem(&ctx->err);
     if (!rc) {
         hs = calloc(n_heads ? n_heads : 1, sizeof(*hs));
         as = calloc(n ? n : 1, sizeof(*as));
-        rc = hs && as ? UM_OK : um_err_nomem(&ctx->err);
+        rc = hs && as ? UM_OK : err_nomem(&ctx->err);
     }
     if (!rc) {
         size_t n_as = 0;

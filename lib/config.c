@@ -4,7 +4,7 @@
  * Loading happens in three passes: inih reads the file into raw entries
  * of the three sections we care about ([ultramigrate], [alembic],
  * [DEFAULT]); the keys we know are then interpolated and typed into the
- * um_config; last the database URL is chosen among the caller, the
+ * config_settings; last the database URL is chosen among the caller, the
  * environment and the file.  Interpolation is lazy, as in configparser:
  * only the keys we read are interpolated, so an Alembic file's values for
  * keys we ignore can never make loading fail.
@@ -107,7 +107,7 @@ static char *lowercase_dup(const char *s, size_t n)
 typedef struct reader_state {
     FILE *fp;
     ini_file *ini;
-    um_errbuf *err;
+    err_buf *err;
     int line;       /* the line last returned */
     int read_errno; /* errno of a failed read, 0: none */
     int fail_line;  /* line of the error recorded in err, 0: none */
@@ -168,8 +168,8 @@ static char *read_line(char *buf, int size, void *stream)
     st->line++;
     size_t len = strlen(buf);
     if (len == (size_t)size - 1 && buf[len - 1] != '\n' && !at_line_end(st->fp)) {
-        um_err_set(st->err, UM_ECONFIG, st->ini->path, st->line, NULL,
-                   "line %d is longer than %d characters", st->line, size - 1);
+        err_set(st->err, UM_ECONFIG, st->ini->path, st->line, NULL,
+                "line %d is longer than %d characters", st->line, size - 1);
         fail_at(st);
         return NULL;
     }
@@ -180,7 +180,7 @@ static char *read_line(char *buf, int size, void *stream)
 /* Records out of memory at the current line; 0 for inih. */
 static int no_memory(reader_state *st)
 {
-    um_err_nomem(st->err);
+    err_nomem(st->err);
     return fail_at(st);
 }
 
@@ -219,9 +219,8 @@ static int add_entry(reader_state *st, int sec, const char *name, const char *va
 
     if (dup) {
         /* configparser (strict, as Alembic uses it) refuses duplicates. */
-        um_err_set(st->err, UM_ECONFIG, st->ini->path, st->line, NULL,
-                   "key '%s' is already set in [%s] on line %d", lname, section_names[sec],
-                   dup->line);
+        err_set(st->err, UM_ECONFIG, st->ini->path, st->line, NULL,
+                "key '%s' is already set in [%s] on line %d", lname, section_names[sec], dup->line);
         free(lname);
         return fail_at(st);
     }
@@ -249,13 +248,13 @@ static int on_key(void *user, const char *section_name, const char *name, const 
     return sec < 0 ? 1 : add_entry(st, sec, name, value);
 }
 
-static int cannot_read(const char *path, int errnum, um_errbuf *err)
+static int cannot_read(const char *path, int errnum, err_buf *err)
 {
-    return um_err_set(err, UM_ECONFIG, path, 0, NULL, "cannot read configuration: %s",
-                      strerror(errnum));
+    return err_set(err, UM_ECONFIG, path, 0, NULL, "cannot read configuration: %s",
+                   strerror(errnum));
 }
 
-static int parse_file(ini_file *ini, FILE *fp, um_errbuf *err)
+static int parse_file(ini_file *ini, FILE *fp, err_buf *err)
 {
     reader_state st = { .fp = fp, .ini = ini, .err = err };
     int rc = ini_parse_stream(read_line, &st, on_key, &st);
@@ -263,14 +262,14 @@ static int parse_file(ini_file *ini, FILE *fp, um_errbuf *err)
     /* inih returns the first line it found wrong, which is ours when our
      * handler failed there; an earlier syntax error comes first. */
     if (rc > 0 && rc != st.fail_line)
-        return um_err_set(err, UM_ECONFIG, ini->path, rc, NULL,
-                          "syntax error (expected [section], key = value or a comment)");
+        return err_set(err, UM_ECONFIG, ini->path, rc, NULL,
+                       "syntax error (expected [section], key = value or a comment)");
     if (st.fail_line)
         return err->d.code;
     if (st.read_errno)
         return cannot_read(ini->path, st.read_errno, err);
     if (rc < 0)
-        return um_err_nomem(err);
+        return err_nomem(err);
     return 0;
 }
 
@@ -283,13 +282,13 @@ typedef struct interp {
     int sec;         /* the section whose keys %(name)s names */
     const char *key; /* the key being read, for messages */
     int line;        /* its line */
-    um_errbuf *err;
+    err_buf *err;
 } interp;
 
 static int interp_error(const interp *ip, const char *what)
 {
-    return um_err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL, "key '%s': %s", ip->key,
-                      what);
+    return err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL, "key '%s': %s", ip->key,
+                   what);
 }
 
 static int expand(const interp *ip, const char *value, int depth, strbuf *out);
@@ -315,9 +314,9 @@ static int expand_name(const interp *ip, const char *name, int depth, strbuf *ou
         sb_puts(out, ip->ini->here);
         return 0;
     }
-    return um_err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL,
-                      "key '%s': '%%(%s)s' names no key in [%s]%s", ip->key, name,
-                      section_names[ip->sec], ip->sec == SEC_DEFAULT ? "" : " or [DEFAULT]");
+    return err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL,
+                   "key '%s': '%%(%s)s' names no key in [%s]%s", ip->key, name,
+                   section_names[ip->sec], ip->sec == SEC_DEFAULT ? "" : " or [DEFAULT]");
 }
 
 /* One "%..." at @p; sets *@next past it.  Values are never quoted in
@@ -337,7 +336,7 @@ static int expand_ref(const interp *ip, const char *p, const char **next, int de
         return interp_error(ip, "bad reference after '%(' (expected %(name)s)");
     char *name = lowercase_dup(p + 2, (size_t)(close - p - 2));
     if (!name)
-        return um_err_nomem(ip->err);
+        return err_nomem(ip->err);
     int rc = expand_name(ip, name, depth, out);
     free(name);
     *next = close + 2;
@@ -370,7 +369,7 @@ static int expand(const interp *ip, const char *value, int depth, strbuf *out)
 }
 
 /* The interpolated value of @e, read in section @sec (free()). */
-static int interpolate(const ini_file *ini, int sec, const entry *e, char **out, um_errbuf *err)
+static int interpolate(const ini_file *ini, int sec, const entry *e, char **out, err_buf *err)
 {
     interp ip = { ini, sec, e->name, e->line, err };
     strbuf sb = STRBUF_INIT;
@@ -380,7 +379,7 @@ static int interpolate(const ini_file *ini, int sec, const entry *e, char **out,
         return rc;
     }
     *out = sb_detach(&sb);
-    return *out ? 0 : um_err_nomem(err);
+    return *out ? 0 : err_nomem(err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -473,10 +472,10 @@ typedef struct key_spec {
     const char *name;
     const char *alias; /* Alembic's name, read when name is absent */
     key_kind kind;
-    size_t offset; /* of the field in um_config */
+    size_t offset; /* of the field in config_settings */
 } key_spec;
 
-#define FIELD(f) offsetof(um_config, f)
+#define FIELD(f) offsetof(config_settings, f)
 static const key_spec known_keys[] = {
     { "script_location", NULL, KIND_TEXT, FIELD(script_location) },
     { "database_url", "sqlalchemy.url", KIND_URL, FIELD(database_url) },
@@ -517,16 +516,16 @@ static bool is_known_key(const char *name)
     return false;
 }
 
-static void warn_unknown_keys(const ini_file *ini, const um_logger *log)
+static void warn_unknown_keys(const ini_file *ini, const log_sink *log)
 {
     for (int s = SEC_ULTRAMIGRATE; s <= SEC_ALEMBIC; s++)
         for (size_t i = 0; i < ini->sec[s].n; i++)
             if (!is_known_key(ini->sec[s].v[i].name))
-                um_logf(log, UM_LOG_WARNING, "%s:%d: unknown key '%s' ignored", ini->path,
-                        ini->sec[s].v[i].line, ini->sec[s].v[i].name);
+                log_printf(log, UM_LOG_WARNING, "%s:%d: unknown key '%s' ignored", ini->path,
+                           ini->sec[s].v[i].line, ini->sec[s].v[i].name);
     if (ini->sec[SEC_ULTRAMIGRATE].n == 0 && ini->sec[SEC_ALEMBIC].n == 0)
-        um_logf(log, UM_LOG_WARNING,
-                "%s: no key in [ultramigrate] or [alembic]; using the defaults", ini->path);
+        log_printf(log, UM_LOG_WARNING,
+                   "%s: no key in [ultramigrate] or [alembic]; using the defaults", ini->path);
 }
 
 /* The section a value found only in [DEFAULT] is read in, as
@@ -560,12 +559,12 @@ typedef struct file_url {
 } file_url;
 
 typedef struct setting {
-    um_config *cfg;
+    config_settings *cfg;
     const key_spec *spec;
     const entry *e; /* its key and line */
     char *value;    /* interpolated; taken by string kinds */
     file_url *url;
-    um_errbuf *err;
+    err_buf *err;
 } setting;
 
 static void *field(const setting *s)
@@ -575,8 +574,8 @@ static void *field(const setting *s)
 
 static int bad_value(const setting *s, const char *why)
 {
-    return um_err_set(s->err, UM_ECONFIG, s->cfg->path, s->e->line, NULL, "key '%s': '%s' %s",
-                      s->e->name, s->value, why);
+    return err_set(s->err, UM_ECONFIG, s->cfg->path, s->e->line, NULL, "key '%s': '%s' %s",
+                   s->e->name, s->value, why);
 }
 
 static int set_string(setting *s, bool empty_is_null)
@@ -638,7 +637,7 @@ static int set_value(setting *s)
     return UM_ERROR;
 }
 
-static int apply_keys(um_config *cfg, const ini_file *ini, file_url *url, um_errbuf *err)
+static int apply_keys(config_settings *cfg, const ini_file *ini, file_url *url, err_buf *err)
 {
     for (size_t i = 0; i < N_KNOWN_KEYS; i++) {
         int sec;
@@ -662,25 +661,25 @@ static int apply_keys(um_config *cfg, const ini_file *ini, file_url *url, um_err
 
 /* Absolute, symlinks resolved, so "%(here)s" is stable whatever the
  * current directory is when the paths built from it are used. */
-static int set_here(um_config *cfg, um_errbuf *err)
+static int set_here(config_settings *cfg, err_buf *err)
 {
     const char *slash = strrchr(cfg->path, '/');
     char *dir = slash ? strndup(cfg->path, (size_t)(slash - cfg->path)) : strdup(".");
     if (!dir)
-        return um_err_nomem(err);
+        return err_nomem(err);
     char *real = realpath(*dir ? dir : "/", NULL);
     int errnum = errno;
     free(dir);
     if (!real)
-        return um_err_set(err, UM_ECONFIG, cfg->path, 0, NULL,
-                          "cannot resolve the file's directory: %s", strerror(errnum));
+        return err_set(err, UM_ECONFIG, cfg->path, 0, NULL,
+                       "cannot resolve the file's directory: %s", strerror(errnum));
     free(cfg->here);
     cfg->here = real;
     return 0;
 }
 
-static int load_file(um_config *cfg, const char *path, const um_logger *log, file_url *url,
-                     um_errbuf *err)
+static int load_file(config_settings *cfg, const char *path, const log_sink *log, file_url *url,
+                     err_buf *err)
 {
     ini_file ini = { .path = path };
     FILE *fp = fopen(path, "r");
@@ -692,7 +691,7 @@ static int load_file(um_config *cfg, const char *path, const um_logger *log, fil
         goto done;
     cfg->path = strdup(path);
     if (!cfg->path) {
-        rc = um_err_nomem(err);
+        rc = err_nomem(err);
         goto done;
     }
     rc = set_here(cfg, err);
@@ -756,18 +755,17 @@ static const char *nonempty(const char *s)
 #define SCHEME_FMT "unsupported scheme '%.*s'; ultramigrate needs postgresql://"
 
 /* Names where the URL came from, never the URL (it may hold a password). */
-static int unsupported_scheme(const um_config *cfg, const char *url, size_t n, const file_url *furl,
-                              um_errbuf *err)
+static int unsupported_scheme(const config_settings *cfg, const char *url, size_t n,
+                              const file_url *furl, err_buf *err)
 {
     if (strcmp(cfg->url_source, "config file") == 0)
-        return um_err_set(err, UM_ECONFIG, cfg->path, furl->line, NULL, "key '%s': " SCHEME_FMT,
-                          furl->key, (int)n, url);
-    return um_err_set(err, UM_ECONFIG, NULL, 0, NULL, "%s: " SCHEME_FMT, cfg->url_source, (int)n,
-                      url);
+        return err_set(err, UM_ECONFIG, cfg->path, furl->line, NULL, "key '%s': " SCHEME_FMT,
+                       furl->key, (int)n, url);
+    return err_set(err, UM_ECONFIG, NULL, 0, NULL, "%s: " SCHEME_FMT, cfg->url_source, (int)n, url);
 }
 
-static int resolve_url(um_config *cfg, const char *url_override, const file_url *furl,
-                       um_errbuf *err)
+static int resolve_url(config_settings *cfg, const char *url_override, const file_url *furl,
+                       err_buf *err)
 {
     static const char *const env_vars[] = { "ULTRAMIGRATE_DATABASE_URL", "DATABASE_URL" };
     const char *url = nonempty(url_override);
@@ -789,7 +787,7 @@ static int resolve_url(um_config *cfg, const char *url_override, const file_url 
     if (rc == UM_ECONFIG)
         return unsupported_scheme(cfg, url, bad_scheme, furl, err);
     if (rc)
-        return um_err_nomem(err);
+        return err_nomem(err);
     free(cfg->database_url);
     cfg->database_url = normal;
     return 0;
@@ -799,9 +797,9 @@ static int resolve_url(um_config *cfg, const char *url_override, const file_url 
 /* Public functions                                                     */
 /* ------------------------------------------------------------------ */
 
-static int set_defaults(um_config *cfg, um_errbuf *err)
+static int set_defaults(config_settings *cfg, err_buf *err)
 {
-    *cfg = (um_config){
+    *cfg = (config_settings){
         .here = strdup("."),
         .script_location = strdup("migrations"),
         .url_source = "libpq environment",
@@ -818,17 +816,17 @@ static int set_defaults(um_config *cfg, um_errbuf *err)
     };
     if (!cfg->here || !cfg->script_location || !cfg->file_template || !cfg->version_table ||
         !cfg->version_table_schema)
-        return um_err_nomem(err);
+        return err_nomem(err);
     return 0;
 }
 
-int config_init_defaults(um_config *cfg, um_errbuf *err)
+int config_init_defaults(config_settings *cfg, err_buf *err)
 {
     return config_load(cfg, NULL, NULL, NULL, err);
 }
 
-int config_load(um_config *cfg, const char *path, const char *url_override, const um_logger *log,
-                um_errbuf *err)
+int config_load(config_settings *cfg, const char *path, const char *url_override,
+                const log_sink *log, err_buf *err)
 {
     file_url furl = { NULL, 0 };
     int rc = set_defaults(cfg, err);
@@ -842,7 +840,7 @@ int config_load(um_config *cfg, const char *path, const char *url_override, cons
     return rc;
 }
 
-void config_free(um_config *cfg)
+void config_free(config_settings *cfg)
 {
     if (!cfg)
         return;

@@ -13,14 +13,14 @@
  * (or sqlalchemy.url), and otherwise libpq's own PG* variables and service
  * files (database_url stays NULL).
  */
-#ifndef UM_CONFIG_H
-#define UM_CONFIG_H
+#ifndef LIB_CONFIG_H
+#define LIB_CONFIG_H
 
 #include <stdbool.h>
 
 #include "error.h"
 
-typedef struct um_config {
+typedef struct config_settings {
     char *path;                     /* the ini file, NULL when none */
     char *here;                     /* directory of the ini file, else "." */
     char *script_location;          /* default "migrations" (relative to cwd) */
@@ -42,10 +42,10 @@ typedef struct um_config {
     bool compare_server_default;    /* default true (autogenerate) */
     char *schema_file;              /* NULL when not set */
     char *backup_dir;               /* NULL when not set */
-} um_config;
+} config_settings;
 
 /* Fills @cfg with the defaults above (no file, URL from the environment). */
-int config_init_defaults(um_config *cfg, um_errbuf *err);
+int config_init_defaults(config_settings *cfg, err_buf *err);
 
 /*
  * Loads @path (NULL: defaults only) and resolves the URL with
@@ -53,10 +53,10 @@ int config_init_defaults(um_config *cfg, um_errbuf *err);
  * UM_ECONFIG.  Durations accept "500ms", "5s", "2min", "1h" or a bare
  * number of milliseconds; booleans true/false/yes/no/on/off/1/0.
  */
-int config_load(um_config *cfg, const char *path, const char *url_override, const um_logger *log,
-                um_errbuf *err);
+int config_load(config_settings *cfg, const char *path, const char *url_override,
+                const log_sink *log, err_buf *err);
 
-void config_free(um_config *cfg);
+void config_free(config_settings *cfg);
 
 /*
  * A copy of @url with any password replaced by "****" (URL or key=value

@@ -48,9 +48,9 @@ static int build_revision_views(um_ctx *ctx)
     size_t n = graph_count(ctx->graph);
     ctx->revisions = calloc(n ? n : 1, sizeof(*ctx->revisions));
     if (!ctx->revisions)
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     for (size_t i = 0; i < n; i++) {
-        const um_script *s = graph_script(ctx->graph, i);
+        const script_file *s = graph_script(ctx->graph, i);
         um_revision *r = &ctx->revisions[i];
         size_t n_children = 0;
         graph_children(ctx->graph, i, &n_children);
@@ -79,9 +79,9 @@ static int load_revisions(um_ctx *ctx)
     sb_printf(&dir, "%s/versions", ctx->cfg.script_location);
     ctx->versions_dir = sb_detach(&dir);
     if (!ctx->versions_dir)
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
 
-    um_script **scripts = NULL;
+    script_file **scripts = NULL;
     size_t n = 0;
     int rc = script_read_dir(ctx->versions_dir, &scripts, &n, &ctx->err);
     if (rc)
@@ -99,7 +99,7 @@ static int apply_open_options(um_ctx *ctx, const um_open_options *o)
     ctx->log.level = o->log_level;
     ctx->application_name = strdup(o->application_name ? o->application_name : "ultramigrate");
     if (!ctx->application_name)
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     if (gethostname(ctx->host, sizeof(ctx->host) - 1) != 0)
         strcpy(ctx->host, "unknown");
 
@@ -109,7 +109,7 @@ static int apply_open_options(um_ctx *ctx, const um_open_options *o)
     if (o->script_location) {
         char *loc = strdup(o->script_location);
         if (!loc)
-            return um_err_nomem(&ctx->err);
+            return err_nomem(&ctx->err);
         free(ctx->cfg.script_location);
         ctx->cfg.script_location = loc;
     }
@@ -157,7 +157,7 @@ void um_close(um_ctx *ctx)
     free(ctx->applied_table);
     free(ctx->history_table);
     config_free(&ctx->cfg);
-    um_err_clear(&ctx->err);
+    err_clear(&ctx->err);
     free(ctx);
 }
 

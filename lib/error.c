@@ -41,7 +41,7 @@ static void free_field(const char **p)
     *p = NULL;
 }
 
-void um_err_clear(um_errbuf *e)
+void err_clear(err_buf *e)
 {
     free_field(&e->d.message);
     free_field(&e->d.revision);
@@ -58,8 +58,8 @@ static const char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-int um_err_set(um_errbuf *e, int code, const char *file, int line, const char *revision,
-               const char *fmt, ...)
+int err_set(err_buf *e, int code, const char *file, int line, const char *revision, const char *fmt,
+            ...)
 {
     strbuf sb = STRBUF_INIT;
     va_list ap;
@@ -74,7 +74,7 @@ int um_err_set(um_errbuf *e, int code, const char *file, int line, const char *r
     sb_vprintf(&sb, fmt, ap);
     va_end(ap);
 
-    um_err_clear(e);
+    err_clear(e);
     e->d.code = code;
     e->d.line = line;
     e->d.file = dup_or_null(file);
@@ -85,7 +85,7 @@ int um_err_set(um_errbuf *e, int code, const char *file, int line, const char *r
     return code;
 }
 
-void um_err_set_server(um_errbuf *e, const char *sqlstate, const char *detail, const char *hint)
+void err_set_server(err_buf *e, const char *sqlstate, const char *detail, const char *hint)
 {
     free_field(&e->d.sqlstate);
     free_field(&e->d.detail);
@@ -95,19 +95,19 @@ void um_err_set_server(um_errbuf *e, const char *sqlstate, const char *detail, c
     e->d.hint = dup_or_null(hint);
 }
 
-int um_err_nomem(um_errbuf *e)
+int err_nomem(err_buf *e)
 {
-    return um_err_set(e, UM_ENOMEM, NULL, 0, NULL, "out of memory");
+    return err_set(e, UM_ENOMEM, NULL, 0, NULL, "out of memory");
 }
 
-void um_err_move(um_errbuf *to, um_errbuf *from)
+void err_move(err_buf *to, err_buf *from)
 {
-    um_err_clear(to);
+    err_clear(to);
     *to = *from;
     memset(from, 0, sizeof(*from));
 }
 
-void um_logf(const um_logger *log, um_log_level level, const char *fmt, ...)
+void log_printf(const log_sink *log, um_log_level level, const char *fmt, ...)
 {
     if (!log || !log->cb || level > log->level)
         return;

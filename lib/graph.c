@@ -27,21 +27,21 @@ typedef struct adj {
     size_t *idx;
 } adj;
 
-struct um_graph {
+struct graph_dag {
     size_t n;
-    um_script **scripts; /* topological order */
-    size_t *slots;       /* id map: index + 1, 0 = empty */
-    size_t mask;         /* slot count - 1 (a power of two) */
-    adj pred;            /* parents, then dependencies */
-    adj succ;            /* children, then dependents */
-    size_t *heads;       /* heads, then bases: one block */
+    script_file **scripts; /* topological order */
+    size_t *slots;         /* id map: index + 1, 0 = empty */
+    size_t mask;           /* slot count - 1 (a power of two) */
+    adj pred;              /* parents, then dependencies */
+    adj succ;              /* children, then dependents */
+    size_t *heads;         /* heads, then bases: one block */
     size_t *bases;
     size_t n_heads, n_bases;
 };
 
 /* State of graph_build, numbered by position in file-name order. */
 typedef struct build {
-    um_script **s; /* owned until handed to the graph */
+    script_file **s; /* owned until handed to the graph */
     size_t n;
     size_t *slots, mask;
     adj pred, succ;
@@ -74,7 +74,7 @@ static uint64_t fnv1a(const char *s)
 }
 
 /* "a, b, c" from the ids of @n revisions. */
-static void sb_put_ids(strbuf *sb, const um_graph *g, const size_t *idx, size_t n)
+static void sb_put_ids(strbuf *sb, const graph_dag *g, const size_t *idx, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
         if (k)
@@ -133,7 +133,7 @@ static int adj_invert(const adj *pred, size_t n, adj *succ)
 /* ---- the id map --------------------------------------------------------- */
 
 /* The slot holding @id, or the empty slot where it would go. */
-static size_t map_probe(const size_t *slots, size_t mask, um_script *const *s, const char *id)
+static size_t map_probe(const size_t *slots, size_t mask, script_file *const *s, const char *id)
 {
     size_t i = (size_t)fnv1a(id) & mask;
     while (slots[i] && strcmp(s[slots[i] - 1]->id, id) != 0)
@@ -141,14 +141,14 @@ static size_t map_probe(const size_t *slots, size_t mask, um_script *const *s, c
     return i;
 }
 
-static long map_find(const size_t *slots, size_t mask, um_script *const *s, const char *id)
+static long map_find(const size_t *slots, size_t mask, script_file *const *s, const char *id)
 {
     size_t slot = map_probe(slots, mask, s, id);
     return slots[slot] ? (long)(slots[slot] - 1) : -1;
 }
 
 /* A load factor of at most 1/2 keeps probe sequences short. */
-static int map_build(build *b, um_errbuf *err)
+static int map_build(build *b, err_buf *err)
 {
     size_t cap = 16;
     while (cap < 2 * b->n)
@@ -156,14 +156,14 @@ static int map_build(build *b, um_errbuf *err)
     b->mask = cap - 1;
     b->slots = xalloc(cap, sizeof(size_t));
     if (!b->slots)
-        return um_err_nomem(err);
+        return err_nomem(err);
     for (size_t i = 0; i < b->n; i++) {
         size_t slot = map_probe(b->slots, b->mask, b->s, b->s[i]->id);
         if (b->slots[slot]) {
-            const um_script *first = b->s[b->slots[slot] - 1];
-            return um_err_set(err, UM_EGRAPH, b->s[i]->path, 0, b->s[i]->id,
-                              "revision %s is defined twice: %s and %s", b->s[i]->id, first->path,
-                              b->s[i]->path);
+            const script_file *first = b->s[b->slots[slot] - 1];
+            return err_set(err, UM_EGRAPH, b->s[i]->path, 0, b->s[i]->id,
+                           "revision %s is defined twice: %s and %s", b->s[i]->id, first->path,
+                           b->s[i]->path);
         }
         b->slots[slot] = i + 1;
     }
@@ -174,7 +174,7 @@ static int map_build(build *b, um_errbuf *err)
 
 static int cmp_by_file(const void *pa, const void *pb)
 {
-    const um_script *a = *(um_script *const *)pa, *b = *(um_script *const *)pb;
+    const script_file *a = *(script_file *const *)pa, *b = *(script_file *const *)pb;
     int c = strcmp(base_name(a->path), base_name(b->path));
     if (!c)
         c = strcmp(a->path, b->path);
@@ -187,14 +187,14 @@ static int cmp_by_file(const void *pa, const void *pb)
  * stay consistent for Kahn's in-degrees.
  */
 static int add_edges(build *b, size_t i, char *const *ids, size_t n_ids, const char *verb,
-                     size_t *stamp, size_t *fill, um_errbuf *err)
+                     size_t *stamp, size_t *fill, err_buf *err)
 {
-    const um_script *s = b->s[i];
+    const script_file *s = b->s[i];
     for (size_t k = 0; k < n_ids; k++) {
         long p = map_find(b->slots, b->mask, b->s, ids[k]);
         if (p < 0)
-            return um_err_set(err, UM_EGRAPH, s->path, 0, s->id, "%s %s, which no file defines",
-                              verb, ids[k]);
+            return err_set(err, UM_EGRAPH, s->path, 0, s->id, "%s %s, which no file defines", verb,
+                           ids[k]);
         if (stamp[p] == i + 1)
             continue;
         stamp[p] = i + 1;
@@ -203,7 +203,7 @@ static int add_edges(build *b, size_t i, char *const *ids, size_t n_ids, const c
     return 0;
 }
 
-static int resolve_edges(build *b, um_errbuf *err)
+static int resolve_edges(build *b, err_buf *err)
 {
     size_t edges = 0, fill = 0;
     int rc = 0;
@@ -212,10 +212,10 @@ static int resolve_edges(build *b, um_errbuf *err)
     size_t *stamp = xalloc(b->n, sizeof(*stamp));
     if (!stamp || adj_alloc(&b->pred, b->n, edges)) {
         free(stamp);
-        return um_err_nomem(err);
+        return err_nomem(err);
     }
     for (size_t i = 0; i < b->n && !rc; i++) {
-        const um_script *s = b->s[i];
+        const script_file *s = b->s[i];
         b->pred.off[i] = fill;
         rc = add_edges(b, i, s->parents, s->n_parents, "revises", stamp, &fill, err);
         b->pred.nfirst[i] = fill - b->pred.off[i];
@@ -261,7 +261,7 @@ static size_t heap_pop(size_t *h, size_t *len)
  * unordered predecessor, so following such predecessors from any of them
  * must come back to a revision already seen: that loop is the cycle.
  */
-static int report_cycle(const build *b, um_errbuf *err)
+static int report_cycle(const build *b, err_buf *err)
 {
     size_t *walk = xalloc(b->n, sizeof(*walk)), *seen = xalloc(b->n, sizeof(*seen));
     strbuf sb = STRBUF_INIT;
@@ -288,18 +288,18 @@ static int report_cycle(const build *b, um_errbuf *err)
     }
     if (sb_failed(&sb))
         goto done;
-    rc = um_err_set(err, UM_EGRAPH, b->s[v]->path, 0, b->s[v]->id,
-                    "cycle in the revision graph: %s", sb_str(&sb));
+    rc = err_set(err, UM_EGRAPH, b->s[v]->path, 0, b->s[v]->id, "cycle in the revision graph: %s",
+                 sb_str(&sb));
 done:
     if (rc == UM_ENOMEM)
-        um_err_nomem(err);
+        err_nomem(err);
     sb_free(&sb);
     free(walk);
     free(seen);
     return rc;
 }
 
-static int topo_sort(build *b, um_errbuf *err)
+static int topo_sort(build *b, err_buf *err)
 {
     size_t n = b->n, len = 0, done = 0;
     size_t *indeg = xalloc(n, sizeof(*indeg)), *heap = xalloc(n, sizeof(*heap));
@@ -308,7 +308,7 @@ static int topo_sort(build *b, um_errbuf *err)
     int rc = UM_ENOMEM;
 
     if (!indeg || !heap || !b->order || !b->rank || adj_invert(&b->pred, n, &b->succ)) {
-        um_err_nomem(err);
+        err_nomem(err);
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
@@ -350,7 +350,7 @@ static int renumber_pred(const build *b, adj *pred)
 }
 
 /* Heads have no children, bases no parents: dependencies do not count. */
-static int find_ends(um_graph *g)
+static int find_ends(graph_dag *g)
 {
     g->heads = xalloc(2 * g->n, sizeof(size_t));
     if (!g->heads)
@@ -369,14 +369,14 @@ static int find_ends(um_graph *g)
  * Moves the build's scripts and map into @g, renumbered.  The scripts
  * change hands last, so that on failure the build still owns them all.
  */
-static int assemble(build *b, um_graph *g, um_errbuf *err)
+static int assemble(build *b, graph_dag *g, err_buf *err)
 {
-    um_script **scripts = xalloc(b->n, sizeof(*scripts));
+    script_file **scripts = xalloc(b->n, sizeof(*scripts));
     g->n = b->n;
     if (!scripts || renumber_pred(b, &g->pred) || adj_invert(&g->pred, g->n, &g->succ) ||
         find_ends(g)) {
         free(scripts);
-        return um_err_nomem(err);
+        return err_nomem(err);
     }
     for (size_t k = 0; k < b->n; k++)
         scripts[k] = b->s[b->order[k]];
@@ -404,15 +404,15 @@ static void build_free(build *b)
     free(b->rank);
 }
 
-int graph_build(um_graph **out, um_script **scripts, size_t n, um_errbuf *err)
+int graph_build(graph_dag **out, script_file **scripts, size_t n, err_buf *err)
 {
     build b = { .s = scripts, .n = n };
-    um_graph *g = calloc(1, sizeof(*g));
+    graph_dag *g = calloc(1, sizeof(*g));
     int rc;
 
     *out = NULL;
     if (!g) {
-        rc = um_err_nomem(err);
+        rc = err_nomem(err);
         goto done;
     }
     if (n > 1)
@@ -434,7 +434,7 @@ done:
     return 0;
 }
 
-void graph_free(um_graph *g)
+void graph_free(graph_dag *g)
 {
     if (!g)
         return;
@@ -450,51 +450,51 @@ void graph_free(um_graph *g)
 
 /* ---- accessors ---------------------------------------------------------- */
 
-size_t graph_count(const um_graph *g)
+size_t graph_count(const graph_dag *g)
 {
     return g ? g->n : 0;
 }
 
-const um_script *graph_script(const um_graph *g, size_t i)
+const script_file *graph_script(const graph_dag *g, size_t i)
 {
     return i < graph_count(g) ? g->scripts[i] : NULL;
 }
 
-long graph_find(const um_graph *g, const char *id)
+long graph_find(const graph_dag *g, const char *id)
 {
     if (!g || !id)
         return -1;
     return map_find(g->slots, g->mask, g->scripts, id);
 }
 
-static const size_t *node_list(const um_graph *g, const adj *a, size_t i, bool first, size_t *n)
+static const size_t *node_list(const graph_dag *g, const adj *a, size_t i, bool first, size_t *n)
 {
     *n = 0;
     return i < g->n ? adj_list(a, i, first, n) : NULL;
 }
 
-const size_t *graph_parents(const um_graph *g, size_t i, size_t *n)
+const size_t *graph_parents(const graph_dag *g, size_t i, size_t *n)
 {
     return node_list(g, &g->pred, i, true, n);
 }
 
-const size_t *graph_depends(const um_graph *g, size_t i, size_t *n)
+const size_t *graph_depends(const graph_dag *g, size_t i, size_t *n)
 {
     return node_list(g, &g->pred, i, false, n);
 }
 
-const size_t *graph_children(const um_graph *g, size_t i, size_t *n)
+const size_t *graph_children(const graph_dag *g, size_t i, size_t *n)
 {
     return node_list(g, &g->succ, i, true, n);
 }
 
-const size_t *graph_heads(const um_graph *g, size_t *n)
+const size_t *graph_heads(const graph_dag *g, size_t *n)
 {
     *n = g->n_heads;
     return g->heads;
 }
 
-const size_t *graph_bases(const um_graph *g, size_t *n)
+const size_t *graph_bases(const graph_dag *g, size_t *n)
 {
     *n = g->n_bases;
     return g->bases;
@@ -526,7 +526,7 @@ static void mark_sweep(const adj *a, size_t n, size_t i, int dir, unsigned char 
  * set: a node is pushed once, when it is first marked, so the stack never
  * holds more than n entries.  @dir: the side of @i the nodes lie on.
  */
-static void mark_reachable(const um_graph *g, const adj *a, size_t i, int dir, unsigned char *set)
+static void mark_reachable(const graph_dag *g, const adj *a, size_t i, int dir, unsigned char *set)
 {
     if (i >= g->n)
         return;
@@ -548,17 +548,17 @@ static void mark_reachable(const um_graph *g, const adj *a, size_t i, int dir, u
     free(stack);
 }
 
-void graph_mark_ancestors(const um_graph *g, size_t i, unsigned char *set)
+void graph_mark_ancestors(const graph_dag *g, size_t i, unsigned char *set)
 {
     mark_reachable(g, &g->pred, i, -1, set);
 }
 
-void graph_mark_descendants(const um_graph *g, size_t i, unsigned char *set)
+void graph_mark_descendants(const graph_dag *g, size_t i, unsigned char *set)
 {
     mark_reachable(g, &g->succ, i, 1, set);
 }
 
-static bool is_applied_head(const um_graph *g, const unsigned char *applied, size_t i)
+static bool is_applied_head(const graph_dag *g, const unsigned char *applied, size_t i)
 {
     size_t n;
     const size_t *kids = adj_list(&g->succ, i, true, &n);
@@ -570,7 +570,7 @@ static bool is_applied_head(const um_graph *g, const unsigned char *applied, siz
     return true;
 }
 
-int graph_heads_of(const um_graph *g, const unsigned char *applied, size_t **out, size_t *n)
+int graph_heads_of(const graph_dag *g, const unsigned char *applied, size_t **out, size_t *n)
 {
     size_t count = 0;
     for (size_t i = 0; i < g->n; i++)
@@ -587,7 +587,7 @@ int graph_heads_of(const um_graph *g, const unsigned char *applied, size_t **out
 
 /* ---- lookup ------------------------------------------------------------- */
 
-static size_t prefix_matches(const um_graph *g, const char *ref, size_t *first)
+static size_t prefix_matches(const graph_dag *g, const char *ref, size_t *first)
 {
     size_t len = strlen(ref), count = 0;
     for (size_t i = 0; i < g->n; i++)
@@ -601,7 +601,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int report_ambiguous(const um_graph *g, const char *ref, size_t count, um_errbuf *err)
+static int report_ambiguous(const graph_dag *g, const char *ref, size_t count, err_buf *err)
 {
     const char **ids = xalloc(count, sizeof(*ids));
     strbuf sb = STRBUF_INIT;
@@ -609,28 +609,28 @@ static int report_ambiguous(const um_graph *g, const char *ref, size_t count, um
     int rc;
 
     if (!ids)
-        return um_err_nomem(err);
+        return err_nomem(err);
     for (size_t i = 0; i < g->n; i++)
         if (strncmp(g->scripts[i]->id, ref, len) == 0)
             ids[n++] = g->scripts[i]->id;
     qsort(ids, n, sizeof(*ids), cmp_str);
     for (size_t k = 0; k < n; k++)
         sb_printf(&sb, "%s%s", k ? ", " : "", ids[k]);
-    rc = sb_failed(&sb) ? um_err_nomem(err)
-                        : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
-                                     "revision prefix '%s' is ambiguous: %s", ref, sb_str(&sb));
+    rc = sb_failed(&sb) ? err_nomem(err)
+                        : err_set(err, UM_ETARGET, NULL, 0, NULL,
+                                  "revision prefix '%s' is ambiguous: %s", ref, sb_str(&sb));
     sb_free(&sb);
     free(ids);
     return rc;
 }
 
-int graph_lookup(const um_graph *g, const char *ref, size_t *out, um_errbuf *err)
+int graph_lookup(const graph_dag *g, const char *ref, size_t *out, err_buf *err)
 {
     size_t first = 0, count;
     long exact;
 
     if (!ref || !*ref)
-        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "empty revision reference");
+        return err_set(err, UM_ETARGET, NULL, 0, NULL, "empty revision reference");
     exact = graph_find(g, ref);
     if (exact >= 0) {
         *out = (size_t)exact;
@@ -642,7 +642,7 @@ int graph_lookup(const um_graph *g, const char *ref, size_t *out, um_errbuf *err
         return 0;
     }
     if (count == 0)
-        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "no revision '%s'", ref);
+        return err_set(err, UM_ETARGET, NULL, 0, NULL, "no revision '%s'", ref);
     return report_ambiguous(g, ref, count, err);
 }
 
@@ -660,7 +660,7 @@ void graph_target_free(graph_target *t)
     t->n = 0;
 }
 
-static int target_set(graph_target *t, const size_t *revs, size_t n, um_errbuf *err)
+static int target_set(graph_target *t, const size_t *revs, size_t n, err_buf *err)
 {
     t->n = 0;
     t->revs = NULL;
@@ -668,20 +668,20 @@ static int target_set(graph_target *t, const size_t *revs, size_t n, um_errbuf *
         return 0;
     t->revs = malloc(n * sizeof(*t->revs));
     if (!t->revs)
-        return um_err_nomem(err);
+        return err_nomem(err);
     memcpy(t->revs, revs, n * sizeof(*revs));
     t->n = n;
     return 0;
 }
 
-static int target_at(graph_target *t, long at, um_errbuf *err)
+static int target_at(graph_target *t, long at, err_buf *err)
 {
     size_t i = (size_t)at;
     return target_set(t, &i, at == AT_BASE ? 0 : 1, err);
 }
 
 /* UM_ETARGET: "[revision ID has ]WHAT (a, b)AFTER", naming revisions @idx. */
-static int err_naming(um_errbuf *err, const um_graph *g, const char *id, const char *what,
+static int err_naming(err_buf *err, const graph_dag *g, const char *id, const char *what,
                       const size_t *idx, size_t n, const char *after)
 {
     strbuf sb = STRBUF_INIT;
@@ -690,14 +690,14 @@ static int err_naming(um_errbuf *err, const um_graph *g, const char *id, const c
     sb_printf(&sb, "%s (", what);
     sb_put_ids(&sb, g, idx, n);
     sb_printf(&sb, ")%s", after);
-    int rc = sb_failed(&sb) ? um_err_nomem(err)
-                            : um_err_set(err, UM_ETARGET, NULL, 0, NULL, "%s", sb_str(&sb));
+    int rc = sb_failed(&sb) ? err_nomem(err)
+                            : err_set(err, UM_ETARGET, NULL, 0, NULL, "%s", sb_str(&sb));
     sb_free(&sb);
     return rc;
 }
 
 /* "head", "heads" (when there is one) or an id or prefix. */
-static int resolve_ref(const um_graph *g, const char *ref, long *at, um_errbuf *err)
+static int resolve_ref(const graph_dag *g, const char *ref, long *at, err_buf *err)
 {
     bool head = strcmp(ref, "head") == 0;
     size_t i;
@@ -717,13 +717,12 @@ static int resolve_ref(const um_graph *g, const char *ref, long *at, um_errbuf *
 }
 
 /* The one revision "+N" / "-N" start from: the database's only head. */
-static int only_current(const um_graph *g, const size_t *current, size_t n, long *at,
-                        um_errbuf *err)
+static int only_current(const graph_dag *g, const size_t *current, size_t n, long *at, err_buf *err)
 {
     for (size_t k = 0; k < n; k++)
         if (current[k] >= g->n)
-            return um_err_set(err, UM_EINVAL, NULL, 0, NULL, "current head %zu is not in the graph",
-                              current[k]);
+            return err_set(err, UM_EINVAL, NULL, 0, NULL, "current head %zu is not in the graph",
+                           current[k]);
     if (n > 1)
         return err_naming(err, g, NULL, "several current heads", current, n,
                           ": name the revision to start from, as REV+N or REV-N");
@@ -731,16 +730,16 @@ static int only_current(const um_graph *g, const size_t *current, size_t n, long
     return 0;
 }
 
-static int step_error(const um_graph *g, long at, int sign, const size_t *next, size_t n,
-                      um_errbuf *err)
+static int step_error(const graph_dag *g, long at, int sign, const size_t *next, size_t n,
+                      err_buf *err)
 {
     const char *id = at == AT_BASE ? NULL : g->scripts[at]->id;
 
     if (n == 0 && !id)
-        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "no revisions to upgrade to");
+        return err_set(err, UM_ETARGET, NULL, 0, NULL, "no revisions to upgrade to");
     if (n == 0)
-        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "revision %s is a head: nothing above it",
-                          id);
+        return err_set(err, UM_ETARGET, NULL, 0, NULL, "revision %s is a head: nothing above it",
+                       id);
     if (!id)
         return err_naming(err, g, NULL, "several bases", next, n, ": name one");
     if (sign < 0)
@@ -752,7 +751,7 @@ static int step_error(const um_graph *g, long at, int sign, const size_t *next, 
  * "+N": moves @steps times from *at along the only child (from the only
  * base when nothing is applied).  Parent edges only, as for heads.
  */
-static int walk_up(const um_graph *g, long *at, size_t steps, um_errbuf *err)
+static int walk_up(const graph_dag *g, long *at, size_t steps, err_buf *err)
 {
     for (size_t k = 0; k < steps; k++) {
         size_t n;
@@ -772,14 +771,14 @@ static int walk_up(const um_graph *g, long *at, size_t steps, um_errbuf *err)
  * then all of its parents, so "-1" from a merge removes just the merge, as
  * Alembic does.
  */
-static int walk_down_to(const um_graph *g, long at, size_t steps, graph_target *out, um_errbuf *err)
+static int walk_down_to(const graph_dag *g, long at, size_t steps, graph_target *out, err_buf *err)
 {
     for (size_t k = 0; k < steps; k++) {
         if (at == AT_BASE)
-            return um_err_set(err, UM_ETARGET, NULL, 0, NULL,
-                              "-%zu goes below the base: only %zu revision%s to step"
-                              " down through",
-                              steps, k, k == 1 ? "" : "s");
+            return err_set(err, UM_ETARGET, NULL, 0, NULL,
+                           "-%zu goes below the base: only %zu revision%s to step"
+                           " down through",
+                           steps, k, k == 1 ? "" : "s");
         size_t n;
         const size_t *parents = adj_list(&g->pred, (size_t)at, true, &n);
         if (n == 0)
@@ -825,9 +824,9 @@ static int parse_relative(const char *t, relative *rel)
     return 1;
 }
 
-static int resolve_relative(const um_graph *g, const char *t, const relative *rel, int dir,
+static int resolve_relative(const graph_dag *g, const char *t, const relative *rel, int dir,
                             const size_t *current, size_t n_current, graph_target *out,
-                            um_errbuf *err)
+                            err_buf *err)
 {
     long at = AT_BASE;
     int rc;
@@ -835,16 +834,16 @@ static int resolve_relative(const um_graph *g, const char *t, const relative *re
     if (rel->rev_len == 0) {
         /* a bare "+N" / "-N" moves the database, so it must go @dir's way */
         if (rel->sign != dir)
-            return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "'%s' is not %s target", t,
-                              dir == UM_UP ? "an upgrade" : "a downgrade");
+            return err_set(err, UM_ETARGET, NULL, 0, NULL, "'%s' is not %s target", t,
+                           dir == UM_UP ? "an upgrade" : "a downgrade");
         if (rel->steps == 0)
-            return um_err_set(err, UM_ETARGET, NULL, 0, NULL,
-                              "'%s': the step count must be at least 1", t);
+            return err_set(err, UM_ETARGET, NULL, 0, NULL,
+                           "'%s': the step count must be at least 1", t);
         rc = only_current(g, current, n_current, &at, err);
     } else {
         char *ref = strndup(t, rel->rev_len);
         if (!ref)
-            return um_err_nomem(err);
+            return err_nomem(err);
         rc = resolve_ref(g, ref, &at, err);
         free(ref);
     }
@@ -855,8 +854,8 @@ static int resolve_relative(const um_graph *g, const char *t, const relative *re
     return rc ? rc : target_at(out, at, err);
 }
 
-int graph_resolve_target(const um_graph *g, const char *target, int dir, const size_t *current,
-                         size_t n_current, graph_target *out, um_errbuf *err)
+int graph_resolve_target(const graph_dag *g, const char *target, int dir, const size_t *current,
+                         size_t n_current, graph_target *out, err_buf *err)
 {
     size_t first;
     relative rel;
@@ -866,23 +865,21 @@ int graph_resolve_target(const um_graph *g, const char *target, int dir, const s
     out->revs = NULL;
     out->n = 0;
     if (dir != UM_UP && dir != UM_DOWN)
-        return um_err_set(err, UM_EINVAL, NULL, 0, NULL, "bad direction %d", dir);
+        return err_set(err, UM_EINVAL, NULL, 0, NULL, "bad direction %d", dir);
     if (!target || !*target)
-        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "empty target");
+        return err_set(err, UM_ETARGET, NULL, 0, NULL, "empty target");
     if (strcmp(target, "heads") == 0)
-        return dir == UM_UP ? target_set(out, g->heads, g->n_heads, err)
-                            : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
-                                         "'heads' is not a downgrade target");
+        return dir == UM_UP
+                   ? target_set(out, g->heads, g->n_heads, err)
+                   : err_set(err, UM_ETARGET, NULL, 0, NULL, "'heads' is not a downgrade target");
     if (strcmp(target, "base") == 0)
-        return dir == UM_DOWN
-                   ? 0
-                   : um_err_set(err, UM_ETARGET, NULL, 0, NULL,
-                                "'base' is not an upgrade target: nothing to upgrade to");
+        return dir == UM_DOWN ? 0
+                              : err_set(err, UM_ETARGET, NULL, 0, NULL,
+                                        "'base' is not an upgrade target: nothing to upgrade to");
     /* ids may contain '-': one that names revisions is not relative */
     form = prefix_matches(g, target, &first) ? 0 : parse_relative(target, &rel);
     if (form < 0)
-        return um_err_set(err, UM_ETARGET, NULL, 0, NULL, "step count out of range in '%s'",
-                          target);
+        return err_set(err, UM_ETARGET, NULL, 0, NULL, "step count out of range in '%s'", target);
     if (form > 0)
         return resolve_relative(g, target, &rel, dir, current, n_current, out, err);
     rc = resolve_ref(g, target, &at, err);

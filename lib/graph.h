@@ -11,8 +11,8 @@
  * before j and walking the index range is a valid apply order.  Lookup by
  * id is a hash map; every walk is linear in the size of the graph.
  */
-#ifndef UM_GRAPH_H
-#define UM_GRAPH_H
+#ifndef LIB_GRAPH_H
+#define LIB_GRAPH_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,7 +20,7 @@
 #include "error.h"
 #include "script.h"
 
-typedef struct um_graph um_graph;
+typedef struct graph_dag graph_dag;
 
 /*
  * Builds the graph from @scripts, taking ownership of the array and every
@@ -29,48 +29,48 @@ typedef struct um_graph um_graph;
  * that no file defines, a revision that revises itself, a cycle (naming
  * the revisions on it).  An empty directory is a valid, empty graph.
  */
-int graph_build(um_graph **out, um_script **scripts, size_t n, um_errbuf *err);
-void graph_free(um_graph *g);
+int graph_build(graph_dag **out, script_file **scripts, size_t n, err_buf *err);
+void graph_free(graph_dag *g);
 
-size_t graph_count(const um_graph *g);
+size_t graph_count(const graph_dag *g);
 /* Revision @i in topological order. */
-const um_script *graph_script(const um_graph *g, size_t i);
+const script_file *graph_script(const graph_dag *g, size_t i);
 /* Index of the revision with exactly this id, or -1. */
-long graph_find(const um_graph *g, const char *id);
+long graph_find(const graph_dag *g, const char *id);
 
 /* Parent, dependency and child (by parent edge) indices of revision @i. */
-const size_t *graph_parents(const um_graph *g, size_t i, size_t *n);
-const size_t *graph_depends(const um_graph *g, size_t i, size_t *n);
-const size_t *graph_children(const um_graph *g, size_t i, size_t *n);
+const size_t *graph_parents(const graph_dag *g, size_t i, size_t *n);
+const size_t *graph_depends(const graph_dag *g, size_t i, size_t *n);
+const size_t *graph_children(const graph_dag *g, size_t i, size_t *n);
 
 /* Heads (no children) and bases (no parents), ascending index order. */
-const size_t *graph_heads(const um_graph *g, size_t *n);
-const size_t *graph_bases(const um_graph *g, size_t *n);
+const size_t *graph_heads(const graph_dag *g, size_t *n);
+const size_t *graph_bases(const graph_dag *g, size_t *n);
 
 /*
  * Sets set[j] = 1 for @i and every revision it needs: parents and
  * dependencies, transitively.  @set has graph_count() bytes.
  */
-void graph_mark_ancestors(const um_graph *g, size_t i, unsigned char *set);
+void graph_mark_ancestors(const graph_dag *g, size_t i, unsigned char *set);
 
 /*
  * Sets set[j] = 1 for @i and every revision that needs it (children and
  * revisions depending on it), transitively.
  */
-void graph_mark_descendants(const um_graph *g, size_t i, unsigned char *set);
+void graph_mark_descendants(const graph_dag *g, size_t i, unsigned char *set);
 
 /*
  * Heads of an applied set: revisions in @applied none of whose children
  * (parent edges only) are in @applied.  *out is malloc'd, ascending.
  */
-int graph_heads_of(const um_graph *g, const unsigned char *applied, size_t **out, size_t *n);
+int graph_heads_of(const graph_dag *g, const unsigned char *applied, size_t **out, size_t *n);
 
 /*
  * Resolves a revision reference: full id, or unique prefix of an id.
  * UM_ETARGET when none matches ("no revision 'x'") or several do (the
  * message lists the candidates).
  */
-int graph_lookup(const um_graph *g, const char *ref, size_t *out, um_errbuf *err);
+int graph_lookup(const graph_dag *g, const char *ref, size_t *out, err_buf *err);
 
 /* A resolved target: a set of revisions, or the empty state ("base"). */
 typedef struct graph_target {
@@ -96,7 +96,7 @@ void graph_target_free(graph_target *t);
  *   is UM_ETARGET naming the candidates.
  * UM_ETARGET also for a target invalid in this direction or malformed.
  */
-int graph_resolve_target(const um_graph *g, const char *target, int dir, const size_t *current,
-                         size_t n_current, graph_target *out, um_errbuf *err);
+int graph_resolve_target(const graph_dag *g, const char *target, int dir, const size_t *current,
+                         size_t n_current, graph_target *out, err_buf *err);
 
 #endif

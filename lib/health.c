@@ -75,7 +75,7 @@ static int prepare_health_query(um_ctx *ctx, pg_failure *fail)
               " (SELECT id, state, revision FROM %s ORDER BY id DESC LIMIT 1) h ON true",
               ctx->version_table, ctx->applied_table, ctx->history_table);
     if (sb_failed(&sql))
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     int rc = pg_prepare(ctx, ctx->health_statement, sb_str(&sql), fail);
     sb_free(&sql);
     ctx->health_prepared = rc == UM_OK;
@@ -129,7 +129,7 @@ static int refresh(um_ctx *ctx, struct health_cache *c, long long history_id)
               " FROM %s WHERE state = 'applied' ORDER BY applied_at, revision",
               ctx->applied_table);
     if (sb_failed(&sql))
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     pg_rows *rows = NULL;
     int rc = pg_query(ctx, sb_str(&sql), 0, NULL, &rows, NULL);
     sb_free(&sql);
@@ -165,7 +165,7 @@ static int count_pending(um_ctx *ctx, struct health_cache *c, const char *heads)
     if (!applied || !copy) {
         free(applied);
         free(copy);
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     }
     c->unknown_head[0] = '\0';
     for (char *save = NULL, *id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
@@ -342,7 +342,7 @@ static int ensure_cache(um_ctx *ctx)
         return UM_OK;
     ctx->health = calloc(1, sizeof(*ctx->health));
     if (!ctx->health)
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     forget(ctx->health);
     snprintf(ctx->health_statement, sizeof(ctx->health_statement), "ultramigrate_health_%p",
              (void *)ctx);
@@ -372,7 +372,7 @@ int um_health_snapshot(um_ctx *ctx, um_health *out)
         return rc;
     if (rc)
         unreachable(out, um_errmsg(ctx));
-    um_err_clear(&ctx->err); /* the snapshot holds the reason */
+    err_clear(&ctx->err); /* the snapshot holds the reason */
     return UM_OK;
 }
 

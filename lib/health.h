@@ -6,8 +6,8 @@
  * revision, the newest applied one) is read again only when the history
  * id moved, that is after a run, and kept here in between.
  */
-#ifndef UM_HEALTH_H
-#define UM_HEALTH_H
+#ifndef LIB_HEALTH_H
+#define LIB_HEALTH_H
 
 struct health_cache;
 

@@ -2,8 +2,8 @@
  * internal.h - the real definitions of the public opaque types, shared by
  * the modules of lib/.  Nothing here is exported.
  */
-#ifndef UM_INTERNAL_H
-#define UM_INTERNAL_H
+#ifndef LIB_INTERNAL_H
+#define LIB_INTERNAL_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -20,10 +20,10 @@ struct pg_cancel; /* libpq's PGcancel */
 struct health_cache;
 
 struct um_ctx {
-    um_config cfg;
-    um_logger log;
-    um_errbuf err;
-    um_graph *graph;
+    config_settings cfg;
+    log_sink log;
+    err_buf err;
+    graph_dag *graph;
     um_revision *revisions; /* public views, one per graph index */
     char *versions_dir;     /* script_location/versions */
     char *application_name;
@@ -73,12 +73,12 @@ struct um_plan {
             return UM_EINVAL;                                                                      \
         if ((ctx)->open_rc)                                                                        \
             return (ctx)->open_rc;                                                                 \
-        um_err_clear(&(ctx)->err);                                                                 \
+        err_clear(&(ctx)->err);                                                                    \
     } while (0)
 
-/* Records an error on the handle (see um_err_set). */
+/* Records an error on the handle (see err_set). */
 #define ctx_error(ctx, code, file, line, rev, ...)                                                 \
-    um_err_set(&(ctx)->err, (code), (file), (line), (rev), __VA_ARGS__)
+    err_set(&(ctx)->err, (code), (file), (line), (rev), __VA_ARGS__)
 
 /* Frees a plan's contents; used by um_plan_free and by apply. */
 void plan_free(um_plan *plan);

@@ -117,7 +117,7 @@ static void notice_to_log(void *arg, const char *message)
     size_t len = strlen(message);
     while (len > 0 && message[len - 1] == '\n')
         len--;
-    um_logf(&ctx->log, UM_LOG_DEBUG, "server: %.*s", (int)len, message);
+    log_printf(&ctx->log, UM_LOG_DEBUG, "server: %.*s", (int)len, message);
 }
 
 /* A new cancel object for the connection (see internal.h on retiring). */
@@ -248,8 +248,8 @@ int pg_ensure_connected(um_ctx *ctx)
     ctx->conn = (struct pg_conn *)conn;
     ctx->owns_conn = true;
     new_session(ctx, conn);
-    um_logf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"", PQdb(conn),
-            PQuser(conn));
+    log_printf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"", PQdb(conn),
+               PQuser(conn));
     return UM_OK;
 }
 
@@ -343,7 +343,7 @@ int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, char **old
                       old ? &rows : NULL, NULL);
     if (!rc && old) {
         *old = strdup(pg_rows_value(rows, 0, 0));
-        rc = *old ? UM_OK : um_err_nomem(&ctx->err);
+        rc = *old ? UM_OK : err_nomem(&ctx->err);
     }
     pg_rows_free(rows);
     return rc;
@@ -398,7 +398,7 @@ int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int 
     else
         ctx_error(ctx, code, file, line, revision, "%s: %s", what,
                   f->message ? f->message : "unknown error");
-    um_err_set_server(&ctx->err, f->sqlstate, f->detail, f->hint);
+    err_set_server(&ctx->err, f->sqlstate, f->detail, f->hint);
     return code;
 }
 
@@ -411,7 +411,7 @@ static int finish_result(um_ctx *ctx, PGresult *res, pg_rows **out, pg_failure *
             *out = malloc(sizeof(**out));
             if (!*out) {
                 PQclear(res);
-                return um_err_nomem(&ctx->err);
+                return err_nomem(&ctx->err);
             }
             (*out)->res = res;
         } else {
@@ -568,8 +568,8 @@ int pg_wait_connected(um_ctx *ctx, int timeout_ms)
         double left = deadline - monotonic_ms();
         if (left <= 0 || atomic_load(&ctx->cancel_requested))
             break;
-        um_logf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s", attempt,
-                um_errmsg(ctx));
+        log_printf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s", attempt,
+                   um_errmsg(ctx));
         long nap = backoff < left ? backoff : (long)left;
         struct timespec ts = { nap / 1000, (nap % 1000) * 1000000L };
         nanosleep(&ts, NULL);

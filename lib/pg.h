@@ -2,8 +2,8 @@
  * pg.h - the only module that talks to libpq: connecting, running SQL,
  * reading rows and turning server errors into ultramigrate errors.
  */
-#ifndef UM_PG_H
-#define UM_PG_H
+#ifndef LIB_PG_H
+#define LIB_PG_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -23,7 +23,7 @@ int plan_applied_set(um_ctx *ctx, const store_state *st, unsigned char **applied
         free(*heads);
         *applied = NULL;
         *heads = NULL;
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     }
     for (size_t i = 0; i < st->n_heads; i++) {
         long idx = graph_find(ctx->graph, st->heads[i]);
@@ -50,7 +50,7 @@ int plan_verify_checksums(um_ctx *ctx, const store_state *st)
         long idx = graph_find(ctx->graph, a->revision);
         if (idx < 0 || !a->checksum || strcmp(a->state, "applied") != 0)
             continue;
-        const um_script *s = graph_script(ctx->graph, (size_t)idx);
+        const script_file *s = graph_script(ctx->graph, (size_t)idx);
         if (strcmp(s->checksum, a->checksum) != 0)
             return ctx_error(ctx, UM_ECHECKSUM, s->path, s->up_line, s->id,
                              "the up section changed after it was applied"
@@ -63,7 +63,7 @@ int plan_verify_checksums(um_ctx *ctx, const store_state *st)
 
 static int add_step(um_ctx *ctx, um_plan *plan, size_t idx, um_direction dir)
 {
-    const um_script *s = graph_script(ctx->graph, idx);
+    const script_file *s = graph_script(ctx->graph, idx);
     um_step *st = &plan->steps[plan->n_steps];
     st->direction = dir;
     st->revision = s->id;
@@ -111,7 +111,7 @@ static int order_newest_first(um_ctx *ctx, um_plan *plan, const store_state *st)
     if (!order || !r) {
         free(order);
         free(r);
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     }
     for (size_t i = 0; i < st->n_applied; i++) {
         long idx = graph_find(ctx->graph, st->applied[i].revision);
@@ -142,7 +142,7 @@ static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t, const st
     size_t n = graph_count(ctx->graph);
     unsigned char *remove = calloc(n ? n : 1, 1);
     if (!remove)
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     for (size_t i = 0; i < t->n; i++) {
         graph_mark_ancestors(ctx->graph, t->revs[i], keep);
         graph_mark_descendants(ctx->graph, t->revs[i], remove);
@@ -158,7 +158,7 @@ static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t, const st
         return rc;
 
     for (size_t k = 0; k < plan->n_steps; k++) {
-        const um_script *s = graph_script(ctx->graph, plan->graph_index[k]);
+        const script_file *s = graph_script(ctx->graph, plan->graph_index[k]);
         if (!s->has_down)
             return ctx_error(ctx, UM_EIRREVERSIBLE, s->path, 0, s->id,
                              "cannot downgrade to '%s': this revision has no"
@@ -210,7 +210,7 @@ static int check_direction(um_ctx *ctx, um_direction dir, const char *target, co
                            const unsigned char *applied, const size_t *heads, size_t n_heads)
 {
     for (size_t i = 0; i < t->n; i++) {
-        const um_script *s = graph_script(ctx->graph, t->revs[i]);
+        const script_file *s = graph_script(ctx->graph, t->revs[i]);
         if (dir == UM_UP && applied[t->revs[i]] && !is_current(t->revs[i], heads, n_heads))
             return ctx_error(ctx, UM_ETARGET, NULL, 0, s->id,
                              "'%s' is not a valid upgrade target: it is below the"
@@ -246,7 +246,7 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir, const char 
     marks = calloc(n ? n : 1, 1);
     plan = plan_alloc(n, dir, target);
     if (!marks || !plan) {
-        rc = um_err_nomem(&ctx->err);
+        rc = err_nomem(&ctx->err);
         goto done;
     }
     plan->ctx = ctx;

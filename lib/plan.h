@@ -3,8 +3,8 @@
  * steps.  Sets of revisions are byte arrays indexed by graph index, so every
  * computation is a linear walk (see graph.h).
  */
-#ifndef UM_PLAN_H
-#define UM_PLAN_H
+#ifndef LIB_PLAN_H
+#define LIB_PLAN_H
 
 #include "internal.h"
 #include "store.h"

@@ -21,11 +21,11 @@
 #define DEFAULT_SCRIPT_LOCATION "migrations"
 
 /* Writes @text to a new file @path; UM_EIO if it exists or cannot be made. */
-static int write_new_file(const char *path, const char *text, um_errbuf *err)
+static int write_new_file(const char *path, const char *text, err_buf *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
-        return um_err_set(err, UM_EIO, path, 0, NULL, "cannot create: %s", strerror(errno));
+        return err_set(err, UM_EIO, path, 0, NULL, "cannot create: %s", strerror(errno));
     size_t len = strlen(text), done = 0;
     while (done < len) {
         ssize_t n = write(fd, text + done, len - done);
@@ -35,24 +35,24 @@ static int write_new_file(const char *path, const char *text, um_errbuf *err)
             int e = errno;
             close(fd);
             unlink(path);
-            return um_err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(e));
+            return err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(e));
         }
         done += (size_t)n;
     }
     if (close(fd) != 0)
-        return um_err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(errno));
+        return err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(errno));
     return UM_OK;
 }
 
 /* Reads a whole small text file; *out NULL and UM_OK when it does not exist. */
-static int read_optional_file(const char *path, char **out, um_errbuf *err)
+static int read_optional_file(const char *path, char **out, err_buf *err)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno == ENOENT
                    ? UM_OK
-                   : um_err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
+                   : err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
     strbuf sb = STRBUF_INIT;
     char buf[4096];
     size_t n;
@@ -62,10 +62,10 @@ static int read_optional_file(const char *path, char **out, um_errbuf *err)
     fclose(f);
     if (bad) {
         sb_free(&sb);
-        return um_err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
+        return err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
     }
     *out = sb_detach(&sb);
-    return *out ? UM_OK : um_err_nomem(err);
+    return *out ? UM_OK : err_nomem(err);
 }
 
 /* ---- generate --------------------------------------------------------- */
@@ -163,7 +163,7 @@ static int fill_relations(um_ctx *ctx, const um_generate_options *o, new_revisio
     for (size_t i = 0; !rc && i < o->n_depends_on; i++)
         rc = resolve_into(ctx, &nr->depends_on, o->depends_on[i]);
     if (!rc && (sb_failed(&nr->parents) || sb_failed(&nr->depends_on)))
-        rc = um_err_nomem(&ctx->err);
+        rc = err_nomem(&ctx->err);
     return rc;
 }
 
@@ -173,10 +173,11 @@ static int render_revision(um_ctx *ctx, const new_revision *nr, time_t now, char
     strbuf path = STRBUF_INIT;
     sb_printf(&path, "%s/" TEMPLATE_NAME, ctx->cfg.script_location);
     char *tmpl = NULL;
-    int rc = sb_str(&path) ? read_optional_file(sb_str(&path), &tmpl, &ctx->err)
-                           : um_err_nomem(&ctx->err);
+    int rc =
+        sb_str(&path) ? read_optional_file(sb_str(&path), &tmpl, &ctx->err) : err_nomem(&ctx->err);
     if (!rc && !tmpl)
-        um_logf(&ctx->log, UM_LOG_INFO, "%s not found; using the built-in template", sb_str(&path));
+        log_printf(&ctx->log, UM_LOG_INFO, "%s not found; using the built-in template",
+                   sb_str(&path));
 
     char date[64];
     struct tm tm;
@@ -203,11 +204,10 @@ static int write_revision(um_ctx *ctx, const new_revision *nr, char **out_path)
         rc = render_revision(ctx, nr, now, &text);
     if (!rc) {
         sb_printf(&path, "%s/%s", ctx->versions_dir, name);
-        rc = sb_str(&path) ? write_new_file(sb_str(&path), text, &ctx->err)
-                           : um_err_nomem(&ctx->err);
+        rc = sb_str(&path) ? write_new_file(sb_str(&path), text, &ctx->err) : err_nomem(&ctx->err);
     }
     if (!rc) {
-        um_logf(&ctx->log, UM_LOG_DEBUG, "generated %s", sb_str(&path));
+        log_printf(&ctx->log, UM_LOG_DEBUG, "generated %s", sb_str(&path));
         if (out_path)
             *out_path = sb_detach(&path);
     }
@@ -269,7 +269,7 @@ int um_merge(um_ctx *ctx, const char *message, const char *const *revs, size_t n
                              n == 1 ? "" : "s");
         heads = calloc(n, sizeof(*heads));
         if (!heads)
-            return um_err_nomem(&ctx->err);
+            return err_nomem(&ctx->err);
         for (size_t i = 0; i < n; i++)
             heads[i] = graph_script(ctx->graph, h[i])->id;
         o.parents = heads;
@@ -310,7 +310,7 @@ static const char default_config[] =
 typedef struct init_run {
     um_log_cb log_cb;
     void *payload;
-    um_errbuf err;
+    err_buf err;
 } init_run;
 
 static void init_say(const init_run *r, const char *what, const char *path)
@@ -329,13 +329,13 @@ static int make_parents(init_run *r, const char *path)
 {
     char *copy = strdup(path);
     if (!copy)
-        return um_err_nomem(&r->err);
+        return err_nomem(&r->err);
     int rc = UM_OK;
     for (char *slash = strchr(copy + 1, '/'); slash && !rc; slash = strchr(slash + 1, '/')) {
         *slash = '\0';
         if (mkdir(copy, 0755) != 0 && errno != EEXIST)
-            rc = um_err_set(&r->err, UM_EIO, copy, 0, NULL, "cannot create directory: %s",
-                            strerror(errno));
+            rc = err_set(&r->err, UM_EIO, copy, 0, NULL, "cannot create directory: %s",
+                         strerror(errno));
         *slash = '/';
     }
     free(copy);
@@ -356,8 +356,7 @@ static int make_dir(init_run *r, const char *path)
         init_say(r, "kept existing", path);
         return UM_OK;
     }
-    return um_err_set(&r->err, UM_EIO, path, 0, NULL, "cannot create directory: %s",
-                      strerror(errno));
+    return err_set(&r->err, UM_EIO, path, 0, NULL, "cannot create directory: %s", strerror(errno));
 }
 
 static int make_file(init_run *r, const char *path, const char *text)
@@ -396,13 +395,12 @@ static int choose_location(init_run *r, const char *config_path, const char **lo
 {
     *owned = NULL;
     if (*loc)
-        return *loc[0]
-                   ? UM_OK
-                   : um_err_set(&r->err, UM_EINVAL, NULL, 0, NULL, "the script location is empty");
+        return *loc[0] ? UM_OK
+                       : err_set(&r->err, UM_EINVAL, NULL, 0, NULL, "the script location is empty");
     *loc = DEFAULT_SCRIPT_LOCATION;
     if (!config_path || access(config_path, F_OK) != 0)
         return UM_OK;
-    um_config cfg;
+    config_settings cfg;
     int rc = config_load(&cfg, config_path, NULL, NULL, &r->err);
     if (rc)
         return rc;
@@ -425,7 +423,7 @@ int um_project_init(const char *config_path, const char *script_location, um_log
     if (rc) {
         if (errmsg && r.err.d.message)
             *errmsg = strdup(r.err.d.message);
-        um_err_clear(&r.err);
+        err_clear(&r.err);
         return rc;
     }
 
@@ -433,7 +431,7 @@ int um_project_init(const char *config_path, const char *script_location, um_log
     sb_printf(&tmpl, "%s/" TEMPLATE_NAME, script_location);
     if (config_path)
         config_text(&cfg, config_path, script_location);
-    rc = sb_failed(&versions) || sb_failed(&tmpl) || sb_failed(&cfg) ? um_err_nomem(&r.err) : UM_OK;
+    rc = sb_failed(&versions) || sb_failed(&tmpl) || sb_failed(&cfg) ? err_nomem(&r.err) : UM_OK;
     if (!rc)
         rc = make_dir(&r, script_location);
     if (!rc)
@@ -444,7 +442,7 @@ int um_project_init(const char *config_path, const char *script_location, um_log
         rc = make_file(&r, config_path, sb_str(&cfg));
     if (rc && errmsg && r.err.d.message)
         *errmsg = strdup(r.err.d.message);
-    um_err_clear(&r.err);
+    err_clear(&r.err);
     sb_free(&versions);
     sb_free(&tmpl);
     sb_free(&cfg);

@@ -44,8 +44,8 @@ static const char *const key_names[N_KEYS] = {
 
 typedef struct parser {
     const char *path;
-    um_script *s;
-    um_errbuf *err;
+    script_file *s;
+    err_buf *err;
     const EVP_MD *sha256; /* fetched once per directory; NULL: EVP_sha256() */
     int key_line[N_KEYS]; /* where each header key was seen, 0: not yet */
 } parser;
@@ -178,14 +178,14 @@ static int line_of_offset(const char *text, size_t off)
     return no;
 }
 
-static int check_text(const char *path, const char *text, size_t len, um_errbuf *err)
+static int check_text(const char *path, const char *text, size_t len, err_buf *err)
 {
     if (all_space(text, len))
-        return um_err_set(err, UM_EPARSE, path, 0, NULL, "empty file, not a revision");
+        return err_set(err, UM_EPARSE, path, 0, NULL, "empty file, not a revision");
     size_t bad = first_binary_byte(text, len);
     if (bad < len)
-        return um_err_set(err, UM_EPARSE, path, line_of_offset(text, bad), NULL,
-                          "not a text file (binary content at byte %zu)", bad);
+        return err_set(err, UM_EPARSE, path, line_of_offset(text, bad), NULL,
+                       "not a text file (binary content at byte %zu)", bad);
     return 0;
 }
 
@@ -197,21 +197,20 @@ static int check_id(parser *ps, int line_no, enum key k, const char *p, const ch
     size_t n = (size_t)(e - p);
 
     if (n == 0)
-        return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
-                          "empty revision id in '%s:' (ids are separated by "
-                          "single commas)",
-                          key_names[k]);
+        return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
+                       "empty revision id in '%s:' (ids are separated by "
+                       "single commas)",
+                       key_names[k]);
     if (n <= SCRIPT_ID_MAX) {
         memcpy(id, p, n);
         id[n] = '\0';
         if (script_valid_id(id))
             return 0;
     }
-    return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
-                      "invalid revision id '%.*s%s' in '%s:' (1 to %d "
-                      "letters, digits, '_' or '-')",
-                      show_len(p, e), p, e - p > SHOW_MAX ? "..." : "", key_names[k],
-                      SCRIPT_ID_MAX);
+    return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
+                   "invalid revision id '%.*s%s' in '%s:' (1 to %d "
+                   "letters, digits, '_' or '-')",
+                   show_len(p, e), p, e - p > SHOW_MAX ? "..." : "", key_names[k], SCRIPT_ID_MAX);
 }
 
 /* Splits [v, ve) at commas into *out, each id trimmed and checked. */
@@ -229,12 +228,12 @@ static int split_ids(parser *ps, int line_no, enum key k, const char *v, const c
             return rc;
         for (size_t i = 0; i < *n; i++)
             if (span_eq(p, e, ids[i]))
-                return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
-                                  "revision id '%s' listed twice "
-                                  "in '%s:'",
-                                  ids[i], key_names[k]);
+                return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
+                               "revision id '%s' listed twice "
+                               "in '%s:'",
+                               ids[i], key_names[k]);
         if (!(ids[*n] = strndup(p, (size_t)(e - p))))
-            return um_err_nomem(ps->err);
+            return err_nomem(ps->err);
         (*n)++;
     }
     return 0;
@@ -252,7 +251,7 @@ static int parse_id_list(parser *ps, int line_no, enum key k, const char *v, con
         cap += *c == ',';
     /* Owned by the script from here on, so script_free cleans up. */
     if (!(*out = calloc(cap, sizeof(**out))))
-        return um_err_nomem(ps->err);
+        return err_nomem(ps->err);
     return split_ids(ps, line_no, k, v, ve, *out, n);
 }
 
@@ -273,27 +272,26 @@ static int parse_bool(parser *ps, int line_no, const char *v, const char *ve)
             ps->s->transactional = words[i].value;
             return 0;
         }
-    return um_err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
-                      "'Transactional:' must be yes, no, true or false, "
-                      "not '%.*s'",
-                      show_len(v, ve), v);
+    return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
+                   "'Transactional:' must be yes, no, true or false, "
+                   "not '%.*s'",
+                   show_len(v, ve), v);
 }
 
 static int set_string(parser *ps, char **field, const char *v, const char *ve)
 {
     if (!(*field = strndup(v, (size_t)(ve - v))))
-        return um_err_nomem(ps->err);
+        return err_nomem(ps->err);
     return 0;
 }
 
 static int header_key(parser *ps, const line *ln, enum key k, const char *v, const char *ve)
 {
-    um_script *s = ps->s;
+    script_file *s = ps->s;
 
     if (ps->key_line[k])
-        return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
-                          "duplicate '%s:' header (first at line %d)", key_names[k],
-                          ps->key_line[k]);
+        return err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
+                       "duplicate '%s:' header (first at line %d)", key_names[k], ps->key_line[k]);
     ps->key_line[k] = ln->no;
     switch (k) {
     case K_ID: {
@@ -342,8 +340,8 @@ static int header_line(parser *ps, const line *ln)
         const char *why = ps->s->id ? ""
                                     : " (a revision file starts with comment lines such as "
                                       "'-- Revision ID: <id>', then its SQL after '-- migrate:up')";
-        return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, ps->s->id,
-                          "SQL before the '" UP_MARKER "' marker%s", why);
+        return err_set(ps->err, UM_EPARSE, ps->path, ln->no, ps->s->id,
+                       "SQL before the '" UP_MARKER "' marker%s", why);
     }
     p += 2;
     trim(&p, &e);
@@ -361,17 +359,17 @@ static int header_line(parser *ps, const line *ln)
 
 static int on_marker(parser *ps, const char *text, const line *ln, enum marker m, sections *sec)
 {
-    um_script *s = ps->s;
+    script_file *s = ps->s;
 
     if (m == M_UP && s->up_line)
-        return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
-                          "second '" UP_MARKER "' marker (first at line %d)", s->up_line);
+        return err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
+                       "second '" UP_MARKER "' marker (first at line %d)", s->up_line);
     if (m == M_DOWN && s->down_line)
-        return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
-                          "second '" DOWN_MARKER "' marker (first at line %d)", s->down_line);
+        return err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
+                       "second '" DOWN_MARKER "' marker (first at line %d)", s->down_line);
     if (m == M_DOWN && !s->up_line)
-        return um_err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
-                          "'" DOWN_MARKER "' marker before the '" UP_MARKER "' marker");
+        return err_set(ps->err, UM_EPARSE, ps->path, ln->no, s->id,
+                       "'" DOWN_MARKER "' marker before the '" UP_MARKER "' marker");
     if (m == M_UP) {
         s->up_line = ln->no;
         sec->up_start = (size_t)(ln->next - text);
@@ -412,8 +410,8 @@ static int check_self(parser *ps, enum key k, char **ids, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(ids[i], ps->s->id) == 0)
-            return um_err_set(ps->err, UM_EPARSE, ps->path, ps->key_line[k], ps->s->id,
-                              "'%s:' names the revision itself", key_names[k]);
+            return err_set(ps->err, UM_EPARSE, ps->path, ps->key_line[k], ps->s->id,
+                           "'%s:' names the revision itself", key_names[k]);
     return 0;
 }
 
@@ -435,39 +433,39 @@ static void sha256_hex(const EVP_MD *sha256, const void *data, size_t len, char 
 
 static int finish(parser *ps, const char *text, const sections *sec)
 {
-    um_script *s = ps->s;
+    script_file *s = ps->s;
     int rc;
 
     if (!s->id)
-        return um_err_set(ps->err, UM_EPARSE, ps->path, 0, NULL,
-                          "not a revision file: no 'Revision ID:' header "
-                          "(expected a comment line '-- Revision ID: <id>' "
-                          "before '" UP_MARKER "')");
+        return err_set(ps->err, UM_EPARSE, ps->path, 0, NULL,
+                       "not a revision file: no 'Revision ID:' header "
+                       "(expected a comment line '-- Revision ID: <id>' "
+                       "before '" UP_MARKER "')");
     if (!s->up_line)
-        return um_err_set(ps->err, UM_EPARSE, ps->path, 0, s->id, "no '" UP_MARKER "' marker");
+        return err_set(ps->err, UM_EPARSE, ps->path, 0, s->id, "no '" UP_MARKER "' marker");
     if ((rc = check_self(ps, K_REVISES, s->parents, s->n_parents)) ||
         (rc = check_self(ps, K_DEPENDS, s->depends_on, s->n_depends_on)))
         return rc;
     if (!s->message && !(s->message = strdup("")))
-        return um_err_nomem(ps->err);
+        return err_nomem(ps->err);
     sha256_hex(ps->sha256, text + sec->up_start, sec->up_end - sec->up_start, s->checksum);
     if (!s->checksum[0])
-        return um_err_set(ps->err, UM_ERROR, ps->path, 0, s->id,
-                          "cannot compute the SHA-256 checksum");
+        return err_set(ps->err, UM_ERROR, ps->path, 0, s->id,
+                       "cannot compute the SHA-256 checksum");
     return 0;
 }
 
 static int parse_text(const char *path, const char *text, size_t len, const EVP_MD *sha256,
-                      um_script **out, sections *sec, um_errbuf *err)
+                      script_file **out, sections *sec, err_buf *err)
 {
-    um_script *s = calloc(1, sizeof(*s));
+    script_file *s = calloc(1, sizeof(*s));
     parser ps = { .path = path, .s = s, .err = err, .sha256 = sha256 };
     int rc;
 
     *out = NULL;
     if (!s || !(s->path = strdup(path))) {
         free(s);
-        return um_err_nomem(err);
+        return err_nomem(err);
     }
     s->transactional = true;
     if ((rc = check_text(path, text, len, err)) || (rc = scan_lines(&ps, text, len, sec)) ||
@@ -479,14 +477,14 @@ static int parse_text(const char *path, const char *text, size_t len, const EVP_
     return 0;
 }
 
-int script_parse_buffer(const char *path, const char *text, size_t len, um_script **out,
-                        um_errbuf *err)
+int script_parse_buffer(const char *path, const char *text, size_t len, script_file **out,
+                        err_buf *err)
 {
     sections sec;
     return parse_text(path, text, len, NULL, out, &sec, err);
 }
 
-void script_free(um_script *s)
+void script_free(script_file *s)
 {
     if (!s)
         return;
@@ -521,13 +519,13 @@ bool script_valid_id(const char *id)
 typedef struct file_ref {
     int dirfd;
     const char *name;
-    const char *path; /* for messages and um_script.path */
+    const char *path; /* for messages and script_file.path */
     bool regular;     /* known regular (readdir said so): no fstat needed */
 } file_ref;
 
-static int io_error(um_errbuf *err, const char *path, const char *what, int e)
+static int io_error(err_buf *err, const char *path, const char *what, int e)
 {
-    return um_err_set(err, UM_EIO, path, 0, NULL, "%s: %s", what, strerror(e));
+    return err_set(err, UM_EIO, path, 0, NULL, "%s: %s", what, strerror(e));
 }
 
 static bool rb_reserve(readbuf *rb, size_t need)
@@ -550,7 +548,7 @@ static bool rb_reserve(readbuf *rb, size_t need)
  * regular file is its end, so a file that fits the buffer takes one read;
  * fstat sizes the buffer when the caller does not already know the type.
  */
-static int read_fd(int fd, const file_ref *f, readbuf *rb, um_errbuf *err)
+static int read_fd(int fd, const file_ref *f, readbuf *rb, err_buf *err)
 {
     bool regular = f->regular;
     size_t size = 0;
@@ -564,10 +562,10 @@ static int read_fd(int fd, const file_ref *f, readbuf *rb, um_errbuf *err)
     }
     rb->len = 0;
     if (!rb_reserve(rb, size + 2))
-        return um_err_nomem(err);
+        return err_nomem(err);
     for (;;) {
         if (rb->cap - rb->len < 2 && !rb_reserve(rb, rb->cap * 2))
-            return um_err_nomem(err);
+            return err_nomem(err);
         size_t want = rb->cap - rb->len - 1;
         ssize_t r = read(fd, rb->buf + rb->len, want);
         if (r < 0 && errno == EINTR)
@@ -582,7 +580,7 @@ static int read_fd(int fd, const file_ref *f, readbuf *rb, um_errbuf *err)
     return 0;
 }
 
-static int parse_ref(const file_ref *f, readbuf *rb, um_script **out, sections *sec, um_errbuf *err)
+static int parse_ref(const file_ref *f, readbuf *rb, script_file **out, sections *sec, err_buf *err)
 {
     int fd = openat(f->dirfd, f->name, O_RDONLY | O_CLOEXEC);
     int rc;
@@ -595,13 +593,13 @@ static int parse_ref(const file_ref *f, readbuf *rb, um_script **out, sections *
     return rc ? rc : parse_text(f->path, rb->buf, rb->len, rb->sha256, out, sec, err);
 }
 
-static int parse_path(const char *path, readbuf *rb, um_script **out, sections *sec, um_errbuf *err)
+static int parse_path(const char *path, readbuf *rb, script_file **out, sections *sec, err_buf *err)
 {
     file_ref f = { .dirfd = AT_FDCWD, .name = path, .path = path };
     return parse_ref(&f, rb, out, sec, err);
 }
 
-int script_parse_file(const char *path, um_script **out, um_errbuf *err)
+int script_parse_file(const char *path, script_file **out, err_buf *err)
 {
     readbuf rb = { 0 };
     sections sec;
@@ -610,43 +608,43 @@ int script_parse_file(const char *path, um_script **out, um_errbuf *err)
     return rc;
 }
 
-static int section_changed(const um_script *s, const um_script *now, bool up, um_errbuf *err)
+static int section_changed(const script_file *s, const script_file *now, bool up, err_buf *err)
 {
     if (strcmp(s->id, now->id) != 0)
-        return um_err_set(err, UM_ECHECKSUM, s->path, now->up_line, s->id,
-                          "file changed since it was read (it is now "
-                          "revision %s)",
-                          now->id);
+        return err_set(err, UM_ECHECKSUM, s->path, now->up_line, s->id,
+                       "file changed since it was read (it is now "
+                       "revision %s)",
+                       now->id);
     if (up && strcmp(s->checksum, now->checksum) != 0)
-        return um_err_set(err, UM_ECHECKSUM, s->path, now->up_line, s->id,
-                          "file changed since it was read (checksum of the "
-                          "up section was %s, is now %s)",
-                          s->checksum, now->checksum);
+        return err_set(err, UM_ECHECKSUM, s->path, now->up_line, s->id,
+                       "file changed since it was read (checksum of the "
+                       "up section was %s, is now %s)",
+                       s->checksum, now->checksum);
     if (!up && !now->has_down)
-        return um_err_set(err, UM_EIRREVERSIBLE, s->path, 0, s->id,
-                          "has no '" DOWN_MARKER "' section any more (the "
-                          "file changed since it was read)");
+        return err_set(err, UM_EIRREVERSIBLE, s->path, 0, s->id,
+                       "has no '" DOWN_MARKER "' section any more (the "
+                       "file changed since it was read)");
     return 0;
 }
 
-int script_read_section(const um_script *s, bool up, char **sql, int *first_line, um_errbuf *err)
+int script_read_section(const script_file *s, bool up, char **sql, int *first_line, err_buf *err)
 {
     readbuf rb = { 0 };
-    um_script *now = NULL;
+    script_file *now = NULL;
     sections sec;
     int rc;
 
     *sql = NULL;
     if (!up && !s->has_down)
-        return um_err_set(err, UM_EIRREVERSIBLE, s->path, 0, s->id,
-                          "has no '" DOWN_MARKER "' section, so it cannot be "
-                          "downgraded");
+        return err_set(err, UM_EIRREVERSIBLE, s->path, 0, s->id,
+                       "has no '" DOWN_MARKER "' section, so it cannot be "
+                       "downgraded");
     if ((rc = parse_path(s->path, &rb, &now, &sec, err)) || (rc = section_changed(s, now, up, err)))
         goto done;
     size_t start = up ? sec.up_start : sec.down_start;
     size_t end = up ? sec.up_end : sec.down_end;
     if (!(*sql = strndup(rb.buf + start, end - start))) {
-        rc = um_err_nomem(err);
+        rc = err_nomem(err);
         goto done;
     }
     *first_line = (up ? now->up_line : now->down_line) + 1;
@@ -702,13 +700,13 @@ static int cmp_entries(const void *a, const void *b)
     return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
 }
 
-static int list_dir(DIR *d, const char *dir, entry_list *l, um_errbuf *err)
+static int list_dir(DIR *d, const char *dir, entry_list *l, err_buf *err)
 {
     struct dirent *de;
 
     for (errno = 0; (de = readdir(d)); errno = 0)
         if (is_revision_name(de->d_name) && !entries_add(l, de))
-            return um_err_nomem(err);
+            return err_nomem(err);
     if (errno)
         return io_error(err, dir, "cannot read directory", errno);
     if (l->n)
@@ -716,7 +714,7 @@ static int list_dir(DIR *d, const char *dir, entry_list *l, um_errbuf *err)
     return 0;
 }
 
-static int parse_all(DIR *d, const char *dir, const entry_list *l, um_script **v, um_errbuf *err)
+static int parse_all(DIR *d, const char *dir, const entry_list *l, script_file **v, err_buf *err)
 {
     readbuf rb = { .sha256 = EVP_MD_fetch(NULL, "SHA256", NULL) };
     strbuf path = STRBUF_INIT;
@@ -732,7 +730,7 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l, um_script **v
             sb_putc(&path, '/');
         sb_puts(&path, f.name);
         if (!(f.path = sb_str(&path)))
-            rc = um_err_nomem(err);
+            rc = err_nomem(err);
         else
             rc = parse_ref(&f, &rb, &v[i], &sec, err);
     }
@@ -742,10 +740,10 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l, um_script **v
     return rc;
 }
 
-int script_read_dir(const char *dir, um_script ***out, size_t *n, um_errbuf *err)
+int script_read_dir(const char *dir, script_file ***out, size_t *n, err_buf *err)
 {
     entry_list entries = { 0 };
-    um_script **v = NULL;
+    script_file **v = NULL;
     DIR *d;
     int rc;
 
@@ -757,7 +755,7 @@ int script_read_dir(const char *dir, um_script ***out, size_t *n, um_errbuf *err
         goto done;
     /* One slot even when empty, so success always hands out an array. */
     if (!(v = calloc(entries.n ? entries.n : 1, sizeof(*v)))) {
-        rc = um_err_nomem(err);
+        rc = err_nomem(err);
         goto done;
     }
     if ((rc = parse_all(d, dir, &entries, v, err))) {

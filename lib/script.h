@@ -21,8 +21,8 @@
  * Only the header is kept in memory; a section's SQL is read again when it
  * is applied (script_read_section), so memory does not grow with history.
  */
-#ifndef UM_SCRIPT_H
-#define UM_SCRIPT_H
+#ifndef LIB_SCRIPT_H
+#define LIB_SCRIPT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,7 +31,7 @@
 
 #define SCRIPT_ID_MAX 32 /* the version table's varchar(32), as Alembic */
 
-typedef struct um_script {
+typedef struct script_file {
     char *path; /* as given to script_parse_file */
     char *id;
     char *message;  /* "" when the header has none */
@@ -45,20 +45,20 @@ typedef struct um_script {
     char checksum[65];  /* lowercase hex SHA-256 of the up section */
     int up_line;        /* 1-based line of the "-- migrate:up" marker */
     int down_line;      /* 1-based line of the down marker, 0 if none */
-} um_script;
+} script_file;
 
 /*
  * Reads and parses @path.  On failure returns UM_EPARSE (malformed: the
  * error names the file and the line), UM_EIO (unreadable) or UM_ENOMEM,
  * with *out NULL.
  */
-int script_parse_file(const char *path, um_script **out, um_errbuf *err);
+int script_parse_file(const char *path, script_file **out, err_buf *err);
 
 /* Parses text already in memory; @path is used in messages and kept. */
-int script_parse_buffer(const char *path, const char *text, size_t len, um_script **out,
-                        um_errbuf *err);
+int script_parse_buffer(const char *path, const char *text, size_t len, script_file **out,
+                        err_buf *err);
 
-void script_free(um_script *s);
+void script_free(script_file *s);
 
 /*
  * Reads the file again and returns one section's SQL (the text after the
@@ -68,7 +68,7 @@ void script_free(um_script *s);
  * UM_ECHECKSUM when the file changed since it was parsed.  The down section
  * of a revision without one is UM_EIRREVERSIBLE.
  */
-int script_read_section(const um_script *s, bool up, char **sql, int *first_line, um_errbuf *err);
+int script_read_section(const script_file *s, bool up, char **sql, int *first_line, err_buf *err);
 
 /* Lowercase hex SHA-256 of @len bytes (out: 65 bytes). */
 void script_sha256_hex(const void *data, size_t len, char out[65]);
@@ -81,6 +81,6 @@ bool script_valid_id(const char *id);
  * sorted by file name.  *out receives a malloc'd array of parsed scripts.
  * Fails with the first bad file's error.
  */
-int script_read_dir(const char *dir, um_script ***out, size_t *n, um_errbuf *err);
+int script_read_dir(const char *dir, script_file ***out, size_t *n, err_buf *err);
 
 #endif

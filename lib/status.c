@@ -44,7 +44,7 @@ void um_status_free(um_status_info *s)
 static void take_applied(um_ctx *ctx, store_applied_row *row, um_applied *a)
 {
     long idx = graph_find(ctx->graph, row->revision);
-    const um_script *s = idx >= 0 ? graph_script(ctx->graph, (size_t)idx) : NULL;
+    const script_file *s = idx >= 0 ? graph_script(ctx->graph, (size_t)idx) : NULL;
     a->revision = row->revision;
     a->checksum = row->checksum;
     a->applied_at = row->applied_at;
@@ -66,11 +66,11 @@ static int fill_heads(um_ctx *ctx, um_status_info *s, store_state *st)
     const size_t *heads = graph_heads(ctx->graph, &n_heads);
     s->file_heads = calloc(n_heads ? n_heads : 1, sizeof(char *));
     if (!s->file_heads)
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     for (size_t i = 0; i < n_heads; i++) {
         s->file_heads[i] = strdup(graph_script(ctx->graph, heads[i])->id);
         if (!s->file_heads[i])
-            return um_err_nomem(&ctx->err);
+            return err_nomem(&ctx->err);
         s->n_file_heads++;
     }
     /* The version rows move over as they are. */
@@ -90,10 +90,10 @@ static int fill_pending(um_ctx *ctx, um_status_info *s, const store_state *st)
     size_t *cur = NULL, n_cur = 0;
     s->pending = calloc(n ? n : 1, sizeof(*s->pending));
     if (!s->pending)
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     int rc = plan_applied_set(ctx, st, &applied, &cur, &n_cur);
     if (rc == UM_ESTATE) {
-        um_err_clear(&ctx->err);
+        err_clear(&ctx->err);
         return UM_OK;
     }
     for (size_t i = 0; !rc && i < n; i++)
@@ -119,14 +119,14 @@ int um_status(um_ctx *ctx, um_status_info **out)
     um_status_info *s = calloc(1, sizeof(*s));
     if (!s) {
         store_state_free(&st);
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     }
     rc = fill_pending(ctx, s, &st);
     if (!rc)
         rc = fill_heads(ctx, s, &st);
     if (!rc && st.n_applied) {
         s->applied = calloc(st.n_applied, sizeof(*s->applied));
-        rc = s->applied ? UM_OK : um_err_nomem(&ctx->err);
+        rc = s->applied ? UM_OK : err_nomem(&ctx->err);
     }
     for (size_t i = 0; !rc && i < st.n_applied; i++)
         take_applied(ctx, &st.applied[i], &s->applied[s->n_applied++]);

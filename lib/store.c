@@ -53,7 +53,7 @@ int store_connect(um_ctx *ctx)
         free(ctx->applied_table);
         free(ctx->history_table);
         ctx->version_table = ctx->applied_table = ctx->history_table = NULL;
-        return ctx->err.d.code ? ctx->err.d.code : um_err_nomem(&ctx->err);
+        return ctx->err.d.code ? ctx->err.d.code : err_nomem(&ctx->err);
     }
     return UM_OK;
 }
@@ -107,15 +107,15 @@ static int fill_state(um_ctx *ctx, const pg_rows *rows, store_state *out)
     out->heads = calloc(n ? n : 1, sizeof(*out->heads));
     out->applied = calloc(n ? n : 1, sizeof(*out->applied));
     if (!out->heads || !out->applied)
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     for (size_t i = 0; i < n; i++) {
         if (strcmp(pg_rows_value(rows, i, 0), "0") == 0) {
             char *h = dup_value(rows, i, 1);
             if (!h)
-                return um_err_nomem(&ctx->err);
+                return err_nomem(&ctx->err);
             out->heads[out->n_heads++] = h;
         } else if (!read_applied_row(rows, i, &out->applied[out->n_applied++])) {
-            return um_err_nomem(&ctx->err);
+            return err_nomem(&ctx->err);
         }
     }
     return UM_OK;
@@ -140,7 +140,7 @@ int store_read_state(um_ctx *ctx, store_state *out)
               " ORDER BY 1, 11, 2",
               ctx->version_table, ctx->applied_table);
     if (sb_failed(&sql))
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
 
     pg_rows *rows = NULL;
     pg_failure fail = { 0 };
@@ -230,7 +230,7 @@ int store_ensure_tables(um_ctx *ctx)
     sb_printf(&sql, " ON %s (revision) WHERE state <> 'applied';\n", ctx->applied_table);
     sb_free(&pk);
     if (sb_failed(&sql))
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     rc = pg_exec(ctx, sb_str(&sql), NULL);
     sb_free(&sql);
     return rc;
@@ -322,15 +322,15 @@ static int wait_lock(um_ctx *ctx, const char *key, bool *got)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot take the migration lock");
     pg_failure_clear(&fail);
 
-    um_errbuf kept = { 0 };
-    um_err_move(&kept, &ctx->err);
+    err_buf kept = { 0 };
+    err_move(&kept, &ctx->err);
     int restore = ctx->conn ? pg_swap_setting(ctx, "lock_timeout", old, NULL) : UM_OK;
     free(old);
     if (rc && !timed_out) {
-        um_err_move(&ctx->err, &kept);
+        err_move(&ctx->err, &kept);
         return ctx->err.d.code;
     }
-    um_err_clear(&kept);
+    err_clear(&kept);
     return restore;
 }
 
@@ -346,18 +346,18 @@ int store_lock(um_ctx *ctx)
     bool got = false;
     rc = try_lock(ctx, key, &got);
     if (!rc && !got && ctx->cfg.lock_wait_ms > 0) {
-        um_logf(&ctx->log, UM_LOG_INFO, "waiting up to %d ms for the migration lock",
-                ctx->cfg.lock_wait_ms);
+        log_printf(&ctx->log, UM_LOG_INFO, "waiting up to %d ms for the migration lock",
+                   ctx->cfg.lock_wait_ms);
         rc = wait_lock(ctx, key, &got);
     }
     if (rc && got) {
         /* taken, but the session could not be put back as it was: give
          * the lock back rather than keep it for the session's life */
-        um_errbuf kept = { 0 };
-        um_err_move(&kept, &ctx->err);
+        err_buf kept = { 0 };
+        err_move(&kept, &ctx->err);
         ctx->locked = true;
         store_unlock(ctx);
-        um_err_move(&ctx->err, &kept);
+        err_move(&ctx->err, &kept);
     }
     if (rc)
         return rc;
@@ -409,7 +409,7 @@ static void append_duration(strbuf *sb, double duration_ms)
         sb_printf(sb, "%.3f", duration_ms);
 }
 
-static void append_history(um_ctx *ctx, strbuf *sb, const um_script *s, const char *direction,
+static void append_history(um_ctx *ctx, strbuf *sb, const script_file *s, const char *direction,
                            double duration_ms)
 {
     sb_printf(sb,
@@ -426,7 +426,7 @@ static void append_history(um_ctx *ctx, strbuf *sb, const um_script *s, const ch
     sb_puts(sb, ");\n");
 }
 
-static void append_applied_upsert(um_ctx *ctx, strbuf *sb, const um_script *s, const char *state,
+static void append_applied_upsert(um_ctx *ctx, strbuf *sb, const script_file *s, const char *state,
                                   double duration_ms)
 {
     sb_printf(sb,
@@ -499,7 +499,7 @@ int store_prepare_steps(um_ctx *ctx)
               ctx->version_table, ctx->version_table, ctx->applied_table);
     append_history_values(ctx, &sql, "down");
     if (sb_failed(&sql))
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     int rc = pg_exec(ctx, sb_str(&sql), NULL);
     sb_free(&sql);
     ctx->steps_prepared = rc == UM_OK;
@@ -517,7 +517,7 @@ void store_unprepare_steps(um_ctx *ctx)
     ctx->steps_prepared = false;
 }
 
-bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s, um_direction dir,
+bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_direction dir,
                               const char *const *heads, size_t n_heads, double duration_ms)
 {
     sb_printf(sb, "EXECUTE %s (", dir == UM_UP ? STEP_UP_STATEMENT : STEP_DOWN_STATEMENT);
@@ -536,20 +536,20 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s, um_di
     return !sb_failed(sb) && ctx->err.d.code == 0;
 }
 
-int store_mark_in_progress(um_ctx *ctx, const um_script *s)
+int store_mark_in_progress(um_ctx *ctx, const script_file *s)
 {
     strbuf sql = STRBUF_INIT;
     append_applied_upsert(ctx, &sql, s, "in_progress", 0);
     if (sb_failed(&sql) || ctx->err.d.code) {
         sb_free(&sql);
-        return ctx->err.d.code ? ctx->err.d.code : um_err_nomem(&ctx->err);
+        return ctx->err.d.code ? ctx->err.d.code : err_nomem(&ctx->err);
     }
     int rc = pg_exec(ctx, sb_str(&sql), NULL);
     sb_free(&sql);
     return rc;
 }
 
-int store_record_failure(um_ctx *ctx, const um_script *s, um_direction dir, double duration_ms,
+int store_record_failure(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
                          const char *error, bool mark_failed)
 {
     char dur[32];
@@ -572,19 +572,20 @@ int store_record_failure(um_ctx *ctx, const um_script *s, um_direction dir, doub
               " current_setting('application_name'), $5, $6, $7)",
               ctx->history_table);
     if (sb_failed(&sql))
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
     pg_failure fail = { 0 };
     int rc = pg_query(ctx, sb_str(&sql), 7, params, NULL, &fail);
     if (rc)
-        um_logf(&ctx->log, UM_LOG_WARNING, "could not record the failure of %s in the history: %s",
-                s->id, fail.message ? fail.message : "unknown error");
+        log_printf(&ctx->log, UM_LOG_WARNING,
+                   "could not record the failure of %s in the history: %s", s->id,
+                   fail.message ? fail.message : "unknown error");
     pg_failure_clear(&fail);
     sb_free(&sql);
     return rc;
 }
 
-int store_stamp(um_ctx *ctx, const um_script *const *heads, size_t n_heads,
-                const um_script *const *applied, size_t n_applied)
+int store_stamp(um_ctx *ctx, const script_file *const *heads, size_t n_heads,
+                const script_file *const *applied, size_t n_applied)
 {
     strbuf sql = STRBUF_INIT;
     sb_printf(&sql, "BEGIN;\nDELETE FROM %s;\n", ctx->version_table);
@@ -616,7 +617,7 @@ int store_stamp(um_ctx *ctx, const um_script *const *heads, size_t n_heads,
     sb_puts(&sql, "COMMIT;\n");
     if (sb_failed(&sql) || ctx->err.d.code) {
         sb_free(&sql);
-        return ctx->err.d.code ? ctx->err.d.code : um_err_nomem(&ctx->err);
+        return ctx->err.d.code ? ctx->err.d.code : err_nomem(&ctx->err);
     }
     pg_failure fail = { 0 };
     int rc = pg_exec(ctx, sb_str(&sql), &fail);
@@ -641,8 +642,8 @@ void store_analyze(um_ctx *ctx)
               ctx->history_table);
     pg_failure fail = { 0 };
     if (sb_str(&sql) && ctx->conn && pg_exec(ctx, sb_str(&sql), &fail) != UM_OK)
-        um_logf(&ctx->log, UM_LOG_DEBUG, "ANALYZE of the bookkeeping tables failed: %s",
-                fail.message ? fail.message : "unknown error");
+        log_printf(&ctx->log, UM_LOG_DEBUG, "ANALYZE of the bookkeeping tables failed: %s",
+                   fail.message ? fail.message : "unknown error");
     pg_failure_clear(&fail);
     sb_free(&sql);
 }
@@ -711,12 +712,12 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
               " FROM %s ORDER BY id DESC LIMIT $1::bigint) h ORDER BY id",
               ctx->history_table);
     if (sb_failed(&sql))
-        return um_err_nomem(&ctx->err);
+        return err_nomem(&ctx->err);
 
     um_history_list *h = calloc(1, sizeof(*h));
     pg_rows *rows = NULL;
     pg_failure fail = { 0 };
-    rc = h ? pg_query(ctx, sb_str(&sql), 1, &p, &rows, &fail) : um_err_nomem(&ctx->err);
+    rc = h ? pg_query(ctx, sb_str(&sql), 1, &p, &rows, &fail) : err_nomem(&ctx->err);
     sb_free(&sql);
     if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
         rc = UM_OK; /* never migrated: an empty history */
@@ -727,12 +728,12 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
     size_t n = pg_rows_count(rows);
     if (!rc && n) {
         h->entries = calloc(n, sizeof(*h->entries));
-        rc = h->entries ? UM_OK : um_err_nomem(&ctx->err);
+        rc = h->entries ? UM_OK : err_nomem(&ctx->err);
     }
     for (size_t i = 0; !rc && i < n; i++) {
         h->count++;
         if (!read_history_row(rows, i, &h->entries[i]))
-            rc = um_err_nomem(&ctx->err);
+            rc = err_nomem(&ctx->err);
     }
     pg_rows_free(rows);
     if (rc)

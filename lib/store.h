@@ -10,8 +10,8 @@
  * PQescapeIdentifier and every value passed as a parameter, or quoted with
  * PQescapeLiteral where it shares one message with a revision's SQL.
  */
-#ifndef UM_STORE_H
-#define UM_STORE_H
+#ifndef LIB_STORE_H
+#define LIB_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,7 +72,7 @@ void store_unprepare_steps(um_ctx *ctx);
  * revision's row is replaced by @heads (the parents that become heads).
  * The applied row and a history row are written too.
  */
-bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s, um_direction dir,
+bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_direction dir,
                               const char *const *heads, size_t n_heads, double duration_ms);
 
 /* Pass as duration_ms: let the server measure from the message's start. */
@@ -80,19 +80,19 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const um_script *s, um_di
 
 /* Marks a revision whose statements run outside a transaction as in
  * progress (UM_UP) before its first statement. */
-int store_mark_in_progress(um_ctx *ctx, const um_script *s);
+int store_mark_in_progress(um_ctx *ctx, const script_file *s);
 
 /* Records a failed step in the history (its own transaction); with
  * @mark_failed the applied row, if any, is set to state "failed" too. */
-int store_record_failure(um_ctx *ctx, const um_script *s, um_direction dir, double duration_ms,
+int store_record_failure(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
                          const char *error, bool mark_failed);
 
 /*
  * Replaces the state by @heads and @applied (script pointers) without
  * running SQL of revisions: Alembic's stamp.  One transaction.
  */
-int store_stamp(um_ctx *ctx, const um_script *const *heads, size_t n_heads,
-                const um_script *const *applied, size_t n_applied);
+int store_stamp(um_ctx *ctx, const script_file *const *heads, size_t n_heads,
+                const script_file *const *applied, size_t n_applied);
 
 /* Refreshes the bookkeeping tables' statistics (errors only logged). */
 void store_analyze(um_ctx *ctx);

@@ -3,8 +3,8 @@
  * fails every append is a no-op and sb_failed() says so, so callers check
  * once at the end instead of after every append.
  */
-#ifndef UM_STRBUF_H
-#define UM_STRBUF_H
+#ifndef LIB_STRBUF_H
+#define LIB_STRBUF_H
 
 #include <stdbool.h>
 #include <stdarg.h>

@@ -115,10 +115,10 @@ static bool token_value(const name_ctx *c, const char *p, const char *e, const c
     return false;
 }
 
-static int bad_template(um_errbuf *err, const char *at, const char *why)
+static int bad_template(err_buf *err, const char *at, const char *why)
 {
     int n = (int)strnlen(at, SHOW_MAX);
-    return um_err_set(err, UM_ECONFIG, NULL, 0, NULL, "file_template: %s at '%.*s'", why, n, at);
+    return err_set(err, UM_ECONFIG, NULL, 0, NULL, "file_template: %s at '%.*s'", why, n, at);
 }
 
 /*
@@ -126,7 +126,7 @@ static int bad_template(um_errbuf *err, const char *at, const char *why)
  * with Python's meaning of the precision: truncate a string, zero-pad a
  * number.  Returns the length consumed, or a negative UM_E* code.
  */
-static int convert(const name_ctx *c, const char *p, strbuf *sb, um_errbuf *err)
+static int convert(const name_ctx *c, const char *p, strbuf *sb, err_buf *err)
 {
     const char *name = p + 1, *close = strchr(name, ')');
     const char *q, *s;
@@ -137,11 +137,11 @@ static int convert(const name_ctx *c, const char *p, strbuf *sb, um_errbuf *err)
     if (!close)
         return bad_template(err, p - 1, "unterminated '%('");
     if (!token_value(c, name, close, &s, &num))
-        return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
-                          "file_template: unknown token '%%(%.*s)' (known: "
-                          "rev, slug, year, month, day, hour, minute, second, "
-                          "epoch)",
-                          (int)(close - name > SHOW_MAX ? SHOW_MAX : close - name), name);
+        return err_set(err, UM_ECONFIG, NULL, 0, NULL,
+                       "file_template: unknown token '%%(%.*s)' (known: "
+                       "rev, slug, year, month, day, hour, minute, second, "
+                       "epoch)",
+                       (int)(close - name > SHOW_MAX ? SHOW_MAX : close - name), name);
     q = close + 1;
     if (*q == '.') {
         char *end;
@@ -165,7 +165,7 @@ static int convert(const name_ctx *c, const char *p, strbuf *sb, um_errbuf *err)
     return (int)(q + 1 - p);
 }
 
-static int expand_name(const char *tmpl, const name_ctx *c, strbuf *sb, um_errbuf *err)
+static int expand_name(const char *tmpl, const name_ctx *c, strbuf *sb, err_buf *err)
 {
     for (const char *p = tmpl; *p;) {
         const char *pct = strchr(p, '%');
@@ -198,22 +198,22 @@ static void strip_trailing_separators(strbuf *sb)
         sb->buf[--sb->len] = '\0';
 }
 
-static int check_name(const char *name, um_errbuf *err)
+static int check_name(const char *name, err_buf *err)
 {
     if (strchr(name, '/'))
-        return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
-                          "file_template gives '%s', which contains '/'", name);
+        return err_set(err, UM_ECONFIG, NULL, 0, NULL,
+                       "file_template gives '%s', which contains '/'", name);
     /* The revision reader skips dot files and needs a name before .sql. */
     if (name[0] == '\0' || name[0] == '.')
-        return um_err_set(err, UM_ECONFIG, NULL, 0, NULL,
-                          "file_template gives '%s.sql', a hidden or empty "
-                          "file name",
-                          name);
+        return err_set(err, UM_ECONFIG, NULL, 0, NULL,
+                       "file_template gives '%s.sql', a hidden or empty "
+                       "file name",
+                       name);
     return 0;
 }
 
 int template_file_name(const char *file_template, const char *rev_id, const char *message,
-                       int truncate_slug, time_t now, char **out, um_errbuf *err)
+                       int truncate_slug, time_t now, char **out, err_buf *err)
 {
     name_ctx c = { .rev = rev_id ? rev_id : "", .epoch = (long long)now };
     strbuf sb = STRBUF_INIT;
@@ -221,21 +221,21 @@ int template_file_name(const char *file_template, const char *rev_id, const char
 
     *out = NULL;
     if (!gmtime_r(&now, &c.tm))
-        return um_err_set(err, UM_ERROR, NULL, 0, NULL, "cannot break down the time %lld", c.epoch);
+        return err_set(err, UM_ERROR, NULL, 0, NULL, "cannot break down the time %lld", c.epoch);
     if (!(c.slug = template_slug(message, truncate_slug)))
-        return um_err_nomem(err);
+        return err_nomem(err);
     if ((rc = expand_name(file_template, &c, &sb, err)))
         goto done;
     strip_trailing_separators(&sb);
     if (sb_failed(&sb)) {
-        rc = um_err_nomem(err);
+        rc = err_nomem(err);
         goto done;
     }
     if ((rc = check_name(sb_str(&sb), err)))
         goto done;
     sb_puts(&sb, ".sql");
     if (!(*out = sb_detach(&sb)))
-        rc = um_err_nomem(err);
+        rc = err_nomem(err);
 done:
     sb_free(&sb);
     free((char *)c.slug);
@@ -244,15 +244,14 @@ done:
 
 /* ---- revision id ----------------------------------------------------- */
 
-int template_new_rev_id(char out[13], um_errbuf *err)
+int template_new_rev_id(char out[13], err_buf *err)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char b[6];
 
     out[0] = '\0';
     if (RAND_bytes(b, (int)sizeof(b)) != 1)
-        return um_err_set(err, UM_ERROR, NULL, 0, NULL,
-                          "cannot get random bytes for a revision id");
+        return err_set(err, UM_ERROR, NULL, 0, NULL, "cannot get random bytes for a revision id");
     for (size_t i = 0; i < sizeof(b); i++) {
         out[2 * i] = hex[b[i] >> 4];
         out[2 * i + 1] = hex[b[i] & 15];
@@ -293,7 +292,7 @@ static const char *var_value(const template_vars *v, const char *p, const char *
 
 /* Expands the "${name}" at @p; returns the bytes consumed or a UM_E*. */
 static int placeholder(const char *p, const template_vars *v, strbuf *sb, const char *tmpl_path,
-                       int line_no, um_errbuf *err)
+                       int line_no, err_buf *err)
 {
     const char *name = p + 2;
     size_t n = strcspn(name, "}\n");
@@ -301,24 +300,24 @@ static int placeholder(const char *p, const template_vars *v, strbuf *sb, const 
     const char *value;
 
     if (*e != '}')
-        return um_err_set(err, UM_EPARSE, tmpl_path, line_no, NULL,
-                          "unterminated '${' in the template");
+        return err_set(err, UM_EPARSE, tmpl_path, line_no, NULL,
+                       "unterminated '${' in the template");
     if (n == 7 && memcmp(name, "message", 7) == 0) {
         put_one_line(sb, v->message ? v->message : "");
         return (int)(e + 1 - p);
     }
     if (!(value = var_value(v, name, e)))
-        return um_err_set(err, UM_EPARSE, tmpl_path, line_no, NULL,
-                          "unknown placeholder '${%.*s}' (known: ${message}, "
-                          "${rev_id}, ${parents}, ${depends_on}, "
-                          "${create_date}; '$$' is a literal '$')",
-                          (int)(n > SHOW_MAX ? SHOW_MAX : n), name);
+        return err_set(err, UM_EPARSE, tmpl_path, line_no, NULL,
+                       "unknown placeholder '${%.*s}' (known: ${message}, "
+                       "${rev_id}, ${parents}, ${depends_on}, "
+                       "${create_date}; '$$' is a literal '$')",
+                       (int)(n > SHOW_MAX ? SHOW_MAX : n), name);
     sb_puts(sb, value);
     return (int)(e + 1 - p);
 }
 
 int template_render(const char *tmpl, const char *tmpl_path, const template_vars *vars, char **out,
-                    um_errbuf *err)
+                    err_buf *err)
 {
     strbuf sb = STRBUF_INIT;
     int line_no = 1;
@@ -345,6 +344,6 @@ int template_render(const char *tmpl, const char *tmpl_path, const template_vars
         }
     }
     if (!(*out = sb_detach(&sb)))
-        return um_err_nomem(err);
+        return err_nomem(err);
     return 0;
 }

@@ -10,8 +10,8 @@
  * ${message}, ${rev_id}, ${parents} (comma separated), ${depends_on},
  * ${create_date}; "$$" is a literal "$".
  */
-#ifndef UM_TEMPLATE_H
-#define UM_TEMPLATE_H
+#ifndef LIB_TEMPLATE_H
+#define LIB_TEMPLATE_H
 
 #include <stddef.h>
 #include <time.h>
@@ -33,10 +33,10 @@ char *template_slug(const char *message, int truncate);
  * token or a malformed template.
  */
 int template_file_name(const char *file_template, const char *rev_id, const char *message,
-                       int truncate_slug, time_t now, char **out, um_errbuf *err);
+                       int truncate_slug, time_t now, char **out, err_buf *err);
 
 /* A fresh random revision id: 12 lowercase hex digits (out: 13 bytes). */
-int template_new_rev_id(char out[13], um_errbuf *err);
+int template_new_rev_id(char out[13], err_buf *err);
 
 typedef struct template_vars {
     const char *message;
@@ -51,6 +51,6 @@ typedef struct template_vars {
  * placeholder.
  */
 int template_render(const char *tmpl, const char *tmpl_path, const template_vars *vars, char **out,
-                    um_errbuf *err);
+                    err_buf *err);
 
 #endif

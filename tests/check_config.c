@@ -25,8 +25,8 @@ static char tmpdir[PATH_MAX];
 static char *files[MAX_FILES];
 static int n_files;
 
-static um_config cfg;
-static um_errbuf err;
+static config_settings cfg;
+static err_buf err;
 
 static char log_text[4096]; /* every message logged, one per line */
 static int log_count;
@@ -40,7 +40,7 @@ static void capture_log(um_log_level level, const char *msg, void *payload)
     log_count++;
 }
 
-static const um_logger logger = { capture_log, NULL, UM_LOG_DEBUG };
+static const log_sink logger = { capture_log, NULL, UM_LOG_DEBUG };
 
 static void setup(void)
 {
@@ -59,7 +59,7 @@ static void setup(void)
 static void teardown(void)
 {
     config_free(&cfg);
-    um_err_clear(&err);
+    err_clear(&err);
     for (int i = 0; i < n_files; i++) {
         unlink(files[i]);
         free(files[i]);
@@ -292,7 +292,7 @@ START_TEST(full_continuation_lines)
                "  2\n"
                "lock_wait = x\n",
                4, "key 'lock_wait'");
-    um_err_clear(&err);
+    err_clear(&err);
     /* an error in a continued value names the key's line */
     load_fails("[ultramigrate]\n"
                "compare_type = yes\n"
@@ -510,7 +510,7 @@ END_TEST
 START_TEST(interp_error_lone_percent)
 {
     load_fails("[ultramigrate]\ntimezone = 100%\n", 2, "'%' must be followed by '%' or '('");
-    um_err_clear(&err);
+    err_clear(&err);
     load_fails("[ultramigrate]\ntimezone = 5%s\n", 2, "must be followed by");
 }
 END_TEST
@@ -518,9 +518,9 @@ END_TEST
 START_TEST(interp_error_bad_reference)
 {
     load_fails("[ultramigrate]\ntimezone = %(tz\n", 2, "expected %(name)s");
-    um_err_clear(&err);
+    err_clear(&err);
     load_fails("[ultramigrate]\ntimezone = %(tz)d\n", 2, "expected %(name)s");
-    um_err_clear(&err);
+    err_clear(&err);
     load_fails("[ultramigrate]\ntimezone = %()s\n", 2, "expected %(name)s");
 }
 END_TEST
@@ -556,7 +556,7 @@ START_TEST(type_int)
         snprintf(ini, sizeof(ini), "[alembic]\ntruncate_slug_length = %s\n", bad[i]);
         snprintf(text, sizeof(text), "'%s' is not a whole number", bad[i]);
         load_fails(ini, 2, text);
-        um_err_clear(&err);
+        err_clear(&err);
     }
 }
 END_TEST
@@ -570,7 +570,7 @@ START_TEST(type_duration)
         snprintf(text, sizeof(text),
                  "key 'lock_wait': '%s' is not a duration (e.g. 500ms, 5s, 2min)", bad[i]);
         load_fails(ini, 3, text);
-        um_err_clear(&err);
+        err_clear(&err);
     }
 }
 END_TEST
@@ -583,7 +583,7 @@ START_TEST(type_duration_overflow)
         char ini[128];
         snprintf(ini, sizeof(ini), "[ultramigrate]\nstatement_timeout = %s\n", bad[i]);
         load_fails(ini, 2, "is too long a duration");
-        um_err_clear(&err);
+        err_clear(&err);
     }
 }
 END_TEST
@@ -607,9 +607,9 @@ END_TEST
 START_TEST(type_empty_required)
 {
     load_fails("[ultramigrate]\nversion_table =\n", 2, "key 'version_table': '' is empty");
-    um_err_clear(&err);
+    err_clear(&err);
     load_fails("[alembic]\nscript_location =\n", 2, "key 'script_location': '' is empty");
-    um_err_clear(&err);
+    err_clear(&err);
     load_fails("[alembic]\nfile_template = \n", 2, "key 'file_template'");
 }
 END_TEST
@@ -762,7 +762,7 @@ START_TEST(scheme_rejected_from_env)
                      "DATABASE_URL: unsupported scheme 'mysql'; ultramigrate needs postgresql://");
     ck_assert_ptr_null(err.d.file);
     ck_assert_ptr_null(cfg.here);
-    um_err_clear(&err);
+    err_clear(&err);
 
     ck_assert_int_eq(config_load(&cfg, NULL, "sqlite:///x.db", &logger, &err), UM_ECONFIG);
     ck_assert_str_eq(err.d.message,
@@ -889,9 +889,9 @@ START_TEST(file_syntax_error)
 {
     load_fails("[ultramigrate]\nscript_location = m\n[unterminated\nlock_retries = 1\n", 3,
                "syntax error");
-    um_err_clear(&err);
+    err_clear(&err);
     load_fails("[ultramigrate]\nno separator here\n", 2, "syntax error");
-    um_err_clear(&err);
+    err_clear(&err);
     /* the first error in the file wins */
     load_fails("[ultramigrate]\n[bad\nlock_retries = 1\nlock_retries = 2\n", 2, "syntax error");
 }

@@ -20,8 +20,8 @@ typedef struct def {
 
 #define NDEFS(a) (sizeof(a) / sizeof((a)[0]))
 
-static um_graph *g;
-static um_errbuf err;
+static graph_dag *g;
+static err_buf err;
 static char buf[4096];
 
 /* ---- building ----------------------------------------------------------- */
@@ -41,9 +41,9 @@ static char **split_csv(const char *csv, size_t *n)
     return out;
 }
 
-static um_script *mkscript(const char *id, const char *parents, const char *depends)
+static script_file *mkscript(const char *id, const char *parents, const char *depends)
 {
-    um_script *s = calloc(1, sizeof(*s));
+    script_file *s = calloc(1, sizeof(*s));
     ck_assert_ptr_nonnull(s);
     snprintf(buf, sizeof(buf), "versions/%s.sql", id);
     s->path = strdup(buf);
@@ -56,9 +56,9 @@ static um_script *mkscript(const char *id, const char *parents, const char *depe
 }
 
 /* The scripts of @d taken in the order @perm gives (NULL: as listed). */
-static um_script **mkscripts(const def *d, size_t n, const size_t *perm)
+static script_file **mkscripts(const def *d, size_t n, const size_t *perm)
 {
-    um_script **s = calloc(n ? n : 1, sizeof(*s));
+    script_file **s = calloc(n ? n : 1, sizeof(*s));
     ck_assert_ptr_nonnull(s);
     for (size_t i = 0; i < n; i++) {
         const def *x = &d[perm ? perm[i] : i];
@@ -67,9 +67,9 @@ static um_script **mkscripts(const def *d, size_t n, const size_t *perm)
     return s;
 }
 
-static um_graph *build_ok(const def *d, size_t n)
+static graph_dag *build_ok(const def *d, size_t n)
 {
-    um_graph *out = NULL;
+    graph_dag *out = NULL;
     int rc = graph_build(&out, mkscripts(d, n, NULL), n, &err);
     ck_assert_msg(rc == 0, "graph_build: %s", err.d.message);
     ck_assert_ptr_nonnull(out);
@@ -79,7 +79,7 @@ static um_graph *build_ok(const def *d, size_t n)
 /* Builds a graph that must fail; returns the code, the error in `err`. */
 static int build_fail(const def *d, size_t n)
 {
-    um_graph *out = (um_graph *)&err; /* must be reset to NULL */
+    graph_dag *out = (graph_dag *)&err; /* must be reset to NULL */
     int rc = graph_build(&out, mkscripts(d, n, NULL), n, &err);
     ck_assert_ptr_null(out);
     ck_assert_ptr_nonnull(err.d.message);
@@ -90,7 +90,7 @@ static void teardown(void)
 {
     graph_free(g);
     g = NULL;
-    um_err_clear(&err);
+    err_clear(&err);
 }
 
 /* ---- rendering results as strings -------------------------------------- */
@@ -163,7 +163,7 @@ static const char *set_ids(const unsigned char *set)
     return buf;
 }
 
-static const char *marked(void (*mark)(const um_graph *, size_t, unsigned char *), const char *id)
+static const char *marked(void (*mark)(const graph_dag *, size_t, unsigned char *), const char *id)
 {
     unsigned char *set = calloc(graph_count(g) + 1, 1);
     mark(g, idx(id), set);
@@ -210,7 +210,7 @@ static const char *resolve(const char *target, int dir, const char *current_csv)
         ck_assert_int_eq(rc, UM_ETARGET);
         ck_assert_ptr_null(t.revs);
         snprintf(buf, sizeof(buf), "error: %s", err.d.message);
-        um_err_clear(&err);
+        err_clear(&err);
         return buf;
     }
     if (t.n == 0)
@@ -447,7 +447,7 @@ END_TEST
 /* Ties go by file name (the basename), not by id or directory. */
 START_TEST(ties_by_file_name)
 {
-    um_script **s = malloc(3 * sizeof(*s));
+    script_file **s = malloc(3 * sizeof(*s));
     const char *paths[] = { "z/versions/002_aa.sql", "a/versions/003_mm.sql",
                             "versions/001_zz.sql" };
     s[0] = mkscript("aa", "", "");
@@ -468,7 +468,7 @@ END_TEST
 START_TEST(wide_ready_set)
 {
     enum { W = 40 };
-    um_script **s = malloc((W + 1) * sizeof(*s));
+    script_file **s = malloc((W + 1) * sizeof(*s));
     char id[16], want[W * 4 + 8] = "root";
     for (size_t i = 0; i < W; i++) {
         snprintf(id, sizeof(id), "c%02zu", (i * 17) % W);
@@ -530,7 +530,7 @@ static const char *lookup(const char *ref)
     if (rc) {
         ck_assert_int_eq(rc, UM_ETARGET);
         snprintf(buf, sizeof(buf), "error: %s", err.d.message);
-        um_err_clear(&err);
+        err_clear(&err);
         return buf;
     }
     return graph_script(g, i)->id;
@@ -720,10 +720,10 @@ END_TEST
 START_TEST(error_duplicate)
 {
     static const def d[] = { { "b", "a", "" }, { "a", "", "" }, { "b", "", "" } };
-    um_script **s = mkscripts(d, NDEFS(d), NULL);
+    script_file **s = mkscripts(d, NDEFS(d), NULL);
     free(s[2]->path);
     s[2]->path = strdup("versions/zz_b.sql");
-    g = (um_graph *)&err;
+    g = (graph_dag *)&err;
     ck_assert_int_eq(graph_build(&g, s, NDEFS(d), &err), UM_EGRAPH);
     ck_assert_ptr_null(g);
     ck_assert_str_eq(err.d.file, "versions/zz_b.sql");
@@ -800,7 +800,7 @@ END_TEST
  * must come from the edges; given to graph_build in a scrambled order. */
 START_TEST(scale_linear)
 {
-    um_script **s = malloc(SCALE * sizeof(*s));
+    script_file **s = malloc(SCALE * sizeof(*s));
     char id[32], parent[32];
     for (size_t i = 0; i < SCALE; i++) {
         size_t k = (i * 7919) % SCALE; /* 7919 is prime: a permutation */

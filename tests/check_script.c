@@ -53,22 +53,22 @@ static char *write_file(const char *name, const char *content)
     return write_n(name, content, strlen(content));
 }
 
-static um_script *parse_ok(const char *text)
+static script_file *parse_ok(const char *text)
 {
-    um_errbuf err = { 0 };
-    um_script *s = NULL;
+    err_buf err = { 0 };
+    script_file *s = NULL;
     int rc = script_parse_buffer("mem.sql", text, strlen(text), &s, &err);
     ck_assert_msg(rc == 0, "parse failed: %s", err.d.message);
     ck_assert_ptr_nonnull(s);
-    um_err_clear(&err);
+    err_clear(&err);
     return s;
 }
 
 /* Asserts the parse fails with @code at @line and a message naming @what. */
 static void expect_err(const char *text, size_t len, int code, int line, const char *what)
 {
-    um_errbuf err = { 0 };
-    um_script *s = (um_script *)&err;
+    err_buf err = { 0 };
+    script_file *s = (script_file *)&err;
     int rc = script_parse_buffer("v/bad.sql", text, len, &s, &err);
     ck_assert_int_eq(rc, code);
     ck_assert_ptr_null(s);
@@ -77,7 +77,7 @@ static void expect_err(const char *text, size_t len, int code, int line, const c
     ck_assert_int_eq(err.d.line, line);
     ck_assert_msg(strstr(err.d.message, what), "'%s' does not mention '%s'", err.d.message, what);
     ck_assert_msg(strstr(err.d.message, "v/bad.sql"), "%s", err.d.message);
-    um_err_clear(&err);
+    err_clear(&err);
 }
 
 #define EXPECT_ERR(text, line, what) expect_err(text, sizeof(text) - 1, UM_EPARSE, line, what)
@@ -100,7 +100,7 @@ static void expect_err(const char *text, size_t len, int code, int line, const c
 
 START_TEST(valid_base)
 {
-    um_script *s = parse_ok(BASE);
+    script_file *s = parse_ok(BASE);
     ck_assert_str_eq(s->path, "mem.sql");
     ck_assert_str_eq(s->id, "aaa111");
     ck_assert_str_eq(s->message, "Add users");
@@ -118,8 +118,8 @@ END_TEST
 
 START_TEST(valid_one_parent)
 {
-    um_script *s = parse_ok("-- Revision ID: b2\n-- Revises: a1\n"
-                            "-- migrate:up\nSELECT 1;\n");
+    script_file *s = parse_ok("-- Revision ID: b2\n-- Revises: a1\n"
+                              "-- migrate:up\nSELECT 1;\n");
     ck_assert_uint_eq(s->n_parents, 1);
     ck_assert_str_eq(s->parents[0], "a1");
     ck_assert_ptr_null(s->create_date);
@@ -130,8 +130,8 @@ END_TEST
 
 START_TEST(valid_merge)
 {
-    um_script *s = parse_ok("-- Merge\n-- Revision ID: m3\n"
-                            "-- Revises:  a1 ,b-2_x  \n-- migrate:up\n");
+    script_file *s = parse_ok("-- Merge\n-- Revision ID: m3\n"
+                              "-- Revises:  a1 ,b-2_x  \n-- migrate:up\n");
     ck_assert_uint_eq(s->n_parents, 2);
     ck_assert_str_eq(s->parents[0], "a1");
     ck_assert_str_eq(s->parents[1], "b-2_x");
@@ -141,8 +141,8 @@ END_TEST
 
 START_TEST(valid_depends_on)
 {
-    um_script *s = parse_ok("-- Revision ID: c3\n-- Revises: b2\n"
-                            "-- Depends On: x1, y2\n-- migrate:up\n");
+    script_file *s = parse_ok("-- Revision ID: c3\n-- Revises: b2\n"
+                              "-- Depends On: x1, y2\n-- migrate:up\n");
     ck_assert_uint_eq(s->n_depends_on, 2);
     ck_assert_str_eq(s->depends_on[0], "x1");
     ck_assert_str_eq(s->depends_on[1], "y2");
@@ -153,8 +153,8 @@ END_TEST
 
 START_TEST(valid_transactional)
 {
-    um_script *s = parse_ok("-- Revision ID: c3\n-- Transactional: no\n"
-                            "-- migrate:up\n");
+    script_file *s = parse_ok("-- Revision ID: c3\n-- Transactional: no\n"
+                              "-- migrate:up\n");
     ck_assert(!s->transactional);
     script_free(s);
     s = parse_ok("-- Revision ID: c3\n-- transactional: FALSE\n-- migrate:up\n");
@@ -168,7 +168,7 @@ END_TEST
 
 START_TEST(valid_no_down)
 {
-    um_script *s = parse_ok("-- Revision ID: c3\n-- migrate:up\nSELECT 1;\n");
+    script_file *s = parse_ok("-- Revision ID: c3\n-- migrate:up\nSELECT 1;\n");
     ck_assert(!s->has_down);
     ck_assert_int_eq(s->down_line, 0);
     ck_assert_int_eq(s->up_line, 2);
@@ -178,10 +178,10 @@ END_TEST
 
 START_TEST(valid_crlf)
 {
-    um_script *s = parse_ok("-- Add users\r\n--\r\n-- Revision ID: aaa111\r\n"
-                            "-- Revises: p1\r\n-- Transactional: no\r\n\r\n"
-                            "-- migrate:up\r\nSELECT 1;\r\n"
-                            "-- migrate:down\r\nSELECT 2;\r\n");
+    script_file *s = parse_ok("-- Add users\r\n--\r\n-- Revision ID: aaa111\r\n"
+                              "-- Revises: p1\r\n-- Transactional: no\r\n\r\n"
+                              "-- migrate:up\r\nSELECT 1;\r\n"
+                              "-- migrate:down\r\nSELECT 2;\r\n");
     ck_assert_str_eq(s->id, "aaa111");
     ck_assert_str_eq(s->message, "Add users");
     ck_assert_str_eq(s->parents[0], "p1");
@@ -194,8 +194,8 @@ END_TEST
 
 START_TEST(valid_revises_none)
 {
-    um_script *s = parse_ok("-- Revision ID: a1\n-- Revises: None\n"
-                            "-- Depends On: none\n-- migrate:up\n");
+    script_file *s = parse_ok("-- Revision ID: a1\n-- Revises: None\n"
+                              "-- Depends On: none\n-- migrate:up\n");
     ck_assert_uint_eq(s->n_parents, 0);
     ck_assert_uint_eq(s->n_depends_on, 0);
     script_free(s);
@@ -205,8 +205,8 @@ END_TEST
 START_TEST(valid_message_rules)
 {
     /* Keys are case-insensitive; the first other comment is the message. */
-    um_script *s = parse_ok("\n-- revision id: a1\n-- REVISES:\n--\n"
-                            "-- Ticket: 42 fix\n-- more words\n-- migrate:up\n");
+    script_file *s = parse_ok("\n-- revision id: a1\n-- REVISES:\n--\n"
+                              "-- Ticket: 42 fix\n-- more words\n-- migrate:up\n");
     ck_assert_str_eq(s->id, "a1");
     ck_assert_str_eq(s->message, "Ticket: 42 fix");
     script_free(s);
@@ -215,8 +215,8 @@ END_TEST
 
 START_TEST(valid_marker_spacing)
 {
-    um_script *s = parse_ok("-- Revision ID: a1\n  --\tmigrate:up  \nX\n"
-                            "--migrate:down\nY\n");
+    script_file *s = parse_ok("-- Revision ID: a1\n  --\tmigrate:up  \nX\n"
+                              "--migrate:down\nY\n");
     ck_assert_int_eq(s->up_line, 2);
     ck_assert_int_eq(s->down_line, 4);
     script_free(s);
@@ -225,9 +225,9 @@ END_TEST
 
 START_TEST(valid_utf8_and_bom)
 {
-    um_script *s = parse_ok("\xEF\xBB\xBF-- Caf\xC3\xA9 \xE2\x98\x95 "
-                            "\xF0\x9F\x9A\x80\n-- Revision ID: a1\n"
-                            "-- migrate:up\n");
+    script_file *s = parse_ok("\xEF\xBB\xBF-- Caf\xC3\xA9 \xE2\x98\x95 "
+                              "\xF0\x9F\x9A\x80\n-- Revision ID: a1\n"
+                              "-- migrate:up\n");
     ck_assert_str_eq(s->message, "Caf\xC3\xA9 \xE2\x98\x95 \xF0\x9F\x9A\x80");
     script_free(s);
 }
@@ -266,8 +266,8 @@ END_TEST
 
 START_TEST(sum_of_up_section)
 {
-    um_script *s = parse_ok("-- Revision ID: a1\n-- migrate:up\nabc\n"
-                            "-- migrate:down\nxyz\n");
+    script_file *s = parse_ok("-- Revision ID: a1\n-- migrate:up\nabc\n"
+                              "-- migrate:down\nxyz\n");
     ck_assert_str_eq(s->checksum, "edeaaff3f1774ad2888673770c6d6409"
                                   "7e391bc362d7d6fb34982ddf0efd18cb");
     script_free(s);
@@ -285,14 +285,14 @@ END_TEST
 
 START_TEST(sum_changes_with_up_only)
 {
-    um_script *a = parse_ok(BASE);
-    um_script *up = parse_ok("-- Add users\n--\n-- Revision ID: aaa111\n"
-                             "-- migrate:up\nCREATE TABLE users (id bigint);\n"
-                             "\n-- migrate:down\nDROP TABLE users;\n");
-    um_script *down = parse_ok("-- Other message\n-- Revision ID: bbb222\n"
-                               "-- Revises: x1\n-- migrate:up\n"
-                               "CREATE TABLE users (id int);\n\n"
-                               "-- migrate:down\nDROP TABLE IF EXISTS users;\n");
+    script_file *a = parse_ok(BASE);
+    script_file *up = parse_ok("-- Add users\n--\n-- Revision ID: aaa111\n"
+                               "-- migrate:up\nCREATE TABLE users (id bigint);\n"
+                               "\n-- migrate:down\nDROP TABLE users;\n");
+    script_file *down = parse_ok("-- Other message\n-- Revision ID: bbb222\n"
+                                 "-- Revises: x1\n-- migrate:up\n"
+                                 "CREATE TABLE users (id int);\n\n"
+                                 "-- migrate:down\nDROP TABLE IF EXISTS users;\n");
     ck_assert_str_ne(a->checksum, up->checksum);
     ck_assert_str_eq(a->checksum, down->checksum);
     script_free(a);
@@ -336,12 +336,12 @@ START_TEST(err_no_up)
     EXPECT_ERR("-- Revision ID: a1\n-- migrate:UP\n", 0, "no '-- migrate:up' marker");
     /* Without a marker, SQL is still SQL before it. */
     EXPECT_ERR("-- Revision ID: a1\n-- migrate: up\nSELECT 1;\n", 3, "SQL before");
-    um_errbuf err = { 0 };
-    um_script *s;
+    err_buf err = { 0 };
+    script_file *s;
     const char *t = "-- Revision ID: a1\n";
     ck_assert_int_eq(script_parse_buffer("f.sql", t, strlen(t), &s, &err), UM_EPARSE);
     ck_assert_str_eq(err.d.revision, "a1");
-    um_err_clear(&err);
+    err_clear(&err);
 }
 END_TEST
 
@@ -383,13 +383,13 @@ START_TEST(err_duplicate_key)
     EXPECT_ERR("-- Revision ID: a1\n-- Revises: b1\n--\n-- revises: c1\n"
                "-- migrate:up\n",
                4, "duplicate 'Revises:' header (first at line 2)");
-    um_errbuf err = { 0 };
-    um_script *s;
+    err_buf err = { 0 };
+    script_file *s;
     const char *t = "-- Revision ID: a1\n-- Revision ID: a1\n";
     ck_assert_int_eq(script_parse_buffer("f.sql", t, strlen(t), &s, &err), UM_EPARSE);
     ck_assert_str_eq(err.d.revision, "a1");
     ck_assert_int_eq(err.d.line, 2);
-    um_err_clear(&err);
+    err_clear(&err);
 }
 END_TEST
 
@@ -426,8 +426,8 @@ END_TEST
 
 START_TEST(err_file_paths)
 {
-    um_errbuf err = { 0 };
-    um_script *s = (um_script *)&err;
+    err_buf err = { 0 };
+    script_file *s = (script_file *)&err;
     char *path = write_file("bad.sql", "-- Revision ID: a1\nSELECT 1;\n");
     ck_assert_int_eq(script_parse_file(path, &s, &err), UM_EPARSE);
     ck_assert_ptr_null(s);
@@ -440,16 +440,16 @@ START_TEST(err_file_paths)
     ck_assert_str_eq(err.d.file, path);
     ck_assert_ptr_nonnull(strstr(err.d.message, strerror(ENOENT)));
     free(path);
-    um_err_clear(&err);
+    err_clear(&err);
 }
 END_TEST
 
 /* ---- sections -------------------------------------------------------- */
 
-static um_script *parse_file_ok(const char *path)
+static script_file *parse_file_ok(const char *path)
 {
-    um_errbuf err = { 0 };
-    um_script *s = NULL;
+    err_buf err = { 0 };
+    script_file *s = NULL;
     ck_assert_msg(script_parse_file(path, &s, &err) == 0, "%s", err.d.message);
     return s;
 }
@@ -457,8 +457,8 @@ static um_script *parse_file_ok(const char *path)
 START_TEST(section_both)
 {
     char *path = write_file("a.sql", BASE);
-    um_script *s = parse_file_ok(path);
-    um_errbuf err = { 0 };
+    script_file *s = parse_file_ok(path);
+    err_buf err = { 0 };
     char *sql = NULL;
     int first = 0;
 
@@ -480,8 +480,8 @@ START_TEST(section_edges)
     /* No down: up runs to the end; a final marker without newline: "". */
     char *path = write_file("a.sql", "-- Revision ID: a1\n-- migrate:up\r\n"
                                      "SELECT 1;\r\n-- migrate:down");
-    um_script *s = parse_file_ok(path);
-    um_errbuf err = { 0 };
+    script_file *s = parse_file_ok(path);
+    err_buf err = { 0 };
     char *sql;
     int first;
 
@@ -501,8 +501,8 @@ END_TEST
 START_TEST(section_changed)
 {
     char *path = write_file("a.sql", BASE);
-    um_script *s = parse_file_ok(path);
-    um_errbuf err = { 0 };
+    script_file *s = parse_file_ok(path);
+    err_buf err = { 0 };
     char *sql = (char *)&err;
     int first = 0;
 
@@ -530,7 +530,7 @@ START_TEST(section_changed)
 
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_int_eq(script_read_section(s, true, &sql, &first, &err), UM_EIO);
-    um_err_clear(&err);
+    err_clear(&err);
     script_free(s);
     free(path);
 }
@@ -539,8 +539,8 @@ END_TEST
 START_TEST(section_irreversible)
 {
     char *path = write_file("a.sql", "-- Revision ID: a1\n-- migrate:up\nX\n");
-    um_script *s = parse_file_ok(path);
-    um_errbuf err = { 0 };
+    script_file *s = parse_file_ok(path);
+    err_buf err = { 0 };
     char *sql = (char *)&err;
     int first;
 
@@ -549,7 +549,7 @@ START_TEST(section_irreversible)
     ck_assert_str_eq(err.d.file, path);
     ck_assert_str_eq(err.d.revision, "a1");
     ck_assert_ptr_nonnull(strstr(err.d.message, "has no '-- migrate:down' section"));
-    um_err_clear(&err);
+    err_clear(&err);
     script_free(s);
     free(path);
 }
@@ -557,7 +557,7 @@ END_TEST
 
 /* ---- directories ----------------------------------------------------- */
 
-static void free_all(um_script **v, size_t n)
+static void free_all(script_file **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         script_free(v[i]);
@@ -584,8 +584,8 @@ static void write_rev(const char *name, const char *id)
 
 START_TEST(dir_sorted_and_filtered)
 {
-    um_errbuf err = { 0 };
-    um_script **v;
+    err_buf err = { 0 };
+    script_file **v;
     size_t n;
     char *sub, *want;
 
@@ -614,8 +614,8 @@ END_TEST
 
 START_TEST(dir_empty)
 {
-    um_errbuf err = { 0 };
-    um_script **v = NULL;
+    err_buf err = { 0 };
+    script_file **v = NULL;
     size_t n = 9;
     ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
     ck_assert_uint_eq(n, 0);
@@ -626,8 +626,8 @@ END_TEST
 
 START_TEST(dir_unreadable)
 {
-    um_errbuf err = { 0 };
-    um_script **v = (um_script **)&err;
+    err_buf err = { 0 };
+    script_file **v = (script_file **)&err;
     size_t n = 9;
     char *missing, *file;
 
@@ -648,7 +648,7 @@ START_TEST(dir_unreadable)
         ck_assert_ptr_nonnull(strstr(err.d.message, strerror(EACCES)));
         ck_assert_int_eq(chmod(tdir, 0700), 0);
     }
-    um_err_clear(&err);
+    err_clear(&err);
     free(missing);
     free(file);
 }
@@ -656,8 +656,8 @@ END_TEST
 
 START_TEST(dir_bad_file)
 {
-    um_errbuf err = { 0 };
-    um_script **v = (um_script **)&err;
+    err_buf err = { 0 };
+    script_file **v = (script_file **)&err;
     size_t n = 9;
     char *bad;
 
@@ -679,7 +679,7 @@ START_TEST(dir_bad_file)
     ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), UM_EIO);
     ck_assert_str_eq(err.d.file, bad);
     ck_assert_ptr_nonnull(strstr(err.d.message, strerror(EISDIR)));
-    um_err_clear(&err);
+    err_clear(&err);
     free(bad);
 }
 END_TEST
@@ -694,8 +694,8 @@ static double now_ms(void)
 START_TEST(dir_many_files_fast)
 {
     enum { N = 10000 };
-    um_errbuf err = { 0 };
-    um_script **v;
+    err_buf err = { 0 };
+    script_file **v;
     size_t n;
     char name[32], id[32];
 

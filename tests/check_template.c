@@ -63,7 +63,7 @@ END_TEST
 
 static void name_is(const char *tmpl, const char *message, time_t t, const char *want)
 {
-    um_errbuf err = { 0 };
+    err_buf err = { 0 };
     char *name = NULL;
     int rc = template_file_name(tmpl, "3f1c9a2b7d10", message, 40, t, &name, &err);
     ck_assert_msg(rc == 0, "%s: %s", tmpl, err.d.message);
@@ -73,7 +73,7 @@ static void name_is(const char *tmpl, const char *message, time_t t, const char 
 
 static void name_fails(const char *tmpl, const char *what)
 {
-    um_errbuf err = { 0 };
+    err_buf err = { 0 };
     char *name = (char *)&err;
     int rc = template_file_name(tmpl, "3f1c9a2b7d10", "Add users", 40, T0, &name, &err);
     ck_assert_int_eq(rc, UM_ECONFIG);
@@ -81,7 +81,7 @@ static void name_fails(const char *tmpl, const char *what)
     ck_assert_int_eq(err.d.code, UM_ECONFIG);
     ck_assert_msg(strstr(err.d.message, what), "'%s' does not mention '%s'", err.d.message, what);
     ck_assert_msg(strstr(err.d.message, "file_template"), "%s", err.d.message);
-    um_err_clear(&err);
+    err_clear(&err);
 }
 
 START_TEST(name_default)
@@ -124,11 +124,11 @@ END_TEST
 
 START_TEST(name_empty_slug_rejected)
 {
-    um_errbuf err = { 0 };
+    err_buf err = { 0 };
     char *name = NULL;
     ck_assert_int_eq(template_file_name("%(slug)s", "abc", "", 40, T0, &name, &err), UM_ECONFIG);
     ck_assert_ptr_null(name);
-    um_err_clear(&err);
+    err_clear(&err);
 }
 END_TEST
 
@@ -136,7 +136,7 @@ END_TEST
 
 START_TEST(rev_id_format)
 {
-    um_errbuf err = { 0 };
+    err_buf err = { 0 };
     char a[13], b[13];
     ck_assert_int_eq(template_new_rev_id(a, &err), 0);
     ck_assert_int_eq(template_new_rev_id(b, &err), 0);
@@ -160,7 +160,7 @@ static const template_vars VARS = {
 
 static char *render_ok(const char *tmpl, const template_vars *vars)
 {
-    um_errbuf err = { 0 };
+    err_buf err = { 0 };
     char *out = NULL;
     ck_assert_msg(template_render(tmpl, "t.tmpl", vars, &out, &err) == 0, "%s", err.d.message);
     return out;
@@ -197,7 +197,7 @@ END_TEST
 
 START_TEST(render_errors)
 {
-    um_errbuf err = { 0 };
+    err_buf err = { 0 };
     char *out = (char *)&err;
     ck_assert_int_eq(
         template_render("-- a\n-- b\n-- ${author} x\n", "dir/script.sql.tmpl", &VARS, &out, &err),
@@ -210,7 +210,7 @@ START_TEST(render_errors)
     ck_assert_int_eq(template_render("ok\n${message\n", "t", &VARS, &out, &err), UM_EPARSE);
     ck_assert_int_eq(err.d.line, 2);
     ck_assert_ptr_nonnull(strstr(err.d.message, "unterminated"));
-    um_err_clear(&err);
+    err_clear(&err);
 }
 END_TEST
 
@@ -220,8 +220,8 @@ START_TEST(render_default_parses)
     template_vars v = VARS;
     v.message = "Add users\nsecond line";
     char *out = render_ok(template_default_script, &v);
-    um_errbuf err = { 0 };
-    um_script *s = NULL;
+    err_buf err = { 0 };
+    script_file *s = NULL;
     ck_assert_msg(script_parse_buffer("new.sql", out, strlen(out), &s, &err) == 0, "%s",
                   err.d.message);
     ck_assert_str_eq(s->id, "3f1c9a2b7d10");

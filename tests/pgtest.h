@@ -7,8 +7,8 @@
  * directory, as the postgres user when run as root, on a unix socket) and
  * stopped when the process ends.  Each test works in a database of its own.
  */
-#ifndef UM_PGTEST_H
-#define UM_PGTEST_H
+#ifndef PGTEST_H
+#define PGTEST_H
 
 #include <check.h>
 

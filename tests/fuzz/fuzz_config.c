@@ -109,7 +109,7 @@ static void redact(const char *url)
     free(red);
 }
 
-static void check_config(const um_config *cfg)
+static void check_config(const config_settings *cfg)
 {
     FUZZ_CHECK(cfg->path && cfg->here && cfg->script_location && cfg->file_template &&
                    cfg->version_table && cfg->version_table_schema && cfg->url_source,
@@ -142,8 +142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     const char *path = fuzz_scratch_file("config", "ini", data, size);
-    um_config cfg;
-    um_errbuf err = { 0 };
+    config_settings cfg;
+    err_buf err = { 0 };
     int rc = config_load(&cfg, path, NULL, NULL, &err);
     if (rc) {
         FUZZ_CHECK(rc == UM_ECONFIG || rc == UM_ENOMEM, "unexpected code %d", rc);
@@ -152,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_config(&cfg);
         config_free(&cfg);
     }
-    um_err_clear(&err);
+    err_clear(&err);
 
     char *url = malloc(size + 1);
     FUZZ_CHECK(url != NULL, "out of memory");

@@ -117,9 +117,9 @@ static char **id_list(const history *h, const int *idx, size_t n)
     return v;
 }
 
-static um_script **make_scripts(const history *h)
+static script_file **make_scripts(const history *h)
 {
-    um_script **s = calloc(h->n ? h->n : 1, sizeof(*s));
+    script_file **s = calloc(h->n ? h->n : 1, sizeof(*s));
     FUZZ_CHECK(s != NULL, "out of memory");
     for (size_t i = 0; i < h->n; i++) {
         const rev *r = &h->r[i];
@@ -164,9 +164,9 @@ static bool has(const size_t *v, size_t n, size_t x)
     return false;
 }
 
-static void check_edges(const um_graph *g, size_t i)
+static void check_edges(const graph_dag *g, size_t i)
 {
-    const um_script *s = graph_script(g, i);
+    const script_file *s = graph_script(g, i);
     size_t np, nd, nc;
     const size_t *p = graph_parents(g, i, &np), *d = graph_depends(g, i, &nd);
     const size_t *c = graph_children(g, i, &nc);
@@ -196,7 +196,7 @@ static void check_edges(const um_graph *g, size_t i)
     }
 }
 
-static void check_ends(const um_graph *g)
+static void check_ends(const graph_dag *g)
 {
     size_t n = graph_count(g), nh, nb, nho, want_h = 0, want_b = 0, *ho;
     const size_t *heads = graph_heads(g, &nh), *bases = graph_bases(g, &nb);
@@ -227,7 +227,7 @@ static void check_ends(const um_graph *g)
 }
 
 /* True when j needs p directly (parent or dependency). */
-static bool needs(const um_graph *g, size_t j, size_t p)
+static bool needs(const graph_dag *g, size_t j, size_t p)
 {
     size_t np, nd;
     const size_t *pp = graph_parents(g, j, &np), *dd = graph_depends(g, j, &nd);
@@ -235,7 +235,7 @@ static bool needs(const um_graph *g, size_t j, size_t p)
 }
 
 /* Ancestor and descendant marks against a plain sweep in index order. */
-static void check_marks(const um_graph *g, size_t i)
+static void check_marks(const graph_dag *g, size_t i)
 {
     size_t n = graph_count(g);
     unsigned char *got = calloc(n, 1), *want = calloc(n, 1);
@@ -271,11 +271,11 @@ typedef struct expect {
     size_t n;
 } expect;
 
-static void resolve(const um_graph *g, const char *target, int dir, const size_t *cur, size_t n_cur,
-                    const expect *e)
+static void resolve(const graph_dag *g, const char *target, int dir, const size_t *cur,
+                    size_t n_cur, const expect *e)
 {
     graph_target t = { (size_t *)&t, 99 };
-    um_errbuf err = { 0 };
+    err_buf err = { 0 };
     size_t n = graph_count(g);
     int rc = graph_resolve_target(g, target, dir, cur, n_cur, &t, &err);
 
@@ -297,16 +297,16 @@ static void resolve(const um_graph *g, const char *target, int dir, const size_t
                        "'%s' (dir %d): wrong revisions", target, dir);
     }
     graph_target_free(&t);
-    um_err_clear(&err);
+    err_clear(&err);
 }
 
-static void both_ways(const um_graph *g, const char *target, const size_t *cur, size_t n_cur)
+static void both_ways(const graph_dag *g, const char *target, const size_t *cur, size_t n_cur)
 {
     resolve(g, target, UM_UP, cur, n_cur, NULL);
     resolve(g, target, UM_DOWN, cur, n_cur, NULL);
 }
 
-static bool id_has_prefix(const um_graph *g, const char *prefix)
+static bool id_has_prefix(const graph_dag *g, const char *prefix)
 {
     for (size_t i = 0; i < graph_count(g); i++)
         if (strncmp(graph_script(g, i)->id, prefix, strlen(prefix)) == 0)
@@ -315,7 +315,7 @@ static bool id_has_prefix(const um_graph *g, const char *prefix)
 }
 
 /* REV, REV-1 and REV+1 of revision @i, whose results are known. */
-static void rev_targets(const um_graph *g, size_t i, const size_t *cur, size_t n_cur)
+static void rev_targets(const graph_dag *g, size_t i, const size_t *cur, size_t n_cur)
 {
     const char *id = graph_script(g, i)->id;
     char t[48];
@@ -348,7 +348,7 @@ static void rev_targets(const um_graph *g, size_t i, const size_t *cur, size_t n
 
 /* The database's heads: none, the heads of an ancestor-closed set, or
  * raw indices (possibly several, possibly out of range). */
-static size_t current_heads(const um_graph *g, input *in, size_t *cur)
+static size_t current_heads(const graph_dag *g, input *in, size_t *cur)
 {
     size_t n = graph_count(g), n_cur = 0;
     uint8_t mode = next(in);
@@ -374,7 +374,7 @@ static size_t current_heads(const um_graph *g, input *in, size_t *cur)
     return n_cur;
 }
 
-static void check_targets(const um_graph *g, input *in)
+static void check_targets(const graph_dag *g, input *in)
 {
     static const char *const fixed[] = {
         "head",    "-1",      "+1",     "+2", "-2", "head-1",
@@ -408,8 +408,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     input in = { data, size };
     history h;
-    um_graph *g = NULL;
-    um_errbuf err = { 0 };
+    graph_dag *g = NULL;
+    err_buf err = { 0 };
 
     read_history(&in, &h);
     int rc = graph_build(&g, make_scripts(&h), h.n, &err);
@@ -427,6 +427,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_targets(g, &in);
         graph_free(g);
     }
-    um_err_clear(&err);
+    err_clear(&err);
     return 0;
 }

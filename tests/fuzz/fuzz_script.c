@@ -21,7 +21,7 @@ static void check_ids(char **ids, size_t n, const char *self)
     }
 }
 
-static void check_header(const um_script *s, const uint8_t *data, size_t size)
+static void check_header(const script_file *s, const uint8_t *data, size_t size)
 {
     int lines = 1;
     for (size_t i = 0; i < size; i++)
@@ -41,11 +41,11 @@ static void check_header(const um_script *s, const uint8_t *data, size_t size)
 }
 
 /* The re-read of a section (as apply does) from a file with the same bytes. */
-static void check_sections(const um_script *s, const uint8_t *data, size_t size)
+static void check_sections(const script_file *s, const uint8_t *data, size_t size)
 {
     const char *path = fuzz_scratch_file("script", "sql", data, size);
-    um_script *f = NULL;
-    um_errbuf err = { 0 };
+    script_file *f = NULL;
+    err_buf err = { 0 };
     char sum[65], *sql = NULL;
     int first = 0;
 
@@ -76,14 +76,14 @@ static void check_sections(const um_script *s, const uint8_t *data, size_t size)
     }
     free(sql);
     script_free(f);
-    um_err_clear(&err);
+    err_clear(&err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static um_script sentinel;
-    um_script *s = &sentinel; /* must be reset to NULL on failure */
-    um_errbuf err = { 0 };
+    static script_file sentinel;
+    script_file *s = &sentinel; /* must be reset to NULL on failure */
+    err_buf err = { 0 };
 
     int rc = script_parse_buffer("fuzz.sql", (const char *)data, size, &s, &err);
     if (rc) {
@@ -96,6 +96,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_sections(s, data, size);
     }
     script_free(rc ? NULL : s);
-    um_err_clear(&err);
+    err_clear(&err);
     return 0;
 }

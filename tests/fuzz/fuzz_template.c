@@ -40,7 +40,7 @@ static void check_slug(const char *message, int truncate)
 static void check_file_name(const char *tmpl, const char *message, int truncate, time_t now)
 {
     char *name = (char *)"unset";
-    um_errbuf err = { 0 };
+    err_buf err = { 0 };
     int rc = template_file_name(tmpl, "0123abcd4567", message, truncate, now, &name, &err);
 
     if (rc) {
@@ -55,7 +55,7 @@ static void check_file_name(const char *tmpl, const char *message, int truncate,
         FUZZ_CHECK(name[0] != '.', "file name '%s' is hidden", name);
         free(name);
     }
-    um_err_clear(&err);
+    err_clear(&err);
 }
 
 static void check_render(const char *tmpl)
@@ -68,7 +68,7 @@ static void check_render(const char *tmpl)
         .create_date = "2025-05-01 12:00:00+00",
     };
     char *out = (char *)"unset";
-    um_errbuf err = { 0 };
+    err_buf err = { 0 };
     int rc = template_render(tmpl, "script.sql.tmpl", &vars, &out, &err);
 
     if (rc) {
@@ -83,7 +83,7 @@ static void check_render(const char *tmpl)
             FUZZ_CHECK(strcmp(out, tmpl) == 0, "text without '$' changed");
         free(out);
     }
-    um_err_clear(&err);
+    err_clear(&err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
