@@ -20,12 +20,11 @@
 #include "plan.h"
 #include "store.h"
 #include "strbuf.h"
+#include "util.h"
 
-#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
-#define SQLSTATE_SYNTAX_ERROR       "42601"
-#define RETRY_FIRST_BACKOFF_MS      100
-#define RETRY_MAX_BACKOFF_MS        5000
-#define SLEEP_SLICE_MS              50
+#define RETRY_FIRST_BACKOFF_MS 100
+#define RETRY_MAX_BACKOFF_MS   5000
+#define SLEEP_SLICE_MS         50
 
 typedef struct run {
     um_ctx *ctx;
@@ -34,13 +33,6 @@ typedef struct run {
     unsigned char *applied; /* graph_count bytes, updated per step */
     bool single_tx;
 } run;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 /* ---- mapping a server error back to a line of the file ---------------- */
 
@@ -169,7 +161,7 @@ static int append_timeouts(const run *r, strbuf *sb, bool local)
 static bool append_record(const run *r, strbuf *sb, size_t k, double duration_ms)
 {
     const script_file *s = step_script(r, k);
-    const char **heads = calloc(s->n_parents ? s->n_parents : 1, sizeof(*heads));
+    const char **heads = util_calloc(s->n_parents, sizeof(*heads));
     if (!heads)
         return false;
     size_t n = s->n_parents;
@@ -279,13 +271,12 @@ static int set_session_timeouts(run *r, saved_timeouts *saved)
 /* Puts the saved values back, keeping the step's error on the handle. */
 static void restore_session_timeouts(run *r, saved_timeouts *saved)
 {
-    err_buf kept = { 0 };
-    err_move(&kept, &r->ctx->err);
+    err_buf kept = err_stash(&r->ctx->err);
     if (saved->lock_timeout)
         pg_swap_setting(r->ctx, "lock_timeout", saved->lock_timeout, NULL);
     if (saved->statement_timeout)
         pg_swap_setting(r->ctx, "statement_timeout", saved->statement_timeout, NULL);
-    err_move(&r->ctx->err, &kept);
+    err_unstash(&r->ctx->err, &kept);
     free(saved->lock_timeout);
     free(saved->statement_timeout);
 }
@@ -293,7 +284,7 @@ static void restore_session_timeouts(run *r, saved_timeouts *saved)
 static int run_outside_transaction(run *r, size_t k, const char *body, int first_line)
 {
     const script_file *s = step_script(r, k);
-    double t0 = now_ms();
+    double t0 = util_now_ms();
     saved_timeouts saved = { NULL, NULL };
     int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
     if (!rc)
@@ -305,7 +296,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
         return rc;
 
     strbuf msg = STRBUF_INIT;
-    if (!append_record(r, &msg, k, now_ms() - t0) || sb_failed(&msg)) {
+    if (!append_record(r, &msg, k, util_now_ms() - t0) || sb_failed(&msg)) {
         sb_free(&msg);
         return r->ctx->err.d.code ? r->ctx->err.d.code : err_nomem(&r->ctx->err);
     }
@@ -355,14 +346,14 @@ static int run_with_retries(run *r, size_t k, const char *body, int first_line)
 {
     long backoff = RETRY_FIRST_BACKOFF_MS;
     for (int attempt = 0;; attempt++) {
-        double t0 = now_ms();
+        double t0 = util_now_ms();
         int rc = run_in_transaction(r, k, body, first_line);
         if (rc == UM_OK || !lock_timed_out(r->ctx) || attempt >= r->ctx->cfg.lock_retries ||
             r->single_tx || cancel_requested(r))
             return rc;
         log_printf(&r->ctx->log, UM_LOG_WARNING, "%s (attempt %d of %d; retrying in %ld ms)",
                    um_errmsg(r->ctx), attempt + 1, r->ctx->cfg.lock_retries + 1, backoff);
-        store_record_failure(r->ctx, step_script(r, k), r->plan->direction, now_ms() - t0,
+        store_record_failure(r->ctx, step_script(r, k), r->plan->direction, util_now_ms() - t0,
                              um_errmsg(r->ctx), false);
         err_clear(&r->ctx->err);
         sleep_unless_cancelled(r, backoff);
@@ -382,8 +373,7 @@ static int name_the_revision(run *r, size_t k, int rc)
     if (e->d.revision || !e->d.message)
         return rc;
     const script_file *s = step_script(r, k);
-    err_buf plain = { 0 };
-    err_move(&plain, e);
+    err_buf plain = err_stash(e);
     err_set(e, rc, s->path, 0, s->id, "%s", plain.d.message);
     err_set_server(e, plain.d.sqlstate, plain.d.detail, plain.d.hint);
     err_clear(&plain);
@@ -422,14 +412,13 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
 static void record_failure(run *r, size_t k, double elapsed)
 {
     um_ctx *ctx = r->ctx;
-    err_buf saved = { 0 };
-    err_move(&saved, &ctx->err);
+    err_buf saved = err_stash(&ctx->err);
     if (r->single_tx || pg_in_transaction(ctx))
         pg_exec(ctx, "ROLLBACK", NULL);
     if (ctx->conn)
         store_record_failure(ctx, step_script(r, k), r->plan->direction, elapsed, saved.d.message,
                              !step_script(r, k)->transactional);
-    err_move(&ctx->err, &saved);
+    err_unstash(&ctx->err, &saved);
 }
 
 static int check_single_tx(run *r)
@@ -477,18 +466,18 @@ static int execute(run *r)
             rc = cancel(r, k);
             break;
         }
-        double t0 = now_ms();
+        double t0 = util_now_ms();
         rc = run_step(r, k);
         if (!rc && !r->single_tx && pg_in_transaction(r->ctx))
             rc = left_open(r, k);
         if (rc && cancel_requested(r))
             rc = step_cancelled(r, k);
         if (rc) {
-            record_failure(r, k, now_ms() - t0);
+            record_failure(r, k, util_now_ms() - t0);
             break;
         }
         r->applied[r->plan->graph_index[k]] = r->plan->direction == UM_UP;
-        if (report(r, k, UM_STEP_DONE, now_ms() - t0) && k + 1 < r->plan->n_steps) {
+        if (report(r, k, UM_STEP_DONE, util_now_ms() - t0) && k + 1 < r->plan->n_steps) {
             rc = cancel(r, k + 1);
             break;
         }
@@ -560,8 +549,7 @@ static int begin_locked(um_ctx *ctx, int *encoding)
  */
 static void end_locked(um_ctx *ctx, bool wrote, int encoding)
 {
-    err_buf saved = { 0 };
-    err_move(&saved, &ctx->err);
+    err_buf saved = err_stash(&ctx->err);
     if (pg_in_transaction(ctx))
         pg_exec(ctx, "ROLLBACK", NULL);
     if (wrote)
@@ -569,7 +557,7 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
     store_unprepare_steps(ctx);
     store_unlock(ctx);
     pg_restore_encoding(ctx, encoding);
-    err_move(&ctx->err, &saved);
+    err_unstash(&ctx->err, &saved);
     atomic_store(&ctx->busy, 0);
 }
 
@@ -660,7 +648,7 @@ int um_rollback(um_ctx *ctx, const char *target, const um_apply_options *opts)
 static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
 {
     size_t n = graph_count(ctx->graph);
-    unsigned char *applied = NULL, *set = calloc(n ? n : 1, 1);
+    unsigned char *applied = NULL, *set = util_calloc(n, 1);
     size_t *cur = NULL, n_cur = 0, *heads = NULL, n_heads = 0;
     graph_target t = { NULL, 0 };
     const script_file **hs = NULL, **as = NULL;
@@ -673,8 +661,8 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
     if (!rc && graph_heads_of(ctx->graph, set, &heads, &n_heads) != UM_OK)
         rc = err_nomem(&ctx->err);
     if (!rc) {
-        hs = calloc(n_heads ? n_heads : 1, sizeof(*hs));
-        as = calloc(n ? n : 1, sizeof(*as));
+        hs = util_calloc(n_heads, sizeof(*hs));
+        as = util_calloc(n, sizeof(*as));
         rc = hs && as ? UM_OK : err_nomem(&ctx->err);
     }
     if (!rc) {

@@ -10,6 +10,7 @@
 #include "health.h"
 #include "pg.h"
 #include "strbuf.h"
+#include "util.h"
 
 const char *um_version(void)
 {
@@ -46,7 +47,7 @@ int um_open_options_init(um_open_options *opts, unsigned int version)
 static int build_revision_views(um_ctx *ctx)
 {
     size_t n = graph_count(ctx->graph);
-    ctx->revisions = calloc(n ? n : 1, sizeof(*ctx->revisions));
+    ctx->revisions = util_calloc(n, sizeof(*ctx->revisions));
     if (!ctx->revisions)
         return err_nomem(&ctx->err);
     for (size_t i = 0; i < n; i++) {

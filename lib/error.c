@@ -1,6 +1,7 @@
 /* error.c - result codes, the error kept on a handle, and logging. */
 #include "error.h"
 #include "strbuf.h"
+#include "util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,11 +54,6 @@ void err_clear(err_buf *e)
     e->d.code = 0;
 }
 
-static const char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 int err_set(err_buf *e, int code, const char *file, int line, const char *revision, const char *fmt,
             ...)
 {
@@ -77,8 +73,8 @@ int err_set(err_buf *e, int code, const char *file, int line, const char *revisi
     err_clear(e);
     e->d.code = code;
     e->d.line = line;
-    e->d.file = dup_or_null(file);
-    e->d.revision = dup_or_null(revision);
+    e->d.file = util_strdup_null(file);
+    e->d.revision = util_strdup_null(revision);
     e->d.message = sb_detach(&sb);
     if (!e->d.message)
         e->d.message = strdup(um_strerror(code));
@@ -90,9 +86,9 @@ void err_set_server(err_buf *e, const char *sqlstate, const char *detail, const 
     free_field(&e->d.sqlstate);
     free_field(&e->d.detail);
     free_field(&e->d.hint);
-    e->d.sqlstate = dup_or_null(sqlstate);
-    e->d.detail = dup_or_null(detail);
-    e->d.hint = dup_or_null(hint);
+    e->d.sqlstate = util_strdup_null(sqlstate);
+    e->d.detail = util_strdup_null(detail);
+    e->d.hint = util_strdup_null(hint);
 }
 
 int err_nomem(err_buf *e)
@@ -100,11 +96,18 @@ int err_nomem(err_buf *e)
     return err_set(e, UM_ENOMEM, NULL, 0, NULL, "out of memory");
 }
 
-void err_move(err_buf *to, err_buf *from)
+err_buf err_stash(err_buf *e)
 {
-    err_clear(to);
-    *to = *from;
-    memset(from, 0, sizeof(*from));
+    err_buf stash = *e;
+    memset(e, 0, sizeof(*e));
+    return stash;
+}
+
+void err_unstash(err_buf *e, err_buf *stash)
+{
+    err_clear(e);
+    *e = *stash;
+    memset(stash, 0, sizeof(*stash));
 }
 
 void log_printf(const log_sink *log, um_log_level level, const char *fmt, ...)

@@ -30,8 +30,13 @@ int err_nomem(err_buf *e);
 
 void err_clear(err_buf *e);
 
-/* Moves the error in @from to @to (replacing what @to had). */
-void err_move(err_buf *to, err_buf *from);
+/*
+ * Clean-up after a failure may fail too, but the first failure is what the
+ * caller must see: err_stash() takes the error off @e (leaving it clear) and
+ * err_unstash() puts it back, dropping whatever the clean-up recorded.
+ */
+err_buf err_stash(err_buf *e);
+void err_unstash(err_buf *e, err_buf *stash);
 
 /* The logger a handle carries; a NULL callback discards messages. */
 typedef struct log_sink {

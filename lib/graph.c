@@ -11,6 +11,7 @@
  */
 #include "graph.h"
 #include "strbuf.h"
+#include "util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,26 +52,10 @@ typedef struct build {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* calloc that does not return NULL for an empty request. */
-static void *xalloc(size_t count, size_t size)
-{
-    return calloc(count ? count : 1, size);
-}
-
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
-}
-
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 14695981039346656037ULL;
-    while (*s) {
-        h ^= (unsigned char)*s++;
-        h *= 1099511628211ULL;
-    }
-    return h;
 }
 
 /* "a, b, c" from the ids of @n revisions. */
@@ -85,7 +70,7 @@ static void sb_put_ids(strbuf *sb, const graph_dag *g, const size_t *idx, size_t
 
 static int adj_alloc(adj *a, size_t n, size_t edges)
 {
-    a->off = xalloc(2 * n + 1 + edges, sizeof(size_t));
+    a->off = util_calloc(2 * n + 1 + edges, sizeof(size_t));
     if (!a->off)
         return UM_ENOMEM;
     a->nfirst = a->off + n + 1;
@@ -107,7 +92,7 @@ static const size_t *adj_list(const adj *a, size_t i, bool first, size_t *n)
  */
 static int adj_invert(const adj *pred, size_t n, adj *succ)
 {
-    size_t *ndeps = xalloc(n, sizeof(*ndeps));
+    size_t *ndeps = util_calloc(n, sizeof(*ndeps));
     if (!ndeps || adj_alloc(succ, n, pred->off[n])) {
         free(ndeps);
         return UM_ENOMEM;
@@ -135,7 +120,7 @@ static int adj_invert(const adj *pred, size_t n, adj *succ)
 /* The slot holding @id, or the empty slot where it would go. */
 static size_t map_probe(const size_t *slots, size_t mask, script_file *const *s, const char *id)
 {
-    size_t i = (size_t)fnv1a(id) & mask;
+    size_t i = (size_t)util_fnv1a(UTIL_FNV1A_INIT, id, strlen(id)) & mask;
     while (slots[i] && strcmp(s[slots[i] - 1]->id, id) != 0)
         i = (i + 1) & mask;
     return i;
@@ -154,7 +139,7 @@ static int map_build(build *b, err_buf *err)
     while (cap < 2 * b->n)
         cap *= 2;
     b->mask = cap - 1;
-    b->slots = xalloc(cap, sizeof(size_t));
+    b->slots = util_calloc(cap, sizeof(size_t));
     if (!b->slots)
         return err_nomem(err);
     for (size_t i = 0; i < b->n; i++) {
@@ -209,7 +194,7 @@ static int resolve_edges(build *b, err_buf *err)
     int rc = 0;
     for (size_t i = 0; i < b->n; i++)
         edges += b->s[i]->n_parents + b->s[i]->n_depends_on;
-    size_t *stamp = xalloc(b->n, sizeof(*stamp));
+    size_t *stamp = util_calloc(b->n, sizeof(*stamp));
     if (!stamp || adj_alloc(&b->pred, b->n, edges)) {
         free(stamp);
         return err_nomem(err);
@@ -263,7 +248,7 @@ static size_t heap_pop(size_t *h, size_t *len)
  */
 static int report_cycle(const build *b, err_buf *err)
 {
-    size_t *walk = xalloc(b->n, sizeof(*walk)), *seen = xalloc(b->n, sizeof(*seen));
+    size_t *walk = util_calloc(b->n, sizeof(*walk)), *seen = util_calloc(b->n, sizeof(*seen));
     strbuf sb = STRBUF_INIT;
     size_t len = 0, v = 0;
     int rc = UM_ENOMEM;
@@ -302,9 +287,9 @@ done:
 static int topo_sort(build *b, err_buf *err)
 {
     size_t n = b->n, len = 0, done = 0;
-    size_t *indeg = xalloc(n, sizeof(*indeg)), *heap = xalloc(n, sizeof(*heap));
-    b->order = xalloc(n, sizeof(size_t));
-    b->rank = xalloc(n, sizeof(size_t));
+    size_t *indeg = util_calloc(n, sizeof(*indeg)), *heap = util_calloc(n, sizeof(*heap));
+    b->order = util_calloc(n, sizeof(size_t));
+    b->rank = util_calloc(n, sizeof(size_t));
     int rc = UM_ENOMEM;
 
     if (!indeg || !heap || !b->order || !b->rank || adj_invert(&b->pred, n, &b->succ)) {
@@ -352,7 +337,7 @@ static int renumber_pred(const build *b, adj *pred)
 /* Heads have no children, bases no parents: dependencies do not count. */
 static int find_ends(graph_dag *g)
 {
-    g->heads = xalloc(2 * g->n, sizeof(size_t));
+    g->heads = util_calloc(2 * g->n, sizeof(size_t));
     if (!g->heads)
         return UM_ENOMEM;
     for (size_t i = 0; i < g->n; i++)
@@ -371,7 +356,7 @@ static int find_ends(graph_dag *g)
  */
 static int assemble(build *b, graph_dag *g, err_buf *err)
 {
-    script_file **scripts = xalloc(b->n, sizeof(*scripts));
+    script_file **scripts = util_calloc(b->n, sizeof(*scripts));
     g->n = b->n;
     if (!scripts || renumber_pred(b, &g->pred) || adj_invert(&g->pred, g->n, &g->succ) ||
         find_ends(g)) {
@@ -576,7 +561,7 @@ int graph_heads_of(const graph_dag *g, const unsigned char *applied, size_t **ou
     for (size_t i = 0; i < g->n; i++)
         count += is_applied_head(g, applied, i);
     *n = 0;
-    *out = xalloc(count, sizeof(**out));
+    *out = util_calloc(count, sizeof(**out));
     if (!*out)
         return UM_ENOMEM;
     for (size_t i = 0; i < g->n; i++)
@@ -603,7 +588,7 @@ static int cmp_str(const void *a, const void *b)
 
 static int report_ambiguous(const graph_dag *g, const char *ref, size_t count, err_buf *err)
 {
-    const char **ids = xalloc(count, sizeof(*ids));
+    const char **ids = util_calloc(count, sizeof(*ids));
     strbuf sb = STRBUF_INIT;
     size_t len = strlen(ref), n = 0;
     int rc;

@@ -12,9 +12,7 @@
 #include "pg.h"
 #include "store.h"
 #include "strbuf.h"
-
-#define SQLSTATE_UNDEFINED_TABLE   "42P01"
-#define SQLSTATE_NO_SUCH_STATEMENT "26000"
+#include "util.h"
 
 struct health_cache {
     long long history_id;                 /* newest history id when last refreshed; -1: never */
@@ -52,13 +50,6 @@ static void copy_id(char dst[UM_HEALTH_ID_SIZE], const char *src, size_t len)
         len = UM_HEALTH_ID_SIZE - 1;
     memcpy(dst, src, len);
     dst[len] = '\0';
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ---- the query -------------------------------------------------------- */
@@ -160,7 +151,7 @@ static int count_pending(um_ctx *ctx, struct health_cache *c, const char *heads)
     if (c->heads && strcmp(c->heads, heads) == 0)
         return UM_OK;
     size_t n = graph_count(ctx->graph);
-    unsigned char *applied = calloc(n ? n : 1, 1);
+    unsigned char *applied = util_calloc(n, 1);
     char *copy = strdup(heads);
     if (!applied || !copy) {
         free(applied);
@@ -304,9 +295,9 @@ static int observe(um_ctx *ctx, um_health *h)
     int rc = store_connect(ctx);
     if (rc)
         return rc;
-    double t0 = now_ms();
+    double t0 = util_now_ms();
     rc = run_health_query(ctx, &rows, &fail);
-    h->round_trip_ms = now_ms() - t0;
+    h->round_trip_ms = util_now_ms() - t0;
     if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0) {
         rc = UM_OK; /* never migrated (or the tables were dropped): start afresh */
         forget(c);

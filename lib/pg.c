@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include "strbuf.h"
+#include "util.h"
 
 #define EARLY_CONNECT_TIMEOUT_MS 10000
 /* Shorter pieces of a password are not worth garbling the message for. */
@@ -351,8 +352,7 @@ int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, char **old
 
 static char *dup_field(const PGresult *res, int field)
 {
-    const char *v = PQresultErrorField(res, field);
-    return v ? strdup(v) : NULL;
+    return util_strdup_null(PQresultErrorField(res, field));
 }
 
 static char *trimmed_dup(const char *s)
@@ -550,22 +550,15 @@ static bool connect_error_is_permanent(const char *msg)
     return false;
 }
 
-static double monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
 int pg_wait_connected(um_ctx *ctx, int timeout_ms)
 {
-    double deadline = monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    double deadline = util_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     long backoff = 100;
     for (int attempt = 1;; attempt++) {
         int rc = pg_ensure_connected(ctx);
         if (rc != UM_ECONNECT || connect_error_is_permanent(um_errmsg(ctx)))
             return rc;
-        double left = deadline - monotonic_ms();
+        double left = deadline - util_now_ms();
         if (left <= 0 || atomic_load(&ctx->cancel_requested))
             break;
         log_printf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s", attempt,

@@ -10,6 +10,12 @@
 
 #include "internal.h"
 
+/* The server's error codes the engine acts on (PostgreSQL, Appendix A). */
+#define SQLSTATE_UNDEFINED_TABLE    "42P01"
+#define SQLSTATE_SYNTAX_ERROR       "42601"
+#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
+#define SQLSTATE_NO_SUCH_STATEMENT  "26000"
+
 /* Connects unless connected.  UM_ECONNECT with a message that never shows a
  * password. */
 int pg_ensure_connected(um_ctx *ctx);

@@ -7,6 +7,7 @@
  * everything.
  */
 #include "plan.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,8 @@ int plan_applied_set(um_ctx *ctx, const store_state *st, unsigned char **applied
                      size_t *n_heads)
 {
     size_t n = graph_count(ctx->graph);
-    *applied = calloc(n ? n : 1, 1);
-    *heads = calloc(st->n_heads ? st->n_heads : 1, sizeof(**heads));
+    *applied = util_calloc(n, 1);
+    *heads = util_calloc(st->n_heads, sizeof(**heads));
     *n_heads = 0;
     if (!*applied || !*heads) {
         free(*applied);
@@ -106,8 +107,8 @@ static int newest_first(const void *a, const void *b)
 static int order_newest_first(um_ctx *ctx, um_plan *plan, const store_state *st)
 {
     size_t n = graph_count(ctx->graph);
-    size_t *order = calloc(n ? n : 1, sizeof(*order));
-    ranked *r = calloc(plan->n_steps ? plan->n_steps : 1, sizeof(*r));
+    size_t *order = util_calloc(n, sizeof(*order));
+    ranked *r = util_calloc(plan->n_steps, sizeof(*r));
     if (!order || !r) {
         free(order);
         free(r);
@@ -140,7 +141,7 @@ static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t, const st
                      const unsigned char *applied, unsigned char *keep)
 {
     size_t n = graph_count(ctx->graph);
-    unsigned char *remove = calloc(n ? n : 1, 1);
+    unsigned char *remove = util_calloc(n, 1);
     if (!remove)
         return err_nomem(&ctx->err);
     for (size_t i = 0; i < t->n; i++) {
@@ -185,8 +186,8 @@ static um_plan *plan_alloc(size_t n, um_direction dir, const char *target)
         return NULL;
     plan->direction = dir;
     plan->target = strdup(target);
-    plan->steps = calloc(n ? n : 1, sizeof(*plan->steps));
-    plan->graph_index = calloc(n ? n : 1, sizeof(*plan->graph_index));
+    plan->steps = util_calloc(n, sizeof(*plan->steps));
+    plan->graph_index = util_calloc(n, sizeof(*plan->graph_index));
     if (!plan->target || !plan->steps || !plan->graph_index) {
         plan_free(plan);
         return NULL;
@@ -243,7 +244,7 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir, const char 
         rc = check_direction(ctx, dir, target, &t, applied, heads, n_heads);
     if (rc)
         goto done;
-    marks = calloc(n ? n : 1, 1);
+    marks = util_calloc(n, 1);
     plan = plan_alloc(n, dir, target);
     if (!marks || !plan) {
         rc = err_nomem(&ctx->err);

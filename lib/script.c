@@ -6,6 +6,7 @@
  */
 #include "script.h"
 #include "strbuf.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -417,18 +418,13 @@ static int check_self(parser *ps, enum key k, char **ids, size_t n)
 
 static void sha256_hex(const EVP_MD *sha256, const void *data, size_t len, char out[65])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
 
     out[0] = '\0';
     if (!EVP_Digest(data, len, md, &n, sha256 ? sha256 : EVP_sha256(), NULL) || n != 32)
         return;
-    for (unsigned int i = 0; i < n; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
+    util_hex(md, n, out);
 }
 
 static int finish(parser *ps, const char *text, const sections *sec)
@@ -754,7 +750,7 @@ int script_read_dir(const char *dir, script_file ***out, size_t *n, err_buf *err
     if ((rc = list_dir(d, dir, &entries, err)))
         goto done;
     /* One slot even when empty, so success always hands out an array. */
-    if (!(v = calloc(entries.n ? entries.n : 1, sizeof(*v)))) {
+    if (!(v = util_calloc(entries.n, sizeof(*v)))) {
         rc = err_nomem(err);
         goto done;
     }

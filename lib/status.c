@@ -7,6 +7,7 @@
 #include "internal.h"
 #include "plan.h"
 #include "store.h"
+#include "util.h"
 
 static void free_strings(char **v, size_t n)
 {
@@ -64,7 +65,7 @@ static int fill_heads(um_ctx *ctx, um_status_info *s, store_state *st)
 {
     size_t n_heads = 0;
     const size_t *heads = graph_heads(ctx->graph, &n_heads);
-    s->file_heads = calloc(n_heads ? n_heads : 1, sizeof(char *));
+    s->file_heads = util_calloc(n_heads, sizeof(char *));
     if (!s->file_heads)
         return err_nomem(&ctx->err);
     for (size_t i = 0; i < n_heads; i++) {
@@ -88,7 +89,7 @@ static int fill_pending(um_ctx *ctx, um_status_info *s, const store_state *st)
     size_t n = graph_count(ctx->graph);
     unsigned char *applied = NULL;
     size_t *cur = NULL, n_cur = 0;
-    s->pending = calloc(n ? n : 1, sizeof(*s->pending));
+    s->pending = util_calloc(n, sizeof(*s->pending));
     if (!s->pending)
         return err_nomem(&ctx->err);
     int rc = plan_applied_set(ctx, st, &applied, &cur, &n_cur);

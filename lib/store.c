@@ -9,9 +9,7 @@
 #include <string.h>
 
 #include "pg.h"
-
-#define SQLSTATE_UNDEFINED_TABLE    "42P01"
-#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
+#include "util.h"
 
 /* Server-side duration of the current message, in milliseconds. */
 #define SQL_ELAPSED_MS "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)"
@@ -82,8 +80,7 @@ void store_state_free(store_state *st)
 
 static char *dup_value(const pg_rows *rows, size_t row, int col)
 {
-    const char *v = pg_rows_value(rows, row, col);
-    return v ? strdup(v) : NULL;
+    return util_strdup_null(pg_rows_value(rows, row, col));
 }
 
 static bool read_applied_row(const pg_rows *rows, size_t row, store_applied_row *a)
@@ -104,8 +101,8 @@ static bool read_applied_row(const pg_rows *rows, size_t row, store_applied_row 
 static int fill_state(um_ctx *ctx, const pg_rows *rows, store_state *out)
 {
     size_t n = pg_rows_count(rows);
-    out->heads = calloc(n ? n : 1, sizeof(*out->heads));
-    out->applied = calloc(n ? n : 1, sizeof(*out->applied));
+    out->heads = util_calloc(n, sizeof(*out->heads));
+    out->applied = util_calloc(n, sizeof(*out->applied));
     if (!out->heads || !out->applied)
         return err_nomem(&ctx->err);
     for (size_t i = 0; i < n; i++) {
@@ -246,12 +243,10 @@ int store_ensure_tables(um_ctx *ctx)
  */
 static int64_t lock_key(const um_ctx *ctx)
 {
-    uint64_t h = 1469598103934665603ULL;
-    const char *parts[3] = { ctx->cfg.version_table_schema, ".", ctx->cfg.version_table };
-    for (int p = 0; p < 3; p++)
-        for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++)
-            h = (h ^ *c) * 1099511628211ULL;
-    return (int64_t)h;
+    const char *schema = ctx->cfg.version_table_schema, *table = ctx->cfg.version_table;
+    uint64_t h = util_fnv1a(UTIL_FNV1A_INIT, schema, strlen(schema));
+    h = util_fnv1a(h, ".", 1);
+    return (int64_t)util_fnv1a(h, table, strlen(table));
 }
 
 static int lock_holder_error(um_ctx *ctx, int64_t key)
@@ -322,12 +317,11 @@ static int wait_lock(um_ctx *ctx, const char *key, bool *got)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot take the migration lock");
     pg_failure_clear(&fail);
 
-    err_buf kept = { 0 };
-    err_move(&kept, &ctx->err);
+    err_buf kept = err_stash(&ctx->err);
     int restore = ctx->conn ? pg_swap_setting(ctx, "lock_timeout", old, NULL) : UM_OK;
     free(old);
     if (rc && !timed_out) {
-        err_move(&ctx->err, &kept);
+        err_unstash(&ctx->err, &kept);
         return ctx->err.d.code;
     }
     err_clear(&kept);
@@ -353,11 +347,10 @@ int store_lock(um_ctx *ctx)
     if (rc && got) {
         /* taken, but the session could not be put back as it was: give
          * the lock back rather than keep it for the session's life */
-        err_buf kept = { 0 };
-        err_move(&kept, &ctx->err);
+        err_buf kept = err_stash(&ctx->err);
         ctx->locked = true;
         store_unlock(ctx);
-        err_move(&ctx->err, &kept);
+        err_unstash(&ctx->err, &kept);
     }
     if (rc)
         return rc;
@@ -650,11 +643,6 @@ void store_analyze(um_ctx *ctx)
 
 /* ---- history -------------------------------------------------------- */
 
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 static void history_entry_free(um_history_entry *e)
 {
     free((char *)e->revision);
@@ -682,16 +670,16 @@ static bool read_history_row(const pg_rows *rows, size_t row, um_history_entry *
 {
     const char *dur = pg_rows_value(rows, row, 5);
     e->id = strtoll(pg_rows_value(rows, row, 0), NULL, 10);
-    e->revision = dup_or_null(pg_rows_value(rows, row, 1));
-    e->direction = dup_or_null(pg_rows_value(rows, row, 2));
-    e->state = dup_or_null(pg_rows_value(rows, row, 3));
-    e->started_at = dup_or_null(pg_rows_value(rows, row, 4));
+    e->revision = util_strdup_null(pg_rows_value(rows, row, 1));
+    e->direction = util_strdup_null(pg_rows_value(rows, row, 2));
+    e->state = util_strdup_null(pg_rows_value(rows, row, 3));
+    e->started_at = util_strdup_null(pg_rows_value(rows, row, 4));
     e->duration_ms = dur ? strtod(dur, NULL) : 0;
-    e->applied_by = dup_or_null(pg_rows_value(rows, row, 6));
-    e->host = dup_or_null(pg_rows_value(rows, row, 7));
-    e->application_name = dup_or_null(pg_rows_value(rows, row, 8));
-    e->tool_version = dup_or_null(pg_rows_value(rows, row, 9));
-    e->error = dup_or_null(pg_rows_value(rows, row, 10));
+    e->applied_by = util_strdup_null(pg_rows_value(rows, row, 6));
+    e->host = util_strdup_null(pg_rows_value(rows, row, 7));
+    e->application_name = util_strdup_null(pg_rows_value(rows, row, 8));
+    e->tool_version = util_strdup_null(pg_rows_value(rows, row, 9));
+    e->error = util_strdup_null(pg_rows_value(rows, row, 10));
     return e->revision && e->direction && e->state && e->started_at;
 }
 

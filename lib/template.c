@@ -3,6 +3,7 @@
  */
 #include "template.h"
 #include "strbuf.h"
+#include "util.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -246,17 +247,12 @@ done:
 
 int template_new_rev_id(char out[13], err_buf *err)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char b[6];
 
     out[0] = '\0';
     if (RAND_bytes(b, (int)sizeof(b)) != 1)
         return err_set(err, UM_ERROR, NULL, 0, NULL, "cannot get random bytes for a revision id");
-    for (size_t i = 0; i < sizeof(b); i++) {
-        out[2 * i] = hex[b[i] >> 4];
-        out[2 * i + 1] = hex[b[i] & 15];
-    }
-    out[12] = '\0';
+    util_hex(b, sizeof(b), out);
     return 0;
 }
 

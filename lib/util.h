@@ -1,0 +1,30 @@
+/*
+ * util.h - the small helpers every module would otherwise write again: a
+ * monotonic clock, string copies, an allocation that never asks for zero
+ * bytes, FNV-1a and hex encoding.
+ */
+#ifndef LIB_UTIL_H
+#define LIB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds on the monotonic clock (for durations, never for dates). */
+double util_now_ms(void);
+
+/* strdup() that passes NULL through: NULL in, NULL out.  A NULL result for
+ * a non-NULL @s means out of memory. */
+char *util_strdup_null(const char *s);
+
+/* calloc() of @count elements where @count may be 0: an empty array is
+ * still a valid pointer, so NULL always means out of memory. */
+void *util_calloc(size_t count, size_t size);
+
+/* 64-bit FNV-1a: start with UTIL_FNV1A_INIT, feed the bytes in pieces. */
+#define UTIL_FNV1A_INIT 14695981039346656037ULL
+uint64_t util_fnv1a(uint64_t hash, const void *data, size_t len);
+
+/* Lowercase hex of @len bytes into @out (2 * len + 1 bytes, NUL-terminated). */
+void util_hex(const unsigned char *data, size_t len, char *out);
+
+#endif
