@@ -681,13 +681,18 @@ static int err_naming(err_buf *err, const graph_dag *g, const char *id, const ch
     return rc;
 }
 
-/* "head", "heads" (when there is one) or an id or prefix. */
+/* "head", "heads" (when there is one), "base" (before the first revision,
+ * for "base+N") or an id or prefix. */
 static int resolve_ref(const graph_dag *g, const char *ref, long *at, err_buf *err)
 {
     bool head = strcmp(ref, "head") == 0;
     size_t i;
     int rc;
 
+    if (strcmp(ref, "base") == 0) {
+        *at = AT_BASE;
+        return 0;
+    }
     if (head || strcmp(ref, "heads") == 0) {
         if (g->n_heads > 1)
             return err_naming(err, g, NULL, "several heads", g->heads, g->n_heads,

@@ -137,6 +137,20 @@ static int order_newest_first(um_ctx *ctx, um_plan *plan, const store_state *st)
     return UM_OK;
 }
 
+/*
+ * As Alembic: going down to @target removes what stands on its children
+ * (by Revises:) and, transitively, whatever depends on a revision that is
+ * removed.  A revision that merely depends on @target stays, as @target
+ * does.
+ */
+static void mark_above(const graph_dag *g, size_t target, unsigned char *remove)
+{
+    size_t n_children = 0;
+    const size_t *children = graph_children(g, target, &n_children);
+    for (size_t k = 0; k < n_children; k++)
+        graph_mark_descendants(g, children[k], remove);
+}
+
 static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t, const store_state *st,
                      const unsigned char *applied, unsigned char *keep)
 {
@@ -146,7 +160,7 @@ static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t, const st
         return err_nomem(&ctx->err);
     for (size_t i = 0; i < t->n; i++) {
         graph_mark_ancestors(ctx->graph, t->revs[i], keep);
-        graph_mark_descendants(ctx->graph, t->revs[i], remove);
+        mark_above(ctx->graph, t->revs[i], remove);
     }
     for (size_t i = n; i-- > 0;) {
         bool base = t->n == 0;
@@ -204,8 +218,9 @@ static bool is_current(size_t idx, const size_t *heads, size_t n_heads)
 }
 
 /*
- * As Alembic: an upgrade target must not lie below the database's heads
- * (that is a downgrade), and a downgrade target must be applied.
+ * As Alembic: a downgrade target must be applied.  An upgrade to a
+ * revision already below the database's heads does nothing (a deploy
+ * that pins a revision runs it again and again); it is worth a notice.
  */
 static int check_direction(um_ctx *ctx, um_direction dir, const char *target, const graph_target *t,
                            const unsigned char *applied, const size_t *heads, size_t n_heads)
@@ -213,10 +228,10 @@ static int check_direction(um_ctx *ctx, um_direction dir, const char *target, co
     for (size_t i = 0; i < t->n; i++) {
         const script_file *s = graph_script(ctx->graph, t->revs[i]);
         if (dir == UM_UP && applied[t->revs[i]] && !is_current(t->revs[i], heads, n_heads))
-            return ctx_error(ctx, UM_ETARGET, NULL, 0, s->id,
-                             "'%s' is not a valid upgrade target: it is below the"
-                             " database's current head%s; use downgrade to go back",
-                             target, n_heads > 1 ? "s" : "");
+            log_printf(&ctx->log, UM_LOG_INFO,
+                       "revision %s is already applied, below the database's current head%s:"
+                       " nothing to upgrade (use downgrade to go back)",
+                       s->id, n_heads > 1 ? "s" : "");
         if (dir == UM_DOWN && !applied[t->revs[i]])
             return ctx_error(ctx, UM_ETARGET, NULL, 0, s->id,
                              "'%s' is not a valid downgrade target: it is not applied;"

@@ -257,23 +257,6 @@ static const bad_case cases[] = {
     },
 
     {
-        /* Alembic: "Destination ... is not a valid upgrade target from
-         * current head(s)"; the database is not at the target. */
-        .name = "upgrade_to_older_revision",
-        .files = { { VERSIONS "a.sql",
-                     REV_DOWN("A", ID_A, "", "CREATE TABLE ta (id int);\n", "DROP TABLE ta;\n"),
-                     0 },
-                   { VERSIONS "b.sql",
-                     REV_DOWN("B", ID_B, ID_A, "CREATE TABLE tb (id int);\n", "DROP TABLE tb;\n"),
-                     0 } },
-        .prep = PREP_UPGRADE,
-        .prep_target = "heads",
-        .call = CALL_UPGRADE,
-        .target = ID_A,
-        .code = UM_ETARGET,
-        .has = { ID_A },
-    },
-    {
         /* Alembic: "Destination ... is not a valid downgrade target from
          * current head(s)": B is above the database, not below it. */
         .name = "downgrade_to_unapplied_revision",

@@ -633,6 +633,18 @@ START_TEST(target_rev_relative)
 }
 END_TEST
 
+/* Alembic's "base+N": N revisions up from the empty state. */
+START_TEST(target_base_relative)
+{
+    ck_assert_str_eq(DOWN("base+1", "c"), "a");
+    ck_assert_str_eq(DOWN("base+2", "c"), "b");
+    ck_assert_str_eq(UP("base+3", ""), "c");
+    ck_assert_str_eq(DOWN("base+0", "c"), "base");
+    ck_contains(UP("base+4", ""), "revision c is a head");
+    ck_contains(DOWN("base-1", "c"), "goes below the base");
+}
+END_TEST
+
 START_TEST(target_malformed)
 {
     ck_contains(UP("+", ""), "error: ");
@@ -899,6 +911,7 @@ static Suite *graph_suite(void)
     tcase_add_test(tc, target_plus_n);
     tcase_add_test(tc, target_minus_n);
     tcase_add_test(tc, target_rev_relative);
+    tcase_add_test(tc, target_base_relative);
     tcase_add_test(tc, target_malformed);
     tcase_add_test(tc, target_bad_current);
 

@@ -1100,3 +1100,49 @@ int pgtest_run_pg_suite(Suite *s)
     stop_cluster();
     return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* A project fixture                                                    */
+/* ------------------------------------------------------------------ */
+
+void pgtest_project_setup(pgtest_project *p)
+{
+    p->db_url = pgtest_create_database();
+    p->dir = pgtest_tmpdir();
+    ck_assert_ptr_nonnull(p->db_url);
+    ck_assert_ptr_nonnull(p->dir);
+    p->ini = pgtest_asprintf("%s/ultramigrate.ini", p->dir);
+    const char *subdirs[] = { "migrations", "migrations/versions" };
+    for (size_t i = 0; i < 2; i++) {
+        char *d = pgtest_asprintf("%s/%s", p->dir, subdirs[i]);
+        ck_assert_msg(mkdir(d, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", d, strerror(errno));
+        free(d);
+    }
+    pgtest_write_ini(p->dir, "ultramigrate.ini", "10s", NULL);
+}
+
+void pgtest_project_teardown(pgtest_project *p)
+{
+    if (p->db_url)
+        pgtest_drop_database(p->db_url);
+    if (p->dir)
+        pgtest_rmtree(p->dir);
+    free(p->db_url);
+    free(p->dir);
+    free(p->ini);
+    memset(p, 0, sizeof(*p));
+    pgtest_pool_free();
+}
+
+um_ctx *pgtest_project_open(const pgtest_project *p, um_log_cb log_cb, void *log_payload)
+{
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = p->ini;
+    o.database_url = p->db_url;
+    o.log_cb = log_cb;
+    o.log_payload = log_payload;
+    um_ctx *ctx = NULL;
+    int rc = um_open(&ctx, &o);
+    ck_assert_msg(rc == UM_OK, "um_open: %d %s", rc, um_errmsg(ctx));
+    return ctx;
+}

@@ -11,6 +11,7 @@
 #define PGTEST_H
 
 #include <check.h>
+#include <ultramigrate/ultramigrate.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -206,5 +207,27 @@ pgtest_cli_result pgtest_run_cli(const char *dir, const char *env_url, const cha
 /* As pgtest_run_cli(), in the background: stdout and stderr go to
  * background.out and background.err in @dir.  Returns the pid. */
 pid_t pgtest_spawn_cli(const char *dir, const char *env_url, const char *const argv[]);
+
+/* ------------------------------------------------------------------ */
+/* A project fixture                                                    */
+/* ------------------------------------------------------------------ */
+
+/* A test's own database and project directory: migrations/versions/ and
+ * ultramigrate.ini (lock_wait 10s) in a fresh temporary directory. */
+typedef struct pgtest_project {
+    char *db_url;
+    char *dir;
+    char *ini; /* dir/ultramigrate.ini */
+} pgtest_project;
+
+/* Creates them (the test fails when it cannot); for a checked fixture. */
+void pgtest_project_setup(pgtest_project *p);
+
+/* Drops the database, removes the directory, empties the string pool. */
+void pgtest_project_teardown(pgtest_project *p);
+
+/* Opens an engine on @p's configuration and database; fails the test when
+ * um_open does.  @log_cb may be NULL. */
+um_ctx *pgtest_project_open(const pgtest_project *p, um_log_cb log_cb, void *log_payload);
 
 #endif
