@@ -64,18 +64,27 @@ static double now_ms(void)
 
 static int is_file_head(const um_status_info *st, const char *id)
 {
-    for (size_t i = 0; i < st->n_file_heads; i++)
-        if (!strcmp(st->file_heads[i], id))
+    const char *head;
+
+    for (size_t i = 0; (head = um_status_file_head_at(st, i)); i++)
+        if (!strcmp(head, id))
             return 1;
     return 0;
 }
 
-static void print_ids(FILE *out, char *const *v, size_t n, const char *none)
+/* um_status_current_head_at or um_status_file_head_at */
+typedef const char *(*head_at_fn)(const um_status_info *st, size_t i);
+
+/* "a, b", or @p none when there are no heads. */
+static void print_heads_of(FILE *out, const um_status_info *st, head_at_fn at, const char *none)
 {
-    if (!n)
+    const char *id;
+    size_t i;
+
+    for (i = 0; (id = at(st, i)); i++)
+        fprintf(out, "%s%s", i ? ", " : "", id);
+    if (!i)
         fputs(none, out);
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "%s%s", i ? ", " : "", v[i]);
 }
 
 static const char *plural(size_t n)
@@ -85,13 +94,14 @@ static const char *plural(size_t n)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-/* A JSON array of the strings; NULL if it cannot be built. */
-static json_t *string_array(char *const *v, size_t n)
+/* A JSON array of the database's current heads; NULL if it cannot be built. */
+static json_t *current_heads_array(const um_status_info *st)
 {
     json_t *a = json_array();
+    const char *id;
 
-    for (size_t i = 0; a && i < n; i++)
-        if (json_array_append_new(a, json_string(v[i]))) {
+    for (size_t i = 0; a && (id = um_status_current_head_at(st, i)); i++)
+        if (json_array_append_new(a, json_string(id))) {
             json_decref(a);
             a = NULL;
         }
@@ -221,8 +231,9 @@ static void print_problems(const um_status_info *st)
 {
     size_t shown = 0;
 
-    for (size_t i = 0; i < st->n_applied; i++) {
-        const um_applied *a = &st->applied[i];
+    const um_applied *a;
+
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
         const char *what = !a->known         ? "applied, but no revision file"
                            : !a->checksum_ok ? "file changed since it was applied"
                            : a->state && strcmp(a->state, "applied") ? a->state
@@ -238,28 +249,29 @@ static void print_problems(const um_status_info *st)
 
 static void print_applied(const um_status_info *st)
 {
-    fputs("Applied revisions:\n", stdout);
-    for (size_t i = 0; i < st->n_applied; i++) {
-        const um_applied *a = &st->applied[i];
+    const um_applied *a;
 
+    fputs("Applied revisions:\n", stdout);
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
         printf("  %s  %s  %.1f ms  %s  %s\n", a->revision, a->applied_at ? a->applied_at : "",
                a->duration_ms, a->applied_by ? a->applied_by : "", a->message ? a->message : "");
-    }
 }
 
 static void print_status(const struct cli *cli, const um_status_info *st)
 {
+    size_t n_applied = um_status_applied_count(st), n_pending = um_status_pending_count(st);
+    const um_revision *rev;
+
     fputs("Current heads: ", stdout);
-    print_ids(stdout, st->current_heads, st->n_current_heads, "(none: at base)");
+    print_heads_of(stdout, st, um_status_current_head_at, "(none: at base)");
     fputs("\nFile heads:    ", stdout);
-    print_ids(stdout, st->file_heads, st->n_file_heads, "(no revisions)");
-    printf("\nApplied:       %zu revision%s\n", st->n_applied, plural(st->n_applied));
-    printf("Pending:       %zu revision%s\n", st->n_pending, plural(st->n_pending));
-    for (size_t i = 0; i < st->n_pending; i++)
-        printf("  %s  %s\n", st->pending[i]->id,
-               st->pending[i]->message ? st->pending[i]->message : "");
+    print_heads_of(stdout, st, um_status_file_head_at, "(no revisions)");
+    printf("\nApplied:       %zu revision%s\n", n_applied, plural(n_applied));
+    printf("Pending:       %zu revision%s\n", n_pending, plural(n_pending));
+    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++)
+        printf("  %s  %s\n", rev->id, rev->message ? rev->message : "");
     print_problems(st);
-    if (cli->verbosity == CLI_VERBOSE && st->n_applied)
+    if (cli->verbosity == CLI_VERBOSE && n_applied)
         print_applied(st);
 }
 
@@ -297,10 +309,10 @@ static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc, 
 static int print_current_json(um_ctx *ctx, const um_status_info *st)
 {
     json_t *current = json_array();
+    const char *id;
 
-    for (size_t i = 0; current && i < st->n_current_heads; i++) {
+    for (size_t i = 0; current && (id = um_status_current_head_at(st, i)); i++) {
         const um_revision *rev = NULL;
-        const char *id = st->current_heads[i];
 
         if (um_revision_lookup(ctx, id, &rev) != UM_OK || strcmp(rev->id, id))
             rev = NULL;
@@ -318,11 +330,12 @@ static int print_current_json(um_ctx *ctx, const um_status_info *st)
 
 static void print_current(const struct cli *cli, um_ctx *ctx, const um_status_info *st)
 {
-    if (!st->n_current_heads)
+    const char *id;
+
+    if (!um_status_current_head_count(st))
         cli_info(cli, "The database is at base: no revision applied.");
-    for (size_t i = 0; i < st->n_current_heads; i++) {
+    for (size_t i = 0; (id = um_status_current_head_at(st, i)); i++) {
         const um_revision *rev = NULL;
-        const char *id = st->current_heads[i];
 
         if (um_revision_lookup(ctx, id, &rev) != UM_OK || strcmp(rev->id, id))
             rev = NULL;
@@ -458,9 +471,9 @@ static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc, 
 
 static void print_history(const struct cli *cli, const um_history_list *h)
 {
-    for (size_t i = 0; i < h->count; i++) {
-        const um_history_entry *e = &h->entries[i];
+    const um_history_entry *e;
 
+    for (size_t i = 0; (e = um_history_at(h, i)); i++) {
         printf("%s  %-5s  %s  %-6s  %8.1f ms  %s", e->started_at ? e->started_at : "",
                e->direction ? e->direction : "", e->revision ? e->revision : "",
                e->state ? e->state : "", e->duration_ms, e->applied_by ? e->applied_by : "");
@@ -677,9 +690,8 @@ static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc, c
 static int print_run_json(const char *target, const um_status_info *st,
                           const struct cli_progress *p, double elapsed)
 {
-    json_t *doc =
-        json_pack("{s:s?, s:o}", "target", target, "current",
-                  st ? string_array(st->current_heads, st->n_current_heads) : json_null());
+    json_t *doc = json_pack("{s:s?, s:o}", "target", target, "current",
+                            st ? current_heads_array(st) : json_null());
     json_t *steps;
 
     if (!doc || !p)
@@ -713,7 +725,7 @@ static void print_run_summary(const struct cli *cli, um_direction dir, const cha
     fprintf(stderr, "%s to %s", dir == UM_UP ? "Upgraded" : "Downgraded", target);
     if (st) {
         fputs(": ", stderr);
-        print_ids(stderr, st->current_heads, st->n_current_heads, "<base>");
+        print_heads_of(stderr, st, um_status_current_head_at, "<base>");
     }
     fprintf(stderr, " (%zu revision%s, %.0f ms)\n", steps, plural(steps), elapsed);
 }

@@ -78,9 +78,10 @@ static void print_status(um_ctx *ctx)
         return;
     }
     printf("database at:");
-    for (size_t i = 0; i < st->n_current_heads; i++)
-        printf(" %s", st->current_heads[i]);
-    printf("\napplied: %zu, pending: %zu\n", st->n_applied, st->n_pending);
+    for (size_t i = 0; i < um_status_current_head_count(st); i++)
+        printf(" %s", um_status_current_head_at(st, i));
+    printf("\napplied: %zu, pending: %zu\n", um_status_applied_count(st),
+           um_status_pending_count(st));
     um_status_free(st);
 }
 

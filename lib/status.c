@@ -148,3 +148,55 @@ int um_history(um_ctx *ctx, size_t limit, um_history_list **out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_history: out is NULL");
     return store_read_history(ctx, limit, out);
 }
+
+/* ---- accessors --------------------------------------------------------- */
+
+size_t um_status_current_head_count(const um_status_info *st)
+{
+    return st ? st->n_current_heads : 0;
+}
+
+const char *um_status_current_head_at(const um_status_info *st, size_t i)
+{
+    return st && i < st->n_current_heads ? st->current_heads[i] : NULL;
+}
+
+size_t um_status_file_head_count(const um_status_info *st)
+{
+    return st ? st->n_file_heads : 0;
+}
+
+const char *um_status_file_head_at(const um_status_info *st, size_t i)
+{
+    return st && i < st->n_file_heads ? st->file_heads[i] : NULL;
+}
+
+size_t um_status_applied_count(const um_status_info *st)
+{
+    return st ? st->n_applied : 0;
+}
+
+const um_applied *um_status_applied_at(const um_status_info *st, size_t i)
+{
+    return st && i < st->n_applied ? &st->applied[i] : NULL;
+}
+
+size_t um_status_pending_count(const um_status_info *st)
+{
+    return st ? st->n_pending : 0;
+}
+
+const um_revision *um_status_pending_at(const um_status_info *st, size_t i)
+{
+    return st && i < st->n_pending ? st->pending[i] : NULL;
+}
+
+size_t um_history_count(const um_history_list *h)
+{
+    return h ? h->count : 0;
+}
+
+const um_history_entry *um_history_at(const um_history_list *h, size_t i)
+{
+    return h && i < h->count ? &h->entries[i] : NULL;
+}

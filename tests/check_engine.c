@@ -187,16 +187,16 @@ START_TEST(linear_upgrade_heads)
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 0);
-    ck_assert_uint_eq(st->n_current_heads, 1);
-    ck_assert_str_eq(st->current_heads[0], "r5");
-    ck_assert_uint_eq(st->n_file_heads, 1);
-    ck_assert_str_eq(st->file_heads[0], "r5");
-    ck_assert_uint_eq(st->n_applied, 5);
+    ck_assert_uint_eq(um_status_pending_count(st), 0);
+    ck_assert_uint_eq(um_status_current_head_count(st), 1);
+    ck_assert_str_eq(um_status_current_head_at(st, 0), "r5");
+    ck_assert_uint_eq(um_status_file_head_count(st), 1);
+    ck_assert_str_eq(um_status_file_head_at(st, 0), "r5");
+    ck_assert_uint_eq(um_status_applied_count(st), 5);
     for (size_t i = 0; i < 5; i++) {
-        ck_assert_str_eq(st->applied[i].revision, pgtest_fmt("r%zu", i + 1));
-        ck_assert_str_eq(st->applied[i].state, "applied");
-        ck_assert_int_eq(st->applied[i].checksum_ok, 1);
+        ck_assert_str_eq(um_status_applied_at(st, i)->revision, pgtest_fmt("r%zu", i + 1));
+        ck_assert_str_eq(um_status_applied_at(st, i)->state, "applied");
+        ck_assert_int_eq(um_status_applied_at(st, i)->checksum_ok, 1);
     }
     um_status_free(st);
     um_close(ctx);
@@ -271,8 +271,8 @@ START_TEST(linear_unique_prefix)
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 1);
-    ck_assert_str_eq(st->pending[0]->id, "x4dd");
+    ck_assert_uint_eq(um_status_pending_count(st), 1);
+    ck_assert_str_eq(um_status_pending_at(st, 0)->id, "x4dd");
     um_status_free(st);
     um_close(ctx);
 }
@@ -375,16 +375,16 @@ START_TEST(linear_read_only_calls)
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 3);
-    ck_assert_str_eq(st->pending[0]->id, "r1");
-    ck_assert_str_eq(st->pending[2]->id, "r3");
-    ck_assert_uint_eq(st->n_applied, 0);
-    ck_assert_uint_eq(st->n_current_heads, 0);
+    ck_assert_uint_eq(um_status_pending_count(st), 3);
+    ck_assert_str_eq(um_status_pending_at(st, 0)->id, "r1");
+    ck_assert_str_eq(um_status_pending_at(st, 2)->id, "r3");
+    ck_assert_uint_eq(um_status_applied_count(st), 0);
+    ck_assert_uint_eq(um_status_current_head_count(st), 0);
     um_status_free(st);
 
     um_history_list *h = NULL;
     PGTEST_CHECK_OK(ctx, um_history(ctx, 0, &h));
-    ck_assert_uint_eq(h->count, 0);
+    ck_assert_uint_eq(um_history_count(h), 0);
     um_history_free(h);
 
     char *fp1 = pgtest_schema_fingerprint(db_url);
@@ -409,7 +409,7 @@ START_TEST(unknown_head_in_database)
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_current_heads, 2);
+    ck_assert_uint_eq(um_status_current_head_count(st), 2);
     um_status_free(st);
     um_close(ctx);
 }
@@ -591,8 +591,8 @@ START_TEST(depends_pulls_in_dependency)
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 0);
-    ck_assert_uint_eq(st->n_current_heads, 2);
+    ck_assert_uint_eq(um_status_pending_count(st), 0);
+    ck_assert_uint_eq(um_status_current_head_count(st), 2);
     um_status_free(st);
     um_close(ctx);
 }
@@ -775,7 +775,7 @@ START_TEST(fail_single_transaction)
     /* the connection is usable afterwards */
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 5);
+    ck_assert_uint_eq(um_status_pending_count(st), 5);
     um_status_free(st);
     um_close(ctx);
 }
@@ -1153,10 +1153,10 @@ START_TEST(nontx_failure)
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_applied, 2);
-    ck_assert_str_eq(st->applied[1].revision, "r2");
-    ck_assert_str_eq(st->applied[1].state, "failed");
-    ck_assert_uint_eq(st->n_pending, 1);
+    ck_assert_uint_eq(um_status_applied_count(st), 2);
+    ck_assert_str_eq(um_status_applied_at(st, 1)->revision, "r2");
+    ck_assert_str_eq(um_status_applied_at(st, 1)->state, "failed");
+    ck_assert_uint_eq(um_status_pending_count(st), 1);
     um_status_free(st);
     um_close(ctx);
 
@@ -1233,7 +1233,7 @@ START_TEST(stamp_heads_and_base)
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 0);
+    ck_assert_uint_eq(um_status_pending_count(st), 0);
     um_status_free(st);
 
     PGTEST_CHECK_OK(ctx, um_stamp(ctx, "base"));
@@ -1300,9 +1300,10 @@ START_TEST(checksum_changed_file)
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_applied, 3);
+    ck_assert_uint_eq(um_status_applied_count(st), 3);
     for (size_t i = 0; i < 3; i++)
-        ck_assert_int_eq(st->applied[i].checksum_ok, strcmp(st->applied[i].revision, "r2") != 0);
+        ck_assert_int_eq(um_status_applied_at(st, i)->checksum_ok,
+                         strcmp(um_status_applied_at(st, i)->revision, "r2") != 0);
     um_status_free(st);
     um_close(ctx);
 }
@@ -1629,9 +1630,9 @@ START_TEST(history_and_status_contents)
 
     um_history_list *h = NULL;
     PGTEST_CHECK_OK(ctx, um_history(ctx, 0, &h));
-    ck_assert_uint_eq(h->count, 2);
+    ck_assert_uint_eq(um_history_count(h), 2);
     for (size_t i = 0; i < 2; i++) {
-        um_history_entry *e = &h->entries[i];
+        const um_history_entry *e = um_history_at(h, i);
         ck_assert_str_eq(e->revision, pgtest_fmt("r%zu", i + 1));
         ck_assert_str_eq(e->direction, "up");
         ck_assert_str_eq(e->state, "ok");
@@ -1647,9 +1648,11 @@ START_TEST(history_and_status_contents)
         ck_assert_int_eq(e->started_at[4], '-');
         ck_assert_int_eq(e->started_at[10], 'T');
     }
-    ck_assert(h->entries[0].id < h->entries[1].id);
-    ck_assert_msg(h->entries[0].duration_ms >= 45, "r1 slept 50ms but took %.3f ms",
-                  h->entries[0].duration_ms);
+    ck_assert(um_history_at(h, 0)->id < um_history_at(h, 1)->id);
+    ck_assert_ptr_null(um_history_at(h, 2));
+    ck_assert_ptr_null(um_history_at(h, SIZE_MAX));
+    ck_assert_msg(um_history_at(h, 0)->duration_ms >= 45, "r1 slept 50ms but took %.3f ms",
+                  um_history_at(h, 0)->duration_ms);
 
     json_t *j = parse_json(um_history_to_json(h));
     json_t *arr = json_object_get(j, "history");
@@ -1667,19 +1670,25 @@ START_TEST(history_and_status_contents)
     um_history_free(h);
 
     PGTEST_CHECK_OK(ctx, um_history(ctx, 1, &h));
-    ck_assert_uint_eq(h->count, 1);
-    ck_assert_str_eq(h->entries[0].revision, "r2");
+    ck_assert_uint_eq(um_history_count(h), 1);
+    ck_assert_str_eq(um_history_at(h, 0)->revision, "r2");
     um_history_free(h);
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_applied, 2);
-    ck_assert_uint_eq(st->n_pending, 1);
-    ck_assert_str_eq(st->pending[0]->id, "r3");
-    ck_assert_uint_eq(st->n_current_heads, 1);
-    ck_assert_str_eq(st->current_heads[0], "r2");
+    ck_assert_uint_eq(um_status_applied_count(st), 2);
+    ck_assert_uint_eq(um_status_pending_count(st), 1);
+    ck_assert_str_eq(um_status_pending_at(st, 0)->id, "r3");
+    ck_assert_uint_eq(um_status_current_head_count(st), 1);
+    ck_assert_str_eq(um_status_current_head_at(st, 0), "r2");
+    /* out of range: NULL, never a read past the end */
+    ck_assert_ptr_null(um_status_current_head_at(st, 1));
+    ck_assert_ptr_null(um_status_file_head_at(st, 1));
+    ck_assert_ptr_null(um_status_applied_at(st, 2));
+    ck_assert_ptr_null(um_status_pending_at(st, 1));
+    ck_assert_ptr_null(um_status_pending_at(st, SIZE_MAX));
     for (size_t i = 0; i < 2; i++) {
-        um_applied *a = &st->applied[i];
+        const um_applied *a = um_status_applied_at(st, i);
         const um_revision *rev = NULL;
         PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, pgtest_fmt("r%zu", i + 1), &rev));
         ck_assert_str_eq(a->revision, rev->id);
@@ -1696,7 +1705,8 @@ START_TEST(history_and_status_contents)
         ck_assert(a->duration_ms >= 0);
         ck_assert_uint_ge(strlen(a->applied_at), 20);
     }
-    ck_assert_msg(st->applied[0].duration_ms >= 45, "r1 took %.3f ms", st->applied[0].duration_ms);
+    ck_assert_msg(um_status_applied_at(st, 0)->duration_ms >= 45, "r1 took %.3f ms",
+                  um_status_applied_at(st, 0)->duration_ms);
 
     j = parse_json(um_status_to_json(st));
     ck_assert(json_is_false(json_object_get(j, "up_to_date")));
@@ -1754,8 +1764,8 @@ START_TEST(custom_version_table)
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_applied, 3);
-    ck_assert_uint_eq(st->n_pending, 0);
+    ck_assert_uint_eq(um_status_applied_count(st), 3);
+    ck_assert_uint_eq(um_status_pending_count(st), 0);
     um_status_free(st);
 
     PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
@@ -1768,8 +1778,8 @@ START_TEST(custom_version_table)
     ctx = open_engine();
     um_status_info *st2 = NULL;
     PGTEST_CHECK_OK(ctx, um_status(ctx, &st2));
-    ck_assert_uint_eq(st2->n_applied, 0);
-    ck_assert_uint_eq(st2->n_current_heads, 0);
+    ck_assert_uint_eq(um_status_applied_count(st2), 0);
+    ck_assert_uint_eq(um_status_current_head_count(st2), 0);
     um_status_free(st2);
     um_close(ctx);
 }

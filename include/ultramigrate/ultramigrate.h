@@ -372,7 +372,10 @@ UM_API int um_ensure_schema(um_ctx *ctx);
 /* Status and history                                                   */
 /* ------------------------------------------------------------------ */
 
-/** One applied revision as the database records it. */
+/**
+ * One applied revision as the database records it.  Reached only through
+ * um_status_applied_at(); fields may be appended.  Owned by the status.
+ */
 typedef struct um_applied {
     const char *revision;
     const char *message;    /**< from the file, or NULL if unknown */
@@ -388,17 +391,34 @@ typedef struct um_applied {
     int checksum_ok;   /**< file's checksum equals the stored one */
 } um_applied;
 
-/** Status of the database against the revision files. */
-typedef struct um_status_info {
-    char **current_heads; /**< version table rows */
-    size_t n_current_heads;
-    char **file_heads; /**< heads of the revision graph */
-    size_t n_file_heads;
-    um_applied *applied; /**< in apply order, oldest first */
-    size_t n_applied;
-    const um_revision **pending; /**< in the order an upgrade to heads would apply them */
-    size_t n_pending;
-} um_status_info;
+/**
+ * Status of the database against the revision files.  Opaque: read it
+ * through the accessors below, so that it may grow.
+ */
+typedef struct um_status_info um_status_info;
+
+/** Number of version table rows (the database's current heads). */
+UM_API size_t um_status_current_head_count(const um_status_info *st);
+/** The @p i-th current head's revision id, or NULL when out of range. */
+UM_API const char *um_status_current_head_at(const um_status_info *st, size_t i);
+
+/** Number of heads of the revision graph. */
+UM_API size_t um_status_file_head_count(const um_status_info *st);
+/** The @p i-th head of the revision graph, or NULL when out of range. */
+UM_API const char *um_status_file_head_at(const um_status_info *st, size_t i);
+
+/** Number of applied revisions. */
+UM_API size_t um_status_applied_count(const um_status_info *st);
+/** The @p i-th applied revision, oldest first; NULL when out of range. */
+UM_API const um_applied *um_status_applied_at(const um_status_info *st, size_t i);
+
+/** Number of pending revisions (0 when the database is ahead of the files). */
+UM_API size_t um_status_pending_count(const um_status_info *st);
+/**
+ * The @p i-th pending revision, in the order an upgrade to heads would
+ * apply them; NULL when out of range.  Owned by the handle.
+ */
+UM_API const um_revision *um_status_pending_at(const um_status_info *st, size_t i);
 
 /**
  * Reads the database's state (one query) and compares it with the files.
@@ -410,7 +430,10 @@ UM_API int um_status(um_ctx *ctx, um_status_info **out);
 /** Frees a status.  NULL: no-op. */
 UM_API void um_status_free(um_status_info *status);
 
-/** One entry of the append-only history. */
+/**
+ * One entry of the append-only history.  Reached only through
+ * um_history_at(); fields may be appended.  Owned by the list.
+ */
 typedef struct um_history_entry {
     int64_t id;
     const char *revision;
@@ -425,10 +448,13 @@ typedef struct um_history_entry {
     const char *error; /**< failure message, or NULL */
 } um_history_entry;
 
-typedef struct um_history_list {
-    um_history_entry *entries; /**< oldest first */
-    size_t count;
-} um_history_list;
+/** The history read by um_history().  Opaque: read it through the accessors. */
+typedef struct um_history_list um_history_list;
+
+/** Number of entries. */
+UM_API size_t um_history_count(const um_history_list *history);
+/** The @p i-th entry, oldest first; NULL when out of range. */
+UM_API const um_history_entry *um_history_at(const um_history_list *history, size_t i);
 
 /**
  * Reads the history, oldest first (the newest @p limit entries; 0: all).
