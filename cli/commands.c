@@ -293,7 +293,7 @@ static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc, 
     if (rc == UM_OK)
         rc = wait_for_database(ctx, wait);
     if (rc == UM_OK)
-        rc = um_status(ctx, &st);
+        rc = um_status(&st, ctx);
     if (rc == UM_OK && cli->json)
         rc = cli_print_json(um_status_to_json(st));
     else if (rc == UM_OK)
@@ -314,7 +314,7 @@ static int print_current_json(um_ctx *ctx, const um_status_info *st)
     for (size_t i = 0; current && (id = um_status_current_head_at(st, i)); i++) {
         const um_revision *rev = NULL;
 
-        if (um_revision_lookup(ctx, id, &rev) != UM_OK || strcmp(rev->id, id))
+        if (um_revision_lookup(&rev, ctx, id) != UM_OK || strcmp(rev->id, id))
             rev = NULL;
         if (json_array_append_new(current, json_pack("{s:s, s:b, s:s?, s:s?}", "revision", id,
                                                      "is_head", is_file_head(st, id), "message",
@@ -337,7 +337,7 @@ static void print_current(const struct cli *cli, um_ctx *ctx, const um_status_in
     for (size_t i = 0; (id = um_status_current_head_at(st, i)); i++) {
         const um_revision *rev = NULL;
 
-        if (um_revision_lookup(ctx, id, &rev) != UM_OK || strcmp(rev->id, id))
+        if (um_revision_lookup(&rev, ctx, id) != UM_OK || strcmp(rev->id, id))
             rev = NULL;
         if (cli->verbosity == CLI_VERBOSE && rev) {
             cli_print_revision_block(stdout, ctx, rev);
@@ -363,7 +363,7 @@ static int cmd_current(struct cli *cli, const struct cli_command *cmd, int argc,
         return rc;
     rc = open_engine(cli, &ctx);
     if (rc == UM_OK)
-        rc = um_status(ctx, &st);
+        rc = um_status(&st, ctx);
     if (rc == UM_OK && cli->json)
         rc = print_current_json(ctx, st);
     else if (rc == UM_OK)
@@ -451,7 +451,7 @@ static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc, 
         return rc;
     rc = open_engine(cli, &ctx);
     if (rc == UM_OK)
-        rc = um_health_snapshot(ctx, &h);
+        rc = um_health_snapshot(&h, ctx);
     if (rc == UM_ECONNECT) {
         cli_print_error(ctx, rc);
         um_close(ctx);
@@ -536,7 +536,7 @@ static int cmd_history(struct cli *cli, const struct cli_command *cmd, int argc,
     if (rc == UM_OK && revisions)
         return finish(ctx, print_revisions(cli, ctx, limit));
     if (rc == UM_OK)
-        rc = um_history(ctx, limit, &h);
+        rc = um_history(&h, ctx, limit);
     if (rc == UM_OK && cli->json)
         rc = cli_print_json(um_history_to_json(h));
     else if (rc == UM_OK)
@@ -603,7 +603,7 @@ static int cmd_show(struct cli *cli, const struct cli_command *cmd, int argc, ch
         return rc;
     rc = open_engine(cli, &ctx);
     if (rc == UM_OK)
-        rc = um_revision_lookup(ctx, args[0], &rev);
+        rc = um_revision_lookup(&rev, ctx, args[0]);
     if (rc == UM_OK && cli->json)
         rc = cli_print_json(um_revision_to_json(rev));
     else if (rc == UM_OK)
@@ -653,7 +653,7 @@ static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc
     g.n_depends_on = depends.n;
     rc = open_engine(cli, &ctx);
     if (rc == UM_OK)
-        rc = um_generate(ctx, &g, &path);
+        rc = um_generate(&path, ctx, &g);
     if (rc == UM_OK)
         rc = print_generated(cli, path);
     free(depends.items);
@@ -754,7 +754,7 @@ static int run(struct cli *cli, um_direction dir, const char *target, size_t wai
         double elapsed = now_ms() - start;
 
         /* only to report where the run ended; a failure here is not the run's */
-        if (um_status(p.ctx, &st) != UM_OK)
+        if (um_status(&st, p.ctx) != UM_OK)
             st = NULL;
         print_run_summary(cli, dir, target, st, p.done, elapsed);
         if (cli->json)
@@ -809,7 +809,7 @@ static int cmd_stamp(struct cli *cli, const struct cli_command *cmd, int argc, c
     if (rc == UM_OK)
         rc = um_stamp(ctx, args[0]);
     if (rc == UM_OK) {
-        if (um_status(ctx, &st) != UM_OK)
+        if (um_status(&st, ctx) != UM_OK)
             st = NULL;
         cli_info(cli, "Stamped the database to %s", args[0]);
         if (cli->json)

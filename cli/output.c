@@ -181,7 +181,7 @@ static void print_running(const struct cli_progress *p, const um_step_info *step
     const um_revision *rev = NULL;
     const char *msg = step->message ? step->message : "";
 
-    if (um_revision_lookup(p->ctx, step->revision, &rev) != UM_OK)
+    if (um_revision_lookup(&rev, p->ctx, step->revision) != UM_OK)
         rev = NULL;
     if (step->direction == UM_UP) {
         fputs("Running upgrade ", stderr);

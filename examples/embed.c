@@ -73,7 +73,7 @@ static int print_step(const um_step_info *step, void *payload)
 static void print_status(um_ctx *ctx)
 {
     um_status_info *st = NULL;
-    if (um_status(ctx, &st) != UM_OK) {
+    if (um_status(&st, ctx) != UM_OK) {
         fprintf(stderr, "embed: status: %s\n", um_errmsg(ctx));
         return;
     }

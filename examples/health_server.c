@@ -90,7 +90,7 @@ static MHD_Result reply(struct MHD_Connection *conn, unsigned int code, const ch
 static MHD_Result serve_health(struct MHD_Connection *conn, um_ctx *ctx)
 {
     um_health h = UM_HEALTH_INIT;
-    if (um_health_snapshot(ctx, &h) != UM_OK)
+    if (um_health_snapshot(&h, ctx) != UM_OK)
         return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "snapshot failed\n");
     char *json = um_health_to_json(&h);
     if (!json)

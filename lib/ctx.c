@@ -192,7 +192,7 @@ const um_revision *um_revision_at(const um_ctx *ctx, size_t i)
     return &ctx->revisions[i];
 }
 
-int um_revision_lookup(um_ctx *ctx, const char *rev, const um_revision **out)
+int um_revision_lookup(const um_revision **out, um_ctx *ctx, const char *rev)
 {
     if (out)
         *out = NULL;

@@ -226,10 +226,10 @@ int um_generate_options_init(um_generate_options *opts, unsigned int version)
     return UM_OK;
 }
 
-int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path)
+int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts)
 {
-    if (out_path)
-        *out_path = NULL;
+    if (out)
+        *out = NULL;
     CTX_ENTER(ctx);
     if (!opts || !opts->message)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "a new revision needs a message");
@@ -244,7 +244,7 @@ int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path)
     if (!rc)
         rc = fill_relations(ctx, opts, &nr);
     if (!rc)
-        rc = write_revision(ctx, &nr, out_path);
+        rc = write_revision(ctx, &nr, out);
     sb_free(&nr.parents);
     sb_free(&nr.depends_on);
     return rc;
@@ -277,7 +277,7 @@ int um_merge(um_ctx *ctx, const char *message, const char *const *revs, size_t n
     } else if (n_revs < 2) {
         return ctx_error(ctx, UM_ETARGET, NULL, 0, NULL, "a merge needs at least two revisions");
     }
-    int rc = um_generate(ctx, &o, out_path);
+    int rc = um_generate(out_path, ctx, &o);
     free(heads);
     return rc;
 }

@@ -105,7 +105,7 @@ static int fill_pending(um_ctx *ctx, um_status_info *s, const store_state *st)
     return rc;
 }
 
-int um_status(um_ctx *ctx, um_status_info **out)
+int um_status(um_status_info **out, um_ctx *ctx)
 {
     if (out)
         *out = NULL;
@@ -139,7 +139,7 @@ int um_status(um_ctx *ctx, um_status_info **out)
     return rc;
 }
 
-int um_history(um_ctx *ctx, size_t limit, um_history_list **out)
+int um_history(um_history_list **out, um_ctx *ctx, size_t limit)
 {
     if (out)
         *out = NULL;

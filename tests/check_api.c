@@ -6,6 +6,7 @@
 
 #include <ultramigrate/ultramigrate.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* ---- accessors ------------------------------------------------------- */
@@ -32,12 +33,40 @@ START_TEST(history_accessors_accept_null)
 }
 END_TEST
 
+/* ---- outputs first ---------------------------------------------------- */
+
+/* A non-NULL value an output must not keep after a failure (aligned for
+ * any type, so the casts below are valid). */
+static max_align_t stale;
+
+START_TEST(outputs_left_null_on_failure)
+{
+    const um_revision *rev = (const um_revision *)&stale;
+    um_status_info *st = (um_status_info *)&stale;
+    um_history_list *h = (um_history_list *)&stale;
+    char *path = (char *)&stale;
+
+    ck_assert_int_eq(um_revision_lookup(&rev, NULL, "head"), UM_EINVAL);
+    ck_assert_ptr_null(rev);
+    ck_assert_int_eq(um_status(&st, NULL), UM_EINVAL);
+    ck_assert_ptr_null(st);
+    ck_assert_int_eq(um_history(&h, NULL, 0), UM_EINVAL);
+    ck_assert_ptr_null(h);
+    ck_assert_int_eq(um_generate(&path, NULL, NULL), UM_EINVAL);
+    ck_assert_ptr_null(path);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
     Suite *s = suite_create("api");
     TCase *tc = tcase_create("accessors");
     tcase_add_test(tc, status_accessors_accept_null);
     tcase_add_test(tc, history_accessors_accept_null);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("outputs");
+    tcase_add_test(tc, outputs_left_null_on_failure);
     suite_add_tcase(s, tc);
     return s;
 }

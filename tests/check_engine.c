@@ -178,7 +178,7 @@ START_TEST(linear_upgrade_heads)
 
     for (int i = 1; i <= 5; i++) {
         const um_revision *rev = NULL;
-        PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, pgtest_fmt("r%d", i), &rev));
+        PGTEST_CHECK_OK(ctx, um_revision_lookup(&rev, ctx, pgtest_fmt("r%d", i)));
         ck_assert_str_eq(qv("SELECT checksum FROM ultramigrate_version_applied"
                             " WHERE revision = 'r%d'",
                             i),
@@ -186,7 +186,7 @@ START_TEST(linear_upgrade_heads)
     }
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_pending_count(st), 0);
     ck_assert_uint_eq(um_status_current_head_count(st), 1);
     ck_assert_str_eq(um_status_current_head_at(st, 0), "r5");
@@ -270,7 +270,7 @@ START_TEST(linear_unique_prefix)
     ASSERT_NO_TABLE("t4");
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_pending_count(st), 1);
     ck_assert_str_eq(um_status_pending_at(st, 0)->id, "x4dd");
     um_status_free(st);
@@ -374,7 +374,7 @@ START_TEST(linear_read_only_calls)
     char *fp0 = pgtest_schema_fingerprint(db_url);
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_pending_count(st), 3);
     ck_assert_str_eq(um_status_pending_at(st, 0)->id, "r1");
     ck_assert_str_eq(um_status_pending_at(st, 2)->id, "r3");
@@ -383,7 +383,7 @@ START_TEST(linear_read_only_calls)
     um_status_free(st);
 
     um_history_list *h = NULL;
-    PGTEST_CHECK_OK(ctx, um_history(ctx, 0, &h));
+    PGTEST_CHECK_OK(ctx, um_history(&h, ctx, 0));
     ck_assert_uint_eq(um_history_count(h), 0);
     um_history_free(h);
 
@@ -408,7 +408,7 @@ START_TEST(unknown_head_in_database)
     ASSERT_NO_TABLE("t2");
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_current_head_count(st), 2);
     um_status_free(st);
     um_close(ctx);
@@ -435,7 +435,7 @@ START_TEST(branch_partial_then_heads)
     um_ctx *ctx = open_engine();
 
     const um_revision *m = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "mm", &m));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&m, ctx, "mm"));
     ck_assert_int_eq(m->is_merge, 1);
     ck_assert_uint_eq(m->n_parents, 2);
 
@@ -542,7 +542,7 @@ START_TEST(branch_two_heads)
     ck_assert_str_eq(versions(), "bb,cc");
 
     const um_revision *r = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "bb-1", &r));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&r, ctx, "bb-1"));
     ck_assert_str_eq(r->id, "aa");
 
     PGTEST_CHECK_OK(ctx, um_rollback(ctx, "aa", NULL));
@@ -575,7 +575,7 @@ START_TEST(depends_pulls_in_dependency)
     write_depends();
     um_ctx *ctx = open_engine();
     const um_revision *y = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "yy", &y));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&y, ctx, "yy"));
     ck_assert_uint_eq(y->n_depends_on, 1);
     ck_assert_str_eq(y->depends_on[0], "bb");
     ck_assert_uint_eq(y->n_parents, 1);
@@ -590,7 +590,7 @@ START_TEST(depends_pulls_in_dependency)
     ASSERT_TABLE("ty");
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_pending_count(st), 0);
     ck_assert_uint_eq(um_status_current_head_count(st), 2);
     um_status_free(st);
@@ -774,7 +774,7 @@ START_TEST(fail_single_transaction)
 
     /* the connection is usable afterwards */
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_pending_count(st), 5);
     um_status_free(st);
     um_close(ctx);
@@ -843,7 +843,7 @@ START_TEST(fail_transaction_left_open)
     /* the handle still works, and the lock is free for others */
     ck_assert_int_eq(qi("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     um_status_free(st);
     um_close(ctx);
 }
@@ -883,9 +883,9 @@ START_TEST(failed_open_handle_explains)
     ck_assert_int_eq(um_upgrade(ctx, "heads", NULL), UM_EGRAPH);
     ck_assert_int_eq(um_rollback(ctx, "base", NULL), UM_EGRAPH);
     ck_assert_int_eq(um_stamp(ctx, "heads"), UM_EGRAPH);
-    ck_assert_int_eq(um_status(ctx, &st), UM_EGRAPH);
+    ck_assert_int_eq(um_status(&st, ctx), UM_EGRAPH);
     ck_assert_int_eq(um_plan_create(&plan, ctx, UM_UP, "heads"), UM_EGRAPH);
-    ck_assert_int_eq(um_health_snapshot(ctx, &h), UM_EGRAPH);
+    ck_assert_int_eq(um_health_snapshot(&h, ctx), UM_EGRAPH);
     ck_assert_ptr_null(st);
     ck_assert_ptr_null(plan);
     ck_assert_str_eq(um_errmsg(ctx), msg);
@@ -931,10 +931,10 @@ START_TEST(password_pieces_never_shown)
         um_health h = UM_HEALTH_INIT;
         int rc = um_open(&ctx, &o);
         if (rc == UM_OK)
-            rc = um_status(ctx, &st);
+            rc = um_status(&st, ctx);
         ck_assert_int_ne(rc, UM_OK);
         ck_assert_msg(strstr(um_errmsg(ctx), pieces[i]) == NULL, "leak: %s", um_errmsg(ctx));
-        if (um_health_snapshot(ctx, &h) == UM_OK)
+        if (um_health_snapshot(&h, ctx) == UM_OK)
             ck_assert_msg(strstr(h.message, pieces[i]) == NULL, "leak: %s", h.message);
         um_close(ctx);
     }
@@ -1066,7 +1066,7 @@ START_TEST(irreversible_stops_before_running)
     write_rev("r2", "r1", "CREATE TABLE t2 (id int);", NULL);
     um_ctx *ctx = open_engine();
     const um_revision *r2 = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&r2, ctx, "r2"));
     ck_assert_int_eq(r2->has_down, 0);
 
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
@@ -1115,7 +1115,7 @@ START_TEST(nontx_concurrent_index)
                    "DROP INDEX CONCURRENTLY t1_idx2;\nDROP INDEX CONCURRENTLY t1_idx;");
     um_ctx *ctx = open_engine();
     const um_revision *r2 = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&r2, ctx, "r2"));
     ck_assert_int_eq(r2->transactional, 0);
 
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
@@ -1152,7 +1152,7 @@ START_TEST(nontx_failure)
     ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed");
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_applied_count(st), 2);
     ck_assert_str_eq(um_status_applied_at(st, 1)->revision, "r2");
     ck_assert_str_eq(um_status_applied_at(st, 1)->state, "failed");
@@ -1232,7 +1232,7 @@ START_TEST(stamp_heads_and_base)
                      0);
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_pending_count(st), 0);
     um_status_free(st);
 
@@ -1299,7 +1299,7 @@ START_TEST(checksum_changed_file)
     ck_assert_ptr_null(plan);
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_applied_count(st), 3);
     for (size_t i = 0; i < 3; i++)
         ck_assert_int_eq(um_status_applied_at(st, i)->checksum_ok,
@@ -1629,7 +1629,7 @@ START_TEST(history_and_status_contents)
     gethostname(host, sizeof(host) - 1);
 
     um_history_list *h = NULL;
-    PGTEST_CHECK_OK(ctx, um_history(ctx, 0, &h));
+    PGTEST_CHECK_OK(ctx, um_history(&h, ctx, 0));
     ck_assert_uint_eq(um_history_count(h), 2);
     for (size_t i = 0; i < 2; i++) {
         const um_history_entry *e = um_history_at(h, i);
@@ -1669,13 +1669,13 @@ START_TEST(history_and_status_contents)
     json_decref(j);
     um_history_free(h);
 
-    PGTEST_CHECK_OK(ctx, um_history(ctx, 1, &h));
+    PGTEST_CHECK_OK(ctx, um_history(&h, ctx, 1));
     ck_assert_uint_eq(um_history_count(h), 1);
     ck_assert_str_eq(um_history_at(h, 0)->revision, "r2");
     um_history_free(h);
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_applied_count(st), 2);
     ck_assert_uint_eq(um_status_pending_count(st), 1);
     ck_assert_str_eq(um_status_pending_at(st, 0)->id, "r3");
@@ -1690,7 +1690,7 @@ START_TEST(history_and_status_contents)
     for (size_t i = 0; i < 2; i++) {
         const um_applied *a = um_status_applied_at(st, i);
         const um_revision *rev = NULL;
-        PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, pgtest_fmt("r%zu", i + 1), &rev));
+        PGTEST_CHECK_OK(ctx, um_revision_lookup(&rev, ctx, pgtest_fmt("r%zu", i + 1)));
         ck_assert_str_eq(a->revision, rev->id);
         ck_assert_ptr_nonnull(a->message);
         ck_assert_str_eq(a->message, pgtest_fmt("Create r%zu", i + 1));
@@ -1729,7 +1729,7 @@ START_TEST(history_and_status_contents)
     um_status_free(st);
 
     const um_revision *r2 = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&r2, ctx, "r2"));
     j = parse_json(um_revision_to_json(r2));
     ck_assert_str_eq(jstr(j, "revision"), "r2");
     ck_assert_str_eq(jstr(j, "path"), rev_path("r2"));
@@ -1763,7 +1763,7 @@ START_TEST(custom_version_table)
     ASSERT_TABLE("t3");
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     ck_assert_uint_eq(um_status_applied_count(st), 3);
     ck_assert_uint_eq(um_status_pending_count(st), 0);
     um_status_free(st);
@@ -1777,7 +1777,7 @@ START_TEST(custom_version_table)
     write_ini(NULL);
     ctx = open_engine();
     um_status_info *st2 = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st2));
+    PGTEST_CHECK_OK(ctx, um_status(&st2, ctx));
     ck_assert_uint_eq(um_status_applied_count(st2), 0);
     ck_assert_uint_eq(um_status_current_head_count(st2), 0);
     um_status_free(st2);

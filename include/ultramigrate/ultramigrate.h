@@ -273,7 +273,7 @@ UM_API const um_revision *um_revision_at(const um_ctx *ctx, size_t i);
  * @return UM_OK with *out set, UM_EINVAL or UM_ETARGET (unknown, ambiguous
  *         prefix listing the candidates, several heads for "head").
  */
-UM_API int um_revision_lookup(um_ctx *ctx, const char *rev, const um_revision **out);
+UM_API int um_revision_lookup(const um_revision **out, um_ctx *ctx, const char *rev);
 
 /* ------------------------------------------------------------------ */
 /* Plans                                                                */
@@ -425,7 +425,7 @@ UM_API const um_revision *um_status_pending_at(const um_status_info *st, size_t 
  * @param out  receives the status; free with um_status_free().
  * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_ESQL.
  */
-UM_API int um_status(um_ctx *ctx, um_status_info **out);
+UM_API int um_status(um_status_info **out, um_ctx *ctx);
 
 /** Frees a status.  NULL: no-op. */
 UM_API void um_status_free(um_status_info *status);
@@ -460,7 +460,7 @@ UM_API const um_history_entry *um_history_at(const um_history_list *history, siz
  * Reads the history, oldest first (the newest @p limit entries; 0: all).
  * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_ESQL.
  */
-UM_API int um_history(um_ctx *ctx, size_t limit, um_history_list **out);
+UM_API int um_history(um_history_list **out, um_ctx *ctx, size_t limit);
 
 /** Frees a history list.  NULL: no-op. */
 UM_API void um_history_free(um_history_list *history);
@@ -525,7 +525,7 @@ UM_API int um_health_init(um_health *h, unsigned int version);
  * @return UM_OK (the snapshot is filled, whatever its status), UM_EINVAL,
  *         UM_EVERSION, UM_ENOMEM.
  */
-UM_API int um_health_snapshot(um_ctx *ctx, um_health *out);
+UM_API int um_health_snapshot(um_health *out, um_ctx *ctx);
 
 /** Static lowercase name of a status: "ok", "pending", "failed", ... */
 UM_API const char *um_health_status_name(um_health_status status);
@@ -583,11 +583,12 @@ UM_API int um_generate_options_init(um_generate_options *opts, unsigned int vers
  * parents, or use um_merge()).  The handle's graph is not changed: open a
  * new handle to see the file.
  *
- * @param out_path  receives the new file's path (um_free()), may be NULL.
+ * @param out  receives the new file's path (free with um_free()); NULL if
+ *             the caller does not want it.  Left NULL on failure.
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_ETARGET, UM_EIO,
  *         UM_ECONFIG (a bad file_template), UM_EPARSE (a bad template).
  */
-UM_API int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path);
+UM_API int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts);
 
 /**
  * Writes a merge revision whose parents are @p revs (NULL/0: every head).
