@@ -192,7 +192,8 @@ static int init_database(struct cli *cli, int *ready)
 
 static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    const char *config, *dir = NULL; /* NULL: the config's, else the default */
+    um_project_init_options o = UM_PROJECT_INIT_OPTIONS_INIT;
+    const char *config;
     char **args, *err = NULL;
     int n, rc, ready = 0;
 
@@ -200,9 +201,11 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
     if (rc != CLI_CONTINUE)
         return rc;
     config = cli->config_given ? cli->config_path : DEFAULT_CONFIG;
-    if (n)
-        dir = args[0];
-    rc = um_project_init(config, dir, cli_log, cli, &err);
+    o.config_path = config;
+    o.script_location = n ? args[0] : NULL; /* NULL: the config's, else the default */
+    o.log_cb = cli_log;
+    o.log_payload = cli;
+    rc = um_project_init(&err, &o);
     if (rc != UM_OK) {
         fprintf(stderr, "ultramigrate: %s\n", err ? err : um_strerror(rc));
         um_free(err);
@@ -215,8 +218,9 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
     if (!ready)
         cli_info(cli, "Please edit the database settings in '%s' before proceeding.", config);
     if (cli->json) {
-        rc = cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config,
-                                            "script_location", dir, "database_ready", ready));
+        rc =
+            cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config, "script_location",
+                                           o.script_location, "database_ready", ready));
         if (rc != UM_OK) {
             cli_print_error(NULL, rc);
             return cli_exit_code(rc);
@@ -662,23 +666,24 @@ static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc
 
 static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    const char *message = NULL;
-    const struct cli_opt opts[] = { { "message", 'm', CLI_STRING, &message },
+    um_merge_options m = UM_MERGE_OPTIONS_INIT;
+    const struct cli_opt opts[] = { { "message", 'm', CLI_STRING, &m.message },
+                                    { "rev-id", 0, CLI_STRING, &m.rev_id },
                                     { NULL, 0, CLI_FLAG, NULL } };
     um_ctx *ctx = NULL;
     char **args, *path = NULL;
     int n, rc;
 
     rc = cli_parse(cli, cmd, argc, argv, opts, &args, &n);
-    if (rc == CLI_CONTINUE && !message)
-        rc = cli_usage_error("%s: missing -m MESSAGE", cmd->name);
     if (rc != CLI_CONTINUE)
         return rc;
     if (n == 1 && !strcmp(args[0], "heads"))
         n = 0;
+    m.revs = n ? (const char *const *)args : NULL;
+    m.n_revs = (size_t)n;
     rc = open_engine(cli, &ctx);
     if (rc == UM_OK)
-        rc = um_merge(ctx, message, n ? (const char *const *)args : NULL, (size_t)n, &path);
+        rc = um_merge(&path, ctx, &m);
     if (rc == UM_OK)
         rc = print_generated(cli, path);
     return finish(ctx, rc);
@@ -871,9 +876,11 @@ static const struct cli_command commands[] = {
       generate_options, 0, 1, 0, 0, 0 },
     { "revision", cmd_generate, "-m MESSAGE", "Write a new revision file (alias of generate).",
       generate_options, 0, 1, 0, 1, 0 },
-    { "merge", cmd_merge, "[REV...] -m MESSAGE",
+    { "merge", cmd_merge, "[REV...] [-m MESSAGE]",
       "Write a revision merging REVs (default: all heads).",
-      "  -m, --message MESSAGE    the merge revision's message (required)\n", 0, -1, 0, 0, 0 },
+      "  -m, --message MESSAGE    the merge revision's message (default: merge)\n"
+      "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n",
+      0, -1, 0, 0, 0 },
     { "upgrade", cmd_upgrade, "[TARGET]", "Apply the revisions up to TARGET (default: heads).",
       wait_option, 0, 1, 1, 0, 1 },
     { "downgrade", cmd_downgrade, "TARGET", "Revert the applied revisions above TARGET.", NULL, 1,

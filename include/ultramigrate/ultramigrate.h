@@ -590,25 +590,67 @@ UM_API int um_generate_options_init(um_generate_options *opts, unsigned int vers
  */
 UM_API int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts);
 
-/**
- * Writes a merge revision whose parents are @p revs (NULL/0: every head).
- * @return as um_generate().
- */
-UM_API int um_merge(um_ctx *ctx, const char *message, const char *const *revs, size_t n_revs,
-                    char **out_path);
+/** Options of um_merge(). */
+typedef struct um_merge_options {
+    unsigned int version;    /**< UM_MERGE_OPTIONS_VERSION */
+    const char *message;     /**< NULL: "merge" */
+    const char *const *revs; /**< the revisions to merge; NULL/0: every head */
+    size_t n_revs;
+    const char *rev_id; /**< NULL: 12 random hex digits */
+} um_merge_options;
+
+#define UM_MERGE_OPTIONS_VERSION 1
+#define UM_MERGE_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        UM_MERGE_OPTIONS_VERSION, NULL, NULL, 0, NULL                                              \
+    }
+
+/** Fills @p opts with defaults.  @return UM_OK or UM_EINVAL. */
+UM_API int um_merge_options_init(um_merge_options *opts, unsigned int version);
 
 /**
- * Creates a project: @p script_location with versions/ and the default
- * script.sql.tmpl, and @p config_path (when not NULL) naming it.  Existing
- * files are kept, never overwritten; @p log_cb says what was created.
- * A NULL @p script_location means the one an existing @p config_path
- * names, else "migrations".
- * @param errmsg  on failure receives a message (um_free()); may be NULL.
- * @return UM_OK, UM_EINVAL, UM_EIO, UM_ECONFIG (an existing config file
- *         that does not load).
+ * Writes a merge revision whose parents are the options' revs (at least
+ * two), or every head of the graph.  NULL @p opts: every head, message
+ * "merge".
+ * @param out  as um_generate().
+ * @return as um_generate(); UM_ETARGET when there is nothing to merge.
  */
-UM_API int um_project_init(const char *config_path, const char *script_location, um_log_cb log_cb,
-                           void *log_payload, char **errmsg);
+UM_API int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts);
+
+/** Options of um_project_init(). */
+typedef struct um_project_init_options {
+    unsigned int version;    /**< UM_PROJECT_INIT_OPTIONS_VERSION */
+    const char *config_path; /**< the configuration file to create; NULL: none */
+    /**
+     * The migrations directory; NULL: the one an existing config_path
+     * names, else "migrations".
+     */
+    const char *script_location;
+    um_log_cb log_cb; /**< told what was created or kept; NULL: silent */
+    void *log_payload;
+} um_project_init_options;
+
+#define UM_PROJECT_INIT_OPTIONS_VERSION 1
+#define UM_PROJECT_INIT_OPTIONS_INIT                                                               \
+    {                                                                                              \
+        UM_PROJECT_INIT_OPTIONS_VERSION, NULL, NULL, NULL, NULL                                    \
+    }
+
+/** Fills @p opts with defaults.  @return UM_OK or UM_EINVAL. */
+UM_API int um_project_init_options_init(um_project_init_options *opts, unsigned int version);
+
+/**
+ * Creates a project: script_location with versions/ and the default
+ * script.sql.tmpl, and config_path (when not NULL) naming it.  Existing
+ * files are kept, never overwritten; log_cb says what was created.  There
+ * is no handle to hold an error, so the message comes back in @p errmsg.
+ * NULL @p opts: a "migrations" directory and no configuration file.
+ * @param errmsg  on failure receives a message (free with um_free()),
+ *                else NULL; may be NULL.
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_EIO, UM_ECONFIG (an
+ *         existing config file that does not load).
+ */
+UM_API int um_project_init(char **errmsg, const um_project_init_options *opts);
 
 #ifdef __cplusplus
 }
