@@ -63,7 +63,7 @@ int cli_health_exit_code(um_health_status status)
 
 void cli_print_error(const um_ctx *ctx, int rc)
 {
-    const struct um_error_detail *d = ctx ? um_error_detail(ctx) : NULL;
+    const um_error_info *d = ctx ? um_error_detail(ctx) : NULL;
 
     if (!d || d->code != rc || !d->message || !d->message[0]) {
         fprintf(stderr, "ultramigrate: %s\n", um_strerror(rc));

@@ -126,7 +126,7 @@ int main(int argc, char **argv)
     }
     catch_signals(NULL); /* before ctx goes away */
     if (rc != UM_OK) {
-        const struct um_error_detail *d = um_error_detail(ctx);
+        const um_error_info *d = um_error_detail(ctx);
         fprintf(stderr, "embed: %s\n", um_errmsg(ctx));
         if (d && d->hint)
             fprintf(stderr, "embed: hint: %s\n", d->hint);

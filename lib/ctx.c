@@ -29,7 +29,7 @@ const char *um_errmsg(const um_ctx *ctx)
     return ctx->err.d.message ? ctx->err.d.message : "";
 }
 
-const struct um_error_detail *um_error_detail(const um_ctx *ctx)
+const um_error_info *um_error_detail(const um_ctx *ctx)
 {
     return ctx ? &ctx->err.d : NULL;
 }

@@ -650,7 +650,7 @@ static void write_five_with_failing_r3(const char *r3_up)
 
 static void assert_failed_at(um_ctx *ctx, const char *rev, const char *needle, const char *sqlstate)
 {
-    const struct um_error_detail *d = um_error_detail(ctx);
+    const um_error_info *d = um_error_detail(ctx);
     ck_assert_ptr_nonnull(d);
     ck_assert_int_eq(d->code, UM_ESQL);
     ck_assert_ptr_nonnull(d->revision);
@@ -1074,7 +1074,7 @@ START_TEST(irreversible_stops_before_running)
     long hist = qi("SELECT count(*) FROM ultramigrate_version_history");
 
     PGTEST_CHECK_RC(ctx, um_rollback(ctx, "r1", NULL), UM_EIRREVERSIBLE);
-    const struct um_error_detail *d = um_error_detail(ctx);
+    const um_error_info *d = um_error_detail(ctx);
     ck_assert_int_eq(d->code, UM_EIRREVERSIBLE);
     ck_assert_ptr_nonnull(d->file);
     ck_assert_str_eq(d->file, rev_path("r2"));
@@ -1183,7 +1183,7 @@ START_TEST(nontx_syntax_error)
                    "DROP INDEX t1_idx;");
     um_ctx *ctx = open_engine();
     PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
-    const struct um_error_detail *d = um_error_detail(ctx);
+    const um_error_info *d = um_error_detail(ctx);
     ck_assert_str_eq(d->revision, "r2");
     ck_assert_str_eq(d->file, rev_path("r2"));
     ck_assert_int_eq(d->line, line_of("r2", "CREAT INDEX oops"));
@@ -1285,7 +1285,7 @@ START_TEST(checksum_changed_file)
     write_table_rev("r4", "r3", "t4");
     ctx = open_engine();
     PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ECHECKSUM);
-    const struct um_error_detail *d = um_error_detail(ctx);
+    const um_error_info *d = um_error_detail(ctx);
     ck_assert_ptr_nonnull(d->file);
     ck_assert_str_eq(d->file, rev_path("r2"));
     ck_assert_ptr_nonnull(d->revision);

@@ -21,6 +21,12 @@
  *    means "all defaults".  Fields are only ever appended.
  *  - The library never writes to stdout or stderr; it reports through the
  *    log callback given at um_open().
+ *  - Names: public functions and types start with um_, macros with UM_;
+ *    functions are um_<noun>_<verb>.  A type never shares a function's
+ *    name: the result of a function named for a noun is <noun>_info
+ *    (um_status() gives a um_status_info, um_error_detail() a
+ *    um_error_info); a list is <noun>_list (um_history_list); options are
+ *    <function>_options (um_merge_options).
  *
  * Thread safety: there is no global state.  One um_ctx must be used by one
  * thread at a time; different handles are independent and may be used from
@@ -124,11 +130,11 @@ UM_API const char *um_version(void);
 UM_API const char *um_strerror(int code);
 
 /**
- * Structured detail of the last error on a handle (a struct tag, like
- * struct stat, because the accessor function has the same name).  Fields that do not apply
- * are NULL (strings) or 0 (line).  Owned by the handle.
+ * Structured detail of the last error on a handle, as um_error_detail()
+ * returns it.  Fields that do not apply are NULL (strings) or 0 (line).
+ * Owned by the handle; reached only by pointer, so fields may be appended.
  */
-struct um_error_detail {
+typedef struct um_error_info {
     int code;             /**< the UM_E* code, 0 when no error */
     const char *message;  /**< the full message, as um_errmsg() */
     const char *revision; /**< revision id the error concerns */
@@ -137,7 +143,7 @@ struct um_error_detail {
     const char *sqlstate; /**< SQLSTATE from the server */
     const char *detail;   /**< server's DETAIL */
     const char *hint;     /**< server's HINT */
-};
+} um_error_info;
 
 /**
  * Every call on a handle whose um_open() failed returns um_open()'s code
@@ -150,7 +156,7 @@ struct um_error_detail {
 UM_API const char *um_errmsg(const um_ctx *ctx);
 
 /** Detail of the last error on @p ctx; never NULL for a non-NULL ctx. */
-UM_API const struct um_error_detail *um_error_detail(const um_ctx *ctx);
+UM_API const um_error_info *um_error_detail(const um_ctx *ctx);
 
 /** Frees memory the library handed out (strings from um_plan_render... etc). */
 UM_API void um_free(void *ptr);
