@@ -127,7 +127,8 @@ int main(int argc, char **argv)
     catch_signals(NULL); /* before ctx goes away */
     if (rc != UM_OK) {
         const um_error_info *d = um_error_detail(ctx);
-        fprintf(stderr, "embed: %s\n", um_errmsg(ctx));
+        /* a NULL handle: um_open() could not even allocate it */
+        fprintf(stderr, "embed: %s\n", ctx ? um_errmsg(ctx) : um_strerror(rc));
         if (d && d->hint)
             fprintf(stderr, "embed: hint: %s\n", d->hint);
         if (rc == UM_ELOCKED)

@@ -139,8 +139,9 @@ int main(int argc, char **argv)
     opts.log_level = UM_LOG_WARNING;
     opts.application_name = "health-server-example";
     um_ctx *ctx = NULL;
-    if (um_open(&ctx, &opts) != UM_OK) {
-        fprintf(stderr, "health_server: %s\n", um_errmsg(ctx));
+    int rc = um_open(&ctx, &opts);
+    if (rc != UM_OK) {
+        fprintf(stderr, "health_server: %s\n", ctx ? um_errmsg(ctx) : um_strerror(rc));
         um_close(ctx);
         return EXIT_FAILURE;
     }

@@ -12,6 +12,28 @@
 #include <string.h>
 #include <unistd.h>
 
+/* ---- version and errors ----------------------------------------------- */
+
+START_TEST(version_number_matches_headers)
+{
+    ck_assert_uint_eq(um_version_number(), UM_VERSION_NUMBER);
+    ck_assert_str_eq(um_version(), UM_VERSION_STRING);
+    ck_assert_uint_eq(um_version_number() >> 16, UM_VERSION_MAJOR);
+    ck_assert_uint_eq((um_version_number() >> 8) & 0xff, UM_VERSION_MINOR);
+    ck_assert_uint_eq(um_version_number() & 0xff, UM_VERSION_PATCH);
+}
+END_TEST
+
+START_TEST(errors_without_handle)
+{
+    ck_assert_str_eq(um_errmsg(NULL), "NULL handle");
+    ck_assert_ptr_null(um_error_detail(NULL));
+    ck_assert_str_eq(um_strerror(UM_ENOMEM), "out of memory");
+    ck_assert_str_eq(um_strerror(-1000), "unknown error");
+    ck_assert_str_eq(um_strerror(1), "unknown error");
+}
+END_TEST
+
 /* ---- accessors ------------------------------------------------------- */
 
 START_TEST(status_accessors_accept_null)
@@ -161,7 +183,12 @@ END_TEST
 static Suite *api_suite(void)
 {
     Suite *s = suite_create("api");
-    TCase *tc = tcase_create("accessors");
+    TCase *tc = tcase_create("version_and_errors");
+    tcase_add_test(tc, version_number_matches_headers);
+    tcase_add_test(tc, errors_without_handle);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("accessors");
     tcase_add_test(tc, status_accessors_accept_null);
     tcase_add_test(tc, history_accessors_accept_null);
     suite_add_tcase(s, tc);

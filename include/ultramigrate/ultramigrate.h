@@ -126,6 +126,13 @@ typedef int (*um_progress_cb)(const um_step_info *step, void *payload);
 /** The library's version string, "MAJOR.MINOR.PATCH".  Static. */
 UM_API const char *um_version(void);
 
+/**
+ * The library's version as a number, encoded as UM_VERSION_NUMBER
+ * (0xMMmmpp), to compare the library a host runs with against the headers
+ * it was built with.
+ */
+UM_API unsigned int um_version_number(void);
+
 /** Static English text for a UM_* code; never NULL. */
 UM_API const char *um_strerror(int code);
 
@@ -150,8 +157,9 @@ typedef struct um_error_info {
  * and leaves its message in place.
  *
  * Message of the last error on @p ctx, or "" when the last call succeeded.
- * Owned by @p ctx; valid until the next call on it.  NULL ctx: "out of memory"
- * (um_open() only leaves *out NULL when it could not allocate).
+ * Owned by @p ctx; valid until the next call on it.  NULL ctx: "NULL
+ * handle" (um_open() leaves *out NULL only when it could not allocate the
+ * handle: its code, UM_ENOMEM, says so).
  */
 UM_API const char *um_errmsg(const um_ctx *ctx);
 
