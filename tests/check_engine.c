@@ -1740,6 +1740,31 @@ START_TEST(history_and_status_contents)
 }
 END_TEST
 
+/*
+ * A rendering is whole or nothing: a revision whose file name is not UTF-8
+ * cannot be put in JSON, so a status that lists it renders as NULL, not as
+ * a document that silently leaves it out.
+ */
+START_TEST(json_whole_or_nothing)
+{
+    write_table_rev("r1", NULL, "t1");
+    write_table_rev("r2", "r1", "t2");
+    const char *bad = pgtest_fmt("%s/migrations/versions/r2_\xff.sql", proj_dir);
+    ck_assert_int_eq(rename(rev_path("r2"), bad), 0);
+    um_ctx *ctx = open_engine();
+
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_pending_count(st), 2);
+    ck_assert_str_eq(um_status_pending_at(st, 1)->path, bad);
+    ck_assert_ptr_null(um_status_to_json(st));
+    ck_assert_ptr_null(um_revision_to_json(um_status_pending_at(st, 1)));
+    json_decref(parse_json(um_revision_to_json(um_status_pending_at(st, 0))));
+    um_status_free(st);
+    um_close(ctx);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* 13. Custom version table                                             */
 /* ------------------------------------------------------------------ */
@@ -1869,6 +1894,7 @@ static Suite *engine_suite(void)
 
     tc = tcase(s, "history");
     tcase_add_test(tc, history_and_status_contents);
+    tcase_add_test(tc, json_whole_or_nothing);
 
     tc = tcase(s, "version_table");
     tcase_add_test(tc, custom_version_table);

@@ -548,7 +548,7 @@ UM_API const char *um_health_status_name(um_health_status status);
  * JSON text of a snapshot in the host health aggregator's vocabulary
  * (docs/json.md): name "database_migrations", service_type "database",
  * critical false, status at the top level.  Free with um_free(); NULL on
- * out of memory.
+ * failure (a NULL argument, out of memory).
  */
 UM_API char *um_health_to_json(const um_health *health);
 
@@ -556,11 +556,17 @@ UM_API char *um_health_to_json(const um_health *health);
 /* JSON renderings (documented in docs/json.md)                         */
 /* ------------------------------------------------------------------ */
 
-/** JSON text of a status; free with um_free().  NULL on out of memory. */
+/*
+ * Every renderer returns the whole document or NULL: NULL for a NULL
+ * argument, when memory runs out, or when a text cannot be put in JSON (a
+ * file name that is not UTF-8); never a document with a piece left out.
+ */
+
+/** JSON text of a status; free with um_free().  NULL on failure. */
 UM_API char *um_status_to_json(const um_status_info *status);
-/** JSON text of a history list; free with um_free(). */
+/** JSON text of a history list; free with um_free().  NULL on failure. */
 UM_API char *um_history_to_json(const um_history_list *history);
-/** JSON text of one revision; free with um_free(). */
+/** JSON text of one revision; free with um_free().  NULL on failure. */
 UM_API char *um_revision_to_json(const um_revision *rev);
 
 /* ------------------------------------------------------------------ */
