@@ -270,6 +270,14 @@ int cli_print_json_value(json_t *value)
     return UM_OK;
 }
 
+json_t *cli_json_append(json_t *a, json_t *value)
+{
+    if (json_array_append_new(a, value) == 0)
+        return a;
+    json_decref(a);
+    return NULL;
+}
+
 int cli_print_json(char *json)
 {
     size_t n;
