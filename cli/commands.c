@@ -317,7 +317,8 @@ static void print_applied(const um_status_info *st)
                a->duration_ms, a->applied_by ? a->applied_by : "", a->message ? a->message : "");
 }
 
-static void print_status(const struct cli *cli, const um_status_info *st)
+/* Plain text on stdout; UM_OK. */
+static int print_status(const struct cli *cli, const um_status_info *st)
 {
     size_t n_applied = um_status_applied_count(st), n_pending = um_status_pending_count(st);
     const um_revision *rev;
@@ -333,6 +334,7 @@ static void print_status(const struct cli *cli, const um_status_info *st)
     print_problems(st);
     if (cli->verbosity == CLI_VERBOSE && n_applied)
         print_applied(st);
+    return UM_OK;
 }
 
 static int status_body(const struct cli_call *call)
@@ -342,10 +344,8 @@ static int status_body(const struct cli_call *call)
 
     if (rc == UM_OK)
         rc = um_status(&st, call->ctx);
-    if (rc == UM_OK && call->cli->json)
-        rc = cli_print_json(um_status_to_json(st));
-    else if (rc == UM_OK)
-        print_status(call->cli, st);
+    if (rc == UM_OK)
+        rc = call->cli->json ? cli_print_json(um_status_to_json(st)) : print_status(call->cli, st);
     um_status_free(st);
     return rc;
 }
@@ -382,7 +382,8 @@ static int print_current_json(um_ctx *ctx, const um_status_info *st)
     return cli_print_json_value(json_pack("{s:o}", "current", current));
 }
 
-static void print_current(const struct cli *cli, um_ctx *ctx, const um_status_info *st)
+/* Plain text on stdout; UM_OK. */
+static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_info *st)
 {
     const char *id;
 
@@ -403,6 +404,7 @@ static void print_current(const struct cli *cli, um_ctx *ctx, const um_status_in
                                           : "");
         }
     }
+    return UM_OK;
 }
 
 static int current_body(const struct cli_call *call)
@@ -410,10 +412,9 @@ static int current_body(const struct cli_call *call)
     um_status_info *st = NULL;
     int rc = um_status(&st, call->ctx);
 
-    if (rc == UM_OK && call->cli->json)
-        rc = print_current_json(call->ctx, st);
-    else if (rc == UM_OK)
-        print_current(call->cli, call->ctx, st);
+    if (rc == UM_OK)
+        rc = call->cli->json ? print_current_json(call->ctx, st)
+                             : print_current(call->cli, call->ctx, st);
     um_status_free(st);
     return rc;
 }
@@ -454,7 +455,8 @@ static void print_one_line(const char *s)
     fputc('\n', stdout);
 }
 
-static void print_health(const um_health *h)
+/* Plain text on stdout; UM_OK. */
+static int print_health(const um_health *h)
 {
     int reached = h->status != UM_HEALTH_UNREACHABLE;
 
@@ -477,6 +479,7 @@ static void print_health(const um_health *h)
         printf("Round trip:     %.1f ms\n", h->round_trip_ms);
     fputs("Message:        ", stdout);
     print_one_line(h->message);
+    return UM_OK;
 }
 
 /* The health command's snapshot, and whether it was taken. */
@@ -491,10 +494,8 @@ static int health_body(const struct cli_call *call)
     int rc = um_health_snapshot(&hr->h, call->ctx);
 
     hr->taken = rc == UM_OK;
-    if (rc == UM_OK && call->cli->json)
-        rc = cli_print_json(um_health_to_json(&hr->h));
-    else if (rc == UM_OK)
-        print_health(&hr->h);
+    if (rc == UM_OK)
+        rc = call->cli->json ? cli_print_json(um_health_to_json(&hr->h)) : print_health(&hr->h);
     return rc;
 }
 
@@ -517,7 +518,8 @@ static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc, 
 
 /* ---- history, heads, show ---------------------------------------------- */
 
-static void print_history(const struct cli *cli, const um_history_list *h)
+/* Plain text on stdout; UM_OK. */
+static int print_history(const struct cli *cli, const um_history_list *h)
 {
     const um_history_entry *e;
 
@@ -533,6 +535,28 @@ static void print_history(const struct cli *cli, const um_history_list *h)
         if (e->error)
             printf("    error: %s\n", e->error);
     }
+    return UM_OK;
+}
+
+/* How a listing of revisions shows one in plain text without -v. */
+typedef void (*revision_line_fn)(FILE *out, const um_revision *rev);
+
+/*
+ * Shows @p rev, the @p shown-th revision of a listing: into the array @p a
+ * with --json, else as a block (-v) or a @p line.
+ */
+static int list_revision(const struct cli *cli, um_ctx *ctx, json_t *a, const um_revision *rev,
+                         size_t shown, revision_line_fn line)
+{
+    if (a)
+        return append_revision(a, rev);
+    if (cli->verbosity == CLI_VERBOSE) {
+        printf("%s", shown ? "\n" : "");
+        cli_print_revision_block(stdout, ctx, rev);
+    } else {
+        line(stdout, rev);
+    }
+    return UM_OK;
 }
 
 /* Alembic's "history": the revision files, newest first. */
@@ -544,18 +568,8 @@ static int print_revisions(const struct cli *cli, um_ctx *ctx, size_t limit)
 
     if (cli->json && !(a = json_array()))
         return UM_ENOMEM;
-    for (size_t i = count; rc == UM_OK && i-- > 0 && (!limit || shown < limit); shown++) {
-        const um_revision *rev = um_revision_at(ctx, i);
-
-        if (a) {
-            rc = append_revision(a, rev);
-        } else if (cli->verbosity == CLI_VERBOSE) {
-            printf("%s", shown ? "\n" : "");
-            cli_print_revision_block(stdout, ctx, rev);
-        } else {
-            cli_print_revision_line(stdout, rev);
-        }
-    }
+    for (size_t i = count; rc == UM_OK && i-- > 0 && (!limit || shown < limit); shown++)
+        rc = list_revision(cli, ctx, a, um_revision_at(ctx, i), shown, cli_print_revision_line);
     return print_json_array(a, rc);
 }
 
@@ -574,10 +588,8 @@ static int history_body(const struct cli_call *call)
     if (hs->revisions)
         return print_revisions(call->cli, call->ctx, hs->limit);
     rc = um_history(&h, call->ctx, hs->limit);
-    if (rc == UM_OK && call->cli->json)
-        rc = cli_print_json(um_history_to_json(h));
-    else if (rc == UM_OK)
-        print_history(call->cli, h);
+    if (rc == UM_OK)
+        rc = call->cli->json ? cli_print_json(um_history_to_json(h)) : print_history(call->cli, h);
     um_history_free(h);
     return rc;
 }
@@ -593,6 +605,11 @@ static int cmd_history(struct cli *cli, const struct cli_command *cmd, int argc,
     return run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
+static void print_head_line(FILE *out, const um_revision *rev)
+{
+    fprintf(out, "%s (head)\n", rev->id);
+}
+
 static int print_heads(const struct cli *cli, um_ctx *ctx)
 {
     const um_revision *rev;
@@ -602,19 +619,9 @@ static int print_heads(const struct cli *cli, um_ctx *ctx)
 
     if (cli->json && !(a = json_array()))
         return UM_ENOMEM;
-    for (size_t i = 0; rc == UM_OK && (rev = um_revision_at(ctx, i)); i++) {
-        if (!rev->is_head)
-            continue;
-        if (a) {
-            rc = append_revision(a, rev);
-        } else if (cli->verbosity == CLI_VERBOSE) {
-            printf("%s", shown ? "\n" : "");
-            cli_print_revision_block(stdout, ctx, rev);
-        } else {
-            printf("%s (head)\n", rev->id);
-        }
-        shown++;
-    }
+    for (size_t i = 0; rc == UM_OK && (rev = um_revision_at(ctx, i)); i++)
+        if (rev->is_head)
+            rc = list_revision(cli, ctx, a, rev, shown++, print_head_line);
     return print_json_array(a, rc);
 }
 
@@ -868,6 +875,14 @@ static int cmd_help(struct cli *cli, const struct cli_command *cmd, int argc, ch
 
 /* ---- the table ---------------------------------------------------------- */
 
+static const char init_options[] =
+    "  DIR                      the migrations directory (default: the config\n"
+    "                           file's script_location, else migrations)\n";
+
+static const char history_options[] =
+    "  -n, --limit N            only the last N entries (--revisions: newest N)\n"
+    "      --revisions          list the revision files instead\n";
+
 static const char generate_options[] =
     "  -m, --message MESSAGE    the message (instead of the MESSAGE argument)\n"
     "      --head REV           branch from REV instead of the current head\n"
@@ -875,104 +890,59 @@ static const char generate_options[] =
     "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n"
     "      --depends-on REV     a dependency on another branch (repeatable)\n";
 
+static const char merge_options[] =
+    "  -m, --message MESSAGE    the merge revision's message (default: merge)\n"
+    "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n";
+
+/*
+ * One command a row: name, handler (or the body cmd_on_engine runs), the
+ * synopsis and summary of --help, then what differs from the defaults (no
+ * options, no positional argument, listed, reads the files before it
+ * connects).  Laid out by hand: a row reads better whole than one field a
+ * line.
+ */
+/* clang-format off */
 static const struct cli_command commands[] = {
-    { .name = "init",
-      .run = cmd_init,
-      .args = "[DIR]",
+    { .name = "init", .run = cmd_init, .args = "[DIR]",
       .summary = "Create the project files and the bookkeeping tables.",
-      .options = "  DIR                      the migrations directory (default: the config\n"
-                 "                           file's script_location, else migrations)\n",
-      .max_args = 1 },
-    { .name = "status",
-      .run = cmd_status,
-      .args = "",
+      .options = init_options, .max_args = 1 },
+    { .name = "status", .run = cmd_status, .args = "",
       .summary = "Show current and file heads, pending revisions.",
-      .options = wait_option,
-      .database = 1 },
-    { .name = "health",
-      .run = cmd_health,
-      .args = "",
-      .summary = "Show the migration state; exit 0 or 10-14 (probes).",
-      .database = 1 },
-    { .name = "current",
-      .run = cmd_on_engine,
-      .body = current_body,
-      .args = "",
-      .summary = "Show the revisions the database is at.",
-      .database = 1 },
-    { .name = "history",
-      .run = cmd_history,
-      .args = "",
+      .options = wait_option, .database = 1 },
+    { .name = "health", .run = cmd_health, .args = "",
+      .summary = "Show the migration state; exit 0 or 10-14 (probes).", .database = 1 },
+    { .name = "current", .run = cmd_on_engine, .body = current_body, .args = "",
+      .summary = "Show the revisions the database is at.", .database = 1 },
+    { .name = "history", .run = cmd_history, .args = "",
       .summary = "Show the log of applied steps (or --revisions).",
-      .options = "  -n, --limit N            only the last N entries (--revisions: newest N)\n"
-                 "      --revisions          list the revision files instead\n",
-      .database = 1 },
-    { .name = "heads",
-      .run = cmd_on_engine,
-      .body = heads_body,
-      .args = "",
+      .options = history_options, .database = 1 },
+    { .name = "heads", .run = cmd_on_engine, .body = heads_body, .args = "",
       .summary = "Show the heads of the revision files." },
-    { .name = "show",
-      .run = cmd_on_engine,
-      .body = show_body,
-      .args = "REV",
+    { .name = "show", .run = cmd_on_engine, .body = show_body, .args = "REV",
       .summary = "Show one revision: parents, path and header.",
-      .min_args = 1,
-      .max_args = 1,
-      .targets = 1 },
-    { .name = "generate",
-      .run = cmd_generate,
-      .args = "MESSAGE",
+      .min_args = 1, .max_args = 1, .targets = 1 },
+    { .name = "generate", .run = cmd_generate, .args = "MESSAGE",
       .summary = "Write a new revision file (alias: revision -m MSG).",
-      .options = generate_options,
-      .max_args = 1 },
-    { .name = "revision",
-      .run = cmd_generate,
-      .args = "-m MESSAGE",
+      .options = generate_options, .max_args = 1 },
+    { .name = "revision", .run = cmd_generate, .args = "-m MESSAGE",
       .summary = "Write a new revision file (alias of generate).",
-      .options = generate_options,
-      .max_args = 1,
-      .hidden = 1 },
-    { .name = "merge",
-      .run = cmd_merge,
-      .args = "[REV...] [-m MESSAGE]",
+      .options = generate_options, .max_args = 1, .hidden = 1 },
+    { .name = "merge", .run = cmd_merge, .args = "[REV...] [-m MESSAGE]",
       .summary = "Write a revision merging REVs (default: all heads).",
-      .options =
-          "  -m, --message MESSAGE    the merge revision's message (default: merge)\n"
-          "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n",
-      .max_args = -1 },
-    { .name = "upgrade",
-      .run = cmd_upgrade,
-      .args = "[TARGET]",
+      .options = merge_options, .max_args = -1 },
+    { .name = "upgrade", .run = cmd_upgrade, .args = "[TARGET]",
       .summary = "Apply the revisions up to TARGET (default: heads).",
-      .options = wait_option,
-      .max_args = 1,
-      .targets = 1,
-      .database = 1 },
-    { .name = "downgrade",
-      .run = cmd_on_engine,
-      .body = downgrade_body,
-      .args = "TARGET",
+      .options = wait_option, .max_args = 1, .targets = 1, .database = 1 },
+    { .name = "downgrade", .run = cmd_on_engine, .body = downgrade_body, .args = "TARGET",
       .summary = "Revert the applied revisions above TARGET.",
-      .min_args = 1,
-      .max_args = 1,
-      .targets = 1,
-      .database = 1 },
-    { .name = "stamp",
-      .run = cmd_on_engine,
-      .body = stamp_body,
-      .args = "REV",
+      .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
+    { .name = "stamp", .run = cmd_on_engine, .body = stamp_body, .args = "REV",
       .summary = "Set the database's state to REV without running SQL.",
-      .min_args = 1,
-      .max_args = 1,
-      .targets = 1,
-      .database = 1 },
-    { .name = "help",
-      .run = cmd_help,
-      .args = "[COMMAND]",
-      .summary = "Show the help of ultramigrate or of COMMAND.",
-      .max_args = 1 },
+      .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
+    { .name = "help", .run = cmd_help, .args = "[COMMAND]",
+      .summary = "Show the help of ultramigrate or of COMMAND.", .max_args = 1 },
 };
+/* clang-format on */
 
 const struct cli_command *cli_command_find(const char *name)
 {

@@ -151,45 +151,28 @@ int um_history(um_history_list **out, um_ctx *ctx, size_t limit)
 
 /* ---- accessors --------------------------------------------------------- */
 
-size_t um_status_current_head_count(const um_status_info *st)
-{
-    return st ? st->n_current_heads : 0;
-}
+/*
+ * The count and the accessor of each list of a status, as libgit2's
+ * git_status_list_entrycount() and git_status_byindex(): a NULL status is
+ * empty and an index out of range gives NULL.  @ref is & for a list of
+ * structs, empty for a list of pointers.  Defines
+ * um_status_current_head_count() and um_status_current_head_at(), and
+ * likewise for file_head, applied and pending.
+ */
+#define STATUS_LIST_ACCESSORS(noun, type, list, ref)                                               \
+    size_t um_status_##noun##_count(const um_status_info *st)                                      \
+    {                                                                                              \
+        return st ? st->n_##list : 0;                                                              \
+    }                                                                                              \
+    type um_status_##noun##_at(const um_status_info *st, size_t i)                                 \
+    {                                                                                              \
+        return st && i < st->n_##list ? ref st->list[i] : NULL;                                    \
+    }
 
-const char *um_status_current_head_at(const um_status_info *st, size_t i)
-{
-    return st && i < st->n_current_heads ? st->current_heads[i] : NULL;
-}
-
-size_t um_status_file_head_count(const um_status_info *st)
-{
-    return st ? st->n_file_heads : 0;
-}
-
-const char *um_status_file_head_at(const um_status_info *st, size_t i)
-{
-    return st && i < st->n_file_heads ? st->file_heads[i] : NULL;
-}
-
-size_t um_status_applied_count(const um_status_info *st)
-{
-    return st ? st->n_applied : 0;
-}
-
-const um_applied *um_status_applied_at(const um_status_info *st, size_t i)
-{
-    return st && i < st->n_applied ? &st->applied[i] : NULL;
-}
-
-size_t um_status_pending_count(const um_status_info *st)
-{
-    return st ? st->n_pending : 0;
-}
-
-const um_revision *um_status_pending_at(const um_status_info *st, size_t i)
-{
-    return st && i < st->n_pending ? st->pending[i] : NULL;
-}
+STATUS_LIST_ACCESSORS(current_head, const char *, current_heads, )
+STATUS_LIST_ACCESSORS(file_head, const char *, file_heads, )
+STATUS_LIST_ACCESSORS(applied, const um_applied *, applied, &)
+STATUS_LIST_ACCESSORS(pending, const um_revision *, pending, )
 
 size_t um_history_count(const um_history_list *h)
 {
