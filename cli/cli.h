@@ -53,10 +53,25 @@ struct cli {
 struct cli_command;
 typedef int (*cli_handler)(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 
+/* A command's call once its arguments are parsed (commands.c). */
+struct cli_call {
+    struct cli *cli;
+    const struct cli_command *cmd;
+    um_ctx *ctx; /* the open engine; NULL before it opens */
+    char **args; /* the positional arguments */
+    int n_args;
+    void *state; /* the command's option values, or NULL */
+};
+
+/* What a command does on the open engine: UM_OK or a UM_E* code, which
+ * the caller prints and turns into the exit status. */
+typedef int (*cli_body)(const struct cli_call *call);
+
 /* One entry of the command table. */
 struct cli_command {
     const char *name;
     cli_handler run;
+    cli_body body;       /* for a run that needs only the engine, or NULL */
     const char *args;    /* synopsis after the name, e.g. "[TARGET]" */
     const char *summary; /* one line */
     const char *options; /* the command's own options, preformatted, or NULL */
@@ -65,7 +80,7 @@ struct cli_command {
     int targets;  /* positional arguments may look like "-1" */
     int hidden;   /* an alias: not listed in --help */
     int database; /* needs the database at once: connect while the
-                              revision files are read */
+                     revision files are read */
 };
 
 /* commands.c */
@@ -166,6 +181,13 @@ int cli_interrupted(void);
  * UM_ENOMEM; nothing is printed then.
  */
 int cli_print_json_value(json_t *value);
+
+/*
+ * Appends @p value to the array @p a, taking it; on failure (or a NULL
+ * either) releases @p a and returns NULL, so that a document missing a
+ * piece is never printed.
+ */
+json_t *cli_json_append(json_t *a, json_t *value);
 
 /* Prints @p json (from a um_*_to_json renderer) and a newline, and frees it. */
 int cli_print_json(char *json);

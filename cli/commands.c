@@ -1,9 +1,10 @@
 /*
- * commands.c - one function per command, and the command table.
+ * commands.c - what each command does, and the command table.
  *
- * Each command parses its arguments with cli_parse(), opens the engine,
- * makes one or two API calls and prints.  Plain text and --json go to
- * stdout; logs, progress and errors to stderr.
+ * A command that works on the engine is a body (struct cli_call in, a UM_*
+ * code out) that run_on_engine() calls between parsing the arguments and
+ * closing the engine: it makes one or two API calls and prints.  Plain
+ * text and --json go to stdout; logs, progress and errors to stderr.
  */
 #include "cli.h"
 
@@ -54,6 +55,43 @@ static int finish(um_ctx *ctx, int rc)
     return cli_exit_code(rc);
 }
 
+/*
+ * How a command runs on the engine: cli_parse() with the global options and
+ * opts, then check (NULL: none; CLI_CONTINUE or an exit status, before any
+ * file is read), then the engine opens for body, its error is printed and
+ * the engine closed.  state holds the option values cli_parse() fills.
+ */
+struct engine_command {
+    const struct cli_opt *opts;
+    int (*check)(const struct cli_call *call);
+    cli_body body;
+    void *state;
+};
+
+static int run_on_engine(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+                         const struct engine_command *ec)
+{
+    struct cli_call call = { cli, cmd, NULL, NULL, 0, ec->state };
+    int rc = cli_parse(cli, cmd, argc, argv, ec->opts, &call.args, &call.n_args);
+
+    if (rc == CLI_CONTINUE && ec->check)
+        rc = ec->check(&call);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    rc = open_engine(cli, &call.ctx);
+    if (rc == UM_OK)
+        rc = ec->body(&call);
+    return finish(call.ctx, rc);
+}
+
+/* The handler of a command with no options of its own: its table entry's body. */
+static int cmd_on_engine(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+    const struct engine_command ec = { NULL, NULL, cmd->body, NULL };
+
+    return run_on_engine(cli, cmd, argc, argv, &ec);
+}
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -64,18 +102,27 @@ static double now_ms(void)
 
 static int is_file_head(const um_status_info *st, const char *id)
 {
-    for (size_t i = 0; i < st->n_file_heads; i++)
-        if (!strcmp(st->file_heads[i], id))
+    const char *head;
+
+    for (size_t i = 0; (head = um_status_file_head_at(st, i)); i++)
+        if (!strcmp(head, id))
             return 1;
     return 0;
 }
 
-static void print_ids(FILE *out, char *const *v, size_t n, const char *none)
+/* um_status_current_head_at or um_status_file_head_at */
+typedef const char *(*head_at_fn)(const um_status_info *st, size_t i);
+
+/* "a, b", or @p none when there are no heads. */
+static void print_heads_of(FILE *out, const um_status_info *st, head_at_fn at, const char *none)
 {
-    if (!n)
+    const char *id;
+    size_t i;
+
+    for (i = 0; (id = at(st, i)); i++)
+        fprintf(out, "%s%s", i ? ", " : "", id);
+    if (!i)
         fputs(none, out);
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "%s%s", i ? ", " : "", v[i]);
 }
 
 static const char *plural(size_t n)
@@ -85,16 +132,14 @@ static const char *plural(size_t n)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-/* A JSON array of the strings; NULL if it cannot be built. */
-static json_t *string_array(char *const *v, size_t n)
+/* A JSON array of the database's current heads; NULL if it cannot be built. */
+static json_t *current_heads_array(const um_status_info *st)
 {
     json_t *a = json_array();
+    const char *id;
 
-    for (size_t i = 0; a && i < n; i++)
-        if (json_array_append_new(a, json_string(v[i]))) {
-            json_decref(a);
-            a = NULL;
-        }
+    for (size_t i = 0; a && (id = um_status_current_head_at(st, i)); i++)
+        a = cli_json_append(a, json_string(id));
     return a;
 }
 
@@ -130,10 +175,32 @@ static int append_revision(json_t *a, const um_revision *rev)
     return json_array_append_new(a, o) ? UM_ENOMEM : UM_OK;
 }
 
-static int check_wait(const struct cli_command *cmd, size_t seconds)
+/*
+ * The end of a listing that --json gathers in @p a (NULL: printed as text):
+ * prints the array unless @p rc says the listing failed.
+ */
+static int print_json_array(json_t *a, int rc)
 {
-    if (seconds > MAX_WAIT_SECONDS)
-        return cli_usage_error("%s: --wait: at most %zu seconds", cmd->name, MAX_WAIT_SECONDS);
+    if (!a)
+        return rc;
+    if (rc != UM_OK) {
+        json_decref(a);
+        return rc;
+    }
+    return cli_print_json_value(a);
+}
+
+/* --wait SECONDS of status and upgrade: their state is the size_t. */
+static size_t wait_seconds(const struct cli_call *call)
+{
+    return *(const size_t *)call->state;
+}
+
+static int check_wait(const struct cli_call *call)
+{
+    if (wait_seconds(call) > MAX_WAIT_SECONDS)
+        return cli_usage_error("%s: --wait: at most %zu seconds", call->cmd->name,
+                               MAX_WAIT_SECONDS);
     return CLI_CONTINUE;
 }
 
@@ -182,7 +249,8 @@ static int init_database(struct cli *cli, int *ready)
 
 static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    const char *config, *dir = NULL; /* NULL: the config's, else the default */
+    um_project_init_options o = UM_PROJECT_INIT_OPTIONS_INIT;
+    const char *config;
     char **args, *err = NULL;
     int n, rc, ready = 0;
 
@@ -190,9 +258,11 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
     if (rc != CLI_CONTINUE)
         return rc;
     config = cli->config_given ? cli->config_path : DEFAULT_CONFIG;
-    if (n)
-        dir = args[0];
-    rc = um_project_init(config, dir, cli_log, cli, &err);
+    o.config_path = config;
+    o.script_location = n ? args[0] : NULL; /* NULL: the config's, else the default */
+    o.log_cb = cli_log;
+    o.log_payload = cli;
+    rc = um_project_init(&err, &o);
     if (rc != UM_OK) {
         fprintf(stderr, "ultramigrate: %s\n", err ? err : um_strerror(rc));
         um_free(err);
@@ -205,8 +275,9 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
     if (!ready)
         cli_info(cli, "Please edit the database settings in '%s' before proceeding.", config);
     if (cli->json) {
-        rc = cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config,
-                                            "script_location", dir, "database_ready", ready));
+        rc =
+            cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config, "script_location",
+                                           o.script_location, "database_ready", ready));
         if (rc != UM_OK) {
             cli_print_error(NULL, rc);
             return cli_exit_code(rc);
@@ -220,9 +291,9 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
 static void print_problems(const um_status_info *st)
 {
     size_t shown = 0;
+    const um_applied *a;
 
-    for (size_t i = 0; i < st->n_applied; i++) {
-        const um_applied *a = &st->applied[i];
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
         const char *what = !a->known         ? "applied, but no revision file"
                            : !a->checksum_ok ? "file changed since it was applied"
                            : a->state && strcmp(a->state, "applied") ? a->state
@@ -238,56 +309,54 @@ static void print_problems(const um_status_info *st)
 
 static void print_applied(const um_status_info *st)
 {
-    fputs("Applied revisions:\n", stdout);
-    for (size_t i = 0; i < st->n_applied; i++) {
-        const um_applied *a = &st->applied[i];
+    const um_applied *a;
 
+    fputs("Applied revisions:\n", stdout);
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
         printf("  %s  %s  %.1f ms  %s  %s\n", a->revision, a->applied_at ? a->applied_at : "",
                a->duration_ms, a->applied_by ? a->applied_by : "", a->message ? a->message : "");
-    }
 }
 
-static void print_status(const struct cli *cli, const um_status_info *st)
+/* Plain text on stdout; UM_OK. */
+static int print_status(const struct cli *cli, const um_status_info *st)
 {
+    size_t n_applied = um_status_applied_count(st), n_pending = um_status_pending_count(st);
+    const um_revision *rev;
+
     fputs("Current heads: ", stdout);
-    print_ids(stdout, st->current_heads, st->n_current_heads, "(none: at base)");
+    print_heads_of(stdout, st, um_status_current_head_at, "(none: at base)");
     fputs("\nFile heads:    ", stdout);
-    print_ids(stdout, st->file_heads, st->n_file_heads, "(no revisions)");
-    printf("\nApplied:       %zu revision%s\n", st->n_applied, plural(st->n_applied));
-    printf("Pending:       %zu revision%s\n", st->n_pending, plural(st->n_pending));
-    for (size_t i = 0; i < st->n_pending; i++)
-        printf("  %s  %s\n", st->pending[i]->id,
-               st->pending[i]->message ? st->pending[i]->message : "");
+    print_heads_of(stdout, st, um_status_file_head_at, "(no revisions)");
+    printf("\nApplied:       %zu revision%s\n", n_applied, plural(n_applied));
+    printf("Pending:       %zu revision%s\n", n_pending, plural(n_pending));
+    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++)
+        printf("  %s  %s\n", rev->id, rev->message ? rev->message : "");
     print_problems(st);
-    if (cli->verbosity == CLI_VERBOSE && st->n_applied)
+    if (cli->verbosity == CLI_VERBOSE && n_applied)
         print_applied(st);
+    return UM_OK;
+}
+
+static int status_body(const struct cli_call *call)
+{
+    um_status_info *st = NULL;
+    int rc = wait_for_database(call->ctx, wait_seconds(call));
+
+    if (rc == UM_OK)
+        rc = um_status(&st, call->ctx);
+    if (rc == UM_OK)
+        rc = call->cli->json ? cli_print_json(um_status_to_json(st)) : print_status(call->cli, st);
+    um_status_free(st);
+    return rc;
 }
 
 static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     size_t wait = 0;
     const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &wait }, { NULL, 0, CLI_FLAG, NULL } };
-    um_ctx *ctx = NULL;
-    um_status_info *st = NULL;
-    char **args;
-    int n, rc;
+    const struct engine_command ec = { opts, check_wait, status_body, &wait };
 
-    rc = cli_parse(cli, cmd, argc, argv, opts, &args, &n);
-    if (rc == CLI_CONTINUE)
-        rc = check_wait(cmd, wait);
-    if (rc != CLI_CONTINUE)
-        return rc;
-    rc = open_engine(cli, &ctx);
-    if (rc == UM_OK)
-        rc = wait_for_database(ctx, wait);
-    if (rc == UM_OK)
-        rc = um_status(ctx, &st);
-    if (rc == UM_OK && cli->json)
-        rc = cli_print_json(um_status_to_json(st));
-    else if (rc == UM_OK)
-        print_status(cli, st);
-    um_status_free(st);
-    return finish(ctx, rc);
+    return run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 /*
@@ -297,34 +366,33 @@ static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc, 
 static int print_current_json(um_ctx *ctx, const um_status_info *st)
 {
     json_t *current = json_array();
+    const char *id;
 
-    for (size_t i = 0; current && i < st->n_current_heads; i++) {
+    for (size_t i = 0; current && (id = um_status_current_head_at(st, i)); i++) {
         const um_revision *rev = NULL;
-        const char *id = st->current_heads[i];
 
-        if (um_revision_lookup(ctx, id, &rev) != UM_OK || strcmp(rev->id, id))
+        if (um_revision_lookup(&rev, ctx, id) != UM_OK || strcmp(rev->id, id))
             rev = NULL;
-        if (json_array_append_new(current, json_pack("{s:s, s:b, s:s?, s:s?}", "revision", id,
+        current = cli_json_append(current, json_pack("{s:s, s:b, s:s?, s:s?}", "revision", id,
                                                      "is_head", is_file_head(st, id), "message",
                                                      rev ? rev->message : NULL, "path",
-                                                     rev ? rev->path : NULL))) {
-            json_decref(current);
-            current = NULL;
-        }
+                                                     rev ? rev->path : NULL));
     }
     /* "o" takes the array, and a NULL one fails the pack */
     return cli_print_json_value(json_pack("{s:o}", "current", current));
 }
 
-static void print_current(const struct cli *cli, um_ctx *ctx, const um_status_info *st)
+/* Plain text on stdout; UM_OK. */
+static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_info *st)
 {
-    if (!st->n_current_heads)
-        cli_info(cli, "The database is at base: no revision applied.");
-    for (size_t i = 0; i < st->n_current_heads; i++) {
-        const um_revision *rev = NULL;
-        const char *id = st->current_heads[i];
+    const char *id;
 
-        if (um_revision_lookup(ctx, id, &rev) != UM_OK || strcmp(rev->id, id))
+    if (!um_status_current_head_count(st))
+        cli_info(cli, "The database is at base: no revision applied.");
+    for (size_t i = 0; (id = um_status_current_head_at(st, i)); i++) {
+        const um_revision *rev = NULL;
+
+        if (um_revision_lookup(&rev, ctx, id) != UM_OK || strcmp(rev->id, id))
             rev = NULL;
         if (cli->verbosity == CLI_VERBOSE && rev) {
             cli_print_revision_block(stdout, ctx, rev);
@@ -336,27 +404,19 @@ static void print_current(const struct cli *cli, um_ctx *ctx, const um_status_in
                                           : "");
         }
     }
+    return UM_OK;
 }
 
-static int cmd_current(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+static int current_body(const struct cli_call *call)
 {
-    um_ctx *ctx = NULL;
     um_status_info *st = NULL;
-    char **args;
-    int n, rc;
+    int rc = um_status(&st, call->ctx);
 
-    rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
-    if (rc != CLI_CONTINUE)
-        return rc;
-    rc = open_engine(cli, &ctx);
     if (rc == UM_OK)
-        rc = um_status(ctx, &st);
-    if (rc == UM_OK && cli->json)
-        rc = print_current_json(ctx, st);
-    else if (rc == UM_OK)
-        print_current(cli, ctx, st);
+        rc = call->cli->json ? print_current_json(call->ctx, st)
+                             : print_current(call->cli, call->ctx, st);
     um_status_free(st);
-    return finish(ctx, rc);
+    return rc;
 }
 
 /* ---- health ------------------------------------------------------------- */
@@ -395,7 +455,8 @@ static void print_one_line(const char *s)
     fputc('\n', stdout);
 }
 
-static void print_health(const um_health *h)
+/* Plain text on stdout; UM_OK. */
+static int print_health(const um_health *h)
 {
     int reached = h->status != UM_HEALTH_UNREACHABLE;
 
@@ -418,6 +479,24 @@ static void print_health(const um_health *h)
         printf("Round trip:     %.1f ms\n", h->round_trip_ms);
     fputs("Message:        ", stdout);
     print_one_line(h->message);
+    return UM_OK;
+}
+
+/* The health command's snapshot, and whether it was taken. */
+struct health_run {
+    um_health h;
+    int taken;
+};
+
+static int health_body(const struct cli_call *call)
+{
+    struct health_run *hr = call->state;
+    int rc = um_health_snapshot(&hr->h, call->ctx);
+
+    hr->taken = rc == UM_OK;
+    if (rc == UM_OK)
+        rc = call->cli->json ? cli_print_json(um_health_to_json(&hr->h)) : print_health(&hr->h);
+    return rc;
 }
 
 /*
@@ -428,39 +507,23 @@ static void print_health(const um_health *h)
  */
 static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    um_health h = UM_HEALTH_INIT;
-    um_ctx *ctx = NULL;
-    char **args;
-    int n, rc;
+    struct health_run hr = { UM_HEALTH_INIT, 0 };
+    const struct engine_command ec = { NULL, NULL, health_body, &hr };
+    int status = run_on_engine(cli, cmd, argc, argv, &ec);
 
-    rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
-    if (rc != CLI_CONTINUE)
-        return rc;
-    rc = open_engine(cli, &ctx);
-    if (rc == UM_OK)
-        rc = um_health_snapshot(ctx, &h);
-    if (rc == UM_ECONNECT) {
-        cli_print_error(ctx, rc);
-        um_close(ctx);
+    if (status == cli_exit_code(UM_ECONNECT))
         return CLI_EXIT_UNREACHABLE;
-    }
-    if (rc == UM_OK && cli->json)
-        rc = cli_print_json(um_health_to_json(&h));
-    else if (rc == UM_OK)
-        print_health(&h);
-    if (rc != UM_OK)
-        return finish(ctx, rc);
-    um_close(ctx);
-    return cli_health_exit_code(h.status);
+    return status == CLI_EXIT_OK && hr.taken ? cli_health_exit_code(hr.h.status) : status;
 }
 
 /* ---- history, heads, show ---------------------------------------------- */
 
-static void print_history(const struct cli *cli, const um_history_list *h)
+/* Plain text on stdout; UM_OK. */
+static int print_history(const struct cli *cli, const um_history_list *h)
 {
-    for (size_t i = 0; i < h->count; i++) {
-        const um_history_entry *e = &h->entries[i];
+    const um_history_entry *e;
 
+    for (size_t i = 0; (e = um_history_at(h, i)); i++) {
         printf("%s  %-5s  %s  %-6s  %8.1f ms  %s", e->started_at ? e->started_at : "",
                e->direction ? e->direction : "", e->revision ? e->revision : "",
                e->state ? e->state : "", e->duration_ms, e->applied_by ? e->applied_by : "");
@@ -472,6 +535,28 @@ static void print_history(const struct cli *cli, const um_history_list *h)
         if (e->error)
             printf("    error: %s\n", e->error);
     }
+    return UM_OK;
+}
+
+/* How a listing of revisions shows one in plain text without -v. */
+typedef void (*revision_line_fn)(FILE *out, const um_revision *rev);
+
+/*
+ * Shows @p rev, the @p shown-th revision of a listing: into the array @p a
+ * with --json, else as a block (-v) or a @p line.
+ */
+static int list_revision(const struct cli *cli, um_ctx *ctx, json_t *a, const um_revision *rev,
+                         size_t shown, revision_line_fn line)
+{
+    if (a)
+        return append_revision(a, rev);
+    if (cli->verbosity == CLI_VERBOSE) {
+        printf("%s", shown ? "\n" : "");
+        cli_print_revision_block(stdout, ctx, rev);
+    } else {
+        line(stdout, rev);
+    }
+    return UM_OK;
 }
 
 /* Alembic's "history": the revision files, newest first. */
@@ -483,53 +568,46 @@ static int print_revisions(const struct cli *cli, um_ctx *ctx, size_t limit)
 
     if (cli->json && !(a = json_array()))
         return UM_ENOMEM;
-    for (size_t i = count; rc == UM_OK && i-- > 0 && (!limit || shown < limit); shown++) {
-        const um_revision *rev = um_revision_at(ctx, i);
+    for (size_t i = count; rc == UM_OK && i-- > 0 && (!limit || shown < limit); shown++)
+        rc = list_revision(cli, ctx, a, um_revision_at(ctx, i), shown, cli_print_revision_line);
+    return print_json_array(a, rc);
+}
 
-        if (a) {
-            rc = append_revision(a, rev);
-        } else if (cli->verbosity == CLI_VERBOSE) {
-            printf("%s", shown ? "\n" : "");
-            cli_print_revision_block(stdout, ctx, rev);
-        } else {
-            cli_print_revision_line(stdout, rev);
-        }
-    }
-    if (!a)
-        return UM_OK;
-    if (rc != UM_OK) {
-        json_decref(a);
-        return rc;
-    }
-    return cli_print_json_value(a);
+/* history's options */
+struct history_state {
+    size_t limit;
+    int revisions;
+};
+
+static int history_body(const struct cli_call *call)
+{
+    const struct history_state *hs = call->state;
+    um_history_list *h = NULL;
+    int rc;
+
+    if (hs->revisions)
+        return print_revisions(call->cli, call->ctx, hs->limit);
+    rc = um_history(&h, call->ctx, hs->limit);
+    if (rc == UM_OK)
+        rc = call->cli->json ? cli_print_json(um_history_to_json(h)) : print_history(call->cli, h);
+    um_history_free(h);
+    return rc;
 }
 
 static int cmd_history(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    size_t limit = 0;
-    int revisions = 0;
-    const struct cli_opt opts[] = { { "limit", 'n', CLI_NUMBER, &limit },
-                                    { "revisions", 0, CLI_FLAG, &revisions },
+    struct history_state hs = { 0, 0 };
+    const struct cli_opt opts[] = { { "limit", 'n', CLI_NUMBER, &hs.limit },
+                                    { "revisions", 0, CLI_FLAG, &hs.revisions },
                                     { NULL, 0, CLI_FLAG, NULL } };
-    um_ctx *ctx = NULL;
-    um_history_list *h = NULL;
-    char **args;
-    int n, rc;
+    const struct engine_command ec = { opts, NULL, history_body, &hs };
 
-    rc = cli_parse(cli, cmd, argc, argv, opts, &args, &n);
-    if (rc != CLI_CONTINUE)
-        return rc;
-    rc = open_engine(cli, &ctx);
-    if (rc == UM_OK && revisions)
-        return finish(ctx, print_revisions(cli, ctx, limit));
-    if (rc == UM_OK)
-        rc = um_history(ctx, limit, &h);
-    if (rc == UM_OK && cli->json)
-        rc = cli_print_json(um_history_to_json(h));
-    else if (rc == UM_OK)
-        print_history(cli, h);
-    um_history_free(h);
-    return finish(ctx, rc);
+    return run_on_engine(cli, cmd, argc, argv, &ec);
+}
+
+static void print_head_line(FILE *out, const um_revision *rev)
+{
+    fprintf(out, "%s (head)\n", rev->id);
 }
 
 static int print_heads(const struct cli *cli, um_ctx *ctx)
@@ -541,61 +619,27 @@ static int print_heads(const struct cli *cli, um_ctx *ctx)
 
     if (cli->json && !(a = json_array()))
         return UM_ENOMEM;
-    for (size_t i = 0; rc == UM_OK && (rev = um_revision_at(ctx, i)); i++) {
-        if (!rev->is_head)
-            continue;
-        if (a) {
-            rc = append_revision(a, rev);
-        } else if (cli->verbosity == CLI_VERBOSE) {
-            printf("%s", shown ? "\n" : "");
-            cli_print_revision_block(stdout, ctx, rev);
-        } else {
-            printf("%s (head)\n", rev->id);
-        }
-        shown++;
-    }
-    if (!a)
-        return UM_OK;
-    if (rc != UM_OK) {
-        json_decref(a);
-        return rc;
-    }
-    return cli_print_json_value(a);
+    for (size_t i = 0; rc == UM_OK && (rev = um_revision_at(ctx, i)); i++)
+        if (rev->is_head)
+            rc = list_revision(cli, ctx, a, rev, shown++, print_head_line);
+    return print_json_array(a, rc);
 }
 
-static int cmd_heads(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+static int heads_body(const struct cli_call *call)
 {
-    um_ctx *ctx = NULL;
-    char **args;
-    int n, rc;
-
-    rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
-    if (rc != CLI_CONTINUE)
-        return rc;
-    rc = open_engine(cli, &ctx);
-    if (rc == UM_OK)
-        rc = print_heads(cli, ctx);
-    return finish(ctx, rc);
+    return print_heads(call->cli, call->ctx);
 }
 
-static int cmd_show(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+static int show_body(const struct cli_call *call)
 {
-    um_ctx *ctx = NULL;
     const um_revision *rev = NULL;
-    char **args;
-    int n, rc;
+    int rc = um_revision_lookup(&rev, call->ctx, call->args[0]);
 
-    rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
-    if (rc != CLI_CONTINUE)
-        return rc;
-    rc = open_engine(cli, &ctx);
-    if (rc == UM_OK)
-        rc = um_revision_lookup(ctx, args[0], &rev);
-    if (rc == UM_OK && cli->json)
+    if (rc == UM_OK && call->cli->json)
         rc = cli_print_json(um_revision_to_json(rev));
     else if (rc == UM_OK)
-        cli_print_revision_block(stdout, ctx, rev);
-    return finish(ctx, rc);
+        cli_print_revision_block(stdout, call->ctx, rev);
+    return rc;
 }
 
 /* ---- generate, merge ----------------------------------------------------- */
@@ -612,63 +656,76 @@ static int print_generated(const struct cli *cli, char *path)
     return rc;
 }
 
+/* generate's options */
+struct generate_state {
+    um_generate_options g;
+    struct cli_list depends;
+};
+
+/* The message comes once: as -m or as the argument. */
+static int check_message(const struct cli_call *call)
+{
+    struct generate_state *gs = call->state;
+    const char *name = call->cmd->name;
+
+    if (call->n_args && gs->g.message)
+        return cli_usage_error("%s: give the message once, as -m or as an argument", name);
+    if (!call->n_args && !gs->g.message)
+        return cli_usage_error("%s: missing message", name);
+    if (call->n_args)
+        gs->g.message = call->args[0];
+    gs->g.depends_on = gs->depends.items;
+    gs->g.n_depends_on = gs->depends.n;
+    return CLI_CONTINUE;
+}
+
+static int generate_body(const struct cli_call *call)
+{
+    const struct generate_state *gs = call->state;
+    char *path = NULL;
+    int rc = um_generate(&path, call->ctx, &gs->g);
+
+    return rc == UM_OK ? print_generated(call->cli, path) : rc;
+}
+
 static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    um_generate_options g = UM_GENERATE_OPTIONS_INIT;
-    struct cli_list depends = { NULL, 0 };
+    struct generate_state gs = { UM_GENERATE_OPTIONS_INIT, { NULL, 0 } };
     const struct cli_opt opts[] = {
-        { "message", 'm', CLI_STRING, &g.message }, { "head", 0, CLI_STRING, &g.head },
-        { "splice", 0, CLI_FLAG, &g.splice },       { "rev-id", 0, CLI_STRING, &g.rev_id },
-        { "depends-on", 0, CLI_LIST, &depends },    { NULL, 0, CLI_FLAG, NULL }
+        { "message", 'm', CLI_STRING, &gs.g.message }, { "head", 0, CLI_STRING, &gs.g.head },
+        { "splice", 0, CLI_FLAG, &gs.g.splice },       { "rev-id", 0, CLI_STRING, &gs.g.rev_id },
+        { "depends-on", 0, CLI_LIST, &gs.depends },    { NULL, 0, CLI_FLAG, NULL }
     };
-    um_ctx *ctx = NULL;
-    char **args, *path = NULL;
-    int n, rc;
+    const struct engine_command ec = { opts, check_message, generate_body, &gs };
+    int status = run_on_engine(cli, cmd, argc, argv, &ec);
 
-    rc = cli_parse(cli, cmd, argc, argv, opts, &args, &n);
-    if (rc == CLI_CONTINUE && n && g.message)
-        rc = cli_usage_error("%s: give the message once, as -m or as an argument", cmd->name);
-    else if (rc == CLI_CONTINUE && !n && !g.message)
-        rc = cli_usage_error("%s: missing message", cmd->name);
-    if (rc != CLI_CONTINUE) {
-        free(depends.items);
-        return rc;
-    }
-    if (n)
-        g.message = args[0];
-    g.depends_on = depends.items;
-    g.n_depends_on = depends.n;
-    rc = open_engine(cli, &ctx);
-    if (rc == UM_OK)
-        rc = um_generate(ctx, &g, &path);
-    if (rc == UM_OK)
-        rc = print_generated(cli, path);
-    free(depends.items);
-    return finish(ctx, rc);
+    free(gs.depends.items);
+    return status;
+}
+
+/* "merge heads" is "merge": every head. */
+static int merge_body(const struct cli_call *call)
+{
+    um_merge_options m = *(const um_merge_options *)call->state;
+    int n = call->n_args == 1 && !strcmp(call->args[0], "heads") ? 0 : call->n_args;
+    char *path = NULL;
+    int rc;
+
+    m.revs = n ? (const char *const *)call->args : NULL;
+    m.n_revs = (size_t)n;
+    rc = um_merge(&path, call->ctx, &m);
+    return rc == UM_OK ? print_generated(call->cli, path) : rc;
 }
 
 static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    const char *message = NULL;
-    const struct cli_opt opts[] = { { "message", 'm', CLI_STRING, &message },
+    um_merge_options m = UM_MERGE_OPTIONS_INIT;
+    const struct cli_opt opts[] = { { "message", 'm', CLI_STRING, &m.message },
+                                    { "rev-id", 0, CLI_STRING, &m.rev_id },
                                     { NULL, 0, CLI_FLAG, NULL } };
-    um_ctx *ctx = NULL;
-    char **args, *path = NULL;
-    int n, rc;
+    const struct engine_command ec = { opts, NULL, merge_body, &m };
 
-    rc = cli_parse(cli, cmd, argc, argv, opts, &args, &n);
-    if (rc == CLI_CONTINUE && !message)
-        rc = cli_usage_error("%s: missing -m MESSAGE", cmd->name);
-    if (rc != CLI_CONTINUE)
-        return rc;
-    if (n == 1 && !strcmp(args[0], "heads"))
-        n = 0;
-    rc = open_engine(cli, &ctx);
-    if (rc == UM_OK)
-        rc = um_merge(ctx, message, n ? (const char *const *)args : NULL, (size_t)n, &path);
-    if (rc == UM_OK)
-        rc = print_generated(cli, path);
-    return finish(ctx, rc);
+    return run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 /* ---- upgrade, downgrade, stamp ----------------------------------------- */
@@ -677,20 +734,16 @@ static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc, c
 static int print_run_json(const char *target, const um_status_info *st,
                           const struct cli_progress *p, double elapsed)
 {
-    json_t *doc =
-        json_pack("{s:s?, s:o}", "target", target, "current",
-                  st ? string_array(st->current_heads, st->n_current_heads) : json_null());
+    json_t *doc = json_pack("{s:s?, s:o}", "target", target, "current",
+                            st ? current_heads_array(st) : json_null());
     json_t *steps;
 
     if (!doc || !p)
         return cli_print_json_value(doc);
     steps = json_array();
     for (size_t i = 0; steps && i < p->done; i++)
-        if (json_array_append_new(steps, json_pack("{s:s, s:o}", "revision", p->revisions[i],
-                                                   "duration_ms", ms_value(p->durations[i])))) {
-            json_decref(steps);
-            steps = NULL;
-        }
+        steps = cli_json_append(steps, json_pack("{s:s, s:o}", "revision", p->revisions[i],
+                                                 "duration_ms", ms_value(p->durations[i])));
     /* set_new takes the value and fails on NULL */
     if (json_object_set_new(doc, "steps", steps) ||
         json_object_set_new(doc, "elapsed_ms", ms_value(elapsed))) {
@@ -713,98 +766,89 @@ static void print_run_summary(const struct cli *cli, um_direction dir, const cha
     fprintf(stderr, "%s to %s", dir == UM_UP ? "Upgraded" : "Downgraded", target);
     if (st) {
         fputs(": ", stderr);
-        print_ids(stderr, st->current_heads, st->n_current_heads, "<base>");
+        print_heads_of(stderr, st, um_status_current_head_at, "<base>");
     }
     fprintf(stderr, " (%zu revision%s, %.0f ms)\n", steps, plural(steps), elapsed);
 }
 
-static int run(struct cli *cli, um_direction dir, const char *target, size_t wait)
+/* Where a finished run left the database: stderr, and stdout with --json. */
+static int report_run(const struct cli *cli, um_ctx *ctx, um_direction dir, const char *target,
+                      const struct cli_progress *p, double elapsed)
 {
-    um_apply_options o = UM_APPLY_OPTIONS_INIT;
-    struct cli_progress p = { cli, NULL, 0, NULL, NULL, 0 };
     um_status_info *st = NULL;
+    int rc = UM_OK;
+
+    /* only to say where the run ended: a failure here is not the run's, and
+     * leaves st NULL */
+    um_status(&st, ctx);
+    print_run_summary(cli, dir, target, st, p->done, elapsed);
+    if (cli->json)
+        rc = print_run_json(target, st, p, elapsed);
+    um_status_free(st);
+    return rc;
+}
+
+/* upgrade and downgrade: a signal cancels the run; progress on stderr. */
+static int run(const struct cli_call *call, um_direction dir, size_t wait)
+{
+    const char *target = call->n_args ? call->args[0] : "heads";
+    um_apply_options o = UM_APPLY_OPTIONS_INIT;
+    struct cli_progress p = { call->cli, call->ctx, 0, NULL, NULL, 0 };
     double start;
     int rc;
 
-    rc = open_engine(cli, &p.ctx);
     o.progress_cb = cli_progress;
     o.progress_payload = &p;
-    if (rc == UM_OK) {
-        cli_interrupt_attach(p.ctx);
-        rc = wait_for_database(p.ctx, wait);
-    }
+    cli_interrupt_attach(call->ctx);
+    rc = wait_for_database(call->ctx, wait);
     if (rc == UM_OK && cli_interrupted())
         rc = UM_ECANCELLED;
     start = now_ms();
     if (rc == UM_OK)
-        rc = dir == UM_UP ? um_upgrade(p.ctx, target, &o) : um_rollback(p.ctx, target, &o);
-    if (rc == UM_OK) {
-        double elapsed = now_ms() - start;
-
-        /* only to report where the run ended; a failure here is not the run's */
-        if (um_status(p.ctx, &st) != UM_OK)
-            st = NULL;
-        print_run_summary(cli, dir, target, st, p.done, elapsed);
-        if (cli->json)
-            rc = print_run_json(target, st, &p, elapsed);
-        um_status_free(st);
-    } else if (p.done) {
-        cli_info(cli, "%zu revision%s %s before the run stopped.", p.done, plural(p.done),
+        rc = dir == UM_UP ? um_upgrade(call->ctx, target, &o) : um_rollback(call->ctx, target, &o);
+    if (rc == UM_OK)
+        rc = report_run(call->cli, call->ctx, dir, target, &p, now_ms() - start);
+    else if (p.done)
+        cli_info(call->cli, "%zu revision%s %s before the run stopped.", p.done, plural(p.done),
                  dir == UM_UP ? "applied" : "reverted");
-    }
     cli_progress_free(&p);
-    cli_interrupt_attach(NULL);
-    return finish(p.ctx, rc);
+    cli_interrupt_attach(NULL); /* before the engine closes */
+    return rc;
+}
+
+static int upgrade_body(const struct cli_call *call)
+{
+    return run(call, UM_UP, wait_seconds(call));
 }
 
 static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     size_t wait = 0;
     const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &wait }, { NULL, 0, CLI_FLAG, NULL } };
-    char **args;
-    int n, rc;
+    const struct engine_command ec = { opts, check_wait, upgrade_body, &wait };
 
-    rc = cli_parse(cli, cmd, argc, argv, opts, &args, &n);
-    if (rc == CLI_CONTINUE)
-        rc = check_wait(cmd, wait);
-    if (rc != CLI_CONTINUE)
-        return rc;
-    return run(cli, UM_UP, n ? args[0] : "heads", wait);
+    return run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
-static int cmd_downgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+static int downgrade_body(const struct cli_call *call)
 {
-    char **args;
-    int n, rc;
-
-    rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
-    if (rc != CLI_CONTINUE)
-        return rc;
-    return run(cli, UM_DOWN, args[0], 0);
+    return run(call, UM_DOWN, 0);
 }
 
-static int cmd_stamp(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+static int stamp_body(const struct cli_call *call)
 {
-    um_ctx *ctx = NULL;
+    const char *target = call->args[0];
     um_status_info *st = NULL;
-    char **args;
-    int n, rc;
+    int rc = um_stamp(call->ctx, target);
 
-    rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
-    if (rc != CLI_CONTINUE)
+    if (rc != UM_OK)
         return rc;
-    rc = open_engine(cli, &ctx);
-    if (rc == UM_OK)
-        rc = um_stamp(ctx, args[0]);
-    if (rc == UM_OK) {
-        if (um_status(ctx, &st) != UM_OK)
-            st = NULL;
-        cli_info(cli, "Stamped the database to %s", args[0]);
-        if (cli->json)
-            rc = print_run_json(args[0], st, NULL, 0.0);
-        um_status_free(st);
-    }
-    return finish(ctx, rc);
+    um_status(&st, call->ctx); /* as in report_run() */
+    cli_info(call->cli, "Stamped the database to %s", target);
+    if (call->cli->json)
+        rc = print_run_json(target, st, NULL, 0.0);
+    um_status_free(st);
+    return rc;
 }
 
 /* ---- help --------------------------------------------------------------- */
@@ -831,6 +875,14 @@ static int cmd_help(struct cli *cli, const struct cli_command *cmd, int argc, ch
 
 /* ---- the table ---------------------------------------------------------- */
 
+static const char init_options[] =
+    "  DIR                      the migrations directory (default: the config\n"
+    "                           file's script_location, else migrations)\n";
+
+static const char history_options[] =
+    "  -n, --limit N            only the last N entries (--revisions: newest N)\n"
+    "      --revisions          list the revision files instead\n";
+
 static const char generate_options[] =
     "  -m, --message MESSAGE    the message (instead of the MESSAGE argument)\n"
     "      --head REV           branch from REV instead of the current head\n"
@@ -838,39 +890,59 @@ static const char generate_options[] =
     "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n"
     "      --depends-on REV     a dependency on another branch (repeatable)\n";
 
+static const char merge_options[] =
+    "  -m, --message MESSAGE    the merge revision's message (default: merge)\n"
+    "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n";
+
+/*
+ * One command a row: name, handler (or the body cmd_on_engine runs), the
+ * synopsis and summary of --help, then what differs from the defaults (no
+ * options, no positional argument, listed, reads the files before it
+ * connects).  Laid out by hand: a row reads better whole than one field a
+ * line.
+ */
+/* clang-format off */
 static const struct cli_command commands[] = {
-    { "init", cmd_init, "[DIR]", "Create the project files and the bookkeeping tables.",
-      "  DIR                      the migrations directory (default: the config\n"
-      "                           file's script_location, else migrations)\n",
-      0, 1, 0, 0, 0 },
-    { "status", cmd_status, "", "Show current and file heads, pending revisions.", wait_option, 0,
-      0, 0, 0, 1 },
-    { "health", cmd_health, "", "Show the migration state; exit 0 or 10-14 (probes).", NULL, 0, 0,
-      0, 0, 1 },
-    { "current", cmd_current, "", "Show the revisions the database is at.", NULL, 0, 0, 0, 0, 1 },
-    { "history", cmd_history, "", "Show the log of applied steps (or --revisions).",
-      "  -n, --limit N            only the last N entries (--revisions: newest N)\n"
-      "      --revisions          list the revision files instead\n",
-      0, 0, 0, 0, 1 },
-    { "heads", cmd_heads, "", "Show the heads of the revision files.", NULL, 0, 0, 0, 0, 0 },
-    { "show", cmd_show, "REV", "Show one revision: parents, path and header.", NULL, 1, 1, 1, 0,
-      0 },
-    { "generate", cmd_generate, "MESSAGE", "Write a new revision file (alias: revision -m MSG).",
-      generate_options, 0, 1, 0, 0, 0 },
-    { "revision", cmd_generate, "-m MESSAGE", "Write a new revision file (alias of generate).",
-      generate_options, 0, 1, 0, 1, 0 },
-    { "merge", cmd_merge, "[REV...] -m MESSAGE",
-      "Write a revision merging REVs (default: all heads).",
-      "  -m, --message MESSAGE    the merge revision's message (required)\n", 0, -1, 0, 0, 0 },
-    { "upgrade", cmd_upgrade, "[TARGET]", "Apply the revisions up to TARGET (default: heads).",
-      wait_option, 0, 1, 1, 0, 1 },
-    { "downgrade", cmd_downgrade, "TARGET", "Revert the applied revisions above TARGET.", NULL, 1,
-      1, 1, 0, 1 },
-    { "stamp", cmd_stamp, "REV", "Set the database's state to REV without running SQL.", NULL, 1, 1,
-      1, 0, 1 },
-    { "help", cmd_help, "[COMMAND]", "Show the help of ultramigrate or of COMMAND.", NULL, 0, 1, 0,
-      0, 0 },
+    { .name = "init", .run = cmd_init, .args = "[DIR]",
+      .summary = "Create the project files and the bookkeeping tables.",
+      .options = init_options, .max_args = 1 },
+    { .name = "status", .run = cmd_status, .args = "",
+      .summary = "Show current and file heads, pending revisions.",
+      .options = wait_option, .database = 1 },
+    { .name = "health", .run = cmd_health, .args = "",
+      .summary = "Show the migration state; exit 0 or 10-14 (probes).", .database = 1 },
+    { .name = "current", .run = cmd_on_engine, .body = current_body, .args = "",
+      .summary = "Show the revisions the database is at.", .database = 1 },
+    { .name = "history", .run = cmd_history, .args = "",
+      .summary = "Show the log of applied steps (or --revisions).",
+      .options = history_options, .database = 1 },
+    { .name = "heads", .run = cmd_on_engine, .body = heads_body, .args = "",
+      .summary = "Show the heads of the revision files." },
+    { .name = "show", .run = cmd_on_engine, .body = show_body, .args = "REV",
+      .summary = "Show one revision: parents, path and header.",
+      .min_args = 1, .max_args = 1, .targets = 1 },
+    { .name = "generate", .run = cmd_generate, .args = "MESSAGE",
+      .summary = "Write a new revision file (alias: revision -m MSG).",
+      .options = generate_options, .max_args = 1 },
+    { .name = "revision", .run = cmd_generate, .args = "-m MESSAGE",
+      .summary = "Write a new revision file (alias of generate).",
+      .options = generate_options, .max_args = 1, .hidden = 1 },
+    { .name = "merge", .run = cmd_merge, .args = "[REV...] [-m MESSAGE]",
+      .summary = "Write a revision merging REVs (default: all heads).",
+      .options = merge_options, .max_args = -1 },
+    { .name = "upgrade", .run = cmd_upgrade, .args = "[TARGET]",
+      .summary = "Apply the revisions up to TARGET (default: heads).",
+      .options = wait_option, .max_args = 1, .targets = 1, .database = 1 },
+    { .name = "downgrade", .run = cmd_on_engine, .body = downgrade_body, .args = "TARGET",
+      .summary = "Revert the applied revisions above TARGET.",
+      .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
+    { .name = "stamp", .run = cmd_on_engine, .body = stamp_body, .args = "REV",
+      .summary = "Set the database's state to REV without running SQL.",
+      .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
+    { .name = "help", .run = cmd_help, .args = "[COMMAND]",
+      .summary = "Show the help of ultramigrate or of COMMAND.", .max_args = 1 },
 };
+/* clang-format on */
 
 const struct cli_command *cli_command_find(const char *name)
 {

@@ -63,7 +63,7 @@ int cli_health_exit_code(um_health_status status)
 
 void cli_print_error(const um_ctx *ctx, int rc)
 {
-    const struct um_error_detail *d = ctx ? um_error_detail(ctx) : NULL;
+    const um_error_info *d = ctx ? um_error_detail(ctx) : NULL;
 
     if (!d || d->code != rc || !d->message || !d->message[0]) {
         fprintf(stderr, "ultramigrate: %s\n", um_strerror(rc));
@@ -181,7 +181,7 @@ static void print_running(const struct cli_progress *p, const um_step_info *step
     const um_revision *rev = NULL;
     const char *msg = step->message ? step->message : "";
 
-    if (um_revision_lookup(p->ctx, step->revision, &rev) != UM_OK)
+    if (um_revision_lookup(&rev, p->ctx, step->revision) != UM_OK)
         rev = NULL;
     if (step->direction == UM_UP) {
         fputs("Running upgrade ", stderr);
@@ -268,6 +268,14 @@ int cli_print_json_value(json_t *value)
     fputc('\n', stdout);
     free(text);
     return UM_OK;
+}
+
+json_t *cli_json_append(json_t *a, json_t *value)
+{
+    if (json_array_append_new(a, value) == 0)
+        return a;
+    json_decref(a);
+    return NULL;
 }
 
 int cli_print_json(char *json)

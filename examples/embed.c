@@ -73,14 +73,15 @@ static int print_step(const um_step_info *step, void *payload)
 static void print_status(um_ctx *ctx)
 {
     um_status_info *st = NULL;
-    if (um_status(ctx, &st) != UM_OK) {
+    if (um_status(&st, ctx) != UM_OK) {
         fprintf(stderr, "embed: status: %s\n", um_errmsg(ctx));
         return;
     }
     printf("database at:");
-    for (size_t i = 0; i < st->n_current_heads; i++)
-        printf(" %s", st->current_heads[i]);
-    printf("\napplied: %zu, pending: %zu\n", st->n_applied, st->n_pending);
+    for (size_t i = 0; i < um_status_current_head_count(st); i++)
+        printf(" %s", um_status_current_head_at(st, i));
+    printf("\napplied: %zu, pending: %zu\n", um_status_applied_count(st),
+           um_status_pending_count(st));
     um_status_free(st);
 }
 
@@ -125,8 +126,9 @@ int main(int argc, char **argv)
     }
     catch_signals(NULL); /* before ctx goes away */
     if (rc != UM_OK) {
-        const struct um_error_detail *d = um_error_detail(ctx);
-        fprintf(stderr, "embed: %s\n", um_errmsg(ctx));
+        const um_error_info *d = um_error_detail(ctx);
+        /* a NULL handle: um_open() could not even allocate it */
+        fprintf(stderr, "embed: %s\n", ctx ? um_errmsg(ctx) : um_strerror(rc));
         if (d && d->hint)
             fprintf(stderr, "embed: hint: %s\n", d->hint);
         if (rc == UM_ELOCKED)

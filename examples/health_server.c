@@ -90,7 +90,7 @@ static MHD_Result reply(struct MHD_Connection *conn, unsigned int code, const ch
 static MHD_Result serve_health(struct MHD_Connection *conn, um_ctx *ctx)
 {
     um_health h = UM_HEALTH_INIT;
-    if (um_health_snapshot(ctx, &h) != UM_OK)
+    if (um_health_snapshot(&h, ctx) != UM_OK)
         return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "snapshot failed\n");
     char *json = um_health_to_json(&h);
     if (!json)
@@ -139,8 +139,9 @@ int main(int argc, char **argv)
     opts.log_level = UM_LOG_WARNING;
     opts.application_name = "health-server-example";
     um_ctx *ctx = NULL;
-    if (um_open(&ctx, &opts) != UM_OK) {
-        fprintf(stderr, "health_server: %s\n", um_errmsg(ctx));
+    int rc = um_open(&ctx, &opts);
+    if (rc != UM_OK) {
+        fprintf(stderr, "health_server: %s\n", ctx ? um_errmsg(ctx) : um_strerror(rc));
         um_close(ctx);
         return EXIT_FAILURE;
     }

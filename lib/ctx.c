@@ -17,6 +17,11 @@ const char *um_version(void)
     return UM_VERSION_STRING;
 }
 
+unsigned int um_version_number(void)
+{
+    return UM_VERSION_NUMBER;
+}
+
 void um_free(void *ptr)
 {
     free(ptr);
@@ -25,22 +30,19 @@ void um_free(void *ptr)
 const char *um_errmsg(const um_ctx *ctx)
 {
     if (!ctx)
-        return "out of memory";
+        return "NULL handle";
     return ctx->err.d.message ? ctx->err.d.message : "";
 }
 
-const struct um_error_detail *um_error_detail(const um_ctx *ctx)
+const um_error_info *um_error_detail(const um_ctx *ctx)
 {
     return ctx ? &ctx->err.d : NULL;
 }
 
 int um_open_options_init(um_open_options *opts, unsigned int version)
 {
-    if (!opts || version != UM_OPEN_OPTIONS_VERSION)
-        return UM_EINVAL;
-    um_open_options init = UM_OPEN_OPTIONS_INIT;
-    *opts = init;
-    return UM_OK;
+    static const um_open_options init = UM_OPEN_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
 }
 
 /* The public view of each revision, pointing into the graph's scripts. */
@@ -192,7 +194,7 @@ const um_revision *um_revision_at(const um_ctx *ctx, size_t i)
     return &ctx->revisions[i];
 }
 
-int um_revision_lookup(um_ctx *ctx, const char *rev, const um_revision **out)
+int um_revision_lookup(const um_revision **out, um_ctx *ctx, const char *rev)
 {
     if (out)
         *out = NULL;

@@ -12,7 +12,7 @@
 #include <ultramigrate/ultramigrate.h>
 
 typedef struct err_buf {
-    struct um_error_detail d; /* strings below are owned (cast away const to free) */
+    um_error_info d; /* strings below are owned (cast away const to free) */
 } err_buf;
 
 /*

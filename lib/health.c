@@ -340,7 +340,7 @@ static int ensure_cache(um_ctx *ctx)
     return UM_OK;
 }
 
-int um_health_snapshot(um_ctx *ctx, um_health *out)
+int um_health_snapshot(um_health *out, um_ctx *ctx)
 {
     CTX_ENTER(ctx);
     if (!out)

@@ -54,6 +54,24 @@ struct um_ctx {
     char *history_table;
 };
 
+/* Results the host reads through accessors (ultramigrate.h): their layout
+ * is private, so that the public element structs can grow. */
+struct um_status_info {
+    char **current_heads; /* version table rows */
+    size_t n_current_heads;
+    char **file_heads; /* heads of the revision graph */
+    size_t n_file_heads;
+    um_applied *applied; /* in apply order, oldest first */
+    size_t n_applied;
+    const um_revision **pending; /* in the order an upgrade to heads would apply them */
+    size_t n_pending;
+};
+
+struct um_history_list {
+    um_history_entry *entries; /* oldest first */
+    size_t count;
+};
+
 struct um_plan {
     const um_ctx *ctx; /* the handle it was made with */
     um_direction direction;

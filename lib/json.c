@@ -2,6 +2,13 @@
  * json.c - JSON renderings of the public result structs, with Jansson.
  * The formats are documented in docs/json.md; each object carries
  * "format_version" so consumers can tell a change.
+ *
+ * A rendering is whole or nothing: every Jansson call that can fail is
+ * checked, and a failure anywhere (out of memory, text that is not UTF-8,
+ * a number JSON cannot hold) makes the renderer return NULL rather than a
+ * document with a piece missing.  The helpers below make that sticky: a
+ * container that could not take a value is released and becomes NULL, and
+ * every later step on NULL fails too.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,17 +19,42 @@
 
 #define JSON_FORMAT_VERSION 1
 
+/* Appends @v to @a, taking it; NULL (and @a released) on failure or when
+ * either is NULL. */
+static json_t *append(json_t *a, json_t *v)
+{
+    if (json_array_append_new(a, v) == 0)
+        return a;
+    json_decref(a);
+    return NULL;
+}
+
+/* Sets @key of @o to @v, taking it; NULL (and @o released) on failure. */
+static json_t *set(json_t *o, const char *key, json_t *v)
+{
+    if (json_object_set_new(o, key, v) == 0)
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
 static json_t *string_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
 }
 
-static json_t *string_array(const char *const *v, size_t n)
+/* A JSON array of @n strings, each given by @at(@list, i). */
+static json_t *string_array(const void *list, size_t n, const char *(*at)(const void *, size_t))
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
+        a = append(a, json_string(at(list, i)));
     return a;
+}
+
+static const char *nth_string(const void *v, size_t i)
+{
+    return ((const char *const *)v)[i];
 }
 
 /* Milliseconds to the microsecond: 41.123, not 41.122999999999998. */
@@ -41,25 +73,25 @@ static char *dump(json_t *root)
     return text;
 }
 
+/* json_pack() takes the "o" values even when it fails (Jansson >= 2.11),
+ * and fails on a NULL one: a piece that could not be built fails the
+ * whole object. */
 static json_t *revision_object(const um_revision *r)
 {
     return json_pack(
         "{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:b, s:b, s:b, s:b, s:b}", "revision", r->id,
         "message", r->message, "path", r->path, "create_date", string_or_null(r->create_date),
-        "parents", string_array(r->parents, r->n_parents), "depends_on",
-        string_array(r->depends_on, r->n_depends_on), "checksum", r->checksum, "transactional",
-        r->transactional, "reversible", r->has_down, "is_head", r->is_head, "is_base", r->is_base,
-        "is_merge", r->is_merge, "is_branch_point", r->is_branch_point);
+        "parents", string_array(r->parents, r->n_parents, nth_string), "depends_on",
+        string_array(r->depends_on, r->n_depends_on, nth_string), "checksum", r->checksum,
+        "transactional", r->transactional, "reversible", r->has_down, "is_head", r->is_head,
+        "is_base", r->is_base, "is_merge", r->is_merge, "is_branch_point", r->is_branch_point);
 }
 
 char *um_revision_to_json(const um_revision *rev)
 {
     if (!rev)
         return NULL;
-    json_t *o = revision_object(rev);
-    if (o)
-        json_object_set_new(o, "format_version", json_integer(JSON_FORMAT_VERSION));
-    return dump(o);
+    return dump(set(revision_object(rev), "format_version", json_integer(JSON_FORMAT_VERSION)));
 }
 
 static json_t *applied_object(const um_applied *a)
@@ -74,24 +106,37 @@ static json_t *applied_object(const um_applied *a)
                      "checksum_ok", a->checksum_ok);
 }
 
+static json_t *pending_object(const um_revision *r)
+{
+    return json_pack("{s:s, s:s, s:s}", "revision", r->id, "message", r->message, "path", r->path);
+}
+
+static const char *current_head(const void *st, size_t i)
+{
+    return um_status_current_head_at(st, i);
+}
+
+static const char *file_head(const void *st, size_t i)
+{
+    return um_status_file_head_at(st, i);
+}
+
 char *um_status_to_json(const um_status_info *s)
 {
     if (!s)
         return NULL;
+    size_t n_applied = um_status_applied_count(s), n_pending = um_status_pending_count(s);
     json_t *applied = json_array(), *pending = json_array();
-    for (size_t i = 0; applied && i < s->n_applied; i++)
-        json_array_append_new(applied, applied_object(&s->applied[i]));
-    for (size_t i = 0; pending && i < s->n_pending; i++)
-        json_array_append_new(pending,
-                              json_pack("{s:s, s:s, s:s}", "revision", s->pending[i]->id, "message",
-                                        s->pending[i]->message, "path", s->pending[i]->path));
-    json_t *root = json_pack(
-        "{s:i, s:o, s:o, s:b, s:I, s:o, s:o}", "format_version", JSON_FORMAT_VERSION,
-        "current_heads", string_array((const char *const *)s->current_heads, s->n_current_heads),
-        "file_heads", string_array((const char *const *)s->file_heads, s->n_file_heads),
-        "up_to_date", s->n_pending == 0, "pending_count", (json_int_t)s->n_pending, "applied",
-        applied, "pending", pending);
-    return dump(root);
+    for (size_t i = 0; applied && i < n_applied; i++)
+        applied = append(applied, applied_object(um_status_applied_at(s, i)));
+    for (size_t i = 0; pending && i < n_pending; i++)
+        pending = append(pending, pending_object(um_status_pending_at(s, i)));
+    return dump(json_pack("{s:i, s:o, s:o, s:b, s:I, s:o, s:o}", "format_version",
+                          JSON_FORMAT_VERSION, "current_heads",
+                          string_array(s, um_status_current_head_count(s), current_head),
+                          "file_heads", string_array(s, um_status_file_head_count(s), file_head),
+                          "up_to_date", n_pending == 0, "pending_count", (json_int_t)n_pending,
+                          "applied", applied, "pending", pending));
 }
 
 static json_t *history_object(const um_history_entry *e)
@@ -109,17 +154,20 @@ char *um_history_to_json(const um_history_list *h)
     if (!h)
         return NULL;
     json_t *entries = json_array();
-    for (size_t i = 0; entries && i < h->count; i++)
-        json_array_append_new(entries, history_object(&h->entries[i]));
+    for (size_t i = 0; entries && i < um_history_count(h); i++)
+        entries = append(entries, history_object(um_history_at(h, i)));
     return dump(json_pack("{s:i, s:o}", "format_version", JSON_FORMAT_VERSION, "history", entries));
 }
 
+static const char *health_id(const void *ids, size_t i)
+{
+    return ((const char(*)[UM_HEALTH_ID_SIZE])ids)[i];
+}
+
+/* The snapshot keeps the first UM_HEALTH_MAX_HEADS of @n ids. */
 static json_t *id_array(const char ids[][UM_HEALTH_ID_SIZE], size_t n)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n && i < UM_HEALTH_MAX_HEADS; i++)
-        json_array_append_new(a, json_string(ids[i]));
-    return a;
+    return string_array(ids, n < UM_HEALTH_MAX_HEADS ? n : UM_HEALTH_MAX_HEADS, health_id);
 }
 
 /*

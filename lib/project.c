@@ -16,9 +16,11 @@
 #include "script.h"
 #include "strbuf.h"
 #include "template.h"
+#include "util.h"
 
 #define TEMPLATE_NAME           "script.sql.tmpl"
 #define DEFAULT_SCRIPT_LOCATION "migrations"
+#define DEFAULT_MERGE_MESSAGE   "merge"
 
 /* Writes @text to a new file @path; UM_EIO if it exists or cannot be made. */
 static int write_new_file(const char *path, const char *text, err_buf *err)
@@ -219,17 +221,14 @@ static int write_revision(um_ctx *ctx, const new_revision *nr, char **out_path)
 
 int um_generate_options_init(um_generate_options *opts, unsigned int version)
 {
-    if (!opts || version != UM_GENERATE_OPTIONS_VERSION)
-        return UM_EINVAL;
-    um_generate_options init = UM_GENERATE_OPTIONS_INIT;
-    *opts = init;
-    return UM_OK;
+    static const um_generate_options init = UM_GENERATE_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
 }
 
-int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path)
+int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts)
 {
-    if (out_path)
-        *out_path = NULL;
+    if (out)
+        *out = NULL;
     CTX_ENTER(ctx);
     if (!opts || !opts->message)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "a new revision needs a message");
@@ -244,40 +243,60 @@ int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path)
     if (!rc)
         rc = fill_relations(ctx, opts, &nr);
     if (!rc)
-        rc = write_revision(ctx, &nr, out_path);
+        rc = write_revision(ctx, &nr, out);
     sb_free(&nr.parents);
     sb_free(&nr.depends_on);
     return rc;
 }
 
-int um_merge(um_ctx *ctx, const char *message, const char *const *revs, size_t n_revs,
-             char **out_path)
+int um_merge_options_init(um_merge_options *opts, unsigned int version)
 {
-    CTX_ENTER(ctx);
-    um_generate_options o = UM_GENERATE_OPTIONS_INIT;
-    o.message = message;
-    o.parents = revs;
-    o.n_parents = n_revs;
+    static const um_merge_options init = UM_MERGE_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
+}
 
+/* Every head of the graph, as the parents of a merge (there must be two). */
+static int heads_to_merge(um_ctx *ctx, const char ***out, size_t *n)
+{
+    const size_t *h = graph_heads(ctx->graph, n);
+    if (*n < 2)
+        return ctx_error(ctx, UM_ETARGET, NULL, 0, NULL, "nothing to merge: there %s %zu head%s",
+                         *n == 1 ? "is" : "are", *n, *n == 1 ? "" : "s");
+    *out = calloc(*n, sizeof(**out));
+    if (!*out)
+        return err_nomem(&ctx->err);
+    for (size_t i = 0; i < *n; i++)
+        (*out)[i] = graph_script(ctx->graph, h[i])->id;
+    return UM_OK;
+}
+
+int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts)
+{
+    static const um_merge_options defaults = UM_MERGE_OPTIONS_INIT;
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!opts)
+        opts = &defaults;
+    if (opts->version != UM_MERGE_OPTIONS_VERSION)
+        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
+                         "um_merge_options version %u is not supported", opts->version);
+
+    um_generate_options g = UM_GENERATE_OPTIONS_INIT;
+    g.message = opts->message ? opts->message : DEFAULT_MERGE_MESSAGE;
+    g.rev_id = opts->rev_id;
+    g.parents = opts->revs;
+    g.n_parents = opts->n_revs;
     const char **heads = NULL;
-    if (!revs || n_revs == 0) {
-        size_t n = 0;
-        const size_t *h = graph_heads(ctx->graph, &n);
-        if (n < 2)
-            return ctx_error(ctx, UM_ETARGET, NULL, 0, NULL,
-                             "nothing to merge: there %s %zu head%s", n == 1 ? "is" : "are", n,
-                             n == 1 ? "" : "s");
-        heads = calloc(n, sizeof(*heads));
-        if (!heads)
-            return err_nomem(&ctx->err);
-        for (size_t i = 0; i < n; i++)
-            heads[i] = graph_script(ctx->graph, h[i])->id;
-        o.parents = heads;
-        o.n_parents = n;
-    } else if (n_revs < 2) {
-        return ctx_error(ctx, UM_ETARGET, NULL, 0, NULL, "a merge needs at least two revisions");
+    int rc = UM_OK;
+    if (!opts->revs || !opts->n_revs) {
+        rc = heads_to_merge(ctx, &heads, &g.n_parents);
+        g.parents = heads;
+    } else if (opts->n_revs < 2) {
+        rc = ctx_error(ctx, UM_ETARGET, NULL, 0, NULL, "a merge needs at least two revisions");
     }
-    int rc = um_generate(ctx, &o, out_path);
+    if (!rc)
+        rc = um_generate(out, ctx, &g);
     free(heads);
     return rc;
 }
@@ -411,41 +430,59 @@ static int choose_location(init_run *r, const char *config_path, const char **lo
     return UM_OK;
 }
 
-int um_project_init(const char *config_path, const char *script_location, um_log_cb log_cb,
-                    void *log_payload, char **errmsg)
+static int create_project(init_run *r, const char *config_path, const char *script_location)
 {
-    init_run r = { log_cb, log_payload, { { 0 } } };
     strbuf versions = STRBUF_INIT, tmpl = STRBUF_INIT, cfg = STRBUF_INIT;
     char *owned = NULL;
-    if (errmsg)
-        *errmsg = NULL;
-    int rc = choose_location(&r, config_path, &script_location, &owned);
-    if (rc) {
-        if (errmsg && r.err.d.message)
-            *errmsg = strdup(r.err.d.message);
-        err_clear(&r.err);
+    int rc = choose_location(r, config_path, &script_location, &owned);
+    if (rc)
         return rc;
-    }
 
     sb_printf(&versions, "%s/versions", script_location);
     sb_printf(&tmpl, "%s/" TEMPLATE_NAME, script_location);
     if (config_path)
         config_text(&cfg, config_path, script_location);
-    rc = sb_failed(&versions) || sb_failed(&tmpl) || sb_failed(&cfg) ? err_nomem(&r.err) : UM_OK;
+    rc = sb_failed(&versions) || sb_failed(&tmpl) || sb_failed(&cfg) ? err_nomem(&r->err) : UM_OK;
     if (!rc)
-        rc = make_dir(&r, script_location);
+        rc = make_dir(r, script_location);
     if (!rc)
-        rc = make_dir(&r, sb_str(&versions));
+        rc = make_dir(r, sb_str(&versions));
     if (!rc)
-        rc = make_file(&r, sb_str(&tmpl), template_default_script);
+        rc = make_file(r, sb_str(&tmpl), template_default_script);
     if (!rc && config_path)
-        rc = make_file(&r, config_path, sb_str(&cfg));
-    if (rc && errmsg && r.err.d.message)
-        *errmsg = strdup(r.err.d.message);
-    err_clear(&r.err);
+        rc = make_file(r, config_path, sb_str(&cfg));
     sb_free(&versions);
     sb_free(&tmpl);
     sb_free(&cfg);
     free(owned);
+    return rc;
+}
+
+int um_project_init_options_init(um_project_init_options *opts, unsigned int version)
+{
+    static const um_project_init_options init = UM_PROJECT_INIT_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
+}
+
+int um_project_init(char **errmsg, const um_project_init_options *opts)
+{
+    static const um_project_init_options defaults = UM_PROJECT_INIT_OPTIONS_INIT;
+    init_run r = { NULL, NULL, { { 0 } } };
+    int rc;
+    if (errmsg)
+        *errmsg = NULL;
+    if (!opts)
+        opts = &defaults;
+    if (opts->version != UM_PROJECT_INIT_OPTIONS_VERSION) {
+        rc = err_set(&r.err, UM_EVERSION, NULL, 0, NULL,
+                     "um_project_init_options version %u is not supported", opts->version);
+    } else {
+        r.log_cb = opts->log_cb;
+        r.payload = opts->log_payload;
+        rc = create_project(&r, opts->config_path, opts->script_location);
+    }
+    if (rc && errmsg && r.err.d.message)
+        *errmsg = strdup(r.err.d.message);
+    err_clear(&r.err);
     return rc;
 }

@@ -105,7 +105,7 @@ static int fill_pending(um_ctx *ctx, um_status_info *s, const store_state *st)
     return rc;
 }
 
-int um_status(um_ctx *ctx, um_status_info **out)
+int um_status(um_status_info **out, um_ctx *ctx)
 {
     if (out)
         *out = NULL;
@@ -139,7 +139,7 @@ int um_status(um_ctx *ctx, um_status_info **out)
     return rc;
 }
 
-int um_history(um_ctx *ctx, size_t limit, um_history_list **out)
+int um_history(um_history_list **out, um_ctx *ctx, size_t limit)
 {
     if (out)
         *out = NULL;
@@ -147,4 +147,39 @@ int um_history(um_ctx *ctx, size_t limit, um_history_list **out)
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_history: out is NULL");
     return store_read_history(ctx, limit, out);
+}
+
+/* ---- accessors --------------------------------------------------------- */
+
+/*
+ * The count and the accessor of each list of a status, as libgit2's
+ * git_status_list_entrycount() and git_status_byindex(): a NULL status is
+ * empty and an index out of range gives NULL.  @ref is & for a list of
+ * structs, empty for a list of pointers.  Defines
+ * um_status_current_head_count() and um_status_current_head_at(), and
+ * likewise for file_head, applied and pending.
+ */
+#define STATUS_LIST_ACCESSORS(noun, type, list, ref)                                               \
+    size_t um_status_##noun##_count(const um_status_info *st)                                      \
+    {                                                                                              \
+        return st ? st->n_##list : 0;                                                              \
+    }                                                                                              \
+    type um_status_##noun##_at(const um_status_info *st, size_t i)                                 \
+    {                                                                                              \
+        return st && i < st->n_##list ? ref st->list[i] : NULL;                                    \
+    }
+
+STATUS_LIST_ACCESSORS(current_head, const char *, current_heads, )
+STATUS_LIST_ACCESSORS(file_head, const char *, file_heads, )
+STATUS_LIST_ACCESSORS(applied, const um_applied *, applied, &)
+STATUS_LIST_ACCESSORS(pending, const um_revision *, pending, )
+
+size_t um_history_count(const um_history_list *h)
+{
+    return h ? h->count : 0;
+}
+
+const um_history_entry *um_history_at(const um_history_list *h, size_t i)
+{
+    return h && i < h->count ? &h->entries[i] : NULL;
 }

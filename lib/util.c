@@ -3,6 +3,8 @@
  */
 #include "util.h"
 
+#include <ultramigrate/ultramigrate.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +24,15 @@ char *util_strdup_null(const char *s)
 void *util_calloc(size_t count, size_t size)
 {
     return calloc(count ? count : 1, size);
+}
+
+int util_options_init(void *opts, const void *tmpl, size_t size, unsigned int version)
+{
+    const unsigned int *tmpl_version = tmpl;
+    if (!opts || version != *tmpl_version)
+        return UM_EINVAL;
+    memcpy(opts, tmpl, size);
+    return UM_OK;
 }
 
 uint64_t util_fnv1a(uint64_t hash, const void *data, size_t len)

@@ -24,6 +24,14 @@ void *util_calloc(size_t count, size_t size);
 #define UTIL_FNV1A_INIT 14695981039346656037ULL
 uint64_t util_fnv1a(uint64_t hash, const void *data, size_t len);
 
+/*
+ * The body of every um_*_options_init(): copies @tmpl, the struct's INIT
+ * values (@size bytes), to @opts when @version is the template's own.
+ * Every options struct starts with its unsigned int version.
+ * Returns UM_OK, or UM_EINVAL for a NULL @opts or another version.
+ */
+int util_options_init(void *opts, const void *tmpl, size_t size, unsigned int version);
+
 /* Lowercase hex of @len bytes into @out (2 * len + 1 bytes, NUL-terminated). */
 void util_hex(const unsigned char *data, size_t len, char *out);
 

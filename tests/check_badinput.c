@@ -837,7 +837,7 @@ static void assert_no_secret(const char *what, const char *text, const char *sec
 static void check_error(const bad_case *c, um_ctx *ctx, int rc)
 {
     const char *msg = um_errmsg(ctx);
-    const struct um_error_detail *d = um_error_detail(ctx);
+    const um_error_info *d = um_error_detail(ctx);
 
     /* BADINPUT_SHOW=1 prints what an operator would read, case by case. */
     if (getenv("BADINPUT_SHOW"))

@@ -615,6 +615,29 @@ START_TEST(branch_and_merge)
 }
 END_TEST
 
+/* Alembic's merge message is optional; --rev-id names the merge as it
+ * names a generated revision. */
+START_TEST(merge_default_message_and_rev_id)
+{
+    branched g = make_branches();
+    gen_result m = new_revision("merge", "heads", "--rev-id", "m0001");
+    ck_assert_str_eq(m.id, "m0001");
+    ck_assert_msg(contains(m.revises, g.b.id) && contains(m.revises, g.c.id), "merge Revises: %s",
+                  m.revises);
+    char *text = pgtest_read_file(m.path, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(strncmp(text, "-- merge\n", 9) == 0, "merge message:\n%s", text);
+    free(text);
+
+    pgtest_cli_result r = run_cli(proj, db, "merge", "--rev-id", "m0001");
+    pgtest_assert_status(r, EXIT_TARGET, "merge with one head");
+    pgtest_cli_result_free(&r);
+
+    gen_result_free(&m);
+    branched_free(&g);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* JSON on stdout                                                       */
 /* ------------------------------------------------------------------ */
@@ -946,6 +969,7 @@ static Suite *cli_suite(void)
     tcase_add_checked_fixture(graph, setup, teardown);
     tcase_set_timeout(graph, 30);
     tcase_add_test(graph, branch_and_merge);
+    tcase_add_test(graph, merge_default_message_and_rev_id);
     tcase_add_test(graph, json_outputs);
     suite_add_tcase(s, graph);
 

@@ -178,7 +178,7 @@ START_TEST(linear_upgrade_heads)
 
     for (int i = 1; i <= 5; i++) {
         const um_revision *rev = NULL;
-        PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, pgtest_fmt("r%d", i), &rev));
+        PGTEST_CHECK_OK(ctx, um_revision_lookup(&rev, ctx, pgtest_fmt("r%d", i)));
         ck_assert_str_eq(qv("SELECT checksum FROM ultramigrate_version_applied"
                             " WHERE revision = 'r%d'",
                             i),
@@ -186,17 +186,17 @@ START_TEST(linear_upgrade_heads)
     }
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 0);
-    ck_assert_uint_eq(st->n_current_heads, 1);
-    ck_assert_str_eq(st->current_heads[0], "r5");
-    ck_assert_uint_eq(st->n_file_heads, 1);
-    ck_assert_str_eq(st->file_heads[0], "r5");
-    ck_assert_uint_eq(st->n_applied, 5);
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_pending_count(st), 0);
+    ck_assert_uint_eq(um_status_current_head_count(st), 1);
+    ck_assert_str_eq(um_status_current_head_at(st, 0), "r5");
+    ck_assert_uint_eq(um_status_file_head_count(st), 1);
+    ck_assert_str_eq(um_status_file_head_at(st, 0), "r5");
+    ck_assert_uint_eq(um_status_applied_count(st), 5);
     for (size_t i = 0; i < 5; i++) {
-        ck_assert_str_eq(st->applied[i].revision, pgtest_fmt("r%zu", i + 1));
-        ck_assert_str_eq(st->applied[i].state, "applied");
-        ck_assert_int_eq(st->applied[i].checksum_ok, 1);
+        ck_assert_str_eq(um_status_applied_at(st, i)->revision, pgtest_fmt("r%zu", i + 1));
+        ck_assert_str_eq(um_status_applied_at(st, i)->state, "applied");
+        ck_assert_int_eq(um_status_applied_at(st, i)->checksum_ok, 1);
     }
     um_status_free(st);
     um_close(ctx);
@@ -270,9 +270,9 @@ START_TEST(linear_unique_prefix)
     ASSERT_NO_TABLE("t4");
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 1);
-    ck_assert_str_eq(st->pending[0]->id, "x4dd");
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_pending_count(st), 1);
+    ck_assert_str_eq(um_status_pending_at(st, 0)->id, "x4dd");
     um_status_free(st);
     um_close(ctx);
 }
@@ -374,17 +374,17 @@ START_TEST(linear_read_only_calls)
     char *fp0 = pgtest_schema_fingerprint(db_url);
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 3);
-    ck_assert_str_eq(st->pending[0]->id, "r1");
-    ck_assert_str_eq(st->pending[2]->id, "r3");
-    ck_assert_uint_eq(st->n_applied, 0);
-    ck_assert_uint_eq(st->n_current_heads, 0);
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_pending_count(st), 3);
+    ck_assert_str_eq(um_status_pending_at(st, 0)->id, "r1");
+    ck_assert_str_eq(um_status_pending_at(st, 2)->id, "r3");
+    ck_assert_uint_eq(um_status_applied_count(st), 0);
+    ck_assert_uint_eq(um_status_current_head_count(st), 0);
     um_status_free(st);
 
     um_history_list *h = NULL;
-    PGTEST_CHECK_OK(ctx, um_history(ctx, 0, &h));
-    ck_assert_uint_eq(h->count, 0);
+    PGTEST_CHECK_OK(ctx, um_history(&h, ctx, 0));
+    ck_assert_uint_eq(um_history_count(h), 0);
     um_history_free(h);
 
     char *fp1 = pgtest_schema_fingerprint(db_url);
@@ -408,8 +408,8 @@ START_TEST(unknown_head_in_database)
     ASSERT_NO_TABLE("t2");
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_current_heads, 2);
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_current_head_count(st), 2);
     um_status_free(st);
     um_close(ctx);
 }
@@ -435,7 +435,7 @@ START_TEST(branch_partial_then_heads)
     um_ctx *ctx = open_engine();
 
     const um_revision *m = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "mm", &m));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&m, ctx, "mm"));
     ck_assert_int_eq(m->is_merge, 1);
     ck_assert_uint_eq(m->n_parents, 2);
 
@@ -542,7 +542,7 @@ START_TEST(branch_two_heads)
     ck_assert_str_eq(versions(), "bb,cc");
 
     const um_revision *r = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "bb-1", &r));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&r, ctx, "bb-1"));
     ck_assert_str_eq(r->id, "aa");
 
     PGTEST_CHECK_OK(ctx, um_rollback(ctx, "aa", NULL));
@@ -575,7 +575,7 @@ START_TEST(depends_pulls_in_dependency)
     write_depends();
     um_ctx *ctx = open_engine();
     const um_revision *y = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "yy", &y));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&y, ctx, "yy"));
     ck_assert_uint_eq(y->n_depends_on, 1);
     ck_assert_str_eq(y->depends_on[0], "bb");
     ck_assert_uint_eq(y->n_parents, 1);
@@ -590,9 +590,9 @@ START_TEST(depends_pulls_in_dependency)
     ASSERT_TABLE("ty");
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 0);
-    ck_assert_uint_eq(st->n_current_heads, 2);
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_pending_count(st), 0);
+    ck_assert_uint_eq(um_status_current_head_count(st), 2);
     um_status_free(st);
     um_close(ctx);
 }
@@ -650,7 +650,7 @@ static void write_five_with_failing_r3(const char *r3_up)
 
 static void assert_failed_at(um_ctx *ctx, const char *rev, const char *needle, const char *sqlstate)
 {
-    const struct um_error_detail *d = um_error_detail(ctx);
+    const um_error_info *d = um_error_detail(ctx);
     ck_assert_ptr_nonnull(d);
     ck_assert_int_eq(d->code, UM_ESQL);
     ck_assert_ptr_nonnull(d->revision);
@@ -774,8 +774,8 @@ START_TEST(fail_single_transaction)
 
     /* the connection is usable afterwards */
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 5);
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_pending_count(st), 5);
     um_status_free(st);
     um_close(ctx);
 }
@@ -843,7 +843,7 @@ START_TEST(fail_transaction_left_open)
     /* the handle still works, and the lock is free for others */
     ck_assert_int_eq(qi("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     um_status_free(st);
     um_close(ctx);
 }
@@ -883,9 +883,9 @@ START_TEST(failed_open_handle_explains)
     ck_assert_int_eq(um_upgrade(ctx, "heads", NULL), UM_EGRAPH);
     ck_assert_int_eq(um_rollback(ctx, "base", NULL), UM_EGRAPH);
     ck_assert_int_eq(um_stamp(ctx, "heads"), UM_EGRAPH);
-    ck_assert_int_eq(um_status(ctx, &st), UM_EGRAPH);
+    ck_assert_int_eq(um_status(&st, ctx), UM_EGRAPH);
     ck_assert_int_eq(um_plan_create(&plan, ctx, UM_UP, "heads"), UM_EGRAPH);
-    ck_assert_int_eq(um_health_snapshot(ctx, &h), UM_EGRAPH);
+    ck_assert_int_eq(um_health_snapshot(&h, ctx), UM_EGRAPH);
     ck_assert_ptr_null(st);
     ck_assert_ptr_null(plan);
     ck_assert_str_eq(um_errmsg(ctx), msg);
@@ -931,10 +931,10 @@ START_TEST(password_pieces_never_shown)
         um_health h = UM_HEALTH_INIT;
         int rc = um_open(&ctx, &o);
         if (rc == UM_OK)
-            rc = um_status(ctx, &st);
+            rc = um_status(&st, ctx);
         ck_assert_int_ne(rc, UM_OK);
         ck_assert_msg(strstr(um_errmsg(ctx), pieces[i]) == NULL, "leak: %s", um_errmsg(ctx));
-        if (um_health_snapshot(ctx, &h) == UM_OK)
+        if (um_health_snapshot(&h, ctx) == UM_OK)
             ck_assert_msg(strstr(h.message, pieces[i]) == NULL, "leak: %s", h.message);
         um_close(ctx);
     }
@@ -1066,7 +1066,7 @@ START_TEST(irreversible_stops_before_running)
     write_rev("r2", "r1", "CREATE TABLE t2 (id int);", NULL);
     um_ctx *ctx = open_engine();
     const um_revision *r2 = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&r2, ctx, "r2"));
     ck_assert_int_eq(r2->has_down, 0);
 
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
@@ -1074,7 +1074,7 @@ START_TEST(irreversible_stops_before_running)
     long hist = qi("SELECT count(*) FROM ultramigrate_version_history");
 
     PGTEST_CHECK_RC(ctx, um_rollback(ctx, "r1", NULL), UM_EIRREVERSIBLE);
-    const struct um_error_detail *d = um_error_detail(ctx);
+    const um_error_info *d = um_error_detail(ctx);
     ck_assert_int_eq(d->code, UM_EIRREVERSIBLE);
     ck_assert_ptr_nonnull(d->file);
     ck_assert_str_eq(d->file, rev_path("r2"));
@@ -1115,7 +1115,7 @@ START_TEST(nontx_concurrent_index)
                    "DROP INDEX CONCURRENTLY t1_idx2;\nDROP INDEX CONCURRENTLY t1_idx;");
     um_ctx *ctx = open_engine();
     const um_revision *r2 = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&r2, ctx, "r2"));
     ck_assert_int_eq(r2->transactional, 0);
 
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
@@ -1152,11 +1152,11 @@ START_TEST(nontx_failure)
     ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed");
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_applied, 2);
-    ck_assert_str_eq(st->applied[1].revision, "r2");
-    ck_assert_str_eq(st->applied[1].state, "failed");
-    ck_assert_uint_eq(st->n_pending, 1);
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_applied_count(st), 2);
+    ck_assert_str_eq(um_status_applied_at(st, 1)->revision, "r2");
+    ck_assert_str_eq(um_status_applied_at(st, 1)->state, "failed");
+    ck_assert_uint_eq(um_status_pending_count(st), 1);
     um_status_free(st);
     um_close(ctx);
 
@@ -1183,7 +1183,7 @@ START_TEST(nontx_syntax_error)
                    "DROP INDEX t1_idx;");
     um_ctx *ctx = open_engine();
     PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
-    const struct um_error_detail *d = um_error_detail(ctx);
+    const um_error_info *d = um_error_detail(ctx);
     ck_assert_str_eq(d->revision, "r2");
     ck_assert_str_eq(d->file, rev_path("r2"));
     ck_assert_int_eq(d->line, line_of("r2", "CREAT INDEX oops"));
@@ -1232,8 +1232,8 @@ START_TEST(stamp_heads_and_base)
                      0);
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_pending, 0);
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_pending_count(st), 0);
     um_status_free(st);
 
     PGTEST_CHECK_OK(ctx, um_stamp(ctx, "base"));
@@ -1285,7 +1285,7 @@ START_TEST(checksum_changed_file)
     write_table_rev("r4", "r3", "t4");
     ctx = open_engine();
     PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ECHECKSUM);
-    const struct um_error_detail *d = um_error_detail(ctx);
+    const um_error_info *d = um_error_detail(ctx);
     ck_assert_ptr_nonnull(d->file);
     ck_assert_str_eq(d->file, rev_path("r2"));
     ck_assert_ptr_nonnull(d->revision);
@@ -1299,10 +1299,11 @@ START_TEST(checksum_changed_file)
     ck_assert_ptr_null(plan);
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_applied, 3);
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_applied_count(st), 3);
     for (size_t i = 0; i < 3; i++)
-        ck_assert_int_eq(st->applied[i].checksum_ok, strcmp(st->applied[i].revision, "r2") != 0);
+        ck_assert_int_eq(um_status_applied_at(st, i)->checksum_ok,
+                         strcmp(um_status_applied_at(st, i)->revision, "r2") != 0);
     um_status_free(st);
     um_close(ctx);
 }
@@ -1628,10 +1629,10 @@ START_TEST(history_and_status_contents)
     gethostname(host, sizeof(host) - 1);
 
     um_history_list *h = NULL;
-    PGTEST_CHECK_OK(ctx, um_history(ctx, 0, &h));
-    ck_assert_uint_eq(h->count, 2);
+    PGTEST_CHECK_OK(ctx, um_history(&h, ctx, 0));
+    ck_assert_uint_eq(um_history_count(h), 2);
     for (size_t i = 0; i < 2; i++) {
-        um_history_entry *e = &h->entries[i];
+        const um_history_entry *e = um_history_at(h, i);
         ck_assert_str_eq(e->revision, pgtest_fmt("r%zu", i + 1));
         ck_assert_str_eq(e->direction, "up");
         ck_assert_str_eq(e->state, "ok");
@@ -1647,9 +1648,11 @@ START_TEST(history_and_status_contents)
         ck_assert_int_eq(e->started_at[4], '-');
         ck_assert_int_eq(e->started_at[10], 'T');
     }
-    ck_assert(h->entries[0].id < h->entries[1].id);
-    ck_assert_msg(h->entries[0].duration_ms >= 45, "r1 slept 50ms but took %.3f ms",
-                  h->entries[0].duration_ms);
+    ck_assert(um_history_at(h, 0)->id < um_history_at(h, 1)->id);
+    ck_assert_ptr_null(um_history_at(h, 2));
+    ck_assert_ptr_null(um_history_at(h, SIZE_MAX));
+    ck_assert_msg(um_history_at(h, 0)->duration_ms >= 45, "r1 slept 50ms but took %.3f ms",
+                  um_history_at(h, 0)->duration_ms);
 
     json_t *j = parse_json(um_history_to_json(h));
     json_t *arr = json_object_get(j, "history");
@@ -1666,22 +1669,28 @@ START_TEST(history_and_status_contents)
     json_decref(j);
     um_history_free(h);
 
-    PGTEST_CHECK_OK(ctx, um_history(ctx, 1, &h));
-    ck_assert_uint_eq(h->count, 1);
-    ck_assert_str_eq(h->entries[0].revision, "r2");
+    PGTEST_CHECK_OK(ctx, um_history(&h, ctx, 1));
+    ck_assert_uint_eq(um_history_count(h), 1);
+    ck_assert_str_eq(um_history_at(h, 0)->revision, "r2");
     um_history_free(h);
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_applied, 2);
-    ck_assert_uint_eq(st->n_pending, 1);
-    ck_assert_str_eq(st->pending[0]->id, "r3");
-    ck_assert_uint_eq(st->n_current_heads, 1);
-    ck_assert_str_eq(st->current_heads[0], "r2");
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_applied_count(st), 2);
+    ck_assert_uint_eq(um_status_pending_count(st), 1);
+    ck_assert_str_eq(um_status_pending_at(st, 0)->id, "r3");
+    ck_assert_uint_eq(um_status_current_head_count(st), 1);
+    ck_assert_str_eq(um_status_current_head_at(st, 0), "r2");
+    /* out of range: NULL, never a read past the end */
+    ck_assert_ptr_null(um_status_current_head_at(st, 1));
+    ck_assert_ptr_null(um_status_file_head_at(st, 1));
+    ck_assert_ptr_null(um_status_applied_at(st, 2));
+    ck_assert_ptr_null(um_status_pending_at(st, 1));
+    ck_assert_ptr_null(um_status_pending_at(st, SIZE_MAX));
     for (size_t i = 0; i < 2; i++) {
-        um_applied *a = &st->applied[i];
+        const um_applied *a = um_status_applied_at(st, i);
         const um_revision *rev = NULL;
-        PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, pgtest_fmt("r%zu", i + 1), &rev));
+        PGTEST_CHECK_OK(ctx, um_revision_lookup(&rev, ctx, pgtest_fmt("r%zu", i + 1)));
         ck_assert_str_eq(a->revision, rev->id);
         ck_assert_ptr_nonnull(a->message);
         ck_assert_str_eq(a->message, pgtest_fmt("Create r%zu", i + 1));
@@ -1696,7 +1705,8 @@ START_TEST(history_and_status_contents)
         ck_assert(a->duration_ms >= 0);
         ck_assert_uint_ge(strlen(a->applied_at), 20);
     }
-    ck_assert_msg(st->applied[0].duration_ms >= 45, "r1 took %.3f ms", st->applied[0].duration_ms);
+    ck_assert_msg(um_status_applied_at(st, 0)->duration_ms >= 45, "r1 took %.3f ms",
+                  um_status_applied_at(st, 0)->duration_ms);
 
     j = parse_json(um_status_to_json(st));
     ck_assert(json_is_false(json_object_get(j, "up_to_date")));
@@ -1719,13 +1729,38 @@ START_TEST(history_and_status_contents)
     um_status_free(st);
 
     const um_revision *r2 = NULL;
-    PGTEST_CHECK_OK(ctx, um_revision_lookup(ctx, "r2", &r2));
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&r2, ctx, "r2"));
     j = parse_json(um_revision_to_json(r2));
     ck_assert_str_eq(jstr(j, "revision"), "r2");
     ck_assert_str_eq(jstr(j, "path"), rev_path("r2"));
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "parents"), 0)), "r1");
     json_decref(j);
 
+    um_close(ctx);
+}
+END_TEST
+
+/*
+ * A rendering is whole or nothing: a revision whose file name is not UTF-8
+ * cannot be put in JSON, so a status that lists it renders as NULL, not as
+ * a document that silently leaves it out.
+ */
+START_TEST(json_whole_or_nothing)
+{
+    write_table_rev("r1", NULL, "t1");
+    write_table_rev("r2", "r1", "t2");
+    const char *bad = pgtest_fmt("%s/migrations/versions/r2_\xff.sql", proj_dir);
+    ck_assert_int_eq(rename(rev_path("r2"), bad), 0);
+    um_ctx *ctx = open_engine();
+
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_pending_count(st), 2);
+    ck_assert_str_eq(um_status_pending_at(st, 1)->path, bad);
+    ck_assert_ptr_null(um_status_to_json(st));
+    ck_assert_ptr_null(um_revision_to_json(um_status_pending_at(st, 1)));
+    json_decref(parse_json(um_revision_to_json(um_status_pending_at(st, 0))));
+    um_status_free(st);
     um_close(ctx);
 }
 END_TEST
@@ -1753,9 +1788,9 @@ START_TEST(custom_version_table)
     ASSERT_TABLE("t3");
 
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    ck_assert_uint_eq(st->n_applied, 3);
-    ck_assert_uint_eq(st->n_pending, 0);
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_applied_count(st), 3);
+    ck_assert_uint_eq(um_status_pending_count(st), 0);
     um_status_free(st);
 
     PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
@@ -1767,9 +1802,9 @@ START_TEST(custom_version_table)
     write_ini(NULL);
     ctx = open_engine();
     um_status_info *st2 = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st2));
-    ck_assert_uint_eq(st2->n_applied, 0);
-    ck_assert_uint_eq(st2->n_current_heads, 0);
+    PGTEST_CHECK_OK(ctx, um_status(&st2, ctx));
+    ck_assert_uint_eq(um_status_applied_count(st2), 0);
+    ck_assert_uint_eq(um_status_current_head_count(st2), 0);
     um_status_free(st2);
     um_close(ctx);
 }
@@ -1859,6 +1894,7 @@ static Suite *engine_suite(void)
 
     tc = tcase(s, "history");
     tcase_add_test(tc, history_and_status_contents);
+    tcase_add_test(tc, json_whole_or_nothing);
 
     tc = tcase(s, "version_table");
     tcase_add_test(tc, custom_version_table);

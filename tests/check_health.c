@@ -268,7 +268,7 @@ static int cluster_ctl(const char *action)
 static um_health snap(um_ctx *ctx)
 {
     um_health h = UM_HEALTH_INIT;
-    PGTEST_CHECK_OK(ctx, um_health_snapshot(ctx, &h));
+    PGTEST_CHECK_OK(ctx, um_health_snapshot(&h, ctx));
     ck_assert_str_eq(um_errmsg(ctx), "");
     return h;
 }
@@ -682,8 +682,8 @@ START_TEST(status_ahead_of_files)
     /* um_status has nothing pending here (an upgrade cannot be planned),
      * and r1, r2 are applied: pending must not count them. */
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
-    size_t n_status = st->n_pending;
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    size_t n_status = um_status_pending_count(st);
     um_status_free(st);
     ck_assert_uint_eq(n_status, 0);
     ck_assert_msg(h.pending == n_status,
@@ -955,10 +955,10 @@ START_TEST(snapshot_arguments)
     write_linear(1);
     um_ctx *ctx = open_engine();
     um_health h = UM_HEALTH_INIT;
-    ck_assert_int_eq(um_health_snapshot(NULL, &h), UM_EINVAL);
-    PGTEST_CHECK_RC(ctx, um_health_snapshot(ctx, NULL), UM_EINVAL);
+    ck_assert_int_eq(um_health_snapshot(&h, NULL), UM_EINVAL);
+    PGTEST_CHECK_RC(ctx, um_health_snapshot(NULL, ctx), UM_EINVAL);
     h.version = UM_HEALTH_VERSION + 1;
-    PGTEST_CHECK_RC(ctx, um_health_snapshot(ctx, &h), UM_EVERSION);
+    PGTEST_CHECK_RC(ctx, um_health_snapshot(&h, ctx), UM_EVERSION);
     ck_assert_str_ne(um_errmsg(ctx), "");
 
     ck_assert_int_eq(um_health_init(NULL, UM_HEALTH_VERSION), UM_EINVAL);
@@ -967,7 +967,7 @@ START_TEST(snapshot_arguments)
     ck_assert_int_eq(um_health_init(&h, UM_HEALTH_VERSION), UM_OK);
     ck_assert_uint_eq(h.version, UM_HEALTH_VERSION);
     ck_assert_uint_eq(h.pending, 0);
-    PGTEST_CHECK_OK(ctx, um_health_snapshot(ctx, &h));
+    PGTEST_CHECK_OK(ctx, um_health_snapshot(&h, ctx));
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_str_eq(um_errmsg(ctx), "");
 
@@ -1064,7 +1064,7 @@ START_TEST(borrowed_upgrade_leaves_session)
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_OK);
     um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
     um_status_free(st);
     PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r2", NULL));
     assert_as_found(conn);

@@ -9,18 +9,34 @@
  * Conventions (they hold for every function below):
  *  - Functions returning int return UM_OK (0) on success or a negative
  *    UM_E* code on failure.  The code never changes meaning; new codes are
- *    only appended.
+ *    only appended.  Each function's @return lists the codes it gives; any
+ *    call that allocates may also give UM_ENOMEM, and every call on a
+ *    handle whose um_open() failed gives um_open()'s code and does nothing
+ *    else.
  *  - After a failure on a handle, um_errmsg() and um_error_detail() say
  *    why.  Both point into the handle and stay valid until the next call on
  *    that handle.
+ *  - Outputs come first and are named out; on failure *out is left NULL
+ *    (um_open() excepted: see there).
  *  - Strings passed in are copied; the caller keeps ownership.  Memory the
  *    library hands out is freed with the matching *_free() function or with
  *    um_free().  Every *_free() function accepts NULL.
  *  - Options structs start with a version field; initialise them with the
  *    UM_*_OPTIONS_INIT macro or um_*_options_init().  A NULL options pointer
- *    means "all defaults".  Fields are only ever appended.
+ *    means "all defaults".  Fields are only ever appended.  A struct of a
+ *    version the library does not know is refused with UM_EVERSION.
+ *  - Lists in results are read through a count and an accessor that
+ *    returns NULL out of range (um_status_applied_at()), never as an array
+ *    the host indexes, so that their elements can grow.
+ *  - @since names the release that added a symbol.
  *  - The library never writes to stdout or stderr; it reports through the
  *    log callback given at um_open().
+ *  - Names: public functions and types start with um_, macros with UM_;
+ *    functions are um_<noun>_<verb>.  A type never shares a function's
+ *    name: the result of a function named for a noun is <noun>_info
+ *    (um_status() gives a um_status_info, um_error_detail() a
+ *    um_error_info); a list is <noun>_list (um_history_list); options are
+ *    <function>_options (um_merge_options).
  *
  * Thread safety: there is no global state.  One um_ctx must be used by one
  * thread at a time; different handles are independent and may be used from
@@ -39,13 +55,20 @@
 extern "C" {
 #endif
 
+/**
+ * Marks the library's exported functions (hidden visibility otherwise).
+ * @since 0.1
+ */
 #if defined(UM_BUILDING_LIBRARY) && defined(__GNUC__)
 #define UM_API __attribute__((visibility("default")))
 #else
 #define UM_API
 #endif
 
-/** Result codes.  Append only; never renumbered. */
+/**
+ * Result codes.  Append only; never renumbered.
+ * @since 0.1 (each code, unless it names a later release)
+ */
 typedef enum um_result {
     UM_OK = 0,
     UM_ERROR = -1,          /**< unexpected internal failure */
@@ -67,7 +90,7 @@ typedef enum um_result {
     UM_ESTALE = -17         /**< the database changed since the plan was made */
 } um_result;
 
-/** Log levels passed to the log callback. */
+/** Log levels passed to the log callback.  @since 0.1 */
 typedef enum um_log_level {
     UM_LOG_ERROR = 0,
     UM_LOG_WARNING = 1,
@@ -75,24 +98,33 @@ typedef enum um_log_level {
     UM_LOG_DEBUG = 3
 } um_log_level;
 
-/** Direction of a plan or a step. */
+/** Direction of a plan or a step.  @since 0.1 */
 typedef enum um_direction { UM_UP = 1, UM_DOWN = -1 } um_direction;
 
-/** The engine: configuration, revision graph and (lazily) one connection. */
+/**
+ * The engine: configuration, revision graph and (lazily) one connection.
+ * Opaque.
+ * @since 0.1
+ */
 typedef struct um_ctx um_ctx;
-/** An ordered list of steps computed by um_plan_create(). */
+/** An ordered list of steps computed by um_plan_create().  Opaque.  @since 0.1 */
 typedef struct um_plan um_plan;
 
 /**
  * Log callback.  @p msg is valid only during the call.  Called from the
  * thread that is using the handle.
+ * @since 0.1
  */
 typedef void (*um_log_cb)(um_log_level level, const char *msg, void *payload);
 
-/** Where a step is when the progress callback is called. */
+/** Where a step is when the progress callback is called.  @since 0.1 */
 typedef enum um_step_phase { UM_STEP_START = 0, UM_STEP_DONE = 1 } um_step_phase;
 
-/** Payload of the progress callback; valid only during the call. */
+/**
+ * Payload of the progress callback; valid only during the call.  Reached
+ * only by pointer: fields may be appended.
+ * @since 0.1
+ */
 typedef struct um_step_info {
     um_direction direction;
     um_step_phase phase;
@@ -110,6 +142,7 @@ typedef struct um_step_info {
  * transaction_per_migration = false, the whole run rolls back).  The
  * callback may call um_revision_count(), um_revision_at() and
  * um_revision_lookup() on the running handle, and nothing else on it.
+ * @since 0.1
  */
 typedef int (*um_progress_cb)(const um_step_info *step, void *payload);
 
@@ -117,18 +150,31 @@ typedef int (*um_progress_cb)(const um_step_info *step, void *payload);
 /* Version and errors                                                   */
 /* ------------------------------------------------------------------ */
 
-/** The library's version string, "MAJOR.MINOR.PATCH".  Static. */
+/** The library's version string, "MAJOR.MINOR.PATCH".  Static.  @since 0.1 */
 UM_API const char *um_version(void);
 
-/** Static English text for a UM_* code; never NULL. */
+/**
+ * The library's version as a number, encoded as UM_VERSION_NUMBER
+ * (0xMMmmpp), to compare the library a host runs with against the headers
+ * it was built with.
+ * @since 0.1
+ */
+UM_API unsigned int um_version_number(void);
+
+/**
+ * Static English text for a UM_* code; never NULL ("unknown error" for a
+ * code this library does not know).
+ * @since 0.1
+ */
 UM_API const char *um_strerror(int code);
 
 /**
- * Structured detail of the last error on a handle (a struct tag, like
- * struct stat, because the accessor function has the same name).  Fields that do not apply
- * are NULL (strings) or 0 (line).  Owned by the handle.
+ * Structured detail of the last error on a handle, as um_error_detail()
+ * returns it.  Fields that do not apply are NULL (strings) or 0 (line).
+ * Owned by the handle; reached only by pointer, so fields may be appended.
+ * @since 0.1
  */
-struct um_error_detail {
+typedef struct um_error_info {
     int code;             /**< the UM_E* code, 0 when no error */
     const char *message;  /**< the full message, as um_errmsg() */
     const char *revision; /**< revision id the error concerns */
@@ -137,29 +183,38 @@ struct um_error_detail {
     const char *sqlstate; /**< SQLSTATE from the server */
     const char *detail;   /**< server's DETAIL */
     const char *hint;     /**< server's HINT */
-};
+} um_error_info;
 
 /**
- * Every call on a handle whose um_open() failed returns um_open()'s code
- * and leaves its message in place.
- *
  * Message of the last error on @p ctx, or "" when the last call succeeded.
- * Owned by @p ctx; valid until the next call on it.  NULL ctx: "out of memory"
- * (um_open() only leaves *out NULL when it could not allocate).
+ * Owned by @p ctx; valid until the next call on it.  On a handle whose
+ * um_open() failed, every call leaves um_open()'s message in place.
+ * NULL ctx: "NULL handle" (um_open() leaves *out NULL only when it could
+ * not allocate the handle: its code, UM_ENOMEM, says so).
+ * @since 0.1
  */
 UM_API const char *um_errmsg(const um_ctx *ctx);
 
-/** Detail of the last error on @p ctx; never NULL for a non-NULL ctx. */
-UM_API const struct um_error_detail *um_error_detail(const um_ctx *ctx);
+/**
+ * Detail of the last error on @p ctx (code 0 after a success); NULL only
+ * for a NULL ctx.  Owned by @p ctx; valid until the next call on it.
+ * @since 0.1
+ */
+UM_API const um_error_info *um_error_detail(const um_ctx *ctx);
 
-/** Frees memory the library handed out (strings from um_plan_render... etc). */
+/**
+ * Frees memory the library handed out without a free function of its own:
+ * the text of the *_to_json renderers, the path from um_generate() and
+ * um_merge(), the message from um_project_init().  NULL: no-op.
+ * @since 0.1
+ */
 UM_API void um_free(void *ptr);
 
 /* ------------------------------------------------------------------ */
 /* Opening                                                              */
 /* ------------------------------------------------------------------ */
 
-/** Options of um_open(). */
+/** Options of um_open().  @since 0.1 */
 typedef struct um_open_options {
     unsigned int version;        /**< UM_OPEN_OPTIONS_VERSION */
     const char *config_path;     /**< ultramigrate.ini, or NULL for none */
@@ -188,13 +243,19 @@ typedef struct um_open_options {
     int connect_early;
 } um_open_options;
 
+/** The version of um_open_options this header describes.  @since 0.1 */
 #define UM_OPEN_OPTIONS_VERSION 1
+/** The defaults of um_open_options, for an initializer.  @since 0.1 */
 #define UM_OPEN_OPTIONS_INIT                                                                       \
     {                                                                                              \
         UM_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, UM_LOG_INFO, NULL, NULL, 0          \
     }
 
-/** Fills @p opts with defaults.  @return UM_OK or UM_EINVAL. */
+/**
+ * Fills @p opts with the defaults of @p version (UM_OPEN_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
 UM_API int um_open_options_init(um_open_options *opts, unsigned int version);
 
 /**
@@ -206,12 +267,17 @@ UM_API int um_open_options_init(um_open_options *opts, unsigned int version);
  * @param out   receives the handle.  On failure *out is still set (unless
  *              memory ran out) so the caller can read um_errmsg(); it must
  *              then be closed with um_close().
+ * @param opts  NULL: all defaults (configuration from the environment).
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_ECONFIG, UM_EIO,
  *         UM_EPARSE or UM_EGRAPH.
+ * @since 0.1
  */
 UM_API int um_open(um_ctx **out, const um_open_options *opts);
 
-/** Closes the connection (unless borrowed) and frees the handle.  NULL: no-op. */
+/**
+ * Closes the connection (unless borrowed) and frees the handle.  NULL: no-op.
+ * @since 0.1
+ */
 UM_API void um_close(um_ctx *ctx);
 
 /**
@@ -220,8 +286,10 @@ UM_API void um_close(um_ctx *ctx);
  * up to @p timeout_ms milliseconds.  Connection refused, no such host yet
  * and "the database system is starting up" are retried; a wrong password
  * or a missing database are not.
- * @return UM_OK once connected, UM_ECONNECT at the deadline or on an error
- *         that waiting cannot fix, UM_ECANCELLED after um_cancel().
+ * @return UM_OK once connected, UM_EINVAL, UM_ECONNECT at the deadline or
+ *         on an error that waiting cannot fix, UM_ECANCELLED after
+ *         um_cancel().
+ * @since 0.1
  */
 UM_API int um_wait_for_database(um_ctx *ctx, int timeout_ms);
 
@@ -232,6 +300,8 @@ UM_API int um_wait_for_database(um_ctx *ctx, int timeout_ms);
  * fails with UM_ECANCELLED.  Unlike every other function, this one may be
  * called from another thread or from a signal handler while the handle is
  * in use.  The request holds until the next call on the handle starts.
+ * NULL: no-op.
+ * @since 0.1
  */
 UM_API void um_cancel(um_ctx *ctx);
 
@@ -239,7 +309,11 @@ UM_API void um_cancel(um_ctx *ctx);
 /* Revision files                                                       */
 /* ------------------------------------------------------------------ */
 
-/** One revision file.  Owned by the handle; read-only. */
+/**
+ * One revision file.  Owned by the handle; read-only.  Reached only by
+ * pointer: fields may be appended.
+ * @since 0.1
+ */
 typedef struct um_revision {
     const char *id;             /**< Revision ID */
     const char *message;        /**< first header line */
@@ -258,28 +332,35 @@ typedef struct um_revision {
     int is_branch_point;  /**< more than one child */
 } um_revision;
 
-/** Number of revision files. */
+/** Number of revision files (0 for a NULL or failed handle).  @since 0.1 */
 UM_API size_t um_revision_count(const um_ctx *ctx);
 
 /**
  * The @p i-th revision in topological order (bases first, each revision
  * after its parents and dependencies); NULL when out of range.
+ * @since 0.1
  */
 UM_API const um_revision *um_revision_at(const um_ctx *ctx, size_t i);
 
 /**
  * Resolves @p rev to one revision: a full id, a unique prefix, "head" (the
  * only head), or REV+N / REV-N.
- * @return UM_OK with *out set, UM_EINVAL or UM_ETARGET (unknown, ambiguous
- *         prefix listing the candidates, several heads for "head").
+ * @param out  receives the revision, owned by the handle.
+ * @return UM_OK, UM_EINVAL or UM_ETARGET (unknown, ambiguous prefix listing
+ *         the candidates, several heads for "head").
+ * @since 0.1
  */
-UM_API int um_revision_lookup(um_ctx *ctx, const char *rev, const um_revision **out);
+UM_API int um_revision_lookup(const um_revision **out, um_ctx *ctx, const char *rev);
 
 /* ------------------------------------------------------------------ */
 /* Plans                                                                */
 /* ------------------------------------------------------------------ */
 
-/** One step of a plan.  Owned by the plan. */
+/**
+ * One step of a plan.  Owned by the plan.  Reached only by pointer: fields
+ * may be appended.
+ * @since 0.1
+ */
 typedef struct um_step {
     um_direction direction;
     const char *revision;
@@ -301,32 +382,39 @@ typedef struct um_step {
  * @return UM_OK, UM_EINVAL, UM_ENOMEM, UM_ETARGET, UM_EIRREVERSIBLE,
  *         UM_ECONNECT, UM_ESQL, UM_ESTATE, UM_ECHECKSUM (an applied
  *         revision's file changed).
+ * @since 0.1
  */
 UM_API int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const char *target);
 
-/** Number of steps (0: nothing to do). */
+/** Number of steps (0: nothing to do, or a NULL plan).  @since 0.1 */
 UM_API size_t um_plan_step_count(const um_plan *plan);
 
-/** The @p i-th step, or NULL when out of range. */
+/** The @p i-th step, or NULL when out of range.  @since 0.1 */
 UM_API const um_step *um_plan_step(const um_plan *plan, size_t i);
 
-/** Frees a plan.  NULL: no-op. */
+/** Frees a plan.  NULL: no-op.  @since 0.1 */
 UM_API void um_plan_free(um_plan *plan);
 
-/** Options of um_apply(), um_upgrade() and um_rollback(). */
+/** Options of um_apply(), um_upgrade() and um_rollback().  @since 0.1 */
 typedef struct um_apply_options {
     unsigned int version;       /**< UM_APPLY_OPTIONS_VERSION */
     um_progress_cb progress_cb; /**< NULL: none */
     void *progress_payload;
 } um_apply_options;
 
+/** The version of um_apply_options this header describes.  @since 0.1 */
 #define UM_APPLY_OPTIONS_VERSION 1
+/** The defaults of um_apply_options, for an initializer.  @since 0.1 */
 #define UM_APPLY_OPTIONS_INIT                                                                      \
     {                                                                                              \
         UM_APPLY_OPTIONS_VERSION, NULL, NULL                                                       \
     }
 
-/** Fills @p opts with defaults.  @return UM_OK or UM_EINVAL. */
+/**
+ * Fills @p opts with the defaults of @p version (UM_APPLY_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
 UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
 
 /**
@@ -339,32 +427,46 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  * stay applied (per-migration mode) and the failure is recorded in the
  * history.  The error detail names revision, file, line and SQLSTATE.
  *
+ * @param plan  a plan made on this handle.
+ * @param opts  NULL: no progress callback.
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ECONNECT, UM_ELOCKED, UM_ESQL,
  *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO.
+ * @since 0.1
  */
 UM_API int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts);
 
 /**
  * Plans and applies an upgrade to @p target (NULL: "heads") in one call,
  * planning under the lock so that concurrent callers apply each revision
- * exactly once.  Codes as um_plan_create() and um_apply().
+ * exactly once.
+ * @return UM_OK, or a code of um_plan_create() or um_apply().
+ * @since 0.1
  */
 UM_API int um_upgrade(um_ctx *ctx, const char *target, const um_apply_options *opts);
 
-/** As um_upgrade(), downwards: the downgrade to @p target (required). */
+/**
+ * As um_upgrade(), downwards: the downgrade to @p target (required).
+ * @return as um_upgrade(); UM_EINVAL without a target.
+ * @since 0.1
+ */
 UM_API int um_rollback(um_ctx *ctx, const char *target, const um_apply_options *opts);
 
 /**
  * Sets the database's state to @p target ("base", "heads", revisions...)
  * without running any revision SQL, as Alembic's stamp: the version table
  * then holds the target's heads and the applied table its ancestors.
+ * It runs under the migration lock, as um_apply() does.
+ * @return UM_OK, UM_EINVAL, UM_ETARGET, UM_ESTATE, UM_ECONNECT, UM_ELOCKED,
+ *         UM_ESQL.
+ * @since 0.1
  */
 UM_API int um_stamp(um_ctx *ctx, const char *target);
 
 /**
  * Creates the bookkeeping tables when they are missing (under the lock).
  * Other calls do this on first use too.
- * @return UM_OK, UM_ECONNECT, UM_ELOCKED, UM_ESQL.
+ * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_ELOCKED, UM_ESQL.
+ * @since 0.1
  */
 UM_API int um_ensure_schema(um_ctx *ctx);
 
@@ -372,7 +474,11 @@ UM_API int um_ensure_schema(um_ctx *ctx);
 /* Status and history                                                   */
 /* ------------------------------------------------------------------ */
 
-/** One applied revision as the database records it. */
+/**
+ * One applied revision as the database records it.  Reached only through
+ * um_status_applied_at(); fields may be appended.  Owned by the status.
+ * @since 0.1
+ */
 typedef struct um_applied {
     const char *revision;
     const char *message;    /**< from the file, or NULL if unknown */
@@ -388,29 +494,57 @@ typedef struct um_applied {
     int checksum_ok;   /**< file's checksum equals the stored one */
 } um_applied;
 
-/** Status of the database against the revision files. */
-typedef struct um_status_info {
-    char **current_heads; /**< version table rows */
-    size_t n_current_heads;
-    char **file_heads; /**< heads of the revision graph */
-    size_t n_file_heads;
-    um_applied *applied; /**< in apply order, oldest first */
-    size_t n_applied;
-    const um_revision **pending; /**< in the order an upgrade to heads would apply them */
-    size_t n_pending;
-} um_status_info;
+/**
+ * Status of the database against the revision files.  Opaque: read it
+ * through the accessors below (each takes NULL as an empty status), so
+ * that it may grow.
+ * @since 0.1
+ */
+typedef struct um_status_info um_status_info;
+
+/** Number of version table rows (the database's current heads).  @since 0.1 */
+UM_API size_t um_status_current_head_count(const um_status_info *st);
+/** The @p i-th current head's revision id, or NULL when out of range.  @since 0.1 */
+UM_API const char *um_status_current_head_at(const um_status_info *st, size_t i);
+
+/** Number of heads of the revision graph.  @since 0.1 */
+UM_API size_t um_status_file_head_count(const um_status_info *st);
+/** The @p i-th head of the revision graph, or NULL when out of range.  @since 0.1 */
+UM_API const char *um_status_file_head_at(const um_status_info *st, size_t i);
+
+/** Number of applied revisions.  @since 0.1 */
+UM_API size_t um_status_applied_count(const um_status_info *st);
+/** The @p i-th applied revision, oldest first; NULL when out of range.  @since 0.1 */
+UM_API const um_applied *um_status_applied_at(const um_status_info *st, size_t i);
+
+/**
+ * Number of pending revisions (0 when the database is ahead of the files).
+ * @since 0.1
+ */
+UM_API size_t um_status_pending_count(const um_status_info *st);
+/**
+ * The @p i-th pending revision, in the order an upgrade to heads would
+ * apply them; NULL when out of range.  Owned by the handle.
+ * @since 0.1
+ */
+UM_API const um_revision *um_status_pending_at(const um_status_info *st, size_t i);
 
 /**
  * Reads the database's state (one query) and compares it with the files.
  * @param out  receives the status; free with um_status_free().
  * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_ESQL.
+ * @since 0.1
  */
-UM_API int um_status(um_ctx *ctx, um_status_info **out);
+UM_API int um_status(um_status_info **out, um_ctx *ctx);
 
-/** Frees a status.  NULL: no-op. */
+/** Frees a status.  NULL: no-op.  @since 0.1 */
 UM_API void um_status_free(um_status_info *status);
 
-/** One entry of the append-only history. */
+/**
+ * One entry of the append-only history.  Reached only through
+ * um_history_at(); fields may be appended.  Owned by the list.
+ * @since 0.1
+ */
 typedef struct um_history_entry {
     int64_t id;
     const char *revision;
@@ -425,25 +559,35 @@ typedef struct um_history_entry {
     const char *error; /**< failure message, or NULL */
 } um_history_entry;
 
-typedef struct um_history_list {
-    um_history_entry *entries; /**< oldest first */
-    size_t count;
-} um_history_list;
+/**
+ * The history read by um_history().  Opaque: read it through the
+ * accessors (each takes NULL as an empty list).
+ * @since 0.1
+ */
+typedef struct um_history_list um_history_list;
+
+/** Number of entries.  @since 0.1 */
+UM_API size_t um_history_count(const um_history_list *history);
+/** The @p i-th entry, oldest first; NULL when out of range.  @since 0.1 */
+UM_API const um_history_entry *um_history_at(const um_history_list *history, size_t i);
 
 /**
  * Reads the history, oldest first (the newest @p limit entries; 0: all).
+ * A database never migrated has an empty history.
+ * @param out  receives the list; free with um_history_free().
  * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_ESQL.
+ * @since 0.1
  */
-UM_API int um_history(um_ctx *ctx, size_t limit, um_history_list **out);
+UM_API int um_history(um_history_list **out, um_ctx *ctx, size_t limit);
 
-/** Frees a history list.  NULL: no-op. */
+/** Frees a history list.  NULL: no-op.  @since 0.1 */
 UM_API void um_history_free(um_history_list *history);
 
 /* ------------------------------------------------------------------ */
 /* Health snapshot                                                      */
 /* ------------------------------------------------------------------ */
 
-/** The database's migration status, as a health check reports it. */
+/** The database's migration status, as a health check reports it.  @since 0.1 */
 typedef enum um_health_status {
     UM_HEALTH_OK = 0,         /**< at the heads of the files, nothing failed */
     UM_HEALTH_PENDING = 1,    /**< revisions in the files are not applied yet */
@@ -453,13 +597,16 @@ typedef enum um_health_status {
     UM_HEALTH_UNREACHABLE = 5 /**< the database cannot be reached */
 } um_health_status;
 
+/** How many heads a um_health keeps (of each kind).  @since 0.1 */
 #define UM_HEALTH_MAX_HEADS 8
-#define UM_HEALTH_ID_SIZE   33 /* a revision id (at most 32) and its NUL */
+/** Bytes of a revision id in a um_health: at most 32 and a NUL.  @since 0.1 */
+#define UM_HEALTH_ID_SIZE 33
 
 /**
  * A health snapshot, in memory the caller owns (no allocation, nothing to
  * free).  The caller sets version to UM_HEALTH_VERSION; fields are only
- * appended.
+ * appended, with a new UM_HEALTH_VERSION.
+ * @since 0.1
  */
 typedef struct um_health {
     unsigned int version; /**< UM_HEALTH_VERSION, set by the caller */
@@ -479,14 +626,23 @@ typedef struct um_health {
     char message[256];                    /**< one line: why the status is what it is */
 } um_health;
 
+/** The version of um_health this header describes.  @since 0.1 */
 #define UM_HEALTH_VERSION 1
-/** C only (designated initializer); C++ hosts call um_health_init(). */
+/**
+ * An initializer of um_health: C only (a designated initializer); C++
+ * hosts call um_health_init().
+ * @since 0.1
+ */
 #define UM_HEALTH_INIT                                                                             \
     {                                                                                              \
         .version = UM_HEALTH_VERSION                                                               \
     }
 
-/** Zeroes @p h and sets its version.  @return UM_OK or UM_EINVAL. */
+/**
+ * Zeroes @p h and sets its version to @p version (UM_HEALTH_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p h or an unknown version.
+ * @since 0.1
+ */
 UM_API int um_health_init(um_health *h, unsigned int version);
 
 /**
@@ -496,19 +652,27 @@ UM_API int um_health_init(um_health *h, unsigned int version);
  * owned connection that dropped is re-established by the next call.
  * Checksums are compared when the history changed since the last snapshot
  * (one more query then), so "diverged" follows every run.
+ * @param out  the caller's snapshot, its version set (UM_HEALTH_INIT or
+ *             um_health_init()).
  * @return UM_OK (the snapshot is filled, whatever its status), UM_EINVAL,
- *         UM_EVERSION, UM_ENOMEM.
+ *         UM_EVERSION (out->version), UM_ENOMEM.
+ * @since 0.1
  */
-UM_API int um_health_snapshot(um_ctx *ctx, um_health *out);
+UM_API int um_health_snapshot(um_health *out, um_ctx *ctx);
 
-/** Static lowercase name of a status: "ok", "pending", "failed", ... */
+/**
+ * Static lowercase name of a status: "ok", "pending", "failed", "ahead",
+ * "diverged", "unreachable"; "unknown" for another value.
+ * @since 0.1
+ */
 UM_API const char *um_health_status_name(um_health_status status);
 
 /**
  * JSON text of a snapshot in the host health aggregator's vocabulary
  * (docs/json.md): name "database_migrations", service_type "database",
  * critical false, status at the top level.  Free with um_free(); NULL on
- * out of memory.
+ * failure (a NULL argument, out of memory).
+ * @since 0.1
  */
 UM_API char *um_health_to_json(const um_health *health);
 
@@ -516,18 +680,33 @@ UM_API char *um_health_to_json(const um_health *health);
 /* JSON renderings (documented in docs/json.md)                         */
 /* ------------------------------------------------------------------ */
 
-/** JSON text of a status; free with um_free().  NULL on out of memory. */
+/*
+ * Every renderer returns the whole document or NULL: NULL for a NULL
+ * argument, when memory runs out, or when a text cannot be put in JSON (a
+ * file name that is not UTF-8); never a document with a piece left out.
+ */
+
+/**
+ * JSON text of a status; free with um_free().  NULL on failure.
+ * @since 0.1
+ */
 UM_API char *um_status_to_json(const um_status_info *status);
-/** JSON text of a history list; free with um_free(). */
+/**
+ * JSON text of a history list; free with um_free().  NULL on failure.
+ * @since 0.1
+ */
 UM_API char *um_history_to_json(const um_history_list *history);
-/** JSON text of one revision; free with um_free(). */
+/**
+ * JSON text of one revision; free with um_free().  NULL on failure.
+ * @since 0.1
+ */
 UM_API char *um_revision_to_json(const um_revision *rev);
 
 /* ------------------------------------------------------------------ */
 /* New revision files                                                   */
 /* ------------------------------------------------------------------ */
 
-/** Options of um_generate(). */
+/** Options of um_generate().  @since 0.1 */
 typedef struct um_generate_options {
     unsigned int version;       /**< UM_GENERATE_OPTIONS_VERSION */
     const char *message;        /**< required */
@@ -541,13 +720,20 @@ typedef struct um_generate_options {
     size_t n_depends_on;
 } um_generate_options;
 
+/** The version of um_generate_options this header describes.  @since 0.1 */
 #define UM_GENERATE_OPTIONS_VERSION 1
+/** The defaults of um_generate_options, for an initializer.  @since 0.1 */
 #define UM_GENERATE_OPTIONS_INIT                                                                   \
     {                                                                                              \
         UM_GENERATE_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, 0                         \
     }
 
-/** Fills @p opts with defaults.  @return UM_OK or UM_EINVAL. */
+/**
+ * Fills @p opts with the defaults of @p version
+ * (UM_GENERATE_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
 UM_API int um_generate_options_init(um_generate_options *opts, unsigned int version);
 
 /**
@@ -557,31 +743,93 @@ UM_API int um_generate_options_init(um_generate_options *opts, unsigned int vers
  * parents, or use um_merge()).  The handle's graph is not changed: open a
  * new handle to see the file.
  *
- * @param out_path  receives the new file's path (um_free()), may be NULL.
- * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_ETARGET, UM_EIO,
- *         UM_ECONFIG (a bad file_template), UM_EPARSE (a bad template).
+ * @param out  receives the new file's path (free with um_free()); NULL if
+ *             the caller does not want it.  Left NULL on failure.
+ * @param opts  required: a new revision needs a message.
+ * @return UM_OK, UM_EINVAL (no message; a rev_id that is not valid or
+ *         exists), UM_EVERSION, UM_ENOMEM, UM_ETARGET, UM_EIO, UM_ECONFIG
+ *         (a bad file_template), UM_EPARSE (a bad template).
+ * @since 0.1
  */
-UM_API int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path);
+UM_API int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts);
+
+/** Options of um_merge().  @since 0.1 */
+typedef struct um_merge_options {
+    unsigned int version;    /**< UM_MERGE_OPTIONS_VERSION */
+    const char *message;     /**< NULL: "merge" */
+    const char *const *revs; /**< the revisions to merge; NULL/0: every head */
+    size_t n_revs;
+    const char *rev_id; /**< NULL: 12 random hex digits */
+} um_merge_options;
+
+/** The version of um_merge_options this header describes.  @since 0.1 */
+#define UM_MERGE_OPTIONS_VERSION 1
+/** The defaults of um_merge_options, for an initializer.  @since 0.1 */
+#define UM_MERGE_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        UM_MERGE_OPTIONS_VERSION, NULL, NULL, 0, NULL                                              \
+    }
 
 /**
- * Writes a merge revision whose parents are @p revs (NULL/0: every head).
- * @return as um_generate().
+ * Fills @p opts with the defaults of @p version (UM_MERGE_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
  */
-UM_API int um_merge(um_ctx *ctx, const char *message, const char *const *revs, size_t n_revs,
-                    char **out_path);
+UM_API int um_merge_options_init(um_merge_options *opts, unsigned int version);
 
 /**
- * Creates a project: @p script_location with versions/ and the default
- * script.sql.tmpl, and @p config_path (when not NULL) naming it.  Existing
- * files are kept, never overwritten; @p log_cb says what was created.
- * A NULL @p script_location means the one an existing @p config_path
- * names, else "migrations".
- * @param errmsg  on failure receives a message (um_free()); may be NULL.
- * @return UM_OK, UM_EINVAL, UM_EIO, UM_ECONFIG (an existing config file
- *         that does not load).
+ * Writes a merge revision whose parents are the options' revs (at least
+ * two), or every head of the graph.  NULL @p opts: every head, message
+ * "merge".
+ * @param out  as um_generate().
+ * @return as um_generate(); UM_ETARGET when there is nothing to merge
+ *         (fewer than two heads, or fewer than two revs).
+ * @since 0.1
  */
-UM_API int um_project_init(const char *config_path, const char *script_location, um_log_cb log_cb,
-                           void *log_payload, char **errmsg);
+UM_API int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts);
+
+/** Options of um_project_init().  @since 0.1 */
+typedef struct um_project_init_options {
+    unsigned int version;    /**< UM_PROJECT_INIT_OPTIONS_VERSION */
+    const char *config_path; /**< the configuration file to create; NULL: none */
+    /**
+     * The migrations directory; NULL: the one an existing config_path
+     * names, else "migrations".
+     */
+    const char *script_location;
+    um_log_cb log_cb; /**< told what was created or kept; NULL: silent */
+    void *log_payload;
+} um_project_init_options;
+
+/** The version of um_project_init_options this header describes.  @since 0.1 */
+#define UM_PROJECT_INIT_OPTIONS_VERSION 1
+/** The defaults of um_project_init_options, for an initializer.  @since 0.1 */
+#define UM_PROJECT_INIT_OPTIONS_INIT                                                               \
+    {                                                                                              \
+        UM_PROJECT_INIT_OPTIONS_VERSION, NULL, NULL, NULL, NULL                                    \
+    }
+
+/**
+ * Fills @p opts with the defaults of @p version
+ * (UM_PROJECT_INIT_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
+UM_API int um_project_init_options_init(um_project_init_options *opts, unsigned int version);
+
+/**
+ * Creates a project: script_location with versions/ and the default
+ * script.sql.tmpl, and config_path (when not NULL) naming it.  Existing
+ * files are kept, never overwritten; log_cb says what was created.  There
+ * is no handle to hold an error, so the message comes back in @p errmsg.
+ * NULL @p opts: a "migrations" directory and no configuration file.
+ * @param errmsg  on failure receives a message (free with um_free()),
+ *                else NULL; may be NULL.
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_EIO, UM_ECONFIG (an
+ *         existing config file that does not load).
+ * @since 0.1
+ */
+UM_API int um_project_init(char **errmsg, const um_project_init_options *opts);
 
 #ifdef __cplusplus
 }

@@ -762,7 +762,7 @@ static void select_one(PGconn *conn, bool prepared)
 
 static void snapshot(um_ctx *ctx, um_health *h)
 {
-    if (um_health_init(h, UM_HEALTH_VERSION) != UM_OK || um_health_snapshot(ctx, h) != UM_OK)
+    if (um_health_init(h, UM_HEALTH_VERSION) != UM_OK || um_health_snapshot(h, ctx) != UM_OK)
         die("um_health_snapshot: %s", um_errmsg(ctx));
     if (h->status != UM_HEALTH_OK)
         die("health status %s: %s", um_health_status_name(h->status), h->message);
