@@ -5,7 +5,9 @@
 
 -- migrate:up
 UPDATE users SET active = true;
+UPDATE orders SET total = (SELECT sum(amount) FROM lines WHERE lines.order_id = orders.id);
 
 -- migrate:down
 SELECT 1;
 -- expect: update-without-where 7:1
+-- expect: update-without-where 8:1
