@@ -1,6 +1,6 @@
 /*
  * lint_rules.c - the rule table and the checks, over libpg_query's JSON
- * parse tree (PostgreSQL 15's node names, read with Jansson).
+ * parse tree (PostgreSQL 15's node names, read through lint_json.h).
  *
  * Each check looks at one statement, asks the catalog whether the table it
  * touches was created by this run (such a table has no traffic yet, so the
@@ -95,36 +95,36 @@ const char *lint_severity_name(um_lint_severity severity)
 
 /* ---- reading the tree -------------------------------------------------- */
 
-static json_t *get(const json_t *o, const char *key)
+static const lj_node *get(const lj_node *o, const char *key)
 {
-    return json_object_get(o, key);
+    return lj_get(o, key);
 }
 
-static const char *get_str(const json_t *o, const char *key)
+static const char *get_str(const lj_node *o, const char *key)
 {
-    return json_string_value(json_object_get(o, key));
+    return lj_str(lj_get(o, key));
 }
 
-static bool get_flag(const json_t *o, const char *key)
+static bool get_flag(const lj_node *o, const char *key)
 {
-    return json_is_true(json_object_get(o, key));
+    return lj_is_true(lj_get(o, key));
 }
 
-static bool get_is(const json_t *o, const char *key, const char *value)
+static bool get_is(const lj_node *o, const char *key, const char *value)
 {
     const char *s = get_str(o, key);
     return s && strcmp(s, value) == 0;
 }
 
 /* A node's "location", -1 when the parser gave none. */
-static int location(const json_t *o)
+static int location(const lj_node *o)
 {
-    json_t *l = json_object_get(o, "location");
-    return json_is_integer(l) ? (int)json_integer_value(l) : -1;
+    const lj_node *l = lj_get(o, "location");
+    return l ? (int)lj_int(l) : -1;
 }
 
 /* The text of a String node ({"String": {"sval": ...}}), or NULL. */
-static const char *string_node(const json_t *n)
+static const char *string_node(const lj_node *n)
 {
     return get_str(get(n, "String"), "sval");
 }
@@ -143,7 +143,7 @@ static void rel_text(rel *r)
 }
 
 /* From a RangeVar's fields. */
-static rel range_var(const json_t *rv)
+static rel range_var(const lj_node *rv)
 {
     rel r = { get_str(rv, "schemaname"), get_str(rv, "relname"), location(rv), "" };
     rel_text(&r);
@@ -151,11 +151,11 @@ static rel range_var(const json_t *rv)
 }
 
 /* From a qualified name: a list of String nodes (DROP's objects). */
-static rel qualified_name(const json_t *names)
+static rel qualified_name(const lj_node *names)
 {
-    size_t n = json_array_size(names);
-    rel r = { n >= 2 ? string_node(json_array_get(names, n - 2)) : NULL,
-              n >= 1 ? string_node(json_array_get(names, n - 1)) : NULL, -1, "" };
+    size_t n = lj_size(names);
+    rel r = { n >= 2 ? string_node(lj_at(names, n - 2)) : NULL,
+              n >= 1 ? string_node(lj_at(names, n - 1)) : NULL, -1, "" };
     rel_text(&r);
     return r;
 }
@@ -170,21 +170,21 @@ static bool is_new(lint_stmt *st, const rel *r)
 typedef struct type_ref {
     const char *name; /* last part: "int4", "varchar", "serial" */
     bool catalog;     /* pg_catalog.name, as the grammar writes SQL types */
-    const json_t *typmods;
+    const lj_node *typmods;
     bool array;
     int location;
 } type_ref;
 
-static type_ref type_of(const json_t *type_name)
+static type_ref type_of(const lj_node *type_name)
 {
-    json_t *names = get(type_name, "names");
-    size_t n = json_array_size(names);
-    const char *first = n ? string_node(json_array_get(names, 0)) : NULL;
+    const lj_node *names = get(type_name, "names");
+    size_t n = lj_size(names);
+    const char *first = n ? string_node(lj_at(names, 0)) : NULL;
     type_ref t = {
-        n ? string_node(json_array_get(names, n - 1)) : NULL,
+        n ? string_node(lj_at(names, n - 1)) : NULL,
         n == 2 && first && strcmp(first, "pg_catalog") == 0,
         get(type_name, "typmods"),
-        json_array_size(get(type_name, "arrayBounds")) > 0,
+        lj_size(get(type_name, "arrayBounds")) > 0,
         location(type_name),
     };
     if (!t.name)
@@ -216,7 +216,7 @@ static bool is_small_integer(const type_ref *t)
 
 static bool has_typmods(const type_ref *t)
 {
-    return json_array_size(t->typmods) > 0;
+    return lj_size(t->typmods) > 0;
 }
 
 static bool is_length_limited(const type_ref *t)
@@ -243,14 +243,11 @@ static bool is_lossy_target(const type_ref *t)
 static void type_text(const type_ref *t, char *buf, size_t size)
 {
     size_t used = (size_t)snprintf(buf, size, "%s", t->name);
-    size_t i;
-    json_t *m;
-    json_array_foreach(t->typmods, i, m)
-    {
-        json_t *ival = get(get(get(m, "A_Const"), "ival"), "ival");
+    for (const lj_node *m = lj_first(t->typmods); m; m = lj_next(m)) {
+        const lj_node *ival = get(get(get(m, "A_Const"), "ival"), "ival");
         if (used < size)
-            used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? "," : "(",
-                                     (long long)json_integer_value(ival));
+            used += (size_t)snprintf(buf + used, size - used, "%s%lld",
+                                     m == lj_first(t->typmods) ? "(" : ",", lj_int(ival));
     }
     if (has_typmods(t) && used < size)
         used += (size_t)snprintf(buf + used, size - used, ")");
@@ -279,26 +276,23 @@ static void strong_lock(lint_stmt *st, const char *what, const char *table)
               what, table, table);
 }
 
-static void set_variable(lint_stmt *st, json_t *n)
+static void set_variable(lint_stmt *st, const lj_node *n)
 {
     if (!get_is(n, "name", "lock_timeout") && !get_is(n, "kind", "VAR_RESET_ALL"))
         return;
-    const json_t *c = get(json_array_get(get(n, "args"), 0), "A_Const");
+    const lj_node *c = get(lj_at(get(n, "args"), 0), "A_Const");
     const char *s = get_str(get(c, "sval"), "sval");
-    json_t *ival = get(get(c, "ival"), "ival");
-    bool zero = s ? strtod(s, NULL) == 0 : json_integer_value(ival) == 0;
+    const lj_node *ival = get(get(c, "ival"), "ival");
+    bool zero = s ? strtod(s, NULL) == 0 : lj_int(ival) == 0;
     /* SET lock_timeout = 0 and RESET put back "wait forever". */
     st->rev->lock_timeout_set = get_is(n, "kind", "VAR_SET_VALUE") && !zero;
 }
 
 /* ---- data loss --------------------------------------------------------- */
 
-static void drop_tables(lint_stmt *st, const json_t *objects)
+static void drop_tables(lint_stmt *st, const lj_node *objects)
 {
-    size_t i;
-    json_t *o;
-    json_array_foreach(objects, i, o)
-    {
+    for (const lj_node *o = lj_first(objects); o; o = lj_next(o)) {
         rel r = qualified_name(get(get(o, "List"), "items"));
         if (is_new(st, &r))
             continue;
@@ -311,7 +305,7 @@ static void drop_tables(lint_stmt *st, const json_t *objects)
     }
 }
 
-static void drop_indexes(lint_stmt *st, const json_t *n)
+static void drop_indexes(lint_stmt *st, const lj_node *n)
 {
     if (get_flag(n, "concurrent")) {
         if (st->rev->transactional)
@@ -320,10 +314,7 @@ static void drop_indexes(lint_stmt *st, const json_t *n)
                       "revision runs in one; move it to a revision with 'Transactional: no'");
         return;
     }
-    size_t i;
-    json_t *o;
-    json_array_foreach(get(n, "objects"), i, o)
-    {
+    for (const lj_node *o = lj_first(get(n, "objects")); o; o = lj_next(o)) {
         rel r = qualified_name(get(get(o, "List"), "items"));
         if (lint_catalog_index(st->cat, r.schema, r.name) == LINT_INDEX_ON_NEW)
             continue;
@@ -336,18 +327,15 @@ static void drop_indexes(lint_stmt *st, const json_t *n)
     }
 }
 
-static void drop_views(lint_stmt *st, const json_t *objects)
+static void drop_views(lint_stmt *st, const lj_node *objects)
 {
-    size_t i;
-    json_t *o;
-    json_array_foreach(objects, i, o)
-    {
+    for (const lj_node *o = lj_first(objects); o; o = lj_next(o)) {
         rel r = qualified_name(get(get(o, "List"), "items"));
         lint_catalog_drop_view(st->cat, r.schema, r.name);
     }
 }
 
-static void check_drop(lint_stmt *st, json_t *n)
+static void check_drop(lint_stmt *st, const lj_node *n)
 {
     const char *type = get_str(n, "removeType");
     if (!type)
@@ -362,10 +350,10 @@ static void check_drop(lint_stmt *st, json_t *n)
         lint_emit(st, LINT_DROP_SCHEMA, -1,
                   "DROP SCHEMA %s deletes the schema, and with CASCADE every table and row in "
                   "it; move what is still needed, back it up, and drop it once nothing uses it",
-                  string_node(json_array_get(get(n, "objects"), 0)));
+                  string_node(lj_at(get(n, "objects"), 0)));
 }
 
-static void check_dropdb(lint_stmt *st, json_t *n)
+static void check_dropdb(lint_stmt *st, const lj_node *n)
 {
     lint_emit(st, LINT_DROP_DATABASE, -1,
               "DROP DATABASE %s deletes a whole database; a migration should never do that: "
@@ -373,12 +361,9 @@ static void check_dropdb(lint_stmt *st, json_t *n)
               get_str(n, "dbname"));
 }
 
-static void check_truncate(lint_stmt *st, json_t *n)
+static void check_truncate(lint_stmt *st, const lj_node *n)
 {
-    size_t i;
-    json_t *o;
-    json_array_foreach(get(n, "relations"), i, o)
-    {
+    for (const lj_node *o = lj_first(get(n, "relations")); o; o = lj_next(o)) {
         rel r = range_var(get(o, "RangeVar"));
         if (is_new(st, &r))
             continue;
@@ -390,13 +375,13 @@ static void check_truncate(lint_stmt *st, json_t *n)
     }
 }
 
-static void check_ctes(lint_stmt *st, const json_t *n);
+static void check_ctes(lint_stmt *st, const lj_node *n);
 
 /*
  * DELETE or UPDATE @n (LINT_DELETE_WITHOUT_WHERE or _UPDATE_): @nested
  * when inside a WITH clause, where the relation is the best position.
  */
-static void check_where(lint_stmt *st, const json_t *n, lint_rule rule, bool nested)
+static void check_where(lint_stmt *st, const lj_node *n, lint_rule rule, bool nested)
 {
     rel r = range_var(get(n, "relation"));
     bool every_row = !get(n, "whereClause") && !is_new(st, &r);
@@ -417,13 +402,10 @@ static void check_where(lint_stmt *st, const json_t *n, lint_rule rule, bool nes
 }
 
 /* Data-modifying statements in WITH clauses delete and update as well. */
-static void check_ctes(lint_stmt *st, const json_t *n)
+static void check_ctes(lint_stmt *st, const lj_node *n)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(get(get(n, "withClause"), "ctes"), i, c)
-    {
-        json_t *q = get(get(c, "CommonTableExpr"), "ctequery");
+    for (const lj_node *c = lj_first(get(get(n, "withClause"), "ctes")); c; c = lj_next(c)) {
+        const lj_node *q = get(get(c, "CommonTableExpr"), "ctequery");
         if (get(q, "DeleteStmt"))
             check_where(st, get(q, "DeleteStmt"), LINT_DELETE_WITHOUT_WHERE, true);
         else if (get(q, "UpdateStmt"))
@@ -431,17 +413,17 @@ static void check_ctes(lint_stmt *st, const json_t *n)
     }
 }
 
-static void check_delete(lint_stmt *st, json_t *n)
+static void check_delete(lint_stmt *st, const lj_node *n)
 {
     check_where(st, n, LINT_DELETE_WITHOUT_WHERE, false);
 }
 
-static void check_update(lint_stmt *st, json_t *n)
+static void check_update(lint_stmt *st, const lj_node *n)
 {
     check_where(st, n, LINT_UPDATE_WITHOUT_WHERE, false);
 }
 
-static void check_select(lint_stmt *st, json_t *n)
+static void check_select(lint_stmt *st, const lj_node *n)
 {
     check_ctes(st, n);
 }
@@ -449,13 +431,10 @@ static void check_select(lint_stmt *st, json_t *n)
 /* ---- columns ----------------------------------------------------------- */
 
 /* The column's constraint of type @contype ("CONSTR_NOTNULL"), or NULL. */
-static json_t *column_constraint(const json_t *cd, const char *contype)
+static const lj_node *column_constraint(const lj_node *cd, const char *contype)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(get(cd, "constraints"), i, c)
-    {
-        json_t *con = get(c, "Constraint");
+    for (const lj_node *c = lj_first(get(cd, "constraints")); c; c = lj_next(c)) {
+        const lj_node *con = get(c, "Constraint");
         if (get_is(con, "contype", contype))
             return con;
     }
@@ -463,7 +442,7 @@ static json_t *column_constraint(const json_t *cd, const char *contype)
 }
 
 /* The first call in @expr of a function that returns a new value per row. */
-static const char *volatile_call(const json_t *expr)
+static const char *volatile_call(const lj_node *expr)
 {
     static const char *const volatile_functions[] = {
         "random",
@@ -478,23 +457,11 @@ static const char *volatile_call(const json_t *expr)
         "nextval",
         NULL,
     };
-    const char *key;
-    json_t *v;
-    size_t i;
-    if (json_is_array(expr)) {
-        json_array_foreach(expr, i, v)
-        {
-            const char *f = volatile_call(v);
-            if (f)
-                return f;
-        }
-        return NULL;
-    }
-    json_object_foreach((json_t *)expr, key, v)
-    {
-        json_t *names = strcmp(key, "FuncCall") == 0 ? get(v, "funcname") : NULL;
-        const char *f =
-            names ? string_node(json_array_get(names, json_array_size(names) - 1)) : NULL;
+    /* Array elements and object members alike: the children of the node. */
+    for (const lj_node *v = lj_first(expr); v; v = lj_next(v)) {
+        const char *key = lj_key(v);
+        const lj_node *names = key && strcmp(key, "FuncCall") == 0 ? get(v, "funcname") : NULL;
+        const char *f = names ? string_node(lj_last(names)) : NULL;
         if (f && name_in(f, volatile_functions))
             return f;
         if ((f = volatile_call(v)))
@@ -504,7 +471,7 @@ static const char *volatile_call(const json_t *expr)
 }
 
 /* Rules about a column's type, wherever a column is defined. */
-static void column_type(lint_stmt *st, const json_t *cd, const type_ref *t)
+static void column_type(lint_stmt *st, const lj_node *cd, const type_ref *t)
 {
     const char *col = get_str(cd, "colname");
     char ty[96];
@@ -533,7 +500,7 @@ static void column_type(lint_stmt *st, const json_t *cd, const type_ref *t)
                   col, ty, col);
 }
 
-static void integer_key(lint_stmt *st, const json_t *cd, const type_ref *t)
+static void integer_key(lint_stmt *st, const lj_node *cd, const type_ref *t)
 {
     if (is_small_integer(t))
         lint_emit(st, LINT_INTEGER_PK, t->location,
@@ -544,10 +511,10 @@ static void integer_key(lint_stmt *st, const json_t *cd, const type_ref *t)
 }
 
 /* What adding column @cd to an existing table costs while it runs. */
-static void added_column_cost(lint_stmt *st, const json_t *cd, const type_ref *t, const rel *r)
+static void added_column_cost(lint_stmt *st, const lj_node *cd, const type_ref *t, const rel *r)
 {
     const char *col = get_str(cd, "colname");
-    json_t *def = column_constraint(cd, "CONSTR_DEFAULT");
+    const lj_node *def = column_constraint(cd, "CONSTR_DEFAULT");
     const char *f = def ? volatile_call(get(def, "raw_expr")) : NULL;
     const char *rewrite = f                                           ? f
                           : column_constraint(cd, "CONSTR_IDENTITY")  ? "an identity"
@@ -572,13 +539,10 @@ static void added_column_cost(lint_stmt *st, const json_t *cd, const type_ref *t
 }
 
 /* Constraints written in the column definition of an added column. */
-static void added_column_constraints(lint_stmt *st, const json_t *cd, const rel *r)
+static void added_column_constraints(lint_stmt *st, const lj_node *cd, const rel *r)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(get(cd, "constraints"), i, c)
-    {
-        json_t *con = get(c, "Constraint");
+    for (const lj_node *c = lj_first(get(cd, "constraints")); c; c = lj_next(c)) {
+        const lj_node *con = get(c, "Constraint");
         const char *type = get_str(con, "contype");
         if (!type)
             continue;
@@ -597,7 +561,7 @@ static void added_column_constraints(lint_stmt *st, const json_t *cd, const rel 
     }
 }
 
-static void column_def(lint_stmt *st, const json_t *cd, const rel *r, bool existing)
+static void column_def(lint_stmt *st, const lj_node *cd, const rel *r, bool existing)
 {
     type_ref t = type_of(get(cd, "typeName"));
     column_type(st, cd, &t);
@@ -611,13 +575,10 @@ static void column_def(lint_stmt *st, const json_t *cd, const rel *r, bool exist
 
 /* ---- CREATE TABLE, views ----------------------------------------------- */
 
-static const json_t *find_column(const json_t *elts, const char *name)
+static const lj_node *find_column(const lj_node *elts, const char *name)
 {
-    size_t i;
-    json_t *e;
-    json_array_foreach(elts, i, e)
-    {
-        json_t *cd = get(e, "ColumnDef");
+    for (const lj_node *e = lj_first(elts); e; e = lj_next(e)) {
+        const lj_node *cd = get(e, "ColumnDef");
         if (cd && name && get_is(cd, "colname", name))
             return cd;
     }
@@ -625,7 +586,7 @@ static const json_t *find_column(const json_t *elts, const char *name)
 }
 
 /* A foreign key to an existing table locks that table against writes. */
-static void references(lint_stmt *st, const json_t *con)
+static void references(lint_stmt *st, const lj_node *con)
 {
     if (!get_is(con, "contype", "CONSTR_FOREIGN"))
         return;
@@ -634,32 +595,29 @@ static void references(lint_stmt *st, const json_t *con)
         strong_lock(st, "a FOREIGN KEY", pk.text);
 }
 
-static void table_constraint(lint_stmt *st, const json_t *elts, const json_t *con)
+static void table_constraint(lint_stmt *st, const lj_node *elts, const lj_node *con)
 {
-    json_t *keys = get(con, "keys");
+    const lj_node *keys = get(con, "keys");
     references(st, con);
-    if (!get_is(con, "contype", "CONSTR_PRIMARY") || json_array_size(keys) != 1)
+    if (!get_is(con, "contype", "CONSTR_PRIMARY") || lj_size(keys) != 1)
         return;
-    const json_t *cd = find_column(elts, string_node(json_array_get(keys, 0)));
+    const lj_node *cd = find_column(elts, string_node(lj_at(keys, 0)));
     if (cd) {
         type_ref t = type_of(get(cd, "typeName"));
         integer_key(st, cd, &t);
     }
 }
 
-static void check_create(lint_stmt *st, json_t *n)
+static void check_create(lint_stmt *st, const lj_node *n)
 {
     rel r = range_var(get(n, "relation"));
-    json_t *elts = get(n, "tableElts");
-    size_t i;
-    json_t *e, *c;
-    json_array_foreach(elts, i, e)
-    {
-        json_t *cd = get(e, "ColumnDef");
+    const lj_node *elts = get(n, "tableElts");
+    for (const lj_node *e = lj_first(elts); e; e = lj_next(e)) {
+        const lj_node *cd = get(e, "ColumnDef");
         if (cd) {
             column_def(st, cd, &r, false);
-            size_t k;
-            json_array_foreach(get(cd, "constraints"), k, c) references(st, get(c, "Constraint"));
+            for (const lj_node *c = lj_first(get(cd, "constraints")); c; c = lj_next(c))
+                references(st, get(c, "Constraint"));
         } else if (get(e, "Constraint"))
             table_constraint(st, elts, get(e, "Constraint"));
     }
@@ -667,37 +625,30 @@ static void check_create(lint_stmt *st, json_t *n)
 }
 
 /* Records what a view's query reads: relations and column names. */
-static void view_reads(lint_stmt *st, const json_t *n)
+static void view_reads(lint_stmt *st, const lj_node *n)
 {
-    const char *key;
-    json_t *v;
-    size_t i;
-    if (json_is_array(n)) {
-        json_array_foreach(n, i, v) view_reads(st, v);
-        return;
-    }
-    json_object_foreach((json_t *)n, key, v)
-    {
-        if (strcmp(key, "RangeVar") == 0) {
+    for (const lj_node *v = lj_first(n); v; v = lj_next(v)) {
+        const char *key = lj_key(v);
+        if (key && strcmp(key, "RangeVar") == 0) {
             rel r = range_var(v);
             lint_catalog_view_reads_table(st->cat, r.schema, r.name);
-        } else if (strcmp(key, "ColumnRef") == 0) {
-            json_t *fields = get(v, "fields");
-            json_t *last = json_array_get(fields, json_array_size(fields) - 1);
+        } else if (key && strcmp(key, "ColumnRef") == 0) {
+            const lj_node *last = lj_last(get(v, "fields"));
             lint_catalog_view_reads_column(st->cat, get(last, "A_Star") ? "*" : string_node(last));
-        } else
+        } else {
             view_reads(st, v);
+        }
     }
 }
 
-static void check_view(lint_stmt *st, json_t *n)
+static void check_view(lint_stmt *st, const lj_node *n)
 {
     rel r = range_var(get(n, "view"));
     lint_catalog_begin_view(st->cat, r.schema, r.name);
     view_reads(st, get(n, "query"));
 }
 
-static void check_create_as(lint_stmt *st, json_t *n)
+static void check_create_as(lint_stmt *st, const lj_node *n)
 {
     rel r = range_var(get(get(n, "into"), "rel"));
     lint_catalog_add_table(st->cat, r.schema, r.name);
@@ -726,7 +677,7 @@ static void view_column(alter *a, const char *col, const char *what)
                   view, col, a->r.text, what);
 }
 
-static void alter_drop_column(alter *a, const json_t *cmd)
+static void alter_drop_column(alter *a, const lj_node *cmd)
 {
     const char *col = get_str(cmd, "name");
     if (a->existing)
@@ -738,9 +689,9 @@ static void alter_drop_column(alter *a, const json_t *cmd)
     view_column(a, col, "dropping it");
 }
 
-static void alter_column_type(alter *a, const json_t *cmd)
+static void alter_column_type(alter *a, const lj_node *cmd)
 {
-    const json_t *cd = get(cmd, "def");
+    const lj_node *cd = get(cmd, "def");
     cd = get(cd, "ColumnDef");
     type_ref t = type_of(get(cd, "typeName"));
     const char *col = get_str(cmd, "name");
@@ -763,7 +714,7 @@ static void alter_column_type(alter *a, const json_t *cmd)
                   col, a->r.text, ty);
 }
 
-static void alter_set_not_null(alter *a, const json_t *cmd)
+static void alter_set_not_null(alter *a, const lj_node *cmd)
 {
     const char *col = get_str(cmd, "name");
     if (a->existing && col &&
@@ -775,22 +726,22 @@ static void alter_set_not_null(alter *a, const json_t *cmd)
                   a->r.text, col);
 }
 
-static void alter_add_column(alter *a, const json_t *cmd)
+static void alter_add_column(alter *a, const lj_node *cmd)
 {
     column_def(a->st, get(get(cmd, "def"), "ColumnDef"), &a->r, a->existing);
 }
 
 /* The column of CHECK (col IS NOT NULL), else NULL. */
-static const char *not_null_check(const json_t *con)
+static const char *not_null_check(const lj_node *con)
 {
-    json_t *test = get(get(con, "raw_expr"), "NullTest");
-    json_t *fields = get(get(get(test, "arg"), "ColumnRef"), "fields");
-    if (!get_is(test, "nulltesttype", "IS_NOT_NULL") || json_array_size(fields) != 1)
+    const lj_node *test = get(get(con, "raw_expr"), "NullTest");
+    const lj_node *fields = get(get(get(test, "arg"), "ColumnRef"), "fields");
+    if (!get_is(test, "nulltesttype", "IS_NOT_NULL") || lj_size(fields) != 1)
         return NULL;
-    return string_node(json_array_get(fields, 0));
+    return string_node(lj_at(fields, 0));
 }
 
-static void add_checked_constraint(alter *a, const json_t *con, bool check)
+static void add_checked_constraint(alter *a, const lj_node *con, bool check)
 {
     bool not_valid = get_flag(con, "skip_validation");
     const char *name = get_str(con, "conname");
@@ -807,7 +758,7 @@ static void add_checked_constraint(alter *a, const json_t *con, bool check)
               check ? "reads and writes" : "writes (on both tables)");
 }
 
-static void add_key(alter *a, const json_t *con, const char *kind)
+static void add_key(alter *a, const lj_node *con, const char *kind)
 {
     if (!a->existing || get_str(con, "indexname"))
         return;
@@ -825,9 +776,9 @@ static void add_key(alter *a, const json_t *con, const char *kind)
                   kind, a->r.text, kind);
 }
 
-static void alter_add_constraint(alter *a, const json_t *cmd)
+static void alter_add_constraint(alter *a, const lj_node *cmd)
 {
-    const json_t *con = get(get(cmd, "def"), "Constraint");
+    const lj_node *con = get(get(cmd, "def"), "Constraint");
     const char *type = get_str(con, "contype");
     if (!type)
         return;
@@ -841,7 +792,7 @@ static void alter_add_constraint(alter *a, const json_t *cmd)
         add_key(a, con, "EXCLUDE");
 }
 
-static void alter_validate(alter *a, const json_t *cmd)
+static void alter_validate(alter *a, const lj_node *cmd)
 {
     const char *name = get_str(cmd, "name");
     unsigned serial = name ? lint_catalog_validate(a->st->cat, a->r.schema, a->r.name, name) : 0;
@@ -852,7 +803,7 @@ static void alter_validate(alter *a, const json_t *cmd)
                   name, a->r.text);
 }
 
-static void alter_detach(alter *a, const json_t *cmd)
+static void alter_detach(alter *a, const lj_node *cmd)
 {
     if (get_flag(get(get(cmd, "def"), "PartitionCmd"), "concurrent") && a->st->rev->transactional)
         lint_emit(a->st, LINT_CONCURRENTLY_IN_TX, -1,
@@ -862,7 +813,7 @@ static void alter_detach(alter *a, const json_t *cmd)
 
 static const struct {
     const char *subtype;
-    void (*check)(alter *a, const json_t *cmd);
+    void (*check)(alter *a, const lj_node *cmd);
     bool strong; /* takes a lock that blocks reads or writes */
 } alter_checks[] = {
     { "AT_DropColumn", alter_drop_column, true },
@@ -874,7 +825,7 @@ static const struct {
     { "AT_DetachPartition", alter_detach, false },
 };
 
-static bool alter_command(alter *a, const json_t *cmd)
+static bool alter_command(alter *a, const lj_node *cmd)
 {
     const char *sub = get_str(cmd, "subtype");
     for (size_t k = 0; sub && k < sizeof(alter_checks) / sizeof(alter_checks[0]); k++)
@@ -885,21 +836,20 @@ static bool alter_command(alter *a, const json_t *cmd)
     return true; /* most other forms take ACCESS EXCLUSIVE too */
 }
 
-static void check_alter_table(lint_stmt *st, json_t *n)
+static void check_alter_table(lint_stmt *st, const lj_node *n)
 {
     if (!get_is(n, "objtype", "OBJECT_TABLE"))
         return;
     alter a = { st, range_var(get(n, "relation")), false };
     a.existing = !is_new(st, &a.r);
     bool strong = false;
-    size_t i;
-    json_t *c;
-    json_array_foreach(get(n, "cmds"), i, c) strong |= alter_command(&a, get(c, "AlterTableCmd"));
+    for (const lj_node *c = lj_first(get(n, "cmds")); c; c = lj_next(c))
+        strong |= alter_command(&a, get(c, "AlterTableCmd"));
     if (strong && a.existing)
         strong_lock(st, "ALTER TABLE", a.r.text);
 }
 
-static void check_rename(lint_stmt *st, json_t *n)
+static void check_rename(lint_stmt *st, const lj_node *n)
 {
     rel r = range_var(get(n, "relation"));
     const char *to = get_str(n, "newname");
@@ -935,7 +885,7 @@ static void concurrently_in_transaction(lint_stmt *st, const char *what)
                   what);
 }
 
-static void check_index(lint_stmt *st, json_t *n)
+static void check_index(lint_stmt *st, const lj_node *n)
 {
     rel r = range_var(get(n, "relation"));
     bool on_new = is_new(st, &r);
@@ -955,15 +905,15 @@ static void check_index(lint_stmt *st, json_t *n)
     strong_lock(st, "CREATE INDEX", r.text);
 }
 
-static bool has_option(const json_t *options, const char *name)
+static bool has_option(const lj_node *options, const char *name)
 {
-    size_t i;
-    json_t *o;
-    json_array_foreach(options, i, o) if (get_is(get(o, "DefElem"), "defname", name)) return true;
+    for (const lj_node *o = lj_first(options); o; o = lj_next(o))
+        if (get_is(get(o, "DefElem"), "defname", name))
+            return true;
     return false;
 }
 
-static void check_reindex(lint_stmt *st, json_t *n)
+static void check_reindex(lint_stmt *st, const lj_node *n)
 {
     if (has_option(get(n, "params"), "concurrently")) {
         concurrently_in_transaction(st, "REINDEX");
@@ -985,17 +935,14 @@ static void check_reindex(lint_stmt *st, json_t *n)
 /* The first relation of @rels (VacuumRelation or RangeVar nodes) that the
  * run did not create; NULL when there is none.  No relations at all means
  * every table of the database. */
-static bool any_existing(lint_stmt *st, const json_t *rels, const char *wrapper, rel *out)
+static bool any_existing(lint_stmt *st, const lj_node *rels, const char *wrapper, rel *out)
 {
-    size_t i;
-    json_t *o;
     *out = range_var(NULL);
     snprintf(out->text, sizeof(out->text), "every table");
-    if (json_array_size(rels) == 0)
+    if (lj_size(rels) == 0)
         return true;
-    json_array_foreach(rels, i, o)
-    {
-        json_t *rv = get(o, wrapper);
+    for (const lj_node *o = lj_first(rels); o; o = lj_next(o)) {
+        const lj_node *rv = get(o, wrapper);
         rel r = range_var(strcmp(wrapper, "RangeVar") == 0 ? rv : get(rv, "relation"));
         if (!is_new(st, &r)) {
             *out = r;
@@ -1005,7 +952,7 @@ static bool any_existing(lint_stmt *st, const json_t *rels, const char *wrapper,
     return false;
 }
 
-static void check_vacuum(lint_stmt *st, json_t *n)
+static void check_vacuum(lint_stmt *st, const lj_node *n)
 {
     rel r;
     if (!get_flag(n, "is_vacuumcmd"))
@@ -1025,9 +972,9 @@ static void check_vacuum(lint_stmt *st, json_t *n)
     strong_lock(st, "VACUUM FULL", r.text);
 }
 
-static void check_cluster(lint_stmt *st, json_t *n)
+static void check_cluster(lint_stmt *st, const lj_node *n)
 {
-    json_t *rv = get(n, "relation");
+    const lj_node *rv = get(n, "relation");
     rel r = range_var(rv);
     if (rv && is_new(st, &r))
         return;
@@ -1040,13 +987,13 @@ static void check_cluster(lint_stmt *st, json_t *n)
     strong_lock(st, "CLUSTER", r.text);
 }
 
-static void check_lock(lint_stmt *st, json_t *n)
+static void check_lock(lint_stmt *st, const lj_node *n)
 {
     static const char *const modes[] = {
         "",      "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE",   "SHARE UPDATE EXCLUSIVE",
         "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"
     };
-    json_int_t mode = json_integer_value(get(n, "mode"));
+    long long mode = lj_int(get(n, "mode"));
     rel r;
     /* Below SHARE a lock blocks neither reads nor writes. */
     if (mode < 5 || mode > 8 || !any_existing(st, get(n, "relations"), "RangeVar", &r))
@@ -1058,7 +1005,7 @@ static void check_lock(lint_stmt *st, json_t *n)
     strong_lock(st, "LOCK TABLE", r.text);
 }
 
-static void check_trigger(lint_stmt *st, json_t *n)
+static void check_trigger(lint_stmt *st, const lj_node *n)
 {
     rel r = range_var(get(n, "relation"));
     if (!is_new(st, &r))
@@ -1067,7 +1014,7 @@ static void check_trigger(lint_stmt *st, json_t *n)
 
 /* ---- transactions ------------------------------------------------------ */
 
-static void check_transaction(lint_stmt *st, json_t *n)
+static void check_transaction(lint_stmt *st, const lj_node *n)
 {
     static const struct {
         const char *kind, *sql;
@@ -1103,7 +1050,7 @@ static void check_transaction(lint_stmt *st, json_t *n)
 
 static const struct {
     const char *type;
-    void (*check)(lint_stmt *st, json_t *node);
+    void (*check)(lint_stmt *st, const lj_node *node);
 } checks[] = {
     { "AlterTableStmt", check_alter_table },
     { "CreateStmt", check_create },
@@ -1138,7 +1085,7 @@ bool lint_statement_matters(const char *type, size_t len, const char *json)
     return false;
 }
 
-void lint_check_statement(lint_stmt *st, const char *type, json_t *node)
+void lint_check_statement(lint_stmt *st, const char *type, const lj_node *node)
 {
     for (size_t i = 0; i < N_CHECKS; i++)
         if (strcmp(checks[i].type, type) == 0) {

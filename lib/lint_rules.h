@@ -9,10 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <jansson.h>
-
 #include "lint.h"
 #include "lint_catalog.h"
+#include "lint_json.h"
 
 /* One revision file as the checks see it. */
 typedef struct lint_revision {
@@ -54,6 +53,6 @@ bool lint_enabled(const lint_stmt *st, lint_rule rule);
 bool lint_statement_matters(const char *type, size_t len, const char *json);
 
 /* Runs every rule on the statement @node of type @type. */
-void lint_check_statement(lint_stmt *st, const char *type, json_t *node);
+void lint_check_statement(lint_stmt *st, const char *type, const lj_node *node);
 
 #endif

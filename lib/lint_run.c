@@ -30,6 +30,7 @@
 struct lint_run {
     um_lint_result *result;
     lint_catalog *cat;
+    lj_doc tree;                /* the statement's tree; its nodes are reused */
     int severity[LINT_N_RULES]; /* um_lint_severity or LINT_OFF */
     bool engine_lock_timeout;
     bool failed; /* an allocation failed: the run ends in UM_ENOMEM */
@@ -82,6 +83,7 @@ void lint_run_free(lint_run *run)
         return;
     lint_result_free(run->result);
     lint_catalog_free(run->cat);
+    lj_doc_free(&run->tree);
     free(run);
 }
 
@@ -322,20 +324,18 @@ static const char *node_type(const char *json, size_t *len)
     return q ? p : NULL;
 }
 
-static void check_tree(lint_stmt *st, const char *json)
+static void check_tree(lint_stmt *st, char *json)
 {
     size_t len = 0;
     const char *type = node_type(json, &len);
     if (!type || !lint_statement_matters(type, len, json))
         return;
-    json_t *root = json_loads(json, 0, NULL);
-    json_t *stmt = json_object_get(json_array_get(json_object_get(root, "stmts"), 0), "stmt");
-    const char *key;
-    json_t *node;
-    /* NULL: memory ran out, or the tree nests deeper than Jansson reads
-     * (an expression of thousands of terms); no rule can read it either. */
-    json_object_foreach(stmt, key, node) lint_check_statement(st, key, node);
-    json_decref(root);
+    /* NULL: memory ran out, or the tree nests deeper than lint reads (an
+     * expression of thousands of terms); no rule could read it either. */
+    const lj_node *root = lj_parse(&st->source->run->tree, json);
+    const lj_node *stmt = lj_get(lj_first(lj_get(root, "stmts")), "stmt");
+    for (const lj_node *n = lj_first(stmt); n; n = lj_next(n))
+        lint_check_statement(st, lj_key(n), n);
 }
 
 /* Lints the statement text [start, start + len) of the section. */

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "lint.h"
+#include "lint_json.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -682,6 +683,71 @@ START_TEST(test_rule_table)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* The parse tree reader                                                */
+/* ------------------------------------------------------------------ */
+
+START_TEST(test_json_reader)
+{
+    lj_doc doc = { 0 };
+    char text[] = "{\"a\": [1, -2, 3.75, true, false, null], \"s\": \"q\\\"b\\\\s\\/\\n\\u00e9"
+                  "\\ud834\\udd1e\\ud800x\", \"o\": {}, \"e\": []}";
+    const lj_node *root = lj_parse(&doc, text);
+    ck_assert_ptr_nonnull(root);
+    const lj_node *a = lj_get(root, "a");
+    ck_assert(lj_is_array(a));
+    ck_assert_int_eq(lj_size(a), 6);
+    ck_assert_int_eq(lj_int(lj_first(a)), 1);
+    ck_assert_int_eq(lj_int(lj_at(a, 1)), -2);
+    ck_assert_int_eq(lj_int(lj_at(a, 2)), 3);
+    ck_assert(lj_is_true(lj_at(a, 3)));
+    ck_assert(!lj_is_true(lj_at(a, 4)));
+    ck_assert_ptr_null(lj_str(lj_last(a)));
+    ck_assert_ptr_null(lj_at(a, 6));
+    ck_assert_str_eq(lj_str(lj_get(root, "s")), "q\"b\\s/\n\xc3\xa9\xf0\x9d\x84\x9e\xef\xbf\xbdx");
+    ck_assert_str_eq(lj_key(lj_next(lj_first(root))), "s");
+    ck_assert_int_eq(lj_size(lj_get(root, "o")), 0);
+    ck_assert_ptr_null(lj_first(lj_get(root, "e")));
+    ck_assert_ptr_null(lj_get(root, "missing"));
+    ck_assert_ptr_null(lj_get(a, "a"));
+    ck_assert_ptr_null(lj_get(NULL, "a"));
+    ck_assert_int_eq(lj_size(NULL), 0);
+    lj_doc_free(&doc);
+}
+END_TEST
+
+START_TEST(test_json_reader_refuses_bad_text)
+{
+    static const char *const bad[] = { "",           "{",       "[1,",      "{\"a\" 1}",
+                                       "{\"a\":}",   "\"open",  "[1 2]",    "tru",
+                                       "{\"a\":1}x", "\"\\q\"", "\"\\u12\"" };
+    lj_doc doc = { 0 };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *text = strdup(bad[i]);
+        ck_assert_msg(lj_parse(&doc, text) == NULL, "accepted %s", bad[i]);
+        free(text);
+    }
+    /* Deeper than the reader follows: refused, not a stack overflow. */
+    size_t depth = 5000;
+    char *deep = malloc(2 * depth + 1);
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    deep[2 * depth] = '\0';
+    ck_assert_ptr_null(lj_parse(&doc, deep));
+    free(deep);
+    lj_doc_free(&doc);
+}
+END_TEST
+
+START_TEST(test_quoted_identifiers_in_messages)
+{
+    um_lint_result *r = lint_string(NULL, revision("DROP TABLE \"naïve \"\"quoted\"\" table\";"));
+    ASSERT_FINDINGS(r, "drop-table 6:1 error\n");
+    ck_assert_ptr_nonnull(strstr(um_lint_at(r, 0)->message, "DROP TABLE naïve \"quoted\" table "));
+    um_lint_free(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Suite                                                                */
 /* ------------------------------------------------------------------ */
 
@@ -702,6 +768,11 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, test_crlf_and_bom);
     tcase_add_test(tc, test_plain_sql_file);
     tcase_add_test(tc, test_malformed_revision_is_an_error);
+
+    tc = pgtest_add_tcase(s, "tree", NULL, teardown, 30);
+    tcase_add_test(tc, test_json_reader);
+    tcase_add_test(tc, test_json_reader_refuses_bad_text);
+    tcase_add_test(tc, test_quoted_identifiers_in_messages);
 
     tc = pgtest_add_tcase(s, "suppressions", NULL, teardown, 30);
     tcase_add_test(tc, test_ignore_applies_to_the_next_statement_only);
