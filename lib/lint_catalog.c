@@ -117,6 +117,7 @@ static void list_free(name_list *l)
 
 typedef struct view {
     char *key;
+    char *name; /* as written, for messages */
     name_list tables;
     name_list columns; /* "*" for a star */
 } view;
@@ -149,6 +150,7 @@ lint_catalog *lint_catalog_new(void)
 static void view_clear(view *v)
 {
     free(v->key);
+    free(v->name);
     list_free(&v->tables);
     list_free(&v->columns);
 }
@@ -223,16 +225,18 @@ static view *find_view(const lint_catalog *c, const char *key)
     return NULL;
 }
 
-static view *new_view(lint_catalog *c, const char *key)
+static view *new_view(lint_catalog *c, const char *key, const char *name)
 {
     view *views = lint_grow(c->views, c->n_views, &c->cap_views, sizeof(*views));
     if (!views)
         return NULL;
     c->views = views;
     view *v = &c->views[c->n_views];
-    *v = (view){ strdup(key), { 0 }, { 0 } };
-    if (!v->key)
+    *v = (view){ strdup(key), strdup(name), { 0 }, { 0 } };
+    if (!v->key || !v->name) {
+        view_clear(v);
         return NULL;
+    }
     c->n_views++;
     return v;
 }
@@ -245,7 +249,7 @@ void lint_catalog_begin_view(lint_catalog *c, const char *schema, const char *na
         list_free(&v->tables);
         list_free(&v->columns);
     } else {
-        v = new_view(c, key);
+        v = new_view(c, key, schema ? key : name);
         note(c, v != NULL);
     }
     c->recording = v;
@@ -281,7 +285,7 @@ const char *lint_catalog_view_using(lint_catalog *c, const char *schema, const c
         const view *v = &c->views[i];
         if (list_has(&v->tables, key) &&
             (list_has(&v->columns, column) || list_has(&v->columns, "*")))
-            return v->key;
+            return v->name;
     }
     return NULL;
 }

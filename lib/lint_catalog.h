@@ -55,7 +55,7 @@ void lint_catalog_drop_view(lint_catalog *c, const char *schema, const char *nam
 
 /*
  * A view that reads table @schema.@table and a column named @column (or
- * "*"), as "schema.view"; NULL when none.  Column names are not tied to
+ * "*"), named as its CREATE VIEW wrote it; NULL when none.  Column names are not tied to
  * their table (a join's columns all count), which errs towards a finding.
  */
 const char *lint_catalog_view_using(lint_catalog *c, const char *schema, const char *table,

@@ -511,26 +511,50 @@ static void integer_key(lint_stmt *st, const lj_node *cd, const type_ref *t)
 }
 
 /* What adding column @cd to an existing table costs while it runs. */
+/* Why adding a column fills every row, and the way around it. */
+typedef struct rewrite {
+    const char *what; /* "gen_random_uuid", "an identity", ...; NULL: no rewrite */
+    bool function;    /* what is a function's name */
+    const char *instead;
+} rewrite;
+
+static rewrite rewrite_of(const lj_node *cd, const type_ref *t)
+{
+    const lj_node *def = column_constraint(cd, "CONSTR_DEFAULT");
+    const char *f = def ? volatile_call(get(def, "raw_expr")) : NULL;
+    if (f)
+        return (rewrite){ f, true,
+                          "add it without the default, SET DEFAULT afterwards for new rows, and "
+                          "backfill the existing rows in batches" };
+    if (column_constraint(cd, "CONSTR_IDENTITY"))
+        return (rewrite){ "an identity", false,
+                          "add a plain bigint column, backfill it in batches, SET NOT NULL, then "
+                          "ALTER COLUMN ... ADD GENERATED ALWAYS AS IDENTITY" };
+    if (column_constraint(cd, "CONSTR_GENERATED"))
+        return (rewrite){ "a stored generated", false,
+                          "there is no cheap form: fill a plain column from a trigger and "
+                          "backfill it in batches, or add it while the table is small" };
+    if (is_serial(t))
+        return (rewrite){ "a serial", false,
+                          "add a plain bigint column, backfill it in batches, then give it a "
+                          "default or an identity" };
+    return (rewrite){ NULL, false, NULL };
+}
+
+/* What adding column @cd to an existing table costs while it runs. */
 static void added_column_cost(lint_stmt *st, const lj_node *cd, const type_ref *t, const rel *r)
 {
     const char *col = get_str(cd, "colname");
-    const lj_node *def = column_constraint(cd, "CONSTR_DEFAULT");
-    const char *f = def ? volatile_call(get(def, "raw_expr")) : NULL;
-    const char *rewrite = f                                           ? f
-                          : column_constraint(cd, "CONSTR_IDENTITY")  ? "an identity"
-                          : column_constraint(cd, "CONSTR_GENERATED") ? "a stored generated"
-                          : is_serial(t)                              ? "a serial"
-                                                                      : NULL;
+    rewrite rw = rewrite_of(cd, t);
     int loc = location(cd);
-    if (rewrite)
+    if (rw.what)
         lint_emit(st, LINT_VOLATILE_DEFAULT, loc,
                   "column %s gets %s%s value per row, so adding it rewrites %s under an ACCESS "
-                  "EXCLUSIVE lock; add it without the default (or with a constant one), then "
-                  "backfill in batches",
-                  col, rewrite, f ? "(), a new" : "", r->text);
+                  "EXCLUSIVE lock; %s",
+                  col, rw.what, rw.function ? "(), a new" : "", r->text, rw.instead);
     bool not_null =
         column_constraint(cd, "CONSTR_NOTNULL") || column_constraint(cd, "CONSTR_PRIMARY");
-    if (not_null && !def && !rewrite)
+    if (not_null && !column_constraint(cd, "CONSTR_DEFAULT") && !rw.what)
         lint_emit(st, LINT_REQUIRED_COLUMN, loc,
                   "column %s is NOT NULL without a default, so adding it fails on a table "
                   "with rows; give it a constant DEFAULT, or add it nullable, backfill, and "
