@@ -139,6 +139,22 @@ int lint_revisions(um_ctx *ctx, const size_t *graph_index, size_t n, um_lint_res
     return rc;
 }
 
+int lint_gate(um_ctx *ctx, const size_t *graph_index, size_t n, size_t *blocking)
+{
+    um_lint_result *r = NULL;
+    *blocking = 0;
+    if (ctx->cfg.lint_on_upgrade == CONFIG_LINT_OFF || n == 0)
+        return UM_OK;
+    int rc = lint_revisions(ctx, graph_index, n, &r);
+    if (rc)
+        return rc;
+    lint_log_findings(&ctx->log, r);
+    if (ctx->cfg.lint_on_upgrade == CONFIG_LINT_ERROR)
+        *blocking = r->n_errors;
+    lint_result_free(r);
+    return UM_OK;
+}
+
 /* ---- public API -------------------------------------------------------- */
 
 int um_lint_options_init(um_lint_options *opts, unsigned int version)

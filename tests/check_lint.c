@@ -13,6 +13,7 @@
 #include "pgtest.h"
 
 #include "config.h"
+#include "internal.h"
 #include "lint.h"
 #include "lint_json.h"
 
@@ -667,6 +668,20 @@ START_TEST(test_lint_revisions_for_upgrade)
 }
 END_TEST
 
+START_TEST(test_lint_gate)
+{
+    size_t order[] = { 0, 1 }, blocking = 99;
+    ck_assert_int_eq(lint_gate(api.ctx, order, 2, &blocking), UM_OK);
+    ck_assert_int_eq(blocking, 0); /* lint_on_upgrade = warn: logged only */
+    api.ctx->cfg.lint_on_upgrade = CONFIG_LINT_ERROR;
+    ck_assert_int_eq(lint_gate(api.ctx, order, 2, &blocking), UM_OK);
+    ck_assert_int_eq(blocking, 1); /* b2's DROP TABLE users */
+    api.ctx->cfg.lint_on_upgrade = CONFIG_LINT_OFF;
+    ck_assert_int_eq(lint_gate(api.ctx, order, 2, &blocking), UM_OK);
+    ck_assert_int_eq(blocking, 0);
+}
+END_TEST
+
 START_TEST(test_rule_table)
 {
     for (int r = 0; r < LINT_N_RULES; r++) {
@@ -795,6 +810,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, test_um_lint_arguments);
     tcase_add_test(tc, test_um_lint_to_json);
     tcase_add_test(tc, test_lint_revisions_for_upgrade);
+    tcase_add_test(tc, test_lint_gate);
     return s;
 }
 
