@@ -46,6 +46,22 @@ int lint_result_add(um_lint_result *r, lint_rule rule, um_lint_severity severity
     return UM_OK;
 }
 
+static bool before(const um_lint_finding *a, const um_lint_finding *b)
+{
+    return a->line < b->line || (a->line == b->line && a->column < b->column);
+}
+
+void lint_result_sort(um_lint_result *r, size_t from)
+{
+    for (size_t i = from + 1; i < r->n; i++) {
+        um_lint_finding f = r->findings[i];
+        size_t j = i;
+        for (; j > from && before(&f, &r->findings[j - 1]); j--)
+            r->findings[j] = r->findings[j - 1];
+        r->findings[j] = f;
+    }
+}
+
 const char *lint_result_keep(um_lint_result *r, const char *s)
 {
     char **v = s ? lint_grow(r->strings, r->n_strings, &r->cap_strings, sizeof(*v)) : NULL;

@@ -169,6 +169,13 @@ struct um_lint_result {
 int lint_result_add(um_lint_result *r, lint_rule rule, um_lint_severity severity, const char *file,
                     const char *revision, int line, int column, char *message);
 
+/*
+ * Orders the findings from index @from on by line, then column, keeping
+ * the order of findings at the same position (a stable sort: a file's
+ * findings arrive almost in order, which insertion sort handles in a pass).
+ */
+void lint_result_sort(um_lint_result *r, size_t from);
+
 /* A copy of @s kept by @r (NULL in, NULL out); NULL on out of memory. */
 const char *lint_result_keep(um_lint_result *r, const char *s);
 

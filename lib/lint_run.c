@@ -512,14 +512,17 @@ int lint_text(lint_run *run, const char *path, const char *text, size_t len, err
 {
     lint_source f = { .run = run };
     script_file *s = NULL;
+    size_t first_finding = run->result->n;
     int rc = script_parse_buffer(path, text, len, &s, err);
     if (rc == UM_EPARSE && !memmem(text, len, "migrate:up", strlen("migrate:up"))) {
         err_clear(err);
-        return lint_plain_text(&f, path, text, len, err);
-    }
-    if (!rc)
+        rc = lint_plain_text(&f, path, text, len, err);
+    } else if (!rc) {
         rc = lint_revision_text(&f, s, text, len, err);
+    }
     script_free(s);
+    /* A statement reports its constraints and columns before itself. */
+    lint_result_sort(run->result, first_finding);
     return rc;
 }
 

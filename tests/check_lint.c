@@ -334,6 +334,18 @@ START_TEST(test_crlf_and_bom)
 }
 END_TEST
 
+START_TEST(test_findings_in_position_order)
+{
+    config_settings no_timeout = { 0 };
+    um_lint_result *r = lint_string(
+        &no_timeout, revision("ALTER TABLE users ADD COLUMN plan text NOT NULL, ADD COLUMN "
+                              "at timestamp;\nTRUNCATE t;"));
+    ASSERT_FINDINGS(r, "missing-lock-timeout 6:1 warning\nadd-column-not-null 6:30 warning\n"
+                       "timestamp-without-time-zone 6:64 warning\ntruncate 7:1 error\n");
+    um_lint_free(r);
+}
+END_TEST
+
 START_TEST(test_plain_sql_file)
 {
     um_lint_result *r = lint_string(NULL, "-- not a revision\nDROP TABLE t;\n");
@@ -781,6 +793,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, test_syntax_error_after_non_ascii);
     tcase_add_test(tc, test_unterminated_dollar_quote);
     tcase_add_test(tc, test_crlf_and_bom);
+    tcase_add_test(tc, test_findings_in_position_order);
     tcase_add_test(tc, test_plain_sql_file);
     tcase_add_test(tc, test_malformed_revision_is_an_error);
 

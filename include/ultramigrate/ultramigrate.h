@@ -595,7 +595,10 @@ UM_API int um_project_init(const char *config_path, const char *script_location,
  * learn which revisions are pending when no files are named.
  */
 
-/** Severity of a finding; ultramigrate.ini's lint.RULE keys change it. */
+/**
+ * Severity of a finding; ultramigrate.ini's lint.RULE keys change it.
+ * @since 0.1
+ */
 typedef enum um_lint_severity {
     UM_LINT_WARNING = 1, /**< worth a look; a safe form usually exists */
     UM_LINT_ERROR = 2    /**< loses data, or fails when it runs */
@@ -648,7 +651,12 @@ typedef struct um_lint_finding {
     const char *message;       /**< what happens and the safe alternative, one line */
 } um_lint_finding;
 
-/** The findings of um_lint(); read-only once returned. */
+/**
+ * The findings of um_lint(), owned by the caller (um_lint_free()).  Once
+ * returned it is read-only, may be read from any thread, and does not
+ * depend on the handle: it may outlive it.
+ * @since 0.1
+ */
 typedef struct um_lint_result um_lint_result;
 
 /**
