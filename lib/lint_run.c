@@ -54,6 +54,8 @@ typedef struct lint_source {
     pos stmt;                       /* the current statement's first token */
     bool file_ignore[LINT_N_RULES]; /* suppressed in the file's header */
     bool stmt_ignore[LINT_N_RULES]; /* suppressed before this statement */
+    bool lead_ignore[LINT_N_RULES]; /* suppressed before the first one */
+    size_t n_statements;
     lint_revision rev;
 } lint_source;
 
@@ -348,6 +350,8 @@ static void lint_statement(lint_source *f, size_t start, size_t len)
     f->cursor = f->stmt;
     f->stmt = pos_to(f, f->stmt, first);
     f->run->result->n_statements++;
+    if (f->n_statements++ == 0)
+        memcpy(f->lead_ignore, f->stmt_ignore, sizeof(f->lead_ignore));
 
     char saved = f->sql[end];
     f->sql[end] = '\0';
@@ -490,13 +494,16 @@ static int lint_revision_text(lint_source *f, const script_file *s, const char *
     size_t up = line_offset(text, len, s->up_line + 1);
     size_t down = s->has_down ? line_offset(text, len, s->down_line) : len;
     header_directives(f, text, line_offset(text, len, s->up_line));
-    if (!s->has_down)
-        report_at(f, LINT_MISSING_DOWN, (pos){ 0, s->up_line, 1 },
-                  "this revision has no '-- migrate:down' section, so it can never be "
-                  "downgraded; add one that undoes the up section");
-    if (f->run->failed)
-        return err_nomem(err);
-    return lint_span(f, text, up, down, s->up_line + 1, err);
+    int rc = lint_span(f, text, up, down, s->up_line + 1, err);
+    if (rc || s->has_down)
+        return rc;
+    /* Said after the section so that a lint-ignore just below the marker,
+     * where people write one, counts as well as one in the header. */
+    memcpy(f->stmt_ignore, f->lead_ignore, sizeof(f->stmt_ignore));
+    report_at(f, LINT_MISSING_DOWN, (pos){ 0, s->up_line, 1 },
+              "this revision has no '-- migrate:down' section, so it can never be "
+              "downgraded; add one that undoes the up section");
+    return f->run->failed ? err_nomem(err) : UM_OK;
 }
 
 /* Plain SQL, not a revision file: all of it, as one transactional file. */

@@ -393,6 +393,20 @@ START_TEST(test_ignore_in_header_covers_the_file)
 }
 END_TEST
 
+START_TEST(test_ignore_missing_down_below_the_marker)
+{
+    um_lint_result *r = lint_string(
+        NULL, "-- x\n-- Revision ID: t1\n\n-- migrate:up\n-- ultramigrate:lint-ignore "
+              "missing-down the data it deletes cannot come back\nDELETE FROM t WHERE old;\n");
+    ASSERT_FINDINGS(r, "");
+    um_lint_free(r);
+    r = lint_string(NULL, "-- x\n-- Revision ID: t1\n\n-- migrate:up\nSELECT 1;\n-- "
+                          "ultramigrate:lint-ignore missing-down too late\nSELECT 2;\n");
+    ASSERT_FINDINGS(r, "missing-down 4:1 warning\n");
+    um_lint_free(r);
+}
+END_TEST
+
 START_TEST(test_ignore_without_reason_still_suppresses)
 {
     um_lint_result *r = lint_string(
@@ -805,6 +819,7 @@ static Suite *lint_suite(void)
     tc = pgtest_add_tcase(s, "suppressions", NULL, teardown, 30);
     tcase_add_test(tc, test_ignore_applies_to_the_next_statement_only);
     tcase_add_test(tc, test_ignore_in_header_covers_the_file);
+    tcase_add_test(tc, test_ignore_missing_down_below_the_marker);
     tcase_add_test(tc, test_ignore_without_reason_still_suppresses);
     tcase_add_test(tc, test_ignore_without_rule);
     tcase_add_test(tc, test_other_comments_are_not_directives);
