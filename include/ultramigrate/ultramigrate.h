@@ -621,7 +621,9 @@ typedef struct um_lint_options {
     int all;
 } um_lint_options;
 
+/** The version of um_lint_options this header describes.  @since 0.1 */
 #define UM_LINT_OPTIONS_VERSION 1
+/** The defaults of um_lint_options, for an initializer.  @since 0.1 */
 #define UM_LINT_OPTIONS_INIT                                                                       \
     {                                                                                              \
         UM_LINT_OPTIONS_VERSION, NULL, 0, 0                                                        \
@@ -715,8 +717,9 @@ UM_API size_t um_lint_warning_count(const um_lint_result *result);
 /**
  * JSON text of a result (docs/json.md, "Lint").
  * @param result  a result
- * @return the text, freed with um_free(); NULL for a NULL @p result or on
- *         out of memory (never a partial document).
+ * @return the text, freed with um_free(); NULL for a NULL @p result, on
+ *         out of memory, or when a text cannot be put in JSON (a file name
+ *         that is not UTF-8); never a partial document.
  * @since 0.1
  */
 UM_API char *um_lint_to_json(const um_lint_result *result);
