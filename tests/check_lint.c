@@ -667,6 +667,21 @@ START_TEST(test_um_lint_to_json)
 }
 END_TEST
 
+START_TEST(test_to_json_is_whole_or_nothing)
+{
+    /* A plain SQL file is not checked for UTF-8; the name reaches the message. */
+    um_lint_result *r = lint_string(NULL, "DROP TABLE t\xff;\n");
+    ck_assert_int_eq(um_lint_count(r), 1);
+    ck_assert_ptr_null(um_lint_to_json(r));
+    um_lint_free(r);
+    r = lint_string(NULL, "SELECT 1;\n");
+    char *text = um_lint_to_json(r);
+    ck_assert_ptr_nonnull(strstr(text, "\"findings\": []"));
+    um_free(text);
+    um_lint_free(r);
+}
+END_TEST
+
 static char logged[2048];
 
 static void capture(um_log_level level, const char *msg, void *payload)
@@ -837,6 +852,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, test_um_lint_pending_needs_the_database);
     tcase_add_test(tc, test_um_lint_arguments);
     tcase_add_test(tc, test_um_lint_to_json);
+    tcase_add_test(tc, test_to_json_is_whole_or_nothing);
     tcase_add_test(tc, test_lint_revisions_for_upgrade);
     tcase_add_test(tc, test_lint_gate);
     return s;
