@@ -10,6 +10,7 @@
  * keys we ignore can never make loading fail.
  */
 #include "config.h"
+#include "lint.h"
 #include "strbuf.h"
 
 #include <ctype.h>
@@ -463,9 +464,10 @@ typedef enum key_kind {
     KIND_OPTIONAL,   /* string; empty means not set (NULL) */
     KIND_IDENTIFIER, /* a PostgreSQL name */
     KIND_BOOL,
-    KIND_COUNT,    /* integer >= 0 */
-    KIND_DURATION, /* milliseconds */
-    KIND_URL,      /* checked when chosen (resolve_url) */
+    KIND_COUNT,     /* integer >= 0 */
+    KIND_DURATION,  /* milliseconds */
+    KIND_URL,       /* checked when chosen (resolve_url) */
+    KIND_LINT_MODE, /* warn, error or off */
 } key_kind;
 
 typedef struct key_spec {
@@ -493,6 +495,7 @@ static const key_spec known_keys[] = {
     { "compare_server_default", NULL, KIND_BOOL, FIELD(compare_server_default) },
     { "schema_file", NULL, KIND_OPTIONAL, FIELD(schema_file) },
     { "backup_dir", NULL, KIND_OPTIONAL, FIELD(backup_dir) },
+    { "lint_on_upgrade", NULL, KIND_LINT_MODE, FIELD(lint_on_upgrade) },
 };
 #undef FIELD
 #define N_KNOWN_KEYS (sizeof(known_keys) / sizeof(known_keys[0]))
@@ -504,8 +507,18 @@ static const char *const alembic_only_keys[] = {
     "version_locations", "recursive_version_locations", "hooks",
 };
 
+/* "lint.RULE" keys set a rule's severity (apply_lint_keys). */
+#define LINT_KEY_PREFIX "lint."
+
+static bool is_lint_key(const char *name)
+{
+    return strncmp(name, LINT_KEY_PREFIX, strlen(LINT_KEY_PREFIX)) == 0;
+}
+
 static bool is_known_key(const char *name)
 {
+    if (is_lint_key(name))
+        return true;
     for (size_t i = 0; i < N_KNOWN_KEYS; i++)
         if (strcmp(name, known_keys[i].name) == 0 ||
             (known_keys[i].alias && strcmp(name, known_keys[i].alias) == 0))
@@ -607,6 +620,18 @@ static int set_number(setting *s)
     }
 }
 
+static int set_lint_mode(setting *s)
+{
+    int severity = lint_severity_parse(s->value);
+    config_lint_mode *mode = field(s);
+    if (severity < 0)
+        return bad_value(s, "is not warn, error or off");
+    *mode = severity == UM_LINT_ERROR ? CONFIG_LINT_ERROR
+            : severity == LINT_OFF    ? CONFIG_LINT_OFF
+                                      : CONFIG_LINT_WARN;
+    return 0;
+}
+
 static int set_value(setting *s)
 {
     key_kind kind = s->spec->kind;
@@ -633,8 +658,49 @@ static int set_value(setting *s)
         s->url->key = strcmp(s->e->name, s->spec->name) == 0 ? s->spec->name : s->spec->alias;
         s->url->line = s->e->line;
         return set_string(s, true);
+    case KIND_LINT_MODE:
+        return set_lint_mode(s);
     }
     return UM_ERROR;
+}
+
+static int add_lint_rule(config_settings *cfg, const entry *e, const char *value, err_buf *err)
+{
+    const char *id = e->name + strlen(LINT_KEY_PREFIX);
+    int rule = lint_rule_find(id);
+    int severity = lint_severity_parse(value);
+    if (rule < 0)
+        return err_set(err, UM_ECONFIG, cfg->path, e->line, NULL,
+                       "key '%s': there is no lint rule '%s' (docs/lint.md lists them)", e->name,
+                       id);
+    if (severity < 0)
+        return err_set(err, UM_ECONFIG, cfg->path, e->line, NULL,
+                       "key '%s': '%s' is not error, warning or off", e->name, value);
+    config_lint_rule *v = realloc(cfg->lint_rules, (cfg->n_lint_rules + 1) * sizeof(*v));
+    if (!v)
+        return err_nomem(err);
+    cfg->lint_rules = v;
+    v[cfg->n_lint_rules++] = (config_lint_rule){ rule, severity };
+    return 0;
+}
+
+/* [alembic] first, so that [ultramigrate]'s keys, added later, win. */
+static int apply_lint_keys(config_settings *cfg, const ini_file *ini, err_buf *err)
+{
+    for (int s = SEC_ALEMBIC; s >= SEC_ULTRAMIGRATE; s--)
+        for (size_t i = 0; i < ini->sec[s].n; i++) {
+            const entry *e = &ini->sec[s].v[i];
+            char *value = NULL;
+            if (!is_lint_key(e->name))
+                continue;
+            int rc = interpolate(ini, s, e, &value, err);
+            if (!rc)
+                rc = add_lint_rule(cfg, e, value, err);
+            free(value);
+            if (rc)
+                return rc;
+        }
+    return 0;
 }
 
 static int apply_keys(config_settings *cfg, const ini_file *ini, file_url *url, err_buf *err)
@@ -700,6 +766,8 @@ static int load_file(config_settings *cfg, const char *path, const log_sink *log
     ini.here = cfg->here;
     warn_unknown_keys(&ini, log);
     rc = apply_keys(cfg, &ini, url, err);
+    if (!rc)
+        rc = apply_lint_keys(cfg, &ini, err);
 done:
     ini_file_free(&ini);
     return rc;
@@ -854,6 +922,7 @@ void config_free(config_settings *cfg)
     free(cfg->version_table_schema);
     free(cfg->schema_file);
     free(cfg->backup_dir);
+    free(cfg->lint_rules);
     memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -20,6 +20,19 @@
 
 #include "error.h"
 
+/* lint_on_upgrade: what upgrade does with the findings of what it applies. */
+typedef enum config_lint_mode {
+    CONFIG_LINT_WARN = 0, /* log them (the default) */
+    CONFIG_LINT_ERROR,    /* log them; an error finding stops the upgrade */
+    CONFIG_LINT_OFF       /* do not lint */
+} config_lint_mode;
+
+/* One "lint.RULE = error|warning|off" key. */
+typedef struct config_lint_rule {
+    int rule;     /* a lint_rule (lint.h) */
+    int severity; /* um_lint_severity, or 0 for off */
+} config_lint_rule;
+
 typedef struct config_settings {
     char *path;                     /* the ini file, NULL when none */
     char *here;                     /* directory of the ini file, else "." */
@@ -42,6 +55,9 @@ typedef struct config_settings {
     bool compare_server_default;    /* default true (autogenerate) */
     char *schema_file;              /* NULL when not set */
     char *backup_dir;               /* NULL when not set */
+    config_lint_mode lint_on_upgrade;
+    config_lint_rule *lint_rules; /* lint.RULE keys, [alembic] then [ultramigrate] */
+    size_t n_lint_rules;
 } config_settings;
 
 /* Fills @cfg with the defaults above (no file, URL from the environment). */

@@ -831,6 +831,154 @@ UM_API int um_project_init_options_init(um_project_init_options *opts, unsigned 
  */
 UM_API int um_project_init(char **errmsg, const um_project_init_options *opts);
 
+/* ------------------------------------------------------------------ */
+/* Lint                                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Lint reads revision files with PostgreSQL's own parser and reports what
+ * their up sections would do to a live system: data loss, long locks and
+ * table rewrites, changes that break the running application, and
+ * mistakes (docs/lint.md lists the rules).  It never connects, except to
+ * learn which revisions are pending when no files are named.
+ */
+
+/**
+ * Severity of a finding; ultramigrate.ini's lint.RULE keys change it.
+ * @since 0.1
+ */
+typedef enum um_lint_severity {
+    UM_LINT_WARNING = 1, /**< worth a look; a safe form usually exists */
+    UM_LINT_ERROR = 2    /**< loses data, or fails when it runs */
+} um_lint_severity;
+
+/**
+ * Options of um_lint().
+ * @since 0.1
+ */
+typedef struct um_lint_options {
+    unsigned int version;     /**< UM_LINT_OPTIONS_VERSION */
+    const char *const *paths; /**< files to lint, in this order (revision files or
+                                   plain SQL); NULL: see @c all */
+    size_t n_paths;
+    /**
+     * Without paths: non-zero lints every revision file in apply order;
+     * 0 (default) lints the revisions an upgrade to heads would apply,
+     * which reads the database's state.
+     */
+    int all;
+} um_lint_options;
+
+/** The version of um_lint_options this header describes.  @since 0.1 */
+#define UM_LINT_OPTIONS_VERSION 1
+/** The defaults of um_lint_options, for an initializer.  @since 0.1 */
+#define UM_LINT_OPTIONS_INIT                                                                       \
+    {                                                                                              \
+        UM_LINT_OPTIONS_VERSION, NULL, 0, 0                                                        \
+    }
+
+/**
+ * Fills @p opts with defaults.
+ * @param opts     the options to fill
+ * @param version  UM_LINT_OPTIONS_VERSION
+ * @return UM_OK, or UM_EINVAL (NULL @p opts, unknown @p version).
+ * @since 0.1
+ */
+UM_API int um_lint_options_init(um_lint_options *opts, unsigned int version);
+
+/**
+ * One finding.  Reached only through um_lint_at(), so that fields can be
+ * appended.  Strings are owned by the result.
+ * @since 0.1
+ */
+typedef struct um_lint_finding {
+    const char *rule;          /**< the rule's id, e.g. "drop-table" */
+    um_lint_severity severity; /**< after the configuration's lint.RULE keys */
+    const char *file;          /**< the file, as given or as the graph names it */
+    int line;                  /**< 1-based line in that file */
+    int column;                /**< 1-based column, counted in characters */
+    const char *revision;      /**< the revision id, NULL for plain SQL */
+    const char *message;       /**< what happens and the safe alternative, one line */
+} um_lint_finding;
+
+/**
+ * The findings of um_lint(), owned by the caller (um_lint_free()).  Once
+ * returned it is read-only, may be read from any thread, and does not
+ * depend on the handle: it may outlive it.
+ * @since 0.1
+ */
+typedef struct um_lint_result um_lint_result;
+
+/**
+ * Lints revision files as one run, in order: a table created by an
+ * earlier file of the run (or earlier in the same file) counts as new, and
+ * the rules about locks and rewrites leave it alone.  Findings come in
+ * file order, then position order.  Suppressions
+ * ("-- ultramigrate:lint-ignore RULE reason") and the configuration's
+ * lint.RULE severities are applied.  A syntax error is a finding (rule
+ * "syntax-error"), not a failure.
+ *
+ * @param out   receives the result (free with um_lint_free()), even when
+ *              it holds errors; NULL on failure.
+ * @param ctx   an open handle
+ * @param opts  which files; NULL: the pending revisions
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_EIO (a file cannot
+ *         be read), UM_EPARSE (a revision file's header is malformed), and
+ *         for the pending revisions UM_ECONNECT, UM_ESQL or UM_ESTATE.
+ * @since 0.1
+ */
+UM_API int um_lint(um_lint_result **out, um_ctx *ctx, const um_lint_options *opts);
+
+/**
+ * Number of findings.
+ * @param result  a result, or NULL (0)
+ * @return the count.
+ * @since 0.1
+ */
+UM_API size_t um_lint_count(const um_lint_result *result);
+
+/**
+ * The @p i-th finding.
+ * @param result  a result
+ * @param i       0 to um_lint_count() - 1
+ * @return the finding, owned by @p result; NULL when out of range.
+ * @since 0.1
+ */
+UM_API const um_lint_finding *um_lint_at(const um_lint_result *result, size_t i);
+
+/**
+ * Number of findings of severity UM_LINT_ERROR.
+ * @param result  a result, or NULL (0)
+ * @return the count.
+ * @since 0.1
+ */
+UM_API size_t um_lint_error_count(const um_lint_result *result);
+
+/**
+ * Number of findings of severity UM_LINT_WARNING.
+ * @param result  a result, or NULL (0)
+ * @return the count.
+ * @since 0.1
+ */
+UM_API size_t um_lint_warning_count(const um_lint_result *result);
+
+/**
+ * JSON text of a result (docs/json.md, "Lint").
+ * @param result  a result
+ * @return the text, freed with um_free(); NULL for a NULL @p result, on
+ *         out of memory, or when a text cannot be put in JSON (a file name
+ *         that is not UTF-8); never a partial document.
+ * @since 0.1
+ */
+UM_API char *um_lint_to_json(const um_lint_result *result);
+
+/**
+ * Frees a result.
+ * @param result  a result, or NULL (no-op)
+ * @since 0.1
+ */
+UM_API void um_lint_free(um_lint_result *result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,10 @@
+-- run-table-from-earlier-revision-ok: 001
+-- Revision ID: r001
+-- Revises:
+-- Transactional: yes
+
+-- migrate:up
+CREATE TABLE events (id bigint PRIMARY KEY, kind text, payload text);
+
+-- migrate:down
+SELECT 1;
