@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <pg_query.h>
 
@@ -24,7 +23,6 @@
 
 #define RETRY_FIRST_BACKOFF_MS 100
 #define RETRY_MAX_BACKOFF_MS   5000
-#define SLEEP_SLICE_MS         50
 
 typedef struct run {
     um_ctx *ctx;
@@ -307,7 +305,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
 
 static bool cancel_requested(const run *r)
 {
-    return atomic_load(&r->ctx->cancel_requested) != 0;
+    return pg_cancel_requested(r->ctx);
 }
 
 /* A statement cancelled by um_cancel() fails like any other; say why. */
@@ -323,16 +321,6 @@ static bool lock_timed_out(const um_ctx *ctx)
 {
     return ctx->err.d.code == UM_ESQL && ctx->err.d.sqlstate &&
            strcmp(ctx->err.d.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
-}
-
-/* Sleeps @ms in short slices, so that um_cancel() ends the wait. */
-static void sleep_unless_cancelled(const run *r, long ms)
-{
-    for (long left = ms; left > 0 && !cancel_requested(r); left -= SLEEP_SLICE_MS) {
-        long nap = left < SLEEP_SLICE_MS ? left : SLEEP_SLICE_MS;
-        struct timespec ts = { 0, nap * 1000000L };
-        nanosleep(&ts, NULL);
-    }
 }
 
 /*
@@ -356,8 +344,7 @@ static int run_with_retries(run *r, size_t k, const char *body, int first_line)
         store_record_failure(r->ctx, step_script(r, k), r->plan->direction, util_now_ms() - t0,
                              um_errmsg(r->ctx), false);
         err_clear(&r->ctx->err);
-        sleep_unless_cancelled(r, backoff);
-        if (cancel_requested(r))
+        if (pg_sleep_unless_cancelled(r->ctx, backoff))
             return step_cancelled(r, k);
         backoff = backoff * 2 > RETRY_MAX_BACKOFF_MS ? RETRY_MAX_BACKOFF_MS : backoff * 2;
     }
@@ -415,7 +402,7 @@ static void record_failure(run *r, size_t k, double elapsed)
     err_buf saved = err_stash(&ctx->err);
     if (r->single_tx || pg_in_transaction(ctx))
         pg_exec(ctx, "ROLLBACK", NULL);
-    if (ctx->conn)
+    if (pg_connected(ctx))
         store_record_failure(ctx, step_script(r, k), r->plan->direction, elapsed, saved.d.message,
                              !step_script(r, k)->transactional);
     err_unstash(&ctx->err, &saved);
@@ -515,8 +502,6 @@ static int prepare_locked(um_ctx *ctx, store_state *st)
     int rc = store_read_state(ctx, st);
     if (rc || st->tables_exist)
         return rc;
-    log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
-               ctx->version_table, ctx->applied_table, ctx->history_table);
     return store_ensure_tables(ctx);
 }
 
@@ -531,8 +516,7 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding);
 static int begin_locked(um_ctx *ctx, int *encoding)
 {
     *encoding = -1;
-    atomic_store(&ctx->cancel_requested, 0);
-    atomic_store(&ctx->busy, 1);
+    pg_call_begin(ctx);
     int rc = store_lock(ctx);
     if (!rc)
         rc = pg_use_utf8(ctx, encoding);
@@ -558,7 +542,7 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
     store_unlock(ctx);
     pg_restore_encoding(ctx, encoding);
     err_unstash(&ctx->err, &saved);
-    atomic_store(&ctx->busy, 0);
+    pg_call_end(ctx);
 }
 
 static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const um_plan *approved,

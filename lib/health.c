@@ -25,6 +25,10 @@ struct health_cache {
     char unknown[UM_HEALTH_ID_SIZE];
     char last_applied[UM_HEALTH_ID_SIZE];
     char last_applied_at[40];
+    unsigned long prepared_generation; /* the query is prepared on that session; 0: no */
+    /* Its name, unique per handle: handles that share a borrowed
+     * connection must not run each other's query. */
+    char statement[64];
 };
 
 /* What the one query of a snapshot returns. */
@@ -36,12 +40,27 @@ typedef struct health_row {
     const char *unfinished;    /* "rev state,rev state" or NULL */
 } health_row;
 
-void health_cache_free(struct health_cache *c)
+static bool query_prepared(const um_ctx *ctx)
 {
+    return ctx->health->prepared_generation == pg_generation(ctx) && pg_connected(ctx);
+}
+
+void health_cache_free(um_ctx *ctx)
+{
+    struct health_cache *c = ctx->health;
     if (!c)
         return;
+    if (query_prepared(ctx) && !pg_owns_connection(ctx)) {
+        /* the host's session is left without the engine's statement */
+        char sql[96];
+        pg_failure fail = { 0 };
+        snprintf(sql, sizeof(sql), "DEALLOCATE %s", c->statement);
+        pg_exec(ctx, sql, &fail);
+        pg_failure_clear(&fail);
+    }
     free(c->heads);
     free(c);
+    ctx->health = NULL;
 }
 
 static void copy_id(char dst[UM_HEALTH_ID_SIZE], const char *src, size_t len)
@@ -64,12 +83,13 @@ static int prepare_health_query(um_ctx *ctx, pg_failure *fail)
               "  FROM %s WHERE state <> 'applied')"
               " FROM (SELECT 1) one LEFT JOIN LATERAL"
               " (SELECT id, state, revision FROM %s ORDER BY id DESC LIMIT 1) h ON true",
-              ctx->version_table, ctx->applied_table, ctx->history_table);
+              store_table(ctx, STORE_VERSION), store_table(ctx, STORE_APPLIED),
+              store_table(ctx, STORE_HISTORY));
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
-    int rc = pg_prepare(ctx, ctx->health_statement, sb_str(&sql), fail);
+    int rc = pg_prepare(ctx, ctx->health->statement, sb_str(&sql), fail);
     sb_free(&sql);
-    ctx->health_prepared = rc == UM_OK;
+    ctx->health->prepared_generation = rc == UM_OK ? pg_generation(ctx) : 0;
     return rc;
 }
 
@@ -81,14 +101,14 @@ static int prepare_health_query(um_ctx *ctx, pg_failure *fail)
 static int run_health_query(um_ctx *ctx, pg_rows **rows, pg_failure *fail)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
-        int rc = ctx->health_prepared ? UM_OK : prepare_health_query(ctx, fail);
+        int rc = query_prepared(ctx) ? UM_OK : prepare_health_query(ctx, fail);
         if (rc)
             return rc;
-        rc = pg_query_prepared(ctx, ctx->health_statement, 0, NULL, rows, fail);
+        rc = pg_query_prepared(ctx, ctx->health->statement, 0, NULL, rows, fail);
         if (rc != UM_ESQL || !fail->sqlstate ||
             strcmp(fail->sqlstate, SQLSTATE_NO_SUCH_STATEMENT) != 0)
             return rc;
-        ctx->health_prepared = false;
+        ctx->health->prepared_generation = 0;
         pg_failure_clear(fail);
     }
     return UM_ESQL;
@@ -118,7 +138,7 @@ static int refresh(um_ctx *ctx, struct health_cache *c, long long history_id)
               "SELECT revision, checksum,"
               " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
               " FROM %s WHERE state = 'applied' ORDER BY applied_at, revision",
-              ctx->applied_table);
+              store_table(ctx, STORE_APPLIED));
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
     pg_rows *rows = NULL;
@@ -335,7 +355,7 @@ static int ensure_cache(um_ctx *ctx)
     if (!ctx->health)
         return err_nomem(&ctx->err);
     forget(ctx->health);
-    snprintf(ctx->health_statement, sizeof(ctx->health_statement), "ultramigrate_health_%p",
+    snprintf(ctx->health->statement, sizeof(ctx->health->statement), "ultramigrate_health_%p",
              (void *)ctx);
     return UM_OK;
 }

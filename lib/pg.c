@@ -5,6 +5,7 @@
 #include "pg.h"
 
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,10 +18,59 @@
 #define EARLY_CONNECT_TIMEOUT_MS 10000
 /* Shorter pieces of a password are not worth garbling the message for. */
 #define MIN_MASKED_PIECE 3
+/* How often a sleep looks for um_cancel(). */
+#define SLEEP_SLICE_MS 50
 
 struct pg_rows {
     PGresult *res;
 };
+
+/*
+ * The handle's connection and the server session on it.  Other modules
+ * see only the generation: a number that changes whenever a new server
+ * session starts (a connection made, or the host's PQreset of a borrowed
+ * one), so that what they prepared or took on the session is known to be
+ * gone without pg.c knowing what it was.
+ */
+struct pg_session {
+    PGconn *conn;    /* NULL until the first call that needs it */
+    PGconn *early;   /* a connection started by pg_connect_early */
+    bool owns_conn;  /* false: the host's (um_open_options.pg_conn) */
+    int backend_pid; /* the server session the generation counts */
+    unsigned long generation;
+    char *application_name;
+    /* um_cancel() may run in another thread or a signal handler: it only
+     * touches these atomics.  cancel_users counts the um_cancel() calls in
+     * flight, so that a reconnect never frees a cancel object in use. */
+    atomic_int cancel_requested;
+    _Atomic(PGcancel *) cancel;
+    atomic_int cancel_users;
+    atomic_int busy; /* a call that runs SQL is under way */
+};
+
+int pg_session_create(um_ctx *ctx, const char *application_name)
+{
+    ctx->pg = calloc(1, sizeof(*ctx->pg));
+    if (!ctx->pg)
+        return err_nomem(&ctx->err);
+    ctx->pg->application_name = strdup(application_name ? application_name : "ultramigrate");
+    return ctx->pg->application_name ? UM_OK : err_nomem(&ctx->err);
+}
+
+unsigned long pg_generation(const um_ctx *ctx)
+{
+    return ctx->pg ? ctx->pg->generation : 0;
+}
+
+bool pg_owns_connection(const um_ctx *ctx)
+{
+    return ctx->pg && ctx->pg->owns_conn;
+}
+
+bool pg_connected(const um_ctx *ctx)
+{
+    return ctx->pg && ctx->pg->conn && PQstatus(ctx->pg->conn) == CONNECTION_OK;
+}
 
 static const char *source_of_url(const um_ctx *ctx)
 {
@@ -121,33 +171,34 @@ static void notice_to_log(void *arg, const char *message)
     log_printf(&ctx->log, UM_LOG_DEBUG, "server: %.*s", (int)len, message);
 }
 
-/* A new cancel object for the connection (see internal.h on retiring). */
-static void install_cancel(um_ctx *ctx, PGconn *conn)
+/* A new cancel object for the connection (see struct pg_session). */
+static void install_cancel(pg_session *s, PGconn *conn)
 {
     PGcancel *fresh = conn ? PQgetCancel(conn) : NULL;
-    ctx->backend_pid = conn ? PQbackendPID(conn) : 0;
-    PGcancel *old = atomic_exchange(&ctx->cancel, fresh);
+    s->backend_pid = conn ? PQbackendPID(conn) : 0;
+    PGcancel *old = atomic_exchange(&s->cancel, fresh);
     /* A um_cancel() that loaded @old before the exchange counted itself
      * in cancel_users first: wait for it (it is one PQcancel) to finish. */
-    while (old && atomic_load(&ctx->cancel_users) > 0) {
+    while (old && atomic_load(&s->cancel_users) > 0) {
         struct timespec ms = { 0, 1000000L };
         nanosleep(&ms, NULL);
     }
     PQfreeCancel(old);
 }
 
-/* A new server session: a new cancel key, and nothing prepared on it. */
-static void new_session(um_ctx *ctx, PGconn *conn)
+/* A new server session: a new cancel key, and a new generation, which
+ * tells every module that nothing it prepared is there any more. */
+static void new_session(pg_session *s, PGconn *conn)
 {
-    install_cancel(ctx, conn);
-    ctx->health_prepared = ctx->steps_prepared = false;
+    install_cancel(s, conn);
+    s->generation++;
 }
 
 void pg_adopt(um_ctx *ctx, void *host_conn)
 {
-    ctx->conn = host_conn;
-    ctx->owns_conn = false;
-    new_session(ctx, host_conn);
+    ctx->pg->conn = host_conn;
+    ctx->pg->owns_conn = false;
+    new_session(ctx->pg, host_conn);
 }
 
 static PGconn *open_connection(const um_ctx *ctx, bool blocking)
@@ -155,7 +206,7 @@ static PGconn *open_connection(const um_ctx *ctx, bool blocking)
     /* Keywords before "dbname" are defaults the URL may override; the URL
      * itself is expanded from "dbname". */
     const char *keys[5] = { "connect_timeout", "application_name", "client_encoding", NULL, NULL };
-    const char *vals[5] = { "10", ctx->application_name, "UTF8", NULL, NULL };
+    const char *vals[5] = { "10", ctx->pg->application_name, "UTF8", NULL, NULL };
     if (ctx->cfg.database_url) {
         keys[3] = "dbname";
         vals[3] = ctx->cfg.database_url;
@@ -178,7 +229,7 @@ static bool wait_socket(PGconn *conn, PostgresPollingStatusType st, int timeout_
  */
 void pg_connect_early(um_ctx *ctx)
 {
-    if (ctx->conn || ctx->early)
+    if (ctx->pg->conn || ctx->pg->early)
         return;
     PGconn *conn = open_connection(ctx, false);
     if (!conn || PQstatus(conn) == CONNECTION_BAD) {
@@ -190,7 +241,7 @@ void pg_connect_early(um_ctx *ctx)
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED && wait_socket(conn, st, 0))
         st = PQconnectPoll(conn);
-    ctx->early = (struct pg_conn *)conn;
+    ctx->pg->early = conn;
 }
 
 /* Completes an early connection; false if it failed. */
@@ -210,20 +261,31 @@ static bool finish_early(PGconn *conn)
     }
 }
 
+/* Closes an owned connection; a borrowed one stays with the handle: it is
+ * the host's to mend. */
+static void disconnect(pg_session *s)
+{
+    if (s->conn && !s->owns_conn)
+        return;
+    PQfinish(s->conn);
+    s->conn = NULL;
+    s->owns_conn = false;
+}
+
 int pg_ensure_connected(um_ctx *ctx)
 {
-    if (ctx->conn && PQstatus(ctx->conn) == CONNECTION_OK) {
-        if (PQbackendPID(ctx->conn) != ctx->backend_pid)
-            new_session(ctx, ctx->conn); /* the host reset its connection */
+    pg_session *s = ctx->pg;
+    if (s->conn && PQstatus(s->conn) == CONNECTION_OK) {
+        if (PQbackendPID(s->conn) != s->backend_pid)
+            new_session(s, s->conn); /* the host reset its connection */
         return UM_OK;
     }
-    if (ctx->conn && !ctx->owns_conn)
+    if (s->conn && !s->owns_conn)
         return ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
-                         "the host's database connection is not open: %s",
-                         PQerrorMessage(ctx->conn));
-    PGconn *early = (PGconn *)ctx->early;
-    ctx->early = NULL;
-    pg_disconnect(ctx);
+                         "the host's database connection is not open: %s", PQerrorMessage(s->conn));
+    PGconn *early = s->early;
+    s->early = NULL;
+    disconnect(s);
 
     /* An early connection that did not make it is tried again the plain
      * way, which honours every connection option and words the error. */
@@ -246,66 +308,80 @@ int pg_ensure_connected(um_ctx *ctx)
         return rc;
     }
     PQsetNoticeProcessor(conn, notice_to_log, ctx);
-    ctx->conn = (struct pg_conn *)conn;
-    ctx->owns_conn = true;
-    new_session(ctx, conn);
+    s->conn = conn;
+    s->owns_conn = true;
+    new_session(s, conn);
     log_printf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"", PQdb(conn),
                PQuser(conn));
     return UM_OK;
 }
 
-/* A borrowed connection stays with the handle: it is the host's to mend. */
-void pg_disconnect(um_ctx *ctx)
+void pg_session_free(um_ctx *ctx)
 {
-    if (ctx->conn && !ctx->owns_conn)
+    pg_session *s = ctx->pg;
+    if (!s)
         return;
-    if (ctx->conn)
-        PQfinish((PGconn *)ctx->conn);
-    ctx->conn = NULL;
-    ctx->owns_conn = false;
-    ctx->locked = false;
-    ctx->health_prepared = ctx->steps_prepared = false;
-}
-
-void pg_release(um_ctx *ctx)
-{
-    PQfinish((PGconn *)ctx->early);
-    ctx->early = NULL;
-    if (ctx->conn && !ctx->owns_conn && ctx->health_prepared &&
-        PQstatus(ctx->conn) == CONNECTION_OK && PQbackendPID(ctx->conn) == ctx->backend_pid) {
-        /* the host's session is left without the engine's statement */
-        char sql[96];
-        snprintf(sql, sizeof(sql), "DEALLOCATE %s", ctx->health_statement);
-        PQclear(PQexec((PGconn *)ctx->conn, sql));
-    }
-    if (ctx->owns_conn)
-        pg_disconnect(ctx);
-    ctx->conn = NULL;
-    install_cancel(ctx, NULL);
+    PQfinish(s->early);
+    disconnect(s);
+    install_cancel(s, NULL);
+    free(s->application_name);
+    free(s);
+    ctx->pg = NULL;
 }
 
 /* Async-signal-safe: PQcancel is, and the rest is atomic.  Only while a
  * call runs: on a borrowed connection the host's own query is not ours to
  * cancel. */
-void pg_cancel_running(um_ctx *ctx)
+void pg_cancel(um_ctx *ctx)
 {
+    pg_session *s = ctx->pg;
     char errbuf[256];
-    atomic_fetch_add(&ctx->cancel_users, 1);
-    PGcancel *c = atomic_load(&ctx->busy) ? atomic_load(&ctx->cancel) : NULL;
+    if (!s)
+        return;
+    atomic_store(&s->cancel_requested, 1);
+    atomic_fetch_add(&s->cancel_users, 1);
+    PGcancel *c = atomic_load(&s->busy) ? atomic_load(&s->cancel) : NULL;
     if (c)
         PQcancel(c, errbuf, (int)sizeof(errbuf));
-    atomic_fetch_sub(&ctx->cancel_users, 1);
+    atomic_fetch_sub(&s->cancel_users, 1);
+}
+
+void pg_call_begin(um_ctx *ctx)
+{
+    atomic_store(&ctx->pg->cancel_requested, 0);
+    atomic_store(&ctx->pg->busy, 1);
+}
+
+void pg_call_end(um_ctx *ctx)
+{
+    atomic_store(&ctx->pg->busy, 0);
+}
+
+bool pg_cancel_requested(const um_ctx *ctx)
+{
+    return atomic_load(&ctx->pg->cancel_requested) != 0;
+}
+
+bool pg_sleep_unless_cancelled(const um_ctx *ctx, long ms)
+{
+    for (long left = ms; left > 0 && !pg_cancel_requested(ctx); left -= SLEEP_SLICE_MS) {
+        long nap = left < SLEEP_SLICE_MS ? left : SLEEP_SLICE_MS;
+        struct timespec ts = { 0, nap * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    return pg_cancel_requested(ctx);
 }
 
 bool pg_in_transaction(const um_ctx *ctx)
 {
-    int st = ctx->conn ? (int)PQtransactionStatus((PGconn *)ctx->conn) : (int)PQTRANS_IDLE;
+    PGconn *conn = ctx->pg->conn;
+    int st = conn ? (int)PQtransactionStatus(conn) : (int)PQTRANS_IDLE;
     return st == PQTRANS_INTRANS || st == PQTRANS_INERROR;
 }
 
 int pg_use_utf8(um_ctx *ctx, int *previous)
 {
-    PGconn *conn = (PGconn *)ctx->conn;
+    PGconn *conn = ctx->pg->conn;
     *previous = PQclientEncoding(conn);
     if (*previous == pg_char_to_encoding("UTF8") || PQsetClientEncoding(conn, "UTF8") == 0)
         return UM_OK;
@@ -316,7 +392,7 @@ int pg_use_utf8(um_ctx *ctx, int *previous)
 
 void pg_restore_encoding(um_ctx *ctx, int previous)
 {
-    PGconn *conn = (PGconn *)ctx->conn;
+    PGconn *conn = ctx->pg->conn;
     if (conn && previous >= 0 && PQclientEncoding(conn) != previous &&
         PQstatus(conn) == CONNECTION_OK)
         PQsetClientEncoding(conn, pg_encoding_to_char(previous));
@@ -324,7 +400,7 @@ void pg_restore_encoding(um_ctx *ctx, int previous)
 
 size_t pg_char_offset(const um_ctx *ctx, const char *s, size_t len, int pos)
 {
-    int enc = ctx->conn ? PQclientEncoding((PGconn *)ctx->conn) : pg_char_to_encoding("UTF8");
+    int enc = ctx->pg->conn ? PQclientEncoding(ctx->pg->conn) : pg_char_to_encoding("UTF8");
     int chars = 0;
     for (size_t i = 0; i < len;) {
         if (++chars == pos)
@@ -422,14 +498,14 @@ static int finish_result(um_ctx *ctx, PGresult *res, pg_rows **out, pg_failure *
 
     pg_failure local = { 0 };
     pg_failure *f = fail ? fail : &local;
-    fill_failure((PGconn *)ctx->conn, res, f);
+    fill_failure(ctx->pg->conn, res, f);
     PQclear(res);
     int rc = f->connection_lost ? UM_ECONNECT : UM_ESQL;
     if (!fail)
         rc = pg_failure_to_error(ctx, f, NULL, 0, NULL, "query failed");
     pg_failure_clear(&local);
     if (rc == UM_ECONNECT)
-        pg_disconnect(ctx);
+        disconnect(ctx->pg);
     return rc;
 }
 
@@ -441,7 +517,7 @@ int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *param
     int rc = pg_ensure_connected(ctx);
     if (rc)
         return rc;
-    PGresult *res = PQexecParams((PGconn *)ctx->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(ctx->pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     return finish_result(ctx, res, out, fail);
 }
 
@@ -473,7 +549,7 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
     int rc = pg_ensure_connected(ctx);
     if (rc)
         return rc;
-    PGconn *conn = (PGconn *)ctx->conn;
+    PGconn *conn = ctx->pg->conn;
     if (!PQsendQuery(conn, sql))
         return finish_result(ctx, NULL, NULL, fail);
 
@@ -508,7 +584,7 @@ int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail)
     int rc = pg_ensure_connected(ctx);
     if (rc)
         return rc;
-    return finish_result(ctx, PQprepare((PGconn *)ctx->conn, name, sql, 0, NULL), NULL, fail);
+    return finish_result(ctx, PQprepare(ctx->pg->conn, name, sql, 0, NULL), NULL, fail);
 }
 
 int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *const *params,
@@ -519,7 +595,7 @@ int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *co
     int rc = pg_ensure_connected(ctx);
     if (rc)
         return rc;
-    PGresult *res = PQexecPrepared((PGconn *)ctx->conn, name, nparams, params, NULL, NULL, 0);
+    PGresult *res = PQexecPrepared(ctx->pg->conn, name, nparams, params, NULL, NULL, 0);
     return finish_result(ctx, res, out, fail);
 }
 
@@ -559,7 +635,7 @@ int pg_wait_connected(um_ctx *ctx, int timeout_ms)
         if (rc != UM_ECONNECT || connect_error_is_permanent(um_errmsg(ctx)))
             return rc;
         double left = deadline - util_now_ms();
-        if (left <= 0 || atomic_load(&ctx->cancel_requested))
+        if (left <= 0 || pg_cancel_requested(ctx))
             break;
         log_printf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s", attempt,
                    um_errmsg(ctx));
@@ -568,7 +644,7 @@ int pg_wait_connected(um_ctx *ctx, int timeout_ms)
         nanosleep(&ts, NULL);
         backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
     }
-    if (atomic_load(&ctx->cancel_requested))
+    if (pg_cancel_requested(ctx))
         return ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
                          "cancelled by the host while waiting for the database");
     strbuf sb = STRBUF_INIT;
@@ -602,7 +678,7 @@ void pg_rows_free(pg_rows *r)
 
 static bool append_escaped(um_ctx *ctx, strbuf *sb, const char *s, bool ident)
 {
-    PGconn *conn = (PGconn *)ctx->conn;
+    PGconn *conn = ctx->pg->conn;
     size_t len = strlen(s);
     char *q = ident ? PQescapeIdentifier(conn, s, len) : PQescapeLiteral(conn, s, len);
     if (!q) {

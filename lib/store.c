@@ -7,12 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pg.h"
 #include "util.h"
 
 /* Server-side duration of the current message, in milliseconds. */
 #define SQL_ELAPSED_MS "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)"
+
+/*
+ * What the store keeps between calls: the quoted table names (quoting
+ * needs a connection), the host recorded with each step, and what it holds
+ * on the server session, keyed by its generation (pg_generation): a new
+ * session has neither the step statements nor the lock.
+ */
+struct store_session {
+    char *version_table; /* quoted and schema-qualified */
+    char *applied_table;
+    char *history_table;
+    char host[256];                 /* this machine, recorded with each step */
+    unsigned long steps_generation; /* the step statements are prepared; 0: no */
+    unsigned long lock_generation;  /* the migration lock is held; 0: no */
+};
 
 static char *qualified_name(um_ctx *ctx, const char *suffix)
 {
@@ -35,25 +51,50 @@ static char *qualified_name(um_ctx *ctx, const char *suffix)
     return sb_detach(&sb);
 }
 
+void store_session_free(um_ctx *ctx)
+{
+    struct store_session *st = ctx->store;
+    if (!st)
+        return;
+    free(st->version_table);
+    free(st->applied_table);
+    free(st->history_table);
+    free(st);
+    ctx->store = NULL;
+}
+
+static int create_session(um_ctx *ctx)
+{
+    struct store_session *st = calloc(1, sizeof(*st));
+    if (!st)
+        return err_nomem(&ctx->err);
+    if (gethostname(st->host, sizeof(st->host) - 1) != 0)
+        strcpy(st->host, "unknown");
+    st->version_table = qualified_name(ctx, "");
+    st->applied_table = qualified_name(ctx, "_applied");
+    st->history_table = qualified_name(ctx, "_history");
+    ctx->store = st;
+    if (st->version_table && st->applied_table && st->history_table)
+        return UM_OK;
+    store_session_free(ctx);
+    return ctx->err.d.code ? ctx->err.d.code : err_nomem(&ctx->err);
+}
+
+const char *store_table(const um_ctx *ctx, store_table_kind which)
+{
+    const struct store_session *st = ctx->store;
+    return which == STORE_VERSION   ? st->version_table
+           : which == STORE_APPLIED ? st->applied_table
+                                    : st->history_table;
+}
+
 /* Connects and builds the quoted table names once. */
 int store_connect(um_ctx *ctx)
 {
     int rc = pg_ensure_connected(ctx);
-    if (rc)
+    if (rc || ctx->store)
         return rc;
-    if (ctx->version_table)
-        return UM_OK;
-    ctx->version_table = qualified_name(ctx, "");
-    ctx->applied_table = qualified_name(ctx, "_applied");
-    ctx->history_table = qualified_name(ctx, "_history");
-    if (!ctx->version_table || !ctx->applied_table || !ctx->history_table) {
-        free(ctx->version_table);
-        free(ctx->applied_table);
-        free(ctx->history_table);
-        ctx->version_table = ctx->applied_table = ctx->history_table = NULL;
-        return ctx->err.d.code ? ctx->err.d.code : err_nomem(&ctx->err);
-    }
-    return UM_OK;
+    return create_session(ctx);
 }
 
 /* ---- state ---------------------------------------------------------- */
@@ -135,7 +176,7 @@ int store_read_state(um_ctx *ctx, store_state *out)
               " duration_ms::text, applied_by, host, application_name, tool_version,"
               " state, applied_at FROM %s"
               " ORDER BY 1, 11, 2",
-              ctx->version_table, ctx->applied_table);
+              ctx->store->version_table, ctx->store->applied_table);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
 
@@ -167,6 +208,8 @@ int store_ensure_tables(um_ctx *ctx)
     int rc = store_connect(ctx);
     if (rc)
         return rc;
+    log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
+               ctx->store->version_table, ctx->store->applied_table, ctx->store->history_table);
 
     /* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
      * the schema exists, so it is only sent for a missing schema. */
@@ -190,7 +233,7 @@ int store_ensure_tables(um_ctx *ctx)
               "CREATE TABLE IF NOT EXISTS %s (\n"
               "  version_num varchar(32) NOT NULL,\n"
               "  CONSTRAINT ",
-              ctx->version_table);
+              ctx->store->version_table);
     pg_append_ident(ctx, &sql, sb_str(&pk));
     sb_printf(&sql,
               " PRIMARY KEY (version_num));\n"
@@ -217,14 +260,14 @@ int store_ensure_tables(um_ctx *ctx)
               "  tool_version text NOT NULL,\n"
               "  checksum text,\n"
               "  error text);\n",
-              ctx->applied_table, ctx->history_table);
+              ctx->store->applied_table, ctx->store->history_table);
     /* The health snapshot looks for unfinished revisions at every call:
      * this index keeps that a lookup in an (almost always) empty index. */
     sb_reset(&pk);
     sb_printf(&pk, "%s_applied_unfinished", ctx->cfg.version_table);
     sb_puts(&sql, "CREATE INDEX IF NOT EXISTS ");
     pg_append_ident(ctx, &sql, sb_str(&pk));
-    sb_printf(&sql, " ON %s (revision) WHERE state <> 'applied';\n", ctx->applied_table);
+    sb_printf(&sql, " ON %s (revision) WHERE state <> 'applied';\n", ctx->store->applied_table);
     sb_free(&pk);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
@@ -310,7 +353,7 @@ static int wait_lock(um_ctx *ctx, const char *key, bool *got)
     *got = rc == UM_OK;
     bool timed_out =
         rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
-    if (rc && atomic_load(&ctx->cancel_requested))
+    if (rc && pg_cancel_requested(ctx))
         ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
                   "cancelled by the host while waiting for the migration lock");
     else if (rc && !timed_out)
@@ -318,7 +361,7 @@ static int wait_lock(um_ctx *ctx, const char *key, bool *got)
     pg_failure_clear(&fail);
 
     err_buf kept = err_stash(&ctx->err);
-    int restore = ctx->conn ? pg_swap_setting(ctx, "lock_timeout", old, NULL) : UM_OK;
+    int restore = pg_connected(ctx) ? pg_swap_setting(ctx, "lock_timeout", old, NULL) : UM_OK;
     free(old);
     if (rc && !timed_out) {
         err_unstash(&ctx->err, &kept);
@@ -330,7 +373,7 @@ static int wait_lock(um_ctx *ctx, const char *key, bool *got)
 
 int store_lock(um_ctx *ctx)
 {
-    int rc = pg_ensure_connected(ctx);
+    int rc = store_connect(ctx);
     if (rc)
         return rc;
     char key[32];
@@ -348,7 +391,7 @@ int store_lock(um_ctx *ctx)
         /* taken, but the session could not be put back as it was: give
          * the lock back rather than keep it for the session's life */
         err_buf kept = err_stash(&ctx->err);
-        ctx->locked = true;
+        ctx->store->lock_generation = pg_generation(ctx);
         store_unlock(ctx);
         err_unstash(&ctx->err, &kept);
     }
@@ -356,13 +399,19 @@ int store_lock(um_ctx *ctx)
         return rc;
     if (!got)
         return lock_holder_error(ctx, k);
-    ctx->locked = true;
+    ctx->store->lock_generation = pg_generation(ctx);
     return UM_OK;
+}
+
+/* The lock is held by the current session (a lost session dropped it). */
+static bool holds_lock(const um_ctx *ctx)
+{
+    return ctx->store && ctx->store->lock_generation == pg_generation(ctx) && pg_connected(ctx);
 }
 
 void store_unlock(um_ctx *ctx)
 {
-    if (!ctx->locked || !ctx->conn)
+    if (!holds_lock(ctx))
         return;
     char key[32];
     snprintf(key, sizeof(key), "%lld", (long long)lock_key(ctx));
@@ -372,7 +421,7 @@ void store_unlock(um_ctx *ctx)
     pg_failure fail = { 0 };
     pg_query(ctx, "SELECT pg_advisory_unlock($1::bigint)", 1, &p, NULL, &fail);
     pg_failure_clear(&fail);
-    ctx->locked = false;
+    ctx->store->lock_generation = 0;
 }
 
 /* ---- bookkeeping ---------------------------------------------------- */
@@ -389,7 +438,7 @@ static void append_id_list(um_ctx *ctx, strbuf *sb, const char *const *ids, size
 /* Who ran a step: host, application_name, tool version (three values). */
 static void append_origin(um_ctx *ctx, strbuf *sb)
 {
-    pg_append_literal(ctx, sb, ctx->host);
+    pg_append_literal(ctx, sb, ctx->store->host);
     sb_puts(sb, ", current_setting('application_name'), ");
     pg_append_literal(ctx, sb, UM_VERSION_STRING);
 }
@@ -408,7 +457,7 @@ static void append_history(um_ctx *ctx, strbuf *sb, const script_file *s, const 
     sb_printf(sb,
               "INSERT INTO %s (revision, direction, state, duration_ms, host,"
               " application_name, tool_version, checksum) VALUES (",
-              ctx->history_table);
+              ctx->store->history_table);
     pg_append_literal(ctx, sb, s->id);
     sb_printf(sb, ", '%s', 'ok', ", direction);
     append_duration(sb, duration_ms);
@@ -425,7 +474,7 @@ static void append_applied_upsert(um_ctx *ctx, strbuf *sb, const script_file *s,
     sb_printf(sb,
               "INSERT INTO %s (revision, checksum, duration_ms, host,"
               " application_name, tool_version, state) VALUES (",
-              ctx->applied_table);
+              ctx->store->applied_table);
     pg_append_literal(ctx, sb, s->id);
     sb_puts(sb, ", ");
     pg_append_literal(ctx, sb, s->checksum);
@@ -461,12 +510,12 @@ static void append_history_values(um_ctx *ctx, strbuf *sb, const char *direction
               " application_name, tool_version, checksum)"
               " VALUES ($1, '%s', 'ok', $4, $5, current_setting('application_name'),"
               " $6, $3);\n",
-              ctx->history_table, direction);
+              ctx->store->history_table, direction);
 }
 
 int store_prepare_steps(um_ctx *ctx)
 {
-    if (ctx->steps_prepared)
+    if (ctx->store->steps_generation == pg_generation(ctx))
         return UM_OK;
     strbuf sql = STRBUF_INIT;
     sb_printf(&sql,
@@ -481,7 +530,7 @@ int store_prepare_steps(um_ctx *ctx)
               "  applied_by = EXCLUDED.applied_by, host = EXCLUDED.host,"
               "  application_name = EXCLUDED.application_name,"
               "  tool_version = EXCLUDED.tool_version, state = EXCLUDED.state)",
-              ctx->version_table, ctx->version_table, ctx->applied_table);
+              ctx->store->version_table, ctx->store->version_table, ctx->store->applied_table);
     append_history_values(ctx, &sql, "up");
     sb_printf(&sql,
               "PREPARE " STEP_DOWN_STATEMENT " " STEP_PARAMS " AS"
@@ -489,25 +538,26 @@ int store_prepare_steps(um_ctx *ctx)
               " parents AS (INSERT INTO %s (version_num) SELECT unnest($2)"
               "  ON CONFLICT DO NOTHING),"
               " applied AS (DELETE FROM %s WHERE revision = $1)",
-              ctx->version_table, ctx->version_table, ctx->applied_table);
+              ctx->store->version_table, ctx->store->version_table, ctx->store->applied_table);
     append_history_values(ctx, &sql, "down");
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
     int rc = pg_exec(ctx, sb_str(&sql), NULL);
     sb_free(&sql);
-    ctx->steps_prepared = rc == UM_OK;
+    ctx->store->steps_generation = rc == UM_OK ? pg_generation(ctx) : 0;
     return rc;
 }
 
 /* A borrowed connection is left without the engine's statements. */
 void store_unprepare_steps(um_ctx *ctx)
 {
-    if (!ctx->steps_prepared || ctx->owns_conn || !ctx->conn)
+    if (!ctx->store || ctx->store->steps_generation != pg_generation(ctx) ||
+        pg_owns_connection(ctx) || !pg_connected(ctx))
         return;
     pg_failure fail = { 0 };
     pg_exec(ctx, "DEALLOCATE " STEP_UP_STATEMENT "; DEALLOCATE " STEP_DOWN_STATEMENT ";", &fail);
     pg_failure_clear(&fail);
-    ctx->steps_prepared = false;
+    ctx->store->steps_generation = 0;
 }
 
 bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_direction dir,
@@ -522,7 +572,7 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_
     sb_puts(sb, ", ");
     append_duration(sb, duration_ms);
     sb_puts(sb, ", ");
-    pg_append_literal(ctx, sb, ctx->host);
+    pg_append_literal(ctx, sb, ctx->store->host);
     sb_puts(sb, ", ");
     pg_append_literal(ctx, sb, UM_VERSION_STRING);
     sb_puts(sb, ");\n");
@@ -548,7 +598,8 @@ int store_record_failure(um_ctx *ctx, const script_file *s, um_direction dir, do
     char dur[32];
     snprintf(dur, sizeof(dur), "%.3f", duration_ms);
     const char *params[7] = {
-        s->id, dir == UM_UP ? "up" : "down", dur, ctx->host, UM_VERSION_STRING, s->checksum, error
+        s->id, dir == UM_UP ? "up" : "down", dur, ctx->store->host, UM_VERSION_STRING, s->checksum,
+        error
     };
     strbuf sql = STRBUF_INIT;
     /* One statement (parameters allow no more): the applied row's update
@@ -557,13 +608,13 @@ int store_record_failure(um_ctx *ctx, const script_file *s, um_direction dir, do
         sb_printf(&sql,
                   "WITH mark AS (UPDATE %s SET state = 'failed'"
                   " WHERE revision = $1 RETURNING 1) ",
-                  ctx->applied_table);
+                  ctx->store->applied_table);
     sb_printf(&sql,
               "INSERT INTO %s (revision, direction, state, duration_ms, host,"
               " application_name, tool_version, checksum, error)"
               " VALUES ($1, $2, 'failed', $3::double precision, $4,"
               " current_setting('application_name'), $5, $6, $7)",
-              ctx->history_table);
+              ctx->store->history_table);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
     pg_failure fail = { 0 };
@@ -581,13 +632,13 @@ int store_stamp(um_ctx *ctx, const script_file *const *heads, size_t n_heads,
                 const script_file *const *applied, size_t n_applied)
 {
     strbuf sql = STRBUF_INIT;
-    sb_printf(&sql, "BEGIN;\nDELETE FROM %s;\n", ctx->version_table);
+    sb_printf(&sql, "BEGIN;\nDELETE FROM %s;\n", ctx->store->version_table);
     for (size_t i = 0; i < n_heads; i++) {
-        sb_printf(&sql, "INSERT INTO %s (version_num) VALUES (", ctx->version_table);
+        sb_printf(&sql, "INSERT INTO %s (version_num) VALUES (", ctx->store->version_table);
         pg_append_literal(ctx, &sql, heads[i]->id);
         sb_puts(&sql, ");\n");
     }
-    sb_printf(&sql, "DELETE FROM %s", ctx->applied_table);
+    sb_printf(&sql, "DELETE FROM %s", ctx->store->applied_table);
     for (size_t i = 0; i < n_applied; i++) {
         sb_puts(&sql, i ? ", " : " WHERE revision NOT IN (");
         pg_append_literal(ctx, &sql, applied[i]->id);
@@ -597,7 +648,7 @@ int store_stamp(um_ctx *ctx, const script_file *const *heads, size_t n_heads,
         sb_printf(&sql,
                   "INSERT INTO %s (revision, checksum, host, application_name,"
                   " tool_version, state) VALUES (",
-                  ctx->applied_table);
+                  ctx->store->applied_table);
         pg_append_literal(ctx, &sql, applied[i]->id);
         sb_puts(&sql, ", ");
         pg_append_literal(ctx, &sql, applied[i]->checksum);
@@ -631,10 +682,10 @@ int store_stamp(um_ctx *ctx, const script_file *const *heads, size_t n_heads,
 void store_analyze(um_ctx *ctx)
 {
     strbuf sql = STRBUF_INIT;
-    sb_printf(&sql, "ANALYZE %s, %s, %s", ctx->version_table, ctx->applied_table,
-              ctx->history_table);
+    sb_printf(&sql, "ANALYZE %s, %s, %s", ctx->store->version_table, ctx->store->applied_table,
+              ctx->store->history_table);
     pg_failure fail = { 0 };
-    if (sb_str(&sql) && ctx->conn && pg_exec(ctx, sb_str(&sql), &fail) != UM_OK)
+    if (sb_str(&sql) && pg_connected(ctx) && pg_exec(ctx, sb_str(&sql), &fail) != UM_OK)
         log_printf(&ctx->log, UM_LOG_DEBUG, "ANALYZE of the bookkeeping tables failed: %s",
                    fail.message ? fail.message : "unknown error");
     pg_failure_clear(&fail);
@@ -698,7 +749,7 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
               " to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
               " duration_ms::text, applied_by, host, application_name, tool_version, error"
               " FROM %s ORDER BY id DESC LIMIT $1::bigint) h ORDER BY id",
-              ctx->history_table);
+              ctx->store->history_table);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
 

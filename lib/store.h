@@ -43,6 +43,14 @@ typedef struct store_state {
 /* Connects (unless connected) and quotes the table names once. */
 int store_connect(um_ctx *ctx);
 
+/* The quoted, schema-qualified name of a bookkeeping table (after
+ * store_connect). */
+typedef enum store_table_kind { STORE_VERSION, STORE_APPLIED, STORE_HISTORY } store_table_kind;
+const char *store_table(const um_ctx *ctx, store_table_kind which);
+
+/* At um_close: frees what the store kept (struct store_session). */
+void store_session_free(um_ctx *ctx);
+
 /* Reads versions and applied rows in one query.  Missing tables are an
  * empty state (tables_exist false), not an error. */
 int store_read_state(um_ctx *ctx, store_state *out);
