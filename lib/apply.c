@@ -400,7 +400,8 @@ static void record_failure(run *r, size_t k, double elapsed)
 {
     um_ctx *ctx = r->ctx;
     err_buf saved = err_stash(&ctx->err);
-    if (r->single_tx || pg_in_transaction(ctx))
+    /* a lost connection is not made again here: the lock went with it */
+    if (pg_connected(ctx) && (r->single_tx || pg_in_transaction(ctx)))
         pg_exec(ctx, "ROLLBACK", NULL);
     if (pg_connected(ctx))
         store_record_failure(ctx, step_script(r, k), r->plan->direction, elapsed, saved.d.message,
@@ -538,7 +539,7 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
         pg_exec(ctx, "ROLLBACK", NULL);
     if (wrote)
         store_analyze(ctx);
-    store_unprepare_steps(ctx);
+    store_unprepare(ctx);
     store_unlock(ctx);
     pg_restore_encoding(ctx, encoding);
     err_unstash(&ctx->err, &saved);
@@ -567,9 +568,9 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
     if (!rc && approved)
         rc = check_still_valid(ctx, fresh, approved);
     if (!rc)
-        rc = plan_applied_set(ctx, &st, &r.applied, &heads, &n_heads);
+        rc = plan_applied_set(ctx, st.heads, st.n_heads, &r.applied, &heads, &n_heads);
     if (!rc && fresh->n_steps)
-        rc = store_prepare_steps(ctx);
+        rc = store_prepare(ctx);
     if (!rc) {
         r.plan = fresh;
         rc = execute(&r);
@@ -636,7 +637,8 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
     size_t *cur = NULL, n_cur = 0, *heads = NULL, n_heads = 0;
     graph_target t = { NULL, 0 };
     const script_file **hs = NULL, **as = NULL;
-    int rc = set ? plan_applied_set(ctx, st, &applied, &cur, &n_cur) : err_nomem(&ctx->err);
+    int rc = set ? plan_applied_set(ctx, st->heads, st->n_heads, &applied, &cur, &n_cur)
+                 : err_nomem(&ctx->err);
     um_direction dir = (strcmp(target, "base") == 0 || target[0] == '-') ? UM_DOWN : UM_UP;
     if (!rc)
         rc = graph_resolve_target(ctx->graph, target, dir, cur, n_cur, &t, &ctx->err);
@@ -656,7 +658,7 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
         for (size_t i = 0; i < n; i++)
             if (set[i])
                 as[n_as++] = graph_script(ctx->graph, i);
-        rc = store_stamp(ctx, hs, n_heads, as, n_as);
+        rc = store_stamp(ctx, st, hs, n_heads, as, n_as);
     }
     free(hs);
     free(as);

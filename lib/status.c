@@ -92,7 +92,7 @@ static int fill_pending(um_ctx *ctx, um_status_info *s, const store_state *st)
     s->pending = util_calloc(n, sizeof(*s->pending));
     if (!s->pending)
         return err_nomem(&ctx->err);
-    int rc = plan_applied_set(ctx, st, &applied, &cur, &n_cur);
+    int rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &cur, &n_cur);
     if (rc == UM_ESTATE) {
         err_clear(&ctx->err);
         return UM_OK;

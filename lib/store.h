@@ -43,11 +43,6 @@ typedef struct store_state {
 /* Connects (unless connected) and quotes the table names once. */
 int store_connect(um_ctx *ctx);
 
-/* The quoted, schema-qualified name of a bookkeeping table (after
- * store_connect). */
-typedef enum store_table_kind { STORE_VERSION, STORE_APPLIED, STORE_HISTORY } store_table_kind;
-const char *store_table(const um_ctx *ctx, store_table_kind which);
-
 /* At um_close: frees what the store kept (struct store_session). */
 void store_session_free(um_ctx *ctx);
 
@@ -55,6 +50,25 @@ void store_session_free(um_ctx *ctx);
  * empty state (tables_exist false), not an error. */
 int store_read_state(um_ctx *ctx, store_state *out);
 void store_state_free(store_state *st);
+
+/* What a health snapshot reads each time, in one query. */
+struct pg_rows;
+typedef struct store_summary {
+    bool tables_exist;
+    long long history_id;      /* the newest history entry, 0: none */
+    const char *last_state;    /* ... its state ("ok", "failed"), NULL: none */
+    const char *last_revision; /* ... its revision */
+    const char *heads;         /* the version rows as "a,b", NULL: none */
+    const char *unfinished;    /* applied rows not applied: "rev state,...", NULL: none */
+    struct pg_rows *rows;      /* owns the strings */
+} store_summary;
+
+/*
+ * Reads the summary, with a statement prepared once per session.  Missing
+ * tables are an empty summary (tables_exist false), not an error.
+ */
+int store_read_summary(um_ctx *ctx, store_summary *out);
+void store_summary_free(store_summary *s);
 
 /* Creates the schema and tables when missing.  Call with the lock held. */
 int store_ensure_tables(um_ctx *ctx);
@@ -65,20 +79,22 @@ int store_lock(um_ctx *ctx);
 void store_unlock(um_ctx *ctx);
 
 /*
- * Prepares the statements that record a step (see store_append_step_record)
- * on the connection, once.  Call with the tables in place.
+ * Prepares the statements that write the bookkeeping tables, once per
+ * server session; the functions below that write call it.  Call with the
+ * tables in place.
  */
-int store_prepare_steps(um_ctx *ctx);
+int store_prepare(um_ctx *ctx);
 
 /* Drops them again from a borrowed connection, as it was found. */
-void store_unprepare_steps(um_ctx *ctx);
+void store_unprepare(um_ctx *ctx);
 
 /*
  * Appends to @sb the EXECUTE that records one step, to be sent in the same
- * message as the revision's SQL.  For UM_UP: the version rows of @heads
- * (the revision's parents) are replaced by the revision; for UM_DOWN the
- * revision's row is replaced by @heads (the parents that become heads).
- * The applied row and a history row are written too.
+ * message as the revision's SQL (after store_prepare).  For UM_UP: the
+ * version rows of @heads (the revision's parents) are replaced by the
+ * revision; for UM_DOWN the revision's row is replaced by @heads (the
+ * parents that become heads).  The applied row and a history row are
+ * written too.
  */
 bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_direction dir,
                               const char *const *heads, size_t n_heads, double duration_ms);
@@ -91,15 +107,17 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_
 int store_mark_in_progress(um_ctx *ctx, const script_file *s);
 
 /* Records a failed step in the history (its own transaction); with
- * @mark_failed the applied row, if any, is set to state "failed" too. */
+ * @mark_failed the applied row, if any, is set to state "failed" too.
+ * Nothing when the lock was lost with its session. */
 int store_record_failure(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
                          const char *error, bool mark_failed);
 
 /*
  * Replaces the state by @heads and @applied (script pointers) without
- * running SQL of revisions: Alembic's stamp.  One transaction.
+ * running SQL of revisions: Alembic's stamp.  An applied row already in
+ * state applied in @st is kept as it is.  One transaction.
  */
-int store_stamp(um_ctx *ctx, const script_file *const *heads, size_t n_heads,
+int store_stamp(um_ctx *ctx, const store_state *st, const script_file *const *heads, size_t n_heads,
                 const script_file *const *applied, size_t n_applied);
 
 /* Refreshes the bookkeeping tables' statistics (errors only logged). */

@@ -441,7 +441,7 @@ static void assert_as_found(PGconn *c)
                                    " WHERE locktype = 'advisory' AND pid = pg_backend_pid()"),
                      "0");
     ck_assert_str_eq(conn_value(c, "SELECT count(*) FROM pg_prepared_statements"
-                                   " WHERE name LIKE 'ultramigrate\\_step%'"),
+                                   " WHERE name LIKE 'ultramigrate\\_book%'"),
                      "0");
     ck_assert_str_eq(conn_value(c, "SELECT 41 + 1"), "42");
 }
@@ -657,6 +657,31 @@ START_TEST(status_failed_transactional)
     ctx = open_engine();
     ASSERT_STATUS(snap(ctx), UM_HEALTH_FAILED);
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
+    um_close(ctx);
+}
+END_TEST
+
+/* An operator who finished a failed "Transactional: no" revision by hand
+ * stamps it: the failure is over, and the rows already applied keep when
+ * they were applied. */
+START_TEST(status_failed_then_stamped)
+{
+    write_table_rev("r1", NULL, "t1");
+    write_rev_full("r2", "r1", 0, "CREATE TABLE t2 (id int);\nINSERT INTO nope VALUES (1);",
+                   "DROP TABLE t2;");
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_FAILED);
+    const char *r1_at = qv("SELECT applied_at::text FROM ultramigrate_version_applied"
+                           " WHERE revision = 'r1'");
+
+    PGTEST_CHECK_OK(ctx, um_stamp(ctx, "heads"));
+    ck_assert_str_eq(versions(), "r2");
+    ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied");
+    ck_assert_str_eq(qv("SELECT applied_at::text FROM ultramigrate_version_applied"
+                        " WHERE revision = 'r1'"),
+                     r1_at);
     ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
     um_close(ctx);
 }
@@ -1429,6 +1454,7 @@ static Suite *health_suite(void)
     tcase_add_test(tc, status_many_heads);
     tcase_add_test(tc, status_failed);
     tcase_add_test(tc, status_failed_transactional);
+    tcase_add_test(tc, status_failed_then_stamped);
     tcase_add_test(tc, status_ahead_of_files);
     tcase_add_test(tc, status_ahead_by_hand);
     tcase_add_test(tc, status_diverged_file);
