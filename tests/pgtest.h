@@ -11,6 +11,7 @@
 #define PGTEST_H
 
 #include <check.h>
+#include <ultramigrate/ultramigrate.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,20 @@ int pgtest_run_suite(Suite *s);
 
 /* URL of the server's "postgres" database; starts a cluster if needed. */
 const char *pgtest_server_url(void);
+
+/*
+ * A dedicated throwaway cluster, for a test whose server stops, restarts
+ * or comes up late (the shared one must stay up).  pgtest_dedicated_start()
+ * starts it (once) and returns its URL; pgtest_dedicated_ctl() runs pg_ctl
+ * @action on it: "stop" (immediate, as a crash), "start", or "restart"
+ * (fast: sessions are terminated "due to administrator command"), and
+ * returns its exit status; pgtest_dedicated_remove() stops and deletes it
+ * (a fixture's teardown calls it).  A watcher process removes it too when
+ * the test process dies without teardown.
+ */
+const char *pgtest_dedicated_start(void);
+int pgtest_dedicated_ctl(const char *action);
+void pgtest_dedicated_remove(void);
 
 /* Creates a fresh, empty database; returns its URL (free()). */
 char *pgtest_create_database(void);
@@ -157,6 +172,70 @@ int pgtest_dead_port(void);
 /* Adds a test case @name to @s with @setup and @teardown as its checked
  * fixture and a timeout of @timeout seconds per test; returns it. */
 TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout);
+
+/* ------------------------------------------------------------------ */
+/* The project fixture of the engine's integration suites               */
+/* ------------------------------------------------------------------ */
+
+/* What pgtest_project_setup() (a checked fixture) gives each test: a fresh
+ * database, and a project directory with migrations/versions/ and
+ * ultramigrate.ini (lock_wait 10s) at pgtest_ini_path. */
+extern char *pgtest_db_url;
+extern char *pgtest_proj_dir;
+extern char pgtest_ini_path[4096];
+void pgtest_project_setup(void);
+/* Drops the database, removes the directory and a dedicated cluster, and
+ * frees the string pool. */
+void pgtest_project_teardown(void);
+
+/* um_open() on the project's ini with @url (NULL: none), a borrowed @conn
+ * (NULL: none) and a log callback; the test fails unless it succeeds. */
+um_ctx *pgtest_open(const char *url, void *conn, um_log_cb log_cb, void *log_payload);
+
+/* A health snapshot that must succeed and leave no error on the handle. */
+um_health pgtest_snapshot(um_ctx *ctx);
+
+#define PGTEST_ASSERT_STATUS(h, want)                                                              \
+    ck_assert_msg((h).status == (want), "status %s, expected %s (message: %s)",                    \
+                  um_health_status_name((h).status), um_health_status_name(want), (h).message)
+
+/* A URL where nothing listens (pgtest_dead_port), connect_timeout 5. */
+const char *pgtest_dead_url(void);
+
+/* The fixture database's version rows "a,b" and applied rows
+ * "rev:state,..." (default table names), by revision; pooled. */
+const char *pgtest_versions(void);
+const char *pgtest_applied_rows(void);
+
+/*
+ * Short names bound to the fixture, for a suite that defines
+ * PGTEST_SHORT_NAMES before including this header.
+ */
+#ifdef PGTEST_SHORT_NAMES
+#define db_url             pgtest_db_url
+#define proj_dir           pgtest_proj_dir
+#define ini_path           pgtest_ini_path
+#define qv(...)            pgtest_query_text(db_url, __VA_ARGS__)
+#define sql(...)           pgtest_execf(db_url, __VA_ARGS__)
+#define table_exists(name) pgtest_table_exists(db_url, (name))
+#define versions()         pgtest_versions()
+#define applied_rows()     pgtest_applied_rows()
+#define write_ini(extra)   pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", (extra))
+#define write_rev_full(id, parents, transactional, up, down)                                       \
+    pgtest_write_revision(proj_dir, (id), (parents), NULL, (transactional), (up), (down))
+#define write_rev(id, parents, up, down) write_rev_full((id), (parents), 1, (up), (down))
+#define write_table_rev(id, parents, table)                                                        \
+    pgtest_write_table_revision(proj_dir, (id), (parents), (table))
+#define write_linear(n) pgtest_write_linear_revisions(proj_dir, (n))
+#define open_with       pgtest_open
+#define open_engine()   pgtest_open(db_url, NULL, NULL, NULL)
+#define snap            pgtest_snapshot
+#define ASSERT_STATUS   PGTEST_ASSERT_STATUS
+#define dead_url        pgtest_dead_url
+/* A test case with the project fixture, 60 s per test. */
+#define tcase(s, name)                                                                             \
+    pgtest_add_tcase((s), (name), pgtest_project_setup, pgtest_project_teardown, 60)
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Child processes                                                      */
