@@ -517,8 +517,10 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding);
 static int begin_locked(um_ctx *ctx, int *encoding)
 {
     *encoding = -1;
-    pg_call_begin(ctx);
-    int rc = store_lock(ctx);
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = store_lock(ctx);
     if (!rc)
         rc = pg_use_utf8(ctx, encoding);
     if (rc)

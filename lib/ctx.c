@@ -159,8 +159,10 @@ void um_close(um_ctx *ctx)
 int um_wait_for_database(um_ctx *ctx, int timeout_ms)
 {
     CTX_ENTER(ctx);
-    pg_call_begin(ctx);
-    int rc = pg_wait_connected(ctx, timeout_ms);
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = pg_wait_connected(ctx, timeout_ms);
     pg_call_end(ctx);
     return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "health.h"
 #include "internal.h"
+#include "pg.h"
 #include "plan.h"
 #include "store.h"
 #include "strbuf.h"
@@ -296,9 +297,12 @@ int um_health_snapshot(um_ctx *ctx, um_health *out)
     out->pending = graph_count(ctx->graph);
 
     int rc = ensure_cache(ctx);
+    if (!rc)
+        rc = pg_call_begin(ctx);
     if (rc)
         return rc;
     rc = observe(ctx, out);
+    pg_call_end(ctx);
     if (rc == UM_ENOMEM)
         return rc;
     if (rc)

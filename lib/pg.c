@@ -346,10 +346,25 @@ void pg_cancel(um_ctx *ctx)
     atomic_fetch_sub(&s->cancel_users, 1);
 }
 
-void pg_call_begin(um_ctx *ctx)
+/* The host lent its connection with a transaction open (or failed, or a
+ * query running): anything sent would run inside it, and a failure would
+ * roll back the host's work. */
+static bool host_mid_transaction(const pg_session *s)
 {
-    atomic_store(&ctx->pg->cancel_requested, 0);
-    atomic_store(&ctx->pg->busy, 1);
+    return s->conn && !s->owns_conn && PQstatus(s->conn) == CONNECTION_OK &&
+           PQtransactionStatus(s->conn) != PQTRANS_IDLE;
+}
+
+int pg_call_begin(um_ctx *ctx)
+{
+    pg_session *s = ctx->pg;
+    atomic_store(&s->cancel_requested, 0);
+    if (host_mid_transaction(s))
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "the host's connection (um_open_options.pg_conn) is inside a"
+                         " transaction; lend it idle, after COMMIT or ROLLBACK (nothing was sent)");
+    atomic_store(&s->busy, 1);
+    return UM_OK;
 }
 
 void pg_call_end(um_ctx *ctx)

@@ -40,10 +40,12 @@ bool pg_owns_connection(const um_ctx *ctx);
 bool pg_connected(const um_ctx *ctx);
 
 /*
- * Brackets a public call that runs SQL: the cancel request of an earlier
- * call is forgotten and um_cancel() acts until pg_call_end().
+ * Brackets every public call that uses the database: the cancel request
+ * of an earlier call is forgotten and um_cancel() acts until
+ * pg_call_end().  UM_EINVAL (and no pg_call_end) when a borrowed
+ * connection is inside the host's transaction: nothing is sent on it.
  */
-void pg_call_begin(um_ctx *ctx);
+int pg_call_begin(um_ctx *ctx);
 void pg_call_end(um_ctx *ctx);
 
 /* um_cancel() was called since the call began. */

@@ -7,6 +7,7 @@
  * everything.
  */
 #include "plan.h"
+#include "pg.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -282,7 +283,11 @@ int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const cha
                          "um_plan_create: out, a target and a direction are required");
 
     store_state st;
-    int rc = store_read_state(ctx, &st);
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = store_read_state(ctx, &st);
+    pg_call_end(ctx);
     if (rc)
         return rc;
     rc = plan_verify_checksums(ctx, &st);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "pg.h"
 #include "plan.h"
 #include "store.h"
 #include "util.h"
@@ -114,7 +115,11 @@ int um_status(um_ctx *ctx, um_status_info **out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_status: out is NULL");
 
     store_state st;
-    int rc = store_read_state(ctx, &st);
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = store_read_state(ctx, &st);
+    pg_call_end(ctx);
     if (rc)
         return rc;
     um_status_info *s = calloc(1, sizeof(*s));
@@ -146,5 +151,10 @@ int um_history(um_ctx *ctx, size_t limit, um_history_list **out)
     CTX_ENTER(ctx);
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_history: out is NULL");
-    return store_read_history(ctx, limit, out);
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = store_read_history(ctx, limit, out);
+    pg_call_end(ctx);
+    return rc;
 }

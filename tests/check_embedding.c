@@ -196,6 +196,45 @@ START_TEST(borrowed_upgrade_leaves_session)
 }
 END_TEST
 
+/* A connection lent inside the host's transaction (open, or failed) is
+ * refused before anything is sent: the host's transaction goes on, and
+ * nothing is recorded. */
+START_TEST(borrowed_in_transaction_refused)
+{
+    write_linear(1);
+    PGconn *conn = host_connect(db_url);
+    conn_exec(conn, "CREATE TABLE host_rows (id int)");
+    conn_exec(conn, "BEGIN");
+    conn_exec(conn, "INSERT INTO host_rows VALUES (1)");
+    um_ctx *ctx = open_with(NULL, conn, NULL, NULL);
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EINVAL);
+    ck_assert_msg(strstr(um_errmsg(ctx), "transaction"), "message: %s", um_errmsg(ctx));
+    um_status_info *st = NULL;
+    PGTEST_CHECK_RC(ctx, um_status(ctx, &st), UM_EINVAL);
+    um_health h = UM_HEALTH_INIT;
+    PGTEST_CHECK_RC(ctx, um_health_snapshot(ctx, &h), UM_EINVAL);
+    ck_assert_int_eq(PQtransactionStatus(conn), PQTRANS_INTRANS);
+    ck_assert_str_eq(conn_value(conn, "SELECT count(*) FROM host_rows"), "1");
+    conn_exec(conn, "COMMIT");
+    ck_assert_str_eq(qv("SELECT count(*) FROM host_rows"), "1");
+    ck_assert(!table_exists("ultramigrate_version_history"));
+
+    /* a failed transaction too */
+    conn_exec(conn, "BEGIN");
+    PQclear(PQexec(conn, "SELECT 1 / 0"));
+    ck_assert_int_eq(PQtransactionStatus(conn), PQTRANS_INERROR);
+    PGTEST_CHECK_RC(ctx, um_stamp(ctx, "heads"), UM_EINVAL);
+    ck_assert_int_eq(PQtransactionStatus(conn), PQTRANS_INERROR);
+    conn_exec(conn, "ROLLBACK");
+
+    /* once the host is done with its transaction, the handle works */
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ck_assert_str_eq(versions(), "r1");
+    um_close(ctx);
+    PQfinish(conn);
+}
+END_TEST
+
 /* A revision that fails in the engine's message. */
 START_TEST(borrowed_failure_transactional)
 {
@@ -542,6 +581,7 @@ static Suite *embedding_suite(void)
 
     tc = tcase(s, "borrowed");
     tcase_add_test(tc, borrowed_upgrade_leaves_session);
+    tcase_add_test(tc, borrowed_in_transaction_refused);
     tcase_add_test(tc, borrowed_failure_transactional);
     tcase_add_test(tc, borrowed_failure_nontransactional);
     tcase_add_test(tc, borrowed_failure_single_transaction);

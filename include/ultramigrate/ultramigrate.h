@@ -175,7 +175,9 @@ typedef struct um_open_options {
      * never closes or resets it, and leaves its session as it found it
      * (no open transaction, settings restored, the migration lock
      * released).  The host must not use it while a call on the handle
-     * runs.  A borrowed connection that drops is reported (UM_ECONNECT,
+     * runs, and must lend it idle: a call that finds it inside a
+     * transaction (open or failed) returns UM_EINVAL and sends nothing.
+     * A borrowed connection that drops is reported (UM_ECONNECT,
      * or an unreachable health snapshot) until the host re-establishes it.
      */
     void *pg_conn;
