@@ -244,11 +244,11 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
  * had are put back after (the connection may be the host's).
  */
 typedef struct saved_timeouts {
-    char *lock_timeout;
-    char *statement_timeout;
+    pg_saved_setting lock_timeout;
+    pg_saved_setting statement_timeout;
 } saved_timeouts;
 
-static int set_timeout(run *r, const char *name, int ms, char **old)
+static int set_timeout(run *r, const char *name, int ms, pg_saved_setting *old)
 {
     char value[32];
     if (ms <= 0)
@@ -270,20 +270,16 @@ static int set_session_timeouts(run *r, saved_timeouts *saved)
 static void restore_session_timeouts(run *r, saved_timeouts *saved)
 {
     err_buf kept = err_stash(&r->ctx->err);
-    if (saved->lock_timeout)
-        pg_swap_setting(r->ctx, "lock_timeout", saved->lock_timeout, NULL);
-    if (saved->statement_timeout)
-        pg_swap_setting(r->ctx, "statement_timeout", saved->statement_timeout, NULL);
+    pg_restore_setting(r->ctx, "lock_timeout", &saved->lock_timeout);
+    pg_restore_setting(r->ctx, "statement_timeout", &saved->statement_timeout);
     err_unstash(&r->ctx->err, &kept);
-    free(saved->lock_timeout);
-    free(saved->statement_timeout);
 }
 
 static int run_outside_transaction(run *r, size_t k, const char *body, int first_line)
 {
     const script_file *s = step_script(r, k);
     double t0 = util_now_ms();
-    saved_timeouts saved = { NULL, NULL };
+    saved_timeouts saved = { { false, NULL }, { false, NULL } };
     int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
     if (!rc)
         rc = set_session_timeouts(r, &saved);

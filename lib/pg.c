@@ -46,6 +46,9 @@ struct pg_session {
     _Atomic(PGcancel *) cancel;
     atomic_int cancel_users;
     atomic_int busy; /* a call that runs SQL is under way */
+    /* A borrowed connection's notice receiver is ours during a call. */
+    PQnoticeReceiver libpq_receiver;
+    bool notices_taken;
 };
 
 int pg_session_create(um_ctx *ctx, const char *application_name)
@@ -162,13 +165,52 @@ static int connect_error(um_ctx *ctx, PGconn *conn)
 
 /* Server notices (e.g. "relation already exists, skipping") are logged,
  * never printed: the library does not write to stderr. */
-static void notice_to_log(void *arg, const char *message)
+static void notice_to_log(void *arg, const PGresult *res)
 {
     um_ctx *ctx = arg;
+    const char *message = PQresultErrorMessage(res);
     size_t len = strlen(message);
     while (len > 0 && message[len - 1] == '\n')
         len--;
     log_printf(&ctx->log, UM_LOG_DEBUG, "server: %.*s", (int)len, message);
+}
+
+/*
+ * libpq's own notice receiver, the one that hands notices to the notice
+ * processor (PQsetNoticeProcessor): read from a connection object that
+ * never connects, its options being invalid.  libpq gives no way to read
+ * a receiver's argument back, so only this one, whose argument is unused,
+ * can be put back exactly.
+ */
+static PQnoticeReceiver libpq_notice_receiver(void)
+{
+    const char *keys[] = { "password", "sslmode", NULL };
+    const char *vals[] = { "unused", "invalid", NULL };
+    PGconn *probe = PQconnectStartParams(keys, vals, 0);
+    PQnoticeReceiver r = probe ? PQsetNoticeReceiver(probe, NULL, NULL) : NULL;
+    PQfinish(probe);
+    return r;
+}
+
+/* For one call, a borrowed connection's notices come to the log rather
+ * than to the host's processor (the host's receiver, if it set its own,
+ * keeps them). */
+static void take_notices(um_ctx *ctx)
+{
+    pg_session *s = ctx->pg;
+    PQnoticeReceiver current = PQsetNoticeReceiver(s->conn, NULL, NULL);
+    if (!current || current != s->libpq_receiver)
+        return;
+    PQsetNoticeReceiver(s->conn, notice_to_log, ctx);
+    s->notices_taken = true;
+}
+
+static void give_notices_back(pg_session *s)
+{
+    if (!s->notices_taken)
+        return;
+    PQsetNoticeReceiver(s->conn, s->libpq_receiver, NULL);
+    s->notices_taken = false;
 }
 
 /* A new cancel object for the connection (see struct pg_session). */
@@ -198,6 +240,7 @@ void pg_adopt(um_ctx *ctx, void *host_conn)
 {
     ctx->pg->conn = host_conn;
     ctx->pg->owns_conn = false;
+    ctx->pg->libpq_receiver = libpq_notice_receiver();
     new_session(ctx->pg, host_conn);
 }
 
@@ -307,7 +350,7 @@ int pg_ensure_connected(um_ctx *ctx)
         PQfinish(conn);
         return rc;
     }
-    PQsetNoticeProcessor(conn, notice_to_log, ctx);
+    PQsetNoticeReceiver(conn, notice_to_log, ctx);
     s->conn = conn;
     s->owns_conn = true;
     new_session(s, conn);
@@ -363,12 +406,15 @@ int pg_call_begin(um_ctx *ctx)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                          "the host's connection (um_open_options.pg_conn) is inside a"
                          " transaction; lend it idle, after COMMIT or ROLLBACK (nothing was sent)");
+    if (s->conn && !s->owns_conn)
+        take_notices(ctx);
     atomic_store(&s->busy, 1);
     return UM_OK;
 }
 
 void pg_call_end(um_ctx *ctx)
 {
+    give_notices_back(ctx->pg);
     atomic_store(&ctx->pg->busy, 0);
 }
 
@@ -426,18 +472,42 @@ size_t pg_char_offset(const um_ctx *ctx, const char *s, size_t len, int pos)
     return len;
 }
 
-int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, char **old)
+/* The setting's value when the session set it, else NULL: what it had
+ * from the server, database, role or connection options is RESET's to
+ * restore (set back by value, it would show as set in the session). */
+int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, pg_saved_setting *old)
 {
     const char *params[2] = { name, value };
     pg_rows *rows = NULL;
-    /* one statement: the old value is read before set_config runs */
-    int rc = pg_query(ctx, "SELECT current_setting($1), set_config($1, $2, false)", 2, params,
-                      old ? &rows : NULL, NULL);
-    if (!rc && old) {
-        *old = strdup(pg_rows_value(rows, 0, 0));
-        rc = *old ? UM_OK : err_nomem(&ctx->err);
+    /* one statement: the old value and its source are read before
+     * set_config runs (pg_settings is read whole first, then the targets
+     * left to right) */
+    int rc = pg_query(ctx,
+                      "SELECT CASE WHEN source = 'session' THEN current_setting($1) END,"
+                      " set_config($1, $2, false) FROM pg_settings WHERE name = $1",
+                      2, params, &rows, NULL);
+    if (!rc) {
+        const char *was = pg_rows_value(rows, 0, 0);
+        old->changed = true;
+        old->value = util_strdup_null(was);
+        rc = was && !old->value ? err_nomem(&ctx->err) : UM_OK;
     }
     pg_rows_free(rows);
+    return rc;
+}
+
+int pg_restore_setting(um_ctx *ctx, const char *name, pg_saved_setting *old)
+{
+    int rc = UM_OK;
+    /* a lost session took the setting with it: nothing to put back */
+    if (old->changed && pg_connected(ctx)) {
+        /* set_config with NULL is RESET */
+        const char *params[2] = { name, old->value };
+        rc = pg_query(ctx, "SELECT set_config($1, $2, false)", 2, params, NULL, NULL);
+    }
+    free(old->value);
+    old->value = NULL;
+    old->changed = false;
     return rc;
 }
 

@@ -135,10 +135,20 @@ void pg_restore_encoding(um_ctx *ctx, int previous);
  * connection's client encoding as the server counts error positions. */
 size_t pg_char_offset(const um_ctx *ctx, const char *s, size_t len, int pos);
 
+/* A session setting as it was before pg_swap_setting changed it. */
+typedef struct pg_saved_setting {
+    bool changed; /* pg_swap_setting changed it */
+    char *value;  /* the value the session had set; NULL: not set there */
+} pg_saved_setting;
+
 /*
- * Sets the session setting @name to @value; with @old, returns the value
- * it had (free()) so a borrowed connection can be left as it was found.
+ * Sets the session setting @name to @value, saving in @old what to put
+ * back with pg_restore_setting, so that a borrowed connection is left as
+ * it was found: the session's own value, or none (RESET).
  */
-int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, char **old);
+int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, pg_saved_setting *old);
+
+/* Puts back what @old saved (nothing unless changed) and frees it. */
+int pg_restore_setting(um_ctx *ctx, const char *name, pg_saved_setting *old);
 
 #endif

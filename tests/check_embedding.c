@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +97,8 @@ static void assert_as_found(PGconn *c)
     ck_assert_str_eq(conn_value(c, "SELECT count(*) FROM pg_locks"
                                    " WHERE locktype = 'advisory' AND pid = pg_backend_pid()"),
                      "0");
-    ck_assert_str_eq(conn_value(c, "SELECT count(*) FROM pg_prepared_statements"
-                                   " WHERE name LIKE 'ultramigrate\\_book%'"),
-                     "0");
+    ck_assert_str_eq(conn_value(c, "SELECT string_agg(name, ',') FROM pg_prepared_statements"),
+                     "<null>");
     ck_assert_str_eq(conn_value(c, "SELECT 41 + 1"), "42");
 }
 
@@ -192,6 +192,85 @@ START_TEST(borrowed_upgrade_leaves_session)
 
     um_close(ctx);
     assert_as_found(conn); /* not closed */
+    PQfinish(conn);
+}
+END_TEST
+
+/* Notices that reach the host's own processor. */
+typedef struct host_notices {
+    int count;
+    char last[256];
+} host_notices;
+
+static void count_notices(void *arg, const char *message)
+{
+    host_notices *n = arg;
+    n->count++;
+    snprintf(n->last, sizeof(n->last), "%s", message);
+}
+
+/* The migration lock's key, computed as docs/embedding.md says: 64-bit
+ * FNV-1a of "<version_table_schema>.<version_table>". */
+static long long documented_lock_key(const char *qualified_table)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)qualified_table; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (long long)h;
+}
+
+/* Settings the session never set are left unset (not set back to the
+ * default's value, which would show as set in the session). */
+static void assert_settings_default(PGconn *c)
+{
+    ck_assert_str_eq(conn_value(c, "SELECT string_agg(name || '=' || source, ',' ORDER BY name)"
+                                   " FROM pg_settings"
+                                   " WHERE name IN ('lock_timeout', 'statement_timeout')"),
+                     "lock_timeout=default,statement_timeout=default");
+}
+
+/*
+ * A host that set nothing on its connection: the timeouts the engine sets
+ * (for a "Transactional: no" revision, for the lock wait) are RESET after,
+ * nothing stays prepared (the health query included), notices of the
+ * engine's statements do not reach the host's processor, which is back
+ * with its argument after each call.
+ */
+START_TEST(borrowed_session_untouched)
+{
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "300ms",
+                     "lock_timeout = 2s\nstatement_timeout = 3s\n");
+    write_table_rev("r1", NULL, "t1");
+    write_rev_full("r2", "r1", 0,
+                   "CREATE TABLE t2 (id int);\nDO $$ BEGIN RAISE NOTICE 'from r2'; END $$;",
+                   "DROP TABLE t2;");
+    PGconn *conn = PQconnectdb(db_url);
+    ck_assert_int_eq(PQstatus(conn), CONNECTION_OK);
+    host_notices seen = { 0, "" };
+    PQsetNoticeProcessor(conn, count_notices, &seen);
+    um_ctx *ctx = open_with(NULL, conn, NULL, NULL);
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ck_assert_msg(seen.count == 0, "the host's processor saw: %s", seen.last);
+    assert_settings_default(conn);
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
+    ck_assert_str_eq(conn_value(conn, "SELECT string_agg(name, ',') FROM pg_prepared_statements"),
+                     "<null>");
+
+    /* another session holds the migration lock: the wait gives up */
+    PGconn *holder = host_connect(db_url);
+    conn_value(holder, pgtest_fmt("SELECT pg_advisory_lock(%lld)",
+                                  documented_lock_key("public.ultramigrate_version")));
+    PGTEST_CHECK_RC(ctx, um_rollback(ctx, "r1", NULL), UM_ELOCKED);
+    ck_assert_msg(strstr(um_errmsg(ctx), pgtest_fmt("pid %d", PQbackendPID(holder))),
+                  "the holder is not named: %s", um_errmsg(ctx));
+    assert_settings_default(conn);
+    PQfinish(holder);
+
+    conn_exec(conn, "DO $$ BEGIN RAISE NOTICE 'from the host'; END $$");
+    ck_assert_int_eq(seen.count, 1);
+    ck_assert_msg(strstr(seen.last, "from the host"), "the host saw: %s", seen.last);
+    um_close(ctx);
     PQfinish(conn);
 }
 END_TEST
@@ -582,6 +661,7 @@ static Suite *embedding_suite(void)
     tc = tcase(s, "borrowed");
     tcase_add_test(tc, borrowed_upgrade_leaves_session);
     tcase_add_test(tc, borrowed_in_transaction_refused);
+    tcase_add_test(tc, borrowed_session_untouched);
     tcase_add_test(tc, borrowed_failure_transactional);
     tcase_add_test(tc, borrowed_failure_nontransactional);
     tcase_add_test(tc, borrowed_failure_single_transaction);

@@ -173,8 +173,9 @@ typedef struct um_open_options {
      * A connection of the host's (a libpq PGconn *) to use instead of
      * opening one; NULL: connect from the URL.  The library borrows it: it
      * never closes or resets it, and leaves its session as it found it
-     * (no open transaction, settings restored, the migration lock
-     * released).  The host must not use it while a call on the handle
+     * after each call (no open transaction, settings restored or RESET,
+     * nothing left prepared, the migration lock released, libpq's notice
+     * receiver back: docs/embedding.md).  The host must not use it while a call on the handle
      * runs, and must lend it idle: a call that finds it inside a
      * transaction (open or failed) returns UM_EINVAL and sends nothing.
      * A borrowed connection that drops is reported (UM_ECONNECT,
