@@ -337,8 +337,8 @@ static int run_with_retries(run *r, size_t k, const char *body, int first_line)
             return rc;
         log_printf(&r->ctx->log, UM_LOG_WARNING, "%s (attempt %d of %d; retrying in %ld ms)",
                    um_errmsg(r->ctx), attempt + 1, r->ctx->cfg.lock_retries + 1, backoff);
-        store_record_failure(r->ctx, step_script(r, k), r->plan->direction, util_now_ms() - t0,
-                             um_errmsg(r->ctx), false);
+        store_record_stop(r->ctx, step_script(r, k), r->plan->direction, util_now_ms() - t0,
+                          um_errmsg(r->ctx), STORE_FAILED);
         err_clear(&r->ctx->err);
         if (pg_sleep_unless_cancelled(r->ctx, backoff))
             return step_cancelled(r, k);
@@ -391,17 +391,33 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
     return r->opts.progress_cb(&info, r->opts.progress_payload);
 }
 
-/* Keeps the step's error on the handle while the failure is recorded. */
-static void record_failure(run *r, size_t k, double elapsed)
+/*
+ * How step @k ended, for the history: a cancel is clean when what ran of
+ * the revision rolled back (or nothing ran); a "Transactional: no"
+ * revision stopped part-way is a failure whatever stopped it.
+ */
+static store_stop how_it_stopped(const run *r, size_t k, bool started)
+{
+    if (started && !step_script(r, k)->transactional)
+        return STORE_FAILED_UNFINISHED;
+    if (r->ctx->err.d.code == UM_ECANCELLED)
+        return STORE_CANCELLED;
+    return STORE_FAILED;
+}
+
+/* Rolls back what is open and records how step @k ended, keeping its
+ * error on the handle. */
+static void record_stop(run *r, size_t k, double elapsed, bool started)
 {
     um_ctx *ctx = r->ctx;
+    store_stop how = how_it_stopped(r, k, started);
     err_buf saved = err_stash(&ctx->err);
     /* a lost connection is not made again here: the lock went with it */
     if (pg_connected(ctx) && (r->single_tx || pg_in_transaction(ctx)))
         pg_exec(ctx, "ROLLBACK", NULL);
     if (pg_connected(ctx))
-        store_record_failure(ctx, step_script(r, k), r->plan->direction, elapsed, saved.d.message,
-                             !step_script(r, k)->transactional);
+        store_record_stop(ctx, step_script(r, k), r->plan->direction, elapsed, saved.d.message,
+                          how);
     err_unstash(&ctx->err, &saved);
 }
 
@@ -420,11 +436,11 @@ static int check_single_tx(run *r)
 /* Stops before step @k; in a single transaction nothing stays done. */
 static int cancel(run *r, size_t k)
 {
-    if (r->single_tx)
-        pg_exec(r->ctx, "ROLLBACK", NULL);
-    return ctx_error(r->ctx, UM_ECANCELLED, NULL, 0, r->plan->steps[k].revision,
-                     "cancelled by the host before this revision%s",
-                     r->single_tx ? "; the whole run was rolled back" : "");
+    ctx_error(r->ctx, UM_ECANCELLED, NULL, 0, r->plan->steps[k].revision,
+              "cancelled by the host before this revision%s",
+              r->single_tx ? "; the whole run was rolled back" : "");
+    record_stop(r, k, 0, false);
+    return UM_ECANCELLED;
 }
 
 /*
@@ -457,7 +473,7 @@ static int execute(run *r)
         if (rc && cancel_requested(r))
             rc = step_cancelled(r, k);
         if (rc) {
-            record_failure(r, k, util_now_ms() - t0);
+            record_stop(r, k, util_now_ms() - t0, true);
             break;
         }
         r->applied[r->plan->graph_index[k]] = r->plan->direction == UM_UP;

@@ -176,10 +176,12 @@ static void describe_unfinished(um_health *h, const char *unfinished)
 
 /* Worst first: a broken run (a revision left unfinished, or the newest
  * history entry a failure), then files edited after apply, then a
- * database newer than the files, then work to do. */
+ * database newer than the files, then work to do (left by a cancelled
+ * run, or not). */
 static void decide(um_health *h, const struct health_cache *c, const store_summary *row)
 {
     bool last_failed = row->last_state && strcmp(row->last_state, "failed") == 0;
+    bool last_cancelled = row->last_state && strcmp(row->last_state, "cancelled") == 0;
     if (row->unfinished) {
         h->status = UM_HEALTH_FAILED;
         describe_unfinished(h, row->unfinished);
@@ -200,6 +202,12 @@ static void decide(um_health *h, const struct health_cache *c, const store_summa
         snprintf(h->message, sizeof(h->message),
                  "the database has revision %s, which no file defines",
                  c->unknown_head[0] ? c->unknown_head : c->unknown);
+    } else if (last_cancelled && c->pending) {
+        /* stopped on purpose with nothing half done: the next run goes on */
+        h->status = UM_HEALTH_CANCELLED;
+        snprintf(h->message, sizeof(h->message),
+                 "the last run was cancelled at revision %s; %zu revision%s to apply",
+                 row->last_revision, c->pending, c->pending == 1 ? "" : "s");
     } else if (c->pending) {
         h->status = UM_HEALTH_PENDING;
         snprintf(h->message, sizeof(h->message), "%zu revision%s to apply", c->pending,
@@ -322,8 +330,8 @@ int um_health_init(um_health *h, unsigned int version)
 
 const char *um_health_status_name(um_health_status status)
 {
-    static const char *const names[] = { "ok",    "pending",  "failed",
-                                         "ahead", "diverged", "unreachable" };
+    static const char *const names[] = { "ok",       "pending",     "failed",   "ahead",
+                                         "diverged", "unreachable", "cancelled" };
     if ((unsigned)status < sizeof(names) / sizeof(names[0]))
         return names[status];
     return "unknown";

@@ -333,7 +333,7 @@ int store_ensure_tables(um_ctx *ctx)
               "  id bigserial PRIMARY KEY,\n"
               "  revision varchar(32) NOT NULL,\n"
               "  direction text NOT NULL CHECK (direction IN ('up', 'down', 'stamp')),\n"
-              "  state text NOT NULL CHECK (state IN ('ok', 'failed')),\n"
+              "  state text NOT NULL CHECK (state IN ('ok', 'failed', 'cancelled')),\n"
               "  started_at timestamptz NOT NULL DEFAULT statement_timestamp(),\n"
               "  duration_ms double precision NOT NULL DEFAULT 0,\n"
               "  applied_by text NOT NULL DEFAULT current_user,\n"
@@ -753,23 +753,28 @@ int store_mark_in_progress(um_ctx *ctx, const script_file *s)
     return run_book(ctx, &sql, NULL);
 }
 
-int store_record_failure(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
-                         const char *error, bool mark_failed)
+int store_record_stop(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
+                      const char *error, store_stop how)
 {
     if (!holds_lock(ctx))
         return UM_OK; /* the session that ran it is gone, and the lock with it */
     strbuf sql = STRBUF_INIT;
-    book_args a = {
-        s->id, NULL, 0, s->checksum, duration_ms, direction_name(dir), "failed", error
-    };
-    if (mark_failed)
+    book_args a = { s->id,
+                    NULL,
+                    0,
+                    s->checksum,
+                    duration_ms,
+                    direction_name(dir),
+                    how == STORE_CANCELLED ? "cancelled" : "failed",
+                    error };
+    if (how == STORE_FAILED_UNFINISHED)
         append_execute(ctx, &sql, BOOK_MARK_FAILED, &a);
     append_execute(ctx, &sql, BOOK_HISTORY, &a);
     pg_failure fail = { 0 };
     int rc = run_book(ctx, &sql, &fail);
     if (rc)
-        log_printf(&ctx->log, UM_LOG_WARNING,
-                   "could not record the failure of %s in the history: %s", s->id,
+        log_printf(&ctx->log, UM_LOG_WARNING, "could not record the %s of %s in the history: %s",
+                   how == STORE_CANCELLED ? "cancellation" : "failure", s->id,
                    fail.message ? fail.message : um_errmsg(ctx));
     pg_failure_clear(&fail);
     return rc;

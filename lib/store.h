@@ -106,11 +106,17 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_
  * progress (UM_UP) before its first statement. */
 int store_mark_in_progress(um_ctx *ctx, const script_file *s);
 
-/* Records a failed step in the history (its own transaction); with
- * @mark_failed the applied row, if any, is set to state "failed" too.
- * Nothing when the lock was lost with its session. */
-int store_record_failure(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
-                         const char *error, bool mark_failed);
+/* How a step that did not complete ended. */
+typedef enum store_stop {
+    STORE_FAILED,            /* rolled back whole */
+    STORE_FAILED_UNFINISHED, /* part of it stays: its applied row, if any, is marked failed */
+    STORE_CANCELLED          /* stopped by the host, rolled back whole (or never started) */
+} store_stop;
+
+/* Records a step that did not complete in the history (its own
+ * transaction).  Nothing when the lock was lost with its session. */
+int store_record_stop(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
+                      const char *error, store_stop how);
 
 /*
  * Replaces the state by @heads and @applied (script pointers) without

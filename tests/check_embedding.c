@@ -514,12 +514,20 @@ START_TEST(cancel_from_thread)
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied");
     ck_assert(!table_exists("t3"));
     ck_assert(!table_exists("t4"));
+    /* a clean cancel is no failure: recorded and reported as cancelled */
     ck_assert_str_eq(qv("SELECT revision || ':' || state FROM ultramigrate_version_history"
                         " ORDER BY id DESC LIMIT 1"),
-                     "r3:failed");
+                     "r3:cancelled");
     um_health h = snap(ctx);
-    ASSERT_STATUS(h, UM_HEALTH_FAILED);
+    ASSERT_STATUS(h, UM_HEALTH_CANCELLED);
     ASSERT_MESSAGE_HAS(h, "r3");
+    ck_assert_uint_eq(h.pending, 2);
+    ck_assert_str_eq(um_health_status_name(h.status), "cancelled");
+    um_history_list *hist = NULL;
+    PGTEST_CHECK_OK(ctx, um_history(ctx, 0, &hist));
+    ck_assert_str_eq(hist->entries[hist->count - 1].state, "cancelled");
+    ck_assert_ptr_nonnull(strstr(hist->entries[hist->count - 1].error, "cancelled"));
+    um_history_free(hist);
 
     /* the request does not outlive the call: the next run completes */
     write_rev("r3", "r2", "CREATE TABLE t3 (id int);", "DROP TABLE t3;");
@@ -527,6 +535,63 @@ START_TEST(cancel_from_thread)
     ctx = open_engine();
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(versions(), "r4");
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
+    um_close(ctx);
+}
+END_TEST
+
+/* Cancelled between revisions (the progress callback, or um_cancel after
+ * a revision's statement): recorded against the revision that did not
+ * start; in one transaction (transaction_per_migration = false) the whole
+ * run rolls back. */
+static int cancel_before_second(const um_step_info *step, void *payload)
+{
+    (void)payload;
+    return step->phase == UM_STEP_START && step->index == 1;
+}
+
+START_TEST(cancel_between_revisions)
+{
+    write_linear(3);
+    um_apply_options ao = UM_APPLY_OPTIONS_INIT;
+    ao.progress_cb = cancel_before_second;
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", &ao), UM_ECANCELLED);
+    ck_assert_str_eq(versions(), "r1");
+    ck_assert_str_eq(qv("SELECT string_agg(revision || ':' || state, ',' ORDER BY id)"
+                        " FROM ultramigrate_version_history"),
+                     "r1:ok,r2:cancelled");
+    um_health h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_CANCELLED);
+    ck_assert_uint_eq(h.pending, 2);
+    um_close(ctx);
+
+    write_ini("transaction_per_migration = false\n");
+    ctx = open_engine();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", &ao), UM_ECANCELLED);
+    ck_assert_str_eq(versions(), "r1");
+    ck_assert_str_eq(qv("SELECT revision || ':' || state FROM ultramigrate_version_history"
+                        " ORDER BY id DESC LIMIT 1"),
+                     "r3:cancelled");
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_CANCELLED);
+    um_close(ctx);
+}
+END_TEST
+
+/* A "Transactional: no" revision cancelled half-way is no clean cancel:
+ * what ran stays, and it is a failure a human must look at. */
+START_TEST(cancel_nontransactional_is_failure)
+{
+    write_table_rev("r1", NULL, "t1");
+    write_rev_full("r2", "r1", 0, "CREATE TABLE t2 (id int);\nSELECT pg_sleep(5);",
+                   "DROP TABLE t2;");
+    um_ctx *ctx = open_engine();
+    cancel_during_upgrade(ctx, "r2");
+    ck_assert_str_eq(applied_rows(), "r1:applied,r2:failed");
+    ck_assert(table_exists("t2"));
+    um_health h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_FAILED);
+    ASSERT_MESSAGE_HAS(h, "r2");
     um_close(ctx);
 }
 END_TEST
@@ -670,6 +735,8 @@ static Suite *embedding_suite(void)
 
     tc = tcase(s, "cancel");
     tcase_add_test(tc, cancel_from_thread);
+    tcase_add_test(tc, cancel_between_revisions);
+    tcase_add_test(tc, cancel_nontransactional_is_failure);
     tcase_add_test(tc, cancel_borrowed_after_reset);
 
     tc = tcase(s, "wait");

@@ -599,6 +599,14 @@ START_TEST(cli_exit_codes)
 
     assert_cli(dead_url(), 14, "unreachable");
     assert_cli(db_url, 0, "ok");
+
+    /* the last run was cancelled with work left: not a failure */
+    ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
+    um_close(ctx);
+    sql("INSERT INTO ultramigrate_version_history (revision, direction, state, tool_version)"
+        " VALUES ('r2', 'up', 'cancelled', 'test')");
+    assert_cli(db_url, 15, "cancelled");
 }
 END_TEST
 
@@ -657,9 +665,9 @@ START_TEST(snapshot_arguments)
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_str_eq(um_errmsg(ctx), "");
 
-    static const char *const names[] = { "ok",    "pending",  "failed",
-                                         "ahead", "diverged", "unreachable" };
-    for (int s = UM_HEALTH_OK; s <= UM_HEALTH_UNREACHABLE; s++)
+    static const char *const names[] = { "ok",       "pending",     "failed",   "ahead",
+                                         "diverged", "unreachable", "cancelled" };
+    for (int s = UM_HEALTH_OK; s <= UM_HEALTH_CANCELLED; s++)
         ck_assert_str_eq(um_health_status_name((um_health_status)s), names[s]);
     ck_assert_str_eq(um_health_status_name((um_health_status)42), "unknown");
     ck_assert_ptr_null(um_health_to_json(NULL));

@@ -232,7 +232,10 @@ UM_API int um_wait_for_database(um_ctx *ctx, int timeout_ms);
  * Asks a running call on @p ctx to stop: the run stops before its next
  * revision, and the statement running now is cancelled on the server
  * (PQcancel), so the revision it belongs to rolls back.  The call then
- * fails with UM_ECANCELLED.  Unlike every other function, this one may be
+ * fails with UM_ECANCELLED, and the history records the revision as
+ * "cancelled" (the health snapshot then says UM_HEALTH_CANCELLED, not
+ * UM_HEALTH_FAILED), unless a "Transactional: no" revision was part-way:
+ * that is recorded as failed.  Unlike every other function, this one may be
  * called from another thread or from a signal handler while the handle is
  * in use.  The request holds until the next call on the handle starts.
  */
@@ -418,7 +421,7 @@ typedef struct um_history_entry {
     int64_t id;
     const char *revision;
     const char *direction;  /**< "up", "down" or "stamp" */
-    const char *state;      /**< "ok" or "failed" */
+    const char *state;      /**< "ok", "failed" or "cancelled" */
     const char *started_at; /**< ISO 8601 */
     double duration_ms;
     const char *applied_by;
@@ -452,8 +455,15 @@ typedef enum um_health_status {
     UM_HEALTH_PENDING = 1,    /**< revisions in the files are not applied yet */
     UM_HEALTH_FAILED = 2,     /**< a revision is in progress or failed */
     UM_HEALTH_AHEAD = 3,      /**< the database has revisions the files do not know */
-    UM_HEALTH_DIVERGED = 4,   /**< an applied revision's file has changed since */
-    UM_HEALTH_UNREACHABLE = 5 /**< the database cannot be reached */
+    UM_HEALTH_DIVERGED = 4,    /**< an applied revision's file has changed since */
+    UM_HEALTH_UNREACHABLE = 5, /**< the database cannot be reached */
+    /**
+     * The last run was cancelled (um_cancel(), a progress callback) and left
+     * nothing half done, and revisions remain to apply: not a failure (a
+     * SIGTERM during a rolling deploy), the next run continues.  A
+     * "Transactional: no" revision cancelled part-way is UM_HEALTH_FAILED.
+     */
+    UM_HEALTH_CANCELLED = 6
 } um_health_status;
 
 #define UM_HEALTH_MAX_HEADS 8
@@ -504,7 +514,8 @@ UM_API int um_health_init(um_health *h, unsigned int version);
  */
 UM_API int um_health_snapshot(um_ctx *ctx, um_health *out);
 
-/** Static lowercase name of a status: "ok", "pending", "failed", ... */
+/** Static lowercase name of a status: "ok", "pending", "failed", "ahead",
+ * "diverged", "unreachable", "cancelled"; "unknown" for any other value. */
 UM_API const char *um_health_status_name(um_health_status status);
 
 /**
