@@ -49,6 +49,10 @@ struct pg_session {
     /* A borrowed connection's notice receiver is ours during a call. */
     PQnoticeReceiver libpq_receiver;
     bool notices_taken;
+    /* Statements of the current call the server answered, and whether a
+     * lost connection was already made again for it. */
+    unsigned long call_statements;
+    bool resent;
 };
 
 int pg_session_create(um_ctx *ctx, const char *application_name)
@@ -408,6 +412,8 @@ int pg_call_begin(um_ctx *ctx)
                          " transaction; lend it idle, after COMMIT or ROLLBACK (nothing was sent)");
     if (s->conn && !s->owns_conn)
         take_notices(ctx);
+    s->call_statements = 0;
+    s->resent = false;
     atomic_store(&s->busy, 1);
     return UM_OK;
 }
@@ -594,16 +600,71 @@ static int finish_result(um_ctx *ctx, PGresult *res, pg_rows **out, pg_failure *
     return rc;
 }
 
-int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *params, pg_rows **out,
-             pg_failure *fail)
+/*
+ * After a server restart the first statement on a connection made before
+ * it fails ("terminating connection due to administrator command"): every
+ * call on every handle would fail once.  The first statement of a call is
+ * one that may run twice (it reads, or takes the session's lock, which a
+ * lost session let go), and nothing of the call changed anything yet: on
+ * the engine's own connection it is sent again, once, on a new one.  A
+ * borrowed connection is the host's to re-establish.  True when it is to
+ * be sent again.
+ */
+static bool resend_on_new_connection(um_ctx *ctx)
+{
+    pg_session *s = ctx->pg;
+    if (PQstatus(s->conn) == CONNECTION_OK) {
+        s->call_statements++;
+        return false;
+    }
+    if (!s->owns_conn || s->call_statements > 0 || s->resent)
+        return false;
+    s->resent = true;
+    log_printf(&ctx->log, UM_LOG_INFO,
+               "the connection to the database was lost (%s);"
+               " connecting again",
+               PQerrorMessage(s->conn));
+    disconnect(s);
+    return true;
+}
+
+/* One statement of the three single-result kinds. */
+typedef struct statement {
+    const char *sql;  /* its text; NULL: run the prepared @name */
+    const char *name; /* with @sql: prepare it as @name */
+    int nparams;
+    const char *const *params;
+} statement;
+
+static PGresult *send_statement(PGconn *conn, const statement *st)
+{
+    if (st->sql && st->name)
+        return PQprepare(conn, st->name, st->sql, 0, NULL);
+    if (st->name)
+        return PQexecPrepared(conn, st->name, st->nparams, st->params, NULL, NULL, 0);
+    return PQexecParams(conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
+}
+
+static int run_statement(um_ctx *ctx, const statement *st, pg_rows **out, pg_failure *fail)
 {
     if (out)
         *out = NULL;
-    int rc = pg_ensure_connected(ctx);
-    if (rc)
-        return rc;
-    PGresult *res = PQexecParams(ctx->pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    return finish_result(ctx, res, out, fail);
+    for (;;) {
+        int rc = pg_ensure_connected(ctx);
+        if (rc)
+            return rc;
+        PGresult *res = send_statement(ctx->pg->conn, st);
+        if (!resend_on_new_connection(ctx))
+            return finish_result(ctx, res, out, fail);
+        PQclear(res);
+    }
+}
+
+int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *params, pg_rows **out,
+             pg_failure *fail)
+{
+    statement st = { sql, NULL, nparams, params };
+    return run_statement(ctx, &st, out, fail);
 }
 
 /*
@@ -629,17 +690,15 @@ static void refuse_copy(PGconn *conn, ExecStatusType st)
  * no position (a constraint violation, say).  The server skips the rest of
  * the message after an error.
  */
-int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
+/* Sends @sql and reads every result: the first error (NULL: none, or
+ * *sent false when it could not be sent) and the statements done before. */
+static PGresult *exec_all(PGconn *conn, const char *sql, bool *sent, int *done)
 {
-    int rc = pg_ensure_connected(ctx);
-    if (rc)
-        return rc;
-    PGconn *conn = ctx->pg->conn;
-    if (!PQsendQuery(conn, sql))
-        return finish_result(ctx, NULL, NULL, fail);
-
     PGresult *res, *error = NULL;
-    int done = 0;
+    *done = 0;
+    *sent = PQsendQuery(conn, sql) != 0;
+    if (!*sent)
+        return NULL;
     while ((res = PQgetResult(conn)) != NULL) {
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
@@ -653,35 +712,45 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
             continue;
         }
         if (!error && st != PGRES_EMPTY_QUERY)
-            done++;
+            (*done)++;
         PQclear(res);
     }
-    if (!error)
-        return UM_OK;
-    rc = finish_result(ctx, error, NULL, fail);
-    if (fail)
-        fail->statements_done = done;
-    return rc;
+    return error;
+}
+
+int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
+{
+    for (;;) {
+        int rc = pg_ensure_connected(ctx);
+        if (rc)
+            return rc;
+        bool sent;
+        int done;
+        PGresult *error = exec_all(ctx->pg->conn, sql, &sent, &done);
+        if (resend_on_new_connection(ctx)) {
+            PQclear(error);
+            continue;
+        }
+        if (sent && !error)
+            return UM_OK;
+        rc = finish_result(ctx, error, NULL, fail);
+        if (fail)
+            fail->statements_done = done;
+        return rc;
+    }
 }
 
 int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail)
 {
-    int rc = pg_ensure_connected(ctx);
-    if (rc)
-        return rc;
-    return finish_result(ctx, PQprepare(ctx->pg->conn, name, sql, 0, NULL), NULL, fail);
+    statement st = { sql, name, 0, NULL };
+    return run_statement(ctx, &st, NULL, fail);
 }
 
 int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *const *params,
                       pg_rows **out, pg_failure *fail)
 {
-    if (out)
-        *out = NULL;
-    int rc = pg_ensure_connected(ctx);
-    if (rc)
-        return rc;
-    PGresult *res = PQexecPrepared(ctx->pg->conn, name, nparams, params, NULL, NULL, 0);
-    return finish_result(ctx, res, out, fail);
+    statement st = { NULL, name, nparams, params };
+    return run_statement(ctx, &st, out, fail);
 }
 
 /*

@@ -617,6 +617,69 @@ START_TEST(cancel_borrowed_after_reset)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* 4. A server restart under open handles                              */
+/* ------------------------------------------------------------------ */
+
+/* An administrator restarts the server (fast: sessions are terminated):
+ * the next call on each handle, and the next snapshot, work on a new
+ * connection, as the first statement of a call changed nothing yet. */
+START_TEST(restart_owned_reconnects)
+{
+    write_linear(3);
+    const char *url = pgtest_dedicated_start();
+    um_ctx *ctx = open_with(url, NULL, NULL, NULL);
+    um_ctx *health = open_with(url, NULL, NULL, NULL);
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
+    ASSERT_STATUS(snap(health), UM_HEALTH_PENDING);
+
+    ck_assert_int_eq(pgtest_dedicated_ctl("restart"), 0);
+    um_health h = snap(health);
+    ASSERT_STATUS(h, UM_HEALTH_PENDING);
+    ck_assert_uint_eq(h.pending, 2);
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(ctx, um_status(ctx, &st));
+    um_status_free(st);
+
+    ck_assert_int_eq(pgtest_dedicated_ctl("restart"), 0);
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r2", NULL));
+    ck_assert_int_eq(pgtest_dedicated_ctl("restart"), 0);
+    um_history_list *hist = NULL;
+    PGTEST_CHECK_OK(ctx, um_history(ctx, 0, &hist));
+    um_history_free(hist);
+    ck_assert_int_eq(pgtest_dedicated_ctl("restart"), 0);
+    um_plan *plan = NULL;
+    PGTEST_CHECK_OK(ctx, um_plan_create(&plan, ctx, UM_UP, "heads"));
+    PGTEST_CHECK_OK(ctx, um_apply(ctx, plan, NULL));
+    um_plan_free(plan);
+    ASSERT_STATUS(snap(health), UM_HEALTH_OK);
+    um_close(ctx);
+    um_close(health);
+}
+END_TEST
+
+/* A borrowed connection is the host's to re-establish: the library
+ * reports it, and uses it again once the host did. */
+START_TEST(restart_borrowed_reported)
+{
+    write_linear(1);
+    const char *url = pgtest_dedicated_start();
+    PGconn *conn = host_connect(url);
+    um_ctx *ctx = open_with(NULL, conn, NULL, NULL);
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_PENDING);
+    ck_assert_int_eq(pgtest_dedicated_ctl("restart"), 0);
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_UNREACHABLE);
+    um_status_info *st = NULL;
+    PGTEST_CHECK_RC(ctx, um_status(ctx, &st), UM_ECONNECT);
+    PQreset(conn);
+    ck_assert_int_eq(PQstatus(conn), CONNECTION_OK);
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
+    um_close(ctx);
+    PQfinish(conn);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* 3. Waiting for the database                                          */
 /* ------------------------------------------------------------------ */
 
@@ -738,6 +801,10 @@ static Suite *embedding_suite(void)
     tcase_add_test(tc, cancel_between_revisions);
     tcase_add_test(tc, cancel_nontransactional_is_failure);
     tcase_add_test(tc, cancel_borrowed_after_reset);
+
+    tc = tcase(s, "restart");
+    tcase_add_test(tc, restart_owned_reconnects);
+    tcase_add_test(tc, restart_borrowed_reported);
 
     tc = tcase(s, "wait");
     tcase_add_test(tc, wait_dead_port);
