@@ -458,6 +458,16 @@ static int left_open(run *r, size_t k)
                      " transaction, so remove its BEGIN/COMMIT");
 }
 
+/* One INFO line per revision a run applied or reverted. */
+static void log_step(const run *r, size_t k, double elapsed_ms)
+{
+    const um_step *st = &r->plan->steps[k];
+    bool titled = st->message && *st->message;
+    log_printf(&r->ctx->log, UM_LOG_INFO, "%s %s%s%s%s in %.1f ms",
+               st->direction == UM_UP ? "applied" : "reverted", st->revision, titled ? " (" : "",
+               titled ? st->message : "", titled ? ")" : "", elapsed_ms);
+}
+
 static int execute(run *r)
 {
     int rc = r->single_tx ? check_single_tx(r) : UM_OK;
@@ -477,6 +487,7 @@ static int execute(run *r)
             break;
         }
         r->applied[r->plan->graph_index[k]] = r->plan->direction == UM_UP;
+        log_step(r, k, util_now_ms() - t0);
         if (report(r, k, UM_STEP_DONE, util_now_ms() - t0) && k + 1 < r->plan->n_steps) {
             rc = cancel(r, k + 1);
             break;

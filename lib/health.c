@@ -218,29 +218,12 @@ static void decide(um_health *h, const struct health_cache *c, const store_summa
     }
 }
 
-/* libpq's messages span lines ("...failed\n\tIs the server running"):
- * the snapshot's message is one line. */
-static void one_line(char *s)
-{
-    char *w = s;
-    for (const char *r = s; *r; r++) {
-        bool blank = *r == '\n' || *r == '\t' || *r == '\r' || *r == ' ';
-        if (!blank)
-            *w++ = *r;
-        else if (w > s && w[-1] != ' ')
-            *w++ = ' ';
-    }
-    while (w > s && w[-1] == ' ')
-        w--;
-    *w = '\0';
-}
-
 static void unreachable(um_health *h, const char *why)
 {
     h->status = UM_HEALTH_UNREACHABLE;
     h->pending = 0; /* unknown: nothing was read */
     snprintf(h->message, sizeof(h->message), "%s", why);
-    one_line(h->message);
+    util_one_line(h->message);
 }
 
 static void stamp_time(um_health *h)

@@ -168,15 +168,21 @@ static int connect_error(um_ctx *ctx, PGconn *conn)
 }
 
 /* Server notices (e.g. "relation already exists, skipping") are logged,
- * never printed: the library does not write to stderr. */
+ * never printed: the library does not write to stderr.  A WARNING is a
+ * warning for the host too; NOTICE, INFO and the rest are detail. */
 static void notice_to_log(void *arg, const PGresult *res)
 {
     um_ctx *ctx = arg;
-    const char *message = PQresultErrorMessage(res);
-    size_t len = strlen(message);
-    while (len > 0 && message[len - 1] == '\n')
-        len--;
-    log_printf(&ctx->log, UM_LOG_DEBUG, "server: %.*s", (int)len, message);
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *shown = PQresultErrorField(res, PG_DIAG_SEVERITY);
+    const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+    um_log_level level =
+        severity && strcmp(severity, "WARNING") == 0 ? UM_LOG_WARNING : UM_LOG_DEBUG;
+    log_printf(&ctx->log, level, "server: %s: %s%s%s%s%s", shown ? shown : "NOTICE",
+               message ? message : "", detail ? " DETAIL: " : "", detail ? detail : "",
+               hint ? " HINT: " : "", hint ? hint : "");
 }
 
 /*

@@ -24,6 +24,11 @@ void *util_calloc(size_t count, size_t size);
 #define UTIL_FNV1A_INIT 14695981039346656037ULL
 uint64_t util_fnv1a(uint64_t hash, const void *data, size_t len);
 
+/* Makes @s one line in place: each run of blanks holding a newline, tab
+ * or carriage return (libpq's "...failed\n\tIs the server running") becomes
+ * one space; trailing blanks go. */
+void util_one_line(char *s);
+
 /* Lowercase hex of @len bytes into @out (2 * len + 1 bytes, NUL-terminated). */
 void util_hex(const unsigned char *data, size_t len, char *out);
 

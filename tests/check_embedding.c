@@ -680,6 +680,68 @@ START_TEST(restart_borrowed_reported)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* 5. What the host's log callback receives                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct level_log {
+    char text[16384]; /* "LEVEL|message\n" per call */
+    int multiline;    /* messages with a newline or a tab */
+} level_log;
+
+static void capture_levels(um_log_level level, const char *msg, void *payload)
+{
+    level_log *l = payload;
+    size_t len = strlen(l->text);
+    l->multiline += strpbrk(msg, "\n\t") != NULL;
+    snprintf(l->text + len, sizeof(l->text) - len, "%d|%s\n", (int)level, msg);
+}
+
+#define ASSERT_LOGGED(l, needle)                                                                   \
+    ck_assert_msg(strstr((l).text, (needle)), "the log lacks '%s':\n%s", (needle), (l).text)
+
+/* Server warnings at UM_LOG_WARNING (notices stay at debug), one INFO line
+ * per revision applied or reverted, every message one line, um_errmsg
+ * too. */
+START_TEST(log_levels_and_lines)
+{
+    write_table_rev("r1", NULL, "t1");
+    write_rev(
+        "r2", "r1",
+        "CREATE TABLE t2 (id int);\n"
+        "DO $$ BEGIN RAISE WARNING 'careful with %', 't2'; RAISE NOTICE 'just saying'; END $$;",
+        "DROP TABLE t2;");
+    level_log log = { "", 0 };
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = ini_path;
+    o.database_url = db_url;
+    o.log_cb = capture_levels;
+    o.log_payload = &log;
+    o.log_level = UM_LOG_DEBUG;
+    um_ctx *ctx = NULL;
+    PGTEST_CHECK_OK(ctx, um_open(&ctx, &o));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
+    um_close(ctx);
+    ASSERT_LOGGED(log, "1|server: WARNING: careful with t2");
+    ASSERT_LOGGED(log, "3|server: NOTICE: just saying");
+    ASSERT_LOGGED(log, "2|applied r1 (Create r1) in ");
+    ASSERT_LOGGED(log, "2|applied r2 (Create r2) in ");
+    ASSERT_LOGGED(log, "2|reverted r2 (Create r2) in ");
+    ck_assert_msg(log.multiline == 0, "%d messages span lines:\n%s", log.multiline, log.text);
+
+    /* libpq words a refused connection on two lines ("\n\tIs the server
+     * running..."): the handle's message is one */
+    memset(&log, 0, sizeof(log));
+    o.database_url = dead_url();
+    PGTEST_CHECK_OK(ctx, um_open(&ctx, &o));
+    PGTEST_CHECK_RC(ctx, um_wait_for_database(ctx, 300), UM_ECONNECT);
+    ck_assert_msg(!strpbrk(um_errmsg(ctx), "\n\t"), "not one line: '%s'", um_errmsg(ctx));
+    ck_assert_msg(log.multiline == 0, "%d messages span lines:\n%s", log.multiline, log.text);
+    um_close(ctx);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* 3. Waiting for the database                                          */
 /* ------------------------------------------------------------------ */
 
@@ -805,6 +867,9 @@ static Suite *embedding_suite(void)
     tc = tcase(s, "restart");
     tcase_add_test(tc, restart_owned_reconnects);
     tcase_add_test(tc, restart_borrowed_reported);
+
+    tc = tcase(s, "log");
+    tcase_add_test(tc, log_levels_and_lines);
 
     tc = tcase(s, "wait");
     tcase_add_test(tc, wait_dead_port);
