@@ -27,6 +27,7 @@ int cli_exit_code(int rc)
     case UM_EIRREVERSIBLE:
         return CLI_EXIT_TARGET;
     case UM_ECONNECT:
+    case UM_EAUTH: /* the exit code says "connection"; the message says which */
         return CLI_EXIT_CONNECT;
     case UM_ELOCKED:
         return CLI_EXIT_LOCKED;

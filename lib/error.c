@@ -26,6 +26,7 @@ static const char *const messages[] = {
     [15] = "file system error",
     [16] = "unexpected database state",
     [17] = "database changed since the plan was made",
+    [18] = "authentication or authorization failed",
 };
 
 const char *um_strerror(int code)

@@ -4,6 +4,8 @@
  */
 #include "pg.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -15,7 +17,6 @@
 #include "strbuf.h"
 #include "util.h"
 
-#define EARLY_CONNECT_TIMEOUT_MS 10000
 /* Shorter pieces of a password are not worth garbling the message for. */
 #define MIN_MASKED_PIECE 3
 /* How often a sleep looks for um_cancel(). */
@@ -141,30 +142,109 @@ static void mask_password(strbuf *msg, const char *url, const char *shown)
     *msg = out;
 }
 
-static int connect_error(um_ctx *ctx, PGconn *conn)
+static bool is_sqlstate(const char *p)
+{
+    for (int i = 0; i < 5; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'A' && p[i] <= 'Z')))
+            return false;
+    return true;
+}
+
+/* "LOCATION:  auth_failed, auth.c:334": a line naming a source position.
+ * Its label is translated, its shape ("X:  function, file:line") is not. */
+static bool is_location_line(const char *line, size_t len)
+{
+    size_t i = 0;
+    while (i + 2 < len && !(line[i] == ':' && line[i + 1] == ' ' && line[i + 2] == ' '))
+        i++;
+    if (i + 2 >= len)
+        return false;
+    const char *p = line + i + 3, *end = line + len;
+    size_t ident = 0;
+    while (p + ident < end && (isalnum((unsigned char)p[ident]) || p[ident] == '_'))
+        ident++;
+    if (!ident || end - (p + ident) < 4 || p[ident] != ',' || p[ident + 1] != ' ')
+        return false;
+    const char *colon = end - 1;
+    while (colon > p && isdigit((unsigned char)*colon))
+        colon--;
+    return *colon == ':' && colon < end - 1 && colon > p + ident + 2;
+}
+
+/*
+ * While connecting, errors are verbose ("FATAL:  28P01: password
+ * authentication failed...\nLOCATION:  auth_failed, auth.c:334"): the
+ * only place libpq shows the SQLSTATE of a server's refusal.  The first
+ * goes to @sqlstate ("" when the server sent none), and the message is
+ * left as libpq words it by default: codes and source positions out.
+ */
+static void take_sqlstate(strbuf *msg, char sqlstate[6])
+{
+    sqlstate[0] = '\0';
+    if (sb_failed(msg) || !msg->buf)
+        return;
+    for (char *p = strstr(msg->buf, ":  "); p; p = strstr(p + 3, ":  ")) {
+        if (!is_sqlstate(p + 3) || p[8] != ':' || p[9] != ' ')
+            continue;
+        if (!sqlstate[0])
+            snprintf(sqlstate, 6, "%.5s", p + 3);
+        memmove(p + 3, p + 10, strlen(p + 10) + 1);
+    }
+    char *w = msg->buf;
+    for (const char *line = msg->buf; *line;) {
+        size_t len = strcspn(line, "\n"), take = len + (line[len] == '\n');
+        if (!is_location_line(line, len)) {
+            memmove(w, line, take);
+            w += take;
+        }
+        line += take;
+    }
+    *w = '\0';
+    msg->len = (size_t)(w - msg->buf);
+}
+
+/*
+ * The server refused the role or the database (see UM_EAUTH): class 28
+ * (invalid authorization: password, role, pg_hba.conf), 3D000 (no such
+ * database), 42501 (no CONNECT privilege), or a password it asked for and
+ * libpq had none.  Waiting fixes none of these.
+ */
+static bool refused_by_server(PGconn *conn, const char *sqlstate)
+{
+    return (conn && PQconnectionNeedsPassword(conn)) || strncmp(sqlstate, "28", 2) == 0 ||
+           strcmp(sqlstate, "3D000") == 0 || strcmp(sqlstate, "42501") == 0;
+}
+
+/* Records why connecting failed (@why, or libpq's message) without the
+ * password; UM_EAUTH or UM_ECONNECT. */
+static int connect_error(um_ctx *ctx, PGconn *conn, const char *why)
 {
     const char *url = ctx->cfg.database_url;
     char *shown = url ? config_redact_url(url) : NULL;
+    char sqlstate[6];
     strbuf msg = STRBUF_INIT;
-    sb_puts(&msg, conn ? PQerrorMessage(conn) : "out of memory");
+    sb_puts(&msg, why ? why : conn ? PQerrorMessage(conn) : "out of memory");
+    take_sqlstate(&msg, sqlstate);
     while (msg.len > 0 && (msg.buf[msg.len - 1] == '\n' || msg.buf[msg.len - 1] == ' '))
         msg.buf[--msg.len] = '\0';
     if (shown)
         mask_password(&msg, url, shown);
 
+    int code = refused_by_server(conn, sqlstate) ? UM_EAUTH : UM_ECONNECT;
     /* without the redacted URL the password cannot be found: say nothing */
     const char *text = url && !shown  ? "(libpq's message withheld: out of memory)"
                        : sb_str(&msg) ? sb_str(&msg)
                                       : "out of memory";
     if (shown)
-        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL, "cannot connect to %s (from %s): %s", shown,
+        ctx_error(ctx, code, NULL, 0, NULL, "cannot connect to %s (from %s): %s", shown,
                   source_of_url(ctx), text);
     else
-        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL, "cannot connect to the database (from %s): %s",
+        ctx_error(ctx, code, NULL, 0, NULL, "cannot connect to the database (from %s): %s",
                   source_of_url(ctx), text);
+    err_set_server(&ctx->err, sqlstate[0] ? sqlstate : NULL, NULL, NULL);
     sb_free(&msg);
     free(shown);
-    return UM_ECONNECT;
+    return code;
 }
 
 /* Server notices (e.g. "relation already exists, skipping") are logged,
@@ -264,14 +344,44 @@ static PGconn *open_connection(const um_ctx *ctx, bool blocking)
         keys[3] = "dbname";
         vals[3] = ctx->cfg.database_url;
     }
-    return blocking ? PQconnectdbParams(keys, vals, 1) : PQconnectStartParams(keys, vals, 1);
+    if (blocking)
+        return PQconnectdbParams(keys, vals, 1);
+    PGconn *conn = PQconnectStartParams(keys, vals, 1);
+    if (conn)
+        PQsetErrorVerbosity(conn, PQERRORS_VERBOSE); /* see take_sqlstate */
+    return conn;
 }
 
-/* Waits until the connection's socket is ready for what @st asks. */
-static bool wait_socket(PGconn *conn, PostgresPollingStatusType st, int timeout_ms)
+/* How waiting for a connection's socket, or a whole attempt, ended. */
+typedef enum attempt { ATTEMPT_OK, ATTEMPT_FAILED, ATTEMPT_TIMED_OUT, ATTEMPT_CANCELLED } attempt;
+
+/*
+ * Waits until the connection's socket is ready for what @st asks, up to
+ * @timeout_ms (0: not at all; < 0: no limit), looking for um_cancel()
+ * between short slices.
+ */
+static attempt wait_socket(const um_ctx *ctx, PGconn *conn, PostgresPollingStatusType st,
+                           int timeout_ms)
 {
     struct pollfd p = { PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
-    return p.fd >= 0 && poll(&p, 1, timeout_ms) > 0;
+    double deadline = util_now_ms() + timeout_ms;
+    if (p.fd < 0)
+        return ATTEMPT_FAILED;
+    for (;;) {
+        int slice = timeout_ms == 0 ? 0 : SLEEP_SLICE_MS;
+        double left = deadline - util_now_ms();
+        if (timeout_ms > 0 && left < slice)
+            slice = left > 0 ? (int)left + 1 : 0;
+        int n = poll(&p, 1, slice);
+        if (n > 0)
+            return ATTEMPT_OK;
+        if (n < 0 && errno != EINTR)
+            return ATTEMPT_FAILED;
+        if (timeout_ms >= 0 && util_now_ms() >= deadline)
+            return ATTEMPT_TIMED_OUT;
+        if (pg_cancel_requested(ctx))
+            return ATTEMPT_CANCELLED;
+    }
 }
 
 /*
@@ -286,32 +396,110 @@ void pg_connect_early(um_ctx *ctx)
         return;
     PGconn *conn = open_connection(ctx, false);
     if (!conn || PQstatus(conn) == CONNECTION_BAD) {
-        PQfinish(conn); /* the plain attempt later says why */
+        PQfinish(conn); /* the attempt at first use says why */
         return;
     }
     /* Go as far as the socket allows now: usually to "waiting for the
      * server", with the startup message sent. */
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED && wait_socket(conn, st, 0))
+    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED &&
+           wait_socket(ctx, conn, st, 0) == ATTEMPT_OK)
         st = PQconnectPoll(conn);
     ctx->pg->early = conn;
 }
 
-/* Completes an early connection; false if it failed. */
-static bool finish_early(PGconn *conn)
+/* connect_timeout as libpq reads it (URL, environment, our default), in
+ * ms (< 0: none), and how many hosts the URL lists. */
+static void connect_limits(PGconn *conn, int *timeout_ms, int *hosts)
 {
-    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-    if (PQstatus(conn) == CONNECTION_OK)
-        return true;
-    for (;;) {
-        if (!wait_socket(conn, st, EARLY_CONNECT_TIMEOUT_MS))
-            return false;
-        st = PQconnectPoll(conn);
-        if (st == PGRES_POLLING_OK)
-            return true;
-        if (st == PGRES_POLLING_FAILED)
-            return false;
+    PQconninfoOption *opts = PQconninfo(conn);
+    *timeout_ms = -1;
+    *hosts = 1;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (strcmp(o->keyword, "connect_timeout") == 0 && atoi(o->val) > 0)
+            *timeout_ms = (atoi(o->val) < 2 ? 2 : atoi(o->val)) * 1000; /* libpq's minimum */
+        if (strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "hostaddr") == 0) {
+            int n = 1;
+            for (const char *c = o->val; *c; c++)
+                n += *c == ',';
+            *hosts = n > *hosts ? n : *hosts;
+        }
     }
+    PQconninfoFree(opts);
+}
+
+/* Drives a started connection to its end, each wait up to connect_timeout. */
+static attempt finish_connecting(const um_ctx *ctx, PGconn *conn)
+{
+    int timeout_ms, hosts;
+    connect_limits(conn, &timeout_ms, &hosts);
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    for (;;) {
+        if (PQstatus(conn) == CONNECTION_OK)
+            return ATTEMPT_OK;
+        if (PQstatus(conn) == CONNECTION_BAD)
+            return ATTEMPT_FAILED;
+        attempt waited = wait_socket(ctx, conn, st, timeout_ms);
+        if (waited != ATTEMPT_OK)
+            return waited;
+        st = PQconnectPoll(conn);
+        if (st == PGRES_POLLING_FAILED)
+            return ATTEMPT_FAILED;
+    }
+}
+
+/* Worded as libpq words its own timeout. */
+static int timeout_error(um_ctx *ctx, PGconn *conn)
+{
+    strbuf why = STRBUF_INIT;
+    sb_printf(&why, "connection to server at \"%s\", port %s failed: timeout expired", PQhost(conn),
+              PQport(conn));
+    int rc = connect_error(ctx, conn, sb_str(&why) ? sb_str(&why) : "timeout expired");
+    sb_free(&why);
+    return rc;
+}
+
+static bool several_hosts(PGconn *conn)
+{
+    int timeout_ms, hosts;
+    connect_limits(conn, &timeout_ms, &hosts);
+    return hosts > 1;
+}
+
+/*
+ * A new connection: the early one if it made it, else a new attempt (an
+ * early one that failed may have failed long ago).  A host that does not
+ * answer within connect_timeout is a timeout, unless more hosts are
+ * listed: only libpq's own blocking connect moves on to the next.  *rc
+ * says why there is none.
+ */
+static PGconn *connect_now(um_ctx *ctx, PGconn *early, int *rc)
+{
+    PGconn *conn = early;
+    attempt end = early ? finish_connecting(ctx, early) : ATTEMPT_FAILED;
+    if (end == ATTEMPT_FAILED) {
+        PQfinish(early);
+        conn = open_connection(ctx, false);
+        end = conn ? finish_connecting(ctx, conn) : ATTEMPT_FAILED;
+    }
+    if (end == ATTEMPT_TIMED_OUT && several_hosts(conn)) {
+        PQfinish(conn);
+        conn = open_connection(ctx, true);
+        end = conn && PQstatus(conn) == CONNECTION_OK ? ATTEMPT_OK : ATTEMPT_FAILED;
+    }
+    if (end == ATTEMPT_OK)
+        return conn;
+    if (end == ATTEMPT_CANCELLED)
+        *rc = ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
+                        "cancelled by the host while connecting to the database");
+    else if (end == ATTEMPT_TIMED_OUT)
+        *rc = timeout_error(ctx, conn);
+    else
+        *rc = connect_error(ctx, conn, NULL);
+    PQfinish(conn);
+    return NULL;
 }
 
 /* Closes an owned connection; a borrowed one stays with the handle: it is
@@ -339,24 +527,16 @@ int pg_ensure_connected(um_ctx *ctx)
     PGconn *early = s->early;
     s->early = NULL;
     disconnect(s);
-
-    /* An early connection that did not make it is tried again the plain
-     * way, which honours every connection option and words the error. */
-    PGconn *conn = early && finish_early(early) ? early : NULL;
-    if (!conn) {
-        PQfinish(early);
-        conn = open_connection(ctx, true);
-    }
-    if (!conn || PQstatus(conn) != CONNECTION_OK) {
-        int rc = connect_error(ctx, conn);
-        PQfinish(conn);
+    int rc = UM_OK;
+    PGconn *conn = connect_now(ctx, early, &rc);
+    if (!conn)
         return rc;
-    }
+    PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
     /* Revision files are UTF-8 (the parser checks): the URL may not ask
      * the server to read them as something else. */
     if (PQclientEncoding(conn) != pg_char_to_encoding("UTF8") &&
         PQsetClientEncoding(conn, "UTF8") != 0) {
-        int rc = connect_error(ctx, conn);
+        rc = connect_error(ctx, conn, NULL);
         PQfinish(conn);
         return rc;
     }
@@ -759,31 +939,18 @@ int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *co
     return run_statement(ctx, &st, out, fail);
 }
 
-/*
- * Whether waiting can fix a failed connection: the server refusing or
- * absent, a host name not resolvable yet, a server starting up.  Wrong
- * credentials or a missing database cannot; neither can a bad URL.
- * libpq gives no code for these, only (possibly translated) text, so an
- * unknown text counts as worth waiting for: the deadline still ends it.
- */
-static bool connect_error_is_permanent(const char *msg)
+/* A URL libpq cannot parse: waiting does not fix it (nor does it fix a
+ * refusal by the server, UM_EAUTH). */
+static bool url_malformed(const um_ctx *ctx)
 {
-    static const char *const permanent[] = {
-        "password authentication failed",
-        "no password supplied",
-        "does not exist",
-        "no pg_hba.conf entry",
-        "invalid connection option",
-        "invalid URI",
-        "invalid integer value",
-        "missing \"=\"",
-        "authentication failed",
-        "permission denied",
-    };
-    for (size_t i = 0; i < sizeof(permanent) / sizeof(permanent[0]); i++)
-        if (strstr(msg, permanent[i]))
-            return true;
-    return false;
+    char *err = NULL;
+    if (!ctx->cfg.database_url)
+        return false;
+    PQconninfoOption *opts = PQconninfoParse(ctx->cfg.database_url, &err);
+    bool bad = opts == NULL;
+    PQconninfoFree(opts);
+    PQfreemem(err); /* it may quote the password */
+    return bad;
 }
 
 int pg_wait_connected(um_ctx *ctx, int timeout_ms)
@@ -792,7 +959,7 @@ int pg_wait_connected(um_ctx *ctx, int timeout_ms)
     long backoff = 100;
     for (int attempt = 1;; attempt++) {
         int rc = pg_ensure_connected(ctx);
-        if (rc != UM_ECONNECT || connect_error_is_permanent(um_errmsg(ctx)))
+        if (rc != UM_ECONNECT || url_malformed(ctx))
             return rc;
         double left = deadline - util_now_ms();
         if (left <= 0 || pg_cancel_requested(ctx))

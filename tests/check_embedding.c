@@ -759,38 +759,86 @@ START_TEST(wait_dead_port)
 }
 END_TEST
 
-/* A wrong password cannot be waited away: it fails at once. */
-START_TEST(wait_wrong_password)
+/* What a call on a handle opened with @url returned. */
+typedef struct refusal {
+    int rc;
+    char sqlstate[8]; /* "" when none */
+    const char *message;
+    double took_ms;
+} refusal;
+
+static refusal wait_on(const char *url)
 {
-    const char *role = pgtest_fmt("um_health_pw_%ld", (long)getpid());
+    um_ctx *ctx = open_with(url, NULL, NULL, NULL);
+    double t0 = pgtest_now_ms();
+    refusal r = { um_wait_for_database(ctx, 10000), "", NULL, 0 };
+    r.took_ms = pgtest_now_ms() - t0;
+    const char *sqlstate = um_error_detail(ctx)->sqlstate;
+    snprintf(r.sqlstate, sizeof(r.sqlstate), "%s", sqlstate ? sqlstate : "");
+    r.message = pgtest_keep(strdup(um_errmsg(ctx)));
+    um_close(ctx);
+    return r;
+}
+
+#define ASSERT_REFUSED(r, code, state)                                                             \
+    do {                                                                                           \
+        ck_assert_msg((r).rc == (code), "rc %d, expected %d: %s", (r).rc, (code), (r).message);    \
+        ck_assert_msg(strcmp((r).sqlstate, (state)) == 0, "SQLSTATE '%s', expected '%s': %s",      \
+                      (r).sqlstate, (state), (r).message);                                         \
+        ck_assert_msg((code) != UM_EAUTH || (r).took_ms < 5000,                                    \
+                      "a permanent refusal was retried for %.0f ms", (r).took_ms);                 \
+    } while (0)
+
+/*
+ * The server refusing the role or the database is UM_EAUTH, told apart
+ * from an unreachable server (UM_ECONNECT) by the SQLSTATE the server sent
+ * (or libpq's "a password is needed"), not by the words of the message,
+ * which are translated: it is not waited for, and the SQLSTATE is in the
+ * error detail.  The CLI exits as for any connection failure.
+ */
+START_TEST(wait_refused_by_server)
+{
+    const char *role = pgtest_fmt("um_embed_pw_%ld", (long)getpid());
     ck_assert_msg(pgtest_exec(pgtest_server_url(),
                               pgtest_fmt("CREATE ROLE %s LOGIN PASSWORD 'right'", role)) == 0,
                   "%s", pgtest_last_error());
     /* TCP (the socket is trusted): same port, scram-sha-256 */
-    char *tcp = pgtest_url_set(db_url, "host", "127.0.0.1");
-    char *with_user = pgtest_url_set(tcp, "user", role);
-    char *good = pgtest_url_set(with_user, "password", "right");
-    char *bad = pgtest_url_set(with_user, "password", "wrong");
+    const char *tcp = pgtest_keep(pgtest_url_set(db_url, "host", "127.0.0.1"));
+    const char *user = pgtest_keep(pgtest_url_set(tcp, "user", role));
+    refusal good = wait_on(pgtest_keep(pgtest_url_set(user, "password", "right")));
+    const char *bad_url = pgtest_keep(pgtest_url_set(user, "password", "wrong"));
+    refusal bad = wait_on(bad_url);
+    refusal none = wait_on(user);
+    refusal no_db = wait_on(pgtest_keep(pgtest_url_set(db_url, "dbname", "um_no_such_db")));
+    refusal no_role = wait_on(pgtest_keep(pgtest_url_set(db_url, "user", "um_no_such_role")));
 
-    um_ctx *ctx = open_with(good, NULL, NULL, NULL);
-    PGTEST_CHECK_OK(ctx, um_wait_for_database(ctx, 10000));
+    um_ctx *ctx = open_with(bad_url, NULL, NULL, NULL);
+    int upgrade_rc = um_upgrade(ctx, "heads", NULL);
+    um_health h = snap(ctx);
     um_close(ctx);
-
-    ctx = open_with(bad, NULL, NULL, NULL);
-    double t0 = pgtest_now_ms();
-    int rc = um_wait_for_database(ctx, 10000);
-    double took = pgtest_now_ms() - t0;
-    const char *msg = pgtest_keep(strdup(um_errmsg(ctx)));
-    um_close(ctx);
+    const char *const argv[] = { "-d", bad_url, "status", NULL };
+    pgtest_cli_result cli = pgtest_run_cli(proj_dir, NULL, argv);
+    pgtest_keep(cli.out);
+    pgtest_keep(cli.err);
     pgtest_exec(pgtest_server_url(), pgtest_fmt("DROP ROLE %s", role));
-    free(tcp);
-    free(with_user);
-    free(good);
-    free(bad);
-    ck_assert_msg(rc == UM_ECONNECT, "rc %d: %s", rc, msg);
-    ck_assert_msg(took < 5000, "a wrong password was retried for %.0f ms", took);
-    ck_assert_msg(strstr(msg, "password authentication failed"), "message: %s", msg);
-    ck_assert_msg(!strstr(msg, "wrong"), "the password leaked: %s", msg);
+
+    ASSERT_REFUSED(good, UM_OK, "");
+    ASSERT_REFUSED(bad, UM_EAUTH, "28P01");
+    ck_assert_msg(!strstr(bad.message, "wrong"), "the password leaked: %s", bad.message);
+    ASSERT_REFUSED(none, UM_EAUTH, "");
+    ASSERT_REFUSED(no_db, UM_EAUTH, "3D000");
+    ASSERT_REFUSED(no_role, UM_EAUTH, "28000");
+    ck_assert_int_eq(upgrade_rc, UM_EAUTH);
+    ASSERT_STATUS(h, UM_HEALTH_UNREACHABLE);
+    pgtest_assert_status(cli, 6, "status with a wrong password");
+    ck_assert_msg(!strstr(cli.err, "wrong"), "the CLI showed the password: %s", cli.err);
+    ck_assert_str_eq(um_strerror(UM_EAUTH), "authentication or authorization failed");
+
+    /* refused by no server: worth waiting for, no SQLSTATE */
+    um_ctx *dead = open_with(dead_url(), NULL, NULL, NULL);
+    PGTEST_CHECK_RC(dead, um_wait_for_database(dead, 300), UM_ECONNECT);
+    ck_assert_ptr_null(um_error_detail(dead)->sqlstate);
+    um_close(dead);
 }
 END_TEST
 
@@ -873,7 +921,7 @@ static Suite *embedding_suite(void)
 
     tc = tcase(s, "wait");
     tcase_add_test(tc, wait_dead_port);
-    tcase_add_test(tc, wait_wrong_password);
+    tcase_add_test(tc, wait_refused_by_server);
     tcase_add_test(tc, wait_server_starts);
     tcase_add_test(tc, wait_cancelled);
 

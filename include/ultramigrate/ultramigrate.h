@@ -64,7 +64,17 @@ typedef enum um_result {
     UM_EIRREVERSIBLE = -14, /**< downgrade across a revision without down section */
     UM_EIO = -15,           /**< file system error */
     UM_ESTATE = -16,        /**< database state the revision files do not explain */
-    UM_ESTALE = -17         /**< the database changed since the plan was made */
+    UM_ESTALE = -17,        /**< the database changed since the plan was made */
+    /**
+     * The server refused the role or the database: a wrong or missing
+     * password, an unknown role or one not allowed to log in, no
+     * pg_hba.conf entry, a database that does not exist or that the role
+     * may not connect to.  Decided by the SQLSTATE the server sent (class
+     * 28, 3D000, 42501; in the error detail) or libpq's "password needed",
+     * never by the message's words.  Waiting does not fix it, unlike
+     * UM_ECONNECT (refused, unreachable, starting up).
+     */
+    UM_EAUTH = -18
 } um_result;
 
 /** Log levels passed to the log callback. */
@@ -221,10 +231,11 @@ UM_API void um_close(um_ctx *ctx);
  * Waits until the database accepts connections (start-up ordering in a
  * container: the server may still be starting), retrying with backoff for
  * up to @p timeout_ms milliseconds.  Connection refused, no such host yet
- * and "the database system is starting up" are retried; a wrong password
- * or a missing database are not.
- * @return UM_OK once connected, UM_ECONNECT at the deadline or on an error
- *         that waiting cannot fix, UM_ECANCELLED after um_cancel().
+ * and "the database system is starting up" are retried; a refusal by the
+ * server (UM_EAUTH: a wrong password, a missing database) and a malformed
+ * URL are not.
+ * @return UM_OK once connected, UM_ECONNECT at the deadline or on a bad
+ *         URL, UM_EAUTH at once, UM_ECANCELLED after um_cancel().
  */
 UM_API int um_wait_for_database(um_ctx *ctx, int timeout_ms);
 
@@ -305,7 +316,7 @@ typedef struct um_step {
  *
  * @param out  receives the plan (free with um_plan_free()); NULL on failure.
  * @return UM_OK, UM_EINVAL, UM_ENOMEM, UM_ETARGET, UM_EIRREVERSIBLE,
- *         UM_ECONNECT, UM_ESQL, UM_ESTATE, UM_ECHECKSUM (an applied
+ *         UM_ECONNECT, UM_EAUTH, UM_ESQL, UM_ESTATE, UM_ECHECKSUM (an applied
  *         revision's file changed).
  */
 UM_API int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const char *target);
@@ -345,7 +356,7 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  * stay applied (per-migration mode) and the failure is recorded in the
  * history.  The error detail names revision, file, line and SQLSTATE.
  *
- * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ECONNECT, UM_ELOCKED, UM_ESQL,
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL,
  *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO.
  */
 UM_API int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts);
@@ -370,7 +381,7 @@ UM_API int um_stamp(um_ctx *ctx, const char *target);
 /**
  * Creates the bookkeeping tables when they are missing (under the lock).
  * Other calls do this on first use too.
- * @return UM_OK, UM_ECONNECT, UM_ELOCKED, UM_ESQL.
+ * @return UM_OK, UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL.
  */
 UM_API int um_ensure_schema(um_ctx *ctx);
 
@@ -409,7 +420,7 @@ typedef struct um_status_info {
 /**
  * Reads the database's state (one query) and compares it with the files.
  * @param out  receives the status; free with um_status_free().
- * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_ESQL.
+ * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_EAUTH, UM_ESQL.
  */
 UM_API int um_status(um_ctx *ctx, um_status_info **out);
 
@@ -438,7 +449,7 @@ typedef struct um_history_list {
 
 /**
  * Reads the history, oldest first (the newest @p limit entries; 0: all).
- * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_ESQL.
+ * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_EAUTH, UM_ESQL.
  */
 UM_API int um_history(um_ctx *ctx, size_t limit, um_history_list **out);
 
@@ -451,10 +462,10 @@ UM_API void um_history_free(um_history_list *history);
 
 /** The database's migration status, as a health check reports it. */
 typedef enum um_health_status {
-    UM_HEALTH_OK = 0,         /**< at the heads of the files, nothing failed */
-    UM_HEALTH_PENDING = 1,    /**< revisions in the files are not applied yet */
-    UM_HEALTH_FAILED = 2,     /**< a revision is in progress or failed */
-    UM_HEALTH_AHEAD = 3,      /**< the database has revisions the files do not know */
+    UM_HEALTH_OK = 0,          /**< at the heads of the files, nothing failed */
+    UM_HEALTH_PENDING = 1,     /**< revisions in the files are not applied yet */
+    UM_HEALTH_FAILED = 2,      /**< a revision is in progress or failed */
+    UM_HEALTH_AHEAD = 3,       /**< the database has revisions the files do not know */
     UM_HEALTH_DIVERGED = 4,    /**< an applied revision's file has changed since */
     UM_HEALTH_UNREACHABLE = 5, /**< the database cannot be reached */
     /**
