@@ -966,9 +966,9 @@ int pg_wait_connected(um_ctx *ctx, int timeout_ms)
             break;
         log_printf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s", attempt,
                    um_errmsg(ctx));
-        long nap = backoff < left ? backoff : (long)left;
-        struct timespec ts = { nap / 1000, (nap % 1000) * 1000000L };
-        nanosleep(&ts, NULL);
+        /* um_cancel() ends the sleep at once, not after it */
+        if (pg_sleep_unless_cancelled(ctx, backoff < left ? backoff : (long)left))
+            break;
         backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
     }
     if (pg_cancel_requested(ctx))
