@@ -298,7 +298,8 @@ int um_health_snapshot(um_ctx *ctx, um_health *out)
         return rc;
     if (rc)
         unreachable(out, um_errmsg(ctx));
-    err_clear(&ctx->err); /* the snapshot holds the reason */
+    util_utf8_trim(out->message); /* cut to its size, not inside a character */
+    err_clear(&ctx->err);         /* the snapshot holds the reason */
     return UM_OK;
 }
 

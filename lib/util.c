@@ -53,6 +53,19 @@ void util_one_line(char *s)
     *w = '\0';
 }
 
+void util_utf8_trim(char *s)
+{
+    size_t i = strlen(s), continuation = 0;
+    while (i > 0 && continuation < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        continuation++;
+    }
+    unsigned char lead = i > 0 ? (unsigned char)s[i - 1] : 0;
+    size_t needed = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+    if (continuation < needed)
+        s[i - 1] = '\0';
+}
+
 void util_hex(const unsigned char *data, size_t len, char *out)
 {
     static const char digits[] = "0123456789abcdef";

@@ -29,6 +29,10 @@ uint64_t util_fnv1a(uint64_t hash, const void *data, size_t len);
  * one space; trailing blanks go. */
 void util_one_line(char *s);
 
+/* Cuts an incomplete UTF-8 sequence off the end of @s: truncating to a
+ * fixed-size buffer may split a character. */
+void util_utf8_trim(char *s);
+
 /* Lowercase hex of @len bytes into @out (2 * len + 1 bytes, NUL-terminated). */
 void util_hex(const unsigned char *data, size_t len, char *out);
 

@@ -536,6 +536,35 @@ START_TEST(status_unreachable_dead_port)
 }
 END_TEST
 
+/* The message keeps to its 255 bytes without splitting a character, so
+ * that the JSON still renders (Jansson takes UTF-8 only). */
+START_TEST(status_message_cut_at_a_character)
+{
+    write_linear(1);
+    for (int pad = 0; pad < 2; pad++) {
+        const char *url =
+            pgtest_fmt("%s application_name=%.*s%s", dead_url(), pad, "x",
+                       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+        um_ctx *ctx = open_with(url, NULL, NULL, NULL);
+        um_health h = snap(ctx);
+        ASSERT_STATUS(h, UM_HEALTH_UNREACHABLE);
+        ck_assert_uint_ge(strlen(h.message), 250);
+        char *json = um_health_to_json(&h);
+        ck_assert_msg(json != NULL, "no JSON for a message cut at %zu bytes", strlen(h.message));
+        um_free(json);
+        um_close(ctx);
+    }
+}
+END_TEST
+
 /* A server that goes away and comes back: the next snapshots report it
  * unreachable, then reconnect by themselves. */
 START_TEST(status_unreachable_server_restart)
@@ -696,6 +725,7 @@ static Suite *health_suite(void)
     tcase_add_test(tc, status_diverged_database);
     tcase_add_test(tc, status_tables_dropped);
     tcase_add_test(tc, status_unreachable_dead_port);
+    tcase_add_test(tc, status_message_cut_at_a_character);
     tcase_add_test(tc, status_unreachable_server_restart);
 
     tc = tcase(s, "cli");

@@ -501,7 +501,8 @@ typedef struct um_health {
     char last_applied_at[40];             /**< ISO 8601 UTC, "" if none */
     double round_trip_ms;                 /**< the snapshot's query, as the client saw it */
     char taken_at[40];                    /**< ISO 8601 UTC, the client's clock */
-    char message[256];                    /**< one line: why the status is what it is */
+    char message[256]; /**< one line: why the status is what it is (at most 255 bytes,
+                            cut at a character) */
 } um_health;
 
 #define UM_HEALTH_VERSION 1
