@@ -586,7 +586,8 @@ UM_API int um_generate_options_init(um_generate_options *opts, unsigned int vers
  *
  * @param out_path  receives the new file's path (um_free()), may be NULL.
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_ETARGET, UM_EIO,
- *         UM_ECONFIG (a bad file_template), UM_EPARSE (a bad template).
+ *         UM_ECONFIG (a bad file_template, an unknown timezone), UM_EPARSE
+ *         (a bad template).
  */
 UM_API int um_generate(um_ctx *ctx, const um_generate_options *opts, char **out_path);
 
