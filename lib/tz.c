@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define TZIF_HEADER   44
 #define TZIF_MAX_SIZE (1L << 20) /* the largest zone today is under 4 KB */
@@ -283,10 +284,13 @@ static unsigned char *read_zone_file(const char *dir, const char *zone, size_t *
         snprintf(path, sizeof(path), "%s/%s", dir, zone) >= (int)sizeof(path))
         return NULL;
     FILE *f = fopen(path, "rb");
+    struct stat st;
     if (!f)
         return NULL;
-    unsigned char *data = malloc(TZIF_MAX_SIZE);
-    *len = data ? fread(data, 1, TZIF_MAX_SIZE, f) : 0;
+    unsigned char *data = NULL;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        st.st_size <= TZIF_MAX_SIZE && (data = malloc((size_t)st.st_size)))
+        *len = fread(data, 1, (size_t)st.st_size, f);
     fclose(f);
     return data;
 }
