@@ -1021,41 +1021,14 @@ TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, d
 }
 
 /* ------------------------------------------------------------------ */
-/* The project fixture                                                  */
+/* Around the project fixture                                           */
 /* ------------------------------------------------------------------ */
 
-char *pgtest_db_url;
-char *pgtest_proj_dir;
-char pgtest_ini_path[4096];
-
-void pgtest_project_setup(void)
-{
-    pgtest_db_url = pgtest_create_database();
-    pgtest_proj_dir = pgtest_tmpdir();
-    ck_assert_ptr_nonnull(pgtest_db_url);
-    ck_assert_ptr_nonnull(pgtest_proj_dir);
-    snprintf(pgtest_ini_path, sizeof(pgtest_ini_path), "%s/ultramigrate.ini", pgtest_proj_dir);
-    pgtest_write_file(pgtest_proj_dir, "migrations/versions/.keep", "");
-    pgtest_write_ini(pgtest_proj_dir, "ultramigrate.ini", "10s", NULL);
-}
-
-void pgtest_project_teardown(void)
-{
-    pgtest_dedicated_remove();
-    if (pgtest_db_url)
-        pgtest_drop_database(pgtest_db_url);
-    if (pgtest_proj_dir)
-        pgtest_rmtree(pgtest_proj_dir);
-    free(pgtest_db_url);
-    free(pgtest_proj_dir);
-    pgtest_db_url = pgtest_proj_dir = NULL;
-    pgtest_pool_free();
-}
-
-um_ctx *pgtest_open(const char *url, void *conn, um_log_cb log_cb, void *log_payload)
+um_ctx *pgtest_project_open_with(const pgtest_project *p, const char *url, void *conn,
+                                 um_log_cb log_cb, void *log_payload)
 {
     um_open_options o = UM_OPEN_OPTIONS_INIT;
-    o.config_path = pgtest_ini_path;
+    o.config_path = p->ini;
     o.database_url = url;
     o.pg_conn = conn;
     o.log_cb = log_cb;
@@ -1080,18 +1053,17 @@ const char *pgtest_dead_url(void)
                       pgtest_dead_port());
 }
 
-const char *pgtest_versions(void)
+const char *pgtest_versions(const char *url)
 {
-    return pgtest_query_text(
-        pgtest_db_url, "SELECT coalesce(string_agg(version_num, ',' ORDER BY version_num), '')"
-                       " FROM ultramigrate_version");
+    return pgtest_query_text(url, "SELECT coalesce(string_agg(version_num, ','"
+                                  " ORDER BY version_num), '') FROM ultramigrate_version");
 }
 
-const char *pgtest_applied_rows(void)
+const char *pgtest_applied_rows(const char *url)
 {
-    return pgtest_query_text(pgtest_db_url, "SELECT coalesce(string_agg(revision || ':' || state,"
-                                            " ',' ORDER BY revision), '')"
-                                            " FROM ultramigrate_version_applied");
+    return pgtest_query_text(url, "SELECT coalesce(string_agg(revision || ':' || state,"
+                                  " ',' ORDER BY revision), '')"
+                                  " FROM ultramigrate_version_applied");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1273,4 +1245,50 @@ int pgtest_run_pg_suite(Suite *s)
     int rc = pgtest_run_suite(s);
     stop_cluster();
     return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* A project fixture                                                    */
+/* ------------------------------------------------------------------ */
+
+void pgtest_project_setup(pgtest_project *p)
+{
+    p->db_url = pgtest_create_database();
+    p->dir = pgtest_tmpdir();
+    ck_assert_ptr_nonnull(p->db_url);
+    ck_assert_ptr_nonnull(p->dir);
+    p->ini = pgtest_asprintf("%s/ultramigrate.ini", p->dir);
+    const char *subdirs[] = { "migrations", "migrations/versions" };
+    for (size_t i = 0; i < 2; i++) {
+        char *d = pgtest_asprintf("%s/%s", p->dir, subdirs[i]);
+        ck_assert_msg(mkdir(d, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", d, strerror(errno));
+        free(d);
+    }
+    pgtest_write_ini(p->dir, "ultramigrate.ini", "10s", NULL);
+}
+
+void pgtest_project_teardown(pgtest_project *p)
+{
+    if (p->db_url)
+        pgtest_drop_database(p->db_url);
+    if (p->dir)
+        pgtest_rmtree(p->dir);
+    free(p->db_url);
+    free(p->dir);
+    free(p->ini);
+    memset(p, 0, sizeof(*p));
+    pgtest_pool_free();
+}
+
+um_ctx *pgtest_project_open(const pgtest_project *p, um_log_cb log_cb, void *log_payload)
+{
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = p->ini;
+    o.database_url = p->db_url;
+    o.log_cb = log_cb;
+    o.log_payload = log_payload;
+    um_ctx *ctx = NULL;
+    int rc = um_open(&ctx, &o);
+    ck_assert_msg(rc == UM_OK, "um_open: %d %s", rc, um_errmsg(ctx));
+    return ctx;
 }

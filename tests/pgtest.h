@@ -174,23 +174,15 @@ int pgtest_dead_port(void);
 TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout);
 
 /* ------------------------------------------------------------------ */
-/* The project fixture of the engine's integration suites               */
+/* Around the project fixture (below): the embedding suites' helpers    */
 /* ------------------------------------------------------------------ */
 
-/* What pgtest_project_setup() (a checked fixture) gives each test: a fresh
- * database, and a project directory with migrations/versions/ and
- * ultramigrate.ini (lock_wait 10s) at pgtest_ini_path. */
-extern char *pgtest_db_url;
-extern char *pgtest_proj_dir;
-extern char pgtest_ini_path[4096];
-void pgtest_project_setup(void);
-/* Drops the database, removes the directory and a dedicated cluster, and
- * frees the string pool. */
-void pgtest_project_teardown(void);
+typedef struct pgtest_project pgtest_project;
 
-/* um_open() on the project's ini with @url (NULL: none), a borrowed @conn
+/* um_open() on @p's configuration with @url (NULL: none), a borrowed @conn
  * (NULL: none) and a log callback; the test fails unless it succeeds. */
-um_ctx *pgtest_open(const char *url, void *conn, um_log_cb log_cb, void *log_payload);
+um_ctx *pgtest_project_open_with(const pgtest_project *p, const char *url, void *conn,
+                                 um_log_cb log_cb, void *log_payload);
 
 /* A health snapshot that must succeed and leave no error on the handle. */
 um_health pgtest_snapshot(um_ctx *ctx);
@@ -202,40 +194,10 @@ um_health pgtest_snapshot(um_ctx *ctx);
 /* A URL where nothing listens (pgtest_dead_port), connect_timeout 5. */
 const char *pgtest_dead_url(void);
 
-/* The fixture database's version rows "a,b" and applied rows
- * "rev:state,..." (default table names), by revision; pooled. */
-const char *pgtest_versions(void);
-const char *pgtest_applied_rows(void);
-
-/*
- * Short names bound to the fixture, for a suite that defines
- * PGTEST_SHORT_NAMES before including this header.
- */
-#ifdef PGTEST_SHORT_NAMES
-#define db_url             pgtest_db_url
-#define proj_dir           pgtest_proj_dir
-#define ini_path           pgtest_ini_path
-#define qv(...)            pgtest_query_text(db_url, __VA_ARGS__)
-#define sql(...)           pgtest_execf(db_url, __VA_ARGS__)
-#define table_exists(name) pgtest_table_exists(db_url, (name))
-#define versions()         pgtest_versions()
-#define applied_rows()     pgtest_applied_rows()
-#define write_ini(extra)   pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", (extra))
-#define write_rev_full(id, parents, transactional, up, down)                                       \
-    pgtest_write_revision(proj_dir, (id), (parents), NULL, (transactional), (up), (down))
-#define write_rev(id, parents, up, down) write_rev_full((id), (parents), 1, (up), (down))
-#define write_table_rev(id, parents, table)                                                        \
-    pgtest_write_table_revision(proj_dir, (id), (parents), (table))
-#define write_linear(n) pgtest_write_linear_revisions(proj_dir, (n))
-#define open_with       pgtest_open
-#define open_engine()   pgtest_open(db_url, NULL, NULL, NULL)
-#define snap            pgtest_snapshot
-#define ASSERT_STATUS   PGTEST_ASSERT_STATUS
-#define dead_url        pgtest_dead_url
-/* A test case with the project fixture, 60 s per test. */
-#define tcase(s, name)                                                                             \
-    pgtest_add_tcase((s), (name), pgtest_project_setup, pgtest_project_teardown, 60)
-#endif
+/* The version rows "a,b" and applied rows "rev:state,..." (default table
+ * names) of the database of @url, by revision; pooled. */
+const char *pgtest_versions(const char *url);
+const char *pgtest_applied_rows(const char *url);
 
 /* ------------------------------------------------------------------ */
 /* Child processes                                                      */
@@ -285,5 +247,69 @@ pgtest_cli_result pgtest_run_cli(const char *dir, const char *env_url, const cha
 /* As pgtest_run_cli(), in the background: stdout and stderr go to
  * background.out and background.err in @dir.  Returns the pid. */
 pid_t pgtest_spawn_cli(const char *dir, const char *env_url, const char *const argv[]);
+
+/* ------------------------------------------------------------------ */
+/* A project fixture                                                    */
+/* ------------------------------------------------------------------ */
+
+/* A test's own database and project directory: migrations/versions/ and
+ * ultramigrate.ini (lock_wait 10s) in a fresh temporary directory. */
+typedef struct pgtest_project {
+    char *db_url;
+    char *dir;
+    char *ini; /* dir/ultramigrate.ini */
+} pgtest_project;
+
+/* Creates them (the test fails when it cannot); for a checked fixture. */
+void pgtest_project_setup(pgtest_project *p);
+
+/* Drops the database, removes the directory, empties the string pool. */
+void pgtest_project_teardown(pgtest_project *p);
+
+/* Opens an engine on @p's configuration and database; fails the test when
+ * um_open does.  @log_cb may be NULL. */
+um_ctx *pgtest_project_open(const pgtest_project *p, um_log_cb log_cb, void *log_payload);
+
+/*
+ * Short names bound to a project fixture of the suite's own, for a suite
+ * that defines PGTEST_SHORT_NAMES before including this header: the
+ * fixture (setup, teardown, which also removes a dedicated cluster), its
+ * database and directory, and the helpers above bound to them.
+ */
+#ifdef PGTEST_SHORT_NAMES
+static pgtest_project proj;
+static inline void setup(void)
+{
+    pgtest_project_setup(&proj);
+}
+static inline void teardown(void)
+{
+    pgtest_dedicated_remove();
+    pgtest_project_teardown(&proj);
+}
+#define db_url             (proj.db_url)
+#define proj_dir           (proj.dir)
+#define ini_path           (proj.ini)
+#define qv(...)            pgtest_query_text(db_url, __VA_ARGS__)
+#define sql(...)           pgtest_execf(db_url, __VA_ARGS__)
+#define table_exists(name) pgtest_table_exists(db_url, (name))
+#define versions()         pgtest_versions(db_url)
+#define applied_rows()     pgtest_applied_rows(db_url)
+#define write_ini(extra)   pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", (extra))
+#define write_rev_full(id, parents, transactional, up, down)                                       \
+    pgtest_write_revision(proj_dir, (id), (parents), NULL, (transactional), (up), (down))
+#define write_rev(id, parents, up, down) write_rev_full((id), (parents), 1, (up), (down))
+#define write_table_rev(id, parents, table)                                                        \
+    pgtest_write_table_revision(proj_dir, (id), (parents), (table))
+#define write_linear(n) pgtest_write_linear_revisions(proj_dir, (n))
+#define open_with(url, conn, log_cb, log_payload)                                                  \
+    pgtest_project_open_with(&proj, (url), (conn), (log_cb), (log_payload))
+#define open_engine() pgtest_project_open(&proj, NULL, NULL)
+#define snap          pgtest_snapshot
+#define ASSERT_STATUS PGTEST_ASSERT_STATUS
+#define dead_url      pgtest_dead_url
+/* A test case with the project fixture, 60 s per test. */
+#define tcase(s, name) pgtest_add_tcase((s), (name), setup, teardown, 60)
+#endif
 
 #endif
