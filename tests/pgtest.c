@@ -1282,13 +1282,5 @@ void pgtest_project_teardown(pgtest_project *p)
 
 um_ctx *pgtest_project_open(const pgtest_project *p, um_log_cb log_cb, void *log_payload)
 {
-    um_open_options o = UM_OPEN_OPTIONS_INIT;
-    o.config_path = p->ini;
-    o.database_url = p->db_url;
-    o.log_cb = log_cb;
-    o.log_payload = log_payload;
-    um_ctx *ctx = NULL;
-    int rc = um_open(&ctx, &o);
-    ck_assert_msg(rc == UM_OK, "um_open: %d %s", rc, um_errmsg(ctx));
-    return ctx;
+    return pgtest_project_open_with(p, p->db_url, NULL, log_cb, log_payload);
 }
