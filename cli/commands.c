@@ -237,7 +237,7 @@ static int init_database(struct cli *cli, int *ready)
     *ready = rc == UM_OK;
     if (rc == UM_OK)
         cli_info(cli, "Bookkeeping tables are ready.");
-    else if (rc == UM_ECONNECT && !url_given(cli)) {
+    else if ((rc == UM_ECONNECT || rc == UM_EAUTH) && !url_given(cli)) {
         cli_info(cli,
                  "note: bookkeeping tables not created (they will be on "
                  "first use): %s",

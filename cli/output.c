@@ -27,6 +27,7 @@ int cli_exit_code(int rc)
     case UM_EIRREVERSIBLE:
         return CLI_EXIT_TARGET;
     case UM_ECONNECT:
+    case UM_EAUTH: /* the exit code says "connection"; the message says which */
         return CLI_EXIT_CONNECT;
     case UM_ELOCKED:
         return CLI_EXIT_LOCKED;
@@ -57,6 +58,8 @@ int cli_health_exit_code(um_health_status status)
         return CLI_EXIT_DIVERGED;
     case UM_HEALTH_UNREACHABLE:
         return CLI_EXIT_UNREACHABLE;
+    case UM_HEALTH_CANCELLED:
+        return CLI_EXIT_CANCELLED;
     }
     return CLI_EXIT_ERROR; /* a status newer than this command */
 }

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <pg_query.h>
 
@@ -24,7 +23,6 @@
 
 #define RETRY_FIRST_BACKOFF_MS 100
 #define RETRY_MAX_BACKOFF_MS   5000
-#define SLEEP_SLICE_MS         50
 
 typedef struct run {
     um_ctx *ctx;
@@ -246,11 +244,11 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
  * had are put back after (the connection may be the host's).
  */
 typedef struct saved_timeouts {
-    char *lock_timeout;
-    char *statement_timeout;
+    pg_saved_setting lock_timeout;
+    pg_saved_setting statement_timeout;
 } saved_timeouts;
 
-static int set_timeout(run *r, const char *name, int ms, char **old)
+static int set_timeout(run *r, const char *name, int ms, pg_saved_setting *old)
 {
     char value[32];
     if (ms <= 0)
@@ -272,20 +270,16 @@ static int set_session_timeouts(run *r, saved_timeouts *saved)
 static void restore_session_timeouts(run *r, saved_timeouts *saved)
 {
     err_buf kept = err_stash(&r->ctx->err);
-    if (saved->lock_timeout)
-        pg_swap_setting(r->ctx, "lock_timeout", saved->lock_timeout, NULL);
-    if (saved->statement_timeout)
-        pg_swap_setting(r->ctx, "statement_timeout", saved->statement_timeout, NULL);
+    pg_restore_setting(r->ctx, "lock_timeout", &saved->lock_timeout);
+    pg_restore_setting(r->ctx, "statement_timeout", &saved->statement_timeout);
     err_unstash(&r->ctx->err, &kept);
-    free(saved->lock_timeout);
-    free(saved->statement_timeout);
 }
 
 static int run_outside_transaction(run *r, size_t k, const char *body, int first_line)
 {
     const script_file *s = step_script(r, k);
     double t0 = util_now_ms();
-    saved_timeouts saved = { NULL, NULL };
+    saved_timeouts saved = { { false, NULL }, { false, NULL } };
     int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
     if (!rc)
         rc = set_session_timeouts(r, &saved);
@@ -307,7 +301,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
 
 static bool cancel_requested(const run *r)
 {
-    return atomic_load(&r->ctx->cancel_requested) != 0;
+    return pg_cancel_requested(r->ctx);
 }
 
 /* A statement cancelled by um_cancel() fails like any other; say why. */
@@ -323,16 +317,6 @@ static bool lock_timed_out(const um_ctx *ctx)
 {
     return ctx->err.d.code == UM_ESQL && ctx->err.d.sqlstate &&
            strcmp(ctx->err.d.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
-}
-
-/* Sleeps @ms in short slices, so that um_cancel() ends the wait. */
-static void sleep_unless_cancelled(const run *r, long ms)
-{
-    for (long left = ms; left > 0 && !cancel_requested(r); left -= SLEEP_SLICE_MS) {
-        long nap = left < SLEEP_SLICE_MS ? left : SLEEP_SLICE_MS;
-        struct timespec ts = { 0, nap * 1000000L };
-        nanosleep(&ts, NULL);
-    }
 }
 
 /*
@@ -353,11 +337,10 @@ static int run_with_retries(run *r, size_t k, const char *body, int first_line)
             return rc;
         log_printf(&r->ctx->log, UM_LOG_WARNING, "%s (attempt %d of %d; retrying in %ld ms)",
                    um_errmsg(r->ctx), attempt + 1, r->ctx->cfg.lock_retries + 1, backoff);
-        store_record_failure(r->ctx, step_script(r, k), r->plan->direction, util_now_ms() - t0,
-                             um_errmsg(r->ctx), false);
+        store_record_stop(r->ctx, step_script(r, k), r->plan->direction, util_now_ms() - t0,
+                          um_errmsg(r->ctx), STORE_FAILED);
         err_clear(&r->ctx->err);
-        sleep_unless_cancelled(r, backoff);
-        if (cancel_requested(r))
+        if (pg_sleep_unless_cancelled(r->ctx, backoff))
             return step_cancelled(r, k);
         backoff = backoff * 2 > RETRY_MAX_BACKOFF_MS ? RETRY_MAX_BACKOFF_MS : backoff * 2;
     }
@@ -408,16 +391,33 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
     return r->opts.progress_cb(&info, r->opts.progress_payload);
 }
 
-/* Keeps the step's error on the handle while the failure is recorded. */
-static void record_failure(run *r, size_t k, double elapsed)
+/*
+ * How step @k ended, for the history: a cancel is clean when what ran of
+ * the revision rolled back (or nothing ran); a "Transactional: no"
+ * revision stopped part-way is a failure whatever stopped it.
+ */
+static store_stop how_it_stopped(const run *r, size_t k, bool started)
+{
+    if (started && !step_script(r, k)->transactional)
+        return STORE_FAILED_UNFINISHED;
+    if (r->ctx->err.d.code == UM_ECANCELLED)
+        return STORE_CANCELLED;
+    return STORE_FAILED;
+}
+
+/* Rolls back what is open and records how step @k ended, keeping its
+ * error on the handle. */
+static void record_stop(run *r, size_t k, double elapsed, bool started)
 {
     um_ctx *ctx = r->ctx;
+    store_stop how = how_it_stopped(r, k, started);
     err_buf saved = err_stash(&ctx->err);
-    if (r->single_tx || pg_in_transaction(ctx))
+    /* a lost connection is not made again here: the lock went with it */
+    if (pg_connected(ctx) && (r->single_tx || pg_in_transaction(ctx)))
         pg_exec(ctx, "ROLLBACK", NULL);
-    if (ctx->conn)
-        store_record_failure(ctx, step_script(r, k), r->plan->direction, elapsed, saved.d.message,
-                             !step_script(r, k)->transactional);
+    if (pg_connected(ctx))
+        store_record_stop(ctx, step_script(r, k), r->plan->direction, elapsed, saved.d.message,
+                          how);
     err_unstash(&ctx->err, &saved);
 }
 
@@ -436,11 +436,11 @@ static int check_single_tx(run *r)
 /* Stops before step @k; in a single transaction nothing stays done. */
 static int cancel(run *r, size_t k)
 {
-    if (r->single_tx)
-        pg_exec(r->ctx, "ROLLBACK", NULL);
-    return ctx_error(r->ctx, UM_ECANCELLED, NULL, 0, r->plan->steps[k].revision,
-                     "cancelled by the host before this revision%s",
-                     r->single_tx ? "; the whole run was rolled back" : "");
+    ctx_error(r->ctx, UM_ECANCELLED, NULL, 0, r->plan->steps[k].revision,
+              "cancelled by the host before this revision%s",
+              r->single_tx ? "; the whole run was rolled back" : "");
+    record_stop(r, k, 0, false);
+    return UM_ECANCELLED;
 }
 
 /*
@@ -458,6 +458,16 @@ static int left_open(run *r, size_t k)
                      " transaction, so remove its BEGIN/COMMIT");
 }
 
+/* One INFO line per revision a run applied or reverted. */
+static void log_step(const run *r, size_t k, double elapsed_ms)
+{
+    const um_step *st = &r->plan->steps[k];
+    bool titled = st->message && *st->message;
+    log_printf(&r->ctx->log, UM_LOG_INFO, "%s %s%s%s%s in %.1f ms",
+               st->direction == UM_UP ? "applied" : "reverted", st->revision, titled ? " (" : "",
+               titled ? st->message : "", titled ? ")" : "", elapsed_ms);
+}
+
 static int execute(run *r)
 {
     int rc = r->single_tx ? check_single_tx(r) : UM_OK;
@@ -473,10 +483,11 @@ static int execute(run *r)
         if (rc && cancel_requested(r))
             rc = step_cancelled(r, k);
         if (rc) {
-            record_failure(r, k, util_now_ms() - t0);
+            record_stop(r, k, util_now_ms() - t0, true);
             break;
         }
         r->applied[r->plan->graph_index[k]] = r->plan->direction == UM_UP;
+        log_step(r, k, util_now_ms() - t0);
         if (report(r, k, UM_STEP_DONE, util_now_ms() - t0) && k + 1 < r->plan->n_steps) {
             rc = cancel(r, k + 1);
             break;
@@ -515,8 +526,6 @@ static int prepare_locked(um_ctx *ctx, store_state *st)
     int rc = store_read_state(ctx, st);
     if (rc || st->tables_exist)
         return rc;
-    log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
-               ctx->version_table, ctx->applied_table, ctx->history_table);
     return store_ensure_tables(ctx);
 }
 
@@ -531,9 +540,10 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding);
 static int begin_locked(um_ctx *ctx, int *encoding)
 {
     *encoding = -1;
-    atomic_store(&ctx->cancel_requested, 0);
-    atomic_store(&ctx->busy, 1);
-    int rc = store_lock(ctx);
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = store_lock(ctx);
     if (!rc)
         rc = pg_use_utf8(ctx, encoding);
     if (rc)
@@ -554,11 +564,11 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
         pg_exec(ctx, "ROLLBACK", NULL);
     if (wrote)
         store_analyze(ctx);
-    store_unprepare_steps(ctx);
+    store_unprepare(ctx);
     store_unlock(ctx);
     pg_restore_encoding(ctx, encoding);
     err_unstash(&ctx->err, &saved);
-    atomic_store(&ctx->busy, 0);
+    pg_call_end(ctx);
 }
 
 static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const um_plan *approved,
@@ -583,9 +593,9 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
     if (!rc && approved)
         rc = check_still_valid(ctx, fresh, approved);
     if (!rc)
-        rc = plan_applied_set(ctx, &st, &r.applied, &heads, &n_heads);
+        rc = plan_applied_set(ctx, st.heads, st.n_heads, &r.applied, &heads, &n_heads);
     if (!rc && fresh->n_steps)
-        rc = store_prepare_steps(ctx);
+        rc = store_prepare(ctx);
     if (!rc) {
         r.plan = fresh;
         rc = execute(&r);
@@ -652,7 +662,8 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
     size_t *cur = NULL, n_cur = 0, *heads = NULL, n_heads = 0;
     graph_target t = { NULL, 0 };
     const script_file **hs = NULL, **as = NULL;
-    int rc = set ? plan_applied_set(ctx, st, &applied, &cur, &n_cur) : err_nomem(&ctx->err);
+    int rc = set ? plan_applied_set(ctx, st->heads, st->n_heads, &applied, &cur, &n_cur)
+                 : err_nomem(&ctx->err);
     um_direction dir = (strcmp(target, "base") == 0 || target[0] == '-') ? UM_DOWN : UM_UP;
     if (!rc)
         rc = graph_resolve_target(ctx->graph, target, dir, cur, n_cur, &t, &ctx->err);
@@ -672,7 +683,7 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
         for (size_t i = 0; i < n; i++)
             if (set[i])
                 as[n_as++] = graph_script(ctx->graph, i);
-        rc = store_stamp(ctx, hs, n_heads, as, n_as);
+        rc = store_stamp(ctx, st, hs, n_heads, as, n_as);
     }
     free(hs);
     free(as);

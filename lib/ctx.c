@@ -4,11 +4,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "health.h"
 #include "pg.h"
+#include "store.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -100,12 +100,6 @@ static int apply_open_options(um_ctx *ctx, const um_open_options *o)
     ctx->log.cb = o->log_cb;
     ctx->log.payload = o->log_payload;
     ctx->log.level = o->log_level;
-    ctx->application_name = strdup(o->application_name ? o->application_name : "ultramigrate");
-    if (!ctx->application_name)
-        return err_nomem(&ctx->err);
-    if (gethostname(ctx->host, sizeof(ctx->host) - 1) != 0)
-        strcpy(ctx->host, "unknown");
-
     int rc = config_load(&ctx->cfg, o->config_path, o->database_url, &ctx->log, &ctx->err);
     if (rc)
         return rc;
@@ -135,9 +129,11 @@ int um_open(um_ctx **out, const um_open_options *opts)
                                         "um_open_options version %u is not supported"
                                         " (expected %u)",
                                         opts->version, UM_OPEN_OPTIONS_VERSION);
-    if (opts->pg_conn)
+    int rc = pg_session_create(ctx, opts->application_name);
+    if (!rc && opts->pg_conn)
         pg_adopt(ctx, opts->pg_conn);
-    int rc = apply_open_options(ctx, opts);
+    if (!rc)
+        rc = apply_open_options(ctx, opts);
     if (!rc && opts->connect_early && !opts->pg_conn)
         pg_connect_early(ctx);
     if (!rc)
@@ -150,15 +146,13 @@ void um_close(um_ctx *ctx)
 {
     if (!ctx)
         return;
-    pg_release(ctx);
-    health_cache_free(ctx->health);
+    /* each module lets go of what it holds on the session, then pg closes */
+    health_cache_free(ctx);
+    store_session_free(ctx);
+    pg_session_free(ctx);
     graph_free(ctx->graph);
     free(ctx->revisions);
     free(ctx->versions_dir);
-    free(ctx->application_name);
-    free(ctx->version_table);
-    free(ctx->applied_table);
-    free(ctx->history_table);
     config_free(&ctx->cfg);
     err_clear(&ctx->err);
     free(ctx);
@@ -167,10 +161,11 @@ void um_close(um_ctx *ctx)
 int um_wait_for_database(um_ctx *ctx, int timeout_ms)
 {
     CTX_ENTER(ctx);
-    atomic_store(&ctx->cancel_requested, 0);
-    atomic_store(&ctx->busy, 1);
-    int rc = pg_wait_connected(ctx, timeout_ms);
-    atomic_store(&ctx->busy, 0);
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = pg_wait_connected(ctx, timeout_ms);
+    pg_call_end(ctx);
     return rc;
 }
 
@@ -178,8 +173,7 @@ void um_cancel(um_ctx *ctx)
 {
     if (!ctx)
         return;
-    atomic_store(&ctx->cancel_requested, 1);
-    pg_cancel_running(ctx);
+    pg_cancel(ctx);
 }
 
 size_t um_revision_count(const um_ctx *ctx)

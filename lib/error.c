@@ -26,6 +26,7 @@ static const char *const messages[] = {
     [15] = "file system error",
     [16] = "unexpected database state",
     [17] = "database changed since the plan was made",
+    [18] = "authentication or authorization failed",
 };
 
 const char *um_strerror(int code)
@@ -75,9 +76,10 @@ int err_set(err_buf *e, int code, const char *file, int line, const char *revisi
     e->d.line = line;
     e->d.file = util_strdup_null(file);
     e->d.revision = util_strdup_null(revision);
-    e->d.message = sb_detach(&sb);
-    if (!e->d.message)
-        e->d.message = strdup(um_strerror(code));
+    char *message = sb_detach(&sb);
+    if (message)
+        util_one_line(message); /* libpq's messages span lines; ours do not */
+    e->d.message = message ? message : strdup(um_strerror(code));
     return code;
 }
 
@@ -119,7 +121,9 @@ void log_printf(const log_sink *log, um_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     sb_vprintf(&sb, fmt, ap);
     va_end(ap);
-    if (sb_str(&sb))
+    if (sb_str(&sb)) {
+        util_one_line(sb.buf);
         log->cb(level, sb_str(&sb), log->payload);
+    }
     sb_free(&sb);
 }

@@ -10,6 +10,7 @@
 #include "health.h"
 #include "internal.h"
 #include "pg.h"
+#include "plan.h"
 #include "store.h"
 #include "strbuf.h"
 #include "util.h"
@@ -27,21 +28,13 @@ struct health_cache {
     char last_applied_at[40];
 };
 
-/* What the one query of a snapshot returns. */
-typedef struct health_row {
-    long long history_id;      /* newest history entry, 0: none */
-    bool last_failed;          /* ... and it is a failure */
-    const char *last_revision; /* ... of this revision */
-    const char *heads;         /* "a,b" or NULL */
-    const char *unfinished;    /* "rev state,rev state" or NULL */
-} health_row;
-
-void health_cache_free(struct health_cache *c)
+void health_cache_free(um_ctx *ctx)
 {
-    if (!c)
+    if (!ctx->health)
         return;
-    free(c->heads);
-    free(c);
+    free(ctx->health->heads);
+    free(ctx->health);
+    ctx->health = NULL;
 }
 
 static void copy_id(char dst[UM_HEALTH_ID_SIZE], const char *src, size_t len)
@@ -52,86 +45,38 @@ static void copy_id(char dst[UM_HEALTH_ID_SIZE], const char *src, size_t len)
     dst[len] = '\0';
 }
 
-/* ---- the query -------------------------------------------------------- */
-
-static int prepare_health_query(um_ctx *ctx, pg_failure *fail)
-{
-    strbuf sql = STRBUF_INIT;
-    sb_printf(&sql,
-              "SELECT h.id, h.state, h.revision,"
-              " (SELECT string_agg(version_num, ',' ORDER BY version_num) FROM %s),"
-              " (SELECT string_agg(revision || ' ' || state, ',' ORDER BY revision)"
-              "  FROM %s WHERE state <> 'applied')"
-              " FROM (SELECT 1) one LEFT JOIN LATERAL"
-              " (SELECT id, state, revision FROM %s ORDER BY id DESC LIMIT 1) h ON true",
-              ctx->version_table, ctx->applied_table, ctx->history_table);
-    if (sb_failed(&sql))
-        return err_nomem(&ctx->err);
-    int rc = pg_prepare(ctx, ctx->health_statement, sb_str(&sql), fail);
-    sb_free(&sql);
-    ctx->health_prepared = rc == UM_OK;
-    return rc;
-}
-
-/*
- * Runs the snapshot's query.  It is prepared once per connection: parsing
- * and planning it each time would cost more than the round trip.  A host
- * that ran DISCARD ALL on a borrowed connection loses it: prepared again.
- */
-static int run_health_query(um_ctx *ctx, pg_rows **rows, pg_failure *fail)
-{
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int rc = ctx->health_prepared ? UM_OK : prepare_health_query(ctx, fail);
-        if (rc)
-            return rc;
-        rc = pg_query_prepared(ctx, ctx->health_statement, 0, NULL, rows, fail);
-        if (rc != UM_ESQL || !fail->sqlstate ||
-            strcmp(fail->sqlstate, SQLSTATE_NO_SUCH_STATEMENT) != 0)
-            return rc;
-        ctx->health_prepared = false;
-        pg_failure_clear(fail);
-    }
-    return UM_ESQL;
-}
-
 /* ---- what changes rarely: read again when the history moved ------------- */
 
-static void note_applied_row(um_ctx *ctx, struct health_cache *c, const char *rev,
-                             const char *checksum, const char *at)
+static void note_applied_row(um_ctx *ctx, struct health_cache *c, const store_applied_row *a)
 {
-    long idx = graph_find(ctx->graph, rev);
+    long idx = graph_find(ctx->graph, a->revision);
     if (idx < 0) {
         if (c->n_unknown++ == 0)
-            copy_id(c->unknown, rev, strlen(rev));
-    } else if (!checksum || strcmp(graph_script(ctx->graph, (size_t)idx)->checksum, checksum)) {
+            copy_id(c->unknown, a->revision, strlen(a->revision));
+    } else if (!a->checksum ||
+               strcmp(graph_script(ctx->graph, (size_t)idx)->checksum, a->checksum)) {
         if (c->n_diverged++ == 0)
-            copy_id(c->diverged, rev, strlen(rev));
+            copy_id(c->diverged, a->revision, strlen(a->revision));
     }
-    copy_id(c->last_applied, rev, strlen(rev));
-    snprintf(c->last_applied_at, sizeof(c->last_applied_at), "%s", at ? at : "");
+    copy_id(c->last_applied, a->revision, strlen(a->revision));
+    /* to the second, as a health check shows it: "2026-11-26T12:56:01Z" */
+    snprintf(c->last_applied_at, sizeof(c->last_applied_at), "%.19sZ",
+             a->applied_at ? a->applied_at : "");
 }
 
+/* Checksums and the newest applied revision, from the state (oldest first). */
 static int refresh(um_ctx *ctx, struct health_cache *c, long long history_id)
 {
-    strbuf sql = STRBUF_INIT;
-    sb_printf(&sql,
-              "SELECT revision, checksum,"
-              " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-              " FROM %s WHERE state = 'applied' ORDER BY applied_at, revision",
-              ctx->applied_table);
-    if (sb_failed(&sql))
-        return err_nomem(&ctx->err);
-    pg_rows *rows = NULL;
-    int rc = pg_query(ctx, sb_str(&sql), 0, NULL, &rows, NULL);
-    sb_free(&sql);
+    store_state st;
+    int rc = store_read_state(ctx, &st);
     if (rc)
         return rc;
     c->n_diverged = c->n_unknown = 0;
     c->last_applied[0] = c->last_applied_at[0] = '\0';
-    for (size_t i = 0; i < pg_rows_count(rows); i++)
-        note_applied_row(ctx, c, pg_rows_value(rows, i, 0), pg_rows_value(rows, i, 1),
-                         pg_rows_value(rows, i, 2));
-    pg_rows_free(rows);
+    for (size_t i = 0; i < st.n_applied; i++)
+        if (strcmp(st.applied[i].state, "applied") == 0)
+            note_applied_row(ctx, c, &st.applied[i]);
+    store_state_free(&st);
     c->history_id = history_id;
     return UM_OK;
 }
@@ -144,36 +89,52 @@ static void forget(struct health_cache *c)
     c->last_applied[0] = c->last_applied_at[0] = '\0';
 }
 
+/* Splits "a,b" (cut in place) into @ids (room for every comma + 1). */
+static size_t split_heads(char *heads, char **ids)
+{
+    size_t n = 0;
+    for (char *save = NULL, *id = strtok_r(heads, ",", &save); id; id = strtok_r(NULL, ",", &save))
+        ids[n++] = id;
+    return n;
+}
+
 /* Pending revisions for the version rows @heads ("a,b"), counted again
  * only when they changed. */
 static int count_pending(um_ctx *ctx, struct health_cache *c, const char *heads)
 {
     if (c->heads && strcmp(c->heads, heads) == 0)
         return UM_OK;
-    size_t n = graph_count(ctx->graph);
-    unsigned char *applied = util_calloc(n, 1);
-    char *copy = strdup(heads);
-    if (!applied || !copy) {
-        free(applied);
-        free(copy);
-        return err_nomem(&ctx->err);
-    }
+    unsigned char *applied = NULL;
+    size_t *idx = NULL, n_idx = 0;
+    char *copy = strdup(heads), *cut = strdup(heads);
+    char **ids = util_calloc(strlen(heads) / 2 + 1, sizeof(*ids));
+    int rc = copy && cut && ids ? UM_OK : err_nomem(&ctx->err);
+    if (rc)
+        goto done;
+    rc = plan_applied_set(ctx, ids, split_heads(cut, ids), &applied, &idx, &n_idx);
     c->unknown_head[0] = '\0';
-    for (char *save = NULL, *id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
-        long idx = graph_find(ctx->graph, id);
-        if (idx >= 0)
-            graph_mark_ancestors(ctx->graph, (size_t)idx, applied);
-        else if (!c->unknown_head[0])
-            copy_id(c->unknown_head, id, strlen(id));
-    }
     c->pending = 0;
-    for (size_t i = 0; i < n; i++)
-        c->pending += !applied[i];
+    if (rc == UM_ESTATE) {
+        /* ahead of the files: nothing can be counted */
+        copy_id(c->unknown_head, ctx->err.d.revision, strlen(ctx->err.d.revision));
+        err_clear(&ctx->err);
+        rc = UM_OK;
+    } else if (!rc) {
+        for (size_t i = 0; i < graph_count(ctx->graph); i++)
+            c->pending += !applied[i];
+    }
+    if (!rc) {
+        free(c->heads);
+        c->heads = copy;
+        copy = NULL;
+    }
+done:
     free(applied);
-    free(c->heads);
-    c->heads = copy;
-    strcpy(copy, heads); /* strtok_r cut it */
-    return UM_OK;
+    free(idx);
+    free(copy);
+    free(cut);
+    free(ids);
+    return rc;
 }
 
 /* ---- the snapshot ----------------------------------------------------- */
@@ -215,13 +176,16 @@ static void describe_unfinished(um_health *h, const char *unfinished)
 
 /* Worst first: a broken run (a revision left unfinished, or the newest
  * history entry a failure), then files edited after apply, then a
- * database newer than the files, then work to do. */
-static void decide(um_health *h, const struct health_cache *c, const health_row *row)
+ * database newer than the files, then work to do (left by a cancelled
+ * run, or not). */
+static void decide(um_health *h, const struct health_cache *c, const store_summary *row)
 {
+    bool last_failed = row->last_state && strcmp(row->last_state, "failed") == 0;
+    bool last_cancelled = row->last_state && strcmp(row->last_state, "cancelled") == 0;
     if (row->unfinished) {
         h->status = UM_HEALTH_FAILED;
         describe_unfinished(h, row->unfinished);
-    } else if (row->last_failed) {
+    } else if (last_failed) {
         /* a transactional revision leaves no row behind when it fails: the
          * history's newest entry is what tells of the failed run */
         h->status = UM_HEALTH_FAILED;
@@ -238,6 +202,12 @@ static void decide(um_health *h, const struct health_cache *c, const health_row 
         snprintf(h->message, sizeof(h->message),
                  "the database has revision %s, which no file defines",
                  c->unknown_head[0] ? c->unknown_head : c->unknown);
+    } else if (last_cancelled && c->pending) {
+        /* stopped on purpose with nothing half done: the next run goes on */
+        h->status = UM_HEALTH_CANCELLED;
+        snprintf(h->message, sizeof(h->message),
+                 "the last run was cancelled at revision %s; %zu revision%s to apply",
+                 row->last_revision, c->pending, c->pending == 1 ? "" : "s");
     } else if (c->pending) {
         h->status = UM_HEALTH_PENDING;
         snprintf(h->message, sizeof(h->message), "%zu revision%s to apply", c->pending,
@@ -248,29 +218,12 @@ static void decide(um_health *h, const struct health_cache *c, const health_row 
     }
 }
 
-/* libpq's messages span lines ("...failed\n\tIs the server running"):
- * the snapshot's message is one line. */
-static void one_line(char *s)
-{
-    char *w = s;
-    for (const char *r = s; *r; r++) {
-        bool blank = *r == '\n' || *r == '\t' || *r == '\r' || *r == ' ';
-        if (!blank)
-            *w++ = *r;
-        else if (w > s && w[-1] != ' ')
-            *w++ = ' ';
-    }
-    while (w > s && w[-1] == ' ')
-        w--;
-    *w = '\0';
-}
-
 static void unreachable(um_health *h, const char *why)
 {
     h->status = UM_HEALTH_UNREACHABLE;
     h->pending = 0; /* unknown: nothing was read */
     snprintf(h->message, sizeof(h->message), "%s", why);
-    one_line(h->message);
+    util_one_line(h->message);
 }
 
 static void stamp_time(um_health *h)
@@ -283,36 +236,17 @@ static void stamp_time(um_health *h)
     snprintf(h->taken_at + n, sizeof(h->taken_at) - n, ".%03dZ", (int)(ts.tv_nsec / 1000000L));
 }
 
-/* Takes the snapshot once connected; UM_ECONNECT/UM_ESQL: unreachable. */
+/* Takes the snapshot; UM_ECONNECT/UM_ESQL: unreachable. */
 static int observe(um_ctx *ctx, um_health *h)
 {
     struct health_cache *c = ctx->health;
-    pg_rows *rows = NULL;
-    pg_failure fail = { 0 };
-    health_row row;
-    memset(&row, 0, sizeof(row));
-
-    int rc = store_connect(ctx);
-    if (rc)
-        return rc;
+    store_summary row;
     double t0 = util_now_ms();
-    rc = run_health_query(ctx, &rows, &fail);
+    int rc = store_read_summary(ctx, &row);
     h->round_trip_ms = util_now_ms() - t0;
-    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0) {
-        rc = UM_OK; /* never migrated (or the tables were dropped): start afresh */
-        forget(c);
-    } else if (rc == UM_ESQL || rc == UM_ECONNECT)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "health query failed");
-    pg_failure_clear(&fail);
-    if (!rc && rows) {
-        const char *id = pg_rows_value(rows, 0, 0), *state = pg_rows_value(rows, 0, 1);
-        row.history_id = id ? strtoll(id, NULL, 10) : 0;
-        row.last_failed = state && strcmp(state, "failed") == 0;
-        row.last_revision = pg_rows_value(rows, 0, 2);
-        row.heads = pg_rows_value(rows, 0, 3);
-        row.unfinished = pg_rows_value(rows, 0, 4);
-    }
-    if (!rc && rows && row.history_id != c->history_id)
+    if (!rc && !row.tables_exist)
+        forget(c); /* never migrated (or the tables were dropped): start afresh */
+    if (!rc && row.tables_exist && row.history_id != c->history_id)
         rc = refresh(ctx, c, row.history_id);
     if (!rc)
         rc = count_pending(ctx, c, row.heads ? row.heads : "");
@@ -323,7 +257,7 @@ static int observe(um_ctx *ctx, um_health *h)
         h->pending = c->pending;
         decide(h, c, &row);
     }
-    pg_rows_free(rows);
+    store_summary_free(&row);
     return rc;
 }
 
@@ -335,8 +269,6 @@ static int ensure_cache(um_ctx *ctx)
     if (!ctx->health)
         return err_nomem(&ctx->err);
     forget(ctx->health);
-    snprintf(ctx->health_statement, sizeof(ctx->health_statement), "ultramigrate_health_%p",
-             (void *)ctx);
     return UM_OK;
 }
 
@@ -356,14 +288,18 @@ int um_health_snapshot(um_health *out, um_ctx *ctx)
     out->pending = graph_count(ctx->graph);
 
     int rc = ensure_cache(ctx);
+    if (!rc)
+        rc = pg_call_begin(ctx);
     if (rc)
         return rc;
     rc = observe(ctx, out);
+    pg_call_end(ctx);
     if (rc == UM_ENOMEM)
         return rc;
     if (rc)
         unreachable(out, um_errmsg(ctx));
-    err_clear(&ctx->err); /* the snapshot holds the reason */
+    util_utf8_trim(out->message); /* cut to its size, not inside a character */
+    err_clear(&ctx->err);         /* the snapshot holds the reason */
     return UM_OK;
 }
 
@@ -378,8 +314,8 @@ int um_health_init(um_health *h, unsigned int version)
 
 const char *um_health_status_name(um_health_status status)
 {
-    static const char *const names[] = { "ok",    "pending",  "failed",
-                                         "ahead", "diverged", "unreachable" };
+    static const char *const names[] = { "ok",       "pending",     "failed",   "ahead",
+                                         "diverged", "unreachable", "cancelled" };
     if ((unsigned)status < sizeof(names) / sizeof(names[0]))
         return names[status];
     return "unknown";

@@ -9,8 +9,10 @@
 #ifndef LIB_HEALTH_H
 #define LIB_HEALTH_H
 
-struct health_cache;
+#include "internal.h"
 
-void health_cache_free(struct health_cache *c);
+/* At um_close: drops the snapshot's statement from a borrowed connection
+ * and frees the cache (ctx->health). */
+void health_cache_free(um_ctx *ctx);
 
 #endif

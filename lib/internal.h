@@ -5,7 +5,6 @@
 #ifndef LIB_INTERNAL_H
 #define LIB_INTERNAL_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -15,43 +14,24 @@
 #include "error.h"
 #include "graph.h"
 
-struct pg_conn;   /* libpq's PGconn; only pg.c looks inside */
-struct pg_cancel; /* libpq's PGcancel */
+/* Each module keeps its state in a struct of its own, defined in its .c
+ * file: what it prepared or took on the connection is keyed by the
+ * session's generation (pg_generation) and cleaned up by the module. */
+struct pg_session;
+struct store_session;
 struct health_cache;
 
 struct um_ctx {
     config_settings cfg;
     log_sink log;
     err_buf err;
+    int open_rc; /* um_open's result: a failed handle only explains */
     graph_dag *graph;
-    um_revision *revisions; /* public views, one per graph index */
-    char *versions_dir;     /* script_location/versions */
-    char *application_name;
-    char host[256];        /* this machine, recorded with each step */
-    struct pg_conn *conn;  /* NULL until the first call that needs it */
-    struct pg_conn *early; /* a connection started by connect_early */
-    bool owns_conn;        /* false: the host's (um_open_options.pg_conn) */
-    bool locked;           /* we hold the migration advisory lock */
-    /* um_cancel() may run in another thread or a signal handler: it only
-     * touches these atomics.  cancel_users counts the um_cancel() calls in
-     * flight, so that a reconnect never frees a cancel object in use. */
-    atomic_int cancel_requested;
-    _Atomic(struct pg_cancel *) cancel;
-    atomic_int cancel_users;
-    atomic_int busy;      /* a call that runs SQL is under way */
-    int open_rc;          /* um_open's result: a failed handle only explains */
-    int backend_pid;      /* the session cancel and prepared flags are for */
-    bool health_prepared; /* the health query is prepared on conn */
-    /* Its name, unique per handle: handles that share a borrowed
-     * connection must not run each other's query. */
-    char health_statement[64];
-    bool steps_prepared;         /* the step bookkeeping is prepared on conn */
-    struct health_cache *health; /* what the last health snapshot learnt */
-    /* Quoted, schema-qualified names of the bookkeeping tables; built once
-     * connected (quoting needs the connection). */
-    char *version_table;
-    char *applied_table;
-    char *history_table;
+    um_revision *revisions;      /* public views, one per graph index */
+    char *versions_dir;          /* script_location/versions */
+    struct pg_session *pg;       /* the connection and its server session (pg.c) */
+    struct store_session *store; /* table names, prepared steps, the lock (store.c) */
+    struct health_cache *health; /* what the last health snapshot learnt (health.c) */
 };
 
 /* Results the host reads through accessors (ultramigrate.h): their layout

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "lint.h"
+#include "pg.h"
 #include "plan.h"
 #include "store.h"
 #include "util.h"
@@ -117,10 +118,14 @@ static int lint_pending_revisions(um_ctx *ctx, lint_run *run)
     store_state st;
     unsigned char *applied = NULL;
     size_t *heads = NULL, n_heads = 0, *pending = NULL, n = 0;
-    int rc = store_read_state(ctx, &st);
+    int rc = pg_call_begin(ctx);
     if (rc)
         return rc;
-    rc = plan_applied_set(ctx, &st, &applied, &heads, &n_heads);
+    rc = store_read_state(ctx, &st);
+    pg_call_end(ctx);
+    if (rc)
+        return rc;
+    rc = plan_applied_set(ctx, st.heads, st.n_heads, &applied, &heads, &n_heads);
     if (!rc && !(pending = util_calloc(graph_count(ctx->graph), sizeof(*pending))))
         rc = err_nomem(&ctx->err);
     for (size_t i = 0; !rc && i < graph_count(ctx->graph); i++)

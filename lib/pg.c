@@ -4,7 +4,10 @@
  */
 #include "pg.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,13 +17,68 @@
 #include "strbuf.h"
 #include "util.h"
 
-#define EARLY_CONNECT_TIMEOUT_MS 10000
 /* Shorter pieces of a password are not worth garbling the message for. */
 #define MIN_MASKED_PIECE 3
+/* How often a sleep looks for um_cancel(). */
+#define SLEEP_SLICE_MS 50
 
 struct pg_rows {
     PGresult *res;
 };
+
+/*
+ * The handle's connection and the server session on it.  Other modules
+ * see only the generation: a number that changes whenever a new server
+ * session starts (a connection made, or the host's PQreset of a borrowed
+ * one), so that what they prepared or took on the session is known to be
+ * gone without pg.c knowing what it was.
+ */
+struct pg_session {
+    PGconn *conn;    /* NULL until the first call that needs it */
+    PGconn *early;   /* a connection started by pg_connect_early */
+    bool owns_conn;  /* false: the host's (um_open_options.pg_conn) */
+    int backend_pid; /* the server session the generation counts */
+    unsigned long generation;
+    char *application_name;
+    /* um_cancel() may run in another thread or a signal handler: it only
+     * touches these atomics.  cancel_users counts the um_cancel() calls in
+     * flight, so that a reconnect never frees a cancel object in use. */
+    atomic_int cancel_requested;
+    _Atomic(PGcancel *) cancel;
+    atomic_int cancel_users;
+    atomic_int busy; /* a call that runs SQL is under way */
+    /* A borrowed connection's notice receiver is ours during a call. */
+    PQnoticeReceiver libpq_receiver;
+    bool notices_taken;
+    /* Statements of the current call the server answered, and whether a
+     * lost connection was already made again for it. */
+    unsigned long call_statements;
+    bool resent;
+};
+
+int pg_session_create(um_ctx *ctx, const char *application_name)
+{
+    ctx->pg = calloc(1, sizeof(*ctx->pg));
+    if (!ctx->pg)
+        return err_nomem(&ctx->err);
+    ctx->pg->application_name = strdup(application_name ? application_name : "ultramigrate");
+    return ctx->pg->application_name ? UM_OK : err_nomem(&ctx->err);
+}
+
+unsigned long pg_generation(const um_ctx *ctx)
+{
+    return ctx->pg ? ctx->pg->generation : 0;
+}
+
+bool pg_owns_connection(const um_ctx *ctx)
+{
+    return ctx->pg && ctx->pg->owns_conn;
+}
+
+bool pg_connected(const um_ctx *ctx)
+{
+    return ctx->pg && ctx->pg->conn && PQstatus(ctx->pg->conn) == CONNECTION_OK;
+}
 
 static const char *source_of_url(const um_ctx *ctx)
 {
@@ -84,70 +142,196 @@ static void mask_password(strbuf *msg, const char *url, const char *shown)
     *msg = out;
 }
 
-static int connect_error(um_ctx *ctx, PGconn *conn)
+static bool is_sqlstate(const char *p)
+{
+    for (int i = 0; i < 5; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'A' && p[i] <= 'Z')))
+            return false;
+    return true;
+}
+
+/* "LOCATION:  auth_failed, auth.c:334": a line naming a source position.
+ * Its label is translated, its shape ("X:  function, file:line") is not. */
+static bool is_location_line(const char *line, size_t len)
+{
+    size_t i = 0;
+    while (i + 2 < len && !(line[i] == ':' && line[i + 1] == ' ' && line[i + 2] == ' '))
+        i++;
+    if (i + 2 >= len)
+        return false;
+    const char *p = line + i + 3, *end = line + len;
+    size_t ident = 0;
+    while (p + ident < end && (isalnum((unsigned char)p[ident]) || p[ident] == '_'))
+        ident++;
+    if (!ident || end - (p + ident) < 4 || p[ident] != ',' || p[ident + 1] != ' ')
+        return false;
+    const char *colon = end - 1;
+    while (colon > p && isdigit((unsigned char)*colon))
+        colon--;
+    return *colon == ':' && colon < end - 1 && colon > p + ident + 2;
+}
+
+/*
+ * While connecting, errors are verbose ("FATAL:  28P01: password
+ * authentication failed...\nLOCATION:  auth_failed, auth.c:334"): the
+ * only place libpq shows the SQLSTATE of a server's refusal.  The first
+ * goes to @sqlstate ("" when the server sent none), and the message is
+ * left as libpq words it by default: codes and source positions out.
+ */
+static void take_sqlstate(strbuf *msg, char sqlstate[6])
+{
+    sqlstate[0] = '\0';
+    if (sb_failed(msg) || !msg->buf)
+        return;
+    for (char *p = strstr(msg->buf, ":  "); p; p = strstr(p + 3, ":  ")) {
+        if (!is_sqlstate(p + 3) || p[8] != ':' || p[9] != ' ')
+            continue;
+        if (!sqlstate[0])
+            snprintf(sqlstate, 6, "%.5s", p + 3);
+        memmove(p + 3, p + 10, strlen(p + 10) + 1);
+    }
+    char *w = msg->buf;
+    for (const char *line = msg->buf; *line;) {
+        size_t len = strcspn(line, "\n"), take = len + (line[len] == '\n');
+        if (!is_location_line(line, len)) {
+            memmove(w, line, take);
+            w += take;
+        }
+        line += take;
+    }
+    *w = '\0';
+    msg->len = (size_t)(w - msg->buf);
+}
+
+/*
+ * The server refused the role or the database (see UM_EAUTH): class 28
+ * (invalid authorization: password, role, pg_hba.conf), 3D000 (no such
+ * database), 42501 (no CONNECT privilege), or a password it asked for and
+ * libpq had none.  Waiting fixes none of these.
+ */
+static bool refused_by_server(PGconn *conn, const char *sqlstate)
+{
+    return (conn && PQconnectionNeedsPassword(conn)) || strncmp(sqlstate, "28", 2) == 0 ||
+           strcmp(sqlstate, "3D000") == 0 || strcmp(sqlstate, "42501") == 0;
+}
+
+/* Records why connecting failed (@why, or libpq's message) without the
+ * password; UM_EAUTH or UM_ECONNECT. */
+static int connect_error(um_ctx *ctx, PGconn *conn, const char *why)
 {
     const char *url = ctx->cfg.database_url;
     char *shown = url ? config_redact_url(url) : NULL;
+    char sqlstate[6];
     strbuf msg = STRBUF_INIT;
-    sb_puts(&msg, conn ? PQerrorMessage(conn) : "out of memory");
+    sb_puts(&msg, why ? why : conn ? PQerrorMessage(conn) : "out of memory");
+    take_sqlstate(&msg, sqlstate);
     while (msg.len > 0 && (msg.buf[msg.len - 1] == '\n' || msg.buf[msg.len - 1] == ' '))
         msg.buf[--msg.len] = '\0';
     if (shown)
         mask_password(&msg, url, shown);
 
+    int code = refused_by_server(conn, sqlstate) ? UM_EAUTH : UM_ECONNECT;
     /* without the redacted URL the password cannot be found: say nothing */
     const char *text = url && !shown  ? "(libpq's message withheld: out of memory)"
                        : sb_str(&msg) ? sb_str(&msg)
                                       : "out of memory";
     if (shown)
-        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL, "cannot connect to %s (from %s): %s", shown,
+        ctx_error(ctx, code, NULL, 0, NULL, "cannot connect to %s (from %s): %s", shown,
                   source_of_url(ctx), text);
     else
-        ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL, "cannot connect to the database (from %s): %s",
+        ctx_error(ctx, code, NULL, 0, NULL, "cannot connect to the database (from %s): %s",
                   source_of_url(ctx), text);
+    err_set_server(&ctx->err, sqlstate[0] ? sqlstate : NULL, NULL, NULL);
     sb_free(&msg);
     free(shown);
-    return UM_ECONNECT;
+    return code;
 }
 
 /* Server notices (e.g. "relation already exists, skipping") are logged,
- * never printed: the library does not write to stderr. */
-static void notice_to_log(void *arg, const char *message)
+ * never printed: the library does not write to stderr.  A WARNING is a
+ * warning for the host too; NOTICE, INFO and the rest are detail. */
+static void notice_to_log(void *arg, const PGresult *res)
 {
     um_ctx *ctx = arg;
-    size_t len = strlen(message);
-    while (len > 0 && message[len - 1] == '\n')
-        len--;
-    log_printf(&ctx->log, UM_LOG_DEBUG, "server: %.*s", (int)len, message);
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *shown = PQresultErrorField(res, PG_DIAG_SEVERITY);
+    const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+    um_log_level level =
+        severity && strcmp(severity, "WARNING") == 0 ? UM_LOG_WARNING : UM_LOG_DEBUG;
+    log_printf(&ctx->log, level, "server: %s: %s%s%s%s%s", shown ? shown : "NOTICE",
+               message ? message : "", detail ? " DETAIL: " : "", detail ? detail : "",
+               hint ? " HINT: " : "", hint ? hint : "");
 }
 
-/* A new cancel object for the connection (see internal.h on retiring). */
-static void install_cancel(um_ctx *ctx, PGconn *conn)
+/*
+ * libpq's own notice receiver, the one that hands notices to the notice
+ * processor (PQsetNoticeProcessor): read from a connection object that
+ * never connects, its options being invalid.  libpq gives no way to read
+ * a receiver's argument back, so only this one, whose argument is unused,
+ * can be put back exactly.
+ */
+static PQnoticeReceiver libpq_notice_receiver(void)
+{
+    const char *keys[] = { "password", "sslmode", NULL };
+    const char *vals[] = { "unused", "invalid", NULL };
+    PGconn *probe = PQconnectStartParams(keys, vals, 0);
+    PQnoticeReceiver r = probe ? PQsetNoticeReceiver(probe, NULL, NULL) : NULL;
+    PQfinish(probe);
+    return r;
+}
+
+/* For one call, a borrowed connection's notices come to the log rather
+ * than to the host's processor (the host's receiver, if it set its own,
+ * keeps them). */
+static void take_notices(um_ctx *ctx)
+{
+    pg_session *s = ctx->pg;
+    PQnoticeReceiver current = PQsetNoticeReceiver(s->conn, NULL, NULL);
+    if (!current || current != s->libpq_receiver)
+        return;
+    PQsetNoticeReceiver(s->conn, notice_to_log, ctx);
+    s->notices_taken = true;
+}
+
+static void give_notices_back(pg_session *s)
+{
+    if (!s->notices_taken)
+        return;
+    PQsetNoticeReceiver(s->conn, s->libpq_receiver, NULL);
+    s->notices_taken = false;
+}
+
+/* A new cancel object for the connection (see struct pg_session). */
+static void install_cancel(pg_session *s, PGconn *conn)
 {
     PGcancel *fresh = conn ? PQgetCancel(conn) : NULL;
-    ctx->backend_pid = conn ? PQbackendPID(conn) : 0;
-    PGcancel *old = atomic_exchange(&ctx->cancel, fresh);
+    s->backend_pid = conn ? PQbackendPID(conn) : 0;
+    PGcancel *old = atomic_exchange(&s->cancel, fresh);
     /* A um_cancel() that loaded @old before the exchange counted itself
      * in cancel_users first: wait for it (it is one PQcancel) to finish. */
-    while (old && atomic_load(&ctx->cancel_users) > 0) {
+    while (old && atomic_load(&s->cancel_users) > 0) {
         struct timespec ms = { 0, 1000000L };
         nanosleep(&ms, NULL);
     }
     PQfreeCancel(old);
 }
 
-/* A new server session: a new cancel key, and nothing prepared on it. */
-static void new_session(um_ctx *ctx, PGconn *conn)
+/* A new server session: a new cancel key, and a new generation, which
+ * tells every module that nothing it prepared is there any more. */
+static void new_session(pg_session *s, PGconn *conn)
 {
-    install_cancel(ctx, conn);
-    ctx->health_prepared = ctx->steps_prepared = false;
+    install_cancel(s, conn);
+    s->generation++;
 }
 
 void pg_adopt(um_ctx *ctx, void *host_conn)
 {
-    ctx->conn = host_conn;
-    ctx->owns_conn = false;
-    new_session(ctx, host_conn);
+    ctx->pg->conn = host_conn;
+    ctx->pg->owns_conn = false;
+    ctx->pg->libpq_receiver = libpq_notice_receiver();
+    new_session(ctx->pg, host_conn);
 }
 
 static PGconn *open_connection(const um_ctx *ctx, bool blocking)
@@ -155,19 +339,49 @@ static PGconn *open_connection(const um_ctx *ctx, bool blocking)
     /* Keywords before "dbname" are defaults the URL may override; the URL
      * itself is expanded from "dbname". */
     const char *keys[5] = { "connect_timeout", "application_name", "client_encoding", NULL, NULL };
-    const char *vals[5] = { "10", ctx->application_name, "UTF8", NULL, NULL };
+    const char *vals[5] = { "10", ctx->pg->application_name, "UTF8", NULL, NULL };
     if (ctx->cfg.database_url) {
         keys[3] = "dbname";
         vals[3] = ctx->cfg.database_url;
     }
-    return blocking ? PQconnectdbParams(keys, vals, 1) : PQconnectStartParams(keys, vals, 1);
+    if (blocking)
+        return PQconnectdbParams(keys, vals, 1);
+    PGconn *conn = PQconnectStartParams(keys, vals, 1);
+    if (conn)
+        PQsetErrorVerbosity(conn, PQERRORS_VERBOSE); /* see take_sqlstate */
+    return conn;
 }
 
-/* Waits until the connection's socket is ready for what @st asks. */
-static bool wait_socket(PGconn *conn, PostgresPollingStatusType st, int timeout_ms)
+/* How waiting for a connection's socket, or a whole attempt, ended. */
+typedef enum attempt { ATTEMPT_OK, ATTEMPT_FAILED, ATTEMPT_TIMED_OUT, ATTEMPT_CANCELLED } attempt;
+
+/*
+ * Waits until the connection's socket is ready for what @st asks, up to
+ * @timeout_ms (0: not at all; < 0: no limit), looking for um_cancel()
+ * between short slices.
+ */
+static attempt wait_socket(const um_ctx *ctx, PGconn *conn, PostgresPollingStatusType st,
+                           int timeout_ms)
 {
     struct pollfd p = { PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
-    return p.fd >= 0 && poll(&p, 1, timeout_ms) > 0;
+    double deadline = util_now_ms() + timeout_ms;
+    if (p.fd < 0)
+        return ATTEMPT_FAILED;
+    for (;;) {
+        int slice = timeout_ms == 0 ? 0 : SLEEP_SLICE_MS;
+        double left = deadline - util_now_ms();
+        if (timeout_ms > 0 && left < slice)
+            slice = left > 0 ? (int)left + 1 : 0;
+        int n = poll(&p, 1, slice);
+        if (n > 0)
+            return ATTEMPT_OK;
+        if (n < 0 && errno != EINTR)
+            return ATTEMPT_FAILED;
+        if (timeout_ms >= 0 && util_now_ms() >= deadline)
+            return ATTEMPT_TIMED_OUT;
+        if (pg_cancel_requested(ctx))
+            return ATTEMPT_CANCELLED;
+    }
 }
 
 /*
@@ -178,134 +392,249 @@ static bool wait_socket(PGconn *conn, PostgresPollingStatusType st, int timeout_
  */
 void pg_connect_early(um_ctx *ctx)
 {
-    if (ctx->conn || ctx->early)
+    if (ctx->pg->conn || ctx->pg->early)
         return;
     PGconn *conn = open_connection(ctx, false);
     if (!conn || PQstatus(conn) == CONNECTION_BAD) {
-        PQfinish(conn); /* the plain attempt later says why */
+        PQfinish(conn); /* the attempt at first use says why */
         return;
     }
     /* Go as far as the socket allows now: usually to "waiting for the
      * server", with the startup message sent. */
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED && wait_socket(conn, st, 0))
+    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED &&
+           wait_socket(ctx, conn, st, 0) == ATTEMPT_OK)
         st = PQconnectPoll(conn);
-    ctx->early = (struct pg_conn *)conn;
+    ctx->pg->early = conn;
 }
 
-/* Completes an early connection; false if it failed. */
-static bool finish_early(PGconn *conn)
+/* connect_timeout as libpq reads it (URL, environment, our default), in
+ * ms (< 0: none), and how many hosts the URL lists. */
+static void connect_limits(PGconn *conn, int *timeout_ms, int *hosts)
 {
-    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-    if (PQstatus(conn) == CONNECTION_OK)
-        return true;
-    for (;;) {
-        if (!wait_socket(conn, st, EARLY_CONNECT_TIMEOUT_MS))
-            return false;
-        st = PQconnectPoll(conn);
-        if (st == PGRES_POLLING_OK)
-            return true;
-        if (st == PGRES_POLLING_FAILED)
-            return false;
+    PQconninfoOption *opts = PQconninfo(conn);
+    *timeout_ms = -1;
+    *hosts = 1;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (strcmp(o->keyword, "connect_timeout") == 0 && atoi(o->val) > 0)
+            *timeout_ms = (atoi(o->val) < 2 ? 2 : atoi(o->val)) * 1000; /* libpq's minimum */
+        if (strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "hostaddr") == 0) {
+            int n = 1;
+            for (const char *c = o->val; *c; c++)
+                n += *c == ',';
+            *hosts = n > *hosts ? n : *hosts;
+        }
     }
+    PQconninfoFree(opts);
+}
+
+/* Drives a started connection to its end, each wait up to connect_timeout. */
+static attempt finish_connecting(const um_ctx *ctx, PGconn *conn)
+{
+    int timeout_ms, hosts;
+    connect_limits(conn, &timeout_ms, &hosts);
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    for (;;) {
+        if (PQstatus(conn) == CONNECTION_OK)
+            return ATTEMPT_OK;
+        if (PQstatus(conn) == CONNECTION_BAD)
+            return ATTEMPT_FAILED;
+        attempt waited = wait_socket(ctx, conn, st, timeout_ms);
+        if (waited != ATTEMPT_OK)
+            return waited;
+        st = PQconnectPoll(conn);
+        if (st == PGRES_POLLING_FAILED)
+            return ATTEMPT_FAILED;
+    }
+}
+
+/* Worded as libpq words its own timeout. */
+static int timeout_error(um_ctx *ctx, PGconn *conn)
+{
+    strbuf why = STRBUF_INIT;
+    sb_printf(&why, "connection to server at \"%s\", port %s failed: timeout expired", PQhost(conn),
+              PQport(conn));
+    int rc = connect_error(ctx, conn, sb_str(&why) ? sb_str(&why) : "timeout expired");
+    sb_free(&why);
+    return rc;
+}
+
+static bool several_hosts(PGconn *conn)
+{
+    int timeout_ms, hosts;
+    connect_limits(conn, &timeout_ms, &hosts);
+    return hosts > 1;
+}
+
+/*
+ * A new connection: the early one if it made it, else a new attempt (an
+ * early one that failed may have failed long ago).  A host that does not
+ * answer within connect_timeout is a timeout, unless more hosts are
+ * listed: only libpq's own blocking connect moves on to the next.  *rc
+ * says why there is none.
+ */
+static PGconn *connect_now(um_ctx *ctx, PGconn *early, int *rc)
+{
+    PGconn *conn = early;
+    attempt end = early ? finish_connecting(ctx, early) : ATTEMPT_FAILED;
+    if (end == ATTEMPT_FAILED) {
+        PQfinish(early);
+        conn = open_connection(ctx, false);
+        end = conn ? finish_connecting(ctx, conn) : ATTEMPT_FAILED;
+    }
+    if (end == ATTEMPT_TIMED_OUT && several_hosts(conn)) {
+        PQfinish(conn);
+        conn = open_connection(ctx, true);
+        end = conn && PQstatus(conn) == CONNECTION_OK ? ATTEMPT_OK : ATTEMPT_FAILED;
+    }
+    if (end == ATTEMPT_OK)
+        return conn;
+    if (end == ATTEMPT_CANCELLED)
+        *rc = ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
+                        "cancelled by the host while connecting to the database");
+    else if (end == ATTEMPT_TIMED_OUT)
+        *rc = timeout_error(ctx, conn);
+    else
+        *rc = connect_error(ctx, conn, NULL);
+    PQfinish(conn);
+    return NULL;
+}
+
+/* Closes an owned connection; a borrowed one stays with the handle: it is
+ * the host's to mend. */
+static void disconnect(pg_session *s)
+{
+    if (s->conn && !s->owns_conn)
+        return;
+    PQfinish(s->conn);
+    s->conn = NULL;
+    s->owns_conn = false;
 }
 
 int pg_ensure_connected(um_ctx *ctx)
 {
-    if (ctx->conn && PQstatus(ctx->conn) == CONNECTION_OK) {
-        if (PQbackendPID(ctx->conn) != ctx->backend_pid)
-            new_session(ctx, ctx->conn); /* the host reset its connection */
+    pg_session *s = ctx->pg;
+    if (s->conn && PQstatus(s->conn) == CONNECTION_OK) {
+        if (PQbackendPID(s->conn) != s->backend_pid)
+            new_session(s, s->conn); /* the host reset its connection */
         return UM_OK;
     }
-    if (ctx->conn && !ctx->owns_conn)
+    if (s->conn && !s->owns_conn)
         return ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
-                         "the host's database connection is not open: %s",
-                         PQerrorMessage(ctx->conn));
-    PGconn *early = (PGconn *)ctx->early;
-    ctx->early = NULL;
-    pg_disconnect(ctx);
-
-    /* An early connection that did not make it is tried again the plain
-     * way, which honours every connection option and words the error. */
-    PGconn *conn = early && finish_early(early) ? early : NULL;
-    if (!conn) {
-        PQfinish(early);
-        conn = open_connection(ctx, true);
-    }
-    if (!conn || PQstatus(conn) != CONNECTION_OK) {
-        int rc = connect_error(ctx, conn);
-        PQfinish(conn);
+                         "the host's database connection is not open: %s", PQerrorMessage(s->conn));
+    PGconn *early = s->early;
+    s->early = NULL;
+    disconnect(s);
+    int rc = UM_OK;
+    PGconn *conn = connect_now(ctx, early, &rc);
+    if (!conn)
         return rc;
-    }
+    PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
     /* Revision files are UTF-8 (the parser checks): the URL may not ask
      * the server to read them as something else. */
     if (PQclientEncoding(conn) != pg_char_to_encoding("UTF8") &&
         PQsetClientEncoding(conn, "UTF8") != 0) {
-        int rc = connect_error(ctx, conn);
+        rc = connect_error(ctx, conn, NULL);
         PQfinish(conn);
         return rc;
     }
-    PQsetNoticeProcessor(conn, notice_to_log, ctx);
-    ctx->conn = (struct pg_conn *)conn;
-    ctx->owns_conn = true;
-    new_session(ctx, conn);
+    PQsetNoticeReceiver(conn, notice_to_log, ctx);
+    s->conn = conn;
+    s->owns_conn = true;
+    new_session(s, conn);
     log_printf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"", PQdb(conn),
                PQuser(conn));
     return UM_OK;
 }
 
-/* A borrowed connection stays with the handle: it is the host's to mend. */
-void pg_disconnect(um_ctx *ctx)
+void pg_session_free(um_ctx *ctx)
 {
-    if (ctx->conn && !ctx->owns_conn)
+    pg_session *s = ctx->pg;
+    if (!s)
         return;
-    if (ctx->conn)
-        PQfinish((PGconn *)ctx->conn);
-    ctx->conn = NULL;
-    ctx->owns_conn = false;
-    ctx->locked = false;
-    ctx->health_prepared = ctx->steps_prepared = false;
-}
-
-void pg_release(um_ctx *ctx)
-{
-    PQfinish((PGconn *)ctx->early);
-    ctx->early = NULL;
-    if (ctx->conn && !ctx->owns_conn && ctx->health_prepared &&
-        PQstatus(ctx->conn) == CONNECTION_OK && PQbackendPID(ctx->conn) == ctx->backend_pid) {
-        /* the host's session is left without the engine's statement */
-        char sql[96];
-        snprintf(sql, sizeof(sql), "DEALLOCATE %s", ctx->health_statement);
-        PQclear(PQexec((PGconn *)ctx->conn, sql));
-    }
-    if (ctx->owns_conn)
-        pg_disconnect(ctx);
-    ctx->conn = NULL;
-    install_cancel(ctx, NULL);
+    PQfinish(s->early);
+    disconnect(s);
+    install_cancel(s, NULL);
+    free(s->application_name);
+    free(s);
+    ctx->pg = NULL;
 }
 
 /* Async-signal-safe: PQcancel is, and the rest is atomic.  Only while a
  * call runs: on a borrowed connection the host's own query is not ours to
  * cancel. */
-void pg_cancel_running(um_ctx *ctx)
+void pg_cancel(um_ctx *ctx)
 {
+    pg_session *s = ctx->pg;
     char errbuf[256];
-    atomic_fetch_add(&ctx->cancel_users, 1);
-    PGcancel *c = atomic_load(&ctx->busy) ? atomic_load(&ctx->cancel) : NULL;
+    if (!s)
+        return;
+    atomic_store(&s->cancel_requested, 1);
+    atomic_fetch_add(&s->cancel_users, 1);
+    PGcancel *c = atomic_load(&s->busy) ? atomic_load(&s->cancel) : NULL;
     if (c)
         PQcancel(c, errbuf, (int)sizeof(errbuf));
-    atomic_fetch_sub(&ctx->cancel_users, 1);
+    atomic_fetch_sub(&s->cancel_users, 1);
+}
+
+/* The host lent its connection with a transaction open (or failed, or a
+ * query running): anything sent would run inside it, and a failure would
+ * roll back the host's work. */
+static bool host_mid_transaction(const pg_session *s)
+{
+    return s->conn && !s->owns_conn && PQstatus(s->conn) == CONNECTION_OK &&
+           PQtransactionStatus(s->conn) != PQTRANS_IDLE;
+}
+
+int pg_call_begin(um_ctx *ctx)
+{
+    pg_session *s = ctx->pg;
+    atomic_store(&s->cancel_requested, 0);
+    if (host_mid_transaction(s))
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "the host's connection (um_open_options.pg_conn) is inside a"
+                         " transaction; lend it idle, after COMMIT or ROLLBACK (nothing was sent)");
+    if (s->conn && !s->owns_conn)
+        take_notices(ctx);
+    s->call_statements = 0;
+    s->resent = false;
+    atomic_store(&s->busy, 1);
+    return UM_OK;
+}
+
+void pg_call_end(um_ctx *ctx)
+{
+    give_notices_back(ctx->pg);
+    atomic_store(&ctx->pg->busy, 0);
+}
+
+bool pg_cancel_requested(const um_ctx *ctx)
+{
+    return atomic_load(&ctx->pg->cancel_requested) != 0;
+}
+
+bool pg_sleep_unless_cancelled(const um_ctx *ctx, long ms)
+{
+    for (long left = ms; left > 0 && !pg_cancel_requested(ctx); left -= SLEEP_SLICE_MS) {
+        long nap = left < SLEEP_SLICE_MS ? left : SLEEP_SLICE_MS;
+        struct timespec ts = { 0, nap * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    return pg_cancel_requested(ctx);
 }
 
 bool pg_in_transaction(const um_ctx *ctx)
 {
-    int st = ctx->conn ? (int)PQtransactionStatus((PGconn *)ctx->conn) : (int)PQTRANS_IDLE;
+    PGconn *conn = ctx->pg->conn;
+    int st = conn ? (int)PQtransactionStatus(conn) : (int)PQTRANS_IDLE;
     return st == PQTRANS_INTRANS || st == PQTRANS_INERROR;
 }
 
 int pg_use_utf8(um_ctx *ctx, int *previous)
 {
-    PGconn *conn = (PGconn *)ctx->conn;
+    PGconn *conn = ctx->pg->conn;
     *previous = PQclientEncoding(conn);
     if (*previous == pg_char_to_encoding("UTF8") || PQsetClientEncoding(conn, "UTF8") == 0)
         return UM_OK;
@@ -316,7 +645,7 @@ int pg_use_utf8(um_ctx *ctx, int *previous)
 
 void pg_restore_encoding(um_ctx *ctx, int previous)
 {
-    PGconn *conn = (PGconn *)ctx->conn;
+    PGconn *conn = ctx->pg->conn;
     if (conn && previous >= 0 && PQclientEncoding(conn) != previous &&
         PQstatus(conn) == CONNECTION_OK)
         PQsetClientEncoding(conn, pg_encoding_to_char(previous));
@@ -324,7 +653,7 @@ void pg_restore_encoding(um_ctx *ctx, int previous)
 
 size_t pg_char_offset(const um_ctx *ctx, const char *s, size_t len, int pos)
 {
-    int enc = ctx->conn ? PQclientEncoding((PGconn *)ctx->conn) : pg_char_to_encoding("UTF8");
+    int enc = ctx->pg->conn ? PQclientEncoding(ctx->pg->conn) : pg_char_to_encoding("UTF8");
     int chars = 0;
     for (size_t i = 0; i < len;) {
         if (++chars == pos)
@@ -335,18 +664,42 @@ size_t pg_char_offset(const um_ctx *ctx, const char *s, size_t len, int pos)
     return len;
 }
 
-int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, char **old)
+/* The setting's value when the session set it, else NULL: what it had
+ * from the server, database, role or connection options is RESET's to
+ * restore (set back by value, it would show as set in the session). */
+int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, pg_saved_setting *old)
 {
     const char *params[2] = { name, value };
     pg_rows *rows = NULL;
-    /* one statement: the old value is read before set_config runs */
-    int rc = pg_query(ctx, "SELECT current_setting($1), set_config($1, $2, false)", 2, params,
-                      old ? &rows : NULL, NULL);
-    if (!rc && old) {
-        *old = strdup(pg_rows_value(rows, 0, 0));
-        rc = *old ? UM_OK : err_nomem(&ctx->err);
+    /* one statement: the old value and its source are read before
+     * set_config runs (pg_settings is read whole first, then the targets
+     * left to right) */
+    int rc = pg_query(ctx,
+                      "SELECT CASE WHEN source = 'session' THEN current_setting($1) END,"
+                      " set_config($1, $2, false) FROM pg_settings WHERE name = $1",
+                      2, params, &rows, NULL);
+    if (!rc) {
+        const char *was = pg_rows_value(rows, 0, 0);
+        old->changed = true;
+        old->value = util_strdup_null(was);
+        rc = was && !old->value ? err_nomem(&ctx->err) : UM_OK;
     }
     pg_rows_free(rows);
+    return rc;
+}
+
+int pg_restore_setting(um_ctx *ctx, const char *name, pg_saved_setting *old)
+{
+    int rc = UM_OK;
+    /* a lost session took the setting with it: nothing to put back */
+    if (old->changed && pg_connected(ctx)) {
+        /* set_config with NULL is RESET */
+        const char *params[2] = { name, old->value };
+        rc = pg_query(ctx, "SELECT set_config($1, $2, false)", 2, params, NULL, NULL);
+    }
+    free(old->value);
+    old->value = NULL;
+    old->changed = false;
     return rc;
 }
 
@@ -422,27 +775,82 @@ static int finish_result(um_ctx *ctx, PGresult *res, pg_rows **out, pg_failure *
 
     pg_failure local = { 0 };
     pg_failure *f = fail ? fail : &local;
-    fill_failure((PGconn *)ctx->conn, res, f);
+    fill_failure(ctx->pg->conn, res, f);
     PQclear(res);
     int rc = f->connection_lost ? UM_ECONNECT : UM_ESQL;
     if (!fail)
         rc = pg_failure_to_error(ctx, f, NULL, 0, NULL, "query failed");
     pg_failure_clear(&local);
     if (rc == UM_ECONNECT)
-        pg_disconnect(ctx);
+        disconnect(ctx->pg);
     return rc;
+}
+
+/*
+ * After a server restart the first statement on a connection made before
+ * it fails ("terminating connection due to administrator command"): every
+ * call on every handle would fail once.  The first statement of a call is
+ * one that may run twice (it reads, or takes the session's lock, which a
+ * lost session let go), and nothing of the call changed anything yet: on
+ * the engine's own connection it is sent again, once, on a new one.  A
+ * borrowed connection is the host's to re-establish.  True when it is to
+ * be sent again.
+ */
+static bool resend_on_new_connection(um_ctx *ctx)
+{
+    pg_session *s = ctx->pg;
+    if (PQstatus(s->conn) == CONNECTION_OK) {
+        s->call_statements++;
+        return false;
+    }
+    if (!s->owns_conn || s->call_statements > 0 || s->resent)
+        return false;
+    s->resent = true;
+    log_printf(&ctx->log, UM_LOG_INFO,
+               "the connection to the database was lost (%s);"
+               " connecting again",
+               PQerrorMessage(s->conn));
+    disconnect(s);
+    return true;
+}
+
+/* One statement of the three single-result kinds. */
+typedef struct statement {
+    const char *sql;  /* its text; NULL: run the prepared @name */
+    const char *name; /* with @sql: prepare it as @name */
+    int nparams;
+    const char *const *params;
+} statement;
+
+static PGresult *send_statement(PGconn *conn, const statement *st)
+{
+    if (st->sql && st->name)
+        return PQprepare(conn, st->name, st->sql, 0, NULL);
+    if (st->name)
+        return PQexecPrepared(conn, st->name, st->nparams, st->params, NULL, NULL, 0);
+    return PQexecParams(conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
+}
+
+static int run_statement(um_ctx *ctx, const statement *st, pg_rows **out, pg_failure *fail)
+{
+    if (out)
+        *out = NULL;
+    for (;;) {
+        int rc = pg_ensure_connected(ctx);
+        if (rc)
+            return rc;
+        PGresult *res = send_statement(ctx->pg->conn, st);
+        if (!resend_on_new_connection(ctx))
+            return finish_result(ctx, res, out, fail);
+        PQclear(res);
+    }
 }
 
 int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *params, pg_rows **out,
              pg_failure *fail)
 {
-    if (out)
-        *out = NULL;
-    int rc = pg_ensure_connected(ctx);
-    if (rc)
-        return rc;
-    PGresult *res = PQexecParams((PGconn *)ctx->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    return finish_result(ctx, res, out, fail);
+    statement st = { sql, NULL, nparams, params };
+    return run_statement(ctx, &st, out, fail);
 }
 
 /*
@@ -468,17 +876,15 @@ static void refuse_copy(PGconn *conn, ExecStatusType st)
  * no position (a constraint violation, say).  The server skips the rest of
  * the message after an error.
  */
-int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
+/* Sends @sql and reads every result: the first error (NULL: none, or
+ * *sent false when it could not be sent) and the statements done before. */
+static PGresult *exec_all(PGconn *conn, const char *sql, bool *sent, int *done)
 {
-    int rc = pg_ensure_connected(ctx);
-    if (rc)
-        return rc;
-    PGconn *conn = (PGconn *)ctx->conn;
-    if (!PQsendQuery(conn, sql))
-        return finish_result(ctx, NULL, NULL, fail);
-
     PGresult *res, *error = NULL;
-    int done = 0;
+    *done = 0;
+    *sent = PQsendQuery(conn, sql) != 0;
+    if (!*sent)
+        return NULL;
     while ((res = PQgetResult(conn)) != NULL) {
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
@@ -492,62 +898,59 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
             continue;
         }
         if (!error && st != PGRES_EMPTY_QUERY)
-            done++;
+            (*done)++;
         PQclear(res);
     }
-    if (!error)
-        return UM_OK;
-    rc = finish_result(ctx, error, NULL, fail);
-    if (fail)
-        fail->statements_done = done;
-    return rc;
+    return error;
+}
+
+int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
+{
+    for (;;) {
+        int rc = pg_ensure_connected(ctx);
+        if (rc)
+            return rc;
+        bool sent;
+        int done;
+        PGresult *error = exec_all(ctx->pg->conn, sql, &sent, &done);
+        if (resend_on_new_connection(ctx)) {
+            PQclear(error);
+            continue;
+        }
+        if (sent && !error)
+            return UM_OK;
+        rc = finish_result(ctx, error, NULL, fail);
+        if (fail)
+            fail->statements_done = done;
+        return rc;
+    }
 }
 
 int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail)
 {
-    int rc = pg_ensure_connected(ctx);
-    if (rc)
-        return rc;
-    return finish_result(ctx, PQprepare((PGconn *)ctx->conn, name, sql, 0, NULL), NULL, fail);
+    statement st = { sql, name, 0, NULL };
+    return run_statement(ctx, &st, NULL, fail);
 }
 
 int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *const *params,
                       pg_rows **out, pg_failure *fail)
 {
-    if (out)
-        *out = NULL;
-    int rc = pg_ensure_connected(ctx);
-    if (rc)
-        return rc;
-    PGresult *res = PQexecPrepared((PGconn *)ctx->conn, name, nparams, params, NULL, NULL, 0);
-    return finish_result(ctx, res, out, fail);
+    statement st = { NULL, name, nparams, params };
+    return run_statement(ctx, &st, out, fail);
 }
 
-/*
- * Whether waiting can fix a failed connection: the server refusing or
- * absent, a host name not resolvable yet, a server starting up.  Wrong
- * credentials or a missing database cannot; neither can a bad URL.
- * libpq gives no code for these, only (possibly translated) text, so an
- * unknown text counts as worth waiting for: the deadline still ends it.
- */
-static bool connect_error_is_permanent(const char *msg)
+/* A URL libpq cannot parse: waiting does not fix it (nor does it fix a
+ * refusal by the server, UM_EAUTH). */
+static bool url_malformed(const um_ctx *ctx)
 {
-    static const char *const permanent[] = {
-        "password authentication failed",
-        "no password supplied",
-        "does not exist",
-        "no pg_hba.conf entry",
-        "invalid connection option",
-        "invalid URI",
-        "invalid integer value",
-        "missing \"=\"",
-        "authentication failed",
-        "permission denied",
-    };
-    for (size_t i = 0; i < sizeof(permanent) / sizeof(permanent[0]); i++)
-        if (strstr(msg, permanent[i]))
-            return true;
-    return false;
+    char *err = NULL;
+    if (!ctx->cfg.database_url)
+        return false;
+    PQconninfoOption *opts = PQconninfoParse(ctx->cfg.database_url, &err);
+    bool bad = opts == NULL;
+    PQconninfoFree(opts);
+    PQfreemem(err); /* it may quote the password */
+    return bad;
 }
 
 int pg_wait_connected(um_ctx *ctx, int timeout_ms)
@@ -556,19 +959,19 @@ int pg_wait_connected(um_ctx *ctx, int timeout_ms)
     long backoff = 100;
     for (int attempt = 1;; attempt++) {
         int rc = pg_ensure_connected(ctx);
-        if (rc != UM_ECONNECT || connect_error_is_permanent(um_errmsg(ctx)))
+        if (rc != UM_ECONNECT || url_malformed(ctx))
             return rc;
         double left = deadline - util_now_ms();
-        if (left <= 0 || atomic_load(&ctx->cancel_requested))
+        if (left <= 0 || pg_cancel_requested(ctx))
             break;
         log_printf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s", attempt,
                    um_errmsg(ctx));
-        long nap = backoff < left ? backoff : (long)left;
-        struct timespec ts = { nap / 1000, (nap % 1000) * 1000000L };
-        nanosleep(&ts, NULL);
+        /* um_cancel() ends the sleep at once, not after it */
+        if (pg_sleep_unless_cancelled(ctx, backoff < left ? backoff : (long)left))
+            break;
         backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
     }
-    if (atomic_load(&ctx->cancel_requested))
+    if (pg_cancel_requested(ctx))
         return ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
                          "cancelled by the host while waiting for the database");
     strbuf sb = STRBUF_INIT;
@@ -602,7 +1005,7 @@ void pg_rows_free(pg_rows *r)
 
 static bool append_escaped(um_ctx *ctx, strbuf *sb, const char *s, bool ident)
 {
-    PGconn *conn = (PGconn *)ctx->conn;
+    PGconn *conn = ctx->pg->conn;
     size_t len = strlen(s);
     char *q = ident ? PQescapeIdentifier(conn, s, len) : PQescapeLiteral(conn, s, len);
     if (!q) {

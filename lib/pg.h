@@ -16,6 +16,48 @@
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 #define SQLSTATE_NO_SUCH_STATEMENT  "26000"
 
+/* The handle's connection and server session (struct in pg.c). */
+typedef struct pg_session pg_session;
+
+/* Creates ctx->pg; UM_ENOMEM.  The first thing um_open does. */
+int pg_session_create(um_ctx *ctx, const char *application_name);
+
+/* At um_close: closes an owned connection, forgets a borrowed one and
+ * frees ctx->pg.  Modules clean up what they hold on the session first. */
+void pg_session_free(um_ctx *ctx);
+
+/*
+ * A number that changes whenever a new server session starts on the
+ * handle's connection (0: none yet).  A module records it with what it
+ * prepares or takes on the session; when it differs, that is gone.
+ */
+unsigned long pg_generation(const um_ctx *ctx);
+
+/* The handle opened the connection (false: borrowed, or none yet). */
+bool pg_owns_connection(const um_ctx *ctx);
+
+/* There is a connection and libpq thinks it open. */
+bool pg_connected(const um_ctx *ctx);
+
+/*
+ * Brackets every public call that uses the database: the cancel request
+ * of an earlier call is forgotten and um_cancel() acts until
+ * pg_call_end().  UM_EINVAL (and no pg_call_end) when a borrowed
+ * connection is inside the host's transaction: nothing is sent on it.
+ */
+int pg_call_begin(um_ctx *ctx);
+void pg_call_end(um_ctx *ctx);
+
+/* um_cancel() was called since the call began. */
+bool pg_cancel_requested(const um_ctx *ctx);
+
+/* Sleeps @ms or until um_cancel(); true when cancelled. */
+bool pg_sleep_unless_cancelled(const um_ctx *ctx, long ms);
+
+/* um_cancel(): asks the running call to stop and the server to cancel its
+ * statement; async-signal-safe. */
+void pg_cancel(um_ctx *ctx);
+
 /* Connects unless connected.  UM_ECONNECT with a message that never shows a
  * password. */
 int pg_ensure_connected(um_ctx *ctx);
@@ -78,17 +120,8 @@ int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *co
 /* Connects, retrying what waiting can fix until @timeout_ms have passed. */
 int pg_wait_connected(um_ctx *ctx, int timeout_ms);
 
-/* Closes the connection if the handle owns it (a borrowed one stays). */
-void pg_disconnect(um_ctx *ctx);
-
-/* At um_close: closes an owned connection, forgets a borrowed one. */
-void pg_release(um_ctx *ctx);
-
 /* Uses the host's connection (um_open_options.pg_conn). */
 void pg_adopt(um_ctx *ctx, void *host_conn);
-
-/* Asks the server to cancel the running statement; async-signal-safe. */
-void pg_cancel_running(um_ctx *ctx);
 
 /* The session is inside a transaction block (open or failed). */
 bool pg_in_transaction(const um_ctx *ctx);
@@ -102,10 +135,20 @@ void pg_restore_encoding(um_ctx *ctx, int previous);
  * connection's client encoding as the server counts error positions. */
 size_t pg_char_offset(const um_ctx *ctx, const char *s, size_t len, int pos);
 
+/* A session setting as it was before pg_swap_setting changed it. */
+typedef struct pg_saved_setting {
+    bool changed; /* pg_swap_setting changed it */
+    char *value;  /* the value the session had set; NULL: not set there */
+} pg_saved_setting;
+
 /*
- * Sets the session setting @name to @value; with @old, returns the value
- * it had (free()) so a borrowed connection can be left as it was found.
+ * Sets the session setting @name to @value, saving in @old what to put
+ * back with pg_restore_setting, so that a borrowed connection is left as
+ * it was found: the session's own value, or none (RESET).
  */
-int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, char **old);
+int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, pg_saved_setting *old);
+
+/* Puts back what @old saved (nothing unless changed) and frees it. */
+int pg_restore_setting(um_ctx *ctx, const char *name, pg_saved_setting *old);
 
 #endif

@@ -7,41 +7,44 @@
  * everything.
  */
 #include "plan.h"
+#include "pg.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int plan_applied_set(um_ctx *ctx, const store_state *st, unsigned char **applied, size_t **heads,
-                     size_t *n_heads)
+int plan_applied_set(um_ctx *ctx, char *const *ids, size_t n_ids, unsigned char **applied,
+                     size_t **heads, size_t *n_heads)
 {
-    size_t n = graph_count(ctx->graph);
-    *applied = util_calloc(n, 1);
-    *heads = util_calloc(st->n_heads, sizeof(**heads));
+    int rc = UM_OK;
+    *applied = util_calloc(graph_count(ctx->graph), 1);
+    *heads = util_calloc(n_ids, sizeof(**heads));
     *n_heads = 0;
     if (!*applied || !*heads) {
-        free(*applied);
-        free(*heads);
-        *applied = NULL;
-        *heads = NULL;
-        return err_nomem(&ctx->err);
+        rc = err_nomem(&ctx->err);
+        goto done;
     }
-    for (size_t i = 0; i < st->n_heads; i++) {
-        long idx = graph_find(ctx->graph, st->heads[i]);
+    for (size_t i = 0; i < n_ids; i++) {
+        long idx = graph_find(ctx->graph, ids[i]);
         if (idx < 0) {
-            free(*applied);
-            free(*heads);
-            *applied = NULL;
-            *heads = NULL;
-            return ctx_error(ctx, UM_ESTATE, NULL, 0, st->heads[i],
-                             "the database is at this revision, but no file in %s defines it"
-                             " (the database is ahead of these files, or they are the wrong ones)",
-                             ctx->versions_dir);
+            rc = ctx_error(ctx, UM_ESTATE, NULL, 0, ids[i],
+                           "the database is at this revision, but no file in %s defines it"
+                           " (the database is ahead of these files, or they are the wrong ones)",
+                           ctx->versions_dir);
+            goto done;
         }
         graph_mark_ancestors(ctx->graph, (size_t)idx, *applied);
         (*heads)[(*n_heads)++] = (size_t)idx;
     }
-    return UM_OK;
+done:
+    if (rc) {
+        free(*applied);
+        free(*heads);
+        *applied = NULL;
+        *heads = NULL;
+        *n_heads = 0;
+    }
+    return rc;
 }
 
 int plan_verify_checksums(um_ctx *ctx, const store_state *st)
@@ -251,7 +254,7 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir, const char 
     um_plan *plan = NULL;
 
     *out = NULL;
-    int rc = plan_applied_set(ctx, st, &applied, &heads, &n_heads);
+    int rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &heads, &n_heads);
     if (rc)
         return rc;
     rc = graph_resolve_target(ctx->graph, target, dir, heads, n_heads, &t, &ctx->err);
@@ -295,7 +298,11 @@ int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const cha
                          "um_plan_create: out, a target and a direction are required");
 
     store_state st;
-    int rc = store_read_state(ctx, &st);
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = store_read_state(ctx, &st);
+    pg_call_end(ctx);
     if (rc)
         return rc;
     rc = plan_verify_checksums(ctx, &st);

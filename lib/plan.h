@@ -10,12 +10,14 @@
 #include "store.h"
 
 /*
- * The applied set of @st: every ancestor of the version table's heads.
- * *applied (graph_count bytes) and *heads (indices) are malloc'd.
- * UM_ESTATE when a head names a revision no file defines.
+ * The applied set: every ancestor of the version rows @ids (the one place
+ * it is computed; status, plan, apply, stamp and health use it).  *applied
+ * (graph_count bytes) and *heads (graph indices of @ids) are malloc'd.
+ * UM_ESTATE, with the id as the error's revision, when a row names a
+ * revision no file defines.
  */
-int plan_applied_set(um_ctx *ctx, const store_state *st, unsigned char **applied, size_t **heads,
-                     size_t *n_heads);
+int plan_applied_set(um_ctx *ctx, char *const *ids, size_t n_ids, unsigned char **applied,
+                     size_t **heads, size_t *n_heads);
 
 /*
  * UM_ECHECKSUM when an applied revision's file no longer has the checksum

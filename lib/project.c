@@ -16,6 +16,7 @@
 #include "script.h"
 #include "strbuf.h"
 #include "template.h"
+#include "tz.h"
 #include "util.h"
 
 #define TEMPLATE_NAME           "script.sql.tmpl"
@@ -169,6 +170,28 @@ static int fill_relations(um_ctx *ctx, const um_generate_options *o, new_revisio
     return rc;
 }
 
+/* "2025-05-01 14:00:00+02" (or "+05:30"): @now in the configured
+ * timezone (UTC when none). */
+static int create_date(um_ctx *ctx, time_t now, char *out, size_t size)
+{
+    long offset = 0;
+    const char *zone = ctx->cfg.timezone ? ctx->cfg.timezone : "";
+    int rc = tz_offset(zone, now, &offset, &ctx->err);
+    if (rc)
+        return rc;
+    time_t local = now + offset;
+    struct tm tm;
+    gmtime_r(&local, &tm);
+    size_t n = strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
+    long east = offset < 0 ? -offset : offset;
+    if (east % 3600 / 60)
+        snprintf(out + n, size - n, "%c%02ld:%02ld", offset < 0 ? '-' : '+', east / 3600,
+                 east % 3600 / 60);
+    else
+        snprintf(out + n, size - n, "%c%02ld", offset < 0 ? '-' : '+', east / 3600);
+    return UM_OK;
+}
+
 /* Renders the template into the new file's text. */
 static int render_revision(um_ctx *ctx, const new_revision *nr, time_t now, char **out)
 {
@@ -182,9 +205,8 @@ static int render_revision(um_ctx *ctx, const new_revision *nr, time_t now, char
                    sb_str(&path));
 
     char date[64];
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S+00", &tm);
+    if (!rc)
+        rc = create_date(ctx, now, date, sizeof(date));
     template_vars vars = { nr->message, nr->rev_id, sb_str(&nr->parents), sb_str(&nr->depends_on),
                            date };
     if (!rc)

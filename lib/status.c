@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "pg.h"
 #include "plan.h"
 #include "store.h"
 #include "util.h"
@@ -92,7 +93,7 @@ static int fill_pending(um_ctx *ctx, um_status_info *s, const store_state *st)
     s->pending = util_calloc(n, sizeof(*s->pending));
     if (!s->pending)
         return err_nomem(&ctx->err);
-    int rc = plan_applied_set(ctx, st, &applied, &cur, &n_cur);
+    int rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &cur, &n_cur);
     if (rc == UM_ESTATE) {
         err_clear(&ctx->err);
         return UM_OK;
@@ -114,7 +115,11 @@ int um_status(um_status_info **out, um_ctx *ctx)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_status: out is NULL");
 
     store_state st;
-    int rc = store_read_state(ctx, &st);
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = store_read_state(ctx, &st);
+    pg_call_end(ctx);
     if (rc)
         return rc;
     um_status_info *s = calloc(1, sizeof(*s));
@@ -146,7 +151,12 @@ int um_history(um_history_list **out, um_ctx *ctx, size_t limit)
     CTX_ENTER(ctx);
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_history: out is NULL");
-    return store_read_history(ctx, limit, out);
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = store_read_history(ctx, limit, out);
+    pg_call_end(ctx);
+    return rc;
 }
 
 /* ---- accessors --------------------------------------------------------- */

@@ -43,10 +43,32 @@ typedef struct store_state {
 /* Connects (unless connected) and quotes the table names once. */
 int store_connect(um_ctx *ctx);
 
+/* At um_close: frees what the store kept (struct store_session). */
+void store_session_free(um_ctx *ctx);
+
 /* Reads versions and applied rows in one query.  Missing tables are an
  * empty state (tables_exist false), not an error. */
 int store_read_state(um_ctx *ctx, store_state *out);
 void store_state_free(store_state *st);
+
+/* What a health snapshot reads each time, in one query. */
+struct pg_rows;
+typedef struct store_summary {
+    bool tables_exist;
+    long long history_id;      /* the newest history entry, 0: none */
+    const char *last_state;    /* ... its state ("ok", "failed"), NULL: none */
+    const char *last_revision; /* ... its revision */
+    const char *heads;         /* the version rows as "a,b", NULL: none */
+    const char *unfinished;    /* applied rows not applied: "rev state,...", NULL: none */
+    struct pg_rows *rows;      /* owns the strings */
+} store_summary;
+
+/*
+ * Reads the summary, with a statement prepared once per session.  Missing
+ * tables are an empty summary (tables_exist false), not an error.
+ */
+int store_read_summary(um_ctx *ctx, store_summary *out);
+void store_summary_free(store_summary *s);
 
 /* Creates the schema and tables when missing.  Call with the lock held. */
 int store_ensure_tables(um_ctx *ctx);
@@ -57,20 +79,22 @@ int store_lock(um_ctx *ctx);
 void store_unlock(um_ctx *ctx);
 
 /*
- * Prepares the statements that record a step (see store_append_step_record)
- * on the connection, once.  Call with the tables in place.
+ * Prepares the statements that write the bookkeeping tables, once per
+ * server session; the functions below that write call it.  Call with the
+ * tables in place.
  */
-int store_prepare_steps(um_ctx *ctx);
+int store_prepare(um_ctx *ctx);
 
 /* Drops them again from a borrowed connection, as it was found. */
-void store_unprepare_steps(um_ctx *ctx);
+void store_unprepare(um_ctx *ctx);
 
 /*
  * Appends to @sb the EXECUTE that records one step, to be sent in the same
- * message as the revision's SQL.  For UM_UP: the version rows of @heads
- * (the revision's parents) are replaced by the revision; for UM_DOWN the
- * revision's row is replaced by @heads (the parents that become heads).
- * The applied row and a history row are written too.
+ * message as the revision's SQL (after store_prepare).  For UM_UP: the
+ * version rows of @heads (the revision's parents) are replaced by the
+ * revision; for UM_DOWN the revision's row is replaced by @heads (the
+ * parents that become heads).  The applied row and a history row are
+ * written too.
  */
 bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_direction dir,
                               const char *const *heads, size_t n_heads, double duration_ms);
@@ -82,16 +106,24 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_
  * progress (UM_UP) before its first statement. */
 int store_mark_in_progress(um_ctx *ctx, const script_file *s);
 
-/* Records a failed step in the history (its own transaction); with
- * @mark_failed the applied row, if any, is set to state "failed" too. */
-int store_record_failure(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
-                         const char *error, bool mark_failed);
+/* How a step that did not complete ended. */
+typedef enum store_stop {
+    STORE_FAILED,            /* rolled back whole */
+    STORE_FAILED_UNFINISHED, /* part of it stays: its applied row, if any, is marked failed */
+    STORE_CANCELLED          /* stopped by the host, rolled back whole (or never started) */
+} store_stop;
+
+/* Records a step that did not complete in the history (its own
+ * transaction).  Nothing when the lock was lost with its session. */
+int store_record_stop(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
+                      const char *error, store_stop how);
 
 /*
  * Replaces the state by @heads and @applied (script pointers) without
- * running SQL of revisions: Alembic's stamp.  One transaction.
+ * running SQL of revisions: Alembic's stamp.  An applied row already in
+ * state applied in @st is kept as it is.  One transaction.
  */
-int store_stamp(um_ctx *ctx, const script_file *const *heads, size_t n_heads,
+int store_stamp(um_ctx *ctx, const store_state *st, const script_file *const *heads, size_t n_heads,
                 const script_file *const *applied, size_t n_applied);
 
 /* Refreshes the bookkeeping tables' statistics (errors only logged). */

@@ -43,6 +43,40 @@ uint64_t util_fnv1a(uint64_t hash, const void *data, size_t len)
     return hash;
 }
 
+void util_one_line(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r;) {
+        size_t run = strspn(r, " \t\n\r");
+        if (run == 0) {
+            *w++ = *r++;
+            continue;
+        }
+        if (strcspn(r, "\t\n\r") < run)
+            *w++ = ' ';
+        else
+            for (size_t i = 0; i < run; i++)
+                *w++ = r[i];
+        r += run;
+    }
+    while (w > s && w[-1] == ' ')
+        w--;
+    *w = '\0';
+}
+
+void util_utf8_trim(char *s)
+{
+    size_t i = strlen(s), continuation = 0;
+    while (i > 0 && continuation < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        continuation++;
+    }
+    unsigned char lead = i > 0 ? (unsigned char)s[i - 1] : 0;
+    size_t needed = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+    if (continuation < needed)
+        s[i - 1] = '\0';
+}
+
 void util_hex(const unsigned char *data, size_t len, char *out)
 {
     static const char digits[] = "0123456789abcdef";

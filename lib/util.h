@@ -32,6 +32,15 @@ uint64_t util_fnv1a(uint64_t hash, const void *data, size_t len);
  */
 int util_options_init(void *opts, const void *tmpl, size_t size, unsigned int version);
 
+/* Makes @s one line in place: each run of blanks holding a newline, tab
+ * or carriage return (libpq's "...failed\n\tIs the server running") becomes
+ * one space; trailing blanks go. */
+void util_one_line(char *s);
+
+/* Cuts an incomplete UTF-8 sequence off the end of @s: truncating to a
+ * fixed-size buffer may split a character. */
+void util_utf8_trim(char *s);
+
 /* Lowercase hex of @len bytes into @out (2 * len + 1 bytes, NUL-terminated). */
 void util_hex(const unsigned char *data, size_t len, char *out);
 

@@ -32,15 +32,20 @@
 
 #define ENV_URL "UM_TEST_DATABASE_URL"
 
-/* The cluster this process started, if any. */
-static struct {
+/* A cluster this process started. */
+typedef struct cluster_t {
     char *url;
     char *dir;
     char *script;
     pid_t owner;   /* only this pid stops the cluster */
     int watch_fd;  /* write end of the watcher's pipe */
     bool exported; /* we put url into the environment */
-} cluster = { .watch_fd = -1 };
+} cluster_t;
+
+/* The server the suite shares, when none is named; and a test's own,
+ * which it may stop and start (pgtest_dedicated_*). */
+static cluster_t cluster = { .watch_fd = -1 };
+static cluster_t dedicated = { .watch_fd = -1 };
 
 static char errbuf[1024];
 static char last_error[1024];
@@ -227,46 +232,42 @@ char *pgtest_url_set(const char *url, const char *key, const char *value)
 /* The cluster                                                          */
 /* ------------------------------------------------------------------ */
 
-/* Runs "bash @script @cmd @dir"; its stdout goes to *@out when @out is
- * not NULL.  Returns the exit status, or -1 when it could not run. */
-static int run_script(const char *script, const char *cmd, const char *dir, char **out)
+/* Runs @argv; its stdout goes to *@out when @out is not NULL, else to
+ * /dev/null.  Returns the exit status (128+N on signal N), or -1 when it
+ * could not run. */
+static int run_argv(char *const argv[], char **out)
 {
     int fds[2] = { -1, -1 };
 
-    if (out && pipe(fds) != 0)
+    if (pipe(fds) != 0)
         return -1;
     pid_t pid = fork();
     if (pid < 0) {
-        if (out) {
-            close(fds[0]);
-            close(fds[1]);
-        }
+        close(fds[0]);
+        close(fds[1]);
         return -1;
     }
     if (pid == 0) {
-        if (out) {
-            dup2(fds[1], STDOUT_FILENO);
-            close(fds[0]);
-            close(fds[1]);
-        }
-        execlp("bash", "bash", script, cmd, dir, (char *)NULL);
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(out ? fds[1] : devnull, STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], argv);
         _exit(127);
     }
 
     buf b = { 0 };
-    if (out) {
-        char chunk[512];
-        ssize_t n;
-        close(fds[1]);
-        while ((n = read(fds[0], chunk, sizeof chunk)) != 0) {
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                break;
-            buf_add(&b, chunk, (size_t)n);
-        }
-        close(fds[0]);
+    char chunk[512];
+    ssize_t n;
+    close(fds[1]);
+    while ((n = read(fds[0], chunk, sizeof chunk)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        buf_add(&b, chunk, (size_t)n);
     }
+    close(fds[0]);
     int status;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
@@ -276,17 +277,26 @@ static int run_script(const char *script, const char *cmd, const char *dir, char
     }
     if (out)
         *out = b.s ? b.s : xstrdup("");
+    else
+        free(b.s);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Runs "bash @script @cmd @dir" (see run_argv). */
+static int run_script(const char *script, const char *cmd, const char *dir, char **out)
+{
+    char *const argv[] = { "bash", (char *)script, (char *)cmd, (char *)dir, NULL };
+    return run_argv(argv, out);
+}
+
 /*
- * Forks a watcher that stops the cluster once every copy of the pipe's
- * write end is closed, i.e. when this process and its Check children are
- * gone however they ended.  It leaves our process group so that a kill of
- * the test's group spares it.  Best effort: without it, only the atexit
- * handler stops the cluster.
+ * Forks a watcher that stops @c once every copy of the pipe's write end is
+ * closed, i.e. when this process and its Check children are gone however
+ * they ended.  It leaves our process group so that a kill of the test's
+ * group spares it.  Best effort: without it, only the atexit handler (or
+ * the teardown) stops the cluster.
  */
-static void start_watcher(void)
+static void start_watcher(cluster_t *c)
 {
     int fds[2];
 
@@ -311,64 +321,64 @@ static void start_watcher(void)
             if (fd != fds[0])
                 close((int)fd);
         }
-        char c;
-        while (read(fds[0], &c, 1) != 0 && errno == EINTR)
+        char ch;
+        while (read(fds[0], &ch, 1) != 0 && errno == EINTR)
             ;
-        execlp("bash", "bash", cluster.script, "stop", cluster.dir, (char *)NULL);
+        execlp("bash", "bash", c->script, "stop", c->dir, (char *)NULL);
         _exit(127);
     }
     close(fds[0]);
     fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-    cluster.watch_fd = fds[1];
+    c->watch_fd = fds[1];
+}
+
+static void stop_one(cluster_t *c)
+{
+    if (!c->dir || getpid() != c->owner)
+        return;
+    if (run_script(c->script, "stop", c->dir, NULL) != 0)
+        fprintf(stderr, "pgtest: could not stop the cluster in %s\n", c->dir);
+    if (c->watch_fd >= 0)
+        close(c->watch_fd); /* the watcher's stop finds nothing left */
+    if (c->exported)
+        unsetenv(ENV_URL);
+    free(c->url);
+    free(c->dir);
+    free(c->script);
+    c->url = c->dir = c->script = NULL;
+    c->watch_fd = -1;
+    c->exported = false;
 }
 
 static void stop_cluster(void)
 {
-    if (!cluster.dir || getpid() != cluster.owner)
-        return;
-    if (run_script(cluster.script, "stop", cluster.dir, NULL) != 0)
-        fprintf(stderr, "pgtest: could not stop the cluster in %s\n", cluster.dir);
-    if (cluster.watch_fd >= 0)
-        close(cluster.watch_fd);
-    if (cluster.exported)
-        unsetenv(ENV_URL);
-    free(cluster.url);
-    free(cluster.dir);
-    free(cluster.script);
-    cluster.url = cluster.dir = cluster.script = NULL;
-    cluster.watch_fd = -1;
-    cluster.exported = false;
+    stop_one(&cluster);
 }
 
-static void stop_cluster_at_exit(void)
+static void stop_clusters_at_exit(void)
 {
-    stop_cluster();
+    stop_one(&dedicated);
+    stop_one(&cluster);
 }
 
-/* The server's URL, starting a cluster when none is named; NULL with
- * errbuf filled on failure. */
-static const char *ensure_server(void)
+/* initdb + start in a new temporary directory (scripts/pg-cluster.sh);
+ * false with errbuf filled on failure. */
+static bool start_one(cluster_t *c)
 {
-    const char *env = getenv(ENV_URL);
-    if (env && *env)
-        return env;
-    if (cluster.url)
-        return cluster.url;
-
     const char *src = getenv("UM_SOURCE_DIR");
     if (!src || !*src) {
         snprintf(errbuf, sizeof errbuf,
                  "neither %s nor UM_SOURCE_DIR is set: "
                  "run the tests with meson test, or name a server",
                  ENV_URL);
-        return NULL;
+        return false;
     }
     const char *tmp = getenv("TMPDIR");
     char *dir = xasprintf("%s/um-pg-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
         snprintf(errbuf, sizeof errbuf, "mkdtemp %s: %s", dir, strerror(errno));
         free(dir);
-        return NULL;
+        return false;
     }
     char *script = xasprintf("%s/scripts/pg-cluster.sh", src);
     char *out = NULL;
@@ -383,18 +393,31 @@ static const char *ensure_server(void)
         free(out);
         free(script);
         free(dir);
-        return NULL;
+        return false;
     }
 
     static bool registered;
-    cluster.url = out;
-    cluster.dir = dir;
-    cluster.script = script;
-    cluster.owner = getpid();
-    if (!registered && atexit(stop_cluster_at_exit) == 0)
+    c->url = out;
+    c->dir = dir;
+    c->script = script;
+    c->owner = getpid();
+    if (!registered && atexit(stop_clusters_at_exit) == 0)
         registered = true;
-    start_watcher();
-    return cluster.url;
+    start_watcher(c);
+    return true;
+}
+
+/* The server's URL, starting a cluster when none is named; NULL with
+ * errbuf filled on failure. */
+static const char *ensure_server(void)
+{
+    const char *env = getenv(ENV_URL);
+    if (env && *env)
+        return env;
+    if (cluster.url)
+        return cluster.url;
+
+    return start_one(&cluster) ? cluster.url : NULL;
 }
 
 const char *pgtest_server_url(void)
@@ -403,6 +426,83 @@ const char *pgtest_server_url(void)
     if (!url)
         ck_abort_msg("pgtest: %s", errbuf);
     return url;
+}
+
+/* ------------------------------------------------------------------ */
+/* A dedicated cluster                                                  */
+/* ------------------------------------------------------------------ */
+
+/* The server binaries, as pg-cluster.sh finds them (PGBIN, else 15). */
+static const char *pg_bindir(void)
+{
+    static char found[1024];
+    const char *env = getenv("PGBIN");
+    if (env && *env)
+        return env;
+    if (access("/usr/lib/postgresql/15/bin/pg_ctl", X_OK) == 0)
+        return "/usr/lib/postgresql/15/bin";
+    char *out = NULL;
+    char *const argv[] = { "pg_config", "--bindir", NULL };
+    ck_assert_msg(run_argv(argv, &out) == 0, "cannot find pg_ctl (set PGBIN)");
+    snprintf(found, sizeof found, "%.*s", (int)strcspn(out, "\n"), out);
+    free(out);
+    return found;
+}
+
+const char *pgtest_dedicated_start(void)
+{
+    if (!dedicated.url && !start_one(&dedicated))
+        ck_abort_msg("pgtest: %s", errbuf);
+    return dedicated.url;
+}
+
+void pgtest_dedicated_remove(void)
+{
+    stop_one(&dedicated);
+}
+
+int pgtest_dedicated_ctl(const char *action)
+{
+    ck_assert_ptr_nonnull(dedicated.dir);
+    char *pg_ctl = xasprintf("%s/pg_ctl", pg_bindir());
+    char *data = xasprintf("%s/data", dedicated.dir);
+    char *log = xasprintf("%s/log", dedicated.dir);
+    char *port_file = xasprintf("%s/port", dedicated.dir);
+    char port[16] = "";
+    FILE *f = fopen(port_file, "r");
+    ck_assert_msg(f && fgets(port, sizeof port, f), "cannot read %s", port_file);
+    fclose(f);
+    port[strcspn(port, "\n")] = '\0';
+    /* pg_ctl start does not reuse the port pg-cluster.sh gave with -o */
+    char *opts = xasprintf("-p %s", port);
+    bool stop = strcmp(action, "stop") == 0;
+    /* stop: at once, as a crash would; restart: as an administrator does */
+    char *const argv[] = { "runuser",
+                           "-u",
+                           "postgres",
+                           "--",
+                           pg_ctl,
+                           "-D",
+                           data,
+                           "-l",
+                           log,
+                           "-w",
+                           "-t",
+                           "60",
+                           "-o",
+                           opts,
+                           "-m",
+                           stop ? "immediate" : "fast",
+                           (char *)action,
+                           NULL };
+    /* pg-cluster.sh runs the server as postgres only when we are root */
+    int rc = run_argv(geteuid() == 0 ? argv : argv + 4, NULL);
+    free(pg_ctl);
+    free(data);
+    free(log);
+    free(port_file);
+    free(opts);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -921,6 +1021,52 @@ TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, d
 }
 
 /* ------------------------------------------------------------------ */
+/* Around the project fixture                                           */
+/* ------------------------------------------------------------------ */
+
+um_ctx *pgtest_project_open_with(const pgtest_project *p, const char *url, void *conn,
+                                 um_log_cb log_cb, void *log_payload)
+{
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = p->ini;
+    o.database_url = url;
+    o.pg_conn = conn;
+    o.log_cb = log_cb;
+    o.log_payload = log_payload;
+    um_ctx *ctx = NULL;
+    int rc = um_open(&ctx, &o);
+    ck_assert_msg(rc == UM_OK, "um_open: %d %s", rc, um_errmsg(ctx));
+    return ctx;
+}
+
+um_health pgtest_snapshot(um_ctx *ctx)
+{
+    um_health h = UM_HEALTH_INIT;
+    PGTEST_CHECK_OK(ctx, um_health_snapshot(&h, ctx));
+    ck_assert_str_eq(um_errmsg(ctx), "");
+    return h;
+}
+
+const char *pgtest_dead_url(void)
+{
+    return pgtest_fmt("host=127.0.0.1 port=%d dbname=postgres user=postgres connect_timeout=5",
+                      pgtest_dead_port());
+}
+
+const char *pgtest_versions(const char *url)
+{
+    return pgtest_query_text(url, "SELECT coalesce(string_agg(version_num, ','"
+                                  " ORDER BY version_num), '') FROM ultramigrate_version");
+}
+
+const char *pgtest_applied_rows(const char *url)
+{
+    return pgtest_query_text(url, "SELECT coalesce(string_agg(revision || ':' || state,"
+                                  " ',' ORDER BY revision), '')"
+                                  " FROM ultramigrate_version_applied");
+}
+
+/* ------------------------------------------------------------------ */
 /* Child processes                                                      */
 /* ------------------------------------------------------------------ */
 
@@ -1136,13 +1282,5 @@ void pgtest_project_teardown(pgtest_project *p)
 
 um_ctx *pgtest_project_open(const pgtest_project *p, um_log_cb log_cb, void *log_payload)
 {
-    um_open_options o = UM_OPEN_OPTIONS_INIT;
-    o.config_path = p->ini;
-    o.database_url = p->db_url;
-    o.log_cb = log_cb;
-    o.log_payload = log_payload;
-    um_ctx *ctx = NULL;
-    int rc = um_open(&ctx, &o);
-    ck_assert_msg(rc == UM_OK, "um_open: %d %s", rc, um_errmsg(ctx));
-    return ctx;
+    return pgtest_project_open_with(p, p->db_url, NULL, log_cb, log_payload);
 }

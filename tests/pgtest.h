@@ -28,6 +28,20 @@ int pgtest_run_suite(Suite *s);
 /* URL of the server's "postgres" database; starts a cluster if needed. */
 const char *pgtest_server_url(void);
 
+/*
+ * A dedicated throwaway cluster, for a test whose server stops, restarts
+ * or comes up late (the shared one must stay up).  pgtest_dedicated_start()
+ * starts it (once) and returns its URL; pgtest_dedicated_ctl() runs pg_ctl
+ * @action on it: "stop" (immediate, as a crash), "start", or "restart"
+ * (fast: sessions are terminated "due to administrator command"), and
+ * returns its exit status; pgtest_dedicated_remove() stops and deletes it
+ * (a fixture's teardown calls it).  A watcher process removes it too when
+ * the test process dies without teardown.
+ */
+const char *pgtest_dedicated_start(void);
+int pgtest_dedicated_ctl(const char *action);
+void pgtest_dedicated_remove(void);
+
 /* Creates a fresh, empty database; returns its URL (free()). */
 char *pgtest_create_database(void);
 
@@ -160,6 +174,32 @@ int pgtest_dead_port(void);
 TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout);
 
 /* ------------------------------------------------------------------ */
+/* Around the project fixture (below): the embedding suites' helpers    */
+/* ------------------------------------------------------------------ */
+
+typedef struct pgtest_project pgtest_project;
+
+/* um_open() on @p's configuration with @url (NULL: none), a borrowed @conn
+ * (NULL: none) and a log callback; the test fails unless it succeeds. */
+um_ctx *pgtest_project_open_with(const pgtest_project *p, const char *url, void *conn,
+                                 um_log_cb log_cb, void *log_payload);
+
+/* A health snapshot that must succeed and leave no error on the handle. */
+um_health pgtest_snapshot(um_ctx *ctx);
+
+#define PGTEST_ASSERT_STATUS(h, want)                                                              \
+    ck_assert_msg((h).status == (want), "status %s, expected %s (message: %s)",                    \
+                  um_health_status_name((h).status), um_health_status_name(want), (h).message)
+
+/* A URL where nothing listens (pgtest_dead_port), connect_timeout 5. */
+const char *pgtest_dead_url(void);
+
+/* The version rows "a,b" and applied rows "rev:state,..." (default table
+ * names) of the database of @url, by revision; pooled. */
+const char *pgtest_versions(const char *url);
+const char *pgtest_applied_rows(const char *url);
+
+/* ------------------------------------------------------------------ */
 /* Child processes                                                      */
 /* ------------------------------------------------------------------ */
 
@@ -229,5 +269,47 @@ void pgtest_project_teardown(pgtest_project *p);
 /* Opens an engine on @p's configuration and database; fails the test when
  * um_open does.  @log_cb may be NULL. */
 um_ctx *pgtest_project_open(const pgtest_project *p, um_log_cb log_cb, void *log_payload);
+
+/*
+ * Short names bound to a project fixture of the suite's own, for a suite
+ * that defines PGTEST_SHORT_NAMES before including this header: the
+ * fixture (setup, teardown, which also removes a dedicated cluster), its
+ * database and directory, and the helpers above bound to them.
+ */
+#ifdef PGTEST_SHORT_NAMES
+static pgtest_project proj;
+static inline void setup(void)
+{
+    pgtest_project_setup(&proj);
+}
+static inline void teardown(void)
+{
+    pgtest_dedicated_remove();
+    pgtest_project_teardown(&proj);
+}
+#define db_url             (proj.db_url)
+#define proj_dir           (proj.dir)
+#define ini_path           (proj.ini)
+#define qv(...)            pgtest_query_text(db_url, __VA_ARGS__)
+#define sql(...)           pgtest_execf(db_url, __VA_ARGS__)
+#define table_exists(name) pgtest_table_exists(db_url, (name))
+#define versions()         pgtest_versions(db_url)
+#define applied_rows()     pgtest_applied_rows(db_url)
+#define write_ini(extra)   pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", (extra))
+#define write_rev_full(id, parents, transactional, up, down)                                       \
+    pgtest_write_revision(proj_dir, (id), (parents), NULL, (transactional), (up), (down))
+#define write_rev(id, parents, up, down) write_rev_full((id), (parents), 1, (up), (down))
+#define write_table_rev(id, parents, table)                                                        \
+    pgtest_write_table_revision(proj_dir, (id), (parents), (table))
+#define write_linear(n) pgtest_write_linear_revisions(proj_dir, (n))
+#define open_with(url, conn, log_cb, log_payload)                                                  \
+    pgtest_project_open_with(&proj, (url), (conn), (log_cb), (log_payload))
+#define open_engine() pgtest_project_open(&proj, NULL, NULL)
+#define snap          pgtest_snapshot
+#define ASSERT_STATUS PGTEST_ASSERT_STATUS
+#define dead_url      pgtest_dead_url
+/* A test case with the project fixture, 60 s per test. */
+#define tcase(s, name) pgtest_add_tcase((s), (name), setup, teardown, 60)
+#endif
 
 #endif

@@ -87,7 +87,17 @@ typedef enum um_result {
     UM_EIRREVERSIBLE = -14, /**< downgrade across a revision without down section */
     UM_EIO = -15,           /**< file system error */
     UM_ESTATE = -16,        /**< database state the revision files do not explain */
-    UM_ESTALE = -17         /**< the database changed since the plan was made */
+    UM_ESTALE = -17,        /**< the database changed since the plan was made */
+    /**
+     * The server refused the role or the database: a wrong or missing
+     * password, an unknown role or one not allowed to log in, no
+     * pg_hba.conf entry, a database that does not exist or that the role
+     * may not connect to.  Decided by the SQLSTATE the server sent (class
+     * 28, 3D000, 42501; in the error detail) or libpq's "password needed",
+     * never by the message's words.  Waiting does not fix it, unlike
+     * UM_ECONNECT (refused, unreachable, starting up).
+     */
+    UM_EAUTH = -18
 } um_result;
 
 /** Log levels passed to the log callback.  @since 0.1 */
@@ -228,9 +238,12 @@ typedef struct um_open_options {
      * A connection of the host's (a libpq PGconn *) to use instead of
      * opening one; NULL: connect from the URL.  The library borrows it: it
      * never closes or resets it, and leaves its session as it found it
-     * (no open transaction, settings restored, the migration lock
-     * released).  The host must not use it while a call on the handle
-     * runs.  A borrowed connection that drops is reported (UM_ECONNECT,
+     * after each call (no open transaction, settings restored or RESET,
+     * nothing left prepared, the migration lock released, libpq's notice
+     * receiver back: docs/embedding.md).  The host must not use it while a call on the handle
+     * runs, and must lend it idle: a call that finds it inside a
+     * transaction (open or failed) returns UM_EINVAL and sends nothing.
+     * A borrowed connection that drops is reported (UM_ECONNECT,
      * or an unreachable health snapshot) until the host re-establishes it.
      */
     void *pg_conn;
@@ -284,11 +297,11 @@ UM_API void um_close(um_ctx *ctx);
  * Waits until the database accepts connections (start-up ordering in a
  * container: the server may still be starting), retrying with backoff for
  * up to @p timeout_ms milliseconds.  Connection refused, no such host yet
- * and "the database system is starting up" are retried; a wrong password
- * or a missing database are not.
+ * and "the database system is starting up" are retried; a refusal by the
+ * server (UM_EAUTH: a wrong password, a missing database) and a malformed
+ * URL are not.
  * @return UM_OK once connected, UM_EINVAL, UM_ECONNECT at the deadline or
- *         on an error that waiting cannot fix, UM_ECANCELLED after
- *         um_cancel().
+ *         on a bad URL, UM_EAUTH at once, UM_ECANCELLED after um_cancel().
  * @since 0.1
  */
 UM_API int um_wait_for_database(um_ctx *ctx, int timeout_ms);
@@ -297,7 +310,11 @@ UM_API int um_wait_for_database(um_ctx *ctx, int timeout_ms);
  * Asks a running call on @p ctx to stop: the run stops before its next
  * revision, and the statement running now is cancelled on the server
  * (PQcancel), so the revision it belongs to rolls back.  The call then
- * fails with UM_ECANCELLED.  Unlike every other function, this one may be
+ * fails with UM_ECANCELLED, and the history records the revision as
+ * "cancelled" (the health snapshot then says UM_HEALTH_CANCELLED, not
+ * UM_HEALTH_FAILED), unless a "Transactional: no" revision was part-way:
+ * that is recorded as failed.  um_wait_for_database() returns
+ * UM_ECANCELLED at once, in a backoff sleep or a connection attempt.  Unlike every other function, this one may be
  * called from another thread or from a signal handler while the handle is
  * in use.  The request holds until the next call on the handle starts.
  * NULL: no-op.
@@ -380,7 +397,7 @@ typedef struct um_step {
  *
  * @param out  receives the plan (free with um_plan_free()); NULL on failure.
  * @return UM_OK, UM_EINVAL, UM_ENOMEM, UM_ETARGET, UM_EIRREVERSIBLE,
- *         UM_ECONNECT, UM_ESQL, UM_ESTATE, UM_ECHECKSUM (an applied
+ *         UM_ECONNECT, UM_EAUTH, UM_ESQL, UM_ESTATE, UM_ECHECKSUM (an applied
  *         revision's file changed).
  * @since 0.1
  */
@@ -429,7 +446,7 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  *
  * @param plan  a plan made on this handle.
  * @param opts  NULL: no progress callback.
- * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ECONNECT, UM_ELOCKED, UM_ESQL,
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL,
  *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO.
  * @since 0.1
  */
@@ -465,7 +482,7 @@ UM_API int um_stamp(um_ctx *ctx, const char *target);
 /**
  * Creates the bookkeeping tables when they are missing (under the lock).
  * Other calls do this on first use too.
- * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_ELOCKED, UM_ESQL.
+ * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL.
  * @since 0.1
  */
 UM_API int um_ensure_schema(um_ctx *ctx);
@@ -532,7 +549,7 @@ UM_API const um_revision *um_status_pending_at(const um_status_info *st, size_t 
 /**
  * Reads the database's state (one query) and compares it with the files.
  * @param out  receives the status; free with um_status_free().
- * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_ESQL.
+ * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_EAUTH, UM_ESQL.
  * @since 0.1
  */
 UM_API int um_status(um_status_info **out, um_ctx *ctx);
@@ -549,7 +566,7 @@ typedef struct um_history_entry {
     int64_t id;
     const char *revision;
     const char *direction;  /**< "up", "down" or "stamp" */
-    const char *state;      /**< "ok" or "failed" */
+    const char *state;      /**< "ok", "failed" or "cancelled" */
     const char *started_at; /**< ISO 8601 */
     double duration_ms;
     const char *applied_by;
@@ -575,7 +592,7 @@ UM_API const um_history_entry *um_history_at(const um_history_list *history, siz
  * Reads the history, oldest first (the newest @p limit entries; 0: all).
  * A database never migrated has an empty history.
  * @param out  receives the list; free with um_history_free().
- * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_ESQL.
+ * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_EAUTH, UM_ESQL.
  * @since 0.1
  */
 UM_API int um_history(um_history_list **out, um_ctx *ctx, size_t limit);
@@ -589,12 +606,19 @@ UM_API void um_history_free(um_history_list *history);
 
 /** The database's migration status, as a health check reports it.  @since 0.1 */
 typedef enum um_health_status {
-    UM_HEALTH_OK = 0,         /**< at the heads of the files, nothing failed */
-    UM_HEALTH_PENDING = 1,    /**< revisions in the files are not applied yet */
-    UM_HEALTH_FAILED = 2,     /**< a revision is in progress or failed */
-    UM_HEALTH_AHEAD = 3,      /**< the database has revisions the files do not know */
-    UM_HEALTH_DIVERGED = 4,   /**< an applied revision's file has changed since */
-    UM_HEALTH_UNREACHABLE = 5 /**< the database cannot be reached */
+    UM_HEALTH_OK = 0,          /**< at the heads of the files, nothing failed */
+    UM_HEALTH_PENDING = 1,     /**< revisions in the files are not applied yet */
+    UM_HEALTH_FAILED = 2,      /**< a revision is in progress or failed */
+    UM_HEALTH_AHEAD = 3,       /**< the database has revisions the files do not know */
+    UM_HEALTH_DIVERGED = 4,    /**< an applied revision's file has changed since */
+    UM_HEALTH_UNREACHABLE = 5, /**< the database cannot be reached */
+    /**
+     * The last run was cancelled (um_cancel(), a progress callback) and left
+     * nothing half done, and revisions remain to apply: not a failure (a
+     * SIGTERM during a rolling deploy), the next run continues.  A
+     * "Transactional: no" revision cancelled part-way is UM_HEALTH_FAILED.
+     */
+    UM_HEALTH_CANCELLED = 6
 } um_health_status;
 
 /** How many heads a um_health keeps (of each kind).  @since 0.1 */
@@ -623,7 +647,8 @@ typedef struct um_health {
     char last_applied_at[40];             /**< ISO 8601 UTC, "" if none */
     double round_trip_ms;                 /**< the snapshot's query, as the client saw it */
     char taken_at[40];                    /**< ISO 8601 UTC, the client's clock */
-    char message[256];                    /**< one line: why the status is what it is */
+    char message[256]; /**< one line: why the status is what it is (at most 255 bytes,
+                            cut at a character) */
 } um_health;
 
 /** The version of um_health this header describes.  @since 0.1 */
@@ -662,7 +687,7 @@ UM_API int um_health_snapshot(um_health *out, um_ctx *ctx);
 
 /**
  * Static lowercase name of a status: "ok", "pending", "failed", "ahead",
- * "diverged", "unreachable"; "unknown" for another value.
+ * "diverged", "unreachable", "cancelled"; "unknown" for another value.
  * @since 0.1
  */
 UM_API const char *um_health_status_name(um_health_status status);
@@ -748,7 +773,8 @@ UM_API int um_generate_options_init(um_generate_options *opts, unsigned int vers
  * @param opts  required: a new revision needs a message.
  * @return UM_OK, UM_EINVAL (no message; a rev_id that is not valid or
  *         exists), UM_EVERSION, UM_ENOMEM, UM_ETARGET, UM_EIO, UM_ECONFIG
- *         (a bad file_template), UM_EPARSE (a bad template).
+ *         (a bad file_template, an unknown timezone), UM_EPARSE (a bad
+ *         template).
  * @since 0.1
  */
 UM_API int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts);
