@@ -10,6 +10,7 @@
  */
 #include "lint_rules.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1120,6 +1121,46 @@ static void check_transaction(lint_stmt *st, const PgQuery__TransactionStmt *n)
 }
 
 /* ---- dispatch ---------------------------------------------------------- */
+
+/* The word of letters at *@p, lower-cased into @buf (empty when it does
+ * not fit); *@p moves past it and the white space after it. */
+static const char *keyword(const char **p, char *buf, size_t size)
+{
+    const char *s = *p;
+    size_t len = 0;
+    while (isalpha((unsigned char)s[len]))
+        len++;
+    size_t n = len < size ? len : 0;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)tolower((unsigned char)s[i]);
+    buf[n] = '\0';
+    for (s += len; isspace((unsigned char)*s); s++)
+        ;
+    *p = s;
+    return buf;
+}
+
+bool lint_statement_matters(const char *sql)
+{
+    /* Each parses into a node no check above reads: a SELECT or an INSERT
+     * matters only when a WITH clause comes first, and ANALYZE is the
+     * VacuumStmt check_vacuum() leaves alone. */
+    static const char *const unread[] = { "insert",  "comment", "grant",  "revoke",  "copy",
+                                          "do",      "call",    "select", "values",  "analyze",
+                                          "analyse", "notify",  "show",   "explain", NULL };
+    static const char *const unread_created[] = { "function", "procedure", "type", "extension",
+                                                  "sequence", "domain",    NULL };
+    char word[16];
+    const char *p = sql;
+    if (name_in(keyword(&p, word, sizeof(word)), unread))
+        return false;
+    if (strcmp(word, "create") != 0)
+        return true;
+    if (strcmp(keyword(&p, word, sizeof(word)), "or") == 0 &&
+        strcmp(keyword(&p, word, sizeof(word)), "replace") == 0)
+        keyword(&p, word, sizeof(word));
+    return !name_in(word, unread_created);
+}
 
 void lint_check_statement(lint_stmt *st, const PgQuery__Node *n)
 {

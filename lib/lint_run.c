@@ -49,6 +49,7 @@ typedef struct lint_source {
     char *sql;                   /* the section, NUL-terminated; bytes are
                                     swapped for a NUL while a statement parses */
     size_t len;
+    bool parsed;                    /* the whole section parsed: it has no syntax error */
     pos cursor;                     /* the last statement's first token */
     pos stmt;                       /* the current statement's first token */
     bool file_ignore[LINT_N_RULES]; /* suppressed in the file's header */
@@ -341,6 +342,8 @@ static void lint_statement(lint_source *f, size_t start, size_t len)
     f->run->result->n_statements++;
     if (f->n_statements++ == 0)
         memcpy(f->lead_ignore, f->stmt_ignore, sizeof(f->lead_ignore));
+    if (f->parsed && !lint_statement_matters(f->sql + first))
+        return;
 
     char saved = f->sql[end];
     f->sql[end] = '\0';
@@ -431,6 +434,7 @@ static void split_lexically(lint_source *f)
 static void lint_section(lint_source *f)
 {
     PgQuerySplitResult sp = pg_query_split_with_parser(f->sql);
+    f->parsed = !sp.error;
     if (sp.error) {
         split_lexically(f);
     } else {

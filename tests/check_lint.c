@@ -15,7 +15,7 @@
 #include "config.h"
 #include "internal.h"
 #include "lint.h"
-#include "lint_tree.h"
+#include "lint_rules.h"
 #include "strbuf.h"
 
 #include <dirent.h>
@@ -833,6 +833,49 @@ START_TEST(test_deep_tree_is_not_linted)
 }
 END_TEST
 
+START_TEST(test_statements_no_rule_reads)
+{
+    static const char *const unread[] = {
+        "INSERT INTO t VALUES (1)",
+        "insert\n  into t select 1",
+        "COMMENT ON TABLE t IS 'x'",
+        "CREATE FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql",
+        "create or replace\tfunction f() returns int as 'select 1' language sql",
+        "CREATE OR REPLACE PROCEDURE p() AS 'select 1' LANGUAGE sql",
+        "CREATE EXTENSION pgcrypto",
+        "SELECT 1",
+        "DO $$ BEGIN END $$",
+    };
+    static const char *const read[] = {
+        "CREATE TABLE t (a int)",
+        "CREATE OR REPLACE VIEW v AS SELECT 1",
+        "CREATE UNIQUE INDEX i ON t (a)",
+        "WITH d AS (DELETE FROM t RETURNING *) INSERT INTO u SELECT * FROM d",
+        "(SELECT 1)",
+        "PREPARE TRANSACTION 'x'",
+        "CREATE /* a comment */ FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql",
+        "INSERTS",
+        "CREATE AVERYLONGWORDINDEED",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(unread) / sizeof(unread[0]); i++)
+        ck_assert_msg(!lint_statement_matters(unread[i]), "reads %s", unread[i]);
+    for (size_t i = 0; i < sizeof(read) / sizeof(read[0]); i++)
+        ck_assert_msg(lint_statement_matters(read[i]), "skips %s", read[i]);
+}
+END_TEST
+
+START_TEST(test_syntax_error_in_a_statement_no_rule_reads)
+{
+    /* The section does not parse as a whole, so each statement is parsed,
+     * those no rule reads included. */
+    um_lint_result *r =
+        lint_string(NULL, revision("INSERT INTO t VALUES (1,);\nCOMMENT ON TABLE t IS 'x';"));
+    ASSERT_FINDINGS(r, "syntax-error 6:25 error\n");
+    um_lint_free(r);
+}
+END_TEST
+
 START_TEST(test_quoted_identifiers_in_messages)
 {
     um_lint_result *r = lint_string(NULL, revision("DROP TABLE \"naïve \"\"quoted\"\" table\";"));
@@ -868,6 +911,8 @@ static Suite *lint_suite(void)
     tc = pgtest_add_tcase(s, "tree", NULL, teardown, 30);
     tcase_add_test(tc, test_tree_walk);
     tcase_add_test(tc, test_deep_tree_is_not_linted);
+    tcase_add_test(tc, test_statements_no_rule_reads);
+    tcase_add_test(tc, test_syntax_error_in_a_statement_no_rule_reads);
     tcase_add_test(tc, test_quoted_identifiers_in_messages);
 
     tc = pgtest_add_tcase(s, "suppressions", NULL, teardown, 30);
