@@ -27,11 +27,14 @@ enum cli_exit {
     CLI_EXIT_MIGRATION = 8, /* a revision failed or the run was cancelled */
     CLI_EXIT_STATE = 9,     /* database state or verification */
     /* health: one code per snapshot status, for container probes */
-    CLI_EXIT_PENDING = 10,    /* revisions not applied yet */
-    CLI_EXIT_FAILED = 11,     /* a revision failed or is in progress */
-    CLI_EXIT_AHEAD = 12,      /* the database has revisions the files lack */
-    CLI_EXIT_DIVERGED = 13,   /* an applied revision's file changed */
-    CLI_EXIT_UNREACHABLE = 14 /* the database cannot be reached */
+    CLI_EXIT_PENDING = 10,     /* revisions not applied yet */
+    CLI_EXIT_FAILED = 11,      /* a revision failed or is in progress */
+    CLI_EXIT_AHEAD = 12,       /* the database has revisions the files lack */
+    CLI_EXIT_DIVERGED = 13,    /* an applied revision's file changed */
+    CLI_EXIT_UNREACHABLE = 14, /* the database cannot be reached */
+    /* lint: what it found */
+    CLI_EXIT_LINT_WARNINGS = 15, /* warnings, no error */
+    CLI_EXIT_LINT_ERRORS = 16    /* at least one error */
 };
 
 /* Returned by cli_parse() when the command should go on. */
