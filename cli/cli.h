@@ -32,7 +32,10 @@ enum cli_exit {
     CLI_EXIT_AHEAD = 12,       /* the database has revisions the files lack */
     CLI_EXIT_DIVERGED = 13,    /* an applied revision's file changed */
     CLI_EXIT_UNREACHABLE = 14, /* the database cannot be reached */
-    CLI_EXIT_CANCELLED = 15    /* the last run was cancelled, revisions remain */
+    CLI_EXIT_CANCELLED = 15,     /* the last run was cancelled, revisions remain */
+    /* lint: what it found */
+    CLI_EXIT_LINT_WARNINGS = 16, /* warnings, no error */
+    CLI_EXIT_LINT_ERRORS = 17    /* at least one error */
 };
 
 /* Returned by cli_parse() when the command should go on. */

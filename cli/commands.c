@@ -851,6 +851,75 @@ static int stamp_body(const struct cli_call *call)
     return rc;
 }
 
+/* ---- lint --------------------------------------------------------------- */
+
+/* lint's option, and what it found */
+struct lint_state {
+    int all;
+    size_t errors, warnings;
+    int linted;
+};
+
+static int check_lint(const struct cli_call *call)
+{
+    const struct lint_state *ls = call->state;
+
+    if (ls->all && call->n_args)
+        return cli_usage_error("lint: give FILE arguments or --all, not both");
+    return CLI_CONTINUE;
+}
+
+/* Compiler-style, one line a finding: "file:line:col: severity: message [rule]". */
+static int print_findings(const um_lint_result *r)
+{
+    const um_lint_finding *f;
+
+    for (size_t i = 0; (f = um_lint_at(r, i)); i++)
+        printf("%s:%d:%d: %s: %s [%s]\n", f->file, f->line, f->column,
+               f->severity == UM_LINT_ERROR ? "error" : "warning", f->message, f->rule);
+    return UM_OK;
+}
+
+static int lint_body(const struct cli_call *call)
+{
+    struct lint_state *ls = call->state;
+    um_lint_options o = UM_LINT_OPTIONS_INIT;
+    um_lint_result *r = NULL;
+    int rc;
+
+    o.paths = (const char *const *)call->args;
+    o.n_paths = (size_t)call->n_args;
+    o.all = ls->all;
+    rc = um_lint(&r, call->ctx, &o);
+    if (rc != UM_OK)
+        return rc;
+    ls->errors = um_lint_error_count(r);
+    ls->warnings = um_lint_warning_count(r);
+    ls->linted = 1;
+    rc = call->cli->json ? cli_print_json(um_lint_to_json(r)) : print_findings(r);
+    um_lint_free(r);
+    if (rc == UM_OK)
+        cli_info(call->cli, "%zu error%s, %zu warning%s", ls->errors, plural(ls->errors),
+                 ls->warnings, plural(ls->warnings));
+    return rc;
+}
+
+/*
+ * The exit status says what lint found (0, 16, 17), so that CI can tell
+ * warnings from errors; failing to lint keeps the usual codes.
+ */
+static int cmd_lint(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+    struct lint_state ls = { 0, 0, 0, 0 };
+    const struct cli_opt opts[] = { { "all", 0, CLI_FLAG, &ls.all }, { NULL, 0, CLI_FLAG, NULL } };
+    const struct engine_command ec = { opts, check_lint, lint_body, &ls };
+    int status = run_on_engine(cli, cmd, argc, argv, &ec);
+
+    if (status != CLI_EXIT_OK || !ls.linted)
+        return status;
+    return ls.errors ? CLI_EXIT_LINT_ERRORS : ls.warnings ? CLI_EXIT_LINT_WARNINGS : CLI_EXIT_OK;
+}
+
 /* ---- help --------------------------------------------------------------- */
 
 static int cmd_help(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
@@ -889,6 +958,11 @@ static const char generate_options[] =
     "      --splice             allow --head to name a revision that is not a head\n"
     "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n"
     "      --depends-on REV     a dependency on another branch (repeatable)\n";
+
+static const char lint_options[] =
+    "  FILE...                  lint these files (revision files or plain SQL)\n"
+    "      --all                lint every revision file (default: the revisions\n"
+    "                           an upgrade to heads would apply)\n";
 
 static const char merge_options[] =
     "  -m, --message MESSAGE    the merge revision's message (default: merge)\n"
@@ -939,6 +1013,9 @@ static const struct cli_command commands[] = {
     { .name = "stamp", .run = cmd_on_engine, .body = stamp_body, .args = "REV",
       .summary = "Set the database's state to REV without running SQL.",
       .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
+    { .name = "lint", .run = cmd_lint, .args = "[FILE...] [--all]",
+      .summary = "Report dangerous SQL in revisions; exit 0, 15 or 16.",
+      .options = lint_options, .max_args = -1 },
     { .name = "help", .run = cmd_help, .args = "[COMMAND]",
       .summary = "Show the help of ultramigrate or of COMMAND.", .max_args = 1 },
 };

@@ -48,7 +48,9 @@ static const char exit_status_help[] =
     "health (0 when ok):\n"
     " 10 revisions pending         13 an applied revision's file changed\n"
     " 11 a revision failed         14 database unreachable\n"
-    " 12 database ahead of files   15 last run cancelled, revisions pending\n";
+    " 12 database ahead of files   15 last run cancelled, revisions pending\n"
+    "lint (0 when clean):\n"
+    " 16 warnings only             17 errors\n";
 
 int cli_usage_error(const char *fmt, ...)
 {

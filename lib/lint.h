@@ -12,7 +12,7 @@
  * Modules: lint.c (the public API, results, JSON), lint_run.c (files,
  * sections, statements, positions, suppressions), lint_rules.c (the rule
  * table and the checks), lint_catalog.c (what the run has seen so far),
- * lint_json.c (libpg_query's JSON parse tree, read in place).
+ * lint_tree.c (libpg_query's parse tree as typed structs, and a walk).
  */
 #ifndef LIB_LINT_H
 #define LIB_LINT_H

@@ -1,6 +1,6 @@
 /*
- * lint_rules.c - the rule table and the checks, over libpg_query's JSON
- * parse tree (PostgreSQL 15's node names, read through lint_json.h).
+ * lint_rules.c - the rule table and the checks, over libpg_query's parse
+ * tree as typed C structs (PostgreSQL 15's nodes, see lint_tree.h).
  *
  * Each check looks at one statement, asks the catalog whether the table it
  * touches was created by this run (such a table has no traffic yet, so the
@@ -10,6 +10,7 @@
  */
 #include "lint_rules.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,38 +96,34 @@ const char *lint_severity_name(um_lint_severity severity)
 
 /* ---- reading the tree -------------------------------------------------- */
 
-static const lj_node *get(const lj_node *o, const char *key)
+/* @n as its union member @member when it is a @KIND node, else NULL. */
+#define NODE_AS(n, KIND, member)                                                                   \
+    ((n) && (n)->node_case == PG_QUERY__NODE__NODE_##KIND ? (n)->member : NULL)
+
+/* A string field, NULL when empty: protobuf-c gives "" for a string the
+ * parser left NULL (an unqualified name's schema, an unnamed constraint).
+ * Fields the grammar always fills (a column's name) are read as they are. */
+static const char *opt(const char *s)
 {
-    return lj_get(o, key);
+    return s && *s ? s : NULL;
 }
 
-static const char *get_str(const lj_node *o, const char *key)
+static bool str_is(const char *s, const char *value)
 {
-    return lj_str(lj_get(o, key));
-}
-
-static bool get_flag(const lj_node *o, const char *key)
-{
-    return lj_is_true(lj_get(o, key));
-}
-
-static bool get_is(const lj_node *o, const char *key, const char *value)
-{
-    const char *s = get_str(o, key);
     return s && strcmp(s, value) == 0;
 }
 
-/* A node's "location", -1 when the parser gave none. */
-static int location(const lj_node *o)
+/* The text of a String node, or NULL. */
+static const char *string_node(const PgQuery__Node *n)
 {
-    const lj_node *l = lj_get(o, "location");
-    return l ? (int)lj_int(l) : -1;
+    const PgQuery__String *s = NODE_AS(n, STRING, string);
+    return s ? opt(s->sval) : NULL;
 }
 
-/* The text of a String node ({"String": {"sval": ...}}), or NULL. */
-static const char *string_node(const lj_node *n)
+/* The last element of a list of @n nodes, or NULL. */
+static const PgQuery__Node *last(PgQuery__Node *const *v, size_t n)
 {
-    return get_str(get(n, "String"), "sval");
+    return n ? v[n - 1] : NULL;
 }
 
 /* A relation as written: schema (NULL: unqualified), name, position. */
@@ -142,20 +139,22 @@ static void rel_text(rel *r)
              r->name ? r->name : "?");
 }
 
-/* From a RangeVar's fields. */
-static rel range_var(const lj_node *rv)
+/* From a RangeVar (NULL: none). */
+static rel range_var(const PgQuery__RangeVar *rv)
 {
-    rel r = { get_str(rv, "schemaname"), get_str(rv, "relname"), location(rv), "" };
+    rel r = { rv ? opt(rv->schemaname) : NULL, rv ? opt(rv->relname) : NULL, rv ? rv->location : -1,
+              "" };
     rel_text(&r);
     return r;
 }
 
-/* From a qualified name: a list of String nodes (DROP's objects). */
-static rel qualified_name(const lj_node *names)
+/* From a qualified name: a List node of String nodes (DROP's objects). */
+static rel qualified_name(const PgQuery__Node *names)
 {
-    size_t n = lj_size(names);
-    rel r = { n >= 2 ? string_node(lj_at(names, n - 2)) : NULL,
-              n >= 1 ? string_node(lj_at(names, n - 1)) : NULL, -1, "" };
+    const PgQuery__List *l = NODE_AS(names, LIST, list);
+    size_t n = l ? l->n_items : 0;
+    rel r = { n >= 2 ? string_node(l->items[n - 2]) : NULL,
+              n >= 1 ? string_node(l->items[n - 1]) : NULL, -1, "" };
     rel_text(&r);
     return r;
 }
@@ -170,22 +169,25 @@ static bool is_new(lint_stmt *st, const rel *r)
 typedef struct type_ref {
     const char *name; /* last part: "int4", "varchar", "serial" */
     bool catalog;     /* pg_catalog.name, as the grammar writes SQL types */
-    const lj_node *typmods;
+    PgQuery__Node *const *typmods;
+    size_t n_typmods;
     bool array;
     int location;
 } type_ref;
 
-static type_ref type_of(const lj_node *type_name)
+static type_ref type_of(const PgQuery__TypeName *tn)
 {
-    const lj_node *names = get(type_name, "names");
-    size_t n = lj_size(names);
-    const char *first = n ? string_node(lj_at(names, 0)) : NULL;
+    static const PgQuery__TypeName none = PG_QUERY__TYPE_NAME__INIT;
+    if (!tn)
+        tn = &none;
+    const char *first = tn->n_names ? string_node(tn->names[0]) : NULL;
     type_ref t = {
-        n ? string_node(lj_at(names, n - 1)) : NULL,
-        n == 2 && first && strcmp(first, "pg_catalog") == 0,
-        get(type_name, "typmods"),
-        lj_size(get(type_name, "arrayBounds")) > 0,
-        location(type_name),
+        string_node(last(tn->names, tn->n_names)),
+        tn->n_names == 2 && first && strcmp(first, "pg_catalog") == 0,
+        tn->typmods,
+        tn->n_typmods,
+        tn->n_array_bounds > 0,
+        tn == &none ? -1 : tn->location,
     };
     if (!t.name)
         t.name = "";
@@ -216,7 +218,7 @@ static bool is_small_integer(const type_ref *t)
 
 static bool has_typmods(const type_ref *t)
 {
-    return lj_size(t->typmods) > 0;
+    return t->n_typmods > 0;
 }
 
 static bool is_length_limited(const type_ref *t)
@@ -239,15 +241,20 @@ static bool is_lossy_target(const type_ref *t)
     return name_in(t->name, narrow) || (has_typmods(t) && name_in(t->name, limited));
 }
 
+/* The integer of an A_Const node holding one (a typmod, a SET value). */
+static long long const_int(const PgQuery__AConst *c)
+{
+    return c && c->val_case == PG_QUERY__A__CONST__VAL_IVAL ? c->ival->ival : 0;
+}
+
 /* "varchar(20)" for messages. */
 static void type_text(const type_ref *t, char *buf, size_t size)
 {
     size_t used = (size_t)snprintf(buf, size, "%s", t->name);
-    for (const lj_node *m = lj_first(t->typmods); m; m = lj_next(m)) {
-        const lj_node *ival = get(get(get(m, "A_Const"), "ival"), "ival");
+    for (size_t i = 0; i < t->n_typmods; i++) {
+        long long mod = const_int(NODE_AS(t->typmods[i], A_CONST, a_const));
         if (used < size)
-            used += (size_t)snprintf(buf + used, size - used, "%s%lld",
-                                     m == lj_first(t->typmods) ? "(" : ",", lj_int(ival));
+            used += (size_t)snprintf(buf + used, size - used, "%s%lld", i == 0 ? "(" : ",", mod);
     }
     if (has_typmods(t) && used < size)
         used += (size_t)snprintf(buf + used, size - used, ")");
@@ -276,24 +283,23 @@ static void strong_lock(lint_stmt *st, const char *what, const char *table)
               what, table, table);
 }
 
-static void set_variable(lint_stmt *st, const lj_node *n)
+static void set_variable(lint_stmt *st, const PgQuery__VariableSetStmt *n)
 {
-    if (!get_is(n, "name", "lock_timeout") && !get_is(n, "kind", "VAR_RESET_ALL"))
+    if (!str_is(n->name, "lock_timeout") && n->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL)
         return;
-    const lj_node *c = get(lj_at(get(n, "args"), 0), "A_Const");
-    const char *s = get_str(get(c, "sval"), "sval");
-    const lj_node *ival = get(get(c, "ival"), "ival");
-    bool zero = s ? strtod(s, NULL) == 0 : lj_int(ival) == 0;
+    const PgQuery__AConst *c = n->n_args ? NODE_AS(n->args[0], A_CONST, a_const) : NULL;
+    const char *s = c && c->val_case == PG_QUERY__A__CONST__VAL_SVAL ? c->sval->sval : NULL;
+    bool zero = s ? strtod(s, NULL) == 0 : const_int(c) == 0;
     /* SET lock_timeout = 0 and RESET put back "wait forever". */
-    st->rev->lock_timeout_set = get_is(n, "kind", "VAR_SET_VALUE") && !zero;
+    st->rev->lock_timeout_set = n->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE && !zero;
 }
 
 /* ---- data loss --------------------------------------------------------- */
 
-static void drop_tables(lint_stmt *st, const lj_node *objects)
+static void drop_tables(lint_stmt *st, const PgQuery__DropStmt *n)
 {
-    for (const lj_node *o = lj_first(objects); o; o = lj_next(o)) {
-        rel r = qualified_name(get(get(o, "List"), "items"));
+    for (size_t i = 0; i < n->n_objects; i++) {
+        rel r = qualified_name(n->objects[i]);
         if (is_new(st, &r))
             continue;
         lint_emit(st, LINT_DROP_TABLE, -1,
@@ -305,17 +311,17 @@ static void drop_tables(lint_stmt *st, const lj_node *objects)
     }
 }
 
-static void drop_indexes(lint_stmt *st, const lj_node *n)
+static void drop_indexes(lint_stmt *st, const PgQuery__DropStmt *n)
 {
-    if (get_flag(n, "concurrent")) {
+    if (n->concurrent) {
         if (st->rev->transactional)
             lint_emit(st, LINT_CONCURRENTLY_IN_TX, -1,
                       "DROP INDEX CONCURRENTLY cannot run inside a transaction block, and this "
                       "revision runs in one; move it to a revision with 'Transactional: no'");
         return;
     }
-    for (const lj_node *o = lj_first(get(n, "objects")); o; o = lj_next(o)) {
-        rel r = qualified_name(get(get(o, "List"), "items"));
+    for (size_t i = 0; i < n->n_objects; i++) {
+        rel r = qualified_name(n->objects[i]);
         if (lint_catalog_index(st->cat, r.schema, r.name) == LINT_INDEX_ON_NEW)
             continue;
         lint_emit(st, LINT_DROP_INDEX, -1,
@@ -327,44 +333,50 @@ static void drop_indexes(lint_stmt *st, const lj_node *n)
     }
 }
 
-static void drop_views(lint_stmt *st, const lj_node *objects)
+static void drop_views(lint_stmt *st, const PgQuery__DropStmt *n)
 {
-    for (const lj_node *o = lj_first(objects); o; o = lj_next(o)) {
-        rel r = qualified_name(get(get(o, "List"), "items"));
+    for (size_t i = 0; i < n->n_objects; i++) {
+        rel r = qualified_name(n->objects[i]);
         lint_catalog_drop_view(st->cat, r.schema, r.name);
     }
 }
 
-static void check_drop(lint_stmt *st, const lj_node *n)
+static void check_drop(lint_stmt *st, const PgQuery__DropStmt *n)
 {
-    const char *type = get_str(n, "removeType");
-    if (!type)
-        return;
-    if (strcmp(type, "OBJECT_TABLE") == 0)
-        drop_tables(st, get(n, "objects"));
-    else if (strcmp(type, "OBJECT_INDEX") == 0)
+    switch (n->remove_type) {
+    case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+        drop_tables(st, n);
+        break;
+    case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
         drop_indexes(st, n);
-    else if (strcmp(type, "OBJECT_VIEW") == 0 || strcmp(type, "OBJECT_MATVIEW") == 0)
-        drop_views(st, get(n, "objects"));
-    else if (strcmp(type, "OBJECT_SCHEMA") == 0)
+        break;
+    case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+    case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+        drop_views(st, n);
+        break;
+    case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
         lint_emit(st, LINT_DROP_SCHEMA, -1,
                   "DROP SCHEMA %s deletes the schema, and with CASCADE every table and row in "
                   "it; move what is still needed, back it up, and drop it once nothing uses it",
-                  string_node(lj_at(get(n, "objects"), 0)));
+                  n->n_objects ? string_node(n->objects[0]) : NULL);
+        break;
+    default:
+        break;
+    }
 }
 
-static void check_dropdb(lint_stmt *st, const lj_node *n)
+static void check_dropdb(lint_stmt *st, const PgQuery__DropdbStmt *n)
 {
     lint_emit(st, LINT_DROP_DATABASE, -1,
               "DROP DATABASE %s deletes a whole database; a migration should never do that: "
               "drop it by hand, after a backup",
-              get_str(n, "dbname"));
+              n->dbname);
 }
 
-static void check_truncate(lint_stmt *st, const lj_node *n)
+static void check_truncate(lint_stmt *st, const PgQuery__TruncateStmt *n)
 {
-    for (const lj_node *o = lj_first(get(n, "relations")); o; o = lj_next(o)) {
-        rel r = range_var(get(o, "RangeVar"));
+    for (size_t i = 0; i < n->n_relations; i++) {
+        rel r = range_var(NODE_AS(n->relations[i], RANGE_VAR, range_var));
         if (is_new(st, &r))
             continue;
         lint_emit(st, LINT_TRUNCATE, -1,
@@ -375,16 +387,23 @@ static void check_truncate(lint_stmt *st, const lj_node *n)
     }
 }
 
-static void check_ctes(lint_stmt *st, const lj_node *n);
+/* What check_where() reads of a DELETE or an UPDATE. */
+typedef struct modify {
+    const PgQuery__RangeVar *relation;
+    const PgQuery__Node *where;
+    const PgQuery__WithClause *with;
+} modify;
+
+static void check_ctes(lint_stmt *st, const PgQuery__WithClause *with);
 
 /*
- * DELETE or UPDATE @n (LINT_DELETE_WITHOUT_WHERE or _UPDATE_): @nested
+ * DELETE or UPDATE @m (LINT_DELETE_WITHOUT_WHERE or _UPDATE_): @nested
  * when inside a WITH clause, where the relation is the best position.
  */
-static void check_where(lint_stmt *st, const lj_node *n, lint_rule rule, bool nested)
+static void check_where(lint_stmt *st, modify m, lint_rule rule, bool nested)
 {
-    rel r = range_var(get(n, "relation"));
-    bool every_row = !get(n, "whereClause") && !is_new(st, &r);
+    rel r = range_var(m.relation);
+    bool every_row = !m.where && !is_new(st, &r);
     int loc = nested ? r.location : -1;
     if (every_row && rule == LINT_DELETE_WITHOUT_WHERE)
         lint_emit(st, rule, loc,
@@ -398,51 +417,51 @@ static void check_where(lint_stmt *st, const lj_node *n, lint_rule rule, bool ne
                   "all until commit); add the WHERE clause, and backfill a large table in "
                   "batches by key range",
                   r.text);
-    check_ctes(st, n);
+    check_ctes(st, m.with);
+}
+
+static void check_delete(lint_stmt *st, const PgQuery__DeleteStmt *n, bool nested)
+{
+    modify m = { n->relation, n->where_clause, n->with_clause };
+    check_where(st, m, LINT_DELETE_WITHOUT_WHERE, nested);
+}
+
+static void check_update(lint_stmt *st, const PgQuery__UpdateStmt *n, bool nested)
+{
+    modify m = { n->relation, n->where_clause, n->with_clause };
+    check_where(st, m, LINT_UPDATE_WITHOUT_WHERE, nested);
 }
 
 /* Data-modifying statements in WITH clauses delete and update as well. */
-static void check_ctes(lint_stmt *st, const lj_node *n)
+static void check_ctes(lint_stmt *st, const PgQuery__WithClause *with)
 {
-    for (const lj_node *c = lj_first(get(get(n, "withClause"), "ctes")); c; c = lj_next(c)) {
-        const lj_node *q = get(get(c, "CommonTableExpr"), "ctequery");
-        if (get(q, "DeleteStmt"))
-            check_where(st, get(q, "DeleteStmt"), LINT_DELETE_WITHOUT_WHERE, true);
-        else if (get(q, "UpdateStmt"))
-            check_where(st, get(q, "UpdateStmt"), LINT_UPDATE_WITHOUT_WHERE, true);
+    for (size_t i = 0; with && i < with->n_ctes; i++) {
+        const PgQuery__CommonTableExpr *cte =
+            NODE_AS(with->ctes[i], COMMON_TABLE_EXPR, common_table_expr);
+        const PgQuery__Node *q = cte ? cte->ctequery : NULL;
+        if (NODE_AS(q, DELETE_STMT, delete_stmt))
+            check_delete(st, q->delete_stmt, true);
+        else if (NODE_AS(q, UPDATE_STMT, update_stmt))
+            check_update(st, q->update_stmt, true);
     }
-}
-
-static void check_delete(lint_stmt *st, const lj_node *n)
-{
-    check_where(st, n, LINT_DELETE_WITHOUT_WHERE, false);
-}
-
-static void check_update(lint_stmt *st, const lj_node *n)
-{
-    check_where(st, n, LINT_UPDATE_WITHOUT_WHERE, false);
-}
-
-static void check_select(lint_stmt *st, const lj_node *n)
-{
-    check_ctes(st, n);
 }
 
 /* ---- columns ----------------------------------------------------------- */
 
-/* The column's constraint of type @contype ("CONSTR_NOTNULL"), or NULL. */
-static const lj_node *column_constraint(const lj_node *cd, const char *contype)
+/* The column's constraint of type @contype, or NULL. */
+static const PgQuery__Constraint *column_constraint(const PgQuery__ColumnDef *cd,
+                                                    PgQuery__ConstrType contype)
 {
-    for (const lj_node *c = lj_first(get(cd, "constraints")); c; c = lj_next(c)) {
-        const lj_node *con = get(c, "Constraint");
-        if (get_is(con, "contype", contype))
+    for (size_t i = 0; i < cd->n_constraints; i++) {
+        const PgQuery__Constraint *con = NODE_AS(cd->constraints[i], CONSTRAINT, constraint);
+        if (con && con->contype == contype)
             return con;
     }
     return NULL;
 }
 
-/* The first call in @expr of a function that returns a new value per row. */
-static const char *volatile_call(const lj_node *expr)
+/* The name of a function call that returns a new value per row. */
+static lint_walk find_volatile(const ProtobufCMessage *m, void *payload)
 {
     static const char *const volatile_functions[] = {
         "random",
@@ -457,23 +476,30 @@ static const char *volatile_call(const lj_node *expr)
         "nextval",
         NULL,
     };
-    /* Array elements and object members alike: the children of the node. */
-    for (const lj_node *v = lj_first(expr); v; v = lj_next(v)) {
-        const char *key = lj_key(v);
-        const lj_node *names = key && strcmp(key, "FuncCall") == 0 ? get(v, "funcname") : NULL;
-        const char *f = names ? string_node(lj_last(names)) : NULL;
-        if (f && name_in(f, volatile_functions))
-            return f;
-        if ((f = volatile_call(v)))
-            return f;
-    }
-    return NULL;
+    const char **found = payload;
+    if (m->descriptor != &pg_query__func_call__descriptor)
+        return LINT_WALK_INTO;
+    const PgQuery__FuncCall *call = (const PgQuery__FuncCall *)m;
+    const char *f = string_node(last(call->funcname, call->n_funcname));
+    if (!f || !name_in(f, volatile_functions))
+        return LINT_WALK_INTO; /* its arguments may call one */
+    *found = f;
+    return LINT_WALK_STOP;
+}
+
+/* The first call in @expr of a function that returns a new value per row. */
+static const char *volatile_call(const PgQuery__Node *expr)
+{
+    const char *found = NULL;
+    if (expr)
+        lint_tree_walk(&expr->base, find_volatile, &found);
+    return found;
 }
 
 /* Rules about a column's type, wherever a column is defined. */
-static void column_type(lint_stmt *st, const lj_node *cd, const type_ref *t)
+static void column_type(lint_stmt *st, const PgQuery__ColumnDef *cd, const type_ref *t)
 {
-    const char *col = get_str(cd, "colname");
+    const char *col = cd->colname;
     char ty[96];
     type_text(t, ty, sizeof(ty));
     if (is_serial(t))
@@ -500,17 +526,16 @@ static void column_type(lint_stmt *st, const lj_node *cd, const type_ref *t)
                   col, ty, col);
 }
 
-static void integer_key(lint_stmt *st, const lj_node *cd, const type_ref *t)
+static void integer_key(lint_stmt *st, const PgQuery__ColumnDef *cd, const type_ref *t)
 {
     if (is_small_integer(t))
         lint_emit(st, LINT_INTEGER_PK, t->location,
                   "primary key %s is a 32-bit integer, which runs out after 2,147,483,647 "
                   "values, and widening it later rewrites the table and every table that "
                   "references it; use bigint",
-                  get_str(cd, "colname"));
+                  cd->colname);
 }
 
-/* What adding column @cd to an existing table costs while it runs. */
 /* Why adding a column fills every row, and the way around it. */
 typedef struct rewrite {
     const char *what; /* "gen_random_uuid", "an identity", ...; NULL: no rewrite */
@@ -518,19 +543,19 @@ typedef struct rewrite {
     const char *instead;
 } rewrite;
 
-static rewrite rewrite_of(const lj_node *cd, const type_ref *t)
+static rewrite rewrite_of(const PgQuery__ColumnDef *cd, const type_ref *t)
 {
-    const lj_node *def = column_constraint(cd, "CONSTR_DEFAULT");
-    const char *f = def ? volatile_call(get(def, "raw_expr")) : NULL;
+    const PgQuery__Constraint *def = column_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT);
+    const char *f = def ? volatile_call(def->raw_expr) : NULL;
     if (f)
         return (rewrite){ f, true,
                           "add it without the default, SET DEFAULT afterwards for new rows, and "
                           "backfill the existing rows in batches" };
-    if (column_constraint(cd, "CONSTR_IDENTITY"))
+    if (column_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY))
         return (rewrite){ "an identity", false,
                           "add a plain bigint column, backfill it in batches, SET NOT NULL, then "
                           "ALTER COLUMN ... ADD GENERATED ALWAYS AS IDENTITY" };
-    if (column_constraint(cd, "CONSTR_GENERATED"))
+    if (column_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED))
         return (rewrite){ "a stored generated", false,
                           "there is no cheap form: fill a plain column from a trigger and "
                           "backfill it in batches, or add it while the table is small" };
@@ -542,19 +567,20 @@ static rewrite rewrite_of(const lj_node *cd, const type_ref *t)
 }
 
 /* What adding column @cd to an existing table costs while it runs. */
-static void added_column_cost(lint_stmt *st, const lj_node *cd, const type_ref *t, const rel *r)
+static void added_column_cost(lint_stmt *st, const PgQuery__ColumnDef *cd, const type_ref *t,
+                              const rel *r)
 {
-    const char *col = get_str(cd, "colname");
+    const char *col = cd->colname;
     rewrite rw = rewrite_of(cd, t);
-    int loc = location(cd);
+    int loc = cd->location;
     if (rw.what)
         lint_emit(st, LINT_VOLATILE_DEFAULT, loc,
                   "column %s gets %s%s value per row, so adding it rewrites %s under an ACCESS "
                   "EXCLUSIVE lock; %s",
                   col, rw.what, rw.function ? "(), a new" : "", r->text, rw.instead);
-    bool not_null =
-        column_constraint(cd, "CONSTR_NOTNULL") || column_constraint(cd, "CONSTR_PRIMARY");
-    if (not_null && !column_constraint(cd, "CONSTR_DEFAULT") && !rw.what)
+    bool not_null = column_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL) ||
+                    column_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY);
+    if (not_null && !column_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT) && !rw.what)
         lint_emit(st, LINT_REQUIRED_COLUMN, loc,
                   "column %s is NOT NULL without a default, so adding it fails on a table "
                   "with rows; give it a constant DEFAULT, or add it nullable, backfill, and "
@@ -563,33 +589,34 @@ static void added_column_cost(lint_stmt *st, const lj_node *cd, const type_ref *
 }
 
 /* Constraints written in the column definition of an added column. */
-static void added_column_constraints(lint_stmt *st, const lj_node *cd, const rel *r)
+static void added_column_constraints(lint_stmt *st, const PgQuery__ColumnDef *cd, const rel *r)
 {
-    for (const lj_node *c = lj_first(get(cd, "constraints")); c; c = lj_next(c)) {
-        const lj_node *con = get(c, "Constraint");
-        const char *type = get_str(con, "contype");
-        if (!type)
-            continue;
-        if (strcmp(type, "CONSTR_FOREIGN") == 0 || strcmp(type, "CONSTR_CHECK") == 0)
-            lint_emit(st, LINT_CONSTRAINT_NOT_VALID, location(con),
+    for (size_t i = 0; i < cd->n_constraints; i++) {
+        const PgQuery__Constraint *con = NODE_AS(cd->constraints[i], CONSTRAINT, constraint);
+        PgQuery__ConstrType type =
+            con ? con->contype : PG_QUERY__CONSTR_TYPE__CONSTR_TYPE_UNDEFINED;
+        bool check = type == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK;
+        bool unique = type == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE;
+        if (check || type == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN)
+            lint_emit(st, LINT_CONSTRAINT_NOT_VALID, con->location,
                       "a %s on a new column of %s checks every row while the table is locked; "
                       "add the column first, then ADD CONSTRAINT ... NOT VALID and VALIDATE "
                       "CONSTRAINT in a later revision",
-                      strcmp(type, "CONSTR_CHECK") == 0 ? "CHECK" : "FOREIGN KEY", r->text);
-        else if (strcmp(type, "CONSTR_PRIMARY") == 0 || strcmp(type, "CONSTR_UNIQUE") == 0)
-            lint_emit(st, LINT_KEY_WITHOUT_INDEX, location(con),
+                      check ? "CHECK" : "FOREIGN KEY", r->text);
+        else if (unique || type == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY)
+            lint_emit(st, LINT_KEY_WITHOUT_INDEX, con->location,
                       "a %s column builds its index under an ACCESS EXCLUSIVE lock on %s; add "
                       "the column, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... "
                       "USING INDEX",
-                      strcmp(type, "CONSTR_UNIQUE") == 0 ? "UNIQUE" : "PRIMARY KEY", r->text);
+                      unique ? "UNIQUE" : "PRIMARY KEY", r->text);
     }
 }
 
-static void column_def(lint_stmt *st, const lj_node *cd, const rel *r, bool existing)
+static void column_def(lint_stmt *st, const PgQuery__ColumnDef *cd, const rel *r, bool existing)
 {
-    type_ref t = type_of(get(cd, "typeName"));
+    type_ref t = type_of(cd->type_name);
     column_type(st, cd, &t);
-    if (column_constraint(cd, "CONSTR_PRIMARY"))
+    if (column_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY))
         integer_key(st, cd, &t);
     if (!existing)
         return;
@@ -599,87 +626,93 @@ static void column_def(lint_stmt *st, const lj_node *cd, const rel *r, bool exis
 
 /* ---- CREATE TABLE, views ----------------------------------------------- */
 
-static const lj_node *find_column(const lj_node *elts, const char *name)
+static const PgQuery__ColumnDef *find_column(const PgQuery__CreateStmt *n, const char *name)
 {
-    for (const lj_node *e = lj_first(elts); e; e = lj_next(e)) {
-        const lj_node *cd = get(e, "ColumnDef");
-        if (cd && name && get_is(cd, "colname", name))
+    for (size_t i = 0; name && i < n->n_table_elts; i++) {
+        const PgQuery__ColumnDef *cd = NODE_AS(n->table_elts[i], COLUMN_DEF, column_def);
+        if (cd && str_is(cd->colname, name))
             return cd;
     }
     return NULL;
 }
 
 /* A foreign key to an existing table locks that table against writes. */
-static void references(lint_stmt *st, const lj_node *con)
+static void references(lint_stmt *st, const PgQuery__Constraint *con)
 {
-    if (!get_is(con, "contype", "CONSTR_FOREIGN"))
+    if (!con || con->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN)
         return;
-    rel pk = range_var(get(con, "pktable"));
+    rel pk = range_var(con->pktable);
     if (!is_new(st, &pk))
         strong_lock(st, "a FOREIGN KEY", pk.text);
 }
 
-static void table_constraint(lint_stmt *st, const lj_node *elts, const lj_node *con)
+static void table_constraint(lint_stmt *st, const PgQuery__CreateStmt *n,
+                             const PgQuery__Constraint *con)
 {
-    const lj_node *keys = get(con, "keys");
     references(st, con);
-    if (!get_is(con, "contype", "CONSTR_PRIMARY") || lj_size(keys) != 1)
+    if (con->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY || con->n_keys != 1)
         return;
-    const lj_node *cd = find_column(elts, string_node(lj_at(keys, 0)));
+    const PgQuery__ColumnDef *cd = find_column(n, string_node(con->keys[0]));
     if (cd) {
-        type_ref t = type_of(get(cd, "typeName"));
+        type_ref t = type_of(cd->type_name);
         integer_key(st, cd, &t);
     }
 }
 
-static void check_create(lint_stmt *st, const lj_node *n)
+static void check_create(lint_stmt *st, const PgQuery__CreateStmt *n)
 {
-    rel r = range_var(get(n, "relation"));
-    const lj_node *elts = get(n, "tableElts");
-    for (const lj_node *e = lj_first(elts); e; e = lj_next(e)) {
-        const lj_node *cd = get(e, "ColumnDef");
+    rel r = range_var(n->relation);
+    for (size_t i = 0; i < n->n_table_elts; i++) {
+        const PgQuery__Node *e = n->table_elts[i];
+        const PgQuery__ColumnDef *cd = NODE_AS(e, COLUMN_DEF, column_def);
         if (cd) {
             column_def(st, cd, &r, false);
-            for (const lj_node *c = lj_first(get(cd, "constraints")); c; c = lj_next(c))
-                references(st, get(c, "Constraint"));
-        } else if (get(e, "Constraint"))
-            table_constraint(st, elts, get(e, "Constraint"));
+            for (size_t c = 0; c < cd->n_constraints; c++)
+                references(st, NODE_AS(cd->constraints[c], CONSTRAINT, constraint));
+        } else if (NODE_AS(e, CONSTRAINT, constraint)) {
+            table_constraint(st, n, e->constraint);
+        }
     }
     lint_catalog_add_table(st->cat, r.schema, r.name);
 }
 
 /* Records what a view's query reads: relations and column names. */
-static void view_reads(lint_stmt *st, const lj_node *n)
+static lint_walk view_reads(const ProtobufCMessage *m, void *payload)
 {
-    for (const lj_node *v = lj_first(n); v; v = lj_next(v)) {
-        const char *key = lj_key(v);
-        if (key && strcmp(key, "RangeVar") == 0) {
-            rel r = range_var(v);
-            lint_catalog_view_reads_table(st->cat, r.schema, r.name);
-        } else if (key && strcmp(key, "ColumnRef") == 0) {
-            const lj_node *last = lj_last(get(v, "fields"));
-            lint_catalog_view_reads_column(st->cat, get(last, "A_Star") ? "*" : string_node(last));
-        } else {
-            view_reads(st, v);
-        }
+    lint_stmt *st = payload;
+    if (m->descriptor == &pg_query__range_var__descriptor) {
+        rel r = range_var((const PgQuery__RangeVar *)m);
+        lint_catalog_view_reads_table(st->cat, r.schema, r.name);
+    } else if (m->descriptor == &pg_query__column_ref__descriptor) {
+        const PgQuery__ColumnRef *ref = (const PgQuery__ColumnRef *)m;
+        const PgQuery__Node *field = last(ref->fields, ref->n_fields);
+        lint_catalog_view_reads_column(st->cat,
+                                       NODE_AS(field, A_STAR, a_star) ? "*" : string_node(field));
+    } else {
+        return LINT_WALK_INTO;
     }
+    return LINT_WALK_OVER;
 }
 
-static void check_view(lint_stmt *st, const lj_node *n)
+static void view(lint_stmt *st, const rel *r, const PgQuery__Node *query)
 {
-    rel r = range_var(get(n, "view"));
-    lint_catalog_begin_view(st->cat, r.schema, r.name);
-    view_reads(st, get(n, "query"));
+    lint_catalog_begin_view(st->cat, r->schema, r->name);
+    if (query)
+        lint_tree_walk(&query->base, view_reads, st);
 }
 
-static void check_create_as(lint_stmt *st, const lj_node *n)
+static void check_view(lint_stmt *st, const PgQuery__ViewStmt *n)
 {
-    rel r = range_var(get(get(n, "into"), "rel"));
+    rel r = range_var(n->view);
+    view(st, &r, n->query);
+}
+
+static void check_create_as(lint_stmt *st, const PgQuery__CreateTableAsStmt *n)
+{
+    rel r = range_var(n->into ? n->into->rel : NULL);
     lint_catalog_add_table(st->cat, r.schema, r.name);
-    if (get_is(n, "objtype", "OBJECT_MATVIEW")) {
-        lint_catalog_begin_view(st->cat, r.schema, r.name);
-        view_reads(st, get(n, "query"));
-    }
+    if (n->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+        view(st, &r, n->query);
 }
 
 /* ---- ALTER TABLE ------------------------------------------------------- */
@@ -701,9 +734,9 @@ static void view_column(alter *a, const char *col, const char *what)
                   view, col, a->r.text, what);
 }
 
-static void alter_drop_column(alter *a, const lj_node *cmd)
+static void alter_drop_column(alter *a, const PgQuery__AlterTableCmd *cmd)
 {
-    const char *col = get_str(cmd, "name");
+    const char *col = cmd->name;
     if (a->existing)
         lint_emit(a->st, LINT_DROP_COLUMN, -1,
                   "dropping column %s of %s deletes its data, and running code that still "
@@ -713,34 +746,34 @@ static void alter_drop_column(alter *a, const lj_node *cmd)
     view_column(a, col, "dropping it");
 }
 
-static void alter_column_type(alter *a, const lj_node *cmd)
+static void alter_column_type(alter *a, const PgQuery__AlterTableCmd *cmd)
 {
-    const lj_node *cd = get(cmd, "def");
-    cd = get(cd, "ColumnDef");
-    type_ref t = type_of(get(cd, "typeName"));
-    const char *col = get_str(cmd, "name");
+    const PgQuery__ColumnDef *cd = NODE_AS(cmd->def, COLUMN_DEF, column_def);
+    type_ref t = type_of(cd ? cd->type_name : NULL);
+    const char *col = cmd->name;
+    int loc = cd ? cd->location : -1;
     char ty[96];
     type_text(&t, ty, sizeof(ty));
     view_column(a, col, "changing its type");
     if (!a->existing)
         return;
     if (is_lossy_target(&t) && lint_enabled(a->st, LINT_LOSSY_TYPE_CHANGE))
-        lint_emit(a->st, LINT_LOSSY_TYPE_CHANGE, location(cd),
+        lint_emit(a->st, LINT_LOSSY_TYPE_CHANGE, loc,
                   "changing column %s of %s to %s can cut or reject the values that do not "
                   "fit, and rewrites the table under an ACCESS EXCLUSIVE lock; add a new "
                   "column, backfill it in batches, and switch the code over",
                   col, a->r.text, ty);
     else
-        lint_emit(a->st, LINT_ALTER_COLUMN_TYPE, location(cd),
+        lint_emit(a->st, LINT_ALTER_COLUMN_TYPE, loc,
                   "changing the type of column %s of %s to %s rewrites the table (and its "
                   "indexes) under an ACCESS EXCLUSIVE lock, unless the old type is binary "
                   "compatible; add a new column, backfill it in batches, and switch over",
                   col, a->r.text, ty);
 }
 
-static void alter_set_not_null(alter *a, const lj_node *cmd)
+static void alter_set_not_null(alter *a, const PgQuery__AlterTableCmd *cmd)
 {
-    const char *col = get_str(cmd, "name");
+    const char *col = cmd->name;
     if (a->existing && col &&
         !lint_catalog_has_not_null_check(a->st->cat, a->r.schema, a->r.name, col))
         lint_emit(a->st, LINT_SET_NOT_NULL, -1,
@@ -750,75 +783,85 @@ static void alter_set_not_null(alter *a, const lj_node *cmd)
                   a->r.text, col);
 }
 
-static void alter_add_column(alter *a, const lj_node *cmd)
+static void alter_add_column(alter *a, const PgQuery__AlterTableCmd *cmd)
 {
-    column_def(a->st, get(get(cmd, "def"), "ColumnDef"), &a->r, a->existing);
+    const PgQuery__ColumnDef *cd = NODE_AS(cmd->def, COLUMN_DEF, column_def);
+    if (cd)
+        column_def(a->st, cd, &a->r, a->existing);
 }
 
 /* The column of CHECK (col IS NOT NULL), else NULL. */
-static const char *not_null_check(const lj_node *con)
+static const char *not_null_check(const PgQuery__Constraint *con)
 {
-    const lj_node *test = get(get(con, "raw_expr"), "NullTest");
-    const lj_node *fields = get(get(get(test, "arg"), "ColumnRef"), "fields");
-    if (!get_is(test, "nulltesttype", "IS_NOT_NULL") || lj_size(fields) != 1)
+    const PgQuery__NullTest *test = NODE_AS(con->raw_expr, NULL_TEST, null_test);
+    const PgQuery__ColumnRef *ref = test ? NODE_AS(test->arg, COLUMN_REF, column_ref) : NULL;
+    if (!ref || test->nulltesttype != PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL || ref->n_fields != 1)
         return NULL;
-    return string_node(lj_at(fields, 0));
+    return string_node(ref->fields[0]);
 }
 
-static void add_checked_constraint(alter *a, const lj_node *con, bool check)
+static void add_checked_constraint(alter *a, const PgQuery__Constraint *con, bool check)
 {
-    bool not_valid = get_flag(con, "skip_validation");
-    const char *name = get_str(con, "conname");
+    bool not_valid = con->skip_validation;
+    const char *name = opt(con->conname);
     lint_catalog_add_constraint(a->st->cat, a->r.schema, a->r.name, name,
                                 check ? not_null_check(con) : NULL, !not_valid, a->st->rev->serial);
     if (!check)
         references(a->st, con);
     if (not_valid || !a->existing)
         return;
-    lint_emit(a->st, LINT_CONSTRAINT_NOT_VALID, location(con),
+    lint_emit(a->st, LINT_CONSTRAINT_NOT_VALID, con->location,
               "adding %s %s checks every row of %s while holding a lock that blocks %s; add it "
               "NOT VALID, then VALIDATE CONSTRAINT in a later revision",
               check ? "CHECK" : "FOREIGN KEY", name ? name : "", a->r.text,
               check ? "reads and writes" : "writes (on both tables)");
 }
 
-static void add_key(alter *a, const lj_node *con, const char *kind)
+static void add_key(alter *a, const PgQuery__Constraint *con, const char *kind)
 {
-    if (!a->existing || get_str(con, "indexname"))
+    if (!a->existing || opt(con->indexname))
         return;
     if (strcmp(kind, "EXCLUDE") == 0)
-        lint_emit(a->st, LINT_KEY_WITHOUT_INDEX, location(con),
+        lint_emit(a->st, LINT_KEY_WITHOUT_INDEX, con->location,
                   "adding an EXCLUDE constraint builds its index under an ACCESS EXCLUSIVE "
                   "lock on %s, and has no concurrent form; run it when the table is small or "
                   "traffic can wait",
                   a->r.text);
     else
-        lint_emit(a->st, LINT_KEY_WITHOUT_INDEX, location(con),
+        lint_emit(a->st, LINT_KEY_WITHOUT_INDEX, con->location,
                   "adding a %s builds its index under an ACCESS EXCLUSIVE lock on %s; CREATE "
                   "UNIQUE INDEX CONCURRENTLY first (Transactional: no), then ADD CONSTRAINT ... "
                   "%s USING INDEX",
                   kind, a->r.text, kind);
 }
 
-static void alter_add_constraint(alter *a, const lj_node *cmd)
+static void alter_add_constraint(alter *a, const PgQuery__AlterTableCmd *cmd)
 {
-    const lj_node *con = get(get(cmd, "def"), "Constraint");
-    const char *type = get_str(con, "contype");
-    if (!type)
-        return;
-    if (strcmp(type, "CONSTR_FOREIGN") == 0 || strcmp(type, "CONSTR_CHECK") == 0)
-        add_checked_constraint(a, con, strcmp(type, "CONSTR_CHECK") == 0);
-    else if (strcmp(type, "CONSTR_PRIMARY") == 0)
+    const PgQuery__Constraint *con = NODE_AS(cmd->def, CONSTRAINT, constraint);
+    switch (con ? con->contype : PG_QUERY__CONSTR_TYPE__CONSTR_TYPE_UNDEFINED) {
+    case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+        add_checked_constraint(a, con, false);
+        break;
+    case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
+        add_checked_constraint(a, con, true);
+        break;
+    case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
         add_key(a, con, "PRIMARY KEY");
-    else if (strcmp(type, "CONSTR_UNIQUE") == 0)
+        break;
+    case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
         add_key(a, con, "UNIQUE");
-    else if (strcmp(type, "CONSTR_EXCLUSION") == 0)
+        break;
+    case PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION:
         add_key(a, con, "EXCLUDE");
+        break;
+    default:
+        break;
+    }
 }
 
-static void alter_validate(alter *a, const lj_node *cmd)
+static void alter_validate(alter *a, const PgQuery__AlterTableCmd *cmd)
 {
-    const char *name = get_str(cmd, "name");
+    const char *name = opt(cmd->name);
     unsigned serial = name ? lint_catalog_validate(a->st->cat, a->r.schema, a->r.name, name) : 0;
     if (serial == a->st->rev->serial && a->st->rev->transactional)
         lint_emit(a->st, LINT_VALIDATE_SAME_TX, -1,
@@ -827,57 +870,57 @@ static void alter_validate(alter *a, const lj_node *cmd)
                   name, a->r.text);
 }
 
-static void alter_detach(alter *a, const lj_node *cmd)
+static void alter_detach(alter *a, const PgQuery__AlterTableCmd *cmd)
 {
-    if (get_flag(get(get(cmd, "def"), "PartitionCmd"), "concurrent") && a->st->rev->transactional)
+    const PgQuery__PartitionCmd *part = NODE_AS(cmd->def, PARTITION_CMD, partition_cmd);
+    if (part && part->concurrent && a->st->rev->transactional)
         lint_emit(a->st, LINT_CONCURRENTLY_IN_TX, -1,
                   "DETACH PARTITION CONCURRENTLY cannot run inside a transaction block, and "
                   "this revision runs in one; move it to a revision with 'Transactional: no'");
 }
 
 static const struct {
-    const char *subtype;
-    void (*check)(alter *a, const lj_node *cmd);
+    PgQuery__AlterTableType subtype;
+    void (*check)(alter *a, const PgQuery__AlterTableCmd *cmd);
     bool strong; /* takes a lock that blocks reads or writes */
 } alter_checks[] = {
-    { "AT_DropColumn", alter_drop_column, true },
-    { "AT_AlterColumnType", alter_column_type, true },
-    { "AT_SetNotNull", alter_set_not_null, true },
-    { "AT_AddColumn", alter_add_column, true },
-    { "AT_AddConstraint", alter_add_constraint, true },
-    { "AT_ValidateConstraint", alter_validate, false },
-    { "AT_DetachPartition", alter_detach, false },
+    { PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn, alter_drop_column, true },
+    { PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType, alter_column_type, true },
+    { PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull, alter_set_not_null, true },
+    { PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn, alter_add_column, true },
+    { PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint, alter_add_constraint, true },
+    { PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint, alter_validate, false },
+    { PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition, alter_detach, false },
 };
 
-static bool alter_command(alter *a, const lj_node *cmd)
+static bool alter_command(alter *a, const PgQuery__AlterTableCmd *cmd)
 {
-    const char *sub = get_str(cmd, "subtype");
-    for (size_t k = 0; sub && k < sizeof(alter_checks) / sizeof(alter_checks[0]); k++)
-        if (strcmp(sub, alter_checks[k].subtype) == 0) {
+    for (size_t k = 0; cmd && k < sizeof(alter_checks) / sizeof(alter_checks[0]); k++)
+        if (cmd->subtype == alter_checks[k].subtype) {
             alter_checks[k].check(a, cmd);
             return alter_checks[k].strong;
         }
     return true; /* most other forms take ACCESS EXCLUSIVE too */
 }
 
-static void check_alter_table(lint_stmt *st, const lj_node *n)
+static void check_alter_table(lint_stmt *st, const PgQuery__AlterTableStmt *n)
 {
-    if (!get_is(n, "objtype", "OBJECT_TABLE"))
+    if (n->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
         return;
-    alter a = { st, range_var(get(n, "relation")), false };
+    alter a = { st, range_var(n->relation), false };
     a.existing = !is_new(st, &a.r);
     bool strong = false;
-    for (const lj_node *c = lj_first(get(n, "cmds")); c; c = lj_next(c))
-        strong |= alter_command(&a, get(c, "AlterTableCmd"));
+    for (size_t i = 0; i < n->n_cmds; i++)
+        strong |= alter_command(&a, NODE_AS(n->cmds[i], ALTER_TABLE_CMD, alter_table_cmd));
     if (strong && a.existing)
         strong_lock(st, "ALTER TABLE", a.r.text);
 }
 
-static void check_rename(lint_stmt *st, const lj_node *n)
+static void check_rename(lint_stmt *st, const PgQuery__RenameStmt *n)
 {
-    rel r = range_var(get(n, "relation"));
-    const char *to = get_str(n, "newname");
-    if (get_is(n, "renameType", "OBJECT_TABLE")) {
+    rel r = range_var(n->relation);
+    const char *to = n->newname;
+    if (n->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
         if (is_new(st, &r)) {
             lint_catalog_add_table(st->cat, r.schema, to);
             return;
@@ -886,13 +929,13 @@ static void check_rename(lint_stmt *st, const lj_node *n)
                   "renaming %s to %s breaks running code that still uses the old name; deploy "
                   "code that reads both names (or leave a view named %s) before renaming",
                   r.text, to, r.name);
-    } else if (get_is(n, "renameType", "OBJECT_COLUMN") &&
-               get_is(n, "relationType", "OBJECT_TABLE") && !is_new(st, &r)) {
+    } else if (n->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN &&
+               n->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && !is_new(st, &r)) {
         lint_emit(st, LINT_RENAME_COLUMN, -1,
                   "renaming column %s of %s to %s breaks running code that still uses the old "
                   "name; add the new column, write both, backfill, switch reads, then drop the "
                   "old one",
-                  get_str(n, "subname"), r.text, to);
+                  n->subname, r.text, to);
     } else
         return;
     strong_lock(st, "ALTER TABLE ... RENAME", r.text);
@@ -909,14 +952,14 @@ static void concurrently_in_transaction(lint_stmt *st, const char *what)
                   what);
 }
 
-static void check_index(lint_stmt *st, const lj_node *n)
+static void check_index(lint_stmt *st, const PgQuery__IndexStmt *n)
 {
-    rel r = range_var(get(n, "relation"));
+    rel r = range_var(n->relation);
     bool on_new = is_new(st, &r);
-    const char *name = get_str(n, "idxname");
+    const char *name = opt(n->idxname);
     if (name)
         lint_catalog_add_index(st->cat, r.schema, name, on_new);
-    if (get_flag(n, "concurrent")) {
+    if (n->concurrent) {
         concurrently_in_transaction(st, "CREATE INDEX");
         return;
     }
@@ -929,25 +972,27 @@ static void check_index(lint_stmt *st, const lj_node *n)
     strong_lock(st, "CREATE INDEX", r.text);
 }
 
-static bool has_option(const lj_node *options, const char *name)
+/* Whether the DefElem list @options holds one named @name. */
+static bool has_option(PgQuery__Node *const *options, size_t n, const char *name)
 {
-    for (const lj_node *o = lj_first(options); o; o = lj_next(o))
-        if (get_is(get(o, "DefElem"), "defname", name))
+    for (size_t i = 0; i < n; i++) {
+        const PgQuery__DefElem *d = NODE_AS(options[i], DEF_ELEM, def_elem);
+        if (d && str_is(d->defname, name))
             return true;
+    }
     return false;
 }
 
-static void check_reindex(lint_stmt *st, const lj_node *n)
+static void check_reindex(lint_stmt *st, const PgQuery__ReindexStmt *n)
 {
-    if (has_option(get(n, "params"), "concurrently")) {
+    if (has_option(n->params, n->n_params, "concurrently")) {
         concurrently_in_transaction(st, "REINDEX");
         return;
     }
-    rel r = range_var(get(n, "relation"));
-    const char *kind = get_str(n, "kind");
-    if (kind && strcmp(kind, "REINDEX_OBJECT_TABLE") == 0 && is_new(st, &r))
+    rel r = range_var(n->relation);
+    if (n->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_TABLE && is_new(st, &r))
         return;
-    if (kind && strcmp(kind, "REINDEX_OBJECT_INDEX") == 0 &&
+    if (n->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX &&
         lint_catalog_index(st->cat, r.schema, r.name) == LINT_INDEX_ON_NEW)
         return;
     lint_emit(st, LINT_REINDEX, -1,
@@ -956,18 +1001,24 @@ static void check_reindex(lint_stmt *st, const lj_node *n)
     strong_lock(st, "REINDEX", r.name ? r.text : "its tables");
 }
 
+/* The relation of a RangeVar or VacuumRelation node, or NULL. */
+static const PgQuery__RangeVar *relation_of(const PgQuery__Node *n)
+{
+    const PgQuery__VacuumRelation *v = NODE_AS(n, VACUUM_RELATION, vacuum_relation);
+    return v ? v->relation : NODE_AS(n, RANGE_VAR, range_var);
+}
+
 /* The first relation of @rels (VacuumRelation or RangeVar nodes) that the
  * run did not create; NULL when there is none.  No relations at all means
  * every table of the database. */
-static bool any_existing(lint_stmt *st, const lj_node *rels, const char *wrapper, rel *out)
+static bool any_existing(lint_stmt *st, PgQuery__Node *const *rels, size_t n, rel *out)
 {
     *out = range_var(NULL);
     snprintf(out->text, sizeof(out->text), "every table");
-    if (lj_size(rels) == 0)
+    if (n == 0)
         return true;
-    for (const lj_node *o = lj_first(rels); o; o = lj_next(o)) {
-        const lj_node *rv = get(o, wrapper);
-        rel r = range_var(strcmp(wrapper, "RangeVar") == 0 ? rv : get(rv, "relation"));
+    for (size_t i = 0; i < n; i++) {
+        rel r = range_var(relation_of(rels[i]));
         if (!is_new(st, &r)) {
             *out = r;
             return true;
@@ -976,18 +1027,17 @@ static bool any_existing(lint_stmt *st, const lj_node *rels, const char *wrapper
     return false;
 }
 
-static void check_vacuum(lint_stmt *st, const lj_node *n)
+static void check_vacuum(lint_stmt *st, const PgQuery__VacuumStmt *n)
 {
     rel r;
-    if (!get_flag(n, "is_vacuumcmd"))
+    if (!n->is_vacuumcmd)
         return; /* ANALYZE runs anywhere */
     if (st->rev->transactional)
         lint_emit(st, LINT_VACUUM_IN_TX, -1,
                   "VACUUM cannot run inside a transaction block, and this revision runs in "
                   "one; move it to a revision with 'Transactional: no', or leave it to "
                   "autovacuum");
-    if (!has_option(get(n, "options"), "full") ||
-        !any_existing(st, get(n, "rels"), "VacuumRelation", &r))
+    if (!has_option(n->options, n->n_options, "full") || !any_existing(st, n->rels, n->n_rels, &r))
         return;
     lint_emit(st, LINT_VACUUM_FULL, -1,
               "VACUUM FULL rewrites %s under an ACCESS EXCLUSIVE lock, blocking reads and "
@@ -996,13 +1046,12 @@ static void check_vacuum(lint_stmt *st, const lj_node *n)
     strong_lock(st, "VACUUM FULL", r.text);
 }
 
-static void check_cluster(lint_stmt *st, const lj_node *n)
+static void check_cluster(lint_stmt *st, const PgQuery__ClusterStmt *n)
 {
-    const lj_node *rv = get(n, "relation");
-    rel r = range_var(rv);
-    if (rv && is_new(st, &r))
+    rel r = range_var(n->relation);
+    if (n->relation && is_new(st, &r))
         return;
-    if (!rv)
+    if (!n->relation)
         snprintf(r.text, sizeof(r.text), "every clustered table");
     lint_emit(st, LINT_CLUSTER, -1,
               "CLUSTER rewrites %s under an ACCESS EXCLUSIVE lock, blocking reads and writes "
@@ -1011,16 +1060,16 @@ static void check_cluster(lint_stmt *st, const lj_node *n)
     strong_lock(st, "CLUSTER", r.text);
 }
 
-static void check_lock(lint_stmt *st, const lj_node *n)
+static void check_lock(lint_stmt *st, const PgQuery__LockStmt *n)
 {
     static const char *const modes[] = {
         "",      "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE",   "SHARE UPDATE EXCLUSIVE",
         "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"
     };
-    long long mode = lj_int(get(n, "mode"));
+    int mode = n->mode;
     rel r;
     /* Below SHARE a lock blocks neither reads nor writes. */
-    if (mode < 5 || mode > 8 || !any_existing(st, get(n, "relations"), "RangeVar", &r))
+    if (mode < 5 || mode > 8 || !any_existing(st, n->relations, n->n_relations, &r))
         return;
     lint_emit(st, LINT_LOCK_TABLE, -1,
               "LOCK TABLE %s IN %s MODE blocks %s on it until the revision commits; let each "
@@ -1029,30 +1078,31 @@ static void check_lock(lint_stmt *st, const lj_node *n)
     strong_lock(st, "LOCK TABLE", r.text);
 }
 
-static void check_trigger(lint_stmt *st, const lj_node *n)
+static void check_trigger(lint_stmt *st, const PgQuery__CreateTrigStmt *n)
 {
-    rel r = range_var(get(n, "relation"));
+    rel r = range_var(n->relation);
     if (!is_new(st, &r))
         strong_lock(st, "CREATE TRIGGER", r.text);
 }
 
 /* ---- transactions ------------------------------------------------------ */
 
-static void check_transaction(lint_stmt *st, const lj_node *n)
+static void check_transaction(lint_stmt *st, const PgQuery__TransactionStmt *n)
 {
     static const struct {
-        const char *kind, *sql;
+        PgQuery__TransactionStmtKind kind;
+        const char *sql;
     } kinds[] = {
-        { "TRANS_STMT_BEGIN", "BEGIN" },
-        { "TRANS_STMT_START", "START TRANSACTION" },
-        { "TRANS_STMT_COMMIT", "COMMIT" },
-        { "TRANS_STMT_ROLLBACK", "ROLLBACK" },
-        { "TRANS_STMT_PREPARE", "PREPARE TRANSACTION" },
-        { "TRANS_STMT_COMMIT_PREPARED", "COMMIT PREPARED" },
-        { "TRANS_STMT_ROLLBACK_PREPARED", "ROLLBACK PREPARED" },
+        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN, "BEGIN" },
+        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START, "START TRANSACTION" },
+        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT, "COMMIT" },
+        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK, "ROLLBACK" },
+        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE, "PREPARE TRANSACTION" },
+        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED, "COMMIT PREPARED" },
+        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_PREPARED, "ROLLBACK PREPARED" },
     };
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        if (!get_is(n, "kind", kinds[i].kind))
+        if (n->kind != kinds[i].kind)
             continue;
         if (st->rev->transactional)
             lint_emit(st, LINT_TRANSACTION_CONTROL, -1,
@@ -1072,48 +1122,110 @@ static void check_transaction(lint_stmt *st, const lj_node *n)
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-static const struct {
-    const char *type;
-    void (*check)(lint_stmt *st, const lj_node *node);
-} checks[] = {
-    { "AlterTableStmt", check_alter_table },
-    { "CreateStmt", check_create },
-    { "IndexStmt", check_index },
-    { "DropStmt", check_drop },
-    { "UpdateStmt", check_update },
-    { "DeleteStmt", check_delete },
-    { "VariableSetStmt", set_variable },
-    { "RenameStmt", check_rename },
-    { "TruncateStmt", check_truncate },
-    { "ViewStmt", check_view },
-    { "CreateTableAsStmt", check_create_as },
-    { "TransactionStmt", check_transaction },
-    { "VacuumStmt", check_vacuum },
-    { "ReindexStmt", check_reindex },
-    { "ClusterStmt", check_cluster },
-    { "LockStmt", check_lock },
-    { "CreateTrigStmt", check_trigger },
-    { "DropdbStmt", check_dropdb },
-    { "SelectStmt", check_select },
-    { "InsertStmt", check_select },
-};
-
-#define N_CHECKS (sizeof(checks) / sizeof(checks[0]))
-
-bool lint_statement_matters(const char *type, size_t len, const char *json)
+/* The word of letters at *@p, lower-cased into @buf (empty when it does
+ * not fit); *@p moves past it and the white space after it. */
+static const char *keyword(const char **p, char *buf, size_t size)
 {
-    for (size_t i = 0; i < N_CHECKS; i++)
-        if (strlen(checks[i].type) == len && memcmp(checks[i].type, type, len) == 0)
-            /* SELECT and INSERT only matter for a DELETE or UPDATE in WITH. */
-            return checks[i].check != check_select || strstr(json, "\"withClause\"");
-    return false;
+    const char *s = *p;
+    size_t len = 0;
+    while (isalpha((unsigned char)s[len]))
+        len++;
+    size_t n = len < size ? len : 0;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)tolower((unsigned char)s[i]);
+    buf[n] = '\0';
+    for (s += len; isspace((unsigned char)*s); s++)
+        ;
+    *p = s;
+    return buf;
 }
 
-void lint_check_statement(lint_stmt *st, const char *type, const lj_node *node)
+bool lint_statement_matters(const char *sql)
 {
-    for (size_t i = 0; i < N_CHECKS; i++)
-        if (strcmp(checks[i].type, type) == 0) {
-            checks[i].check(st, node);
-            return;
-        }
+    /* Each parses into a node no check above reads: a SELECT or an INSERT
+     * matters only when a WITH clause comes first, and ANALYZE is the
+     * VacuumStmt check_vacuum() leaves alone. */
+    static const char *const unread[] = { "insert",  "comment", "grant",  "revoke",  "copy",
+                                          "do",      "call",    "select", "values",  "analyze",
+                                          "analyse", "notify",  "show",   "explain", NULL };
+    static const char *const unread_created[] = { "function", "procedure", "type", "extension",
+                                                  "sequence", "domain",    NULL };
+    char word[16];
+    const char *p = sql;
+    if (name_in(keyword(&p, word, sizeof(word)), unread))
+        return false;
+    if (strcmp(word, "create") != 0)
+        return true;
+    if (strcmp(keyword(&p, word, sizeof(word)), "or") == 0 &&
+        strcmp(keyword(&p, word, sizeof(word)), "replace") == 0)
+        keyword(&p, word, sizeof(word));
+    return !name_in(word, unread_created);
+}
+
+void lint_check_statement(lint_stmt *st, const PgQuery__Node *n)
+{
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+        check_alter_table(st, n->alter_table_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_CREATE_STMT:
+        check_create(st, n->create_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+        check_index(st, n->index_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_DROP_STMT:
+        check_drop(st, n->drop_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_UPDATE_STMT:
+        check_update(st, n->update_stmt, false);
+        break;
+    case PG_QUERY__NODE__NODE_DELETE_STMT:
+        check_delete(st, n->delete_stmt, false);
+        break;
+    case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+        set_variable(st, n->variable_set_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_RENAME_STMT:
+        check_rename(st, n->rename_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+        check_truncate(st, n->truncate_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_VIEW_STMT:
+        check_view(st, n->view_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+        check_create_as(st, n->create_table_as_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+        check_transaction(st, n->transaction_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_VACUUM_STMT:
+        check_vacuum(st, n->vacuum_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_REINDEX_STMT:
+        check_reindex(st, n->reindex_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+        check_cluster(st, n->cluster_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_LOCK_STMT:
+        check_lock(st, n->lock_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+        check_trigger(st, n->create_trig_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_DROPDB_STMT:
+        check_dropdb(st, n->dropdb_stmt);
+        break;
+    case PG_QUERY__NODE__NODE_SELECT_STMT:
+        check_ctes(st, n->select_stmt->with_clause);
+        break;
+    case PG_QUERY__NODE__NODE_INSERT_STMT:
+        check_ctes(st, n->insert_stmt->with_clause);
+        break;
+    default:
+        break;
+    }
 }

@@ -11,7 +11,7 @@
 
 #include "lint.h"
 #include "lint_catalog.h"
-#include "lint_json.h"
+#include "lint_tree.h"
 
 /* One revision file as the checks see it. */
 typedef struct lint_revision {
@@ -46,13 +46,15 @@ void lint_emit(lint_stmt *st, lint_rule rule, int location, const char *fmt, ...
 bool lint_enabled(const lint_stmt *st, lint_rule rule);
 
 /*
- * Whether a statement whose node is @type ("AlterTableStmt", @len bytes)
- * and whose tree text is @json can give a finding; false lets the caller
- * skip building the tree of the many statements no rule reads (INSERTs).
+ * Whether a rule may read the statement that starts at @sql (its first
+ * token), judged by its first keywords: false for the kinds of statement
+ * no check reads (INSERT, COMMENT, GRANT, CREATE FUNCTION, ...), which a
+ * section that parsed as a whole need not parse again.  True for anything
+ * it does not recognise.
  */
-bool lint_statement_matters(const char *type, size_t len, const char *json);
+bool lint_statement_matters(const char *sql);
 
-/* Runs every rule on the statement @node of type @type. */
-void lint_check_statement(lint_stmt *st, const char *type, const lj_node *node);
+/* Runs every rule on the statement @stmt (the node under a RawStmt). */
+void lint_check_statement(lint_stmt *st, const PgQuery__Node *stmt);
 
 #endif

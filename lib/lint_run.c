@@ -4,9 +4,8 @@
  *
  * The up section is split into statements with libpg_query's parser-based
  * splitter, and each statement is parsed on its own: memory stays bounded
- * by the largest statement, a syntax error costs one statement rather than
- * the file, and the JSON tree of a statement no rule reads (an INSERT of
- * data) is never built.  When the section does not parse, a lexical
+ * by the largest statement and a syntax error costs one statement rather
+ * than the file.  When the section does not parse, a lexical
  * splitter of our own (quotes, comments, dollar quotes) takes over, so
  * that every statement but the broken one is still linted; libpg_query's
  * scanner-based splitter is not used, as it drops statements that do not
@@ -30,7 +29,7 @@
 struct lint_run {
     um_lint_result *result;
     lint_catalog *cat;
-    lj_doc tree;                /* the statement's tree; its nodes are reused */
+    lint_tree *tree;            /* the statement's tree; its arena is reused */
     int severity[LINT_N_RULES]; /* um_lint_severity or LINT_OFF */
     bool engine_lock_timeout;
     bool failed; /* an allocation failed: the run ends in UM_ENOMEM */
@@ -50,6 +49,7 @@ typedef struct lint_source {
     char *sql;                   /* the section, NUL-terminated; bytes are
                                     swapped for a NUL while a statement parses */
     size_t len;
+    bool parsed;                    /* the whole section parsed: it has no syntax error */
     pos cursor;                     /* the last statement's first token */
     pos stmt;                       /* the current statement's first token */
     bool file_ignore[LINT_N_RULES]; /* suppressed in the file's header */
@@ -66,7 +66,7 @@ int lint_run_new(lint_run **out, const config_settings *cfg, err_buf *err)
     lint_run *run = calloc(1, sizeof(*run));
     *out = NULL;
     if (!run || !(run->result = calloc(1, sizeof(*run->result))) ||
-        !(run->cat = lint_catalog_new())) {
+        !(run->cat = lint_catalog_new()) || !(run->tree = lint_tree_new())) {
         lint_run_free(run);
         return err_nomem(err);
     }
@@ -85,7 +85,7 @@ void lint_run_free(lint_run *run)
         return;
     lint_result_free(run->result);
     lint_catalog_free(run->cat);
-    lj_doc_free(&run->tree);
+    lint_tree_free(run->tree);
     free(run);
 }
 
@@ -314,30 +314,20 @@ static void syntax_error(lint_source *f, size_t base, int cursorpos, const char 
               message);
 }
 
-/* The node type of the statement in libpg_query's JSON, and its length. */
-static const char *node_type(const char *json, size_t *len)
+/*
+ * Runs the rules on the statement whose tree libpg_query packed in @pb.
+ * A tree that nests deeper than lint_tree.h's stack budget (an expression
+ * of thousands of terms) is not linted: no rule could read it either.
+ */
+static void check_tree(lint_stmt *st, const PgQueryProtobuf *pb)
 {
-    const char *p = strstr(json, "\"stmt\":{\"");
-    if (!p)
-        return NULL;
-    p += strlen("\"stmt\":{\"");
-    const char *q = strchr(p, '"');
-    *len = q ? (size_t)(q - p) : 0;
-    return q ? p : NULL;
-}
-
-static void check_tree(lint_stmt *st, char *json)
-{
-    size_t len = 0;
-    const char *type = node_type(json, &len);
-    if (!type || !lint_statement_matters(type, len, json))
-        return;
-    /* NULL: memory ran out, or the tree nests deeper than lint reads (an
-     * expression of thousands of terms); no rule could read it either. */
-    const lj_node *root = lj_parse(&st->source->run->tree, json);
-    const lj_node *stmt = lj_get(lj_first(lj_get(root, "stmts")), "stmt");
-    for (const lj_node *n = lj_first(stmt); n; n = lj_next(n))
-        lint_check_statement(st, lj_key(n), n);
+    lint_run *run = st->source->run;
+    const PgQuery__Node *stmt = NULL;
+    if (lint_tree_unpack(run->tree, pb->data, pb->len, &stmt) != UM_OK)
+        run->failed = true;
+    else if (stmt)
+        lint_check_statement(st, stmt);
+    lint_tree_clear(run->tree);
 }
 
 /* Lints the statement text [start, start + len) of the section. */
@@ -352,18 +342,20 @@ static void lint_statement(lint_source *f, size_t start, size_t len)
     f->run->result->n_statements++;
     if (f->n_statements++ == 0)
         memcpy(f->lead_ignore, f->stmt_ignore, sizeof(f->lead_ignore));
+    if (f->parsed && !lint_statement_matters(f->sql + first))
+        return;
 
     char saved = f->sql[end];
     f->sql[end] = '\0';
-    PgQueryParseResult r = pg_query_parse(f->sql + start);
+    PgQueryProtobufParseResult r = pg_query_parse_protobuf(f->sql + start);
     f->sql[end] = saved;
     if (r.error) {
         syntax_error(f, start, r.error->cursorpos, r.error->message);
     } else {
         lint_stmt st = { &f->rev, f->run->cat, f, start, first };
-        check_tree(&st, r.parse_tree);
+        check_tree(&st, &r.parse_tree);
     }
-    pg_query_free_parse_result(r);
+    pg_query_free_protobuf_parse_result(r);
 }
 
 /* ---- the fallback splitter --------------------------------------------- */
@@ -442,6 +434,7 @@ static void split_lexically(lint_source *f)
 static void lint_section(lint_source *f)
 {
     PgQuerySplitResult sp = pg_query_split_with_parser(f->sql);
+    f->parsed = !sp.error;
     if (sp.error) {
         split_lexically(f);
     } else {

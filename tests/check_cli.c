@@ -32,6 +32,8 @@ enum {
     EXIT_LOCKED = 7,
     EXIT_MIGRATION = 8,
     EXIT_STATE = 9,
+    EXIT_LINT_WARNINGS = 16,
+    EXIT_LINT_ERRORS = 17,
 };
 
 /* ------------------------------------------------------------------ */
@@ -305,8 +307,8 @@ static json_t *parse_json(const char *text, const char *what)
 /* ------------------------------------------------------------------ */
 
 static const char *const commands[] = {
-    "init",     "status", "current", "history",   "heads", "show",
-    "generate", "merge",  "upgrade", "downgrade", "stamp", "help",
+    "init",  "status",  "current",   "history", "heads", "show", "generate",
+    "merge", "upgrade", "downgrade", "stamp",   "lint",  "help",
 };
 #define N_COMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
 
@@ -946,6 +948,147 @@ START_TEST(no_password_in_output_bad_urls)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* lint                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* A project whose configuration sets lock_timeout (so that
+ * missing-lock-timeout stays out) with revision @id: its up section
+ * starts on line 8 of migrations/versions/@id.sql. */
+static void lint_project(const char *id, const char *parents, const char *up)
+{
+    init_project();
+    write_ini("lock_timeout = 5s\n");
+    pgtest_write_revision(proj, id, parents, NULL, 1, up, "SELECT 1;");
+}
+
+/* Runs "lint [@file]": its exit status and whole stdout must be @status
+ * and @out, its stderr the count line @summary. */
+static void assert_lint(const char *file, int status, const char *out, const char *summary)
+{
+    const char *what = file ? file : "(pending)";
+    pgtest_cli_result r = file ? run_cli(proj, db, "lint", file) : run_cli(proj, db, "lint");
+    pgtest_assert_status(r, status, what);
+    ck_assert_msg(strcmp(r.out, out) == 0, "lint %s:\n%s\nexpected:\n%s", what, r.out, out);
+    ck_assert_str_eq(r.err, summary);
+    pgtest_cli_result_free(&r);
+}
+
+START_TEST(lint_error_in_a_file)
+{
+    lint_project("r1", NULL, "CREATE TABLE kept (id bigint);\n  DROP TABLE users;");
+    assert_lint("migrations/versions/r1.sql", EXIT_LINT_ERRORS,
+                "migrations/versions/r1.sql:9:3: error: DROP TABLE users deletes the "
+                "table and every row in it, and breaks running code that still uses "
+                "it; remove its use from the code first, back it up, then drop it in "
+                "a later revision [drop-table]\n",
+                "1 error, 0 warnings\n");
+
+    pgtest_cli_result r = run_cli(proj, db, "-q", "lint", "migrations/versions/r1.sql");
+    pgtest_assert_status(r, EXIT_LINT_ERRORS, "lint -q");
+    ck_assert_int_eq(count_lines(r.out), 1);
+    ck_assert_str_eq(r.err, "");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(lint_warnings_only_and_clean)
+{
+    lint_project("r1", NULL, "CREATE INDEX accounts_email ON accounts (email);");
+    pgtest_write_file(proj, "clean.sql",
+                      "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY);\n"
+                      "CREATE INDEX t_id ON t (id);\n");
+    assert_lint("migrations/versions/r1.sql", EXIT_LINT_WARNINGS,
+                "migrations/versions/r1.sql:8:1: warning: CREATE INDEX on accounts "
+                "blocks writes to it until the index is built; use CREATE INDEX "
+                "CONCURRENTLY in a revision with 'Transactional: no' "
+                "[create-index-not-concurrently]\n",
+                "0 errors, 1 warning\n");
+    assert_lint("clean.sql", EXIT_OK, "", "0 errors, 0 warnings\n");
+}
+END_TEST
+
+START_TEST(lint_json)
+{
+    lint_project("r1", NULL, "DROP TABLE users;\nCREATE INDEX i ON accounts (email);");
+    pgtest_cli_result r = run_cli(proj, db, "lint", "--json", "migrations/versions/r1.sql");
+    pgtest_assert_status(r, EXIT_LINT_ERRORS, "lint --json");
+    json_t *doc = parse_json(r.out, "lint --json");
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "errors")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "warnings")), 1);
+    json_t *findings = json_object_get(doc, "findings");
+    ck_assert_int_eq(json_array_size(findings), 2);
+    json_t *f = json_array_get(findings, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(f, "rule")), "drop-table");
+    ck_assert_str_eq(json_string_value(json_object_get(f, "severity")), "error");
+    ck_assert_str_eq(json_string_value(json_object_get(f, "file")), "migrations/versions/r1.sql");
+    ck_assert_str_eq(json_string_value(json_object_get(f, "revision")), "r1");
+    ck_assert_int_eq(json_integer_value(json_object_get(f, "line")), 8);
+    ck_assert_int_eq(json_integer_value(json_object_get(f, "column")), 1);
+    f = json_array_get(findings, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(f, "rule")),
+                     "create-index-not-concurrently");
+    ck_assert_int_eq(json_integer_value(json_object_get(f, "line")), 9);
+    json_decref(doc);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(lint_pending_revisions_only)
+{
+    lint_project("r1", NULL, "CREATE INDEX accounts_email ON accounts (email);");
+    pgtest_write_revision(proj, "r2", "r1", NULL, 1, "DROP TABLE old_stuff;", "SELECT 1;");
+    pgtest_execf(db, "CREATE TABLE accounts (email text); CREATE TABLE old_stuff (id int)");
+    pgtest_cli_result r = run_cli(proj, db, "lint");
+    pgtest_assert_status(r, EXIT_LINT_ERRORS, "lint of two pending revisions");
+    ck_assert_int_eq(count_lines(r.out), 2);
+    ck_assert_msg(contains(r.out, "r1.sql:8:1: warning: ") &&
+                      contains(r.out, "r2.sql:8:1: error: "),
+                  "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade", "r1");
+    pgtest_assert_status(r, EXIT_OK, "upgrade r1");
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "lint");
+    pgtest_assert_status(r, EXIT_LINT_ERRORS, "lint once r1 is applied");
+    ck_assert_int_eq(count_lines(r.out), 1);
+    ck_assert_msg(contains(r.out, "/migrations/versions/r2.sql:8:1: error: DROP TABLE old_stuff "),
+                  "%s", r.out);
+    ck_assert_msg(!contains(r.out, "r1.sql"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "lint", "--all");
+    pgtest_assert_status(r, EXIT_LINT_ERRORS, "lint --all");
+    ck_assert_int_eq(count_lines(r.out), 2);
+    ck_assert_msg(contains(r.out, "r1.sql:8:1: warning: "), "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade");
+    pgtest_assert_status(r, EXIT_OK, "upgrade");
+    pgtest_cli_result_free(&r);
+    assert_lint(NULL, EXIT_OK, "", "0 errors, 0 warnings\n");
+}
+END_TEST
+
+START_TEST(lint_missing_file_and_usage)
+{
+    lint_project("r1", NULL, "SELECT 1;");
+    pgtest_cli_result r = run_cli(proj, db, "lint", "migrations/versions/r1.sql", "no-such.sql");
+    pgtest_assert_status(r, EXIT_ERROR, "lint of a missing file");
+    ck_assert_str_eq(r.out, "");
+    ck_assert_msg(contains(r.err, "no-such.sql: cannot read: No such file or directory"), "%s",
+                  r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "lint", "--all", "migrations/versions/r1.sql");
+    pgtest_assert_status(r, EXIT_USAGE, "lint --all FILE");
+    ck_assert_msg(contains(r.err, "--all"), "%s", r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *cli_suite(void)
 {
@@ -982,6 +1125,13 @@ static Suite *cli_suite(void)
     tcase_add_test(codes, exit_config_and_revisions);
     tcase_add_test(codes, exit_target_and_state);
     suite_add_tcase(s, codes);
+
+    TCase *lint = pgtest_add_tcase(s, "lint", setup, teardown, 30);
+    tcase_add_test(lint, lint_error_in_a_file);
+    tcase_add_test(lint, lint_warnings_only_and_clean);
+    tcase_add_test(lint, lint_json);
+    tcase_add_test(lint, lint_pending_revisions_only);
+    tcase_add_test(lint, lint_missing_file_and_usage);
 
     TCase *secrets = tcase_create("passwords");
     tcase_add_checked_fixture(secrets, setup, teardown);

@@ -15,11 +15,13 @@
 #include "config.h"
 #include "internal.h"
 #include "lint.h"
-#include "lint_json.h"
+#include "lint_rules.h"
+#include "strbuf.h"
 
 #include <dirent.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pg_query.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -742,55 +744,135 @@ END_TEST
 /* The parse tree reader                                                */
 /* ------------------------------------------------------------------ */
 
-START_TEST(test_json_reader)
+/* Counts RangeVars, and ColumnRefs without going into them. */
+typedef struct tally {
+    int relations, columns, messages, stop_after;
+} tally;
+
+static lint_walk count_nodes(const ProtobufCMessage *m, void *payload)
 {
-    lj_doc doc = { 0 };
-    char text[] = "{\"a\": [1, -2, 3.75, true, false, null], \"s\": \"q\\\"b\\\\s\\/\\n\\u00e9"
-                  "\\ud834\\udd1e\\ud800x\", \"o\": {}, \"e\": []}";
-    const lj_node *root = lj_parse(&doc, text);
-    ck_assert_ptr_nonnull(root);
-    const lj_node *a = lj_get(root, "a");
-    ck_assert(lj_is_array(a));
-    ck_assert_int_eq(lj_size(a), 6);
-    ck_assert_int_eq(lj_int(lj_first(a)), 1);
-    ck_assert_int_eq(lj_int(lj_at(a, 1)), -2);
-    ck_assert_int_eq(lj_int(lj_at(a, 2)), 3);
-    ck_assert(lj_is_true(lj_at(a, 3)));
-    ck_assert(!lj_is_true(lj_at(a, 4)));
-    ck_assert_ptr_null(lj_str(lj_last(a)));
-    ck_assert_ptr_null(lj_at(a, 6));
-    ck_assert_str_eq(lj_str(lj_get(root, "s")), "q\"b\\s/\n\xc3\xa9\xf0\x9d\x84\x9e\xef\xbf\xbdx");
-    ck_assert_str_eq(lj_key(lj_next(lj_first(root))), "s");
-    ck_assert_int_eq(lj_size(lj_get(root, "o")), 0);
-    ck_assert_ptr_null(lj_first(lj_get(root, "e")));
-    ck_assert_ptr_null(lj_get(root, "missing"));
-    ck_assert_ptr_null(lj_get(a, "a"));
-    ck_assert_ptr_null(lj_get(NULL, "a"));
-    ck_assert_int_eq(lj_size(NULL), 0);
-    lj_doc_free(&doc);
+    tally *t = payload;
+    if (++t->messages == t->stop_after)
+        return LINT_WALK_STOP;
+    if (m->descriptor == &pg_query__range_var__descriptor)
+        t->relations++;
+    if (m->descriptor != &pg_query__column_ref__descriptor)
+        return LINT_WALK_INTO;
+    t->columns++;
+    return LINT_WALK_OVER;
+}
+
+/* The statement node of @sql, unpacked into @tree. */
+static const PgQuery__Node *parse_into(lint_tree *tree, const char *sql)
+{
+    PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+    const PgQuery__Node *stmt = NULL;
+    ck_assert_ptr_null(r.error);
+    ck_assert_int_eq(lint_tree_unpack(tree, r.parse_tree.data, r.parse_tree.len, &stmt), UM_OK);
+    pg_query_free_protobuf_parse_result(r);
+    return stmt;
+}
+
+START_TEST(test_tree_walk)
+{
+    lint_tree *tree = lint_tree_new();
+    ck_assert_ptr_nonnull(tree);
+    /* Relations in FROM, in a join, in a subquery and in a CTE; columns in
+     * the target list, the join condition, WHERE and a function's
+     * arguments (each Node's oneof is followed to the one member set). */
+    const PgQuery__Node *stmt =
+        parse_into(tree, "WITH c AS (SELECT id FROM s.one) SELECT a.x, lower(b.y) FROM two a "
+                         "JOIN three b ON a.id = b.id WHERE a.z IN (SELECT id FROM four)");
+    ck_assert_ptr_nonnull(stmt);
+    ck_assert_int_eq(stmt->node_case, PG_QUERY__NODE__NODE_SELECT_STMT);
+    tally t = { 0 };
+    ck_assert(lint_tree_walk(&stmt->base, count_nodes, &t));
+    ck_assert_int_eq(t.relations, 4);
+    ck_assert_int_eq(t.columns, 7);
+
+    tally stopped = { .stop_after = 3 };
+    ck_assert(!lint_tree_walk(&stmt->base, count_nodes, &stopped));
+    ck_assert_int_eq(stopped.messages, 3);
+    ck_assert(lint_tree_walk(NULL, count_nodes, &stopped));
+    lint_tree_clear(tree);
+
+    /* Not a parse result: no statement, and no error. */
+    static const unsigned char junk[] = { 0x12, 0x05, 0x0a, 0xff, 0xff };
+    ck_assert_int_eq(lint_tree_unpack(tree, junk, sizeof(junk), &stmt), UM_OK);
+    ck_assert_ptr_null(stmt);
+    lint_tree_free(tree);
 }
 END_TEST
 
-START_TEST(test_json_reader_refuses_bad_text)
+/* "UPDATE t SET a = 1+1+...+1" with @terms terms, then a DELETE. */
+static char *long_sum(int terms)
 {
-    static const char *const bad[] = { "",           "{",       "[1,",      "{\"a\" 1}",
-                                       "{\"a\":}",   "\"open",  "[1 2]",    "tru",
-                                       "{\"a\":1}x", "\"\\q\"", "\"\\u12\"" };
-    lj_doc doc = { 0 };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        char *text = strdup(bad[i]);
-        ck_assert_msg(lj_parse(&doc, text) == NULL, "accepted %s", bad[i]);
-        free(text);
-    }
-    /* Deeper than the reader follows: refused, not a stack overflow. */
-    size_t depth = 5000;
-    char *deep = malloc(2 * depth + 1);
-    memset(deep, '[', depth);
-    memset(deep + depth, ']', depth);
-    deep[2 * depth] = '\0';
-    ck_assert_ptr_null(lj_parse(&doc, deep));
-    free(deep);
-    lj_doc_free(&doc);
+    strbuf sb = STRBUF_INIT;
+    sb_printf(&sb, "UPDATE t SET a = 1");
+    for (int i = 1; i < terms; i++)
+        sb_printf(&sb, "+1");
+    sb_printf(&sb, ";\nDELETE FROM u;");
+    return sb_detach(&sb);
+}
+
+START_TEST(test_deep_tree_is_not_linted)
+{
+    /* protobuf-c unpacks recursively, about 1 kB of stack a level: 5,000
+     * terms overflowed an 8 MB stack before the arena refused to go on. */
+    char *sql = long_sum(5000);
+    um_lint_result *r = lint_string(NULL, revision(sql));
+    ASSERT_FINDINGS(r, "delete-without-where 7:1 error\n");
+    um_lint_free(r);
+    free(sql);
+    /* A long expression within the budget is linted. */
+    sql = long_sum(200);
+    r = lint_string(NULL, revision(sql));
+    ASSERT_FINDINGS(r, "update-without-where 6:1 error\ndelete-without-where 7:1 error\n");
+    um_lint_free(r);
+    free(sql);
+}
+END_TEST
+
+START_TEST(test_statements_no_rule_reads)
+{
+    static const char *const unread[] = {
+        "INSERT INTO t VALUES (1)",
+        "insert\n  into t select 1",
+        "COMMENT ON TABLE t IS 'x'",
+        "CREATE FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql",
+        "create or replace\tfunction f() returns int as 'select 1' language sql",
+        "CREATE OR REPLACE PROCEDURE p() AS 'select 1' LANGUAGE sql",
+        "CREATE EXTENSION pgcrypto",
+        "SELECT 1",
+        "DO $$ BEGIN END $$",
+    };
+    static const char *const read[] = {
+        "CREATE TABLE t (a int)",
+        "CREATE OR REPLACE VIEW v AS SELECT 1",
+        "CREATE UNIQUE INDEX i ON t (a)",
+        "WITH d AS (DELETE FROM t RETURNING *) INSERT INTO u SELECT * FROM d",
+        "(SELECT 1)",
+        "PREPARE TRANSACTION 'x'",
+        "CREATE /* a comment */ FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql",
+        "INSERTS",
+        "CREATE AVERYLONGWORDINDEED",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(unread) / sizeof(unread[0]); i++)
+        ck_assert_msg(!lint_statement_matters(unread[i]), "reads %s", unread[i]);
+    for (size_t i = 0; i < sizeof(read) / sizeof(read[0]); i++)
+        ck_assert_msg(lint_statement_matters(read[i]), "skips %s", read[i]);
+}
+END_TEST
+
+START_TEST(test_syntax_error_in_a_statement_no_rule_reads)
+{
+    /* The section does not parse as a whole, so each statement is parsed,
+     * those no rule reads included. */
+    um_lint_result *r =
+        lint_string(NULL, revision("INSERT INTO t VALUES (1,);\nCOMMENT ON TABLE t IS 'x';"));
+    ASSERT_FINDINGS(r, "syntax-error 6:25 error\n");
+    um_lint_free(r);
 }
 END_TEST
 
@@ -827,8 +909,10 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, test_malformed_revision_is_an_error);
 
     tc = pgtest_add_tcase(s, "tree", NULL, teardown, 30);
-    tcase_add_test(tc, test_json_reader);
-    tcase_add_test(tc, test_json_reader_refuses_bad_text);
+    tcase_add_test(tc, test_tree_walk);
+    tcase_add_test(tc, test_deep_tree_is_not_linted);
+    tcase_add_test(tc, test_statements_no_rule_reads);
+    tcase_add_test(tc, test_syntax_error_in_a_statement_no_rule_reads);
     tcase_add_test(tc, test_quoted_identifiers_in_messages);
 
     tc = pgtest_add_tcase(s, "suppressions", NULL, teardown, 30);
