@@ -32,7 +32,7 @@ enum cli_exit {
     CLI_EXIT_AHEAD = 12,       /* the database has revisions the files lack */
     CLI_EXIT_DIVERGED = 13,    /* an applied revision's file changed */
     CLI_EXIT_UNREACHABLE = 14, /* the database cannot be reached */
-    CLI_EXIT_CANCELLED = 15,     /* the last run was cancelled, revisions remain */
+    CLI_EXIT_CANCELLED = 15,   /* the last run was cancelled, revisions remain */
     /* lint: what it found */
     CLI_EXIT_LINT_WARNINGS = 16, /* warnings, no error */
     CLI_EXIT_LINT_ERRORS = 17    /* at least one error */
@@ -45,9 +45,9 @@ enum cli_verbosity { CLI_QUIET = -1, CLI_NORMAL = 0, CLI_VERBOSE = 1 };
 
 /* The global options. */
 struct cli {
-    const char *config_path;  /* -c, or ./ultramigrate.ini if it exists, else NULL */
-    int config_given;         /* -c was given */
-    const char *database_url; /* -d, or NULL */
+    const char *config_path; /* -c, or ./ultramigrate.ini if it exists, else NULL */
+    int config_given;        /* -c was given */
+    char *database_url;      /* a copy of -d (its argument is masked), or NULL */
     int json;
     int verbosity;     /* enum cli_verbosity */
     char **argv_copy;  /* owned by cli_parse(), freed by main() */
@@ -126,6 +126,12 @@ void cli_print_command_help(FILE *out, const struct cli_command *cmd);
 
 /* Prints "ultramigrate: MESSAGE" and the usage hint; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* secret.c: whether @s may hold a connection secret (a URL, a password
+ * key), so that a message must not quote it; and the in-place masking of
+ * every password in @arg, so that `ps` does not show it. */
+int cli_looks_secret(const char *s);
+void cli_scrub_password(char *arg);
 
 /* output.c: errors, logging, progress. */
 int cli_exit_code(int rc);

@@ -114,7 +114,15 @@ static int global_option(struct cli *cli, int key)
         cli->config_given = 1;
         return CLI_CONTINUE;
     case 'd':
-        cli->database_url = optarg;
+        /* ps shows the arguments to every local user: keep a copy, mask
+         * the password in the original (as the mysql client does) */
+        free(cli->database_url);
+        cli->database_url = strdup(optarg);
+        cli_scrub_password(optarg);
+        if (!cli->database_url) {
+            fputs("ultramigrate: out of memory\n", stderr);
+            return CLI_EXIT_ERROR;
+        }
         return CLI_CONTINUE;
     case KEY_JSON:
         cli->json = 1;
@@ -130,17 +138,27 @@ static int global_option(struct cli *cli, int key)
     }
 }
 
-/* The failing option's text for getopt's '?' and ':' cases. */
+/*
+ * The failing option's text for getopt's '?' and ':' cases.  A mistyped
+ * "--databse-url=postgresql://user:secret@host" must not be quoted back:
+ * an argument that may hold a secret is named by its option only.
+ */
 static int bad_option(const char *prefix, int key, char **argv)
 {
-    if (key == '?') {
-        if (optopt > 0 && optopt < 0x100)
-            return cli_usage_error("%sunrecognized option '-%c'", prefix, optopt);
-        return cli_usage_error("%sunrecognized option '%s'", prefix, argv[optind - 1]);
-    }
+    const char *arg = argv[optind - 1];
+    const char *what = key == '?' ? "unrecognized option" : "option";
+    const char *tail = key == '?' ? "" : " requires an argument";
+    char name[64];
+
     if (optopt > 0 && optopt < 0x100)
-        return cli_usage_error("%soption '-%c' requires an argument", prefix, optopt);
-    return cli_usage_error("%soption '%s' requires an argument", prefix, argv[optind - 1]);
+        return cli_usage_error("%s%s '-%c'%s", prefix, what, optopt, tail);
+    if (!cli_looks_secret(arg))
+        return cli_usage_error("%s%s '%s'%s", prefix, what, arg, tail);
+    snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+    if (arg[strlen(name)] == '=' && !cli_looks_secret(name))
+        return cli_usage_error("%s%s '%s'%s (its value is not shown)", prefix, what, name, tail);
+    return cli_usage_error("%s%s (not shown: it looks like a connection string)%s", prefix, what,
+                           tail);
 }
 
 static int is_negative_number(const char *s)
@@ -384,15 +402,24 @@ int main(int argc, char **argv)
 
     rc = parse_globals(&cli, argc, argv);
     if (rc != CLI_CONTINUE)
-        return rc;
-    if (optind >= argc)
-        return cli_usage_error("missing command");
+        goto done;
+    if (optind >= argc) {
+        rc = cli_usage_error("missing command");
+        goto done;
+    }
     cmd = cli_command_find(argv[optind]);
-    if (!cmd)
-        return cli_usage_error("unknown command '%s'", argv[optind]);
+    if (!cmd) {
+        rc = cli_looks_secret(argv[optind])
+                 ? cli_usage_error("unknown command (not shown: it looks like a connection"
+                                   " string; use -d URL or DATABASE_URL)")
+                 : cli_usage_error("unknown command '%s'", argv[optind]);
+        goto done;
+    }
     if (!cli.config_given && access(DEFAULT_CONFIG, F_OK) == 0)
         cli.config_path = DEFAULT_CONFIG;
     rc = cmd->run(&cli, cmd, argc - optind, argv + optind);
+done:
     free(cli.argv_copy);
+    free(cli.database_url);
     return rc;
 }

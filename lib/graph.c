@@ -858,6 +858,11 @@ int graph_resolve_target(const graph_dag *g, const char *target, int dir, const 
         return err_set(err, UM_EINVAL, NULL, 0, NULL, "bad direction %d", dir);
     if (!target || !*target)
         return err_set(err, UM_ETARGET, NULL, 0, NULL, "empty target");
+    /* a URL typed where a target goes must not be quoted back, password and all */
+    if (strstr(target, "://") || strcasestr(target, "password"))
+        return err_set(err, UM_ETARGET, NULL, 0, NULL,
+                       "the target looks like a connection string (not shown); a target is a"
+                       " revision, head, heads, base or a relative step");
     if (strcmp(target, "heads") == 0)
         return dir == UM_UP
                    ? target_set(out, g->heads, g->n_heads, err)

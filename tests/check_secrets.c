@@ -1,0 +1,161 @@
+/*
+ * check_secrets.c - the CLI never shows a password: not in its arguments
+ * while it runs (ps), not when it quotes an option or a target it refuses.
+ * No server is needed: the connection attempts go to a dead port.
+ */
+#include "pgtest.h"
+
+#include "cli.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SECRET "S3cr3tPw"
+
+/* The masked copy of @arg, pooled. */
+static const char *scrubbed(const char *arg)
+{
+    char *copy = strdup(arg);
+    ck_assert_ptr_nonnull(copy);
+    cli_scrub_password(copy);
+    return pgtest_keep(copy);
+}
+
+START_TEST(scrub_every_form)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        { "postgresql://u:" SECRET "@h:5432/db", "postgresql://u:xxxxxxxx@h:5432/db" },
+        { "postgres://u:" SECRET "@h/db?sslmode=require",
+          "postgres://u:xxxxxxxx@h/db?sslmode=require" },
+        /* an '@' in the password: the userinfo ends at the last '@' */
+        { "postgresql://u:p@ss@h/db", "postgresql://u:xxxx@h/db" },
+        /* no host: libpq reads a "port", the user meant a password */
+        { "postgresql://u:" SECRET, "postgresql://u:xxxxxxxx" },
+        { "postgresql://h:5432/db", "postgresql://h:5432/db" },
+        { "postgresql://u@h/db", "postgresql://u@h/db" },
+        { "postgresql://h/db?user=u&password=" SECRET "&sslmode=disable",
+          "postgresql://h/db?user=u&password=xxxxxxxx&sslmode=disable" },
+        { "host=h password=" SECRET " dbname=db", "host=h password=xxxxxxxx dbname=db" },
+        { "host=h password = '" SECRET " x' dbname=db",
+          "host=h password = 'xxxxxxxxxx' dbname=db" },
+        { "host=h PASSWORD=" SECRET, "host=h PASSWORD=xxxxxxxx" },
+        /* a key=value string whose dbname is itself a URL */
+        { "dbname=postgresql://u:" SECRET "@h/db connect_timeout=5",
+          "dbname=postgresql://u:xxxxxxxx@h/db connect_timeout=5" },
+        { "host=h dbname=db", "host=h dbname=db" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        ck_assert_str_eq(scrubbed(cases[i].in), cases[i].out);
+}
+END_TEST
+
+START_TEST(looks_secret)
+{
+    ck_assert(cli_looks_secret("postgresql://h/db"));
+    ck_assert(cli_looks_secret("host=h Password=x"));
+    ck_assert(!cli_looks_secret("--databse-url"));
+    ck_assert(!cli_looks_secret("3f1c9a2b7d10"));
+    ck_assert(!cli_looks_secret(NULL));
+}
+END_TEST
+
+/* Runs the CLI with @argv and asserts it exits @status without the
+ * secret anywhere in its output. */
+static void assert_refused_quietly(const char *const argv[], int status)
+{
+    pgtest_cli_result r = pgtest_run_cli(NULL, NULL, argv);
+    pgtest_assert_status(r, status, argv[0]);
+    ck_assert_msg(!strstr(r.out, SECRET) && !strstr(r.err, SECRET), "password shown:\n%s%s", r.out,
+                  r.err);
+    pgtest_cli_result_free(&r);
+}
+
+START_TEST(option_errors_do_not_quote_secrets)
+{
+    const char *url = "--databse-url=postgresql://u:" SECRET "@h/db";
+    assert_refused_quietly((const char *const[]){ url, "status", NULL }, 2);
+    assert_refused_quietly((const char *const[]){ "status", url, NULL }, 2);
+    assert_refused_quietly((const char *const[]){ "postgresql://u:" SECRET "@h/db", NULL }, 2);
+    assert_refused_quietly((const char *const[]){ "--password=" SECRET, "status", NULL }, 2);
+}
+END_TEST
+
+START_TEST(targets_do_not_quote_secrets)
+{
+    char *dir = pgtest_tmpdir();
+    pgtest_write_ini(dir, "ultramigrate.ini", NULL, NULL);
+    pgtest_write_linear_revisions(dir, 1);
+    const char *ini = pgtest_fmt("%s/ultramigrate.ini", dir);
+    const char *url = "postgresql://u:" SECRET "@h/db";
+    assert_refused_quietly((const char *const[]){ "-c", ini, "show", url, NULL }, 5);
+    assert_refused_quietly((const char *const[]){ "-c", ini, "show", "password=" SECRET, NULL }, 5);
+    pgtest_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* The arguments of a running process, NULs turned into spaces (pooled). */
+static const char *cmdline_of(pid_t pid)
+{
+    size_t len = 0;
+    char *text = pgtest_read_file(pgtest_fmt("/proc/%d/cmdline", (int)pid), &len);
+    ck_assert_ptr_nonnull(text);
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\0')
+            text[i] = ' ';
+    return pgtest_keep(text);
+}
+
+/* While the CLI waits for a server, ps shows its -d argument masked. */
+START_TEST(ps_does_not_show_the_password)
+{
+    char *dir = pgtest_tmpdir();
+    pgtest_write_ini(dir, "ultramigrate.ini", NULL, NULL);
+    pgtest_write_linear_revisions(dir, 1);
+    const char *url = pgtest_fmt("postgresql://u:" SECRET "@127.0.0.1:%d/db", pgtest_dead_port());
+    const char *argv[] = { "-d", url, "upgrade", "--wait", "20", NULL };
+    pid_t pid = pgtest_spawn_cli(dir, NULL, argv);
+
+    const char *seen = "";
+    for (int i = 0; i < 200 && !strstr(seen, "upgrade"); i++) {
+        usleep(10 * 1000);
+        seen = cmdline_of(pid);
+    }
+    usleep(200 * 1000); /* long past the parsing of the arguments */
+    seen = cmdline_of(pid);
+    kill(pid, SIGKILL);
+    pgtest_wait_child(pid);
+    ck_assert_msg(strstr(seen, "upgrade") != NULL, "cmdline: %s", seen);
+    ck_assert_msg(strstr(seen, SECRET) == NULL, "ps shows the password: %s", seen);
+    ck_assert_msg(strstr(seen, "postgresql://u:xxxxxxxx@127.0.0.1") != NULL, "cmdline: %s", seen);
+    pgtest_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+static Suite *secrets_suite(void)
+{
+    Suite *s = suite_create("secrets");
+    TCase *tc = tcase_create("scrub");
+    tcase_add_test(tc, scrub_every_form);
+    tcase_add_test(tc, looks_secret);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("cli");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, option_errors_do_not_quote_secrets);
+    tcase_add_test(tc, targets_do_not_quote_secrets);
+    tcase_add_test(tc, ps_does_not_show_the_password);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return pgtest_run_suite(secrets_suite());
+}
