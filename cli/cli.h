@@ -136,7 +136,7 @@ void cli_scrub_password(char *arg);
 /* output.c: errors, logging, progress. */
 int cli_exit_code(int rc);
 
-/* The exit status of a health snapshot's status (0, 10-14). */
+/* The exit status of a health snapshot's status (0, 10-15). */
 int cli_health_exit_code(um_health_status status);
 
 /*

@@ -500,7 +500,7 @@ static int health_body(const struct cli_call *call)
 }
 
 /*
- * The exit status is the snapshot's (0, 10-14), so that the command serves
+ * The exit status is the snapshot's (0, 10-15), so that the command serves
  * as a container probe; an unreachable database is a status, not an error.
  * Errors before the snapshot (configuration, revision files) keep their
  * usual codes.
@@ -984,7 +984,7 @@ static const struct cli_command commands[] = {
       .summary = "Show current and file heads, pending revisions.",
       .options = wait_option, .database = 1 },
     { .name = "health", .run = cmd_health, .args = "",
-      .summary = "Show the migration state; exit 0 or 10-14 (probes).", .database = 1 },
+      .summary = "Show the migration state; exit 0 or 10-15 (probes).", .database = 1 },
     { .name = "current", .run = cmd_on_engine, .body = current_body, .args = "",
       .summary = "Show the revisions the database is at.", .database = 1 },
     { .name = "history", .run = cmd_history, .args = "",
@@ -1014,7 +1014,7 @@ static const struct cli_command commands[] = {
       .summary = "Set the database's state to REV without running SQL.",
       .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
     { .name = "lint", .run = cmd_lint, .args = "[FILE...] [--all]",
-      .summary = "Report dangerous SQL in revisions; exit 0, 15 or 16.",
+      .summary = "Report dangerous SQL in revisions; exit 0, 16 or 17.",
       .options = lint_options, .max_args = -1 },
     { .name = "help", .run = cmd_help, .args = "[COMMAND]",
       .summary = "Show the help of ultramigrate or of COMMAND.", .max_args = 1 },
