@@ -87,7 +87,22 @@ struct cli_command {
                      revision files are read */
 };
 
+/*
+ * How a command runs on the engine: cli_parse() with the global options and
+ * opts, then check (NULL: none; CLI_CONTINUE or an exit status, before any
+ * file is read), then the engine opens for body, its error is printed and
+ * the engine closed.  state holds the option values cli_parse() fills.
+ */
+struct engine_command {
+    const struct cli_opt *opts;
+    int (*check)(const struct cli_call *call);
+    cli_body body;
+    void *state;
+};
+
 /* commands.c */
+int cli_run_on_engine(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+                      const struct engine_command *ec);
 const struct cli_command *cli_command_find(const char *name);
 const struct cli_command *cli_command_at(size_t i); /* NULL past the end */
 
@@ -126,6 +141,10 @@ void cli_print_command_help(FILE *out, const struct cli_command *cmd);
 
 /* Prints "ultramigrate: MESSAGE" and the usage hint; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* alembic.c: import-alembic */
+int cli_cmd_import_alembic(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_import_alembic_options[];
 
 /* secret.c: whether @s may hold a connection secret (a URL, a password
  * key), so that a message must not quote it; and the in-place masking of

@@ -2,7 +2,7 @@
  * commands.c - what each command does, and the command table.
  *
  * A command that works on the engine is a body (struct cli_call in, a UM_*
- * code out) that run_on_engine() calls between parsing the arguments and
+ * code out) that cli_run_on_engine() calls between parsing the arguments and
  * closing the engine: it makes one or two API calls and prints.  Plain
  * text and --json go to stdout; logs, progress and errors to stderr.
  */
@@ -55,21 +55,8 @@ static int finish(um_ctx *ctx, int rc)
     return cli_exit_code(rc);
 }
 
-/*
- * How a command runs on the engine: cli_parse() with the global options and
- * opts, then check (NULL: none; CLI_CONTINUE or an exit status, before any
- * file is read), then the engine opens for body, its error is printed and
- * the engine closed.  state holds the option values cli_parse() fills.
- */
-struct engine_command {
-    const struct cli_opt *opts;
-    int (*check)(const struct cli_call *call);
-    cli_body body;
-    void *state;
-};
-
-static int run_on_engine(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
-                         const struct engine_command *ec)
+int cli_run_on_engine(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+                      const struct engine_command *ec)
 {
     struct cli_call call = { cli, cmd, NULL, NULL, 0, ec->state };
     int rc = cli_parse(cli, cmd, argc, argv, ec->opts, &call.args, &call.n_args);
@@ -89,7 +76,7 @@ static int cmd_on_engine(struct cli *cli, const struct cli_command *cmd, int arg
 {
     const struct engine_command ec = { NULL, NULL, cmd->body, NULL };
 
-    return run_on_engine(cli, cmd, argc, argv, &ec);
+    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 static double now_ms(void)
@@ -356,7 +343,7 @@ static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc, 
     const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &wait }, { NULL, 0, CLI_FLAG, NULL } };
     const struct engine_command ec = { opts, check_wait, status_body, &wait };
 
-    return run_on_engine(cli, cmd, argc, argv, &ec);
+    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 /*
@@ -509,7 +496,7 @@ static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc, 
 {
     struct health_run hr = { UM_HEALTH_INIT, 0 };
     const struct engine_command ec = { NULL, NULL, health_body, &hr };
-    int status = run_on_engine(cli, cmd, argc, argv, &ec);
+    int status = cli_run_on_engine(cli, cmd, argc, argv, &ec);
 
     if (status == cli_exit_code(UM_ECONNECT))
         return CLI_EXIT_UNREACHABLE;
@@ -602,7 +589,7 @@ static int cmd_history(struct cli *cli, const struct cli_command *cmd, int argc,
                                     { NULL, 0, CLI_FLAG, NULL } };
     const struct engine_command ec = { opts, NULL, history_body, &hs };
 
-    return run_on_engine(cli, cmd, argc, argv, &ec);
+    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 static void print_head_line(FILE *out, const um_revision *rev)
@@ -697,7 +684,7 @@ static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc
         { "depends-on", 0, CLI_LIST, &gs.depends },    { NULL, 0, CLI_FLAG, NULL }
     };
     const struct engine_command ec = { opts, check_message, generate_body, &gs };
-    int status = run_on_engine(cli, cmd, argc, argv, &ec);
+    int status = cli_run_on_engine(cli, cmd, argc, argv, &ec);
 
     free(gs.depends.items);
     return status;
@@ -725,7 +712,7 @@ static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc, c
                                     { NULL, 0, CLI_FLAG, NULL } };
     const struct engine_command ec = { opts, NULL, merge_body, &m };
 
-    return run_on_engine(cli, cmd, argc, argv, &ec);
+    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 /* ---- upgrade, downgrade, stamp ----------------------------------------- */
@@ -827,7 +814,7 @@ static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc,
     const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &wait }, { NULL, 0, CLI_FLAG, NULL } };
     const struct engine_command ec = { opts, check_wait, upgrade_body, &wait };
 
-    return run_on_engine(cli, cmd, argc, argv, &ec);
+    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 static int downgrade_body(const struct cli_call *call)
@@ -913,7 +900,7 @@ static int cmd_lint(struct cli *cli, const struct cli_command *cmd, int argc, ch
     struct lint_state ls = { 0, 0, 0, 0 };
     const struct cli_opt opts[] = { { "all", 0, CLI_FLAG, &ls.all }, { NULL, 0, CLI_FLAG, NULL } };
     const struct engine_command ec = { opts, check_lint, lint_body, &ls };
-    int status = run_on_engine(cli, cmd, argc, argv, &ec);
+    int status = cli_run_on_engine(cli, cmd, argc, argv, &ec);
 
     if (status != CLI_EXIT_OK || !ls.linted)
         return status;
@@ -1016,6 +1003,9 @@ static const struct cli_command commands[] = {
     { .name = "lint", .run = cmd_lint, .args = "[FILE...] [--all]",
       .summary = "Report dangerous SQL in revisions; exit 0, 16 or 17.",
       .options = lint_options, .max_args = -1 },
+    { .name = "import-alembic", .run = cli_cmd_import_alembic, .args = "[ALEMBIC_INI]",
+      .summary = "Write an Alembic project's revisions as revision files.",
+      .options = cli_import_alembic_options, .max_args = 1 },
     { .name = "help", .run = cmd_help, .args = "[COMMAND]",
       .summary = "Show the help of ultramigrate or of COMMAND.", .max_args = 1 },
 };

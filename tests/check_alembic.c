@@ -11,7 +11,11 @@
 #include "pgtest.h"
 
 #include <check.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static pgtest_project proj;
 
@@ -205,6 +209,248 @@ START_TEST(downgrade_to_base_plus_n)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* import-alembic                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Alembic (Debian's python3-alembic, and its alembic command) on this
+ * machine; without it the import tests say so and pass. */
+static int have_alembic(void)
+{
+    static int have = -1;
+    if (have < 0)
+        have = system("command -v alembic >/dev/null 2>&1 &&"
+                      " /usr/bin/python3 -c 'import alembic' >/dev/null 2>&1") == 0;
+    if (!have)
+        fprintf(stderr, "alembic: SKIPPED: Alembic is not installed (scripts/install-deps.sh"
+                        " installs python3-alembic)\n");
+    return have;
+}
+
+/* alembic/versions/@rev_x.py: down_revision, branch_labels and depends_on
+ * are Python literals, @up and @down the bodies of upgrade() and
+ * downgrade() (indented). */
+static void write_alembic_rev(const char *rev, const char *down, const char *labels,
+                              const char *depends, const char *up, const char *down_body)
+{
+    pgtest_write_file(proj.dir, pgtest_fmt("alembic/versions/%s_x.py", rev),
+                      pgtest_fmt("\"\"\"revision %s\n\nRevision ID: %s\nRevises: \n"
+                                 "Create Date: 2025-05-01 12:00:00.000000\n\n\"\"\"\n"
+                                 "from alembic import op\nimport sqlalchemy as sa\n\n"
+                                 "revision = '%s'\ndown_revision = %s\n"
+                                 "branch_labels = %s\ndepends_on = %s\n\n\n"
+                                 "def upgrade():\n%s\n\n\ndef downgrade():\n%s\n",
+                                 rev, rev, rev, down, labels, depends, up, down_body));
+}
+
+/* The value of @key in libpq's parse of @conninfo, or "" (pooled). */
+static const char *conninfo_value(const char *conninfo, const char *key)
+{
+    PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+    ck_assert_ptr_nonnull(opts);
+    const char *value = "";
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (!strcmp(o->keyword, key) && o->val)
+            value = pgtest_keep(strdup(o->val));
+    PQconninfoFree(opts);
+    return value;
+}
+
+/* alembic.ini's sqlalchemy.url becomes the test's database (SQLAlchemy
+ * takes a URL only; the harness may give key=value). */
+static void set_alembic_url(const char *conninfo)
+{
+    const char *pw = conninfo_value(conninfo, "password");
+    const char *url =
+        pgtest_fmt("postgresql://%s%s%s@/%s?host=%s&port=%s", conninfo_value(conninfo, "user"),
+                   *pw ? ":" : "", pw, conninfo_value(conninfo, "dbname"),
+                   conninfo_value(conninfo, "host"), conninfo_value(conninfo, "port"));
+    const char *path = pgtest_fmt("%s/alembic.ini", proj.dir);
+    char *text = pgtest_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    char *line = strstr(text, "\nsqlalchemy.url = ");
+    ck_assert_ptr_nonnull(line);
+    char *end = strchr(line + 1, '\n');
+    pgtest_write_file(
+        proj.dir, "alembic.ini",
+        pgtest_fmt("%.*s\nsqlalchemy.url = %s%s", (int)(line - text), text, url, end ? end : ""));
+    free(text);
+}
+
+/* Runs Alembic's own command in the project; its exit status. */
+static int alembic(const char *args)
+{
+    char *cmd = pgtest_asprintf("cd '%s' && alembic %s >alembic.out 2>&1", proj.dir, args);
+    int rc = system(cmd);
+    free(cmd);
+    return rc;
+}
+
+/*
+ * An Alembic project made by `alembic init`, with two bases (one with a
+ * branch label), a dependency across them, a merge, an autocommit block
+ * and a revision whose Python needs a live connection.
+ */
+static void make_alembic_project(void)
+{
+    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj.dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    set_alembic_url(proj.db_url);
+    write_alembic_rev("a1", "None", "None", "None",
+                      "    op.create_table('accounts', sa.Column('id', sa.Integer,"
+                      " primary_key=True), sa.Column('name', sa.String(50)))",
+                      "    op.drop_table('accounts')");
+    write_alembic_rev("a2", "'a1'", "None", "None",
+                      "    op.add_column('accounts', sa.Column('email', sa.Text))",
+                      "    op.drop_column('accounts', 'email')");
+    write_alembic_rev("b1", "None", "('audit',)", "None",
+                      "    op.execute('CREATE TABLE audit (id int)')",
+                      "    op.execute('DROP TABLE audit')");
+    write_alembic_rev("b2", "'b1'", "None", "('a1',)",
+                      "    op.create_table('audit_log', sa.Column('account_id', sa.Integer,"
+                      " sa.ForeignKey('accounts.id')))",
+                      "    op.drop_table('audit_log')");
+    write_alembic_rev("m1", "('a2', 'b2')", "None", "None", "    pass", "    pass");
+    write_alembic_rev("c1", "'m1'", "None", "None",
+                      "    with op.get_context().autocommit_block():\n"
+                      "        op.create_index('accounts_name', 'accounts', ['name'],"
+                      " postgresql_concurrently=True)",
+                      "    op.drop_index('accounts_name')");
+    write_alembic_rev("x1", "'c1'", "None", "None",
+                      "    n = op.get_bind().execute(sa.text('SELECT count(*) FROM accounts'))"
+                      ".scalar()\n    op.execute('SELECT %d' % n)",
+                      "    pass");
+    pgtest_write_ini(proj.dir, "ultramigrate.ini", "10s", NULL);
+}
+
+static pgtest_cli_result run_in_project(const char *const argv[])
+{
+    return pgtest_run_cli(proj.dir, proj.db_url, argv);
+}
+
+static const char *revision_file(const char *rev)
+{
+    char *text =
+        pgtest_read_file(pgtest_fmt("%s/migrations/versions/%s_x.sql", proj.dir, rev), NULL);
+    ck_assert_msg(text != NULL, "%s_x.sql was not written", rev);
+    return pgtest_keep(text);
+}
+
+#define ASSERT_HAS(text, needle)                                                                   \
+    ck_assert_msg(strstr((text), (needle)) != NULL, "'%s' not in:\n%s", (needle), (text))
+
+START_TEST(import_writes_what_alembic_would_run)
+{
+    if (!have_alembic())
+        return;
+    make_alembic_project();
+    pgtest_cli_result r = run_in_project((const char *const[]){ "import-alembic", NULL });
+    pgtest_assert_status(r, 0, "import-alembic");
+    ASSERT_HAS(r.out, "imported a1 -> ");
+    ASSERT_HAS(r.err, "revision x1: the upgrade section could not be rendered offline");
+    pgtest_cli_result_free(&r);
+
+    const char *a1 = revision_file("a1");
+    ASSERT_HAS(a1, "-- Revision ID: a1\n-- Revises:\n");
+    ASSERT_HAS(a1, "CREATE TABLE accounts (");
+    ck_assert_msg(!strstr(a1, "alembic_version"), "bookkeeping left in:\n%s", a1);
+    ASSERT_HAS(revision_file("b1"), "-- Branch Labels: audit\n");
+    ASSERT_HAS(revision_file("b2"), "-- Depends On: a1\n");
+    ASSERT_HAS(revision_file("m1"), "-- Revises: a2, b2\n");
+    const char *c1 = revision_file("c1");
+    ASSERT_HAS(c1, "-- Transactional: no\n");
+    ASSERT_HAS(c1, "CREATE INDEX CONCURRENTLY accounts_name ON accounts (name);");
+    ASSERT_HAS(revision_file("x1"), "RAISE EXCEPTION 'revision x1: upgrade section not imported");
+
+    /* the SQL runs: every revision Alembic could render applies */
+    r = run_in_project((const char *const[]){ "upgrade", "c1", NULL });
+    pgtest_assert_status(r, 0, "upgrade c1");
+    pgtest_cli_result_free(&r);
+    ck_assert(pgtest_table_exists(proj.db_url, "audit_log"));
+    /* and the TODO revision refuses to pass for done */
+    r = run_in_project((const char *const[]){ "upgrade", NULL });
+    pgtest_assert_status(r, 8, "upgrade x1");
+    ASSERT_HAS(r.err, "upgrade section not imported from Alembic");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(import_keeps_existing_files_and_checks_the_graph)
+{
+    if (!have_alembic())
+        return;
+    make_alembic_project();
+    pgtest_write_revision(proj.dir, "a1", NULL, NULL, 1, "SELECT 'mine';", NULL);
+    pgtest_cli_result r = run_in_project((const char *const[]){ "import-alembic", NULL });
+    pgtest_assert_status(r, 0, "import-alembic");
+    ASSERT_HAS(r.out, "kept a1: a1.sql already exists");
+    pgtest_cli_result_free(&r);
+    ASSERT_HAS(
+        pgtest_keep(pgtest_read_file(pgtest_fmt("%s/migrations/versions/a1.sql", proj.dir), NULL)),
+        "SELECT 'mine';");
+
+    r = run_in_project((const char *const[]){ "import-alembic", "--check", NULL });
+    pgtest_assert_status(r, 0, "import-alembic --check");
+    ASSERT_HAS(r.err, "7 revisions compared, 0 differences");
+    pgtest_cli_result_free(&r);
+
+    /* an edited dependency is a difference */
+    const char *b2 = pgtest_fmt("%s/migrations/versions/b2_x.sql", proj.dir);
+    char *text = pgtest_read_file(b2, NULL);
+    ck_assert_ptr_nonnull(text);
+    char *dep = strstr(text, "-- Depends On: a1\n");
+    ck_assert_ptr_nonnull(dep);
+    memcpy(dep, "-- Dependz On: a1\n", 18);
+    pgtest_write_file(proj.dir, "migrations/versions/b2_x.sql", text);
+    free(text);
+    r = run_in_project((const char *const[]){ "import-alembic", "--check", NULL });
+    pgtest_assert_status(r, 9, "import-alembic --check after an edit");
+    ASSERT_HAS(r.out, "differs b2: its dependencies are not Alembic's");
+    pgtest_cli_result_free(&r);
+
+    r = run_in_project((const char *const[]){ "import-alembic", "missing.ini", NULL });
+    pgtest_assert_status(r, 1, "import-alembic missing.ini");
+    ASSERT_HAS(r.err, "missing.ini: no such Alembic configuration file");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/*
+ * A database Alembic brought to a2, taken over where it stands: the files
+ * imported, version_table = alembic_version, stamp, upgrade.  Nothing runs
+ * twice, and Alembic still reads the state afterwards.
+ */
+START_TEST(alembic_database_taken_over)
+{
+    if (!have_alembic())
+        return;
+    make_alembic_project();
+    /* x1's Python reads the database: not part of this take-over */
+    ck_assert_int_eq(unlink(pgtest_fmt("%s/alembic/versions/x1_x.py", proj.dir)), 0);
+    ck_assert_msg(alembic("upgrade a2") == 0, "alembic upgrade a2: %s",
+                  pgtest_keep(pgtest_read_file(pgtest_fmt("%s/alembic.out", proj.dir), NULL)));
+    pgtest_cli_result r = run_in_project((const char *const[]){ "import-alembic", NULL });
+    pgtest_assert_status(r, 0, "import-alembic");
+    pgtest_cli_result_free(&r);
+    pgtest_write_ini(proj.dir, "ultramigrate.ini", "10s", "version_table = alembic_version\n");
+
+    r = run_in_project((const char *const[]){ "stamp", "a2", NULL });
+    pgtest_assert_status(r, 0, "stamp a2");
+    pgtest_cli_result_free(&r);
+    r = run_in_project((const char *const[]){ "upgrade", NULL });
+    pgtest_assert_status(r, 0, "upgrade");
+    pgtest_cli_result_free(&r);
+    ck_assert_str_eq(pgtest_query_text(proj.db_url, "SELECT string_agg(revision, ','"
+                                                    " ORDER BY id) FROM alembic_version_history"
+                                                    " WHERE direction = 'up'"),
+                     "b1,b2,m1,c1");
+    ck_assert_int_eq(alembic("current"), 0);
+    ASSERT_HAS(pgtest_keep(pgtest_read_file(pgtest_fmt("%s/alembic.out", proj.dir), NULL)),
+               "c1 (head)");
+}
+END_TEST
+
 static Suite *alembic_suite(void)
 {
     Suite *s = suite_create("alembic");
@@ -214,6 +460,10 @@ static Suite *alembic_suite(void)
     tc = pgtest_add_tcase(s, "targets", setup, teardown, 60);
     tcase_add_test(tc, upgrade_to_applied_ancestor_is_a_no_op);
     tcase_add_test(tc, downgrade_to_base_plus_n);
+    tc = pgtest_add_tcase(s, "import", setup, teardown, 120);
+    tcase_add_test(tc, import_writes_what_alembic_would_run);
+    tcase_add_test(tc, import_keeps_existing_files_and_checks_the_graph);
+    tcase_add_test(tc, alembic_database_taken_over);
     return s;
 }
 

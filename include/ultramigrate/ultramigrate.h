@@ -349,6 +349,14 @@ typedef struct um_revision {
     int is_branch_point;  /**< more than one child */
 } um_revision;
 
+/**
+ * The directory the revision files were read from (script_location's
+ * versions/), as the configuration names it; NULL for a NULL handle.
+ * Owned by the handle.
+ * @since 0.1
+ */
+UM_API const char *um_versions_dir(const um_ctx *ctx);
+
 /** Number of revision files (0 for a NULL or failed handle).  @since 0.1 */
 UM_API size_t um_revision_count(const um_ctx *ctx);
 
