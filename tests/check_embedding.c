@@ -30,10 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ASSERT_MESSAGE_HAS(h, needle)                                                              \
-    ck_assert_msg(strstr((h).message, (needle)) != NULL, "message '%s' lacks '%s'", (h).message,   \
-                  (needle))
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };

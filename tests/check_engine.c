@@ -5,9 +5,10 @@
  * revisions, stamp, checksums, the migration lock under concurrency, the
  * progress callback, status/history contents and custom version tables.
  *
- * Each test gets its own database and project directory (checked fixture);
- * revision files are written by the test itself.
+ * Each test gets its own database and project directory (pgtest.h's
+ * project fixture); revision files are written by the test itself.
  */
+#define PGTEST_SHORT_NAMES
 #include "pgtest.h"
 
 #include <ultramigrate/ultramigrate.h>
@@ -22,140 +23,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* ------------------------------------------------------------------ */
-/* Fixture and helpers                                                  */
-/* ------------------------------------------------------------------ */
-
-static char *db_url;
-static char *proj_dir;
-static char ini_path[4096];
-
-/* Helpers of pgtest.h bound to the test's database and project. */
-#define qv(...)            pgtest_query_text(db_url, __VA_ARGS__)
-#define qi(...)            pgtest_query_long(db_url, __VA_ARGS__)
-#define table_exists(name) pgtest_table_exists(db_url, (name))
-
-#define ASSERT_TABLE(name)    ck_assert_msg(table_exists(name), "table %s should exist", name)
-#define ASSERT_NO_TABLE(name) ck_assert_msg(!table_exists(name), "table %s should not exist", name)
-
-/* Version table rows, sorted, comma separated ("" when empty). */
-static const char *versions_in(const char *table)
-{
-    return qv("SELECT coalesce(string_agg(version_num, ',' ORDER BY version_num), '')"
-              " FROM %s",
-              table);
-}
-
-static const char *versions(void)
-{
-    return versions_in("ultramigrate_version");
-}
-
-/* History as "rev:direction:state,...", oldest first. */
-static const char *history_in(const char *table)
-{
-    return qv("SELECT coalesce(string_agg(revision || ':' || direction || ':' || state,"
-              " ',' ORDER BY id), '') FROM %s",
-              table);
-}
-
-static const char *history(void)
-{
-    return history_in("ultramigrate_version_history");
-}
-
-/* Applied rows as "rev:state,...", by revision. */
-static const char *applied_rows(void)
-{
-    return qv("SELECT coalesce(string_agg(revision || ':' || state, ',' ORDER BY revision), '')"
-              " FROM ultramigrate_version_applied");
-}
-
-/* ultramigrate.ini: the project's migrations, @lock_wait (NULL: 10s), @extra lines. */
-static void write_ini_lock(const char *lock_wait, const char *extra)
-{
-    pgtest_write_ini(proj_dir, "ultramigrate.ini", lock_wait ? lock_wait : "10s", extra);
-}
-
-static void write_ini(const char *extra)
-{
-    write_ini_lock(NULL, extra);
-}
-
-static const char *rev_path(const char *id)
-{
-    return pgtest_fmt("%s/migrations/versions/%s.sql", proj_dir, id);
-}
-
-/* migrations/versions/<id>.sql; r<i> revisions creating tables t<i>. */
-#define write_rev_full(id, parents, depends, transactional, up, down)                              \
-    pgtest_write_revision(proj_dir, (id), (parents), (depends), (transactional), (up), (down))
-#define write_rev(id, parents, up, down) write_rev_full((id), (parents), NULL, 1, (up), (down))
-#define write_table_rev(id, parents, table)                                                        \
-    pgtest_write_table_revision(proj_dir, (id), (parents), (table))
-#define write_linear(n) pgtest_write_linear_revisions(proj_dir, (n))
-
-/* 1-based line of the first occurrence of @needle in revision @id's file. */
-static int line_of(const char *id, const char *needle)
-{
-    FILE *f = fopen(rev_path(id), "r");
-    ck_assert_msg(f != NULL, "cannot open %s", rev_path(id));
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *at = strstr(buf, needle);
-    ck_assert_msg(at != NULL, "'%s' not in %s", needle, rev_path(id));
-    int line = 1;
-    for (const char *p = buf; p < at; p++)
-        line += *p == '\n';
-    return line;
-}
-
-static um_ctx *open_engine_app(const char *app)
-{
-    um_open_options o = UM_OPEN_OPTIONS_INIT;
-    o.config_path = ini_path;
-    o.database_url = db_url;
-    o.application_name = app;
-    um_ctx *ctx = NULL;
-    int rc = um_open(&ctx, &o);
-    ck_assert_msg(rc == UM_OK, "um_open: %d %s", rc, um_errmsg(ctx));
-    return ctx;
-}
-
-static um_ctx *open_engine(void)
-{
-    return open_engine_app(NULL);
-}
-
-static void setup(void)
-{
-    db_url = pgtest_create_database();
-    proj_dir = pgtest_tmpdir();
-    ck_assert_ptr_nonnull(db_url);
-    ck_assert_ptr_nonnull(proj_dir);
-    snprintf(ini_path, sizeof(ini_path), "%s/ultramigrate.ini", proj_dir);
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/migrations", proj_dir);
-    ck_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
-    snprintf(dir, sizeof(dir), "%s/migrations/versions", proj_dir);
-    ck_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
-    write_ini(NULL);
-}
-
-static void teardown(void)
-{
-    if (db_url)
-        pgtest_drop_database(db_url);
-    if (proj_dir)
-        pgtest_rmtree(proj_dir);
-    free(db_url);
-    free(proj_dir);
-    db_url = proj_dir = NULL;
-    pgtest_pool_free();
-}
 
 /* ------------------------------------------------------------------ */
 /* 1. Linear round trips                                                */
@@ -567,7 +434,7 @@ static void write_depends(void)
     write_table_rev("aa", NULL, "ta");
     write_table_rev("bb", "aa", "tb");
     write_table_rev("xx", NULL, "tx");
-    write_rev_full("yy", "xx", "bb", 1, "CREATE TABLE ty (b int);", "DROP TABLE ty;");
+    write_rev_depends("yy", "xx", "bb", "CREATE TABLE ty (b int);", "DROP TABLE ty;");
 }
 
 START_TEST(depends_pulls_in_dependency)
@@ -646,24 +513,6 @@ static void write_five_with_failing_r3(const char *r3_up)
 {
     write_linear(5);
     write_rev("r3", "r2", r3_up, "DROP TABLE t3;");
-}
-
-static void assert_failed_at(um_ctx *ctx, const char *rev, const char *needle, const char *sqlstate)
-{
-    const um_error_info *d = um_error_detail(ctx);
-    ck_assert_ptr_nonnull(d);
-    ck_assert_int_eq(d->code, UM_ESQL);
-    ck_assert_ptr_nonnull(d->revision);
-    ck_assert_str_eq(d->revision, rev);
-    ck_assert_ptr_nonnull(d->file);
-    ck_assert_str_eq(d->file, rev_path(rev));
-    ck_assert_int_eq(d->line, line_of(rev, needle));
-    ck_assert_ptr_nonnull(d->sqlstate);
-    ck_assert_str_eq(d->sqlstate, sqlstate);
-    ck_assert_ptr_nonnull(d->message);
-    ck_assert_str_eq(d->message, um_errmsg(ctx));
-    ck_assert_msg(strstr(um_errmsg(ctx), rev_path(rev)) != NULL, "message should name the file: %s",
-                  um_errmsg(ctx));
 }
 
 START_TEST(fail_midway_per_migration)
@@ -961,7 +810,7 @@ START_TEST(statement_timeout_applies_nontx)
 {
     write_ini("statement_timeout = 300ms\n");
     write_table_rev("r1", NULL, "t1");
-    write_rev_full("r2", "r1", NULL, 0,
+    write_rev_full("r2", "r1", 0,
                    "SELECT pg_sleep(3);\nCREATE INDEX CONCURRENTLY t1_idx ON t1 (id);",
                    "DROP INDEX t1_idx;");
     um_ctx *ctx = open_engine();
@@ -1109,7 +958,7 @@ END_TEST
 START_TEST(nontx_concurrent_index)
 {
     write_table_rev("r1", NULL, "t1");
-    write_rev_full("r2", "r1", NULL, 0,
+    write_rev_full("r2", "r1", 0,
                    "CREATE INDEX CONCURRENTLY t1_idx ON t1 (id);\n"
                    "CREATE INDEX CONCURRENTLY t1_idx2 ON t1 (id);",
                    "DROP INDEX CONCURRENTLY t1_idx2;\nDROP INDEX CONCURRENTLY t1_idx;");
@@ -1135,7 +984,7 @@ END_TEST
 START_TEST(nontx_failure)
 {
     write_table_rev("r1", NULL, "t1");
-    write_rev_full("r2", "r1", NULL, 0,
+    write_rev_full("r2", "r1", 0,
                    "CREATE INDEX CONCURRENTLY t1_idx ON t1 (id);\n"
                    "\n"
                    "CREATE INDEX CONCURRENTLY bad_idx\n"
@@ -1161,8 +1010,7 @@ START_TEST(nontx_failure)
     um_close(ctx);
 
     /* fixed file: a new run applies it */
-    write_rev_full("r2", "r1", NULL, 0,
-                   "CREATE INDEX CONCURRENTLY IF NOT EXISTS t1_idx ON t1 (id);",
+    write_rev_full("r2", "r1", 0, "CREATE INDEX CONCURRENTLY IF NOT EXISTS t1_idx ON t1 (id);",
                    "DROP INDEX t1_idx;");
     ctx = open_engine();
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
@@ -1177,7 +1025,7 @@ END_TEST
 START_TEST(nontx_syntax_error)
 {
     write_table_rev("r1", NULL, "t1");
-    write_rev_full("r2", "r1", NULL, 0,
+    write_rev_full("r2", "r1", 0,
                    "CREATE INDEX CONCURRENTLY t1_idx ON t1 (id);\n"
                    "CREAT INDEX oops;",
                    "DROP INDEX t1_idx;");
@@ -1200,7 +1048,7 @@ START_TEST(nontx_rejected_in_single_transaction)
 {
     write_ini("transaction_per_migration = false\n");
     write_table_rev("r1", NULL, "t1");
-    write_rev_full("r2", "r1", NULL, 0, "CREATE INDEX CONCURRENTLY t1_idx ON t1 (id);",
+    write_rev_full("r2", "r1", 0, "CREATE INDEX CONCURRENTLY t1_idx ON t1 (id);",
                    "DROP INDEX t1_idx;");
     um_ctx *ctx = open_engine();
     int rc = um_upgrade(ctx, "heads", NULL);
@@ -1599,21 +1447,12 @@ END_TEST
 /* 12. History and status contents                                      */
 /* ------------------------------------------------------------------ */
 
+/* The JSON rendering @text, which this frees (um_free). */
 static json_t *parse_json(char *text)
 {
-    ck_assert_ptr_nonnull(text);
-    json_error_t jerr;
-    json_t *j = json_loads(text, 0, &jerr);
-    ck_assert_msg(j != NULL, "bad JSON (%s): %s", jerr.text, text);
+    json_t *j = pgtest_json_parse(text);
     um_free(text);
     return j;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    ck_assert_msg(json_is_string(v), "key %s is not a string", key);
-    return json_string_value(v);
 }
 
 START_TEST(history_and_status_contents)
@@ -1811,9 +1650,6 @@ START_TEST(custom_version_table)
 END_TEST
 
 /* ------------------------------------------------------------------ */
-
-/* A test case of the suite, with the checked fixture, 60 s each. */
-#define tcase(s, name) pgtest_add_tcase((s), (name), setup, teardown, 60)
 
 static Suite *engine_suite(void)
 {

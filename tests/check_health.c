@@ -23,18 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *rev_path(const char *id)
-{
-    return pgtest_fmt("%s/migrations/versions/%s.sql", proj_dir, id);
-}
-
 /* ------------------------------------------------------------------ */
 /* Snapshots, JSON, the CLI                                             */
 /* ------------------------------------------------------------------ */
-
-#define ASSERT_MESSAGE_HAS(h, needle)                                                              \
-    ck_assert_msg(strstr((h).message, (needle)) != NULL, "message '%s' lacks '%s'", (h).message,   \
-                  (needle))
 
 /* "YYYY-MM-DDTHH:MM:SS...Z" */
 static void assert_iso_utc(const char *s)
@@ -42,22 +33,6 @@ static void assert_iso_utc(const char *s)
     ck_assert_msg(strlen(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
                       s[strlen(s) - 1] == 'Z',
                   "not an ISO 8601 UTC time: '%s'", s);
-}
-
-static json_t *parse_json(const char *text)
-{
-    ck_assert_ptr_nonnull(text);
-    json_error_t jerr;
-    json_t *j = json_loads(text, 0, &jerr);
-    ck_assert_msg(j != NULL, "bad JSON (%s): %s", jerr.text, text);
-    return j;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    ck_assert_msg(json_is_string(v), "key %s is not a string", key);
-    return json_string_value(v);
 }
 
 /* The fields a health aggregator reads, and that they agree with @status. */
@@ -81,7 +56,7 @@ static void assert_health_document(json_t *j, const char *status)
 static void assert_json(const um_health *h)
 {
     char *text = um_health_to_json(h);
-    json_t *j = parse_json(text);
+    json_t *j = pgtest_json_parse(text);
     um_free(text);
     assert_health_document(j, um_health_status_name(h->status));
     ck_assert_str_eq(jstr(j, "message"), h->message);
@@ -128,7 +103,7 @@ static void assert_cli(const char *url, int code, const char *status)
                   "health --json: exit %d, expected %d\n--- stdout\n%s\n"
                   "--- stderr\n%s",
                   r.status, code, r.out, r.err);
-    json_t *j = parse_json(r.out);
+    json_t *j = pgtest_json_parse(r.out);
     assert_health_document(j, status);
     json_decref(j);
 }
