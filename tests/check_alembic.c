@@ -8,22 +8,11 @@
  * (alembic.script.revision.RevisionMap._collect_downgrade_revisions) on the
  * same graphs; each scenario is one the issue tracker saw differ.
  */
+#define PGTEST_SHORT_NAMES
 #include "pgtest.h"
 
 #include <check.h>
 #include <string.h>
-
-static pgtest_project proj;
-
-static void setup(void)
-{
-    pgtest_project_setup(&proj);
-}
-
-static void teardown(void)
-{
-    pgtest_project_teardown(&proj);
-}
 
 /* One revision: its id, its parent (NULL: a base) and Depends On. */
 typedef struct rev {
@@ -113,21 +102,21 @@ static const scenario scenarios[] = {
 static void write_scenario(const scenario *sc)
 {
     for (const rev *r = sc->revs; r < sc->revs + MAX_REVS && r->id; r++)
-        pgtest_write_revision(proj.dir, r->id, r->parent, r->depends, 1,
+        pgtest_write_revision(proj_dir, r->id, r->parent, r->depends, 1,
                               pgtest_fmt("CREATE TABLE t_%s (id int);", r->id),
                               pgtest_fmt("DROP TABLE t_%s;", r->id));
 }
 
 static long newest_history_id(void)
 {
-    return pgtest_query_long(proj.db_url,
+    return pgtest_query_long(db_url,
                              "SELECT coalesce(max(id), 0) FROM ultramigrate_version_history");
 }
 
 /* The revisions taken down since history entry @since, sorted. */
 static const char *removed_since(long since)
 {
-    return pgtest_query_text(proj.db_url,
+    return pgtest_query_text(db_url,
                              "SELECT coalesce(string_agg(revision, ',' ORDER BY revision), '')"
                              " FROM ultramigrate_version_history"
                              " WHERE id > %ld AND direction = 'down' AND state = 'ok'",
@@ -138,7 +127,7 @@ START_TEST(downgrade_removes_what_alembic_removes)
 {
     const scenario *sc = &scenarios[_i];
     write_scenario(sc);
-    um_ctx *ctx = pgtest_project_open(&proj, NULL, NULL);
+    um_ctx *ctx = open_engine();
     for (const expect *e = sc->expects; e < sc->expects + MAX_EXPECTS && e->target; e++) {
         PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
         long since = newest_history_id();
@@ -147,7 +136,7 @@ START_TEST(downgrade_removes_what_alembic_removes)
         ck_assert_msg(strcmp(got, e->removed) == 0,
                       "%s: downgrade to %s removed [%s], Alembic removes [%s]", sc->name, e->target,
                       got, e->removed);
-        ck_assert_int_eq(pgtest_table_exists(proj.db_url, pgtest_fmt("t_%s", e->target)), 1);
+        ck_assert_int_eq(pgtest_table_exists(db_url, pgtest_fmt("t_%s", e->target)), 1);
     }
     um_close(ctx);
 }
@@ -167,15 +156,15 @@ static void collect_log(um_log_level level, const char *msg, void *payload)
  * revisions landed: nothing to do, as in Alembic, with a notice. */
 START_TEST(upgrade_to_applied_ancestor_is_a_no_op)
 {
-    pgtest_write_linear_revisions(proj.dir, 3);
+    pgtest_write_linear_revisions(proj_dir, 3);
     char log[4096] = "";
     um_ctx *ctx = pgtest_project_open(&proj, collect_log, log);
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     long since = newest_history_id();
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
     ck_assert_int_eq(newest_history_id(), since);
-    ck_assert_str_eq(pgtest_query_text(proj.db_url, "SELECT string_agg(version_num, ',')"
-                                                    " FROM ultramigrate_version"),
+    ck_assert_str_eq(pgtest_query_text(db_url, "SELECT string_agg(version_num, ',')"
+                                               " FROM ultramigrate_version"),
                      "r3");
     ck_assert_msg(strstr(log, "revision r1 is already applied") != NULL, "log: %s", log);
 
@@ -190,15 +179,15 @@ END_TEST
 /* Alembic's "downgrade base+2": keep the first two revisions. */
 START_TEST(downgrade_to_base_plus_n)
 {
-    pgtest_write_linear_revisions(proj.dir, 4);
-    um_ctx *ctx = pgtest_project_open(&proj, NULL, NULL);
+    pgtest_write_linear_revisions(proj_dir, 4);
+    um_ctx *ctx = open_engine();
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     long since = newest_history_id();
     PGTEST_CHECK_OK(ctx, um_rollback(ctx, "base+2", NULL));
     ck_assert_str_eq(removed_since(since), "r3,r4");
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "base+3", NULL));
-    ck_assert_str_eq(pgtest_query_text(proj.db_url, "SELECT string_agg(version_num, ',')"
-                                                    " FROM ultramigrate_version"),
+    ck_assert_str_eq(pgtest_query_text(db_url, "SELECT string_agg(version_num, ',')"
+                                               " FROM ultramigrate_version"),
                      "r3");
     PGTEST_CHECK_RC(ctx, um_rollback(ctx, "base-1", NULL), UM_ETARGET);
     um_close(ctx);
@@ -208,10 +197,10 @@ END_TEST
 static Suite *alembic_suite(void)
 {
     Suite *s = suite_create("alembic");
-    TCase *tc = pgtest_add_tcase(s, "downgrade", setup, teardown, 60);
+    TCase *tc = tcase(s, "downgrade");
     tcase_add_loop_test(tc, downgrade_removes_what_alembic_removes, 0,
                         (int)(sizeof(scenarios) / sizeof(scenarios[0])));
-    tc = pgtest_add_tcase(s, "targets", setup, teardown, 60);
+    tc = tcase(s, "targets");
     tcase_add_test(tc, upgrade_to_applied_ancestor_is_a_no_op);
     tcase_add_test(tc, downgrade_to_base_plus_n);
     return s;

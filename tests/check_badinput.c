@@ -4,6 +4,7 @@
  * API call that must fail, its exact UM_E* code, what the message must name
  * (file, "file:LINE:", revision), and that the database is left as it was.
  */
+#define PGTEST_SHORT_NAMES
 #include "pgtest.h"
 
 #include <stdio.h>
@@ -663,28 +664,15 @@ static const bad_case cases[] = {
 /* Per-test state, cleaned by the checked teardown                      */
 /* ------------------------------------------------------------------ */
 
-static char *proj_dir;
-static char *db_url;
-
 #define LOG_MAX 16384
 static char log_text[LOG_MAX];
 
-static void setup(void)
+/* A database and an empty directory (pgtest.h's project fixture): each
+ * case writes its own files. */
+static void setup_case(void)
 {
-    proj_dir = pgtest_tmpdir();
-    db_url = pgtest_create_database();
+    setup_bare();
     log_text[0] = '\0';
-}
-
-static void teardown(void)
-{
-    pgtest_rmtree(proj_dir);
-    free(proj_dir);
-    proj_dir = NULL;
-    if (db_url)
-        pgtest_drop_database(db_url);
-    free(db_url);
-    db_url = NULL;
 }
 
 /* Every log line, to check that no password slips out through the logger. */
@@ -698,11 +686,7 @@ static void collect_log(um_log_level level, const char *msg, void *payload)
 
 static char *path_in(const char *name)
 {
-    size_t n = strlen(proj_dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    ck_assert_ptr_nonnull(p);
-    snprintf(p, n, "%s/%s", proj_dir, name);
-    return p;
+    return pgtest_asprintf("%s/%s", proj_dir, name);
 }
 
 static void write_spec(const file_spec *f)
@@ -966,11 +950,8 @@ END_TEST
 static Suite *badinput_suite(void)
 {
     Suite *s = suite_create("badinput");
-    TCase *tc = tcase_create("table");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
+    TCase *tc = pgtest_add_tcase(s, "table", setup_case, teardown, 30);
     tcase_add_loop_test(tc, bad_input, 0, N_CASES);
-    suite_add_tcase(s, tc);
 
     TCase *meta = tcase_create("meta");
     tcase_add_test(meta, table_is_complete);

@@ -1049,7 +1049,8 @@ TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, d
 {
     TCase *tc = tcase_create(name);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, timeout);
+    if (timeout > 0)
+        tcase_set_timeout(tc, timeout);
     suite_add_tcase(s, tc);
     return tc;
 }
@@ -1121,13 +1122,18 @@ const char *pgtest_dead_url(void)
                       pgtest_dead_port());
 }
 
+/* The values of @expr in @table, by @order, comma separated ("" when
+ * there are none); pooled. */
+static const char *joined_values(const char *url, const char *expr, const char *order,
+                                 const char *table)
+{
+    return pgtest_query_text(url, "SELECT coalesce(string_agg(%s, ',' ORDER BY %s), '') FROM %s",
+                             expr, order, table);
+}
+
 const char *pgtest_versions_in(const char *url, const char *table)
 {
-    return pgtest_query_text(
-        url,
-        "SELECT coalesce(string_agg(version_num, ',' ORDER BY version_num), '')"
-        " FROM %s",
-        table);
+    return joined_values(url, "version_num", "version_num", table);
 }
 
 const char *pgtest_versions(const char *url)
@@ -1137,11 +1143,7 @@ const char *pgtest_versions(const char *url)
 
 const char *pgtest_history_in(const char *url, const char *table)
 {
-    return pgtest_query_text(
-        url,
-        "SELECT coalesce(string_agg(revision || ':' || direction || ':' || state,"
-        " ',' ORDER BY id), '') FROM %s",
-        table);
+    return joined_values(url, "revision || ':' || direction || ':' || state", "id", table);
 }
 
 const char *pgtest_history(const char *url)
@@ -1151,9 +1153,8 @@ const char *pgtest_history(const char *url)
 
 const char *pgtest_applied_rows(const char *url)
 {
-    return pgtest_query_text(url, "SELECT coalesce(string_agg(revision || ':' || state,"
-                                  " ',' ORDER BY revision), '')"
-                                  " FROM ultramigrate_version_applied");
+    return joined_values(url, "revision || ':' || state", "revision",
+                         "ultramigrate_version_applied");
 }
 
 /* ------------------------------------------------------------------ */

@@ -186,7 +186,8 @@ int pgtest_dead_port(void);
 #define PGTEST_CHECK_OK(ctx, call) PGTEST_CHECK_RC(ctx, call, UM_OK)
 
 /* Adds a test case @name to @s with @setup and @teardown as its checked
- * fixture and a timeout of @timeout seconds per test; returns it. */
+ * fixture and a timeout of @timeout seconds per test (0: Check's default,
+ * CK_DEFAULT_TIMEOUT or 4 s); returns it. */
 TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout);
 
 /* ------------------------------------------------------------------ */
