@@ -200,9 +200,8 @@ static Suite *alembic_suite(void)
     TCase *tc = tcase(s, "downgrade");
     tcase_add_loop_test(tc, downgrade_removes_what_alembic_removes, 0,
                         (int)(sizeof(scenarios) / sizeof(scenarios[0])));
-    tc = tcase(s, "targets");
-    tcase_add_test(tc, upgrade_to_applied_ancestor_is_a_no_op);
-    tcase_add_test(tc, downgrade_to_base_plus_n);
+    PGTEST_ADD_TESTS(tcase(s, "targets"), upgrade_to_applied_ancestor_is_a_no_op,
+                     downgrade_to_base_plus_n);
     return s;
 }
 

@@ -1090,33 +1090,23 @@ static Suite *cli_suite(void)
     tcase_add_loop_test(help, help_command, 0, N_COMMANDS);
     tcase_add_test(help, usage_errors);
 
-    TCase *files = pgtest_add_tcase(s, "files", setup, teardown, 0);
-    tcase_add_test(files, init_creates_and_is_idempotent);
-    tcase_add_test(files, init_follows_existing_config);
-    tcase_add_test(files, generate_writes_header);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "files", setup, teardown, 0),
+                     init_creates_and_is_idempotent, init_follows_existing_config,
+                     generate_writes_header);
 
-    TCase *graph = pgtest_add_tcase(s, "graph", setup, teardown, 30);
-    tcase_add_test(graph, branch_and_merge);
-    tcase_add_test(graph, merge_default_message_and_rev_id);
-    tcase_add_test(graph, json_outputs);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "graph", setup, teardown, 30), branch_and_merge,
+                     merge_default_message_and_rev_id, json_outputs);
 
-    TCase *codes = pgtest_add_tcase(s, "exit_codes", setup, teardown, 30);
-    tcase_add_test(codes, exit_connect);
-    tcase_add_test(codes, exit_sql_failure);
-    tcase_add_test(codes, exit_lock_held);
-    tcase_add_test(codes, exit_config_and_revisions);
-    tcase_add_test(codes, exit_target_and_state);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
+                     exit_sql_failure, exit_lock_held, exit_config_and_revisions,
+                     exit_target_and_state);
 
-    TCase *lint = pgtest_add_tcase(s, "lint", setup, teardown, 30);
-    tcase_add_test(lint, lint_error_in_a_file);
-    tcase_add_test(lint, lint_warnings_only_and_clean);
-    tcase_add_test(lint, lint_json);
-    tcase_add_test(lint, lint_pending_revisions_only);
-    tcase_add_test(lint, lint_missing_file_and_usage);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
+                     lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,
+                     lint_missing_file_and_usage);
 
-    TCase *secrets = pgtest_add_tcase(s, "passwords", setup, teardown, 0);
-    tcase_add_test(secrets, no_password_in_output);
-    tcase_add_test(secrets, no_password_in_output_bad_urls);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "passwords", setup, teardown, 0), no_password_in_output,
+                     no_password_in_output_bad_urls);
     return s;
 }
 

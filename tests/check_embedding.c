@@ -894,36 +894,22 @@ END_TEST
 static Suite *embedding_suite(void)
 {
     Suite *s = suite_create("embedding");
-    TCase *tc;
 
-    tc = tcase(s, "borrowed");
-    tcase_add_test(tc, borrowed_upgrade_leaves_session);
-    tcase_add_test(tc, borrowed_in_transaction_refused);
-    tcase_add_test(tc, borrowed_session_untouched);
-    tcase_add_test(tc, borrowed_failure_transactional);
-    tcase_add_test(tc, borrowed_failure_nontransactional);
-    tcase_add_test(tc, borrowed_failure_single_transaction);
-    tcase_add_test(tc, borrowed_several_handles);
-    tcase_add_test(tc, borrowed_connection_dropped);
+    PGTEST_ADD_TESTS(tcase(s, "borrowed"), borrowed_upgrade_leaves_session,
+                     borrowed_in_transaction_refused, borrowed_session_untouched,
+                     borrowed_failure_transactional, borrowed_failure_nontransactional,
+                     borrowed_failure_single_transaction, borrowed_several_handles,
+                     borrowed_connection_dropped);
 
-    tc = tcase(s, "cancel");
-    tcase_add_test(tc, cancel_from_thread);
-    tcase_add_test(tc, cancel_between_revisions);
-    tcase_add_test(tc, cancel_nontransactional_is_failure);
-    tcase_add_test(tc, cancel_borrowed_after_reset);
+    PGTEST_ADD_TESTS(tcase(s, "cancel"), cancel_from_thread, cancel_between_revisions,
+                     cancel_nontransactional_is_failure, cancel_borrowed_after_reset);
 
-    tc = tcase(s, "restart");
-    tcase_add_test(tc, restart_owned_reconnects);
-    tcase_add_test(tc, restart_borrowed_reported);
+    PGTEST_ADD_TESTS(tcase(s, "restart"), restart_owned_reconnects, restart_borrowed_reported);
 
-    tc = tcase(s, "log");
-    tcase_add_test(tc, log_levels_and_lines);
+    PGTEST_ADD_TESTS(tcase(s, "log"), log_levels_and_lines);
 
-    tc = tcase(s, "wait");
-    tcase_add_test(tc, wait_dead_port);
-    tcase_add_test(tc, wait_refused_by_server);
-    tcase_add_test(tc, wait_server_starts);
-    tcase_add_test(tc, wait_cancelled);
+    PGTEST_ADD_TESTS(tcase(s, "wait"), wait_dead_port, wait_refused_by_server, wait_server_starts,
+                     wait_cancelled);
 
     return s;
 }

@@ -542,20 +542,15 @@ static Suite *examples_suite(void)
 {
     Suite *s = suite_create("examples");
 
-    TCase *health = pgtest_add_tcase(s, "health_server", setup, teardown, 120);
-    tcase_add_test(health, health_follows_a_deploy);
-    tcase_add_test(health, health_follows_a_deploy_transactional);
-    tcase_add_test(health, health_unreachable);
-    tcase_add_test(health, health_ahead);
-    tcase_add_test(health, health_diverged);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "health_server", setup, teardown, 120),
+                     health_follows_a_deploy, health_follows_a_deploy_transactional,
+                     health_unreachable, health_ahead, health_diverged);
 
-    TCase *embed = pgtest_add_tcase(s, "embed", setup, teardown, 180);
-    tcase_add_test(embed, embed_concurrent_start);
-    tcase_add_test(embed, embed_wait_deadline);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "embed", setup, teardown, 180), embed_concurrent_start,
+                     embed_wait_deadline);
 
-    TCase *start = pgtest_add_tcase(s, "start_migrate", setup, teardown, 120);
-    tcase_add_test(start, start_script_execs_app);
-    tcase_add_test(start, start_script_stops_on_failure);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "start_migrate", setup, teardown, 120),
+                     start_script_execs_app, start_script_stops_on_failure);
     return s;
 }
 

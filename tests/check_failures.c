@@ -462,31 +462,18 @@ END_TEST
 static Suite *failures_suite(void)
 {
     Suite *s = suite_create("failures");
-    TCase *tc;
 
-    tc = tcase(s, "failure");
-    tcase_add_test(tc, fail_midway_per_migration);
-    tcase_add_test(tc, fail_without_position);
-    tcase_add_test(tc, fail_without_position_with_timeouts);
-    tcase_add_test(tc, fail_position_after_multibyte);
-    tcase_add_test(tc, fail_single_transaction);
-    tcase_add_test(tc, single_transaction_success);
-    tcase_add_test(tc, fail_in_down_section);
-    tcase_add_test(tc, fail_syntax_error);
-    tcase_add_test(tc, fail_transaction_left_open);
-    tcase_add_test(tc, fail_inside_own_transaction);
-    tcase_add_test(tc, failed_open_handle_explains);
-    tcase_add_test(tc, utf8_whatever_the_client_encoding);
-    tcase_add_test(tc, password_pieces_never_shown);
+    PGTEST_ADD_TESTS(tcase(s, "failure"), fail_midway_per_migration, fail_without_position,
+                     fail_without_position_with_timeouts, fail_position_after_multibyte,
+                     fail_single_transaction, single_transaction_success, fail_in_down_section,
+                     fail_syntax_error, fail_transaction_left_open, fail_inside_own_transaction,
+                     failed_open_handle_explains, utf8_whatever_the_client_encoding,
+                     password_pieces_never_shown);
 
-    tc = tcase(s, "irreversible");
-    tcase_add_test(tc, irreversible_stops_before_running);
+    PGTEST_ADD_TESTS(tcase(s, "irreversible"), irreversible_stops_before_running);
 
-    tc = tcase(s, "nontransactional");
-    tcase_add_test(tc, nontx_concurrent_index);
-    tcase_add_test(tc, nontx_failure);
-    tcase_add_test(tc, nontx_syntax_error);
-    tcase_add_test(tc, nontx_rejected_in_single_transaction);
+    PGTEST_ADD_TESTS(tcase(s, "nontransactional"), nontx_concurrent_index, nontx_failure,
+                     nontx_syntax_error, nontx_rejected_in_single_transaction);
 
     return s;
 }

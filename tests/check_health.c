@@ -684,31 +684,17 @@ END_TEST
 static Suite *health_suite(void)
 {
     Suite *s = suite_create("health");
-    TCase *tc;
 
-    tc = tcase(s, "status");
-    tcase_add_test(tc, status_ok);
-    tcase_add_test(tc, status_pending);
-    tcase_add_test(tc, status_empty_project);
-    tcase_add_test(tc, status_many_heads);
-    tcase_add_test(tc, status_failed);
-    tcase_add_test(tc, status_failed_transactional);
-    tcase_add_test(tc, status_failed_then_stamped);
-    tcase_add_test(tc, status_ahead_of_files);
-    tcase_add_test(tc, status_ahead_by_hand);
-    tcase_add_test(tc, status_diverged_file);
-    tcase_add_test(tc, status_diverged_database);
-    tcase_add_test(tc, status_tables_dropped);
-    tcase_add_test(tc, status_unreachable_dead_port);
-    tcase_add_test(tc, status_message_cut_at_a_character);
-    tcase_add_test(tc, status_unreachable_server_restart);
+    PGTEST_ADD_TESTS(tcase(s, "status"), status_ok, status_pending, status_empty_project,
+                     status_many_heads, status_failed, status_failed_transactional,
+                     status_failed_then_stamped, status_ahead_of_files, status_ahead_by_hand,
+                     status_diverged_file, status_diverged_database, status_tables_dropped,
+                     status_unreachable_dead_port, status_message_cut_at_a_character,
+                     status_unreachable_server_restart);
 
-    tc = tcase(s, "cli");
-    tcase_add_test(tc, cli_exit_codes);
+    PGTEST_ADD_TESTS(tcase(s, "cli"), cli_exit_codes);
 
-    tc = tcase(s, "snapshot");
-    tcase_add_test(tc, snapshot_reads_no_files);
-    tcase_add_test(tc, snapshot_arguments);
+    PGTEST_ADD_TESTS(tcase(s, "snapshot"), snapshot_reads_no_files, snapshot_arguments);
 
     return s;
 }

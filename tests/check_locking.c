@@ -415,26 +415,17 @@ END_TEST
 static Suite *locking_suite(void)
 {
     Suite *s = suite_create("locking");
-    TCase *tc;
 
-    tc = tcase(s, "timeouts");
-    tcase_add_test(tc, statement_timeout_applies);
-    tcase_add_test(tc, statement_timeout_applies_nontx);
-    tcase_add_test(tc, lock_timeout_fails_revision);
-    tcase_add_test(tc, lock_retries_retry_revision);
+    PGTEST_ADD_TESTS(tcase(s, "timeouts"), statement_timeout_applies,
+                     statement_timeout_applies_nontx, lock_timeout_fails_revision,
+                     lock_retries_retry_revision);
 
-    tc = tcase(s, "concurrency");
-    tcase_add_test(tc, concurrent_two);
-    tcase_add_test(tc, concurrent_four);
+    PGTEST_ADD_TESTS(tcase(s, "concurrency"), concurrent_two, concurrent_four);
 
-    tc = tcase(s, "lock");
-    tcase_add_test(tc, lock_wait_timeout);
+    PGTEST_ADD_TESTS(tcase(s, "lock"), lock_wait_timeout);
 
-    tc = tcase(s, "progress");
-    tcase_add_test(tc, progress_reports_each_step);
-    tcase_add_test(tc, progress_cancel_at_start);
-    tcase_add_test(tc, progress_cancel_at_done);
-    tcase_add_test(tc, lock_released_after_errors);
+    PGTEST_ADD_TESTS(tcase(s, "progress"), progress_reports_each_step, progress_cancel_at_start,
+                     progress_cancel_at_done, lock_released_after_errors);
 
     return s;
 }

@@ -285,18 +285,12 @@ END_TEST
 static Suite *state_suite(void)
 {
     Suite *s = suite_create("state");
-    TCase *tc;
 
-    tc = tcase(s, "checksum");
-    tcase_add_test(tc, checksum_changed_file);
-    tcase_add_test(tc, checksum_ignores_down_section);
+    PGTEST_ADD_TESTS(tcase(s, "checksum"), checksum_changed_file, checksum_ignores_down_section);
 
-    tc = tcase(s, "history");
-    tcase_add_test(tc, history_and_status_contents);
-    tcase_add_test(tc, json_whole_or_nothing);
+    PGTEST_ADD_TESTS(tcase(s, "history"), history_and_status_contents, json_whole_or_nothing);
 
-    tc = tcase(s, "version_table");
-    tcase_add_test(tc, custom_version_table);
+    PGTEST_ADD_TESTS(tcase(s, "version_table"), custom_version_table);
 
     return s;
 }

@@ -561,32 +561,19 @@ END_TEST
 static Suite *upgrade_suite(void)
 {
     Suite *s = suite_create("upgrade");
-    TCase *tc;
 
-    tc = tcase(s, "linear");
-    tcase_add_test(tc, linear_upgrade_heads);
-    tcase_add_test(tc, linear_relative_and_base);
-    tcase_add_test(tc, linear_unique_prefix);
-    tcase_add_test(tc, linear_plan_then_apply);
-    tcase_add_test(tc, linear_plan_overtaken);
-    tcase_add_test(tc, linear_read_only_calls);
-    tcase_add_test(tc, unknown_head_in_database);
+    PGTEST_ADD_TESTS(tcase(s, "linear"), linear_upgrade_heads, linear_relative_and_base,
+                     linear_unique_prefix, linear_plan_then_apply, linear_plan_overtaken,
+                     linear_read_only_calls, unknown_head_in_database);
 
-    tc = tcase(s, "branches");
-    tcase_add_test(tc, branch_partial_then_heads);
-    tcase_add_test(tc, branch_downgrade_to_branch_point);
-    tcase_add_test(tc, branch_downgrade_newest_first);
-    tcase_add_test(tc, branch_minus_from_merge);
-    tcase_add_test(tc, branch_two_heads);
+    PGTEST_ADD_TESTS(tcase(s, "branches"), branch_partial_then_heads,
+                     branch_downgrade_to_branch_point, branch_downgrade_newest_first,
+                     branch_minus_from_merge, branch_two_heads);
 
-    tc = tcase(s, "depends");
-    tcase_add_test(tc, depends_pulls_in_dependency);
-    tcase_add_test(tc, depends_only_when_needed);
-    tcase_add_test(tc, depends_downgrade_takes_dependents);
+    PGTEST_ADD_TESTS(tcase(s, "depends"), depends_pulls_in_dependency, depends_only_when_needed,
+                     depends_downgrade_takes_dependents);
 
-    tc = tcase(s, "stamp");
-    tcase_add_test(tc, stamp_heads_and_base);
-    tcase_add_test(tc, stamp_middle_then_upgrade);
+    PGTEST_ADD_TESTS(tcase(s, "stamp"), stamp_heads_and_base, stamp_middle_then_upgrade);
 
     return s;
 }

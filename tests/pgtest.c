@@ -1045,6 +1045,12 @@ int pgtest_dead_port(void)
     return ntohs(sa.sin_port);
 }
 
+void pgtest_add_tests(TCase *tc, const TTest *const tests[])
+{
+    for (size_t i = 0; tests[i]; i++)
+        tcase_add_test(tc, tests[i]);
+}
+
 TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout)
 {
     TCase *tc = tcase_create(name);

@@ -185,6 +185,12 @@ int pgtest_dead_port(void);
     } while (0)
 #define PGTEST_CHECK_OK(ctx, call) PGTEST_CHECK_RC(ctx, call, UM_OK)
 
+/* Adds the tests of @tc's group, START_TEST names, in order:
+ * PGTEST_ADD_TESTS(tc, test_a, test_b, ...). */
+void pgtest_add_tests(TCase *tc, const TTest *const tests[]);
+#define PGTEST_ADD_TESTS(tc, ...)                                                                  \
+    pgtest_add_tests((tc), (const TTest *const[]){ __VA_ARGS__, NULL })
+
 /* Adds a test case @name to @s with @setup and @teardown as its checked
  * fixture and a timeout of @timeout seconds per test (0: Check's default,
  * CK_DEFAULT_TIMEOUT or 4 s); returns it. */
