@@ -664,24 +664,16 @@ static const bad_case cases[] = {
 /* Per-test state, cleaned by the checked teardown                      */
 /* ------------------------------------------------------------------ */
 
-#define LOG_MAX 16384
-static char log_text[LOG_MAX];
+/* What the case's handles logged, to check that no password slips out
+ * through the logger. */
+static pgtest_log case_log;
 
 /* A database and an empty directory (pgtest.h's project fixture): each
  * case writes its own files. */
 static void setup_case(void)
 {
     setup_bare();
-    log_text[0] = '\0';
-}
-
-/* Every log line, to check that no password slips out through the logger. */
-static void collect_log(um_log_level level, const char *msg, void *payload)
-{
-    (void)level;
-    (void)payload;
-    size_t used = strlen(log_text);
-    snprintf(log_text + used, LOG_MAX - used, "%s\n", msg);
+    case_log.text[0] = '\0';
 }
 
 static char *path_in(const char *name)
@@ -769,7 +761,8 @@ static int open_case(const bad_case *c, const char *url, um_ctx **ctx)
     o.config_path = config;
     o.script_location = loc;
     o.database_url = url;
-    o.log_cb = collect_log;
+    o.log_cb = pgtest_log_line;
+    o.log_payload = &case_log;
     o.log_level = UM_LOG_DEBUG;
     int rc = um_open(ctx, &o);
     free(config);
@@ -876,7 +869,7 @@ static void check_error(const bad_case *c, um_ctx *ctx, int rc)
         assert_no_secret("detail->file", d->file, c->secret);
         assert_no_secret("detail->detail", d->detail, c->secret);
         assert_no_secret("detail->hint", d->hint, c->secret);
-        assert_no_secret("the log", log_text, c->secret);
+        assert_no_secret("the log", case_log.text, c->secret);
     }
 }
 
@@ -891,7 +884,7 @@ START_TEST(bad_input)
     if (c->prep != PREP_NONE)
         prepare(c);
     write_specs(c->post);
-    log_text[0] = '\0';
+    case_log.text[0] = '\0';
 
     char *before = pgtest_schema_fingerprint(db_url);
     int tables_before = count_bookkeeping();

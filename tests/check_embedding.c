@@ -41,18 +41,12 @@ static void sleep_ms(long ms)
 /* The host's own connection                                            */
 /* ------------------------------------------------------------------ */
 
-static void quiet_notices(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
 static PGconn *host_connect(const char *url)
 {
     PGconn *c = PQconnectdb(url);
     ck_assert_ptr_nonnull(c);
     ck_assert_msg(PQstatus(c) == CONNECTION_OK, "connect: %s", PQerrorMessage(c));
-    PQsetNoticeProcessor(c, quiet_notices, NULL);
+    PQsetNoticeProcessor(c, pgtest_quiet_notices, NULL);
     return c;
 }
 
@@ -101,18 +95,6 @@ static void assert_as_found(PGconn *c)
 /* ------------------------------------------------------------------ */
 /* 1. A borrowed connection                                             */
 /* ------------------------------------------------------------------ */
-
-typedef struct log_capture {
-    char text[8192];
-} log_capture;
-
-static void capture_log(um_log_level level, const char *msg, void *payload)
-{
-    log_capture *c = payload;
-    size_t len = strlen(c->text);
-    (void)level;
-    snprintf(c->text + len, sizeof(c->text) - len, "%s\n", msg);
-}
 
 /* Waits until some session of the test database holds an advisory lock. */
 static void wait_for_lock_holder(void)
@@ -164,8 +146,8 @@ START_TEST(borrowed_upgrade_leaves_session)
 
     PGconn *conn = host_connect(db_url);
     host_settings(conn);
-    log_capture log = { "" };
-    um_ctx *ctx = open_with(NULL, conn, capture_log, &log);
+    pgtest_log log = { "" };
+    um_ctx *ctx = open_with(NULL, conn, pgtest_log_line, &log);
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     int ws = 0;
     ck_assert_int_eq(waitpid(holder, &ws, 0), holder);

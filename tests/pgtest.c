@@ -134,7 +134,7 @@ static uint32_t random32(void)
 }
 
 /* Notices (IF EXISTS, FORCE) would clutter the test output. */
-static void quiet_notices(void *arg, const char *message)
+void pgtest_quiet_notices(void *arg, const char *message)
 {
     (void)arg;
     (void)message;
@@ -156,7 +156,7 @@ static PGconn *connect_url(const char *url, char *err, size_t errsize)
         PQfinish(conn);
         return NULL;
     }
-    PQsetNoticeProcessor(conn, quiet_notices, NULL);
+    PQsetNoticeProcessor(conn, pgtest_quiet_notices, NULL);
     return conn;
 }
 
@@ -833,6 +833,14 @@ const char *pgtest_env(const char *name)
     const char *v = getenv(name);
     ck_assert_msg(v && *v, "%s is not set (run through meson test)", name);
     return v;
+}
+
+void pgtest_log_line(um_log_level level, const char *msg, void *payload)
+{
+    pgtest_log *log = payload;
+    size_t used = strlen(log->text);
+    (void)level;
+    snprintf(log->text + used, sizeof(log->text) - used, "%s\n", msg);
 }
 
 double pgtest_now_ms(void)

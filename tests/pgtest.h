@@ -97,6 +97,17 @@ const char *pgtest_last_error(void);
  * empty (the test fails otherwise: run the suites through meson test). */
 const char *pgtest_env(const char *name);
 
+/* A libpq notice processor that drops the notices (PQsetNoticeProcessor). */
+void pgtest_quiet_notices(void *arg, const char *message);
+
+/* What a log callback received: pgtest_log_line, a um_log_cb, appends each
+ * message and a newline to the pgtest_log its payload points to (cut when
+ * full).  Start it empty: pgtest_log log = { "" }. */
+typedef struct pgtest_log {
+    char text[16384];
+} pgtest_log;
+void pgtest_log_line(um_log_level level, const char *msg, void *payload);
+
 /* Monotonic clock, in milliseconds. */
 double pgtest_now_ms(void);
 
