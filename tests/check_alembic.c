@@ -8,6 +8,7 @@
  * (alembic.script.revision.RevisionMap._collect_downgrade_revisions) on the
  * same graphs; each scenario is one the issue tracker saw differ.
  */
+#define PGTEST_SHORT_NAMES
 #include "pgtest.h"
 
 #include <check.h>
@@ -16,18 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static pgtest_project proj;
-
-static void setup(void)
-{
-    pgtest_project_setup(&proj);
-}
-
-static void teardown(void)
-{
-    pgtest_project_teardown(&proj);
-}
 
 /* One revision: its id, its parent (NULL: a base) and Depends On. */
 typedef struct rev {
@@ -117,21 +106,21 @@ static const scenario scenarios[] = {
 static void write_scenario(const scenario *sc)
 {
     for (const rev *r = sc->revs; r < sc->revs + MAX_REVS && r->id; r++)
-        pgtest_write_revision(proj.dir, r->id, r->parent, r->depends, 1,
+        pgtest_write_revision(proj_dir, r->id, r->parent, r->depends, 1,
                               pgtest_fmt("CREATE TABLE t_%s (id int);", r->id),
                               pgtest_fmt("DROP TABLE t_%s;", r->id));
 }
 
 static long newest_history_id(void)
 {
-    return pgtest_query_long(proj.db_url,
+    return pgtest_query_long(db_url,
                              "SELECT coalesce(max(id), 0) FROM ultramigrate_version_history");
 }
 
 /* The revisions taken down since history entry @since, sorted. */
 static const char *removed_since(long since)
 {
-    return pgtest_query_text(proj.db_url,
+    return pgtest_query_text(db_url,
                              "SELECT coalesce(string_agg(revision, ',' ORDER BY revision), '')"
                              " FROM ultramigrate_version_history"
                              " WHERE id > %ld AND direction = 'down' AND state = 'ok'",
@@ -142,7 +131,7 @@ START_TEST(downgrade_removes_what_alembic_removes)
 {
     const scenario *sc = &scenarios[_i];
     write_scenario(sc);
-    um_ctx *ctx = pgtest_project_open(&proj, NULL, NULL);
+    um_ctx *ctx = open_engine();
     for (const expect *e = sc->expects; e < sc->expects + MAX_EXPECTS && e->target; e++) {
         PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
         long since = newest_history_id();
@@ -151,7 +140,7 @@ START_TEST(downgrade_removes_what_alembic_removes)
         ck_assert_msg(strcmp(got, e->removed) == 0,
                       "%s: downgrade to %s removed [%s], Alembic removes [%s]", sc->name, e->target,
                       got, e->removed);
-        ck_assert_int_eq(pgtest_table_exists(proj.db_url, pgtest_fmt("t_%s", e->target)), 1);
+        ck_assert_int_eq(pgtest_table_exists(db_url, pgtest_fmt("t_%s", e->target)), 1);
     }
     um_close(ctx);
 }
@@ -171,15 +160,15 @@ static void collect_log(um_log_level level, const char *msg, void *payload)
  * revisions landed: nothing to do, as in Alembic, with a notice. */
 START_TEST(upgrade_to_applied_ancestor_is_a_no_op)
 {
-    pgtest_write_linear_revisions(proj.dir, 3);
+    pgtest_write_linear_revisions(proj_dir, 3);
     char log[4096] = "";
     um_ctx *ctx = pgtest_project_open(&proj, collect_log, log);
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     long since = newest_history_id();
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
     ck_assert_int_eq(newest_history_id(), since);
-    ck_assert_str_eq(pgtest_query_text(proj.db_url, "SELECT string_agg(version_num, ',')"
-                                                    " FROM ultramigrate_version"),
+    ck_assert_str_eq(pgtest_query_text(db_url, "SELECT string_agg(version_num, ',')"
+                                               " FROM ultramigrate_version"),
                      "r3");
     ck_assert_msg(strstr(log, "revision r1 is already applied") != NULL, "log: %s", log);
 
@@ -194,15 +183,15 @@ END_TEST
 /* Alembic's "downgrade base+2": keep the first two revisions. */
 START_TEST(downgrade_to_base_plus_n)
 {
-    pgtest_write_linear_revisions(proj.dir, 4);
-    um_ctx *ctx = pgtest_project_open(&proj, NULL, NULL);
+    pgtest_write_linear_revisions(proj_dir, 4);
+    um_ctx *ctx = open_engine();
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     long since = newest_history_id();
     PGTEST_CHECK_OK(ctx, um_rollback(ctx, "base+2", NULL));
     ck_assert_str_eq(removed_since(since), "r3,r4");
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "base+3", NULL));
-    ck_assert_str_eq(pgtest_query_text(proj.db_url, "SELECT string_agg(version_num, ',')"
-                                                    " FROM ultramigrate_version"),
+    ck_assert_str_eq(pgtest_query_text(db_url, "SELECT string_agg(version_num, ',')"
+                                               " FROM ultramigrate_version"),
                      "r3");
     PGTEST_CHECK_RC(ctx, um_rollback(ctx, "base-1", NULL), UM_ETARGET);
     um_close(ctx);
@@ -233,7 +222,7 @@ static int have_alembic(void)
 static void write_alembic_rev(const char *rev, const char *down, const char *labels,
                               const char *depends, const char *up, const char *down_body)
 {
-    pgtest_write_file(proj.dir, pgtest_fmt("alembic/versions/%s_x.py", rev),
+    pgtest_write_file(proj_dir, pgtest_fmt("alembic/versions/%s_x.py", rev),
                       pgtest_fmt("\"\"\"revision %s\n\nRevision ID: %s\nRevises: \n"
                                  "Create Date: 2025-05-01 12:00:00.000000\n\n\"\"\"\n"
                                  "from alembic import op\nimport sqlalchemy as sa\n\n"
@@ -265,14 +254,14 @@ static void set_alembic_url(const char *conninfo)
         pgtest_fmt("postgresql://%s%s%s@/%s?host=%s&port=%s", conninfo_value(conninfo, "user"),
                    *pw ? ":" : "", pw, conninfo_value(conninfo, "dbname"),
                    conninfo_value(conninfo, "host"), conninfo_value(conninfo, "port"));
-    const char *path = pgtest_fmt("%s/alembic.ini", proj.dir);
+    const char *path = pgtest_fmt("%s/alembic.ini", proj_dir);
     char *text = pgtest_read_file(path, NULL);
     ck_assert_ptr_nonnull(text);
     char *line = strstr(text, "\nsqlalchemy.url = ");
     ck_assert_ptr_nonnull(line);
     char *end = strchr(line + 1, '\n');
     pgtest_write_file(
-        proj.dir, "alembic.ini",
+        proj_dir, "alembic.ini",
         pgtest_fmt("%.*s\nsqlalchemy.url = %s%s", (int)(line - text), text, url, end ? end : ""));
     free(text);
 }
@@ -280,7 +269,7 @@ static void set_alembic_url(const char *conninfo)
 /* Runs Alembic's own command in the project; its exit status. */
 static int alembic(const char *args)
 {
-    char *cmd = pgtest_asprintf("cd '%s' && alembic %s >alembic.out 2>&1", proj.dir, args);
+    char *cmd = pgtest_asprintf("cd '%s' && alembic %s >alembic.out 2>&1", proj_dir, args);
     int rc = system(cmd);
     free(cmd);
     return rc;
@@ -293,10 +282,10 @@ static int alembic(const char *args)
  */
 static void make_alembic_project(void)
 {
-    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj.dir);
+    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj_dir);
     ck_assert_int_eq(system(cmd), 0);
     free(cmd);
-    set_alembic_url(proj.db_url);
+    set_alembic_url(db_url);
     write_alembic_rev("a1", "None", "None", "None",
                       "    op.create_table('accounts', sa.Column('id', sa.Integer,"
                       " primary_key=True), sa.Column('name', sa.String(50)))",
@@ -321,18 +310,18 @@ static void make_alembic_project(void)
                       "    n = op.get_bind().execute(sa.text('SELECT count(*) FROM accounts'))"
                       ".scalar()\n    op.execute('SELECT %d' % n)",
                       "    pass");
-    pgtest_write_ini(proj.dir, "ultramigrate.ini", "10s", NULL);
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", NULL);
 }
 
 static pgtest_cli_result run_in_project(const char *const argv[])
 {
-    return pgtest_run_cli(proj.dir, proj.db_url, argv);
+    return pgtest_run_cli(proj_dir, db_url, argv);
 }
 
 static const char *revision_file(const char *rev)
 {
     char *text =
-        pgtest_read_file(pgtest_fmt("%s/migrations/versions/%s_x.sql", proj.dir, rev), NULL);
+        pgtest_read_file(pgtest_fmt("%s/migrations/versions/%s_x.sql", proj_dir, rev), NULL);
     ck_assert_msg(text != NULL, "%s_x.sql was not written", rev);
     return pgtest_keep(text);
 }
@@ -367,7 +356,7 @@ START_TEST(import_writes_what_alembic_would_run)
     r = run_in_project((const char *const[]){ "upgrade", "c1", NULL });
     pgtest_assert_status(r, 0, "upgrade c1");
     pgtest_cli_result_free(&r);
-    ck_assert(pgtest_table_exists(proj.db_url, "audit_log"));
+    ck_assert(pgtest_table_exists(db_url, "audit_log"));
     /* and the TODO revision refuses to pass for done */
     r = run_in_project((const char *const[]){ "upgrade", NULL });
     pgtest_assert_status(r, 8, "upgrade x1");
@@ -381,13 +370,13 @@ START_TEST(import_keeps_existing_files_and_checks_the_graph)
     if (!have_alembic())
         return;
     make_alembic_project();
-    pgtest_write_revision(proj.dir, "a1", NULL, NULL, 1, "SELECT 'mine';", NULL);
+    pgtest_write_revision(proj_dir, "a1", NULL, NULL, 1, "SELECT 'mine';", NULL);
     pgtest_cli_result r = run_in_project((const char *const[]){ "import-alembic", NULL });
     pgtest_assert_status(r, 0, "import-alembic");
     ASSERT_HAS(r.out, "kept a1: a1.sql already exists");
     pgtest_cli_result_free(&r);
     ASSERT_HAS(
-        pgtest_keep(pgtest_read_file(pgtest_fmt("%s/migrations/versions/a1.sql", proj.dir), NULL)),
+        pgtest_keep(pgtest_read_file(pgtest_fmt("%s/migrations/versions/a1.sql", proj_dir), NULL)),
         "SELECT 'mine';");
 
     r = run_in_project((const char *const[]){ "import-alembic", "--check", NULL });
@@ -396,13 +385,13 @@ START_TEST(import_keeps_existing_files_and_checks_the_graph)
     pgtest_cli_result_free(&r);
 
     /* an edited dependency is a difference */
-    const char *b2 = pgtest_fmt("%s/migrations/versions/b2_x.sql", proj.dir);
+    const char *b2 = pgtest_fmt("%s/migrations/versions/b2_x.sql", proj_dir);
     char *text = pgtest_read_file(b2, NULL);
     ck_assert_ptr_nonnull(text);
     char *dep = strstr(text, "-- Depends On: a1\n");
     ck_assert_ptr_nonnull(dep);
     memcpy(dep, "-- Dependz On: a1\n", 18);
-    pgtest_write_file(proj.dir, "migrations/versions/b2_x.sql", text);
+    pgtest_write_file(proj_dir, "migrations/versions/b2_x.sql", text);
     free(text);
     r = run_in_project((const char *const[]){ "import-alembic", "--check", NULL });
     pgtest_assert_status(r, 9, "import-alembic --check after an edit");
@@ -427,13 +416,13 @@ START_TEST(alembic_database_taken_over)
         return;
     make_alembic_project();
     /* x1's Python reads the database: not part of this take-over */
-    ck_assert_int_eq(unlink(pgtest_fmt("%s/alembic/versions/x1_x.py", proj.dir)), 0);
+    ck_assert_int_eq(unlink(pgtest_fmt("%s/alembic/versions/x1_x.py", proj_dir)), 0);
     ck_assert_msg(alembic("upgrade a2") == 0, "alembic upgrade a2: %s",
-                  pgtest_keep(pgtest_read_file(pgtest_fmt("%s/alembic.out", proj.dir), NULL)));
+                  pgtest_keep(pgtest_read_file(pgtest_fmt("%s/alembic.out", proj_dir), NULL)));
     pgtest_cli_result r = run_in_project((const char *const[]){ "import-alembic", NULL });
     pgtest_assert_status(r, 0, "import-alembic");
     pgtest_cli_result_free(&r);
-    pgtest_write_ini(proj.dir, "ultramigrate.ini", "10s", "version_table = alembic_version\n");
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", "version_table = alembic_version\n");
 
     r = run_in_project((const char *const[]){ "stamp", "a2", NULL });
     pgtest_assert_status(r, 0, "stamp a2");
@@ -441,12 +430,12 @@ START_TEST(alembic_database_taken_over)
     r = run_in_project((const char *const[]){ "upgrade", NULL });
     pgtest_assert_status(r, 0, "upgrade");
     pgtest_cli_result_free(&r);
-    ck_assert_str_eq(pgtest_query_text(proj.db_url, "SELECT string_agg(revision, ','"
+    ck_assert_str_eq(pgtest_query_text(db_url, "SELECT string_agg(revision, ','"
                                                     " ORDER BY id) FROM alembic_version_history"
                                                     " WHERE direction = 'up'"),
                      "b1,b2,m1,c1");
     ck_assert_int_eq(alembic("current"), 0);
-    ASSERT_HAS(pgtest_keep(pgtest_read_file(pgtest_fmt("%s/alembic.out", proj.dir), NULL)),
+    ASSERT_HAS(pgtest_keep(pgtest_read_file(pgtest_fmt("%s/alembic.out", proj_dir), NULL)),
                "c1 (head)");
 }
 END_TEST
@@ -454,16 +443,14 @@ END_TEST
 static Suite *alembic_suite(void)
 {
     Suite *s = suite_create("alembic");
-    TCase *tc = pgtest_add_tcase(s, "downgrade", setup, teardown, 60);
+    TCase *tc = tcase(s, "downgrade");
     tcase_add_loop_test(tc, downgrade_removes_what_alembic_removes, 0,
                         (int)(sizeof(scenarios) / sizeof(scenarios[0])));
-    tc = pgtest_add_tcase(s, "targets", setup, teardown, 60);
-    tcase_add_test(tc, upgrade_to_applied_ancestor_is_a_no_op);
-    tcase_add_test(tc, downgrade_to_base_plus_n);
-    tc = pgtest_add_tcase(s, "import", setup, teardown, 120);
-    tcase_add_test(tc, import_writes_what_alembic_would_run);
-    tcase_add_test(tc, import_keeps_existing_files_and_checks_the_graph);
-    tcase_add_test(tc, alembic_database_taken_over);
+    PGTEST_ADD_TESTS(tcase(s, "targets"), upgrade_to_applied_ancestor_is_a_no_op,
+                     downgrade_to_base_plus_n);
+    TCase *tc_import = pgtest_add_tcase(s, "import", setup, teardown, 120);
+    PGTEST_ADD_TESTS(tc_import, import_writes_what_alembic_would_run,
+                     import_keeps_existing_files_and_checks_the_graph, alembic_database_taken_over);
     return s;
 }
 

@@ -4,6 +4,7 @@
  * API call that must fail, its exact UM_E* code, what the message must name
  * (file, "file:LINE:", revision), and that the database is left as it was.
  */
+#define PGTEST_SHORT_NAMES
 #include "pgtest.h"
 
 #include <stdio.h>
@@ -663,46 +664,21 @@ static const bad_case cases[] = {
 /* Per-test state, cleaned by the checked teardown                      */
 /* ------------------------------------------------------------------ */
 
-static char *proj_dir;
-static char *db_url;
+/* What the case's handles logged, to check that no password slips out
+ * through the logger. */
+static pgtest_log case_log;
 
-#define LOG_MAX 16384
-static char log_text[LOG_MAX];
-
-static void setup(void)
+/* A database and an empty directory (pgtest.h's project fixture): each
+ * case writes its own files. */
+static void setup_case(void)
 {
-    proj_dir = pgtest_tmpdir();
-    db_url = pgtest_create_database();
-    log_text[0] = '\0';
-}
-
-static void teardown(void)
-{
-    pgtest_rmtree(proj_dir);
-    free(proj_dir);
-    proj_dir = NULL;
-    if (db_url)
-        pgtest_drop_database(db_url);
-    free(db_url);
-    db_url = NULL;
-}
-
-/* Every log line, to check that no password slips out through the logger. */
-static void collect_log(um_log_level level, const char *msg, void *payload)
-{
-    (void)level;
-    (void)payload;
-    size_t used = strlen(log_text);
-    snprintf(log_text + used, LOG_MAX - used, "%s\n", msg);
+    setup_bare();
+    case_log.text[0] = '\0';
 }
 
 static char *path_in(const char *name)
 {
-    size_t n = strlen(proj_dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    ck_assert_ptr_nonnull(p);
-    snprintf(p, n, "%s/%s", proj_dir, name);
-    return p;
+    return pgtest_asprintf("%s/%s", proj_dir, name);
 }
 
 static void write_spec(const file_spec *f)
@@ -785,7 +761,8 @@ static int open_case(const bad_case *c, const char *url, um_ctx **ctx)
     o.config_path = config;
     o.script_location = loc;
     o.database_url = url;
-    o.log_cb = collect_log;
+    o.log_cb = pgtest_log_line;
+    o.log_payload = &case_log;
     o.log_level = UM_LOG_DEBUG;
     int rc = um_open(ctx, &o);
     free(config);
@@ -892,7 +869,7 @@ static void check_error(const bad_case *c, um_ctx *ctx, int rc)
         assert_no_secret("detail->file", d->file, c->secret);
         assert_no_secret("detail->detail", d->detail, c->secret);
         assert_no_secret("detail->hint", d->hint, c->secret);
-        assert_no_secret("the log", log_text, c->secret);
+        assert_no_secret("the log", case_log.text, c->secret);
     }
 }
 
@@ -907,7 +884,7 @@ START_TEST(bad_input)
     if (c->prep != PREP_NONE)
         prepare(c);
     write_specs(c->post);
-    log_text[0] = '\0';
+    case_log.text[0] = '\0';
 
     char *before = pgtest_schema_fingerprint(db_url);
     int tables_before = count_bookkeeping();
@@ -966,11 +943,8 @@ END_TEST
 static Suite *badinput_suite(void)
 {
     Suite *s = suite_create("badinput");
-    TCase *tc = tcase_create("table");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
+    TCase *tc = pgtest_add_tcase(s, "table", setup_case, teardown, 30);
     tcase_add_loop_test(tc, bad_input, 0, N_CASES);
-    suite_add_tcase(s, tc);
 
     TCase *meta = tcase_create("meta");
     tcase_add_test(meta, table_is_complete);

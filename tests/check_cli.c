@@ -69,14 +69,15 @@ static void gb_add(growbuf *b, const char *p, size_t n)
 /* Per-test project and database                                        */
 /* ------------------------------------------------------------------ */
 
-static char *proj;   /* project directory (cwd of every run) */
-static char *db;     /* the test's database */
-static pid_t bg_pid; /* a background CLI to reap, 0: none */
+/* pgtest.h's project fixture, bare: 'init' or the test writes the files. */
+static pgtest_project project;
+#define proj (project.dir)    /* project directory (cwd of every run) */
+#define db   (project.db_url) /* the test's database */
+static pid_t bg_pid;          /* a background CLI to reap, 0: none */
 
 static void setup(void)
 {
-    proj = pgtest_tmpdir();
-    db = pgtest_create_database();
+    pgtest_project_setup_bare(&project);
     bg_pid = 0;
 }
 
@@ -87,22 +88,12 @@ static void teardown(void)
         waitpid(bg_pid, NULL, 0);
         bg_pid = 0;
     }
-    pgtest_rmtree(proj);
-    free(proj);
-    proj = NULL;
-    if (db)
-        pgtest_drop_database(db);
-    free(db);
-    db = NULL;
+    pgtest_project_teardown(&project);
 }
 
 static char *path_join(const char *a, const char *b)
 {
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    ck_assert_ptr_nonnull(p);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
+    return pgtest_asprintf("%s/%s", a, b);
 }
 
 static int is_dir(const char *path)
@@ -1094,50 +1085,28 @@ static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
 
-    TCase *help = tcase_create("help");
-    tcase_add_checked_fixture(help, setup, teardown);
+    TCase *help = pgtest_add_tcase(s, "help", setup, teardown, 0);
     tcase_add_test(help, help_global);
     tcase_add_loop_test(help, help_command, 0, N_COMMANDS);
     tcase_add_test(help, usage_errors);
-    suite_add_tcase(s, help);
 
-    TCase *files = tcase_create("files");
-    tcase_add_checked_fixture(files, setup, teardown);
-    tcase_add_test(files, init_creates_and_is_idempotent);
-    tcase_add_test(files, init_follows_existing_config);
-    tcase_add_test(files, generate_writes_header);
-    suite_add_tcase(s, files);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "files", setup, teardown, 0),
+                     init_creates_and_is_idempotent, init_follows_existing_config,
+                     generate_writes_header);
 
-    TCase *graph = tcase_create("graph");
-    tcase_add_checked_fixture(graph, setup, teardown);
-    tcase_set_timeout(graph, 30);
-    tcase_add_test(graph, branch_and_merge);
-    tcase_add_test(graph, merge_default_message_and_rev_id);
-    tcase_add_test(graph, json_outputs);
-    suite_add_tcase(s, graph);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "graph", setup, teardown, 30), branch_and_merge,
+                     merge_default_message_and_rev_id, json_outputs);
 
-    TCase *codes = tcase_create("exit_codes");
-    tcase_add_checked_fixture(codes, setup, teardown);
-    tcase_set_timeout(codes, 30);
-    tcase_add_test(codes, exit_connect);
-    tcase_add_test(codes, exit_sql_failure);
-    tcase_add_test(codes, exit_lock_held);
-    tcase_add_test(codes, exit_config_and_revisions);
-    tcase_add_test(codes, exit_target_and_state);
-    suite_add_tcase(s, codes);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
+                     exit_sql_failure, exit_lock_held, exit_config_and_revisions,
+                     exit_target_and_state);
 
-    TCase *lint = pgtest_add_tcase(s, "lint", setup, teardown, 30);
-    tcase_add_test(lint, lint_error_in_a_file);
-    tcase_add_test(lint, lint_warnings_only_and_clean);
-    tcase_add_test(lint, lint_json);
-    tcase_add_test(lint, lint_pending_revisions_only);
-    tcase_add_test(lint, lint_missing_file_and_usage);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
+                     lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,
+                     lint_missing_file_and_usage);
 
-    TCase *secrets = tcase_create("passwords");
-    tcase_add_checked_fixture(secrets, setup, teardown);
-    tcase_add_test(secrets, no_password_in_output);
-    tcase_add_test(secrets, no_password_in_output_bad_urls);
-    suite_add_tcase(s, secrets);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "passwords", setup, teardown, 0), no_password_in_output,
+                     no_password_in_output_bad_urls);
     return s;
 }
 

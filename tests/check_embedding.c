@@ -30,10 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ASSERT_MESSAGE_HAS(h, needle)                                                              \
-    ck_assert_msg(strstr((h).message, (needle)) != NULL, "message '%s' lacks '%s'", (h).message,   \
-                  (needle))
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -45,18 +41,12 @@ static void sleep_ms(long ms)
 /* The host's own connection                                            */
 /* ------------------------------------------------------------------ */
 
-static void quiet_notices(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
 static PGconn *host_connect(const char *url)
 {
     PGconn *c = PQconnectdb(url);
     ck_assert_ptr_nonnull(c);
     ck_assert_msg(PQstatus(c) == CONNECTION_OK, "connect: %s", PQerrorMessage(c));
-    PQsetNoticeProcessor(c, quiet_notices, NULL);
+    PQsetNoticeProcessor(c, pgtest_quiet_notices, NULL);
     return c;
 }
 
@@ -105,18 +95,6 @@ static void assert_as_found(PGconn *c)
 /* ------------------------------------------------------------------ */
 /* 1. A borrowed connection                                             */
 /* ------------------------------------------------------------------ */
-
-typedef struct log_capture {
-    char text[8192];
-} log_capture;
-
-static void capture_log(um_log_level level, const char *msg, void *payload)
-{
-    log_capture *c = payload;
-    size_t len = strlen(c->text);
-    (void)level;
-    snprintf(c->text + len, sizeof(c->text) - len, "%s\n", msg);
-}
 
 /* Waits until some session of the test database holds an advisory lock. */
 static void wait_for_lock_holder(void)
@@ -168,8 +146,8 @@ START_TEST(borrowed_upgrade_leaves_session)
 
     PGconn *conn = host_connect(db_url);
     host_settings(conn);
-    log_capture log = { "" };
-    um_ctx *ctx = open_with(NULL, conn, capture_log, &log);
+    pgtest_log log = { "" };
+    um_ctx *ctx = open_with(NULL, conn, pgtest_log_line, &log);
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     int ws = 0;
     ck_assert_int_eq(waitpid(holder, &ws, 0), holder);
@@ -898,36 +876,22 @@ END_TEST
 static Suite *embedding_suite(void)
 {
     Suite *s = suite_create("embedding");
-    TCase *tc;
 
-    tc = tcase(s, "borrowed");
-    tcase_add_test(tc, borrowed_upgrade_leaves_session);
-    tcase_add_test(tc, borrowed_in_transaction_refused);
-    tcase_add_test(tc, borrowed_session_untouched);
-    tcase_add_test(tc, borrowed_failure_transactional);
-    tcase_add_test(tc, borrowed_failure_nontransactional);
-    tcase_add_test(tc, borrowed_failure_single_transaction);
-    tcase_add_test(tc, borrowed_several_handles);
-    tcase_add_test(tc, borrowed_connection_dropped);
+    PGTEST_ADD_TESTS(tcase(s, "borrowed"), borrowed_upgrade_leaves_session,
+                     borrowed_in_transaction_refused, borrowed_session_untouched,
+                     borrowed_failure_transactional, borrowed_failure_nontransactional,
+                     borrowed_failure_single_transaction, borrowed_several_handles,
+                     borrowed_connection_dropped);
 
-    tc = tcase(s, "cancel");
-    tcase_add_test(tc, cancel_from_thread);
-    tcase_add_test(tc, cancel_between_revisions);
-    tcase_add_test(tc, cancel_nontransactional_is_failure);
-    tcase_add_test(tc, cancel_borrowed_after_reset);
+    PGTEST_ADD_TESTS(tcase(s, "cancel"), cancel_from_thread, cancel_between_revisions,
+                     cancel_nontransactional_is_failure, cancel_borrowed_after_reset);
 
-    tc = tcase(s, "restart");
-    tcase_add_test(tc, restart_owned_reconnects);
-    tcase_add_test(tc, restart_borrowed_reported);
+    PGTEST_ADD_TESTS(tcase(s, "restart"), restart_owned_reconnects, restart_borrowed_reported);
 
-    tc = tcase(s, "log");
-    tcase_add_test(tc, log_levels_and_lines);
+    PGTEST_ADD_TESTS(tcase(s, "log"), log_levels_and_lines);
 
-    tc = tcase(s, "wait");
-    tcase_add_test(tc, wait_dead_port);
-    tcase_add_test(tc, wait_refused_by_server);
-    tcase_add_test(tc, wait_server_starts);
-    tcase_add_test(tc, wait_cancelled);
+    PGTEST_ADD_TESTS(tcase(s, "wait"), wait_dead_port, wait_refused_by_server, wait_server_starts,
+                     wait_cancelled);
 
     return s;
 }

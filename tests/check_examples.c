@@ -28,10 +28,12 @@
 #define R3             "c3c3c3c3c303"
 #define EXIT_MIGRATION 8 /* the CLI's status when a revision fails */
 
-static char *proj;          /* project directory, cwd of every program */
-static char *db;            /* the test's database */
-static pid_t server_pid;    /* a running health_server, 0: none */
-static int server_out = -1; /* its stdout */
+/* pgtest.h's project fixture, bare: each test writes its files. */
+static pgtest_project project;
+#define proj (project.dir)    /* project directory, cwd of every program */
+#define db   (project.db_url) /* the test's database */
+static pid_t server_pid;      /* a running health_server, 0: none */
+static int server_out = -1;   /* its stdout */
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
@@ -82,21 +84,7 @@ static char *write_ini(const char *name, const char *extra)
 static void write_revision_tx(const char *id, const char *parent, const char *up, const char *down,
                               int transactional)
 {
-    char *name = pgtest_asprintf("migrations/versions/%s.sql", id);
-    char *text =
-        pgtest_asprintf("-- Revision %s\n"
-                        "--\n"
-                        "-- Revision ID: %s\n"
-                        "-- Revises: %s\n"
-                        "-- Create Date: 2026-11-01 09:00:00+00\n"
-                        "-- Transactional: %s\n"
-                        "\n"
-                        "-- migrate:up\n%s\n\n"
-                        "-- migrate:down\n%s\n",
-                        id, id, parent ? parent : "", transactional ? "yes" : "no", up, down);
-    pgtest_write_file(proj, name, text);
-    free(text);
-    free(name);
+    pgtest_write_revision(proj, id, parent, NULL, transactional, up, down);
 }
 
 static void write_revision(const char *id, const char *parent, const char *up, const char *down)
@@ -106,9 +94,8 @@ static void write_revision(const char *id, const char *parent, const char *up, c
 
 static void remove_revision(const char *id)
 {
-    char *path = pgtest_asprintf("%s/migrations/versions/%s.sql", proj, id);
+    const char *path = pgtest_revision_path(proj, id);
     ck_assert_msg(unlink(path) == 0, "unlink %s: %s", path, strerror(errno));
-    free(path);
 }
 
 /* R1 and R2, each creating a table; R2 @transactional or not. */
@@ -331,8 +318,7 @@ static void assert_code(int port, const char *method, const char *path, int code
 
 static void setup(void)
 {
-    proj = pgtest_tmpdir();
-    db = pgtest_create_database();
+    pgtest_project_setup_bare(&project);
     server_pid = 0;
     server_out = -1;
 }
@@ -347,13 +333,7 @@ static void teardown(void)
     if (server_out >= 0)
         close(server_out);
     server_out = -1;
-    pgtest_rmtree(proj);
-    free(proj);
-    proj = NULL;
-    if (db)
-        pgtest_drop_database(db);
-    free(db);
-    db = NULL;
+    pgtest_project_teardown(&project);
 }
 
 /* ------------------------------------------------------------------ */
@@ -562,29 +542,15 @@ static Suite *examples_suite(void)
 {
     Suite *s = suite_create("examples");
 
-    TCase *health = tcase_create("health_server");
-    tcase_add_checked_fixture(health, setup, teardown);
-    tcase_set_timeout(health, 120);
-    tcase_add_test(health, health_follows_a_deploy);
-    tcase_add_test(health, health_follows_a_deploy_transactional);
-    tcase_add_test(health, health_unreachable);
-    tcase_add_test(health, health_ahead);
-    tcase_add_test(health, health_diverged);
-    suite_add_tcase(s, health);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "health_server", setup, teardown, 120),
+                     health_follows_a_deploy, health_follows_a_deploy_transactional,
+                     health_unreachable, health_ahead, health_diverged);
 
-    TCase *embed = tcase_create("embed");
-    tcase_add_checked_fixture(embed, setup, teardown);
-    tcase_set_timeout(embed, 180);
-    tcase_add_test(embed, embed_concurrent_start);
-    tcase_add_test(embed, embed_wait_deadline);
-    suite_add_tcase(s, embed);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "embed", setup, teardown, 180), embed_concurrent_start,
+                     embed_wait_deadline);
 
-    TCase *start = tcase_create("start_migrate");
-    tcase_add_checked_fixture(start, setup, teardown);
-    tcase_set_timeout(start, 120);
-    tcase_add_test(start, start_script_execs_app);
-    tcase_add_test(start, start_script_stops_on_failure);
-    suite_add_tcase(s, start);
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "start_migrate", setup, teardown, 120),
+                     start_script_execs_app, start_script_stops_on_failure);
     return s;
 }
 

@@ -23,18 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *rev_path(const char *id)
-{
-    return pgtest_fmt("%s/migrations/versions/%s.sql", proj_dir, id);
-}
-
 /* ------------------------------------------------------------------ */
 /* Snapshots, JSON, the CLI                                             */
 /* ------------------------------------------------------------------ */
-
-#define ASSERT_MESSAGE_HAS(h, needle)                                                              \
-    ck_assert_msg(strstr((h).message, (needle)) != NULL, "message '%s' lacks '%s'", (h).message,   \
-                  (needle))
 
 /* "YYYY-MM-DDTHH:MM:SS...Z" */
 static void assert_iso_utc(const char *s)
@@ -42,22 +33,6 @@ static void assert_iso_utc(const char *s)
     ck_assert_msg(strlen(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
                       s[strlen(s) - 1] == 'Z',
                   "not an ISO 8601 UTC time: '%s'", s);
-}
-
-static json_t *parse_json(const char *text)
-{
-    ck_assert_ptr_nonnull(text);
-    json_error_t jerr;
-    json_t *j = json_loads(text, 0, &jerr);
-    ck_assert_msg(j != NULL, "bad JSON (%s): %s", jerr.text, text);
-    return j;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    ck_assert_msg(json_is_string(v), "key %s is not a string", key);
-    return json_string_value(v);
 }
 
 /* The fields a health aggregator reads, and that they agree with @status. */
@@ -81,7 +56,7 @@ static void assert_health_document(json_t *j, const char *status)
 static void assert_json(const um_health *h)
 {
     char *text = um_health_to_json(h);
-    json_t *j = parse_json(text);
+    json_t *j = pgtest_json_parse(text);
     um_free(text);
     assert_health_document(j, um_health_status_name(h->status));
     ck_assert_str_eq(jstr(j, "message"), h->message);
@@ -128,7 +103,7 @@ static void assert_cli(const char *url, int code, const char *status)
                   "health --json: exit %d, expected %d\n--- stdout\n%s\n"
                   "--- stderr\n%s",
                   r.status, code, r.out, r.err);
-    json_t *j = parse_json(r.out);
+    json_t *j = pgtest_json_parse(r.out);
     assert_health_document(j, status);
     json_decref(j);
 }
@@ -709,31 +684,17 @@ END_TEST
 static Suite *health_suite(void)
 {
     Suite *s = suite_create("health");
-    TCase *tc;
 
-    tc = tcase(s, "status");
-    tcase_add_test(tc, status_ok);
-    tcase_add_test(tc, status_pending);
-    tcase_add_test(tc, status_empty_project);
-    tcase_add_test(tc, status_many_heads);
-    tcase_add_test(tc, status_failed);
-    tcase_add_test(tc, status_failed_transactional);
-    tcase_add_test(tc, status_failed_then_stamped);
-    tcase_add_test(tc, status_ahead_of_files);
-    tcase_add_test(tc, status_ahead_by_hand);
-    tcase_add_test(tc, status_diverged_file);
-    tcase_add_test(tc, status_diverged_database);
-    tcase_add_test(tc, status_tables_dropped);
-    tcase_add_test(tc, status_unreachable_dead_port);
-    tcase_add_test(tc, status_message_cut_at_a_character);
-    tcase_add_test(tc, status_unreachable_server_restart);
+    PGTEST_ADD_TESTS(tcase(s, "status"), status_ok, status_pending, status_empty_project,
+                     status_many_heads, status_failed, status_failed_transactional,
+                     status_failed_then_stamped, status_ahead_of_files, status_ahead_by_hand,
+                     status_diverged_file, status_diverged_database, status_tables_dropped,
+                     status_unreachable_dead_port, status_message_cut_at_a_character,
+                     status_unreachable_server_restart);
 
-    tc = tcase(s, "cli");
-    tcase_add_test(tc, cli_exit_codes);
+    PGTEST_ADD_TESTS(tcase(s, "cli"), cli_exit_codes);
 
-    tc = tcase(s, "snapshot");
-    tcase_add_test(tc, snapshot_reads_no_files);
-    tcase_add_test(tc, snapshot_arguments);
+    PGTEST_ADD_TESTS(tcase(s, "snapshot"), snapshot_reads_no_files, snapshot_arguments);
 
     return s;
 }

@@ -684,13 +684,6 @@ START_TEST(dir_bad_file)
 }
 END_TEST
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 START_TEST(dir_many_files_fast)
 {
     enum { N = 10000 };
@@ -704,9 +697,9 @@ START_TEST(dir_many_files_fast)
         snprintf(id, sizeof(id), "r%05d", i);
         write_rev(name, id);
     }
-    double t0 = now_ms();
+    double t0 = pgtest_now_ms();
     ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
-    double ms = now_ms() - t0;
+    double ms = pgtest_now_ms() - t0;
     ck_assert_uint_eq(n, N);
     ck_assert_str_eq(v[N - 1]->id, "r09999");
     free_all(v, n);

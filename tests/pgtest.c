@@ -134,7 +134,7 @@ static uint32_t random32(void)
 }
 
 /* Notices (IF EXISTS, FORCE) would clutter the test output. */
-static void quiet_notices(void *arg, const char *message)
+void pgtest_quiet_notices(void *arg, const char *message)
 {
     (void)arg;
     (void)message;
@@ -156,7 +156,7 @@ static PGconn *connect_url(const char *url, char *err, size_t errsize)
         PQfinish(conn);
         return NULL;
     }
-    PQsetNoticeProcessor(conn, quiet_notices, NULL);
+    PQsetNoticeProcessor(conn, pgtest_quiet_notices, NULL);
     return conn;
 }
 
@@ -835,6 +835,14 @@ const char *pgtest_env(const char *name)
     return v;
 }
 
+void pgtest_log_line(um_log_level level, const char *msg, void *payload)
+{
+    pgtest_log *log = payload;
+    size_t used = strlen(log->text);
+    (void)level;
+    snprintf(log->text + used, sizeof(log->text) - used, "%s\n", msg);
+}
+
 double pgtest_now_ms(void)
 {
     struct timespec ts;
@@ -980,6 +988,24 @@ void pgtest_write_linear_revisions(const char *dir, int n)
                                     i > 1 ? pgtest_fmt("r%d", i - 1) : NULL, pgtest_fmt("t%d", i));
 }
 
+const char *pgtest_revision_path(const char *dir, const char *id)
+{
+    return pgtest_fmt("%s/migrations/versions/%s.sql", dir, id);
+}
+
+int pgtest_line_of(const char *path, const char *needle)
+{
+    char *text = pgtest_read_file(path, NULL);
+    ck_assert_msg(text != NULL, "cannot open %s", path);
+    const char *at = strstr(text, needle);
+    ck_assert_msg(at != NULL, "'%s' not in %s", needle, path);
+    int line = 1;
+    for (const char *p = text; p < at; p++)
+        line += *p == '\n';
+    free(text);
+    return line;
+}
+
 char *pgtest_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -997,6 +1023,22 @@ char *pgtest_read_file(const char *path, size_t *len)
     return b.s;
 }
 
+json_t *pgtest_json_parse(const char *text)
+{
+    ck_assert_ptr_nonnull(text);
+    json_error_t jerr;
+    json_t *j = json_loads(text, 0, &jerr);
+    ck_assert_msg(j != NULL, "bad JSON (%s): %s", jerr.text, text);
+    return j;
+}
+
+const char *pgtest_json_str(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    ck_assert_msg(json_is_string(v), "key %s is not a string", key);
+    return json_string_value(v);
+}
+
 int pgtest_dead_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -1011,11 +1053,18 @@ int pgtest_dead_port(void)
     return ntohs(sa.sin_port);
 }
 
+void pgtest_add_tests(TCase *tc, const TTest *const tests[])
+{
+    for (size_t i = 0; tests[i]; i++)
+        tcase_add_test(tc, tests[i]);
+}
+
 TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout)
 {
     TCase *tc = tcase_create(name);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, timeout);
+    if (timeout > 0)
+        tcase_set_timeout(tc, timeout);
     suite_add_tcase(s, tc);
     return tc;
 }
@@ -1024,19 +1073,53 @@ TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, d
 /* Around the project fixture                                           */
 /* ------------------------------------------------------------------ */
 
+/* um_open() with @o on @p's configuration; the test fails unless it succeeds. */
+static um_ctx *project_open(const pgtest_project *p, um_open_options *o)
+{
+    o->config_path = p->ini;
+    um_ctx *ctx = NULL;
+    int rc = um_open(&ctx, o);
+    ck_assert_msg(rc == UM_OK, "um_open: %d %s", rc, um_errmsg(ctx));
+    return ctx;
+}
+
 um_ctx *pgtest_project_open_with(const pgtest_project *p, const char *url, void *conn,
                                  um_log_cb log_cb, void *log_payload)
 {
     um_open_options o = UM_OPEN_OPTIONS_INIT;
-    o.config_path = p->ini;
     o.database_url = url;
     o.pg_conn = conn;
     o.log_cb = log_cb;
     o.log_payload = log_payload;
-    um_ctx *ctx = NULL;
-    int rc = um_open(&ctx, &o);
-    ck_assert_msg(rc == UM_OK, "um_open: %d %s", rc, um_errmsg(ctx));
-    return ctx;
+    return project_open(p, &o);
+}
+
+um_ctx *pgtest_project_open_app(const pgtest_project *p, const char *app)
+{
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.database_url = p->db_url;
+    o.application_name = app;
+    return project_open(p, &o);
+}
+
+void pgtest_assert_failed_at(um_ctx *ctx, const char *dir, const char *rev, const char *needle,
+                             const char *sqlstate)
+{
+    const char *path = pgtest_revision_path(dir, rev);
+    const um_error_info *d = um_error_detail(ctx);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_int_eq(d->code, UM_ESQL);
+    ck_assert_ptr_nonnull(d->revision);
+    ck_assert_str_eq(d->revision, rev);
+    ck_assert_ptr_nonnull(d->file);
+    ck_assert_str_eq(d->file, path);
+    ck_assert_int_eq(d->line, pgtest_line_of(path, needle));
+    ck_assert_ptr_nonnull(d->sqlstate);
+    ck_assert_str_eq(d->sqlstate, sqlstate);
+    ck_assert_ptr_nonnull(d->message);
+    ck_assert_str_eq(d->message, um_errmsg(ctx));
+    ck_assert_msg(strstr(um_errmsg(ctx), path) != NULL, "message should name the file: %s",
+                  um_errmsg(ctx));
 }
 
 um_health pgtest_snapshot(um_ctx *ctx)
@@ -1053,17 +1136,39 @@ const char *pgtest_dead_url(void)
                       pgtest_dead_port());
 }
 
+/* The values of @expr in @table, by @order, comma separated ("" when
+ * there are none); pooled. */
+static const char *joined_values(const char *url, const char *expr, const char *order,
+                                 const char *table)
+{
+    return pgtest_query_text(url, "SELECT coalesce(string_agg(%s, ',' ORDER BY %s), '') FROM %s",
+                             expr, order, table);
+}
+
+const char *pgtest_versions_in(const char *url, const char *table)
+{
+    return joined_values(url, "version_num", "version_num", table);
+}
+
 const char *pgtest_versions(const char *url)
 {
-    return pgtest_query_text(url, "SELECT coalesce(string_agg(version_num, ','"
-                                  " ORDER BY version_num), '') FROM ultramigrate_version");
+    return pgtest_versions_in(url, "ultramigrate_version");
+}
+
+const char *pgtest_history_in(const char *url, const char *table)
+{
+    return joined_values(url, "revision || ':' || direction || ':' || state", "id", table);
+}
+
+const char *pgtest_history(const char *url)
+{
+    return pgtest_history_in(url, "ultramigrate_version_history");
 }
 
 const char *pgtest_applied_rows(const char *url)
 {
-    return pgtest_query_text(url, "SELECT coalesce(string_agg(revision || ':' || state,"
-                                  " ',' ORDER BY revision), '')"
-                                  " FROM ultramigrate_version_applied");
+    return joined_values(url, "revision || ':' || state", "revision",
+                         "ultramigrate_version_applied");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1251,13 +1356,18 @@ int pgtest_run_pg_suite(Suite *s)
 /* A project fixture                                                    */
 /* ------------------------------------------------------------------ */
 
-void pgtest_project_setup(pgtest_project *p)
+void pgtest_project_setup_bare(pgtest_project *p)
 {
     p->db_url = pgtest_create_database();
     p->dir = pgtest_tmpdir();
     ck_assert_ptr_nonnull(p->db_url);
     ck_assert_ptr_nonnull(p->dir);
     p->ini = pgtest_asprintf("%s/ultramigrate.ini", p->dir);
+}
+
+void pgtest_project_setup(pgtest_project *p)
+{
+    pgtest_project_setup_bare(p);
     const char *subdirs[] = { "migrations", "migrations/versions" };
     for (size_t i = 0; i < 2; i++) {
         char *d = pgtest_asprintf("%s/%s", p->dir, subdirs[i]);

@@ -11,10 +11,12 @@
 #define PGTEST_H
 
 #include <check.h>
+#include <jansson.h>
 #include <ultramigrate/ultramigrate.h>
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/types.h>
 
 /*
@@ -95,6 +97,17 @@ const char *pgtest_last_error(void);
  * empty (the test fails otherwise: run the suites through meson test). */
 const char *pgtest_env(const char *name);
 
+/* A libpq notice processor that drops the notices (PQsetNoticeProcessor). */
+void pgtest_quiet_notices(void *arg, const char *message);
+
+/* What a log callback received: pgtest_log_line, a um_log_cb, appends each
+ * message and a newline to the pgtest_log its payload points to (cut when
+ * full).  Start it empty: pgtest_log log = { "" }. */
+typedef struct pgtest_log {
+    char text[16384];
+} pgtest_log;
+void pgtest_log_line(um_log_level level, const char *msg, void *payload);
+
 /* Monotonic clock, in milliseconds. */
 double pgtest_now_ms(void);
 
@@ -145,6 +158,13 @@ void pgtest_write_revision(const char *dir, const char *id, const char *parents,
                            const char *depends, int transactional, const char *up,
                            const char *down);
 
+/* The pooled path of revision @id's file: @dir/migrations/versions/@id.sql. */
+const char *pgtest_revision_path(const char *dir, const char *id);
+
+/* The 1-based line of the first occurrence of @needle in the file @path;
+ * the test fails when the file cannot be read or @needle is not in it. */
+int pgtest_line_of(const char *path, const char *needle);
+
 /* A transactional revision @id creating table @table, dropped on the way down. */
 void pgtest_write_table_revision(const char *dir, const char *id, const char *parents,
                                  const char *table);
@@ -155,6 +175,13 @@ void pgtest_write_linear_revisions(const char *dir, int n);
 /* The whole file (free(); NUL-terminated, its size in *@len when @len is
  * not NULL), or NULL when it cannot be opened. */
 char *pgtest_read_file(const char *path, size_t *len);
+
+/* All of @text as JSON (json_decref()); the test fails when it is NULL or
+ * not JSON. */
+json_t *pgtest_json_parse(const char *text);
+
+/* The string value of @key in object @o; the test fails when it is not one. */
+const char *pgtest_json_str(json_t *o, const char *key);
 
 /* A TCP port on 127.0.0.1 where nothing listens (bound, then released). */
 int pgtest_dead_port(void);
@@ -169,8 +196,15 @@ int pgtest_dead_port(void);
     } while (0)
 #define PGTEST_CHECK_OK(ctx, call) PGTEST_CHECK_RC(ctx, call, UM_OK)
 
+/* Adds the tests of @tc's group, START_TEST names, in order:
+ * PGTEST_ADD_TESTS(tc, test_a, test_b, ...). */
+void pgtest_add_tests(TCase *tc, const TTest *const tests[]);
+#define PGTEST_ADD_TESTS(tc, ...)                                                                  \
+    pgtest_add_tests((tc), (const TTest *const[]){ __VA_ARGS__, NULL })
+
 /* Adds a test case @name to @s with @setup and @teardown as its checked
- * fixture and a timeout of @timeout seconds per test; returns it. */
+ * fixture and a timeout of @timeout seconds per test (0: Check's default,
+ * CK_DEFAULT_TIMEOUT or 4 s); returns it. */
 TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout);
 
 /* ------------------------------------------------------------------ */
@@ -184,12 +218,28 @@ typedef struct pgtest_project pgtest_project;
 um_ctx *pgtest_project_open_with(const pgtest_project *p, const char *url, void *conn,
                                  um_log_cb log_cb, void *log_payload);
 
+/* As pgtest_project_open(), with application_name @app (NULL: the default). */
+um_ctx *pgtest_project_open_app(const pgtest_project *p, const char *app);
+
+/*
+ * Asserts the last call on @ctx failed with UM_ESQL in revision @rev of the
+ * project in @dir, at the line of @needle in its file, with SQLSTATE
+ * @sqlstate, and that the message names the file.
+ */
+void pgtest_assert_failed_at(um_ctx *ctx, const char *dir, const char *rev, const char *needle,
+                             const char *sqlstate);
+
 /* A health snapshot that must succeed and leave no error on the handle. */
 um_health pgtest_snapshot(um_ctx *ctx);
 
 #define PGTEST_ASSERT_STATUS(h, want)                                                              \
     ck_assert_msg((h).status == (want), "status %s, expected %s (message: %s)",                    \
                   um_health_status_name((h).status), um_health_status_name(want), (h).message)
+
+/* Asserts the message of health snapshot @h contains @needle. */
+#define PGTEST_ASSERT_MESSAGE_HAS(h, needle)                                                       \
+    ck_assert_msg(strstr((h).message, (needle)) != NULL, "message '%s' lacks '%s'", (h).message,   \
+                  (needle))
 
 /* A URL where nothing listens (pgtest_dead_port), connect_timeout 5. */
 const char *pgtest_dead_url(void);
@@ -198,6 +248,15 @@ const char *pgtest_dead_url(void);
  * names) of the database of @url, by revision; pooled. */
 const char *pgtest_versions(const char *url);
 const char *pgtest_applied_rows(const char *url);
+
+/* The history "rev:direction:state,..." (default table name), oldest
+ * first; pooled. */
+const char *pgtest_history(const char *url);
+
+/* As pgtest_versions() and pgtest_history(), of the version table and the
+ * history table named @table (as SQL: quoted, qualified as needed). */
+const char *pgtest_versions_in(const char *url, const char *table);
+const char *pgtest_history_in(const char *url, const char *table);
 
 /* ------------------------------------------------------------------ */
 /* Child processes                                                      */
@@ -263,6 +322,10 @@ typedef struct pgtest_project {
 /* Creates them (the test fails when it cannot); for a checked fixture. */
 void pgtest_project_setup(pgtest_project *p);
 
+/* As pgtest_project_setup(), without writing anything in the directory:
+ * for a test that lays out the project itself (or has `init` do it). */
+void pgtest_project_setup_bare(pgtest_project *p);
+
 /* Drops the database, removes the directory, empties the string pool. */
 void pgtest_project_teardown(pgtest_project *p);
 
@@ -273,8 +336,9 @@ um_ctx *pgtest_project_open(const pgtest_project *p, um_log_cb log_cb, void *log
 /*
  * Short names bound to a project fixture of the suite's own, for a suite
  * that defines PGTEST_SHORT_NAMES before including this header: the
- * fixture (setup, teardown, which also removes a dedicated cluster), its
- * database and directory, and the helpers above bound to them.
+ * fixture (setup, or setup_bare for an empty directory; teardown, which
+ * also removes a dedicated cluster), its database and directory, and the
+ * helpers above bound to them.
  */
 #ifdef PGTEST_SHORT_NAMES
 static pgtest_project proj;
@@ -282,32 +346,55 @@ static inline void setup(void)
 {
     pgtest_project_setup(&proj);
 }
+static inline void setup_bare(void)
+{
+    pgtest_project_setup_bare(&proj);
+}
 static inline void teardown(void)
 {
     pgtest_dedicated_remove();
     pgtest_project_teardown(&proj);
 }
-#define db_url             (proj.db_url)
-#define proj_dir           (proj.dir)
-#define ini_path           (proj.ini)
-#define qv(...)            pgtest_query_text(db_url, __VA_ARGS__)
-#define sql(...)           pgtest_execf(db_url, __VA_ARGS__)
-#define table_exists(name) pgtest_table_exists(db_url, (name))
-#define versions()         pgtest_versions(db_url)
-#define applied_rows()     pgtest_applied_rows(db_url)
-#define write_ini(extra)   pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", (extra))
+#define db_url                (proj.db_url)
+#define proj_dir              (proj.dir)
+#define ini_path              (proj.ini)
+#define qv(...)               pgtest_query_text(db_url, __VA_ARGS__)
+#define qi(...)               pgtest_query_long(db_url, __VA_ARGS__)
+#define sql(...)              pgtest_execf(db_url, __VA_ARGS__)
+#define table_exists(name)    pgtest_table_exists(db_url, (name))
+#define ASSERT_TABLE(name)    ck_assert_msg(table_exists(name), "table %s should exist", name)
+#define ASSERT_NO_TABLE(name) ck_assert_msg(!table_exists(name), "table %s should not exist", name)
+#define versions()            pgtest_versions(db_url)
+#define versions_in(table)    pgtest_versions_in(db_url, (table))
+#define applied_rows()        pgtest_applied_rows(db_url)
+#define history()             pgtest_history(db_url)
+#define history_in(table)     pgtest_history_in(db_url, (table))
+/* ultramigrate.ini: the project's migrations, lock_wait 10s (or
+ * @lock_wait), then the @extra lines (NULL: none). */
+#define write_ini(extra) pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", (extra))
+#define write_ini_lock(lock_wait, extra)                                                           \
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", (lock_wait), (extra))
 #define write_rev_full(id, parents, transactional, up, down)                                       \
     pgtest_write_revision(proj_dir, (id), (parents), NULL, (transactional), (up), (down))
 #define write_rev(id, parents, up, down) write_rev_full((id), (parents), 1, (up), (down))
+#define write_rev_depends(id, parents, depends, up, down)                                          \
+    pgtest_write_revision(proj_dir, (id), (parents), (depends), 1, (up), (down))
 #define write_table_rev(id, parents, table)                                                        \
     pgtest_write_table_revision(proj_dir, (id), (parents), (table))
-#define write_linear(n) pgtest_write_linear_revisions(proj_dir, (n))
+#define write_linear(n)     pgtest_write_linear_revisions(proj_dir, (n))
+#define rev_path(id)        pgtest_revision_path(proj_dir, (id))
+#define line_of(id, needle) pgtest_line_of(rev_path(id), (needle))
+#define assert_failed_at(ctx, rev, needle, sqlstate)                                               \
+    pgtest_assert_failed_at((ctx), proj_dir, (rev), (needle), (sqlstate))
 #define open_with(url, conn, log_cb, log_payload)                                                  \
     pgtest_project_open_with(&proj, (url), (conn), (log_cb), (log_payload))
-#define open_engine() pgtest_project_open(&proj, NULL, NULL)
-#define snap          pgtest_snapshot
-#define ASSERT_STATUS PGTEST_ASSERT_STATUS
-#define dead_url      pgtest_dead_url
+#define open_engine()                 pgtest_project_open(&proj, NULL, NULL)
+#define open_engine_app(app)          pgtest_project_open_app(&proj, (app))
+#define jstr(o, key)                  pgtest_json_str((o), (key))
+#define snap                          pgtest_snapshot
+#define ASSERT_STATUS                 PGTEST_ASSERT_STATUS
+#define ASSERT_MESSAGE_HAS(h, needle) PGTEST_ASSERT_MESSAGE_HAS(h, needle)
+#define dead_url                      pgtest_dead_url
 /* A test case with the project fixture, 60 s per test. */
 #define tcase(s, name) pgtest_add_tcase((s), (name), setup, teardown, 60)
 #endif
