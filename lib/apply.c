@@ -660,7 +660,7 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
     size_t n = graph_count(ctx->graph);
     unsigned char *applied = NULL, *set = util_calloc(n, 1);
     size_t *cur = NULL, n_cur = 0, *heads = NULL, n_heads = 0;
-    graph_target t = { NULL, 0 };
+    graph_target t = GRAPH_TARGET_INIT;
     const script_file **hs = NULL, **as = NULL;
     int rc = set ? plan_applied_set(ctx, st->heads, st->n_heads, &applied, &cur, &n_cur)
                  : err_nomem(&ctx->err);

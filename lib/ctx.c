@@ -201,7 +201,7 @@ int um_revision_lookup(const um_revision **out, um_ctx *ctx, const char *rev)
     if (!rev || !out || !ctx->graph)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                          "um_revision_lookup: a revision and out are required");
-    graph_target t = { NULL, 0 };
+    graph_target t = GRAPH_TARGET_INIT;
     int rc = graph_resolve_target(ctx->graph, rev, UM_UP, NULL, 0, &t, &ctx->err);
     if (rc)
         return rc;

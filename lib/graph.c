@@ -10,6 +10,7 @@
  * before j" and walk the index range as an apply order.
  */
 #include "graph.h"
+#include "branch.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -38,6 +39,7 @@ struct graph_dag {
     size_t *heads;         /* heads, then bases: one block */
     size_t *bases;
     size_t n_heads, n_bases;
+    branch_table *labels; /* Branch Labels: (branch.c) */
 };
 
 /* State of graph_build, numbered by position in file-name order. */
@@ -48,6 +50,7 @@ typedef struct build {
     adj pred, succ;
     size_t *order; /* order[k]: position of the k-th to apply */
     size_t *rank;  /* inverse of order; SIZE_MAX: not ordered */
+    branch_table *labels;
 } build;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -166,20 +169,32 @@ static int cmp_by_file(const void *pa, const void *pb)
     return c ? c : strcmp(a->id, b->id);
 }
 
+/* The two kinds of edges: a dependency may name a branch label, as in
+ * Alembic; a parent may not (Alembic's map would then lose the edge). */
+typedef struct edge_kind {
+    const char *verb;
+    bool labels;
+} edge_kind;
+
+static const edge_kind edge_parent = { "revises", false };
+static const edge_kind edge_depends = { "depends on", true };
+
 /*
  * Appends the positions of @ids to node i's list.  @stamp drops a revision
  * named twice (the parser's business, harmless here) so that edge counts
  * stay consistent for Kahn's in-degrees.
  */
-static int add_edges(build *b, size_t i, char *const *ids, size_t n_ids, const char *verb,
+static int add_edges(build *b, size_t i, char *const *ids, size_t n_ids, const edge_kind *kind,
                      size_t *stamp, size_t *fill, err_buf *err)
 {
     const script_file *s = b->s[i];
     for (size_t k = 0; k < n_ids; k++) {
         long p = map_find(b->slots, b->mask, b->s, ids[k]);
+        if (p < 0 && kind->labels)
+            p = branch_table_find(b->labels, ids[k]);
         if (p < 0)
-            return err_set(err, UM_EGRAPH, s->path, 0, s->id, "%s %s, which no file defines", verb,
-                           ids[k]);
+            return err_set(err, UM_EGRAPH, s->path, 0, s->id, "%s %s, which no file defines",
+                           kind->verb, ids[k]);
         if (stamp[p] == i + 1)
             continue;
         stamp[p] = i + 1;
@@ -202,14 +217,20 @@ static int resolve_edges(build *b, err_buf *err)
     for (size_t i = 0; i < b->n && !rc; i++) {
         const script_file *s = b->s[i];
         b->pred.off[i] = fill;
-        rc = add_edges(b, i, s->parents, s->n_parents, "revises", stamp, &fill, err);
+        rc = add_edges(b, i, s->parents, s->n_parents, &edge_parent, stamp, &fill, err);
         b->pred.nfirst[i] = fill - b->pred.off[i];
         if (!rc)
-            rc = add_edges(b, i, s->depends_on, s->n_depends_on, "depends on", stamp, &fill, err);
+            rc = add_edges(b, i, s->depends_on, s->n_depends_on, &edge_depends, stamp, &fill, err);
     }
     b->pred.off[b->n] = fill;
     free(stamp);
     return rc;
+}
+
+static long find_position(const void *arg, const char *id)
+{
+    const build *b = arg;
+    return map_find(b->slots, b->mask, b->s, id);
 }
 
 /* A binary min-heap of positions: the ready revision first in file order. */
@@ -368,6 +389,9 @@ static int assemble(build *b, graph_dag *g, err_buf *err)
     for (size_t slot = 0; slot <= b->mask; slot++)
         if (b->slots[slot])
             b->slots[slot] = b->rank[b->slots[slot] - 1] + 1;
+    branch_table_renumber(b->labels, b->rank);
+    g->labels = b->labels;
+    b->labels = NULL;
     g->scripts = scripts;
     g->slots = b->slots;
     g->mask = b->mask;
@@ -387,6 +411,7 @@ static void build_free(build *b)
     free(b->succ.off);
     free(b->order);
     free(b->rank);
+    branch_table_free(b->labels);
 }
 
 int graph_build(graph_dag **out, script_file **scripts, size_t n, err_buf *err)
@@ -404,11 +429,15 @@ int graph_build(graph_dag **out, script_file **scripts, size_t n, err_buf *err)
         qsort(scripts, n, sizeof(*scripts), cmp_by_file);
     rc = map_build(&b, err);
     if (!rc)
+        rc = branch_table_build(&b.labels, b.s, b.n, find_position, &b, err);
+    if (!rc)
         rc = resolve_edges(&b, err);
     if (!rc)
         rc = topo_sort(&b, err);
     if (!rc)
         rc = assemble(&b, g, err);
+    if (!rc)
+        rc = branch_table_finish(g->labels, g, err);
 done:
     build_free(&b);
     if (rc) {
@@ -430,6 +459,7 @@ void graph_free(graph_dag *g)
     free(g->pred.off);
     free(g->succ.off);
     free(g->heads);
+    branch_table_free(g->labels);
     free(g);
 }
 
@@ -473,6 +503,16 @@ const size_t *graph_children(const graph_dag *g, size_t i, size_t *n)
     return node_list(g, &g->succ, i, true, n);
 }
 
+const size_t *graph_dependents(const graph_dag *g, size_t i, size_t *n)
+{
+    return node_list(g, &g->succ, i, false, n);
+}
+
+const branch_table *graph_labels(const graph_dag *g)
+{
+    return g ? g->labels : NULL;
+}
+
 const size_t *graph_heads(const graph_dag *g, size_t *n)
 {
     *n = g->n_heads;
@@ -493,12 +533,18 @@ const size_t *graph_bases(const graph_dag *g, size_t *n)
  * Nodes reached in this walk are tagged 2 until the end so that nodes the
  * caller had already set are not expanded, as in the stack walk.
  */
-static void mark_sweep(const adj *a, size_t n, size_t i, int dir, unsigned char *set)
+static size_t edges_end(const adj *a, size_t v, bool first_only)
+{
+    return first_only ? a->off[v] + a->nfirst[v] : a->off[v + 1];
+}
+
+static void mark_sweep(const adj *a, size_t n, size_t i, int dir, bool first_only,
+                       unsigned char *set)
 {
     size_t end = dir > 0 ? n : (size_t)-1;
     set[i] = 2;
     for (size_t v = i; v != end; v += (size_t)dir)
-        for (size_t k = a->off[v]; set[v] == 2 && k < a->off[v + 1]; k++)
+        for (size_t k = a->off[v]; set[v] == 2 && k < edges_end(a, v, first_only); k++)
             if (!set[a->idx[k]])
                 set[a->idx[k]] = 2;
     for (size_t v = i; v != end; v += (size_t)dir)
@@ -511,20 +557,21 @@ static void mark_sweep(const adj *a, size_t n, size_t i, int dir, unsigned char 
  * set: a node is pushed once, when it is first marked, so the stack never
  * holds more than n entries.  @dir: the side of @i the nodes lie on.
  */
-static void mark_reachable(const graph_dag *g, const adj *a, size_t i, int dir, unsigned char *set)
+static void mark_reachable(const graph_dag *g, const adj *a, size_t i, int dir, bool first_only,
+                           unsigned char *set)
 {
     if (i >= g->n)
         return;
     size_t *stack = malloc(g->n * sizeof(*stack)), top = 0;
     if (!stack) {
-        mark_sweep(a, g->n, i, dir, set);
+        mark_sweep(a, g->n, i, dir, first_only, set);
         return;
     }
     set[i] = 1;
     stack[top++] = i;
     while (top) {
         size_t v = stack[--top];
-        for (size_t k = a->off[v]; k < a->off[v + 1]; k++)
+        for (size_t k = a->off[v]; k < edges_end(a, v, first_only); k++)
             if (!set[a->idx[k]]) {
                 set[a->idx[k]] = 1;
                 stack[top++] = a->idx[k];
@@ -535,12 +582,17 @@ static void mark_reachable(const graph_dag *g, const adj *a, size_t i, int dir, 
 
 void graph_mark_ancestors(const graph_dag *g, size_t i, unsigned char *set)
 {
-    mark_reachable(g, &g->pred, i, -1, set);
+    mark_reachable(g, &g->pred, i, -1, false, set);
 }
 
 void graph_mark_descendants(const graph_dag *g, size_t i, unsigned char *set)
 {
-    mark_reachable(g, &g->succ, i, 1, set);
+    mark_reachable(g, &g->succ, i, 1, false, set);
+}
+
+void graph_mark_parent_line(const graph_dag *g, size_t i, int dir, unsigned char *set)
+{
+    mark_reachable(g, dir > 0 ? &g->succ : &g->pred, i, dir > 0 ? 1 : -1, true, set);
 }
 
 static bool is_applied_head(const graph_dag *g, const unsigned char *applied, size_t i)
@@ -617,6 +669,8 @@ int graph_lookup(const graph_dag *g, const char *ref, size_t *out, err_buf *err)
     if (!ref || !*ref)
         return err_set(err, UM_ETARGET, NULL, 0, NULL, "empty revision reference");
     exact = graph_find(g, ref);
+    if (exact < 0)
+        exact = branch_table_find(g->labels, ref);
     if (exact >= 0) {
         *out = (size_t)exact;
         return 0;
@@ -634,18 +688,18 @@ int graph_lookup(const graph_dag *g, const char *ref, size_t *out, err_buf *err)
 /* ---- targets ------------------------------------------------------------ */
 
 /* A target position: a revision index, or -1 for the empty state (base). */
-#define AT_BASE (-1L)
+#define AT_BASE GRAPH_AT_BASE
 
 void graph_target_free(graph_target *t)
 {
     if (!t)
         return;
     free(t->revs);
-    t->revs = NULL;
-    t->n = 0;
+    free(t->roots);
+    *t = (graph_target){ NULL, 0, NULL, 0 };
 }
 
-static int target_set(graph_target *t, const size_t *revs, size_t n, err_buf *err)
+int graph_target_set(graph_target *t, const size_t *revs, size_t n, err_buf *err)
 {
     t->n = 0;
     t->revs = NULL;
@@ -662,12 +716,11 @@ static int target_set(graph_target *t, const size_t *revs, size_t n, err_buf *er
 static int target_at(graph_target *t, long at, err_buf *err)
 {
     size_t i = (size_t)at;
-    return target_set(t, &i, at == AT_BASE ? 0 : 1, err);
+    return graph_target_set(t, &i, at == AT_BASE ? 0 : 1, err);
 }
 
-/* UM_ETARGET: "[revision ID has ]WHAT (a, b)AFTER", naming revisions @idx. */
-static int err_naming(err_buf *err, const graph_dag *g, const char *id, const char *what,
-                      const size_t *idx, size_t n, const char *after)
+int graph_err_naming(err_buf *err, const graph_dag *g, const char *id, const char *what,
+                     const size_t *idx, size_t n, const char *after)
 {
     strbuf sb = STRBUF_INIT;
     if (id)
@@ -695,8 +748,8 @@ static int resolve_ref(const graph_dag *g, const char *ref, long *at, err_buf *e
     }
     if (head || strcmp(ref, "heads") == 0) {
         if (g->n_heads > 1)
-            return err_naming(err, g, NULL, "several heads", g->heads, g->n_heads,
-                              head ? ": name one, or use 'heads'" : ": name one");
+            return graph_err_naming(err, g, NULL, "several heads", g->heads, g->n_heads,
+                                    head ? ": name one, or use 'heads'" : ": name one");
         *at = g->n_heads ? (long)g->heads[0] : AT_BASE;
         return 0;
     }
@@ -714,8 +767,8 @@ static int only_current(const graph_dag *g, const size_t *current, size_t n, lon
             return err_set(err, UM_EINVAL, NULL, 0, NULL, "current head %zu is not in the graph",
                            current[k]);
     if (n > 1)
-        return err_naming(err, g, NULL, "several current heads", current, n,
-                          ": name the revision to start from, as REV+N or REV-N");
+        return graph_err_naming(err, g, NULL, "several current heads", current, n,
+                                ": name the revision to start from, as REV+N or REV-N");
     *at = n ? (long)current[0] : AT_BASE;
     return 0;
 }
@@ -731,10 +784,10 @@ static int step_error(const graph_dag *g, long at, int sign, const size_t *next,
         return err_set(err, UM_ETARGET, NULL, 0, NULL, "revision %s is a head: nothing above it",
                        id);
     if (!id)
-        return err_naming(err, g, NULL, "several bases", next, n, ": name one");
+        return graph_err_naming(err, g, NULL, "several bases", next, n, ": name one");
     if (sign < 0)
-        return err_naming(err, g, id, "several parents", next, n, ": name one");
-    return err_naming(err, g, id, "several children", next, n, ": name one, or use 'heads'");
+        return graph_err_naming(err, g, id, "several parents", next, n, ": name one");
+    return graph_err_naming(err, g, id, "several children", next, n, ": name one, or use 'heads'");
 }
 
 /*
@@ -761,7 +814,7 @@ static int walk_up(const graph_dag *g, long *at, size_t steps, err_buf *err)
  * then all of its parents, so "-1" from a merge removes just the merge, as
  * Alembic does.
  */
-static int walk_down_to(const graph_dag *g, long at, size_t steps, graph_target *out, err_buf *err)
+int graph_walk_down(const graph_dag *g, long at, size_t steps, graph_target *out, err_buf *err)
 {
     for (size_t k = 0; k < steps; k++) {
         if (at == AT_BASE)
@@ -776,7 +829,7 @@ static int walk_down_to(const graph_dag *g, long at, size_t steps, graph_target 
         else if (n == 1)
             at = (long)parents[0];
         else if (k + 1 == steps)
-            return target_set(out, parents, n, err);
+            return graph_target_set(out, parents, n, err);
         else
             return step_error(g, at, -1, parents, n, err);
     }
@@ -790,26 +843,21 @@ typedef struct relative {
     size_t steps;
 } relative;
 
-/*
- * Splits "REV+N" / "REV-N" at the last sign followed only by digits.
- * Returns 1 when @t has that form, 0 when not, and -1 when it has but N
- * overflows.
- */
-static int parse_relative(const char *t, relative *rel)
+int graph_parse_relative(const char *t, size_t *rev_len, int *sign, size_t *steps)
 {
     size_t len = strlen(t), d = len;
     while (d > 0 && t[d - 1] >= '0' && t[d - 1] <= '9')
         d--;
     if (d == len || d == 0 || (t[d - 1] != '+' && t[d - 1] != '-'))
         return 0;
-    rel->rev_len = d - 1;
-    rel->sign = t[d - 1] == '+' ? 1 : -1;
-    rel->steps = 0;
+    *rev_len = d - 1;
+    *sign = t[d - 1] == '+' ? 1 : -1;
+    *steps = 0;
     for (; d < len; d++) {
         size_t digit = (size_t)(t[d] - '0');
-        if (rel->steps > (SIZE_MAX - digit) / 10)
+        if (*steps > (SIZE_MAX - digit) / 10)
             return -1;
-        rel->steps = rel->steps * 10 + digit;
+        *steps = *steps * 10 + digit;
     }
     return 1;
 }
@@ -838,7 +886,12 @@ static int resolve_relative(const graph_dag *g, const char *t, const relative *r
         free(ref);
     }
     if (!rc && rel->sign < 0)
-        return walk_down_to(g, at, rel->steps, out, err);
+        rc = graph_walk_down(g, at, rel->steps, out, err);
+    /* Alembic scopes a bare "-N" to the branch of the head it starts from */
+    if (!rc && rel->sign < 0 && rel->rev_len == 0 && at != AT_BASE)
+        rc = branch_narrow_down(g, (size_t)at, out, err);
+    if (rel->sign < 0)
+        return rc;
     if (!rc)
         rc = walk_up(g, &at, rel->steps, err);
     return rc ? rc : target_at(out, at, err);
@@ -852,8 +905,7 @@ int graph_resolve_target(const graph_dag *g, const char *target, int dir, const 
     long at;
     int form, rc;
 
-    out->revs = NULL;
-    out->n = 0;
+    *out = (graph_target){ NULL, 0, NULL, 0 };
     if (dir != UM_UP && dir != UM_DOWN)
         return err_set(err, UM_EINVAL, NULL, 0, NULL, "bad direction %d", dir);
     if (!target || !*target)
@@ -863,16 +915,20 @@ int graph_resolve_target(const graph_dag *g, const char *target, int dir, const 
         return err_set(err, UM_ETARGET, NULL, 0, NULL,
                        "the target looks like a connection string (not shown); a target is a"
                        " revision, head, heads, base or a relative step");
+    if (strchr(target, '@'))
+        return branch_resolve_target(g, target, dir, current, n_current, out, err);
     if (strcmp(target, "heads") == 0)
         return dir == UM_UP
-                   ? target_set(out, g->heads, g->n_heads, err)
+                   ? graph_target_set(out, g->heads, g->n_heads, err)
                    : err_set(err, UM_ETARGET, NULL, 0, NULL, "'heads' is not a downgrade target");
     if (strcmp(target, "base") == 0)
         return dir == UM_DOWN ? 0
                               : err_set(err, UM_ETARGET, NULL, 0, NULL,
                                         "'base' is not an upgrade target: nothing to upgrade to");
-    /* ids may contain '-': one that names revisions is not relative */
-    form = prefix_matches(g, target, &first) ? 0 : parse_relative(target, &rel);
+    /* ids and labels may contain '-': one that names revisions is not relative */
+    form = prefix_matches(g, target, &first) || branch_table_find(g->labels, target) >= 0
+               ? 0
+               : graph_parse_relative(target, &rel.rev_len, &rel.sign, &rel.steps);
     if (form < 0)
         return err_set(err, UM_ETARGET, NULL, 0, NULL, "step count out of range in '%s'", target);
     if (form > 0)

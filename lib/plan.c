@@ -154,6 +154,29 @@ static void mark_above(const graph_dag *g, size_t target, unsigned char *remove)
         graph_mark_descendants(g, children[k], remove);
 }
 
+/*
+ * As Alembic: a downgrade to an applied revision that is not a current
+ * head must remove something; when nothing on the way up from it is
+ * applied (it is applied only as a dependency, or the target narrowed the
+ * removal to a branch that is not), the target is a mistake.
+ */
+static int check_removes(um_ctx *ctx, const um_plan *plan, const graph_target *t,
+                         const store_state *st)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const script_file *s = graph_script(ctx->graph, t->revs[i]);
+        bool current = false;
+        for (size_t k = 0; k < st->n_heads && !current; k++)
+            current = strcmp(st->heads[k], s->id) == 0;
+        if (!current)
+            return ctx_error(ctx, UM_ETARGET, NULL, 0, s->id,
+                             "'%s' is not a valid downgrade target from the current heads:"
+                             " no applied revision stands on it there",
+                             plan->target);
+    }
+    return UM_OK;
+}
+
 static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t, const store_state *st,
                      const unsigned char *applied, unsigned char *keep)
 {
@@ -163,15 +186,19 @@ static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t, const st
         return err_nomem(&ctx->err);
     for (size_t i = 0; i < t->n; i++) {
         graph_mark_ancestors(ctx->graph, t->revs[i], keep);
-        mark_above(ctx->graph, t->revs[i], remove);
+        if (!t->n_roots)
+            mark_above(ctx->graph, t->revs[i], remove);
     }
+    /* a target narrowed to a branch names what goes (graph.h) */
+    for (size_t i = 0; i < t->n_roots; i++)
+        graph_mark_descendants(ctx->graph, t->roots[i], remove);
     for (size_t i = n; i-- > 0;) {
-        bool base = t->n == 0;
+        bool base = t->n == 0 && !t->n_roots;
         if (applied[i] && !keep[i] && (base || remove[i]))
             add_step(ctx, plan, i, UM_DOWN);
     }
     free(remove);
-    int rc = order_newest_first(ctx, plan, st);
+    int rc = plan->n_steps ? order_newest_first(ctx, plan, st) : check_removes(ctx, plan, t, st);
     if (rc)
         return rc;
 
@@ -250,7 +277,7 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir, const char 
     size_t n = graph_count(ctx->graph);
     unsigned char *applied = NULL, *marks = NULL;
     size_t *heads = NULL, n_heads = 0;
-    graph_target t = { NULL, 0 };
+    graph_target t = GRAPH_TARGET_INIT;
     um_plan *plan = NULL;
 
     *out = NULL;

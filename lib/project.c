@@ -114,7 +114,7 @@ static int heads_as_parents(um_ctx *ctx, new_revision *nr)
 
 static int head_as_parent(um_ctx *ctx, new_revision *nr, const char *head, bool splice)
 {
-    graph_target t = { NULL, 0 };
+    graph_target t = GRAPH_TARGET_INIT;
     if (strcmp(head, "base") == 0)
         return UM_OK; /* a new, independent base (Alembic's --head base) */
     int rc = graph_resolve_target(ctx->graph, head, UM_UP, NULL, 0, &t, &ctx->err);

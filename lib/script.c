@@ -37,11 +37,15 @@ typedef struct line {
 } line;
 
 enum marker { M_NONE, M_UP, M_DOWN };
-enum key { K_ID, K_REVISES, K_DEPENDS, K_DATE, K_TRANSACTIONAL, N_KEYS };
+enum key { K_ID, K_REVISES, K_DEPENDS, K_DATE, K_TRANSACTIONAL, K_LABELS, N_KEYS };
 
 static const char *const key_names[N_KEYS] = {
-    "Revision ID", "Revises", "Depends On", "Create Date", "Transactional",
+    "Revision ID", "Revises", "Depends On", "Create Date", "Transactional", "Branch Labels",
 };
+
+/* Words a target gives a meaning of its own: a label spelt so could never
+ * be named. */
+static const char *const reserved_labels[] = { "head", "heads", "base", "current" };
 
 typedef struct parser {
     const char *path;
@@ -192,6 +196,23 @@ static int check_text(const char *path, const char *text, size_t len, err_buf *e
 
 /* ---- header ---------------------------------------------------------- */
 
+/* What the values of key @k are called in messages. */
+static const char *value_noun(enum key k)
+{
+    return k == K_LABELS ? "branch label" : "revision id";
+}
+
+static int check_reserved(parser *ps, int line_no, enum key k, const char *id)
+{
+    for (size_t i = 0; k == K_LABELS && i < sizeof(reserved_labels) / sizeof(*reserved_labels); i++)
+        if (strcmp(id, reserved_labels[i]) == 0)
+            return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
+                           "branch label '%s' is reserved: head, heads, base and current"
+                           " are targets of their own",
+                           id);
+    return 0;
+}
+
 static int check_id(parser *ps, int line_no, enum key k, const char *p, const char *e)
 {
     char id[SCRIPT_ID_MAX + 1];
@@ -199,19 +220,19 @@ static int check_id(parser *ps, int line_no, enum key k, const char *p, const ch
 
     if (n == 0)
         return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
-                       "empty revision id in '%s:' (ids are separated by "
-                       "single commas)",
-                       key_names[k]);
+                       "empty %s in '%s:' (%ss are separated by single commas)", value_noun(k),
+                       key_names[k], value_noun(k));
     if (n <= SCRIPT_ID_MAX) {
         memcpy(id, p, n);
         id[n] = '\0';
         if (script_valid_id(id))
-            return 0;
+            return check_reserved(ps, line_no, k, id);
     }
     return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
-                   "invalid revision id '%.*s%s' in '%s:' (1 to %d "
+                   "invalid %s '%.*s%s' in '%s:' (1 to %d "
                    "letters, digits, '_' or '-')",
-                   show_len(p, e), p, e - p > SHOW_MAX ? "..." : "", key_names[k], SCRIPT_ID_MAX);
+                   value_noun(k), show_len(p, e), p, e - p > SHOW_MAX ? "..." : "", key_names[k],
+                   SCRIPT_ID_MAX);
 }
 
 /* Splits [v, ve) at commas into *out, each id trimmed and checked. */
@@ -230,9 +251,8 @@ static int split_ids(parser *ps, int line_no, enum key k, const char *v, const c
         for (size_t i = 0; i < *n; i++)
             if (span_eq(p, e, ids[i]))
                 return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
-                               "revision id '%s' listed twice "
-                               "in '%s:'",
-                               ids[i], key_names[k]);
+                               "%s '%s' listed twice in '%s:'", value_noun(k), ids[i],
+                               key_names[k]);
         if (!(ids[*n] = strndup(p, (size_t)(e - p))))
             return err_nomem(ps->err);
         (*n)++;
@@ -307,6 +327,8 @@ static int header_key(parser *ps, const line *ln, enum key k, const char *v, con
         return v == ve ? 0 : set_string(ps, &s->create_date, v, ve);
     case K_TRANSACTIONAL:
         return parse_bool(ps, ln->no, v, ve);
+    case K_LABELS:
+        return parse_id_list(ps, ln->no, k, v, ve, &s->branch_labels, &s->n_branch_labels);
     default:
         return 0;
     }
@@ -440,7 +462,8 @@ static int finish(parser *ps, const char *text, const sections *sec)
     if (!s->up_line)
         return err_set(ps->err, UM_EPARSE, ps->path, 0, s->id, "no '" UP_MARKER "' marker");
     if ((rc = check_self(ps, K_REVISES, s->parents, s->n_parents)) ||
-        (rc = check_self(ps, K_DEPENDS, s->depends_on, s->n_depends_on)))
+        (rc = check_self(ps, K_DEPENDS, s->depends_on, s->n_depends_on)) ||
+        (rc = check_self(ps, K_LABELS, s->branch_labels, s->n_branch_labels)))
         return rc;
     if (!s->message && !(s->message = strdup("")))
         return err_nomem(ps->err);
@@ -488,8 +511,11 @@ void script_free(script_file *s)
         free(s->parents[i]);
     for (size_t i = 0; s->depends_on && i < s->n_depends_on; i++)
         free(s->depends_on[i]);
+    for (size_t i = 0; s->branch_labels && i < s->n_branch_labels; i++)
+        free(s->branch_labels[i]);
     free(s->parents);
     free(s->depends_on);
+    free(s->branch_labels);
     free(s->path);
     free(s->id);
     free(s->message);

@@ -9,6 +9,7 @@
  *   -- Revision ID: 3f1c9a2b7d10            <- required, [A-Za-z0-9_-]{1,32}
  *   -- Revises: 9b0e4d55c2aa                <- empty: base; "a, b": merge
  *   -- Depends On: 77aa00bb11cc             <- optional, comma separated
+ *   -- Branch Labels: audit, billing        <- optional: names of the branch
  *   -- Create Date: 2025-05-01 12:00:00+00  <- optional
  *   -- Transactional: yes                   <- optional: yes/no/true/false
  *
@@ -39,6 +40,8 @@ typedef struct script_file {
     size_t n_parents;
     char **depends_on;
     size_t n_depends_on;
+    char **branch_labels; /* Branch Labels: ids, as revision ids are */
+    size_t n_branch_labels;
     char *create_date;  /* NULL when absent */
     bool transactional; /* default true */
     bool has_down;      /* the down marker is present */

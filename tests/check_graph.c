@@ -1,13 +1,16 @@
 /*
  * check_graph.c - the revision graph: order, heads and bases, ancestry,
- * lookup, target resolution and the errors of a bad graph.
+ * lookup, target resolution, branch labels and the errors of a bad graph.
  *
  * Scripts are made by hand (mkscript) so that these tests do not depend on
  * the revision file parser.
  */
 #include "pgtest.h"
 
+#include "branch.h"
 #include "graph.h"
+#include "internal.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +54,26 @@ static script_file *mkscript(const char *id, const char *parents, const char *de
     s->message = strdup("");
     s->parents = split_csv(parents, &s->n_parents);
     s->depends_on = split_csv(depends, &s->n_depends_on);
+    s->branch_labels = split_csv(NULL, &s->n_branch_labels);
     s->transactional = true;
+    return s;
+}
+
+/* A revision with branch labels: def's fields and "Branch Labels". */
+typedef struct ldef {
+    const char *id, *parents, *depends, *labels;
+} ldef;
+
+static script_file **mklabeled(const ldef *d, size_t n)
+{
+    script_file **s = calloc(n ? n : 1, sizeof(*s));
+    ck_assert_ptr_nonnull(s);
+    for (size_t i = 0; i < n; i++) {
+        s[i] = mkscript(d[i].id, d[i].parents, d[i].depends);
+        free(s[i]->branch_labels);
+        s[i]->branch_labels = split_csv(d[i].labels, &s[i]->n_branch_labels);
+        s[i]->has_down = true;
+    }
     return s;
 }
 
@@ -65,6 +87,14 @@ static script_file **mkscripts(const def *d, size_t n, const size_t *perm)
         s[i] = mkscript(x->id, x->parents, x->depends);
     }
     return s;
+}
+
+static graph_dag *build_ok_labeled(const ldef *d, size_t n)
+{
+    graph_dag *out = NULL;
+    int rc = graph_build(&out, mklabeled(d, n), n, &err);
+    ck_assert_msg(rc == 0, "graph_build: %s", err.d.message);
+    return out;
 }
 
 static graph_dag *build_ok(const def *d, size_t n)
@@ -199,7 +229,7 @@ static const char *resolve(const char *target, int dir, const char *current_csv)
 {
     size_t n_cur, cur[8];
     char **current = split_csv(current_csv, &n_cur);
-    graph_target t = { NULL, 0 };
+    graph_target t = GRAPH_TARGET_INIT;
     for (size_t k = 0; k < n_cur; k++) {
         cur[k] = idx(current[k]);
         free(current[k]);
@@ -848,6 +878,253 @@ START_TEST(scale_linear)
 }
 END_TEST
 
+/* ---- branch labels -------------------------------------------------------- */
+
+/*
+ * The graphs below were given to Alembic 1.8.1
+ * (alembic.script.revision.RevisionMap, with Revision(..., branch_labels=))
+ * and every expectation is what it answered: the labels each revision
+ * carries (Revision.branch_labels, as "heads" and "history" print them) and
+ * what iterate_revisions() applies or removes for a target.
+ */
+
+/* Labels reach up the descendants and down to the first branch point
+ * (children or dependents) or merge, when the descendants are one line. */
+static const ldef reach[] = {
+    { "r1", "", "", "" },      { "r2", "r1", "", "" },  { "r3", "r2", "", "x" },
+    { "r4", "r3", "", "" },    { "s1", "", "", "" },    { "s2", "s1", "", "y" },
+    { "s3", "s2", "", "" },    { "s4", "s2", "", "" },  { "u1", "", "", "" },
+    { "u2", "u1", "", "z" },   { "v1", "", "", "" },    { "u3", "u2,v1", "", "" },
+    { "w1", "", "", "" },      { "w2", "w1", "", "q" }, { "k1", "", "w2", "" },
+    { "p1", "", "", "" },      { "p2", "p1", "", "" },  { "p3", "p2", "", "m" },
+    { "k2", "", "p1", "" },    { "e1", "", "", "" },    { "e2", "e1", "", "" },
+    { "e3", "e2", "", "f,g" }, { "e4", "e3", "", "h" },
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "id=label,label" for every revision, sorted by id, as the oracle prints. */
+static const char *members(void)
+{
+    size_t n = graph_count(g);
+    const branch_table *t = graph_labels(g);
+    char **lines = calloc(n + 1, sizeof(*lines));
+    unsigned char *set = calloc(n + 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        char line[256];
+        snprintf(line, sizeof(line), "%s=", graph_script(g, i)->id);
+        for (size_t k = 0, shown = 0; k < branch_count(t); k++) {
+            memset(set, 0, n);
+            branch_mark_members(g, k, set);
+            if (set[i] && shown++)
+                strcat(line, ",");
+            if (set[i])
+                strcat(line, branch_name(t, k));
+        }
+        if (line[strlen(line) - 1] == '=')
+            strcat(line, "-");
+        lines[i] = strdup(line);
+    }
+    qsort(lines, n, sizeof(*lines), cmp_str);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        strcat(buf, i ? " " : "");
+        strcat(buf, lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+    free(set);
+    return buf;
+}
+
+START_TEST(label_members_as_alembic)
+{
+    graph_free(g);
+    g = NULL;
+    ck_assert_int_eq(graph_build(&g, mklabeled(reach, NDEFS(reach)), NDEFS(reach), &err), 0);
+    ck_assert_str_eq(members(), "e1=f,g,h e2=f,g,h e3=f,g,h e4=f,g,h k1=- k2=- p1=- p2=m p3=m"
+                                " r1=x r2=x r3=x r4=x s1=- s2=y s3=y s4=y u1=- u2=z u3=z v1=-"
+                                " w1=q w2=q");
+}
+END_TEST
+
+/* t1 <- t2 <- {a1 (audit) <- a2 <- a3, b1 (billing) <- b2}; a second base
+ * c1 (cart) <- c2 <- c3, c2 depending on a1. */
+static const ldef shop[] = {
+    { "t1", "", "", "" },   { "t2", "t1", "", "" },   { "a1", "t2", "", "audit" },
+    { "a2", "a1", "", "" }, { "a3", "a2", "", "" },   { "b1", "t2", "", "billing" },
+    { "b2", "b1", "", "" }, { "c1", "", "", "cart" }, { "c2", "c1", "a1", "" },
+    { "c3", "c2", "", "" },
+};
+
+static void setup_shop(void)
+{
+    ck_assert_int_eq(graph_build(&g, mklabeled(shop, NDEFS(shop)), NDEFS(shop), &err), 0);
+}
+
+/*
+ * What a plan for @target from the heads @current_csv does, as plan.c
+ * builds it on this graph: the revisions applied or removed, sorted, or
+ * "error: MESSAGE".  No database: the state is the version rows alone.
+ */
+static const char *planned(int dir, const char *current_csv, const char *target)
+{
+    um_ctx ctx = { .graph = g, .versions_dir = "versions" };
+    store_state st = { 0 };
+    um_plan *plan = NULL;
+    st.heads = split_csv(current_csv, &st.n_heads);
+    if (plan_build(&ctx, &st, dir, target, &plan)) {
+        snprintf(buf, sizeof(buf), "error: %s", ctx.err.d.message);
+    } else {
+        const char *v[64];
+        for (size_t i = 0; i < plan->n_steps; i++)
+            v[i] = plan->steps[i].revision;
+        qsort(v, plan->n_steps, sizeof(*v), cmp_str);
+        buf[0] = '\0';
+        for (size_t i = 0; i < plan->n_steps; i++) {
+            strcat(buf, i ? "," : "");
+            strcat(buf, v[i]);
+        }
+    }
+    plan_free(plan);
+    for (size_t i = 0; i < st.n_heads; i++)
+        free(st.heads[i]);
+    free(st.heads);
+    err_clear(&ctx.err);
+    return buf;
+}
+
+typedef struct plan_case {
+    int dir;
+    const char *current, *target;
+    const char *expect; /* Alembic's answer; "error: " a part of ours */
+} plan_case;
+
+#define ALL "a3,b2,c3"
+
+static const plan_case shop_cases[] = {
+    { UM_UP, "", "audit", "a1,t1,t2" },
+    { UM_UP, "", "audit@head", "a1,a2,a3,t1,t2" },
+    { UM_UP, "", "billing@heads", "b1,b2,t1,t2" },
+    { UM_UP, "", "t2@heads", "a1,a2,a3,b1,b2,t1,t2" },
+    { UM_UP, "", "cart@head", "a1,c1,c2,c3,t1,t2" },
+    { UM_UP, "", "audit@+1", "t1" },
+    { UM_UP, "", "audit@+2", "t1,t2" },
+    { UM_UP, "", "cart@+2", "a1,c1,c2,t1,t2" },
+    { UM_UP, "a1", "audit@+1", "a2" },
+    { UM_UP, "a2,b1", "billing@+1", "b2" },
+    { UM_UP, "a2,b1", "audit@+1", "a3" },
+    { UM_UP, "b2", "audit@+3", "a1,a2,a3" },
+    { UM_UP, "a3", "billing@+1", "b1" },
+    { UM_UP, "", "audit@a2", "a1,a2,t1,t2" },
+    { UM_UP, "", "audit@b1", "error: revision b1 is not a member of branch 'audit'" },
+    { UM_UP, "", "audit@a1+1", "a1,a2,t1,t2" },
+    { UM_UP, "", "billing@t1+2", "b1,t1,t2" },
+    { UM_UP, "", "audit@a3-2", "a1,t1,t2" },
+    { UM_UP, "", "audit@b2-1", "error: revision b2 is not a member of branch 'audit'" },
+    { UM_UP, "", "audit-1", "t1,t2" },
+    { UM_UP, "", "audit+1", "a1,a2,t1,t2" },
+    { UM_UP, "", "audit@-1", "error: 'audit@-1': not an upgrade target" },
+    { UM_UP, "", "audit@nosuch", "error: no revision 'nosuch' on branch 'audit'" },
+    { UM_DOWN, ALL, "audit@base", "a1,a2,a3,b1,b2,c2,c3,t1,t2" },
+    { UM_DOWN, ALL, "cart@base", "c1,c2,c3" },
+    { UM_DOWN, ALL, "audit@t2", "a1,a2,a3,c2,c3" },
+    { UM_DOWN, ALL, "billing@t2", "b1,b2" },
+    { UM_DOWN, ALL, "cart@t2", "error: revision t2 has several children (a1, b1) and none" },
+    { UM_DOWN, ALL, "audit@-1", "a3" },
+    { UM_DOWN, ALL, "billing@-1", "b2" },
+    { UM_DOWN, ALL, "cart@-2", "c2,c3" },
+    { UM_DOWN, ALL, "audit@-3", "a1,a2,a3,c2,c3" },
+    { UM_DOWN, "a3,c3", "billing@-1", "error: no revision of branch 'billing' is applied" },
+    { UM_DOWN, ALL, "audit@a1", "a2,a3" },
+    { UM_DOWN, ALL, "audit@a3-1", "a3" },
+    { UM_DOWN, ALL, "audit@a1+1", "a3" },
+    { UM_DOWN, ALL, "billing@t1", "a1,a2,a3,b1,b2,c2,c3,t2" },
+    { UM_DOWN, ALL, "audit", "a2,a3" },
+    { UM_DOWN, "a2,b2", "billing@a1", "a2" },
+    /* Alembic scopes a bare -N to the head it starts from: the other base's
+     * revisions that c3 depends on stay */
+    { UM_DOWN, "c3", "-3", "c1,c2,c3" },
+    { UM_DOWN, ALL, "nosuch@head", "error: no branch label or revision 'nosuch'" },
+};
+
+START_TEST(label_plans_as_alembic)
+{
+    const plan_case *c = &shop_cases[_i];
+    const char *got = planned(c->dir, c->current, c->target);
+    bool error = strncmp(c->expect, "error: ", 7) == 0;
+    bool ok = error ? strncmp(got, "error: ", 7) == 0 && strstr(got, c->expect + 7)
+                    : strcmp(got, c->expect) == 0;
+    ck_assert_msg(ok, "%s from [%s] to %s: got [%s], Alembic [%s]", c->dir == UM_UP ? "up" : "down",
+                  c->current, c->target, got, c->expect);
+}
+END_TEST
+
+/* Deliberate differences, docs/alembic.md: Alembic ignores the branch of
+ * "BRANCH@head" when downgrading, and fails on "upgrade BRANCH@base". */
+START_TEST(label_differences)
+{
+    ck_assert_str_eq(planned(UM_DOWN, ALL, "audit@head"), "");
+    ck_assert_str_eq(planned(UM_DOWN, ALL, "audit@heads"), "");
+    ck_contains(planned(UM_UP, "", "cart@base"), "not an upgrade target");
+    ck_contains(planned(UM_UP, "", "t2@head"), "several heads on branch 't2' (a3, b2)");
+}
+END_TEST
+
+START_TEST(label_lookup)
+{
+    size_t i;
+    ck_assert_int_eq(graph_lookup(g, "billing", &i, &err), 0);
+    ck_assert_str_eq(graph_script(g, i)->id, "b1");
+    ck_assert_str_eq(UP("cart", ""), "c1");
+    ck_assert_str_eq(UP("audit@heads", ""), "a3");
+    ck_assert_str_eq(DOWN("audit@base", ALL), "base");
+    /* "Depends On: audit" is a dependency on a1 */
+    ck_assert_str_eq(depends_of("c2"), "a1");
+}
+END_TEST
+
+/* A label in "Depends On" is its revision; a label is matched whole
+ * before an id prefix. */
+START_TEST(label_in_depends_on)
+{
+    static const ldef d[] = {
+        { "ab1", "", "", "" },
+        { "x1", "", "", "ab" },
+        { "x2", "x1", "", "" },
+        { "y1", "", "ab", "" },
+    };
+    g = build_ok_labeled(d, NDEFS(d));
+    ck_assert_str_eq(depends_of("y1"), "x1");
+    ck_assert_str_eq(UP("ab", ""), "x1");
+    ck_assert_str_eq(UP("ab1", ""), "ab1");
+    ck_assert_str_eq(UP("ab+1", ""), "x2");
+}
+END_TEST
+
+START_TEST(label_errors)
+{
+    static const ldef twice[] = { { "a", "", "", "l" }, { "b", "a", "", "l" } };
+    static const ldef as_id[] = { { "a", "", "", "" }, { "b", "a", "", "a" } };
+    static const ldef revises[] = { { "a", "", "", "l" }, { "b", "l", "", "" } };
+    graph_dag *out = NULL;
+
+    ck_assert_int_eq(graph_build(&out, mklabeled(twice, 2), 2, &err), UM_EGRAPH);
+    ck_contains(err.d.message, "branch label l is declared twice: by revision a"
+                               " (versions/a.sql) and by revision b (versions/b.sql)");
+    ck_assert_int_eq(graph_build(&out, mklabeled(as_id, 2), 2, &err), UM_EGRAPH);
+    ck_contains(err.d.message, "versions/b.sql: revision b: branch label a is the id of"
+                               " revision a (versions/a.sql)");
+    /* Alembic would lose the edge: a label is no parent */
+    ck_assert_int_eq(graph_build(&out, mklabeled(revises, 2), 2, &err), UM_EGRAPH);
+    ck_contains(err.d.message, "revises l, which no file defines");
+    ck_assert_ptr_null(out);
+}
+END_TEST
+
 /* ---- the suite ---------------------------------------------------------- */
 
 static TCase *tcase(Suite *s, const char *name, void (*setup)(void))
@@ -923,6 +1200,16 @@ static Suite *graph_suite(void)
     tc = tcase(s, "target_other", nothing);
     tcase_add_test(tc, target_merge_and_bases);
     tcase_add_test(tc, target_dash_in_id);
+
+    tc = tcase(s, "labels", setup_shop);
+    tcase_add_test(tc, label_members_as_alembic);
+    tcase_add_loop_test(tc, label_plans_as_alembic, 0, (int)NDEFS(shop_cases));
+    tcase_add_test(tc, label_differences);
+    tcase_add_test(tc, label_lookup);
+
+    tc = tcase(s, "label_graphs", nothing);
+    tcase_add_test(tc, label_in_depends_on);
+    tcase_add_test(tc, label_errors);
 
     tc = tcase(s, "errors", nothing);
     tcase_add_test(tc, error_duplicate);

@@ -151,6 +151,21 @@ START_TEST(valid_depends_on)
 }
 END_TEST
 
+/* Alembic's import writes "Branch Labels: a, b"; "None" is none. */
+START_TEST(valid_branch_labels)
+{
+    script_file *s = parse_ok("-- Revision ID: c3\n-- Branch Labels: audit, billing_2\n"
+                              "-- migrate:up\n");
+    ck_assert_uint_eq(s->n_branch_labels, 2);
+    ck_assert_str_eq(s->branch_labels[0], "audit");
+    ck_assert_str_eq(s->branch_labels[1], "billing_2");
+    script_free(s);
+    s = parse_ok("-- Revision ID: c3\n-- branch labels: None\n-- migrate:up\n");
+    ck_assert_uint_eq(s->n_branch_labels, 0);
+    script_free(s);
+}
+END_TEST
+
 START_TEST(valid_transactional)
 {
     script_file *s = parse_ok("-- Revision ID: c3\n-- Transactional: no\n"
@@ -404,6 +419,14 @@ START_TEST(err_id_lists)
     EXPECT_ERR("-- Revision ID: a1\n\n-- Depends On: x y\n", 3,
                "invalid revision id 'x y' in 'Depends On:'");
     EXPECT_ERR("-- Revision ID: a1\n-- Depends On: x1, x1\n", 2, "listed twice in 'Depends On:'");
+    EXPECT_ERR("-- Revision ID: a1\n-- Branch Labels: a@b\n", 2,
+               "invalid branch label 'a@b' in 'Branch Labels:'");
+    EXPECT_ERR("-- Revision ID: a1\n-- Branch Labels: x, x\n", 2,
+               "branch label 'x' listed twice in 'Branch Labels:'");
+    EXPECT_ERR("-- Revision ID: a1\n-- Branch Labels: x,\n", 2,
+               "empty branch label in 'Branch Labels:'");
+    EXPECT_ERR("-- Revision ID: a1\n-- Branch Labels: heads\n", 2,
+               "branch label 'heads' is reserved");
 }
 END_TEST
 
@@ -421,6 +444,8 @@ START_TEST(err_revises_itself)
                "'Revises:' names the revision itself");
     EXPECT_ERR("-- Revision ID: a1\n-- Depends On: a1\n-- migrate:up\n", 2,
                "'Depends On:' names the revision itself");
+    EXPECT_ERR("-- Revision ID: a1\n-- Branch Labels: a1\n-- migrate:up\n", 2,
+               "'Branch Labels:' names the revision itself");
 }
 END_TEST
 
@@ -726,6 +751,7 @@ Suite *script_suite(void)
     tcase_add_test(tc, valid_one_parent);
     tcase_add_test(tc, valid_merge);
     tcase_add_test(tc, valid_depends_on);
+    tcase_add_test(tc, valid_branch_labels);
     tcase_add_test(tc, valid_transactional);
     tcase_add_test(tc, valid_no_down);
     tcase_add_test(tc, valid_crlf);

@@ -274,7 +274,7 @@ typedef struct expect {
 static void resolve(const graph_dag *g, const char *target, int dir, const size_t *cur,
                     size_t n_cur, const expect *e)
 {
-    graph_target t = { (size_t *)&t, 99 };
+    graph_target t = { (size_t *)&t, 99, NULL, 0 };
     err_buf err = { 0 };
     size_t n = graph_count(g);
     int rc = graph_resolve_target(g, target, dir, cur, n_cur, &t, &err);
