@@ -191,6 +191,62 @@ void branch_mark_members(const graph_dag *g, size_t k, unsigned char *set)
     }
 }
 
+/* One pass over the labels: counts into off[i + 1] (@names NULL), or
+ * fills @names at off[i] onwards, advancing off[i]. */
+static void members_pass(const graph_dag *g, unsigned char *set, size_t *off, const char **names)
+{
+    const branch_table *t = graph_labels(g);
+    size_t n = graph_count(g);
+    for (size_t k = 0; k < branch_count(t); k++) {
+        memset(set, 0, n);
+        branch_mark_members(g, k, set);
+        for (size_t i = 0; i < n; i++) {
+            if (set[i] && names)
+                names[off[i]++] = t->labels[k].name;
+            else if (set[i])
+                off[i + 1]++;
+        }
+    }
+}
+
+int branch_members_build(const graph_dag *g, branch_members **out, err_buf *err)
+{
+    size_t n = graph_count(g);
+    branch_members *m = calloc(1, sizeof(*m));
+    unsigned char *set = util_calloc(n, 1);
+    int rc = UM_ENOMEM;
+    *out = NULL;
+    if (!m || !set || !(m->off = util_calloc(n + 1, sizeof(*m->off))))
+        goto done;
+    members_pass(g, set, m->off, NULL);
+    for (size_t i = 0; i < n; i++)
+        m->off[i + 1] += m->off[i];
+    if (!(m->names = util_calloc(m->off[n], sizeof(*m->names))))
+        goto done;
+    members_pass(g, set, m->off, m->names);
+    /* the fill advanced each start to the next one's: shift back */
+    memmove(m->off + 1, m->off, n * sizeof(*m->off));
+    m->off[0] = 0;
+    *out = m;
+    m = NULL;
+    rc = UM_OK;
+done:
+    if (rc)
+        err_nomem(err);
+    branch_members_free(m);
+    free(set);
+    return rc;
+}
+
+void branch_members_free(branch_members *m)
+{
+    if (!m)
+        return;
+    free(m->off);
+    free(m->names);
+    free(m);
+}
+
 /* ---- targets ------------------------------------------------------------ */
 
 /* A target scoped to a branch: "BRANCH@SYMBOL". */

@@ -64,6 +64,17 @@ size_t branch_revision(const branch_table *t, size_t k);
 /* Sets set[j] = 1 for every revision that carries label @k. */
 void branch_mark_members(const graph_dag *g, size_t k, unsigned char *set);
 
+/* The labels every revision carries, sorted by name: revision i's are
+ * names[off[i]] .. names[off[i + 1] - 1]. */
+typedef struct branch_members {
+    size_t *off;        /* graph_count() + 1 entries */
+    const char **names; /* into the scripts */
+} branch_members;
+
+/* Time: revisions x labels; nothing to mark without labels. */
+int branch_members_build(const graph_dag *g, branch_members **out, err_buf *err);
+void branch_members_free(branch_members *m);
+
 /*
  * Narrows a downgrade to @out (resolved, no roots yet) to the line of
  * @anchor, as Alembic does for BRANCH@... targets and for a bare "-N",

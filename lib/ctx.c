@@ -2,10 +2,12 @@
  * ctx.c - opening and closing the engine, errors on the handle, and the
  * revision files as the public API shows them.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "branch.h"
 #include "health.h"
 #include "pg.h"
 #include "store.h"
@@ -55,8 +57,9 @@ static int build_revision_views(um_ctx *ctx)
     for (size_t i = 0; i < n; i++) {
         const script_file *s = graph_script(ctx->graph, i);
         um_revision *r = &ctx->revisions[i];
-        size_t n_children = 0;
+        size_t n_children = 0, n_dependents = 0;
         graph_children(ctx->graph, i, &n_children);
+        graph_dependents(ctx->graph, i, &n_dependents);
         r->id = s->id;
         r->message = s->message;
         r->path = s->path;
@@ -72,6 +75,9 @@ static int build_revision_views(um_ctx *ctx)
         r->is_base = s->n_parents == 0;
         r->is_merge = s->n_parents > 1;
         r->is_branch_point = n_children > 1;
+        r->branch_labels = (const char *const *)s->branch_labels;
+        r->n_branch_labels = s->n_branch_labels;
+        r->has_dependents = n_dependents > 0;
     }
     return UM_OK;
 }
@@ -150,6 +156,7 @@ void um_close(um_ctx *ctx)
     health_cache_free(ctx);
     store_session_free(ctx);
     pg_session_free(ctx);
+    branch_members_free(ctx->branch_members);
     graph_free(ctx->graph);
     free(ctx->revisions);
     free(ctx->versions_dir);
@@ -212,4 +219,39 @@ int um_revision_lookup(const um_revision **out, um_ctx *ctx, const char *rev)
         *out = &ctx->revisions[t.revs[0]];
     graph_target_free(&t);
     return rc;
+}
+
+/* The index of @rev among the handle's revisions, or -1 if it is not one. */
+static long revision_index(const um_ctx *ctx, const um_revision *rev)
+{
+    uintptr_t p = (uintptr_t)rev, first = (uintptr_t)ctx->revisions;
+    size_t n = graph_count(ctx->graph);
+    if (!rev || !ctx->revisions || p < first || p >= first + n * sizeof(*rev) ||
+        (p - first) % sizeof(*rev))
+        return -1;
+    return (long)((p - first) / sizeof(*rev));
+}
+
+int um_revision_branch_labels(const char *const **out, size_t *n, um_ctx *ctx,
+                              const um_revision *rev)
+{
+    if (out)
+        *out = NULL;
+    if (n)
+        *n = 0;
+    CTX_ENTER(ctx);
+    long i = revision_index(ctx, rev);
+    if (!out || !n || i < 0)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_revision_branch_labels: out, n and a revision of this handle are"
+                         " required");
+    int rc = ctx->branch_members
+                 ? UM_OK
+                 : branch_members_build(ctx->graph, &ctx->branch_members, &ctx->err);
+    if (rc)
+        return rc;
+    const branch_members *m = ctx->branch_members;
+    *n = m->off[i + 1] - m->off[i];
+    *out = *n ? m->names + m->off[i] : NULL;
+    return UM_OK;
 }

@@ -20,6 +20,7 @@
 struct pg_session;
 struct store_session;
 struct health_cache;
+struct branch_members;
 
 struct um_ctx {
     config_settings cfg;
@@ -27,11 +28,12 @@ struct um_ctx {
     err_buf err;
     int open_rc; /* um_open's result: a failed handle only explains */
     graph_dag *graph;
-    um_revision *revisions;      /* public views, one per graph index */
-    char *versions_dir;          /* script_location/versions */
-    struct pg_session *pg;       /* the connection and its server session (pg.c) */
-    struct store_session *store; /* table names, prepared steps, the lock (store.c) */
-    struct health_cache *health; /* what the last health snapshot learnt (health.c) */
+    um_revision *revisions;                /* public views, one per graph index */
+    char *versions_dir;                    /* script_location/versions */
+    struct pg_session *pg;                 /* the connection and its server session (pg.c) */
+    struct store_session *store;           /* table names, prepared steps, the lock (store.c) */
+    struct health_cache *health;           /* what the last health snapshot learnt (health.c) */
+    struct branch_members *branch_members; /* each revision's labels, on first use (branch.c) */
 };
 
 /* Results the host reads through accessors (ultramigrate.h): their layout

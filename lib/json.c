@@ -78,13 +78,15 @@ static char *dump(json_t *root)
  * whole object. */
 static json_t *revision_object(const um_revision *r)
 {
-    return json_pack(
-        "{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:b, s:b, s:b, s:b, s:b}", "revision", r->id,
-        "message", r->message, "path", r->path, "create_date", string_or_null(r->create_date),
-        "parents", string_array(r->parents, r->n_parents, nth_string), "depends_on",
-        string_array(r->depends_on, r->n_depends_on, nth_string), "checksum", r->checksum,
-        "transactional", r->transactional, "reversible", r->has_down, "is_head", r->is_head,
-        "is_base", r->is_base, "is_merge", r->is_merge, "is_branch_point", r->is_branch_point);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
+                     "revision", r->id, "message", r->message, "path", r->path, "create_date",
+                     string_or_null(r->create_date), "parents",
+                     string_array(r->parents, r->n_parents, nth_string), "depends_on",
+                     string_array(r->depends_on, r->n_depends_on, nth_string), "branch_labels",
+                     string_array(r->branch_labels, r->n_branch_labels, nth_string), "checksum",
+                     r->checksum, "transactional", r->transactional, "reversible", r->has_down,
+                     "is_head", r->is_head, "is_base", r->is_base, "is_merge", r->is_merge,
+                     "is_branch_point", r->is_branch_point, "has_dependents", r->has_dependents);
 }
 
 char *um_revision_to_json(const um_revision *rev)

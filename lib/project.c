@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "branch.h"
 #include "config.h"
 #include "internal.h"
 #include "script.h"
@@ -78,9 +79,12 @@ typedef struct new_revision {
     const char *message;
     strbuf parents; /* "a, b" */
     strbuf depends_on;
+    strbuf branch_labels;
 } new_revision;
 
-static int resolve_into(um_ctx *ctx, strbuf *list, const char *ref)
+/* Appends the id @ref names to @list; a dependency on a branch label keeps
+ * the label (@labels), as Alembic writes it. */
+static int resolve_into(um_ctx *ctx, strbuf *list, const char *ref, bool labels)
 {
     size_t idx;
     int rc = graph_lookup(ctx->graph, ref, &idx, &ctx->err);
@@ -88,8 +92,47 @@ static int resolve_into(um_ctx *ctx, strbuf *list, const char *ref)
         return rc;
     if (list->len)
         sb_puts(list, ", ");
-    sb_puts(list, graph_script(ctx->graph, idx)->id);
+    bool label = labels && branch_table_find(graph_labels(ctx->graph), ref) >= 0;
+    sb_puts(list, label ? ref : graph_script(ctx->graph, idx)->id);
     return UM_OK;
+}
+
+/* A new label is an identifier that names nothing yet. */
+static int check_label(um_ctx *ctx, const new_revision *nr, const char *label)
+{
+    long by = label ? branch_table_find(graph_labels(ctx->graph), label) : -1;
+    if (!label || !script_valid_id(label))
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "'%s' is not a valid branch label ([A-Za-z0-9_-], at most %d)",
+                         label ? label : "(null)", SCRIPT_ID_MAX);
+    if (script_reserved_label(label))
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "branch label '%s' is reserved: head, heads, base and current are"
+                         " targets of their own",
+                         label);
+    if (by >= 0)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "branch label '%s' is already used by revision %s", label,
+                         graph_script(ctx->graph, (size_t)by)->id);
+    if (graph_find(ctx->graph, label) >= 0 || strcmp(label, nr->rev_id) == 0)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "branch label '%s' is the id of a revision",
+                         label);
+    return UM_OK;
+}
+
+static int fill_labels(um_ctx *ctx, const um_generate_options *o, new_revision *nr)
+{
+    for (size_t i = 0; i < o->n_branch_labels; i++) {
+        int rc = check_label(ctx, nr, o->branch_labels[i]);
+        for (size_t j = 0; !rc && j < i; j++)
+            if (strcmp(o->branch_labels[j], o->branch_labels[i]) == 0)
+                rc = ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "branch label '%s' given twice",
+                               o->branch_labels[i]);
+        if (rc)
+            return rc;
+        sb_printf(&nr->branch_labels, "%s%s", i ? ", " : "", o->branch_labels[i]);
+    }
+    return sb_failed(&nr->branch_labels) ? err_nomem(&ctx->err) : UM_OK;
 }
 
 static int heads_as_parents(um_ctx *ctx, new_revision *nr)
@@ -157,14 +200,14 @@ static int fill_relations(um_ctx *ctx, const um_generate_options *o, new_revisio
     int rc = UM_OK;
     if (o->n_parents) {
         for (size_t i = 0; !rc && i < o->n_parents; i++)
-            rc = resolve_into(ctx, &nr->parents, o->parents[i]);
+            rc = resolve_into(ctx, &nr->parents, o->parents[i], false);
     } else if (o->head) {
         rc = head_as_parent(ctx, nr, o->head, o->splice);
     } else {
         rc = heads_as_parents(ctx, nr);
     }
     for (size_t i = 0; !rc && i < o->n_depends_on; i++)
-        rc = resolve_into(ctx, &nr->depends_on, o->depends_on[i]);
+        rc = resolve_into(ctx, &nr->depends_on, o->depends_on[i], true);
     if (!rc && (sb_failed(&nr->parents) || sb_failed(&nr->depends_on)))
         rc = err_nomem(&ctx->err);
     return rc;
@@ -207,8 +250,12 @@ static int render_revision(um_ctx *ctx, const new_revision *nr, time_t now, char
     char date[64];
     if (!rc)
         rc = create_date(ctx, now, date, sizeof(date));
-    template_vars vars = { nr->message, nr->rev_id, sb_str(&nr->parents), sb_str(&nr->depends_on),
-                           date };
+    template_vars vars = { nr->message,
+                           nr->rev_id,
+                           sb_str(&nr->parents),
+                           sb_str(&nr->depends_on),
+                           date,
+                           sb_str(&nr->branch_labels) };
     if (!rc)
         rc = template_render(tmpl ? tmpl : template_default_script, sb_str(&path), &vars, out,
                              &ctx->err);
@@ -260,14 +307,18 @@ int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts)
 
     new_revision nr = { .message = opts->message,
                         .parents = STRBUF_INIT,
-                        .depends_on = STRBUF_INIT };
+                        .depends_on = STRBUF_INIT,
+                        .branch_labels = STRBUF_INIT };
     int rc = choose_rev_id(ctx, opts->rev_id, &nr);
     if (!rc)
         rc = fill_relations(ctx, opts, &nr);
     if (!rc)
+        rc = fill_labels(ctx, opts, &nr);
+    if (!rc)
         rc = write_revision(ctx, &nr, out);
     sb_free(&nr.parents);
     sb_free(&nr.depends_on);
+    sb_free(&nr.branch_labels);
     return rc;
 }
 

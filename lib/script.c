@@ -202,14 +202,21 @@ static const char *value_noun(enum key k)
     return k == K_LABELS ? "branch label" : "revision id";
 }
 
+bool script_reserved_label(const char *label)
+{
+    for (size_t i = 0; i < sizeof(reserved_labels) / sizeof(*reserved_labels); i++)
+        if (strcmp(label, reserved_labels[i]) == 0)
+            return true;
+    return false;
+}
+
 static int check_reserved(parser *ps, int line_no, enum key k, const char *id)
 {
-    for (size_t i = 0; k == K_LABELS && i < sizeof(reserved_labels) / sizeof(*reserved_labels); i++)
-        if (strcmp(id, reserved_labels[i]) == 0)
-            return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
-                           "branch label '%s' is reserved: head, heads, base and current"
-                           " are targets of their own",
-                           id);
+    if (k == K_LABELS && script_reserved_label(id))
+        return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
+                       "branch label '%s' is reserved: head, heads, base and current"
+                       " are targets of their own",
+                       id);
     return 0;
 }
 

@@ -79,6 +79,10 @@ void script_sha256_hex(const void *data, size_t len, char out[65]);
 /* true when @id is a valid revision id: [A-Za-z0-9_-], 1..32 chars. */
 bool script_valid_id(const char *id);
 
+/* true for the words a branch label may not be (head, heads, base,
+ * current: targets of their own). */
+bool script_reserved_label(const char *label);
+
 /*
  * Reads every "*.sql" file in @dir (not recursing, skipping dot files),
  * sorted by file name.  *out receives a malloc'd array of parsed scripts.

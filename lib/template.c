@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/rand.h>
 
@@ -20,6 +21,7 @@ const char template_default_script[] = "-- ${message}\n"
                                        "-- Revision ID: ${rev_id}\n"
                                        "-- Revises: ${parents}\n"
                                        "-- Depends On: ${depends_on}\n"
+                                       "-- Branch Labels: ${branch_labels}\n"
                                        "-- Create Date: ${create_date}\n"
                                        "-- Transactional: yes\n"
                                        "\n"
@@ -278,6 +280,7 @@ static const char *var_value(const template_vars *v, const char *p, const char *
         { "parents", v->parents },
         { "depends_on", v->depends_on },
         { "create_date", v->create_date },
+        { "branch_labels", v->branch_labels },
     };
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         if (strlen(vars[i].name) == (size_t)(e - p) &&
@@ -306,10 +309,55 @@ static int placeholder(const char *p, const template_vars *v, strbuf *sb, const 
         return err_set(err, UM_EPARSE, tmpl_path, line_no, NULL,
                        "unknown placeholder '${%.*s}' (known: ${message}, "
                        "${rev_id}, ${parents}, ${depends_on}, "
-                       "${create_date}; '$$' is a literal '$')",
+                       "${create_date}, ${branch_labels}; '$$' is a literal '$')",
                        (int)(n > SHOW_MAX ? SHOW_MAX : n), name);
     sb_puts(sb, value);
     return (int)(e + 1 - p);
+}
+
+#define LABELS_VAR "${branch_labels}"
+
+static bool has_labels(const template_vars *v)
+{
+    return v->branch_labels && *v->branch_labels;
+}
+
+/* Where the line after @p starts (the end of the text for the last one). */
+static const char *next_line(const char *p)
+{
+    const char *nl = strchr(p, '\n');
+    return nl ? nl + 1 : p + strlen(p);
+}
+
+/* Whether the line at @p names the labels while there are none. */
+static bool skip_line(const char *p, const template_vars *v)
+{
+    const char *end = next_line(p);
+    const char *var = strstr(p, LABELS_VAR);
+    return !has_labels(v) && var && var < end;
+}
+
+/* The labels line of an older template: after "Revision ID:" (the
+ * parser's key, whatever its case), else first. */
+static int add_labels_line(char **text, const template_vars *v, err_buf *err)
+{
+    strbuf sb = STRBUF_INIT;
+    const char *at = *text;
+    for (const char *p = *text; *p; p = next_line(p))
+        if (strncasecmp(p + strspn(p, "- \t"), "Revision ID:", 12) == 0) {
+            at = next_line(p);
+            break;
+        }
+    sb_append(&sb, *text, (size_t)(at - *text));
+    if (at > *text && at[-1] != '\n')
+        sb_putc(&sb, '\n');
+    sb_printf(&sb, "-- Branch Labels: %s\n%s", v->branch_labels, at);
+    char *with = sb_detach(&sb);
+    if (!with)
+        return err_nomem(err);
+    free(*text);
+    *text = with;
+    return 0;
 }
 
 int template_render(const char *tmpl, const char *tmpl_path, const template_vars *vars, char **out,
@@ -320,6 +368,11 @@ int template_render(const char *tmpl, const char *tmpl_path, const template_vars
 
     *out = NULL;
     for (const char *p = tmpl; *p;) {
+        if ((p == tmpl || p[-1] == '\n') && skip_line(p, vars)) {
+            p = next_line(p);
+            line_no++;
+            continue;
+        }
         size_t n = strcspn(p, "$\n");
         sb_append(&sb, p, n);
         p += n;
@@ -341,5 +394,10 @@ int template_render(const char *tmpl, const char *tmpl_path, const template_vars
     }
     if (!(*out = sb_detach(&sb)))
         return err_nomem(err);
+    if (has_labels(vars) && !strstr(tmpl, LABELS_VAR) && add_labels_line(out, vars, err)) {
+        free(*out);
+        *out = NULL;
+        return UM_ENOMEM;
+    }
     return 0;
 }

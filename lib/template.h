@@ -8,7 +8,9 @@
  *
  * New files are rendered from script.sql.tmpl, whose placeholders are
  * ${message}, ${rev_id}, ${parents} (comma separated), ${depends_on},
- * ${create_date}; "$$" is a literal "$".
+ * ${create_date}, ${branch_labels}; "$$" is a literal "$".  A line that
+ * holds ${branch_labels} is left out when there are no labels, so that the
+ * header has a "Branch Labels:" line only for a revision that has some.
  */
 #ifndef LIB_TEMPLATE_H
 #define LIB_TEMPLATE_H
@@ -41,14 +43,18 @@ int template_new_rev_id(char out[13], err_buf *err);
 typedef struct template_vars {
     const char *message;
     const char *rev_id;
-    const char *parents;     /* "a, b" or "" */
-    const char *depends_on;  /* "a, b" or "" */
-    const char *create_date; /* "2025-05-01 12:00:00+00" */
+    const char *parents;       /* "a, b" or "" */
+    const char *depends_on;    /* "a, b" or "" */
+    const char *create_date;   /* "2025-05-01 12:00:00+00" */
+    const char *branch_labels; /* "a, b" or "" (NULL: "") */
 } template_vars;
 
 /*
  * Renders @tmpl.  UM_EPARSE naming @tmpl_path and the line for an unknown
- * placeholder.
+ * placeholder.  A template written before ${branch_labels} existed (a
+ * project's own script.sql.tmpl) still gets the labels: with labels and no
+ * ${branch_labels} in @tmpl, a "-- Branch Labels: a, b" line follows the
+ * rendered "Revision ID:" line (or opens the file when there is none).
  */
 int template_render(const char *tmpl, const char *tmpl_path, const template_vars *vars, char **out,
                     err_buf *err);

@@ -174,6 +174,11 @@ START_TEST(render_all)
     ck_assert_str_eq(out, "Add users|3f1c9a2b7d10|9b0e4d55c2aa, 77aa00bb11cc|"
                           "0011aabbccdd|2025-05-01 12:00:00+00\n");
     free(out);
+    template_vars v = VARS;
+    v.branch_labels = "audit";
+    out = render_ok("[${branch_labels}]\n", &v);
+    ck_assert_str_eq(out, "[audit]\n");
+    free(out);
 }
 END_TEST
 
@@ -247,6 +252,37 @@ START_TEST(render_default_parses)
 }
 END_TEST
 
+/* The default template writes "Branch Labels:" only for a revision with
+ * labels; an older template without ${branch_labels} still gets them. */
+START_TEST(render_branch_labels)
+{
+    template_vars v = VARS;
+    char *out = render_ok(template_default_script, &v);
+    ck_assert_ptr_null(strstr(out, "Branch Labels"));
+    free(out);
+
+    v.branch_labels = "audit, billing";
+    out = render_ok(template_default_script, &v);
+    ck_assert_ptr_nonnull(strstr(out, "-- Depends On: 0011aabbccdd\n"
+                                      "-- Branch Labels: audit, billing\n"));
+    err_buf err = { 0 };
+    script_file *sf = NULL;
+    ck_assert_int_eq(script_parse_buffer("new.sql", out, strlen(out), &sf, &err), 0);
+    ck_assert_uint_eq(sf->n_branch_labels, 2);
+    ck_assert_str_eq(sf->branch_labels[1], "billing");
+    script_free(sf);
+    free(out);
+
+    out = render_ok("-- ${message}\n-- revision id: ${rev_id}\n-- migrate:up\n", &v);
+    ck_assert_str_eq(out, "-- Add users\n-- revision id: 3f1c9a2b7d10\n"
+                          "-- Branch Labels: audit, billing\n-- migrate:up\n");
+    free(out);
+    out = render_ok("-- migrate:up\n", &v);
+    ck_assert_str_eq(out, "-- Branch Labels: audit, billing\n-- migrate:up\n");
+    free(out);
+}
+END_TEST
+
 Suite *template_suite(void)
 {
     Suite *s = suite_create("template");
@@ -275,6 +311,7 @@ Suite *template_suite(void)
     tcase_add_test(tc, render_message_one_line);
     tcase_add_test(tc, render_errors);
     tcase_add_test(tc, render_default_parses);
+    tcase_add_test(tc, render_branch_labels);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -347,6 +347,18 @@ typedef struct um_revision {
     int is_base;          /**< revises nothing */
     int is_merge;         /**< more than one parent */
     int is_branch_point;  /**< more than one child */
+    /**
+     * Branch Labels: the names this revision gives its branch, as the
+     * file declares them.  The labels it carries, inherited ones
+     * included, come from um_revision_branch_labels().
+     */
+    const char *const *branch_labels;
+    size_t n_branch_labels;
+    /**
+     * Another revision's Depends On names this one: a head (is_head) that
+     * is depended on is what Alembic calls an "effective head".
+     */
+    int has_dependents;
 } um_revision;
 
 /**
@@ -368,14 +380,38 @@ UM_API size_t um_revision_count(const um_ctx *ctx);
 UM_API const um_revision *um_revision_at(const um_ctx *ctx, size_t i);
 
 /**
- * Resolves @p rev to one revision: a full id, a unique prefix, "head" (the
- * only head), or REV+N / REV-N.
+ * Resolves @p rev to one revision: a full id, a unique prefix, a branch
+ * label, "head" (the only head), REV+N / REV-N, or a target scoped to a
+ * branch such as "audit@head" (docs/cli.md, "Targets").
  * @param out  receives the revision, owned by the handle.
  * @return UM_OK, UM_EINVAL or UM_ETARGET (unknown, ambiguous prefix listing
  *         the candidates, several heads for "head").
  * @since 0.1
  */
 UM_API int um_revision_lookup(const um_revision **out, um_ctx *ctx, const char *rev);
+
+/**
+ * The branch labels revision @p rev carries, as Alembic shows them beside
+ * it ("c1 (audit) (head)"): those it declares, and those it inherits: a
+ * label is carried by the declaring revision's descendants, and, when
+ * they form one line, by its ancestors down to the first branch point or
+ * merge (docs/revision-files.md).  Sorted by name.
+ *
+ * The first call on a handle works out every revision's labels at once,
+ * in time proportional to the revisions times the labels (nothing at all
+ * for a project without labels); later calls only read.
+ *
+ * @param out  receives an array of *@p n labels, owned by the handle and
+ *             valid until um_close(); NULL when there are none.
+ * @param n    receives the number of labels.
+ * @param rev  a revision of this handle (um_revision_at(),
+ *             um_revision_lookup(), um_status_pending_at()).
+ * @return UM_OK, UM_EINVAL (a NULL argument, a revision of another
+ *         handle), UM_ENOMEM.
+ * @since 0.1
+ */
+UM_API int um_revision_branch_labels(const char *const **out, size_t *n, um_ctx *ctx,
+                                     const um_revision *rev);
 
 /* ------------------------------------------------------------------ */
 /* Plans                                                                */
@@ -749,8 +785,16 @@ typedef struct um_generate_options {
     const char
         *head;  /**< NULL: the current head; "base": a new base; else build on this revision */
     int splice; /**< allow head to be a non-head revision */
-    const char *const *depends_on;
+    const char *const *depends_on; /**< revisions or branch labels, kept as given */
     size_t n_depends_on;
+    /**
+     * Branch Labels of the new revision: names for its branch, usable in
+     * targets ("audit@head").  Each is an identifier as a revision id is,
+     * used by no revision or label yet, and not head, heads, base or
+     * current.
+     */
+    const char *const *branch_labels;
+    size_t n_branch_labels;
 } um_generate_options;
 
 /** The version of um_generate_options this header describes.  @since 0.1 */
@@ -758,7 +802,7 @@ typedef struct um_generate_options {
 /** The defaults of um_generate_options, for an initializer.  @since 0.1 */
 #define UM_GENERATE_OPTIONS_INIT                                                                   \
     {                                                                                              \
-        UM_GENERATE_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, 0                         \
+        UM_GENERATE_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0                \
     }
 
 /**
@@ -779,10 +823,10 @@ UM_API int um_generate_options_init(um_generate_options *opts, unsigned int vers
  * @param out  receives the new file's path (free with um_free()); NULL if
  *             the caller does not want it.  Left NULL on failure.
  * @param opts  required: a new revision needs a message.
- * @return UM_OK, UM_EINVAL (no message; a rev_id that is not valid or
- *         exists), UM_EVERSION, UM_ENOMEM, UM_ETARGET, UM_EIO, UM_ECONFIG
- *         (a bad file_template, an unknown timezone), UM_EPARSE (a bad
- *         template).
+ * @return UM_OK, UM_EINVAL (no message; a rev_id or a branch label that is
+ *         not valid or exists), UM_EVERSION, UM_ENOMEM, UM_ETARGET, UM_EIO,
+ *         UM_ECONFIG (a bad file_template, an unknown timezone), UM_EPARSE
+ *         (a bad template).
  * @since 0.1
  */
 UM_API int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts);
