@@ -223,16 +223,25 @@ int cli_print_json(char *json);
 
 /* output.c: revisions as Alembic shows them. */
 
-/* " (head)", " (branchpoint)", " (mergepoint)" as they apply, or "". */
-const char *cli_revision_marks(const um_revision *rev, char *buf, size_t size);
+/* What Alembic's one-line form of a revision (Script._head_only) holds
+ * besides "ID (labels) (head)". */
+enum cli_line {
+    CLI_LINE_PARENTS = 1, /* "PARENTS (DEPENDS) -> " first */
+    CLI_LINE_DOC = 2,     /* ", message" last */
+    CLI_LINE_TREE = 4,    /* " (branchpoint)", " (mergepoint)" */
+    CLI_LINE_CURRENT = 8  /* " (current)": the database is at it */
+};
 
 /* "a, b" of the parents, or "<base>". */
 void cli_print_parents(FILE *out, const um_revision *rev);
 
-/* "PARENTS -> ID (head), message" (history --revisions). */
-void cli_print_revision_line(FILE *out, const um_revision *rev);
+/* The one-line form: "ID (labels) (head)" and what @flags (enum cli_line)
+ * add, as history, heads and branches print it. */
+void cli_print_revision_line(FILE *out, um_ctx *ctx, const um_revision *rev, int flags);
 
-/* The block of "show": Rev:, Parent:, Path:, message and header. */
-void cli_print_revision_block(FILE *out, const um_ctx *ctx, const um_revision *rev);
+/* The block of "show" and -v (Alembic's log_entry): Rev:, Parent:,
+ * Also depends on:, Branches into:, Branch names:, Path:, message and
+ * header.  @flags: CLI_LINE_CURRENT or 0. */
+void cli_print_revision_block(FILE *out, um_ctx *ctx, const um_revision *rev, int flags);
 
 #endif

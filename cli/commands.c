@@ -142,12 +142,32 @@ static json_t *ms_value(double ms)
     return json_real(strtod(buf, NULL));
 }
 
-/* Appends @p rev, as um_revision_to_json() renders it, to the array @p a. */
-static int append_revision(json_t *a, const um_revision *rev)
+/* The labels @p rev carries, inherited ones too: "branches" beside the
+ * library's "branch_labels" (those it declares). */
+static int add_branches(json_t *o, um_ctx *ctx, const um_revision *rev)
+{
+    const char *const *labels;
+    size_t n;
+    json_t *branches = json_array();
+    int rc = um_revision_branch_labels(&labels, &n, ctx, rev);
+
+    for (size_t i = 0; rc == UM_OK && branches && i < n; i++)
+        branches = cli_json_append(branches, json_string(labels[i]));
+    if (rc == UM_OK && (!branches || json_object_set_new(o, "branches", branches)))
+        rc = UM_ENOMEM;
+    else if (rc != UM_OK)
+        json_decref(branches);
+    return rc;
+}
+
+/* Appends @p rev, as um_revision_to_json() renders it with "branches", to
+ * the array @p a. */
+static int append_revision(json_t *a, um_ctx *ctx, const um_revision *rev)
 {
     char *text = um_revision_to_json(rev);
     json_error_t e;
     json_t *o;
+    int rc;
 
     if (!text)
         return UM_ENOMEM;
@@ -158,6 +178,11 @@ static int append_revision(json_t *a, const um_revision *rev)
             return UM_ENOMEM;
         fprintf(stderr, "ultramigrate: revision %s: bad JSON rendering: %s\n", rev->id, e.text);
         return UM_ERROR;
+    }
+    rc = add_branches(o, ctx, rev);
+    if (rc != UM_OK) {
+        json_decref(o);
+        return rc;
     }
     return json_array_append_new(a, o) ? UM_ENOMEM : UM_OK;
 }
@@ -382,7 +407,7 @@ static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_inf
         if (um_revision_lookup(&rev, ctx, id) != UM_OK || strcmp(rev->id, id))
             rev = NULL;
         if (cli->verbosity == CLI_VERBOSE && rev) {
-            cli_print_revision_block(stdout, ctx, rev);
+            cli_print_revision_block(stdout, ctx, rev, 0);
             fputc('\n', stdout);
         } else {
             printf("%s%s\n", id,
@@ -525,23 +550,21 @@ static int print_history(const struct cli *cli, const um_history_list *h)
     return UM_OK;
 }
 
-/* How a listing of revisions shows one in plain text without -v. */
-typedef void (*revision_line_fn)(FILE *out, const um_revision *rev);
-
 /*
  * Shows @p rev, the @p shown-th revision of a listing: into the array @p a
- * with --json, else as a block (-v) or a @p line.
+ * with --json, else as a block (-v) or a line with @p flags (enum
+ * cli_line).
  */
 static int list_revision(const struct cli *cli, um_ctx *ctx, json_t *a, const um_revision *rev,
-                         size_t shown, revision_line_fn line)
+                         size_t shown, int flags)
 {
     if (a)
-        return append_revision(a, rev);
+        return append_revision(a, ctx, rev);
     if (cli->verbosity == CLI_VERBOSE) {
         printf("%s", shown ? "\n" : "");
-        cli_print_revision_block(stdout, ctx, rev);
+        cli_print_revision_block(stdout, ctx, rev, flags & CLI_LINE_CURRENT);
     } else {
-        line(stdout, rev);
+        cli_print_revision_line(stdout, ctx, rev, flags);
     }
     return UM_OK;
 }
@@ -556,7 +579,8 @@ static int print_revisions(const struct cli *cli, um_ctx *ctx, size_t limit)
     if (cli->json && !(a = json_array()))
         return UM_ENOMEM;
     for (size_t i = count; rc == UM_OK && i-- > 0 && (!limit || shown < limit); shown++)
-        rc = list_revision(cli, ctx, a, um_revision_at(ctx, i), shown, cli_print_revision_line);
+        rc = list_revision(cli, ctx, a, um_revision_at(ctx, i), shown,
+                           CLI_LINE_PARENTS | CLI_LINE_DOC | CLI_LINE_TREE);
     return print_json_array(a, rc);
 }
 
@@ -592,29 +616,107 @@ static int cmd_history(struct cli *cli, const struct cli_command *cmd, int argc,
     return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
-static void print_head_line(FILE *out, const um_revision *rev)
+/*
+ * Alembic's "heads": the revisions no revision revises; with
+ * --resolve-dependencies only those no revision depends on either (an
+ * "effective head" another branch needs is not a head of the whole).
+ */
+static int heads_body(const struct cli_call *call)
 {
-    fprintf(out, "%s (head)\n", rev->id);
-}
-
-static int print_heads(const struct cli *cli, um_ctx *ctx)
-{
+    int resolve = *(const int *)call->state;
     const um_revision *rev;
     size_t shown = 0;
     json_t *a = NULL;
     int rc = UM_OK;
 
-    if (cli->json && !(a = json_array()))
+    if (call->cli->json && !(a = json_array()))
         return UM_ENOMEM;
-    for (size_t i = 0; rc == UM_OK && (rev = um_revision_at(ctx, i)); i++)
-        if (rev->is_head)
-            rc = list_revision(cli, ctx, a, rev, shown++, print_head_line);
+    for (size_t i = 0; rc == UM_OK && (rev = um_revision_at(call->ctx, i)); i++)
+        if (rev->is_head && !(resolve && rev->has_dependents))
+            rc = list_revision(call->cli, call->ctx, a, rev, shown++, 0);
     return print_json_array(a, rc);
 }
 
-static int heads_body(const struct cli_call *call)
+static int cmd_heads(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    return print_heads(call->cli, call->ctx);
+    int resolve = 0;
+    const struct cli_opt opts[] = { { "resolve-dependencies", 0, CLI_FLAG, &resolve },
+                                    { NULL, 0, CLI_FLAG, NULL } };
+    const struct engine_command ec = { opts, NULL, heads_body, &resolve };
+
+    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
+}
+
+/* ---- branches ------------------------------------------------------------ */
+
+static int is_child_of(const um_revision *r, const um_revision *parent)
+{
+    for (size_t j = 0; j < r->n_parents; j++)
+        if (!strcmp(r->parents[j], parent->id))
+            return 1;
+    return 0;
+}
+
+/* {"revision": {...}, "children": [{...}, ...]} for a branch point. */
+static int append_branch_point(json_t *a, um_ctx *ctx, const um_revision *bp)
+{
+    json_t *one = json_array(), *children = json_array();
+    const um_revision *r;
+    int rc = one && children ? append_revision(one, ctx, bp) : UM_ENOMEM;
+
+    for (size_t i = 0; rc == UM_OK && (r = um_revision_at(ctx, i)); i++)
+        if (is_child_of(r, bp))
+            rc = append_revision(children, ctx, r);
+    if (rc == UM_OK &&
+        json_array_append_new(
+            a, json_pack("{s:O, s:O}", "revision", json_array_get(one, 0), "children", children)))
+        rc = UM_ENOMEM;
+    json_decref(one);
+    json_decref(children);
+    return rc;
+}
+
+/*
+ * Alembic's "branches": each branch point, then its children indented
+ * under it ("   -> a1 (audit)"), a blank line after each.
+ */
+static void print_branch_point(const struct cli *cli, um_ctx *ctx, const um_revision *bp)
+{
+    int verbose = cli->verbosity == CLI_VERBOSE;
+    const um_revision *r;
+
+    if (verbose)
+        cli_print_revision_block(stdout, ctx, bp, 0);
+    else
+        cli_print_revision_line(stdout, ctx, bp, CLI_LINE_TREE);
+    for (size_t i = 0; (r = um_revision_at(ctx, i)); i++) {
+        if (!is_child_of(r, bp))
+            continue;
+        printf("%*s -> ", (int)strlen(bp->id), "");
+        cli_print_revision_line(stdout, ctx, r, CLI_LINE_TREE | (verbose ? CLI_LINE_DOC : 0));
+    }
+    fputc('\n', stdout);
+}
+
+/* Newest first, as history lists them. */
+static int branches_body(const struct cli_call *call)
+{
+    um_ctx *ctx = call->ctx;
+    json_t *a = NULL;
+    int rc = UM_OK;
+
+    if (call->cli->json && !(a = json_array()))
+        return UM_ENOMEM;
+    for (size_t i = um_revision_count(ctx); rc == UM_OK && i-- > 0;) {
+        const um_revision *bp = um_revision_at(ctx, i);
+        if (!bp->is_branch_point)
+            continue;
+        if (a)
+            rc = append_branch_point(a, ctx, bp);
+        else
+            print_branch_point(call->cli, ctx, bp);
+    }
+    return print_json_array(a, rc);
 }
 
 static int show_body(const struct cli_call *call)
@@ -625,7 +727,7 @@ static int show_body(const struct cli_call *call)
     if (rc == UM_OK && call->cli->json)
         rc = cli_print_json(um_revision_to_json(rev));
     else if (rc == UM_OK)
-        cli_print_revision_block(stdout, call->ctx, rev);
+        cli_print_revision_block(stdout, call->ctx, rev, 0);
     return rc;
 }
 
@@ -647,6 +749,7 @@ static int print_generated(const struct cli *cli, char *path)
 struct generate_state {
     um_generate_options g;
     struct cli_list depends;
+    struct cli_list labels;
 };
 
 /* The message comes once: as -m or as the argument. */
@@ -663,6 +766,8 @@ static int check_message(const struct cli_call *call)
         gs->g.message = call->args[0];
     gs->g.depends_on = gs->depends.items;
     gs->g.n_depends_on = gs->depends.n;
+    gs->g.branch_labels = gs->labels.items;
+    gs->g.n_branch_labels = gs->labels.n;
     return CLI_CONTINUE;
 }
 
@@ -677,16 +782,19 @@ static int generate_body(const struct cli_call *call)
 
 static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    struct generate_state gs = { UM_GENERATE_OPTIONS_INIT, { NULL, 0 } };
-    const struct cli_opt opts[] = {
-        { "message", 'm', CLI_STRING, &gs.g.message }, { "head", 0, CLI_STRING, &gs.g.head },
-        { "splice", 0, CLI_FLAG, &gs.g.splice },       { "rev-id", 0, CLI_STRING, &gs.g.rev_id },
-        { "depends-on", 0, CLI_LIST, &gs.depends },    { NULL, 0, CLI_FLAG, NULL }
-    };
+    struct generate_state gs = { UM_GENERATE_OPTIONS_INIT, { NULL, 0 }, { NULL, 0 } };
+    const struct cli_opt opts[] = { { "message", 'm', CLI_STRING, &gs.g.message },
+                                    { "head", 0, CLI_STRING, &gs.g.head },
+                                    { "splice", 0, CLI_FLAG, &gs.g.splice },
+                                    { "rev-id", 0, CLI_STRING, &gs.g.rev_id },
+                                    { "depends-on", 0, CLI_LIST, &gs.depends },
+                                    { "branch-label", 0, CLI_LIST, &gs.labels },
+                                    { NULL, 0, CLI_FLAG, NULL } };
     const struct engine_command ec = { opts, check_message, generate_body, &gs };
     int status = cli_run_on_engine(cli, cmd, argc, argv, &ec);
 
     free(gs.depends.items);
+    free(gs.labels.items);
     return status;
 }
 
@@ -939,12 +1047,19 @@ static const char history_options[] =
     "  -n, --limit N            only the last N entries (--revisions: newest N)\n"
     "      --revisions          list the revision files instead\n";
 
+static const char heads_options[] =
+    "      --resolve-dependencies\n"
+    "                           leave out the heads another revision depends on\n"
+    "                           (Alembic's \"effective heads\")\n";
+
 static const char generate_options[] =
     "  -m, --message MESSAGE    the message (instead of the MESSAGE argument)\n"
     "      --head REV           branch from REV instead of the current head\n"
     "      --splice             allow --head to name a revision that is not a head\n"
     "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n"
-    "      --depends-on REV     a dependency on another branch (repeatable)\n";
+    "      --depends-on REV     a dependency on another branch (repeatable)\n"
+    "      --branch-label LABEL a name for the new revision's branch, for targets\n"
+    "                           such as LABEL@head (repeatable)\n";
 
 static const char lint_options[] =
     "  FILE...                  lint these files (revision files or plain SQL)\n"
@@ -977,8 +1092,10 @@ static const struct cli_command commands[] = {
     { .name = "history", .run = cmd_history, .args = "",
       .summary = "Show the log of applied steps (or --revisions).",
       .options = history_options, .database = 1 },
-    { .name = "heads", .run = cmd_on_engine, .body = heads_body, .args = "",
-      .summary = "Show the heads of the revision files." },
+    { .name = "heads", .run = cmd_heads, .args = "",
+      .summary = "Show the heads of the revision files.", .options = heads_options },
+    { .name = "branches", .run = cmd_on_engine, .body = branches_body, .args = "",
+      .summary = "Show the branch points of the revision files." },
     { .name = "show", .run = cmd_on_engine, .body = show_body, .args = "REV",
       .summary = "Show one revision: parents, path and header.",
       .min_args = 1, .max_args = 1, .targets = 1 },

@@ -297,10 +297,26 @@ int cli_print_json(char *json)
 
 /* ---- revisions ---------------------------------------------------------- */
 
-const char *cli_revision_marks(const um_revision *rev, char *buf, size_t size)
+/* " (head)" or " (effective head)" (a head another revision depends on), as
+ * Alembic's one-line form says it. */
+static const char *head_mark(const um_revision *rev)
 {
-    snprintf(buf, size, "%s%s%s", rev->is_head ? " (head)" : "",
-             rev->is_branch_point ? " (branchpoint)" : "", rev->is_merge ? " (mergepoint)" : "");
+    if (!rev->is_head)
+        return "";
+    return rev->has_dependents ? " (effective head)" : " (head)";
+}
+
+/* Alembic's marks: the one-line form puts (current) before the tree marks,
+ * the block ("show", log_entry) after them and says just (head). */
+static const char *revision_marks(const um_revision *rev, int flags, int block, char *buf,
+                                  size_t size)
+{
+    int tree = block || (flags & CLI_LINE_TREE);
+    snprintf(buf, size, "%s%s%s%s%s", block ? (rev->is_head ? " (head)" : "") : head_mark(rev),
+             !block && (flags & CLI_LINE_CURRENT) ? " (current)" : "",
+             tree && rev->is_branch_point ? " (branchpoint)" : "",
+             tree && rev->is_merge ? " (mergepoint)" : "",
+             block && (flags & CLI_LINE_CURRENT) ? " (current)" : "");
     return buf;
 }
 
@@ -318,13 +334,41 @@ void cli_print_parents(FILE *out, const um_revision *rev)
         print_list(out, rev->parents, rev->n_parents);
 }
 
-void cli_print_revision_line(FILE *out, const um_revision *rev)
+/* The labels @rev carries, "a, b"; 0 when it carries none (or they cannot
+ * be worked out: they are then left out). */
+static size_t branch_labels(um_ctx *ctx, const um_revision *rev, const char *const **labels)
 {
-    char marks[64];
+    size_t n = 0;
+    if (um_revision_branch_labels(labels, &n, ctx, rev) != UM_OK)
+        return 0;
+    return n;
+}
 
-    cli_print_parents(out, rev);
-    fprintf(out, " -> %s%s, %s\n", rev->id, cli_revision_marks(rev, marks, sizeof(marks)),
-            rev->message ? rev->message : "");
+void cli_print_revision_line(FILE *out, um_ctx *ctx, const um_revision *rev, int flags)
+{
+    const char *const *labels;
+    size_t n_labels = branch_labels(ctx, rev, &labels);
+    char marks[96];
+
+    if (flags & CLI_LINE_PARENTS) {
+        cli_print_parents(out, rev);
+        if (rev->n_depends_on) {
+            fputs(" (", out);
+            print_list(out, rev->depends_on, rev->n_depends_on);
+            fputc(')', out);
+        }
+        fputs(" -> ", out);
+    }
+    fputs(rev->id, out);
+    if (n_labels) {
+        fputs(" (", out);
+        print_list(out, labels, n_labels);
+        fputc(')', out);
+    }
+    fputs(revision_marks(rev, flags, 0, marks, sizeof(marks)), out);
+    if (flags & CLI_LINE_DOC)
+        fprintf(out, ", %s", rev->message ? rev->message : "");
+    fputc('\n', out);
 }
 
 /* "Branches into: a, b" lists the children; the graph has no accessor. */
@@ -341,19 +385,26 @@ static void print_children(FILE *out, const um_ctx *ctx, const um_revision *rev)
     fputc('\n', out);
 }
 
-void cli_print_revision_block(FILE *out, const um_ctx *ctx, const um_revision *rev)
+void cli_print_revision_block(FILE *out, um_ctx *ctx, const um_revision *rev, int flags)
 {
-    char marks[64];
+    const char *const *labels;
+    size_t n_labels = branch_labels(ctx, rev, &labels);
+    char marks[96];
 
-    fprintf(out, "Rev: %s%s\n", rev->id, cli_revision_marks(rev, marks, sizeof(marks)));
+    fprintf(out, "Rev: %s%s\n", rev->id, revision_marks(rev, flags, 1, marks, sizeof(marks)));
     fputs(rev->is_merge ? "Merges: " : "Parent: ", out);
     cli_print_parents(out, rev);
     fputc('\n', out);
+    if (rev->n_depends_on) {
+        fputs("Also depends on: ", out);
+        print_list(out, rev->depends_on, rev->n_depends_on);
+        fputc('\n', out);
+    }
     if (rev->is_branch_point)
         print_children(out, ctx, rev);
-    if (rev->n_depends_on) {
-        fputs("Depends on: ", out);
-        print_list(out, rev->depends_on, rev->n_depends_on);
+    if (n_labels) {
+        fputs("Branch names: ", out);
+        print_list(out, labels, n_labels);
         fputc('\n', out);
     }
     fprintf(out, "Path: %s\n\n", rev->path ? rev->path : "");

@@ -431,12 +431,272 @@ START_TEST(alembic_database_taken_over)
     pgtest_assert_status(r, 0, "upgrade");
     pgtest_cli_result_free(&r);
     ck_assert_str_eq(pgtest_query_text(db_url, "SELECT string_agg(revision, ','"
-                                                    " ORDER BY id) FROM alembic_version_history"
-                                                    " WHERE direction = 'up'"),
+                                               " ORDER BY id) FROM alembic_version_history"
+                                               " WHERE direction = 'up'"),
                      "b1,b2,m1,c1");
     ck_assert_int_eq(alembic("current"), 0);
     ASSERT_HAS(pgtest_keep(pgtest_read_file(pgtest_fmt("%s/alembic.out", proj_dir), NULL)),
                "c1 (head)");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* branch labels, side by side with Alembic                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * t1 <- t2 <- {a1 (audit) <- a2 <- a3, b1 (billing) <- b2}, a second base
+ * c1 (cart) <- c2 <- c3 with c2 depending on the label audit, and a base
+ * d1 depending on b2 (which makes b2 an "effective head").  Every revision
+ * runs a SELECT: both tools can move the same database.
+ */
+static void make_labeled_project(void)
+{
+    static const char *const revs[][4] = {
+        { "t1", "None", "None", "None" },       { "t2", "'t1'", "None", "None" },
+        { "a1", "'t2'", "('audit',)", "None" }, { "a2", "'a1'", "None", "None" },
+        { "a3", "'a2'", "None", "None" },       { "b1", "'t2'", "('billing',)", "None" },
+        { "b2", "'b1'", "None", "None" },       { "c1", "None", "('cart',)", "None" },
+        { "c2", "'c1'", "None", "('audit',)" }, { "c3", "'c2'", "None", "None" },
+        { "d1", "None", "None", "('b2',)" },
+    };
+    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj_dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    set_alembic_url(db_url);
+    for (size_t i = 0; i < sizeof(revs) / sizeof(revs[0]); i++)
+        write_alembic_rev(revs[i][0], revs[i][1], revs[i][2], revs[i][3],
+                          pgtest_fmt("    op.execute('SELECT 1 AS up_%s')", revs[i][0]),
+                          pgtest_fmt("    op.execute('SELECT 1 AS down_%s')", revs[i][0]));
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", NULL);
+    pgtest_cli_result r = run_in_project((const char *const[]){ "import-alembic", NULL });
+    pgtest_assert_status(r, 0, "import-alembic");
+    pgtest_cli_result_free(&r);
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* @text's lines that @keep accepts, sorted, one string: the two tools
+ * list branches in orders of their own (Alembic's come from sets). */
+static const char *sorted_lines(const char *text, const char *keep)
+{
+    char *copy = strdup(text), *save = NULL, *lines[128];
+    size_t n = 0;
+    for (char *l = strtok_r(copy, "\n", &save); l && n < 128; l = strtok_r(NULL, "\n", &save))
+        if (!keep || strncmp(l, keep, strlen(keep)) == 0 || strstr(l, keep))
+            lines[n++] = l;
+    qsort(lines, n, sizeof(*lines), cmp_lines);
+    char *out = pgtest_asprintf("%s", "");
+    for (size_t i = 0; i < n; i++) {
+        char *next = pgtest_asprintf("%s%s\n", out, lines[i]);
+        free(out);
+        out = next;
+    }
+    free(copy);
+    return pgtest_keep(out);
+}
+
+/* Alembic's stdout for @args. */
+static const char *alembic_out(const char *args)
+{
+    ck_assert_msg(alembic(args) == 0, "alembic %s: %s", args,
+                  pgtest_keep(pgtest_read_file(pgtest_fmt("%s/alembic.out", proj_dir), NULL)));
+    return pgtest_keep(pgtest_read_file(pgtest_fmt("%s/alembic.out", proj_dir), NULL));
+}
+
+static const char *ultramigrate_out(const char *const argv[])
+{
+    pgtest_cli_result r = run_in_project(argv);
+    pgtest_assert_status(r, 0, argv[0]);
+    const char *out = pgtest_keep(strdup(r.out));
+    pgtest_cli_result_free(&r);
+    return out;
+}
+
+/* heads, history and branches print each revision as Alembic does
+ * ("c2 (cart)", "(effective head)", "c1 (audit) -> c2"), and show its
+ * branch names. */
+START_TEST(labels_shown_as_alembic_shows_them)
+{
+    if (!have_alembic())
+        return;
+    make_labeled_project();
+    ck_assert_str_eq(sorted_lines(ultramigrate_out((const char *const[]){ "heads", NULL }), NULL),
+                     sorted_lines(alembic_out("heads"), NULL));
+    ck_assert_str_eq(sorted_lines(ultramigrate_out((const char *const[]){
+                                      "heads", "--resolve-dependencies", NULL }),
+                                  NULL),
+                     sorted_lines(alembic_out("heads --resolve-dependencies"), NULL));
+    ck_assert_str_eq(
+        sorted_lines(ultramigrate_out((const char *const[]){ "history", "--revisions", NULL }),
+                     NULL),
+        sorted_lines(alembic_out("history"), NULL));
+    ck_assert_str_eq(
+        sorted_lines(ultramigrate_out((const char *const[]){ "branches", NULL }), NULL),
+        sorted_lines(alembic_out("branches"), NULL));
+    for (size_t i = 0; i < 3; i++) {
+        static const char *const revs[] = { "a2", "c2", "b2" };
+        const char *ours = ultramigrate_out((const char *const[]){ "show", revs[i], NULL });
+        const char *theirs = alembic_out(pgtest_fmt("show %s", revs[i]));
+        ck_assert_str_eq(sorted_lines(ours, "Branch names: "),
+                         sorted_lines(theirs, "Branch names: "));
+        ck_assert_str_eq(sorted_lines(ours, "Rev: "), sorted_lines(theirs, "Rev: "));
+        ck_assert_str_eq(sorted_lines(ours, "Also depends on: "),
+                         sorted_lines(theirs, "Also depends on: "));
+    }
+}
+END_TEST
+
+/* What ultramigrate has applied. */
+static const char *ultramigrate_applied(void)
+{
+    return pgtest_query_text(db_url, "SELECT coalesce(string_agg(revision, ',' ORDER BY revision),"
+                                     " '') FROM ultramigrate_version_applied");
+}
+
+/* What Alembic has applied: its version rows and everything they need, as
+ * its RevisionMap says.  (The rows themselves differ: Alembic drops a head
+ * from its table once a revision that depends on it is applied.) */
+static const char *alembic_applied(void)
+{
+    const char *rows = pgtest_query_text(db_url, "SELECT coalesce(string_agg(version_num, ' '),"
+                                                 " '') FROM alembic_version");
+    const char *py = "import sys\n"
+                     "from alembic.config import Config\n"
+                     "from alembic.script import ScriptDirectory\n"
+                     "m = ScriptDirectory.from_config(Config(\"alembic.ini\")).revision_map\n"
+                     "revs = m._get_ancestor_nodes(m.get_revisions(tuple(sys.argv[1:])))\n"
+                     "print(\",\".join(sorted(r.revision for r in revs)), end=\"\")\n";
+    char *cmd =
+        pgtest_asprintf("cd '%s' && /usr/bin/python3 -c '%s' %s >applied.out", proj_dir, py, rows);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    return pgtest_keep(pgtest_read_file(pgtest_fmt("%s/applied.out", proj_dir), NULL));
+}
+
+/*
+ * The same upgrades and downgrades, by label, with Alembic and with
+ * ultramigrate on one database (each keeps its own version table): after
+ * every step both have applied the same revisions.
+ */
+START_TEST(labels_move_the_database_as_alembic_does)
+{
+    static const char *const steps[][2] = {
+        { "upgrade", "audit@head" },
+        { "upgrade", "billing@+1" },
+        { "upgrade", "cart@+1" },
+        { "upgrade", "cart@head" },
+        { "upgrade", "billing@head" },
+        { "downgrade", "audit@-1" },
+        { "upgrade", "d1" },
+        { "downgrade", "cart@c1" },
+        { "downgrade", "billing@t2" },
+        { "upgrade", "heads" },
+        { "downgrade", "audit@t2" },
+        { "downgrade", "cart@base" },
+        { "downgrade", "billing@base" },
+        { "upgrade", "audit@a2" },
+        { "upgrade", "cart" },
+    };
+    if (!have_alembic())
+        return;
+    make_labeled_project();
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        alembic_out(pgtest_fmt("%s %s", steps[i][0], steps[i][1]));
+        ultramigrate_out((const char *const[]){ steps[i][0], steps[i][1], NULL });
+        const char *ours = ultramigrate_applied(), *theirs = alembic_applied();
+        ck_assert_msg(strcmp(ours, theirs) == 0,
+                      "after %s %s: ultramigrate applied [%s], Alembic [%s]", steps[i][0],
+                      steps[i][1], ours, theirs);
+    }
+}
+END_TEST
+
+/* A revision file with a "Branch Labels:" line. */
+static void write_labeled(const char *id, const char *parent, const char *depends,
+                          const char *labels)
+{
+    pgtest_write_file(proj_dir, pgtest_fmt("migrations/versions/%s.sql", id),
+                      pgtest_fmt("-- %s\n-- Revision ID: %s\n-- Revises: %s\n"
+                                 "-- Depends On: %s\n-- Branch Labels: %s\n"
+                                 "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n",
+                                 id, id, parent, depends, labels));
+}
+
+static const char *labels_of(um_ctx *ctx, const char *id)
+{
+    const um_revision *rev = NULL;
+    const char *const *labels = (const char *const *)&rev;
+    size_t n = 99;
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&rev, ctx, id));
+    PGTEST_CHECK_OK(ctx, um_revision_branch_labels(&labels, &n, ctx, rev));
+    const char *out = "";
+    for (size_t i = 0; i < n; i++)
+        out = pgtest_fmt("%s%s%s", out, i ? "," : "", labels[i]);
+    ck_assert(n || labels == NULL);
+    return out;
+}
+
+/* um_revision's declared labels, um_revision_branch_labels() (Alembic's
+ * Revision.branch_labels), the JSON rendering and new labels. */
+START_TEST(labels_through_the_api)
+{
+    write_labeled("t1", "", "", "");
+    write_labeled("a1", "t1", "", "audit, ledger");
+    write_labeled("a2", "a1", "", "");
+    write_labeled("b1", "t1", "", "");
+    write_labeled("c1", "", "audit", "cart");
+    um_ctx *ctx = open_engine();
+    const um_revision *a1 = NULL;
+    PGTEST_CHECK_OK(ctx, um_revision_lookup(&a1, ctx, "ledger"));
+    ck_assert_str_eq(a1->id, "a1");
+    ck_assert_uint_eq(a1->n_branch_labels, 2);
+    ck_assert_str_eq(a1->branch_labels[1], "ledger");
+    ck_assert(a1->has_dependents);
+    ck_assert_str_eq(labels_of(ctx, "a2"), "audit,ledger");
+    ck_assert_str_eq(labels_of(ctx, "t1"), "");
+    ck_assert_str_eq(labels_of(ctx, "c1"), "cart");
+    const char *const *labels;
+    size_t n;
+    um_revision fake = *a1;
+    PGTEST_CHECK_RC(ctx, um_revision_branch_labels(&labels, &n, ctx, &fake), UM_EINVAL);
+
+    char *json = um_revision_to_json(a1);
+    ck_assert_ptr_nonnull(json);
+    ck_assert_msg(strstr(json, "\"branch_labels\": [\n    \"audit\",\n    \"ledger\"\n  ]"), "%s",
+                  json);
+    ck_assert_msg(strstr(json, "\"has_dependents\": true"), "%s", json);
+    um_free(json);
+
+    um_generate_options g = UM_GENERATE_OPTIONS_INIT;
+    const char *const taken[] = { "cart" }, *const fresh[] = { "billing" };
+    g.message = "bill";
+    g.head = "b1";
+    g.branch_labels = taken;
+    g.n_branch_labels = 1;
+    PGTEST_CHECK_RC(ctx, um_generate(NULL, ctx, &g), UM_EINVAL);
+    ck_assert_str_eq(um_errmsg(ctx), "branch label 'cart' is already used by revision c1");
+    g.branch_labels = fresh;
+    g.depends_on = taken;
+    g.n_depends_on = 1;
+    char *path = NULL;
+    PGTEST_CHECK_OK(ctx, um_generate(&path, ctx, &g));
+    char *text = pgtest_read_file(path, NULL);
+    ck_assert_msg(strstr(text, "-- Depends On: cart\n-- Branch Labels: billing\n"), "%s", text);
+    free(text);
+    um_free(path);
+    um_close(ctx);
+
+    pgtest_cli_result r = run_in_project((const char *const[]){
+        "generate", "more", "--head", "billing@head", "--branch-label", "x2", NULL });
+    pgtest_assert_status(r, 0, "generate --branch-label");
+    pgtest_cli_result_free(&r);
+    r = run_in_project((const char *const[]){ "heads", NULL });
+    ASSERT_HAS(r.out, " (billing, x2) (head)\n");
+    pgtest_cli_result_free(&r);
 }
 END_TEST
 
@@ -451,6 +711,9 @@ static Suite *alembic_suite(void)
     TCase *tc_import = pgtest_add_tcase(s, "import", setup, teardown, 120);
     PGTEST_ADD_TESTS(tc_import, import_writes_what_alembic_would_run,
                      import_keeps_existing_files_and_checks_the_graph, alembic_database_taken_over);
+    TCase *tc_labels = pgtest_add_tcase(s, "labels", setup, teardown, 120);
+    PGTEST_ADD_TESTS(tc_labels, labels_shown_as_alembic_shows_them,
+                     labels_move_the_database_as_alembic_does, labels_through_the_api);
     return s;
 }
 
