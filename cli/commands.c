@@ -87,18 +87,24 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int is_file_head(const um_status_info *st, const char *id)
+/* um_status_current_head_at or um_status_file_head_at */
+typedef const char *(*head_at_fn)(const um_status_info *st, size_t i);
+
+/* Whether @p id is one of the heads @p at lists. */
+static int is_head_in(const um_status_info *st, head_at_fn at, const char *id)
 {
     const char *head;
 
-    for (size_t i = 0; (head = um_status_file_head_at(st, i)); i++)
+    for (size_t i = 0; (head = at(st, i)); i++)
         if (!strcmp(head, id))
             return 1;
     return 0;
 }
 
-/* um_status_current_head_at or um_status_file_head_at */
-typedef const char *(*head_at_fn)(const um_status_info *st, size_t i);
+static int is_file_head(const um_status_info *st, const char *id)
+{
+    return is_head_in(st, um_status_file_head_at, id);
+}
 
 /* "a, b", or @p none when there are no heads. */
 static void print_heads_of(FILE *out, const um_status_info *st, head_at_fn at, const char *none)
@@ -569,26 +575,82 @@ static int list_revision(const struct cli *cli, um_ctx *ctx, json_t *a, const um
     return UM_OK;
 }
 
-/* Alembic's "history": the revision files, newest first. */
-static int print_revisions(const struct cli *cli, um_ctx *ctx, size_t limit)
+/* history's options */
+struct history_state {
+    size_t limit;
+    int revisions;
+    const char *range; /* -r LOWER:UPPER */
+    int indicate;      /* -i */
+    char *lower, *upper;
+};
+
+static int check_history(const struct cli_call *call)
 {
-    size_t count = um_revision_count(ctx), shown = 0;
+    struct history_state *hs = call->state;
+    const char *colon = hs->range ? strchr(hs->range, ':') : NULL;
+
+    if (hs->range && (!colon || strchr(colon + 1, ':')))
+        return cli_usage_error("history: -r takes a range: [START]:[END], START: or :END"
+                               " (START and END are targets, base, heads or current)");
+    if (!hs->range)
+        return CLI_CONTINUE;
+    hs->lower = strndup(hs->range, (size_t)(colon - hs->range));
+    hs->upper = strdup(colon + 1);
+    if (!hs->lower || !hs->upper) {
+        fputs("ultramigrate: out of memory\n", stderr);
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_CONTINUE;
+}
+
+/* Marks the last object of @p a with "is_current" (history -i --json). */
+static int mark_current_json(json_t *a, int current)
+{
+    json_t *o = json_array_get(a, json_array_size(a) - 1);
+
+    return o && json_object_set_new(o, "is_current", json_boolean(current)) == 0 ? UM_OK
+                                                                                 : UM_ENOMEM;
+}
+
+/*
+ * Alembic's "history": the revision files of the range (all of them
+ * without -r), newest first; -i marks the database's heads "(current)".
+ */
+static int print_revisions(const struct cli *cli, um_ctx *ctx, const struct history_state *hs,
+                           const um_revision_list *range, const um_status_info *st)
+{
+    size_t count = um_revision_list_count(range), shown = 0;
     json_t *a = NULL;
     int rc = UM_OK;
 
     if (cli->json && !(a = json_array()))
         return UM_ENOMEM;
-    for (size_t i = count; rc == UM_OK && i-- > 0 && (!limit || shown < limit); shown++)
-        rc = list_revision(cli, ctx, a, um_revision_at(ctx, i), shown,
-                           CLI_LINE_PARENTS | CLI_LINE_DOC | CLI_LINE_TREE);
+    for (size_t i = count; rc == UM_OK && i-- > 0 && (!hs->limit || shown < hs->limit); shown++) {
+        const um_revision *rev = um_revision_list_at(range, i);
+        int current = hs->indicate && is_head_in(st, um_status_current_head_at, rev->id);
+        rc = list_revision(cli, ctx, a, rev, shown,
+                           CLI_LINE_PARENTS | CLI_LINE_DOC | CLI_LINE_TREE |
+                               (current ? CLI_LINE_CURRENT : 0));
+        if (rc == UM_OK && a && hs->indicate)
+            rc = mark_current_json(a, current);
+    }
     return print_json_array(a, rc);
 }
 
-/* history's options */
-struct history_state {
-    size_t limit;
-    int revisions;
-};
+static int history_revisions(const struct cli_call *call, const struct history_state *hs)
+{
+    um_revision_list *range = NULL;
+    um_status_info *st = NULL;
+    int rc = um_revision_range(&range, call->ctx, hs->lower, hs->upper);
+
+    if (rc == UM_OK && hs->indicate)
+        rc = um_status(&st, call->ctx);
+    if (rc == UM_OK)
+        rc = print_revisions(call->cli, call->ctx, hs, range, st);
+    um_status_free(st);
+    um_revision_list_free(range);
+    return rc;
+}
 
 static int history_body(const struct cli_call *call)
 {
@@ -596,8 +658,8 @@ static int history_body(const struct cli_call *call)
     um_history_list *h = NULL;
     int rc;
 
-    if (hs->revisions)
-        return print_revisions(call->cli, call->ctx, hs->limit);
+    if (hs->revisions || hs->range || hs->indicate)
+        return history_revisions(call, hs);
     rc = um_history(&h, call->ctx, hs->limit);
     if (rc == UM_OK)
         rc = call->cli->json ? cli_print_json(um_history_to_json(h)) : print_history(call->cli, h);
@@ -607,13 +669,18 @@ static int history_body(const struct cli_call *call)
 
 static int cmd_history(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    struct history_state hs = { 0, 0 };
+    struct history_state hs = { 0, 0, NULL, 0, NULL, NULL };
     const struct cli_opt opts[] = { { "limit", 'n', CLI_NUMBER, &hs.limit },
                                     { "revisions", 0, CLI_FLAG, &hs.revisions },
+                                    { "rev-range", 'r', CLI_STRING, &hs.range },
+                                    { "indicate-current", 'i', CLI_FLAG, &hs.indicate },
                                     { NULL, 0, CLI_FLAG, NULL } };
-    const struct engine_command ec = { opts, NULL, history_body, &hs };
+    const struct engine_command ec = { opts, check_history, history_body, &hs };
+    int status = cli_run_on_engine(cli, cmd, argc, argv, &ec);
 
-    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
+    free(hs.lower);
+    free(hs.upper);
+    return status;
 }
 
 /*
@@ -1045,7 +1112,14 @@ static const char init_options[] =
 
 static const char history_options[] =
     "  -n, --limit N            only the last N entries (--revisions: newest N)\n"
-    "      --revisions          list the revision files instead\n";
+    "      --revisions          list the revision files instead, as Alembic's\n"
+    "                           history (newest first)\n"
+    "  -r, --rev-range START:END\n"
+    "                           only the revision files from START to END (either\n"
+    "                           may be left out: base, heads); START may be -N,\n"
+    "                           either may be current (the database's heads)\n"
+    "  -i, --indicate-current   mark the database's heads \"(current)\"\n"
+    "                           (-r and -i list the revision files)\n";
 
 static const char heads_options[] =
     "      --resolve-dependencies\n"
@@ -1090,7 +1164,7 @@ static const struct cli_command commands[] = {
     { .name = "current", .run = cmd_on_engine, .body = current_body, .args = "",
       .summary = "Show the revisions the database is at.", .database = 1 },
     { .name = "history", .run = cmd_history, .args = "",
-      .summary = "Show the log of applied steps (or --revisions).",
+      .summary = "Show the log of applied steps (or the revision files).",
       .options = history_options, .database = 1 },
     { .name = "heads", .run = cmd_heads, .args = "",
       .summary = "Show the heads of the revision files.", .options = heads_options },

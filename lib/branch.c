@@ -191,6 +191,53 @@ void branch_mark_members(const graph_dag *g, size_t k, unsigned char *set)
     }
 }
 
+static long label_index(const branch_table *t, const char *label)
+{
+    for (size_t k = 0; k < branch_count(t); k++)
+        if (strcmp(t->labels[k].name, label) == 0)
+            return (long)k;
+    return -1;
+}
+
+/* The one label revision @rev carries, or -1 (*count: how many). */
+static long only_label_of(const graph_dag *g, size_t rev, unsigned char *set, size_t *count)
+{
+    const branch_table *t = graph_labels(g);
+    long found = -1;
+    *count = 0;
+    for (size_t k = 0; k < branch_count(t); k++) {
+        memset(set, 0, graph_count(g));
+        branch_mark_members(g, k, set);
+        if (set[rev] && (*count)++ == 0)
+            found = (long)k;
+    }
+    memset(set, 0, graph_count(g));
+    return *count == 1 ? found : -1;
+}
+
+int branch_mark_label(const graph_dag *g, const char *name, size_t len, unsigned char *set,
+                      err_buf *err)
+{
+    char *label = strndup(name, len);
+    size_t rev, count = 0;
+    bool is_rev = false;
+    if (!label)
+        return err_nomem(err);
+    long k = label_index(graph_labels(g), label);
+    if (k < 0 && (is_rev = graph_lookup(g, label, &rev, err) == UM_OK))
+        k = only_label_of(g, rev, set, &count);
+    int rc = UM_OK;
+    if (k < 0 && is_rev)
+        rc = err_set(err, UM_ETARGET, NULL, 0, NULL,
+                     "revision %s carries %zu branch labels: name one label", label, count);
+    else if (k < 0)
+        rc = err_set(err, UM_ETARGET, NULL, 0, NULL, "no branch label '%s'", label);
+    else
+        branch_mark_members(g, (size_t)k, set);
+    free(label);
+    return rc;
+}
+
 /* One pass over the labels: counts into off[i + 1] (@names NULL), or
  * fills @names at off[i] onwards, advancing off[i]. */
 static void members_pass(const graph_dag *g, unsigned char *set, size_t *off, const char **names)

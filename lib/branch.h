@@ -64,6 +64,15 @@ size_t branch_revision(const branch_table *t, size_t k);
 /* Sets set[j] = 1 for every revision that carries label @k. */
 void branch_mark_members(const graph_dag *g, size_t k, unsigned char *set);
 
+/*
+ * Marks the revisions that carry the label named by the first @len bytes
+ * of @name; a revision id there stands for the one label its revision
+ * carries (Alembic's "history -r REV@base:").  UM_ETARGET when it is no
+ * label, or a revision carrying none or several.
+ */
+int branch_mark_label(const graph_dag *g, const char *name, size_t len, unsigned char *set,
+                      err_buf *err);
+
 /* The labels every revision carries, sorted by name: revision i's are
  * names[off[i]] .. names[off[i + 1] - 1]. */
 typedef struct branch_members {

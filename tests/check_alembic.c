@@ -479,14 +479,15 @@ static int cmp_lines(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* @text's lines that @keep accepts, sorted, one string: the two tools
- * list branches in orders of their own (Alembic's come from sets). */
+/* @text's lines holding @keep (NULL: all but Alembic's log), sorted, one
+ * string: the two tools list branches in orders of their own (Alembic's
+ * come from sets). */
 static const char *sorted_lines(const char *text, const char *keep)
 {
     char *copy = strdup(text), *save = NULL, *lines[128];
     size_t n = 0;
     for (char *l = strtok_r(copy, "\n", &save); l && n < 128; l = strtok_r(NULL, "\n", &save))
-        if (!keep || strncmp(l, keep, strlen(keep)) == 0 || strstr(l, keep))
+        if ((!keep && strncmp(l, "INFO  [", 7) != 0) || (keep && strstr(l, keep)))
             lines[n++] = l;
     qsort(lines, n, sizeof(*lines), cmp_lines);
     char *out = pgtest_asprintf("%s", "");
@@ -546,6 +547,48 @@ START_TEST(labels_shown_as_alembic_shows_them)
         ck_assert_str_eq(sorted_lines(ours, "Rev: "), sorted_lines(theirs, "Rev: "));
         ck_assert_str_eq(sorted_lines(ours, "Also depends on: "),
                          sorted_lines(theirs, "Also depends on: "));
+    }
+}
+END_TEST
+
+/* history -r START:END and -i list what Alembic's history lists (its
+ * order across branches aside). */
+START_TEST(history_ranges_as_alembic)
+{
+    static const char *const ranges[] = {
+        "base:heads", "t2:a3",     "c1:c3", "audit@base:audit@head",
+        "cart@base:", "audit@-1:", ":cart", "t1:billing@head",
+        "a1:+1",      "c2:",
+    };
+    if (!have_alembic())
+        return;
+    make_labeled_project();
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+        ck_assert_str_eq(
+            sorted_lines(
+                ultramigrate_out((const char *const[]){ "history", "-r", ranges[i], NULL }), NULL),
+            sorted_lines(alembic_out(pgtest_fmt("history -r=%s", ranges[i])), NULL));
+    pgtest_cli_result r = run_in_project((const char *const[]){ "history", "-r", "a3:a1", NULL });
+    pgtest_assert_status(r, 5, "history -r a3:a1");
+    ASSERT_HAS(r.err, "revision a3 is not an ancestor of 'a1'");
+    pgtest_cli_result_free(&r);
+    r = run_in_project((const char *const[]){ "history", "-r", "a1", NULL });
+    pgtest_assert_status(r, 2, "history -r a1");
+    pgtest_cli_result_free(&r);
+    /* "current" and -i read the database: both tools at audit@head */
+    alembic_out("upgrade audit@head");
+    ultramigrate_out((const char *const[]){ "upgrade", "audit@head", NULL });
+    static const char *const with_db[][2] = {
+        { "current:", "history -r=current:" },
+        { ":current", "history -r=:current" },
+        { "-i", "history -i" },
+    };
+    for (size_t i = 0; i < sizeof(with_db) / sizeof(with_db[0]); i++) {
+        const char *args = with_db[i][0];
+        const char *ours =
+            args[0] == '-' ? ultramigrate_out((const char *const[]){ "history", args, NULL })
+                           : ultramigrate_out((const char *const[]){ "history", "-r", args, NULL });
+        ck_assert_str_eq(sorted_lines(ours, NULL), sorted_lines(alembic_out(with_db[i][1]), NULL));
     }
 }
 END_TEST
@@ -713,7 +756,8 @@ static Suite *alembic_suite(void)
                      import_keeps_existing_files_and_checks_the_graph, alembic_database_taken_over);
     TCase *tc_labels = pgtest_add_tcase(s, "labels", setup, teardown, 120);
     PGTEST_ADD_TESTS(tc_labels, labels_shown_as_alembic_shows_them,
-                     labels_move_the_database_as_alembic_does, labels_through_the_api);
+                     labels_move_the_database_as_alembic_does, labels_through_the_api,
+                     history_ranges_as_alembic);
     return s;
 }
 

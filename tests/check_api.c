@@ -58,6 +58,15 @@ START_TEST(history_accessors_accept_null)
 }
 END_TEST
 
+START_TEST(revision_list_accessors_accept_null)
+{
+    ck_assert_uint_eq(um_revision_list_count(NULL), 0);
+    ck_assert_ptr_null(um_revision_list_at(NULL, 0));
+    um_revision_list_free(NULL);
+    ck_assert_int_eq(um_revision_range(NULL, NULL, NULL, NULL), UM_EINVAL);
+}
+END_TEST
+
 /* ---- outputs first ---------------------------------------------------- */
 
 /* A non-NULL value an output must not keep after a failure (aligned for
@@ -191,6 +200,7 @@ static Suite *api_suite(void)
     tc = tcase_create("accessors");
     tcase_add_test(tc, status_accessors_accept_null);
     tcase_add_test(tc, history_accessors_accept_null);
+    tcase_add_test(tc, revision_list_accessors_accept_null);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("outputs");

@@ -413,6 +413,48 @@ UM_API int um_revision_lookup(const um_revision **out, um_ctx *ctx, const char *
 UM_API int um_revision_branch_labels(const char *const **out, size_t *n, um_ctx *ctx,
                                      const um_revision *rev);
 
+/**
+ * A list of revisions (um_revision_range()).  Opaque: read it through
+ * um_revision_list_count() and um_revision_list_at().  It points into the
+ * handle and must not outlive it.
+ * @since 0.1
+ */
+typedef struct um_revision_list um_revision_list;
+
+/**
+ * The revisions from @p lower to @p upper, as Alembic's
+ * "history -r LOWER:UPPER" selects them: the revisions @p upper needs
+ * (parents and dependencies, transitively) that @p lower does not, and
+ * @p lower itself, kept to @p lower's descendants by Revises:.
+ *
+ * @param out    receives the list, in apply order (bases first); free
+ *               with um_revision_list_free().
+ * @param lower  NULL, "" or "base": from the empty state; a revision or
+ *               a target as for an upgrade ("audit@head", "REV-1"); "-N"
+ *               or "LABEL@-N": N revisions below every head (carrying
+ *               LABEL) that no revision depends on; "current": the
+ *               database's heads.  "LABEL@..." also keeps @p upper to the
+ *               heads carrying LABEL.
+ * @param upper  NULL or "": "heads"; an upgrade target, "+N" counting up
+ *               from @p lower; "current".
+ * Only "current" reads the database.
+ * @return UM_OK, UM_EINVAL, UM_ENOMEM, UM_ETARGET (a target that does not
+ *         resolve, @p lower not below @p upper), and for "current"
+ *         UM_ECONNECT, UM_EAUTH, UM_ESQL, UM_ESTATE.
+ * @since 0.1
+ */
+UM_API int um_revision_range(um_revision_list **out, um_ctx *ctx, const char *lower,
+                             const char *upper);
+
+/** Number of revisions in @p list (0 for NULL).  @since 0.1 */
+UM_API size_t um_revision_list_count(const um_revision_list *list);
+
+/** The @p i-th revision of @p list, owned by the handle; NULL out of range.  @since 0.1 */
+UM_API const um_revision *um_revision_list_at(const um_revision_list *list, size_t i);
+
+/** Frees a list.  NULL: no-op.  @since 0.1 */
+UM_API void um_revision_list_free(um_revision_list *list);
+
 /* ------------------------------------------------------------------ */
 /* Plans                                                                */
 /* ------------------------------------------------------------------ */
