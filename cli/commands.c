@@ -786,10 +786,45 @@ static int branches_body(const struct cli_call *call)
     return print_json_array(a, rc);
 }
 
+/* Targets that name any number of revisions: show lists them. */
+static int names_several(const char *target)
+{
+    size_t n = strlen(target);
+
+    return !strcmp(target, "current") || !strcmp(target, "heads") || !strcmp(target, "base") ||
+           (n > 6 && !strcmp(target + n - 6, "@heads"));
+}
+
+/* show current|heads|base|LABEL@heads: each revision, an array with --json. */
+static int show_several(const struct cli_call *call)
+{
+    um_revision_list *list = NULL;
+    const um_revision *rev;
+    json_t *a = NULL;
+    int rc = um_revision_resolve(&list, call->ctx, call->args[0]);
+
+    if (rc == UM_OK && call->cli->json && !(a = json_array()))
+        rc = UM_ENOMEM;
+    for (size_t i = 0; rc == UM_OK && (rev = um_revision_list_at(list, i)); i++) {
+        if (a) {
+            rc = append_revision(a, call->ctx, rev);
+            continue;
+        }
+        printf("%s", i ? "\n" : "");
+        cli_print_revision_block(stdout, call->ctx, rev, 0);
+    }
+    um_revision_list_free(list);
+    return print_json_array(a, rc);
+}
+
 static int show_body(const struct cli_call *call)
 {
     const um_revision *rev = NULL;
-    int rc = um_revision_lookup(&rev, call->ctx, call->args[0]);
+    int rc;
+
+    if (names_several(call->args[0]))
+        return show_several(call);
+    rc = um_revision_lookup(&rev, call->ctx, call->args[0]);
 
     if (rc == UM_OK && call->cli->json)
         rc = cli_print_json(um_revision_to_json(rev));

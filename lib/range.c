@@ -165,6 +165,7 @@ static int narrow_to_lower(um_ctx *ctx, const range_end *lower, const char *uppe
     return rc;
 }
 
+/* A list of the revisions in @set, in apply order. */
 static int make_list(um_ctx *ctx, const unsigned char *set, um_revision_list **out)
 {
     size_t n = graph_count(ctx->graph);
@@ -208,6 +209,30 @@ int um_revision_range(um_revision_list **out, um_ctx *ctx, const char *lower, co
     free(set);
     free(lo.revs);
     free(up.revs);
+    return rc;
+}
+
+int um_revision_resolve(um_revision_list **out, um_ctx *ctx, const char *target)
+{
+    range_end end = { NULL, 0 };
+    unsigned char *set = NULL;
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!out || !target)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_revision_resolve: out and a target are required");
+    int rc = strcmp(target, "base") == 0      ? UM_OK
+             : strcmp(target, "current") == 0 ? current_heads(ctx, &end)
+                                              : resolve_end(ctx, target, NULL, &end);
+    if (!rc && !(set = util_calloc(graph_count(ctx->graph), 1)))
+        rc = err_nomem(&ctx->err);
+    for (size_t i = 0; !rc && i < end.n; i++)
+        set[end.revs[i]] = 1;
+    if (!rc)
+        rc = make_list(ctx, set, out);
+    free(set);
+    free(end.revs);
     return rc;
 }
 

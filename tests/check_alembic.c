@@ -552,7 +552,8 @@ START_TEST(labels_shown_as_alembic_shows_them)
 END_TEST
 
 /* history -r START:END and -i list what Alembic's history lists (its
- * order across branches aside). */
+ * order across branches aside); show current and friends show what its
+ * show shows. */
 START_TEST(history_ranges_as_alembic)
 {
     static const char *const ranges[] = {
@@ -590,6 +591,13 @@ START_TEST(history_ranges_as_alembic)
                            : ultramigrate_out((const char *const[]){ "history", "-r", args, NULL });
         ck_assert_str_eq(sorted_lines(ours, NULL), sorted_lines(alembic_out(with_db[i][1]), NULL));
     }
+    /* show current|base|LABEL@heads: what Alembic's get_revisions() gives */
+    static const char *const shows[] = { "current", "base", "audit@heads", "cart@heads" };
+    for (size_t i = 0; i < sizeof(shows) / sizeof(shows[0]); i++)
+        ck_assert_str_eq(
+            sorted_lines(ultramigrate_out((const char *const[]){ "show", shows[i], NULL }),
+                         "Rev: "),
+            sorted_lines(alembic_out(pgtest_fmt("show %s", shows[i])), "Rev: "));
 }
 END_TEST
 

@@ -414,7 +414,8 @@ UM_API int um_revision_branch_labels(const char *const **out, size_t *n, um_ctx 
                                      const um_revision *rev);
 
 /**
- * A list of revisions (um_revision_range()).  Opaque: read it through
+ * A list of revisions (um_revision_range(), um_revision_resolve()).
+ * Opaque: read it through
  * um_revision_list_count() and um_revision_list_at().  It points into the
  * handle and must not outlive it.
  * @since 0.1
@@ -445,6 +446,19 @@ typedef struct um_revision_list um_revision_list;
  */
 UM_API int um_revision_range(um_revision_list **out, um_ctx *ctx, const char *lower,
                              const char *upper);
+
+/**
+ * The revisions @p target names, read as an upgrade target: "heads" every
+ * head, "audit@heads" the heads of a branch, "base" none; a revision, a
+ * prefix, a branch label, "head", "REV+N", "audit@head"... one; "current"
+ * the database's heads, the only form that reads the database.
+ * @param out  receives the list, in apply order; free with
+ *             um_revision_list_free().
+ * @return UM_OK, UM_EINVAL, UM_ENOMEM, UM_ETARGET, and for "current"
+ *         UM_ECONNECT, UM_EAUTH, UM_ESQL, UM_ESTATE.
+ * @since 0.1
+ */
+UM_API int um_revision_resolve(um_revision_list **out, um_ctx *ctx, const char *target);
 
 /** Number of revisions in @p list (0 for NULL).  @since 0.1 */
 UM_API size_t um_revision_list_count(const um_revision_list *list);
