@@ -1032,20 +1032,55 @@ static int downgrade_body(const struct cli_call *call)
     return run(call, UM_DOWN, 0);
 }
 
+/* "a, b" of the revisions stamped; NULL when out of memory. */
+static char *joined(char *const *v, int n)
+{
+    size_t len = 1;
+    char *s;
+
+    for (int i = 0; i < n; i++)
+        len += strlen(v[i]) + 2;
+    if (!(s = calloc(1, len)))
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        if (i)
+            strcat(s, ", ");
+        strcat(s, v[i]);
+    }
+    return s;
+}
+
+/* stamp REV... [--purge]: Alembic's stamp, several heads at once. */
 static int stamp_body(const struct cli_call *call)
 {
-    const char *target = call->args[0];
+    um_stamp_options o = UM_STAMP_OPTIONS_INIT;
     um_status_info *st = NULL;
-    int rc = um_stamp(call->ctx, target);
+    char *target = joined(call->args, call->n_args);
+    int rc = target ? UM_OK : UM_ENOMEM;
 
-    if (rc != UM_OK)
-        return rc;
-    um_status(&st, call->ctx); /* as in report_run() */
-    cli_info(call->cli, "Stamped the database to %s", target);
-    if (call->cli->json)
-        rc = print_run_json(target, st, NULL, 0.0);
+    o.revisions = (const char *const *)call->args;
+    o.n_revisions = (size_t)call->n_args;
+    o.purge = *(const int *)call->state;
+    if (rc == UM_OK)
+        rc = um_stamp_v2(call->ctx, &o);
+    if (rc == UM_OK) {
+        um_status(&st, call->ctx); /* as in report_run() */
+        cli_info(call->cli, "Stamped the database to %s", target);
+        if (call->cli->json)
+            rc = print_run_json(target, st, NULL, 0.0);
+    }
     um_status_free(st);
+    free(target);
     return rc;
+}
+
+static int cmd_stamp(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+    int purge = 0;
+    const struct cli_opt opts[] = { { "purge", 0, CLI_FLAG, &purge }, { NULL, 0, CLI_FLAG, NULL } };
+    const struct engine_command ec = { opts, NULL, stamp_body, &purge };
+
+    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 /* ---- lint --------------------------------------------------------------- */
@@ -1161,6 +1196,13 @@ static const char heads_options[] =
     "                           leave out the heads another revision depends on\n"
     "                           (Alembic's \"effective heads\")\n";
 
+static const char stamp_options[] =
+    "  REV...                   the new heads: each replaces the current heads of\n"
+    "                           its branch (base: every head); other branches stay\n"
+    "      --purge              empty the version table first, so that REVs are\n"
+    "                           the whole state (also when it holds revisions\n"
+    "                           that no file defines)\n";
+
 static const char generate_options[] =
     "  -m, --message MESSAGE    the message (instead of the MESSAGE argument)\n"
     "      --head REV           branch from REV instead of the current head\n"
@@ -1223,9 +1265,10 @@ static const struct cli_command commands[] = {
     { .name = "downgrade", .run = cmd_on_engine, .body = downgrade_body, .args = "TARGET",
       .summary = "Revert the applied revisions above TARGET.",
       .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
-    { .name = "stamp", .run = cmd_on_engine, .body = stamp_body, .args = "REV",
-      .summary = "Set the database's state to REV without running SQL.",
-      .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
+    { .name = "stamp", .run = cmd_stamp, .args = "REV...",
+      .summary = "Set the database's state to REVs without running SQL.",
+      .options = stamp_options,
+      .min_args = 1, .max_args = -1, .targets = 1, .database = 1 },
     { .name = "lint", .run = cmd_lint, .args = "[FILE...] [--all]",
       .summary = "Report dangerous SQL in revisions; exit 0, 16 or 17.",
       .options = lint_options, .max_args = -1 },

@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "pg.h"
 #include "plan.h"
+#include "stamp.h"
 #include "store.h"
 #include "strbuf.h"
 #include "util.h"
@@ -655,20 +656,13 @@ int um_rollback(um_ctx *ctx, const char *target, const um_apply_options *opts)
 
 /* ---- stamp and schema ------------------------------------------------- */
 
-static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
+static int stamp_target(um_ctx *ctx, const store_state *st, const void *opts)
 {
     size_t n = graph_count(ctx->graph);
-    unsigned char *applied = NULL, *set = util_calloc(n, 1);
-    size_t *cur = NULL, n_cur = 0, *heads = NULL, n_heads = 0;
-    graph_target t = GRAPH_TARGET_INIT;
+    unsigned char *set = util_calloc(n, 1);
+    size_t *heads = NULL, n_heads = 0;
     const script_file **hs = NULL, **as = NULL;
-    int rc = set ? plan_applied_set(ctx, st->heads, st->n_heads, &applied, &cur, &n_cur)
-                 : err_nomem(&ctx->err);
-    um_direction dir = (strcmp(target, "base") == 0 || target[0] == '-') ? UM_DOWN : UM_UP;
-    if (!rc)
-        rc = graph_resolve_target(ctx->graph, target, dir, cur, n_cur, &t, &ctx->err);
-    for (size_t i = 0; !rc && i < t.n; i++)
-        graph_mark_ancestors(ctx->graph, t.revs[i], set);
+    int rc = set ? stamp_applied_set(ctx, st, opts, set) : err_nomem(&ctx->err);
     if (!rc && graph_heads_of(ctx->graph, set, &heads, &n_heads) != UM_OK)
         rc = err_nomem(&ctx->err);
     if (!rc) {
@@ -688,17 +682,14 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
     free(hs);
     free(as);
     free(heads);
-    graph_target_free(&t);
-    free(cur);
-    free(applied);
     free(set);
     return rc;
 }
 
 /* Runs @action (NULL: none) under the lock on the state read there. */
-typedef int (*locked_action)(um_ctx *ctx, const store_state *st, const char *target);
+typedef int (*locked_action)(um_ctx *ctx, const store_state *st, const void *arg);
 
-static int run_locked(um_ctx *ctx, locked_action action, const char *target)
+static int run_locked(um_ctx *ctx, locked_action action, const void *arg)
 {
     store_state st = { 0 };
     int encoding;
@@ -707,7 +698,7 @@ static int run_locked(um_ctx *ctx, locked_action action, const char *target)
         return rc;
     rc = prepare_locked(ctx, &st);
     if (!rc && action)
-        rc = action(ctx, &st, target);
+        rc = action(ctx, &st, arg);
     end_locked(ctx, action && rc == UM_OK, encoding);
     store_state_free(&st);
     return rc;
@@ -715,10 +706,28 @@ static int run_locked(um_ctx *ctx, locked_action action, const char *target)
 
 int um_stamp(um_ctx *ctx, const char *target)
 {
+    um_stamp_options o = UM_STAMP_OPTIONS_INIT;
+    o.revisions = &target;
+    o.n_revisions = 1;
     CTX_ENTER(ctx);
     if (!target)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp needs a target");
-    return run_locked(ctx, stamp_target, target);
+    return run_locked(ctx, stamp_target, &o);
+}
+
+int um_stamp_v2(um_ctx *ctx, const um_stamp_options *opts)
+{
+    CTX_ENTER(ctx);
+    if (!opts || !opts->n_revisions)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp needs a revision (base: none)");
+    if (opts->version != UM_STAMP_OPTIONS_VERSION)
+        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
+                         "um_stamp_options version %u is not supported (expected %u)",
+                         opts->version, UM_STAMP_OPTIONS_VERSION);
+    for (size_t i = 0; i < opts->n_revisions; i++)
+        if (!opts->revisions || !opts->revisions[i])
+            return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp: revision %zu is NULL", i);
+    return run_locked(ctx, stamp_target, opts);
 }
 
 int um_ensure_schema(um_ctx *ctx)

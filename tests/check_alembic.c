@@ -666,6 +666,43 @@ START_TEST(labels_move_the_database_as_alembic_does)
 }
 END_TEST
 
+/* stamp REV... moves each branch as Alembic's stamp does (the other
+ * branches stay); --purge forgets version rows that no file defines. */
+START_TEST(stamp_as_alembic)
+{
+    static const char *const stamps[][3] = {
+        { "a2", NULL }, { "b1", NULL }, { "t2", NULL }, { "a3", "b2" },
+        { "c3", NULL }, { "a1", NULL }, { "d1", NULL }, { "base", NULL },
+    };
+    if (!have_alembic())
+        return;
+    make_labeled_project();
+    for (size_t i = 0; i < sizeof(stamps) / sizeof(stamps[0]); i++) {
+        const char *a = stamps[i][0], *b = stamps[i][1];
+        alembic_out(pgtest_fmt("stamp %s %s", a, b ? b : ""));
+        ultramigrate_out((const char *const[]){ "stamp", a, b, NULL });
+        const char *ours = ultramigrate_applied(), *theirs = alembic_applied();
+        ck_assert_msg(strcmp(ours, theirs) == 0,
+                      "after stamp %s %s: ultramigrate [%s], Alembic [%s]", a, b ? b : "", ours,
+                      theirs);
+    }
+    /* a version row no file knows: refused, unless purged first */
+    pgtest_exec(db_url, "INSERT INTO ultramigrate_version VALUES ('zz9');"
+                        " INSERT INTO alembic_version VALUES ('zz9')");
+    pgtest_cli_result r = run_in_project((const char *const[]){ "stamp", "heads", NULL });
+    pgtest_assert_status(r, 9, "stamp heads over zz9");
+    ASSERT_HAS(r.err, "zz9");
+    pgtest_cli_result_free(&r);
+    ck_assert_int_ne(alembic("stamp heads"), 0);
+    alembic_out("stamp --purge a2 b2");
+    ultramigrate_out((const char *const[]){ "stamp", "--purge", "a2", "b2", NULL });
+    ck_assert_str_eq(ultramigrate_applied(), alembic_applied());
+    ck_assert_str_eq(pgtest_query_text(db_url, "SELECT string_agg(version_num, ','"
+                                               " ORDER BY version_num) FROM ultramigrate_version"),
+                     "a2,b2");
+}
+END_TEST
+
 /* A revision file with a "Branch Labels:" line. */
 static void write_labeled(const char *id, const char *parent, const char *depends,
                           const char *labels)
@@ -765,7 +802,7 @@ static Suite *alembic_suite(void)
     TCase *tc_labels = pgtest_add_tcase(s, "labels", setup, teardown, 120);
     PGTEST_ADD_TESTS(tc_labels, labels_shown_as_alembic_shows_them,
                      labels_move_the_database_as_alembic_does, labels_through_the_api,
-                     history_ranges_as_alembic);
+                     history_ranges_as_alembic, stamp_as_alembic);
     return s;
 }
 

@@ -106,6 +106,30 @@ static um_ctx *open_two_heads(const char *dir)
     return ctx;
 }
 
+/* Checked before anything connects: no database needed. */
+START_TEST(stamp_options)
+{
+    char *dir = pgtest_tmpdir();
+    um_ctx *ctx = open_two_heads(dir);
+    um_stamp_options o;
+    const char *const none[] = { NULL };
+
+    ck_assert_int_eq(um_stamp_options_init(NULL, UM_STAMP_OPTIONS_VERSION), UM_EINVAL);
+    ck_assert_int_eq(um_stamp_options_init(&o, UM_STAMP_OPTIONS_VERSION + 1), UM_EINVAL);
+    ck_assert_int_eq(um_stamp_options_init(&o, UM_STAMP_OPTIONS_VERSION), UM_OK);
+    PGTEST_CHECK_RC(ctx, um_stamp_v2(ctx, &o), UM_EINVAL);
+    PGTEST_CHECK_RC(ctx, um_stamp_v2(ctx, NULL), UM_EINVAL);
+    o.revisions = none;
+    o.n_revisions = 1;
+    PGTEST_CHECK_RC(ctx, um_stamp_v2(ctx, &o), UM_EINVAL);
+    o.version = UM_STAMP_OPTIONS_VERSION + 1;
+    PGTEST_CHECK_RC(ctx, um_stamp_v2(ctx, &o), UM_EVERSION);
+    um_close(ctx);
+    pgtest_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(merge_options)
 {
     char *dir = pgtest_tmpdir();
@@ -209,6 +233,7 @@ static Suite *api_suite(void)
 
     tc = tcase_create("new_files");
     tcase_add_test(tc, merge_options);
+    tcase_add_test(tc, stamp_options);
     tcase_add_test(tc, project_init_options);
     suite_add_tcase(s, tc);
     return s;

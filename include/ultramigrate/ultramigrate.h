@@ -570,14 +570,56 @@ UM_API int um_rollback(um_ctx *ctx, const char *target, const um_apply_options *
 
 /**
  * Sets the database's state to @p target ("base", "heads", revisions...)
- * without running any revision SQL, as Alembic's stamp: the version table
- * then holds the target's heads and the applied table its ancestors.
- * It runs under the migration lock, as um_apply() does.
- * @return UM_OK, UM_EINVAL, UM_ETARGET, UM_ESTATE, UM_ECONNECT, UM_ELOCKED,
- *         UM_ESQL.
+ * without running any revision SQL, as Alembic's stamp: the revisions
+ * @p target names replace the current heads that share a line of descent
+ * with them (going up or down, dependencies included), the heads of other
+ * branches stay, "base" removes every head; the applied table then holds
+ * the new heads' ancestors.  It runs under the migration lock, as
+ * um_apply() does.  um_stamp(ctx, t) is um_stamp_v2() with the one
+ * revision t.
+ * @return UM_OK, UM_EINVAL, UM_ETARGET, UM_ESTATE (a version row that no
+ *         file defines: see um_stamp_options' purge), UM_ECONNECT,
+ *         UM_ELOCKED, UM_ESQL.
  * @since 0.1
  */
 UM_API int um_stamp(um_ctx *ctx, const char *target);
+
+/** Options of um_stamp_v2().  @since 0.1 */
+typedef struct um_stamp_options {
+    unsigned int version;         /**< UM_STAMP_OPTIONS_VERSION */
+    const char *const *revisions; /**< targets as um_stamp() takes them: several heads */
+    size_t n_revisions;           /**< at least 1 */
+    /**
+     * Non-zero: forget the version table's rows first (Alembic's --purge),
+     * so that the revisions become the whole state; rows that no revision
+     * file defines (a database another project left) are no error then.
+     */
+    int purge;
+} um_stamp_options;
+
+/** The version of um_stamp_options this header describes.  @since 0.1 */
+#define UM_STAMP_OPTIONS_VERSION 1
+/** The defaults of um_stamp_options, for an initializer.  @since 0.1 */
+#define UM_STAMP_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        UM_STAMP_OPTIONS_VERSION, NULL, 0, 0                                                       \
+    }
+
+/**
+ * Fills @p opts with the defaults of @p version (UM_STAMP_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
+UM_API int um_stamp_options_init(um_stamp_options *opts, unsigned int version);
+
+/**
+ * um_stamp() for several revisions at once (a database at the heads of
+ * several branches), and with purge.  The stamp is one step: one history
+ * row per new head.
+ * @return as um_stamp(); UM_EINVAL without revisions, UM_EVERSION.
+ * @since 0.1
+ */
+UM_API int um_stamp_v2(um_ctx *ctx, const um_stamp_options *opts);
 
 /**
  * Creates the bookkeeping tables when they are missing (under the lock).

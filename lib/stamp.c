@@ -1,0 +1,71 @@
+/*
+ * stamp.c - the state a stamp leaves (Alembic's ScriptDirectory._stamp_revs):
+ * a current head that shares a line of descent with a revision stamped is
+ * replaced by it, whether the stamp goes up or down; a revision of a
+ * branch the database has no head on is added; "base" removes every head.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "stamp.h"
+#include "util.h"
+
+int um_stamp_options_init(um_stamp_options *opts, unsigned int version)
+{
+    static const um_stamp_options init = UM_STAMP_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
+}
+
+/* The revisions @target names, each marked in @dests, its line of descent
+ * (both ways, dependencies included) in @line. */
+static int mark_destination(um_ctx *ctx, const char *target, const size_t *cur, size_t n_cur,
+                            unsigned char *dests, unsigned char *line)
+{
+    graph_target t = GRAPH_TARGET_INIT;
+    um_direction dir = target[0] == '-' ? UM_DOWN : UM_UP;
+    int rc = graph_resolve_target(ctx->graph, target, dir, cur, n_cur, &t, &ctx->err);
+    for (size_t i = 0; !rc && i < t.n; i++) {
+        dests[t.revs[i]] = 1;
+        graph_mark_ancestors(ctx->graph, t.revs[i], line);
+        graph_mark_descendants(ctx->graph, t.revs[i], line);
+    }
+    graph_target_free(&t);
+    return rc;
+}
+
+/* The current heads that stay: those on no line a revision stamped is on. */
+static void keep_other_heads(um_ctx *ctx, const size_t *cur, size_t n_cur,
+                             const unsigned char *line, unsigned char *set)
+{
+    for (size_t i = 0; i < n_cur; i++)
+        if (!line[cur[i]])
+            graph_mark_ancestors(ctx->graph, cur[i], set);
+}
+
+int stamp_applied_set(um_ctx *ctx, const store_state *st, const um_stamp_options *o,
+                      unsigned char *set)
+{
+    size_t n = graph_count(ctx->graph), *cur = NULL, n_cur = 0;
+    unsigned char *applied = NULL, *dests = util_calloc(n, 1), *line = util_calloc(n, 1);
+    bool base = false;
+    int rc = dests && line ? UM_OK : err_nomem(&ctx->err);
+    if (!rc && !o->purge)
+        rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &cur, &n_cur);
+    for (size_t i = 0; !rc && i < o->n_revisions; i++) {
+        if (strcmp(o->revisions[i], "base") == 0)
+            base = true;
+        else
+            rc = mark_destination(ctx, o->revisions[i], cur, n_cur, dests, line);
+    }
+    if (!rc && !base)
+        keep_other_heads(ctx, cur, n_cur, line, set);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (dests[i])
+            graph_mark_ancestors(ctx->graph, i, set);
+    free(applied);
+    free(cur);
+    free(dests);
+    free(line);
+    return rc;
+}

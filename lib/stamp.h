@@ -1,0 +1,22 @@
+/*
+ * stamp.h - what a stamp sets the database to, as Alembic's stamp does:
+ * each revision named replaces the current heads of its line of descent
+ * (dependencies count), and leaves the heads of other branches alone.
+ */
+#ifndef LIB_STAMP_H
+#define LIB_STAMP_H
+
+#include "internal.h"
+#include "store.h"
+
+/*
+ * Sets set[i] = 1 (graph_count() bytes, zeroed) for every revision the
+ * database holds after stamping @o's revisions over the state @st (with
+ * purge, over nothing).  "base" among them drops every current head.
+ * UM_ETARGET for a revision that does not resolve, UM_ESTATE for a
+ * version row no file defines (unless purge), UM_ENOMEM.
+ */
+int stamp_applied_set(um_ctx *ctx, const store_state *st, const um_stamp_options *o,
+                      unsigned char *set);
+
+#endif
