@@ -47,6 +47,7 @@ enum cli_verbosity { CLI_QUIET = -1, CLI_NORMAL = 0, CLI_VERBOSE = 1 };
 struct cli {
     const char *config_path; /* -c, or ./ultramigrate.ini if it exists, else NULL */
     int config_given;        /* -c was given */
+    const char *section;     /* -n: the config file's section to read, or NULL */
     char *database_url;      /* a copy of -d (its argument is masked), or NULL */
     int json;
     int verbosity;     /* enum cli_verbosity */

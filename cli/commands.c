@@ -43,6 +43,7 @@ static int open_engine(struct cli *cli, um_ctx **out)
     o.log_payload = cli;
     o.log_level = log_level(cli);
     o.connect_early = cli->connect_early;
+    o.config_section = cli->section;
     return um_open(out, &o);
 }
 

@@ -18,12 +18,12 @@
  * KEY_CMD + their index. */
 enum { KEY_JSON = 0x100, KEY_VERSION, KEY_CMD = 0x200 };
 
-static const char global_shortopts[] = "c:d:qvh";
+static const char global_shortopts[] = "c:d:n:qvh";
 
 #define GLOBAL_LONGOPTS                                                                            \
     { "config", required_argument, NULL, 'c' }, { "database-url", required_argument, NULL, 'd' },  \
-        { "json", no_argument, NULL, KEY_JSON }, { "quiet", no_argument, NULL, 'q' },              \
-        { "verbose", no_argument, NULL, 'v' },                                                     \
+        { "name", required_argument, NULL, 'n' }, { "json", no_argument, NULL, KEY_JSON },         \
+        { "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },                \
     {                                                                                              \
         "help", no_argument, NULL, 'h'                                                             \
     }
@@ -33,6 +33,9 @@ static const char global_options_help[] =
     "                           when it exists)\n"
     "  -d, --database-url URL   database URL; overrides the environment and the\n"
     "                           configuration file\n"
+    "  -n, --name SECTION       read the configuration file's [SECTION] instead of\n"
+    "                           [ultramigrate] and [alembic] (history and\n"
+    "                           import-alembic have a -n of their own: put this\n                           one before them)\n"
     "      --json               print JSON on stdout (logs stay on stderr)\n"
     "  -q, --quiet              print errors only\n"
     "  -v, --verbose            print debug messages and more detail\n"
@@ -68,7 +71,7 @@ void cli_print_help(FILE *out)
 {
     const struct cli_command *cmd;
 
-    fputs("Usage: ultramigrate [-c FILE] [-d URL] [--json] [-q|-v] COMMAND [ARGS]\n"
+    fputs("Usage: ultramigrate [-c FILE] [-n SECTION] [-d URL] [--json] [-q|-v] COMMAND [ARGS]\n"
           "\nPostgreSQL schema migrations from a directory of SQL revision files.\n"
           "\nGlobal options (also accepted after the command):\n",
           out);
@@ -100,7 +103,7 @@ void cli_print_command_help(FILE *out, const struct cli_command *cmd)
     if (cmd->options)
         fputs(cmd->options, out);
     fputs("  -h, --help               print this help and exit\n"
-          "\nGlobal options (-c, -d, --json, -q, -v) may come before or after "
+          "\nGlobal options (-c, -n, -d, --json, -q, -v) may come before or after "
           "the command;\nsee 'ultramigrate --help' for them and the exit status.\n",
           out);
 }
@@ -112,6 +115,9 @@ static int global_option(struct cli *cli, int key)
     case 'c':
         cli->config_path = optarg;
         cli->config_given = 1;
+        return CLI_CONTINUE;
+    case 'n':
+        cli->section = optarg;
         return CLI_CONTINUE;
     case 'd':
         /* ps shows the arguments to every local user: keep a copy, mask
@@ -284,20 +290,24 @@ static int set_option(const struct cli_command *cmd, const struct cli_opt *o, co
     return CLI_EXIT_ERROR;
 }
 
-/* Builds getopt's tables from the global options and @p opts. */
+/*
+ * Builds getopt's tables from @p opts and the global options, the
+ * command's first: where both have a name (import-alembic's --name, the
+ * global --name), getopt_long takes the first exact match, and find_opt()
+ * looks at the command's options first for a short one (history's -n).
+ */
 static int build_tables(const struct cli_opt *opts, char *shortopts, size_t ssize,
                         struct option *longopts)
 {
     static const struct option globals[] = { GLOBAL_LONGOPTS };
-    size_t ng = sizeof(globals) / sizeof(globals[0]), nl = ng, ns;
+    size_t ng = sizeof(globals) / sizeof(globals[0]), nl = 0, ns;
 
     /* ':' first: a missing argument is reported as ':', not '?' */
     snprintf(shortopts, ssize, ":%s", global_shortopts);
-    memcpy(longopts, globals, sizeof(globals));
     for (int i = 0; opts && opts[i].name; i++) {
         int has_arg = opts[i].type == CLI_FLAG ? no_argument : required_argument;
 
-        if (nl + 2 > MAX_LONGOPTS)
+        if (nl + ng + 1 > MAX_LONGOPTS)
             return -1;
         longopts[nl].name = opts[i].name;
         longopts[nl].has_arg = has_arg;
@@ -312,7 +322,8 @@ static int build_tables(const struct cli_opt *opts, char *shortopts, size_t ssiz
             shortopts[ns] = '\0';
         }
     }
-    memset(&longopts[nl], 0, sizeof(longopts[nl]));
+    memcpy(longopts + nl, globals, sizeof(globals));
+    memset(&longopts[nl + ng], 0, sizeof(longopts[nl + ng]));
     return 0;
 }
 

@@ -55,6 +55,9 @@ typedef struct section {
 typedef struct ini_file {
     const char *path;
     const char *here;
+    /* Alembic's -n: this section is read instead of [ultramigrate] and
+     * [alembic] (in the SEC_ULTRAMIGRATE slot); NULL: those two */
+    const char *section;
     section sec[SEC_COUNT];
 } ini_file;
 
@@ -69,12 +72,20 @@ static void ini_file_free(ini_file *ini)
     }
 }
 
-static int section_id(const char *name)
+static int section_id(const ini_file *ini, const char *name)
 {
+    if (ini->section && strcmp(name, section_names[SEC_DEFAULT]) != 0)
+        return strcmp(name, ini->section) == 0 ? SEC_ULTRAMIGRATE : -1;
     for (int s = 0; s < SEC_COUNT; s++)
         if (strcmp(name, section_names[s]) == 0)
             return s;
     return -1;
+}
+
+/* The name of section @sec as the file spells it. */
+static const char *section_name(const ini_file *ini, int sec)
+{
+    return ini->section && sec == SEC_ULTRAMIGRATE ? ini->section : section_names[sec];
 }
 
 static const entry *find_entry(const ini_file *ini, int sec, const char *name)
@@ -221,7 +232,8 @@ static int add_entry(reader_state *st, int sec, const char *name, const char *va
     if (dup) {
         /* configparser (strict, as Alembic uses it) refuses duplicates. */
         err_set(st->err, UM_ECONFIG, st->ini->path, st->line, NULL,
-                "key '%s' is already set in [%s] on line %d", lname, section_names[sec], dup->line);
+                "key '%s' is already set in [%s] on line %d", lname, section_name(st->ini, sec),
+                dup->line);
         free(lname);
         return fail_at(st);
     }
@@ -245,7 +257,7 @@ static int on_key(void *user, const char *section_name, const char *name, const 
         return continue_value(st, value);
     st->after_key = true;
     st->last = NULL;
-    int sec = section_id(section_name);
+    int sec = section_id(st->ini, section_name);
     return sec < 0 ? 1 : add_entry(st, sec, name, value);
 }
 
@@ -317,7 +329,7 @@ static int expand_name(const interp *ip, const char *name, int depth, strbuf *ou
     }
     return err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL,
                    "key '%s': '%%(%s)s' names no key in [%s]%s", ip->key, name,
-                   section_names[ip->sec], ip->sec == SEC_DEFAULT ? "" : " or [DEFAULT]");
+                   section_name(ip->ini, ip->sec), ip->sec == SEC_DEFAULT ? "" : " or [DEFAULT]");
 }
 
 /* One "%..." at @p; sets *@next past it.  Values are never quoted in
@@ -744,15 +756,27 @@ static int set_here(config_settings *cfg, err_buf *err)
     return 0;
 }
 
-static int load_file(config_settings *cfg, const char *path, const log_sink *log, file_url *url,
-                     err_buf *err)
+/* Alembic refuses a -n section the file lacks; inih shows only keys, so an
+ * empty one is missing too. */
+static int check_section(const ini_file *ini, err_buf *err)
 {
-    ini_file ini = { .path = path };
+    if (!ini->section || ini->sec[SEC_ULTRAMIGRATE].n)
+        return 0;
+    return err_set(err, UM_ECONFIG, ini->path, 0, NULL, "no [%s] section (or it has no key)",
+                   ini->section);
+}
+
+static int load_file(config_settings *cfg, const char *path, const char *section,
+                     const log_sink *log, file_url *url, err_buf *err)
+{
+    ini_file ini = { .path = path, .section = section };
     FILE *fp = fopen(path, "r");
     if (!fp)
         return cannot_read(path, errno, err);
     int rc = parse_file(&ini, fp, err);
     fclose(fp);
+    if (!rc)
+        rc = check_section(&ini, err);
     if (rc)
         goto done;
     cfg->path = strdup(path);
@@ -896,11 +920,17 @@ int config_init_defaults(config_settings *cfg, err_buf *err)
 int config_load(config_settings *cfg, const char *path, const char *url_override,
                 const log_sink *log, err_buf *err)
 {
+    return config_load_section(cfg, path, NULL, url_override, log, err);
+}
+
+int config_load_section(config_settings *cfg, const char *path, const char *section,
+                        const char *url_override, const log_sink *log, err_buf *err)
+{
     file_url furl = { NULL, 0 };
     int rc = set_defaults(cfg, err);
 
     if (!rc && path)
-        rc = load_file(cfg, path, log, &furl, err);
+        rc = load_file(cfg, path, section, log, &furl, err);
     if (!rc)
         rc = resolve_url(cfg, url_override, &furl, err);
     if (rc)

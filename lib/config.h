@@ -72,6 +72,14 @@ int config_init_defaults(config_settings *cfg, err_buf *err);
 int config_load(config_settings *cfg, const char *path, const char *url_override,
                 const log_sink *log, err_buf *err);
 
+/*
+ * config_load() reading the keys from [@section] (and [DEFAULT]) instead of
+ * [ultramigrate] and [alembic], as Alembic's -n does; NULL: those two.  A
+ * file without a [@section] holding a key is UM_ECONFIG.
+ */
+int config_load_section(config_settings *cfg, const char *path, const char *section,
+                        const char *url_override, const log_sink *log, err_buf *err);
+
 void config_free(config_settings *cfg);
 
 /*

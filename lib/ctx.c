@@ -106,7 +106,8 @@ static int apply_open_options(um_ctx *ctx, const um_open_options *o)
     ctx->log.cb = o->log_cb;
     ctx->log.payload = o->log_payload;
     ctx->log.level = o->log_level;
-    int rc = config_load(&ctx->cfg, o->config_path, o->database_url, &ctx->log, &ctx->err);
+    int rc = config_load_section(&ctx->cfg, o->config_path, o->config_section, o->database_url,
+                                 &ctx->log, &ctx->err);
     if (rc)
         return rc;
     if (o->script_location) {

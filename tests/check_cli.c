@@ -298,8 +298,8 @@ static json_t *parse_json(const char *text, const char *what)
 /* ------------------------------------------------------------------ */
 
 static const char *const commands[] = {
-    "init",  "status",  "current",   "history", "heads", "show", "generate",
-    "merge", "upgrade", "downgrade", "stamp",   "lint",  "help",
+    "init",     "status", "current", "history",   "heads", "branches", "show",
+    "generate", "merge",  "upgrade", "downgrade", "stamp", "lint",     "help",
 };
 #define N_COMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
 
@@ -492,6 +492,35 @@ START_TEST(generate_writes_header)
     gen_result_free(&b);
     gen_result_free(&c);
     gen_result_free(&d);
+}
+END_TEST
+
+/* -n SECTION reads another section of the file (Alembic's -n), before or
+ * after the command; history's own -n stays its limit. */
+START_TEST(name_selects_a_section)
+{
+    write_ini("[staging]\nscript_location = %(here)s/staging\n");
+    pgtest_write_revision(proj, "main1", NULL, NULL, 1, "SELECT 1;", NULL);
+    pgtest_write_file(proj, "staging/versions/st1.sql",
+                      "-- Revision ID: st1\n-- migrate:up\nSELECT 1;\n");
+    pgtest_cli_result r = run_cli(proj, db, "-n", "staging", "heads");
+    pgtest_assert_status(r, EXIT_OK, "-n staging heads");
+    ck_assert_str_eq(r.out, "st1 (head)\n");
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "heads", "--name", "staging");
+    ck_assert_str_eq(r.out, "st1 (head)\n");
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "heads");
+    ck_assert_str_eq(r.out, "main1 (head)\n");
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "--name=staging", "history", "-n", "1", "--revisions");
+    pgtest_assert_status(r, EXIT_OK, "history -n 1 under --name");
+    ck_assert_str_eq(r.out, "<base> -> st1 (head), \n");
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "-n", "prod", "heads");
+    pgtest_assert_status(r, 3, "-n prod");
+    ck_assert_msg(contains(r.err, "no [prod] section"), "%s", r.err);
+    pgtest_cli_result_free(&r);
 }
 END_TEST
 
@@ -1092,7 +1121,7 @@ static Suite *cli_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "files", setup, teardown, 0),
                      init_creates_and_is_idempotent, init_follows_existing_config,
-                     generate_writes_header);
+                     generate_writes_header, name_selects_a_section);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "graph", setup, teardown, 30), branch_and_merge,
                      merge_default_message_and_rev_id, json_outputs);

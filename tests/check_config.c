@@ -386,6 +386,34 @@ START_TEST(sections_duplicate_key)
 }
 END_TEST
 
+/* Alembic's -n: one file, a section per database. */
+START_TEST(sections_named)
+{
+    static const char ini[] = "[DEFAULT]\nlock_retries = 7\n"
+                              "[ultramigrate]\nscript_location = main\n"
+                              "[alembic]\nversion_table = av\n"
+                              "[staging]\nscript_location = %(here)s/st\nlock_timeout = 2s\n"
+                              "version_table = %(lock_retries)s_v\n"
+                              "[empty]\n";
+    const char *path = write_ini(ini);
+    ck_assert_int_eq(config_load_section(&cfg, path, "staging", NULL, &logger, &err), 0);
+    ck_assert_ptr_nonnull(strstr(cfg.script_location, "/st"));
+    ck_assert_int_eq(cfg.lock_timeout_ms, 2000);
+    ck_assert_int_eq(cfg.lock_retries, 7);
+    ck_assert_str_eq(cfg.version_table, "7_v"); /* not [alembic]'s */
+    config_free(&cfg);
+
+    ck_assert_int_eq(config_load_section(&cfg, path, "empty", NULL, &logger, &err), UM_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.d.message, "no [empty] section"));
+    ck_assert_int_eq(config_load_section(&cfg, path, "prod", NULL, &logger, &err), UM_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.d.message, "no [prod] section"));
+    ck_assert_int_eq(
+        config_load_section(&cfg, write_ini("[prod]\na = 1\nA = 2\n"), "prod", NULL, &logger, &err),
+        UM_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.d.message, "already set in [prod] on line 2"));
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Interpolation                                                        */
 /* ------------------------------------------------------------------ */
@@ -931,6 +959,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, sections_database_url_wins);
     tcase_add_test(tc, sections_default_fallback);
     tcase_add_test(tc, sections_duplicate_key);
+    tcase_add_test(tc, sections_named);
 
     tc = tcase(s, "interpolation");
     tcase_add_test(tc, interp_here);

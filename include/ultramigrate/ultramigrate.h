@@ -254,6 +254,14 @@ typedef struct um_open_options {
      * 0 (default): connect at that first call.
      */
     int connect_early;
+    /**
+     * The section of config_path to read, as Alembic's -n: its keys (and
+     * [DEFAULT]'s) instead of [ultramigrate] and [alembic], so that one
+     * file can describe several databases.  NULL (default): [ultramigrate]
+     * over [alembic].  A file without the section (or with none of its
+     * keys) fails um_open() with UM_ECONFIG.
+     */
+    const char *config_section;
 } um_open_options;
 
 /** The version of um_open_options this header describes.  @since 0.1 */
@@ -261,7 +269,7 @@ typedef struct um_open_options {
 /** The defaults of um_open_options, for an initializer.  @since 0.1 */
 #define UM_OPEN_OPTIONS_INIT                                                                       \
     {                                                                                              \
-        UM_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, UM_LOG_INFO, NULL, NULL, 0          \
+        UM_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, UM_LOG_INFO, NULL, NULL, 0, NULL    \
     }
 
 /**
