@@ -9,7 +9,6 @@
 
 #include "internal.h"
 #include "lint.h"
-#include "pg.h"
 #include "plan.h"
 #include "store.h"
 #include "util.h"
@@ -118,11 +117,7 @@ static int lint_pending_revisions(um_ctx *ctx, lint_run *run)
     store_state st;
     unsigned char *applied = NULL;
     size_t *heads = NULL, n_heads = 0, *pending = NULL, n = 0;
-    int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = store_read_state(ctx, &st);
-    pg_call_end(ctx);
+    int rc = store_read_state_call(ctx, &st);
     if (rc)
         return rc;
     rc = plan_applied_set(ctx, st.heads, st.n_heads, &applied, &heads, &n_heads);

@@ -7,7 +7,6 @@
  * everything.
  */
 #include "plan.h"
-#include "pg.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -298,11 +297,7 @@ int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const cha
                          "um_plan_create: out, a target and a direction are required");
 
     store_state st;
-    int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = store_read_state(ctx, &st);
-    pg_call_end(ctx);
+    int rc = store_read_state_call(ctx, &st);
     if (rc)
         return rc;
     rc = plan_verify_checksums(ctx, &st);

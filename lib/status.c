@@ -115,11 +115,7 @@ int um_status(um_status_info **out, um_ctx *ctx)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_status: out is NULL");
 
     store_state st;
-    int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = store_read_state(ctx, &st);
-    pg_call_end(ctx);
+    int rc = store_read_state_call(ctx, &st);
     if (rc)
         return rc;
     um_status_info *s = calloc(1, sizeof(*s));

@@ -199,6 +199,16 @@ int store_read_state(um_ctx *ctx, store_state *out)
     return rc;
 }
 
+int store_read_state_call(um_ctx *ctx, store_state *out)
+{
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = store_read_state(ctx, out);
+    pg_call_end(ctx);
+    return rc;
+}
+
 /* ---- the health summary ------------------------------------------- */
 
 /* The statement name: on the handle's own connection only. */

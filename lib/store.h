@@ -47,9 +47,14 @@ int store_connect(um_ctx *ctx);
 void store_session_free(um_ctx *ctx);
 
 /* Reads versions and applied rows in one query.  Missing tables are an
- * empty state (tables_exist false), not an error. */
+ * empty state (tables_exist false), not an error.  On failure *out holds
+ * nothing to free. */
 int store_read_state(um_ctx *ctx, store_state *out);
 void store_state_free(store_state *st);
+
+/* store_read_state as a public call's only use of the database, between
+ * pg_call_begin and pg_call_end (status, plan, lint). */
+int store_read_state_call(um_ctx *ctx, store_state *out);
 
 /* What a health snapshot reads each time, in one query. */
 struct pg_rows;
