@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int plan_applied_set(um_ctx *ctx, char *const *ids, size_t n_ids, unsigned char **applied,
+int plan_applied_set(um_ctx *ctx, const char *const *ids, size_t n_ids, unsigned char **applied,
                      size_t **heads, size_t *n_heads)
 {
     int rc = UM_OK;
@@ -49,7 +49,7 @@ done:
 int plan_verify_checksums(um_ctx *ctx, const store_state *st)
 {
     for (size_t i = 0; i < st->n_applied; i++) {
-        const store_applied_row *a = &st->applied[i];
+        const um_applied *a = &st->applied[i];
         long idx = graph_find(ctx->graph, a->revision);
         if (idx < 0 || !a->checksum || strcmp(a->state, "applied") != 0)
             continue;

@@ -99,60 +99,40 @@ int store_connect(um_ctx *ctx)
 
 void store_state_free(store_state *st)
 {
-    for (size_t i = 0; i < st->n_heads; i++)
-        free(st->heads[i]);
+    pg_rows_free(st->rows);
     free(st->heads);
-    for (size_t i = 0; i < st->n_applied; i++) {
-        store_applied_row *a = &st->applied[i];
-        free(a->revision);
-        free(a->checksum);
-        free(a->applied_at);
-        free(a->applied_by);
-        free(a->host);
-        free(a->application_name);
-        free(a->tool_version);
-        free(a->state);
-    }
     free(st->applied);
     memset(st, 0, sizeof(*st));
 }
 
-static char *dup_value(const pg_rows *rows, size_t row, int col)
-{
-    return util_strdup_null(pg_rows_value(rows, row, col));
-}
-
-static bool read_applied_row(const pg_rows *rows, size_t row, store_applied_row *a)
+static void read_applied_row(const pg_rows *rows, size_t row, um_applied *a)
 {
     const char *dur = pg_rows_value(rows, row, 4);
-    a->revision = dup_value(rows, row, 1);
-    a->checksum = dup_value(rows, row, 2);
-    a->applied_at = dup_value(rows, row, 3);
+    a->revision = pg_rows_value(rows, row, 1);
+    a->checksum = pg_rows_value(rows, row, 2);
+    a->applied_at = pg_rows_value(rows, row, 3);
     a->duration_ms = dur ? strtod(dur, NULL) : 0;
-    a->applied_by = dup_value(rows, row, 5);
-    a->host = dup_value(rows, row, 6);
-    a->application_name = dup_value(rows, row, 7);
-    a->tool_version = dup_value(rows, row, 8);
-    a->state = dup_value(rows, row, 9);
-    return a->revision && a->state;
+    a->applied_by = pg_rows_value(rows, row, 5);
+    a->host = pg_rows_value(rows, row, 6);
+    a->application_name = pg_rows_value(rows, row, 7);
+    a->tool_version = pg_rows_value(rows, row, 8);
+    a->state = pg_rows_value(rows, row, 9);
 }
 
-static int fill_state(um_ctx *ctx, const pg_rows *rows, store_state *out)
+/* Points the state into @rows, which it then owns. */
+static int fill_state(um_ctx *ctx, pg_rows *rows, store_state *out)
 {
     size_t n = pg_rows_count(rows);
+    out->rows = rows;
     out->heads = util_calloc(n, sizeof(*out->heads));
     out->applied = util_calloc(n, sizeof(*out->applied));
     if (!out->heads || !out->applied)
         return err_nomem(&ctx->err);
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(pg_rows_value(rows, i, 0), "0") == 0) {
-            char *h = dup_value(rows, i, 1);
-            if (!h)
-                return err_nomem(&ctx->err);
-            out->heads[out->n_heads++] = h;
-        } else if (!read_applied_row(rows, i, &out->applied[out->n_applied++])) {
-            return err_nomem(&ctx->err);
-        }
+        if (strcmp(pg_rows_value(rows, i, 0), "0") == 0)
+            out->heads[out->n_heads++] = pg_rows_value(rows, i, 1);
+        else
+            read_applied_row(rows, i, &out->applied[out->n_applied++]);
     }
     return UM_OK;
 }
@@ -193,7 +173,6 @@ int store_read_state(um_ctx *ctx, store_state *out)
     }
     out->tables_exist = true;
     rc = fill_state(ctx, rows, out);
-    pg_rows_free(rows);
     if (rc)
         store_state_free(out);
     return rc;
@@ -868,44 +847,29 @@ void store_analyze(um_ctx *ctx)
 
 /* ---- history -------------------------------------------------------- */
 
-static void history_entry_free(um_history_entry *e)
-{
-    free((char *)e->revision);
-    free((char *)e->direction);
-    free((char *)e->state);
-    free((char *)e->started_at);
-    free((char *)e->applied_by);
-    free((char *)e->host);
-    free((char *)e->application_name);
-    free((char *)e->tool_version);
-    free((char *)e->error);
-}
-
 void um_history_free(um_history_list *h)
 {
     if (!h)
         return;
-    for (size_t i = 0; i < h->count; i++)
-        history_entry_free(&h->entries[i]);
+    pg_rows_free(h->rows);
     free(h->entries);
     free(h);
 }
 
-static bool read_history_row(const pg_rows *rows, size_t row, um_history_entry *e)
+static void read_history_row(const pg_rows *rows, size_t row, um_history_entry *e)
 {
     const char *dur = pg_rows_value(rows, row, 5);
     e->id = strtoll(pg_rows_value(rows, row, 0), NULL, 10);
-    e->revision = util_strdup_null(pg_rows_value(rows, row, 1));
-    e->direction = util_strdup_null(pg_rows_value(rows, row, 2));
-    e->state = util_strdup_null(pg_rows_value(rows, row, 3));
-    e->started_at = util_strdup_null(pg_rows_value(rows, row, 4));
+    e->revision = pg_rows_value(rows, row, 1);
+    e->direction = pg_rows_value(rows, row, 2);
+    e->state = pg_rows_value(rows, row, 3);
+    e->started_at = pg_rows_value(rows, row, 4);
     e->duration_ms = dur ? strtod(dur, NULL) : 0;
-    e->applied_by = util_strdup_null(pg_rows_value(rows, row, 6));
-    e->host = util_strdup_null(pg_rows_value(rows, row, 7));
-    e->application_name = util_strdup_null(pg_rows_value(rows, row, 8));
-    e->tool_version = util_strdup_null(pg_rows_value(rows, row, 9));
-    e->error = util_strdup_null(pg_rows_value(rows, row, 10));
-    return e->revision && e->direction && e->state && e->started_at;
+    e->applied_by = pg_rows_value(rows, row, 6);
+    e->host = pg_rows_value(rows, row, 7);
+    e->application_name = pg_rows_value(rows, row, 8);
+    e->tool_version = pg_rows_value(rows, row, 9);
+    e->error = pg_rows_value(rows, row, 10);
 }
 
 int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
@@ -918,37 +882,32 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
     snprintf(lim, sizeof(lim), "%zu", limit);
     const char *p = limit ? lim : NULL;
     strbuf sql = STRBUF_INIT;
+    pg_failure fail = { 0 };
+    size_t n = 0;
+    um_history_list *h = calloc(1, sizeof(*h));
     sb_printf(&sql,
               "SELECT * FROM (SELECT id, revision, direction, state,"
               " to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
               " duration_ms::text, applied_by, host, application_name, tool_version, error"
               " FROM %s ORDER BY id DESC LIMIT $1::bigint) h ORDER BY id",
               ctx->store->history_table);
-    if (sb_failed(&sql))
-        return err_nomem(&ctx->err);
-
-    um_history_list *h = calloc(1, sizeof(*h));
-    pg_rows *rows = NULL;
-    pg_failure fail = { 0 };
-    rc = h ? pg_query(ctx, sb_str(&sql), 1, &p, &rows, &fail) : err_nomem(&ctx->err);
-    sb_free(&sql);
+    if (!h || sb_failed(&sql)) {
+        rc = err_nomem(&ctx->err);
+        goto done;
+    }
+    rc = pg_query(ctx, sb_str(&sql), 1, &p, &h->rows, &fail);
     if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
         rc = UM_OK; /* never migrated: an empty history */
     else if (rc == UM_ESQL || rc == UM_ECONNECT)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the history");
+    n = pg_rows_count(h->rows);
+    if (!rc && !(h->entries = util_calloc(n, sizeof(*h->entries))))
+        rc = err_nomem(&ctx->err);
+    for (size_t i = 0; !rc && i < n; i++)
+        read_history_row(h->rows, i, &h->entries[h->count++]);
+done:
+    sb_free(&sql);
     pg_failure_clear(&fail);
-
-    size_t n = pg_rows_count(rows);
-    if (!rc && n) {
-        h->entries = calloc(n, sizeof(*h->entries));
-        rc = h->entries ? UM_OK : err_nomem(&ctx->err);
-    }
-    for (size_t i = 0; !rc && i < n; i++) {
-        h->count++;
-        if (!read_history_row(rows, i, &h->entries[i]))
-            rc = err_nomem(&ctx->err);
-    }
-    pg_rows_free(rows);
     if (rc)
         um_history_free(h);
     else

@@ -20,24 +20,16 @@
 #include "script.h"
 #include "strbuf.h"
 
-typedef struct store_applied_row {
-    char *revision;
-    char *checksum;
-    char *applied_at; /* ISO 8601, UTC */
-    double duration_ms;
-    char *applied_by;
-    char *host;
-    char *application_name;
-    char *tool_version;
-    char *state; /* "applied", "in_progress", "failed" */
-} store_applied_row;
+struct pg_rows;
 
 typedef struct store_state {
     bool tables_exist;
-    char **heads; /* version table rows */
+    const char **heads; /* version table rows */
     size_t n_heads;
-    store_applied_row *applied; /* oldest first */
+    um_applied *applied; /* applied table rows, oldest first (message, known
+                          * and checksum_ok are left to status) */
     size_t n_applied;
+    struct pg_rows *rows; /* owns the strings of heads and applied */
 } store_state;
 
 /* Connects (unless connected) and quotes the table names once. */
@@ -57,7 +49,6 @@ void store_state_free(store_state *st);
 int store_read_state_call(um_ctx *ctx, store_state *out);
 
 /* What a health snapshot reads each time, in one query. */
-struct pg_rows;
 typedef struct store_summary {
     bool tables_exist;
     long long history_id;      /* the newest history entry, 0: none */
