@@ -610,20 +610,16 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
 
 static int check_apply_options(um_ctx *ctx, const um_apply_options *opts)
 {
-    if (opts && opts->version != UM_APPLY_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_apply_options version %u is not supported (expected %u)",
-                         opts->version, UM_APPLY_OPTIONS_VERSION);
-    return UM_OK;
+    if (!opts)
+        return UM_OK;
+    return err_check_version(&ctx->err, "um_apply_options", opts->version,
+                             UM_APPLY_OPTIONS_VERSION);
 }
 
 int um_apply_options_init(um_apply_options *opts, unsigned int version)
 {
-    if (!opts || version != UM_APPLY_OPTIONS_VERSION)
-        return UM_EINVAL;
-    um_apply_options init = UM_APPLY_OPTIONS_INIT;
-    *opts = init;
-    return UM_OK;
+    static const um_apply_options init = UM_APPLY_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
 }
 
 int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts)

@@ -277,17 +277,16 @@ int um_health_snapshot(um_health *out, um_ctx *ctx)
     CTX_ENTER(ctx);
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_health_snapshot: out is NULL");
-    if (out->version != UM_HEALTH_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_health version %u is not supported (expected %u)", out->version,
-                         UM_HEALTH_VERSION);
+    int rc = err_check_version(&ctx->err, "um_health", out->version, UM_HEALTH_VERSION);
+    if (rc)
+        return rc;
     memset(out, 0, sizeof(*out));
     out->version = UM_HEALTH_VERSION;
     stamp_time(out);
     list_expected(ctx, out);
     out->pending = graph_count(ctx->graph);
 
-    int rc = ensure_cache(ctx);
+    rc = ensure_cache(ctx);
     if (!rc)
         rc = pg_call_begin(ctx);
     if (rc)

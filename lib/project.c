@@ -254,14 +254,15 @@ int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts)
     CTX_ENTER(ctx);
     if (!opts || !opts->message)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "a new revision needs a message");
-    if (opts->version != UM_GENERATE_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_generate_options version %u is not supported", opts->version);
+    int rc = err_check_version(&ctx->err, "um_generate_options", opts->version,
+                               UM_GENERATE_OPTIONS_VERSION);
+    if (rc)
+        return rc;
 
     new_revision nr = { .message = opts->message,
                         .parents = STRBUF_INIT,
                         .depends_on = STRBUF_INIT };
-    int rc = choose_rev_id(ctx, opts->rev_id, &nr);
+    rc = choose_rev_id(ctx, opts->rev_id, &nr);
     if (!rc)
         rc = fill_relations(ctx, opts, &nr);
     if (!rc)
@@ -300,9 +301,10 @@ int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts)
     CTX_ENTER(ctx);
     if (!opts)
         opts = &defaults;
-    if (opts->version != UM_MERGE_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_merge_options version %u is not supported", opts->version);
+    int rc =
+        err_check_version(&ctx->err, "um_merge_options", opts->version, UM_MERGE_OPTIONS_VERSION);
+    if (rc)
+        return rc;
 
     um_generate_options g = UM_GENERATE_OPTIONS_INIT;
     g.message = opts->message ? opts->message : DEFAULT_MERGE_MESSAGE;
@@ -310,7 +312,6 @@ int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts)
     g.parents = opts->revs;
     g.n_parents = opts->n_revs;
     const char **heads = NULL;
-    int rc = UM_OK;
     if (!opts->revs || !opts->n_revs) {
         rc = heads_to_merge(ctx, &heads, &g.n_parents);
         g.parents = heads;
@@ -495,10 +496,9 @@ int um_project_init(char **errmsg, const um_project_init_options *opts)
         *errmsg = NULL;
     if (!opts)
         opts = &defaults;
-    if (opts->version != UM_PROJECT_INIT_OPTIONS_VERSION) {
-        rc = err_set(&r.err, UM_EVERSION, NULL, 0, NULL,
-                     "um_project_init_options version %u is not supported", opts->version);
-    } else {
+    rc = err_check_version(&r.err, "um_project_init_options", opts->version,
+                           UM_PROJECT_INIT_OPTIONS_VERSION);
+    if (!rc) {
         r.log_cb = opts->log_cb;
         r.payload = opts->log_payload;
         rc = create_project(&r, opts->config_path, opts->script_location);
