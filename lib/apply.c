@@ -181,20 +181,22 @@ static int step_failed(run *r, const script_file *s, int line, const pg_failure 
 static int run_in_transaction(run *r, size_t k, const char *body, int first_line)
 {
     strbuf msg = STRBUF_INIT;
+    pg_failure f = { 0 };
+    int rc;
     int prefix = append_timeouts(r, &msg, true);
     size_t body_off = msg.len;
     sb_puts(&msg, body);
     sb_puts(&msg, "\n;\n");
     if (!append_record(r, &msg, k, STORE_SERVER_DURATION) || sb_failed(&msg)) {
-        sb_free(&msg);
-        return r->ctx->err.d.code ? r->ctx->err.d.code : err_nomem(&r->ctx->err);
+        rc = err_code_or_nomem(&r->ctx->err);
+        goto done;
     }
-    pg_failure f = { 0 };
-    int rc = pg_exec(r->ctx, sb_str(&msg), &f);
+    rc = pg_exec(r->ctx, sb_str(&msg), &f);
     if (rc)
         rc = step_failed(r, step_script(r, k),
                          failure_line(r->ctx, sb_str(&msg), body_off, body, first_line, prefix, &f),
                          &f);
+done:
     pg_failure_clear(&f);
     sb_free(&msg);
     return rc;
@@ -275,6 +277,17 @@ static void restore_session_timeouts(run *r, saved_timeouts *saved)
     err_unstash(&r->ctx->err, &kept);
 }
 
+/* Records step @k as done, in a message of its own. */
+static int record_done(run *r, size_t k, double duration_ms)
+{
+    strbuf msg = STRBUF_INIT;
+    int rc = append_record(r, &msg, k, duration_ms) && !sb_failed(&msg)
+                 ? pg_exec(r->ctx, sb_str(&msg), NULL)
+                 : err_code_or_nomem(&r->ctx->err);
+    sb_free(&msg);
+    return rc;
+}
+
 static int run_outside_transaction(run *r, size_t k, const char *body, int first_line)
 {
     const script_file *s = step_script(r, k);
@@ -286,17 +299,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
     if (!rc)
         rc = run_statements(r, k, body, first_line);
     restore_session_timeouts(r, &saved);
-    if (rc)
-        return rc;
-
-    strbuf msg = STRBUF_INIT;
-    if (!append_record(r, &msg, k, util_now_ms() - t0) || sb_failed(&msg)) {
-        sb_free(&msg);
-        return r->ctx->err.d.code ? r->ctx->err.d.code : err_nomem(&r->ctx->err);
-    }
-    rc = pg_exec(r->ctx, sb_str(&msg), NULL);
-    sb_free(&msg);
-    return rc;
+    return rc ? rc : record_done(r, k, util_now_ms() - t0);
 }
 
 static bool cancel_requested(const run *r)

@@ -106,6 +106,11 @@ int err_nomem(err_buf *e)
     return err_set(e, UM_ENOMEM, NULL, 0, NULL, "out of memory");
 }
 
+int err_code_or_nomem(err_buf *e)
+{
+    return e->d.code ? e->d.code : err_nomem(e);
+}
+
 err_buf err_stash(err_buf *e)
 {
     err_buf stash = *e;

@@ -35,6 +35,11 @@ void err_set_server(err_buf *e, const char *sqlstate, const char *detail, const 
 /* Returns @code with "out of memory" recorded. */
 int err_nomem(err_buf *e);
 
+/* The code of the error recorded on @e, or UM_ENOMEM recorded now when
+ * there is none: for a step that failed without a word (a strbuf that ran
+ * out of memory records nothing). */
+int err_code_or_nomem(err_buf *e);
+
 void err_clear(err_buf *e);
 
 /*

@@ -83,7 +83,7 @@ static int create_session(um_ctx *ctx)
     if (st->version_table && st->applied_table && st->history_table)
         return UM_OK;
     store_session_free(ctx);
-    return ctx->err.d.code ? ctx->err.d.code : err_nomem(&ctx->err);
+    return err_code_or_nomem(&ctx->err);
 }
 
 /* Connects and builds the quoted table names once. */
@@ -704,13 +704,13 @@ static void append_execute(um_ctx *ctx, strbuf *sb, book_statement which, const 
 
 static bool appended(const um_ctx *ctx, const strbuf *sb)
 {
-    return !sb_failed(sb) && ctx->err.d.code == 0;
+    return !sb_failed(sb) && ctx->err.d.code == UM_OK;
 }
 
 /* Runs the EXECUTEs in @sql (one message: one implicit transaction). */
 static int run_book(um_ctx *ctx, strbuf *sql, pg_failure *fail)
 {
-    int rc = appended(ctx, sql) ? UM_OK : ctx->err.d.code ? ctx->err.d.code : err_nomem(&ctx->err);
+    int rc = appended(ctx, sql) ? UM_OK : err_code_or_nomem(&ctx->err);
     if (!rc)
         rc = store_prepare(ctx);
     if (!rc)
