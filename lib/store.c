@@ -34,21 +34,17 @@ static char *qualified_name(um_ctx *ctx, const char *suffix)
 {
     strbuf sb = STRBUF_INIT;
     strbuf table = STRBUF_INIT;
+    char *name = NULL;
 
     sb_printf(&table, "%s%s", ctx->cfg.version_table, suffix);
-    if (!sb_str(&table) || !pg_append_ident(ctx, &sb, ctx->cfg.version_table_schema)) {
-        sb_free(&table);
-        sb_free(&sb);
-        return NULL;
+    if (sb_str(&table) && pg_append_ident(ctx, &sb, ctx->cfg.version_table_schema)) {
+        sb_putc(&sb, '.');
+        if (pg_append_ident(ctx, &sb, sb_str(&table)))
+            name = sb_detach(&sb);
     }
-    sb_putc(&sb, '.');
-    bool ok = pg_append_ident(ctx, &sb, sb_str(&table));
     sb_free(&table);
-    if (!ok) {
-        sb_free(&sb);
-        return NULL;
-    }
-    return sb_detach(&sb);
+    sb_free(&sb);
+    return name;
 }
 
 static bool summary_prepared(const um_ctx *ctx)
@@ -163,16 +159,14 @@ int store_read_state(um_ctx *ctx, store_state *out)
     rc = pg_query(ctx, sb_str(&sql), 0, NULL, &rows, &fail);
     sb_free(&sql);
     if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0) {
-        pg_failure_clear(&fail);
-        return UM_OK; /* never migrated: the empty state */
-    }
-    if (rc) {
+        rc = UM_OK; /* never migrated: the empty state */
+    } else if (rc) {
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the migration state");
-        pg_failure_clear(&fail);
-        return rc;
+    } else {
+        out->tables_exist = true;
+        rc = fill_state(ctx, rows, out);
     }
-    out->tables_exist = true;
-    rc = fill_state(ctx, rows, out);
+    pg_failure_clear(&fail);
     if (rc)
         store_state_free(out);
     return rc;
