@@ -111,10 +111,10 @@ static int order_newest_first(um_ctx *ctx, um_plan *plan, const store_state *st)
     size_t n = graph_count(ctx->graph);
     size_t *order = util_calloc(n, sizeof(*order));
     ranked *r = util_calloc(plan->n_steps, sizeof(*r));
+    int rc = UM_OK;
     if (!order || !r) {
-        free(order);
-        free(r);
-        return err_nomem(&ctx->err);
+        rc = err_nomem(&ctx->err);
+        goto done;
     }
     for (size_t i = 0; i < st->n_applied; i++) {
         long idx = graph_find(ctx->graph, st->applied[i].revision);
@@ -134,9 +134,10 @@ static int order_newest_first(um_ctx *ctx, um_plan *plan, const store_state *st)
         for (size_t k = 0; k < m; k++)
             add_step(ctx, plan, r[k].index, UM_DOWN);
     }
+done:
     free(order);
     free(r);
-    return UM_OK;
+    return rc;
 }
 
 /*

@@ -23,28 +23,35 @@
 #define DEFAULT_SCRIPT_LOCATION "migrations"
 #define DEFAULT_MERGE_MESSAGE   "merge"
 
+/* Writes all of @text to @fd: 0, or the errno of the write that failed. */
+static int write_all(int fd, const char *text)
+{
+    size_t len = strlen(text), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
 /* Writes @text to a new file @path; UM_EIO if it exists or cannot be made. */
 static int write_new_file(const char *path, const char *text, err_buf *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return err_set(err, UM_EIO, path, 0, NULL, "cannot create: %s", strerror(errno));
-    size_t len = strlen(text), done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(path);
-            return err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(e));
-        }
-        done += (size_t)n;
+    int e = write_all(fd, text);
+    if (e) {
+        close(fd);
+        unlink(path); /* no half-written revision */
+    } else if (close(fd) != 0) {
+        e = errno;
     }
-    if (close(fd) != 0)
-        return err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(errno));
-    return UM_OK;
+    return e ? err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(e)) : UM_OK;
 }
 
 /* Reads a whole small text file; *out NULL and UM_OK when it does not exist. */
@@ -61,14 +68,14 @@ static int read_optional_file(const char *path, char **out, err_buf *err)
     size_t n;
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
         sb_append(&sb, buf, n);
-    bool bad = ferror(f);
+    int rc = UM_OK;
+    if (ferror(f))
+        rc = err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
+    else if (!(*out = sb_detach(&sb)))
+        rc = err_nomem(err);
     fclose(f);
-    if (bad) {
-        sb_free(&sb);
-        return err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
-    }
-    *out = sb_detach(&sb);
-    return *out ? UM_OK : err_nomem(err);
+    sb_free(&sb);
+    return rc;
 }
 
 /* ---- generate --------------------------------------------------------- */
