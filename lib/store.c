@@ -785,12 +785,13 @@ int store_stamp(um_ctx *ctx, const store_state *st, const script_file *const *he
 {
     const char **head_ids = script_ids(heads, n_heads);
     const char **applied_ids = script_ids(applied, n_applied);
-    if (!head_ids || !applied_ids) {
-        free(head_ids);
-        free(applied_ids);
-        return err_nomem(&ctx->err);
-    }
     strbuf sql = STRBUF_INIT;
+    pg_failure fail = { 0 };
+    int rc;
+    if (!head_ids || !applied_ids) {
+        rc = err_nomem(&ctx->err);
+        goto done;
+    }
     book_args a = { NULL, head_ids, n_heads, NULL, 0, "stamp", "ok", NULL };
     append_execute(ctx, &sql, BOOK_SET_HEADS, &a);
     a.revisions = applied_ids;
@@ -811,13 +812,13 @@ int store_stamp(um_ctx *ctx, const store_state *st, const script_file *const *he
         a.checksum = heads[i]->checksum;
         append_execute(ctx, &sql, BOOK_HISTORY, &a);
     }
-    free(head_ids);
-    free(applied_ids);
-    pg_failure fail = { 0 };
-    int rc = run_book(ctx, &sql, &fail);
+    rc = run_book(ctx, &sql, &fail);
     if (fail.message)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "stamp failed");
+done:
     pg_failure_clear(&fail);
+    free(head_ids);
+    free(applied_ids);
     return rc;
 }
 
