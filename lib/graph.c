@@ -380,9 +380,7 @@ static int assemble(build *b, graph_dag *g, err_buf *err)
 
 static void build_free(build *b)
 {
-    for (size_t i = 0; b->s && i < b->n; i++)
-        script_free(b->s[i]);
-    free(b->s);
+    script_free_array(b->s, b->n);
     free(b->slots);
     free(b->pred.off);
     free(b->succ.off);
@@ -424,9 +422,7 @@ void graph_free(graph_dag *g)
 {
     if (!g)
         return;
-    for (size_t i = 0; g->scripts && i < g->n; i++)
-        script_free(g->scripts[i]);
-    free(g->scripts);
+    script_free_array(g->scripts, g->n);
     free(g->slots);
     free(g->pred.off);
     free(g->succ.off);

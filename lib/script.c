@@ -501,6 +501,13 @@ void script_free(script_file *s)
     free(s);
 }
 
+void script_free_array(script_file **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        script_free(v[i]);
+    free(v);
+}
+
 void script_sha256_hex(const void *data, size_t len, char out[65])
 {
     sha256_hex(NULL, data, len, out);
@@ -759,9 +766,7 @@ int script_read_dir(const char *dir, script_file ***out, size_t *n, err_buf *err
         goto done;
     }
     if ((rc = parse_all(d, dir, &entries, v, err))) {
-        for (size_t i = 0; i < entries.n; i++)
-            script_free(v[i]);
-        free(v);
+        script_free_array(v, entries.n);
         goto done;
     }
     *out = v;
