@@ -524,12 +524,59 @@ static int check_still_valid(um_ctx *ctx, const um_plan *fresh, const um_plan *a
     return UM_OK;
 }
 
+static int stamp_set(um_ctx *ctx, const store_state *st, const unsigned char *set);
+
+/*
+ * A version table with rows and no applied table: a database another tool
+ * (Alembic) managed.  It is adopted where it stands: its heads and all
+ * their ancestors are recorded as applied, with the files' checksums and a
+ * history row each, and nothing runs; the state is then read again.
+ */
+static int adopt(um_ctx *ctx, store_state *st)
+{
+    unsigned char *applied = NULL;
+    size_t *heads = NULL, n_heads = 0;
+    int rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &heads, &n_heads);
+    if (rc != UM_OK)
+        return rc;
+    size_t n = 0;
+    for (size_t i = 0; i < graph_count(ctx->graph); i++)
+        n += applied[i];
+    log_printf(&ctx->log, UM_LOG_INFO,
+               "adopting the database another tool managed, at %s%s: %zu revision%s recorded as"
+               " applied, none run",
+               st->heads[0], st->n_heads > 1 ? " and more heads" : "", n, n == 1 ? "" : "s");
+    rc = stamp_set(ctx, st, applied);
+    free(applied);
+    free(heads);
+    if (rc == UM_OK) {
+        store_state_free(st);
+        rc = store_read_state(ctx, st);
+    }
+    return rc;
+}
+
+/*
+ * The state under the lock, the bookkeeping tables created when missing.
+ * A version table of another tool's is adopted, unless one of its rows
+ * names a revision no file defines: then nothing is written at all.
+ */
 static int prepare_locked(um_ctx *ctx, store_state *st)
 {
     int rc = store_read_state(ctx, st);
     if (rc || st->tables_exist)
         return rc;
-    return store_ensure_tables(ctx);
+    bool foreign = st->n_heads > 0;
+    unsigned char *applied = NULL;
+    size_t *heads = NULL, n_heads = 0;
+    if (foreign) {
+        rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &heads, &n_heads);
+        free(applied);
+        free(heads);
+    }
+    if (rc == UM_OK)
+        rc = store_ensure_tables(ctx, foreign);
+    return rc == UM_OK && foreign ? adopt(ctx, st) : rc;
 }
 
 /*
@@ -654,39 +701,47 @@ int um_rollback(um_ctx *ctx, const char *target, const um_apply_options *opts)
 
 /* ---- stamp and schema ------------------------------------------------- */
 
+/* Records @set (graph_count bytes) as the state: its heads in the version
+ * table, its revisions applied; no revision SQL runs. */
+static int stamp_set(um_ctx *ctx, const store_state *st, const unsigned char *set)
+{
+    size_t n = graph_count(ctx->graph), *heads = NULL, n_heads = 0, n_as = 0;
+    const script_file **hs = NULL, **as = util_calloc(n, sizeof(*as));
+    int rc = as ? graph_heads_of(ctx->graph, set, &heads, &n_heads) : UM_ENOMEM;
+    if (rc == UM_OK && !(hs = util_calloc(n_heads, sizeof(*hs))))
+        rc = UM_ENOMEM;
+    if (rc != UM_OK) {
+        rc = err_nomem(&ctx->err);
+        goto done;
+    }
+    for (size_t i = 0; i < n_heads; i++)
+        hs[i] = graph_script(ctx->graph, heads[i]);
+    for (size_t i = 0; i < n; i++)
+        if (set[i])
+            as[n_as++] = graph_script(ctx->graph, i);
+    rc = store_stamp(ctx, st, hs, n_heads, as, n_as);
+done:
+    free(hs);
+    free(as);
+    free(heads);
+    return rc;
+}
+
 static int stamp_target(um_ctx *ctx, const store_state *st, const char *target)
 {
     size_t n = graph_count(ctx->graph);
     unsigned char *applied = NULL, *set = util_calloc(n, 1);
-    size_t *cur = NULL, n_cur = 0, *heads = NULL, n_heads = 0;
+    size_t *cur = NULL, n_cur = 0;
     graph_target t = { NULL, 0 };
-    const script_file **hs = NULL, **as = NULL;
     int rc = set ? plan_applied_set(ctx, st->heads, st->n_heads, &applied, &cur, &n_cur)
                  : err_nomem(&ctx->err);
     um_direction dir = (strcmp(target, "base") == 0 || target[0] == '-') ? UM_DOWN : UM_UP;
-    if (!rc)
+    if (rc == UM_OK)
         rc = graph_resolve_target(ctx->graph, target, dir, cur, n_cur, &t, &ctx->err);
-    for (size_t i = 0; !rc && i < t.n; i++)
+    for (size_t i = 0; rc == UM_OK && i < t.n; i++)
         graph_mark_ancestors(ctx->graph, t.revs[i], set);
-    if (!rc && graph_heads_of(ctx->graph, set, &heads, &n_heads) != UM_OK)
-        rc = err_nomem(&ctx->err);
-    if (!rc) {
-        hs = util_calloc(n_heads, sizeof(*hs));
-        as = util_calloc(n, sizeof(*as));
-        rc = hs && as ? UM_OK : err_nomem(&ctx->err);
-    }
-    if (!rc) {
-        size_t n_as = 0;
-        for (size_t i = 0; i < n_heads; i++)
-            hs[i] = graph_script(ctx->graph, heads[i]);
-        for (size_t i = 0; i < n; i++)
-            if (set[i])
-                as[n_as++] = graph_script(ctx->graph, i);
-        rc = store_stamp(ctx, st, hs, n_heads, as, n_as);
-    }
-    free(hs);
-    free(as);
-    free(heads);
+    if (rc == UM_OK)
+        rc = stamp_set(ctx, st, set);
     graph_target_free(&t);
     free(cur);
     free(applied);

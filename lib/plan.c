@@ -28,7 +28,9 @@ int plan_applied_set(um_ctx *ctx, const char *const *ids, size_t n_ids, unsigned
         if (idx < 0) {
             rc = ctx_error(ctx, UM_ESTATE, NULL, 0, ids[i],
                            "the database is at this revision, but no file in %s defines it"
-                           " (the database is ahead of these files, or they are the wrong ones)",
+                           " (the database is ahead of these files, or they are the wrong ones;"
+                           " for a database Alembic managed, bring its revisions over with"
+                           " 'ultramigrate import-alembic')",
                            ctx->versions_dir);
             goto done;
         }

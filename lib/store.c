@@ -133,6 +133,35 @@ static int fill_state(um_ctx *ctx, pg_rows *rows, store_state *out)
     return UM_OK;
 }
 
+static bool is_undefined_table(int rc, const pg_failure *fail)
+{
+    return rc == UM_ESQL && fail->sqlstate && strcmp(fail->sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0;
+}
+
+/*
+ * The bookkeeping tables are missing: never migrated (*rows NULL), or a
+ * version table without the others, that is a database another tool
+ * (Alembic) managed, whose rows @fmt reads so that its state shows and the
+ * first run that writes adopts it.
+ */
+static int read_version_rows(um_ctx *ctx, const char *fmt, pg_rows **rows)
+{
+    strbuf sql = STRBUF_INIT;
+    pg_failure fail = { 0 };
+    sb_printf(&sql, fmt, ctx->store->version_table);
+    if (sb_failed(&sql))
+        return err_nomem(&ctx->err);
+    *rows = NULL;
+    int rc = pg_query(ctx, sb_str(&sql), 0, NULL, rows, &fail);
+    sb_free(&sql);
+    if (is_undefined_table(rc, &fail))
+        rc = UM_OK;
+    else if (rc)
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the version table");
+    pg_failure_clear(&fail);
+    return rc;
+}
+
 int store_read_state(um_ctx *ctx, store_state *out)
 {
     memset(out, 0, sizeof(*out));
@@ -158,8 +187,10 @@ int store_read_state(um_ctx *ctx, store_state *out)
     pg_failure fail = { 0 };
     rc = pg_query(ctx, sb_str(&sql), 0, NULL, &rows, &fail);
     sb_free(&sql);
-    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0) {
-        rc = UM_OK; /* never migrated: the empty state */
+    if (is_undefined_table(rc, &fail)) {
+        rc = read_version_rows(ctx, "SELECT 0, version_num FROM %s ORDER BY 2", &rows);
+        if (!rc && rows)
+            rc = fill_state(ctx, rows, out);
     } else if (rc) {
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the migration state");
     } else {
@@ -249,13 +280,21 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
         return rc;
     pg_failure fail = { 0 };
     rc = run_summary(ctx, &out->rows, &fail);
-    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
-        rc = UM_OK; /* never migrated (or the tables were dropped) */
+    bool adoptable = is_undefined_table(rc, &fail);
+    if (adoptable)
+        rc = read_version_rows(ctx,
+                               "SELECT NULL, NULL, NULL, string_agg(version_num, ','"
+                               " ORDER BY version_num), NULL FROM %s",
+                               &out->rows);
     else if (fail.message)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "health query failed");
     pg_failure_clear(&fail);
     if (rc || !out->rows)
         return rc;
+    if (adoptable) {
+        out->heads = pg_rows_value(out->rows, 0, 3);
+        return UM_OK;
+    }
     const char *id = pg_rows_value(out->rows, 0, 0);
     out->tables_exist = true;
     out->history_id = id ? strtoll(id, NULL, 10) : 0;
@@ -268,13 +307,17 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
 
 /* ---- tables --------------------------------------------------------- */
 
-int store_ensure_tables(um_ctx *ctx)
+int store_ensure_tables(um_ctx *ctx, bool have_version_table)
 {
     int rc = store_connect(ctx);
     if (rc)
         return rc;
-    log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
-               ctx->store->version_table, ctx->store->applied_table, ctx->store->history_table);
+    if (have_version_table)
+        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s and %s beside %s",
+                   ctx->store->applied_table, ctx->store->history_table, ctx->store->version_table);
+    else
+        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
+                   ctx->store->version_table, ctx->store->applied_table, ctx->store->history_table);
 
     /* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
      * the schema exists, so it is only sent for a missing schema. */

@@ -61,13 +61,15 @@ typedef struct store_summary {
 
 /*
  * Reads the summary, with a statement prepared once per session.  Missing
- * tables are an empty summary (tables_exist false), not an error.
+ * tables are an empty summary (tables_exist false), not an error; a
+ * version table alone (another tool's) gives its heads.
  */
 int store_read_summary(um_ctx *ctx, store_summary *out);
 void store_summary_free(store_summary *s);
 
-/* Creates the schema and tables when missing.  Call with the lock held. */
-int store_ensure_tables(um_ctx *ctx);
+/* Creates the schema and tables when missing (@have_version_table: only
+ * the others are, which the log says).  Call with the lock held. */
+int store_ensure_tables(um_ctx *ctx, bool have_version_table);
 
 /* Takes the migration lock, waiting up to lock_wait; UM_ELOCKED names the
  * holder (pid, application_name, since when). */
