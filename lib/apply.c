@@ -182,20 +182,22 @@ static int step_failed(run *r, const script_file *s, int line, const pg_failure 
 static int run_in_transaction(run *r, size_t k, const char *body, int first_line)
 {
     strbuf msg = STRBUF_INIT;
+    pg_failure f = { 0 };
+    int rc;
     int prefix = append_timeouts(r, &msg, true);
     size_t body_off = msg.len;
     sb_puts(&msg, body);
     sb_puts(&msg, "\n;\n");
     if (!append_record(r, &msg, k, STORE_SERVER_DURATION) || sb_failed(&msg)) {
-        sb_free(&msg);
-        return r->ctx->err.d.code ? r->ctx->err.d.code : err_nomem(&r->ctx->err);
+        rc = err_code_or_nomem(&r->ctx->err);
+        goto done;
     }
-    pg_failure f = { 0 };
-    int rc = pg_exec(r->ctx, sb_str(&msg), &f);
+    rc = pg_exec(r->ctx, sb_str(&msg), &f);
     if (rc)
         rc = step_failed(r, step_script(r, k),
                          failure_line(r->ctx, sb_str(&msg), body_off, body, first_line, prefix, &f),
                          &f);
+done:
     pg_failure_clear(&f);
     sb_free(&msg);
     return rc;
@@ -276,6 +278,17 @@ static void restore_session_timeouts(run *r, saved_timeouts *saved)
     err_unstash(&r->ctx->err, &kept);
 }
 
+/* Records step @k as done, in a message of its own. */
+static int record_done(run *r, size_t k, double duration_ms)
+{
+    strbuf msg = STRBUF_INIT;
+    int rc = append_record(r, &msg, k, duration_ms) && !sb_failed(&msg)
+                 ? pg_exec(r->ctx, sb_str(&msg), NULL)
+                 : err_code_or_nomem(&r->ctx->err);
+    sb_free(&msg);
+    return rc;
+}
+
 static int run_outside_transaction(run *r, size_t k, const char *body, int first_line)
 {
     const script_file *s = step_script(r, k);
@@ -287,17 +300,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
     if (!rc)
         rc = run_statements(r, k, body, first_line);
     restore_session_timeouts(r, &saved);
-    if (rc)
-        return rc;
-
-    strbuf msg = STRBUF_INIT;
-    if (!append_record(r, &msg, k, util_now_ms() - t0) || sb_failed(&msg)) {
-        sb_free(&msg);
-        return r->ctx->err.d.code ? r->ctx->err.d.code : err_nomem(&r->ctx->err);
-    }
-    rc = pg_exec(r->ctx, sb_str(&msg), NULL);
-    sb_free(&msg);
-    return rc;
+    return rc ? rc : record_done(r, k, util_now_ms() - t0);
 }
 
 static bool cancel_requested(const run *r)
@@ -522,12 +525,61 @@ static int check_still_valid(um_ctx *ctx, const um_plan *fresh, const um_plan *a
     return UM_OK;
 }
 
-static int prepare_locked(um_ctx *ctx, store_state *st)
+static int stamp_set(um_ctx *ctx, const store_state *st, const unsigned char *set);
+
+/*
+ * A version table with rows and no applied table: a database another tool
+ * (Alembic) managed.  It is adopted where it stands: its heads and all
+ * their ancestors are recorded as applied, with the files' checksums and a
+ * history row each, and nothing runs; the state is then read again.
+ */
+static int adopt(um_ctx *ctx, store_state *st)
+{
+    unsigned char *applied = NULL;
+    size_t *heads = NULL, n_heads = 0;
+    int rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &heads, &n_heads);
+    if (rc != UM_OK)
+        return rc;
+    size_t n = 0;
+    for (size_t i = 0; i < graph_count(ctx->graph); i++)
+        n += applied[i];
+    log_printf(&ctx->log, UM_LOG_INFO,
+               "adopting the database another tool managed, at %s%s: %zu revision%s recorded as"
+               " applied, none run",
+               st->heads[0], st->n_heads > 1 ? " and more heads" : "", n, n == 1 ? "" : "s");
+    rc = stamp_set(ctx, st, applied);
+    free(applied);
+    free(heads);
+    if (rc == UM_OK) {
+        store_state_free(st);
+        rc = store_read_state(ctx, st);
+    }
+    return rc;
+}
+
+/*
+ * The state under the lock, the bookkeeping tables created when missing.
+ * A version table of another tool's is adopted, unless one of its rows
+ * names a revision no file defines: then nothing is written at all.  With
+ * @purge (stamp --purge) its rows are about to go: neither checked nor
+ * adopted.
+ */
+static int prepare_locked(um_ctx *ctx, store_state *st, bool purge)
 {
     int rc = store_read_state(ctx, st);
     if (rc || st->tables_exist)
         return rc;
-    return store_ensure_tables(ctx);
+    bool foreign = st->n_heads > 0, adopting = foreign && !purge;
+    unsigned char *applied = NULL;
+    size_t *heads = NULL, n_heads = 0;
+    if (adopting) {
+        rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &heads, &n_heads);
+        free(applied);
+        free(heads);
+    }
+    if (rc == UM_OK)
+        rc = store_ensure_tables(ctx, foreign);
+    return rc == UM_OK && adopting ? adopt(ctx, st) : rc;
 }
 
 /*
@@ -586,7 +638,7 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
     int rc = begin_locked(ctx, &encoding);
     if (rc)
         return rc;
-    rc = prepare_locked(ctx, &st);
+    rc = prepare_locked(ctx, &st, false);
     if (!rc)
         rc = plan_verify_checksums(ctx, &st);
     if (!rc)
@@ -611,20 +663,16 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
 
 static int check_apply_options(um_ctx *ctx, const um_apply_options *opts)
 {
-    if (opts && opts->version != UM_APPLY_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_apply_options version %u is not supported (expected %u)",
-                         opts->version, UM_APPLY_OPTIONS_VERSION);
-    return UM_OK;
+    if (!opts)
+        return UM_OK;
+    return err_check_version(&ctx->err, "um_apply_options", opts->version,
+                             UM_APPLY_OPTIONS_VERSION);
 }
 
 int um_apply_options_init(um_apply_options *opts, unsigned int version)
 {
-    if (!opts || version != UM_APPLY_OPTIONS_VERSION)
-        return UM_EINVAL;
-    um_apply_options init = UM_APPLY_OPTIONS_INIT;
-    *opts = init;
-    return UM_OK;
+    static const um_apply_options init = UM_APPLY_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
 }
 
 int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts)
@@ -656,47 +704,54 @@ int um_rollback(um_ctx *ctx, const char *target, const um_apply_options *opts)
 
 /* ---- stamp and schema ------------------------------------------------- */
 
-static int stamp_target(um_ctx *ctx, const store_state *st, const void *opts)
+/* Records @set (graph_count bytes) as the state: its heads in the version
+ * table, its revisions applied; no revision SQL runs. */
+static int stamp_set(um_ctx *ctx, const store_state *st, const unsigned char *set)
 {
-    size_t n = graph_count(ctx->graph);
-    unsigned char *set = util_calloc(n, 1);
-    size_t *heads = NULL, n_heads = 0;
-    const script_file **hs = NULL, **as = NULL;
-    int rc = set ? stamp_applied_set(ctx, st, opts, set) : err_nomem(&ctx->err);
-    if (!rc && graph_heads_of(ctx->graph, set, &heads, &n_heads) != UM_OK)
+    size_t n = graph_count(ctx->graph), *heads = NULL, n_heads = 0, n_as = 0;
+    const script_file **hs = NULL, **as = util_calloc(n, sizeof(*as));
+    int rc = as ? graph_heads_of(ctx->graph, set, &heads, &n_heads) : UM_ENOMEM;
+    if (rc == UM_OK && !(hs = util_calloc(n_heads, sizeof(*hs))))
+        rc = UM_ENOMEM;
+    if (rc != UM_OK) {
         rc = err_nomem(&ctx->err);
-    if (!rc) {
-        hs = util_calloc(n_heads, sizeof(*hs));
-        as = util_calloc(n, sizeof(*as));
-        rc = hs && as ? UM_OK : err_nomem(&ctx->err);
+        goto done;
     }
-    if (!rc) {
-        size_t n_as = 0;
-        for (size_t i = 0; i < n_heads; i++)
-            hs[i] = graph_script(ctx->graph, heads[i]);
-        for (size_t i = 0; i < n; i++)
-            if (set[i])
-                as[n_as++] = graph_script(ctx->graph, i);
-        rc = store_stamp(ctx, st, hs, n_heads, as, n_as);
-    }
+    for (size_t i = 0; i < n_heads; i++)
+        hs[i] = graph_script(ctx->graph, heads[i]);
+    for (size_t i = 0; i < n; i++)
+        if (set[i])
+            as[n_as++] = graph_script(ctx->graph, i);
+    rc = store_stamp(ctx, st, hs, n_heads, as, n_as);
+done:
     free(hs);
     free(as);
     free(heads);
+    return rc;
+}
+
+static int stamp_target(um_ctx *ctx, const store_state *st, const void *opts)
+{
+    unsigned char *set = util_calloc(graph_count(ctx->graph), 1);
+    int rc = set ? stamp_applied_set(ctx, st, opts, set) : err_nomem(&ctx->err);
+    if (rc == UM_OK)
+        rc = stamp_set(ctx, st, set);
     free(set);
     return rc;
 }
 
-/* Runs @action (NULL: none) under the lock on the state read there. */
+/* Runs @action (NULL: none) under the lock on the state read there (@purge:
+ * see prepare_locked). */
 typedef int (*locked_action)(um_ctx *ctx, const store_state *st, const void *arg);
 
-static int run_locked(um_ctx *ctx, locked_action action, const void *arg)
+static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool purge)
 {
     store_state st = { 0 };
     int encoding;
     int rc = begin_locked(ctx, &encoding);
     if (rc)
         return rc;
-    rc = prepare_locked(ctx, &st);
+    rc = prepare_locked(ctx, &st, purge);
     if (!rc && action)
         rc = action(ctx, &st, arg);
     end_locked(ctx, action && rc == UM_OK, encoding);
@@ -712,7 +767,7 @@ int um_stamp(um_ctx *ctx, const char *target)
     CTX_ENTER(ctx);
     if (!target)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp needs a target");
-    return run_locked(ctx, stamp_target, &o);
+    return run_locked(ctx, stamp_target, &o, false);
 }
 
 int um_stamp_v2(um_ctx *ctx, const um_stamp_options *opts)
@@ -720,18 +775,18 @@ int um_stamp_v2(um_ctx *ctx, const um_stamp_options *opts)
     CTX_ENTER(ctx);
     if (!opts || !opts->n_revisions)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp needs a revision (base: none)");
-    if (opts->version != UM_STAMP_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_stamp_options version %u is not supported (expected %u)",
-                         opts->version, UM_STAMP_OPTIONS_VERSION);
+    int rc =
+        err_check_version(&ctx->err, "um_stamp_options", opts->version, UM_STAMP_OPTIONS_VERSION);
+    if (rc)
+        return rc;
     for (size_t i = 0; i < opts->n_revisions; i++)
         if (!opts->revisions || !opts->revisions[i])
             return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp: revision %zu is NULL", i);
-    return run_locked(ctx, stamp_target, opts);
+    return run_locked(ctx, stamp_target, opts, opts->purge != 0);
 }
 
 int um_ensure_schema(um_ctx *ctx)
 {
     CTX_ENTER(ctx);
-    return run_locked(ctx, NULL, NULL);
+    return run_locked(ctx, NULL, NULL, false);
 }

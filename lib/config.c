@@ -226,26 +226,26 @@ static bool section_reserve(section *s)
 static int add_entry(reader_state *st, int sec, const char *name, const char *value)
 {
     section *s = &st->ini->sec[sec];
-    char *lname = lowercase_dup(name, strlen(name));
-    const entry *dup = lname ? find_entry(st->ini, sec, lname) : NULL;
+    entry e = { lowercase_dup(name, strlen(name)), strdup(value), st->line };
+    const entry *dup = e.name ? find_entry(st->ini, sec, e.name) : NULL;
+    int ok;
 
     if (dup) {
         /* configparser (strict, as Alembic uses it) refuses duplicates. */
         err_set(st->err, UM_ECONFIG, st->ini->path, st->line, NULL,
-                "key '%s' is already set in [%s] on line %d", lname, section_name(st->ini, sec),
+                "key '%s' is already set in [%s] on line %d", e.name, section_name(st->ini, sec),
                 dup->line);
-        free(lname);
-        return fail_at(st);
+        ok = fail_at(st);
+    } else if (!e.name || !e.value || !section_reserve(s)) {
+        ok = no_memory(st);
+    } else {
+        s->v[s->n] = e;
+        st->last = &s->v[s->n++];
+        return 1;
     }
-    entry e = { lname, strdup(value), st->line };
-    if (!e.name || !e.value || !section_reserve(s)) {
-        free(e.name);
-        free(e.value);
-        return no_memory(st);
-    }
-    s->v[s->n] = e;
-    st->last = &s->v[s->n++];
-    return 1;
+    free(e.name);
+    free(e.value);
+    return ok;
 }
 
 /* inih's handler: returns 0 (inih then notes the line) on error. */
@@ -283,7 +283,7 @@ static int parse_file(ini_file *ini, FILE *fp, err_buf *err)
         return cannot_read(ini->path, st.read_errno, err);
     if (rc < 0)
         return err_nomem(err);
-    return 0;
+    return UM_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -321,11 +321,11 @@ static int expand_name(const interp *ip, const char *name, int depth, strbuf *ou
         if (strchr(e->value, '%'))
             return expand(ip, e->value, depth + 1, out);
         sb_puts(out, e->value);
-        return 0;
+        return UM_OK;
     }
     if (strcmp(name, "here") == 0) {
         sb_puts(out, ip->ini->here);
-        return 0;
+        return UM_OK;
     }
     return err_set(ip->err, UM_ECONFIG, ip->ini->path, ip->line, NULL,
                    "key '%s': '%%(%s)s' names no key in [%s]%s", ip->key, name,
@@ -339,7 +339,7 @@ static int expand_ref(const interp *ip, const char *p, const char **next, int de
     if (p[1] == '%') {
         sb_putc(out, '%');
         *next = p + 2;
-        return 0;
+        return UM_OK;
     }
     if (p[1] != '(')
         return interp_error(ip,
@@ -378,7 +378,7 @@ static int expand(const interp *ip, const char *value, int depth, strbuf *out)
         if (rc)
             return rc;
     }
-    return 0;
+    return UM_OK;
 }
 
 /* The interpolated value of @e, read in section @sec (free()). */
@@ -387,12 +387,10 @@ static int interpolate(const ini_file *ini, int sec, const entry *e, char **out,
     interp ip = { ini, sec, e->name, e->line, err };
     strbuf sb = STRBUF_INIT;
     int rc = expand(&ip, e->value, 1, &sb);
-    if (rc) {
-        sb_free(&sb);
-        return rc;
-    }
-    *out = sb_detach(&sb);
-    return *out ? 0 : err_nomem(err);
+    if (!rc && !(*out = sb_detach(&sb)))
+        rc = err_nomem(err);
+    sb_free(&sb);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -612,7 +610,7 @@ static int set_string(setting *s, bool empty_is_null)
         *str = s->value;
         s->value = NULL;
     }
-    return 0;
+    return UM_OK;
 }
 
 static int set_number(setting *s)
@@ -620,11 +618,11 @@ static int set_number(setting *s)
     int *number = field(s);
     if (s->spec->kind == KIND_COUNT)
         return parse_count(s->value, number)
-                   ? 0
+                   ? UM_OK
                    : bad_value(s, "is not a whole number from 0 to 2147483647");
     switch (parse_duration(s->value, number)) {
     case DURATION_OK:
-        return 0;
+        return UM_OK;
     case DURATION_TOO_LARGE:
         return bad_value(s, "is too long a duration (at most 2147483647ms, about 24 days)");
     default:
@@ -641,7 +639,7 @@ static int set_lint_mode(setting *s)
     *mode = severity == UM_LINT_ERROR ? CONFIG_LINT_ERROR
             : severity == LINT_OFF    ? CONFIG_LINT_OFF
                                       : CONFIG_LINT_WARN;
-    return 0;
+    return UM_OK;
 }
 
 static int set_value(setting *s)
@@ -661,7 +659,7 @@ static int set_value(setting *s)
         return set_string(s, true);
     case KIND_BOOL:
         return parse_bool(s->value, field(s))
-                   ? 0
+                   ? UM_OK
                    : bad_value(s, "is not a boolean (true/false, yes/no, on/off, 1/0)");
     case KIND_COUNT:
     case KIND_DURATION:
@@ -693,7 +691,7 @@ static int add_lint_rule(config_settings *cfg, const entry *e, const char *value
         return err_nomem(err);
     cfg->lint_rules = v;
     v[cfg->n_lint_rules++] = (config_lint_rule){ rule, severity };
-    return 0;
+    return UM_OK;
 }
 
 /* [alembic] first, so that [ultramigrate]'s keys, added later, win. */
@@ -712,7 +710,7 @@ static int apply_lint_keys(config_settings *cfg, const ini_file *ini, err_buf *e
             if (rc)
                 return rc;
         }
-    return 0;
+    return UM_OK;
 }
 
 static int apply_keys(config_settings *cfg, const ini_file *ini, file_url *url, err_buf *err)
@@ -730,7 +728,7 @@ static int apply_keys(config_settings *cfg, const ini_file *ini, file_url *url, 
         if (rc)
             return rc;
     }
-    return 0;
+    return UM_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -753,7 +751,7 @@ static int set_here(config_settings *cfg, err_buf *err)
                        "cannot resolve the file's directory: %s", strerror(errnum));
     free(cfg->here);
     cfg->here = real;
-    return 0;
+    return UM_OK;
 }
 
 /* Alembic refuses a -n section the file lacks; inih shows only keys, so an
@@ -761,7 +759,7 @@ static int set_here(config_settings *cfg, err_buf *err)
 static int check_section(const ini_file *ini, err_buf *err)
 {
     if (!ini->section || ini->sec[SEC_ULTRAMIGRATE].n)
-        return 0;
+        return UM_OK;
     return err_set(err, UM_ECONFIG, ini->path, 0, NULL, "no [%s] section (or it has no key)",
                    ini->section);
 }
@@ -836,7 +834,7 @@ static int normalise_url(const char *url, char **out, size_t *bad_scheme)
     else
         sb_puts(&sb, url);
     *out = sb_detach(&sb);
-    return *out ? 0 : UM_ENOMEM;
+    return *out ? UM_OK : UM_ENOMEM;
 }
 
 static const char *nonempty(const char *s)
@@ -869,7 +867,7 @@ static int resolve_url(config_settings *cfg, const char *url_override, const fil
         url = cfg->database_url, source = "config file";
     if (!url) {
         cfg->url_source = "libpq environment";
-        return 0;
+        return UM_OK;
     }
     cfg->url_source = source;
 
@@ -882,7 +880,7 @@ static int resolve_url(config_settings *cfg, const char *url_override, const fil
         return err_nomem(err);
     free(cfg->database_url);
     cfg->database_url = normal;
-    return 0;
+    return UM_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -909,7 +907,7 @@ static int set_defaults(config_settings *cfg, err_buf *err)
     if (!cfg->here || !cfg->script_location || !cfg->file_template || !cfg->version_table ||
         !cfg->version_table_schema)
         return err_nomem(err);
-    return 0;
+    return UM_OK;
 }
 
 int config_init_defaults(config_settings *cfg, err_buf *err)

@@ -131,12 +131,11 @@ int um_open(um_ctx **out, const um_open_options *opts)
     um_ctx *ctx = *out;
     if (!opts)
         opts = &defaults;
-    if (opts->version != UM_OPEN_OPTIONS_VERSION)
-        return ctx->open_rc = ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                                        "um_open_options version %u is not supported"
-                                        " (expected %u)",
-                                        opts->version, UM_OPEN_OPTIONS_VERSION);
-    int rc = pg_session_create(ctx, opts->application_name);
+    int rc =
+        err_check_version(&ctx->err, "um_open_options", opts->version, UM_OPEN_OPTIONS_VERSION);
+    if (rc)
+        return ctx->open_rc = rc;
+    rc = pg_session_create(ctx, opts->application_name);
     if (!rc && opts->pg_conn)
         pg_adopt(ctx, opts->pg_conn);
     if (!rc)

@@ -83,6 +83,14 @@ int err_set(err_buf *e, int code, const char *file, int line, const char *revisi
     return code;
 }
 
+int err_check_version(err_buf *e, const char *type, unsigned int version, unsigned int expected)
+{
+    if (version == expected)
+        return UM_OK;
+    return err_set(e, UM_EVERSION, NULL, 0, NULL, "%s version %u is not supported (expected %u)",
+                   type, version, expected);
+}
+
 void err_set_server(err_buf *e, const char *sqlstate, const char *detail, const char *hint)
 {
     free_field(&e->d.sqlstate);
@@ -96,6 +104,11 @@ void err_set_server(err_buf *e, const char *sqlstate, const char *detail, const 
 int err_nomem(err_buf *e)
 {
     return err_set(e, UM_ENOMEM, NULL, 0, NULL, "out of memory");
+}
+
+int err_code_or_nomem(err_buf *e)
+{
+    return e->d.code ? e->d.code : err_nomem(e);
 }
 
 err_buf err_stash(err_buf *e)

@@ -22,11 +22,23 @@ typedef struct err_buf {
 int err_set(err_buf *e, int code, const char *file, int line, const char *revision, const char *fmt,
             ...) __attribute__((format(printf, 6, 7)));
 
+/*
+ * The check of every versioned struct a call takes: UM_EVERSION recorded
+ * ("um_apply_options version 7 is not supported (expected 1)") unless
+ * @version is @expected; UM_OK otherwise.
+ */
+int err_check_version(err_buf *e, const char *type, unsigned int version, unsigned int expected);
+
 /* Adds server fields to the current error (each may be NULL). */
 void err_set_server(err_buf *e, const char *sqlstate, const char *detail, const char *hint);
 
 /* Returns @code with "out of memory" recorded. */
 int err_nomem(err_buf *e);
+
+/* The code of the error recorded on @e, or UM_ENOMEM recorded now when
+ * there is none: for a step that failed without a word (a strbuf that ran
+ * out of memory records nothing). */
+int err_code_or_nomem(err_buf *e);
 
 void err_clear(err_buf *e);
 

@@ -78,7 +78,7 @@ static int adj_alloc(adj *a, size_t n, size_t edges)
         return UM_ENOMEM;
     a->nfirst = a->off + n + 1;
     a->idx = a->nfirst + n;
-    return 0;
+    return UM_OK;
 }
 
 static const size_t *adj_list(const adj *a, size_t i, bool first, size_t *n)
@@ -96,10 +96,9 @@ static const size_t *adj_list(const adj *a, size_t i, bool first, size_t *n)
 static int adj_invert(const adj *pred, size_t n, adj *succ)
 {
     size_t *ndeps = util_calloc(n, sizeof(*ndeps));
-    if (!ndeps || adj_alloc(succ, n, pred->off[n])) {
-        free(ndeps);
-        return UM_ENOMEM;
-    }
+    int rc = ndeps ? adj_alloc(succ, n, pred->off[n]) : UM_ENOMEM;
+    if (rc)
+        goto done;
     for (size_t k = 0; k < pred->off[n]; k++)
         succ->off[pred->idx[k] + 1]++;
     for (size_t i = 0; i < n; i++)
@@ -114,8 +113,9 @@ static int adj_invert(const adj *pred, size_t n, adj *succ)
             size_t p = pred->idx[k];
             succ->idx[succ->off[p] + succ->nfirst[p] + ndeps[p]++] = j;
         }
+done:
     free(ndeps);
-    return 0;
+    return rc;
 }
 
 /* ---- the id map --------------------------------------------------------- */
@@ -155,7 +155,7 @@ static int map_build(build *b, err_buf *err)
         }
         b->slots[slot] = i + 1;
     }
-    return 0;
+    return UM_OK;
 }
 
 /* ---- graph_build -------------------------------------------------------- */
@@ -200,19 +200,19 @@ static int add_edges(build *b, size_t i, char *const *ids, size_t n_ids, const e
         stamp[p] = i + 1;
         b->pred.idx[(*fill)++] = (size_t)p;
     }
-    return 0;
+    return UM_OK;
 }
 
 static int resolve_edges(build *b, err_buf *err)
 {
     size_t edges = 0, fill = 0;
-    int rc = 0;
     for (size_t i = 0; i < b->n; i++)
         edges += b->s[i]->n_parents + b->s[i]->n_depends_on;
     size_t *stamp = util_calloc(b->n, sizeof(*stamp));
-    if (!stamp || adj_alloc(&b->pred, b->n, edges)) {
-        free(stamp);
-        return err_nomem(err);
+    int rc = stamp ? adj_alloc(&b->pred, b->n, edges) : UM_ENOMEM;
+    if (rc) {
+        rc = err_nomem(err);
+        goto done;
     }
     for (size_t i = 0; i < b->n && !rc; i++) {
         const script_file *s = b->s[i];
@@ -223,6 +223,7 @@ static int resolve_edges(build *b, err_buf *err)
             rc = add_edges(b, i, s->depends_on, s->n_depends_on, &edge_depends, stamp, &fill, err);
     }
     b->pred.off[b->n] = fill;
+done:
     free(stamp);
     return rc;
 }
@@ -331,7 +332,7 @@ static int topo_sort(build *b, err_buf *err)
             if (--indeg[b->succ.idx[k]] == 0)
                 heap_push(heap, &len, b->succ.idx[k]);
     }
-    rc = done == n ? 0 : report_cycle(b, err);
+    rc = done == n ? UM_OK : report_cycle(b, err);
 done:
     free(indeg);
     free(heap);
@@ -352,7 +353,7 @@ static int renumber_pred(const build *b, adj *pred)
             pred->idx[fill++] = b->rank[b->pred.idx[e]];
     }
     pred->off[b->n] = fill;
-    return 0;
+    return UM_OK;
 }
 
 /* Heads have no children, bases no parents: dependencies do not count. */
@@ -368,7 +369,7 @@ static int find_ends(graph_dag *g)
     for (size_t i = 0; i < g->n; i++)
         if (!g->pred.nfirst[i])
             g->bases[g->n_bases++] = i;
-    return 0;
+    return UM_OK;
 }
 
 /*
@@ -398,14 +399,12 @@ static int assemble(build *b, graph_dag *g, err_buf *err)
     b->slots = NULL;
     free(b->s);
     b->s = NULL;
-    return 0;
+    return UM_OK;
 }
 
 static void build_free(build *b)
 {
-    for (size_t i = 0; b->s && i < b->n; i++)
-        script_free(b->s[i]);
-    free(b->s);
+    script_free_array(b->s, b->n);
     free(b->slots);
     free(b->pred.off);
     free(b->succ.off);
@@ -445,16 +444,14 @@ done:
         return rc;
     }
     *out = g;
-    return 0;
+    return UM_OK;
 }
 
 void graph_free(graph_dag *g)
 {
     if (!g)
         return;
-    for (size_t i = 0; g->scripts && i < g->n; i++)
-        script_free(g->scripts[i]);
-    free(g->scripts);
+    script_free_array(g->scripts, g->n);
     free(g->slots);
     free(g->pred.off);
     free(g->succ.off);
@@ -619,7 +616,7 @@ int graph_heads_of(const graph_dag *g, const unsigned char *applied, size_t **ou
     for (size_t i = 0; i < g->n; i++)
         if (is_applied_head(g, applied, i))
             (*out)[(*n)++] = i;
-    return 0;
+    return UM_OK;
 }
 
 /* ---- lookup ------------------------------------------------------------- */
@@ -673,12 +670,12 @@ int graph_lookup(const graph_dag *g, const char *ref, size_t *out, err_buf *err)
         exact = branch_table_find(g->labels, ref);
     if (exact >= 0) {
         *out = (size_t)exact;
-        return 0;
+        return UM_OK;
     }
     count = prefix_matches(g, ref, &first);
     if (count == 1) {
         *out = first;
-        return 0;
+        return UM_OK;
     }
     if (count == 0)
         return err_set(err, UM_ETARGET, NULL, 0, NULL, "no revision '%s'", ref);
@@ -704,13 +701,13 @@ int graph_target_set(graph_target *t, const size_t *revs, size_t n, err_buf *err
     t->n = 0;
     t->revs = NULL;
     if (!n)
-        return 0;
+        return UM_OK;
     t->revs = malloc(n * sizeof(*t->revs));
     if (!t->revs)
         return err_nomem(err);
     memcpy(t->revs, revs, n * sizeof(*revs));
     t->n = n;
-    return 0;
+    return UM_OK;
 }
 
 static int target_at(graph_target *t, long at, err_buf *err)
@@ -744,14 +741,14 @@ static int resolve_ref(const graph_dag *g, const char *ref, long *at, err_buf *e
 
     if (strcmp(ref, "base") == 0) {
         *at = AT_BASE;
-        return 0;
+        return UM_OK;
     }
     if (head || strcmp(ref, "heads") == 0) {
         if (g->n_heads > 1)
             return graph_err_naming(err, g, NULL, "several heads", g->heads, g->n_heads,
                                     head ? ": name one, or use 'heads'" : ": name one");
         *at = g->n_heads ? (long)g->heads[0] : AT_BASE;
-        return 0;
+        return UM_OK;
     }
     rc = graph_lookup(g, ref, &i, err);
     if (!rc)
@@ -770,7 +767,7 @@ static int only_current(const graph_dag *g, const size_t *current, size_t n, lon
         return graph_err_naming(err, g, NULL, "several current heads", current, n,
                                 ": name the revision to start from, as REV+N or REV-N");
     *at = n ? (long)current[0] : AT_BASE;
-    return 0;
+    return UM_OK;
 }
 
 static int step_error(const graph_dag *g, long at, int sign, const size_t *next, size_t n,
@@ -804,7 +801,7 @@ static int walk_up(const graph_dag *g, long *at, size_t steps, err_buf *err)
             return step_error(g, *at, 1, next, n, err);
         *at = (long)next[0];
     }
-    return 0;
+    return UM_OK;
 }
 
 /*
@@ -922,7 +919,7 @@ int graph_resolve_target(const graph_dag *g, const char *target, int dir, const 
                    ? graph_target_set(out, g->heads, g->n_heads, err)
                    : err_set(err, UM_ETARGET, NULL, 0, NULL, "'heads' is not a downgrade target");
     if (strcmp(target, "base") == 0)
-        return dir == UM_DOWN ? 0
+        return dir == UM_DOWN ? UM_OK
                               : err_set(err, UM_ETARGET, NULL, 0, NULL,
                                         "'base' is not an upgrade target: nothing to upgrade to");
     /* ids and labels may contain '-': one that names revisions is not relative */

@@ -47,7 +47,7 @@ static void copy_id(char dst[UM_HEALTH_ID_SIZE], const char *src, size_t len)
 
 /* ---- what changes rarely: read again when the history moved ------------- */
 
-static void note_applied_row(um_ctx *ctx, struct health_cache *c, const store_applied_row *a)
+static void note_applied_row(um_ctx *ctx, struct health_cache *c, const um_applied *a)
 {
     long idx = graph_find(ctx->graph, a->revision);
     if (idx < 0) {
@@ -90,7 +90,7 @@ static void forget(struct health_cache *c)
 }
 
 /* Splits "a,b" (cut in place) into @ids (room for every comma + 1). */
-static size_t split_heads(char *heads, char **ids)
+static size_t split_heads(char *heads, const char **ids)
 {
     size_t n = 0;
     for (char *save = NULL, *id = strtok_r(heads, ",", &save); id; id = strtok_r(NULL, ",", &save))
@@ -107,7 +107,7 @@ static int count_pending(um_ctx *ctx, struct health_cache *c, const char *heads)
     unsigned char *applied = NULL;
     size_t *idx = NULL, n_idx = 0;
     char *copy = strdup(heads), *cut = strdup(heads);
-    char **ids = util_calloc(strlen(heads) / 2 + 1, sizeof(*ids));
+    const char **ids = util_calloc(strlen(heads) / 2 + 1, sizeof(*ids));
     int rc = copy && cut && ids ? UM_OK : err_nomem(&ctx->err);
     if (rc)
         goto done;
@@ -277,17 +277,16 @@ int um_health_snapshot(um_health *out, um_ctx *ctx)
     CTX_ENTER(ctx);
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_health_snapshot: out is NULL");
-    if (out->version != UM_HEALTH_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_health version %u is not supported (expected %u)", out->version,
-                         UM_HEALTH_VERSION);
+    int rc = err_check_version(&ctx->err, "um_health", out->version, UM_HEALTH_VERSION);
+    if (rc)
+        return rc;
     memset(out, 0, sizeof(*out));
     out->version = UM_HEALTH_VERSION;
     stamp_time(out);
     list_expected(ctx, out);
     out->pending = graph_count(ctx->graph);
 
-    int rc = ensure_cache(ctx);
+    rc = ensure_cache(ctx);
     if (!rc)
         rc = pg_call_begin(ctx);
     if (rc)

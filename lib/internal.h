@@ -37,21 +37,16 @@ struct um_ctx {
 };
 
 /* Results the host reads through accessors (ultramigrate.h): their layout
- * is private, so that the public element structs can grow. */
-struct um_status_info {
-    char **current_heads; /* version table rows */
-    size_t n_current_heads;
-    char **file_heads; /* heads of the revision graph */
-    size_t n_file_heads;
-    um_applied *applied; /* in apply order, oldest first */
-    size_t n_applied;
-    const um_revision **pending; /* in the order an upgrade to heads would apply them */
-    size_t n_pending;
-};
+ * is private, so that the public element structs can grow.  A status
+ * (struct um_status_info) is defined in status.c, around the state it was
+ * read from.  A result's strings point into the query's rows or into the
+ * graph (it must not outlive its handle). */
+struct pg_rows;
 
 struct um_history_list {
     um_history_entry *entries; /* oldest first */
     size_t count;
+    struct pg_rows *rows; /* owns the entries' strings */
 };
 
 struct um_plan {

@@ -9,7 +9,6 @@
 
 #include "internal.h"
 #include "lint.h"
-#include "pg.h"
 #include "plan.h"
 #include "store.h"
 #include "util.h"
@@ -118,11 +117,7 @@ static int lint_pending_revisions(um_ctx *ctx, lint_run *run)
     store_state st;
     unsigned char *applied = NULL;
     size_t *heads = NULL, n_heads = 0, *pending = NULL, n = 0;
-    int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = store_read_state(ctx, &st);
-    pg_call_end(ctx);
+    int rc = store_read_state_call(ctx, &st);
     if (rc)
         return rc;
     rc = plan_applied_set(ctx, st.heads, st.n_heads, &applied, &heads, &n_heads);
@@ -180,19 +175,15 @@ int lint_gate(um_ctx *ctx, const size_t *graph_index, size_t n, size_t *blocking
 
 int um_lint_options_init(um_lint_options *opts, unsigned int version)
 {
-    if (!opts || version != UM_LINT_OPTIONS_VERSION)
-        return UM_EINVAL;
-    um_lint_options init = UM_LINT_OPTIONS_INIT;
-    *opts = init;
-    return UM_OK;
+    static const um_lint_options init = UM_LINT_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
 }
 
 static int check_options(um_ctx *ctx, const um_lint_options *o)
 {
-    if (o->version != UM_LINT_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_lint_options version %u is not supported (expected %u)", o->version,
-                         UM_LINT_OPTIONS_VERSION);
+    int rc = err_check_version(&ctx->err, "um_lint_options", o->version, UM_LINT_OPTIONS_VERSION);
+    if (rc)
+        return rc;
     if (o->n_paths && !o->paths)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_lint: n_paths is %zu but paths is NULL",
                          o->n_paths);

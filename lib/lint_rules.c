@@ -1027,6 +1027,17 @@ static bool any_existing(lint_stmt *st, PgQuery__Node *const *rels, size_t n, re
     return false;
 }
 
+/* @what (VACUUM FULL, CLUSTER) rewrites @table; @instead says what to do. */
+static void rewrite_table(lint_stmt *st, lint_rule rule, const char *what, const char *table,
+                          const char *instead)
+{
+    lint_emit(st, rule, -1,
+              "%s rewrites %s under an ACCESS EXCLUSIVE lock, blocking reads and writes until it "
+              "ends; %s",
+              what, table, instead);
+    strong_lock(st, what, table);
+}
+
 static void check_vacuum(lint_stmt *st, const PgQuery__VacuumStmt *n)
 {
     rel r;
@@ -1039,11 +1050,8 @@ static void check_vacuum(lint_stmt *st, const PgQuery__VacuumStmt *n)
                   "autovacuum");
     if (!has_option(n->options, n->n_options, "full") || !any_existing(st, n->rels, n->n_rels, &r))
         return;
-    lint_emit(st, LINT_VACUUM_FULL, -1,
-              "VACUUM FULL rewrites %s under an ACCESS EXCLUSIVE lock, blocking reads and "
-              "writes until it ends; use plain VACUUM, or pg_repack to compact a live table",
-              r.text);
-    strong_lock(st, "VACUUM FULL", r.text);
+    rewrite_table(st, LINT_VACUUM_FULL, "VACUUM FULL", r.text,
+                  "use plain VACUUM, or pg_repack to compact a live table");
 }
 
 static void check_cluster(lint_stmt *st, const PgQuery__ClusterStmt *n)
@@ -1053,11 +1061,7 @@ static void check_cluster(lint_stmt *st, const PgQuery__ClusterStmt *n)
         return;
     if (!n->relation)
         snprintf(r.text, sizeof(r.text), "every clustered table");
-    lint_emit(st, LINT_CLUSTER, -1,
-              "CLUSTER rewrites %s under an ACCESS EXCLUSIVE lock, blocking reads and writes "
-              "until it ends; use pg_repack to reorder a live table",
-              r.text);
-    strong_lock(st, "CLUSTER", r.text);
+    rewrite_table(st, LINT_CLUSTER, "CLUSTER", r.text, "use pg_repack to reorder a live table");
 }
 
 static void check_lock(lint_stmt *st, const PgQuery__LockStmt *n)

@@ -534,22 +534,28 @@ static int read_error(const char *path, err_buf *err)
 int lint_file(lint_run *run, const char *path, err_buf *err)
 {
     FILE *fp = fopen(path, "rb");
+    char *text = NULL;
+    size_t size = 0;
     struct stat st;
+    int rc;
     if (!fp || fstat(fileno(fp), &st) != 0) {
-        int rc = read_error(path, err);
-        if (fp)
-            fclose(fp);
-        return rc;
+        rc = read_error(path, err);
+        goto done;
     }
-    size_t size = (size_t)st.st_size;
-    char *text = malloc(size + 1);
-    size_t got = text ? fread(text, 1, size, fp) : 0;
-    int rc = !text ? err_nomem(err) : (got != size || ferror(fp)) ? read_error(path, err) : UM_OK;
-    fclose(fp);
-    if (!rc) {
-        text[size] = '\0';
-        rc = lint_text(run, path, text, size, err);
+    size = (size_t)st.st_size;
+    if (!(text = malloc(size + 1))) {
+        rc = err_nomem(err);
+        goto done;
     }
+    if (fread(text, 1, size, fp) != size || ferror(fp)) {
+        rc = read_error(path, err);
+        goto done;
+    }
+    text[size] = '\0';
+    rc = lint_text(run, path, text, size, err);
+done:
+    if (fp)
+        fclose(fp);
     free(text);
     return rc;
 }

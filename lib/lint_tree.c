@@ -75,14 +75,14 @@ static void arena_free(void *data, void *p)
 lint_tree *lint_tree_new(void)
 {
     lint_tree *t = calloc(1, sizeof(*t));
-    if (t && !(t->first = block_new(BLOCK_SIZE))) {
+    if (!t)
+        return NULL;
+    if (!(t->first = block_new(BLOCK_SIZE))) {
         free(t);
         return NULL;
     }
-    if (t) {
-        t->allocator = (ProtobufCAllocator){ arena_alloc, arena_free, t };
-        t->current = t->first;
-    }
+    t->allocator = (ProtobufCAllocator){ arena_alloc, arena_free, t };
+    t->current = t->first;
     return t;
 }
 

@@ -104,6 +104,31 @@ static void mask_all(strbuf *sb, const char *secret)
 }
 
 /*
+ * libpq may split a password holding '@' or '/' as if it were URL syntax
+ * and quote only a piece ("could not translate host name
+ * \"ssw0rd@host\""): the whole and each piece are masked.  Cuts @password.
+ */
+static void mask_pieces(strbuf *msg, char *password)
+{
+    strbuf out = STRBUF_INIT;
+    sb_puts(&out, msg->buf);
+    mask_all(&out, password);
+    for (char *save = NULL, *piece = strtok_r(password, "@/:?#,", &save); piece;
+         piece = strtok_r(NULL, "@/:?#,", &save))
+        if (strlen(piece) >= MIN_MASKED_PIECE)
+            mask_all(&out, piece);
+    if (sb_failed(&out)) {
+        /* never fall back to the unmasked text */
+        sb_free(&out);
+        sb_reset(msg);
+        sb_puts(msg, "(libpq's message is withheld: it quoted the password)");
+        return;
+    }
+    sb_free(msg);
+    *msg = out;
+}
+
+/*
  * libpq quotes a malformed URL back, password and all.  The password is
  * what config_redact_url took out of the URL (the middle part where the
  * two differ); every copy of it in @msg is masked.
@@ -116,30 +141,9 @@ static void mask_password(strbuf *msg, const char *url, const char *shown)
     while (suf < ul - pre && suf < sl - pre && url[ul - 1 - suf] == shown[sl - 1 - suf])
         suf++;
     char *password = strndup(url + pre, ul - pre - suf);
-    if (!password || !*password || !msg->buf) {
-        free(password);
-        return;
-    }
-    /* libpq may split a password holding '@' or '/' as if it were URL
-     * syntax and quote only a piece ("could not translate host name
-     * \"ssw0rd@host\""): the whole and each piece are masked. */
-    strbuf out = STRBUF_INIT;
-    sb_puts(&out, msg->buf);
-    mask_all(&out, password);
-    for (char *save = NULL, *piece = strtok_r(password, "@/:?#,", &save); piece;
-         piece = strtok_r(NULL, "@/:?#,", &save))
-        if (strlen(piece) >= MIN_MASKED_PIECE)
-            mask_all(&out, piece);
+    if (password && *password && msg->buf)
+        mask_pieces(msg, password);
     free(password);
-    if (sb_failed(&out)) {
-        /* never fall back to the unmasked text */
-        sb_free(&out);
-        sb_reset(msg);
-        sb_puts(msg, "(libpq's message is withheld: it quoted the password)");
-        return;
-    }
-    sb_free(msg);
-    *msg = out;
 }
 
 static bool is_sqlstate(const char *p)
@@ -755,23 +759,25 @@ int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int 
     return code;
 }
 
+/* Hands @res to *@out as rows, or clears it when @out is NULL. */
+static int keep_rows(um_ctx *ctx, PGresult *res, pg_rows **out)
+{
+    pg_rows *rows = out ? malloc(sizeof(*rows)) : NULL;
+    if (!rows) {
+        PQclear(res);
+        return out ? err_nomem(&ctx->err) : UM_OK;
+    }
+    rows->res = res;
+    *out = rows;
+    return UM_OK;
+}
+
 /* Common tail of pg_query and pg_exec: keeps or reports the result. */
 static int finish_result(um_ctx *ctx, PGresult *res, pg_rows **out, pg_failure *fail)
 {
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
-        if (out) {
-            *out = malloc(sizeof(**out));
-            if (!*out) {
-                PQclear(res);
-                return err_nomem(&ctx->err);
-            }
-            (*out)->res = res;
-        } else {
-            PQclear(res);
-        }
-        return UM_OK;
-    }
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
+        return keep_rows(ctx, res, out);
 
     pg_failure local = { 0 };
     pg_failure *f = fail ? fail : &local;

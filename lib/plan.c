@@ -7,13 +7,12 @@
  * everything.
  */
 #include "plan.h"
-#include "pg.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int plan_applied_set(um_ctx *ctx, char *const *ids, size_t n_ids, unsigned char **applied,
+int plan_applied_set(um_ctx *ctx, const char *const *ids, size_t n_ids, unsigned char **applied,
                      size_t **heads, size_t *n_heads)
 {
     int rc = UM_OK;
@@ -29,7 +28,10 @@ int plan_applied_set(um_ctx *ctx, char *const *ids, size_t n_ids, unsigned char 
         if (idx < 0) {
             rc = ctx_error(ctx, UM_ESTATE, NULL, 0, ids[i],
                            "the database is at this revision, but no file in %s defines it"
-                           " (the database is ahead of these files, or they are the wrong ones)",
+                           " (the database is ahead of these files, or they are the wrong ones;"
+                           " for a database Alembic managed, bring its revisions over with"
+                           " 'ultramigrate import-alembic'; to set the state anew without it,"
+                           " 'ultramigrate stamp --purge REV')",
                            ctx->versions_dir);
             goto done;
         }
@@ -50,7 +52,7 @@ done:
 int plan_verify_checksums(um_ctx *ctx, const store_state *st)
 {
     for (size_t i = 0; i < st->n_applied; i++) {
-        const store_applied_row *a = &st->applied[i];
+        const um_applied *a = &st->applied[i];
         long idx = graph_find(ctx->graph, a->revision);
         if (idx < 0 || !a->checksum || strcmp(a->state, "applied") != 0)
             continue;
@@ -112,10 +114,10 @@ static int order_newest_first(um_ctx *ctx, um_plan *plan, const store_state *st)
     size_t n = graph_count(ctx->graph);
     size_t *order = util_calloc(n, sizeof(*order));
     ranked *r = util_calloc(plan->n_steps, sizeof(*r));
+    int rc = UM_OK;
     if (!order || !r) {
-        free(order);
-        free(r);
-        return err_nomem(&ctx->err);
+        rc = err_nomem(&ctx->err);
+        goto done;
     }
     for (size_t i = 0; i < st->n_applied; i++) {
         long idx = graph_find(ctx->graph, st->applied[i].revision);
@@ -135,9 +137,10 @@ static int order_newest_first(um_ctx *ctx, um_plan *plan, const store_state *st)
         for (size_t k = 0; k < m; k++)
             add_step(ctx, plan, r[k].index, UM_DOWN);
     }
+done:
     free(order);
     free(r);
-    return UM_OK;
+    return rc;
 }
 
 /*
@@ -325,11 +328,7 @@ int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const cha
                          "um_plan_create: out, a target and a direction are required");
 
     store_state st;
-    int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = store_read_state(ctx, &st);
-    pg_call_end(ctx);
+    int rc = store_read_state_call(ctx, &st);
     if (rc)
         return rc;
     rc = plan_verify_checksums(ctx, &st);

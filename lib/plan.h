@@ -16,7 +16,7 @@
  * UM_ESTATE, with the id as the error's revision, when a row names a
  * revision no file defines.
  */
-int plan_applied_set(um_ctx *ctx, char *const *ids, size_t n_ids, unsigned char **applied,
+int plan_applied_set(um_ctx *ctx, const char *const *ids, size_t n_ids, unsigned char **applied,
                      size_t **heads, size_t *n_heads);
 
 /*

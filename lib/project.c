@@ -24,28 +24,35 @@
 #define DEFAULT_SCRIPT_LOCATION "migrations"
 #define DEFAULT_MERGE_MESSAGE   "merge"
 
+/* Writes all of @text to @fd: 0, or the errno of the write that failed. */
+static int write_all(int fd, const char *text)
+{
+    size_t len = strlen(text), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
 /* Writes @text to a new file @path; UM_EIO if it exists or cannot be made. */
 static int write_new_file(const char *path, const char *text, err_buf *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return err_set(err, UM_EIO, path, 0, NULL, "cannot create: %s", strerror(errno));
-    size_t len = strlen(text), done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(path);
-            return err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(e));
-        }
-        done += (size_t)n;
+    int e = write_all(fd, text);
+    if (e) {
+        close(fd);
+        unlink(path); /* no half-written revision */
+    } else if (close(fd) != 0) {
+        e = errno;
     }
-    if (close(fd) != 0)
-        return err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(errno));
-    return UM_OK;
+    return e ? err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(e)) : UM_OK;
 }
 
 /* Reads a whole small text file; *out NULL and UM_OK when it does not exist. */
@@ -62,14 +69,14 @@ static int read_optional_file(const char *path, char **out, err_buf *err)
     size_t n;
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
         sb_append(&sb, buf, n);
-    bool bad = ferror(f);
+    int rc = UM_OK;
+    if (ferror(f))
+        rc = err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
+    else if (!(*out = sb_detach(&sb)))
+        rc = err_nomem(err);
     fclose(f);
-    if (bad) {
-        sb_free(&sb);
-        return err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
-    }
-    *out = sb_detach(&sb);
-    return *out ? UM_OK : err_nomem(err);
+    sb_free(&sb);
+    return rc;
 }
 
 /* ---- generate --------------------------------------------------------- */
@@ -301,15 +308,16 @@ int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts)
     CTX_ENTER(ctx);
     if (!opts || !opts->message)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "a new revision needs a message");
-    if (opts->version != UM_GENERATE_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_generate_options version %u is not supported", opts->version);
+    int rc = err_check_version(&ctx->err, "um_generate_options", opts->version,
+                               UM_GENERATE_OPTIONS_VERSION);
+    if (rc)
+        return rc;
 
     new_revision nr = { .message = opts->message,
                         .parents = STRBUF_INIT,
                         .depends_on = STRBUF_INIT,
                         .branch_labels = STRBUF_INIT };
-    int rc = choose_rev_id(ctx, opts->rev_id, &nr);
+    rc = choose_rev_id(ctx, opts->rev_id, &nr);
     if (!rc)
         rc = fill_relations(ctx, opts, &nr);
     if (!rc)
@@ -351,9 +359,10 @@ int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts)
     CTX_ENTER(ctx);
     if (!opts)
         opts = &defaults;
-    if (opts->version != UM_MERGE_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_merge_options version %u is not supported", opts->version);
+    int rc =
+        err_check_version(&ctx->err, "um_merge_options", opts->version, UM_MERGE_OPTIONS_VERSION);
+    if (rc)
+        return rc;
 
     um_generate_options g = UM_GENERATE_OPTIONS_INIT;
     g.message = opts->message ? opts->message : DEFAULT_MERGE_MESSAGE;
@@ -361,7 +370,6 @@ int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts)
     g.parents = opts->revs;
     g.n_parents = opts->n_revs;
     const char **heads = NULL;
-    int rc = UM_OK;
     if (!opts->revs || !opts->n_revs) {
         rc = heads_to_merge(ctx, &heads, &g.n_parents);
         g.parents = heads;
@@ -546,10 +554,9 @@ int um_project_init(char **errmsg, const um_project_init_options *opts)
         *errmsg = NULL;
     if (!opts)
         opts = &defaults;
-    if (opts->version != UM_PROJECT_INIT_OPTIONS_VERSION) {
-        rc = err_set(&r.err, UM_EVERSION, NULL, 0, NULL,
-                     "um_project_init_options version %u is not supported", opts->version);
-    } else {
+    rc = err_check_version(&r.err, "um_project_init_options", opts->version,
+                           UM_PROJECT_INIT_OPTIONS_VERSION);
+    if (!rc) {
         r.log_cb = opts->log_cb;
         r.payload = opts->log_payload;
         rc = create_project(&r, opts->config_path, opts->script_location);

@@ -13,7 +13,6 @@
 
 #include "branch.h"
 #include "internal.h"
-#include "pg.h"
 #include "plan.h"
 #include "store.h"
 #include "util.h"
@@ -34,11 +33,7 @@ static int current_heads(um_ctx *ctx, range_end *out)
 {
     store_state st;
     unsigned char *applied = NULL;
-    int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = store_read_state(ctx, &st);
-    pg_call_end(ctx);
+    int rc = store_read_state_call(ctx, &st);
     if (rc)
         return rc;
     rc = plan_applied_set(ctx, st.heads, st.n_heads, &applied, &out->revs, &out->n);

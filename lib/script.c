@@ -191,7 +191,7 @@ static int check_text(const char *path, const char *text, size_t len, err_buf *e
     if (bad < len)
         return err_set(err, UM_EPARSE, path, line_of_offset(text, bad), NULL,
                        "not a text file (binary content at byte %zu)", bad);
-    return 0;
+    return UM_OK;
 }
 
 /* ---- header ---------------------------------------------------------- */
@@ -217,7 +217,7 @@ static int check_reserved(parser *ps, int line_no, enum key k, const char *id)
                        "branch label '%s' is reserved: head, heads, base and current"
                        " are targets of their own",
                        id);
-    return 0;
+    return UM_OK;
 }
 
 static int check_id(parser *ps, int line_no, enum key k, const char *p, const char *e)
@@ -264,7 +264,7 @@ static int split_ids(parser *ps, int line_no, enum key k, const char *v, const c
             return err_nomem(ps->err);
         (*n)++;
     }
-    return 0;
+    return UM_OK;
 }
 
 /* "a, b" -> {"a", "b"}; empty or None is no id at all (Alembic writes
@@ -273,7 +273,7 @@ static int parse_id_list(parser *ps, int line_no, enum key k, const char *v, con
                          char ***out, size_t *n)
 {
     if (v == ve || span_eq(v, ve, "None") || span_eq(v, ve, "none"))
-        return 0;
+        return UM_OK;
     size_t cap = 1;
     for (const char *c = v; c < ve; c++)
         cap += *c == ',';
@@ -298,7 +298,7 @@ static int parse_bool(parser *ps, int line_no, const char *v, const char *ve)
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (strlen(words[i].word) == n && strncasecmp(v, words[i].word, n) == 0) {
             ps->s->transactional = words[i].value;
-            return 0;
+            return UM_OK;
         }
     return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
                    "'Transactional:' must be yes, no, true or false, "
@@ -310,7 +310,7 @@ static int set_string(parser *ps, char **field, const char *v, const char *ve)
 {
     if (!(*field = strndup(v, (size_t)(ve - v))))
         return err_nomem(ps->err);
-    return 0;
+    return UM_OK;
 }
 
 static int header_key(parser *ps, const line *ln, enum key k, const char *v, const char *ve)
@@ -331,13 +331,13 @@ static int header_key(parser *ps, const line *ln, enum key k, const char *v, con
     case K_DEPENDS:
         return parse_id_list(ps, ln->no, k, v, ve, &s->depends_on, &s->n_depends_on);
     case K_DATE:
-        return v == ve ? 0 : set_string(ps, &s->create_date, v, ve);
+        return v == ve ? UM_OK : set_string(ps, &s->create_date, v, ve);
     case K_TRANSACTIONAL:
         return parse_bool(ps, ln->no, v, ve);
     case K_LABELS:
         return parse_id_list(ps, ln->no, k, v, ve, &s->branch_labels, &s->n_branch_labels);
     default:
-        return 0;
+        return UM_OK;
     }
 }
 
@@ -365,7 +365,7 @@ static int header_line(parser *ps, const line *ln)
 
     trim(&p, &e);
     if (p == e)
-        return 0;
+        return UM_OK;
     if (e - p < 2 || p[0] != '-' || p[1] != '-') {
         const char *why = ps->s->id ? ""
                                     : " (a revision file starts with comment lines such as "
@@ -381,7 +381,7 @@ static int header_line(parser *ps, const line *ln)
         return header_key(ps, ln, (enum key)k, v, e);
     }
     if (p == e || ps->s->message)
-        return 0;
+        return UM_OK;
     return set_string(ps, &ps->s->message, p, e);
 }
 
@@ -409,7 +409,7 @@ static int on_marker(parser *ps, const char *text, const line *ln, enum marker m
         sec->up_end = (size_t)(ln->p - text);
         sec->down_start = (size_t)(ln->next - text);
     }
-    return 0;
+    return UM_OK;
 }
 
 static int scan_lines(parser *ps, const char *text, size_t len, sections *sec)
@@ -426,14 +426,14 @@ static int scan_lines(parser *ps, const char *text, size_t len, sections *sec)
         enum marker m = marker_of(&ln);
         int rc = m != M_NONE       ? on_marker(ps, text, &ln, m, sec)
                  : !ps->s->up_line ? header_line(ps, &ln)
-                                   : 0;
+                                   : UM_OK;
         if (rc)
             return rc;
     }
     if (!ps->s->down_line)
         sec->up_end = sec->down_start = len;
     sec->down_end = len;
-    return 0;
+    return UM_OK;
 }
 
 static int check_self(parser *ps, enum key k, char **ids, size_t n)
@@ -442,7 +442,7 @@ static int check_self(parser *ps, enum key k, char **ids, size_t n)
         if (strcmp(ids[i], ps->s->id) == 0)
             return err_set(ps->err, UM_EPARSE, ps->path, ps->key_line[k], ps->s->id,
                            "'%s:' names the revision itself", key_names[k]);
-    return 0;
+    return UM_OK;
 }
 
 static void sha256_hex(const EVP_MD *sha256, const void *data, size_t len, char out[65])
@@ -478,7 +478,7 @@ static int finish(parser *ps, const char *text, const sections *sec)
     if (!s->checksum[0])
         return err_set(ps->err, UM_ERROR, ps->path, 0, s->id,
                        "cannot compute the SHA-256 checksum");
-    return 0;
+    return UM_OK;
 }
 
 static int parse_text(const char *path, const char *text, size_t len, const EVP_MD *sha256,
@@ -490,17 +490,21 @@ static int parse_text(const char *path, const char *text, size_t len, const EVP_
 
     *out = NULL;
     if (!s || !(s->path = strdup(path))) {
-        free(s);
-        return err_nomem(err);
+        rc = err_nomem(err);
+        goto done;
     }
     s->transactional = true;
-    if ((rc = check_text(path, text, len, err)) || (rc = scan_lines(&ps, text, len, sec)) ||
-        (rc = finish(&ps, text, sec))) {
+    rc = check_text(path, text, len, err);
+    if (!rc)
+        rc = scan_lines(&ps, text, len, sec);
+    if (!rc)
+        rc = finish(&ps, text, sec);
+done:
+    if (rc)
         script_free(s);
-        return rc;
-    }
-    *out = s;
-    return 0;
+    else
+        *out = s;
+    return rc;
 }
 
 int script_parse_buffer(const char *path, const char *text, size_t len, script_file **out,
@@ -528,6 +532,13 @@ void script_free(script_file *s)
     free(s->message);
     free(s->create_date);
     free(s);
+}
+
+void script_free_array(script_file **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        script_free(v[i]);
+    free(v);
 }
 
 void script_sha256_hex(const void *data, size_t len, char out[65])
@@ -606,7 +617,7 @@ static int read_fd(int fd, const file_ref *f, readbuf *rb, err_buf *err)
             break;
     }
     rb->buf[rb->len] = '\0';
-    return 0;
+    return UM_OK;
 }
 
 static int parse_ref(const file_ref *f, readbuf *rb, script_file **out, sections *sec, err_buf *err)
@@ -653,7 +664,7 @@ static int section_changed(const script_file *s, const script_file *now, bool up
         return err_set(err, UM_EIRREVERSIBLE, s->path, 0, s->id,
                        "has no '" DOWN_MARKER "' section any more (the "
                        "file changed since it was read)");
-    return 0;
+    return UM_OK;
 }
 
 int script_read_section(const script_file *s, bool up, char **sql, int *first_line, err_buf *err)
@@ -740,7 +751,7 @@ static int list_dir(DIR *d, const char *dir, entry_list *l, err_buf *err)
         return io_error(err, dir, "cannot read directory", errno);
     if (l->n)
         qsort(l->v, l->n, sizeof(*l->v), cmp_entries);
-    return 0;
+    return UM_OK;
 }
 
 static int parse_all(DIR *d, const char *dir, const entry_list *l, script_file **v, err_buf *err)
@@ -748,7 +759,7 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l, script_file *
     readbuf rb = { .sha256 = EVP_MD_fetch(NULL, "SHA256", NULL) };
     strbuf path = STRBUF_INIT;
     bool slash = dir[0] && dir[strlen(dir) - 1] == '/';
-    int rc = 0;
+    int rc = UM_OK;
 
     for (size_t i = 0; i < l->n && !rc; i++) {
         file_ref f = { dirfd(d), l->v[i].name, NULL, l->v[i].regular };
@@ -788,9 +799,7 @@ int script_read_dir(const char *dir, script_file ***out, size_t *n, err_buf *err
         goto done;
     }
     if ((rc = parse_all(d, dir, &entries, v, err))) {
-        for (size_t i = 0; i < entries.n; i++)
-            script_free(v[i]);
-        free(v);
+        script_free_array(v, entries.n);
         goto done;
     }
     *out = v;

@@ -63,6 +63,9 @@ int script_parse_buffer(const char *path, const char *text, size_t len, script_f
 
 void script_free(script_file *s);
 
+/* Frees the @n scripts of @v (NULL entries skipped), then @v. */
+void script_free_array(script_file **v, size_t n);
+
 /*
  * Reads the file again and returns one section's SQL (the text after the
  * marker line up to the next marker or the end, malloc'd, NUL-terminated)

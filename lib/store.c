@@ -34,21 +34,17 @@ static char *qualified_name(um_ctx *ctx, const char *suffix)
 {
     strbuf sb = STRBUF_INIT;
     strbuf table = STRBUF_INIT;
+    char *name = NULL;
 
     sb_printf(&table, "%s%s", ctx->cfg.version_table, suffix);
-    if (!sb_str(&table) || !pg_append_ident(ctx, &sb, ctx->cfg.version_table_schema)) {
-        sb_free(&table);
-        sb_free(&sb);
-        return NULL;
+    if (sb_str(&table) && pg_append_ident(ctx, &sb, ctx->cfg.version_table_schema)) {
+        sb_putc(&sb, '.');
+        if (pg_append_ident(ctx, &sb, sb_str(&table)))
+            name = sb_detach(&sb);
     }
-    sb_putc(&sb, '.');
-    bool ok = pg_append_ident(ctx, &sb, sb_str(&table));
     sb_free(&table);
-    if (!ok) {
-        sb_free(&sb);
-        return NULL;
-    }
-    return sb_detach(&sb);
+    sb_free(&sb);
+    return name;
 }
 
 static bool summary_prepared(const um_ctx *ctx)
@@ -83,7 +79,7 @@ static int create_session(um_ctx *ctx)
     if (st->version_table && st->applied_table && st->history_table)
         return UM_OK;
     store_session_free(ctx);
-    return ctx->err.d.code ? ctx->err.d.code : err_nomem(&ctx->err);
+    return err_code_or_nomem(&ctx->err);
 }
 
 /* Connects and builds the quoted table names once. */
@@ -99,62 +95,71 @@ int store_connect(um_ctx *ctx)
 
 void store_state_free(store_state *st)
 {
-    for (size_t i = 0; i < st->n_heads; i++)
-        free(st->heads[i]);
+    pg_rows_free(st->rows);
     free(st->heads);
-    for (size_t i = 0; i < st->n_applied; i++) {
-        store_applied_row *a = &st->applied[i];
-        free(a->revision);
-        free(a->checksum);
-        free(a->applied_at);
-        free(a->applied_by);
-        free(a->host);
-        free(a->application_name);
-        free(a->tool_version);
-        free(a->state);
-    }
     free(st->applied);
     memset(st, 0, sizeof(*st));
 }
 
-static char *dup_value(const pg_rows *rows, size_t row, int col)
-{
-    return util_strdup_null(pg_rows_value(rows, row, col));
-}
-
-static bool read_applied_row(const pg_rows *rows, size_t row, store_applied_row *a)
+static void read_applied_row(const pg_rows *rows, size_t row, um_applied *a)
 {
     const char *dur = pg_rows_value(rows, row, 4);
-    a->revision = dup_value(rows, row, 1);
-    a->checksum = dup_value(rows, row, 2);
-    a->applied_at = dup_value(rows, row, 3);
+    a->revision = pg_rows_value(rows, row, 1);
+    a->checksum = pg_rows_value(rows, row, 2);
+    a->applied_at = pg_rows_value(rows, row, 3);
     a->duration_ms = dur ? strtod(dur, NULL) : 0;
-    a->applied_by = dup_value(rows, row, 5);
-    a->host = dup_value(rows, row, 6);
-    a->application_name = dup_value(rows, row, 7);
-    a->tool_version = dup_value(rows, row, 8);
-    a->state = dup_value(rows, row, 9);
-    return a->revision && a->state;
+    a->applied_by = pg_rows_value(rows, row, 5);
+    a->host = pg_rows_value(rows, row, 6);
+    a->application_name = pg_rows_value(rows, row, 7);
+    a->tool_version = pg_rows_value(rows, row, 8);
+    a->state = pg_rows_value(rows, row, 9);
 }
 
-static int fill_state(um_ctx *ctx, const pg_rows *rows, store_state *out)
+/* Points the state into @rows, which it then owns. */
+static int fill_state(um_ctx *ctx, pg_rows *rows, store_state *out)
 {
     size_t n = pg_rows_count(rows);
+    out->rows = rows;
     out->heads = util_calloc(n, sizeof(*out->heads));
     out->applied = util_calloc(n, sizeof(*out->applied));
     if (!out->heads || !out->applied)
         return err_nomem(&ctx->err);
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(pg_rows_value(rows, i, 0), "0") == 0) {
-            char *h = dup_value(rows, i, 1);
-            if (!h)
-                return err_nomem(&ctx->err);
-            out->heads[out->n_heads++] = h;
-        } else if (!read_applied_row(rows, i, &out->applied[out->n_applied++])) {
-            return err_nomem(&ctx->err);
-        }
+        if (strcmp(pg_rows_value(rows, i, 0), "0") == 0)
+            out->heads[out->n_heads++] = pg_rows_value(rows, i, 1);
+        else
+            read_applied_row(rows, i, &out->applied[out->n_applied++]);
     }
     return UM_OK;
+}
+
+static bool is_undefined_table(int rc, const pg_failure *fail)
+{
+    return rc == UM_ESQL && fail->sqlstate && strcmp(fail->sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0;
+}
+
+/*
+ * The bookkeeping tables are missing: never migrated (*rows NULL), or a
+ * version table without the others, that is a database another tool
+ * (Alembic) managed, whose rows @fmt reads so that its state shows and the
+ * first run that writes adopts it.
+ */
+static int read_version_rows(um_ctx *ctx, const char *fmt, pg_rows **rows)
+{
+    strbuf sql = STRBUF_INIT;
+    pg_failure fail = { 0 };
+    sb_printf(&sql, fmt, ctx->store->version_table);
+    if (sb_failed(&sql))
+        return err_nomem(&ctx->err);
+    *rows = NULL;
+    int rc = pg_query(ctx, sb_str(&sql), 0, NULL, rows, &fail);
+    sb_free(&sql);
+    if (is_undefined_table(rc, &fail))
+        rc = UM_OK;
+    else if (rc)
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the version table");
+    pg_failure_clear(&fail);
+    return rc;
 }
 
 int store_read_state(um_ctx *ctx, store_state *out)
@@ -182,20 +187,29 @@ int store_read_state(um_ctx *ctx, store_state *out)
     pg_failure fail = { 0 };
     rc = pg_query(ctx, sb_str(&sql), 0, NULL, &rows, &fail);
     sb_free(&sql);
-    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0) {
-        pg_failure_clear(&fail);
-        return UM_OK; /* never migrated: the empty state */
-    }
-    if (rc) {
+    if (is_undefined_table(rc, &fail)) {
+        rc = read_version_rows(ctx, "SELECT 0, version_num FROM %s ORDER BY 2", &rows);
+        if (!rc && rows)
+            rc = fill_state(ctx, rows, out);
+    } else if (rc) {
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the migration state");
-        pg_failure_clear(&fail);
-        return rc;
+    } else {
+        out->tables_exist = true;
+        rc = fill_state(ctx, rows, out);
     }
-    out->tables_exist = true;
-    rc = fill_state(ctx, rows, out);
-    pg_rows_free(rows);
+    pg_failure_clear(&fail);
     if (rc)
         store_state_free(out);
+    return rc;
+}
+
+int store_read_state_call(um_ctx *ctx, store_state *out)
+{
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = store_read_state(ctx, out);
+    pg_call_end(ctx);
     return rc;
 }
 
@@ -266,13 +280,21 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
         return rc;
     pg_failure fail = { 0 };
     rc = run_summary(ctx, &out->rows, &fail);
-    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
-        rc = UM_OK; /* never migrated (or the tables were dropped) */
+    bool adoptable = is_undefined_table(rc, &fail);
+    if (adoptable)
+        rc = read_version_rows(ctx,
+                               "SELECT NULL, NULL, NULL, string_agg(version_num, ','"
+                               " ORDER BY version_num), NULL FROM %s",
+                               &out->rows);
     else if (fail.message)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "health query failed");
     pg_failure_clear(&fail);
     if (rc || !out->rows)
         return rc;
+    if (adoptable) {
+        out->heads = pg_rows_value(out->rows, 0, 3);
+        return UM_OK;
+    }
     const char *id = pg_rows_value(out->rows, 0, 0);
     out->tables_exist = true;
     out->history_id = id ? strtoll(id, NULL, 10) : 0;
@@ -285,13 +307,17 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
 
 /* ---- tables --------------------------------------------------------- */
 
-int store_ensure_tables(um_ctx *ctx)
+int store_ensure_tables(um_ctx *ctx, bool have_version_table)
 {
     int rc = store_connect(ctx);
     if (rc)
         return rc;
-    log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
-               ctx->store->version_table, ctx->store->applied_table, ctx->store->history_table);
+    if (have_version_table)
+        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s and %s beside %s",
+                   ctx->store->applied_table, ctx->store->history_table, ctx->store->version_table);
+    else
+        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
+                   ctx->store->version_table, ctx->store->applied_table, ctx->store->history_table);
 
     /* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
      * the schema exists, so it is only sent for a missing schema. */
@@ -715,13 +741,13 @@ static void append_execute(um_ctx *ctx, strbuf *sb, book_statement which, const 
 
 static bool appended(const um_ctx *ctx, const strbuf *sb)
 {
-    return !sb_failed(sb) && ctx->err.d.code == 0;
+    return !sb_failed(sb) && ctx->err.d.code == UM_OK;
 }
 
 /* Runs the EXECUTEs in @sql (one message: one implicit transaction). */
 static int run_book(um_ctx *ctx, strbuf *sql, pg_failure *fail)
 {
-    int rc = appended(ctx, sql) ? UM_OK : ctx->err.d.code ? ctx->err.d.code : err_nomem(&ctx->err);
+    int rc = appended(ctx, sql) ? UM_OK : err_code_or_nomem(&ctx->err);
     if (!rc)
         rc = store_prepare(ctx);
     if (!rc)
@@ -802,12 +828,13 @@ int store_stamp(um_ctx *ctx, const store_state *st, const script_file *const *he
 {
     const char **head_ids = script_ids(heads, n_heads);
     const char **applied_ids = script_ids(applied, n_applied);
-    if (!head_ids || !applied_ids) {
-        free(head_ids);
-        free(applied_ids);
-        return err_nomem(&ctx->err);
-    }
     strbuf sql = STRBUF_INIT;
+    pg_failure fail = { 0 };
+    int rc;
+    if (!head_ids || !applied_ids) {
+        rc = err_nomem(&ctx->err);
+        goto done;
+    }
     book_args a = { NULL, head_ids, n_heads, NULL, 0, "stamp", "ok", NULL };
     append_execute(ctx, &sql, BOOK_SET_HEADS, &a);
     a.revisions = applied_ids;
@@ -828,13 +855,13 @@ int store_stamp(um_ctx *ctx, const store_state *st, const script_file *const *he
         a.checksum = heads[i]->checksum;
         append_execute(ctx, &sql, BOOK_HISTORY, &a);
     }
-    free(head_ids);
-    free(applied_ids);
-    pg_failure fail = { 0 };
-    int rc = run_book(ctx, &sql, &fail);
+    rc = run_book(ctx, &sql, &fail);
     if (fail.message)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "stamp failed");
+done:
     pg_failure_clear(&fail);
+    free(head_ids);
+    free(applied_ids);
     return rc;
 }
 
@@ -858,44 +885,29 @@ void store_analyze(um_ctx *ctx)
 
 /* ---- history -------------------------------------------------------- */
 
-static void history_entry_free(um_history_entry *e)
-{
-    free((char *)e->revision);
-    free((char *)e->direction);
-    free((char *)e->state);
-    free((char *)e->started_at);
-    free((char *)e->applied_by);
-    free((char *)e->host);
-    free((char *)e->application_name);
-    free((char *)e->tool_version);
-    free((char *)e->error);
-}
-
 void um_history_free(um_history_list *h)
 {
     if (!h)
         return;
-    for (size_t i = 0; i < h->count; i++)
-        history_entry_free(&h->entries[i]);
+    pg_rows_free(h->rows);
     free(h->entries);
     free(h);
 }
 
-static bool read_history_row(const pg_rows *rows, size_t row, um_history_entry *e)
+static void read_history_row(const pg_rows *rows, size_t row, um_history_entry *e)
 {
     const char *dur = pg_rows_value(rows, row, 5);
     e->id = strtoll(pg_rows_value(rows, row, 0), NULL, 10);
-    e->revision = util_strdup_null(pg_rows_value(rows, row, 1));
-    e->direction = util_strdup_null(pg_rows_value(rows, row, 2));
-    e->state = util_strdup_null(pg_rows_value(rows, row, 3));
-    e->started_at = util_strdup_null(pg_rows_value(rows, row, 4));
+    e->revision = pg_rows_value(rows, row, 1);
+    e->direction = pg_rows_value(rows, row, 2);
+    e->state = pg_rows_value(rows, row, 3);
+    e->started_at = pg_rows_value(rows, row, 4);
     e->duration_ms = dur ? strtod(dur, NULL) : 0;
-    e->applied_by = util_strdup_null(pg_rows_value(rows, row, 6));
-    e->host = util_strdup_null(pg_rows_value(rows, row, 7));
-    e->application_name = util_strdup_null(pg_rows_value(rows, row, 8));
-    e->tool_version = util_strdup_null(pg_rows_value(rows, row, 9));
-    e->error = util_strdup_null(pg_rows_value(rows, row, 10));
-    return e->revision && e->direction && e->state && e->started_at;
+    e->applied_by = pg_rows_value(rows, row, 6);
+    e->host = pg_rows_value(rows, row, 7);
+    e->application_name = pg_rows_value(rows, row, 8);
+    e->tool_version = pg_rows_value(rows, row, 9);
+    e->error = pg_rows_value(rows, row, 10);
 }
 
 int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
@@ -908,37 +920,32 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
     snprintf(lim, sizeof(lim), "%zu", limit);
     const char *p = limit ? lim : NULL;
     strbuf sql = STRBUF_INIT;
+    pg_failure fail = { 0 };
+    size_t n = 0;
+    um_history_list *h = calloc(1, sizeof(*h));
     sb_printf(&sql,
               "SELECT * FROM (SELECT id, revision, direction, state,"
               " to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
               " duration_ms::text, applied_by, host, application_name, tool_version, error"
               " FROM %s ORDER BY id DESC LIMIT $1::bigint) h ORDER BY id",
               ctx->store->history_table);
-    if (sb_failed(&sql))
-        return err_nomem(&ctx->err);
-
-    um_history_list *h = calloc(1, sizeof(*h));
-    pg_rows *rows = NULL;
-    pg_failure fail = { 0 };
-    rc = h ? pg_query(ctx, sb_str(&sql), 1, &p, &rows, &fail) : err_nomem(&ctx->err);
-    sb_free(&sql);
+    if (!h || sb_failed(&sql)) {
+        rc = err_nomem(&ctx->err);
+        goto done;
+    }
+    rc = pg_query(ctx, sb_str(&sql), 1, &p, &h->rows, &fail);
     if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
         rc = UM_OK; /* never migrated: an empty history */
     else if (rc == UM_ESQL || rc == UM_ECONNECT)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the history");
+    n = pg_rows_count(h->rows);
+    if (!rc && !(h->entries = util_calloc(n, sizeof(*h->entries))))
+        rc = err_nomem(&ctx->err);
+    for (size_t i = 0; !rc && i < n; i++)
+        read_history_row(h->rows, i, &h->entries[h->count++]);
+done:
+    sb_free(&sql);
     pg_failure_clear(&fail);
-
-    size_t n = pg_rows_count(rows);
-    if (!rc && n) {
-        h->entries = calloc(n, sizeof(*h->entries));
-        rc = h->entries ? UM_OK : err_nomem(&ctx->err);
-    }
-    for (size_t i = 0; !rc && i < n; i++) {
-        h->count++;
-        if (!read_history_row(rows, i, &h->entries[i]))
-            rc = err_nomem(&ctx->err);
-    }
-    pg_rows_free(rows);
     if (rc)
         um_history_free(h);
     else

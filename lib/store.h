@@ -20,24 +20,16 @@
 #include "script.h"
 #include "strbuf.h"
 
-typedef struct store_applied_row {
-    char *revision;
-    char *checksum;
-    char *applied_at; /* ISO 8601, UTC */
-    double duration_ms;
-    char *applied_by;
-    char *host;
-    char *application_name;
-    char *tool_version;
-    char *state; /* "applied", "in_progress", "failed" */
-} store_applied_row;
+struct pg_rows;
 
 typedef struct store_state {
     bool tables_exist;
-    char **heads; /* version table rows */
+    const char **heads; /* version table rows */
     size_t n_heads;
-    store_applied_row *applied; /* oldest first */
+    um_applied *applied; /* applied table rows, oldest first (message, known
+                          * and checksum_ok are left to status) */
     size_t n_applied;
+    struct pg_rows *rows; /* owns the strings of heads and applied */
 } store_state;
 
 /* Connects (unless connected) and quotes the table names once. */
@@ -47,12 +39,16 @@ int store_connect(um_ctx *ctx);
 void store_session_free(um_ctx *ctx);
 
 /* Reads versions and applied rows in one query.  Missing tables are an
- * empty state (tables_exist false), not an error. */
+ * empty state (tables_exist false), not an error.  On failure *out holds
+ * nothing to free. */
 int store_read_state(um_ctx *ctx, store_state *out);
 void store_state_free(store_state *st);
 
+/* store_read_state as a public call's only use of the database, between
+ * pg_call_begin and pg_call_end (status, plan, lint). */
+int store_read_state_call(um_ctx *ctx, store_state *out);
+
 /* What a health snapshot reads each time, in one query. */
-struct pg_rows;
 typedef struct store_summary {
     bool tables_exist;
     long long history_id;      /* the newest history entry, 0: none */
@@ -65,13 +61,15 @@ typedef struct store_summary {
 
 /*
  * Reads the summary, with a statement prepared once per session.  Missing
- * tables are an empty summary (tables_exist false), not an error.
+ * tables are an empty summary (tables_exist false), not an error; a
+ * version table alone (another tool's) gives its heads.
  */
 int store_read_summary(um_ctx *ctx, store_summary *out);
 void store_summary_free(store_summary *s);
 
-/* Creates the schema and tables when missing.  Call with the lock held. */
-int store_ensure_tables(um_ctx *ctx);
+/* Creates the schema and tables when missing (@have_version_table: only
+ * the others are, which the log says).  Call with the lock held. */
+int store_ensure_tables(um_ctx *ctx, bool have_version_table);
 
 /* Takes the migration lock, waiting up to lock_wait; UM_ELOCKED names the
  * holder (pid, application_name, since when). */

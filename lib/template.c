@@ -191,7 +191,7 @@ static int expand_name(const char *tmpl, const name_ctx *c, strbuf *sb, err_buf 
             return used;
         p = pct + 1 + used;
     }
-    return 0;
+    return UM_OK;
 }
 
 /* An empty slug must not leave "abc_.sql": drop trailing separators. */
@@ -212,7 +212,7 @@ static int check_name(const char *name, err_buf *err)
                        "file_template gives '%s.sql', a hidden or empty "
                        "file name",
                        name);
-    return 0;
+    return UM_OK;
 }
 
 int template_file_name(const char *file_template, const char *rev_id, const char *message,
@@ -255,7 +255,7 @@ int template_new_rev_id(char out[13], err_buf *err)
     if (RAND_bytes(b, (int)sizeof(b)) != 1)
         return err_set(err, UM_ERROR, NULL, 0, NULL, "cannot get random bytes for a revision id");
     util_hex(b, sizeof(b), out);
-    return 0;
+    return UM_OK;
 }
 
 /* ---- render ---------------------------------------------------------- */
@@ -357,7 +357,7 @@ static int add_labels_line(char **text, const template_vars *v, err_buf *err)
         return err_nomem(err);
     free(*text);
     *text = with;
-    return 0;
+    return UM_OK;
 }
 
 int template_render(const char *tmpl, const char *tmpl_path, const template_vars *vars, char **out,
@@ -365,6 +365,7 @@ int template_render(const char *tmpl, const char *tmpl_path, const template_vars
 {
     strbuf sb = STRBUF_INIT;
     int line_no = 1;
+    int rc = UM_OK;
 
     *out = NULL;
     for (const char *p = tmpl; *p;) {
@@ -383,8 +384,8 @@ int template_render(const char *tmpl, const char *tmpl_path, const template_vars
         } else if (p[0] == '$' && p[1] == '{') {
             int used = placeholder(p, vars, &sb, tmpl_path, line_no, err);
             if (used < 0) {
-                sb_free(&sb);
-                return used;
+                rc = used;
+                goto done;
             }
             p += used;
         } else if (*p == '$') {
@@ -393,11 +394,14 @@ int template_render(const char *tmpl, const char *tmpl_path, const template_vars
         }
     }
     if (!(*out = sb_detach(&sb)))
-        return err_nomem(err);
-    if (has_labels(vars) && !strstr(tmpl, LABELS_VAR) && add_labels_line(out, vars, err)) {
+        rc = err_nomem(err);
+    else if (has_labels(vars) && !strstr(tmpl, LABELS_VAR))
+        rc = add_labels_line(out, vars, err);
+    if (rc != UM_OK) {
         free(*out);
         *out = NULL;
-        return UM_ENOMEM;
     }
-    return 0;
+done:
+    sb_free(&sb);
+    return rc;
 }

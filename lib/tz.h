@@ -4,9 +4,8 @@
  *
  * libc converts to local time only in the zone TZ names, and TZ is the
  * process's environment: a library may not set it (it is global state,
- * and setenv is not thread-safe), so the zone is read here from the
- * system's zoneinfo files (TZif, RFC 8536) or from a POSIX TZ string.
- * Offline, thread-safe, no global state.
+ * and setenv is not thread-safe).  ICU answers for any zone, from an
+ * object of its own, so the zone is asked of ICU.
  */
 #ifndef LIB_TZ_H
 #define LIB_TZ_H
@@ -17,10 +16,9 @@
 
 /*
  * The offset east of UTC, in seconds, of @zone at @t: "UTC", "Z" and ""
- * are 0; a name ("Europe/Paris") is read from $TZDIR, else
- * /usr/share/zoneinfo; anything else is read as a POSIX TZ string
- * ("CET-1CEST,M3.5.0,M10.5.0/3", "<+0530>-5:30").  UM_ECONFIG when @zone
- * is none of these.
+ * are 0 (without asking ICU); otherwise @zone is a name of the IANA time
+ * zone database as ICU has it ("Europe/Paris", "Asia/Kolkata",
+ * "Etc/GMT+5").  UM_ECONFIG when @zone is no such name.
  */
 int tz_offset(const char *zone, time_t t, long *offset, err_buf *err);
 

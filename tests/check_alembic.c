@@ -424,12 +424,26 @@ START_TEST(alembic_database_taken_over)
     pgtest_cli_result_free(&r);
     pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", "version_table = alembic_version\n");
 
-    r = run_in_project((const char *const[]){ "stamp", "a2", NULL });
-    pgtest_assert_status(r, 0, "stamp a2");
+    /* before anything is written, the state shows as Alembic left it */
+    r = run_in_project((const char *const[]){ "current", NULL });
+    pgtest_assert_status(r, 0, "current");
+    ASSERT_HAS(r.out, "a2");
     pgtest_cli_result_free(&r);
+    r = run_in_project((const char *const[]){ "status", NULL });
+    pgtest_assert_status(r, 0, "status");
+    ASSERT_HAS(r.out, "Pending:       4 revisions");
+    pgtest_cli_result_free(&r);
+
+    /* the first run that writes adopts it, then applies only the rest */
     r = run_in_project((const char *const[]){ "upgrade", NULL });
     pgtest_assert_status(r, 0, "upgrade");
+    ASSERT_HAS(r.err, "adopting the database another tool managed, at a2");
+    ASSERT_HAS(r.err, "creating the bookkeeping tables");
+    ASSERT_HAS(r.err, "beside \"public\".\"alembic_version\"");
     pgtest_cli_result_free(&r);
+    ck_assert_str_eq(qv("SELECT string_agg(revision || ':' || state, ',' ORDER BY revision)"
+                        " FROM alembic_version_applied"),
+                     "a1:applied,a2:applied,b1:applied,b2:applied,c1:applied,m1:applied");
     ck_assert_str_eq(pgtest_query_text(db_url, "SELECT string_agg(revision, ','"
                                                " ORDER BY id) FROM alembic_version_history"
                                                " WHERE direction = 'up'"),
@@ -788,6 +802,34 @@ START_TEST(labels_through_the_api)
 }
 END_TEST
 
+/* A version row that no file defines: every command that writes refuses,
+ * naming it and the way out, and the database stays as it was. */
+START_TEST(foreign_unknown_head_refused)
+{
+    pgtest_write_linear_revisions(proj_dir, 2);
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", "version_table = alembic_version\n");
+    sql("CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY);"
+        " INSERT INTO alembic_version VALUES ('ffff0000');");
+    const char *before = pgtest_keep(pgtest_schema_fingerprint(db_url));
+    for (int i = 0; i < 2; i++) {
+        const char *argv[] = { i ? "stamp" : "upgrade", i ? "heads" : NULL, NULL };
+        pgtest_cli_result r = run_in_project(argv);
+        pgtest_assert_status(r, 9, argv[0]);
+        ASSERT_HAS(r.err, "ffff0000");
+        ASSERT_HAS(r.err, "import-alembic");
+        ASSERT_HAS(r.err, "stamp --purge REV");
+        pgtest_cli_result_free(&r);
+    }
+    ck_assert_str_eq(pgtest_keep(pgtest_schema_fingerprint(db_url)), before);
+    /* the way out without the files: stamp --purge forgets the row */
+    pgtest_cli_result r = run_in_project((const char *const[]){ "stamp", "--purge", "r1", NULL });
+    pgtest_assert_status(r, 0, "stamp --purge r1");
+    pgtest_cli_result_free(&r);
+    ck_assert_str_eq(qv("SELECT string_agg(version_num, ',') FROM alembic_version"), "r1");
+    ck_assert_str_eq(qv("SELECT string_agg(revision, ',') FROM alembic_version_applied"), "r1");
+}
+END_TEST
+
 static Suite *alembic_suite(void)
 {
     Suite *s = suite_create("alembic");
@@ -795,7 +837,7 @@ static Suite *alembic_suite(void)
     tcase_add_loop_test(tc, downgrade_removes_what_alembic_removes, 0,
                         (int)(sizeof(scenarios) / sizeof(scenarios[0])));
     PGTEST_ADD_TESTS(tcase(s, "targets"), upgrade_to_applied_ancestor_is_a_no_op,
-                     downgrade_to_base_plus_n);
+                     downgrade_to_base_plus_n, foreign_unknown_head_refused);
     TCase *tc_import = pgtest_add_tcase(s, "import", setup, teardown, 120);
     PGTEST_ADD_TESTS(tc_import, import_writes_what_alembic_would_run,
                      import_keeps_existing_files_and_checks_the_graph, alembic_database_taken_over);

@@ -975,7 +975,8 @@ static const char *planned(int dir, const char *current_csv, const char *target)
     um_ctx ctx = { .graph = g, .versions_dir = "versions" };
     store_state st = { 0 };
     um_plan *plan = NULL;
-    st.heads = split_csv(current_csv, &st.n_heads);
+    char **heads = split_csv(current_csv, &st.n_heads);
+    st.heads = (const char **)heads;
     if (plan_build(&ctx, &st, dir, target, &plan)) {
         snprintf(buf, sizeof(buf), "error: %s", ctx.err.d.message);
     } else {
@@ -991,8 +992,8 @@ static const char *planned(int dir, const char *current_csv, const char *target)
     }
     plan_free(plan);
     for (size_t i = 0; i < st.n_heads; i++)
-        free(st.heads[i]);
-    free(st.heads);
+        free(heads[i]);
+    free(heads);
     err_clear(&ctx.err);
     return buf;
 }

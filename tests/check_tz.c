@@ -1,11 +1,15 @@
 /*
- * check_tz.c - lib/tz.c against the C library: for zones of every kind
- * (daylight saving time north and south, half-hour and 45-minute offsets,
- * a 30-minute DST, none, rules that changed) and moments from 1900 to
- * 2100, past the last transition a TZif file lists (where its POSIX
- * footer rules), tz_offset agrees with localtime_r under TZ (a test may
- * set TZ; the library may not).  POSIX TZ strings likewise.  And the
- * Create Date of a generated revision follows the `timezone` setting.
+ * check_tz.c - lib/tz.c (ICU's calendar) against the C library: for zones
+ * of every kind (daylight saving time north and south, half-hour and
+ * 45-minute offsets, a 30-minute DST, none, rules that changed) and
+ * moments from 1900 to 2100, tz_offset agrees with localtime_r under TZ
+ * (a test may set TZ; the library may not).  Only names of the time zone
+ * database are zones; POSIX TZ strings are refused.  And the Create Date
+ * of a generated revision follows the `timezone` setting.
+ *
+ * ICU carries its own copy of the time zone database, which may be older
+ * than the system's (Debian 12's ICU 72 has 2022e): the zones below are
+ * ones whose rules did not change since.
  */
 #include "pgtest.h"
 
@@ -37,17 +41,6 @@ static const char *const zones[] = {
     "Asia/Tokyo",
     "Etc/GMT+5",
     "UTC",
-};
-
-/* POSIX TZ strings, also as glibc reads them from TZ. */
-static const char *const posix_strings[] = {
-    "CET-1CEST,M3.5.0,M10.5.0/3",
-    "<+0530>-5:30",
-    "EST5EDT",
-    "AEST-10AEDT,M10.1.0,M4.1.0/3",
-    "<-03>3<-02>,M3.5.0/-2,M10.5.0/-1",
-    "IST-1GMT0,M10.5.0,M3.5.0/1",
-    "NZST-12NZDT,J270,J97/3",
 };
 
 static long libc_offset(const char *zone, time_t t)
@@ -93,8 +86,8 @@ static void assert_transitions_agree(const char *zone, long long start)
 }
 
 /* Every three weeks (and a few hours more, to wander through the day)
- * from @from to 2100; each transition of a year inside a zone file's list
- * (2024) and of one after it (2045, where the footer rules), to the
+ * from @from to 2100; each transition of 2024 and of 2045 (past the
+ * transitions a zone file lists, where its rule continues), to the
  * second. */
 static void assert_agrees_always(const char *zone, long long from)
 {
@@ -110,33 +103,20 @@ START_TEST(zone_matches_libc)
 }
 END_TEST
 
-START_TEST(posix_string_matches_libc)
-{
-    /* glibc applies a TZ string's rules from 1970 only (and treats the
-     * local year 1969 at its very start as 1970) */
-    assert_agrees_always(posix_strings[_i], 365 * DAY);
-}
-END_TEST
-
-/* Daylight saving time all year (RFC 8536's example): glibc takes the
- * rules of the UTC year, so it says standard time for the first hours of
- * each year, while the previous year's summer still runs; tzcode and this
- * reader do not. */
-START_TEST(posix_dst_all_year)
-{
-    for (long long t = 365 * DAY; t < YEAR_2100; t += 5 * DAY + 7 * HOUR + 11) {
-        long off = 0;
-        err_buf err = { 0 };
-        ck_assert_int_eq(tz_offset("EST5EDT,0/0,J365/25", (time_t)t, &off, &err), UM_OK);
-        ck_assert_msg(off == -4 * HOUR, "at %lld: %ld", t, off);
-    }
-}
-END_TEST
-
 START_TEST(unknown_zones_refused)
 {
-    static const char *const bad[] = { "No/Such_Zone", "../../etc/passwd", "/etc/localtime",
-                                       "Europe/", "CET-1CEST,M13.1.0,M10.5.0" };
+    /* ICU would answer each of these with GMT; POSIX TZ strings are not
+     * names, and neither is an id longer than any name */
+    static const char *const bad[] = { "No/Such_Zone",
+                                       "../../etc/passwd",
+                                       "/etc/localtime",
+                                       "Europe/",
+                                       "europe/paris",
+                                       "CET-1CEST,M3.5.0,M10.5.0/3",
+                                       "<+0530>-5:30",
+                                       "Europe/Paris\xff",
+                                       "America/Argentina/Buenos_Aires/Buenos_Aires/Buenos_Aires/"
+                                       "Buenos_Aires" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         long off = 42;
         err_buf err = { 0 };
@@ -219,7 +199,6 @@ START_TEST(create_date_in_timezone)
                                             "Australia/Lord_Howe", "Europe/Paris" };
     for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++)
         assert_create_date(generated_create_date(examples[i]), examples[i]);
-    assert_create_date(generated_create_date("<+0530>-5:30"), "<+0530>-5:30");
 
     char *dir = pgtest_tmpdir();
     pgtest_write_file(dir, "migrations/versions/.keep", "");
@@ -244,9 +223,6 @@ static Suite *tz_suite(void)
     Suite *s = suite_create("tz");
     TCase *tc = pgtest_add_tcase(s, "offsets", NULL, teardown, 120);
     tcase_add_loop_test(tc, zone_matches_libc, 0, (int)(sizeof(zones) / sizeof(zones[0])));
-    tcase_add_loop_test(tc, posix_string_matches_libc, 0,
-                        (int)(sizeof(posix_strings) / sizeof(posix_strings[0])));
-    tcase_add_test(tc, posix_dst_all_year);
     tcase_add_test(tc, unknown_zones_refused);
     tc = pgtest_add_tcase(s, "create_date", NULL, teardown, 60);
     tcase_add_test(tc, create_date_in_timezone);
