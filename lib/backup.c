@@ -504,3 +504,42 @@ int um_backup(um_backup_info **out, um_ctx *ctx, const um_backup_options *opts)
         um_backup_info_free(info);
     return rc;
 }
+
+/* ---- before an upgrade ------------------------------------------------ */
+
+static bool wanted(const um_ctx *ctx, um_direction dir, size_t n_steps, um_backup_mode mode)
+{
+    if (dir != UM_UP || !n_steps || mode == UM_BACKUP_SKIP)
+        return false;
+    return mode == UM_BACKUP_ALWAYS || ctx->cfg.backup_before_upgrade;
+}
+
+int backup_before_upgrade(um_ctx *ctx, um_direction dir, size_t n_steps,
+                          const um_apply_options *opts)
+{
+    um_backup_info *info = NULL;
+    if (opts && opts->backup_out)
+        *opts->backup_out = NULL;
+    if (!wanted(ctx, dir, n_steps, opts ? opts->backup : UM_BACKUP_AS_CONFIGURED))
+        return UM_OK;
+    int rc = take(ctx, ctx->cfg.backup_format, NULL, &info);
+    if (rc == UM_ECANCELLED || rc == UM_ENOMEM)
+        return rc;
+    if (rc) {
+        err_buf why = err_stash(&ctx->err);
+        rc = ctx_error(ctx, UM_EBACKUP, NULL, 0, NULL,
+                       "the backup before the upgrade failed, so nothing was migrated: %s%s",
+                       why.d.message ? why.d.message : um_strerror(rc),
+                       ctx->cfg.backup_before_upgrade
+                           ? " (backup_before_upgrade = true; upgrade --no-backup, or"
+                             " UM_BACKUP_SKIP, upgrades without one)"
+                           : "");
+        err_clear(&why);
+        return rc;
+    }
+    if (opts && opts->backup_out)
+        *opts->backup_out = info;
+    else
+        um_backup_info_free(info);
+    return UM_OK;
+}

@@ -1,7 +1,7 @@
 /*
- * backup.h - backups with pg_dump: taking one (um_backup), and the
- * backups of backup_dir (um_backup_list, backup_keep).  Restoring is
- * restore.c's.
+ * backup.h - backups with pg_dump: taking one (um_backup, and the one
+ * before an upgrade), and the backups of backup_dir (um_backup_list,
+ * backup_keep).  Restoring is restore.c's.
  */
 #ifndef LIB_BACKUP_H
 #define LIB_BACKUP_H
@@ -12,6 +12,16 @@
 
 /* How often the progress callback is called while a program runs. */
 #define BACKUP_PROGRESS_MS 200
+
+/*
+ * The backup an upgrade of @n_steps steps takes first, as @opts (NULL:
+ * defaults) and backup_before_upgrade say; nothing for a downgrade or an
+ * empty plan.  Call with the migration lock held, before the first step.
+ * Any failure is UM_EBACKUP (or UM_ECANCELLED, UM_ENOMEM), saying that
+ * nothing was migrated.
+ */
+int backup_before_upgrade(um_ctx *ctx, um_direction dir, size_t n_steps,
+                          const um_apply_options *opts);
 
 /* backup_dir, or "backups" beside the configuration file; free(). */
 char *backup_dir_path(const um_ctx *ctx);

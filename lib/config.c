@@ -496,6 +496,7 @@ static const key_spec known_keys[] = {
     { "compare_server_default", NULL, KIND_BOOL, FIELD(compare_server_default) },
     { "schema_file", NULL, KIND_OPTIONAL, FIELD(schema_file) },
     { "backup_dir", NULL, KIND_OPTIONAL, FIELD(backup_dir) },
+    { "backup_before_upgrade", NULL, KIND_BOOL, FIELD(backup_before_upgrade) },
     { "backup_keep", NULL, KIND_COUNT, FIELD(backup_keep) },
     { "backup_format", NULL, KIND_BACKUP_FORMAT, FIELD(backup_format) },
     { "pg_bin_dir", NULL, KIND_OPTIONAL, FIELD(pg_bin_dir) },

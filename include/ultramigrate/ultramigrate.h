@@ -102,7 +102,8 @@ typedef enum um_result {
     /**
      * A backup or a restore failed: pg_dump, pg_restore or psql could not
      * be found, is older than the server, or failed (its message follows),
-     * or the archive it wrote did not verify.
+     * or the archive it wrote did not verify.  Before an upgrade, any
+     * failure to back up is this code, and nothing was migrated.
      * @since 0.1
      */
     UM_EBACKUP = -19
@@ -428,11 +429,38 @@ UM_API const um_step *um_plan_step(const um_plan *plan, size_t i);
 /** Frees a plan.  NULL: no-op.  @since 0.1 */
 UM_API void um_plan_free(um_plan *plan);
 
+/**
+ * Whether an upgrade backs the database up first (um_apply_options.backup).
+ * @since 0.1
+ */
+typedef enum um_backup_mode {
+    UM_BACKUP_AS_CONFIGURED = 0, /**< as backup_before_upgrade says (the default) */
+    UM_BACKUP_SKIP = 1,          /**< never (the command line's --no-backup) */
+    UM_BACKUP_ALWAYS = 2         /**< always, whatever the configuration says */
+} um_backup_mode;
+
+/** One backup; defined in "Backups" below.  @since 0.1 */
+typedef struct um_backup_info um_backup_info;
+
 /** Options of um_apply(), um_upgrade() and um_rollback().  @since 0.1 */
 typedef struct um_apply_options {
     unsigned int version;       /**< UM_APPLY_OPTIONS_VERSION */
     um_progress_cb progress_cb; /**< NULL: none */
     void *progress_payload;
+    /**
+     * Whether an upgrade that has revisions to apply first takes a backup
+     * (as um_backup() does, in the configured backup_format, into
+     * backup_dir), under the migration lock, after planning and before the
+     * first revision.  A downgrade, and a run with nothing to do, never
+     * backs up.  When the backup fails the call fails with UM_EBACKUP (or
+     * UM_ECANCELLED) and no revision has run.
+     */
+    um_backup_mode backup;
+    /**
+     * Receives the backup taken before the run (free with
+     * um_backup_info_free()), or NULL when none was taken; NULL: not wanted.
+     */
+    um_backup_info **backup_out;
 } um_apply_options;
 
 /** The version of um_apply_options this header describes.  @since 0.1 */
@@ -440,7 +468,7 @@ typedef struct um_apply_options {
 /** The defaults of um_apply_options, for an initializer.  @since 0.1 */
 #define UM_APPLY_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        UM_APPLY_OPTIONS_VERSION, NULL, NULL                                                       \
+        UM_APPLY_OPTIONS_VERSION, NULL, NULL, UM_BACKUP_AS_CONFIGURED, NULL                        \
     }
 
 /**
@@ -463,7 +491,8 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  * @param plan  a plan made on this handle.
  * @param opts  NULL: no progress callback.
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL,
- *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO.
+ *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO, UM_EBACKUP (the
+ *         backup before an upgrade failed; nothing was migrated).
  * @since 0.1
  */
 UM_API int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts);
@@ -1064,7 +1093,7 @@ typedef enum um_backup_check {
  * Self-contained: it may outlive the handle.
  * @since 0.1
  */
-typedef struct um_backup_info {
+struct um_backup_info {
     const char *path;          /**< the backup file */
     const char *manifest_path; /**< its manifest: path + ".json" */
     um_backup_format format;   /**< UM_BACKUP_CUSTOM or UM_BACKUP_PLAIN */
@@ -1079,7 +1108,7 @@ typedef struct um_backup_info {
     const char *tool_version;    /**< the ultramigrate that took it */
     double duration_ms;          /**< how long um_backup() took; 0 when read from a manifest */
     um_backup_check check;       /**< UM_BACKUP_OK from um_backup(); see um_backup_list() */
-} um_backup_info;
+};
 
 /** Where a backup or a restore is, for the progress callback.  @since 0.1 */
 typedef enum um_backup_phase {
@@ -1163,7 +1192,7 @@ UM_API int um_backup_options_init(um_backup_options *opts, unsigned int version)
 UM_API int um_backup(um_backup_info **out, um_ctx *ctx, const um_backup_options *opts);
 
 /**
- * Frees a backup that um_backup() gave.
+ * Frees a backup that um_backup() or um_apply_options.backup_out gave.
  * @param backup  the backup, or NULL (no-op)
  * @since 0.1
  */
