@@ -28,7 +28,7 @@ const char cli_backup_options[] =
 const char cli_restore_options[] =
     "  FILE                     the backup; its manifest FILE.json must be beside it\n"
     "      --into URL           the database to restore into (as -d URL)\n"
-    "      --yes                do not ask; needed when stdin is not a terminal\n"
+    "  -y, --yes                do not ask; needed when stdin is not a terminal\n"
     "      --force              restore even without a manifest, or when the file\n"
     "                           does not match it\n";
 

@@ -1332,8 +1332,8 @@ typedef struct um_restore_info {
  * backup holds (objects created since are left alone): an archive with
  * pg_restore --clean --if-exists --single-transaction --no-owner, plain
  * SQL with psql -v ON_ERROR_STOP=1 --single-transaction, so that a failure
- * changes nothing.  First the file is checked against its manifest (FILE
- * .json: size and SHA-256), then the migration lock is taken and the
+ * changes nothing.  First the file is checked against its manifest
+ * (FILE.json: size and SHA-256), then the migration lock is taken and the
  * confirmation callback asked.  Afterwards the heads are read from the
  * restored version table and the restore is recorded in the history (one
  * entry per head, direction "restore", the backup's SHA-256 as checksum;
