@@ -35,7 +35,8 @@ enum cli_exit {
     CLI_EXIT_CANCELLED = 15,   /* the last run was cancelled, revisions remain */
     /* lint: what it found */
     CLI_EXIT_LINT_WARNINGS = 16, /* warnings, no error */
-    CLI_EXIT_LINT_ERRORS = 17    /* at least one error */
+    CLI_EXIT_LINT_ERRORS = 17,   /* at least one error */
+    CLI_EXIT_BACKUP = 18         /* a backup or restore failed (upgrade: nothing migrated) */
 };
 
 /* Returned by cli_parse() when the command should go on. */
@@ -146,6 +147,14 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* alembic.c: import-alembic */
 int cli_cmd_import_alembic(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 extern const char cli_import_alembic_options[];
+
+/* backup.c: backup [--list], restore, and upgrade's "backup" in --json
+ * (the path, or null when none was taken). */
+int cli_cmd_backup(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_restore(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_backup_options[];
+extern const char cli_restore_options[];
+json_t *cli_backup_json(const um_backup_info *backup);
 
 /* secret.c: whether @s may hold a connection secret (a URL, a password
  * key), so that a message must not quote it; and the in-place masking of

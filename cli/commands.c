@@ -18,9 +18,11 @@
 /* --wait SECONDS, in milliseconds, must fit um_wait_for_database()'s int. */
 #define MAX_WAIT_SECONDS ((size_t)INT_MAX / 1000)
 
-static const char wait_option[] =
-    "      --wait SECONDS       first wait up to SECONDS for the database to accept\n"
-    "                           connections (a server still starting); default 0\n";
+#define WAIT_OPTION_HELP                                                                           \
+    "      --wait SECONDS       first wait up to SECONDS for the database to accept\n"             \
+    "                           connections (a server still starting); default 0\n"
+
+static const char wait_option[] = WAIT_OPTION_HELP;
 
 static um_log_level log_level(const struct cli *cli)
 {
@@ -543,7 +545,7 @@ static int print_history(const struct cli *cli, const um_history_list *h)
     const um_history_entry *e;
 
     for (size_t i = 0; (e = um_history_at(h, i)); i++) {
-        printf("%s  %-5s  %s  %-6s  %8.1f ms  %s", e->started_at ? e->started_at : "",
+        printf("%s  %-7s  %s  %-6s  %8.1f ms  %s", e->started_at ? e->started_at : "",
                e->direction ? e->direction : "", e->revision ? e->revision : "",
                e->state ? e->state : "", e->duration_ms, e->applied_by ? e->applied_by : "");
         if (cli->verbosity == CLI_VERBOSE)
@@ -928,9 +930,11 @@ static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc, c
 
 /* ---- upgrade, downgrade, stamp ----------------------------------------- */
 
-/* {"target":...,"current":[...]|null[,"steps":[...],"elapsed_ms":...]} */
+/* {"target":...,"current":[...]|null[,"steps":[...],"elapsed_ms":...,
+ * "backup":PATH|null]} */
 static int print_run_json(const char *target, const um_status_info *st,
-                          const struct cli_progress *p, double elapsed)
+                          const struct cli_progress *p, const um_backup_info *backup,
+                          double elapsed)
 {
     json_t *doc = json_pack("{s:s?, s:o}", "target", target, "current",
                             st ? current_heads_array(st) : json_null());
@@ -944,7 +948,8 @@ static int print_run_json(const char *target, const um_status_info *st,
                                                  "duration_ms", ms_value(p->durations[i])));
     /* set_new takes the value and fails on NULL */
     if (json_object_set_new(doc, "steps", steps) ||
-        json_object_set_new(doc, "elapsed_ms", ms_value(elapsed))) {
+        json_object_set_new(doc, "elapsed_ms", ms_value(elapsed)) ||
+        json_object_set_new(doc, "backup", cli_backup_json(backup))) {
         json_decref(doc);
         doc = NULL;
     }
@@ -971,7 +976,7 @@ static void print_run_summary(const struct cli *cli, um_direction dir, const cha
 
 /* Where a finished run left the database: stderr, and stdout with --json. */
 static int report_run(const struct cli *cli, um_ctx *ctx, um_direction dir, const char *target,
-                      const struct cli_progress *p, double elapsed)
+                      const struct cli_progress *p, const um_backup_info *backup, double elapsed)
 {
     um_status_info *st = NULL;
     int rc = UM_OK;
@@ -981,22 +986,28 @@ static int report_run(const struct cli *cli, um_ctx *ctx, um_direction dir, cons
     um_status(&st, ctx);
     print_run_summary(cli, dir, target, st, p->done, elapsed);
     if (cli->json)
-        rc = print_run_json(target, st, p, elapsed);
+        rc = print_run_json(target, st, p, backup, elapsed);
     um_status_free(st);
     return rc;
 }
 
-/* upgrade and downgrade: a signal cancels the run; progress on stderr. */
-static int run(const struct cli_call *call, um_direction dir, size_t wait)
+/*
+ * upgrade and downgrade: a signal cancels the run; progress on stderr.
+ * An upgrade backs up first as the configuration says, unless --no-backup.
+ */
+static int run(const struct cli_call *call, um_direction dir, size_t wait, int no_backup)
 {
     const char *target = call->n_args ? call->args[0] : "heads";
     um_apply_options o = UM_APPLY_OPTIONS_INIT;
     struct cli_progress p = { call->cli, call->ctx, 0, NULL, NULL, 0 };
+    um_backup_info *backup = NULL;
     double start;
     int rc;
 
     o.progress_cb = cli_progress;
     o.progress_payload = &p;
+    o.backup = no_backup ? UM_BACKUP_SKIP : UM_BACKUP_AS_CONFIGURED;
+    o.backup_out = &backup;
     cli_interrupt_attach(call->ctx);
     rc = wait_for_database(call->ctx, wait);
     if (rc == UM_OK && cli_interrupted())
@@ -1005,32 +1016,43 @@ static int run(const struct cli_call *call, um_direction dir, size_t wait)
     if (rc == UM_OK)
         rc = dir == UM_UP ? um_upgrade(call->ctx, target, &o) : um_rollback(call->ctx, target, &o);
     if (rc == UM_OK)
-        rc = report_run(call->cli, call->ctx, dir, target, &p, now_ms() - start);
+        rc = report_run(call->cli, call->ctx, dir, target, &p, backup, now_ms() - start);
     else if (p.done)
         cli_info(call->cli, "%zu revision%s %s before the run stopped.", p.done, plural(p.done),
                  dir == UM_UP ? "applied" : "reverted");
     cli_progress_free(&p);
+    um_backup_info_free(backup);
     cli_interrupt_attach(NULL); /* before the engine closes */
     return rc;
 }
 
+/* upgrade's options: wait first, where wait_seconds() reads it */
+struct upgrade_state {
+    size_t wait;
+    int no_backup;
+};
+
 static int upgrade_body(const struct cli_call *call)
 {
-    return run(call, UM_UP, wait_seconds(call));
+    const struct upgrade_state *us = call->state;
+
+    return run(call, UM_UP, us->wait, us->no_backup);
 }
 
 static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    size_t wait = 0;
-    const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &wait }, { NULL, 0, CLI_FLAG, NULL } };
-    const struct engine_command ec = { opts, check_wait, upgrade_body, &wait };
+    struct upgrade_state us = { 0, 0 };
+    const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &us.wait },
+                                    { "no-backup", 0, CLI_FLAG, &us.no_backup },
+                                    { NULL, 0, CLI_FLAG, NULL } };
+    const struct engine_command ec = { opts, check_wait, upgrade_body, &us };
 
     return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 static int downgrade_body(const struct cli_call *call)
 {
-    return run(call, UM_DOWN, 0);
+    return run(call, UM_DOWN, 0, 0);
 }
 
 /* "a, b" of the revisions stamped; NULL when out of memory. */
@@ -1068,7 +1090,7 @@ static int stamp_body(const struct cli_call *call)
         um_status(&st, call->ctx); /* as in report_run() */
         cli_info(call->cli, "Stamped the database to %s", target);
         if (call->cli->json)
-            rc = print_run_json(target, st, NULL, 0.0);
+            rc = print_run_json(target, st, NULL, NULL, 0.0);
     }
     um_status_free(st);
     free(target);
@@ -1218,6 +1240,10 @@ static const char lint_options[] =
     "      --all                lint every revision file (default: the revisions\n"
     "                           an upgrade to heads would apply)\n";
 
+static const char upgrade_options[] = WAIT_OPTION_HELP
+    "      --no-backup          do not back up first, whatever backup_before_upgrade\n"
+    "                           says\n";
+
 static const char merge_options[] =
     "  -m, --message MESSAGE    the merge revision's message (default: merge)\n"
     "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n";
@@ -1262,7 +1288,7 @@ static const struct cli_command commands[] = {
       .options = merge_options, .max_args = -1 },
     { .name = "upgrade", .run = cmd_upgrade, .args = "[TARGET]",
       .summary = "Apply the revisions up to TARGET (default: heads).",
-      .options = wait_option, .max_args = 1, .targets = 1, .database = 1 },
+      .options = upgrade_options, .max_args = 1, .targets = 1, .database = 1 },
     { .name = "downgrade", .run = cmd_on_engine, .body = downgrade_body, .args = "TARGET",
       .summary = "Revert the applied revisions above TARGET.",
       .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
@@ -1270,6 +1296,12 @@ static const struct cli_command commands[] = {
       .summary = "Set the database's state to REVs without running SQL.",
       .options = stamp_options,
       .min_args = 1, .max_args = -1, .targets = 1, .database = 1 },
+    { .name = "backup", .run = cli_cmd_backup, .args = "[--out FILE] [--format F] [--list]",
+      .summary = "Back the database up with pg_dump, or list the backups.",
+      .options = cli_backup_options, .database = 1 },
+    { .name = "restore", .run = cli_cmd_restore, .args = "FILE [--into URL] [--yes]",
+      .summary = "Replace the database's contents with a backup.",
+      .options = cli_restore_options, .min_args = 1, .max_args = 1, .database = 1 },
     { .name = "lint", .run = cmd_lint, .args = "[FILE...] [--all]",
       .summary = "Report dangerous SQL in revisions; exit 0, 16 or 17.",
       .options = lint_options, .max_args = -1 },

@@ -54,7 +54,9 @@ static const char exit_status_help[] =
     " 11 a revision failed         14 database unreachable\n"
     " 12 database ahead of files   15 last run cancelled, revisions pending\n"
     "lint (0 when clean):\n"
-    " 16 warnings only             17 errors\n";
+    " 16 warnings only             17 errors\n"
+    "backup, restore, upgrade with a backup first:\n"
+    " 18 the backup or restore failed (upgrade: nothing was migrated)\n";
 
 int cli_usage_error(const char *fmt, ...)
 {

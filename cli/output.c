@@ -38,6 +38,8 @@ int cli_exit_code(int rc)
     case UM_ESTATE:
     case UM_ESTALE:
         return CLI_EXIT_STATE;
+    case UM_EBACKUP:
+        return CLI_EXIT_BACKUP;
     default: /* UM_ERROR, UM_ENOMEM, UM_EINVAL, UM_EIO, unknown */
         return CLI_EXIT_ERROR;
     }

@@ -14,6 +14,7 @@
 
 #include <pg_query.h>
 
+#include "backup.h"
 #include "internal.h"
 #include "pg.h"
 #include "plan.h"
@@ -645,6 +646,8 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
         rc = plan_build(ctx, &st, dir, target, &fresh);
     if (!rc && approved)
         rc = check_still_valid(ctx, fresh, approved);
+    if (!rc)
+        rc = backup_before_upgrade(ctx, dir, fresh->n_steps, opts);
     if (!rc)
         rc = plan_applied_set(ctx, st.heads, st.n_heads, &r.applied, &heads, &n_heads);
     if (!rc && fresh->n_steps)

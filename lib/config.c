@@ -474,10 +474,11 @@ typedef enum key_kind {
     KIND_OPTIONAL,   /* string; empty means not set (NULL) */
     KIND_IDENTIFIER, /* a PostgreSQL name */
     KIND_BOOL,
-    KIND_COUNT,     /* integer >= 0 */
-    KIND_DURATION,  /* milliseconds */
-    KIND_URL,       /* checked when chosen (resolve_url) */
-    KIND_LINT_MODE, /* warn, error or off */
+    KIND_COUNT,         /* integer >= 0 */
+    KIND_DURATION,      /* milliseconds */
+    KIND_URL,           /* checked when chosen (resolve_url) */
+    KIND_LINT_MODE,     /* warn, error or off */
+    KIND_BACKUP_FORMAT, /* custom or plain */
 } key_kind;
 
 typedef struct key_spec {
@@ -505,6 +506,10 @@ static const key_spec known_keys[] = {
     { "compare_server_default", NULL, KIND_BOOL, FIELD(compare_server_default) },
     { "schema_file", NULL, KIND_OPTIONAL, FIELD(schema_file) },
     { "backup_dir", NULL, KIND_OPTIONAL, FIELD(backup_dir) },
+    { "backup_before_upgrade", NULL, KIND_BOOL, FIELD(backup_before_upgrade) },
+    { "backup_keep", NULL, KIND_COUNT, FIELD(backup_keep) },
+    { "backup_format", NULL, KIND_BACKUP_FORMAT, FIELD(backup_format) },
+    { "pg_bin_dir", NULL, KIND_OPTIONAL, FIELD(pg_bin_dir) },
     { "lint_on_upgrade", NULL, KIND_LINT_MODE, FIELD(lint_on_upgrade) },
 };
 #undef FIELD
@@ -642,6 +647,18 @@ static int set_lint_mode(setting *s)
     return UM_OK;
 }
 
+static int set_backup_format(setting *s)
+{
+    um_backup_format *format = field(s);
+    if (strcmp(s->value, "custom") == 0)
+        *format = UM_BACKUP_CUSTOM;
+    else if (strcmp(s->value, "plain") == 0)
+        *format = UM_BACKUP_PLAIN;
+    else
+        return bad_value(s, "is not custom or plain");
+    return 0;
+}
+
 static int set_value(setting *s)
 {
     key_kind kind = s->spec->kind;
@@ -670,6 +687,8 @@ static int set_value(setting *s)
         return set_string(s, true);
     case KIND_LINT_MODE:
         return set_lint_mode(s);
+    case KIND_BACKUP_FORMAT:
+        return set_backup_format(s);
     }
     return UM_ERROR;
 }
@@ -903,6 +922,7 @@ static int set_defaults(config_settings *cfg, err_buf *err)
         .version_table_schema = strdup("public"),
         .compare_type = true,
         .compare_server_default = true,
+        .backup_format = UM_BACKUP_CUSTOM,
     };
     if (!cfg->here || !cfg->script_location || !cfg->file_template || !cfg->version_table ||
         !cfg->version_table_schema)
@@ -950,6 +970,7 @@ void config_free(config_settings *cfg)
     free(cfg->version_table_schema);
     free(cfg->schema_file);
     free(cfg->backup_dir);
+    free(cfg->pg_bin_dir);
     free(cfg->lint_rules);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -55,6 +55,10 @@ typedef struct config_settings {
     bool compare_server_default;    /* default true (autogenerate) */
     char *schema_file;              /* NULL when not set */
     char *backup_dir;               /* NULL when not set */
+    bool backup_before_upgrade;     /* default false */
+    int backup_keep;                /* backups kept in backup_dir; default 0: all */
+    char *pg_bin_dir;               /* pg_dump & co; NULL: the usual places */
+    um_backup_format backup_format; /* default UM_BACKUP_CUSTOM */
     config_lint_mode lint_on_upgrade;
     config_lint_rule *lint_rules; /* lint.RULE keys, [alembic] then [ultramigrate] */
     size_t n_lint_rules;

@@ -27,6 +27,7 @@ static const char *const messages[] = {
     [16] = "unexpected database state",
     [17] = "database changed since the plan was made",
     [18] = "authentication or authorization failed",
+    [19] = "backup or restore failed",
 };
 
 const char *um_strerror(int code)

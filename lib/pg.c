@@ -1032,3 +1032,51 @@ bool pg_append_ident(um_ctx *ctx, strbuf *sb, const char *s)
 {
     return append_escaped(ctx, sb, s, true);
 }
+
+void pg_params_free(pg_param *params, size_t n)
+{
+    for (size_t i = 0; params && i < n; i++) {
+        free(params[i].keyword);
+        free(params[i].envvar);
+        free(params[i].value);
+    }
+    free(params);
+}
+
+int pg_conninfo(um_ctx *ctx, pg_param **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    int rc = pg_ensure_connected(ctx);
+    if (rc)
+        return rc;
+    PQconninfoOption *opts = PQconninfo(ctx->pg->conn);
+    size_t count = 0;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        count++;
+    pg_param *p = opts ? util_calloc(count, sizeof(*p)) : NULL;
+    bool ok = p != NULL;
+    for (size_t i = 0; ok && i < count; i++) {
+        p[i].keyword = strdup(opts[i].keyword);
+        p[i].envvar = util_strdup_null(opts[i].envvar);
+        p[i].value = util_strdup_null(opts[i].val);
+        ok = p[i].keyword && (p[i].envvar || !opts[i].envvar) && (p[i].value || !opts[i].val);
+    }
+    PQconninfoFree(opts);
+    if (!ok) {
+        pg_params_free(p, count);
+        return err_nomem(&ctx->err);
+    }
+    *out = p;
+    *n = count;
+    return UM_OK;
+}
+
+int pg_server_version(const um_ctx *ctx, const char **text)
+{
+    PGconn *conn = ctx->pg ? ctx->pg->conn : NULL;
+    const char *shown = conn ? PQparameterStatus(conn, "server_version") : NULL;
+    if (text)
+        *text = shown ? shown : "";
+    return conn ? PQserverVersion(conn) : 0;
+}

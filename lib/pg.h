@@ -151,4 +151,25 @@ int pg_swap_setting(um_ctx *ctx, const char *name, const char *value, pg_saved_s
 /* Puts back what @old saved (nothing unless changed) and frees it. */
 int pg_restore_setting(um_ctx *ctx, const char *name, pg_saved_setting *old);
 
+/* One parameter of the live connection, as PQconninfo gives it. */
+typedef struct pg_param {
+    char *keyword;
+    char *envvar; /* libpq's environment variable for it; NULL: none */
+    char *value;  /* NULL: not set */
+} pg_param;
+
+/*
+ * Every parameter libpq knows, with the value the handle's connection was
+ * made with (the URL, a service file, the PG* variables and libpq's
+ * defaults resolved), the password included: the caller keeps that out of
+ * sight.  Connects first.  Free with pg_params_free.
+ */
+int pg_conninfo(um_ctx *ctx, pg_param **out, size_t *n);
+void pg_params_free(pg_param *params, size_t n);
+
+/* The server's version as a number (PQserverVersion: 150006), and in
+ * *@text (when not NULL) as the server reports it ("15.6 (Debian ...)",
+ * "" when unknown).  0 when not connected. */
+int pg_server_version(const um_ctx *ctx, const char **text);
+
 #endif

@@ -405,7 +405,17 @@ static const char default_config[] =
     "version_table_schema = public\n"
     "\n"
     "# How long to wait for another run's migration lock.\n"
-    "lock_wait = 60s\n";
+    "lock_wait = 60s\n"
+    "\n"
+    "# Backups (pg_dump), each with a manifest and checked after it is written.\n"
+    "backup_dir = %%(here)s/backups\n"
+    "# A backup before every upgrade that has revisions to apply: a migration\n"
+    "# that goes wrong in production is undone with `ultramigrate restore`,\n"
+    "# not by hand.  A failed backup stops the upgrade before it starts;\n"
+    "# `upgrade --no-backup` skips it once.\n"
+    "backup_before_upgrade = true\n"
+    "# How many backups backup_dir keeps (0: all).\n"
+    "backup_keep = 10\n";
 
 typedef struct init_run {
     um_log_cb log_cb;

@@ -307,6 +307,9 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
 
 /* ---- tables --------------------------------------------------------- */
 
+/* What the history's direction column accepts. */
+#define HISTORY_DIRECTIONS "'up', 'down', 'stamp', 'restore'"
+
 int store_ensure_tables(um_ctx *ctx, bool have_version_table)
 {
     int rc = store_connect(ctx);
@@ -358,7 +361,7 @@ int store_ensure_tables(um_ctx *ctx, bool have_version_table)
               "CREATE TABLE IF NOT EXISTS %s (\n"
               "  id bigserial PRIMARY KEY,\n"
               "  revision varchar(32) NOT NULL,\n"
-              "  direction text NOT NULL CHECK (direction IN ('up', 'down', 'stamp')),\n"
+              "  direction text NOT NULL CHECK (direction IN (" HISTORY_DIRECTIONS ")),\n"
               "  state text NOT NULL CHECK (state IN ('ok', 'failed', 'cancelled')),\n"
               "  started_at timestamptz NOT NULL DEFAULT statement_timestamp(),\n"
               "  duration_ms double precision NOT NULL DEFAULT 0,\n"
@@ -862,6 +865,50 @@ done:
     pg_failure_clear(&fail);
     free(head_ids);
     free(applied_ids);
+    return rc;
+}
+
+/* A history table made before "restore" was a direction has a check that
+ * refuses it: it is replaced, in the message that records the restore. */
+static int append_restore_direction(um_ctx *ctx, strbuf *sql)
+{
+    const char *table = ctx->store->history_table;
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx,
+                      "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass"
+                      " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%direction%'"
+                      " AND pg_get_constraintdef(oid) NOT LIKE '%restore%'",
+                      1, &table, &rows, NULL);
+    for (size_t i = 0; !rc && i < pg_rows_count(rows); i++) {
+        sb_printf(sql, "ALTER TABLE %s DROP CONSTRAINT ", table);
+        pg_append_ident(ctx, sql, pg_rows_value(rows, i, 0));
+        sb_printf(sql, ", ADD CHECK (direction IN (" HISTORY_DIRECTIONS "));\n");
+    }
+    pg_rows_free(rows);
+    return rc;
+}
+
+int store_record_restore(um_ctx *ctx, const char *const *heads, size_t n_heads,
+                         const char *checksum)
+{
+    strbuf sql = STRBUF_INIT;
+    int rc = store_connect(ctx);
+    if (!rc)
+        rc = append_restore_direction(ctx, &sql);
+    if (rc) {
+        sb_free(&sql);
+        return rc;
+    }
+    book_args a = { "base", NULL, 0, checksum, 0, "restore", "ok", NULL };
+    for (size_t i = 0; i < (n_heads ? n_heads : 1); i++) {
+        a.revision = n_heads ? heads[i] : "base";
+        append_execute(ctx, &sql, BOOK_HISTORY, &a);
+    }
+    pg_failure fail = { 0 };
+    rc = run_book(ctx, &sql, &fail);
+    if (fail.message)
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot record the restore in the history");
+    pg_failure_clear(&fail);
     return rc;
 }
 

@@ -124,6 +124,16 @@ int store_record_stop(um_ctx *ctx, const script_file *s, um_direction dir, doubl
 int store_stamp(um_ctx *ctx, const store_state *st, const script_file *const *heads, size_t n_heads,
                 const script_file *const *applied, size_t n_applied);
 
+/*
+ * Records a restore in the history: one entry per head of the restored
+ * version table (@heads; "base" when there is none), direction "restore",
+ * @checksum (the backup's SHA-256, NULL: unknown).  History tables made
+ * before "restore" was a direction are let accept it first.  Call with
+ * the tables in place.
+ */
+int store_record_restore(um_ctx *ctx, const char *const *heads, size_t n_heads,
+                         const char *checksum);
+
 /* Refreshes the bookkeeping tables' statistics (errors only logged). */
 void store_analyze(um_ctx *ctx);
 

@@ -76,7 +76,8 @@ typedef enum um_result {
     UM_EINVAL = -3,         /**< invalid argument to an API call */
     UM_ECONNECT = -4,       /**< cannot connect to (or lost) the database */
     UM_ELOCKED = -5,        /**< another run holds the migration lock */
-    UM_ECHECKSUM = -6,      /**< an applied revision's file has changed */
+    UM_ECHECKSUM = -6,      /**< an applied revision's file has changed; a backup does not
+                                 match its manifest's checksum, or has no manifest */
     UM_ESQL = -7,           /**< a revision's SQL failed on the server */
     UM_ECANCELLED = -8,     /**< cancelled by the host */
     UM_EVERSION = -9,       /**< options struct of an unknown version */
@@ -97,7 +98,15 @@ typedef enum um_result {
      * never by the message's words.  Waiting does not fix it, unlike
      * UM_ECONNECT (refused, unreachable, starting up).
      */
-    UM_EAUTH = -18
+    UM_EAUTH = -18,
+    /**
+     * A backup or a restore failed: pg_dump, pg_restore or psql could not
+     * be found, is older than the server, or failed (its message follows),
+     * or the archive it wrote did not verify.  Before an upgrade, any
+     * failure to back up is this code, and nothing was migrated.
+     * @since 0.1
+     */
+    UM_EBACKUP = -19
 } um_result;
 
 /** Log levels passed to the log callback.  @since 0.1 */
@@ -520,11 +529,38 @@ UM_API const um_step *um_plan_step(const um_plan *plan, size_t i);
 /** Frees a plan.  NULL: no-op.  @since 0.1 */
 UM_API void um_plan_free(um_plan *plan);
 
+/**
+ * Whether an upgrade backs the database up first (um_apply_options.backup).
+ * @since 0.1
+ */
+typedef enum um_backup_mode {
+    UM_BACKUP_AS_CONFIGURED = 0, /**< as backup_before_upgrade says (the default) */
+    UM_BACKUP_SKIP = 1,          /**< never (the command line's --no-backup) */
+    UM_BACKUP_ALWAYS = 2         /**< always, whatever the configuration says */
+} um_backup_mode;
+
+/** One backup; defined in "Backups" below.  @since 0.1 */
+typedef struct um_backup_info um_backup_info;
+
 /** Options of um_apply(), um_upgrade() and um_rollback().  @since 0.1 */
 typedef struct um_apply_options {
     unsigned int version;       /**< UM_APPLY_OPTIONS_VERSION */
     um_progress_cb progress_cb; /**< NULL: none */
     void *progress_payload;
+    /**
+     * Whether an upgrade that has revisions to apply first takes a backup
+     * (as um_backup() does, in the configured backup_format, into
+     * backup_dir), under the migration lock, after planning and before the
+     * first revision.  A downgrade, and a run with nothing to do, never
+     * backs up.  When the backup fails the call fails with UM_EBACKUP (or
+     * UM_ECANCELLED) and no revision has run.
+     */
+    um_backup_mode backup;
+    /**
+     * Receives the backup taken before the run (free with
+     * um_backup_info_free()), or NULL when none was taken; NULL: not wanted.
+     */
+    um_backup_info **backup_out;
 } um_apply_options;
 
 /** The version of um_apply_options this header describes.  @since 0.1 */
@@ -532,7 +568,7 @@ typedef struct um_apply_options {
 /** The defaults of um_apply_options, for an initializer.  @since 0.1 */
 #define UM_APPLY_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        UM_APPLY_OPTIONS_VERSION, NULL, NULL                                                       \
+        UM_APPLY_OPTIONS_VERSION, NULL, NULL, UM_BACKUP_AS_CONFIGURED, NULL                        \
     }
 
 /**
@@ -555,7 +591,8 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  * @param plan  a plan made on this handle.
  * @param opts  NULL: no progress callback.
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL,
- *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO.
+ *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO, UM_EBACKUP (the
+ *         backup before an upgrade failed; nothing was migrated).
  * @since 0.1
  */
 UM_API int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts);
@@ -715,7 +752,7 @@ UM_API void um_status_free(um_status_info *status);
 typedef struct um_history_entry {
     int64_t id;
     const char *revision;
-    const char *direction;  /**< "up", "down" or "stamp" */
+    const char *direction;  /**< "up", "down", "stamp" or "restore" */
     const char *state;      /**< "ok", "failed" or "cancelled" */
     const char *started_at; /**< ISO 8601 */
     double duration_ms;
@@ -1162,6 +1199,325 @@ UM_API char *um_lint_to_json(const um_lint_result *result);
  * @since 0.1
  */
 UM_API void um_lint_free(um_lint_result *result);
+
+/* ------------------------------------------------------------------ */
+/* Backups                                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Backups are taken and restored with PostgreSQL's own client programs,
+ * pg_dump, pg_restore and psql, run as child processes (no shell) with the
+ * handle's connection parameters in their environment: the password never
+ * appears on a command line.  The programs are taken from the
+ * configuration's pg_bin_dir, else from the server's major version under
+ * /usr/lib/postgresql/MAJOR/bin (Debian) and /usr/pgsql-MAJOR/bin (PGDG),
+ * else from PATH; a pg_dump older than the server is refused before
+ * anything runs.  Every backup is written under a temporary name, synced,
+ * checked (pg_restore --list for an archive, pg_dump's completion comment
+ * for plain SQL) and renamed, with a manifest beside it (FILE.json:
+ * docs/json.md) that records its SHA-256.  Files are created mode 0600, a
+ * missing directory mode 0700.  A child program gets SIGTERM when the call
+ * is cancelled (um_cancel(), or the progress callback).
+ */
+
+/** Format of a backup.  @since 0.1 */
+typedef enum um_backup_format {
+    UM_BACKUP_FORMAT_DEFAULT = 0, /**< in options: the configuration's backup_format */
+    UM_BACKUP_CUSTOM = 1,         /**< pg_dump's archive (-Fc), ".dump" */
+    UM_BACKUP_PLAIN = 2           /**< SQL (-Fp --clean --if-exists --no-owner), ".sql" */
+} um_backup_format;
+
+/** What um_backup_list() found out about a backup.  @since 0.1 */
+typedef enum um_backup_check {
+    UM_BACKUP_OK = 0,                /**< the file matches its manifest's size and SHA-256 */
+    UM_BACKUP_CHECKSUM_MISMATCH = 1, /**< it no longer does: the file changed */
+    UM_BACKUP_NO_MANIFEST = 2,       /**< a backup file without its manifest */
+    UM_BACKUP_BAD_MANIFEST = 3,      /**< the manifest cannot be read or is not one */
+    UM_BACKUP_FILE_MISSING = 4       /**< a manifest whose backup file is gone */
+} um_backup_check;
+
+/**
+ * One backup: the file and what its manifest records.  Reached only by
+ * pointer: fields may be appended.  Strings are owned by the object (or by
+ * the list it belongs to); fields the manifest does not give are NULL or 0.
+ * Self-contained: it may outlive the handle.
+ * @since 0.1
+ */
+struct um_backup_info {
+    const char *path;          /**< the backup file */
+    const char *manifest_path; /**< its manifest: path + ".json" */
+    um_backup_format format;   /**< UM_BACKUP_CUSTOM or UM_BACKUP_PLAIN */
+    uint64_t size;             /**< bytes, as the manifest records them */
+    const char *sha256;        /**< lowercase hex, as the manifest records it */
+    const char *database;      /**< the database it is a backup of */
+    const char *const *heads;  /**< the version table's rows when it was taken */
+    size_t n_heads;
+    const char *created_at;      /**< ISO 8601 UTC, to the millisecond */
+    const char *server_version;  /**< the server's, as it reports it */
+    const char *pg_dump_version; /**< the pg_dump that wrote it */
+    const char *tool_version;    /**< the ultramigrate that took it */
+    double duration_ms;          /**< how long um_backup() took; 0 when read from a manifest */
+    um_backup_check check;       /**< UM_BACKUP_OK from um_backup(); see um_backup_list() */
+};
+
+/** Where a backup or a restore is, for the progress callback.  @since 0.1 */
+typedef enum um_backup_phase {
+    UM_BACKUP_DUMPING = 0,   /**< pg_dump runs */
+    UM_BACKUP_VERIFYING = 1, /**< checksum and archive check */
+    UM_BACKUP_RESTORING = 2, /**< pg_restore or psql runs */
+    UM_BACKUP_FINISHED = 3   /**< done (called once, on success) */
+} um_backup_phase;
+
+/**
+ * Payload of the backup progress callback; valid only during the call.
+ * Reached only by pointer: fields may be appended.
+ * @since 0.1
+ */
+typedef struct um_backup_progress {
+    um_backup_phase phase;
+    const char *path;  /**< the file written or read */
+    uint64_t bytes;    /**< UM_BACKUP_DUMPING: written so far; else the file's size */
+    double elapsed_ms; /**< since the call started */
+} um_backup_progress;
+
+/**
+ * Backup progress callback: called when a phase starts and about every
+ * 200 ms while a program runs.  Returning non-zero cancels: the program is
+ * stopped, a partial file removed, and the call fails with UM_ECANCELLED.
+ * It must not call functions on the handle.
+ * @since 0.1
+ */
+typedef int (*um_backup_progress_cb)(const um_backup_progress *progress, void *payload);
+
+/** Options of um_backup().  @since 0.1 */
+typedef struct um_backup_options {
+    unsigned int version;    /**< UM_BACKUP_OPTIONS_VERSION */
+    um_backup_format format; /**< UM_BACKUP_FORMAT_DEFAULT: the configuration's backup_format */
+    /**
+     * The file to write (its manifest goes beside it; it must not exist);
+     * NULL: a new file in backup_dir named
+     * backup_YYYYMMDDTHHMMSSZ_DATABASE_HEADS.dump (.sql for plain), and
+     * then backup_keep applies.
+     */
+    const char *out;
+    um_backup_progress_cb progress_cb; /**< NULL: none */
+    void *progress_payload;
+} um_backup_options;
+
+/** The version of um_backup_options this header describes.  @since 0.1 */
+#define UM_BACKUP_OPTIONS_VERSION 1
+/** The defaults of um_backup_options, for an initializer.  @since 0.1 */
+#define UM_BACKUP_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        UM_BACKUP_OPTIONS_VERSION, UM_BACKUP_FORMAT_DEFAULT, NULL, NULL, NULL                      \
+    }
+
+/**
+ * Fills @p opts with defaults.
+ * @param opts     the options to fill
+ * @param version  UM_BACKUP_OPTIONS_VERSION
+ * @return UM_OK, or UM_EINVAL (NULL @p opts, unknown @p version).
+ * @since 0.1
+ */
+UM_API int um_backup_options_init(um_backup_options *opts, unsigned int version);
+
+/**
+ * Backs up the handle's database with pg_dump, under the migration lock
+ * (no revision runs while it is taken, so the heads it records are the
+ * dump's).  The file is written under a temporary name, synced, checked,
+ * renamed; then its manifest is written beside it, and with backup_keep
+ * = N (and no @c out) the oldest backups beyond N in backup_dir are
+ * deleted (never the new one, never a file without a manifest).
+ * backup_dir unset means "backups" beside the configuration file.
+ *
+ * @param out   receives the new backup (free with um_backup_info_free());
+ *              may be NULL.  Left NULL on failure.
+ * @param ctx   an open handle
+ * @param opts  NULL: the defaults
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_ECONNECT, UM_EAUTH,
+ *         UM_ELOCKED, UM_ESQL, UM_EIO (the directory or the file cannot be
+ *         made or written; @c out exists), UM_EBACKUP, UM_ECANCELLED.
+ * @since 0.1
+ */
+UM_API int um_backup(um_backup_info **out, um_ctx *ctx, const um_backup_options *opts);
+
+/**
+ * Frees a backup that um_backup() or um_apply_options.backup_out gave.
+ * @param backup  the backup, or NULL (no-op)
+ * @since 0.1
+ */
+UM_API void um_backup_info_free(um_backup_info *backup);
+
+/**
+ * JSON text of a backup (docs/json.md, "Backup"): its manifest's fields
+ * and its path.
+ * @param backup  a backup
+ * @return the text, freed with um_free(); NULL for a NULL @p backup, out of
+ *         memory, or text JSON cannot carry.
+ * @since 0.1
+ */
+UM_API char *um_backup_info_to_json(const um_backup_info *backup);
+
+/**
+ * The backups in backup_dir, read by um_backup_list().  Opaque; read it
+ * through the accessors.  Self-contained: it may outlive the handle.
+ * @since 0.1
+ */
+typedef struct um_backup_list_info um_backup_list_info;
+
+/**
+ * Lists the backups in backup_dir, newest first: every file with a
+ * manifest beside it, and the files named backup_* and manifests that lack
+ * their other half.  Each file's SHA-256 is computed again and compared
+ * with its manifest (um_backup_info.check), so this reads every backup.
+ * A missing backup_dir is an empty list.  It does not connect.
+ * @param out  receives the list (free with um_backup_list_free()).
+ * @return UM_OK, UM_EINVAL, UM_ENOMEM, UM_EIO (the directory cannot be read).
+ * @since 0.1
+ */
+UM_API int um_backup_list(um_backup_list_info **out, um_ctx *ctx);
+
+/**
+ * Number of backups in a list.
+ * @param list  a list, or NULL (0)
+ * @return the count.
+ * @since 0.1
+ */
+UM_API size_t um_backup_list_count(const um_backup_list_info *list);
+
+/**
+ * The @p i-th backup, newest first.
+ * @param list  a list
+ * @param i     0 to um_backup_list_count() - 1
+ * @return the backup, owned by @p list; NULL when out of range.
+ * @since 0.1
+ */
+UM_API const um_backup_info *um_backup_list_at(const um_backup_list_info *list, size_t i);
+
+/**
+ * JSON text of a list (docs/json.md, "Backup list").
+ * @param list  a list
+ * @return the text, freed with um_free(); NULL as um_backup_info_to_json().
+ * @since 0.1
+ */
+UM_API char *um_backup_list_to_json(const um_backup_list_info *list);
+
+/**
+ * Frees a list.
+ * @param list  a list, or NULL (no-op)
+ * @since 0.1
+ */
+UM_API void um_backup_list_free(um_backup_list_info *list);
+
+/**
+ * What a restore is about to replace, for the confirmation callback; valid
+ * only during the call.  Reached only by pointer: fields may be appended.
+ * @since 0.1
+ */
+typedef struct um_restore_target {
+    const char *database;         /**< the database the handle is connected to */
+    const char *host;             /**< its server's host (or socket directory) */
+    const char *port;             /**< and port */
+    const char *path;             /**< the backup file */
+    const um_backup_info *backup; /**< its manifest; NULL when it has none */
+} um_restore_target;
+
+/**
+ * Confirmation callback of um_restore(): called once the backup has passed
+ * its checks and the database is known, before anything changes.  Return
+ * 0 to go on; non-zero refuses, and um_restore() fails with UM_ECANCELLED.
+ * It must not call functions on the handle.
+ * @since 0.1
+ */
+typedef int (*um_restore_confirm_cb)(const um_restore_target *target, void *payload);
+
+/** Options of um_restore().  @since 0.1 */
+typedef struct um_restore_options {
+    unsigned int version; /**< UM_RESTORE_OPTIONS_VERSION */
+    /**
+     * Non-zero: restore a backup that has no manifest, or whose size or
+     * checksum does not match it (a warning is logged).  0: refuse it.
+     */
+    int force;
+    um_restore_confirm_cb confirm_cb; /**< NULL: no confirmation */
+    void *confirm_payload;
+    um_backup_progress_cb progress_cb; /**< NULL: none */
+    void *progress_payload;
+} um_restore_options;
+
+/** The version of um_restore_options this header describes.  @since 0.1 */
+#define UM_RESTORE_OPTIONS_VERSION 1
+/** The defaults of um_restore_options, for an initializer.  @since 0.1 */
+#define UM_RESTORE_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        UM_RESTORE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL                                      \
+    }
+
+/**
+ * Fills @p opts with defaults.
+ * @param opts     the options to fill
+ * @param version  UM_RESTORE_OPTIONS_VERSION
+ * @return UM_OK, or UM_EINVAL (NULL @p opts, unknown @p version).
+ * @since 0.1
+ */
+UM_API int um_restore_options_init(um_restore_options *opts, unsigned int version);
+
+/**
+ * What um_restore() did.  Reached only by pointer: fields may be appended.
+ * Owned by the caller (um_restore_info_free()); it may outlive the handle.
+ * @since 0.1
+ */
+typedef struct um_restore_info {
+    const char *path;         /**< the backup restored */
+    const char *database;     /**< the database restored into */
+    um_backup_format format;  /**< how it was restored (pg_restore or psql) */
+    const char *const *heads; /**< the version table's rows after the restore */
+    size_t n_heads;
+    int verified;       /**< the file matched its manifest (0: restored with force) */
+    double duration_ms; /**< the whole call */
+} um_restore_info;
+
+/**
+ * Restores a backup into the handle's database, replacing the objects the
+ * backup holds (objects created since are left alone): an archive with
+ * pg_restore --clean --if-exists --single-transaction --no-owner, plain
+ * SQL with psql -v ON_ERROR_STOP=1 --single-transaction, so that a failure
+ * changes nothing.  First the file is checked against its manifest
+ * (FILE.json: size and SHA-256), then the migration lock is taken and the
+ * confirmation callback asked.  Afterwards the heads are read from the
+ * restored version table and the restore is recorded in the history (one
+ * entry per head, direction "restore", the backup's SHA-256 as checksum;
+ * the bookkeeping tables are created if the backup had none).
+ *
+ * @param out   receives what was done (free with um_restore_info_free());
+ *              may be NULL.  Left NULL on failure.
+ * @param ctx   an open handle; its database is the one replaced
+ * @param path  the backup file
+ * @param opts  NULL: the defaults (no confirmation, no force)
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_EIO (the file cannot
+ *         be read), UM_ECHECKSUM (no manifest, or a mismatch, without
+ *         force), UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL, UM_EBACKUP
+ *         (pg_restore or psql failed; the database is as it was),
+ *         UM_ECANCELLED (refused by the callback, or cancelled).
+ * @since 0.1
+ */
+UM_API int um_restore(um_restore_info **out, um_ctx *ctx, const char *path,
+                      const um_restore_options *opts);
+
+/**
+ * JSON text of a restore (docs/json.md, "Restore").
+ * @param restore  what um_restore() gave
+ * @return the text, freed with um_free(); NULL as um_backup_info_to_json().
+ * @since 0.1
+ */
+UM_API char *um_restore_info_to_json(const um_restore_info *restore);
+
+/**
+ * Frees what um_restore() gave.
+ * @param restore  the result, or NULL (no-op)
+ * @since 0.1
+ */
+UM_API void um_restore_info_free(um_restore_info *restore);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,228 @@
+/*
+ * proc.c - see proc.h.
+ *
+ * posix_spawn rather than fork: in a host with threads, a forked child
+ * may only call async-signal-safe functions until it execs, and glibc's
+ * posix_spawn (clone + exec, without copying the address space) is also
+ * the cheaper of the two for a large host.  The parent's ends of the pipes
+ * are close-on-exec, so a child another thread of the host starts at the
+ * same time does not keep them open.
+ */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "strbuf.h"
+#include "util.h"
+
+/* How long a stopped child has after SIGTERM before SIGKILL. */
+#define PROC_KILL_AFTER_MS 5000
+
+/* The parent's view of a running child. */
+typedef struct child {
+    pid_t pid;
+    int out_fd; /* stdout's read end, -1 when not captured or at EOF */
+    int err_fd; /* stderr's read end, -1 at EOF */
+    strbuf out;
+    double stop_at; /* when SIGTERM went, 0: not stopped */
+    double last_tick;
+} child;
+
+void proc_result_free(proc_result *res)
+{
+    free(res->out);
+    res->out = NULL;
+}
+
+static void close_pipe(int fds[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    fds[0] = fds[1] = -1;
+}
+
+/* stdin from /dev/null, stdout to @out_w or /dev/null, stderr to @err_w. */
+static int file_actions(posix_spawn_file_actions_t *fa, int out_w, int err_w)
+{
+    int rc = posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    if (!rc && out_w >= 0)
+        rc = posix_spawn_file_actions_adddup2(fa, out_w, STDOUT_FILENO);
+    else if (!rc)
+        rc = posix_spawn_file_actions_addopen(fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    if (!rc)
+        rc = posix_spawn_file_actions_adddup2(fa, err_w, STDERR_FILENO);
+    return rc;
+}
+
+/* The child starts with every signal at its default action and none
+ * blocked, whatever the host did with them (an ignored SIGPIPE, say). */
+static int spawn_attributes(posix_spawnattr_t *attr)
+{
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    int rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    if (!rc)
+        rc = posix_spawnattr_setsigdefault(attr, &all);
+    if (!rc)
+        rc = posix_spawnattr_setsigmask(attr, &none);
+    return rc;
+}
+
+static int spawn(const proc_spec *spec, child *c, int out_w, int err_w)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    int rc = posix_spawn_file_actions_init(&fa);
+    if (rc)
+        return rc;
+    rc = posix_spawnattr_init(&attr);
+    if (!rc) {
+        rc = file_actions(&fa, out_w, err_w);
+        if (!rc)
+            rc = spawn_attributes(&attr);
+        if (!rc)
+            rc = posix_spawn(&c->pid, spec->path, &fa, &attr, (char *const *)spec->argv,
+                             (char *const *)spec->envp);
+        posix_spawnattr_destroy(&attr);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    return rc;
+}
+
+/* Keeps the last PROC_ERR_TAIL bytes of stderr in @tail. */
+static void keep_tail(char *tail, const char *buf, size_t n)
+{
+    size_t have = strlen(tail);
+    if (n >= PROC_ERR_TAIL) {
+        memcpy(tail, buf + n - PROC_ERR_TAIL, PROC_ERR_TAIL);
+        tail[PROC_ERR_TAIL] = '\0';
+        return;
+    }
+    if (have + n > PROC_ERR_TAIL) {
+        size_t drop = have + n - PROC_ERR_TAIL;
+        memmove(tail, tail + drop, have - drop);
+        have -= drop;
+    }
+    memcpy(tail + have, buf, n);
+    tail[have + n] = '\0';
+}
+
+/* Reads what @fd has; closes it (and sets it to -1) at its end. */
+static void drain(int *fd, child *c, proc_result *res, bool is_err)
+{
+    char buf[8192];
+    ssize_t n = read(*fd, buf, sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        close(*fd);
+        *fd = -1;
+        return;
+    }
+    if (is_err)
+        keep_tail(res->err, buf, (size_t)n);
+    else
+        sb_append(&c->out, buf, (size_t)n);
+}
+
+/* The tick, and what follows a request to stop: SIGTERM, later SIGKILL. */
+static void tick(const proc_spec *spec, child *c, proc_result *res)
+{
+    double now = util_now_ms();
+    if (c->stop_at > 0) {
+        if (now - c->stop_at > PROC_KILL_AFTER_MS)
+            kill(c->pid, SIGKILL);
+        return;
+    }
+    if (now - c->last_tick < PROC_TICK_MS && c->last_tick > 0)
+        return;
+    c->last_tick = now;
+    if (spec->tick && spec->tick(spec->payload)) {
+        res->stopped = true;
+        c->stop_at = now;
+        kill(c->pid, SIGTERM);
+    }
+}
+
+/* Reads the child's output until both pipes end, ticking between reads. */
+static void pump(const proc_spec *spec, child *c, proc_result *res)
+{
+    tick(spec, c, res);
+    while (c->out_fd >= 0 || c->err_fd >= 0) {
+        struct pollfd p[2] = { { c->err_fd, POLLIN, 0 }, { c->out_fd, POLLIN, 0 } };
+        int n = poll(p, c->out_fd >= 0 ? 2 : 1, PROC_TICK_MS);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n > 0 && p[0].revents)
+            drain(&c->err_fd, c, res, true);
+        if (n > 0 && c->out_fd >= 0 && p[1].revents)
+            drain(&c->out_fd, c, res, false);
+        tick(spec, c, res);
+    }
+}
+
+static int wait_child(pid_t pid)
+{
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int proc_run(const proc_spec *spec, proc_result *res, err_buf *err)
+{
+    int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+    child c = { .pid = -1, .out_fd = -1, .err_fd = -1, .out = STRBUF_INIT };
+    memset(res, 0, sizeof(*res));
+    res->status = -1;
+
+    int rc = UM_OK;
+    if (pipe2(err_pipe, O_CLOEXEC) != 0 ||
+        (spec->capture_stdout && pipe2(out_pipe, O_CLOEXEC) != 0)) {
+        rc = err_set(err, UM_ERROR, NULL, 0, NULL, "cannot make a pipe for %s: %s", spec->path,
+                     strerror(errno));
+        goto done;
+    }
+    int spawned = spawn(spec, &c, out_pipe[1], err_pipe[1]);
+    if (spawned) {
+        rc = err_set(err, UM_EBACKUP, NULL, 0, NULL, "cannot run %s: %s", spec->path,
+                     strerror(spawned));
+        goto done;
+    }
+    /* the child has the write ends: EOF comes when it exits */
+    close(err_pipe[1]);
+    err_pipe[1] = -1;
+    if (out_pipe[1] >= 0) {
+        close(out_pipe[1]);
+        out_pipe[1] = -1;
+    }
+    c.err_fd = err_pipe[0];
+    c.out_fd = out_pipe[0];
+    err_pipe[0] = out_pipe[0] = -1;
+    pump(spec, &c, res);
+    res->status = wait_child(c.pid);
+    if (spec->capture_stdout) {
+        res->out = sb_detach(&c.out);
+        if (!res->out)
+            rc = err_nomem(err);
+    }
+done:
+    if (c.err_fd >= 0)
+        close(c.err_fd);
+    if (c.out_fd >= 0)
+        close(c.out_fd);
+    close_pipe(err_pipe);
+    close_pipe(out_pipe);
+    sb_free(&c.out);
+    return rc;
+}

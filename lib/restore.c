@@ -1,0 +1,327 @@
+/*
+ * restore.c - restoring a backup with pg_restore or psql.
+ *
+ * The file is checked against its manifest before anything else, so that
+ * a damaged backup is refused before the operator is asked; the migration
+ * lock is then held until the restore is recorded, so that no upgrade runs
+ * into a database being replaced.  Both programs run the restore as one
+ * transaction: a failure leaves the database as it was.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "manifest.h"
+#include "pg.h"
+#include "pgtool.h"
+#include "store.h"
+#include "strbuf.h"
+#include "util.h"
+
+/* The first bytes of every pg_dump archive. */
+#define ARCHIVE_MAGIC "PGDMP"
+
+typedef struct restore_job {
+    um_ctx *ctx;
+    const um_restore_options *opts;
+    double started;
+    double reported;         /* when the progress callback was last called */
+    um_backup_info manifest; /* path and manifest_path always; the rest when read */
+    bool has_manifest;       /* manifest read */
+    int verified;
+    um_backup_format format;
+    pgtool tool;
+    pgtool_conn conn;
+    store_state after;
+} restore_job;
+
+static int report(restore_job *j, um_backup_phase phase)
+{
+    if (!j->opts->progress_cb)
+        return 0;
+    struct stat st;
+    uint64_t size = stat(j->manifest.path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    um_backup_progress p = { phase, j->manifest.path, size, util_now_ms() - j->started };
+    j->reported = util_now_ms();
+    return j->opts->progress_cb(&p, j->opts->progress_payload);
+}
+
+static int restoring_tick(void *payload)
+{
+    restore_job *j = payload;
+    if (util_now_ms() - j->reported < BACKUP_PROGRESS_MS)
+        return 0;
+    return report(j, UM_BACKUP_RESTORING);
+}
+
+/* ---- the checks before ------------------------------------------------ */
+
+/* A backup that failed its check: refused, or with force a warning. */
+static int unverified(restore_job *j, const char *why)
+{
+    if (j->opts->force) {
+        log_printf(&j->ctx->log, UM_LOG_WARNING, "%s: %s; restoring it anyway (force)",
+                   j->manifest.path, why);
+        return UM_OK;
+    }
+    return ctx_error(j->ctx, UM_ECHECKSUM, j->manifest.path, 0, NULL,
+                     "%s; refused (force restores it anyway)", why);
+}
+
+static int compare_with_manifest(restore_job *j)
+{
+    char hex[65], why[256];
+    uint64_t size = 0;
+    int rc = manifest_digest(j->manifest.path, false, hex, &size, &j->ctx->err);
+    if (rc)
+        return rc;
+    if (size == j->manifest.size && strcmp(hex, j->manifest.sha256) == 0) {
+        j->verified = 1;
+        return UM_OK;
+    }
+    snprintf(why, sizeof(why),
+             "does not match its manifest: %llu bytes with SHA-256 %.12s..., the manifest"
+             " says %llu bytes with %.12s...",
+             (unsigned long long)size, hex, (unsigned long long)j->manifest.size,
+             j->manifest.sha256);
+    return unverified(j, why);
+}
+
+static int check_backup(restore_job *j)
+{
+    struct stat st;
+    if (stat(j->manifest.path, &st) != 0)
+        return ctx_error(j->ctx, UM_EIO, j->manifest.path, 0, NULL, "cannot read: %s",
+                         strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return ctx_error(j->ctx, UM_EIO, j->manifest.path, 0, NULL, "not a file");
+    if (report(j, UM_BACKUP_VERIFYING))
+        return ctx_error(j->ctx, UM_ECANCELLED, NULL, 0, NULL,
+                         "cancelled by the progress callback; nothing was restored");
+    if (access(j->manifest.manifest_path, F_OK) != 0)
+        return unverified(j, "it has no manifest (" MANIFEST_SUFFIX " beside it), so its"
+                             " integrity cannot be checked");
+    err_buf err = { { 0 } };
+    int rc = manifest_read(&j->manifest, &err);
+    if (rc == UM_ENOMEM) {
+        err_clear(&err);
+        return err_nomem(&j->ctx->err);
+    }
+    if (rc) {
+        rc = unverified(j, err.d.message);
+        err_clear(&err);
+        return rc;
+    }
+    j->has_manifest = true;
+    return compare_with_manifest(j);
+}
+
+/* The manifest says; else an archive starts with pg_dump's magic. */
+static void choose_format(restore_job *j)
+{
+    char head[sizeof(ARCHIVE_MAGIC) - 1] = { 0 };
+    FILE *f = j->has_manifest ? NULL : fopen(j->manifest.path, "rb");
+    if (j->has_manifest) {
+        j->format = j->manifest.format;
+        return;
+    }
+    size_t n = f ? fread(head, 1, sizeof(head), f) : 0;
+    if (f)
+        fclose(f);
+    j->format = n == sizeof(head) && memcmp(head, ARCHIVE_MAGIC, sizeof(head)) == 0
+                    ? UM_BACKUP_CUSTOM
+                    : UM_BACKUP_PLAIN;
+}
+
+static int confirm(restore_job *j)
+{
+    if (!j->opts->confirm_cb)
+        return UM_OK;
+    um_restore_target t = { j->conn.database, j->conn.host, j->conn.port, j->manifest.path,
+                            j->has_manifest ? &j->manifest : NULL };
+    if (j->opts->confirm_cb(&t, j->opts->confirm_payload) == 0)
+        return UM_OK;
+    return ctx_error(j->ctx, UM_ECANCELLED, NULL, 0, NULL,
+                     "the restore into database \"%s\" was not confirmed; nothing was changed",
+                     j->conn.database);
+}
+
+/* ---- the restore ------------------------------------------------------ */
+
+static int run_restore(restore_job *j)
+{
+    strbuf file = STRBUF_INIT;
+    bool plain = j->format == UM_BACKUP_PLAIN;
+    sb_printf(&file, "--file=%s", j->manifest.path);
+    int rc = sb_str(&file) ? pgtool_find(j->ctx, plain ? "psql" : "pg_restore", &j->tool)
+                           : err_nomem(&j->ctx->err);
+    const char *archive[] = { "--clean",    "--if-exists",    "--single-transaction",
+                              "--no-owner", "--no-password",  j->conn.dbname_arg,
+                              "--",         j->manifest.path, NULL };
+    const char *sql[] = { "--no-psqlrc",          "--quiet",
+                          "--no-password",        "--set=ON_ERROR_STOP=1",
+                          "--single-transaction", j->conn.dbname_arg,
+                          sb_str(&file),          NULL };
+    if (!rc && report(j, UM_BACKUP_RESTORING))
+        rc = ctx_error(j->ctx, UM_ECANCELLED, NULL, 0, NULL,
+                       "cancelled by the progress callback; nothing was restored");
+    if (!rc) {
+        log_printf(&j->ctx->log, UM_LOG_INFO, "restoring %s into database \"%s\" with %s %s",
+                   j->manifest.path, j->conn.database, j->tool.path, j->tool.version);
+        rc = pgtool_run(j->ctx, &j->tool, plain ? sql : archive, &j->conn, restoring_tick, j);
+    }
+    if (rc == UM_EBACKUP)
+        rc = ctx_error(j->ctx, UM_EBACKUP, NULL, 0, NULL,
+                       "the restore failed and was rolled back; the database is as it was: %s",
+                       um_errmsg(j->ctx));
+    sb_free(&file);
+    return rc;
+}
+
+/* The heads the restored version table holds, and the restore in its
+ * history (tables made if the backup had none). */
+static int record(restore_job *j)
+{
+    int rc = store_read_state(j->ctx, &j->after);
+    if (!rc && !j->after.tables_exist)
+        rc = store_ensure_tables(j->ctx, j->after.n_heads > 0);
+    if (!rc)
+        rc = store_record_restore(j->ctx, (const char *const *)j->after.heads, j->after.n_heads,
+                                  j->has_manifest ? j->manifest.sha256 : NULL);
+    return rc;
+}
+
+static int result(restore_job *j, um_restore_info **out)
+{
+    um_restore_info *r = calloc(1, sizeof(*r));
+    char **heads = util_calloc(j->after.n_heads, sizeof(*heads));
+    if (r) {
+        r->path = strdup(j->manifest.path);
+        r->database = strdup(j->conn.database);
+        r->heads = (const char *const *)heads;
+        r->format = j->format;
+        r->verified = j->verified;
+        r->duration_ms = util_now_ms() - j->started;
+    }
+    for (size_t i = 0; r && heads && i < j->after.n_heads; i++, r->n_heads++)
+        if (!(heads[i] = strdup(j->after.heads[i])))
+            break;
+    if (r && heads && r->path && r->database && r->n_heads == j->after.n_heads) {
+        *out = r;
+        return UM_OK;
+    }
+    if (!r)
+        free(heads);
+    um_restore_info_free(r);
+    return err_nomem(&j->ctx->err);
+}
+
+static void log_done(restore_job *j)
+{
+    strbuf heads = STRBUF_INIT;
+    for (size_t i = 0; i < j->after.n_heads; i++)
+        sb_printf(&heads, "%s%s", i ? ", " : "", j->after.heads[i]);
+    log_printf(&j->ctx->log, UM_LOG_INFO,
+               "restored %s into database \"%s\" in %.0f ms; it is at %s", j->manifest.path,
+               j->conn.database, util_now_ms() - j->started,
+               j->after.n_heads && sb_str(&heads) ? sb_str(&heads) : "base");
+    sb_free(&heads);
+}
+
+static int restore(restore_job *j, um_restore_info **out)
+{
+    int rc = check_backup(j);
+    if (rc)
+        return rc;
+    choose_format(j);
+    rc = store_lock(j->ctx);
+    if (!rc)
+        rc = pgtool_conn_build(j->ctx, &j->conn);
+    if (!rc)
+        rc = confirm(j);
+    if (!rc)
+        rc = run_restore(j);
+    if (!rc)
+        rc = record(j);
+    if (!rc)
+        rc = result(j, out);
+    if (!rc) {
+        log_done(j);
+        report(j, UM_BACKUP_FINISHED);
+    }
+    store_unlock(j->ctx);
+    return rc;
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+int um_restore_options_init(um_restore_options *opts, unsigned int version)
+{
+    static const um_restore_options init = UM_RESTORE_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
+}
+
+void um_restore_info_free(um_restore_info *restore)
+{
+    if (!restore)
+        return;
+    for (size_t i = 0; i < restore->n_heads; i++)
+        free((char *)restore->heads[i]);
+    free((char **)restore->heads);
+    free((char *)restore->path);
+    free((char *)restore->database);
+    free(restore);
+}
+
+char *um_restore_info_to_json(const um_restore_info *restore)
+{
+    if (!restore)
+        return NULL;
+    return manifest_dump(
+        json_pack("{s:i, s:s, s:s, s:s, s:o, s:b, s:f}", "format_version", 1, "path", restore->path,
+                  "database", restore->database, "format", manifest_format_name(restore->format),
+                  "heads", manifest_strings(restore->heads, restore->n_heads), "verified",
+                  restore->verified, "duration_ms", round(restore->duration_ms * 1000.0) / 1000.0));
+}
+
+int um_restore(um_restore_info **out, um_ctx *ctx, const char *path, const um_restore_options *opts)
+{
+    static const um_restore_options defaults = UM_RESTORE_OPTIONS_INIT;
+    um_restore_info *info = NULL;
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!opts)
+        opts = &defaults;
+    if (opts->version != UM_RESTORE_OPTIONS_VERSION)
+        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
+                         "um_restore_options version %u is not supported (expected %u)",
+                         opts->version, UM_RESTORE_OPTIONS_VERSION);
+    if (!path || !*path)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_restore: a backup file is required");
+    restore_job j = { .ctx = ctx, .opts = opts, .started = util_now_ms() };
+    strbuf m = STRBUF_INIT;
+    sb_printf(&m, "%s" MANIFEST_SUFFIX, path);
+    j.manifest.path = strdup(path);
+    j.manifest.manifest_path = sb_detach(&m);
+    int rc =
+        j.manifest.path && j.manifest.manifest_path ? pg_call_begin(ctx) : err_nomem(&ctx->err);
+    if (!rc) {
+        rc = restore(&j, &info);
+        pg_call_end(ctx);
+    }
+    manifest_info_clear(&j.manifest);
+    pgtool_conn_free(&j.conn);
+    pgtool_free(&j.tool);
+    store_state_free(&j.after);
+    if (out)
+        *out = info;
+    else
+        um_restore_info_free(info);
+    return rc;
+}
