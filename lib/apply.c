@@ -16,6 +16,7 @@
 
 #include "backup.h"
 #include "internal.h"
+#include "lint.h"
 #include "pg.h"
 #include "plan.h"
 #include "stamp.h"
@@ -625,6 +626,26 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
     pg_call_end(ctx);
 }
 
+/*
+ * lint_on_upgrade: the revisions an upgrade is about to apply are linted
+ * first and the findings logged; with "error", an error finding refuses
+ * the run before anything is written (or backed up).
+ */
+static int lint_before_upgrade(um_ctx *ctx, um_direction dir, const um_plan *plan)
+{
+    size_t blocking = 0;
+    if (dir != UM_UP || plan->n_steps == 0)
+        return UM_OK;
+    int rc = lint_gate(ctx, plan->graph_index, plan->n_steps, &blocking);
+    if (rc == UM_OK && blocking)
+        rc = ctx_error(ctx, UM_ELINT, NULL, 0, NULL,
+                       "lint found %zu error%s in the revisions to apply (lint_on_upgrade ="
+                       " error); nothing was run: fix them, suppress them with"
+                       " '-- ultramigrate:lint-ignore RULE reason', or set lint_on_upgrade = warn",
+                       blocking, blocking == 1 ? "" : "s");
+    return rc;
+}
+
 static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const um_plan *approved,
                       const um_apply_options *opts)
 {
@@ -646,6 +667,8 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
         rc = plan_build(ctx, &st, dir, target, &fresh);
     if (!rc && approved)
         rc = check_still_valid(ctx, fresh, approved);
+    if (!rc)
+        rc = lint_before_upgrade(ctx, dir, fresh);
     if (!rc)
         rc = backup_before_upgrade(ctx, dir, fresh->n_steps, opts);
     if (!rc)

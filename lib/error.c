@@ -28,6 +28,7 @@ static const char *const messages[] = {
     [17] = "database changed since the plan was made",
     [18] = "authentication or authorization failed",
     [19] = "backup or restore failed",
+    [20] = "lint found errors in the revisions to apply",
 };
 
 const char *um_strerror(int code)

@@ -993,6 +993,29 @@ static void assert_lint(const char *file, int status, const char *out, const cha
     pgtest_cli_result_free(&r);
 }
 
+/* lint_on_upgrade: "error" refuses an upgrade whose revisions lint finds
+ * errors in, before anything runs; "warn" (the default) applies and logs. */
+START_TEST(lint_on_upgrade_error_and_warn)
+{
+    lint_project("r1", NULL, "CREATE TABLE kept (id bigint);\nDROP TABLE IF EXISTS users;");
+    write_ini("lock_timeout = 5s\nlint_on_upgrade = error\n");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade");
+    pgtest_assert_status(r, EXIT_LINT_ERRORS, "upgrade, lint_on_upgrade = error");
+    ck_assert_msg(strstr(r.err, "r1.sql:9:1: error: ") && strstr(r.err, "[drop-table]") &&
+                      strstr(r.err, "lint found 1 error in the revisions to apply"),
+                  "stderr:\n%s", r.err);
+    pgtest_cli_result_free(&r);
+    ck_assert(!pgtest_table_exists(db, "ultramigrate_version_applied") ||
+              pgtest_query_long(db, "SELECT count(*) FROM ultramigrate_version_applied") == 0);
+
+    write_ini("lock_timeout = 5s\n");
+    r = run_cli(proj, db, "upgrade");
+    pgtest_assert_status(r, EXIT_OK, "upgrade, lint_on_upgrade = warn");
+    ck_assert_msg(strstr(r.err, "[drop-table]") != NULL, "stderr:\n%s", r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 START_TEST(lint_error_in_a_file)
 {
     lint_project("r1", NULL, "CREATE TABLE kept (id bigint);\n  DROP TABLE users;");
@@ -1132,7 +1155,7 @@ static Suite *cli_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
                      lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,
-                     lint_missing_file_and_usage);
+                     lint_missing_file_and_usage, lint_on_upgrade_error_and_warn);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "passwords", setup, teardown, 0), no_password_in_output,
                      no_password_in_output_bad_urls);

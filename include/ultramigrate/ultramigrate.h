@@ -106,7 +106,13 @@ typedef enum um_result {
      * failure to back up is this code, and nothing was migrated.
      * @since 0.1
      */
-    UM_EBACKUP = -19
+    UM_EBACKUP = -19,
+    /**
+     * lint_on_upgrade = error and lint found an error in a revision an
+     * upgrade was about to apply; the findings were logged, nothing ran.
+     * @since 0.1
+     */
+    UM_ELINT = -20
 } um_result;
 
 /** Log levels passed to the log callback.  @since 0.1 */
@@ -592,7 +598,9 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  * @param opts  NULL: no progress callback.
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL,
  *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO, UM_EBACKUP (the
- *         backup before an upgrade failed; nothing was migrated).
+ *         backup before an upgrade failed; nothing was migrated), UM_ELINT
+ *         (lint_on_upgrade = error and lint found an error in what an
+ *         upgrade would apply; nothing was migrated).
  * @since 0.1
  */
 UM_API int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts);
