@@ -535,13 +535,8 @@ static int stamp_set(um_ctx *ctx, const store_state *st, const unsigned char *se
  * their ancestors are recorded as applied, with the files' checksums and a
  * history row each, and nothing runs; the state is then read again.
  */
-static int adopt(um_ctx *ctx, store_state *st)
+static int adopt(um_ctx *ctx, store_state *st, const unsigned char *applied)
 {
-    unsigned char *applied = NULL;
-    size_t *heads = NULL, n_heads = 0;
-    int rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &heads, &n_heads);
-    if (rc != UM_OK)
-        return rc;
     size_t n = 0;
     for (size_t i = 0; i < graph_count(ctx->graph); i++)
         n += applied[i];
@@ -549,9 +544,7 @@ static int adopt(um_ctx *ctx, store_state *st)
                "adopting the database another tool managed, at %s%s: %zu revision%s recorded as"
                " applied, none run",
                st->heads[0], st->n_heads > 1 ? " and more heads" : "", n, n == 1 ? "" : "s");
-    rc = stamp_set(ctx, st, applied);
-    free(applied);
-    free(heads);
+    int rc = stamp_set(ctx, st, applied);
     if (rc == UM_OK) {
         store_state_free(st);
         rc = store_read_state(ctx, st);
@@ -562,9 +555,9 @@ static int adopt(um_ctx *ctx, store_state *st)
 /*
  * The state under the lock, the bookkeeping tables created when missing.
  * A version table of another tool's is adopted, unless one of its rows
- * names a revision no file defines: then nothing is written at all.  With
- * @purge (stamp --purge) its rows are about to go: neither checked nor
- * adopted.
+ * names a revision no file defines: then nothing is written at all (the
+ * applied set is computed before the tables are created).  With @purge
+ * (stamp --purge) its rows are about to go: neither checked nor adopted.
  */
 static int prepare_locked(um_ctx *ctx, store_state *st, bool purge)
 {
@@ -574,14 +567,15 @@ static int prepare_locked(um_ctx *ctx, store_state *st, bool purge)
     bool foreign = st->n_heads > 0, adopting = foreign && !purge;
     unsigned char *applied = NULL;
     size_t *heads = NULL, n_heads = 0;
-    if (adopting) {
+    if (adopting)
         rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &heads, &n_heads);
-        free(applied);
-        free(heads);
-    }
     if (rc == UM_OK)
         rc = store_ensure_tables(ctx, foreign);
-    return rc == UM_OK && adopting ? adopt(ctx, st) : rc;
+    if (rc == UM_OK && adopting)
+        rc = adopt(ctx, st, applied);
+    free(applied);
+    free(heads);
+    return rc;
 }
 
 /*
