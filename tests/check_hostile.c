@@ -1,0 +1,189 @@
+/*
+ * check_hostile.c - what a hostile user or a failing environment does to
+ * the engine, against a real PostgreSQL: passwords in every form that
+ * libpq and the server quote back, files that are not files, huge or
+ * binary, names that are not UTF-8, a health probe behind a lock, names
+ * too long for the server, a connection lost mid-run.  Each test fails on
+ * the engine that had the defect.
+ */
+#define PGTEST_SHORT_NAMES
+#include "pgtest.h"
+
+#include <ultramigrate/ultramigrate.h>
+
+#include <check.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SECRET "S3cr3tPw"
+/* SECRET with its 'c' percent-encoded, as a URL may carry it */
+#define SECRET_ENCODED "S3%63r3tPw"
+
+/* ------------------------------------------------------------------ */
+/* Passwords                                                            */
+/* ------------------------------------------------------------------ */
+
+/* The value of libpq keyword @key in @url (pooled; "" when unset). */
+static const char *url_param(const char *url, const char *key)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &err);
+    ck_assert_msg(opts != NULL, "%s", err ? err : "out of memory");
+    const char *found = "";
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, key) == 0 && o->val)
+            found = pgtest_fmt("%s", o->val);
+    PQconninfoFree(opts);
+    return found;
+}
+
+/* A key=value string for the test's server and role whose dbname is
+ * @dbname (the server quotes it back: "database ... does not exist"). */
+static const char *keyvalue_url(const char *dbname)
+{
+    return pgtest_fmt("host='%s' port='%s' user='%s' dbname='%s' connect_timeout=5",
+                      url_param(db_url, "host"), url_param(db_url, "port"),
+                      url_param(db_url, "user"), dbname);
+}
+
+static void assert_no_secret(const char *what, const char *text)
+{
+    ck_assert_msg(!strstr(text, SECRET) && !strstr(text, SECRET_ENCODED), "%s shows the password:\n%s",
+                  what, text);
+}
+
+/* Runs the CLI with @argv and asserts it exits @status, the password
+ * nowhere in what it printed. */
+static void cli_quiet(const char *env_url, const char *const argv[], int status)
+{
+    pgtest_cli_result r = pgtest_run_cli(proj_dir, env_url, argv);
+    pgtest_assert_status(r, status, pgtest_fmt("%s %s", argv[1], argv[2]));
+    assert_no_secret("stdout", r.out);
+    assert_no_secret("stderr", r.err);
+    pgtest_cli_result_free(&r);
+}
+
+/* Every log line, for the password test. */
+static void collect_log(um_log_level level, const char *msg, void *payload)
+{
+    (void)level;
+    strncat(payload, msg, 16383 - strlen(payload));
+    strncat(payload, "\n", 16383 - strlen(payload));
+}
+
+/* Through the API: an upgrade with @url fails with @code (UM_ERROR: any
+ * failure to connect); neither the
+ * message, the error's fields nor any log line shows the password. */
+static void api_quiet(const char *url, int code)
+{
+    static char log[16384];
+    log[0] = '\0';
+    um_ctx *ctx = open_with(url, NULL, collect_log, log);
+    um_apply_options o = UM_APPLY_OPTIONS_INIT;
+    int rc = um_upgrade(ctx, "head", &o);
+    ck_assert_msg(code == UM_ERROR ? rc == UM_ECONNECT || rc == UM_EAUTH : rc == code,
+                  "upgrade -> %d, expected %d", rc, code);
+    const um_error_info *d = um_error_detail(ctx);
+    assert_no_secret("um_errmsg", um_errmsg(ctx));
+    assert_no_secret("detail", d->detail ? d->detail : "");
+    assert_no_secret("hint", d->hint ? d->hint : "");
+    assert_no_secret("the log", log);
+    um_health h = UM_HEALTH_INIT;
+    um_health_snapshot(&h, ctx);
+    assert_no_secret("health", h.message);
+    um_close(ctx);
+}
+
+/* The forms of a URL whose password libpq or the server quotes back. */
+START_TEST(password_never_shown_when_connecting)
+{
+    write_linear(1);
+    const char *forms[] = {
+        /* no host: libpq reads the password as a port and quotes it */
+        "postgresql://u:" SECRET,
+        "postgresql://u:" SECRET_ENCODED,
+        /* a key=value string whose dbname is a URL: quoted as a name */
+        keyvalue_url("postgresql://u:" SECRET "@h/db"),
+        keyvalue_url("postgresql://u:" SECRET_ENCODED "@h/db"),
+        keyvalue_url("postgresql://h/db?password=" SECRET),
+        /* an '@' in the password: libpq quotes a piece as a host name */
+        "postgresql://u:" SECRET "@" SECRET "@nohost.invalid/db?connect_timeout=5",
+    };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        cli_quiet(NULL, (const char *const[]){ "-d", forms[i], "upgrade", NULL }, 6);
+        cli_quiet(NULL, (const char *const[]){ "-d", forms[i], "status", "--json", NULL }, 6);
+        /* 14: unreachable, as a probe says it */
+        cli_quiet(forms[i], (const char *const[]){ "-c", ini_path, "health", "--json", NULL }, 14);
+        api_quiet(forms[i], UM_ERROR);
+    }
+}
+END_TEST
+
+/* A revision that sends the password back in a warning and in its error
+ * (message, detail and hint), built so that its text does not hold it. */
+static void write_echoing_revision(void)
+{
+    write_rev("a1", NULL,
+              "DO $$ BEGIN RAISE WARNING 'echo %', 'S3cr' || '3tPw'; END $$;\n"
+              "DO $$ BEGIN RAISE EXCEPTION 'is %', 'S3cr' || '3tPw' USING DETAIL = 'S3cr' || "
+              "'3tPw', HINT = 'S3cr' || '3tPw'; END $$;\n",
+              NULL);
+}
+
+/* The server's messages are masked with every password the engine knows
+ * of: the URL's (as typed, percent-decoded, as a key), PGPASSWORD's, and
+ * a passfile's. */
+START_TEST(password_never_shown_in_server_messages)
+{
+    write_echoing_revision();
+    const char *with_password[] = {
+        pgtest_url_set(db_url, "password", SECRET),
+        pgtest_fmt("%s password=" SECRET, keyvalue_url(url_param(db_url, "dbname"))),
+        pgtest_fmt("postgresql://%s:%s@/%s?host=%s&port=%s", url_param(db_url, "user"),
+                   SECRET_ENCODED, url_param(db_url, "dbname"), url_param(db_url, "host"),
+                   url_param(db_url, "port")),
+    };
+    for (size_t i = 0; i < sizeof(with_password) / sizeof(with_password[0]); i++) {
+        cli_quiet(NULL, (const char *const[]){ "-d", with_password[i], "upgrade", NULL }, 8);
+        cli_quiet(NULL, (const char *const[]){ "-d", with_password[i], "upgrade", "--json", NULL },
+                  8);
+        api_quiet(with_password[i], UM_ESQL);
+    }
+
+    setenv("PGPASSWORD", SECRET, 1);
+    cli_quiet(db_url, (const char *const[]){ "-c", ini_path, "upgrade", "--json", NULL }, 8);
+    api_quiet(db_url, UM_ESQL);
+    unsetenv("PGPASSWORD");
+
+    const char *passfile = pgtest_fmt("%s/pgpass", proj_dir);
+    pgtest_write_file(proj_dir, "pgpass", "*:*:*:*:" SECRET "\n");
+    ck_assert_int_eq(chmod(passfile, 0600), 0);
+    setenv("PGPASSFILE", passfile, 1);
+    cli_quiet(db_url, (const char *const[]){ "-c", ini_path, "upgrade", NULL }, 8);
+    api_quiet(db_url, UM_ESQL);
+    unsetenv("PGPASSFILE");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+static Suite *hostile_suite(void)
+{
+    Suite *s = suite_create("hostile");
+
+    PGTEST_ADD_TESTS(tcase(s, "passwords"), password_never_shown_when_connecting,
+                     password_never_shown_in_server_messages);
+
+    return s;
+}
+
+int main(void)
+{
+    return pgtest_run_pg_suite(hostile_suite());
+}
