@@ -12,6 +12,7 @@
 #include "config.h"
 #include "lint.h"
 #include "strbuf.h"
+#include "textfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -787,11 +788,21 @@ static int load_file(config_settings *cfg, const char *path, const char *section
                      const log_sink *log, file_url *url, err_buf *err)
 {
     ini_file ini = { .path = path, .section = section };
-    FILE *fp = fopen(path, "r");
-    if (!fp)
+    char *text;
+    size_t len;
+    /* a FIFO, a device, a huge or binary file is refused before inih
+     * reads a line of it (see textfile.h) */
+    int rc = textfile_read(&text, &len, path, &textfile_config, false, err);
+    if (rc)
+        return rc;
+    FILE *fp = fmemopen(text, len, "r");
+    if (!fp) {
+        free(text);
         return cannot_read(path, errno, err);
-    int rc = parse_file(&ini, fp, err);
+    }
+    rc = parse_file(&ini, fp, err);
     fclose(fp);
+    free(text);
     if (!rc)
         rc = check_section(&ini, err);
     if (rc)

@@ -172,6 +172,120 @@ START_TEST(password_never_shown_in_server_messages)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Files that are not files, too big, binary, badly named               */
+/* ------------------------------------------------------------------ */
+
+/* Runs the CLI in the project; it must exit @status within @max_ms with
+ * @needle in its error output. */
+static void cli_refuses(const char *const argv[], int status, double max_ms, const char *needle)
+{
+    double t0 = pgtest_now_ms();
+    pgtest_cli_result r = pgtest_run_cli(proj_dir, NULL, argv);
+    double ms = pgtest_now_ms() - t0;
+    pgtest_assert_status(r, status, argv[0]);
+    ck_assert_msg(strstr(r.err, needle) != NULL, "stderr lacks '%s':\n%s", needle, r.err);
+    ck_assert_msg(ms < max_ms, "%s took %.0f ms", argv[0], ms);
+    pgtest_cli_result_free(&r);
+}
+
+static const char *versions_path(const char *name)
+{
+    return pgtest_fmt("%s/migrations/versions/%s", proj_dir, name);
+}
+
+/* A FIFO blocked open() forever; a link to /dev/zero was read until
+ * memory ran out: neither is a regular file. */
+START_TEST(revision_not_a_regular_file)
+{
+    write_linear(2);
+    ck_assert_int_eq(mkfifo(versions_path("fifo.sql"), 0600), 0);
+    const char *const heads[] = { "-c", ini_path, "heads", NULL };
+    cli_refuses(heads, 4, 5000, "fifo.sql: cannot read: it is a FIFO, not a regular file");
+    cli_refuses((const char *const[]){ "-c", ini_path, "-d", db_url, "upgrade", NULL }, 4, 5000,
+                "fifo.sql: cannot read: it is a FIFO");
+    unlink(versions_path("fifo.sql"));
+
+    ck_assert_int_eq(symlink("/dev/zero", versions_path("zero.sql")), 0);
+    cli_refuses(heads, 4, 5000, "zero.sql: cannot read: it is a character device");
+    unlink(versions_path("zero.sql"));
+    ck_assert_int_eq(symlink("/dev/zero", pgtest_fmt("%s/zero.ini", proj_dir)), 0);
+    cli_refuses((const char *const[]){ "-c", pgtest_fmt("%s/zero.ini", proj_dir), "heads", NULL }, 3,
+                5000, "zero.ini: cannot read configuration: it is a character device");
+    cli_refuses((const char *const[]){ "-c", "/dev/zero", "heads", NULL }, 3, 5000,
+                "/dev/zero: cannot read configuration: it is a character device");
+    ck_assert_int_eq(mkfifo(pgtest_fmt("%s/fifo.ini", proj_dir), 0600), 0);
+    cli_refuses((const char *const[]){ "-c", pgtest_fmt("%s/fifo.ini", proj_dir), "heads", NULL }, 3,
+                5000, "fifo.ini: cannot read configuration: it is a FIFO");
+}
+END_TEST
+
+/* Creates @path of @size bytes (sparse: zeros) with @head at its start. */
+static void write_sized(const char *path, const char *head, off_t size)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fputs(head, f) >= 0, 1);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(truncate(path, size), 0);
+}
+
+/* Over the cap (64 MB a revision, 1 MB the configuration): refused from
+ * its size, before a byte is read; binary content is found in the first
+ * block, not after reading the whole file. */
+START_TEST(huge_and_binary_files)
+{
+    write_linear(1);
+    const char *const heads[] = { "-c", ini_path, "heads", NULL };
+    write_sized(versions_path("huge.sql"), "-- Revision ID: huge\n", ((off_t)64 << 20) + 1);
+    cli_refuses(heads, 4, 2000, "huge.sql: is 67108865 bytes, more than the 64 MB");
+    /* 60 MB, binary from byte 21: refused before it is all read */
+    write_sized(versions_path("huge.sql"), "-- Revision ID: huge\n", (off_t)60 << 20);
+    cli_refuses(heads, 4, 2000, "huge.sql:2: not a text file (binary content at byte 21)");
+    unlink(versions_path("huge.sql"));
+
+    const char *big_ini = pgtest_fmt("%s/big.ini", proj_dir);
+    write_sized(big_ini, "[ultramigrate]\n", ((off_t)1 << 20) + 1);
+    cli_refuses((const char *const[]){ "-c", big_ini, "heads", NULL }, 3, 2000,
+                "big.ini: is 1048577 bytes, more than the 1 MB");
+}
+END_TEST
+
+/* A line of binary bytes in the configuration was accepted silently. */
+START_TEST(config_line_of_binary_bytes)
+{
+    write_linear(1);
+    pgtest_write_file(proj_dir, "bin.ini",
+                      "[ultramigrate]\nscript_location = migrations\n\x01\xff\xfe = \x80\n");
+    cli_refuses((const char *const[]){ "-c", pgtest_fmt("%s/bin.ini", proj_dir), "heads", NULL },
+                3, 5000, "bin.ini:3: not a text file (binary content at byte 45)");
+}
+END_TEST
+
+/* A file name that is not UTF-8 made every --json command fail with "out
+ * of memory" (Jansson refuses it): it is refused at load, by every
+ * command, the name escaped. */
+START_TEST(revision_name_not_utf8)
+{
+    write_linear(1);
+    pgtest_write_file(pgtest_fmt("%s/migrations/versions", proj_dir), "r\xff\xfe.sql",
+                      "-- Revision ID: odd\n-- Revises: r1\n-- migrate:up\nSELECT 1;\n");
+    const char *needle = "r\\xff\\xfe.sql: file name is not UTF-8 (byte 0xff at offset 1";
+    const char *cmds[][6] = {
+        { "-c", ini_path, "heads", "--json", NULL },
+        { "-c", ini_path, "history", "--json", NULL },
+        { "-c", ini_path, "-d", db_url, "status", "--json" },
+        { "-c", ini_path, "-d", db_url, "upgrade", NULL },
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        const char *argv[7] = { 0 };
+        memcpy(argv, cmds[i], sizeof(cmds[i]));
+        cli_refuses(argv, 4, 5000, needle);
+    }
+    ck_assert(!table_exists("alembic_version")); /* nothing ran */
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *hostile_suite(void)
 {
@@ -179,6 +293,9 @@ static Suite *hostile_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "passwords"), password_never_shown_when_connecting,
                      password_never_shown_in_server_messages);
+
+    PGTEST_ADD_TESTS(tcase(s, "files"), revision_not_a_regular_file, huge_and_binary_files,
+                     config_line_of_binary_bytes, revision_name_not_utf8);
 
     return s;
 }
