@@ -281,7 +281,7 @@ START_TEST(revision_name_not_utf8)
         memcpy(argv, cmds[i], sizeof(cmds[i]));
         cli_refuses(argv, 4, 5000, needle);
     }
-    ck_assert(!table_exists("alembic_version")); /* nothing ran */
+    ck_assert(!table_exists("ultramigrate_version")); /* nothing ran */
 }
 END_TEST
 
