@@ -507,6 +507,7 @@ static const key_spec known_keys[] = {
     { "lock_wait", NULL, KIND_DURATION, FIELD(lock_wait_ms) },
     { "lock_timeout", NULL, KIND_DURATION, FIELD(lock_timeout_ms) },
     { "statement_timeout", NULL, KIND_DURATION, FIELD(statement_timeout_ms) },
+    { "health_timeout", NULL, KIND_DURATION, FIELD(health_timeout_ms) },
     { "lock_retries", NULL, KIND_COUNT, FIELD(lock_retries) },
     { "compare_type", NULL, KIND_BOOL, FIELD(compare_type) },
     { "compare_server_default", NULL, KIND_BOOL, FIELD(compare_server_default) },
@@ -948,6 +949,8 @@ static int set_defaults(config_settings *cfg, err_buf *err)
         /* Replicas starting together queue behind the one migrating rather
          * than fail; a run stuck longer than this is worth an error. */
         .lock_wait_ms = 60000,
+        /* a probe answers at once, even behind a lock on the tables */
+        .health_timeout_ms = 2000,
         .transaction_per_migration = true,
         .version_table = strdup("ultramigrate_version"),
         .version_table_schema = strdup("public"),

@@ -61,6 +61,11 @@ struct pg_session {
      * use; secrets_failed: out of memory, so no message can be shown. */
     redact_set secrets;
     bool secrets_read, secrets_failed;
+    /* pg_set_statement_timeout: the limit of each statement of the call
+     * (0: none), the key that set it, and whether the last one ran out. */
+    int timeout_ms;
+    const char *timeout_setting;
+    bool timed_out;
 };
 
 int pg_session_create(um_ctx *ctx, const char *application_name)
@@ -630,8 +635,16 @@ int pg_call_begin(um_ctx *ctx)
 
 void pg_call_end(um_ctx *ctx)
 {
+    ctx->pg->timeout_ms = 0;
+    ctx->pg->timed_out = false;
     give_notices_back(ctx->pg);
     atomic_store(&ctx->pg->busy, 0);
+}
+
+void pg_set_statement_timeout(um_ctx *ctx, int ms, const char *setting)
+{
+    ctx->pg->timeout_ms = ms > 0 ? ms : 0;
+    ctx->pg->timeout_setting = setting;
 }
 
 bool pg_cancel_requested(const um_ctx *ctx)
@@ -765,6 +778,15 @@ static void fill_failure(const um_ctx *ctx, PGconn *conn, const PGresult *res, p
     } else {
         f->message = trimmed_dup(ctx, PQerrorMessage(conn));
     }
+    if (ctx->pg->timed_out) {
+        strbuf why = STRBUF_INIT;
+        sb_printf(&why,
+                  "no answer within %d ms (%s), so the statement was cancelled: another session"
+                  " may hold a lock on the tables it reads",
+                  ctx->pg->timeout_ms, ctx->pg->timeout_setting);
+        free(f->message);
+        f->message = sb_detach(&why);
+    }
     f->connection_lost = PQstatus(conn) != CONNECTION_OK;
 }
 
@@ -858,6 +880,72 @@ static PGresult *send_statement(PGconn *conn, const statement *st)
     return PQexecParams(conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
 }
 
+static int send_async(PGconn *conn, const statement *st)
+{
+    if (st->sql && st->name)
+        return PQsendPrepare(conn, st->name, st->sql, 0, NULL);
+    if (st->name)
+        return PQsendQueryPrepared(conn, st->name, st->nparams, st->params, NULL, NULL, 0);
+    return PQsendQueryParams(conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
+}
+
+/* Asks the server to cancel what runs on @conn (it answers with 57014). */
+static void cancel_running(PGconn *conn)
+{
+    char errbuf[256];
+    PGcancel *c = PQgetCancel(conn);
+    if (c)
+        PQcancel(c, errbuf, (int)sizeof(errbuf));
+    PQfreeCancel(c);
+}
+
+/* Waits up to @ms for input on @conn and reads it; false when the
+ * connection failed. */
+static bool read_input(PGconn *conn, double ms)
+{
+    struct pollfd p = { PQsocket(conn), POLLIN, 0 };
+    if (p.fd < 0 || (poll(&p, 1, (int)ms + 1) < 0 && errno != EINTR))
+        return false;
+    return PQconsumeInput(conn) != 0;
+}
+
+/*
+ * send_statement under the call's statement timeout: past it the server
+ * is asked to cancel the statement (its answer is then an error); with
+ * no answer to that either within as long again, the engine's own
+ * connection is given up.  Both set timed_out.
+ */
+static PGresult *send_with_timeout(um_ctx *ctx, const statement *st)
+{
+    pg_session *s = ctx->pg;
+    PGconn *conn = s->conn;
+    s->timed_out = false;
+    if (!send_async(conn, st))
+        return NULL;
+    double deadline = util_now_ms() + s->timeout_ms;
+    while (PQisBusy(conn)) {
+        double left = deadline - util_now_ms();
+        if (left <= 0 && s->timed_out)
+            break;
+        if (left <= 0) {
+            s->timed_out = true;
+            cancel_running(conn);
+            deadline = util_now_ms() + s->timeout_ms;
+            continue;
+        }
+        if (!read_input(conn, left))
+            break;
+    }
+    if (PQisBusy(conn)) {
+        disconnect(s); /* a borrowed one stays, busy: the host's to mend */
+        return NULL;
+    }
+    PGresult *res = PQgetResult(conn), *extra;
+    while ((extra = PQgetResult(conn)) != NULL)
+        PQclear(extra);
+    return res;
+}
+
 static int run_statement(um_ctx *ctx, const statement *st, pg_rows **out, pg_failure *fail)
 {
     if (out)
@@ -866,7 +954,8 @@ static int run_statement(um_ctx *ctx, const statement *st, pg_rows **out, pg_fai
         int rc = pg_ensure_connected(ctx);
         if (rc)
             return rc;
-        PGresult *res = send_statement(ctx->pg->conn, st);
+        PGresult *res = ctx->pg->timeout_ms ? send_with_timeout(ctx, st)
+                                            : send_statement(ctx->pg->conn, st);
         if (!resend_on_new_connection(ctx))
             return finish_result(ctx, res, out, fail);
         PQclear(res);

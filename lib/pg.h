@@ -48,6 +48,15 @@ bool pg_connected(const um_ctx *ctx);
 int pg_call_begin(um_ctx *ctx);
 void pg_call_end(um_ctx *ctx);
 
+/*
+ * For the rest of the call (until pg_call_end), each statement that has
+ * no answer @ms after it was sent (0: no limit) is cancelled, as the
+ * server's statement_timeout and lock_timeout would, and fails with
+ * SQLSTATE 57014 and a message naming @setting: a health probe must not
+ * wait behind a lock on the bookkeeping tables.
+ */
+void pg_set_statement_timeout(um_ctx *ctx, int ms, const char *setting);
+
 /* um_cancel() was called since the call began. */
 bool pg_cancel_requested(const um_ctx *ctx);
 

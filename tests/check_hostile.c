@@ -286,6 +286,75 @@ START_TEST(revision_name_not_utf8)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* A health probe behind a lock                                         */
+/* ------------------------------------------------------------------ */
+
+/* Another session holding an ACCESS EXCLUSIVE lock on the applied table,
+ * in a transaction left open. */
+static PGconn *lock_applied_table(void)
+{
+    PGconn *c = PQconnectdb(db_url);
+    ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, "BEGIN; LOCK TABLE ultramigrate_version_applied IN ACCESS EXCLUSIVE MODE");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    return c;
+}
+
+/* A snapshot on @ctx: how long it took, and its status. */
+static um_health timed_snapshot(um_ctx *ctx, double *ms)
+{
+    um_health h = UM_HEALTH_INIT;
+    double t0 = pgtest_now_ms();
+    PGTEST_CHECK_OK(ctx, um_health_snapshot(&h, ctx));
+    *ms = pgtest_now_ms() - t0;
+    return h;
+}
+
+/* It waited 29 s behind the lock; now each of its queries has
+ * health_timeout (default 2 s) and the snapshot says why it gave up. */
+START_TEST(health_answers_behind_a_lock)
+{
+    write_linear(2);
+    um_ctx *ctx = open_engine();
+    um_apply_options o = UM_APPLY_OPTIONS_INIT;
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "head", &o));
+    um_close(ctx);
+
+    PGconn *holder = lock_applied_table();
+    double ms;
+    ctx = open_engine();
+    um_health h = timed_snapshot(ctx, &ms);
+    ASSERT_STATUS(h, UM_HEALTH_UNREACHABLE);
+    ASSERT_MESSAGE_HAS(h, "no answer within 2000 ms (health_timeout)");
+    ck_assert_msg(ms >= 1900 && ms < 6000, "the default snapshot took %.0f ms", ms);
+    um_close(ctx);
+
+    write_ini("health_timeout = 300ms\n");
+    ctx = open_engine();
+    h = timed_snapshot(ctx, &ms);
+    ASSERT_STATUS(h, UM_HEALTH_UNREACHABLE);
+    ASSERT_MESSAGE_HAS(h, "no answer within 300 ms (health_timeout)");
+    ck_assert_msg(ms < 3000, "the snapshot took %.0f ms", ms);
+
+    double t0 = pgtest_now_ms();
+    pgtest_cli_result r = pgtest_run_cli(proj_dir, NULL,
+                                         (const char *const[]){ "-c", ini_path, "-d", db_url,
+                                                                "health", "--json", NULL });
+    pgtest_assert_status(r, 14, "health --json behind a lock");
+    ck_assert_msg(strstr(r.out, "health_timeout") != NULL, "%s", r.out);
+    ck_assert_msg(pgtest_now_ms() - t0 < 5000, "health took %.0f ms", pgtest_now_ms() - t0);
+    pgtest_cli_result_free(&r);
+
+    /* the lock gone, the same handle answers again */
+    PQfinish(holder);
+    h = timed_snapshot(ctx, &ms);
+    ASSERT_STATUS(h, UM_HEALTH_OK);
+    um_close(ctx);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *hostile_suite(void)
 {
@@ -296,6 +365,8 @@ static Suite *hostile_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "files"), revision_not_a_regular_file, huge_and_binary_files,
                      config_line_of_binary_bytes, revision_name_not_utf8);
+
+    PGTEST_ADD_TESTS(tcase(s, "health"), health_answers_behind_a_lock);
 
     return s;
 }
