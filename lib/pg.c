@@ -793,8 +793,11 @@ static void fill_failure(const um_ctx *ctx, PGconn *conn, const PGresult *res, p
 int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int line,
                         const char *revision, const char *what)
 {
-    int code = f->connection_lost ? UM_ECONNECT : UM_ESQL;
-    if (f->sqlstate)
+    int code = f->connection_lost ? UM_ECONNLOST : UM_ESQL;
+    if (f->connection_lost)
+        ctx_error(ctx, code, file, line, revision, "%s: the connection to the database was lost: %s",
+                  what, f->message ? f->message : "no answer");
+    else if (f->sqlstate)
         ctx_error(ctx, code, file, line, revision, "%s: %s (SQLSTATE %s)", what,
                   f->message ? f->message : "unknown error", f->sqlstate);
     else
@@ -828,11 +831,11 @@ static int finish_result(um_ctx *ctx, PGresult *res, pg_rows **out, pg_failure *
     pg_failure *f = fail ? fail : &local;
     fill_failure(ctx, ctx->pg->conn, res, f);
     PQclear(res);
-    int rc = f->connection_lost ? UM_ECONNECT : UM_ESQL;
+    int rc = f->connection_lost ? UM_ECONNLOST : UM_ESQL;
     if (!fail)
         rc = pg_failure_to_error(ctx, f, NULL, 0, NULL, "query failed");
     pg_failure_clear(&local);
-    if (rc == UM_ECONNECT)
+    if (rc == UM_ECONNLOST)
         disconnect(ctx->pg);
     return rc;
 }

@@ -108,8 +108,8 @@ int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *param
  */
 int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail);
 
-/* Records @f on the handle as UM_ESQL (or UM_ECONNECT when the connection
- * was lost), prefixed with @what. */
+/* Records @f on the handle as UM_ESQL (or UM_ECONNLOST when the
+ * connection was lost), prefixed with @what. */
 int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int line,
                         const char *revision, const char *what);
 

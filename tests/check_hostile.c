@@ -13,6 +13,8 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <pty.h>
+#include <sys/wait.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -355,6 +357,153 @@ START_TEST(health_answers_behind_a_lock)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Messages that tell the truth                                         */
+/* ------------------------------------------------------------------ */
+
+/* What the CLI prints on a terminal (a pseudo-terminal), both streams. */
+static const char *cli_on_terminal(const char *const argv[])
+{
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        pgtest_child_env(proj_dir, NULL);
+        const char *args[16] = { pgtest_env("UM_CLI") };
+        for (int i = 0; argv[i] && i < 14; i++)
+            args[i + 1] = argv[i];
+        execv(args[0], (char *const *)args);
+        _exit(127);
+    }
+    char buf[4096];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof(buf) - 1 && (n = read(master, buf + len, sizeof(buf) - 1 - len)) > 0)
+        len += (size_t)n;
+    buf[len] = '\0';
+    close(master);
+    pgtest_wait_child(pid);
+    return pgtest_fmt("%s", buf);
+}
+
+/* A revision's message with terminal controls (clear screen, a title,
+ * a C1 CSI) was printed raw; on a terminal each is shown as \xHH. */
+START_TEST(control_characters_escaped_on_a_terminal)
+{
+    pgtest_write_file(pgtest_fmt("%s/migrations/versions", proj_dir), "r1_evil.sql",
+                      "-- evil\x1b[2J\x1b]0;pwned\x07 \xc2\x9b" "31m\n-- Revision ID: r1\n"
+                      "-- Revises:\n-- Message: evil\x1b[2J\x1b]0;pwned\x07 \xc2\x9b" "31m\n"
+                      "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n");
+    const char *seen = cli_on_terminal((const char *const[]){ "-c", ini_path, "history", "--revisions", NULL });
+    ck_assert_msg(strstr(seen, "evil\\x1b[2J\\x1b]0;pwned\\x07 \\xc2\\x9b31m") != NULL, "%s", seen);
+    ck_assert_msg(strchr(seen, '\x1b') == NULL && strchr(seen, '\x07') == NULL, "%s", seen);
+    seen = cli_on_terminal((const char *const[]){ "-c", ini_path, "-d", db_url, "upgrade", "--no-backup", NULL });
+    ck_assert_msg(strstr(seen, "-> r1, evil\\x1b[2J") != NULL, "%s", seen);
+    ck_assert_msg(strchr(seen, '\x1b') == NULL, "%s", seen);
+
+    /* through a pipe (a log, a script) the message is left as written */
+    seen = cli_on_terminal((const char *const[]){ "-c", ini_path, "show", "r1", NULL });
+    ck_assert_msg(strstr(seen, "    evil\\x1b[2J") != NULL, "%s", seen);
+    ck_assert_msg(strchr(seen, '\x1b') == NULL, "%s", seen);
+    pgtest_cli_result r = pgtest_run_cli(
+        proj_dir, NULL, (const char *const[]){ "-c", ini_path, "history", "--revisions", NULL });
+    ck_assert_msg(strstr(r.out, "evil\x1b[2J") != NULL, "%s", r.out);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/* Losing the connection mid-run exited 6, "cannot connect": it is
+ * UM_ECONNLOST, exit 19, and the message says the connection was lost. */
+START_TEST(connection_lost_mid_run)
+{
+    write_rev("r1", NULL, "CREATE TABLE t1 (id int);", "DROP TABLE t1;");
+    write_rev("r2", "r1", "SELECT pg_terminate_backend(pg_backend_pid());", "SELECT 1;");
+    pgtest_cli_result r = pgtest_run_cli(
+        proj_dir, NULL, (const char *const[]){ "-c", ini_path, "-d", db_url, "upgrade", NULL });
+    pgtest_assert_status(r, 19, "upgrade losing its connection");
+    ck_assert_msg(strstr(r.err, "the connection to the database was lost") != NULL, "%s", r.err);
+    pgtest_cli_result_free(&r);
+    ck_assert_str_eq(versions(), "r1");
+
+    um_ctx *ctx = open_engine();
+    um_apply_options o = UM_APPLY_OPTIONS_INIT;
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "head", &o), UM_ECONNLOST);
+    ck_assert_str_eq(um_strerror(UM_ECONNLOST), "the connection to the database was lost");
+    um_close(ctx);
+}
+END_TEST
+
+/* version_table_schema = pg_catalog exited 8, "a revision failed": the
+ * bookkeeping cannot be kept there, and the message names the schema. */
+START_TEST(bookkeeping_schema_refused)
+{
+    write_linear(1);
+    write_ini("version_table_schema = pg_catalog\n");
+    pgtest_cli_result r = pgtest_run_cli(
+        proj_dir, NULL, (const char *const[]){ "-c", ini_path, "-d", db_url, "upgrade", NULL });
+    pgtest_assert_status(r, 20, "upgrade with version_table_schema = pg_catalog");
+    ck_assert_msg(strstr(r.err, "schema \"pg_catalog\" (version_table_schema)") != NULL, "%s",
+                  r.err);
+    pgtest_cli_result_free(&r);
+
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "head", NULL), UM_EBOOKKEEPING);
+    ck_assert_str_eq(um_error_detail(ctx)->sqlstate, "42501");
+    um_close(ctx);
+    ck_assert(!table_exists("r1_table"));
+}
+END_TEST
+
+/* An unterminated comment, string or quoted identifier swallowed the
+ * engine's bookkeeping statement, which the error then quoted: the error
+ * is the revision's, at its line, quoting its SQL. */
+START_TEST(unterminated_token_quotes_the_revision)
+{
+    static const struct {
+        const char *sql, *needle;
+    } cases[] = {
+        { "CREATE TABLE t1 (id int);\n/* no end\nSELECT 1;\n", "unterminated /* comment" },
+        { "CREATE TABLE t1 (id int);\nSELECT 'no end;\n", "unterminated quoted string" },
+        { "CREATE TABLE t1 (id int);\nSELECT $$no end;\n", "unterminated dollar-quoted string" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        write_rev("r1", NULL, cases[i].sql, "DROP TABLE t1;");
+        um_ctx *ctx = open_engine();
+        PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "head", NULL), UM_ESQL);
+        const um_error_info *d = um_error_detail(ctx);
+        ck_assert_msg(strstr(d->message, cases[i].needle) != NULL, "%s", d->message);
+        ck_assert_msg(strstr(d->message, "EXECUTE") == NULL && strstr(d->message, "ultramigrate_") == NULL,
+                      "%s", d->message);
+        ck_assert_int_eq(d->line, line_of("r1", "no end"));
+        ck_assert_str_eq(d->sqlstate, "42601");
+        um_close(ctx);
+        ASSERT_NO_TABLE("t1");
+    }
+}
+END_TEST
+
+/* init --json said "script_location": null after creating it. */
+START_TEST(init_json_names_the_location)
+{
+    pgtest_cli_result r = pgtest_run_cli(proj_dir, NULL, (const char *const[]){ "init", "--json", NULL });
+    pgtest_assert_status(r, 0, "init --json");
+    json_t *j = pgtest_json_parse(r.out);
+    char *real = realpath(proj_dir, NULL);
+    ck_assert_str_eq(jstr(j, "script_location"), pgtest_fmt("%s/migrations", real));
+    free(real);
+    json_decref(j);
+    pgtest_cli_result_free(&r);
+
+    r = pgtest_run_cli(proj_dir, NULL,
+                       (const char *const[]){ "-c", "other.ini", "init", "db", "--json", NULL });
+    pgtest_assert_status(r, 0, "init db --json");
+    j = pgtest_json_parse(r.out);
+    ck_assert_str_eq(jstr(j, "script_location"), "db");
+    json_decref(j);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *hostile_suite(void)
 {
@@ -367,6 +516,13 @@ static Suite *hostile_suite(void)
                      config_line_of_binary_bytes, revision_name_not_utf8);
 
     PGTEST_ADD_TESTS(tcase(s, "health"), health_answers_behind_a_lock);
+
+    PGTEST_ADD_TESTS(tcase(s, "messages"), control_characters_escaped_on_a_terminal,
+                     connection_lost_mid_run, bookkeeping_schema_refused,
+                     unterminated_token_quotes_the_revision);
+
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "init", setup_bare, teardown, 60),
+                     init_json_names_the_location);
 
     return s;
 }
