@@ -145,7 +145,7 @@ START_TEST(password_never_shown_in_server_messages)
 {
     write_echoing_revision();
     const char *with_password[] = {
-        pgtest_url_set(db_url, "password", SECRET),
+        pgtest_keep(pgtest_url_set(db_url, "password", SECRET)),
         pgtest_fmt("%s password=" SECRET, keyvalue_url(url_param(db_url, "dbname"))),
         pgtest_fmt("postgresql://%s:%s@/%s?host=%s&port=%s", url_param(db_url, "user"),
                    SECRET_ENCODED, url_param(db_url, "dbname"), url_param(db_url, "host"),
