@@ -351,8 +351,7 @@ static void print_applied(const um_status_info *st)
     const um_applied *a;
 
     fputs("Applied revisions:\n", stdout);
-    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
-    {
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
         printf("  %s  %s  %.1f ms  %s  ", a->revision, a->applied_at ? a->applied_at : "",
                a->duration_ms, a->applied_by ? a->applied_by : "");
         cli_print_text(stdout, a->message);
@@ -372,8 +371,7 @@ static int print_status(const struct cli *cli, const um_status_info *st)
     print_heads_of(stdout, st, um_status_file_head_at, "(no revisions)");
     printf("\nApplied:       %zu revision%s\n", n_applied, plural(n_applied));
     printf("Pending:       %zu revision%s\n", n_pending, plural(n_pending));
-    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++)
-    {
+    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++) {
         printf("  %s  ", rev->id);
         cli_print_text(stdout, rev->message);
         putchar('\n');

@@ -113,7 +113,8 @@ static redact_set *known_secrets(const um_ctx *ctx)
     char *err = NULL;
     PQconninfoOption *opts = url ? PQconninfoParse(url, &err) : NULL;
     PQfreemem(err); /* it may quote the password */
-    bool ok = redact_add_conninfo(&s->secrets, url) && redact_add(&s->secrets, getenv("PGPASSWORD"));
+    bool ok =
+        redact_add_conninfo(&s->secrets, url) && redact_add(&s->secrets, getenv("PGPASSWORD"));
     for (PQconninfoOption *o = opts; ok && o && o->keyword; o++)
         if (strcmp(o->keyword, "password") == 0)
             ok = redact_add(&s->secrets, o->val);
@@ -139,19 +140,28 @@ static char *redacted(const um_ctx *ctx, const char *text)
     return ctx->pg->secrets_failed ? strdup(WITHHELD) : redact_apply(r, text);
 }
 
-/* Formats, masks the passwords, and records the error. */
-static int pg_error(um_ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int pg_error(um_ctx *ctx, int code, const char *fmt, ...)
+/* @fmt formatted, every known password masked (allocated); NULL only
+ * when out of memory. */
+static char *format_redacted(const um_ctx *ctx, const char *fmt, va_list ap)
 {
     strbuf sb = STRBUF_INIT;
+    sb_vprintf(&sb, fmt, ap);
+    char *text = sb_str(&sb) ? redacted(ctx, sb_str(&sb)) : NULL;
+    sb_free(&sb);
+    return text;
+}
+
+/* Formats, masks the passwords, and records the error. */
+static int pg_error(um_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int pg_error(um_ctx *ctx, int code, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    sb_vprintf(&sb, fmt, ap);
+    char *text = format_redacted(ctx, fmt, ap);
     va_end(ap);
-    char *text = sb_str(&sb) ? redacted(ctx, sb_str(&sb)) : NULL;
     int rc = text ? ctx_error(ctx, code, NULL, 0, NULL, "%s", text) : err_nomem(&ctx->err);
     free(text);
-    sb_free(&sb);
     return rc;
 }
 
@@ -160,15 +170,12 @@ static void pg_log(const um_ctx *ctx, um_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void pg_log(const um_ctx *ctx, um_log_level level, const char *fmt, ...)
 {
-    strbuf sb = STRBUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    sb_vprintf(&sb, fmt, ap);
+    char *text = format_redacted(ctx, fmt, ap);
     va_end(ap);
-    char *text = sb_str(&sb) ? redacted(ctx, sb_str(&sb)) : NULL;
     log_printf(&ctx->log, level, "%s", text ? text : WITHHELD);
     free(text);
-    sb_free(&sb);
 }
 
 static bool is_sqlstate(const char *p)
@@ -286,9 +293,9 @@ static void notice_to_log(void *arg, const PGresult *res)
     const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
     um_log_level level =
         severity && strcmp(severity, "WARNING") == 0 ? UM_LOG_WARNING : UM_LOG_DEBUG;
-    pg_log(ctx, level, "server: %s: %s%s%s%s%s", shown ? shown : "NOTICE",
-               message ? message : "", detail ? " DETAIL: " : "", detail ? detail : "",
-               hint ? " HINT: " : "", hint ? hint : "");
+    pg_log(ctx, level, "server: %s: %s%s%s%s%s", shown ? shown : "NOTICE", message ? message : "",
+           detail ? " DETAIL: " : "", detail ? detail : "", hint ? " HINT: " : "",
+           hint ? hint : "");
 }
 
 /*
@@ -572,8 +579,7 @@ int pg_ensure_connected(um_ctx *ctx)
     s->owns_conn = true;
     new_session(s, conn);
     learn_password(ctx, conn);
-    pg_log(ctx, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"", PQdb(conn),
-           PQuser(conn));
+    pg_log(ctx, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"", PQdb(conn), PQuser(conn));
     return UM_OK;
 }
 
@@ -795,8 +801,9 @@ int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int 
 {
     int code = f->connection_lost ? UM_ECONNLOST : UM_ESQL;
     if (f->connection_lost)
-        ctx_error(ctx, code, file, line, revision, "%s: the connection to the database was lost: %s",
-                  what, f->message ? f->message : "no answer");
+        ctx_error(ctx, code, file, line, revision,
+                  "%s: the connection to the database was lost: %s", what,
+                  f->message ? f->message : "no answer");
     else if (f->sqlstate)
         ctx_error(ctx, code, file, line, revision, "%s: %s (SQLSTATE %s)", what,
                   f->message ? f->message : "unknown error", f->sqlstate);
@@ -957,8 +964,8 @@ static int run_statement(um_ctx *ctx, const statement *st, pg_rows **out, pg_fai
         int rc = pg_ensure_connected(ctx);
         if (rc)
             return rc;
-        PGresult *res = ctx->pg->timeout_ms ? send_with_timeout(ctx, st)
-                                            : send_statement(ctx->pg->conn, st);
+        PGresult *res =
+            ctx->pg->timeout_ms ? send_with_timeout(ctx, st) : send_statement(ctx->pg->conn, st);
         if (!resend_on_new_connection(ctx))
             return finish_result(ctx, res, out, fail);
         PQclear(res);

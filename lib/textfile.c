@@ -64,8 +64,8 @@ int textfile_open(int *fd, size_t *size, int dirfd, const char *name, const char
     } else if ((size_t)st.st_size > kind->cap) {
         describe_cap(kind->cap, limit);
         rc = err_set(err, kind->code, path, 0, NULL,
-                     "is %lld bytes, more than the %s such a file may hold",
-                     (long long)st.st_size, limit);
+                     "is %lld bytes, more than the %s such a file may hold", (long long)st.st_size,
+                     limit);
     } else {
         *fd = f;
         *size = (size_t)st.st_size;
@@ -158,8 +158,8 @@ int textfile_read_fd(int fd, const char *path, size_t size, const textfile_kind 
     *len = 0;
     for (;;) {
         /* one byte more than fstat said, to see a file that grew */
-        size_t want = *len == 0 && size > TEXTFILE_FIRST_BLOCK ? TEXTFILE_FIRST_BLOCK
-                                                                : size + 1 - *len;
+        size_t want =
+            *len == 0 && size > TEXTFILE_FIRST_BLOCK ? TEXTFILE_FIRST_BLOCK : size + 1 - *len;
         ssize_t r = read(fd, buf + *len, want);
         if (r < 0 && errno == EINTR)
             continue;

@@ -56,8 +56,8 @@ static const char *keyvalue_url(const char *dbname)
 
 static void assert_no_secret(const char *what, const char *text)
 {
-    ck_assert_msg(!strstr(text, SECRET) && !strstr(text, SECRET_ENCODED), "%s shows the password:\n%s",
-                  what, text);
+    ck_assert_msg(!strstr(text, SECRET) && !strstr(text, SECRET_ENCODED),
+                  "%s shows the password:\n%s", what, text);
 }
 
 /* Runs the CLI with @argv and asserts it exits @status, the password
@@ -211,13 +211,13 @@ START_TEST(revision_not_a_regular_file)
     cli_refuses(heads, 4, 5000, "zero.sql: cannot read: it is a character device");
     unlink(versions_path("zero.sql"));
     ck_assert_int_eq(symlink("/dev/zero", pgtest_fmt("%s/zero.ini", proj_dir)), 0);
-    cli_refuses((const char *const[]){ "-c", pgtest_fmt("%s/zero.ini", proj_dir), "heads", NULL }, 3,
-                5000, "zero.ini: cannot read configuration: it is a character device");
+    cli_refuses((const char *const[]){ "-c", pgtest_fmt("%s/zero.ini", proj_dir), "heads", NULL },
+                3, 5000, "zero.ini: cannot read configuration: it is a character device");
     cli_refuses((const char *const[]){ "-c", "/dev/zero", "heads", NULL }, 3, 5000,
                 "/dev/zero: cannot read configuration: it is a character device");
     ck_assert_int_eq(mkfifo(pgtest_fmt("%s/fifo.ini", proj_dir), 0600), 0);
-    cli_refuses((const char *const[]){ "-c", pgtest_fmt("%s/fifo.ini", proj_dir), "heads", NULL }, 3,
-                5000, "fifo.ini: cannot read configuration: it is a FIFO");
+    cli_refuses((const char *const[]){ "-c", pgtest_fmt("%s/fifo.ini", proj_dir), "heads", NULL },
+                3, 5000, "fifo.ini: cannot read configuration: it is a FIFO");
 }
 END_TEST
 
@@ -258,8 +258,8 @@ START_TEST(config_line_of_binary_bytes)
     write_linear(1);
     pgtest_write_file(proj_dir, "bin.ini",
                       "[ultramigrate]\nscript_location = migrations\n\x01\xff\xfe = \x80\n");
-    cli_refuses((const char *const[]){ "-c", pgtest_fmt("%s/bin.ini", proj_dir), "heads", NULL },
-                3, 5000, "bin.ini:3: not a text file (binary content at byte 45)");
+    cli_refuses((const char *const[]){ "-c", pgtest_fmt("%s/bin.ini", proj_dir), "heads", NULL }, 3,
+                5000, "bin.ini:3: not a text file (binary content at byte 45)");
 }
 END_TEST
 
@@ -297,7 +297,8 @@ static PGconn *lock_applied_table(void)
 {
     PGconn *c = PQconnectdb(db_url);
     ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
-    PGresult *r = PQexec(c, "BEGIN; LOCK TABLE ultramigrate_version_applied IN ACCESS EXCLUSIVE MODE");
+    PGresult *r =
+        PQexec(c, "BEGIN; LOCK TABLE ultramigrate_version_applied IN ACCESS EXCLUSIVE MODE");
     ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
     PQclear(r);
     return c;
@@ -340,9 +341,9 @@ START_TEST(health_answers_behind_a_lock)
     ck_assert_msg(ms < 3000, "the snapshot took %.0f ms", ms);
 
     double t0 = pgtest_now_ms();
-    pgtest_cli_result r = pgtest_run_cli(proj_dir, NULL,
-                                         (const char *const[]){ "-c", ini_path, "-d", db_url,
-                                                                "health", "--json", NULL });
+    pgtest_cli_result r = pgtest_run_cli(
+        proj_dir, NULL,
+        (const char *const[]){ "-c", ini_path, "-d", db_url, "health", "--json", NULL });
     pgtest_assert_status(r, 14, "health --json behind a lock");
     ck_assert_msg(strstr(r.out, "health_timeout") != NULL, "%s", r.out);
     ck_assert_msg(pgtest_now_ms() - t0 < 5000, "health took %.0f ms", pgtest_now_ms() - t0);
@@ -390,13 +391,17 @@ static const char *cli_on_terminal(const char *const argv[])
 START_TEST(control_characters_escaped_on_a_terminal)
 {
     pgtest_write_file(pgtest_fmt("%s/migrations/versions", proj_dir), "r1_evil.sql",
-                      "-- evil\x1b[2J\x1b]0;pwned\x07 \xc2\x9b" "31m\n-- Revision ID: r1\n"
-                      "-- Revises:\n-- Message: evil\x1b[2J\x1b]0;pwned\x07 \xc2\x9b" "31m\n"
+                      "-- evil\x1b[2J\x1b]0;pwned\x07 \xc2\x9b"
+                      "31m\n-- Revision ID: r1\n"
+                      "-- Revises:\n-- Message: evil\x1b[2J\x1b]0;pwned\x07 \xc2\x9b"
+                      "31m\n"
                       "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n");
-    const char *seen = cli_on_terminal((const char *const[]){ "-c", ini_path, "history", "--revisions", NULL });
+    const char *seen =
+        cli_on_terminal((const char *const[]){ "-c", ini_path, "history", "--revisions", NULL });
     ck_assert_msg(strstr(seen, "evil\\x1b[2J\\x1b]0;pwned\\x07 \\xc2\\x9b31m") != NULL, "%s", seen);
     ck_assert_msg(strchr(seen, '\x1b') == NULL && strchr(seen, '\x07') == NULL, "%s", seen);
-    seen = cli_on_terminal((const char *const[]){ "-c", ini_path, "-d", db_url, "upgrade", "--no-backup", NULL });
+    seen = cli_on_terminal(
+        (const char *const[]){ "-c", ini_path, "-d", db_url, "upgrade", "--no-backup", NULL });
     ck_assert_msg(strstr(seen, "-> r1, evil\\x1b[2J") != NULL, "%s", seen);
     ck_assert_msg(strchr(seen, '\x1b') == NULL, "%s", seen);
 
@@ -471,7 +476,8 @@ START_TEST(unterminated_token_quotes_the_revision)
         PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "head", NULL), UM_ESQL);
         const um_error_info *d = um_error_detail(ctx);
         ck_assert_msg(strstr(d->message, cases[i].needle) != NULL, "%s", d->message);
-        ck_assert_msg(strstr(d->message, "EXECUTE") == NULL && strstr(d->message, "ultramigrate_") == NULL,
+        ck_assert_msg(strstr(d->message, "EXECUTE") == NULL &&
+                          strstr(d->message, "ultramigrate_") == NULL,
                       "%s", d->message);
         ck_assert_int_eq(d->line, line_of("r1", "no end"));
         ck_assert_str_eq(d->sqlstate, "42601");
@@ -484,7 +490,8 @@ END_TEST
 /* init --json said "script_location": null after creating it. */
 START_TEST(init_json_names_the_location)
 {
-    pgtest_cli_result r = pgtest_run_cli(proj_dir, NULL, (const char *const[]){ "init", "--json", NULL });
+    pgtest_cli_result r =
+        pgtest_run_cli(proj_dir, NULL, (const char *const[]){ "init", "--json", NULL });
     pgtest_assert_status(r, 0, "init --json");
     json_t *j = pgtest_json_parse(r.out);
     char *real = realpath(proj_dir, NULL);
