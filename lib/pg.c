@@ -647,6 +647,12 @@ void pg_call_end(um_ctx *ctx)
     atomic_store(&ctx->pg->busy, 0);
 }
 
+int pg_call_finish(um_ctx *ctx, int rc)
+{
+    pg_call_end(ctx);
+    return rc;
+}
+
 void pg_set_statement_timeout(um_ctx *ctx, int ms, const char *setting)
 {
     ctx->pg->timeout_ms = ms > 0 ? ms : 0;
