@@ -129,8 +129,9 @@ static const char *row_table_mismatches(int n)
 /* The newest applied revision of the linear chain ("" when none). */
 static const char *newest_applied(void)
 {
-    return pgtest_query_text(TARGET, "SELECT coalesce(max(substr(revision, 2)::int)::text, '')"
-                                     " FROM ultramigrate_version_applied WHERE state = 'applied'");
+    return pgtest_query_text(TARGET,
+                             "SELECT coalesce(max(substr(revision, 2)::int)::text, '')"
+                             " FROM ultramigrate_version_applied WHERE state = 'applied'");
 }
 
 /*
@@ -141,12 +142,13 @@ static const char *newest_applied(void)
 static const char *history_breaks(void)
 {
     return pgtest_query_text(
-        TARGET, "SELECT coalesce(string_agg(DISTINCT revision, ','), '') FROM ("
-                "  SELECT revision, direction,"
-                "         lag(direction) OVER (PARTITION BY revision ORDER BY id) AS before"
-                "  FROM ultramigrate_version_history WHERE state = 'ok'"
-                "    AND direction IN ('up', 'down')) h"
-                " WHERE direction = before OR (before IS NULL AND direction = 'down')");
+        TARGET,
+        "SELECT coalesce(string_agg(DISTINCT revision, ','), '') FROM ("
+        "  SELECT revision, direction,"
+        "         lag(direction) OVER (PARTITION BY revision ORDER BY id) AS before"
+        "  FROM ultramigrate_version_history WHERE state = 'ok'"
+        "    AND direction IN ('up', 'down')) h"
+        " WHERE direction = before OR (before IS NULL AND direction = 'down')");
 }
 
 /* Status and health of the database through the API: their pending counts
@@ -216,7 +218,7 @@ static void rerun_completes(int n, const char *after)
 /* ------------------------------------------------------------------ */
 
 #define RACERS 16
-#define CHAIN  12
+#define CHAIN 12
 
 /* Starts the racers with the commands @commands[i % n], waits for them
  * all; asserts each exited 0. */
@@ -250,8 +252,9 @@ START_TEST(racing_upgrades)
         pgtest_cli_result_free(&r);
     }
     /* Each revision went up once a round, and came down once. */
-    ck_assert_str_eq(pgtest_query_text(TARGET, "SELECT count(*) FROM ultramigrate_version_history"
-                                               " WHERE direction = 'up' AND state = 'ok'"),
+    ck_assert_str_eq(pgtest_query_text(TARGET,
+                                       "SELECT count(*) FROM ultramigrate_version_history"
+                                       " WHERE direction = 'up' AND state = 'ok'"),
                      pgtest_fmt("%d", CHAIN * n_rounds));
 }
 END_TEST
@@ -319,11 +322,11 @@ static void kill_rounds(int kills)
         const char *after = pgtest_fmt("kill %d (exit %d)", k, status);
         /* The server ends the killed client's backend when it notices the
          * closed socket; wait for that before looking. */
-        for (int i = 0;
-             i < 200 && strcmp(pgtest_query_text(TARGET, "SELECT count(*) FROM pg_stat_activity"
-                                                         " WHERE application_name = 'ultramigrate'"
-                                                         " AND datname = current_database()"),
-                               "0") != 0;
+        for (int i = 0; i < 200 && strcmp(pgtest_query_text(
+                                              TARGET, "SELECT count(*) FROM pg_stat_activity"
+                                                      " WHERE application_name = 'ultramigrate'"
+                                                      " AND datname = current_database()"),
+                                          "0") != 0;
              i++)
             sleep_ms(10);
         assert_consistent(LONG_CHAIN, after);
