@@ -189,6 +189,7 @@ struct cli_progress {
     char **revisions;  /* ids of the finished steps, in order */
     double *durations; /* ms, parallel to revisions */
     int failed_alloc;
+    size_t committed; /* steps finished and committed (not inside one run-wide transaction) */
 };
 
 /* Progress callback; the payload is a struct cli_progress. */

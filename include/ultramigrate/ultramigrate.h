@@ -158,6 +158,12 @@ typedef struct um_step_info {
     size_t index;         /**< 0-based index of the step in the plan */
     size_t total;         /**< number of steps in the plan */
     double elapsed_ms;    /**< time spent on this step (0 at UM_STEP_START) */
+    /**
+     * At UM_STEP_DONE: non-zero when the step is committed.  0 inside the
+     * single transaction of transaction_per_migration = false, where a
+     * later failure rolls every step back.  @since 0.1
+     */
+    int committed;
 } um_step_info;
 
 /**
@@ -704,6 +710,13 @@ typedef struct um_applied {
     const char *state; /**< "applied", "in_progress" or "failed" */
     int known;         /**< a revision file exists for it */
     int checksum_ok;   /**< file's checksum equals the stored one */
+    /**
+     * Statements of a "Transactional: no" revision that succeeded in the
+     * run that left it "in_progress" or "failed" (at least that many: a
+     * statement that succeeded as the run was killed is not counted); 0
+     * otherwise.  @since 0.1
+     */
+    int statements_done;
 } um_applied;
 
 /**
@@ -724,13 +737,19 @@ UM_API size_t um_status_file_head_count(const um_status_info *st);
 /** The @p i-th head of the revision graph, or NULL when out of range.  @since 0.1 */
 UM_API const char *um_status_file_head_at(const um_status_info *st, size_t i);
 
-/** Number of applied revisions.  @since 0.1 */
+/**
+ * Number of rows of the applied table, whatever their state (read each
+ * one's state; um_status_count() counts revisions by state).
+ * @since 0.1
+ */
 UM_API size_t um_status_applied_count(const um_status_info *st);
-/** The @p i-th applied revision, oldest first; NULL when out of range.  @since 0.1 */
+/** The @p i-th row of the applied table, oldest first; NULL when out of range.  @since 0.1 */
 UM_API const um_applied *um_status_applied_at(const um_status_info *st, size_t i);
 
 /**
- * Number of pending revisions (0 when the database is ahead of the files).
+ * Number of pending revisions: in the files, not applied, neither failed
+ * nor in progress.  A version row no file defines (a database ahead of
+ * the files) does not hide the others.
  * @since 0.1
  */
 UM_API size_t um_status_pending_count(const um_status_info *st);
@@ -740,6 +759,33 @@ UM_API size_t um_status_pending_count(const um_status_info *st);
  * @since 0.1
  */
 UM_API const um_revision *um_status_pending_at(const um_status_info *st, size_t i);
+
+/**
+ * What um_status_count() counts.  Applied, pending, failed and in progress
+ * count each revision of the files once, so they add up to
+ * um_revision_count() (failed and in progress also count revisions no
+ * file defines); health counts the same way.
+ * @since 0.1
+ */
+typedef enum um_status_kind {
+    /** revisions in state "applied" (recorded as such, or below a current head) */
+    UM_STATUS_APPLIED = 0,
+    /** revisions of the files not applied, neither failed nor in progress:
+        um_status_pending_count() */
+    UM_STATUS_PENDING = 1,
+    /** "Transactional: no" revisions a run stopped part-way ("failed") */
+    UM_STATUS_FAILED = 2,
+    /** "Transactional: no" revisions a run left "in_progress" (killed, or still running) */
+    UM_STATUS_IN_PROGRESS = 3,
+    /** revisions the database records as applied that no file defines */
+    UM_STATUS_MISSING = 4
+} um_status_kind;
+
+/**
+ * Number of revisions of @p kind; 0 for a NULL status or an unknown kind.
+ * @since 0.1
+ */
+UM_API size_t um_status_count(const um_status_info *st, um_status_kind kind);
 
 /**
  * Reads the database's state (one query) and compares it with the files.
