@@ -156,6 +156,10 @@ extern const char cli_backup_options[];
 extern const char cli_restore_options[];
 json_t *cli_backup_json(const um_backup_info *backup);
 
+/* repair.c: repair REV --applied|--rolled-back, repair --checksums */
+int cli_cmd_repair(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_repair_options[];
+
 /* secret.c: whether @s may hold a connection secret (a URL, a password
  * key), so that a message must not quote it; and the in-place masking of
  * every password in @arg, so that `ps` does not show it. */

@@ -644,8 +644,9 @@ static int print_history(const struct cli *cli, const um_history_list *h)
                    e->application_name ? e->application_name : "",
                    e->tool_version ? e->tool_version : "");
         fputc('\n', stdout);
-        if (e->error)
-            printf("    error: %s\n", e->error);
+        if (e->error) /* what a repair decided, or why a step failed */
+            printf("    %s: %s\n", e->direction && !strcmp(e->direction, "repair") ? "note" : "error",
+                   e->error);
     }
     return UM_OK;
 }
@@ -1394,6 +1395,10 @@ static const struct cli_command commands[] = {
     { .name = "backup", .run = cli_cmd_backup, .args = "[--out FILE] [--format F] [--list]",
       .summary = "Back the database up with pg_dump, or list the backups.",
       .options = cli_backup_options, .database = 1 },
+    { .name = "repair", .run = cli_cmd_repair,
+      .args = "REV --applied | REV --rolled-back | --checksums",
+      .summary = "Record a half-done revision's outcome, or edited files' checksums.",
+      .options = cli_repair_options, .max_args = 1, .database = 1 },
     { .name = "restore", .run = cli_cmd_restore, .args = "FILE [--into URL] [--yes]",
       .summary = "Replace the database's contents with a backup.",
       .options = cli_restore_options, .min_args = 1, .max_args = 1, .database = 1 },

@@ -770,7 +770,6 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const void *opts)
 
 /* Runs @action (NULL: none) under the lock on the state read there (@purge:
  * see prepare_locked). */
-typedef int (*locked_action)(um_ctx *ctx, const store_state *st, const void *arg);
 
 static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool purge)
 {
@@ -785,6 +784,11 @@ static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool p
     end_locked(ctx, action && rc == UM_OK, encoding);
     store_state_free(&st);
     return rc;
+}
+
+int apply_locked(um_ctx *ctx, locked_action action, const void *arg)
+{
+    return run_locked(ctx, action, arg, false);
 }
 
 int um_stamp(um_ctx *ctx, const char *target)

@@ -200,3 +200,21 @@ char *um_health_to_json(const um_health *h)
         id_array(h->expected_heads, h->n_expected_heads), "pending", (json_int_t)h->pending,
         "last_applied", last, "round_trip_ms", ms(h->round_trip_ms), "taken_at", h->taken_at));
 }
+
+static json_t *repair_object(const um_repair_entry *e)
+{
+    return json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:i}", "revision", e->revision, "path",
+                     string_or_null(e->path), "before", e->before, "after", e->after,
+                     "old_checksum", string_or_null(e->old_checksum), "new_checksum",
+                     string_or_null(e->new_checksum), "statements_done", e->statements_done);
+}
+
+char *um_repair_to_json(const um_repair_list *list)
+{
+    if (!list)
+        return NULL;
+    json_t *changed = json_array();
+    for (size_t i = 0; changed && i < um_repair_count(list); i++)
+        changed = append(changed, repair_object(um_repair_at(list, i)));
+    return dump(json_pack("{s:i, s:o}", "format_version", JSON_FORMAT_VERSION, "repaired", changed));
+}

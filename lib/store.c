@@ -989,12 +989,12 @@ done:
     return rc;
 }
 
-int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const script_file *s,
-                 bool applied, const char *note)
+int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const char *revision,
+                 const char *checksum, const char *note)
 {
     strbuf sql = STRBUF_INIT;
     pg_failure fail = { 0 };
-    book_args a = { s->id, heads, n_heads, s->checksum, 0, "repair", "ok", note };
+    book_args a = { revision, heads, n_heads, checksum, 0, "repair", "ok", note };
     int rc = store_connect(ctx);
     if (!rc)
         rc = append_history_directions(ctx, &sql);
@@ -1003,11 +1003,11 @@ int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const sc
         return rc;
     }
     append_execute(ctx, &sql, BOOK_SET_HEADS, &a);
-    append_execute(ctx, &sql, applied ? BOOK_APPLIED : BOOK_FORGET, &a);
+    append_execute(ctx, &sql, checksum ? BOOK_APPLIED : BOOK_FORGET, &a);
     append_execute(ctx, &sql, BOOK_HISTORY, &a);
     rc = run_book(ctx, &sql, &fail);
     if (fail.message)
-        pg_failure_to_error(ctx, &fail, NULL, 0, s->id, "cannot record the repair");
+        pg_failure_to_error(ctx, &fail, NULL, 0, revision, "cannot record the repair");
     pg_failure_clear(&fail);
     return rc;
 }

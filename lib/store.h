@@ -151,13 +151,13 @@ int store_record_restore(um_ctx *ctx, const char *const *heads, size_t n_heads,
                          const char *checksum);
 
 /*
- * Records the operator's decision on @s, an unfinished revision: the
- * version rows become @heads, its applied row is made applied (with the
- * file's checksum) or deleted (@applied false), and a history row with
+ * Records the operator's decision on @revision, an unfinished revision:
+ * the version rows become @heads, its applied row is made applied with
+ * @checksum (the file's) or, with NULL, deleted; a history row with
  * direction "repair" carries @note.  One transaction.
  */
-int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const script_file *s,
-                 bool applied, const char *note);
+int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const char *revision,
+                 const char *checksum, const char *note);
 
 /* Stores the files' checksums for the applied revisions @scripts, a
  * history row each with @notes[i].  One transaction. */
