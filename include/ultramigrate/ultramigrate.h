@@ -990,8 +990,9 @@ typedef struct um_health {
     /** Heads of the revision files, likewise. */
     char expected_heads[UM_HEALTH_MAX_HEADS][UM_HEALTH_ID_SIZE];
     size_t n_expected_heads;
-    size_t pending;                       /**< revisions an upgrade to heads would apply
-                                          (0 when ahead or unreachable: unknown) */
+    size_t pending;                       /**< revisions of the files not applied, neither
+                                          failed nor in progress: um_status_count()'s
+                                          UM_STATUS_PENDING (0 when unreachable: unknown) */
     char last_applied[UM_HEALTH_ID_SIZE]; /**< newest applied revision, "" if none */
     char last_applied_at[40];             /**< ISO 8601 UTC, "" if none */
     double round_trip_ms;                 /**< the snapshot's query, as the client saw it */
