@@ -989,75 +989,76 @@ done:
     return rc;
 }
 
+/*
+ * A message of history rows other than steps (repair, restore): it starts
+ * by letting a history table of an earlier version accept the newest
+ * directions.  On failure @sql is freed.
+ */
+static int begin_history_book(um_ctx *ctx, strbuf *sql)
+{
+    int rc = store_connect(ctx);
+    if (!rc)
+        rc = append_history_directions(ctx, sql);
+    if (rc)
+        sb_free(sql);
+    return rc;
+}
+
+/* Runs it (one transaction); a server error reads "@what: ...". */
+static int end_history_book(um_ctx *ctx, strbuf *sql, const char *revision, const char *what)
+{
+    pg_failure fail = { 0 };
+    int rc = run_book(ctx, sql, &fail);
+    if (fail.message)
+        pg_failure_to_error(ctx, &fail, NULL, 0, revision, what);
+    pg_failure_clear(&fail);
+    return rc;
+}
+
 int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const char *revision,
                  const char *checksum, const char *note)
 {
     strbuf sql = STRBUF_INIT;
-    pg_failure fail = { 0 };
     book_args a = { revision, heads, n_heads, checksum, 0, "repair", "ok", note };
-    int rc = store_connect(ctx);
-    if (!rc)
-        rc = append_history_directions(ctx, &sql);
-    if (rc) {
-        sb_free(&sql);
+    int rc = begin_history_book(ctx, &sql);
+    if (rc)
         return rc;
-    }
     append_execute(ctx, &sql, BOOK_SET_HEADS, &a);
     append_execute(ctx, &sql, checksum ? BOOK_APPLIED : BOOK_FORGET, &a);
     append_execute(ctx, &sql, BOOK_HISTORY, &a);
-    rc = run_book(ctx, &sql, &fail);
-    if (fail.message)
-        pg_failure_to_error(ctx, &fail, NULL, 0, revision, "cannot record the repair");
-    pg_failure_clear(&fail);
-    return rc;
+    return end_history_book(ctx, &sql, revision, "cannot record the repair");
 }
 
 int store_repair_checksums(um_ctx *ctx, const script_file *const *scripts,
                            const char *const *notes, size_t n)
 {
     strbuf sql = STRBUF_INIT;
-    pg_failure fail = { 0 };
-    int rc = store_connect(ctx);
-    if (!rc)
-        rc = append_history_directions(ctx, &sql);
-    if (rc || n == 0) {
-        sb_free(&sql);
+    if (n == 0)
+        return UM_OK;
+    int rc = begin_history_book(ctx, &sql);
+    if (rc)
         return rc;
-    }
     for (size_t i = 0; i < n; i++) {
         book_args a = { scripts[i]->id, NULL, 0, scripts[i]->checksum, 0, "repair", "ok", notes[i] };
         append_execute(ctx, &sql, BOOK_SET_CHECKSUM, &a);
         append_execute(ctx, &sql, BOOK_HISTORY, &a);
     }
-    rc = run_book(ctx, &sql, &fail);
-    if (fail.message)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot record the new checksums");
-    pg_failure_clear(&fail);
-    return rc;
+    return end_history_book(ctx, &sql, NULL, "cannot record the new checksums");
 }
 
 int store_record_restore(um_ctx *ctx, const char *const *heads, size_t n_heads,
                          const char *checksum)
 {
     strbuf sql = STRBUF_INIT;
-    int rc = store_connect(ctx);
-    if (!rc)
-        rc = append_history_directions(ctx, &sql);
-    if (rc) {
-        sb_free(&sql);
+    int rc = begin_history_book(ctx, &sql);
+    if (rc)
         return rc;
-    }
     book_args a = { "base", NULL, 0, checksum, 0, "restore", "ok", NULL };
     for (size_t i = 0; i < (n_heads ? n_heads : 1); i++) {
         a.revision = n_heads ? heads[i] : "base";
         append_execute(ctx, &sql, BOOK_HISTORY, &a);
     }
-    pg_failure fail = { 0 };
-    rc = run_book(ctx, &sql, &fail);
-    if (fail.message)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot record the restore in the history");
-    pg_failure_clear(&fail);
-    return rc;
+    return end_history_book(ctx, &sql, NULL, "cannot record the restore in the history");
 }
 
 /*
