@@ -45,15 +45,8 @@ void um_repair_free(um_repair_list *list)
     free(list);
 }
 
-size_t um_repair_count(const um_repair_list *list)
-{
-    return list ? list->count : 0;
-}
-
-const um_repair_entry *um_repair_at(const um_repair_list *list, size_t i)
-{
-    return list && i < list->count ? &list->entries[i] : NULL;
-}
+UTIL_LIST_ACCESSORS(um_repair_count, um_repair_at, um_repair_list, const um_repair_entry *, count,
+                    entries, &)
 
 int um_repair_options_init(um_repair_options *opts, unsigned int version)
 {
