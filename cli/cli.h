@@ -158,6 +158,10 @@ extern const char cli_backup_options[];
 extern const char cli_restore_options[];
 json_t *cli_backup_json(const um_backup_info *backup);
 
+/* repair.c: repair REV --applied|--rolled-back, repair --checksums */
+int cli_cmd_repair(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_repair_options[];
+
 /* secret.c: whether @s may hold a connection secret (a URL, a password
  * key), so that a message must not quote it; and the in-place masking of
  * every password in @arg, so that `ps` does not show it. */
@@ -191,6 +195,7 @@ struct cli_progress {
     char **revisions;  /* ids of the finished steps, in order */
     double *durations; /* ms, parallel to revisions */
     int failed_alloc;
+    size_t committed; /* steps finished and committed (not inside one run-wide transaction) */
 };
 
 /* Progress callback; the payload is a struct cli_progress. */

@@ -284,6 +284,7 @@ int cli_progress(const um_step_info *step, void *payload)
         if (p->cli->verbosity != CLI_QUIET)
             print_running(p, step);
     } else {
+        p->committed += step->committed != 0;
         if (!p->failed_alloc)
             record_step(p, step);
         if (p->cli->verbosity == CLI_VERBOSE)

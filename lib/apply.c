@@ -251,7 +251,10 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
         }
         pg_failure f = { 0 };
         rc = pg_exec(r->ctx, stmt, &f);
-        if (rc) {
+        /* what stays done is on record before the next statement runs */
+        if (!rc)
+            rc = store_set_statements_done(r->ctx, s, i + 1);
+        else {
             size_t at = f.position > 0
                             ? off + pg_char_offset(r->ctx, stmt, strlen(stmt), f.position)
                             : skip_blank(body, off, strlen(body));
@@ -317,7 +320,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
     const script_file *s = step_script(r, k);
     double t0 = util_now_ms();
     saved_timeouts saved = { { false, NULL }, { false, NULL } };
-    int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
+    int rc = store_mark_in_progress(r->ctx, s, r->plan->direction);
     if (!rc)
         rc = set_session_timeouts(r, &saved);
     if (!rc)
@@ -413,8 +416,9 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
     if (!r->opts.progress_cb)
         return 0;
     const um_step *st = &r->plan->steps[k];
-    um_step_info info = { st->direction,    phase,  st->revision, st->message, k,
-                          r->plan->n_steps, elapsed };
+    um_step_info info = { st->direction,    phase,   st->revision,
+                          st->message,      k,       r->plan->n_steps,
+                          elapsed,          phase == UM_STEP_DONE && !r->single_tx };
     return r->opts.progress_cb(&info, r->opts.progress_payload);
 }
 
@@ -583,6 +587,10 @@ static int adopt(um_ctx *ctx, store_state *st, const unsigned char *applied)
 static int prepare_locked(um_ctx *ctx, store_state *st, bool purge)
 {
     int rc = store_read_state(ctx, st);
+    if (!rc && st->needs_upgrade) {
+        rc = store_upgrade_tables(ctx);
+        st->needs_upgrade = rc != UM_OK;
+    }
     if (rc || st->tables_exist)
         return rc;
     bool foreign = st->n_heads > 0, adopting = foreign && !purge;
@@ -783,7 +791,6 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const void *opts)
 
 /* Runs @action (NULL: none) under the lock on the state read there (@purge:
  * see prepare_locked). */
-typedef int (*locked_action)(um_ctx *ctx, const store_state *st, const void *arg);
 
 static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool purge)
 {
@@ -798,6 +805,11 @@ static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool p
     end_locked(ctx, action && rc == UM_OK, encoding);
     store_state_free(&st);
     return rc;
+}
+
+int apply_locked(um_ctx *ctx, locked_action action, const void *arg)
+{
+    return run_locked(ctx, action, arg, false);
 }
 
 int um_stamp(um_ctx *ctx, const char *target)

@@ -15,6 +15,7 @@
 #define SQLSTATE_SYNTAX_ERROR       "42601"
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 #define SQLSTATE_NO_SUCH_STATEMENT  "26000"
+#define SQLSTATE_UNDEFINED_COLUMN   "42703"
 
 /* The handle's connection and server session (struct in pg.c). */
 typedef struct pg_session pg_session;
