@@ -47,7 +47,8 @@ typedef struct relation_names {
     " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
 
 #define LOCKED_RELATIONS                                                                           \
-    "SELECT l.relation::text, format('%I.%I', n.nspname, c.relname),"                              \
+    "SELECT l.relation::text, CASE WHEN c.oid IS NOT NULL"                                         \
+    " THEN format('%I.%I', n.nspname, c.relname) END,"                                             \
     " coalesce(n.nspname = 'pg_toast', false)"                                                     \
     " FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation"                                  \
     " LEFT JOIN pg_namespace n ON n.oid = c.relnamespace"                                          \
