@@ -174,8 +174,8 @@ bool apply_append_record(um_ctx *ctx, strbuf *sb, const unsigned char *applied, 
 
 static bool append_record(const run *r, strbuf *sb, size_t k, double duration_ms)
 {
-    return apply_append_record(r->ctx, sb, r->applied, r->plan->direction,
-                               r->plan->graph_index[k], duration_ms);
+    return apply_append_record(r->ctx, sb, r->applied, r->plan->direction, r->plan->graph_index[k],
+                               duration_ms);
 }
 
 static int step_failed(run *r, const script_file *s, int line, const pg_failure *f)
@@ -199,10 +199,9 @@ static int run_in_transaction(run *r, size_t k, const char *body, int first_line
     }
     rc = pg_exec(r->ctx, sb_str(&msg), &f);
     if (rc)
-        rc = step_failed(r, step_script(r, k),
-                         apply_failure_line(r->ctx, sb_str(&msg), body_off, body, first_line,
-                                            prefix, &f),
-                         &f);
+        rc = step_failed(
+            r, step_script(r, k),
+            apply_failure_line(r->ctx, sb_str(&msg), body_off, body, first_line, prefix, &f), &f);
 done:
     pg_failure_clear(&f);
     sb_free(&msg);

@@ -42,7 +42,7 @@ typedef struct relation_names {
 } relation_names;
 
 #define RELATIONS_BEFORE                                                                           \
-    "SELECT c.oid::text, format('%I.%I', n.nspname, c.relname), n.nspname = 'pg_toast'"           \
+    "SELECT c.oid::text, format('%I.%I', n.nspname, c.relname), n.nspname = 'pg_toast'"            \
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"                               \
     " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
 
@@ -143,7 +143,8 @@ static int has_transaction_control(um_ctx *ctx, const char *body, bool *yes)
     int rc = tree ? UM_OK : UM_ENOMEM;
     *yes = false;
     for (int i = 0; !rc && !split.error && !*yes && i < split.n_stmts; i++) {
-        char *stmt = strndup(body + split.stmts[i]->stmt_location, (size_t)split.stmts[i]->stmt_len);
+        char *stmt =
+            strndup(body + split.stmts[i]->stmt_location, (size_t)split.stmts[i]->stmt_len);
         rc = stmt ? is_transaction_control(tree, stmt, yes) : UM_ENOMEM;
         free(stmt);
     }
@@ -280,10 +281,9 @@ static int try_step(um_ctx *ctx, um_dry_run_info *info, relation_names *rn, um_d
     int rc = pg_exec(ctx, sb_str(&msg), &f);
     st->duration_ms = util_now_ms() - t0;
     if (rc == UM_ESQL && !f.connection_lost && !pg_cancel_requested(ctx)) {
-        rc = step_failed(ctx, info, st,
-                         apply_failure_line(ctx, sb_str(&msg), body_off, body, first_line, prefix,
-                                            &f),
-                         &f);
+        rc = step_failed(
+            ctx, info, st,
+            apply_failure_line(ctx, sb_str(&msg), body_off, body, first_line, prefix, &f), &f);
     } else if (rc) {
         pg_failure_to_error(ctx, &f, st->path, 0, st->revision, "dry run stopped");
     } else {
@@ -393,8 +393,8 @@ static json_t *step_object(const um_dry_run_step *st)
     return json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:f, s:o, s:o, s:s?}", "revision", st->revision,
                      "direction", st->direction == UM_UP ? "up" : "down", "message", st->message,
                      "file", st->path, "result", result_name(st->result), "duration_ms",
-                     round(st->duration_ms * 1000.0) / 1000.0, "locks",
-                     locks_array(st), "error", error, "reason", st->reason);
+                     round(st->duration_ms * 1000.0) / 1000.0, "locks", locks_array(st), "error",
+                     error, "reason", st->reason);
 }
 
 char *um_dry_run_info_to_json(const um_dry_run_info *info)

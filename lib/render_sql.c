@@ -166,8 +166,9 @@ int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
         opts = &defaults;
     int rc = err_check_version(&ctx->err, "um_plan_render_sql_options", opts->version,
                                UM_PLAN_RENDER_SQL_OPTIONS_VERSION);
-    render r = { ctx, plan, STRBUF_INIT, NULL, !ctx->cfg.transaction_per_migration,
-                 opts->comments != 0 };
+    render r = {
+        ctx, plan, STRBUF_INIT, NULL, !ctx->cfg.transaction_per_migration, opts->comments != 0
+    };
     if (!rc)
         rc = check_renderable(ctx, plan, r.single_tx);
     if (!rc)

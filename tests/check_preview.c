@@ -166,8 +166,8 @@ static void assert_same(const char *url, const char *other_url)
 START_TEST(sql_from_base_reproduces_upgrade)
 {
     write_project();
-    const char *file = render_to("up.sql", NULL, (const char *const[]){ "upgrade", "--sql",
-                                                                         "--from", "base", NULL });
+    const char *file = render_to(
+        "up.sql", NULL, (const char *const[]){ "upgrade", "--sql", "--from", "base", NULL });
     const char *script = pgtest_keep(pgtest_read_file(file, NULL));
     ck_assert_ptr_nonnull(strstr(script, "SELECT set_config('lock_timeout', '5000ms', true);"));
     ck_assert_ptr_nonnull(strstr(script, "SELECT set_config('lock_timeout', '5000ms', false);"));
@@ -205,7 +205,7 @@ START_TEST(sql_online_changes_nothing)
     assert_same_text("bookkeeping tables", tables_dump(db_url), dump);
     const char *script = pgtest_keep(pgtest_read_file(file, NULL));
     ck_assert_ptr_null(strstr(script, "CREATE TABLE IF NOT EXISTS")); /* the tables are there */
-    ck_assert_ptr_null(strstr(script, "step_up ('r1'")); /* applied already */
+    ck_assert_ptr_null(strstr(script, "step_up ('r1'"));              /* applied already */
     PQfinish(holder);
 
     ck_assert_int_eq(run_psql(db_url, file), 0);

@@ -755,8 +755,7 @@ typedef struct um_plan_render_sql_options {
  * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
  * @since 0.1
  */
-UM_API int um_plan_render_sql_options_init(um_plan_render_sql_options *opts,
-                                           unsigned int version);
+UM_API int um_plan_render_sql_options_init(um_plan_render_sql_options *opts, unsigned int version);
 
 /**
  * The SQL script that carries out @p plan, for psql
@@ -795,9 +794,9 @@ UM_API int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
 
 /** How one revision of a dry run went.  @since 0.1 */
 typedef enum um_dry_run_result {
-    UM_DRY_RUN_OK = 0,        /**< its SQL ran without error (and was rolled back) */
-    UM_DRY_RUN_FAILED = 1,    /**< its SQL failed: see error, line, sqlstate */
-    UM_DRY_RUN_NOT_TRIED = 2  /**< not run: see reason */
+    UM_DRY_RUN_OK = 0,       /**< its SQL ran without error (and was rolled back) */
+    UM_DRY_RUN_FAILED = 1,   /**< its SQL failed: see error, line, sqlstate */
+    UM_DRY_RUN_NOT_TRIED = 2 /**< not run: see reason */
 } um_dry_run_result;
 
 /**
