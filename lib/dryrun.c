@@ -284,6 +284,10 @@ static int try_step(um_ctx *ctx, um_dry_run_info *info, relation_names *rn, um_d
         rc = step_failed(
             ctx, info, st,
             apply_failure_line(ctx, sb_str(&msg), body_off, body, first_line, prefix, &f), &f);
+    } else if (rc && pg_cancel_requested(ctx)) {
+        rc = ctx_error(ctx, UM_ECANCELLED, st->path, 0, st->revision,
+                       "dry run cancelled by the host while this revision ran; it was rolled"
+                       " back");
     } else if (rc) {
         pg_failure_to_error(ctx, &f, st->path, 0, st->revision, "dry run stopped");
     } else {

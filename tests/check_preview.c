@@ -365,6 +365,7 @@ START_TEST(sql_api_arguments)
     um_plan_render_sql_options bad = { 99, 1 };
     PGTEST_CHECK_RC(ctx, um_plan_render_sql(&text, ctx, plan, &bad), UM_EVERSION);
     ck_assert_int_eq(um_plan_render_sql_options_init(&bad, 99), UM_EINVAL);
+    um_plan_free(foreign);
     PGTEST_CHECK_RC(ctx, um_plan_create_from(&foreign, ctx, UM_UP, "heads", NULL, 1), UM_EINVAL);
     ck_assert_ptr_null(foreign);
 
