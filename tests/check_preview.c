@@ -9,6 +9,7 @@
 #include "pgtest.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,27 @@ START_TEST(sql_api_arguments)
 }
 END_TEST
 
+/* A version table another tool (Alembic) left: a run would adopt it
+ * first, which a script cannot show; --from still renders. */
+START_TEST(sql_refuses_a_database_to_adopt)
+{
+    write_project();
+    sql("CREATE TABLE ultramigrate_version (version_num varchar(32) PRIMARY KEY);"
+        "INSERT INTO ultramigrate_version VALUES ('r1')");
+    const char *cat = catalog(db_url);
+    pgtest_cli_result r = run_cli(proj_dir, db_url, "upgrade", "--sql");
+    pgtest_assert_status(r, EXIT_ERROR, "adoption");
+    ck_assert_ptr_nonnull(strstr(r.err, "another tool"));
+    ck_assert_str_eq(r.out, "");
+    pgtest_cli_result_free(&r);
+    assert_same_text("catalogs", catalog(db_url), cat);
+    ck_assert_str_eq(versions(), "r1");
+    r = run_cli(proj_dir, NULL, "upgrade", "--sql", "--from", "r1");
+    pgtest_assert_status(r, EXIT_OK, "adoption, --from");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* ---- dry runs --------------------------------------------------------- */
 
 /* r4 alters t1, drops t1's neighbour and creates t4; r5 is not transactional. */
@@ -573,16 +595,70 @@ START_TEST(dry_run_api)
 }
 END_TEST
 
+static void *cancel_soon(void *ctx)
+{
+    usleep(300 * 1000);
+    um_cancel(ctx);
+    return NULL;
+}
+
+/* um_cancel() while a revision of the dry run runs: UM_ECANCELLED at
+ * once, nothing changed. */
+START_TEST(dry_run_cancelled)
+{
+    write_ini("lint_on_upgrade = off\n");
+    write_table_rev("e1", NULL, "te1");
+    write_rev("e2", "e1", "SELECT pg_sleep(20);", NULL);
+    um_ctx *ctx = open_engine();
+    um_dry_run_info *info = NULL;
+    um_apply_options o = UM_APPLY_OPTIONS_INIT;
+    o.dry_run = 1;
+    o.dry_run_out = &info;
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, cancel_soon, ctx), 0);
+    double t0 = pgtest_now_ms();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, NULL, &o), UM_ECANCELLED);
+    pthread_join(t, NULL);
+    ck_assert_double_lt(pgtest_now_ms() - t0, 10000);
+    ck_assert_ptr_null(info);
+    ck_assert_str_eq(um_error_detail(ctx)->revision, "e2");
+    um_close(ctx);
+    ASSERT_NO_TABLE("te1");
+    ASSERT_NO_TABLE("ultramigrate_version");
+}
+END_TEST
+
+/* A file edited after the handle read it: the dry run stops with the
+ * run's error, and nothing stays. */
+START_TEST(dry_run_file_changed)
+{
+    write_project();
+    um_ctx *ctx = open_engine();
+    write_rev("r3", "r2", "CREATE TABLE edited (id int);", NULL);
+    um_dry_run_info *info = NULL;
+    um_apply_options o = UM_APPLY_OPTIONS_INIT;
+    o.dry_run = 1;
+    o.dry_run_out = &info;
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, NULL, &o), UM_ECHECKSUM);
+    ck_assert_ptr_null(info);
+    um_close(ctx);
+    ASSERT_NO_TABLE("t1");
+    ASSERT_NO_TABLE("edited");
+}
+END_TEST
+
 static Suite *preview_suite(void)
 {
     Suite *s = suite_create("preview");
     PGTEST_ADD_TESTS(tcase(s, "sql"), sql_from_base_reproduces_upgrade, sql_online_changes_nothing,
                      sql_downgrade_reproduces_downgrade, sql_single_transaction,
                      sql_failure_stops_like_a_run, sql_bad_command_lines,
-                     sql_offline_quoting_matches_libpq, sql_api_arguments);
+                     sql_offline_quoting_matches_libpq, sql_api_arguments,
+                     sql_refuses_a_database_to_adopt);
     PGTEST_ADD_TESTS(tcase(s, "dry_run"), dry_run_changes_nothing_and_names_locks,
                      dry_run_on_a_fresh_database, dry_run_failure_reported,
-                     dry_run_skips_transaction_control, dry_run_downgrade, dry_run_api);
+                     dry_run_skips_transaction_control, dry_run_downgrade, dry_run_api,
+                     dry_run_cancelled, dry_run_file_changed);
     return s;
 }
 
