@@ -30,7 +30,7 @@ struct um_dry_run_info {
     size_t n_steps;
     size_t n_failed;
     char **owned; /* every string the steps own (errors, lock names, lock arrays) */
-    size_t n_owned;
+    size_t n_owned, cap_owned;
 };
 
 /* A relation's oid and its name "schema.name"; toast tables are left out
@@ -38,7 +38,7 @@ struct um_dry_run_info {
 typedef struct relation_names {
     pg_rows *before; /* oid, name, is_toast: the relations before the run */
     char **seen;     /* oids already reported (locks taken by earlier revisions) */
-    size_t n_seen;
+    size_t n_seen, cap_seen;
 } relation_names;
 
 #define RELATIONS_BEFORE                                                                           \
@@ -60,7 +60,7 @@ typedef struct relation_names {
 /* Takes @s (may be NULL) into the result's strings; false when out of memory. */
 static bool own(um_dry_run_info *info, void *s)
 {
-    char **grown = realloc(info->owned, (info->n_owned + 1) * sizeof(*grown));
+    char **grown = util_grow(info->owned, info->n_owned, &info->cap_owned, sizeof(*grown));
     if (!grown) {
         free(s);
         return false;
@@ -101,15 +101,8 @@ static um_dry_run_info *info_new(const um_plan *plan)
     return info;
 }
 
-size_t um_dry_run_step_count(const um_dry_run_info *info)
-{
-    return info ? info->n_steps : 0;
-}
-
-const um_dry_run_step *um_dry_run_step_at(const um_dry_run_info *info, size_t i)
-{
-    return info && i < info->n_steps ? &info->steps[i] : NULL;
-}
+UTIL_LIST_ACCESSORS(um_dry_run_step_count, um_dry_run_step_at, um_dry_run_info,
+                    const um_dry_run_step *, n_steps, steps, &)
 
 size_t um_dry_run_failed_count(const um_dry_run_info *info)
 {
@@ -197,7 +190,7 @@ static int take_lock(relation_names *rn, const pg_rows *rows, size_t i, char **n
     if (seen(rn, oid))
         return UM_OK;
     char *copy = strdup(oid);
-    char **grown = copy ? realloc(rn->seen, (rn->n_seen + 1) * sizeof(*grown)) : NULL;
+    char **grown = copy ? util_grow(rn->seen, rn->n_seen, &rn->cap_seen, sizeof(*grown)) : NULL;
     if (!grown) {
         free(copy);
         return UM_ENOMEM;
@@ -330,7 +323,7 @@ static int dry_step(um_ctx *ctx, const um_plan *plan, size_t k, um_dry_run_info 
 
 static int run_steps(um_ctx *ctx, const um_plan *plan, um_dry_run_info *info)
 {
-    relation_names rn = { NULL, NULL, 0 };
+    relation_names rn = { NULL, NULL, 0, 0 };
     int rc = pg_query(ctx, RELATIONS_BEFORE, 0, NULL, &rn.before, NULL);
     for (size_t k = 0; !rc && k < plan->n_steps; k++) {
         if (pg_cancel_requested(ctx))
