@@ -155,6 +155,17 @@ int apply_append_timeouts(const um_ctx *ctx, strbuf *sb, bool local)
     return n;
 }
 
+int apply_append_revision(const um_ctx *ctx, strbuf *sb, const char *body, bool local,
+                          size_t *body_off)
+{
+    int prefix = apply_append_timeouts(ctx, sb, local);
+    if (body_off)
+        *body_off = sb->len;
+    sb_puts(sb, body);
+    sb_puts(sb, "\n;\n");
+    return prefix;
+}
+
 bool apply_append_record(um_ctx *ctx, strbuf *sb, const unsigned char *applied, um_direction dir,
                          size_t idx, double duration_ms)
 {
@@ -189,10 +200,8 @@ static int run_in_transaction(run *r, size_t k, const char *body, int first_line
     strbuf msg = STRBUF_INIT;
     pg_failure f = { 0 };
     int rc;
-    int prefix = apply_append_timeouts(r->ctx, &msg, true);
-    size_t body_off = msg.len;
-    sb_puts(&msg, body);
-    sb_puts(&msg, "\n;\n");
+    size_t body_off;
+    int prefix = apply_append_revision(r->ctx, &msg, body, true, &body_off);
     if (!append_record(r, &msg, k, STORE_SERVER_DURATION) || sb_failed(&msg)) {
         rc = err_code_or_nomem(&r->ctx->err);
         goto done;

@@ -21,6 +21,16 @@
 int apply_append_timeouts(const um_ctx *ctx, strbuf *sb, bool local);
 
 /*
+ * A revision's SQL as a run sends it: the timeouts (@local: see
+ * apply_append_timeouts), then @body, closed by a line with a semicolon of
+ * its own (a last statement without one, or a body ending in a comment,
+ * stays apart from what follows).  *@body_off (when not NULL) receives the
+ * body's byte offset in @sb.  Returns the number of statements before it.
+ */
+int apply_append_revision(const um_ctx *ctx, strbuf *sb, const char *body, bool local,
+                          size_t *body_off);
+
+/*
  * Appends the EXECUTE that records the step of graph index @idx in
  * direction @dir, the database's applied set being @applied before it
  * (graph_count bytes: a step down makes heads of the parents no other

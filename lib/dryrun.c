@@ -264,10 +264,8 @@ static int try_step(um_ctx *ctx, um_dry_run_info *info, relation_names *rn, um_d
 {
     strbuf msg = STRBUF_INIT;
     pg_failure f = { 0 };
-    int prefix = apply_append_timeouts(ctx, &msg, true);
-    size_t body_off = msg.len;
-    sb_puts(&msg, body);
-    sb_puts(&msg, "\n;\n");
+    size_t body_off;
+    int prefix = apply_append_revision(ctx, &msg, body, true, &body_off);
     if (sb_failed(&msg))
         return err_nomem(&ctx->err);
     double t0 = util_now_ms();

@@ -113,9 +113,7 @@ static int render_step(render *r, size_t k)
         sb_puts(&r->sb, "BEGIN;\n");
     if (!s->transactional && dir == UM_UP)
         store_append_in_progress(r->ctx, &r->sb, s);
-    apply_append_timeouts(r->ctx, &r->sb, s->transactional);
-    sb_puts(&r->sb, body);
-    sb_puts(&r->sb, "\n;\n");
+    apply_append_revision(r->ctx, &r->sb, body, s->transactional, NULL);
     if (!s->transactional)
         render_resets(r);
     if (!apply_append_record(r->ctx, &r->sb, r->applied, dir, idx, STORE_SERVER_DURATION))
