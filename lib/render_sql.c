@@ -53,12 +53,22 @@ static int check_renderable(um_ctx *ctx, const um_plan *plan, bool single_tx)
     return UM_OK;
 }
 
+/* @s inside a comment line: a line break in a file name would end the
+ * comment and make the rest of the name SQL. */
+static void comment_text(strbuf *sb, const char *s)
+{
+    for (; *s; s++)
+        sb_putc(sb, *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
 static void render_header(render *r)
 {
     const um_plan *plan = r->plan;
     size_t n_heads = 0;
-    sb_printf(&r->sb, "-- ultramigrate %s: %s to %s, from ", UM_VERSION_STRING,
-              plan->direction == UM_UP ? "upgrade" : "downgrade", plan->target);
+    sb_printf(&r->sb, "-- ultramigrate %s: %s to ", UM_VERSION_STRING,
+              plan->direction == UM_UP ? "upgrade" : "downgrade");
+    comment_text(&r->sb, plan->target);
+    sb_puts(&r->sb, ", from ");
     for (size_t i = 0; i < graph_count(r->ctx->graph); i++) {
         size_t n_ch = 0;
         const size_t *ch = graph_children(r->ctx->graph, i, &n_ch);
@@ -95,6 +105,18 @@ static void render_resets(render *r)
         sb_puts(&r->sb, "RESET statement_timeout;\n");
 }
 
+/* "-- upgrade r1, message: path, line N" before a revision's SQL. */
+static void render_step_comment(render *r, const script_file *s, int first_line)
+{
+    sb_printf(&r->sb, "\n-- %s %s%s", r->plan->direction == UM_UP ? "upgrade" : "downgrade", s->id,
+              *s->message ? ", " : "");
+    comment_text(&r->sb, s->message);
+    sb_puts(&r->sb, ": ");
+    comment_text(&r->sb, s->path);
+    sb_printf(&r->sb, ", line %d%s\n", first_line,
+              s->transactional ? "" : " (Transactional: no: statement by statement)");
+}
+
 static int render_step(render *r, size_t k)
 {
     size_t idx = r->plan->graph_index[k];
@@ -106,9 +128,7 @@ static int render_step(render *r, size_t k)
     if (rc)
         return rc;
     if (r->comments)
-        sb_printf(&r->sb, "\n-- %s %s%s%s: %s, line %d%s\n", dir == UM_UP ? "upgrade" : "downgrade",
-                  s->id, *s->message ? ", " : "", s->message, s->path, first_line,
-                  s->transactional ? "" : " (Transactional: no: statement by statement)");
+        render_step_comment(r, s, first_line);
     if (s->transactional && !r->single_tx)
         sb_puts(&r->sb, "BEGIN;\n");
     if (!s->transactional && dir == UM_UP)

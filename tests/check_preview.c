@@ -290,6 +290,20 @@ START_TEST(sql_failure_stops_like_a_run)
 }
 END_TEST
 
+/* A line break in a file name stays inside the comment that names it. */
+START_TEST(sql_comment_holds_a_file_name)
+{
+    write_ini("lint_on_upgrade = off\n");
+    pgtest_write_file(proj_dir, "migrations/versions/f1\nSELECT 1 FROM nowhere;.sql",
+                      "-- f1\n--\n-- Revision ID: f1\n-- Revises:\n\n-- migrate:up\n"
+                      "CREATE TABLE tf (id int);\n");
+    const char *file = render_to(
+        "up.sql", NULL, (const char *const[]){ "upgrade", "--sql", "--from", "base", NULL });
+    ck_assert_msg(run_psql(db_url, file) == 0, "%s", psql_err());
+    ASSERT_TABLE("tf");
+}
+END_TEST
+
 START_TEST(sql_bad_command_lines)
 {
     write_project();
@@ -654,7 +668,7 @@ static Suite *preview_suite(void)
                      sql_downgrade_reproduces_downgrade, sql_single_transaction,
                      sql_failure_stops_like_a_run, sql_bad_command_lines,
                      sql_offline_quoting_matches_libpq, sql_api_arguments,
-                     sql_refuses_a_database_to_adopt);
+                     sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name);
     PGTEST_ADD_TESTS(tcase(s, "dry_run"), dry_run_changes_nothing_and_names_locks,
                      dry_run_on_a_fresh_database, dry_run_failure_reported,
                      dry_run_skips_transaction_control, dry_run_downgrade, dry_run_api,
