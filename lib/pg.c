@@ -1135,9 +1135,67 @@ void pg_rows_free(pg_rows *r)
     free(r);
 }
 
+/* The number of continuation bytes after lead byte @c, -1 if it cannot lead. */
+static int utf8_tail(unsigned char c)
+{
+    if (c < 0x80)
+        return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        return 1;
+    if ((c & 0xF0) == 0xE0)
+        return 2;
+    return c >= 0xF0 && c <= 0xF4 ? 3 : -1;
+}
+
+/* Whether @s is well-formed UTF-8, as the server checks it: no overlong
+ * forms, no surrogates, nothing above U+10FFFF. */
+static bool valid_utf8(const unsigned char *s)
+{
+    while (*s) {
+        int n = utf8_tail(*s);
+        if (n < 0 || (*s == 0xE0 && s[1] < 0xA0) || (*s == 0xED && s[1] >= 0xA0) ||
+            (*s == 0xF0 && s[1] < 0x90) || (*s == 0xF4 && s[1] >= 0x90))
+            return false;
+        for (int i = 1; i <= n; i++)
+            if ((s[i] & 0xC0) != 0x80)
+                return false;
+        s += n + 1;
+    }
+    return true;
+}
+
+/*
+ * What PQescapeLiteral and PQescapeIdentifier give for a UTF-8 client, for
+ * SQL rendered without a connection (offline --sql, whose script sets
+ * client_encoding to UTF8): the quote doubled; a literal holding a
+ * backslash becomes " E'...'" with the backslashes doubled, which reads
+ * the same whatever standard_conforming_strings says.
+ */
+static bool append_escaped_offline(um_ctx *ctx, strbuf *sb, const char *s, bool ident)
+{
+    char quote = ident ? '"' : '\'';
+    if (!valid_utf8((const unsigned char *)s)) {
+        ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "cannot quote '%s': it is not valid UTF-8", s);
+        return false;
+    }
+    bool escape = !ident && strchr(s, '\\') != NULL;
+    if (escape)
+        sb_puts(sb, " E");
+    sb_putc(sb, quote);
+    for (const char *p = s; *p; p++) {
+        if (*p == quote || (escape && *p == '\\'))
+            sb_putc(sb, *p);
+        sb_putc(sb, *p);
+    }
+    sb_putc(sb, quote);
+    return true;
+}
+
 static bool append_escaped(um_ctx *ctx, strbuf *sb, const char *s, bool ident)
 {
     PGconn *conn = ctx->pg->conn;
+    if (!conn)
+        return append_escaped_offline(ctx, sb, s, ident);
     size_t len = strlen(s);
     char *q = ident ? PQescapeIdentifier(conn, s, len) : PQescapeLiteral(conn, s, len);
     if (!q) {

@@ -118,7 +118,9 @@ int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int 
                         const char *revision, const char *what);
 
 /* Quoted literal / identifier for SQL text (PQescapeLiteral /
- * PQescapeIdentifier); appended to @sb.  false on failure (error set). */
+ * PQescapeIdentifier); appended to @sb.  false on failure (error set).
+ * Without a connection (offline --sql) they quote as for a UTF-8 client,
+ * as libpq would. */
 struct strbuf;
 bool pg_append_literal(um_ctx *ctx, struct strbuf *sb, const char *s);
 bool pg_append_ident(um_ctx *ctx, struct strbuf *sb, const char *s);
