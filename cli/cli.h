@@ -156,6 +156,13 @@ extern const char cli_backup_options[];
 extern const char cli_restore_options[];
 json_t *cli_backup_json(const um_backup_info *backup);
 
+/* verify.c: verify and check (the CI gate); their exit status says what
+ * was found (docs/cli.md). */
+int cli_cmd_verify(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_verify_options[];
+extern const char cli_check_options[];
+
 /* secret.c: whether @s may hold a connection secret (a URL, a password
  * key), so that a message must not quote it; and the in-place masking of
  * every password in @arg, so that `ps` does not show it. */

@@ -53,8 +53,7 @@ static void note_applied_row(um_ctx *ctx, struct health_cache *c, const um_appli
     if (idx < 0) {
         if (c->n_unknown++ == 0)
             copy_id(c->unknown, a->revision, strlen(a->revision));
-    } else if (!a->checksum ||
-               strcmp(graph_script(ctx->graph, (size_t)idx)->checksum, a->checksum)) {
+    } else if (!script_checksum_matches(graph_script(ctx->graph, (size_t)idx), a->checksum)) {
         if (c->n_diverged++ == 0)
             copy_id(c->diverged, a->revision, strlen(a->revision));
     }
