@@ -93,7 +93,7 @@ static bool candidate(const char *s, size_t len)
     return false;
 }
 
-static const char *transaction_word(PgQuery__TransactionStmtKind kind)
+const char *txblock_transaction_word(PgQuery__TransactionStmtKind kind)
 {
     switch (kind) {
     case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
@@ -215,7 +215,7 @@ static int statement(scan *sc, size_t start, size_t end, size_t first)
     pg_query_free_protobuf_parse_result(r);
     const char *word = NULL;
     if (n && n->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT)
-        word = transaction_word(n->transaction_stmt->kind);
+        word = txblock_transaction_word(n->transaction_stmt->kind);
     if (word)
         report(sc, TXBLOCK_CONTROL, word, first);
     else if (n && (word = refused_word(n)))

@@ -16,6 +16,8 @@
 
 #include <stdbool.h>
 
+#include <pg_query/pg_query.pb-c.h>
+
 #include "error.h"
 
 typedef enum txblock_kind {
@@ -41,5 +43,13 @@ typedef bool (*txblock_cb)(const txblock_hit *hit, void *payload);
  * file.  UM_OK (whatever was found), or UM_ENOMEM.
  */
 int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload, err_buf *err);
+
+/*
+ * The SQL of a transaction control statement of @kind ("COMMIT" for COMMIT
+ * and END, "ROLLBACK" for ROLLBACK and ABORT...), or NULL for the kinds
+ * that stay inside a transaction (SAVEPOINT, RELEASE, ROLLBACK TO); lint's
+ * transaction-control rule names them so too.
+ */
+const char *txblock_transaction_word(PgQuery__TransactionStmtKind kind);
 
 #endif
