@@ -12,6 +12,7 @@
 #include "config.h"
 #include "lint.h"
 #include "strbuf.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -212,15 +213,10 @@ static int continue_value(reader_state *st, const char *value)
 
 static bool section_reserve(section *s)
 {
-    if (s->n < s->cap)
-        return true;
-    size_t cap = s->cap ? 2 * s->cap : 16;
-    entry *v = realloc(s->v, cap * sizeof(*v));
-    if (!v)
-        return false;
-    s->v = v;
-    s->cap = cap;
-    return true;
+    entry *v = util_grow(s->v, s->n, &s->cap, sizeof(*v));
+    if (v)
+        s->v = v;
+    return v != NULL;
 }
 
 static int add_entry(reader_state *st, int sec, const char *name, const char *value)

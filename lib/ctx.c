@@ -172,11 +172,7 @@ int um_wait_for_database(um_ctx *ctx, int timeout_ms)
 {
     CTX_ENTER(ctx);
     int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = pg_wait_connected(ctx, timeout_ms);
-    pg_call_end(ctx);
-    return rc;
+    return rc ? rc : pg_call_finish(ctx, pg_wait_connected(ctx, timeout_ms));
 }
 
 void um_cancel(um_ctx *ctx)

@@ -614,6 +614,12 @@ void pg_call_end(um_ctx *ctx)
     atomic_store(&ctx->pg->busy, 0);
 }
 
+int pg_call_finish(um_ctx *ctx, int rc)
+{
+    pg_call_end(ctx);
+    return rc;
+}
+
 bool pg_cancel_requested(const um_ctx *ctx)
 {
     return atomic_load(&ctx->pg->cancel_requested) != 0;

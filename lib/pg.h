@@ -47,6 +47,9 @@ bool pg_connected(const um_ctx *ctx);
  */
 int pg_call_begin(um_ctx *ctx);
 void pg_call_end(um_ctx *ctx);
+/* pg_call_end(), then @rc: "rc = pg_call_begin(ctx); return rc ? rc :
+ * pg_call_finish(ctx, work(ctx))" runs one piece of work as a call. */
+int pg_call_finish(um_ctx *ctx, int rc);
 
 /* um_cancel() was called since the call began. */
 bool pg_cancel_requested(const um_ctx *ctx);

@@ -756,14 +756,10 @@ static bool is_revision_name(const char *name)
 
 static bool entries_add(entry_list *l, const struct dirent *de)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        dir_entry *v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return false;
-        l->v = v;
-        l->cap = cap;
-    }
+    dir_entry *v = util_grow(l->v, l->n, &l->cap, sizeof(*v));
+    if (!v)
+        return false;
+    l->v = v;
     if (!(l->v[l->n].name = strdup(de->d_name)))
         return false;
     l->v[l->n++].regular = de->d_type == DT_REG;

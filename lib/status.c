@@ -108,44 +108,18 @@ int um_history(um_history_list **out, um_ctx *ctx, size_t limit)
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_history: out is NULL");
     int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = store_read_history(ctx, limit, out);
-    pg_call_end(ctx);
-    return rc;
+    return rc ? rc : pg_call_finish(ctx, store_read_history(ctx, limit, out));
 }
 
 /* ---- accessors --------------------------------------------------------- */
 
-/*
- * The count and the accessor of each list of a status, as libgit2's
- * git_status_list_entrycount() and git_status_byindex(): a NULL status is
- * empty and an index out of range gives NULL.  @count and @list name the
- * members; @ref is & for a list of structs, empty for a list of pointers.  Defines
- * um_status_current_head_count() and um_status_current_head_at(), and
- * likewise for file_head, applied and pending.
- */
-#define STATUS_LIST_ACCESSORS(noun, type, count, list, ref)                                        \
-    size_t um_status_##noun##_count(const um_status_info *st)                                      \
-    {                                                                                              \
-        return st ? st->count : 0;                                                                 \
-    }                                                                                              \
-    type um_status_##noun##_at(const um_status_info *st, size_t i)                                 \
-    {                                                                                              \
-        return st && i < st->count ? ref st->list[i] : NULL;                                       \
-    }
-
-STATUS_LIST_ACCESSORS(current_head, const char *, state.n_heads, state.heads, )
-STATUS_LIST_ACCESSORS(file_head, const char *, n_file_heads, file_heads, )
-STATUS_LIST_ACCESSORS(applied, const um_applied *, state.n_applied, state.applied, &)
-STATUS_LIST_ACCESSORS(pending, const um_revision *, n_pending, pending, )
-
-size_t um_history_count(const um_history_list *h)
-{
-    return h ? h->count : 0;
-}
-
-const um_history_entry *um_history_at(const um_history_list *h, size_t i)
-{
-    return h && i < h->count ? &h->entries[i] : NULL;
-}
+UTIL_LIST_ACCESSORS(um_status_current_head_count, um_status_current_head_at, um_status_info,
+                    const char *, state.n_heads, state.heads, )
+UTIL_LIST_ACCESSORS(um_status_file_head_count, um_status_file_head_at, um_status_info,
+                    const char *, n_file_heads, file_heads, )
+UTIL_LIST_ACCESSORS(um_status_applied_count, um_status_applied_at, um_status_info,
+                    const um_applied *, state.n_applied, state.applied, &)
+UTIL_LIST_ACCESSORS(um_status_pending_count, um_status_pending_at, um_status_info,
+                    const um_revision *, n_pending, pending, )
+UTIL_LIST_ACCESSORS(um_history_count, um_history_at, um_history_list, const um_history_entry *,
+                    count, entries, &)

@@ -101,17 +101,30 @@ void store_state_free(store_state *st)
     memset(st, 0, sizeof(*st));
 }
 
+/*
+ * The five columns every bookkeeping row carries about the run that wrote
+ * it, from column @first on: duration_ms, applied_by, host,
+ * application_name, tool_version.
+ */
+static void read_run_columns(const pg_rows *rows, size_t row, int first, double *duration_ms,
+                             const char **applied_by, const char **host,
+                             const char **application_name, const char **tool_version)
+{
+    const char *dur = pg_rows_value(rows, row, first);
+    *duration_ms = dur ? strtod(dur, NULL) : 0;
+    *applied_by = pg_rows_value(rows, row, first + 1);
+    *host = pg_rows_value(rows, row, first + 2);
+    *application_name = pg_rows_value(rows, row, first + 3);
+    *tool_version = pg_rows_value(rows, row, first + 4);
+}
+
 static void read_applied_row(const pg_rows *rows, size_t row, um_applied *a)
 {
-    const char *dur = pg_rows_value(rows, row, 4);
     a->revision = pg_rows_value(rows, row, 1);
     a->checksum = pg_rows_value(rows, row, 2);
     a->applied_at = pg_rows_value(rows, row, 3);
-    a->duration_ms = dur ? strtod(dur, NULL) : 0;
-    a->applied_by = pg_rows_value(rows, row, 5);
-    a->host = pg_rows_value(rows, row, 6);
-    a->application_name = pg_rows_value(rows, row, 7);
-    a->tool_version = pg_rows_value(rows, row, 8);
+    read_run_columns(rows, row, 4, &a->duration_ms, &a->applied_by, &a->host,
+                     &a->application_name, &a->tool_version);
     a->state = pg_rows_value(rows, row, 9);
 }
 
@@ -206,11 +219,7 @@ int store_read_state(um_ctx *ctx, store_state *out)
 int store_read_state_call(um_ctx *ctx, store_state *out)
 {
     int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = store_read_state(ctx, out);
-    pg_call_end(ctx);
-    return rc;
+    return rc ? rc : pg_call_finish(ctx, store_read_state(ctx, out));
 }
 
 /* ---- the health summary ------------------------------------------- */
@@ -943,17 +952,13 @@ void um_history_free(um_history_list *h)
 
 static void read_history_row(const pg_rows *rows, size_t row, um_history_entry *e)
 {
-    const char *dur = pg_rows_value(rows, row, 5);
     e->id = strtoll(pg_rows_value(rows, row, 0), NULL, 10);
+    read_run_columns(rows, row, 5, &e->duration_ms, &e->applied_by, &e->host,
+                     &e->application_name, &e->tool_version);
     e->revision = pg_rows_value(rows, row, 1);
     e->direction = pg_rows_value(rows, row, 2);
     e->state = pg_rows_value(rows, row, 3);
     e->started_at = pg_rows_value(rows, row, 4);
-    e->duration_ms = dur ? strtod(dur, NULL) : 0;
-    e->applied_by = pg_rows_value(rows, row, 6);
-    e->host = pg_rows_value(rows, row, 7);
-    e->application_name = pg_rows_value(rows, row, 8);
-    e->tool_version = pg_rows_value(rows, row, 9);
     e->error = pg_rows_value(rows, row, 10);
 }
 
