@@ -153,15 +153,7 @@ int catalog_snapshot(um_ctx *ctx, const char *skip_schema, const char *skip_tabl
     return UM_OK;
 }
 
-size_t catalog_count(const catalog *c)
-{
-    return c ? c->n : 0;
-}
-
-const catalog_object *catalog_at(const catalog *c, size_t i)
-{
-    return c && i < c->n ? &c->objects[i] : NULL;
-}
+UTIL_LIST_ACCESSORS(catalog_count, catalog_at, catalog, const catalog_object *, n, objects, &)
 
 void catalog_free(catalog *c)
 {

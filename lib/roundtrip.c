@@ -58,11 +58,9 @@ static int snapshot(stairway *sw, bool everything, catalog **out)
 {
     um_ctx *s = sw->scratch;
     int rc = pg_call_begin(s);
-    if (!rc) {
-        rc = catalog_snapshot(s, everything ? NULL : s->cfg.version_table_schema,
-                              s->cfg.version_table, out);
-        pg_call_end(s);
-    }
+    if (!rc)
+        rc = pg_call_finish(s, catalog_snapshot(s, everything ? NULL : s->cfg.version_table_schema,
+                                                s->cfg.version_table, out));
     if (rc && rc != UM_ENOMEM)
         rc = ctx_error(sw->ctx, rc, NULL, 0, NULL, "roundtrip database: %s", um_errmsg(s));
     return rc;

@@ -90,16 +90,12 @@ int verify_plan_sections(um_ctx *ctx, const um_plan *plan)
 void verify_add(um_verify_result *r, um_verify_severity severity, const char *code,
                 const char *revision, const char *file, int line, const char *fmt, ...)
 {
-    um_verify_finding *v = r->findings;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 16;
-        if (!(v = realloc(r->findings, cap * sizeof(*v)))) {
-            r->failed = true;
-            return;
-        }
-        r->findings = v;
-        r->cap = cap;
+    um_verify_finding *v = util_grow(r->findings, r->n, &r->cap, sizeof(*v));
+    if (!v) {
+        r->failed = true;
+        return;
     }
+    r->findings = v;
     strbuf sb = STRBUF_INIT;
     va_list ap;
     va_start(ap, fmt);
@@ -332,15 +328,8 @@ int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts
     return UM_OK;
 }
 
-size_t um_verify_count(const um_verify_result *result)
-{
-    return result ? result->n : 0;
-}
-
-const um_verify_finding *um_verify_at(const um_verify_result *result, size_t i)
-{
-    return result && i < result->n ? &result->findings[i] : NULL;
-}
+UTIL_LIST_ACCESSORS(um_verify_count, um_verify_at, um_verify_result, const um_verify_finding *, n,
+                    findings, &)
 
 size_t um_verify_error_count(const um_verify_result *result)
 {
