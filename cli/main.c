@@ -56,7 +56,10 @@ static const char exit_status_help[] =
     "lint (0 when clean):\n"
     " 16 warnings only             17 errors\n"
     "backup, restore, upgrade with a backup first:\n"
-    " 18 the backup or restore failed (upgrade: nothing was migrated)\n";
+    " 18 the backup or restore failed (upgrade: nothing was migrated)\n"
+    "verify, check (0 when nothing is wrong):\n"
+    "  9 an error was found          14 database unreachable (files checked)\n"
+    " 10 check --fail-on-pending: revisions pending\n";
 
 int cli_usage_error(const char *fmt, ...)
 {
