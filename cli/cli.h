@@ -190,6 +190,13 @@ int cli_render_sql(const struct cli_call *call, um_direction dir, const char *ta
 /* Runs the dry run to @target and prints what it did (stdout, --json). */
 int cli_dry_run(const struct cli_call *call, um_direction dir, const char *target);
 
+/* verify.c: verify and check (the CI gate); their exit status says what
+ * was found (docs/cli.md). */
+int cli_cmd_verify(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_verify_options[];
+extern const char cli_check_options[];
+
 /* secret.c: whether @s may hold a connection secret (a URL, a password
  * key), so that a message must not quote it; and the in-place masking of
  * every password in @arg, so that `ps` does not show it. */

@@ -59,7 +59,10 @@ static const char exit_status_help[] =
     "backup, restore, upgrade with a backup first:\n"
     " 18 the backup or restore failed (upgrade: nothing was migrated)\n"
     "any command on the database:\n"
-    " 19 the connection was lost     20 bookkeeping tables unusable\n";
+    " 19 the connection was lost     20 bookkeeping tables unusable\n"
+    "verify, check (0 when nothing is wrong):\n"
+    "  9 an error was found          14 database unreachable (files checked)\n"
+    " 10 check --fail-on-pending: revisions pending\n";
 
 int cli_usage_error(const char *fmt, ...)
 {

@@ -26,6 +26,7 @@
 #include "store.h"
 #include "strbuf.h"
 #include "util.h"
+#include "verify.h"
 
 #define RETRY_FIRST_BACKOFF_MS 100
 #define RETRY_MAX_BACKOFF_MS   5000
@@ -740,6 +741,8 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
         rc = plan_build(ctx, &st, dir, target, &fresh);
     if (!rc && approved)
         rc = check_still_valid(ctx, fresh, approved);
+    if (!rc)
+        rc = verify_plan_sections(ctx, fresh);
     if (!rc)
         rc = lint_before_upgrade(ctx, dir, fresh);
     r.plan = fresh;

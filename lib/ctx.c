@@ -110,6 +110,8 @@ static int apply_open_options(um_ctx *ctx, const um_open_options *o)
                                  &ctx->log, &ctx->err);
     if (rc)
         return rc;
+    if (o->config_section && !(ctx->config_section = strdup(o->config_section)))
+        return err_nomem(&ctx->err);
     if (o->script_location) {
         char *loc = strdup(o->script_location);
         if (!loc)
@@ -160,6 +162,7 @@ void um_close(um_ctx *ctx)
     graph_free(ctx->graph);
     free(ctx->revisions);
     free(ctx->versions_dir);
+    free(ctx->config_section);
     config_free(&ctx->cfg);
     err_clear(&ctx->err);
     free(ctx);

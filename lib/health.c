@@ -49,8 +49,7 @@ static void copy_id(char dst[UM_HEALTH_ID_SIZE], const char *src, size_t len)
 static void note_applied_row(um_ctx *ctx, struct health_cache *c, const um_applied *a)
 {
     long idx = graph_find(ctx->graph, a->revision);
-    if (idx >= 0 &&
-        (!a->checksum || strcmp(graph_script(ctx->graph, (size_t)idx)->checksum, a->checksum))) {
+    if (idx >= 0 && !script_checksum_matches(graph_script(ctx->graph, (size_t)idx), a->checksum)) {
         if (c->n_diverged++ == 0)
             copy_id(c->diverged, a->revision, strlen(a->revision));
     }

@@ -30,6 +30,7 @@ struct um_ctx {
     graph_dag *graph;
     um_revision *revisions;                /* public views, one per graph index */
     char *versions_dir;                    /* script_location/versions */
+    char *config_section;                  /* um_open's, to open a sibling handle (roundtrip) */
     struct pg_session *pg;                 /* the connection and its server session (pg.c) */
     struct store_session *store;           /* table names, prepared steps, the lock (store.c) */
     struct health_cache *health;           /* what the last health snapshot learnt (health.c) */

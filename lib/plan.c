@@ -57,11 +57,12 @@ int plan_verify_checksums(um_ctx *ctx, const store_state *st)
         if (idx < 0 || !a->checksum || strcmp(a->state, "applied") != 0)
             continue;
         const script_file *s = graph_script(ctx->graph, (size_t)idx);
-        if (strcmp(s->checksum, a->checksum) != 0)
+        if (!script_checksum_matches(s, a->checksum))
             return ctx_error(ctx, UM_ECHECKSUM, s->path, s->up_line, s->id,
                              "the up section changed after it was applied"
-                             " (applied checksum %.12s, file now %.12s); restore the file,"
-                             " or write a new revision for the change",
+                             " (applied checksum %s, file now %s); nothing was run: restore"
+                             " the file, or write a new revision for the change; if the edit"
+                             " was intended, record it with 'ultramigrate repair --checksums'",
                              a->checksum, s->checksum);
     }
     return UM_OK;

@@ -38,7 +38,7 @@ static void compare_applied(um_ctx *ctx, store_state *st)
         const script_file *f = idx >= 0 ? graph_script(ctx->graph, (size_t)idx) : NULL;
         a->message = f ? f->message : NULL;
         a->known = f != NULL;
-        a->checksum_ok = f && a->checksum && strcmp(f->checksum, a->checksum) == 0;
+        a->checksum_ok = f && script_checksum_matches(f, a->checksum);
     }
 }
 

@@ -189,19 +189,22 @@ START_TEST(fail_syntax_error)
 }
 END_TEST
 
-/* A body with its own BEGIN and no COMMIT: nothing may stay open (the
- * lock, the transaction), and the run must not claim success. */
+/* A body with its own BEGIN and no COMMIT, or with BEGIN ... COMMIT, is
+ * refused before anything runs (lib/txblock.c): nothing stays open (the
+ * lock, a transaction), nothing is recorded, and the handle still works. */
 START_TEST(fail_transaction_left_open)
 {
     write_table_rev("r1", NULL, "t1");
     write_rev("r2", "r1", "BEGIN;\nCREATE TABLE t2 (id int);", "DROP TABLE t2;");
     um_ctx *ctx = open_engine();
-    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
-    ck_assert_msg(strstr(um_errmsg(ctx), "transaction open") != NULL, "%s", um_errmsg(ctx));
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EPARSE);
+    ck_assert_msg(strstr(um_errmsg(ctx), "transaction control") != NULL, "%s", um_errmsg(ctx));
     ck_assert_str_eq(um_error_detail(ctx)->revision, "r2");
-    ck_assert_str_eq(versions(), "r1");
+    ck_assert_int_eq(um_error_detail(ctx)->line, line_of("r2", "BEGIN;"));
+    ck_assert_str_eq(versions(), ""); /* r1, before it, did not run either */
+    ASSERT_NO_TABLE("t1");
     ASSERT_NO_TABLE("t2");
-    ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed");
+    ck_assert_str_eq(history(), "");
     /* the handle still works, and the lock is free for others */
     ck_assert_int_eq(qi("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
     um_status_info *st = NULL;
@@ -211,19 +214,18 @@ START_TEST(fail_transaction_left_open)
 }
 END_TEST
 
-/* Its own BEGIN, then a failure: the aborted transaction is rolled back,
- * the failure recorded, the lock released. */
 START_TEST(fail_inside_own_transaction)
 {
     write_table_rev("r1", NULL, "t1");
     write_rev("r2", "r1", "BEGIN;\nCREATE TABLE t2 (id int);\nSELECT 1/0;\nCOMMIT;",
               "DROP TABLE t2;");
     um_ctx *ctx = open_engine();
-    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
-    ck_assert_str_eq(um_error_detail(ctx)->sqlstate, "22012");
-    ck_assert_str_eq(versions(), "r1");
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EPARSE);
+    ck_assert_int_eq(um_error_detail(ctx)->line, line_of("r2", "BEGIN;"));
+    ck_assert_str_eq(versions(), ""); /* r1, before it, did not run either */
+    ASSERT_NO_TABLE("t1");
     ASSERT_NO_TABLE("t2");
-    ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed");
+    ck_assert_str_eq(history(), "");
     ck_assert_int_eq(qi("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
     um_close(ctx);
 }

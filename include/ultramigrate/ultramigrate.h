@@ -1547,6 +1547,197 @@ UM_API char *um_lint_to_json(const um_lint_result *result);
 UM_API void um_lint_free(um_lint_result *result);
 
 /* ------------------------------------------------------------------ */
+/* Verify                                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Verify checks that the revision files can be trusted to run, and that
+ * the database is where the files say it can be: the checks a CI pipeline
+ * runs before a deploy (docs/cli.md, "verify" and "check").
+ *
+ * Offline, on the files: every up and down section parses (PostgreSQL's
+ * own parser); one head unless allow_multiple_heads; a revision without a
+ * down section (a warning); a transactional revision holding transaction
+ * control (BEGIN, COMMIT, ROLLBACK, ABORT, END...) or a statement
+ * PostgreSQL refuses inside a transaction block (CREATE INDEX
+ * CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE/DROP DATABASE, REINDEX
+ * CONCURRENTLY...), with its line.  A graph that is not sound (a cycle, a
+ * missing parent) already fails um_open().
+ *
+ * Online, on the database (one read of its state): an applied revision
+ * whose up section changed since (both checksums named), an applied
+ * revision that no file defines any more, a revision failed or in
+ * progress, a database at a revision the files do not know (ahead).
+ */
+
+/** Severity of a verify finding.  @since 0.1 */
+typedef enum um_verify_severity {
+    UM_VERIFY_WARNING = 1, /**< worth a look; not a failure */
+    UM_VERIFY_ERROR = 2    /**< the files or the database cannot be trusted as they are */
+} um_verify_severity;
+
+/** Whether the online checks ran.  @since 0.1 */
+typedef enum um_verify_online {
+    UM_VERIFY_ONLINE_OFF = 0,    /**< not asked for (um_verify_options.offline) */
+    UM_VERIFY_ONLINE_DONE = 1,   /**< they ran */
+    UM_VERIFY_ONLINE_SKIPPED = 2 /**< the database could not be reached: see
+                                      um_verify_online_reason() */
+} um_verify_online;
+
+/** Options of um_verify().  @since 0.1 */
+typedef struct um_verify_options {
+    unsigned int version;     /**< UM_VERIFY_OPTIONS_VERSION */
+    int allow_multiple_heads; /**< non-zero: several heads are no finding */
+    int offline;              /**< non-zero: the files only, no connection */
+    /**
+     * The stairway test (NULL: not run): on this scratch database, which
+     * must hold no table, view, function, type, sequence or schema of its
+     * own, every revision in apply order is applied, downgraded and
+     * applied again, and the catalog after its down section is compared
+     * with the one before its up section.  The first revision whose down
+     * section does not undo its up section is reported (code
+     * "roundtrip-mismatch", one finding per object that differs, e.g.
+     * "index public.i_x still exists"), and the test stops there.  The
+     * database is left with every revision applied, or as the failure
+     * left it.
+     */
+    const char *roundtrip_url;
+} um_verify_options;
+
+/** The version of um_verify_options this header describes.  @since 0.1 */
+#define UM_VERIFY_OPTIONS_VERSION 1
+/** The defaults of um_verify_options, for an initializer.  @since 0.1 */
+#define UM_VERIFY_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        UM_VERIFY_OPTIONS_VERSION, 0, 0, NULL                                                      \
+    }
+
+/**
+ * Fills @p opts with defaults.
+ * @param opts     the options to fill
+ * @param version  UM_VERIFY_OPTIONS_VERSION
+ * @return UM_OK, or UM_EINVAL (NULL @p opts, unknown @p version).
+ * @since 0.1
+ */
+UM_API int um_verify_options_init(um_verify_options *opts, unsigned int version);
+
+/**
+ * One finding.  Reached only through um_verify_at(), so that fields can
+ * be appended.  Strings are owned by the result.
+ * @since 0.1
+ */
+typedef struct um_verify_finding {
+    um_verify_severity severity;
+    /**
+     * What was found, kebab-case (docs/cli.md lists them): "syntax-error",
+     * "multiple-heads", "missing-down", "transaction-control",
+     * "not-in-transaction-block", "checksum-mismatch", "missing-file",
+     * "database-ahead", "revision-failed", "revision-in-progress",
+     * "roundtrip-error", "roundtrip-mismatch".
+     */
+    const char *code;
+    const char *revision; /**< the revision it concerns, or NULL */
+    const char *file;     /**< its file, or NULL (a revision no file defines) */
+    int line;             /**< 1-based line in that file, 0 if none */
+    const char *message;  /**< one line: what is wrong and what to do */
+} um_verify_finding;
+
+/**
+ * What um_verify() found.  Opaque: read it through the accessors.
+ * Read-only once returned; it must not outlive its handle.
+ * @since 0.1
+ */
+typedef struct um_verify_result um_verify_result;
+
+/**
+ * Verifies the revision files and, unless @c offline, the database's state
+ * against them (see above); with @c roundtrip_url, runs the stairway test
+ * on that database.  A database that cannot be reached is not a failure:
+ * the offline findings are returned and um_verify_online() says
+ * UM_VERIFY_ONLINE_SKIPPED.
+ *
+ * @param out   receives the result (free with um_verify_free()), even when
+ *              it holds errors; NULL on failure.
+ * @param ctx   an open handle
+ * @param opts  NULL: the defaults (online, one head required, no roundtrip)
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_EIO (a file cannot
+ *         be read again), UM_ECHECKSUM (a file changed since um_open()),
+ *         UM_ESQL (reading the state failed); with roundtrip_url also
+ *         UM_ECONNECT, UM_EAUTH (that database), UM_ESTATE (it is not empty).
+ * @since 0.1
+ */
+UM_API int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts);
+
+/**
+ * Number of findings.
+ * @param result  a result, or NULL (0)
+ * @return the count.
+ * @since 0.1
+ */
+UM_API size_t um_verify_count(const um_verify_result *result);
+
+/**
+ * The @p i-th finding: offline ones in apply order, then online ones, then
+ * the stairway test's.
+ * @param result  a result
+ * @param i       0 to um_verify_count() - 1
+ * @return the finding, owned by @p result; NULL when out of range.
+ * @since 0.1
+ */
+UM_API const um_verify_finding *um_verify_at(const um_verify_result *result, size_t i);
+
+/**
+ * Number of findings of severity UM_VERIFY_ERROR.
+ * @param result  a result, or NULL (0)
+ * @return the count.
+ * @since 0.1
+ */
+UM_API size_t um_verify_error_count(const um_verify_result *result);
+
+/**
+ * Whether the online checks ran.
+ * @param result  a result, or NULL (UM_VERIFY_ONLINE_OFF)
+ * @return a um_verify_online value.
+ * @since 0.1
+ */
+UM_API um_verify_online um_verify_online_state(const um_verify_result *result);
+
+/**
+ * Why the online checks were skipped (the connection error, without any
+ * password), or NULL when they were not.
+ * @param result  a result, or NULL
+ * @return a string owned by @p result, or NULL.
+ * @since 0.1
+ */
+UM_API const char *um_verify_online_reason(const um_verify_result *result);
+
+/**
+ * The database's status as the online checks read it (current heads, file
+ * heads, pending revisions: the status accessors read it), or NULL when
+ * they did not run.
+ * @param result  a result, or NULL
+ * @return the status, owned by @p result.
+ * @since 0.1
+ */
+UM_API const um_status_info *um_verify_status(const um_verify_result *result);
+
+/**
+ * JSON text of a result (docs/json.md, "Verify and check").
+ * @param result  a result
+ * @return the text, freed with um_free(); NULL for a NULL @p result, on out
+ *         of memory, or for text JSON cannot carry; never a partial document.
+ * @since 0.1
+ */
+UM_API char *um_verify_to_json(const um_verify_result *result);
+
+/**
+ * Frees a result.
+ * @param result  a result, or NULL (no-op)
+ * @since 0.1
+ */
+UM_API void um_verify_free(um_verify_result *result);
+
+/* ------------------------------------------------------------------ */
 /* Backups                                                              */
 /* ------------------------------------------------------------------ */
 
