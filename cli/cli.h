@@ -36,7 +36,8 @@ enum cli_exit {
     /* lint: what it found */
     CLI_EXIT_LINT_WARNINGS = 16, /* warnings, no error */
     CLI_EXIT_LINT_ERRORS = 17,   /* at least one error */
-    CLI_EXIT_BACKUP = 18         /* a backup or restore failed (upgrade: nothing migrated) */
+    CLI_EXIT_BACKUP = 18,        /* a backup or restore failed (upgrade: nothing migrated) */
+    CLI_EXIT_POOLER = 19         /* lock_mode = advisory through a transaction pooler */
 };
 
 /* Returned by cli_parse() when the command should go on. */

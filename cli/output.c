@@ -42,6 +42,8 @@ int cli_exit_code(int rc)
         return CLI_EXIT_BACKUP;
     case UM_ELINT: /* as lint's own exit status for errors */
         return CLI_EXIT_LINT_ERRORS;
+    case UM_EPOOLER:
+        return CLI_EXIT_POOLER;
     default: /* UM_ERROR, UM_ENOMEM, UM_EINVAL, UM_EIO, unknown */
         return CLI_EXIT_ERROR;
     }

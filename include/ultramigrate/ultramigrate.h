@@ -112,7 +112,16 @@ typedef enum um_result {
      * upgrade was about to apply; the findings were logged, nothing ran.
      * @since 0.1
      */
-    UM_ELINT = -20
+    UM_ELINT = -20,
+    /**
+     * lock_mode = advisory, and the connection goes through a connection
+     * pooler that hands each transaction to any server session (PgBouncer
+     * in transaction mode): a session's advisory lock would not exclude
+     * other runs.  Nothing was run.  Connect to the server directly, or set
+     * lock_mode = table (docs/configuration.md).
+     * @since 0.1
+     */
+    UM_EPOOLER = -21
 } um_result;
 
 /** Log levels passed to the log callback.  @since 0.1 */
