@@ -709,7 +709,7 @@ START_TEST(dir_bad_file)
 }
 END_TEST
 
-START_TEST(dir_many_files_fast)
+START_TEST(dir_many_files)
 {
     enum { N = 10000 };
     err_buf err = { 0 };
@@ -722,14 +722,11 @@ START_TEST(dir_many_files_fast)
         snprintf(id, sizeof(id), "r%05d", i);
         write_rev(name, id);
     }
-    double t0 = pgtest_now_ms();
     ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
-    double ms = pgtest_now_ms() - t0;
     ck_assert_uint_eq(n, N);
     ck_assert_str_eq(v[N - 1]->id, "r09999");
     free_all(v, n);
-    /* The target is well under 100 ms; the margin covers sanitizer builds. */
-    ck_assert_msg(ms < 1000, "reading %d files took %.1f ms", N, ms);
+    /* How fast: tests/bench (meson benchmark), not a timed assertion. */
 }
 END_TEST
 
@@ -796,7 +793,7 @@ Suite *script_suite(void)
     tcase_add_test(tc, dir_empty);
     tcase_add_test(tc, dir_unreadable);
     tcase_add_test(tc, dir_bad_file);
-    tcase_add_test(tc, dir_many_files_fast);
+    tcase_add_test(tc, dir_many_files);
     suite_add_tcase(s, tc);
     return s;
 }
