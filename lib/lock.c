@@ -38,19 +38,19 @@
 #define TABLE_POLL_MAX_MS   500
 /* SQLSTATEs of a lock table or schema not there yet, and of a concurrent
  * CREATE that won the race. */
-#define SQLSTATE_UNDEFINED_SCHEMA  "3F000"
-#define SQLSTATE_UNIQUE_VIOLATION  "23505"
-#define SQLSTATE_DUPLICATE_TABLE   "42P07"
-#define SQLSTATE_DUPLICATE_SCHEMA  "42P06"
-#define SQLSTATE_LOCK_LOST         "55000" /* the fence: object not in prerequisite state */
-#define TOKEN_BYTES                16
+#define SQLSTATE_UNDEFINED_SCHEMA "3F000"
+#define SQLSTATE_UNIQUE_VIOLATION "23505"
+#define SQLSTATE_DUPLICATE_TABLE  "42P07"
+#define SQLSTATE_DUPLICATE_SCHEMA "42P06"
+#define SQLSTATE_LOCK_LOST        "55000" /* the fence: object not in prerequisite state */
+#define TOKEN_BYTES               16
 
 struct lock_session {
-    char *table;                        /* <version_table>_lock, quoted and qualified */
-    unsigned long advisory_generation;  /* the advisory lock is held on it; 0: no */
-    unsigned long direct_generation;    /* the session was found direct; 0: not yet */
-    bool table_held;                    /* the lock row is ours */
-    char token[2 * TOKEN_BYTES + 1];    /* our row's token, new for each lock taken */
+    char *table;                       /* <version_table>_lock, quoted and qualified */
+    unsigned long advisory_generation; /* the advisory lock is held on it; 0: no */
+    unsigned long direct_generation;   /* the session was found direct; 0: not yet */
+    bool table_held;                   /* the lock row is ours */
+    char token[2 * TOKEN_BYTES + 1];   /* our row's token, new for each lock taken */
 };
 
 void lock_session_free(um_ctx *ctx)
@@ -145,12 +145,13 @@ static int check_direct(um_ctx *ctx)
         sb_printf(&moved, ", and two consecutive transactions ran in backends %d and %d", first,
                   second);
     rc = ctx_error(ctx, UM_EPOOLER, NULL, 0, NULL,
-                   "the connection goes through a connection pooler (it was opened with backend"
-                   " pid %d, statements run in backend %d%s): with lock_mode = advisory a"
-                   " session's advisory lock would not keep other runs out; nothing was run."
-                   " Connect to the server directly (not through PgBouncer or another pooler),"
-                   " or set lock_mode = table in the configuration",
-                   startup, first, sb_str(&moved) ? sb_str(&moved) : "");
+                   "the connection goes through a connection pooler (its statements run in"
+                   " backend %d, not in the backend pid %d it was opened with%s): with"
+                   " lock_mode = advisory a session's advisory lock would not keep other runs"
+                   " out; nothing was run. Connect to the server directly (not through"
+                   " PgBouncer or another pooler), or set lock_mode = table in the"
+                   " configuration",
+                   first, startup, sb_str(&moved) ? sb_str(&moved) : "");
     sb_free(&moved);
     return rc;
 }

@@ -339,8 +339,8 @@ int store_append_create_schema(um_ctx *ctx, strbuf *sql)
 {
     const char *schema = ctx->cfg.version_table_schema;
     pg_rows *rows = NULL;
-    int rc = pg_query(ctx, "SELECT to_regnamespace(quote_ident($1)) IS NULL", 1, &schema, &rows,
-                      NULL);
+    int rc =
+        pg_query(ctx, "SELECT to_regnamespace(quote_ident($1)) IS NULL", 1, &schema, &rows, NULL);
     if (rc)
         return rc;
     bool need_schema = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
@@ -700,8 +700,8 @@ static bool appended(const um_ctx *ctx, const strbuf *sb)
  * while the lock is this run's (lock_append_fence). */
 static int run_book(um_ctx *ctx, strbuf *sql, pg_failure *fail)
 {
-    int rc = lock_append_fence(ctx, sql) && appended(ctx, sql) ? UM_OK
-                                                                 : err_code_or_nomem(&ctx->err);
+    int rc =
+        lock_append_fence(ctx, sql) && appended(ctx, sql) ? UM_OK : err_code_or_nomem(&ctx->err);
     if (!rc)
         rc = store_prepare(ctx);
     if (!rc)

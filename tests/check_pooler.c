@@ -57,7 +57,8 @@ static const char *pooled(void)
     return pgtest_keep(pgtest_pooler_url(db_url));
 }
 
-#define run_cli(url, ...) pgtest_run_cli(proj_dir, (url), (const char *const[]){ __VA_ARGS__, NULL })
+#define run_cli(url, ...)                                                                          \
+    pgtest_run_cli(proj_dir, (url), (const char *const[]){ __VA_ARGS__, NULL })
 
 static const char *const TABLE_MODE = "lock_mode = table\n";
 
@@ -90,9 +91,8 @@ START_TEST(advisory_refused_through_pooler)
     um_ctx *ctx = open_with(url, NULL, NULL, NULL);
     PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EPOOLER);
     PGTEST_CHECK_RC(ctx, um_stamp(ctx, "r1"), UM_EPOOLER);
-    ck_assert_str_eq(um_strerror(UM_EPOOLER),
-                     "the connection goes through a transaction pooler;"
-                     " lock_mode = advisory cannot work there");
+    ck_assert_str_eq(um_strerror(UM_EPOOLER), "the connection goes through a transaction pooler;"
+                                              " lock_mode = advisory cannot work there");
     um_close(ctx);
     ASSERT_NO_TABLE("ultramigrate_version");
 
@@ -135,8 +135,8 @@ static void race_round(const char *url, int round)
         pids[i] = pgtest_spawn_cli(racer_dir(i), url, argv);
     for (int i = 0; i < RACERS; i++) {
         int status = pgtest_wait_child(pids[i]);
-        const char *err = pgtest_keep(
-            pgtest_read_file(pgtest_fmt("%s/background.err", racer_dir(i)), NULL));
+        const char *err =
+            pgtest_keep(pgtest_read_file(pgtest_fmt("%s/background.err", racer_dir(i)), NULL));
         pgtest_assert_no_sanitizer_report("racer", err);
         ck_assert_msg(status == 0, "round %d, racer %d: exit %d\n%s", round, i, status, err);
     }
@@ -175,6 +175,12 @@ START_TEST(table_mode_racing_upgrades)
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_applied"
                         " WHERE state = 'applied'"),
                      2 * ROUNDS);
+    /* the health query, unprepared in this mode, answers through the pooler */
+    for (int i = 0; i < 3; i++) {
+        pgtest_cli_result r = run_cli(url, "health");
+        pgtest_assert_status(r, 0, "health through the pooler");
+        pgtest_cli_result_free(&r);
+    }
 }
 END_TEST
 
@@ -286,9 +292,9 @@ END_TEST
 
 typedef struct session_seen {
     PGconn *conn;
-    long prepared;         /* most statements prepared on the session seen */
-    const char *tx_st;     /* statement_timeout in a transactional revision */
-    const char *nontx_st;  /* ... in a "Transactional: no" one */
+    long prepared;        /* most statements prepared on the session seen */
+    const char *tx_st;    /* statement_timeout in a transactional revision */
+    const char *nontx_st; /* ... in a "Transactional: no" one */
 } session_seen;
 
 static long count_on(PGconn *conn, const char *query)
@@ -363,7 +369,8 @@ START_TEST(lock_mode_config_errors)
     o.config_path = ini_path;
     um_ctx *ctx = NULL;
     ck_assert_int_eq(um_open(&ctx, &o), UM_ECONFIG);
-    ck_assert_msg(strstr(um_errmsg(ctx), "lock_mode") && strstr(um_errmsg(ctx), "advisory or table"),
+    ck_assert_msg(strstr(um_errmsg(ctx), "lock_mode") &&
+                      strstr(um_errmsg(ctx), "advisory or table"),
                   "%s", um_errmsg(ctx));
     um_close(ctx);
     write_ini("lock_lease = 10ms\n");
