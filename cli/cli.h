@@ -38,7 +38,8 @@ enum cli_exit {
     CLI_EXIT_LINT_ERRORS = 17,   /* at least one error */
     CLI_EXIT_BACKUP = 18,        /* a backup or restore failed (upgrade: nothing migrated) */
     CLI_EXIT_CONNLOST = 19,      /* the connection was lost during the run */
-    CLI_EXIT_BOOKKEEPING = 20    /* the bookkeeping tables cannot be used by this role */
+    CLI_EXIT_BOOKKEEPING = 20,   /* the bookkeeping tables cannot be used by this role */
+    CLI_EXIT_POOLER = 21         /* lock_mode = advisory through a transaction pooler */
 };
 
 /* Returned by cli_parse() when the command should go on. */

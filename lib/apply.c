@@ -20,6 +20,7 @@
 #include "dryrun.h"
 #include "internal.h"
 #include "lint.h"
+#include "lock.h"
 #include "pg.h"
 #include "plan.h"
 #include "stamp.h"
@@ -301,6 +302,18 @@ static int set_timeout(run *r, const char *name, int ms, pg_saved_setting *old)
 
 static int set_session_timeouts(run *r, saved_timeouts *saved)
 {
+    const config_settings *cfg = &r->ctx->cfg;
+    /* through a transaction pooler a session setting would stay on a
+     * server session other clients get next, and a statement of the
+     * revision may run on another one */
+    if (cfg->lock_mode == CONFIG_LOCK_TABLE) {
+        if (cfg->lock_timeout_ms > 0 || cfg->statement_timeout_ms > 0)
+            log_printf(&r->ctx->log, UM_LOG_INFO,
+                       "lock_mode = table: the statements of a 'Transactional: no' revision run"
+                       " without lock_timeout and statement_timeout (a session setting would"
+                       " outlive them on a pooled connection)");
+        return UM_OK;
+    }
     int rc = set_timeout(r, "lock_timeout", r->ctx->cfg.lock_timeout_ms, &saved->lock_timeout);
     if (!rc)
         rc = set_timeout(r, "statement_timeout", r->ctx->cfg.statement_timeout_ms,
@@ -634,7 +647,7 @@ static int begin_locked(um_ctx *ctx, int *encoding)
     int rc = pg_call_begin(ctx);
     if (rc)
         return rc;
-    rc = store_lock(ctx);
+    rc = lock_acquire(ctx);
     if (!rc)
         rc = pg_use_utf8(ctx, encoding);
     if (rc)
@@ -656,7 +669,7 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
     if (wrote)
         store_analyze(ctx);
     store_unprepare(ctx);
-    store_unlock(ctx);
+    lock_release(ctx);
     pg_restore_encoding(ctx, encoding);
     err_unstash(&ctx->err, &saved);
     pg_call_end(ctx);

@@ -129,7 +129,16 @@ typedef enum um_result {
      * message names the schema.  No revision ran.
      * @since 0.1
      */
-    UM_EBOOKKEEPING = -22
+    UM_EBOOKKEEPING = -22,
+    /**
+     * lock_mode = advisory, and the connection goes through a connection
+     * pooler that hands each transaction to any server session (PgBouncer
+     * in transaction mode): a session's advisory lock would not exclude
+     * other runs.  Nothing was run.  Connect to the server directly, or set
+     * lock_mode = table (docs/configuration.md).
+     * @since 0.1
+     */
+    UM_EPOOLER = -23
 } um_result;
 
 /** Log levels passed to the log callback.  @since 0.1 */
