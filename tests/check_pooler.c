@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 /* The CLI's exit status for UM_EPOOLER and UM_ELOCKED (docs/cli.md). */
-#define EXIT_POOLER 19
+#define EXIT_POOLER 21
 #define EXIT_LOCKED 7
 
 /* The race: processes per round, and rounds (20 rounds of 8 take about
