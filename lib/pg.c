@@ -47,6 +47,7 @@ struct pg_session {
     _Atomic(PGcancel *) cancel;
     atomic_int cancel_users;
     atomic_int busy; /* a call that runs SQL is under way */
+    _Atomic(um_ctx *) forward; /* cancelled along with this one */
     /* A borrowed connection's notice receiver is ours during a call. */
     PQnoticeReceiver libpq_receiver;
     bool notices_taken;
@@ -581,6 +582,14 @@ void pg_cancel(um_ctx *ctx)
     if (c)
         PQcancel(c, errbuf, (int)sizeof(errbuf));
     atomic_fetch_sub(&s->cancel_users, 1);
+    um_ctx *to = atomic_load(&s->forward);
+    if (to)
+        pg_cancel(to);
+}
+
+void pg_cancel_forward(um_ctx *ctx, um_ctx *to)
+{
+    atomic_store(&ctx->pg->forward, to);
 }
 
 /* The host lent its connection with a transaction open (or failed, or a

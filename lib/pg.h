@@ -51,6 +51,14 @@ void pg_call_end(um_ctx *ctx);
  * pg_call_finish(ctx, work(ctx))" runs one piece of work as a call. */
 int pg_call_finish(um_ctx *ctx, int rc);
 
+/*
+ * While set, um_cancel(@ctx) also cancels @to (NULL: nothing): a call that
+ * works on a second handle of its own (autogenerate's scratch databases)
+ * stays cancellable through the host's handle.  Clear it before @to is
+ * closed.
+ */
+void pg_cancel_forward(um_ctx *ctx, um_ctx *to);
+
 /* um_cancel() was called since the call began. */
 bool pg_cancel_requested(const um_ctx *ctx);
 
