@@ -36,7 +36,9 @@ enum cli_exit {
     /* lint: what it found */
     CLI_EXIT_LINT_WARNINGS = 16, /* warnings, no error */
     CLI_EXIT_LINT_ERRORS = 17,   /* at least one error */
-    CLI_EXIT_BACKUP = 18         /* a backup or restore failed (upgrade: nothing migrated) */
+    CLI_EXIT_BACKUP = 18,        /* a backup or restore failed (upgrade: nothing migrated) */
+    /* 19 and 20 are kept for other commands */
+    CLI_EXIT_NO_CHANGES = 21     /* auto: no difference, no file written */
 };
 
 /* Returned by cli_parse() when the command should go on. */
@@ -147,6 +149,10 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* alembic.c: import-alembic */
 int cli_cmd_import_alembic(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 extern const char cli_import_alembic_options[];
+
+/* auto.c: auto MESSAGE */
+int cli_cmd_auto(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_auto_options[];
 
 /* backup.c: backup [--list], restore, and upgrade's "backup" in --json
  * (the path, or null when none was taken). */
