@@ -677,13 +677,14 @@ static void domains(diff_run *r)
     }
 }
 
-static void sequence_options(diff_run *r, const sm_object *t)
+/* The options of a CREATE or ALTER SEQUENCE, then @tail and the end. */
+static void sequence_options(diff_run *r, const sm_object *t, const char *tail)
 {
     sb_printf(r->out, " AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %s",
               sm_attr(t, SM_SEQ_TYPE), sm_attr(t, SM_SEQ_INCREMENT), sm_attr(t, SM_SEQ_MIN),
               sm_attr(t, SM_SEQ_MAX), sm_attr(t, SM_SEQ_START), sm_attr(t, SM_SEQ_CACHE),
               is_true(sm_attr(t, SM_SEQ_CYCLE)) ? "CYCLE" : "NO CYCLE");
-    sb_puts(r->out, ";\n");
+    sb_printf(r->out, "%s;\n", tail);
 }
 
 static bool sequence_options_differ(const sm_object *f, const sm_object *t)
@@ -700,10 +701,16 @@ static void sequences(diff_run *r)
         const sm_object *t = sm_at(r->to, SM_SEQUENCE, i), *f = twin(r->from, t);
         if (!f) {
             sb_printf(r->out, "CREATE SEQUENCE %s", t->key);
-            sequence_options(r, t);
+            sequence_options(r, t, "");
         } else if (sequence_options_differ(f, t)) {
+            /* a narrower range may exclude the current value: restarted */
+            bool narrower = atoll(sm_attr(t, SM_SEQ_MIN)) > atoll(sm_attr(f, SM_SEQ_MIN)) ||
+                            atoll(sm_attr(t, SM_SEQ_MAX)) < atoll(sm_attr(f, SM_SEQ_MAX));
+            if (narrower)
+                destructive(r, "sequence %s narrows its range and restarts at %s", t->key,
+                            sm_attr(t, SM_SEQ_START));
             sb_printf(r->out, "ALTER SEQUENCE %s", t->key);
-            sequence_options(r, t);
+            sequence_options(r, t, narrower ? " RESTART" : "");
         }
     }
 }
@@ -1024,9 +1031,18 @@ static void create_child(diff_run *r, const sm_object *t)
         stmt(r, "ALTER TABLE %s ADD CONSTRAINT %s %s", t->table, t->name,
              sm_attr(t, SM_CON_DEF));
         break;
-    case SM_INDEX:
+    case SM_INDEX: {
+        /* an index on a partitioned table is read back "ON ONLY": made
+         * that way it would not reach the partitions */
+        const char *def = sm_attr(t, SM_INDEX_DEF), *only = strstr(def, " ON ONLY ");
+        if (only)
+            stmt(r, "%.*s ON %s", (int)(only - def), def, only + strlen(" ON ONLY "));
+        else
+            stmt(r, "%s", def);
+        break;
+    }
     case SM_POLICY:
-        stmt(r, "%s", sm_attr(t, 0));
+        stmt(r, "%s", sm_attr(t, SM_POLICY_DEF));
         break;
     case SM_TRIGGER: {
         const char *enabled = sm_attr(t, SM_TRIGGER_ENABLED);
