@@ -1,1 +1,1 @@
--- nothing yet
+CREATE TABLE keep_me (id integer);

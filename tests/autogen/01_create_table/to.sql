@@ -1,3 +1,4 @@
+CREATE TABLE keep_me (id integer);
 CREATE TABLE accounts (
     id bigint PRIMARY KEY,
     email text NOT NULL,
