@@ -46,11 +46,10 @@ static int print_auto_json(const um_autogen_result *res)
 
     for (size_t i = 0; warnings && (w = um_autogen_result_destructive_at(res, i)); i++)
         warnings = cli_json_append(warnings, json_string(w));
-    return cli_print_json_value(json_pack("{s:s?, s:b, s:s, s:s, s:o}", "path",
-                                          um_autogen_result_path(res), "differs",
-                                          um_autogen_result_differs(res),
-                                          "up", um_autogen_result_up(res), "down",
-                                          um_autogen_result_down(res), "destructive", warnings));
+    return cli_print_json_value(
+        json_pack("{s:s?, s:b, s:s, s:s, s:o}", "path", um_autogen_result_path(res), "differs",
+                  um_autogen_result_differs(res), "up", um_autogen_result_up(res), "down",
+                  um_autogen_result_down(res), "destructive", warnings));
 }
 
 static void print_auto_text(const struct cli_call *call, const um_autogen_result *res)

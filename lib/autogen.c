@@ -327,8 +327,7 @@ static int write_file(autogen_run *r, um_autogen_result *res)
 
 static int run_autogen(autogen_run *r, um_autogen_result *res)
 {
-    const char *schema_file = r->opts->schema_file ? r->opts->schema_file
-                                                   : r->ctx->cfg.schema_file;
+    const char *schema_file = r->opts->schema_file ? r->opts->schema_file : r->ctx->cfg.schema_file;
     if (!schema_file || !*schema_file)
         return ctx_error(r->ctx, UM_ECONFIG, r->ctx->cfg.path, 0, NULL,
                          "autogenerate needs the declared schema: set schema_file");

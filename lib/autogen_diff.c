@@ -32,12 +32,12 @@ typedef struct diff_run {
 } diff_run;
 
 static const size_t comment_attr[SM_N_KINDS] = {
-    [SM_SCHEMA] = SM_SCHEMA_COMMENT,  [SM_EXTENSION] = SM_EXT_COMMENT,
-    [SM_ENUM] = SM_ENUM_COMMENT,      [SM_DOMAIN] = SM_DOMAIN_COMMENT,
-    [SM_SEQUENCE] = SM_SEQ_COMMENT,   [SM_TABLE] = SM_TABLE_COMMENT,
-    [SM_COLUMN] = SM_COL_COMMENT,     [SM_CONSTRAINT] = SM_CON_COMMENT,
-    [SM_INDEX] = SM_INDEX_COMMENT,    [SM_VIEW] = SM_VIEW_COMMENT,
-    [SM_FUNCTION] = SM_FUNC_COMMENT,  [SM_TRIGGER] = SM_TRIGGER_COMMENT,
+    [SM_SCHEMA] = SM_SCHEMA_COMMENT, [SM_EXTENSION] = SM_EXT_COMMENT,
+    [SM_ENUM] = SM_ENUM_COMMENT,     [SM_DOMAIN] = SM_DOMAIN_COMMENT,
+    [SM_SEQUENCE] = SM_SEQ_COMMENT,  [SM_TABLE] = SM_TABLE_COMMENT,
+    [SM_COLUMN] = SM_COL_COMMENT,    [SM_CONSTRAINT] = SM_CON_COMMENT,
+    [SM_INDEX] = SM_INDEX_COMMENT,   [SM_VIEW] = SM_VIEW_COMMENT,
+    [SM_FUNCTION] = SM_FUNC_COMMENT, [SM_TRIGGER] = SM_TRIGGER_COMMENT,
     [SM_POLICY] = SM_POLICY_COMMENT,
 };
 
@@ -80,7 +80,7 @@ static const sm_object *twin(const sm_model *m, const sm_object *o)
 /* Runs the statement that follows for each '\n'-ended item of @list: @item
  * points at it, @len is its length. */
 #define FOR_EACH_ITEM(list, item, len)                                                             \
-    for (const char *item = (list), *item##_end = NULL; item && *item;                              \
+    for (const char *item = (list), *item##_end = NULL; item && *item;                             \
          item = *item##_end ? item##_end + 1 : item##_end)                                         \
         for (size_t len = (size_t)((item##_end = item + strcspn(item, "\n")) - item),              \
                     len##_once = 1;                                                                \
@@ -204,8 +204,8 @@ static void decide_altered_tables(diff_run *r)
         const sm_object *table = sm_find(r->from, SM_TABLE, f->table);
         bool swapped = false;
         for (size_t e = 0; e < sm_count(r->from, SM_ENUM); e++)
-            swapped = swapped ||
-                      (r->enum_swapped[e] && of_type(f, sm_at(r->from, SM_ENUM, e)->key));
+            swapped =
+                swapped || (r->enum_swapped[e] && of_type(f, sm_at(r->from, SM_ENUM, e)->key));
         if (table && (column_gone(r, f) || column_retyped(r, f, t) || swapped))
             r->table_altered[index_of(r->from, table)] = true;
     }
@@ -561,8 +561,9 @@ static void enum_swap(diff_run *r, const sm_object *f, const sm_object *t)
     sb_putc(&old, '.');
     suffixed_name(&old_name, t->name, ENUM_OLD_SUFFIX);
     sb_puts(&old, sb_str(&old_name) ? sb_str(&old_name) : "");
-    destructive(r, "enum %s loses or reorders labels; rows holding a removed label fail the"
-                   " cast",
+    destructive(r,
+                "enum %s loses or reorders labels; rows holding a removed label fail the"
+                " cast",
                 t->key);
     stmt(r, "ALTER TYPE %s RENAME TO %s", f->key, sb_str(&old_name) ? sb_str(&old_name) : "");
     enum_create(r, t);
@@ -1028,8 +1029,7 @@ static void create_child(diff_run *r, const sm_object *t)
 {
     switch (t->kind) {
     case SM_CONSTRAINT:
-        stmt(r, "ALTER TABLE %s ADD CONSTRAINT %s %s", t->table, t->name,
-             sm_attr(t, SM_CON_DEF));
+        stmt(r, "ALTER TABLE %s ADD CONSTRAINT %s %s", t->table, t->name, sm_attr(t, SM_CON_DEF));
         break;
     case SM_INDEX: {
         /* an index on a partitioned table is read back "ON ONLY": made
@@ -1228,8 +1228,7 @@ void autogen_diff(const sm_model *from, const sm_model *to, const autogen_diff_o
     r.key_changed = util_calloc(tables, sizeof(bool));
     r.view_dropped = util_calloc(sm_count(from, SM_VIEW), sizeof(bool));
     r.enum_swapped = util_calloc(sm_count(from, SM_ENUM), sizeof(bool));
-    if (r.table_rebuilt && r.table_altered && r.key_changed && r.view_dropped &&
-        r.enum_swapped) {
+    if (r.table_rebuilt && r.table_altered && r.key_changed && r.view_dropped && r.enum_swapped) {
         decide_rebuilt_tables(&r);
         decide_enums(&r);
         decide_altered_tables(&r);

@@ -18,7 +18,7 @@
     " NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog "'::regclass"             \
     " AND e.objid = " oid " AND e.deptype = 'e')"
 /* Not one of the engine's bookkeeping tables ($1: schema, $2: names). */
-#define NOT_BOOKKEEPING " NOT (n.nspname = $1 AND c.relname = ANY ($2::text[]))"
+#define NOT_BOOKKEEPING       " NOT (n.nspname = $1 AND c.relname = ANY ($2::text[]))"
 #define COMMENT(oid, catalog) "quote_literal(obj_description(" oid ", '" catalog "'))"
 #define COLLATION_NAME(oid)                                                                        \
     "(SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co"      \
@@ -37,14 +37,15 @@ typedef struct kind_spec {
 static const char *const schema_attrs[] = { "comment" };
 static const char *const ext_attrs[] = { "schema", "comment" };
 static const char *const enum_attrs[] = { "labels", "comment" };
-static const char *const domain_attrs[] = { "base", "not null", "default", "collation", "checks",
-                                            "comment" };
+static const char *const domain_attrs[] = { "base",      "not null", "default",
+                                            "collation", "checks",   "comment" };
 static const char *const seq_attrs[] = { "type",  "start", "increment", "min",    "max",
                                          "cache", "cycle", "owned by",  "comment" };
-static const char *const table_attrs[] = { "persistence", "partition key", "partition of",
-                                           "bound",       "inherits",      "row security",
+static const char *const table_attrs[] = { "persistence",        "partition key",
+                                           "partition of",       "bound",
+                                           "inherits",           "row security",
                                            "force row security", "comment" };
-static const char *const column_attrs[] = { "position", "type",     "collation",  "not null",
+static const char *const column_attrs[] = { "position", "type",     "collation", "not null",
                                             "default",  "identity", "generated", "comment" };
 static const char *const con_attrs[] = { "type", "definition", "references", "comment" };
 static const char *const index_attrs[] = { "definition", "comment" };
@@ -60,55 +61,73 @@ static const kind_spec kinds[SM_N_KINDS] = {
     [SM_SCHEMA] = { "schema",
                     "SELECT quote_ident(n.nspname), NULL, quote_ident(n.nspname),"
                     " " COMMENT("n.oid", "pg_namespace") " FROM pg_namespace n"
-                    " WHERE " NSP_FILTER " AND" NOT_EXT("pg_namespace", "n.oid"),
+                                                         " WHERE " NSP_FILTER
+                                                         " AND" NOT_EXT("pg_namespace", "n.oid"),
                     false, ATTRS(schema_attrs) },
     [SM_EXTENSION] = { "extension",
                        "SELECT quote_ident(x.extname), NULL, quote_ident(x.extname),"
-                       " quote_ident(n.nspname), " COMMENT("x.oid", "pg_extension")
-                       " FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace",
+                       " quote_ident(n.nspname), " COMMENT(
+                           "x.oid", "pg_extension") " FROM pg_extension x JOIN pg_namespace n ON "
+                                                    "n.oid = x.extnamespace",
                        false, ATTRS(ext_attrs) },
     [SM_ENUM] = { "enum",
                   "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
                   " (SELECT string_agg(quote_literal(l.enumlabel) || E'\\n', '' ORDER BY"
                   " l.enumsortorder) FROM pg_enum l WHERE l.enumtypid = t.oid),"
                   " " COMMENT("t.oid", "pg_type") " FROM pg_type t"
-                  " JOIN pg_namespace n ON n.oid = t.typnamespace"
-                  " WHERE t.typtype = 'e' AND " NSP_FILTER " AND" NOT_EXT("pg_type", "t.oid"),
+                                                  " JOIN pg_namespace n ON n.oid = t.typnamespace"
+                                                  " WHERE t.typtype = 'e' AND " NSP_FILTER
+                                                  " AND" NOT_EXT("pg_type", "t.oid"),
                   false, ATTRS(enum_attrs) },
     [SM_DOMAIN] = { "domain",
                     "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
                     " format_type(t.typbasetype, t.typtypmod), t.typnotnull::text, t.typdefault,"
                     " CASE WHEN t.typcollation <> b.typcollation THEN " COLLATION_NAME(
                         "t.typcollation") " END,"
-                    " (SELECT string_agg(quote_ident(k.conname) || ' ' ||"
-                    " pg_get_constraintdef(k.oid) || E'\\n', '' ORDER BY k.conname)"
-                    " FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c'),"
-                    " " COMMENT("t.oid", "pg_type") " FROM pg_type t"
-                    " JOIN pg_type b ON b.oid = t.typbasetype"
-                    " JOIN pg_namespace n ON n.oid = t.typnamespace"
-                    " WHERE t.typtype = 'd' AND " NSP_FILTER " AND" NOT_EXT("pg_type", "t.oid"),
+                                          " (SELECT string_agg(quote_ident(k.conname) || ' ' ||"
+                                          " pg_get_constraintdef(k.oid) || E'\\n', '' ORDER BY "
+                                          "k.conname)"
+                                          " FROM pg_constraint k WHERE k.contypid = t.oid AND "
+                                          "k.contype = 'c'),"
+                                          " " COMMENT(
+                                              "t.oid",
+                                              "pg_type") " FROM pg_type t"
+                                                         " JOIN pg_type b ON b.oid = t.typbasetype"
+                                                         " JOIN pg_namespace n ON n.oid = "
+                                                         "t.typnamespace"
+                                                         " WHERE t.typtype = 'd' AND " NSP_FILTER
+                                                         " AND" NOT_EXT("pg_type", "t.oid"),
                     false, ATTRS(domain_attrs) },
-    [SM_SEQUENCE] =
-        { "sequence",
-          "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname),"
-          " format_type(s.seqtypid, NULL), s.seqstart::text, s.seqincrement::text,"
-          " s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle::text,"
-          " (SELECT d.refobjid::regclass::text || '.' || quote_ident(a.attname)"
-          " FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid"
-          " AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_class'::regclass"
-          " AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'),"
-          " " COMMENT("c.oid", "pg_class") " FROM pg_class c"
-          " JOIN pg_namespace n ON n.oid = c.relnamespace"
-          " JOIN pg_sequence s ON s.seqrelid = c.oid"
-          " WHERE c.relkind = 'S' AND " NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid") " AND"
-          " NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
-          " AND d.objid = c.oid AND d.deptype = 'i') AND"
-          " NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class o ON o.oid = d.refobjid"
-          " JOIN pg_namespace om ON om.oid = o.relnamespace"
-          " WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid"
-          " AND d.refclassid = 'pg_class'::regclass AND om.nspname = $1"
-          " AND o.relname = ANY ($2::text[]))",
-          true, ATTRS(seq_attrs) },
+    [SM_SEQUENCE] = { "sequence",
+                      "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname),"
+                      " format_type(s.seqtypid, NULL), s.seqstart::text, s.seqincrement::text,"
+                      " s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle::text,"
+                      " (SELECT d.refobjid::regclass::text || '.' || quote_ident(a.attname)"
+                      " FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid"
+                      " AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_class'::regclass"
+                      " AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype "
+                      "= 'a'),"
+                      " " COMMENT(
+                          "c.oid",
+                          "pg_class") " FROM pg_class c"
+                                      " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                      " JOIN pg_sequence s ON s.seqrelid = c.oid"
+                                      " WHERE c.relkind = 'S' AND " NSP_FILTER " AND" NOT_EXT(
+                                          "pg_class",
+                                          "c.oid") " AND"
+                                                   " NOT EXISTS (SELECT 1 FROM pg_depend d WHERE "
+                                                   "d.classid = 'pg_class'::regclass"
+                                                   " AND d.objid = c.oid AND d.deptype = 'i') AND"
+                                                   " NOT EXISTS (SELECT 1 FROM pg_depend d JOIN "
+                                                   "pg_class o ON o.oid = d.refobjid"
+                                                   " JOIN pg_namespace om ON om.oid = "
+                                                   "o.relnamespace"
+                                                   " WHERE d.classid = 'pg_class'::regclass AND "
+                                                   "d.objid = c.oid"
+                                                   " AND d.refclassid = 'pg_class'::regclass AND "
+                                                   "om.nspname = $1"
+                                                   " AND o.relname = ANY ($2::text[]))",
+                      true, ATTRS(seq_attrs) },
     [SM_TABLE] = { "table",
                    "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname),"
                    " c.relpersistence::text,"
@@ -121,9 +140,10 @@ static const kind_spec kinds[SM_N_KINDS] = {
                    " FROM pg_inherits i WHERE i.inhrelid = c.oid) END,"
                    " c.relrowsecurity::text, c.relforcerowsecurity::text,"
                    " " COMMENT("c.oid", "pg_class") " FROM pg_class c"
-                   " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                   " WHERE c.relkind IN ('r', 'p') AND " NSP_FILTER
-                   " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+                                                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                                    " WHERE c.relkind IN ('r', 'p') AND " NSP_FILTER
+                                                    " AND" NOT_EXT("pg_class",
+                                                                   "c.oid") " AND" NOT_BOOKKEEPING,
                    true, ATTRS(table_attrs) },
     [SM_COLUMN] = { "column",
                     "SELECT c.oid::regclass::text || '.' || quote_ident(a.attname),"
@@ -131,41 +151,54 @@ static const kind_spec kinds[SM_N_KINDS] = {
                     " format_type(a.atttypid, a.atttypmod),"
                     " CASE WHEN a.attcollation <> t.typcollation THEN " COLLATION_NAME(
                         "a.attcollation") " END,"
-                    " a.attnotnull::text,"
-                    " CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,"
-                    " a.attidentity::text,"
-                    " CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,"
-                    " quote_literal(col_description(c.oid, a.attnum))"
-                    " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                    " JOIN pg_type t ON t.oid = a.atttypid"
-                    " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-                    " WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
-                    " AND a.attislocal AND " NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid")
-                    " AND" NOT_BOOKKEEPING,
+                                          " a.attnotnull::text,"
+                                          " CASE WHEN a.attgenerated = '' THEN "
+                                          "pg_get_expr(d.adbin, d.adrelid) END,"
+                                          " a.attidentity::text,"
+                                          " CASE WHEN a.attgenerated <> '' THEN "
+                                          "pg_get_expr(d.adbin, d.adrelid) END,"
+                                          " quote_literal(col_description(c.oid, a.attnum))"
+                                          " FROM pg_attribute a JOIN pg_class c ON c.oid = "
+                                          "a.attrelid"
+                                          " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                          " JOIN pg_type t ON t.oid = a.atttypid"
+                                          " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND "
+                                          "d.adnum = a.attnum"
+                                          " WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT "
+                                          "a.attisdropped"
+                                          " AND a.attislocal AND " NSP_FILTER " AND" NOT_EXT(
+                                              "pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
                     true, ATTRS(column_attrs) },
     [SM_CONSTRAINT] = { "constraint",
                         "SELECT c.oid::regclass::text || '.' || quote_ident(k.conname),"
                         " c.oid::regclass::text, quote_ident(k.conname), k.contype::text,"
                         " pg_get_constraintdef(k.oid),"
                         " CASE WHEN k.contype = 'f' THEN k.confrelid::regclass::text END,"
-                        " " COMMENT("k.oid", "pg_constraint") " FROM pg_constraint k"
-                        " JOIN pg_class c ON c.oid = k.conrelid"
-                        " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                        " WHERE k.contype IN ('p', 'u', 'c', 'x', 'f') AND k.conislocal"
-                        " AND k.conparentid = 0 AND c.relkind IN ('r', 'p') AND " NSP_FILTER
-                        " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+                        " " COMMENT(
+                            "k.oid",
+                            "pg_constraint") " FROM pg_constraint k"
+                                             " JOIN pg_class c ON c.oid = k.conrelid"
+                                             " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                             " WHERE k.contype IN ('p', 'u', 'c', 'x', 'f') AND "
+                                             "k.conislocal"
+                                             " AND k.conparentid = 0 AND c.relkind IN ('r', 'p') "
+                                             "AND " NSP_FILTER " AND" NOT_EXT(
+                                                 "pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
                         true, ATTRS(con_attrs) },
     [SM_INDEX] = { "index",
                    "SELECT ic.oid::regclass::text, c.oid::regclass::text, quote_ident(ic.relname),"
-                   " pg_get_indexdef(ic.oid), " COMMENT("ic.oid", "pg_class") " FROM pg_index i"
-                   " JOIN pg_class ic ON ic.oid = i.indexrelid"
-                   " JOIN pg_class c ON c.oid = i.indrelid"
-                   " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                   " WHERE c.relkind IN ('r', 'p', 'm') AND NOT ic.relispartition"
-                   " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = ic.oid"
-                   " AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x'))"
-                   " AND " NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+                   " pg_get_indexdef(ic.oid), " COMMENT(
+                       "ic.oid",
+                       "pg_class") " FROM pg_index i"
+                                   " JOIN pg_class ic ON ic.oid = i.indexrelid"
+                                   " JOIN pg_class c ON c.oid = i.indrelid"
+                                   " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                   " WHERE c.relkind IN ('r', 'p', 'm') AND NOT ic.relispartition"
+                                   " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE "
+                                   "k.conindid = ic.oid"
+                                   " AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x'))"
+                                   " AND " NSP_FILTER
+                                   " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
                    true, ATTRS(index_attrs) },
     [SM_VIEW] = { "view",
                   "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname), c.relkind::text,"
@@ -175,26 +208,29 @@ static const kind_spec kinds[SM_N_KINDS] = {
                   " AND d.objid = r.oid WHERE r.ev_class = c.oid"
                   " AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid),"
                   " " COMMENT("c.oid", "pg_class") " FROM pg_class c"
-                  " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                  " WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER
-                  " AND" NOT_EXT("pg_class", "c.oid"),
+                                                   " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                                   " WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER
+                                                   " AND" NOT_EXT("pg_class", "c.oid"),
                   false, ATTRS(view_attrs) },
     [SM_FUNCTION] = { "function",
                       "SELECT p.oid::regprocedure::text, NULL, quote_ident(p.proname),"
                       " p.prokind::text, pg_get_functiondef(p.oid),"
-                      " pg_get_function_result(p.oid), " COMMENT("p.oid", "pg_proc")
-                      " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-                      " WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER
-                      " AND" NOT_EXT("pg_proc", "p.oid"),
+                      " pg_get_function_result(p.oid), " COMMENT(
+                          "p.oid",
+                          "pg_proc") " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                                     " WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER
+                                     " AND" NOT_EXT("pg_proc", "p.oid"),
                       false, ATTRS(func_attrs) },
     [SM_TRIGGER] = { "trigger",
                      "SELECT c.oid::regclass::text || '.' || quote_ident(t.tgname),"
                      " c.oid::regclass::text, quote_ident(t.tgname), pg_get_triggerdef(t.oid),"
-                     " t.tgenabled::text, " COMMENT("t.oid", "pg_trigger") " FROM pg_trigger t"
-                     " JOIN pg_class c ON c.oid = t.tgrelid"
-                     " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                     " WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND " NSP_FILTER
-                     " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+                     " t.tgenabled::text, " COMMENT(
+                         "t.oid", "pg_trigger") " FROM pg_trigger t"
+                                                " JOIN pg_class c ON c.oid = t.tgrelid"
+                                                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                                " WHERE NOT t.tgisinternal AND t.tgparentid = 0 "
+                                                "AND " NSP_FILTER " AND" NOT_EXT(
+                                                    "pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
                      true, ATTRS(trigger_attrs) },
     [SM_POLICY] = { "policy",
                     "SELECT c.oid::regclass::text || '.' || quote_ident(p.polname),"
@@ -208,10 +244,11 @@ static const kind_spec kinds[SM_N_KINDS] = {
                     " FROM pg_roles r WHERE r.oid = ANY (p.polroles)) END,"
                     " ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')',"
                     " ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'),"
-                    " " COMMENT("p.oid", "pg_policy") " FROM pg_policy p"
-                    " JOIN pg_class c ON c.oid = p.polrelid"
-                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                    " WHERE " NSP_FILTER " AND" NOT_BOOKKEEPING,
+                    " " COMMENT("p.oid",
+                                "pg_policy") " FROM pg_policy p"
+                                             " JOIN pg_class c ON c.oid = p.polrelid"
+                                             " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                             " WHERE " NSP_FILTER " AND" NOT_BOOKKEEPING,
                     true, ATTRS(policy_attrs) },
 };
 

@@ -88,8 +88,8 @@ enum {
     SM_COL_COMMENT
 };
 enum {
-    SM_CON_TYPE, /* p, u, c, x, f */
-    SM_CON_DEF,  /* pg_get_constraintdef */
+    SM_CON_TYPE,     /* p, u, c, x, f */
+    SM_CON_DEF,      /* pg_get_constraintdef */
     SM_CON_REFTABLE, /* a foreign key's referenced table */
     SM_CON_COMMENT
 };

@@ -121,14 +121,14 @@ static um_autogen_result *autogen(um_ctx *ctx, const char *schema, int from_db, 
 static void apply(const char *url, const char *sql, const char *what)
 {
     const char *text = pgtest_fmt("BEGIN;\n%s\nCOMMIT;", sql);
-    ck_assert_msg(pgtest_exec(url, text) == 0, "%s failed: %s\n%s", what, pgtest_last_error(),
-                  sql);
+    ck_assert_msg(pgtest_exec(url, text) == 0, "%s failed: %s\n%s", what, pgtest_last_error(), sql);
 }
 
 static void assert_same(const char *got, const char *want, const char *what, const char *sql)
 {
-    ck_assert_msg(strcmp(got, want) == 0, "%s: the schema differs\n--- got\n%s\n--- want\n%s\n--- SQL\n%s",
-                  what, got, want, sql);
+    ck_assert_msg(strcmp(got, want) == 0,
+                  "%s: the schema differs\n--- got\n%s\n--- want\n%s\n--- SQL\n%s", what, got, want,
+                  sql);
 }
 
 /* ------------------------------------------------------------------ */
@@ -240,14 +240,14 @@ START_TEST(same_inputs_same_file)
 {
     write_rev("r1", NULL, "CREATE TABLE a (id integer); CREATE TABLE b (id integer);",
               "DROP TABLE a, b;");
-    const char *schema = write_schema(
-        "CREATE TYPE e AS ENUM ('x', 'y');\n"
-        "CREATE TABLE a (id integer PRIMARY KEY, e e);\n"
-        "CREATE TABLE c (id integer REFERENCES a (id), n text);\n"
-        "CREATE TABLE d (id integer REFERENCES a (id));\n"
-        "CREATE VIEW v AS SELECT a.id, c.n FROM a JOIN c ON c.id = a.id;\n"
-        "CREATE INDEX c_n ON c (n);\n"
-        "COMMENT ON TABLE d IS 'd';\n");
+    const char *schema =
+        write_schema("CREATE TYPE e AS ENUM ('x', 'y');\n"
+                     "CREATE TABLE a (id integer PRIMARY KEY, e e);\n"
+                     "CREATE TABLE c (id integer REFERENCES a (id), n text);\n"
+                     "CREATE TABLE d (id integer REFERENCES a (id));\n"
+                     "CREATE VIEW v AS SELECT a.id, c.n FROM a JOIN c ON c.id = a.id;\n"
+                     "CREATE INDEX c_n ON c (n);\n"
+                     "COMMENT ON TABLE d IS 'd';\n");
     const char *files[2];
     for (int i = 0; i < 2; i++) {
         um_ctx *ctx = open_project();
@@ -281,8 +281,8 @@ START_TEST(no_difference_writes_nothing)
     um_close(ctx);
 
     write_ini(pgtest_fmt("schema_file = %s", schema));
-    pgtest_cli_result r = pgtest_run_cli(proj_dir, db_url,
-                                         (const char *const[]){ "auto", "same", "--from-db", NULL });
+    pgtest_cli_result r = pgtest_run_cli(
+        proj_dir, db_url, (const char *const[]){ "auto", "same", "--from-db", NULL });
     pgtest_assert_status(r, 21, "auto without a difference");
     ck_assert_msg(strstr(r.err, "No changes"), "no message: %s", r.err);
     pgtest_cli_result_free(&r);
