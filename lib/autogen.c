@@ -75,24 +75,10 @@ void um_autogen_result_free(um_autogen_result *res)
 
 static int read_whole_file(um_ctx *ctx, const char *path, char **out)
 {
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ctx_error(ctx, UM_EIO, path, 0, NULL, "cannot read the schema file: %s",
-                         strerror(errno));
-    strbuf sb = STRBUF_INIT;
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        sb_append(&sb, buf, n);
-    int rc = UM_OK;
-    if (ferror(f))
+    int rc = project_read_optional_file(path, out, &ctx->err);
+    if (!rc && !*out)
         rc = ctx_error(ctx, UM_EIO, path, 0, NULL, "cannot read the schema file: %s",
-                       strerror(errno));
-    else if (!(*out = sb_detach(&sb)))
-        rc = err_nomem(&ctx->err);
-    fclose(f);
-    sb_free(&sb);
+                       strerror(ENOENT));
     return rc;
 }
 

@@ -56,8 +56,7 @@ static int write_new_file(const char *path, const char *text, err_buf *err)
     return e ? err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(e)) : UM_OK;
 }
 
-/* Reads a whole small text file; *out NULL and UM_OK when it does not exist. */
-static int read_optional_file(const char *path, char **out, err_buf *err)
+int project_read_optional_file(const char *path, char **out, err_buf *err)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
@@ -249,8 +248,8 @@ static int render_revision(um_ctx *ctx, const new_revision *nr, time_t now, char
     strbuf path = STRBUF_INIT;
     sb_printf(&path, "%s/" TEMPLATE_NAME, ctx->cfg.script_location);
     char *tmpl = NULL;
-    int rc =
-        sb_str(&path) ? read_optional_file(sb_str(&path), &tmpl, &ctx->err) : err_nomem(&ctx->err);
+    int rc = sb_str(&path) ? project_read_optional_file(sb_str(&path), &tmpl, &ctx->err)
+                           : err_nomem(&ctx->err);
     if (!rc && !tmpl)
         log_printf(&ctx->log, UM_LOG_INFO, "%s not found; using the built-in template",
                    sb_str(&path));
