@@ -1189,6 +1189,8 @@ static void write_phases(diff_run *r)
     drop_children(r, SM_CONSTRAINT, 0);
     drop_children(r, SM_INDEX, -1);
     release_sequences(r);
+    /* before any table is made: a rebuilt table is made again below */
+    drop_tables(r);
     create_simple(r, SM_SCHEMA);
     create_simple(r, SM_EXTENSION);
     alter_extensions(r);
@@ -1198,7 +1200,6 @@ static void write_phases(diff_run *r)
     functions(r);
     create_tables(r);
     alter_tables(r);
-    drop_tables(r);
     own_sequences(r);
     drop_removed(r, SM_SEQUENCE);
     drop_removed(r, SM_FUNCTION);

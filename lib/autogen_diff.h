@@ -4,7 +4,7 @@
  *
  * Statements come in phases that PostgreSQL accepts in order: what
  * depends on an object is dropped before it (triggers, policies, views,
- * foreign keys, constraints and indexes first; tables, then sequences,
+ * foreign keys, constraints and indexes, then tables, first; sequences,
  * functions, domains, types, extensions and schemas last), and created
  * after it (schemas and types first; foreign keys after every table and
  * key; views after their tables; triggers, policies and comments last).
