@@ -104,7 +104,8 @@ static int load_file(um_ctx *ctx, um_ctx *db, const char *path)
     rc = pg_call_begin(db);
     if (!rc)
         rc = pg_call_finish(db, pg_exec(db, text, &fail));
-    if (rc == UM_ESQL || (rc == UM_ECONNECT && fail.message)) {
+    /* the server's error comes in @fail; a connection's, on @db */
+    if (rc && fail.message) {
         int line = fail.position ? line_of(db, text, fail.position) : 0;
         pg_failure_to_error(ctx, &fail, path, line, NULL, "the schema file failed");
     } else if (rc) {
