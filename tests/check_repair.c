@@ -603,7 +603,8 @@ START_TEST(cli_killed_mid_revision)
        " WHERE query LIKE '%%pg_sleep(60)%%' AND pid <> pg_backend_pid()");
     for (int i = 0; i < 200 && qi("SELECT count(*) FROM pg_stat_activity"
                                   " WHERE query LIKE '%%pg_sleep(60)%%'"
-                                  " AND pid <> pg_backend_pid()") > 0; i++)
+                                  " AND pid <> pg_backend_pid()") > 0;
+         i++)
         usleep(50 * 1000);
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:in_progress");
 
