@@ -248,11 +248,24 @@ static int url_given(const struct cli *cli)
  * failure only when a URL was given explicitly (-d or the environment); a
  * URL from the new configuration file is most likely still the template's.
  */
-static int init_database(struct cli *cli, int *ready)
+/* The script location the new configuration names (its versions
+ * directory's parent), for init --json; NULL when out of memory. */
+static char *location_of(const um_ctx *ctx)
+{
+    const char *versions = um_versions_dir(ctx);
+    size_t len = versions ? strlen(versions) : 0;
+    if (len > strlen("/versions") && strcmp(versions + len - strlen("/versions"), "/versions") == 0)
+        len -= strlen("/versions");
+    return versions ? strndup(versions, len) : NULL;
+}
+
+static int init_database(struct cli *cli, int *ready, char **location)
 {
     um_ctx *ctx = NULL;
     int rc = open_engine(cli, &ctx);
 
+    if (rc == UM_OK)
+        *location = location_of(ctx);
     if (rc == UM_OK)
         rc = um_ensure_schema(ctx);
     *ready = rc == UM_OK;
@@ -272,7 +285,7 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
 {
     um_project_init_options o = UM_PROJECT_INIT_OPTIONS_INIT;
     const char *config;
-    char **args, *err = NULL;
+    char **args, *err = NULL, *location = NULL;
     int n, rc, ready = 0;
 
     rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
@@ -290,20 +303,25 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
         return cli_exit_code(rc);
     }
     cli->config_path = config;
-    rc = init_database(cli, &ready);
-    if (rc != CLI_EXIT_OK)
+    rc = init_database(cli, &ready, &location);
+    if (rc != CLI_EXIT_OK) {
+        free(location);
         return rc;
+    }
     if (!ready)
         cli_info(cli, "Please edit the database settings in '%s' before proceeding.", config);
     if (cli->json) {
-        rc =
-            cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config, "script_location",
-                                           o.script_location, "database_ready", ready));
+        /* the one given, else the one the configuration names */
+        const char *shown = o.script_location ? o.script_location : location;
+        rc = cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config,
+                                            "script_location", shown, "database_ready", ready));
         if (rc != UM_OK) {
+            free(location);
             cli_print_error(NULL, rc);
             return cli_exit_code(rc);
         }
     }
+    free(location);
     return CLI_EXIT_OK;
 }
 
@@ -357,10 +375,14 @@ static void print_applied(const um_status_info *st)
     const um_applied *a;
 
     fputs("Applied revisions:\n", stdout);
-    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
-        printf("  %s  %s  %.1f ms  %s  %s%s%s\n", a->revision, a->applied_at ? a->applied_at : "",
-               a->duration_ms, a->applied_by ? a->applied_by : "", a->message ? a->message : "",
-               is_unfinished(a) ? "  " : "", is_unfinished(a) ? a->state : "");
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
+        printf("  %s  %s  %.1f ms  %s  ", a->revision, a->applied_at ? a->applied_at : "",
+               a->duration_ms, a->applied_by ? a->applied_by : "");
+        cli_print_text(stdout, a->message);
+        if (is_unfinished(a))
+            printf("  %s", a->state);
+        putchar('\n');
+    }
 }
 
 /* Plain text on stdout; UM_OK. */
@@ -377,8 +399,11 @@ static int print_status(const struct cli *cli, const um_status_info *st)
     print_heads_of(stdout, st, um_status_file_head_at, "(no revisions)");
     printf("\nApplied:       %zu revision%s\n", n_applied, plural(n_applied));
     printf("Pending:       %zu revision%s\n", n_pending, plural(n_pending));
-    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++)
-        printf("  %s  %s\n", rev->id, rev->message ? rev->message : "");
+    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++) {
+        printf("  %s  ", rev->id);
+        cli_print_text(stdout, rev->message);
+        putchar('\n');
+    }
     print_unfinished(st, "failed", "Failed:");
     print_unfinished(st, "in_progress", "In progress:");
     if (n_missing)
@@ -623,7 +648,7 @@ static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc, 
     const struct engine_command ec = { NULL, NULL, health_body, &hr };
     int status = cli_run_on_engine(cli, cmd, argc, argv, &ec);
 
-    if (status == cli_exit_code(UM_ECONNECT))
+    if (status == cli_exit_code(UM_ECONNECT) || status == cli_exit_code(UM_ECONNLOST))
         return CLI_EXIT_UNREACHABLE;
     return status == CLI_EXIT_OK && hr.taken ? cli_health_exit_code(hr.h.status) : status;
 }
@@ -1126,29 +1151,71 @@ static int run(const struct cli_call *call, um_direction dir, size_t wait, int n
 struct upgrade_state {
     size_t wait;
     int no_backup;
+    struct cli_preview pv;
 };
+
+/* The run, its script (--sql) or its dry run (--dry-run). */
+static int run_or_preview(const struct cli_call *call, um_direction dir,
+                          const struct cli_preview *pv, size_t wait, int no_backup)
+{
+    const char *target = call->n_args ? call->args[0] : "heads";
+
+    if (pv->sql)
+        return cli_render_sql(call, dir, target, pv->from);
+    if (pv->dry_run)
+        return cli_dry_run(call, dir, target);
+    return run(call, dir, wait, no_backup);
+}
+
+static int check_upgrade(const struct cli_call *call)
+{
+    const struct upgrade_state *us = call->state;
+    int rc = check_wait(call);
+
+    return rc == CLI_CONTINUE ? cli_check_preview(call, &us->pv) : rc;
+}
 
 static int upgrade_body(const struct cli_call *call)
 {
     const struct upgrade_state *us = call->state;
 
-    return run(call, UM_UP, us->wait, us->no_backup);
+    return run_or_preview(call, UM_UP, &us->pv, us->wait, us->no_backup);
 }
 
 static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    struct upgrade_state us = { 0, 0 };
+    struct upgrade_state us = { 0, 0, { 0, 0, NULL } };
     const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &us.wait },
                                     { "no-backup", 0, CLI_FLAG, &us.no_backup },
+                                    { "sql", 0, CLI_FLAG, &us.pv.sql },
+                                    { "from", 0, CLI_STRING, &us.pv.from },
+                                    { "dry-run", 0, CLI_FLAG, &us.pv.dry_run },
                                     { NULL, 0, CLI_FLAG, NULL } };
-    const struct engine_command ec = { opts, check_wait, upgrade_body, &us };
+    const struct engine_command ec = { opts, check_upgrade, upgrade_body, &us };
 
     return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
+static int check_downgrade(const struct cli_call *call)
+{
+    return cli_check_preview(call, call->state);
+}
+
 static int downgrade_body(const struct cli_call *call)
 {
-    return run(call, UM_DOWN, 0, 0);
+    return run_or_preview(call, UM_DOWN, call->state, 0, 0);
+}
+
+static int cmd_downgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+    struct cli_preview pv = { 0, 0, NULL };
+    const struct cli_opt opts[] = { { "sql", 0, CLI_FLAG, &pv.sql },
+                                    { "from", 0, CLI_STRING, &pv.from },
+                                    { "dry-run", 0, CLI_FLAG, &pv.dry_run },
+                                    { NULL, 0, CLI_FLAG, NULL } };
+    const struct engine_command ec = { opts, check_downgrade, downgrade_body, &pv };
+
+    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 /* "a, b" of the revisions stamped; NULL when out of memory. */
@@ -1338,7 +1405,8 @@ static const char lint_options[] =
 
 static const char upgrade_options[] = WAIT_OPTION_HELP
     "      --no-backup          do not back up first, whatever backup_before_upgrade\n"
-    "                           says\n";
+    "                           says\n"
+    CLI_PREVIEW_OPTIONS_HELP;
 
 static const char merge_options[] =
     "  -m, --message MESSAGE    the merge revision's message (default: merge)\n"
@@ -1385,8 +1453,8 @@ static const struct cli_command commands[] = {
     { .name = "upgrade", .run = cmd_upgrade, .args = "[TARGET]",
       .summary = "Apply the revisions up to TARGET (default: heads).",
       .options = upgrade_options, .max_args = 1, .targets = 1, .database = 1 },
-    { .name = "downgrade", .run = cmd_on_engine, .body = downgrade_body, .args = "TARGET",
-      .summary = "Revert the applied revisions above TARGET.",
+    { .name = "downgrade", .run = cmd_downgrade, .args = "TARGET",
+      .summary = "Revert the applied revisions above TARGET.", .options = cli_preview_options,
       .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
     { .name = "stamp", .run = cmd_stamp, .args = "REV...",
       .summary = "Set the database's state to REVs without running SQL.",

@@ -56,6 +56,9 @@ struct um_plan {
     um_step *steps;
     size_t *graph_index; /* graph index of each step */
     size_t n_steps;
+    unsigned char *applied; /* graph_count bytes: the applied set it was planned from */
+    bool tables_exist;      /* the bookkeeping tables were there (else a run creates them) */
+    bool adopting;          /* another tool's version table: a run adopts it first */
 };
 
 /*

@@ -82,13 +82,16 @@ static int create_session(um_ctx *ctx)
     return err_code_or_nomem(&ctx->err);
 }
 
+int store_names(um_ctx *ctx)
+{
+    return ctx->store ? UM_OK : create_session(ctx);
+}
+
 /* Connects and builds the quoted table names once. */
 int store_connect(um_ctx *ctx)
 {
     int rc = pg_ensure_connected(ctx);
-    if (rc || ctx->store)
-        return rc;
-    return create_session(ctx);
+    return rc ? rc : store_names(ctx);
 }
 
 /* ---- state ---------------------------------------------------------- */
@@ -159,6 +162,27 @@ static bool is_undefined_table(int rc, const pg_failure *fail)
 }
 
 /*
+ * A failure on the bookkeeping tables.  One the role's rights or the
+ * schema cause (42501 insufficient privilege, 25006 read-only) is no
+ * revision's fault: UM_EBOOKKEEPING, naming the schema to fix.
+ */
+static int store_failed(um_ctx *ctx, const pg_failure *f, const char *what)
+{
+    int rc = pg_failure_to_error(ctx, f, NULL, 0, NULL, what);
+    if (rc != UM_ESQL || !f->sqlstate ||
+        (strcmp(f->sqlstate, "42501") != 0 && strcmp(f->sqlstate, "25006") != 0))
+        return rc;
+    rc = ctx_error(ctx, UM_EBOOKKEEPING, NULL, 0, NULL,
+                   "%s: %s (SQLSTATE %s): this role cannot keep the bookkeeping tables in"
+                   " schema \"%s\" (version_table_schema); choose one where it may create"
+                   " and write tables",
+                   what, f->message ? f->message : "permission denied", f->sqlstate,
+                   ctx->cfg.version_table_schema);
+    err_set_server(&ctx->err, f->sqlstate, f->detail, f->hint);
+    return rc;
+}
+
+/*
  * The bookkeeping tables are missing: never migrated (*rows NULL), or a
  * version table without the others, that is a database another tool
  * (Alembic) managed, whose rows @fmt reads so that its state shows and the
@@ -177,7 +201,7 @@ static int read_version_rows(um_ctx *ctx, const char *fmt, pg_rows **rows)
     if (is_undefined_table(rc, &fail))
         rc = UM_OK;
     else if (rc)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the version table");
+        rc = store_failed(ctx, &fail, "cannot read the version table");
     pg_failure_clear(&fail);
     return rc;
 }
@@ -225,7 +249,7 @@ int store_read_state(um_ctx *ctx, store_state *out)
         if (!rc && rows)
             rc = fill_state(ctx, rows, out);
     } else if (rc) {
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the migration state");
+        rc = store_failed(ctx, &fail, "cannot read the migration state");
     } else {
         out->tables_exist = true;
         rc = fill_state(ctx, rows, out);
@@ -343,43 +367,23 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
  * version (see append_history_directions). */
 #define HISTORY_NEWEST_DIRECTION "repair"
 
-int store_ensure_tables(um_ctx *ctx, bool have_version_table)
+void store_append_create_tables(um_ctx *ctx, strbuf *sql, bool need_schema)
 {
-    int rc = store_connect(ctx);
-    if (rc)
-        return rc;
-    if (have_version_table)
-        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s and %s beside %s",
-                   ctx->store->applied_table, ctx->store->history_table, ctx->store->version_table);
-    else
-        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
-                   ctx->store->version_table, ctx->store->applied_table, ctx->store->history_table);
-
-    /* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
-     * the schema exists, so it is only sent for a missing schema. */
     const char *schema = ctx->cfg.version_table_schema;
-    pg_rows *rows = NULL;
-    rc = pg_query(ctx, "SELECT to_regnamespace(quote_ident($1)) IS NULL", 1, &schema, &rows, NULL);
-    if (rc)
-        return rc;
-    bool need_schema = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
-    pg_rows_free(rows);
-
-    strbuf sql = STRBUF_INIT;
     strbuf pk = STRBUF_INIT;
     sb_printf(&pk, "%s_pkc", ctx->cfg.version_table);
     if (need_schema) {
-        sb_puts(&sql, "CREATE SCHEMA IF NOT EXISTS ");
-        pg_append_ident(ctx, &sql, schema);
-        sb_puts(&sql, ";\n");
+        sb_puts(sql, "CREATE SCHEMA IF NOT EXISTS ");
+        pg_append_ident(ctx, sql, schema);
+        sb_puts(sql, ";\n");
     }
-    sb_printf(&sql,
+    sb_printf(sql,
               "CREATE TABLE IF NOT EXISTS %s (\n"
               "  version_num varchar(32) NOT NULL,\n"
               "  CONSTRAINT ",
               ctx->store->version_table);
-    pg_append_ident(ctx, &sql, sb_str(&pk));
-    sb_printf(&sql,
+    pg_append_ident(ctx, sql, sb_str(&pk));
+    sb_printf(sql,
               " PRIMARY KEY (version_num));\n"
               "CREATE TABLE IF NOT EXISTS %s (\n"
               "  revision varchar(32) PRIMARY KEY,\n"
@@ -410,13 +414,43 @@ int store_ensure_tables(um_ctx *ctx, bool have_version_table)
      * this index keeps that a lookup in an (almost always) empty index. */
     sb_reset(&pk);
     sb_printf(&pk, "%s_applied_unfinished", ctx->cfg.version_table);
-    sb_puts(&sql, "CREATE INDEX IF NOT EXISTS ");
-    pg_append_ident(ctx, &sql, sb_str(&pk));
-    sb_printf(&sql, " ON %s (revision) WHERE state <> 'applied';\n", ctx->store->applied_table);
+    sb_puts(sql, "CREATE INDEX IF NOT EXISTS ");
+    pg_append_ident(ctx, sql, sb_str(&pk));
+    sb_printf(sql, " ON %s (revision) WHERE state <> 'applied';\n", ctx->store->applied_table);
     sb_free(&pk);
+}
+
+int store_ensure_tables(um_ctx *ctx, bool have_version_table)
+{
+    int rc = store_connect(ctx);
+    if (rc)
+        return rc;
+    if (have_version_table)
+        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s and %s beside %s",
+                   ctx->store->applied_table, ctx->store->history_table, ctx->store->version_table);
+    else
+        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
+                   ctx->store->version_table, ctx->store->applied_table, ctx->store->history_table);
+
+    /* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
+     * the schema exists, so it is only sent for a missing schema. */
+    const char *schema = ctx->cfg.version_table_schema;
+    pg_rows *rows = NULL;
+    rc = pg_query(ctx, "SELECT to_regnamespace(quote_ident($1)) IS NULL", 1, &schema, &rows, NULL);
+    if (rc)
+        return rc;
+    bool need_schema = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
+    pg_rows_free(rows);
+
+    strbuf sql = STRBUF_INIT;
+    store_append_create_tables(ctx, &sql, need_schema);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
-    rc = pg_exec(ctx, sb_str(&sql), NULL);
+    pg_failure fail = { 0 };
+    rc = pg_exec(ctx, sb_str(&sql), &fail);
+    if (rc == UM_ESQL || rc == UM_ECONNLOST)
+        rc = store_failed(ctx, &fail, "cannot create the bookkeeping tables");
+    pg_failure_clear(&fail);
     sb_free(&sql);
     return rc ? rc : store_upgrade_tables(ctx);
 }
@@ -752,16 +786,27 @@ static bool book_prepared(const um_ctx *ctx)
     return ctx->store->book_generation == pg_generation(ctx) && pg_connected(ctx);
 }
 
+void store_append_prepare(const um_ctx *ctx, strbuf *sql)
+{
+    for (int i = 0; i < BOOK_COUNT; i++) {
+        sb_printf(sql, "PREPARE %s " BOOK_PARAMS " AS ", book_names[i]);
+        append_book_text(ctx->store, sql, (book_statement)i);
+        sb_puts(sql, ";\n");
+    }
+}
+
+void store_append_unprepare(strbuf *sql)
+{
+    for (int i = 0; i < BOOK_COUNT; i++)
+        sb_printf(sql, "DEALLOCATE %s;\n", book_names[i]);
+}
+
 int store_prepare(um_ctx *ctx)
 {
     if (book_prepared(ctx))
         return UM_OK;
     strbuf sql = STRBUF_INIT;
-    for (int i = 0; i < BOOK_COUNT; i++) {
-        sb_printf(&sql, "PREPARE %s " BOOK_PARAMS " AS ", book_names[i]);
-        append_book_text(ctx->store, &sql, (book_statement)i);
-        sb_puts(&sql, ";\n");
-    }
+    store_append_prepare(ctx, &sql);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
     int rc = pg_exec(ctx, sb_str(&sql), NULL);
@@ -776,8 +821,7 @@ void store_unprepare(um_ctx *ctx)
     if (!ctx->store || !book_prepared(ctx) || pg_owns_connection(ctx))
         return;
     strbuf sql = STRBUF_INIT;
-    for (int i = 0; i < BOOK_COUNT; i++)
-        sb_printf(&sql, "DEALLOCATE %s;\n", book_names[i]);
+    store_append_unprepare(&sql);
     pg_failure fail = { 0 };
     if (sb_str(&sql))
         pg_exec(ctx, sb_str(&sql), &fail);
@@ -895,13 +939,19 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_
     return appended(ctx, sb);
 }
 
+bool store_append_in_progress(um_ctx *ctx, strbuf *sb, const script_file *s)
+{
+    book_args a = { s->id, NULL, 0, s->checksum, 0, "up", NULL, NULL };
+    append_execute(ctx, sb, BOOK_IN_PROGRESS, &a);
+    return appended(ctx, sb);
+}
+
 int store_mark_in_progress(um_ctx *ctx, const script_file *s, um_direction dir)
 {
     if (dir == UM_DOWN)
         return applied_row_update(ctx, s, "state = 'in_progress', statements_done = 0", NULL);
     strbuf sql = STRBUF_INIT;
-    book_args a = { s->id, NULL, 0, s->checksum, 0, "up", NULL, NULL };
-    append_execute(ctx, &sql, BOOK_IN_PROGRESS, &a);
+    store_append_in_progress(ctx, &sql, s);
     return run_book(ctx, &sql, NULL);
 }
 
@@ -1075,11 +1125,16 @@ int store_record_restore(um_ctx *ctx, const char *const *heads, size_t n_heads,
  * none): the health query's plan would read the whole applied table
  * instead of the partial index.  They are tiny, so ANALYZE is cheap.
  */
+void store_append_analyze(const um_ctx *ctx, strbuf *sql)
+{
+    sb_printf(sql, "ANALYZE %s, %s, %s", ctx->store->version_table, ctx->store->applied_table,
+              ctx->store->history_table);
+}
+
 void store_analyze(um_ctx *ctx)
 {
     strbuf sql = STRBUF_INIT;
-    sb_printf(&sql, "ANALYZE %s, %s, %s", ctx->store->version_table, ctx->store->applied_table,
-              ctx->store->history_table);
+    store_append_analyze(ctx, &sql);
     pg_failure fail = { 0 };
     if (sb_str(&sql) && pg_connected(ctx) && pg_exec(ctx, sb_str(&sql), &fail) != UM_OK)
         log_printf(&ctx->log, UM_LOG_DEBUG, "ANALYZE of the bookkeeping tables failed: %s",
@@ -1137,8 +1192,8 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
     rc = pg_query(ctx, sb_str(&sql), 1, &p, &h->rows, &fail);
     if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
         rc = UM_OK; /* never migrated: an empty history */
-    else if (rc == UM_ESQL || rc == UM_ECONNECT)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the history");
+    else if (rc == UM_ESQL || rc == UM_ECONNLOST)
+        rc = store_failed(ctx, &fail, "cannot read the history");
     n = pg_rows_count(h->rows);
     if (!rc && !(h->entries = util_calloc(n, sizeof(*h->entries))))
         rc = err_nomem(&ctx->err);

@@ -36,6 +36,10 @@ typedef struct store_state {
 /* Connects (unless connected) and quotes the table names once. */
 int store_connect(um_ctx *ctx);
 
+/* Quotes the table names once, without connecting (offline --sql: see
+ * pg_append_ident). */
+int store_names(um_ctx *ctx);
+
 /* At um_close: frees what the store kept (struct store_session). */
 void store_session_free(um_ctx *ctx);
 
@@ -81,6 +85,25 @@ int store_ensure_tables(um_ctx *ctx, bool have_version_table);
  * table's statements_done column, the directions the history's check
  * accepts.  Nothing when they are.  Call with the lock held. */
 int store_upgrade_tables(um_ctx *ctx);
+
+/*
+ * The statements of store_ensure_tables, appended to @sql, for a script
+ * (--sql) that runs them itself; @need_schema: CREATE SCHEMA too.  The
+ * appenders below likewise give the text the online path sends, so that
+ * a rendered script and a run share it.  Failures are sticky in @sql (or
+ * on the handle, for quoting: check ctx->err).
+ */
+void store_append_create_tables(um_ctx *ctx, strbuf *sql, bool need_schema);
+
+/* The PREPAREs of store_prepare and the DEALLOCATEs of store_unprepare. */
+void store_append_prepare(const um_ctx *ctx, strbuf *sql);
+void store_append_unprepare(strbuf *sql);
+
+/* The EXECUTE of store_mark_in_progress. */
+bool store_append_in_progress(um_ctx *ctx, strbuf *sb, const script_file *s);
+
+/* The ANALYZE of store_analyze (no semicolon). */
+void store_append_analyze(const um_ctx *ctx, strbuf *sql);
 
 /* Takes the migration lock, waiting up to lock_wait; UM_ELOCKED names the
  * holder (pid, application_name, since when). */
