@@ -63,8 +63,8 @@ static const char *static_state(const char *state)
                                                : "applied";
 }
 
-static int add_entry(um_ctx *ctx, um_repair_list *list, const um_applied *row,
-                     const script_file *s, const char *after, const char *new_checksum)
+static int add_entry(um_ctx *ctx, um_repair_list *list, const um_applied *row, const script_file *s,
+                     const char *after, const char *new_checksum)
 {
     um_repair_entry *e = &list->entries[list->count];
     memset(e, 0, sizeof(*e));
@@ -190,7 +190,8 @@ static int repair_unfinished(um_ctx *ctx, const store_state *st, const repair_jo
     rc = heads_after(ctx, st, row, idx, applied, &heads, &n_heads);
     if (rc)
         return rc;
-    snprintf(note, sizeof(note), "repair: recorded %s by the operator (was %s after %d statement%s)",
+    snprintf(note, sizeof(note),
+             "repair: recorded %s by the operator (was %s after %d statement%s)",
              applied ? "applied" : "rolled back", row->state, row->statements_done,
              row->statements_done == 1 ? "" : "s");
     rc = store_repair(ctx, heads, n_heads, row->revision, applied ? s->checksum : NULL, note);
@@ -256,8 +257,8 @@ static int check_options(um_ctx *ctx, const um_repair_options *o)
 {
     if (!o)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_repair: options are required");
-    int rc = err_check_version(&ctx->err, "um_repair_options", o->version,
-                               UM_REPAIR_OPTIONS_VERSION);
+    int rc =
+        err_check_version(&ctx->err, "um_repair_options", o->version, UM_REPAIR_OPTIONS_VERSION);
     if (rc)
         return rc;
     switch (o->action) {
@@ -270,8 +271,7 @@ static int check_options(um_ctx *ctx, const um_repair_options *o)
     case UM_REPAIR_CHECKSUMS:
         return UM_OK;
     }
-    return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_repair: unknown action %d",
-                     (int)o->action);
+    return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_repair: unknown action %d", (int)o->action);
 }
 
 int um_repair(um_repair_list **out, um_ctx *ctx, const um_repair_options *opts)

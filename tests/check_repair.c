@@ -16,8 +16,10 @@
 #include <ultramigrate/ultramigrate.h>
 
 #include <check.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define run_cli(...) pgtest_run_cli(proj_dir, db_url, (const char *const[]){ __VA_ARGS__, NULL })
 
@@ -573,6 +575,54 @@ START_TEST(cli_checksums)
 }
 END_TEST
 
+/* The command killed while a "Transactional: no" revision runs: its row
+ * stays in progress with the statements that succeeded, and the next run
+ * refuses. */
+START_TEST(cli_killed_mid_revision)
+{
+    write_table_rev("r1", NULL, "t1");
+    write_rev_full("r2", "r1", 0,
+                   "CREATE INDEX CONCURRENTLY i_a ON t1 (id);\n"
+                   "SELECT pg_sleep(60);\n"
+                   "CREATE INDEX CONCURRENTLY i_b ON t1 (id);",
+                   "DROP INDEX CONCURRENTLY i_a;");
+    pid_t pid = pgtest_spawn_cli(proj_dir, db_url, (const char *const[]){ "upgrade", NULL });
+    long done = 0;
+    for (int i = 0; i < 200 && done < 1; i++) {
+        usleep(50 * 1000);
+        const char *v = qv("SELECT statements_done FROM ultramigrate_version_applied"
+                           " WHERE revision = 'r2'");
+        done = strcmp(v, "<null>") ? atol(v) : 0;
+    }
+    ck_assert_int_eq(done, 1);
+    kill(pid, SIGKILL);
+    pgtest_wait_child(pid);
+    /* the server notices the client only after the sleep: end it, and
+     * with it the session's migration lock */
+    qv("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+       " WHERE query LIKE '%%pg_sleep(60)%%' AND pid <> pg_backend_pid()");
+    for (int i = 0; i < 200 && qi("SELECT count(*) FROM pg_stat_activity"
+                                  " WHERE query LIKE '%%pg_sleep(60)%%'"
+                                  " AND pid <> pg_backend_pid()") > 0;
+         i++)
+        usleep(50 * 1000);
+    ck_assert_str_eq(applied_rows(), "r1:applied,r2:in_progress");
+
+    pgtest_cli_result r = run_cli("upgrade");
+    pgtest_assert_status(r, 9, "upgrade after the kill");
+    ASSERT_HAS(r.err, "left in progress");
+    ASSERT_HAS(r.err, "after 1 statement succeeded");
+    pgtest_cli_result_free(&r);
+    r = run_cli("health");
+    pgtest_assert_status(r, 11, "health after the kill");
+    pgtest_cli_result_free(&r);
+    r = run_cli("repair", "r2", "--rolled-back");
+    pgtest_assert_status(r, 0, "repair");
+    ASSERT_HAS(r.out, "r2  in_progress -> rolled_back");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* One transaction for the whole run: a failure leaves nothing applied,
  * and the command says so. */
 START_TEST(cli_single_transaction_says_nothing_applied)
@@ -603,7 +653,7 @@ static Suite *repair_suite(void)
     PGTEST_ADD_TESTS(tcase(s, "counts"), counts_in_progress, counts_deleted_middle_revision,
                      counts_database_ahead, counts_plain);
     PGTEST_ADD_TESTS(tcase(s, "cli"), cli_blocked_and_repaired, cli_usage, cli_checksums,
-                     cli_single_transaction_says_nothing_applied);
+                     cli_killed_mid_revision, cli_single_transaction_says_nothing_applied);
     return s;
 }
 

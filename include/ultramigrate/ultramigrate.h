@@ -552,8 +552,11 @@ typedef struct um_step {
  *
  * @param out  receives the plan (free with um_plan_free()); NULL on failure.
  * @return UM_OK, UM_EINVAL, UM_ENOMEM, UM_ETARGET, UM_EIRREVERSIBLE,
- *         UM_ECONNECT, UM_EAUTH, UM_ESQL, UM_ESTATE, UM_ECHECKSUM (an applied
- *         revision's file changed).
+ *         UM_ECONNECT, UM_EAUTH, UM_ESQL, UM_ESTATE (a version row or an
+ *         applied revision no file defines, which the plan would run past or
+ *         leave; a "Transactional: no" revision a run left failed or in
+ *         progress, which blocks every plan until um_repair()), UM_ECHECKSUM
+ *         (an applied revision's file changed).
  * @since 0.1
  */
 UM_API int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const char *target);
@@ -657,7 +660,8 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  * @param plan  a plan made on this handle.
  * @param opts  NULL: no progress callback.
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL,
- *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO, UM_EBACKUP (the
+ *         UM_ECHECKSUM, UM_ESTATE (as um_plan_create(); nothing ran),
+ *         UM_ECANCELLED, UM_ESTALE, UM_EIO, UM_EBACKUP (the
  *         backup before an upgrade failed; nothing was migrated), UM_ELINT
  *         (lint_on_upgrade = error and lint found an error in what an
  *         upgrade would apply; nothing was migrated).  With dry_run: UM_ESQL
