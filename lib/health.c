@@ -200,7 +200,7 @@ static void stamp_time(um_health *h)
     snprintf(h->taken_at + n, sizeof(h->taken_at) - n, ".%03dZ", (int)(ts.tv_nsec / 1000000L));
 }
 
-/* Takes the snapshot; UM_ECONNECT/UM_ESQL: unreachable. */
+/* Takes the snapshot; UM_ECONNECT/UM_ECONNLOST/UM_ESQL: unreachable. */
 static int observe(um_ctx *ctx, um_health *h)
 {
     struct health_cache *c = ctx->health;

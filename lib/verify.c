@@ -264,7 +264,7 @@ static void check_applied_row(um_ctx *ctx, um_verify_result *r, const store_stat
 
 static bool unreachable(int rc)
 {
-    return rc == UM_ECONNECT || rc == UM_EAUTH;
+    return rc == UM_ECONNECT || rc == UM_ECONNLOST || rc == UM_EAUTH;
 }
 
 static int verify_online(um_ctx *ctx, um_verify_result *r)
