@@ -36,7 +36,9 @@ enum cli_exit {
     /* lint: what it found */
     CLI_EXIT_LINT_WARNINGS = 16, /* warnings, no error */
     CLI_EXIT_LINT_ERRORS = 17,   /* at least one error */
-    CLI_EXIT_BACKUP = 18         /* a backup or restore failed (upgrade: nothing migrated) */
+    CLI_EXIT_BACKUP = 18,        /* a backup or restore failed (upgrade: nothing migrated) */
+    CLI_EXIT_CONNLOST = 19,      /* the connection was lost during the run */
+    CLI_EXIT_BOOKKEEPING = 20    /* the bookkeeping tables cannot be used by this role */
 };
 
 /* Returned by cli_parse() when the command should go on. */
@@ -272,6 +274,11 @@ enum cli_line {
 
 /* "a, b" of the parents, or "<base>". */
 void cli_print_parents(FILE *out, const um_revision *rev);
+
+/* Prints @s (NULL: nothing), a revision's message or path: on a terminal
+ * each control character is shown as \xHH, so that a revision file cannot
+ * move the cursor, recolour or retitle the user's terminal. */
+void cli_print_text(FILE *out, const char *s);
 
 /* The one-line form: "ID (labels) (head)" and what @flags (enum cli_line)
  * add, as history, heads and branches print it. */

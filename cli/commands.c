@@ -248,11 +248,24 @@ static int url_given(const struct cli *cli)
  * failure only when a URL was given explicitly (-d or the environment); a
  * URL from the new configuration file is most likely still the template's.
  */
-static int init_database(struct cli *cli, int *ready)
+/* The script location the new configuration names (its versions
+ * directory's parent), for init --json; NULL when out of memory. */
+static char *location_of(const um_ctx *ctx)
+{
+    const char *versions = um_versions_dir(ctx);
+    size_t len = versions ? strlen(versions) : 0;
+    if (len > strlen("/versions") && strcmp(versions + len - strlen("/versions"), "/versions") == 0)
+        len -= strlen("/versions");
+    return versions ? strndup(versions, len) : NULL;
+}
+
+static int init_database(struct cli *cli, int *ready, char **location)
 {
     um_ctx *ctx = NULL;
     int rc = open_engine(cli, &ctx);
 
+    if (rc == UM_OK)
+        *location = location_of(ctx);
     if (rc == UM_OK)
         rc = um_ensure_schema(ctx);
     *ready = rc == UM_OK;
@@ -272,7 +285,7 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
 {
     um_project_init_options o = UM_PROJECT_INIT_OPTIONS_INIT;
     const char *config;
-    char **args, *err = NULL;
+    char **args, *err = NULL, *location = NULL;
     int n, rc, ready = 0;
 
     rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
@@ -290,20 +303,25 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
         return cli_exit_code(rc);
     }
     cli->config_path = config;
-    rc = init_database(cli, &ready);
-    if (rc != CLI_EXIT_OK)
+    rc = init_database(cli, &ready, &location);
+    if (rc != CLI_EXIT_OK) {
+        free(location);
         return rc;
+    }
     if (!ready)
         cli_info(cli, "Please edit the database settings in '%s' before proceeding.", config);
     if (cli->json) {
-        rc =
-            cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config, "script_location",
-                                           o.script_location, "database_ready", ready));
+        /* the one given, else the one the configuration names */
+        const char *shown = o.script_location ? o.script_location : location;
+        rc = cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config,
+                                            "script_location", shown, "database_ready", ready));
         if (rc != UM_OK) {
+            free(location);
             cli_print_error(NULL, rc);
             return cli_exit_code(rc);
         }
     }
+    free(location);
     return CLI_EXIT_OK;
 }
 
@@ -333,9 +351,12 @@ static void print_applied(const um_status_info *st)
     const um_applied *a;
 
     fputs("Applied revisions:\n", stdout);
-    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
-        printf("  %s  %s  %.1f ms  %s  %s\n", a->revision, a->applied_at ? a->applied_at : "",
-               a->duration_ms, a->applied_by ? a->applied_by : "", a->message ? a->message : "");
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
+        printf("  %s  %s  %.1f ms  %s  ", a->revision, a->applied_at ? a->applied_at : "",
+               a->duration_ms, a->applied_by ? a->applied_by : "");
+        cli_print_text(stdout, a->message);
+        putchar('\n');
+    }
 }
 
 /* Plain text on stdout; UM_OK. */
@@ -350,8 +371,11 @@ static int print_status(const struct cli *cli, const um_status_info *st)
     print_heads_of(stdout, st, um_status_file_head_at, "(no revisions)");
     printf("\nApplied:       %zu revision%s\n", n_applied, plural(n_applied));
     printf("Pending:       %zu revision%s\n", n_pending, plural(n_pending));
-    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++)
-        printf("  %s  %s\n", rev->id, rev->message ? rev->message : "");
+    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++) {
+        printf("  %s  ", rev->id);
+        cli_print_text(stdout, rev->message);
+        putchar('\n');
+    }
     print_problems(st);
     if (cli->verbosity == CLI_VERBOSE && n_applied)
         print_applied(st);
@@ -532,7 +556,7 @@ static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc, 
     const struct engine_command ec = { NULL, NULL, health_body, &hr };
     int status = cli_run_on_engine(cli, cmd, argc, argv, &ec);
 
-    if (status == cli_exit_code(UM_ECONNECT))
+    if (status == cli_exit_code(UM_ECONNECT) || status == cli_exit_code(UM_ECONNLOST))
         return CLI_EXIT_UNREACHABLE;
     return status == CLI_EXIT_OK && hr.taken ? cli_health_exit_code(hr.h.status) : status;
 }

@@ -56,7 +56,9 @@ static const char exit_status_help[] =
     "lint (0 when clean):\n"
     " 16 warnings only             17 errors\n"
     "backup, restore, upgrade with a backup first:\n"
-    " 18 the backup or restore failed (upgrade: nothing was migrated)\n";
+    " 18 the backup or restore failed (upgrade: nothing was migrated)\n"
+    "any command on the database:\n"
+    " 19 the connection was lost     20 bookkeeping tables unusable\n";
 
 int cli_usage_error(const char *fmt, ...)
 {

@@ -195,11 +195,52 @@ static int step_failed(run *r, const script_file *s, int line, const pg_failure 
     return pg_failure_to_error(r->ctx, f, s->path, line, s->id, what);
 }
 
+/* The syntax error libpg_query found in @body: the server's error (it
+ * parses as the server would), at the revision's line. */
+static int syntax_error_in(um_ctx *ctx, const script_file *s, um_direction dir, const char *body,
+                           int first_line, const PgQueryError *e)
+{
+    size_t at = e->cursorpos > 0 ? utf8_offset(body, strlen(body), e->cursorpos) : 0;
+    int rc = ctx_error(ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
+                       "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
+                       dir == UM_UP ? "upgrade" : "downgrade", e->message);
+    err_set_server(&ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
+    return rc;
+}
+
+static int syntax_error(run *r, const script_file *s, const char *body, int first_line,
+                        const PgQueryError *e)
+{
+    return syntax_error_in(r->ctx, s, r->plan->direction, body, first_line, e);
+}
+
+/*
+ * The bookkeeping statements go in the same message as the body: an
+ * unterminated comment, string or quoted identifier would swallow them
+ * (and the server's error would quote them), so the body must lex to its
+ * end before it is sent.
+ */
+int apply_check_terminated(um_ctx *ctx, const script_file *s, um_direction dir, const char *body,
+                           int first_line)
+{
+    PgQueryScanResult scan = pg_query_scan(body);
+    int rc = scan.error ? syntax_error_in(ctx, s, dir, body, first_line, scan.error) : UM_OK;
+    pg_query_free_scan_result(scan);
+    return rc;
+}
+
+static int check_terminated(run *r, size_t k, const char *body, int first_line)
+{
+    return apply_check_terminated(r->ctx, step_script(r, k), r->plan->direction, body, first_line);
+}
+
 static int run_in_transaction(run *r, size_t k, const char *body, int first_line)
 {
     strbuf msg = STRBUF_INIT;
     pg_failure f = { 0 };
-    int rc;
+    int rc = check_terminated(r, k, body, first_line);
+    if (rc)
+        return rc;
     size_t body_off;
     int prefix = apply_append_revision(r->ctx, &msg, body, true, &body_off);
     if (!append_record(r, &msg, k, STORE_SERVER_DURATION) || sb_failed(&msg)) {
@@ -223,16 +264,8 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
     const script_file *s = step_script(r, k);
     PgQuerySplitResult split = pg_query_split_with_parser(body);
     int rc = UM_OK;
-    if (split.error) {
-        size_t at = split.error->cursorpos > 0
-                        ? utf8_offset(body, strlen(body), split.error->cursorpos)
-                        : 0;
-        rc = ctx_error(r->ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
-                       "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
-                       r->plan->direction == UM_UP ? "upgrade" : "downgrade", split.error->message);
-        /* libpg_query parses as the server would; it is the server's error */
-        err_set_server(&r->ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
-    }
+    if (split.error)
+        rc = syntax_error(r, s, body, first_line, split.error);
     for (int i = 0; !rc && i < split.n_stmts; i++) {
         size_t off = (size_t)split.stmts[i]->stmt_location;
         char *stmt = strndup(body + off, (size_t)split.stmts[i]->stmt_len);

@@ -291,6 +291,8 @@ int um_health_snapshot(um_health *out, um_ctx *ctx)
         rc = pg_call_begin(ctx);
     if (rc)
         return rc;
+    /* a probe answers at once: never queued behind a lock on the tables */
+    pg_set_statement_timeout(ctx, ctx->cfg.health_timeout_ms, "health_timeout");
     rc = observe(ctx, out);
     pg_call_end(ctx);
     if (rc == UM_ENOMEM)

@@ -155,6 +155,27 @@ static bool is_undefined_table(int rc, const pg_failure *fail)
 }
 
 /*
+ * A failure on the bookkeeping tables.  One the role's rights or the
+ * schema cause (42501 insufficient privilege, 25006 read-only) is no
+ * revision's fault: UM_EBOOKKEEPING, naming the schema to fix.
+ */
+static int store_failed(um_ctx *ctx, const pg_failure *f, const char *what)
+{
+    int rc = pg_failure_to_error(ctx, f, NULL, 0, NULL, what);
+    if (rc != UM_ESQL || !f->sqlstate ||
+        (strcmp(f->sqlstate, "42501") != 0 && strcmp(f->sqlstate, "25006") != 0))
+        return rc;
+    rc = ctx_error(ctx, UM_EBOOKKEEPING, NULL, 0, NULL,
+                   "%s: %s (SQLSTATE %s): this role cannot keep the bookkeeping tables in"
+                   " schema \"%s\" (version_table_schema); choose one where it may create"
+                   " and write tables",
+                   what, f->message ? f->message : "permission denied", f->sqlstate,
+                   ctx->cfg.version_table_schema);
+    err_set_server(&ctx->err, f->sqlstate, f->detail, f->hint);
+    return rc;
+}
+
+/*
  * The bookkeeping tables are missing: never migrated (*rows NULL), or a
  * version table without the others, that is a database another tool
  * (Alembic) managed, whose rows @fmt reads so that its state shows and the
@@ -173,7 +194,7 @@ static int read_version_rows(um_ctx *ctx, const char *fmt, pg_rows **rows)
     if (is_undefined_table(rc, &fail))
         rc = UM_OK;
     else if (rc)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the version table");
+        rc = store_failed(ctx, &fail, "cannot read the version table");
     pg_failure_clear(&fail);
     return rc;
 }
@@ -208,7 +229,7 @@ int store_read_state(um_ctx *ctx, store_state *out)
         if (!rc && rows)
             rc = fill_state(ctx, rows, out);
     } else if (rc) {
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the migration state");
+        rc = store_failed(ctx, &fail, "cannot read the migration state");
     } else {
         out->tables_exist = true;
         rc = fill_state(ctx, rows, out);
@@ -400,7 +421,11 @@ int store_ensure_tables(um_ctx *ctx, bool have_version_table)
     store_append_create_tables(ctx, &sql, need_schema);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
-    rc = pg_exec(ctx, sb_str(&sql), NULL);
+    pg_failure fail = { 0 };
+    rc = pg_exec(ctx, sb_str(&sql), &fail);
+    if (rc == UM_ESQL || rc == UM_ECONNLOST)
+        rc = store_failed(ctx, &fail, "cannot create the bookkeeping tables");
+    pg_failure_clear(&fail);
     sb_free(&sql);
     return rc;
 }
@@ -1018,8 +1043,8 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
     rc = pg_query(ctx, sb_str(&sql), 1, &p, &h->rows, &fail);
     if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
         rc = UM_OK; /* never migrated: an empty history */
-    else if (rc == UM_ESQL || rc == UM_ECONNECT)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the history");
+    else if (rc == UM_ESQL || rc == UM_ECONNLOST)
+        rc = store_failed(ctx, &fail, "cannot read the history");
     n = pg_rows_count(h->rows);
     if (!rc && !(h->entries = util_calloc(n, sizeof(*h->entries))))
         rc = err_nomem(&ctx->err);

@@ -304,6 +304,22 @@ START_TEST(sql_comment_holds_a_file_name)
 }
 END_TEST
 
+/* An unterminated string would swallow the rest of the script: refused,
+ * at its line, as a run refuses it. */
+START_TEST(sql_refuses_an_unterminated_string)
+{
+    write_ini("lint_on_upgrade = off\n");
+    write_table_rev("g1", NULL, "tg1");
+    write_rev("g2", "g1", "SELECT 1;\nSELECT 'never closed;", NULL);
+    pgtest_cli_result r = run_cli(proj_dir, NULL, "upgrade", "--sql", "--from", "base");
+    pgtest_assert_status(r, EXIT_MIGRATION, "unterminated");
+    ck_assert_ptr_nonnull(
+        strstr(r.err, pgtest_fmt("%s:%d", rev_path("g2"), line_of("g2", "'never"))));
+    ck_assert_str_eq(r.out, "");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 START_TEST(sql_bad_command_lines)
 {
     write_project();
@@ -668,7 +684,8 @@ static Suite *preview_suite(void)
                      sql_downgrade_reproduces_downgrade, sql_single_transaction,
                      sql_failure_stops_like_a_run, sql_bad_command_lines,
                      sql_offline_quoting_matches_libpq, sql_api_arguments,
-                     sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name);
+                     sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name,
+                     sql_refuses_an_unterminated_string);
     PGTEST_ADD_TESTS(tcase(s, "dry_run"), dry_run_changes_nothing_and_names_locks,
                      dry_run_on_a_fresh_database, dry_run_failure_reported,
                      dry_run_skips_transaction_control, dry_run_downgrade, dry_run_api,

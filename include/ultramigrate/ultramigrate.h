@@ -74,7 +74,7 @@ typedef enum um_result {
     UM_ERROR = -1,          /**< unexpected internal failure */
     UM_ENOMEM = -2,         /**< out of memory */
     UM_EINVAL = -3,         /**< invalid argument to an API call */
-    UM_ECONNECT = -4,       /**< cannot connect to (or lost) the database */
+    UM_ECONNECT = -4,       /**< cannot connect to the database (lost: UM_ECONNLOST) */
     UM_ELOCKED = -5,        /**< another run holds the migration lock */
     UM_ECHECKSUM = -6,      /**< an applied revision's file has changed; a backup does not
                                  match its manifest's checksum, or has no manifest */
@@ -112,7 +112,24 @@ typedef enum um_result {
      * upgrade was about to apply; the findings were logged, nothing ran.
      * @since 0.1
      */
-    UM_ELINT = -20
+    UM_ELINT = -20,
+    /**
+     * The connection, established, was lost during the call (the server
+     * shut down or restarted, the backend was terminated, the network
+     * failed).  What the call was doing when it was lost is in the
+     * database as the server left it: a transaction in flight rolled
+     * back.  UM_ECONNECT is for a connection that could not be made.
+     * @since 0.1
+     */
+    UM_ECONNLOST = -21,
+    /**
+     * The bookkeeping tables cannot be created, read or written by this
+     * role in version_table_schema (no CREATE or USAGE on the schema, a
+     * system schema such as pg_catalog, a read-only transaction): the
+     * message names the schema.  No revision ran.
+     * @since 0.1
+     */
+    UM_EBOOKKEEPING = -22
 } um_result;
 
 /** Log levels passed to the log callback.  @since 0.1 */
@@ -782,7 +799,9 @@ UM_API int um_plan_render_sql_options_init(um_plan_render_sql_options *opts, uns
  *         plan of a database another tool managed, which a run adopts
  *         first: stamp it, or render with um_plan_create_from()),
  *         UM_EVERSION, UM_EIO, UM_ECHECKSUM (a file changed since the
- *         handle read it), UM_EIRREVERSIBLE.
+ *         handle read it), UM_EIRREVERSIBLE, UM_ESQL (a revision's SQL
+ *         does not lex to its end: an unterminated string or comment
+ *         would swallow the rest of the script; as um_apply() refuses it).
  * @since 0.1
  */
 UM_API int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
