@@ -174,6 +174,12 @@ START_TEST(sql_from_base_reproduces_upgrade)
     ck_assert_ptr_nonnull(strstr(script, "SELECT set_config('lock_timeout', '5000ms', false);"));
     ck_assert_ptr_nonnull(strstr(script, "EXECUTE ultramigrate_book_progress ('r2'"));
     ck_assert_int_eq(run_psql(db_url, file), 0);
+    /* a database that does not answer is not even tried */
+    pgtest_cli_result dead =
+        run_cli(proj_dir, NULL, "-d", dead_url(), "upgrade", "--sql", "--from", "base");
+    pgtest_assert_status(dead, EXIT_OK, "--from with a dead URL");
+    ck_assert_str_eq(dead.out, script);
+    pgtest_cli_result_free(&dead);
     char *other = other_db();
     CLI_OK(other, "upgrade");
     assert_same(db_url, other);
