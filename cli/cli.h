@@ -38,7 +38,9 @@ enum cli_exit {
     CLI_EXIT_LINT_ERRORS = 17,   /* at least one error */
     CLI_EXIT_BACKUP = 18,        /* a backup or restore failed (upgrade: nothing migrated) */
     CLI_EXIT_CONNLOST = 19,      /* the connection was lost during the run */
-    CLI_EXIT_BOOKKEEPING = 20    /* the bookkeeping tables cannot be used by this role */
+    CLI_EXIT_BOOKKEEPING = 20,   /* the bookkeeping tables cannot be used by this role */
+    CLI_EXIT_POOLER = 21,        /* lock_mode = advisory through a transaction pooler */
+    CLI_EXIT_NO_CHANGES = 22     /* auto: no difference, no file written */
 };
 
 /* Returned by cli_parse() when the command should go on. */
@@ -150,6 +152,10 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_cmd_import_alembic(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 extern const char cli_import_alembic_options[];
 
+/* auto.c: auto MESSAGE */
+int cli_cmd_auto(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_auto_options[];
+
 /* backup.c: backup [--list], restore, and upgrade's "backup" in --json
  * (the path, or null when none was taken). */
 int cli_cmd_backup(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
@@ -157,6 +163,10 @@ int cli_cmd_restore(struct cli *cli, const struct cli_command *cmd, int argc, ch
 extern const char cli_backup_options[];
 extern const char cli_restore_options[];
 json_t *cli_backup_json(const um_backup_info *backup);
+
+/* repair.c: repair REV --applied|--rolled-back, repair --checksums */
+int cli_cmd_repair(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_repair_options[];
 
 /* preview.c: upgrade and downgrade --sql, --from, --dry-run. */
 struct cli_preview {
@@ -185,6 +195,13 @@ int cli_render_sql(const struct cli_call *call, um_direction dir, const char *ta
 
 /* Runs the dry run to @target and prints what it did (stdout, --json). */
 int cli_dry_run(const struct cli_call *call, um_direction dir, const char *target);
+
+/* verify.c: verify and check (the CI gate); their exit status says what
+ * was found (docs/cli.md). */
+int cli_cmd_verify(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_verify_options[];
+extern const char cli_check_options[];
 
 /* secret.c: whether @s may hold a connection secret (a URL, a password
  * key), so that a message must not quote it; and the in-place masking of
@@ -219,6 +236,7 @@ struct cli_progress {
     char **revisions;  /* ids of the finished steps, in order */
     double *durations; /* ms, parallel to revisions */
     int failed_alloc;
+    size_t committed; /* steps finished and committed (not inside one run-wide transaction) */
 };
 
 /* Progress callback; the payload is a struct cli_progress. */

@@ -46,6 +46,8 @@ int cli_exit_code(int rc)
         return CLI_EXIT_CONNLOST;
     case UM_EBOOKKEEPING:
         return CLI_EXIT_BOOKKEEPING;
+    case UM_EPOOLER:
+        return CLI_EXIT_POOLER;
     default: /* UM_ERROR, UM_ENOMEM, UM_EINVAL, UM_EIO, unknown */
         return CLI_EXIT_ERROR;
     }
@@ -284,6 +286,7 @@ int cli_progress(const um_step_info *step, void *payload)
         if (p->cli->verbosity != CLI_QUIET)
             print_running(p, step);
     } else {
+        p->committed += step->committed != 0;
         if (!p->failed_alloc)
             record_step(p, step);
         if (p->cli->verbosity == CLI_VERBOSE)

@@ -20,12 +20,14 @@
 #include "dryrun.h"
 #include "internal.h"
 #include "lint.h"
+#include "lock.h"
 #include "pg.h"
 #include "plan.h"
 #include "stamp.h"
 #include "store.h"
 #include "strbuf.h"
 #include "util.h"
+#include "verify.h"
 
 #define RETRY_FIRST_BACKOFF_MS 100
 #define RETRY_MAX_BACKOFF_MS   5000
@@ -275,7 +277,10 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
         }
         pg_failure f = { 0 };
         rc = pg_exec(r->ctx, stmt, &f);
-        if (rc) {
+        /* what stays done is on record before the next statement runs */
+        if (!rc)
+            rc = store_set_statements_done(r->ctx, s, i + 1);
+        else {
             size_t at = f.position > 0
                             ? off + pg_char_offset(r->ctx, stmt, strlen(stmt), f.position)
                             : skip_blank(body, off, strlen(body));
@@ -309,6 +314,18 @@ static int set_timeout(run *r, const char *name, int ms, pg_saved_setting *old)
 
 static int set_session_timeouts(run *r, saved_timeouts *saved)
 {
+    const config_settings *cfg = &r->ctx->cfg;
+    /* through a transaction pooler a session setting would stay on a
+     * server session other clients get next, and a statement of the
+     * revision may run on another one */
+    if (cfg->lock_mode == CONFIG_LOCK_TABLE) {
+        if (cfg->lock_timeout_ms > 0 || cfg->statement_timeout_ms > 0)
+            log_printf(&r->ctx->log, UM_LOG_INFO,
+                       "lock_mode = table: the statements of a 'Transactional: no' revision run"
+                       " without lock_timeout and statement_timeout (a session setting would"
+                       " outlive them on a pooled connection)");
+        return UM_OK;
+    }
     int rc = set_timeout(r, "lock_timeout", r->ctx->cfg.lock_timeout_ms, &saved->lock_timeout);
     if (!rc)
         rc = set_timeout(r, "statement_timeout", r->ctx->cfg.statement_timeout_ms,
@@ -341,7 +358,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
     const script_file *s = step_script(r, k);
     double t0 = util_now_ms();
     saved_timeouts saved = { { false, NULL }, { false, NULL } };
-    int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
+    int rc = store_mark_in_progress(r->ctx, s, r->plan->direction);
     if (!rc)
         rc = set_session_timeouts(r, &saved);
     if (!rc)
@@ -437,8 +454,9 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
     if (!r->opts.progress_cb)
         return 0;
     const um_step *st = &r->plan->steps[k];
-    um_step_info info = { st->direction,    phase,  st->revision, st->message, k,
-                          r->plan->n_steps, elapsed };
+    um_step_info info = { st->direction,    phase,   st->revision,
+                          st->message,      k,       r->plan->n_steps,
+                          elapsed,          phase == UM_STEP_DONE && !r->single_tx };
     return r->opts.progress_cb(&info, r->opts.progress_payload);
 }
 
@@ -607,6 +625,10 @@ static int adopt(um_ctx *ctx, store_state *st, const unsigned char *applied)
 static int prepare_locked(um_ctx *ctx, store_state *st, bool purge)
 {
     int rc = store_read_state(ctx, st);
+    if (!rc && st->needs_upgrade) {
+        rc = store_upgrade_tables(ctx);
+        st->needs_upgrade = rc != UM_OK;
+    }
     if (rc || st->tables_exist)
         return rc;
     bool foreign = st->n_heads > 0, adopting = foreign && !purge;
@@ -637,7 +659,7 @@ static int begin_locked(um_ctx *ctx, int *encoding)
     int rc = pg_call_begin(ctx);
     if (rc)
         return rc;
-    rc = store_lock(ctx);
+    rc = lock_acquire(ctx);
     if (!rc)
         rc = pg_use_utf8(ctx, encoding);
     if (rc)
@@ -659,7 +681,7 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
     if (wrote)
         store_analyze(ctx);
     store_unprepare(ctx);
-    store_unlock(ctx);
+    lock_release(ctx);
     pg_restore_encoding(ctx, encoding);
     err_unstash(&ctx->err, &saved);
     pg_call_end(ctx);
@@ -744,6 +766,8 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
         rc = plan_build(ctx, &st, dir, target, &fresh);
     if (!rc && approved)
         rc = check_still_valid(ctx, fresh, approved);
+    if (!rc)
+        rc = verify_plan_sections(ctx, fresh);
     if (!rc)
         rc = lint_before_upgrade(ctx, dir, fresh);
     r.plan = fresh;
@@ -842,7 +866,6 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const void *opts)
 
 /* Runs @action (NULL: none) under the lock on the state read there (@purge:
  * see prepare_locked). */
-typedef int (*locked_action)(um_ctx *ctx, const store_state *st, const void *arg);
 
 static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool purge)
 {
@@ -857,6 +880,11 @@ static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool p
     end_locked(ctx, action && rc == UM_OK, encoding);
     store_state_free(&st);
     return rc;
+}
+
+int apply_locked(um_ctx *ctx, locked_action action, const void *arg)
+{
+    return run_locked(ctx, action, arg, false);
 }
 
 int um_stamp(um_ctx *ctx, const char *target)

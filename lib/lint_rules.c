@@ -9,6 +9,7 @@
  * position (a column, a type, a constraint), else at the statement.
  */
 #include "lint_rules.h"
+#include "txblock.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -1101,35 +1102,21 @@ static void check_trigger(lint_stmt *st, const PgQuery__CreateTrigStmt *n)
 
 static void check_transaction(lint_stmt *st, const PgQuery__TransactionStmt *n)
 {
-    static const struct {
-        PgQuery__TransactionStmtKind kind;
-        const char *sql;
-    } kinds[] = {
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN, "BEGIN" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START, "START TRANSACTION" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT, "COMMIT" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK, "ROLLBACK" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE, "PREPARE TRANSACTION" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED, "COMMIT PREPARED" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_PREPARED, "ROLLBACK PREPARED" },
-    };
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        if (n->kind != kinds[i].kind)
-            continue;
-        if (st->rev->transactional)
-            lint_emit(st, LINT_TRANSACTION_CONTROL, -1,
-                      "%s inside a revision ends or nests the transaction the engine runs it "
-                      "in, so a failure no longer rolls the whole revision back; remove it: "
-                      "each revision already is one transaction",
-                      kinds[i].sql);
-        else
-            lint_emit(st, LINT_TRANSACTION_CONTROL, -1,
-                      "%s in a 'Transactional: no' revision opens or ends a transaction around "
-                      "the engine's own bookkeeping between statements; remove it, or make the "
-                      "revision transactional",
-                      kinds[i].sql);
+    const char *sql = txblock_transaction_word(n->kind);
+    if (!sql)
         return;
-    }
+    if (st->rev->transactional)
+        lint_emit(st, LINT_TRANSACTION_CONTROL, -1,
+                  "%s inside a revision ends or nests the transaction the engine runs it "
+                  "in, so a failure no longer rolls the whole revision back; remove it: "
+                  "each revision already is one transaction",
+                  sql);
+    else
+        lint_emit(st, LINT_TRANSACTION_CONTROL, -1,
+                  "%s in a 'Transactional: no' revision opens or ends a transaction around "
+                  "the engine's own bookkeeping between statements; remove it, or make the "
+                  "revision transactional",
+                  sql);
 }
 
 /* ---- dispatch ---------------------------------------------------------- */

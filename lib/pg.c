@@ -50,6 +50,8 @@ struct pg_session {
     _Atomic(PGcancel *) cancel;
     atomic_int cancel_users;
     atomic_int busy; /* a call that runs SQL is under way */
+    /* A handle cancelled along with this one (pg_cancel_forward). */
+    _Atomic(um_ctx *) forward;
     /* A borrowed connection's notice receiver is ours during a call. */
     PQnoticeReceiver libpq_receiver;
     bool notices_taken;
@@ -611,7 +613,21 @@ void pg_cancel(um_ctx *ctx)
     PGcancel *c = atomic_load(&s->busy) ? atomic_load(&s->cancel) : NULL;
     if (c)
         PQcancel(c, errbuf, (int)sizeof(errbuf));
+    um_ctx *to = atomic_load(&s->forward);
+    if (to)
+        pg_cancel(to);
     atomic_fetch_sub(&s->cancel_users, 1);
+}
+
+void pg_cancel_forward(um_ctx *ctx, um_ctx *to)
+{
+    atomic_store(&ctx->pg->forward, to);
+    /* a um_cancel() that loaded the old handle counted itself in
+     * cancel_users first: the old handle may be closed once it is done */
+    while (!to && atomic_load(&ctx->pg->cancel_users) > 0) {
+        struct timespec ms = { 0, 1000000L };
+        nanosleep(&ms, NULL);
+    }
 }
 
 /* The host lent its connection with a transaction open (or failed, or a
@@ -672,6 +688,25 @@ bool pg_sleep_unless_cancelled(const um_ctx *ctx, long ms)
         nanosleep(&ts, NULL);
     }
     return pg_cancel_requested(ctx);
+}
+
+void pg_backoff_start(pg_backoff *b, int timeout_ms, long first_ms, long max_ms)
+{
+    b->deadline_ms = util_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    b->next_ms = first_ms;
+    b->max_ms = max_ms;
+}
+
+bool pg_backoff_sleep(const um_ctx *ctx, pg_backoff *b)
+{
+    double left = b->deadline_ms - util_now_ms();
+    if (left <= 0 || pg_cancel_requested(ctx))
+        return false;
+    /* um_cancel() ends the sleep at once, not after it */
+    if (pg_sleep_unless_cancelled(ctx, b->next_ms < left ? b->next_ms : (long)left))
+        return false;
+    b->next_ms = b->next_ms * 2 > b->max_ms ? b->max_ms : b->next_ms * 2;
+    return true;
 }
 
 bool pg_in_transaction(const um_ctx *ctx)
@@ -1058,6 +1093,20 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
     }
 }
 
+int pg_startup_pid(const um_ctx *ctx)
+{
+    return ctx->pg->conn ? PQbackendPID(ctx->pg->conn) : 0;
+}
+
+int pg_server_pid(um_ctx *ctx, int *out)
+{
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx, "SELECT pg_backend_pid()", 0, NULL, &rows, NULL);
+    *out = rc ? 0 : atoi(pg_rows_value(rows, 0, 0));
+    pg_rows_free(rows);
+    return rc;
+}
+
 int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail)
 {
     statement st = { sql, name, 0, NULL };
@@ -1087,21 +1136,18 @@ static bool url_malformed(const um_ctx *ctx)
 
 int pg_wait_connected(um_ctx *ctx, int timeout_ms)
 {
-    double deadline = util_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-    long backoff = 100;
+    pg_backoff wait;
+    pg_backoff_start(&wait, timeout_ms, 100, 2000);
     for (int attempt = 1;; attempt++) {
         int rc = pg_ensure_connected(ctx);
         if (rc != UM_ECONNECT || url_malformed(ctx))
             return rc;
-        double left = deadline - util_now_ms();
-        if (left <= 0 || pg_cancel_requested(ctx))
+        if (wait.deadline_ms <= util_now_ms() || pg_cancel_requested(ctx))
             break;
         log_printf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s", attempt,
                    um_errmsg(ctx));
-        /* um_cancel() ends the sleep at once, not after it */
-        if (pg_sleep_unless_cancelled(ctx, backoff < left ? backoff : (long)left))
+        if (!pg_backoff_sleep(ctx, &wait))
             break;
-        backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
     }
     if (pg_cancel_requested(ctx))
         return ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,

@@ -401,6 +401,37 @@ static void sha256_hex(const EVP_MD *sha256, const void *data, size_t len, char 
     util_hex(md, n, out);
 }
 
+/*
+ * The checksum of an up section: CRLF read as LF and the line breaks at
+ * its end dropped, so that git's autocrlf or an editor's final newline do
+ * not make an applied revision look edited; every other byte counts.
+ */
+static bool normalised_sha256_hex(const EVP_MD *sha256, const char *text, size_t len,
+                                  char out[65])
+{
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        len--;
+    if (!memchr(text, '\r', len)) {
+        sha256_hex(sha256, text, len, out);
+        return true;
+    }
+    char *lf = malloc(len ? len : 1);
+    if (!lf)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+            lf[n++] = text[i];
+    sha256_hex(sha256, lf, n, out);
+    free(lf);
+    return true;
+}
+
+bool script_checksum_matches(const script_file *s, const char *stored)
+{
+    return stored && (strcmp(s->checksum, stored) == 0 || strcmp(s->checksum_raw, stored) == 0);
+}
+
 static int finish(parser *ps, const char *text, const sections *sec)
 {
     script_file *s = ps->s;
@@ -419,8 +450,12 @@ static int finish(parser *ps, const char *text, const sections *sec)
         return rc;
     if (!s->message && !(s->message = strdup("")))
         return err_nomem(ps->err);
-    sha256_hex(ps->sha256, text + sec->up_start, sec->up_end - sec->up_start, s->checksum);
-    if (!s->checksum[0])
+    const char *up = text + sec->up_start;
+    size_t up_len = sec->up_end - sec->up_start;
+    sha256_hex(ps->sha256, up, up_len, s->checksum_raw);
+    if (!normalised_sha256_hex(ps->sha256, up, up_len, s->checksum))
+        return err_nomem(ps->err);
+    if (!s->checksum[0] || !s->checksum_raw[0])
         return err_set(ps->err, UM_ERROR, ps->path, 0, s->id,
                        "cannot compute the SHA-256 checksum");
     return UM_OK;

@@ -281,20 +281,69 @@ END_TEST
 
 START_TEST(sum_of_up_section)
 {
+    /* Normalised: "abc" whatever line breaks end it; the raw checksum is
+     * of the bytes as they are ("abc\n\n" before the down marker). */
     script_file *s = parse_ok("-- Revision ID: a1\n-- migrate:up\nabc\n"
                               "-- migrate:down\nxyz\n");
-    ck_assert_str_eq(s->checksum, "edeaaff3f1774ad2888673770c6d6409"
-                                  "7e391bc362d7d6fb34982ddf0efd18cb");
+    ck_assert_str_eq(s->checksum, "ba7816bf8f01cfea414140de5dae2223"
+                                  "b00361a396177a9cb410ff61f20015ad");
+    ck_assert_str_eq(s->checksum_raw, "edeaaff3f1774ad2888673770c6d6409"
+                                      "7e391bc362d7d6fb34982ddf0efd18cb");
     script_free(s);
     s = parse_ok("-- Revision ID: a1\n-- migrate:up\nabc");
     ck_assert_str_eq(s->checksum, "ba7816bf8f01cfea414140de5dae2223"
                                   "b00361a396177a9cb410ff61f20015ad");
+    ck_assert_str_eq(s->checksum_raw, s->checksum);
     script_free(s);
-    /* Raw bytes: a CRLF file's checksum includes the "\r". */
+    /* A CRLF file: "\r" dropped from the normalised one, kept in the raw. */
     s = parse_ok("-- Revision ID: a1\r\n-- migrate:up\r\nabc\r\n");
-    ck_assert_str_eq(s->checksum, "552bab6864c7a7b69a502ed1854b9245"
-                                  "c0e1a30f008aaa0b281da62585fdb025");
+    ck_assert_str_eq(s->checksum, "ba7816bf8f01cfea414140de5dae2223"
+                                  "b00361a396177a9cb410ff61f20015ad");
+    ck_assert_str_eq(s->checksum_raw, "552bab6864c7a7b69a502ed1854b9245"
+                                      "c0e1a30f008aaa0b281da62585fdb025");
     script_free(s);
+}
+END_TEST
+
+/* A checkout with CRLF line endings, or without the final newline, is the
+ * same revision; a changed byte, a lone CR or trailing spaces are not. */
+START_TEST(sum_ignores_line_endings)
+{
+    static const char lf[] = "-- Revision ID: a1\n-- migrate:up\nCREATE TABLE t (a int);\n"
+                             "CREATE INDEX i ON t (a);\n\n-- migrate:down\nDROP TABLE t;\n";
+    static const char crlf[] = "-- Revision ID: a1\r\n-- migrate:up\r\nCREATE TABLE t (a int);"
+                               "\r\nCREATE INDEX i ON t (a);\r\n\r\n-- migrate:down\r\n"
+                               "DROP TABLE t;\r\n";
+    static const char no_final[] = "-- Revision ID: a1\n-- migrate:up\nCREATE TABLE t (a int);\n"
+                                   "CREATE INDEX i ON t (a);";
+    static const char *const edited[] = {
+        "-- Revision ID: a1\n-- migrate:up\nCREATE TABLE t (a int);\n"
+        "CREATE INDEX j ON t (a);\n",
+        "-- Revision ID: a1\n-- migrate:up\nCREATE TABLE t (a int);\r"
+        "CREATE INDEX i ON t (a);\n",
+        "-- Revision ID: a1\n-- migrate:up\nCREATE TABLE t (a int);\n"
+        "CREATE INDEX i ON t (a);  \n",
+        "-- Revision ID: a1\n-- migrate:up\nCREATE TABLE t (a int);\n\n"
+        "CREATE INDEX i ON t (a);\n",
+    };
+    script_file *a = parse_ok(lf), *b = parse_ok(crlf), *c = parse_ok(no_final);
+    ck_assert_str_eq(a->checksum, b->checksum);
+    ck_assert_str_eq(a->checksum, c->checksum);
+    ck_assert_str_ne(a->checksum_raw, b->checksum_raw);
+    /* what each stored: the new form, or the old raw form of this file */
+    ck_assert(script_checksum_matches(b, a->checksum));
+    ck_assert(script_checksum_matches(a, a->checksum_raw));
+    ck_assert(!script_checksum_matches(b, a->checksum_raw));
+    ck_assert(!script_checksum_matches(a, NULL));
+    for (size_t i = 0; i < sizeof(edited) / sizeof(*edited); i++) {
+        script_file *e = parse_ok(edited[i]);
+        ck_assert_msg(!script_checksum_matches(e, a->checksum), "edit %zu not seen", i);
+        ck_assert(!script_checksum_matches(e, a->checksum_raw));
+        script_free(e);
+    }
+    script_free(a);
+    script_free(b);
+    script_free(c);
 }
 END_TEST
 
@@ -799,6 +848,7 @@ Suite *script_suite(void)
     tc = tcase("checksum", false);
     tcase_add_test(tc, sum_known);
     tcase_add_test(tc, sum_of_up_section);
+    tcase_add_test(tc, sum_ignores_line_endings);
     tcase_add_test(tc, sum_changes_with_up_only);
     suite_add_tcase(s, tc);
 
