@@ -199,15 +199,21 @@ static int step_failed(run *r, const script_file *s, int line, const pg_failure 
 
 /* The syntax error libpg_query found in @body: the server's error (it
  * parses as the server would), at the revision's line. */
+static int syntax_error_in(um_ctx *ctx, const script_file *s, um_direction dir, const char *body,
+                           int first_line, const PgQueryError *e)
+{
+    size_t at = e->cursorpos > 0 ? utf8_offset(body, strlen(body), e->cursorpos) : 0;
+    int rc = ctx_error(ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
+                       "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
+                       dir == UM_UP ? "upgrade" : "downgrade", e->message);
+    err_set_server(&ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
+    return rc;
+}
+
 static int syntax_error(run *r, const script_file *s, const char *body, int first_line,
                         const PgQueryError *e)
 {
-    size_t at = e->cursorpos > 0 ? utf8_offset(body, strlen(body), e->cursorpos) : 0;
-    int rc = ctx_error(r->ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
-                       "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
-                       r->plan->direction == UM_UP ? "upgrade" : "downgrade", e->message);
-    err_set_server(&r->ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
-    return rc;
+    return syntax_error_in(r->ctx, s, r->plan->direction, body, first_line, e);
 }
 
 /*
@@ -216,12 +222,18 @@ static int syntax_error(run *r, const script_file *s, const char *body, int firs
  * (and the server's error would quote them), so the body must lex to its
  * end before it is sent.
  */
-static int check_terminated(run *r, size_t k, const char *body, int first_line)
+int apply_check_terminated(um_ctx *ctx, const script_file *s, um_direction dir, const char *body,
+                           int first_line)
 {
     PgQueryScanResult scan = pg_query_scan(body);
-    int rc = scan.error ? syntax_error(r, step_script(r, k), body, first_line, scan.error) : UM_OK;
+    int rc = scan.error ? syntax_error_in(ctx, s, dir, body, first_line, scan.error) : UM_OK;
     pg_query_free_scan_result(scan);
     return rc;
+}
+
+static int check_terminated(run *r, size_t k, const char *body, int first_line)
+{
+    return apply_check_terminated(r->ctx, step_script(r, k), r->plan->direction, body, first_line);
 }
 
 static int run_in_transaction(run *r, size_t k, const char *body, int first_line)

@@ -11,6 +11,7 @@
 
 #include "internal.h"
 #include "pg.h"
+#include "script.h"
 #include "strbuf.h"
 
 /*
@@ -19,6 +20,15 @@
  * Returns the number of statements appended.
  */
 int apply_append_timeouts(const um_ctx *ctx, strbuf *sb, bool local);
+
+/*
+ * UM_ESQL (SQLSTATE 42601, at the file's line) unless @body, the SQL of
+ * @s in direction @dir starting at @first_line, lexes to its end: an
+ * unterminated comment, string or quoted identifier would swallow what
+ * follows it in a message (or a script).
+ */
+int apply_check_terminated(um_ctx *ctx, const script_file *s, um_direction dir, const char *body,
+                           int first_line);
 
 /*
  * A revision's SQL as a run sends it: the timeouts (@local: see

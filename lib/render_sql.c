@@ -125,8 +125,12 @@ static int render_step(render *r, size_t k)
     char *body = NULL;
     int first_line = 0;
     int rc = script_read_section(s, dir == UM_UP, &body, &first_line, &r->ctx->err);
-    if (rc)
+    if (!rc)
+        rc = apply_check_terminated(r->ctx, s, dir, body, first_line);
+    if (rc) {
+        free(body);
         return rc;
+    }
     if (r->comments)
         render_step_comment(r, s, first_line);
     if (s->transactional && !r->single_tx)

@@ -175,6 +175,12 @@ START_TEST(sql_from_base_reproduces_upgrade)
     ck_assert_ptr_nonnull(strstr(script, "SELECT set_config('lock_timeout', '5000ms', false);"));
     ck_assert_ptr_nonnull(strstr(script, "EXECUTE ultramigrate_book_progress ('r2'"));
     ck_assert_int_eq(run_psql(db_url, file), 0);
+    /* a database that does not answer is not even tried */
+    pgtest_cli_result dead =
+        run_cli(proj_dir, NULL, "-d", dead_url(), "upgrade", "--sql", "--from", "base");
+    pgtest_assert_status(dead, EXIT_OK, "--from with a dead URL");
+    ck_assert_str_eq(dead.out, script);
+    pgtest_cli_result_free(&dead);
     char *other = other_db();
     CLI_OK(other, "upgrade");
     assert_same(db_url, other);
@@ -302,6 +308,22 @@ START_TEST(sql_comment_holds_a_file_name)
         "up.sql", NULL, (const char *const[]){ "upgrade", "--sql", "--from", "base", NULL });
     ck_assert_msg(run_psql(db_url, file) == 0, "%s", psql_err());
     ASSERT_TABLE("tf");
+}
+END_TEST
+
+/* An unterminated string would swallow the rest of the script: refused,
+ * at its line, as a run refuses it. */
+START_TEST(sql_refuses_an_unterminated_string)
+{
+    write_ini("lint_on_upgrade = off\n");
+    write_table_rev("g1", NULL, "tg1");
+    write_rev("g2", "g1", "SELECT 1;\nSELECT 'never closed;", NULL);
+    pgtest_cli_result r = run_cli(proj_dir, NULL, "upgrade", "--sql", "--from", "base");
+    pgtest_assert_status(r, EXIT_MIGRATION, "unterminated");
+    ck_assert_ptr_nonnull(
+        strstr(r.err, pgtest_fmt("%s:%d", rev_path("g2"), line_of("g2", "'never"))));
+    ck_assert_str_eq(r.out, "");
+    pgtest_cli_result_free(&r);
 }
 END_TEST
 
@@ -672,7 +694,8 @@ static Suite *preview_suite(void)
                      sql_downgrade_reproduces_downgrade, sql_single_transaction,
                      sql_failure_stops_like_a_run, sql_bad_command_lines,
                      sql_offline_quoting_matches_libpq, sql_api_arguments,
-                     sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name);
+                     sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name,
+                     sql_refuses_an_unterminated_string);
     PGTEST_ADD_TESTS(tcase(s, "dry_run"), dry_run_changes_nothing_and_names_locks,
                      dry_run_on_a_fresh_database, dry_run_failure_reported,
                      dry_run_skips_transaction_control, dry_run_downgrade, dry_run_api,
