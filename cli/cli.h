@@ -36,7 +36,9 @@ enum cli_exit {
     /* lint: what it found */
     CLI_EXIT_LINT_WARNINGS = 16, /* warnings, no error */
     CLI_EXIT_LINT_ERRORS = 17,   /* at least one error */
-    CLI_EXIT_BACKUP = 18         /* a backup or restore failed (upgrade: nothing migrated) */
+    CLI_EXIT_BACKUP = 18,        /* a backup or restore failed (upgrade: nothing migrated) */
+    CLI_EXIT_CONNLOST = 19,      /* the connection was lost during the run */
+    CLI_EXIT_BOOKKEEPING = 20    /* the bookkeeping tables cannot be used by this role */
 };
 
 /* Returned by cli_parse() when the command should go on. */
@@ -163,6 +165,10 @@ int cli_cmd_check(struct cli *cli, const struct cli_command *cmd, int argc, char
 extern const char cli_verify_options[];
 extern const char cli_check_options[];
 
+/* repair.c: repair REV --applied|--rolled-back, repair --checksums */
+int cli_cmd_repair(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_repair_options[];
+
 /* secret.c: whether @s may hold a connection secret (a URL, a password
  * key), so that a message must not quote it; and the in-place masking of
  * every password in @arg, so that `ps` does not show it. */
@@ -196,6 +202,7 @@ struct cli_progress {
     char **revisions;  /* ids of the finished steps, in order */
     double *durations; /* ms, parallel to revisions */
     int failed_alloc;
+    size_t committed; /* steps finished and committed (not inside one run-wide transaction) */
 };
 
 /* Progress callback; the payload is a struct cli_progress. */
@@ -251,6 +258,11 @@ enum cli_line {
 
 /* "a, b" of the parents, or "<base>". */
 void cli_print_parents(FILE *out, const um_revision *rev);
+
+/* Prints @s (NULL: nothing), a revision's message or path: on a terminal
+ * each control character is shown as \xHH, so that a revision file cannot
+ * move the cursor, recolour or retitle the user's terminal. */
+void cli_print_text(FILE *out, const char *s);
 
 /* The one-line form: "ID (labels) (head)" and what @flags (enum cli_line)
  * add, as history, heads and branches print it. */

@@ -182,11 +182,40 @@ static int step_failed(run *r, const script_file *s, int line, const pg_failure 
     return pg_failure_to_error(r->ctx, f, s->path, line, s->id, what);
 }
 
+/* The syntax error libpg_query found in @body: the server's error (it
+ * parses as the server would), at the revision's line. */
+static int syntax_error(run *r, const script_file *s, const char *body, int first_line,
+                        const PgQueryError *e)
+{
+    size_t at = e->cursorpos > 0 ? utf8_offset(body, strlen(body), e->cursorpos) : 0;
+    int rc = ctx_error(r->ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
+                       "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
+                       r->plan->direction == UM_UP ? "upgrade" : "downgrade", e->message);
+    err_set_server(&r->ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
+    return rc;
+}
+
+/*
+ * The bookkeeping statements go in the same message as the body: an
+ * unterminated comment, string or quoted identifier would swallow them
+ * (and the server's error would quote them), so the body must lex to its
+ * end before it is sent.
+ */
+static int check_terminated(run *r, size_t k, const char *body, int first_line)
+{
+    PgQueryScanResult scan = pg_query_scan(body);
+    int rc = scan.error ? syntax_error(r, step_script(r, k), body, first_line, scan.error) : UM_OK;
+    pg_query_free_scan_result(scan);
+    return rc;
+}
+
 static int run_in_transaction(run *r, size_t k, const char *body, int first_line)
 {
     strbuf msg = STRBUF_INIT;
     pg_failure f = { 0 };
-    int rc;
+    int rc = check_terminated(r, k, body, first_line);
+    if (rc)
+        return rc;
     int prefix = append_timeouts(r, &msg, true);
     size_t body_off = msg.len;
     sb_puts(&msg, body);
@@ -212,16 +241,8 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
     const script_file *s = step_script(r, k);
     PgQuerySplitResult split = pg_query_split_with_parser(body);
     int rc = UM_OK;
-    if (split.error) {
-        size_t at = split.error->cursorpos > 0
-                        ? utf8_offset(body, strlen(body), split.error->cursorpos)
-                        : 0;
-        rc = ctx_error(r->ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
-                       "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
-                       r->plan->direction == UM_UP ? "upgrade" : "downgrade", split.error->message);
-        /* libpg_query parses as the server would; it is the server's error */
-        err_set_server(&r->ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
-    }
+    if (split.error)
+        rc = syntax_error(r, s, body, first_line, split.error);
     for (int i = 0; !rc && i < split.n_stmts; i++) {
         size_t off = (size_t)split.stmts[i]->stmt_location;
         char *stmt = strndup(body + off, (size_t)split.stmts[i]->stmt_len);
@@ -231,7 +252,10 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
         }
         pg_failure f = { 0 };
         rc = pg_exec(r->ctx, stmt, &f);
-        if (rc) {
+        /* what stays done is on record before the next statement runs */
+        if (!rc)
+            rc = store_set_statements_done(r->ctx, s, i + 1);
+        else {
             size_t at = f.position > 0
                             ? off + pg_char_offset(r->ctx, stmt, strlen(stmt), f.position)
                             : skip_blank(body, off, strlen(body));
@@ -297,7 +321,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
     const script_file *s = step_script(r, k);
     double t0 = util_now_ms();
     saved_timeouts saved = { { false, NULL }, { false, NULL } };
-    int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
+    int rc = store_mark_in_progress(r->ctx, s, r->plan->direction);
     if (!rc)
         rc = set_session_timeouts(r, &saved);
     if (!rc)
@@ -393,8 +417,9 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
     if (!r->opts.progress_cb)
         return 0;
     const um_step *st = &r->plan->steps[k];
-    um_step_info info = { st->direction,    phase,  st->revision, st->message, k,
-                          r->plan->n_steps, elapsed };
+    um_step_info info = { st->direction,    phase,   st->revision,
+                          st->message,      k,       r->plan->n_steps,
+                          elapsed,          phase == UM_STEP_DONE && !r->single_tx };
     return r->opts.progress_cb(&info, r->opts.progress_payload);
 }
 
@@ -563,6 +588,10 @@ static int adopt(um_ctx *ctx, store_state *st, const unsigned char *applied)
 static int prepare_locked(um_ctx *ctx, store_state *st, bool purge)
 {
     int rc = store_read_state(ctx, st);
+    if (!rc && st->needs_upgrade) {
+        rc = store_upgrade_tables(ctx);
+        st->needs_upgrade = rc != UM_OK;
+    }
     if (rc || st->tables_exist)
         return rc;
     bool foreign = st->n_heads > 0, adopting = foreign && !purge;
@@ -765,7 +794,6 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const void *opts)
 
 /* Runs @action (NULL: none) under the lock on the state read there (@purge:
  * see prepare_locked). */
-typedef int (*locked_action)(um_ctx *ctx, const store_state *st, const void *arg);
 
 static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool purge)
 {
@@ -780,6 +808,11 @@ static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool p
     end_locked(ctx, action && rc == UM_OK, encoding);
     store_state_free(&st);
     return rc;
+}
+
+int apply_locked(um_ctx *ctx, locked_action action, const void *arg)
+{
+    return run_locked(ctx, action, arg, false);
 }
 
 int um_stamp(um_ctx *ctx, const char *target)

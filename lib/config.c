@@ -12,6 +12,7 @@
 #include "config.h"
 #include "lint.h"
 #include "strbuf.h"
+#include "textfile.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -28,6 +29,10 @@
 #define MAX_INTERPOLATION_DEPTH 10
 /* PostgreSQL's NAMEDATALEN - 1. */
 #define MAX_IDENTIFIER_BYTES 63
+/* The longest name store.c derives from version_table (the index on the
+ * applied table; the tables take "_applied" and "_history"): the server
+ * would cut a longer one to 63 bytes, into names that collide. */
+#define LONGEST_DERIVED_SUFFIX "_applied_unfinished"
 
 /* ------------------------------------------------------------------ */
 /* Raw entries                                                          */
@@ -469,6 +474,7 @@ typedef enum key_kind {
     KIND_TEXT,       /* non-empty string */
     KIND_OPTIONAL,   /* string; empty means not set (NULL) */
     KIND_IDENTIFIER, /* a PostgreSQL name */
+    KIND_TABLE_STEM, /* a PostgreSQL name other names are made from */
     KIND_BOOL,
     KIND_COUNT,         /* integer >= 0 */
     KIND_DURATION,      /* milliseconds */
@@ -492,11 +498,12 @@ static const key_spec known_keys[] = {
     { "truncate_slug_length", NULL, KIND_COUNT, FIELD(truncate_slug_length) },
     { "timezone", NULL, KIND_OPTIONAL, FIELD(timezone) },
     { "transaction_per_migration", NULL, KIND_BOOL, FIELD(transaction_per_migration) },
-    { "version_table", NULL, KIND_IDENTIFIER, FIELD(version_table) },
+    { "version_table", NULL, KIND_TABLE_STEM, FIELD(version_table) },
     { "version_table_schema", NULL, KIND_IDENTIFIER, FIELD(version_table_schema) },
     { "lock_wait", NULL, KIND_DURATION, FIELD(lock_wait_ms) },
     { "lock_timeout", NULL, KIND_DURATION, FIELD(lock_timeout_ms) },
     { "statement_timeout", NULL, KIND_DURATION, FIELD(statement_timeout_ms) },
+    { "health_timeout", NULL, KIND_DURATION, FIELD(health_timeout_ms) },
     { "lock_retries", NULL, KIND_COUNT, FIELD(lock_retries) },
     { "compare_type", NULL, KIND_BOOL, FIELD(compare_type) },
     { "compare_server_default", NULL, KIND_BOOL, FIELD(compare_server_default) },
@@ -602,6 +609,17 @@ static int bad_value(const setting *s, const char *why)
                    s->e->name, s->value, why);
 }
 
+static int stem_too_long(const setting *s)
+{
+    size_t most = MAX_IDENTIFIER_BYTES - strlen(LONGEST_DERIVED_SUFFIX);
+    char why[256];
+    snprintf(why, sizeof(why),
+             "is %zu bytes: the names made from it (as '..." LONGEST_DERIVED_SUFFIX
+             "') would pass PostgreSQL's %d-byte limit; use at most %zu bytes",
+             strlen(s->value), MAX_IDENTIFIER_BYTES, most);
+    return bad_value(s, why);
+}
+
 static int set_string(setting *s, bool empty_is_null)
 {
     char **str = field(s);
@@ -659,9 +677,13 @@ static int set_value(setting *s)
 {
     key_kind kind = s->spec->kind;
 
-    if ((kind == KIND_TEXT || kind == KIND_IDENTIFIER) && !*s->value)
+    if ((kind == KIND_TEXT || kind == KIND_IDENTIFIER || kind == KIND_TABLE_STEM) && !*s->value)
         return bad_value(s, "is empty; give a value or remove the key");
     switch (kind) {
+    case KIND_TABLE_STEM:
+        if (strlen(s->value) + strlen(LONGEST_DERIVED_SUFFIX) > MAX_IDENTIFIER_BYTES)
+            return stem_too_long(s);
+        /* fall through */
     case KIND_IDENTIFIER:
         if (strlen(s->value) > MAX_IDENTIFIER_BYTES)
             return bad_value(s, "is longer than 63 bytes (PostgreSQL's identifier limit)");
@@ -783,11 +805,21 @@ static int load_file(config_settings *cfg, const char *path, const char *section
                      const log_sink *log, file_url *url, err_buf *err)
 {
     ini_file ini = { .path = path, .section = section };
-    FILE *fp = fopen(path, "r");
-    if (!fp)
+    char *text;
+    size_t len;
+    /* a FIFO, a device, a huge or binary file is refused before inih
+     * reads a line of it (see textfile.h) */
+    int rc = textfile_read(&text, &len, path, &textfile_config, false, err);
+    if (rc)
+        return rc;
+    FILE *fp = fmemopen(text, len, "r");
+    if (!fp) {
+        free(text);
         return cannot_read(path, errno, err);
-    int rc = parse_file(&ini, fp, err);
+    }
+    rc = parse_file(&ini, fp, err);
     fclose(fp);
+    free(text);
     if (!rc)
         rc = check_section(&ini, err);
     if (rc)
@@ -913,6 +945,8 @@ static int set_defaults(config_settings *cfg, err_buf *err)
         /* Replicas starting together queue behind the one migrating rather
          * than fail; a run stuck longer than this is worth an error. */
         .lock_wait_ms = 60000,
+        /* a probe answers at once, even behind a lock on the tables */
+        .health_timeout_ms = 2000,
         .transaction_per_migration = true,
         .version_table = strdup("ultramigrate_version"),
         .version_table_schema = strdup("public"),

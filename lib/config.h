@@ -51,6 +51,7 @@ typedef struct config_settings {
     int lock_timeout_ms;            /* SET lock_timeout per revision; 0: server default */
     int statement_timeout_ms;       /* SET statement_timeout per revision; 0: default */
     int lock_retries;               /* default 0 */
+    int health_timeout_ms;          /* each query of a health snapshot; default 2s, 0: none */
     bool compare_type;              /* default true (autogenerate) */
     bool compare_server_default;    /* default true (autogenerate) */
     char *schema_file;              /* NULL when not set */

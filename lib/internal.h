@@ -87,4 +87,11 @@ struct store_state;
 int plan_build(um_ctx *ctx, const struct store_state *state, um_direction dir, const char *target,
                um_plan **out);
 
+/*
+ * Runs @action under the migration lock on the state read there, the
+ * bookkeeping tables made or upgraded first (apply.c; stamp, repair).
+ */
+typedef int (*locked_action)(um_ctx *ctx, const struct store_state *st, const void *arg);
+int apply_locked(um_ctx *ctx, locked_action action, const void *arg);
+
 #endif

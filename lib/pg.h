@@ -15,6 +15,7 @@
 #define SQLSTATE_SYNTAX_ERROR       "42601"
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 #define SQLSTATE_NO_SUCH_STATEMENT  "26000"
+#define SQLSTATE_UNDEFINED_COLUMN   "42703"
 
 /* The handle's connection and server session (struct in pg.c). */
 typedef struct pg_session pg_session;
@@ -50,6 +51,15 @@ void pg_call_end(um_ctx *ctx);
 /* pg_call_end(), then @rc: "rc = pg_call_begin(ctx); return rc ? rc :
  * pg_call_finish(ctx, work(ctx))" runs one piece of work as a call. */
 int pg_call_finish(um_ctx *ctx, int rc);
+
+/*
+ * For the rest of the call (until pg_call_end), each statement that has
+ * no answer @ms after it was sent (0: no limit) is cancelled, as the
+ * server's statement_timeout and lock_timeout would, and fails with
+ * SQLSTATE 57014 and a message naming @setting: a health probe must not
+ * wait behind a lock on the bookkeeping tables.
+ */
+void pg_set_statement_timeout(um_ctx *ctx, int ms, const char *setting);
 
 /* um_cancel() was called since the call began. */
 bool pg_cancel_requested(const um_ctx *ctx);
@@ -102,8 +112,8 @@ int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *param
  */
 int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail);
 
-/* Records @f on the handle as UM_ESQL (or UM_ECONNECT when the connection
- * was lost), prefixed with @what. */
+/* Records @f on the handle as UM_ESQL (or UM_ECONNLOST when the
+ * connection was lost), prefixed with @what. */
 int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int line,
                         const char *revision, const char *what);
 

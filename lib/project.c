@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "script.h"
 #include "strbuf.h"
+#include "textfile.h"
 #include "template.h"
 #include "tz.h"
 #include "util.h"
@@ -55,28 +56,12 @@ static int write_new_file(const char *path, const char *text, err_buf *err)
     return e ? err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(e)) : UM_OK;
 }
 
-/* Reads a whole small text file; *out NULL and UM_OK when it does not exist. */
+/* Reads a whole small text file (textfile.h's checks); *out NULL and
+ * UM_OK when it does not exist. */
 static int read_optional_file(const char *path, char **out, err_buf *err)
 {
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT
-                   ? UM_OK
-                   : err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
-    strbuf sb = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        sb_append(&sb, buf, n);
-    int rc = UM_OK;
-    if (ferror(f))
-        rc = err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
-    else if (!(*out = sb_detach(&sb)))
-        rc = err_nomem(err);
-    fclose(f);
-    sb_free(&sb);
-    return rc;
+    size_t len;
+    return textfile_read(out, &len, path, &textfile_template, true, err);
 }
 
 /* ---- generate --------------------------------------------------------- */

@@ -16,6 +16,7 @@ struct um_status_info {
     size_t n_file_heads;
     const um_revision **pending; /* in the order an upgrade to heads would apply them */
     size_t n_pending;
+    plan_counts counts; /* points into state */
 };
 
 void um_status_free(um_status_info *s)
@@ -53,26 +54,20 @@ static int fill_file_heads(um_ctx *ctx, um_status_info *s)
     return UM_OK;
 }
 
-/* Pending: what an upgrade to every head would apply, in that order.  A
- * database ahead of the files has no pending list (it cannot be planned). */
+/* Pending: what an upgrade to every head would apply, in that order; and
+ * the counts, as health computes them (plan_classify). */
 static int fill_pending(um_ctx *ctx, um_status_info *s)
 {
     size_t n = graph_count(ctx->graph);
-    unsigned char *applied = NULL;
-    size_t *cur = NULL, n_cur = 0;
+    unsigned char *classes = NULL;
     s->pending = util_calloc(n, sizeof(*s->pending));
     if (!s->pending)
         return err_nomem(&ctx->err);
-    int rc = plan_applied_set(ctx, s->state.heads, s->state.n_heads, &applied, &cur, &n_cur);
-    if (rc == UM_ESTATE) {
-        err_clear(&ctx->err);
-        return UM_OK;
-    }
+    int rc = plan_classify(ctx, &s->state, &s->counts, &classes);
     for (size_t i = 0; !rc && i < n; i++)
-        if (!applied[i])
+        if (classes[i] == PLAN_PENDING)
             s->pending[s->n_pending++] = &ctx->revisions[i];
-    free(applied);
-    free(cur);
+    free(classes);
     return rc;
 }
 
@@ -123,3 +118,22 @@ UTIL_LIST_ACCESSORS(um_status_pending_count, um_status_pending_at, um_status_inf
                     const um_revision *, n_pending, pending, )
 UTIL_LIST_ACCESSORS(um_history_count, um_history_at, um_history_list, const um_history_entry *,
                     count, entries, &)
+
+size_t um_status_count(const um_status_info *st, um_status_kind kind)
+{
+    if (!st)
+        return 0;
+    switch (kind) {
+    case UM_STATUS_APPLIED:
+        return st->counts.applied;
+    case UM_STATUS_PENDING:
+        return st->counts.pending;
+    case UM_STATUS_FAILED:
+        return st->counts.failed;
+    case UM_STATUS_IN_PROGRESS:
+        return st->counts.in_progress;
+    case UM_STATUS_MISSING:
+        return st->counts.missing;
+    }
+    return 0;
+}

@@ -101,6 +101,11 @@ void store_state_free(store_state *st)
     memset(st, 0, sizeof(*st));
 }
 
+bool store_row_unfinished(const um_applied *a)
+{
+    return a->state && strcmp(a->state, "applied") != 0;
+}
+
 /*
  * The five columns every bookkeeping row carries about the run that wrote
  * it, from column @first on: duration_ms, applied_by, host,
@@ -126,6 +131,8 @@ static void read_applied_row(const pg_rows *rows, size_t row, um_applied *a)
     read_run_columns(rows, row, 4, &a->duration_ms, &a->applied_by, &a->host,
                      &a->application_name, &a->tool_version);
     a->state = pg_rows_value(rows, row, 9);
+    const char *done = pg_rows_value(rows, row, 11);
+    a->statements_done = done ? atoi(done) : 0;
 }
 
 /* Points the state into @rows, which it then owns. */
@@ -152,6 +159,27 @@ static bool is_undefined_table(int rc, const pg_failure *fail)
 }
 
 /*
+ * A failure on the bookkeeping tables.  One the role's rights or the
+ * schema cause (42501 insufficient privilege, 25006 read-only) is no
+ * revision's fault: UM_EBOOKKEEPING, naming the schema to fix.
+ */
+static int store_failed(um_ctx *ctx, const pg_failure *f, const char *what)
+{
+    int rc = pg_failure_to_error(ctx, f, NULL, 0, NULL, what);
+    if (rc != UM_ESQL || !f->sqlstate ||
+        (strcmp(f->sqlstate, "42501") != 0 && strcmp(f->sqlstate, "25006") != 0))
+        return rc;
+    rc = ctx_error(ctx, UM_EBOOKKEEPING, NULL, 0, NULL,
+                   "%s: %s (SQLSTATE %s): this role cannot keep the bookkeeping tables in"
+                   " schema \"%s\" (version_table_schema); choose one where it may create"
+                   " and write tables",
+                   what, f->message ? f->message : "permission denied", f->sqlstate,
+                   ctx->cfg.version_table_schema);
+    err_set_server(&ctx->err, f->sqlstate, f->detail, f->hint);
+    return rc;
+}
+
+/*
  * The bookkeeping tables are missing: never migrated (*rows NULL), or a
  * version table without the others, that is a database another tool
  * (Alembic) managed, whose rows @fmt reads so that its state shows and the
@@ -170,8 +198,30 @@ static int read_version_rows(um_ctx *ctx, const char *fmt, pg_rows **rows)
     if (is_undefined_table(rc, &fail))
         rc = UM_OK;
     else if (rc)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the version table");
+        rc = store_failed(ctx, &fail, "cannot read the version table");
     pg_failure_clear(&fail);
+    return rc;
+}
+
+/* The state's query; @done is the statements_done column, or "0" for an
+ * applied table made before it existed. */
+static int query_state(um_ctx *ctx, const char *done, pg_rows **rows, pg_failure *fail)
+{
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql,
+              "SELECT 0, version_num, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+              " NULL::timestamptz, NULL FROM %s"
+              " UNION ALL"
+              " SELECT 1, revision, checksum,"
+              " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+              " duration_ms::text, applied_by, host, application_name, tool_version,"
+              " state, applied_at, %s::text FROM %s"
+              " ORDER BY 1, 11, 2",
+              ctx->store->version_table, done, ctx->store->applied_table);
+    if (sb_failed(&sql))
+        return err_nomem(&ctx->err);
+    int rc = pg_query(ctx, sb_str(&sql), 0, NULL, rows, fail);
+    sb_free(&sql);
     return rc;
 }
 
@@ -182,30 +232,21 @@ int store_read_state(um_ctx *ctx, store_state *out)
     if (rc)
         return rc;
 
-    strbuf sql = STRBUF_INIT;
-    sb_printf(&sql,
-              "SELECT 0, version_num, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-              " NULL::timestamptz FROM %s"
-              " UNION ALL"
-              " SELECT 1, revision, checksum,"
-              " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-              " duration_ms::text, applied_by, host, application_name, tool_version,"
-              " state, applied_at FROM %s"
-              " ORDER BY 1, 11, 2",
-              ctx->store->version_table, ctx->store->applied_table);
-    if (sb_failed(&sql))
-        return err_nomem(&ctx->err);
-
     pg_rows *rows = NULL;
     pg_failure fail = { 0 };
-    rc = pg_query(ctx, sb_str(&sql), 0, NULL, &rows, &fail);
-    sb_free(&sql);
+    rc = query_state(ctx, "statements_done", &rows, &fail);
+    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_COLUMN) == 0) {
+        /* tables of an earlier version: upgraded by the next locked run */
+        pg_failure_clear(&fail);
+        out->needs_upgrade = true;
+        rc = query_state(ctx, "0", &rows, &fail);
+    }
     if (is_undefined_table(rc, &fail)) {
         rc = read_version_rows(ctx, "SELECT 0, version_num FROM %s ORDER BY 2", &rows);
         if (!rc && rows)
             rc = fill_state(ctx, rows, out);
     } else if (rc) {
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the migration state");
+        rc = store_failed(ctx, &fail, "cannot read the migration state");
     } else {
         out->tables_exist = true;
         rc = fill_state(ctx, rows, out);
@@ -317,7 +358,11 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
 /* ---- tables --------------------------------------------------------- */
 
 /* What the history's direction column accepts. */
-#define HISTORY_DIRECTIONS "'up', 'down', 'stamp', 'restore'"
+#define HISTORY_DIRECTIONS "'up', 'down', 'stamp', 'restore', 'repair'"
+
+/* The newest direction: a history check without it is from an earlier
+ * version (see append_history_directions). */
+#define HISTORY_NEWEST_DIRECTION "repair"
 
 int store_ensure_tables(um_ctx *ctx, bool have_version_table)
 {
@@ -366,7 +411,8 @@ int store_ensure_tables(um_ctx *ctx, bool have_version_table)
               "  host text,\n"
               "  application_name text,\n"
               "  tool_version text NOT NULL,\n"
-              "  state text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed')));\n"
+              "  state text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed')),\n"
+              "  statements_done integer NOT NULL DEFAULT 0);\n"
               "CREATE TABLE IF NOT EXISTS %s (\n"
               "  id bigserial PRIMARY KEY,\n"
               "  revision varchar(32) NOT NULL,\n"
@@ -391,7 +437,70 @@ int store_ensure_tables(um_ctx *ctx, bool have_version_table)
     sb_free(&pk);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
-    rc = pg_exec(ctx, sb_str(&sql), NULL);
+    pg_failure fail = { 0 };
+    rc = pg_exec(ctx, sb_str(&sql), &fail);
+    if (rc == UM_ESQL || rc == UM_ECONNLOST)
+        rc = store_failed(ctx, &fail, "cannot create the bookkeeping tables");
+    pg_failure_clear(&fail);
+    sb_free(&sql);
+    return rc ? rc : store_upgrade_tables(ctx);
+}
+
+/* A history table made before the newest direction has a check that
+ * refuses it: @sql replaces it. */
+static int append_history_directions(um_ctx *ctx, strbuf *sql)
+{
+    const char *table = ctx->store->history_table;
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx,
+                      "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass"
+                      " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%direction%'"
+                      " AND pg_get_constraintdef(oid) NOT LIKE '%" HISTORY_NEWEST_DIRECTION "%'",
+                      1, &table, &rows, NULL);
+    for (size_t i = 0; !rc && i < pg_rows_count(rows); i++) {
+        sb_printf(sql, "ALTER TABLE %s DROP CONSTRAINT ", table);
+        pg_append_ident(ctx, sql, pg_rows_value(rows, i, 0));
+        sb_printf(sql, ", ADD CHECK (direction IN (" HISTORY_DIRECTIONS "));\n");
+    }
+    pg_rows_free(rows);
+    return rc;
+}
+
+/* An applied table made before statements_done: @sql adds it. */
+static int append_statements_done(um_ctx *ctx, strbuf *sql)
+{
+    const char *table = ctx->store->applied_table;
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx,
+                      "SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass"
+                      " AND attname = 'statements_done' AND NOT attisdropped",
+                      1, &table, &rows, NULL);
+    if (!rc && pg_rows_count(rows) == 0)
+        sb_printf(sql, "ALTER TABLE %s ADD COLUMN statements_done integer NOT NULL DEFAULT 0;\n",
+                  table);
+    pg_rows_free(rows);
+    return rc;
+}
+
+int store_upgrade_tables(um_ctx *ctx)
+{
+    strbuf sql = STRBUF_INIT;
+    int rc = store_connect(ctx);
+    if (!rc)
+        rc = append_history_directions(ctx, &sql);
+    if (!rc)
+        rc = append_statements_done(ctx, &sql);
+    if (!rc && sb_failed(&sql))
+        rc = err_nomem(&ctx->err);
+    pg_failure fail = { 0 };
+    if (!rc && sql.len) {
+        log_printf(&ctx->log, UM_LOG_INFO, "upgrading the bookkeeping tables of an earlier version");
+        rc = pg_exec(ctx, sb_str(&sql), &fail);
+    }
+    if (fail.message)
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL,
+                            "cannot upgrade the bookkeeping tables of an earlier version");
+    pg_failure_clear(&fail);
     sb_free(&sql);
     return rc;
 }
@@ -569,16 +678,19 @@ typedef enum book_statement {
     BOOK_IN_PROGRESS, /* the applied row of $1, state in_progress */
     BOOK_MARK_FAILED, /* the applied row of $1, if any, set to failed */
     BOOK_HISTORY,     /* a history row */
-    BOOK_SET_HEADS,   /* the version rows become $2 */
-    BOOK_KEEP_APPLIED /* applied rows not in $2 deleted */
+    BOOK_SET_HEADS,    /* the version rows become $2 */
+    BOOK_KEEP_APPLIED, /* applied rows not in $2 deleted */
+    BOOK_FORGET,       /* the applied row of $1 deleted (repair --rolled-back) */
+    BOOK_SET_CHECKSUM  /* the applied row of $1 gets checksum $3 (repair --checksums) */
 } book_statement;
 
-#define BOOK_COUNT (BOOK_KEEP_APPLIED + 1)
+#define BOOK_COUNT (BOOK_SET_CHECKSUM + 1)
 
 static const char *const book_names[BOOK_COUNT] = {
     "ultramigrate_book_step_up",   "ultramigrate_book_step_down",    "ultramigrate_book_applied",
     "ultramigrate_book_progress",  "ultramigrate_book_mark_failed",  "ultramigrate_book_history",
-    "ultramigrate_book_set_heads", "ultramigrate_book_keep_applied",
+    "ultramigrate_book_set_heads", "ultramigrate_book_keep_applied", "ultramigrate_book_forget",
+    "ultramigrate_book_set_checksum",
 };
 
 /* The applied row of $1 in @state, replacing an earlier one. */
@@ -586,9 +698,10 @@ static void append_applied_upsert(const struct store_session *st, strbuf *sb, co
 {
     sb_printf(sb,
               "INSERT INTO %s (revision, checksum, duration_ms, host, application_name,"
-              " tool_version, state)"
-              " VALUES ($1, $3, $4, $5, current_setting('application_name'), $6, '%s')"
+              " tool_version, state, statements_done)"
+              " VALUES ($1, $3, $4, $5, current_setting('application_name'), $6, '%s', 0)"
               " ON CONFLICT (revision) DO UPDATE SET checksum = EXCLUDED.checksum,"
+              " statements_done = EXCLUDED.statements_done,"
               " applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms,"
               " applied_by = EXCLUDED.applied_by, host = EXCLUDED.host,"
               " application_name = EXCLUDED.application_name,"
@@ -648,6 +761,12 @@ static void append_book_text(const struct store_session *st, strbuf *sb, book_st
         break;
     case BOOK_KEEP_APPLIED:
         sb_printf(sb, "DELETE FROM %s WHERE revision <> ALL ($2)", a);
+        break;
+    case BOOK_FORGET:
+        sb_printf(sb, "DELETE FROM %s WHERE revision = $1", a);
+        break;
+    case BOOK_SET_CHECKSUM:
+        sb_printf(sb, "UPDATE %s SET checksum = $3 WHERE revision = $1", a);
         break;
     }
 }
@@ -768,6 +887,24 @@ static int run_book(um_ctx *ctx, strbuf *sql, pg_failure *fail)
     return rc;
 }
 
+/*
+ * SET @assignments on the applied row of @s, with @value as $2 (NULL:
+ * none).  Sent as it is, not prepared: it serves only the rare revisions
+ * that run outside a transaction, once per statement.
+ */
+static int applied_row_update(um_ctx *ctx, const script_file *s, const char *assignments,
+                              const char *value)
+{
+    strbuf sql = STRBUF_INIT;
+    const char *params[2] = { s->id, value };
+    sb_printf(&sql, "UPDATE %s SET %s WHERE revision = $1", ctx->store->applied_table,
+              assignments);
+    int rc = sb_failed(&sql) ? err_nomem(&ctx->err)
+                             : pg_query(ctx, sb_str(&sql), value ? 2 : 1, params, NULL, NULL);
+    sb_free(&sql);
+    return rc;
+}
+
 static const char *direction_name(um_direction dir)
 {
     return dir == UM_UP ? "up" : "down";
@@ -783,12 +920,21 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_
     return appended(ctx, sb);
 }
 
-int store_mark_in_progress(um_ctx *ctx, const script_file *s)
+int store_mark_in_progress(um_ctx *ctx, const script_file *s, um_direction dir)
 {
+    if (dir == UM_DOWN)
+        return applied_row_update(ctx, s, "state = 'in_progress', statements_done = 0", NULL);
     strbuf sql = STRBUF_INIT;
     book_args a = { s->id, NULL, 0, s->checksum, 0, "up", NULL, NULL };
     append_execute(ctx, &sql, BOOK_IN_PROGRESS, &a);
     return run_book(ctx, &sql, NULL);
+}
+
+int store_set_statements_done(um_ctx *ctx, const script_file *s, int done)
+{
+    char n[16];
+    snprintf(n, sizeof(n), "%d", done);
+    return applied_row_update(ctx, s, "statements_done = $2::integer", n);
 }
 
 int store_record_stop(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
@@ -877,48 +1023,76 @@ done:
     return rc;
 }
 
-/* A history table made before "restore" was a direction has a check that
- * refuses it: it is replaced, in the message that records the restore. */
-static int append_restore_direction(um_ctx *ctx, strbuf *sql)
+/*
+ * A message of history rows other than steps (repair, restore): it starts
+ * by letting a history table of an earlier version accept the newest
+ * directions.  On failure @sql is freed.
+ */
+static int begin_history_book(um_ctx *ctx, strbuf *sql)
 {
-    const char *table = ctx->store->history_table;
-    pg_rows *rows = NULL;
-    int rc = pg_query(ctx,
-                      "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass"
-                      " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%direction%'"
-                      " AND pg_get_constraintdef(oid) NOT LIKE '%restore%'",
-                      1, &table, &rows, NULL);
-    for (size_t i = 0; !rc && i < pg_rows_count(rows); i++) {
-        sb_printf(sql, "ALTER TABLE %s DROP CONSTRAINT ", table);
-        pg_append_ident(ctx, sql, pg_rows_value(rows, i, 0));
-        sb_printf(sql, ", ADD CHECK (direction IN (" HISTORY_DIRECTIONS "));\n");
-    }
-    pg_rows_free(rows);
+    int rc = store_connect(ctx);
+    if (!rc)
+        rc = append_history_directions(ctx, sql);
+    if (rc)
+        sb_free(sql);
     return rc;
+}
+
+/* Runs it (one transaction); a server error reads "@what: ...". */
+static int end_history_book(um_ctx *ctx, strbuf *sql, const char *revision, const char *what)
+{
+    pg_failure fail = { 0 };
+    int rc = run_book(ctx, sql, &fail);
+    if (fail.message)
+        pg_failure_to_error(ctx, &fail, NULL, 0, revision, what);
+    pg_failure_clear(&fail);
+    return rc;
+}
+
+int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const char *revision,
+                 const char *checksum, const char *note)
+{
+    strbuf sql = STRBUF_INIT;
+    book_args a = { revision, heads, n_heads, checksum, 0, "repair", "ok", note };
+    int rc = begin_history_book(ctx, &sql);
+    if (rc)
+        return rc;
+    append_execute(ctx, &sql, BOOK_SET_HEADS, &a);
+    append_execute(ctx, &sql, checksum ? BOOK_APPLIED : BOOK_FORGET, &a);
+    append_execute(ctx, &sql, BOOK_HISTORY, &a);
+    return end_history_book(ctx, &sql, revision, "cannot record the repair");
+}
+
+int store_repair_checksums(um_ctx *ctx, const script_file *const *scripts,
+                           const char *const *notes, size_t n)
+{
+    strbuf sql = STRBUF_INIT;
+    if (n == 0)
+        return UM_OK;
+    int rc = begin_history_book(ctx, &sql);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        book_args a = { scripts[i]->id, NULL, 0, scripts[i]->checksum, 0, "repair", "ok", notes[i] };
+        append_execute(ctx, &sql, BOOK_SET_CHECKSUM, &a);
+        append_execute(ctx, &sql, BOOK_HISTORY, &a);
+    }
+    return end_history_book(ctx, &sql, NULL, "cannot record the new checksums");
 }
 
 int store_record_restore(um_ctx *ctx, const char *const *heads, size_t n_heads,
                          const char *checksum)
 {
     strbuf sql = STRBUF_INIT;
-    int rc = store_connect(ctx);
-    if (!rc)
-        rc = append_restore_direction(ctx, &sql);
-    if (rc) {
-        sb_free(&sql);
+    int rc = begin_history_book(ctx, &sql);
+    if (rc)
         return rc;
-    }
     book_args a = { "base", NULL, 0, checksum, 0, "restore", "ok", NULL };
     for (size_t i = 0; i < (n_heads ? n_heads : 1); i++) {
         a.revision = n_heads ? heads[i] : "base";
         append_execute(ctx, &sql, BOOK_HISTORY, &a);
     }
-    pg_failure fail = { 0 };
-    rc = run_book(ctx, &sql, &fail);
-    if (fail.message)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot record the restore in the history");
-    pg_failure_clear(&fail);
-    return rc;
+    return end_history_book(ctx, &sql, NULL, "cannot record the restore in the history");
 }
 
 /*
@@ -988,8 +1162,8 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
     rc = pg_query(ctx, sb_str(&sql), 1, &p, &h->rows, &fail);
     if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
         rc = UM_OK; /* never migrated: an empty history */
-    else if (rc == UM_ESQL || rc == UM_ECONNECT)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the history");
+    else if (rc == UM_ESQL || rc == UM_ECONNLOST)
+        rc = store_failed(ctx, &fail, "cannot read the history");
     n = pg_rows_count(h->rows);
     if (!rc && !(h->entries = util_calloc(n, sizeof(*h->entries))))
         rc = err_nomem(&ctx->err);

@@ -758,6 +758,43 @@ START_TEST(dir_bad_file)
 }
 END_TEST
 
+/* Bytes this process has read so far (/proc/self/io's rchar). */
+static long long bytes_read(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    long long n = -1;
+    char key[32];
+    long long v;
+    ck_assert_ptr_nonnull(f);
+    while (fscanf(f, "%31[^:]: %lld\n", key, &v) == 2)
+        if (strcmp(key, "rchar") == 0)
+            n = v;
+    fclose(f);
+    ck_assert_int_ge(n, 0);
+    return n;
+}
+
+/* A big file binary from its start is refused from its first block: it
+ * is not read whole first. */
+START_TEST(dir_binary_found_in_the_first_block)
+{
+    err_buf err = { 0 };
+    script_file **v;
+    size_t n;
+    char *path = write_file("a.sql", "-- Revision ID: a\n");
+    ck_assert_int_eq(truncate(path, (off_t)48 << 20), 0); /* NULs to 48 MB */
+    long long before = bytes_read();
+    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), UM_EPARSE);
+    long long read = bytes_read() - before;
+    ck_assert_msg(read < (1 << 20), "read %lld bytes of a 48 MB binary file", read);
+    ck_assert_str_eq(err.d.file, path);
+    ck_assert_int_eq(err.d.line, 2);
+    ck_assert_ptr_nonnull(strstr(err.d.message, "not a text file (binary content at byte 18)"));
+    err_clear(&err);
+    free(path);
+}
+END_TEST
+
 START_TEST(dir_many_files)
 {
     enum { N = 10000 };
@@ -843,6 +880,7 @@ Suite *script_suite(void)
     tcase_add_test(tc, dir_empty);
     tcase_add_test(tc, dir_unreadable);
     tcase_add_test(tc, dir_bad_file);
+    tcase_add_test(tc, dir_binary_found_in_the_first_block);
     tcase_add_test(tc, dir_many_files);
     suite_add_tcase(s, tc);
     return s;

@@ -74,7 +74,7 @@ typedef enum um_result {
     UM_ERROR = -1,          /**< unexpected internal failure */
     UM_ENOMEM = -2,         /**< out of memory */
     UM_EINVAL = -3,         /**< invalid argument to an API call */
-    UM_ECONNECT = -4,       /**< cannot connect to (or lost) the database */
+    UM_ECONNECT = -4,       /**< cannot connect to the database (lost: UM_ECONNLOST) */
     UM_ELOCKED = -5,        /**< another run holds the migration lock */
     UM_ECHECKSUM = -6,      /**< an applied revision's file has changed; a backup does not
                                  match its manifest's checksum, or has no manifest */
@@ -112,7 +112,24 @@ typedef enum um_result {
      * upgrade was about to apply; the findings were logged, nothing ran.
      * @since 0.1
      */
-    UM_ELINT = -20
+    UM_ELINT = -20,
+    /**
+     * The connection, established, was lost during the call (the server
+     * shut down or restarted, the backend was terminated, the network
+     * failed).  What the call was doing when it was lost is in the
+     * database as the server left it: a transaction in flight rolled
+     * back.  UM_ECONNECT is for a connection that could not be made.
+     * @since 0.1
+     */
+    UM_ECONNLOST = -21,
+    /**
+     * The bookkeeping tables cannot be created, read or written by this
+     * role in version_table_schema (no CREATE or USAGE on the schema, a
+     * system schema such as pg_catalog, a read-only transaction): the
+     * message names the schema.  No revision ran.
+     * @since 0.1
+     */
+    UM_EBOOKKEEPING = -22
 } um_result;
 
 /** Log levels passed to the log callback.  @since 0.1 */
@@ -158,6 +175,12 @@ typedef struct um_step_info {
     size_t index;         /**< 0-based index of the step in the plan */
     size_t total;         /**< number of steps in the plan */
     double elapsed_ms;    /**< time spent on this step (0 at UM_STEP_START) */
+    /**
+     * At UM_STEP_DONE: non-zero when the step is committed.  0 inside the
+     * single transaction of transaction_per_migration = false, where a
+     * later failure rolls every step back.  @since 0.1
+     */
+    int committed;
 } um_step_info;
 
 /**
@@ -683,6 +706,114 @@ UM_API int um_stamp_v2(um_ctx *ctx, const um_stamp_options *opts);
 UM_API int um_ensure_schema(um_ctx *ctx);
 
 /* ------------------------------------------------------------------ */
+/* Repair                                                               */
+/* ------------------------------------------------------------------ */
+
+/** What um_repair() records.  @since 0.1 */
+typedef enum um_repair_action {
+    /**
+     * The revision a run left "failed" or "in_progress" is done (the
+     * operator finished its statements by hand, or checked that they all
+     * ran): it is recorded applied, with its file's checksum, as if its
+     * run had succeeded.
+     */
+    UM_REPAIR_APPLIED = 1,
+    /**
+     * The revision a run left "failed" or "in_progress" is undone (the
+     * operator reverted what ran of it): it is recorded as not applied,
+     * as if its run had never started (or, for a downgrade, had finished).
+     */
+    UM_REPAIR_ROLLED_BACK = 2,
+    /**
+     * Every applied revision whose file's up section changed (an
+     * intentional edit) gets the file's checksum stored.
+     */
+    UM_REPAIR_CHECKSUMS = 3
+} um_repair_action;
+
+/** Options of um_repair().  @since 0.1 */
+typedef struct um_repair_options {
+    unsigned int version;    /**< UM_REPAIR_OPTIONS_VERSION */
+    um_repair_action action; /**< required */
+    /** UM_REPAIR_APPLIED, UM_REPAIR_ROLLED_BACK: the revision (a full id
+        or a unique prefix); NULL for UM_REPAIR_CHECKSUMS */
+    const char *revision;
+} um_repair_options;
+
+/** The version of um_repair_options this header describes.  @since 0.1 */
+#define UM_REPAIR_OPTIONS_VERSION 1
+/** The defaults of um_repair_options, for an initializer.  @since 0.1 */
+#define UM_REPAIR_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        UM_REPAIR_OPTIONS_VERSION, (um_repair_action)0, NULL                                       \
+    }
+
+/**
+ * Fills @p opts with the defaults of @p version (UM_REPAIR_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
+UM_API int um_repair_options_init(um_repair_options *opts, unsigned int version);
+
+/**
+ * One revision a repair changed.  Reached only through um_repair_at();
+ * fields may be appended.  Owned by the list.
+ * @since 0.1
+ */
+typedef struct um_repair_entry {
+    const char *revision;
+    const char *path;         /**< its file, or NULL when no file defines it */
+    const char *before;       /**< its state before: "failed", "in_progress", "applied" */
+    const char *after;        /**< "applied" or "rolled_back" */
+    const char *old_checksum; /**< the checksum stored before, or NULL */
+    const char *new_checksum; /**< the checksum stored now, or NULL (no row left) */
+    int statements_done;      /**< statements its unfinished run had done (0 for checksums) */
+} um_repair_entry;
+
+/**
+ * What um_repair() changed.  Opaque: read it through the accessors (each
+ * takes NULL as an empty list).
+ * @since 0.1
+ */
+typedef struct um_repair_list um_repair_list;
+
+/** Number of revisions changed.  @since 0.1 */
+UM_API size_t um_repair_count(const um_repair_list *list);
+/** The @p i-th revision changed; NULL when out of range.  @since 0.1 */
+UM_API const um_repair_entry *um_repair_at(const um_repair_list *list, size_t i);
+/** Frees a repair list.  NULL: no-op.  @since 0.1 */
+UM_API void um_repair_free(um_repair_list *list);
+
+/**
+ * Records an operator's decision about what a run left half done, under
+ * the migration lock; no revision SQL runs.  A "Transactional: no"
+ * revision stopped part-way stays "failed" or "in_progress" and blocks
+ * every upgrade and downgrade (UM_ESTATE) until UM_REPAIR_APPLIED or
+ * UM_REPAIR_ROLLED_BACK says which it is; UM_REPAIR_CHECKSUMS accepts
+ * edits of applied revisions' files (UM_ECHECKSUM otherwise).  Every
+ * revision changed gets a history entry with direction "repair" (its
+ * error field says what was decided); the version rows follow (an applied
+ * revision replaces its parents).  Tables made by an earlier version are
+ * upgraded first.
+ * @param out  receives the revisions changed (UM_REPAIR_CHECKSUMS: none
+ *             when no file changed); free with um_repair_free().
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ETARGET (no such revision, or
+ *         it is not failed or in progress), UM_ESTATE (a version row no
+ *         file defines; an applied revision depends on the one to roll
+ *         back; UM_REPAIR_APPLIED of a revision no file defines),
+ *         UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL.
+ * @since 0.1
+ */
+UM_API int um_repair(um_repair_list **out, um_ctx *ctx, const um_repair_options *opts);
+
+/**
+ * JSON text of a repair list (docs/json.md); free with um_free().  NULL on
+ * failure.
+ * @since 0.1
+ */
+UM_API char *um_repair_to_json(const um_repair_list *list);
+
+/* ------------------------------------------------------------------ */
 /* Status and history                                                   */
 /* ------------------------------------------------------------------ */
 
@@ -704,6 +835,13 @@ typedef struct um_applied {
     const char *state; /**< "applied", "in_progress" or "failed" */
     int known;         /**< a revision file exists for it */
     int checksum_ok;   /**< file's checksum equals the stored one */
+    /**
+     * Statements of a "Transactional: no" revision that succeeded in the
+     * run that left it "in_progress" or "failed" (at least that many: a
+     * statement that succeeded as the run was killed is not counted); 0
+     * otherwise.  @since 0.1
+     */
+    int statements_done;
 } um_applied;
 
 /**
@@ -724,13 +862,19 @@ UM_API size_t um_status_file_head_count(const um_status_info *st);
 /** The @p i-th head of the revision graph, or NULL when out of range.  @since 0.1 */
 UM_API const char *um_status_file_head_at(const um_status_info *st, size_t i);
 
-/** Number of applied revisions.  @since 0.1 */
+/**
+ * Number of rows of the applied table, whatever their state (read each
+ * one's state; um_status_count() counts revisions by state).
+ * @since 0.1
+ */
 UM_API size_t um_status_applied_count(const um_status_info *st);
-/** The @p i-th applied revision, oldest first; NULL when out of range.  @since 0.1 */
+/** The @p i-th row of the applied table, oldest first; NULL when out of range.  @since 0.1 */
 UM_API const um_applied *um_status_applied_at(const um_status_info *st, size_t i);
 
 /**
- * Number of pending revisions (0 when the database is ahead of the files).
+ * Number of pending revisions: in the files, not applied, neither failed
+ * nor in progress.  A version row no file defines (a database ahead of
+ * the files) does not hide the others.
  * @since 0.1
  */
 UM_API size_t um_status_pending_count(const um_status_info *st);
@@ -740,6 +884,33 @@ UM_API size_t um_status_pending_count(const um_status_info *st);
  * @since 0.1
  */
 UM_API const um_revision *um_status_pending_at(const um_status_info *st, size_t i);
+
+/**
+ * What um_status_count() counts.  Applied, pending, failed and in progress
+ * count each revision of the files once, so they add up to
+ * um_revision_count() (failed and in progress also count revisions no
+ * file defines); health counts the same way.
+ * @since 0.1
+ */
+typedef enum um_status_kind {
+    /** revisions in state "applied" (recorded as such, or below a current head) */
+    UM_STATUS_APPLIED = 0,
+    /** revisions of the files not applied, neither failed nor in progress:
+        um_status_pending_count() */
+    UM_STATUS_PENDING = 1,
+    /** "Transactional: no" revisions a run stopped part-way ("failed") */
+    UM_STATUS_FAILED = 2,
+    /** "Transactional: no" revisions a run left "in_progress" (killed, or still running) */
+    UM_STATUS_IN_PROGRESS = 3,
+    /** revisions the database records as applied that no file defines */
+    UM_STATUS_MISSING = 4
+} um_status_kind;
+
+/**
+ * Number of revisions of @p kind; 0 for a NULL status or an unknown kind.
+ * @since 0.1
+ */
+UM_API size_t um_status_count(const um_status_info *st, um_status_kind kind);
 
 /**
  * Reads the database's state (one query) and compares it with the files.
@@ -836,8 +1007,9 @@ typedef struct um_health {
     /** Heads of the revision files, likewise. */
     char expected_heads[UM_HEALTH_MAX_HEADS][UM_HEALTH_ID_SIZE];
     size_t n_expected_heads;
-    size_t pending;                       /**< revisions an upgrade to heads would apply
-                                          (0 when ahead or unreachable: unknown) */
+    size_t pending;                       /**< revisions of the files not applied, neither
+                                          failed nor in progress: um_status_count()'s
+                                          UM_STATUS_PENDING (0 when unreachable: unknown) */
     char last_applied[UM_HEALTH_ID_SIZE]; /**< newest applied revision, "" if none */
     char last_applied_at[40];             /**< ISO 8601 UTC, "" if none */
     double round_trip_ms;                 /**< the snapshot's query, as the client saw it */
