@@ -1151,29 +1151,71 @@ static int run(const struct cli_call *call, um_direction dir, size_t wait, int n
 struct upgrade_state {
     size_t wait;
     int no_backup;
+    struct cli_preview pv;
 };
+
+/* The run, its script (--sql) or its dry run (--dry-run). */
+static int run_or_preview(const struct cli_call *call, um_direction dir,
+                          const struct cli_preview *pv, size_t wait, int no_backup)
+{
+    const char *target = call->n_args ? call->args[0] : "heads";
+
+    if (pv->sql)
+        return cli_render_sql(call, dir, target, pv->from);
+    if (pv->dry_run)
+        return cli_dry_run(call, dir, target);
+    return run(call, dir, wait, no_backup);
+}
+
+static int check_upgrade(const struct cli_call *call)
+{
+    const struct upgrade_state *us = call->state;
+    int rc = check_wait(call);
+
+    return rc == CLI_CONTINUE ? cli_check_preview(call, &us->pv) : rc;
+}
 
 static int upgrade_body(const struct cli_call *call)
 {
     const struct upgrade_state *us = call->state;
 
-    return run(call, UM_UP, us->wait, us->no_backup);
+    return run_or_preview(call, UM_UP, &us->pv, us->wait, us->no_backup);
 }
 
 static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    struct upgrade_state us = { 0, 0 };
+    struct upgrade_state us = { 0, 0, { 0, 0, NULL } };
     const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &us.wait },
                                     { "no-backup", 0, CLI_FLAG, &us.no_backup },
+                                    { "sql", 0, CLI_FLAG, &us.pv.sql },
+                                    { "from", 0, CLI_STRING, &us.pv.from },
+                                    { "dry-run", 0, CLI_FLAG, &us.pv.dry_run },
                                     { NULL, 0, CLI_FLAG, NULL } };
-    const struct engine_command ec = { opts, check_wait, upgrade_body, &us };
+    const struct engine_command ec = { opts, check_upgrade, upgrade_body, &us };
 
     return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
+static int check_downgrade(const struct cli_call *call)
+{
+    return cli_check_preview(call, call->state);
+}
+
 static int downgrade_body(const struct cli_call *call)
 {
-    return run(call, UM_DOWN, 0, 0);
+    return run_or_preview(call, UM_DOWN, call->state, 0, 0);
+}
+
+static int cmd_downgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+    struct cli_preview pv = { 0, 0, NULL };
+    const struct cli_opt opts[] = { { "sql", 0, CLI_FLAG, &pv.sql },
+                                    { "from", 0, CLI_STRING, &pv.from },
+                                    { "dry-run", 0, CLI_FLAG, &pv.dry_run },
+                                    { NULL, 0, CLI_FLAG, NULL } };
+    const struct engine_command ec = { opts, check_downgrade, downgrade_body, &pv };
+
+    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 /* "a, b" of the revisions stamped; NULL when out of memory. */
@@ -1363,7 +1405,8 @@ static const char lint_options[] =
 
 static const char upgrade_options[] = WAIT_OPTION_HELP
     "      --no-backup          do not back up first, whatever backup_before_upgrade\n"
-    "                           says\n";
+    "                           says\n"
+    CLI_PREVIEW_OPTIONS_HELP;
 
 static const char merge_options[] =
     "  -m, --message MESSAGE    the merge revision's message (default: merge)\n"
@@ -1410,8 +1453,8 @@ static const struct cli_command commands[] = {
     { .name = "upgrade", .run = cmd_upgrade, .args = "[TARGET]",
       .summary = "Apply the revisions up to TARGET (default: heads).",
       .options = upgrade_options, .max_args = 1, .targets = 1, .database = 1 },
-    { .name = "downgrade", .run = cmd_on_engine, .body = downgrade_body, .args = "TARGET",
-      .summary = "Revert the applied revisions above TARGET.",
+    { .name = "downgrade", .run = cmd_downgrade, .args = "TARGET",
+      .summary = "Revert the applied revisions above TARGET.", .options = cli_preview_options,
       .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
     { .name = "stamp", .run = cmd_stamp, .args = "REV...",
       .summary = "Set the database's state to REVs without running SQL.",

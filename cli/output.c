@@ -46,6 +46,8 @@ int cli_exit_code(int rc)
         return CLI_EXIT_CONNLOST;
     case UM_EBOOKKEEPING:
         return CLI_EXIT_BOOKKEEPING;
+    case UM_EPOOLER:
+        return CLI_EXIT_POOLER;
     default: /* UM_ERROR, UM_ENOMEM, UM_EINVAL, UM_EIO, unknown */
         return CLI_EXIT_ERROR;
     }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lock.h"
 #include "manifest.h"
 #include "pg.h"
 #include "pgtool.h"
@@ -493,10 +494,10 @@ int um_backup(um_backup_info **out, um_ctx *ctx, const um_backup_options *opts)
     if (rc)
         return rc;
     um_backup_info *info = NULL;
-    rc = store_lock(ctx);
+    rc = lock_acquire(ctx);
     if (!rc)
         rc = take(ctx, opts->format ? opts->format : ctx->cfg.backup_format, opts, &info);
-    store_unlock(ctx);
+    lock_release(ctx);
     pg_call_end(ctx);
     if (out)
         *out = info;

@@ -481,6 +481,7 @@ typedef enum key_kind {
     KIND_URL,           /* checked when chosen (resolve_url) */
     KIND_LINT_MODE,     /* warn, error or off */
     KIND_BACKUP_FORMAT, /* custom or plain */
+    KIND_LOCK_MODE,     /* advisory or table */
 } key_kind;
 
 typedef struct key_spec {
@@ -505,6 +506,8 @@ static const key_spec known_keys[] = {
     { "statement_timeout", NULL, KIND_DURATION, FIELD(statement_timeout_ms) },
     { "health_timeout", NULL, KIND_DURATION, FIELD(health_timeout_ms) },
     { "lock_retries", NULL, KIND_COUNT, FIELD(lock_retries) },
+    { "lock_mode", NULL, KIND_LOCK_MODE, FIELD(lock_mode) },
+    { "lock_lease", NULL, KIND_DURATION, FIELD(lock_lease_ms) },
     { "compare_type", NULL, KIND_BOOL, FIELD(compare_type) },
     { "compare_server_default", NULL, KIND_BOOL, FIELD(compare_server_default) },
     { "schema_file", NULL, KIND_OPTIONAL, FIELD(schema_file) },
@@ -641,6 +644,9 @@ static int set_number(setting *s)
                    : bad_value(s, "is not a whole number from 0 to 2147483647");
     switch (parse_duration(s->value, number)) {
     case DURATION_OK:
+        /* a lease shorter than a round trip would be taken over at once */
+        if (s->spec->offset == offsetof(config_settings, lock_lease_ms) && *number < 1000)
+            return bad_value(s, "is too short a lease (at least 1s)");
         return UM_OK;
     case DURATION_TOO_LARGE:
         return bad_value(s, "is too long a duration (at most 2147483647ms, about 24 days)");
@@ -671,6 +677,18 @@ static int set_backup_format(setting *s)
     else
         return bad_value(s, "is not custom or plain");
     return 0;
+}
+
+static int set_lock_mode(setting *s)
+{
+    config_lock_mode *mode = field(s);
+    if (strcmp(s->value, "advisory") == 0)
+        *mode = CONFIG_LOCK_ADVISORY;
+    else if (strcmp(s->value, "table") == 0)
+        *mode = CONFIG_LOCK_TABLE;
+    else
+        return bad_value(s, "is not advisory or table");
+    return UM_OK;
 }
 
 static int set_value(setting *s)
@@ -707,6 +725,8 @@ static int set_value(setting *s)
         return set_lint_mode(s);
     case KIND_BACKUP_FORMAT:
         return set_backup_format(s);
+    case KIND_LOCK_MODE:
+        return set_lock_mode(s);
     }
     return UM_ERROR;
 }
@@ -945,6 +965,10 @@ static int set_defaults(config_settings *cfg, err_buf *err)
         /* Replicas starting together queue behind the one migrating rather
          * than fail; a run stuck longer than this is worth an error. */
         .lock_wait_ms = 60000,
+        /* lock_mode = table: longer than most revisions run (the lease is
+         * renewed with each), short enough that a killed run's lock is
+         * taken over the same morning */
+        .lock_lease_ms = 600000,
         /* a probe answers at once, even behind a lock on the tables */
         .health_timeout_ms = 2000,
         .transaction_per_migration = true,

@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "branch.h"
 #include "health.h"
+#include "lock.h"
 #include "pg.h"
 #include "store.h"
 #include "strbuf.h"
@@ -156,6 +157,7 @@ void um_close(um_ctx *ctx)
         return;
     /* each module lets go of what it holds on the session, then pg closes */
     health_cache_free(ctx);
+    lock_session_free(ctx);
     store_session_free(ctx);
     pg_session_free(ctx);
     branch_members_free(ctx->branch_members);

@@ -19,6 +19,7 @@
  * session's generation (pg_generation) and cleaned up by the module. */
 struct pg_session;
 struct store_session;
+struct lock_session;
 struct health_cache;
 struct branch_members;
 
@@ -32,7 +33,8 @@ struct um_ctx {
     char *versions_dir;                    /* script_location/versions */
     char *config_section;                  /* um_open's, to open a sibling handle (roundtrip) */
     struct pg_session *pg;                 /* the connection and its server session (pg.c) */
-    struct store_session *store;           /* table names, prepared steps, the lock (store.c) */
+    struct store_session *store;           /* table names, prepared steps (store.c) */
+    struct lock_session *lock;             /* the migration lock held (lock.c) */
     struct health_cache *health;           /* what the last health snapshot learnt (health.c) */
     struct branch_members *branch_members; /* each revision's labels, on first use (branch.c) */
 };
@@ -57,6 +59,9 @@ struct um_plan {
     um_step *steps;
     size_t *graph_index; /* graph index of each step */
     size_t n_steps;
+    unsigned char *applied; /* graph_count bytes: the applied set it was planned from */
+    bool tables_exist;      /* the bookkeeping tables were there (else a run creates them) */
+    bool adopting;          /* another tool's version table: a run adopts it first */
 };
 
 /*

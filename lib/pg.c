@@ -674,6 +674,25 @@ bool pg_sleep_unless_cancelled(const um_ctx *ctx, long ms)
     return pg_cancel_requested(ctx);
 }
 
+void pg_backoff_start(pg_backoff *b, int timeout_ms, long first_ms, long max_ms)
+{
+    b->deadline_ms = util_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    b->next_ms = first_ms;
+    b->max_ms = max_ms;
+}
+
+bool pg_backoff_sleep(const um_ctx *ctx, pg_backoff *b)
+{
+    double left = b->deadline_ms - util_now_ms();
+    if (left <= 0 || pg_cancel_requested(ctx))
+        return false;
+    /* um_cancel() ends the sleep at once, not after it */
+    if (pg_sleep_unless_cancelled(ctx, b->next_ms < left ? b->next_ms : (long)left))
+        return false;
+    b->next_ms = b->next_ms * 2 > b->max_ms ? b->max_ms : b->next_ms * 2;
+    return true;
+}
+
 bool pg_in_transaction(const um_ctx *ctx)
 {
     PGconn *conn = ctx->pg->conn;
@@ -1058,6 +1077,20 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
     }
 }
 
+int pg_startup_pid(const um_ctx *ctx)
+{
+    return ctx->pg->conn ? PQbackendPID(ctx->pg->conn) : 0;
+}
+
+int pg_server_pid(um_ctx *ctx, int *out)
+{
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx, "SELECT pg_backend_pid()", 0, NULL, &rows, NULL);
+    *out = rc ? 0 : atoi(pg_rows_value(rows, 0, 0));
+    pg_rows_free(rows);
+    return rc;
+}
+
 int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail)
 {
     statement st = { sql, name, 0, NULL };
@@ -1087,21 +1120,18 @@ static bool url_malformed(const um_ctx *ctx)
 
 int pg_wait_connected(um_ctx *ctx, int timeout_ms)
 {
-    double deadline = util_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-    long backoff = 100;
+    pg_backoff wait;
+    pg_backoff_start(&wait, timeout_ms, 100, 2000);
     for (int attempt = 1;; attempt++) {
         int rc = pg_ensure_connected(ctx);
         if (rc != UM_ECONNECT || url_malformed(ctx))
             return rc;
-        double left = deadline - util_now_ms();
-        if (left <= 0 || pg_cancel_requested(ctx))
+        if (wait.deadline_ms <= util_now_ms() || pg_cancel_requested(ctx))
             break;
         log_printf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s", attempt,
                    um_errmsg(ctx));
-        /* um_cancel() ends the sleep at once, not after it */
-        if (pg_sleep_unless_cancelled(ctx, backoff < left ? backoff : (long)left))
+        if (!pg_backoff_sleep(ctx, &wait))
             break;
-        backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
     }
     if (pg_cancel_requested(ctx))
         return ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
@@ -1135,9 +1165,67 @@ void pg_rows_free(pg_rows *r)
     free(r);
 }
 
+/* The number of continuation bytes after lead byte @c, -1 if it cannot lead. */
+static int utf8_tail(unsigned char c)
+{
+    if (c < 0x80)
+        return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        return 1;
+    if ((c & 0xF0) == 0xE0)
+        return 2;
+    return c >= 0xF0 && c <= 0xF4 ? 3 : -1;
+}
+
+/* Whether @s is well-formed UTF-8, as the server checks it: no overlong
+ * forms, no surrogates, nothing above U+10FFFF. */
+static bool valid_utf8(const unsigned char *s)
+{
+    while (*s) {
+        int n = utf8_tail(*s);
+        if (n < 0 || (*s == 0xE0 && s[1] < 0xA0) || (*s == 0xED && s[1] >= 0xA0) ||
+            (*s == 0xF0 && s[1] < 0x90) || (*s == 0xF4 && s[1] >= 0x90))
+            return false;
+        for (int i = 1; i <= n; i++)
+            if ((s[i] & 0xC0) != 0x80)
+                return false;
+        s += n + 1;
+    }
+    return true;
+}
+
+/*
+ * What PQescapeLiteral and PQescapeIdentifier give for a UTF-8 client, for
+ * SQL rendered without a connection (offline --sql, whose script sets
+ * client_encoding to UTF8): the quote doubled; a literal holding a
+ * backslash becomes " E'...'" with the backslashes doubled, which reads
+ * the same whatever standard_conforming_strings says.
+ */
+static bool append_escaped_offline(um_ctx *ctx, strbuf *sb, const char *s, bool ident)
+{
+    char quote = ident ? '"' : '\'';
+    if (!valid_utf8((const unsigned char *)s)) {
+        ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "cannot quote '%s': it is not valid UTF-8", s);
+        return false;
+    }
+    bool escape = !ident && strchr(s, '\\') != NULL;
+    if (escape)
+        sb_puts(sb, " E");
+    sb_putc(sb, quote);
+    for (const char *p = s; *p; p++) {
+        if (*p == quote || (escape && *p == '\\'))
+            sb_putc(sb, *p);
+        sb_putc(sb, *p);
+    }
+    sb_putc(sb, quote);
+    return true;
+}
+
 static bool append_escaped(um_ctx *ctx, strbuf *sb, const char *s, bool ident)
 {
     PGconn *conn = ctx->pg->conn;
+    if (!conn)
+        return append_escaped_offline(ctx, sb, s, ident);
     size_t len = strlen(s);
     char *q = ident ? PQescapeIdentifier(conn, s, len) : PQescapeLiteral(conn, s, len);
     if (!q) {

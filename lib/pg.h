@@ -67,6 +67,20 @@ bool pg_cancel_requested(const um_ctx *ctx);
 /* Sleeps @ms or until um_cancel(); true when cancelled. */
 bool pg_sleep_unless_cancelled(const um_ctx *ctx, long ms);
 
+/*
+ * A wait that backs off: each pg_backoff_sleep() sleeps the next interval
+ * (doubling from @first_ms to @max_ms), never past @timeout_ms from
+ * pg_backoff_start().  False, without sleeping, once the time is up; false
+ * too when um_cancel() ended the sleep (pg_cancel_requested() tells).
+ */
+typedef struct pg_backoff {
+    double deadline_ms; /* util_now_ms() */
+    long next_ms;
+    long max_ms;
+} pg_backoff;
+void pg_backoff_start(pg_backoff *b, int timeout_ms, long first_ms, long max_ms);
+bool pg_backoff_sleep(const um_ctx *ctx, pg_backoff *b);
+
 /* um_cancel(): asks the running call to stop and the server to cancel its
  * statement; async-signal-safe. */
 void pg_cancel(um_ctx *ctx);
@@ -118,7 +132,9 @@ int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int 
                         const char *revision, const char *what);
 
 /* Quoted literal / identifier for SQL text (PQescapeLiteral /
- * PQescapeIdentifier); appended to @sb.  false on failure (error set). */
+ * PQescapeIdentifier); appended to @sb.  false on failure (error set).
+ * Without a connection (offline --sql) they quote as for a UTF-8 client,
+ * as libpq would. */
 struct strbuf;
 bool pg_append_literal(um_ctx *ctx, struct strbuf *sb, const char *s);
 bool pg_append_ident(um_ctx *ctx, struct strbuf *sb, const char *s);
@@ -132,6 +148,16 @@ int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *co
 
 /* Connects, retrying what waiting can fix until @timeout_ms have passed. */
 int pg_wait_connected(um_ctx *ctx, int timeout_ms);
+
+/*
+ * The backend pid the connection was opened with (what the server that
+ * answered the startup said, PQbackendPID), and in *@out the pid of the
+ * server session that runs a statement now (pg_backend_pid(), one round
+ * trip).  A direct connection gives the same; a pooler that hands each
+ * transaction to any server session gives others.
+ */
+int pg_startup_pid(const um_ctx *ctx);
+int pg_server_pid(um_ctx *ctx, int *out);
 
 /* Uses the host's connection (um_open_options.pg_conn). */
 void pg_adopt(um_ctx *ctx, void *host_conn);

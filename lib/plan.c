@@ -342,6 +342,7 @@ void plan_free(um_plan *plan)
     free(plan->target);
     free(plan->steps);
     free(plan->graph_index);
+    free(plan->applied);
     free(plan);
 }
 
@@ -420,6 +421,8 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir, const char 
         goto done;
     }
     plan->ctx = ctx;
+    plan->tables_exist = st->tables_exist;
+    plan->adopting = !st->tables_exist && st->n_heads > 0;
     if (dir == UM_UP)
         plan_up(ctx, plan, &t, applied, marks);
     else
@@ -428,6 +431,8 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir, const char 
         rc = refuse_missing(ctx, st, plan);
     if (rc)
         goto done;
+    plan->applied = applied;
+    applied = NULL;
     *out = plan;
     plan = NULL;
 done:
@@ -458,6 +463,50 @@ int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const cha
     if (!rc)
         rc = plan_build(ctx, &st, direction, target, out);
     store_state_free(&st);
+    return rc;
+}
+
+/* The full ids of @from (ids or unique prefixes) in *ids (malloc'd; the
+ * strings are the graph's). */
+static int resolve_from(um_ctx *ctx, const char *const *from, size_t n_from, const char ***ids)
+{
+    *ids = util_calloc(n_from, sizeof(**ids));
+    if (!*ids)
+        return err_nomem(&ctx->err);
+    for (size_t i = 0; i < n_from; i++) {
+        size_t idx;
+        int rc = from[i] ? graph_lookup(ctx->graph, from[i], &idx, &ctx->err)
+                         : ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "from[%zu] is NULL", i);
+        if (rc) {
+            free(*ids);
+            *ids = NULL;
+            return rc;
+        }
+        (*ids)[i] = graph_script(ctx->graph, idx)->id;
+    }
+    return UM_OK;
+}
+
+int um_plan_create_from(um_plan **out, um_ctx *ctx, um_direction direction, const char *target,
+                        const char *const *from, size_t n_from)
+{
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!out || !target || (direction != UM_UP && direction != UM_DOWN) || (n_from && !from))
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_plan_create_from: out, a target, a direction and the"
+                         " n_from revisions are required");
+    /* a state as a run would read it: the version rows alone, tables
+     * not known to exist (a script creates them IF NOT EXISTS) */
+    store_state st = { 0 };
+    int rc = resolve_from(ctx, from, n_from, &st.heads);
+    st.n_heads = n_from;
+    if (!rc)
+        rc = plan_build(ctx, &st, direction, target, out);
+    if (*out)
+        (*out)->adopting = false;
+    free(st.heads);
     return rc;
 }
 

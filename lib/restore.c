@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "lock.h"
 #include "manifest.h"
 #include "pg.h"
 #include "pgtool.h"
@@ -239,7 +240,7 @@ static int restore(restore_job *j, um_restore_info **out)
     if (rc)
         return rc;
     choose_format(j);
-    rc = store_lock(j->ctx);
+    rc = lock_acquire(j->ctx);
     if (!rc)
         rc = pgtool_conn_build(j->ctx, &j->conn);
     if (!rc)
@@ -254,7 +255,7 @@ static int restore(restore_job *j, um_restore_info **out)
         log_done(j);
         report(j, UM_BACKUP_FINISHED);
     }
-    store_unlock(j->ctx);
+    lock_release(j->ctx);
     return rc;
 }
 

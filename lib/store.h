@@ -2,8 +2,7 @@
  * store.h - the engine's state in the database: the version table (one row
  * per current head, Alembic's layout), the applied table (one row per
  * applied revision) and the append-only history, all in
- * version_table_schema; and the session-level advisory lock that
- * serialises runs.
+ * version_table_schema.  The lock that serialises runs is lock.h's.
  *
  * Table names: <version_table>, <version_table>_applied and
  * <version_table>_history.  Every identifier is quoted with
@@ -35,6 +34,10 @@ typedef struct store_state {
 
 /* Connects (unless connected) and quotes the table names once. */
 int store_connect(um_ctx *ctx);
+
+/* Quotes the table names once, without connecting (offline --sql: see
+ * pg_append_ident). */
+int store_names(um_ctx *ctx);
 
 /* At um_close: frees what the store kept (struct store_session). */
 void store_session_free(um_ctx *ctx);
@@ -77,20 +80,47 @@ void store_summary_free(store_summary *s);
  * store_upgrade_tables does.  Call with the lock held. */
 int store_ensure_tables(um_ctx *ctx, bool have_version_table);
 
+/* "schema"."<version_table>@suffix", quoted (free()); NULL with the error
+ * set on failure.  After store_connect. */
+char *store_qualified_name(um_ctx *ctx, const char *suffix);
+
+/* This machine's name, recorded with each step.  After store_connect. */
+const char *store_host(const um_ctx *ctx);
+
+/* Appends the CREATE SCHEMA of version_table_schema to @sql when the
+ * schema is missing (nothing otherwise). */
+int store_append_create_schema(um_ctx *ctx, strbuf *sql);
+
 /* Brings tables an earlier version made up to date, in place: the applied
  * table's statements_done column, the directions the history's check
  * accepts.  Nothing when they are.  Call with the lock held. */
 int store_upgrade_tables(um_ctx *ctx);
 
-/* Takes the migration lock, waiting up to lock_wait; UM_ELOCKED names the
- * holder (pid, application_name, since when). */
-int store_lock(um_ctx *ctx);
-void store_unlock(um_ctx *ctx);
+/*
+ * The statements of store_ensure_tables, appended to @sql, for a script
+ * (--sql) that runs them itself; @need_schema: CREATE SCHEMA too.  The
+ * appenders below likewise give the text the online path sends, so that
+ * a rendered script and a run share it.  Failures are sticky in @sql (or
+ * on the handle, for quoting: check ctx->err).
+ */
+void store_append_create_tables(um_ctx *ctx, strbuf *sql, bool need_schema);
+
+/* The PREPAREs of store_prepare and the DEALLOCATEs of store_unprepare. */
+void store_append_prepare(const um_ctx *ctx, strbuf *sql);
+void store_append_unprepare(strbuf *sql);
+
+/* The EXECUTE of store_mark_in_progress. */
+bool store_append_in_progress(um_ctx *ctx, strbuf *sb, const script_file *s);
+
+/* The ANALYZE of store_analyze (no semicolon). */
+void store_append_analyze(const um_ctx *ctx, strbuf *sql);
 
 /*
  * Prepares the statements that write the bookkeeping tables, once per
  * server session; the functions below that write call it.  Call with the
- * tables in place.
+ * tables in place.  With lock_mode = table nothing is prepared (a pooler
+ * may send each transaction to another server session): the writers send
+ * the statements' texts with their values in place instead.
  */
 int store_prepare(um_ctx *ctx);
 

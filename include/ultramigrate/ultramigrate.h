@@ -129,7 +129,16 @@ typedef enum um_result {
      * message names the schema.  No revision ran.
      * @since 0.1
      */
-    UM_EBOOKKEEPING = -22
+    UM_EBOOKKEEPING = -22,
+    /**
+     * lock_mode = advisory, and the connection goes through a connection
+     * pooler that hands each transaction to any server session (PgBouncer
+     * in transaction mode): a session's advisory lock would not exclude
+     * other runs.  Nothing was run.  Connect to the server directly, or set
+     * lock_mode = table (docs/configuration.md).
+     * @since 0.1
+     */
+    UM_EPOOLER = -23
 } um_result;
 
 /** Log levels passed to the log callback.  @since 0.1 */
@@ -571,6 +580,9 @@ typedef enum um_backup_mode {
 /** One backup; defined in "Backups" below.  @since 0.1 */
 typedef struct um_backup_info um_backup_info;
 
+/** What a dry run did; defined in "Dry runs" below.  @since 0.1 */
+typedef struct um_dry_run_info um_dry_run_info;
+
 /** Options of um_apply(), um_upgrade() and um_rollback().  @since 0.1 */
 typedef struct um_apply_options {
     unsigned int version;       /**< UM_APPLY_OPTIONS_VERSION */
@@ -590,18 +602,43 @@ typedef struct um_apply_options {
      * um_backup_info_free()), or NULL when none was taken; NULL: not wanted.
      */
     um_backup_info **backup_out;
+    /**
+     * Non-zero: a dry run (version 2).  Under the migration lock, every
+     * transactional revision of the plan runs for real inside one
+     * transaction that is rolled back at the end, so nothing changes and
+     * nothing is recorded (no history row; the bookkeeping tables are not
+     * even created).  "Transactional: no" revisions, revisions whose SQL
+     * holds its own transaction control (BEGIN, COMMIT...), and every
+     * revision after a failure are not tried.  No backup is taken and
+     * progress_cb is not called.  The locks the revisions take are held
+     * until the rollback.  See um_dry_run_info for what each revision did.
+     */
+    int dry_run;
+    /**
+     * With dry_run: receives what the dry run did (free with
+     * um_dry_run_info_free()), also when a revision failed in it (the call
+     * then gives UM_ESQL with that revision's error); NULL when the run
+     * could not start.  NULL: not wanted.  (Version 2.)
+     */
+    um_dry_run_info **dry_run_out;
 } um_apply_options;
 
-/** The version of um_apply_options this header describes.  @since 0.1 */
-#define UM_APPLY_OPTIONS_VERSION 1
+/**
+ * The version of um_apply_options this header describes: 2 added dry_run
+ * and dry_run_out.  A host built with version 1 keeps working: its
+ * shorter struct is read as version 1, without a dry run.
+ * @since 0.1
+ */
+#define UM_APPLY_OPTIONS_VERSION 2
 /** The defaults of um_apply_options, for an initializer.  @since 0.1 */
 #define UM_APPLY_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        UM_APPLY_OPTIONS_VERSION, NULL, NULL, UM_BACKUP_AS_CONFIGURED, NULL                        \
+        UM_APPLY_OPTIONS_VERSION, NULL, NULL, UM_BACKUP_AS_CONFIGURED, NULL, 0, NULL               \
     }
 
 /**
- * Fills @p opts with the defaults of @p version (UM_APPLY_OPTIONS_VERSION).
+ * Fills @p opts with the defaults of @p version (1 or
+ * UM_APPLY_OPTIONS_VERSION); only the fields of that version are written.
  * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
  * @since 0.1
  */
@@ -623,7 +660,8 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO, UM_EBACKUP (the
  *         backup before an upgrade failed; nothing was migrated), UM_ELINT
  *         (lint_on_upgrade = error and lint found an error in what an
- *         upgrade would apply; nothing was migrated).
+ *         upgrade would apply; nothing was migrated).  With dry_run: UM_ESQL
+ *         when a revision failed in the dry run (nothing was changed).
  * @since 0.1
  */
 UM_API int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts);
@@ -812,6 +850,143 @@ UM_API int um_repair(um_repair_list **out, um_ctx *ctx, const um_repair_options 
  * @since 0.1
  */
 UM_API char *um_repair_to_json(const um_repair_list *list);
+
+/* ------------------------------------------------------------------ */
+/* Offline SQL                                                          */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Plans from a stated starting point instead of the database's state,
+ * without connecting (Alembic's "upgrade A:B --sql"): the database is
+ * taken to be at the heads @p from (@p n_from of them; 0: an empty
+ * database, "base").  Otherwise as um_plan_create().  Such a plan is for
+ * um_plan_render_sql(); um_apply() plans again under the lock from the
+ * real state.
+ * @param out     receives the plan (free with um_plan_free()); NULL on failure.
+ * @param from    revision ids or unique prefixes (not targets such as
+ *                "head"), the current heads of the database the script is for.
+ * @return UM_OK, UM_EINVAL, UM_ETARGET (a @p from revision unknown, or
+ *         the target), UM_EIRREVERSIBLE.
+ * @since 0.1
+ */
+UM_API int um_plan_create_from(um_plan **out, um_ctx *ctx, um_direction direction,
+                               const char *target, const char *const *from, size_t n_from);
+
+/** Options of um_plan_render_sql().  @since 0.1 */
+typedef struct um_plan_render_sql_options {
+    unsigned int version; /**< UM_PLAN_RENDER_SQL_OPTIONS_VERSION */
+    /**
+     * Non-zero (the default): comment lines say what the script is for and
+     * name each revision before its SQL.  0: the statements alone.
+     */
+    int comments;
+} um_plan_render_sql_options;
+
+/** The version of um_plan_render_sql_options this header describes.  @since 0.1 */
+#define UM_PLAN_RENDER_SQL_OPTIONS_VERSION 1
+/** The defaults of um_plan_render_sql_options, for an initializer.  @since 0.1 */
+#define UM_PLAN_RENDER_SQL_OPTIONS_INIT                                                            \
+    {                                                                                              \
+        UM_PLAN_RENDER_SQL_OPTIONS_VERSION, 1                                                      \
+    }
+
+/**
+ * Fills @p opts with the defaults of @p version (UM_PLAN_RENDER_SQL_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
+UM_API int um_plan_render_sql_options_init(um_plan_render_sql_options *opts, unsigned int version);
+
+/**
+ * The SQL script that carries out @p plan, for psql
+ * (psql -v ON_ERROR_STOP=1 -f FILE), in the order a run sends it: the
+ * client encoding; the bookkeeping tables, created when the plan found
+ * them missing (always, IF NOT EXISTS, for a plan of
+ * um_plan_create_from()); the statements that record steps, prepared; then
+ * per revision its transaction (BEGIN; the configured lock_timeout and
+ * statement_timeout, local to it; its SQL; the record of the step;
+ * COMMIT), or with transaction_per_migration = false one transaction
+ * around them all; a "Transactional: no" revision runs statement by
+ * statement outside a transaction, between its "in progress" record and
+ * its step record, with the timeouts set for the session and reset after.
+ * The bookkeeping statements are the run's own, with their values as
+ * literals.  Nothing is sent to the database, nothing changes, no lock
+ * is taken.  Durations recorded by the script measure its bookkeeping
+ * statement only.
+ * @param out   receives the script, NUL-terminated (free with um_free());
+ *              NULL on failure.
+ * @param plan  a plan of this handle (um_plan_create() or um_plan_create_from()).
+ * @param opts  NULL: the defaults.
+ * @return UM_OK, UM_EINVAL (a "Transactional: no" revision with
+ *         transaction_per_migration = false, as um_apply() refuses it; a
+ *         plan of a database another tool managed, which a run adopts
+ *         first: stamp it, or render with um_plan_create_from()),
+ *         UM_EVERSION, UM_EIO, UM_ECHECKSUM (a file changed since the
+ *         handle read it), UM_EIRREVERSIBLE.
+ * @since 0.1
+ */
+UM_API int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
+                              const um_plan_render_sql_options *opts);
+
+/* ------------------------------------------------------------------ */
+/* Dry runs                                                             */
+/* ------------------------------------------------------------------ */
+
+/** How one revision of a dry run went.  @since 0.1 */
+typedef enum um_dry_run_result {
+    UM_DRY_RUN_OK = 0,       /**< its SQL ran without error (and was rolled back) */
+    UM_DRY_RUN_FAILED = 1,   /**< its SQL failed: see error, line, sqlstate */
+    UM_DRY_RUN_NOT_TRIED = 2 /**< not run: see reason */
+} um_dry_run_result;
+
+/**
+ * One revision of a dry run, in plan order.  Reached only through
+ * um_dry_run_step_at(); fields may be appended.  Owned by the result.
+ * @since 0.1
+ */
+typedef struct um_dry_run_step {
+    um_direction direction;
+    const char *revision;
+    const char *message;
+    const char *path; /**< the revision file */
+    um_dry_run_result result;
+    double duration_ms; /**< of its SQL; 0 when not tried */
+    /**
+     * The relations it took an AccessExclusiveLock on, schema-qualified
+     * ("public.accounts"), sorted, as pg_locks showed them for the run's
+     * backend after it (including relations it created); none when it
+     * failed.
+     */
+    const char *const *locks;
+    size_t n_locks;
+    const char *error;    /**< failed: the server's message; else NULL */
+    int line;             /**< failed: the line of the file, 0 if unknown */
+    const char *sqlstate; /**< failed: the SQLSTATE, or NULL */
+    const char *reason;   /**< not tried: why, one line; else NULL */
+} um_dry_run_step;
+
+/** Number of revisions of the dry run (0 for NULL).  @since 0.1 */
+UM_API size_t um_dry_run_step_count(const um_dry_run_info *info);
+
+/** The @p i-th revision, in plan order; NULL when out of range.  @since 0.1 */
+UM_API const um_dry_run_step *um_dry_run_step_at(const um_dry_run_info *info, size_t i);
+
+/** Number of revisions that failed (0 or 1: a dry run stops there).  @since 0.1 */
+UM_API size_t um_dry_run_failed_count(const um_dry_run_info *info);
+
+/**
+ * JSON text of a dry run (docs/json.md, "Dry run").
+ * @return the text, freed with um_free(); NULL for NULL or on failure.
+ * @since 0.1
+ */
+UM_API char *um_dry_run_info_to_json(const um_dry_run_info *info);
+
+/**
+ * Frees a dry run's result.  It must not outlive its handle (its
+ * revisions point into the handle's graph).  NULL: no-op.
+ * @since 0.1
+ */
+UM_API void um_dry_run_info_free(um_dry_run_info *info);
 
 /* ------------------------------------------------------------------ */
 /* Status and history                                                   */
