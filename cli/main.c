@@ -61,7 +61,7 @@ static const char exit_status_help[] =
     "any command on the database:\n"
     " 19 the connection was lost     20 bookkeeping tables unusable\n"
     "verify, check (0 when nothing is wrong):\n"
-    "  9 an error was found          14 database unreachable (files checked)\n"
+    "  9 an error was found        14 database unreachable (files checked)\n"
     " 10 check --fail-on-pending: revisions pending\n"
     "through a connection pooler with lock_mode = advisory:\n"
     " 21 refused, nothing was run (connect directly or set lock_mode = table)\n"

@@ -218,7 +218,7 @@ static int repair_checksums(um_ctx *ctx, const store_state *st, const repair_job
         const um_applied *a = &st->applied[i];
         long idx = graph_find(ctx->graph, a->revision);
         const script_file *s = idx >= 0 ? graph_script(ctx->graph, (size_t)idx) : NULL;
-        if (!s || store_row_unfinished(a) || (a->checksum && !strcmp(a->checksum, s->checksum)))
+        if (!s || store_row_unfinished(a) || script_checksum_matches(s, a->checksum))
             continue;
         if (asprintf(&notes[n], "repair: checksum %.12s replaced by the file's %.12s",
                      a->checksum ? a->checksum : "(none)", s->checksum) < 0) {

@@ -117,8 +117,8 @@ static int step_failed(stairway *sw, const script_file *s, const char *doing, in
         return err_nomem(&sw->ctx->err);
     const um_error_info *d = um_error_detail(sw->scratch);
     verify_add(sw->r, UM_VERIFY_ERROR, "roundtrip-error", d->revision ? d->revision : s->id,
-               d->file ? d->file : s->path, d->line, "stairway test stopped while %s %s: %s",
-               doing, s->id, um_errmsg(sw->scratch));
+               d->file ? d->file : s->path, d->line, "stairway test stopped while %s %s: %s", doing,
+               s->id, um_errmsg(sw->scratch));
     sw->stop = true;
     return UM_OK;
 }

@@ -77,9 +77,9 @@ static size_t char_offset(const char *s, size_t len, int pos)
  * decides). */
 static bool candidate(const char *s, size_t len)
 {
-    static const char *const first[] = { "begin",   "start",  "commit",  "end",
-                                         "rollback", "abort", "prepare", "vacuum",
-                                         "reindex", "cluster", "discard" };
+    static const char *const first[] = { "begin",    "start",   "commit",  "end",
+                                         "rollback", "abort",   "prepare", "vacuum",
+                                         "reindex",  "cluster", "discard" };
     static const char *const inside[] = { "concurrently", "database", "system", "tablespace" };
     size_t n = 0;
     while (n < len && isalpha((unsigned char)s[n]))
@@ -178,7 +178,7 @@ static const char *refused_word(const PgQuery__Node *n)
         return n->cluster_stmt->relation ? NULL : "CLUSTER (of every table)";
     case PG_QUERY__NODE__NODE_DISCARD_STMT:
         return n->discard_stmt->target == PG_QUERY__DISCARD_MODE__DISCARD_ALL ? "DISCARD ALL"
-                                                                                : NULL;
+                                                                              : NULL;
     default:
         return NULL;
     }

@@ -21,9 +21,9 @@
 #include "error.h"
 
 typedef enum txblock_kind {
-    TXBLOCK_CONTROL,       /* transaction control */
-    TXBLOCK_NOT_IN_BLOCK,  /* refused inside a transaction block */
-    TXBLOCK_SYNTAX_ERROR   /* the section does not parse: nothing else was looked at */
+    TXBLOCK_CONTROL,      /* transaction control */
+    TXBLOCK_NOT_IN_BLOCK, /* refused inside a transaction block */
+    TXBLOCK_SYNTAX_ERROR  /* the section does not parse: nothing else was looked at */
 } txblock_kind;
 
 /* One statement found, valid during the callback. */

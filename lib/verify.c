@@ -101,8 +101,9 @@ void verify_add(um_verify_result *r, um_verify_severity severity, const char *co
     va_start(ap, fmt);
     sb_vprintf(&sb, fmt, ap);
     va_end(ap);
-    um_verify_finding f = { severity, code, util_strdup_null(revision), util_strdup_null(file),
-                            line, sb_detach(&sb) };
+    um_verify_finding f = {
+        severity, code, util_strdup_null(revision), util_strdup_null(file), line, sb_detach(&sb)
+    };
     if (!f.message || (revision && !f.revision) || (file && !f.file)) {
         free((char *)f.message);
         free((char *)f.revision);
@@ -149,12 +150,11 @@ static bool add_hit(const txblock_hit *hit, void *payload)
         return true; /* run statement by statement: each may be anything */
     else if (hit->kind == TXBLOCK_CONTROL)
         verify_add(sc->r, UM_VERIFY_ERROR, "transaction-control", s->id, s->path, hit->line,
-                   "'%s' in the %s section is transaction control (%s): %s", hit->text,
-                   sc->section, hit->what, control_why);
+                   "'%s' in the %s section is transaction control (%s): %s", hit->text, sc->section,
+                   hit->what, control_why);
     else
         verify_add(sc->r, UM_VERIFY_ERROR, "not-in-transaction-block", s->id, s->path, hit->line,
-                   "'%s' in the %s section: %s %s", hit->text, sc->section, hit->what,
-                   refused_why);
+                   "'%s' in the %s section: %s %s", hit->text, sc->section, hit->what, refused_why);
     return true;
 }
 
@@ -355,8 +355,9 @@ const um_status_info *um_verify_status(const um_verify_result *result)
 
 static const char *online_name(um_verify_online online)
 {
-    return online == UM_VERIFY_ONLINE_DONE ? "done" : online == UM_VERIFY_ONLINE_SKIPPED ? "skipped"
-                                                                                          : "off";
+    return online == UM_VERIFY_ONLINE_DONE      ? "done"
+           : online == UM_VERIFY_ONLINE_SKIPPED ? "skipped"
+                                                : "off";
 }
 
 /* Appends @value to @a, taking it; on failure releases @a: NULL. */
@@ -418,12 +419,12 @@ char *um_verify_to_json(const um_verify_result *r)
      * json_pack fail, so a missing part never gives a partial document */
     json_t *current = st ? status_heads(st, um_status_current_head_at) : json_null();
     json_t *pending = st ? pending_array(st) : json_null();
-    json_t *root = json_pack("{s:i, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o}", "format_version",
-                             VERIFY_JSON_FORMAT_VERSION, "online", online_name(r->online),
-                             "online_error", r->online_reason, "errors", (json_int_t)r->n_errors,
-                             "warnings", (json_int_t)(r->n - r->n_errors), "file_heads",
-                             file_heads(r), "current_heads", current, "pending", pending,
-                             "findings", findings);
+    json_t *root =
+        json_pack("{s:i, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o}", "format_version",
+                  VERIFY_JSON_FORMAT_VERSION, "online", online_name(r->online), "online_error",
+                  r->online_reason, "errors", (json_int_t)r->n_errors, "warnings",
+                  (json_int_t)(r->n - r->n_errors), "file_heads", file_heads(r), "current_heads",
+                  current, "pending", pending, "findings", findings);
     char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     return text;

@@ -112,16 +112,16 @@ START_TEST(offline_findings)
     um_ctx *ctx = open_engine();
     um_verify_result *r = verify_with(ctx, 1, 0, NULL);
     int l = line_of("r2", "ROLLBACK;\n");
-    const char *want = pgtest_fmt(
-        "transaction-control:r2:%d,transaction-control:r2:%d,transaction-control:r2:%d,"
-        "transaction-control:r2:%d,transaction-control:r2:%d,transaction-control:r2:%d,"
-        "transaction-control:r2:%d,not-in-transaction-block:r2:%d,"
-        "not-in-transaction-block:r2:%d,not-in-transaction-block:r2:%d,"
-        "not-in-transaction-block:r2:%d,not-in-transaction-block:r2:%d,"
-        "not-in-transaction-block:r2:%d,not-in-transaction-block:r2:%d,"
-        "syntax-error:r4:%d,missing-down:r5:%d",
-        l, l + 1, l + 2, l + 3, l + 4, l + 5, l + 6, l + 7, l + 8, l + 9, l + 11, l + 12, l + 13,
-        l + 14, line_of("r4", "TABEL"), line_of("r5", "-- migrate:up"));
+    const char *want =
+        pgtest_fmt("transaction-control:r2:%d,transaction-control:r2:%d,transaction-control:r2:%d,"
+                   "transaction-control:r2:%d,transaction-control:r2:%d,transaction-control:r2:%d,"
+                   "transaction-control:r2:%d,not-in-transaction-block:r2:%d,"
+                   "not-in-transaction-block:r2:%d,not-in-transaction-block:r2:%d,"
+                   "not-in-transaction-block:r2:%d,not-in-transaction-block:r2:%d,"
+                   "not-in-transaction-block:r2:%d,not-in-transaction-block:r2:%d,"
+                   "syntax-error:r4:%d,missing-down:r5:%d",
+                   l, l + 1, l + 2, l + 3, l + 4, l + 5, l + 6, l + 7, l + 8, l + 9, l + 11, l + 12,
+                   l + 13, l + 14, line_of("r4", "TABEL"), line_of("r5", "-- migrate:up"));
     ck_assert_str_eq(findings(r), want);
     ck_assert_uint_eq(um_verify_error_count(r), 15);
     ck_assert_int_eq(um_verify_online_state(r), UM_VERIFY_ONLINE_OFF);
@@ -228,8 +228,8 @@ START_TEST(edited_applied_revision)
     write_table_rev("r3", "r2", "t3");
     ctx = open_engine();
     um_verify_result *r = verify_with(ctx, 0, 0, NULL);
-    ck_assert_str_eq(findings(r), pgtest_fmt("checksum-mismatch:r2:%d",
-                                             line_of("r2", "-- migrate:up")));
+    ck_assert_str_eq(findings(r),
+                     pgtest_fmt("checksum-mismatch:r2:%d", line_of("r2", "-- migrate:up")));
     const um_verify_finding *f = finding(r, "checksum-mismatch", "r2");
     const um_revision *rev = NULL;
     PGTEST_CHECK_OK(ctx, um_revision_lookup(&rev, ctx, "r2"));
@@ -347,8 +347,7 @@ START_TEST(unreachable_is_skipped)
     um_verify_result *r = verify_with(ctx, 0, 0, NULL);
     ck_assert_int_eq(um_verify_online_state(r), UM_VERIFY_ONLINE_SKIPPED);
     ck_assert_ptr_nonnull(um_verify_online_reason(r));
-    ck_assert_msg(strstr(um_verify_online_reason(r), "connect"), "%s",
-                  um_verify_online_reason(r));
+    ck_assert_msg(strstr(um_verify_online_reason(r), "connect"), "%s", um_verify_online_reason(r));
     ck_assert_ptr_null(um_verify_status(r));
     ck_assert_str_eq(um_errmsg(ctx), "");
     char *text = um_verify_to_json(r);
@@ -371,9 +370,17 @@ END_TEST
 START_TEST(upgrade_refuses_transaction_control)
 {
     static const char *const bodies[] = {
-        "ROLLBACK;",       "ABORT;", "COMMIT;", "END;", "BEGIN;\nCOMMIT;", "START TRANSACTION;",
-        "CREATE INDEX CONCURRENTLY i3 ON t1 (id);", "VACUUM t1;", "ALTER SYSTEM SET work_mem = '8MB';",
-        "CREATE DATABASE nope;", "REINDEX TABLE CONCURRENTLY t1;",
+        "ROLLBACK;",
+        "ABORT;",
+        "COMMIT;",
+        "END;",
+        "BEGIN;\nCOMMIT;",
+        "START TRANSACTION;",
+        "CREATE INDEX CONCURRENTLY i3 ON t1 (id);",
+        "VACUUM t1;",
+        "ALTER SYSTEM SET work_mem = '8MB';",
+        "CREATE DATABASE nope;",
+        "REINDEX TABLE CONCURRENTLY t1;",
     };
     write_linear(1);
     um_ctx *ctx = open_engine();
@@ -381,8 +388,8 @@ START_TEST(upgrade_refuses_transaction_control)
     um_close(ctx);
     write_table_rev("r2", "r1", "t2");
     for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
-        const char *up = pgtest_fmt("CREATE TABLE t3 (id int);\n%s\nCREATE TABLE t3b (id int);",
-                                    bodies[i]);
+        const char *up =
+            pgtest_fmt("CREATE TABLE t3 (id int);\n%s\nCREATE TABLE t3b (id int);", bodies[i]);
         write_rev("r3", "r2", up, "DROP TABLE t3;");
         ctx = open_engine();
         PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EPARSE);
@@ -443,8 +450,9 @@ START_TEST(roundtrip_clean)
               "CREATE FUNCTION f1(int) RETURNS int LANGUAGE sql AS 'SELECT $1';\n"
               "CREATE VIEW v1 AS SELECT id FROM t1;",
               "DROP VIEW v1;\nDROP FUNCTION f1(int);\nDROP TABLE t1;\nDROP TYPE mood;");
-    write_rev("r2", "r1", "ALTER TABLE t1 ALTER COLUMN c TYPE varchar(20);\n"
-                          "CREATE INDEX i_c ON t1 (c);\nCREATE SEQUENCE s1;",
+    write_rev("r2", "r1",
+              "ALTER TABLE t1 ALTER COLUMN c TYPE varchar(20);\n"
+              "CREATE INDEX i_c ON t1 (c);\nCREATE SEQUENCE s1;",
               "DROP SEQUENCE s1;\nDROP INDEX i_c;\nALTER TABLE t1 ALTER COLUMN c TYPE text;");
     write_table_rev("a3", "r2", "ta");
     write_table_rev("b3", "r2", "tb");
@@ -591,8 +599,7 @@ START_TEST(roundtrip_url_masked)
     char *url = pgtest_url_set(scratch, "password", "s3cret-pw");
     pgtest_cli_result c = run_cli("verify", "--offline", "--roundtrip", url);
     pgtest_assert_status(c, EXIT_OK, "verify --roundtrip");
-    ck_assert_msg(!strstr(c.out, "s3cret-pw") && !strstr(c.err, "s3cret-pw"), "%s%s", c.out,
-                  c.err);
+    ck_assert_msg(!strstr(c.out, "s3cret-pw") && !strstr(c.err, "s3cret-pw"), "%s%s", c.out, c.err);
     pgtest_cli_result_free(&c);
     ck_assert_str_eq(pgtest_versions(scratch), "r2");
     free(url);
