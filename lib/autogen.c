@@ -17,6 +17,7 @@
 #include "schema_model.h"
 #include "scratch.h"
 #include "strbuf.h"
+#include "textfile.h"
 #include "util.h"
 
 #define DESTRUCTIVE_PREFIX "-- destructive: "
@@ -73,15 +74,6 @@ void um_autogen_result_free(um_autogen_result *res)
 
 /* ---- the schema file ---------------------------------------------------- */
 
-static int read_whole_file(um_ctx *ctx, const char *path, char **out)
-{
-    int rc = project_read_optional_file(path, out, &ctx->err);
-    if (!rc && !*out)
-        rc = ctx_error(ctx, UM_EIO, path, 0, NULL, "cannot read the schema file: %s",
-                       strerror(ENOENT));
-    return rc;
-}
-
 /* The 1-based line of the 1-based character @pos of @text. */
 static int line_of(const um_ctx *ctx, const char *text, int pos)
 {
@@ -97,7 +89,9 @@ static int line_of(const um_ctx *ctx, const char *text, int pos)
 static int load_file(um_ctx *ctx, um_ctx *db, const char *path)
 {
     char *text = NULL;
-    int rc = read_whole_file(ctx, path, &text);
+    size_t len;
+    /* as a revision file: a regular text file under the same cap */
+    int rc = textfile_read(&text, &len, path, &textfile_revision, false, &ctx->err);
     if (rc)
         return rc;
     pg_failure fail = { 0 };

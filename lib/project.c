@@ -59,7 +59,7 @@ static int write_new_file(const char *path, const char *text, err_buf *err)
 
 /* Reads a whole small text file (textfile.h's checks); *out NULL and
  * UM_OK when it does not exist. */
-int project_read_optional_file(const char *path, char **out, err_buf *err)
+static int read_optional_file(const char *path, char **out, err_buf *err)
 {
     size_t len;
     return textfile_read(out, &len, path, &textfile_template, true, err);
@@ -234,8 +234,8 @@ static int render_revision(um_ctx *ctx, const new_revision *nr, time_t now, char
     strbuf path = STRBUF_INIT;
     sb_printf(&path, "%s/" TEMPLATE_NAME, ctx->cfg.script_location);
     char *tmpl = NULL;
-    int rc = sb_str(&path) ? project_read_optional_file(sb_str(&path), &tmpl, &ctx->err)
-                           : err_nomem(&ctx->err);
+    int rc =
+        sb_str(&path) ? read_optional_file(sb_str(&path), &tmpl, &ctx->err) : err_nomem(&ctx->err);
     if (!rc && !tmpl)
         log_printf(&ctx->log, UM_LOG_INFO, "%s not found; using the built-in template",
                    sb_str(&path));

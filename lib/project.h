@@ -7,9 +7,6 @@
 
 #include "internal.h"
 
-/* Reads a whole text file into *@out (malloc'd); *@out NULL and UM_OK when
- * it does not exist, UM_EIO naming it when it cannot be read. */
-int project_read_optional_file(const char *path, char **out, err_buf *err);
 
 /*
  * um_generate() (its checks, id, parents, template and file name) with
