@@ -160,20 +160,61 @@ static int narrow_to_lower(um_ctx *ctx, const range_end *lower, const char *uppe
     return rc;
 }
 
-/* A list of the revisions in @set, in apply order. */
-static int make_list(um_ctx *ctx, const unsigned char *set, um_revision_list **out)
+static int list_alloc(um_ctx *ctx, um_revision_list **out)
 {
-    size_t n = graph_count(ctx->graph);
     um_revision_list *list = calloc(1, sizeof(*list));
-    if (!list || !(list->revs = util_calloc(n, sizeof(*list->revs)))) {
+    if (!list || !(list->revs = util_calloc(graph_count(ctx->graph), sizeof(*list->revs)))) {
         free(list);
         return err_nomem(&ctx->err);
     }
-    for (size_t i = 0; i < n; i++)
-        if (set[i])
-            list->revs[list->n++] = &ctx->revisions[i];
     *out = list;
     return UM_OK;
+}
+
+/*
+ * The revisions of @set in apply order, as Alembic's history lists them
+ * backwards: its walk down from @upper's revisions (graph_order).
+ */
+static int make_range_list(um_ctx *ctx, const unsigned char *set, const range_end *upper,
+                           um_revision_list **out)
+{
+    size_t n = graph_count(ctx->graph), n_out = 0;
+    size_t *order = util_calloc(n, sizeof(*order));
+    int rc = order ? list_alloc(ctx, out) : err_nomem(&ctx->err);
+    if (!rc)
+        rc = graph_order(ctx->graph, set, upper->revs, upper->n, order, &n_out, &ctx->err);
+    for (size_t k = n_out; !rc && k-- > 0;)
+        (*out)->revs[(*out)->n++] = &ctx->revisions[order[k]];
+    free(order);
+    return rc;
+}
+
+typedef struct by_file {
+    size_t rank, index;
+} by_file;
+
+static int cmp_by_file(const void *a, const void *b)
+{
+    const by_file *x = a, *y = b;
+    return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/* The revisions of @set in file-name order: the order of Alembic's
+ * revision map, in which its get_revisions() gives "heads" and friends. */
+static int make_file_list(um_ctx *ctx, const unsigned char *set, um_revision_list **out)
+{
+    size_t n = graph_count(ctx->graph), m = 0;
+    by_file *r = util_calloc(n, sizeof(*r));
+    int rc = r ? list_alloc(ctx, out) : err_nomem(&ctx->err);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (set[i])
+            r[m++] = (by_file){ graph_file_rank(ctx->graph, i), i };
+    if (!rc)
+        qsort(r, m, sizeof(*r), cmp_by_file);
+    for (size_t k = 0; !rc && k < m; k++)
+        (*out)->revs[(*out)->n++] = &ctx->revisions[r[k].index];
+    free(r);
+    return rc;
 }
 
 int um_revision_range(um_revision_list **out, um_ctx *ctx, const char *lower, const char *upper)
@@ -200,7 +241,7 @@ int um_revision_range(um_revision_list **out, um_ctx *ctx, const char *lower, co
     if (!rc && lo.n)
         rc = narrow_to_lower(ctx, &lo, upper, set);
     if (!rc)
-        rc = make_list(ctx, set, out);
+        rc = make_range_list(ctx, set, &up, out);
     free(set);
     free(lo.revs);
     free(up.revs);
@@ -225,7 +266,7 @@ int um_revision_resolve(um_revision_list **out, um_ctx *ctx, const char *target)
     for (size_t i = 0; !rc && i < end.n; i++)
         set[end.revs[i]] = 1;
     if (!rc)
-        rc = make_list(ctx, set, out);
+        rc = make_file_list(ctx, set, out);
     free(set);
     free(end.revs);
     return rc;
