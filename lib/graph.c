@@ -692,6 +692,29 @@ int graph_heads_of(const graph_dag *g, const unsigned char *applied, size_t **ou
     return UM_OK;
 }
 
+/* None of @list (@n of them) is in @set. */
+static bool none_in(const size_t *list, size_t n, const unsigned char *set)
+{
+    for (size_t k = 0; k < n; k++)
+        if (set[list[k]])
+            return false;
+    return true;
+}
+
+int graph_real_heads_of(const graph_dag *g, const unsigned char *applied, size_t **out, size_t *n)
+{
+    *n = 0;
+    *out = util_calloc(g->n, sizeof(**out));
+    if (!*out)
+        return UM_ENOMEM;
+    /* children and dependents are one list */
+    for (size_t i = 0; i < g->n; i++)
+        if (applied[i] &&
+            none_in(g->succ.idx + g->succ.off[i], g->succ.off[i + 1] - g->succ.off[i], applied))
+            (*out)[(*n)++] = i;
+    return UM_OK;
+}
+
 /* ---- lookup ------------------------------------------------------------- */
 
 static size_t prefix_matches(const graph_dag *g, const char *ref, size_t *first)

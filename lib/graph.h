@@ -97,6 +97,14 @@ void graph_mark_parent_line(const graph_dag *g, size_t i, int dir, unsigned char
 int graph_heads_of(const graph_dag *g, const unsigned char *applied, size_t **out, size_t *n);
 
 /*
+ * The heads of an applied set as Alembic's version table holds them:
+ * revisions in @applied that no revision in @applied revises or depends
+ * on (Alembic drops a head from its table once a revision depending on it
+ * is applied).  *out is malloc'd, ascending.
+ */
+int graph_real_heads_of(const graph_dag *g, const unsigned char *applied, size_t **out, size_t *n);
+
+/*
  * Resolves a revision reference: full id, a branch label (its declaring
  * revision), or unique prefix of an id.  UM_ETARGET when none matches
  * ("no revision 'x'") or several do (the message lists the candidates).

@@ -112,15 +112,6 @@ static int plan_up(um_ctx *ctx, um_plan *plan, const graph_target *t, const unsi
     return add_in_order(ctx, plan, want, t->revs, t->n, UM_UP);
 }
 
-/* None of @list (@n of them) is applied. */
-static bool none_applied(const size_t *list, size_t n, const unsigned char *applied)
-{
-    for (size_t k = 0; k < n; k++)
-        if (applied[list[k]])
-            return false;
-    return true;
-}
-
 /*
  * A downgrade walks down from the database's heads as Alembic's version
  * table has them: the applied revisions that no applied revision revises
@@ -131,18 +122,10 @@ static bool none_applied(const size_t *list, size_t n, const unsigned char *appl
 static int add_removals(um_ctx *ctx, um_plan *plan, const unsigned char *applied,
                         const unsigned char *remove)
 {
-    const graph_dag *g = ctx->graph;
-    size_t n = graph_count(g), n_heads = 0, n_kids, n_deps;
-    size_t *heads = util_calloc(n, sizeof(*heads));
-    if (!heads)
-        return err_nomem(&ctx->err);
-    for (size_t i = 0; i < n; i++) {
-        const size_t *kids = graph_children(g, i, &n_kids), *deps = graph_dependents(g, i, &n_deps);
-        if (applied[i] && none_applied(kids, n_kids, applied) &&
-            none_applied(deps, n_deps, applied))
-            heads[n_heads++] = i;
-    }
-    int rc = add_in_order(ctx, plan, remove, heads, n_heads, UM_DOWN);
+    size_t *heads = NULL, n_heads = 0;
+    int rc = graph_real_heads_of(ctx->graph, applied, &heads, &n_heads)
+                 ? err_nomem(&ctx->err)
+                 : add_in_order(ctx, plan, remove, heads, n_heads, UM_DOWN);
     free(heads);
     return rc;
 }

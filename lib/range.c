@@ -28,15 +28,23 @@ typedef struct range_end {
     size_t n;
 } range_end;
 
-/* The database's heads, read once for "current". */
+/*
+ * The database's heads, read once for "current", as Alembic's version
+ * table has them (graph_real_heads_of): a head that an applied revision
+ * depends on is not one.
+ */
 static int current_heads(um_ctx *ctx, range_end *out)
 {
     store_state st;
     unsigned char *applied = NULL;
+    size_t *heads = NULL, n_heads = 0;
     int rc = store_read_state_call(ctx, &st);
     if (rc)
         return rc;
-    rc = plan_applied_set(ctx, st.heads, st.n_heads, &applied, &out->revs, &out->n);
+    rc = plan_applied_set(ctx, st.heads, st.n_heads, &applied, &heads, &n_heads);
+    if (!rc && graph_real_heads_of(ctx->graph, applied, &out->revs, &out->n))
+        rc = err_nomem(&ctx->err);
+    free(heads);
     free(applied);
     store_state_free(&st);
     return rc;
@@ -96,6 +104,19 @@ static int resolve_end(um_ctx *ctx, const char *target, const range_end *from, r
     out->n = t.n;
     t.revs = NULL;
     graph_target_free(&t);
+    return rc;
+}
+
+/* UPPER "current": the database's heads; none (at base) is "heads", as
+ * Alembic has it (its empty tuple of heads falls back to "heads"). */
+static int resolve_upper_current(um_ctx *ctx, const range_end *lower, range_end *out)
+{
+    int rc = current_heads(ctx, out);
+    if (!rc && !out->n) {
+        free(out->revs);
+        out->revs = NULL;
+        rc = resolve_end(ctx, "heads", lower, out);
+    }
     return rc;
 }
 
@@ -230,7 +251,7 @@ int um_revision_range(um_revision_list **out, um_ctx *ctx, const char *lower, co
     upper = upper && *upper ? upper : "heads";
     int rc = resolve_lower(ctx, lower, &lo);
     if (!rc)
-        rc = strcmp(upper, "current") == 0 ? current_heads(ctx, &up)
+        rc = strcmp(upper, "current") == 0 ? resolve_upper_current(ctx, &lo, &up)
                                            : resolve_end(ctx, upper, &lo, &up);
     if (!rc && strchr(lower, '@'))
         rc = keep_branch(ctx, lower, &up);
