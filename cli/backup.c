@@ -139,13 +139,13 @@ static int list_body(const struct cli_call *call)
 static int backup_body(const struct cli_call *call)
 {
     const struct backup_state *bs = call->state;
+    if (bs->list)
+        return list_body(call);
+
     struct progress_line line = { call->cli, 0, 0.0 };
     um_backup_options o = UM_BACKUP_OPTIONS_INIT;
     um_backup_info *b = NULL;
     int rc;
-
-    if (bs->list)
-        return list_body(call);
     o.out = bs->out;
     o.format = !bs->format                    ? UM_BACKUP_FORMAT_DEFAULT
                : !strcmp(bs->format, "plain") ? UM_BACKUP_PLAIN

@@ -36,7 +36,10 @@ enum cli_exit {
     /* lint: what it found */
     CLI_EXIT_LINT_WARNINGS = 16, /* warnings, no error */
     CLI_EXIT_LINT_ERRORS = 17,   /* at least one error */
-    CLI_EXIT_BACKUP = 18         /* a backup or restore failed (upgrade: nothing migrated) */
+    CLI_EXIT_BACKUP = 18,        /* a backup or restore failed (upgrade: nothing migrated) */
+    CLI_EXIT_CONNLOST = 19,      /* the connection was lost during the run */
+    CLI_EXIT_BOOKKEEPING = 20,   /* the bookkeeping tables cannot be used by this role */
+    CLI_EXIT_POOLER = 21         /* lock_mode = advisory through a transaction pooler */
 };
 
 /* Returned by cli_parse() when the command should go on. */
@@ -156,6 +159,45 @@ extern const char cli_backup_options[];
 extern const char cli_restore_options[];
 json_t *cli_backup_json(const um_backup_info *backup);
 
+/* repair.c: repair REV --applied|--rolled-back, repair --checksums */
+int cli_cmd_repair(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_repair_options[];
+
+/* preview.c: upgrade and downgrade --sql, --from, --dry-run. */
+struct cli_preview {
+    int sql;
+    int dry_run;
+    const char *from; /* --from: "a,b" or "base"; NULL: read the database */
+};
+#define CLI_PREVIEW_OPTIONS_HELP                                                                   \
+    "      --sql                print the SQL script the run would send (for\n"                  \
+    "                           psql -v ON_ERROR_STOP=1 -f), change nothing\n"                   \
+    "      --from REV[,REV]     with --sql: the database's heads (base: empty),\n"               \
+    "                           instead of reading them; no connection at all\n"                 \
+    "      --dry-run            run the transactional revisions in one transaction\n"           \
+    "                           that is rolled back; print each one's result,\n"                \
+    "                           duration and AccessExclusiveLocks; exit 8 when\n"               \
+    "                           one fails\n"
+extern const char cli_preview_options[];
+
+/* Refuses what does not go together (CLI_CONTINUE or the exit status);
+ * with --from, the engine will not connect early. */
+int cli_check_preview(const struct cli_call *call, const struct cli_preview *pv);
+
+/* Prints the script of the run to @target (stdout). */
+int cli_render_sql(const struct cli_call *call, um_direction dir, const char *target,
+                   const char *from);
+
+/* Runs the dry run to @target and prints what it did (stdout, --json). */
+int cli_dry_run(const struct cli_call *call, um_direction dir, const char *target);
+
+/* verify.c: verify and check (the CI gate); their exit status says what
+ * was found (docs/cli.md). */
+int cli_cmd_verify(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_verify_options[];
+extern const char cli_check_options[];
+
 /* secret.c: whether @s may hold a connection secret (a URL, a password
  * key), so that a message must not quote it; and the in-place masking of
  * every password in @arg, so that `ps` does not show it. */
@@ -189,6 +231,7 @@ struct cli_progress {
     char **revisions;  /* ids of the finished steps, in order */
     double *durations; /* ms, parallel to revisions */
     int failed_alloc;
+    size_t committed; /* steps finished and committed (not inside one run-wide transaction) */
 };
 
 /* Progress callback; the payload is a struct cli_progress. */
@@ -244,6 +287,11 @@ enum cli_line {
 
 /* "a, b" of the parents, or "<base>". */
 void cli_print_parents(FILE *out, const um_revision *rev);
+
+/* Prints @s (NULL: nothing), a revision's message or path: on a terminal
+ * each control character is shown as \xHH, so that a revision file cannot
+ * move the cursor, recolour or retitle the user's terminal. */
+void cli_print_text(FILE *out, const char *s);
 
 /* The one-line form: "ID (labels) (head)" and what @flags (enum cli_line)
  * add, as history, heads and branches print it. */

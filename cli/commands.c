@@ -248,11 +248,24 @@ static int url_given(const struct cli *cli)
  * failure only when a URL was given explicitly (-d or the environment); a
  * URL from the new configuration file is most likely still the template's.
  */
-static int init_database(struct cli *cli, int *ready)
+/* The script location the new configuration names (its versions
+ * directory's parent), for init --json; NULL when out of memory. */
+static char *location_of(const um_ctx *ctx)
+{
+    const char *versions = um_versions_dir(ctx);
+    size_t len = versions ? strlen(versions) : 0;
+    if (len > strlen("/versions") && strcmp(versions + len - strlen("/versions"), "/versions") == 0)
+        len -= strlen("/versions");
+    return versions ? strndup(versions, len) : NULL;
+}
+
+static int init_database(struct cli *cli, int *ready, char **location)
 {
     um_ctx *ctx = NULL;
     int rc = open_engine(cli, &ctx);
 
+    if (rc == UM_OK)
+        *location = location_of(ctx);
     if (rc == UM_OK)
         rc = um_ensure_schema(ctx);
     *ready = rc == UM_OK;
@@ -272,7 +285,7 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
 {
     um_project_init_options o = UM_PROJECT_INIT_OPTIONS_INIT;
     const char *config;
-    char **args, *err = NULL;
+    char **args, *err = NULL, *location = NULL;
     int n, rc, ready = 0;
 
     rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
@@ -290,24 +303,35 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
         return cli_exit_code(rc);
     }
     cli->config_path = config;
-    rc = init_database(cli, &ready);
-    if (rc != CLI_EXIT_OK)
+    rc = init_database(cli, &ready, &location);
+    if (rc != CLI_EXIT_OK) {
+        free(location);
         return rc;
+    }
     if (!ready)
         cli_info(cli, "Please edit the database settings in '%s' before proceeding.", config);
     if (cli->json) {
-        rc =
-            cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config, "script_location",
-                                           o.script_location, "database_ready", ready));
+        /* the one given, else the one the configuration names */
+        const char *shown = o.script_location ? o.script_location : location;
+        rc = cli_print_json_value(json_pack("{s:s?, s:s?, s:b}", "config", config,
+                                            "script_location", shown, "database_ready", ready));
         if (rc != UM_OK) {
+            free(location);
             cli_print_error(NULL, rc);
             return cli_exit_code(rc);
         }
     }
+    free(location);
     return CLI_EXIT_OK;
 }
 
 /* ---- status, current ----------------------------------------------------- */
+
+/* Applied rows a run did not finish, and applied rows without a file. */
+static int is_unfinished(const um_applied *a)
+{
+    return a->state && strcmp(a->state, "applied") != 0;
+}
 
 static void print_problems(const um_status_info *st)
 {
@@ -315,10 +339,10 @@ static void print_problems(const um_status_info *st)
     const um_applied *a;
 
     for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
-        const char *what = !a->known         ? "applied, but no revision file"
+        const char *what = is_unfinished(a) ? NULL
+                           : !a->known      ? "applied, but no revision file"
                            : !a->checksum_ok ? "file changed since it was applied"
-                           : a->state && strcmp(a->state, "applied") ? a->state
-                                                                     : NULL;
+                                             : NULL;
 
         if (!what)
             continue;
@@ -328,20 +352,45 @@ static void print_problems(const um_status_info *st)
     }
 }
 
+/* "Failed: 1 revision" and "In progress: ..." with the way out of each. */
+static void print_unfinished(const um_status_info *st, const char *state, const char *label)
+{
+    size_t n = um_status_count(st, strcmp(state, "failed") ? UM_STATUS_IN_PROGRESS
+                                                           : UM_STATUS_FAILED);
+    const um_applied *a;
+
+    if (!n)
+        return;
+    printf("%-15s%zu revision%s\n", label, n, plural(n));
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
+        if (a->state && !strcmp(a->state, state))
+            printf("  %s  %d statement%s succeeded; after checking the database, record it with"
+                   " 'ultramigrate repair %s --applied' or '--rolled-back'\n",
+                   a->revision, a->statements_done, plural((size_t)a->statements_done),
+                   a->revision);
+}
+
 static void print_applied(const um_status_info *st)
 {
     const um_applied *a;
 
     fputs("Applied revisions:\n", stdout);
-    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
-        printf("  %s  %s  %.1f ms  %s  %s\n", a->revision, a->applied_at ? a->applied_at : "",
-               a->duration_ms, a->applied_by ? a->applied_by : "", a->message ? a->message : "");
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
+        printf("  %s  %s  %.1f ms  %s  ", a->revision, a->applied_at ? a->applied_at : "",
+               a->duration_ms, a->applied_by ? a->applied_by : "");
+        cli_print_text(stdout, a->message);
+        if (is_unfinished(a))
+            printf("  %s", a->state);
+        putchar('\n');
+    }
 }
 
 /* Plain text on stdout; UM_OK. */
 static int print_status(const struct cli *cli, const um_status_info *st)
 {
-    size_t n_applied = um_status_applied_count(st), n_pending = um_status_pending_count(st);
+    size_t n_applied = um_status_count(st, UM_STATUS_APPLIED);
+    size_t n_pending = um_status_pending_count(st);
+    size_t n_missing = um_status_count(st, UM_STATUS_MISSING);
     const um_revision *rev;
 
     fputs("Current heads: ", stdout);
@@ -350,12 +399,44 @@ static int print_status(const struct cli *cli, const um_status_info *st)
     print_heads_of(stdout, st, um_status_file_head_at, "(no revisions)");
     printf("\nApplied:       %zu revision%s\n", n_applied, plural(n_applied));
     printf("Pending:       %zu revision%s\n", n_pending, plural(n_pending));
-    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++)
-        printf("  %s  %s\n", rev->id, rev->message ? rev->message : "");
+    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++) {
+        printf("  %s  ", rev->id);
+        cli_print_text(stdout, rev->message);
+        putchar('\n');
+    }
+    print_unfinished(st, "failed", "Failed:");
+    print_unfinished(st, "in_progress", "In progress:");
+    if (n_missing)
+        printf("Missing:       %zu revision%s applied, no file defines %s\n", n_missing,
+               plural(n_missing), n_missing == 1 ? "it" : "them");
     print_problems(st);
-    if (cli->verbosity == CLI_VERBOSE && n_applied)
+    if (cli->verbosity == CLI_VERBOSE && um_status_applied_count(st))
         print_applied(st);
     return UM_OK;
+}
+
+/*
+ * status and current: their --wait (first, where wait_seconds() reads it)
+ * and whether a revision was left failed or in progress, which makes the
+ * exit status health's "failed" (11).
+ */
+struct status_run {
+    size_t wait;
+    int unfinished;
+};
+
+static void note_unfinished(const struct cli_call *call, const um_status_info *st)
+{
+    struct status_run *sr = call->state;
+
+    sr->unfinished = um_status_count(st, UM_STATUS_FAILED) +
+                         um_status_count(st, UM_STATUS_IN_PROGRESS) >
+                     0;
+}
+
+static int status_exit(int status, const struct status_run *sr)
+{
+    return status == CLI_EXIT_OK && sr->unfinished ? CLI_EXIT_FAILED : status;
 }
 
 static int status_body(const struct cli_call *call)
@@ -365,24 +446,42 @@ static int status_body(const struct cli_call *call)
 
     if (rc == UM_OK)
         rc = um_status(&st, call->ctx);
-    if (rc == UM_OK)
+    if (rc == UM_OK) {
+        note_unfinished(call, st);
         rc = call->cli->json ? cli_print_json(um_status_to_json(st)) : print_status(call->cli, st);
+    }
     um_status_free(st);
     return rc;
 }
 
 static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    size_t wait = 0;
-    const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &wait }, { NULL, 0, CLI_FLAG, NULL } };
-    const struct engine_command ec = { opts, check_wait, status_body, &wait };
+    struct status_run sr = { 0, 0 };
+    const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &sr.wait },
+                                    { NULL, 0, CLI_FLAG, NULL } };
+    const struct engine_command ec = { opts, check_wait, status_body, &sr };
 
-    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
+    return status_exit(cli_run_on_engine(cli, cmd, argc, argv, &ec), &sr);
+}
+
+/* [{"revision":...,"state":...,"statements_done":N}] of the rows a run
+ * did not finish; NULL if it cannot be built. */
+static json_t *unfinished_array(const um_status_info *st)
+{
+    json_t *a = json_array();
+    const um_applied *u;
+
+    for (size_t i = 0; a && (u = um_status_applied_at(st, i)); i++)
+        if (is_unfinished(u))
+            a = cli_json_append(a, json_pack("{s:s, s:s, s:i}", "revision", u->revision, "state",
+                                             u->state, "statements_done", u->statements_done));
+    return a;
 }
 
 /*
- * {"current":[{"revision":...,"is_head":...,"message":...,"path":...}]},
- * field names as um_revision_to_json().  The library has no renderer for it.
+ * {"current":[{"revision":...,"is_head":...,"message":...,"path":...}],
+ *  "unfinished":[...]}, field names as um_revision_to_json().  The library
+ * has no renderer for it.
  */
 static int print_current_json(um_ctx *ctx, const um_status_info *st)
 {
@@ -399,14 +498,17 @@ static int print_current_json(um_ctx *ctx, const um_status_info *st)
                                                      rev ? rev->message : NULL, "path",
                                                      rev ? rev->path : NULL));
     }
-    /* "o" takes the array, and a NULL one fails the pack */
-    return cli_print_json_value(json_pack("{s:o}", "current", current));
+    /* "o" takes the arrays, and a NULL one fails the pack */
+    return cli_print_json_value(
+        json_pack("{s:o, s:o}", "current", current, "unfinished", unfinished_array(st)));
 }
 
-/* Plain text on stdout; UM_OK. */
+/* Plain text on stdout; UM_OK.  A revision a run did not finish follows
+ * the heads, with its state. */
 static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_info *st)
 {
     const char *id;
+    const um_applied *a;
 
     if (!um_status_current_head_count(st))
         cli_info(cli, "The database is at base: no revision applied.");
@@ -425,6 +527,10 @@ static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_inf
                                           : "");
         }
     }
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
+        if (is_unfinished(a))
+            printf("%s (%s: %d statement%s succeeded; see 'ultramigrate repair')\n", a->revision,
+                   a->state, a->statements_done, plural((size_t)a->statements_done));
     return UM_OK;
 }
 
@@ -433,11 +539,21 @@ static int current_body(const struct cli_call *call)
     um_status_info *st = NULL;
     int rc = um_status(&st, call->ctx);
 
-    if (rc == UM_OK)
+    if (rc == UM_OK) {
+        note_unfinished(call, st);
         rc = call->cli->json ? print_current_json(call->ctx, st)
                              : print_current(call->cli, call->ctx, st);
+    }
     um_status_free(st);
     return rc;
+}
+
+static int cmd_current(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+    struct status_run sr = { 0, 0 };
+    const struct engine_command ec = { NULL, NULL, current_body, &sr };
+
+    return status_exit(cli_run_on_engine(cli, cmd, argc, argv, &ec), &sr);
 }
 
 /* ---- health ------------------------------------------------------------- */
@@ -532,7 +648,7 @@ static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc, 
     const struct engine_command ec = { NULL, NULL, health_body, &hr };
     int status = cli_run_on_engine(cli, cmd, argc, argv, &ec);
 
-    if (status == cli_exit_code(UM_ECONNECT))
+    if (status == cli_exit_code(UM_ECONNECT) || status == cli_exit_code(UM_ECONNLOST))
         return CLI_EXIT_UNREACHABLE;
     return status == CLI_EXIT_OK && hr.taken ? cli_health_exit_code(hr.h.status) : status;
 }
@@ -553,8 +669,9 @@ static int print_history(const struct cli *cli, const um_history_list *h)
                    e->application_name ? e->application_name : "",
                    e->tool_version ? e->tool_version : "");
         fputc('\n', stdout);
-        if (e->error)
-            printf("    error: %s\n", e->error);
+        if (e->error) /* what a repair decided, or why a step failed */
+            printf("    %s: %s\n", e->direction && !strcmp(e->direction, "repair") ? "note" : "error",
+                   e->error);
     }
     return UM_OK;
 }
@@ -1021,7 +1138,7 @@ static int run(const struct cli_call *call, um_direction dir, size_t wait, int n
 {
     const char *target = call->n_args ? call->args[0] : "heads";
     um_apply_options o = UM_APPLY_OPTIONS_INIT;
-    struct cli_progress p = { call->cli, call->ctx, 0, NULL, NULL, 0 };
+    struct cli_progress p = { call->cli, call->ctx, 0, NULL, NULL, 0, 0 };
     um_backup_info *backup = NULL;
     double start;
     int rc;
@@ -1039,8 +1156,12 @@ static int run(const struct cli_call *call, um_direction dir, size_t wait, int n
         rc = dir == UM_UP ? um_upgrade(call->ctx, target, &o) : um_rollback(call->ctx, target, &o);
     if (rc == UM_OK)
         rc = report_run(call->cli, call->ctx, dir, target, &p, backup, now_ms() - start);
+    else if (p.committed)
+        cli_info(call->cli, "%zu revision%s %s before the run stopped.", p.committed,
+                 plural(p.committed), dir == UM_UP ? "applied" : "reverted");
     else if (p.done)
-        cli_info(call->cli, "%zu revision%s %s before the run stopped.", p.done, plural(p.done),
+        cli_info(call->cli, "Nothing was %s: the run was one transaction"
+                 " (transaction_per_migration = false) and it was rolled back.",
                  dir == UM_UP ? "applied" : "reverted");
     cli_progress_free(&p);
     um_backup_info_free(backup);
@@ -1052,29 +1173,71 @@ static int run(const struct cli_call *call, um_direction dir, size_t wait, int n
 struct upgrade_state {
     size_t wait;
     int no_backup;
+    struct cli_preview pv;
 };
+
+/* The run, its script (--sql) or its dry run (--dry-run). */
+static int run_or_preview(const struct cli_call *call, um_direction dir,
+                          const struct cli_preview *pv, size_t wait, int no_backup)
+{
+    const char *target = call->n_args ? call->args[0] : "heads";
+
+    if (pv->sql)
+        return cli_render_sql(call, dir, target, pv->from);
+    if (pv->dry_run)
+        return cli_dry_run(call, dir, target);
+    return run(call, dir, wait, no_backup);
+}
+
+static int check_upgrade(const struct cli_call *call)
+{
+    const struct upgrade_state *us = call->state;
+    int rc = check_wait(call);
+
+    return rc == CLI_CONTINUE ? cli_check_preview(call, &us->pv) : rc;
+}
 
 static int upgrade_body(const struct cli_call *call)
 {
     const struct upgrade_state *us = call->state;
 
-    return run(call, UM_UP, us->wait, us->no_backup);
+    return run_or_preview(call, UM_UP, &us->pv, us->wait, us->no_backup);
 }
 
 static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
-    struct upgrade_state us = { 0, 0 };
+    struct upgrade_state us = { 0, 0, { 0, 0, NULL } };
     const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &us.wait },
                                     { "no-backup", 0, CLI_FLAG, &us.no_backup },
+                                    { "sql", 0, CLI_FLAG, &us.pv.sql },
+                                    { "from", 0, CLI_STRING, &us.pv.from },
+                                    { "dry-run", 0, CLI_FLAG, &us.pv.dry_run },
                                     { NULL, 0, CLI_FLAG, NULL } };
-    const struct engine_command ec = { opts, check_wait, upgrade_body, &us };
+    const struct engine_command ec = { opts, check_upgrade, upgrade_body, &us };
 
     return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
+static int check_downgrade(const struct cli_call *call)
+{
+    return cli_check_preview(call, call->state);
+}
+
 static int downgrade_body(const struct cli_call *call)
 {
-    return run(call, UM_DOWN, 0, 0);
+    return run_or_preview(call, UM_DOWN, call->state, 0, 0);
+}
+
+static int cmd_downgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+    struct cli_preview pv = { 0, 0, NULL };
+    const struct cli_opt opts[] = { { "sql", 0, CLI_FLAG, &pv.sql },
+                                    { "from", 0, CLI_STRING, &pv.from },
+                                    { "dry-run", 0, CLI_FLAG, &pv.dry_run },
+                                    { NULL, 0, CLI_FLAG, NULL } };
+    const struct engine_command ec = { opts, check_downgrade, downgrade_body, &pv };
+
+    return cli_run_on_engine(cli, cmd, argc, argv, &ec);
 }
 
 /* "a, b" of the revisions stamped; NULL when out of memory. */
@@ -1264,7 +1427,8 @@ static const char lint_options[] =
 
 static const char upgrade_options[] = WAIT_OPTION_HELP
     "      --no-backup          do not back up first, whatever backup_before_upgrade\n"
-    "                           says\n";
+    "                           says\n"
+    CLI_PREVIEW_OPTIONS_HELP;
 
 static const char merge_options[] =
     "  -m, --message MESSAGE    the merge revision's message (default: merge)\n"
@@ -1287,7 +1451,7 @@ static const struct cli_command commands[] = {
       .options = wait_option, .database = 1 },
     { .name = "health", .run = cmd_health, .args = "",
       .summary = "Show the migration state; exit 0 or 10-15 (probes).", .database = 1 },
-    { .name = "current", .run = cmd_on_engine, .body = current_body, .args = "",
+    { .name = "current", .run = cmd_current, .args = "",
       .summary = "Show the revisions the database is at.", .database = 1 },
     { .name = "history", .run = cmd_history, .args = "",
       .summary = "Show the log of applied steps (or the revision files).",
@@ -1311,8 +1475,8 @@ static const struct cli_command commands[] = {
     { .name = "upgrade", .run = cmd_upgrade, .args = "[TARGET]",
       .summary = "Apply the revisions up to TARGET (default: heads).",
       .options = upgrade_options, .max_args = 1, .targets = 1, .database = 1 },
-    { .name = "downgrade", .run = cmd_on_engine, .body = downgrade_body, .args = "TARGET",
-      .summary = "Revert the applied revisions above TARGET.",
+    { .name = "downgrade", .run = cmd_downgrade, .args = "TARGET",
+      .summary = "Revert the applied revisions above TARGET.", .options = cli_preview_options,
       .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
     { .name = "stamp", .run = cmd_stamp, .args = "REV...",
       .summary = "Set the database's state to REVs without running SQL.",
@@ -1321,12 +1485,23 @@ static const struct cli_command commands[] = {
     { .name = "backup", .run = cli_cmd_backup, .args = "[--out FILE] [--format F] [--list]",
       .summary = "Back the database up with pg_dump, or list the backups.",
       .options = cli_backup_options, .database = 1 },
+    { .name = "repair", .run = cli_cmd_repair,
+      .args = "REV --applied | REV --rolled-back | --checksums",
+      .summary = "Record a half-done revision's outcome, or edited files' checksums.",
+      .options = cli_repair_options, .max_args = 1, .database = 1 },
     { .name = "restore", .run = cli_cmd_restore, .args = "FILE [--into URL] [--yes]",
       .summary = "Replace the database's contents with a backup.",
       .options = cli_restore_options, .min_args = 1, .max_args = 1, .database = 1 },
     { .name = "lint", .run = cmd_lint, .args = "[FILE...] [--all]",
       .summary = "Report dangerous SQL in revisions; exit 0, 16 or 17.",
       .options = lint_options, .max_args = -1 },
+    { .name = "verify", .run = cli_cmd_verify,
+      .args = "[--offline] [--allow-multiple-heads] [--roundtrip URL]",
+      .summary = "Check the revision files and the database; exit 0, 9 or 14.",
+      .options = cli_verify_options, .database = 1 },
+    { .name = "check", .run = cli_cmd_check, .args = "[--fail-on-pending]",
+      .summary = "The CI gate: verify and pending revisions; exit 0, 9, 10 or 14.",
+      .options = cli_check_options, .database = 1 },
     { .name = "import-alembic", .run = cli_cmd_import_alembic, .args = "[ALEMBIC_INI]",
       .summary = "Write an Alembic project's revisions as revision files.",
       .options = cli_import_alembic_options, .max_args = 1 },

@@ -49,14 +49,22 @@ static const char exit_status_help[] =
     "  2 usage error                7 migration lock held by another run\n"
     "  3 configuration error        8 a revision failed, or cancelled\n"
     "  4 bad revision files/graph   9 database state or verification failed\n"
-    "health (0 when ok):\n"
+    "health (0 when ok; 11 from status and current too):\n"
     " 10 revisions pending         13 an applied revision's file changed\n"
-    " 11 a revision failed         14 database unreachable\n"
+    " 11 a revision failed or      14 database unreachable\n"
+    "    is in progress\n"
     " 12 database ahead of files   15 last run cancelled, revisions pending\n"
     "lint (0 when clean):\n"
     " 16 warnings only             17 errors\n"
     "backup, restore, upgrade with a backup first:\n"
-    " 18 the backup or restore failed (upgrade: nothing was migrated)\n";
+    " 18 the backup or restore failed (upgrade: nothing was migrated)\n"
+    "any command on the database:\n"
+    " 19 the connection was lost     20 bookkeeping tables unusable\n"
+    "verify, check (0 when nothing is wrong):\n"
+    "  9 an error was found          14 database unreachable (files checked)\n"
+    " 10 check --fail-on-pending: revisions pending\n"
+    "through a connection pooler with lock_mode = advisory:\n"
+    " 21 refused, nothing was run (connect directly or set lock_mode = table)\n";
 
 int cli_usage_error(const char *fmt, ...)
 {

@@ -42,6 +42,12 @@ int cli_exit_code(int rc)
         return CLI_EXIT_BACKUP;
     case UM_ELINT: /* as lint's own exit status for errors */
         return CLI_EXIT_LINT_ERRORS;
+    case UM_ECONNLOST:
+        return CLI_EXIT_CONNLOST;
+    case UM_EBOOKKEEPING:
+        return CLI_EXIT_BOOKKEEPING;
+    case UM_EPOOLER:
+        return CLI_EXIT_POOLER;
     default: /* UM_ERROR, UM_ENOMEM, UM_EINVAL, UM_EIO, unknown */
         return CLI_EXIT_ERROR;
     }
@@ -68,6 +74,13 @@ int cli_health_exit_code(um_health_status status)
     return CLI_EXIT_ERROR; /* a status newer than this command */
 }
 
+static void print_line(FILE *out, const char *label, const char *text)
+{
+    fputs(label, out);
+    cli_print_text(out, text);
+    fputc('\n', out);
+}
+
 void cli_print_error(const um_ctx *ctx, int rc)
 {
     const um_error_info *d = ctx ? um_error_detail(ctx) : NULL;
@@ -76,11 +89,13 @@ void cli_print_error(const um_ctx *ctx, int rc)
         fprintf(stderr, "ultramigrate: %s\n", um_strerror(rc));
         return;
     }
-    fprintf(stderr, "ultramigrate: %s\n", d->message);
+    /* the message may quote a revision or the server, which may quote
+     * anything: cli_print_text */
+    print_line(stderr, "ultramigrate: ", d->message);
     if (d->detail)
-        fprintf(stderr, "DETAIL: %s\n", d->detail);
+        print_line(stderr, "DETAIL: ", d->detail);
     if (d->hint)
-        fprintf(stderr, "HINT: %s\n", d->hint);
+        print_line(stderr, "HINT: ", d->hint);
     if (d->sqlstate)
         fprintf(stderr, "SQLSTATE: %s\n", d->sqlstate);
 }
@@ -109,7 +124,7 @@ void cli_log(um_log_level level, const char *msg, void *payload)
 
     if (!level_shown(cli, level) || level > UM_LOG_DEBUG)
         return;
-    fprintf(stderr, "%s%s\n", prefix[level], msg);
+    print_line(stderr, prefix[level], msg);
 }
 
 void cli_info(const struct cli *cli, const char *fmt, ...)
@@ -182,6 +197,36 @@ int cli_interrupted(void)
     return interrupted != 0;
 }
 
+/* C0 controls but newline and tab, DEL, and the C1 controls
+ * (U+0080-U+009F, UTF-8 C2 80 to C2 9F) that terminals also obey; the
+ * length of the one at @p, or 0. */
+static size_t control_at(const unsigned char *p)
+{
+    if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+        return 1;
+    return p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f ? 2 : 0;
+}
+
+void cli_print_text(FILE *out, const char *s)
+{
+    if (!s)
+        return;
+    if (!isatty(fileno(out))) {
+        fputs(s, out);
+        return;
+    }
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = control_at(p);
+        if (!n) {
+            fputc(*p++, out);
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            fprintf(out, "\\x%02x", p[i]);
+        p += n;
+    }
+}
+
 /* "Running upgrade A -> B, message" (downgrade: "B -> A"), as Alembic. */
 static void print_running(const struct cli_progress *p, const um_step_info *step)
 {
@@ -196,15 +241,17 @@ static void print_running(const struct cli_progress *p, const um_step_info *step
             cli_print_parents(stderr, rev);
         else
             fputs("?", stderr);
-        fprintf(stderr, " -> %s, %s\n", step->revision, msg);
-        return;
+        fprintf(stderr, " -> %s, ", step->revision);
+    } else {
+        fprintf(stderr, "Running downgrade %s -> ", step->revision);
+        if (rev)
+            cli_print_parents(stderr, rev);
+        else
+            fputs("?", stderr);
+        fputs(", ", stderr);
     }
-    fprintf(stderr, "Running downgrade %s -> ", step->revision);
-    if (rev)
-        cli_print_parents(stderr, rev);
-    else
-        fputs("?", stderr);
-    fprintf(stderr, ", %s\n", msg);
+    cli_print_text(stderr, msg);
+    fputc('\n', stderr);
 }
 
 static void record_step(struct cli_progress *p, const um_step_info *step)
@@ -239,6 +286,7 @@ int cli_progress(const um_step_info *step, void *payload)
         if (p->cli->verbosity != CLI_QUIET)
             print_running(p, step);
     } else {
+        p->committed += step->committed != 0;
         if (!p->failed_alloc)
             record_step(p, step);
         if (p->cli->verbosity == CLI_VERBOSE)
@@ -370,8 +418,10 @@ void cli_print_revision_line(FILE *out, um_ctx *ctx, const um_revision *rev, int
         fputc(')', out);
     }
     fputs(revision_marks(rev, flags, 0, marks, sizeof(marks)), out);
-    if (flags & CLI_LINE_DOC)
-        fprintf(out, ", %s", rev->message ? rev->message : "");
+    if (flags & CLI_LINE_DOC) {
+        fputs(", ", out);
+        cli_print_text(out, rev->message);
+    }
     fputc('\n', out);
 }
 
@@ -411,8 +461,11 @@ void cli_print_revision_block(FILE *out, um_ctx *ctx, const um_revision *rev, in
         print_list(out, labels, n_labels);
         fputc('\n', out);
     }
-    fprintf(out, "Path: %s\n\n", rev->path ? rev->path : "");
-    fprintf(out, "    %s\n\n", rev->message ? rev->message : "");
+    fputs("Path: ", out);
+    cli_print_text(out, rev->path);
+    fputs("\n\n    ", out);
+    cli_print_text(out, rev->message);
+    fputs("\n\n", out);
     fprintf(out, "    Revision ID: %s\n    Revises:%s", rev->id, rev->n_parents ? " " : "");
     print_list(out, rev->parents, rev->n_parents);
     fprintf(out, "\n    Create Date:%s%s\n", rev->create_date ? " " : "",

@@ -8,21 +8,26 @@
  * "Transactional: no" is split into statements that run one by one, with
  * the revision recorded as in progress until the last succeeds.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <pg_query.h>
 
+#include "apply.h"
 #include "backup.h"
+#include "dryrun.h"
 #include "internal.h"
 #include "lint.h"
+#include "lock.h"
 #include "pg.h"
 #include "plan.h"
 #include "stamp.h"
 #include "store.h"
 #include "strbuf.h"
 #include "util.h"
+#include "verify.h"
 
 #define RETRY_FIRST_BACKOFF_MS 100
 #define RETRY_MAX_BACKOFF_MS   5000
@@ -88,14 +93,11 @@ static bool statement_offset(const char *body, int k, size_t *off)
 }
 
 /*
- * The file line of a failure inside @body, which starts at byte @body_off
- * of the message sent and at @first_line of the file.  With a position the
- * server points at the character; without one, the count of statements that
- * succeeded names the failing statement.  0 when the failure is outside
- * the body (in the bookkeeping).
+ * With a position the server points at the character; without one, the
+ * count of statements that succeeded names the failing statement.
  */
-static int failure_line(const um_ctx *ctx, const char *msg, size_t body_off, const char *body,
-                        int first_line, int prefix_statements, const pg_failure *f)
+int apply_failure_line(const um_ctx *ctx, const char *msg, size_t body_off, const char *body,
+                       int first_line, int prefix_statements, const pg_failure *f)
 {
     size_t body_len = strlen(body);
     if (f->position > 0) {
@@ -118,61 +120,75 @@ static const script_file *step_script(const run *r, size_t k)
 }
 
 /*
- * Parents of @s that become heads once @s is gone: those with no other
- * applied child.  Fills @out (room for s->n_parents).
+ * Parents of @idx that become heads once it is gone: those with no other
+ * applied child.  Fills @out (room for its number of parents).
  */
-static size_t heads_after_down(const run *r, size_t idx, const char **out)
+static size_t heads_after_down(const um_ctx *ctx, const unsigned char *applied, size_t idx,
+                               const char **out)
 {
     size_t n_par = 0, n = 0;
-    const size_t *par = graph_parents(r->ctx->graph, idx, &n_par);
+    const size_t *par = graph_parents(ctx->graph, idx, &n_par);
     for (size_t i = 0; i < n_par; i++) {
         size_t n_ch = 0;
-        const size_t *ch = graph_children(r->ctx->graph, par[i], &n_ch);
+        const size_t *ch = graph_children(ctx->graph, par[i], &n_ch);
         bool other_child = false;
         for (size_t c = 0; c < n_ch; c++)
-            other_child |= ch[c] != idx && r->applied[ch[c]];
+            other_child |= ch[c] != idx && applied[ch[c]];
         if (!other_child)
-            out[n++] = graph_script(r->ctx->graph, par[i])->id;
+            out[n++] = graph_script(ctx->graph, par[i])->id;
     }
     return n;
 }
 
-/*
- * The configured timeouts as statements; @local limits them to the current
- * transaction (a revision's message), else they hold for the session.
- * Returns the number of statements appended.
- */
-static int append_timeouts(const run *r, strbuf *sb, bool local)
+int apply_append_timeouts(const um_ctx *ctx, strbuf *sb, bool local)
 {
     const char *scope = local ? "true" : "false";
     int n = 0;
-    if (r->ctx->cfg.lock_timeout_ms > 0) {
-        sb_printf(sb, "SELECT set_config('lock_timeout', '%dms', %s);\n",
-                  r->ctx->cfg.lock_timeout_ms, scope);
+    if (ctx->cfg.lock_timeout_ms > 0) {
+        sb_printf(sb, "SELECT set_config('lock_timeout', '%dms', %s);\n", ctx->cfg.lock_timeout_ms,
+                  scope);
         n++;
     }
-    if (r->ctx->cfg.statement_timeout_ms > 0) {
+    if (ctx->cfg.statement_timeout_ms > 0) {
         sb_printf(sb, "SELECT set_config('statement_timeout', '%dms', %s);\n",
-                  r->ctx->cfg.statement_timeout_ms, scope);
+                  ctx->cfg.statement_timeout_ms, scope);
         n++;
     }
     return n;
 }
 
-static bool append_record(const run *r, strbuf *sb, size_t k, double duration_ms)
+int apply_append_revision(const um_ctx *ctx, strbuf *sb, const char *body, bool local,
+                          size_t *body_off)
 {
-    const script_file *s = step_script(r, k);
+    int prefix = apply_append_timeouts(ctx, sb, local);
+    if (body_off)
+        *body_off = sb->len;
+    sb_puts(sb, body);
+    sb_puts(sb, "\n;\n");
+    return prefix;
+}
+
+bool apply_append_record(um_ctx *ctx, strbuf *sb, const unsigned char *applied, um_direction dir,
+                         size_t idx, double duration_ms)
+{
+    const script_file *s = graph_script(ctx->graph, idx);
     const char **heads = util_calloc(s->n_parents, sizeof(*heads));
     if (!heads)
         return false;
     size_t n = s->n_parents;
-    if (r->plan->direction == UM_DOWN)
-        n = heads_after_down(r, r->plan->graph_index[k], heads);
+    if (dir == UM_DOWN)
+        n = heads_after_down(ctx, applied, idx, heads);
     else if (n)
         memcpy(heads, s->parents, n * sizeof(*heads));
-    bool ok = store_append_step_record(r->ctx, sb, s, r->plan->direction, heads, n, duration_ms);
+    bool ok = store_append_step_record(ctx, sb, s, dir, heads, n, duration_ms);
     free(heads);
     return ok;
+}
+
+static bool append_record(const run *r, strbuf *sb, size_t k, double duration_ms)
+{
+    return apply_append_record(r->ctx, sb, r->applied, r->plan->direction, r->plan->graph_index[k],
+                               duration_ms);
 }
 
 static int step_failed(run *r, const script_file *s, int line, const pg_failure *f)
@@ -181,24 +197,51 @@ static int step_failed(run *r, const script_file *s, int line, const pg_failure 
     return pg_failure_to_error(r->ctx, f, s->path, line, s->id, what);
 }
 
+/* The syntax error libpg_query found in @body: the server's error (it
+ * parses as the server would), at the revision's line. */
+static int syntax_error(run *r, const script_file *s, const char *body, int first_line,
+                        const PgQueryError *e)
+{
+    size_t at = e->cursorpos > 0 ? utf8_offset(body, strlen(body), e->cursorpos) : 0;
+    int rc = ctx_error(r->ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
+                       "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
+                       r->plan->direction == UM_UP ? "upgrade" : "downgrade", e->message);
+    err_set_server(&r->ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
+    return rc;
+}
+
+/*
+ * The bookkeeping statements go in the same message as the body: an
+ * unterminated comment, string or quoted identifier would swallow them
+ * (and the server's error would quote them), so the body must lex to its
+ * end before it is sent.
+ */
+static int check_terminated(run *r, size_t k, const char *body, int first_line)
+{
+    PgQueryScanResult scan = pg_query_scan(body);
+    int rc = scan.error ? syntax_error(r, step_script(r, k), body, first_line, scan.error) : UM_OK;
+    pg_query_free_scan_result(scan);
+    return rc;
+}
+
 static int run_in_transaction(run *r, size_t k, const char *body, int first_line)
 {
     strbuf msg = STRBUF_INIT;
     pg_failure f = { 0 };
-    int rc;
-    int prefix = append_timeouts(r, &msg, true);
-    size_t body_off = msg.len;
-    sb_puts(&msg, body);
-    sb_puts(&msg, "\n;\n");
+    int rc = check_terminated(r, k, body, first_line);
+    if (rc)
+        return rc;
+    size_t body_off;
+    int prefix = apply_append_revision(r->ctx, &msg, body, true, &body_off);
     if (!append_record(r, &msg, k, STORE_SERVER_DURATION) || sb_failed(&msg)) {
         rc = err_code_or_nomem(&r->ctx->err);
         goto done;
     }
     rc = pg_exec(r->ctx, sb_str(&msg), &f);
     if (rc)
-        rc = step_failed(r, step_script(r, k),
-                         failure_line(r->ctx, sb_str(&msg), body_off, body, first_line, prefix, &f),
-                         &f);
+        rc = step_failed(
+            r, step_script(r, k),
+            apply_failure_line(r->ctx, sb_str(&msg), body_off, body, first_line, prefix, &f), &f);
 done:
     pg_failure_clear(&f);
     sb_free(&msg);
@@ -211,16 +254,8 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
     const script_file *s = step_script(r, k);
     PgQuerySplitResult split = pg_query_split_with_parser(body);
     int rc = UM_OK;
-    if (split.error) {
-        size_t at = split.error->cursorpos > 0
-                        ? utf8_offset(body, strlen(body), split.error->cursorpos)
-                        : 0;
-        rc = ctx_error(r->ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
-                       "%s failed: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR ")",
-                       r->plan->direction == UM_UP ? "upgrade" : "downgrade", split.error->message);
-        /* libpg_query parses as the server would; it is the server's error */
-        err_set_server(&r->ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
-    }
+    if (split.error)
+        rc = syntax_error(r, s, body, first_line, split.error);
     for (int i = 0; !rc && i < split.n_stmts; i++) {
         size_t off = (size_t)split.stmts[i]->stmt_location;
         char *stmt = strndup(body + off, (size_t)split.stmts[i]->stmt_len);
@@ -230,7 +265,10 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
         }
         pg_failure f = { 0 };
         rc = pg_exec(r->ctx, stmt, &f);
-        if (rc) {
+        /* what stays done is on record before the next statement runs */
+        if (!rc)
+            rc = store_set_statements_done(r->ctx, s, i + 1);
+        else {
             size_t at = f.position > 0
                             ? off + pg_char_offset(r->ctx, stmt, strlen(stmt), f.position)
                             : skip_blank(body, off, strlen(body));
@@ -264,6 +302,18 @@ static int set_timeout(run *r, const char *name, int ms, pg_saved_setting *old)
 
 static int set_session_timeouts(run *r, saved_timeouts *saved)
 {
+    const config_settings *cfg = &r->ctx->cfg;
+    /* through a transaction pooler a session setting would stay on a
+     * server session other clients get next, and a statement of the
+     * revision may run on another one */
+    if (cfg->lock_mode == CONFIG_LOCK_TABLE) {
+        if (cfg->lock_timeout_ms > 0 || cfg->statement_timeout_ms > 0)
+            log_printf(&r->ctx->log, UM_LOG_INFO,
+                       "lock_mode = table: the statements of a 'Transactional: no' revision run"
+                       " without lock_timeout and statement_timeout (a session setting would"
+                       " outlive them on a pooled connection)");
+        return UM_OK;
+    }
     int rc = set_timeout(r, "lock_timeout", r->ctx->cfg.lock_timeout_ms, &saved->lock_timeout);
     if (!rc)
         rc = set_timeout(r, "statement_timeout", r->ctx->cfg.statement_timeout_ms,
@@ -296,7 +346,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
     const script_file *s = step_script(r, k);
     double t0 = util_now_ms();
     saved_timeouts saved = { { false, NULL }, { false, NULL } };
-    int rc = r->plan->direction == UM_UP ? store_mark_in_progress(r->ctx, s) : UM_OK;
+    int rc = store_mark_in_progress(r->ctx, s, r->plan->direction);
     if (!rc)
         rc = set_session_timeouts(r, &saved);
     if (!rc)
@@ -392,8 +442,9 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
     if (!r->opts.progress_cb)
         return 0;
     const um_step *st = &r->plan->steps[k];
-    um_step_info info = { st->direction,    phase,  st->revision, st->message, k,
-                          r->plan->n_steps, elapsed };
+    um_step_info info = { st->direction,    phase,   st->revision,
+                          st->message,      k,       r->plan->n_steps,
+                          elapsed,          phase == UM_STEP_DONE && !r->single_tx };
     return r->opts.progress_cb(&info, r->opts.progress_payload);
 }
 
@@ -562,6 +613,10 @@ static int adopt(um_ctx *ctx, store_state *st, const unsigned char *applied)
 static int prepare_locked(um_ctx *ctx, store_state *st, bool purge)
 {
     int rc = store_read_state(ctx, st);
+    if (!rc && st->needs_upgrade) {
+        rc = store_upgrade_tables(ctx);
+        st->needs_upgrade = rc != UM_OK;
+    }
     if (rc || st->tables_exist)
         return rc;
     bool foreign = st->n_heads > 0, adopting = foreign && !purge;
@@ -592,7 +647,7 @@ static int begin_locked(um_ctx *ctx, int *encoding)
     int rc = pg_call_begin(ctx);
     if (rc)
         return rc;
-    rc = store_lock(ctx);
+    rc = lock_acquire(ctx);
     if (!rc)
         rc = pg_use_utf8(ctx, encoding);
     if (rc)
@@ -614,7 +669,7 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
     if (wrote)
         store_analyze(ctx);
     store_unprepare(ctx);
-    store_unlock(ctx);
+    lock_release(ctx);
     pg_restore_encoding(ctx, encoding);
     err_unstash(&ctx->err, &saved);
     pg_call_end(ctx);
@@ -640,21 +695,59 @@ static int lint_before_upgrade(um_ctx *ctx, um_direction dir, const um_plan *pla
     return rc;
 }
 
+/*
+ * The size of um_apply_options as a host built against @version has it
+ * (0: unknown): version 1 ends before dry_run.  Only what the host's
+ * struct holds is read or written.
+ */
+static size_t apply_options_size(unsigned int version)
+{
+    if (version == 1)
+        return offsetof(um_apply_options, dry_run);
+    return version == UM_APPLY_OPTIONS_VERSION ? sizeof(um_apply_options) : 0;
+}
+
+/* @opts (NULL: the defaults) as this version's struct, the fields an
+ * older host lacks at their defaults. */
+static void apply_options_copy(const um_apply_options *opts, um_apply_options *out)
+{
+    static const um_apply_options init = UM_APPLY_OPTIONS_INIT;
+    *out = init;
+    if (opts)
+        memcpy(out, opts, apply_options_size(opts->version));
+}
+
+/* Backs up as asked, then runs @r's plan (made from @st). */
+static int run_plan(run *r, const store_state *st)
+{
+    size_t *heads = NULL, n_heads = 0;
+    int rc = backup_before_upgrade(r->ctx, r->plan->direction, r->plan->n_steps, &r->opts);
+    if (!rc)
+        rc = plan_applied_set(r->ctx, st->heads, st->n_heads, &r->applied, &heads, &n_heads);
+    if (!rc && r->plan->n_steps)
+        rc = store_prepare(r->ctx);
+    if (!rc)
+        rc = execute(r);
+    free(heads);
+    return rc;
+}
+
 static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const um_plan *approved,
                       const um_apply_options *opts)
 {
     store_state st = { 0 };
     um_plan *fresh = NULL;
-    size_t *heads = NULL, n_heads = 0;
     run r = { ctx, NULL, UM_APPLY_OPTIONS_INIT, NULL, !ctx->cfg.transaction_per_migration };
     int encoding;
-    if (opts)
-        r.opts = *opts;
+    apply_options_copy(opts, &r.opts);
+    if (r.opts.dry_run && r.opts.dry_run_out)
+        *r.opts.dry_run_out = NULL;
 
     int rc = begin_locked(ctx, &encoding);
     if (rc)
         return rc;
-    rc = prepare_locked(ctx, &st, false);
+    /* a dry run writes nothing, not even the bookkeeping tables */
+    rc = r.opts.dry_run ? store_read_state(ctx, &st) : prepare_locked(ctx, &st, false);
     if (!rc)
         rc = plan_verify_checksums(ctx, &st);
     if (!rc)
@@ -662,20 +755,14 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
     if (!rc && approved)
         rc = check_still_valid(ctx, fresh, approved);
     if (!rc)
+        rc = verify_plan_sections(ctx, fresh);
+    if (!rc)
         rc = lint_before_upgrade(ctx, dir, fresh);
+    r.plan = fresh;
     if (!rc)
-        rc = backup_before_upgrade(ctx, dir, fresh->n_steps, opts);
-    if (!rc)
-        rc = plan_applied_set(ctx, st.heads, st.n_heads, &r.applied, &heads, &n_heads);
-    if (!rc && fresh->n_steps)
-        rc = store_prepare(ctx);
-    if (!rc) {
-        r.plan = fresh;
-        rc = execute(&r);
-    }
-    end_locked(ctx, fresh && fresh->n_steps > 0, encoding);
+        rc = r.opts.dry_run ? dryrun_execute(ctx, fresh, &r.opts) : run_plan(&r, &st);
+    end_locked(ctx, !r.opts.dry_run && fresh && fresh->n_steps > 0, encoding);
     free(r.applied);
-    free(heads);
     plan_free(fresh);
     store_state_free(&st);
     return rc;
@@ -683,7 +770,7 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
 
 static int check_apply_options(um_ctx *ctx, const um_apply_options *opts)
 {
-    if (!opts)
+    if (!opts || apply_options_size(opts->version))
         return UM_OK;
     return err_check_version(&ctx->err, "um_apply_options", opts->version,
                              UM_APPLY_OPTIONS_VERSION);
@@ -692,7 +779,12 @@ static int check_apply_options(um_ctx *ctx, const um_apply_options *opts)
 int um_apply_options_init(um_apply_options *opts, unsigned int version)
 {
     static const um_apply_options init = UM_APPLY_OPTIONS_INIT;
-    return util_options_init(opts, &init, sizeof(init), version);
+    size_t size = apply_options_size(version);
+    if (!opts || !size)
+        return UM_EINVAL;
+    memcpy(opts, &init, size);
+    opts->version = version;
+    return UM_OK;
 }
 
 int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts)
@@ -762,7 +854,6 @@ static int stamp_target(um_ctx *ctx, const store_state *st, const void *opts)
 
 /* Runs @action (NULL: none) under the lock on the state read there (@purge:
  * see prepare_locked). */
-typedef int (*locked_action)(um_ctx *ctx, const store_state *st, const void *arg);
 
 static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool purge)
 {
@@ -777,6 +868,11 @@ static int run_locked(um_ctx *ctx, locked_action action, const void *arg, bool p
     end_locked(ctx, action && rc == UM_OK, encoding);
     store_state_free(&st);
     return rc;
+}
+
+int apply_locked(um_ctx *ctx, locked_action action, const void *arg)
+{
+    return run_locked(ctx, action, arg, false);
 }
 
 int um_stamp(um_ctx *ctx, const char *target)

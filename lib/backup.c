@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lock.h"
 #include "manifest.h"
 #include "pg.h"
 #include "pgtool.h"
@@ -466,10 +467,10 @@ int um_backup_options_init(um_backup_options *opts, unsigned int version)
 
 static int check_options(um_ctx *ctx, const um_backup_options *o)
 {
-    if (o->version != UM_BACKUP_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_backup_options version %u is not supported (expected %u)", o->version,
-                         UM_BACKUP_OPTIONS_VERSION);
+    int rc = err_check_version(&ctx->err, "um_backup_options", o->version,
+                               UM_BACKUP_OPTIONS_VERSION);
+    if (rc)
+        return rc;
     if ((unsigned)o->format > UM_BACKUP_PLAIN)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_backup: unknown format %d",
                          (int)o->format);
@@ -481,22 +482,22 @@ static int check_options(um_ctx *ctx, const um_backup_options *o)
 int um_backup(um_backup_info **out, um_ctx *ctx, const um_backup_options *opts)
 {
     static const um_backup_options defaults = UM_BACKUP_OPTIONS_INIT;
-    um_backup_info *info = NULL;
     if (out)
         *out = NULL;
     CTX_ENTER(ctx);
-    if (!opts)
-        opts = &defaults;
-    int rc = check_options(ctx, opts);
+    int rc = check_options(ctx, opts ? opts : &defaults);
     if (rc)
         return rc;
+    if (!opts)
+        opts = &defaults;
     rc = pg_call_begin(ctx);
     if (rc)
         return rc;
-    rc = store_lock(ctx);
+    um_backup_info *info = NULL;
+    rc = lock_acquire(ctx);
     if (!rc)
         rc = take(ctx, opts->format ? opts->format : ctx->cfg.backup_format, opts, &info);
-    store_unlock(ctx);
+    lock_release(ctx);
     pg_call_end(ctx);
     if (out)
         *out = info;

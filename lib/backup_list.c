@@ -67,14 +67,10 @@ static bool regular_file(const char *path)
  * memory. */
 static bool add(scan *s, const char *name, size_t len)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        scanned *v = realloc(s->v, cap * sizeof(*v));
-        if (!v)
-            return false;
-        s->v = v;
-        s->cap = cap;
-    }
+    scanned *v = util_grow(s->v, s->n, &s->cap, sizeof(*v));
+    if (!v)
+        return false;
+    s->v = v;
     scanned *e = &s->v[s->n];
     memset(e, 0, sizeof(*e));
     strbuf path = STRBUF_INIT, manifest = STRBUF_INIT;
@@ -288,15 +284,8 @@ int um_backup_list(um_backup_list_info **out, um_ctx *ctx)
     return rc;
 }
 
-size_t um_backup_list_count(const um_backup_list_info *list)
-{
-    return list ? list->n : 0;
-}
-
-const um_backup_info *um_backup_list_at(const um_backup_list_info *list, size_t i)
-{
-    return list && i < list->n ? &list->items[i] : NULL;
-}
+UTIL_LIST_ACCESSORS(um_backup_list_count, um_backup_list_at, um_backup_list_info,
+                    const um_backup_info *, n, items, &)
 
 char *um_backup_list_to_json(const um_backup_list_info *list)
 {

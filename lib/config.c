@@ -12,6 +12,8 @@
 #include "config.h"
 #include "lint.h"
 #include "strbuf.h"
+#include "textfile.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +29,10 @@
 #define MAX_INTERPOLATION_DEPTH 10
 /* PostgreSQL's NAMEDATALEN - 1. */
 #define MAX_IDENTIFIER_BYTES 63
+/* The longest name store.c derives from version_table (the index on the
+ * applied table; the tables take "_applied" and "_history"): the server
+ * would cut a longer one to 63 bytes, into names that collide. */
+#define LONGEST_DERIVED_SUFFIX "_applied_unfinished"
 
 /* ------------------------------------------------------------------ */
 /* Raw entries                                                          */
@@ -212,15 +218,10 @@ static int continue_value(reader_state *st, const char *value)
 
 static bool section_reserve(section *s)
 {
-    if (s->n < s->cap)
-        return true;
-    size_t cap = s->cap ? 2 * s->cap : 16;
-    entry *v = realloc(s->v, cap * sizeof(*v));
-    if (!v)
-        return false;
-    s->v = v;
-    s->cap = cap;
-    return true;
+    entry *v = util_grow(s->v, s->n, &s->cap, sizeof(*v));
+    if (v)
+        s->v = v;
+    return v != NULL;
 }
 
 static int add_entry(reader_state *st, int sec, const char *name, const char *value)
@@ -473,12 +474,14 @@ typedef enum key_kind {
     KIND_TEXT,       /* non-empty string */
     KIND_OPTIONAL,   /* string; empty means not set (NULL) */
     KIND_IDENTIFIER, /* a PostgreSQL name */
+    KIND_TABLE_STEM, /* a PostgreSQL name other names are made from */
     KIND_BOOL,
     KIND_COUNT,         /* integer >= 0 */
     KIND_DURATION,      /* milliseconds */
     KIND_URL,           /* checked when chosen (resolve_url) */
     KIND_LINT_MODE,     /* warn, error or off */
     KIND_BACKUP_FORMAT, /* custom or plain */
+    KIND_LOCK_MODE,     /* advisory or table */
 } key_kind;
 
 typedef struct key_spec {
@@ -496,12 +499,15 @@ static const key_spec known_keys[] = {
     { "truncate_slug_length", NULL, KIND_COUNT, FIELD(truncate_slug_length) },
     { "timezone", NULL, KIND_OPTIONAL, FIELD(timezone) },
     { "transaction_per_migration", NULL, KIND_BOOL, FIELD(transaction_per_migration) },
-    { "version_table", NULL, KIND_IDENTIFIER, FIELD(version_table) },
+    { "version_table", NULL, KIND_TABLE_STEM, FIELD(version_table) },
     { "version_table_schema", NULL, KIND_IDENTIFIER, FIELD(version_table_schema) },
     { "lock_wait", NULL, KIND_DURATION, FIELD(lock_wait_ms) },
     { "lock_timeout", NULL, KIND_DURATION, FIELD(lock_timeout_ms) },
     { "statement_timeout", NULL, KIND_DURATION, FIELD(statement_timeout_ms) },
+    { "health_timeout", NULL, KIND_DURATION, FIELD(health_timeout_ms) },
     { "lock_retries", NULL, KIND_COUNT, FIELD(lock_retries) },
+    { "lock_mode", NULL, KIND_LOCK_MODE, FIELD(lock_mode) },
+    { "lock_lease", NULL, KIND_DURATION, FIELD(lock_lease_ms) },
     { "compare_type", NULL, KIND_BOOL, FIELD(compare_type) },
     { "compare_server_default", NULL, KIND_BOOL, FIELD(compare_server_default) },
     { "schema_file", NULL, KIND_OPTIONAL, FIELD(schema_file) },
@@ -606,6 +612,17 @@ static int bad_value(const setting *s, const char *why)
                    s->e->name, s->value, why);
 }
 
+static int stem_too_long(const setting *s)
+{
+    size_t most = MAX_IDENTIFIER_BYTES - strlen(LONGEST_DERIVED_SUFFIX);
+    char why[256];
+    snprintf(why, sizeof(why),
+             "is %zu bytes: the names made from it (as '..." LONGEST_DERIVED_SUFFIX
+             "') would pass PostgreSQL's %d-byte limit; use at most %zu bytes",
+             strlen(s->value), MAX_IDENTIFIER_BYTES, most);
+    return bad_value(s, why);
+}
+
 static int set_string(setting *s, bool empty_is_null)
 {
     char **str = field(s);
@@ -627,6 +644,9 @@ static int set_number(setting *s)
                    : bad_value(s, "is not a whole number from 0 to 2147483647");
     switch (parse_duration(s->value, number)) {
     case DURATION_OK:
+        /* a lease shorter than a round trip would be taken over at once */
+        if (s->spec->offset == offsetof(config_settings, lock_lease_ms) && *number < 1000)
+            return bad_value(s, "is too short a lease (at least 1s)");
         return UM_OK;
     case DURATION_TOO_LARGE:
         return bad_value(s, "is too long a duration (at most 2147483647ms, about 24 days)");
@@ -659,13 +679,29 @@ static int set_backup_format(setting *s)
     return 0;
 }
 
+static int set_lock_mode(setting *s)
+{
+    config_lock_mode *mode = field(s);
+    if (strcmp(s->value, "advisory") == 0)
+        *mode = CONFIG_LOCK_ADVISORY;
+    else if (strcmp(s->value, "table") == 0)
+        *mode = CONFIG_LOCK_TABLE;
+    else
+        return bad_value(s, "is not advisory or table");
+    return UM_OK;
+}
+
 static int set_value(setting *s)
 {
     key_kind kind = s->spec->kind;
 
-    if ((kind == KIND_TEXT || kind == KIND_IDENTIFIER) && !*s->value)
+    if ((kind == KIND_TEXT || kind == KIND_IDENTIFIER || kind == KIND_TABLE_STEM) && !*s->value)
         return bad_value(s, "is empty; give a value or remove the key");
     switch (kind) {
+    case KIND_TABLE_STEM:
+        if (strlen(s->value) + strlen(LONGEST_DERIVED_SUFFIX) > MAX_IDENTIFIER_BYTES)
+            return stem_too_long(s);
+        /* fall through */
     case KIND_IDENTIFIER:
         if (strlen(s->value) > MAX_IDENTIFIER_BYTES)
             return bad_value(s, "is longer than 63 bytes (PostgreSQL's identifier limit)");
@@ -689,6 +725,8 @@ static int set_value(setting *s)
         return set_lint_mode(s);
     case KIND_BACKUP_FORMAT:
         return set_backup_format(s);
+    case KIND_LOCK_MODE:
+        return set_lock_mode(s);
     }
     return UM_ERROR;
 }
@@ -787,11 +825,21 @@ static int load_file(config_settings *cfg, const char *path, const char *section
                      const log_sink *log, file_url *url, err_buf *err)
 {
     ini_file ini = { .path = path, .section = section };
-    FILE *fp = fopen(path, "r");
-    if (!fp)
+    char *text;
+    size_t len;
+    /* a FIFO, a device, a huge or binary file is refused before inih
+     * reads a line of it (see textfile.h) */
+    int rc = textfile_read(&text, &len, path, &textfile_config, false, err);
+    if (rc)
+        return rc;
+    FILE *fp = fmemopen(text, len, "r");
+    if (!fp) {
+        free(text);
         return cannot_read(path, errno, err);
-    int rc = parse_file(&ini, fp, err);
+    }
+    rc = parse_file(&ini, fp, err);
     fclose(fp);
+    free(text);
     if (!rc)
         rc = check_section(&ini, err);
     if (rc)
@@ -917,6 +965,12 @@ static int set_defaults(config_settings *cfg, err_buf *err)
         /* Replicas starting together queue behind the one migrating rather
          * than fail; a run stuck longer than this is worth an error. */
         .lock_wait_ms = 60000,
+        /* lock_mode = table: longer than most revisions run (the lease is
+         * renewed with each), short enough that a killed run's lock is
+         * taken over the same morning */
+        .lock_lease_ms = 600000,
+        /* a probe answers at once, even behind a lock on the tables */
+        .health_timeout_ms = 2000,
         .transaction_per_migration = true,
         .version_table = strdup("ultramigrate_version"),
         .version_table_schema = strdup("public"),

@@ -27,6 +27,12 @@ typedef enum config_lint_mode {
     CONFIG_LINT_OFF       /* do not lint */
 } config_lint_mode;
 
+/* lock_mode: what serialises runs (docs/configuration.md). */
+typedef enum config_lock_mode {
+    CONFIG_LOCK_ADVISORY = 0, /* a session-level advisory lock (the default) */
+    CONFIG_LOCK_TABLE         /* a lease row in <version_table>_lock: through poolers */
+} config_lock_mode;
+
 /* One "lint.RULE = error|warning|off" key. */
 typedef struct config_lint_rule {
     int rule;     /* a lint_rule (lint.h) */
@@ -51,6 +57,9 @@ typedef struct config_settings {
     int lock_timeout_ms;            /* SET lock_timeout per revision; 0: server default */
     int statement_timeout_ms;       /* SET statement_timeout per revision; 0: default */
     int lock_retries;               /* default 0 */
+    config_lock_mode lock_mode;     /* default CONFIG_LOCK_ADVISORY */
+    int lock_lease_ms;              /* lock_mode = table: the lease; default 10min */
+    int health_timeout_ms;          /* each query of a health snapshot; default 2s, 0: none */
     bool compare_type;              /* default true (autogenerate) */
     bool compare_server_default;    /* default true (autogenerate) */
     char *schema_file;              /* NULL when not set */

@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "branch.h"
 #include "health.h"
+#include "lock.h"
 #include "pg.h"
 #include "store.h"
 #include "strbuf.h"
@@ -110,6 +111,8 @@ static int apply_open_options(um_ctx *ctx, const um_open_options *o)
                                  &ctx->log, &ctx->err);
     if (rc)
         return rc;
+    if (o->config_section && !(ctx->config_section = strdup(o->config_section)))
+        return err_nomem(&ctx->err);
     if (o->script_location) {
         char *loc = strdup(o->script_location);
         if (!loc)
@@ -154,12 +157,14 @@ void um_close(um_ctx *ctx)
         return;
     /* each module lets go of what it holds on the session, then pg closes */
     health_cache_free(ctx);
+    lock_session_free(ctx);
     store_session_free(ctx);
     pg_session_free(ctx);
     branch_members_free(ctx->branch_members);
     graph_free(ctx->graph);
     free(ctx->revisions);
     free(ctx->versions_dir);
+    free(ctx->config_section);
     config_free(&ctx->cfg);
     err_clear(&ctx->err);
     free(ctx);
@@ -169,11 +174,7 @@ int um_wait_for_database(um_ctx *ctx, int timeout_ms)
 {
     CTX_ENTER(ctx);
     int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = pg_wait_connected(ctx, timeout_ms);
-    pg_call_end(ctx);
-    return rc;
+    return rc ? rc : pg_call_finish(ctx, pg_wait_connected(ctx, timeout_ms));
 }
 
 void um_cancel(um_ctx *ctx)

@@ -29,6 +29,9 @@ static const char *const messages[] = {
     [18] = "authentication or authorization failed",
     [19] = "backup or restore failed",
     [20] = "lint found errors in the revisions to apply",
+    [21] = "the connection to the database was lost",
+    [22] = "the bookkeeping tables cannot be used by this role",
+    [23] = "the connection goes through a transaction pooler; lock_mode = advisory cannot work there",
 };
 
 const char *um_strerror(int code)

@@ -16,14 +16,13 @@
 #include "util.h"
 
 struct health_cache {
-    long long history_id;                 /* newest history id when last refreshed; -1: never */
-    char *heads;                          /* version rows as "a,b", as last counted */
-    size_t pending;                       /* for @heads */
-    char unknown_head[UM_HEALTH_ID_SIZE]; /* a version row no file defines */
+    long long history_id;             /* newest history id when last refreshed; -1: never */
+    char *heads;                      /* version rows as "a,b" when last refreshed */
+    size_t pending;                   /* as plan_classify counts them */
+    size_t n_missing;                 /* applied, no file defines them */
+    char missing[UM_HEALTH_ID_SIZE];  /* the first of them */
     size_t n_diverged;
     char diverged[UM_HEALTH_ID_SIZE]; /* the first of them */
-    size_t n_unknown;                 /* applied rows no file defines */
-    char unknown[UM_HEALTH_ID_SIZE];
     char last_applied[UM_HEALTH_ID_SIZE];
     char last_applied_at[40];
 };
@@ -45,16 +44,12 @@ static void copy_id(char dst[UM_HEALTH_ID_SIZE], const char *src, size_t len)
     dst[len] = '\0';
 }
 
-/* ---- what changes rarely: read again when the history moved ------------- */
+/* ---- what changes rarely: read again when the history or heads moved ---- */
 
 static void note_applied_row(um_ctx *ctx, struct health_cache *c, const um_applied *a)
 {
     long idx = graph_find(ctx->graph, a->revision);
-    if (idx < 0) {
-        if (c->n_unknown++ == 0)
-            copy_id(c->unknown, a->revision, strlen(a->revision));
-    } else if (!a->checksum ||
-               strcmp(graph_script(ctx->graph, (size_t)idx)->checksum, a->checksum)) {
+    if (idx >= 0 && !script_checksum_matches(graph_script(ctx->graph, (size_t)idx), a->checksum)) {
         if (c->n_diverged++ == 0)
             copy_id(c->diverged, a->revision, strlen(a->revision));
     }
@@ -64,77 +59,48 @@ static void note_applied_row(um_ctx *ctx, struct health_cache *c, const um_appli
              a->applied_at ? a->applied_at : "");
 }
 
-/* Checksums and the newest applied revision, from the state (oldest first). */
-static int refresh(um_ctx *ctx, struct health_cache *c, long long history_id)
+/* The counts (plan_classify, as status has them), checksums and the
+ * newest applied revision, from the state (oldest first). */
+static int refresh(um_ctx *ctx, struct health_cache *c, const store_summary *row)
 {
     store_state st;
-    int rc = store_read_state(ctx, &st);
-    if (rc)
+    plan_counts counts;
+    char *heads = strdup(row->heads ? row->heads : "");
+    int rc = heads ? store_read_state(ctx, &st) : err_nomem(&ctx->err);
+    if (rc) {
+        free(heads);
         return rc;
-    c->n_diverged = c->n_unknown = 0;
-    c->last_applied[0] = c->last_applied_at[0] = '\0';
+    }
+    rc = plan_classify(ctx, &st, &counts, NULL);
+    c->n_diverged = 0;
+    c->last_applied[0] = c->last_applied_at[0] = c->missing[0] = '\0';
+    c->pending = counts.pending;
+    c->n_missing = counts.missing;
+    if (counts.first_missing)
+        copy_id(c->missing, counts.first_missing, strlen(counts.first_missing));
     for (size_t i = 0; i < st.n_applied; i++)
-        if (strcmp(st.applied[i].state, "applied") == 0)
+        if (!store_row_unfinished(&st.applied[i]))
             note_applied_row(ctx, c, &st.applied[i]);
     store_state_free(&st);
-    c->history_id = history_id;
-    return UM_OK;
+    free(c->heads);
+    c->heads = heads;
+    c->history_id = row->tables_exist ? row->history_id : 0;
+    return rc;
+}
+
+/* Whether the cache still describes the database of @row. */
+static bool cache_current(const struct health_cache *c, const store_summary *row)
+{
+    long long id = row->tables_exist ? row->history_id : 0;
+    return c->heads && c->history_id == id && strcmp(c->heads, row->heads ? row->heads : "") == 0;
 }
 
 /* The database no longer has what the cache learnt. */
 static void forget(struct health_cache *c)
 {
+    free(c->heads);
+    c->heads = NULL;
     c->history_id = -1;
-    c->n_diverged = c->n_unknown = 0;
-    c->last_applied[0] = c->last_applied_at[0] = '\0';
-}
-
-/* Splits "a,b" (cut in place) into @ids (room for every comma + 1). */
-static size_t split_heads(char *heads, const char **ids)
-{
-    size_t n = 0;
-    for (char *save = NULL, *id = strtok_r(heads, ",", &save); id; id = strtok_r(NULL, ",", &save))
-        ids[n++] = id;
-    return n;
-}
-
-/* Pending revisions for the version rows @heads ("a,b"), counted again
- * only when they changed. */
-static int count_pending(um_ctx *ctx, struct health_cache *c, const char *heads)
-{
-    if (c->heads && strcmp(c->heads, heads) == 0)
-        return UM_OK;
-    unsigned char *applied = NULL;
-    size_t *idx = NULL, n_idx = 0;
-    char *copy = strdup(heads), *cut = strdup(heads);
-    const char **ids = util_calloc(strlen(heads) / 2 + 1, sizeof(*ids));
-    int rc = copy && cut && ids ? UM_OK : err_nomem(&ctx->err);
-    if (rc)
-        goto done;
-    rc = plan_applied_set(ctx, ids, split_heads(cut, ids), &applied, &idx, &n_idx);
-    c->unknown_head[0] = '\0';
-    c->pending = 0;
-    if (rc == UM_ESTATE) {
-        /* ahead of the files: nothing can be counted */
-        copy_id(c->unknown_head, ctx->err.d.revision, strlen(ctx->err.d.revision));
-        err_clear(&ctx->err);
-        rc = UM_OK;
-    } else if (!rc) {
-        for (size_t i = 0; i < graph_count(ctx->graph); i++)
-            c->pending += !applied[i];
-    }
-    if (!rc) {
-        free(c->heads);
-        c->heads = copy;
-        copy = NULL;
-    }
-done:
-    free(applied);
-    free(idx);
-    free(copy);
-    free(cut);
-    free(ids);
-    return rc;
 }
 
 /* ---- the snapshot ----------------------------------------------------- */
@@ -196,12 +162,10 @@ static void decide(um_health *h, const struct health_cache *c, const store_summa
         snprintf(h->message, sizeof(h->message),
                  "revision %s changed after it was applied (%zu revision%s)", c->diverged,
                  c->n_diverged, c->n_diverged == 1 ? "" : "s in all");
-    } else if (c->unknown_head[0] || c->n_unknown) {
+    } else if (c->n_missing) {
         h->status = UM_HEALTH_AHEAD;
-        h->pending = 0; /* cannot be planned: the files miss revisions */
         snprintf(h->message, sizeof(h->message),
-                 "the database has revision %s, which no file defines",
-                 c->unknown_head[0] ? c->unknown_head : c->unknown);
+                 "the database has revision %s, which no file defines", c->missing);
     } else if (last_cancelled && c->pending) {
         /* stopped on purpose with nothing half done: the next run goes on */
         h->status = UM_HEALTH_CANCELLED;
@@ -244,12 +208,8 @@ static int observe(um_ctx *ctx, um_health *h)
     double t0 = util_now_ms();
     int rc = store_read_summary(ctx, &row);
     h->round_trip_ms = util_now_ms() - t0;
-    if (!rc && !row.tables_exist)
-        forget(c); /* never migrated (or the tables were dropped): start afresh */
-    if (!rc && row.tables_exist && row.history_id != c->history_id)
-        rc = refresh(ctx, c, row.history_id);
-    if (!rc)
-        rc = count_pending(ctx, c, row.heads ? row.heads : "");
+    if (!rc && !cache_current(c, &row))
+        rc = refresh(ctx, c, &row);
     if (!rc) {
         list_heads(row.heads, h->current_heads, &h->n_current_heads);
         snprintf(h->last_applied, sizeof(h->last_applied), "%s", c->last_applied);
@@ -291,6 +251,8 @@ int um_health_snapshot(um_health *out, um_ctx *ctx)
         rc = pg_call_begin(ctx);
     if (rc)
         return rc;
+    /* a probe answers at once: never queued behind a lock on the tables */
+    pg_set_statement_timeout(ctx, ctx->cfg.health_timeout_ms, "health_timeout");
     rc = observe(ctx, out);
     pg_call_end(ctx);
     if (rc == UM_ENOMEM)

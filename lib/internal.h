@@ -19,6 +19,7 @@
  * session's generation (pg_generation) and cleaned up by the module. */
 struct pg_session;
 struct store_session;
+struct lock_session;
 struct health_cache;
 struct branch_members;
 
@@ -30,8 +31,10 @@ struct um_ctx {
     graph_dag *graph;
     um_revision *revisions;                /* public views, one per graph index */
     char *versions_dir;                    /* script_location/versions */
+    char *config_section;                  /* um_open's, to open a sibling handle (roundtrip) */
     struct pg_session *pg;                 /* the connection and its server session (pg.c) */
-    struct store_session *store;           /* table names, prepared steps, the lock (store.c) */
+    struct store_session *store;           /* table names, prepared steps (store.c) */
+    struct lock_session *lock;             /* the migration lock held (lock.c) */
     struct health_cache *health;           /* what the last health snapshot learnt (health.c) */
     struct branch_members *branch_members; /* each revision's labels, on first use (branch.c) */
 };
@@ -56,6 +59,9 @@ struct um_plan {
     um_step *steps;
     size_t *graph_index; /* graph index of each step */
     size_t n_steps;
+    unsigned char *applied; /* graph_count bytes: the applied set it was planned from */
+    bool tables_exist;      /* the bookkeeping tables were there (else a run creates them) */
+    bool adopting;          /* another tool's version table: a run adopts it first */
 };
 
 /*
@@ -85,5 +91,12 @@ void plan_free(um_plan *plan);
 struct store_state;
 int plan_build(um_ctx *ctx, const struct store_state *state, um_direction dir, const char *target,
                um_plan **out);
+
+/*
+ * Runs @action under the migration lock on the state read there, the
+ * bookkeeping tables made or upgraded first (apply.c; stamp, repair).
+ */
+typedef int (*locked_action)(um_ctx *ctx, const struct store_state *st, const void *arg);
+int apply_locked(um_ctx *ctx, locked_action action, const void *arg);
 
 #endif

@@ -98,14 +98,14 @@ char *um_revision_to_json(const um_revision *rev)
 
 static json_t *applied_object(const um_applied *a)
 {
-    return json_pack("{s:s, s:o, s:o, s:o, s:f, s:o, s:o, s:o, s:o, s:s, s:b, s:b}", "revision",
+    return json_pack("{s:s, s:o, s:o, s:o, s:f, s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:i}", "revision",
                      a->revision, "message", string_or_null(a->message), "checksum",
                      string_or_null(a->checksum), "applied_at", string_or_null(a->applied_at),
                      "duration_ms", ms(a->duration_ms), "applied_by", string_or_null(a->applied_by),
                      "host", string_or_null(a->host), "application_name",
                      string_or_null(a->application_name), "tool_version",
                      string_or_null(a->tool_version), "state", a->state, "known", a->known,
-                     "checksum_ok", a->checksum_ok);
+                     "checksum_ok", a->checksum_ok, "statements_done", a->statements_done);
 }
 
 static json_t *pending_object(const um_revision *r)
@@ -133,12 +133,20 @@ char *um_status_to_json(const um_status_info *s)
         applied = append(applied, applied_object(um_status_applied_at(s, i)));
     for (size_t i = 0; pending && i < n_pending; i++)
         pending = append(pending, pending_object(um_status_pending_at(s, i)));
-    return dump(json_pack("{s:i, s:o, s:o, s:b, s:I, s:o, s:o}", "format_version",
+    /* the counts as um_status_count() has them, health's too */
+    json_t *counts = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I}", "applied", (json_int_t)um_status_count(s, UM_STATUS_APPLIED),
+        "pending", (json_int_t)n_pending, "failed", (json_int_t)um_status_count(s, UM_STATUS_FAILED),
+        "in_progress", (json_int_t)um_status_count(s, UM_STATUS_IN_PROGRESS), "missing",
+        (json_int_t)um_status_count(s, UM_STATUS_MISSING));
+    bool unfinished = um_status_count(s, UM_STATUS_FAILED) + um_status_count(s, UM_STATUS_IN_PROGRESS);
+    return dump(json_pack("{s:i, s:o, s:o, s:b, s:I, s:o, s:o, s:o}", "format_version",
                           JSON_FORMAT_VERSION, "current_heads",
                           string_array(s, um_status_current_head_count(s), current_head),
                           "file_heads", string_array(s, um_status_file_head_count(s), file_head),
-                          "up_to_date", n_pending == 0, "pending_count", (json_int_t)n_pending,
-                          "applied", applied, "pending", pending));
+                          "up_to_date", n_pending == 0 && !unfinished, "pending_count",
+                          (json_int_t)n_pending, "counts", counts, "applied", applied, "pending",
+                          pending));
 }
 
 static json_t *history_object(const um_history_entry *e)
@@ -191,4 +199,22 @@ char *um_health_to_json(const um_health *h)
         id_array(h->current_heads, h->n_current_heads), "expected_heads",
         id_array(h->expected_heads, h->n_expected_heads), "pending", (json_int_t)h->pending,
         "last_applied", last, "round_trip_ms", ms(h->round_trip_ms), "taken_at", h->taken_at));
+}
+
+static json_t *repair_object(const um_repair_entry *e)
+{
+    return json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:i}", "revision", e->revision, "path",
+                     string_or_null(e->path), "before", e->before, "after", e->after,
+                     "old_checksum", string_or_null(e->old_checksum), "new_checksum",
+                     string_or_null(e->new_checksum), "statements_done", e->statements_done);
+}
+
+char *um_repair_to_json(const um_repair_list *list)
+{
+    if (!list)
+        return NULL;
+    json_t *changed = json_array();
+    for (size_t i = 0; changed && i < um_repair_count(list); i++)
+        changed = append(changed, repair_object(um_repair_at(list, i)));
+    return dump(json_pack("{s:i, s:o}", "format_version", JSON_FORMAT_VERSION, "repaired", changed));
 }

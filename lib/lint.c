@@ -17,21 +17,10 @@
 
 /* ---- the result -------------------------------------------------------- */
 
-void *lint_grow(void *v, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap)
-        return v;
-    size_t more = *cap ? 2 * *cap : 16;
-    void *bigger = realloc(v, more * size);
-    if (bigger)
-        *cap = more;
-    return bigger;
-}
-
 int lint_result_add(um_lint_result *r, lint_rule rule, um_lint_severity severity, const char *file,
                     const char *revision, int line, int column, char *message)
 {
-    um_lint_finding *v = lint_grow(r->findings, r->n, &r->cap, sizeof(*v));
+    um_lint_finding *v = util_grow(r->findings, r->n, &r->cap, sizeof(*v));
     if (!v) {
         free(message);
         return UM_ENOMEM;
@@ -64,7 +53,7 @@ void lint_result_sort(um_lint_result *r, size_t from)
 
 const char *lint_result_keep(um_lint_result *r, const char *s)
 {
-    char **v = s ? lint_grow(r->strings, r->n_strings, &r->cap_strings, sizeof(*v)) : NULL;
+    char **v = s ? util_grow(r->strings, r->n_strings, &r->cap_strings, sizeof(*v)) : NULL;
     if (!v)
         return NULL;
     r->strings = v;
@@ -221,15 +210,8 @@ int um_lint(um_lint_result **out, um_ctx *ctx, const um_lint_options *opts)
     return rc;
 }
 
-size_t um_lint_count(const um_lint_result *result)
-{
-    return result ? result->n : 0;
-}
-
-const um_lint_finding *um_lint_at(const um_lint_result *result, size_t i)
-{
-    return result && i < result->n ? &result->findings[i] : NULL;
-}
+UTIL_LIST_ACCESSORS(um_lint_count, um_lint_at, um_lint_result, const um_lint_finding *, n,
+                    findings, &)
 
 size_t um_lint_error_count(const um_lint_result *result)
 {

@@ -144,12 +144,6 @@ int lint_gate(um_ctx *ctx, const size_t *graph_index, size_t n, size_t *blocking
  */
 void lint_log_findings(const log_sink *log, const um_lint_result *result);
 
-/*
- * Room for element @n of the array @v (elements of @size bytes, *@cap of
- * them allocated), doubling it when full: the array to use from now on,
- * or NULL on out of memory (@v is then left as it was).
- */
-void *lint_grow(void *v, size_t n, size_t *cap, size_t size);
 
 /* ---- the result (lint.c) --------------------------------------------- */
 

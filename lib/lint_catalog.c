@@ -98,7 +98,7 @@ static bool list_add(name_list *l, const char *s)
 {
     if (list_has(l, s))
         return true;
-    char **v = lint_grow(l->v, l->n, &l->cap, sizeof(*v));
+    char **v = util_grow(l->v, l->n, &l->cap, sizeof(*v));
     if (!v)
         return false;
     l->v = v;
@@ -227,7 +227,7 @@ static view *find_view(const lint_catalog *c, const char *key)
 
 static view *new_view(lint_catalog *c, const char *key, const char *name)
 {
-    view *views = lint_grow(c->views, c->n_views, &c->cap_views, sizeof(*views));
+    view *views = util_grow(c->views, c->n_views, &c->cap_views, sizeof(*views));
     if (!views)
         return NULL;
     c->views = views;
@@ -303,7 +303,7 @@ static constraint *find_constraint(const lint_catalog *c, const char *table, con
 
 static bool grow_constraints(lint_catalog *c)
 {
-    constraint *v = lint_grow(c->constraints, c->n_constraints, &c->cap_constraints, sizeof(*v));
+    constraint *v = util_grow(c->constraints, c->n_constraints, &c->cap_constraints, sizeof(*v));
     if (v)
         c->constraints = v;
     return v != NULL;

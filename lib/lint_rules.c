@@ -9,6 +9,7 @@
  * position (a column, a type, a constraint), else at the statement.
  */
 #include "lint_rules.h"
+#include "txblock.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -283,6 +284,18 @@ static void strong_lock(lint_stmt *st, const char *what, const char *table)
               what, table, table);
 }
 
+/*
+ * A finding on the existing table @table that also takes a strong lock on
+ * it (strong_lock() adds the lock_timeout finding): @message names the table
+ * with its one %s.
+ */
+static void on_locked_table(lint_stmt *st, lint_rule rule, const char *message, const char *what,
+                            const char *table)
+{
+    lint_emit(st, rule, -1, message, table);
+    strong_lock(st, what, table);
+}
+
 static void set_variable(lint_stmt *st, const PgQuery__VariableSetStmt *n)
 {
     if (!str_is(n->name, "lock_timeout") && n->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL)
@@ -302,12 +315,11 @@ static void drop_tables(lint_stmt *st, const PgQuery__DropStmt *n)
         rel r = qualified_name(n->objects[i]);
         if (is_new(st, &r))
             continue;
-        lint_emit(st, LINT_DROP_TABLE, -1,
-                  "DROP TABLE %s deletes the table and every row in it, and breaks running "
-                  "code that still uses it; remove its use from the code first, back it up, "
-                  "then drop it in a later revision",
-                  r.text);
-        strong_lock(st, "DROP TABLE", r.text);
+        on_locked_table(st, LINT_DROP_TABLE,
+                        "DROP TABLE %s deletes the table and every row in it, and breaks running "
+                        "code that still uses it; remove its use from the code first, back it "
+                        "up, then drop it in a later revision",
+                        "DROP TABLE", r.text);
     }
 }
 
@@ -379,11 +391,10 @@ static void check_truncate(lint_stmt *st, const PgQuery__TruncateStmt *n)
         rel r = range_var(NODE_AS(n->relations[i], RANGE_VAR, range_var));
         if (is_new(st, &r))
             continue;
-        lint_emit(st, LINT_TRUNCATE, -1,
-                  "TRUNCATE %s deletes every row, under an ACCESS EXCLUSIVE lock; if the rows "
-                  "really must go, back them up and say why in a lint-ignore",
-                  r.text);
-        strong_lock(st, "TRUNCATE", r.text);
+        on_locked_table(st, LINT_TRUNCATE,
+                        "TRUNCATE %s deletes every row, under an ACCESS EXCLUSIVE lock; if the "
+                        "rows really must go, back them up and say why in a lint-ignore",
+                        "TRUNCATE", r.text);
     }
 }
 
@@ -963,13 +974,11 @@ static void check_index(lint_stmt *st, const PgQuery__IndexStmt *n)
         concurrently_in_transaction(st, "CREATE INDEX");
         return;
     }
-    if (on_new)
-        return;
-    lint_emit(st, LINT_CREATE_INDEX, -1,
-              "CREATE INDEX on %s blocks writes to it until the index is built; use CREATE "
-              "INDEX CONCURRENTLY in a revision with 'Transactional: no'",
-              r.text);
-    strong_lock(st, "CREATE INDEX", r.text);
+    if (!on_new)
+        on_locked_table(st, LINT_CREATE_INDEX,
+                        "CREATE INDEX on %s blocks writes to it until the index is built; use "
+                        "CREATE INDEX CONCURRENTLY in a revision with 'Transactional: no'",
+                        "CREATE INDEX", r.text);
 }
 
 /* Whether the DefElem list @options holds one named @name. */
@@ -1093,35 +1102,21 @@ static void check_trigger(lint_stmt *st, const PgQuery__CreateTrigStmt *n)
 
 static void check_transaction(lint_stmt *st, const PgQuery__TransactionStmt *n)
 {
-    static const struct {
-        PgQuery__TransactionStmtKind kind;
-        const char *sql;
-    } kinds[] = {
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN, "BEGIN" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START, "START TRANSACTION" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT, "COMMIT" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK, "ROLLBACK" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE, "PREPARE TRANSACTION" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED, "COMMIT PREPARED" },
-        { PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_PREPARED, "ROLLBACK PREPARED" },
-    };
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        if (n->kind != kinds[i].kind)
-            continue;
-        if (st->rev->transactional)
-            lint_emit(st, LINT_TRANSACTION_CONTROL, -1,
-                      "%s inside a revision ends or nests the transaction the engine runs it "
-                      "in, so a failure no longer rolls the whole revision back; remove it: "
-                      "each revision already is one transaction",
-                      kinds[i].sql);
-        else
-            lint_emit(st, LINT_TRANSACTION_CONTROL, -1,
-                      "%s in a 'Transactional: no' revision opens or ends a transaction around "
-                      "the engine's own bookkeeping between statements; remove it, or make the "
-                      "revision transactional",
-                      kinds[i].sql);
+    const char *sql = txblock_transaction_word(n->kind);
+    if (!sql)
         return;
-    }
+    if (st->rev->transactional)
+        lint_emit(st, LINT_TRANSACTION_CONTROL, -1,
+                  "%s inside a revision ends or nests the transaction the engine runs it "
+                  "in, so a failure no longer rolls the whole revision back; remove it: "
+                  "each revision already is one transaction",
+                  sql);
+    else
+        lint_emit(st, LINT_TRANSACTION_CONTROL, -1,
+                  "%s in a 'Transactional: no' revision opens or ends a transaction around "
+                  "the engine's own bookkeeping between statements; remove it, or make the "
+                  "revision transactional",
+                  sql);
 }
 
 /* ---- dispatch ---------------------------------------------------------- */

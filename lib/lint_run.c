@@ -15,6 +15,7 @@
 #include "lint_rules.h"
 #include "script.h"
 #include "strbuf.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <pg_query.h>
@@ -526,36 +527,17 @@ int lint_text(lint_run *run, const char *path, const char *text, size_t len, err
     return rc;
 }
 
-static int read_error(const char *path, err_buf *err)
-{
-    return err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
-}
-
 int lint_file(lint_run *run, const char *path, err_buf *err)
 {
-    FILE *fp = fopen(path, "rb");
     char *text = NULL;
     size_t size = 0;
-    struct stat st;
-    int rc;
-    if (!fp || fstat(fileno(fp), &st) != 0) {
-        rc = read_error(path, err);
+    /* as the engine reads revision files: no FIFO, device, huge or binary
+     * file (textfile.h) */
+    int rc = textfile_read(&text, &size, path, &textfile_revision, false, err);
+    if (rc)
         goto done;
-    }
-    size = (size_t)st.st_size;
-    if (!(text = malloc(size + 1))) {
-        rc = err_nomem(err);
-        goto done;
-    }
-    if (fread(text, 1, size, fp) != size || ferror(fp)) {
-        rc = read_error(path, err);
-        goto done;
-    }
-    text[size] = '\0';
     rc = lint_text(run, path, text, size, err);
 done:
-    if (fp)
-        fclose(fp);
     free(text);
     return rc;
 }

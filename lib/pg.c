@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,13 @@
 
 #include <libpq-fe.h>
 
+#include "redact.h"
 #include "strbuf.h"
 #include "util.h"
 
-/* Shorter pieces of a password are not worth garbling the message for. */
-#define MIN_MASKED_PIECE 3
+/* Shown instead of a message that could not be masked (out of memory):
+ * never the text unmasked. */
+#define WITHHELD "(the message is withheld: it could not be checked for passwords)"
 /* How often a sleep looks for um_cancel(). */
 #define SLEEP_SLICE_MS 50
 
@@ -54,6 +57,15 @@ struct pg_session {
      * lost connection was already made again for it. */
     unsigned long call_statements;
     bool resent;
+    /* Every password this handle knows of (see redact.h), read on first
+     * use; secrets_failed: out of memory, so no message can be shown. */
+    redact_set secrets;
+    bool secrets_read, secrets_failed;
+    /* pg_set_statement_timeout: the limit of each statement of the call
+     * (0: none), the key that set it, and whether the last one ran out. */
+    int timeout_ms;
+    const char *timeout_setting;
+    bool timed_out;
 };
 
 int pg_session_create(um_ctx *ctx, const char *application_name)
@@ -85,65 +97,85 @@ static const char *source_of_url(const um_ctx *ctx)
     return ctx->cfg.url_source ? ctx->cfg.url_source : "libpq environment";
 }
 
-/* Replaces every copy of @secret in @sb with "****" (not even its length). */
-static void mask_all(strbuf *sb, const char *secret)
+/*
+ * The passwords of the URL (or key=value string) and of PGPASSWORD, read
+ * once; libpq's own reading of the URL's password is added too, as it
+ * unquotes it exactly.  A passfile's is learnt from the connection
+ * (learn_password).
+ */
+static redact_set *known_secrets(const um_ctx *ctx)
 {
-    if (sb_failed(sb) || !*secret)
-        return;
-    strbuf out = STRBUF_INIT;
-    size_t len = strlen(secret);
-    const char *from = sb->buf;
-    for (const char *at = strstr(from, secret); at; at = strstr(from, secret)) {
-        sb_append(&out, from, (size_t)(at - from));
-        sb_puts(&out, "****");
-        from = at + len;
-    }
-    sb_puts(&out, from);
-    sb_free(sb);
-    *sb = out;
+    pg_session *s = ctx->pg;
+    if (s->secrets_read)
+        return &s->secrets;
+    s->secrets_read = true;
+    const char *url = ctx->cfg.database_url;
+    char *err = NULL;
+    PQconninfoOption *opts = url ? PQconninfoParse(url, &err) : NULL;
+    PQfreemem(err); /* it may quote the password */
+    bool ok =
+        redact_add_conninfo(&s->secrets, url) && redact_add(&s->secrets, getenv("PGPASSWORD"));
+    for (PQconninfoOption *o = opts; ok && o && o->keyword; o++)
+        if (strcmp(o->keyword, "password") == 0)
+            ok = redact_add(&s->secrets, o->val);
+    PQconninfoFree(opts);
+    s->secrets_failed = !ok;
+    return &s->secrets;
 }
 
-/*
- * libpq may split a password holding '@' or '/' as if it were URL syntax
- * and quote only a piece ("could not translate host name
- * \"ssw0rd@host\""): the whole and each piece are masked.  Cuts @password.
- */
-static void mask_pieces(strbuf *msg, char *password)
+/* The password libpq used or tried on @conn: the URL's, PGPASSWORD's, a
+ * passfile entry's, or the one a host's borrowed connection was made with. */
+static void learn_password(const um_ctx *ctx, PGconn *conn)
 {
-    strbuf out = STRBUF_INIT;
-    sb_puts(&out, msg->buf);
-    mask_all(&out, password);
-    for (char *save = NULL, *piece = strtok_r(password, "@/:?#,", &save); piece;
-         piece = strtok_r(NULL, "@/:?#,", &save))
-        if (strlen(piece) >= MIN_MASKED_PIECE)
-            mask_all(&out, piece);
-    if (sb_failed(&out)) {
-        /* never fall back to the unmasked text */
-        sb_free(&out);
-        sb_reset(msg);
-        sb_puts(msg, "(libpq's message is withheld: it quoted the password)");
-        return;
-    }
-    sb_free(msg);
-    *msg = out;
+    redact_set *r = known_secrets(ctx);
+    if (conn && !redact_add(r, PQpass(conn)))
+        ctx->pg->secrets_failed = true;
 }
 
-/*
- * libpq quotes a malformed URL back, password and all.  The password is
- * what config_redact_url took out of the URL (the middle part where the
- * two differ); every copy of it in @msg is masked.
- */
-static void mask_password(strbuf *msg, const char *url, const char *shown)
+/* @text with every known password masked (allocated); NULL only when out
+ * of memory. */
+static char *redacted(const um_ctx *ctx, const char *text)
 {
-    size_t ul = strlen(url), sl = strlen(shown), pre = 0, suf = 0;
-    while (pre < ul && pre < sl && url[pre] == shown[pre])
-        pre++;
-    while (suf < ul - pre && suf < sl - pre && url[ul - 1 - suf] == shown[sl - 1 - suf])
-        suf++;
-    char *password = strndup(url + pre, ul - pre - suf);
-    if (password && *password && msg->buf)
-        mask_pieces(msg, password);
-    free(password);
+    redact_set *r = known_secrets(ctx);
+    return ctx->pg->secrets_failed ? strdup(WITHHELD) : redact_apply(r, text);
+}
+
+/* @fmt formatted, every known password masked (allocated); NULL only
+ * when out of memory. */
+static char *format_redacted(const um_ctx *ctx, const char *fmt, va_list ap)
+{
+    strbuf sb = STRBUF_INIT;
+    sb_vprintf(&sb, fmt, ap);
+    char *text = sb_str(&sb) ? redacted(ctx, sb_str(&sb)) : NULL;
+    sb_free(&sb);
+    return text;
+}
+
+/* Formats, masks the passwords, and records the error. */
+static int pg_error(um_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int pg_error(um_ctx *ctx, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = format_redacted(ctx, fmt, ap);
+    va_end(ap);
+    int rc = text ? ctx_error(ctx, code, NULL, 0, NULL, "%s", text) : err_nomem(&ctx->err);
+    free(text);
+    return rc;
+}
+
+/* Formats, masks the passwords, and logs. */
+static void pg_log(const um_ctx *ctx, um_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void pg_log(const um_ctx *ctx, um_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = format_redacted(ctx, fmt, ap);
+    va_end(ap);
+    log_printf(&ctx->log, level, "%s", text ? text : WITHHELD);
+    free(text);
 }
 
 static bool is_sqlstate(const char *p)
@@ -227,24 +259,21 @@ static int connect_error(um_ctx *ctx, PGconn *conn, const char *why)
     char *shown = url ? config_redact_url(url) : NULL;
     char sqlstate[6];
     strbuf msg = STRBUF_INIT;
+    learn_password(ctx, conn);
     sb_puts(&msg, why ? why : conn ? PQerrorMessage(conn) : "out of memory");
     take_sqlstate(&msg, sqlstate);
     while (msg.len > 0 && (msg.buf[msg.len - 1] == '\n' || msg.buf[msg.len - 1] == ' '))
         msg.buf[--msg.len] = '\0';
-    if (shown)
-        mask_password(&msg, url, shown);
 
     int code = refused_by_server(conn, sqlstate) ? UM_EAUTH : UM_ECONNECT;
-    /* without the redacted URL the password cannot be found: say nothing */
-    const char *text = url && !shown  ? "(libpq's message withheld: out of memory)"
-                       : sb_str(&msg) ? sb_str(&msg)
-                                      : "out of memory";
-    if (shown)
-        ctx_error(ctx, code, NULL, 0, NULL, "cannot connect to %s (from %s): %s", shown,
-                  source_of_url(ctx), text);
+    const char *text = sb_str(&msg) ? sb_str(&msg) : "out of memory";
+    if (url && !shown)
+        err_nomem(&ctx->err);
+    else if (shown)
+        pg_error(ctx, code, "cannot connect to %s (from %s): %s", shown, source_of_url(ctx), text);
     else
-        ctx_error(ctx, code, NULL, 0, NULL, "cannot connect to the database (from %s): %s",
-                  source_of_url(ctx), text);
+        pg_error(ctx, code, "cannot connect to the database (from %s): %s", source_of_url(ctx),
+                 text);
     err_set_server(&ctx->err, sqlstate[0] ? sqlstate : NULL, NULL, NULL);
     sb_free(&msg);
     free(shown);
@@ -264,9 +293,9 @@ static void notice_to_log(void *arg, const PGresult *res)
     const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
     um_log_level level =
         severity && strcmp(severity, "WARNING") == 0 ? UM_LOG_WARNING : UM_LOG_DEBUG;
-    log_printf(&ctx->log, level, "server: %s: %s%s%s%s%s", shown ? shown : "NOTICE",
-               message ? message : "", detail ? " DETAIL: " : "", detail ? detail : "",
-               hint ? " HINT: " : "", hint ? hint : "");
+    pg_log(ctx, level, "server: %s: %s%s%s%s%s", shown ? shown : "NOTICE", message ? message : "",
+           detail ? " DETAIL: " : "", detail ? detail : "", hint ? " HINT: " : "",
+           hint ? hint : "");
 }
 
 /*
@@ -336,6 +365,7 @@ void pg_adopt(um_ctx *ctx, void *host_conn)
     ctx->pg->owns_conn = false;
     ctx->pg->libpq_receiver = libpq_notice_receiver();
     new_session(ctx->pg, host_conn);
+    learn_password(ctx, host_conn);
 }
 
 static PGconn *open_connection(const um_ctx *ctx, bool blocking)
@@ -526,8 +556,8 @@ int pg_ensure_connected(um_ctx *ctx)
         return UM_OK;
     }
     if (s->conn && !s->owns_conn)
-        return ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
-                         "the host's database connection is not open: %s", PQerrorMessage(s->conn));
+        return pg_error(ctx, UM_ECONNECT, "the host's database connection is not open: %s",
+                        PQerrorMessage(s->conn));
     PGconn *early = s->early;
     s->early = NULL;
     disconnect(s);
@@ -548,8 +578,8 @@ int pg_ensure_connected(um_ctx *ctx)
     s->conn = conn;
     s->owns_conn = true;
     new_session(s, conn);
-    log_printf(&ctx->log, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"", PQdb(conn),
-               PQuser(conn));
+    learn_password(ctx, conn);
+    pg_log(ctx, UM_LOG_DEBUG, "connected to database \"%s\" as \"%s\"", PQdb(conn), PQuser(conn));
     return UM_OK;
 }
 
@@ -561,6 +591,7 @@ void pg_session_free(um_ctx *ctx)
     PQfinish(s->early);
     disconnect(s);
     install_cancel(s, NULL);
+    redact_free(&s->secrets);
     free(s->application_name);
     free(s);
     ctx->pg = NULL;
@@ -610,8 +641,22 @@ int pg_call_begin(um_ctx *ctx)
 
 void pg_call_end(um_ctx *ctx)
 {
+    ctx->pg->timeout_ms = 0;
+    ctx->pg->timed_out = false;
     give_notices_back(ctx->pg);
     atomic_store(&ctx->pg->busy, 0);
+}
+
+int pg_call_finish(um_ctx *ctx, int rc)
+{
+    pg_call_end(ctx);
+    return rc;
+}
+
+void pg_set_statement_timeout(um_ctx *ctx, int ms, const char *setting)
+{
+    ctx->pg->timeout_ms = ms > 0 ? ms : 0;
+    ctx->pg->timeout_setting = setting;
 }
 
 bool pg_cancel_requested(const um_ctx *ctx)
@@ -629,6 +674,25 @@ bool pg_sleep_unless_cancelled(const um_ctx *ctx, long ms)
     return pg_cancel_requested(ctx);
 }
 
+void pg_backoff_start(pg_backoff *b, int timeout_ms, long first_ms, long max_ms)
+{
+    b->deadline_ms = util_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    b->next_ms = first_ms;
+    b->max_ms = max_ms;
+}
+
+bool pg_backoff_sleep(const um_ctx *ctx, pg_backoff *b)
+{
+    double left = b->deadline_ms - util_now_ms();
+    if (left <= 0 || pg_cancel_requested(ctx))
+        return false;
+    /* um_cancel() ends the sleep at once, not after it */
+    if (pg_sleep_unless_cancelled(ctx, b->next_ms < left ? b->next_ms : (long)left))
+        return false;
+    b->next_ms = b->next_ms * 2 > b->max_ms ? b->max_ms : b->next_ms * 2;
+    return true;
+}
+
 bool pg_in_transaction(const um_ctx *ctx)
 {
     PGconn *conn = ctx->pg->conn;
@@ -642,9 +706,8 @@ int pg_use_utf8(um_ctx *ctx, int *previous)
     *previous = PQclientEncoding(conn);
     if (*previous == pg_char_to_encoding("UTF8") || PQsetClientEncoding(conn, "UTF8") == 0)
         return UM_OK;
-    return ctx_error(ctx, UM_ECONNECT, NULL, 0, NULL,
-                     "cannot switch the connection's client_encoding to UTF8: %s",
-                     PQerrorMessage(conn));
+    return pg_error(ctx, UM_ECONNECT, "cannot switch the connection's client_encoding to UTF8: %s",
+                    PQerrorMessage(conn));
 }
 
 void pg_restore_encoding(um_ctx *ctx, int previous)
@@ -707,17 +770,21 @@ int pg_restore_setting(um_ctx *ctx, const char *name, pg_saved_setting *old)
     return rc;
 }
 
-static char *dup_field(const PGresult *res, int field)
+/* The field, passwords masked (a server quotes what it was given: a
+ * database name that was a URL, a value a revision computed). */
+static char *dup_field(const um_ctx *ctx, const PGresult *res, int field)
 {
-    return util_strdup_null(PQresultErrorField(res, field));
+    const char *v = PQresultErrorField(res, field);
+    return v ? redacted(ctx, v) : NULL;
 }
 
-static char *trimmed_dup(const char *s)
+static char *trimmed_dup(const um_ctx *ctx, const char *s)
 {
-    size_t len = strlen(s);
-    while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
-        len--;
-    return strndup(s, len);
+    char *copy = redacted(ctx, s);
+    size_t len = copy ? strlen(copy) : 0;
+    while (len > 0 && (copy[len - 1] == '\n' || copy[len - 1] == ' '))
+        copy[--len] = '\0';
+    return copy;
 }
 
 void pg_failure_clear(pg_failure *f)
@@ -729,18 +796,27 @@ void pg_failure_clear(pg_failure *f)
     memset(f, 0, sizeof(*f));
 }
 
-static void fill_failure(PGconn *conn, const PGresult *res, pg_failure *f)
+static void fill_failure(const um_ctx *ctx, PGconn *conn, const PGresult *res, pg_failure *f)
 {
     pg_failure_clear(f);
     if (res && PQresultErrorField(res, PG_DIAG_SQLSTATE)) {
         const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
-        f->sqlstate = dup_field(res, PG_DIAG_SQLSTATE);
-        f->message = dup_field(res, PG_DIAG_MESSAGE_PRIMARY);
-        f->detail = dup_field(res, PG_DIAG_MESSAGE_DETAIL);
-        f->hint = dup_field(res, PG_DIAG_MESSAGE_HINT);
+        f->sqlstate = util_strdup_null(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+        f->message = dup_field(ctx, res, PG_DIAG_MESSAGE_PRIMARY);
+        f->detail = dup_field(ctx, res, PG_DIAG_MESSAGE_DETAIL);
+        f->hint = dup_field(ctx, res, PG_DIAG_MESSAGE_HINT);
         f->position = pos ? atoi(pos) : 0;
     } else {
-        f->message = trimmed_dup(PQerrorMessage(conn));
+        f->message = trimmed_dup(ctx, PQerrorMessage(conn));
+    }
+    if (ctx->pg->timed_out) {
+        strbuf why = STRBUF_INIT;
+        sb_printf(&why,
+                  "no answer within %d ms (%s), so the statement was cancelled: another session"
+                  " may hold a lock on the tables it reads",
+                  ctx->pg->timeout_ms, ctx->pg->timeout_setting);
+        free(f->message);
+        f->message = sb_detach(&why);
     }
     f->connection_lost = PQstatus(conn) != CONNECTION_OK;
 }
@@ -748,8 +824,12 @@ static void fill_failure(PGconn *conn, const PGresult *res, pg_failure *f)
 int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int line,
                         const char *revision, const char *what)
 {
-    int code = f->connection_lost ? UM_ECONNECT : UM_ESQL;
-    if (f->sqlstate)
+    int code = f->connection_lost ? UM_ECONNLOST : UM_ESQL;
+    if (f->connection_lost)
+        ctx_error(ctx, code, file, line, revision,
+                  "%s: the connection to the database was lost: %s", what,
+                  f->message ? f->message : "no answer");
+    else if (f->sqlstate)
         ctx_error(ctx, code, file, line, revision, "%s: %s (SQLSTATE %s)", what,
                   f->message ? f->message : "unknown error", f->sqlstate);
     else
@@ -781,13 +861,13 @@ static int finish_result(um_ctx *ctx, PGresult *res, pg_rows **out, pg_failure *
 
     pg_failure local = { 0 };
     pg_failure *f = fail ? fail : &local;
-    fill_failure(ctx->pg->conn, res, f);
+    fill_failure(ctx, ctx->pg->conn, res, f);
     PQclear(res);
-    int rc = f->connection_lost ? UM_ECONNECT : UM_ESQL;
+    int rc = f->connection_lost ? UM_ECONNLOST : UM_ESQL;
     if (!fail)
         rc = pg_failure_to_error(ctx, f, NULL, 0, NULL, "query failed");
     pg_failure_clear(&local);
-    if (rc == UM_ECONNECT)
+    if (rc == UM_ECONNLOST)
         disconnect(ctx->pg);
     return rc;
 }
@@ -812,10 +892,8 @@ static bool resend_on_new_connection(um_ctx *ctx)
     if (!s->owns_conn || s->call_statements > 0 || s->resent)
         return false;
     s->resent = true;
-    log_printf(&ctx->log, UM_LOG_INFO,
-               "the connection to the database was lost (%s);"
-               " connecting again",
-               PQerrorMessage(s->conn));
+    pg_log(ctx, UM_LOG_INFO, "the connection to the database was lost (%s); connecting again",
+           PQerrorMessage(s->conn));
     disconnect(s);
     return true;
 }
@@ -837,6 +915,72 @@ static PGresult *send_statement(PGconn *conn, const statement *st)
     return PQexecParams(conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
 }
 
+static int send_async(PGconn *conn, const statement *st)
+{
+    if (st->sql && st->name)
+        return PQsendPrepare(conn, st->name, st->sql, 0, NULL);
+    if (st->name)
+        return PQsendQueryPrepared(conn, st->name, st->nparams, st->params, NULL, NULL, 0);
+    return PQsendQueryParams(conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
+}
+
+/* Asks the server to cancel what runs on @conn (it answers with 57014). */
+static void cancel_running(PGconn *conn)
+{
+    char errbuf[256];
+    PGcancel *c = PQgetCancel(conn);
+    if (c)
+        PQcancel(c, errbuf, (int)sizeof(errbuf));
+    PQfreeCancel(c);
+}
+
+/* Waits up to @ms for input on @conn and reads it; false when the
+ * connection failed. */
+static bool read_input(PGconn *conn, double ms)
+{
+    struct pollfd p = { PQsocket(conn), POLLIN, 0 };
+    if (p.fd < 0 || (poll(&p, 1, (int)ms + 1) < 0 && errno != EINTR))
+        return false;
+    return PQconsumeInput(conn) != 0;
+}
+
+/*
+ * send_statement under the call's statement timeout: past it the server
+ * is asked to cancel the statement (its answer is then an error); with
+ * no answer to that either within as long again, the engine's own
+ * connection is given up.  Both set timed_out.
+ */
+static PGresult *send_with_timeout(um_ctx *ctx, const statement *st)
+{
+    pg_session *s = ctx->pg;
+    PGconn *conn = s->conn;
+    s->timed_out = false;
+    if (!send_async(conn, st))
+        return NULL;
+    double deadline = util_now_ms() + s->timeout_ms;
+    while (PQisBusy(conn)) {
+        double left = deadline - util_now_ms();
+        if (left <= 0 && s->timed_out)
+            break;
+        if (left <= 0) {
+            s->timed_out = true;
+            cancel_running(conn);
+            deadline = util_now_ms() + s->timeout_ms;
+            continue;
+        }
+        if (!read_input(conn, left))
+            break;
+    }
+    if (PQisBusy(conn)) {
+        disconnect(s); /* a borrowed one stays, busy: the host's to mend */
+        return NULL;
+    }
+    PGresult *res = PQgetResult(conn), *extra;
+    while ((extra = PQgetResult(conn)) != NULL)
+        PQclear(extra);
+    return res;
+}
+
 static int run_statement(um_ctx *ctx, const statement *st, pg_rows **out, pg_failure *fail)
 {
     if (out)
@@ -845,7 +989,8 @@ static int run_statement(um_ctx *ctx, const statement *st, pg_rows **out, pg_fai
         int rc = pg_ensure_connected(ctx);
         if (rc)
             return rc;
-        PGresult *res = send_statement(ctx->pg->conn, st);
+        PGresult *res =
+            ctx->pg->timeout_ms ? send_with_timeout(ctx, st) : send_statement(ctx->pg->conn, st);
         if (!resend_on_new_connection(ctx))
             return finish_result(ctx, res, out, fail);
         PQclear(res);
@@ -932,6 +1077,20 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
     }
 }
 
+int pg_startup_pid(const um_ctx *ctx)
+{
+    return ctx->pg->conn ? PQbackendPID(ctx->pg->conn) : 0;
+}
+
+int pg_server_pid(um_ctx *ctx, int *out)
+{
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx, "SELECT pg_backend_pid()", 0, NULL, &rows, NULL);
+    *out = rc ? 0 : atoi(pg_rows_value(rows, 0, 0));
+    pg_rows_free(rows);
+    return rc;
+}
+
 int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail)
 {
     statement st = { sql, name, 0, NULL };
@@ -961,21 +1120,18 @@ static bool url_malformed(const um_ctx *ctx)
 
 int pg_wait_connected(um_ctx *ctx, int timeout_ms)
 {
-    double deadline = util_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-    long backoff = 100;
+    pg_backoff wait;
+    pg_backoff_start(&wait, timeout_ms, 100, 2000);
     for (int attempt = 1;; attempt++) {
         int rc = pg_ensure_connected(ctx);
         if (rc != UM_ECONNECT || url_malformed(ctx))
             return rc;
-        double left = deadline - util_now_ms();
-        if (left <= 0 || pg_cancel_requested(ctx))
+        if (wait.deadline_ms <= util_now_ms() || pg_cancel_requested(ctx))
             break;
         log_printf(&ctx->log, UM_LOG_INFO, "waiting for the database (attempt %d): %s", attempt,
                    um_errmsg(ctx));
-        /* um_cancel() ends the sleep at once, not after it */
-        if (pg_sleep_unless_cancelled(ctx, backoff < left ? backoff : (long)left))
+        if (!pg_backoff_sleep(ctx, &wait))
             break;
-        backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
     }
     if (pg_cancel_requested(ctx))
         return ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
@@ -1009,13 +1165,71 @@ void pg_rows_free(pg_rows *r)
     free(r);
 }
 
+/* The number of continuation bytes after lead byte @c, -1 if it cannot lead. */
+static int utf8_tail(unsigned char c)
+{
+    if (c < 0x80)
+        return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        return 1;
+    if ((c & 0xF0) == 0xE0)
+        return 2;
+    return c >= 0xF0 && c <= 0xF4 ? 3 : -1;
+}
+
+/* Whether @s is well-formed UTF-8, as the server checks it: no overlong
+ * forms, no surrogates, nothing above U+10FFFF. */
+static bool valid_utf8(const unsigned char *s)
+{
+    while (*s) {
+        int n = utf8_tail(*s);
+        if (n < 0 || (*s == 0xE0 && s[1] < 0xA0) || (*s == 0xED && s[1] >= 0xA0) ||
+            (*s == 0xF0 && s[1] < 0x90) || (*s == 0xF4 && s[1] >= 0x90))
+            return false;
+        for (int i = 1; i <= n; i++)
+            if ((s[i] & 0xC0) != 0x80)
+                return false;
+        s += n + 1;
+    }
+    return true;
+}
+
+/*
+ * What PQescapeLiteral and PQescapeIdentifier give for a UTF-8 client, for
+ * SQL rendered without a connection (offline --sql, whose script sets
+ * client_encoding to UTF8): the quote doubled; a literal holding a
+ * backslash becomes " E'...'" with the backslashes doubled, which reads
+ * the same whatever standard_conforming_strings says.
+ */
+static bool append_escaped_offline(um_ctx *ctx, strbuf *sb, const char *s, bool ident)
+{
+    char quote = ident ? '"' : '\'';
+    if (!valid_utf8((const unsigned char *)s)) {
+        ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "cannot quote '%s': it is not valid UTF-8", s);
+        return false;
+    }
+    bool escape = !ident && strchr(s, '\\') != NULL;
+    if (escape)
+        sb_puts(sb, " E");
+    sb_putc(sb, quote);
+    for (const char *p = s; *p; p++) {
+        if (*p == quote || (escape && *p == '\\'))
+            sb_putc(sb, *p);
+        sb_putc(sb, *p);
+    }
+    sb_putc(sb, quote);
+    return true;
+}
+
 static bool append_escaped(um_ctx *ctx, strbuf *sb, const char *s, bool ident)
 {
     PGconn *conn = ctx->pg->conn;
+    if (!conn)
+        return append_escaped_offline(ctx, sb, s, ident);
     size_t len = strlen(s);
     char *q = ident ? PQescapeIdentifier(conn, s, len) : PQescapeLiteral(conn, s, len);
     if (!q) {
-        ctx_error(ctx, UM_ERROR, NULL, 0, NULL, "cannot quote '%s': %s", s, PQerrorMessage(conn));
+        pg_error(ctx, UM_ERROR, "cannot quote '%s': %s", s, PQerrorMessage(conn));
         return false;
     }
     sb_puts(sb, q);

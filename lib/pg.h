@@ -15,6 +15,7 @@
 #define SQLSTATE_SYNTAX_ERROR       "42601"
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 #define SQLSTATE_NO_SUCH_STATEMENT  "26000"
+#define SQLSTATE_UNDEFINED_COLUMN   "42703"
 
 /* The handle's connection and server session (struct in pg.c). */
 typedef struct pg_session pg_session;
@@ -47,12 +48,38 @@ bool pg_connected(const um_ctx *ctx);
  */
 int pg_call_begin(um_ctx *ctx);
 void pg_call_end(um_ctx *ctx);
+/* pg_call_end(), then @rc: "rc = pg_call_begin(ctx); return rc ? rc :
+ * pg_call_finish(ctx, work(ctx))" runs one piece of work as a call. */
+int pg_call_finish(um_ctx *ctx, int rc);
+
+/*
+ * For the rest of the call (until pg_call_end), each statement that has
+ * no answer @ms after it was sent (0: no limit) is cancelled, as the
+ * server's statement_timeout and lock_timeout would, and fails with
+ * SQLSTATE 57014 and a message naming @setting: a health probe must not
+ * wait behind a lock on the bookkeeping tables.
+ */
+void pg_set_statement_timeout(um_ctx *ctx, int ms, const char *setting);
 
 /* um_cancel() was called since the call began. */
 bool pg_cancel_requested(const um_ctx *ctx);
 
 /* Sleeps @ms or until um_cancel(); true when cancelled. */
 bool pg_sleep_unless_cancelled(const um_ctx *ctx, long ms);
+
+/*
+ * A wait that backs off: each pg_backoff_sleep() sleeps the next interval
+ * (doubling from @first_ms to @max_ms), never past @timeout_ms from
+ * pg_backoff_start().  False, without sleeping, once the time is up; false
+ * too when um_cancel() ended the sleep (pg_cancel_requested() tells).
+ */
+typedef struct pg_backoff {
+    double deadline_ms; /* util_now_ms() */
+    long next_ms;
+    long max_ms;
+} pg_backoff;
+void pg_backoff_start(pg_backoff *b, int timeout_ms, long first_ms, long max_ms);
+bool pg_backoff_sleep(const um_ctx *ctx, pg_backoff *b);
 
 /* um_cancel(): asks the running call to stop and the server to cancel its
  * statement; async-signal-safe. */
@@ -99,13 +126,15 @@ int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *param
  */
 int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail);
 
-/* Records @f on the handle as UM_ESQL (or UM_ECONNECT when the connection
- * was lost), prefixed with @what. */
+/* Records @f on the handle as UM_ESQL (or UM_ECONNLOST when the
+ * connection was lost), prefixed with @what. */
 int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int line,
                         const char *revision, const char *what);
 
 /* Quoted literal / identifier for SQL text (PQescapeLiteral /
- * PQescapeIdentifier); appended to @sb.  false on failure (error set). */
+ * PQescapeIdentifier); appended to @sb.  false on failure (error set).
+ * Without a connection (offline --sql) they quote as for a UTF-8 client,
+ * as libpq would. */
 struct strbuf;
 bool pg_append_literal(um_ctx *ctx, struct strbuf *sb, const char *s);
 bool pg_append_ident(um_ctx *ctx, struct strbuf *sb, const char *s);
@@ -119,6 +148,16 @@ int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *co
 
 /* Connects, retrying what waiting can fix until @timeout_ms have passed. */
 int pg_wait_connected(um_ctx *ctx, int timeout_ms);
+
+/*
+ * The backend pid the connection was opened with (what the server that
+ * answered the startup said, PQbackendPID), and in *@out the pid of the
+ * server session that runs a statement now (pg_backend_pid(), one round
+ * trip).  A direct connection gives the same; a pooler that hands each
+ * transaction to any server session gives others.
+ */
+int pg_startup_pid(const um_ctx *ctx);
+int pg_server_pid(um_ctx *ctx, int *out);
 
 /* Uses the host's connection (um_open_options.pg_conn). */
 void pg_adopt(um_ctx *ctx, void *host_conn);

@@ -57,14 +57,133 @@ int plan_verify_checksums(um_ctx *ctx, const store_state *st)
         if (idx < 0 || !a->checksum || strcmp(a->state, "applied") != 0)
             continue;
         const script_file *s = graph_script(ctx->graph, (size_t)idx);
-        if (strcmp(s->checksum, a->checksum) != 0)
+        if (!script_checksum_matches(s, a->checksum))
             return ctx_error(ctx, UM_ECHECKSUM, s->path, s->up_line, s->id,
                              "the up section changed after it was applied"
-                             " (applied checksum %.12s, file now %.12s); restore the file,"
-                             " or write a new revision for the change",
+                             " (applied checksum %s, file now %s); nothing was run: restore"
+                             " the file, or write a new revision for the change; if the edit"
+                             " was intended, record it with 'ultramigrate repair --checksums'",
                              a->checksum, s->checksum);
     }
     return UM_OK;
+}
+
+/* ---- what the database holds, revision by revision ------------------ */
+
+static bool names_applied_row(const store_state *st, const char *id)
+{
+    for (size_t i = 0; i < st->n_applied; i++)
+        if (strcmp(st->applied[i].revision, id) == 0)
+            return true;
+    return false;
+}
+
+static void note_missing(plan_counts *c, const char *id)
+{
+    if (c->missing++ == 0)
+        c->first_missing = id;
+}
+
+/* The applied rows, over the ancestors of the version rows in @cls. */
+static void classify_rows(um_ctx *ctx, const store_state *st, plan_counts *c, unsigned char *cls)
+{
+    for (size_t i = 0; i < st->n_applied; i++) {
+        const um_applied *a = &st->applied[i];
+        long idx = graph_find(ctx->graph, a->revision);
+        if (store_row_unfinished(a)) {
+            bool failed = strcmp(a->state, "failed") == 0;
+            c->failed += failed;
+            c->in_progress += !failed;
+            if (!c->unfinished)
+                c->unfinished = a;
+            if (idx >= 0)
+                cls[idx] = PLAN_UNFINISHED;
+        } else if (idx >= 0) {
+            cls[idx] = PLAN_APPLIED;
+        } else {
+            note_missing(c, a->revision);
+        }
+    }
+}
+
+int plan_classify(um_ctx *ctx, const store_state *st, plan_counts *out, unsigned char **classes)
+{
+    size_t n = graph_count(ctx->graph);
+    unsigned char *cls = util_calloc(n, 1); /* PLAN_PENDING */
+    memset(out, 0, sizeof(*out));
+    if (classes)
+        *classes = NULL;
+    if (!cls)
+        return err_nomem(&ctx->err);
+    for (size_t i = 0; i < st->n_heads; i++) {
+        long idx = graph_find(ctx->graph, st->heads[i]);
+        if (idx >= 0)
+            graph_mark_ancestors(ctx->graph, (size_t)idx, cls); /* 1: PLAN_APPLIED */
+        else if (!names_applied_row(st, st->heads[i]))
+            note_missing(out, st->heads[i]);
+    }
+    classify_rows(ctx, st, out, cls);
+    for (size_t i = 0; i < n; i++) {
+        out->applied += cls[i] == PLAN_APPLIED;
+        out->pending += cls[i] == PLAN_PENDING;
+    }
+    if (classes)
+        *classes = cls;
+    else
+        free(cls);
+    return UM_OK;
+}
+
+static bool is_version_row(const store_state *st, const char *id)
+{
+    for (size_t i = 0; i < st->n_heads; i++)
+        if (strcmp(st->heads[i], id) == 0)
+            return true;
+    return false;
+}
+
+int plan_refuse_unfinished(um_ctx *ctx, const store_state *st)
+{
+    plan_counts c;
+    int rc = plan_classify(ctx, st, &c, NULL);
+    if (rc || !c.unfinished)
+        return rc;
+    const um_applied *a = c.unfinished;
+    long idx = graph_find(ctx->graph, a->revision);
+    const script_file *s = idx >= 0 ? graph_script(ctx->graph, (size_t)idx) : NULL;
+    size_t others = c.failed + c.in_progress - 1;
+    /* its down runs while it is a version row; its up, before it is one */
+    bool down = is_version_row(st, a->revision);
+    return ctx_error(
+        ctx, UM_ESTATE, s ? s->path : NULL, 0, a->revision,
+        "%s%s part-way: its %s stopped after %d statement%s succeeded (Transactional: no:"
+        " what ran stays done)%s; nothing was run.  Finish or undo the rest by hand, then"
+        " record which it is: 'ultramigrate repair %s --applied' or"
+        " 'ultramigrate repair %s --rolled-back'",
+        s ? "" : "(its file is missing) ",
+        strcmp(a->state, "failed") == 0 ? "failed" : "left in progress",
+        down ? "downgrade" : "upgrade", a->statements_done, a->statements_done == 1 ? "" : "s",
+        others ? " (more revisions are unfinished: see status)" : "", a->revision, a->revision);
+}
+
+/*
+ * An applied revision no file defines would be run past or removed
+ * without its SQL by any step: refused, as a missing version row is.
+ */
+static int refuse_missing(um_ctx *ctx, const store_state *st, const um_plan *plan)
+{
+    plan_counts c;
+    int rc = plan_classify(ctx, st, &c, NULL);
+    if (rc || !c.missing || (plan->n_steps == 0 && plan->direction == UM_UP))
+        return rc;
+    return ctx_error(ctx, UM_ESTATE, NULL, 0, c.first_missing,
+                     "revision %s is applied, but no file in %s defines it%s; nothing was run:"
+                     " an %s would %s it.  Restore its file, or record the state anew with"
+                     " 'ultramigrate stamp --purge REV'",
+                     c.first_missing, ctx->versions_dir,
+                     c.missing > 1 ? " (nor some other applied revisions: see status)" : "",
+                     plan->direction == UM_UP ? "upgrade" : "downgrade",
+                     plan->direction == UM_UP ? "run past" : "leave or skip");
 }
 
 static int add_step(um_ctx *ctx, um_plan *plan, size_t idx, um_direction dir)
@@ -210,6 +329,7 @@ void plan_free(um_plan *plan)
     free(plan->target);
     free(plan->steps);
     free(plan->graph_index);
+    free(plan->applied);
     free(plan);
 }
 
@@ -271,7 +391,9 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir, const char 
     um_plan *plan = NULL;
 
     *out = NULL;
-    int rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &heads, &n_heads);
+    int rc = plan_refuse_unfinished(ctx, st);
+    if (!rc)
+        rc = plan_applied_set(ctx, st->heads, st->n_heads, &applied, &heads, &n_heads);
     if (rc)
         return rc;
     rc = graph_resolve_target(ctx->graph, target, dir, heads, n_heads, &t, &ctx->err);
@@ -286,12 +408,18 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir, const char 
         goto done;
     }
     plan->ctx = ctx;
+    plan->tables_exist = st->tables_exist;
+    plan->adopting = !st->tables_exist && st->n_heads > 0;
     if (dir == UM_UP)
         rc = plan_up(ctx, plan, &t, applied, marks);
     else
         rc = plan_down(ctx, plan, &t, st, applied, marks);
+    if (!rc)
+        rc = refuse_missing(ctx, st, plan);
     if (rc)
         goto done;
+    plan->applied = applied;
+    applied = NULL;
     *out = plan;
     plan = NULL;
 done:
@@ -322,6 +450,50 @@ int um_plan_create(um_plan **out, um_ctx *ctx, um_direction direction, const cha
     if (!rc)
         rc = plan_build(ctx, &st, direction, target, out);
     store_state_free(&st);
+    return rc;
+}
+
+/* The full ids of @from (ids or unique prefixes) in *ids (malloc'd; the
+ * strings are the graph's). */
+static int resolve_from(um_ctx *ctx, const char *const *from, size_t n_from, const char ***ids)
+{
+    *ids = util_calloc(n_from, sizeof(**ids));
+    if (!*ids)
+        return err_nomem(&ctx->err);
+    for (size_t i = 0; i < n_from; i++) {
+        size_t idx;
+        int rc = from[i] ? graph_lookup(ctx->graph, from[i], &idx, &ctx->err)
+                         : ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "from[%zu] is NULL", i);
+        if (rc) {
+            free(*ids);
+            *ids = NULL;
+            return rc;
+        }
+        (*ids)[i] = graph_script(ctx->graph, idx)->id;
+    }
+    return UM_OK;
+}
+
+int um_plan_create_from(um_plan **out, um_ctx *ctx, um_direction direction, const char *target,
+                        const char *const *from, size_t n_from)
+{
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!out || !target || (direction != UM_UP && direction != UM_DOWN) || (n_from && !from))
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_plan_create_from: out, a target, a direction and the"
+                         " n_from revisions are required");
+    /* a state as a run would read it: the version rows alone, tables
+     * not known to exist (a script creates them IF NOT EXISTS) */
+    store_state st = { 0 };
+    int rc = resolve_from(ctx, from, n_from, &st.heads);
+    st.n_heads = n_from;
+    if (!rc)
+        rc = plan_build(ctx, &st, direction, target, out);
+    if (*out)
+        (*out)->adopting = false;
+    free(st.heads);
     return rc;
 }
 

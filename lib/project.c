@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "script.h"
 #include "strbuf.h"
+#include "textfile.h"
 #include "template.h"
 #include "tz.h"
 #include "util.h"
@@ -55,28 +56,12 @@ static int write_new_file(const char *path, const char *text, err_buf *err)
     return e ? err_set(err, UM_EIO, path, 0, NULL, "cannot write: %s", strerror(e)) : UM_OK;
 }
 
-/* Reads a whole small text file; *out NULL and UM_OK when it does not exist. */
+/* Reads a whole small text file (textfile.h's checks); *out NULL and
+ * UM_OK when it does not exist. */
 static int read_optional_file(const char *path, char **out, err_buf *err)
 {
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT
-                   ? UM_OK
-                   : err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
-    strbuf sb = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        sb_append(&sb, buf, n);
-    int rc = UM_OK;
-    if (ferror(f))
-        rc = err_set(err, UM_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
-    else if (!(*out = sb_detach(&sb)))
-        rc = err_nomem(err);
-    fclose(f);
-    sb_free(&sb);
-    return rc;
+    size_t len;
+    return textfile_read(out, &len, path, &textfile_template, true, err);
 }
 
 /* ---- generate --------------------------------------------------------- */
@@ -521,28 +506,79 @@ static int choose_location(init_run *r, const char *config_path, const char **lo
     return UM_OK;
 }
 
+/*
+ * versions/README.md of a new project: whoever opens the directory learns
+ * what the files are and the rules that keep a database and its history
+ * in step.  Only *.sql files are revisions; this one is never read.
+ */
+static const char versions_readme[] =
+    "# Revisions\n"
+    "\n"
+    "Each `.sql` file here is one revision of the database schema, applied by\n"
+    "ultramigrate in the order of the graph its headers form (other files,\n"
+    "like this one, are ignored):\n"
+    "\n"
+    "```sql\n"
+    "-- Add user preferences\n"
+    "--\n"
+    "-- Revision ID: 3f1c9a2b7d10\n"
+    "-- Revises: 9e2d41c0aa37          (parents; a merge names several)\n"
+    "-- Depends On:                    (revisions of other branches it needs)\n"
+    "-- Branch Labels:\n"
+    "-- Create Date: 2026-11-30 12:00:00+00\n"
+    "-- Transactional: yes             (no: run statement by statement)\n"
+    "\n"
+    "-- migrate:up\n"
+    "ALTER TABLE users ADD COLUMN preferences jsonb NOT NULL DEFAULT '{}';\n"
+    "\n"
+    "-- migrate:down\n"
+    "ALTER TABLE users DROP COLUMN preferences;\n"
+    "```\n"
+    "\n"
+    "- Create revisions with `ultramigrate generate \"message\"` (or `auto` from\n"
+    "  the declared schema), never by copying a file: the id and parents must be\n"
+    "  right.\n"
+    "- Never edit a revision once a shared database has applied it: its checksum\n"
+    "  is recorded, and `upgrade` refuses an edited one. Write a new revision.\n"
+    "- Keep each revision small and give it a down section that undoes exactly\n"
+    "  its up section.\n"
+    "- `CREATE INDEX CONCURRENTLY` and other statements that cannot run in a\n"
+    "  transaction go in a revision of their own with `Transactional: no`.\n"
+    "- Two heads (two people added a revision on the same parent): join them\n"
+    "  with `ultramigrate merge`.\n"
+    "\n"
+    "`ultramigrate status` shows what a database lacks, `ultramigrate upgrade`\n"
+    "applies it. The project's docs/ directory (revision-files.md, cli.md) says\n"
+    "more.\n";
+
 static int create_project(init_run *r, const char *config_path, const char *script_location)
 {
-    strbuf versions = STRBUF_INIT, tmpl = STRBUF_INIT, cfg = STRBUF_INIT;
+    strbuf versions = STRBUF_INIT, readme = STRBUF_INIT, tmpl = STRBUF_INIT, cfg = STRBUF_INIT;
     char *owned = NULL;
     int rc = choose_location(r, config_path, &script_location, &owned);
     if (rc)
         return rc;
 
     sb_printf(&versions, "%s/versions", script_location);
+    sb_printf(&readme, "%s/versions/README.md", script_location);
     sb_printf(&tmpl, "%s/" TEMPLATE_NAME, script_location);
     if (config_path)
         config_text(&cfg, config_path, script_location);
-    rc = sb_failed(&versions) || sb_failed(&tmpl) || sb_failed(&cfg) ? err_nomem(&r->err) : UM_OK;
+    rc = sb_failed(&versions) || sb_failed(&readme) || sb_failed(&tmpl) || sb_failed(&cfg)
+             ? err_nomem(&r->err)
+             : UM_OK;
     if (!rc)
         rc = make_dir(r, script_location);
     if (!rc)
         rc = make_dir(r, sb_str(&versions));
     if (!rc)
+        rc = make_file(r, sb_str(&readme), versions_readme);
+    if (!rc)
         rc = make_file(r, sb_str(&tmpl), template_default_script);
     if (!rc && config_path)
         rc = make_file(r, config_path, sb_str(&cfg));
     sb_free(&versions);
+    sb_free(&readme);
     sb_free(&tmpl);
     sb_free(&cfg);
     free(owned);

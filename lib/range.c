@@ -293,15 +293,8 @@ int um_revision_resolve(um_revision_list **out, um_ctx *ctx, const char *target)
     return rc;
 }
 
-size_t um_revision_list_count(const um_revision_list *list)
-{
-    return list ? list->n : 0;
-}
-
-const um_revision *um_revision_list_at(const um_revision_list *list, size_t i)
-{
-    return list && i < list->n ? list->revs[i] : NULL;
-}
+UTIL_LIST_ACCESSORS(um_revision_list_count, um_revision_list_at, um_revision_list,
+                    const um_revision *, n, revs, )
 
 void um_revision_list_free(um_revision_list *list)
 {

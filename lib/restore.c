@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "lock.h"
 #include "manifest.h"
 #include "pg.h"
 #include "pgtool.h"
@@ -239,7 +240,7 @@ static int restore(restore_job *j, um_restore_info **out)
     if (rc)
         return rc;
     choose_format(j);
-    rc = store_lock(j->ctx);
+    rc = lock_acquire(j->ctx);
     if (!rc)
         rc = pgtool_conn_build(j->ctx, &j->conn);
     if (!rc)
@@ -254,7 +255,7 @@ static int restore(restore_job *j, um_restore_info **out)
         log_done(j);
         report(j, UM_BACKUP_FINISHED);
     }
-    store_unlock(j->ctx);
+    lock_release(j->ctx);
     return rc;
 }
 
@@ -298,10 +299,10 @@ int um_restore(um_restore_info **out, um_ctx *ctx, const char *path, const um_re
     CTX_ENTER(ctx);
     if (!opts)
         opts = &defaults;
-    if (opts->version != UM_RESTORE_OPTIONS_VERSION)
-        return ctx_error(ctx, UM_EVERSION, NULL, 0, NULL,
-                         "um_restore_options version %u is not supported (expected %u)",
-                         opts->version, UM_RESTORE_OPTIONS_VERSION);
+    int rc = err_check_version(&ctx->err, "um_restore_options", opts->version,
+                               UM_RESTORE_OPTIONS_VERSION);
+    if (rc)
+        return rc;
     if (!path || !*path)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_restore: a backup file is required");
     restore_job j = { .ctx = ctx, .opts = opts, .started = util_now_ms() };
@@ -309,12 +310,9 @@ int um_restore(um_restore_info **out, um_ctx *ctx, const char *path, const um_re
     sb_printf(&m, "%s" MANIFEST_SUFFIX, path);
     j.manifest.path = strdup(path);
     j.manifest.manifest_path = sb_detach(&m);
-    int rc =
-        j.manifest.path && j.manifest.manifest_path ? pg_call_begin(ctx) : err_nomem(&ctx->err);
-    if (!rc) {
-        rc = restore(&j, &info);
-        pg_call_end(ctx);
-    }
+    rc = j.manifest.path && j.manifest.manifest_path ? pg_call_begin(ctx) : err_nomem(&ctx->err);
+    if (!rc)
+        rc = pg_call_finish(ctx, restore(&j, &info));
     manifest_info_clear(&j.manifest);
     pgtool_conn_free(&j.conn);
     pgtool_free(&j.tool);

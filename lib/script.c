@@ -6,6 +6,7 @@
  */
 #include "script.h"
 #include "strbuf.h"
+#include "textfile.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -130,68 +131,12 @@ static bool all_space(const char *text, size_t len)
     return true;
 }
 
-/* Length of the valid UTF-8 sequence at @p, 0 if invalid (overlong forms,
- * surrogates and code points above U+10FFFF are invalid). */
-static size_t utf8_seq(const unsigned char *p, size_t left)
-{
-    unsigned char c = p[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-
-    if (c < 0x80)
-        return c ? 1 : 0;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else
-        return 0;
-    if (left < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-    return n;
-}
-
-/* Offset (from 0, as hexdump counts) of the first byte that is not text:
- * NUL or bad UTF-8.  len when all of it is text. */
-static size_t first_binary_byte(const char *text, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq(u + i, len - i);
-        if (n == 0)
-            return i;
-        i += n;
-    }
-    return len;
-}
-
-static int line_of_offset(const char *text, size_t off)
-{
-    int no = 1;
-    for (size_t i = 0; i < off; i++)
-        no += text[i] == '\n';
-    return no;
-}
-
 static int check_text(const char *path, const char *text, size_t len, err_buf *err)
 {
     if (all_space(text, len))
         return err_set(err, UM_EPARSE, path, 0, NULL, "empty file, not a revision");
-    size_t bad = first_binary_byte(text, len);
-    if (bad < len)
-        return err_set(err, UM_EPARSE, path, line_of_offset(text, bad), NULL,
-                       "not a text file (binary content at byte %zu)", bad);
-    return UM_OK;
+    size_t bad = textfile_binary_at(text, len, false);
+    return bad < len ? textfile_binary_error(err, UM_EPARSE, path, text, bad) : UM_OK;
 }
 
 /* ---- header ---------------------------------------------------------- */
@@ -456,6 +401,37 @@ static void sha256_hex(const EVP_MD *sha256, const void *data, size_t len, char 
     util_hex(md, n, out);
 }
 
+/*
+ * The checksum of an up section: CRLF read as LF and the line breaks at
+ * its end dropped, so that git's autocrlf or an editor's final newline do
+ * not make an applied revision look edited; every other byte counts.
+ */
+static bool normalised_sha256_hex(const EVP_MD *sha256, const char *text, size_t len,
+                                  char out[65])
+{
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        len--;
+    if (!memchr(text, '\r', len)) {
+        sha256_hex(sha256, text, len, out);
+        return true;
+    }
+    char *lf = malloc(len ? len : 1);
+    if (!lf)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+            lf[n++] = text[i];
+    sha256_hex(sha256, lf, n, out);
+    free(lf);
+    return true;
+}
+
+bool script_checksum_matches(const script_file *s, const char *stored)
+{
+    return stored && (strcmp(s->checksum, stored) == 0 || strcmp(s->checksum_raw, stored) == 0);
+}
+
 static int finish(parser *ps, const char *text, const sections *sec)
 {
     script_file *s = ps->s;
@@ -474,8 +450,12 @@ static int finish(parser *ps, const char *text, const sections *sec)
         return rc;
     if (!s->message && !(s->message = strdup("")))
         return err_nomem(ps->err);
-    sha256_hex(ps->sha256, text + sec->up_start, sec->up_end - sec->up_start, s->checksum);
-    if (!s->checksum[0])
+    const char *up = text + sec->up_start;
+    size_t up_len = sec->up_end - sec->up_start;
+    sha256_hex(ps->sha256, up, up_len, s->checksum_raw);
+    if (!normalised_sha256_hex(ps->sha256, up, up_len, s->checksum))
+        return err_nomem(ps->err);
+    if (!s->checksum[0] || !s->checksum_raw[0])
         return err_set(ps->err, UM_ERROR, ps->path, 0, s->id,
                        "cannot compute the SHA-256 checksum");
     return UM_OK;
@@ -560,7 +540,6 @@ typedef struct file_ref {
     int dirfd;
     const char *name;
     const char *path; /* for messages and script_file.path */
-    bool regular;     /* known regular (readdir said so): no fstat needed */
 } file_ref;
 
 static int io_error(err_buf *err, const char *path, const char *what, int e)
@@ -583,52 +562,21 @@ static bool rb_reserve(readbuf *rb, size_t need)
     return true;
 }
 
-/*
- * Reads the whole of @fd into @rb, NUL-terminated.  A short read of a
- * regular file is its end, so a file that fits the buffer takes one read;
- * fstat sizes the buffer when the caller does not already know the type.
- */
-static int read_fd(int fd, const file_ref *f, readbuf *rb, err_buf *err)
-{
-    bool regular = f->regular;
-    size_t size = 0;
-    struct stat st;
-
-    if (!regular) {
-        if (fstat(fd, &st) < 0)
-            return io_error(err, f->path, "cannot read", errno);
-        regular = S_ISREG(st.st_mode);
-        size = regular ? (size_t)st.st_size : 0;
-    }
-    rb->len = 0;
-    if (!rb_reserve(rb, size + 2))
-        return err_nomem(err);
-    for (;;) {
-        if (rb->cap - rb->len < 2 && !rb_reserve(rb, rb->cap * 2))
-            return err_nomem(err);
-        size_t want = rb->cap - rb->len - 1;
-        ssize_t r = read(fd, rb->buf + rb->len, want);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return io_error(err, f->path, "cannot read", errno);
-        rb->len += (size_t)r;
-        if (r == 0 || (regular && (size_t)r < want))
-            break;
-    }
-    rb->buf[rb->len] = '\0';
-    return UM_OK;
-}
-
+/* Opened and read as textfile.h says (no FIFO, device or huge file;
+ * binary content found in the first block); @rb is kept from file to
+ * file, so that a directory's files share one buffer. */
 static int parse_ref(const file_ref *f, readbuf *rb, script_file **out, sections *sec, err_buf *err)
 {
-    int fd = openat(f->dirfd, f->name, O_RDONLY | O_CLOEXEC);
-    int rc;
-
+    int fd;
+    size_t size;
     *out = NULL;
-    if (fd < 0)
-        return io_error(err, f->path, "cannot open", errno);
-    rc = read_fd(fd, f, rb, err);
+    int rc = textfile_open(&fd, &size, f->dirfd, f->name, f->path, &textfile_revision, false, err);
+    if (rc)
+        return rc;
+    if (!rb_reserve(rb, size + 2))
+        rc = err_nomem(err);
+    else
+        rc = textfile_read_fd(fd, f->path, size, &textfile_revision, rb->buf, &rb->len, err);
     close(fd);
     return rc ? rc : parse_text(f->path, rb->buf, rb->len, rb->sha256, out, sec, err);
 }
@@ -698,7 +646,6 @@ done:
 
 typedef struct dir_entry {
     char *name;
-    bool regular;
 } dir_entry;
 
 typedef struct entry_list {
@@ -721,17 +668,13 @@ static bool is_revision_name(const char *name)
 
 static bool entries_add(entry_list *l, const struct dirent *de)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        dir_entry *v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return false;
-        l->v = v;
-        l->cap = cap;
-    }
+    dir_entry *v = util_grow(l->v, l->n, &l->cap, sizeof(*v));
+    if (!v)
+        return false;
+    l->v = v;
     if (!(l->v[l->n].name = strdup(de->d_name)))
         return false;
-    l->v[l->n++].regular = de->d_type == DT_REG;
+    l->n++;
     return true;
 }
 
@@ -740,13 +683,42 @@ static int cmp_entries(const void *a, const void *b)
     return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
 }
 
+/*
+ * A revision's file name is shown in messages and JSON, which carry only
+ * UTF-8: one that is not is refused at load, by every command alike, the
+ * name shown escaped.
+ */
+static int check_name(const char *dir, const char *name, err_buf *err)
+{
+    size_t len = strlen(name), bad = textfile_binary_at(name, len, false);
+    if (bad == len)
+        return UM_OK;
+    strbuf path = STRBUF_INIT;
+    sb_puts(&path, dir);
+    sb_putc(&path, '/');
+    textfile_escape(&path, name);
+    int rc = sb_str(&path) ? err_set(err, UM_EPARSE, sb_str(&path), 0, NULL,
+                                     "file name is not UTF-8 (byte 0x%02x at offset %zu of the"
+                                     " name): rename the file",
+                                     (unsigned char)name[bad], bad)
+                           : err_nomem(err);
+    sb_free(&path);
+    return rc;
+}
+
 static int list_dir(DIR *d, const char *dir, entry_list *l, err_buf *err)
 {
     struct dirent *de;
+    int rc;
 
-    for (errno = 0; (de = readdir(d)); errno = 0)
-        if (is_revision_name(de->d_name) && !entries_add(l, de))
+    for (errno = 0; (de = readdir(d)); errno = 0) {
+        if (!is_revision_name(de->d_name))
+            continue;
+        if ((rc = check_name(dir, de->d_name, err)))
+            return rc;
+        if (!entries_add(l, de))
             return err_nomem(err);
+    }
     if (errno)
         return io_error(err, dir, "cannot read directory", errno);
     if (l->n)
@@ -762,7 +734,7 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l, script_file *
     int rc = UM_OK;
 
     for (size_t i = 0; i < l->n && !rc; i++) {
-        file_ref f = { dirfd(d), l->v[i].name, NULL, l->v[i].regular };
+        file_ref f = { dirfd(d), l->v[i].name, NULL };
         sections sec;
         sb_reset(&path);
         sb_puts(&path, dir);

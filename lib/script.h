@@ -45,7 +45,10 @@ typedef struct script_file {
     char *create_date;  /* NULL when absent */
     bool transactional; /* default true */
     bool has_down;      /* the down marker is present */
-    char checksum[65];  /* lowercase hex SHA-256 of the up section */
+    char checksum[65];  /* lowercase hex SHA-256 of the up section, normalised
+                         * (script_checksum_matches) */
+    char checksum_raw[65]; /* ... of its bytes as they are: what releases before
+                            * the normalisation stored, still accepted */
     int up_line;        /* 1-based line of the "-- migrate:up" marker */
     int down_line;      /* 1-based line of the down marker, 0 if none */
 } script_file;
@@ -75,6 +78,14 @@ void script_free_array(script_file **v, size_t n);
  * of a revision without one is UM_EIRREVERSIBLE.
  */
 int script_read_section(const script_file *s, bool up, char **sql, int *first_line, err_buf *err);
+
+/*
+ * Whether @stored, a checksum recorded when the revision was applied,
+ * matches the file: its normalised checksum (line endings CRLF read as LF,
+ * trailing line breaks dropped, so that a checkout on another system is not
+ * an edit) or the raw one older databases hold.  NULL @stored: false.
+ */
+bool script_checksum_matches(const script_file *s, const char *stored);
 
 /* Lowercase hex SHA-256 of @len bytes (out: 65 bytes). */
 void script_sha256_hex(const void *data, size_t len, char out[65]);

@@ -16,6 +16,7 @@ struct um_status_info {
     size_t n_file_heads;
     const um_revision **pending; /* in the order an upgrade to heads would apply them */
     size_t n_pending;
+    plan_counts counts; /* points into state */
 };
 
 void um_status_free(um_status_info *s)
@@ -37,7 +38,7 @@ static void compare_applied(um_ctx *ctx, store_state *st)
         const script_file *f = idx >= 0 ? graph_script(ctx->graph, (size_t)idx) : NULL;
         a->message = f ? f->message : NULL;
         a->known = f != NULL;
-        a->checksum_ok = f && a->checksum && strcmp(f->checksum, a->checksum) == 0;
+        a->checksum_ok = f && script_checksum_matches(f, a->checksum);
     }
 }
 
@@ -53,26 +54,20 @@ static int fill_file_heads(um_ctx *ctx, um_status_info *s)
     return UM_OK;
 }
 
-/* Pending: what an upgrade to every head would apply, in that order.  A
- * database ahead of the files has no pending list (it cannot be planned). */
+/* Pending: what an upgrade to every head would apply, in that order; and
+ * the counts, as health computes them (plan_classify). */
 static int fill_pending(um_ctx *ctx, um_status_info *s)
 {
     size_t n = graph_count(ctx->graph);
-    unsigned char *applied = NULL;
-    size_t *cur = NULL, n_cur = 0;
+    unsigned char *classes = NULL;
     s->pending = util_calloc(n, sizeof(*s->pending));
     if (!s->pending)
         return err_nomem(&ctx->err);
-    int rc = plan_applied_set(ctx, s->state.heads, s->state.n_heads, &applied, &cur, &n_cur);
-    if (rc == UM_ESTATE) {
-        err_clear(&ctx->err);
-        return UM_OK;
-    }
+    int rc = plan_classify(ctx, &s->state, &s->counts, &classes);
     for (size_t i = 0; !rc && i < n; i++)
-        if (!applied[i])
+        if (classes[i] == PLAN_PENDING)
             s->pending[s->n_pending++] = &ctx->revisions[i];
-    free(applied);
-    free(cur);
+    free(classes);
     return rc;
 }
 
@@ -108,44 +103,37 @@ int um_history(um_history_list **out, um_ctx *ctx, size_t limit)
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_history: out is NULL");
     int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = store_read_history(ctx, limit, out);
-    pg_call_end(ctx);
-    return rc;
+    return rc ? rc : pg_call_finish(ctx, store_read_history(ctx, limit, out));
 }
 
 /* ---- accessors --------------------------------------------------------- */
 
-/*
- * The count and the accessor of each list of a status, as libgit2's
- * git_status_list_entrycount() and git_status_byindex(): a NULL status is
- * empty and an index out of range gives NULL.  @count and @list name the
- * members; @ref is & for a list of structs, empty for a list of pointers.  Defines
- * um_status_current_head_count() and um_status_current_head_at(), and
- * likewise for file_head, applied and pending.
- */
-#define STATUS_LIST_ACCESSORS(noun, type, count, list, ref)                                        \
-    size_t um_status_##noun##_count(const um_status_info *st)                                      \
-    {                                                                                              \
-        return st ? st->count : 0;                                                                 \
-    }                                                                                              \
-    type um_status_##noun##_at(const um_status_info *st, size_t i)                                 \
-    {                                                                                              \
-        return st && i < st->count ? ref st->list[i] : NULL;                                       \
+UTIL_LIST_ACCESSORS(um_status_current_head_count, um_status_current_head_at, um_status_info,
+                    const char *, state.n_heads, state.heads, )
+UTIL_LIST_ACCESSORS(um_status_file_head_count, um_status_file_head_at, um_status_info,
+                    const char *, n_file_heads, file_heads, )
+UTIL_LIST_ACCESSORS(um_status_applied_count, um_status_applied_at, um_status_info,
+                    const um_applied *, state.n_applied, state.applied, &)
+UTIL_LIST_ACCESSORS(um_status_pending_count, um_status_pending_at, um_status_info,
+                    const um_revision *, n_pending, pending, )
+UTIL_LIST_ACCESSORS(um_history_count, um_history_at, um_history_list, const um_history_entry *,
+                    count, entries, &)
+
+size_t um_status_count(const um_status_info *st, um_status_kind kind)
+{
+    if (!st)
+        return 0;
+    switch (kind) {
+    case UM_STATUS_APPLIED:
+        return st->counts.applied;
+    case UM_STATUS_PENDING:
+        return st->counts.pending;
+    case UM_STATUS_FAILED:
+        return st->counts.failed;
+    case UM_STATUS_IN_PROGRESS:
+        return st->counts.in_progress;
+    case UM_STATUS_MISSING:
+        return st->counts.missing;
     }
-
-STATUS_LIST_ACCESSORS(current_head, const char *, state.n_heads, state.heads, )
-STATUS_LIST_ACCESSORS(file_head, const char *, n_file_heads, file_heads, )
-STATUS_LIST_ACCESSORS(applied, const um_applied *, state.n_applied, state.applied, &)
-STATUS_LIST_ACCESSORS(pending, const um_revision *, n_pending, pending, )
-
-size_t um_history_count(const um_history_list *h)
-{
-    return h ? h->count : 0;
-}
-
-const um_history_entry *um_history_at(const um_history_list *h, size_t i)
-{
-    return h && i < h->count ? &h->entries[i] : NULL;
+    return 0;
 }

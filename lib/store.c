@@ -1,5 +1,6 @@
 /*
- * store.c - bookkeeping tables and the migration lock.
+ * store.c - bookkeeping tables and every statement on them (the migration
+ * lock and its table are lock.c's).
  */
 #include "store.h"
 
@@ -10,14 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lock.h"
 #include "pg.h"
 #include "util.h"
 
 /*
  * What the store keeps between calls: the quoted table names (quoting
- * needs a connection), the host recorded with each step, and what it holds
- * on the server session, keyed by its generation (pg_generation): a new
- * session has neither the step statements nor the lock.
+ * needs a connection), the host recorded with each step, and what it
+ * prepared on the server session, keyed by its generation
+ * (pg_generation): a new session has none of it.
  */
 struct store_session {
     char *version_table; /* quoted and schema-qualified */
@@ -25,12 +27,11 @@ struct store_session {
     char *history_table;
     char host[256];                   /* this machine, recorded with each step */
     unsigned long book_generation;    /* the bookkeeping statements are prepared; 0: no */
-    unsigned long lock_generation;    /* the migration lock is held; 0: no */
     char *summary_sql;                /* the health summary's query */
     unsigned long summary_generation; /* it is prepared (owned connections); 0: no */
 };
 
-static char *qualified_name(um_ctx *ctx, const char *suffix)
+char *store_qualified_name(um_ctx *ctx, const char *suffix)
 {
     strbuf sb = STRBUF_INIT;
     strbuf table = STRBUF_INIT;
@@ -50,6 +51,14 @@ static char *qualified_name(um_ctx *ctx, const char *suffix)
 static bool summary_prepared(const um_ctx *ctx)
 {
     return ctx->store->summary_generation == pg_generation(ctx) && pg_connected(ctx);
+}
+
+/* lock_mode = table: the connection may go through a pooler that sends
+ * each transaction to another server session, where a statement prepared
+ * in an earlier one is missing (or one of another client's is there). */
+static bool book_unprepared(const um_ctx *ctx)
+{
+    return ctx->cfg.lock_mode == CONFIG_LOCK_TABLE;
 }
 
 void store_session_free(um_ctx *ctx)
@@ -72,9 +81,9 @@ static int create_session(um_ctx *ctx)
         return err_nomem(&ctx->err);
     if (gethostname(st->host, sizeof(st->host) - 1) != 0)
         strcpy(st->host, "unknown");
-    st->version_table = qualified_name(ctx, "");
-    st->applied_table = qualified_name(ctx, "_applied");
-    st->history_table = qualified_name(ctx, "_history");
+    st->version_table = store_qualified_name(ctx, "");
+    st->applied_table = store_qualified_name(ctx, "_applied");
+    st->history_table = store_qualified_name(ctx, "_history");
     ctx->store = st;
     if (st->version_table && st->applied_table && st->history_table)
         return UM_OK;
@@ -82,13 +91,21 @@ static int create_session(um_ctx *ctx)
     return err_code_or_nomem(&ctx->err);
 }
 
+int store_names(um_ctx *ctx)
+{
+    return ctx->store ? UM_OK : create_session(ctx);
+}
+
+const char *store_host(const um_ctx *ctx)
+{
+    return ctx->store->host;
+}
+
 /* Connects and builds the quoted table names once. */
 int store_connect(um_ctx *ctx)
 {
     int rc = pg_ensure_connected(ctx);
-    if (rc || ctx->store)
-        return rc;
-    return create_session(ctx);
+    return rc ? rc : store_names(ctx);
 }
 
 /* ---- state ---------------------------------------------------------- */
@@ -101,18 +118,38 @@ void store_state_free(store_state *st)
     memset(st, 0, sizeof(*st));
 }
 
+bool store_row_unfinished(const um_applied *a)
+{
+    return a->state && strcmp(a->state, "applied") != 0;
+}
+
+/*
+ * The five columns every bookkeeping row carries about the run that wrote
+ * it, from column @first on: duration_ms, applied_by, host,
+ * application_name, tool_version.
+ */
+static void read_run_columns(const pg_rows *rows, size_t row, int first, double *duration_ms,
+                             const char **applied_by, const char **host,
+                             const char **application_name, const char **tool_version)
+{
+    const char *dur = pg_rows_value(rows, row, first);
+    *duration_ms = dur ? strtod(dur, NULL) : 0;
+    *applied_by = pg_rows_value(rows, row, first + 1);
+    *host = pg_rows_value(rows, row, first + 2);
+    *application_name = pg_rows_value(rows, row, first + 3);
+    *tool_version = pg_rows_value(rows, row, first + 4);
+}
+
 static void read_applied_row(const pg_rows *rows, size_t row, um_applied *a)
 {
-    const char *dur = pg_rows_value(rows, row, 4);
     a->revision = pg_rows_value(rows, row, 1);
     a->checksum = pg_rows_value(rows, row, 2);
     a->applied_at = pg_rows_value(rows, row, 3);
-    a->duration_ms = dur ? strtod(dur, NULL) : 0;
-    a->applied_by = pg_rows_value(rows, row, 5);
-    a->host = pg_rows_value(rows, row, 6);
-    a->application_name = pg_rows_value(rows, row, 7);
-    a->tool_version = pg_rows_value(rows, row, 8);
+    read_run_columns(rows, row, 4, &a->duration_ms, &a->applied_by, &a->host,
+                     &a->application_name, &a->tool_version);
     a->state = pg_rows_value(rows, row, 9);
+    const char *done = pg_rows_value(rows, row, 11);
+    a->statements_done = done ? atoi(done) : 0;
 }
 
 /* Points the state into @rows, which it then owns. */
@@ -139,6 +176,27 @@ static bool is_undefined_table(int rc, const pg_failure *fail)
 }
 
 /*
+ * A failure on the bookkeeping tables.  One the role's rights or the
+ * schema cause (42501 insufficient privilege, 25006 read-only) is no
+ * revision's fault: UM_EBOOKKEEPING, naming the schema to fix.
+ */
+static int store_failed(um_ctx *ctx, const pg_failure *f, const char *what)
+{
+    int rc = pg_failure_to_error(ctx, f, NULL, 0, NULL, what);
+    if (rc != UM_ESQL || !f->sqlstate ||
+        (strcmp(f->sqlstate, "42501") != 0 && strcmp(f->sqlstate, "25006") != 0))
+        return rc;
+    rc = ctx_error(ctx, UM_EBOOKKEEPING, NULL, 0, NULL,
+                   "%s: %s (SQLSTATE %s): this role cannot keep the bookkeeping tables in"
+                   " schema \"%s\" (version_table_schema); choose one where it may create"
+                   " and write tables",
+                   what, f->message ? f->message : "permission denied", f->sqlstate,
+                   ctx->cfg.version_table_schema);
+    err_set_server(&ctx->err, f->sqlstate, f->detail, f->hint);
+    return rc;
+}
+
+/*
  * The bookkeeping tables are missing: never migrated (*rows NULL), or a
  * version table without the others, that is a database another tool
  * (Alembic) managed, whose rows @fmt reads so that its state shows and the
@@ -157,8 +215,30 @@ static int read_version_rows(um_ctx *ctx, const char *fmt, pg_rows **rows)
     if (is_undefined_table(rc, &fail))
         rc = UM_OK;
     else if (rc)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the version table");
+        rc = store_failed(ctx, &fail, "cannot read the version table");
     pg_failure_clear(&fail);
+    return rc;
+}
+
+/* The state's query; @done is the statements_done column, or "0" for an
+ * applied table made before it existed. */
+static int query_state(um_ctx *ctx, const char *done, pg_rows **rows, pg_failure *fail)
+{
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql,
+              "SELECT 0, version_num, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+              " NULL::timestamptz, NULL FROM %s"
+              " UNION ALL"
+              " SELECT 1, revision, checksum,"
+              " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+              " duration_ms::text, applied_by, host, application_name, tool_version,"
+              " state, applied_at, %s::text FROM %s"
+              " ORDER BY 1, 11, 2",
+              ctx->store->version_table, done, ctx->store->applied_table);
+    if (sb_failed(&sql))
+        return err_nomem(&ctx->err);
+    int rc = pg_query(ctx, sb_str(&sql), 0, NULL, rows, fail);
+    sb_free(&sql);
     return rc;
 }
 
@@ -169,30 +249,21 @@ int store_read_state(um_ctx *ctx, store_state *out)
     if (rc)
         return rc;
 
-    strbuf sql = STRBUF_INIT;
-    sb_printf(&sql,
-              "SELECT 0, version_num, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-              " NULL::timestamptz FROM %s"
-              " UNION ALL"
-              " SELECT 1, revision, checksum,"
-              " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-              " duration_ms::text, applied_by, host, application_name, tool_version,"
-              " state, applied_at FROM %s"
-              " ORDER BY 1, 11, 2",
-              ctx->store->version_table, ctx->store->applied_table);
-    if (sb_failed(&sql))
-        return err_nomem(&ctx->err);
-
     pg_rows *rows = NULL;
     pg_failure fail = { 0 };
-    rc = pg_query(ctx, sb_str(&sql), 0, NULL, &rows, &fail);
-    sb_free(&sql);
+    rc = query_state(ctx, "statements_done", &rows, &fail);
+    if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_COLUMN) == 0) {
+        /* tables of an earlier version: upgraded by the next locked run */
+        pg_failure_clear(&fail);
+        out->needs_upgrade = true;
+        rc = query_state(ctx, "0", &rows, &fail);
+    }
     if (is_undefined_table(rc, &fail)) {
         rc = read_version_rows(ctx, "SELECT 0, version_num FROM %s ORDER BY 2", &rows);
         if (!rc && rows)
             rc = fill_state(ctx, rows, out);
     } else if (rc) {
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the migration state");
+        rc = store_failed(ctx, &fail, "cannot read the migration state");
     } else {
         out->tables_exist = true;
         rc = fill_state(ctx, rows, out);
@@ -206,11 +277,7 @@ int store_read_state(um_ctx *ctx, store_state *out)
 int store_read_state_call(um_ctx *ctx, store_state *out)
 {
     int rc = pg_call_begin(ctx);
-    if (rc)
-        return rc;
-    rc = store_read_state(ctx, out);
-    pg_call_end(ctx);
-    return rc;
+    return rc ? rc : pg_call_finish(ctx, store_read_state(ctx, out));
 }
 
 /* ---- the health summary ------------------------------------------- */
@@ -240,14 +307,14 @@ static int build_summary_sql(um_ctx *ctx)
  * (0.05-0.1 ms prepared, 0.2 ms not, on a local socket).  A borrowed
  * connection is the host's: nothing stays prepared there, and preparing,
  * running and deallocating it in each call would cost 0.4 ms, so it is
- * sent as it is.
+ * sent as it is; so it is with lock_mode = table (book_unprepared).
  */
 static int run_summary(um_ctx *ctx, pg_rows **rows, pg_failure *fail)
 {
     int rc = ctx->store->summary_sql ? UM_OK : build_summary_sql(ctx);
     if (rc)
         return rc;
-    if (!pg_owns_connection(ctx))
+    if (!pg_owns_connection(ctx) || book_unprepared(ctx))
         return pg_query(ctx, ctx->store->summary_sql, 0, NULL, rows, fail);
     for (int attempt = 0;; attempt++) {
         if (!summary_prepared(ctx)) {
@@ -308,45 +375,49 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
 /* ---- tables --------------------------------------------------------- */
 
 /* What the history's direction column accepts. */
-#define HISTORY_DIRECTIONS "'up', 'down', 'stamp', 'restore'"
+#define HISTORY_DIRECTIONS "'up', 'down', 'stamp', 'restore', 'repair'"
 
-int store_ensure_tables(um_ctx *ctx, bool have_version_table)
+/* The newest direction: a history check without it is from an earlier
+ * version (see append_history_directions). */
+#define HISTORY_NEWEST_DIRECTION "repair"
+
+/* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the
+ * schema exists, so it is only sent for a missing schema. */
+int store_append_create_schema(um_ctx *ctx, strbuf *sql)
 {
-    int rc = store_connect(ctx);
-    if (rc)
-        return rc;
-    if (have_version_table)
-        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s and %s beside %s",
-                   ctx->store->applied_table, ctx->store->history_table, ctx->store->version_table);
-    else
-        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
-                   ctx->store->version_table, ctx->store->applied_table, ctx->store->history_table);
-
-    /* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
-     * the schema exists, so it is only sent for a missing schema. */
     const char *schema = ctx->cfg.version_table_schema;
     pg_rows *rows = NULL;
-    rc = pg_query(ctx, "SELECT to_regnamespace(quote_ident($1)) IS NULL", 1, &schema, &rows, NULL);
+    int rc =
+        pg_query(ctx, "SELECT to_regnamespace(quote_ident($1)) IS NULL", 1, &schema, &rows, NULL);
     if (rc)
         return rc;
     bool need_schema = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
     pg_rows_free(rows);
+    if (need_schema) {
+        sb_puts(sql, "CREATE SCHEMA IF NOT EXISTS ");
+        pg_append_ident(ctx, sql, schema);
+        sb_puts(sql, ";\n");
+    }
+    return UM_OK;
+}
 
-    strbuf sql = STRBUF_INIT;
+void store_append_create_tables(um_ctx *ctx, strbuf *sql, bool need_schema)
+{
+    const char *schema = ctx->cfg.version_table_schema;
     strbuf pk = STRBUF_INIT;
     sb_printf(&pk, "%s_pkc", ctx->cfg.version_table);
     if (need_schema) {
-        sb_puts(&sql, "CREATE SCHEMA IF NOT EXISTS ");
-        pg_append_ident(ctx, &sql, schema);
-        sb_puts(&sql, ";\n");
+        sb_puts(sql, "CREATE SCHEMA IF NOT EXISTS ");
+        pg_append_ident(ctx, sql, schema);
+        sb_puts(sql, ";\n");
     }
-    sb_printf(&sql,
+    sb_printf(sql,
               "CREATE TABLE IF NOT EXISTS %s (\n"
               "  version_num varchar(32) NOT NULL,\n"
               "  CONSTRAINT ",
               ctx->store->version_table);
-    pg_append_ident(ctx, &sql, sb_str(&pk));
-    sb_printf(&sql,
+    pg_append_ident(ctx, sql, sb_str(&pk));
+    sb_printf(sql,
               " PRIMARY KEY (version_num));\n"
               "CREATE TABLE IF NOT EXISTS %s (\n"
               "  revision varchar(32) PRIMARY KEY,\n"
@@ -357,7 +428,8 @@ int store_ensure_tables(um_ctx *ctx, bool have_version_table)
               "  host text,\n"
               "  application_name text,\n"
               "  tool_version text NOT NULL,\n"
-              "  state text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed')));\n"
+              "  state text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed')),\n"
+              "  statements_done integer NOT NULL DEFAULT 0);\n"
               "CREATE TABLE IF NOT EXISTS %s (\n"
               "  id bigserial PRIMARY KEY,\n"
               "  revision varchar(32) NOT NULL,\n"
@@ -376,163 +448,99 @@ int store_ensure_tables(um_ctx *ctx, bool have_version_table)
      * this index keeps that a lookup in an (almost always) empty index. */
     sb_reset(&pk);
     sb_printf(&pk, "%s_applied_unfinished", ctx->cfg.version_table);
-    sb_puts(&sql, "CREATE INDEX IF NOT EXISTS ");
-    pg_append_ident(ctx, &sql, sb_str(&pk));
-    sb_printf(&sql, " ON %s (revision) WHERE state <> 'applied';\n", ctx->store->applied_table);
+    sb_puts(sql, "CREATE INDEX IF NOT EXISTS ");
+    pg_append_ident(ctx, sql, sb_str(&pk));
+    sb_printf(sql, " ON %s (revision) WHERE state <> 'applied';\n", ctx->store->applied_table);
     sb_free(&pk);
-    if (sb_failed(&sql))
-        return err_nomem(&ctx->err);
-    rc = pg_exec(ctx, sb_str(&sql), NULL);
-    sb_free(&sql);
-    return rc;
 }
 
-/* ---- lock ----------------------------------------------------------- */
-
-/*
- * The lock key: FNV-1a (64 bit) of the qualified version table name, so
- * that projects sharing a database but not a version table do not block
- * each other.  pg_locks shows a bigint key as classid (high 32 bits) and
- * objid (low 32 bits).
- */
-static int64_t lock_key(const um_ctx *ctx)
-{
-    const char *schema = ctx->cfg.version_table_schema, *table = ctx->cfg.version_table;
-    uint64_t h = util_fnv1a(UTIL_FNV1A_INIT, schema, strlen(schema));
-    h = util_fnv1a(h, ".", 1);
-    return (int64_t)util_fnv1a(h, table, strlen(table));
-}
-
-static int lock_holder_error(um_ctx *ctx, int64_t key)
-{
-    char classid[16], objid[16];
-    uint64_t u = (uint64_t)key;
-    snprintf(classid, sizeof(classid), "%u", (unsigned)(u >> 32));
-    snprintf(objid, sizeof(objid), "%u", (unsigned)(u & 0xffffffffu));
-    const char *params[2] = { classid, objid };
-    pg_rows *rows = NULL;
-    int rc = pg_query(
-        ctx,
-        "SELECT a.pid, coalesce(nullif(a.application_name, ''), '(none)'),"
-        " to_char(coalesce(a.xact_start, a.backend_start) AT TIME ZONE 'UTC',"
-        "         'YYYY-MM-DD HH24:MI:SS\"Z\"'),"
-        " coalesce(a.usename::text, '?'), coalesce(a.client_addr::text, 'local')"
-        " FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
-        " WHERE l.locktype = 'advisory' AND l.granted"
-        " AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1"
-        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-        2, params, &rows, NULL);
-    if (rc)
-        return rc;
-    if (pg_rows_count(rows) == 0)
-        ctx_error(ctx, UM_ELOCKED, NULL, 0, NULL,
-                  "the migration lock is held by another session (it could not be identified)");
-    else
-        ctx_error(ctx, UM_ELOCKED, NULL, 0, NULL,
-                  "the migration lock is held by backend pid %s (application_name '%s',"
-                  " role %s from %s, since %s); gave up after lock_wait = %d ms",
-                  pg_rows_value(rows, 0, 0), pg_rows_value(rows, 0, 1), pg_rows_value(rows, 0, 3),
-                  pg_rows_value(rows, 0, 4), pg_rows_value(rows, 0, 2), ctx->cfg.lock_wait_ms);
-    pg_rows_free(rows);
-    return UM_ELOCKED;
-}
-
-static int try_lock(um_ctx *ctx, const char *key, bool *got)
-{
-    pg_rows *rows = NULL;
-    int rc = pg_query(ctx, "SELECT pg_try_advisory_lock($1::bigint)", 1, &key, &rows, NULL);
-    if (rc)
-        return rc;
-    *got = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
-    pg_rows_free(rows);
-    return UM_OK;
-}
-
-/* Waits on the server (lock_timeout applies to advisory locks too), so a
- * waiter wakes the moment the holder lets go, without polling.  The
- * session's lock_timeout is put back after (the connection may be the
- * host's). */
-static int wait_lock(um_ctx *ctx, const char *key, bool *got)
-{
-    char timeout[32];
-    pg_saved_setting old = { false, NULL };
-    snprintf(timeout, sizeof(timeout), "%dms", ctx->cfg.lock_wait_ms);
-    int rc = pg_swap_setting(ctx, "lock_timeout", timeout, &old);
-    if (rc)
-        return rc;
-    pg_failure fail = { 0 };
-    rc = pg_query(ctx, "SELECT pg_advisory_lock($1::bigint)", 1, &key, NULL, &fail);
-    *got = rc == UM_OK;
-    bool timed_out =
-        rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
-    if (rc && pg_cancel_requested(ctx))
-        ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
-                  "cancelled by the host while waiting for the migration lock");
-    else if (rc && !timed_out)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot take the migration lock");
-    pg_failure_clear(&fail);
-
-    err_buf kept = err_stash(&ctx->err);
-    int restore = pg_restore_setting(ctx, "lock_timeout", &old);
-    if (rc && !timed_out) {
-        err_unstash(&ctx->err, &kept);
-        return ctx->err.d.code;
-    }
-    err_clear(&kept);
-    return restore;
-}
-
-int store_lock(um_ctx *ctx)
+int store_ensure_tables(um_ctx *ctx, bool have_version_table)
 {
     int rc = store_connect(ctx);
     if (rc)
         return rc;
-    char key[32];
-    int64_t k = lock_key(ctx);
-    snprintf(key, sizeof(key), "%lld", (long long)k);
+    if (have_version_table)
+        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s and %s beside %s",
+                   ctx->store->applied_table, ctx->store->history_table, ctx->store->version_table);
+    else
+        log_printf(&ctx->log, UM_LOG_INFO, "creating the bookkeeping tables %s, %s and %s",
+                   ctx->store->version_table, ctx->store->applied_table, ctx->store->history_table);
 
-    bool got = false;
-    rc = try_lock(ctx, key, &got);
-    if (!rc && !got && ctx->cfg.lock_wait_ms > 0) {
-        log_printf(&ctx->log, UM_LOG_INFO, "waiting up to %d ms for the migration lock",
-                   ctx->cfg.lock_wait_ms);
-        rc = wait_lock(ctx, key, &got);
-    }
-    if (rc && got) {
-        /* taken, but the session could not be put back as it was: give
-         * the lock back rather than keep it for the session's life */
-        err_buf kept = err_stash(&ctx->err);
-        ctx->store->lock_generation = pg_generation(ctx);
-        store_unlock(ctx);
-        err_unstash(&ctx->err, &kept);
-    }
-    if (rc)
+    strbuf sql = STRBUF_INIT;
+    rc = store_append_create_schema(ctx, &sql);
+    if (rc) {
+        sb_free(&sql);
         return rc;
-    if (!got)
-        return lock_holder_error(ctx, k);
-    ctx->store->lock_generation = pg_generation(ctx);
-    return UM_OK;
-}
-
-/* The lock is held by the current session (a lost session dropped it). */
-static bool holds_lock(const um_ctx *ctx)
-{
-    return ctx->store && ctx->store->lock_generation == pg_generation(ctx) && pg_connected(ctx);
-}
-
-void store_unlock(um_ctx *ctx)
-{
-    if (!holds_lock(ctx))
-        return;
-    char key[32];
-    snprintf(key, sizeof(key), "%lld", (long long)lock_key(ctx));
-    const char *p = key;
-    /* A failure here means the connection is gone, and the server dropped
-     * the lock with the session. */
+    }
+    store_append_create_tables(ctx, &sql, false);
+    if (sb_failed(&sql))
+        return err_nomem(&ctx->err);
     pg_failure fail = { 0 };
-    pg_query(ctx, "SELECT pg_advisory_unlock($1::bigint)", 1, &p, NULL, &fail);
+    rc = pg_exec(ctx, sb_str(&sql), &fail);
+    if (rc == UM_ESQL || rc == UM_ECONNLOST)
+        rc = store_failed(ctx, &fail, "cannot create the bookkeeping tables");
     pg_failure_clear(&fail);
-    ctx->store->lock_generation = 0;
+    sb_free(&sql);
+    return rc ? rc : store_upgrade_tables(ctx);
+}
+
+/* A history table made before the newest direction has a check that
+ * refuses it: @sql replaces it. */
+static int append_history_directions(um_ctx *ctx, strbuf *sql)
+{
+    const char *table = ctx->store->history_table;
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx,
+                      "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass"
+                      " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%direction%'"
+                      " AND pg_get_constraintdef(oid) NOT LIKE '%" HISTORY_NEWEST_DIRECTION "%'",
+                      1, &table, &rows, NULL);
+    for (size_t i = 0; !rc && i < pg_rows_count(rows); i++) {
+        sb_printf(sql, "ALTER TABLE %s DROP CONSTRAINT ", table);
+        pg_append_ident(ctx, sql, pg_rows_value(rows, i, 0));
+        sb_printf(sql, ", ADD CHECK (direction IN (" HISTORY_DIRECTIONS "));\n");
+    }
+    pg_rows_free(rows);
+    return rc;
+}
+
+/* An applied table made before statements_done: @sql adds it. */
+static int append_statements_done(um_ctx *ctx, strbuf *sql)
+{
+    const char *table = ctx->store->applied_table;
+    pg_rows *rows = NULL;
+    int rc = pg_query(ctx,
+                      "SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass"
+                      " AND attname = 'statements_done' AND NOT attisdropped",
+                      1, &table, &rows, NULL);
+    if (!rc && pg_rows_count(rows) == 0)
+        sb_printf(sql, "ALTER TABLE %s ADD COLUMN statements_done integer NOT NULL DEFAULT 0;\n",
+                  table);
+    pg_rows_free(rows);
+    return rc;
+}
+
+int store_upgrade_tables(um_ctx *ctx)
+{
+    strbuf sql = STRBUF_INIT;
+    int rc = store_connect(ctx);
+    if (!rc)
+        rc = append_history_directions(ctx, &sql);
+    if (!rc)
+        rc = append_statements_done(ctx, &sql);
+    if (!rc && sb_failed(&sql))
+        rc = err_nomem(&ctx->err);
+    pg_failure fail = { 0 };
+    if (!rc && sql.len) {
+        log_printf(&ctx->log, UM_LOG_INFO, "upgrading the bookkeeping tables of an earlier version");
+        rc = pg_exec(ctx, sb_str(&sql), &fail);
+    }
+    if (fail.message)
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL,
+                            "cannot upgrade the bookkeeping tables of an earlier version");
+    pg_failure_clear(&fail);
+    sb_free(&sql);
+    return rc;
 }
 
 /* ---- bookkeeping ---------------------------------------------------- */
@@ -551,7 +559,10 @@ void store_unlock(um_ctx *ctx)
  * the bookkeeping of a small revision (a DROP TABLE) cost as much as the
  * revision itself.
  */
-#define BOOK_PARAMS "(text, text[], text, double precision, text, text, text, text, text)"
+#define BOOK_N_PARAMS 9
+static const char *const book_param_types[BOOK_N_PARAMS] = {
+    "text", "text[]", "text", "double precision", "text", "text", "text", "text", "text",
+};
 
 typedef enum book_statement {
     BOOK_STEP_UP,     /* a revision applied: version rows, applied row, history */
@@ -560,16 +571,19 @@ typedef enum book_statement {
     BOOK_IN_PROGRESS, /* the applied row of $1, state in_progress */
     BOOK_MARK_FAILED, /* the applied row of $1, if any, set to failed */
     BOOK_HISTORY,     /* a history row */
-    BOOK_SET_HEADS,   /* the version rows become $2 */
-    BOOK_KEEP_APPLIED /* applied rows not in $2 deleted */
+    BOOK_SET_HEADS,    /* the version rows become $2 */
+    BOOK_KEEP_APPLIED, /* applied rows not in $2 deleted */
+    BOOK_FORGET,       /* the applied row of $1 deleted (repair --rolled-back) */
+    BOOK_SET_CHECKSUM  /* the applied row of $1 gets checksum $3 (repair --checksums) */
 } book_statement;
 
-#define BOOK_COUNT (BOOK_KEEP_APPLIED + 1)
+#define BOOK_COUNT (BOOK_SET_CHECKSUM + 1)
 
 static const char *const book_names[BOOK_COUNT] = {
     "ultramigrate_book_step_up",   "ultramigrate_book_step_down",    "ultramigrate_book_applied",
     "ultramigrate_book_progress",  "ultramigrate_book_mark_failed",  "ultramigrate_book_history",
-    "ultramigrate_book_set_heads", "ultramigrate_book_keep_applied",
+    "ultramigrate_book_set_heads", "ultramigrate_book_keep_applied", "ultramigrate_book_forget",
+    "ultramigrate_book_set_checksum",
 };
 
 /* The applied row of $1 in @state, replacing an earlier one. */
@@ -577,9 +591,10 @@ static void append_applied_upsert(const struct store_session *st, strbuf *sb, co
 {
     sb_printf(sb,
               "INSERT INTO %s (revision, checksum, duration_ms, host, application_name,"
-              " tool_version, state)"
-              " VALUES ($1, $3, $4, $5, current_setting('application_name'), $6, '%s')"
+              " tool_version, state, statements_done)"
+              " VALUES ($1, $3, $4, $5, current_setting('application_name'), $6, '%s', 0)"
               " ON CONFLICT (revision) DO UPDATE SET checksum = EXCLUDED.checksum,"
+              " statements_done = EXCLUDED.statements_done,"
               " applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms,"
               " applied_by = EXCLUDED.applied_by, host = EXCLUDED.host,"
               " application_name = EXCLUDED.application_name,"
@@ -640,6 +655,12 @@ static void append_book_text(const struct store_session *st, strbuf *sb, book_st
     case BOOK_KEEP_APPLIED:
         sb_printf(sb, "DELETE FROM %s WHERE revision <> ALL ($2)", a);
         break;
+    case BOOK_FORGET:
+        sb_printf(sb, "DELETE FROM %s WHERE revision = $1", a);
+        break;
+    case BOOK_SET_CHECKSUM:
+        sb_printf(sb, "UPDATE %s SET checksum = $3 WHERE revision = $1", a);
+        break;
     }
 }
 
@@ -649,16 +670,30 @@ static bool book_prepared(const um_ctx *ctx)
     return ctx->store->book_generation == pg_generation(ctx) && pg_connected(ctx);
 }
 
+void store_append_prepare(const um_ctx *ctx, strbuf *sql)
+{
+    for (int i = 0; i < BOOK_COUNT; i++) {
+        sb_printf(sql, "PREPARE %s (", book_names[i]);
+        for (int p = 0; p < BOOK_N_PARAMS; p++)
+            sb_printf(sql, "%s%s", p ? ", " : "", book_param_types[p]);
+        sb_puts(sql, ") AS ");
+        append_book_text(ctx->store, sql, (book_statement)i);
+        sb_puts(sql, ";\n");
+    }
+}
+
+void store_append_unprepare(strbuf *sql)
+{
+    for (int i = 0; i < BOOK_COUNT; i++)
+        sb_printf(sql, "DEALLOCATE %s;\n", book_names[i]);
+}
+
 int store_prepare(um_ctx *ctx)
 {
-    if (book_prepared(ctx))
+    if (book_prepared(ctx) || book_unprepared(ctx))
         return UM_OK;
     strbuf sql = STRBUF_INIT;
-    for (int i = 0; i < BOOK_COUNT; i++) {
-        sb_printf(&sql, "PREPARE %s " BOOK_PARAMS " AS ", book_names[i]);
-        append_book_text(ctx->store, &sql, (book_statement)i);
-        sb_puts(&sql, ";\n");
-    }
+    store_append_prepare(ctx, &sql);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
     int rc = pg_exec(ctx, sb_str(&sql), NULL);
@@ -673,8 +708,7 @@ void store_unprepare(um_ctx *ctx)
     if (!ctx->store || !book_prepared(ctx) || pg_owns_connection(ctx))
         return;
     strbuf sql = STRBUF_INIT;
-    for (int i = 0; i < BOOK_COUNT; i++)
-        sb_printf(&sql, "DEALLOCATE %s;\n", book_names[i]);
+    store_append_unprepare(&sql);
     pg_failure fail = { 0 };
     if (sb_str(&sql))
         pg_exec(ctx, sb_str(&sql), &fail);
@@ -683,7 +717,7 @@ void store_unprepare(um_ctx *ctx)
     ctx->store->book_generation = 0;
 }
 
-/* The values of one EXECUTE (see BOOK_PARAMS); NULL strings are NULL. */
+/* The values of one EXECUTE (see book_param_types); NULL strings are NULL. */
 typedef struct book_args {
     const char *revision;
     const char *const *revisions;
@@ -714,32 +748,95 @@ static void append_duration(strbuf *sb, double duration_ms)
     sb_printf(sb, "%lld.%03lld", us / 1000, us % 1000);
 }
 
-/* EXECUTE of @which with @a, quoted for a message that may hold a
- * revision's SQL too. */
-static void append_execute(um_ctx *ctx, strbuf *sb, book_statement which, const book_args *a)
+/* The values of @a as SQL expressions, one per parameter (see
+ * book_param_types), quoted for a message that may hold a revision's SQL too. */
+static void render_args(um_ctx *ctx, const book_args *a, strbuf v[BOOK_N_PARAMS])
 {
-    sb_printf(sb, "EXECUTE %s (", book_names[which]);
-    append_literal_or_null(ctx, sb, a->revision);
-    sb_puts(sb, ", ARRAY[");
+    append_literal_or_null(ctx, &v[0], a->revision);
+    sb_puts(&v[1], "ARRAY[");
     for (size_t i = 0; i < a->n_revisions; i++) {
         if (i)
-            sb_puts(sb, ", ");
-        pg_append_literal(ctx, sb, a->revisions[i]);
+            sb_puts(&v[1], ", ");
+        pg_append_literal(ctx, &v[1], a->revisions[i]);
     }
-    sb_puts(sb, "]::text[], ");
-    append_literal_or_null(ctx, sb, a->checksum);
-    sb_puts(sb, ", ");
-    append_duration(sb, a->duration_ms);
-    sb_puts(sb, ", ");
-    pg_append_literal(ctx, sb, ctx->store->host);
-    sb_puts(sb, ", ");
-    pg_append_literal(ctx, sb, UM_VERSION_STRING);
-    const char *const rest[3] = { a->direction, a->state, a->error };
-    for (int i = 0; i < 3; i++) {
-        sb_puts(sb, ", ");
-        append_literal_or_null(ctx, sb, rest[i]);
+    sb_puts(&v[1], "]::text[]");
+    append_literal_or_null(ctx, &v[2], a->checksum);
+    append_duration(&v[3], a->duration_ms);
+    pg_append_literal(ctx, &v[4], ctx->store->host);
+    pg_append_literal(ctx, &v[5], UM_VERSION_STRING);
+    append_literal_or_null(ctx, &v[6], a->direction);
+    append_literal_or_null(ctx, &v[7], a->state);
+    append_literal_or_null(ctx, &v[8], a->error);
+}
+
+/* Copies the quoted token at @s (an identifier or a literal, its doubled
+ * quotes inside) to @sb; returns its length. */
+static size_t copy_quoted(strbuf *sb, const char *s)
+{
+    size_t n = 1;
+    while (s[n] && !(s[n] == s[0] && s[n + 1] != s[0]))
+        n += s[n] == s[0] ? 2 : 1;
+    n += s[n] != '\0';
+    sb_append(sb, s, n);
+    return n;
+}
+
+/*
+ * The text of @which with each parameter replaced by its value, cast to
+ * its type: what EXECUTE would run, with nothing prepared.  The texts hold
+ * quoted identifiers (the table names: a "$1" may be in one), plain
+ * literals and $N parameters only.
+ */
+static void append_inline(const struct store_session *st, strbuf *sb, book_statement which,
+                          const strbuf v[BOOK_N_PARAMS])
+{
+    strbuf text = STRBUF_INIT;
+    append_book_text(st, &text, which);
+    for (const char *s = sb_str(&text) ? sb_str(&text) : ""; *s;) {
+        if (*s == '"' || *s == '\'') {
+            s += copy_quoted(sb, s);
+        } else if (*s == '$' && s[1] >= '1' && s[1] <= '9') {
+            char *end;
+            long p = strtol(s + 1, &end, 10) - 1;
+            if (p >= BOOK_N_PARAMS) {
+                sb->failed = true; /* a text out of step with BOOK_N_PARAMS */
+                break;
+            }
+            sb_printf(sb, "(%s)::%s", sb_str(&v[p]), book_param_types[p]);
+            s = end;
+        } else {
+            sb_putc(sb, *s++);
+        }
     }
-    sb_puts(sb, ");\n");
+    if (sb_failed(&text))
+        sb->failed = true; /* the caller reports out of memory */
+    sb_free(&text);
+}
+
+/* EXECUTE of @which with @a (lock_mode = table: the statement itself),
+ * quoted for a message that may hold a revision's SQL too. */
+static void append_execute(um_ctx *ctx, strbuf *sb, book_statement which, const book_args *a)
+{
+    strbuf v[BOOK_N_PARAMS];
+    for (int p = 0; p < BOOK_N_PARAMS; p++)
+        v[p] = (strbuf)STRBUF_INIT;
+    render_args(ctx, a, v);
+    bool rendered = true;
+    for (int p = 0; p < BOOK_N_PARAMS; p++)
+        rendered = rendered && !sb_failed(&v[p]);
+    if (!rendered) {
+        sb->failed = true; /* the caller reports it */
+    } else if (book_unprepared(ctx)) {
+        append_inline(ctx->store, sb, which, v);
+    } else {
+        sb_printf(sb, "EXECUTE %s (", book_names[which]);
+        for (int p = 0; p < BOOK_N_PARAMS; p++)
+            sb_printf(sb, "%s%s", p ? ", " : "", sb_str(&v[p]));
+        sb_puts(sb, ")");
+    }
+    sb_puts(sb, ";\n");
+    for (int p = 0; p < BOOK_N_PARAMS; p++)
+        sb_free(&v[p]);
 }
 
 static bool appended(const um_ctx *ctx, const strbuf *sb)
@@ -747,15 +844,35 @@ static bool appended(const um_ctx *ctx, const strbuf *sb)
     return !sb_failed(sb) && ctx->err.d.code == UM_OK;
 }
 
-/* Runs the EXECUTEs in @sql (one message: one implicit transaction). */
+/* Runs the EXECUTEs in @sql (one message: one implicit transaction),
+ * while the lock is this run's (lock_append_fence). */
 static int run_book(um_ctx *ctx, strbuf *sql, pg_failure *fail)
 {
-    int rc = appended(ctx, sql) ? UM_OK : err_code_or_nomem(&ctx->err);
+    int rc =
+        lock_append_fence(ctx, sql) && appended(ctx, sql) ? UM_OK : err_code_or_nomem(&ctx->err);
     if (!rc)
         rc = store_prepare(ctx);
     if (!rc)
         rc = pg_exec(ctx, sb_str(sql), fail);
     sb_free(sql);
+    return rc;
+}
+
+/*
+ * SET @assignments on the applied row of @s, with @value as $2 (NULL:
+ * none).  Sent as it is, not prepared: it serves only the rare revisions
+ * that run outside a transaction, once per statement.
+ */
+static int applied_row_update(um_ctx *ctx, const script_file *s, const char *assignments,
+                              const char *value)
+{
+    strbuf sql = STRBUF_INIT;
+    const char *params[2] = { s->id, value };
+    sb_printf(&sql, "UPDATE %s SET %s WHERE revision = $1", ctx->store->applied_table,
+              assignments);
+    int rc = sb_failed(&sql) ? err_nomem(&ctx->err)
+                             : pg_query(ctx, sb_str(&sql), value ? 2 : 1, params, NULL, NULL);
+    sb_free(&sql);
     return rc;
 }
 
@@ -771,21 +888,36 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_
         s->id, heads, n_heads, s->checksum, duration_ms, direction_name(dir), "ok", NULL
     };
     append_execute(ctx, sb, dir == UM_UP ? BOOK_STEP_UP : BOOK_STEP_DOWN, &a);
+    return lock_append_fence(ctx, sb) && appended(ctx, sb);
+}
+
+bool store_append_in_progress(um_ctx *ctx, strbuf *sb, const script_file *s)
+{
+    book_args a = { s->id, NULL, 0, s->checksum, 0, "up", NULL, NULL };
+    append_execute(ctx, sb, BOOK_IN_PROGRESS, &a);
     return appended(ctx, sb);
 }
 
-int store_mark_in_progress(um_ctx *ctx, const script_file *s)
+int store_mark_in_progress(um_ctx *ctx, const script_file *s, um_direction dir)
 {
+    if (dir == UM_DOWN)
+        return applied_row_update(ctx, s, "state = 'in_progress', statements_done = 0", NULL);
     strbuf sql = STRBUF_INIT;
-    book_args a = { s->id, NULL, 0, s->checksum, 0, "up", NULL, NULL };
-    append_execute(ctx, &sql, BOOK_IN_PROGRESS, &a);
+    store_append_in_progress(ctx, &sql, s);
     return run_book(ctx, &sql, NULL);
+}
+
+int store_set_statements_done(um_ctx *ctx, const script_file *s, int done)
+{
+    char n[16];
+    snprintf(n, sizeof(n), "%d", done);
+    return applied_row_update(ctx, s, "statements_done = $2::integer", n);
 }
 
 int store_record_stop(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,
                       const char *error, store_stop how)
 {
-    if (!holds_lock(ctx))
+    if (!lock_held(ctx))
         return UM_OK; /* the session that ran it is gone, and the lock with it */
     strbuf sql = STRBUF_INIT;
     book_args a = { s->id,
@@ -868,48 +1000,76 @@ done:
     return rc;
 }
 
-/* A history table made before "restore" was a direction has a check that
- * refuses it: it is replaced, in the message that records the restore. */
-static int append_restore_direction(um_ctx *ctx, strbuf *sql)
+/*
+ * A message of history rows other than steps (repair, restore): it starts
+ * by letting a history table of an earlier version accept the newest
+ * directions.  On failure @sql is freed.
+ */
+static int begin_history_book(um_ctx *ctx, strbuf *sql)
 {
-    const char *table = ctx->store->history_table;
-    pg_rows *rows = NULL;
-    int rc = pg_query(ctx,
-                      "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass"
-                      " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%direction%'"
-                      " AND pg_get_constraintdef(oid) NOT LIKE '%restore%'",
-                      1, &table, &rows, NULL);
-    for (size_t i = 0; !rc && i < pg_rows_count(rows); i++) {
-        sb_printf(sql, "ALTER TABLE %s DROP CONSTRAINT ", table);
-        pg_append_ident(ctx, sql, pg_rows_value(rows, i, 0));
-        sb_printf(sql, ", ADD CHECK (direction IN (" HISTORY_DIRECTIONS "));\n");
-    }
-    pg_rows_free(rows);
+    int rc = store_connect(ctx);
+    if (!rc)
+        rc = append_history_directions(ctx, sql);
+    if (rc)
+        sb_free(sql);
     return rc;
+}
+
+/* Runs it (one transaction); a server error reads "@what: ...". */
+static int end_history_book(um_ctx *ctx, strbuf *sql, const char *revision, const char *what)
+{
+    pg_failure fail = { 0 };
+    int rc = run_book(ctx, sql, &fail);
+    if (fail.message)
+        pg_failure_to_error(ctx, &fail, NULL, 0, revision, what);
+    pg_failure_clear(&fail);
+    return rc;
+}
+
+int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const char *revision,
+                 const char *checksum, const char *note)
+{
+    strbuf sql = STRBUF_INIT;
+    book_args a = { revision, heads, n_heads, checksum, 0, "repair", "ok", note };
+    int rc = begin_history_book(ctx, &sql);
+    if (rc)
+        return rc;
+    append_execute(ctx, &sql, BOOK_SET_HEADS, &a);
+    append_execute(ctx, &sql, checksum ? BOOK_APPLIED : BOOK_FORGET, &a);
+    append_execute(ctx, &sql, BOOK_HISTORY, &a);
+    return end_history_book(ctx, &sql, revision, "cannot record the repair");
+}
+
+int store_repair_checksums(um_ctx *ctx, const script_file *const *scripts,
+                           const char *const *notes, size_t n)
+{
+    strbuf sql = STRBUF_INIT;
+    if (n == 0)
+        return UM_OK;
+    int rc = begin_history_book(ctx, &sql);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        book_args a = { scripts[i]->id, NULL, 0, scripts[i]->checksum, 0, "repair", "ok", notes[i] };
+        append_execute(ctx, &sql, BOOK_SET_CHECKSUM, &a);
+        append_execute(ctx, &sql, BOOK_HISTORY, &a);
+    }
+    return end_history_book(ctx, &sql, NULL, "cannot record the new checksums");
 }
 
 int store_record_restore(um_ctx *ctx, const char *const *heads, size_t n_heads,
                          const char *checksum)
 {
     strbuf sql = STRBUF_INIT;
-    int rc = store_connect(ctx);
-    if (!rc)
-        rc = append_restore_direction(ctx, &sql);
-    if (rc) {
-        sb_free(&sql);
+    int rc = begin_history_book(ctx, &sql);
+    if (rc)
         return rc;
-    }
     book_args a = { "base", NULL, 0, checksum, 0, "restore", "ok", NULL };
     for (size_t i = 0; i < (n_heads ? n_heads : 1); i++) {
         a.revision = n_heads ? heads[i] : "base";
         append_execute(ctx, &sql, BOOK_HISTORY, &a);
     }
-    pg_failure fail = { 0 };
-    rc = run_book(ctx, &sql, &fail);
-    if (fail.message)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot record the restore in the history");
-    pg_failure_clear(&fail);
-    return rc;
+    return end_history_book(ctx, &sql, NULL, "cannot record the restore in the history");
 }
 
 /*
@@ -917,11 +1077,16 @@ int store_record_restore(um_ctx *ctx, const char *const *heads, size_t n_heads,
  * none): the health query's plan would read the whole applied table
  * instead of the partial index.  They are tiny, so ANALYZE is cheap.
  */
+void store_append_analyze(const um_ctx *ctx, strbuf *sql)
+{
+    sb_printf(sql, "ANALYZE %s, %s, %s", ctx->store->version_table, ctx->store->applied_table,
+              ctx->store->history_table);
+}
+
 void store_analyze(um_ctx *ctx)
 {
     strbuf sql = STRBUF_INIT;
-    sb_printf(&sql, "ANALYZE %s, %s, %s", ctx->store->version_table, ctx->store->applied_table,
-              ctx->store->history_table);
+    store_append_analyze(ctx, &sql);
     pg_failure fail = { 0 };
     if (sb_str(&sql) && pg_connected(ctx) && pg_exec(ctx, sb_str(&sql), &fail) != UM_OK)
         log_printf(&ctx->log, UM_LOG_DEBUG, "ANALYZE of the bookkeeping tables failed: %s",
@@ -943,17 +1108,13 @@ void um_history_free(um_history_list *h)
 
 static void read_history_row(const pg_rows *rows, size_t row, um_history_entry *e)
 {
-    const char *dur = pg_rows_value(rows, row, 5);
     e->id = strtoll(pg_rows_value(rows, row, 0), NULL, 10);
+    read_run_columns(rows, row, 5, &e->duration_ms, &e->applied_by, &e->host,
+                     &e->application_name, &e->tool_version);
     e->revision = pg_rows_value(rows, row, 1);
     e->direction = pg_rows_value(rows, row, 2);
     e->state = pg_rows_value(rows, row, 3);
     e->started_at = pg_rows_value(rows, row, 4);
-    e->duration_ms = dur ? strtod(dur, NULL) : 0;
-    e->applied_by = pg_rows_value(rows, row, 6);
-    e->host = pg_rows_value(rows, row, 7);
-    e->application_name = pg_rows_value(rows, row, 8);
-    e->tool_version = pg_rows_value(rows, row, 9);
     e->error = pg_rows_value(rows, row, 10);
 }
 
@@ -983,8 +1144,8 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
     rc = pg_query(ctx, sb_str(&sql), 1, &p, &h->rows, &fail);
     if (rc == UM_ESQL && fail.sqlstate && strcmp(fail.sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
         rc = UM_OK; /* never migrated: an empty history */
-    else if (rc == UM_ESQL || rc == UM_ECONNECT)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the history");
+    else if (rc == UM_ESQL || rc == UM_ECONNLOST)
+        rc = store_failed(ctx, &fail, "cannot read the history");
     n = pg_rows_count(h->rows);
     if (!rc && !(h->entries = util_calloc(n, sizeof(*h->entries))))
         rc = err_nomem(&ctx->err);

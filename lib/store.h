@@ -2,8 +2,7 @@
  * store.h - the engine's state in the database: the version table (one row
  * per current head, Alembic's layout), the applied table (one row per
  * applied revision) and the append-only history, all in
- * version_table_schema; and the session-level advisory lock that
- * serialises runs.
+ * version_table_schema.  The lock that serialises runs is lock.h's.
  *
  * Table names: <version_table>, <version_table>_applied and
  * <version_table>_history.  Every identifier is quoted with
@@ -29,11 +28,16 @@ typedef struct store_state {
     um_applied *applied; /* applied table rows, oldest first (message, known
                           * and checksum_ok are left to status) */
     size_t n_applied;
+    bool needs_upgrade;   /* tables of an earlier version (store_upgrade_tables) */
     struct pg_rows *rows; /* owns the strings of heads and applied */
 } store_state;
 
 /* Connects (unless connected) and quotes the table names once. */
 int store_connect(um_ctx *ctx);
+
+/* Quotes the table names once, without connecting (offline --sql: see
+ * pg_append_ident). */
+int store_names(um_ctx *ctx);
 
 /* At um_close: frees what the store kept (struct store_session). */
 void store_session_free(um_ctx *ctx);
@@ -43,6 +47,10 @@ void store_session_free(um_ctx *ctx);
  * nothing to free. */
 int store_read_state(um_ctx *ctx, store_state *out);
 void store_state_free(store_state *st);
+
+/* Whether applied row @a is of a revision a run did not finish: state
+ * in_progress or failed (only "Transactional: no" revisions have such). */
+bool store_row_unfinished(const um_applied *a);
 
 /* store_read_state as a public call's only use of the database, between
  * pg_call_begin and pg_call_end (status, plan, lint). */
@@ -68,18 +76,51 @@ int store_read_summary(um_ctx *ctx, store_summary *out);
 void store_summary_free(store_summary *s);
 
 /* Creates the schema and tables when missing (@have_version_table: only
- * the others are, which the log says).  Call with the lock held. */
+ * the others are, which the log says), then upgrades them as
+ * store_upgrade_tables does.  Call with the lock held. */
 int store_ensure_tables(um_ctx *ctx, bool have_version_table);
 
-/* Takes the migration lock, waiting up to lock_wait; UM_ELOCKED names the
- * holder (pid, application_name, since when). */
-int store_lock(um_ctx *ctx);
-void store_unlock(um_ctx *ctx);
+/* "schema"."<version_table>@suffix", quoted (free()); NULL with the error
+ * set on failure.  After store_connect. */
+char *store_qualified_name(um_ctx *ctx, const char *suffix);
+
+/* This machine's name, recorded with each step.  After store_connect. */
+const char *store_host(const um_ctx *ctx);
+
+/* Appends the CREATE SCHEMA of version_table_schema to @sql when the
+ * schema is missing (nothing otherwise). */
+int store_append_create_schema(um_ctx *ctx, strbuf *sql);
+
+/* Brings tables an earlier version made up to date, in place: the applied
+ * table's statements_done column, the directions the history's check
+ * accepts.  Nothing when they are.  Call with the lock held. */
+int store_upgrade_tables(um_ctx *ctx);
+
+/*
+ * The statements of store_ensure_tables, appended to @sql, for a script
+ * (--sql) that runs them itself; @need_schema: CREATE SCHEMA too.  The
+ * appenders below likewise give the text the online path sends, so that
+ * a rendered script and a run share it.  Failures are sticky in @sql (or
+ * on the handle, for quoting: check ctx->err).
+ */
+void store_append_create_tables(um_ctx *ctx, strbuf *sql, bool need_schema);
+
+/* The PREPAREs of store_prepare and the DEALLOCATEs of store_unprepare. */
+void store_append_prepare(const um_ctx *ctx, strbuf *sql);
+void store_append_unprepare(strbuf *sql);
+
+/* The EXECUTE of store_mark_in_progress. */
+bool store_append_in_progress(um_ctx *ctx, strbuf *sb, const script_file *s);
+
+/* The ANALYZE of store_analyze (no semicolon). */
+void store_append_analyze(const um_ctx *ctx, strbuf *sql);
 
 /*
  * Prepares the statements that write the bookkeeping tables, once per
  * server session; the functions below that write call it.  Call with the
- * tables in place.
+ * tables in place.  With lock_mode = table nothing is prepared (a pooler
+ * may send each transaction to another server session): the writers send
+ * the statements' texts with their values in place instead.
  */
 int store_prepare(um_ctx *ctx);
 
@@ -101,8 +142,13 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_
 #define STORE_SERVER_DURATION (-1.0)
 
 /* Marks a revision whose statements run outside a transaction as in
- * progress (UM_UP) before its first statement. */
-int store_mark_in_progress(um_ctx *ctx, const script_file *s);
+ * progress before its first statement, with no statement done (UM_UP: its
+ * applied row is made; UM_DOWN: the one it has is marked). */
+int store_mark_in_progress(um_ctx *ctx, const script_file *s, um_direction dir);
+
+/* Records that @done statements of such a revision succeeded (in a
+ * transaction of its own, after each). */
+int store_set_statements_done(um_ctx *ctx, const script_file *s, int done);
 
 /* How a step that did not complete ended. */
 typedef enum store_stop {
@@ -133,6 +179,20 @@ int store_stamp(um_ctx *ctx, const store_state *st, const script_file *const *he
  */
 int store_record_restore(um_ctx *ctx, const char *const *heads, size_t n_heads,
                          const char *checksum);
+
+/*
+ * Records the operator's decision on @revision, an unfinished revision:
+ * the version rows become @heads, its applied row is made applied with
+ * @checksum (the file's) or, with NULL, deleted; a history row with
+ * direction "repair" carries @note.  One transaction.
+ */
+int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const char *revision,
+                 const char *checksum, const char *note);
+
+/* Stores the files' checksums for the applied revisions @scripts, a
+ * history row each with @notes[i].  One transaction. */
+int store_repair_checksums(um_ctx *ctx, const script_file *const *scripts,
+                           const char *const *notes, size_t n);
 
 /* Refreshes the bookkeeping tables' statistics (errors only logged). */
 void store_analyze(um_ctx *ctx);

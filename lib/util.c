@@ -86,3 +86,14 @@ void util_hex(const unsigned char *data, size_t len, char *out)
     }
     out[2 * len] = '\0';
 }
+
+void *util_grow(void *v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return v;
+    size_t more = *cap ? 2 * *cap : 16;
+    void *bigger = realloc(v, more * size);
+    if (bigger)
+        *cap = more;
+    return bigger;
+}

@@ -41,7 +41,34 @@ void util_one_line(char *s);
  * fixed-size buffer may split a character. */
 void util_utf8_trim(char *s);
 
+/*
+ * Room for one more element in the array @v of @n elements of @size bytes
+ * and capacity *@cap: @v itself while there is room, else @v reallocated to
+ * twice the capacity (16 at first), *@cap updated.  NULL when out of memory,
+ * @v then untouched.
+ */
+void *util_grow(void *v, size_t n, size_t *cap, size_t size);
+
 /* Lowercase hex of @len bytes into @out (2 * len + 1 bytes, NUL-terminated). */
 void util_hex(const unsigned char *data, size_t len, char *out);
+
+/*
+ * Defines the two public accessors of a result list, as libgit2's
+ * git_status_list_entrycount() and git_status_byindex(): size_t
+ * COUNT_FN(const LIST_TYPE *) and ITEM_TYPE AT_FN(const LIST_TYPE *, size_t).
+ * A NULL list is empty and an index out of range gives NULL.  @count and
+ * @items name the members; @ref is & for an array of structs, empty for an
+ * array of pointers.  One definition, so that every list of the API behaves
+ * the same at its edges.
+ */
+#define UTIL_LIST_ACCESSORS(count_fn, at_fn, list_type, item_type, count, items, ref)             \
+    size_t count_fn(const list_type *list)                                                         \
+    {                                                                                              \
+        return list ? list->count : 0;                                                             \
+    }                                                                                              \
+    item_type at_fn(const list_type *list, size_t i)                                               \
+    {                                                                                              \
+        return list && i < list->count ? ref list->items[i] : NULL;                                \
+    }
 
 #endif

@@ -5,8 +5,8 @@
 set -eu
 
 PACKAGES="build-essential meson ninja-build pkg-config libpq-dev libjansson-dev
-libinih-dev libssl-dev libicu-dev libpg-query-dev libprotobuf-c-dev check libsubunit-dev libmicrohttpd-dev
-scdoc postgresql-15 postgresql-client-15 curl alembic python3-alembic python3-psycopg2"
+libinih-dev libssl-dev libicu-dev libpg-query-dev libprotobuf-c-dev check libsubunit-dev libmicrohttpd-dev valgrind
+scdoc postgresql-15 postgresql-client-15 pgbouncer curl alembic python3-alembic python3-psycopg2"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps.sh: not a Debian system; install the equivalents of:" >&2

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # test.sh - build ultramigrate and run every test suite twice: in a plain
-# build, then under AddressSanitizer + UndefinedBehaviorSanitizer.  One
+# build, then under AddressSanitizer + UndefinedBehaviorSanitizer; between
+# the two, the unit suites once more under valgrind memcheck.  The stress
+# suite (races, kills, server faults) runs in both builds, with fewer
+# rounds under the sanitizers (UM_STRESS_ROUNDS, default 4 there).  One
 # throwaway PostgreSQL cluster serves the whole run (or the server named by
 # UM_TEST_DATABASE_URL).  The last line is "N passed, N failed"; the exit
 # status is non-zero when anything failed.
@@ -158,6 +161,14 @@ else
     problems+=("plain: the build failed; its tests did not run")
 fi
 
+phase valgrind "The unit suites under valgrind memcheck ($BUILD_DIR)"
+if [ "$plain_ok" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+    run_tests valgrind "$BUILD_DIR" --setup valgrind --suite unit
+elif [ "$plain_ok" = 1 ]; then
+    failed=$((failed + 1))
+    problems+=("valgrind: not installed (scripts/install-deps.sh installs it)")
+fi
+
 phase asan "Building and testing with ASan + UBSan ($ASAN_BUILD_DIR)"
 if [ "$asan_ok" = 0 ]; then
     echo "skipped: no server"
@@ -167,6 +178,9 @@ elif build "$ASAN_BUILD_DIR" -Db_sanitize=address,undefined -Db_lundef=false; th
     # the build's flags, and its install test links an unsanitized program
     # to the sanitized library, which ASan refuses: it runs in the plain
     # build only.
+    # The stress suite's rounds are fewer here: the plain run has the full
+    # count, this one looks for memory errors under the same faults.
+    UM_STRESS_ROUNDS=${UM_STRESS_ROUNDS:-4} \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-3} \

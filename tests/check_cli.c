@@ -416,6 +416,18 @@ START_TEST(init_creates_and_is_idempotent)
     char *versions = path_join(proj, "migrations/versions");
     ck_assert_msg(is_dir(versions), "no %s", versions);
     free(versions);
+    /* versions/README.md explains the directory and is not a revision. */
+    char *readme_path = path_join(proj, "migrations/versions/README.md");
+    char *readme = pgtest_read_file(readme_path, NULL);
+    ck_assert_msg(readme && contains(readme, "Revision ID") && contains(readme, "migrate:down") &&
+                      contains(readme, "Transactional: no"),
+                  "versions/README.md: %s", readme ? readme : "(missing)");
+    free(readme);
+    free(readme_path);
+    r = run_cli(proj, db, "heads");
+    pgtest_assert_status(r, EXIT_OK, "heads after init");
+    ck_assert_str_eq(r.out, "");
+    pgtest_cli_result_free(&r);
     char *saved[2];
     size_t saved_len[2];
     for (int i = 0; i < 2; i++) {

@@ -616,19 +616,45 @@ START_TEST(type_duration_overflow)
 }
 END_TEST
 
+/* "[ultramigrate]\nKEY = vvv...\n" with a name of @len bytes (pooled);
+ * the name in *@name. */
+static const char *ini_with_name(const char *key, size_t len, const char **name)
+{
+    char v[80];
+    memset(v, 'v', len);
+    v[len] = '\0';
+    *name = pgtest_fmt("%s", v);
+    return pgtest_fmt("[ultramigrate]\n%s = %s\n", key, v);
+}
+
 START_TEST(type_identifier_length)
 {
-    char ini[256], name[80];
-    memset(name, 'v', 63);
-    name[63] = '\0';
-    snprintf(ini, sizeof(ini), "[ultramigrate]\nversion_table = %s\n", name);
-    load_ok(ini);
+    const char *name;
+    load_ok(ini_with_name("version_table_schema", 63, &name));
+    ck_assert_str_eq(cfg.version_table_schema, name);
+    config_free(&cfg);
+    load_fails(ini_with_name("version_table_schema", 64, &name), 2, "is longer than 63 bytes");
+}
+END_TEST
+
+/* The names made from version_table ("..._applied_unfinished", 19 bytes
+ * more) must fit in 63 bytes: the server would cut them into collisions. */
+START_TEST(version_table_leaves_room_for_derived_names)
+{
+    const char *name;
+    load_ok(ini_with_name("version_table", 44, &name));
     ck_assert_str_eq(cfg.version_table, name);
     config_free(&cfg);
 
-    strcat(name, "v");
-    snprintf(ini, sizeof(ini), "[ultramigrate]\nversion_table_schema = %s\n", name);
-    load_fails(ini, 2, "is longer than 63 bytes");
+    for (size_t len = 45; len <= 63; len += 9) {
+        const char *ini = ini_with_name("version_table", len, &name);
+        load_fails(ini, 2,
+                   pgtest_fmt("key 'version_table': '%s' is %zu bytes: the names made from it (as"
+                              " '..._applied_unfinished') would pass PostgreSQL's 63-byte limit;"
+                              " use at most 44 bytes",
+                              name, len));
+        err_clear(&err);
+    }
 }
 END_TEST
 
@@ -983,6 +1009,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, type_duration);
     tcase_add_test(tc, type_duration_overflow);
     tcase_add_test(tc, type_identifier_length);
+    tcase_add_test(tc, version_table_leaves_room_for_derived_names);
     tcase_add_test(tc, type_empty_required);
 
     tc = tcase(s, "warnings");

@@ -189,19 +189,22 @@ START_TEST(fail_syntax_error)
 }
 END_TEST
 
-/* A body with its own BEGIN and no COMMIT: nothing may stay open (the
- * lock, the transaction), and the run must not claim success. */
+/* A body with its own BEGIN and no COMMIT, or with BEGIN ... COMMIT, is
+ * refused before anything runs (lib/txblock.c): nothing stays open (the
+ * lock, a transaction), nothing is recorded, and the handle still works. */
 START_TEST(fail_transaction_left_open)
 {
     write_table_rev("r1", NULL, "t1");
     write_rev("r2", "r1", "BEGIN;\nCREATE TABLE t2 (id int);", "DROP TABLE t2;");
     um_ctx *ctx = open_engine();
-    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
-    ck_assert_msg(strstr(um_errmsg(ctx), "transaction open") != NULL, "%s", um_errmsg(ctx));
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EPARSE);
+    ck_assert_msg(strstr(um_errmsg(ctx), "transaction control") != NULL, "%s", um_errmsg(ctx));
     ck_assert_str_eq(um_error_detail(ctx)->revision, "r2");
-    ck_assert_str_eq(versions(), "r1");
+    ck_assert_int_eq(um_error_detail(ctx)->line, line_of("r2", "BEGIN;"));
+    ck_assert_str_eq(versions(), ""); /* r1, before it, did not run either */
+    ASSERT_NO_TABLE("t1");
     ASSERT_NO_TABLE("t2");
-    ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed");
+    ck_assert_str_eq(history(), "");
     /* the handle still works, and the lock is free for others */
     ck_assert_int_eq(qi("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
     um_status_info *st = NULL;
@@ -211,19 +214,18 @@ START_TEST(fail_transaction_left_open)
 }
 END_TEST
 
-/* Its own BEGIN, then a failure: the aborted transaction is rolled back,
- * the failure recorded, the lock released. */
 START_TEST(fail_inside_own_transaction)
 {
     write_table_rev("r1", NULL, "t1");
     write_rev("r2", "r1", "BEGIN;\nCREATE TABLE t2 (id int);\nSELECT 1/0;\nCOMMIT;",
               "DROP TABLE t2;");
     um_ctx *ctx = open_engine();
-    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
-    ck_assert_str_eq(um_error_detail(ctx)->sqlstate, "22012");
-    ck_assert_str_eq(versions(), "r1");
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EPARSE);
+    ck_assert_int_eq(um_error_detail(ctx)->line, line_of("r2", "BEGIN;"));
+    ck_assert_str_eq(versions(), ""); /* r1, before it, did not run either */
+    ASSERT_NO_TABLE("t1");
     ASSERT_NO_TABLE("t2");
-    ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed");
+    ck_assert_str_eq(history(), "");
     ck_assert_int_eq(qi("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
     um_close(ctx);
 }
@@ -400,21 +402,32 @@ START_TEST(nontx_failure)
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
-    ck_assert_uint_eq(um_status_applied_count(st), 2);
+    ck_assert_uint_eq(um_status_applied_count(st), 2); /* rows, whatever their state */
     ck_assert_str_eq(um_status_applied_at(st, 1)->revision, "r2");
     ck_assert_str_eq(um_status_applied_at(st, 1)->state, "failed");
-    ck_assert_uint_eq(um_status_pending_count(st), 1);
+    ck_assert_int_eq(um_status_applied_at(st, 1)->statements_done, 1);
+    ck_assert_uint_eq(um_status_count(st, UM_STATUS_APPLIED), 1);
+    ck_assert_uint_eq(um_status_count(st, UM_STATUS_FAILED), 1);
+    ck_assert_uint_eq(um_status_pending_count(st), 0); /* failed, not pending */
     um_status_free(st);
     um_close(ctx);
 
-    /* fixed file: a new run applies it */
+    /* fixed file: the half-done revision blocks until the operator says
+     * what it is; then a new run applies it */
     write_rev_full("r2", "r1", 0, "CREATE INDEX CONCURRENTLY IF NOT EXISTS t1_idx ON t1 (id);",
                    "DROP INDEX t1_idx;");
     ctx = open_engine();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESTATE);
+    um_repair_options o = UM_REPAIR_OPTIONS_INIT;
+    um_repair_list *list = NULL;
+    o.action = UM_REPAIR_ROLLED_BACK;
+    o.revision = "r2";
+    PGTEST_CHECK_OK(ctx, um_repair(&list, ctx, &o));
+    um_repair_free(list);
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(versions(), "r2");
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied");
-    ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed,r2:up:ok");
+    ck_assert_str_eq(history(), "r1:up:ok,r2:up:failed,r2:repair:ok,r2:up:ok");
     um_close(ctx);
 }
 END_TEST

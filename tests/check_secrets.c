@@ -6,6 +6,7 @@
 #include "pgtest.h"
 
 #include "cli.h"
+#include "redact.h"
 
 #include <check.h>
 #include <signal.h>
@@ -62,6 +63,50 @@ START_TEST(looks_secret)
     ck_assert(!cli_looks_secret("--databse-url"));
     ck_assert(!cli_looks_secret("3f1c9a2b7d10"));
     ck_assert(!cli_looks_secret(NULL));
+}
+END_TEST
+
+/* The text libpq or the server might send back, masked with the
+ * passwords of @conninfo (pooled). */
+static const char *masked(const char *conninfo, const char *text)
+{
+    redact_set r = { 0 };
+    ck_assert(redact_add_conninfo(&r, conninfo));
+    char *out = redact_apply(&r, text);
+    redact_free(&r);
+    ck_assert_ptr_nonnull(out);
+    return pgtest_keep(out);
+}
+
+/* Every form a password takes in libpq's and the server's messages. */
+START_TEST(redact_every_form)
+{
+    static const struct {
+        const char *conninfo, *text, *out;
+    } cases[] = {
+        { "postgresql://u:" SECRET "@h/db", "x " SECRET " y", "x **** y" },
+        /* no host: libpq's "port" is the password */
+        { "postgresql://u:" SECRET, "invalid integer value \"" SECRET "\" for connection option",
+          "invalid integer value \"****\" for connection option" },
+        /* percent-encoded: libpq decodes it, a server quotes it raw */
+        { "postgresql://u:S3%63r3tPw@h/db", "S3cr3tPw and S3%63r3tPw", "**** and ****" },
+        { "postgresql://u:S3%63r3tPw", "\"S3cr3tPw\"", "\"****\"" },
+        /* a key=value string whose dbname is a URL */
+        { "dbname=postgresql://u:" SECRET "@h/db host=h",
+          "database \"postgresql://u:" SECRET "@h/db\" does not exist",
+          "database \"postgresql://u:****@h/db\" does not exist" },
+        { "host=h password='S3cr\\'3t Pw'", "S3cr'3t Pw", "****" },
+        { "postgresql://h/db?password=" SECRET "&sslmode=disable", SECRET "&", "****&" },
+        /* an '@' or '/' in the password: libpq quotes a piece */
+        { "postgresql://u:Pa55@word@h/db", "host name \"word@h\"", "host name \"****@h\"" },
+        /* a port is not a password */
+        { "postgresql://h:5432/db", "port 5432", "port 5432" },
+        { "postgresql://h1:5432,h2:5433/db", "port 5433", "port 5433" },
+        { "postgresql://[::1]:5432/db", "port 5432", "port 5432" },
+        { "host=h dbname=db", "host=h dbname=db", "host=h dbname=db" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        ck_assert_str_eq(masked(cases[i].conninfo, cases[i].text), cases[i].out);
 }
 END_TEST
 
@@ -145,6 +190,7 @@ static Suite *secrets_suite(void)
     TCase *tc = tcase_create("scrub");
     tcase_add_test(tc, scrub_every_form);
     tcase_add_test(tc, looks_secret);
+    tcase_add_test(tc, redact_every_form);
     suite_add_tcase(s, tc);
     tc = tcase_create("cli");
     tcase_set_timeout(tc, 60);

@@ -211,26 +211,29 @@ START_TEST(history_and_status_contents)
 END_TEST
 
 /*
- * A rendering is whole or nothing: a revision whose file name is not UTF-8
- * cannot be put in JSON, so a status that lists it renders as NULL, not as
- * a document that silently leaves it out.
+ * A revision whose file name is not UTF-8 could not be put in JSON (every
+ * --json command failed with "out of memory"): such a name is refused
+ * when the files are read, by every caller alike, the name escaped in a
+ * message that is itself UTF-8.
  */
-START_TEST(json_whole_or_nothing)
+START_TEST(name_not_utf8_refused_at_load)
 {
     write_table_rev("r1", NULL, "t1");
     write_table_rev("r2", "r1", "t2");
     const char *bad = pgtest_fmt("%s/migrations/versions/r2_\xff.sql", proj_dir);
     ck_assert_int_eq(rename(rev_path("r2"), bad), 0);
-    um_ctx *ctx = open_engine();
-
-    um_status_info *st = NULL;
-    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
-    ck_assert_uint_eq(um_status_pending_count(st), 2);
-    ck_assert_str_eq(um_status_pending_at(st, 1)->path, bad);
-    ck_assert_ptr_null(um_status_to_json(st));
-    ck_assert_ptr_null(um_revision_to_json(um_status_pending_at(st, 1)));
-    json_decref(parse_json(um_revision_to_json(um_status_pending_at(st, 0))));
-    um_status_free(st);
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = ini_path;
+    o.database_url = db_url;
+    um_ctx *ctx = NULL;
+    ck_assert_int_eq(um_open(&ctx, &o), UM_EPARSE);
+    const char *escaped = pgtest_fmt("%s/migrations/versions/r2_\\xff.sql", proj_dir);
+    ck_assert_str_eq(um_error_detail(ctx)->file, escaped);
+    ck_assert_msg(strstr(um_errmsg(ctx), "file name is not UTF-8 (byte 0xff at offset 3") != NULL,
+                  "%s", um_errmsg(ctx));
+    json_t *j = json_string(um_errmsg(ctx)); /* Jansson takes UTF-8 only */
+    ck_assert_ptr_nonnull(j);
+    json_decref(j);
     um_close(ctx);
 }
 END_TEST
@@ -288,7 +291,8 @@ static Suite *state_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "checksum"), checksum_changed_file, checksum_ignores_down_section);
 
-    PGTEST_ADD_TESTS(tcase(s, "history"), history_and_status_contents, json_whole_or_nothing);
+    PGTEST_ADD_TESTS(tcase(s, "history"), history_and_status_contents,
+                     name_not_utf8_refused_at_load);
 
     PGTEST_ADD_TESTS(tcase(s, "version_table"), custom_version_table);
 

@@ -429,6 +429,94 @@ const char *pgtest_server_url(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* A pooler                                                             */
+/* ------------------------------------------------------------------ */
+
+/* scripts/pgbouncer.sh's exit status when the binary is missing. */
+#define POOLER_MISSING 3
+
+static struct {
+    char *dir;
+    char *url; /* its "postgres" database */
+    pid_t owner;
+} pooler;
+
+void pgtest_pooler_stop(void)
+{
+    if (!pooler.dir || getpid() != pooler.owner)
+        return;
+    char *script = xasprintf("%s/scripts/pgbouncer.sh", pgtest_env("UM_SOURCE_DIR"));
+    char *const argv[] = { "bash", script, "stop", pooler.dir, NULL };
+    if (run_argv(argv, NULL) != 0)
+        fprintf(stderr, "pgtest: could not stop the pooler in %s\n", pooler.dir);
+    free(script);
+    free(pooler.dir);
+    free(pooler.url);
+    pooler.dir = pooler.url = NULL;
+}
+
+/* @key of the server's URL, or @fallback (free()). */
+static char *server_param(const char *key, const char *fallback)
+{
+    char *v = conninfo_get(pgtest_server_url(), key);
+    return v ? v : xstrdup(fallback);
+}
+
+int pgtest_pooler_start(void)
+{
+    if (pooler.url)
+        return 1;
+    char *script = xasprintf("%s/scripts/pgbouncer.sh", pgtest_env("UM_SOURCE_DIR"));
+    const char *tmp = getenv("TMPDIR");
+    char *dir = xasprintf("%s/um-pgb-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
+    char *host = server_param("host", "/var/run/postgresql");
+    char *port = server_param("port", "5432");
+    char *user = server_param("user", "postgres");
+    char *password = conninfo_get(pgtest_server_url(), "password");
+    if (password)
+        setenv("PGPASSWORD", password, 1);
+    char *const argv[] = { "bash", script, "start", dir, host, port, user, NULL };
+    char *out = NULL;
+    int rc = run_argv(argv, &out);
+    if (password)
+        unsetenv("PGPASSWORD");
+    free(password);
+    free(host);
+    free(port);
+    free(user);
+    free(script);
+    if (rc == POOLER_MISSING) {
+        fprintf(stderr, "pgtest: pgbouncer is not installed (scripts/install-deps.sh installs"
+                        " it): the tests through a pooler are skipped\n");
+        rmdir(dir);
+        free(dir);
+        free(out);
+        return 0;
+    }
+    ck_assert_msg(rc == 0 && out && *out, "scripts/pgbouncer.sh start %s failed (status %d)", dir,
+                  rc);
+    out[strcspn(out, "\n")] = '\0';
+    pooler.dir = dir;
+    pooler.url = out;
+    pooler.owner = getpid();
+    static bool registered;
+    if (!registered && atexit(pgtest_pooler_stop) == 0)
+        registered = true;
+    return 1;
+}
+
+char *pgtest_pooler_url(const char *db_url)
+{
+    ck_assert_ptr_nonnull(pooler.url);
+    char *name = conninfo_get(db_url, "dbname");
+    ck_assert_ptr_nonnull(name);
+    char *url = pgtest_url_set(pooler.url, "dbname", name);
+    free(name);
+    return url;
+}
+
+/* ------------------------------------------------------------------ */
 /* A dedicated cluster                                                  */
 /* ------------------------------------------------------------------ */
 

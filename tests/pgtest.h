@@ -44,6 +44,19 @@ const char *pgtest_dedicated_start(void);
 int pgtest_dedicated_ctl(const char *action);
 void pgtest_dedicated_remove(void);
 
+/*
+ * A PgBouncer in transaction mode on 127.0.0.1 in front of the test server
+ * (scripts/pgbouncer.sh), started once per process, by the process that
+ * runs the suite (an unchecked fixture) so that every test shares it, and
+ * stopped by pgtest_pooler_stop() or at exit.  pgtest_pooler_start()
+ * returns false, having printed why, only when the pgbouncer binary is
+ * missing (the caller skips); any other failure fails the test.
+ * pgtest_pooler_url() is the database of @db_url through it (free()).
+ */
+int pgtest_pooler_start(void);
+char *pgtest_pooler_url(const char *db_url);
+void pgtest_pooler_stop(void);
+
 /* Creates a fresh, empty database; returns its URL (free()). */
 char *pgtest_create_database(void);
 

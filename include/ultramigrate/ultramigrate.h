@@ -74,7 +74,7 @@ typedef enum um_result {
     UM_ERROR = -1,          /**< unexpected internal failure */
     UM_ENOMEM = -2,         /**< out of memory */
     UM_EINVAL = -3,         /**< invalid argument to an API call */
-    UM_ECONNECT = -4,       /**< cannot connect to (or lost) the database */
+    UM_ECONNECT = -4,       /**< cannot connect to the database (lost: UM_ECONNLOST) */
     UM_ELOCKED = -5,        /**< another run holds the migration lock */
     UM_ECHECKSUM = -6,      /**< an applied revision's file has changed; a backup does not
                                  match its manifest's checksum, or has no manifest */
@@ -112,7 +112,33 @@ typedef enum um_result {
      * upgrade was about to apply; the findings were logged, nothing ran.
      * @since 0.1
      */
-    UM_ELINT = -20
+    UM_ELINT = -20,
+    /**
+     * The connection, established, was lost during the call (the server
+     * shut down or restarted, the backend was terminated, the network
+     * failed).  What the call was doing when it was lost is in the
+     * database as the server left it: a transaction in flight rolled
+     * back.  UM_ECONNECT is for a connection that could not be made.
+     * @since 0.1
+     */
+    UM_ECONNLOST = -21,
+    /**
+     * The bookkeeping tables cannot be created, read or written by this
+     * role in version_table_schema (no CREATE or USAGE on the schema, a
+     * system schema such as pg_catalog, a read-only transaction): the
+     * message names the schema.  No revision ran.
+     * @since 0.1
+     */
+    UM_EBOOKKEEPING = -22,
+    /**
+     * lock_mode = advisory, and the connection goes through a connection
+     * pooler that hands each transaction to any server session (PgBouncer
+     * in transaction mode): a session's advisory lock would not exclude
+     * other runs.  Nothing was run.  Connect to the server directly, or set
+     * lock_mode = table (docs/configuration.md).
+     * @since 0.1
+     */
+    UM_EPOOLER = -23
 } um_result;
 
 /** Log levels passed to the log callback.  @since 0.1 */
@@ -158,6 +184,12 @@ typedef struct um_step_info {
     size_t index;         /**< 0-based index of the step in the plan */
     size_t total;         /**< number of steps in the plan */
     double elapsed_ms;    /**< time spent on this step (0 at UM_STEP_START) */
+    /**
+     * At UM_STEP_DONE: non-zero when the step is committed.  0 inside the
+     * single transaction of transaction_per_migration = false, where a
+     * later failure rolls every step back.  @since 0.1
+     */
+    int committed;
 } um_step_info;
 
 /**
@@ -548,6 +580,9 @@ typedef enum um_backup_mode {
 /** One backup; defined in "Backups" below.  @since 0.1 */
 typedef struct um_backup_info um_backup_info;
 
+/** What a dry run did; defined in "Dry runs" below.  @since 0.1 */
+typedef struct um_dry_run_info um_dry_run_info;
+
 /** Options of um_apply(), um_upgrade() and um_rollback().  @since 0.1 */
 typedef struct um_apply_options {
     unsigned int version;       /**< UM_APPLY_OPTIONS_VERSION */
@@ -567,18 +602,43 @@ typedef struct um_apply_options {
      * um_backup_info_free()), or NULL when none was taken; NULL: not wanted.
      */
     um_backup_info **backup_out;
+    /**
+     * Non-zero: a dry run (version 2).  Under the migration lock, every
+     * transactional revision of the plan runs for real inside one
+     * transaction that is rolled back at the end, so nothing changes and
+     * nothing is recorded (no history row; the bookkeeping tables are not
+     * even created).  "Transactional: no" revisions, revisions whose SQL
+     * holds its own transaction control (BEGIN, COMMIT...), and every
+     * revision after a failure are not tried.  No backup is taken and
+     * progress_cb is not called.  The locks the revisions take are held
+     * until the rollback.  See um_dry_run_info for what each revision did.
+     */
+    int dry_run;
+    /**
+     * With dry_run: receives what the dry run did (free with
+     * um_dry_run_info_free()), also when a revision failed in it (the call
+     * then gives UM_ESQL with that revision's error); NULL when the run
+     * could not start.  NULL: not wanted.  (Version 2.)
+     */
+    um_dry_run_info **dry_run_out;
 } um_apply_options;
 
-/** The version of um_apply_options this header describes.  @since 0.1 */
-#define UM_APPLY_OPTIONS_VERSION 1
+/**
+ * The version of um_apply_options this header describes: 2 added dry_run
+ * and dry_run_out.  A host built with version 1 keeps working: its
+ * shorter struct is read as version 1, without a dry run.
+ * @since 0.1
+ */
+#define UM_APPLY_OPTIONS_VERSION 2
 /** The defaults of um_apply_options, for an initializer.  @since 0.1 */
 #define UM_APPLY_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        UM_APPLY_OPTIONS_VERSION, NULL, NULL, UM_BACKUP_AS_CONFIGURED, NULL                        \
+        UM_APPLY_OPTIONS_VERSION, NULL, NULL, UM_BACKUP_AS_CONFIGURED, NULL, 0, NULL               \
     }
 
 /**
- * Fills @p opts with the defaults of @p version (UM_APPLY_OPTIONS_VERSION).
+ * Fills @p opts with the defaults of @p version (1 or
+ * UM_APPLY_OPTIONS_VERSION); only the fields of that version are written.
  * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
  * @since 0.1
  */
@@ -600,7 +660,8 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  *         UM_ECHECKSUM, UM_ECANCELLED, UM_ESTALE, UM_EIO, UM_EBACKUP (the
  *         backup before an upgrade failed; nothing was migrated), UM_ELINT
  *         (lint_on_upgrade = error and lint found an error in what an
- *         upgrade would apply; nothing was migrated).
+ *         upgrade would apply; nothing was migrated).  With dry_run: UM_ESQL
+ *         when a revision failed in the dry run (nothing was changed).
  * @since 0.1
  */
 UM_API int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts);
@@ -683,6 +744,251 @@ UM_API int um_stamp_v2(um_ctx *ctx, const um_stamp_options *opts);
 UM_API int um_ensure_schema(um_ctx *ctx);
 
 /* ------------------------------------------------------------------ */
+/* Repair                                                               */
+/* ------------------------------------------------------------------ */
+
+/** What um_repair() records.  @since 0.1 */
+typedef enum um_repair_action {
+    /**
+     * The revision a run left "failed" or "in_progress" is done (the
+     * operator finished its statements by hand, or checked that they all
+     * ran): it is recorded applied, with its file's checksum, as if its
+     * run had succeeded.
+     */
+    UM_REPAIR_APPLIED = 1,
+    /**
+     * The revision a run left "failed" or "in_progress" is undone (the
+     * operator reverted what ran of it): it is recorded as not applied,
+     * as if its run had never started (or, for a downgrade, had finished).
+     */
+    UM_REPAIR_ROLLED_BACK = 2,
+    /**
+     * Every applied revision whose file's up section changed (an
+     * intentional edit) gets the file's checksum stored.
+     */
+    UM_REPAIR_CHECKSUMS = 3
+} um_repair_action;
+
+/** Options of um_repair().  @since 0.1 */
+typedef struct um_repair_options {
+    unsigned int version;    /**< UM_REPAIR_OPTIONS_VERSION */
+    um_repair_action action; /**< required */
+    /** UM_REPAIR_APPLIED, UM_REPAIR_ROLLED_BACK: the revision (a full id
+        or a unique prefix); NULL for UM_REPAIR_CHECKSUMS */
+    const char *revision;
+} um_repair_options;
+
+/** The version of um_repair_options this header describes.  @since 0.1 */
+#define UM_REPAIR_OPTIONS_VERSION 1
+/** The defaults of um_repair_options, for an initializer.  @since 0.1 */
+#define UM_REPAIR_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        UM_REPAIR_OPTIONS_VERSION, (um_repair_action)0, NULL                                       \
+    }
+
+/**
+ * Fills @p opts with the defaults of @p version (UM_REPAIR_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
+UM_API int um_repair_options_init(um_repair_options *opts, unsigned int version);
+
+/**
+ * One revision a repair changed.  Reached only through um_repair_at();
+ * fields may be appended.  Owned by the list.
+ * @since 0.1
+ */
+typedef struct um_repair_entry {
+    const char *revision;
+    const char *path;         /**< its file, or NULL when no file defines it */
+    const char *before;       /**< its state before: "failed", "in_progress", "applied" */
+    const char *after;        /**< "applied" or "rolled_back" */
+    const char *old_checksum; /**< the checksum stored before, or NULL */
+    const char *new_checksum; /**< the checksum stored now, or NULL (no row left) */
+    int statements_done;      /**< statements its unfinished run had done (0 for checksums) */
+} um_repair_entry;
+
+/**
+ * What um_repair() changed.  Opaque: read it through the accessors (each
+ * takes NULL as an empty list).
+ * @since 0.1
+ */
+typedef struct um_repair_list um_repair_list;
+
+/** Number of revisions changed.  @since 0.1 */
+UM_API size_t um_repair_count(const um_repair_list *list);
+/** The @p i-th revision changed; NULL when out of range.  @since 0.1 */
+UM_API const um_repair_entry *um_repair_at(const um_repair_list *list, size_t i);
+/** Frees a repair list.  NULL: no-op.  @since 0.1 */
+UM_API void um_repair_free(um_repair_list *list);
+
+/**
+ * Records an operator's decision about what a run left half done, under
+ * the migration lock; no revision SQL runs.  A "Transactional: no"
+ * revision stopped part-way stays "failed" or "in_progress" and blocks
+ * every upgrade and downgrade (UM_ESTATE) until UM_REPAIR_APPLIED or
+ * UM_REPAIR_ROLLED_BACK says which it is; UM_REPAIR_CHECKSUMS accepts
+ * edits of applied revisions' files (UM_ECHECKSUM otherwise).  Every
+ * revision changed gets a history entry with direction "repair" (its
+ * error field says what was decided); the version rows follow (an applied
+ * revision replaces its parents).  Tables made by an earlier version are
+ * upgraded first.
+ * @param out  receives the revisions changed (UM_REPAIR_CHECKSUMS: none
+ *             when no file changed); free with um_repair_free().
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ETARGET (no such revision, or
+ *         it is not failed or in progress), UM_ESTATE (a version row no
+ *         file defines; an applied revision depends on the one to roll
+ *         back; UM_REPAIR_APPLIED of a revision no file defines),
+ *         UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL.
+ * @since 0.1
+ */
+UM_API int um_repair(um_repair_list **out, um_ctx *ctx, const um_repair_options *opts);
+
+/**
+ * JSON text of a repair list (docs/json.md); free with um_free().  NULL on
+ * failure.
+ * @since 0.1
+ */
+UM_API char *um_repair_to_json(const um_repair_list *list);
+
+/* ------------------------------------------------------------------ */
+/* Offline SQL                                                          */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Plans from a stated starting point instead of the database's state,
+ * without connecting (Alembic's "upgrade A:B --sql"): the database is
+ * taken to be at the heads @p from (@p n_from of them; 0: an empty
+ * database, "base").  Otherwise as um_plan_create().  Such a plan is for
+ * um_plan_render_sql(); um_apply() plans again under the lock from the
+ * real state.
+ * @param out     receives the plan (free with um_plan_free()); NULL on failure.
+ * @param from    revision ids or unique prefixes (not targets such as
+ *                "head"), the current heads of the database the script is for.
+ * @return UM_OK, UM_EINVAL, UM_ETARGET (a @p from revision unknown, or
+ *         the target), UM_EIRREVERSIBLE.
+ * @since 0.1
+ */
+UM_API int um_plan_create_from(um_plan **out, um_ctx *ctx, um_direction direction,
+                               const char *target, const char *const *from, size_t n_from);
+
+/** Options of um_plan_render_sql().  @since 0.1 */
+typedef struct um_plan_render_sql_options {
+    unsigned int version; /**< UM_PLAN_RENDER_SQL_OPTIONS_VERSION */
+    /**
+     * Non-zero (the default): comment lines say what the script is for and
+     * name each revision before its SQL.  0: the statements alone.
+     */
+    int comments;
+} um_plan_render_sql_options;
+
+/** The version of um_plan_render_sql_options this header describes.  @since 0.1 */
+#define UM_PLAN_RENDER_SQL_OPTIONS_VERSION 1
+/** The defaults of um_plan_render_sql_options, for an initializer.  @since 0.1 */
+#define UM_PLAN_RENDER_SQL_OPTIONS_INIT                                                            \
+    {                                                                                              \
+        UM_PLAN_RENDER_SQL_OPTIONS_VERSION, 1                                                      \
+    }
+
+/**
+ * Fills @p opts with the defaults of @p version (UM_PLAN_RENDER_SQL_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
+UM_API int um_plan_render_sql_options_init(um_plan_render_sql_options *opts, unsigned int version);
+
+/**
+ * The SQL script that carries out @p plan, for psql
+ * (psql -v ON_ERROR_STOP=1 -f FILE), in the order a run sends it: the
+ * client encoding; the bookkeeping tables, created when the plan found
+ * them missing (always, IF NOT EXISTS, for a plan of
+ * um_plan_create_from()); the statements that record steps, prepared; then
+ * per revision its transaction (BEGIN; the configured lock_timeout and
+ * statement_timeout, local to it; its SQL; the record of the step;
+ * COMMIT), or with transaction_per_migration = false one transaction
+ * around them all; a "Transactional: no" revision runs statement by
+ * statement outside a transaction, between its "in progress" record and
+ * its step record, with the timeouts set for the session and reset after.
+ * The bookkeeping statements are the run's own, with their values as
+ * literals.  Nothing is sent to the database, nothing changes, no lock
+ * is taken.  Durations recorded by the script measure its bookkeeping
+ * statement only.
+ * @param out   receives the script, NUL-terminated (free with um_free());
+ *              NULL on failure.
+ * @param plan  a plan of this handle (um_plan_create() or um_plan_create_from()).
+ * @param opts  NULL: the defaults.
+ * @return UM_OK, UM_EINVAL (a "Transactional: no" revision with
+ *         transaction_per_migration = false, as um_apply() refuses it; a
+ *         plan of a database another tool managed, which a run adopts
+ *         first: stamp it, or render with um_plan_create_from()),
+ *         UM_EVERSION, UM_EIO, UM_ECHECKSUM (a file changed since the
+ *         handle read it), UM_EIRREVERSIBLE.
+ * @since 0.1
+ */
+UM_API int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
+                              const um_plan_render_sql_options *opts);
+
+/* ------------------------------------------------------------------ */
+/* Dry runs                                                             */
+/* ------------------------------------------------------------------ */
+
+/** How one revision of a dry run went.  @since 0.1 */
+typedef enum um_dry_run_result {
+    UM_DRY_RUN_OK = 0,       /**< its SQL ran without error (and was rolled back) */
+    UM_DRY_RUN_FAILED = 1,   /**< its SQL failed: see error, line, sqlstate */
+    UM_DRY_RUN_NOT_TRIED = 2 /**< not run: see reason */
+} um_dry_run_result;
+
+/**
+ * One revision of a dry run, in plan order.  Reached only through
+ * um_dry_run_step_at(); fields may be appended.  Owned by the result.
+ * @since 0.1
+ */
+typedef struct um_dry_run_step {
+    um_direction direction;
+    const char *revision;
+    const char *message;
+    const char *path; /**< the revision file */
+    um_dry_run_result result;
+    double duration_ms; /**< of its SQL; 0 when not tried */
+    /**
+     * The relations it took an AccessExclusiveLock on, schema-qualified
+     * ("public.accounts"), sorted, as pg_locks showed them for the run's
+     * backend after it (including relations it created); none when it
+     * failed.
+     */
+    const char *const *locks;
+    size_t n_locks;
+    const char *error;    /**< failed: the server's message; else NULL */
+    int line;             /**< failed: the line of the file, 0 if unknown */
+    const char *sqlstate; /**< failed: the SQLSTATE, or NULL */
+    const char *reason;   /**< not tried: why, one line; else NULL */
+} um_dry_run_step;
+
+/** Number of revisions of the dry run (0 for NULL).  @since 0.1 */
+UM_API size_t um_dry_run_step_count(const um_dry_run_info *info);
+
+/** The @p i-th revision, in plan order; NULL when out of range.  @since 0.1 */
+UM_API const um_dry_run_step *um_dry_run_step_at(const um_dry_run_info *info, size_t i);
+
+/** Number of revisions that failed (0 or 1: a dry run stops there).  @since 0.1 */
+UM_API size_t um_dry_run_failed_count(const um_dry_run_info *info);
+
+/**
+ * JSON text of a dry run (docs/json.md, "Dry run").
+ * @return the text, freed with um_free(); NULL for NULL or on failure.
+ * @since 0.1
+ */
+UM_API char *um_dry_run_info_to_json(const um_dry_run_info *info);
+
+/**
+ * Frees a dry run's result.  It must not outlive its handle (its
+ * revisions point into the handle's graph).  NULL: no-op.
+ * @since 0.1
+ */
+UM_API void um_dry_run_info_free(um_dry_run_info *info);
+
+/* ------------------------------------------------------------------ */
 /* Status and history                                                   */
 /* ------------------------------------------------------------------ */
 
@@ -704,6 +1010,13 @@ typedef struct um_applied {
     const char *state; /**< "applied", "in_progress" or "failed" */
     int known;         /**< a revision file exists for it */
     int checksum_ok;   /**< file's checksum equals the stored one */
+    /**
+     * Statements of a "Transactional: no" revision that succeeded in the
+     * run that left it "in_progress" or "failed" (at least that many: a
+     * statement that succeeded as the run was killed is not counted); 0
+     * otherwise.  @since 0.1
+     */
+    int statements_done;
 } um_applied;
 
 /**
@@ -724,13 +1037,19 @@ UM_API size_t um_status_file_head_count(const um_status_info *st);
 /** The @p i-th head of the revision graph, or NULL when out of range.  @since 0.1 */
 UM_API const char *um_status_file_head_at(const um_status_info *st, size_t i);
 
-/** Number of applied revisions.  @since 0.1 */
+/**
+ * Number of rows of the applied table, whatever their state (read each
+ * one's state; um_status_count() counts revisions by state).
+ * @since 0.1
+ */
 UM_API size_t um_status_applied_count(const um_status_info *st);
-/** The @p i-th applied revision, oldest first; NULL when out of range.  @since 0.1 */
+/** The @p i-th row of the applied table, oldest first; NULL when out of range.  @since 0.1 */
 UM_API const um_applied *um_status_applied_at(const um_status_info *st, size_t i);
 
 /**
- * Number of pending revisions (0 when the database is ahead of the files).
+ * Number of pending revisions: in the files, not applied, neither failed
+ * nor in progress.  A version row no file defines (a database ahead of
+ * the files) does not hide the others.
  * @since 0.1
  */
 UM_API size_t um_status_pending_count(const um_status_info *st);
@@ -740,6 +1059,33 @@ UM_API size_t um_status_pending_count(const um_status_info *st);
  * @since 0.1
  */
 UM_API const um_revision *um_status_pending_at(const um_status_info *st, size_t i);
+
+/**
+ * What um_status_count() counts.  Applied, pending, failed and in progress
+ * count each revision of the files once, so they add up to
+ * um_revision_count() (failed and in progress also count revisions no
+ * file defines); health counts the same way.
+ * @since 0.1
+ */
+typedef enum um_status_kind {
+    /** revisions in state "applied" (recorded as such, or below a current head) */
+    UM_STATUS_APPLIED = 0,
+    /** revisions of the files not applied, neither failed nor in progress:
+        um_status_pending_count() */
+    UM_STATUS_PENDING = 1,
+    /** "Transactional: no" revisions a run stopped part-way ("failed") */
+    UM_STATUS_FAILED = 2,
+    /** "Transactional: no" revisions a run left "in_progress" (killed, or still running) */
+    UM_STATUS_IN_PROGRESS = 3,
+    /** revisions the database records as applied that no file defines */
+    UM_STATUS_MISSING = 4
+} um_status_kind;
+
+/**
+ * Number of revisions of @p kind; 0 for a NULL status or an unknown kind.
+ * @since 0.1
+ */
+UM_API size_t um_status_count(const um_status_info *st, um_status_kind kind);
 
 /**
  * Reads the database's state (one query) and compares it with the files.
@@ -836,8 +1182,9 @@ typedef struct um_health {
     /** Heads of the revision files, likewise. */
     char expected_heads[UM_HEALTH_MAX_HEADS][UM_HEALTH_ID_SIZE];
     size_t n_expected_heads;
-    size_t pending;                       /**< revisions an upgrade to heads would apply
-                                          (0 when ahead or unreachable: unknown) */
+    size_t pending;                       /**< revisions of the files not applied, neither
+                                          failed nor in progress: um_status_count()'s
+                                          UM_STATUS_PENDING (0 when unreachable: unknown) */
     char last_applied[UM_HEALTH_ID_SIZE]; /**< newest applied revision, "" if none */
     char last_applied_at[40];             /**< ISO 8601 UTC, "" if none */
     double round_trip_ms;                 /**< the snapshot's query, as the client saw it */
@@ -1207,6 +1554,197 @@ UM_API char *um_lint_to_json(const um_lint_result *result);
  * @since 0.1
  */
 UM_API void um_lint_free(um_lint_result *result);
+
+/* ------------------------------------------------------------------ */
+/* Verify                                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Verify checks that the revision files can be trusted to run, and that
+ * the database is where the files say it can be: the checks a CI pipeline
+ * runs before a deploy (docs/cli.md, "verify" and "check").
+ *
+ * Offline, on the files: every up and down section parses (PostgreSQL's
+ * own parser); one head unless allow_multiple_heads; a revision without a
+ * down section (a warning); a transactional revision holding transaction
+ * control (BEGIN, COMMIT, ROLLBACK, ABORT, END...) or a statement
+ * PostgreSQL refuses inside a transaction block (CREATE INDEX
+ * CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE/DROP DATABASE, REINDEX
+ * CONCURRENTLY...), with its line.  A graph that is not sound (a cycle, a
+ * missing parent) already fails um_open().
+ *
+ * Online, on the database (one read of its state): an applied revision
+ * whose up section changed since (both checksums named), an applied
+ * revision that no file defines any more, a revision failed or in
+ * progress, a database at a revision the files do not know (ahead).
+ */
+
+/** Severity of a verify finding.  @since 0.1 */
+typedef enum um_verify_severity {
+    UM_VERIFY_WARNING = 1, /**< worth a look; not a failure */
+    UM_VERIFY_ERROR = 2    /**< the files or the database cannot be trusted as they are */
+} um_verify_severity;
+
+/** Whether the online checks ran.  @since 0.1 */
+typedef enum um_verify_online {
+    UM_VERIFY_ONLINE_OFF = 0,    /**< not asked for (um_verify_options.offline) */
+    UM_VERIFY_ONLINE_DONE = 1,   /**< they ran */
+    UM_VERIFY_ONLINE_SKIPPED = 2 /**< the database could not be reached: see
+                                      um_verify_online_reason() */
+} um_verify_online;
+
+/** Options of um_verify().  @since 0.1 */
+typedef struct um_verify_options {
+    unsigned int version;     /**< UM_VERIFY_OPTIONS_VERSION */
+    int allow_multiple_heads; /**< non-zero: several heads are no finding */
+    int offline;              /**< non-zero: the files only, no connection */
+    /**
+     * The stairway test (NULL: not run): on this scratch database, which
+     * must hold no table, view, function, type, sequence or schema of its
+     * own, every revision in apply order is applied, downgraded and
+     * applied again, and the catalog after its down section is compared
+     * with the one before its up section.  The first revision whose down
+     * section does not undo its up section is reported (code
+     * "roundtrip-mismatch", one finding per object that differs, e.g.
+     * "index public.i_x still exists"), and the test stops there.  The
+     * database is left with every revision applied, or as the failure
+     * left it.
+     */
+    const char *roundtrip_url;
+} um_verify_options;
+
+/** The version of um_verify_options this header describes.  @since 0.1 */
+#define UM_VERIFY_OPTIONS_VERSION 1
+/** The defaults of um_verify_options, for an initializer.  @since 0.1 */
+#define UM_VERIFY_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        UM_VERIFY_OPTIONS_VERSION, 0, 0, NULL                                                      \
+    }
+
+/**
+ * Fills @p opts with defaults.
+ * @param opts     the options to fill
+ * @param version  UM_VERIFY_OPTIONS_VERSION
+ * @return UM_OK, or UM_EINVAL (NULL @p opts, unknown @p version).
+ * @since 0.1
+ */
+UM_API int um_verify_options_init(um_verify_options *opts, unsigned int version);
+
+/**
+ * One finding.  Reached only through um_verify_at(), so that fields can
+ * be appended.  Strings are owned by the result.
+ * @since 0.1
+ */
+typedef struct um_verify_finding {
+    um_verify_severity severity;
+    /**
+     * What was found, kebab-case (docs/cli.md lists them): "syntax-error",
+     * "multiple-heads", "missing-down", "transaction-control",
+     * "not-in-transaction-block", "checksum-mismatch", "missing-file",
+     * "database-ahead", "revision-failed", "revision-in-progress",
+     * "roundtrip-error", "roundtrip-mismatch".
+     */
+    const char *code;
+    const char *revision; /**< the revision it concerns, or NULL */
+    const char *file;     /**< its file, or NULL (a revision no file defines) */
+    int line;             /**< 1-based line in that file, 0 if none */
+    const char *message;  /**< one line: what is wrong and what to do */
+} um_verify_finding;
+
+/**
+ * What um_verify() found.  Opaque: read it through the accessors.
+ * Read-only once returned; it must not outlive its handle.
+ * @since 0.1
+ */
+typedef struct um_verify_result um_verify_result;
+
+/**
+ * Verifies the revision files and, unless @c offline, the database's state
+ * against them (see above); with @c roundtrip_url, runs the stairway test
+ * on that database.  A database that cannot be reached is not a failure:
+ * the offline findings are returned and um_verify_online() says
+ * UM_VERIFY_ONLINE_SKIPPED.
+ *
+ * @param out   receives the result (free with um_verify_free()), even when
+ *              it holds errors; NULL on failure.
+ * @param ctx   an open handle
+ * @param opts  NULL: the defaults (online, one head required, no roundtrip)
+ * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_EIO (a file cannot
+ *         be read again), UM_ECHECKSUM (a file changed since um_open()),
+ *         UM_ESQL (reading the state failed); with roundtrip_url also
+ *         UM_ECONNECT, UM_EAUTH (that database), UM_ESTATE (it is not empty).
+ * @since 0.1
+ */
+UM_API int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts);
+
+/**
+ * Number of findings.
+ * @param result  a result, or NULL (0)
+ * @return the count.
+ * @since 0.1
+ */
+UM_API size_t um_verify_count(const um_verify_result *result);
+
+/**
+ * The @p i-th finding: offline ones in apply order, then online ones, then
+ * the stairway test's.
+ * @param result  a result
+ * @param i       0 to um_verify_count() - 1
+ * @return the finding, owned by @p result; NULL when out of range.
+ * @since 0.1
+ */
+UM_API const um_verify_finding *um_verify_at(const um_verify_result *result, size_t i);
+
+/**
+ * Number of findings of severity UM_VERIFY_ERROR.
+ * @param result  a result, or NULL (0)
+ * @return the count.
+ * @since 0.1
+ */
+UM_API size_t um_verify_error_count(const um_verify_result *result);
+
+/**
+ * Whether the online checks ran.
+ * @param result  a result, or NULL (UM_VERIFY_ONLINE_OFF)
+ * @return a um_verify_online value.
+ * @since 0.1
+ */
+UM_API um_verify_online um_verify_online_state(const um_verify_result *result);
+
+/**
+ * Why the online checks were skipped (the connection error, without any
+ * password), or NULL when they were not.
+ * @param result  a result, or NULL
+ * @return a string owned by @p result, or NULL.
+ * @since 0.1
+ */
+UM_API const char *um_verify_online_reason(const um_verify_result *result);
+
+/**
+ * The database's status as the online checks read it (current heads, file
+ * heads, pending revisions: the status accessors read it), or NULL when
+ * they did not run.
+ * @param result  a result, or NULL
+ * @return the status, owned by @p result.
+ * @since 0.1
+ */
+UM_API const um_status_info *um_verify_status(const um_verify_result *result);
+
+/**
+ * JSON text of a result (docs/json.md, "Verify and check").
+ * @param result  a result
+ * @return the text, freed with um_free(); NULL for a NULL @p result, on out
+ *         of memory, or for text JSON cannot carry; never a partial document.
+ * @since 0.1
+ */
+UM_API char *um_verify_to_json(const um_verify_result *result);
+
+/**
+ * Frees a result.
+ * @param result  a result, or NULL (no-op)
+ * @since 0.1
+ */
+UM_API void um_verify_free(um_verify_result *result);
 
 /* ------------------------------------------------------------------ */
 /* Backups                                                              */

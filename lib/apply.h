@@ -1,0 +1,52 @@
+/*
+ * apply.h - what a run sends for a revision, shared with the modules that
+ * render it (render_sql.c: offline SQL) or try it (dryrun.c: dry runs), so
+ * that a script, a dry run and a run send the same text.
+ */
+#ifndef LIB_APPLY_H
+#define LIB_APPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "internal.h"
+#include "pg.h"
+#include "strbuf.h"
+
+/*
+ * The configured lock_timeout and statement_timeout as statements; @local
+ * limits them to the current transaction, else they hold for the session.
+ * Returns the number of statements appended.
+ */
+int apply_append_timeouts(const um_ctx *ctx, strbuf *sb, bool local);
+
+/*
+ * A revision's SQL as a run sends it: the timeouts (@local: see
+ * apply_append_timeouts), then @body, closed by a line with a semicolon of
+ * its own (a last statement without one, or a body ending in a comment,
+ * stays apart from what follows).  *@body_off (when not NULL) receives the
+ * body's byte offset in @sb.  Returns the number of statements before it.
+ */
+int apply_append_revision(const um_ctx *ctx, strbuf *sb, const char *body, bool local,
+                          size_t *body_off);
+
+/*
+ * Appends the EXECUTE that records the step of graph index @idx in
+ * direction @dir, the database's applied set being @applied before it
+ * (graph_count bytes: a step down makes heads of the parents no other
+ * applied revision stands on).  false on failure (error on the handle, or
+ * out of memory in @sb).
+ */
+bool apply_append_record(um_ctx *ctx, strbuf *sb, const unsigned char *applied, um_direction dir,
+                         size_t idx, double duration_ms);
+
+/*
+ * The file line of a failure inside @body, which starts at byte @body_off
+ * of the message @msg sent and at @first_line of the file, after
+ * @prefix_statements statements of the message.  0 when the failure is
+ * outside the body.
+ */
+int apply_failure_line(const um_ctx *ctx, const char *msg, size_t body_off, const char *body,
+                       int first_line, int prefix_statements, const pg_failure *f);
+
+#endif

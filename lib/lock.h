@@ -1,0 +1,48 @@
+/*
+ * lock.h - the migration lock that serialises the runs on one version
+ * table, in one of two forms (lock_mode):
+ *
+ * advisory (the default): a session-level advisory lock.  It needs the
+ * same server session for the whole run, which a pooler that hands each
+ * transaction to any server session (PgBouncer in transaction mode) does
+ * not give: such a connection is refused (UM_EPOOLER).
+ *
+ * table: a lease row in <version_table>_lock, taken when absent or when
+ * its lease expired, renewed in each revision's own transaction; every
+ * statement is a transaction of its own and nothing stays on the server
+ * session, so it works through any pooler.
+ *
+ * lock.c is the single home of the lock's SQL, the lock table's included.
+ */
+#ifndef LIB_LOCK_H
+#define LIB_LOCK_H
+
+#include <stdbool.h>
+
+#include "internal.h"
+#include "strbuf.h"
+
+/* Takes the migration lock, waiting up to lock_wait; UM_ELOCKED names the
+ * holder, UM_EPOOLER refuses an advisory lock through a pooler. */
+int lock_acquire(um_ctx *ctx);
+
+/* Lets it go (nothing when not held). */
+void lock_release(um_ctx *ctx);
+
+/* The lock is held by this handle (an advisory lock: on the current
+ * server session, which a lost connection took with it). */
+bool lock_held(const um_ctx *ctx);
+
+/*
+ * lock_mode = table, lock held: appends to @sb the statement that renews
+ * the lease and fails the transaction it runs in when another run took
+ * the lock over; sent in the same message as a revision's SQL or its
+ * bookkeeping, so that they commit only while the lock is this run's.
+ * Appends nothing otherwise.  false when out of memory (error set).
+ */
+bool lock_append_fence(um_ctx *ctx, strbuf *sb);
+
+/* At um_close: frees what the lock kept (struct lock_session). */
+void lock_session_free(um_ctx *ctx);
+
+#endif

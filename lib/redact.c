@@ -1,0 +1,247 @@
+/*
+ * redact.c - masking every form of every known password in a text.
+ */
+#include "redact.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "strbuf.h"
+
+/* Shorter pieces of a password are not worth garbling a message for (a
+ * whole password is masked whatever its length). */
+#define MIN_PIECE 3
+/* Where libpq may cut a password it misreads as URL syntax. */
+#define PIECE_DELIMITERS "@/:?#,&= \t"
+
+static bool contains(const redact_set *r, const char *s, size_t len)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strlen(r->v[i]) == len && memcmp(r->v[i], s, len) == 0)
+            return true;
+    return false;
+}
+
+/* Adds [s, s + len) once, keeping the longest first. */
+static bool add_one(redact_set *r, const char *s, size_t len)
+{
+    if (len == 0 || contains(r, s, len))
+        return true;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        char **v = realloc(r->v, cap * sizeof(*v));
+        if (!v)
+            return false;
+        r->v = v;
+        r->cap = cap;
+    }
+    char *copy = strndup(s, len);
+    if (!copy)
+        return false;
+    size_t at = r->n;
+    while (at > 0 && strlen(r->v[at - 1]) < len)
+        at--;
+    memmove(r->v + at + 1, r->v + at, (r->n - at) * sizeof(*r->v));
+    r->v[at] = copy;
+    r->n++;
+    return true;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)tolower((unsigned char)c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* [s, s + len) with %XX decoded as libpq decodes a URL; NULL: no memory. */
+static char *percent_decoded(const char *s, size_t len)
+{
+    char *out = malloc(len + 1), *w = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '%' && i + 2 < len && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+            *w++ = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            i += 2;
+        } else {
+            *w++ = s[i];
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
+static bool add_pieces(redact_set *r, const char *s)
+{
+    for (const char *p = s; *p;) {
+        size_t n = strcspn(p, PIECE_DELIMITERS);
+        if (n >= MIN_PIECE && n < strlen(s) && !add_one(r, p, n))
+            return false;
+        p += n;
+        p += *p != '\0';
+    }
+    return true;
+}
+
+static bool add_span(redact_set *r, const char *s, size_t len)
+{
+    if (len == 0)
+        return true;
+    char *decoded = percent_decoded(s, len);
+    bool ok = decoded && add_one(r, s, len) && add_one(r, decoded, strlen(decoded));
+    if (ok) {
+        char *raw = strndup(s, len);
+        ok = raw && add_pieces(r, raw) && add_pieces(r, decoded);
+        free(raw);
+    }
+    free(decoded);
+    return ok;
+}
+
+bool redact_add(redact_set *r, const char *secret)
+{
+    return !secret || add_span(r, secret, strlen(secret));
+}
+
+static bool all_digits(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* The last '@' in [p, end), or NULL. */
+static const char *last_at(const char *p, const char *end)
+{
+    const char *at = NULL;
+    for (; p < end; p++)
+        if (*p == '@')
+            at = p;
+    return at;
+}
+
+/*
+ * The URL whose authority starts at @p and ends at @end: libpq reads the
+ * userinfo up to an '@' before the first '/', a person up to the last '@'
+ * before the host; both readings' passwords are added.  Without an '@',
+ * "user:secret" is read as a host and a port: a port that is not a
+ * number was meant as a password.
+ */
+static bool add_url(redact_set *r, const char *p, const char *end)
+{
+    const char *path = p + strcspn(p, "/"), *query = p + strcspn(p, "?");
+    const char *ats[2] = { last_at(p, path < end ? path : end),
+                           last_at(p, query < end ? query : end) };
+    bool any = false;
+    for (int i = 0; i < 2; i++) {
+        const char *colon = ats[i] ? memchr(p, ':', (size_t)(ats[i] - p)) : NULL;
+        any = any || ats[i];
+        if (colon && !add_span(r, colon + 1, (size_t)(ats[i] - colon - 1)))
+            return false;
+    }
+    if (any || *p == '[')
+        return true;
+    size_t host_len = strcspn(p, "/?#,");
+    const char *colon = memchr(p, ':', host_len < (size_t)(end - p) ? host_len : (size_t)(end - p));
+    if (!colon)
+        return true;
+    size_t port_len = strcspn(colon + 1, "/?#,");
+    if (colon + 1 + port_len > end)
+        port_len = (size_t)(end - colon - 1);
+    return all_digits(colon + 1, port_len) || add_span(r, colon + 1, port_len);
+}
+
+/* A quoted key=value value without its quotes and backslashes. */
+static bool add_quoted(redact_set *r, const char *p, const char **after)
+{
+    strbuf sb = STRBUF_INIT;
+    for (p++; *p && *p != '\''; p++) {
+        if (*p == '\\' && p[1])
+            p++;
+        sb_putc(&sb, *p);
+    }
+    *after = p;
+    bool ok = !sb_failed(&sb) && (!sb_str(&sb) || redact_add(r, sb_str(&sb)));
+    sb_free(&sb);
+    return ok;
+}
+
+/* Every "password = value": bare values are cut at a blank (key=value)
+ * and at '&' or '#' (a URL's query): both readings are added. */
+static bool add_password_keys(redact_set *r, const char *s)
+{
+    for (const char *p = strcasestr(s, "password"); p; p = strcasestr(p + 1, "password")) {
+        const char *v = p + strlen("password");
+        v += strspn(v, " \t\n\r\f\v");
+        if (*v != '=')
+            continue;
+        v++;
+        v += strspn(v, " \t\n\r\f\v");
+        const char *after = v;
+        if (*v == '\'' && !add_quoted(r, v, &after))
+            return false;
+        if (*v == '\'')
+            continue;
+        size_t bare = strcspn(v, " \t\n\r\f\v'"), in_query = strcspn(v, " \t\n\r\f\v'&#");
+        if (!add_span(r, v, bare) || !add_span(r, v, in_query))
+            return false;
+    }
+    return true;
+}
+
+bool redact_add_conninfo(redact_set *r, const char *conninfo)
+{
+    if (!conninfo)
+        return true;
+    for (const char *u = strstr(conninfo, "://"); u; u = strstr(u + 3, "://")) {
+        const char *p = u + 3;
+        if (!add_url(r, p, p + strcspn(p, " \t\n\r\f\v'")))
+            return false;
+    }
+    return add_password_keys(r, conninfo);
+}
+
+/* The longest secret that starts at @p, or 0. */
+static size_t match_at(const redact_set *r, const char *p)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        size_t len = strlen(r->v[i]);
+        if (strncmp(p, r->v[i], len) == 0)
+            return len;
+    }
+    return 0;
+}
+
+char *redact_apply(const redact_set *r, const char *text)
+{
+    strbuf out = STRBUF_INIT;
+    if (!text)
+        return NULL;
+    for (const char *p = text; *p;) {
+        size_t len = match_at(r, p);
+        if (len) {
+            sb_puts(&out, REDACT_MASK);
+            p += len;
+        } else {
+            sb_putc(&out, *p++);
+        }
+    }
+    if (sb_failed(&out)) {
+        sb_free(&out);
+        return NULL;
+    }
+    return sb_str(&out) ? sb_detach(&out) : strdup("");
+}
+
+void redact_free(redact_set *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i]);
+    free(r->v);
+    memset(r, 0, sizeof(*r));
+}

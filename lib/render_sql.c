@@ -1,0 +1,207 @@
+/*
+ * render_sql.c - offline SQL (um_plan_render_sql): the script a run of a
+ * plan would send, for psql.
+ *
+ * Nothing here has SQL text of its own beyond transaction boundaries and
+ * RESETs: the timeouts and the record of each step come from apply.c, the
+ * bookkeeping tables and statements from store.c, the same text a run
+ * sends, so a script cannot drift from what the engine does.  Values are
+ * literals quoted as libpq quotes them (without a connection: as for the
+ * UTF-8 client the script asks for).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "internal.h"
+#include "script.h"
+#include "store.h"
+#include "strbuf.h"
+#include "util.h"
+
+/* What a rendering needs as it goes from step to step. */
+typedef struct render {
+    um_ctx *ctx;
+    const um_plan *plan;
+    strbuf sb;
+    unsigned char *applied; /* the applied set before the current step */
+    bool single_tx;         /* transaction_per_migration = false */
+    bool comments;
+} render;
+
+int um_plan_render_sql_options_init(um_plan_render_sql_options *opts, unsigned int version)
+{
+    static const um_plan_render_sql_options init = UM_PLAN_RENDER_SQL_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
+}
+
+/* What a run would refuse, the rendering refuses too, for the same reason. */
+static int check_renderable(um_ctx *ctx, const um_plan *plan, bool single_tx)
+{
+    if (plan->adopting)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "the database's version table is another tool's (Alembic's): a run"
+                         " adopts it before anything else, which a script cannot render;"
+                         " run 'ultramigrate stamp heads' first, or render with --from");
+    for (size_t k = 0; single_tx && k < plan->n_steps; k++) {
+        const script_file *s = graph_script(ctx->graph, plan->graph_index[k]);
+        if (!s->transactional)
+            return ctx_error(ctx, UM_EINVAL, s->path, 0, s->id,
+                             "'Transactional: no' revisions cannot run inside the single"
+                             " transaction of transaction_per_migration = false");
+    }
+    return UM_OK;
+}
+
+/* @s inside a comment line: a line break in a file name would end the
+ * comment and make the rest of the name SQL. */
+static void comment_text(strbuf *sb, const char *s)
+{
+    for (; *s; s++)
+        sb_putc(sb, *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+static void render_header(render *r)
+{
+    const um_plan *plan = r->plan;
+    size_t n_heads = 0;
+    sb_printf(&r->sb, "-- ultramigrate %s: %s to ", UM_VERSION_STRING,
+              plan->direction == UM_UP ? "upgrade" : "downgrade");
+    comment_text(&r->sb, plan->target);
+    sb_puts(&r->sb, ", from ");
+    for (size_t i = 0; i < graph_count(r->ctx->graph); i++) {
+        size_t n_ch = 0;
+        const size_t *ch = graph_children(r->ctx->graph, i, &n_ch);
+        bool head = r->applied[i];
+        for (size_t c = 0; head && c < n_ch; c++)
+            head = !r->applied[ch[c]];
+        if (head)
+            sb_printf(&r->sb, "%s%s", n_heads++ ? ", " : "", graph_script(r->ctx->graph, i)->id);
+    }
+    sb_printf(&r->sb, "%s (%zu revision%s)\n-- run with: psql -v ON_ERROR_STOP=1 -f FILE\n",
+              n_heads ? "" : "base", plan->n_steps, plan->n_steps == 1 ? "" : "s");
+}
+
+/* The bookkeeping tables (when the plan found them missing) and the
+ * prepared statements that record the steps. */
+static void render_bookkeeping(render *r)
+{
+    const char *schema = r->ctx->cfg.version_table_schema;
+    if (!r->plan->tables_exist) {
+        /* a run creates a missing schema only; whether it is missing is
+         * not known here, and "public" is always there */
+        store_append_create_tables(r->ctx, &r->sb, strcmp(schema, "public") != 0);
+    }
+    if (r->plan->n_steps)
+        store_append_prepare(r->ctx, &r->sb);
+}
+
+/* The RESETs after a "Transactional: no" revision's session timeouts. */
+static void render_resets(render *r)
+{
+    if (r->ctx->cfg.lock_timeout_ms > 0)
+        sb_puts(&r->sb, "RESET lock_timeout;\n");
+    if (r->ctx->cfg.statement_timeout_ms > 0)
+        sb_puts(&r->sb, "RESET statement_timeout;\n");
+}
+
+/* "-- upgrade r1, message: path, line N" before a revision's SQL. */
+static void render_step_comment(render *r, const script_file *s, int first_line)
+{
+    sb_printf(&r->sb, "\n-- %s %s%s", r->plan->direction == UM_UP ? "upgrade" : "downgrade", s->id,
+              *s->message ? ", " : "");
+    comment_text(&r->sb, s->message);
+    sb_puts(&r->sb, ": ");
+    comment_text(&r->sb, s->path);
+    sb_printf(&r->sb, ", line %d%s\n", first_line,
+              s->transactional ? "" : " (Transactional: no: statement by statement)");
+}
+
+static int render_step(render *r, size_t k)
+{
+    size_t idx = r->plan->graph_index[k];
+    const script_file *s = graph_script(r->ctx->graph, idx);
+    um_direction dir = r->plan->direction;
+    char *body = NULL;
+    int first_line = 0;
+    int rc = script_read_section(s, dir == UM_UP, &body, &first_line, &r->ctx->err);
+    if (rc)
+        return rc;
+    if (r->comments)
+        render_step_comment(r, s, first_line);
+    if (s->transactional && !r->single_tx)
+        sb_puts(&r->sb, "BEGIN;\n");
+    if (!s->transactional && dir == UM_UP)
+        store_append_in_progress(r->ctx, &r->sb, s);
+    apply_append_revision(r->ctx, &r->sb, body, s->transactional, NULL);
+    if (!s->transactional)
+        render_resets(r);
+    if (!apply_append_record(r->ctx, &r->sb, r->applied, dir, idx, STORE_SERVER_DURATION))
+        rc = err_code_or_nomem(&r->ctx->err);
+    if (s->transactional && !r->single_tx)
+        sb_puts(&r->sb, "COMMIT;\n");
+    r->applied[idx] = dir == UM_UP;
+    free(body);
+    return rc;
+}
+
+static int render_script(render *r)
+{
+    if (r->comments)
+        render_header(r);
+    sb_puts(&r->sb, "SET client_encoding = 'UTF8';\n");
+    render_bookkeeping(r);
+    if (r->single_tx && r->plan->n_steps)
+        sb_puts(&r->sb, "BEGIN;\n");
+    int rc = UM_OK;
+    for (size_t k = 0; !rc && k < r->plan->n_steps; k++)
+        rc = render_step(r, k);
+    if (rc)
+        return rc;
+    if (r->single_tx && r->plan->n_steps)
+        sb_puts(&r->sb, "COMMIT;\n");
+    if (r->plan->n_steps) {
+        sb_puts(&r->sb, "\n");
+        store_append_unprepare(&r->sb);
+        store_append_analyze(r->ctx, &r->sb);
+        sb_puts(&r->sb, ";\n");
+    }
+    /* quoting reports its failures on the handle, the buffer its own */
+    return r->ctx->err.d.code ? r->ctx->err.d.code : sb_failed(&r->sb) ? UM_ENOMEM : UM_OK;
+}
+
+int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
+                       const um_plan_render_sql_options *opts)
+{
+    static const um_plan_render_sql_options defaults = UM_PLAN_RENDER_SQL_OPTIONS_INIT;
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!out || !plan || plan->ctx != ctx)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_plan_render_sql: out and a plan of this handle are required");
+    if (!opts)
+        opts = &defaults;
+    int rc = err_check_version(&ctx->err, "um_plan_render_sql_options", opts->version,
+                               UM_PLAN_RENDER_SQL_OPTIONS_VERSION);
+    render r = {
+        ctx, plan, STRBUF_INIT, NULL, !ctx->cfg.transaction_per_migration, opts->comments != 0
+    };
+    if (!rc)
+        rc = check_renderable(ctx, plan, r.single_tx);
+    if (!rc)
+        rc = store_names(ctx);
+    if (!rc && !(r.applied = util_calloc(graph_count(ctx->graph), 1)))
+        rc = err_nomem(&ctx->err);
+    if (!rc) {
+        memcpy(r.applied, plan->applied, graph_count(ctx->graph));
+        rc = render_script(&r);
+    }
+    if (rc == UM_ENOMEM)
+        err_nomem(&ctx->err);
+    if (!rc)
+        *out = sb_detach(&r.sb);
+    sb_free(&r.sb);
+    free(r.applied);
+    return rc;
+}

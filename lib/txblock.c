@@ -1,0 +1,256 @@
+/*
+ * txblock.c - transaction control and statements refused in a transaction
+ * block, found in a section with libpg_query (txblock.h).
+ */
+#include "txblock.h"
+#include "lint_tree.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <pg_query.h>
+
+#define TEXT_MAX 60
+
+typedef struct scan {
+    char *sql; /* a copy: a NUL is put after each statement while it parses */
+    size_t len;
+    size_t line_off; /* lines are counted from here ... */
+    int line;        /* ... which is at this line */
+    lint_tree *tree;
+    txblock_cb cb;
+    void *payload;
+    bool stopped;
+} scan;
+
+/* ---- positions ---------------------------------------------------------- */
+
+/* Past blanks and comments from @i, to the statement's first token. */
+static size_t first_token(const char *s, size_t i, size_t end)
+{
+    while (i < end) {
+        if (isspace((unsigned char)s[i])) {
+            i++;
+        } else if (s[i] == '-' && i + 1 < end && s[i + 1] == '-') {
+            const char *nl = memchr(s + i, '\n', end - i);
+            i = nl ? (size_t)(nl - s) : end;
+        } else if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
+            int depth = 0;
+            do {
+                if (s[i] == '/' && i + 1 < end && s[i + 1] == '*')
+                    depth++, i++;
+                else if (s[i] == '*' && i + 1 < end && s[i + 1] == '/')
+                    depth--, i++;
+                i++;
+            } while (depth > 0 && i < end);
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+/* The file line of byte @off; offsets only grow during a scan. */
+static int line_at(scan *sc, size_t off)
+{
+    for (; sc->line_off < off && sc->line_off < sc->len; sc->line_off++)
+        sc->line += sc->sql[sc->line_off] == '\n';
+    return sc->line;
+}
+
+/* Byte offset of 1-based character @pos (libpg_query counts characters). */
+static size_t char_offset(const char *s, size_t len, int pos)
+{
+    int chars = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars == pos)
+            return i;
+    return len;
+}
+
+/* ---- which statements ---------------------------------------------------- */
+
+/* Whether the statement at @s, of @len bytes, could be one of ours: its
+ * first word, or a word that the others need (a cheap test; the tree
+ * decides). */
+static bool candidate(const char *s, size_t len)
+{
+    static const char *const first[] = { "begin",   "start",  "commit",  "end",
+                                         "rollback", "abort", "prepare", "vacuum",
+                                         "reindex", "cluster", "discard" };
+    static const char *const inside[] = { "concurrently", "database", "system", "tablespace" };
+    size_t n = 0;
+    while (n < len && isalpha((unsigned char)s[n]))
+        n++;
+    for (size_t i = 0; i < sizeof(first) / sizeof(*first); i++)
+        if (strlen(first[i]) == n && strncasecmp(s, first[i], n) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof(inside) / sizeof(*inside); i++)
+        if (strcasestr(s, inside[i]))
+            return true;
+    return false;
+}
+
+const char *txblock_transaction_word(PgQuery__TransactionStmtKind kind)
+{
+    switch (kind) {
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+        return "BEGIN";
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+        return "START TRANSACTION";
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
+        return "COMMIT";
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
+        return "ROLLBACK";
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE:
+        return "PREPARE TRANSACTION";
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED:
+        return "COMMIT PREPARED";
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_PREPARED:
+        return "ROLLBACK PREPARED";
+    default: /* SAVEPOINT, RELEASE, ROLLBACK TO: they stay inside it */
+        return NULL;
+    }
+}
+
+static bool has_option(PgQuery__Node *const *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+            strcmp(v[i]->def_elem->defname, name) == 0)
+            return true;
+    return false;
+}
+
+static const char *alter_table_word(const PgQuery__AlterTableStmt *n)
+{
+    for (size_t i = 0; i < n->n_cmds; i++) {
+        const PgQuery__Node *c = n->cmds[i];
+        const PgQuery__AlterTableCmd *cmd =
+            c->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD ? c->alter_table_cmd : NULL;
+        if (cmd && cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition && cmd->def &&
+            cmd->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
+            cmd->def->partition_cmd->concurrent)
+            return "DETACH PARTITION CONCURRENTLY";
+    }
+    return NULL;
+}
+
+static const char *reindex_word(const PgQuery__ReindexStmt *n)
+{
+    if (has_option(n->params, n->n_params, "concurrently"))
+        return "REINDEX CONCURRENTLY";
+    if (n->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE)
+        return "REINDEX DATABASE";
+    if (n->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM)
+        return "REINDEX SYSTEM";
+    return NULL;
+}
+
+/* What PostgreSQL refuses to run inside a transaction block (the callers
+ * of PreventInTransactionBlock), or NULL. */
+static const char *refused_word(const PgQuery__Node *n)
+{
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_VACUUM_STMT:
+        return n->vacuum_stmt->is_vacuumcmd ? "VACUUM" : NULL;
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+        return n->index_stmt->concurrent ? "CREATE INDEX CONCURRENTLY" : NULL;
+    case PG_QUERY__NODE__NODE_DROP_STMT:
+        return n->drop_stmt->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
+    case PG_QUERY__NODE__NODE_REINDEX_STMT:
+        return reindex_word(n->reindex_stmt);
+    case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+        return alter_table_word(n->alter_table_stmt);
+    case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
+        return "ALTER SYSTEM";
+    case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+        return "CREATE DATABASE";
+    case PG_QUERY__NODE__NODE_DROPDB_STMT:
+        return "DROP DATABASE";
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
+        return "CREATE TABLESPACE";
+    case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
+        return "DROP TABLESPACE";
+    case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+        return n->cluster_stmt->relation ? NULL : "CLUSTER (of every table)";
+    case PG_QUERY__NODE__NODE_DISCARD_STMT:
+        return n->discard_stmt->target == PG_QUERY__DISCARD_MODE__DISCARD_ALL ? "DISCARD ALL"
+                                                                                : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* ---- the scan ------------------------------------------------------------ */
+
+static void report(scan *sc, txblock_kind kind, const char *what, size_t at)
+{
+    char text[TEXT_MAX + 1];
+    size_t n = 0;
+    while (at + n < sc->len && n < TEXT_MAX && sc->sql[at + n] != '\n' && sc->sql[at + n] != '\r')
+        n++;
+    /* not in the middle of a UTF-8 character */
+    while (n > 0 && at + n < sc->len && ((unsigned char)sc->sql[at + n] & 0xC0) == 0x80)
+        n--;
+    memcpy(text, sc->sql + at, n);
+    text[n] = '\0';
+    txblock_hit hit = { kind, what, text, line_at(sc, at) };
+    sc->stopped = !sc->cb(&hit, sc->payload);
+}
+
+/* Classifies the statement [start, end), whose first token is at @first. */
+static int statement(scan *sc, size_t start, size_t end, size_t first)
+{
+    if (first >= end || !candidate(sc->sql + first, end - first))
+        return UM_OK;
+    char saved = sc->sql[end];
+    sc->sql[end] = '\0';
+    PgQueryProtobufParseResult r = pg_query_parse_protobuf(sc->sql + start);
+    sc->sql[end] = saved;
+    const PgQuery__Node *n = NULL;
+    int rc = r.error ? UM_OK : lint_tree_unpack(sc->tree, r.parse_tree.data, r.parse_tree.len, &n);
+    pg_query_free_protobuf_parse_result(r);
+    const char *word = NULL;
+    if (n && n->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT)
+        word = txblock_transaction_word(n->transaction_stmt->kind);
+    if (word)
+        report(sc, TXBLOCK_CONTROL, word, first);
+    else if (n && (word = refused_word(n)))
+        report(sc, TXBLOCK_NOT_IN_BLOCK, word, first);
+    lint_tree_clear(sc->tree);
+    return rc;
+}
+
+static int scan_statements(scan *sc)
+{
+    PgQuerySplitResult sp = pg_query_split_with_parser(sc->sql);
+    int rc = UM_OK;
+    if (sp.error) {
+        size_t at = sp.error->cursorpos > 0 ? char_offset(sc->sql, sc->len, sp.error->cursorpos)
+                                            : first_token(sc->sql, 0, sc->len);
+        report(sc, TXBLOCK_SYNTAX_ERROR, sp.error->message, at);
+    }
+    for (int i = 0; !sp.error && !rc && !sc->stopped && i < sp.n_stmts; i++) {
+        size_t start = (size_t)sp.stmts[i]->stmt_location;
+        size_t end = start + (size_t)sp.stmts[i]->stmt_len;
+        rc = statement(sc, start, end, first_token(sc->sql, start, end));
+    }
+    pg_query_free_split_result(sp);
+    return rc;
+}
+
+int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload, err_buf *err)
+{
+    scan sc = { .len = strlen(sql), .line = first_line, .cb = cb, .payload = payload };
+    if (!(sc.sql = strdup(sql)) || !(sc.tree = lint_tree_new())) {
+        free(sc.sql);
+        return err_nomem(err);
+    }
+    int rc = scan_statements(&sc);
+    lint_tree_free(sc.tree);
+    free(sc.sql);
+    return rc ? err_nomem(err) : UM_OK;
+}

@@ -1,0 +1,55 @@
+/*
+ * txblock.h - the statements of a section that a transaction block cannot
+ * hold: transaction control (BEGIN, COMMIT, ROLLBACK, ABORT, END, PREPARE
+ * TRANSACTION...), which would end or nest the transaction the engine runs
+ * a transactional revision in, and the statements PostgreSQL refuses
+ * inside one (CREATE INDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE and
+ * DROP DATABASE, REINDEX CONCURRENTLY...).
+ *
+ * Found with libpg_query's parser before anything runs, statement by
+ * statement: a statement is parsed into its tree (lint_tree.h) only when
+ * its words could make it one of these, so that a section of ordinary DDL
+ * costs one split and no tree.
+ */
+#ifndef LIB_TXBLOCK_H
+#define LIB_TXBLOCK_H
+
+#include <stdbool.h>
+
+#include <pg_query/pg_query.pb-c.h>
+
+#include "error.h"
+
+typedef enum txblock_kind {
+    TXBLOCK_CONTROL,       /* transaction control */
+    TXBLOCK_NOT_IN_BLOCK,  /* refused inside a transaction block */
+    TXBLOCK_SYNTAX_ERROR   /* the section does not parse: nothing else was looked at */
+} txblock_kind;
+
+/* One statement found, valid during the callback. */
+typedef struct txblock_hit {
+    txblock_kind kind;
+    const char *what; /* "COMMIT", "CREATE INDEX CONCURRENTLY"; the parser's message for
+                         a syntax error */
+    const char *text; /* the statement's first line as written, at most 60 bytes */
+    int line;         /* its line in the file */
+} txblock_hit;
+
+/* Called for each statement found, in order; return false to stop. */
+typedef bool (*txblock_cb)(const txblock_hit *hit, void *payload);
+
+/*
+ * Scans the section @sql, whose first byte is at line @first_line of its
+ * file.  UM_OK (whatever was found), or UM_ENOMEM.
+ */
+int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload, err_buf *err);
+
+/*
+ * The SQL of a transaction control statement of @kind ("COMMIT" for COMMIT
+ * and END, "ROLLBACK" for ROLLBACK and ABORT...), or NULL for the kinds
+ * that stay inside a transaction (SAVEPOINT, RELEASE, ROLLBACK TO); lint's
+ * transaction-control rule names them so too.
+ */
+const char *txblock_transaction_word(PgQuery__TransactionStmtKind kind);
+
+#endif

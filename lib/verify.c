@@ -1,0 +1,430 @@
+/*
+ * verify.c - um_verify(): the offline checks of the revision files, the
+ * online checks of the database's state against them, the result and its
+ * JSON (docs/json.md, "Verify and check"); and the scan an upgrade or a
+ * downgrade makes of the sections it is about to run.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "pg.h"
+#include "store.h"
+#include "strbuf.h"
+#include "txblock.h"
+#include "util.h"
+#include "verify.h"
+
+#define VERIFY_JSON_FORMAT_VERSION 1
+
+/* ---- what a transactional revision cannot hold ---------------------------- */
+
+static const char control_why[] =
+    "the engine runs the revision in one transaction, which it would end or nest (ROLLBACK or"
+    " ABORT would leave the revision recorded as applied with nothing done, COMMIT would commit"
+    " half of it); remove it: each revision already is one transaction";
+
+static const char refused_why[] =
+    "cannot run inside a transaction block, and this revision runs in one; move it to a"
+    " revision of its own with 'Transactional: no'";
+
+/* The first statement a run must refuse, kept by the scan's callback. */
+typedef struct first_hit {
+    bool found;
+    txblock_kind kind;
+    char what[64];
+    char text[64];
+    int line;
+} first_hit;
+
+static bool keep_first(const txblock_hit *hit, void *payload)
+{
+    first_hit *f = payload;
+    if (hit->kind == TXBLOCK_SYNTAX_ERROR)
+        return false;
+    *f = (first_hit){ true, hit->kind, "", "", hit->line };
+    snprintf(f->what, sizeof(f->what), "%s", hit->what);
+    snprintf(f->text, sizeof(f->text), "%s", hit->text);
+    return false;
+}
+
+static int refuse_step(um_ctx *ctx, const script_file *s, bool up, const first_hit *f)
+{
+    const char *section = up ? "up" : "down";
+    if (f->kind == TXBLOCK_CONTROL)
+        return ctx_error(ctx, UM_EPARSE, s->path, f->line, s->id,
+                         "'%s' in the %s section is transaction control (%s); nothing was run: %s",
+                         f->text, section, f->what, control_why);
+    return ctx_error(ctx, UM_EPARSE, s->path, f->line, s->id,
+                     "'%s' in the %s section: %s %s; nothing was run", f->text, section, f->what,
+                     refused_why);
+}
+
+static int check_section(um_ctx *ctx, const script_file *s, bool up)
+{
+    char *sql = NULL;
+    int first_line = 0;
+    first_hit f = { 0 };
+    int rc = script_read_section(s, up, &sql, &first_line, &ctx->err);
+    if (!rc)
+        rc = txblock_scan(sql, first_line, keep_first, &f, &ctx->err);
+    free(sql);
+    return !rc && f.found ? refuse_step(ctx, s, up, &f) : rc;
+}
+
+int verify_plan_sections(um_ctx *ctx, const um_plan *plan)
+{
+    int rc = UM_OK;
+    for (size_t k = 0; !rc && k < plan->n_steps; k++) {
+        const script_file *s = graph_script(ctx->graph, plan->graph_index[k]);
+        if (s->transactional)
+            rc = check_section(ctx, s, plan->direction == UM_UP);
+    }
+    return rc;
+}
+
+/* ---- the result ---------------------------------------------------------- */
+
+void verify_add(um_verify_result *r, um_verify_severity severity, const char *code,
+                const char *revision, const char *file, int line, const char *fmt, ...)
+{
+    um_verify_finding *v = util_grow(r->findings, r->n, &r->cap, sizeof(*v));
+    if (!v) {
+        r->failed = true;
+        return;
+    }
+    r->findings = v;
+    strbuf sb = STRBUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(&sb, fmt, ap);
+    va_end(ap);
+    um_verify_finding f = { severity, code, util_strdup_null(revision), util_strdup_null(file),
+                            line, sb_detach(&sb) };
+    if (!f.message || (revision && !f.revision) || (file && !f.file)) {
+        free((char *)f.message);
+        free((char *)f.revision);
+        free((char *)f.file);
+        r->failed = true;
+        return;
+    }
+    r->findings[r->n++] = f;
+    r->n_errors += severity == UM_VERIFY_ERROR;
+}
+
+void um_verify_free(um_verify_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        free((char *)r->findings[i].revision);
+        free((char *)r->findings[i].file);
+        free((char *)r->findings[i].message);
+    }
+    free(r->findings);
+    free(r->online_reason);
+    um_status_free(r->status);
+    free(r->file_heads);
+    free(r);
+}
+
+/* ---- offline ------------------------------------------------------------- */
+
+typedef struct section_scan {
+    um_verify_result *r;
+    const script_file *s;
+    const char *section;
+} section_scan;
+
+static bool add_hit(const txblock_hit *hit, void *payload)
+{
+    section_scan *sc = payload;
+    const script_file *s = sc->s;
+    if (hit->kind == TXBLOCK_SYNTAX_ERROR)
+        verify_add(sc->r, UM_VERIFY_ERROR, "syntax-error", s->id, s->path, hit->line,
+                   "the %s section does not parse: %s", sc->section, hit->what);
+    else if (!s->transactional)
+        return true; /* run statement by statement: each may be anything */
+    else if (hit->kind == TXBLOCK_CONTROL)
+        verify_add(sc->r, UM_VERIFY_ERROR, "transaction-control", s->id, s->path, hit->line,
+                   "'%s' in the %s section is transaction control (%s): %s", hit->text,
+                   sc->section, hit->what, control_why);
+    else
+        verify_add(sc->r, UM_VERIFY_ERROR, "not-in-transaction-block", s->id, s->path, hit->line,
+                   "'%s' in the %s section: %s %s", hit->text, sc->section, hit->what,
+                   refused_why);
+    return true;
+}
+
+static int scan_section(um_ctx *ctx, um_verify_result *r, const script_file *s, bool up)
+{
+    section_scan sc = { r, s, up ? "up" : "down" };
+    char *sql = NULL;
+    int first_line = 0;
+    int rc = script_read_section(s, up, &sql, &first_line, &ctx->err);
+    if (!rc)
+        rc = txblock_scan(sql, first_line, add_hit, &sc, &ctx->err);
+    free(sql);
+    return rc;
+}
+
+static int check_revision(um_ctx *ctx, um_verify_result *r, const script_file *s)
+{
+    int rc = scan_section(ctx, r, s, true);
+    if (!rc && s->has_down)
+        rc = scan_section(ctx, r, s, false);
+    if (!s->has_down)
+        verify_add(r, UM_VERIFY_WARNING, "missing-down", s->id, s->path, s->up_line,
+                   "no '-- migrate:down' section: the revision can never be downgraded");
+    return rc;
+}
+
+static void check_heads(um_ctx *ctx, um_verify_result *r, bool allow_multiple)
+{
+    size_t n = 0;
+    const size_t *heads = graph_heads(ctx->graph, &n);
+    if (!(r->file_heads = util_calloc(n, sizeof(*r->file_heads)))) {
+        r->failed = true;
+        return;
+    }
+    strbuf list = STRBUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        r->file_heads[r->n_file_heads++] = graph_script(ctx->graph, heads[i])->id;
+        sb_printf(&list, "%s%s", i ? ", " : "", r->file_heads[i]);
+    }
+    if (n > 1 && !allow_multiple)
+        verify_add(r, UM_VERIFY_ERROR, "multiple-heads", NULL, NULL, 0,
+                   "the revision files have %zu heads (%s); merge them with 'ultramigrate merge',"
+                   " or allow them with --allow-multiple-heads",
+                   n, sb_failed(&list) ? "?" : sb_str(&list));
+    sb_free(&list);
+}
+
+static int verify_offline(um_ctx *ctx, um_verify_result *r, const um_verify_options *o)
+{
+    int rc = UM_OK;
+    check_heads(ctx, r, o->allow_multiple_heads != 0);
+    for (size_t i = 0; !rc && i < graph_count(ctx->graph); i++)
+        rc = check_revision(ctx, r, graph_script(ctx->graph, i));
+    return rc;
+}
+
+/* ---- online -------------------------------------------------------------- */
+
+static bool is_head(const store_state *st, const char *id)
+{
+    for (size_t i = 0; i < st->n_heads; i++)
+        if (strcmp(st->heads[i], id) == 0)
+            return true;
+    return false;
+}
+
+static void check_version_rows(um_ctx *ctx, um_verify_result *r, const store_state *st)
+{
+    for (size_t i = 0; i < st->n_heads; i++)
+        if (graph_find(ctx->graph, st->heads[i]) < 0)
+            verify_add(r, UM_VERIFY_ERROR, "database-ahead", st->heads[i], NULL, 0,
+                       "the database is at this revision, but no file in %s defines it (the"
+                       " database is ahead of these files, or they are the wrong ones)",
+                       ctx->versions_dir);
+}
+
+static void check_applied_row(um_ctx *ctx, um_verify_result *r, const store_state *st,
+                              const um_applied *a)
+{
+    long idx = graph_find(ctx->graph, a->revision);
+    const script_file *s = idx >= 0 ? graph_script(ctx->graph, (size_t)idx) : NULL;
+    const char *path = s ? s->path : NULL;
+    if (strcmp(a->state, "failed") == 0)
+        verify_add(r, UM_VERIFY_ERROR, "revision-failed", a->revision, path, 0,
+                   "recorded as failed: a 'Transactional: no' revision stopped part-way, and"
+                   " part of it may have run; see 'ultramigrate history', then repair it with"
+                   " 'ultramigrate repair %s --applied' or '--rolled-back'",
+                   a->revision);
+    else if (strcmp(a->state, "applied") != 0)
+        verify_add(r, UM_VERIFY_ERROR, "revision-in-progress", a->revision, path, 0,
+                   "recorded as %s: a run is applying it now, or stopped without recording"
+                   " how it ended; if no run is going on, repair it with 'ultramigrate repair"
+                   " %s --applied' or '--rolled-back'",
+                   a->state, a->revision);
+    else if (!s && !is_head(st, a->revision))
+        verify_add(r, UM_VERIFY_ERROR, "missing-file", a->revision, NULL, 0,
+                   "applied, but no file in %s defines it any more (deleted or renamed?);"
+                   " restore the file",
+                   ctx->versions_dir);
+    else if (s && !script_checksum_matches(s, a->checksum))
+        verify_add(r, UM_VERIFY_ERROR, "checksum-mismatch", a->revision, s->path, s->up_line,
+                   "the up section changed after it was applied (applied checksum %s, file now"
+                   " %s): restore the file, or write a new revision for the change; if the"
+                   " edit was intended, record it with 'ultramigrate repair --checksums'",
+                   a->checksum ? a->checksum : "none", s->checksum);
+}
+
+static bool unreachable(int rc)
+{
+    return rc == UM_ECONNECT || rc == UM_EAUTH;
+}
+
+static int verify_online(um_ctx *ctx, um_verify_result *r)
+{
+    store_state st;
+    int rc = store_read_state_call(ctx, &st);
+    if (unreachable(rc)) {
+        r->online = UM_VERIFY_ONLINE_SKIPPED;
+        if (!(r->online_reason = strdup(um_errmsg(ctx))))
+            r->failed = true;
+        err_clear(&ctx->err);
+        return UM_OK;
+    }
+    if (rc)
+        return rc;
+    check_version_rows(ctx, r, &st);
+    for (size_t i = 0; i < st.n_applied; i++)
+        check_applied_row(ctx, r, &st, &st.applied[i]);
+    store_state_free(&st);
+    r->online = UM_VERIFY_ONLINE_DONE;
+    return um_status(&r->status, ctx);
+}
+
+/* ---- public API ---------------------------------------------------------- */
+
+int um_verify_options_init(um_verify_options *opts, unsigned int version)
+{
+    static const um_verify_options init = UM_VERIFY_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
+}
+
+int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts)
+{
+    um_verify_options defaults = UM_VERIFY_OPTIONS_INIT;
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!out)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_verify: out is NULL");
+    if (!opts)
+        opts = &defaults;
+    int rc =
+        err_check_version(&ctx->err, "um_verify_options", opts->version, UM_VERIFY_OPTIONS_VERSION);
+    if (rc)
+        return rc;
+    um_verify_result *r = calloc(1, sizeof(*r));
+    if (!r)
+        return err_nomem(&ctx->err);
+    rc = verify_offline(ctx, r, opts);
+    if (!rc && !opts->offline)
+        rc = verify_online(ctx, r);
+    if (!rc && opts->roundtrip_url)
+        rc = roundtrip_run(ctx, opts->roundtrip_url, r);
+    if (!rc && r->failed)
+        rc = err_nomem(&ctx->err);
+    if (rc) {
+        um_verify_free(r);
+        return rc;
+    }
+    *out = r;
+    return UM_OK;
+}
+
+UTIL_LIST_ACCESSORS(um_verify_count, um_verify_at, um_verify_result, const um_verify_finding *, n,
+                    findings, &)
+
+size_t um_verify_error_count(const um_verify_result *result)
+{
+    return result ? result->n_errors : 0;
+}
+
+um_verify_online um_verify_online_state(const um_verify_result *result)
+{
+    return result ? result->online : UM_VERIFY_ONLINE_OFF;
+}
+
+const char *um_verify_online_reason(const um_verify_result *result)
+{
+    return result ? result->online_reason : NULL;
+}
+
+const um_status_info *um_verify_status(const um_verify_result *result)
+{
+    return result ? result->status : NULL;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static const char *online_name(um_verify_online online)
+{
+    return online == UM_VERIFY_ONLINE_DONE ? "done" : online == UM_VERIFY_ONLINE_SKIPPED ? "skipped"
+                                                                                          : "off";
+}
+
+/* Appends @value to @a, taking it; on failure releases @a: NULL. */
+static json_t *append(json_t *a, json_t *value)
+{
+    if (a && value && json_array_append_new(a, value) == 0)
+        return a;
+    json_decref(a);
+    json_decref(value);
+    return NULL;
+}
+
+static json_t *finding_object(const um_verify_finding *f)
+{
+    return json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:s}", "severity",
+                     f->severity == UM_VERIFY_ERROR ? "error" : "warning", "code", f->code,
+                     "revision", f->revision, "file", f->file, "line", f->line, "message",
+                     f->message);
+}
+
+typedef const char *(*head_at)(const um_status_info *st, size_t i);
+
+static json_t *status_heads(const um_status_info *st, head_at at)
+{
+    json_t *a = json_array();
+    const char *id;
+    for (size_t i = 0; a && (id = at(st, i)); i++)
+        a = append(a, json_string(id));
+    return a;
+}
+
+static json_t *pending_array(const um_status_info *st)
+{
+    json_t *a = json_array();
+    const um_revision *rev;
+    for (size_t i = 0; a && (rev = um_status_pending_at(st, i)); i++)
+        a = append(a, json_pack("{s:s, s:s, s:s}", "id", rev->id, "message", rev->message, "file",
+                                rev->path));
+    return a;
+}
+
+static json_t *file_heads(const um_verify_result *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->n_file_heads; i++)
+        a = append(a, json_string(r->file_heads[i]));
+    return a;
+}
+
+char *um_verify_to_json(const um_verify_result *r)
+{
+    if (!r)
+        return NULL;
+    json_t *findings = json_array();
+    for (size_t i = 0; findings && i < r->n; i++)
+        findings = append(findings, finding_object(&r->findings[i]));
+    const um_status_info *st = r->status;
+    /* null where the online checks read nothing; NULL (out of memory) makes
+     * json_pack fail, so a missing part never gives a partial document */
+    json_t *current = st ? status_heads(st, um_status_current_head_at) : json_null();
+    json_t *pending = st ? pending_array(st) : json_null();
+    json_t *root = json_pack("{s:i, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o}", "format_version",
+                             VERIFY_JSON_FORMAT_VERSION, "online", online_name(r->online),
+                             "online_error", r->online_reason, "errors", (json_int_t)r->n_errors,
+                             "warnings", (json_int_t)(r->n - r->n_errors), "file_heads",
+                             file_heads(r), "current_heads", current, "pending", pending,
+                             "findings", findings);
+    char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(root);
+    return text;
+}

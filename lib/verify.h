@@ -1,0 +1,49 @@
+/*
+ * verify.h - whether the revision files can be trusted to run and the
+ * database is where they say (um_verify), and the check an upgrade or a
+ * downgrade makes of the sections it is about to run.
+ *
+ * Modules: verify.c (the checks, the result, JSON), txblock.c (what a
+ * transaction block cannot hold), roundtrip.c (the stairway test),
+ * catalog.c (the catalog snapshots it compares).
+ */
+#ifndef LIB_VERIFY_H
+#define LIB_VERIFY_H
+
+#include "internal.h"
+
+/*
+ * Before a run: every step's section (up or down, as the plan goes) of a
+ * transactional revision is scanned (txblock.h); transaction control, or a
+ * statement refused inside a transaction block, fails with UM_EPARSE naming
+ * the file and the line, before anything runs.  Syntax errors are left to
+ * the server, which may know syntax this parser does not.
+ */
+int verify_plan_sections(um_ctx *ctx, const um_plan *plan);
+
+/* ---- the result (verify.c), shared with roundtrip.c ---------------------- */
+
+struct um_verify_result {
+    um_verify_finding *findings;
+    size_t n, cap;
+    size_t n_errors;
+    um_verify_online online;
+    char *online_reason;
+    um_status_info *status;  /* what the online part read, or NULL */
+    const char **file_heads; /* into the graph */
+    size_t n_file_heads;
+    bool failed; /* an allocation failed: the call ends in UM_ENOMEM */
+};
+
+/*
+ * Appends a finding; @code is static, the strings are copied and the
+ * message formatted.  Out of memory sets r->failed.
+ */
+void verify_add(um_verify_result *r, um_verify_severity severity, const char *code,
+                const char *revision, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* The stairway test (roundtrip.c) on the database at @url; findings go to @r. */
+int roundtrip_run(um_ctx *ctx, const char *url, um_verify_result *r);
+
+#endif
