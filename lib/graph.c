@@ -588,6 +588,12 @@ size_t graph_file_rank(const graph_dag *g, size_t i)
     return g->file_rank[i];
 }
 
+int graph_sort_by_file(const graph_dag *g, size_t *v, size_t n)
+{
+    order_graph og = { g->n, g->pred.off, g->pred.nfirst, g->pred.idx, g->file_rank };
+    return order_by_file(&og, v, n);
+}
+
 int graph_order(const graph_dag *g, const unsigned char *set, const size_t *heads, size_t n_heads,
                 size_t *out, size_t *n_out, err_buf *err)
 {

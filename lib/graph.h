@@ -62,6 +62,9 @@ const size_t *graph_real_heads(const graph_dag *g, size_t *n);
 /* Revision @i's place in file-name order: Alembic's revision map order. */
 size_t graph_file_rank(const graph_dag *g, size_t i);
 
+/* Sorts the revisions @v (@n of them) into file-name order.  UM_ENOMEM. */
+int graph_sort_by_file(const graph_dag *g, size_t *v, size_t n);
+
 /*
  * Alembic's walk over @set (graph_count bytes) from @heads (order.h):
  * the revisions of the set, newest first, into @out (room for all of

@@ -188,23 +188,36 @@ static int by_rank(const void *a, const void *b)
     return (x->rank > y->rank) - (x->rank < y->rank);
 }
 
+int order_by_file(const order_graph *og, size_t *v, size_t n)
+{
+    ranked *r = util_calloc(n, sizeof(*r));
+    if (!r)
+        return UM_ENOMEM;
+    for (size_t k = 0; k < n; k++)
+        r[k] = (ranked){ rank_of(og, v[k]), v[k] };
+    qsort(r, n, sizeof(*r), by_rank);
+    for (size_t k = 0; k < n; k++)
+        v[k] = r[k].index;
+    free(r);
+    return UM_OK;
+}
+
 /* The heads of the set, in file order, each with its ancestors. */
 static int start(walk *w, const size_t *heads, size_t n_heads)
 {
-    ranked *first = util_calloc(n_heads, sizeof(*first));
-    size_t n = 0;
+    size_t *first = util_calloc(n_heads, sizeof(*first)), n = 0;
     int rc = first ? UM_OK : UM_ENOMEM;
     for (size_t k = 0; !rc && k < n_heads; k++)
         if (heads[k] < w->g->n && w->todo[heads[k]] && !w->queued[heads[k]]) {
             w->queued[heads[k]] = 1;
-            first[n++] = (ranked){ rank_of(w->g, heads[k]), heads[k] };
+            first[n++] = heads[k];
         }
     for (size_t k = 0; k < n; k++)
-        w->queued[first[k].index] = 0;
-    if (n > 1)
-        qsort(first, n, sizeof(*first), by_rank);
+        w->queued[first[k]] = 0;
+    if (!rc)
+        rc = order_by_file(w->g, first, n);
     for (size_t k = 0; !rc && k < n; k++)
-        rc = push_head(w, first[k].index);
+        rc = push_head(w, first[k]);
     free(first);
     return rc;
 }

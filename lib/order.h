@@ -51,4 +51,7 @@ typedef struct order_graph {
 int order_walk(const order_graph *og, const unsigned char *set, const size_t *heads, size_t n_heads,
                size_t *out, size_t *n_out, err_buf *err);
 
+/* Sorts the revisions @v (@n of them) into file-name order.  UM_ENOMEM. */
+int order_by_file(const order_graph *og, size_t *v, size_t n);
+
 #endif

@@ -192,6 +192,16 @@ static int list_alloc(um_ctx *ctx, um_revision_list **out)
     return UM_OK;
 }
 
+/* On failure the list goes and *out is NULL. */
+static int list_done(um_revision_list **out, int rc)
+{
+    if (rc) {
+        um_revision_list_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 /*
  * The revisions of @set in apply order, as Alembic's history lists them
  * backwards: its walk down from @upper's revisions (graph_order).
@@ -207,17 +217,7 @@ static int make_range_list(um_ctx *ctx, const unsigned char *set, const range_en
     for (size_t k = n_out; !rc && k-- > 0;)
         (*out)->revs[(*out)->n++] = &ctx->revisions[order[k]];
     free(order);
-    return rc;
-}
-
-typedef struct by_file {
-    size_t rank, index;
-} by_file;
-
-static int cmp_by_file(const void *a, const void *b)
-{
-    const by_file *x = a, *y = b;
-    return (x->rank > y->rank) - (x->rank < y->rank);
+    return list_done(out, rc);
 }
 
 /* The revisions of @set in file-name order: the order of Alembic's
@@ -225,17 +225,17 @@ static int cmp_by_file(const void *a, const void *b)
 static int make_file_list(um_ctx *ctx, const unsigned char *set, um_revision_list **out)
 {
     size_t n = graph_count(ctx->graph), m = 0;
-    by_file *r = util_calloc(n, sizeof(*r));
-    int rc = r ? list_alloc(ctx, out) : err_nomem(&ctx->err);
+    size_t *v = util_calloc(n, sizeof(*v));
+    int rc = v ? list_alloc(ctx, out) : err_nomem(&ctx->err);
     for (size_t i = 0; !rc && i < n; i++)
         if (set[i])
-            r[m++] = (by_file){ graph_file_rank(ctx->graph, i), i };
-    if (!rc)
-        qsort(r, m, sizeof(*r), cmp_by_file);
+            v[m++] = i;
+    if (!rc && graph_sort_by_file(ctx->graph, v, m))
+        rc = err_nomem(&ctx->err);
     for (size_t k = 0; !rc && k < m; k++)
-        (*out)->revs[(*out)->n++] = &ctx->revisions[r[k].index];
-    free(r);
-    return rc;
+        (*out)->revs[(*out)->n++] = &ctx->revisions[v[k]];
+    free(v);
+    return list_done(out, rc);
 }
 
 int um_revision_range(um_revision_list **out, um_ctx *ctx, const char *lower, const char *upper)

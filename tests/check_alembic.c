@@ -40,6 +40,13 @@ typedef struct scenario {
     expect expects[MAX_EXPECTS];
 } scenario;
 
+/* Two bases whose revisions depend on each other's, both ways. */
+#define CRISS_CROSS                                                                                \
+    {                                                                                              \
+        { "a1", NULL, NULL }, { "a2", "a1", "b1" }, { "a3", "a2", NULL }, { "b1", NULL, NULL },    \
+            { "b2", "b1", "a1" }, { "b3", "b2", "a2" },                                            \
+    }
+
 static const scenario scenarios[] = {
     {
         /* b2 (of another branch) depends on a1: it stays when a1 does */
@@ -53,12 +60,7 @@ static const scenario scenarios[] = {
     {
         /* dependencies crossing between two branches in both directions */
         .name = "criss_cross",
-        .revs = { { "a1", NULL, NULL },
-                  { "a2", "a1", "b1" },
-                  { "a3", "a2", NULL },
-                  { "b1", NULL, NULL },
-                  { "b2", "b1", "a1" },
-                  { "b3", "b2", "a2" } },
+        .revs = CRISS_CROSS,
         .expects = { { "a1", "a2,a3,b3" },
                      { "a2", "a3" },
                      { "a3", "" },
@@ -839,12 +841,7 @@ static const steps_scenario steps_scenarios[] = {
     {
         /* dependencies crossing between two bases in both directions */
         .name = "criss_cross",
-        .revs = { { "a1", NULL, NULL },
-                  { "a2", "a1", "b1" },
-                  { "a3", "a2", NULL },
-                  { "b1", NULL, NULL },
-                  { "b2", "b1", "a1" },
-                  { "b3", "b2", "a2" } },
+        .revs = CRISS_CROSS,
         .commands = { "upgrade heads", "downgrade a1", "upgrade b3", "upgrade heads",
                       "downgrade b1", "upgrade a3", "upgrade heads", "downgrade base", "upgrade b2",
                       "upgrade heads", "downgrade a2" },
