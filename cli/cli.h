@@ -39,7 +39,8 @@ enum cli_exit {
     CLI_EXIT_BACKUP = 18,        /* a backup or restore failed (upgrade: nothing migrated) */
     CLI_EXIT_CONNLOST = 19,      /* the connection was lost during the run */
     CLI_EXIT_BOOKKEEPING = 20,   /* the bookkeeping tables cannot be used by this role */
-    CLI_EXIT_POOLER = 21         /* lock_mode = advisory through a transaction pooler */
+    CLI_EXIT_POOLER = 21,        /* lock_mode = advisory through a transaction pooler */
+    CLI_EXIT_NO_CHANGES = 22     /* auto: no difference, no file written */
 };
 
 /* Returned by cli_parse() when the command should go on. */
@@ -150,6 +151,10 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* alembic.c: import-alembic */
 int cli_cmd_import_alembic(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 extern const char cli_import_alembic_options[];
+
+/* auto.c: auto MESSAGE */
+int cli_cmd_auto(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+extern const char cli_auto_options[];
 
 /* backup.c: backup [--list], restore, and upgrade's "backup" in --json
  * (the path, or null when none was taken). */

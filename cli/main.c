@@ -64,7 +64,9 @@ static const char exit_status_help[] =
     "  9 an error was found          14 database unreachable (files checked)\n"
     " 10 check --fail-on-pending: revisions pending\n"
     "through a connection pooler with lock_mode = advisory:\n"
-    " 21 refused, nothing was run (connect directly or set lock_mode = table)\n";
+    " 21 refused, nothing was run (connect directly or set lock_mode = table)\n"
+    "auto:\n"
+    " 22 no difference between the schema file and the revisions; no file\n";
 
 int cli_usage_error(const char *fmt, ...)
 {

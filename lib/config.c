@@ -511,6 +511,7 @@ static const key_spec known_keys[] = {
     { "compare_type", NULL, KIND_BOOL, FIELD(compare_type) },
     { "compare_server_default", NULL, KIND_BOOL, FIELD(compare_server_default) },
     { "schema_file", NULL, KIND_OPTIONAL, FIELD(schema_file) },
+    { "shadow_database_url", NULL, KIND_OPTIONAL, FIELD(shadow_database_url) },
     { "backup_dir", NULL, KIND_OPTIONAL, FIELD(backup_dir) },
     { "backup_before_upgrade", NULL, KIND_BOOL, FIELD(backup_before_upgrade) },
     { "backup_keep", NULL, KIND_COUNT, FIELD(backup_keep) },
@@ -1023,6 +1024,7 @@ void config_free(config_settings *cfg)
     free(cfg->version_table);
     free(cfg->version_table_schema);
     free(cfg->schema_file);
+    free(cfg->shadow_database_url);
     free(cfg->backup_dir);
     free(cfg->pg_bin_dir);
     free(cfg->lint_rules);

@@ -63,6 +63,7 @@ typedef struct config_settings {
     bool compare_type;              /* default true (autogenerate) */
     bool compare_server_default;    /* default true (autogenerate) */
     char *schema_file;              /* NULL when not set */
+    char *shadow_database_url;      /* autogenerate's scratch server; NULL: database_url's */
     char *backup_dir;               /* NULL when not set */
     bool backup_before_upgrade;     /* default false */
     int backup_keep;                /* backups kept in backup_dir; default 0: all */

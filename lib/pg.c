@@ -50,6 +50,8 @@ struct pg_session {
     _Atomic(PGcancel *) cancel;
     atomic_int cancel_users;
     atomic_int busy; /* a call that runs SQL is under way */
+    /* A handle cancelled along with this one (pg_cancel_forward). */
+    _Atomic(um_ctx *) forward;
     /* A borrowed connection's notice receiver is ours during a call. */
     PQnoticeReceiver libpq_receiver;
     bool notices_taken;
@@ -611,7 +613,21 @@ void pg_cancel(um_ctx *ctx)
     PGcancel *c = atomic_load(&s->busy) ? atomic_load(&s->cancel) : NULL;
     if (c)
         PQcancel(c, errbuf, (int)sizeof(errbuf));
+    um_ctx *to = atomic_load(&s->forward);
+    if (to)
+        pg_cancel(to);
     atomic_fetch_sub(&s->cancel_users, 1);
+}
+
+void pg_cancel_forward(um_ctx *ctx, um_ctx *to)
+{
+    atomic_store(&ctx->pg->forward, to);
+    /* a um_cancel() that loaded the old handle counted itself in
+     * cancel_users first: the old handle may be closed once it is done */
+    while (!to && atomic_load(&ctx->pg->cancel_users) > 0) {
+        struct timespec ms = { 0, 1000000L };
+        nanosleep(&ms, NULL);
+    }
 }
 
 /* The host lent its connection with a transaction open (or failed, or a

@@ -61,6 +61,14 @@ int pg_call_finish(um_ctx *ctx, int rc);
  */
 void pg_set_statement_timeout(um_ctx *ctx, int ms, const char *setting);
 
+/*
+ * While set, um_cancel(@ctx) also cancels @to (NULL: nothing): a call that
+ * works on a second handle of its own (autogenerate's scratch databases)
+ * stays cancellable through the host's handle.  Clear it before @to is
+ * closed.
+ */
+void pg_cancel_forward(um_ctx *ctx, um_ctx *to);
+
 /* um_cancel() was called since the call began. */
 bool pg_cancel_requested(const um_ctx *ctx);
 

@@ -14,6 +14,7 @@
 #include "branch.h"
 #include "config.h"
 #include "internal.h"
+#include "project.h"
 #include "script.h"
 #include "strbuf.h"
 #include "textfile.h"
@@ -58,7 +59,7 @@ static int write_new_file(const char *path, const char *text, err_buf *err)
 
 /* Reads a whole small text file (textfile.h's checks); *out NULL and
  * UM_OK when it does not exist. */
-static int read_optional_file(const char *path, char **out, err_buf *err)
+int project_read_optional_file(const char *path, char **out, err_buf *err)
 {
     size_t len;
     return textfile_read(out, &len, path, &textfile_template, true, err);
@@ -233,8 +234,8 @@ static int render_revision(um_ctx *ctx, const new_revision *nr, time_t now, char
     strbuf path = STRBUF_INIT;
     sb_printf(&path, "%s/" TEMPLATE_NAME, ctx->cfg.script_location);
     char *tmpl = NULL;
-    int rc =
-        sb_str(&path) ? read_optional_file(sb_str(&path), &tmpl, &ctx->err) : err_nomem(&ctx->err);
+    int rc = sb_str(&path) ? project_read_optional_file(sb_str(&path), &tmpl, &ctx->err)
+                           : err_nomem(&ctx->err);
     if (!rc && !tmpl)
         log_printf(&ctx->log, UM_LOG_INFO, "%s not found; using the built-in template",
                    sb_str(&path));
@@ -256,7 +257,50 @@ static int render_revision(um_ctx *ctx, const new_revision *nr, time_t now, char
     return rc;
 }
 
-static int write_revision(um_ctx *ctx, const new_revision *nr, char **out_path)
+/* Puts @sql on the line after the first line holding @marker ("migrate:up");
+ * without one, the marker line and @sql at the end. */
+static void insert_section(strbuf *text, const char *marker, const char *sql)
+{
+    const char *at = strstr(text->buf ? text->buf : "", marker);
+    if (!sql || !*sql)
+        return;
+    strbuf out = STRBUF_INIT;
+    if (at) {
+        size_t line_end = (size_t)(at - text->buf) + strcspn(at, "\n");
+        line_end += text->buf[line_end] == '\n';
+        sb_append(&out, text->buf, line_end);
+        sb_puts(&out, sql);
+        sb_puts(&out, text->buf + line_end);
+    } else {
+        sb_puts(&out, text->buf ? text->buf : "");
+        sb_printf(&out, "%s-- %s\n%s", text->len && text->buf[text->len - 1] != '\n' ? "\n" : "",
+                  marker, sql);
+    }
+    if (sb_failed(&out))
+        text->failed = true;
+    else {
+        sb_free(text);
+        *text = out;
+    }
+}
+
+/* The rendered template with the sections' SQL in place. */
+static int fill_sections(um_ctx *ctx, char **text, const char *up, const char *down)
+{
+    strbuf sb = STRBUF_INIT;
+    sb_puts(&sb, *text);
+    insert_section(&sb, "migrate:up", up);
+    insert_section(&sb, "migrate:down", down);
+    char *filled = sb_detach(&sb);
+    if (!filled)
+        return err_nomem(&ctx->err);
+    free(*text);
+    *text = filled;
+    return UM_OK;
+}
+
+static int write_revision(um_ctx *ctx, const new_revision *nr, const char *up, const char *down,
+                          char **out_path)
 {
     time_t now = time(NULL);
     char *name = NULL, *text = NULL;
@@ -265,6 +309,8 @@ static int write_revision(um_ctx *ctx, const new_revision *nr, char **out_path)
                                 ctx->cfg.truncate_slug_length, now, &name, &ctx->err);
     if (!rc)
         rc = render_revision(ctx, nr, now, &text);
+    if (!rc && (up || down))
+        rc = fill_sections(ctx, &text, up, down);
     if (!rc) {
         sb_printf(&path, "%s/%s", ctx->versions_dir, name);
         rc = sb_str(&path) ? write_new_file(sb_str(&path), text, &ctx->err) : err_nomem(&ctx->err);
@@ -288,6 +334,12 @@ int um_generate_options_init(um_generate_options *opts, unsigned int version)
 
 int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts)
 {
+    return project_generate(out, ctx, opts, NULL, NULL);
+}
+
+int project_generate(char **out, um_ctx *ctx, const um_generate_options *opts, const char *up,
+                     const char *down)
+{
     if (out)
         *out = NULL;
     CTX_ENTER(ctx);
@@ -308,7 +360,7 @@ int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts)
     if (!rc)
         rc = fill_labels(ctx, opts, &nr);
     if (!rc)
-        rc = write_revision(ctx, &nr, out);
+        rc = write_revision(ctx, &nr, up, down, out);
     sb_free(&nr.parents);
     sb_free(&nr.depends_on);
     sb_free(&nr.branch_labels);

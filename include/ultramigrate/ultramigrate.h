@@ -1364,6 +1364,92 @@ UM_API int um_merge_options_init(um_merge_options *opts, unsigned int version);
  */
 UM_API int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts);
 
+/* ------------------------------------------------------------------ */
+/* Autogenerate                                                         */
+/* ------------------------------------------------------------------ */
+
+/** Options of um_autogenerate().  @since 0.1 */
+typedef struct um_autogen_options {
+    unsigned int version; /**< UM_AUTOGEN_OPTIONS_VERSION */
+    const char *message;  /**< required: the new revision's message */
+    /**
+     * Non-zero: compare the schema file with the configured database
+     * itself (only read).  0 (default): with the revision files replayed
+     * to their heads in a scratch database, so that production is never
+     * needed.
+     */
+    int from_db;
+    const char *schema_file; /**< NULL: the configuration's schema_file */
+    const char *rev_id;      /**< as um_generate_options */
+    const char *head;        /**< as um_generate_options */
+    int splice;              /**< as um_generate_options */
+    int dry_run;             /**< non-zero: compute the SQL, write no file */
+} um_autogen_options;
+
+/** The version of um_autogen_options this header describes.  @since 0.1 */
+#define UM_AUTOGEN_OPTIONS_VERSION 1
+/** The defaults of um_autogen_options, for an initializer.  @since 0.1 */
+#define UM_AUTOGEN_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        UM_AUTOGEN_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL, 0, 0                                \
+    }
+
+/**
+ * Fills @p opts with the defaults of @p version (UM_AUTOGEN_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
+UM_API int um_autogen_options_init(um_autogen_options *opts, unsigned int version);
+
+/** What um_autogenerate() found and wrote.  @since 0.1 */
+typedef struct um_autogen_result um_autogen_result;
+
+/**
+ * Writes a revision from the difference between the declared schema and
+ * the database (docs/autogenerate.md).  The schema file (one file, or a
+ * directory of .sql files read in name order) is loaded into a scratch
+ * database; the current schema is the revision files replayed to their
+ * heads in a second one (or, with from_db, the configured database).  Both
+ * are read from pg_catalog and compared; the up section takes current to
+ * desired, the down section back.  The file is written as um_generate()
+ * writes one (template, file name, parents).  Scratch databases are made
+ * on the configured server, or on shadow_database_url's, and always
+ * dropped, after an error or um_cancel() too.
+ *
+ * No difference: UM_OK, no file, um_autogen_result_differs() 0.
+ * compare_type / compare_server_default = false leave column types and
+ * defaults out of the comparison.  Each destructive statement is logged as
+ * a warning.
+ *
+ * @param out  receives the result (free with um_autogen_result_free());
+ *             left NULL on failure.
+ * @return UM_OK, UM_EINVAL (no message), UM_EVERSION, UM_ENOMEM,
+ *         UM_ECONFIG (no schema_file), UM_EIO (the schema file), UM_ESQL
+ *         (the schema file or a revision failed: file, line and revision
+ *         named), UM_ECONNECT, UM_EAUTH, UM_ECANCELLED, and um_generate()'s
+ *         codes.
+ * @since 0.1
+ */
+UM_API int um_autogenerate(um_autogen_result **out, um_ctx *ctx, const um_autogen_options *opts);
+
+/** Non-zero when the schemas differ (a revision was, or would be, written).  @since 0.1 */
+UM_API int um_autogen_result_differs(const um_autogen_result *res);
+/** The up section's SQL ("" without a difference); owned by @p res.  @since 0.1 */
+UM_API const char *um_autogen_result_up(const um_autogen_result *res);
+/** The down section's SQL; owned by @p res.  @since 0.1 */
+UM_API const char *um_autogen_result_down(const um_autogen_result *res);
+/** The written file, or NULL (no difference, dry_run); owned by @p res.  @since 0.1 */
+UM_API const char *um_autogen_result_path(const um_autogen_result *res);
+/** How many statements of the up section are destructive.  @since 0.1 */
+UM_API size_t um_autogen_result_destructive_count(const um_autogen_result *res);
+/**
+ * The text of the up section's @p i th "-- destructive:" comment (without
+ * that prefix), or NULL past the end.  @since 0.1
+ */
+UM_API const char *um_autogen_result_destructive_at(const um_autogen_result *res, size_t i);
+/** Frees a result.  NULL: no-op.  @since 0.1 */
+UM_API void um_autogen_result_free(um_autogen_result *res);
+
 /** Options of um_project_init().  @since 0.1 */
 typedef struct um_project_init_options {
     unsigned int version;    /**< UM_PROJECT_INIT_OPTIONS_VERSION */

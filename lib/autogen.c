@@ -1,0 +1,374 @@
+/*
+ * autogen.c - um_autogenerate(): the declared schema and the current one,
+ * each in a scratch database (or the configured database, read only),
+ * read into models, diffed both ways, and written as a revision.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "autogen_diff.h"
+#include "internal.h"
+#include "pg.h"
+#include "project.h"
+#include "schema_model.h"
+#include "scratch.h"
+#include "strbuf.h"
+#include "util.h"
+
+#define DESTRUCTIVE_PREFIX "-- destructive: "
+
+struct um_autogen_result {
+    char *up;
+    char *down;
+    char *path;
+    char **destructive; /* the up section's warnings */
+    size_t n_destructive;
+};
+
+int um_autogen_options_init(um_autogen_options *opts, unsigned int version)
+{
+    static const um_autogen_options init = UM_AUTOGEN_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
+}
+
+int um_autogen_result_differs(const um_autogen_result *res)
+{
+    return res && res->up && *res->up;
+}
+
+const char *um_autogen_result_up(const um_autogen_result *res)
+{
+    return res ? res->up : NULL;
+}
+
+const char *um_autogen_result_down(const um_autogen_result *res)
+{
+    return res ? res->down : NULL;
+}
+
+const char *um_autogen_result_path(const um_autogen_result *res)
+{
+    return res ? res->path : NULL;
+}
+
+UTIL_LIST_ACCESSORS(um_autogen_result_destructive_count, um_autogen_result_destructive_at,
+                    um_autogen_result, const char *, n_destructive, destructive, )
+
+void um_autogen_result_free(um_autogen_result *res)
+{
+    if (!res)
+        return;
+    for (size_t i = 0; i < res->n_destructive; i++)
+        free(res->destructive[i]);
+    free(res->destructive);
+    free(res->up);
+    free(res->down);
+    free(res->path);
+    free(res);
+}
+
+/* ---- the schema file ---------------------------------------------------- */
+
+static int read_whole_file(um_ctx *ctx, const char *path, char **out)
+{
+    int rc = project_read_optional_file(path, out, &ctx->err);
+    if (!rc && !*out)
+        rc = ctx_error(ctx, UM_EIO, path, 0, NULL, "cannot read the schema file: %s",
+                       strerror(ENOENT));
+    return rc;
+}
+
+/* The 1-based line of the 1-based character @pos of @text. */
+static int line_of(const um_ctx *ctx, const char *text, int pos)
+{
+    size_t len = strlen(text), at = pg_char_offset(ctx, text, len, pos);
+    int line = 1;
+    for (size_t i = 0; i < at; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+/* Runs one schema file on the desired database; an error names the file
+ * and the line the server pointed at. */
+static int load_file(um_ctx *ctx, um_ctx *db, const char *path)
+{
+    char *text = NULL;
+    int rc = read_whole_file(ctx, path, &text);
+    if (rc)
+        return rc;
+    pg_failure fail = { 0 };
+    rc = pg_call_begin(db);
+    if (!rc)
+        rc = pg_call_finish(db, pg_exec(db, text, &fail));
+    /* the server's error comes in @fail; a connection's, on @db */
+    if (rc && fail.message) {
+        int line = fail.position ? line_of(db, text, fail.position) : 0;
+        pg_failure_to_error(ctx, &fail, path, line, NULL, "the schema file failed");
+    } else if (rc) {
+        ctx_error(ctx, rc, path, 0, NULL, "%s", um_errmsg(db));
+    }
+    pg_failure_clear(&fail);
+    free(text);
+    return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The .sql files of @dir in name order (dot files skipped). */
+static int list_sql_files(um_ctx *ctx, const char *dir, char ***out, size_t *n)
+{
+    DIR *d = opendir(dir);
+    *out = NULL;
+    *n = 0;
+    if (!d)
+        return ctx_error(ctx, UM_EIO, dir, 0, NULL, "cannot read the schema directory: %s",
+                         strerror(errno));
+    size_t cap = 0;
+    int rc = UM_OK;
+    for (struct dirent *e = readdir(d); e && !rc; e = readdir(d)) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".sql") != 0)
+            continue;
+        char **grown = util_grow(*out, *n, &cap, sizeof(**out));
+        strbuf path = STRBUF_INIT;
+        sb_printf(&path, "%s/%s", dir, e->d_name);
+        char *p = sb_detach(&path);
+        if (!grown || !p) {
+            free(p);
+            rc = err_nomem(&ctx->err);
+            break;
+        }
+        *out = grown;
+        (*out)[(*n)++] = p;
+    }
+    closedir(d);
+    if (!rc)
+        qsort(*out, *n, sizeof(**out), cmp_names);
+    return rc;
+}
+
+static int load_schema(um_ctx *ctx, um_ctx *db, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return ctx_error(ctx, UM_EIO, path, 0, NULL, "cannot read the schema file: %s",
+                         strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return load_file(ctx, db, path);
+    char **files = NULL;
+    size_t n = 0;
+    int rc = list_sql_files(ctx, path, &files, &n);
+    if (!rc && n == 0)
+        rc = ctx_error(ctx, UM_EIO, path, 0, NULL, "the schema directory holds no .sql file");
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = load_file(ctx, db, files[i]);
+    for (size_t i = 0; i < n; i++)
+        free(files[i]);
+    free(files);
+    return rc;
+}
+
+/* ---- the current schema ------------------------------------------------- */
+
+/* The replay stops between revisions once the host cancelled. */
+static int replay_progress(const um_step_info *step, void *payload)
+{
+    (void)step;
+    return pg_cancel_requested(payload) ? 1 : 0;
+}
+
+static int replay_migrations(um_ctx *ctx, um_ctx *db)
+{
+    if (graph_count(ctx->graph) == 0)
+        return UM_OK;
+    um_apply_options o = UM_APPLY_OPTIONS_INIT;
+    o.progress_cb = replay_progress;
+    o.progress_payload = ctx;
+    o.backup = UM_BACKUP_SKIP;
+    int rc = um_upgrade(db, "heads", &o);
+    if (rc) {
+        const um_error_info *d = um_error_detail(db);
+        ctx_error(ctx, rc, NULL, 0, NULL, "replaying the revisions in a scratch database: %s",
+                  um_errmsg(db));
+        err_set_server(&ctx->err, d->sqlstate, d->detail, d->hint);
+    }
+    return rc;
+}
+
+/* A model of @db's schema, read in a call of its own; errors on @ctx. */
+static int read_model(um_ctx *ctx, um_ctx *db, sm_model **out)
+{
+    int rc = db == ctx ? UM_OK : pg_call_begin(db);
+    if (!rc)
+        rc = sm_model_read(db, out);
+    if (db != ctx) {
+        pg_call_end(db);
+        if (rc)
+            ctx_error(ctx, rc, NULL, 0, NULL, "reading a scratch database: %s", um_errmsg(db));
+    }
+    return rc;
+}
+
+static int check_cancel(um_ctx *ctx, int rc)
+{
+    if (pg_cancel_requested(ctx))
+        return ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
+                         "autogenerate cancelled by the host; the scratch databases are dropped");
+    return rc;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+typedef struct autogen_run {
+    um_ctx *ctx;
+    const um_autogen_options *opts;
+    scratch_server *server;
+    scratch_db desired_db;
+    scratch_db current_db;
+    sm_model *desired;
+    sm_model *current;
+} autogen_run;
+
+static int read_desired(autogen_run *r, const char *schema_file)
+{
+    int rc = scratch_db_create(r->server, r->ctx, &r->desired_db);
+    if (!rc)
+        rc = check_cancel(r->ctx, load_schema(r->ctx, r->desired_db.ctx, schema_file));
+    if (!rc)
+        rc = check_cancel(r->ctx, read_model(r->ctx, r->desired_db.ctx, &r->desired));
+    return rc;
+}
+
+static int read_current(autogen_run *r)
+{
+    if (r->opts->from_db)
+        return check_cancel(r->ctx, read_model(r->ctx, r->ctx, &r->current));
+    int rc = scratch_db_create(r->server, r->ctx, &r->current_db);
+    if (!rc)
+        rc = check_cancel(r->ctx, replay_migrations(r->ctx, r->current_db.ctx));
+    if (!rc)
+        rc = check_cancel(r->ctx, read_model(r->ctx, r->current_db.ctx, &r->current));
+    return rc;
+}
+
+/* The "-- destructive:" lines of @sql, logged and kept. */
+static int collect_destructive(um_ctx *ctx, um_autogen_result *res)
+{
+    size_t cap = 0;
+    for (const char *p = strstr(res->up, DESTRUCTIVE_PREFIX); p;
+         p = strstr(p + 1, DESTRUCTIVE_PREFIX)) {
+        const char *text = p + strlen(DESTRUCTIVE_PREFIX);
+        char **grown = util_grow(res->destructive, res->n_destructive, &cap, sizeof(char *));
+        char *line = strndup(text, strcspn(text, "\n"));
+        if (!grown || !line) {
+            free(line);
+            return err_nomem(&ctx->err);
+        }
+        res->destructive = grown;
+        res->destructive[res->n_destructive++] = line;
+        log_printf(&ctx->log, UM_LOG_WARNING, "destructive: %s", line);
+    }
+    return UM_OK;
+}
+
+static int diff_both_ways(autogen_run *r, um_autogen_result *res)
+{
+    autogen_diff_options o = { r->ctx->cfg.compare_type, r->ctx->cfg.compare_server_default };
+    strbuf up = STRBUF_INIT, down = STRBUF_INIT;
+    size_t n_up = 0, n_down = 0;
+    autogen_diff(r->current, r->desired, &o, &up, &n_up);
+    autogen_diff(r->desired, r->current, &o, &down, &n_down);
+    res->up = sb_detach(&up);
+    res->down = sb_detach(&down);
+    sb_free(&up);
+    sb_free(&down);
+    if (!res->up || !res->down)
+        return err_nomem(&r->ctx->err);
+    return collect_destructive(r->ctx, res);
+}
+
+static int write_file(autogen_run *r, um_autogen_result *res)
+{
+    if (!um_autogen_result_differs(res)) {
+        log_printf(&r->ctx->log, UM_LOG_DEBUG,
+                   "no difference between the schema file and the %s; nothing written",
+                   r->opts->from_db ? "database" : "revisions");
+        return UM_OK;
+    }
+    if (r->opts->dry_run)
+        return UM_OK;
+    um_generate_options g = UM_GENERATE_OPTIONS_INIT;
+    g.message = r->opts->message;
+    g.rev_id = r->opts->rev_id;
+    g.head = r->opts->head;
+    g.splice = r->opts->splice;
+    return project_generate(&res->path, r->ctx, &g, res->up, res->down);
+}
+
+static int run_autogen(autogen_run *r, um_autogen_result *res)
+{
+    const char *schema_file = r->opts->schema_file ? r->opts->schema_file : r->ctx->cfg.schema_file;
+    if (!schema_file || !*schema_file)
+        return ctx_error(r->ctx, UM_ECONFIG, r->ctx->cfg.path, 0, NULL,
+                         "autogenerate needs the declared schema: set schema_file");
+    int rc = scratch_server_open(r->ctx, &r->server);
+    if (!rc)
+        rc = read_desired(r, schema_file);
+    if (!rc)
+        rc = read_current(r);
+    if (!rc)
+        rc = diff_both_ways(r, res);
+    return rc;
+}
+
+/* Drops what the run made, keeping the run's error. */
+static void clean_up(autogen_run *r)
+{
+    if (r->server) {
+        scratch_db_drop(r->server, r->ctx, &r->desired_db);
+        scratch_db_drop(r->server, r->ctx, &r->current_db);
+    }
+    scratch_server_close(r->server);
+    sm_model_free(r->desired);
+    sm_model_free(r->current);
+}
+
+int um_autogenerate(um_autogen_result **out, um_ctx *ctx, const um_autogen_options *opts)
+{
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!out || !opts || !opts->message)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_autogenerate: out and a message for the new revision are required");
+    int rc = err_check_version(&ctx->err, "um_autogen_options", opts->version,
+                               UM_AUTOGEN_OPTIONS_VERSION);
+    if (rc)
+        return rc;
+    um_autogen_result *res = calloc(1, sizeof(*res));
+    if (!res)
+        return err_nomem(&ctx->err);
+    rc = pg_call_begin(ctx);
+    if (rc) {
+        free(res);
+        return rc;
+    }
+    autogen_run r = { ctx, opts, NULL, { NULL, NULL }, { NULL, NULL }, NULL, NULL };
+    rc = run_autogen(&r, res);
+    clean_up(&r);
+    pg_call_end(ctx);
+    if (!rc)
+        rc = write_file(&r, res);
+    if (rc)
+        um_autogen_result_free(res);
+    else
+        *out = res;
+    return rc;
+}

@@ -1,0 +1,1248 @@
+/*
+ * autogen_diff.c - from one schema model to another (see autogen_diff.h).
+ *
+ * First the decisions, on flags per object: which tables are rebuilt (a
+ * changed partition key, bound or parent), which tables change shape (a
+ * column dropped or retyped: the views over them are rebuilt), which views
+ * are dropped and which created.  Then the phases write the statements,
+ * each asking the same predicates, so that what one phase drops another
+ * knows to create.
+ */
+#include "autogen_diff.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* The suffix an enum takes while it is swapped for its new definition. */
+#define ENUM_OLD_SUFFIX "__ultramigrate_old"
+
+typedef struct diff_run {
+    const sm_model *from, *to;
+    const autogen_diff_options *opts;
+    strbuf *out;
+    size_t destructive;
+    bool *table_rebuilt; /* per from-table: dropped and created again */
+    bool *table_altered; /* per from-table: columns dropped or retyped, or rebuilt */
+    bool *view_dropped;  /* per from-view: dropped (gone, changed or over a change) */
+    bool *enum_swapped;  /* per from-enum: replaced by a new type */
+    bool *key_changed;   /* per from-table: a key foreign keys may use is dropped */
+} diff_run;
+
+static const size_t comment_attr[SM_N_KINDS] = {
+    [SM_SCHEMA] = SM_SCHEMA_COMMENT, [SM_EXTENSION] = SM_EXT_COMMENT,
+    [SM_ENUM] = SM_ENUM_COMMENT,     [SM_DOMAIN] = SM_DOMAIN_COMMENT,
+    [SM_SEQUENCE] = SM_SEQ_COMMENT,  [SM_TABLE] = SM_TABLE_COMMENT,
+    [SM_COLUMN] = SM_COL_COMMENT,    [SM_CONSTRAINT] = SM_CON_COMMENT,
+    [SM_INDEX] = SM_INDEX_COMMENT,   [SM_VIEW] = SM_VIEW_COMMENT,
+    [SM_FUNCTION] = SM_FUNC_COMMENT, [SM_TRIGGER] = SM_TRIGGER_COMMENT,
+    [SM_POLICY] = SM_POLICY_COMMENT,
+};
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static bool str_eq(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool is_true(const char *v)
+{
+    return v && strcmp(v, "true") == 0;
+}
+
+static bool attr_eq(const sm_object *a, const sm_object *b, size_t i)
+{
+    return str_eq(sm_attr(a, i), sm_attr(b, i));
+}
+
+/* Every compared attribute but the comment is equal. */
+static bool same_definition(const sm_object *a, const sm_object *b)
+{
+    for (size_t i = 0; i < a->n_attrs; i++)
+        if (i != comment_attr[a->kind] && !sm_attr_ordinal(a->kind, i) && !attr_eq(a, b, i))
+            return false;
+    return true;
+}
+
+static size_t index_of(const sm_model *m, const sm_object *o)
+{
+    return (size_t)(o - sm_at(m, o->kind, 0));
+}
+
+static const sm_object *twin(const sm_model *m, const sm_object *o)
+{
+    return sm_find(m, o->kind, o->key);
+}
+
+/* Runs the statement that follows for each '\n'-ended item of @list: @item
+ * points at it, @len is its length. */
+#define FOR_EACH_ITEM(list, item, len)                                                             \
+    for (const char *item = (list), *item##_end = NULL; item && *item;                             \
+         item = *item##_end ? item##_end + 1 : item##_end)                                         \
+        for (size_t len = (size_t)((item##_end = item + strcspn(item, "\n")) - item),              \
+                    len##_once = 1;                                                                \
+             len##_once; len##_once = 0)
+
+/* The item of @list (of '\n'-ended items) equal to @key. */
+static bool list_has(const char *list, const char *key)
+{
+    size_t klen = strlen(key);
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, "\n");
+        if (len == klen && strncmp(p, key, len) == 0)
+            return true;
+        p += len + (p[len] == '\n');
+    }
+    return false;
+}
+
+static void stmt(diff_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void stmt(diff_run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(r->out, fmt, ap);
+    va_end(ap);
+    sb_puts(r->out, ";\n");
+}
+
+static void destructive(diff_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void destructive(diff_run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_puts(r->out, "-- destructive: ");
+    sb_vprintf(r->out, fmt, ap);
+    va_end(ap);
+    sb_putc(r->out, '\n');
+    r->destructive++;
+}
+
+/* ---- decisions: tables ------------------------------------------------- */
+
+static bool table_shape_differs(const sm_object *a, const sm_object *b)
+{
+    return !attr_eq(a, b, SM_TABLE_PARTKEY) || !attr_eq(a, b, SM_TABLE_PARTOF) ||
+           !attr_eq(a, b, SM_TABLE_BOUND) || !attr_eq(a, b, SM_TABLE_INHERITS);
+}
+
+/* The from-table @key is kept: in both models and not rebuilt. */
+static bool table_kept(const diff_run *r, const char *key)
+{
+    const sm_object *f = sm_find(r->from, SM_TABLE, key);
+    return f && sm_find(r->to, SM_TABLE, key) && !r->table_rebuilt[index_of(r->from, f)];
+}
+
+/* A table whose parent (partition or inheritance) goes is rebuilt too:
+ * dropping the parent takes a partition with it, and refuses children. */
+static void decide_rebuilt_tables(diff_run *r)
+{
+    size_t n = sm_count(r->from, SM_TABLE);
+    for (size_t i = 0; i < n; i++) {
+        const sm_object *f = sm_at(r->from, SM_TABLE, i), *t = twin(r->to, f);
+        r->table_rebuilt[i] = t && table_shape_differs(f, t);
+    }
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (size_t i = 0; i < n; i++) {
+            const sm_object *f = sm_at(r->from, SM_TABLE, i);
+            const char *parent = sm_attr(f, SM_TABLE_PARTOF);
+            bool orphan = parent && !table_kept(r, parent);
+            FOR_EACH_ITEM(sm_attr(f, SM_TABLE_INHERITS), item, len)
+            {
+                char *p = strndup(item, len);
+                orphan = orphan || !p || !table_kept(r, p);
+                free(p);
+            }
+            if (orphan && !r->table_rebuilt[i] && sm_find(r->to, SM_TABLE, f->key)) {
+                r->table_rebuilt[i] = true;
+                changed = true;
+            }
+        }
+    }
+}
+
+/* A generated column's expression cannot be altered: dropped and added. */
+static bool column_regenerated(const sm_object *f, const sm_object *t)
+{
+    return !attr_eq(f, t, SM_COL_GENERATED);
+}
+
+static bool column_retyped(const diff_run *r, const sm_object *f, const sm_object *t)
+{
+    return r->opts->compare_type &&
+           (!attr_eq(f, t, SM_COL_TYPE) || !attr_eq(f, t, SM_COL_COLLATION));
+}
+
+/* The from-column is dropped (with its table, or alone). */
+static bool column_gone(const diff_run *r, const sm_object *f)
+{
+    const sm_object *t = twin(r->to, f);
+    return !table_kept(r, f->table) || !t || column_regenerated(f, t);
+}
+
+/* An enum column's type (or array of it) is @type_key. */
+static bool of_type(const sm_object *col, const char *type_key)
+{
+    const char *type = sm_attr(col, SM_COL_TYPE);
+    size_t n = strlen(type_key);
+    return type && strncmp(type, type_key, n) == 0 &&
+           (type[n] == '\0' || strcmp(type + n, "[]") == 0);
+}
+
+static void decide_altered_tables(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
+        const sm_object *f = sm_at(r->from, SM_TABLE, i);
+        r->table_altered[i] = !table_kept(r, f->key);
+    }
+    for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *f = sm_at(r->from, SM_COLUMN, i), *t = twin(r->to, f);
+        const sm_object *table = sm_find(r->from, SM_TABLE, f->table);
+        bool swapped = false;
+        for (size_t e = 0; e < sm_count(r->from, SM_ENUM); e++)
+            swapped =
+                swapped || (r->enum_swapped[e] && of_type(f, sm_at(r->from, SM_ENUM, e)->key));
+        if (table && (column_gone(r, f) || column_retyped(r, f, t) || swapped))
+            r->table_altered[index_of(r->from, table)] = true;
+    }
+}
+
+/* ---- decisions: enums -------------------------------------------------- */
+
+/* @from's labels appear in @to in the same order: ADD VALUE suffices. */
+static bool labels_extend(const char *from, const char *to)
+{
+    const char *p = to;
+    FOR_EACH_ITEM(from, item, len)
+    {
+        bool found = false;
+        while (p && *p && !found) {
+            size_t l = strcspn(p, "\n");
+            found = l == len && strncmp(p, item, len) == 0;
+            p += l + (p[l] == '\n');
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static void decide_enums(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_ENUM); i++) {
+        const sm_object *f = sm_at(r->from, SM_ENUM, i), *t = twin(r->to, f);
+        r->enum_swapped[i] =
+            t && !labels_extend(sm_attr(f, SM_ENUM_LABELS), sm_attr(t, SM_ENUM_LABELS));
+    }
+}
+
+/* ---- decisions: views -------------------------------------------------- */
+
+static bool view_reads_change(const diff_run *r, const sm_object *v)
+{
+    bool changes = false;
+    FOR_EACH_ITEM(sm_attr(v, SM_VIEW_DEPS), item, len)
+    {
+        char *key = strndup(item, len);
+        const sm_object *table = key ? sm_find(r->from, SM_TABLE, key) : NULL;
+        const sm_object *view = key ? sm_find(r->from, SM_VIEW, key) : NULL;
+        changes = changes || !key || (table && r->table_altered[index_of(r->from, table)]) ||
+                  (view && r->view_dropped[index_of(r->from, view)]);
+        free(key);
+    }
+    return changes;
+}
+
+static void decide_views(diff_run *r)
+{
+    size_t n = sm_count(r->from, SM_VIEW);
+    for (size_t i = 0; i < n; i++) {
+        const sm_object *f = sm_at(r->from, SM_VIEW, i), *t = twin(r->to, f);
+        r->view_dropped[i] = !t || !same_definition(f, t);
+    }
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (size_t i = 0; i < n; i++)
+            if (!r->view_dropped[i] && view_reads_change(r, sm_at(r->from, SM_VIEW, i)))
+                changed = r->view_dropped[i] = true;
+    }
+}
+
+/* The relation @key (a table or a materialized view) stays as it is. */
+static bool parent_kept(const diff_run *r, const char *key)
+{
+    const sm_object *v = sm_find(r->from, SM_VIEW, key);
+    if (v)
+        return sm_find(r->to, SM_VIEW, key) && !r->view_dropped[index_of(r->from, v)];
+    return table_kept(r, key);
+}
+
+/* ---- decisions: table children ------------------------------------------ */
+
+/* A constraint, index, trigger or policy of @from on a kept table goes. */
+static bool child_dropped(const diff_run *r, const sm_object *f)
+{
+    const sm_object *t = twin(r->to, f);
+    if (!t || !same_definition(f, t))
+        return true;
+    if (f->kind != SM_CONSTRAINT || strcmp(sm_attr(f, SM_CON_TYPE), "f") != 0)
+        return false;
+    /* a foreign key goes while the key it uses is replaced */
+    const char *ref = sm_attr(f, SM_CON_REFTABLE);
+    const sm_object *rt = ref ? sm_find(r->from, SM_TABLE, ref) : NULL;
+    return !table_kept(r, ref) || (rt && r->key_changed[index_of(r->from, rt)]);
+}
+
+static bool is_key(const sm_object *o)
+{
+    if (o->kind == SM_INDEX)
+        return strncmp(sm_attr(o, SM_INDEX_DEF), "CREATE UNIQUE", 13) == 0;
+    const char *type = sm_attr(o, SM_CON_TYPE);
+    return strcmp(type, "p") == 0 || strcmp(type, "u") == 0;
+}
+
+static void decide_key_changes(diff_run *r)
+{
+    static const sm_kind kinds[] = { SM_CONSTRAINT, SM_INDEX };
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < sm_count(r->from, kinds[k]); i++) {
+            const sm_object *f = sm_at(r->from, kinds[k], i);
+            const sm_object *table = sm_find(r->from, SM_TABLE, f->table);
+            const sm_object *t = twin(r->to, f);
+            if (table && is_key(f) && (!t || !same_definition(f, t)))
+                r->key_changed[index_of(r->from, table)] = true;
+        }
+}
+
+/* The to-object is made by this run (new, or dropped and made again);
+ * for a child, its table's rebuild counts. */
+static bool fresh(const diff_run *r, const sm_object *t)
+{
+    const sm_object *f = twin(r->from, t);
+    if (!f)
+        return true;
+    switch (t->kind) {
+    case SM_TABLE:
+        return !table_kept(r, t->key);
+    case SM_VIEW:
+        return r->view_dropped[index_of(r->from, f)];
+    case SM_ENUM:
+        return r->enum_swapped[index_of(r->from, f)];
+    case SM_DOMAIN:
+        return !attr_eq(f, t, SM_DOMAIN_BASE) || !attr_eq(f, t, SM_DOMAIN_COLLATION);
+    case SM_COLUMN:
+        return column_gone(r, f);
+    case SM_CONSTRAINT:
+    case SM_INDEX:
+    case SM_TRIGGER:
+    case SM_POLICY:
+        return !parent_kept(r, t->table) || child_dropped(r, f);
+    case SM_FUNCTION:
+        return !attr_eq(f, t, SM_FUNC_RESULT) || !attr_eq(f, t, SM_FUNC_KIND);
+    default:
+        return false;
+    }
+}
+
+/* ---- phase: drops before anything changes ------------------------------- */
+
+static void drop_child(diff_run *r, const sm_object *f)
+{
+    switch (f->kind) {
+    case SM_TRIGGER:
+        stmt(r, "DROP TRIGGER %s ON %s", f->name, f->table);
+        break;
+    case SM_POLICY:
+        stmt(r, "DROP POLICY %s ON %s", f->name, f->table);
+        break;
+    case SM_CONSTRAINT:
+        stmt(r, "ALTER TABLE %s DROP CONSTRAINT %s", f->table, f->name);
+        break;
+    case SM_INDEX:
+        stmt(r, "DROP INDEX %s", f->key);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Drops the children of @kind on kept relations that go or change;
+ * @fk: foreign keys only, or none of them. */
+static void drop_children(diff_run *r, sm_kind kind, int fk)
+{
+    for (size_t i = 0; i < sm_count(r->from, kind); i++) {
+        const sm_object *f = sm_at(r->from, kind, i);
+        bool is_fk = kind == SM_CONSTRAINT && strcmp(sm_attr(f, SM_CON_TYPE), "f") == 0;
+        if (fk >= 0 && is_fk != (fk == 1))
+            continue;
+        if (parent_kept(r, f->table) && child_dropped(r, f))
+            drop_child(r, f);
+    }
+}
+
+/* Depth-first: the views @v reads (in @m) before @v.  @flags selects. */
+static void view_order_visit(const sm_model *m, size_t i, const bool *take, bool *seen,
+                             size_t *order, size_t *n)
+{
+    if (seen[i])
+        return;
+    seen[i] = true;
+    FOR_EACH_ITEM(sm_attr(sm_at(m, SM_VIEW, i), SM_VIEW_DEPS), item, len)
+    {
+        char *key = strndup(item, len);
+        const sm_object *dep = key ? sm_find(m, SM_VIEW, key) : NULL;
+        if (dep && take[index_of(m, dep)])
+            view_order_visit(m, index_of(m, dep), take, seen, order, n);
+        free(key);
+    }
+    order[(*n)++] = i;
+}
+
+/* The views of @m with @take set, each after the views it reads. */
+static size_t *view_order(const sm_model *m, const bool *take, size_t *n)
+{
+    size_t count = sm_count(m, SM_VIEW);
+    size_t *order = util_calloc(count, sizeof(*order));
+    bool *seen = util_calloc(count, sizeof(*seen));
+    *n = 0;
+    if (order && seen)
+        for (size_t i = 0; i < count; i++)
+            if (take[i])
+                view_order_visit(m, i, take, seen, order, n);
+    free(seen);
+    if (!order || !seen) {
+        free(order);
+        return NULL;
+    }
+    return order;
+}
+
+static bool matview(const sm_object *v)
+{
+    return strcmp(sm_attr(v, SM_VIEW_KIND), "m") == 0;
+}
+
+static void drop_views(diff_run *r)
+{
+    size_t n = 0, *order = view_order(r->from, r->view_dropped, &n);
+    if (!order) {
+        r->out->failed = true;
+        return;
+    }
+    for (size_t i = n; i-- > 0;) {
+        const sm_object *v = sm_at(r->from, SM_VIEW, order[i]);
+        stmt(r, "DROP %s %s", matview(v) ? "MATERIALIZED VIEW" : "VIEW", v->key);
+    }
+    free(order);
+}
+
+/* A sequence whose owning column goes (or which changes owner) is let go
+ * first: dropping the column would take the sequence with it. */
+static bool owner_released(const diff_run *r, const sm_object *f)
+{
+    const char *owner = sm_attr(f, SM_SEQ_OWNED_BY);
+    if (!owner)
+        return false;
+    const sm_object *t = twin(r->to, f);
+    const sm_object *col = sm_find(r->from, SM_COLUMN, owner);
+    return !t || !str_eq(owner, sm_attr(t, SM_SEQ_OWNED_BY)) || !col || column_gone(r, col);
+}
+
+static void release_sequences(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_SEQUENCE); i++) {
+        const sm_object *f = sm_at(r->from, SM_SEQUENCE, i);
+        if (owner_released(r, f))
+            stmt(r, "ALTER SEQUENCE %s OWNED BY NONE", f->key);
+    }
+}
+
+/* ---- phase: types, sequences, functions --------------------------------- */
+
+static void create_simple(diff_run *r, sm_kind kind)
+{
+    for (size_t i = 0; i < sm_count(r->to, kind); i++) {
+        const sm_object *t = sm_at(r->to, kind, i);
+        if (twin(r->from, t))
+            continue;
+        if (kind == SM_SCHEMA)
+            stmt(r, "CREATE SCHEMA %s", t->key);
+        else
+            stmt(r, "CREATE EXTENSION IF NOT EXISTS %s SCHEMA %s", t->key,
+                 sm_attr(t, SM_EXT_SCHEMA));
+    }
+}
+
+static void alter_extensions(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_EXTENSION); i++) {
+        const sm_object *t = sm_at(r->to, SM_EXTENSION, i), *f = twin(r->from, t);
+        if (f && !attr_eq(f, t, SM_EXT_SCHEMA))
+            stmt(r, "ALTER EXTENSION %s SET SCHEMA %s", t->key, sm_attr(t, SM_EXT_SCHEMA));
+    }
+}
+
+static void enum_create(diff_run *r, const sm_object *t)
+{
+    sb_printf(r->out, "CREATE TYPE %s AS ENUM (", t->key);
+    bool first = true;
+    FOR_EACH_ITEM(sm_attr(t, SM_ENUM_LABELS), item, len)
+    {
+        sb_printf(r->out, "%s%.*s", first ? "" : ", ", (int)len, item);
+        first = false;
+    }
+    sb_puts(r->out, ");\n");
+}
+
+/* ADD VALUE for each label of @t that @f lacks, placed before the next
+ * label @f has (or at the end). */
+static void enum_add_values(diff_run *r, const sm_object *f, const sm_object *t)
+{
+    const char *from = sm_attr(f, SM_ENUM_LABELS);
+    FOR_EACH_ITEM(sm_attr(t, SM_ENUM_LABELS), item, len)
+    {
+        char *label = strndup(item, len);
+        if (!label) {
+            r->out->failed = true;
+            return;
+        }
+        if (!list_has(from, label)) {
+            const char *before = NULL;
+            size_t before_len = 0;
+            for (const char *p = item + len + (item[len] == '\n'); p && *p && !before;) {
+                size_t l = strcspn(p, "\n");
+                char *next = strndup(p, l);
+                if (next && list_has(from, next)) {
+                    before = p;
+                    before_len = l;
+                }
+                free(next);
+                p += l + (p[l] == '\n');
+            }
+            if (before)
+                stmt(r, "ALTER TYPE %s ADD VALUE %s BEFORE %.*s", t->key, label, (int)before_len,
+                     before);
+            else
+                stmt(r, "ALTER TYPE %s ADD VALUE %s", t->key, label);
+        }
+        free(label);
+    }
+}
+
+/* "name" + suffix as an identifier: inside the quotes of a quoted one. */
+static void suffixed_name(strbuf *sb, const char *name, const char *suffix)
+{
+    size_t len = strlen(name);
+    if (len >= 2 && name[0] == '"')
+        sb_printf(sb, "%.*s%s\"", (int)(len - 1), name, suffix);
+    else
+        sb_printf(sb, "%s%s", name, suffix);
+}
+
+/* The schema part of a qualified key ("public" of public.mood), as the
+ * server quoted it. */
+static void schema_of(strbuf *sb, const char *key, const char *name)
+{
+    size_t klen = strlen(key), nlen = strlen(name);
+    if (klen > nlen + 1)
+        sb_append(sb, key, klen - nlen - 1);
+}
+
+/* A removed or reordered label: the type is renamed, made again, every
+ * column moved to it through text, and the old one dropped. */
+static void enum_swap(diff_run *r, const sm_object *f, const sm_object *t)
+{
+    strbuf old = STRBUF_INIT, old_name = STRBUF_INIT;
+    schema_of(&old, t->key, t->name);
+    sb_putc(&old, '.');
+    suffixed_name(&old_name, t->name, ENUM_OLD_SUFFIX);
+    sb_puts(&old, sb_str(&old_name) ? sb_str(&old_name) : "");
+    destructive(r,
+                "enum %s loses or reorders labels; rows holding a removed label fail the"
+                " cast",
+                t->key);
+    stmt(r, "ALTER TYPE %s RENAME TO %s", f->key, sb_str(&old_name) ? sb_str(&old_name) : "");
+    enum_create(r, t);
+    for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = twin(r->to, c);
+        if (!of_type(c, f->key) || column_gone(r, c) || !of_type(tc, t->key))
+            continue;
+        bool array = strcmp(sm_attr(c, SM_COL_TYPE), f->key) != 0;
+        if (sm_attr(c, SM_COL_DEFAULT))
+            stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", c->table, c->name);
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s", c->table, c->name,
+             sm_attr(tc, SM_COL_TYPE), c->name, array ? "[]" : "", sm_attr(tc, SM_COL_TYPE));
+        if (sm_attr(tc, SM_COL_DEFAULT))
+            stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", c->table, c->name,
+                 sm_attr(tc, SM_COL_DEFAULT));
+    }
+    stmt(r, "DROP TYPE %s", sb_str(&old) ? sb_str(&old) : "");
+    if (sb_failed(&old) || sb_failed(&old_name))
+        r->out->failed = true;
+    sb_free(&old);
+    sb_free(&old_name);
+}
+
+static void enums(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_ENUM); i++) {
+        const sm_object *t = sm_at(r->to, SM_ENUM, i), *f = twin(r->from, t);
+        if (!f)
+            enum_create(r, t);
+        else if (r->enum_swapped[index_of(r->from, f)])
+            enum_swap(r, f, t);
+        else if (!attr_eq(f, t, SM_ENUM_LABELS))
+            enum_add_values(r, f, t);
+    }
+}
+
+static void domain_create(diff_run *r, const sm_object *t)
+{
+    sb_printf(r->out, "CREATE DOMAIN %s AS %s", t->key, sm_attr(t, SM_DOMAIN_BASE));
+    if (sm_attr(t, SM_DOMAIN_COLLATION))
+        sb_printf(r->out, " COLLATE %s", sm_attr(t, SM_DOMAIN_COLLATION));
+    if (sm_attr(t, SM_DOMAIN_DEFAULT))
+        sb_printf(r->out, " DEFAULT %s", sm_attr(t, SM_DOMAIN_DEFAULT));
+    if (is_true(sm_attr(t, SM_DOMAIN_NOTNULL)))
+        sb_puts(r->out, " NOT NULL");
+    FOR_EACH_ITEM(sm_attr(t, SM_DOMAIN_CHECKS), item, len)
+    sb_printf(r->out, " CONSTRAINT %.*s", (int)len, item);
+    sb_puts(r->out, ";\n");
+}
+
+/* The length of the constraint name that opens a "name CHECK (...)" item. */
+static size_t check_name_len(const char *item, size_t len)
+{
+    size_t i = 0;
+    if (item[0] == '"') {
+        for (i = 1; i < len; i++)
+            if (item[i] == '"' && (i + 1 >= len || item[i + 1] != '"'))
+                return i + 1;
+            else if (item[i] == '"')
+                i++;
+        return len;
+    }
+    while (i < len && item[i] != ' ')
+        i++;
+    return i;
+}
+
+/* Domain checks of @a missing from @b: dropped (@drop) or added. */
+static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, bool drop)
+{
+    FOR_EACH_ITEM(sm_attr(a, SM_DOMAIN_CHECKS), item, len)
+    {
+        char *whole = strndup(item, len);
+        if (!whole) {
+            r->out->failed = true;
+            return;
+        }
+        if (!list_has(sm_attr(b, SM_DOMAIN_CHECKS), whole)) {
+            size_t n = check_name_len(item, len);
+            if (drop)
+                stmt(r, "ALTER DOMAIN %s DROP CONSTRAINT %.*s", a->key, (int)n, item);
+            else
+                stmt(r, "ALTER DOMAIN %s ADD CONSTRAINT %s", a->key, whole);
+        }
+        free(whole);
+    }
+}
+
+static void domains(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_DOMAIN); i++) {
+        const sm_object *t = sm_at(r->to, SM_DOMAIN, i), *f = twin(r->from, t);
+        if (!f || fresh(r, t)) {
+            if (f) {
+                destructive(r, "domain %s changes its base type or collation", t->key);
+                stmt(r, "DROP DOMAIN %s", f->key);
+            }
+            domain_create(r, t);
+            continue;
+        }
+        if (!attr_eq(f, t, SM_DOMAIN_DEFAULT)) {
+            if (sm_attr(t, SM_DOMAIN_DEFAULT))
+                stmt(r, "ALTER DOMAIN %s SET DEFAULT %s", t->key, sm_attr(t, SM_DOMAIN_DEFAULT));
+            else
+                stmt(r, "ALTER DOMAIN %s DROP DEFAULT", t->key);
+        }
+        if (!attr_eq(f, t, SM_DOMAIN_NOTNULL))
+            stmt(r, "ALTER DOMAIN %s %s NOT NULL", t->key,
+                 is_true(sm_attr(t, SM_DOMAIN_NOTNULL)) ? "SET" : "DROP");
+        domain_checks(r, f, t, true);
+        domain_checks(r, t, f, false);
+    }
+}
+
+/* The options of a CREATE or ALTER SEQUENCE, then @tail and the end. */
+static void sequence_options(diff_run *r, const sm_object *t, const char *tail)
+{
+    sb_printf(r->out, " AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %s",
+              sm_attr(t, SM_SEQ_TYPE), sm_attr(t, SM_SEQ_INCREMENT), sm_attr(t, SM_SEQ_MIN),
+              sm_attr(t, SM_SEQ_MAX), sm_attr(t, SM_SEQ_START), sm_attr(t, SM_SEQ_CACHE),
+              is_true(sm_attr(t, SM_SEQ_CYCLE)) ? "CYCLE" : "NO CYCLE");
+    sb_printf(r->out, "%s;\n", tail);
+}
+
+static bool sequence_options_differ(const sm_object *f, const sm_object *t)
+{
+    for (size_t i = SM_SEQ_TYPE; i <= SM_SEQ_CYCLE; i++)
+        if (!attr_eq(f, t, i))
+            return true;
+    return false;
+}
+
+static void sequences(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_SEQUENCE); i++) {
+        const sm_object *t = sm_at(r->to, SM_SEQUENCE, i), *f = twin(r->from, t);
+        if (!f) {
+            sb_printf(r->out, "CREATE SEQUENCE %s", t->key);
+            sequence_options(r, t, "");
+        } else if (sequence_options_differ(f, t)) {
+            /* a narrower range may exclude the current value: restarted */
+            bool narrower = atoll(sm_attr(t, SM_SEQ_MIN)) > atoll(sm_attr(f, SM_SEQ_MIN)) ||
+                            atoll(sm_attr(t, SM_SEQ_MAX)) < atoll(sm_attr(f, SM_SEQ_MAX));
+            if (narrower)
+                destructive(r, "sequence %s narrows its range and restarts at %s", t->key,
+                            sm_attr(t, SM_SEQ_START));
+            sb_printf(r->out, "ALTER SEQUENCE %s", t->key);
+            sequence_options(r, t, narrower ? " RESTART" : "");
+        }
+    }
+}
+
+static bool sql_function(const sm_object *t)
+{
+    return strstr(sm_attr(t, SM_FUNC_DEF), "LANGUAGE sql") != NULL;
+}
+
+static const char *routine_word(const sm_object *o)
+{
+    return strcmp(sm_attr(o, SM_FUNC_KIND), "p") == 0 ? "PROCEDURE" : "FUNCTION";
+}
+
+/* New and changed functions: CREATE OR REPLACE, or dropped first when the
+ * result type or kind changes (REPLACE cannot). */
+static void functions(diff_run *r)
+{
+    bool unchecked = false;
+    for (size_t i = 0; i < sm_count(r->to, SM_FUNCTION); i++) {
+        const sm_object *t = sm_at(r->to, SM_FUNCTION, i), *f = twin(r->from, t);
+        if (f && same_definition(f, t))
+            continue;
+        /* a SQL function's body may read tables this revision creates later */
+        if (sql_function(t) && !unchecked) {
+            stmt(r, "SET LOCAL check_function_bodies = off");
+            unchecked = true;
+        }
+        if (f && fresh(r, t))
+            stmt(r, "DROP %s %s", routine_word(f), f->key);
+        sb_puts(r->out, sm_attr(t, SM_FUNC_DEF));
+        sb_puts(r->out, ";\n");
+    }
+}
+
+/* ---- phase: tables and columns ------------------------------------------ */
+
+static void column_def(strbuf *sb, const sm_object *c)
+{
+    sb_printf(sb, "%s %s", c->name, sm_attr(c, SM_COL_TYPE));
+    if (sm_attr(c, SM_COL_COLLATION))
+        sb_printf(sb, " COLLATE %s", sm_attr(c, SM_COL_COLLATION));
+    if (sm_attr(c, SM_COL_GENERATED))
+        sb_printf(sb, " GENERATED ALWAYS AS (%s) STORED", sm_attr(c, SM_COL_GENERATED));
+    if (sm_attr(c, SM_COL_DEFAULT))
+        sb_printf(sb, " DEFAULT %s", sm_attr(c, SM_COL_DEFAULT));
+    const char *identity = sm_attr(c, SM_COL_IDENTITY);
+    if (identity && *identity)
+        sb_printf(sb, " GENERATED %s AS IDENTITY", *identity == 'a' ? "ALWAYS" : "BY DEFAULT");
+    if (is_true(sm_attr(c, SM_COL_NOTNULL)))
+        sb_puts(sb, " NOT NULL");
+}
+
+static int cmp_attnum(const void *a, const void *b)
+{
+    const sm_object *x = *(const sm_object *const *)a, *y = *(const sm_object *const *)b;
+    long p = atol(sm_attr(x, SM_COL_ATTNUM)), q = atol(sm_attr(y, SM_COL_ATTNUM));
+    return p < q ? -1 : p > q;
+}
+
+/* The columns of @table in @m, by position; *n of them (NULL: no memory). */
+static const sm_object **table_columns(const sm_model *m, const char *table, size_t *n)
+{
+    size_t count = sm_count(m, SM_COLUMN);
+    const sm_object **cols = util_calloc(count, sizeof(*cols));
+    *n = 0;
+    for (size_t i = 0; cols && i < count; i++)
+        if (strcmp(sm_at(m, SM_COLUMN, i)->table, table) == 0)
+            cols[(*n)++] = sm_at(m, SM_COLUMN, i);
+    if (cols)
+        qsort(cols, *n, sizeof(*cols), cmp_attnum);
+    return cols;
+}
+
+static void table_create(diff_run *r, const sm_object *t)
+{
+    bool unlogged = strcmp(sm_attr(t, SM_TABLE_PERSISTENCE), "u") == 0;
+    sb_printf(r->out, "CREATE %sTABLE %s", unlogged ? "UNLOGGED " : "", t->key);
+    if (sm_attr(t, SM_TABLE_PARTOF)) {
+        sb_printf(r->out, " PARTITION OF %s %s", sm_attr(t, SM_TABLE_PARTOF),
+                  sm_attr(t, SM_TABLE_BOUND));
+    } else {
+        size_t n = 0;
+        const sm_object **cols = table_columns(r->to, t->key, &n);
+        if (!cols)
+            r->out->failed = true;
+        sb_puts(r->out, " (");
+        for (size_t i = 0; cols && i < n; i++) {
+            sb_puts(r->out, i ? ",\n    " : "\n    ");
+            column_def(r->out, cols[i]);
+        }
+        sb_puts(r->out, n ? "\n)" : ")");
+        free(cols);
+        if (sm_attr(t, SM_TABLE_INHERITS)) {
+            sb_puts(r->out, " INHERITS (");
+            bool first = true;
+            FOR_EACH_ITEM(sm_attr(t, SM_TABLE_INHERITS), item, len)
+            {
+                sb_printf(r->out, "%s%.*s", first ? "" : ", ", (int)len, item);
+                first = false;
+            }
+            sb_putc(r->out, ')');
+        }
+    }
+    if (sm_attr(t, SM_TABLE_PARTKEY))
+        sb_printf(r->out, " PARTITION BY %s", sm_attr(t, SM_TABLE_PARTKEY));
+    sb_puts(r->out, ";\n");
+}
+
+static void table_order_visit(diff_run *r, size_t i, bool *seen)
+{
+    if (seen[i])
+        return;
+    seen[i] = true;
+    const sm_object *t = sm_at(r->to, SM_TABLE, i);
+    const sm_object *p = sm_find(r->to, SM_TABLE, sm_attr(t, SM_TABLE_PARTOF));
+    if (p)
+        table_order_visit(r, index_of(r->to, p), seen);
+    FOR_EACH_ITEM(sm_attr(t, SM_TABLE_INHERITS), item, len)
+    {
+        char *key = strndup(item, len);
+        const sm_object *parent = key ? sm_find(r->to, SM_TABLE, key) : NULL;
+        if (parent)
+            table_order_visit(r, index_of(r->to, parent), seen);
+        free(key);
+    }
+    if (fresh(r, t))
+        table_create(r, t);
+}
+
+/* New and rebuilt tables, each after its parents. */
+static void create_tables(diff_run *r)
+{
+    size_t n = sm_count(r->to, SM_TABLE);
+    bool *seen = util_calloc(n, sizeof(*seen));
+    if (!seen) {
+        r->out->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        table_order_visit(r, i, seen);
+    free(seen);
+}
+
+/* int2 < int4 < int8, varchar(n) < varchar(m >= n) < text: no row can
+ * fail or lose anything. */
+static bool widening(const char *from, const char *to)
+{
+    static const char *const ints[] = { "smallint", "integer", "bigint" };
+    int a = -1, b = -1;
+    for (int i = 0; i < 3; i++) {
+        a = strcmp(from, ints[i]) == 0 ? i : a;
+        b = strcmp(to, ints[i]) == 0 ? i : b;
+    }
+    if (a >= 0 && b >= 0)
+        return b >= a;
+    const char *vc = "character varying";
+    size_t vl = strlen(vc);
+    if (strncmp(from, vc, vl) != 0)
+        return false;
+    if (strcmp(to, "text") == 0 || strcmp(to, vc) == 0)
+        return true;
+    return strncmp(to, vc, vl) == 0 && from[vl] == '(' && to[vl] == '(' &&
+           atol(to + vl + 1) >= atol(from + vl + 1);
+}
+
+static void column_retype(diff_run *r, const sm_object *f, const sm_object *t)
+{
+    const char *type = sm_attr(t, SM_COL_TYPE);
+    if (!widening(sm_attr(f, SM_COL_TYPE), type))
+        destructive(r, "%s changes type from %s to %s; values may not fit", t->key,
+                    sm_attr(f, SM_COL_TYPE), type);
+    sb_printf(r->out, "ALTER TABLE %s ALTER COLUMN %s TYPE %s", t->table, t->name, type);
+    if (sm_attr(t, SM_COL_COLLATION))
+        sb_printf(r->out, " COLLATE %s", sm_attr(t, SM_COL_COLLATION));
+    stmt(r, " USING %s::%s", t->name, type);
+}
+
+static void column_alter(diff_run *r, const sm_object *f, const sm_object *t)
+{
+    const char *fi = sm_attr(f, SM_COL_IDENTITY), *ti = sm_attr(t, SM_COL_IDENTITY);
+    bool had_identity = fi && *fi, has_identity = ti && *ti;
+    bool retype = column_retyped(r, f, t);
+    bool redefault = r->opts->compare_server_default && !attr_eq(f, t, SM_COL_DEFAULT);
+    if (had_identity && !has_identity)
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", t->table, t->name);
+    /* the old default may not cast to the new type */
+    if (sm_attr(f, SM_COL_DEFAULT) && (redefault || retype))
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", t->table, t->name);
+    if (retype)
+        column_retype(r, f, t);
+    if (sm_attr(t, SM_COL_DEFAULT) && (redefault || (retype && sm_attr(f, SM_COL_DEFAULT))))
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", t->table, t->name,
+             sm_attr(t, SM_COL_DEFAULT));
+    if (!attr_eq(f, t, SM_COL_NOTNULL))
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", t->table, t->name,
+             is_true(sm_attr(t, SM_COL_NOTNULL)) ? "SET" : "DROP");
+    if (has_identity && !had_identity)
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY", t->table, t->name,
+             *ti == 'a' ? "ALWAYS" : "BY DEFAULT");
+    else if (has_identity && had_identity && *fi != *ti)
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s", t->table, t->name,
+             *ti == 'a' ? "ALWAYS" : "BY DEFAULT");
+}
+
+static void alter_tables(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_TABLE); i++) {
+        const sm_object *t = sm_at(r->to, SM_TABLE, i), *f = twin(r->from, t);
+        if (f && table_kept(r, t->key) && !attr_eq(f, t, SM_TABLE_PERSISTENCE))
+            stmt(r, "ALTER TABLE %s SET %s", t->key,
+                 strcmp(sm_attr(t, SM_TABLE_PERSISTENCE), "u") == 0 ? "UNLOGGED" : "LOGGED");
+    }
+    /* columns dropped first: a regenerated column is added back below */
+    for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *f = sm_at(r->from, SM_COLUMN, i);
+        if (table_kept(r, f->table) && column_gone(r, f)) {
+            destructive(r, "drops column %s and its data", f->key);
+            stmt(r, "ALTER TABLE %s DROP COLUMN %s", f->table, f->name);
+        }
+    }
+    size_t n = sm_count(r->to, SM_COLUMN);
+    const sm_object **added = util_calloc(n, sizeof(*added));
+    size_t n_added = 0;
+    if (!added) {
+        r->out->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sm_object *t = sm_at(r->to, SM_COLUMN, i), *f = twin(r->from, t);
+        if (!table_kept(r, t->table))
+            continue;
+        if (fresh(r, t))
+            added[n_added++] = t;
+        else
+            column_alter(r, f, t);
+    }
+    /* added in their table's order, tables by key */
+    for (size_t i = 0; i < n_added; i++) {
+        sb_printf(r->out, "ALTER TABLE %s ADD COLUMN ", added[i]->table);
+        column_def(r->out, added[i]);
+        sb_puts(r->out, ";\n");
+    }
+    free(added);
+}
+
+static void own_sequences(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_SEQUENCE); i++) {
+        const sm_object *t = sm_at(r->to, SM_SEQUENCE, i), *f = twin(r->from, t);
+        const char *owner = sm_attr(t, SM_SEQ_OWNED_BY);
+        if (owner && (!f || owner_released(r, f) || !sm_attr(f, SM_SEQ_OWNED_BY)))
+            stmt(r, "ALTER SEQUENCE %s OWNED BY %s", t->key, owner);
+    }
+}
+
+/* ---- phase: what goes after the tables are changed ---------------------- */
+
+static void drop_tables(diff_run *r)
+{
+    strbuf list = STRBUF_INIT;
+    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
+        const sm_object *f = sm_at(r->from, SM_TABLE, i);
+        if (table_kept(r, f->key))
+            continue;
+        destructive(r, "drops table %s and its data%s", f->key,
+                    sm_find(r->to, SM_TABLE, f->key) ? " (it is created again)" : "");
+        sb_printf(&list, "%s%s", list.len ? ", " : "", f->key);
+    }
+    /* one statement: the server orders partitions, children and foreign
+     * keys among the tables itself */
+    if (list.len)
+        stmt(r, "DROP TABLE %s", sb_str(&list) ? sb_str(&list) : "");
+    if (sb_failed(&list))
+        r->out->failed = true;
+    sb_free(&list);
+}
+
+static void drop_removed(diff_run *r, sm_kind kind)
+{
+    for (size_t i = 0; i < sm_count(r->from, kind); i++) {
+        const sm_object *f = sm_at(r->from, kind, i);
+        if (twin(r->to, f))
+            continue;
+        switch (kind) {
+        case SM_SEQUENCE:
+            destructive(r, "drops sequence %s", f->key);
+            stmt(r, "DROP SEQUENCE %s", f->key);
+            break;
+        case SM_FUNCTION:
+            stmt(r, "DROP %s %s", routine_word(f), f->key);
+            break;
+        case SM_DOMAIN:
+            stmt(r, "DROP DOMAIN %s", f->key);
+            break;
+        case SM_ENUM:
+            stmt(r, "DROP TYPE %s", f->key);
+            break;
+        case SM_EXTENSION:
+            stmt(r, "DROP EXTENSION %s", f->key);
+            break;
+        case SM_SCHEMA:
+            destructive(r, "drops schema %s", f->key);
+            stmt(r, "DROP SCHEMA %s", f->key);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- phase: constraints, indexes, views, triggers, policies ------------- */
+
+static void create_child(diff_run *r, const sm_object *t)
+{
+    switch (t->kind) {
+    case SM_CONSTRAINT:
+        stmt(r, "ALTER TABLE %s ADD CONSTRAINT %s %s", t->table, t->name, sm_attr(t, SM_CON_DEF));
+        break;
+    case SM_INDEX: {
+        /* an index on a partitioned table is read back "ON ONLY": made
+         * that way it would not reach the partitions */
+        const char *def = sm_attr(t, SM_INDEX_DEF), *only = strstr(def, " ON ONLY ");
+        if (only)
+            stmt(r, "%.*s ON %s", (int)(only - def), def, only + strlen(" ON ONLY "));
+        else
+            stmt(r, "%s", def);
+        break;
+    }
+    case SM_POLICY:
+        stmt(r, "%s", sm_attr(t, SM_POLICY_DEF));
+        break;
+    case SM_TRIGGER: {
+        const char *enabled = sm_attr(t, SM_TRIGGER_ENABLED);
+        stmt(r, "%s", sm_attr(t, SM_TRIGGER_DEF));
+        if (enabled && *enabled != 'O')
+            stmt(r, "ALTER TABLE %s %s TRIGGER %s", t->table,
+                 *enabled == 'D'   ? "DISABLE"
+                 : *enabled == 'R' ? "ENABLE REPLICA"
+                                   : "ENABLE ALWAYS",
+                 t->name);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* Creates the children of @kind that this run makes; @fk as in
+ * drop_children; @on_views: on materialized views, or on tables. */
+static void create_children(diff_run *r, sm_kind kind, int fk, bool on_views)
+{
+    for (size_t i = 0; i < sm_count(r->to, kind); i++) {
+        const sm_object *t = sm_at(r->to, kind, i);
+        bool is_fk = kind == SM_CONSTRAINT && strcmp(sm_attr(t, SM_CON_TYPE), "f") == 0;
+        if ((fk >= 0 && is_fk != (fk == 1)) ||
+            (sm_find(r->to, SM_VIEW, t->table) != NULL) != on_views)
+            continue;
+        if (fresh(r, t))
+            create_child(r, t);
+    }
+}
+
+static void create_views(diff_run *r)
+{
+    size_t count = sm_count(r->to, SM_VIEW), n = 0;
+    bool *take = util_calloc(count, sizeof(*take));
+    for (size_t i = 0; take && i < count; i++)
+        take[i] = fresh(r, sm_at(r->to, SM_VIEW, i));
+    size_t *order = take ? view_order(r->to, take, &n) : NULL;
+    if (!order)
+        r->out->failed = true;
+    for (size_t i = 0; order && i < n; i++) {
+        const sm_object *v = sm_at(r->to, SM_VIEW, order[i]);
+        const char *options = sm_attr(v, SM_VIEW_OPTIONS);
+        const char *def = sm_attr(v, SM_VIEW_DEF);
+        size_t len = strlen(def);
+        while (len > 0 && (def[len - 1] == ';' || def[len - 1] == '\n' || def[len - 1] == ' '))
+            len--;
+        sb_printf(r->out, "CREATE %s %s", matview(v) ? "MATERIALIZED VIEW" : "VIEW", v->key);
+        if (options && *options)
+            sb_printf(r->out, " WITH (%s)", options);
+        sb_printf(r->out, " AS\n%.*s;\n", (int)len, def);
+    }
+    free(order);
+    free(take);
+}
+
+static void row_security(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_TABLE); i++) {
+        const sm_object *t = sm_at(r->to, SM_TABLE, i), *f = twin(r->from, t);
+        bool was = f && !fresh(r, t);
+        if (was ? !attr_eq(f, t, SM_TABLE_RLS) : is_true(sm_attr(t, SM_TABLE_RLS)))
+            stmt(r, "ALTER TABLE %s %s ROW LEVEL SECURITY", t->key,
+                 is_true(sm_attr(t, SM_TABLE_RLS)) ? "ENABLE" : "DISABLE");
+        if (was ? !attr_eq(f, t, SM_TABLE_FORCE_RLS) : is_true(sm_attr(t, SM_TABLE_FORCE_RLS)))
+            stmt(r, "ALTER TABLE %s %s ROW LEVEL SECURITY", t->key,
+                 is_true(sm_attr(t, SM_TABLE_FORCE_RLS)) ? "FORCE" : "NO FORCE");
+    }
+}
+
+/* ---- phase: comments ---------------------------------------------------- */
+
+static void comment_target(diff_run *r, const sm_object *t)
+{
+    switch (t->kind) {
+    case SM_SCHEMA:
+        sb_printf(r->out, "SCHEMA %s", t->key);
+        break;
+    case SM_EXTENSION:
+        sb_printf(r->out, "EXTENSION %s", t->key);
+        break;
+    case SM_ENUM:
+        sb_printf(r->out, "TYPE %s", t->key);
+        break;
+    case SM_DOMAIN:
+        sb_printf(r->out, "DOMAIN %s", t->key);
+        break;
+    case SM_SEQUENCE:
+        sb_printf(r->out, "SEQUENCE %s", t->key);
+        break;
+    case SM_TABLE:
+        sb_printf(r->out, "TABLE %s", t->key);
+        break;
+    case SM_COLUMN:
+        sb_printf(r->out, "COLUMN %s", t->key);
+        break;
+    case SM_INDEX:
+        sb_printf(r->out, "INDEX %s", t->key);
+        break;
+    case SM_VIEW:
+        sb_printf(r->out, "%s %s", matview(t) ? "MATERIALIZED VIEW" : "VIEW", t->key);
+        break;
+    case SM_FUNCTION:
+        sb_printf(r->out, "%s %s", routine_word(t), t->key);
+        break;
+    case SM_CONSTRAINT:
+    case SM_TRIGGER:
+    case SM_POLICY:
+        sb_printf(r->out, "%s %s ON %s",
+                  t->kind == SM_CONSTRAINT ? "CONSTRAINT"
+                  : t->kind == SM_TRIGGER  ? "TRIGGER"
+                                           : "POLICY",
+                  t->name, t->table);
+        break;
+    default:
+        break;
+    }
+}
+
+static void comments(diff_run *r)
+{
+    for (int kind = 0; kind < SM_N_KINDS; kind++)
+        for (size_t i = 0; i < sm_count(r->to, (sm_kind)kind); i++) {
+            const sm_object *t = sm_at(r->to, (sm_kind)kind, i), *f = twin(r->from, t);
+            const char *want = sm_attr(t, comment_attr[kind]);
+            bool made = !f || fresh(r, t);
+            if (made ? !want : str_eq(want, sm_attr(f, comment_attr[kind])))
+                continue;
+            sb_puts(r->out, "COMMENT ON ");
+            comment_target(r, t);
+            stmt(r, " IS %s", want ? want : "NULL");
+        }
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+static void write_phases(diff_run *r)
+{
+    drop_children(r, SM_TRIGGER, -1);
+    drop_children(r, SM_POLICY, -1);
+    drop_views(r);
+    drop_children(r, SM_CONSTRAINT, 1);
+    drop_children(r, SM_CONSTRAINT, 0);
+    drop_children(r, SM_INDEX, -1);
+    release_sequences(r);
+    /* before any table is made: a rebuilt table is made again below */
+    drop_tables(r);
+    create_simple(r, SM_SCHEMA);
+    create_simple(r, SM_EXTENSION);
+    alter_extensions(r);
+    enums(r);
+    domains(r);
+    sequences(r);
+    functions(r);
+    create_tables(r);
+    alter_tables(r);
+    own_sequences(r);
+    drop_removed(r, SM_SEQUENCE);
+    drop_removed(r, SM_FUNCTION);
+    drop_removed(r, SM_DOMAIN);
+    drop_removed(r, SM_ENUM);
+    drop_removed(r, SM_EXTENSION);
+    drop_removed(r, SM_SCHEMA);
+    create_children(r, SM_CONSTRAINT, 0, false);
+    create_children(r, SM_INDEX, -1, false);
+    create_children(r, SM_CONSTRAINT, 1, false);
+    create_views(r);
+    create_children(r, SM_INDEX, -1, true);
+    row_security(r);
+    create_children(r, SM_TRIGGER, -1, false);
+    create_children(r, SM_TRIGGER, -1, true);
+    create_children(r, SM_POLICY, -1, false);
+    comments(r);
+}
+
+void autogen_diff(const sm_model *from, const sm_model *to, const autogen_diff_options *opts,
+                  strbuf *out, size_t *n_destructive)
+{
+    diff_run r = { from, to, opts, out, 0, NULL, NULL, NULL, NULL, NULL };
+    size_t tables = sm_count(from, SM_TABLE);
+    r.table_rebuilt = util_calloc(tables, sizeof(bool));
+    r.table_altered = util_calloc(tables, sizeof(bool));
+    r.key_changed = util_calloc(tables, sizeof(bool));
+    r.view_dropped = util_calloc(sm_count(from, SM_VIEW), sizeof(bool));
+    r.enum_swapped = util_calloc(sm_count(from, SM_ENUM), sizeof(bool));
+    if (r.table_rebuilt && r.table_altered && r.key_changed && r.view_dropped && r.enum_swapped) {
+        decide_rebuilt_tables(&r);
+        decide_enums(&r);
+        decide_altered_tables(&r);
+        decide_key_changes(&r);
+        decide_views(&r);
+        write_phases(&r);
+    } else {
+        out->failed = true;
+    }
+    *n_destructive = r.destructive;
+    free(r.table_rebuilt);
+    free(r.table_altered);
+    free(r.key_changed);
+    free(r.view_dropped);
+    free(r.enum_swapped);
+}

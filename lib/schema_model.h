@@ -1,0 +1,155 @@
+/*
+ * schema_model.h - a database's schema read from pg_catalog into a
+ * structured, canonical model: what autogenerate diffs and what its tests
+ * compare.
+ *
+ * Every object is one sm_object: its kind, its key (the SQL name the
+ * server quoted and qualified, read with search_path = '' so that every
+ * name and every rendered definition is schema-qualified), the key of the
+ * table it belongs to, its own name, and the kind's attributes in a fixed
+ * order (the SM_* indices below), each the server's own rendering
+ * (format_type, pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef,
+ * pg_get_functiondef, pg_get_triggerdef, pg_get_expr) or NULL.  Comments
+ * and enum labels are already SQL literals (quote_literal), so that SQL
+ * can be written from the model without a connection.
+ *
+ * One query per object kind, all through pg.c.  The engine's bookkeeping
+ * tables (version_table and its _applied and _history tables in
+ * version_table_schema), objects of extensions and the system schemas are
+ * left out.
+ */
+#ifndef LIB_SCHEMA_MODEL_H
+#define LIB_SCHEMA_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "internal.h"
+#include "strbuf.h"
+
+typedef enum sm_kind {
+    SM_SCHEMA,
+    SM_EXTENSION,
+    SM_ENUM,
+    SM_DOMAIN,
+    SM_SEQUENCE,
+    SM_TABLE,
+    SM_COLUMN,
+    SM_CONSTRAINT,
+    SM_INDEX,
+    SM_VIEW,
+    SM_FUNCTION,
+    SM_TRIGGER,
+    SM_POLICY,
+    SM_N_KINDS
+} sm_kind;
+
+/* Attributes of each kind, by index (NULL: none / not set). */
+enum { SM_SCHEMA_COMMENT };
+enum { SM_EXT_SCHEMA, SM_EXT_COMMENT };
+enum { SM_ENUM_LABELS /* quoted labels, each ended by '\n', in order */, SM_ENUM_COMMENT };
+enum {
+    SM_DOMAIN_BASE,
+    SM_DOMAIN_NOTNULL, /* "true" / "false" */
+    SM_DOMAIN_DEFAULT,
+    SM_DOMAIN_COLLATION,
+    SM_DOMAIN_CHECKS, /* "name CHECK (...)", each ended by '\n', by name */
+    SM_DOMAIN_COMMENT
+};
+enum {
+    SM_SEQ_TYPE,
+    SM_SEQ_START,
+    SM_SEQ_INCREMENT,
+    SM_SEQ_MIN,
+    SM_SEQ_MAX,
+    SM_SEQ_CACHE,
+    SM_SEQ_CYCLE,    /* "true" / "false" */
+    SM_SEQ_OWNED_BY, /* table.column, or NULL */
+    SM_SEQ_COMMENT
+};
+enum {
+    SM_TABLE_PERSISTENCE, /* "p" / "u" */
+    SM_TABLE_PARTKEY,     /* pg_get_partkeydef, partitioned tables */
+    SM_TABLE_PARTOF,      /* the parent of a partition */
+    SM_TABLE_BOUND,       /* "FOR VALUES ..." / "DEFAULT" */
+    SM_TABLE_INHERITS,    /* parents (not of a partition), each ended by '\n' */
+    SM_TABLE_RLS,         /* "true" / "false" */
+    SM_TABLE_FORCE_RLS,
+    SM_TABLE_COMMENT
+};
+enum {
+    SM_COL_ATTNUM, /* position: used to order, not compared */
+    SM_COL_TYPE,
+    SM_COL_COLLATION, /* when not the type's own */
+    SM_COL_NOTNULL,   /* "true" / "false" */
+    SM_COL_DEFAULT,
+    SM_COL_IDENTITY,  /* "a" (always), "d" (by default) or "" */
+    SM_COL_GENERATED, /* the expression of a stored generated column */
+    SM_COL_COMMENT
+};
+enum {
+    SM_CON_TYPE,     /* p, u, c, x, f */
+    SM_CON_DEF,      /* pg_get_constraintdef */
+    SM_CON_REFTABLE, /* a foreign key's referenced table */
+    SM_CON_COMMENT
+};
+enum { SM_INDEX_DEF, SM_INDEX_COMMENT };
+enum {
+    SM_VIEW_KIND, /* "v" / "m" */
+    SM_VIEW_DEF,
+    SM_VIEW_OPTIONS, /* reloptions as "a=b, c=d", or NULL */
+    SM_VIEW_DEPS,    /* relations it reads, each ended by '\n' */
+    SM_VIEW_COMMENT
+};
+enum {
+    SM_FUNC_KIND, /* "f" / "p" */
+    SM_FUNC_DEF,  /* pg_get_functiondef */
+    SM_FUNC_RESULT,
+    SM_FUNC_COMMENT
+};
+enum { SM_TRIGGER_DEF, SM_TRIGGER_ENABLED, SM_TRIGGER_COMMENT };
+enum { SM_POLICY_DEF /* a CREATE POLICY statement */, SM_POLICY_COMMENT };
+
+typedef struct sm_object {
+    sm_kind kind;
+    const char *key;   /* quoted, qualified: public.t, public.t.col, ... */
+    const char *table; /* the owning table's key, or NULL */
+    const char *name;  /* quoted, unqualified */
+    const char *const *attrs;
+    size_t n_attrs;
+} sm_object;
+
+typedef struct sm_model sm_model;
+
+/*
+ * Reads the schema of @ctx's database (already connected, inside a call).
+ * search_path is set to '' for the reads and put back.  On failure the
+ * error is on @ctx and *out is NULL.
+ */
+int sm_model_read(um_ctx *ctx, sm_model **out);
+void sm_model_free(sm_model *m);
+
+/* The objects of one kind, sorted by key (byte order). */
+size_t sm_count(const sm_model *m, sm_kind kind);
+const sm_object *sm_at(const sm_model *m, sm_kind kind, size_t i);
+
+/* The object of @kind with @key, or NULL. */
+const sm_object *sm_find(const sm_model *m, sm_kind kind, const char *key);
+
+/* An attribute (NULL when not set or out of range). */
+const char *sm_attr(const sm_object *o, size_t i);
+
+/* The attribute is not compared (a column's position). */
+bool sm_attr_ordinal(sm_kind kind, size_t i);
+
+/* Kind names, as the dump writes them: "table", "column", ... */
+const char *sm_kind_name(sm_kind kind);
+
+/*
+ * The canonical text of the model: one line per object and attribute,
+ * sorted, positions left out.  Two databases with the same schema give the
+ * same text.
+ */
+void sm_dump(const sm_model *m, strbuf *out);
+
+#endif

@@ -1,0 +1,1 @@
+CREATE TABLE n (a integer NOT NULL, b integer, c text NOT NULL);

@@ -1,0 +1,1 @@
+CREATE TABLE n (a integer, b integer NOT NULL, c text NOT NULL);

@@ -1,0 +1,1 @@
+CREATE TABLE g (w numeric, h numeric, area numeric GENERATED ALWAYS AS (w * h) STORED);

@@ -1,0 +1,1 @@
+CREATE TABLE coll (a text COLLATE "C", b text);

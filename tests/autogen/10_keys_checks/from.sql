@@ -1,0 +1,1 @@
+CREATE TABLE k (id integer NOT NULL, code text, qty integer);

@@ -1,0 +1,2 @@
+CREATE SEQUENCE counter;
+CREATE SEQUENCE gone_seq;

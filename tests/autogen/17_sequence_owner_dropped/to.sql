@@ -1,0 +1,2 @@
+CREATE TABLE tick (id serial PRIMARY KEY);
+CREATE SEQUENCE legacy_seq;

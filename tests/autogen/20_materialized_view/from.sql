@@ -1,0 +1,3 @@
+CREATE TABLE sales (id integer, region text, amount numeric);
+CREATE MATERIALIZED VIEW sales_by_region AS SELECT region, sum(amount) AS total FROM sales GROUP BY region;
+CREATE UNIQUE INDEX sales_by_region_uq ON sales_by_region (region);

@@ -1,0 +1,1 @@
+CREATE TABLE doc (id integer, body text, updated timestamptz);

@@ -1,0 +1,4 @@
+CREATE TABLE audit (id integer, n integer);
+CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := coalesce(NEW.n, 0) + 1; RETURN NEW; END $$;
+CREATE TRIGGER audit_bump BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION bump();
+CREATE TRIGGER audit_old BEFORE UPDATE ON audit FOR EACH ROW EXECUTE FUNCTION bump();

@@ -1,0 +1,8 @@
+CREATE TABLE c (id integer CONSTRAINT c_pk PRIMARY KEY, v text);
+CREATE INDEX c_v ON c (v);
+CREATE VIEW cv AS SELECT id FROM c;
+CREATE SEQUENCE cs;
+CREATE TYPE ce AS ENUM ('x');
+CREATE FUNCTION cf() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;
+COMMENT ON TABLE c IS 'old table comment';
+COMMENT ON COLUMN c.v IS 'gone';

@@ -1,0 +1,15 @@
+CREATE TABLE c (id integer CONSTRAINT c_pk PRIMARY KEY, v text);
+CREATE INDEX c_v ON c (v);
+CREATE VIEW cv AS SELECT id FROM c;
+CREATE SEQUENCE cs;
+CREATE TYPE ce AS ENUM ('x');
+CREATE FUNCTION cf() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;
+COMMENT ON TABLE c IS 'the table''s new comment';
+COMMENT ON COLUMN c.id IS 'key';
+COMMENT ON CONSTRAINT c_pk ON c IS 'primary';
+COMMENT ON INDEX c_v IS 'by v';
+COMMENT ON VIEW cv IS 'a view';
+COMMENT ON SEQUENCE cs IS 'counts';
+COMMENT ON TYPE ce IS 'an enum';
+COMMENT ON FUNCTION cf() IS 'one';
+COMMENT ON SCHEMA public IS 'standard public schema';

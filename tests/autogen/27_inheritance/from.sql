@@ -1,0 +1,2 @@
+CREATE TABLE vehicle (id integer, wheels integer);
+CREATE TABLE car (seats integer) INHERITS (vehicle);

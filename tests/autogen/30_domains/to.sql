@@ -1,0 +1,3 @@
+CREATE DOMAIN posint AS integer DEFAULT 1 NOT NULL CONSTRAINT posint_check CHECK (VALUE > 0) CONSTRAINT posint_small CHECK (VALUE < 1000000);
+CREATE DOMAIN email AS text COLLATE "C" CHECK (VALUE LIKE '%@%');
+CREATE TABLE dt (a posint, e email);

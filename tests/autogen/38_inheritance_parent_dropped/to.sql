@@ -1,0 +1,1 @@
+CREATE TABLE zoo (id integer, animals integer DEFAULT 0);

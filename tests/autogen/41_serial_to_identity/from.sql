@@ -1,0 +1,1 @@
+CREATE TABLE ticket (id serial PRIMARY KEY, title text);

@@ -1,0 +1,1 @@
+CREATE TABLE "Order Items" ("Select" integer, "quote""d" text);
