@@ -806,21 +806,43 @@ static int cmd_history(struct cli *cli, const struct cli_command *cmd, int argc,
 /*
  * Alembic's "heads": the revisions no revision revises; with
  * --resolve-dependencies only those no revision depends on either (an
- * "effective head" another branch needs is not a head of the whole).
+ * "effective head" another branch needs is not a head of the whole).  In
+ * file-name order, as Alembic lists them.
  */
+static const char *file_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
+/* File-name order, the order of Alembic's revision map. */
+static int by_file_name(const void *pa, const void *pb)
+{
+    const um_revision *a = *(const um_revision *const *)pa, *b = *(const um_revision *const *)pb;
+    int c = strcmp(file_name(a->path), file_name(b->path));
+
+    return c ? c : strcmp(a->path, b->path);
+}
+
 static int heads_body(const struct cli_call *call)
 {
     int resolve = *(const int *)call->state;
-    const um_revision *rev;
-    size_t shown = 0;
+    size_t n = um_revision_count(call->ctx), n_heads = 0;
+    const um_revision **heads = calloc(n ? n : 1, sizeof(*heads)), *rev;
     json_t *a = NULL;
-    int rc = UM_OK;
+    int rc = heads ? UM_OK : UM_ENOMEM;
 
-    if (call->cli->json && !(a = json_array()))
-        return UM_ENOMEM;
+    if (rc == UM_OK && call->cli->json && !(a = json_array()))
+        rc = UM_ENOMEM;
     for (size_t i = 0; rc == UM_OK && (rev = um_revision_at(call->ctx, i)); i++)
         if (rev->is_head && !(resolve && rev->has_dependents))
-            rc = list_revision(call->cli, call->ctx, a, rev, shown++, 0);
+            heads[n_heads++] = rev;
+    if (rc == UM_OK)
+        qsort(heads, n_heads, sizeof(*heads), by_file_name);
+    for (size_t k = 0; rc == UM_OK && k < n_heads; k++)
+        rc = list_revision(call->cli, call->ctx, a, heads[k], k, 0);
+    free(heads);
     return print_json_array(a, rc);
 }
 

@@ -11,6 +11,7 @@
  */
 #include "graph.h"
 #include "branch.h"
+#include "order.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -36,9 +37,11 @@ struct graph_dag {
     size_t mask;           /* slot count - 1 (a power of two) */
     adj pred;              /* parents, then dependencies */
     adj succ;              /* children, then dependents */
-    size_t *heads;         /* heads, then bases: one block */
+    size_t *heads;         /* heads, bases, then real heads: one block */
     size_t *bases;
-    size_t n_heads, n_bases;
+    size_t *real_heads;
+    size_t n_heads, n_bases, n_real_heads;
+    size_t *file_rank;    /* place in file-name order */
     branch_table *labels; /* Branch Labels: (branch.c) */
 };
 
@@ -61,14 +64,22 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-/* "a, b, c" from the ids of @n revisions. */
+/* "a, b, c" from the ids of @n revisions, in file-name order (Alembic's
+ * order for heads and candidates); as given without memory to sort. */
 static void sb_put_ids(strbuf *sb, const graph_dag *g, const size_t *idx, size_t n)
 {
-    for (size_t k = 0; k < n; k++) {
-        if (k)
-            sb_puts(sb, ", ");
-        sb_puts(sb, g->scripts[idx[k]]->id);
+    size_t *by_file = util_calloc(g->n, sizeof(*by_file)), shown = 0;
+    if (!by_file) {
+        for (size_t k = 0; k < n; k++)
+            sb_printf(sb, "%s%s", k ? ", " : "", g->scripts[idx[k]]->id);
+        return;
     }
+    for (size_t k = 0; k < n; k++)
+        by_file[g->file_rank[idx[k]]] = idx[k] + 1;
+    for (size_t r = 0; r < g->n; r++)
+        if (by_file[r])
+            sb_printf(sb, "%s%s", shown++ ? ", " : "", g->scripts[by_file[r] - 1]->id);
+    free(by_file);
 }
 
 static int adj_alloc(adj *a, size_t n, size_t edges)
@@ -339,6 +350,35 @@ done:
     return rc;
 }
 
+/*
+ * Numbers the revisions as Alembic upgrades an empty database to "heads":
+ * its walk (order.h) down from the real heads, reversed.  Kahn's order
+ * (topo_sort) only proves there is no cycle, which the walk needs.
+ */
+static int alembic_order(build *b, err_buf *err)
+{
+    size_t n = b->n, n_heads = 0, n_out = 0;
+    unsigned char *all = malloc(n ? n : 1);
+    size_t *heads = util_calloc(n, sizeof(*heads)), *out = util_calloc(n, sizeof(*out));
+    order_graph og = { n, b->pred.off, b->pred.nfirst, b->pred.idx, NULL };
+    int rc = all && heads && out ? UM_OK : err_nomem(err);
+    if (!rc) {
+        memset(all, 1, n);
+        for (size_t i = 0; i < n; i++)
+            if (b->succ.off[i] == b->succ.off[i + 1])
+                heads[n_heads++] = i;
+        rc = order_walk(&og, all, heads, n_heads, out, &n_out, err);
+    }
+    for (size_t k = 0; !rc && k < n; k++) {
+        b->order[k] = out[n - 1 - k];
+        b->rank[b->order[k]] = k;
+    }
+    free(all);
+    free(heads);
+    free(out);
+    return rc;
+}
+
 /* Renumbers the build's edges into topological order. */
 static int renumber_pred(const build *b, adj *pred)
 {
@@ -356,19 +396,28 @@ static int renumber_pred(const build *b, adj *pred)
     return UM_OK;
 }
 
-/* Heads have no children, bases no parents: dependencies do not count. */
-static int find_ends(graph_dag *g)
+/*
+ * Heads have no children, bases no parents: dependencies do not count.
+ * Real heads have no dependents either (Alembic's _real_heads).  Each list
+ * is in file-name order, the order of Alembic's revision map, in which it
+ * lists heads and names them in a merge.  @by_file: file order to index.
+ */
+static int find_ends(graph_dag *g, const size_t *by_file)
 {
-    g->heads = util_calloc(2 * g->n, sizeof(size_t));
+    g->heads = util_calloc(3 * g->n, sizeof(size_t));
     if (!g->heads)
         return UM_ENOMEM;
-    for (size_t i = 0; i < g->n; i++)
-        if (!g->succ.nfirst[i])
-            g->heads[g->n_heads++] = i;
+    for (size_t r = 0; r < g->n; r++)
+        if (!g->succ.nfirst[by_file[r]])
+            g->heads[g->n_heads++] = by_file[r];
     g->bases = g->heads + g->n_heads;
-    for (size_t i = 0; i < g->n; i++)
-        if (!g->pred.nfirst[i])
-            g->bases[g->n_bases++] = i;
+    for (size_t r = 0; r < g->n; r++)
+        if (!g->pred.nfirst[by_file[r]])
+            g->bases[g->n_bases++] = by_file[r];
+    g->real_heads = g->bases + g->n_bases;
+    for (size_t r = 0; r < g->n; r++)
+        if (g->succ.off[by_file[r]] == g->succ.off[by_file[r] + 1])
+            g->real_heads[g->n_real_heads++] = by_file[r];
     return UM_OK;
 }
 
@@ -380,13 +429,16 @@ static int assemble(build *b, graph_dag *g, err_buf *err)
 {
     script_file **scripts = util_calloc(b->n, sizeof(*scripts));
     g->n = b->n;
-    if (!scripts || renumber_pred(b, &g->pred) || adj_invert(&g->pred, g->n, &g->succ) ||
-        find_ends(g)) {
+    g->file_rank = util_calloc(b->n, sizeof(*g->file_rank));
+    if (!scripts || !g->file_rank || renumber_pred(b, &g->pred) ||
+        adj_invert(&g->pred, g->n, &g->succ) || find_ends(g, b->rank)) {
         free(scripts);
         return err_nomem(err);
     }
-    for (size_t k = 0; k < b->n; k++)
+    for (size_t k = 0; k < b->n; k++) {
         scripts[k] = b->s[b->order[k]];
+        g->file_rank[k] = b->order[k];
+    }
     for (size_t slot = 0; slot <= b->mask; slot++)
         if (b->slots[slot])
             b->slots[slot] = b->rank[b->slots[slot] - 1] + 1;
@@ -434,6 +486,8 @@ int graph_build(graph_dag **out, script_file **scripts, size_t n, err_buf *err)
     if (!rc)
         rc = topo_sort(&b, err);
     if (!rc)
+        rc = alembic_order(&b, err);
+    if (!rc)
         rc = assemble(&b, g, err);
     if (!rc)
         rc = branch_table_finish(g->labels, g, err);
@@ -456,6 +510,7 @@ void graph_free(graph_dag *g)
     free(g->pred.off);
     free(g->succ.off);
     free(g->heads);
+    free(g->file_rank);
     branch_table_free(g->labels);
     free(g);
 }
@@ -520,6 +575,30 @@ const size_t *graph_bases(const graph_dag *g, size_t *n)
 {
     *n = g->n_bases;
     return g->bases;
+}
+
+const size_t *graph_real_heads(const graph_dag *g, size_t *n)
+{
+    *n = g->n_real_heads;
+    return g->real_heads;
+}
+
+size_t graph_file_rank(const graph_dag *g, size_t i)
+{
+    return g->file_rank[i];
+}
+
+int graph_sort_by_file(const graph_dag *g, size_t *v, size_t n)
+{
+    order_graph og = { g->n, g->pred.off, g->pred.nfirst, g->pred.idx, g->file_rank };
+    return order_by_file(&og, v, n);
+}
+
+int graph_order(const graph_dag *g, const unsigned char *set, const size_t *heads, size_t n_heads,
+                size_t *out, size_t *n_out, err_buf *err)
+{
+    order_graph og = { g->n, g->pred.off, g->pred.nfirst, g->pred.idx, g->file_rank };
+    return order_walk(&og, set, heads, n_heads, out, n_out, err);
 }
 
 /* ---- walks -------------------------------------------------------------- */
@@ -615,6 +694,29 @@ int graph_heads_of(const graph_dag *g, const unsigned char *applied, size_t **ou
         return UM_ENOMEM;
     for (size_t i = 0; i < g->n; i++)
         if (is_applied_head(g, applied, i))
+            (*out)[(*n)++] = i;
+    return UM_OK;
+}
+
+/* None of @list (@n of them) is in @set. */
+static bool none_in(const size_t *list, size_t n, const unsigned char *set)
+{
+    for (size_t k = 0; k < n; k++)
+        if (set[list[k]])
+            return false;
+    return true;
+}
+
+int graph_real_heads_of(const graph_dag *g, const unsigned char *applied, size_t **out, size_t *n)
+{
+    *n = 0;
+    *out = util_calloc(g->n, sizeof(**out));
+    if (!*out)
+        return UM_ENOMEM;
+    /* children and dependents are one list */
+    for (size_t i = 0; i < g->n; i++)
+        if (applied[i] &&
+            none_in(g->succ.idx + g->succ.off[i], g->succ.off[i + 1] - g->succ.off[i], applied))
             (*out)[(*n)++] = i;
     return UM_OK;
 }
@@ -914,9 +1016,11 @@ int graph_resolve_target(const graph_dag *g, const char *target, int dir, const 
                        " revision, head, heads, base or a relative step");
     if (strchr(target, '@'))
         return branch_resolve_target(g, target, dir, current, n_current, out, err);
+    /* Alembic's "heads" are its real heads: an effective head that another
+     * revision depends on comes with it (and is not where its walk starts) */
     if (strcmp(target, "heads") == 0)
         return dir == UM_UP
-                   ? graph_target_set(out, g->heads, g->n_heads, err)
+                   ? graph_target_set(out, g->real_heads, g->n_real_heads, err)
                    : err_set(err, UM_ETARGET, NULL, 0, NULL, "'heads' is not a downgrade target");
     if (strcmp(target, "base") == 0)
         return dir == UM_DOWN ? UM_OK

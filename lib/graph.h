@@ -6,10 +6,12 @@
  * only parent edges define heads and branches, as in Alembic, so a
  * dependency on another branch does not merge the branches.
  *
- * Revisions are numbered 0..n-1 in a stable topological order (Kahn's
- * algorithm, ties broken by file name), so "i < j" implies i may be applied
- * before j and walking the index range is a valid apply order.  Lookup by
- * id is a hash map; every walk is linear in the size of the graph.
+ * Revisions are numbered 0..n-1 in the order Alembic upgrades an empty
+ * database to "heads" (order.h, with file-name order for Alembic's
+ * revision map), so "i < j" implies i may be applied before j, walking the
+ * index range is a valid apply order, and walking it backwards lists the
+ * revisions as "alembic history" does.  Lookup by id is a hash map; every
+ * walk but graph_order() is linear in the size of the graph.
  */
 #ifndef LIB_GRAPH_H
 #define LIB_GRAPH_H
@@ -51,9 +53,26 @@ const size_t *graph_dependents(const graph_dag *g, size_t i, size_t *n);
 /* The branch labels of the graph (branch.h). */
 const struct branch_table *graph_labels(const graph_dag *g);
 
-/* Heads (no children) and bases (no parents), ascending index order. */
+/* Heads (no children) and bases (no parents), in file-name order. */
 const size_t *graph_heads(const graph_dag *g, size_t *n);
 const size_t *graph_bases(const graph_dag *g, size_t *n);
+/* Real heads: neither children nor dependents (Alembic's _real_heads). */
+const size_t *graph_real_heads(const graph_dag *g, size_t *n);
+
+/* Revision @i's place in file-name order: Alembic's revision map order. */
+size_t graph_file_rank(const graph_dag *g, size_t i);
+
+/* Sorts the revisions @v (@n of them) into file-name order.  UM_ENOMEM. */
+int graph_sort_by_file(const graph_dag *g, size_t *v, size_t n);
+
+/*
+ * Alembic's walk over @set (graph_count bytes) from @heads (order.h):
+ * the revisions of the set, newest first, into @out (room for all of
+ * them), *n_out of them.  A downgrade runs them in this order, an upgrade
+ * in reverse.  UM_ENOMEM.
+ */
+int graph_order(const graph_dag *g, const unsigned char *set, const size_t *heads, size_t n_heads,
+                size_t *out, size_t *n_out, err_buf *err);
 
 /*
  * Sets set[j] = 1 for @i and every revision it needs: parents and
@@ -79,6 +98,14 @@ void graph_mark_parent_line(const graph_dag *g, size_t i, int dir, unsigned char
  * (parent edges only) are in @applied.  *out is malloc'd, ascending.
  */
 int graph_heads_of(const graph_dag *g, const unsigned char *applied, size_t **out, size_t *n);
+
+/*
+ * The heads of an applied set as Alembic's version table holds them:
+ * revisions in @applied that no revision in @applied revises or depends
+ * on (Alembic drops a head from its table once a revision depending on it
+ * is applied).  *out is malloc'd, ascending.
+ */
+int graph_real_heads_of(const graph_dag *g, const unsigned char *applied, size_t **out, size_t *n);
 
 /*
  * Resolves a revision reference: full id, a branch label (its declaring
@@ -114,7 +141,8 @@ int graph_target_set(graph_target *t, const size_t *revs, size_t n, err_buf *err
 /*
  * Resolves an Alembic target for @dir (UM_UP / UM_DOWN) given the current
  * heads of the database (@current, @n_current: indices; may be empty):
- *   "heads"   every head                      (up only)
+ *   "heads"   every real head: no revision revises or depends on it
+ *             (up only; the heads they depend on come with them)
  *   "head"    the only head; UM_ETARGET naming the heads when several
  *   "base"    the empty state                 (down only)
  *   REV       graph_lookup()

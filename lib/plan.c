@@ -2,9 +2,9 @@
  * plan.c - what an upgrade or a downgrade must do.
  *
  * Up to T: every ancestor of T (parents and dependencies) that is not
- * applied, in topological order.  Down to T: every applied revision that
- * descends from T and is not needed by T, newest first.  "base" removes
- * everything.
+ * applied.  Down to T: every applied revision that descends from T and is
+ * not needed by T; "base" removes everything.  Both in Alembic's order
+ * (graph_order).
  */
 #include "plan.h"
 #include "util.h"
@@ -199,66 +199,53 @@ static int add_step(um_ctx *ctx, um_plan *plan, size_t idx, um_direction dir)
     return UM_OK;
 }
 
-static void plan_up(um_ctx *ctx, um_plan *plan, const graph_target *t, const unsigned char *applied,
-                    unsigned char *want)
+/*
+ * Adds the revisions of @set as steps in Alembic's order: its walk down
+ * from @heads (graph_order), as it comes for a downgrade, reversed for an
+ * upgrade.
+ */
+static int add_in_order(um_ctx *ctx, um_plan *plan, const unsigned char *set, const size_t *heads,
+                        size_t n_heads, um_direction dir)
+{
+    size_t n = graph_count(ctx->graph), n_out = 0;
+    size_t *order = util_calloc(n, sizeof(*order));
+    if (!order)
+        return err_nomem(&ctx->err);
+    int rc = graph_order(ctx->graph, set, heads, n_heads, order, &n_out, &ctx->err);
+    for (size_t k = 0; !rc && k < n_out; k++)
+        add_step(ctx, plan, order[dir == UM_UP ? n_out - 1 - k : k], dir);
+    free(order);
+    return rc;
+}
+
+/* Up to T: what T needs and is not applied, walked down from T (for
+ * "heads", Alembic's real heads). */
+static int plan_up(um_ctx *ctx, um_plan *plan, const graph_target *t, const unsigned char *applied,
+                   unsigned char *want)
 {
     size_t n = graph_count(ctx->graph);
     for (size_t i = 0; i < t->n; i++)
         graph_mark_ancestors(ctx->graph, t->revs[i], want);
     for (size_t i = 0; i < n; i++)
-        if (want[i] && !applied[i])
-            add_step(ctx, plan, i, UM_UP);
-}
-
-typedef struct ranked {
-    size_t order; /* position in the applied table, oldest first */
-    size_t index; /* graph index */
-} ranked;
-
-static int newest_first(const void *a, const void *b)
-{
-    const ranked *x = a, *y = b;
-    return x->order < y->order ? 1 : x->order > y->order ? -1 : 0;
+        want[i] = want[i] && !applied[i];
+    return add_in_order(ctx, plan, want, t->revs, t->n, UM_UP);
 }
 
 /*
- * "Newest first" is the reverse of the order the revisions were applied
- * in, which the applied table keeps (branches may have been applied in any
- * order).  It is a valid removal order, as every revision was applied
- * after what it needs.  A revision without an applied row (stamped by
- * Alembic, say) leaves the reverse topological order as it is.
+ * A downgrade walks down from the database's heads as Alembic's version
+ * table has them: the applied revisions that no applied revision revises
+ * or depends on (Alembic drops a head from its table once a revision
+ * depending on it is applied).  Which revisions go does not depend on
+ * them, only the order.
  */
-static int order_newest_first(um_ctx *ctx, um_plan *plan, const store_state *st)
+static int add_removals(um_ctx *ctx, um_plan *plan, const unsigned char *applied,
+                        const unsigned char *remove)
 {
-    size_t n = graph_count(ctx->graph);
-    size_t *order = util_calloc(n, sizeof(*order));
-    ranked *r = util_calloc(plan->n_steps, sizeof(*r));
-    int rc = UM_OK;
-    if (!order || !r) {
-        rc = err_nomem(&ctx->err);
-        goto done;
-    }
-    for (size_t i = 0; i < st->n_applied; i++) {
-        long idx = graph_find(ctx->graph, st->applied[i].revision);
-        if (idx >= 0)
-            order[idx] = i + 1;
-    }
-    bool all_known = true;
-    for (size_t k = 0; k < plan->n_steps; k++) {
-        r[k].index = plan->graph_index[k];
-        r[k].order = order[r[k].index];
-        all_known &= r[k].order != 0;
-    }
-    if (all_known) {
-        size_t m = plan->n_steps;
-        qsort(r, m, sizeof(*r), newest_first);
-        plan->n_steps = 0;
-        for (size_t k = 0; k < m; k++)
-            add_step(ctx, plan, r[k].index, UM_DOWN);
-    }
-done:
-    free(order);
-    free(r);
+    size_t *heads = NULL, n_heads = 0;
+    int rc = graph_real_heads_of(ctx->graph, applied, &heads, &n_heads)
+                 ? err_nomem(&ctx->err)
+                 : add_in_order(ctx, plan, remove, heads, n_heads, UM_DOWN);
+    free(heads);
     return rc;
 }
 
@@ -314,13 +301,13 @@ static int plan_down(um_ctx *ctx, um_plan *plan, const graph_target *t, const st
     /* a target narrowed to a branch names what goes (graph.h) */
     for (size_t i = 0; i < t->n_roots; i++)
         graph_mark_descendants(ctx->graph, t->roots[i], remove);
-    for (size_t i = n; i-- > 0;) {
-        bool base = t->n == 0 && !t->n_roots;
-        if (applied[i] && !keep[i] && (base || remove[i]))
-            add_step(ctx, plan, i, UM_DOWN);
-    }
+    bool base = t->n == 0 && !t->n_roots;
+    for (size_t i = 0; i < n; i++)
+        remove[i] = applied[i] && !keep[i] && (base || remove[i]);
+    int rc = add_removals(ctx, plan, applied, remove);
     free(remove);
-    int rc = plan->n_steps ? order_newest_first(ctx, plan, st) : check_removes(ctx, plan, t, st);
+    if (!rc && !plan->n_steps)
+        rc = check_removes(ctx, plan, t, st);
     if (rc)
         return rc;
 
@@ -424,7 +411,7 @@ int plan_build(um_ctx *ctx, const store_state *st, um_direction dir, const char 
     plan->tables_exist = st->tables_exist;
     plan->adopting = !st->tables_exist && st->n_heads > 0;
     if (dir == UM_UP)
-        plan_up(ctx, plan, &t, applied, marks);
+        rc = plan_up(ctx, plan, &t, applied, marks);
     else
         rc = plan_down(ctx, plan, &t, st, applied, marks);
     if (!rc)

@@ -28,15 +28,23 @@ typedef struct range_end {
     size_t n;
 } range_end;
 
-/* The database's heads, read once for "current". */
+/*
+ * The database's heads, read once for "current", as Alembic's version
+ * table has them (graph_real_heads_of): a head that an applied revision
+ * depends on is not one.
+ */
 static int current_heads(um_ctx *ctx, range_end *out)
 {
     store_state st;
     unsigned char *applied = NULL;
+    size_t *heads = NULL, n_heads = 0;
     int rc = store_read_state_call(ctx, &st);
     if (rc)
         return rc;
-    rc = plan_applied_set(ctx, st.heads, st.n_heads, &applied, &out->revs, &out->n);
+    rc = plan_applied_set(ctx, st.heads, st.n_heads, &applied, &heads, &n_heads);
+    if (!rc && graph_real_heads_of(ctx->graph, applied, &out->revs, &out->n))
+        rc = err_nomem(&ctx->err);
+    free(heads);
     free(applied);
     store_state_free(&st);
     return rc;
@@ -96,6 +104,19 @@ static int resolve_end(um_ctx *ctx, const char *target, const range_end *from, r
     out->n = t.n;
     t.revs = NULL;
     graph_target_free(&t);
+    return rc;
+}
+
+/* UPPER "current": the database's heads; none (at base) is "heads", as
+ * Alembic has it (its empty tuple of heads falls back to "heads"). */
+static int resolve_upper_current(um_ctx *ctx, const range_end *lower, range_end *out)
+{
+    int rc = current_heads(ctx, out);
+    if (!rc && !out->n) {
+        free(out->revs);
+        out->revs = NULL;
+        rc = resolve_end(ctx, "heads", lower, out);
+    }
     return rc;
 }
 
@@ -160,20 +181,61 @@ static int narrow_to_lower(um_ctx *ctx, const range_end *lower, const char *uppe
     return rc;
 }
 
-/* A list of the revisions in @set, in apply order. */
-static int make_list(um_ctx *ctx, const unsigned char *set, um_revision_list **out)
+static int list_alloc(um_ctx *ctx, um_revision_list **out)
 {
-    size_t n = graph_count(ctx->graph);
     um_revision_list *list = calloc(1, sizeof(*list));
-    if (!list || !(list->revs = util_calloc(n, sizeof(*list->revs)))) {
+    if (!list || !(list->revs = util_calloc(graph_count(ctx->graph), sizeof(*list->revs)))) {
         free(list);
         return err_nomem(&ctx->err);
     }
-    for (size_t i = 0; i < n; i++)
-        if (set[i])
-            list->revs[list->n++] = &ctx->revisions[i];
     *out = list;
     return UM_OK;
+}
+
+/* On failure the list goes and *out is NULL. */
+static int list_done(um_revision_list **out, int rc)
+{
+    if (rc) {
+        um_revision_list_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/*
+ * The revisions of @set in apply order, as Alembic's history lists them
+ * backwards: its walk down from @upper's revisions (graph_order).
+ */
+static int make_range_list(um_ctx *ctx, const unsigned char *set, const range_end *upper,
+                           um_revision_list **out)
+{
+    size_t n = graph_count(ctx->graph), n_out = 0;
+    size_t *order = util_calloc(n, sizeof(*order));
+    int rc = order ? list_alloc(ctx, out) : err_nomem(&ctx->err);
+    if (!rc)
+        rc = graph_order(ctx->graph, set, upper->revs, upper->n, order, &n_out, &ctx->err);
+    for (size_t k = n_out; !rc && k-- > 0;)
+        (*out)->revs[(*out)->n++] = &ctx->revisions[order[k]];
+    free(order);
+    return list_done(out, rc);
+}
+
+/* The revisions of @set in file-name order: the order of Alembic's
+ * revision map, in which its get_revisions() gives "heads" and friends. */
+static int make_file_list(um_ctx *ctx, const unsigned char *set, um_revision_list **out)
+{
+    size_t n = graph_count(ctx->graph), m = 0;
+    size_t *v = util_calloc(n, sizeof(*v));
+    int rc = v ? list_alloc(ctx, out) : err_nomem(&ctx->err);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (set[i])
+            v[m++] = i;
+    if (!rc && graph_sort_by_file(ctx->graph, v, m))
+        rc = err_nomem(&ctx->err);
+    for (size_t k = 0; !rc && k < m; k++)
+        (*out)->revs[(*out)->n++] = &ctx->revisions[v[k]];
+    free(v);
+    return list_done(out, rc);
 }
 
 int um_revision_range(um_revision_list **out, um_ctx *ctx, const char *lower, const char *upper)
@@ -189,7 +251,7 @@ int um_revision_range(um_revision_list **out, um_ctx *ctx, const char *lower, co
     upper = upper && *upper ? upper : "heads";
     int rc = resolve_lower(ctx, lower, &lo);
     if (!rc)
-        rc = strcmp(upper, "current") == 0 ? current_heads(ctx, &up)
+        rc = strcmp(upper, "current") == 0 ? resolve_upper_current(ctx, &lo, &up)
                                            : resolve_end(ctx, upper, &lo, &up);
     if (!rc && strchr(lower, '@'))
         rc = keep_branch(ctx, lower, &up);
@@ -200,7 +262,7 @@ int um_revision_range(um_revision_list **out, um_ctx *ctx, const char *lower, co
     if (!rc && lo.n)
         rc = narrow_to_lower(ctx, &lo, upper, set);
     if (!rc)
-        rc = make_list(ctx, set, out);
+        rc = make_range_list(ctx, set, &up, out);
     free(set);
     free(lo.revs);
     free(up.revs);
@@ -225,7 +287,7 @@ int um_revision_resolve(um_revision_list **out, um_ctx *ctx, const char *target)
     for (size_t i = 0; !rc && i < end.n; i++)
         set[end.revs[i]] = 1;
     if (!rc)
-        rc = make_list(ctx, set, out);
+        rc = make_file_list(ctx, set, out);
     free(set);
     free(end.revs);
     return rc;

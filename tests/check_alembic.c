@@ -40,6 +40,13 @@ typedef struct scenario {
     expect expects[MAX_EXPECTS];
 } scenario;
 
+/* Two bases whose revisions depend on each other's, both ways. */
+#define CRISS_CROSS                                                                                \
+    {                                                                                              \
+        { "a1", NULL, NULL }, { "a2", "a1", "b1" }, { "a3", "a2", NULL }, { "b1", NULL, NULL },    \
+            { "b2", "b1", "a1" }, { "b3", "b2", "a2" },                                            \
+    }
+
 static const scenario scenarios[] = {
     {
         /* b2 (of another branch) depends on a1: it stays when a1 does */
@@ -53,12 +60,7 @@ static const scenario scenarios[] = {
     {
         /* dependencies crossing between two branches in both directions */
         .name = "criss_cross",
-        .revs = { { "a1", NULL, NULL },
-                  { "a2", "a1", "b1" },
-                  { "a3", "a2", NULL },
-                  { "b1", NULL, NULL },
-                  { "b2", "b1", "a1" },
-                  { "b3", "b2", "a2" } },
+        .revs = CRISS_CROSS,
         .expects = { { "a1", "a2,a3,b3" },
                      { "a2", "a3" },
                      { "a3", "" },
@@ -266,10 +268,19 @@ static void set_alembic_url(const char *conninfo)
     free(text);
 }
 
-/* Runs Alembic's own command in the project; its exit status. */
+/*
+ * Runs Alembic's own command in the project; its exit status.  Alembic
+ * reads versions/ in os.listdir() order (the filesystem's: on ext4 a hash
+ * of the names), which decides its order between independent branches;
+ * it is given file-name order here, the order ultramigrate takes for it.
+ */
 static int alembic(const char *args)
 {
-    char *cmd = pgtest_asprintf("cd '%s' && alembic %s >alembic.out 2>&1", proj_dir, args);
+    char *cmd = pgtest_asprintf(
+        "cd '%s' && /usr/bin/python3 -c 'import os; l = os.listdir;"
+        " os.listdir = lambda p=\".\": sorted(l(p));"
+        " from alembic.config import main; main(prog=\"alembic\")' %s >alembic.out 2>&1",
+        proj_dir, args);
     int rc = system(cmd);
     free(cmd);
     return rc;
@@ -493,17 +504,17 @@ static int cmp_lines(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* @text's lines holding @keep (NULL: all but Alembic's log), sorted, one
- * string: the two tools list branches in orders of their own (Alembic's
- * come from sets). */
-static const char *sorted_lines(const char *text, const char *keep)
+/* @text's lines holding @keep (NULL: all but Alembic's log), sorted when
+ * @sort, one string. */
+static const char *lines_of(const char *text, const char *keep, int sort)
 {
     char *copy = strdup(text), *save = NULL, *lines[128];
     size_t n = 0;
     for (char *l = strtok_r(copy, "\n", &save); l && n < 128; l = strtok_r(NULL, "\n", &save))
         if ((!keep && strncmp(l, "INFO  [", 7) != 0) || (keep && strstr(l, keep)))
             lines[n++] = l;
-    qsort(lines, n, sizeof(*lines), cmp_lines);
+    if (sort)
+        qsort(lines, n, sizeof(*lines), cmp_lines);
     char *out = pgtest_asprintf("%s", "");
     for (size_t i = 0; i < n; i++) {
         char *next = pgtest_asprintf("%s%s\n", out, lines[i]);
@@ -512,6 +523,18 @@ static const char *sorted_lines(const char *text, const char *keep)
     }
     free(copy);
     return pgtest_keep(out);
+}
+
+/* lines_of(), sorted: for what Alembic prints in an order of its own
+ * (from a Python set). */
+static const char *sorted_lines(const char *text, const char *keep)
+{
+    return lines_of(text, keep, 1);
+}
+/* lines_of() as they come: for listings in Alembic's order. */
+static const char *in_order(const char *text, const char *keep)
+{
+    return lines_of(text, keep, 0);
 }
 
 /* Alembic's stdout for @args. */
@@ -532,23 +555,24 @@ static const char *ultramigrate_out(const char *const argv[])
 }
 
 /* heads, history and branches print each revision as Alembic does
- * ("c2 (cart)", "(effective head)", "c1 (audit) -> c2"), and show its
- * branch names. */
+ * ("c2 (cart)", "(effective head)", "c1 (audit) -> c2"), heads and
+ * history in Alembic's order, and show its branch names. */
 START_TEST(labels_shown_as_alembic_shows_them)
 {
     if (!have_alembic())
         return;
     make_labeled_project();
-    ck_assert_str_eq(sorted_lines(ultramigrate_out((const char *const[]){ "heads", NULL }), NULL),
-                     sorted_lines(alembic_out("heads"), NULL));
-    ck_assert_str_eq(sorted_lines(ultramigrate_out((const char *const[]){
-                                      "heads", "--resolve-dependencies", NULL }),
-                                  NULL),
-                     sorted_lines(alembic_out("heads --resolve-dependencies"), NULL));
+    ck_assert_str_eq(in_order(ultramigrate_out((const char *const[]){ "heads", NULL }), NULL),
+                     in_order(alembic_out("heads"), NULL));
     ck_assert_str_eq(
-        sorted_lines(ultramigrate_out((const char *const[]){ "history", "--revisions", NULL }),
-                     NULL),
-        sorted_lines(alembic_out("history"), NULL));
+        in_order(ultramigrate_out((const char *const[]){ "heads", "--resolve-dependencies", NULL }),
+                 NULL),
+        in_order(alembic_out("heads --resolve-dependencies"), NULL));
+    ck_assert_str_eq(
+        in_order(ultramigrate_out((const char *const[]){ "history", "--revisions", NULL }), NULL),
+        in_order(alembic_out("history"), NULL));
+    /* Alembic takes a branch point's children from a frozenset: their
+     * order changes from run to run */
     ck_assert_str_eq(
         sorted_lines(ultramigrate_out((const char *const[]){ "branches", NULL }), NULL),
         sorted_lines(alembic_out("branches"), NULL));
@@ -580,9 +604,9 @@ START_TEST(history_ranges_as_alembic)
     make_labeled_project();
     for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
         ck_assert_str_eq(
-            sorted_lines(
-                ultramigrate_out((const char *const[]){ "history", "-r", ranges[i], NULL }), NULL),
-            sorted_lines(alembic_out(pgtest_fmt("history -r=%s", ranges[i])), NULL));
+            lines_of(ultramigrate_out((const char *const[]){ "history", "-r", ranges[i], NULL }),
+                     NULL, 0),
+            lines_of(alembic_out(pgtest_fmt("history -r=%s", ranges[i])), NULL, 0));
     pgtest_cli_result r = run_in_project((const char *const[]){ "history", "-r", "a3:a1", NULL });
     pgtest_assert_status(r, 5, "history -r a3:a1");
     ASSERT_HAS(r.err, "revision a3 is not an ancestor of 'a1'");
@@ -603,7 +627,7 @@ START_TEST(history_ranges_as_alembic)
         const char *ours =
             args[0] == '-' ? ultramigrate_out((const char *const[]){ "history", args, NULL })
                            : ultramigrate_out((const char *const[]){ "history", "-r", args, NULL });
-        ck_assert_str_eq(sorted_lines(ours, NULL), sorted_lines(alembic_out(with_db[i][1]), NULL));
+        ck_assert_str_eq(in_order(ours, NULL), in_order(alembic_out(with_db[i][1]), NULL));
     }
     /* show current|base|LABEL@heads: what Alembic's get_revisions() gives */
     static const char *const shows[] = { "current", "base", "audit@heads", "cart@heads" };
@@ -643,6 +667,39 @@ static const char *alembic_applied(void)
 }
 
 /*
+ * The revisions Alembic's last command ran, in order: Y of each "Running
+ * upgrade X -> Y" line, Y of each "Running downgrade Y -> X" line.
+ */
+static const char *alembic_steps(void)
+{
+    char *text = pgtest_read_file(pgtest_fmt("%s/alembic.out", proj_dir), NULL), *save = NULL;
+    const char *out = "";
+    ck_assert_ptr_nonnull(text);
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        char *up = strstr(l, "Running upgrade "), *down = strstr(l, "Running downgrade ");
+        const char *id = NULL;
+        size_t len = 0;
+        if (up && (id = strstr(up, "-> ")))
+            len = strcspn(id += 3, ",");
+        else if (down)
+            len = strcspn(id = down + strlen("Running downgrade "), " ,");
+        if (id)
+            out = pgtest_fmt("%s%s%.*s", out, *out ? "," : "", (int)len, id);
+    }
+    free(text);
+    return out;
+}
+
+/* The revisions ultramigrate ran since history entry @since, in order. */
+static const char *ultramigrate_steps(long since)
+{
+    return pgtest_query_text(db_url,
+                             "SELECT coalesce(string_agg(revision, ',' ORDER BY id), '')"
+                             " FROM ultramigrate_version_history WHERE id > %ld AND state = 'ok'",
+                             since);
+}
+
+/*
  * The same upgrades and downgrades, by label, with Alembic and with
  * ultramigrate on one database (each keeps its own version table): after
  * every step both have applied the same revisions.
@@ -671,7 +728,9 @@ START_TEST(labels_move_the_database_as_alembic_does)
     make_labeled_project();
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         alembic_out(pgtest_fmt("%s %s", steps[i][0], steps[i][1]));
+        long since = table_exists("ultramigrate_version_history") ? newest_history_id() : 0;
         ultramigrate_out((const char *const[]){ steps[i][0], steps[i][1], NULL });
+        ck_assert_str_eq(ultramigrate_steps(since), alembic_steps());
         const char *ours = ultramigrate_applied(), *theirs = alembic_applied();
         ck_assert_msg(strcmp(ours, theirs) == 0,
                       "after %s %s: ultramigrate applied [%s], Alembic [%s]", steps[i][0],
@@ -714,6 +773,168 @@ START_TEST(stamp_as_alembic)
     ck_assert_str_eq(pgtest_query_text(db_url, "SELECT string_agg(version_num, ','"
                                                " ORDER BY version_num) FROM ultramigrate_version"),
                      "a2,b2");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Step by step as Alembic                                               */
+/* ------------------------------------------------------------------ */
+
+/* A graph for both tools ("a, b": a merge) and the commands to replay. */
+typedef struct steps_scenario {
+    const char *name;
+    rev revs[MAX_REVS];
+    const char *commands[16]; /* "upgrade heads", "downgrade t2", ... */
+} steps_scenario;
+
+static const steps_scenario steps_scenarios[] = {
+    {
+        /* three branches off t2, two of them merged, then c1 */
+        .name = "branches_and_merge",
+        .revs = { { "t1", NULL, NULL },
+                  { "t2", "t1", NULL },
+                  { "a1", "t2", NULL },
+                  { "a2", "a1", NULL },
+                  { "a3", "a2", NULL },
+                  { "b1", "t2", NULL },
+                  { "b2", "b1", NULL },
+                  { "m1", "a3, b2", NULL },
+                  { "c1", "m1", NULL },
+                  { "x1", "t2", NULL },
+                  { "x2", "x1", NULL } },
+        .commands = { "upgrade a1", "upgrade heads", "downgrade t2", "upgrade m1", "upgrade +1",
+                      "upgrade heads", "downgrade t1", "upgrade b2", "upgrade c1", "downgrade a2",
+                      "downgrade base", "upgrade x2", "upgrade heads", "downgrade base" },
+    },
+    {
+        /* four bases, one of them depending on revisions of two others */
+        .name = "several_bases",
+        .revs = { { "p1", NULL, NULL },
+                  { "p2", "p1", NULL },
+                  { "p3", "p2", NULL },
+                  { "q1", NULL, NULL },
+                  { "q2", "q1", NULL },
+                  { "r1", NULL, NULL },
+                  { "r2", "r1", NULL },
+                  { "r3", "r2", NULL },
+                  { "s1", NULL, "r2" },
+                  { "s2", "s1", "q2" } },
+        .commands = { "upgrade heads", "downgrade base", "upgrade q2", "upgrade s2",
+                      "upgrade heads", "downgrade r1", "downgrade q1", "upgrade heads",
+                      "downgrade p2", "downgrade base" },
+    },
+    {
+        /* dependencies across branches of one base and of another base */
+        .name = "cross_branch_depends_on",
+        .revs = { { "a1", NULL, NULL },
+                  { "a2", "a1", NULL },
+                  { "a3", "a2", NULL },
+                  { "b1", "a1", NULL },
+                  { "b2", "b1", "a2" },
+                  { "b3", "b2", NULL },
+                  { "c1", NULL, "b2" },
+                  { "c2", "c1", "a3" } },
+        .commands = { "upgrade b3", "upgrade heads", "downgrade a2", "upgrade c2", "downgrade b1",
+                      "upgrade heads", "downgrade a1", "downgrade base", "upgrade c1",
+                      "upgrade heads", "downgrade base" },
+    },
+    {
+        /* dependencies crossing between two bases in both directions */
+        .name = "criss_cross",
+        .revs = CRISS_CROSS,
+        .commands = { "upgrade heads", "downgrade a1", "upgrade b3", "upgrade heads",
+                      "downgrade b1", "upgrade a3", "upgrade heads", "downgrade base", "upgrade b2",
+                      "upgrade heads", "downgrade a2" },
+    },
+    {
+        /* two bases merged, a branch point above the merge, a dependency
+         * that an ancestor already has (Alembic leaves it out of the
+         * walk), and a second merge */
+        .name = "merged_bases",
+        .revs = { { "u1", NULL, NULL },
+                  { "v1", NULL, NULL },
+                  { "v2", "v1", NULL },
+                  { "mv", "u1, v2", NULL },
+                  { "k1", "mv", "z1" },
+                  { "k2", "mv", NULL },
+                  { "k3", "k1", "z1" },
+                  { "n1", "k2, k3", NULL },
+                  { "w1", NULL, "k2" },
+                  { "z1", NULL, NULL } },
+        .commands = { "upgrade heads", "downgrade mv", "upgrade k1", "upgrade heads",
+                      "downgrade v2", "upgrade n1", "upgrade heads", "downgrade base" },
+    },
+};
+
+/* A Python literal for Alembic's down_revision / depends_on: "a, b"
+ * becomes ('a', 'b'), "a" 'a', NULL None. */
+static const char *py_ids(const char *csv)
+{
+    if (!csv)
+        return "None";
+    if (!strchr(csv, ','))
+        return pgtest_fmt("'%s'", csv);
+    char *copy = strdup(csv), *save = NULL;
+    const char *out = "(";
+    for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+        out = pgtest_fmt("%s'%s', ", out, t);
+    free(copy);
+    return pgtest_fmt("%s)", out);
+}
+
+/* The scenario as an Alembic project, imported: both tools have the same
+ * files (a1_x.py, a1_x.sql, ...) and move the same database. */
+static void make_steps_project(const steps_scenario *sc)
+{
+    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj_dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    set_alembic_url(db_url);
+    for (const rev *r = sc->revs; r < sc->revs + MAX_REVS && r->id; r++)
+        write_alembic_rev(r->id, py_ids(r->parent), "None", py_ids(r->depends),
+                          pgtest_fmt("    op.execute('SELECT 1 AS up_%s')", r->id),
+                          pgtest_fmt("    op.execute('SELECT 1 AS down_%s')", r->id));
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", NULL);
+    pgtest_cli_result r = run_in_project((const char *const[]){ "import-alembic", NULL });
+    pgtest_assert_status(r, 0, "import-alembic");
+    pgtest_cli_result_free(&r);
+}
+
+/*
+ * Alembic's traversal scenarios replayed through the CLI: each command
+ * runs with Alembic, then with ultramigrate, on one database (each tool
+ * keeps its own version table); both must run the same revisions in the
+ * same order and leave the same revisions applied.
+ */
+START_TEST(steps_as_alembic)
+{
+    const steps_scenario *sc = &steps_scenarios[_i];
+    if (!have_alembic())
+        return;
+    make_steps_project(sc);
+    for (size_t i = 0; i < 16 && sc->commands[i]; i++) {
+        const char *command = sc->commands[i], *target = strchr(command, ' ') + 1;
+        char *verb = strndup(command, (size_t)(target - command - 1));
+        alembic_out(command);
+        long since = table_exists("ultramigrate_version_history") ? newest_history_id() : 0;
+        ultramigrate_out((const char *const[]){ verb, target, NULL });
+        const char *ours = ultramigrate_steps(since), *theirs = alembic_steps();
+        ck_assert_msg(strcmp(ours, theirs) == 0, "%s, %s: ultramigrate ran [%s], Alembic [%s]",
+                      sc->name, command, ours, theirs);
+        ours = ultramigrate_applied();
+        theirs = alembic_applied();
+        ck_assert_msg(strcmp(ours, theirs) == 0, "%s, after %s: applied [%s], Alembic [%s]",
+                      sc->name, command, ours, theirs);
+        free(verb);
+    }
+    /* history lists the revisions in the order Alembic's does */
+    static const char *const ranges[] = { NULL, "base:heads", "current:", ":current" };
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+        const char *ours = ultramigrate_out(
+            (const char *const[]){ "history", ranges[i] ? "-r" : "--revisions", ranges[i], NULL });
+        const char *args = ranges[i] ? pgtest_fmt("history -r=%s", ranges[i]) : "history";
+        ck_assert_str_eq(ours, lines_of(alembic_out(args), NULL, 0));
+    }
 }
 END_TEST
 
@@ -842,6 +1063,9 @@ static Suite *alembic_suite(void)
     PGTEST_ADD_TESTS(tc_import, import_writes_what_alembic_would_run,
                      import_keeps_existing_files_and_checks_the_graph, alembic_database_taken_over);
     TCase *tc_labels = pgtest_add_tcase(s, "labels", setup, teardown, 120);
+    TCase *tc_steps = pgtest_add_tcase(s, "steps", setup, teardown, 180);
+    tcase_add_loop_test(tc_steps, steps_as_alembic, 0,
+                        (int)(sizeof(steps_scenarios) / sizeof(steps_scenarios[0])));
     PGTEST_ADD_TESTS(tc_labels, labels_shown_as_alembic_shows_them,
                      labels_move_the_database_as_alembic_does, labels_through_the_api,
                      history_ranges_as_alembic, stamp_as_alembic);

@@ -196,34 +196,90 @@ static void check_edges(const graph_dag *g, size_t i)
     }
 }
 
+/* Heads and bases come in file-name order (Alembic's revision map). */
 static void check_ends(const graph_dag *g)
 {
-    size_t n = graph_count(g), nh, nb, nho, want_h = 0, want_b = 0, *ho;
-    const size_t *heads = graph_heads(g, &nh), *bases = graph_bases(g, &nb);
+    size_t n = graph_count(g), nh, nb, nr, nho, want_h = 0, want_b = 0, want_r = 0, *ho;
+    const size_t *heads = graph_heads(g, &nh), *bases = graph_bases(g, &nb),
+                 *real = graph_real_heads(g, &nr);
     unsigned char *all = malloc(n ? n : 1);
-    FUZZ_CHECK(all != NULL, "out of memory");
+    size_t *by_file = malloc((n ? n : 1) * sizeof(*by_file));
+    FUZZ_CHECK(all != NULL && by_file != NULL, "out of memory");
 
     for (size_t i = 0; i < n; i++) {
-        size_t nc, np;
+        FUZZ_CHECK(graph_file_rank(g, i) < n, "file rank of %zu out of range", i);
+        by_file[graph_file_rank(g, i)] = i;
+    }
+    for (size_t r = 0; r < n; r++) {
+        size_t i = by_file[r], nc, np, nd;
         graph_children(g, i, &nc);
         graph_parents(g, i, &np);
+        graph_dependents(g, i, &nd);
         if (!nc)
             FUZZ_CHECK(want_h < nh && heads[want_h++] == i, "head %zu missing", i);
         if (!np)
             FUZZ_CHECK(want_b < nb && bases[want_b++] == i, "base %zu missing", i);
+        if (!nc && !nd)
+            FUZZ_CHECK(want_r < nr && real[want_r++] == i, "real head %zu missing", i);
     }
-    FUZZ_CHECK(want_h == nh && want_b == nb, "extra heads or bases");
+    FUZZ_CHECK(want_h == nh && want_b == nb && want_r == nr, "extra heads or bases");
 
     memset(all, 1, n);
     FUZZ_CHECK(graph_heads_of(g, all, &ho, &nho) == 0, "graph_heads_of failed");
-    FUZZ_CHECK(nho == nh && (!nh || memcmp(ho, heads, nh * sizeof(*ho)) == 0),
-               "graph_heads_of(all) != graph_heads");
+    FUZZ_CHECK(nho == nh, "graph_heads_of(all) != graph_heads");
+    for (size_t k = 0; k < nho; k++)
+        FUZZ_CHECK(has(heads, nh, ho[k]), "graph_heads_of(all): %zu is no head", ho[k]);
     free(ho);
     memset(all, 0, n);
     FUZZ_CHECK(graph_heads_of(g, all, &ho, &nho) == 0 && nho == 0,
                "graph_heads_of(none) not empty");
     free(ho);
     free(all);
+    free(by_file);
+}
+
+/*
+ * Alembic's walk: over the whole graph from the real heads it is the index
+ * order reversed; over what an upgrade from @applied to "heads" needs it
+ * gives each revision of the set once, every revision after all of the
+ * set that stand on it (newest first).
+ */
+static void check_order(const graph_dag *g, size_t from)
+{
+    size_t n = graph_count(g), nr, n_out = 0;
+    const size_t *real = graph_real_heads(g, &nr);
+    unsigned char *set = malloc(n ? n : 1), *seen = calloc(n ? n : 1, 1);
+    size_t *out = malloc((n ? n : 1) * sizeof(*out));
+    err_buf err = { 0 };
+    FUZZ_CHECK(set && seen && out, "out of memory");
+
+    memset(set, 1, n);
+    FUZZ_CHECK(graph_order(g, set, real, nr, out, &n_out, &err) == 0 && n_out == n,
+               "graph_order(all)");
+    for (size_t k = 0; k < n; k++)
+        FUZZ_CHECK(out[k] == n - 1 - k, "graph_order(all): %zu at %zu", out[k], k);
+    if (n) {
+        memset(set, 0, n);
+        graph_mark_ancestors(g, from % n, set);
+        for (size_t i = 0; i < n; i++)
+            set[i] = !set[i];
+        FUZZ_CHECK(graph_order(g, set, real, nr, out, &n_out, &err) == 0, "graph_order");
+        for (size_t k = 0; k < n_out; k++) {
+            size_t np, nd;
+            const size_t *p = graph_parents(g, out[k], &np), *d = graph_depends(g, out[k], &nd);
+            FUZZ_CHECK(set[out[k]] && !seen[out[k]], "graph_order: %zu not in the set", out[k]);
+            seen[out[k]] = 1;
+            for (size_t j = 0; j < np; j++)
+                FUZZ_CHECK(!seen[p[j]], "graph_order: %zu before its child", p[j]);
+            for (size_t j = 0; j < nd; j++)
+                FUZZ_CHECK(!seen[d[j]], "graph_order: %zu before its dependent", d[j]);
+        }
+        for (size_t i = 0; i < n; i++)
+            FUZZ_CHECK(seen[i] == set[i], "graph_order: %zu missing", i);
+    }
+    free(set);
+    free(seen);
+    free(out);
 }
 
 /* True when j needs p directly (parent or dependency). */
@@ -381,7 +437,7 @@ static void check_targets(const graph_dag *g, input *in)
         "heads+0", "heads-1", "base+1", "-0", "+0", "head+99999999999999999999999",
     };
     size_t cur[MAX_REVS], n_cur = current_heads(g, in, cur), n = graph_count(g), nh;
-    const size_t *heads = graph_heads(g, &nh);
+    const size_t *heads = graph_real_heads(g, &nh);
     expect e = { .known = true, .ok = true, .n = nh };
 
     memcpy(e.revs, heads, nh * sizeof(*heads));
@@ -422,6 +478,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < h.n; i++)
             check_edges(g, i);
         check_ends(g);
+        check_order(g, in.n ? in.p[0] : 0);
         for (size_t i = 0; i < h.n; i++)
             check_marks(g, i);
         check_targets(g, &in);
