@@ -14,6 +14,7 @@
 #include "lint.h"
 #include "lint_rules.h"
 #include "script.h"
+#include "util.h"
 #include "strbuf.h"
 #include "textfile.h"
 
@@ -259,20 +260,6 @@ static void header_directives(lint_source *f, const char *text, size_t header_le
 
 /* ---- statements -------------------------------------------------------- */
 
-/* Past the (nested) block comment that starts at @i. */
-static size_t skip_block_comment(const char *s, size_t i, size_t end)
-{
-    int depth = 0;
-    do {
-        if (s[i] == '/' && i + 1 < end && s[i + 1] == '*')
-            depth++, i++;
-        else if (s[i] == '*' && i + 1 < end && s[i + 1] == '/')
-            depth--, i++;
-        i++;
-    } while (depth > 0 && i < end);
-    return i;
-}
-
 /* End of the comment or blank run at @i (a "--" comment holding a
  * directive is read on the way), or @i when a token starts there. */
 static size_t skip_trivia(lint_source *f, size_t i, size_t end)
@@ -287,7 +274,7 @@ static size_t skip_trivia(lint_source *f, size_t i, size_t end)
         return stop;
     }
     if (s[i] == '/' && i + 1 < end && s[i + 1] == '*')
-        return skip_block_comment(s, i, end);
+        return util_skip_block_comment(s, i, end);
     return i;
 }
 
@@ -406,7 +393,7 @@ static size_t skip_element(const char *s, size_t i, size_t len)
         return nl ? (size_t)(nl - s) : len;
     }
     if (c == '/' && i + 1 < len && s[i + 1] == '*')
-        return skip_block_comment(s, i, len);
+        return util_skip_block_comment(s, i, len);
     size_t tag = c == '$' && !after_ident ? dollar_tag(s + i, len - i) : 0;
     if (tag) {
         const char *close = NULL;

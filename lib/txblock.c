@@ -4,6 +4,7 @@
  */
 #include "txblock.h"
 #include "lint_tree.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -37,14 +38,7 @@ static size_t first_token(const char *s, size_t i, size_t end)
             const char *nl = memchr(s + i, '\n', end - i);
             i = nl ? (size_t)(nl - s) : end;
         } else if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
-            int depth = 0;
-            do {
-                if (s[i] == '/' && i + 1 < end && s[i + 1] == '*')
-                    depth++, i++;
-                else if (s[i] == '*' && i + 1 < end && s[i + 1] == '/')
-                    depth--, i++;
-                i++;
-            } while (depth > 0 && i < end);
+            i = util_skip_block_comment(s, i, end);
         } else {
             break;
         }

@@ -97,3 +97,16 @@ void *util_grow(void *v, size_t n, size_t *cap, size_t size)
         *cap = more;
     return bigger;
 }
+
+size_t util_skip_block_comment(const char *s, size_t i, size_t end)
+{
+    int depth = 0;
+    do {
+        if (s[i] == '/' && i + 1 < end && s[i + 1] == '*')
+            depth++, i++;
+        else if (s[i] == '*' && i + 1 < end && s[i + 1] == '/')
+            depth--, i++;
+        i++;
+    } while (depth > 0 && i < end);
+    return i;
+}

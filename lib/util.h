@@ -49,6 +49,10 @@ void util_utf8_trim(char *s);
  */
 void *util_grow(void *v, size_t n, size_t *cap, size_t size);
 
+/* Past the SQL block comment that starts at @i of @s (they nest in
+ * PostgreSQL), or @end when it does not close before it. */
+size_t util_skip_block_comment(const char *s, size_t i, size_t end);
+
 /* Lowercase hex of @len bytes into @out (2 * len + 1 bytes, NUL-terminated). */
 void util_hex(const unsigned char *data, size_t len, char *out);
 
