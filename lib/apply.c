@@ -199,8 +199,8 @@ static int step_failed(run *r, const script_file *s, int line, const pg_failure 
 
 /* The syntax error libpg_query found in @body: the server's error (it
  * parses as the server would), at the revision's line. */
-static int syntax_error_in(um_ctx *ctx, const script_file *s, um_direction dir, const char *body,
-                           int first_line, const PgQueryError *e)
+int apply_syntax_error(um_ctx *ctx, const script_file *s, um_direction dir, const char *body,
+                       int first_line, const PgQueryError *e)
 {
     size_t at = e->cursorpos > 0 ? utf8_offset(body, strlen(body), e->cursorpos) : 0;
     int rc = ctx_error(ctx, UM_ESQL, s->path, first_line + count_lines(body, at), s->id,
@@ -213,7 +213,7 @@ static int syntax_error_in(um_ctx *ctx, const script_file *s, um_direction dir, 
 static int syntax_error(run *r, const script_file *s, const char *body, int first_line,
                         const PgQueryError *e)
 {
-    return syntax_error_in(r->ctx, s, r->plan->direction, body, first_line, e);
+    return apply_syntax_error(r->ctx, s, r->plan->direction, body, first_line, e);
 }
 
 /*
@@ -226,7 +226,7 @@ int apply_check_terminated(um_ctx *ctx, const script_file *s, um_direction dir, 
                            int first_line)
 {
     PgQueryScanResult scan = pg_query_scan(body);
-    int rc = scan.error ? syntax_error_in(ctx, s, dir, body, first_line, scan.error) : UM_OK;
+    int rc = scan.error ? apply_syntax_error(ctx, s, dir, body, first_line, scan.error) : UM_OK;
     pg_query_free_scan_result(scan);
     return rc;
 }

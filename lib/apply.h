@@ -14,12 +14,19 @@
 #include "script.h"
 #include "strbuf.h"
 
+#include <pg_query.h>
+
 /*
  * The configured lock_timeout and statement_timeout as statements; @local
  * limits them to the current transaction, else they hold for the session.
  * Returns the number of statements appended.
  */
 int apply_append_timeouts(const um_ctx *ctx, strbuf *sb, bool local);
+
+/* The syntax error libpg_query found in @body (@e), as the server would
+ * report it, at the revision's line: UM_ESQL with SQLSTATE 42601. */
+int apply_syntax_error(um_ctx *ctx, const script_file *s, um_direction dir, const char *body,
+                       int first_line, const PgQueryError *e);
 
 /*
  * UM_ESQL (SQLSTATE 42601, at the file's line) unless @body, the SQL of

@@ -117,6 +117,33 @@ static void render_step_comment(render *r, const script_file *s, int first_line)
               s->transactional ? "" : " (Transactional: no: statement by statement)");
 }
 
+/*
+ * A "Transactional: no" revision as a run sends it: its in-progress
+ * record, the session timeouts, each statement on its own followed by the
+ * record of how many succeeded (what a script stopped part-way leaves is
+ * what a run would: the revision blocks until it is repaired), the RESETs.
+ */
+static int render_statements(render *r, const script_file *s, const char *body, int first_line)
+{
+    um_direction dir = r->plan->direction;
+    PgQuerySplitResult split = pg_query_split_with_parser(body);
+    int rc = split.error ? apply_syntax_error(r->ctx, s, dir, body, first_line, split.error)
+                         : UM_OK;
+    if (!rc) {
+        store_append_in_progress(r->ctx, &r->sb, s, dir);
+        apply_append_timeouts(r->ctx, &r->sb, false);
+    }
+    for (int i = 0; !rc && i < split.n_stmts; i++) {
+        sb_append(&r->sb, body + split.stmts[i]->stmt_location, (size_t)split.stmts[i]->stmt_len);
+        sb_puts(&r->sb, "\n;\n");
+        store_append_statements_done(r->ctx, &r->sb, s, i + 1);
+    }
+    pg_query_free_split_result(split);
+    if (!rc)
+        render_resets(r);
+    return rc;
+}
+
 static int render_step(render *r, size_t k)
 {
     size_t idx = r->plan->graph_index[k];
@@ -135,12 +162,11 @@ static int render_step(render *r, size_t k)
         render_step_comment(r, s, first_line);
     if (s->transactional && !r->single_tx)
         sb_puts(&r->sb, "BEGIN;\n");
-    if (!s->transactional && dir == UM_UP)
-        store_append_in_progress(r->ctx, &r->sb, s);
-    apply_append_revision(r->ctx, &r->sb, body, s->transactional, NULL);
-    if (!s->transactional)
-        render_resets(r);
-    if (!apply_append_record(r->ctx, &r->sb, r->applied, dir, idx, STORE_SERVER_DURATION))
+    if (s->transactional)
+        apply_append_revision(r->ctx, &r->sb, body, true, NULL);
+    else
+        rc = render_statements(r, s, body, first_line);
+    if (!rc && !apply_append_record(r->ctx, &r->sb, r->applied, dir, idx, STORE_SERVER_DURATION))
         rc = err_code_or_nomem(&r->ctx->err);
     if (s->transactional && !r->single_tx)
         sb_puts(&r->sb, "COMMIT;\n");

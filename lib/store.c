@@ -859,21 +859,18 @@ static int run_book(um_ctx *ctx, strbuf *sql, pg_failure *fail)
 }
 
 /*
- * SET @assignments on the applied row of @s, with @value as $2 (NULL:
- * none).  Sent as it is, not prepared: it serves only the rare revisions
- * that run outside a transaction, once per statement.
+ * SET @assignments (the engine's own text) on the applied row of @s, its
+ * id quoted as a literal: the same text for a run and for a rendered
+ * script.  Not prepared: it serves only the rare revisions that run
+ * outside a transaction, once per statement.
  */
-static int applied_row_update(um_ctx *ctx, const script_file *s, const char *assignments,
-                              const char *value)
+static bool append_applied_update(um_ctx *ctx, strbuf *sb, const script_file *s,
+                                  const char *assignments)
 {
-    strbuf sql = STRBUF_INIT;
-    const char *params[2] = { s->id, value };
-    sb_printf(&sql, "UPDATE %s SET %s WHERE revision = $1", ctx->store->applied_table,
-              assignments);
-    int rc = sb_failed(&sql) ? err_nomem(&ctx->err)
-                             : pg_query(ctx, sb_str(&sql), value ? 2 : 1, params, NULL, NULL);
-    sb_free(&sql);
-    return rc;
+    sb_printf(sb, "UPDATE %s SET %s WHERE revision = ", ctx->store->applied_table, assignments);
+    pg_append_literal(ctx, sb, s->id);
+    sb_puts(sb, ";\n");
+    return appended(ctx, sb);
 }
 
 static const char *direction_name(um_direction dir)
@@ -891,27 +888,34 @@ bool store_append_step_record(um_ctx *ctx, strbuf *sb, const script_file *s, um_
     return lock_append_fence(ctx, sb) && appended(ctx, sb);
 }
 
-bool store_append_in_progress(um_ctx *ctx, strbuf *sb, const script_file *s)
+bool store_append_in_progress(um_ctx *ctx, strbuf *sb, const script_file *s, um_direction dir)
 {
+    if (dir == UM_DOWN)
+        return append_applied_update(ctx, sb, s, "state = 'in_progress', statements_done = 0");
     book_args a = { s->id, NULL, 0, s->checksum, 0, "up", NULL, NULL };
     append_execute(ctx, sb, BOOK_IN_PROGRESS, &a);
     return appended(ctx, sb);
 }
 
+bool store_append_statements_done(um_ctx *ctx, strbuf *sb, const script_file *s, int done)
+{
+    char assignment[48];
+    snprintf(assignment, sizeof(assignment), "statements_done = %d", done);
+    return append_applied_update(ctx, sb, s, assignment);
+}
+
 int store_mark_in_progress(um_ctx *ctx, const script_file *s, um_direction dir)
 {
-    if (dir == UM_DOWN)
-        return applied_row_update(ctx, s, "state = 'in_progress', statements_done = 0", NULL);
     strbuf sql = STRBUF_INIT;
-    store_append_in_progress(ctx, &sql, s);
+    store_append_in_progress(ctx, &sql, s, dir);
     return run_book(ctx, &sql, NULL);
 }
 
 int store_set_statements_done(um_ctx *ctx, const script_file *s, int done)
 {
-    char n[16];
-    snprintf(n, sizeof(n), "%d", done);
-    return applied_row_update(ctx, s, "statements_done = $2::integer", n);
+    strbuf sql = STRBUF_INIT;
+    store_append_statements_done(ctx, &sql, s, done);
+    return run_book(ctx, &sql, NULL);
 }
 
 int store_record_stop(um_ctx *ctx, const script_file *s, um_direction dir, double duration_ms,

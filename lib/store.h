@@ -109,8 +109,9 @@ void store_append_create_tables(um_ctx *ctx, strbuf *sql, bool need_schema);
 void store_append_prepare(const um_ctx *ctx, strbuf *sql);
 void store_append_unprepare(strbuf *sql);
 
-/* The EXECUTE of store_mark_in_progress. */
-bool store_append_in_progress(um_ctx *ctx, strbuf *sb, const script_file *s);
+/* The statements of store_mark_in_progress and store_set_statements_done. */
+bool store_append_in_progress(um_ctx *ctx, strbuf *sb, const script_file *s, um_direction dir);
+bool store_append_statements_done(um_ctx *ctx, strbuf *sb, const script_file *s, int done);
 
 /* The ANALYZE of store_analyze (no semicolon). */
 void store_append_analyze(const um_ctx *ctx, strbuf *sql);

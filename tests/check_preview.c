@@ -297,6 +297,30 @@ START_TEST(sql_failure_stops_like_a_run)
 }
 END_TEST
 
+/* A script stopped inside a "Transactional: no" revision leaves what a run
+ * leaves: the revision in progress with the statements that succeeded
+ * counted, and every later run refused until it is repaired. */
+START_TEST(sql_half_done_nontransactional_blocks)
+{
+    write_ini("lint_on_upgrade = off\n");
+    write_table_rev("h1", NULL, "th1");
+    write_rev_full("h2", "h1", 0,
+                   "CREATE INDEX CONCURRENTLY i_h ON th1 (id);\nINSERT INTO missing VALUES (1);",
+                   "DROP INDEX CONCURRENTLY IF EXISTS i_h;");
+    const char *file = render_to(
+        "up.sql", NULL, (const char *const[]){ "upgrade", "--sql", "--from", "base", NULL });
+    ck_assert_int_ne(run_psql(db_url, file), 0);
+    ck_assert_str_eq(applied_rows(), "h1:applied,h2:in_progress");
+    ck_assert_str_eq(qv("SELECT statements_done FROM ultramigrate_version_applied"
+                        " WHERE revision = 'h2'"),
+                     "1");
+    pgtest_cli_result r = run_cli(proj_dir, db_url, "upgrade");
+    pgtest_assert_status(r, 9, "upgrade after a half-done script");
+    ck_assert_ptr_nonnull(strstr(r.err, "ultramigrate repair h2"));
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* A line break in a file name stays inside the comment that names it. */
 START_TEST(sql_comment_holds_a_file_name)
 {
@@ -695,7 +719,7 @@ static Suite *preview_suite(void)
                      sql_failure_stops_like_a_run, sql_bad_command_lines,
                      sql_offline_quoting_matches_libpq, sql_api_arguments,
                      sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name,
-                     sql_refuses_an_unterminated_string);
+                     sql_refuses_an_unterminated_string, sql_half_done_nontransactional_blocks);
     PGTEST_ADD_TESTS(tcase(s, "dry_run"), dry_run_changes_nothing_and_names_locks,
                      dry_run_on_a_fresh_database, dry_run_failure_reported,
                      dry_run_skips_transaction_control, dry_run_downgrade, dry_run_api,

@@ -912,7 +912,10 @@ UM_API int um_plan_render_sql_options_init(um_plan_render_sql_options *opts, uns
  * COMMIT), or with transaction_per_migration = false one transaction
  * around them all; a "Transactional: no" revision runs statement by
  * statement outside a transaction, between its "in progress" record and
- * its step record, with the timeouts set for the session and reset after.
+ * its step record, each statement followed by the record of how many
+ * succeeded (a script stopped there leaves the revision blocked until
+ * um_repair(), as a run does), with the timeouts set for the session and
+ * reset after.
  * The bookkeeping statements are the run's own, with their values as
  * literals.  Nothing is sent to the database, nothing changes, no lock
  * is taken.  Durations recorded by the script measure its bookkeeping
