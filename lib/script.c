@@ -706,12 +706,41 @@ static int check_name(const char *dir, const char *name, err_buf *err)
     return rc;
 }
 
+/* An Alembic revision script: "<rev>_<slug>.py" (not __init__.py). */
+static bool is_alembic_name(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] != '.' && name[0] != '_' && n > 3 && strcmp(name + n - 3, ".py") == 0;
+}
+
+/*
+ * A versions/ directory with Alembic's .py revisions and no .sql file is
+ * an Alembic project not yet imported, not a project without revisions:
+ * reading it as empty would make every database look ahead of the files.
+ */
+static int alembic_only(const char *dir, const char *py, err_buf *err)
+{
+    strbuf name = STRBUF_INIT;
+    textfile_escape(&name, py); /* a name is not always UTF-8 */
+    int rc = sb_str(&name) ? err_set(err, UM_ECONFIG, dir, 0, NULL,
+                                     "holds Alembic revisions (%s) and no .sql revision file:"
+                                     " bring them over with 'ultramigrate import-alembic'"
+                                     " (docs/alembic.md)",
+                                     sb_str(&name))
+                           : err_nomem(err);
+    sb_free(&name);
+    return rc;
+}
+
 static int list_dir(DIR *d, const char *dir, entry_list *l, err_buf *err)
 {
     struct dirent *de;
+    char py[64] = "";
     int rc;
 
     for (errno = 0; (de = readdir(d)); errno = 0) {
+        if (!*py && is_alembic_name(de->d_name) && strlen(de->d_name) < sizeof(py))
+            strcpy(py, de->d_name);
         if (!is_revision_name(de->d_name))
             continue;
         if ((rc = check_name(dir, de->d_name, err)))
@@ -721,6 +750,8 @@ static int list_dir(DIR *d, const char *dir, entry_list *l, err_buf *err)
     }
     if (errno)
         return io_error(err, dir, "cannot read directory", errno);
+    if (!l->n && *py)
+        return alembic_only(dir, py, err);
     if (l->n)
         qsort(l->v, l->n, sizeof(*l->v), cmp_entries);
     return UM_OK;

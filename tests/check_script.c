@@ -698,6 +698,30 @@ START_TEST(dir_empty)
 }
 END_TEST
 
+/* Alembic's .py revisions and no .sql file: an Alembic project not yet
+ * imported, not an empty one; beside .sql files they are ignored. */
+START_TEST(dir_alembic_only)
+{
+    err_buf err = { 0 };
+    script_file **v = NULL;
+    size_t n = 9;
+    pgtest_write_file(tdir, "__init__.py", "");
+    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
+    free(v);
+    pgtest_write_file(tdir, "1975ea83b712_create_account.py", "revision = '1975ea83b712'\n");
+    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), UM_ECONFIG);
+    ck_assert_ptr_null(v);
+    ck_assert_str_eq(err.d.file, tdir);
+    ck_assert_ptr_nonnull(strstr(err.d.message, "1975ea83b712_create_account.py"));
+    ck_assert_ptr_nonnull(strstr(err.d.message, "import-alembic"));
+    err_clear(&err);
+    pgtest_write_file(tdir, "r1.sql", "-- m\n-- Revision ID: r1\n-- Revises:\n\n-- migrate:up\nSELECT 1;\n");
+    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
+    ck_assert_uint_eq(n, 1);
+    script_free_array(v, n);
+}
+END_TEST
+
 START_TEST(dir_unreadable)
 {
     err_buf err = { 0 };
@@ -878,6 +902,7 @@ Suite *script_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, dir_sorted_and_filtered);
     tcase_add_test(tc, dir_empty);
+    tcase_add_test(tc, dir_alembic_only);
     tcase_add_test(tc, dir_unreadable);
     tcase_add_test(tc, dir_bad_file);
     tcase_add_test(tc, dir_binary_found_in_the_first_block);
