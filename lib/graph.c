@@ -723,11 +723,18 @@ int graph_real_heads_of(const graph_dag *g, const unsigned char *applied, size_t
 
 /* ---- lookup ------------------------------------------------------------- */
 
+/* Whether @ref (@len bytes) is a partial id of @id.  As in Alembic, ids
+ * of three characters or fewer are matched whole only. */
+static bool is_prefix_of(const char *id, const char *ref, size_t len)
+{
+    return strlen(id) > 3 && strncmp(id, ref, len) == 0;
+}
+
 static size_t prefix_matches(const graph_dag *g, const char *ref, size_t *first)
 {
     size_t len = strlen(ref), count = 0;
     for (size_t i = 0; i < g->n; i++)
-        if (strncmp(g->scripts[i]->id, ref, len) == 0 && count++ == 0)
+        if (is_prefix_of(g->scripts[i]->id, ref, len) && count++ == 0)
             *first = i;
     return count;
 }
@@ -747,7 +754,7 @@ static int report_ambiguous(const graph_dag *g, const char *ref, size_t count, e
     if (!ids)
         return err_nomem(err);
     for (size_t i = 0; i < g->n; i++)
-        if (strncmp(g->scripts[i]->id, ref, len) == 0)
+        if (is_prefix_of(g->scripts[i]->id, ref, len))
             ids[n++] = g->scripts[i]->id;
     qsort(ids, n, sizeof(*ids), cmp_str);
     for (size_t k = 0; k < n; k++)
@@ -780,7 +787,9 @@ int graph_lookup(const graph_dag *g, const char *ref, size_t *out, err_buf *err)
         return UM_OK;
     }
     if (count == 0)
-        return err_set(err, UM_ETARGET, NULL, 0, NULL, "no revision '%s'", ref);
+        return err_set(err, UM_ETARGET, NULL, 0, NULL, "no revision '%s'%s", ref,
+                       strlen(ref) < 4 ? " (a partial revision id needs at least four characters)"
+                                       : "");
     return report_ambiguous(g, ref, count, err);
 }
 
