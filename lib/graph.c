@@ -1036,7 +1036,8 @@ int graph_resolve_target(const graph_dag *g, const char *target, int dir, const 
                               : err_set(err, UM_ETARGET, NULL, 0, NULL,
                                         "'base' is not an upgrade target: nothing to upgrade to");
     /* ids and labels may contain '-': one that names revisions is not relative */
-    form = prefix_matches(g, target, &first) || branch_table_find(g->labels, target) >= 0
+    form = graph_find(g, target) >= 0 || prefix_matches(g, target, &first) ||
+                   branch_table_find(g->labels, target) >= 0
                ? 0
                : graph_parse_relative(target, &rel.rev_len, &rel.sign, &rel.steps);
     if (form < 0)
