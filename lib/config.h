@@ -60,6 +60,7 @@ typedef struct config_settings {
     config_lock_mode lock_mode;     /* default CONFIG_LOCK_ADVISORY */
     int lock_lease_ms;              /* lock_mode = table: the lease; default 10min */
     int health_timeout_ms;          /* each query of a health snapshot; default 2s, 0: none */
+    bool header_cache;              /* versions/.ultramigrate-cache; default true */
     bool compare_type;              /* default true (autogenerate) */
     bool compare_server_default;    /* default true (autogenerate) */
     char *schema_file;              /* NULL when not set */

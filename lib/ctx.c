@@ -93,7 +93,7 @@ static int load_revisions(um_ctx *ctx)
 
     script_file **scripts = NULL;
     size_t n = 0;
-    int rc = script_read_dir(ctx->versions_dir, &scripts, &n, &ctx->err);
+    int rc = script_read_dir(ctx->versions_dir, ctx->cfg.header_cache, &scripts, &n, &ctx->err);
     if (rc)
         return rc;
     rc = graph_build(&ctx->graph, scripts, n, &ctx->err);

@@ -603,9 +603,14 @@ static const char versions_readme[] =
     "applies it. The project's docs/ directory (revision-files.md, cli.md) says\n"
     "more.\n";
 
+/* The header cache (header_cache.h) and its temporary copies are this
+ * machine's, not the project's. */
+static const char versions_gitignore[] = "/.ultramigrate-cache*\n";
+
 static int create_project(init_run *r, const char *config_path, const char *script_location)
 {
-    strbuf versions = STRBUF_INIT, readme = STRBUF_INIT, tmpl = STRBUF_INIT, cfg = STRBUF_INIT;
+    strbuf versions = STRBUF_INIT, readme = STRBUF_INIT, ignore = STRBUF_INIT, tmpl = STRBUF_INIT,
+           cfg = STRBUF_INIT;
     char *owned = NULL;
     int rc = choose_location(r, config_path, &script_location, &owned);
     if (rc)
@@ -613,10 +618,12 @@ static int create_project(init_run *r, const char *config_path, const char *scri
 
     sb_printf(&versions, "%s/versions", script_location);
     sb_printf(&readme, "%s/versions/README.md", script_location);
+    sb_printf(&ignore, "%s/versions/.gitignore", script_location);
     sb_printf(&tmpl, "%s/" TEMPLATE_NAME, script_location);
     if (config_path)
         config_text(&cfg, config_path, script_location);
-    rc = sb_failed(&versions) || sb_failed(&readme) || sb_failed(&tmpl) || sb_failed(&cfg)
+    rc = sb_failed(&versions) || sb_failed(&readme) || sb_failed(&ignore) || sb_failed(&tmpl) ||
+                 sb_failed(&cfg)
              ? err_nomem(&r->err)
              : UM_OK;
     if (!rc)
@@ -626,11 +633,14 @@ static int create_project(init_run *r, const char *config_path, const char *scri
     if (!rc)
         rc = make_file(r, sb_str(&readme), versions_readme);
     if (!rc)
+        rc = make_file(r, sb_str(&ignore), versions_gitignore);
+    if (!rc)
         rc = make_file(r, sb_str(&tmpl), template_default_script);
     if (!rc && config_path)
         rc = make_file(r, config_path, sb_str(&cfg));
     sb_free(&versions);
     sb_free(&readme);
+    sb_free(&ignore);
     sb_free(&tmpl);
     sb_free(&cfg);
     free(owned);

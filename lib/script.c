@@ -5,6 +5,7 @@
  * section, so what is applied is cut exactly as what was checksummed.
  */
 #include "script.h"
+#include "header_cache.h"
 #include "strbuf.h"
 #include "textfile.h"
 #include "util.h"
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -406,8 +408,7 @@ static void sha256_hex(const EVP_MD *sha256, const void *data, size_t len, char 
  * its end dropped, so that git's autocrlf or an editor's final newline do
  * not make an applied revision look edited; every other byte counts.
  */
-static bool normalised_sha256_hex(const EVP_MD *sha256, const char *text, size_t len,
-                                  char out[65])
+static bool normalised_sha256_hex(const EVP_MD *sha256, const char *text, size_t len, char out[65])
 {
     while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
         len--;
@@ -644,20 +645,16 @@ done:
 
 /* ---- directories ----------------------------------------------------- */
 
-typedef struct dir_entry {
-    char *name;
-} dir_entry;
-
 typedef struct entry_list {
-    dir_entry *v;
+    char **names; /* the revision files' names, sorted */
     size_t n, cap;
 } entry_list;
 
 static void entries_free(entry_list *l)
 {
     for (size_t i = 0; i < l->n; i++)
-        free(l->v[i].name);
-    free(l->v);
+        free(l->names[i]);
+    free(l->names);
 }
 
 static bool is_revision_name(const char *name)
@@ -668,11 +665,11 @@ static bool is_revision_name(const char *name)
 
 static bool entries_add(entry_list *l, const struct dirent *de)
 {
-    dir_entry *v = util_grow(l->v, l->n, &l->cap, sizeof(*v));
+    char **v = util_grow(l->names, l->n, &l->cap, sizeof(*v));
     if (!v)
         return false;
-    l->v = v;
-    if (!(l->v[l->n].name = strdup(de->d_name)))
+    l->names = v;
+    if (!(l->names[l->n] = strdup(de->d_name)))
         return false;
     l->n++;
     return true;
@@ -680,7 +677,7 @@ static bool entries_add(entry_list *l, const struct dirent *de)
 
 static int cmp_entries(const void *a, const void *b)
 {
-    return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /*
@@ -753,37 +750,54 @@ static int list_dir(DIR *d, const char *dir, entry_list *l, err_buf *err)
     if (!l->n && *py)
         return alembic_only(dir, py, err);
     if (l->n)
-        qsort(l->v, l->n, sizeof(*l->v), cmp_entries);
+        qsort(l->names, l->n, sizeof(*l->names), cmp_entries);
     return UM_OK;
 }
 
-static int parse_all(DIR *d, const char *dir, const entry_list *l, script_file **v, err_buf *err)
+/* Each file's header from the cache when its stat says it is unchanged,
+ * else read and parsed (and hashed: SHA-256 is fetched only then). */
+static int parse_all(DIR *d, const char *dir, const entry_list *l, bool use_cache, script_file **v,
+                     err_buf *err)
 {
-    readbuf rb = { .sha256 = EVP_MD_fetch(NULL, "SHA256", NULL) };
+    readbuf rb = { 0 };
     strbuf path = STRBUF_INIT;
     bool slash = dir[0] && dir[strlen(dir) - 1] == '/';
-    int rc = UM_OK;
+    struct stat *stats = util_calloc(l->n, sizeof(*stats)); /* st_nlink 0: not cached */
+    header_cache *cache = use_cache && stats ? header_cache_load(dirfd(d)) : NULL;
+    struct timespec read_at;
+    int rc = stats ? UM_OK : err_nomem(err);
 
+    clock_gettime(CLOCK_REALTIME, &read_at);
     for (size_t i = 0; i < l->n && !rc; i++) {
-        file_ref f = { dirfd(d), l->v[i].name, NULL };
+        file_ref f = { dirfd(d), l->names[i], NULL };
         sections sec;
         sb_reset(&path);
         sb_puts(&path, dir);
         if (!slash)
             sb_putc(&path, '/');
         sb_puts(&path, f.name);
-        if (!(f.path = sb_str(&path)))
+        if (!(f.path = sb_str(&path))) {
             rc = err_nomem(err);
-        else
-            rc = parse_ref(&f, &rb, &v[i], &sec, err);
+            break;
+        }
+        if (cache && fstatat(f.dirfd, f.name, &stats[i], 0) == 0 &&
+            (v[i] = header_cache_take(cache, f.name, &stats[i], f.path)))
+            continue;
+        if (!rb.sha256)
+            rb.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+        rc = parse_ref(&f, &rb, &v[i], &sec, err);
     }
+    if (!rc && cache)
+        header_cache_save(cache, dirfd(d), (const char *const *)l->names, stats, v, l->n, &read_at);
+    header_cache_free(cache);
+    free(stats);
     sb_free(&path);
     free(rb.buf);
     EVP_MD_free(rb.sha256);
     return rc;
 }
 
-int script_read_dir(const char *dir, script_file ***out, size_t *n, err_buf *err)
+int script_read_dir(const char *dir, bool use_cache, script_file ***out, size_t *n, err_buf *err)
 {
     entry_list entries = { 0 };
     script_file **v = NULL;
@@ -801,7 +815,7 @@ int script_read_dir(const char *dir, script_file ***out, size_t *n, err_buf *err
         rc = err_nomem(err);
         goto done;
     }
-    if ((rc = parse_all(d, dir, &entries, v, err))) {
+    if ((rc = parse_all(d, dir, &entries, use_cache, v, err))) {
         script_free_array(v, entries.n);
         goto done;
     }

@@ -100,8 +100,11 @@ bool script_reserved_label(const char *label);
 /*
  * Reads every "*.sql" file in @dir (not recursing, skipping dot files),
  * sorted by file name.  *out receives a malloc'd array of parsed scripts.
- * Fails with the first bad file's error.
+ * Fails with the first bad file's error.  With @use_cache, the headers of
+ * files unchanged since the last read come from the directory's header
+ * cache (header_cache.h), which is brought up to date.
  */
-int script_read_dir(const char *dir, script_file ***out, size_t *n, err_buf *err);
+int script_read_dir(const char *dir, bool use_cache, script_file ***out, size_t *n,
+                    err_buf *err);
 
 #endif

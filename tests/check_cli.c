@@ -424,6 +424,13 @@ START_TEST(init_creates_and_is_idempotent)
                   "versions/README.md: %s", readme ? readme : "(missing)");
     free(readme);
     free(readme_path);
+    /* The header cache is kept out of version control. */
+    char *ignore_path = path_join(proj, "migrations/versions/.gitignore");
+    char *ignore = pgtest_read_file(ignore_path, NULL);
+    ck_assert_msg(ignore && contains(ignore, ".ultramigrate-cache"), "versions/.gitignore: %s",
+                  ignore ? ignore : "(missing)");
+    free(ignore);
+    free(ignore_path);
     r = run_cli(proj, db, "heads");
     pgtest_assert_status(r, EXIT_OK, "heads after init");
     ck_assert_str_eq(r.out, "");

@@ -673,7 +673,7 @@ START_TEST(dir_sorted_and_filtered)
     ck_assert_int_ge(asprintf(&sub, "%s/sub", tdir), 0);
     ck_assert_int_eq(mkdir(sub, 0700), 0);
 
-    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
+    ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), 0);
     ck_assert_uint_eq(n, 3);
     ck_assert_str_eq(v[0]->id, "b2"); /* strcmp order: "B" < "a" */
     ck_assert_str_eq(v[1]->id, "a1");
@@ -691,7 +691,7 @@ START_TEST(dir_empty)
     err_buf err = { 0 };
     script_file **v = NULL;
     size_t n = 9;
-    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
+    ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), 0);
     ck_assert_uint_eq(n, 0);
     ck_assert_ptr_nonnull(v);
     free(v);
@@ -706,17 +706,17 @@ START_TEST(dir_alembic_only)
     script_file **v = NULL;
     size_t n = 9;
     pgtest_write_file(tdir, "__init__.py", "");
-    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
+    ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), 0);
     free(v);
     pgtest_write_file(tdir, "1975ea83b712_create_account.py", "revision = '1975ea83b712'\n");
-    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), UM_ECONFIG);
+    ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), UM_ECONFIG);
     ck_assert_ptr_null(v);
     ck_assert_str_eq(err.d.file, tdir);
     ck_assert_ptr_nonnull(strstr(err.d.message, "1975ea83b712_create_account.py"));
     ck_assert_ptr_nonnull(strstr(err.d.message, "import-alembic"));
     err_clear(&err);
     pgtest_write_file(tdir, "r1.sql", "-- m\n-- Revision ID: r1\n-- Revises:\n\n-- migrate:up\nSELECT 1;\n");
-    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
+    ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), 0);
     ck_assert_uint_eq(n, 1);
     script_free_array(v, n);
 }
@@ -730,19 +730,19 @@ START_TEST(dir_unreadable)
     char *missing, *file;
 
     ck_assert_int_ge(asprintf(&missing, "%s/nope", tdir), 0);
-    ck_assert_int_eq(script_read_dir(missing, &v, &n, &err), UM_EIO);
+    ck_assert_int_eq(script_read_dir(missing, true, &v, &n, &err), UM_EIO);
     ck_assert_ptr_null(v);
     ck_assert_uint_eq(n, 0);
     ck_assert_str_eq(err.d.file, missing);
     ck_assert_ptr_nonnull(strstr(err.d.message, strerror(ENOENT)));
 
     file = write_file("plain", "x");
-    ck_assert_int_eq(script_read_dir(file, &v, &n, &err), UM_EIO);
+    ck_assert_int_eq(script_read_dir(file, true, &v, &n, &err), UM_EIO);
     ck_assert_ptr_nonnull(strstr(err.d.message, strerror(ENOTDIR)));
 
     if (geteuid() != 0) { /* root reads any directory */
         ck_assert_int_eq(chmod(tdir, 0), 0);
-        ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), UM_EIO);
+        ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), UM_EIO);
         ck_assert_ptr_nonnull(strstr(err.d.message, strerror(EACCES)));
         ck_assert_int_eq(chmod(tdir, 0700), 0);
     }
@@ -763,7 +763,7 @@ START_TEST(dir_bad_file)
     write_rev("c.sql", "c3");
     bad = write_file("b.sql", "-- Revision ID: b2\n-- Revises: b2\n"
                               "-- migrate:up\n");
-    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), UM_EPARSE);
+    ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), UM_EPARSE);
     ck_assert_ptr_null(v);
     ck_assert_uint_eq(n, 0);
     ck_assert_str_eq(err.d.file, bad);
@@ -774,7 +774,7 @@ START_TEST(dir_bad_file)
     ck_assert_int_eq(unlink(err.d.file), 0);
     ck_assert_int_ge(asprintf(&bad, "%s/b.sql", tdir), 0);
     ck_assert_int_eq(mkdir(bad, 0700), 0);
-    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), UM_EIO);
+    ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), UM_EIO);
     ck_assert_str_eq(err.d.file, bad);
     ck_assert_ptr_nonnull(strstr(err.d.message, strerror(EISDIR)));
     err_clear(&err);
@@ -808,7 +808,7 @@ START_TEST(dir_binary_found_in_the_first_block)
     char *path = write_file("a.sql", "-- Revision ID: a\n");
     ck_assert_int_eq(truncate(path, (off_t)48 << 20), 0); /* NULs to 48 MB */
     long long before = bytes_read();
-    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), UM_EPARSE);
+    ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), UM_EPARSE);
     long long read = bytes_read() - before;
     ck_assert_msg(read < (1 << 20), "read %lld bytes of a 48 MB binary file", read);
     ck_assert_str_eq(err.d.file, path);
@@ -832,7 +832,7 @@ START_TEST(dir_many_files)
         snprintf(id, sizeof(id), "r%05d", i);
         write_rev(name, id);
     }
-    ck_assert_int_eq(script_read_dir(tdir, &v, &n, &err), 0);
+    ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), 0);
     ck_assert_uint_eq(n, N);
     ck_assert_str_eq(v[N - 1]->id, "r09999");
     free_all(v, n);

@@ -1,0 +1,357 @@
+/*
+ * header_cache.c - versions/.ultramigrate-cache: see header_cache.h.
+ *
+ * The file is one line naming the format and the release that wrote it,
+ * a line with the number of entries, then the entries, each a fixed run of
+ * NUL-terminated fields (text fields need no escaping: a revision file's
+ * header holds no NUL, nor does a file name):
+ *
+ *   name, stat key, id, message, create date ("" absent, "=DATE"),
+ *   flags ("t" transactional, "d" has a down section, "-" neither),
+ *   "UP_LINE DOWN_LINE", checksum, raw checksum,
+ *   then three lists (parents, depends on, branch labels): a count and
+ *   that many ids.
+ *
+ * Whatever does not read back exactly so throws the whole cache away.
+ */
+#include "header_cache.h"
+#include "strbuf.h"
+#include "textfile.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ultramigrate/version.h>
+
+/* Bump when script_file or the parser changes what a header means. */
+#define CACHE_FORMAT "ultramigrate header cache 1 " UM_VERSION_STRING "\n"
+/* A change this recent may hide from the stat: such files are not cached. */
+#define SETTLE_SECONDS 2
+#define CACHE_MAX      ((size_t)64 << 20)
+
+enum { KEY_SIZE, KEY_MTIME, KEY_MTIME_NS, KEY_CTIME, KEY_CTIME_NS, KEY_INO, KEY_DEV, N_KEY };
+
+typedef struct cache_key {
+    uint64_t v[N_KEY];
+} cache_key;
+
+typedef struct cache_entry {
+    char *name;
+    cache_key key;
+    script_file *s; /* NULL once taken */
+} cache_entry;
+
+struct header_cache {
+    cache_entry *v;
+    size_t n, cap;
+    size_t next;  /* entries before it were passed by header_cache_take */
+    size_t taken; /* how many were handed out */
+    bool changed; /* a file was not found as cached: write it anew */
+};
+
+static cache_key key_of(const struct stat *st)
+{
+    return (cache_key){ { (uint64_t)st->st_size, (uint64_t)st->st_mtim.tv_sec,
+                          (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_ctim.tv_sec,
+                          (uint64_t)st->st_ctim.tv_nsec, (uint64_t)st->st_ino,
+                          (uint64_t)st->st_dev } };
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+typedef struct cursor {
+    const char *p, *end;
+} cursor;
+
+/* The next NUL-terminated field, or NULL past the end of the data. */
+static const char *next_field(cursor *c)
+{
+    const char *nul = c->p < c->end ? memchr(c->p, '\0', (size_t)(c->end - c->p)) : NULL;
+    if (!nul)
+        return NULL;
+    const char *f = c->p;
+    c->p = nul + 1;
+    return f;
+}
+
+/* @n unsigned decimals separated by single spaces, and nothing else. */
+static bool parse_numbers(const char *f, uint64_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *end;
+        if (!f || *f < '0' || *f > '9')
+            return false;
+        out[i] = strtoull(f, &end, 10);
+        if (*end != (i + 1 < n ? ' ' : '\0'))
+            return false;
+        f = end + 1;
+    }
+    return true;
+}
+
+static bool read_ids(cursor *c, char ***ids, size_t *n)
+{
+    uint64_t count;
+    if (!parse_numbers(next_field(c), &count, 1) || count > (uint64_t)(c->end - c->p))
+        return false;
+    if (!(*ids = util_calloc((size_t)count, sizeof(**ids))))
+        return false;
+    for (*n = 0; *n < count; (*n)++) {
+        const char *id = next_field(c);
+        if (!id || !script_valid_id(id) || !((*ids)[*n] = strdup(id)))
+            return false;
+    }
+    return true;
+}
+
+static bool read_checksum(cursor *c, char out[65])
+{
+    const char *f = next_field(c);
+    if (!f || strlen(f) != 64 || strspn(f, "0123456789abcdef") != 64)
+        return false;
+    memcpy(out, f, 65);
+    return true;
+}
+
+static bool read_script(cursor *c, script_file *s)
+{
+    const char *id = next_field(c), *message = next_field(c), *date = next_field(c);
+    const char *flags = next_field(c);
+    uint64_t lines[2];
+
+    if (!id || !script_valid_id(id) || !message || !date || (*date && *date != '=') || !flags ||
+        !parse_numbers(next_field(c), lines, 2) || lines[0] > INT32_MAX || lines[1] > INT32_MAX)
+        return false;
+    s->transactional = strchr(flags, 't') != NULL;
+    s->has_down = strchr(flags, 'd') != NULL;
+    s->up_line = (int)lines[0];
+    s->down_line = (int)lines[1];
+    if (!(s->id = strdup(id)) || !(s->message = strdup(message)) ||
+        (*date && !(s->create_date = strdup(date + 1))))
+        return false;
+    return read_checksum(c, s->checksum) && read_checksum(c, s->checksum_raw) &&
+           read_ids(c, &s->parents, &s->n_parents) &&
+           read_ids(c, &s->depends_on, &s->n_depends_on) &&
+           read_ids(c, &s->branch_labels, &s->n_branch_labels);
+}
+
+static bool read_entry(cursor *c, cache_entry *e, const char *prev_name)
+{
+    const char *name = next_field(c);
+    if (!name || !*name || (prev_name && strcmp(prev_name, name) >= 0) ||
+        !parse_numbers(next_field(c), e->key.v, N_KEY) || !(e->name = strdup(name)) ||
+        !(e->s = calloc(1, sizeof(*e->s))))
+        return false;
+    return read_script(c, e->s);
+}
+
+static void drop_entries(header_cache *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].name);
+        script_free(c->v[i].s);
+    }
+    free(c->v);
+    c->v = NULL;
+    c->n = c->cap = 0;
+}
+
+static bool parse_cache(header_cache *c, char *data, size_t len)
+{
+    size_t magic = strlen(CACHE_FORMAT);
+    cursor cur = { data + magic, data + len };
+    uint64_t count;
+    char *nl;
+
+    if (len < magic || memcmp(data, CACHE_FORMAT, magic) != 0 ||
+        !(nl = memchr(cur.p, '\n', (size_t)(cur.end - cur.p))))
+        return false;
+    *nl = '\0';
+    if (!parse_numbers(cur.p, &count, 1) || count > len)
+        return false;
+    cur.p = nl + 1;
+    if (!(c->v = util_calloc((size_t)count, sizeof(*c->v))))
+        return false;
+    c->cap = (size_t)count;
+    for (c->n = 0; c->n < count; c->n++)
+        if (!read_entry(&cur, &c->v[c->n], c->n ? c->v[c->n - 1].name : NULL)) {
+            c->n++; /* free the partial entry with the rest */
+            return false;
+        }
+    return cur.p == cur.end;
+}
+
+/* The cache file's bytes (NUL-terminated, for parse_cache's line), or NULL. */
+static char *read_cache_file(int dirfd, size_t *len)
+{
+    static const textfile_kind kind = { CACHE_MAX, UM_EIO, UM_EIO, "cannot read" };
+    err_buf ignored = { 0 };
+    char *data = NULL;
+    size_t size;
+    int fd;
+
+    if (textfile_open(&fd, &size, dirfd, HEADER_CACHE_NAME, HEADER_CACHE_NAME, &kind, true,
+                      &ignored) == UM_OK &&
+        fd >= 0) {
+        if ((data = malloc(size + 1))) {
+            ssize_t got = 0;
+            for (*len = 0; *len < size; *len += (size_t)got)
+                if ((got = read(fd, data + *len, size - *len)) <= 0)
+                    break;
+            data[*len] = '\0';
+            if (*len != size) {
+                free(data);
+                data = NULL;
+            }
+        }
+        close(fd);
+    }
+    err_clear(&ignored);
+    return data;
+}
+
+header_cache *header_cache_load(int dirfd)
+{
+    header_cache *c = calloc(1, sizeof(*c));
+    size_t len = 0;
+    char *data;
+
+    if (!c)
+        return NULL;
+    if (!(data = read_cache_file(dirfd, &len)) || !parse_cache(c, data, len)) {
+        drop_entries(c);
+        c->changed = true;
+    }
+    free(data);
+    return c;
+}
+
+/* ---- lookup ------------------------------------------------------------ */
+
+script_file *header_cache_take(header_cache *c, const char *name, const struct stat *st,
+                               const char *path)
+{
+    while (c->next < c->n && strcmp(c->v[c->next].name, name) < 0)
+        c->next++;
+    cache_key key = key_of(st);
+    cache_entry *e = c->next < c->n ? &c->v[c->next] : NULL;
+    if (!e || strcmp(e->name, name) != 0 || !e->s || memcmp(&e->key, &key, sizeof(key)) != 0 ||
+        !S_ISREG(st->st_mode)) {
+        c->changed = true;
+        return NULL;
+    }
+    script_file *s = e->s;
+    if (!(s->path = strdup(path))) {
+        c->changed = true;
+        return NULL;
+    }
+    e->s = NULL;
+    c->next++;
+    c->taken++;
+    return s;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+static void put_field(strbuf *sb, const char *s)
+{
+    sb_append(sb, s, strlen(s) + 1); /* with its NUL */
+}
+
+static void put_ids(strbuf *sb, char *const *ids, size_t n)
+{
+    sb_printf(sb, "%zu", n);
+    sb_putc(sb, '\0');
+    for (size_t i = 0; i < n; i++)
+        put_field(sb, ids[i]);
+}
+
+static void put_entry(strbuf *sb, const char *name, const cache_key *k, const script_file *s)
+{
+    put_field(sb, name);
+    for (size_t i = 0; i < N_KEY; i++)
+        sb_printf(sb, i ? " %" PRIu64 : "%" PRIu64, k->v[i]);
+    sb_putc(sb, '\0');
+    put_field(sb, s->id);
+    put_field(sb, s->message);
+    sb_puts(sb, s->create_date ? "=" : "");
+    put_field(sb, s->create_date ? s->create_date : "");
+    put_field(sb, s->transactional ? (s->has_down ? "td" : "t") : (s->has_down ? "d" : "-"));
+    sb_printf(sb, "%d %d", s->up_line, s->down_line);
+    sb_putc(sb, '\0');
+    put_field(sb, s->checksum);
+    put_field(sb, s->checksum_raw);
+    put_ids(sb, s->parents, s->n_parents);
+    put_ids(sb, s->depends_on, s->n_depends_on);
+    put_ids(sb, s->branch_labels, s->n_branch_labels);
+}
+
+static bool settled(const struct stat *st, const struct timespec *read_at)
+{
+    time_t before = read_at->tv_sec - SETTLE_SECONDS;
+    return st->st_nlink && st->st_mtim.tv_sec < before && st->st_ctim.tv_sec < before;
+}
+
+static bool write_all(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Written aside and renamed over: a reader sees the old file or the new. */
+static void write_cache_file(int dirfd, const strbuf *sb)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), "%s.%ld", HEADER_CACHE_NAME, (long)getpid());
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (fd < 0)
+        return;
+    bool ok = write_all(fd, sb->buf, sb->len);
+    ok = close(fd) == 0 && ok;
+    if (!ok || renameat(dirfd, tmp, dirfd, HEADER_CACHE_NAME) != 0)
+        unlinkat(dirfd, tmp, 0);
+}
+
+void header_cache_save(header_cache *c, int dirfd, const char *const *names,
+                       const struct stat *stats, script_file *const *scripts, size_t n,
+                       const struct timespec *read_at)
+{
+    if (!n || (!c->changed && c->taken == c->n && n == c->n))
+        return;
+    strbuf sb = STRBUF_INIT;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        kept += settled(&stats[i], read_at);
+    if (!kept && !c->n)
+        return; /* nothing to remember, nothing stale to replace */
+    sb_printf(&sb, CACHE_FORMAT "%zu\n", kept);
+    for (size_t i = 0; i < n; i++)
+        if (settled(&stats[i], read_at)) {
+            cache_key k = key_of(&stats[i]);
+            put_entry(&sb, names[i], &k, scripts[i]);
+        }
+    if (!sb_failed(&sb))
+        write_cache_file(dirfd, &sb);
+    sb_free(&sb);
+}
+
+void header_cache_free(header_cache *c)
+{
+    if (!c)
+        return;
+    drop_entries(c);
+    free(c);
+}

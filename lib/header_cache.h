@@ -1,0 +1,54 @@
+/*
+ * header_cache.h - the parsed headers of a versions directory, kept in
+ * versions/.ultramigrate-cache so that a command need not read and hash
+ * every revision file again (docs/performance.md, "Cold status").
+ *
+ * An entry is used only while its file's stat (size, modification and
+ * change times to the nanosecond, inode, device) is what it was when the
+ * entry was written, and never without that stat: any edit, touch, copy or
+ * checkout changes one of them.  The cache only saves time: missing,
+ * damaged, written by another release or stale, it is ignored, and a
+ * directory it cannot be written to is not an error.  Applying a revision
+ * reads its file again and checks the checksum whatever the cache said.
+ */
+#ifndef LIB_HEADER_CACHE_H
+#define LIB_HEADER_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "script.h"
+
+#define HEADER_CACHE_NAME ".ultramigrate-cache"
+
+typedef struct header_cache header_cache;
+
+/* Reads the cache of the directory open as @dirfd: an empty cache when
+ * there is none or it cannot be used; NULL only when out of memory. */
+header_cache *header_cache_load(int dirfd);
+
+/*
+ * The cached header of @name, when @st is the stat it was cached with:
+ * the script_file itself (the caller owns it from now on, with @path
+ * copied in), or NULL (not cached, stale, or out of memory).  Names are
+ * asked for in ascending strcmp() order, as the directory is read.
+ */
+script_file *header_cache_take(header_cache *c, const char *name, const struct stat *st,
+                               const char *path);
+
+/*
+ * Writes the cache of @dirfd anew when it no longer matches the @n files
+ * (names[i], stats[i], scripts[i], in ascending name order) just read; a
+ * stats[i] with st_nlink 0 is a file not to cache.  Files changed less
+ * than a couple of seconds before @read_at (CLOCK_REALTIME) are left out:
+ * another change within the file system's timestamp granularity could
+ * keep their stat.  Best effort: failures are silent.
+ */
+void header_cache_save(header_cache *c, int dirfd, const char *const *names,
+                       const struct stat *stats, script_file *const *scripts, size_t n,
+                       const struct timespec *read_at);
+
+void header_cache_free(header_cache *c);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * check_header_cache.c - versions/.ultramigrate-cache: a header comes from
+ * the cache only while its file's stat is unchanged, reads back exactly as
+ * parsed, and a damaged cache is never more than a cache miss.
+ */
+#include "header_cache.h"
+#include "pgtest.h"
+#include "script.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *tdir;
+
+static void tmp_setup(void)
+{
+    tdir = pgtest_tmpdir();
+}
+
+static void tmp_teardown(void)
+{
+    pgtest_rmtree(tdir);
+    free(tdir);
+    tdir = NULL;
+}
+
+/* Three revisions that use every header field the cache keeps. */
+static void write_project(void)
+{
+    pgtest_write_file(tdir, "a.sql",
+                      "-- First: tables\n-- Revision ID: aaa1\n-- Revises:\n"
+                      "-- Create Date: 2025-05-01 12:00:00+00\n\n"
+                      "-- migrate:up\nCREATE TABLE t (id int);\n\n"
+                      "-- migrate:down\nDROP TABLE t;\n");
+    pgtest_write_file(tdir, "b.sql",
+                      "-- Second\n-- Revision ID: bbb2\n-- Revises: aaa1\n"
+                      "-- Branch Labels: audit, billing\n-- Transactional: no\n\n"
+                      "-- migrate:up\r\nCREATE INDEX CONCURRENTLY i ON t (id);\r\n");
+    pgtest_write_file(tdir, "c.sql",
+                      "-- Revision ID: ccc3\n-- Revises: bbb2\n-- Depends On: aaa1\n\n"
+                      "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n");
+}
+
+static void read_dir(bool use_cache, script_file ***v, size_t *n)
+{
+    err_buf err = { 0 };
+    int rc = script_read_dir(tdir, use_cache, v, n, &err);
+    ck_assert_msg(rc == UM_OK, "script_read_dir: %s", err.d.message);
+    err_clear(&err);
+}
+
+static void assert_ids_eq(char **a, size_t na, char **b, size_t nb)
+{
+    ck_assert_uint_eq(na, nb);
+    for (size_t i = 0; i < na; i++)
+        ck_assert_str_eq(a[i], b[i]);
+}
+
+static void assert_same_script(const script_file *a, const script_file *b)
+{
+    ck_assert_str_eq(a->path, b->path);
+    ck_assert_str_eq(a->id, b->id);
+    ck_assert_str_eq(a->message, b->message);
+    ck_assert_pstr_eq(a->create_date, b->create_date);
+    ck_assert_int_eq(a->transactional, b->transactional);
+    ck_assert_int_eq(a->has_down, b->has_down);
+    ck_assert_int_eq(a->up_line, b->up_line);
+    ck_assert_int_eq(a->down_line, b->down_line);
+    ck_assert_str_eq(a->checksum, b->checksum);
+    ck_assert_str_eq(a->checksum_raw, b->checksum_raw);
+    assert_ids_eq(a->parents, a->n_parents, b->parents, b->n_parents);
+    assert_ids_eq(a->depends_on, a->n_depends_on, b->depends_on, b->n_depends_on);
+    assert_ids_eq(a->branch_labels, a->n_branch_labels, b->branch_labels, b->n_branch_labels);
+}
+
+static int open_dir(void)
+{
+    int fd = open(tdir, O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(fd, 0);
+    return fd;
+}
+
+static const char *const names[] = { "a.sql", "b.sql", "c.sql" };
+
+static void stat_all(struct stat st[3])
+{
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(stat(pgtest_fmt("%s/%s", tdir, names[i]), &st[i]), 0);
+}
+
+/* Saves @v as the cache with a clock far enough ahead that every file
+ * counts as settled (the files were written a moment ago). */
+static void save_cache(script_file **v)
+{
+    struct stat st[3];
+    struct timespec later;
+    clock_gettime(CLOCK_REALTIME, &later);
+    later.tv_sec += 60;
+    stat_all(st);
+    int fd = open_dir();
+    header_cache *c = header_cache_load(fd);
+    ck_assert_ptr_nonnull(c);
+    header_cache_save(c, fd, names, st, v, 3, &later);
+    header_cache_free(c);
+    close(fd);
+}
+
+static char *cache_path(void)
+{
+    return pgtest_asprintf("%s/" HEADER_CACHE_NAME, tdir);
+}
+
+START_TEST(reads_back_as_parsed)
+{
+    script_file **v, **w;
+    size_t n, m;
+    struct stat st[3];
+
+    write_project();
+    read_dir(false, &v, &n);
+    ck_assert_uint_eq(n, 3);
+    save_cache(v);
+
+    stat_all(st);
+    int fd = open_dir();
+    header_cache *c = header_cache_load(fd);
+    for (size_t i = 0; i < n; i++) {
+        script_file *s = header_cache_take(c, names[i], &st[i], v[i]->path);
+        ck_assert_msg(s != NULL, "%s not found in the cache", names[i]);
+        assert_same_script(s, v[i]);
+        script_free(s);
+    }
+    header_cache_free(c);
+    close(fd);
+
+    /* And through the directory reader, which finds them cached. */
+    read_dir(true, &w, &m);
+    ck_assert_uint_eq(m, n);
+    for (size_t i = 0; i < n; i++)
+        assert_same_script(w[i], v[i]);
+    script_free_array(w, m);
+    script_free_array(v, n);
+}
+END_TEST
+
+/* The entry of b.sql claims another message: seen only while b.sql's stat
+ * is unchanged; any change to the file, even of the same size, is read. */
+START_TEST(trusted_only_with_the_same_stat)
+{
+    script_file **v, **w;
+    size_t n, m;
+
+    write_project();
+    read_dir(false, &v, &n);
+    free(v[1]->message);
+    v[1]->message = strdup("from the cache");
+    save_cache(v);
+    script_free_array(v, n);
+
+    read_dir(true, &w, &m);
+    ck_assert_str_eq(w[1]->message, "from the cache"); /* the cache was used */
+    script_free_array(w, m);
+
+    read_dir(false, &w, &m);
+    ck_assert_str_eq(w[1]->message, "Second"); /* never without use_cache */
+    script_free_array(w, m);
+
+    /* Same size, same times put back: the change time still differs. */
+    char *b = pgtest_asprintf("%s/b.sql", tdir);
+    struct stat before;
+    ck_assert_int_eq(stat(b, &before), 0);
+    size_t len;
+    char *text = pgtest_read_file(b, &len);
+    text[3] = 'Z'; /* "-- Zecond" */
+    pgtest_write_file(tdir, "b.sql", text);
+    struct timespec times[2] = { before.st_atim, before.st_mtim };
+    ck_assert_int_eq(utimensat(AT_FDCWD, b, times, 0), 0);
+    read_dir(true, &w, &m);
+    ck_assert_str_eq(w[1]->message, "Zecond");
+    script_free_array(w, m);
+    free(text);
+    free(b);
+}
+END_TEST
+
+/* A file the cache does not know, and one it knows that is gone. */
+START_TEST(files_added_and_removed)
+{
+    script_file **v, **w;
+    size_t n, m;
+
+    write_project();
+    read_dir(false, &v, &n);
+    save_cache(v);
+    script_free_array(v, n);
+
+    pgtest_write_file(tdir, "ab.sql", "-- Revision ID: ab0\n-- migrate:up\nSELECT 3;\n");
+    ck_assert_int_eq(unlink(pgtest_fmt("%s/c.sql", tdir)), 0);
+    read_dir(true, &w, &m);
+    ck_assert_uint_eq(m, 3);
+    ck_assert_str_eq(w[0]->id, "aaa1");
+    ck_assert_str_eq(w[1]->id, "ab0");
+    ck_assert_str_eq(w[2]->id, "bbb2");
+    script_free_array(w, m);
+}
+END_TEST
+
+/* Every truncation of a good cache, and garbage: never a crash or a wrong
+ * header, at worst a miss. */
+START_TEST(damaged_cache_is_a_miss)
+{
+    script_file **v, **w;
+    size_t n, m, len;
+
+    write_project();
+    read_dir(false, &v, &n);
+    save_cache(v);
+    char *path = cache_path();
+    char *good = pgtest_read_file(path, &len);
+    ck_assert_uint_gt(len, 100);
+
+    struct stat st[3];
+    stat_all(st);
+    for (size_t cut = 0; cut < len; cut++) {
+        FILE *f = fopen(path, "wb");
+        ck_assert_uint_eq(fwrite(good, 1, cut, f), cut);
+        fclose(f);
+        int fd = open_dir();
+        header_cache *c = header_cache_load(fd);
+        for (size_t i = 0; i < n; i++) {
+            script_file *s = header_cache_take(c, names[i], &st[i], v[i]->path);
+            ck_assert_msg(!s, "%s taken from a cache cut at byte %zu of %zu", names[i], cut, len);
+        }
+        header_cache_free(c);
+        close(fd);
+    }
+    read_dir(true, &w, &m); /* the last cut in place */
+    ck_assert_uint_eq(m, 3);
+    for (size_t i = 0; i < m; i++)
+        assert_same_script(w[i], v[i]);
+    script_free_array(w, m);
+
+    /* A bit flipped in each byte in turn: the entry's fields are checked
+     * (an id, a checksum of hex digits, counts within the data). */
+    for (size_t at = 0; at < len; at++) {
+        char *bad = malloc(len);
+        memcpy(bad, good, len);
+        bad[at] ^= 0x01;
+        FILE *f = fopen(path, "wb");
+        ck_assert_uint_eq(fwrite(bad, 1, len, f), len);
+        fclose(f);
+        free(bad);
+        int fd = open_dir();
+        header_cache *c = header_cache_load(fd);
+        ck_assert_ptr_nonnull(c);
+        header_cache_free(c);
+        close(fd);
+    }
+    free(good);
+    free(path);
+    script_free_array(v, n);
+}
+END_TEST
+
+/* Files written a moment ago are not cached (another change within the
+ * timestamps' granularity could hide); a project of only such files
+ * leaves no cache at all. */
+START_TEST(recent_files_not_cached)
+{
+    script_file **v;
+    size_t n;
+
+    write_project();
+    read_dir(true, &v, &n);
+    script_free_array(v, n);
+    char *path = cache_path();
+    ck_assert_int_eq(access(path, F_OK), -1);
+    free(path);
+}
+END_TEST
+
+/* A directory the cache cannot be written to is not an error. */
+START_TEST(read_only_directory)
+{
+    script_file **v;
+    size_t n;
+
+    write_project();
+    ck_assert_int_eq(mkdir(pgtest_fmt("%s/" HEADER_CACHE_NAME ".%ld", tdir, (long)getpid()), 0700),
+                     0); /* the temporary name taken */
+    read_dir(false, &v, &n);
+    save_cache(v);
+    script_free_array(v, n);
+    char *path = cache_path();
+    ck_assert_int_eq(access(path, F_OK), -1);
+    free(path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("header_cache");
+    TCase *tc = tcase_create("cache");
+    tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+    tcase_set_timeout(tc, 60); /* the damaged cases, under valgrind */
+    tcase_add_test(tc, reads_back_as_parsed);
+    tcase_add_test(tc, trusted_only_with_the_same_stat);
+    tcase_add_test(tc, files_added_and_removed);
+    tcase_add_test(tc, damaged_cache_is_a_miss);
+    tcase_add_test(tc, recent_files_not_cached);
+    tcase_add_test(tc, read_only_directory);
+    suite_add_tcase(s, tc);
+    return pgtest_run_suite(s);
+}
