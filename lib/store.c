@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lock.h"
@@ -115,6 +116,7 @@ void store_state_free(store_state *st)
     pg_rows_free(st->rows);
     free(st->heads);
     free(st->applied);
+    free(st->dates);
     memset(st, 0, sizeof(*st));
 }
 
@@ -124,8 +126,8 @@ bool store_row_unfinished(const um_applied *a)
 }
 
 /*
- * The five columns every bookkeeping row carries about the run that wrote
- * it, from column @first on: duration_ms, applied_by, host,
+ * The five columns a history row carries about the run that wrote it,
+ * from column @first on (text rows): duration_ms, applied_by, host,
  * application_name, tool_version.
  */
 static void read_run_columns(const pg_rows *rows, size_t row, int first, double *duration_ms,
@@ -140,16 +142,40 @@ static void read_run_columns(const pg_rows *rows, size_t row, int first, double 
     *tool_version = pg_rows_value(rows, row, first + 4);
 }
 
-static void read_applied_row(const pg_rows *rows, size_t row, um_applied *a)
+/* "2026-11-30T12:00:00.123456Z" and its NUL. */
+#define DATE_SIZE 28
+
+/* @us, microseconds since 1970 in UTC, written as ISO 8601. */
+static void format_usec(int64_t us, char out[DATE_SIZE])
+{
+    int64_t sec = us / 1000000, frac = us % 1000000;
+    if (frac < 0) {
+        frac += 1000000;
+        sec--;
+    }
+    time_t t = (time_t)sec;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) ||
+        snprintf(out, DATE_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)frac) >= DATE_SIZE)
+        snprintf(out, DATE_SIZE, "?");
+}
+
+/* A row of the state query (query_state: binary format). */
+static void read_applied_row(const pg_rows *rows, size_t row, um_applied *a, char *date)
 {
     a->revision = pg_rows_value(rows, row, 1);
     a->checksum = pg_rows_value(rows, row, 2);
-    a->applied_at = pg_rows_value(rows, row, 3);
-    read_run_columns(rows, row, 4, &a->duration_ms, &a->applied_by, &a->host,
-                     &a->application_name, &a->tool_version);
+    format_usec(pg_rows_timestamptz(rows, row, 3), date);
+    a->applied_at = date;
+    a->duration_ms = pg_rows_float8(rows, row, 4);
+    a->applied_by = pg_rows_value(rows, row, 5);
+    a->host = pg_rows_value(rows, row, 6);
+    a->application_name = pg_rows_value(rows, row, 7);
+    a->tool_version = pg_rows_value(rows, row, 8);
     a->state = pg_rows_value(rows, row, 9);
-    const char *done = pg_rows_value(rows, row, 11);
-    a->statements_done = done ? atoi(done) : 0;
+    a->statements_done = pg_rows_int4(rows, row, 10);
 }
 
 /* Points the state into @rows, which it then owns. */
@@ -159,13 +185,17 @@ static int fill_state(um_ctx *ctx, pg_rows *rows, store_state *out)
     out->rows = rows;
     out->heads = util_calloc(n, sizeof(*out->heads));
     out->applied = util_calloc(n, sizeof(*out->applied));
-    if (!out->heads || !out->applied)
+    out->dates = util_calloc(n, DATE_SIZE);
+    if (!out->heads || !out->applied || !out->dates)
         return err_nomem(&ctx->err);
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(pg_rows_value(rows, i, 0), "0") == 0)
+        if (pg_rows_int4(rows, i, 0) == 0) {
             out->heads[out->n_heads++] = pg_rows_value(rows, i, 1);
-        else
-            read_applied_row(rows, i, &out->applied[out->n_applied++]);
+        } else {
+            read_applied_row(rows, i, &out->applied[out->n_applied],
+                             out->dates + out->n_applied * DATE_SIZE);
+            out->n_applied++;
+        }
     }
     return UM_OK;
 }
@@ -200,9 +230,9 @@ static int store_failed(um_ctx *ctx, const pg_failure *f, const char *what)
  * The bookkeeping tables are missing: never migrated (*rows NULL), or a
  * version table without the others, that is a database another tool
  * (Alembic) managed, whose rows @fmt reads so that its state shows and the
- * first run that writes adopts it.
+ * first run that writes adopts it; in binary format with @binary.
  */
-static int read_version_rows(um_ctx *ctx, const char *fmt, pg_rows **rows)
+static int read_version_rows(um_ctx *ctx, const char *fmt, bool binary, pg_rows **rows)
 {
     strbuf sql = STRBUF_INIT;
     pg_failure fail = { 0 };
@@ -210,7 +240,8 @@ static int read_version_rows(um_ctx *ctx, const char *fmt, pg_rows **rows)
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
     *rows = NULL;
-    int rc = pg_query(ctx, sb_str(&sql), 0, NULL, rows, &fail);
+    int rc = binary ? pg_query_binary(ctx, sb_str(&sql), rows, &fail)
+                    : pg_query(ctx, sb_str(&sql), 0, NULL, rows, &fail);
     sb_free(&sql);
     if (is_undefined_table(rc, &fail))
         rc = UM_OK;
@@ -220,24 +251,27 @@ static int read_version_rows(um_ctx *ctx, const char *fmt, pg_rows **rows)
     return rc;
 }
 
-/* The state's query; @done is the statements_done column, or "0" for an
- * applied table made before it existed. */
+/*
+ * The state's query; @done is the statements_done column, or "0" for an
+ * applied table made before it existed.  Every status, health check and
+ * run starts with it, on a new backend, so the rows come in binary format
+ * (pg_query_binary: the server formats no time or number) and ids are
+ * compared bytewise (COLLATE "C"), not by the database's collation.
+ */
 static int query_state(um_ctx *ctx, const char *done, pg_rows **rows, pg_failure *fail)
 {
     strbuf sql = STRBUF_INIT;
     sb_printf(&sql,
-              "SELECT 0, version_num, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-              " NULL::timestamptz, NULL FROM %s"
+              "SELECT 0, version_num COLLATE \"C\", NULL, NULL::timestamptz, NULL::float8,"
+              " NULL, NULL, NULL, NULL, NULL, NULL::int FROM %s"
               " UNION ALL"
-              " SELECT 1, revision, checksum,"
-              " to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-              " duration_ms::text, applied_by, host, application_name, tool_version,"
-              " state, applied_at, %s::text FROM %s"
-              " ORDER BY 1, 11, 2",
+              " SELECT 1, revision COLLATE \"C\", checksum, applied_at, duration_ms, applied_by,"
+              " host, application_name, tool_version, state, %s FROM %s"
+              " ORDER BY 1, 4, 2",
               ctx->store->version_table, done, ctx->store->applied_table);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
-    int rc = pg_query(ctx, sb_str(&sql), 0, NULL, rows, fail);
+    int rc = pg_query_binary(ctx, sb_str(&sql), rows, fail);
     sb_free(&sql);
     return rc;
 }
@@ -259,7 +293,8 @@ int store_read_state(um_ctx *ctx, store_state *out)
         rc = query_state(ctx, "0", &rows, &fail);
     }
     if (is_undefined_table(rc, &fail)) {
-        rc = read_version_rows(ctx, "SELECT 0, version_num FROM %s ORDER BY 2", &rows);
+        rc = read_version_rows(ctx, "SELECT 0, version_num COLLATE \"C\" FROM %s ORDER BY 2",
+                               true, &rows);
         if (!rc && rows)
             rc = fill_state(ctx, rows, out);
     } else if (rc) {
@@ -352,7 +387,7 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
         rc = read_version_rows(ctx,
                                "SELECT NULL, NULL, NULL, string_agg(version_num, ','"
                                " ORDER BY version_num), NULL FROM %s",
-                               &out->rows);
+                               false, &out->rows);
     else if (fail.message)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "health query failed");
     pg_failure_clear(&fail);

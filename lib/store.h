@@ -30,6 +30,7 @@ typedef struct store_state {
     size_t n_applied;
     bool needs_upgrade;   /* tables of an earlier version (store_upgrade_tables) */
     struct pg_rows *rows; /* owns the strings of heads and applied */
+    char *dates;          /* owns the applied_at strings, STORE_DATE_SIZE each */
 } store_state;
 
 /* Connects (unless connected) and quotes the table names once. */
