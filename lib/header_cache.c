@@ -249,15 +249,29 @@ header_cache *header_cache_load(int dirfd)
 
 /* ---- lookup ------------------------------------------------------------ */
 
-script_file *header_cache_take(header_cache *c, const char *name, const struct stat *st,
-                               const char *path)
+/* The entry of @name, or NULL; the cursor moved up to it. */
+static cache_entry *find(header_cache *c, const char *name)
 {
     while (c->next < c->n && strcmp(c->v[c->next].name, name) < 0)
         c->next++;
-    cache_key key = key_of(st);
     cache_entry *e = c->next < c->n ? &c->v[c->next] : NULL;
-    if (!e || strcmp(e->name, name) != 0 || !e->s || memcmp(&e->key, &key, sizeof(key)) != 0 ||
-        !S_ISREG(st->st_mode)) {
+    return e && e->s && strcmp(e->name, name) == 0 ? e : NULL;
+}
+
+bool header_cache_has(header_cache *c, const char *name)
+{
+    if (find(c, name))
+        return true;
+    c->changed = true;
+    return false;
+}
+
+script_file *header_cache_take(header_cache *c, const char *name, const struct stat *st,
+                               const char *path)
+{
+    cache_key key = key_of(st);
+    cache_entry *e = find(c, name);
+    if (!e || memcmp(&e->key, &key, sizeof(key)) != 0 || !S_ISREG(st->st_mode)) {
         c->changed = true;
         return NULL;
     }

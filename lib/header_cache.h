@@ -29,6 +29,13 @@ typedef struct header_cache header_cache;
 header_cache *header_cache_load(int dirfd);
 
 /*
+ * Whether the cache holds @name, so that its stat is worth taking before
+ * the file is read.  Names are asked for in ascending strcmp() order, as
+ * the directory is read; one the cache does not hold will be written.
+ */
+bool header_cache_has(header_cache *c, const char *name);
+
+/*
  * The cached header of @name, when @st is the stat it was cached with:
  * the script_file itself (the caller owns it from now on, with @path
  * copied in), or NULL (not cached, stale, or out of memory).  Names are

@@ -549,6 +549,7 @@ typedef struct file_ref {
     int dirfd;
     const char *name;
     const char *path; /* for messages and script_file.path */
+    struct stat *st;  /* when not NULL, receives the opened file's stat */
 } file_ref;
 
 static int io_error(err_buf *err, const char *path, const char *what, int e)
@@ -577,11 +578,15 @@ static bool rb_reserve(readbuf *rb, size_t need)
 static int parse_ref(const file_ref *f, readbuf *rb, script_file **out, sections *sec, err_buf *err)
 {
     int fd;
-    size_t size;
+    struct stat st;
     *out = NULL;
-    int rc = textfile_open(&fd, &size, f->dirfd, f->name, f->path, &textfile_revision, false, err);
+    int rc =
+        textfile_open_stat(&fd, &st, f->dirfd, f->name, f->path, &textfile_revision, false, err);
     if (rc)
         return rc;
+    size_t size = (size_t)st.st_size;
+    if (f->st)
+        *f->st = st;
     if (!rb_reserve(rb, size + 2))
         rc = err_nomem(err);
     else
@@ -592,7 +597,7 @@ static int parse_ref(const file_ref *f, readbuf *rb, script_file **out, sections
 
 static int parse_path(const char *path, readbuf *rb, script_file **out, sections *sec, err_buf *err)
 {
-    file_ref f = { .dirfd = AT_FDCWD, .name = path, .path = path };
+    file_ref f = { .dirfd = AT_FDCWD, .name = path, .path = path, .st = NULL };
     return parse_ref(&f, rb, out, sec, err);
 }
 
@@ -777,7 +782,7 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l, bool use_cach
 
     clock_gettime(CLOCK_REALTIME, &read_at);
     for (size_t i = 0; i < l->n && !rc; i++) {
-        file_ref f = { dirfd(d), l->names[i], NULL };
+        file_ref f = { dirfd(d), l->names[i], NULL, cache ? &stats[i] : NULL };
         sections sec;
         sb_reset(&path);
         sb_puts(&path, dir);
@@ -788,7 +793,10 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l, bool use_cach
             rc = err_nomem(err);
             break;
         }
-        if (cache && fstatat(f.dirfd, f.name, &stats[i], 0) == 0 &&
+        /* stat first only what the cache holds; the others' stat comes
+         * with the reading (parse_ref) */
+        if (cache && header_cache_has(cache, f.name) &&
+            fstatat(f.dirfd, f.name, &stats[i], 0) == 0 &&
             (v[i] = header_cache_take(cache, f.name, &stats[i], f.path)))
             continue;
         if (!rb.sha256)

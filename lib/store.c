@@ -155,10 +155,9 @@ static void format_usec(int64_t us, char out[DATE_SIZE])
     }
     time_t t = (time_t)sec;
     struct tm tm;
-    if (!gmtime_r(&t, &tm) ||
-        snprintf(out, DATE_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (int)frac) >= DATE_SIZE)
+    if (!gmtime_r(&t, &tm) || snprintf(out, DATE_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                       tm.tm_min, tm.tm_sec, (int)frac) >= DATE_SIZE)
         snprintf(out, DATE_SIZE, "?");
 }
 
@@ -293,8 +292,8 @@ int store_read_state(um_ctx *ctx, store_state *out)
         rc = query_state(ctx, "0", &rows, &fail);
     }
     if (is_undefined_table(rc, &fail)) {
-        rc = read_version_rows(ctx, "SELECT 0, version_num COLLATE \"C\" FROM %s ORDER BY 2",
-                               true, &rows);
+        rc = read_version_rows(ctx, "SELECT 0, version_num COLLATE \"C\" FROM %s ORDER BY 2", true,
+                               &rows);
         if (!rc && rows)
             rc = fill_state(ctx, rows, out);
     } else if (rc) {
@@ -567,7 +566,8 @@ int store_upgrade_tables(um_ctx *ctx)
         rc = err_nomem(&ctx->err);
     pg_failure fail = { 0 };
     if (!rc && sql.len) {
-        log_printf(&ctx->log, UM_LOG_INFO, "upgrading the bookkeeping tables of an earlier version");
+        log_printf(&ctx->log, UM_LOG_INFO,
+                   "upgrading the bookkeeping tables of an earlier version");
         rc = pg_exec(ctx, sb_str(&sql), &fail);
     }
     if (fail.message)
@@ -600,12 +600,12 @@ static const char *const book_param_types[BOOK_N_PARAMS] = {
 };
 
 typedef enum book_statement {
-    BOOK_STEP_UP,     /* a revision applied: version rows, applied row, history */
-    BOOK_STEP_DOWN,   /* a revision reverted: likewise */
-    BOOK_APPLIED,     /* the applied row of $1, state applied */
-    BOOK_IN_PROGRESS, /* the applied row of $1, state in_progress */
-    BOOK_MARK_FAILED, /* the applied row of $1, if any, set to failed */
-    BOOK_HISTORY,     /* a history row */
+    BOOK_STEP_UP,      /* a revision applied: version rows, applied row, history */
+    BOOK_STEP_DOWN,    /* a revision reverted: likewise */
+    BOOK_APPLIED,      /* the applied row of $1, state applied */
+    BOOK_IN_PROGRESS,  /* the applied row of $1, state in_progress */
+    BOOK_MARK_FAILED,  /* the applied row of $1, if any, set to failed */
+    BOOK_HISTORY,      /* a history row */
     BOOK_SET_HEADS,    /* the version rows become $2 */
     BOOK_KEEP_APPLIED, /* applied rows not in $2 deleted */
     BOOK_FORGET,       /* the applied row of $1 deleted (repair --rolled-back) */
@@ -615,9 +615,9 @@ typedef enum book_statement {
 #define BOOK_COUNT (BOOK_SET_CHECKSUM + 1)
 
 static const char *const book_names[BOOK_COUNT] = {
-    "ultramigrate_book_step_up",   "ultramigrate_book_step_down",    "ultramigrate_book_applied",
-    "ultramigrate_book_progress",  "ultramigrate_book_mark_failed",  "ultramigrate_book_history",
-    "ultramigrate_book_set_heads", "ultramigrate_book_keep_applied", "ultramigrate_book_forget",
+    "ultramigrate_book_step_up",      "ultramigrate_book_step_down",    "ultramigrate_book_applied",
+    "ultramigrate_book_progress",     "ultramigrate_book_mark_failed",  "ultramigrate_book_history",
+    "ultramigrate_book_set_heads",    "ultramigrate_book_keep_applied", "ultramigrate_book_forget",
     "ultramigrate_book_set_checksum",
 };
 
@@ -1079,8 +1079,8 @@ int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const ch
     return end_history_book(ctx, &sql, revision, "cannot record the repair");
 }
 
-int store_repair_checksums(um_ctx *ctx, const script_file *const *scripts,
-                           const char *const *notes, size_t n)
+int store_repair_checksums(um_ctx *ctx, const script_file *const *scripts, const char *const *notes,
+                           size_t n)
 {
     strbuf sql = STRBUF_INIT;
     if (n == 0)
@@ -1089,7 +1089,9 @@ int store_repair_checksums(um_ctx *ctx, const script_file *const *scripts,
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++) {
-        book_args a = { scripts[i]->id, NULL, 0, scripts[i]->checksum, 0, "repair", "ok", notes[i] };
+        book_args a = {
+            scripts[i]->id, NULL, 0, scripts[i]->checksum, 0, "repair", "ok", notes[i]
+        };
         append_execute(ctx, &sql, BOOK_SET_CHECKSUM, &a);
         append_execute(ctx, &sql, BOOK_HISTORY, &a);
     }
@@ -1148,8 +1150,8 @@ void um_history_free(um_history_list *h)
 static void read_history_row(const pg_rows *rows, size_t row, um_history_entry *e)
 {
     e->id = strtoll(pg_rows_value(rows, row, 0), NULL, 10);
-    read_run_columns(rows, row, 5, &e->duration_ms, &e->applied_by, &e->host,
-                     &e->application_name, &e->tool_version);
+    read_run_columns(rows, row, 5, &e->duration_ms, &e->applied_by, &e->host, &e->application_name,
+                     &e->tool_version);
     e->revision = pg_rows_value(rows, row, 1);
     e->direction = pg_rows_value(rows, row, 2);
     e->state = pg_rows_value(rows, row, 3);

@@ -42,13 +42,21 @@ static void describe_cap(size_t cap, char out[32])
 int textfile_open(int *fd, size_t *size, int dirfd, const char *name, const char *path,
                   const textfile_kind *kind, bool missing_ok, err_buf *err)
 {
+    struct stat st;
+    int rc = textfile_open_stat(fd, &st, dirfd, name, path, kind, missing_ok, err);
+    *size = !rc && *fd >= 0 ? (size_t)st.st_size : 0;
+    return rc;
+}
+
+int textfile_open_stat(int *fd, struct stat *stp, int dirfd, const char *name, const char *path,
+                       const textfile_kind *kind, bool missing_ok, err_buf *err)
+{
     /* O_NONBLOCK: open() of a FIFO without a writer returns at once */
     int f = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
     char limit[32];
     int rc;
     *fd = -1;
-    *size = 0;
     if (f < 0)
         return missing_ok && errno == ENOENT ? UM_OK
                                              : err_set(err, kind->io_code, path, 0, NULL, "%s: %s",
@@ -68,7 +76,7 @@ int textfile_open(int *fd, size_t *size, int dirfd, const char *name, const char
                      limit);
     } else {
         *fd = f;
-        *size = (size_t)st.st_size;
+        *stp = st;
         return UM_OK;
     }
     close(f);

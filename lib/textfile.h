@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "error.h"
 #include "strbuf.h"
@@ -43,6 +44,11 @@ extern const textfile_kind textfile_template; /* UM_EIO */
  */
 int textfile_open(int *fd, size_t *size, int dirfd, const char *name, const char *path,
                   const textfile_kind *kind, bool missing_ok, err_buf *err);
+
+/* textfile_open() giving the open file's whole stat in *@st (its size is
+ * st_size), as the header cache keys a file by it. */
+int textfile_open_stat(int *fd, struct stat *st, int dirfd, const char *name, const char *path,
+                       const textfile_kind *kind, bool missing_ok, err_buf *err);
 
 /*
  * Reads the @size bytes (textfile_open's) of @fd into @buf, which holds
