@@ -90,7 +90,9 @@ struct cli_command {
     int targets;  /* positional arguments may look like "-1" */
     int hidden;   /* an alias: not listed in --help */
     int database; /* needs the database at once: connect while the
-                     revision files are read */
+                     revision files are read (UM_CONNECT_EARLY); with
+                     UM_CONNECT_EARLY_STATE, ask for the migration state
+                     then too: its first statement reads it */
 };
 
 /*
@@ -175,13 +177,13 @@ struct cli_preview {
     const char *from; /* --from: "a,b" or "base"; NULL: read the database */
 };
 #define CLI_PREVIEW_OPTIONS_HELP                                                                   \
-    "      --sql                print the SQL script the run would send (for\n"                  \
-    "                           psql -v ON_ERROR_STOP=1 -f), change nothing\n"                   \
-    "      --from REV[,REV]     with --sql: the database's heads (base: empty),\n"               \
-    "                           instead of reading them; no connection at all\n"                 \
-    "      --dry-run            run the transactional revisions in one transaction\n"           \
-    "                           that is rolled back; print each one's result,\n"                \
-    "                           duration and AccessExclusiveLocks; exit 8 when\n"               \
+    "      --sql                print the SQL script the run would send (for\n"                    \
+    "                           psql -v ON_ERROR_STOP=1 -f), change nothing\n"                     \
+    "      --from REV[,REV]     with --sql: the database's heads (base: empty),\n"                 \
+    "                           instead of reading them; no connection at all\n"                   \
+    "      --dry-run            run the transactional revisions in one transaction\n"              \
+    "                           that is rolled back; print each one's result,\n"                   \
+    "                           duration and AccessExclusiveLocks; exit 8 when\n"                  \
     "                           one fails\n"
 extern const char cli_preview_options[];
 

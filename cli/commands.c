@@ -339,8 +339,8 @@ static void print_problems(const um_status_info *st)
     const um_applied *a;
 
     for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
-        const char *what = is_unfinished(a) ? NULL
-                           : !a->known      ? "applied, but no revision file"
+        const char *what = is_unfinished(a)  ? NULL
+                           : !a->known       ? "applied, but no revision file"
                            : !a->checksum_ok ? "file changed since it was applied"
                                              : NULL;
 
@@ -355,8 +355,8 @@ static void print_problems(const um_status_info *st)
 /* "Failed: 1 revision" and "In progress: ..." with the way out of each. */
 static void print_unfinished(const um_status_info *st, const char *state, const char *label)
 {
-    size_t n = um_status_count(st, strcmp(state, "failed") ? UM_STATUS_IN_PROGRESS
-                                                           : UM_STATUS_FAILED);
+    size_t n =
+        um_status_count(st, strcmp(state, "failed") ? UM_STATUS_IN_PROGRESS : UM_STATUS_FAILED);
     const um_applied *a;
 
     if (!n)
@@ -429,9 +429,8 @@ static void note_unfinished(const struct cli_call *call, const um_status_info *s
 {
     struct status_run *sr = call->state;
 
-    sr->unfinished = um_status_count(st, UM_STATUS_FAILED) +
-                         um_status_count(st, UM_STATUS_IN_PROGRESS) >
-                     0;
+    sr->unfinished =
+        um_status_count(st, UM_STATUS_FAILED) + um_status_count(st, UM_STATUS_IN_PROGRESS) > 0;
 }
 
 static int status_exit(int status, const struct status_run *sr)
@@ -670,8 +669,8 @@ static int print_history(const struct cli *cli, const um_history_list *h)
                    e->tool_version ? e->tool_version : "");
         fputc('\n', stdout);
         if (e->error) /* what a repair decided, or why a step failed */
-            printf("    %s: %s\n", e->direction && !strcmp(e->direction, "repair") ? "note" : "error",
-                   e->error);
+            printf("    %s: %s\n",
+                   e->direction && !strcmp(e->direction, "repair") ? "note" : "error", e->error);
     }
     return UM_OK;
 }
@@ -1160,7 +1159,8 @@ static int run(const struct cli_call *call, um_direction dir, size_t wait, int n
         cli_info(call->cli, "%zu revision%s %s before the run stopped.", p.committed,
                  plural(p.committed), dir == UM_UP ? "applied" : "reverted");
     else if (p.done)
-        cli_info(call->cli, "Nothing was %s: the run was one transaction"
+        cli_info(call->cli,
+                 "Nothing was %s: the run was one transaction"
                  " (transaction_per_migration = false) and it was rolled back.",
                  dir == UM_UP ? "applied" : "reverted");
     cli_progress_free(&p);
@@ -1207,12 +1207,11 @@ static int upgrade_body(const struct cli_call *call)
 static int cmd_upgrade(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     struct upgrade_state us = { 0, 0, { 0, 0, NULL } };
-    const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &us.wait },
-                                    { "no-backup", 0, CLI_FLAG, &us.no_backup },
-                                    { "sql", 0, CLI_FLAG, &us.pv.sql },
-                                    { "from", 0, CLI_STRING, &us.pv.from },
-                                    { "dry-run", 0, CLI_FLAG, &us.pv.dry_run },
-                                    { NULL, 0, CLI_FLAG, NULL } };
+    const struct cli_opt opts[] = {
+        { "wait", 0, CLI_NUMBER, &us.wait },        { "no-backup", 0, CLI_FLAG, &us.no_backup },
+        { "sql", 0, CLI_FLAG, &us.pv.sql },         { "from", 0, CLI_STRING, &us.pv.from },
+        { "dry-run", 0, CLI_FLAG, &us.pv.dry_run }, { NULL, 0, CLI_FLAG, NULL }
+    };
     const struct engine_command ec = { opts, check_upgrade, upgrade_body, &us };
 
     return cli_run_on_engine(cli, cmd, argc, argv, &ec);
@@ -1427,8 +1426,7 @@ static const char lint_options[] =
 
 static const char upgrade_options[] = WAIT_OPTION_HELP
     "      --no-backup          do not back up first, whatever backup_before_upgrade\n"
-    "                           says\n"
-    CLI_PREVIEW_OPTIONS_HELP;
+    "                           says\n" CLI_PREVIEW_OPTIONS_HELP;
 
 static const char merge_options[] =
     "  -m, --message MESSAGE    the merge revision's message (default: merge)\n"
@@ -1448,14 +1446,14 @@ static const struct cli_command commands[] = {
       .options = init_options, .max_args = 1 },
     { .name = "status", .run = cmd_status, .args = "",
       .summary = "Show current and file heads, pending revisions.",
-      .options = wait_option, .database = 1 },
+      .options = wait_option, .database = UM_CONNECT_EARLY_STATE },
     { .name = "health", .run = cmd_health, .args = "",
-      .summary = "Show the migration state; exit 0 or 10-15 (probes).", .database = 1 },
+      .summary = "Show the migration state; exit 0 or 10-15 (probes).", .database = UM_CONNECT_EARLY },
     { .name = "current", .run = cmd_current, .args = "",
-      .summary = "Show the revisions the database is at.", .database = 1 },
+      .summary = "Show the revisions the database is at.", .database = UM_CONNECT_EARLY_STATE },
     { .name = "history", .run = cmd_history, .args = "",
       .summary = "Show the log of applied steps (or the revision files).",
-      .options = history_options, .database = 1 },
+      .options = history_options, .database = UM_CONNECT_EARLY },
     { .name = "heads", .run = cmd_heads, .args = "",
       .summary = "Show the heads of the revision files.", .options = heads_options },
     { .name = "branches", .run = cmd_on_engine, .body = branches_body, .args = "",
@@ -1471,40 +1469,40 @@ static const struct cli_command commands[] = {
       .options = generate_options, .max_args = 1, .hidden = 1 },
     { .name = "auto", .run = cli_cmd_auto, .args = "MESSAGE",
       .summary = "Write a revision from the schema file's difference; 21: none.",
-      .options = cli_auto_options, .max_args = 1, .database = 1 },
+      .options = cli_auto_options, .max_args = 1, .database = UM_CONNECT_EARLY },
     { .name = "merge", .run = cmd_merge, .args = "[REV...] [-m MESSAGE]",
       .summary = "Write a revision merging REVs (default: all heads).",
       .options = merge_options, .max_args = -1 },
     { .name = "upgrade", .run = cmd_upgrade, .args = "[TARGET]",
       .summary = "Apply the revisions up to TARGET (default: heads).",
-      .options = upgrade_options, .max_args = 1, .targets = 1, .database = 1 },
+      .options = upgrade_options, .max_args = 1, .targets = 1, .database = UM_CONNECT_EARLY },
     { .name = "downgrade", .run = cmd_downgrade, .args = "TARGET",
       .summary = "Revert the applied revisions above TARGET.", .options = cli_preview_options,
-      .min_args = 1, .max_args = 1, .targets = 1, .database = 1 },
+      .min_args = 1, .max_args = 1, .targets = 1, .database = UM_CONNECT_EARLY },
     { .name = "stamp", .run = cmd_stamp, .args = "REV...",
       .summary = "Set the database's state to REVs without running SQL.",
       .options = stamp_options,
-      .min_args = 1, .max_args = -1, .targets = 1, .database = 1 },
+      .min_args = 1, .max_args = -1, .targets = 1, .database = UM_CONNECT_EARLY },
     { .name = "backup", .run = cli_cmd_backup, .args = "[--out FILE] [--format F] [--list]",
       .summary = "Back the database up with pg_dump, or list the backups.",
-      .options = cli_backup_options, .database = 1 },
+      .options = cli_backup_options, .database = UM_CONNECT_EARLY },
     { .name = "repair", .run = cli_cmd_repair,
       .args = "REV --applied | REV --rolled-back | --checksums",
       .summary = "Record a half-done revision's outcome, or edited files' checksums.",
-      .options = cli_repair_options, .max_args = 1, .database = 1 },
+      .options = cli_repair_options, .max_args = 1, .database = UM_CONNECT_EARLY },
     { .name = "restore", .run = cli_cmd_restore, .args = "FILE [--into URL] [--yes]",
       .summary = "Replace the database's contents with a backup.",
-      .options = cli_restore_options, .min_args = 1, .max_args = 1, .database = 1 },
+      .options = cli_restore_options, .min_args = 1, .max_args = 1, .database = UM_CONNECT_EARLY },
     { .name = "lint", .run = cmd_lint, .args = "[FILE...] [--all]",
       .summary = "Report dangerous SQL in revisions; exit 0, 16 or 17.",
       .options = lint_options, .max_args = -1 },
     { .name = "verify", .run = cli_cmd_verify,
       .args = "[--offline] [--allow-multiple-heads] [--roundtrip URL]",
       .summary = "Check the revision files and the database; exit 0, 9 or 14.",
-      .options = cli_verify_options, .database = 1 },
+      .options = cli_verify_options, .database = UM_CONNECT_EARLY },
     { .name = "check", .run = cli_cmd_check, .args = "[--fail-on-pending]",
       .summary = "The CI gate: verify and pending revisions; exit 0, 9, 10 or 14.",
-      .options = cli_check_options, .database = 1 },
+      .options = cli_check_options, .database = UM_CONNECT_EARLY },
     { .name = "import-alembic", .run = cli_cmd_import_alembic, .args = "[ALEMBIC_INI]",
       .summary = "Write an Alembic project's revisions as revision files.",
       .options = cli_import_alembic_options, .max_args = 1 },

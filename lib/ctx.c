@@ -83,6 +83,13 @@ static int build_revision_views(um_ctx *ctx)
     return UM_OK;
 }
 
+/* While the files are read, the early connection moves on (and sends
+ * the state's query once it is up: UM_CONNECT_EARLY_STATE). */
+static void poll_early(void *ctx)
+{
+    pg_poll_early(ctx, false);
+}
+
 static int load_revisions(um_ctx *ctx)
 {
     strbuf dir = STRBUF_INIT;
@@ -93,12 +100,15 @@ static int load_revisions(um_ctx *ctx)
 
     script_file **scripts = NULL;
     size_t n = 0;
-    int rc = script_read_dir(ctx->versions_dir, ctx->cfg.header_cache, &scripts, &n, &ctx->err);
+    int rc = script_read_dir_ticking(ctx->versions_dir, ctx->cfg.header_cache, poll_early, ctx,
+                                     &scripts, &n, &ctx->err);
     if (rc)
         return rc;
     rc = graph_build(&ctx->graph, scripts, n, &ctx->err);
     if (rc)
         return rc;
+    /* the caller's next call reads the state: it would wait as long */
+    pg_poll_early(ctx, true);
     return build_revision_views(ctx);
 }
 
@@ -143,8 +153,11 @@ int um_open(um_ctx **out, const um_open_options *opts)
         pg_adopt(ctx, opts->pg_conn);
     if (!rc)
         rc = apply_open_options(ctx, opts);
-    if (!rc && opts->connect_early && !opts->pg_conn)
+    if (!rc && opts->connect_early && !opts->pg_conn) {
         pg_connect_early(ctx);
+        if (opts->connect_early == UM_CONNECT_EARLY_STATE)
+            rc = store_prefetch_state(ctx);
+    }
     if (!rc)
         rc = load_revisions(ctx);
     ctx->open_rc = rc;

@@ -68,6 +68,13 @@ struct pg_session {
     int timeout_ms;
     const char *timeout_setting;
     bool timed_out;
+    /* pg_prefetch: a query sent on the early connection as soon as it is
+     * up, so that the server answers while the files are still read.  Its
+     * result is kept for the first statement of the same text; any other
+     * statement first reads it and throws it away. */
+    char *prefetch_sql;
+    bool prefetch_sent; /* its result not read yet */
+    PostgresPollingStatusType early_polling;
 };
 
 int pg_session_create(um_ctx *ctx, const char *application_name)
@@ -250,7 +257,8 @@ static void take_sqlstate(strbuf *msg, char sqlstate[6])
 static bool refused_by_server(PGconn *conn, const char *sqlstate)
 {
     return (conn && PQconnectionNeedsPassword(conn)) || strncmp(sqlstate, "28", 2) == 0 ||
-           strcmp(sqlstate, "3D000") == 0 || strcmp(sqlstate, "42501") == 0;
+           strcmp(sqlstate, SQLSTATE_INVALID_CATALOG) == 0 ||
+           strcmp(sqlstate, SQLSTATE_NO_PRIVILEGE) == 0;
 }
 
 /* Records why connecting failed (@why, or libpq's message) without the
@@ -420,6 +428,21 @@ static attempt wait_socket(const um_ctx *ctx, PGconn *conn, PostgresPollingStatu
     }
 }
 
+/* The prefetch is given up (its result, if sent, is read and dropped
+ * first: a connection answers in order). */
+static void forget_prefetch(pg_session *s)
+{
+    PGconn *conn = s->conn ? s->conn : s->early;
+    if (s->prefetch_sent && conn) {
+        PGresult *res;
+        while ((res = PQgetResult(conn)) != NULL)
+            PQclear(res);
+    }
+    s->prefetch_sent = false;
+    free(s->prefetch_sql);
+    s->prefetch_sql = NULL;
+}
+
 /*
  * A cold command spends most of its time reading revision files and
  * waiting for the server to start a backend: both at once is faster.
@@ -442,6 +465,61 @@ void pg_connect_early(um_ctx *ctx)
            wait_socket(ctx, conn, st, 0) == ATTEMPT_OK)
         st = PQconnectPoll(conn);
     ctx->pg->early = conn;
+    ctx->pg->early_polling = st;
+}
+
+int pg_prefetch(um_ctx *ctx, const char *sql)
+{
+    pg_session *s = ctx->pg;
+    if (!s->early || s->prefetch_sql)
+        return UM_OK;
+    s->prefetch_sql = strdup(sql);
+    return s->prefetch_sql ? UM_OK : err_nomem(&ctx->err);
+}
+
+/*
+ * Moves the early connection on as far as it can go without waiting and,
+ * once it is up, sends the prefetch query (rows in binary format, as
+ * pg_query_binary asks for them).  Not when the client encoding is not
+ * UTF-8: pg_ensure_connected has to change it first.
+ */
+static void send_prefetch(um_ctx *ctx, PGconn *conn)
+{
+    pg_session *s = ctx->pg;
+    if (PQclientEncoding(conn) == pg_char_to_encoding("UTF8") &&
+        PQsendQueryParams(conn, s->prefetch_sql, 0, NULL, NULL, NULL, NULL, 1)) {
+        s->prefetch_sent = true;
+        pg_log(ctx, UM_LOG_DEBUG,
+               "connected while reading the revision files; asked for the"
+               " migration state");
+    } else {
+        forget_prefetch(s);
+    }
+}
+
+/* How long um_open waits for an early connection to send the state's
+ * query on: a server that takes longer is waited for by the first call,
+ * which reports a timeout as connect_timeout says. */
+#define EARLY_WAIT_MS 1000
+
+void pg_poll_early(um_ctx *ctx, bool wait)
+{
+    pg_session *s = ctx->pg;
+    PGconn *conn = s->early;
+    if (!conn || !s->prefetch_sql || s->prefetch_sent)
+        return;
+    double deadline = util_now_ms() + (wait ? EARLY_WAIT_MS : 0);
+    PostgresPollingStatusType st = s->early_polling;
+    while (PQstatus(conn) != CONNECTION_OK && st != PGRES_POLLING_OK &&
+           st != PGRES_POLLING_FAILED) {
+        double left = deadline - util_now_ms();
+        if (wait_socket(ctx, conn, st, left > 0 ? (int)left + 1 : 0) != ATTEMPT_OK)
+            break;
+        st = PQconnectPoll(conn);
+    }
+    s->early_polling = st;
+    if (PQstatus(conn) == CONNECTION_OK)
+        send_prefetch(ctx, conn);
 }
 
 /* connect_timeout as libpq reads it (URL, environment, our default), in
@@ -544,6 +622,11 @@ static void disconnect(pg_session *s)
 {
     if (s->conn && !s->owns_conn)
         return;
+    if (s->conn) { /* a prefetch's answer goes with its connection */
+        s->prefetch_sent = false;
+        free(s->prefetch_sql);
+        s->prefetch_sql = NULL;
+    }
     PQfinish(s->conn);
     s->conn = NULL;
     s->owns_conn = false;
@@ -592,6 +675,7 @@ void pg_session_free(um_ctx *ctx)
         return;
     PQfinish(s->early);
     disconnect(s);
+    free(s->prefetch_sql);
     install_cancel(s, NULL);
     redact_free(&s->secrets);
     free(s->application_name);
@@ -719,6 +803,7 @@ bool pg_in_transaction(const um_ctx *ctx)
 int pg_use_utf8(um_ctx *ctx, int *previous)
 {
     PGconn *conn = ctx->pg->conn;
+    forget_prefetch(ctx->pg);
     *previous = PQclientEncoding(conn);
     if (*previous == pg_char_to_encoding("UTF8") || PQsetClientEncoding(conn, "UTF8") == 0)
         return UM_OK;
@@ -729,6 +814,7 @@ int pg_use_utf8(um_ctx *ctx, int *previous)
 void pg_restore_encoding(um_ctx *ctx, int previous)
 {
     PGconn *conn = ctx->pg->conn;
+    forget_prefetch(ctx->pg);
     if (conn && previous >= 0 && PQclientEncoding(conn) != previous &&
         PQstatus(conn) == CONNECTION_OK)
         PQsetClientEncoding(conn, pg_encoding_to_char(previous));
@@ -966,18 +1052,15 @@ static bool read_input(PGconn *conn, double ms)
 }
 
 /*
- * send_statement under the call's statement timeout: past it the server
- * is asked to cancel the statement (its answer is then an error); with
- * no answer to that either within as long again, the engine's own
- * connection is given up.  Both set timed_out.
+ * The answer to what was sent, under the call's statement timeout: past
+ * it the server is asked to cancel the statement (its answer is then an
+ * error); with no answer to that either within as long again, the
+ * engine's own connection is given up.  Both set timed_out.
  */
-static PGresult *send_with_timeout(um_ctx *ctx, const statement *st)
+static PGresult *await_result(um_ctx *ctx)
 {
     pg_session *s = ctx->pg;
     PGconn *conn = s->conn;
-    s->timed_out = false;
-    if (!send_async(conn, st))
-        return NULL;
     double deadline = util_now_ms() + s->timeout_ms;
     while (PQisBusy(conn)) {
         double left = deadline - util_now_ms();
@@ -1002,6 +1085,40 @@ static PGresult *send_with_timeout(um_ctx *ctx, const statement *st)
     return res;
 }
 
+/* send_statement under the call's statement timeout (await_result). */
+static PGresult *send_with_timeout(um_ctx *ctx, const statement *st)
+{
+    ctx->pg->timed_out = false;
+    return send_async(ctx->pg->conn, st) ? await_result(ctx) : NULL;
+}
+
+/* Whether @st is the prefetch query, its answer already on the way. */
+static bool prefetched(const pg_session *s, const statement *st)
+{
+    return s->prefetch_sent && st->sql && !st->name && !st->nparams && st->result_format == 1 &&
+           strcmp(st->sql, s->prefetch_sql) == 0;
+}
+
+/* Sends @st, or takes the answer of the prefetch when @st is that query;
+ * any other statement first clears the prefetch's answer away. */
+static PGresult *answer(um_ctx *ctx, const statement *st)
+{
+    pg_session *s = ctx->pg;
+    if (!prefetched(s, st)) {
+        forget_prefetch(s);
+        return s->timeout_ms ? send_with_timeout(ctx, st) : send_statement(s->conn, st);
+    }
+    s->timed_out = false;
+    pg_log(ctx, UM_LOG_DEBUG, "reading the migration state asked for while connecting");
+    PGresult *res = s->timeout_ms ? await_result(ctx) : PQgetResult(s->conn), *extra;
+    if (res && !s->timeout_ms)
+        while ((extra = PQgetResult(s->conn)) != NULL)
+            PQclear(extra);
+    s->prefetch_sent = false;
+    forget_prefetch(s);
+    return res;
+}
+
 static int run_statement(um_ctx *ctx, const statement *st, pg_rows **out, pg_failure *fail)
 {
     if (out)
@@ -1010,8 +1127,7 @@ static int run_statement(um_ctx *ctx, const statement *st, pg_rows **out, pg_fai
         int rc = pg_ensure_connected(ctx);
         if (rc)
             return rc;
-        PGresult *res =
-            ctx->pg->timeout_ms ? send_with_timeout(ctx, st) : send_statement(ctx->pg->conn, st);
+        PGresult *res = answer(ctx, st);
         if (!resend_on_new_connection(ctx))
             return finish_result(ctx, res, out, fail);
         PQclear(res);
@@ -1090,6 +1206,7 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
             return rc;
         bool sent;
         int done;
+        forget_prefetch(ctx->pg);
         PGresult *error = exec_all(ctx->pg->conn, sql, &sent, &done);
         if (resend_on_new_connection(ctx)) {
             PQclear(error);

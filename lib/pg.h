@@ -17,6 +17,14 @@
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 #define SQLSTATE_NO_SUCH_STATEMENT  "26000"
 #define SQLSTATE_UNDEFINED_COLUMN   "42703"
+#define SQLSTATE_UNDEFINED_SCHEMA   "3F000"
+#define SQLSTATE_UNIQUE_VIOLATION   "23505"
+#define SQLSTATE_DUPLICATE_TABLE    "42P07"
+#define SQLSTATE_DUPLICATE_SCHEMA   "42P06"
+#define SQLSTATE_LOCK_LOST          "55000" /* object not in prerequisite state */
+#define SQLSTATE_INVALID_CATALOG    "3D000" /* no such database */
+#define SQLSTATE_NO_PRIVILEGE       "42501"
+#define SQLSTATE_READ_ONLY          "25006" /* read-only transaction */
 
 /* The handle's connection and server session (struct in pg.c). */
 typedef struct pg_session pg_session;
@@ -100,6 +108,19 @@ int pg_ensure_connected(um_ctx *ctx);
 
 /* Starts connecting without waiting (see pg.c); errors wait for first use. */
 void pg_connect_early(um_ctx *ctx);
+
+/*
+ * With a connection started early: @sql (no parameters, rows in binary
+ * format) is to be sent as soon as it is up, by pg_poll_early, which the
+ * reading of the revision files calls now and then.  The first
+ * pg_query_binary of the same text takes its answer; any other statement
+ * first reads that answer and drops it.  Only for a query that cannot
+ * wait on a lock and that changes nothing.
+ */
+int pg_prefetch(um_ctx *ctx, const char *sql);
+/* Moves the early connection on without waiting; with @wait, until it is
+ * up (or failed: the first call then connects again and reports it). */
+void pg_poll_early(um_ctx *ctx, bool wait);
 
 /* Rows of a query; wraps a PGresult. */
 typedef struct pg_rows pg_rows;

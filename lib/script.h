@@ -42,15 +42,15 @@ typedef struct script_file {
     size_t n_depends_on;
     char **branch_labels; /* Branch Labels: ids, as revision ids are */
     size_t n_branch_labels;
-    char *create_date;  /* NULL when absent */
-    bool transactional; /* default true */
-    bool has_down;      /* the down marker is present */
-    char checksum[65];  /* lowercase hex SHA-256 of the up section, normalised
+    char *create_date;     /* NULL when absent */
+    bool transactional;    /* default true */
+    bool has_down;         /* the down marker is present */
+    char checksum[65];     /* lowercase hex SHA-256 of the up section, normalised
                          * (script_checksum_matches) */
     char checksum_raw[65]; /* ... of its bytes as they are: what releases before
                             * the normalisation stored, still accepted */
-    int up_line;        /* 1-based line of the "-- migrate:up" marker */
-    int down_line;      /* 1-based line of the down marker, 0 if none */
+    int up_line;           /* 1-based line of the "-- migrate:up" marker */
+    int down_line;         /* 1-based line of the down marker, 0 if none */
 } script_file;
 
 /*
@@ -104,7 +104,12 @@ bool script_reserved_label(const char *label);
  * files unchanged since the last read come from the directory's header
  * cache (header_cache.h), which is brought up to date.
  */
-int script_read_dir(const char *dir, bool use_cache, script_file ***out, size_t *n,
-                    err_buf *err);
+int script_read_dir(const char *dir, bool use_cache, script_file ***out, size_t *n, err_buf *err);
+
+/* script_read_dir calling @tick(@arg) now and then while it reads (the
+ * engine moves its early connection on: pg_poll_early). */
+typedef void script_tick_fn(void *arg);
+int script_read_dir_ticking(const char *dir, bool use_cache, script_tick_fn *tick, void *arg,
+                            script_file ***out, size_t *n, err_buf *err);
 
 #endif

@@ -120,6 +120,14 @@ void store_state_free(store_state *st)
     memset(st, 0, sizeof(*st));
 }
 
+bool store_is_head(const store_state *st, const char *id)
+{
+    for (size_t i = 0; i < st->n_heads; i++)
+        if (strcmp(st->heads[i], id) == 0)
+            return true;
+    return false;
+}
+
 bool store_row_unfinished(const um_applied *a)
 {
     return a->state && strcmp(a->state, "applied") != 0;
@@ -213,7 +221,8 @@ static int store_failed(um_ctx *ctx, const pg_failure *f, const char *what)
 {
     int rc = pg_failure_to_error(ctx, f, NULL, 0, NULL, what);
     if (rc != UM_ESQL || !f->sqlstate ||
-        (strcmp(f->sqlstate, "42501") != 0 && strcmp(f->sqlstate, "25006") != 0))
+        (strcmp(f->sqlstate, SQLSTATE_NO_PRIVILEGE) != 0 &&
+         strcmp(f->sqlstate, SQLSTATE_READ_ONLY) != 0))
         return rc;
     rc = ctx_error(ctx, UM_EBOOKKEEPING, NULL, 0, NULL,
                    "%s: %s (SQLSTATE %s): this role cannot keep the bookkeeping tables in"
@@ -257,10 +266,9 @@ static int read_version_rows(um_ctx *ctx, const char *fmt, bool binary, pg_rows 
  * (pg_query_binary: the server formats no time or number) and ids are
  * compared bytewise (COLLATE "C"), not by the database's collation.
  */
-static int query_state(um_ctx *ctx, const char *done, pg_rows **rows, pg_failure *fail)
+static void append_state_sql(um_ctx *ctx, strbuf *sql, const char *done)
 {
-    strbuf sql = STRBUF_INIT;
-    sb_printf(&sql,
+    sb_printf(sql,
               "SELECT 0, version_num COLLATE \"C\", NULL, NULL::timestamptz, NULL::float8,"
               " NULL, NULL, NULL, NULL, NULL, NULL::int FROM %s"
               " UNION ALL"
@@ -268,9 +276,27 @@ static int query_state(um_ctx *ctx, const char *done, pg_rows **rows, pg_failure
               " host, application_name, tool_version, state, %s FROM %s"
               " ORDER BY 1, 4, 2",
               ctx->store->version_table, done, ctx->store->applied_table);
+}
+
+static int query_state(um_ctx *ctx, const char *done, pg_rows **rows, pg_failure *fail)
+{
+    strbuf sql = STRBUF_INIT;
+    append_state_sql(ctx, &sql, done);
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
     int rc = pg_query_binary(ctx, sb_str(&sql), rows, fail);
+    sb_free(&sql);
+    return rc;
+}
+
+int store_prefetch_state(um_ctx *ctx)
+{
+    int rc = store_names(ctx);
+    if (rc)
+        return rc;
+    strbuf sql = STRBUF_INIT;
+    append_state_sql(ctx, &sql, "statements_done");
+    rc = sb_failed(&sql) ? err_nomem(&ctx->err) : pg_prefetch(ctx, sb_str(&sql));
     sb_free(&sql);
     return rc;
 }

@@ -40,6 +40,10 @@ int store_connect(um_ctx *ctx);
  * pg_append_ident). */
 int store_names(um_ctx *ctx);
 
+/* Has the state's query sent as soon as the early connection is up
+ * (pg_prefetch), for store_read_state to take its answer. */
+int store_prefetch_state(um_ctx *ctx);
+
 /* At um_close: frees what the store kept (struct store_session). */
 void store_session_free(um_ctx *ctx);
 
@@ -48,6 +52,9 @@ void store_session_free(um_ctx *ctx);
  * nothing to free. */
 int store_read_state(um_ctx *ctx, store_state *out);
 void store_state_free(store_state *st);
+
+/* Whether @id is one of the version table's rows (a current head). */
+bool store_is_head(const store_state *st, const char *id);
 
 /* Whether applied row @a is of a revision a run did not finish: state
  * in_progress or failed (only "Transactional: no" revisions have such). */
@@ -193,8 +200,8 @@ int store_repair(um_ctx *ctx, const char *const *heads, size_t n_heads, const ch
 
 /* Stores the files' checksums for the applied revisions @scripts, a
  * history row each with @notes[i].  One transaction. */
-int store_repair_checksums(um_ctx *ctx, const script_file *const *scripts,
-                           const char *const *notes, size_t n);
+int store_repair_checksums(um_ctx *ctx, const script_file *const *scripts, const char *const *notes,
+                           size_t n);
 
 /* Refreshes the bookkeeping tables' statistics (errors only logged). */
 void store_analyze(um_ctx *ctx);

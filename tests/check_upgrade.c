@@ -558,6 +558,103 @@ START_TEST(stamp_middle_then_upgrade)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* 5. Connecting early, the state asked for at once                    */
+/* ------------------------------------------------------------------ */
+
+static pgtest_log early_log;
+
+/* The debug lines of pg.c that say the early state was asked for (at the
+ * end of um_open) and taken (by the first statement of the same text). */
+#define ASKED "asked for the migration state"
+#define TAKEN "reading the migration state asked for while connecting"
+
+static um_ctx *open_early(int mode)
+{
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = proj.ini;
+    o.database_url = db_url;
+    o.connect_early = mode;
+    o.log_cb = pgtest_log_line;
+    o.log_payload = &early_log;
+    o.log_level = UM_LOG_DEBUG;
+    early_log.text[0] = '\0';
+    um_ctx *ctx = NULL;
+    int rc = um_open(&ctx, &o);
+    ck_assert_msg(rc == UM_OK, "um_open: %s", um_errmsg(ctx));
+    return ctx;
+}
+
+static void assert_status(um_ctx *ctx, size_t applied, size_t pending, const char *head)
+{
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_applied_count(st), applied);
+    ck_assert_uint_eq(um_status_pending_count(st), pending);
+    if (head)
+        ck_assert_str_eq(um_status_current_head_at(st, 0), head);
+    else
+        ck_assert_uint_eq(um_status_current_head_count(st), 0);
+    for (size_t i = 0; i < applied; i++) {
+        const um_applied *a = um_status_applied_at(st, i);
+        ck_assert_str_eq(a->revision, pgtest_fmt("r%zu", i + 1));
+        ck_assert_int_eq(a->checksum_ok, 1);
+        ck_assert_msg(strlen(a->applied_at) == 27 && a->applied_at[26] == 'Z', "applied_at %s",
+                      a->applied_at);
+        ck_assert_str_eq(a->applied_at, qv("SELECT to_char(applied_at AT TIME ZONE 'UTC',"
+                                           " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                                           " FROM ultramigrate_version_applied"
+                                           " WHERE revision = 'r%zu'",
+                                           i + 1));
+    }
+    um_status_free(st);
+}
+
+/* The state's query sent while the files are read: its answer is the
+ * status's, on a database never migrated (an error the status reads as
+ * "nothing applied") as on one migrated. */
+START_TEST(early_state_taken_by_status)
+{
+    write_linear(3);
+    um_ctx *ctx = open_early(UM_CONNECT_EARLY_STATE);
+    ck_assert_msg(strstr(early_log.text, ASKED), "log: %s", early_log.text);
+    assert_status(ctx, 0, 3, NULL);
+    ck_assert_msg(strstr(early_log.text, TAKEN), "log: %s", early_log.text);
+    um_close(ctx);
+
+    ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r2", NULL));
+    um_close(ctx);
+    ctx = open_early(UM_CONNECT_EARLY_STATE);
+    assert_status(ctx, 2, 1, "r2");
+    assert_status(ctx, 2, 1, "r2"); /* asked again: a query of its own */
+    um_close(ctx);
+}
+END_TEST
+
+/* Another call first: the early answer is read and dropped, and what
+ * follows sees the database as that call left it. */
+START_TEST(early_state_dropped_by_another_call)
+{
+    write_linear(3);
+    um_ctx *ctx = open_early(UM_CONNECT_EARLY_STATE);
+    ck_assert_msg(strstr(early_log.text, ASKED), "log: %s", early_log.text);
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ck_assert_msg(!strstr(early_log.text, TAKEN), "log: %s", early_log.text);
+    assert_status(ctx, 3, 0, "r3");
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
+    assert_status(ctx, 1, 2, "r1");
+    um_close(ctx);
+
+    /* opened and closed without a call: nothing left behind */
+    um_close(open_early(UM_CONNECT_EARLY_STATE));
+    ctx = open_early(UM_CONNECT_EARLY);
+    assert_status(ctx, 1, 2, "r1");
+    ck_assert_msg(!strstr(early_log.text, ASKED), "log: %s", early_log.text);
+    um_close(ctx);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *upgrade_suite(void)
 {
@@ -575,6 +672,9 @@ static Suite *upgrade_suite(void)
                      depends_downgrade_takes_dependents);
 
     PGTEST_ADD_TESTS(tcase(s, "stamp"), stamp_heads_and_base, stamp_middle_then_upgrade);
+
+    PGTEST_ADD_TESTS(tcase(s, "early"), early_state_taken_by_status,
+                     early_state_dropped_by_another_call);
 
     return s;
 }

@@ -295,10 +295,14 @@ typedef struct um_open_options {
      */
     void *pg_conn;
     /**
-     * Non-zero: start connecting while the revision files are read (for a
-     * caller that will need the database at once, as a command-line tool
-     * does); a failure surfaces at the first call that needs the database.
-     * 0 (default): connect at that first call.
+     * UM_CONNECT_EARLY (or any non-zero value): start connecting while the
+     * revision files are read (for a caller that will need the database at
+     * once, as a command-line tool does); a failure surfaces at the first
+     * call that needs the database.  UM_CONNECT_EARLY_STATE: that, and
+     * send the query of the migration state as soon as the connection is
+     * up, for a caller whose next call reads it (um_status()): the server
+     * answers while the files are still read.  Another call first reads
+     * that answer and drops it.  0 (default): connect at that first call.
      */
     int connect_early;
     /**
@@ -310,6 +314,12 @@ typedef struct um_open_options {
      */
     const char *config_section;
 } um_open_options;
+
+/** um_open_options.connect_early: connect while the files are read.  @since 0.1 */
+#define UM_CONNECT_EARLY 1
+/** um_open_options.connect_early: connect and ask for the migration state
+ * while the files are read.  @since 0.1 */
+#define UM_CONNECT_EARLY_STATE 2
 
 /** The version of um_open_options this header describes.  @since 0.1 */
 #define UM_OPEN_OPTIONS_VERSION 1
