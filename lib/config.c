@@ -678,7 +678,7 @@ static int set_backup_format(setting *s)
         *format = UM_BACKUP_PLAIN;
     else
         return bad_value(s, "is not custom or plain");
-    return 0;
+    return UM_OK;
 }
 
 static int set_lock_mode(setting *s)

@@ -16,27 +16,9 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "jsonb.h"
 
 #define JSON_FORMAT_VERSION 1
-
-/* Appends @v to @a, taking it; NULL (and @a released) on failure or when
- * either is NULL. */
-static json_t *append(json_t *a, json_t *v)
-{
-    if (json_array_append_new(a, v) == 0)
-        return a;
-    json_decref(a);
-    return NULL;
-}
-
-/* Sets @key of @o to @v, taking it; NULL (and @o released) on failure. */
-static json_t *set(json_t *o, const char *key, json_t *v)
-{
-    if (json_object_set_new(o, key, v) == 0)
-        return o;
-    json_decref(o);
-    return NULL;
-}
 
 static json_t *string_or_null(const char *s)
 {
@@ -48,7 +30,7 @@ static json_t *string_array(const void *list, size_t n, const char *(*at)(const 
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++)
-        a = append(a, json_string(at(list, i)));
+        a = jsonb_append(a, json_string(at(list, i)));
     return a;
 }
 
@@ -93,13 +75,14 @@ char *um_revision_to_json(const um_revision *rev)
 {
     if (!rev)
         return NULL;
-    return dump(set(revision_object(rev), "format_version", json_integer(JSON_FORMAT_VERSION)));
+    return dump(
+        jsonb_set(revision_object(rev), "format_version", json_integer(JSON_FORMAT_VERSION)));
 }
 
 static json_t *applied_object(const um_applied *a)
 {
-    return json_pack("{s:s, s:o, s:o, s:o, s:f, s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:i}", "revision",
-                     a->revision, "message", string_or_null(a->message), "checksum",
+    return json_pack("{s:s, s:o, s:o, s:o, s:f, s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:i}",
+                     "revision", a->revision, "message", string_or_null(a->message), "checksum",
                      string_or_null(a->checksum), "applied_at", string_or_null(a->applied_at),
                      "duration_ms", ms(a->duration_ms), "applied_by", string_or_null(a->applied_by),
                      "host", string_or_null(a->host), "application_name",
@@ -130,23 +113,24 @@ char *um_status_to_json(const um_status_info *s)
     size_t n_applied = um_status_applied_count(s), n_pending = um_status_pending_count(s);
     json_t *applied = json_array(), *pending = json_array();
     for (size_t i = 0; applied && i < n_applied; i++)
-        applied = append(applied, applied_object(um_status_applied_at(s, i)));
+        applied = jsonb_append(applied, applied_object(um_status_applied_at(s, i)));
     for (size_t i = 0; pending && i < n_pending; i++)
-        pending = append(pending, pending_object(um_status_pending_at(s, i)));
+        pending = jsonb_append(pending, pending_object(um_status_pending_at(s, i)));
     /* the counts as um_status_count() has them, health's too */
-    json_t *counts = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I}", "applied", (json_int_t)um_status_count(s, UM_STATUS_APPLIED),
-        "pending", (json_int_t)n_pending, "failed", (json_int_t)um_status_count(s, UM_STATUS_FAILED),
-        "in_progress", (json_int_t)um_status_count(s, UM_STATUS_IN_PROGRESS), "missing",
-        (json_int_t)um_status_count(s, UM_STATUS_MISSING));
-    bool unfinished = um_status_count(s, UM_STATUS_FAILED) + um_status_count(s, UM_STATUS_IN_PROGRESS);
-    return dump(json_pack("{s:i, s:o, s:o, s:b, s:I, s:o, s:o, s:o}", "format_version",
-                          JSON_FORMAT_VERSION, "current_heads",
-                          string_array(s, um_status_current_head_count(s), current_head),
-                          "file_heads", string_array(s, um_status_file_head_count(s), file_head),
-                          "up_to_date", n_pending == 0 && !unfinished, "pending_count",
-                          (json_int_t)n_pending, "counts", counts, "applied", applied, "pending",
-                          pending));
+    json_t *counts =
+        json_pack("{s:I, s:I, s:I, s:I, s:I}", "applied",
+                  (json_int_t)um_status_count(s, UM_STATUS_APPLIED), "pending",
+                  (json_int_t)n_pending, "failed", (json_int_t)um_status_count(s, UM_STATUS_FAILED),
+                  "in_progress", (json_int_t)um_status_count(s, UM_STATUS_IN_PROGRESS), "missing",
+                  (json_int_t)um_status_count(s, UM_STATUS_MISSING));
+    bool unfinished =
+        um_status_count(s, UM_STATUS_FAILED) + um_status_count(s, UM_STATUS_IN_PROGRESS);
+    return dump(
+        json_pack("{s:i, s:o, s:o, s:b, s:I, s:o, s:o, s:o}", "format_version", JSON_FORMAT_VERSION,
+                  "current_heads", string_array(s, um_status_current_head_count(s), current_head),
+                  "file_heads", string_array(s, um_status_file_head_count(s), file_head),
+                  "up_to_date", n_pending == 0 && !unfinished, "pending_count",
+                  (json_int_t)n_pending, "counts", counts, "applied", applied, "pending", pending));
 }
 
 static json_t *history_object(const um_history_entry *e)
@@ -165,7 +149,7 @@ char *um_history_to_json(const um_history_list *h)
         return NULL;
     json_t *entries = json_array();
     for (size_t i = 0; entries && i < um_history_count(h); i++)
-        entries = append(entries, history_object(um_history_at(h, i)));
+        entries = jsonb_append(entries, history_object(um_history_at(h, i)));
     return dump(json_pack("{s:i, s:o}", "format_version", JSON_FORMAT_VERSION, "history", entries));
 }
 
@@ -215,6 +199,7 @@ char *um_repair_to_json(const um_repair_list *list)
         return NULL;
     json_t *changed = json_array();
     for (size_t i = 0; changed && i < um_repair_count(list); i++)
-        changed = append(changed, repair_object(um_repair_at(list, i)));
-    return dump(json_pack("{s:i, s:o}", "format_version", JSON_FORMAT_VERSION, "repaired", changed));
+        changed = jsonb_append(changed, repair_object(um_repair_at(list, i)));
+    return dump(
+        json_pack("{s:i, s:o}", "format_version", JSON_FORMAT_VERSION, "repaired", changed));
 }

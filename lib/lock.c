@@ -38,12 +38,7 @@
 #define TABLE_POLL_MAX_MS   500
 /* SQLSTATEs of a lock table or schema not there yet, and of a concurrent
  * CREATE that won the race. */
-#define SQLSTATE_UNDEFINED_SCHEMA "3F000"
-#define SQLSTATE_UNIQUE_VIOLATION "23505"
-#define SQLSTATE_DUPLICATE_TABLE  "42P07"
-#define SQLSTATE_DUPLICATE_SCHEMA "42P06"
-#define SQLSTATE_LOCK_LOST        "55000" /* the fence: object not in prerequisite state */
-#define TOKEN_BYTES               16
+#define TOKEN_BYTES 16
 
 struct lock_session {
     char *table;                       /* <version_table>_lock, quoted and qualified */

@@ -134,14 +134,6 @@ int plan_classify(um_ctx *ctx, const store_state *st, plan_counts *out, unsigned
     return UM_OK;
 }
 
-static bool is_version_row(const store_state *st, const char *id)
-{
-    for (size_t i = 0; i < st->n_heads; i++)
-        if (strcmp(st->heads[i], id) == 0)
-            return true;
-    return false;
-}
-
 int plan_refuse_unfinished(um_ctx *ctx, const store_state *st)
 {
     plan_counts c;
@@ -153,7 +145,7 @@ int plan_refuse_unfinished(um_ctx *ctx, const store_state *st)
     const script_file *s = idx >= 0 ? graph_script(ctx->graph, (size_t)idx) : NULL;
     size_t others = c.failed + c.in_progress - 1;
     /* its down runs while it is a version row; its up, before it is one */
-    bool down = is_version_row(st, a->revision);
+    bool down = store_is_head(st, a->revision);
     return ctx_error(
         ctx, UM_ESTATE, s ? s->path : NULL, 0, a->revision,
         "%s%s part-way: its %s stopped after %d statement%s succeeded (Transactional: no:"

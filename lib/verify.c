@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "jsonb.h"
 #include "pg.h"
 #include "store.h"
 #include "strbuf.h"
@@ -213,14 +214,6 @@ static int verify_offline(um_ctx *ctx, um_verify_result *r, const um_verify_opti
 
 /* ---- online -------------------------------------------------------------- */
 
-static bool is_head(const store_state *st, const char *id)
-{
-    for (size_t i = 0; i < st->n_heads; i++)
-        if (strcmp(st->heads[i], id) == 0)
-            return true;
-    return false;
-}
-
 static void check_version_rows(um_ctx *ctx, um_verify_result *r, const store_state *st)
 {
     for (size_t i = 0; i < st->n_heads; i++)
@@ -249,7 +242,7 @@ static void check_applied_row(um_ctx *ctx, um_verify_result *r, const store_stat
                    " how it ended; if no run is going on, repair it with 'ultramigrate repair"
                    " %s --applied' or '--rolled-back'",
                    a->state, a->revision);
-    else if (!s && !is_head(st, a->revision))
+    else if (!s && !store_is_head(st, a->revision))
         verify_add(r, UM_VERIFY_ERROR, "missing-file", a->revision, NULL, 0,
                    "applied, but no file in %s defines it any more (deleted or renamed?);"
                    " restore the file",
@@ -360,16 +353,6 @@ static const char *online_name(um_verify_online online)
                                                 : "off";
 }
 
-/* Appends @value to @a, taking it; on failure releases @a: NULL. */
-static json_t *append(json_t *a, json_t *value)
-{
-    if (a && value && json_array_append_new(a, value) == 0)
-        return a;
-    json_decref(a);
-    json_decref(value);
-    return NULL;
-}
-
 static json_t *finding_object(const um_verify_finding *f)
 {
     return json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:s}", "severity",
@@ -385,7 +368,7 @@ static json_t *status_heads(const um_status_info *st, head_at at)
     json_t *a = json_array();
     const char *id;
     for (size_t i = 0; a && (id = at(st, i)); i++)
-        a = append(a, json_string(id));
+        a = jsonb_append(a, json_string(id));
     return a;
 }
 
@@ -394,8 +377,8 @@ static json_t *pending_array(const um_status_info *st)
     json_t *a = json_array();
     const um_revision *rev;
     for (size_t i = 0; a && (rev = um_status_pending_at(st, i)); i++)
-        a = append(a, json_pack("{s:s, s:s, s:s}", "id", rev->id, "message", rev->message, "file",
-                                rev->path));
+        a = jsonb_append(a, json_pack("{s:s, s:s, s:s}", "id", rev->id, "message", rev->message,
+                                      "file", rev->path));
     return a;
 }
 
@@ -403,7 +386,7 @@ static json_t *file_heads(const um_verify_result *r)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < r->n_file_heads; i++)
-        a = append(a, json_string(r->file_heads[i]));
+        a = jsonb_append(a, json_string(r->file_heads[i]));
     return a;
 }
 
@@ -413,7 +396,7 @@ char *um_verify_to_json(const um_verify_result *r)
         return NULL;
     json_t *findings = json_array();
     for (size_t i = 0; findings && i < r->n; i++)
-        findings = append(findings, finding_object(&r->findings[i]));
+        findings = jsonb_append(findings, finding_object(&r->findings[i]));
     const um_status_info *st = r->status;
     /* null where the online checks read nothing; NULL (out of memory) makes
      * json_pack fail, so a missing part never gives a partial document */
