@@ -506,6 +506,12 @@ void pg_poll_early(um_ctx *ctx, bool wait)
 {
     pg_session *s = ctx->pg;
     PGconn *conn = s->early;
+    if (conn && s->prefetch_sent && !wait) {
+        /* take in what came: a server whose socket buffer is full stops
+         * producing rows until they are read */
+        PQconsumeInput(conn);
+        return;
+    }
     if (!conn || !s->prefetch_sql || s->prefetch_sent)
         return;
     double deadline = util_now_ms() + (wait ? EARLY_WAIT_MS : 0);
