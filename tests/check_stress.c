@@ -5,7 +5,10 @@
  *   - 16 processes racing `upgrade heads` on an empty database, round after
  *     round; racers mixing upgrade, downgrade and upgrade REV;
  *   - SIGKILL at random moments of an upgrade of 200 revisions, with a
- *     transaction per revision and with one transaction for the run;
+ *     transaction per revision and with one transaction for the run, and
+ *     in a chain where every tenth revision is `Transactional: no` (its
+ *     statements committed one by one): a kill inside one leaves it
+ *     half-done, the next run refuses, and `repair` records it finished;
  *   - pg_terminate_backend() and a server restart in the middle of a run.
  *
  * After every fault the database must be consistent: a revision is in the
@@ -25,6 +28,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,9 +140,8 @@ static const char *row_table_mismatches(int n)
 /* The newest applied revision of the linear chain ("" when none). */
 static const char *newest_applied(void)
 {
-    return pgtest_query_text(TARGET,
-                             "SELECT coalesce(max(substr(revision, 2)::int)::text, '')"
-                             " FROM ultramigrate_version_applied WHERE state = 'applied'");
+    return pgtest_query_text(TARGET, "SELECT coalesce(max(substr(revision, 2)::int)::text, '')"
+                                     " FROM ultramigrate_version_applied WHERE state = 'applied'");
 }
 
 /*
@@ -149,13 +152,15 @@ static const char *newest_applied(void)
 static const char *history_breaks(void)
 {
     return pgtest_query_text(
-        TARGET,
-        "SELECT coalesce(string_agg(DISTINCT revision, ','), '') FROM ("
-        "  SELECT revision, direction,"
-        "         lag(direction) OVER (PARTITION BY revision ORDER BY id) AS before"
-        "  FROM ultramigrate_version_history WHERE state = 'ok'"
-        "    AND direction IN ('up', 'down')) h"
-        " WHERE direction = before OR (before IS NULL AND direction = 'down')");
+        TARGET, "SELECT coalesce(string_agg(DISTINCT revision, ','), '') FROM ("
+                "  SELECT revision, direction,"
+                "         lag(direction) OVER (PARTITION BY revision ORDER BY id) AS before"
+                "  FROM (SELECT id, revision, state,"
+                /* the tests repair only with --applied: the revision is then up */
+                "        CASE direction WHEN 'repair' THEN 'up' ELSE direction END AS direction"
+                "        FROM ultramigrate_version_history) e WHERE state = 'ok'"
+                "    AND direction IN ('up', 'down')) h"
+                " WHERE direction = before OR (before IS NULL AND direction = 'down')");
 }
 
 /* Status and health of the database through the API: their pending counts
@@ -196,8 +201,7 @@ static void assert_consistent(int n, const char *after)
      * all three. */
     if (!pgtest_table_exists(TARGET, "ultramigrate_version_applied")) {
         ck_assert_msg(!pgtest_table_exists(TARGET, "ultramigrate_version"),
-                      "after %s (seed %u): a version table without an applied table", after,
-                      seed);
+                      "after %s (seed %u): a version table without an applied table", after, seed);
         return;
     }
     const char *newest = newest_applied();
@@ -233,7 +237,7 @@ static void rerun_completes(int n, const char *after)
 /* ------------------------------------------------------------------ */
 
 #define RACERS 16
-#define CHAIN 12
+#define CHAIN  12
 
 /* Starts the racers with the commands @commands[i % n], waits for them
  * all; asserts each exited 0. */
@@ -267,9 +271,8 @@ START_TEST(racing_upgrades)
         pgtest_cli_result_free(&r);
     }
     /* Each revision went up once a round, and came down once. */
-    ck_assert_str_eq(pgtest_query_text(TARGET,
-                                       "SELECT count(*) FROM ultramigrate_version_history"
-                                       " WHERE direction = 'up' AND state = 'ok'"),
+    ck_assert_str_eq(pgtest_query_text(TARGET, "SELECT count(*) FROM ultramigrate_version_history"
+                                               " WHERE direction = 'up' AND state = 'ok'"),
                      pgtest_fmt("%d", CHAIN * n_rounds));
 }
 END_TEST
@@ -307,17 +310,110 @@ END_TEST
 
 #define LONG_CHAIN 200
 
+/* ---- Transactional: no revisions ------------------------------------ */
+
+#define NONTX_EVERY 10
+
+/* r1..r@n, r<i> creating t<i>; every NONTX_EVERY-th one Transactional: no,
+ * in five statements each committed on its own: the table, a pause, a
+ * row, a pause, an index (the pauses make a kill inside it likely). */
+static void write_mixed_chain(int n)
+{
+    for (int i = 1; i <= n; i++) {
+        const char *id = pgtest_fmt("r%d", i);
+        const char *parent = i > 1 ? pgtest_fmt("r%d", i - 1) : NULL;
+        if (i % NONTX_EVERY)
+            pgtest_write_table_revision(proj_dir, id, parent, pgtest_fmt("t%d", i));
+        else
+            pgtest_write_revision(proj_dir, id, parent, NULL, 0,
+                                  pgtest_fmt("CREATE TABLE t%d (id int);\n"
+                                             "SELECT pg_sleep(0.02);\n"
+                                             "INSERT INTO t%d VALUES (1);\n"
+                                             "SELECT pg_sleep(0.02);\n"
+                                             "CREATE INDEX t%d_i ON t%d (id);\n",
+                                             i, i, i, i),
+                                  pgtest_fmt("DROP TABLE t%d;\n", i));
+    }
+}
+
+/* The last of revision @i's statements whose effect shows (0, 1: the
+ * table, 3: its row, 5: the index). */
+static int last_seen(int i)
+{
+    if (!pgtest_query_long(TARGET, "SELECT (to_regclass('t%d') IS NOT NULL)::int", i))
+        return 0;
+    if (pgtest_query_long(TARGET, "SELECT (to_regclass('t%d_i') IS NOT NULL)::int", i))
+        return 5;
+    return pgtest_query_long(TARGET, "SELECT count(*) FROM t%d", i) ? 3 : 1;
+}
+
+static int half_done_kills; /* how many kills left one: said at the end */
+
+/*
+ * The revision a kill left half-done (0: none).  At most one, and one of
+ * the Transactional: no: its statements_done is at most one behind the
+ * last statement whose effect shows (a statement can end before its
+ * record is written), and never past the next one that would show.
+ */
+static int half_done(const char *after)
+{
+    if (!pgtest_table_exists(TARGET, "ultramigrate_version_applied"))
+        return 0;
+    const char *rows = pgtest_query_text(TARGET, "SELECT coalesce(string_agg(revision || ':' ||"
+                                                 " statements_done, ','), '')"
+                                                 " FROM ultramigrate_version_applied"
+                                                 " WHERE state <> 'applied'");
+    int i = 0, done = 0;
+    if (!*rows)
+        return 0;
+    ck_assert_msg(sscanf(rows, "r%d:%d", &i, &done) == 2 && !strchr(rows, ','),
+                  "after %s (seed %u): unfinished rows %s", after, seed, rows);
+    ck_assert_msg(i % NONTX_EVERY == 0, "after %s (seed %u): transactional r%d left unfinished",
+                  after, seed, i);
+    int seen = last_seen(i), next = seen == 5 ? 5 : seen + (seen ? 2 : 1);
+    ck_assert_msg(done >= seen - 1 && done <= next - (seen < 5),
+                  "after %s (seed %u): r%d records %d statements done, statement %d shows", after,
+                  seed, i, done, seen);
+    half_done_kills++;
+    return i;
+}
+
+/* What an operator does: the next run refuses, the rest is finished by
+ * hand, `repair REV --applied` records it. */
+static void repair_by_hand(int i, const char *after)
+{
+    static const char *const up[] = { "upgrade", "heads", NULL };
+    pgtest_cli_result r = pgtest_run_cli(proj_dir, TARGET, up);
+    ck_assert_msg(r.status == 9 && strstr(r.err, "repair"),
+                  "after %s (seed %u): upgrade over half-done r%d: exit %d\n%s", after, seed, i,
+                  r.status, r.err);
+    pgtest_cli_result_free(&r);
+    pgtest_execf(TARGET, "CREATE TABLE IF NOT EXISTS t%d (id int)", i);
+    pgtest_execf(TARGET, "INSERT INTO t%d SELECT 1 WHERE NOT EXISTS (SELECT FROM t%d)", i, i);
+    pgtest_execf(TARGET, "CREATE INDEX IF NOT EXISTS t%d_i ON t%d (id)", i, i);
+    const char *argv[] = { "repair", pgtest_fmt("r%d", i), "--applied", NULL };
+    r = pgtest_run_cli(proj_dir, TARGET, argv);
+    ck_assert_msg(r.status == 0, "after %s (seed %u): repair r%d: exit %d\n%s", after, seed, i,
+                  r.status, r.err);
+    pgtest_cli_result_free(&r);
+}
+
 /*
  * @kills times: starts `upgrade heads` of a 200-revision chain from base,
  * kills it with SIGKILL after a random moment within the run's usual
  * length, checks the database and that a rerun completes, then goes back
- * to base for the next round.
+ * to base for the next round.  With @mixed, every tenth revision is
+ * Transactional: no (write_mixed_chain), and one a kill left half-done is
+ * repaired as an operator would before the checks.
  */
-static void kill_rounds(int kills)
+static void kill_rounds(int kills, bool mixed)
 {
     static const char *const up[] = { "upgrade", "heads", NULL };
     static const char *const down[] = { "downgrade", "base", NULL };
-    pgtest_write_linear_revisions(proj_dir, LONG_CHAIN);
+    if (mixed)
+        write_mixed_chain(LONG_CHAIN);
+    else
+        pgtest_write_linear_revisions(proj_dir, LONG_CHAIN);
 
     /* How long a whole run takes here: the kills fall within it. */
     double t0 = pgtest_now_ms();
@@ -337,13 +433,16 @@ static void kill_rounds(int kills)
         const char *after = pgtest_fmt("kill %d (exit %d)", k, status);
         /* The server ends the killed client's backend when it notices the
          * closed socket; wait for that before looking. */
-        for (int i = 0; i < 200 && strcmp(pgtest_query_text(
-                                              TARGET, "SELECT count(*) FROM pg_stat_activity"
-                                                      " WHERE application_name = 'ultramigrate'"
-                                                      " AND datname = current_database()"),
-                                          "0") != 0;
+        for (int i = 0;
+             i < 200 && strcmp(pgtest_query_text(TARGET, "SELECT count(*) FROM pg_stat_activity"
+                                                         " WHERE application_name = 'ultramigrate'"
+                                                         " AND datname = current_database()"),
+                               "0") != 0;
              i++)
             sleep_ms(10);
+        int half = mixed ? half_done(after) : 0;
+        if (half)
+            repair_by_hand(half, after);
         assert_consistent(LONG_CHAIN, after);
         rerun_completes(LONG_CHAIN, after);
         r = pgtest_run_cli(proj_dir, TARGET, down);
@@ -355,14 +454,24 @@ static void kill_rounds(int kills)
 START_TEST(kills_transaction_per_revision)
 {
     write_ini_lock("30s", NULL);
-    kill_rounds(rounds(15));
+    kill_rounds(rounds(15), false);
 }
 END_TEST
 
 START_TEST(kills_one_transaction)
 {
     write_ini_lock("30s", "transaction_per_migration = false\n");
-    kill_rounds(rounds(15));
+    kill_rounds(rounds(15), false);
+}
+END_TEST
+
+START_TEST(kills_nontransactional)
+{
+    write_ini_lock("30s", NULL);
+    int kills = rounds(15);
+    kill_rounds(kills, true);
+    fprintf(stderr, "stress: %d of %d kills left a Transactional: no revision half-done\n",
+            half_done_kills, kills);
 }
 END_TEST
 
@@ -437,7 +546,7 @@ static Suite *stress_suite(void)
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "racers", setup, teardown, 300), racing_upgrades,
                      racing_mixed);
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "kills", setup, teardown, 300),
-                     kills_transaction_per_revision, kills_one_transaction);
+                     kills_transaction_per_revision, kills_one_transaction, kills_nontransactional);
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "faults", setup, teardown, 300), terminated_backend,
                      server_restart);
     return s;
