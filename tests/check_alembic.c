@@ -743,9 +743,14 @@ END_TEST
  * branches stay); --purge forgets version rows that no file defines. */
 START_TEST(stamp_as_alembic)
 {
+    /* LABEL@base removes the heads on the label's line, dependencies
+     * included: audit@base takes c3 (c2 depends on audit) with a3 */
     static const char *const stamps[][3] = {
-        { "a2", NULL }, { "b1", NULL }, { "t2", NULL }, { "a3", "b2" },
-        { "c3", NULL }, { "a1", NULL }, { "d1", NULL }, { "base", NULL },
+        { "a2", NULL },        { "b1", NULL },   { "t2", NULL },
+        { "a3", "b2" },        { "c3", NULL },   { "billing@base", NULL },
+        { "cart@base", NULL }, { "c3", NULL },   { "audit@base", NULL },
+        { "a1", NULL },        { "d1", NULL },   { "b2@base", NULL },
+        { "d1", NULL },        { "base", NULL },
     };
     if (!have_alembic())
         return;
