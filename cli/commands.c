@@ -669,8 +669,10 @@ static int print_history(const struct cli *cli, const um_history_list *h)
                    e->application_name ? e->application_name : "",
                    e->tool_version ? e->tool_version : "");
         fputc('\n', stdout);
-        if (e->error) /* what a repair decided, or why a step failed */
-            printf("    %s: %s\n", e->direction && !strcmp(e->direction, "repair") ? "note" : "error",
+        /* on an entry that succeeded, what a repair decided or where an
+         * adopted revision came from; else why the step failed */
+        if (e->error)
+            printf("    %s: %s\n", e->state && !strcmp(e->state, "ok") ? "note" : "error",
                    e->error);
     }
     return UM_OK;
