@@ -409,6 +409,29 @@ START_TEST(import_keeps_existing_files_and_checks_the_graph)
     ASSERT_HAS(r.out, "differs b2: its dependencies are not Alembic's");
     pgtest_cli_result_free(&r);
 
+    /* so is a branch label: renamed on b1, added on a2 */
+    const char *const edits[][3] = {
+        { "b1", "-- Branch Labels: audit\n", "-- Branch Labels: audix\n" },
+        { "a2", "-- Revises: a1\n", "-- Revises: a1\n-- Branch Labels: extra\n" },
+    };
+    for (size_t i = 0; i < 2; i++) {
+        const char *name = pgtest_fmt("migrations/versions/%s_x.sql", edits[i][0]);
+        char *file = pgtest_read_file(pgtest_fmt("%s/%s", proj_dir, name), NULL);
+        ck_assert_ptr_nonnull(file);
+        char *at = strstr(file, edits[i][1]);
+        ck_assert_msg(at != NULL, "%s lacks '%s'", name, edits[i][1]);
+        pgtest_write_file(
+            proj_dir, name,
+            pgtest_fmt("%.*s%s%s", (int)(at - file), file, edits[i][2], at + strlen(edits[i][1])));
+        free(file);
+    }
+    r = run_in_project((const char *const[]){ "import-alembic", "--check", NULL });
+    pgtest_assert_status(r, 9, "import-alembic --check after label edits");
+    ASSERT_HAS(r.out, "differs b1: its branch labels are not Alembic's");
+    ASSERT_HAS(r.out, "differs a2: its branch labels are not Alembic's");
+    ASSERT_HAS(r.err, "7 revisions compared, 3 differences");
+    pgtest_cli_result_free(&r);
+
     r = run_in_project((const char *const[]){ "import-alembic", "missing.ini", NULL });
     pgtest_assert_status(r, 1, "import-alembic missing.ini");
     ASSERT_HAS(r.err, "missing.ini: no such Alembic configuration file");
