@@ -23,7 +23,8 @@ const char cli_import_alembic_options[] =
     "  ALEMBIC_INI              Alembic's configuration (default: alembic.ini)\n"
     "  -n, --name SECTION       its section (default: alembic)\n"
     "      --check              compare the revision files with Alembic's revisions\n"
-    "                           (ids, parents, dependencies); write nothing\n";
+    "                           (ids, parents, dependencies, branch labels);\n"
+    "                           write nothing\n";
 
 /* import-alembic's options, and the exit status its body decides. */
 struct import_state {
@@ -213,6 +214,9 @@ static size_t compare_graphs(um_ctx *ctx, json_t *graph)
             printf("differs %s: its parents are not Alembic's (%s)\n", id, rev->path);
         else if (!same_ids(json_object_get(e, "depends_on"), rev->depends_on, rev->n_depends_on))
             printf("differs %s: its dependencies are not Alembic's (%s)\n", id, rev->path);
+        else if (!same_ids(json_object_get(e, "branch_labels"), rev->branch_labels,
+                           rev->n_branch_labels))
+            printf("differs %s: its branch labels are not Alembic's (%s)\n", id, rev->path);
         else
             continue;
         differences++;

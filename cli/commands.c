@@ -668,9 +668,11 @@ static int print_history(const struct cli *cli, const um_history_list *h)
                    e->application_name ? e->application_name : "",
                    e->tool_version ? e->tool_version : "");
         fputc('\n', stdout);
-        if (e->error) /* what a repair decided, or why a step failed */
-            printf("    %s: %s\n",
-                   e->direction && !strcmp(e->direction, "repair") ? "note" : "error", e->error);
+        /* on an entry that succeeded, what a repair decided or where an
+         * adopted revision came from; else why the step failed */
+        if (e->error)
+            printf("    %s: %s\n", e->state && !strcmp(e->state, "ok") ? "note" : "error",
+                   e->error);
     }
     return UM_OK;
 }
@@ -1405,7 +1407,8 @@ static const char heads_options[] =
 
 static const char stamp_options[] =
     "  REV...                   the new heads: each replaces the current heads of\n"
-    "                           its branch (base: every head); other branches stay\n"
+    "                           its branch (base: every head; LABEL@base: the\n"
+    "                           heads of LABEL's branch); other branches stay\n"
     "      --purge              empty the version table first, so that REVs are\n"
     "                           the whole state (also when it holds revisions\n"
     "                           that no file defines)\n";

@@ -119,23 +119,36 @@ static const script_file *step_script(const run *r, size_t k)
     return graph_script(r->ctx->graph, r->plan->graph_index[k]);
 }
 
+/* Whether @v has an applied child other than @idx. */
+static bool has_other_applied_child(const um_ctx *ctx, const unsigned char *applied, size_t v,
+                                    size_t idx)
+{
+    size_t n_ch = 0;
+    const size_t *ch = graph_children(ctx->graph, v, &n_ch);
+    for (size_t c = 0; c < n_ch; c++)
+        if (ch[c] != idx && applied[ch[c]])
+            return true;
+    return false;
+}
+
 /*
- * Parents of @idx that become heads once it is gone: those with no other
- * applied child.  Fills @out (room for its number of parents).
+ * Parents and dependencies of @idx that are heads once it is gone: those
+ * with no other applied child.  A dependency's row may be missing
+ * (Alembic drops a head's row when a revision depending on it is applied,
+ * and puts it back when that revision goes): it comes back, as in
+ * Alembic; where it is there, inserting it changes nothing.  Fills @out
+ * (room for its parents and dependencies).
  */
 static size_t heads_after_down(const um_ctx *ctx, const unsigned char *applied, size_t idx,
                                const char **out)
 {
-    size_t n_par = 0, n = 0;
+    size_t n_par = 0, n_dep = 0, n = 0;
     const size_t *par = graph_parents(ctx->graph, idx, &n_par);
-    for (size_t i = 0; i < n_par; i++) {
-        size_t n_ch = 0;
-        const size_t *ch = graph_children(ctx->graph, par[i], &n_ch);
-        bool other_child = false;
-        for (size_t c = 0; c < n_ch; c++)
-            other_child |= ch[c] != idx && applied[ch[c]];
-        if (!other_child)
-            out[n++] = graph_script(ctx->graph, par[i])->id;
+    const size_t *dep = graph_depends(ctx->graph, idx, &n_dep);
+    for (size_t i = 0; i < n_par + n_dep; i++) {
+        size_t v = i < n_par ? par[i] : dep[i - n_par];
+        if (!has_other_applied_child(ctx, applied, v, idx))
+            out[n++] = graph_script(ctx->graph, v)->id;
     }
     return n;
 }
@@ -172,7 +185,9 @@ bool apply_append_record(um_ctx *ctx, strbuf *sb, const unsigned char *applied, 
                          size_t idx, double duration_ms)
 {
     const script_file *s = graph_script(ctx->graph, idx);
-    const char **heads = util_calloc(s->n_parents, sizeof(*heads));
+    size_t n_dep = 0;
+    graph_depends(ctx->graph, idx, &n_dep);
+    const char **heads = util_calloc(s->n_parents + n_dep, sizeof(*heads));
     if (!heads)
         return false;
     size_t n = s->n_parents;
@@ -454,9 +469,14 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
     if (!r->opts.progress_cb)
         return 0;
     const um_step *st = &r->plan->steps[k];
-    um_step_info info = { st->direction,    phase,   st->revision,
-                          st->message,      k,       r->plan->n_steps,
-                          elapsed,          phase == UM_STEP_DONE && !r->single_tx };
+    um_step_info info = { st->direction,
+                          phase,
+                          st->revision,
+                          st->message,
+                          k,
+                          r->plan->n_steps,
+                          elapsed,
+                          phase == UM_STEP_DONE && !r->single_tx };
     return r->opts.progress_cb(&info, r->opts.progress_payload);
 }
 
@@ -590,24 +610,30 @@ static int check_still_valid(um_ctx *ctx, const um_plan *fresh, const um_plan *a
     return UM_OK;
 }
 
-static int stamp_set(um_ctx *ctx, const store_state *st, const unsigned char *set);
-
 /*
  * A version table with rows and no applied table: a database another tool
  * (Alembic) managed.  It is adopted where it stands: its heads and all
  * their ancestors are recorded as applied, with the files' checksums and a
- * history row each, and nothing runs; the state is then read again.
+ * history row each saying so, and nothing runs; the state is then read
+ * again.  The version table keeps its rows: they are Alembic's, which may
+ * leave out a head that an applied revision depends on, and the steps that
+ * follow update them as Alembic's would.
  */
 static int adopt(um_ctx *ctx, store_state *st, const unsigned char *applied)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < graph_count(ctx->graph); i++)
-        n += applied[i];
+    size_t n = 0, count = graph_count(ctx->graph);
+    const script_file **as = util_calloc(count, sizeof(*as));
+    if (!as)
+        return err_nomem(&ctx->err);
+    for (size_t i = 0; i < count; i++) /* apply order: ancestors first */
+        if (applied[i])
+            as[n++] = graph_script(ctx->graph, i);
     log_printf(&ctx->log, UM_LOG_INFO,
                "adopting the database another tool managed, at %s%s: %zu revision%s recorded as"
                " applied, none run",
                st->heads[0], st->n_heads > 1 ? " and more heads" : "", n, n == 1 ? "" : "s");
-    int rc = stamp_set(ctx, st, applied);
+    int rc = store_adopt(ctx, as, n);
+    free(as);
     if (rc == UM_OK) {
         store_state_free(st);
         rc = store_read_state(ctx, st);

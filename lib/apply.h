@@ -50,8 +50,8 @@ int apply_append_revision(const um_ctx *ctx, strbuf *sb, const char *body, bool 
 /*
  * Appends the EXECUTE that records the step of graph index @idx in
  * direction @dir, the database's applied set being @applied before it
- * (graph_count bytes: a step down makes heads of the parents no other
- * applied revision stands on).  false on failure (error on the handle, or
+ * (graph_count bytes: a step down makes heads of the parents and
+ * dependencies no other applied revision stands on).  false on failure (error on the handle, or
  * out of memory in @sb).
  */
 bool apply_append_record(um_ctx *ctx, strbuf *sb, const unsigned char *applied, um_direction dir,

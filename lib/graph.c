@@ -919,8 +919,9 @@ static int walk_up(const graph_dag *g, long *at, size_t steps, err_buf *err)
  * "-N": moves @steps times along the only parent; one step below a base is
  * the empty state, further is an error (Alembic: "didn't produce N
  * migrations").  The last step may leave a merge revision: the target is
- * then all of its parents, so "-1" from a merge removes just the merge, as
- * Alembic does.
+ * then all of its parents, so "-1" from a merge removes just the merge.
+ * Alembic stops there with "Ambiguous walk"; stepping back over the merge
+ * is what an operator means (a deliberate difference, docs/cli.md).
  */
 int graph_walk_down(const graph_dag *g, long at, size_t steps, graph_target *out, err_buf *err)
 {

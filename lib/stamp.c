@@ -2,7 +2,8 @@
  * stamp.c - the state a stamp leaves (Alembic's ScriptDirectory._stamp_revs):
  * a current head that shares a line of descent with a revision stamped is
  * replaced by it, whether the stamp goes up or down; a revision of a
- * branch the database has no head on is added; "base" removes every head.
+ * branch the database has no head on is added; "base" removes every head,
+ * "LABEL@base" the heads on LABEL's line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,29 @@ static int mark_destination(um_ctx *ctx, const char *target, const size_t *cur, 
     return rc;
 }
 
+/*
+ * "LABEL@base" (LABEL may be a revision id too): Alembic stamps nothing
+ * and deletes the current heads that share a line of descent with LABEL's
+ * revision, dependencies included (filter_for_lineage on the label, then a
+ * "delete branch" step per head).  Returns 1 when @target has that form
+ * (its line marked in @line, or an error in *rc), 0 when not.
+ */
+static int mark_branch_base(um_ctx *ctx, const char *target, unsigned char *line, int *rc)
+{
+    const char *at = strchr(target, '@');
+    size_t i;
+    if (!at || at == target || strcmp(at + 1, "base") != 0)
+        return 0;
+    char *label = strndup(target, (size_t)(at - target));
+    *rc = label ? graph_lookup(ctx->graph, label, &i, &ctx->err) : err_nomem(&ctx->err);
+    if (!*rc) {
+        graph_mark_ancestors(ctx->graph, i, line);
+        graph_mark_descendants(ctx->graph, i, line);
+    }
+    free(label);
+    return 1;
+}
+
 /* The current heads that stay: those on no line a revision stamped is on. */
 static void keep_other_heads(um_ctx *ctx, const size_t *cur, size_t n_cur,
                              const unsigned char *line, unsigned char *set)
@@ -55,7 +79,7 @@ int stamp_applied_set(um_ctx *ctx, const store_state *st, const um_stamp_options
     for (size_t i = 0; !rc && i < o->n_revisions; i++) {
         if (strcmp(o->revisions[i], "base") == 0)
             base = true;
-        else
+        else if (!mark_branch_base(ctx, o->revisions[i], line, &rc))
             rc = mark_destination(ctx, o->revisions[i], cur, n_cur, dests, line);
     }
     if (!rc && !base)

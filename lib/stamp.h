@@ -12,7 +12,8 @@
 /*
  * Sets set[i] = 1 (graph_count() bytes, zeroed) for every revision the
  * database holds after stamping @o's revisions over the state @st (with
- * purge, over nothing).  "base" among them drops every current head.
+ * purge, over nothing).  "base" among them drops every current head,
+ * "LABEL@base" the current heads on the line of LABEL's revision.
  * UM_ETARGET for a revision that does not resolve, UM_ESTATE for a
  * version row no file defines (unless purge), UM_ENOMEM.
  */

@@ -1065,6 +1065,30 @@ done:
     return rc;
 }
 
+int store_adopt(um_ctx *ctx, const script_file *const *applied, size_t n_applied)
+{
+    strbuf sql = STRBUF_INIT, note = STRBUF_INIT;
+    pg_failure fail = { 0 };
+    sb_printf(&note, "adopted from %s: recorded as applied, not run", ctx->store->version_table);
+    if (sb_failed(&note)) {
+        sb_free(&note);
+        return err_nomem(&ctx->err);
+    }
+    book_args a = { NULL, NULL, 0, NULL, 0, "stamp", "ok", sb_str(&note) };
+    for (size_t i = 0; i < n_applied; i++) {
+        a.revision = applied[i]->id;
+        a.checksum = applied[i]->checksum;
+        append_execute(ctx, &sql, BOOK_APPLIED, &a);
+        append_execute(ctx, &sql, BOOK_HISTORY, &a);
+    }
+    int rc = run_book(ctx, &sql, &fail);
+    if (fail.message)
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot record the adopted revisions");
+    pg_failure_clear(&fail);
+    sb_free(&note);
+    return rc;
+}
+
 /*
  * A message of history rows other than steps (repair, restore): it starts
  * by letting a history table of an earlier version accept the newest

@@ -180,6 +180,16 @@ int store_stamp(um_ctx *ctx, const store_state *st, const script_file *const *he
                 const script_file *const *applied, size_t n_applied);
 
 /*
+ * Records the revisions @applied (script pointers, in apply order) as
+ * adopted from the version table another tool kept: an applied row each
+ * with the file's checksum, and a history row each (direction "stamp",
+ * state "ok", the note 'adopted from "schema"."table": recorded as
+ * applied, not run' in its error column, which holds a repair's decision
+ * too).  The version table is left as it is.  One transaction.
+ */
+int store_adopt(um_ctx *ctx, const script_file *const *applied, size_t n_applied);
+
+/*
  * Records a restore in the history: one entry per head of the restored
  * version table (@heads; "base" when there is none), direction "restore",
  * @checksum (the backup's SHA-256, NULL: unknown).  History tables made

@@ -409,6 +409,29 @@ START_TEST(import_keeps_existing_files_and_checks_the_graph)
     ASSERT_HAS(r.out, "differs b2: its dependencies are not Alembic's");
     pgtest_cli_result_free(&r);
 
+    /* so is a branch label: renamed on b1, added on a2 */
+    const char *const edits[][3] = {
+        { "b1", "-- Branch Labels: audit\n", "-- Branch Labels: audix\n" },
+        { "a2", "-- Revises: a1\n", "-- Revises: a1\n-- Branch Labels: extra\n" },
+    };
+    for (size_t i = 0; i < 2; i++) {
+        const char *name = pgtest_fmt("migrations/versions/%s_x.sql", edits[i][0]);
+        char *file = pgtest_read_file(pgtest_fmt("%s/%s", proj_dir, name), NULL);
+        ck_assert_ptr_nonnull(file);
+        char *at = strstr(file, edits[i][1]);
+        ck_assert_msg(at != NULL, "%s lacks '%s'", name, edits[i][1]);
+        pgtest_write_file(
+            proj_dir, name,
+            pgtest_fmt("%.*s%s%s", (int)(at - file), file, edits[i][2], at + strlen(edits[i][1])));
+        free(file);
+    }
+    r = run_in_project((const char *const[]){ "import-alembic", "--check", NULL });
+    pgtest_assert_status(r, 9, "import-alembic --check after label edits");
+    ASSERT_HAS(r.out, "differs b1: its branch labels are not Alembic's");
+    ASSERT_HAS(r.out, "differs a2: its branch labels are not Alembic's");
+    ASSERT_HAS(r.err, "7 revisions compared, 3 differences");
+    pgtest_cli_result_free(&r);
+
     r = run_in_project((const char *const[]){ "import-alembic", "missing.ini", NULL });
     pgtest_assert_status(r, 1, "import-alembic missing.ini");
     ASSERT_HAS(r.err, "missing.ini: no such Alembic configuration file");
@@ -459,6 +482,23 @@ START_TEST(alembic_database_taken_over)
                                                " ORDER BY id) FROM alembic_version_history"
                                                " WHERE direction = 'up'"),
                      "b1,b2,m1,c1");
+    /* the adoption says so: a history row per revision adopted, in apply
+     * order, before the steps, with the file's checksum */
+    ck_assert_str_eq(
+        qv("SELECT string_agg(revision || ':' || direction || ':' || state || ':' || error, ','"
+           " ORDER BY id) FROM alembic_version_history WHERE direction <> 'up'"),
+        "a1:stamp:ok:adopted from \"public\".\"alembic_version\": recorded as applied, not run,"
+        "a2:stamp:ok:adopted from \"public\".\"alembic_version\": recorded as applied, not run");
+    ck_assert_str_eq(qv("SELECT count(*) FROM alembic_version_history h"
+                        " JOIN alembic_version_applied a USING (revision, checksum)"
+                        " WHERE h.direction = 'stamp'"),
+                     "2");
+    r = run_in_project((const char *const[]){ "history", NULL });
+    pgtest_assert_status(r, 0, "history");
+    ASSERT_HAS(r.out, "  stamp    a1  ok  ");
+    ASSERT_HAS(r.out, "\n    note: adopted from \"public\".\"alembic_version\": recorded as"
+                      " applied, not run\n");
+    pgtest_cli_result_free(&r);
     ck_assert_int_eq(alembic("current"), 0);
     ASSERT_HAS(pgtest_keep(pgtest_read_file(pgtest_fmt("%s/alembic.out", proj_dir), NULL)),
                "c1 (head)");
@@ -743,9 +783,14 @@ END_TEST
  * branches stay); --purge forgets version rows that no file defines. */
 START_TEST(stamp_as_alembic)
 {
+    /* LABEL@base removes the heads on the label's line, dependencies
+     * included: audit@base takes c3 (c2 depends on audit) with a3 */
     static const char *const stamps[][3] = {
-        { "a2", NULL }, { "b1", NULL }, { "t2", NULL }, { "a3", "b2" },
-        { "c3", NULL }, { "a1", NULL }, { "d1", NULL }, { "base", NULL },
+        { "a2", NULL },        { "b1", NULL },   { "t2", NULL },
+        { "a3", "b2" },        { "c3", NULL },   { "billing@base", NULL },
+        { "cart@base", NULL }, { "c3", NULL },   { "audit@base", NULL },
+        { "a1", NULL },        { "d1", NULL },   { "b2@base", NULL },
+        { "d1", NULL },        { "base", NULL },
     };
     if (!have_alembic())
         return;
@@ -773,6 +818,80 @@ START_TEST(stamp_as_alembic)
     ck_assert_str_eq(pgtest_query_text(db_url, "SELECT string_agg(version_num, ','"
                                                " ORDER BY version_num) FROM ultramigrate_version"),
                      "a2,b2");
+}
+END_TEST
+
+/* Writes a revision for Alembic whose upgrade and downgrade only SELECT. */
+static void write_select_rev(const char *rev, const char *down, const char *depends)
+{
+    write_alembic_rev(rev, down, "None", depends,
+                      pgtest_fmt("    op.execute('SELECT 1 AS up_%s')", rev),
+                      pgtest_fmt("    op.execute('SELECT 1 AS down_%s')", rev));
+}
+
+/* alembic_version's rows, sorted, comma separated. */
+static const char *alembic_rows(void)
+{
+    return qv("SELECT coalesce(string_agg(version_num, ',' ORDER BY version_num), '')"
+              " FROM alembic_version");
+}
+
+/*
+ * Adoption leaves alembic_version as Alembic left it, with a head that an
+ * applied revision depends on left out (f1 under x1), and the steps after
+ * it leave the rows Alembic's own steps leave: x1 (a base depending on f1)
+ * going down brings f1's row back.  Alembic's rows after each step are
+ * taken first, on the same database.
+ */
+START_TEST(adoption_keeps_alembic_version_rows)
+{
+    if (!have_alembic())
+        return;
+    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj_dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    set_alembic_url(db_url);
+    write_select_rev("f1", "None", "None");
+    write_select_rev("f2", "'f1'", "None");
+    write_select_rev("s1", "None", "None");
+    write_select_rev("s2", "'s1'", "None");
+    write_select_rev("x1", "None", "('f1',)");
+    write_select_rev("x2", "'x1'", "None");
+    static const char *const steps[][2] = { { "downgrade", "x1@-1" }, { "upgrade", "heads" } };
+    const char *theirs[2];
+    alembic_out("upgrade s2");
+    alembic_out("upgrade x1");
+    const char *adopted = alembic_rows();
+    ck_assert_str_eq(adopted, "s2,x1");
+    for (size_t i = 0; i < 2; i++) {
+        alembic_out(pgtest_fmt("%s %s", steps[i][0], steps[i][1]));
+        theirs[i] = alembic_rows();
+    }
+    alembic_out("downgrade base");
+    alembic_out("upgrade s2");
+    alembic_out("upgrade x1");
+    ck_assert_str_eq(alembic_rows(), adopted);
+
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", NULL);
+    pgtest_cli_result r = run_in_project((const char *const[]){ "import-alembic", NULL });
+    pgtest_assert_status(r, 0, "import-alembic");
+    pgtest_cli_result_free(&r);
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", "version_table = alembic_version\n");
+    /* an upgrade with nothing to do still adopts: the rows stay */
+    ultramigrate_out((const char *const[]){ "upgrade", "x1", NULL });
+    ck_assert_str_eq(qv("SELECT string_agg(revision, ',' ORDER BY revision)"
+                        " FROM alembic_version_applied"),
+                     "f1,s1,s2,x1");
+    ck_assert_str_eq(alembic_rows(), adopted);
+    for (size_t i = 0; i < 2; i++) {
+        ultramigrate_out((const char *const[]){ steps[i][0], steps[i][1], NULL });
+        ck_assert_msg(strcmp(alembic_rows(), theirs[i]) == 0,
+                      "after %s %s: ultramigrate's rows [%s], Alembic's [%s]", steps[i][0],
+                      steps[i][1], alembic_rows(), theirs[i]);
+    }
+    ck_assert_str_eq(qv("SELECT string_agg(revision, ',' ORDER BY revision)"
+                        " FROM alembic_version_applied"),
+                     "f1,f2,s1,s2,x1,x2");
 }
 END_TEST
 
@@ -1061,7 +1180,8 @@ static Suite *alembic_suite(void)
                      downgrade_to_base_plus_n, foreign_unknown_head_refused);
     TCase *tc_import = pgtest_add_tcase(s, "import", setup, teardown, 120);
     PGTEST_ADD_TESTS(tc_import, import_writes_what_alembic_would_run,
-                     import_keeps_existing_files_and_checks_the_graph, alembic_database_taken_over);
+                     import_keeps_existing_files_and_checks_the_graph, alembic_database_taken_over,
+                     adoption_keeps_alembic_version_rows);
     TCase *tc_labels = pgtest_add_tcase(s, "labels", setup, teardown, 120);
     TCase *tc_steps = pgtest_add_tcase(s, "steps", setup, teardown, 180);
     tcase_add_loop_test(tc_steps, steps_as_alembic, 0,

@@ -757,7 +757,8 @@ END_TEST
 START_TEST(target_merge_and_bases)
 {
     g = build_ok(merged, NDEFS(merged));
-    /* "-1" from a merge leaves both of its parents, as Alembic does */
+    /* "-1" from a merge leaves both of its parents; Alembic stops with
+     * "Ambiguous walk" (a deliberate difference, docs/cli.md) */
     ck_assert_str_eq(DOWN("-1", "d"), "b,c");
     ck_assert_str_eq(DOWN("d-1", "d"), "b,c");
     ck_assert_str_eq(DOWN("-2", "d"), "error: revision d has several parents (b, c): name one");
