@@ -916,6 +916,36 @@ START_TEST(exit_config_and_revisions)
 }
 END_TEST
 
+/* Outside a project every command that reads the revisions says so, with
+ * the way out, and exits 3 (health too: a probe of no project). */
+START_TEST(exit_no_project)
+{
+    static const char *const cmds[] = { "status", "heads", "upgrade", "health" };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        pgtest_cli_result r = run_cli(proj, db, cmds[i]);
+        pgtest_assert_status(r, EXIT_CONFIG, cmds[i]);
+        ck_assert_msg(contains(r.err, "no project found in the current directory") &&
+                          contains(r.err, "no configuration file was read") &&
+                          contains(r.err, "ultramigrate init") && contains(r.err, "-c FILE"),
+                      "%s: %s", cmds[i], r.err);
+        ck_assert_msg(!contains(r.err, "cannot open directory"), "%s", r.err);
+        pgtest_cli_result_free(&r);
+    }
+    pgtest_cli_result r = run_cli(proj, db, "generate", "first");
+    pgtest_assert_status(r, EXIT_CONFIG, "generate outside a project");
+    pgtest_cli_result_free(&r);
+
+    /* a configuration file read, pointing nowhere: named */
+    pgtest_write_file(proj, "other.ini", "[ultramigrate]\nscript_location = %(here)s/db\n");
+    r = run_cli(proj, db, "-c", "other.ini", "status");
+    pgtest_assert_status(r, EXIT_CONFIG, "script_location missing");
+    ck_assert_msg(contains(r.err, "db/versions does not exist") && contains(r.err, "other.ini") &&
+                      contains(r.err, "ultramigrate init"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 START_TEST(exit_target_and_state)
 {
     init_project();
@@ -1170,7 +1200,7 @@ static Suite *cli_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
-                     exit_target_and_state);
+                     exit_target_and_state, exit_no_project);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
                      lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,
