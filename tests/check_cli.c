@@ -916,6 +916,43 @@ START_TEST(exit_config_and_revisions)
 }
 END_TEST
 
+/* The summaries name the revisions reached, not the words typed. */
+START_TEST(summaries_name_revisions)
+{
+    init_project();
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_write_revision(proj, "r2bbbbbbbbbb", "r1aaaaaaaaaa", NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade");
+    ck_assert_msg(contains(r.err, "Upgraded to r2bbbbbbbbbb (2 revisions applied, "), "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "downgrade", "-1");
+    pgtest_assert_status(r, EXIT_OK, "downgrade -1");
+    ck_assert_msg(contains(r.err, "Downgraded to r1aaaaaaaaaa (target -1; 1 revision reverted, "),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "downgrade", "base");
+    pgtest_assert_status(r, EXIT_OK, "downgrade base");
+    ck_assert_msg(contains(r.err, "Downgraded to base (1 revision reverted, "), "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "stamp", "heads");
+    pgtest_assert_status(r, EXIT_OK, "stamp heads");
+    ck_assert_msg(contains(r.err, "Stamped the database at r2bbbbbbbbbb (no revision was run)"),
+                  "%s", r.err);
+    ck_assert_msg(!contains(r.err, "to heads"), "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "stamp", "r1a");
+    pgtest_assert_status(r, EXIT_OK, "stamp by prefix");
+    ck_assert_msg(contains(r.err, "Stamped the database at r1aaaaaaaaaa (target r1a; "), "%s",
+                  r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* Outside a project every command that reads the revisions says so, with
  * the way out, and exits 3 (health too: a probe of no project). */
 START_TEST(exit_no_project)
@@ -1200,7 +1237,7 @@ static Suite *cli_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
-                     exit_target_and_state, exit_no_project);
+                     exit_target_and_state, exit_no_project, summaries_name_revisions);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
                      lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,
