@@ -916,6 +916,35 @@ START_TEST(exit_config_and_revisions)
 }
 END_TEST
 
+/* A statement refused inside a transaction at run time (25001) gets a
+ * hint naming the header line to add, or the way out of a DO block. */
+START_TEST(hint_transaction_block)
+{
+    init_project();
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 1,
+                          "CREATE SUBSCRIPTION um_sub CONNECTION 'dbname=none' PUBLICATION p;",
+                          NULL);
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_MIGRATION, "a refused statement in a transactional revision");
+    ck_assert_msg(contains(r.err, "cannot run inside a transaction block") &&
+                      contains(r.err, "HINT: ") && contains(r.err, "'-- Transactional: no'") &&
+                      contains(r.err, "r1aaaaaaaaaa.sql") && contains(r.err, "SQLSTATE: 25001"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 0,
+                          "CREATE TABLE t (a int);\n"
+                          "DO $$ BEGIN EXECUTE 'CREATE INDEX CONCURRENTLY t_a ON t (a)'; END $$;",
+                          NULL);
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_MIGRATION, "a refused statement in a DO block");
+    ck_assert_msg(contains(r.err, "HINT: ") && contains(r.err, "not inside a DO block") &&
+                      contains(r.err, "SQLSTATE: 25001"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* The summaries name the revisions reached, not the words typed. */
 START_TEST(summaries_name_revisions)
 {
@@ -1237,7 +1266,8 @@ static Suite *cli_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
-                     exit_target_and_state, exit_no_project, summaries_name_revisions);
+                     exit_target_and_state, exit_no_project, summaries_name_revisions,
+                     hint_transaction_block);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
                      lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,
