@@ -945,6 +945,42 @@ START_TEST(hint_transaction_block)
 }
 END_TEST
 
+/* generate's template, still empty: verify flags it, upgrade warns (and
+ * applies it); once filled, neither says anything. */
+START_TEST(empty_up_section)
+{
+    init_project();
+    gen_result g = new_revision("generate", "not yet written");
+    pgtest_cli_result r = run_cli(proj, db, "verify");
+    pgtest_assert_status(r, EXIT_OK, "verify of an empty template");
+    ck_assert_msg(contains(r.out, g.id) && contains(r.out, "[empty-up]") &&
+                      contains(r.out, "the up section is empty"),
+                  "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade of an empty revision");
+    ck_assert_msg(contains(r.err, "warning: ") && contains(r.err, "the up section is empty") &&
+                      contains(r.err, g.id) && contains(r.err, "not_yet_written.sql"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "downgrade", "base");
+    pgtest_assert_status(r, EXIT_OK, "downgrade base");
+    pgtest_cli_result_free(&r);
+    fill_revision(g.path, "/* a table */ CREATE TABLE filled (a int);", "DROP TABLE filled;");
+    r = run_cli(proj, db, "verify");
+    pgtest_assert_status(r, EXIT_OK, "verify once filled");
+    ck_assert_msg(!contains(r.out, "empty-up"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade once filled");
+    ck_assert_msg(!contains(r.err, "is empty"), "%s", r.err);
+    pgtest_cli_result_free(&r);
+    gen_result_free(&g);
+}
+END_TEST
+
 /* The summaries name the revisions reached, not the words typed. */
 START_TEST(summaries_name_revisions)
 {
@@ -1267,7 +1303,7 @@ static Suite *cli_suite(void)
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
                      exit_target_and_state, exit_no_project, summaries_name_revisions,
-                     hint_transaction_block);
+                     hint_transaction_block, empty_up_section);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
                      lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,

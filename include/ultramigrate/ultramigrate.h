@@ -1744,7 +1744,7 @@ typedef struct um_verify_finding {
     um_verify_severity severity;
     /**
      * What was found, kebab-case (docs/cli.md lists them): "syntax-error",
-     * "multiple-heads", "missing-down", "transaction-control",
+     * "multiple-heads", "missing-down", "empty-up", "transaction-control",
      * "not-in-transaction-block", "checksum-mismatch", "missing-file",
      * "database-ahead", "revision-failed", "revision-in-progress",
      * "roundtrip-error", "roundtrip-mismatch".
