@@ -386,6 +386,16 @@ static const char *const init_files[] = {
     "migrations/script.sql.tmpl",
 };
 
+/* The file name's slug writes accented Latin letters as ASCII. */
+START_TEST(generate_slug_transliterates)
+{
+    init_project();
+    gen_result g = new_revision("generate", "Ajout caf\xC3\xA9 / na\xC3\xAFve");
+    ck_assert_msg(contains(g.path, "_ajout_cafe_naive.sql"), "%s", g.path);
+    gen_result_free(&g);
+}
+END_TEST
+
 /* init without DIR completes the project an existing ini points at,
  * creating missing parent directories, rather than ./migrations. */
 START_TEST(init_follows_existing_config)
@@ -1295,7 +1305,7 @@ static Suite *cli_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "files", setup, teardown, 0),
                      init_creates_and_is_idempotent, init_follows_existing_config,
-                     generate_writes_header, name_selects_a_section);
+                     generate_writes_header, name_selects_a_section, generate_slug_transliterates);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "graph", setup, teardown, 30), branch_and_merge,
                      merge_default_message_and_rev_id, json_outputs);
