@@ -147,8 +147,13 @@ int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc, char **a
 void cli_print_help(FILE *out);
 void cli_print_command_help(FILE *out, const struct cli_command *cmd);
 
-/* Prints "ultramigrate: MESSAGE" and the usage hint; returns CLI_EXIT_USAGE. */
+/* Prints "ultramigrate: MESSAGE" and the usage hint ("Try 'ultramigrate
+ * CMD --help'." within a command, see cli_usage_context); returns
+ * CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The command usage errors point at from now on; NULL: the global help. */
+void cli_usage_context(const struct cli_command *cmd);
 
 /* alembic.c: import-alembic */
 int cli_cmd_import_alembic(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);

@@ -1414,6 +1414,7 @@ static int cmd_help(struct cli *cli, const struct cli_command *cmd, int argc, ch
         return CLI_EXIT_OK;
     }
     topic = cli_command_find(args[0]);
+    cli_usage_context(NULL); /* an unknown command: the list of commands */
     if (!topic)
         return cli_usage_error("unknown command '%s'", args[0]);
     cli_print_command_help(stdout, topic);

@@ -68,6 +68,16 @@ static const char exit_status_help[] =
     "auto:\n"
     " 22 no difference between the schema file and the revisions; no file\n";
 
+/* The command whose options and arguments are being read, NULL before
+ * one is known: a usage error points at that command's help, which shows
+ * the options that apply, rather than at the list of every command. */
+static const char *usage_command;
+
+void cli_usage_context(const struct cli_command *cmd)
+{
+    usage_command = cmd ? cmd->name : NULL;
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
@@ -76,7 +86,10 @@ int cli_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputs("\nTry 'ultramigrate --help'.\n", stderr);
+    if (usage_command)
+        fprintf(stderr, "\nTry 'ultramigrate %s --help'.\n", usage_command);
+    else
+        fputs("\nTry 'ultramigrate --help'.\n", stderr);
     return CLI_EXIT_USAGE;
 }
 
@@ -441,6 +454,7 @@ int main(int argc, char **argv)
     }
     if (!cli.config_given && access(DEFAULT_CONFIG, F_OK) == 0)
         cli.config_path = DEFAULT_CONFIG;
+    cli_usage_context(cmd);
     rc = cmd->run(&cli, cmd, argc - optind, argv + optind);
 done:
     free(cli.argv_copy);

@@ -361,6 +361,18 @@ START_TEST(usage_errors)
     r = run_cli(proj, NULL, "upgrade", "--frobnicate");
     pgtest_assert_status(r, EXIT_USAGE, "unknown command option");
     ck_assert_msg(contains(r.err, "frobnicate"), "%s", r.err);
+    /* a command's option error points at that command's help */
+    ck_assert_msg(contains(r.err, "Try 'ultramigrate upgrade --help'."), "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "status", "--wait", "soon");
+    pgtest_assert_status(r, EXIT_USAGE, "a bad number");
+    ck_assert_msg(contains(r.err, "Try 'ultramigrate status --help'."), "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "--frobnicate", "status");
+    pgtest_assert_status(r, EXIT_USAGE, "unknown global option");
+    ck_assert_msg(contains(r.err, "Try 'ultramigrate --help'."), "%s", r.err);
     pgtest_cli_result_free(&r);
 
     r = pgtest_run_cli(proj, NULL, (const char *const[]){ NULL });
@@ -373,6 +385,7 @@ START_TEST(usage_errors)
 
     r = run_cli(proj, NULL, "help", "frobnicate");
     pgtest_assert_status(r, EXIT_USAGE, "help of an unknown command");
+    ck_assert_msg(contains(r.err, "Try 'ultramigrate --help'."), "%s", r.err);
     pgtest_cli_result_free(&r);
 }
 END_TEST
