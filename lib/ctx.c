@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <libpq-fe.h>
+
 #include "internal.h"
 #include "branch.h"
 #include "health.h"
@@ -25,6 +27,29 @@ const char *um_version(void)
 unsigned int um_version_number(void)
 {
     return UM_VERSION_NUMBER;
+}
+
+/* The one libpq call outside pg.c: a constant of the library, not of a
+ * connection. */
+int um_libpq_version(void)
+{
+    return PQlibVersion();
+}
+
+int um_server_version(const char **out, um_ctx *ctx)
+{
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!out)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_server_version: out is required");
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = pg_call_finish(ctx, pg_ensure_connected(ctx));
+    if (!rc)
+        pg_server_version(ctx, out);
+    return rc;
 }
 
 void um_free(void *ptr)

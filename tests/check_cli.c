@@ -399,6 +399,35 @@ static const char *const init_files[] = {
     "migrations/script.sql.tmpl",
 };
 
+/* --version: the library's and libpq's; the server's in a project whose
+ * database answers, nothing of it elsewhere. */
+START_TEST(version_names_libpq_and_server)
+{
+    pgtest_cli_result r = run_cli(proj, db, "--version");
+    pgtest_assert_status(r, EXIT_OK, "--version outside a project");
+    ck_assert_msg(contains(r.out, "ultramigrate ") && contains(r.out, "\nlibpq 1"), "%s", r.out);
+    ck_assert_msg(!contains(r.out, "server "), "%s", r.out);
+    ck_assert_str_eq(r.err, "");
+    pgtest_cli_result_free(&r);
+
+    init_project();
+    char *want = pgtest_query_value(db, "SELECT 'server ' || current_setting('server_version')");
+    ck_assert_ptr_nonnull(want);
+    r = run_cli(proj, db, "--version");
+    pgtest_assert_status(r, EXIT_OK, "--version in a project");
+    ck_assert_msg(contains(r.out, "\nlibpq ") && contains(r.out, want), "%s", r.out);
+    pgtest_cli_result_free(&r);
+    free(want);
+
+    /* -d after --version counts; a database that is not there is left out */
+    r = run_cli(proj, db, "--version", "-d", "postgresql://nobody@/none?host=/nonexistent");
+    pgtest_assert_status(r, EXIT_OK, "--version, no server");
+    ck_assert_msg(contains(r.out, "\nlibpq ") && !contains(r.out, "server "), "%s", r.out);
+    ck_assert_str_eq(r.err, "");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* The file name's slug writes accented Latin letters as ASCII. */
 START_TEST(generate_slug_transliterates)
 {
@@ -1318,7 +1347,8 @@ static Suite *cli_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "files", setup, teardown, 0),
                      init_creates_and_is_idempotent, init_follows_existing_config,
-                     generate_writes_header, name_selects_a_section, generate_slug_transliterates);
+                     generate_writes_header, name_selects_a_section, generate_slug_transliterates,
+                     version_names_libpq_and_server);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "graph", setup, teardown, 30), branch_and_merge,
                      merge_default_message_and_rev_id, json_outputs);
