@@ -48,6 +48,7 @@ expect()
         _ultramigrate
         printf "%s\n" "${COMPREPLY[@]}" | sort | sed "/^\$/d" | tr "\n" " "' \
         _ "$script" "$words" "$prog")
+    # shellcheck disable=SC2086 # the words, split on purpose
     want=$(printf '%s\n' $want | sort | sed '/^$/d' | tr '\n' ' ')
     if [[ $got == "$want" ]]; then
         passed=$((passed + 1))

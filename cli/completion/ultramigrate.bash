@@ -78,8 +78,7 @@ _ultramigrate_revisions()
 
 _ultramigrate_reply()
 {
-    local IFS=$'\n'
-    COMPREPLY=($(compgen "$@"))
+    mapfile -t COMPREPLY < <(compgen "$@")
 }
 
 _ultramigrate()
