@@ -58,6 +58,7 @@ struct cli {
     int verbosity;     /* enum cli_verbosity */
     char **argv_copy;  /* owned by cli_parse(), freed by main() */
     int connect_early; /* set by cli_parse() from the command */
+    int show_version;  /* --version was given */
 };
 
 struct cli_command;
@@ -147,8 +148,16 @@ int cli_parse(struct cli *cli, const struct cli_command *cmd, int argc, char **a
 void cli_print_help(FILE *out);
 void cli_print_command_help(FILE *out, const struct cli_command *cmd);
 
-/* Prints "ultramigrate: MESSAGE" and the usage hint; returns CLI_EXIT_USAGE. */
+/* Prints "ultramigrate: MESSAGE" and the usage hint ("Try 'ultramigrate
+ * CMD --help'." within a command, see cli_usage_context); returns
+ * CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The command usage errors point at from now on; NULL: the global help. */
+void cli_usage_context(const struct cli_command *cmd);
+
+/* version.c: --version, and the server's when it answers in time. */
+int cli_print_version(const struct cli *cli);
 
 /* alembic.c: import-alembic */
 int cli_cmd_import_alembic(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);

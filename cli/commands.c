@@ -1096,7 +1096,38 @@ static int print_run_json(const char *target, const um_status_info *st,
     return cli_print_json_value(doc);
 }
 
-/* "Upgraded to heads: 3f1c9a2b7d10 (2 revisions, 41 ms)" */
+/* Whether naming the revisions reached says all that @p target said:
+ * "heads", one of them, or "base" with nothing applied. */
+static int target_is_reached(const char *target, const um_status_info *st)
+{
+    if (!strcmp(target, "heads") || !strcmp(target, "head"))
+        return 1;
+    if (!strcmp(target, "base"))
+        return um_status_current_head_at(st, 0) == NULL;
+    return is_head_in(st, um_status_current_head_at, target);
+}
+
+/*
+ * Where a run or a stamp left the database, "3f1c9a2b7d10" or "base" (no
+ * revision applied), and what was typed when it is not the same words
+ * ("-1", a branch label): "9b0e4d55c2aa (target -1".  Without a status
+ * (it could not be read) only the target.  Leaves the parenthesis open.
+ */
+static void print_reached(FILE *out, const char *target, const um_status_info *st)
+{
+    if (!st) {
+        fprintf(out, "%s (", target);
+        return;
+    }
+    print_heads_of(out, st, um_status_current_head_at, "base");
+    if (target_is_reached(target, st))
+        fputs(" (", out);
+    else
+        fprintf(out, " (target %s; ", target);
+}
+
+/* "Upgraded to 3f1c9a2b7d10 (2 revisions applied, 41 ms)",
+ * "Downgraded to 9b0e4d55c2aa (target -1; 1 revision reverted, 12 ms)" */
 static void print_run_summary(const struct cli *cli, um_direction dir, const char *target,
                               const um_status_info *st, size_t steps, double elapsed)
 {
@@ -1106,12 +1137,10 @@ static void print_run_summary(const struct cli *cli, um_direction dir, const cha
         fputs("Already at target; nothing to do\n", stderr);
         return;
     }
-    fprintf(stderr, "%s to %s", dir == UM_UP ? "Upgraded" : "Downgraded", target);
-    if (st) {
-        fputs(": ", stderr);
-        print_heads_of(stderr, st, um_status_current_head_at, "<base>");
-    }
-    fprintf(stderr, " (%zu revision%s, %.0f ms)\n", steps, plural(steps), elapsed);
+    fputs(dir == UM_UP ? "Upgraded to " : "Downgraded to ", stderr);
+    print_reached(stderr, target, st);
+    fprintf(stderr, "%zu revision%s %s, %.0f ms)\n", steps, plural(steps),
+            dir == UM_UP ? "applied" : "reverted", elapsed);
 }
 
 /* Where a finished run left the database: stderr, and stdout with --json. */
@@ -1259,6 +1288,16 @@ static char *joined(char *const *v, int n)
     return s;
 }
 
+/* "Stamped the database at 3f1c9a2b7d10 (target heads; nothing was run)" */
+static void print_stamped(const struct cli *cli, const char *target, const um_status_info *st)
+{
+    if (cli->verbosity == CLI_QUIET)
+        return;
+    fputs("Stamped the database at ", stderr);
+    print_reached(stderr, target, st);
+    fputs("no revision was run)\n", stderr);
+}
+
 /* stamp REV... [--purge]: Alembic's stamp, several heads at once. */
 static int stamp_body(const struct cli_call *call)
 {
@@ -1274,7 +1313,7 @@ static int stamp_body(const struct cli_call *call)
         rc = um_stamp_v2(call->ctx, &o);
     if (rc == UM_OK) {
         um_status(&st, call->ctx); /* as in report_run() */
-        cli_info(call->cli, "Stamped the database to %s", target);
+        print_stamped(call->cli, target, st);
         if (call->cli->json)
             rc = print_run_json(target, st, NULL, NULL, 0.0);
     }
@@ -1377,6 +1416,7 @@ static int cmd_help(struct cli *cli, const struct cli_command *cmd, int argc, ch
         return CLI_EXIT_OK;
     }
     topic = cli_command_find(args[0]);
+    cli_usage_context(NULL); /* an unknown command: the list of commands */
     if (!topic)
         return cli_usage_error("unknown command '%s'", args[0]);
     cli_print_command_help(stdout, topic);

@@ -41,7 +41,8 @@ static const char global_options_help[] =
     "  -q, --quiet              print errors only\n"
     "  -v, --verbose            print debug messages and more detail\n"
     "  -h, --help               print help and exit\n"
-    "      --version            print the version and exit\n";
+    "      --version            print the versions (libpq's, and the server's when\n"
+    "                           the project's database answers in 2 s) and exit\n";
 
 static const char exit_status_help[] =
     "  0 success                    5 bad or unreachable target, irreversible\n"
@@ -68,6 +69,16 @@ static const char exit_status_help[] =
     "auto:\n"
     " 22 no difference between the schema file and the revisions; no file\n";
 
+/* The command whose options and arguments are being read, NULL before
+ * one is known: a usage error points at that command's help, which shows
+ * the options that apply, rather than at the list of every command. */
+static const char *usage_command;
+
+void cli_usage_context(const struct cli_command *cmd)
+{
+    usage_command = cmd ? cmd->name : NULL;
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
@@ -76,7 +87,10 @@ int cli_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputs("\nTry 'ultramigrate --help'.\n", stderr);
+    if (usage_command)
+        fprintf(stderr, "\nTry 'ultramigrate %s --help'.\n", usage_command);
+    else
+        fputs("\nTry 'ultramigrate --help'.\n", stderr);
     return CLI_EXIT_USAGE;
 }
 
@@ -406,8 +420,9 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
             return CLI_EXIT_OK;
         }
         if (key == KEY_VERSION) {
-            printf("ultramigrate %s (libultramigrate %s)\n", UM_VERSION_STRING, um_version());
-            return CLI_EXIT_OK;
+            /* after the other globals: -d or -c may follow it */
+            cli->show_version = 1;
+            continue;
         }
         if (key == '?' || key == ':')
             return bad_option("", key, argv);
@@ -427,6 +442,12 @@ int main(int argc, char **argv)
     rc = parse_globals(&cli, argc, argv);
     if (rc != CLI_CONTINUE)
         goto done;
+    if (!cli.config_given && access(DEFAULT_CONFIG, F_OK) == 0)
+        cli.config_path = DEFAULT_CONFIG;
+    if (cli.show_version) {
+        rc = cli_print_version(&cli);
+        goto done;
+    }
     if (optind >= argc) {
         rc = cli_usage_error("missing command");
         goto done;
@@ -439,8 +460,7 @@ int main(int argc, char **argv)
                  : cli_usage_error("unknown command '%s'", argv[optind]);
         goto done;
     }
-    if (!cli.config_given && access(DEFAULT_CONFIG, F_OK) == 0)
-        cli.config_path = DEFAULT_CONFIG;
+    cli_usage_context(cmd);
     rc = cmd->run(&cli, cmd, argc - optind, argv + optind);
 done:
     free(cli.argv_copy);

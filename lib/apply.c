@@ -32,6 +32,9 @@
 #define RETRY_FIRST_BACKOFF_MS 100
 #define RETRY_MAX_BACKOFF_MS   5000
 
+/* "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" */
+#define SQLSTATE_ACTIVE_SQL_TRANSACTION "25001"
+
 typedef struct run {
     um_ctx *ctx;
     const um_plan *plan;
@@ -446,6 +449,40 @@ static int name_the_revision(run *r, size_t k, int rc)
     return rc;
 }
 
+/*
+ * A statement PostgreSQL refuses inside a transaction (block, function,
+ * pipeline) that the checks before the run did not see, hidden in a
+ * DO block or one they do not know: the server's message says what, the
+ * hint says what to change in which file.  Out of memory leaves the error
+ * as it was.
+ */
+static void hint_transaction_block(run *r, size_t k)
+{
+    err_buf *e = &r->ctx->err;
+    if (!e->d.sqlstate || strcmp(e->d.sqlstate, SQLSTATE_ACTIVE_SQL_TRANSACTION) != 0)
+        return;
+    const script_file *s = step_script(r, k);
+    strbuf hint = STRBUF_INIT;
+    if (s->transactional)
+        sb_printf(&hint,
+                  "this statement cannot run inside a transaction: put it in a revision of its"
+                  " own with '-- Transactional: no' in its header (revision %s, %s)%s",
+                  s->id, s->path, r->single_tx ? ", and set transaction_per_migration = true" : "");
+    else
+        sb_printf(&hint,
+                  "revision %s already runs outside a transaction: write the statement"
+                  " at the top level of the section, not inside a DO block, a function"
+                  " or a procedure",
+                  s->id);
+    if (e->d.hint)
+        sb_printf(&hint, "; %s", e->d.hint);
+    char *text = sb_detach(&hint);
+    if (!text)
+        return;
+    free((char *)e->d.hint);
+    e->d.hint = text;
+}
+
 static int run_step(run *r, size_t k)
 {
     const script_file *s = step_script(r, k);
@@ -459,7 +496,10 @@ static int run_step(run *r, size_t k)
     else
         rc = run_outside_transaction(r, k, body, first_line);
     free(body);
-    return rc ? name_the_revision(r, k, rc) : rc;
+    if (!rc)
+        return rc;
+    hint_transaction_block(r, k);
+    return name_the_revision(r, k, rc);
 }
 
 /* ---- the run ---------------------------------------------------------- */

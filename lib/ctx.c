@@ -2,9 +2,11 @@
  * ctx.c - opening and closing the engine, errors on the handle, and the
  * revision files as the public API shows them.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 #include "branch.h"
@@ -23,6 +25,27 @@ const char *um_version(void)
 unsigned int um_version_number(void)
 {
     return UM_VERSION_NUMBER;
+}
+
+int um_libpq_version(void)
+{
+    return pg_libpq_version();
+}
+
+int um_server_version(const char **out, um_ctx *ctx)
+{
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!out)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_server_version: out is required");
+    int rc = pg_call_begin(ctx);
+    if (rc)
+        return rc;
+    rc = pg_call_finish(ctx, pg_ensure_connected(ctx));
+    if (!rc)
+        pg_server_version(ctx, out);
+    return rc;
 }
 
 void um_free(void *ptr)
@@ -90,6 +113,29 @@ static void poll_early(void *ctx)
     pg_poll_early(ctx, false);
 }
 
+/*
+ * A missing versions directory is almost always a command run outside its
+ * project (or with the wrong -c): say so, and how to get out, rather than
+ * report the directory the reader never named.  Other failures to open it
+ * (permissions) are left to the reader of the directory.
+ */
+static int check_project(um_ctx *ctx)
+{
+    struct stat st;
+    if (stat(ctx->versions_dir, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+        return UM_OK;
+    if (!ctx->cfg.path)
+        return ctx_error(ctx, UM_ECONFIG, NULL, 0, NULL,
+                         "no project found in the current directory: no configuration file was"
+                         " read (no ultramigrate.ini here) and %s does not exist; run"
+                         " 'ultramigrate init' to create a project, or pass -c FILE",
+                         ctx->versions_dir);
+    return ctx_error(ctx, UM_ECONFIG, NULL, 0, NULL,
+                     "no project found: %s does not exist (script_location from %s); run"
+                     " 'ultramigrate init' to create it, fix script_location, or pass -c FILE",
+                     ctx->versions_dir, ctx->cfg.path);
+}
+
 static int load_revisions(um_ctx *ctx)
 {
     strbuf dir = STRBUF_INIT;
@@ -97,11 +143,14 @@ static int load_revisions(um_ctx *ctx)
     ctx->versions_dir = sb_detach(&dir);
     if (!ctx->versions_dir)
         return err_nomem(&ctx->err);
+    int rc = check_project(ctx);
+    if (rc)
+        return rc;
 
     script_file **scripts = NULL;
     size_t n = 0;
-    int rc = script_read_dir_ticking(ctx->versions_dir, ctx->cfg.header_cache, poll_early, ctx,
-                                     &scripts, &n, &ctx->err);
+    rc = script_read_dir_ticking(ctx->versions_dir, ctx->cfg.header_cache, poll_early, ctx,
+                                 &scripts, &n, &ctx->err);
     if (rc)
         return rc;
     rc = graph_build(&ctx->graph, scripts, n, &ctx->err);

@@ -468,6 +468,11 @@ void pg_connect_early(um_ctx *ctx)
     ctx->pg->early_polling = st;
 }
 
+int pg_libpq_version(void)
+{
+    return PQlibVersion();
+}
+
 int pg_prefetch(um_ctx *ctx, const char *sql)
 {
     pg_session *s = ctx->pg;

@@ -106,6 +106,9 @@ void pg_cancel(um_ctx *ctx);
  * password. */
 int pg_ensure_connected(um_ctx *ctx);
 
+/* libpq's version, as PQlibVersion() gives it (150004: 15.4). */
+int pg_libpq_version(void);
+
 /* Starts connecting without waiting (see pg.c); errors wait for first use. */
 void pg_connect_early(um_ctx *ctx);
 

@@ -58,21 +58,65 @@ static void truncate_at_word(char *slug, size_t max)
     slug[cut] = '\0';
 }
 
+/*
+ * Latin letters with diacritics (Latin-1 Supplement and Latin Extended-A,
+ * U+00C0 to U+017F) as the ASCII letters a reader would type for them, so
+ * that "Ajout café / naïve" gives "ajout_cafe_naive", not "ajout_caf_na_ve".
+ * Ranges of code points in order; × and ÷ are not letters (separators).
+ */
+static const struct translit {
+    unsigned short first, last;
+    const char *ascii;
+} translit[] = {
+    { 0xC0, 0xC5, "a" },   { 0xC6, 0xC6, "ae" },   { 0xC7, 0xC7, "c" },   { 0xC8, 0xCB, "e" },
+    { 0xCC, 0xCF, "i" },   { 0xD0, 0xD0, "d" },    { 0xD1, 0xD1, "n" },   { 0xD2, 0xD6, "o" },
+    { 0xD8, 0xD8, "o" },   { 0xD9, 0xDC, "u" },    { 0xDD, 0xDD, "y" },   { 0xDE, 0xDE, "th" },
+    { 0xDF, 0xDF, "ss" },  { 0xE0, 0xE5, "a" },    { 0xE6, 0xE6, "ae" },  { 0xE7, 0xE7, "c" },
+    { 0xE8, 0xEB, "e" },   { 0xEC, 0xEF, "i" },    { 0xF0, 0xF0, "d" },   { 0xF1, 0xF1, "n" },
+    { 0xF2, 0xF6, "o" },   { 0xF8, 0xF8, "o" },    { 0xF9, 0xFC, "u" },   { 0xFD, 0xFD, "y" },
+    { 0xFE, 0xFE, "th" },  { 0xFF, 0xFF, "y" },    { 0x100, 0x105, "a" }, { 0x106, 0x10D, "c" },
+    { 0x10E, 0x111, "d" }, { 0x112, 0x11B, "e" },  { 0x11C, 0x123, "g" }, { 0x124, 0x127, "h" },
+    { 0x128, 0x131, "i" }, { 0x132, 0x133, "ij" }, { 0x134, 0x135, "j" }, { 0x136, 0x138, "k" },
+    { 0x139, 0x142, "l" }, { 0x143, 0x14B, "n" },  { 0x14C, 0x151, "o" }, { 0x152, 0x153, "oe" },
+    { 0x154, 0x159, "r" }, { 0x15A, 0x161, "s" },  { 0x162, 0x167, "t" }, { 0x168, 0x173, "u" },
+    { 0x174, 0x175, "w" }, { 0x176, 0x178, "y" },  { 0x179, 0x17E, "z" }, { 0x17F, 0x17F, "s" },
+};
+
+/* The ASCII for the two-byte UTF-8 sequence at @p, or NULL when it is not
+ * one of translit's letters. */
+static const char *transliterate(const unsigned char *p)
+{
+    if (p[0] < 0xC3 || p[0] > 0xC5 || (p[1] & 0xC0) != 0x80)
+        return NULL;
+    unsigned cp = ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+    for (size_t i = 0; i < sizeof(translit) / sizeof(translit[0]); i++)
+        if (cp >= translit[i].first && cp <= translit[i].last)
+            return translit[i].ascii;
+    return NULL;
+}
+
 char *template_slug(const char *message, int truncate)
 {
     size_t len = message ? strlen(message) : 0;
+    /* a letter's ASCII is never longer than its two bytes */
     char *slug = malloc(len + 1);
     size_t n = 0;
 
     if (!slug)
         return NULL;
-    /* Bytes of multibyte characters are separators too: a slug is ASCII. */
+    /* Bytes of other multibyte characters are separators: a slug is ASCII. */
     for (size_t i = 0; i < len; i++) {
+        const char *ascii = transliterate((const unsigned char *)message + i);
         char c = ascii_lower(message[i]);
-        if (is_slug_char(c))
+        if (ascii) {
+            memcpy(slug + n, ascii, strlen(ascii));
+            n += strlen(ascii);
+            i++;
+        } else if (is_slug_char(c)) {
             slug[n++] = c;
-        else if (n > 0 && slug[n - 1] != '_')
+        } else if (n > 0 && slug[n - 1] != '_') {
             slug[n++] = '_';
+        }
     }
     if (n > 0 && slug[n - 1] == '_')
         n--;

@@ -25,7 +25,9 @@ extern const char template_default_script[];
 
 /*
  * Alembic's slug: lowercase words of [a-z0-9] joined by "_", cut at a word
- * boundary to at most @truncate characters (0: no limit).  malloc'd.
+ * boundary to at most @truncate characters (0: no limit); Latin letters
+ * with diacritics become ASCII ("é" "e", "ß" "ss"), other non-ASCII
+ * characters separate words.  malloc'd.
  */
 char *template_slug(const char *message, int truncate);
 

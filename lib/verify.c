@@ -4,6 +4,7 @@
  * JSON (docs/json.md, "Verify and check"); and the scan an upgrade or a
  * downgrade makes of the sections it is about to run.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,13 +64,47 @@ static int refuse_step(um_ctx *ctx, const script_file *s, bool up, const first_h
                      refused_why);
 }
 
+/* ---- an empty up section -------------------------------------------------- */
+
+static const char empty_why[] =
+    "the up section is empty (blank lines and comments only): an upgrade records the revision"
+    " as applied and runs nothing; write its SQL, or delete the file if it is not needed";
+
+/* Whether @p holds no statement: blanks, ';', "--" comments and (nested)
+ * C-style comments only.  A string or identifier is a statement's. */
+static bool sql_is_blank(const char *p)
+{
+    int depth = 0;
+    while (*p) {
+        if (p[0] == '/' && p[1] == '*') {
+            depth++;
+            p += 2;
+        } else if (depth && p[0] == '*' && p[1] == '/') {
+            depth--;
+            p += 2;
+        } else if (depth || isspace((unsigned char)*p) || *p == ';') {
+            p++;
+        } else if (p[0] == '-' && p[1] == '-') {
+            p += strcspn(p, "\n");
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- before a run ---------------------------------------------------------- */
+
 static int check_section(um_ctx *ctx, const script_file *s, bool up)
 {
     char *sql = NULL;
     int first_line = 0;
     first_hit f = { 0 };
     int rc = script_read_section(s, up, &sql, &first_line, &ctx->err);
-    if (!rc)
+    if (!rc && up && sql_is_blank(sql))
+        log_printf(&ctx->log, UM_LOG_WARNING, "%s:%d: revision %s: %s", s->path, s->up_line, s->id,
+                   empty_why);
+    if (!rc && s->transactional)
         rc = txblock_scan(sql, first_line, keep_first, &f, &ctx->err);
     free(sql);
     return !rc && f.found ? refuse_step(ctx, s, up, &f) : rc;
@@ -78,10 +113,12 @@ static int check_section(um_ctx *ctx, const script_file *s, bool up)
 int verify_plan_sections(um_ctx *ctx, const um_plan *plan)
 {
     int rc = UM_OK;
+    bool up = plan->direction == UM_UP;
     for (size_t k = 0; !rc && k < plan->n_steps; k++) {
         const script_file *s = graph_script(ctx->graph, plan->graph_index[k]);
-        if (s->transactional)
-            rc = check_section(ctx, s, plan->direction == UM_UP);
+        /* a Transactional: no revision may hold anything, but not nothing */
+        if (s->transactional || up)
+            rc = check_section(ctx, s, up);
     }
     return rc;
 }
@@ -165,6 +202,8 @@ static int scan_section(um_ctx *ctx, um_verify_result *r, const script_file *s, 
     char *sql = NULL;
     int first_line = 0;
     int rc = script_read_section(s, up, &sql, &first_line, &ctx->err);
+    if (!rc && up && sql_is_blank(sql))
+        verify_add(r, UM_VERIFY_WARNING, "empty-up", s->id, s->path, s->up_line, "%s", empty_why);
     if (!rc)
         rc = txblock_scan(sql, first_line, add_hit, &sc, &ctx->err);
     free(sql);

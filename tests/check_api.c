@@ -21,6 +21,11 @@ START_TEST(version_number_matches_headers)
     ck_assert_uint_eq(um_version_number() >> 16, UM_VERSION_MAJOR);
     ck_assert_uint_eq((um_version_number() >> 8) & 0xff, UM_VERSION_MINOR);
     ck_assert_uint_eq(um_version_number() & 0xff, UM_VERSION_PATCH);
+    /* libpq 10 and later: MAJOR * 10000 + MINOR */
+    ck_assert_int_ge(um_libpq_version(), 100000);
+    const char *v = "unset";
+    ck_assert_int_eq(um_server_version(&v, NULL), UM_EINVAL);
+    ck_assert_ptr_null(v);
 }
 END_TEST
 

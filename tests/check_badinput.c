@@ -443,9 +443,8 @@ static const bad_case cases[] = {
         .name = "missing_script_location",
         .script_location = "nowhere",
         .call = CALL_OPEN,
-        .code = UM_EIO,
-        .has = { "nowhere/versions" },
-        .file = "nowhere/versions",
+        .code = UM_ECONFIG,
+        .has = { "no project found", "nowhere/versions does not exist", "ultramigrate init" },
         .before_connect = 1,
     },
     {

@@ -361,6 +361,18 @@ START_TEST(usage_errors)
     r = run_cli(proj, NULL, "upgrade", "--frobnicate");
     pgtest_assert_status(r, EXIT_USAGE, "unknown command option");
     ck_assert_msg(contains(r.err, "frobnicate"), "%s", r.err);
+    /* a command's option error points at that command's help */
+    ck_assert_msg(contains(r.err, "Try 'ultramigrate upgrade --help'."), "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "status", "--wait", "soon");
+    pgtest_assert_status(r, EXIT_USAGE, "a bad number");
+    ck_assert_msg(contains(r.err, "Try 'ultramigrate status --help'."), "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, NULL, "--frobnicate", "status");
+    pgtest_assert_status(r, EXIT_USAGE, "unknown global option");
+    ck_assert_msg(contains(r.err, "Try 'ultramigrate --help'."), "%s", r.err);
     pgtest_cli_result_free(&r);
 
     r = pgtest_run_cli(proj, NULL, (const char *const[]){ NULL });
@@ -373,6 +385,7 @@ START_TEST(usage_errors)
 
     r = run_cli(proj, NULL, "help", "frobnicate");
     pgtest_assert_status(r, EXIT_USAGE, "help of an unknown command");
+    ck_assert_msg(contains(r.err, "Try 'ultramigrate --help'."), "%s", r.err);
     pgtest_cli_result_free(&r);
 }
 END_TEST
@@ -385,6 +398,45 @@ static const char *const init_files[] = {
     "ultramigrate.ini",
     "migrations/script.sql.tmpl",
 };
+
+/* --version: the library's and libpq's; the server's in a project whose
+ * database answers, nothing of it elsewhere. */
+START_TEST(version_names_libpq_and_server)
+{
+    pgtest_cli_result r = run_cli(proj, db, "--version");
+    pgtest_assert_status(r, EXIT_OK, "--version outside a project");
+    ck_assert_msg(contains(r.out, "ultramigrate ") && contains(r.out, "\nlibpq 1"), "%s", r.out);
+    ck_assert_msg(!contains(r.out, "server "), "%s", r.out);
+    ck_assert_str_eq(r.err, "");
+    pgtest_cli_result_free(&r);
+
+    init_project();
+    char *want = pgtest_query_value(db, "SELECT 'server ' || current_setting('server_version')");
+    ck_assert_ptr_nonnull(want);
+    r = run_cli(proj, db, "--version");
+    pgtest_assert_status(r, EXIT_OK, "--version in a project");
+    ck_assert_msg(contains(r.out, "\nlibpq ") && contains(r.out, want), "%s", r.out);
+    pgtest_cli_result_free(&r);
+    free(want);
+
+    /* -d after --version counts; a database that is not there is left out */
+    r = run_cli(proj, db, "--version", "-d", "postgresql://nobody@/none?host=/nonexistent");
+    pgtest_assert_status(r, EXIT_OK, "--version, no server");
+    ck_assert_msg(contains(r.out, "\nlibpq ") && !contains(r.out, "server "), "%s", r.out);
+    ck_assert_str_eq(r.err, "");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/* The file name's slug writes accented Latin letters as ASCII. */
+START_TEST(generate_slug_transliterates)
+{
+    init_project();
+    gen_result g = new_revision("generate", "Ajout caf\xC3\xA9 / na\xC3\xAFve");
+    ck_assert_msg(contains(g.path, "_ajout_cafe_naive.sql"), "%s", g.path);
+    gen_result_free(&g);
+}
+END_TEST
 
 /* init without DIR completes the project an existing ini points at,
  * creating missing parent directories, rather than ./migrations. */
@@ -983,6 +1035,138 @@ START_TEST(exit_config_and_revisions)
 }
 END_TEST
 
+/* A statement refused inside a transaction at run time (25001) gets a
+ * hint naming the header line to add, or the way out of a DO block. */
+START_TEST(hint_transaction_block)
+{
+    init_project();
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 1,
+                          "CREATE SUBSCRIPTION um_sub CONNECTION 'dbname=none' PUBLICATION p;",
+                          NULL);
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_MIGRATION, "a refused statement in a transactional revision");
+    ck_assert_msg(contains(r.err, "cannot run inside a transaction block") &&
+                      contains(r.err, "HINT: ") && contains(r.err, "'-- Transactional: no'") &&
+                      contains(r.err, "r1aaaaaaaaaa.sql") && contains(r.err, "SQLSTATE: 25001"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 0,
+                          "CREATE TABLE t (a int);\n"
+                          "DO $$ BEGIN EXECUTE 'CREATE INDEX CONCURRENTLY t_a ON t (a)'; END $$;",
+                          NULL);
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_MIGRATION, "a refused statement in a DO block");
+    ck_assert_msg(contains(r.err, "HINT: ") && contains(r.err, "not inside a DO block") &&
+                      contains(r.err, "SQLSTATE: 25001"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/* generate's template, still empty: verify flags it, upgrade warns (and
+ * applies it); once filled, neither says anything. */
+START_TEST(empty_up_section)
+{
+    init_project();
+    gen_result g = new_revision("generate", "not yet written");
+    pgtest_cli_result r = run_cli(proj, db, "verify");
+    pgtest_assert_status(r, EXIT_OK, "verify of an empty template");
+    ck_assert_msg(contains(r.out, g.id) && contains(r.out, "[empty-up]") &&
+                      contains(r.out, "the up section is empty"),
+                  "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade of an empty revision");
+    ck_assert_msg(contains(r.err, "warning: ") && contains(r.err, "the up section is empty") &&
+                      contains(r.err, g.id) && contains(r.err, "not_yet_written.sql"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "downgrade", "base");
+    pgtest_assert_status(r, EXIT_OK, "downgrade base");
+    pgtest_cli_result_free(&r);
+    fill_revision(g.path, "/* a table */ CREATE TABLE filled (a int);", "DROP TABLE filled;");
+    r = run_cli(proj, db, "verify");
+    pgtest_assert_status(r, EXIT_OK, "verify once filled");
+    ck_assert_msg(!contains(r.out, "empty-up"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade once filled");
+    ck_assert_msg(!contains(r.err, "is empty"), "%s", r.err);
+    pgtest_cli_result_free(&r);
+    gen_result_free(&g);
+}
+END_TEST
+
+/* The summaries name the revisions reached, not the words typed. */
+START_TEST(summaries_name_revisions)
+{
+    init_project();
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_write_revision(proj, "r2bbbbbbbbbb", "r1aaaaaaaaaa", NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade");
+    ck_assert_msg(contains(r.err, "Upgraded to r2bbbbbbbbbb (2 revisions applied, "), "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "downgrade", "-1");
+    pgtest_assert_status(r, EXIT_OK, "downgrade -1");
+    ck_assert_msg(contains(r.err, "Downgraded to r1aaaaaaaaaa (target -1; 1 revision reverted, "),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "downgrade", "base");
+    pgtest_assert_status(r, EXIT_OK, "downgrade base");
+    ck_assert_msg(contains(r.err, "Downgraded to base (1 revision reverted, "), "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "stamp", "heads");
+    pgtest_assert_status(r, EXIT_OK, "stamp heads");
+    ck_assert_msg(contains(r.err, "Stamped the database at r2bbbbbbbbbb (no revision was run)"),
+                  "%s", r.err);
+    ck_assert_msg(!contains(r.err, "to heads"), "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "stamp", "r1a");
+    pgtest_assert_status(r, EXIT_OK, "stamp by prefix");
+    ck_assert_msg(contains(r.err, "Stamped the database at r1aaaaaaaaaa (target r1a; "), "%s",
+                  r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/* Outside a project every command that reads the revisions says so, with
+ * the way out, and exits 3 (health too: a probe of no project). */
+START_TEST(exit_no_project)
+{
+    static const char *const cmds[] = { "status", "heads", "upgrade", "health" };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        pgtest_cli_result r = run_cli(proj, db, cmds[i]);
+        pgtest_assert_status(r, EXIT_CONFIG, cmds[i]);
+        ck_assert_msg(contains(r.err, "no project found in the current directory") &&
+                          contains(r.err, "no configuration file was read") &&
+                          contains(r.err, "ultramigrate init") && contains(r.err, "-c FILE"),
+                      "%s: %s", cmds[i], r.err);
+        ck_assert_msg(!contains(r.err, "cannot open directory"), "%s", r.err);
+        pgtest_cli_result_free(&r);
+    }
+    pgtest_cli_result r = run_cli(proj, db, "generate", "first");
+    pgtest_assert_status(r, EXIT_CONFIG, "generate outside a project");
+    pgtest_cli_result_free(&r);
+
+    /* a configuration file read, pointing nowhere: named */
+    pgtest_write_file(proj, "other.ini", "[ultramigrate]\nscript_location = %(here)s/db\n");
+    r = run_cli(proj, db, "-c", "other.ini", "status");
+    pgtest_assert_status(r, EXIT_CONFIG, "script_location missing");
+    ck_assert_msg(contains(r.err, "db/versions does not exist") && contains(r.err, "other.ini") &&
+                      contains(r.err, "ultramigrate init"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 START_TEST(exit_target_and_state)
 {
     init_project();
@@ -1230,7 +1414,8 @@ static Suite *cli_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "files", setup, teardown, 0),
                      init_creates_and_is_idempotent, init_follows_existing_config,
-                     generate_writes_header, name_selects_a_section);
+                     generate_writes_header, name_selects_a_section, generate_slug_transliterates,
+                     version_names_libpq_and_server);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "graph", setup, teardown, 30), branch_and_merge,
                      merge_default_message_and_rev_id, json_outputs, base_plus_n_targets,
@@ -1238,7 +1423,8 @@ static Suite *cli_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
-                     exit_target_and_state);
+                     exit_target_and_state, exit_no_project, summaries_name_revisions,
+                     hint_transaction_block, empty_up_section);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
                      lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,

@@ -34,9 +34,28 @@ END_TEST
 
 START_TEST(slug_unicode)
 {
-    /* Non-ASCII bytes separate words, as any punctuation does. */
-    slug_is("Caf\xC3\xA9 cr\xC3\xA8me", 0, "caf_cr_me");
+    /* Latin letters with diacritics become ASCII letters. */
+    slug_is("Caf\xC3\xA9 cr\xC3\xA8me", 0, "cafe_creme");
+    slug_is("Ajout caf\xC3\xA9 / na\xC3\xAFve", 0, "ajout_cafe_naive");
+    slug_is("Stra\xC3\x9F"
+            "e \xC3\x86sir \xC3\x98re \xC3\x85s",
+            0, "strasse_aesir_ore_as");
+    slug_is("Espa\xC3\xB1"
+            "a \xC3\x9C"
+            "ber \xC3\xA7"
+            "a",
+            0, "espana_uber_ca");
+    slug_is("\xC5\x81\xC3\xB3"
+            "d\xC5\xBA \xC5\x92uvre \xC4\xB3s",
+            0, "lodz_oeuvre_ijs");
+    /* Other non-ASCII characters separate words, as punctuation does:
+     * U+00D7, Greek, an emoji, a truncated sequence. */
+    slug_is("2\xC3\x97"
+            "3",
+            0, "2_3");
+    slug_is("\xCE\xB1 beta", 0, "beta");
     slug_is("\xE2\x98\x95 coffee \xF0\x9F\x9A\x80", 0, "coffee");
+    slug_is("end\xC3", 0, "end");
 }
 END_TEST
 

@@ -30,6 +30,7 @@ case $out in
 esac
 test -f "$root/include/ultramigrate/ultramigrate.h"
 test -f "$root/include/ultramigrate/version.h"
+test -f "$root/share/bash-completion/completions/ultramigrate"
 ls "$(dirname "$libdir")"/libultramigrate.so.0 >/dev/null
 ls "$(dirname "$libdir")"/libultramigrate.a >/dev/null
 

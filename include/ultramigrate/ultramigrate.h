@@ -219,6 +219,15 @@ UM_API const char *um_version(void);
 UM_API unsigned int um_version_number(void);
 
 /**
+ * The version of the libpq the library runs with, as PQlibVersion()
+ * encodes it (160004 for 16.4; 90624 for 9.6.24), for a host's --version:
+ * libpq is a private dependency, which a host need not link itself.
+ * @return the number; never fails.
+ * @since 0.1
+ */
+UM_API int um_libpq_version(void);
+
+/**
  * Static English text for a UM_* code; never NULL ("unknown error" for a
  * code this library does not know).
  * @since 0.1
@@ -370,6 +379,20 @@ UM_API void um_close(um_ctx *ctx);
  * @since 0.1
  */
 UM_API int um_wait_for_database(um_ctx *ctx, int timeout_ms);
+
+/**
+ * The version of the server @p ctx is connected to, as the server reports
+ * it ("16.4 (Debian 16.4-1.pgdg120+1)"; "" when it did not say).  Connects
+ * first when the handle has no connection, with one attempt (see
+ * um_wait_for_database() to wait for a server still starting);
+ * um_cancel() stops that attempt.
+ * @param out  set to a string owned by the handle, valid until the next
+ *             call on it; NULL on failure
+ * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_EAUTH, UM_ECANCELLED, or the
+ *         code um_open() failed with.
+ * @since 0.1
+ */
+UM_API int um_server_version(const char **out, um_ctx *ctx);
 
 /**
  * Asks a running call on @p ctx to stop: the run stops before its next
@@ -1744,7 +1767,7 @@ typedef struct um_verify_finding {
     um_verify_severity severity;
     /**
      * What was found, kebab-case (docs/cli.md lists them): "syntax-error",
-     * "multiple-heads", "missing-down", "transaction-control",
+     * "multiple-heads", "missing-down", "empty-up", "transaction-control",
      * "not-in-transaction-block", "checksum-mismatch", "missing-file",
      * "database-ahead", "revision-failed", "revision-in-progress",
      * "roundtrip-error", "roundtrip-mismatch".
