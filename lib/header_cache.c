@@ -120,15 +120,21 @@ static bool read_ids(cursor *c, char ***ids, size_t *n)
     return true;
 }
 
+/* 1 for the bytes of a lowercase hex digit. */
+static const unsigned char hex_digit[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+};
+
 static bool read_checksum(cursor *c, char out[65])
 {
-    const char *f = next_field(c);
-    if (!f)
+    const unsigned char *f = (const unsigned char *)next_field(c);
+    unsigned ok = 1;
+    if (!f || (size_t)(c->p - (const char *)f) != 65)
         return false;
-    for (int i = 0; i < 64; i++)
-        if (!((f[i] >= '0' && f[i] <= '9') || (f[i] >= 'a' && f[i] <= 'f')))
-            return false;
-    if (f[64])
+    for (int i = 0; i < 64; i++) /* no early exit: the loop vectorises */
+        ok &= hex_digit[f[i]];
+    if (!ok)
         return false;
     memcpy(out, f, 65);
     return true;
