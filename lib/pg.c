@@ -428,6 +428,14 @@ static attempt wait_socket(const um_ctx *ctx, PGconn *conn, PostgresPollingStatu
     }
 }
 
+/* The prefetch is over: its answer was read, or went with its connection. */
+static void drop_prefetch(pg_session *s)
+{
+    s->prefetch_sent = false;
+    free(s->prefetch_sql);
+    s->prefetch_sql = NULL;
+}
+
 /* The prefetch is given up (its result, if sent, is read and dropped
  * first: a connection answers in order). */
 static void forget_prefetch(pg_session *s)
@@ -438,9 +446,7 @@ static void forget_prefetch(pg_session *s)
         while ((res = PQgetResult(conn)) != NULL)
             PQclear(res);
     }
-    s->prefetch_sent = false;
-    free(s->prefetch_sql);
-    s->prefetch_sql = NULL;
+    drop_prefetch(s);
 }
 
 /*
@@ -482,12 +488,9 @@ int pg_prefetch(um_ctx *ctx, const char *sql)
     return s->prefetch_sql ? UM_OK : err_nomem(&ctx->err);
 }
 
-/*
- * Moves the early connection on as far as it can go without waiting and,
- * once it is up, sends the prefetch query (rows in binary format, as
- * pg_query_binary asks for them).  Not when the client encoding is not
- * UTF-8: pg_ensure_connected has to change it first.
- */
+/* Sends the prefetch query on @conn, rows in binary format as
+ * pg_query_binary asks for them.  Not when the client encoding is not
+ * UTF-8: pg_ensure_connected has to change it first. */
 static void send_prefetch(um_ctx *ctx, PGconn *conn)
 {
     pg_session *s = ctx->pg;
@@ -507,6 +510,8 @@ static void send_prefetch(um_ctx *ctx, PGconn *conn)
  * which reports a timeout as connect_timeout says. */
 #define EARLY_WAIT_MS 1000
 
+/* Moves the early connection on (see pg.h); once it is up, sends the
+ * prefetch query, then takes in its rows as they come. */
 void pg_poll_early(um_ctx *ctx, bool wait)
 {
     pg_session *s = ctx->pg;
@@ -633,11 +638,8 @@ static void disconnect(pg_session *s)
 {
     if (s->conn && !s->owns_conn)
         return;
-    if (s->conn) { /* a prefetch's answer goes with its connection */
-        s->prefetch_sent = false;
-        free(s->prefetch_sql);
-        s->prefetch_sql = NULL;
-    }
+    if (s->conn) /* a prefetch's answer goes with its connection */
+        drop_prefetch(s);
     PQfinish(s->conn);
     s->conn = NULL;
     s->owns_conn = false;
@@ -686,7 +688,7 @@ void pg_session_free(um_ctx *ctx)
         return;
     PQfinish(s->early);
     disconnect(s);
-    free(s->prefetch_sql);
+    drop_prefetch(s);
     install_cancel(s, NULL);
     redact_free(&s->secrets);
     free(s->application_name);
@@ -1125,8 +1127,7 @@ static PGresult *answer(um_ctx *ctx, const statement *st)
     if (res && !s->timeout_ms)
         while ((extra = PQgetResult(s->conn)) != NULL)
             PQclear(extra);
-    s->prefetch_sent = false;
-    forget_prefetch(s);
+    drop_prefetch(s);
     return res;
 }
 
