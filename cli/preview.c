@@ -102,8 +102,7 @@ static void print_step(const um_dry_run_step *st)
         break;
     case UM_DRY_RUN_FAILED:
         printf("  FAILED     %s  %.1f ms  %s:%d: %s (SQLSTATE %s)", st->revision, st->duration_ms,
-               st->path, st->line, st->error ? st->error : "?",
-               st->sqlstate ? st->sqlstate : "?");
+               st->path, st->line, st->error ? st->error : "?", st->sqlstate ? st->sqlstate : "?");
         break;
     default:
         printf("  not tried  %s  %s", st->revision, st->reason ? st->reason : "");

@@ -31,7 +31,8 @@ static const char *const messages[] = {
     [20] = "lint found errors in the revisions to apply",
     [21] = "the connection to the database was lost",
     [22] = "the bookkeeping tables cannot be used by this role",
-    [23] = "the connection goes through a transaction pooler; lock_mode = advisory cannot work there",
+    [23] =
+        "the connection goes through a transaction pooler; lock_mode = advisory cannot work there",
 };
 
 const char *um_strerror(int code)

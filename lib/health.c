@@ -16,11 +16,11 @@
 #include "util.h"
 
 struct health_cache {
-    long long history_id;             /* newest history id when last refreshed; -1: never */
-    char *heads;                      /* version rows as "a,b" when last refreshed */
-    size_t pending;                   /* as plan_classify counts them */
-    size_t n_missing;                 /* applied, no file defines them */
-    char missing[UM_HEALTH_ID_SIZE];  /* the first of them */
+    long long history_id;            /* newest history id when last refreshed; -1: never */
+    char *heads;                     /* version rows as "a,b" when last refreshed */
+    size_t pending;                  /* as plan_classify counts them */
+    size_t n_missing;                /* applied, no file defines them */
+    char missing[UM_HEALTH_ID_SIZE]; /* the first of them */
     size_t n_diverged;
     char diverged[UM_HEALTH_ID_SIZE]; /* the first of them */
     char last_applied[UM_HEALTH_ID_SIZE];

@@ -653,13 +653,13 @@ int um_project_init_options_init(um_project_init_options *opts, unsigned int ver
     return util_options_init(opts, &init, sizeof(init), version);
 }
 
-int um_project_init(char **errmsg, const um_project_init_options *opts)
+int um_project_init(char **errmsg_out, const um_project_init_options *opts)
 {
     static const um_project_init_options defaults = UM_PROJECT_INIT_OPTIONS_INIT;
     init_run r = { NULL, NULL, { { 0 } } };
     int rc;
-    if (errmsg)
-        *errmsg = NULL;
+    if (errmsg_out)
+        *errmsg_out = NULL;
     if (!opts)
         opts = &defaults;
     rc = err_check_version(&r.err, "um_project_init_options", opts->version,
@@ -669,8 +669,8 @@ int um_project_init(char **errmsg, const um_project_init_options *opts)
         r.payload = opts->log_payload;
         rc = create_project(&r, opts->config_path, opts->script_location);
     }
-    if (rc && errmsg && r.err.d.message)
-        *errmsg = strdup(r.err.d.message);
+    if (rc && errmsg_out && r.err.d.message)
+        *errmsg_out = strdup(r.err.d.message);
     err_clear(&r.err);
     return rc;
 }

@@ -7,7 +7,6 @@
 
 #include "internal.h"
 
-
 /*
  * um_generate() (its checks, id, parents, template and file name) with
  * @up and @down (NULL: none) written under the "-- migrate:up" and

@@ -127,8 +127,8 @@ static int render_statements(render *r, const script_file *s, const char *body, 
 {
     um_direction dir = r->plan->direction;
     PgQuerySplitResult split = pg_query_split_with_parser(body);
-    int rc = split.error ? apply_syntax_error(r->ctx, s, dir, body, first_line, split.error)
-                         : UM_OK;
+    int rc =
+        split.error ? apply_syntax_error(r->ctx, s, dir, body, first_line, split.error) : UM_OK;
     if (!rc) {
         store_append_in_progress(r->ctx, &r->sb, s, dir);
         apply_append_timeouts(r->ctx, &r->sb, false);

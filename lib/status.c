@@ -110,8 +110,8 @@ int um_history(um_history_list **out, um_ctx *ctx, size_t limit)
 
 UTIL_LIST_ACCESSORS(um_status_current_head_count, um_status_current_head_at, um_status_info,
                     const char *, state.n_heads, state.heads, )
-UTIL_LIST_ACCESSORS(um_status_file_head_count, um_status_file_head_at, um_status_info,
-                    const char *, n_file_heads, file_heads, )
+UTIL_LIST_ACCESSORS(um_status_file_head_count, um_status_file_head_at, um_status_info, const char *,
+                    n_file_heads, file_heads, )
 UTIL_LIST_ACCESSORS(um_status_applied_count, um_status_applied_at, um_status_info,
                     const um_applied *, state.n_applied, state.applied, &)
 UTIL_LIST_ACCESSORS(um_status_pending_count, um_status_pending_at, um_status_info,

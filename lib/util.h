@@ -65,7 +65,7 @@ void util_hex(const unsigned char *data, size_t len, char *out);
  * array of pointers.  One definition, so that every list of the API behaves
  * the same at its edges.
  */
-#define UTIL_LIST_ACCESSORS(count_fn, at_fn, list_type, item_type, count, items, ref)             \
+#define UTIL_LIST_ACCESSORS(count_fn, at_fn, list_type, item_type, count, items, ref)              \
     size_t count_fn(const list_type *list)                                                         \
     {                                                                                              \
         return list ? list->count : 0;                                                             \

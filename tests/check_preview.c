@@ -24,8 +24,14 @@
 
 #define PSQL "/usr/lib/postgresql/15/bin/psql"
 
-enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2, EXIT_REVISIONS = 4, EXIT_TARGET = 5,
-       EXIT_MIGRATION = 8 };
+enum {
+    EXIT_OK = 0,
+    EXIT_ERROR = 1,
+    EXIT_USAGE = 2,
+    EXIT_REVISIONS = 4,
+    EXIT_TARGET = 5,
+    EXIT_MIGRATION = 8
+};
 
 #define run_cli(dir, env_url, ...)                                                                 \
     pgtest_run_cli((dir), (env_url), (const char *const[]){ __VA_ARGS__, NULL })
@@ -593,7 +599,8 @@ START_TEST(dry_run_skips_transaction_control)
     write_rev("d2", "d1", "COMMIT;\nCREATE TABLE td2 (id int);", NULL);
     pgtest_cli_result r = run_cli(proj_dir, db_url, "upgrade", "--dry-run");
     pgtest_assert_status(r, EXIT_REVISIONS, "dry run");
-    ck_assert_ptr_nonnull(strstr(r.err, pgtest_fmt("%s:%d", rev_path("d2"), line_of("d2", "COMMIT;"))));
+    ck_assert_ptr_nonnull(
+        strstr(r.err, pgtest_fmt("%s:%d", rev_path("d2"), line_of("d2", "COMMIT;"))));
     ck_assert_ptr_nonnull(strstr(r.err, "nothing was run"));
     pgtest_cli_result_free(&r);
     ASSERT_NO_TABLE("td1");

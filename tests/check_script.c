@@ -715,7 +715,8 @@ START_TEST(dir_alembic_only)
     ck_assert_ptr_nonnull(strstr(err.d.message, "1975ea83b712_create_account.py"));
     ck_assert_ptr_nonnull(strstr(err.d.message, "import-alembic"));
     err_clear(&err);
-    pgtest_write_file(tdir, "r1.sql", "-- m\n-- Revision ID: r1\n-- Revises:\n\n-- migrate:up\nSELECT 1;\n");
+    pgtest_write_file(tdir, "r1.sql",
+                      "-- m\n-- Revision ID: r1\n-- Revises:\n\n-- migrate:up\nSELECT 1;\n");
     ck_assert_int_eq(script_read_dir(tdir, true, &v, &n, &err), 0);
     ck_assert_uint_eq(n, 1);
     script_free_array(v, n);

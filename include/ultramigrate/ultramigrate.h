@@ -35,8 +35,12 @@
  *    functions are um_<noun>_<verb>.  A type never shares a function's
  *    name: the result of a function named for a noun is <noun>_info
  *    (um_status() gives a um_status_info, um_error_detail() a
- *    um_error_info); a list is <noun>_list (um_history_list); options are
- *    <function>_options (um_merge_options).
+ *    um_error_info); a list is <noun>_list (um_history_list); the result
+ *    of a function named for an action is <action>_result (um_lint() gives a
+ *    um_lint_result, um_verify() a um_verify_result, um_autogenerate() a
+ *    um_autogen_result); options are <function>_options (um_merge_options).
+ *    An output parameter comes first and is named out, or <what>_out when
+ *    it is not the function's result (um_project_init()'s errmsg_out).
  *
  * Thread safety: there is no global state.  One um_ctx must be used by one
  * thread at a time; different handles are independent and may be used from
@@ -1525,15 +1529,15 @@ UM_API int um_project_init_options_init(um_project_init_options *opts, unsigned 
  * Creates a project: script_location with versions/ and the default
  * script.sql.tmpl, and config_path (when not NULL) naming it.  Existing
  * files are kept, never overwritten; log_cb says what was created.  There
- * is no handle to hold an error, so the message comes back in @p errmsg.
+ * is no handle to hold an error, so the message comes back in @p errmsg_out.
  * NULL @p opts: a "migrations" directory and no configuration file.
- * @param errmsg  on failure receives a message (free with um_free()),
- *                else NULL; may be NULL.
+ * @param errmsg_out  on failure receives a message (free with um_free()),
+ *                    else NULL; may be NULL.
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_EIO, UM_ECONFIG (an
  *         existing config file that does not load).
  * @since 0.1
  */
-UM_API int um_project_init(char **errmsg, const um_project_init_options *opts);
+UM_API int um_project_init(char **errmsg_out, const um_project_init_options *opts);
 
 /* ------------------------------------------------------------------ */
 /* Lint                                                                 */
