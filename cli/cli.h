@@ -310,12 +310,62 @@ void cli_print_parents(FILE *out, const um_revision *rev);
 void cli_print_text(FILE *out, const char *s);
 
 /* The one-line form: "ID (labels) (head)" and what @flags (enum cli_line)
- * add, as history, heads and branches print it. */
-void cli_print_revision_line(FILE *out, um_ctx *ctx, const um_revision *rev, int flags);
+ * add, as history, heads and branches print it; the id padded to
+ * @id_width (0: not padded) so that the marks of a list line up. */
+void cli_print_revision_line(FILE *out, um_ctx *ctx, const um_revision *rev, int flags,
+                             int id_width);
 
 /* The block of "show" and -v (Alembic's log_entry): Rev:, Parent:,
  * Also depends on:, Branches into:, Branch names:, Path:, message and
  * header.  @flags: CLI_LINE_CURRENT or 0. */
 void cli_print_revision_block(FILE *out, um_ctx *ctx, const um_revision *rev, int flags);
+
+/*
+ * output.c: colour.  Only on a terminal, never when NO_COLOR is set to
+ * anything but "" (no-color.org) or TERM is "dumb".  @sgr is an SGR
+ * parameter string such as CLI_RED; NULL: no colour.
+ */
+#define CLI_RED      "31"
+#define CLI_GREEN    "32"
+#define CLI_YELLOW   "33"
+#define CLI_BOLD_RED "1;31"
+int cli_color_enabled(FILE *out);
+void cli_color_begin(FILE *out, const char *sgr);
+void cli_color_end(FILE *out, const char *sgr);
+
+/* The colour of a run's or a revision's state ("ok", "failed",
+ * "in_progress", ...), or NULL. */
+const char *cli_state_color(const char *state);
+
+/*
+ * table.c: rows of text printed as aligned columns.  Fill with
+ * cli_table_add(), then print once; cells are copied.  Set right[c] for a
+ * column of numbers and color[c] for one whose colour depends on its text.
+ */
+struct cli_table {
+    size_t n_cols, n_rows;
+    char ***rows;
+    size_t *width;
+    int *right;
+    const char *(**color)(const char *text);
+};
+int cli_table_init(struct cli_table *t, size_t n_cols);
+int cli_table_add(struct cli_table *t, const char *const *cells);
+void cli_table_print(FILE *out, const struct cli_table *t, const char *indent);
+/* Row @r alone, for a caller that prints more lines under some rows. */
+void cli_table_print_row(FILE *out, const struct cli_table *t, size_t r, const char *indent);
+void cli_table_free(struct cli_table *t);
+
+/*
+ * progress_line.c: "[3/10] REVISION  12.4 s" at the foot of a terminal,
+ * redrawn by a thread while an upgrade or downgrade has lasted more than
+ * a second.  Anything else printed to stderr meanwhile goes between
+ * cli_stderr_begin() and cli_stderr_end().
+ */
+void cli_progress_line_start(const struct cli *cli);
+void cli_progress_line_step(size_t index, size_t total, const char *revision);
+void cli_progress_line_stop(void);
+void cli_stderr_begin(void);
+void cli_stderr_end(void);
 
 #endif

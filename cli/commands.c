@@ -333,23 +333,27 @@ static int is_unfinished(const um_applied *a)
     return a->state && strcmp(a->state, "applied") != 0;
 }
 
-static void print_problems(const um_status_info *st)
+static int print_problems(const um_status_info *st)
 {
-    size_t shown = 0;
+    struct cli_table t;
     const um_applied *a;
+    int rc = cli_table_init(&t, 2);
 
-    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
+    for (size_t i = 0; rc == UM_OK && (a = um_status_applied_at(st, i)); i++) {
         const char *what = is_unfinished(a)  ? NULL
                            : !a->known       ? "applied, but no revision file"
                            : !a->checksum_ok ? "file changed since it was applied"
                                              : NULL;
 
-        if (!what)
-            continue;
-        if (!shown++)
-            fputs("Problems:\n", stdout);
-        printf("  %s  %s\n", a->revision, what);
+        if (what)
+            rc = cli_table_add(&t, (const char *const[]){ a->revision, what });
     }
+    if (rc == UM_OK && t.n_rows) {
+        fputs("Problems:\n", stdout);
+        cli_table_print(stdout, &t, "  ");
+    }
+    cli_table_free(&t);
+    return rc;
 }
 
 /* "Failed: 1 revision" and "In progress: ..." with the way out of each. */
@@ -370,28 +374,50 @@ static void print_unfinished(const um_status_info *st, const char *state, const 
                    a->revision);
 }
 
-static void print_applied(const um_status_info *st)
+static int print_applied(const um_status_info *st)
 {
+    struct cli_table t;
     const um_applied *a;
+    int rc = cli_table_init(&t, 6);
 
-    fputs("Applied revisions:\n", stdout);
-    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
-        printf("  %s  %s  %.1f ms  %s  ", a->revision, a->applied_at ? a->applied_at : "",
-               a->duration_ms, a->applied_by ? a->applied_by : "");
-        cli_print_text(stdout, a->message);
-        if (is_unfinished(a))
-            printf("  %s", a->state);
-        putchar('\n');
+    t.right[2] = 1;
+    t.color[4] = cli_state_color;
+    for (size_t i = 0; rc == UM_OK && (a = um_status_applied_at(st, i)); i++) {
+        char ms[32];
+        snprintf(ms, sizeof(ms), "%.1f ms", a->duration_ms);
+        rc = cli_table_add(&t,
+                           (const char *const[]){ a->revision, a->applied_at, ms, a->applied_by,
+                                                  is_unfinished(a) ? a->state : "", a->message });
     }
+    if (rc == UM_OK) {
+        fputs("Applied revisions:\n", stdout);
+        cli_table_print(stdout, &t, "  ");
+    }
+    cli_table_free(&t);
+    return rc;
 }
 
-/* Plain text on stdout; UM_OK. */
+/* The pending revisions, "  ID  message". */
+static int print_pending(const um_status_info *st)
+{
+    struct cli_table t;
+    const um_revision *rev;
+    int rc = cli_table_init(&t, 2);
+
+    for (size_t i = 0; rc == UM_OK && (rev = um_status_pending_at(st, i)); i++)
+        rc = cli_table_add(&t, (const char *const[]){ rev->id, rev->message });
+    if (rc == UM_OK)
+        cli_table_print(stdout, &t, "  ");
+    cli_table_free(&t);
+    return rc;
+}
+
+/* Plain text on stdout; UM_OK or UM_ENOMEM. */
 static int print_status(const struct cli *cli, const um_status_info *st)
 {
     size_t n_applied = um_status_count(st, UM_STATUS_APPLIED);
     size_t n_pending = um_status_pending_count(st);
     size_t n_missing = um_status_count(st, UM_STATUS_MISSING);
-    const um_revision *rev;
 
     fputs("Current heads: ", stdout);
     print_heads_of(stdout, st, um_status_current_head_at, "(none: at base)");
@@ -399,20 +425,17 @@ static int print_status(const struct cli *cli, const um_status_info *st)
     print_heads_of(stdout, st, um_status_file_head_at, "(no revisions)");
     printf("\nApplied:       %zu revision%s\n", n_applied, plural(n_applied));
     printf("Pending:       %zu revision%s\n", n_pending, plural(n_pending));
-    for (size_t i = 0; (rev = um_status_pending_at(st, i)); i++) {
-        printf("  %s  ", rev->id);
-        cli_print_text(stdout, rev->message);
-        putchar('\n');
-    }
+    int rc = print_pending(st);
     print_unfinished(st, "failed", "Failed:");
     print_unfinished(st, "in_progress", "In progress:");
     if (n_missing)
         printf("Missing:       %zu revision%s applied, no file defines %s\n", n_missing,
                plural(n_missing), n_missing == 1 ? "it" : "them");
-    print_problems(st);
-    if (cli->verbosity == CLI_VERBOSE && um_status_applied_count(st))
-        print_applied(st);
-    return UM_OK;
+    if (rc == UM_OK)
+        rc = print_problems(st);
+    if (rc == UM_OK && cli->verbosity == CLI_VERBOSE && um_status_applied_count(st))
+        rc = print_applied(st);
+    return rc;
 }
 
 /*
@@ -654,36 +677,52 @@ static int cmd_health(struct cli *cli, const struct cli_command *cmd, int argc, 
 
 /* ---- history, heads, show ---------------------------------------------- */
 
-/* Plain text on stdout; UM_OK. */
+/* One history entry as the columns of its row. */
+static int add_history_row(struct cli_table *t, const struct cli *cli, const um_history_entry *e)
+{
+    char ms[32], more[512] = "";
+
+    snprintf(ms, sizeof(ms), "%.1f ms", e->duration_ms);
+    if (cli->verbosity == CLI_VERBOSE)
+        snprintf(more, sizeof(more), "host=%s application=%s version=%s", e->host ? e->host : "",
+                 e->application_name ? e->application_name : "",
+                 e->tool_version ? e->tool_version : "");
+    return cli_table_add(t, (const char *const[]){ e->started_at, e->direction, e->revision,
+                                                   e->state, ms, e->applied_by, more });
+}
+
+/* Plain text on stdout, one aligned row per entry; UM_OK or UM_ENOMEM. */
 static int print_history(const struct cli *cli, const um_history_list *h)
 {
+    struct cli_table t;
     const um_history_entry *e;
+    int rc = cli_table_init(&t, 7);
 
-    for (size_t i = 0; (e = um_history_at(h, i)); i++) {
-        printf("%s  %-7s  %s  %-6s  %8.1f ms  %s", e->started_at ? e->started_at : "",
-               e->direction ? e->direction : "", e->revision ? e->revision : "",
-               e->state ? e->state : "", e->duration_ms, e->applied_by ? e->applied_by : "");
-        if (cli->verbosity == CLI_VERBOSE)
-            printf("  host=%s application=%s version=%s", e->host ? e->host : "",
-                   e->application_name ? e->application_name : "",
-                   e->tool_version ? e->tool_version : "");
-        fputc('\n', stdout);
+    t.right[4] = 1;
+    t.color[3] = cli_state_color;
+    for (size_t i = 0; rc == UM_OK && (e = um_history_at(h, i)); i++)
+        rc = add_history_row(&t, cli, e);
+    for (size_t i = 0; rc == UM_OK && (e = um_history_at(h, i)); i++) {
+        cli_table_print_row(stdout, &t, i, "");
         /* on an entry that succeeded, what a repair decided or where an
          * adopted revision came from; else why the step failed */
-        if (e->error)
-            printf("    %s: %s\n", e->state && !strcmp(e->state, "ok") ? "note" : "error",
-                   e->error);
+        if (e->error) {
+            printf("    %s: ", e->state && !strcmp(e->state, "ok") ? "note" : "error");
+            cli_print_text(stdout, e->error);
+            putchar('\n');
+        }
     }
-    return UM_OK;
+    cli_table_free(&t);
+    return rc;
 }
 
 /*
  * Shows @p rev, the @p shown-th revision of a listing: into the array @p a
  * with --json, else as a block (-v) or a line with @p flags (enum
- * cli_line).
+ * cli_line) and its id padded to @p id_width.
  */
 static int list_revision(const struct cli *cli, um_ctx *ctx, json_t *a, const um_revision *rev,
-                         size_t shown, int flags)
+                         size_t shown, int flags, int id_width)
 {
     if (a)
         return append_revision(a, ctx, rev);
@@ -691,7 +730,7 @@ static int list_revision(const struct cli *cli, um_ctx *ctx, json_t *a, const um
         printf("%s", shown ? "\n" : "");
         cli_print_revision_block(stdout, ctx, rev, flags & CLI_LINE_CURRENT);
     } else {
-        cli_print_revision_line(stdout, ctx, rev, flags);
+        cli_print_revision_line(stdout, ctx, rev, flags, id_width);
     }
     return UM_OK;
 }
@@ -749,9 +788,9 @@ static int print_revisions(const struct cli *cli, um_ctx *ctx, const struct hist
     for (size_t i = count; rc == UM_OK && i-- > 0 && (!hs->limit || shown < hs->limit); shown++) {
         const um_revision *rev = um_revision_list_at(range, i);
         int current = hs->indicate && is_head_in(st, um_status_current_head_at, rev->id);
-        rc = list_revision(cli, ctx, a, rev, shown,
-                           CLI_LINE_PARENTS | CLI_LINE_DOC | CLI_LINE_TREE |
-                               (current ? CLI_LINE_CURRENT : 0));
+        rc = list_revision(
+            cli, ctx, a, rev, shown,
+            CLI_LINE_PARENTS | CLI_LINE_DOC | CLI_LINE_TREE | (current ? CLI_LINE_CURRENT : 0), 0);
         if (rc == UM_OK && a && hs->indicate)
             rc = mark_current_json(a, current);
     }
@@ -831,6 +870,7 @@ static int heads_body(const struct cli_call *call)
     int resolve = *(const int *)call->state;
     size_t n = um_revision_count(call->ctx), n_heads = 0;
     const um_revision **heads = calloc(n ? n : 1, sizeof(*heads)), *rev;
+    int id_width = 0; /* the longest id, so that the marks line up */
     json_t *a = NULL;
     int rc = heads ? UM_OK : UM_ENOMEM;
 
@@ -842,7 +882,10 @@ static int heads_body(const struct cli_call *call)
     if (rc == UM_OK)
         qsort(heads, n_heads, sizeof(*heads), by_file_name);
     for (size_t k = 0; rc == UM_OK && k < n_heads; k++)
-        rc = list_revision(call->cli, call->ctx, a, heads[k], k, 0);
+        if (strlen(heads[k]->id) > (size_t)id_width)
+            id_width = (int)strlen(heads[k]->id);
+    for (size_t k = 0; rc == UM_OK && k < n_heads; k++)
+        rc = list_revision(call->cli, call->ctx, a, heads[k], k, 0, id_width);
     free(heads);
     return print_json_array(a, rc);
 }
@@ -898,12 +941,12 @@ static void print_branch_point(const struct cli *cli, um_ctx *ctx, const um_revi
     if (verbose)
         cli_print_revision_block(stdout, ctx, bp, 0);
     else
-        cli_print_revision_line(stdout, ctx, bp, CLI_LINE_TREE);
+        cli_print_revision_line(stdout, ctx, bp, CLI_LINE_TREE, 0);
     for (size_t i = 0; (r = um_revision_at(ctx, i)); i++) {
         if (!is_child_of(r, bp))
             continue;
         printf("%*s -> ", (int)strlen(bp->id), "");
-        cli_print_revision_line(stdout, ctx, r, CLI_LINE_TREE | (verbose ? CLI_LINE_DOC : 0));
+        cli_print_revision_line(stdout, ctx, r, CLI_LINE_TREE | (verbose ? CLI_LINE_DOC : 0), 0);
     }
     fputc('\n', stdout);
 }
@@ -1182,8 +1225,10 @@ static int run(const struct cli_call *call, um_direction dir, size_t wait, int n
     if (rc == UM_OK && cli_interrupted())
         rc = UM_ECANCELLED;
     start = now_ms();
+    cli_progress_line_start(call->cli);
     if (rc == UM_OK)
         rc = dir == UM_UP ? um_upgrade(call->ctx, target, &o) : um_rollback(call->ctx, target, &o);
+    cli_progress_line_stop();
     if (rc == UM_OK)
         rc = report_run(call->cli, call->ctx, dir, target, &p, backup, now_ms() - start);
     else if (p.committed)

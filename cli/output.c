@@ -1,7 +1,7 @@
 /*
  * output.c - printing for the ultramigrate command: errors and exit codes,
- * the log and progress callbacks (stderr), JSON output, and revisions laid
- * out as Alembic shows them.  No color is ever printed, so NO_COLOR holds.
+ * the log and progress callbacks (stderr), colour, JSON output, and
+ * revisions laid out as Alembic shows them.
  */
 #include "cli.h"
 
@@ -74,9 +74,48 @@ int cli_health_exit_code(um_health_status status)
     return CLI_EXIT_ERROR; /* a status newer than this command */
 }
 
-static void print_line(FILE *out, const char *label, const char *text)
+/* ---- colour -------------------------------------------------------------- */
+
+int cli_color_enabled(FILE *out)
 {
+    const char *no_color = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+
+    return isatty(fileno(out)) && !(no_color && *no_color) && term && *term &&
+           strcmp(term, "dumb") != 0;
+}
+
+void cli_color_begin(FILE *out, const char *sgr)
+{
+    if (sgr && cli_color_enabled(out))
+        fprintf(out, "\033[%sm", sgr);
+}
+
+void cli_color_end(FILE *out, const char *sgr)
+{
+    if (sgr && cli_color_enabled(out))
+        fputs("\033[0m", out);
+}
+
+const char *cli_state_color(const char *state)
+{
+    if (!state)
+        return NULL;
+    if (!strcmp(state, "ok") || !strcmp(state, "applied"))
+        return CLI_GREEN;
+    if (!strcmp(state, "failed"))
+        return CLI_RED;
+    if (!strcmp(state, "in_progress") || !strcmp(state, "cancelled"))
+        return CLI_YELLOW;
+    return NULL;
+}
+
+/* @label in @color, then @text as cli_print_text shows it. */
+static void print_line(FILE *out, const char *color, const char *label, const char *text)
+{
+    cli_color_begin(out, color);
     fputs(label, out);
+    cli_color_end(out, color);
     cli_print_text(out, text);
     fputc('\n', out);
 }
@@ -85,19 +124,21 @@ void cli_print_error(const um_ctx *ctx, int rc)
 {
     const um_error_info *d = ctx ? um_error_detail(ctx) : NULL;
 
+    cli_stderr_begin();
     if (!d || d->code != rc || !d->message || !d->message[0]) {
-        fprintf(stderr, "ultramigrate: %s\n", um_strerror(rc));
-        return;
+        print_line(stderr, CLI_BOLD_RED, "ultramigrate: ", um_strerror(rc));
+    } else {
+        /* the message may quote a revision or the server, which may quote
+         * anything: cli_print_text */
+        print_line(stderr, CLI_BOLD_RED, "ultramigrate: ", d->message);
+        if (d->detail)
+            print_line(stderr, NULL, "DETAIL: ", d->detail);
+        if (d->hint)
+            print_line(stderr, NULL, "HINT: ", d->hint);
+        if (d->sqlstate)
+            fprintf(stderr, "SQLSTATE: %s\n", d->sqlstate);
     }
-    /* the message may quote a revision or the server, which may quote
-     * anything: cli_print_text */
-    print_line(stderr, "ultramigrate: ", d->message);
-    if (d->detail)
-        print_line(stderr, "DETAIL: ", d->detail);
-    if (d->hint)
-        print_line(stderr, "HINT: ", d->hint);
-    if (d->sqlstate)
-        fprintf(stderr, "SQLSTATE: %s\n", d->sqlstate);
+    cli_stderr_end();
 }
 
 static int level_shown(const struct cli *cli, um_log_level level)
@@ -120,11 +161,20 @@ void cli_log(um_log_level level, const char *msg, void *payload)
         [UM_LOG_INFO] = "",
         [UM_LOG_DEBUG] = "debug: ",
     };
+
+    static const char *const color[] = {
+        [UM_LOG_ERROR] = CLI_RED,
+        [UM_LOG_WARNING] = CLI_YELLOW,
+        [UM_LOG_INFO] = NULL,
+        [UM_LOG_DEBUG] = NULL,
+    };
     const struct cli *cli = payload;
 
     if (!level_shown(cli, level) || level > UM_LOG_DEBUG)
         return;
-    print_line(stderr, prefix[level], msg);
+    cli_stderr_begin();
+    print_line(stderr, color[level], prefix[level], msg);
+    cli_stderr_end();
 }
 
 void cli_info(const struct cli *cli, const char *fmt, ...)
@@ -133,10 +183,12 @@ void cli_info(const struct cli *cli, const char *fmt, ...)
 
     if (!level_shown(cli, UM_LOG_INFO))
         return;
+    cli_stderr_begin();
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    cli_stderr_end();
 }
 
 /* ---- progress and interruption ---------------------------------------- */
@@ -283,15 +335,20 @@ int cli_progress(const um_step_info *step, void *payload)
     if (step->phase == UM_STEP_START) {
         if (interrupted)
             return 1;
+        cli_progress_line_step(step->index, step->total, step->revision);
+        cli_stderr_begin();
         if (p->cli->verbosity != CLI_QUIET)
             print_running(p, step);
+        cli_stderr_end();
     } else {
         p->committed += step->committed != 0;
         if (!p->failed_alloc)
             record_step(p, step);
+        cli_stderr_begin();
         if (p->cli->verbosity == CLI_VERBOSE)
             fprintf(stderr, "  done in %.1f ms (%zu/%zu)\n", step->elapsed_ms, step->index + 1,
                     step->total);
+        cli_stderr_end();
     }
     return interrupted ? 1 : 0;
 }
@@ -396,7 +453,8 @@ static size_t branch_labels(um_ctx *ctx, const um_revision *rev, const char *con
     return n;
 }
 
-void cli_print_revision_line(FILE *out, um_ctx *ctx, const um_revision *rev, int flags)
+void cli_print_revision_line(FILE *out, um_ctx *ctx, const um_revision *rev, int flags,
+                             int id_width)
 {
     const char *const *labels;
     size_t n_labels = branch_labels(ctx, rev, &labels);
@@ -411,7 +469,9 @@ void cli_print_revision_line(FILE *out, um_ctx *ctx, const um_revision *rev, int
         }
         fputs(" -> ", out);
     }
-    fputs(rev->id, out);
+    /* padded only when something follows on the line */
+    int more = n_labels || rev->is_head || (flags & (CLI_LINE_CURRENT | CLI_LINE_DOC));
+    fprintf(out, "%-*s", more ? id_width : 0, rev->id);
     if (n_labels) {
         fputs(" (", out);
         print_list(out, labels, n_labels);

@@ -495,7 +495,7 @@ START_TEST(alembic_database_taken_over)
                      "2");
     r = run_in_project((const char *const[]){ "history", NULL });
     pgtest_assert_status(r, 0, "history");
-    ASSERT_HAS(r.out, "  stamp    a1  ok  ");
+    ASSERT_HAS(r.out, "  stamp  a1  ok  ");
     ASSERT_HAS(r.out, "\n    note: adopted from \"public\".\"alembic_version\": recorded as"
                       " applied, not run\n");
     pgtest_cli_result_free(&r);

@@ -1137,6 +1137,128 @@ START_TEST(summaries_name_revisions)
 }
 END_TEST
 
+/* The column (from the line's start) of @needle in the line of @text that
+ * holds @key; -1 when there is no such line. */
+static long column_in_line(const char *text, const char *key, const char *needle)
+{
+    const char *at = strstr(text, key);
+    if (!at)
+        return -1;
+    if (*key == '\n') /* a key that starts a line */
+        at++;
+    const char *line = at;
+    while (line > text && line[-1] != '\n')
+        line--;
+    const char *end = strchr(at, '\n');
+    const char *hit = strstr(line, needle);
+    return hit && (!end || hit < end) ? hit - line : -1;
+}
+
+/* Ids of different lengths (--rev-id, imported projects) still give
+ * columns: status's pending list, history's rows, heads' marks. */
+START_TEST(human_output_aligned)
+{
+    init_project();
+    pgtest_write_revision(proj, "a1", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_write_revision(proj, "b2_a_much_longer_id", "a1", NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_write_revision(proj, "c3", "a1", NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_cli_result r = run_cli(proj, db, "status");
+    pgtest_assert_status(r, EXIT_OK, "status");
+    long col = column_in_line(r.out, "\n  a1 ", "Create a1");
+    ck_assert_msg(col > 4, "%s", r.out);
+    ck_assert_msg(column_in_line(r.out, "\n  b2_a_much_longer_id", "Create b2") == col &&
+                      column_in_line(r.out, "\n  c3 ", "Create c3") == col,
+                  "pending messages not in one column:\n%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "heads");
+    pgtest_assert_status(r, EXIT_OK, "heads");
+    col = column_in_line(r.out, "b2_a_much_longer_id", "(head)");
+    ck_assert_msg(col > 0 && column_in_line(r.out, "c3 ", "(head)") == col, "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade");
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "history");
+    pgtest_assert_status(r, EXIT_OK, "history");
+    col = column_in_line(r.out, " a1 ", " ok ");
+    ck_assert_msg(col > 0 && column_in_line(r.out, " b2_a_much_longer_id ", " ok ") == col &&
+                      column_in_line(r.out, " c3 ", " ok ") == col,
+                  "history states not in one column:\n%s", r.out);
+    ck_assert_msg(!contains(r.out, " \n") && !contains(r.out, "\033["), "%s", r.out);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/* Colour on a terminal only, never with NO_COLOR; nothing but text in a
+ * pipe. */
+START_TEST(colour_on_a_terminal_only)
+{
+    init_project();
+    pgtest_write_revision(proj, "a1", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade");
+    pgtest_cli_result_free(&r);
+
+    r = pgtest_run_cli_tty(proj, db, NULL, (const char *const[]){ "history", NULL });
+    pgtest_assert_status(r, EXIT_OK, "history on a terminal");
+    ck_assert_msg(contains(r.out, "\033[32mok\033[0m"), "no colour on a terminal:\n%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = pgtest_run_cli_tty(proj, db, (const char *const[]){ "NO_COLOR=1", NULL },
+                           (const char *const[]){ "history", NULL });
+    pgtest_assert_status(r, EXIT_OK, "history with NO_COLOR");
+    ck_assert_msg(contains(r.out, " ok ") && !contains(r.out, "\033["), "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = pgtest_run_cli_tty(proj, db, NULL, (const char *const[]){ "upgrade", "nosuch", NULL });
+    pgtest_assert_status(r, EXIT_TARGET, "an error on a terminal");
+    ck_assert_msg(contains(r.out, "\033[1;31multramigrate: \033[0m"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade", "nosuch");
+    ck_assert_msg(!contains(r.err, "\033["), "%s", r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/* A run that lasts more than a second shows "[i/n] REVISION  s" on a
+ * terminal, wiped before anything else is printed; never with -q, never
+ * in a pipe. */
+START_TEST(progress_line_on_a_terminal)
+{
+    init_project();
+    pgtest_write_revision(proj, "slow1", NULL, NULL, 1, "SELECT pg_sleep(1.6);", "SELECT 1;");
+    pgtest_write_revision(proj, "fast2", "slow1", NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_cli_result r =
+        pgtest_run_cli_tty(proj, db, NULL, (const char *const[]){ "upgrade", "--no-backup", NULL });
+    pgtest_assert_status(r, EXIT_OK, "upgrade on a terminal");
+    const char *line = strstr(r.out, "[1/2] slow1  1.");
+    ck_assert_msg(line != NULL, "no progress line:\n%s", r.out);
+    /* wiped before the next line of text */
+    ck_assert_msg(strstr(line, "\r\033[Kapplied slow1") != NULL, "%s", r.out);
+    ck_assert_msg(contains(r.out, "Upgraded to fast2"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "downgrade", "base");
+    pgtest_assert_status(r, EXIT_OK, "downgrade");
+    pgtest_cli_result_free(&r);
+    r = pgtest_run_cli_tty(proj, db, NULL,
+                           (const char *const[]){ "-q", "upgrade", "--no-backup", NULL });
+    pgtest_assert_status(r, EXIT_OK, "upgrade -q on a terminal");
+    ck_assert_msg(!contains(r.out, "[1/2]"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "downgrade", "base");
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade in a pipe");
+    ck_assert_msg(!contains(r.err, "[1/2]") && !contains(r.err, "\033["), "%s", r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* Outside a project every command that reads the revisions says so, with
  * the way out, and exits 3 (health too: a probe of no project). */
 START_TEST(exit_no_project)
@@ -1425,6 +1547,9 @@ static Suite *cli_suite(void)
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
                      exit_target_and_state, exit_no_project, summaries_name_revisions,
                      hint_transaction_block, empty_up_section);
+
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "terminal", setup, teardown, 60), human_output_aligned,
+                     colour_on_a_terminal_only, progress_line_on_a_terminal);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
                      lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,

@@ -15,6 +15,7 @@
 #include <ftw.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <pty.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -1366,6 +1367,45 @@ pgtest_cli_result pgtest_run_cli(const char *dir, const char *env_url, const cha
     int status = pgtest_wait_child(pid);
     pgtest_assert_no_sanitizer_report(argv[0] ? argv[0] : "(no args)", err.s);
     return (pgtest_cli_result){ status, out.s, err.s };
+}
+
+pgtest_cli_result pgtest_run_cli_tty(const char *dir, const char *env_url, const char *const env[],
+                                     const char *const argv[])
+{
+    const char *cli = pgtest_env("UM_CLI");
+    int master = -1, slave = -1;
+    ck_assert_int_eq(openpty(&master, &slave, NULL, NULL, NULL), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        setsid();
+        close(master);
+        dup2(slave, STDIN_FILENO);
+        dup2(slave, STDOUT_FILENO);
+        dup2(slave, STDERR_FILENO);
+        close(slave);
+        pgtest_child_env(dir, env_url);
+        setenv("TERM", "xterm", 1);
+        unsetenv("NO_COLOR");
+        for (size_t i = 0; env && env[i]; i++)
+            putenv((char *)env[i]);
+        exec_cli(cli, argv);
+    }
+    close(slave);
+    buf out = { 0 };
+    buf_add(&out, "", 0);
+    for (;;) {
+        char chunk[4096];
+        ssize_t n = read(master, chunk, sizeof(chunk));
+        if (n > 0)
+            buf_add(&out, chunk, (size_t)n);
+        else if (n == 0 || errno != EINTR)
+            break; /* EIO: the child and its descendants closed the terminal */
+    }
+    close(master);
+    int status = pgtest_wait_child(pid);
+    pgtest_assert_no_sanitizer_report(argv[0] ? argv[0] : "(no args)", out.s);
+    return (pgtest_cli_result){ status, out.s, strdup("") };
 }
 
 pid_t pgtest_spawn_cli(const char *dir, const char *env_url, const char *const argv[])

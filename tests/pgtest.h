@@ -316,6 +316,12 @@ void pgtest_child_env(const char *dir, const char *env_url);
  */
 pgtest_cli_result pgtest_run_cli(const char *dir, const char *env_url, const char *const argv[]);
 
+/* As pgtest_run_cli(), with a terminal as stdin, stdout and stderr (TERM
+ * "xterm", NO_COLOR unset, then the "KEY=VALUE" strings of @env, may be
+ * NULL): everything it printed is in out, in the order it was written. */
+pgtest_cli_result pgtest_run_cli_tty(const char *dir, const char *env_url, const char *const env[],
+                                     const char *const argv[]);
+
 /* As pgtest_run_cli(), in the background: stdout and stderr go to
  * background.out and background.err in @dir.  Returns the pid. */
 pid_t pgtest_spawn_cli(const char *dir, const char *env_url, const char *const argv[]);
