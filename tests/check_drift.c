@@ -9,6 +9,8 @@
  * then the JSON, the exit codes, the database left exactly as it was (a
  * snapshot of the catalog rows, their xmin included, and of the data), and
  * no scratch database left behind, after success, an error and SIGINT.
+ * Over the autogenerate corpus, drift's script is auto --from-db's up
+ * section, with findings exactly when it is not empty.
  */
 #define PGTEST_SHORT_NAMES
 #include "pgtest.h"
@@ -16,6 +18,7 @@
 #include <ultramigrate/ultramigrate.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +296,67 @@ START_TEST(options_and_errors)
 }
 END_TEST
 
+/* ---- the autogenerate corpus: drift and auto --from-db agree -------------- */
+
+#define MAX_PAIRS 200
+
+static char *pairs[MAX_PAIRS];
+static int n_pairs;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* tests/autogen's pair directories, sorted; read before the tests fork. */
+static void find_pairs(void)
+{
+    char *dir = pgtest_asprintf("%s/tests/autogen", getenv("UM_SOURCE_DIR"));
+    DIR *d = opendir(dir);
+    for (struct dirent *e = d ? readdir(d) : NULL; e && n_pairs < MAX_PAIRS; e = readdir(d))
+        if (e->d_name[0] != '.')
+            pairs[n_pairs++] = strdup(e->d_name);
+    if (d)
+        closedir(d);
+    qsort(pairs, (size_t)n_pairs, sizeof(char *), cmp_str);
+    free(dir);
+}
+
+/* With from.sql in the database and to.sql declared: the drift script is
+ * auto --from-db's up section, and there are findings exactly when it is
+ * not empty. */
+START_TEST(corpus_agrees_with_auto)
+{
+    const char *dir = pgtest_fmt("%s/tests/autogen/%s", pgtest_env("UM_SOURCE_DIR"), pairs[_i]);
+    char *from = pgtest_read_file(pgtest_fmt("%s/from.sql", dir), NULL);
+    ck_assert_ptr_nonnull(from);
+    ck_assert_msg(pgtest_exec(db_url, from) == 0, "%s: %s", dir, pgtest_last_error());
+    free(from);
+    write_ini(pgtest_fmt("schema_file = %s/to.sql", dir));
+    um_ctx *ctx = open_engine();
+    um_autogen_options a = UM_AUTOGEN_OPTIONS_INIT;
+    um_autogen_result *res = NULL;
+    a.message = "drift";
+    a.from_db = 1;
+    a.dry_run = 1;
+    PGTEST_CHECK_OK(ctx, um_autogenerate(&res, ctx, &a));
+    um_verify_result *r = verify_drift(ctx);
+    const char *script = um_verify_drift_sql(r);
+    ck_assert_msg(strcmp(script, um_autogen_result_up(res)) == 0,
+                  "%s: drift and auto differ\n--- drift\n%s\n--- auto\n%s", pairs[_i], script,
+                  um_autogen_result_up(res));
+    ck_assert_msg((um_verify_count(r) > 0) == (*script != '\0'), "%s: findings %s for\n%s",
+                  pairs[_i], drift_list(r), script);
+    const um_verify_finding *f;
+    for (size_t i = 0; (f = um_verify_at(r, i)); i++)
+        ck_assert_msg(f->object_kind && f->object_name && f->difference && f->sql,
+                      "%s: finding %zu lacks its drift fields", pairs[_i], i);
+    um_verify_free(r);
+    um_autogen_result_free(res);
+    um_close(ctx);
+}
+END_TEST
+
 /* ---- read only, nothing left behind ---------------------------------------- */
 
 START_TEST(database_unchanged)
@@ -416,6 +480,9 @@ static Suite *drift_suite(void)
     TCase *tc = tcase(s, "library");
     PGTEST_ADD_TESTS(tc, no_drift_is_clean, column_type_changed, compare_type_off_ignores_it,
                      extra_index, missing_table, default_compared_or_not, options_and_errors);
+    find_pairs();
+    tc = tcase(s, "corpus");
+    tcase_add_loop_test(tc, corpus_agrees_with_auto, 0, n_pairs);
     tc = tcase(s, "read only");
     PGTEST_ADD_TESTS(tc, database_unchanged, sigint_drops_scratch);
     tc = tcase(s, "cli");
@@ -425,5 +492,8 @@ static Suite *drift_suite(void)
 
 int main(void)
 {
-    return pgtest_run_pg_suite(drift_suite());
+    int rc = pgtest_run_pg_suite(drift_suite());
+    for (int i = 0; i < n_pairs; i++)
+        free(pairs[i]);
+    return rc;
 }
