@@ -3,7 +3,8 @@
  * exit status a CI pipeline reads (docs/cli.md).
  *
  * verify: 0 without errors (warnings are printed, not failed), 9 with
- * errors, 14 when the database could not be reached for the online checks.
+ * errors (drift, with --drift, is an error), 14 when the database could
+ * not be reached for the online checks.
  * check, the CI gate: the same, and 10 with --fail-on-pending when
  * revisions remain to apply.  Errors win over an unreachable database,
  * which wins over pending revisions.
@@ -13,9 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Both commands' --drift. */
+#define DRIFT_OPTION                                                                               \
+    "      --drift              compare the database with schema_file, as\n"                       \
+    "                           'auto --from-db' would: each difference an error,\n"               \
+    "                           then the SQL that would remove them\n"
+
 const char cli_verify_options[] =
     "      --allow-multiple-heads\n"
-    "                           several heads are not an error\n"
+    "                           several heads are not an error\n" DRIFT_OPTION
     "      --offline            do not check the database (-d); the files only,\n"
     "                           and --roundtrip's database when given\n"
     "      --roundtrip URL      the stairway test on URL, an empty scratch database:\n"
@@ -25,11 +32,12 @@ const char cli_verify_options[] =
 const char cli_check_options[] =
     "      --fail-on-pending    exit 10 when revisions remain to apply\n"
     "      --allow-multiple-heads\n"
-    "                           several heads are not an error\n";
+    "                           several heads are not an error\n" DRIFT_OPTION;
 
 struct verify_state {
     int allow_multiple_heads;
     int offline;
+    int drift;
     const char *roundtrip; /* as given (masked in argv), then a copy */
     char *roundtrip_copy;
     int fail_on_pending; /* check */
@@ -37,12 +45,14 @@ struct verify_state {
     int status; /* the exit status the findings call for */
 };
 
-/* --roundtrip's URL is kept, and its password masked in the process's
- * arguments, as -d's is. */
+/* --drift needs the database; --roundtrip's URL is kept, and its password
+ * masked in the process's arguments, as -d's is. */
 static int check_verify(const struct cli_call *call)
 {
     struct verify_state *vs = call->state;
 
+    if (vs->drift && vs->offline)
+        return cli_usage_error("verify: --drift compares the database; it cannot be --offline");
     if (!vs->roundtrip)
         return CLI_CONTINUE;
     vs->roundtrip_copy = strdup(vs->roundtrip);
@@ -92,6 +102,20 @@ static void print_heads(const char *title, const um_status_info *st, head_at at,
     printf("%s\n", i ? "" : none);
 }
 
+/* The script after the findings, or a line saying there is no drift. */
+static void print_drift(const struct cli *cli, const um_verify_result *r)
+{
+    const char *sql = um_verify_drift_sql(r);
+
+    if (!sql)
+        return;
+    if (!*sql) {
+        cli_info(cli, "No drift: the database matches the schema file.");
+        return;
+    }
+    printf("\n-- SQL that would bring the database to the schema file:\n%s", sql);
+}
+
 static void print_text(const struct cli *cli, const struct verify_state *vs,
                        const um_verify_result *r)
 {
@@ -106,6 +130,7 @@ static void print_text(const struct cli *cli, const struct verify_state *vs,
     }
     for (size_t i = 0; (f = um_verify_at(r, i)); i++)
         print_finding(f);
+    print_drift(cli, r);
     if (um_verify_online_state(r) == UM_VERIFY_ONLINE_SKIPPED)
         fprintf(stderr, "ultramigrate: the online checks were skipped: %s\n",
                 um_verify_online_reason(r));
@@ -135,6 +160,7 @@ static int verify_body(const struct cli_call *call)
 
     o.allow_multiple_heads = vs->allow_multiple_heads;
     o.offline = vs->offline;
+    o.drift = vs->drift;
     o.roundtrip_url = vs->roundtrip_copy;
     cli_interrupt_attach(call->ctx);
     rc = um_verify(&r, call->ctx, &o);
@@ -167,6 +193,7 @@ int cli_cmd_verify(struct cli *cli, const struct cli_command *cmd, int argc, cha
     struct verify_state vs = { 0 };
     const struct cli_opt opts[] = { { "allow-multiple-heads", 0, CLI_FLAG,
                                       &vs.allow_multiple_heads },
+                                    { "drift", 0, CLI_FLAG, &vs.drift },
                                     { "offline", 0, CLI_FLAG, &vs.offline },
                                     { "roundtrip", 0, CLI_STRING, &vs.roundtrip },
                                     { NULL, 0, CLI_FLAG, NULL } };
@@ -180,6 +207,7 @@ int cli_cmd_check(struct cli *cli, const struct cli_command *cmd, int argc, char
     const struct cli_opt opts[] = { { "fail-on-pending", 0, CLI_FLAG, &vs.fail_on_pending },
                                     { "allow-multiple-heads", 0, CLI_FLAG,
                                       &vs.allow_multiple_heads },
+                                    { "drift", 0, CLI_FLAG, &vs.drift },
                                     { NULL, 0, CLI_FLAG, NULL } };
 
     vs.is_check = 1;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "autogen.h"
 #include "autogen_diff.h"
 #include "internal.h"
 #include "pg.h"
@@ -210,18 +211,11 @@ static int read_model(um_ctx *ctx, um_ctx *db, sm_model **out)
     return rc;
 }
 
-static int check_cancel(um_ctx *ctx, int rc)
-{
-    if (pg_cancel_requested(ctx))
-        return ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
-                         "autogenerate cancelled by the host; the scratch databases are dropped");
-    return rc;
-}
-
 /* ---- the run ------------------------------------------------------------ */
 
 typedef struct autogen_run {
     um_ctx *ctx;
+    const char *purpose; /* for messages: "autogenerate" */
     const um_autogen_options *opts;
     scratch_server *server;
     scratch_db desired_db;
@@ -230,25 +224,33 @@ typedef struct autogen_run {
     sm_model *current;
 } autogen_run;
 
+static int check_cancel(const autogen_run *r, int rc)
+{
+    if (pg_cancel_requested(r->ctx))
+        return ctx_error(r->ctx, UM_ECANCELLED, NULL, 0, NULL,
+                         "%s cancelled by the host; the scratch databases are dropped", r->purpose);
+    return rc;
+}
+
 static int read_desired(autogen_run *r, const char *schema_file)
 {
     int rc = scratch_db_create(r->server, r->ctx, &r->desired_db);
     if (!rc)
-        rc = check_cancel(r->ctx, load_schema(r->ctx, r->desired_db.ctx, schema_file));
+        rc = check_cancel(r, load_schema(r->ctx, r->desired_db.ctx, schema_file));
     if (!rc)
-        rc = check_cancel(r->ctx, read_model(r->ctx, r->desired_db.ctx, &r->desired));
+        rc = check_cancel(r, read_model(r->ctx, r->desired_db.ctx, &r->desired));
     return rc;
 }
 
 static int read_current(autogen_run *r)
 {
     if (r->opts->from_db)
-        return check_cancel(r->ctx, read_model(r->ctx, r->ctx, &r->current));
+        return check_cancel(r, read_model(r->ctx, r->ctx, &r->current));
     int rc = scratch_db_create(r->server, r->ctx, &r->current_db);
     if (!rc)
-        rc = check_cancel(r->ctx, replay_migrations(r->ctx, r->current_db.ctx));
+        rc = check_cancel(r, replay_migrations(r->ctx, r->current_db.ctx));
     if (!rc)
-        rc = check_cancel(r->ctx, read_model(r->ctx, r->current_db.ctx, &r->current));
+        rc = check_cancel(r, read_model(r->ctx, r->current_db.ctx, &r->current));
     return rc;
 }
 
@@ -272,9 +274,15 @@ static int collect_destructive(um_ctx *ctx, um_autogen_result *res)
     return UM_OK;
 }
 
+autogen_diff_options autogen_options_of(const um_ctx *ctx)
+{
+    autogen_diff_options o = { ctx->cfg.compare_type, ctx->cfg.compare_server_default, NULL, NULL };
+    return o;
+}
+
 static int diff_both_ways(autogen_run *r, um_autogen_result *res)
 {
-    autogen_diff_options o = { r->ctx->cfg.compare_type, r->ctx->cfg.compare_server_default };
+    autogen_diff_options o = autogen_options_of(r->ctx);
     strbuf up = STRBUF_INIT, down = STRBUF_INIT;
     size_t n_up = 0, n_down = 0;
     autogen_diff(r->current, r->desired, &o, &up, &n_up);
@@ -306,32 +314,52 @@ static int write_file(autogen_run *r, um_autogen_result *res)
     return project_generate(&res->path, r->ctx, &g, res->up, res->down);
 }
 
-static int run_autogen(autogen_run *r, um_autogen_result *res)
+static int read_models(autogen_run *r)
 {
     const char *schema_file = r->opts->schema_file ? r->opts->schema_file : r->ctx->cfg.schema_file;
     if (!schema_file || !*schema_file)
         return ctx_error(r->ctx, UM_ECONFIG, r->ctx->cfg.path, 0, NULL,
-                         "autogenerate needs the declared schema: set schema_file");
+                         "%s needs the declared schema: set schema_file", r->purpose);
     int rc = scratch_server_open(r->ctx, &r->server);
     if (!rc)
         rc = read_desired(r, schema_file);
     if (!rc)
         rc = read_current(r);
-    if (!rc)
-        rc = diff_both_ways(r, res);
     return rc;
 }
 
-/* Drops what the run made, keeping the run's error. */
-static void clean_up(autogen_run *r)
+/* Drops the scratch databases, keeping the run's error. */
+static void drop_scratch(autogen_run *r)
 {
     if (r->server) {
         scratch_db_drop(r->server, r->ctx, &r->desired_db);
         scratch_db_drop(r->server, r->ctx, &r->current_db);
     }
     scratch_server_close(r->server);
+    r->server = NULL;
+}
+
+static void clean_up(autogen_run *r)
+{
+    drop_scratch(r);
     sm_model_free(r->desired);
     sm_model_free(r->current);
+}
+
+int autogen_read_models(um_ctx *ctx, const char *purpose, sm_model **current, sm_model **desired)
+{
+    um_autogen_options o = UM_AUTOGEN_OPTIONS_INIT;
+    o.from_db = 1;
+    autogen_run r = { ctx, purpose, &o, NULL, { NULL, NULL }, { NULL, NULL }, NULL, NULL };
+    int rc = read_models(&r);
+    drop_scratch(&r);
+    if (rc) {
+        clean_up(&r);
+        r.current = r.desired = NULL;
+    }
+    *current = r.current;
+    *desired = r.desired;
+    return rc;
 }
 
 int um_autogenerate(um_autogen_result **out, um_ctx *ctx, const um_autogen_options *opts)
@@ -354,8 +382,10 @@ int um_autogenerate(um_autogen_result **out, um_ctx *ctx, const um_autogen_optio
         free(res);
         return rc;
     }
-    autogen_run r = { ctx, opts, NULL, { NULL, NULL }, { NULL, NULL }, NULL, NULL };
-    rc = run_autogen(&r, res);
+    autogen_run r = { ctx, "autogenerate", opts, NULL, { NULL, NULL }, { NULL, NULL }, NULL, NULL };
+    rc = read_models(&r);
+    if (!rc)
+        rc = diff_both_ways(&r, res);
     clean_up(&r);
     pg_call_end(ctx);
     if (!rc)

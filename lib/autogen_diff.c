@@ -24,11 +24,13 @@ typedef struct diff_run {
     const autogen_diff_options *opts;
     strbuf *out;
     size_t destructive;
-    bool *table_rebuilt; /* per from-table: dropped and created again */
-    bool *table_altered; /* per from-table: columns dropped or retyped, or rebuilt */
-    bool *view_dropped;  /* per from-view: dropped (gone, changed or over a change) */
-    bool *enum_swapped;  /* per from-enum: replaced by a new type */
-    bool *key_changed;   /* per from-table: a key foreign keys may use is dropped */
+    bool *table_rebuilt;      /* per from-table: dropped and created again */
+    bool *table_altered;      /* per from-table: columns dropped or retyped, or rebuilt */
+    bool *view_dropped;       /* per from-view: dropped (gone, changed or over a change) */
+    bool *enum_swapped;       /* per from-enum: replaced by a new type */
+    bool *key_changed;        /* per from-table: a key foreign keys may use is dropped */
+    const sm_object *subject; /* what the statements since @mark are about */
+    size_t mark;
 } diff_run;
 
 static const size_t comment_attr[SM_N_KINDS] = {
@@ -97,6 +99,16 @@ static bool list_has(const char *list, const char *key)
         p += len + (p[len] == '\n');
     }
     return false;
+}
+
+/* The statements written from here on are about @o (NULL: no one
+ * object); those since the last call go to the span callback. */
+static void about(diff_run *r, const sm_object *o)
+{
+    if (r->subject && r->out->len > r->mark && r->opts->span_cb)
+        r->opts->span_cb(r->subject, r->mark, r->out->len, r->opts->span_payload);
+    r->subject = o;
+    r->mark = r->out->len;
 }
 
 static void stmt(diff_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -171,10 +183,28 @@ static bool column_regenerated(const sm_object *f, const sm_object *t)
     return !attr_eq(f, t, SM_COL_GENERATED);
 }
 
+/* Whether attribute @i of @kind is compared at all: positions never,
+ * column types and defaults as compare_type and compare_server_default
+ * say. */
+static bool attr_compared(const autogen_diff_options *opts, sm_kind kind, size_t i)
+{
+    if (sm_attr_ordinal(kind, i))
+        return false;
+    if (kind == SM_COLUMN && (i == SM_COL_TYPE || i == SM_COL_COLLATION))
+        return opts->compare_type;
+    if (kind == SM_COLUMN && i == SM_COL_DEFAULT)
+        return opts->compare_server_default;
+    return true;
+}
+
+static bool attr_differs(const diff_run *r, const sm_object *f, const sm_object *t, size_t i)
+{
+    return attr_compared(r->opts, f->kind, i) && !attr_eq(f, t, i);
+}
+
 static bool column_retyped(const diff_run *r, const sm_object *f, const sm_object *t)
 {
-    return r->opts->compare_type &&
-           (!attr_eq(f, t, SM_COL_TYPE) || !attr_eq(f, t, SM_COL_COLLATION));
+    return attr_differs(r, f, t, SM_COL_TYPE) || attr_differs(r, f, t, SM_COL_COLLATION);
 }
 
 /* The from-column is dropped (with its table, or alone). */
@@ -379,8 +409,10 @@ static void drop_children(diff_run *r, sm_kind kind, int fk)
         bool is_fk = kind == SM_CONSTRAINT && strcmp(sm_attr(f, SM_CON_TYPE), "f") == 0;
         if (fk >= 0 && is_fk != (fk == 1))
             continue;
-        if (parent_kept(r, f->table) && child_dropped(r, f))
+        if (parent_kept(r, f->table) && child_dropped(r, f)) {
+            about(r, f);
             drop_child(r, f);
+        }
     }
 }
 
@@ -435,6 +467,7 @@ static void drop_views(diff_run *r)
     }
     for (size_t i = n; i-- > 0;) {
         const sm_object *v = sm_at(r->from, SM_VIEW, order[i]);
+        about(r, v);
         stmt(r, "DROP %s %s", matview(v) ? "MATERIALIZED VIEW" : "VIEW", v->key);
     }
     free(order);
@@ -456,8 +489,10 @@ static void release_sequences(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_SEQUENCE); i++) {
         const sm_object *f = sm_at(r->from, SM_SEQUENCE, i);
-        if (owner_released(r, f))
+        if (owner_released(r, f)) {
+            about(r, f);
             stmt(r, "ALTER SEQUENCE %s OWNED BY NONE", f->key);
+        }
     }
 }
 
@@ -469,6 +504,7 @@ static void create_simple(diff_run *r, sm_kind kind)
         const sm_object *t = sm_at(r->to, kind, i);
         if (twin(r->from, t))
             continue;
+        about(r, t);
         if (kind == SM_SCHEMA)
             stmt(r, "CREATE SCHEMA %s", t->key);
         else
@@ -481,8 +517,10 @@ static void alter_extensions(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_EXTENSION); i++) {
         const sm_object *t = sm_at(r->to, SM_EXTENSION, i), *f = twin(r->from, t);
-        if (f && !attr_eq(f, t, SM_EXT_SCHEMA))
+        if (f && !attr_eq(f, t, SM_EXT_SCHEMA)) {
+            about(r, t);
             stmt(r, "ALTER EXTENSION %s SET SCHEMA %s", t->key, sm_attr(t, SM_EXT_SCHEMA));
+        }
     }
 }
 
@@ -591,6 +629,7 @@ static void enums(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_ENUM); i++) {
         const sm_object *t = sm_at(r->to, SM_ENUM, i), *f = twin(r->from, t);
+        about(r, t);
         if (!f)
             enum_create(r, t);
         else if (r->enum_swapped[index_of(r->from, f)])
@@ -656,6 +695,7 @@ static void domains(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_DOMAIN); i++) {
         const sm_object *t = sm_at(r->to, SM_DOMAIN, i), *f = twin(r->from, t);
+        about(r, t);
         if (!f || fresh(r, t)) {
             if (f) {
                 destructive(r, "domain %s changes its base type or collation", t->key);
@@ -700,6 +740,7 @@ static void sequences(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_SEQUENCE); i++) {
         const sm_object *t = sm_at(r->to, SM_SEQUENCE, i), *f = twin(r->from, t);
+        about(r, t);
         if (!f) {
             sb_printf(r->out, "CREATE SEQUENCE %s", t->key);
             sequence_options(r, t, "");
@@ -737,9 +778,11 @@ static void functions(diff_run *r)
             continue;
         /* a SQL function's body may read tables this revision creates later */
         if (sql_function(t) && !unchecked) {
+            about(r, NULL);
             stmt(r, "SET LOCAL check_function_bodies = off");
             unchecked = true;
         }
+        about(r, t);
         if (f && fresh(r, t))
             stmt(r, "DROP %s %s", routine_word(f), f->key);
         sb_puts(r->out, sm_attr(t, SM_FUNC_DEF));
@@ -789,6 +832,7 @@ static const sm_object **table_columns(const sm_model *m, const char *table, siz
 static void table_create(diff_run *r, const sm_object *t)
 {
     bool unlogged = strcmp(sm_attr(t, SM_TABLE_PERSISTENCE), "u") == 0;
+    about(r, t);
     sb_printf(r->out, "CREATE %sTABLE %s", unlogged ? "UNLOGGED " : "", t->key);
     if (sm_attr(t, SM_TABLE_PARTOF)) {
         sb_printf(r->out, " PARTITION OF %s %s", sm_attr(t, SM_TABLE_PARTOF),
@@ -895,7 +939,7 @@ static void column_alter(diff_run *r, const sm_object *f, const sm_object *t)
     const char *fi = sm_attr(f, SM_COL_IDENTITY), *ti = sm_attr(t, SM_COL_IDENTITY);
     bool had_identity = fi && *fi, has_identity = ti && *ti;
     bool retype = column_retyped(r, f, t);
-    bool redefault = r->opts->compare_server_default && !attr_eq(f, t, SM_COL_DEFAULT);
+    bool redefault = attr_differs(r, f, t, SM_COL_DEFAULT);
     if (had_identity && !has_identity)
         stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", t->table, t->name);
     /* the old default may not cast to the new type */
@@ -921,14 +965,17 @@ static void alter_tables(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_TABLE); i++) {
         const sm_object *t = sm_at(r->to, SM_TABLE, i), *f = twin(r->from, t);
-        if (f && table_kept(r, t->key) && !attr_eq(f, t, SM_TABLE_PERSISTENCE))
+        if (f && table_kept(r, t->key) && !attr_eq(f, t, SM_TABLE_PERSISTENCE)) {
+            about(r, t);
             stmt(r, "ALTER TABLE %s SET %s", t->key,
                  strcmp(sm_attr(t, SM_TABLE_PERSISTENCE), "u") == 0 ? "UNLOGGED" : "LOGGED");
+        }
     }
     /* columns dropped first: a regenerated column is added back below */
     for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
         const sm_object *f = sm_at(r->from, SM_COLUMN, i);
         if (table_kept(r, f->table) && column_gone(r, f)) {
+            about(r, f);
             destructive(r, "drops column %s and its data", f->key);
             stmt(r, "ALTER TABLE %s DROP COLUMN %s", f->table, f->name);
         }
@@ -944,6 +991,7 @@ static void alter_tables(diff_run *r)
         const sm_object *t = sm_at(r->to, SM_COLUMN, i), *f = twin(r->from, t);
         if (!table_kept(r, t->table))
             continue;
+        about(r, t);
         if (fresh(r, t))
             added[n_added++] = t;
         else
@@ -951,6 +999,7 @@ static void alter_tables(diff_run *r)
     }
     /* added in their table's order, tables by key */
     for (size_t i = 0; i < n_added; i++) {
+        about(r, added[i]);
         sb_printf(r->out, "ALTER TABLE %s ADD COLUMN ", added[i]->table);
         column_def(r->out, added[i]);
         sb_puts(r->out, ";\n");
@@ -963,16 +1012,32 @@ static void own_sequences(diff_run *r)
     for (size_t i = 0; i < sm_count(r->to, SM_SEQUENCE); i++) {
         const sm_object *t = sm_at(r->to, SM_SEQUENCE, i), *f = twin(r->from, t);
         const char *owner = sm_attr(t, SM_SEQ_OWNED_BY);
-        if (owner && (!f || owner_released(r, f) || !sm_attr(f, SM_SEQ_OWNED_BY)))
+        if (owner && (!f || owner_released(r, f) || !sm_attr(f, SM_SEQ_OWNED_BY))) {
+            about(r, t);
             stmt(r, "ALTER SEQUENCE %s OWNED BY %s", t->key, owner);
+        }
     }
 }
 
 /* ---- phase: what goes after the tables are changed ---------------------- */
 
+/* The one DROP TABLE statement (@start onwards) is about each table it drops. */
+static void drop_tables_spans(diff_run *r, size_t start)
+{
+    if (!r->opts->span_cb || r->out->len == start)
+        return;
+    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
+        const sm_object *f = sm_at(r->from, SM_TABLE, i);
+        if (!table_kept(r, f->key))
+            r->opts->span_cb(f, start, r->out->len, r->opts->span_payload);
+    }
+}
+
 static void drop_tables(diff_run *r)
 {
     strbuf list = STRBUF_INIT;
+    about(r, NULL);
+    size_t start = r->out->len;
     for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
         const sm_object *f = sm_at(r->from, SM_TABLE, i);
         if (table_kept(r, f->key))
@@ -988,6 +1053,8 @@ static void drop_tables(diff_run *r)
     if (sb_failed(&list))
         r->out->failed = true;
     sb_free(&list);
+    drop_tables_spans(r, start);
+    r->mark = r->out->len;
 }
 
 static void drop_removed(diff_run *r, sm_kind kind)
@@ -996,6 +1063,7 @@ static void drop_removed(diff_run *r, sm_kind kind)
         const sm_object *f = sm_at(r->from, kind, i);
         if (twin(r->to, f))
             continue;
+        about(r, f);
         switch (kind) {
         case SM_SEQUENCE:
             destructive(r, "drops sequence %s", f->key);
@@ -1070,8 +1138,10 @@ static void create_children(diff_run *r, sm_kind kind, int fk, bool on_views)
         if ((fk >= 0 && is_fk != (fk == 1)) ||
             (sm_find(r->to, SM_VIEW, t->table) != NULL) != on_views)
             continue;
-        if (fresh(r, t))
+        if (fresh(r, t)) {
+            about(r, t);
             create_child(r, t);
+        }
     }
 }
 
@@ -1087,6 +1157,7 @@ static void create_views(diff_run *r)
     for (size_t i = 0; order && i < n; i++) {
         const sm_object *v = sm_at(r->to, SM_VIEW, order[i]);
         const char *options = sm_attr(v, SM_VIEW_OPTIONS);
+        about(r, v);
         const char *def = sm_attr(v, SM_VIEW_DEF);
         size_t len = strlen(def);
         while (len > 0 && (def[len - 1] == ';' || def[len - 1] == '\n' || def[len - 1] == ' '))
@@ -1105,6 +1176,7 @@ static void row_security(diff_run *r)
     for (size_t i = 0; i < sm_count(r->to, SM_TABLE); i++) {
         const sm_object *t = sm_at(r->to, SM_TABLE, i), *f = twin(r->from, t);
         bool was = f && !fresh(r, t);
+        about(r, t);
         if (was ? !attr_eq(f, t, SM_TABLE_RLS) : is_true(sm_attr(t, SM_TABLE_RLS)))
             stmt(r, "ALTER TABLE %s %s ROW LEVEL SECURITY", t->key,
                  is_true(sm_attr(t, SM_TABLE_RLS)) ? "ENABLE" : "DISABLE");
@@ -1172,6 +1244,7 @@ static void comments(diff_run *r)
             bool made = !f || fresh(r, t);
             if (made ? !want : str_eq(want, sm_attr(f, comment_attr[kind])))
                 continue;
+            about(r, t);
             sb_puts(r->out, "COMMENT ON ");
             comment_target(r, t);
             stmt(r, " IS %s", want ? want : "NULL");
@@ -1217,12 +1290,13 @@ static void write_phases(diff_run *r)
     create_children(r, SM_TRIGGER, -1, true);
     create_children(r, SM_POLICY, -1, false);
     comments(r);
+    about(r, NULL);
 }
 
 void autogen_diff(const sm_model *from, const sm_model *to, const autogen_diff_options *opts,
                   strbuf *out, size_t *n_destructive)
 {
-    diff_run r = { from, to, opts, out, 0, NULL, NULL, NULL, NULL, NULL };
+    diff_run r = { from, to, opts, out, 0, NULL, NULL, NULL, NULL, NULL, NULL, out->len };
     size_t tables = sm_count(from, SM_TABLE);
     r.table_rebuilt = util_calloc(tables, sizeof(bool));
     r.table_altered = util_calloc(tables, sizeof(bool));
@@ -1245,4 +1319,53 @@ void autogen_diff(const sm_model *from, const sm_model *to, const autogen_diff_o
     free(r.key_changed);
     free(r.view_dropped);
     free(r.enum_swapped);
+}
+
+/* ---- the differences, object by object ---------------------------------- */
+
+/* Attributes the server derives from another one of the same object (a
+ * view's dependencies from its definition): reported only alone. */
+static bool attr_derived(sm_kind kind, size_t i)
+{
+    return (kind == SM_VIEW && i == SM_VIEW_DEPS) ||
+           (kind == SM_CONSTRAINT && (i == SM_CON_TYPE || i == SM_CON_REFTABLE)) ||
+           (kind == SM_FUNCTION && i == SM_FUNC_RESULT);
+}
+
+/* A child (column, constraint, index...) whose relation is not in @m: the
+ * relation's own difference speaks for it. */
+static bool owner_missing(const sm_model *m, const sm_object *o)
+{
+    return o->table && !sm_find(m, SM_TABLE, o->table) && !sm_find(m, SM_VIEW, o->table);
+}
+
+static void report_changed(const sm_object *f, const sm_object *t, const autogen_diff_options *opts,
+                           autogen_change_cb cb, void *payload)
+{
+    size_t own = 0;
+    for (size_t i = 0; i < f->n_attrs; i++)
+        own += attr_compared(opts, f->kind, i) && !attr_derived(f->kind, i) && !attr_eq(f, t, i);
+    for (size_t i = 0; i < f->n_attrs; i++)
+        if (attr_compared(opts, f->kind, i) && (!own || !attr_derived(f->kind, i)) &&
+            !attr_eq(f, t, i))
+            cb(AUTOGEN_CHANGED, f, t, i, payload);
+}
+
+void autogen_diff_changes(const sm_model *from, const sm_model *to,
+                          const autogen_diff_options *opts, autogen_change_cb cb, void *payload)
+{
+    for (int kind = 0; kind < SM_N_KINDS; kind++) {
+        for (size_t i = 0; i < sm_count(from, (sm_kind)kind); i++) {
+            const sm_object *f = sm_at(from, (sm_kind)kind, i), *t = twin(to, f);
+            if (t)
+                report_changed(f, t, opts, cb, payload);
+            else if (!owner_missing(to, f))
+                cb(AUTOGEN_REMOVED, f, NULL, 0, payload);
+        }
+        for (size_t i = 0; i < sm_count(to, (sm_kind)kind); i++) {
+            const sm_object *t = sm_at(to, (sm_kind)kind, i);
+            if (!twin(from, t) && !owner_missing(from, t))
+                cb(AUTOGEN_ADDED, NULL, t, 0, payload);
+        }
+    }
 }

@@ -267,6 +267,11 @@ const char *sm_kind_name(sm_kind kind)
     return kind < SM_N_KINDS ? kinds[kind].name : "?";
 }
 
+const char *sm_attr_name(sm_kind kind, size_t i)
+{
+    return kind < SM_N_KINDS && i < kinds[kind].n_attrs ? kinds[kind].attr_names[i] : NULL;
+}
+
 bool sm_attr_ordinal(sm_kind kind, size_t i)
 {
     return (kind == SM_COLUMN && i == SM_COL_ATTNUM) || (kind == SM_VIEW && i == SM_VIEW_DEPS);

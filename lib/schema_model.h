@@ -145,6 +145,10 @@ bool sm_attr_ordinal(sm_kind kind, size_t i);
 /* Kind names, as the dump writes them: "table", "column", ... */
 const char *sm_kind_name(sm_kind kind);
 
+/* Attribute names, as the dump writes them: "type", "default", ...
+ * (NULL out of range). */
+const char *sm_attr_name(sm_kind kind, size_t i);
+
 /*
  * The canonical text of the model: one line per object and attribute,
  * sorted, positions left out.  Two databases with the same schema give the

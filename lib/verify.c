@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,13 +126,14 @@ int verify_plan_sections(um_ctx *ctx, const um_plan *plan)
 
 /* ---- the result ---------------------------------------------------------- */
 
-void verify_add(um_verify_result *r, um_verify_severity severity, const char *code,
-                const char *revision, const char *file, int line, const char *fmt, ...)
+um_verify_finding *verify_add(um_verify_result *r, um_verify_severity severity, const char *code,
+                              const char *revision, const char *file, int line, const char *fmt,
+                              ...)
 {
     um_verify_finding *v = util_grow(r->findings, r->n, &r->cap, sizeof(*v));
     if (!v) {
         r->failed = true;
-        return;
+        return NULL;
     }
     r->findings = v;
     strbuf sb = STRBUF_INIT;
@@ -139,30 +141,42 @@ void verify_add(um_verify_result *r, um_verify_severity severity, const char *co
     va_start(ap, fmt);
     sb_vprintf(&sb, fmt, ap);
     va_end(ap);
-    um_verify_finding f = {
-        severity, code, util_strdup_null(revision), util_strdup_null(file), line, sb_detach(&sb)
-    };
+    /* the drift fields are the caller's to fill */
+    um_verify_finding f = { .severity = severity,
+                            .code = code,
+                            .revision = util_strdup_null(revision),
+                            .file = util_strdup_null(file),
+                            .line = line,
+                            .message = sb_detach(&sb) };
     if (!f.message || (revision && !f.revision) || (file && !f.file)) {
         free((char *)f.message);
         free((char *)f.revision);
         free((char *)f.file);
         r->failed = true;
-        return;
+        return NULL;
     }
-    r->findings[r->n++] = f;
+    r->findings[r->n] = f;
     r->n_errors += severity == UM_VERIFY_ERROR;
+    return &r->findings[r->n++];
+}
+
+static void finding_free(um_verify_finding *f)
+{
+    const char *strings[] = { f->revision,     f->file,       f->message,   f->object_kind,
+                              f->object_name,  f->difference, f->attribute, f->database_value,
+                              f->schema_value, f->sql };
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+        free((char *)strings[i]);
 }
 
 void um_verify_free(um_verify_result *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->n; i++) {
-        free((char *)r->findings[i].revision);
-        free((char *)r->findings[i].file);
-        free((char *)r->findings[i].message);
-    }
+    for (size_t i = 0; i < r->n; i++)
+        finding_free(&r->findings[i]);
     free(r->findings);
+    free(r->drift_sql);
     free(r->online_reason);
     um_status_free(r->status);
     free(r->file_heads);
@@ -322,34 +336,70 @@ static int verify_online(um_ctx *ctx, um_verify_result *r)
 
 /* ---- public API ---------------------------------------------------------- */
 
+/*
+ * The size of um_verify_options as a host built against @version has it
+ * (0: unknown): version 1 ends before drift.  Only what the host's struct
+ * holds is read or written.
+ */
+static size_t verify_options_size(unsigned int version)
+{
+    if (version == 1)
+        return offsetof(um_verify_options, drift);
+    return version == UM_VERIFY_OPTIONS_VERSION ? sizeof(um_verify_options) : 0;
+}
+
 int um_verify_options_init(um_verify_options *opts, unsigned int version)
 {
     static const um_verify_options init = UM_VERIFY_OPTIONS_INIT;
-    return util_options_init(opts, &init, sizeof(init), version);
+    size_t size = verify_options_size(version);
+    if (!opts || !size)
+        return UM_EINVAL;
+    memcpy(opts, &init, size);
+    opts->version = version;
+    return UM_OK;
+}
+
+/* @opts (NULL: the defaults) as this version's struct in @out, the fields
+ * an older host lacks at their defaults; UM_EVERSION for an unknown one. */
+static int verify_options_copy(um_ctx *ctx, const um_verify_options *opts, um_verify_options *out)
+{
+    static const um_verify_options init = UM_VERIFY_OPTIONS_INIT;
+    *out = init;
+    if (!opts)
+        return UM_OK;
+    size_t size = verify_options_size(opts->version);
+    if (!size)
+        return err_check_version(&ctx->err, "um_verify_options", opts->version,
+                                 UM_VERIFY_OPTIONS_VERSION);
+    memcpy(out, opts, size);
+    if (out->drift && out->offline)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_verify: the drift check reads the database; it cannot be offline");
+    return UM_OK;
 }
 
 int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts)
 {
-    um_verify_options defaults = UM_VERIFY_OPTIONS_INIT;
+    um_verify_options o;
     if (out)
         *out = NULL;
     CTX_ENTER(ctx);
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_verify: out is NULL");
-    if (!opts)
-        opts = &defaults;
-    int rc =
-        err_check_version(&ctx->err, "um_verify_options", opts->version, UM_VERIFY_OPTIONS_VERSION);
+    int rc = verify_options_copy(ctx, opts, &o);
     if (rc)
         return rc;
     um_verify_result *r = calloc(1, sizeof(*r));
     if (!r)
         return err_nomem(&ctx->err);
-    rc = verify_offline(ctx, r, opts);
-    if (!rc && !opts->offline)
+    rc = verify_offline(ctx, r, &o);
+    if (!rc && !o.offline)
         rc = verify_online(ctx, r);
-    if (!rc && opts->roundtrip_url)
-        rc = roundtrip_run(ctx, opts->roundtrip_url, r);
+    /* with the database unreachable there is nothing to compare */
+    if (!rc && o.drift && r->online == UM_VERIFY_ONLINE_DONE)
+        rc = drift_run(ctx, r);
+    if (!rc && o.roundtrip_url)
+        rc = roundtrip_run(ctx, o.roundtrip_url, r);
     if (!rc && r->failed)
         rc = err_nomem(&ctx->err);
     if (rc) {
@@ -383,6 +433,11 @@ const um_status_info *um_verify_status(const um_verify_result *result)
     return result ? result->status : NULL;
 }
 
+const char *um_verify_drift_sql(const um_verify_result *result)
+{
+    return result ? result->drift_sql : NULL;
+}
+
 /* ---- JSON ---------------------------------------------------------------- */
 
 static const char *online_name(um_verify_online online)
@@ -392,12 +447,22 @@ static const char *online_name(um_verify_online online)
                                                 : "off";
 }
 
+/* A drift finding's object and difference; null for the other findings. */
+static json_t *drift_object(const um_verify_finding *f)
+{
+    if (!f->difference)
+        return json_null();
+    return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s}", "kind", f->object_kind, "name",
+                     f->object_name, "difference", f->difference, "attribute", f->attribute,
+                     "database", f->database_value, "schema", f->schema_value, "sql", f->sql);
+}
+
 static json_t *finding_object(const um_verify_finding *f)
 {
-    return json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:s}", "severity",
+    return json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:s, s:o}", "severity",
                      f->severity == UM_VERIFY_ERROR ? "error" : "warning", "code", f->code,
                      "revision", f->revision, "file", f->file, "line", f->line, "message",
-                     f->message);
+                     f->message, "drift", drift_object(f));
 }
 
 typedef const char *(*head_at)(const um_status_info *st, size_t i);
@@ -442,11 +507,11 @@ char *um_verify_to_json(const um_verify_result *r)
     json_t *current = st ? status_heads(st, um_status_current_head_at) : json_null();
     json_t *pending = st ? pending_array(st) : json_null();
     json_t *root =
-        json_pack("{s:i, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o}", "format_version",
+        json_pack("{s:i, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:s?, s:o}", "format_version",
                   VERIFY_JSON_FORMAT_VERSION, "online", online_name(r->online), "online_error",
                   r->online_reason, "errors", (json_int_t)r->n_errors, "warnings",
                   (json_int_t)(r->n - r->n_errors), "file_heads", file_heads(r), "current_heads",
-                  current, "pending", pending, "findings", findings);
+                  current, "pending", pending, "drift_sql", r->drift_sql, "findings", findings);
     char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     return text;

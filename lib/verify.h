@@ -5,7 +5,8 @@
  *
  * Modules: verify.c (the checks, the result, JSON), txblock.c (what a
  * transaction block cannot hold), roundtrip.c (the stairway test),
- * catalog.c (the catalog snapshots it compares).
+ * catalog.c (the catalog snapshots it compares), drift.c (the database
+ * against the schema file).
  */
 #ifndef LIB_VERIFY_H
 #define LIB_VERIFY_H
@@ -22,7 +23,7 @@
  */
 int verify_plan_sections(um_ctx *ctx, const um_plan *plan);
 
-/* ---- the result (verify.c), shared with roundtrip.c ---------------------- */
+/* ---- the result (verify.c), shared with roundtrip.c and drift.c ---------- */
 
 struct um_verify_result {
     um_verify_finding *findings;
@@ -33,18 +34,24 @@ struct um_verify_result {
     um_status_info *status;  /* what the online part read, or NULL */
     const char **file_heads; /* into the graph */
     size_t n_file_heads;
-    bool failed; /* an allocation failed: the call ends in UM_ENOMEM */
+    char *drift_sql; /* the drift check's script, or NULL when it did not run */
+    bool failed;     /* an allocation failed: the call ends in UM_ENOMEM */
 };
 
 /*
- * Appends a finding; @code is static, the strings are copied and the
- * message formatted.  Out of memory sets r->failed.
+ * Appends a finding and returns it (its drift fields NULL, for the caller
+ * to fill with strings of its own); @code is static, the strings are
+ * copied and the message formatted.  Out of memory sets r->failed and
+ * returns NULL.
  */
-void verify_add(um_verify_result *r, um_verify_severity severity, const char *code,
-                const char *revision, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
+um_verify_finding *verify_add(um_verify_result *r, um_verify_severity severity, const char *code,
+                              const char *revision, const char *file, int line, const char *fmt,
+                              ...) __attribute__((format(printf, 7, 8)));
 
 /* The stairway test (roundtrip.c) on the database at @url; findings go to @r. */
 int roundtrip_run(um_ctx *ctx, const char *url, um_verify_result *r);
+
+/* The drift check (drift.c): findings go to @r, the script to r->drift_sql. */
+int drift_run(um_ctx *ctx, um_verify_result *r);
 
 #endif

@@ -1709,6 +1709,11 @@ UM_API void um_lint_free(um_lint_result *result);
  * whose up section changed since (both checksums named), an applied
  * revision that no file defines any more, a revision failed or in
  * progress, a database at a revision the files do not know (ahead).
+ *
+ * Drift (um_verify_options.drift): the database's schema against the
+ * declared one (schema_file), as `auto --from-db` compares them
+ * (docs/autogenerate.md): one finding per difference, with the SQL that
+ * would remove it, and the whole script in um_verify_drift_sql().
  */
 
 /** Severity of a verify finding.  @since 0.1 */
@@ -1743,20 +1748,41 @@ typedef struct um_verify_options {
      * left it.
      */
     const char *roundtrip_url;
+    /**
+     * Non-zero: the drift check (version 2), part of the online checks.
+     * The configured database is read (never written: its model is taken
+     * exactly as um_autogenerate() with from_db takes it), the schema file
+     * (configuration's schema_file) is loaded into a scratch database on
+     * the same server (or shadow_database_url's), which is always dropped,
+     * also after an error or um_cancel(); the two are compared through
+     * autogenerate's model and differ, with compare_type and
+     * compare_server_default as configured.  Each difference is an error
+     * finding with code "drift" (see um_verify_finding's drift fields);
+     * um_verify_drift_sql() gives the whole script.  Not run when the
+     * database cannot be reached (UM_VERIFY_ONLINE_SKIPPED); an error with
+     * @c offline.
+     */
+    int drift;
 } um_verify_options;
 
-/** The version of um_verify_options this header describes.  @since 0.1 */
-#define UM_VERIFY_OPTIONS_VERSION 1
+/**
+ * The version of um_verify_options this header describes: 2 added drift.
+ * A host built with version 1 keeps working: its shorter struct is read
+ * as version 1, without the drift check.
+ * @since 0.1
+ */
+#define UM_VERIFY_OPTIONS_VERSION 2
 /** The defaults of um_verify_options, for an initializer.  @since 0.1 */
 #define UM_VERIFY_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        UM_VERIFY_OPTIONS_VERSION, 0, 0, NULL                                                      \
+        UM_VERIFY_OPTIONS_VERSION, 0, 0, NULL, 0                                                   \
     }
 
 /**
- * Fills @p opts with defaults.
+ * Fills @p opts with the defaults of @p version (1 or
+ * UM_VERIFY_OPTIONS_VERSION); only the fields of that version are written.
  * @param opts     the options to fill
- * @param version  UM_VERIFY_OPTIONS_VERSION
+ * @param version  1 or UM_VERIFY_OPTIONS_VERSION
  * @return UM_OK, or UM_EINVAL (NULL @p opts, unknown @p version).
  * @since 0.1
  */
@@ -1774,13 +1800,42 @@ typedef struct um_verify_finding {
      * "multiple-heads", "missing-down", "empty-up", "transaction-control",
      * "not-in-transaction-block", "checksum-mismatch", "missing-file",
      * "database-ahead", "revision-failed", "revision-in-progress",
-     * "roundtrip-error", "roundtrip-mismatch".
+     * "roundtrip-error", "roundtrip-mismatch", "drift".
      */
     const char *code;
     const char *revision; /**< the revision it concerns, or NULL */
     const char *file;     /**< its file, or NULL (a revision no file defines) */
     int line;             /**< 1-based line in that file, 0 if none */
     const char *message;  /**< one line: what is wrong and what to do */
+    /*
+     * A "drift" finding's object and difference; NULL in every other
+     * finding.  @since 0.1
+     */
+    /** The object's kind: "schema", "extension", "enum", "domain",
+     *  "sequence", "table", "column", "constraint", "index", "view",
+     *  "function", "trigger", "policy".  @since 0.1 */
+    const char *object_kind;
+    /** Its name, qualified and quoted as the server quotes it
+     *  (public.orders, public.orders.id, public.f(integer)).  @since 0.1 */
+    const char *object_name;
+    /** "missing": in the schema file, not in the database; "extra": in the
+     *  database, not in the schema file; "changed": in both, differing in
+     *  @c attribute.  @since 0.1 */
+    const char *difference;
+    /** "changed": what differs ("type", "default", "not null",
+     *  "definition", "comment"...); else NULL.  @since 0.1 */
+    const char *attribute;
+    /** "changed": the attribute in the database, as the server renders it
+     *  (NULL: not set); else NULL.  @since 0.1 */
+    const char *database_value;
+    /** "changed": the attribute in the schema file (NULL: not set).
+     *  @since 0.1 */
+    const char *schema_value;
+    /** The statements of um_verify_drift_sql() about this object (for a
+     *  missing or extra table, with its columns, keys and indexes); ""
+     *  when the change is made only by statements about other objects.
+     *  @since 0.1 */
+    const char *sql;
 } um_verify_finding;
 
 /**
@@ -1804,7 +1859,11 @@ typedef struct um_verify_result um_verify_result;
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_EIO (a file cannot
  *         be read again), UM_ECHECKSUM (a file changed since um_open()),
  *         UM_ESQL (reading the state failed); with roundtrip_url also
- *         UM_ECONNECT, UM_EAUTH (that database), UM_ESTATE (it is not empty).
+ *         UM_ECONNECT, UM_EAUTH (that database), UM_ESTATE (it is not empty);
+ *         with drift also UM_EINVAL (with offline), UM_ECONFIG (no
+ *         schema_file), UM_EIO (the schema file cannot be read), UM_ESQL
+ *         (it fails: file and line named), UM_ECONNECT or UM_EAUTH (the
+ *         scratch database's server), UM_ECANCELLED (um_cancel()).
  * @since 0.1
  */
 UM_API int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts);
@@ -1819,7 +1878,7 @@ UM_API size_t um_verify_count(const um_verify_result *result);
 
 /**
  * The @p i-th finding: offline ones in apply order, then online ones, then
- * the stairway test's.
+ * drift ones (kind by kind, objects by name), then the stairway test's.
  * @param result  a result
  * @param i       0 to um_verify_count() - 1
  * @return the finding, owned by @p result; NULL when out of range.
@@ -1861,6 +1920,20 @@ UM_API const char *um_verify_online_reason(const um_verify_result *result);
  * @since 0.1
  */
 UM_API const um_status_info *um_verify_status(const um_verify_result *result);
+
+/**
+ * The SQL that would bring the database to the schema file, in an order
+ * PostgreSQL accepts: what um_autogenerate() with from_db would write as
+ * the up section, "-- destructive:" comments included.  Run as a whole:
+ * a finding's own statements may need others (a view dropped and created
+ * again around a column's new type).
+ * @param result  a result, or NULL
+ * @return "" when nothing drifted; NULL when the drift check did not run
+ *         (not asked for, or the database could not be reached); owned by
+ *         @p result.
+ * @since 0.1
+ */
+UM_API const char *um_verify_drift_sql(const um_verify_result *result);
 
 /**
  * JSON text of a result (docs/json.md, "Verify and check").
