@@ -131,6 +131,13 @@ static bool quotable(const char *v)
     return !v || (strlen(v) <= MESSAGE_VALUE_MAX && !strchr(v, '\n'));
 }
 
+/* A value of @c's attribute as the message shows it. */
+static const char *words(const drift_change *c, const char *value)
+{
+    const char *w = sm_attr_words(c->object->kind, c->attr, value);
+    return w ? w : "not set";
+}
+
 /* "column public.t.id: type is integer in the database, bigint in the
  * schema file", the values left out when they do not fit on a line. */
 static um_verify_finding *add_changed(drift_state *d, const drift_change *c)
@@ -142,7 +149,7 @@ static um_verify_finding *add_changed(drift_state *d, const drift_change *c)
     if (quotable(was) && quotable(want))
         f = verify_add(d->r, UM_VERIFY_ERROR, "drift", NULL, NULL, 0,
                        "%s %s: %s is %s in the database, %s in the schema file", kind, name, attr,
-                       was ? was : "not set", want ? want : "not set");
+                       words(c, was), words(c, want));
     else
         f = verify_add(d->r, UM_VERIFY_ERROR, "drift", NULL, NULL, 0,
                        "%s %s: the %s differs between the database and the schema file", kind, name,

@@ -149,6 +149,11 @@ const char *sm_kind_name(sm_kind kind);
  * (NULL out of range). */
 const char *sm_attr_name(sm_kind kind, size_t i);
 
+/* @value of attribute @i as a person reads it: the catalogs' one-letter
+ * codes in words ("a" identity: "GENERATED ALWAYS", "u" persistence:
+ * "unlogged"), else @value itself (NULL stays NULL). */
+const char *sm_attr_words(sm_kind kind, size_t i, const char *value);
+
 /*
  * The canonical text of the model: one line per object and attribute,
  * sorted, positions left out.  Two databases with the same schema give the
