@@ -330,7 +330,7 @@ static void lint_statement(lint_source *f, size_t start, size_t len)
     f->run->result->n_statements++;
     if (f->n_statements++ == 0)
         memcpy(f->lead_ignore, f->stmt_ignore, sizeof(f->lead_ignore));
-    if (f->parsed && !lint_statement_matters(f->sql + first))
+    if (f->parsed && !lint_statement_matters(f->sql + first, end - first))
         return;
 
     char saved = f->sql[end];
