@@ -451,10 +451,12 @@ static void check_truncate(lint_stmt *st, const PgQuery__TruncateStmt *n)
         rel r = range_var(NODE_AS(n->relations[i], RANGE_VAR, range_var));
         if (is_new(st, &r))
             continue;
-        on_locked_table(st, LINT_TRUNCATE,
-                        "TRUNCATE %s deletes every row, under an ACCESS EXCLUSIVE lock; if the "
-                        "rows really must go, back them up and say why in a lint-ignore",
-                        "TRUNCATE", r.text);
+        /* several tables: each finding at its table's name, to tell them apart */
+        lint_emit(st, LINT_TRUNCATE, n->n_relations > 1 ? r.location : -1,
+                  "TRUNCATE %s deletes every row, under an ACCESS EXCLUSIVE lock; if the rows "
+                  "really must go, back them up and say why in a lint-ignore",
+                  r.text);
+        strong_lock(st, "TRUNCATE", r.text);
     }
 }
 
@@ -730,9 +732,21 @@ static void table_constraint(lint_stmt *st, const PgQuery__CreateStmt *n,
     }
 }
 
+/* CREATE TABLE ... PARTITION OF takes an ACCESS EXCLUSIVE lock on the
+ * parent (ATTACH PARTITION would take a weaker one). */
+static void partition_of(lint_stmt *st, const PgQuery__CreateStmt *n)
+{
+    if (!n->partbound || n->n_inh_relations != 1)
+        return;
+    rel parent = range_var(NODE_AS(n->inh_relations[0], RANGE_VAR, range_var));
+    if (!is_new(st, &parent))
+        strong_lock(st, "CREATE TABLE ... PARTITION OF", parent.text);
+}
+
 static void check_create(lint_stmt *st, const PgQuery__CreateStmt *n)
 {
     rel r = range_var(n->relation);
+    partition_of(st, n);
     for (size_t i = 0; i < n->n_table_elts; i++) {
         const PgQuery__Node *e = n->table_elts[i];
         const PgQuery__ColumnDef *cd = NODE_AS(e, COLUMN_DEF, column_def);
