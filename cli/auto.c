@@ -17,7 +17,9 @@ const char cli_auto_options[] =
     "      --head REV           branch from REV instead of the current head\n"
     "      --splice             allow --head to name a revision that is not a head\n"
     "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n"
-    "  Exit status 22: no difference, no file written.\n";
+    "  Exit status 22: no difference, no file written.  The written file is\n"
+    "  linted as lint_on_upgrade says (exit 17 on an error finding with\n"
+    "  lint_on_upgrade = error; the file stays written).\n";
 
 struct auto_state {
     um_autogen_options o;
@@ -38,18 +40,18 @@ static int check_auto(const struct cli_call *call)
 }
 
 /* {"path": PATH|null, "differs": BOOL, "up": SQL, "down": SQL,
- *  "destructive": [TEXT...]} */
-static int print_auto_json(const um_autogen_result *res)
+ *  "destructive": [TEXT...], "lint": LINT-DOCUMENT|null} */
+static int print_auto_json(const um_autogen_result *res, json_t *lint)
 {
     json_t *warnings = json_array();
     const char *w;
 
     for (size_t i = 0; warnings && (w = um_autogen_result_destructive_at(res, i)); i++)
         warnings = cli_json_append(warnings, json_string(w));
-    return cli_print_json_value(
-        json_pack("{s:s?, s:b, s:s, s:s, s:o}", "path", um_autogen_result_path(res), "differs",
-                  um_autogen_result_differs(res), "up", um_autogen_result_up(res), "down",
-                  um_autogen_result_down(res), "destructive", warnings));
+    return cli_print_json_value(json_pack(
+        "{s:s?, s:b, s:s, s:s, s:o, s:o}", "path", um_autogen_result_path(res), "differs",
+        um_autogen_result_differs(res), "up", um_autogen_result_up(res), "down",
+        um_autogen_result_down(res), "destructive", warnings, "lint", lint ? lint : json_null()));
 }
 
 static void print_auto_text(const struct cli_call *call, const um_autogen_result *res)
@@ -70,6 +72,7 @@ static int auto_body(const struct cli_call *call)
 {
     struct auto_state *st = call->state;
     um_autogen_result *res = NULL;
+    json_t *lint = NULL;
     int rc;
 
     cli_interrupt_attach(call->ctx);
@@ -78,10 +81,18 @@ static int auto_body(const struct cli_call *call)
     if (rc != UM_OK)
         return rc;
     st->no_difference = !um_autogen_result_differs(res);
-    if (call->cli->json)
-        rc = print_auto_json(res);
-    else
+    if (!call->cli->json)
         print_auto_text(call, res);
+    fflush(stdout);
+    /* what lint_on_upgrade finds in the written file (none written: no lint) */
+    if (um_autogen_result_path(res))
+        rc = cli_lint_generated(call, um_autogen_result_path(res), call->cli->json ? &lint : NULL);
+    if (call->cli->json && (rc == UM_OK || rc == UM_ELINT)) {
+        int printed = print_auto_json(res, lint);
+        rc = printed != UM_OK ? printed : rc;
+    } else {
+        json_decref(lint);
+    }
     um_autogen_result_free(res);
     return rc;
 }

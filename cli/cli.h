@@ -290,6 +290,22 @@ json_t *cli_json_append(json_t *a, json_t *value);
 /* Prints @p json (from a um_*_to_json renderer) and a newline, and frees it. */
 int cli_print_json(char *json);
 
+/* output.c: lint findings. */
+
+/* Compiler-style, one line a finding: "file:line:col: severity: message
+ * [rule]"; @errors_only leaves the warnings out (-q). */
+void cli_print_lint_findings(FILE *out, const um_lint_result *r, int errors_only);
+
+/*
+ * generate, merge and auto: lints the file @path they just wrote as
+ * lint_on_upgrade asks (um_lint_generated()) and prints the findings on
+ * stderr, or with @json (--json) puts the lint document (json null when
+ * lint_on_upgrade = off) in *@json for the command's own document.
+ * Returns UM_ELINT (lint_on_upgrade = error and an error finding) once the
+ * findings are out, so that the command exits 17 with the file written.
+ */
+int cli_lint_generated(const struct cli_call *call, const char *path, json_t **json);
+
 /* output.c: revisions as Alembic shows them. */
 
 /* What Alembic's one-line form of a revision (Script._head_only) holds

@@ -1021,14 +1021,25 @@ static int show_body(const struct cli_call *call)
 
 /* ---- generate, merge ----------------------------------------------------- */
 
-static int print_generated(const struct cli *cli, char *path)
+/*
+ * "Generating PATH ... done", then what lint_on_upgrade finds in the file
+ * (stderr); --json: {"path": PATH, "lint": LINT-DOCUMENT|null}.  UM_ELINT
+ * after printing, when lint_on_upgrade = error and it found an error.
+ */
+static int print_generated(const struct cli_call *call, char *path)
 {
-    int rc = UM_OK;
+    const struct cli *cli = call->cli;
+    json_t *lint = NULL;
+    int rc;
 
-    if (cli->json)
-        rc = cli_print_json_value(json_pack("{s:s?}", "path", path));
-    else if (cli->verbosity != CLI_QUIET)
+    if (!cli->json && cli->verbosity != CLI_QUIET)
         printf("Generating %s ... done\n", path ? path : "");
+    fflush(stdout);
+    rc = cli_lint_generated(call, path, cli->json ? &lint : NULL);
+    if (cli->json && (rc == UM_OK || rc == UM_ELINT)) {
+        int printed = cli_print_json_value(json_pack("{s:s?, s:o}", "path", path, "lint", lint));
+        rc = printed != UM_OK ? printed : rc;
+    }
     um_free(path);
     return rc;
 }
@@ -1065,7 +1076,7 @@ static int generate_body(const struct cli_call *call)
     char *path = NULL;
     int rc = um_generate(&path, call->ctx, &gs->g);
 
-    return rc == UM_OK ? print_generated(call->cli, path) : rc;
+    return rc == UM_OK ? print_generated(call, path) : rc;
 }
 
 static int cmd_generate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
@@ -1097,7 +1108,7 @@ static int merge_body(const struct cli_call *call)
     m.revs = n ? (const char *const *)call->args : NULL;
     m.n_revs = (size_t)n;
     rc = um_merge(&path, call->ctx, &m);
-    return rc == UM_OK ? print_generated(call->cli, path) : rc;
+    return rc == UM_OK ? print_generated(call, path) : rc;
 }
 
 static int cmd_merge(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
@@ -1394,17 +1405,6 @@ static int check_lint(const struct cli_call *call)
     return CLI_CONTINUE;
 }
 
-/* Compiler-style, one line a finding: "file:line:col: severity: message [rule]". */
-static int print_findings(const um_lint_result *r)
-{
-    const um_lint_finding *f;
-
-    for (size_t i = 0; (f = um_lint_at(r, i)); i++)
-        printf("%s:%d:%d: %s: %s [%s]\n", f->file, f->line, f->column,
-               f->severity == UM_LINT_ERROR ? "error" : "warning", f->message, f->rule);
-    return UM_OK;
-}
-
 static int lint_body(const struct cli_call *call)
 {
     struct lint_state *ls = call->state;
@@ -1421,7 +1421,10 @@ static int lint_body(const struct cli_call *call)
     ls->errors = um_lint_error_count(r);
     ls->warnings = um_lint_warning_count(r);
     ls->linted = 1;
-    rc = call->cli->json ? cli_print_json(um_lint_to_json(r)) : print_findings(r);
+    if (call->cli->json)
+        rc = cli_print_json(um_lint_to_json(r));
+    else
+        cli_print_lint_findings(stdout, r, 0);
     um_lint_free(r);
     if (rc == UM_OK)
         cli_info(call->cli, "%zu error%s, %zu warning%s", ls->errors, plural(ls->errors),
@@ -1505,7 +1508,9 @@ static const char generate_options[] =
     "      --rev-id ID          the new revision's id (default: 12 random hex digits)\n"
     "      --depends-on REV     a dependency on another branch (repeatable)\n"
     "      --branch-label LABEL a name for the new revision's branch, for targets\n"
-    "                           such as LABEL@head (repeatable)\n";
+    "                           such as LABEL@head (repeatable)\n"
+    "  The written file is linted as lint_on_upgrade says (exit 17 on an error\n"
+    "  finding with lint_on_upgrade = error; the file stays written).\n";
 
 static const char lint_options[] =
     "  FILE...                  lint these files (revision files or plain SQL)\n"

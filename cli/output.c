@@ -404,6 +404,47 @@ int cli_print_json(char *json)
     return UM_OK;
 }
 
+/* ---- lint findings ------------------------------------------------------ */
+
+void cli_print_lint_findings(FILE *out, const um_lint_result *r, int errors_only)
+{
+    const um_lint_finding *f;
+
+    for (size_t i = 0; (f = um_lint_at(r, i)); i++)
+        if (!errors_only || f->severity == UM_LINT_ERROR)
+            fprintf(out, "%s:%d:%d: %s: %s [%s]\n", f->file, f->line, f->column,
+                    f->severity == UM_LINT_ERROR ? "error" : "warning", f->message, f->rule);
+}
+
+/* The lint document of @r as a JSON value; json null for no result. */
+static json_t *lint_json(const um_lint_result *r)
+{
+    char *text;
+    json_t *doc;
+
+    if (!r)
+        return json_null();
+    text = um_lint_to_json(r);
+    doc = text ? json_loads(text, 0, NULL) : NULL;
+    um_free(text);
+    return doc;
+}
+
+int cli_lint_generated(const struct cli_call *call, const char *path, json_t **json)
+{
+    um_lint_result *r = NULL;
+    int rc = um_lint_generated(&r, call->ctx, path);
+
+    if (rc != UM_OK && rc != UM_ELINT)
+        return rc;
+    if (json)
+        *json = lint_json(r);
+    else
+        cli_print_lint_findings(stderr, r, call->cli->verbosity == CLI_QUIET);
+    um_lint_free(r);
+    return json && !*json ? UM_ENOMEM : rc;
+}
+
 /* ---- revisions ---------------------------------------------------------- */
 
 /* " (head)" or " (effective head)" (a head another revision depends on), as

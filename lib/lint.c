@@ -210,6 +210,40 @@ int um_lint(um_lint_result **out, um_ctx *ctx, const um_lint_options *opts)
     return rc;
 }
 
+/*
+ * generate, merge and auto write a file; lint_on_upgrade says whether and
+ * how hard it is linted.  The file is linted alone, as "lint FILE" does: the
+ * run that will apply it is not known yet, so the tables of earlier
+ * revisions count as existing ones (the cautious side).
+ */
+int um_lint_generated(um_lint_result **out, um_ctx *ctx, const char *path)
+{
+    if (out)
+        *out = NULL;
+    CTX_ENTER(ctx);
+    if (!out || !path)
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "um_lint_generated: out and path are required");
+    if (ctx->cfg.lint_on_upgrade == CONFIG_LINT_OFF)
+        return UM_OK;
+
+    lint_run *run = NULL;
+    int rc = lint_run_new(&run, &ctx->cfg, &ctx->err);
+    if (!rc)
+        rc = lint_file(run, path, &ctx->err);
+    if (!rc)
+        rc = lint_run_result(run, out, &ctx->err);
+    lint_run_free(run);
+    size_t errors = *out ? (*out)->n_errors : 0;
+    if (!rc && errors && ctx->cfg.lint_on_upgrade == CONFIG_LINT_ERROR)
+        rc = ctx_error(ctx, UM_ELINT, path, 0, NULL,
+                       "lint found %zu error%s in the new revision, which is written all the "
+                       "same (lint_on_upgrade = error); fix the SQL, suppress a finding with "
+                       "'-- ultramigrate:lint-ignore RULE reason', or set lint_on_upgrade = warn",
+                       errors, errors == 1 ? "" : "s");
+    return rc;
+}
+
 UTIL_LIST_ACCESSORS(um_lint_count, um_lint_at, um_lint_result, const um_lint_finding *, n,
                     findings, &)
 

@@ -296,15 +296,75 @@ static void on_locked_table(lint_stmt *st, lint_rule rule, const char *message, 
     strong_lock(st, what, table);
 }
 
+/* Whether the lock_timeout value @value (a SET argument or set_config()'s
+ * second one) is 0, "wait forever"; a value lint cannot read is not. */
+static bool zero_timeout(const PgQuery__Node *value)
+{
+    const PgQuery__AConst *c = NODE_AS(value, A_CONST, a_const);
+    if (!c)
+        return false;
+    const char *s = c->val_case == PG_QUERY__A__CONST__VAL_SVAL ? c->sval->sval : NULL;
+    return s ? strtod(s, NULL) == 0 : const_int(c) == 0;
+}
+
+/*
+ * A lock_timeout set by the revision: @zero puts back "wait forever", and a
+ * transaction-local one (SET LOCAL, set_config(..., true)) ends with the
+ * statement's own transaction in a 'Transactional: no' revision.
+ */
+static void lock_timeout_set(lint_stmt *st, bool zero, bool local)
+{
+    st->rev->lock_timeout_set = !zero && !(local && !st->rev->transactional);
+}
+
 static void set_variable(lint_stmt *st, const PgQuery__VariableSetStmt *n)
 {
     if (!str_is(n->name, "lock_timeout") && n->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL)
         return;
-    const PgQuery__AConst *c = n->n_args ? NODE_AS(n->args[0], A_CONST, a_const) : NULL;
-    const char *s = c && c->val_case == PG_QUERY__A__CONST__VAL_SVAL ? c->sval->sval : NULL;
-    bool zero = s ? strtod(s, NULL) == 0 : const_int(c) == 0;
-    /* SET lock_timeout = 0 and RESET put back "wait forever". */
-    st->rev->lock_timeout_set = n->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE && !zero;
+    /* RESET (and RESET ALL) put back the default, "wait forever". */
+    bool reset = n->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE;
+    lock_timeout_set(st, reset || zero_timeout(n->n_args ? n->args[0] : NULL), n->is_local);
+}
+
+/* The text of a string constant, or NULL. */
+static const char *const_string(const PgQuery__Node *n)
+{
+    const PgQuery__AConst *c = NODE_AS(n, A_CONST, a_const);
+    return c && c->val_case == PG_QUERY__A__CONST__VAL_SVAL ? c->sval->sval : NULL;
+}
+
+/* A set_config('lock_timeout', value, is_local) call, SET's function form. */
+typedef struct set_config {
+    bool found, zero, local;
+} set_config;
+
+static lint_walk find_set_config(const ProtobufCMessage *m, void *payload)
+{
+    set_config *sc = payload;
+    if (m->descriptor != &pg_query__func_call__descriptor)
+        return LINT_WALK_INTO;
+    const PgQuery__FuncCall *call = (const PgQuery__FuncCall *)m;
+    const char *name = call->n_args == 3 ? const_string(call->args[0]) : NULL;
+    if (!str_is(string_node(last(call->funcname, call->n_funcname)), "set_config") || !name ||
+        strcasecmp(name, "lock_timeout") != 0)
+        return LINT_WALK_INTO;
+    const PgQuery__AConst *local = NODE_AS(call->args[2], A_CONST, a_const);
+    sc->found = true;
+    sc->zero = zero_timeout(call->args[1]);
+    /* a non-constant is_local: taken as false, the session-wide case */
+    sc->local =
+        local && local->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL && local->boolval->boolval;
+    return LINT_WALK_OVER;
+}
+
+/* SELECT set_config('lock_timeout', '5s', false) counts as SET lock_timeout;
+ * the last call in the statement wins, as it would when it runs. */
+static void check_set_config(lint_stmt *st, const PgQuery__Node *select)
+{
+    set_config sc = { false, false, false };
+    lint_tree_walk(&select->base, find_set_config, &sc);
+    if (sc.found)
+        lock_timeout_set(st, sc.zero, sc.local);
 }
 
 /* ---- data loss --------------------------------------------------------- */
@@ -391,10 +451,12 @@ static void check_truncate(lint_stmt *st, const PgQuery__TruncateStmt *n)
         rel r = range_var(NODE_AS(n->relations[i], RANGE_VAR, range_var));
         if (is_new(st, &r))
             continue;
-        on_locked_table(st, LINT_TRUNCATE,
-                        "TRUNCATE %s deletes every row, under an ACCESS EXCLUSIVE lock; if the "
-                        "rows really must go, back them up and say why in a lint-ignore",
-                        "TRUNCATE", r.text);
+        /* several tables: each finding at its table's name, to tell them apart */
+        lint_emit(st, LINT_TRUNCATE, n->n_relations > 1 ? r.location : -1,
+                  "TRUNCATE %s deletes every row, under an ACCESS EXCLUSIVE lock; if the rows "
+                  "really must go, back them up and say why in a lint-ignore",
+                  r.text);
+        strong_lock(st, "TRUNCATE", r.text);
     }
 }
 
@@ -670,9 +732,21 @@ static void table_constraint(lint_stmt *st, const PgQuery__CreateStmt *n,
     }
 }
 
+/* CREATE TABLE ... PARTITION OF takes an ACCESS EXCLUSIVE lock on the
+ * parent (ATTACH PARTITION would take a weaker one). */
+static void partition_of(lint_stmt *st, const PgQuery__CreateStmt *n)
+{
+    if (!n->partbound || n->n_inh_relations != 1)
+        return;
+    rel parent = range_var(NODE_AS(n->inh_relations[0], RANGE_VAR, range_var));
+    if (!is_new(st, &parent))
+        strong_lock(st, "CREATE TABLE ... PARTITION OF", parent.text);
+}
+
 static void check_create(lint_stmt *st, const PgQuery__CreateStmt *n)
 {
     rel r = range_var(n->relation);
+    partition_of(st, n);
     for (size_t i = 0; i < n->n_table_elts; i++) {
         const PgQuery__Node *e = n->table_elts[i];
         const PgQuery__ColumnDef *cd = NODE_AS(e, COLUMN_DEF, column_def);
@@ -1139,19 +1213,32 @@ static const char *keyword(const char **p, char *buf, size_t size)
     return buf;
 }
 
-bool lint_statement_matters(const char *sql)
+/* Whether @len bytes at @s hold @word, in any case. */
+static bool mentions(const char *s, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    for (size_t i = 0; i + n <= len; i++)
+        if (strncasecmp(s + i, word, n) == 0)
+            return true;
+    return false;
+}
+
+bool lint_statement_matters(const char *sql, size_t len)
 {
     /* Each parses into a node no check above reads: a SELECT or an INSERT
-     * matters only when a WITH clause comes first, and ANALYZE is the
-     * VacuumStmt check_vacuum() leaves alone. */
-    static const char *const unread[] = { "insert",  "comment", "grant",  "revoke",  "copy",
-                                          "do",      "call",    "select", "values",  "analyze",
-                                          "analyse", "notify",  "show",   "explain", NULL };
+     * matters only when a WITH clause comes first (or, for a SELECT, when
+     * it calls set_config), and ANALYZE is the VacuumStmt check_vacuum()
+     * leaves alone. */
+    static const char *const unread[] = { "insert", "comment", "grant",   "revoke",  "copy",
+                                          "do",     "call",    "values",  "analyze", "analyse",
+                                          "notify", "show",    "explain", NULL };
     static const char *const unread_created[] = { "function", "procedure", "type", "extension",
                                                   "sequence", "domain",    NULL };
     char word[16];
     const char *p = sql;
-    if (name_in(keyword(&p, word, sizeof(word)), unread))
+    if (strcmp(keyword(&p, word, sizeof(word)), "select") == 0)
+        return mentions(sql, len, "set_config");
+    if (name_in(word, unread))
         return false;
     if (strcmp(word, "create") != 0)
         return true;
@@ -1220,6 +1307,7 @@ void lint_check_statement(lint_stmt *st, const PgQuery__Node *n)
         break;
     case PG_QUERY__NODE__NODE_SELECT_STMT:
         check_ctes(st, n->select_stmt->with_clause);
+        check_set_config(st, n);
         break;
     case PG_QUERY__NODE__NODE_INSERT_STMT:
         check_ctes(st, n->insert_stmt->with_clause);

@@ -46,13 +46,13 @@ void lint_emit(lint_stmt *st, lint_rule rule, int location, const char *fmt, ...
 bool lint_enabled(const lint_stmt *st, lint_rule rule);
 
 /*
- * Whether a rule may read the statement that starts at @sql (its first
- * token), judged by its first keywords: false for the kinds of statement
- * no check reads (INSERT, COMMENT, GRANT, CREATE FUNCTION, ...), which a
- * section that parsed as a whole need not parse again.  True for anything
- * it does not recognise.
+ * Whether a rule may read the statement of @len bytes that starts at @sql
+ * (its first token), judged by its first keywords: false for the kinds of
+ * statement no check reads (INSERT, COMMENT, GRANT, CREATE FUNCTION, a
+ * SELECT that calls no set_config, ...), which a section that parsed as a
+ * whole need not parse again.  True for anything it does not recognise.
  */
-bool lint_statement_matters(const char *sql);
+bool lint_statement_matters(const char *sql, size_t len);
 
 /* Runs every rule on the statement @stmt (the node under a RawStmt). */
 void lint_check_statement(lint_stmt *st, const PgQuery__Node *stmt);

@@ -57,6 +57,8 @@ typedef struct lint_source {
     bool file_ignore[LINT_N_RULES]; /* suppressed in the file's header */
     bool stmt_ignore[LINT_N_RULES]; /* suppressed before this statement */
     bool lead_ignore[LINT_N_RULES]; /* suppressed before the first one */
+    bool prev_ignore[LINT_N_RULES]; /* suppressed after the last one's ';' */
+    size_t prev_findings;           /* the last statement's first finding */
     size_t n_statements;
     lint_revision rev;
 } lint_source;
@@ -260,6 +262,16 @@ static void header_directives(lint_source *f, const char *text, size_t header_le
 
 /* ---- statements -------------------------------------------------------- */
 
+/* Whether the "--" at @i ends a line that holds more than it: between two
+ * statements, that is the end of the last one's line ("DROP TABLE a; --
+ * ..."), and a comment there is about that statement. */
+static bool after_statement(const lint_source *f, size_t i)
+{
+    while (i > 0 && is_blank(f->sql[i - 1]))
+        i--;
+    return f->n_statements > 0 && i > 0 && f->sql[i - 1] != '\n';
+}
+
 /* End of the comment or blank run at @i (a "--" comment holding a
  * directive is read on the way), or @i when a token starts there. */
 static size_t skip_trivia(lint_source *f, size_t i, size_t end)
@@ -270,12 +282,38 @@ static size_t skip_trivia(lint_source *f, size_t i, size_t end)
     if (s[i] == '-' && i + 1 < end && s[i + 1] == '-') {
         const char *nl = memchr(s + i, '\n', end - i);
         size_t stop = nl ? (size_t)(nl - s) : end;
-        parse_directive(f, s + i + 2, s + stop, pos_of(f, i), f->stmt_ignore);
+        parse_directive(f, s + i + 2, s + stop, pos_of(f, i),
+                        after_statement(f, i) ? f->prev_ignore : f->stmt_ignore);
         return stop;
     }
     if (s[i] == '/' && i + 1 < end && s[i + 1] == '*')
         return util_skip_block_comment(s, i, end);
     return i;
+}
+
+/*
+ * Takes back the last statement's findings that a lint-ignore at the end of
+ * its line names: they were reported before the comment was read.
+ */
+static void ignore_after(lint_source *f)
+{
+    um_lint_result *r = f->run->result;
+    size_t kept = f->prev_findings;
+    for (size_t i = f->prev_findings; i < r->n; i++) {
+        um_lint_finding *x = &r->findings[i];
+        int rule = lint_rule_find(x->rule);
+        if (rule < 0 || !suppressible((lint_rule)rule) || !f->prev_ignore[rule]) {
+            r->findings[kept++] = *x;
+            continue;
+        }
+        if (x->severity == UM_LINT_ERROR)
+            r->n_errors--;
+        else
+            r->n_warnings--;
+        free((char *)x->message);
+    }
+    r->n = kept;
+    memset(f->prev_ignore, 0, sizeof(f->prev_ignore));
 }
 
 /* The statement's first token in [start, end); end when there is none. */
@@ -285,6 +323,7 @@ static size_t first_token(lint_source *f, size_t start, size_t end)
     size_t i = start;
     for (size_t next; i < end && (next = skip_trivia(f, i, end)) != i;)
         i = next;
+    ignore_after(f);
     return i;
 }
 
@@ -327,10 +366,11 @@ static void lint_statement(lint_source *f, size_t start, size_t len)
         return;
     f->cursor = f->stmt;
     f->stmt = pos_to(f, f->stmt, first);
+    f->prev_findings = f->run->result->n;
     f->run->result->n_statements++;
     if (f->n_statements++ == 0)
         memcpy(f->lead_ignore, f->stmt_ignore, sizeof(f->lead_ignore));
-    if (f->parsed && !lint_statement_matters(f->sql + first))
+    if (f->parsed && !lint_statement_matters(f->sql + first, end - first))
         return;
 
     char saved = f->sql[end];
@@ -419,6 +459,16 @@ static void split_lexically(lint_source *f)
     lint_statement(f, start, f->len - start);
 }
 
+/* The comments after the last statement (the parser's split leaves them
+ * out): a lint-ignore at the end of its line. */
+static void lint_tail(lint_source *f, size_t from)
+{
+    while (from < f->len && (is_blank(f->sql[from]) || f->sql[from] == ';'))
+        from++;
+    if (from < f->len)
+        first_token(f, from, f->len);
+}
+
 static void lint_section(lint_source *f)
 {
     PgQuerySplitResult sp = pg_query_split_with_parser(f->sql);
@@ -426,8 +476,12 @@ static void lint_section(lint_source *f)
     if (sp.error) {
         split_lexically(f);
     } else {
-        for (int i = 0; i < sp.n_stmts; i++)
+        size_t end = 0;
+        for (int i = 0; i < sp.n_stmts; i++) {
             lint_statement(f, (size_t)sp.stmts[i]->stmt_location, (size_t)sp.stmts[i]->stmt_len);
+            end = (size_t)sp.stmts[i]->stmt_location + (size_t)sp.stmts[i]->stmt_len;
+        }
+        lint_tail(f, end);
     }
     pg_query_free_split_result(sp);
 }

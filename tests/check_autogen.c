@@ -301,8 +301,24 @@ START_TEST(no_difference_writes_nothing)
     json_t *doc = pgtest_json_parse(r.out);
     ck_assert_msg(strstr(jstr(doc, "up"), "DROP COLUMN extra"), "%s", r.out);
     ck_assert_msg(json_array_size(json_object_get(doc, "destructive")) == 1, "%s", r.out);
+    /* lint_on_upgrade = warn (the default): the written file is linted */
+    json_t *f = json_array_get(json_object_get(json_object_get(doc, "lint"), "findings"), 0);
+    ck_assert_msg(f && strcmp(jstr(f, "rule"), "drop-column") == 0, "%s", r.out);
     json_decref(doc);
     ck_assert_msg(strstr(r.err, "destructive"), "no warning: %s", r.err);
+    pgtest_cli_result_free(&r);
+
+    /* lint_on_upgrade = error: the file is written, the finding printed,
+     * exit 17 */
+    sql("ALTER TABLE t ADD COLUMN other text");
+    write_ini(pgtest_fmt("schema_file = %s\nlint_on_upgrade = error", schema));
+    r = pgtest_run_cli(proj_dir, db_url,
+                       (const char *const[]){ "auto", "drop other", "--from-db", NULL });
+    pgtest_assert_status(r, 17, "auto, lint_on_upgrade = error");
+    ck_assert_msg(strstr(r.out, "Generating ") && strstr(r.err, "_drop_other.sql:") &&
+                      strstr(r.err, ": error: dropping column other of public.t ") &&
+                      strstr(r.err, "[drop-column]"),
+                  "out:\n%s\nerr:\n%s", r.out, r.err);
     pgtest_cli_result_free(&r);
 }
 END_TEST

@@ -1523,6 +1523,53 @@ START_TEST(lint_missing_file_and_usage)
 }
 END_TEST
 
+/* generate lints what it writes (lint_on_upgrade): warn prints the
+ * findings on stderr; error also exits 17, with the file written; off is
+ * silent; --json carries the lint document. */
+START_TEST(generate_lints_what_it_writes)
+{
+    init_project();
+    pgtest_write_file(proj, "migrations/script.sql.tmpl",
+                      "-- ${message}\n-- Revision ID: ${rev_id}\n-- Revises: ${parents}\n\n"
+                      "-- migrate:up\nTRUNCATE audit;\n\n-- migrate:down\nSELECT 1;\n");
+    write_ini("lock_timeout = 5s\n");
+    pgtest_cli_result r = run_cli(proj, db, "generate", "first");
+    pgtest_assert_status(r, EXIT_OK, "generate, lint_on_upgrade = warn");
+    ck_assert_msg(contains(r.out, "Generating ") && contains(r.err, "_first.sql:6:1: error: ") &&
+                      contains(r.err, "[truncate]\n"),
+                  "out:\n%s\nerr:\n%s", r.out, r.err);
+    pgtest_cli_result_free(&r);
+
+    write_ini("lock_timeout = 5s\nlint_on_upgrade = error\n");
+    r = run_cli(proj, db, "generate", "second");
+    pgtest_assert_status(r, EXIT_LINT_ERRORS, "generate, lint_on_upgrade = error");
+    ck_assert_msg(contains(r.err, "_second.sql:6:1: error: ") &&
+                      contains(r.err, "lint found 1 error in the new revision"),
+                  "err:\n%s", r.err);
+    pgtest_cli_result_free(&r);
+    char *files = list_versions();
+    ck_assert_msg(contains(files, "_second.sql"), "the file is written:\n%s", files);
+    free(files);
+
+    r = run_cli(proj, db, "--json", "generate", "third");
+    pgtest_assert_status(r, EXIT_LINT_ERRORS, "generate --json, lint_on_upgrade = error");
+    json_t *doc = parse_json(r.out, "generate --json");
+    json_t *lint = json_object_get(doc, "lint");
+    ck_assert_int_eq(json_integer_value(json_object_get(lint, "errors")), 1);
+    json_t *f = json_array_get(json_object_get(lint, "findings"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(f, "rule")), "truncate");
+    ck_assert_int_eq(json_integer_value(json_object_get(f, "line")), 6);
+    json_decref(doc);
+    pgtest_cli_result_free(&r);
+
+    write_ini("lock_timeout = 5s\nlint_on_upgrade = off\n");
+    r = run_cli(proj, db, "generate", "fourth");
+    pgtest_assert_status(r, EXIT_OK, "generate, lint_on_upgrade = off");
+    ck_assert_str_eq(r.err, "");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *cli_suite(void)
@@ -1553,7 +1600,8 @@ static Suite *cli_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
                      lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,
-                     lint_missing_file_and_usage, lint_on_upgrade_error_and_warn);
+                     lint_missing_file_and_usage, lint_on_upgrade_error_and_warn,
+                     generate_lints_what_it_writes);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "passwords", setup, teardown, 0), no_password_in_output,
                      no_password_in_output_bad_urls);

@@ -725,6 +725,39 @@ START_TEST(test_lint_gate)
 }
 END_TEST
 
+/* What generate and auto call on the file they wrote. */
+START_TEST(test_um_lint_generated)
+{
+    const char *b2 = pgtest_fmt("%s/migrations/versions/b2.sql", api.dir);
+    um_lint_result *r = (um_lint_result *)&r;
+    /* lint_on_upgrade = warn: the findings, the file alone (events counts
+     * as an existing table), UM_OK */
+    PGTEST_CHECK_OK(api.ctx, um_lint_generated(&r, api.ctx, b2));
+    ASSERT_FINDINGS(r, "create-index-not-concurrently 8:1 warning\nmissing-lock-timeout 8:1 "
+                       "warning\ndrop-table 9:1 error\n");
+    um_lint_free(r);
+
+    api.ctx->cfg.lint_on_upgrade = CONFIG_LINT_ERROR;
+    ck_assert_int_eq(um_lint_generated(&r, api.ctx, b2), UM_ELINT);
+    ck_assert_int_eq(um_lint_error_count(r), 1);
+    ck_assert_ptr_nonnull(strstr(um_errmsg(api.ctx), "lint found 1 error in the new revision"));
+    ck_assert_ptr_nonnull(strstr(um_error_detail(api.ctx)->file, "b2.sql"));
+    um_lint_free(r);
+
+    api.ctx->cfg.lint_on_upgrade = CONFIG_LINT_OFF;
+    r = (um_lint_result *)&r;
+    ck_assert_int_eq(um_lint_generated(&r, api.ctx, b2), UM_OK);
+    ck_assert_ptr_null(r);
+
+    ck_assert_int_eq(um_lint_generated(NULL, api.ctx, b2), UM_EINVAL);
+    ck_assert_int_eq(um_lint_generated(&r, api.ctx, NULL), UM_EINVAL);
+    ck_assert_int_eq(um_lint_generated(&r, NULL, b2), UM_EINVAL);
+    api.ctx->cfg.lint_on_upgrade = CONFIG_LINT_WARN;
+    ck_assert_int_eq(um_lint_generated(&r, api.ctx, pgtest_fmt("%s/nope.sql", api.dir)), UM_EIO);
+    ck_assert_ptr_null(r);
+}
+END_TEST
+
 START_TEST(test_rule_table)
 {
     for (int r = 0; r < LINT_N_RULES; r++) {
@@ -859,9 +892,13 @@ START_TEST(test_statements_no_rule_reads)
         "",
     };
     for (size_t i = 0; i < sizeof(unread) / sizeof(unread[0]); i++)
-        ck_assert_msg(!lint_statement_matters(unread[i]), "reads %s", unread[i]);
+        ck_assert_msg(!lint_statement_matters(unread[i], strlen(unread[i])), "reads %s", unread[i]);
     for (size_t i = 0; i < sizeof(read) / sizeof(read[0]); i++)
-        ck_assert_msg(lint_statement_matters(read[i]), "skips %s", read[i]);
+        ck_assert_msg(lint_statement_matters(read[i], strlen(read[i])), "skips %s", read[i]);
+    /* only the statement's own bytes count */
+    const char *two = "SELECT 1; SELECT set_config('lock_timeout', '1s', false)";
+    ck_assert(!lint_statement_matters(two, strlen("SELECT 1")));
+    ck_assert(lint_statement_matters(two + 10, strlen(two + 10)));
 }
 END_TEST
 
@@ -939,6 +976,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, test_to_json_is_whole_or_nothing);
     tcase_add_test(tc, test_lint_revisions_for_upgrade);
     tcase_add_test(tc, test_lint_gate);
+    tcase_add_test(tc, test_um_lint_generated);
     return s;
 }
 

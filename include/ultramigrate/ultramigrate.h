@@ -1362,7 +1362,8 @@ UM_API int um_generate_options_init(um_generate_options *opts, unsigned int vers
  * versions/), named by file_template.  Without parents and head, the new
  * revision revises every current head of the graph (several heads: pass
  * parents, or use um_merge()).  The handle's graph is not changed: open a
- * new handle to see the file.
+ * new handle to see the file.  um_lint_generated() lints the file as the
+ * configuration's lint_on_upgrade asks.
  *
  * @param out  receives the new file's path (free with um_free()); NULL if
  *             the caller does not want it.  Left NULL on failure.
@@ -1465,7 +1466,7 @@ typedef struct um_autogen_result um_autogen_result;
  * No difference: UM_OK, no file, um_autogen_result_differs() 0.
  * compare_type / compare_server_default = false leave column types and
  * defaults out of the comparison.  Each destructive statement is logged as
- * a warning.
+ * a warning; um_lint_generated() lints the written file.
  *
  * @param out  receives the result (free with um_autogen_result_free());
  *             left NULL on failure.
@@ -1636,6 +1637,27 @@ typedef struct um_lint_result um_lint_result;
  * @since 0.1
  */
 UM_API int um_lint(um_lint_result **out, um_ctx *ctx, const um_lint_options *opts);
+
+/**
+ * Lints a file um_generate(), um_merge() or um_autogenerate() has just
+ * written, as the configuration's lint_on_upgrade asks: the writers do not
+ * lint by themselves, so that the host decides how to show the findings.
+ * The file is linted alone, as um_lint() lints a path: the tables earlier
+ * revisions create count as existing ones, even when those revisions are
+ * still pending.
+ *
+ * @param out   receives the findings (free with um_lint_free()), also when
+ *              the call returns UM_ELINT; NULL with lint_on_upgrade = off
+ *              (nothing is linted) and on any other failure.
+ * @param ctx   an open handle
+ * @param path  the written file, as the writer returned it
+ * @return UM_OK (findings or none); UM_ELINT when lint_on_upgrade = error
+ *         and a finding is an error: the file stays written, and
+ *         um_errmsg() names it; UM_EINVAL, UM_ENOMEM, UM_EIO, UM_EPARSE as
+ *         um_lint().
+ * @since 0.1
+ */
+UM_API int um_lint_generated(um_lint_result **out, um_ctx *ctx, const char *path);
 
 /**
  * Number of findings.
