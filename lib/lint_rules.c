@@ -1229,9 +1229,9 @@ bool lint_statement_matters(const char *sql, size_t len)
      * matters only when a WITH clause comes first (or, for a SELECT, when
      * it calls set_config), and ANALYZE is the VacuumStmt check_vacuum()
      * leaves alone. */
-    static const char *const unread[] = { "insert", "comment", "grant",   "revoke",  "copy",
-                                          "do",     "call",    "values",  "analyze", "analyse",
-                                          "notify", "show",    "explain", NULL };
+    static const char *const unread[] = { "insert",  "comment", "grant",   "revoke",
+                                          "copy",    "call",    "values",  "analyze",
+                                          "analyse", "notify",  "show",    "explain", NULL };
     static const char *const unread_created[] = { "function", "procedure", "type", "extension",
                                                   "sequence", "domain",    NULL };
     char word[16];

@@ -12,6 +12,7 @@
  * start with a keyword and crashes on an unterminated string.
  */
 #include "lint.h"
+#include "lint_do.h"
 #include "lint_rules.h"
 #include "script.h"
 #include "util.h"
@@ -341,20 +342,65 @@ static void syntax_error(lint_source *f, size_t base, int cursorpos, const char 
               message);
 }
 
+static void check_tree(lint_stmt *st, const PgQueryProtobuf *pb);
+
+/* Where the body of a DO block in PL/pgSQL is (an offset in the parsed
+ * text), or -1: @stmt is no such block. */
+static int do_body_location(const PgQuery__Node *stmt)
+{
+    int loc = -1;
+    if (stmt->node_case != PG_QUERY__NODE__NODE_DO_STMT)
+        return -1;
+    for (size_t i = 0; i < stmt->do_stmt->n_args; i++) {
+        const PgQuery__Node *a = stmt->do_stmt->args[i];
+        const PgQuery__DefElem *d =
+            a->node_case == PG_QUERY__NODE__NODE_DEF_ELEM ? a->def_elem : NULL;
+        if (!d)
+            continue;
+        if (strcmp(d->defname, "as") == 0)
+            loc = d->location;
+        else if (strcmp(d->defname, "language") == 0 && d->arg &&
+                 d->arg->node_case == PG_QUERY__NODE__NODE_STRING &&
+                 strcmp(d->arg->string->sval, "plpgsql") != 0)
+            return -1;
+    }
+    return loc;
+}
+
+/* A statement of a DO block's body, at @off in the section: linted as if
+ * it stood there on its own (it runs during the migration all the same). */
+static void lint_do_statement(const char *query, size_t off, void *payload)
+{
+    const lint_stmt *outer = payload;
+    PgQueryProtobufParseResult r = pg_query_parse_protobuf(query);
+    if (!r.error) {
+        lint_stmt st = { outer->rev, outer->cat, outer->source, off, off };
+        check_tree(&st, &r.parse_tree);
+    }
+    pg_query_free_protobuf_parse_result(r);
+}
+
 /*
  * Runs the rules on the statement whose tree libpg_query packed in @pb.
  * A tree that nests deeper than lint_tree.h's stack budget (an expression
  * of thousands of terms) is not linted: no rule could read it either.
+ * Then the statements inside a DO block, each on its own tree.
  */
 static void check_tree(lint_stmt *st, const PgQueryProtobuf *pb)
 {
-    lint_run *run = st->source->run;
+    lint_source *f = st->source;
+    lint_run *run = f->run;
     const PgQuery__Node *stmt = NULL;
+    int body = -1;
     if (lint_tree_unpack(run->tree, pb->data, pb->len, &stmt) != UM_OK)
         run->failed = true;
-    else if (stmt)
+    else if (stmt) {
         lint_check_statement(st, stmt);
+        body = do_body_location(stmt);
+    }
     lint_tree_clear(run->tree);
+    if (body >= 0 && lint_do_each(f->sql, f->len, st->base + (size_t)body, lint_do_statement, st))
+        run->failed = true;
 }
 
 /* Lints the statement text [start, start + len) of the section. */
