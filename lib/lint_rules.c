@@ -806,6 +806,7 @@ typedef struct alter {
     lint_stmt *st;
     rel r;
     bool existing; /* not created by this run */
+    int cmd_loc;   /* where the command being read starts; -1: not known */
 } alter;
 
 static void view_column(alter *a, const char *col, const char *what)
@@ -813,7 +814,7 @@ static void view_column(alter *a, const char *col, const char *what)
     const char *view =
         col ? lint_catalog_view_using(a->st->cat, a->r.schema, a->r.name, col) : NULL;
     if (view)
-        lint_emit(a->st, LINT_COLUMN_IN_VIEW, -1,
+        lint_emit(a->st, LINT_COLUMN_IN_VIEW, a->cmd_loc,
                   "view %s reads column %s of %s: %s fails (or, with CASCADE, drops the view); "
                   "drop or change the view first, in the same revision",
                   view, col, a->r.text, what);
@@ -823,7 +824,7 @@ static void alter_drop_column(alter *a, const PgQuery__AlterTableCmd *cmd)
 {
     const char *col = cmd->name;
     if (a->existing)
-        lint_emit(a->st, LINT_DROP_COLUMN, -1,
+        lint_emit(a->st, LINT_DROP_COLUMN, a->cmd_loc,
                   "dropping column %s of %s deletes its data, and running code that still "
                   "reads or writes it fails; stop using it in the code first, then drop it in "
                   "a later revision",
@@ -861,7 +862,7 @@ static void alter_set_not_null(alter *a, const PgQuery__AlterTableCmd *cmd)
     const char *col = cmd->name;
     if (a->existing && col &&
         !lint_catalog_has_not_null_check(a->st->cat, a->r.schema, a->r.name, col))
-        lint_emit(a->st, LINT_SET_NOT_NULL, -1,
+        lint_emit(a->st, LINT_SET_NOT_NULL, a->cmd_loc,
                   "SET NOT NULL scans all of %s under an ACCESS EXCLUSIVE lock; first ADD "
                   "CONSTRAINT ... CHECK (%s IS NOT NULL) NOT VALID and VALIDATE it (in a later "
                   "revision): SET NOT NULL then uses it and skips the scan",
@@ -949,7 +950,7 @@ static void alter_validate(alter *a, const PgQuery__AlterTableCmd *cmd)
     const char *name = opt(cmd->name);
     unsigned serial = name ? lint_catalog_validate(a->st->cat, a->r.schema, a->r.name, name) : 0;
     if (serial == a->st->rev->serial && a->st->rev->transactional)
-        lint_emit(a->st, LINT_VALIDATE_SAME_TX, -1,
+        lint_emit(a->st, LINT_VALIDATE_SAME_TX, a->cmd_loc,
                   "%s was added NOT VALID in this same transaction, so the lock taken to add "
                   "it is still held while VALIDATE scans %s; validate it in a later revision",
                   name, a->r.text);
@@ -959,7 +960,7 @@ static void alter_detach(alter *a, const PgQuery__AlterTableCmd *cmd)
 {
     const PgQuery__PartitionCmd *part = NODE_AS(cmd->def, PARTITION_CMD, partition_cmd);
     if (part && part->concurrent && a->st->rev->transactional)
-        lint_emit(a->st, LINT_CONCURRENTLY_IN_TX, -1,
+        lint_emit(a->st, LINT_CONCURRENTLY_IN_TX, a->cmd_loc,
                   "DETACH PARTITION CONCURRENTLY cannot run inside a transaction block, and "
                   "this revision runs in one; move it to a revision with 'Transactional: no'");
 }
@@ -992,11 +993,21 @@ static void check_alter_table(lint_stmt *st, const PgQuery__AlterTableStmt *n)
 {
     if (n->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
         return;
-    alter a = { st, range_var(n->relation), false };
+    alter a = { st, range_var(n->relation), false, -1 };
     a.existing = !is_new(st, &a.r);
+    /* out of memory here costs positions only: the statement's start */
+    int *starts = n->n_cmds && n->relation ? calloc(n->n_cmds, sizeof(*starts)) : NULL;
+    if (starts && lint_tree_alter_commands(st->text, st->len, n->relation->location, starts,
+                                           n->n_cmds) != UM_OK) {
+        free(starts);
+        starts = NULL;
+    }
     bool strong = false;
-    for (size_t i = 0; i < n->n_cmds; i++)
+    for (size_t i = 0; i < n->n_cmds; i++) {
+        a.cmd_loc = starts ? starts[i] : -1;
         strong |= alter_command(&a, NODE_AS(n->cmds[i], ALTER_TABLE_CMD, alter_table_cmd));
+    }
+    free(starts);
     if (strong && a.existing)
         strong_lock(st, "ALTER TABLE", a.r.text);
 }

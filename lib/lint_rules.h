@@ -31,6 +31,8 @@ typedef struct lint_stmt {
     struct lint_source *source; /* for lint_emit */
     size_t base;                /* where the parsed text starts in the section */
     size_t first;               /* the statement's first token in the section */
+    const char *text;           /* the parsed text (at base), not NUL-terminated */
+    size_t len;                 /* its length */
 } lint_stmt;
 
 /*

@@ -374,7 +374,7 @@ static void lint_do_statement(const char *query, size_t off, void *payload)
     const lint_stmt *outer = payload;
     PgQueryProtobufParseResult r = pg_query_parse_protobuf(query);
     if (!r.error) {
-        lint_stmt st = { outer->rev, outer->cat, outer->source, off, off };
+        lint_stmt st = { outer->rev, outer->cat, outer->source, off, off, query, strlen(query) };
         check_tree(&st, &r.parse_tree);
     }
     pg_query_free_protobuf_parse_result(r);
@@ -426,7 +426,7 @@ static void lint_statement(lint_source *f, size_t start, size_t len)
     if (r.error) {
         syntax_error(f, start, r.error->cursorpos, r.error->message);
     } else {
-        lint_stmt st = { &f->rev, f->run->cat, f, start, first };
+        lint_stmt st = { &f->rev, f->run->cat, f, start, first, f->sql + start, len };
         check_tree(&st, &r.parse_tree);
     }
     pg_query_free_protobuf_parse_result(r);

@@ -6,6 +6,9 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <pg_query.h>
 
 #include <ultramigrate/ultramigrate.h>
 
@@ -177,4 +180,60 @@ bool lint_tree_walk(const ProtobufCMessage *m, lint_tree_visit visit, void *payl
             ok = walk_field(&d->fields[i++], base, visit, payload);
     }
     return ok;
+}
+
+/* ---- ALTER TABLE commands ------------------------------------------------ */
+
+/* The token after the qualified name whose first token is tokens[i]
+ * (name, then ".name" pairs, then an inheritance "*"). */
+static size_t after_name(PgQuery__ScanToken *const *tokens, size_t n, size_t i)
+{
+    i++;
+    while (i + 1 < n && tokens[i]->token == PG_QUERY__TOKEN__ASCII_46)
+        i += 2;
+    if (i < n && tokens[i]->token == PG_QUERY__TOKEN__ASCII_42)
+        i++;
+    return i;
+}
+
+static void find_commands(const PgQuery__ScanResult *scan, int rel_location, int *starts, size_t n)
+{
+    PgQuery__ScanToken *const *tokens = scan->tokens;
+    size_t i = 0, found = 0;
+    int depth = 0;
+    while (i < scan->n_tokens && tokens[i]->start < rel_location)
+        i++;
+    if (i >= scan->n_tokens)
+        return;
+    i = after_name(tokens, scan->n_tokens, i);
+    if (i < scan->n_tokens && found < n)
+        starts[found++] = tokens[i]->start;
+    for (; i < scan->n_tokens && found < n; i++) {
+        PgQuery__Token t = tokens[i]->token;
+        depth += (t == PG_QUERY__TOKEN__ASCII_40) - (t == PG_QUERY__TOKEN__ASCII_41);
+        if (t == PG_QUERY__TOKEN__ASCII_44 && depth == 0 && i + 1 < scan->n_tokens)
+            starts[found++] = tokens[i + 1]->start;
+    }
+}
+
+int lint_tree_alter_commands(const char *text, size_t len, int rel_location, int *starts, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        starts[i] = -1;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return UM_ENOMEM;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    PgQueryScanResult r = pg_query_scan(copy);
+    PgQuery__ScanResult *scan =
+        r.error ? NULL
+                : pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+    if (scan) {
+        find_commands(scan, rel_location, starts, n);
+        pg_query__scan_result__free_unpacked(scan, NULL);
+    }
+    pg_query_free_scan_result(r);
+    free(copy);
+    return UM_OK;
 }

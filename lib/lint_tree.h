@@ -60,4 +60,14 @@ typedef lint_walk (*lint_tree_visit)(const ProtobufCMessage *m, void *payload);
  */
 bool lint_tree_walk(const ProtobufCMessage *m, lint_tree_visit visit, void *payload);
 
+/*
+ * Where the commands of an ALTER TABLE statement start in its text @text
+ * (@len bytes), which the tree does not record: command 0 at the first
+ * token after the table's name (which starts at @rel_location), command i
+ * after the i-th comma outside parentheses.  Fills @starts[0..n) with
+ * offsets in @text, -1 where a command was not found (the text does not
+ * scan).  UM_OK or UM_ENOMEM.
+ */
+int lint_tree_alter_commands(const char *text, size_t len, int rel_location, int *starts, size_t n);
+
 #endif

@@ -9,4 +9,4 @@ ALTER TABLE users DROP COLUMN nickname;
 
 -- migrate:down
 SELECT 1;
--- expect: drop-column 8:1
+-- expect: drop-column 8:19

@@ -11,7 +11,7 @@ ALTER TABLE orders ALTER COLUMN note TYPE text;
 
 -- migrate:down
 SELECT 1;
--- expect: drop-column 8:1
--- expect: column-used-by-view 8:1
--- expect: column-used-by-view 10:1
+-- expect: column-used-by-view 8:19
+-- expect: drop-column 8:19
+-- expect: column-used-by-view 10:20
 -- expect: alter-column-type 10:33

@@ -8,4 +8,4 @@ ALTER TABLE users DROP COLUMN nickname;
 
 -- migrate:down
 SELECT 1;
--- expect: drop-column 7:1
+-- expect: drop-column 7:19

@@ -11,5 +11,5 @@ SELECT 1;
 
 -- migrate:down
 SELECT 1;
--- expect: drop-column 8:2
+-- expect: drop-column 9:3
 -- expect: truncate 10:4

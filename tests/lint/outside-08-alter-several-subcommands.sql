@@ -14,8 +14,8 @@ ALTER TABLE users
 
 -- migrate:down
 SELECT 1;
--- expect: drop-column 7:1
--- expect: set-not-null 7:1
 -- expect: add-column-not-null 8:16
 -- expect: lossy-type-change 9:18
+-- expect: drop-column 10:5
 -- expect: constraint-without-not-valid 11:9
+-- expect: set-not-null 13:5

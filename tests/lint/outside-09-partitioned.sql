@@ -17,4 +17,4 @@ ALTER TABLE events DETACH PARTITION events_2022;
 SELECT 1;
 -- lint-config: no-lock-timeout
 -- expect: missing-lock-timeout 11:1
--- expect: concurrently-in-transaction 13:1
+-- expect: concurrently-in-transaction 13:20

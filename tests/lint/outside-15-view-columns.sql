@@ -13,9 +13,9 @@ ALTER TABLE users DROP COLUMN phone;
 
 -- migrate:down
 SELECT 1;
--- expect: drop-column 8:1
--- expect: drop-column 9:1
--- expect: column-used-by-view 9:1
--- expect: column-used-by-view 10:1
+-- expect: drop-column 8:19
+-- expect: column-used-by-view 9:19
+-- expect: drop-column 9:19
+-- expect: column-used-by-view 10:19
 -- expect: alter-column-type 10:32
--- expect: drop-column 12:1
+-- expect: drop-column 12:19

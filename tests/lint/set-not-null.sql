@@ -8,4 +8,4 @@ ALTER TABLE users ALTER COLUMN email SET NOT NULL;
 
 -- migrate:down
 SELECT 1;
--- expect: set-not-null 7:1
+-- expect: set-not-null 7:19

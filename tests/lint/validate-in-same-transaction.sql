@@ -9,4 +9,4 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
 
 -- migrate:down
 SELECT 1;
--- expect: validate-in-same-transaction 8:1
+-- expect: validate-in-same-transaction 8:20
