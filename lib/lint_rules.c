@@ -248,10 +248,33 @@ static long long const_int(const PgQuery__AConst *c)
     return c && c->val_case == PG_QUERY__A__CONST__VAL_IVAL ? c->ival->ival : 0;
 }
 
+/* The name a person wrote for a type the grammar turned into its
+ * pg_catalog name ("bigint" for pg_catalog.int8). */
+static const char *sql_type_name(const type_ref *t)
+{
+    static const char *const names[][2] = {
+        { "int2", "smallint" },
+        { "int4", "integer" },
+        { "int8", "bigint" },
+        { "float4", "real" },
+        { "float8", "double precision" },
+        { "bool", "boolean" },
+        { "bpchar", "char" },
+        { "timestamptz", "timestamp with time zone" },
+        { "timetz", "time with time zone" },
+        { "varbit", "bit varying" },
+    };
+    if (t->catalog)
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strcmp(t->name, names[i][0]) == 0)
+                return names[i][1];
+    return t->name;
+}
+
 /* "varchar(20)" for messages. */
 static void type_text(const type_ref *t, char *buf, size_t size)
 {
-    size_t used = (size_t)snprintf(buf, size, "%s", t->name);
+    size_t used = (size_t)snprintf(buf, size, "%s", sql_type_name(t));
     for (size_t i = 0; i < t->n_typmods; i++) {
         long long mod = const_int(NODE_AS(t->typmods[i], A_CONST, a_const));
         if (used < size)
@@ -1240,9 +1263,9 @@ bool lint_statement_matters(const char *sql, size_t len)
      * matters only when a WITH clause comes first (or, for a SELECT, when
      * it calls set_config), and ANALYZE is the VacuumStmt check_vacuum()
      * leaves alone. */
-    static const char *const unread[] = { "insert",  "comment", "grant",   "revoke",
-                                          "copy",    "call",    "values",  "analyze",
-                                          "analyse", "notify",  "show",    "explain", NULL };
+    static const char *const unread[] = { "insert", "comment", "grant",   "revoke",  "copy",
+                                          "call",   "values",  "analyze", "analyse", "notify",
+                                          "show",   "explain", NULL };
     static const char *const unread_created[] = { "function", "procedure", "type", "extension",
                                                   "sequence", "domain",    NULL };
     char word[16];
