@@ -378,7 +378,7 @@ void pg_adopt(um_ctx *ctx, void *host_conn)
     learn_password(ctx, host_conn);
 }
 
-static PGconn *open_connection(const um_ctx *ctx, bool blocking)
+static PGconn *open_connection(const um_ctx *ctx)
 {
     /* Keywords before "dbname" are defaults the URL may override; the URL
      * itself is expanded from "dbname". */
@@ -388,8 +388,6 @@ static PGconn *open_connection(const um_ctx *ctx, bool blocking)
         keys[3] = "dbname";
         vals[3] = ctx->cfg.database_url;
     }
-    if (blocking)
-        return PQconnectdbParams(keys, vals, 1);
     PGconn *conn = PQconnectStartParams(keys, vals, 1);
     if (conn)
         PQsetErrorVerbosity(conn, PQERRORS_VERBOSE); /* see take_sqlstate */
@@ -459,7 +457,7 @@ void pg_connect_early(um_ctx *ctx)
 {
     if (ctx->pg->conn || ctx->pg->early)
         return;
-    PGconn *conn = open_connection(ctx, false);
+    PGconn *conn = open_connection(ctx);
     if (!conn || PQstatus(conn) == CONNECTION_BAD) {
         PQfinish(conn); /* the attempt at first use says why */
         return;
@@ -539,32 +537,22 @@ void pg_poll_early(um_ctx *ctx, bool wait)
 }
 
 /* connect_timeout as libpq reads it (URL, environment, our default), in
- * ms (< 0: none), and how many hosts the URL lists. */
-static void connect_limits(PGconn *conn, int *timeout_ms, int *hosts)
+ * ms (< 0: none). */
+static int connect_timeout_ms(PGconn *conn)
 {
     PQconninfoOption *opts = PQconninfo(conn);
-    *timeout_ms = -1;
-    *hosts = 1;
-    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-        if (!o->val || !*o->val)
-            continue;
-        if (strcmp(o->keyword, "connect_timeout") == 0 && atoi(o->val) > 0)
-            *timeout_ms = (atoi(o->val) < 2 ? 2 : atoi(o->val)) * 1000; /* libpq's minimum */
-        if (strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "hostaddr") == 0) {
-            int n = 1;
-            for (const char *c = o->val; *c; c++)
-                n += *c == ',';
-            *hosts = n > *hosts ? n : *hosts;
-        }
-    }
+    int timeout_ms = -1;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (o->val && strcmp(o->keyword, "connect_timeout") == 0 && atoi(o->val) > 0)
+            timeout_ms = (atoi(o->val) < 2 ? 2 : atoi(o->val)) * 1000; /* libpq's minimum */
     PQconninfoFree(opts);
+    return timeout_ms;
 }
 
 /* Drives a started connection to its end, each wait up to connect_timeout. */
 static attempt finish_connecting(const um_ctx *ctx, PGconn *conn)
 {
-    int timeout_ms, hosts;
-    connect_limits(conn, &timeout_ms, &hosts);
+    int timeout_ms = connect_timeout_ms(conn);
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     for (;;) {
         if (PQstatus(conn) == CONNECTION_OK)
@@ -591,19 +579,101 @@ static int timeout_error(um_ctx *ctx, PGconn *conn)
     return rc;
 }
 
-static bool several_hosts(PGconn *conn)
+/* Entry @i of the comma-separated @list (its start and length); false
+ * when the list is shorter. */
+static bool list_entry(const char *list, int i, const char **start, size_t *len)
 {
-    int timeout_ms, hosts;
-    connect_limits(conn, &timeout_ms, &hosts);
-    return hosts > 1;
+    const char *p = list;
+    for (; i > 0 && p; i--)
+        p = (p = strchr(p, ',')) ? p + 1 : NULL;
+    if (!p)
+        return false;
+    *start = p;
+    *len = strcspn(p, ",");
+    return true;
+}
+
+/* Which entry of the host list @conn is at: its PQhost() in "host", else
+ * in "hostaddr" (which PQhost() gives when no name was listed); -1 when
+ * not found. */
+static int current_host(PGconn *conn, const PQconninfoOption *opts)
+{
+    const char *at = PQhost(conn);
+    for (const char *key = "host"; at && key; key = strcmp(key, "host") == 0 ? "hostaddr" : NULL)
+        for (const PQconninfoOption *o = opts; o->keyword; o++) {
+            const char *e;
+            size_t len;
+            if (strcmp(o->keyword, key) != 0 || !o->val)
+                continue;
+            for (int i = 0; list_entry(o->val, i, &e, &len); i++)
+                if (len == strlen(at) && strncmp(e, at, len) == 0)
+                    return i;
+        }
+    return -1;
+}
+
+/* @list without its first @skip entries; a list of one entry (a port or
+ * host for all) is kept whole.  NULL: out of memory. */
+static char *drop_entries(const char *list, int skip)
+{
+    const char *rest;
+    size_t len;
+    if (!strchr(list, ',') || !list_entry(list, skip, &rest, &len))
+        return strdup(list);
+    return strdup(rest);
+}
+
+/*
+ * A new attempt at the hosts listed after the one @conn timed out on,
+ * with every other setting as @conn resolved it (URL, environment,
+ * defaults): libpq moves on by itself only in its blocking connect, which
+ * shows no SQLSTATE of a server's refusal (see take_sqlstate).  NULL when
+ * no host is left, or out of memory.
+ */
+static PGconn *connect_next_hosts(PGconn *conn)
+{
+    PQconninfoOption *opts = PQconninfo(conn);
+    int at = opts ? current_host(conn, opts) : -1;
+    size_t n = 0, k = 0;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        n++;
+    const char **keys = calloc(n + 1, sizeof(*keys)), **vals = calloc(n + 1, sizeof(*vals));
+    char *lists[3] = { NULL, NULL, NULL }; /* host, hostaddr, port without the hosts tried */
+    PGconn *next = NULL;
+    bool left = false, ok = at >= 0 && keys && vals;
+    for (PQconninfoOption *o = opts; ok && o->keyword; o++) {
+        if (!o->val)
+            continue;
+        int list = strcmp(o->keyword, "host") == 0       ? 0
+                   : strcmp(o->keyword, "hostaddr") == 0 ? 1
+                   : strcmp(o->keyword, "port") == 0     ? 2
+                                                         : -1;
+        keys[k] = o->keyword;
+        vals[k++] = o->val;
+        if (list < 0)
+            continue;
+        const char *e;
+        size_t len;
+        left = left || (list < 2 && list_entry(o->val, at + 1, &e, &len));
+        ok = (lists[list] = drop_entries(o->val, at + 1)) != NULL;
+        vals[k - 1] = lists[list];
+    }
+    if (ok && left && (next = PQconnectStartParams(keys, vals, 0)) != NULL)
+        PQsetErrorVerbosity(next, PQERRORS_VERBOSE); /* see take_sqlstate */
+    for (int i = 0; i < 3; i++)
+        free(lists[i]);
+    free(keys);
+    free(vals);
+    PQconninfoFree(opts);
+    return next;
 }
 
 /*
  * A new connection: the early one if it made it, else a new attempt (an
  * early one that failed may have failed long ago).  A host that does not
  * answer within connect_timeout is a timeout, unless more hosts are
- * listed: only libpq's own blocking connect moves on to the next.  *rc
- * says why there is none.
+ * listed: the attempt goes on with the hosts after it.  *rc says why there
+ * is none.
  */
 static PGconn *connect_now(um_ctx *ctx, PGconn *early, int *rc)
 {
@@ -611,13 +681,13 @@ static PGconn *connect_now(um_ctx *ctx, PGconn *early, int *rc)
     attempt end = early ? finish_connecting(ctx, early) : ATTEMPT_FAILED;
     if (end == ATTEMPT_FAILED) {
         PQfinish(early);
-        conn = open_connection(ctx, false);
+        conn = open_connection(ctx);
         end = conn ? finish_connecting(ctx, conn) : ATTEMPT_FAILED;
     }
-    if (end == ATTEMPT_TIMED_OUT && several_hosts(conn)) {
+    for (PGconn *next; end == ATTEMPT_TIMED_OUT && (next = connect_next_hosts(conn));) {
         PQfinish(conn);
-        conn = open_connection(ctx, true);
-        end = conn && PQstatus(conn) == CONNECTION_OK ? ATTEMPT_OK : ATTEMPT_FAILED;
+        conn = next;
+        end = finish_connecting(ctx, conn);
     }
     if (end == ATTEMPT_OK)
         return conn;

@@ -17,7 +17,10 @@
 
 #include <check.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -822,6 +825,56 @@ START_TEST(wait_refused_by_server)
 }
 END_TEST
 
+/* A loopback port whose listener completes the TCP handshake and never
+ * answers: a host that hangs.  Returns its socket (close it). */
+static int silent_listener(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { 0 };
+    socklen_t len = sizeof(sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(listen(fd, 8), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+/*
+ * Several hosts, the first of which hangs: after connect_timeout the
+ * attempt goes on with the next host, and a refusal there keeps its
+ * SQLSTATE (UM_EAUTH, not a retry until the wait ends).
+ */
+START_TEST(wait_next_host_after_timeout)
+{
+    int port;
+    int fd = silent_listener(&port);
+    const char *server_port = pgtest_keep(pgtest_query_value(db_url, "SHOW port"));
+    const char *db = pgtest_keep(pgtest_query_value(db_url, "SELECT current_database()"));
+    const char *user = pgtest_keep(pgtest_query_value(db_url, "SELECT current_user"));
+    /* the second host by its socket, which trusts every role */
+    const char *socket_dir =
+        pgtest_keep(pgtest_query_value(db_url, "SELECT split_part(current_setting("
+                                               "'unix_socket_directories'), ',', 1)"));
+    const char *hosts = pgtest_fmt("host=127.0.0.1,%s port=%d,%s connect_timeout=2 dbname=%s",
+                                   socket_dir, port, server_port, db);
+    refusal good = wait_on(pgtest_fmt("%s user=%s", hosts, user));
+    refusal no_role = wait_on(pgtest_fmt("%s user=um_no_such_role", hosts));
+    refusal both_hang = wait_on(
+        pgtest_fmt("host=127.0.0.1,127.0.0.1 port=%d,%d connect_timeout=2 dbname=%s user=%s", port,
+                   port, db, user));
+    close(fd);
+    ASSERT_REFUSED(good, UM_OK, "");
+    ck_assert_msg(good.took_ms >= 1500, "the hanging host was not waited for: %.0f ms",
+                  good.took_ms);
+    ASSERT_REFUSED(no_role, UM_EAUTH, "28000");
+    ck_assert_msg(both_hang.rc == UM_ECONNECT && strstr(both_hang.message, "timeout expired"),
+                  "%d: %s", both_hang.rc, both_hang.message);
+}
+END_TEST
+
 /* The server starts a second after the wait began. */
 START_TEST(wait_server_starts)
 {
@@ -890,8 +943,8 @@ static Suite *embedding_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "log"), log_levels_and_lines);
 
-    PGTEST_ADD_TESTS(tcase(s, "wait"), wait_dead_port, wait_refused_by_server, wait_server_starts,
-                     wait_cancelled);
+    PGTEST_ADD_TESTS(tcase(s, "wait"), wait_dead_port, wait_refused_by_server,
+                     wait_next_host_after_timeout, wait_server_starts, wait_cancelled);
 
     return s;
 }
