@@ -682,8 +682,16 @@ START_TEST(branch_and_merge)
     ck_assert_msg(contains(r.out, m.id), "heads:\n%s", r.out);
     pgtest_cli_result_free(&r);
 
+    /* merge writes an empty up section, as Alembic does: that is what a
+     * merge is, so neither verify nor upgrade flags it */
+    r = run_cli(proj, db, "verify", "--offline");
+    pgtest_assert_status(r, EXIT_OK, "verify of a fresh merge");
+    ck_assert_msg(!contains(r.out, "empty-up"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+
     r = run_cli(proj, db, "upgrade");
     pgtest_assert_status(r, EXIT_OK, "upgrade to the merge");
+    ck_assert_msg(!contains(r.err, "is empty"), "%s", r.err);
     pgtest_cli_result_free(&r);
     assert_current((const char *[]){ m.id }, 1, "after the merge");
 
