@@ -138,7 +138,7 @@ static int heads_as_parents(um_ctx *ctx, new_revision *nr)
             sb_printf(&names, "%s%s", i ? ", " : "", graph_script(ctx->graph, heads[i])->id);
         int rc = ctx_error(ctx, UM_ETARGET, NULL, 0, NULL,
                            "several heads (%s): name the one to build on with --head,"
-                           " or merge them first",
+                           " or join them first with 'ultramigrate merge'",
                            sb_str(&names) ? sb_str(&names) : "");
         sb_free(&names);
         return rc;

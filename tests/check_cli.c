@@ -32,6 +32,7 @@ enum {
     EXIT_LOCKED = 7,
     EXIT_MIGRATION = 8,
     EXIT_STATE = 9,
+    EXIT_FAILED = 11,
     EXIT_LINT_WARNINGS = 16,
     EXIT_LINT_ERRORS = 17,
 };
@@ -1072,6 +1073,48 @@ START_TEST(hint_transaction_block)
 }
 END_TEST
 
+/* A "Transactional: no" revision that fails at its second statement: the
+ * first message already says what stays done and how to get out (repair),
+ * status and the next upgrade refuse with the way out, and the repair that
+ * docs/migration_troubleshooting.md describes lets the fixed revision run. */
+START_TEST(part_way_failure_and_repair)
+{
+    init_project();
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 0,
+                          "CREATE TABLE t (a int);\nCREATE TABLE t (a int);", "DROP TABLE t;");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_MIGRATION, "a Transactional: no revision failing part-way");
+    ck_assert_msg(contains(r.err, "r1aaaaaaaaaa.sql:9: revision r1aaaaaaaaaa: upgrade failed") &&
+                      contains(r.err, "HINT: revision r1aaaaaaaaaa is 'Transactional: no': 1 "
+                                      "statement before this one succeeded and stays done") &&
+                      contains(r.err, "'ultramigrate repair r1aaaaaaaaaa --applied'") &&
+                      contains(r.err, "'ultramigrate repair r1aaaaaaaaaa --rolled-back'"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "status");
+    pgtest_assert_status(r, EXIT_FAILED, "status of a half-done revision");
+    ck_assert_msg(contains(r.out, "ultramigrate repair r1aaaaaaaaaa --applied"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_STATE, "upgrade past a half-done revision");
+    ck_assert_msg(contains(r.err, "failed part-way") && contains(r.err, "nothing was run") &&
+                      contains(r.err, "'ultramigrate repair r1aaaaaaaaaa --rolled-back'"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    pgtest_exec(db, "DROP TABLE t");
+    r = run_cli(proj, db, "repair", "r1aaaaaaaaaa", "--rolled-back");
+    pgtest_assert_status(r, EXIT_OK, "repair --rolled-back");
+    pgtest_cli_result_free(&r);
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 0,
+                          "CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);", "DROP TABLE t;");
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade once repaired and fixed");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* generate's template, still empty: verify flags it, upgrade warns (and
  * applies it); once filled, neither says anything. */
 START_TEST(empty_up_section)
@@ -1601,7 +1644,7 @@ static Suite *cli_suite(void)
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
                      exit_target_and_state, exit_no_project, summaries_name_revisions,
-                     hint_transaction_block, empty_up_section);
+                     hint_transaction_block, empty_up_section, part_way_failure_and_repair);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "terminal", setup, teardown, 60), human_output_aligned,
                      colour_on_a_terminal_only, progress_line_on_a_terminal);
