@@ -356,6 +356,8 @@ START_TEST(corrupted_archive_refused)
     pgtest_cli_result res = cli(argv);
     pgtest_assert_status(res, 9, "restore of a corrupted backup");
     ck_assert_ptr_nonnull(strstr(res.err, "does not match its manifest"));
+    ck_assert_msg(strstr(res.err, "nothing was restored") && strstr(res.err, "restore --force"),
+                  "the refusal says what to do next:\n%s", res.err);
     ck_assert_str_eq(data_checksum(), damaged);
 
     /* the listing flags it */
