@@ -107,19 +107,67 @@ static const char *check_text(um_backup_check check)
     return "?";
 }
 
-/* "created  format  size  heads  check  path", one backup a line. */
+/* @bytes as "512 B", "14.2 kB", "4.7 MB", "1.2 GB" into @buf. */
+static const char *size_text(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *const unit[] = { "kB", "MB", "GB", "TB" };
+    double v = (double)bytes;
+    size_t u = 0;
+    if (bytes < 1000) {
+        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+        return buf;
+    }
+    for (v /= 1e3; v >= 1e3 && u + 1 < sizeof(unit) / sizeof(unit[0]); u++)
+        v /= 1e3;
+    snprintf(buf, len, "%.1f %s", v, unit[u]);
+    return buf;
+}
+
+/* @b's heads joined by ',' (malloc'd; "" when none), NULL when out of memory. */
+static char *joined_heads(const um_backup_info *b)
+{
+    size_t len = 1;
+    for (size_t h = 0; h < b->n_heads; h++)
+        len += strlen(b->heads[h]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (size_t h = 0; h < b->n_heads; h++) {
+        if (h)
+            strcat(s, ",");
+        strcat(s, b->heads[h]);
+    }
+    return s;
+}
+
+/* "created  format  size  heads  check  path", one backup a line, in
+ * columns whatever the length of the heads. */
 static int print_list(const um_backup_list_info *list)
 {
     const um_backup_info *b;
+    struct cli_table t;
+    int rc = cli_table_init(&t, 6);
 
-    for (size_t i = 0; (b = um_backup_list_at(list, i)); i++) {
-        printf("%-24s  %-6s  %10.1f MB  ", b->created_at ? b->created_at : "?",
-               b->format == UM_BACKUP_PLAIN ? "plain" : "custom", (double)b->size / 1e6);
-        for (size_t h = 0; h < b->n_heads; h++)
-            printf("%s%s", h ? "," : "", b->heads[h]);
-        printf("%s  %s  %s\n", b->n_heads || b->check ? "" : "base", check_text(b->check), b->path);
+    if (rc == UM_OK)
+        t.right[2] = 1;
+    for (size_t i = 0; rc == UM_OK && (b = um_backup_list_at(list, i)); i++) {
+        char size[32];
+        char *heads = joined_heads(b);
+        const char *head_text = !heads ? NULL : b->n_heads ? heads : b->check ? "" : "base";
+        rc = head_text ? cli_table_add(&t,
+                                       (const char *const[]){
+                                           b->created_at ? b->created_at : "?",
+                                           b->format == UM_BACKUP_PLAIN ? "plain" : "custom",
+                                           size_text(b->size, size, sizeof(size)), head_text,
+                                           check_text(b->check), b->path })
+                       : UM_ENOMEM;
+        free(heads);
     }
-    return UM_OK;
+    if (rc == UM_OK)
+        cli_table_print(stdout, &t, "");
+    cli_table_free(&t);
+    return rc;
 }
 
 static int list_body(const struct cli_call *call)
