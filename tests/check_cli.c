@@ -312,6 +312,12 @@ START_TEST(help_global)
     for (int i = 0; i < N_COMMANDS; i++)
         ck_assert_msg(contains(r.out, commands[i]), "--help lacks %s", commands[i]);
     ck_assert_msg(contains(r.out, "Exit status"), "%s", r.out);
+    /* a long synopsis whole, and auto's exit code as the table says */
+    ck_assert_msg(contains(r.out, "verify [--offline] [--allow-multiple-heads] [--roundtrip URL]"
+                                  " [--drift]\n"),
+                  "%s", r.out);
+    ck_assert_msg(contains(r.out, "difference; 22: none.") && contains(r.out, " 22 no difference"),
+                  "%s", r.out);
     pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "help");
