@@ -479,7 +479,9 @@ START_TEST(init_creates_and_is_idempotent)
     char *readme_path = path_join(proj, "migrations/versions/README.md");
     char *readme = pgtest_read_file(readme_path, NULL);
     ck_assert_msg(readme && contains(readme, "Revision ID") && contains(readme, "migrate:down") &&
-                      contains(readme, "Transactional: no"),
+                      contains(readme, "Transactional: no") &&
+                      contains(readme, "ultramigrate repair") &&
+                      contains(readme, "migration_troubleshooting.md"),
                   "versions/README.md: %s", readme ? readme : "(missing)");
     free(readme);
     free(readme_path);
