@@ -155,13 +155,13 @@ static int print_list(const um_backup_list_info *list)
         char size[32];
         char *heads = joined_heads(b);
         const char *head_text = !heads ? NULL : b->n_heads ? heads : b->check ? "" : "base";
-        rc = head_text ? cli_table_add(&t,
-                                       (const char *const[]){
-                                           b->created_at ? b->created_at : "?",
-                                           b->format == UM_BACKUP_PLAIN ? "plain" : "custom",
-                                           size_text(b->size, size, sizeof(size)), head_text,
-                                           check_text(b->check), b->path })
-                       : UM_ENOMEM;
+        rc = head_text
+                 ? cli_table_add(
+                       &t, (const char *const[]){ b->created_at ? b->created_at : "?",
+                                                  b->format == UM_BACKUP_PLAIN ? "plain" : "custom",
+                                                  size_text(b->size, size, sizeof(size)), head_text,
+                                                  check_text(b->check), b->path })
+                 : UM_ENOMEM;
         free(heads);
     }
     if (rc == UM_OK)
