@@ -1318,6 +1318,42 @@ START_TEST(progress_line_on_a_terminal)
 }
 END_TEST
 
+/* Whether @what in @out starts a line of its own: after a newline, or
+ * after the sequence that wiped a progress line. */
+static int starts_a_line(const char *out, const char *what)
+{
+    const char *at = strstr(out, what);
+    return at &&
+           (at == out || at[-1] == '\n' || (at - out >= 3 && strncmp(at - 3, "\033[K", 3) == 0));
+}
+
+/* backup's progress line goes through progress_line.c: wiped before the
+ * next text (it used to run into it: "dumping 0.0 MB 0.0 sbackup
+ * written..."), never with TERM=dumb. */
+START_TEST(backup_progress_on_a_terminal)
+{
+    init_project();
+    pgtest_write_table_revision(proj, "r1", NULL, "t1");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade");
+    pgtest_cli_result_free(&r);
+
+    r = pgtest_run_cli_tty(proj, db, NULL, (const char *const[]){ "backup", NULL });
+    pgtest_assert_status(r, EXIT_OK, "backup on a terminal");
+    ck_assert_msg(contains(r.out, "dumping ") && starts_a_line(r.out, "backup written: "), "%s",
+                  r.out);
+    pgtest_cli_result_free(&r);
+
+    r = pgtest_run_cli_tty(proj, db, (const char *const[]){ "TERM=dumb", NULL },
+                           (const char *const[]){ "backup", NULL });
+    pgtest_assert_status(r, EXIT_OK, "backup, TERM=dumb");
+    ck_assert_msg(!contains(r.out, "dumping ") && !contains(r.out, "\033[") &&
+                      starts_a_line(r.out, "backup written: "),
+                  "%s", r.out);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* Outside a project every command that reads the revisions says so, with
  * the way out, and exits 3 (health too: a probe of no project). */
 START_TEST(exit_no_project)
@@ -1657,7 +1693,8 @@ static Suite *cli_suite(void)
                      hint_transaction_block, empty_up_section, part_way_failure_and_repair);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "terminal", setup, teardown, 60), human_output_aligned,
-                     colour_on_a_terminal_only, progress_line_on_a_terminal);
+                     colour_on_a_terminal_only, progress_line_on_a_terminal,
+                     backup_progress_on_a_terminal);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
                      lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,
