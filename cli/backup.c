@@ -34,7 +34,24 @@ const char cli_restore_options[] =
 
 /* ---- progress ---------------------------------------------------------- */
 
-/* A line on stderr, redrawn in place, when it is a terminal. */
+/* @bytes as "512 B", "14.2 kB", "4.7 MB", "1.2 GB" into @buf. */
+static const char *size_text(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *const unit[] = { "kB", "MB", "GB", "TB" };
+    double v = (double)bytes;
+    size_t u = 0;
+    if (bytes < 1000) {
+        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+        return buf;
+    }
+    for (v /= 1e3; v >= 1e3 && u + 1 < sizeof(unit) / sizeof(unit[0]); u++)
+        v /= 1e3;
+    snprintf(buf, len, "%.1f %s", v, unit[u]);
+    return buf;
+}
+
+/* A line on stderr, redrawn in place, when it is a terminal
+ * (progress_line.c: wiped before any other text, never with TERM=dumb). */
 struct progress_line {
     const struct cli *cli;
     int shown;       /* a line is on the screen */
@@ -45,29 +62,35 @@ static int progress(const um_backup_progress *p, void *payload)
 {
     static const char *const names[] = { "dumping", "verifying", "restoring", "finished" };
     struct progress_line *line = payload;
+    char text[96], size[32];
 
-    if (line->cli->verbosity == CLI_QUIET || !isatty(STDERR_FILENO))
+    if (!cli_progress_line_wanted(line->cli))
         return cli_interrupted();
     if (p->phase == UM_BACKUP_FINISHED) {
-        if (line->shown)
-            fputc('\n', stderr);
+        if (line->shown) {
+            cli_stderr_begin();
+            cli_stderr_end();
+        }
         line->shown = 0;
         return 0;
     }
     if (line->shown && p->elapsed_ms - line->drawn_ms < PROGRESS_EVERY_MS)
         return cli_interrupted();
-    fprintf(stderr, "\r%-9s %8.1f MB  %6.1f s", names[p->phase], (double)p->bytes / 1e6,
-            p->elapsed_ms / 1000.0);
+    snprintf(text, sizeof(text), "%-9s %10s  %6.1f s", names[p->phase],
+             size_text(p->bytes, size, sizeof(size)), p->elapsed_ms / 1000.0);
+    cli_progress_line_show(text);
     line->shown = 1;
     line->drawn_ms = p->elapsed_ms;
     return cli_interrupted();
 }
 
-/* Ends a progress line left on the screen by a run that stopped. */
+/* Wipes a progress line left on the screen by a run that stopped. */
 static void progress_end(struct progress_line *line)
 {
-    if (line->shown)
-        fputc('\n', stderr);
+    if (line->shown) {
+        cli_stderr_begin();
+        cli_stderr_end();
+    }
     line->shown = 0;
 }
 
@@ -107,19 +130,51 @@ static const char *check_text(um_backup_check check)
     return "?";
 }
 
-/* "created  format  size  heads  check  path", one backup a line. */
+/* @b's heads joined by ',' (malloc'd; "" when none), NULL when out of memory. */
+static char *joined_heads(const um_backup_info *b)
+{
+    size_t len = 1;
+    for (size_t h = 0; h < b->n_heads; h++)
+        len += strlen(b->heads[h]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (size_t h = 0; h < b->n_heads; h++) {
+        if (h)
+            strcat(s, ",");
+        strcat(s, b->heads[h]);
+    }
+    return s;
+}
+
+/* "created  format  size  heads  check  path", one backup a line, in
+ * columns whatever the length of the heads. */
 static int print_list(const um_backup_list_info *list)
 {
     const um_backup_info *b;
+    struct cli_table t;
+    int rc = cli_table_init(&t, 6);
 
-    for (size_t i = 0; (b = um_backup_list_at(list, i)); i++) {
-        printf("%-24s  %-6s  %10.1f MB  ", b->created_at ? b->created_at : "?",
-               b->format == UM_BACKUP_PLAIN ? "plain" : "custom", (double)b->size / 1e6);
-        for (size_t h = 0; h < b->n_heads; h++)
-            printf("%s%s", h ? "," : "", b->heads[h]);
-        printf("%s  %s  %s\n", b->n_heads || b->check ? "" : "base", check_text(b->check), b->path);
+    if (rc == UM_OK)
+        t.right[2] = 1;
+    for (size_t i = 0; rc == UM_OK && (b = um_backup_list_at(list, i)); i++) {
+        char size[32];
+        char *heads = joined_heads(b);
+        const char *head_text = !heads ? NULL : b->n_heads ? heads : b->check ? "" : "base";
+        rc = head_text
+                 ? cli_table_add(
+                       &t, (const char *const[]){ b->created_at ? b->created_at : "?",
+                                                  b->format == UM_BACKUP_PLAIN ? "plain" : "custom",
+                                                  size_text(b->size, size, sizeof(size)), head_text,
+                                                  check_text(b->check), b->path })
+                 : UM_ENOMEM;
+        free(heads);
     }
-    return UM_OK;
+    if (rc == UM_OK)
+        cli_table_print(stdout, &t, "");
+    cli_table_free(&t);
+    return rc;
 }
 
 static int list_body(const struct cli_call *call)
@@ -233,7 +288,9 @@ static int confirm(const um_restore_target *t, void *payload)
     size_t n;
 
     (void)payload;
+    cli_stderr_begin();
     describe_backup(t);
+    cli_stderr_end();
     fputs("Type the database's name to go on: ", stderr);
     fflush(stderr);
     if (!fgets(answer, sizeof(answer), stdin))

@@ -381,6 +381,13 @@ void cli_table_free(struct cli_table *t);
 void cli_progress_line_start(const struct cli *cli);
 void cli_progress_line_step(size_t index, size_t total, const char *revision);
 void cli_progress_line_stop(void);
+/* Whether a progress line may be shown: stderr a terminal, TERM not
+ * "dumb", not --quiet. */
+int cli_progress_line_wanted(const struct cli *cli);
+/* Draws @text as the foot line in place of the one shown (backup and
+ * restore draw theirs from their progress callback); the next
+ * cli_stderr_begin() wipes it. */
+void cli_progress_line_show(const char *text);
 void cli_stderr_begin(void);
 void cli_stderr_end(void);
 

@@ -106,7 +106,7 @@ void cli_print_help(FILE *out)
     fputs(global_options_help, out);
     fputs("\nCommands:\n", out);
     for (size_t i = 0; (cmd = cli_command_at(i)); i++) {
-        char synopsis[64];
+        char synopsis[160];
 
         if (cmd->hidden)
             continue;

@@ -94,7 +94,7 @@ static void *redraw_loop(void *arg)
     return NULL;
 }
 
-static int wanted(const struct cli *cli)
+int cli_progress_line_wanted(const struct cli *cli)
 {
     const char *term = getenv("TERM");
     return cli->verbosity != CLI_QUIET && isatty(STDERR_FILENO) && term && *term &&
@@ -103,7 +103,7 @@ static int wanted(const struct cli *cli)
 
 void cli_progress_line_start(const struct cli *cli)
 {
-    if (line.running || !wanted(cli))
+    if (line.running || !cli_progress_line_wanted(cli))
         return;
     line.stop = 0;
     line.start_ms = monotonic_ms();
@@ -136,6 +136,15 @@ void cli_progress_line_stop(void)
     line.running = 0;
     flockfile(stderr);
     wipe();
+    funlockfile(stderr);
+}
+
+void cli_progress_line_show(const char *text)
+{
+    flockfile(stderr);
+    fprintf(stderr, "\r%s\033[K", text);
+    fflush(stderr);
+    line.shown = 1;
     funlockfile(stderr);
 }
 

@@ -278,6 +278,33 @@ done:
     return rc;
 }
 
+/*
+ * A "Transactional: no" revision that failed at a statement keeps what the
+ * ones before it did and blocks every later run until an operator records
+ * what it is: the first message says so, not only the one that refuses the
+ * next run.  Appended to the server's hint; out of memory leaves the error
+ * as it was.
+ */
+static void hint_part_way(um_ctx *ctx, const script_file *s, int done)
+{
+    err_buf *e = &ctx->err;
+    strbuf hint = STRBUF_INIT;
+    sb_printf(&hint,
+              "revision %s is 'Transactional: no': %d statement%s before this one succeeded and"
+              " stay%s done, and the revision is recorded as failed, so every upgrade and"
+              " downgrade is refused until it is repaired: finish or undo its statements by"
+              " hand, then run 'ultramigrate repair %s --applied' or 'ultramigrate repair %s"
+              " --rolled-back' (docs/migration_troubleshooting.md, \"a half-done revision\")",
+              s->id, done, done == 1 ? "" : "s", done == 1 ? "s" : "", s->id, s->id);
+    if (e->d.hint)
+        sb_printf(&hint, "; %s", e->d.hint);
+    char *text = sb_detach(&hint);
+    if (!text)
+        return;
+    free((char *)e->d.hint);
+    e->d.hint = text;
+}
+
 /* Runs each statement of @body on its own, outside any transaction. */
 static int run_statements(run *r, size_t k, const char *body, int first_line)
 {
@@ -303,6 +330,7 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
                             ? off + pg_char_offset(r->ctx, stmt, strlen(stmt), f.position)
                             : skip_blank(body, off, strlen(body));
             step_failed(r, s, first_line + count_lines(body, at), &f);
+            hint_part_way(r->ctx, s, i);
         }
         pg_failure_clear(&f);
         free(stmt);

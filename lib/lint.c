@@ -76,13 +76,14 @@ void lint_result_free(um_lint_result *r)
     free(r);
 }
 
+/* The severity is the log level's, not repeated in the text: a host that
+ * prefixes its lines with the level ("warning: ") would print it twice. */
 void lint_log_findings(const log_sink *log, const um_lint_result *r)
 {
     for (size_t i = 0; r && i < r->n; i++) {
         const um_lint_finding *f = &r->findings[i];
         log_printf(log, f->severity == UM_LINT_ERROR ? UM_LOG_ERROR : UM_LOG_WARNING,
-                   "%s:%d:%d: %s: %s [%s]", f->file, f->line, f->column,
-                   lint_severity_name(f->severity), f->message, f->rule);
+                   "%s:%d:%d: %s [%s]", f->file, f->line, f->column, f->message, f->rule);
     }
 }
 

@@ -138,7 +138,7 @@ static int heads_as_parents(um_ctx *ctx, new_revision *nr)
             sb_printf(&names, "%s%s", i ? ", " : "", graph_script(ctx->graph, heads[i])->id);
         int rc = ctx_error(ctx, UM_ETARGET, NULL, 0, NULL,
                            "several heads (%s): name the one to build on with --head,"
-                           " or merge them first",
+                           " or join them first with 'ultramigrate merge'",
                            sb_str(&names) ? sb_str(&names) : "");
         sb_free(&names);
         return rc;
@@ -600,8 +600,10 @@ static const char versions_readme[] =
     "  with `ultramigrate merge`.\n"
     "\n"
     "`ultramigrate status` shows what a database lacks, `ultramigrate upgrade`\n"
-    "applies it. The project's docs/ directory (revision-files.md, cli.md) says\n"
-    "more.\n";
+    "applies it; a revision that failed half-way is recorded with\n"
+    "`ultramigrate repair`. `man ultramigrate` and ultramigrate's docs/\n"
+    "(revision-files.md, cli.md, migration_guidelines.md,\n"
+    "migration_troubleshooting.md) say more.\n";
 
 /* The header cache (header_cache.h) and its temporary copies are this
  * machine's, not the project's. */

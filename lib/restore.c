@@ -71,7 +71,10 @@ static int unverified(restore_job *j, const char *why)
         return UM_OK;
     }
     return ctx_error(j->ctx, UM_ECHECKSUM, j->manifest.path, 0, NULL,
-                     "%s; refused (force restores it anyway)", why);
+                     "%s; nothing was restored: use another backup, or, knowing where"
+                     " this file comes from, restore it anyway with restore --force"
+                     " (um_restore_options.force)",
+                     why);
 }
 
 static int compare_with_manifest(restore_job *j)

@@ -94,6 +94,13 @@ static bool sql_is_blank(const char *p)
     return true;
 }
 
+/* A merge revision ('Revises:' naming several) usually joins heads and runs
+ * nothing: `merge` writes it empty, as Alembic does, so it is not flagged. */
+static bool empty_up_flagged(const script_file *s, const char *up_sql)
+{
+    return s->n_parents < 2 && sql_is_blank(up_sql);
+}
+
 /* ---- before a run ---------------------------------------------------------- */
 
 static int check_section(um_ctx *ctx, const script_file *s, bool up)
@@ -102,7 +109,7 @@ static int check_section(um_ctx *ctx, const script_file *s, bool up)
     int first_line = 0;
     first_hit f = { 0 };
     int rc = script_read_section(s, up, &sql, &first_line, &ctx->err);
-    if (!rc && up && sql_is_blank(sql))
+    if (!rc && up && empty_up_flagged(s, sql))
         log_printf(&ctx->log, UM_LOG_WARNING, "%s:%d: revision %s: %s", s->path, s->up_line, s->id,
                    empty_why);
     if (!rc && s->transactional)
@@ -216,7 +223,7 @@ static int scan_section(um_ctx *ctx, um_verify_result *r, const script_file *s, 
     char *sql = NULL;
     int first_line = 0;
     int rc = script_read_section(s, up, &sql, &first_line, &ctx->err);
-    if (!rc && up && sql_is_blank(sql))
+    if (!rc && up && empty_up_flagged(s, sql))
         verify_add(r, UM_VERIFY_WARNING, "empty-up", s->id, s->path, s->up_line, "%s", empty_why);
     if (!rc)
         rc = txblock_scan(sql, first_line, add_hit, &sc, &ctx->err);

@@ -19,7 +19,8 @@
  * statement refused inside a transaction block, fails with UM_EPARSE naming
  * the file and the line, before anything runs.  Syntax errors are left to
  * the server, which may know syntax this parser does not.  An upgrade's
- * empty up section (any revision) is logged as a warning, and runs.
+ * empty up section (any revision but a merge) is logged as a warning, and
+ * runs.
  */
 int verify_plan_sections(um_ctx *ctx, const um_plan *plan);
 

@@ -356,6 +356,8 @@ START_TEST(corrupted_archive_refused)
     pgtest_cli_result res = cli(argv);
     pgtest_assert_status(res, 9, "restore of a corrupted backup");
     ck_assert_ptr_nonnull(strstr(res.err, "does not match its manifest"));
+    ck_assert_msg(strstr(res.err, "nothing was restored") && strstr(res.err, "restore --force"),
+                  "the refusal says what to do next:\n%s", res.err);
     ck_assert_str_eq(data_checksum(), damaged);
 
     /* the listing flags it */
@@ -636,6 +638,16 @@ START_TEST(list_flags_and_json)
     pgtest_assert_status(res, 0, "backup --list");
     ck_assert_ptr_nonnull(strstr(res.out, "CHECKSUM MISMATCH"));
     ck_assert_ptr_nonnull(strstr(res.out, "file missing"));
+    /* in columns: the paths, last, start at one offset; sizes in kB here */
+    ck_assert_msg(strstr(res.out, " kB  "), "%s", res.out);
+    long path_col = -1;
+    for (const char *line = res.out; *line; line = strchr(line, '\n') + 1) {
+        const char *path = strstr(line, backup_dir());
+        ck_assert_ptr_nonnull(path);
+        if (path_col < 0)
+            path_col = path - line;
+        ck_assert_msg(path - line == path_col, "not aligned:\n%s", res.out);
+    }
 
     /* no directory yet: an empty list */
     write_ini("backup_dir = %(here)s/nothing-here\n");

@@ -32,6 +32,7 @@ enum {
     EXIT_LOCKED = 7,
     EXIT_MIGRATION = 8,
     EXIT_STATE = 9,
+    EXIT_FAILED = 11,
     EXIT_LINT_WARNINGS = 16,
     EXIT_LINT_ERRORS = 17,
 };
@@ -311,6 +312,12 @@ START_TEST(help_global)
     for (int i = 0; i < N_COMMANDS; i++)
         ck_assert_msg(contains(r.out, commands[i]), "--help lacks %s", commands[i]);
     ck_assert_msg(contains(r.out, "Exit status"), "%s", r.out);
+    /* a long synopsis whole, and auto's exit code as the table says */
+    ck_assert_msg(contains(r.out, "verify [--offline] [--allow-multiple-heads] [--roundtrip URL]"
+                                  " [--drift]\n"),
+                  "%s", r.out);
+    ck_assert_msg(contains(r.out, "difference; 22: none.") && contains(r.out, " 22 no difference"),
+                  "%s", r.out);
     pgtest_cli_result_free(&r);
 
     r = run_cli(proj, NULL, "help");
@@ -472,7 +479,9 @@ START_TEST(init_creates_and_is_idempotent)
     char *readme_path = path_join(proj, "migrations/versions/README.md");
     char *readme = pgtest_read_file(readme_path, NULL);
     ck_assert_msg(readme && contains(readme, "Revision ID") && contains(readme, "migrate:down") &&
-                      contains(readme, "Transactional: no"),
+                      contains(readme, "Transactional: no") &&
+                      contains(readme, "ultramigrate repair") &&
+                      contains(readme, "migration_troubleshooting.md"),
                   "versions/README.md: %s", readme ? readme : "(missing)");
     free(readme);
     free(readme_path);
@@ -682,8 +691,16 @@ START_TEST(branch_and_merge)
     ck_assert_msg(contains(r.out, m.id), "heads:\n%s", r.out);
     pgtest_cli_result_free(&r);
 
+    /* merge writes an empty up section, as Alembic does: that is what a
+     * merge is, so neither verify nor upgrade flags it */
+    r = run_cli(proj, db, "verify", "--offline");
+    pgtest_assert_status(r, EXIT_OK, "verify of a fresh merge");
+    ck_assert_msg(!contains(r.out, "empty-up"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+
     r = run_cli(proj, db, "upgrade");
     pgtest_assert_status(r, EXIT_OK, "upgrade to the merge");
+    ck_assert_msg(!contains(r.err, "is empty"), "%s", r.err);
     pgtest_cli_result_free(&r);
     assert_current((const char *[]){ m.id }, 1, "after the merge");
 
@@ -1064,6 +1081,48 @@ START_TEST(hint_transaction_block)
 }
 END_TEST
 
+/* A "Transactional: no" revision that fails at its second statement: the
+ * first message already says what stays done and how to get out (repair),
+ * status and the next upgrade refuse with the way out, and the repair that
+ * docs/migration_troubleshooting.md describes lets the fixed revision run. */
+START_TEST(part_way_failure_and_repair)
+{
+    init_project();
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 0,
+                          "CREATE TABLE t (a int);\nCREATE TABLE t (a int);", "DROP TABLE t;");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_MIGRATION, "a Transactional: no revision failing part-way");
+    ck_assert_msg(contains(r.err, "r1aaaaaaaaaa.sql:9: revision r1aaaaaaaaaa: upgrade failed") &&
+                      contains(r.err, "HINT: revision r1aaaaaaaaaa is 'Transactional: no': 1 "
+                                      "statement before this one succeeded and stays done") &&
+                      contains(r.err, "'ultramigrate repair r1aaaaaaaaaa --applied'") &&
+                      contains(r.err, "'ultramigrate repair r1aaaaaaaaaa --rolled-back'"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "status");
+    pgtest_assert_status(r, EXIT_FAILED, "status of a half-done revision");
+    ck_assert_msg(contains(r.out, "ultramigrate repair r1aaaaaaaaaa --applied"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_STATE, "upgrade past a half-done revision");
+    ck_assert_msg(contains(r.err, "failed part-way") && contains(r.err, "nothing was run") &&
+                      contains(r.err, "'ultramigrate repair r1aaaaaaaaaa --rolled-back'"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
+
+    pgtest_exec(db, "DROP TABLE t");
+    r = run_cli(proj, db, "repair", "r1aaaaaaaaaa", "--rolled-back");
+    pgtest_assert_status(r, EXIT_OK, "repair --rolled-back");
+    pgtest_cli_result_free(&r);
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 0,
+                          "CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);", "DROP TABLE t;");
+    r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade once repaired and fixed");
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* generate's template, still empty: verify flags it, upgrade warns (and
  * applies it); once filled, neither says anything. */
 START_TEST(empty_up_section)
@@ -1259,6 +1318,42 @@ START_TEST(progress_line_on_a_terminal)
 }
 END_TEST
 
+/* Whether @what in @out starts a line of its own: after a newline, or
+ * after the sequence that wiped a progress line. */
+static int starts_a_line(const char *out, const char *what)
+{
+    const char *at = strstr(out, what);
+    return at &&
+           (at == out || at[-1] == '\n' || (at - out >= 3 && strncmp(at - 3, "\033[K", 3) == 0));
+}
+
+/* backup's progress line goes through progress_line.c: wiped before the
+ * next text (it used to run into it: "dumping 0.0 MB 0.0 sbackup
+ * written..."), never with TERM=dumb. */
+START_TEST(backup_progress_on_a_terminal)
+{
+    init_project();
+    pgtest_write_table_revision(proj, "r1", NULL, "t1");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade");
+    pgtest_cli_result_free(&r);
+
+    r = pgtest_run_cli_tty(proj, db, NULL, (const char *const[]){ "backup", NULL });
+    pgtest_assert_status(r, EXIT_OK, "backup on a terminal");
+    ck_assert_msg(contains(r.out, "dumping ") && starts_a_line(r.out, "backup written: "), "%s",
+                  r.out);
+    pgtest_cli_result_free(&r);
+
+    r = pgtest_run_cli_tty(proj, db, (const char *const[]){ "TERM=dumb", NULL },
+                           (const char *const[]){ "backup", NULL });
+    pgtest_assert_status(r, EXIT_OK, "backup, TERM=dumb");
+    ck_assert_msg(!contains(r.out, "dumping ") && !contains(r.out, "\033[") &&
+                      starts_a_line(r.out, "backup written: "),
+                  "%s", r.out);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* Outside a project every command that reads the revisions says so, with
  * the way out, and exits 3 (health too: a probe of no project). */
 START_TEST(exit_no_project)
@@ -1393,7 +1488,9 @@ START_TEST(lint_on_upgrade_error_and_warn)
     write_ini("lock_timeout = 5s\nlint_on_upgrade = error\n");
     pgtest_cli_result r = run_cli(proj, db, "upgrade");
     pgtest_assert_status(r, EXIT_LINT_ERRORS, "upgrade, lint_on_upgrade = error");
-    ck_assert_msg(strstr(r.err, "r1.sql:9:1: error: ") && strstr(r.err, "[drop-table]") &&
+    /* the severity once, as the CLI prefixes a logged error */
+    ck_assert_msg(strstr(r.err, "error: ") && strstr(r.err, "r1.sql:9:1: DROP TABLE") &&
+                      !strstr(r.err, "r1.sql:9:1: error: ") && strstr(r.err, "[drop-table]") &&
                       strstr(r.err, "lint found 1 error in the revisions to apply"),
                   "stderr:\n%s", r.err);
     pgtest_cli_result_free(&r);
@@ -1593,10 +1690,11 @@ static Suite *cli_suite(void)
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
                      exit_target_and_state, exit_no_project, summaries_name_revisions,
-                     hint_transaction_block, empty_up_section);
+                     hint_transaction_block, empty_up_section, part_way_failure_and_repair);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "terminal", setup, teardown, 60), human_output_aligned,
-                     colour_on_a_terminal_only, progress_line_on_a_terminal);
+                     colour_on_a_terminal_only, progress_line_on_a_terminal,
+                     backup_progress_on_a_terminal);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "lint", setup, teardown, 30), lint_error_in_a_file,
                      lint_warnings_only_and_clean, lint_json, lint_pending_revisions_only,
