@@ -24,7 +24,6 @@
 
 #define TEMPLATE_NAME           "script.sql.tmpl"
 #define DEFAULT_SCRIPT_LOCATION "migrations"
-#define DEFAULT_MERGE_MESSAGE   "merge"
 
 /* Writes all of @text to @fd: 0, or the errno of the write that failed. */
 static int write_all(int fd, const char *text)
@@ -388,6 +387,21 @@ static int heads_to_merge(um_ctx *ctx, const char ***out, size_t *n)
     return UM_OK;
 }
 
+/* "merge a1b2c3d4e5f6, 0f9e8d7c6b5a": what a merge without a message
+ * joins, by the ids its parents resolve to.  NULL: out of memory. */
+static char *default_merge_message(um_ctx *ctx, const char *const *parents, size_t n)
+{
+    strbuf sb = STRBUF_INIT;
+    sb_puts(&sb, "merge ");
+    for (size_t i = 0; i < n; i++) {
+        const um_revision *rev = NULL;
+        if (um_revision_lookup(&rev, ctx, parents[i]) != UM_OK)
+            rev = NULL; /* um_generate says why */
+        sb_printf(&sb, "%s%s", i ? ", " : "", rev ? rev->id : parents[i]);
+    }
+    return sb_detach(&sb);
+}
+
 int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts)
 {
     static const um_merge_options defaults = UM_MERGE_OPTIONS_INIT;
@@ -402,7 +416,8 @@ int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts)
         return rc;
 
     um_generate_options g = UM_GENERATE_OPTIONS_INIT;
-    g.message = opts->message ? opts->message : DEFAULT_MERGE_MESSAGE;
+    char *message = NULL;
+    g.message = opts->message;
     g.rev_id = opts->rev_id;
     g.parents = opts->revs;
     g.n_parents = opts->n_revs;
@@ -413,8 +428,12 @@ int um_merge(char **out, um_ctx *ctx, const um_merge_options *opts)
     } else if (opts->n_revs < 2) {
         rc = ctx_error(ctx, UM_ETARGET, NULL, 0, NULL, "a merge needs at least two revisions");
     }
+    if (!rc && !g.message &&
+        !(g.message = message = default_merge_message(ctx, g.parents, g.n_parents)))
+        rc = err_nomem(&ctx->err);
     if (!rc)
         rc = um_generate(out, ctx, &g);
+    free(message);
     free(heads);
     return rc;
 }

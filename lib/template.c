@@ -359,7 +359,8 @@ static int placeholder(const char *p, const template_vars *v, strbuf *sb, const 
     return (int)(e + 1 - p);
 }
 
-#define LABELS_VAR "${branch_labels}"
+#define LABELS_VAR  "${branch_labels}"
+#define DEPENDS_VAR "${depends_on}"
 
 static bool has_labels(const template_vars *v)
 {
@@ -373,12 +374,20 @@ static const char *next_line(const char *p)
     return nl ? nl + 1 : p + strlen(p);
 }
 
-/* Whether the line at @p names the labels while there are none. */
+/* Whether the line at @p names @var. */
+static bool line_names(const char *p, const char *var)
+{
+    const char *at = strstr(p, var);
+    return at && at < next_line(p);
+}
+
+/* Whether the line at @p is a header line of an optional value the
+ * revision lacks (labels, dependencies): left out rather than written
+ * empty. */
 static bool skip_line(const char *p, const template_vars *v)
 {
-    const char *end = next_line(p);
-    const char *var = strstr(p, LABELS_VAR);
-    return !has_labels(v) && var && var < end;
+    return (!has_labels(v) && line_names(p, LABELS_VAR)) ||
+           ((!v->depends_on || !*v->depends_on) && line_names(p, DEPENDS_VAR));
 }
 
 /* The labels line of an older template: after "Revision ID:" (the

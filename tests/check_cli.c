@@ -803,7 +803,13 @@ START_TEST(merge_default_message_and_rev_id)
                   m.revises);
     char *text = pgtest_read_file(m.path, NULL);
     ck_assert_ptr_nonnull(text);
-    ck_assert_msg(strncmp(text, "-- merge\n", 9) == 0, "merge message:\n%s", text);
+    char *want = pgtest_asprintf("-- merge %s, %s\n", g.b.id, g.c.id);
+    char *want_swapped = pgtest_asprintf("-- merge %s, %s\n", g.c.id, g.b.id);
+    ck_assert_msg(strncmp(text, want, strlen(want)) == 0 ||
+                      strncmp(text, want_swapped, strlen(want_swapped)) == 0,
+                  "merge message:\n%s", text);
+    free(want);
+    free(want_swapped);
     free(text);
 
     pgtest_cli_result r = run_cli(proj, db, "merge", "--rev-id", "m0001");

@@ -1379,7 +1379,7 @@ UM_API int um_generate(char **out, um_ctx *ctx, const um_generate_options *opts)
 /** Options of um_merge().  @since 0.1 */
 typedef struct um_merge_options {
     unsigned int version;    /**< UM_MERGE_OPTIONS_VERSION */
-    const char *message;     /**< NULL: "merge" */
+    const char *message;     /**< NULL: "merge ID, ID" of the parents */
     const char *const *revs; /**< the revisions to merge; NULL/0: every head */
     size_t n_revs;
     const char *rev_id; /**< NULL: 12 random hex digits */
@@ -1402,8 +1402,8 @@ UM_API int um_merge_options_init(um_merge_options *opts, unsigned int version);
 
 /**
  * Writes a merge revision whose parents are the options' revs (at least
- * two), or every head of the graph.  NULL @p opts: every head, message
- * "merge".
+ * two), or every head of the graph; without a message, "merge ID, ID"
+ * names the parents.  NULL @p opts: every head.
  * @param out  as um_generate().
  * @return as um_generate(); UM_ETARGET when there is nothing to merge
  *         (fewer than two heads, or fewer than two revs).
