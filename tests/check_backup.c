@@ -566,6 +566,36 @@ START_TEST(old_pg_dump_refused)
 }
 END_TEST
 
+/* A database never migrated stays exactly as it was when the backup
+ * fails: neither the bookkeeping tables nor their schema are made for a
+ * run that does not happen. */
+START_TEST(never_migrated_left_untouched)
+{
+    ck_assert_int_eq(mkdir(pgtest_fmt("%s/nobin", proj_dir), 0755), 0);
+    write_backup_ini("backup_before_upgrade = true\n"
+                     "version_table_schema = um_books\n"
+                     "pg_bin_dir = %(here)s/nobin\n");
+    write_data_revisions();
+    char *before = pgtest_schema_fingerprint(db_url);
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EBACKUP);
+    ck_assert_ptr_nonnull(strstr(um_errmsg(ctx), "pg_dump not found"));
+    um_close(ctx);
+    char *after = pgtest_schema_fingerprint(db_url);
+    ck_assert_msg(strcmp(after, before) == 0, "the database changed: %.800s", after);
+    free(after);
+
+    const char *const up[] = { "-d", db_url, "upgrade", NULL };
+    pgtest_cli_result res = cli(up);
+    pgtest_assert_status(res, 18, "upgrade of a new database whose backup fails");
+    after = pgtest_schema_fingerprint(db_url);
+    ck_assert_msg(strcmp(after, before) == 0, "the database changed: %.800s", after);
+    ck_assert_str_eq(qv("SELECT count(*) FROM pg_namespace WHERE nspname = 'um_books'"), "0");
+    free(after);
+    free(before);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Retention, listing, modes                                            */
 /* ------------------------------------------------------------------ */
@@ -979,6 +1009,7 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, unwritable_backup_dir_stops_upgrade);
     tcase_add_test(tc, missing_pg_dump_stops_upgrade);
     tcase_add_test(tc, old_pg_dump_refused);
+    tcase_add_test(tc, never_migrated_left_untouched);
 
     tc = tcase(s, "files");
     tcase_add_test(tc, retention_keeps_n);
