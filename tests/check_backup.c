@@ -597,6 +597,75 @@ START_TEST(never_migrated_left_untouched)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Several hosts                                                        */
+/* ------------------------------------------------------------------ */
+
+/* A value of @url's connection parameters; pooled. */
+static const char *url_param(const char *url, const char *keyword)
+{
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    ck_assert_ptr_nonnull(opts);
+    const char *value = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, keyword) == 0 && o->val)
+            value = pgtest_fmt("%s", o->val);
+    PQconninfoFree(opts);
+    ck_assert_msg(value != NULL, "%s has no %s", url, keyword);
+    return value;
+}
+
+/* pg_bin_dir with the real programs behind scripts; pg_dump's writes the
+ * host and port it was given to @dir/given. */
+static void recording_bin_dir(const char *dir)
+{
+    const char *real = pgtest_pg_bindir();
+    pgtest_write_file(dir, "pg_dump",
+                      pgtest_fmt("#!/bin/sh\n"
+                                 "[ \"$1\" = --version ] ||"
+                                 " printf '%%s %%s\\n' \"$PGHOST\" \"$PGPORT\" >>'%s/given'\n"
+                                 "exec '%s/pg_dump' \"$@\"\n",
+                                 dir, real));
+    pgtest_write_file(dir, "pg_restore",
+                      pgtest_fmt("#!/bin/sh\nexec '%s/pg_restore' \"$@\"\n", real));
+    pgtest_write_file(dir, "psql", pgtest_fmt("#!/bin/sh\nexec '%s/psql' \"$@\"\n", real));
+    const char *const names[] = { "pg_dump", "pg_restore", "psql" };
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_int_eq(chmod(pgtest_fmt("%s/%s", dir, names[i]), 0755), 0);
+}
+
+/* Two hosts, the first refusing connections (a closed port): pg_dump is
+ * given the server the engine reached, not the list to try again. */
+START_TEST(multi_host_dumps_the_live_server)
+{
+    const char *bin = pgtest_fmt("%s/bin", proj_dir);
+    ck_assert_int_eq(mkdir(bin, 0755), 0);
+    recording_bin_dir(bin);
+    um_ctx *ctx = migrated_project(pgtest_fmt("pg_bin_dir = %s\n", bin));
+    um_close(ctx);
+    const char *host = url_param(db_url, "host"), *port = url_param(db_url, "port");
+    const char *hosts =
+        pgtest_keep(pgtest_url_set(db_url, "host", pgtest_fmt("127.0.0.1,%s", host)));
+    const char *url = pgtest_keep(pgtest_url_set(hosts, "port", pgtest_fmt("1,%s", port)));
+
+    ctx = pgtest_project_open_with(&proj, url, NULL, NULL, NULL);
+    const char *before = data_checksum();
+    um_backup_info *b = take_backup(ctx, UM_BACKUP_CUSTOM);
+    char *given = pgtest_read_file(pgtest_fmt("%s/given", bin), NULL);
+    ck_assert_ptr_nonnull(given);
+    ck_assert_str_eq(given, pgtest_fmt("%s %s\n", host, port));
+    free(given);
+
+    damage_data();
+    um_restore_info *r = NULL;
+    PGTEST_CHECK_OK(ctx, um_restore(&r, ctx, b->path, NULL));
+    ck_assert_str_eq(data_checksum(), before);
+    um_restore_info_free(r);
+    um_backup_info_free(b);
+    um_close(ctx);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Retention, listing, modes                                            */
 /* ------------------------------------------------------------------ */
 
@@ -1010,6 +1079,9 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, missing_pg_dump_stops_upgrade);
     tcase_add_test(tc, old_pg_dump_refused);
     tcase_add_test(tc, never_migrated_left_untouched);
+
+    tc = tcase(s, "hosts");
+    tcase_add_test(tc, multi_host_dumps_the_live_server);
 
     tc = tcase(s, "files");
     tcase_add_test(tc, retention_keeps_n);
