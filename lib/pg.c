@@ -1454,8 +1454,10 @@ void pg_params_free(pg_param *params, size_t n)
  * PQconninfo gives the parameters as they were given: with several hosts
  * (host=h1,h2, or a URL's h1,h2), the whole list.  A child given the list
  * would connect on its own, maybe elsewhere (the first host back up, a
- * standby with target_session_attrs=any): the host, port and hostaddr of
- * the server this connection reached replace them.
+ * standby with target_session_attrs=any): the host and port of the server
+ * this connection reached replace them, and its address (over TCP) is set
+ * as hostaddr, so that a name of several addresses is not resolved again
+ * to another; the name stays for the password file and TLS.
  */
 static bool pin_live_server(PGconn *conn, pg_param *p, size_t n)
 {
@@ -1465,8 +1467,8 @@ static bool pin_live_server(PGconn *conn, pg_param *p, size_t n)
             live = PQhost(conn);
         else if (strcmp(p[i].keyword, "port") == 0)
             live = PQport(conn);
-        else if (strcmp(p[i].keyword, "hostaddr") == 0 && p[i].value && *p[i].value)
-            live = PQhostaddr(conn); /* the address of the list that was used */
+        else if (strcmp(p[i].keyword, "hostaddr") == 0)
+            live = PQhostaddr(conn); /* "" on a socket */
         if (!live || !*live)
             continue;
         char *copy = strdup(live);

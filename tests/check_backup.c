@@ -615,16 +615,17 @@ static const char *url_param(const char *url, const char *keyword)
 }
 
 /* pg_bin_dir with the real programs behind scripts; pg_dump's writes the
- * host and port it was given to @dir/given. */
+ * host, port and address it was given to @dir/given. */
 static void recording_bin_dir(const char *dir)
 {
     const char *real = pgtest_pg_bindir();
-    pgtest_write_file(dir, "pg_dump",
-                      pgtest_fmt("#!/bin/sh\n"
-                                 "[ \"$1\" = --version ] ||"
-                                 " printf '%%s %%s\\n' \"$PGHOST\" \"$PGPORT\" >>'%s/given'\n"
-                                 "exec '%s/pg_dump' \"$@\"\n",
-                                 dir, real));
+    pgtest_write_file(
+        dir, "pg_dump",
+        pgtest_fmt("#!/bin/sh\n"
+                   "[ \"$1\" = --version ] ||"
+                   " printf '%%s %%s %%s\\n' \"$PGHOST\" \"$PGPORT\" \"$PGHOSTADDR\" >>'%s/given'\n"
+                   "exec '%s/pg_dump' \"$@\"\n",
+                   dir, real));
     pgtest_write_file(dir, "pg_restore",
                       pgtest_fmt("#!/bin/sh\nexec '%s/pg_restore' \"$@\"\n", real));
     pgtest_write_file(dir, "psql", pgtest_fmt("#!/bin/sh\nexec '%s/psql' \"$@\"\n", real));
@@ -652,7 +653,7 @@ START_TEST(multi_host_dumps_the_live_server)
     um_backup_info *b = take_backup(ctx, UM_BACKUP_CUSTOM);
     char *given = pgtest_read_file(pgtest_fmt("%s/given", bin), NULL);
     ck_assert_ptr_nonnull(given);
-    ck_assert_str_eq(given, pgtest_fmt("%s %s\n", host, port));
+    ck_assert_str_eq(given, pgtest_fmt("%s %s \n", host, port));
     free(given);
 
     damage_data();
@@ -662,6 +663,27 @@ START_TEST(multi_host_dumps_the_live_server)
     um_restore_info_free(r);
     um_backup_info_free(b);
     um_close(ctx);
+
+    /* over TCP, a name of several addresses (localhost: ::1, where the
+     * server does not listen, and 127.0.0.1): the address reached too */
+    const char *role = pgtest_fmt("um_bk_hosts_%ld", (long)getpid());
+    ck_assert_msg(
+        pgtest_exec(pgtest_server_url(),
+                    pgtest_fmt("CREATE ROLE %s LOGIN SUPERUSER PASSWORD '%s'", role, SECRET)) == 0,
+        "%s", pgtest_last_error());
+    const char *tcp = pgtest_keep(pgtest_url_set(url, "host", "127.0.0.1,localhost"));
+    const char *user = pgtest_keep(pgtest_url_set(tcp, "user", role));
+    const char *with_pw = pgtest_keep(pgtest_url_set(user, "password", SECRET));
+    unlink(pgtest_fmt("%s/given", bin));
+    ctx = pgtest_project_open_with(&proj, with_pw, NULL, NULL, NULL);
+    b = take_backup(ctx, UM_BACKUP_PLAIN);
+    given = pgtest_read_file(pgtest_fmt("%s/given", bin), NULL);
+    ck_assert_ptr_nonnull(given);
+    ck_assert_str_eq(given, pgtest_fmt("localhost %s 127.0.0.1\n", port));
+    free(given);
+    um_backup_info_free(b);
+    um_close(ctx);
+    pgtest_exec(pgtest_server_url(), pgtest_fmt("DROP ROLE %s", role));
 }
 END_TEST
 
