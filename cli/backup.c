@@ -281,14 +281,15 @@ static void describe_backup(const um_restore_target *t)
             t->host[0] ? t->host : "the default server", t->port[0] ? " port " : "", t->port);
 }
 
-/* The operator types the database's name; anything else refuses. */
+/* The operator types the database's name; anything else refuses.  The
+ * file was verified first: its progress line ends before the question. */
 static int confirm(const um_restore_target *t, void *payload)
 {
     char answer[256];
     size_t n;
 
     (void)payload;
-    cli_stderr_begin();
+    cli_stderr_begin(); /* ends the verifying progress line first */
     describe_backup(t);
     cli_stderr_end();
     fputs("Type the database's name to go on: ", stderr);
@@ -318,6 +319,7 @@ static int restore_body(const struct cli_call *call)
 
     o.force = rs->force;
     o.confirm_cb = rs->yes ? NULL : confirm;
+    o.confirm_payload = &line;
     o.progress_cb = progress;
     o.progress_payload = &line;
     cli_interrupt_attach(call->ctx);

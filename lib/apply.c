@@ -710,16 +710,17 @@ static int adopt(um_ctx *ctx, store_state *st, const unsigned char *applied)
 }
 
 /*
- * The state under the lock, the bookkeeping tables created when missing.
- * A version table of another tool's is adopted, unless one of its rows
- * names a revision no file defines: then nothing is written at all (the
- * applied set is computed before the tables are created).  With @purge
- * (stamp --purge) its rows are about to go: neither checked nor adopted.
+ * The bookkeeping tables of @st (read under the lock) created or brought
+ * up to date when they need it.  A version table of another tool's is
+ * adopted, unless one of its rows names a revision no file defines: then
+ * nothing is written at all (the applied set is computed before the
+ * tables are created).  With @purge (stamp --purge) its rows are about to
+ * go: neither checked nor adopted.
  */
-static int prepare_locked(um_ctx *ctx, store_state *st, bool purge)
+static int prepare_tables(um_ctx *ctx, store_state *st, bool purge)
 {
-    int rc = store_read_state(ctx, st);
-    if (!rc && st->needs_upgrade) {
+    int rc = UM_OK;
+    if (st->needs_upgrade) {
         rc = store_upgrade_tables(ctx);
         st->needs_upgrade = rc != UM_OK;
     }
@@ -737,6 +738,13 @@ static int prepare_locked(um_ctx *ctx, store_state *st, bool purge)
     free(applied);
     free(heads);
     return rc;
+}
+
+/* The state under the lock, the bookkeeping tables made ready. */
+static int prepare_locked(um_ctx *ctx, store_state *st, bool purge)
+{
+    int rc = store_read_state(ctx, st);
+    return rc ? rc : prepare_tables(ctx, st, purge);
 }
 
 /*
@@ -823,11 +831,17 @@ static void apply_options_copy(const um_apply_options *opts, um_apply_options *o
         memcpy(out, opts, apply_options_size(opts->version));
 }
 
-/* Backs up as asked, then runs @r's plan (made from @st). */
-static int run_plan(run *r, const store_state *st)
+/*
+ * Backs up as asked, then makes the bookkeeping tables ready and runs @r's
+ * plan (made from @st): in that order, so that a database whose backup
+ * fails is left exactly as it was, even one never migrated.
+ */
+static int run_plan(run *r, store_state *st)
 {
     size_t *heads = NULL, n_heads = 0;
     int rc = backup_before_upgrade(r->ctx, r->plan->direction, r->plan->n_steps, &r->opts);
+    if (!rc)
+        rc = prepare_tables(r->ctx, st, false);
     if (!rc)
         rc = plan_applied_set(r->ctx, st->heads, st->n_heads, &r->applied, &heads, &n_heads);
     if (!rc && r->plan->n_steps)
@@ -852,8 +866,8 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
     int rc = begin_locked(ctx, &encoding);
     if (rc)
         return rc;
-    /* a dry run writes nothing, not even the bookkeeping tables */
-    rc = r.opts.dry_run ? store_read_state(ctx, &st) : prepare_locked(ctx, &st, false);
+    /* nothing is written before the plan runs (a dry run: not at all) */
+    rc = store_read_state(ctx, &st);
     if (!rc)
         rc = plan_verify_checksums(ctx, &st);
     if (!rc)

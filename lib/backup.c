@@ -236,7 +236,7 @@ static int create_tmp(job *j)
     close(fd);
     if (j->format != UM_BACKUP_PLAIN)
         return UM_OK;
-    return manifest_hasher_open(&j->hasher, j->tmp, &j->ctx->err);
+    return manifest_hasher_open(&j->hasher, j->tmp, true, &j->ctx->err);
 }
 
 /* ---- pg_dump and the checks ------------------------------------------ */

@@ -17,8 +17,13 @@
 #include "util.h"
 
 #define MANIFEST_FORMAT_VERSION 1
-/* Big reads: a backup may be gigabytes, and the page cache has it. */
-#define DIGEST_CHUNK (1 << 20)
+/* Reads that fit in the CPU's cache: each is hashed while the copy is
+ * still there.  128 KB hashed 105 MB in 82 ms here, 1 MB in 120-145 ms. */
+#define DIGEST_CHUNK (128 << 10)
+/* A file hashed while it is written has its writeback started every so
+ * many bytes, so that the fsync at the end waits for the last ones only
+ * (105 MB of plain SQL took 45 ms to fsync at once). */
+#define FLUSH_AFTER (8 << 20)
 
 static const char *const check_names[UM_BACKUP_FILE_MISSING + 1] = {
     [UM_BACKUP_OK] = "ok",
@@ -46,7 +51,9 @@ struct manifest_hasher {
     EVP_MD_CTX *md;
     unsigned char *buf;
     uint64_t size;
-    int error; /* errno of the first failure, 0: none */
+    uint64_t flushed; /* writeback started up to here */
+    bool flush;       /* start the writeback of what is hashed */
+    int error;        /* errno of the first failure, 0: none */
 };
 
 void manifest_hasher_free(manifest_hasher *h)
@@ -61,13 +68,14 @@ void manifest_hasher_free(manifest_hasher *h)
     free(h);
 }
 
-int manifest_hasher_open(manifest_hasher **out, const char *path, err_buf *err)
+int manifest_hasher_open(manifest_hasher **out, const char *path, bool flush, err_buf *err)
 {
     manifest_hasher *h = calloc(1, sizeof(*h));
     *out = NULL;
     if (!h)
         return err_nomem(err);
     h->fd = -1;
+    h->flush = flush;
     h->path = strdup(path);
     h->buf = malloc(DIGEST_CHUNK);
     h->md = EVP_MD_CTX_new();
@@ -85,6 +93,21 @@ int manifest_hasher_open(manifest_hasher **out, const char *path, err_buf *err)
     return UM_OK;
 }
 
+/* Asks the kernel to start writing what was hashed since the last time
+ * (not to wait for it): an advice, whose failure the fsync reports. */
+static void start_writeback(manifest_hasher *h)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (!h->flush || h->size - h->flushed < FLUSH_AFTER)
+        return;
+    (void)sync_file_range(h->fd, (off_t)h->flushed, (off_t)(h->size - h->flushed),
+                          SYNC_FILE_RANGE_WRITE);
+    h->flushed = h->size;
+#else
+    (void)h;
+#endif
+}
+
 /* Reads to the current end of the file. */
 void manifest_hasher_catch_up(manifest_hasher *h)
 {
@@ -94,12 +117,13 @@ void manifest_hasher_catch_up(manifest_hasher *h)
             continue;
         if (n <= 0) {
             h->error = n < 0 ? errno : 0;
-            return;
+            break;
         }
         h->size += (uint64_t)n;
         if (!EVP_DigestUpdate(h->md, h->buf, (size_t)n))
             h->error = EIO;
     }
+    start_writeback(h);
 }
 
 int manifest_hasher_finish(manifest_hasher *h, bool sync, char hex[65], uint64_t *size,
@@ -123,7 +147,7 @@ int manifest_hasher_finish(manifest_hasher *h, bool sync, char hex[65], uint64_t
 int manifest_digest(const char *path, bool sync, char hex[65], uint64_t *size, err_buf *err)
 {
     manifest_hasher *h = NULL;
-    int rc = manifest_hasher_open(&h, path, err);
+    int rc = manifest_hasher_open(&h, path, false, err);
     if (!rc)
         rc = manifest_hasher_finish(h, sync, hex, size, err);
     manifest_hasher_free(h);

@@ -25,11 +25,12 @@ int manifest_digest(const char *path, bool sync, char hex[65], uint64_t *size, e
  * The same, for a file that another process is still appending to and
  * never rewrites (pg_dump's plain SQL): manifest_hasher_catch_up reads what
  * was appended since the last call, so that the hashing runs while the
- * file is written; manifest_hasher_finish reads the rest.  An error is
- * kept until finish reports it (UM_EIO).
+ * file is written; manifest_hasher_finish reads the rest.  With @flush
+ * (a file finish will sync), the writeback of what was read is started as
+ * it goes.  An error is kept until finish reports it (UM_EIO).
  */
 typedef struct manifest_hasher manifest_hasher;
-int manifest_hasher_open(manifest_hasher **out, const char *path, err_buf *err);
+int manifest_hasher_open(manifest_hasher **out, const char *path, bool flush, err_buf *err);
 void manifest_hasher_catch_up(manifest_hasher *h);
 int manifest_hasher_finish(manifest_hasher *h, bool sync, char hex[65], uint64_t *size,
                            err_buf *err);

@@ -1520,6 +1520,36 @@ void pg_params_free(pg_param *params, size_t n)
     free(params);
 }
 
+/*
+ * PQconninfo gives the parameters as they were given: with several hosts
+ * (host=h1,h2, or a URL's h1,h2), the whole list.  A child given the list
+ * would connect on its own, maybe elsewhere (the first host back up, a
+ * standby with target_session_attrs=any): the host and port of the server
+ * this connection reached replace them, and its address (over TCP) is set
+ * as hostaddr, so that a name of several addresses is not resolved again
+ * to another; the name stays for the password file and TLS.
+ */
+static bool pin_live_server(PGconn *conn, pg_param *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *live = NULL;
+        if (strcmp(p[i].keyword, "host") == 0)
+            live = PQhost(conn);
+        else if (strcmp(p[i].keyword, "port") == 0)
+            live = PQport(conn);
+        else if (strcmp(p[i].keyword, "hostaddr") == 0)
+            live = PQhostaddr(conn); /* "" on a socket */
+        if (!live || !*live)
+            continue;
+        char *copy = strdup(live);
+        if (!copy)
+            return false;
+        free(p[i].value);
+        p[i].value = copy;
+    }
+    return true;
+}
+
 int pg_conninfo(um_ctx *ctx, pg_param **out, size_t *n)
 {
     *out = NULL;
@@ -1540,6 +1570,7 @@ int pg_conninfo(um_ctx *ctx, pg_param **out, size_t *n)
         ok = p[i].keyword && (p[i].envvar || !opts[i].envvar) && (p[i].value || !opts[i].val);
     }
     PQconninfoFree(opts);
+    ok = ok && pin_live_server(ctx->pg->conn, p, count);
     if (!ok) {
         pg_params_free(p, count);
         return err_nomem(&ctx->err);

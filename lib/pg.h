@@ -249,7 +249,9 @@ typedef struct pg_param {
  * Every parameter libpq knows, with the value the handle's connection was
  * made with (the URL, a service file, the PG* variables and libpq's
  * defaults resolved), the password included: the caller keeps that out of
- * sight.  Connects first.  Free with pg_params_free.
+ * sight.  host, port and hostaddr are those of the server the connection
+ * reached (PQhost, PQport, PQhostaddr), not the list it was given.
+ * Connects first.  Free with pg_params_free.
  */
 int pg_conninfo(um_ctx *ctx, pg_param **out, size_t *n);
 void pg_params_free(pg_param *params, size_t n);

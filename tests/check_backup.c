@@ -568,6 +568,127 @@ START_TEST(old_pg_dump_refused)
 }
 END_TEST
 
+/* A database never migrated stays exactly as it was when the backup
+ * fails: neither the bookkeeping tables nor their schema are made for a
+ * run that does not happen. */
+START_TEST(never_migrated_left_untouched)
+{
+    ck_assert_int_eq(mkdir(pgtest_fmt("%s/nobin", proj_dir), 0755), 0);
+    write_backup_ini("backup_before_upgrade = true\n"
+                     "version_table_schema = um_books\n"
+                     "pg_bin_dir = %(here)s/nobin\n");
+    write_data_revisions();
+    char *before = pgtest_schema_fingerprint(db_url);
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EBACKUP);
+    ck_assert_ptr_nonnull(strstr(um_errmsg(ctx), "pg_dump not found"));
+    um_close(ctx);
+    char *after = pgtest_schema_fingerprint(db_url);
+    ck_assert_msg(strcmp(after, before) == 0, "the database changed: %.800s", after);
+    free(after);
+
+    const char *const up[] = { "-d", db_url, "upgrade", NULL };
+    pgtest_cli_result res = cli(up);
+    pgtest_assert_status(res, 18, "upgrade of a new database whose backup fails");
+    after = pgtest_schema_fingerprint(db_url);
+    ck_assert_msg(strcmp(after, before) == 0, "the database changed: %.800s", after);
+    ck_assert_str_eq(qv("SELECT count(*) FROM pg_namespace WHERE nspname = 'um_books'"), "0");
+    free(after);
+    free(before);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Several hosts                                                        */
+/* ------------------------------------------------------------------ */
+
+/* A value of @url's connection parameters; pooled. */
+static const char *url_param(const char *url, const char *keyword)
+{
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    ck_assert_ptr_nonnull(opts);
+    const char *value = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, keyword) == 0 && o->val)
+            value = pgtest_fmt("%s", o->val);
+    PQconninfoFree(opts);
+    ck_assert_msg(value != NULL, "%s has no %s", url, keyword);
+    return value;
+}
+
+/* pg_bin_dir with the real programs behind scripts; pg_dump's writes the
+ * host, port and address it was given to @dir/given. */
+static void recording_bin_dir(const char *dir)
+{
+    const char *real = pgtest_pg_bindir();
+    pgtest_write_file(
+        dir, "pg_dump",
+        pgtest_fmt("#!/bin/sh\n"
+                   "[ \"$1\" = --version ] ||"
+                   " printf '%%s %%s %%s\\n' \"$PGHOST\" \"$PGPORT\" \"$PGHOSTADDR\" >>'%s/given'\n"
+                   "exec '%s/pg_dump' \"$@\"\n",
+                   dir, real));
+    pgtest_write_file(dir, "pg_restore",
+                      pgtest_fmt("#!/bin/sh\nexec '%s/pg_restore' \"$@\"\n", real));
+    pgtest_write_file(dir, "psql", pgtest_fmt("#!/bin/sh\nexec '%s/psql' \"$@\"\n", real));
+    const char *const names[] = { "pg_dump", "pg_restore", "psql" };
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_int_eq(chmod(pgtest_fmt("%s/%s", dir, names[i]), 0755), 0);
+}
+
+/* Two hosts, the first refusing connections (a closed port): pg_dump is
+ * given the server the engine reached, not the list to try again. */
+START_TEST(multi_host_dumps_the_live_server)
+{
+    const char *bin = pgtest_fmt("%s/bin", proj_dir);
+    ck_assert_int_eq(mkdir(bin, 0755), 0);
+    recording_bin_dir(bin);
+    um_ctx *ctx = migrated_project(pgtest_fmt("pg_bin_dir = %s\n", bin));
+    um_close(ctx);
+    const char *host = url_param(db_url, "host"), *port = url_param(db_url, "port");
+    const char *hosts =
+        pgtest_keep(pgtest_url_set(db_url, "host", pgtest_fmt("127.0.0.1,%s", host)));
+    const char *url = pgtest_keep(pgtest_url_set(hosts, "port", pgtest_fmt("1,%s", port)));
+
+    ctx = pgtest_project_open_with(&proj, url, NULL, NULL, NULL);
+    const char *before = data_checksum();
+    um_backup_info *b = take_backup(ctx, UM_BACKUP_CUSTOM);
+    char *given = pgtest_read_file(pgtest_fmt("%s/given", bin), NULL);
+    ck_assert_ptr_nonnull(given);
+    ck_assert_str_eq(given, pgtest_fmt("%s %s \n", host, port));
+    free(given);
+
+    damage_data();
+    um_restore_info *r = NULL;
+    PGTEST_CHECK_OK(ctx, um_restore(&r, ctx, b->path, NULL));
+    ck_assert_str_eq(data_checksum(), before);
+    um_restore_info_free(r);
+    um_backup_info_free(b);
+    um_close(ctx);
+
+    /* over TCP, a name of several addresses (localhost: ::1, where the
+     * server does not listen, and 127.0.0.1): the address reached too */
+    const char *role = pgtest_fmt("um_bk_hosts_%ld", (long)getpid());
+    ck_assert_msg(
+        pgtest_exec(pgtest_server_url(),
+                    pgtest_fmt("CREATE ROLE %s LOGIN SUPERUSER PASSWORD '%s'", role, SECRET)) == 0,
+        "%s", pgtest_last_error());
+    const char *tcp = pgtest_keep(pgtest_url_set(url, "host", "127.0.0.1,localhost"));
+    const char *user = pgtest_keep(pgtest_url_set(tcp, "user", role));
+    const char *with_pw = pgtest_keep(pgtest_url_set(user, "password", SECRET));
+    unlink(pgtest_fmt("%s/given", bin));
+    ctx = pgtest_project_open_with(&proj, with_pw, NULL, NULL, NULL);
+    b = take_backup(ctx, UM_BACKUP_PLAIN);
+    given = pgtest_read_file(pgtest_fmt("%s/given", bin), NULL);
+    ck_assert_ptr_nonnull(given);
+    ck_assert_str_eq(given, pgtest_fmt("localhost %s 127.0.0.1\n", port));
+    free(given);
+    um_backup_info_free(b);
+    um_close(ctx);
+    pgtest_exec(pgtest_server_url(), pgtest_fmt("DROP ROLE %s", role));
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Retention, listing, modes                                            */
 /* ------------------------------------------------------------------ */
@@ -991,6 +1112,10 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, unwritable_backup_dir_stops_upgrade);
     tcase_add_test(tc, missing_pg_dump_stops_upgrade);
     tcase_add_test(tc, old_pg_dump_refused);
+    tcase_add_test(tc, never_migrated_left_untouched);
+
+    tc = tcase(s, "hosts");
+    tcase_add_test(tc, multi_host_dumps_the_live_server);
 
     tc = tcase(s, "files");
     tcase_add_test(tc, retention_keeps_n);

@@ -521,8 +521,7 @@ char *pgtest_pooler_url(const char *db_url)
 /* A dedicated cluster                                                  */
 /* ------------------------------------------------------------------ */
 
-/* The server binaries, as pg-cluster.sh finds them (PGBIN, else 15). */
-static const char *pg_bindir(void)
+const char *pgtest_pg_bindir(void)
 {
     static char found[1024];
     const char *env = getenv("PGBIN");
@@ -553,7 +552,7 @@ void pgtest_dedicated_remove(void)
 int pgtest_dedicated_ctl(const char *action)
 {
     ck_assert_ptr_nonnull(dedicated.dir);
-    char *pg_ctl = xasprintf("%s/pg_ctl", pg_bindir());
+    char *pg_ctl = xasprintf("%s/pg_ctl", pgtest_pg_bindir());
     char *data = xasprintf("%s/data", dedicated.dir);
     char *log = xasprintf("%s/log", dedicated.dir);
     char *port_file = xasprintf("%s/port", dedicated.dir);

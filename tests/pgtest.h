@@ -41,6 +41,8 @@ const char *pgtest_server_url(void);
  * the test process dies without teardown.
  */
 const char *pgtest_dedicated_start(void);
+/* The server binaries, as pg-cluster.sh finds them (PGBIN, else 15). */
+const char *pgtest_pg_bindir(void);
 int pgtest_dedicated_ctl(const char *action);
 void pgtest_dedicated_remove(void);
 
