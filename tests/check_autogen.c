@@ -40,13 +40,16 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The corpus directories, sorted; read before the tests fork. */
+/* The corpus directories, sorted; read before the tests fork.
+ * UM_AUTOGEN_PAIR=text keeps only the pairs whose name has it (to work on
+ * one pair). */
 static void find_pairs(void)
 {
     char *dir = pgtest_asprintf("%s/tests/autogen", getenv("UM_SOURCE_DIR"));
+    const char *only = getenv("UM_AUTOGEN_PAIR");
     DIR *d = opendir(dir);
     for (struct dirent *e = d ? readdir(d) : NULL; e && n_pairs < MAX_PAIRS; e = readdir(d))
-        if (e->d_name[0] != '.')
+        if (e->d_name[0] != '.' && (!only || strstr(e->d_name, only)))
             pairs[n_pairs++] = strdup(e->d_name);
     if (d)
         closedir(d);
