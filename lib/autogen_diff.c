@@ -1442,6 +1442,109 @@ static void row_security(diff_run *r)
     }
 }
 
+/* ---- phase: privileges -------------------------------------------------- */
+
+/* What a grantee holds: nothing, the privilege, or it with grant option. */
+typedef enum { HELD_NONE, HELD_PLAIN, HELD_GRANTABLE } held;
+
+/* What @g says is held; @g NULL: the default, which @dflt says holds it
+ * (never with grant option). */
+static held held_by(const sm_object *g, bool dflt)
+{
+    const char *state = sm_attr(g, SM_GRANT_STATE);
+    if (!g)
+        return dflt ? HELD_PLAIN : HELD_NONE;
+    return strcmp(state, "grantable") == 0 ? HELD_GRANTABLE
+           : strcmp(state, "granted") == 0 ? HELD_PLAIN
+                                           : HELD_NONE;
+}
+
+/* The object a grant @g is on, in @m (NULL: not there). */
+static const sm_object *grant_target(const sm_model *m, const sm_object *g)
+{
+    static const sm_kind types[] = { SM_ENUM, SM_DOMAIN, SM_COMPOSITE, SM_RANGE };
+    const char *on = sm_attr(g, SM_GRANT_ON), *key = sm_attr(g, SM_GRANT_OBJECT);
+    const sm_object *o = NULL;
+    if (strcmp(on, "table") == 0) {
+        o = sm_find(m, SM_TABLE, key);
+        return o ? o : sm_find(m, SM_VIEW, key);
+    }
+    if (strcmp(on, "column") == 0) {
+        for (size_t i = 0; !o && i < sm_count(m, SM_COLUMN); i++) {
+            const sm_object *c = sm_at(m, SM_COLUMN, i);
+            if (strcmp(c->table, key) == 0 && strcmp(c->name, sm_attr(g, SM_GRANT_COLUMN)) == 0)
+                o = c;
+        }
+        return o;
+    }
+    if (strcmp(on, "sequence") == 0)
+        return sm_find(m, SM_SEQUENCE, key);
+    if (strcmp(on, "schema") == 0)
+        return sm_find(m, SM_SCHEMA, key);
+    if (strcmp(on, "function") == 0)
+        return sm_find(m, SM_FUNCTION, key);
+    for (size_t i = 0; !o && i < 4; i++)
+        o = sm_find(m, types[i], key);
+    return o;
+}
+
+/* "SELECT (col) ON TABLE t", "EXECUTE ON ROUTINE f(int)", ... */
+static void grant_clause(diff_run *r, const sm_object *g)
+{
+    const char *on = sm_attr(g, SM_GRANT_ON);
+    sb_puts(r->out, sm_attr(g, SM_GRANT_PRIVILEGE));
+    if (strcmp(on, "column") == 0)
+        sb_printf(r->out, " (%s)", sm_attr(g, SM_GRANT_COLUMN));
+    sb_printf(r->out, " ON %s %s",
+              strcmp(on, "column") == 0     ? "TABLE"
+              : strcmp(on, "function") == 0 ? "ROUTINE"
+              : strcmp(on, "table") == 0    ? "TABLE"
+              : strcmp(on, "sequence") == 0 ? "SEQUENCE"
+              : strcmp(on, "schema") == 0   ? "SCHEMA"
+                                            : "TYPE",
+              sm_attr(g, SM_GRANT_OBJECT));
+}
+
+/* The statement that takes the grantee of @g from @was to @want. */
+static void grant_change(diff_run *r, const sm_object *g, held was, held want)
+{
+    if (was == want)
+        return;
+    about(r, g);
+    if (want == HELD_NONE || (want == HELD_PLAIN && was == HELD_GRANTABLE)) {
+        sb_puts(r->out, want == HELD_NONE ? "REVOKE " : "REVOKE GRANT OPTION FOR ");
+        grant_clause(r, g);
+        stmt(r, " FROM %s", sm_attr(g, SM_GRANT_GRANTEE));
+    } else {
+        sb_puts(r->out, "GRANT ");
+        grant_clause(r, g);
+        stmt(r, " TO %s%s", sm_attr(g, SM_GRANT_GRANTEE),
+             want == HELD_GRANTABLE ? " WITH GRANT OPTION" : "");
+    }
+}
+
+/* Privileges that differ from what the object has: an object this run
+ * makes starts from its default ones; one it drops needs no REVOKE. */
+static void privileges(diff_run *r)
+{
+    if (!r->opts->compare_privileges)
+        return;
+    for (size_t i = 0; i < sm_count(r->from, SM_GRANT); i++) {
+        const sm_object *f = sm_at(r->from, SM_GRANT, i), *target = grant_target(r->to, f);
+        if (twin(r->to, f) || !target || fresh(r, target))
+            continue;
+        grant_change(r, f, held_by(f, false), held_by(NULL, is_true(sm_attr(f, SM_GRANT_DEFAULT))));
+    }
+    for (size_t i = 0; i < sm_count(r->to, SM_GRANT); i++) {
+        const sm_object *t = sm_at(r->to, SM_GRANT, i), *target = grant_target(r->to, t);
+        bool dflt = is_true(sm_attr(t, SM_GRANT_DEFAULT));
+        if (!target)
+            continue;
+        grant_change(r, t, fresh(r, target) ? held_by(NULL, dflt) : held_by(twin(r->from, t), dflt),
+                     held_by(t, dflt));
+    }
+}
+
 /* ---- phase: comments ---------------------------------------------------- */
 
 static void comment_target(diff_run *r, const sm_object *t)
@@ -1496,7 +1599,7 @@ static void comment_target(diff_run *r, const sm_object *t)
 static void comments(diff_run *r)
 {
     for (int kind = 0; kind < SM_N_KINDS; kind++)
-        for (size_t i = 0; i < sm_count(r->to, (sm_kind)kind); i++) {
+        for (size_t i = 0; kind != SM_GRANT && i < sm_count(r->to, (sm_kind)kind); i++) {
             const sm_object *t = sm_at(r->to, (sm_kind)kind, i), *f = twin(r->from, t);
             const char *want = sm_attr(t, comment_attr[kind]);
             bool made = !f || fresh(r, t);
@@ -1551,6 +1654,7 @@ static void write_phases(diff_run *r)
     create_children(r, SM_TRIGGER, -1, false);
     create_children(r, SM_TRIGGER, -1, true);
     create_children(r, SM_POLICY, -1, false);
+    privileges(r);
     comments(r);
     about(r, NULL);
 }
@@ -1623,6 +1727,8 @@ void autogen_diff_changes(const sm_model *from, const sm_model *to,
                           const autogen_diff_options *opts, autogen_change_cb cb, void *payload)
 {
     for (int kind = 0; kind < SM_N_KINDS; kind++) {
+        if (kind == SM_GRANT && !opts->compare_privileges)
+            continue;
         for (size_t i = 0; i < sm_count(from, (sm_kind)kind); i++) {
             const sm_object *f = sm_at(from, (sm_kind)kind, i), *t = twin(to, f);
             if (t)
