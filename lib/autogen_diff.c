@@ -409,11 +409,62 @@ static bool parent_kept(const diff_run *r, const char *key)
 
 /* ---- decisions: table children ------------------------------------------ */
 
+static bool ident_char(char c)
+{
+    return c == '_' || c == '$' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* @def names @key (a type or a column), not merely a longer name. */
+static bool names_type(const char *def, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = def ? strstr(def, key) : NULL; p; p = strstr(p + 1, key))
+        if ((p == def || !ident_char(p[-1]) || p[-1] == '.') && !ident_char(p[n]))
+            return true;
+    return false;
+}
+
+/* @def names a column of @table that is dropped and added again (a new
+ * generation expression): the server drops what uses it with it. */
+static bool reads_readded_column(const diff_run *r, const char *table, const char *def)
+{
+    for (size_t i = 0; table && i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i);
+        if (strcmp(c->table, table) == 0 && twin(r->to, c) && column_gone(r, c) &&
+            names_type(def, c->name))
+            return true;
+    }
+    return false;
+}
+
+/* @def (a check or an index) casts to a type that is swapped: it would
+ * not survive its columns moving to the new type. */
+static bool reads_swapped_type(const diff_run *r, const char *def)
+{
+    static const sm_kind kinds[] = { SM_ENUM, SM_COMPOSITE, SM_RANGE };
+    for (size_t k = 0; k < 3; k++) {
+        const bool *swapped = kinds[k] == SM_ENUM        ? r->enum_swapped
+                              : kinds[k] == SM_COMPOSITE ? r->composite_swapped
+                                                         : r->range_swapped;
+        for (size_t i = 0; i < sm_count(r->from, kinds[k]); i++)
+            if (swapped[i] && names_type(def, sm_at(r->from, kinds[k], i)->key))
+                return true;
+    }
+    return false;
+}
+
 /* A constraint, index, trigger or policy of @from on a kept table goes. */
 static bool child_dropped(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = twin(r->to, f);
     if (!t || !same_definition(f, t))
+        return true;
+    const char *def = f->kind == SM_CONSTRAINT ? sm_attr(f, SM_CON_DEF)
+                      : f->kind == SM_INDEX    ? sm_attr(f, SM_INDEX_DEF)
+                      : f->kind == SM_POLICY   ? sm_attr(f, SM_POLICY_DEF)
+                                               : sm_attr(f, SM_TRIGGER_DEF);
+    if ((f->kind != SM_TRIGGER && reads_swapped_type(r, def)) ||
+        reads_readded_column(r, f->table, def))
         return true;
     if (f->kind != SM_CONSTRAINT || strcmp(sm_attr(f, SM_CON_TYPE), "f") != 0)
         return false;
