@@ -1137,6 +1137,9 @@ static void table_create(diff_run *r, const sm_object *t)
     about(r, t);
     sb_printf(r->out, "CREATE %sTABLE %s", unlogged ? "UNLOGGED " : "", t->key);
     if (sm_attr(t, SM_TABLE_PARTOF)) {
+        /* beside a default partition the server scans it and fails when
+         * it holds rows of the new bound: those rows must be moved out
+         * first, which no schema comparison can know */
         sb_printf(r->out, " PARTITION OF %s %s", sm_attr(t, SM_TABLE_PARTOF),
                   sm_attr(t, SM_TABLE_BOUND));
     } else {
