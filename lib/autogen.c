@@ -276,7 +276,9 @@ static int collect_destructive(um_ctx *ctx, um_autogen_result *res)
 
 autogen_diff_options autogen_options_of(const um_ctx *ctx)
 {
-    autogen_diff_options o = { ctx->cfg.compare_type, ctx->cfg.compare_server_default, NULL, NULL };
+    autogen_diff_options o = { .compare_type = ctx->cfg.compare_type,
+                               .compare_server_default = ctx->cfg.compare_server_default,
+                               .compare_privileges = ctx->cfg.compare_privileges };
     return o;
 }
 

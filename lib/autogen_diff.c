@@ -16,7 +16,8 @@
 
 #include "util.h"
 
-/* The suffix an enum takes while it is swapped for its new definition. */
+/* The suffix a type (enum, composite, range) takes while it is swapped
+ * for its new definition. */
 #define ENUM_OLD_SUFFIX "__ultramigrate_old"
 
 typedef struct diff_run {
@@ -28,6 +29,8 @@ typedef struct diff_run {
     bool *table_altered;      /* per from-table: columns dropped or retyped, or rebuilt */
     bool *view_dropped;       /* per from-view: dropped (gone, changed or over a change) */
     bool *enum_swapped;       /* per from-enum: replaced by a new type */
+    bool *composite_swapped;  /* per from-composite type: replaced by a new type */
+    bool *range_swapped;      /* per from-range type: replaced by a new type */
     bool *key_changed;        /* per from-table: a key foreign keys may use is dropped */
     const sm_object *subject; /* what the statements since @mark are about */
     size_t mark;
@@ -40,7 +43,8 @@ static const size_t comment_attr[SM_N_KINDS] = {
     [SM_COLUMN] = SM_COL_COMMENT,    [SM_CONSTRAINT] = SM_CON_COMMENT,
     [SM_INDEX] = SM_INDEX_COMMENT,   [SM_VIEW] = SM_VIEW_COMMENT,
     [SM_FUNCTION] = SM_FUNC_COMMENT, [SM_TRIGGER] = SM_TRIGGER_COMMENT,
-    [SM_POLICY] = SM_POLICY_COMMENT,
+    [SM_POLICY] = SM_POLICY_COMMENT, [SM_COMPOSITE] = SM_COMPOSITE_COMMENT,
+    [SM_RANGE] = SM_RANGE_COMMENT,
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -223,6 +227,22 @@ static bool of_type(const sm_object *col, const char *type_key)
            (type[n] == '\0' || strcmp(type + n, "[]") == 0);
 }
 
+/* The column's type (an enum, composite or range type) is swapped for a
+ * new one: the column is moved to it, so views over it are rebuilt. */
+static bool type_swapped(const diff_run *r, const sm_object *col)
+{
+    static const sm_kind kinds[] = { SM_ENUM, SM_COMPOSITE, SM_RANGE };
+    for (size_t k = 0; k < 3; k++) {
+        const bool *swapped = kinds[k] == SM_ENUM        ? r->enum_swapped
+                              : kinds[k] == SM_COMPOSITE ? r->composite_swapped
+                                                         : r->range_swapped;
+        for (size_t i = 0; i < sm_count(r->from, kinds[k]); i++)
+            if (swapped[i] && of_type(col, sm_at(r->from, kinds[k], i)->key))
+                return true;
+    }
+    return false;
+}
+
 static void decide_altered_tables(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
@@ -232,11 +252,7 @@ static void decide_altered_tables(diff_run *r)
     for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
         const sm_object *f = sm_at(r->from, SM_COLUMN, i), *t = twin(r->to, f);
         const sm_object *table = sm_find(r->from, SM_TABLE, f->table);
-        bool swapped = false;
-        for (size_t e = 0; e < sm_count(r->from, SM_ENUM); e++)
-            swapped =
-                swapped || (r->enum_swapped[e] && of_type(f, sm_at(r->from, SM_ENUM, e)->key));
-        if (table && (column_gone(r, f) || column_retyped(r, f, t) || swapped))
+        if (table && (column_gone(r, f) || column_retyped(r, f, t) || type_swapped(r, f)))
             r->table_altered[index_of(r->from, table)] = true;
     }
 }
@@ -270,6 +286,82 @@ static void decide_enums(diff_run *r)
     }
 }
 
+/* ---- decisions: composite and range types ------------------------------- */
+
+/* The length of the name (quoted or not) that opens a "name ..." item:
+ * a composite type's attribute, a domain's check. */
+static size_t item_name_len(const char *item, size_t len)
+{
+    size_t i = 0;
+    if (item[0] == '"') {
+        for (i = 1; i < len; i++)
+            if (item[i] == '"' && (i + 1 >= len || item[i + 1] != '"'))
+                return i + 1;
+            else if (item[i] == '"')
+                i++;
+        return len;
+    }
+    while (i < len && item[i] != ' ')
+        i++;
+    return i;
+}
+
+/* The item of @list whose name is that of @item (@nlen long), or NULL;
+ * its length in *@len. */
+static const char *item_named(const char *list, const char *item, size_t nlen, size_t *len)
+{
+    FOR_EACH_ITEM(list, p, l)
+    {
+        if (item_name_len(p, l) == nlen && strncmp(p, item, nlen) == 0) {
+            *len = l;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* ALTER TYPE ... DROP/ADD/ALTER ATTRIBUTE reaches @to's attributes in
+ * @to's order: kept ones keep their order and new ones come last.  An
+ * attribute retyped under a column of the type is not allowed either. */
+static bool attributes_alterable(const diff_run *r, const sm_object *f, const sm_object *t)
+{
+    const char *from = sm_attr(f, SM_COMPOSITE_ATTRS), *to = sm_attr(t, SM_COMPOSITE_ATTRS);
+    bool added = false, retyped = false, in_order = true;
+    const char *last = from;
+    FOR_EACH_ITEM(to, item, len)
+    {
+        size_t flen = 0, nlen = item_name_len(item, len);
+        const char *old = item_named(from, item, nlen, &flen);
+        if (!old) {
+            added = true;
+            continue;
+        }
+        /* a kept attribute after a new one, or before an earlier kept one */
+        in_order = in_order && !added && old >= last;
+        last = old;
+        retyped = retyped || flen != len || strncmp(old, item, len) != 0;
+    }
+    if (!in_order)
+        return false;
+    for (size_t i = 0; retyped && i < sm_count(r->from, SM_COLUMN); i++)
+        if (of_type(sm_at(r->from, SM_COLUMN, i), f->key))
+            return false;
+    return true;
+}
+
+static void decide_types(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_COMPOSITE); i++) {
+        const sm_object *f = sm_at(r->from, SM_COMPOSITE, i), *t = twin(r->to, f);
+        r->composite_swapped[i] = t && !attributes_alterable(r, f, t);
+    }
+    /* a range type cannot be altered: any change makes it again */
+    for (size_t i = 0; i < sm_count(r->from, SM_RANGE); i++) {
+        const sm_object *f = sm_at(r->from, SM_RANGE, i), *t = twin(r->to, f);
+        r->range_swapped[i] = t && !same_definition(f, t);
+    }
+}
+
 /* ---- decisions: views -------------------------------------------------- */
 
 static bool view_reads_change(const diff_run *r, const sm_object *v)
@@ -280,8 +372,12 @@ static bool view_reads_change(const diff_run *r, const sm_object *v)
         char *key = strndup(item, len);
         const sm_object *table = key ? sm_find(r->from, SM_TABLE, key) : NULL;
         const sm_object *view = key ? sm_find(r->from, SM_VIEW, key) : NULL;
+        /* a view reading an attribute of a composite type depends on it */
+        const sm_object *comp = key ? sm_find(r->from, SM_COMPOSITE, key) : NULL;
+        const sm_object *comp_to = comp ? twin(r->to, comp) : NULL;
         changes = changes || !key || (table && r->table_altered[index_of(r->from, table)]) ||
-                  (view && r->view_dropped[index_of(r->from, view)]);
+                  (view && r->view_dropped[index_of(r->from, view)]) ||
+                  (comp && (!comp_to || !same_definition(comp, comp_to)));
         free(key);
     }
     return changes;
@@ -313,11 +409,62 @@ static bool parent_kept(const diff_run *r, const char *key)
 
 /* ---- decisions: table children ------------------------------------------ */
 
+static bool ident_char(char c)
+{
+    return c == '_' || c == '$' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* @def names @key (a type or a column), not merely a longer name. */
+static bool names_type(const char *def, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = def ? strstr(def, key) : NULL; p; p = strstr(p + 1, key))
+        if ((p == def || !ident_char(p[-1]) || p[-1] == '.') && !ident_char(p[n]))
+            return true;
+    return false;
+}
+
+/* @def names a column of @table that is dropped and added again (a new
+ * generation expression): the server drops what uses it with it. */
+static bool reads_readded_column(const diff_run *r, const char *table, const char *def)
+{
+    for (size_t i = 0; table && i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i);
+        if (strcmp(c->table, table) == 0 && twin(r->to, c) && column_gone(r, c) &&
+            names_type(def, c->name))
+            return true;
+    }
+    return false;
+}
+
+/* @def (a check or an index) casts to a type that is swapped: it would
+ * not survive its columns moving to the new type. */
+static bool reads_swapped_type(const diff_run *r, const char *def)
+{
+    static const sm_kind kinds[] = { SM_ENUM, SM_COMPOSITE, SM_RANGE };
+    for (size_t k = 0; k < 3; k++) {
+        const bool *swapped = kinds[k] == SM_ENUM        ? r->enum_swapped
+                              : kinds[k] == SM_COMPOSITE ? r->composite_swapped
+                                                         : r->range_swapped;
+        for (size_t i = 0; i < sm_count(r->from, kinds[k]); i++)
+            if (swapped[i] && names_type(def, sm_at(r->from, kinds[k], i)->key))
+                return true;
+    }
+    return false;
+}
+
 /* A constraint, index, trigger or policy of @from on a kept table goes. */
 static bool child_dropped(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = twin(r->to, f);
     if (!t || !same_definition(f, t))
+        return true;
+    const char *def = f->kind == SM_CONSTRAINT ? sm_attr(f, SM_CON_DEF)
+                      : f->kind == SM_INDEX    ? sm_attr(f, SM_INDEX_DEF)
+                      : f->kind == SM_POLICY   ? sm_attr(f, SM_POLICY_DEF)
+                                               : sm_attr(f, SM_TRIGGER_DEF);
+    if ((f->kind != SM_TRIGGER && reads_swapped_type(r, def)) ||
+        reads_readded_column(r, f->table, def))
         return true;
     if (f->kind != SM_CONSTRAINT || strcmp(sm_attr(f, SM_CON_TYPE), "f") != 0)
         return false;
@@ -362,6 +509,10 @@ static bool fresh(const diff_run *r, const sm_object *t)
         return r->view_dropped[index_of(r->from, f)];
     case SM_ENUM:
         return r->enum_swapped[index_of(r->from, f)];
+    case SM_COMPOSITE:
+        return r->composite_swapped[index_of(r->from, f)];
+    case SM_RANGE:
+        return r->range_swapped[index_of(r->from, f)];
     case SM_DOMAIN:
         return !attr_eq(f, t, SM_DOMAIN_BASE) || !attr_eq(f, t, SM_DOMAIN_COLLATION);
     case SM_COLUMN:
@@ -590,21 +741,50 @@ static void schema_of(strbuf *sb, const char *key, const char *name)
         sb_append(sb, key, klen - nlen - 1);
 }
 
-/* A removed or reordered label: the type is renamed, made again, every
- * column moved to it through text, and the old one dropped. */
-static void enum_swap(diff_run *r, const sm_object *f, const sm_object *t)
+/* The type @key (named @name) renamed out of the way; @old gets its new
+ * qualified key. */
+static void rename_old(diff_run *r, const char *key, const char *name, strbuf *old)
 {
-    strbuf old = STRBUF_INIT, old_name = STRBUF_INIT;
-    schema_of(&old, t->key, t->name);
-    sb_putc(&old, '.');
-    suffixed_name(&old_name, t->name, ENUM_OLD_SUFFIX);
-    sb_puts(&old, sb_str(&old_name) ? sb_str(&old_name) : "");
-    destructive(r,
-                "enum %s loses or reorders labels; rows holding a removed label fail the"
-                " cast",
-                t->key);
-    stmt(r, "ALTER TYPE %s RENAME TO %s", f->key, sb_str(&old_name) ? sb_str(&old_name) : "");
-    enum_create(r, t);
+    strbuf old_name = STRBUF_INIT;
+    schema_of(old, key, name);
+    sb_putc(old, '.');
+    suffixed_name(&old_name, name, ENUM_OLD_SUFFIX);
+    sb_puts(old, sb_str(&old_name) ? sb_str(&old_name) : "");
+    stmt(r, "ALTER TYPE %s RENAME TO %s", key, sb_str(&old_name) ? sb_str(&old_name) : "");
+    if (sb_failed(old) || sb_failed(&old_name))
+        r->out->failed = true;
+    sb_free(&old_name);
+}
+
+/* ROW(...) of a composite value @col from the attributes of @f to those
+ * of @t: a kept attribute cast to its new type, a new one NULL.  Through
+ * text a row with another number of attributes would not cast. */
+static void composite_using(diff_run *r, const char *col, const sm_object *f, const sm_object *t)
+{
+    bool first = true;
+    sb_puts(r->out, "ROW(");
+    FOR_EACH_ITEM(sm_attr(t, SM_COMPOSITE_ATTRS), item, len)
+    {
+        size_t nlen = item_name_len(item, len), flen = 0;
+        const char *type = item + nlen + (nlen < len);
+        size_t tlen = (size_t)(item + len - type);
+        const char *collate = strstr(type, " COLLATE ");
+        if (collate && collate < item + len)
+            tlen = (size_t)(collate - type);
+        sb_puts(r->out, first ? "" : ", ");
+        first = false;
+        if (item_named(sm_attr(f, SM_COMPOSITE_ATTRS), item, nlen, &flen))
+            sb_printf(r->out, "(%s).%.*s::%.*s", col, (int)nlen, item, (int)tlen, type);
+        else
+            sb_printf(r->out, "NULL::%.*s", (int)tlen, type);
+    }
+    sb_putc(r->out, ')');
+}
+
+/* Every kept column of the type @f moved to its new definition @t (made
+ * already) through text, then the renamed old type @old dropped. */
+static void move_columns(diff_run *r, const sm_object *f, const sm_object *t, const strbuf *old)
+{
     for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
         const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = twin(r->to, c);
         if (!of_type(c, f->key) || column_gone(r, c) || !of_type(tc, t->key))
@@ -612,17 +792,33 @@ static void enum_swap(diff_run *r, const sm_object *f, const sm_object *t)
         bool array = strcmp(sm_attr(c, SM_COL_TYPE), f->key) != 0;
         if (sm_attr(c, SM_COL_DEFAULT))
             stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", c->table, c->name);
-        stmt(r, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s", c->table, c->name,
-             sm_attr(tc, SM_COL_TYPE), c->name, array ? "[]" : "", sm_attr(tc, SM_COL_TYPE));
+        sb_printf(r->out, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING ", c->table, c->name,
+                  sm_attr(tc, SM_COL_TYPE));
+        if (f->kind == SM_COMPOSITE && !array)
+            composite_using(r, c->name, f, t);
+        else
+            sb_printf(r->out, "%s::text%s", c->name, array ? "[]" : "");
+        stmt(r, "::%s", sm_attr(tc, SM_COL_TYPE));
         if (sm_attr(tc, SM_COL_DEFAULT))
             stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", c->table, c->name,
                  sm_attr(tc, SM_COL_DEFAULT));
     }
-    stmt(r, "DROP TYPE %s", sb_str(&old) ? sb_str(&old) : "");
-    if (sb_failed(&old) || sb_failed(&old_name))
-        r->out->failed = true;
+    stmt(r, "DROP TYPE %s", sb_str(old) ? sb_str(old) : "");
+}
+
+/* A removed or reordered label: the type is renamed, made again, every
+ * column moved to it through text, and the old one dropped. */
+static void enum_swap(diff_run *r, const sm_object *f, const sm_object *t)
+{
+    strbuf old = STRBUF_INIT;
+    destructive(r,
+                "enum %s loses or reorders labels; rows holding a removed label fail the"
+                " cast",
+                t->key);
+    rename_old(r, f->key, f->name, &old);
+    enum_create(r, t);
+    move_columns(r, f, t, &old);
     sb_free(&old);
-    sb_free(&old_name);
 }
 
 static void enums(diff_run *r)
@@ -653,23 +849,6 @@ static void domain_create(diff_run *r, const sm_object *t)
     sb_puts(r->out, ";\n");
 }
 
-/* The length of the constraint name that opens a "name CHECK (...)" item. */
-static size_t check_name_len(const char *item, size_t len)
-{
-    size_t i = 0;
-    if (item[0] == '"') {
-        for (i = 1; i < len; i++)
-            if (item[i] == '"' && (i + 1 >= len || item[i + 1] != '"'))
-                return i + 1;
-            else if (item[i] == '"')
-                i++;
-        return len;
-    }
-    while (i < len && item[i] != ' ')
-        i++;
-    return i;
-}
-
 /* Domain checks of @a missing from @b: dropped (@drop) or added. */
 static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, bool drop)
 {
@@ -681,7 +860,7 @@ static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, b
             return;
         }
         if (!list_has(sm_attr(b, SM_DOMAIN_CHECKS), whole)) {
-            size_t n = check_name_len(item, len);
+            size_t n = item_name_len(item, len);
             if (drop)
                 stmt(r, "ALTER DOMAIN %s DROP CONSTRAINT %.*s", a->key, (int)n, item);
             else
@@ -715,6 +894,129 @@ static void domains(diff_run *r)
                  is_true(sm_attr(t, SM_DOMAIN_NOTNULL)) ? "SET" : "DROP");
         domain_checks(r, f, t, true);
         domain_checks(r, t, f, false);
+    }
+}
+
+static void composite_create(diff_run *r, const sm_object *t)
+{
+    bool first = true;
+    sb_printf(r->out, "CREATE TYPE %s AS (", t->key);
+    FOR_EACH_ITEM(sm_attr(t, SM_COMPOSITE_ATTRS), item, len)
+    {
+        sb_printf(r->out, "%s%.*s", first ? "" : ", ", (int)len, item);
+        first = false;
+    }
+    sb_puts(r->out, ");\n");
+}
+
+/* DROP ATTRIBUTE for those @t lacks, ALTER ATTRIBUTE for those retyped,
+ * ADD ATTRIBUTE for new ones (attributes_alterable() said they come last). */
+static void composite_alter(diff_run *r, const sm_object *f, const sm_object *t)
+{
+    const char *from = sm_attr(f, SM_COMPOSITE_ATTRS), *to = sm_attr(t, SM_COMPOSITE_ATTRS);
+    size_t l = 0;
+    FOR_EACH_ITEM(from, item, len)
+    {
+        size_t nlen = item_name_len(item, len);
+        if (item_named(to, item, nlen, &l))
+            continue;
+        destructive(r, "drops attribute %.*s of type %s and its values", (int)nlen, item, t->key);
+        stmt(r, "ALTER TYPE %s DROP ATTRIBUTE %.*s", t->key, (int)nlen, item);
+    }
+    FOR_EACH_ITEM(to, item, len)
+    {
+        size_t nlen = item_name_len(item, len);
+        const char *old = item_named(from, item, nlen, &l);
+        if (!old) {
+            stmt(r, "ALTER TYPE %s ADD ATTRIBUTE %.*s", t->key, (int)len, item);
+        } else if (l != len || strncmp(old, item, len) != 0) {
+            destructive(r, "attribute %.*s of type %s changes type; values may not fit", (int)nlen,
+                        item, t->key);
+            stmt(r, "ALTER TYPE %s ALTER ATTRIBUTE %.*s TYPE %.*s", t->key, (int)nlen, item,
+                 (int)(len - nlen - 1), item + nlen + 1);
+        }
+    }
+}
+
+static void composites(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_COMPOSITE); i++) {
+        const sm_object *t = sm_at(r->to, SM_COMPOSITE, i), *f = twin(r->from, t);
+        about(r, t);
+        if (!f) {
+            composite_create(r, t);
+        } else if (r->composite_swapped[index_of(r->from, f)]) {
+            strbuf old = STRBUF_INIT;
+            destructive(r, "composite type %s is made again; values of dropped attributes are lost",
+                        t->key);
+            rename_old(r, f->key, f->name, &old);
+            composite_create(r, t);
+            move_columns(r, f, t, &old);
+            sb_free(&old);
+        } else if (!attr_eq(f, t, SM_COMPOSITE_ATTRS)) {
+            composite_alter(r, f, t);
+        }
+    }
+}
+
+static void range_create(diff_run *r, const sm_object *t)
+{
+    static const struct {
+        size_t attr;
+        const char *option;
+    } options[] = {
+        { SM_RANGE_COLLATION, "COLLATION" },
+        { SM_RANGE_OPCLASS, "SUBTYPE_OPCLASS" },
+        { SM_RANGE_CANONICAL, "CANONICAL" },
+        { SM_RANGE_SUBDIFF, "SUBTYPE_DIFF" },
+        { SM_RANGE_MULTIRANGE, "MULTIRANGE_TYPE_NAME" },
+    };
+    sb_printf(r->out, "CREATE TYPE %s AS RANGE (SUBTYPE = %s", t->key,
+              sm_attr(t, SM_RANGE_SUBTYPE));
+    for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+        if (sm_attr(t, options[i].attr))
+            sb_printf(r->out, ", %s = %s", options[i].option, sm_attr(t, options[i].attr));
+    sb_puts(r->out, ");\n");
+}
+
+/* The kept columns of range type @f parked as text (@to_text), or moved
+ * from text to @t's type. */
+static void park_range_columns(diff_run *r, const sm_object *f, const sm_object *t, bool to_text)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = twin(r->to, c);
+        if (!of_type(c, f->key) || column_gone(r, c) || !of_type(tc, t->key))
+            continue;
+        bool array = strcmp(sm_attr(c, SM_COL_TYPE), f->key) != 0;
+        const char *type = to_text ? (array ? "text[]" : "text") : sm_attr(tc, SM_COL_TYPE);
+        if (to_text && sm_attr(c, SM_COL_DEFAULT))
+            stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", c->table, c->name);
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s", c->table, c->name, type,
+             c->name, type);
+        if (!to_text && sm_attr(tc, SM_COL_DEFAULT))
+            stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", c->table, c->name,
+                 sm_attr(tc, SM_COL_DEFAULT));
+    }
+}
+
+/* A changed range type is made again, its columns parked as text
+ * meanwhile: renamed, the old one's multirange and constructors would
+ * keep the names the new one needs. */
+static void ranges(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_RANGE); i++) {
+        const sm_object *t = sm_at(r->to, SM_RANGE, i), *f = twin(r->from, t);
+        about(r, t);
+        if (!f) {
+            range_create(r, t);
+        } else if (r->range_swapped[index_of(r->from, f)]) {
+            destructive(r, "range type %s is made again; values that do not fit the new one fail",
+                        t->key);
+            park_range_columns(r, f, t, true);
+            stmt(r, "DROP TYPE %s", f->key);
+            range_create(r, t);
+            park_range_columns(r, f, t, false);
+        }
     }
 }
 
@@ -835,6 +1137,9 @@ static void table_create(diff_run *r, const sm_object *t)
     about(r, t);
     sb_printf(r->out, "CREATE %sTABLE %s", unlogged ? "UNLOGGED " : "", t->key);
     if (sm_attr(t, SM_TABLE_PARTOF)) {
+        /* beside a default partition the server scans it and fails when
+         * it holds rows of the new bound: those rows must be moved out
+         * first, which no schema comparison can know */
         sb_printf(r->out, " PARTITION OF %s %s", sm_attr(t, SM_TABLE_PARTOF),
                   sm_attr(t, SM_TABLE_BOUND));
     } else {
@@ -1075,6 +1380,11 @@ static void drop_removed(diff_run *r, sm_kind kind)
         case SM_DOMAIN:
             stmt(r, "DROP DOMAIN %s", f->key);
             break;
+        case SM_COMPOSITE:
+        case SM_RANGE:
+            destructive(r, "drops type %s", f->key);
+            stmt(r, "DROP TYPE %s", f->key);
+            break;
         case SM_ENUM:
             stmt(r, "DROP TYPE %s", f->key);
             break;
@@ -1186,6 +1496,109 @@ static void row_security(diff_run *r)
     }
 }
 
+/* ---- phase: privileges -------------------------------------------------- */
+
+/* What a grantee holds: nothing, the privilege, or it with grant option. */
+typedef enum { HELD_NONE, HELD_PLAIN, HELD_GRANTABLE } held;
+
+/* What @g says is held; @g NULL: the default, which @dflt says holds it
+ * (never with grant option). */
+static held held_by(const sm_object *g, bool dflt)
+{
+    const char *state = sm_attr(g, SM_GRANT_STATE);
+    if (!g)
+        return dflt ? HELD_PLAIN : HELD_NONE;
+    return strcmp(state, "grantable") == 0 ? HELD_GRANTABLE
+           : strcmp(state, "granted") == 0 ? HELD_PLAIN
+                                           : HELD_NONE;
+}
+
+/* The object a grant @g is on, in @m (NULL: not there). */
+static const sm_object *grant_target(const sm_model *m, const sm_object *g)
+{
+    static const sm_kind types[] = { SM_ENUM, SM_DOMAIN, SM_COMPOSITE, SM_RANGE };
+    const char *on = sm_attr(g, SM_GRANT_ON), *key = sm_attr(g, SM_GRANT_OBJECT);
+    const sm_object *o = NULL;
+    if (strcmp(on, "table") == 0) {
+        o = sm_find(m, SM_TABLE, key);
+        return o ? o : sm_find(m, SM_VIEW, key);
+    }
+    if (strcmp(on, "column") == 0) {
+        for (size_t i = 0; !o && i < sm_count(m, SM_COLUMN); i++) {
+            const sm_object *c = sm_at(m, SM_COLUMN, i);
+            if (strcmp(c->table, key) == 0 && strcmp(c->name, sm_attr(g, SM_GRANT_COLUMN)) == 0)
+                o = c;
+        }
+        return o;
+    }
+    if (strcmp(on, "sequence") == 0)
+        return sm_find(m, SM_SEQUENCE, key);
+    if (strcmp(on, "schema") == 0)
+        return sm_find(m, SM_SCHEMA, key);
+    if (strcmp(on, "function") == 0)
+        return sm_find(m, SM_FUNCTION, key);
+    for (size_t i = 0; !o && i < 4; i++)
+        o = sm_find(m, types[i], key);
+    return o;
+}
+
+/* "SELECT (col) ON TABLE t", "EXECUTE ON ROUTINE f(int)", ... */
+static void grant_clause(diff_run *r, const sm_object *g)
+{
+    const char *on = sm_attr(g, SM_GRANT_ON);
+    sb_puts(r->out, sm_attr(g, SM_GRANT_PRIVILEGE));
+    if (strcmp(on, "column") == 0)
+        sb_printf(r->out, " (%s)", sm_attr(g, SM_GRANT_COLUMN));
+    sb_printf(r->out, " ON %s %s",
+              strcmp(on, "column") == 0     ? "TABLE"
+              : strcmp(on, "function") == 0 ? "ROUTINE"
+              : strcmp(on, "table") == 0    ? "TABLE"
+              : strcmp(on, "sequence") == 0 ? "SEQUENCE"
+              : strcmp(on, "schema") == 0   ? "SCHEMA"
+                                            : "TYPE",
+              sm_attr(g, SM_GRANT_OBJECT));
+}
+
+/* The statement that takes the grantee of @g from @was to @want. */
+static void grant_change(diff_run *r, const sm_object *g, held was, held want)
+{
+    if (was == want)
+        return;
+    about(r, g);
+    if (want == HELD_NONE || (want == HELD_PLAIN && was == HELD_GRANTABLE)) {
+        sb_puts(r->out, want == HELD_NONE ? "REVOKE " : "REVOKE GRANT OPTION FOR ");
+        grant_clause(r, g);
+        stmt(r, " FROM %s", sm_attr(g, SM_GRANT_GRANTEE));
+    } else {
+        sb_puts(r->out, "GRANT ");
+        grant_clause(r, g);
+        stmt(r, " TO %s%s", sm_attr(g, SM_GRANT_GRANTEE),
+             want == HELD_GRANTABLE ? " WITH GRANT OPTION" : "");
+    }
+}
+
+/* Privileges that differ from what the object has: an object this run
+ * makes starts from its default ones; one it drops needs no REVOKE. */
+static void privileges(diff_run *r)
+{
+    if (!r->opts->compare_privileges)
+        return;
+    for (size_t i = 0; i < sm_count(r->from, SM_GRANT); i++) {
+        const sm_object *f = sm_at(r->from, SM_GRANT, i), *target = grant_target(r->to, f);
+        if (twin(r->to, f) || !target || fresh(r, target))
+            continue;
+        grant_change(r, f, held_by(f, false), held_by(NULL, is_true(sm_attr(f, SM_GRANT_DEFAULT))));
+    }
+    for (size_t i = 0; i < sm_count(r->to, SM_GRANT); i++) {
+        const sm_object *t = sm_at(r->to, SM_GRANT, i), *target = grant_target(r->to, t);
+        bool dflt = is_true(sm_attr(t, SM_GRANT_DEFAULT));
+        if (!target)
+            continue;
+        grant_change(r, t, fresh(r, target) ? held_by(NULL, dflt) : held_by(twin(r->from, t), dflt),
+                     held_by(t, dflt));
+    }
+}
+
 /* ---- phase: comments ---------------------------------------------------- */
 
 static void comment_target(diff_run *r, const sm_object *t)
@@ -1198,6 +1611,8 @@ static void comment_target(diff_run *r, const sm_object *t)
         sb_printf(r->out, "EXTENSION %s", t->key);
         break;
     case SM_ENUM:
+    case SM_COMPOSITE:
+    case SM_RANGE:
         sb_printf(r->out, "TYPE %s", t->key);
         break;
     case SM_DOMAIN:
@@ -1238,7 +1653,7 @@ static void comment_target(diff_run *r, const sm_object *t)
 static void comments(diff_run *r)
 {
     for (int kind = 0; kind < SM_N_KINDS; kind++)
-        for (size_t i = 0; i < sm_count(r->to, (sm_kind)kind); i++) {
+        for (size_t i = 0; kind != SM_GRANT && i < sm_count(r->to, (sm_kind)kind); i++) {
             const sm_object *t = sm_at(r->to, (sm_kind)kind, i), *f = twin(r->from, t);
             const char *want = sm_attr(t, comment_attr[kind]);
             bool made = !f || fresh(r, t);
@@ -1269,6 +1684,8 @@ static void write_phases(diff_run *r)
     alter_extensions(r);
     enums(r);
     domains(r);
+    ranges(r);
+    composites(r);
     sequences(r);
     functions(r);
     create_tables(r);
@@ -1276,6 +1693,8 @@ static void write_phases(diff_run *r)
     own_sequences(r);
     drop_removed(r, SM_SEQUENCE);
     drop_removed(r, SM_FUNCTION);
+    drop_removed(r, SM_COMPOSITE);
+    drop_removed(r, SM_RANGE);
     drop_removed(r, SM_DOMAIN);
     drop_removed(r, SM_ENUM);
     drop_removed(r, SM_EXTENSION);
@@ -1289,6 +1708,7 @@ static void write_phases(diff_run *r)
     create_children(r, SM_TRIGGER, -1, false);
     create_children(r, SM_TRIGGER, -1, true);
     create_children(r, SM_POLICY, -1, false);
+    privileges(r);
     comments(r);
     about(r, NULL);
 }
@@ -1296,16 +1716,20 @@ static void write_phases(diff_run *r)
 void autogen_diff(const sm_model *from, const sm_model *to, const autogen_diff_options *opts,
                   strbuf *out, size_t *n_destructive)
 {
-    diff_run r = { from, to, opts, out, 0, NULL, NULL, NULL, NULL, NULL, NULL, out->len };
+    diff_run r = { .from = from, .to = to, .opts = opts, .out = out, .mark = out->len };
     size_t tables = sm_count(from, SM_TABLE);
     r.table_rebuilt = util_calloc(tables, sizeof(bool));
     r.table_altered = util_calloc(tables, sizeof(bool));
     r.key_changed = util_calloc(tables, sizeof(bool));
     r.view_dropped = util_calloc(sm_count(from, SM_VIEW), sizeof(bool));
     r.enum_swapped = util_calloc(sm_count(from, SM_ENUM), sizeof(bool));
-    if (r.table_rebuilt && r.table_altered && r.key_changed && r.view_dropped && r.enum_swapped) {
+    r.composite_swapped = util_calloc(sm_count(from, SM_COMPOSITE), sizeof(bool));
+    r.range_swapped = util_calloc(sm_count(from, SM_RANGE), sizeof(bool));
+    if (r.table_rebuilt && r.table_altered && r.key_changed && r.view_dropped && r.enum_swapped &&
+        r.composite_swapped && r.range_swapped) {
         decide_rebuilt_tables(&r);
         decide_enums(&r);
+        decide_types(&r);
         decide_altered_tables(&r);
         decide_key_changes(&r);
         decide_views(&r);
@@ -1319,6 +1743,8 @@ void autogen_diff(const sm_model *from, const sm_model *to, const autogen_diff_o
     free(r.key_changed);
     free(r.view_dropped);
     free(r.enum_swapped);
+    free(r.composite_swapped);
+    free(r.range_swapped);
 }
 
 /* ---- the differences, object by object ---------------------------------- */
@@ -1355,6 +1781,8 @@ void autogen_diff_changes(const sm_model *from, const sm_model *to,
                           const autogen_diff_options *opts, autogen_change_cb cb, void *payload)
 {
     for (int kind = 0; kind < SM_N_KINDS; kind++) {
+        if (kind == SM_GRANT && !opts->compare_privileges)
+            continue;
         for (size_t i = 0; i < sm_count(from, (sm_kind)kind); i++) {
             const sm_object *f = sm_at(from, (sm_kind)kind, i), *t = twin(to, f);
             if (t)

@@ -38,6 +38,7 @@ typedef void (*autogen_span_cb)(const sm_object *subject, size_t start, size_t e
 typedef struct autogen_diff_options {
     bool compare_type;           /* false: column types and collations are not compared */
     bool compare_server_default; /* false: column defaults are not compared */
+    bool compare_privileges;     /* false: grants (SM_GRANT) are not compared */
     autogen_span_cb span_cb;     /* NULL: none */
     void *span_payload;
 } autogen_diff_options;

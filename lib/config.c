@@ -511,6 +511,7 @@ static const key_spec known_keys[] = {
     { "header_cache", NULL, KIND_BOOL, FIELD(header_cache) },
     { "compare_type", NULL, KIND_BOOL, FIELD(compare_type) },
     { "compare_server_default", NULL, KIND_BOOL, FIELD(compare_server_default) },
+    { "compare_privileges", NULL, KIND_BOOL, FIELD(compare_privileges) },
     { "schema_file", NULL, KIND_OPTIONAL, FIELD(schema_file) },
     { "shadow_database_url", NULL, KIND_OPTIONAL, FIELD(shadow_database_url) },
     { "backup_dir", NULL, KIND_OPTIONAL, FIELD(backup_dir) },

@@ -63,6 +63,7 @@ typedef struct config_settings {
     bool header_cache;              /* versions/.ultramigrate-cache; default true */
     bool compare_type;              /* default true (autogenerate) */
     bool compare_server_default;    /* default true (autogenerate) */
+    bool compare_privileges;        /* default false (autogenerate): GRANT/REVOKE */
     char *schema_file;              /* NULL when not set */
     char *shadow_database_url;      /* autogenerate's scratch server; NULL: database_url's */
     char *backup_dir;               /* NULL when not set */

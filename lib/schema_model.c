@@ -18,6 +18,10 @@
     " NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog "'::regclass"             \
     " AND e.objid = " oid " AND e.deptype = 'e')"
 /* Not one of the engine's bookkeeping tables ($1: schema, $2: names). */
+/* Not made with another object (a range type's constructors). */
+#define NOT_INTERNAL(catalog, oid)                                                                 \
+    " NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog "'::regclass"             \
+    " AND e.objid = " oid " AND e.deptype = 'i')"
 #define NOT_BOOKKEEPING       " NOT (n.nspname = $1 AND c.relname = ANY ($2::text[]))"
 #define COMMENT(oid, catalog) "quote_literal(obj_description(" oid ", '" catalog "'))"
 #define COLLATION_NAME(oid)                                                                        \
@@ -39,6 +43,10 @@ static const char *const ext_attrs[] = { "schema", "comment" };
 static const char *const enum_attrs[] = { "labels", "comment" };
 static const char *const domain_attrs[] = { "base",      "not null", "default",
                                             "collation", "checks",   "comment" };
+static const char *const composite_attrs[] = { "attributes", "comment" };
+static const char *const range_attrs[] = { "subtype",   "collation",    "operator class",
+                                           "canonical", "subtype diff", "multirange",
+                                           "comment" };
 static const char *const seq_attrs[] = { "type",  "start", "increment", "min",    "max",
                                          "cache", "cycle", "owned by",  "comment" };
 static const char *const table_attrs[] = { "persistence",        "partition key",
@@ -54,6 +62,53 @@ static const char *const view_attrs[] = { "kind", "definition", "options", "depe
 static const char *const func_attrs[] = { "kind", "definition", "result", "comment" };
 static const char *const trigger_attrs[] = { "definition", "enabled", "comment" };
 static const char *const policy_attrs[] = { "definition", "comment" };
+static const char *const grant_attrs[] = { "on",      "object", "column", "privilege",
+                                           "grantee", "state",  "default" };
+
+/* The objects whose privileges are compared, with their ACL, the kind
+ * letter acldefault() takes and the owner. */
+#define GRANT_OBJECTS                                                                              \
+    "SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS kind,"                   \
+    " c.oid::regclass::text AS obj, NULL::text AS col, c.relacl AS acl,"                           \
+    " CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\" AS dk, c.relowner AS owner"        \
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"                               \
+    " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND " NSP_FILTER " AND" NOT_EXT(                \
+        "pg_class",                                                                                \
+        "c.oid") " AND" NOT_BOOKKEEPING " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE "        \
+                                        "d.classid = 'pg_class'::regclass"                         \
+                 " AND d.objid = c.oid AND d.deptype = 'i')"                                       \
+                 " UNION ALL SELECT 'column', c.oid::regclass::text, quote_ident(a.attname), "     \
+                 "a.attacl, 'c',"                                                                  \
+                 " c.relowner FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"           \
+                 " JOIN pg_namespace n ON n.oid = c.relnamespace"                                  \
+                 " WHERE a.attacl IS NOT NULL AND c.relkind IN ('r', 'p') AND a.attnum > 0"        \
+                 " AND NOT a.attisdropped AND " NSP_FILTER " AND" NOT_EXT(                         \
+                     "pg_class",                                                                   \
+                     "c.oid") " AND" NOT_BOOKKEEPING                                               \
+                              " UNION ALL SELECT 'schema', quote_ident(n.nspname), NULL, "         \
+                              "n.nspacl, 'n', n.nspowner"                                          \
+                              " FROM pg_namespace n WHERE " NSP_FILTER " AND" NOT_EXT(             \
+                                  "pg_namespace",                                                  \
+                                  "n.oid") " UNION ALL SELECT 'function', "                        \
+                                           "p.oid::regprocedure::text, NULL, p.proacl, 'f', "      \
+                                           "p.proowner"                                            \
+                                           " FROM pg_proc p JOIN pg_namespace n ON n.oid = "       \
+                                           "p.pronamespace"                                        \
+                                           " WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER        \
+                                           " AND" NOT_EXT("pg_proc", "p.oid") " AND" NOT_INTERNAL( \
+                                               "pg_proc",                                          \
+                                               "p.oid") " UNION ALL SELECT 'type', "               \
+                                                        "format_type(t.oid, NULL), NULL, "         \
+                                                        "t.typacl, 'T', t.typowner"                \
+                                                        " FROM pg_type t JOIN pg_namespace n ON "  \
+                                                        "n.oid = t.typnamespace"                   \
+                                                        " WHERE t.typtype IN ('e', 'd', 'c', "     \
+                                                        "'r') AND (t.typtype <> 'c' OR EXISTS "    \
+                                                        "(SELECT 1"                                \
+                                                        " FROM pg_class tc WHERE tc.oid = "        \
+                                                        "t.typrelid AND tc.relkind = 'c')) "       \
+                                                        "AND " NSP_FILTER                          \
+                                                        " AND" NOT_EXT("pg_type", "t.oid")
 
 #define ATTRS(a) a, sizeof(a) / sizeof(a[0])
 
@@ -98,6 +153,51 @@ static const kind_spec kinds[SM_N_KINDS] = {
                                                          " WHERE t.typtype = 'd' AND " NSP_FILTER
                                                          " AND" NOT_EXT("pg_type", "t.oid"),
                     false, ATTRS(domain_attrs) },
+    [SM_COMPOSITE] = { "composite type",
+                       "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
+                       " (SELECT string_agg(quote_ident(a.attname) || ' ' ||"
+                       " format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attcollation <>"
+                       " at.typcollation THEN ' COLLATE ' || " COLLATION_NAME(
+                           "a.attcollation") " ELSE '' END || E'\\n', '' ORDER BY a.attnum) FROM "
+                                             "pg_attribute a"
+                                             " JOIN pg_type at ON at.oid = a.atttypid WHERE "
+                                             "a.attrelid = t.typrelid"
+                                             " AND a.attnum > 0 AND NOT a.attisdropped),"
+                                             " " COMMENT(
+                                                 "t.oid",
+                                                 "pg_type") " FROM pg_type t JOIN pg_namespace n "
+                                                            "ON n.oid = t.typnamespace"
+                                                            " JOIN pg_class c ON c.oid = t.typrelid"
+                                                            " WHERE t.typtype = 'c' AND c.relkind "
+                                                            "= 'c' AND " NSP_FILTER
+                                                            " AND" NOT_EXT("pg_type", "t.oid"),
+                       false, ATTRS(composite_attrs) },
+    [SM_RANGE] = { "range type",
+                   "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
+                   " format_type(r.rngsubtype, NULL),"
+                   " CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation "
+                   "THEN " COLLATION_NAME(
+                       "r.rngcollation") " END,"
+                                         " CASE WHEN NOT oc.opcdefault THEN (SELECT "
+                                         "quote_ident(on2.nspname) || '.' ||"
+                                         " quote_ident(oc.opcname) FROM pg_namespace on2 WHERE "
+                                         "on2.oid ="
+                                         " oc.opcnamespace) END,"
+                                         " CASE WHEN r.rngcanonical <> 0 THEN "
+                                         "r.rngcanonical::regproc::text END,"
+                                         " CASE WHEN r.rngsubdiff <> 0 THEN "
+                                         "r.rngsubdiff::regproc::text END,"
+                                         " format_type(r.rngmultitypid, NULL), " COMMENT(
+                                             "t.oid",
+                                             "pg_type") " FROM pg_type t JOIN pg_namespace n ON "
+                                                        "n.oid = t.typnamespace"
+                                                        " JOIN pg_range r ON r.rngtypid = t.oid "
+                                                        "JOIN pg_type st ON st.oid = r.rngsubtype"
+                                                        " JOIN pg_opclass oc ON oc.oid = "
+                                                        "r.rngsubopc"
+                                                        " WHERE t.typtype = 'r' AND " NSP_FILTER
+                                                        " AND" NOT_EXT("pg_type", "t.oid"),
+                   false, ATTRS(range_attrs) },
     [SM_SEQUENCE] = { "sequence",
                       "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname),"
                       " format_type(s.seqtypid, NULL), s.seqstart::text, s.seqincrement::text,"
@@ -219,7 +319,8 @@ static const kind_spec kinds[SM_N_KINDS] = {
                           "p.oid",
                           "pg_proc") " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
                                      " WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER
-                                     " AND" NOT_EXT("pg_proc", "p.oid"),
+                                     " AND" NOT_EXT("pg_proc", "p.oid") " AND" NOT_INTERNAL(
+                                         "pg_proc", "p.oid"),
                       false, ATTRS(func_attrs) },
     [SM_TRIGGER] = { "trigger",
                      "SELECT c.oid::regclass::text || '.' || quote_ident(t.tgname),"
@@ -250,6 +351,25 @@ static const kind_spec kinds[SM_N_KINDS] = {
                                              " JOIN pg_namespace n ON n.oid = c.relnamespace"
                                              " WHERE " NSP_FILTER " AND" NOT_BOOKKEEPING,
                     true, ATTRS(policy_attrs) },
+    /* actual against default privileges, the owner's left out: what was
+     * granted beyond the default, and what of the default was revoked */
+    [SM_GRANT] = { "grant",
+                   "SELECT o.kind || ' ' || o.obj || coalesce('.' || o.col, '') || ' ' || x.priv"
+                   " || ' ' || x.grantee, NULL, x.grantee, o.kind, o.obj, o.col, x.priv,"
+                   " x.grantee, x.state, x.dflt::text FROM (" GRANT_OBJECTS ") o"
+                   " CROSS JOIN LATERAL (SELECT coalesce(a.priv, d.priv) AS priv,"
+                   " CASE WHEN coalesce(a.grantee, d.grantee) = 0 THEN 'PUBLIC'"
+                   " ELSE quote_ident(pg_get_userbyid(coalesce(a.grantee, d.grantee))) END"
+                   " AS grantee, CASE WHEN a.priv IS NULL THEN 'revoked' WHEN a.g THEN"
+                   " 'grantable' ELSE 'granted' END AS state, d.priv IS NOT NULL AS dflt"
+                   " FROM (SELECT e.grantee, e.privilege_type AS priv, bool_or(e.is_grantable)"
+                   " AS g FROM aclexplode(coalesce(o.acl, acldefault(o.dk, o.owner))) e"
+                   " WHERE e.grantee <> o.owner GROUP BY 1, 2) a"
+                   " FULL JOIN (SELECT e.grantee, e.privilege_type AS priv"
+                   " FROM aclexplode(acldefault(o.dk, o.owner)) e WHERE e.grantee <> o.owner) d"
+                   " ON d.grantee = a.grantee AND d.priv = a.priv"
+                   " WHERE a.priv IS NULL OR d.priv IS NULL OR a.g) x",
+                   true, ATTRS(grant_attrs) },
 };
 
 /* Columns before the attributes: key, table, name. */

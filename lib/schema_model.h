@@ -32,6 +32,8 @@ typedef enum sm_kind {
     SM_EXTENSION,
     SM_ENUM,
     SM_DOMAIN,
+    SM_COMPOSITE,
+    SM_RANGE,
     SM_SEQUENCE,
     SM_TABLE,
     SM_COLUMN,
@@ -41,6 +43,7 @@ typedef enum sm_kind {
     SM_FUNCTION,
     SM_TRIGGER,
     SM_POLICY,
+    SM_GRANT,
     SM_N_KINDS
 } sm_kind;
 
@@ -55,6 +58,19 @@ enum {
     SM_DOMAIN_COLLATION,
     SM_DOMAIN_CHECKS, /* "name CHECK (...)", each ended by '\n', by name */
     SM_DOMAIN_COMMENT
+};
+enum {
+    SM_COMPOSITE_ATTRS, /* "name type [COLLATE c]", each ended by '\n', in order */
+    SM_COMPOSITE_COMMENT
+};
+enum {
+    SM_RANGE_SUBTYPE,
+    SM_RANGE_COLLATION, /* when not the subtype's own */
+    SM_RANGE_OPCLASS,   /* when not the subtype's default */
+    SM_RANGE_CANONICAL,
+    SM_RANGE_SUBDIFF,
+    SM_RANGE_MULTIRANGE, /* the multirange type's name */
+    SM_RANGE_COMMENT
 };
 enum {
     SM_SEQ_TYPE,
@@ -109,6 +125,20 @@ enum {
 };
 enum { SM_TRIGGER_DEF, SM_TRIGGER_ENABLED, SM_TRIGGER_COMMENT };
 enum { SM_POLICY_DEF /* a CREATE POLICY statement */, SM_POLICY_COMMENT };
+/*
+ * One privilege of one grantee on one object where it is not the object's
+ * default (acldefault): granted, or a default one revoked.  The owner's
+ * own privileges are left out.  Key: "on object privilege grantee".
+ */
+enum {
+    SM_GRANT_ON,     /* "table" (also views), "column", "sequence", "schema", "function", "type" */
+    SM_GRANT_OBJECT, /* the object's key; a column's table */
+    SM_GRANT_COLUMN, /* a column grant's column, else NULL */
+    SM_GRANT_PRIVILEGE, /* SELECT, USAGE, EXECUTE, ... */
+    SM_GRANT_GRANTEE,   /* a quoted role name, or PUBLIC */
+    SM_GRANT_STATE,     /* "granted", "grantable" (WITH GRANT OPTION) or "revoked" */
+    SM_GRANT_DEFAULT    /* "true": the object's default privileges include it */
+};
 
 typedef struct sm_object {
     sm_kind kind;

@@ -1465,7 +1465,8 @@ typedef struct um_autogen_result um_autogen_result;
  *
  * No difference: UM_OK, no file, um_autogen_result_differs() 0.
  * compare_type / compare_server_default = false leave column types and
- * defaults out of the comparison.  Each destructive statement is logged as
+ * defaults out of the comparison; compare_privileges = true adds the
+ * privileges (GRANT / REVOKE), left out by default.  Each destructive statement is logged as
  * a warning; um_lint_generated() lints the written file.
  *
  * @param out  receives the result (free with um_autogen_result_free());
