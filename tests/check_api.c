@@ -155,14 +155,14 @@ START_TEST(merge_options)
     m.n_revs = 1;
     PGTEST_CHECK_RC(ctx, um_merge(&path, ctx, &m), UM_ETARGET);
 
-    /* no revs: every head; no message: "merge"; rev_id as generate's */
+    /* no revs: every head; no message: "merge ID, ID"; rev_id as generate's */
     m.revs = NULL;
     m.n_revs = 0;
     m.rev_id = "m0001";
     PGTEST_CHECK_OK(ctx, um_merge(&path, ctx, &m));
     char *text = pgtest_read_file(path, NULL);
     ck_assert_ptr_nonnull(text);
-    ck_assert_msg(strncmp(text, "-- merge\n", 9) == 0, "%s", text);
+    ck_assert_msg(strncmp(text, "-- merge a, b\n", 14) == 0, "%s", text);
     ck_assert_msg(strstr(text, "Revision ID: m0001\n") != NULL, "%s", text);
     ck_assert_msg(strstr(text, "Revises: a, b\n") != NULL, "%s", text);
     free(text);

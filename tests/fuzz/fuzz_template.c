@@ -64,7 +64,9 @@ static void check_render(const char *tmpl)
         .message = "Add users\r\nand\rroles\n",
         .rev_id = "0123abcd4567",
         .parents = "89ab, cdef",
-        .depends_on = "",
+        /* an empty one is left out with its line; no labels: their line
+         * is left out, and none is added to a template without one */
+        .depends_on = "0f0f",
         .create_date = "2025-05-01 12:00:00+00",
     };
     char *out = (char *)"unset";
