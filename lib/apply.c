@@ -278,6 +278,19 @@ done:
     return rc;
 }
 
+/* @hint (taken) before the error's own hint (the server's, if any); out
+ * of memory leaves the error as it was. */
+static void put_hint_first(err_buf *e, strbuf *hint)
+{
+    if (e->d.hint)
+        sb_printf(hint, "; %s", e->d.hint);
+    char *text = sb_detach(hint);
+    if (!text)
+        return;
+    free((char *)e->d.hint);
+    e->d.hint = text;
+}
+
 /*
  * A "Transactional: no" revision that failed at a statement keeps what the
  * ones before it did and blocks every later run until an operator records
@@ -296,13 +309,7 @@ static void hint_part_way(um_ctx *ctx, const script_file *s, int done)
               " hand, then run 'ultramigrate repair %s --applied' or 'ultramigrate repair %s"
               " --rolled-back' (docs/migration_troubleshooting.md, \"a half-done revision\")",
               s->id, done, done == 1 ? "" : "s", done == 1 ? "s" : "", s->id, s->id);
-    if (e->d.hint)
-        sb_printf(&hint, "; %s", e->d.hint);
-    char *text = sb_detach(&hint);
-    if (!text)
-        return;
-    free((char *)e->d.hint);
-    e->d.hint = text;
+    put_hint_first(e, &hint);
 }
 
 /* Runs each statement of @body on its own, outside any transaction. */
@@ -502,13 +509,7 @@ static void hint_transaction_block(run *r, size_t k)
                   " at the top level of the section, not inside a DO block, a function"
                   " or a procedure",
                   s->id);
-    if (e->d.hint)
-        sb_printf(&hint, "; %s", e->d.hint);
-    char *text = sb_detach(&hint);
-    if (!text)
-        return;
-    free((char *)e->d.hint);
-    e->d.hint = text;
+    put_hint_first(e, &hint);
 }
 
 static int run_step(run *r, size_t k)

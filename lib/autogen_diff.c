@@ -227,9 +227,10 @@ static bool of_type(const sm_object *col, const char *type_key)
            (type[n] == '\0' || strcmp(type + n, "[]") == 0);
 }
 
-/* The column's type (an enum, composite or range type) is swapped for a
- * new one: the column is moved to it, so views over it are rebuilt. */
-static bool type_swapped(const diff_run *r, const sm_object *col)
+/* Whether @uses(@subject, key) holds for the key of an enum, composite or
+ * range type that is swapped for a new one. */
+static bool uses_swapped_type(const diff_run *r, bool (*uses)(const void *, const char *),
+                              const void *subject)
 {
     static const sm_kind kinds[] = { SM_ENUM, SM_COMPOSITE, SM_RANGE };
     for (size_t k = 0; k < 3; k++) {
@@ -237,10 +238,22 @@ static bool type_swapped(const diff_run *r, const sm_object *col)
                               : kinds[k] == SM_COMPOSITE ? r->composite_swapped
                                                          : r->range_swapped;
         for (size_t i = 0; i < sm_count(r->from, kinds[k]); i++)
-            if (swapped[i] && of_type(col, sm_at(r->from, kinds[k], i)->key))
+            if (swapped[i] && uses(subject, sm_at(r->from, kinds[k], i)->key))
                 return true;
     }
     return false;
+}
+
+static bool column_of_type(const void *col, const char *type_key)
+{
+    return of_type(col, type_key);
+}
+
+/* The column's type is swapped for a new one: the column is moved to it,
+ * so views over it are rebuilt. */
+static bool type_swapped(const diff_run *r, const sm_object *col)
+{
+    return uses_swapped_type(r, column_of_type, col);
 }
 
 static void decide_altered_tables(diff_run *r)
@@ -439,18 +452,14 @@ static bool reads_readded_column(const diff_run *r, const char *table, const cha
 
 /* @def (a check or an index) casts to a type that is swapped: it would
  * not survive its columns moving to the new type. */
+static bool def_names_type(const void *def, const char *type_key)
+{
+    return names_type(def, type_key);
+}
+
 static bool reads_swapped_type(const diff_run *r, const char *def)
 {
-    static const sm_kind kinds[] = { SM_ENUM, SM_COMPOSITE, SM_RANGE };
-    for (size_t k = 0; k < 3; k++) {
-        const bool *swapped = kinds[k] == SM_ENUM        ? r->enum_swapped
-                              : kinds[k] == SM_COMPOSITE ? r->composite_swapped
-                                                         : r->range_swapped;
-        for (size_t i = 0; i < sm_count(r->from, kinds[k]); i++)
-            if (swapped[i] && names_type(def, sm_at(r->from, kinds[k], i)->key))
-                return true;
-    }
-    return false;
+    return uses_swapped_type(r, def_names_type, def);
 }
 
 /* A constraint, index, trigger or policy of @from on a kept table goes. */

@@ -35,26 +35,10 @@
 static char *pairs[MAX_PAIRS];
 static int n_pairs;
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The corpus directories, sorted; read before the tests fork.
- * UM_AUTOGEN_PAIR=text keeps only the pairs whose name has it (to work on
- * one pair). */
+/* The corpus, read before the tests fork (pgtest_autogen_pairs). */
 static void find_pairs(void)
 {
-    char *dir = pgtest_asprintf("%s/tests/autogen", getenv("UM_SOURCE_DIR"));
-    const char *only = getenv("UM_AUTOGEN_PAIR");
-    DIR *d = opendir(dir);
-    for (struct dirent *e = d ? readdir(d) : NULL; e && n_pairs < MAX_PAIRS; e = readdir(d))
-        if (e->d_name[0] != '.' && (!only || strstr(e->d_name, only)))
-            pairs[n_pairs++] = strdup(e->d_name);
-    if (d)
-        closedir(d);
-    qsort(pairs, (size_t)n_pairs, sizeof(char *), cmp_str);
-    free(dir);
+    n_pairs = pgtest_autogen_pairs(pairs, MAX_PAIRS);
 }
 
 static const char *pair_file(int i, const char *which)

@@ -303,23 +303,10 @@ END_TEST
 static char *pairs[MAX_PAIRS];
 static int n_pairs;
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* tests/autogen's pair directories, sorted; read before the tests fork. */
+/* The corpus, read before the tests fork (pgtest_autogen_pairs). */
 static void find_pairs(void)
 {
-    char *dir = pgtest_asprintf("%s/tests/autogen", getenv("UM_SOURCE_DIR"));
-    DIR *d = opendir(dir);
-    for (struct dirent *e = d ? readdir(d) : NULL; e && n_pairs < MAX_PAIRS; e = readdir(d))
-        if (e->d_name[0] != '.')
-            pairs[n_pairs++] = strdup(e->d_name);
-    if (d)
-        closedir(d);
-    qsort(pairs, (size_t)n_pairs, sizeof(char *), cmp_str);
-    free(dir);
+    n_pairs = pgtest_autogen_pairs(pairs, MAX_PAIRS);
 }
 
 /* With from.sql in the database and to.sql declared: the drift script is

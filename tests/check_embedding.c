@@ -825,23 +825,6 @@ START_TEST(wait_refused_by_server)
 }
 END_TEST
 
-/* A loopback port whose listener completes the TCP handshake and never
- * answers: a host that hangs.  Returns its socket (close it). */
-static int silent_listener(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { 0 };
-    socklen_t len = sizeof(sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    ck_assert_int_eq(listen(fd, 8), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    *port = ntohs(sa.sin_port);
-    return fd;
-}
-
 /*
  * Several hosts, the first of which hangs: after connect_timeout the
  * attempt goes on with the next host, and a refusal there keeps its
@@ -850,7 +833,7 @@ static int silent_listener(int *port)
 START_TEST(wait_next_host_after_timeout)
 {
     int port;
-    int fd = silent_listener(&port);
+    int fd = pgtest_silent_listener(&port);
     const char *server_port = pgtest_keep(pgtest_query_value(db_url, "SHOW port"));
     const char *db = pgtest_keep(pgtest_query_value(db_url, "SELECT current_database()"));
     const char *user = pgtest_keep(pgtest_query_value(db_url, "SELECT current_user"));

@@ -10,6 +10,7 @@
  */
 #include "pgtest.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -1127,7 +1128,8 @@ const char *pgtest_json_str(json_t *o, const char *key)
     return json_string_value(v);
 }
 
-int pgtest_dead_port(void)
+/* A socket bound to a free loopback port, listening or not; *port. */
+static int loopback_socket(int *port, bool listening)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = { 0 };
@@ -1136,9 +1138,45 @@ int pgtest_dead_port(void)
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    if (listening)
+        ck_assert_int_eq(listen(fd, 8), 0);
     ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+int pgtest_dead_port(void)
+{
+    int port;
+    close(loopback_socket(&port, false));
+    return port;
+}
+
+int pgtest_silent_listener(int *port)
+{
+    return loopback_socket(port, true);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pgtest_autogen_pairs(char **out, int max)
+{
+    /* getenv: pgtest_env's check may not run before the tests */
+    char *dir = pgtest_asprintf("%s/tests/autogen", getenv("UM_SOURCE_DIR"));
+    const char *only = getenv("UM_AUTOGEN_PAIR");
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e = d ? readdir(d) : NULL; e && n < max; e = readdir(d))
+        if (e->d_name[0] != '.' && (!only || strstr(e->d_name, only)))
+            out[n++] = strdup(e->d_name);
+    if (d)
+        closedir(d);
+    qsort(out, (size_t)n, sizeof(char *), cmp_str);
+    free(dir);
+    return n;
 }
 
 void pgtest_add_tests(TCase *tc, const TTest *const tests[])

@@ -273,6 +273,18 @@ const char *pgtest_history(const char *url);
 const char *pgtest_versions_in(const char *url, const char *table);
 const char *pgtest_history_in(const char *url, const char *table);
 
+/*
+ * The autogenerate corpus: the names of tests/autogen's pair directories,
+ * sorted, in @out (at most @max, strdup'ed: the caller frees them); with
+ * UM_AUTOGEN_PAIR=text only those whose name has it (to work on one pair).
+ * Returns how many.  Read before the tests fork.
+ */
+int pgtest_autogen_pairs(char **out, int max);
+
+/* A loopback TCP port that completes the handshake and never answers (a
+ * host that hangs): its listening socket (close it) and *port. */
+int pgtest_silent_listener(int *port);
+
 /* ------------------------------------------------------------------ */
 /* Child processes                                                      */
 /* ------------------------------------------------------------------ */
