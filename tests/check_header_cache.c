@@ -187,6 +187,69 @@ START_TEST(trusted_only_with_the_same_stat)
 }
 END_TEST
 
+/*
+ * Enough files for their stats to be taken by two threads (lib/script.c,
+ * STAT_THREAD_MIN): a cached header is used, in either half, only while
+ * its file's stat is unchanged.
+ */
+START_TEST(large_directory_stat_in_two_threads)
+{
+    enum { N = 2500, EARLY = 10, LATE = N - 10 };
+    char *names_v[N];
+    for (int i = 0; i < N; i++) {
+        names_v[i] = pgtest_asprintf("r%04d.sql", i);
+        char *text = pgtest_asprintf("-- Number %04d\n-- Revision ID: r%04d\n-- Revises:%s%s\n\n"
+                                     "-- migrate:up\nSELECT %d;\n",
+                                     i, i, i ? " r" : "", i ? pgtest_fmt("%04d", i - 1) : "", i);
+        pgtest_write_file(tdir, names_v[i], text);
+        free(text);
+    }
+    script_file **v, **w;
+    size_t n, m;
+    read_dir(false, &v, &n);
+    ck_assert_uint_eq(n, N);
+    free(v[EARLY]->message);
+    v[EARLY]->message = strdup("cached early");
+    free(v[LATE]->message);
+    v[LATE]->message = strdup("cached late");
+
+    struct stat *st = calloc(N, sizeof(*st));
+    for (int i = 0; i < N; i++)
+        ck_assert_int_eq(stat(pgtest_fmt("%s/%s", tdir, names_v[i]), &st[i]), 0);
+    struct timespec later;
+    clock_gettime(CLOCK_REALTIME, &later);
+    later.tv_sec += 60;
+    int fd = open_dir();
+    header_cache *c = header_cache_load(fd);
+    header_cache_save(c, fd, (const char *const *)names_v, st, v, N, &later);
+    header_cache_free(c);
+    close(fd);
+    script_free_array(v, n);
+
+    read_dir(true, &w, &m);
+    ck_assert_str_eq(w[EARLY]->message, "cached early");
+    ck_assert_str_eq(w[LATE]->message, "cached late");
+    ck_assert_str_eq(w[LATE + 1]->message, pgtest_fmt("Number %04d", LATE + 1));
+    script_free_array(w, m);
+
+    /* the late one changed, same size, times put back: read again */
+    const char *late = pgtest_fmt("%s/%s", tdir, names_v[LATE]);
+    char *text = pgtest_read_file(late, NULL);
+    text[3] = 'M'; /* "-- Mumber" */
+    pgtest_write_file(tdir, names_v[LATE], text);
+    struct timespec times[2] = { st[LATE].st_atim, st[LATE].st_mtim };
+    ck_assert_int_eq(utimensat(AT_FDCWD, late, times, 0), 0);
+    read_dir(true, &w, &m);
+    ck_assert_str_eq(w[EARLY]->message, "cached early");
+    ck_assert_str_eq(w[LATE]->message, pgtest_fmt("Mumber %04d", LATE));
+    script_free_array(w, m);
+    free(text);
+    free(st);
+    for (int i = 0; i < N; i++)
+        free(names_v[i]);
+}
+END_TEST
+
 /* A file the cache does not know, and one it knows that is gone. */
 START_TEST(files_added_and_removed)
 {
@@ -313,6 +376,7 @@ int main(void)
     tcase_add_test(tc, damaged_cache_is_a_miss);
     tcase_add_test(tc, recent_files_not_cached);
     tcase_add_test(tc, read_only_directory);
+    tcase_add_test(tc, large_directory_stat_in_two_threads);
     suite_add_tcase(s, tc);
     return pgtest_run_suite(s);
 }
