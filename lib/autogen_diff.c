@@ -2,9 +2,10 @@
  * autogen_diff.c - from one schema model to another (see autogen_diff.h).
  *
  * First the decisions, on flags per object: which tables are rebuilt (a
- * changed partition key, bound or parent), which tables change shape (a
- * column dropped or retyped: the views over them are rebuilt), which views
- * are dropped and which created.  Then the phases write the statements,
+ * changed partition key or inheritance), which partitions are detached and
+ * which tables attached (a new bound or parent), which tables change shape
+ * (a column dropped or retyped: the views over them are rebuilt), which
+ * views are dropped and which created.  Then the phases write the statements,
  * each asking the same predicates, so that what one phase drops another
  * knows to create.
  */
@@ -27,6 +28,8 @@ typedef struct diff_run {
     size_t destructive;
     bool *table_rebuilt;      /* per from-table: dropped and created again */
     bool *table_altered;      /* per from-table: columns dropped or retyped, or rebuilt */
+    bool *table_detached;     /* per from-table: a partition kept as a table, detached */
+    bool *table_attached;     /* per to-table: a kept table attached as a partition */
     bool *view_dropped;       /* per from-view: dropped (gone, changed or over a change) */
     bool *enum_swapped;       /* per from-enum: replaced by a new type */
     bool *composite_swapped;  /* per from-composite type: replaced by a new type */
@@ -139,10 +142,24 @@ static void destructive(diff_run *r, const char *fmt, ...)
 
 /* ---- decisions: tables ------------------------------------------------- */
 
-static bool table_shape_differs(const sm_object *a, const sm_object *b)
+/* Some table of @m inherits from @key (INHERITS, not PARTITION OF). */
+static bool inherited_from(const sm_model *m, const char *key)
 {
-    return !attr_eq(a, b, SM_TABLE_PARTKEY) || !attr_eq(a, b, SM_TABLE_PARTOF) ||
-           !attr_eq(a, b, SM_TABLE_BOUND) || !attr_eq(a, b, SM_TABLE_INHERITS);
+    for (size_t i = 0; i < sm_count(m, SM_TABLE); i++)
+        if (list_has(sm_attr(sm_at(m, SM_TABLE, i), SM_TABLE_INHERITS), key))
+            return true;
+    return false;
+}
+
+/* A new partition key or inheritance cannot be altered; a new parent or
+ * bound is a DETACH and an ATTACH, which the server refuses for a table
+ * other tables inherit from. */
+static bool table_shape_differs(const sm_model *from, const sm_object *a, const sm_object *b)
+{
+    if (!attr_eq(a, b, SM_TABLE_PARTKEY) || !attr_eq(a, b, SM_TABLE_INHERITS))
+        return true;
+    return sm_attr(b, SM_TABLE_PARTOF) && !attr_eq(a, b, SM_TABLE_PARTOF) &&
+           inherited_from(from, a->key);
 }
 
 /* The from-table @key is kept: in both models and not rebuilt. */
@@ -152,21 +169,21 @@ static bool table_kept(const diff_run *r, const char *key)
     return f && sm_find(r->to, SM_TABLE, key) && !r->table_rebuilt[index_of(r->from, f)];
 }
 
-/* A table whose parent (partition or inheritance) goes is rebuilt too:
- * dropping the parent takes a partition with it, and refuses children. */
+/* A table whose inheritance parent goes is rebuilt too: dropping the
+ * parent refuses children.  A partition is detached from a parent that
+ * goes instead (decide_moved_tables). */
 static void decide_rebuilt_tables(diff_run *r)
 {
     size_t n = sm_count(r->from, SM_TABLE);
     for (size_t i = 0; i < n; i++) {
         const sm_object *f = sm_at(r->from, SM_TABLE, i), *t = twin(r->to, f);
-        r->table_rebuilt[i] = t && table_shape_differs(f, t);
+        r->table_rebuilt[i] = t && table_shape_differs(r->from, f, t);
     }
     for (bool changed = true; changed;) {
         changed = false;
         for (size_t i = 0; i < n; i++) {
             const sm_object *f = sm_at(r->from, SM_TABLE, i);
-            const char *parent = sm_attr(f, SM_TABLE_PARTOF);
-            bool orphan = parent && !table_kept(r, parent);
+            bool orphan = false;
             FOR_EACH_ITEM(sm_attr(f, SM_TABLE_INHERITS), item, len)
             {
                 char *p = strndup(item, len);
@@ -179,6 +196,68 @@ static void decide_rebuilt_tables(diff_run *r)
             }
         }
     }
+}
+
+/* A kept partition whose parent or bound changes, or whose parent goes or
+ * is rebuilt, is detached (its rows stay); a kept table that becomes a
+ * partition, or is detached, is attached to its new parent. */
+static void decide_moved_tables(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
+        const sm_object *f = sm_at(r->from, SM_TABLE, i), *t = twin(r->to, f);
+        const char *parent = sm_attr(f, SM_TABLE_PARTOF);
+        r->table_detached[i] = parent && table_kept(r, f->key) &&
+                               (!attr_eq(f, t, SM_TABLE_PARTOF) || !attr_eq(f, t, SM_TABLE_BOUND) ||
+                                !table_kept(r, parent));
+    }
+    for (size_t i = 0; i < sm_count(r->to, SM_TABLE); i++) {
+        const sm_object *t = sm_at(r->to, SM_TABLE, i), *f = twin(r->from, t);
+        r->table_attached[i] =
+            f && sm_attr(t, SM_TABLE_PARTOF) && table_kept(r, t->key) &&
+            (!sm_attr(f, SM_TABLE_PARTOF) || r->table_detached[index_of(r->from, f)]);
+    }
+}
+
+static bool table_detached(const diff_run *r, const char *key)
+{
+    const sm_object *f = sm_find(r->from, SM_TABLE, key);
+    return f && r->table_detached[index_of(r->from, f)];
+}
+
+static bool table_attached(const diff_run *r, const char *key)
+{
+    const sm_object *t = sm_find(r->to, SM_TABLE, key);
+    return t && r->table_attached[index_of(r->to, t)];
+}
+
+/* Its columns go from its parent's to its own, or from its own to its new
+ * parent's (attach_partitions, rehome_columns). */
+static bool table_moved(const diff_run *r, const char *key)
+{
+    return table_detached(r, key) || table_attached(r, key);
+}
+
+/* The table of @m whose columns the table @key has: a partition has
+ * only its root's. */
+static const char *column_owner(const sm_model *m, const char *key)
+{
+    const sm_object *t = sm_find(m, SM_TABLE, key);
+    for (int depth = 0; t && sm_attr(t, SM_TABLE_PARTOF) && depth < 64; depth++) {
+        key = sm_attr(t, SM_TABLE_PARTOF);
+        t = sm_find(m, SM_TABLE, key);
+    }
+    return key;
+}
+
+/* The column @name of the table @table in @m, a partition's being its
+ * root's. */
+static const sm_object *column_of(const sm_model *m, const char *table, const char *name)
+{
+    strbuf key = STRBUF_INIT;
+    sb_printf(&key, "%s.%s", column_owner(m, table), name);
+    const sm_object *c = sm_find(m, SM_COLUMN, sb_str(&key));
+    sb_free(&key);
+    return c;
 }
 
 /* A generated column's expression cannot be altered: dropped and added. */
@@ -211,10 +290,12 @@ static bool column_retyped(const diff_run *r, const sm_object *f, const sm_objec
     return attr_differs(r, f, t, SM_COL_TYPE) || attr_differs(r, f, t, SM_COL_COLLATION);
 }
 
-/* The from-column is dropped (with its table, or alone). */
+/* The from-column is dropped (with its table, or alone); one of a table
+ * attached stays when its new parent has it. */
 static bool column_gone(const diff_run *r, const sm_object *f)
 {
-    const sm_object *t = twin(r->to, f);
+    const sm_object *t =
+        table_attached(r, f->table) ? column_of(r->to, f->table, f->name) : twin(r->to, f);
     return !table_kept(r, f->table) || !t || column_regenerated(f, t);
 }
 
@@ -256,16 +337,20 @@ static bool type_swapped(const diff_run *r, const sm_object *col)
     return uses_swapped_type(r, column_of_type, col);
 }
 
+static bool rehome_columns(diff_run *r, const char *key, bool write);
+
 static void decide_altered_tables(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
         const sm_object *f = sm_at(r->from, SM_TABLE, i);
-        r->table_altered[i] = !table_kept(r, f->key);
+        r->table_altered[i] =
+            !table_kept(r, f->key) || (table_moved(r, f->key) && rehome_columns(r, f->key, false));
     }
     for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
         const sm_object *f = sm_at(r->from, SM_COLUMN, i), *t = twin(r->to, f);
         const sm_object *table = sm_find(r->from, SM_TABLE, f->table);
-        if (table && (column_gone(r, f) || column_retyped(r, f, t) || type_swapped(r, f)))
+        if (table && !table_moved(r, f->table) &&
+            (column_gone(r, f) || column_retyped(r, f, t) || type_swapped(r, f)))
             r->table_altered[index_of(r->from, table)] = true;
     }
 }
@@ -462,11 +547,133 @@ static bool reads_swapped_type(const diff_run *r, const char *def)
     return uses_swapped_type(r, def_names_type, def);
 }
 
+/* ---- decisions: what partitions have from their parents ---------------- */
+
+/* An index or a constraint as SM_TABLE_FROM_PARENT lists it. */
+typedef struct part_item {
+    char letter;      /* 'i' (an index) or the constraint's type */
+    const char *name; /* quoted, unqualified */
+    size_t name_len;
+    const char *def; /* pg_get_indexdef, pg_get_constraintdef */
+    size_t def_len;
+} part_item;
+
+/* Reads the item "L name definition", @len long. */
+static bool item_parse(const char *item, size_t len, part_item *out)
+{
+    if (len < 4 || item[1] != ' ')
+        return false;
+    out->letter = item[0];
+    out->name = item + 2;
+    out->name_len = item_name_len(out->name, len - 2);
+    if (out->name_len + 3 > len)
+        return false;
+    out->def = out->name + out->name_len + 1;
+    out->def_len = (size_t)(item + len - out->def);
+    return true;
+}
+
+/* An index or a constraint of a model as an item. */
+static part_item child_item(const sm_object *o)
+{
+    bool index = o->kind == SM_INDEX;
+    const char *def = sm_attr(o, index ? SM_INDEX_DEF : SM_CON_DEF);
+    part_item it = { index ? 'i' : sm_attr(o, SM_CON_TYPE)[0], o->name, strlen(o->name), def,
+                     strlen(def) };
+    return it;
+}
+
+/* What follows an index's name and table: "USING btree (a)". */
+static const char *index_body(const part_item *it, size_t *len)
+{
+    for (const char *p = it->def; p + 7 <= it->def + it->def_len; p++)
+        if (strncmp(p, " USING ", 7) == 0) {
+            *len = (size_t)(it->def + it->def_len - p);
+            return p;
+        }
+    *len = it->def_len;
+    return it->def;
+}
+
+/* The same index or constraint whatever its name and table: what ATTACH
+ * matches a partition's own with its parent's on (a part of it). */
+static bool items_match(const part_item *a, const part_item *b)
+{
+    if (a->letter != b->letter)
+        return false;
+    if (a->letter != 'i')
+        return a->def_len == b->def_len && strncmp(a->def, b->def, a->def_len) == 0;
+    size_t la = 0, lb = 0;
+    const char *ba = index_body(a, &la), *bb = index_body(b, &lb);
+    return (strncmp(a->def, "CREATE UNIQUE", 13) == 0) ==
+               (strncmp(b->def, "CREATE UNIQUE", 13) == 0) &&
+           la == lb && strncmp(ba, bb, la) == 0;
+}
+
+/* The item of @list (a SM_TABLE_FROM_PARENT) that matches @want, in
+ * *@out. */
+static bool list_match(const char *list, const part_item *want, part_item *out)
+{
+    FOR_EACH_ITEM(list, item, len)
+    {
+        if (item_parse(item, len, out) && items_match(out, want))
+            return true;
+    }
+    return false;
+}
+
+/* An index or constraint of @table in @m without a twin in @other that
+ * matches @want, or NULL. */
+static const sm_object *lone_child_match(const sm_model *m, const sm_model *other,
+                                         const char *table, const part_item *want)
+{
+    static const sm_kind kinds[] = { SM_INDEX, SM_CONSTRAINT };
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < sm_count(m, kinds[k]); i++) {
+            const sm_object *o = sm_at(m, kinds[k], i);
+            part_item it;
+            if (strcmp(o->table, table) != 0 || twin(other, o))
+                continue;
+            it = child_item(o);
+            if (items_match(&it, want))
+                return o;
+        }
+    return NULL;
+}
+
+/* A from-index or constraint that the server attaches to its parent's
+ * when its table is attached: kept (it leaves the model then). */
+static bool attaches_to_parent(const diff_run *r, const sm_object *f)
+{
+    const sm_object *t = sm_find(r->to, SM_TABLE, f->table);
+    part_item have, want;
+    if (!t || !r->table_attached[index_of(r->to, t)] ||
+        (f->kind != SM_INDEX && f->kind != SM_CONSTRAINT))
+        return false;
+    have = child_item(f);
+    return list_match(sm_attr(t, SM_TABLE_FROM_PARENT), &have, &want);
+}
+
+/* A to-index or constraint that a partition detached (and not attached
+ * again) already has, as its own now: not made. */
+static bool left_by_detach(const diff_run *r, const sm_object *t)
+{
+    const sm_object *f = sm_find(r->from, SM_TABLE, t->table ? t->table : "");
+    part_item want, have;
+    if (!f || !r->table_detached[index_of(r->from, f)] || table_attached(r, t->table) ||
+        (t->kind != SM_INDEX && t->kind != SM_CONSTRAINT))
+        return false;
+    want = child_item(t);
+    return list_match(sm_attr(f, SM_TABLE_FROM_PARENT), &want, &have);
+}
+
 /* A constraint, index, trigger or policy of @from on a kept table goes. */
 static bool child_dropped(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = twin(r->to, f);
-    if (!t || !same_definition(f, t))
+    if (!t)
+        return !attaches_to_parent(r, f);
+    if (!same_definition(f, t))
         return true;
     const char *def = f->kind == SM_CONSTRAINT ? sm_attr(f, SM_CON_DEF)
                       : f->kind == SM_INDEX    ? sm_attr(f, SM_INDEX_DEF)
@@ -499,7 +706,7 @@ static void decide_key_changes(diff_run *r)
             const sm_object *f = sm_at(r->from, kinds[k], i);
             const sm_object *table = sm_find(r->from, SM_TABLE, f->table);
             const sm_object *t = twin(r->to, f);
-            if (table && is_key(f) && (!t || !same_definition(f, t)))
+            if (table && is_key(f) && (t ? !same_definition(f, t) : !attaches_to_parent(r, f)))
                 r->key_changed[index_of(r->from, table)] = true;
         }
 }
@@ -510,7 +717,7 @@ static bool fresh(const diff_run *r, const sm_object *t)
 {
     const sm_object *f = twin(r->from, t);
     if (!f)
-        return true;
+        return !left_by_detach(r, t);
     switch (t->kind) {
     case SM_TABLE:
         return !table_kept(r, t->key);
@@ -1236,42 +1443,44 @@ static bool widening(const char *from, const char *to)
            atol(to + vl + 1) >= atol(from + vl + 1);
 }
 
-static void column_retype(diff_run *r, const sm_object *f, const sm_object *t)
+/* @table: where the column is altered (a partition's columns are read
+ * from its root's). */
+static void column_retype(diff_run *r, const char *table, const sm_object *f, const sm_object *t)
 {
     const char *type = sm_attr(t, SM_COL_TYPE);
     if (!widening(sm_attr(f, SM_COL_TYPE), type))
-        destructive(r, "%s changes type from %s to %s; values may not fit", t->key,
+        destructive(r, "%s.%s changes type from %s to %s; values may not fit", table, t->name,
                     sm_attr(f, SM_COL_TYPE), type);
-    sb_printf(r->out, "ALTER TABLE %s ALTER COLUMN %s TYPE %s", t->table, t->name, type);
+    sb_printf(r->out, "ALTER TABLE %s ALTER COLUMN %s TYPE %s", table, t->name, type);
     if (sm_attr(t, SM_COL_COLLATION))
         sb_printf(r->out, " COLLATE %s", sm_attr(t, SM_COL_COLLATION));
     stmt(r, " USING %s::%s", t->name, type);
 }
 
-static void column_alter(diff_run *r, const sm_object *f, const sm_object *t)
+static void column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t)
 {
     const char *fi = sm_attr(f, SM_COL_IDENTITY), *ti = sm_attr(t, SM_COL_IDENTITY);
     bool had_identity = fi && *fi, has_identity = ti && *ti;
     bool retype = column_retyped(r, f, t);
     bool redefault = attr_differs(r, f, t, SM_COL_DEFAULT);
     if (had_identity && !has_identity)
-        stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", t->table, t->name);
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", table, t->name);
     /* the old default may not cast to the new type */
     if (sm_attr(f, SM_COL_DEFAULT) && (redefault || retype))
-        stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", t->table, t->name);
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", table, t->name);
     if (retype)
-        column_retype(r, f, t);
+        column_retype(r, table, f, t);
     if (sm_attr(t, SM_COL_DEFAULT) && (redefault || (retype && sm_attr(f, SM_COL_DEFAULT))))
-        stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", t->table, t->name,
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", table, t->name,
              sm_attr(t, SM_COL_DEFAULT));
     if (!attr_eq(f, t, SM_COL_NOTNULL))
-        stmt(r, "ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", t->table, t->name,
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", table, t->name,
              is_true(sm_attr(t, SM_COL_NOTNULL)) ? "SET" : "DROP");
     if (has_identity && !had_identity)
-        stmt(r, "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY", t->table, t->name,
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY", table, t->name,
              *ti == 'a' ? "ALWAYS" : "BY DEFAULT");
     else if (has_identity && had_identity && *fi != *ti)
-        stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s", t->table, t->name,
+        stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s", table, t->name,
              *ti == 'a' ? "ALWAYS" : "BY DEFAULT");
 }
 
@@ -1288,7 +1497,7 @@ static void alter_tables(diff_run *r)
     /* columns dropped first: a regenerated column is added back below */
     for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
         const sm_object *f = sm_at(r->from, SM_COLUMN, i);
-        if (table_kept(r, f->table) && column_gone(r, f)) {
+        if (table_kept(r, f->table) && !table_moved(r, f->table) && column_gone(r, f)) {
             about(r, f);
             destructive(r, "drops column %s and its data", f->key);
             stmt(r, "ALTER TABLE %s DROP COLUMN %s", f->table, f->name);
@@ -1303,13 +1512,13 @@ static void alter_tables(diff_run *r)
     }
     for (size_t i = 0; i < n; i++) {
         const sm_object *t = sm_at(r->to, SM_COLUMN, i), *f = twin(r->from, t);
-        if (!table_kept(r, t->table))
+        if (!table_kept(r, t->table) || table_moved(r, t->table))
             continue;
         about(r, t);
         if (fresh(r, t))
             added[n_added++] = t;
         else
-            column_alter(r, f, t);
+            column_alter(r, t->table, f, t);
     }
     /* added in their table's order, tables by key */
     for (size_t i = 0; i < n_added; i++) {
@@ -1319,6 +1528,70 @@ static void alter_tables(diff_run *r)
         sb_puts(r->out, ";\n");
     }
     free(added);
+}
+
+/* The column of @cols (@n of them) named @name, or NULL. */
+static const sm_object *column_named(const sm_object **cols, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(cols[i]->name, name) == 0)
+            return cols[i];
+    return NULL;
+}
+
+/*
+ * The columns of the moved table @key (about which the statements are),
+ * from those it has (its own, or once detached its old root's) to those
+ * it needs (its own, or its new root's: ATTACH wants the same names,
+ * types and NOT NULL, and a partition made with PARTITION OF has the
+ * root's defaults).  Writes the statements when @write; whether a column
+ * is dropped or changes type.
+ */
+static bool rehome_columns(diff_run *r, const char *key, bool write)
+{
+    size_t nf = 0, nt = 0;
+    const sm_object **from = table_columns(r->from, column_owner(r->from, key), &nf);
+    const sm_object **to = table_columns(r->to, column_owner(r->to, key), &nt);
+    bool reshaped = false;
+    if (!from || !to) {
+        r->out->failed = true;
+        goto done;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        const sm_object *t = column_named(to, nt, from[i]->name);
+        bool gone = !t || column_regenerated(from[i], t);
+        reshaped = reshaped || gone || column_retyped(r, from[i], t);
+        if (write && gone) {
+            destructive(r, "drops column %s.%s and its data", key, from[i]->name);
+            stmt(r, "ALTER TABLE %s DROP COLUMN %s", key, from[i]->name);
+        }
+    }
+    for (size_t i = 0; write && i < nt; i++) {
+        const sm_object *f = column_named(from, nf, to[i]->name);
+        if (f && !column_regenerated(f, to[i])) {
+            column_alter(r, key, f, to[i]);
+            continue;
+        }
+        sb_printf(r->out, "ALTER TABLE %s ADD COLUMN ", key);
+        column_def(r->out, to[i]);
+        sb_puts(r->out, ";\n");
+    }
+done:
+    free(from);
+    free(to);
+    return reshaped;
+}
+
+/* The columns of the tables detached or attached, tables by key. */
+static void rehome_moved_tables(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_TABLE); i++) {
+        const sm_object *t = sm_at(r->to, SM_TABLE, i);
+        if (!table_moved(r, t->key))
+            continue;
+        about(r, t);
+        rehome_columns(r, t->key, true);
+    }
 }
 
 static void own_sequences(diff_run *r)
@@ -1412,22 +1685,178 @@ static void drop_removed(diff_run *r, sm_kind kind)
 
 /* ---- phase: constraints, indexes, views, triggers, policies ------------- */
 
+/* CREATE INDEX from @def (@len long).  An index on a partitioned table is
+ * read back "ON ONLY": made that way it would not reach the partitions. */
+static void index_create(diff_run *r, const char *def, size_t len)
+{
+    const char *only = strstr(def, " ON ONLY ");
+    if (only && only < def + len)
+        stmt(r, "%.*s ON %.*s", (int)(only - def), def, (int)(def + len - only - 9), only + 9);
+    else
+        stmt(r, "%.*s", (int)len, def);
+}
+
+/* ---- phase: partitions attached (and what detach leaves) ---------------- */
+
+/* The qualified name of the index @it of @table. */
+static void item_index_key(diff_run *r, const sm_object *table, const part_item *it)
+{
+    schema_of(r->out, table->key, table->name);
+    sb_printf(r->out, ".%.*s", (int)it->name_len, it->name);
+}
+
+static void item_drop(diff_run *r, const sm_object *table, const part_item *it)
+{
+    if (it->letter == 'i') {
+        sb_puts(r->out, "DROP INDEX ");
+        item_index_key(r, table, it);
+        stmt(r, "%s", "");
+    } else {
+        stmt(r, "ALTER TABLE %s DROP CONSTRAINT %.*s", table->key, (int)it->name_len, it->name);
+    }
+}
+
+/* @it of @table renamed as @want is named (the server chose the names of
+ * what a partition gets from its parent; the model's are what the
+ * database is to have). */
+static void item_rename(diff_run *r, const sm_object *table, const part_item *it,
+                        const part_item *want)
+{
+    if (it->name_len == want->name_len && strncmp(it->name, want->name, it->name_len) == 0)
+        return;
+    if (it->letter == 'i') {
+        sb_puts(r->out, "ALTER INDEX ");
+        item_index_key(r, table, it);
+        stmt(r, " RENAME TO %.*s", (int)want->name_len, want->name);
+    } else {
+        stmt(r, "ALTER TABLE %s RENAME CONSTRAINT %.*s TO %.*s", table->key, (int)it->name_len,
+             it->name, (int)want->name_len, want->name);
+    }
+}
+
+static void item_create(diff_run *r, const sm_object *table, const part_item *it)
+{
+    if (it->letter == 'i')
+        index_create(r, it->def, it->def_len);
+    else
+        stmt(r, "ALTER TABLE %s ADD CONSTRAINT %.*s %.*s", table->key, (int)it->name_len, it->name,
+             (int)it->def_len, it->def);
+}
+
+/*
+ * Before ATTACH the table has what it is to have from its parent, under
+ * the names it is to have them: its own matching ones (the server attaches
+ * them instead of making new ones) renamed, those its detach left already
+ * renamed, the others made.  The server requires the checks; for the
+ * indexes and keys it would make its own, under names of its choosing.
+ */
+static void attach_prepare(diff_run *r, const sm_object *t)
+{
+    const sm_object *f = twin(r->from, t);
+    bool was_partition = r->table_detached[index_of(r->from, f)];
+    FOR_EACH_ITEM(sm_attr(t, SM_TABLE_FROM_PARENT), item, len)
+    {
+        part_item want, have;
+        if (!item_parse(item, len, &want))
+            continue;
+        const sm_object *own = lone_child_match(r->from, r->to, t->key, &want);
+        if (own) {
+            have = child_item(own);
+            item_rename(r, t, &have, &want);
+        } else if (!was_partition || !list_match(sm_attr(f, SM_TABLE_FROM_PARENT), &want, &have)) {
+            item_create(r, t, &want);
+        }
+    }
+}
+
+/* Attaches the tables that become partitions, each after its parent. */
+static void attach_visit(diff_run *r, size_t i, bool *seen)
+{
+    if (seen[i])
+        return;
+    seen[i] = true;
+    const sm_object *t = sm_at(r->to, SM_TABLE, i);
+    const sm_object *p = sm_find(r->to, SM_TABLE, sm_attr(t, SM_TABLE_PARTOF));
+    if (p)
+        attach_visit(r, index_of(r->to, p), seen);
+    if (!r->table_attached[i])
+        return;
+    about(r, t);
+    attach_prepare(r, t);
+    /* the server scans the table to check every row fits the bound,
+     * unless a CHECK constraint already implies it; beside a default
+     * partition it scans that one too, and fails on its rows of the bound */
+    stmt(r, "ALTER TABLE %s ATTACH PARTITION %s %s", sm_attr(t, SM_TABLE_PARTOF), t->key,
+         sm_attr(t, SM_TABLE_BOUND));
+}
+
+static void attach_partitions(diff_run *r)
+{
+    size_t n = sm_count(r->to, SM_TABLE);
+    bool *seen = util_calloc(n, sizeof(*seen));
+    if (!seen) {
+        r->out->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        attach_visit(r, i, seen);
+    free(seen);
+}
+
+/* ---- phase: partitions detached ----------------------------------------- */
+
+/* What the detached @f had from its parent that the table @t is to have:
+ * the one it is to be (named as in *@want). */
+static bool leftover_wanted(const diff_run *r, const sm_object *t, const part_item *it,
+                            part_item *want)
+{
+    if (r->table_attached[index_of(r->to, t)])
+        return list_match(sm_attr(t, SM_TABLE_FROM_PARENT), it, want);
+    const sm_object *c = lone_child_match(r->to, r->from, t->key, it);
+    if (c)
+        *want = child_item(c);
+    return c != NULL;
+}
+
+/*
+ * DETACH PARTITION keeps the rows.  What the partition had from its
+ * parent (indexes, keys, foreign keys, checks) becomes its own: each is
+ * renamed to what the table is to have, or dropped.  Before the parent's
+ * indexes and keys go (they would take the partition's along) and before
+ * the parent goes (it would take the partition along).
+ */
+static void detach_partitions(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
+        const sm_object *f = sm_at(r->from, SM_TABLE, i), *t = twin(r->to, f);
+        if (!r->table_detached[i])
+            continue;
+        about(r, f);
+        stmt(r, "ALTER TABLE %s DETACH PARTITION %s", sm_attr(f, SM_TABLE_PARTOF), f->key);
+        FOR_EACH_ITEM(sm_attr(f, SM_TABLE_FROM_PARENT), item, len)
+        {
+            part_item it, want;
+            if (!item_parse(item, len, &it))
+                continue;
+            if (leftover_wanted(r, t, &it, &want))
+                item_rename(r, f, &it, &want);
+            else
+                item_drop(r, f, &it);
+        }
+    }
+}
+
+/* ---- phase: constraints, indexes, views, triggers, policies (cont.) ----- */
+
 static void create_child(diff_run *r, const sm_object *t)
 {
     switch (t->kind) {
     case SM_CONSTRAINT:
         stmt(r, "ALTER TABLE %s ADD CONSTRAINT %s %s", t->table, t->name, sm_attr(t, SM_CON_DEF));
         break;
-    case SM_INDEX: {
-        /* an index on a partitioned table is read back "ON ONLY": made
-         * that way it would not reach the partitions */
-        const char *def = sm_attr(t, SM_INDEX_DEF), *only = strstr(def, " ON ONLY ");
-        if (only)
-            stmt(r, "%.*s ON %s", (int)(only - def), def, only + strlen(" ON ONLY "));
-        else
-            stmt(r, "%s", def);
+    case SM_INDEX:
+        index_create(r, sm_attr(t, SM_INDEX_DEF), strlen(sm_attr(t, SM_INDEX_DEF)));
         break;
-    }
     case SM_POLICY:
         stmt(r, "%s", sm_attr(t, SM_POLICY_DEF));
         break;
@@ -1682,6 +2111,9 @@ static void write_phases(diff_run *r)
     drop_children(r, SM_TRIGGER, -1);
     drop_children(r, SM_POLICY, -1);
     drop_views(r);
+    /* before its parent's indexes and keys go, which would take the
+     * partition's with them */
+    detach_partitions(r);
     drop_children(r, SM_CONSTRAINT, 1);
     drop_children(r, SM_CONSTRAINT, 0);
     drop_children(r, SM_INDEX, -1);
@@ -1699,6 +2131,7 @@ static void write_phases(diff_run *r)
     functions(r);
     create_tables(r);
     alter_tables(r);
+    rehome_moved_tables(r);
     own_sequences(r);
     drop_removed(r, SM_SEQUENCE);
     drop_removed(r, SM_FUNCTION);
@@ -1711,6 +2144,7 @@ static void write_phases(diff_run *r)
     create_children(r, SM_CONSTRAINT, 0, false);
     create_children(r, SM_INDEX, -1, false);
     create_children(r, SM_CONSTRAINT, 1, false);
+    attach_partitions(r);
     create_views(r);
     create_children(r, SM_INDEX, -1, true);
     row_security(r);
@@ -1730,13 +2164,17 @@ void autogen_diff(const sm_model *from, const sm_model *to, const autogen_diff_o
     r.table_rebuilt = util_calloc(tables, sizeof(bool));
     r.table_altered = util_calloc(tables, sizeof(bool));
     r.key_changed = util_calloc(tables, sizeof(bool));
+    r.table_detached = util_calloc(tables, sizeof(bool));
+    r.table_attached = util_calloc(sm_count(to, SM_TABLE), sizeof(bool));
     r.view_dropped = util_calloc(sm_count(from, SM_VIEW), sizeof(bool));
     r.enum_swapped = util_calloc(sm_count(from, SM_ENUM), sizeof(bool));
     r.composite_swapped = util_calloc(sm_count(from, SM_COMPOSITE), sizeof(bool));
     r.range_swapped = util_calloc(sm_count(from, SM_RANGE), sizeof(bool));
-    if (r.table_rebuilt && r.table_altered && r.key_changed && r.view_dropped && r.enum_swapped &&
-        r.composite_swapped && r.range_swapped) {
+    if (r.table_rebuilt && r.table_altered && r.key_changed && r.table_detached &&
+        r.table_attached && r.view_dropped && r.enum_swapped && r.composite_swapped &&
+        r.range_swapped) {
         decide_rebuilt_tables(&r);
+        decide_moved_tables(&r);
         decide_enums(&r);
         decide_types(&r);
         decide_altered_tables(&r);
@@ -1750,6 +2188,8 @@ void autogen_diff(const sm_model *from, const sm_model *to, const autogen_diff_o
     free(r.table_rebuilt);
     free(r.table_altered);
     free(r.key_changed);
+    free(r.table_detached);
+    free(r.table_attached);
     free(r.view_dropped);
     free(r.enum_swapped);
     free(r.composite_swapped);

@@ -9,7 +9,10 @@
  * after it (schemas and types first; foreign keys after every table and
  * key; views after their tables; triggers, policies and comments last).
  * A view over a table whose columns change type or go is dropped before
- * and created again after.  Within a phase objects come sorted by key, or
+ * and created again after.  A partition that leaves its parent, or whose
+ * bound changes, is detached before its parent's indexes and keys go; a
+ * table that becomes a partition is attached after its parent's are made,
+ * its columns and what it is to have from its parent made ready first.  Within a phase objects come sorted by key, or
  * in dependency order (tables by parent, views by what they read), so the
  * same models always give the same text.
  *

@@ -49,10 +49,10 @@ static const char *const range_attrs[] = { "subtype",   "collation",    "operato
                                            "comment" };
 static const char *const seq_attrs[] = { "type",  "start", "increment", "min",    "max",
                                          "cache", "cycle", "owned by",  "comment" };
-static const char *const table_attrs[] = { "persistence",        "partition key",
-                                           "partition of",       "bound",
-                                           "inherits",           "row security",
-                                           "force row security", "comment" };
+static const char *const table_attrs[] = {
+    "persistence",  "partition key",      "partition of", "bound",      "inherits",
+    "row security", "force row security", "comment",      "from parent"
+};
 static const char *const column_attrs[] = { "position", "type",     "collation", "not null",
                                             "default",  "identity", "generated", "comment" };
 static const char *const con_attrs[] = { "type", "definition", "references", "comment" };
@@ -109,6 +109,21 @@ static const char *const grant_attrs[] = { "on",      "object", "column", "privi
                                                         "t.typrelid AND tc.relkind = 'c')) "       \
                                                         "AND " NSP_FILTER                          \
                                                         " AND" NOT_EXT("pg_type", "t.oid")
+
+/* A partition's indexes attached to its parent's (not those of its
+ * keys), its keys and foreign keys cloned from the parent's, and the
+ * checks it inherits: SM_TABLE_FROM_PARENT. */
+#define FROM_PARENT                                                                                \
+    " CASE WHEN c.relispartition THEN (SELECT string_agg(x.item || E'\\n', '' ORDER BY x.name"     \
+    " COLLATE \"C\") FROM (SELECT 'i ' || quote_ident(ic.relname) || ' ' ||"                       \
+    " pg_get_indexdef(ic.oid) AS item, ic.relname::text AS name FROM pg_index i"                   \
+    " JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND ic.relispartition"    \
+    " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = ic.oid"                     \
+    " AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x'))"                                    \
+    " UNION ALL SELECT k.contype::text || ' ' || quote_ident(k.conname) || ' ' ||"                 \
+    " pg_get_constraintdef(k.oid), k.conname::text FROM pg_constraint k WHERE k.conrelid = c.oid"  \
+    " AND ((k.contype IN ('p', 'u', 'x', 'f') AND k.conparentid <> 0)"                             \
+    " OR (k.contype = 'c' AND NOT k.conislocal))) x) END"
 
 #define ATTRS(a) a, sizeof(a) / sizeof(a[0])
 
@@ -239,7 +254,7 @@ static const kind_spec kinds[SM_N_KINDS] = {
                    " string_agg(i.inhparent::regclass::text || E'\\n', '' ORDER BY i.inhseqno)"
                    " FROM pg_inherits i WHERE i.inhrelid = c.oid) END,"
                    " c.relrowsecurity::text, c.relforcerowsecurity::text,"
-                   " " COMMENT("c.oid", "pg_class") " FROM pg_class c"
+                   " " COMMENT("c.oid", "pg_class") "," FROM_PARENT " FROM pg_class c"
                                                     " JOIN pg_namespace n ON n.oid = c.relnamespace"
                                                     " WHERE c.relkind IN ('r', 'p') AND " NSP_FILTER
                                                     " AND" NOT_EXT("pg_class",
@@ -437,7 +452,8 @@ const char *sm_attr_words(sm_kind kind, size_t i, const char *value)
 
 bool sm_attr_ordinal(sm_kind kind, size_t i)
 {
-    return (kind == SM_COLUMN && i == SM_COL_ATTNUM) || (kind == SM_VIEW && i == SM_VIEW_DEPS);
+    return (kind == SM_COLUMN && i == SM_COL_ATTNUM) || (kind == SM_VIEW && i == SM_VIEW_DEPS) ||
+           (kind == SM_TABLE && i == SM_TABLE_FROM_PARENT);
 }
 
 size_t sm_count(const sm_model *m, sm_kind kind)

@@ -91,7 +91,17 @@ enum {
     SM_TABLE_INHERITS,    /* parents (not of a partition), each ended by '\n' */
     SM_TABLE_RLS,         /* "true" / "false" */
     SM_TABLE_FORCE_RLS,
-    SM_TABLE_COMMENT
+    SM_TABLE_COMMENT,
+    /*
+     * What a partition carries from its parent, which the other kinds
+     * leave out (attached indexes, cloned keys and foreign keys, inherited
+     * checks): "L name definition", each ended by '\n', by name, L being
+     * 'i' (an index: pg_get_indexdef) or the constraint's type (p, u, x,
+     * f, c: pg_get_constraintdef).  Neither compared nor dumped: the names
+     * are the server's choice; autogenerate needs them to attach and
+     * detach, as the objects become the table's own on DETACH.
+     */
+    SM_TABLE_FROM_PARENT
 };
 enum {
     SM_COL_ATTNUM, /* position: used to order, not compared */
@@ -169,7 +179,8 @@ const sm_object *sm_find(const sm_model *m, sm_kind kind, const char *key);
 /* An attribute (NULL when not set or out of range). */
 const char *sm_attr(const sm_object *o, size_t i);
 
-/* The attribute is not compared (a column's position). */
+/* The attribute is neither compared nor dumped (a column's position, a
+ * view's dependencies, what a partition carries from its parent). */
 bool sm_attr_ordinal(sm_kind kind, size_t i);
 
 /* Kind names, as the dump writes them: "table", "column", ... */

@@ -1,0 +1,9 @@
+CREATE TABLE orders (
+    id bigint NOT NULL,
+    placed date NOT NULL,
+    total numeric(12,2) DEFAULT 0,
+    CONSTRAINT total_positive CHECK (total >= 0),
+    PRIMARY KEY (id, placed)
+) PARTITION BY RANGE (placed);
+CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE orders_2025 PARTITION OF orders FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');

@@ -1,0 +1,1 @@
+CREATE TABLE log_old (at date NOT NULL, line text);
