@@ -54,4 +54,13 @@ typedef int (*pgtool_tick)(void *payload);
 int pgtool_run(um_ctx *ctx, const pgtool *tool, const char *const *args, const pgtool_conn *conn,
                pgtool_tick tick, void *payload);
 
+/* Feeds a program's stdin: proc_spec.input. */
+typedef int (*pgtool_input)(void *payload, const char **data, size_t *len);
+
+/* pgtool_run with @input feeding the program's stdin; @payload goes to
+ * @tick and @input.  When @input stops the program, UM_ECANCELLED, as for
+ * @tick: the caller that knows why says so. */
+int pgtool_run_fed(um_ctx *ctx, const pgtool *tool, const char *const *args,
+                   const pgtool_conn *conn, pgtool_tick tick, pgtool_input input, void *payload);
+
 #endif
