@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,12 +101,47 @@ static int compare(restore_job *j, const char *hex, uint64_t size)
     return unverified(j, why);
 }
 
+/* The digest of a file, taken on a thread of its own. */
+typedef struct digest_job {
+    const char *path;
+    char hex[65];
+    uint64_t size;
+    int rc;
+    err_buf err;
+} digest_job;
+
+static void *digest_thread(void *arg)
+{
+    digest_job *d = arg;
+    d->rc = manifest_digest(d->path, false, d->hex, &d->size, &d->err);
+    return NULL;
+}
+
+static const char *program(um_backup_format format)
+{
+    return format == UM_BACKUP_PLAIN ? "psql" : "pg_restore";
+}
+
+/*
+ * The file is hashed while the program that restores it is found and its
+ * version read (a child process, some milliseconds): neither waits for the
+ * other.  The checksum's verdict comes first: a program that could not be
+ * found is reported only for a file that may be restored.
+ */
 static int compare_with_manifest(restore_job *j)
 {
-    char hex[65];
-    uint64_t size = 0;
-    int rc = manifest_digest(j->manifest.path, false, hex, &size, &j->ctx->err);
-    return rc ? rc : compare(j, hex, size);
+    digest_job d = { .path = j->manifest.path };
+    pthread_t thread;
+    bool threaded = pthread_create(&thread, NULL, digest_thread, &d) == 0;
+    if (!threaded)
+        digest_thread(&d);
+    int found = pgtool_find(j->ctx, program(j->manifest.format), &j->tool);
+    if (threaded)
+        pthread_join(thread, NULL);
+    int rc = d.rc ? err_set(&j->ctx->err, d.rc, NULL, 0, NULL, "%s", d.err.d.message)
+                  : compare(j, d.hex, d.size);
+    err_clear(&d.err);
+    return rc ? rc : found;
 }
 
 /* Plain SQL of the manifest's size is hashed as psql reads it, unless
@@ -214,8 +250,9 @@ static int run_restore(restore_job *j)
     strbuf file = STRBUF_INIT;
     bool plain = j->format == UM_BACKUP_PLAIN;
     sb_printf(&file, "--file=%s", j->manifest.path);
-    int rc = sb_str(&file) ? pgtool_find(j->ctx, plain ? "psql" : "pg_restore", &j->tool)
-                           : err_nomem(&j->ctx->err);
+    int rc = !sb_str(&file) ? err_nomem(&j->ctx->err)
+             : j->tool.path ? UM_OK
+                            : pgtool_find(j->ctx, program(j->format), &j->tool);
     const char *archive[] = { "--clean",    "--if-exists",    "--single-transaction",
                               "--no-owner", "--no-password",  j->conn.dbname_arg,
                               "--",         j->manifest.path, NULL };
