@@ -46,6 +46,10 @@ typedef struct restore_job {
     bool stream; /* plain SQL checked while psql reads it (sqlfeed) */
     sqlfeed *feed;
     pgtool tool;
+    pthread_t version_thread; /* reading tool's version */
+    bool reading;
+    int version_rc;
+    err_buf version_err;
     pgtool_conn conn;
     store_state after;
 } restore_job;
@@ -101,47 +105,12 @@ static int compare(restore_job *j, const char *hex, uint64_t size)
     return unverified(j, why);
 }
 
-/* The digest of a file, taken on a thread of its own. */
-typedef struct digest_job {
-    const char *path;
-    char hex[65];
-    uint64_t size;
-    int rc;
-    err_buf err;
-} digest_job;
-
-static void *digest_thread(void *arg)
-{
-    digest_job *d = arg;
-    d->rc = manifest_digest(d->path, false, d->hex, &d->size, &d->err);
-    return NULL;
-}
-
-static const char *program(um_backup_format format)
-{
-    return format == UM_BACKUP_PLAIN ? "psql" : "pg_restore";
-}
-
-/*
- * The file is hashed while the program that restores it is found and its
- * version read (a child process, some milliseconds): neither waits for the
- * other.  The checksum's verdict comes first: a program that could not be
- * found is reported only for a file that may be restored.
- */
 static int compare_with_manifest(restore_job *j)
 {
-    digest_job d = { .path = j->manifest.path };
-    pthread_t thread;
-    bool threaded = pthread_create(&thread, NULL, digest_thread, &d) == 0;
-    if (!threaded)
-        digest_thread(&d);
-    int found = pgtool_find(j->ctx, program(j->manifest.format), &j->tool);
-    if (threaded)
-        pthread_join(thread, NULL);
-    int rc = d.rc ? err_set(&j->ctx->err, d.rc, NULL, 0, NULL, "%s", d.err.d.message)
-                  : compare(j, d.hex, d.size);
-    err_clear(&d.err);
-    return rc ? rc : found;
+    char hex[65];
+    uint64_t size = 0;
+    int rc = manifest_digest(j->manifest.path, false, hex, &size, &j->ctx->err);
+    return rc ? rc : compare(j, hex, size);
 }
 
 /* Plain SQL of the manifest's size is hashed as psql reads it, unless
@@ -180,7 +149,7 @@ static int check_backup(restore_job *j)
     }
     j->has_manifest = true;
     j->stream = can_stream(j, &st);
-    return j->stream ? UM_OK : compare_with_manifest(j);
+    return UM_OK;
 }
 
 /* The manifest says; else an archive starts with pg_dump's magic. */
@@ -211,6 +180,48 @@ static int confirm(restore_job *j)
     return ctx_error(j->ctx, UM_ECANCELLED, NULL, 0, NULL,
                      "the restore into database \"%s\" was not confirmed; nothing was changed",
                      j->conn.database);
+}
+
+/* ---- the program ------------------------------------------------------ */
+
+static void *version_thread(void *arg)
+{
+    restore_job *j = arg;
+    j->version_rc = pgtool_read_version(&j->tool, &j->version_err);
+    return NULL;
+}
+
+/*
+ * Finds pg_restore or psql and reads its version (a child process, some
+ * milliseconds) on a thread of its own, while the file is hashed and the
+ * lock taken.  Where it was not found is reported after the checksum.
+ */
+static int find_program(restore_job *j, err_buf *not_found)
+{
+    const char *name = j->format == UM_BACKUP_PLAIN ? "psql" : "pg_restore";
+    int rc = pgtool_locate(j->ctx, name, &j->tool);
+    if (rc) {
+        *not_found = err_stash(&j->ctx->err);
+        return rc;
+    }
+    j->reading = pthread_create(&j->version_thread, NULL, version_thread, j) == 0;
+    if (!j->reading)
+        version_thread(j);
+    return UM_OK;
+}
+
+/* Waits for the version; its error when @rc has none. */
+static int program_found(restore_job *j, int rc)
+{
+    if (j->reading)
+        pthread_join(j->version_thread, NULL);
+    j->reading = false;
+    if (!rc && j->version_rc)
+        rc = ctx_error(j->ctx, j->version_rc, NULL, 0, NULL, "%s", j->version_err.d.message);
+    if (!rc)
+        log_printf(&j->ctx->log, UM_LOG_DEBUG, "using %s %s", j->tool.path, j->tool.version);
+    err_clear(&j->version_err);
+    return rc;
 }
 
 /* ---- the restore ------------------------------------------------------ */
@@ -250,9 +261,7 @@ static int run_restore(restore_job *j)
     strbuf file = STRBUF_INIT;
     bool plain = j->format == UM_BACKUP_PLAIN;
     sb_printf(&file, "--file=%s", j->manifest.path);
-    int rc = !sb_str(&file) ? err_nomem(&j->ctx->err)
-             : j->tool.path ? UM_OK
-                            : pgtool_find(j->ctx, program(j->format), &j->tool);
+    int rc = sb_str(&file) ? UM_OK : err_nomem(&j->ctx->err);
     const char *archive[] = { "--clean",    "--if-exists",    "--single-transaction",
                               "--no-owner", "--no-password",  j->conn.dbname_arg,
                               "--",         j->manifest.path, NULL };
@@ -333,17 +342,31 @@ static void log_done(restore_job *j)
     sb_free(&heads);
 }
 
+/* The hash unless the feed does it, then where the program was not found. */
+static int verify(restore_job *j, int found, err_buf *not_found)
+{
+    int rc = j->has_manifest && !j->stream ? compare_with_manifest(j) : UM_OK;
+    if (!rc && found)
+        err_unstash(&j->ctx->err, not_found);
+    err_clear(not_found);
+    return rc ? rc : found;
+}
+
 static int restore(restore_job *j, um_restore_info **out)
 {
+    err_buf not_found = { { 0 } };
     int rc = check_backup(j);
     if (rc)
         return rc;
     choose_format(j);
-    rc = lock_acquire(j->ctx);
+    rc = verify(j, find_program(j, &not_found), &not_found);
+    if (!rc)
+        rc = lock_acquire(j->ctx);
     if (!rc)
         rc = pgtool_conn_build(j->ctx, &j->conn);
     if (!rc)
         rc = confirm(j);
+    rc = program_found(j, rc);
     if (!rc)
         rc = run_restore(j);
     if (!rc)
