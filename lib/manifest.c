@@ -108,8 +108,9 @@ static void start_writeback(manifest_hasher *h)
 #endif
 }
 
-/* Reads to the current end of the file. */
-void manifest_hasher_catch_up(manifest_hasher *h)
+/* Reads and hashes the next chunk into h->buf: its length, 0 at the end
+ * of the file or after an error (kept in h->error). */
+static size_t read_chunk(manifest_hasher *h)
 {
     while (!h->error) {
         ssize_t n = read(h->fd, h->buf, DIGEST_CHUNK);
@@ -117,13 +118,30 @@ void manifest_hasher_catch_up(manifest_hasher *h)
             continue;
         if (n <= 0) {
             h->error = n < 0 ? errno : 0;
-            break;
+            return 0;
         }
         h->size += (uint64_t)n;
-        if (!EVP_DigestUpdate(h->md, h->buf, (size_t)n))
+        if (!EVP_DigestUpdate(h->md, h->buf, (size_t)n)) {
             h->error = EIO;
+            return 0;
+        }
+        return (size_t)n;
     }
+    return 0;
+}
+
+/* Reads to the current end of the file. */
+void manifest_hasher_catch_up(manifest_hasher *h)
+{
+    while (read_chunk(h) > 0)
+        ;
     start_writeback(h);
+}
+
+void manifest_hasher_read(manifest_hasher *h, const char **data, size_t *len)
+{
+    *len = read_chunk(h);
+    *data = (const char *)h->buf;
 }
 
 int manifest_hasher_finish(manifest_hasher *h, bool sync, char hex[65], uint64_t *size,

@@ -32,6 +32,11 @@ int manifest_digest(const char *path, bool sync, char hex[65], uint64_t *size, e
 typedef struct manifest_hasher manifest_hasher;
 int manifest_hasher_open(manifest_hasher **out, const char *path, bool flush, err_buf *err);
 void manifest_hasher_catch_up(manifest_hasher *h);
+/* Reads and hashes the next bytes of the file, a chunk at most, for a
+ * caller that uses them too: *data is the hasher's buffer, valid until its
+ * next use; *len is 0 at the end of the file or after an error, which
+ * finish reports.  finish hashes what was not read this way. */
+void manifest_hasher_read(manifest_hasher *h, const char **data, size_t *len);
 int manifest_hasher_finish(manifest_hasher *h, bool sync, char hex[65], uint64_t *size,
                            err_buf *err);
 void manifest_hasher_free(manifest_hasher *h);

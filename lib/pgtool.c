@@ -119,22 +119,23 @@ static bool parse_version(const char *text, char *out, size_t size)
     return true;
 }
 
-/* Runs "@path --version" with the caller's environment. */
-static int read_version(um_ctx *ctx, pgtool *tool, const char *name)
+/* Runs "PATH --version" with the caller's environment. */
+int pgtool_read_version(pgtool *tool, err_buf *err)
 {
-    const char *argv[] = { name, "--version", NULL };
-    proc_spec spec = { tool->path, argv, (const char *const *)environ, true, NULL, NULL };
+    const char *name = strrchr(tool->path, '/');
+    const char *argv[] = { name ? name + 1 : tool->path, "--version", NULL };
+    proc_spec spec = { tool->path, argv, (const char *const *)environ, true, NULL, NULL, NULL };
     proc_result res;
-    int rc = proc_run(&spec, &res, &ctx->err);
+    int rc = proc_run(&spec, &res, err);
     if (!rc && (res.status != 0 || !parse_version(res.out, tool->version, sizeof(tool->version))))
-        rc = ctx_error(ctx, UM_EBACKUP, NULL, 0, NULL,
-                       "cannot tell the version of %s: '%s --version' exited %d", tool->path,
-                       tool->path, res.status);
+        rc = err_set(err, UM_EBACKUP, NULL, 0, NULL,
+                     "cannot tell the version of %s: '%s --version' exited %d", tool->path,
+                     tool->path, res.status);
     proc_result_free(&res);
     return rc;
 }
 
-int pgtool_find(um_ctx *ctx, const char *name, pgtool *out)
+int pgtool_locate(um_ctx *ctx, const char *name, pgtool *out)
 {
     memset(out, 0, sizeof(*out));
     int rc = pg_ensure_connected(ctx);
@@ -148,8 +149,14 @@ int pgtool_find(um_ctx *ctx, const char *name, pgtool *out)
                        " or set pg_bin_dir",
                        name, sb_str(&where) ? sb_str(&where) : "the usual places");
     sb_free(&where);
+    return rc;
+}
+
+int pgtool_find(um_ctx *ctx, const char *name, pgtool *out)
+{
+    int rc = pgtool_locate(ctx, name, out);
     if (!rc)
-        rc = read_version(ctx, out, name);
+        rc = pgtool_read_version(out, &ctx->err);
     if (rc)
         pgtool_free(out);
     else
@@ -325,6 +332,7 @@ static void last_lines(char *tail)
 typedef struct run_tick {
     um_ctx *ctx;
     pgtool_tick tick;
+    pgtool_input input;
     void *payload;
 } run_tick;
 
@@ -334,6 +342,12 @@ static int tick_or_cancel(void *arg)
     if (pg_cancel_requested(t->ctx))
         return 1;
     return t->tick ? t->tick(t->payload) : 0;
+}
+
+static int input_of(void *arg, const char **data, size_t *len)
+{
+    run_tick *t = arg;
+    return t->input(t->payload, data, len);
 }
 
 static int failed(um_ctx *ctx, const pgtool *tool, proc_result *res)
@@ -350,6 +364,12 @@ static int failed(um_ctx *ctx, const pgtool *tool, proc_result *res)
 int pgtool_run(um_ctx *ctx, const pgtool *tool, const char *const *args, const pgtool_conn *conn,
                pgtool_tick tick, void *payload)
 {
+    return pgtool_run_fed(ctx, tool, args, conn, tick, NULL, payload);
+}
+
+int pgtool_run_fed(um_ctx *ctx, const pgtool *tool, const char *const *args,
+                   const pgtool_conn *conn, pgtool_tick tick, pgtool_input input, void *payload)
+{
     size_t n = 0;
     while (args[n])
         n++;
@@ -359,10 +379,9 @@ int pgtool_run(um_ctx *ctx, const pgtool *tool, const char *const *args, const p
     const char *name = strrchr(tool->path, '/');
     argv[0] = name ? name + 1 : tool->path;
     memcpy(argv + 1, args, n * sizeof(*argv));
-    run_tick t = { ctx, tick, payload };
-    proc_spec spec = {
-        tool->path, argv, (const char *const *)conn->envp, false, tick_or_cancel, &t
-    };
+    run_tick t = { ctx, tick, input, payload };
+    proc_spec spec = { tool->path,     argv, (const char *const *)conn->envp, false,
+                       tick_or_cancel, &t,   input ? input_of : NULL };
     proc_result res;
     double t0 = util_now_ms();
     int rc = proc_run(&spec, &res, &ctx->err);

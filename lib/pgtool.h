@@ -25,6 +25,13 @@ typedef struct pgtool {
 int pgtool_find(um_ctx *ctx, const char *name, pgtool *out);
 void pgtool_free(pgtool *tool);
 
+/* pgtool_find in two halves, so that the version, which takes a child
+ * process, can be read while the caller does something else: locating
+ * (out->path; connects) and reading the version, which touches nothing of
+ * the handle and may run on another thread.  UM_EBACKUP. */
+int pgtool_locate(um_ctx *ctx, const char *name, pgtool *out);
+int pgtool_read_version(pgtool *tool, err_buf *err);
+
 /* UM_EBACKUP, naming both versions, when @tool is older than the server. */
 int pgtool_check_not_older(um_ctx *ctx, const pgtool *tool);
 
@@ -53,5 +60,14 @@ typedef int (*pgtool_tick)(void *payload);
  */
 int pgtool_run(um_ctx *ctx, const pgtool *tool, const char *const *args, const pgtool_conn *conn,
                pgtool_tick tick, void *payload);
+
+/* Feeds a program's stdin: proc_spec.input. */
+typedef int (*pgtool_input)(void *payload, const char **data, size_t *len);
+
+/* pgtool_run with @input feeding the program's stdin; @payload goes to
+ * @tick and @input.  When @input stops the program, UM_ECANCELLED, as for
+ * @tick: the caller that knows why says so. */
+int pgtool_run_fed(um_ctx *ctx, const pgtool *tool, const char *const *args,
+                   const pgtool_conn *conn, pgtool_tick tick, pgtool_input input, void *payload);
 
 #endif

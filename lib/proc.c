@@ -7,6 +7,11 @@
  * the cheaper of the two for a large host.  The parent's ends of the pipes
  * are close-on-exec, so a child another thread of the host starts at the
  * same time does not keep them open.
+ *
+ * A fed stdin is a socket rather than a pipe: send(MSG_NOSIGNAL) to a
+ * child that has gone fails with EPIPE instead of raising SIGPIPE, which
+ * would kill a host that had not ignored it, and a library must not
+ * change the host's signal dispositions.
  */
 #include "proc.h"
 
@@ -17,6 +22,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +35,9 @@
 /* The parent's view of a running child. */
 typedef struct child {
     pid_t pid;
+    int in_fd;           /* stdin's write end, -1 when not fed or closed */
+    const char *in_data; /* what the input callback gave and the child has not taken */
+    size_t in_len;
     int out_fd; /* stdout's read end, -1 when not captured or at EOF */
     int err_fd; /* stderr's read end, -1 at EOF */
     strbuf out;
@@ -50,10 +59,13 @@ static void close_pipe(int fds[2])
     fds[0] = fds[1] = -1;
 }
 
-/* stdin from /dev/null, stdout to @out_w or /dev/null, stderr to @err_w. */
-static int file_actions(posix_spawn_file_actions_t *fa, int out_w, int err_w)
+/* stdin from @in_r or /dev/null, stdout to @out_w or /dev/null, stderr to
+ * @err_w. */
+static int file_actions(posix_spawn_file_actions_t *fa, int in_r, int out_w, int err_w)
 {
-    int rc = posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    int rc = in_r >= 0
+                 ? posix_spawn_file_actions_adddup2(fa, in_r, STDIN_FILENO)
+                 : posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     if (!rc && out_w >= 0)
         rc = posix_spawn_file_actions_adddup2(fa, out_w, STDOUT_FILENO);
     else if (!rc)
@@ -78,7 +90,7 @@ static int spawn_attributes(posix_spawnattr_t *attr)
     return rc;
 }
 
-static int spawn(const proc_spec *spec, child *c, int out_w, int err_w)
+static int spawn(const proc_spec *spec, child *c, int in_r, int out_w, int err_w)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -87,7 +99,7 @@ static int spawn(const proc_spec *spec, child *c, int out_w, int err_w)
         return rc;
     rc = posix_spawnattr_init(&attr);
     if (!rc) {
-        rc = file_actions(&fa, out_w, err_w);
+        rc = file_actions(&fa, in_r, out_w, err_w);
         if (!rc)
             rc = spawn_attributes(&attr);
         if (!rc)
@@ -135,6 +147,43 @@ static void drain(int *fd, child *c, proc_result *res, bool is_err)
         sb_append(&c->out, buf, (size_t)n);
 }
 
+static void stop_child(child *c, proc_result *res)
+{
+    res->stopped = true;
+    c->stop_at = util_now_ms();
+    kill(c->pid, SIGTERM);
+}
+
+/* Gives the child what the input callback has while it takes it; closes
+ * stdin at the end, stops the child when the callback says so. */
+static void feed(const proc_spec *spec, child *c, proc_result *res)
+{
+    while (c->in_fd >= 0 && c->stop_at == 0) {
+        if (c->in_len == 0 && spec->input(spec->payload, &c->in_data, &c->in_len)) {
+            stop_child(c, res);
+            return;
+        }
+        if (c->in_len == 0) {
+            close(c->in_fd);
+            c->in_fd = -1;
+            return;
+        }
+        ssize_t n = send(c->in_fd, c->in_data, c->in_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n < 0) {
+            /* the child closed its stdin or is gone: its status tells */
+            close(c->in_fd);
+            c->in_fd = -1;
+            return;
+        }
+        c->in_data += n;
+        c->in_len -= (size_t)n;
+    }
+}
+
 /* The tick, and what follows a request to stop: SIGTERM, later SIGKILL. */
 static void tick(const proc_spec *spec, child *c, proc_result *res)
 {
@@ -147,26 +196,28 @@ static void tick(const proc_spec *spec, child *c, proc_result *res)
     if (now - c->last_tick < PROC_TICK_MS && c->last_tick > 0)
         return;
     c->last_tick = now;
-    if (spec->tick && spec->tick(spec->payload)) {
-        res->stopped = true;
-        c->stop_at = now;
-        kill(c->pid, SIGTERM);
-    }
+    if (spec->tick && spec->tick(spec->payload))
+        stop_child(c, res);
 }
 
-/* Reads the child's output until both pipes end, ticking between reads. */
+/* Feeds the child and reads its output until both pipes end, ticking
+ * between reads.  poll() skips the descriptors that are -1. */
 static void pump(const proc_spec *spec, child *c, proc_result *res)
 {
     tick(spec, c, res);
     while (c->out_fd >= 0 || c->err_fd >= 0) {
-        struct pollfd p[2] = { { c->err_fd, POLLIN, 0 }, { c->out_fd, POLLIN, 0 } };
-        int n = poll(p, c->out_fd >= 0 ? 2 : 1, PROC_TICK_MS);
+        struct pollfd p[3] = { { c->err_fd, POLLIN, 0 },
+                               { c->out_fd, POLLIN, 0 },
+                               { c->stop_at == 0 ? c->in_fd : -1, POLLOUT, 0 } };
+        int n = poll(p, 3, PROC_TICK_MS);
         if (n < 0 && errno != EINTR)
             break;
         if (n > 0 && p[0].revents)
             drain(&c->err_fd, c, res, true);
         if (n > 0 && c->out_fd >= 0 && p[1].revents)
             drain(&c->out_fd, c, res, false);
+        if (n > 0 && p[2].revents)
+            feed(spec, c, res);
         tick(spec, c, res);
     }
 }
@@ -181,19 +232,20 @@ static int wait_child(pid_t pid)
 
 int proc_run(const proc_spec *spec, proc_result *res, err_buf *err)
 {
-    int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
-    child c = { .pid = -1, .out_fd = -1, .err_fd = -1, .out = STRBUF_INIT };
+    int in_pair[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+    child c = { .pid = -1, .in_fd = -1, .out_fd = -1, .err_fd = -1, .out = STRBUF_INIT };
     memset(res, 0, sizeof(*res));
     res->status = -1;
 
     int rc = UM_OK;
     if (pipe2(err_pipe, O_CLOEXEC) != 0 ||
-        (spec->capture_stdout && pipe2(out_pipe, O_CLOEXEC) != 0)) {
+        (spec->capture_stdout && pipe2(out_pipe, O_CLOEXEC) != 0) ||
+        (spec->input && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0)) {
         rc = err_set(err, UM_ERROR, NULL, 0, NULL, "cannot make a pipe for %s: %s", spec->path,
                      strerror(errno));
         goto done;
     }
-    int spawned = spawn(spec, &c, out_pipe[1], err_pipe[1]);
+    int spawned = spawn(spec, &c, in_pair[1], out_pipe[1], err_pipe[1]);
     if (spawned) {
         rc = err_set(err, UM_EBACKUP, NULL, 0, NULL, "cannot run %s: %s", spec->path,
                      strerror(spawned));
@@ -206,9 +258,14 @@ int proc_run(const proc_spec *spec, proc_result *res, err_buf *err)
         close(out_pipe[1]);
         out_pipe[1] = -1;
     }
+    if (in_pair[1] >= 0) {
+        close(in_pair[1]);
+        in_pair[1] = -1;
+    }
     c.err_fd = err_pipe[0];
     c.out_fd = out_pipe[0];
-    err_pipe[0] = out_pipe[0] = -1;
+    c.in_fd = in_pair[0];
+    err_pipe[0] = out_pipe[0] = in_pair[0] = -1;
     pump(spec, &c, res);
     res->status = wait_child(c.pid);
     if (spec->capture_stdout) {
@@ -217,12 +274,15 @@ int proc_run(const proc_spec *spec, proc_result *res, err_buf *err)
             rc = err_nomem(err);
     }
 done:
+    if (c.in_fd >= 0)
+        close(c.in_fd);
     if (c.err_fd >= 0)
         close(c.err_fd);
     if (c.out_fd >= 0)
         close(c.out_fd);
     close_pipe(err_pipe);
     close_pipe(out_pipe);
+    close_pipe(in_pair);
     sb_free(&c.out);
     return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * proc.h - running a program as a child process: no shell, its arguments
- * as given, an environment the caller builds, stdin from /dev/null, stdout
- * to /dev/null or captured, and the end of stderr kept for the message
+ * as given, an environment the caller builds, stdin from /dev/null or fed
+ * by the caller, stdout to /dev/null or captured, and the end of stderr kept for the message
  * when it fails.  The backup module runs PostgreSQL's client programs
  * with it.
  */
@@ -29,7 +29,14 @@ typedef struct proc_spec {
      * after; non-zero stops the child (SIGTERM, SIGKILL if it lingers).
      * NULL: none. */
     int (*tick)(void *payload);
-    void *payload;
+    void *payload; /* for tick and input */
+    /* Feeds the child's stdin: called whenever it can take more; sets
+     * *data and *len to the next bytes (valid until the next call), *len 0
+     * at the end, when stdin is closed.  Non-zero stops the child as tick
+     * does, and its stdin is then left open until it has gone, so that it
+     * never reads an end of input it could take for a complete one.
+     * NULL: stdin from /dev/null. */
+    int (*input)(void *payload, const char **data, size_t *len);
 } proc_spec;
 
 typedef struct proc_result {

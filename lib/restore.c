@@ -6,9 +6,15 @@
  * lock is then held until the restore is recorded, so that no upgrade runs
  * into a database being replaced.  Both programs run the restore as one
  * transaction: a failure leaves the database as it was.
+ *
+ * Plain SQL with a manifest is the exception to checking first: hashing
+ * the whole file before psql starts cost as much as the rest of the
+ * wrapper, so psql gets the file through sqlfeed while it is hashed, and
+ * only a file that matches commits (sqlfeed.h says how).
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +26,7 @@
 #include "manifest.h"
 #include "pg.h"
 #include "pgtool.h"
+#include "sqlfeed.h"
 #include "store.h"
 #include "strbuf.h"
 #include "util.h"
@@ -36,7 +43,13 @@ typedef struct restore_job {
     bool has_manifest;       /* manifest read */
     int verified;
     um_backup_format format;
+    bool stream; /* plain SQL checked while psql reads it (sqlfeed) */
+    sqlfeed *feed;
     pgtool tool;
+    pthread_t version_thread; /* reading tool's version */
+    bool reading;
+    int version_rc;
+    err_buf version_err;
     pgtool_conn conn;
     store_state after;
 } restore_job;
@@ -77,13 +90,9 @@ static int unverified(restore_job *j, const char *why)
                      why);
 }
 
-static int compare_with_manifest(restore_job *j)
+static int compare(restore_job *j, const char *hex, uint64_t size)
 {
-    char hex[65], why[256];
-    uint64_t size = 0;
-    int rc = manifest_digest(j->manifest.path, false, hex, &size, &j->ctx->err);
-    if (rc)
-        return rc;
+    char why[256];
     if (size == j->manifest.size && strcmp(hex, j->manifest.sha256) == 0) {
         j->verified = 1;
         return UM_OK;
@@ -94,6 +103,23 @@ static int compare_with_manifest(restore_job *j)
              (unsigned long long)size, hex, (unsigned long long)j->manifest.size,
              j->manifest.sha256);
     return unverified(j, why);
+}
+
+static int compare_with_manifest(restore_job *j)
+{
+    char hex[65];
+    uint64_t size = 0;
+    int rc = manifest_digest(j->manifest.path, false, hex, &size, &j->ctx->err);
+    return rc ? rc : compare(j, hex, size);
+}
+
+/* Plain SQL of the manifest's size is hashed as psql reads it, unless
+ * forced (a mismatch would not stop it then: psql reads the file itself).
+ * A size that differs is refused here, before anything runs. */
+static bool can_stream(const restore_job *j, const struct stat *st)
+{
+    return j->manifest.format == UM_BACKUP_PLAIN && !j->opts->force &&
+           (uint64_t)st->st_size == j->manifest.size;
 }
 
 static int check_backup(restore_job *j)
@@ -122,7 +148,8 @@ static int check_backup(restore_job *j)
         return rc;
     }
     j->has_manifest = true;
-    return compare_with_manifest(j);
+    j->stream = can_stream(j, &st);
+    return UM_OK;
 }
 
 /* The manifest says; else an archive starts with pg_dump's magic. */
@@ -155,15 +182,86 @@ static int confirm(restore_job *j)
                      j->conn.database);
 }
 
+/* ---- the program ------------------------------------------------------ */
+
+static void *version_thread(void *arg)
+{
+    restore_job *j = arg;
+    j->version_rc = pgtool_read_version(&j->tool, &j->version_err);
+    return NULL;
+}
+
+/*
+ * Finds pg_restore or psql and reads its version (a child process, some
+ * milliseconds) on a thread of its own, while the file is hashed and the
+ * lock taken.  Where it was not found is reported after the checksum.
+ */
+static int find_program(restore_job *j, err_buf *not_found)
+{
+    const char *name = j->format == UM_BACKUP_PLAIN ? "psql" : "pg_restore";
+    int rc = pgtool_locate(j->ctx, name, &j->tool);
+    if (rc) {
+        *not_found = err_stash(&j->ctx->err);
+        return rc;
+    }
+    j->reading = pthread_create(&j->version_thread, NULL, version_thread, j) == 0;
+    if (!j->reading)
+        version_thread(j);
+    return UM_OK;
+}
+
+/* Waits for the version; its error when @rc has none. */
+static int program_found(restore_job *j, int rc)
+{
+    if (j->reading)
+        pthread_join(j->version_thread, NULL);
+    j->reading = false;
+    if (!rc && j->version_rc)
+        rc = ctx_error(j->ctx, j->version_rc, NULL, 0, NULL, "%s", j->version_err.d.message);
+    if (!rc)
+        log_printf(&j->ctx->log, UM_LOG_DEBUG, "using %s %s", j->tool.path, j->tool.version);
+    err_clear(&j->version_err);
+    return rc;
+}
+
 /* ---- the restore ------------------------------------------------------ */
+
+static int feed_input(void *payload, const char **data, size_t *len)
+{
+    restore_job *j = payload;
+    return sqlfeed_input(j->feed, data, len);
+}
+
+/* psql reading the file from the feed.  Whatever psql did, a file that
+ * does not match is the error: psql was stopped for it, or failed on the
+ * damage first. */
+static int run_fed(restore_job *j, const char *const *args)
+{
+    char hex[65];
+    uint64_t size = 0;
+    int rc = sqlfeed_open(&j->feed, j->manifest.path, j->manifest.size, j->manifest.sha256,
+                          &j->ctx->err);
+    if (rc)
+        return rc;
+    rc = pgtool_run_fed(j->ctx, &j->tool, args, &j->conn, restoring_tick, feed_input, j);
+    err_buf run_err = err_stash(&j->ctx->err);
+    int drc = sqlfeed_digest(j->feed, hex, &size, &j->ctx->err);
+    if (!drc)
+        drc = compare(j, hex, size);
+    if (drc) {
+        err_clear(&run_err);
+        return drc;
+    }
+    err_unstash(&j->ctx->err, &run_err);
+    return rc;
+}
 
 static int run_restore(restore_job *j)
 {
     strbuf file = STRBUF_INIT;
     bool plain = j->format == UM_BACKUP_PLAIN;
     sb_printf(&file, "--file=%s", j->manifest.path);
-    int rc = sb_str(&file) ? pgtool_find(j->ctx, plain ? "psql" : "pg_restore", &j->tool)
-                           : err_nomem(&j->ctx->err);
+    int rc = sb_str(&file) ? UM_OK : err_nomem(&j->ctx->err);
     const char *archive[] = { "--clean",    "--if-exists",    "--single-transaction",
                               "--no-owner", "--no-password",  j->conn.dbname_arg,
                               "--",         j->manifest.path, NULL };
@@ -171,13 +269,20 @@ static int run_restore(restore_job *j)
                           "--no-password",        "--set=ON_ERROR_STOP=1",
                           "--single-transaction", j->conn.dbname_arg,
                           sb_str(&file),          NULL };
+    /* no --single-transaction: the feed sends BEGIN and COMMIT itself */
+    const char *fed[] = {
+        "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1", j->conn.dbname_arg,
+        "--file=-",    NULL
+    };
     if (!rc && report(j, UM_BACKUP_RESTORING))
         rc = ctx_error(j->ctx, UM_ECANCELLED, NULL, 0, NULL,
                        "cancelled by the progress callback; nothing was restored");
     if (!rc) {
         log_printf(&j->ctx->log, UM_LOG_INFO, "restoring %s into database \"%s\" with %s %s",
                    j->manifest.path, j->conn.database, j->tool.path, j->tool.version);
-        rc = pgtool_run(j->ctx, &j->tool, plain ? sql : archive, &j->conn, restoring_tick, j);
+        rc = j->stream
+                 ? run_fed(j, fed)
+                 : pgtool_run(j->ctx, &j->tool, plain ? sql : archive, &j->conn, restoring_tick, j);
     }
     if (rc == UM_EBACKUP)
         rc = ctx_error(j->ctx, UM_EBACKUP, NULL, 0, NULL,
@@ -237,17 +342,31 @@ static void log_done(restore_job *j)
     sb_free(&heads);
 }
 
+/* The hash unless the feed does it, then where the program was not found. */
+static int verify(restore_job *j, int found, err_buf *not_found)
+{
+    int rc = j->has_manifest && !j->stream ? compare_with_manifest(j) : UM_OK;
+    if (!rc && found)
+        err_unstash(&j->ctx->err, not_found);
+    err_clear(not_found);
+    return rc ? rc : found;
+}
+
 static int restore(restore_job *j, um_restore_info **out)
 {
+    err_buf not_found = { { 0 } };
     int rc = check_backup(j);
     if (rc)
         return rc;
     choose_format(j);
-    rc = lock_acquire(j->ctx);
+    rc = verify(j, find_program(j, &not_found), &not_found);
+    if (!rc)
+        rc = lock_acquire(j->ctx);
     if (!rc)
         rc = pgtool_conn_build(j->ctx, &j->conn);
     if (!rc)
         rc = confirm(j);
+    rc = program_found(j, rc);
     if (!rc)
         rc = run_restore(j);
     if (!rc)
@@ -319,6 +438,7 @@ int um_restore(um_restore_info **out, um_ctx *ctx, const char *path, const um_re
     manifest_info_clear(&j.manifest);
     pgtool_conn_free(&j.conn);
     pgtool_free(&j.tool);
+    sqlfeed_free(j.feed);
     store_state_free(&j.after);
     if (out)
         *out = info;

@@ -170,6 +170,24 @@ static void flip_a_byte(const char *path)
     free(text);
 }
 
+/* Changes the case of the first letter of the last @word in @path. */
+static void flip_last(const char *path, const char *word)
+{
+    size_t len = 0;
+    char *text = pgtest_read_file(path, &len);
+    ck_assert_ptr_nonnull(text);
+    char *at = NULL;
+    for (char *p = strstr(text, word); p; p = strstr(p + 1, word))
+        at = p;
+    ck_assert_msg(at != NULL, "no '%s' in %s", word, path);
+    *at ^= 0x20;
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+    fclose(f);
+    free(text);
+}
+
 static const char *last_history(void)
 {
     return qv("SELECT direction || ' ' || revision || ' ' || state || ' ' ||"
@@ -394,6 +412,93 @@ START_TEST(missing_manifest_needs_force)
     ck_assert_str_eq(last_history(), "restore r2 ok -");
     um_restore_info_free(r);
     um_backup_info_free(b);
+    um_close(ctx);
+}
+END_TEST
+
+/*
+ * Plain SQL goes to psql while it is hashed, and only a file that matches
+ * commits.  Damaged at its very end, past everything psql executes (its
+ * completion comment), the file has been run by psql and nothing of it
+ * stays.  A large object makes pg_dump write a COMMIT of its own, after
+ * the data and before the constraints: it waits for the check, and is not
+ * reached.  Damage in the middle is the checksum's error too, not the SQL
+ * error psql may meet first.  The file put right restores.
+ */
+START_TEST(plain_damaged_late_rolled_back)
+{
+    um_ctx *ctx = migrated_project(NULL);
+    sql("SELECT lo_from_bytea(0, 'a large object')");
+    const char *before = data_checksum();
+    um_backup_info *b = take_backup(ctx, UM_BACKUP_PLAIN);
+    char *text = pgtest_read_file(b->path, NULL);
+    ck_assert_msg(strstr(text, "\nCOMMIT;\n") != NULL, "no COMMIT of pg_dump's in the dump");
+    free(text);
+    damage_data();
+    sql("SELECT lo_unlink(oid) FROM pg_largeobject_metadata");
+    const char *damaged = data_checksum();
+    const char *history = last_history();
+
+    flip_last(b->path, "complete");
+    const char *const argv[] = { "-v", "-d", db_url, "restore", "--yes", b->path, NULL };
+    pgtest_cli_result res = cli(argv);
+    pgtest_assert_status(res, 9, "restore of a plain backup damaged at its end");
+    ck_assert_msg(strstr(res.err, "psql ran for") != NULL, "psql did not run:\n%s", res.err);
+    ck_assert_msg(strstr(res.err, "does not match its manifest") && strstr(res.err, "SHA-256") &&
+                      strstr(res.err, "nothing was restored"),
+                  "the error does not name the checksum:\n%s", res.err);
+    ck_assert_str_eq(data_checksum(), damaged);
+    ck_assert_str_eq(qv("SELECT count(*) FROM pg_largeobject_metadata"), "0");
+    ck_assert_str_eq(last_history(), history);
+
+    /* damage psql may fail on first: still the checksum's error */
+    flip_last(b->path, "Complete");
+    flip_a_byte(b->path);
+    PGTEST_CHECK_RC(ctx, um_restore(NULL, ctx, b->path, NULL), UM_ECHECKSUM);
+    ck_assert_ptr_nonnull(strstr(um_errmsg(ctx), "does not match its manifest"));
+    ck_assert_str_eq(data_checksum(), damaged);
+
+    flip_a_byte(b->path);
+    um_restore_info *r = NULL;
+    PGTEST_CHECK_OK(ctx, um_restore(&r, ctx, b->path, NULL));
+    ck_assert_int_eq(r->verified, 1);
+    ck_assert_str_eq(data_checksum(), before);
+    ck_assert_str_eq(qv("SELECT count(*) FROM pg_largeobject_metadata"), "1");
+    um_restore_info_free(r);
+    um_backup_info_free(b);
+    um_close(ctx);
+}
+END_TEST
+
+/*
+ * The same, made certain: psql is at most a socket's buffer behind the
+ * feed, so with megabytes after a statement psql has run it before the
+ * feed reaches the end and finds the file does not match.  Neither the
+ * statement before a COMMIT in the file (held back until the check) nor
+ * one before the end (the feed's COMMIT never sent) stays.
+ */
+START_TEST(plain_mismatch_never_commits)
+{
+    static const char *const heads[] = { "CREATE TABLE held (x int);\nCOMMIT;\n",
+                                         "CREATE TABLE held (x int);\n" };
+    um_ctx *ctx = migrated_project(NULL);
+    const char *path = pgtest_fmt("%s/crafted.sql", proj_dir);
+    for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+        FILE *f = fopen(path, "wb");
+        ck_assert_ptr_nonnull(f);
+        fputs(heads[i], f);
+        for (int line = 0; line < 65536; line++)
+            fprintf(f, "-- %060d\n", line);
+        long size = ftell(f);
+        fclose(f);
+        pgtest_write_file(proj_dir, "crafted.sql.json",
+                          pgtest_fmt("{\"format_version\": 1, \"format\": \"plain\","
+                                     " \"size\": %ld, \"sha256\": \"%064d\"}",
+                                     size, 0));
+        PGTEST_CHECK_RC(ctx, um_restore(NULL, ctx, path, NULL), UM_ECHECKSUM);
+        ck_assert_ptr_nonnull(strstr(um_errmsg(ctx), "does not match its manifest"));
+        ck_assert_str_eq(qv("SELECT count(*) FROM pg_class WHERE relname = 'held'"), "0");
+    }
     um_close(ctx);
 }
 END_TEST
@@ -1104,6 +1209,8 @@ static Suite *backup_suite(void)
     tc = tcase(s, "damaged");
     tcase_add_test(tc, corrupted_archive_refused);
     tcase_add_test(tc, missing_manifest_needs_force);
+    tcase_add_test(tc, plain_damaged_late_rolled_back);
+    tcase_add_test(tc, plain_mismatch_never_commits);
     tcase_add_test(tc, failed_restore_changes_nothing);
 
     tc = tcase(s, "upgrade");

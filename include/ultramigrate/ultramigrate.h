@@ -2198,7 +2198,9 @@ typedef struct um_restore_target {
 
 /**
  * Confirmation callback of um_restore(): called once the backup has passed
- * its checks and the database is known, before anything changes.  Return
+ * its checks (for plain SQL with a manifest, its size: its SHA-256 is
+ * checked as psql reads it) and the database is known, before anything
+ * changes.  Return
  * 0 to go on; non-zero refuses, and um_restore() fails with UM_ECANCELLED.
  * It must not call functions on the handle.
  * @since 0.1
@@ -2255,10 +2257,12 @@ typedef struct um_restore_info {
  * Restores a backup into the handle's database, replacing the objects the
  * backup holds (objects created since are left alone): an archive with
  * pg_restore --clean --if-exists --single-transaction --no-owner, plain
- * SQL with psql -v ON_ERROR_STOP=1 --single-transaction, so that a failure
+ * SQL with psql -v ON_ERROR_STOP=1 in one transaction, so that a failure
  * changes nothing.  First the file is checked against its manifest
  * (FILE.json: size and SHA-256), then the migration lock is taken and the
- * confirmation callback asked.  Afterwards the heads are read from the
+ * confirmation callback asked.  Plain SQL with a manifest is hashed while
+ * psql reads it instead, and committed only when it matches (without
+ * force; docs/backup.md).  Afterwards the heads are read from the
  * restored version table and the restore is recorded in the history (one
  * entry per head, direction "restore", the backup's SHA-256 as checksum;
  * the bookkeeping tables are created if the backup had none).
