@@ -1,0 +1,236 @@
+/*
+ * autogen_tables.c - tables made (parents before partitions) and their
+ * columns added, altered and dropped.
+ *
+ * Apart from the run because the column statements are shared by the
+ * tables that stay where they are and by those that move between parents
+ * (autogen_partitions.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "autogen_diff_internal.h"
+#include "util.h"
+
+/* ---- phase: tables and columns ------------------------------------------ */
+
+void diff_column_def(strbuf *sb, const sm_object *c)
+{
+    sb_printf(sb, "%s %s", c->name, sm_attr(c, SM_COL_TYPE));
+    if (sm_attr(c, SM_COL_COLLATION))
+        sb_printf(sb, " COLLATE %s", sm_attr(c, SM_COL_COLLATION));
+    if (sm_attr(c, SM_COL_GENERATED))
+        sb_printf(sb, " GENERATED ALWAYS AS (%s) STORED", sm_attr(c, SM_COL_GENERATED));
+    if (sm_attr(c, SM_COL_DEFAULT))
+        sb_printf(sb, " DEFAULT %s", sm_attr(c, SM_COL_DEFAULT));
+    const char *identity = sm_attr(c, SM_COL_IDENTITY);
+    if (identity && *identity)
+        sb_printf(sb, " GENERATED %s AS IDENTITY", *identity == 'a' ? "ALWAYS" : "BY DEFAULT");
+    if (diff_is_true(sm_attr(c, SM_COL_NOTNULL)))
+        sb_puts(sb, " NOT NULL");
+}
+
+static int cmp_attnum(const void *a, const void *b)
+{
+    const sm_object *x = *(const sm_object *const *)a, *y = *(const sm_object *const *)b;
+    long p = atol(sm_attr(x, SM_COL_ATTNUM)), q = atol(sm_attr(y, SM_COL_ATTNUM));
+    return p < q ? -1 : p > q;
+}
+
+/* The columns of @table in @m, by position; *n of them (NULL: no memory). */
+const sm_object **diff_table_columns(const sm_model *m, const char *table, size_t *n)
+{
+    size_t count = sm_count(m, SM_COLUMN);
+    const sm_object **cols = util_calloc(count, sizeof(*cols));
+    *n = 0;
+    for (size_t i = 0; cols && i < count; i++)
+        if (strcmp(sm_at(m, SM_COLUMN, i)->table, table) == 0)
+            cols[(*n)++] = sm_at(m, SM_COLUMN, i);
+    if (cols)
+        qsort(cols, *n, sizeof(*cols), cmp_attnum);
+    return cols;
+}
+
+static void table_create(diff_run *r, const sm_object *t)
+{
+    bool unlogged = strcmp(sm_attr(t, SM_TABLE_PERSISTENCE), "u") == 0;
+    diff_about(r, t);
+    sb_printf(r->out, "CREATE %sTABLE %s", unlogged ? "UNLOGGED " : "", t->key);
+    if (sm_attr(t, SM_TABLE_PARTOF)) {
+        /* beside a default partition the server scans it and fails when
+         * it holds rows of the new bound: those rows must be moved out
+         * first, which no schema comparison can know */
+        sb_printf(r->out, " PARTITION OF %s %s", sm_attr(t, SM_TABLE_PARTOF),
+                  sm_attr(t, SM_TABLE_BOUND));
+    } else {
+        size_t n = 0;
+        const sm_object **cols = diff_table_columns(r->to, t->key, &n);
+        if (!cols)
+            r->out->failed = true;
+        sb_puts(r->out, " (");
+        for (size_t i = 0; cols && i < n; i++) {
+            sb_puts(r->out, i ? ",\n    " : "\n    ");
+            diff_column_def(r->out, cols[i]);
+        }
+        sb_puts(r->out, n ? "\n)" : ")");
+        free(cols);
+        if (sm_attr(t, SM_TABLE_INHERITS)) {
+            sb_puts(r->out, " INHERITS (");
+            bool first = true;
+            FOR_EACH_ITEM(sm_attr(t, SM_TABLE_INHERITS), item, len)
+            {
+                sb_printf(r->out, "%s%.*s", first ? "" : ", ", (int)len, item);
+                first = false;
+            }
+            sb_putc(r->out, ')');
+        }
+    }
+    if (sm_attr(t, SM_TABLE_PARTKEY))
+        sb_printf(r->out, " PARTITION BY %s", sm_attr(t, SM_TABLE_PARTKEY));
+    sb_puts(r->out, ";\n");
+}
+
+static void table_order_visit(diff_run *r, size_t i, bool *seen)
+{
+    if (seen[i])
+        return;
+    seen[i] = true;
+    const sm_object *t = sm_at(r->to, SM_TABLE, i);
+    const sm_object *p = sm_find(r->to, SM_TABLE, sm_attr(t, SM_TABLE_PARTOF));
+    if (p)
+        table_order_visit(r, diff_index_of(r->to, p), seen);
+    FOR_EACH_ITEM(sm_attr(t, SM_TABLE_INHERITS), item, len)
+    {
+        char *key = strndup(item, len);
+        const sm_object *parent = key ? sm_find(r->to, SM_TABLE, key) : NULL;
+        if (parent)
+            table_order_visit(r, diff_index_of(r->to, parent), seen);
+        free(key);
+    }
+    if (diff_fresh(r, t))
+        table_create(r, t);
+}
+
+/* New and rebuilt tables, each after its parents. */
+void diff_create_tables(diff_run *r)
+{
+    size_t n = sm_count(r->to, SM_TABLE);
+    bool *seen = util_calloc(n, sizeof(*seen));
+    if (!seen) {
+        r->out->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        table_order_visit(r, i, seen);
+    free(seen);
+}
+
+/* int2 < int4 < int8, varchar(n) < varchar(m >= n) < text: no row can
+ * fail or lose anything. */
+static bool widening(const char *from, const char *to)
+{
+    static const char *const ints[] = { "smallint", "integer", "bigint" };
+    int a = -1, b = -1;
+    for (int i = 0; i < 3; i++) {
+        a = strcmp(from, ints[i]) == 0 ? i : a;
+        b = strcmp(to, ints[i]) == 0 ? i : b;
+    }
+    if (a >= 0 && b >= 0)
+        return b >= a;
+    const char *vc = "character varying";
+    size_t vl = strlen(vc);
+    if (strncmp(from, vc, vl) != 0)
+        return false;
+    if (strcmp(to, "text") == 0 || strcmp(to, vc) == 0)
+        return true;
+    return strncmp(to, vc, vl) == 0 && from[vl] == '(' && to[vl] == '(' &&
+           atol(to + vl + 1) >= atol(from + vl + 1);
+}
+
+/* @table: where the column is altered (a partition's columns are read
+ * from its root's). */
+static void column_retype(diff_run *r, const char *table, const sm_object *f, const sm_object *t)
+{
+    const char *type = sm_attr(t, SM_COL_TYPE);
+    if (!widening(sm_attr(f, SM_COL_TYPE), type))
+        diff_destructive(r, "%s.%s changes type from %s to %s; values may not fit", table, t->name,
+                         sm_attr(f, SM_COL_TYPE), type);
+    sb_printf(r->out, "ALTER TABLE %s ALTER COLUMN %s TYPE %s", table, t->name, type);
+    if (sm_attr(t, SM_COL_COLLATION))
+        sb_printf(r->out, " COLLATE %s", sm_attr(t, SM_COL_COLLATION));
+    diff_stmt(r, " USING %s::%s", t->name, type);
+}
+
+void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t)
+{
+    const char *fi = sm_attr(f, SM_COL_IDENTITY), *ti = sm_attr(t, SM_COL_IDENTITY);
+    bool had_identity = fi && *fi, has_identity = ti && *ti;
+    bool retype = diff_column_retyped(r, f, t);
+    bool redefault = diff_attr_differs(r, f, t, SM_COL_DEFAULT);
+    if (had_identity && !has_identity)
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", table, t->name);
+    /* the old default may not cast to the new type */
+    if (sm_attr(f, SM_COL_DEFAULT) && (redefault || retype))
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", table, t->name);
+    if (retype)
+        column_retype(r, table, f, t);
+    if (sm_attr(t, SM_COL_DEFAULT) && (redefault || (retype && sm_attr(f, SM_COL_DEFAULT))))
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", table, t->name,
+                  sm_attr(t, SM_COL_DEFAULT));
+    if (!diff_attr_eq(f, t, SM_COL_NOTNULL))
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", table, t->name,
+                  diff_is_true(sm_attr(t, SM_COL_NOTNULL)) ? "SET" : "DROP");
+    if (has_identity && !had_identity)
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY", table, t->name,
+                  *ti == 'a' ? "ALWAYS" : "BY DEFAULT");
+    else if (has_identity && had_identity && *fi != *ti)
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s", table, t->name,
+                  *ti == 'a' ? "ALWAYS" : "BY DEFAULT");
+}
+
+void diff_alter_tables(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_TABLE); i++) {
+        const sm_object *t = sm_at(r->to, SM_TABLE, i), *f = diff_twin(r->from, t);
+        if (f && diff_table_kept(r, t->key) && !diff_attr_eq(f, t, SM_TABLE_PERSISTENCE)) {
+            diff_about(r, t);
+            diff_stmt(r, "ALTER TABLE %s SET %s", t->key,
+                      strcmp(sm_attr(t, SM_TABLE_PERSISTENCE), "u") == 0 ? "UNLOGGED" : "LOGGED");
+        }
+    }
+    /* columns dropped first: a regenerated column is added back below */
+    for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *f = sm_at(r->from, SM_COLUMN, i);
+        if (diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) &&
+            diff_column_gone(r, f)) {
+            diff_about(r, f);
+            diff_destructive(r, "drops column %s and its data", f->key);
+            diff_stmt(r, "ALTER TABLE %s DROP COLUMN %s", f->table, f->name);
+        }
+    }
+    size_t n = sm_count(r->to, SM_COLUMN);
+    const sm_object **added = util_calloc(n, sizeof(*added));
+    size_t n_added = 0;
+    if (!added) {
+        r->out->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sm_object *t = sm_at(r->to, SM_COLUMN, i), *f = diff_twin(r->from, t);
+        if (!diff_table_kept(r, t->table) || diff_table_moved(r, t->table))
+            continue;
+        diff_about(r, t);
+        if (diff_fresh(r, t))
+            added[n_added++] = t;
+        else
+            diff_column_alter(r, t->table, f, t);
+    }
+    /* added in their table's order, tables by key */
+    for (size_t i = 0; i < n_added; i++) {
+        diff_about(r, added[i]);
+        sb_printf(r->out, "ALTER TABLE %s ADD COLUMN ", added[i]->table);
+        diff_column_def(r->out, added[i]);
+        sb_puts(r->out, ";\n");
+    }
+    free(added);
+}

@@ -1,0 +1,493 @@
+/*
+ * autogen_types.c - enums, domains, composite and range types: which are
+ * altered in place and which swapped for a new definition (renamed out of
+ * the way, made again, their columns moved across), and the statements.
+ *
+ * Apart from the run because a swap is a small migration of its own, with
+ * its own rules about what the server can alter (labels only appended,
+ * attributes only in order, ranges never).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "autogen_diff_internal.h"
+
+/* ---- decisions: which types are swapped --------------------------------- */
+
+/* The suffix a type (enum, composite, range) takes while it is swapped
+ * for its new definition. */
+#define ENUM_OLD_SUFFIX "__ultramigrate_old"
+
+/* An enum column's type (or array of it) is @type_key. */
+static bool of_type(const sm_object *col, const char *type_key)
+{
+    const char *type = sm_attr(col, SM_COL_TYPE);
+    size_t n = strlen(type_key);
+    return type && strncmp(type, type_key, n) == 0 &&
+           (type[n] == '\0' || strcmp(type + n, "[]") == 0);
+}
+
+/* Whether @uses(@subject, key) holds for the key of an enum, composite or
+ * range type that is swapped for a new one. */
+static bool uses_swapped_type(const diff_run *r, bool (*uses)(const void *, const char *),
+                              const void *subject)
+{
+    static const sm_kind kinds[] = { SM_ENUM, SM_COMPOSITE, SM_RANGE };
+    for (size_t k = 0; k < 3; k++) {
+        const bool *swapped = kinds[k] == SM_ENUM        ? r->enum_swapped
+                              : kinds[k] == SM_COMPOSITE ? r->composite_swapped
+                                                         : r->range_swapped;
+        for (size_t i = 0; i < sm_count(r->from, kinds[k]); i++)
+            if (swapped[i] && uses(subject, sm_at(r->from, kinds[k], i)->key))
+                return true;
+    }
+    return false;
+}
+
+static bool column_of_type(const void *col, const char *type_key)
+{
+    return of_type(col, type_key);
+}
+
+/* The column's type is swapped for a new one: the column is moved to it,
+ * so views over it are rebuilt. */
+bool diff_type_swapped(const diff_run *r, const sm_object *col)
+{
+    return uses_swapped_type(r, column_of_type, col);
+}
+
+/* @from's labels appear in @to in the same order: ADD VALUE suffices. */
+static bool labels_extend(const char *from, const char *to)
+{
+    const char *p = to;
+    FOR_EACH_ITEM(from, item, len)
+    {
+        bool found = false;
+        while (p && *p && !found) {
+            size_t l = strcspn(p, "\n");
+            found = l == len && strncmp(p, item, len) == 0;
+            p += l + (p[l] == '\n');
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+void diff_decide_enums(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_ENUM); i++) {
+        const sm_object *f = sm_at(r->from, SM_ENUM, i), *t = diff_twin(r->to, f);
+        r->enum_swapped[i] =
+            t && !labels_extend(sm_attr(f, SM_ENUM_LABELS), sm_attr(t, SM_ENUM_LABELS));
+    }
+}
+
+/* The item of @list whose name is that of @item (@nlen long), or NULL;
+ * its length in *@len. */
+static const char *item_named(const char *list, const char *item, size_t nlen, size_t *len)
+{
+    FOR_EACH_ITEM(list, p, l)
+    {
+        if (diff_item_name_len(p, l) == nlen && strncmp(p, item, nlen) == 0) {
+            *len = l;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* ALTER TYPE ... DROP/ADD/ALTER ATTRIBUTE reaches @to's attributes in
+ * @to's order: kept ones keep their order and new ones come last.  An
+ * attribute retyped under a column of the type is not allowed either. */
+static bool attributes_alterable(const diff_run *r, const sm_object *f, const sm_object *t)
+{
+    const char *from = sm_attr(f, SM_COMPOSITE_ATTRS), *to = sm_attr(t, SM_COMPOSITE_ATTRS);
+    bool added = false, retyped = false, in_order = true;
+    const char *last = from;
+    FOR_EACH_ITEM(to, item, len)
+    {
+        size_t flen = 0, nlen = diff_item_name_len(item, len);
+        const char *old = item_named(from, item, nlen, &flen);
+        if (!old) {
+            added = true;
+            continue;
+        }
+        /* a kept attribute after a new one, or before an earlier kept one */
+        in_order = in_order && !added && old >= last;
+        last = old;
+        retyped = retyped || flen != len || strncmp(old, item, len) != 0;
+    }
+    if (!in_order)
+        return false;
+    for (size_t i = 0; retyped && i < sm_count(r->from, SM_COLUMN); i++)
+        if (of_type(sm_at(r->from, SM_COLUMN, i), f->key))
+            return false;
+    return true;
+}
+
+void diff_decide_types(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_COMPOSITE); i++) {
+        const sm_object *f = sm_at(r->from, SM_COMPOSITE, i), *t = diff_twin(r->to, f);
+        r->composite_swapped[i] = t && !attributes_alterable(r, f, t);
+    }
+    /* a range type cannot be altered: any change makes it again */
+    for (size_t i = 0; i < sm_count(r->from, SM_RANGE); i++) {
+        const sm_object *f = sm_at(r->from, SM_RANGE, i), *t = diff_twin(r->to, f);
+        r->range_swapped[i] = t && !diff_same_definition(f, t);
+    }
+}
+
+/* @def (a check or an index) casts to a type that is swapped: it would
+ * not survive its columns moving to the new type. */
+static bool def_names_type(const void *def, const char *type_key)
+{
+    return diff_names_type(def, type_key);
+}
+
+bool diff_reads_swapped_type(const diff_run *r, const char *def)
+{
+    return uses_swapped_type(r, def_names_type, def);
+}
+
+/* ---- phase: types made, altered and swapped ----------------------------- */
+
+static void enum_create(diff_run *r, const sm_object *t)
+{
+    sb_printf(r->out, "CREATE TYPE %s AS ENUM (", t->key);
+    bool first = true;
+    FOR_EACH_ITEM(sm_attr(t, SM_ENUM_LABELS), item, len)
+    {
+        sb_printf(r->out, "%s%.*s", first ? "" : ", ", (int)len, item);
+        first = false;
+    }
+    sb_puts(r->out, ");\n");
+}
+
+/* ADD VALUE for each label of @t that @f lacks, placed before the next
+ * label @f has (or at the end). */
+static void enum_add_values(diff_run *r, const sm_object *f, const sm_object *t)
+{
+    const char *from = sm_attr(f, SM_ENUM_LABELS);
+    FOR_EACH_ITEM(sm_attr(t, SM_ENUM_LABELS), item, len)
+    {
+        char *label = strndup(item, len);
+        if (!label) {
+            r->out->failed = true;
+            return;
+        }
+        if (!diff_list_has(from, label)) {
+            const char *before = NULL;
+            size_t before_len = 0;
+            for (const char *p = item + len + (item[len] == '\n'); p && *p && !before;) {
+                size_t l = strcspn(p, "\n");
+                char *next = strndup(p, l);
+                if (next && diff_list_has(from, next)) {
+                    before = p;
+                    before_len = l;
+                }
+                free(next);
+                p += l + (p[l] == '\n');
+            }
+            if (before)
+                diff_stmt(r, "ALTER TYPE %s ADD VALUE %s BEFORE %.*s", t->key, label,
+                          (int)before_len, before);
+            else
+                diff_stmt(r, "ALTER TYPE %s ADD VALUE %s", t->key, label);
+        }
+        free(label);
+    }
+}
+
+/* "name" + suffix as an identifier: inside the quotes of a quoted one. */
+static void suffixed_name(strbuf *sb, const char *name, const char *suffix)
+{
+    size_t len = strlen(name);
+    if (len >= 2 && name[0] == '"')
+        sb_printf(sb, "%.*s%s\"", (int)(len - 1), name, suffix);
+    else
+        sb_printf(sb, "%s%s", name, suffix);
+}
+
+/* The type @key (named @name) renamed out of the way; @old gets its new
+ * qualified key. */
+static void rename_old(diff_run *r, const char *key, const char *name, strbuf *old)
+{
+    strbuf old_name = STRBUF_INIT;
+    diff_schema_of(old, key, name);
+    sb_putc(old, '.');
+    suffixed_name(&old_name, name, ENUM_OLD_SUFFIX);
+    sb_puts(old, sb_str(&old_name) ? sb_str(&old_name) : "");
+    diff_stmt(r, "ALTER TYPE %s RENAME TO %s", key, sb_str(&old_name) ? sb_str(&old_name) : "");
+    if (sb_failed(old) || sb_failed(&old_name))
+        r->out->failed = true;
+    sb_free(&old_name);
+}
+
+/* ROW(...) of a composite value @col from the attributes of @f to those
+ * of @t: a kept attribute cast to its new type, a new one NULL.  Through
+ * text a row with another number of attributes would not cast. */
+static void composite_using(diff_run *r, const char *col, const sm_object *f, const sm_object *t)
+{
+    bool first = true;
+    sb_puts(r->out, "ROW(");
+    FOR_EACH_ITEM(sm_attr(t, SM_COMPOSITE_ATTRS), item, len)
+    {
+        size_t nlen = diff_item_name_len(item, len), flen = 0;
+        const char *type = item + nlen + (nlen < len);
+        size_t tlen = (size_t)(item + len - type);
+        const char *collate = strstr(type, " COLLATE ");
+        if (collate && collate < item + len)
+            tlen = (size_t)(collate - type);
+        sb_puts(r->out, first ? "" : ", ");
+        first = false;
+        if (item_named(sm_attr(f, SM_COMPOSITE_ATTRS), item, nlen, &flen))
+            sb_printf(r->out, "(%s).%.*s::%.*s", col, (int)nlen, item, (int)tlen, type);
+        else
+            sb_printf(r->out, "NULL::%.*s", (int)tlen, type);
+    }
+    sb_putc(r->out, ')');
+}
+
+/* Every kept column of the type @f moved to its new definition @t (made
+ * already) through text, then the renamed old type @old dropped. */
+static void move_columns(diff_run *r, const sm_object *f, const sm_object *t, const strbuf *old)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = diff_twin(r->to, c);
+        if (!of_type(c, f->key) || diff_column_gone(r, c) || !of_type(tc, t->key))
+            continue;
+        bool array = strcmp(sm_attr(c, SM_COL_TYPE), f->key) != 0;
+        if (sm_attr(c, SM_COL_DEFAULT))
+            diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", c->table, c->name);
+        sb_printf(r->out, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING ", c->table, c->name,
+                  sm_attr(tc, SM_COL_TYPE));
+        if (f->kind == SM_COMPOSITE && !array)
+            composite_using(r, c->name, f, t);
+        else
+            sb_printf(r->out, "%s::text%s", c->name, array ? "[]" : "");
+        diff_stmt(r, "::%s", sm_attr(tc, SM_COL_TYPE));
+        if (sm_attr(tc, SM_COL_DEFAULT))
+            diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", c->table, c->name,
+                      sm_attr(tc, SM_COL_DEFAULT));
+    }
+    diff_stmt(r, "DROP TYPE %s", sb_str(old) ? sb_str(old) : "");
+}
+
+/* A removed or reordered label: the type is renamed, made again, every
+ * column moved to it through text, and the old one dropped. */
+static void enum_swap(diff_run *r, const sm_object *f, const sm_object *t)
+{
+    strbuf old = STRBUF_INIT;
+    diff_destructive(r,
+                     "enum %s loses or reorders labels; rows holding a removed label fail the"
+                     " cast",
+                     t->key);
+    rename_old(r, f->key, f->name, &old);
+    enum_create(r, t);
+    move_columns(r, f, t, &old);
+    sb_free(&old);
+}
+
+void diff_enums(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_ENUM); i++) {
+        const sm_object *t = sm_at(r->to, SM_ENUM, i), *f = diff_twin(r->from, t);
+        diff_about(r, t);
+        if (!f)
+            enum_create(r, t);
+        else if (r->enum_swapped[diff_index_of(r->from, f)])
+            enum_swap(r, f, t);
+        else if (!diff_attr_eq(f, t, SM_ENUM_LABELS))
+            enum_add_values(r, f, t);
+    }
+}
+
+static void domain_create(diff_run *r, const sm_object *t)
+{
+    sb_printf(r->out, "CREATE DOMAIN %s AS %s", t->key, sm_attr(t, SM_DOMAIN_BASE));
+    if (sm_attr(t, SM_DOMAIN_COLLATION))
+        sb_printf(r->out, " COLLATE %s", sm_attr(t, SM_DOMAIN_COLLATION));
+    if (sm_attr(t, SM_DOMAIN_DEFAULT))
+        sb_printf(r->out, " DEFAULT %s", sm_attr(t, SM_DOMAIN_DEFAULT));
+    if (diff_is_true(sm_attr(t, SM_DOMAIN_NOTNULL)))
+        sb_puts(r->out, " NOT NULL");
+    FOR_EACH_ITEM(sm_attr(t, SM_DOMAIN_CHECKS), item, len)
+    sb_printf(r->out, " CONSTRAINT %.*s", (int)len, item);
+    sb_puts(r->out, ";\n");
+}
+
+/* Domain checks of @a missing from @b: dropped (@drop) or added. */
+static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, bool drop)
+{
+    FOR_EACH_ITEM(sm_attr(a, SM_DOMAIN_CHECKS), item, len)
+    {
+        char *whole = strndup(item, len);
+        if (!whole) {
+            r->out->failed = true;
+            return;
+        }
+        if (!diff_list_has(sm_attr(b, SM_DOMAIN_CHECKS), whole)) {
+            size_t n = diff_item_name_len(item, len);
+            if (drop)
+                diff_stmt(r, "ALTER DOMAIN %s DROP CONSTRAINT %.*s", a->key, (int)n, item);
+            else
+                diff_stmt(r, "ALTER DOMAIN %s ADD CONSTRAINT %s", a->key, whole);
+        }
+        free(whole);
+    }
+}
+
+void diff_domains(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_DOMAIN); i++) {
+        const sm_object *t = sm_at(r->to, SM_DOMAIN, i), *f = diff_twin(r->from, t);
+        diff_about(r, t);
+        if (!f || diff_fresh(r, t)) {
+            if (f) {
+                diff_destructive(r, "domain %s changes its base type or collation", t->key);
+                diff_stmt(r, "DROP DOMAIN %s", f->key);
+            }
+            domain_create(r, t);
+            continue;
+        }
+        if (!diff_attr_eq(f, t, SM_DOMAIN_DEFAULT)) {
+            if (sm_attr(t, SM_DOMAIN_DEFAULT))
+                diff_stmt(r, "ALTER DOMAIN %s SET DEFAULT %s", t->key,
+                          sm_attr(t, SM_DOMAIN_DEFAULT));
+            else
+                diff_stmt(r, "ALTER DOMAIN %s DROP DEFAULT", t->key);
+        }
+        if (!diff_attr_eq(f, t, SM_DOMAIN_NOTNULL))
+            diff_stmt(r, "ALTER DOMAIN %s %s NOT NULL", t->key,
+                      diff_is_true(sm_attr(t, SM_DOMAIN_NOTNULL)) ? "SET" : "DROP");
+        domain_checks(r, f, t, true);
+        domain_checks(r, t, f, false);
+    }
+}
+
+static void composite_create(diff_run *r, const sm_object *t)
+{
+    bool first = true;
+    sb_printf(r->out, "CREATE TYPE %s AS (", t->key);
+    FOR_EACH_ITEM(sm_attr(t, SM_COMPOSITE_ATTRS), item, len)
+    {
+        sb_printf(r->out, "%s%.*s", first ? "" : ", ", (int)len, item);
+        first = false;
+    }
+    sb_puts(r->out, ");\n");
+}
+
+/* DROP ATTRIBUTE for those @t lacks, ALTER ATTRIBUTE for those retyped,
+ * ADD ATTRIBUTE for new ones (attributes_alterable() said they come last). */
+static void composite_alter(diff_run *r, const sm_object *f, const sm_object *t)
+{
+    const char *from = sm_attr(f, SM_COMPOSITE_ATTRS), *to = sm_attr(t, SM_COMPOSITE_ATTRS);
+    size_t l = 0;
+    FOR_EACH_ITEM(from, item, len)
+    {
+        size_t nlen = diff_item_name_len(item, len);
+        if (item_named(to, item, nlen, &l))
+            continue;
+        diff_destructive(r, "drops attribute %.*s of type %s and its values", (int)nlen, item,
+                         t->key);
+        diff_stmt(r, "ALTER TYPE %s DROP ATTRIBUTE %.*s", t->key, (int)nlen, item);
+    }
+    FOR_EACH_ITEM(to, item, len)
+    {
+        size_t nlen = diff_item_name_len(item, len);
+        const char *old = item_named(from, item, nlen, &l);
+        if (!old) {
+            diff_stmt(r, "ALTER TYPE %s ADD ATTRIBUTE %.*s", t->key, (int)len, item);
+        } else if (l != len || strncmp(old, item, len) != 0) {
+            diff_destructive(r, "attribute %.*s of type %s changes type; values may not fit",
+                             (int)nlen, item, t->key);
+            diff_stmt(r, "ALTER TYPE %s ALTER ATTRIBUTE %.*s TYPE %.*s", t->key, (int)nlen, item,
+                      (int)(len - nlen - 1), item + nlen + 1);
+        }
+    }
+}
+
+void diff_composites(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_COMPOSITE); i++) {
+        const sm_object *t = sm_at(r->to, SM_COMPOSITE, i), *f = diff_twin(r->from, t);
+        diff_about(r, t);
+        if (!f) {
+            composite_create(r, t);
+        } else if (r->composite_swapped[diff_index_of(r->from, f)]) {
+            strbuf old = STRBUF_INIT;
+            diff_destructive(
+                r, "composite type %s is made again; values of dropped attributes are lost",
+                t->key);
+            rename_old(r, f->key, f->name, &old);
+            composite_create(r, t);
+            move_columns(r, f, t, &old);
+            sb_free(&old);
+        } else if (!diff_attr_eq(f, t, SM_COMPOSITE_ATTRS)) {
+            composite_alter(r, f, t);
+        }
+    }
+}
+
+static void range_create(diff_run *r, const sm_object *t)
+{
+    static const struct {
+        size_t attr;
+        const char *option;
+    } options[] = {
+        { SM_RANGE_COLLATION, "COLLATION" },
+        { SM_RANGE_OPCLASS, "SUBTYPE_OPCLASS" },
+        { SM_RANGE_CANONICAL, "CANONICAL" },
+        { SM_RANGE_SUBDIFF, "SUBTYPE_DIFF" },
+        { SM_RANGE_MULTIRANGE, "MULTIRANGE_TYPE_NAME" },
+    };
+    sb_printf(r->out, "CREATE TYPE %s AS RANGE (SUBTYPE = %s", t->key,
+              sm_attr(t, SM_RANGE_SUBTYPE));
+    for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+        if (sm_attr(t, options[i].attr))
+            sb_printf(r->out, ", %s = %s", options[i].option, sm_attr(t, options[i].attr));
+    sb_puts(r->out, ");\n");
+}
+
+/* The kept columns of range type @f parked as text (@to_text), or moved
+ * from text to @t's type. */
+static void park_range_columns(diff_run *r, const sm_object *f, const sm_object *t, bool to_text)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = diff_twin(r->to, c);
+        if (!of_type(c, f->key) || diff_column_gone(r, c) || !of_type(tc, t->key))
+            continue;
+        bool array = strcmp(sm_attr(c, SM_COL_TYPE), f->key) != 0;
+        const char *type = to_text ? (array ? "text[]" : "text") : sm_attr(tc, SM_COL_TYPE);
+        if (to_text && sm_attr(c, SM_COL_DEFAULT))
+            diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", c->table, c->name);
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s", c->table, c->name, type,
+                  c->name, type);
+        if (!to_text && sm_attr(tc, SM_COL_DEFAULT))
+            diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", c->table, c->name,
+                      sm_attr(tc, SM_COL_DEFAULT));
+    }
+}
+
+/* A changed range type is made again, its columns parked as text
+ * meanwhile: renamed, the old one's multirange and constructors would
+ * keep the names the new one needs. */
+void diff_ranges(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_RANGE); i++) {
+        const sm_object *t = sm_at(r->to, SM_RANGE, i), *f = diff_twin(r->from, t);
+        diff_about(r, t);
+        if (!f) {
+            range_create(r, t);
+        } else if (r->range_swapped[diff_index_of(r->from, f)]) {
+            diff_destructive(
+                r, "range type %s is made again; values that do not fit the new one fail", t->key);
+            park_range_columns(r, f, t, true);
+            diff_stmt(r, "DROP TYPE %s", f->key);
+            range_create(r, t);
+            park_range_columns(r, f, t, false);
+        }
+    }
+}
