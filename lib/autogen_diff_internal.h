@@ -102,6 +102,10 @@ void diff_detach_partitions(diff_run *r);
 void diff_column_def(strbuf *sb, const sm_object *c);
 const sm_object **diff_table_columns(const sm_model *m, const char *table, size_t *n);
 void diff_create_tables(diff_run *r);
+/* Calls @visit on every table of the target model, each after its
+ * partition parent (and, with @inherits, the tables it inherits from). */
+typedef void (*diff_table_visit)(diff_run *r, size_t i, const sm_object *t);
+void diff_tables_parents_first(diff_run *r, bool inherits, diff_table_visit visit);
 void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t);
 void diff_alter_tables(diff_run *r);
 

@@ -340,15 +340,8 @@ static void attach_prepare(diff_run *r, const sm_object *t)
 }
 
 /* Attaches the tables that become partitions, each after its parent. */
-static void attach_visit(diff_run *r, size_t i, bool *seen)
+static void attach_if_moved(diff_run *r, size_t i, const sm_object *t)
 {
-    if (seen[i])
-        return;
-    seen[i] = true;
-    const sm_object *t = sm_at(r->to, SM_TABLE, i);
-    const sm_object *p = sm_find(r->to, SM_TABLE, sm_attr(t, SM_TABLE_PARTOF));
-    if (p)
-        attach_visit(r, diff_index_of(r->to, p), seen);
     if (!r->table_attached[i])
         return;
     diff_about(r, t);
@@ -360,17 +353,10 @@ static void attach_visit(diff_run *r, size_t i, bool *seen)
               sm_attr(t, SM_TABLE_BOUND));
 }
 
+/* Parents first: a partition attached under a partition attached too. */
 void diff_attach_partitions(diff_run *r)
 {
-    size_t n = sm_count(r->to, SM_TABLE);
-    bool *seen = util_calloc(n, sizeof(*seen));
-    if (!seen) {
-        r->out->failed = true;
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        attach_visit(r, i, seen);
-    free(seen);
+    diff_tables_parents_first(r, false, attach_if_moved);
 }
 
 /* ---- phase: partitions detached ----------------------------------------- */

@@ -90,7 +90,7 @@ static void table_create(diff_run *r, const sm_object *t)
     sb_puts(r->out, ";\n");
 }
 
-static void table_order_visit(diff_run *r, size_t i, bool *seen)
+static void order_visit(diff_run *r, size_t i, bool *seen, bool inherits, diff_table_visit visit)
 {
     if (seen[i])
         return;
@@ -98,21 +98,19 @@ static void table_order_visit(diff_run *r, size_t i, bool *seen)
     const sm_object *t = sm_at(r->to, SM_TABLE, i);
     const sm_object *p = sm_find(r->to, SM_TABLE, sm_attr(t, SM_TABLE_PARTOF));
     if (p)
-        table_order_visit(r, diff_index_of(r->to, p), seen);
-    FOR_EACH_ITEM(sm_attr(t, SM_TABLE_INHERITS), item, len)
+        order_visit(r, diff_index_of(r->to, p), seen, inherits, visit);
+    FOR_EACH_ITEM(inherits ? sm_attr(t, SM_TABLE_INHERITS) : NULL, item, len)
     {
         char *key = strndup(item, len);
         const sm_object *parent = key ? sm_find(r->to, SM_TABLE, key) : NULL;
         if (parent)
-            table_order_visit(r, diff_index_of(r->to, parent), seen);
+            order_visit(r, diff_index_of(r->to, parent), seen, inherits, visit);
         free(key);
     }
-    if (diff_fresh(r, t))
-        table_create(r, t);
+    visit(r, i, t);
 }
 
-/* New and rebuilt tables, each after its parents. */
-void diff_create_tables(diff_run *r)
+void diff_tables_parents_first(diff_run *r, bool inherits, diff_table_visit visit)
 {
     size_t n = sm_count(r->to, SM_TABLE);
     bool *seen = util_calloc(n, sizeof(*seen));
@@ -121,8 +119,21 @@ void diff_create_tables(diff_run *r)
         return;
     }
     for (size_t i = 0; i < n; i++)
-        table_order_visit(r, i, seen);
+        order_visit(r, i, seen, inherits, visit);
     free(seen);
+}
+
+static void create_if_fresh(diff_run *r, size_t i, const sm_object *t)
+{
+    (void)i;
+    if (diff_fresh(r, t))
+        table_create(r, t);
+}
+
+/* New and rebuilt tables, each after its parents. */
+void diff_create_tables(diff_run *r)
+{
+    diff_tables_parents_first(r, true, create_if_fresh);
 }
 
 /* int2 < int4 < int8, varchar(n) < varchar(m >= n) < text: no row can
