@@ -1,8 +1,10 @@
 /*
  * roundtrip.c - the stairway test of um_verify (roundtrip_url): on a
  * scratch database, each revision in apply order goes up, down and up
- * again, and the catalog after its down section must be the catalog before
- * its up section.
+ * again, and the schema after its down section must be the schema before
+ * its up section: the two models (schema_model.c) are compared object by
+ * object, attribute by attribute, as drift compares a database with a
+ * schema file.
  *
  * The scratch database gets a handle of its own (a sibling: the same
  * configuration and revision files, another URL), so that the runs are
@@ -10,17 +12,17 @@
  * off on it.  Before revision R's up section the database is brought to
  * R's parents with nothing else on them (a downgrade to the first parent,
  * or to base), so that the down section, a downgrade to the same target,
- * must give back exactly that catalog.
+ * must give back exactly that schema.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
 #include "pg.h"
+#include "schema_model.h"
 #include "strbuf.h"
 #include "verify.h"
 
-#define DEFINITION_SHOWN 120 /* bytes of a definition quoted in a finding */
+#define VALUE_SHOWN 120 /* bytes of an attribute's value quoted in a finding */
 
 typedef struct stairway {
     um_ctx *ctx;     /* the caller's handle: its errors, its log */
@@ -53,57 +55,58 @@ static int open_sibling(um_ctx *ctx, const char *url, um_ctx **out)
     return UM_OK;
 }
 
-/* A snapshot of the scratch database, the bookkeeping tables left out. */
-static int snapshot(stairway *sw, bool everything, catalog **out)
+/* The model of the scratch database, the bookkeeping tables left out
+ * unless @everything.  Their schema is not: the engine made it before the
+ * first model is read (going down to base), so that both models hold it. */
+static int snapshot(stairway *sw, bool everything, sm_model **out)
 {
     um_ctx *s = sw->scratch;
     int rc = pg_call_begin(s);
     if (!rc)
-        rc = pg_call_finish(s, catalog_snapshot(s, everything ? NULL : s->cfg.version_table_schema,
-                                                s->cfg.version_table, out));
-    if (rc && rc != UM_ENOMEM)
+        rc = pg_ensure_connected(s);
+    if (!rc)
+        rc = sm_model_read_scope(s, everything ? SM_SCOPE_EVERYTHING : SM_SCOPE_SCHEMA, out);
+    rc = pg_call_finish(s, rc);
+    if (rc == UM_ENOMEM)
+        return err_nomem(&sw->ctx->err);
+    if (rc)
         rc = ctx_error(sw->ctx, rc, NULL, 0, NULL, "roundtrip database: %s", um_errmsg(s));
     return rc;
 }
 
-/* What a new database holds: the schema public and PL/pgSQL. */
-static bool pristine(const catalog_object *o)
+/* What a new database holds: the schema public and PL/pgSQL, with their
+ * privileges (PUBLIC may use public). */
+static bool pristine(const sm_object *o)
 {
-    return (strcmp(o->kind, "schema") == 0 && strcmp(o->name, "public") == 0) ||
-           (strcmp(o->kind, "extension") == 0 && strcmp(o->name, "plpgsql") == 0);
-}
-
-static bool part_of_table(const catalog_object *o)
-{
-    static const char *const parts[] = { "column", "constraint", "index", "trigger" };
-    for (size_t i = 0; o && i < sizeof(parts) / sizeof(*parts); i++)
-        if (strcmp(o->kind, parts[i]) == 0)
-            return true;
-    return false;
+    return o->kind == SM_GRANT || (o->kind == SM_SCHEMA && strcmp(o->key, "public") == 0) ||
+           (o->kind == SM_EXTENSION && strcmp(o->key, "plpgsql") == 0);
 }
 
 /* The test creates and drops whatever the revisions do: only a database
  * holding nothing of its own may be used. */
 static int check_empty(stairway *sw)
 {
-    catalog *c = NULL;
-    int rc = snapshot(sw, true, &c);
-    const catalog_object *o, *first = NULL;
+    sm_model *m = NULL;
+    int rc = snapshot(sw, true, &m);
+    const sm_object *first = NULL;
     size_t n = 0;
     /* name a table or a type rather than one of its columns */
-    for (size_t i = 0; !rc && (o = catalog_at(c, i)); i++) {
-        if (pristine(o))
-            continue;
-        if (n++ == 0 || (part_of_table(first) && !part_of_table(o)))
-            first = o;
+    for (int kind = 0; !rc && kind < SM_N_KINDS; kind++) {
+        const sm_object *o;
+        for (size_t i = 0; (o = sm_at(m, (sm_kind)kind, i)); i++) {
+            if (pristine(o))
+                continue;
+            if (n++ == 0 || (first->table && !o->table))
+                first = o;
+        }
     }
     if (!rc && n)
         rc = ctx_error(sw->ctx, UM_ESTATE, NULL, 0, NULL,
                        "the roundtrip database is not empty: it holds %s %s%s; the stairway"
                        " test creates and drops what the revisions do, so give it a new, empty"
                        " database",
-                       first->kind, first->name, n > 1 ? " and more" : "");
-    catalog_free(c);
+                       sm_kind_name(first->kind), first->key, n > 1 ? " and more" : "");
+    sm_model_free(m);
     return rc;
 }
 
@@ -153,54 +156,119 @@ static int reach_parents(stairway *sw, const script_file *s)
     return rc;
 }
 
-/* A definition in a message, shortened. */
-static void quote_definition(strbuf *sb, const char *def)
+/* A value in a message: quoted (unless it is a literal already, as
+ * comments and enum labels are) and shortened, a list's items (each ended
+ * by a newline) joined by ", ", the catalogs' codes in words. */
+static void quote_value(strbuf *sb, const sm_object *o, size_t attr)
 {
-    size_t n = strlen(def);
-    sb_printf(sb, "'%.*s%s'", DEFINITION_SHOWN, def, n > DEFINITION_SHOWN ? "..." : "");
+    const char *v = sm_attr_words(o->kind, attr, sm_attr(o, attr));
+    if (!v) {
+        sb_puts(sb, "not set");
+        return;
+    }
+    const char *quote = *v == '\'' ? "" : "'";
+    size_t n = strlen(v);
+    while (n && v[n - 1] == '\n')
+        n--;
+    sb_puts(sb, quote);
+    for (size_t i = 0; i < n && i < VALUE_SHOWN; i++) {
+        if (v[i] == '\n')
+            sb_puts(sb, ", ");
+        else
+            sb_putc(sb, v[i]);
+    }
+    sb_printf(sb, "%s%s", n > VALUE_SHOWN ? "..." : "", quote);
 }
 
-static void report_difference(stairway *sw, const script_file *s, const catalog_difference *d)
+static bool same_value(const sm_object *a, const sm_object *b, size_t attr)
 {
-    const catalog_object *o = d->after ? d->after : d->before;
+    const char *x = sm_attr(a, attr), *y = sm_attr(b, attr);
+    return (!x && !y) || (x && y && strcmp(x, y) == 0);
+}
+
+/* Positions and the like aside, @before and @after are the same. */
+static bool same_object(const sm_object *before, const sm_object *after)
+{
+    for (size_t i = 0; i < before->n_attrs; i++)
+        if (!sm_attr_ordinal(before->kind, i) && !same_value(before, after, i))
+            return false;
+    return true;
+}
+
+/* "type 'integer' before the up section, 'bigint' after the down section",
+ * for each attribute that differs, joined by "; ". */
+static void describe_changes(strbuf *sb, const sm_object *before, const sm_object *after)
+{
+    bool any = false;
+    for (size_t i = 0; i < before->n_attrs; i++) {
+        if (sm_attr_ordinal(before->kind, i) || same_value(before, after, i))
+            continue;
+        sb_printf(sb, "%s%s ", any ? "; " : "", sm_attr_name(before->kind, i));
+        quote_value(sb, before, i);
+        sb_puts(sb, " before the up section, ");
+        quote_value(sb, after, i);
+        sb_puts(sb, " after the down section");
+        any = true;
+    }
+}
+
+/* A view is named by its kind: "materialized view public.m". */
+static const char *kind_words(const sm_object *o)
+{
+    return o->kind == SM_VIEW ? sm_attr_words(SM_VIEW, SM_VIEW_KIND, sm_attr(o, SM_VIEW_KIND))
+                              : sm_kind_name(o->kind);
+}
+
+/* One finding for @before (NULL: added) against @after (NULL: removed). */
+static void report_difference(stairway *sw, const script_file *s, const sm_object *before,
+                              const sm_object *after)
+{
+    const sm_object *o = after ? after : before;
     strbuf sb = STRBUF_INIT;
-    sb_printf(&sb, "%s %s ", o->kind, o->name);
-    if (d->change == CATALOG_ADDED) {
+    sb_printf(&sb, "%s %s ", kind_words(o), o->key);
+    if (!before) {
         sb_puts(&sb, "still exists after the down section");
-    } else if (d->change == CATALOG_REMOVED) {
+    } else if (!after) {
         sb_puts(&sb, "is gone after the down section (it was there before the up section)");
     } else {
         sb_puts(&sb, "changed: ");
-        quote_definition(&sb, d->before->definition);
-        sb_puts(&sb, " before the up section, ");
-        quote_definition(&sb, d->after->definition);
-        sb_puts(&sb, " after the down section");
+        describe_changes(&sb, before, after);
     }
     if (sb_failed(&sb))
         sw->r->failed = true;
     else
         verify_add(sw->r, UM_VERIFY_ERROR, "roundtrip-mismatch", s->id, s->path, s->down_line,
                    "the down section does not undo the up section: %s", sb_str(&sb));
+    sw->stop = true;
     sb_free(&sb);
 }
 
-static int compare(stairway *sw, const script_file *s, const catalog *before, const catalog *after)
+/* One kind of both models, merged by key (both are sorted bytewise). */
+static void compare_kind(stairway *sw, const script_file *s, const sm_model *before,
+                         const sm_model *after, sm_kind kind)
 {
-    catalog_difference *d = NULL;
-    size_t n = 0;
-    if (catalog_diff(before, after, &d, &n))
-        return err_nomem(&sw->ctx->err);
-    for (size_t i = 0; i < n; i++)
-        report_difference(sw, s, &d[i]);
-    sw->stop = n > 0;
-    free(d);
-    return UM_OK;
+    size_t i = 0, j = 0;
+    while (i < sm_count(before, kind) || j < sm_count(after, kind)) {
+        const sm_object *b = sm_at(before, kind, i), *a = sm_at(after, kind, j);
+        int cmp = !b ? 1 : !a ? -1 : strcmp(b->key, a->key);
+        if (cmp != 0 || !same_object(b, a))
+            report_difference(sw, s, cmp <= 0 ? b : NULL, cmp >= 0 ? a : NULL);
+        i += cmp <= 0;
+        j += cmp >= 0;
+    }
+}
+
+static void compare(stairway *sw, const script_file *s, const sm_model *before,
+                    const sm_model *after)
+{
+    for (int kind = 0; kind < SM_N_KINDS; kind++)
+        compare_kind(sw, s, before, after, (sm_kind)kind);
 }
 
 /* Up, down (compared), up again. */
 static int climb(stairway *sw, const script_file *s)
 {
-    catalog *before = NULL, *after = NULL;
+    sm_model *before = NULL, *after = NULL;
     int rc = reach_parents(sw, s);
     if (!rc && !sw->stop)
         rc = snapshot(sw, false, &before);
@@ -211,11 +279,11 @@ static int climb(stairway *sw, const script_file *s)
     if (!rc && !sw->stop)
         rc = snapshot(sw, false, &after);
     if (!rc && !sw->stop)
-        rc = compare(sw, s, before, after);
+        compare(sw, s, before, after);
     if (!rc && !sw->stop)
         rc = up(sw, s, s->id, "applying again, after its down section,");
-    catalog_free(before);
-    catalog_free(after);
+    sm_model_free(before);
+    sm_model_free(after);
     return rc;
 }
 

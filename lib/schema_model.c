@@ -17,11 +17,11 @@
 #define NOT_EXT(catalog, oid)                                                                      \
     " NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog "'::regclass"             \
     " AND e.objid = " oid " AND e.deptype = 'e')"
-/* Not one of the engine's bookkeeping tables ($1: schema, $2: names). */
 /* Not made with another object (a range type's constructors). */
 #define NOT_INTERNAL(catalog, oid)                                                                 \
     " NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog "'::regclass"             \
     " AND e.objid = " oid " AND e.deptype = 'i')"
+/* Not one of the engine's bookkeeping tables ($1: schema, $2: names). */
 #define NOT_BOOKKEEPING       " NOT (n.nspname = $1 AND c.relname = ANY ($2::text[]))"
 #define COMMENT(oid, catalog) "quote_literal(obj_description(" oid ", '" catalog "'))"
 #define COLLATION_NAME(oid)                                                                        \
@@ -75,7 +75,7 @@ static const char *const grant_attrs[] = { "on",      "object", "column", "privi
     " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND " NSP_FILTER " AND" NOT_EXT(                \
         "pg_class",                                                                                \
         "c.oid") " AND" NOT_BOOKKEEPING " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE "        \
-                                        "d.classid = 'pg_class'::regclass"                         \
+                 "d.classid = 'pg_class'::regclass"                                                \
                  " AND d.objid = c.oid AND d.deptype = 'i')"                                       \
                  " UNION ALL SELECT 'column', c.oid::regclass::text, quote_ident(a.attname), "     \
                  "a.attacl, 'c',"                                                                  \
@@ -484,12 +484,13 @@ const sm_object *sm_find(const sm_model *m, sm_kind kind, const char *key)
     return bsearch(&probe, m->objects[kind], m->n[kind], sizeof(probe), cmp_objects);
 }
 
-/* "{"a","b","c"}": the bookkeeping tables' names as a text[] literal. */
-static void bookkeeping_names(const config_settings *cfg, strbuf *sb)
+/* "{"a","b","c"}": the bookkeeping tables' names as a text[] literal;
+ * "{}" when they are read as any other table. */
+static void bookkeeping_names(const config_settings *cfg, sm_scope scope, strbuf *sb)
 {
     static const char *const suffixes[] = { "", "_applied", "_history" };
     sb_putc(sb, '{');
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; scope == SM_SCOPE_SCHEMA && i < 3; i++) {
         sb_puts(sb, i ? ",\"" : "\"");
         for (const char *c = cfg->version_table; *c; c++) {
             if (*c == '"' || *c == '\\')
@@ -533,11 +534,16 @@ static int read_kind(um_ctx *ctx, sm_model *m, sm_kind kind, const char *const *
 
 int sm_model_read(um_ctx *ctx, sm_model **out)
 {
+    return sm_model_read_scope(ctx, SM_SCOPE_SCHEMA, out);
+}
+
+int sm_model_read_scope(um_ctx *ctx, sm_scope scope, sm_model **out)
+{
     *out = calloc(1, sizeof(**out));
     if (!*out)
         return err_nomem(&ctx->err);
     strbuf names = STRBUF_INIT;
-    bookkeeping_names(&ctx->cfg, &names);
+    bookkeeping_names(&ctx->cfg, scope, &names);
     const char *params[2] = { ctx->cfg.version_table_schema, sb_str(&names) };
     pg_saved_setting path = { 0 };
     /* every name the server renders is then schema-qualified */

@@ -16,7 +16,7 @@
  * One query per object kind, all through pg.c.  The engine's bookkeeping
  * tables (version_table and its _applied and _history tables in
  * version_table_schema), objects of extensions and the system schemas are
- * left out.
+ * left out (sm_scope says when the bookkeeping tables are read too).
  */
 #ifndef LIB_SCHEMA_MODEL_H
 #define LIB_SCHEMA_MODEL_H
@@ -162,11 +162,24 @@ typedef struct sm_object {
 typedef struct sm_model sm_model;
 
 /*
- * Reads the schema of @ctx's database (already connected, inside a call).
+ * Reads the schema of @ctx's database (already connected, inside a call),
+ * the bookkeeping tables left out: sm_model_read_scope(SM_SCOPE_SCHEMA).
  * search_path is set to '' for the reads and put back.  On failure the
  * error is on @ctx and *out is NULL.
  */
 int sm_model_read(um_ctx *ctx, sm_model **out);
+
+/* What a read leaves out besides the system's schemas and the objects of
+ * extensions. */
+typedef enum sm_scope {
+    SM_SCOPE_SCHEMA,    /* the bookkeeping tables, with what hangs on them */
+    SM_SCOPE_EVERYTHING /* nothing more: the bookkeeping tables are objects too
+                         * (is a database empty?) */
+} sm_scope;
+
+/* sm_model_read, with what is left out chosen by @scope. */
+int sm_model_read_scope(um_ctx *ctx, sm_scope scope, sm_model **out);
+
 void sm_model_free(sm_model *m);
 
 /* The objects of one kind, sorted by key (byte order). */

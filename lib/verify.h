@@ -4,9 +4,9 @@
  * downgrade makes of the sections it is about to run.
  *
  * Modules: verify.c (the checks, the result, JSON), txblock.c (what a
- * transaction block cannot hold), roundtrip.c (the stairway test),
- * catalog.c (the catalog snapshots it compares), drift.c (the database
- * against the schema file).
+ * transaction block cannot hold), roundtrip.c (the stairway test, which
+ * compares schema models, schema_model.h), drift.c (the database against
+ * the schema file).
  */
 #ifndef LIB_VERIFY_H
 #define LIB_VERIFY_H
