@@ -113,11 +113,14 @@ const char *cli_state_color(const char *state)
 /* @label in @color, then @text as cli_print_text shows it. */
 static void print_line(FILE *out, const char *color, const char *label, const char *text)
 {
+    char *shown = cli_scrubbed(text);
+
     cli_color_begin(out, color);
     fputs(label, out);
     cli_color_end(out, color);
-    cli_print_text(out, text);
+    cli_print_text(out, shown || !text ? shown : "(message withheld: out of memory)");
     fputc('\n', out);
+    free(shown);
 }
 
 void cli_print_error(const um_ctx *ctx, int rc)
@@ -185,7 +188,7 @@ void cli_info(const struct cli *cli, const char *fmt, ...)
         return;
     cli_stderr_begin();
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vprint_scrubbed(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     cli_stderr_end();
