@@ -263,7 +263,7 @@ int cli_progress(const um_step_info *step, void *payload);
 void cli_progress_free(struct cli_progress *p);
 
 /*
- * With a handle: SIGINT and SIGTERM call um_cancel(ctx), which cancels the
+ * With a handle: SIGINT, SIGTERM and SIGHUP call um_cancel(ctx), which cancels the
  * running statement and stops the run, and restore the default action so
  * that a second signal kills.  With NULL: the default action again; call it
  * before um_close().

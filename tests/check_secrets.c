@@ -168,10 +168,9 @@ START_TEST(misplaced_urls_not_quoted)
         assert_refused_quietly((const char *const[]){ "-c", ini, "lint", url, NULL }, 1);
         assert_refused_quietly(
             (const char *const[]){ "-c", ini, "verify", "--offline", "-c", url, NULL }, 3);
-        assert_refused_quietly(
-            (const char *const[]){ "-c", pgtest_fmt("%s/new.ini", dir), "init",
-                                   pgtest_fmt("%s/blocker/%s", dir, url), NULL },
-            1);
+        assert_refused_quietly((const char *const[]){ "-c", pgtest_fmt("%s/new.ini", dir), "init",
+                                                      pgtest_fmt("%s/blocker/%s", dir, url), NULL },
+                               1);
     }
     pgtest_rmtree(dir);
     free(dir);
