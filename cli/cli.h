@@ -9,6 +9,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -219,6 +220,13 @@ extern const char cli_check_options[];
  * every password in @arg, so that `ps` does not show it. */
 int cli_looks_secret(const char *s);
 void cli_scrub_password(char *arg);
+/* A copy of @text with every password masked (NULL: @text is NULL or no
+ * memory), and printf to @out the same way.  What the CLI prints may quote
+ * an argument where the user misplaced a URL (`-c URL`, `lint URL`,
+ * `--wait URL`): everything it writes to stderr goes through these. */
+char *cli_scrubbed(const char *text);
+void cli_vprint_scrubbed(FILE *out, const char *fmt, va_list ap);
+void cli_print_scrubbed(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* output.c: errors, logging, progress. */
 int cli_exit_code(int rc);
@@ -255,7 +263,7 @@ int cli_progress(const um_step_info *step, void *payload);
 void cli_progress_free(struct cli_progress *p);
 
 /*
- * With a handle: SIGINT and SIGTERM call um_cancel(ctx), which cancels the
+ * With a handle: SIGINT, SIGTERM and SIGHUP call um_cancel(ctx), which cancels the
  * running statement and stops the run, and restore the default action so
  * that a second signal kills.  With NULL: the default action again; call it
  * before um_close().

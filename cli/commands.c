@@ -298,7 +298,7 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
     o.log_payload = cli;
     rc = um_project_init(&err, &o);
     if (rc != UM_OK) {
-        fprintf(stderr, "ultramigrate: %s\n", err ? err : um_strerror(rc));
+        cli_print_scrubbed(stderr, "ultramigrate: %s\n", err ? err : um_strerror(rc));
         um_free(err);
         return cli_exit_code(rc);
     }

@@ -86,7 +86,7 @@ int cli_usage_error(const char *fmt, ...)
 
     fputs("ultramigrate: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vprint_scrubbed(stderr, fmt, ap);
     va_end(ap);
     if (usage_command)
         fprintf(stderr, "\nTry 'ultramigrate %s --help'.\n", usage_command);

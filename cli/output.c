@@ -113,11 +113,14 @@ const char *cli_state_color(const char *state)
 /* @label in @color, then @text as cli_print_text shows it. */
 static void print_line(FILE *out, const char *color, const char *label, const char *text)
 {
+    char *shown = cli_scrubbed(text);
+
     cli_color_begin(out, color);
     fputs(label, out);
     cli_color_end(out, color);
-    cli_print_text(out, text);
+    cli_print_text(out, shown || !text ? shown : "(message withheld: out of memory)");
     fputc('\n', out);
+    free(shown);
 }
 
 void cli_print_error(const um_ctx *ctx, int rc)
@@ -185,7 +188,7 @@ void cli_info(const struct cli *cli, const char *fmt, ...)
         return;
     cli_stderr_begin();
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vprint_scrubbed(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     cli_stderr_end();
@@ -201,6 +204,11 @@ _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "a handler must read the handle");
 static _Atomic(um_ctx *) interrupt_ctx;
 static volatile sig_atomic_t interrupted;
 
+/* SIGHUP too: a closed terminal or a dropped ssh session killed the CLI
+ * while its backend went on with the revision, holding the lock. */
+static const int interrupt_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define N_INTERRUPT_SIGNALS (sizeof(interrupt_signals) / sizeof(interrupt_signals[0]))
+
 static void on_interrupt(int sig)
 {
     static const char msg[] = "\nultramigrate: interrupted; cancelling the run "
@@ -209,14 +217,22 @@ static void on_interrupt(int sig)
     ssize_t n;
 
     (void)sig;
-    /* either signal, a second time, kills at once */
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    /* any of them, a second time, kills at once */
+    for (size_t i = 0; i < N_INTERRUPT_SIGNALS; i++)
+        signal(interrupt_signals[i], SIG_DFL);
     interrupted = 1;
-    n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-    (void)n;
+    /* cancel before writing: after a hangup, stderr may be a pipe whose
+     * reader is gone, and the write's SIGPIPE would kill us first */
     if (ctx)
         um_cancel(ctx);
+    n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)n;
+}
+
+static void set_interrupt_action(struct sigaction *sa)
+{
+    for (size_t i = 0; i < N_INTERRUPT_SIGNALS; i++)
+        sigaction(interrupt_signals[i], sa, NULL);
 }
 
 void cli_interrupt_attach(um_ctx *ctx)
@@ -224,15 +240,14 @@ void cli_interrupt_attach(um_ctx *ctx)
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
-    /* the other signal waits for the handler, then finds the default */
+    /* the other signals wait for the handler, then find the default */
     sigemptyset(&sa.sa_mask);
-    sigaddset(&sa.sa_mask, SIGINT);
-    sigaddset(&sa.sa_mask, SIGTERM);
+    for (size_t i = 0; i < N_INTERRUPT_SIGNALS; i++)
+        sigaddset(&sa.sa_mask, interrupt_signals[i]);
     if (!ctx) {
         /* the default action first: no handler may see a closed handle */
         sa.sa_handler = SIG_DFL;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        set_interrupt_action(&sa);
         atomic_store(&interrupt_ctx, NULL);
         return;
     }
@@ -240,8 +255,7 @@ void cli_interrupt_attach(um_ctx *ctx)
     atomic_store(&interrupt_ctx, ctx);
     sa.sa_handler = on_interrupt;
     sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    set_interrupt_action(&sa);
 }
 
 int cli_interrupted(void)

@@ -6,6 +6,9 @@
 #include "cli.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -80,4 +83,38 @@ void cli_scrub_password(char *arg)
     for (char *url = strstr(arg, "://"); url; url = strstr(url + 3, "://"))
         scrub_userinfo(url);
     scrub_password_keys(arg);
+}
+
+char *cli_scrubbed(const char *text)
+{
+    char *copy = text ? strdup(text) : NULL;
+
+    cli_scrub_password(copy);
+    return copy;
+}
+
+void cli_vprint_scrubbed(FILE *out, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    char *text = len < 0 ? NULL : malloc((size_t)len + 1);
+
+    if (text) {
+        vsnprintf(text, (size_t)len + 1, fmt, again);
+        cli_scrub_password(text);
+    }
+    /* without the memory to mask it, the text is not shown at all */
+    fputs(text ? text : "(message withheld: out of memory)", out);
+    va_end(again);
+    free(text);
+}
+
+void cli_print_scrubbed(FILE *out, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    cli_vprint_scrubbed(out, fmt, ap);
+    va_end(ap);
 }

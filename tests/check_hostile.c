@@ -14,6 +14,7 @@
 #include <check.h>
 #include <jansson.h>
 #include <pty.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -437,6 +438,36 @@ START_TEST(connection_lost_mid_run)
 }
 END_TEST
 
+/* Whether a backend of the test database runs pg_sleep. */
+static bool sleeping_backend(void)
+{
+    return strcmp(pgtest_query_text(db_url,
+                                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                                    "'%%pg_sleep(30)%%' AND state = 'active' "
+                                    "AND datname = current_database() AND pid <> pg_backend_pid()"),
+                  "0") != 0;
+}
+
+/* A hangup (terminal closed, ssh dropped) killed the CLI while its
+ * backend went on with the revision, holding the migration lock: it
+ * cancels the run as SIGTERM does. */
+START_TEST(hangup_cancels_the_run)
+{
+    write_rev("r1", NULL, "SELECT pg_sleep(30);", "SELECT 1;");
+    pid_t pid = pgtest_spawn_cli(
+        proj_dir, NULL, (const char *const[]){ "-c", ini_path, "-d", db_url, "upgrade", NULL });
+    for (int i = 0; i < 500 && !sleeping_backend(); i++)
+        usleep(10 * 1000);
+    ck_assert_msg(sleeping_backend(), "the revision never started");
+    kill(pid, SIGHUP);
+    ck_assert_int_eq(pgtest_wait_child(pid), 8);
+    for (int i = 0; i < 100 && sleeping_backend(); i++)
+        usleep(10 * 1000);
+    ck_assert_msg(!sleeping_backend(), "the revision still runs after the hangup");
+    ck_assert_str_eq(versions(), "");
+}
+END_TEST
+
 /* version_table_schema = pg_catalog exited 8, "a revision failed": the
  * bookkeeping cannot be kept there, and the message names the schema. */
 START_TEST(bookkeeping_schema_refused)
@@ -526,7 +557,7 @@ static Suite *hostile_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "messages"), control_characters_escaped_on_a_terminal,
                      connection_lost_mid_run, bookkeeping_schema_refused,
-                     unterminated_token_quotes_the_revision);
+                     unterminated_token_quotes_the_revision, hangup_cancels_the_run);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "init", setup_bare, teardown, 60),
                      init_json_names_the_location);

@@ -145,6 +145,38 @@ START_TEST(targets_do_not_quote_secrets)
 }
 END_TEST
 
+/* A URL typed where a path, a section, a number or a command belongs was
+ * quoted back whole by the message about it (issue 16, outside check). */
+START_TEST(misplaced_urls_not_quoted)
+{
+    char *dir = pgtest_tmpdir();
+    pgtest_write_ini(dir, "ultramigrate.ini", NULL, NULL);
+    pgtest_write_linear_revisions(dir, 1);
+    const char *ini = pgtest_fmt("%s/ultramigrate.ini", dir);
+    const char *kv = "host=h password=" SECRET;
+    pgtest_write_file(dir, "blocker", "a file, not a directory\n");
+    const char *forms[] = { "postgresql://u:" SECRET "@h/db", "postgresql://u:" SECRET, kv };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        const char *url = forms[i];
+        assert_refused_quietly((const char *const[]){ "-c", url, "status", NULL }, 3);
+        assert_refused_quietly((const char *const[]){ "-c", ini, "-n", url, "status", NULL }, 3);
+        assert_refused_quietly((const char *const[]){ "-c", ini, "upgrade", "--wait", url, NULL },
+                               2);
+        assert_refused_quietly((const char *const[]){ "-c", ini, "backup", "--format", url, NULL },
+                               2);
+        assert_refused_quietly((const char *const[]){ "help", url, NULL }, 2);
+        assert_refused_quietly((const char *const[]){ "-c", ini, "lint", url, NULL }, 1);
+        assert_refused_quietly(
+            (const char *const[]){ "-c", ini, "verify", "--offline", "-c", url, NULL }, 3);
+        assert_refused_quietly((const char *const[]){ "-c", pgtest_fmt("%s/new.ini", dir), "init",
+                                                      pgtest_fmt("%s/blocker/%s", dir, url), NULL },
+                               1);
+    }
+    pgtest_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* The arguments of a running process, NULs turned into spaces (pooled). */
 static const char *cmdline_of(pid_t pid)
 {
@@ -196,6 +228,7 @@ static Suite *secrets_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, option_errors_do_not_quote_secrets);
     tcase_add_test(tc, targets_do_not_quote_secrets);
+    tcase_add_test(tc, misplaced_urls_not_quoted);
     tcase_add_test(tc, ps_does_not_show_the_password);
     suite_add_tcase(s, tc);
     return s;
