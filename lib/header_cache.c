@@ -255,11 +255,6 @@ header_cache *header_cache_load(int dirfd)
 
 /* ---- lookup ------------------------------------------------------------ */
 
-size_t header_cache_count(const header_cache *c)
-{
-    return c ? c->n : 0;
-}
-
 /* The entry of @name, or NULL; the cursor moved up to it. */
 static cache_entry *find(header_cache *c, const char *name)
 {

@@ -28,9 +28,6 @@ typedef struct header_cache header_cache;
  * there is none or it cannot be used; NULL only when out of memory. */
 header_cache *header_cache_load(int dirfd);
 
-/* How many headers the cache holds (0: none, or none could be used). */
-size_t header_cache_count(const header_cache *c);
-
 /*
  * Whether the cache holds @name, so that its stat is worth taking before
  * the file is read.  Names are asked for in ascending strcmp() order, as

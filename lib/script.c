@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -782,63 +781,6 @@ static void tick(const ticker *t)
         t->fn(t->arg);
 }
 
-/*
- * With a cache, every file is stat'ed to tell whether its cached header
- * still holds; on a large project those calls are the largest part of
- * reading the revisions (10,000 fstatat() take 10-15 ms), so a second
- * thread stats the second half of the names while this one does the first
- * (and keeps ticking, for the early connection).
- */
-#define STAT_THREAD_MIN 2000
-
-typedef struct stat_range {
-    int dirfd;
-    char *const *names;
-    struct stat *stats;
-    bool *ok; /* fstatat() succeeded */
-    size_t from, to;
-} stat_range;
-
-static void *stat_names(void *arg)
-{
-    const stat_range *r = arg;
-    for (size_t i = r->from; i < r->to; i++)
-        r->ok[i] = fstatat(r->dirfd, r->names[i], &r->stats[i], 0) == 0;
-    return NULL;
-}
-
-/* Every name's stat into @stats and @ok (util_calloc'ed, freed by the
- * caller), in two threads; false when there is no second thread or no
- * memory, and the caller stats as it goes. */
-static bool stat_all(int dirfd, const entry_list *l, struct stat *stats, bool **ok, const ticker *t)
-{
-    *ok = l->n >= STAT_THREAD_MIN ? util_calloc(l->n, sizeof(**ok)) : NULL;
-    if (!*ok)
-        return false;
-    stat_range second = { dirfd, l->names, stats, *ok, l->n / 2, l->n };
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, stat_names, &second) != 0) {
-        free(*ok);
-        *ok = NULL;
-        return false;
-    }
-    for (size_t i = 0; i < l->n / 2; i += TICK_FILES) {
-        stat_range first = { dirfd, l->names, stats, *ok, i, i + TICK_FILES };
-        if (first.to > l->n / 2)
-            first.to = l->n / 2;
-        stat_names(&first);
-        tick(t);
-    }
-    pthread_join(thread, NULL);
-    return true;
-}
-
-/* Whether file @i's stat says its cached header may be taken. */
-static bool stat_of(const file_ref *f, const bool *ok, size_t i)
-{
-    return ok ? ok[i] : fstatat(f->dirfd, f->name, f->st, 0) == 0;
-}
-
 /* Each file's header from the cache when its stat says it is unchanged,
  * else read and parsed (and hashed: SHA-256 is fetched only then). */
 static int parse_all(DIR *d, const char *dir, const entry_list *l, bool use_cache, const ticker *t,
@@ -849,13 +791,10 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l, bool use_cach
     bool slash = dir[0] && dir[strlen(dir) - 1] == '/';
     struct stat *stats = util_calloc(l->n, sizeof(*stats)); /* st_nlink 0: not cached */
     header_cache *cache = use_cache && stats ? header_cache_load(dirfd(d)) : NULL;
-    bool *stat_ok = NULL;
     struct timespec read_at;
     int rc = stats ? UM_OK : err_nomem(err);
 
     clock_gettime(CLOCK_REALTIME, &read_at);
-    if (cache && header_cache_count(cache))
-        stat_all(dirfd(d), l, stats, &stat_ok, t);
     for (size_t i = 0; i < l->n && !rc; i++) {
         file_ref f = { dirfd(d), l->names[i], NULL, cache ? &stats[i] : NULL };
         if (i % TICK_FILES == 0)
@@ -872,7 +811,8 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l, bool use_cach
         }
         /* stat first only what the cache holds; the others' stat comes
          * with the reading (parse_ref) */
-        if (cache && header_cache_has(cache, f.name) && stat_of(&f, stat_ok, i) &&
+        if (cache && header_cache_has(cache, f.name) &&
+            fstatat(f.dirfd, f.name, &stats[i], 0) == 0 &&
             (v[i] = header_cache_take(cache, f.name, &stats[i], f.path)))
             continue;
         if (!rb.sha256)
@@ -882,7 +822,6 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l, bool use_cach
     if (!rc && cache)
         header_cache_save(cache, dirfd(d), (const char *const *)l->names, stats, v, l->n, &read_at);
     header_cache_free(cache);
-    free(stat_ok);
     free(stats);
     sb_free(&path);
     free(rb.buf);

@@ -188,11 +188,10 @@ START_TEST(trusted_only_with_the_same_stat)
 END_TEST
 
 /*
- * Enough files for their stats to be taken by two threads (lib/script.c,
- * STAT_THREAD_MIN): a cached header is used, in either half, only while
- * its file's stat is unchanged.
+ * A large directory: a cached header is used, early or late in the
+ * listing, only while its file's stat is unchanged.
  */
-START_TEST(large_directory_stat_in_two_threads)
+START_TEST(large_directory_cached)
 {
     enum { N = 2500, EARLY = 10, LATE = N - 10 };
     char *names_v[N];
@@ -376,7 +375,7 @@ int main(void)
     tcase_add_test(tc, damaged_cache_is_a_miss);
     tcase_add_test(tc, recent_files_not_cached);
     tcase_add_test(tc, read_only_directory);
-    tcase_add_test(tc, large_directory_stat_in_two_threads);
+    tcase_add_test(tc, large_directory_cached);
     suite_add_tcase(s, tc);
     return pgtest_run_suite(s);
 }
