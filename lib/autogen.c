@@ -87,28 +87,72 @@ static int line_of(const um_ctx *ctx, const char *text, int pos)
 
 /* Runs one schema file on the desired database; an error names the file
  * and the line the server pointed at. */
-static int load_file(um_ctx *ctx, um_ctx *db, const char *path)
+/* A schema file on its way into a scratch database (load_send). */
+typedef struct schema_load {
+    const char *path;
+    char *text; /* NULL: nothing sent */
+} schema_load;
+
+/* The file's error (the server's in @fail, a connection's on @db) on @ctx. */
+static void load_error(um_ctx *ctx, um_ctx *db, const schema_load *l, const pg_failure *fail,
+                       int rc)
 {
-    char *text = NULL;
+    if (fail->message) {
+        int line = fail->position ? line_of(db, l->text, fail->position) : 0;
+        pg_failure_to_error(ctx, fail, l->path, line, NULL, "the schema file failed");
+    } else {
+        ctx_error(ctx, rc, l->path, 0, NULL, "%s", um_errmsg(db));
+    }
+}
+
+/*
+ * Sends @path's text to @db without waiting for the server to run it;
+ * load_finish takes the answer.  A file that cannot be read or sent is
+ * reported on @ctx, and nothing is left to finish.
+ */
+static int load_send(um_ctx *ctx, um_ctx *db, const char *path, schema_load *l)
+{
     size_t len;
+    l->path = path;
+    l->text = NULL;
     /* as a revision file: a regular text file under the same cap */
-    int rc = textfile_read(&text, &len, path, &textfile_revision, false, &ctx->err);
+    int rc = textfile_read(&l->text, &len, path, &textfile_revision, false, &ctx->err);
     if (rc)
         return rc;
     pg_failure fail = { 0 };
     rc = pg_call_begin(db);
-    if (!rc)
-        rc = pg_call_finish(db, pg_exec(db, text, &fail));
-    /* the server's error comes in @fail; a connection's, on @db */
-    if (rc && fail.message) {
-        int line = fail.position ? line_of(db, text, fail.position) : 0;
-        pg_failure_to_error(ctx, &fail, path, line, NULL, "the schema file failed");
-    } else if (rc) {
-        ctx_error(ctx, rc, path, 0, NULL, "%s", um_errmsg(db));
+    if (!rc && (rc = pg_exec_send(db, l->text, &fail)) != UM_OK)
+        pg_call_end(db);
+    if (rc) {
+        load_error(ctx, db, l, &fail, rc);
+        free(l->text);
+        l->text = NULL;
     }
     pg_failure_clear(&fail);
-    free(text);
     return rc;
+}
+
+/* The answer to load_send's file; its error on @ctx when @report, else
+ * only drained (another error of the run comes first). */
+static int load_finish(um_ctx *ctx, um_ctx *db, schema_load *l, bool report)
+{
+    if (!l->text)
+        return UM_OK;
+    pg_failure fail = { 0 };
+    int rc = pg_call_finish(db, pg_exec_finish(db, &fail));
+    if (rc && report)
+        load_error(ctx, db, l, &fail, rc);
+    pg_failure_clear(&fail);
+    free(l->text);
+    l->text = NULL;
+    return rc;
+}
+
+static int load_file(um_ctx *ctx, um_ctx *db, const char *path)
+{
+    schema_load l;
+    int rc = load_send(ctx, db, path, &l);
+    return rc ? rc : load_finish(ctx, db, &l, true);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -149,25 +193,36 @@ static int list_sql_files(um_ctx *ctx, const char *dir, char ***out, size_t *n)
     return rc;
 }
 
-static int load_schema(um_ctx *ctx, um_ctx *db, const char *path)
+/* The schema file, or the .sql files of the schema directory in name
+ * order: *@out (free each and the array), *@n. */
+static int schema_files(um_ctx *ctx, const char *path, char ***out, size_t *n)
 {
     struct stat st;
+    *out = NULL;
+    *n = 0;
     if (stat(path, &st) != 0)
         return ctx_error(ctx, UM_EIO, path, 0, NULL, "cannot read the schema file: %s",
                          strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return load_file(ctx, db, path);
-    char **files = NULL;
-    size_t n = 0;
-    int rc = list_sql_files(ctx, path, &files, &n);
-    if (!rc && n == 0)
-        rc = ctx_error(ctx, UM_EIO, path, 0, NULL, "the schema directory holds no .sql file");
-    for (size_t i = 0; !rc && i < n; i++)
-        rc = load_file(ctx, db, files[i]);
+    if (S_ISDIR(st.st_mode)) {
+        int rc = list_sql_files(ctx, path, out, n);
+        if (!rc && *n == 0)
+            rc = ctx_error(ctx, UM_EIO, path, 0, NULL, "the schema directory holds no .sql file");
+        return rc;
+    }
+    if (!(*out = calloc(1, sizeof(**out))) || !((*out)[0] = strdup(path))) {
+        free(*out);
+        *out = NULL;
+        return err_nomem(&ctx->err);
+    }
+    *n = 1;
+    return UM_OK;
+}
+
+static void free_files(char **files, size_t n)
+{
     for (size_t i = 0; i < n; i++)
         free(files[i]);
     free(files);
-    return rc;
 }
 
 /* ---- the current schema ------------------------------------------------- */
@@ -232,16 +287,6 @@ static int check_cancel(const autogen_run *r, int rc)
     return rc;
 }
 
-static int read_desired(autogen_run *r, const char *schema_file)
-{
-    int rc = scratch_db_create(r->server, r->ctx, &r->desired_db);
-    if (!rc)
-        rc = check_cancel(r, load_schema(r->ctx, r->desired_db.ctx, schema_file));
-    if (!rc)
-        rc = check_cancel(r, read_model(r->ctx, r->desired_db.ctx, &r->desired));
-    return rc;
-}
-
 static int read_current(autogen_run *r)
 {
     if (r->opts->from_db)
@@ -251,6 +296,36 @@ static int read_current(autogen_run *r)
         rc = check_cancel(r, replay_migrations(r->ctx, r->current_db.ctx));
     if (!rc)
         rc = check_cancel(r, read_model(r->ctx, r->current_db.ctx, &r->current));
+    return rc;
+}
+
+/*
+ * Both models.  The server loads the (first) schema file into one scratch
+ * database while the revisions replay into the other, or while the
+ * configured database is read: two backends, two cores, where one after
+ * the other loaded 200 tables twice in a row.  An error of the current
+ * side comes first; the load is then only drained.
+ */
+static int read_both(autogen_run *r, const char *schema_file)
+{
+    char **files = NULL;
+    size_t n = 0;
+    schema_load first = { NULL, NULL };
+    int rc = scratch_db_create(r->server, r->ctx, &r->desired_db);
+    if (!rc)
+        rc = schema_files(r->ctx, schema_file, &files, &n);
+    if (!rc)
+        rc = load_send(r->ctx, r->desired_db.ctx, files[0], &first);
+    if (!rc) {
+        int current = read_current(r);
+        rc = load_finish(r->ctx, r->desired_db.ctx, &first, current == UM_OK);
+        rc = current ? current : check_cancel(r, rc);
+    }
+    for (size_t i = 1; !rc && i < n; i++)
+        rc = check_cancel(r, load_file(r->ctx, r->desired_db.ctx, files[i]));
+    if (!rc)
+        rc = check_cancel(r, read_model(r->ctx, r->desired_db.ctx, &r->desired));
+    free_files(files, n);
     return rc;
 }
 
@@ -323,11 +398,7 @@ static int read_models(autogen_run *r)
         return ctx_error(r->ctx, UM_ECONFIG, r->ctx->cfg.path, 0, NULL,
                          "%s needs the declared schema: set schema_file", r->purpose);
     int rc = scratch_server_open(r->ctx, &r->server);
-    if (!rc)
-        rc = read_desired(r, schema_file);
-    if (!rc)
-        rc = read_current(r);
-    return rc;
+    return rc ? rc : read_both(r, schema_file);
 }
 
 /* Drops the scratch databases, keeping the run's error. */

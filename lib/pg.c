@@ -1252,15 +1252,12 @@ static void refuse_copy(PGconn *conn, ExecStatusType st)
  * no position (a constraint violation, say).  The server skips the rest of
  * the message after an error.
  */
-/* Sends @sql and reads every result: the first error (NULL: none, or
- * *sent false when it could not be sent) and the statements done before. */
-static PGresult *exec_all(PGconn *conn, const char *sql, bool *sent, int *done)
+/* Reads every result of a query sent: the first error (NULL: none) and
+ * the statements done before it. */
+static PGresult *collect_all(PGconn *conn, int *done)
 {
     PGresult *res, *error = NULL;
     *done = 0;
-    *sent = PQsendQuery(conn, sql) != 0;
-    if (!*sent)
-        return NULL;
     while ((res = PQgetResult(conn)) != NULL) {
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
@@ -1278,6 +1275,15 @@ static PGresult *exec_all(PGconn *conn, const char *sql, bool *sent, int *done)
         PQclear(res);
     }
     return error;
+}
+
+/* Sends @sql and reads every result: the first error (NULL: none, or
+ * *sent false when it could not be sent) and the statements done before. */
+static PGresult *exec_all(PGconn *conn, const char *sql, bool *sent, int *done)
+{
+    *done = 0;
+    *sent = PQsendQuery(conn, sql) != 0;
+    return *sent ? collect_all(conn, done) : NULL;
 }
 
 int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
@@ -1301,6 +1307,29 @@ int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail)
             fail->statements_done = done;
         return rc;
     }
+}
+
+int pg_exec_send(um_ctx *ctx, const char *sql, pg_failure *fail)
+{
+    int rc = pg_ensure_connected(ctx);
+    if (rc)
+        return rc;
+    forget_prefetch(ctx->pg);
+    if (PQsendQuery(ctx->pg->conn, sql))
+        return UM_OK;
+    return finish_result(ctx, NULL, NULL, fail);
+}
+
+int pg_exec_finish(um_ctx *ctx, pg_failure *fail)
+{
+    int done;
+    PGresult *error = collect_all(ctx->pg->conn, &done);
+    if (!error && PQstatus(ctx->pg->conn) == CONNECTION_OK)
+        return UM_OK;
+    int rc = finish_result(ctx, error, NULL, fail);
+    if (fail)
+        fail->statements_done = done;
+    return rc;
 }
 
 int pg_startup_pid(const um_ctx *ctx)

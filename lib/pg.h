@@ -174,6 +174,16 @@ int pg_query_binary(um_ctx *ctx, const char *sql, pg_rows **out, pg_failure *fai
  */
 int pg_exec(um_ctx *ctx, const char *sql, pg_failure *fail);
 
+/*
+ * pg_exec in two halves, so that the server runs @sql while the caller
+ * does other work (on another connection): pg_exec_send sends it, and
+ * pg_exec_finish, which must follow before anything else is sent on
+ * @ctx, reads its results.  Errors as pg_exec, from either half; there is
+ * no resending on a new connection.
+ */
+int pg_exec_send(um_ctx *ctx, const char *sql, pg_failure *fail);
+int pg_exec_finish(um_ctx *ctx, pg_failure *fail);
+
 /* Records @f on the handle as UM_ESQL (or UM_ECONNLOST when the
  * connection was lost), prefixed with @what. */
 int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int line,
