@@ -291,9 +291,7 @@ static int read_current(autogen_run *r)
 {
     if (r->opts->from_db)
         return check_cancel(r, read_model(r->ctx, r->ctx, &r->current));
-    int rc = scratch_db_create(r->server, r->ctx, &r->current_db);
-    if (!rc)
-        rc = check_cancel(r, replay_migrations(r->ctx, r->current_db.ctx));
+    int rc = check_cancel(r, replay_migrations(r->ctx, r->current_db.ctx));
     if (!rc)
         rc = check_cancel(r, read_model(r->ctx, r->current_db.ctx, &r->current));
     return rc;
@@ -312,6 +310,12 @@ static int read_both(autogen_run *r, const char *schema_file)
     size_t n = 0;
     schema_load first = { NULL, NULL };
     int rc = scratch_db_create(r->server, r->ctx, &r->desired_db);
+    if (!rc && !r->opts->from_db)
+        rc = scratch_db_create(r->server, r->ctx, &r->current_db);
+    /* both run at once, so a cancel must reach both: the run's handle
+     * forwards it to the database made last, that one to the other */
+    if (!rc && r->current_db.ctx)
+        pg_cancel_forward(r->current_db.ctx, r->desired_db.ctx);
     if (!rc)
         rc = schema_files(r->ctx, schema_file, &files, &n);
     if (!rc)
@@ -404,6 +408,8 @@ static int read_models(autogen_run *r)
 /* Drops the scratch databases, keeping the run's error. */
 static void drop_scratch(autogen_run *r)
 {
+    if (r->current_db.ctx) /* before either handle goes (read_both) */
+        pg_cancel_forward(r->current_db.ctx, NULL);
     if (r->server) {
         scratch_db_drop(r->server, r->ctx, &r->desired_db);
         scratch_db_drop(r->server, r->ctx, &r->current_db);

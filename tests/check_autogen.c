@@ -424,28 +424,30 @@ static void *run_autogen_thread(void *arg)
     return NULL;
 }
 
-/* Waits until a backend of a scratch database of @pid sleeps. */
-static void wait_for_sleep(pid_t pid)
+/* Waits until @n backends of scratch databases of @pid sleep. */
+static void wait_for_sleeps(pid_t pid, long n)
 {
     for (int i = 0; i < 300; i++) {
         if (pgtest_query_long(pgtest_server_url(),
                               "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE"
                               " 'ultramigrate\\_scratch\\_%ld\\_%%' AND query LIKE '%%pg_sleep%%'",
-                              (long)pid) > 0)
+                              (long)pid) >= n)
             return;
         usleep(50000);
     }
     ck_abort_msg("the schema file never started sleeping");
 }
 
+/* The schema file loads while the revisions replay: a cancel stops both. */
 START_TEST(cancel_drops_scratch)
 {
+    write_rev("r1", NULL, "SELECT pg_sleep(60);", "SELECT 1;");
     const char *schema = write_schema("CREATE TABLE a (id integer);\nSELECT pg_sleep(60);\n");
     struct cancel_run c = { open_project(), schema, 0 };
     pthread_t t;
     double start = pgtest_now_ms();
     ck_assert_int_eq(pthread_create(&t, NULL, run_autogen_thread, &c), 0);
-    wait_for_sleep(getpid());
+    wait_for_sleeps(getpid(), 2);
     um_cancel(c.ctx);
     pthread_join(t, NULL);
     ck_assert_msg(c.rc == UM_ECANCELLED, "rc %d: %s", c.rc, um_errmsg(c.ctx));
@@ -460,7 +462,7 @@ START_TEST(sigint_drops_scratch)
     const char *schema = write_schema("CREATE TABLE a (id integer);\nSELECT pg_sleep(60);\n");
     write_ini(pgtest_fmt("schema_file = %s", schema));
     pid_t pid = pgtest_spawn_cli(proj_dir, db_url, (const char *const[]){ "auto", "x", NULL });
-    wait_for_sleep(pid);
+    wait_for_sleeps(pid, 1);
     kill(pid, SIGINT);
     int status = pgtest_wait_child(pid);
     ck_assert_msg(status == 8, "exit %d", status);
