@@ -51,11 +51,11 @@ static const char *size_text(uint64_t bytes, char *buf, size_t len)
 }
 
 /* A line on stderr, redrawn in place, when it is a terminal
- * (progress_line.c: wiped before any other text, never with TERM=dumb). */
+ * (progress_line.c keeps whether it is on the screen, wipes it before any
+ * other text, and never draws it with TERM=dumb). */
 struct progress_line {
     const struct cli *cli;
-    int shown;       /* a line is on the screen */
-    double drawn_ms; /* when it was last drawn */
+    double drawn_ms; /* when it was last drawn; < 0: never */
 };
 
 static int progress(const um_backup_progress *p, void *payload)
@@ -67,31 +67,16 @@ static int progress(const um_backup_progress *p, void *payload)
     if (!cli_progress_line_wanted(line->cli))
         return cli_interrupted();
     if (p->phase == UM_BACKUP_FINISHED) {
-        if (line->shown) {
-            cli_stderr_begin();
-            cli_stderr_end();
-        }
-        line->shown = 0;
+        cli_progress_line_wipe();
         return 0;
     }
-    if (line->shown && p->elapsed_ms - line->drawn_ms < PROGRESS_EVERY_MS)
+    if (line->drawn_ms >= 0 && p->elapsed_ms - line->drawn_ms < PROGRESS_EVERY_MS)
         return cli_interrupted();
     snprintf(text, sizeof(text), "%-9s %10s  %6.1f s", names[p->phase],
              size_text(p->bytes, size, sizeof(size)), p->elapsed_ms / 1000.0);
     cli_progress_line_show(text);
-    line->shown = 1;
     line->drawn_ms = p->elapsed_ms;
     return cli_interrupted();
-}
-
-/* Wipes a progress line left on the screen by a run that stopped. */
-static void progress_end(struct progress_line *line)
-{
-    if (line->shown) {
-        cli_stderr_begin();
-        cli_stderr_end();
-    }
-    line->shown = 0;
 }
 
 /* ---- backup -------------------------------------------------------------- */
@@ -197,7 +182,7 @@ static int backup_body(const struct cli_call *call)
     if (bs->list)
         return list_body(call);
 
-    struct progress_line line = { call->cli, 0, 0.0 };
+    struct progress_line line = { call->cli, -1.0 };
     um_backup_options o = UM_BACKUP_OPTIONS_INIT;
     um_backup_info *b = NULL;
     int rc;
@@ -210,7 +195,7 @@ static int backup_body(const struct cli_call *call)
     cli_interrupt_attach(call->ctx);
     rc = um_backup(&b, call->ctx, &o);
     cli_interrupt_attach(NULL);
-    progress_end(&line);
+    cli_progress_line_wipe(); /* a line left by a run that stopped */
     if (rc == UM_OK && call->cli->json)
         rc = cli_print_json(um_backup_info_to_json(b));
     else if (rc == UM_OK)
@@ -312,7 +297,7 @@ static int print_restored(const um_restore_info *r)
 static int restore_body(const struct cli_call *call)
 {
     const struct restore_state *rs = call->state;
-    struct progress_line line = { call->cli, 0, 0.0 };
+    struct progress_line line = { call->cli, -1.0 };
     um_restore_options o = UM_RESTORE_OPTIONS_INIT;
     um_restore_info *r = NULL;
     int rc;
@@ -325,7 +310,7 @@ static int restore_body(const struct cli_call *call)
     cli_interrupt_attach(call->ctx);
     rc = um_restore(&r, call->ctx, call->args[0], &o);
     cli_interrupt_attach(NULL);
-    progress_end(&line);
+    cli_progress_line_wipe(); /* a line left by a run that stopped */
     if (rc == UM_OK)
         rc = call->cli->json ? cli_print_json(um_restore_info_to_json(r)) : print_restored(r);
     um_restore_info_free(r);

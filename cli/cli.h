@@ -396,6 +396,8 @@ int cli_progress_line_wanted(const struct cli *cli);
  * restore draw theirs from their progress callback); the next
  * cli_stderr_begin() wipes it. */
 void cli_progress_line_show(const char *text);
+/* Wipes the foot line, if one is on the screen. */
+void cli_progress_line_wipe(void);
 void cli_stderr_begin(void);
 void cli_stderr_end(void);
 

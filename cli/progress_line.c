@@ -148,6 +148,12 @@ void cli_progress_line_show(const char *text)
     funlockfile(stderr);
 }
 
+void cli_progress_line_wipe(void)
+{
+    cli_stderr_begin();
+    cli_stderr_end();
+}
+
 void cli_stderr_begin(void)
 {
     flockfile(stderr);
