@@ -1,10 +1,13 @@
 /*
  * header_cache.c - versions/.ultramigrate-cache: see header_cache.h.
  *
- * The file is one line naming the format and the release that wrote it,
- * a line with the number of entries, then the entries, each a fixed run of
- * NUL-terminated fields (text fields need no escaping: a revision file's
- * header holds no NUL, nor does a file name):
+ * It lives in a directory of its own, versions/.ultramigrate-cache/headers,
+ * so that writing it does not change the versions directory's own stat,
+ * which it records.  The file is one line naming the format and the release
+ * that wrote it, a line with the number of entries and the stat key of the
+ * versions directory (all zeros: none recorded), then the entries, each a
+ * fixed run of NUL-terminated fields (text fields need no escaping: a
+ * revision file's header holds no NUL, nor does a file name):
  *
  *   name, stat key, id, message, create date ("" absent, "=DATE"),
  *   flags ("t" transactional, "d" has a down section, "-" neither),
@@ -19,6 +22,7 @@
 #include "textfile.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -31,7 +35,8 @@
 #include <ultramigrate/version.h>
 
 /* Bump when script_file or the parser changes what a header means. */
-#define CACHE_FORMAT "ultramigrate header cache 1 " UM_VERSION_STRING "\n"
+#define CACHE_FORMAT "ultramigrate header cache 2 " UM_VERSION_STRING "\n"
+#define CACHE_FILE   HEADER_CACHE_NAME "/headers"
 /* A change this recent may hide from the stat: such files are not cached. */
 #define SETTLE_SECONDS 2
 #define CACHE_MAX      ((size_t)64 << 20)
@@ -43,7 +48,7 @@ typedef struct cache_key {
 } cache_key;
 
 typedef struct cache_entry {
-    const char *name; /* into the cache's data */
+    char *name; /* into the cache's data */
     cache_key key;
     script_file *s; /* NULL once taken */
 } cache_entry;
@@ -52,9 +57,12 @@ struct header_cache {
     char *data; /* the file as read: the entries' names point into it */
     cache_entry *v;
     size_t n, cap;
-    size_t next;  /* entries before it were passed by header_cache_take */
-    size_t taken; /* how many were handed out */
-    bool changed; /* a file was not found as cached: write it anew */
+    cache_key dir_key;  /* the versions directory's when written, or zeros */
+    bool dir_unchanged; /* ... and it still is: no file came or went */
+    char **names;       /* header_cache_names(), into data */
+    size_t next;        /* entries before it were passed by header_cache_take */
+    size_t taken;       /* how many were handed out */
+    bool changed;       /* a file was not found as cached: write it anew */
 };
 
 static cache_key key_of(const struct stat *st)
@@ -68,16 +76,16 @@ static cache_key key_of(const struct stat *st)
 /* ---- reading ----------------------------------------------------------- */
 
 typedef struct cursor {
-    const char *p, *end;
+    char *p, *end;
 } cursor;
 
 /* The next NUL-terminated field, or NULL past the end of the data. */
-static const char *next_field(cursor *c)
+static char *next_field(cursor *c)
 {
-    const char *nul = c->p < c->end ? memchr(c->p, '\0', (size_t)(c->end - c->p)) : NULL;
+    char *nul = c->p < c->end ? memchr(c->p, '\0', (size_t)(c->end - c->p)) : NULL;
     if (!nul)
         return NULL;
-    const char *f = c->p;
+    char *f = c->p;
     c->p = nul + 1;
     return f;
 }
@@ -164,7 +172,7 @@ static bool read_script(cursor *c, script_file *s)
 
 static bool read_entry(cursor *c, cache_entry *e, const char *prev_name)
 {
-    const char *name = next_field(c);
+    char *name = next_field(c);
     if (!name || !*name || (prev_name && strcmp(prev_name, name) >= 0) ||
         !parse_numbers(next_field(c), e->key.v, N_KEY) || !(e->s = calloc(1, sizeof(*e->s))))
         return false;
@@ -178,9 +186,12 @@ static void drop_entries(header_cache *c)
         script_free(c->v[i].s);
     free(c->v);
     free(c->data);
+    free(c->names);
     c->v = NULL;
     c->data = NULL;
+    c->names = NULL;
     c->n = c->cap = 0;
+    memset(&c->dir_key, 0, sizeof(c->dir_key));
 }
 
 static bool parse_cache(header_cache *c, char *data, size_t len)
@@ -194,8 +205,11 @@ static bool parse_cache(header_cache *c, char *data, size_t len)
         !(nl = memchr(cur.p, '\n', (size_t)(cur.end - cur.p))))
         return false;
     *nl = '\0';
-    if (!parse_numbers(cur.p, &count, 1) || count > len)
+    uint64_t counts[1 + N_KEY];
+    if (!parse_numbers(cur.p, counts, 1 + N_KEY) || counts[0] > len)
         return false;
+    count = counts[0];
+    memcpy(c->dir_key.v, counts + 1, sizeof(c->dir_key.v));
     cur.p = nl + 1;
     if (!(c->v = util_calloc((size_t)count, sizeof(*c->v))))
         return false;
@@ -217,8 +231,7 @@ static char *read_cache_file(int dirfd, size_t *len)
     size_t size;
     int fd;
 
-    if (textfile_open(&fd, &size, dirfd, HEADER_CACHE_NAME, HEADER_CACHE_NAME, &kind, true,
-                      &ignored) == UM_OK &&
+    if (textfile_open(&fd, &size, dirfd, CACHE_FILE, CACHE_FILE, &kind, true, &ignored) == UM_OK &&
         fd >= 0) {
         if ((data = malloc(size + 1))) {
             ssize_t got = 0;
@@ -237,7 +250,18 @@ static char *read_cache_file(int dirfd, size_t *len)
     return data;
 }
 
-header_cache *header_cache_load(int dirfd)
+static bool no_key(const cache_key *k)
+{
+    static const cache_key zero;
+    return memcmp(k, &zero, sizeof(*k)) == 0;
+}
+
+static bool same_key(const cache_key *a, const cache_key *b)
+{
+    return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+header_cache *header_cache_load(int dirfd, const struct stat *dir_st)
 {
     header_cache *c = calloc(1, sizeof(*c));
     size_t len = 0;
@@ -250,7 +274,21 @@ header_cache *header_cache_load(int dirfd)
         drop_entries(c);
         c->changed = true;
     }
+    cache_key now = key_of(dir_st);
+    c->dir_unchanged = c->n && !no_key(&c->dir_key) && same_key(&c->dir_key, &now);
     return c;
+}
+
+char **header_cache_names(header_cache *c, size_t *n)
+{
+    if (!c->dir_unchanged)
+        return NULL;
+    if (!c->names && !(c->names = util_calloc(c->n, sizeof(*c->names))))
+        return NULL;
+    for (size_t i = 0; i < c->n; i++)
+        c->names[i] = c->v[i].name;
+    *n = c->n;
+    return c->names;
 }
 
 /* ---- lookup ------------------------------------------------------------ */
@@ -345,33 +383,62 @@ static bool write_all(int fd, const char *p, size_t len)
     return true;
 }
 
+/*
+ * The cache's own directory, made when missing.  Releases before 0.1 kept
+ * the cache as a file of that name: it is replaced (a symbolic link or
+ * anything else is left alone, and nothing is cached).
+ */
+static int open_cache_dir(int dirfd)
+{
+    const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    struct stat st;
+    if (mkdirat(dirfd, HEADER_CACHE_NAME, 0777) != 0 && errno == EEXIST &&
+        fstatat(dirfd, HEADER_CACHE_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+        unlinkat(dirfd, HEADER_CACHE_NAME, 0) == 0)
+        mkdirat(dirfd, HEADER_CACHE_NAME, 0777);
+    return openat(dirfd, HEADER_CACHE_NAME, flags);
+}
+
 /* Written aside and renamed over: a reader sees the old file or the new. */
 static void write_cache_file(int dirfd, const strbuf *sb)
 {
     char tmp[64];
-    snprintf(tmp, sizeof(tmp), "%s.%ld", HEADER_CACHE_NAME, (long)getpid());
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
-    if (fd < 0)
+    int cache_dir = open_cache_dir(dirfd);
+    if (cache_dir < 0)
         return;
-    bool ok = write_all(fd, sb->buf, sb->len);
-    ok = close(fd) == 0 && ok;
-    if (!ok || renameat(dirfd, tmp, dirfd, HEADER_CACHE_NAME) != 0)
-        unlinkat(dirfd, tmp, 0);
+    snprintf(tmp, sizeof(tmp), "headers.%ld", (long)getpid());
+    int fd = openat(cache_dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (fd >= 0) {
+        bool ok = write_all(fd, sb->buf, sb->len);
+        ok = close(fd) == 0 && ok;
+        if (!ok || renameat(cache_dir, tmp, cache_dir, "headers") != 0)
+            unlinkat(cache_dir, tmp, 0);
+    }
+    close(cache_dir);
 }
 
-void header_cache_save(header_cache *c, int dirfd, const char *const *names,
-                       const struct stat *stats, script_file *const *scripts, size_t n,
-                       const struct timespec *read_at)
+void header_cache_save(header_cache *c, int dirfd, const struct stat *dir_st,
+                       const char *const *names, const struct stat *stats,
+                       script_file *const *scripts, size_t n, const struct timespec *read_at)
 {
-    if (!n || (!c->changed && c->taken == c->n && n == c->n))
-        return;
-    strbuf sb = STRBUF_INIT;
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
         kept += settled(&stats[i], read_at);
+    /* The directory's stat stands for its list of names only when every
+     * revision file in it is cached, and is itself settled. */
+    cache_key dir_key = { { 0 } };
+    if (kept == n && settled(dir_st, read_at))
+        dir_key = key_of(dir_st);
+    bool dir_news = !no_key(&dir_key) && !same_key(&dir_key, &c->dir_key);
+    if (!n || (!c->changed && c->taken == c->n && n == c->n && !dir_news))
+        return;
     if (!kept && !c->n)
         return; /* nothing to remember, nothing stale to replace */
-    sb_printf(&sb, CACHE_FORMAT "%zu\n", kept);
+    strbuf sb = STRBUF_INIT;
+    sb_printf(&sb, CACHE_FORMAT "%zu", kept);
+    for (size_t i = 0; i < N_KEY; i++)
+        sb_printf(&sb, " %" PRIu64, dir_key.v[i]);
+    sb_putc(&sb, '\n');
     for (size_t i = 0; i < n; i++)
         if (settled(&stats[i], read_at)) {
             cache_key k = key_of(&stats[i]);

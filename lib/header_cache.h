@@ -1,12 +1,14 @@
 /*
  * header_cache.h - the parsed headers of a versions directory, kept in
- * versions/.ultramigrate-cache so that a command need not read and hash
+ * versions/.ultramigrate-cache/ so that a command need not read and hash
  * every revision file again (docs/performance.md, "Cold status").
  *
  * An entry is used only while its file's stat (size, modification and
  * change times to the nanosecond, inode, device) is what it was when the
  * entry was written, and never without that stat: any edit, touch, copy or
- * checkout changes one of them.  The cache only saves time: missing,
+ * checkout changes one of them.  The list of names is used only while the
+ * directory's own stat is what it was: adding, removing or renaming a file
+ * changes it.  The cache only saves time: missing,
  * damaged, written by another release or stale, it is ignored, and a
  * directory it cannot be written to is not an error.  Applying a revision
  * reads its file again and checks the checksum whatever the cache said.
@@ -24,9 +26,18 @@
 
 typedef struct header_cache header_cache;
 
-/* Reads the cache of the directory open as @dirfd: an empty cache when
- * there is none or it cannot be used; NULL only when out of memory. */
-header_cache *header_cache_load(int dirfd);
+/* Reads the cache of the directory open as @dirfd, whose stat is @dir_st:
+ * an empty cache when there is none or it cannot be used; NULL only when
+ * out of memory. */
+header_cache *header_cache_load(int dirfd, const struct stat *dir_st);
+
+/*
+ * The names of the directory's revision files in ascending strcmp()
+ * order (*@n of them; the array and the names are the cache's), when its
+ * stat is the one recorded with them: no need to read the directory.
+ * NULL otherwise.
+ */
+char **header_cache_names(header_cache *c, size_t *n);
 
 /*
  * Whether the cache holds @name, so that its stat is worth taking before
@@ -46,15 +57,16 @@ script_file *header_cache_take(header_cache *c, const char *name, const struct s
 
 /*
  * Writes the cache of @dirfd anew when it no longer matches the @n files
- * (names[i], stats[i], scripts[i], in ascending name order) just read; a
+ * (names[i], stats[i], scripts[i], in ascending name order) just read, or
+ * @dir_st (taken before the directory was read) can now be recorded; a
  * stats[i] with st_nlink 0 is a file not to cache.  Files changed less
- * than a couple of seconds before @read_at (CLOCK_REALTIME) are left out:
- * another change within the file system's timestamp granularity could
- * keep their stat.  Best effort: failures are silent.
+ * than a couple of seconds before @read_at (CLOCK_REALTIME) are left out,
+ * and so is the directory's stat: another change within the file system's
+ * timestamp granularity could keep it.  Best effort: failures are silent.
  */
-void header_cache_save(header_cache *c, int dirfd, const char *const *names,
-                       const struct stat *stats, script_file *const *scripts, size_t n,
-                       const struct timespec *read_at);
+void header_cache_save(header_cache *c, int dirfd, const struct stat *dir_st,
+                       const char *const *names, const struct stat *stats,
+                       script_file *const *scripts, size_t n, const struct timespec *read_at);
 
 void header_cache_free(header_cache *c);
 

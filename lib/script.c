@@ -661,13 +661,17 @@ done:
 typedef struct entry_list {
     char **names; /* the revision files' names, sorted */
     size_t n, cap;
+    bool borrowed; /* names are the header cache's (header_cache_names) */
 } entry_list;
 
 static void entries_free(entry_list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->names[i]);
-    free(l->names);
+    if (!l->borrowed) {
+        for (size_t i = 0; i < l->n; i++)
+            free(l->names[i]);
+        free(l->names);
+    }
+    memset(l, 0, sizeof(*l));
 }
 
 static bool is_revision_name(const char *name)
@@ -781,27 +785,66 @@ static void tick(const ticker *t)
         t->fn(t->arg);
 }
 
-/* Each file's header from the cache when its stat says it is unchanged,
- * else read and parsed (and hashed: SHA-256 is fetched only then). */
-static int parse_all(DIR *d, const char *dir, const entry_list *l, bool use_cache, const ticker *t,
-                     script_file **v, err_buf *err)
+/* One reading of a versions directory. */
+typedef struct dir_read {
+    DIR *d;
+    const char *dir;
+    ticker ticker;
+    struct stat dir_st;  /* taken before its names are read */
+    header_cache *cache; /* NULL: not used */
+    entry_list names;
+    struct stat *stats; /* each file's; st_nlink 0: not to be cached */
+    script_file **v;    /* the headers, one per name */
+} dir_read;
+
+/* Drops what a reading of the names found, to read them again. */
+static void forget_names(dir_read *r)
+{
+    script_free_array(r->v, r->names.n);
+    free(r->stats);
+    entries_free(&r->names);
+    r->v = NULL;
+    r->stats = NULL;
+}
+
+/* The names as the header cache recorded them, while the directory's stat
+ * says that no file came or went since (header_cache_names). */
+static bool borrow_cached_names(dir_read *r)
+{
+    size_t n = 0;
+    char **names = r->cache ? header_cache_names(r->cache, &n) : NULL;
+    for (size_t i = 0; names && i < n; i++)
+        if (!is_revision_name(names[i]))
+            return false;
+    if (!names)
+        return false;
+    r->names = (entry_list){ .names = names, .n = n, .cap = n, .borrowed = true };
+    return true;
+}
+
+/*
+ * Each file's header from the cache when its stat says it is unchanged,
+ * else read and parsed (and hashed: SHA-256 is fetched only then).  With
+ * names borrowed from the cache, a file that is not there (a damaged
+ * cache) sets *@relist: the caller reads the directory after all.
+ */
+static int parse_all(dir_read *r, bool *relist, err_buf *err)
 {
     readbuf rb = { 0 };
     strbuf path = STRBUF_INIT;
-    bool slash = dir[0] && dir[strlen(dir) - 1] == '/';
-    struct stat *stats = util_calloc(l->n, sizeof(*stats)); /* st_nlink 0: not cached */
-    header_cache *cache = use_cache && stats ? header_cache_load(dirfd(d)) : NULL;
+    bool slash = r->dir[0] && r->dir[strlen(r->dir) - 1] == '/';
+    const entry_list *l = &r->names;
     struct timespec read_at;
-    int rc = stats ? UM_OK : err_nomem(err);
+    int rc = UM_OK;
 
     clock_gettime(CLOCK_REALTIME, &read_at);
     for (size_t i = 0; i < l->n && !rc; i++) {
-        file_ref f = { dirfd(d), l->names[i], NULL, cache ? &stats[i] : NULL };
+        file_ref f = { dirfd(r->d), l->names[i], NULL, r->cache ? &r->stats[i] : NULL };
         if (i % TICK_FILES == 0)
-            tick(t);
+            tick(&r->ticker);
         sections sec;
         sb_reset(&path);
-        sb_puts(&path, dir);
+        sb_puts(&path, r->dir);
         if (!slash)
             sb_putc(&path, '/');
         sb_puts(&path, f.name);
@@ -811,54 +854,75 @@ static int parse_all(DIR *d, const char *dir, const entry_list *l, bool use_cach
         }
         /* stat first only what the cache holds; the others' stat comes
          * with the reading (parse_ref) */
-        if (cache && header_cache_has(cache, f.name) &&
-            fstatat(f.dirfd, f.name, &stats[i], 0) == 0 &&
-            (v[i] = header_cache_take(cache, f.name, &stats[i], f.path)))
-            continue;
+        if (r->cache && header_cache_has(r->cache, f.name)) {
+            if (fstatat(f.dirfd, f.name, &r->stats[i], 0) != 0 && l->borrowed) {
+                *relist = true;
+                break;
+            }
+            if ((r->v[i] = header_cache_take(r->cache, f.name, &r->stats[i], f.path)))
+                continue;
+        }
         if (!rb.sha256)
             rb.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-        rc = parse_ref(&f, &rb, &v[i], &sec, err);
+        rc = parse_ref(&f, &rb, &r->v[i], &sec, err);
     }
-    if (!rc && cache)
-        header_cache_save(cache, dirfd(d), (const char *const *)l->names, stats, v, l->n, &read_at);
-    header_cache_free(cache);
-    free(stats);
+    if (!rc && r->cache && !*relist)
+        header_cache_save(r->cache, dirfd(r->d), &r->dir_st, (const char *const *)l->names,
+                          r->stats, r->v, l->n, &read_at);
     sb_free(&path);
     free(rb.buf);
     EVP_MD_free(rb.sha256);
     return rc;
 }
 
+/* The headers of the files r->names holds. */
+static int read_headers(dir_read *r, bool *relist, err_buf *err)
+{
+    /* One slot even when empty, so success always hands out an array. */
+    r->v = util_calloc(r->names.n, sizeof(*r->v));
+    r->stats = r->cache ? util_calloc(r->names.n, sizeof(*r->stats)) : NULL;
+    if (!r->v || (r->cache && !r->stats))
+        return err_nomem(err);
+    return parse_all(r, relist, err);
+}
+
+/* The names from the cache when the directory is unchanged, else read. */
+static int read_dir(dir_read *r, err_buf *err)
+{
+    bool relist = false;
+    if (borrow_cached_names(r)) {
+        int rc = read_headers(r, &relist, err);
+        if (rc || !relist)
+            return rc;
+        forget_names(r);
+    }
+    int rc = list_dir(r->d, r->dir, &r->names, err);
+    if (rc)
+        return rc;
+    tick(&r->ticker);
+    return read_headers(r, &relist, err);
+}
+
 int script_read_dir_ticking(const char *dir, bool use_cache, script_tick_fn *tick_fn, void *arg,
                             script_file ***out, size_t *n, err_buf *err)
 {
-    ticker t = { tick_fn, arg };
-    entry_list entries = { 0 };
-    script_file **v = NULL;
-    DIR *d;
+    dir_read r = { .dir = dir, .ticker = { tick_fn, arg } };
     int rc;
 
     *out = NULL;
     *n = 0;
-    if (!(d = opendir(dir)))
+    if (!(r.d = opendir(dir)))
         return io_error(err, dir, "cannot open directory", errno);
-    if ((rc = list_dir(d, dir, &entries, err)))
-        goto done;
-    tick(&t);
-    /* One slot even when empty, so success always hands out an array. */
-    if (!(v = util_calloc(entries.n, sizeof(*v)))) {
-        rc = err_nomem(err);
-        goto done;
+    if (use_cache && fstat(dirfd(r.d), &r.dir_st) == 0)
+        r.cache = header_cache_load(dirfd(r.d), &r.dir_st);
+    if (!(rc = read_dir(&r, err))) {
+        *out = r.v;
+        *n = r.names.n;
+        r.v = NULL;
     }
-    if ((rc = parse_all(d, dir, &entries, use_cache, &t, v, err))) {
-        script_free_array(v, entries.n);
-        goto done;
-    }
-    *out = v;
-    *n = entries.n;
-done:
-    entries_free(&entries);
-    closedir(d);
+    forget_names(&r);
+    header_cache_free(r.cache);
+    closedir(r.d);
     return rc;
 }
 

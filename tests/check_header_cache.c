@@ -86,6 +86,15 @@ static int open_dir(void)
 
 static const char *const names[] = { "a.sql", "b.sql", "c.sql" };
 
+/* The cache of the directory open as @fd, with the directory's stat. */
+static header_cache *load_cache(int fd, struct stat *dir_st)
+{
+    ck_assert_int_eq(fstat(fd, dir_st), 0);
+    header_cache *c = header_cache_load(fd, dir_st);
+    ck_assert_ptr_nonnull(c);
+    return c;
+}
+
 static void stat_all(struct stat st[3])
 {
     for (int i = 0; i < 3; i++)
@@ -102,16 +111,16 @@ static void save_cache(script_file **v)
     later.tv_sec += 60;
     stat_all(st);
     int fd = open_dir();
-    header_cache *c = header_cache_load(fd);
-    ck_assert_ptr_nonnull(c);
-    header_cache_save(c, fd, names, st, v, 3, &later);
+    struct stat dir_st;
+    header_cache *c = load_cache(fd, &dir_st);
+    header_cache_save(c, fd, &dir_st, names, st, v, 3, &later);
     header_cache_free(c);
     close(fd);
 }
 
 static char *cache_path(void)
 {
-    return pgtest_asprintf("%s/" HEADER_CACHE_NAME, tdir);
+    return pgtest_asprintf("%s/" HEADER_CACHE_NAME "/headers", tdir);
 }
 
 START_TEST(reads_back_as_parsed)
@@ -127,7 +136,8 @@ START_TEST(reads_back_as_parsed)
 
     stat_all(st);
     int fd = open_dir();
-    header_cache *c = header_cache_load(fd);
+    struct stat dir_st;
+    header_cache *c = load_cache(fd, &dir_st);
     for (size_t i = 0; i < n; i++) {
         script_file *s = header_cache_take(c, names[i], &st[i], v[i]->path);
         ck_assert_msg(s != NULL, "%s not found in the cache", names[i]);
@@ -219,8 +229,9 @@ START_TEST(large_directory_cached)
     clock_gettime(CLOCK_REALTIME, &later);
     later.tv_sec += 60;
     int fd = open_dir();
-    header_cache *c = header_cache_load(fd);
-    header_cache_save(c, fd, (const char *const *)names_v, st, v, N, &later);
+    struct stat dir_st;
+    header_cache *c = load_cache(fd, &dir_st);
+    header_cache_save(c, fd, &dir_st, (const char *const *)names_v, st, v, N, &later);
     header_cache_free(c);
     close(fd);
     script_free_array(v, n);
@@ -292,7 +303,8 @@ START_TEST(damaged_cache_is_a_miss)
         ck_assert_uint_eq(fwrite(good, 1, cut, f), cut);
         fclose(f);
         int fd = open_dir();
-        header_cache *c = header_cache_load(fd);
+        struct stat dir_st;
+        header_cache *c = load_cache(fd, &dir_st);
         for (size_t i = 0; i < n; i++) {
             script_file *s = header_cache_take(c, names[i], &st[i], v[i]->path);
             ck_assert_msg(!s, "%s taken from a cache cut at byte %zu of %zu", names[i], cut, len);
@@ -317,7 +329,8 @@ START_TEST(damaged_cache_is_a_miss)
         fclose(f);
         free(bad);
         int fd = open_dir();
-        header_cache *c = header_cache_load(fd);
+        struct stat dir_st;
+        header_cache *c = load_cache(fd, &dir_st);
         ck_assert_ptr_nonnull(c);
         header_cache_free(c);
         close(fd);
@@ -352,13 +365,123 @@ START_TEST(read_only_directory)
     size_t n;
 
     write_project();
-    ck_assert_int_eq(mkdir(pgtest_fmt("%s/" HEADER_CACHE_NAME ".%ld", tdir, (long)getpid()), 0700),
-                     0); /* the temporary name taken */
+    ck_assert_int_eq(mkdir(pgtest_fmt("%s/" HEADER_CACHE_NAME, tdir), 0700), 0);
+    ck_assert_int_eq(
+        mkdir(pgtest_fmt("%s/" HEADER_CACHE_NAME "/headers.%ld", tdir, (long)getpid()), 0700),
+        0); /* the temporary name taken */
     read_dir(false, &v, &n);
     save_cache(v);
     script_free_array(v, n);
     char *path = cache_path();
     ck_assert_int_eq(access(path, F_OK), -1);
+    free(path);
+}
+END_TEST
+
+/*
+ * The names come from the cache only while the directory's own stat is
+ * the one recorded with them: any file added, removed or renamed changes
+ * it.  A cache written before the last change, or whose listing was not
+ * complete, gives none.
+ */
+START_TEST(names_only_while_directory_unchanged)
+{
+    script_file **v, **w;
+    size_t n, m;
+    struct stat dir_st;
+
+    write_project();
+    read_dir(false, &v, &n);
+    save_cache(v);
+    int fd = open_dir();
+    header_cache *c = load_cache(fd, &dir_st);
+    ck_assert_ptr_null(header_cache_names(c, &m)); /* its first write made its directory */
+    header_cache_free(c);
+    save_cache(v);
+    c = load_cache(fd, &dir_st);
+    char **got = header_cache_names(c, &m);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_uint_eq(m, 3);
+    for (size_t i = 0; i < m; i++)
+        ck_assert_str_eq(got[i], names[i]);
+    header_cache_free(c);
+
+    /* the cache's own directory is not the versions directory */
+    ck_assert_int_eq(fstat(fd, &dir_st), 0);
+    struct stat again;
+    read_dir(true, &w, &m); /* the names from the cache, nothing written */
+    ck_assert_uint_eq(m, 3);
+    script_free_array(w, m);
+    ck_assert_int_eq(fstat(fd, &again), 0);
+    ck_assert_int_eq(again.st_mtim.tv_nsec, dir_st.st_mtim.tv_nsec);
+    ck_assert_int_eq(again.st_mtim.tv_sec, dir_st.st_mtim.tv_sec);
+
+    pgtest_write_file(tdir, "notes.txt", "not a revision\n");
+    c = load_cache(fd, &dir_st);
+    ck_assert_ptr_null(header_cache_names(c, &m));
+    header_cache_free(c);
+    close(fd);
+    script_free_array(v, n);
+}
+END_TEST
+
+/* A name the cache lists that is not in the directory (a damaged cache
+ * with the directory's stat intact): the directory is read after all. */
+START_TEST(damaged_name_reads_the_directory)
+{
+    script_file **v, **w;
+    size_t n, m, len;
+
+    write_project();
+    read_dir(false, &v, &n);
+    save_cache(v);
+    save_cache(v); /* the first made the cache's directory */
+    char *path = cache_path();
+    char *data = pgtest_read_file(path, &len);
+    char *a = memmem(data, len, "a.sql", 6); /* with its NUL */
+    ck_assert_ptr_nonnull(a);
+    a[0] = '0'; /* "0.sql": still in order, never written */
+    FILE *f = fopen(path, "wb");
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+    struct stat dir_st;
+    int fd = open_dir();
+    header_cache *c = load_cache(fd, &dir_st);
+    char **listed = header_cache_names(c, &m);
+    ck_assert_ptr_nonnull(listed);
+    ck_assert_str_eq(listed[0], "0.sql");
+    header_cache_free(c);
+    close(fd);
+
+    read_dir(true, &w, &m);
+    ck_assert_uint_eq(m, 3);
+    for (size_t i = 0; i < m; i++)
+        assert_same_script(w[i], v[i]);
+    script_free_array(w, m);
+    script_free_array(v, n);
+    free(data);
+    free(path);
+}
+END_TEST
+
+/* The cache file of an earlier release, where the directory now goes. */
+START_TEST(old_cache_file_replaced)
+{
+    script_file **v, **w;
+    size_t n, m;
+
+    write_project();
+    pgtest_write_file(tdir, HEADER_CACHE_NAME, "ultramigrate header cache 1 0.1.0\n0\n");
+    read_dir(false, &v, &n);
+    save_cache(v);
+    char *path = cache_path();
+    ck_assert_int_eq(access(path, R_OK), 0);
+    read_dir(true, &w, &m);
+    ck_assert_uint_eq(m, 3);
+    for (size_t i = 0; i < m; i++)
+        assert_same_script(w[i], v[i]);
+    script_free_array(w, m);
+    script_free_array(v, n);
     free(path);
 }
 END_TEST
@@ -376,6 +499,9 @@ int main(void)
     tcase_add_test(tc, recent_files_not_cached);
     tcase_add_test(tc, read_only_directory);
     tcase_add_test(tc, large_directory_cached);
+    tcase_add_test(tc, names_only_while_directory_unchanged);
+    tcase_add_test(tc, damaged_name_reads_the_directory);
+    tcase_add_test(tc, old_cache_file_replaced);
     suite_add_tcase(s, tc);
     return pgtest_run_suite(s);
 }
