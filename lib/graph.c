@@ -180,6 +180,15 @@ static int cmp_by_file(const void *pa, const void *pb)
     return c ? c : strcmp(a->id, b->id);
 }
 
+/* A directory's files come sorted by name: one pass instead of a sort. */
+static bool sorted_by_file(script_file *const *s, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (cmp_by_file(&s[i - 1], &s[i]) > 0)
+            return false;
+    return true;
+}
+
 /* The two kinds of edges: a dependency may name a branch label, as in
  * Alembic; a parent may not (Alembic's map would then lose the edge). */
 typedef struct edge_kind {
@@ -476,7 +485,7 @@ int graph_build(graph_dag **out, script_file **scripts, size_t n, err_buf *err)
         rc = err_nomem(err);
         goto done;
     }
-    if (n > 1)
+    if (!sorted_by_file(scripts, n))
         qsort(scripts, n, sizeof(*scripts), cmp_by_file);
     rc = map_build(&b, err);
     if (!rc)

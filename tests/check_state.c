@@ -283,6 +283,35 @@ START_TEST(custom_version_table)
 }
 END_TEST
 
+/*
+ * The applied revisions are listed oldest first, then by id, whatever the
+ * order of the table's rows on disk (the engine sorts them, not the
+ * server): an update moves a row to the end of the heap.
+ */
+START_TEST(applied_oldest_first)
+{
+    write_linear(4);
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    sql("UPDATE ultramigrate_version_applied SET applied_at = applied_at - interval '1 day'"
+        " WHERE revision = 'r3'");
+    sql("UPDATE ultramigrate_version_applied SET applied_at = (SELECT applied_at FROM"
+        " ultramigrate_version_applied WHERE revision = 'r1') WHERE revision = 'r4'");
+    sql("UPDATE ultramigrate_version_applied SET host = host WHERE revision = 'r1'");
+    ck_assert_str_eq(qv("SELECT string_agg(revision, ',') FROM ultramigrate_version_applied"),
+                     "r2,r3,r4,r1");
+
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    const char *want[] = { "r3", "r1", "r4", "r2" };
+    ck_assert_uint_eq(um_status_applied_count(st), 4);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_str_eq(um_status_applied_at(st, i)->revision, want[i]);
+    um_status_free(st);
+    um_close(ctx);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *state_suite(void)
@@ -292,7 +321,7 @@ static Suite *state_suite(void)
     PGTEST_ADD_TESTS(tcase(s, "checksum"), checksum_changed_file, checksum_ignores_down_section);
 
     PGTEST_ADD_TESTS(tcase(s, "history"), history_and_status_contents,
-                     name_not_utf8_refused_at_load);
+                     name_not_utf8_refused_at_load, applied_oldest_first);
 
     PGTEST_ADD_TESTS(tcase(s, "version_table"), custom_version_table);
 
