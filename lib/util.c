@@ -21,6 +21,13 @@ char *util_strdup_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+void util_free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 void *util_calloc(size_t count, size_t size)
 {
     return calloc(count ? count : 1, size);
