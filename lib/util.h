@@ -36,6 +36,15 @@ uint64_t util_fnv1a(uint64_t hash, const void *data, size_t len);
  */
 int util_options_init(void *opts, const void *tmpl, size_t size, unsigned int version);
 
+/*
+ * The same for a struct that has grown since version 1: an older host's
+ * struct is shorter, so only the @size bytes it has room for (its module's
+ * *_options_size(@version); 0 for a version it does not know) are copied
+ * from @tmpl, and @opts gets @version, not the template's.
+ * Returns UM_OK, or UM_EINVAL for a NULL @opts or a @size of 0.
+ */
+int util_options_init_sized(void *opts, const void *tmpl, size_t size, unsigned int version);
+
 /* Makes @s one line in place: each run of blanks holding a newline, tab
  * or carriage return (libpq's "...failed\n\tIs the server running") becomes
  * one space; trailing blanks go. */
