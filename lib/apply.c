@@ -900,12 +900,7 @@ static int check_apply_options(um_ctx *ctx, const um_apply_options *opts)
 int um_apply_options_init(um_apply_options *opts, unsigned int version)
 {
     static const um_apply_options init = UM_APPLY_OPTIONS_INIT;
-    size_t size = apply_options_size(version);
-    if (!opts || !size)
-        return UM_EINVAL;
-    memcpy(opts, &init, size);
-    opts->version = version;
-    return UM_OK;
+    return util_options_init_sized(opts, &init, apply_options_size(version), version);
 }
 
 int um_apply(um_ctx *ctx, const um_plan *plan, const um_apply_options *opts)

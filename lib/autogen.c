@@ -64,9 +64,7 @@ void um_autogen_result_free(um_autogen_result *res)
 {
     if (!res)
         return;
-    for (size_t i = 0; i < res->n_destructive; i++)
-        free(res->destructive[i]);
-    free(res->destructive);
+    util_free_strings(res->destructive, res->n_destructive);
     free(res->up);
     free(res->down);
     free(res->path);
@@ -218,13 +216,6 @@ static int schema_files(um_ctx *ctx, const char *path, char ***out, size_t *n)
     return UM_OK;
 }
 
-static void free_files(char **files, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(files[i]);
-    free(files);
-}
-
 /* ---- the current schema ------------------------------------------------- */
 
 /* The replay stops between revisions once the host cancelled. */
@@ -329,7 +320,7 @@ static int read_both(autogen_run *r, const char *schema_file)
         rc = check_cancel(r, load_file(r->ctx, r->desired_db.ctx, files[i]));
     if (!rc)
         rc = check_cancel(r, read_model(r->ctx, r->desired_db.ctx, &r->desired));
-    free_files(files, n);
+    util_free_strings(files, n);
     return rc;
 }
 

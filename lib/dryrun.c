@@ -77,9 +77,7 @@ void um_dry_run_info_free(um_dry_run_info *info)
 {
     if (!info)
         return;
-    for (size_t i = 0; i < info->n_owned; i++)
-        free(info->owned[i]);
-    free(info->owned);
+    util_free_strings(info->owned, info->n_owned);
     free(info->steps);
     free(info);
 }

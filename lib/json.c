@@ -39,6 +39,17 @@ static const char *nth_string(const void *v, size_t i)
     return ((const char *const *)v)[i];
 }
 
+/* A JSON array of @n objects, each made by @make(@list, i), as
+ * string_array's strings: the API's lists are reached through their
+ * accessors, so each maker reads its element with the list's own. */
+static json_t *object_array(const void *list, size_t n, json_t *(*make)(const void *, size_t))
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        a = jsonb_append(a, make(list, i));
+    return a;
+}
+
 /* Milliseconds to the microsecond: 41.123, not 41.122999999999998. */
 static double ms(double v)
 {
@@ -53,6 +64,17 @@ static char *dump(json_t *root)
              : NULL;
     json_decref(root);
     return text;
+}
+
+/* A document that is one list (history, repair): its format_version and,
+ * under @key, the array object_array() makes; NULL for a NULL @list. */
+static char *list_document(const char *key, const void *list, size_t n,
+                           json_t *(*make)(const void *, size_t))
+{
+    if (!list)
+        return NULL;
+    return dump(json_pack("{s:i, s:o}", "format_version", JSON_FORMAT_VERSION, key,
+                          object_array(list, n, make)));
 }
 
 /* json_pack() takes the "o" values even when it fails (Jansson >= 2.11),
@@ -79,8 +101,9 @@ char *um_revision_to_json(const um_revision *rev)
         jsonb_set(revision_object(rev), "format_version", json_integer(JSON_FORMAT_VERSION)));
 }
 
-static json_t *applied_object(const um_applied *a)
+static json_t *applied_object(const void *st, size_t i)
 {
+    const um_applied *a = um_status_applied_at(st, i);
     return json_pack("{s:s, s:o, s:o, s:o, s:f, s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:i}",
                      "revision", a->revision, "message", string_or_null(a->message), "checksum",
                      string_or_null(a->checksum), "applied_at", string_or_null(a->applied_at),
@@ -91,8 +114,9 @@ static json_t *applied_object(const um_applied *a)
                      "checksum_ok", a->checksum_ok, "statements_done", a->statements_done);
 }
 
-static json_t *pending_object(const um_revision *r)
+static json_t *pending_object(const void *st, size_t i)
 {
+    const um_revision *r = um_status_pending_at(st, i);
     return json_pack("{s:s, s:s, s:s}", "revision", r->id, "message", r->message, "path", r->path);
 }
 
@@ -111,11 +135,8 @@ char *um_status_to_json(const um_status_info *s)
     if (!s)
         return NULL;
     size_t n_applied = um_status_applied_count(s), n_pending = um_status_pending_count(s);
-    json_t *applied = json_array(), *pending = json_array();
-    for (size_t i = 0; applied && i < n_applied; i++)
-        applied = jsonb_append(applied, applied_object(um_status_applied_at(s, i)));
-    for (size_t i = 0; pending && i < n_pending; i++)
-        pending = jsonb_append(pending, pending_object(um_status_pending_at(s, i)));
+    json_t *applied = object_array(s, n_applied, applied_object);
+    json_t *pending = object_array(s, n_pending, pending_object);
     /* the counts as um_status_count() has them, health's too */
     json_t *counts =
         json_pack("{s:I, s:I, s:I, s:I, s:I}", "applied",
@@ -133,8 +154,9 @@ char *um_status_to_json(const um_status_info *s)
                   (json_int_t)n_pending, "counts", counts, "applied", applied, "pending", pending));
 }
 
-static json_t *history_object(const um_history_entry *e)
+static json_t *history_object(const void *h, size_t i)
 {
+    const um_history_entry *e = um_history_at(h, i);
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:f, s:o, s:o, s:o, s:o, s:o}", "id",
                      (json_int_t)e->id, "revision", e->revision, "direction", e->direction, "state",
                      e->state, "started_at", e->started_at, "duration_ms", ms(e->duration_ms),
@@ -145,12 +167,7 @@ static json_t *history_object(const um_history_entry *e)
 
 char *um_history_to_json(const um_history_list *h)
 {
-    if (!h)
-        return NULL;
-    json_t *entries = json_array();
-    for (size_t i = 0; entries && i < um_history_count(h); i++)
-        entries = jsonb_append(entries, history_object(um_history_at(h, i)));
-    return dump(json_pack("{s:i, s:o}", "format_version", JSON_FORMAT_VERSION, "history", entries));
+    return list_document("history", h, um_history_count(h), history_object);
 }
 
 static const char *health_id(const void *ids, size_t i)
@@ -185,8 +202,9 @@ char *um_health_to_json(const um_health *h)
         "last_applied", last, "round_trip_ms", ms(h->round_trip_ms), "taken_at", h->taken_at));
 }
 
-static json_t *repair_object(const um_repair_entry *e)
+static json_t *repair_object(const void *list, size_t i)
 {
+    const um_repair_entry *e = um_repair_at(list, i);
     return json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:i}", "revision", e->revision, "path",
                      string_or_null(e->path), "before", e->before, "after", e->after,
                      "old_checksum", string_or_null(e->old_checksum), "new_checksum",
@@ -195,11 +213,5 @@ static json_t *repair_object(const um_repair_entry *e)
 
 char *um_repair_to_json(const um_repair_list *list)
 {
-    if (!list)
-        return NULL;
-    json_t *changed = json_array();
-    for (size_t i = 0; changed && i < um_repair_count(list); i++)
-        changed = jsonb_append(changed, repair_object(um_repair_at(list, i)));
-    return dump(
-        json_pack("{s:i, s:o}", "format_version", JSON_FORMAT_VERSION, "repaired", changed));
+    return list_document("repaired", list, um_repair_count(list), repair_object);
 }

@@ -69,10 +69,8 @@ void lint_result_free(um_lint_result *r)
         return;
     for (size_t i = 0; i < r->n; i++)
         free((char *)r->findings[i].message);
-    for (size_t i = 0; i < r->n_strings; i++)
-        free(r->strings[i]);
+    util_free_strings(r->strings, r->n_strings);
     free(r->findings);
-    free(r->strings);
     free(r);
 }
 

@@ -107,9 +107,7 @@ static bool list_add(name_list *l, const char *s)
 
 static void list_free(name_list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
+    util_free_strings(l->v, l->n);
     *l = (name_list){ 0 };
 }
 

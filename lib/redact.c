@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "strbuf.h"
+#include "util.h"
 
 /* Shorter pieces of a password are not worth garbling a message for (a
  * whole password is masked whatever its length). */
@@ -240,8 +241,6 @@ char *redact_apply(const redact_set *r, const char *text)
 
 void redact_free(redact_set *r)
 {
-    for (size_t i = 0; i < r->n; i++)
-        free(r->v[i]);
-    free(r->v);
+    util_free_strings(r->v, r->n);
     memset(r, 0, sizeof(*r));
 }

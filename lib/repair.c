@@ -233,9 +233,7 @@ static int repair_checksums(um_ctx *ctx, const store_state *st, const repair_job
         rc = store_repair_checksums(ctx, changed, (const char *const *)notes, n);
     if (!rc && n == 0)
         log_printf(&ctx->log, UM_LOG_INFO, "every applied revision's file has its stored checksum");
-    for (size_t i = 0; notes && i < n; i++)
-        free(notes[i]);
-    free(notes);
+    util_free_strings(notes, n);
     free(changed);
     return rc;
 }

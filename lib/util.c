@@ -21,6 +21,13 @@ char *util_strdup_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+void util_free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 void *util_calloc(size_t count, size_t size)
 {
     return calloc(count ? count : 1, size);
@@ -29,9 +36,16 @@ void *util_calloc(size_t count, size_t size)
 int util_options_init(void *opts, const void *tmpl, size_t size, unsigned int version)
 {
     const unsigned int *tmpl_version = tmpl;
-    if (!opts || version != *tmpl_version)
+    return util_options_init_sized(opts, tmpl, version == *tmpl_version ? size : 0, version);
+}
+
+int util_options_init_sized(void *opts, const void *tmpl, size_t size, unsigned int version)
+{
+    if (!opts || !size)
         return UM_EINVAL;
     memcpy(opts, tmpl, size);
+    /* the version is the first member of every options struct */
+    *(unsigned int *)opts = version;
     return UM_OK;
 }
 

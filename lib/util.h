@@ -1,7 +1,7 @@
 /*
  * util.h - the small helpers every module would otherwise write again: a
- * monotonic clock, string copies, an allocation that never asks for zero
- * bytes, FNV-1a and hex encoding.
+ * monotonic clock, string copies, string arrays freed, an allocation that
+ * never asks for zero bytes, FNV-1a and hex encoding.
  */
 #ifndef LIB_UTIL_H
 #define LIB_UTIL_H
@@ -15,6 +15,10 @@ double util_now_ms(void);
 /* strdup() that passes NULL through: NULL in, NULL out.  A NULL result for
  * a non-NULL @s means out of memory. */
 char *util_strdup_null(const char *s);
+
+/* Frees the @n strings of @v, then @v: the one way every module releases
+ * the string arrays it owns.  @v may be NULL (then @n is 0). */
+void util_free_strings(char **v, size_t n);
 
 /* calloc() of @count elements where @count may be 0: an empty array is
  * still a valid pointer, so NULL always means out of memory. */
@@ -31,6 +35,15 @@ uint64_t util_fnv1a(uint64_t hash, const void *data, size_t len);
  * Returns UM_OK, or UM_EINVAL for a NULL @opts or another version.
  */
 int util_options_init(void *opts, const void *tmpl, size_t size, unsigned int version);
+
+/*
+ * The same for a struct that has grown since version 1: an older host's
+ * struct is shorter, so only the @size bytes it has room for (its module's
+ * *_options_size(@version); 0 for a version it does not know) are copied
+ * from @tmpl, and @opts gets @version, not the template's.
+ * Returns UM_OK, or UM_EINVAL for a NULL @opts or a @size of 0.
+ */
+int util_options_init_sized(void *opts, const void *tmpl, size_t size, unsigned int version);
 
 /* Makes @s one line in place: each run of blanks holding a newline, tab
  * or carriage return (libpq's "...failed\n\tIs the server running") becomes

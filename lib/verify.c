@@ -358,12 +358,7 @@ static size_t verify_options_size(unsigned int version)
 int um_verify_options_init(um_verify_options *opts, unsigned int version)
 {
     static const um_verify_options init = UM_VERIFY_OPTIONS_INIT;
-    size_t size = verify_options_size(version);
-    if (!opts || !size)
-        return UM_EINVAL;
-    memcpy(opts, &init, size);
-    opts->version = version;
-    return UM_OK;
+    return util_options_init_sized(opts, &init, verify_options_size(version), version);
 }
 
 /* @opts (NULL: the defaults) as this version's struct in @out, the fields
