@@ -118,7 +118,9 @@ static bool read_ids(cursor *c, char ***ids, size_t *n)
     uint64_t count;
     if (!parse_numbers(next_field(c), &count, 1) || count > (uint64_t)(c->end - c->p))
         return false;
-    if (!(*ids = util_calloc((size_t)count, sizeof(**ids))))
+    if (!count)
+        return true; /* NULL, as the parser leaves a list the header lacks */
+    if (!(*ids = calloc((size_t)count, sizeof(**ids))))
         return false;
     for (*n = 0; *n < count; (*n)++) {
         const char *id = next_field(c);

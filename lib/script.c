@@ -507,15 +507,9 @@ void script_free(script_file *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; s->parents && i < s->n_parents; i++)
-        free(s->parents[i]);
-    for (size_t i = 0; s->depends_on && i < s->n_depends_on; i++)
-        free(s->depends_on[i]);
-    for (size_t i = 0; s->branch_labels && i < s->n_branch_labels; i++)
-        free(s->branch_labels[i]);
-    free(s->parents);
-    free(s->depends_on);
-    free(s->branch_labels);
+    util_free_strings(s->parents, s->parents ? s->n_parents : 0);
+    util_free_strings(s->depends_on, s->depends_on ? s->n_depends_on : 0);
+    util_free_strings(s->branch_labels, s->branch_labels ? s->n_branch_labels : 0);
     free(s->path);
     free(s->id);
     free(s->message);
