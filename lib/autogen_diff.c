@@ -165,10 +165,21 @@ static void decide_rebuilt_tables(diff_run *r)
     }
 }
 
-/* A generated column's expression cannot be altered: dropped and added. */
-bool diff_column_regenerated(const sm_object *f, const sm_object *t)
+/* A generated column's expression cannot be altered: dropped and added.
+ * So is one that reads a column whose type changes: the server refuses
+ * ALTER COLUMN ... TYPE under a generated column. */
+bool diff_column_regenerated(const diff_run *r, const sm_object *f, const sm_object *t)
 {
-    return !diff_attr_eq(f, t, SM_COL_GENERATED);
+    const char *expr = sm_attr(f, SM_COL_GENERATED);
+    if (!diff_attr_eq(f, t, SM_COL_GENERATED))
+        return true;
+    for (size_t i = 0; expr && i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = diff_twin(r->to, c);
+        if (c != f && tc && strcmp(c->table, f->table) == 0 && diff_column_retyped(r, c, tc) &&
+            diff_names_type(expr, c->name))
+            return true;
+    }
+    return false;
 }
 
 /* Whether attribute @i of @kind is compared at all: positions never,
@@ -201,7 +212,7 @@ bool diff_column_gone(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = diff_table_attached(r, f->table) ? diff_column_of(r->to, f->table, f->name)
                                                           : diff_twin(r->to, f);
-    return !diff_table_kept(r, f->table) || !t || diff_column_regenerated(f, t);
+    return !diff_table_kept(r, f->table) || !t || diff_column_regenerated(r, f, t);
 }
 
 static void decide_altered_tables(diff_run *r)

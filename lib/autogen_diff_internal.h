@@ -62,7 +62,7 @@ void diff_about(diff_run *r, const sm_object *o);
 void diff_stmt(diff_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diff_destructive(diff_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool diff_table_kept(const diff_run *r, const char *key);
-bool diff_column_regenerated(const sm_object *f, const sm_object *t);
+bool diff_column_regenerated(const diff_run *r, const sm_object *f, const sm_object *t);
 bool diff_attr_differs(const diff_run *r, const sm_object *f, const sm_object *t, size_t i);
 bool diff_column_retyped(const diff_run *r, const sm_object *f, const sm_object *t);
 bool diff_column_gone(const diff_run *r, const sm_object *f);
