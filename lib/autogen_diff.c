@@ -391,7 +391,8 @@ bool diff_fresh(const diff_run *r, const sm_object *t)
     case SM_RANGE:
         return r->range_swapped[diff_index_of(r->from, f)];
     case SM_DOMAIN:
-        return !diff_attr_eq(f, t, SM_DOMAIN_BASE) || !diff_attr_eq(f, t, SM_DOMAIN_COLLATION);
+        return !diff_attr_eq(f, t, SM_DOMAIN_BASE) || !diff_attr_eq(f, t, SM_DOMAIN_COLLATION) ||
+               diff_domain_swapped(r, f);
     case SM_COLUMN:
         return diff_column_gone(r, f);
     case SM_CONSTRAINT:

@@ -75,6 +75,7 @@ void diff_index_create(diff_run *r, const char *def, size_t len);
 /* ---- autogen_types.c: enums, domains, composite and range types --------- */
 
 bool diff_type_swapped(const diff_run *r, const sm_object *col);
+bool diff_domain_swapped(const diff_run *r, const sm_object *dom);
 void diff_decide_enums(diff_run *r);
 void diff_decide_types(diff_run *r);
 bool diff_reads_swapped_type(const diff_run *r, const char *def);
