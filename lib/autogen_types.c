@@ -104,12 +104,65 @@ static bool labels_extend(const char *from, const char *to)
     return true;
 }
 
+/* Where the server renders a label as a value of its type: what an
+ * object of @m made with it would hold. */
+static const struct {
+    sm_kind kind;
+    size_t attr;
+} label_users[] = {
+    { SM_CONSTRAINT, SM_CON_DEF },   { SM_INDEX, SM_INDEX_DEF },
+    { SM_VIEW, SM_VIEW_DEF },        { SM_COLUMN, SM_COL_DEFAULT },
+    { SM_COLUMN, SM_COL_GENERATED }, { SM_DOMAIN, SM_DOMAIN_DEFAULT },
+    { SM_DOMAIN, SM_DOMAIN_CHECKS }, { SM_TRIGGER, SM_TRIGGER_DEF },
+    { SM_POLICY, SM_POLICY_DEF },
+};
+
+/* Some definition of @m holds @label ('x', quoted) as a value of the
+ * enum @key ('x'::public.e). */
+static bool label_used(const sm_model *m, const char *label, size_t len, const char *key)
+{
+    strbuf needle = STRBUF_INIT;
+    bool used = false;
+    sb_printf(&needle, "%.*s::%s", (int)len, label, key);
+    for (size_t u = 0; sb_str(&needle) && !used && u < sizeof(label_users) / sizeof(label_users[0]);
+         u++)
+        for (size_t i = 0; !used && i < sm_count(m, label_users[u].kind); i++) {
+            const char *def = sm_attr(sm_at(m, label_users[u].kind, i), label_users[u].attr);
+            const char *p = def ? strstr(def, sb_str(&needle)) : NULL;
+            /* not a longer name: public.e2, public.e_x */
+            char next = p ? p[needle.len] : '\0';
+            used = p && !(next && strchr(".$_", next)) && !(next >= 'a' && next <= 'z') &&
+                   !(next >= '0' && next <= '9');
+        }
+    sb_free(&needle);
+    return used;
+}
+
+/* A label of @t that @f lacks is used by a definition of @to: each such
+ * definition is made by the revision (none could hold the label before),
+ * and PostgreSQL refuses a label added in the same transaction ("unsafe
+ * use of new value"), so the type is swapped instead. */
+static bool new_label_used(const sm_model *to, const sm_object *f, const sm_object *t)
+{
+    FOR_EACH_ITEM(sm_attr(t, SM_ENUM_LABELS), item, len)
+    {
+        char *label = strndup(item, len);
+        bool used = label && !diff_list_has(sm_attr(f, SM_ENUM_LABELS), label) &&
+                    label_used(to, item, len, t->key);
+        free(label);
+        if (used)
+            return true;
+    }
+    return false;
+}
+
 void diff_decide_enums(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_ENUM); i++) {
         const sm_object *f = sm_at(r->from, SM_ENUM, i), *t = diff_twin(r->to, f);
         r->enum_swapped[i] =
-            t && !labels_extend(sm_attr(f, SM_ENUM_LABELS), sm_attr(t, SM_ENUM_LABELS));
+            t && (!labels_extend(sm_attr(f, SM_ENUM_LABELS), sm_attr(t, SM_ENUM_LABELS)) ||
+                  new_label_used(r->to, f, t));
     }
 }
 
@@ -334,8 +387,8 @@ static void enum_swap(diff_run *r, const sm_object *f, const sm_object *t)
 {
     strbuf old = STRBUF_INIT;
     diff_destructive(r,
-                     "enum %s loses or reorders labels; rows holding a removed label fail the"
-                     " cast",
+                     "enum %s is made again (a label removed or reordered, or a new one used"
+                     " in this revision); rows holding a removed label fail the cast",
                      t->key);
     rename_old(r, "TYPE", f->key, f->name, &old);
     enum_create(r, t);
