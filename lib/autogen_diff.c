@@ -20,14 +20,25 @@
 #include "util.h"
 
 static const size_t comment_attr[SM_N_KINDS] = {
-    [SM_SCHEMA] = SM_SCHEMA_COMMENT, [SM_EXTENSION] = SM_EXT_COMMENT,
-    [SM_ENUM] = SM_ENUM_COMMENT,     [SM_DOMAIN] = SM_DOMAIN_COMMENT,
-    [SM_SEQUENCE] = SM_SEQ_COMMENT,  [SM_TABLE] = SM_TABLE_COMMENT,
-    [SM_COLUMN] = SM_COL_COMMENT,    [SM_CONSTRAINT] = SM_CON_COMMENT,
-    [SM_INDEX] = SM_INDEX_COMMENT,   [SM_VIEW] = SM_VIEW_COMMENT,
-    [SM_FUNCTION] = SM_FUNC_COMMENT, [SM_TRIGGER] = SM_TRIGGER_COMMENT,
-    [SM_POLICY] = SM_POLICY_COMMENT, [SM_COMPOSITE] = SM_COMPOSITE_COMMENT,
+    [SM_SCHEMA] = SM_SCHEMA_COMMENT,
+    [SM_EXTENSION] = SM_EXT_COMMENT,
+    [SM_ENUM] = SM_ENUM_COMMENT,
+    [SM_DOMAIN] = SM_DOMAIN_COMMENT,
+    [SM_SEQUENCE] = SM_SEQ_COMMENT,
+    [SM_TABLE] = SM_TABLE_COMMENT,
+    [SM_COLUMN] = SM_COL_COMMENT,
+    [SM_CONSTRAINT] = SM_CON_COMMENT,
+    [SM_INDEX] = SM_INDEX_COMMENT,
+    [SM_VIEW] = SM_VIEW_COMMENT,
+    [SM_FUNCTION] = SM_FUNC_COMMENT,
+    [SM_TRIGGER] = SM_TRIGGER_COMMENT,
+    [SM_POLICY] = SM_POLICY_COMMENT,
+    [SM_COMPOSITE] = SM_COMPOSITE_COMMENT,
     [SM_RANGE] = SM_RANGE_COMMENT,
+    [SM_COLLATION] = SM_COLLATION_COMMENT,
+    [SM_STATISTICS] = SM_STATS_COMMENT,
+    [SM_RULE] = SM_RULE_COMMENT,
+    [SM_EVENT_TRIGGER] = SM_EVTRIG_COMMENT,
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -327,7 +338,39 @@ static bool reads_readded_column(const diff_run *r, const char *table, const cha
     return false;
 }
 
-/* A constraint, index, trigger or policy of @from on a kept table goes. */
+static const char *child_def(const sm_object *o)
+{
+    switch (o->kind) {
+    case SM_CONSTRAINT:
+        return sm_attr(o, SM_CON_DEF);
+    case SM_INDEX:
+        return sm_attr(o, SM_INDEX_DEF);
+    case SM_POLICY:
+        return sm_attr(o, SM_POLICY_DEF);
+    case SM_STATISTICS:
+        return sm_attr(o, SM_STATS_DEF);
+    case SM_RULE:
+        return sm_attr(o, SM_RULE_DEF);
+    default:
+        return sm_attr(o, SM_TRIGGER_DEF);
+    }
+}
+
+/* A rule's action reads a table that changes shape or a view dropped:
+ * like a view, it would block the change. */
+static bool rule_reads_change(const diff_run *r, const char *def)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++)
+        if (r->table_altered[i] && diff_names_type(def, sm_at(r->from, SM_TABLE, i)->key))
+            return true;
+    for (size_t i = 0; i < sm_count(r->from, SM_VIEW); i++)
+        if (r->view_dropped[i] && diff_names_type(def, sm_at(r->from, SM_VIEW, i)->key))
+            return true;
+    return false;
+}
+
+/* A constraint, index, statistics object, trigger, rule or policy of
+ * @from on a kept relation goes. */
 static bool child_dropped(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = diff_twin(r->to, f);
@@ -335,12 +378,9 @@ static bool child_dropped(const diff_run *r, const sm_object *f)
         return !diff_attaches_to_parent(r, f);
     if (!diff_same_definition(f, t))
         return true;
-    const char *def = f->kind == SM_CONSTRAINT ? sm_attr(f, SM_CON_DEF)
-                      : f->kind == SM_INDEX    ? sm_attr(f, SM_INDEX_DEF)
-                      : f->kind == SM_POLICY   ? sm_attr(f, SM_POLICY_DEF)
-                                               : sm_attr(f, SM_TRIGGER_DEF);
+    const char *def = child_def(f);
     if ((f->kind != SM_TRIGGER && diff_reads_swapped_type(r, def)) ||
-        reads_readded_column(r, f->table, def))
+        reads_readded_column(r, f->table, def) || (f->kind == SM_RULE && rule_reads_change(r, def)))
         return true;
     if (f->kind != SM_CONSTRAINT || strcmp(sm_attr(f, SM_CON_TYPE), "f") != 0)
         return false;
@@ -394,12 +434,21 @@ bool diff_fresh(const diff_run *r, const sm_object *t)
         return !diff_attr_eq(f, t, SM_DOMAIN_BASE) || !diff_attr_eq(f, t, SM_DOMAIN_COLLATION) ||
                diff_domain_swapped(r, f);
     case SM_COLUMN:
+        /* a view's column is made with its view */
+        if (sm_find(r->to, SM_VIEW, t->table))
+            return !parent_kept(r, t->table);
         return diff_column_gone(r, f);
     case SM_CONSTRAINT:
     case SM_INDEX:
+    case SM_STATISTICS:
     case SM_TRIGGER:
+    case SM_RULE:
     case SM_POLICY:
         return !parent_kept(r, t->table) || child_dropped(r, f);
+    case SM_COLLATION:
+        return !diff_attr_eq(f, t, SM_COLLATION_DEF);
+    case SM_EVENT_TRIGGER:
+        return !diff_attr_eq(f, t, SM_EVTRIG_DEF);
     case SM_FUNCTION:
         return !diff_attr_eq(f, t, SM_FUNC_RESULT) || !diff_attr_eq(f, t, SM_FUNC_KIND);
     default:
@@ -423,6 +472,12 @@ static void drop_child(diff_run *r, const sm_object *f)
         break;
     case SM_INDEX:
         diff_stmt(r, "DROP INDEX %s", f->key);
+        break;
+    case SM_STATISTICS:
+        diff_stmt(r, "DROP STATISTICS %s", f->key);
+        break;
+    case SM_RULE:
+        diff_stmt(r, "DROP RULE %s ON %s", f->name, f->table);
         break;
     default:
         break;
@@ -537,8 +592,8 @@ static void create_simple(diff_run *r, sm_kind kind)
         if (kind == SM_SCHEMA)
             diff_stmt(r, "CREATE SCHEMA %s", t->key);
         else
-            diff_stmt(r, "CREATE EXTENSION IF NOT EXISTS %s SCHEMA %s", t->key,
-                      sm_attr(t, SM_EXT_SCHEMA));
+            diff_stmt(r, "CREATE EXTENSION IF NOT EXISTS %s SCHEMA %s VERSION %s", t->key,
+                      sm_attr(t, SM_EXT_SCHEMA), sm_attr(t, SM_EXT_VERSION));
     }
 }
 
@@ -549,6 +604,11 @@ static void alter_extensions(diff_run *r)
         if (f && !diff_attr_eq(f, t, SM_EXT_SCHEMA)) {
             diff_about(r, t);
             diff_stmt(r, "ALTER EXTENSION %s SET SCHEMA %s", t->key, sm_attr(t, SM_EXT_SCHEMA));
+        }
+        /* the server refuses a version without an update path to it */
+        if (f && !diff_attr_eq(f, t, SM_EXT_VERSION)) {
+            diff_about(r, t);
+            diff_stmt(r, "ALTER EXTENSION %s UPDATE TO %s", t->key, sm_attr(t, SM_EXT_VERSION));
         }
     }
 }
@@ -608,7 +668,8 @@ static bool sql_function(const sm_object *t)
 
 static const char *routine_word(const sm_object *o)
 {
-    return strcmp(sm_attr(o, SM_FUNC_KIND), "p") == 0 ? "PROCEDURE" : "FUNCTION";
+    const char *kind = sm_attr(o, SM_FUNC_KIND);
+    return strcmp(kind, "p") == 0 ? "PROCEDURE" : strcmp(kind, "a") == 0 ? "AGGREGATE" : "FUNCTION";
 }
 
 /* New and changed functions: CREATE OR REPLACE, or dropped first when the
@@ -618,7 +679,8 @@ static void functions(diff_run *r)
     bool unchecked = false;
     for (size_t i = 0; i < sm_count(r->to, SM_FUNCTION); i++) {
         const sm_object *t = sm_at(r->to, SM_FUNCTION, i), *f = diff_twin(r->from, t);
-        if (f && diff_same_definition(f, t))
+        /* aggregates after every function (diff_aggregates) */
+        if ((f && diff_same_definition(f, t)) || strcmp(sm_attr(t, SM_FUNC_KIND), "a") == 0)
             continue;
         /* a SQL function's body may read tables this revision creates later */
         if (sql_function(t) && !unchecked) {
@@ -697,7 +759,12 @@ static void drop_removed(diff_run *r, sm_kind kind)
             diff_stmt(r, "DROP SEQUENCE %s", f->key);
             break;
         case SM_FUNCTION:
-            diff_stmt(r, "DROP %s %s", routine_word(f), f->key);
+            /* aggregates went before (diff_drop_aggregates) */
+            if (strcmp(sm_attr(f, SM_FUNC_KIND), "a") != 0)
+                diff_stmt(r, "DROP %s %s", routine_word(f), f->key);
+            break;
+        case SM_COLLATION:
+            diff_stmt(r, "DROP COLLATION %s", f->key);
             break;
         case SM_DOMAIN:
             diff_stmt(r, "DROP DOMAIN %s", f->key);
@@ -749,6 +816,21 @@ static void create_child(diff_run *r, const sm_object *t)
     case SM_POLICY:
         diff_stmt(r, "%s", sm_attr(t, SM_POLICY_DEF));
         break;
+    case SM_STATISTICS:
+        diff_stmt(r, "%s", sm_attr(t, SM_STATS_DEF));
+        if (sm_attr(t, SM_STATS_TARGET))
+            diff_stmt(r, "ALTER STATISTICS %s SET STATISTICS %s", t->key,
+                      sm_attr(t, SM_STATS_TARGET));
+        break;
+    case SM_RULE: {
+        /* pg_get_ruledef ends the statement itself */
+        const char *def = sm_attr(t, SM_RULE_DEF);
+        size_t len = strlen(def);
+        while (len > 0 && (def[len - 1] == ';' || def[len - 1] == '\n' || def[len - 1] == ' '))
+            len--;
+        diff_stmt(r, "%.*s", (int)len, def);
+        break;
+    }
     case SM_TRIGGER: {
         const char *enabled = sm_attr(t, SM_TRIGGER_ENABLED);
         diff_stmt(r, "%s", sm_attr(t, SM_TRIGGER_DEF));
@@ -846,6 +928,15 @@ static void comment_target(diff_run *r, const sm_object *t)
     case SM_SEQUENCE:
         sb_printf(r->out, "SEQUENCE %s", t->key);
         break;
+    case SM_COLLATION:
+        sb_printf(r->out, "COLLATION %s", t->key);
+        break;
+    case SM_STATISTICS:
+        sb_printf(r->out, "STATISTICS %s", t->key);
+        break;
+    case SM_EVENT_TRIGGER:
+        sb_printf(r->out, "EVENT TRIGGER %s", t->key);
+        break;
     case SM_TABLE:
         sb_printf(r->out, "TABLE %s", t->key);
         break;
@@ -863,10 +954,12 @@ static void comment_target(diff_run *r, const sm_object *t)
         break;
     case SM_CONSTRAINT:
     case SM_TRIGGER:
+    case SM_RULE:
     case SM_POLICY:
         sb_printf(r->out, "%s %s ON %s",
                   t->kind == SM_CONSTRAINT ? "CONSTRAINT"
                   : t->kind == SM_TRIGGER  ? "TRIGGER"
+                  : t->kind == SM_RULE     ? "RULE"
                                            : "POLICY",
                   t->name, t->table);
         break;
@@ -896,7 +989,9 @@ static void comments(diff_run *r)
 static void write_phases(diff_run *r)
 {
     drop_children(r, SM_TRIGGER, -1);
+    drop_children(r, SM_RULE, -1);
     drop_children(r, SM_POLICY, -1);
+    diff_drop_event_triggers(r);
     drop_views(r);
     /* before its parent's indexes and keys go, which would take the
      * partition's with them */
@@ -904,40 +999,54 @@ static void write_phases(diff_run *r)
     drop_children(r, SM_CONSTRAINT, 1);
     drop_children(r, SM_CONSTRAINT, 0);
     drop_children(r, SM_INDEX, -1);
+    drop_children(r, SM_STATISTICS, -1);
     release_sequences(r);
     /* before any table is made: a rebuilt table is made again below */
     drop_tables(r);
     create_simple(r, SM_SCHEMA);
     create_simple(r, SM_EXTENSION);
     alter_extensions(r);
+    diff_collations(r);
+    diff_unlink_typed_tables(r);
     diff_enums(r);
     diff_domains(r);
     diff_ranges(r);
     diff_composites(r);
     sequences(r);
     functions(r);
+    diff_aggregates(r);
     diff_create_tables(r);
     diff_alter_tables(r);
     diff_rehome_moved_tables(r);
+    diff_column_settings(r);
+    diff_link_typed_tables(r);
     own_sequences(r);
     drop_removed(r, SM_SEQUENCE);
+    diff_drop_aggregates(r);
     drop_removed(r, SM_FUNCTION);
     drop_removed(r, SM_COMPOSITE);
     drop_removed(r, SM_RANGE);
     drop_removed(r, SM_DOMAIN);
     drop_removed(r, SM_ENUM);
+    drop_removed(r, SM_COLLATION);
     drop_removed(r, SM_EXTENSION);
     drop_removed(r, SM_SCHEMA);
     create_children(r, SM_CONSTRAINT, 0, false);
     create_children(r, SM_INDEX, -1, false);
+    create_children(r, SM_STATISTICS, -1, false);
     create_children(r, SM_CONSTRAINT, 1, false);
     diff_attach_partitions(r);
     create_views(r);
     create_children(r, SM_INDEX, -1, true);
+    create_children(r, SM_STATISTICS, -1, true);
+    diff_table_settings(r);
     row_security(r);
     create_children(r, SM_TRIGGER, -1, false);
     create_children(r, SM_TRIGGER, -1, true);
+    create_children(r, SM_RULE, -1, false);
+    create_children(r, SM_RULE, -1, true);
     create_children(r, SM_POLICY, -1, false);
+    diff_create_event_triggers(r);
     diff_privileges(r);
     comments(r);
     diff_about(r, NULL);
@@ -1001,6 +1110,12 @@ static bool owner_missing(const sm_model *m, const sm_object *o)
     return o->table && !sm_find(m, SM_TABLE, o->table) && !sm_find(m, SM_VIEW, o->table);
 }
 
+/* A column of a view: its view's definition says all but its comment. */
+static bool view_column(const sm_model *m, const sm_object *o)
+{
+    return o->kind == SM_COLUMN && sm_find(m, SM_VIEW, o->table);
+}
+
 static void report_changed(const sm_object *f, const sm_object *t, const autogen_diff_options *opts,
                            autogen_change_cb cb, void *payload)
 {
@@ -1022,14 +1137,17 @@ void autogen_diff_changes(const sm_model *from, const sm_model *to,
             continue;
         for (size_t i = 0; i < sm_count(from, (sm_kind)kind); i++) {
             const sm_object *f = sm_at(from, (sm_kind)kind, i), *t = diff_twin(to, f);
-            if (t)
+            if (t && view_column(from, f)) {
+                if (!diff_attr_eq(f, t, SM_COL_COMMENT))
+                    cb(AUTOGEN_CHANGED, f, t, SM_COL_COMMENT, payload);
+            } else if (t) {
                 report_changed(f, t, opts, cb, payload);
-            else if (!owner_missing(to, f))
+            } else if (!owner_missing(to, f) && !view_column(from, f))
                 cb(AUTOGEN_REMOVED, f, NULL, 0, payload);
         }
         for (size_t i = 0; i < sm_count(to, (sm_kind)kind); i++) {
             const sm_object *t = sm_at(to, (sm_kind)kind, i);
-            if (!diff_twin(from, t) && !owner_missing(from, t))
+            if (!diff_twin(from, t) && !owner_missing(from, t) && !view_column(to, t))
                 cb(AUTOGEN_ADDED, NULL, t, 0, payload);
         }
     }

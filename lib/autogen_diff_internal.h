@@ -5,8 +5,9 @@
  * One run is split by responsibility: autogen_diff.c decides and orders
  * the phases, autogen_types.c swaps enums, composites and ranges,
  * autogen_partitions.c detaches and attaches partitions, autogen_tables.c
- * makes and alters tables and columns, autogen_privileges.c grants and
- * revokes.  The decisions are flags on diff_run, and every phase asks the
+ * makes and alters tables and columns, autogen_objects.c the collations,
+ * aggregates, event triggers, typed tables and the settings of tables and
+ * columns, autogen_privileges.c grants and revokes.  The decisions are flags on diff_run, and every phase asks the
  * same predicates, so that what one phase drops another knows to create:
  * that is why they are declared here rather than kept in one file.  Each
  * function is described where it is defined.
@@ -109,6 +110,22 @@ typedef void (*diff_table_visit)(diff_run *r, size_t i, const sm_object *t);
 void diff_tables_parents_first(diff_run *r, bool inherits, diff_table_visit visit);
 void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t);
 void diff_alter_tables(diff_run *r);
+
+/* ---- autogen_objects.c: other objects, table and column settings -------- */
+
+void diff_collations(diff_run *r);
+void diff_aggregates(diff_run *r);
+void diff_drop_aggregates(diff_run *r);
+void diff_drop_event_triggers(diff_run *r);
+void diff_create_event_triggers(diff_run *r);
+bool diff_columns_follow_type(const diff_run *r, const char *key);
+bool diff_composite_has_tables(const diff_run *r, const char *key);
+void diff_unlink_typed_tables(diff_run *r);
+void diff_link_typed_tables(diff_run *r);
+void diff_table_settings(diff_run *r);
+void diff_column_settings(diff_run *r);
+void diff_identity_options(strbuf *sb, const sm_object *c);
+void diff_identity_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t);
 
 /* ---- autogen_privileges.c: grants and revokes ---------------------------- */
 

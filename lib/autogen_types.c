@@ -492,6 +492,8 @@ static void composite_create(diff_run *r, const sm_object *t)
 static void composite_alter(diff_run *r, const sm_object *f, const sm_object *t)
 {
     const char *from = sm_attr(f, SM_COMPOSITE_ATTRS), *to = sm_attr(t, SM_COMPOSITE_ATTRS);
+    /* typed tables of the type follow it: the server wants it said */
+    const char *cascade = diff_composite_has_tables(r, f->key) ? " CASCADE" : "";
     size_t l = 0;
     FOR_EACH_ITEM(from, item, len)
     {
@@ -500,19 +502,19 @@ static void composite_alter(diff_run *r, const sm_object *f, const sm_object *t)
             continue;
         diff_destructive(r, "drops attribute %.*s of type %s and its values", (int)nlen, item,
                          t->key);
-        diff_stmt(r, "ALTER TYPE %s DROP ATTRIBUTE %.*s", t->key, (int)nlen, item);
+        diff_stmt(r, "ALTER TYPE %s DROP ATTRIBUTE %.*s%s", t->key, (int)nlen, item, cascade);
     }
     FOR_EACH_ITEM(to, item, len)
     {
         size_t nlen = diff_item_name_len(item, len);
         const char *old = item_named(from, item, nlen, &l);
         if (!old) {
-            diff_stmt(r, "ALTER TYPE %s ADD ATTRIBUTE %.*s", t->key, (int)len, item);
+            diff_stmt(r, "ALTER TYPE %s ADD ATTRIBUTE %.*s%s", t->key, (int)len, item, cascade);
         } else if (l != len || strncmp(old, item, len) != 0) {
             diff_destructive(r, "attribute %.*s of type %s changes type; values may not fit",
                              (int)nlen, item, t->key);
-            diff_stmt(r, "ALTER TYPE %s ALTER ATTRIBUTE %.*s TYPE %.*s", t->key, (int)nlen, item,
-                      (int)(len - nlen - 1), item + nlen + 1);
+            diff_stmt(r, "ALTER TYPE %s ALTER ATTRIBUTE %.*s TYPE %.*s%s", t->key, (int)nlen, item,
+                      (int)(len - nlen - 1), item + nlen + 1, cascade);
         }
     }
 }

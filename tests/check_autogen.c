@@ -369,6 +369,43 @@ END_TEST
 /* Failures and cancellation: the scratch databases always go          */
 /* ------------------------------------------------------------------ */
 
+/* Objects of a kind the model does not hold are refused by name, never
+ * left out of a migration: auto and verify --drift fail, the scratch
+ * databases go. */
+START_TEST(unsupported_objects_refused)
+{
+    const char *schema = write_schema("CREATE EXTENSION IF NOT EXISTS file_fdw;\n"
+                                      "CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;\n"
+                                      "CREATE FOREIGN TABLE ext_data (id integer) SERVER files"
+                                      " OPTIONS (filename '/dev/null', format 'csv');\n");
+    um_ctx *ctx = open_project();
+    autogen(ctx, schema, 0, 1, UM_ESTATE);
+    const char *msg = um_errmsg(ctx);
+    ck_assert_msg(strstr(msg, "foreign server files") && strstr(msg, "and more"), "message: %s",
+                  msg);
+    um_close(ctx);
+    ck_assert_int_eq(scratch_left(getpid()), 0);
+
+    /* in the database itself: the same, with --from-db and the drift check */
+    sql("CREATE FUNCTION add_one(integer, integer) RETURNS integer LANGUAGE sql"
+        " AS 'SELECT $1 + $2'");
+    sql("CREATE OPERATOR === (LEFTARG = integer, RIGHTARG = integer, FUNCTION = add_one)");
+    write_schema("CREATE TABLE t (id integer);\n");
+    ctx = open_project();
+    autogen(ctx, pgtest_fmt("%s/schema.sql", proj_dir), 1, 1, UM_ESTATE);
+    ck_assert_msg(strstr(um_errmsg(ctx), "operator public.===(integer,integer)"), "message: %s",
+                  um_errmsg(ctx));
+    um_close(ctx);
+    write_ini(pgtest_fmt("schema_file = %s/schema.sql", proj_dir));
+    pgtest_cli_result r =
+        pgtest_run_cli(proj_dir, db_url, (const char *const[]){ "verify", "--drift", NULL });
+    ck_assert_msg(r.status != 0 && strstr(r.err, "operator public.===(integer,integer)"),
+                  "exit %d\nout:\n%s\nerr:\n%s", r.status, r.out, r.err);
+    pgtest_cli_result_free(&r);
+    ck_assert_int_eq(scratch_left(getpid()), 0);
+}
+END_TEST
+
 START_TEST(bad_schema_names_file_and_line)
 {
     const char *schema = write_schema("CREATE TABLE ok (id integer);\n"
@@ -511,6 +548,7 @@ static Suite *autogen_suite(void)
 
     tc = pgtest_add_tcase(s, "failures", setup, teardown, 120);
     tcase_add_test(tc, bad_schema_names_file_and_line);
+    tcase_add_test(tc, unsupported_objects_refused);
     tcase_add_test(tc, failing_revision_leaves_nothing);
     tcase_add_test(tc, missing_schema_file);
     tcase_add_test(tc, cancel_drops_scratch);
