@@ -108,6 +108,8 @@ void diff_create_tables(diff_run *r);
  * partition parent (and, with @inherits, the tables it inherits from). */
 typedef void (*diff_table_visit)(diff_run *r, size_t i, const sm_object *t);
 void diff_tables_parents_first(diff_run *r, bool inherits, diff_table_visit visit);
+bool diff_column_retyped_in(const diff_run *r, const char *table, const sm_object *f,
+                            const sm_object *t);
 void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t);
 void diff_alter_tables(diff_run *r);
 

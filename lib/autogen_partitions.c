@@ -231,7 +231,7 @@ bool diff_rehome_columns(diff_run *r, const char *key, bool write)
     for (size_t i = 0; i < nf; i++) {
         const sm_object *t = column_named(to, nt, from[i]->name);
         bool gone = !t || diff_column_regenerated(r, from[i], t);
-        reshaped = reshaped || gone || diff_column_retyped(r, from[i], t);
+        reshaped = reshaped || gone || diff_column_retyped_in(r, key, from[i], t);
         if (write && gone) {
             diff_destructive(r, "drops column %s.%s and its data", key, from[i]->name);
             diff_stmt(r, "ALTER TABLE %s DROP COLUMN %s", key, from[i]->name);

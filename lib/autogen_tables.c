@@ -212,12 +212,23 @@ static void column_retype(diff_run *r, const char *table, const sm_object *f, co
     diff_stmt(r, " USING %s::%s", t->name, type);
 }
 
+/* The column @f of @table is to be retyped as @t: it differs as
+ * compare_type says, or in any way when the table is attached (ATTACH
+ * wants the parent's types and collations whatever compare_type says). */
+bool diff_column_retyped_in(const diff_run *r, const char *table, const sm_object *f,
+                            const sm_object *t)
+{
+    if (diff_table_attached(r, table))
+        return !diff_attr_eq(f, t, SM_COL_TYPE) || !diff_attr_eq(f, t, SM_COL_COLLATION);
+    return diff_column_retyped(r, f, t);
+}
+
 void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t)
 {
     const char *fi = sm_attr(f, SM_COL_IDENTITY), *ti = sm_attr(t, SM_COL_IDENTITY);
     bool had_identity = fi && *fi, has_identity = ti && *ti;
     /* a typed table's columns are retyped with their type (CASCADE) */
-    bool retype = diff_column_retyped(r, f, t) && !diff_columns_follow_type(r, table);
+    bool retype = diff_column_retyped_in(r, table, f, t) && !diff_columns_follow_type(r, table);
     bool redefault = diff_attr_differs(r, f, t, SM_COL_DEFAULT);
     if (had_identity && !has_identity)
         diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", table, t->name);

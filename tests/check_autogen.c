@@ -334,6 +334,40 @@ START_TEST(compare_keys_off)
 }
 END_TEST
 
+/* ATTACH wants the parent's column types whatever compare_type says: a
+ * table that becomes a partition is retyped even with compare_type =
+ * false, and the revision applies both ways. */
+START_TEST(attach_ignores_compare_type)
+{
+    const char *schema =
+        write_schema("CREATE TABLE m (id bigint NOT NULL, at date NOT NULL, v numeric(10,2))"
+                     " PARTITION BY RANGE (at);\n"
+                     "CREATE TABLE m_2025 PARTITION OF m"
+                     " FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n");
+    sql("CREATE TABLE m (id bigint NOT NULL, at date NOT NULL, v numeric(10,2))"
+        " PARTITION BY RANGE (at)");
+    sql("CREATE TABLE m_2025 (id integer NOT NULL, at date NOT NULL, v real)");
+    sql("INSERT INTO m_2025 VALUES (1, '2025-02-01', 1.5)");
+    write_ini("compare_type = false");
+    um_ctx *ctx = open_project();
+    um_autogen_result *res = autogen(ctx, schema, 1, 1, UM_OK);
+    const char *up = pgtest_fmt("%s", um_autogen_result_up(res));
+    const char *down = pgtest_fmt("%s", um_autogen_result_down(res));
+    um_autogen_result_free(res);
+    apply(db_url, up, "up");
+    ck_assert_str_eq(qv("SELECT relispartition::text FROM pg_class WHERE oid = 'm_2025'::regclass"),
+                     "true");
+    ck_assert_str_eq(qv("SELECT v::text FROM m WHERE id = 1"), "1.50");
+    res = autogen(ctx, schema, 1, 1, UM_OK);
+    ck_assert_msg(!um_autogen_result_differs(res), "%s", um_autogen_result_up(res));
+    um_autogen_result_free(res);
+    um_close(ctx);
+    apply(db_url, down, "down");
+    ck_assert_str_eq(qv("SELECT relispartition::text FROM pg_class WHERE oid = 'm_2025'::regclass"),
+                     "false");
+}
+END_TEST
+
 /* The default leaves privileges alone; compare_privileges = true grants
  * and revokes, on the objects and roles of both models. */
 START_TEST(compare_privileges_key)
@@ -544,6 +578,7 @@ static Suite *autogen_suite(void)
     tcase_add_test(tc, same_inputs_same_file);
     tcase_add_test(tc, no_difference_writes_nothing);
     tcase_add_test(tc, compare_keys_off);
+    tcase_add_test(tc, attach_ignores_compare_type);
     tcase_add_test(tc, compare_privileges_key);
 
     tc = pgtest_add_tcase(s, "failures", setup, teardown, 120);
