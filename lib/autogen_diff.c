@@ -58,11 +58,17 @@ bool diff_attr_eq(const sm_object *a, const sm_object *b, size_t i)
     return str_eq(sm_attr(a, i), sm_attr(b, i));
 }
 
-/* Every compared attribute but the comment is equal. */
+/* A comment: the object's own, or those on a view's columns. */
+static bool comment_like(sm_kind kind, size_t i)
+{
+    return i == comment_attr[kind] || (kind == SM_VIEW && i == SM_VIEW_COLUMN_COMMENTS);
+}
+
+/* Every compared attribute but the comments is equal. */
 bool diff_same_definition(const sm_object *a, const sm_object *b)
 {
     for (size_t i = 0; i < a->n_attrs; i++)
-        if (i != comment_attr[a->kind] && !sm_attr_ordinal(a->kind, i) && !diff_attr_eq(a, b, i))
+        if (!comment_like(a->kind, i) && !sm_attr_ordinal(a->kind, i) && !diff_attr_eq(a, b, i))
             return false;
     return true;
 }
@@ -434,9 +440,6 @@ bool diff_fresh(const diff_run *r, const sm_object *t)
         return !diff_attr_eq(f, t, SM_DOMAIN_BASE) || !diff_attr_eq(f, t, SM_DOMAIN_COLLATION) ||
                diff_domain_swapped(r, f);
     case SM_COLUMN:
-        /* a view's column is made with its view */
-        if (sm_find(r->to, SM_VIEW, t->table))
-            return !parent_kept(r, t->table);
         return diff_column_gone(r, f);
     case SM_CONSTRAINT:
     case SM_INDEX:
@@ -968,6 +971,33 @@ static void comment_target(diff_run *r, const sm_object *t)
     }
 }
 
+/* COMMENT ON COLUMN for the columns of the view @t whose comments
+ * @was (NULL: none) lacks, IS NULL for those @t lacks. */
+static void view_column_comments(diff_run *r, const sm_object *t, const char *was)
+{
+    const char *want = sm_attr(t, SM_VIEW_COLUMN_COMMENTS);
+    FOR_EACH_ITEM(was, item, len)
+    {
+        size_t n = diff_item_name_len(item, len);
+        bool kept = false;
+        FOR_EACH_ITEM(want, w, wlen)
+        kept = kept || (diff_item_name_len(w, wlen) == n && strncmp(w, item, n) == 0);
+        if (!kept)
+            diff_stmt(r, "COMMENT ON COLUMN %s.%.*s IS NULL", t->key, (int)n, item);
+    }
+    FOR_EACH_ITEM(want, item, len)
+    {
+        char *whole = strndup(item, len);
+        size_t n = diff_item_name_len(item, len);
+        if (!whole)
+            r->out->failed = true;
+        else if (!diff_list_has(was, whole))
+            diff_stmt(r, "COMMENT ON COLUMN %s.%.*s IS %s", t->key, (int)n, item,
+                      whole + (n < len ? n + 1 : len));
+        free(whole);
+    }
+}
+
 static void comments(diff_run *r)
 {
     for (int kind = 0; kind < SM_N_KINDS; kind++)
@@ -975,6 +1005,10 @@ static void comments(diff_run *r)
             const sm_object *t = sm_at(r->to, (sm_kind)kind, i), *f = diff_twin(r->from, t);
             const char *want = sm_attr(t, comment_attr[kind]);
             bool made = !f || diff_fresh(r, t);
+            if (kind == SM_VIEW && (made || !diff_attr_eq(f, t, SM_VIEW_COLUMN_COMMENTS))) {
+                diff_about(r, t);
+                view_column_comments(r, t, made ? NULL : sm_attr(f, SM_VIEW_COLUMN_COMMENTS));
+            }
             if (made ? !want : str_eq(want, sm_attr(f, comment_attr[kind])))
                 continue;
             diff_about(r, t);
@@ -1110,12 +1144,6 @@ static bool owner_missing(const sm_model *m, const sm_object *o)
     return o->table && !sm_find(m, SM_TABLE, o->table) && !sm_find(m, SM_VIEW, o->table);
 }
 
-/* A column of a view: its view's definition says all but its comment. */
-static bool view_column(const sm_model *m, const sm_object *o)
-{
-    return o->kind == SM_COLUMN && sm_find(m, SM_VIEW, o->table);
-}
-
 static void report_changed(const sm_object *f, const sm_object *t, const autogen_diff_options *opts,
                            autogen_change_cb cb, void *payload)
 {
@@ -1137,17 +1165,14 @@ void autogen_diff_changes(const sm_model *from, const sm_model *to,
             continue;
         for (size_t i = 0; i < sm_count(from, (sm_kind)kind); i++) {
             const sm_object *f = sm_at(from, (sm_kind)kind, i), *t = diff_twin(to, f);
-            if (t && view_column(from, f)) {
-                if (!diff_attr_eq(f, t, SM_COL_COMMENT))
-                    cb(AUTOGEN_CHANGED, f, t, SM_COL_COMMENT, payload);
-            } else if (t) {
+            if (t)
                 report_changed(f, t, opts, cb, payload);
-            } else if (!owner_missing(to, f) && !view_column(from, f))
+            else if (!owner_missing(to, f))
                 cb(AUTOGEN_REMOVED, f, NULL, 0, payload);
         }
         for (size_t i = 0; i < sm_count(to, (sm_kind)kind); i++) {
             const sm_object *t = sm_at(to, (sm_kind)kind, i);
-            if (!diff_twin(from, t) && !owner_missing(from, t) && !view_column(to, t))
+            if (!diff_twin(from, t) && !owner_missing(from, t))
                 cb(AUTOGEN_ADDED, NULL, t, 0, payload);
         }
     }

@@ -255,8 +255,6 @@ void diff_column_settings(diff_run *r)
         const char *storage = sm_attr(t, SM_COL_STORAGE);
         const char *compression = sm_attr(t, SM_COL_COMPRESSION);
         const char *target = sm_attr(t, SM_COL_STATISTICS);
-        if (!sm_find(r->to, SM_TABLE, t->table))
-            continue; /* a view's */
         if (f && (!diff_table_kept(r, t->table) || diff_fresh(r, t)))
             f = NULL;
         diff_about(r, t);

@@ -63,8 +63,8 @@ static const char *const column_attrs[] = { "position",    "type",       "collat
 static const char *const con_attrs[] = { "type", "definition", "references", "comment" };
 static const char *const index_attrs[] = { "definition", "comment" };
 static const char *const stats_attrs[] = { "definition", "statistics", "comment" };
-static const char *const view_attrs[] = { "kind", "definition", "options", "depends on",
-                                          "comment" };
+static const char *const view_attrs[] = { "kind",       "definition", "options",
+                                          "depends on", "comment",    "column comments" };
 static const char *const func_attrs[] = { "kind", "definition", "result", "comment" };
 static const char *const trigger_attrs[] = { "definition", "enabled", "comment" };
 static const char *const rule_attrs[] = { "definition", "comment" };
@@ -206,6 +206,13 @@ static const char *const grant_attrs[] = { "on",      "object", "column", "privi
     " CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED'"    \
     " END, CASE WHEN g.aggkind = 'h' THEN 'HYPOTHETICAL' END))"                                    \
     " FROM pg_aggregate g WHERE g.aggfnoid = p.oid)"
+
+/* The comments on a view's columns: "name 'comment'", by name. */
+#define VIEW_COLUMN_COMMENTS                                                                       \
+    " (SELECT string_agg(quote_ident(a.attname) || ' ' || quote_literal(d.description) ||"         \
+    " E'\\n', '' ORDER BY a.attname COLLATE \"C\") FROM pg_attribute a JOIN pg_description d"      \
+    " ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum"         \
+    " WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)"
 
 #define ATTRS(a) a, sizeof(a) / sizeof(a[0])
 
@@ -373,9 +380,7 @@ static const kind_spec kinds[SM_N_KINDS] = {
                                           " JOIN pg_type t ON t.oid = a.atttypid"
                                           " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND "
                                           "d.adnum = a.attnum"
-                                          /* a view's too: their comments */
-                                          " WHERE c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > "
-                                          "0 AND NOT "
+                                          " WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT "
                                           "a.attisdropped"
                                           " AND a.attislocal AND " NSP_FILTER " AND" NOT_EXT(
                                               "pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
@@ -435,7 +440,7 @@ static const kind_spec kinds[SM_N_KINDS] = {
                   " FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass"
                   " AND d.objid = r.oid WHERE r.ev_class = c.oid"
                   " AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid),"
-                  " " COMMENT("c.oid", "pg_class") " FROM pg_class c"
+                  " " COMMENT("c.oid", "pg_class") "," VIEW_COLUMN_COMMENTS " FROM pg_class c"
                                                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
                                                    " WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER
                                                    " AND" NOT_EXT("pg_class", "c.oid"),
