@@ -20,14 +20,25 @@
 #include "util.h"
 
 static const size_t comment_attr[SM_N_KINDS] = {
-    [SM_SCHEMA] = SM_SCHEMA_COMMENT, [SM_EXTENSION] = SM_EXT_COMMENT,
-    [SM_ENUM] = SM_ENUM_COMMENT,     [SM_DOMAIN] = SM_DOMAIN_COMMENT,
-    [SM_SEQUENCE] = SM_SEQ_COMMENT,  [SM_TABLE] = SM_TABLE_COMMENT,
-    [SM_COLUMN] = SM_COL_COMMENT,    [SM_CONSTRAINT] = SM_CON_COMMENT,
-    [SM_INDEX] = SM_INDEX_COMMENT,   [SM_VIEW] = SM_VIEW_COMMENT,
-    [SM_FUNCTION] = SM_FUNC_COMMENT, [SM_TRIGGER] = SM_TRIGGER_COMMENT,
-    [SM_POLICY] = SM_POLICY_COMMENT, [SM_COMPOSITE] = SM_COMPOSITE_COMMENT,
+    [SM_SCHEMA] = SM_SCHEMA_COMMENT,
+    [SM_EXTENSION] = SM_EXT_COMMENT,
+    [SM_ENUM] = SM_ENUM_COMMENT,
+    [SM_DOMAIN] = SM_DOMAIN_COMMENT,
+    [SM_SEQUENCE] = SM_SEQ_COMMENT,
+    [SM_TABLE] = SM_TABLE_COMMENT,
+    [SM_COLUMN] = SM_COL_COMMENT,
+    [SM_CONSTRAINT] = SM_CON_COMMENT,
+    [SM_INDEX] = SM_INDEX_COMMENT,
+    [SM_VIEW] = SM_VIEW_COMMENT,
+    [SM_FUNCTION] = SM_FUNC_COMMENT,
+    [SM_TRIGGER] = SM_TRIGGER_COMMENT,
+    [SM_POLICY] = SM_POLICY_COMMENT,
+    [SM_COMPOSITE] = SM_COMPOSITE_COMMENT,
     [SM_RANGE] = SM_RANGE_COMMENT,
+    [SM_COLLATION] = SM_COLLATION_COMMENT,
+    [SM_STATISTICS] = SM_STATS_COMMENT,
+    [SM_RULE] = SM_RULE_COMMENT,
+    [SM_EVENT_TRIGGER] = SM_EVTRIG_COMMENT,
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -47,11 +58,17 @@ bool diff_attr_eq(const sm_object *a, const sm_object *b, size_t i)
     return str_eq(sm_attr(a, i), sm_attr(b, i));
 }
 
-/* Every compared attribute but the comment is equal. */
+/* A comment: the object's own, or those on a view's columns. */
+static bool comment_like(sm_kind kind, size_t i)
+{
+    return i == comment_attr[kind] || (kind == SM_VIEW && i == SM_VIEW_COLUMN_COMMENTS);
+}
+
+/* Every compared attribute but the comments is equal. */
 bool diff_same_definition(const sm_object *a, const sm_object *b)
 {
     for (size_t i = 0; i < a->n_attrs; i++)
-        if (i != comment_attr[a->kind] && !sm_attr_ordinal(a->kind, i) && !diff_attr_eq(a, b, i))
+        if (!comment_like(a->kind, i) && !sm_attr_ordinal(a->kind, i) && !diff_attr_eq(a, b, i))
             return false;
     return true;
 }
@@ -165,10 +182,21 @@ static void decide_rebuilt_tables(diff_run *r)
     }
 }
 
-/* A generated column's expression cannot be altered: dropped and added. */
-bool diff_column_regenerated(const sm_object *f, const sm_object *t)
+/* A generated column's expression cannot be altered: dropped and added.
+ * So is one that reads a column whose type changes: the server refuses
+ * ALTER COLUMN ... TYPE under a generated column. */
+bool diff_column_regenerated(const diff_run *r, const sm_object *f, const sm_object *t)
 {
-    return !diff_attr_eq(f, t, SM_COL_GENERATED);
+    const char *expr = sm_attr(f, SM_COL_GENERATED);
+    if (!diff_attr_eq(f, t, SM_COL_GENERATED))
+        return true;
+    for (size_t i = 0; expr && i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = diff_twin(r->to, c);
+        if (c != f && tc && strcmp(c->table, f->table) == 0 && diff_column_retyped(r, c, tc) &&
+            diff_names_type(expr, c->name))
+            return true;
+    }
+    return false;
 }
 
 /* Whether attribute @i of @kind is compared at all: positions never,
@@ -201,7 +229,7 @@ bool diff_column_gone(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = diff_table_attached(r, f->table) ? diff_column_of(r->to, f->table, f->name)
                                                           : diff_twin(r->to, f);
-    return !diff_table_kept(r, f->table) || !t || diff_column_regenerated(f, t);
+    return !diff_table_kept(r, f->table) || !t || diff_column_regenerated(r, f, t);
 }
 
 static void decide_altered_tables(diff_run *r)
@@ -316,7 +344,39 @@ static bool reads_readded_column(const diff_run *r, const char *table, const cha
     return false;
 }
 
-/* A constraint, index, trigger or policy of @from on a kept table goes. */
+static const char *child_def(const sm_object *o)
+{
+    switch (o->kind) {
+    case SM_CONSTRAINT:
+        return sm_attr(o, SM_CON_DEF);
+    case SM_INDEX:
+        return sm_attr(o, SM_INDEX_DEF);
+    case SM_POLICY:
+        return sm_attr(o, SM_POLICY_DEF);
+    case SM_STATISTICS:
+        return sm_attr(o, SM_STATS_DEF);
+    case SM_RULE:
+        return sm_attr(o, SM_RULE_DEF);
+    default:
+        return sm_attr(o, SM_TRIGGER_DEF);
+    }
+}
+
+/* A rule's action reads a table that changes shape or a view dropped:
+ * like a view, it would block the change. */
+static bool rule_reads_change(const diff_run *r, const char *def)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++)
+        if (r->table_altered[i] && diff_names_type(def, sm_at(r->from, SM_TABLE, i)->key))
+            return true;
+    for (size_t i = 0; i < sm_count(r->from, SM_VIEW); i++)
+        if (r->view_dropped[i] && diff_names_type(def, sm_at(r->from, SM_VIEW, i)->key))
+            return true;
+    return false;
+}
+
+/* A constraint, index, statistics object, trigger, rule or policy of
+ * @from on a kept relation goes. */
 static bool child_dropped(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = diff_twin(r->to, f);
@@ -324,12 +384,9 @@ static bool child_dropped(const diff_run *r, const sm_object *f)
         return !diff_attaches_to_parent(r, f);
     if (!diff_same_definition(f, t))
         return true;
-    const char *def = f->kind == SM_CONSTRAINT ? sm_attr(f, SM_CON_DEF)
-                      : f->kind == SM_INDEX    ? sm_attr(f, SM_INDEX_DEF)
-                      : f->kind == SM_POLICY   ? sm_attr(f, SM_POLICY_DEF)
-                                               : sm_attr(f, SM_TRIGGER_DEF);
+    const char *def = child_def(f);
     if ((f->kind != SM_TRIGGER && diff_reads_swapped_type(r, def)) ||
-        reads_readded_column(r, f->table, def))
+        reads_readded_column(r, f->table, def) || (f->kind == SM_RULE && rule_reads_change(r, def)))
         return true;
     if (f->kind != SM_CONSTRAINT || strcmp(sm_attr(f, SM_CON_TYPE), "f") != 0)
         return false;
@@ -380,14 +437,21 @@ bool diff_fresh(const diff_run *r, const sm_object *t)
     case SM_RANGE:
         return r->range_swapped[diff_index_of(r->from, f)];
     case SM_DOMAIN:
-        return !diff_attr_eq(f, t, SM_DOMAIN_BASE) || !diff_attr_eq(f, t, SM_DOMAIN_COLLATION);
+        return !diff_attr_eq(f, t, SM_DOMAIN_BASE) || !diff_attr_eq(f, t, SM_DOMAIN_COLLATION) ||
+               diff_domain_swapped(r, f);
     case SM_COLUMN:
         return diff_column_gone(r, f);
     case SM_CONSTRAINT:
     case SM_INDEX:
+    case SM_STATISTICS:
     case SM_TRIGGER:
+    case SM_RULE:
     case SM_POLICY:
         return !parent_kept(r, t->table) || child_dropped(r, f);
+    case SM_COLLATION:
+        return !diff_attr_eq(f, t, SM_COLLATION_DEF);
+    case SM_EVENT_TRIGGER:
+        return !diff_attr_eq(f, t, SM_EVTRIG_DEF);
     case SM_FUNCTION:
         return !diff_attr_eq(f, t, SM_FUNC_RESULT) || !diff_attr_eq(f, t, SM_FUNC_KIND);
     default:
@@ -411,6 +475,12 @@ static void drop_child(diff_run *r, const sm_object *f)
         break;
     case SM_INDEX:
         diff_stmt(r, "DROP INDEX %s", f->key);
+        break;
+    case SM_STATISTICS:
+        diff_stmt(r, "DROP STATISTICS %s", f->key);
+        break;
+    case SM_RULE:
+        diff_stmt(r, "DROP RULE %s ON %s", f->name, f->table);
         break;
     default:
         break;
@@ -525,8 +595,8 @@ static void create_simple(diff_run *r, sm_kind kind)
         if (kind == SM_SCHEMA)
             diff_stmt(r, "CREATE SCHEMA %s", t->key);
         else
-            diff_stmt(r, "CREATE EXTENSION IF NOT EXISTS %s SCHEMA %s", t->key,
-                      sm_attr(t, SM_EXT_SCHEMA));
+            diff_stmt(r, "CREATE EXTENSION IF NOT EXISTS %s SCHEMA %s VERSION %s", t->key,
+                      sm_attr(t, SM_EXT_SCHEMA), sm_attr(t, SM_EXT_VERSION));
     }
 }
 
@@ -537,6 +607,11 @@ static void alter_extensions(diff_run *r)
         if (f && !diff_attr_eq(f, t, SM_EXT_SCHEMA)) {
             diff_about(r, t);
             diff_stmt(r, "ALTER EXTENSION %s SET SCHEMA %s", t->key, sm_attr(t, SM_EXT_SCHEMA));
+        }
+        /* the server refuses a version without an update path to it */
+        if (f && !diff_attr_eq(f, t, SM_EXT_VERSION)) {
+            diff_about(r, t);
+            diff_stmt(r, "ALTER EXTENSION %s UPDATE TO %s", t->key, sm_attr(t, SM_EXT_VERSION));
         }
     }
 }
@@ -596,7 +671,8 @@ static bool sql_function(const sm_object *t)
 
 static const char *routine_word(const sm_object *o)
 {
-    return strcmp(sm_attr(o, SM_FUNC_KIND), "p") == 0 ? "PROCEDURE" : "FUNCTION";
+    const char *kind = sm_attr(o, SM_FUNC_KIND);
+    return strcmp(kind, "p") == 0 ? "PROCEDURE" : strcmp(kind, "a") == 0 ? "AGGREGATE" : "FUNCTION";
 }
 
 /* New and changed functions: CREATE OR REPLACE, or dropped first when the
@@ -606,7 +682,8 @@ static void functions(diff_run *r)
     bool unchecked = false;
     for (size_t i = 0; i < sm_count(r->to, SM_FUNCTION); i++) {
         const sm_object *t = sm_at(r->to, SM_FUNCTION, i), *f = diff_twin(r->from, t);
-        if (f && diff_same_definition(f, t))
+        /* aggregates after every function (diff_aggregates) */
+        if ((f && diff_same_definition(f, t)) || strcmp(sm_attr(t, SM_FUNC_KIND), "a") == 0)
             continue;
         /* a SQL function's body may read tables this revision creates later */
         if (sql_function(t) && !unchecked) {
@@ -685,7 +762,12 @@ static void drop_removed(diff_run *r, sm_kind kind)
             diff_stmt(r, "DROP SEQUENCE %s", f->key);
             break;
         case SM_FUNCTION:
-            diff_stmt(r, "DROP %s %s", routine_word(f), f->key);
+            /* aggregates went before (diff_drop_aggregates) */
+            if (strcmp(sm_attr(f, SM_FUNC_KIND), "a") != 0)
+                diff_stmt(r, "DROP %s %s", routine_word(f), f->key);
+            break;
+        case SM_COLLATION:
+            diff_stmt(r, "DROP COLLATION %s", f->key);
             break;
         case SM_DOMAIN:
             diff_stmt(r, "DROP DOMAIN %s", f->key);
@@ -737,6 +819,21 @@ static void create_child(diff_run *r, const sm_object *t)
     case SM_POLICY:
         diff_stmt(r, "%s", sm_attr(t, SM_POLICY_DEF));
         break;
+    case SM_STATISTICS:
+        diff_stmt(r, "%s", sm_attr(t, SM_STATS_DEF));
+        if (sm_attr(t, SM_STATS_TARGET))
+            diff_stmt(r, "ALTER STATISTICS %s SET STATISTICS %s", t->key,
+                      sm_attr(t, SM_STATS_TARGET));
+        break;
+    case SM_RULE: {
+        /* pg_get_ruledef ends the statement itself */
+        const char *def = sm_attr(t, SM_RULE_DEF);
+        size_t len = strlen(def);
+        while (len > 0 && (def[len - 1] == ';' || def[len - 1] == '\n' || def[len - 1] == ' '))
+            len--;
+        diff_stmt(r, "%.*s", (int)len, def);
+        break;
+    }
     case SM_TRIGGER: {
         const char *enabled = sm_attr(t, SM_TRIGGER_ENABLED);
         diff_stmt(r, "%s", sm_attr(t, SM_TRIGGER_DEF));
@@ -834,6 +931,15 @@ static void comment_target(diff_run *r, const sm_object *t)
     case SM_SEQUENCE:
         sb_printf(r->out, "SEQUENCE %s", t->key);
         break;
+    case SM_COLLATION:
+        sb_printf(r->out, "COLLATION %s", t->key);
+        break;
+    case SM_STATISTICS:
+        sb_printf(r->out, "STATISTICS %s", t->key);
+        break;
+    case SM_EVENT_TRIGGER:
+        sb_printf(r->out, "EVENT TRIGGER %s", t->key);
+        break;
     case SM_TABLE:
         sb_printf(r->out, "TABLE %s", t->key);
         break;
@@ -851,15 +957,44 @@ static void comment_target(diff_run *r, const sm_object *t)
         break;
     case SM_CONSTRAINT:
     case SM_TRIGGER:
+    case SM_RULE:
     case SM_POLICY:
         sb_printf(r->out, "%s %s ON %s",
                   t->kind == SM_CONSTRAINT ? "CONSTRAINT"
                   : t->kind == SM_TRIGGER  ? "TRIGGER"
+                  : t->kind == SM_RULE     ? "RULE"
                                            : "POLICY",
                   t->name, t->table);
         break;
     default:
         break;
+    }
+}
+
+/* COMMENT ON COLUMN for the columns of the view @t whose comments
+ * @was (NULL: none) lacks, IS NULL for those @t lacks. */
+static void view_column_comments(diff_run *r, const sm_object *t, const char *was)
+{
+    const char *want = sm_attr(t, SM_VIEW_COLUMN_COMMENTS);
+    FOR_EACH_ITEM(was, item, len)
+    {
+        size_t n = diff_item_name_len(item, len);
+        bool kept = false;
+        FOR_EACH_ITEM(want, w, wlen)
+        kept = kept || (diff_item_name_len(w, wlen) == n && strncmp(w, item, n) == 0);
+        if (!kept)
+            diff_stmt(r, "COMMENT ON COLUMN %s.%.*s IS NULL", t->key, (int)n, item);
+    }
+    FOR_EACH_ITEM(want, item, len)
+    {
+        char *whole = strndup(item, len);
+        size_t n = diff_item_name_len(item, len);
+        if (!whole)
+            r->out->failed = true;
+        else if (!diff_list_has(was, whole))
+            diff_stmt(r, "COMMENT ON COLUMN %s.%.*s IS %s", t->key, (int)n, item,
+                      whole + (n < len ? n + 1 : len));
+        free(whole);
     }
 }
 
@@ -870,6 +1005,10 @@ static void comments(diff_run *r)
             const sm_object *t = sm_at(r->to, (sm_kind)kind, i), *f = diff_twin(r->from, t);
             const char *want = sm_attr(t, comment_attr[kind]);
             bool made = !f || diff_fresh(r, t);
+            if (kind == SM_VIEW && (made || !diff_attr_eq(f, t, SM_VIEW_COLUMN_COMMENTS))) {
+                diff_about(r, t);
+                view_column_comments(r, t, made ? NULL : sm_attr(f, SM_VIEW_COLUMN_COMMENTS));
+            }
             if (made ? !want : str_eq(want, sm_attr(f, comment_attr[kind])))
                 continue;
             diff_about(r, t);
@@ -884,7 +1023,9 @@ static void comments(diff_run *r)
 static void write_phases(diff_run *r)
 {
     drop_children(r, SM_TRIGGER, -1);
+    drop_children(r, SM_RULE, -1);
     drop_children(r, SM_POLICY, -1);
+    diff_drop_event_triggers(r);
     drop_views(r);
     /* before its parent's indexes and keys go, which would take the
      * partition's with them */
@@ -892,40 +1033,54 @@ static void write_phases(diff_run *r)
     drop_children(r, SM_CONSTRAINT, 1);
     drop_children(r, SM_CONSTRAINT, 0);
     drop_children(r, SM_INDEX, -1);
+    drop_children(r, SM_STATISTICS, -1);
     release_sequences(r);
     /* before any table is made: a rebuilt table is made again below */
     drop_tables(r);
     create_simple(r, SM_SCHEMA);
     create_simple(r, SM_EXTENSION);
     alter_extensions(r);
+    diff_collations(r);
+    diff_unlink_typed_tables(r);
     diff_enums(r);
     diff_domains(r);
     diff_ranges(r);
     diff_composites(r);
     sequences(r);
     functions(r);
+    diff_aggregates(r);
     diff_create_tables(r);
     diff_alter_tables(r);
     diff_rehome_moved_tables(r);
+    diff_column_settings(r);
+    diff_link_typed_tables(r);
     own_sequences(r);
     drop_removed(r, SM_SEQUENCE);
+    diff_drop_aggregates(r);
     drop_removed(r, SM_FUNCTION);
     drop_removed(r, SM_COMPOSITE);
     drop_removed(r, SM_RANGE);
     drop_removed(r, SM_DOMAIN);
     drop_removed(r, SM_ENUM);
+    drop_removed(r, SM_COLLATION);
     drop_removed(r, SM_EXTENSION);
     drop_removed(r, SM_SCHEMA);
     create_children(r, SM_CONSTRAINT, 0, false);
     create_children(r, SM_INDEX, -1, false);
+    create_children(r, SM_STATISTICS, -1, false);
     create_children(r, SM_CONSTRAINT, 1, false);
     diff_attach_partitions(r);
     create_views(r);
     create_children(r, SM_INDEX, -1, true);
+    create_children(r, SM_STATISTICS, -1, true);
+    diff_table_settings(r);
     row_security(r);
     create_children(r, SM_TRIGGER, -1, false);
     create_children(r, SM_TRIGGER, -1, true);
+    create_children(r, SM_RULE, -1, false);
+    create_children(r, SM_RULE, -1, true);
     create_children(r, SM_POLICY, -1, false);
+    diff_create_event_triggers(r);
     diff_privileges(r);
     comments(r);
     diff_about(r, NULL);

@@ -5,8 +5,9 @@
  * One run is split by responsibility: autogen_diff.c decides and orders
  * the phases, autogen_types.c swaps enums, composites and ranges,
  * autogen_partitions.c detaches and attaches partitions, autogen_tables.c
- * makes and alters tables and columns, autogen_privileges.c grants and
- * revokes.  The decisions are flags on diff_run, and every phase asks the
+ * makes and alters tables and columns, autogen_objects.c the collations,
+ * aggregates, event triggers, typed tables and the settings of tables and
+ * columns, autogen_privileges.c grants and revokes.  The decisions are flags on diff_run, and every phase asks the
  * same predicates, so that what one phase drops another knows to create:
  * that is why they are declared here rather than kept in one file.  Each
  * function is described where it is defined.
@@ -62,7 +63,7 @@ void diff_about(diff_run *r, const sm_object *o);
 void diff_stmt(diff_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diff_destructive(diff_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool diff_table_kept(const diff_run *r, const char *key);
-bool diff_column_regenerated(const sm_object *f, const sm_object *t);
+bool diff_column_regenerated(const diff_run *r, const sm_object *f, const sm_object *t);
 bool diff_attr_differs(const diff_run *r, const sm_object *f, const sm_object *t, size_t i);
 bool diff_column_retyped(const diff_run *r, const sm_object *f, const sm_object *t);
 bool diff_column_gone(const diff_run *r, const sm_object *f);
@@ -75,6 +76,7 @@ void diff_index_create(diff_run *r, const char *def, size_t len);
 /* ---- autogen_types.c: enums, domains, composite and range types --------- */
 
 bool diff_type_swapped(const diff_run *r, const sm_object *col);
+bool diff_domain_swapped(const diff_run *r, const sm_object *dom);
 void diff_decide_enums(diff_run *r);
 void diff_decide_types(diff_run *r);
 bool diff_reads_swapped_type(const diff_run *r, const char *def);
@@ -106,8 +108,26 @@ void diff_create_tables(diff_run *r);
  * partition parent (and, with @inherits, the tables it inherits from). */
 typedef void (*diff_table_visit)(diff_run *r, size_t i, const sm_object *t);
 void diff_tables_parents_first(diff_run *r, bool inherits, diff_table_visit visit);
+bool diff_column_retyped_in(const diff_run *r, const char *table, const sm_object *f,
+                            const sm_object *t);
 void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t);
 void diff_alter_tables(diff_run *r);
+
+/* ---- autogen_objects.c: other objects, table and column settings -------- */
+
+void diff_collations(diff_run *r);
+void diff_aggregates(diff_run *r);
+void diff_drop_aggregates(diff_run *r);
+void diff_drop_event_triggers(diff_run *r);
+void diff_create_event_triggers(diff_run *r);
+bool diff_columns_follow_type(const diff_run *r, const char *key);
+bool diff_composite_has_tables(const diff_run *r, const char *key);
+void diff_unlink_typed_tables(diff_run *r);
+void diff_link_typed_tables(diff_run *r);
+void diff_table_settings(diff_run *r);
+void diff_column_settings(diff_run *r);
+void diff_identity_options(strbuf *sb, const sm_object *c);
+void diff_identity_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t);
 
 /* ---- autogen_privileges.c: grants and revokes ---------------------------- */
 

@@ -230,8 +230,8 @@ bool diff_rehome_columns(diff_run *r, const char *key, bool write)
     }
     for (size_t i = 0; i < nf; i++) {
         const sm_object *t = column_named(to, nt, from[i]->name);
-        bool gone = !t || diff_column_regenerated(from[i], t);
-        reshaped = reshaped || gone || diff_column_retyped(r, from[i], t);
+        bool gone = !t || diff_column_regenerated(r, from[i], t);
+        reshaped = reshaped || gone || diff_column_retyped_in(r, key, from[i], t);
         if (write && gone) {
             diff_destructive(r, "drops column %s.%s and its data", key, from[i]->name);
             diff_stmt(r, "ALTER TABLE %s DROP COLUMN %s", key, from[i]->name);
@@ -239,7 +239,7 @@ bool diff_rehome_columns(diff_run *r, const char *key, bool write)
     }
     for (size_t i = 0; write && i < nt; i++) {
         const sm_object *f = column_named(from, nf, to[i]->name);
-        if (f && !diff_column_regenerated(f, to[i])) {
+        if (f && !diff_column_regenerated(r, f, to[i])) {
             diff_column_alter(r, key, f, to[i]);
             continue;
         }

@@ -14,20 +14,50 @@
 
 /* ---- phase: tables and columns ------------------------------------------ */
 
-void diff_column_def(strbuf *sb, const sm_object *c)
+/* What follows a column's type in its definition. */
+static void column_options(strbuf *sb, const sm_object *c)
 {
-    sb_printf(sb, "%s %s", c->name, sm_attr(c, SM_COL_TYPE));
-    if (sm_attr(c, SM_COL_COLLATION))
-        sb_printf(sb, " COLLATE %s", sm_attr(c, SM_COL_COLLATION));
     if (sm_attr(c, SM_COL_GENERATED))
         sb_printf(sb, " GENERATED ALWAYS AS (%s) STORED", sm_attr(c, SM_COL_GENERATED));
     if (sm_attr(c, SM_COL_DEFAULT))
         sb_printf(sb, " DEFAULT %s", sm_attr(c, SM_COL_DEFAULT));
     const char *identity = sm_attr(c, SM_COL_IDENTITY);
-    if (identity && *identity)
+    if (identity && *identity) {
         sb_printf(sb, " GENERATED %s AS IDENTITY", *identity == 'a' ? "ALWAYS" : "BY DEFAULT");
+        diff_identity_options(sb, c);
+    }
     if (diff_is_true(sm_attr(c, SM_COL_NOTNULL)))
         sb_puts(sb, " NOT NULL");
+}
+
+void diff_column_def(strbuf *sb, const sm_object *c)
+{
+    sb_printf(sb, "%s %s", c->name, sm_attr(c, SM_COL_TYPE));
+    if (sm_attr(c, SM_COL_COLLATION))
+        sb_printf(sb, " COLLATE %s", sm_attr(c, SM_COL_COLLATION));
+    column_options(sb, c);
+}
+
+/* A typed table's columns come from its type: each with options is
+ * written "name WITH OPTIONS ...". */
+static void typed_columns(diff_run *r, const sm_object *t)
+{
+    size_t n = 0, written = 0;
+    const sm_object **cols = diff_table_columns(r->to, t->key, &n);
+    if (!cols)
+        r->out->failed = true;
+    for (size_t i = 0; cols && i < n; i++) {
+        strbuf options = STRBUF_INIT;
+        column_options(&options, cols[i]);
+        if (options.len)
+            sb_printf(r->out, "%s%s WITH OPTIONS%s", written++ ? ",\n    " : " (\n    ",
+                      cols[i]->name, sb_str(&options) ? sb_str(&options) : "");
+        if (sb_failed(&options))
+            r->out->failed = true;
+        sb_free(&options);
+    }
+    sb_puts(r->out, written ? "\n)" : "");
+    free(cols);
 }
 
 static int cmp_attnum(const void *a, const void *b)
@@ -35,6 +65,12 @@ static int cmp_attnum(const void *a, const void *b)
     const sm_object *x = *(const sm_object *const *)a, *y = *(const sm_object *const *)b;
     long p = atol(sm_attr(x, SM_COL_ATTNUM)), q = atol(sm_attr(y, SM_COL_ATTNUM));
     return p < q ? -1 : p > q;
+}
+
+static int cmp_table_attnum(const void *a, const void *b)
+{
+    int c = strcmp((*(const sm_object *const *)a)->table, (*(const sm_object *const *)b)->table);
+    return c ? c : cmp_attnum(a, b);
 }
 
 /* The columns of @table in @m, by position; *n of them (NULL: no memory). */
@@ -56,7 +92,10 @@ static void table_create(diff_run *r, const sm_object *t)
     bool unlogged = strcmp(sm_attr(t, SM_TABLE_PERSISTENCE), "u") == 0;
     diff_about(r, t);
     sb_printf(r->out, "CREATE %sTABLE %s", unlogged ? "UNLOGGED " : "", t->key);
-    if (sm_attr(t, SM_TABLE_PARTOF)) {
+    if (sm_attr(t, SM_TABLE_OF)) {
+        sb_printf(r->out, " OF %s", sm_attr(t, SM_TABLE_OF));
+        typed_columns(r, t);
+    } else if (sm_attr(t, SM_TABLE_PARTOF)) {
         /* beside a default partition the server scans it and fails when
          * it holds rows of the new bound: those rows must be moved out
          * first, which no schema comparison can know */
@@ -163,7 +202,8 @@ static bool widening(const char *from, const char *to)
 static void column_retype(diff_run *r, const char *table, const sm_object *f, const sm_object *t)
 {
     const char *type = sm_attr(t, SM_COL_TYPE);
-    if (!widening(sm_attr(f, SM_COL_TYPE), type))
+    /* a new collation alone keeps every value */
+    if (strcmp(sm_attr(f, SM_COL_TYPE), type) != 0 && !widening(sm_attr(f, SM_COL_TYPE), type))
         diff_destructive(r, "%s.%s changes type from %s to %s; values may not fit", table, t->name,
                          sm_attr(f, SM_COL_TYPE), type);
     sb_printf(r->out, "ALTER TABLE %s ALTER COLUMN %s TYPE %s", table, t->name, type);
@@ -172,11 +212,23 @@ static void column_retype(diff_run *r, const char *table, const sm_object *f, co
     diff_stmt(r, " USING %s::%s", t->name, type);
 }
 
+/* The column @f of @table is to be retyped as @t: it differs as
+ * compare_type says, or in any way when the table is attached (ATTACH
+ * wants the parent's types and collations whatever compare_type says). */
+bool diff_column_retyped_in(const diff_run *r, const char *table, const sm_object *f,
+                            const sm_object *t)
+{
+    if (diff_table_attached(r, table))
+        return !diff_attr_eq(f, t, SM_COL_TYPE) || !diff_attr_eq(f, t, SM_COL_COLLATION);
+    return diff_column_retyped(r, f, t);
+}
+
 void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t)
 {
     const char *fi = sm_attr(f, SM_COL_IDENTITY), *ti = sm_attr(t, SM_COL_IDENTITY);
     bool had_identity = fi && *fi, has_identity = ti && *ti;
-    bool retype = diff_column_retyped(r, f, t);
+    /* a typed table's columns are retyped with their type (CASCADE) */
+    bool retype = diff_column_retyped_in(r, table, f, t) && !diff_columns_follow_type(r, table);
     bool redefault = diff_attr_differs(r, f, t, SM_COL_DEFAULT);
     if (had_identity && !has_identity)
         diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", table, t->name);
@@ -191,12 +243,28 @@ void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const
     if (!diff_attr_eq(f, t, SM_COL_NOTNULL))
         diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s %s NOT NULL", table, t->name,
                   diff_is_true(sm_attr(t, SM_COL_NOTNULL)) ? "SET" : "DROP");
-    if (has_identity && !had_identity)
-        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY", table, t->name,
-                  *ti == 'a' ? "ALWAYS" : "BY DEFAULT");
-    else if (has_identity && had_identity && *fi != *ti)
-        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s", table, t->name,
-                  *ti == 'a' ? "ALWAYS" : "BY DEFAULT");
+    if (has_identity && !had_identity) {
+        sb_printf(r->out, "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY", table,
+                  t->name, *ti == 'a' ? "ALWAYS" : "BY DEFAULT");
+        diff_identity_options(r->out, t);
+        diff_stmt(r, "%s", "");
+    } else if (has_identity && had_identity) {
+        if (*fi != *ti)
+            diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s", table, t->name,
+                      *ti == 'a' ? "ALWAYS" : "BY DEFAULT");
+        diff_identity_alter(r, table, f, t);
+    }
+}
+
+/* A column its type gave a typed table (ALTER TYPE ... ADD ATTRIBUTE
+ * CASCADE): its own default and NOT NULL. */
+static void typed_column_added(diff_run *r, const sm_object *t)
+{
+    if (sm_attr(t, SM_COL_DEFAULT))
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", t->table, t->name,
+                  sm_attr(t, SM_COL_DEFAULT));
+    if (diff_is_true(sm_attr(t, SM_COL_NOTNULL)))
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", t->table, t->name);
 }
 
 void diff_alter_tables(diff_run *r)
@@ -213,7 +281,7 @@ void diff_alter_tables(diff_run *r)
     for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
         const sm_object *f = sm_at(r->from, SM_COLUMN, i);
         if (diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) &&
-            diff_column_gone(r, f)) {
+            !diff_columns_follow_type(r, f->table) && diff_column_gone(r, f)) {
             diff_about(r, f);
             diff_destructive(r, "drops column %s and its data", f->key);
             diff_stmt(r, "ALTER TABLE %s DROP COLUMN %s", f->table, f->name);
@@ -231,12 +299,16 @@ void diff_alter_tables(diff_run *r)
         if (!diff_table_kept(r, t->table) || diff_table_moved(r, t->table))
             continue;
         diff_about(r, t);
-        if (diff_fresh(r, t))
+        if (diff_fresh(r, t) && diff_columns_follow_type(r, t->table))
+            typed_column_added(r, t);
+        else if (diff_fresh(r, t))
             added[n_added++] = t;
         else
             diff_column_alter(r, t->table, f, t);
     }
-    /* added in their table's order, tables by key */
+    /* added in their table's order (ALTER TABLE ... OF wants the type's),
+     * tables by key */
+    qsort(added, n_added, sizeof(*added), cmp_table_attnum);
     for (size_t i = 0; i < n_added; i++) {
         diff_about(r, added[i]);
         sb_printf(r->out, "ALTER TABLE %s ADD COLUMN ", added[i]->table);

@@ -27,8 +27,10 @@ static bool of_type(const sm_object *col, const char *type_key)
            (type[n] == '\0' || strcmp(type + n, "[]") == 0);
 }
 
+static bool domain_swapped(const diff_run *r, const sm_object *dom);
+
 /* Whether @uses(@subject, key) holds for the key of an enum, composite or
- * range type that is swapped for a new one. */
+ * range type that is swapped for a new one, or of a domain over one. */
 static bool uses_swapped_type(const diff_run *r, bool (*uses)(const void *, const char *),
                               const void *subject)
 {
@@ -41,7 +43,35 @@ static bool uses_swapped_type(const diff_run *r, bool (*uses)(const void *, cons
             if (swapped[i] && uses(subject, sm_at(r->from, kinds[k], i)->key))
                 return true;
     }
+    for (size_t i = 0; i < sm_count(r->from, SM_DOMAIN); i++) {
+        const sm_object *d = sm_at(r->from, SM_DOMAIN, i);
+        /* @uses first: only then down the chain of base types */
+        if (uses(subject, d->key) && domain_swapped(r, d))
+            return true;
+    }
     return false;
+}
+
+/* A domain's base type (or array of it) is @type_key. */
+static bool domain_of_type(const void *dom, const char *type_key)
+{
+    const char *base = sm_attr(dom, SM_DOMAIN_BASE);
+    size_t n = strlen(type_key);
+    return base && strncmp(base, type_key, n) == 0 &&
+           (base[n] == '\0' || strcmp(base + n, "[]") == 0);
+}
+
+/* The from-domain @dom, kept, is over a type that is swapped: the domain
+ * is swapped with it (its base type cannot be altered).  Domains over
+ * domains make a chain that ends, so the recursion does. */
+static bool domain_swapped(const diff_run *r, const sm_object *dom)
+{
+    return diff_twin(r->to, dom) && uses_swapped_type(r, domain_of_type, dom);
+}
+
+bool diff_domain_swapped(const diff_run *r, const sm_object *dom)
+{
+    return domain_swapped(r, dom);
 }
 
 static bool column_of_type(const void *col, const char *type_key)
@@ -74,12 +104,65 @@ static bool labels_extend(const char *from, const char *to)
     return true;
 }
 
+/* Where the server renders a label as a value of its type: what an
+ * object of @m made with it would hold. */
+static const struct {
+    sm_kind kind;
+    size_t attr;
+} label_users[] = {
+    { SM_CONSTRAINT, SM_CON_DEF },   { SM_INDEX, SM_INDEX_DEF },
+    { SM_VIEW, SM_VIEW_DEF },        { SM_COLUMN, SM_COL_DEFAULT },
+    { SM_COLUMN, SM_COL_GENERATED }, { SM_DOMAIN, SM_DOMAIN_DEFAULT },
+    { SM_DOMAIN, SM_DOMAIN_CHECKS }, { SM_TRIGGER, SM_TRIGGER_DEF },
+    { SM_POLICY, SM_POLICY_DEF },
+};
+
+/* Some definition of @m holds @label ('x', quoted) as a value of the
+ * enum @key ('x'::public.e). */
+static bool label_used(const sm_model *m, const char *label, size_t len, const char *key)
+{
+    strbuf needle = STRBUF_INIT;
+    bool used = false;
+    sb_printf(&needle, "%.*s::%s", (int)len, label, key);
+    for (size_t u = 0; sb_str(&needle) && !used && u < sizeof(label_users) / sizeof(label_users[0]);
+         u++)
+        for (size_t i = 0; !used && i < sm_count(m, label_users[u].kind); i++) {
+            const char *def = sm_attr(sm_at(m, label_users[u].kind, i), label_users[u].attr);
+            const char *p = def ? strstr(def, sb_str(&needle)) : NULL;
+            /* not a longer name: public.e2, public.e_x */
+            char next = p ? p[needle.len] : '\0';
+            used = p && !(next && strchr(".$_", next)) && !(next >= 'a' && next <= 'z') &&
+                   !(next >= '0' && next <= '9');
+        }
+    sb_free(&needle);
+    return used;
+}
+
+/* A label of @t that @f lacks is used by a definition of @to: each such
+ * definition is made by the revision (none could hold the label before),
+ * and PostgreSQL refuses a label added in the same transaction ("unsafe
+ * use of new value"), so the type is swapped instead. */
+static bool new_label_used(const sm_model *to, const sm_object *f, const sm_object *t)
+{
+    FOR_EACH_ITEM(sm_attr(t, SM_ENUM_LABELS), item, len)
+    {
+        char *label = strndup(item, len);
+        bool used = label && !diff_list_has(sm_attr(f, SM_ENUM_LABELS), label) &&
+                    label_used(to, item, len, t->key);
+        free(label);
+        if (used)
+            return true;
+    }
+    return false;
+}
+
 void diff_decide_enums(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_ENUM); i++) {
         const sm_object *f = sm_at(r->from, SM_ENUM, i), *t = diff_twin(r->to, f);
         r->enum_swapped[i] =
-            t && !labels_extend(sm_attr(f, SM_ENUM_LABELS), sm_attr(t, SM_ENUM_LABELS));
+            t && (!labels_extend(sm_attr(f, SM_ENUM_LABELS), sm_attr(t, SM_ENUM_LABELS)) ||
+                  new_label_used(r->to, f, t));
     }
 }
 
@@ -210,16 +293,17 @@ static void suffixed_name(strbuf *sb, const char *name, const char *suffix)
         sb_printf(sb, "%s%s", name, suffix);
 }
 
-/* The type @key (named @name) renamed out of the way; @old gets its new
- * qualified key. */
-static void rename_old(diff_run *r, const char *key, const char *name, strbuf *old)
+/* The type @key (named @name) renamed out of the way (ALTER @word);
+ * @old gets its new qualified key. */
+static void rename_old(diff_run *r, const char *word, const char *key, const char *name,
+                       strbuf *old)
 {
     strbuf old_name = STRBUF_INIT;
     diff_schema_of(old, key, name);
     sb_putc(old, '.');
     suffixed_name(&old_name, name, ENUM_OLD_SUFFIX);
     sb_puts(old, sb_str(&old_name) ? sb_str(&old_name) : "");
-    diff_stmt(r, "ALTER TYPE %s RENAME TO %s", key, sb_str(&old_name) ? sb_str(&old_name) : "");
+    diff_stmt(r, "ALTER %s %s RENAME TO %s", word, key, sb_str(&old_name) ? sb_str(&old_name) : "");
     if (sb_failed(old) || sb_failed(&old_name))
         r->out->failed = true;
     sb_free(&old_name);
@@ -250,8 +334,28 @@ static void composite_using(diff_run *r, const char *col, const sm_object *f, co
     sb_putc(r->out, ')');
 }
 
+static void domain_create(diff_run *r, const sm_object *t);
+static void move_columns(diff_run *r, const sm_object *f, const sm_object *t, const strbuf *old);
+
+/* The domains over the swapped type @f swapped in turn, before the old
+ * type goes: renamed, made again over the new type, their columns moved. */
+static void swap_domains_over(diff_run *r, const sm_object *f)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_DOMAIN); i++) {
+        const sm_object *d = sm_at(r->from, SM_DOMAIN, i), *td = diff_twin(r->to, d);
+        if (!domain_of_type(d, f->key) || !domain_swapped(r, d))
+            continue;
+        strbuf old = STRBUF_INIT;
+        rename_old(r, "DOMAIN", d->key, d->name, &old);
+        domain_create(r, td);
+        move_columns(r, d, td, &old);
+        sb_free(&old);
+    }
+}
+
 /* Every kept column of the type @f moved to its new definition @t (made
- * already) through text, then the renamed old type @old dropped. */
+ * already) through text, the domains over it swapped, then the renamed
+ * old type @old dropped. */
 static void move_columns(diff_run *r, const sm_object *f, const sm_object *t, const strbuf *old)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
@@ -272,7 +376,9 @@ static void move_columns(diff_run *r, const sm_object *f, const sm_object *t, co
             diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", c->table, c->name,
                       sm_attr(tc, SM_COL_DEFAULT));
     }
-    diff_stmt(r, "DROP TYPE %s", sb_str(old) ? sb_str(old) : "");
+    swap_domains_over(r, f);
+    diff_stmt(r, "DROP %s %s", f->kind == SM_DOMAIN ? "DOMAIN" : "TYPE",
+              sb_str(old) ? sb_str(old) : "");
 }
 
 /* A removed or reordered label: the type is renamed, made again, every
@@ -281,10 +387,10 @@ static void enum_swap(diff_run *r, const sm_object *f, const sm_object *t)
 {
     strbuf old = STRBUF_INIT;
     diff_destructive(r,
-                     "enum %s loses or reorders labels; rows holding a removed label fail the"
-                     " cast",
+                     "enum %s is made again (a label removed or reordered, or a new one used"
+                     " in this revision); rows holding a removed label fail the cast",
                      t->key);
-    rename_old(r, f->key, f->name, &old);
+    rename_old(r, "TYPE", f->key, f->name, &old);
     enum_create(r, t);
     move_columns(r, f, t, &old);
     sb_free(&old);
@@ -343,6 +449,8 @@ void diff_domains(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_DOMAIN); i++) {
         const sm_object *t = sm_at(r->to, SM_DOMAIN, i), *f = diff_twin(r->from, t);
+        if (f && domain_swapped(r, f))
+            continue; /* with its base type (swap_domains_over) */
         diff_about(r, t);
         if (!f || diff_fresh(r, t)) {
             if (f) {
@@ -384,6 +492,8 @@ static void composite_create(diff_run *r, const sm_object *t)
 static void composite_alter(diff_run *r, const sm_object *f, const sm_object *t)
 {
     const char *from = sm_attr(f, SM_COMPOSITE_ATTRS), *to = sm_attr(t, SM_COMPOSITE_ATTRS);
+    /* typed tables of the type follow it: the server wants it said */
+    const char *cascade = diff_composite_has_tables(r, f->key) ? " CASCADE" : "";
     size_t l = 0;
     FOR_EACH_ITEM(from, item, len)
     {
@@ -392,19 +502,19 @@ static void composite_alter(diff_run *r, const sm_object *f, const sm_object *t)
             continue;
         diff_destructive(r, "drops attribute %.*s of type %s and its values", (int)nlen, item,
                          t->key);
-        diff_stmt(r, "ALTER TYPE %s DROP ATTRIBUTE %.*s", t->key, (int)nlen, item);
+        diff_stmt(r, "ALTER TYPE %s DROP ATTRIBUTE %.*s%s", t->key, (int)nlen, item, cascade);
     }
     FOR_EACH_ITEM(to, item, len)
     {
         size_t nlen = diff_item_name_len(item, len);
         const char *old = item_named(from, item, nlen, &l);
         if (!old) {
-            diff_stmt(r, "ALTER TYPE %s ADD ATTRIBUTE %.*s", t->key, (int)len, item);
+            diff_stmt(r, "ALTER TYPE %s ADD ATTRIBUTE %.*s%s", t->key, (int)len, item, cascade);
         } else if (l != len || strncmp(old, item, len) != 0) {
             diff_destructive(r, "attribute %.*s of type %s changes type; values may not fit",
                              (int)nlen, item, t->key);
-            diff_stmt(r, "ALTER TYPE %s ALTER ATTRIBUTE %.*s TYPE %.*s", t->key, (int)nlen, item,
-                      (int)(len - nlen - 1), item + nlen + 1);
+            diff_stmt(r, "ALTER TYPE %s ALTER ATTRIBUTE %.*s TYPE %.*s%s", t->key, (int)nlen, item,
+                      (int)(len - nlen - 1), item + nlen + 1, cascade);
         }
     }
 }
@@ -421,7 +531,7 @@ void diff_composites(diff_run *r)
             diff_destructive(
                 r, "composite type %s is made again; values of dropped attributes are lost",
                 t->key);
-            rename_old(r, f->key, f->name, &old);
+            rename_old(r, "TYPE", f->key, f->name, &old);
             composite_create(r, t);
             move_columns(r, f, t, &old);
             sb_free(&old);
@@ -471,6 +581,30 @@ static void park_range_columns(diff_run *r, const sm_object *f, const sm_object 
     }
 }
 
+/* The domains over the range type @f that is made again: their columns
+ * parked as text and the domains dropped (@to_text), or made again and
+ * their columns moved back. */
+static void park_range_domains(diff_run *r, const sm_object *f, bool to_text)
+{
+    size_t n = sm_count(r->from, SM_DOMAIN);
+    for (size_t k = 0; k < n; k++) {
+        /* dropped dependants first, made again in order */
+        size_t i = to_text ? n - 1 - k : k;
+        const sm_object *d = sm_at(r->from, SM_DOMAIN, i), *td = diff_twin(r->to, d);
+        if (!domain_of_type(d, f->key) || !domain_swapped(r, d))
+            continue;
+        if (to_text) {
+            park_range_domains(r, d, true);
+            park_range_columns(r, d, td, true);
+            diff_stmt(r, "DROP DOMAIN %s", d->key);
+        } else {
+            domain_create(r, td);
+            park_range_columns(r, d, td, false);
+            park_range_domains(r, d, false);
+        }
+    }
+}
+
 /* A changed range type is made again, its columns parked as text
  * meanwhile: renamed, the old one's multirange and constructors would
  * keep the names the new one needs. */
@@ -485,8 +619,10 @@ void diff_ranges(diff_run *r)
             diff_destructive(
                 r, "range type %s is made again; values that do not fit the new one fail", t->key);
             park_range_columns(r, f, t, true);
+            park_range_domains(r, f, true);
             diff_stmt(r, "DROP TYPE %s", f->key);
             range_create(r, t);
+            park_range_domains(r, f, false);
             park_range_columns(r, f, t, false);
         }
     }

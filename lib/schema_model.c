@@ -39,7 +39,8 @@ typedef struct kind_spec {
 } kind_spec;
 
 static const char *const schema_attrs[] = { "comment" };
-static const char *const ext_attrs[] = { "schema", "comment" };
+static const char *const ext_attrs[] = { "schema", "comment", "version" };
+static const char *const collation_attrs[] = { "definition", "comment" };
 static const char *const enum_attrs[] = { "labels", "comment" };
 static const char *const domain_attrs[] = { "base",      "not null", "default",
                                             "collation", "checks",   "comment" };
@@ -50,17 +51,24 @@ static const char *const range_attrs[] = { "subtype",   "collation",    "operato
 static const char *const seq_attrs[] = { "type",  "start", "increment", "min",    "max",
                                          "cache", "cycle", "owned by",  "comment" };
 static const char *const table_attrs[] = {
-    "persistence",  "partition key",      "partition of", "bound",      "inherits",
-    "row security", "force row security", "comment",      "from parent"
+    "persistence", "partition key", "partition of",       "bound",
+    "inherits",    "row security",  "force row security", "comment",
+    "from parent", "options",       "replica identity",   "of type"
 };
-static const char *const column_attrs[] = { "position", "type",     "collation", "not null",
-                                            "default",  "identity", "generated", "comment" };
+static const char *const column_attrs[] = { "position",    "type",       "collation",
+                                            "not null",    "default",    "identity",
+                                            "generated",   "comment",    "storage",
+                                            "compression", "statistics", "identity options",
+                                            "type storage" };
 static const char *const con_attrs[] = { "type", "definition", "references", "comment" };
 static const char *const index_attrs[] = { "definition", "comment" };
-static const char *const view_attrs[] = { "kind", "definition", "options", "depends on",
-                                          "comment" };
+static const char *const stats_attrs[] = { "definition", "statistics", "comment" };
+static const char *const view_attrs[] = { "kind",       "definition", "options",
+                                          "depends on", "comment",    "column comments" };
 static const char *const func_attrs[] = { "kind", "definition", "result", "comment" };
 static const char *const trigger_attrs[] = { "definition", "enabled", "comment" };
+static const char *const rule_attrs[] = { "definition", "comment" };
+static const char *const evtrig_attrs[] = { "definition", "enabled", "comment" };
 static const char *const policy_attrs[] = { "definition", "comment" };
 static const char *const grant_attrs[] = { "on",      "object", "column", "privilege",
                                            "grantee", "state",  "default" };
@@ -125,6 +133,87 @@ static const char *const grant_attrs[] = { "on",      "object", "column", "privi
     " AND ((k.contype IN ('p', 'u', 'x', 'f') AND k.conparentid <> 0)"                             \
     " OR (k.contype = 'c' AND NOT k.conislocal))) x) END"
 
+/* A collation's options for CREATE COLLATION (the ICU locale's column
+ * is colliculocale in 15 and 16, colllocale since 17). */
+#define COLLATION_DEF                                                                              \
+    "CASE WHEN co.collprovider = 'i' THEN 'provider = icu, locale = ' || quote_literal("           \
+    "coalesce(to_jsonb(co) ->> 'colllocale', to_jsonb(co) ->> 'colliculocale'))"                   \
+    " ELSE 'provider = libc, lc_collate = ' || quote_literal(co.collcollate) ||"                   \
+    " ', lc_ctype = ' || quote_literal(co.collctype) END || CASE WHEN NOT"                         \
+    " co.collisdeterministic THEN ', deterministic = false' ELSE '' END"
+
+/* A table's storage parameters, replica identity and composite type. */
+#define TABLE_MORE                                                                                 \
+    " (SELECT string_agg(o, ', ' ORDER BY o) FROM unnest(c.reloptions) o),"                        \
+    " CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' WHEN 'i' THEN"              \
+    " (SELECT 'USING INDEX ' || quote_ident(ic.relname) FROM pg_index i JOIN pg_class ic"          \
+    " ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident) END,"                \
+    " CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END"
+
+/* An identity's sequence (deptype 'i'), its bounds only when not the
+ * default of its type and direction. */
+#define IDENTITY_OPTIONS                                                                           \
+    "(SELECT 'START WITH ' || s.seqstart || E'\\nINCREMENT BY ' || s.seqincrement ||"              \
+    " CASE WHEN s.seqmin = CASE WHEN s.seqincrement > 0 THEN 1 ELSE -x.top - 1 END"                \
+    " THEN E'\\nNO MINVALUE' ELSE E'\\nMINVALUE ' || s.seqmin END ||"                              \
+    " CASE WHEN s.seqmax = CASE WHEN s.seqincrement > 0 THEN x.top ELSE -1 END"                    \
+    " THEN E'\\nNO MAXVALUE' ELSE E'\\nMAXVALUE ' || s.seqmax END ||"                              \
+    " E'\\nCACHE ' || s.seqcache || CASE WHEN s.seqcycle THEN E'\\nCYCLE' ELSE E'\\nNO CYCLE'"     \
+    " END || E'\\n' FROM pg_depend d JOIN pg_sequence s ON s.seqrelid = d.objid"                   \
+    " CROSS JOIN LATERAL (SELECT CASE s.seqtypid WHEN 'smallint'::regtype THEN 32767::bigint"      \
+    " WHEN 'integer'::regtype THEN 2147483647::bigint ELSE 9223372036854775807 END AS top) x"      \
+    " WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass"              \
+    " AND d.refobjid = c.oid AND d.refobjsubid = a.attnum AND d.deptype = 'i')"
+
+/* A column's storage when not its type's, compression, statistics
+ * target (-1 until 17, NULL since: not set) and identity options. */
+#define COLUMN_MORE                                                                                \
+    " CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN'"         \
+    " WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END,"                      \
+    " CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END,"                         \
+    " nullif(to_jsonb(a) ->> 'attstattarget', '-1'),"                                              \
+    " CASE WHEN a.attidentity <> '' THEN " IDENTITY_OPTIONS " END,"                                \
+    " CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN'"       \
+    " ELSE 'EXTENDED' END"
+
+/* An aggregate as CREATE OR REPLACE AGGREGATE (pg_get_functiondef
+ * refuses aggregates). */
+#define AGGREGATE_DEF                                                                              \
+    "(SELECT format('CREATE OR REPLACE AGGREGATE %I.%I(%s) (%s)', n.nspname, p.proname,"           \
+    " pg_get_function_arguments(p.oid), concat_ws(', ', 'SFUNC = ' || g.aggtransfn::regproc,"      \
+    " 'STYPE = ' || format_type(g.aggtranstype, NULL),"                                            \
+    " CASE WHEN g.aggtransspace <> 0 THEN 'SSPACE = ' || g.aggtransspace END,"                     \
+    " CASE WHEN g.aggfinalfn <> 0 THEN 'FINALFUNC = ' || g.aggfinalfn::regproc END,"               \
+    " CASE WHEN g.aggfinalextra THEN 'FINALFUNC_EXTRA' END,"                                       \
+    " CASE WHEN g.aggfinalfn <> 0 THEN 'FINALFUNC_MODIFY = ' || CASE g.aggfinalmodify"             \
+    " WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END,"              \
+    " CASE WHEN g.aggcombinefn <> 0 THEN 'COMBINEFUNC = ' || g.aggcombinefn::regproc END,"         \
+    " CASE WHEN g.aggserialfn <> 0 THEN 'SERIALFUNC = ' || g.aggserialfn::regproc END,"            \
+    " CASE WHEN g.aggdeserialfn <> 0 THEN 'DESERIALFUNC = ' || g.aggdeserialfn::regproc END,"      \
+    " 'INITCOND = ' || quote_literal(g.agginitval),"                                               \
+    " CASE WHEN g.aggmtransfn <> 0 THEN 'MSFUNC = ' || g.aggmtransfn::regproc END,"                \
+    " CASE WHEN g.aggminvtransfn <> 0 THEN 'MINVFUNC = ' || g.aggminvtransfn::regproc END,"        \
+    " CASE WHEN g.aggmtranstype <> 0 THEN 'MSTYPE = ' || format_type(g.aggmtranstype, NULL) END,"  \
+    " CASE WHEN g.aggmtransspace <> 0 THEN 'MSSPACE = ' || g.aggmtransspace END,"                  \
+    " CASE WHEN g.aggmfinalfn <> 0 THEN 'MFINALFUNC = ' || g.aggmfinalfn::regproc END,"            \
+    " CASE WHEN g.aggmfinalextra THEN 'MFINALFUNC_EXTRA' END,"                                     \
+    " CASE WHEN g.aggmfinalfn <> 0 THEN 'MFINALFUNC_MODIFY = ' || CASE g.aggmfinalmodify"          \
+    " WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END,"              \
+    " 'MINITCOND = ' || quote_literal(g.aggminitval),"                                             \
+    " CASE WHEN g.aggsortop <> 0 THEN (SELECT format('SORTOP = OPERATOR(%I.%s)', sn.nspname,"      \
+    " so.oprname) FROM pg_operator so JOIN pg_namespace sn ON sn.oid = so.oprnamespace"            \
+    " WHERE so.oid = g.aggsortop) END,"                                                            \
+    " CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED'"    \
+    " END, CASE WHEN g.aggkind = 'h' THEN 'HYPOTHETICAL' END))"                                    \
+    " FROM pg_aggregate g WHERE g.aggfnoid = p.oid)"
+
+/* The comments on a view's columns: "name 'comment'", by name. */
+#define VIEW_COLUMN_COMMENTS                                                                       \
+    " (SELECT string_agg(quote_ident(a.attname) || ' ' || quote_literal(d.description) ||"         \
+    " E'\\n', '' ORDER BY a.attname COLLATE \"C\") FROM pg_attribute a JOIN pg_description d"      \
+    " ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum"         \
+    " WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)"
+
 #define ATTRS(a) a, sizeof(a) / sizeof(a[0])
 
 static const kind_spec kinds[SM_N_KINDS] = {
@@ -137,9 +226,19 @@ static const kind_spec kinds[SM_N_KINDS] = {
     [SM_EXTENSION] = { "extension",
                        "SELECT quote_ident(x.extname), NULL, quote_ident(x.extname),"
                        " quote_ident(n.nspname), " COMMENT(
-                           "x.oid", "pg_extension") " FROM pg_extension x JOIN pg_namespace n ON "
+                           "x.oid", "pg_extension") ","
+                                                    " quote_literal(x.extversion)"
+                                                    " FROM pg_extension x JOIN pg_namespace n ON "
                                                     "n.oid = x.extnamespace",
                        false, ATTRS(ext_attrs) },
+    [SM_COLLATION] = { "collation",
+                       "SELECT quote_ident(n.nspname) || '.' || quote_ident(co.collname), NULL,"
+                       " quote_ident(co.collname), " COLLATION_DEF ", " COMMENT(
+                           "co.oid", "pg_collation") " FROM pg_collation co JOIN pg_namespace n ON "
+                                                     "n.oid = co.collnamespace"
+                                                     " WHERE " NSP_FILTER
+                                                     " AND" NOT_EXT("pg_collation", "co.oid"),
+                       false, ATTRS(collation_attrs) },
     [SM_ENUM] = { "enum",
                   "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
                   " (SELECT string_agg(quote_literal(l.enumlabel) || E'\\n', '' ORDER BY"
@@ -254,7 +353,8 @@ static const kind_spec kinds[SM_N_KINDS] = {
                    " string_agg(i.inhparent::regclass::text || E'\\n', '' ORDER BY i.inhseqno)"
                    " FROM pg_inherits i WHERE i.inhrelid = c.oid) END,"
                    " c.relrowsecurity::text, c.relforcerowsecurity::text,"
-                   " " COMMENT("c.oid", "pg_class") "," FROM_PARENT " FROM pg_class c"
+                   " " COMMENT("c.oid", "pg_class") "," FROM_PARENT "," TABLE_MORE
+                                                    " FROM pg_class c"
                                                     " JOIN pg_namespace n ON n.oid = c.relnamespace"
                                                     " WHERE c.relkind IN ('r', 'p') AND " NSP_FILTER
                                                     " AND" NOT_EXT("pg_class",
@@ -272,7 +372,8 @@ static const kind_spec kinds[SM_N_KINDS] = {
                                           " a.attidentity::text,"
                                           " CASE WHEN a.attgenerated <> '' THEN "
                                           "pg_get_expr(d.adbin, d.adrelid) END,"
-                                          " quote_literal(col_description(c.oid, a.attnum))"
+                                          " quote_literal(col_description(c.oid, "
+                                          "a.attnum))," COLUMN_MORE
                                           " FROM pg_attribute a JOIN pg_class c ON c.oid = "
                                           "a.attrelid"
                                           " JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -315,6 +416,23 @@ static const kind_spec kinds[SM_N_KINDS] = {
                                    " AND " NSP_FILTER
                                    " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
                    true, ATTRS(index_attrs) },
+    [SM_STATISTICS] = { "statistics",
+                        "SELECT quote_ident(n.nspname) || '.' || quote_ident(s.stxname),"
+                        " c.oid::regclass::text, quote_ident(s.stxname),"
+                        " pg_get_statisticsobjdef(s.oid),"
+                        /* -1 until 17, NULL since: not set */
+                        " nullif(to_jsonb(s) ->> 'stxstattarget', '-1'),"
+                        " " COMMENT(
+                            "s.oid",
+                            "pg_statistic_ext") " FROM pg_statistic_ext s JOIN pg_class c ON c.oid "
+                                                "= s.stxrelid"
+                                                " JOIN pg_namespace n ON n.oid = s.stxnamespace"
+                                                " JOIN pg_namespace cn ON cn.oid = c.relnamespace"
+                                                " WHERE " NSP_FILTER " AND" NOT_EXT(
+                                                    "pg_statistic_ext",
+                                                    "s.oid") " AND NOT (cn.nspname = $1 AND "
+                                                             "c.relname = ANY ($2::text[]))",
+                        true, ATTRS(stats_attrs) },
     [SM_VIEW] = { "view",
                   "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname), c.relkind::text,"
                   " pg_get_viewdef(c.oid), array_to_string(c.reloptions, ', '),"
@@ -322,18 +440,19 @@ static const kind_spec kinds[SM_N_KINDS] = {
                   " FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass"
                   " AND d.objid = r.oid WHERE r.ev_class = c.oid"
                   " AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid),"
-                  " " COMMENT("c.oid", "pg_class") " FROM pg_class c"
+                  " " COMMENT("c.oid", "pg_class") "," VIEW_COLUMN_COMMENTS " FROM pg_class c"
                                                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
                                                    " WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER
                                                    " AND" NOT_EXT("pg_class", "c.oid"),
                   false, ATTRS(view_attrs) },
     [SM_FUNCTION] = { "function",
                       "SELECT p.oid::regprocedure::text, NULL, quote_ident(p.proname),"
-                      " p.prokind::text, pg_get_functiondef(p.oid),"
+                      " p.prokind::text, CASE WHEN p.prokind = 'a' THEN " AGGREGATE_DEF
+                      " ELSE pg_get_functiondef(p.oid) END,"
                       " pg_get_function_result(p.oid), " COMMENT(
                           "p.oid",
                           "pg_proc") " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-                                     " WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER
+                                     " WHERE p.prokind IN ('f', 'p', 'a') AND " NSP_FILTER
                                      " AND" NOT_EXT("pg_proc", "p.oid") " AND" NOT_INTERNAL(
                                          "pg_proc", "p.oid"),
                       false, ATTRS(func_attrs) },
@@ -348,6 +467,16 @@ static const kind_spec kinds[SM_N_KINDS] = {
                                                 "AND " NSP_FILTER " AND" NOT_EXT(
                                                     "pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
                      true, ATTRS(trigger_attrs) },
+    [SM_RULE] = { "rule",
+                  "SELECT c.oid::regclass::text || '.' || quote_ident(w.rulename),"
+                  " c.oid::regclass::text, quote_ident(w.rulename), pg_get_ruledef(w.oid),"
+                  " " COMMENT(
+                      "w.oid",
+                      "pg_rewrite") " FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class"
+                                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                    " WHERE w.rulename <> '_RETURN' AND " NSP_FILTER
+                                    " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+                  true, ATTRS(rule_attrs) },
     [SM_POLICY] = { "policy",
                     "SELECT c.oid::regclass::text || '.' || quote_ident(p.polname),"
                     " c.oid::regclass::text, quote_ident(p.polname),"
@@ -366,6 +495,18 @@ static const kind_spec kinds[SM_N_KINDS] = {
                                              " JOIN pg_namespace n ON n.oid = c.relnamespace"
                                              " WHERE " NSP_FILTER " AND" NOT_BOOKKEEPING,
                     true, ATTRS(policy_attrs) },
+    [SM_EVENT_TRIGGER] = { "event trigger",
+                           "SELECT quote_ident(et.evtname), NULL, quote_ident(et.evtname),"
+                           " format('CREATE EVENT TRIGGER %I ON %I%s EXECUTE FUNCTION %s()',"
+                           " et.evtname, et.evtevent, ' WHEN TAG IN (' || (SELECT"
+                           " string_agg(quote_literal(g), ', ' ORDER BY g) FROM unnest(et.evttags) "
+                           "g)"
+                           " || ')', et.evtfoid::regproc), et.evtenabled::text,"
+                           " " COMMENT("et.oid",
+                                       "pg_event_trigger") " FROM pg_event_trigger et "
+                                                           "WHERE" NOT_EXT("pg_event_trigger",
+                                                                           "et.oid"),
+                           false, ATTRS(evtrig_attrs) },
     /* actual against default privileges, the owner's left out: what was
      * granted beyond the default, and what of the default was revoked */
     [SM_GRANT] = { "grant",
@@ -386,6 +527,135 @@ static const kind_spec kinds[SM_N_KINDS] = {
                    " WHERE a.priv IS NULL OR d.priv IS NULL OR a.g) x",
                    true, ATTRS(grant_attrs) },
 };
+
+/* Objects of kinds the model does not hold, which autogenerate would
+ * leave out of a migration (objects made by the user after 16384, the
+ * first normal OID, for the catalogs without a schema). */
+#define USER_OID(oid) " " oid " >= 16384"
+static const char *const unsupported_sql[] = {
+    "SELECT 'foreign table ' || c.oid::regclass::text AS what FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'f' AND " NSP_FILTER
+    " AND" NOT_EXT("pg_class", "c.oid"),
+    "SELECT 'foreign-data wrapper ' || quote_ident(w.fdwname)"
+    " FROM pg_foreign_data_wrapper w WHERE" NOT_EXT("pg_foreign_data_wrapper", "w.oid"),
+    "SELECT 'foreign server ' || quote_ident(v.srvname) FROM "
+    "pg_foreign_server v"
+    " WHERE" NOT_EXT("pg_foreign_server", "v.oid"),
+    "SELECT 'user mapping for ' || CASE WHEN "
+    "u.umuser = 0 THEN 'PUBLIC' ELSE"
+    " quote_ident(pg_get_userbyid(u.umuser)) END || ' "
+    "server ' || quote_ident(v.srvname)"
+    " FROM pg_user_mapping u JOIN pg_foreign_server v ON "
+    "v.oid = u.umserver",
+    "SELECT 'operator ' || "
+    "o.oid::regoperator::text FROM pg_operator o"
+    " JOIN pg_namespace n ON n.oid = o.oprnamespace "
+    "WHERE " NSP_FILTER " AND" NOT_EXT("pg_operator", "o.oid"),
+    "SELECT 'operator class ' || "
+    "quote_ident(n.nspname) || '.' || "
+    "quote_ident(o.opcname)"
+    " FROM pg_opclass o JOIN pg_namespace n ON "
+    "n.oid = o.opcnamespace WHERE " NSP_FILTER " AND" NOT_EXT("pg_opclass", "o.oid"),
+    "SELECT 'operator "
+    "family ' || "
+    "quote_ident(n.nspname) || "
+    "'.' ||"
+    " quote_ident(o.opfname) FROM "
+    "pg_opfamily o JOIN "
+    "pg_namespace n ON n.oid = "
+    "o.opfnamespace"
+    " WHERE " NSP_FILTER " AND" NOT_EXT(
+        "pg_opfamily",
+        "o.oid") " UNIO"
+                 "N "
+                 "ALL "
+                 "SELEC"
+                 "T "
+                 "'cast"
+                 " ' "
+                 "|| "
+                 "forma"
+                 "t('(%"
+                 "s AS "
+                 "%s)',"
+                 " form"
+                 "at_"
+                 "type("
+                 "k."
+                 "casts"
+                 "ource"
+                 ", "
+                 "NULL)"
+                 ","
+                 " form"
+                 "at_"
+                 "type("
+                 "k."
+                 "castt"
+                 "arget"
+                 ", "
+                 "NULL)"
+                 ") "
+                 "FROM "
+                 "pg_"
+                 "cast "
+                 "k "
+                 "WHER"
+                 "E" USER_OID("k"
+                              "."
+                              "o"
+                              "i"
+                              "d") " AND" NOT_EXT("pg_cast", "k.oid") " AND" NOT_INTERNAL("pg_cast",
+                                                                                          "k.oid"),
+    "SELECT 'text search configuration ' || k.oid::regconfig::text"
+    " FROM pg_ts_config k JOIN pg_namespace n ON n.oid = k.cfgnamespace WHERE " NSP_FILTER
+    " AND" NOT_EXT("pg_ts_config", "k.oid"),
+    "SELECT 'text search dictionary ' || k.oid::regdictionary::text"
+    " FROM pg_ts_dict k JOIN pg_namespace n ON n.oid = k.dictnamespace WHERE " NSP_FILTER
+    " AND" NOT_EXT("pg_ts_dict", "k.oid"),
+    "SELECT 'text search parser ' || quote_ident(k.prsname) FROM pg_ts_parser k"
+    " JOIN pg_namespace n ON n.oid = k.prsnamespace WHERE " NSP_FILTER
+    " AND" NOT_EXT("pg_ts_parser", "k.oid"),
+    "SELECT 'text search template ' || quote_ident(k.tmplname) FROM pg_ts_template k"
+    " JOIN pg_namespace n ON n.oid = k.tmplnamespace WHERE " NSP_FILTER
+    " AND" NOT_EXT("pg_ts_template", "k.oid"),
+    "SELECT 'conversion ' || quote_ident(k.conname) FROM pg_conversion k"
+    " JOIN pg_namespace n ON n.oid = k.connamespace WHERE " NSP_FILTER
+    " AND" NOT_EXT("pg_conversion", "k.oid"),
+    "SELECT 'language ' || quote_ident(k.lanname) FROM pg_language k"
+    " WHERE" USER_OID("k.oid") " AND" NOT_EXT("pg_language", "k.oid"),
+    "SELECT 'access method ' || quote_ident(k.amname) FROM pg_am k"
+    " WHERE" USER_OID("k.oid") " AND" NOT_EXT("pg_am", "k.oid"),
+    "SELECT 'transform for ' || format_type(k.trftype, NULL) FROM pg_transform k"
+    " WHERE" USER_OID("k.oid") " AND" NOT_EXT("pg_transform", "k.oid"),
+    "SELECT 'publication ' || quote_ident(k.pubname) FROM pg_publication k",
+    "SELECT 'window function ' || p.oid::regprocedure::text FROM pg_proc p"
+    " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind = 'w' AND " NSP_FILTER
+    " AND" NOT_EXT("pg_proc", "p.oid"),
+};
+
+/* Refuses a database that holds an object of a kind the model does not
+ * hold: a migration written without it would be wrong. */
+static int check_supported(um_ctx *ctx)
+{
+    pg_rows *rows = NULL;
+    strbuf sql = STRBUF_INIT;
+    sb_puts(&sql, "SELECT x.what FROM (");
+    for (size_t i = 0; i < sizeof(unsupported_sql) / sizeof(unsupported_sql[0]); i++)
+        sb_printf(&sql, "%s%s", i ? " UNION ALL " : "", unsupported_sql[i]);
+    sb_puts(&sql, ") x ORDER BY x.what COLLATE \"C\"");
+    int rc =
+        sb_str(&sql) ? pg_query(ctx, sb_str(&sql), 0, NULL, &rows, NULL) : err_nomem(&ctx->err);
+    sb_free(&sql);
+    size_t n = rc ? 0 : pg_rows_count(rows);
+    if (n)
+        rc = ctx_error(ctx, UM_ESTATE, NULL, 0, NULL,
+                       "the schema holds %s%s, which autogenerate does not compare; write the"
+                       " migration of such objects by hand",
+                       pg_rows_value(rows, 0, 0), n > 1 ? " and more" : "");
+    pg_rows_free(rows);
+    return rc;
+}
 
 /* Columns before the attributes: key, table, name. */
 #define LEAD_COLUMNS 3
@@ -435,6 +705,10 @@ static const struct attr_code {
     { SM_TRIGGER, "enabled", "D", "disabled" },
     { SM_TRIGGER, "enabled", "R", "enabled on replicas only" },
     { SM_TRIGGER, "enabled", "A", "enabled always" },
+    { SM_EVENT_TRIGGER, "enabled", "O", "enabled" },
+    { SM_EVENT_TRIGGER, "enabled", "D", "disabled" },
+    { SM_EVENT_TRIGGER, "enabled", "R", "enabled on replicas only" },
+    { SM_EVENT_TRIGGER, "enabled", "A", "enabled always" },
 };
 
 const char *sm_attr_words(sm_kind kind, size_t i, const char *value)
@@ -452,7 +726,8 @@ const char *sm_attr_words(sm_kind kind, size_t i, const char *value)
 
 bool sm_attr_ordinal(sm_kind kind, size_t i)
 {
-    return (kind == SM_COLUMN && i == SM_COL_ATTNUM) || (kind == SM_VIEW && i == SM_VIEW_DEPS) ||
+    return (kind == SM_COLUMN && (i == SM_COL_ATTNUM || i == SM_COL_TYPE_STORAGE)) ||
+           (kind == SM_VIEW && i == SM_VIEW_DEPS) ||
            (kind == SM_TABLE && i == SM_TABLE_FROM_PARENT);
 }
 
@@ -532,12 +807,20 @@ static int read_kind(um_ctx *ctx, sm_model *m, sm_kind kind, const char *const *
     return UM_OK;
 }
 
+static int read_model(um_ctx *ctx, sm_scope scope, bool complete, sm_model **out);
+
 int sm_model_read(um_ctx *ctx, sm_model **out)
 {
-    return sm_model_read_scope(ctx, SM_SCOPE_SCHEMA, out);
+    return read_model(ctx, SM_SCOPE_SCHEMA, true, out);
 }
 
 int sm_model_read_scope(um_ctx *ctx, sm_scope scope, sm_model **out)
+{
+    return read_model(ctx, scope, false, out);
+}
+
+/* @complete: what the model cannot hold is refused (check_supported). */
+static int read_model(um_ctx *ctx, sm_scope scope, bool complete, sm_model **out)
 {
     *out = calloc(1, sizeof(**out));
     if (!*out)
@@ -550,6 +833,8 @@ int sm_model_read_scope(um_ctx *ctx, sm_scope scope, sm_model **out)
     int rc = params[1] ? pg_swap_setting(ctx, "search_path", "", &path) : err_nomem(&ctx->err);
     for (int kind = 0; !rc && kind < SM_N_KINDS; kind++)
         rc = read_kind(ctx, *out, (sm_kind)kind, params);
+    if (!rc && complete)
+        rc = check_supported(ctx);
     if (path.changed) {
         err_buf first = err_stash(&ctx->err);
         int restored = pg_restore_setting(ctx, "search_path", &path);

@@ -30,6 +30,7 @@
 typedef enum sm_kind {
     SM_SCHEMA,
     SM_EXTENSION,
+    SM_COLLATION,
     SM_ENUM,
     SM_DOMAIN,
     SM_COMPOSITE,
@@ -39,17 +40,24 @@ typedef enum sm_kind {
     SM_COLUMN,
     SM_CONSTRAINT,
     SM_INDEX,
+    SM_STATISTICS,
     SM_VIEW,
     SM_FUNCTION,
     SM_TRIGGER,
+    SM_RULE,
     SM_POLICY,
+    SM_EVENT_TRIGGER,
     SM_GRANT,
     SM_N_KINDS
 } sm_kind;
 
 /* Attributes of each kind, by index (NULL: none / not set). */
 enum { SM_SCHEMA_COMMENT };
-enum { SM_EXT_SCHEMA, SM_EXT_COMMENT };
+enum { SM_EXT_SCHEMA, SM_EXT_COMMENT, SM_EXT_VERSION };
+enum {
+    SM_COLLATION_DEF, /* the options of CREATE COLLATION: "provider = icu, locale = '...', ..." */
+    SM_COLLATION_COMMENT
+};
 enum { SM_ENUM_LABELS /* quoted labels, each ended by '\n', in order */, SM_ENUM_COMMENT };
 enum {
     SM_DOMAIN_BASE,
@@ -101,7 +109,10 @@ enum {
      * are the server's choice; autogenerate needs them to attach and
      * detach, as the objects become the table's own on DETACH.
      */
-    SM_TABLE_FROM_PARENT
+    SM_TABLE_FROM_PARENT,
+    SM_TABLE_OPTIONS, /* reloptions as "a=b, c=d", sorted, or NULL */
+    SM_TABLE_REPLICA, /* "FULL", "NOTHING", "USING INDEX name", or NULL (the default) */
+    SM_TABLE_OF       /* the composite type of a typed table (CREATE TABLE ... OF) */
 };
 enum {
     SM_COL_ATTNUM, /* position: used to order, not compared */
@@ -111,7 +122,15 @@ enum {
     SM_COL_DEFAULT,
     SM_COL_IDENTITY,  /* "a" (always), "d" (by default) or "" */
     SM_COL_GENERATED, /* the expression of a stored generated column */
-    SM_COL_COMMENT
+    SM_COL_COMMENT,
+    SM_COL_STORAGE,     /* PLAIN, EXTERNAL, EXTENDED, MAIN when not the type's, or NULL */
+    SM_COL_COMPRESSION, /* pglz, lz4, or NULL (the default) */
+    SM_COL_STATISTICS,  /* the statistics target when set, or NULL */
+    /* an identity's sequence options, each ended by '\n': "START WITH 1",
+     * "INCREMENT BY 1", "[NO] MINVALUE", "[NO] MAXVALUE", "CACHE 1",
+     * "[NO] CYCLE" (MINVALUE and MAXVALUE only when not the default) */
+    SM_COL_IDENTITY_OPTIONS,
+    SM_COL_TYPE_STORAGE /* the type's storage, what SET STORAGE goes back to: not compared */
 };
 enum {
     SM_CON_TYPE,     /* p, u, c, x, f */
@@ -121,19 +140,27 @@ enum {
 };
 enum { SM_INDEX_DEF, SM_INDEX_COMMENT };
 enum {
+    SM_STATS_DEF,    /* pg_get_statisticsobjdef */
+    SM_STATS_TARGET, /* ALTER STATISTICS ... SET STATISTICS, when set */
+    SM_STATS_COMMENT
+};
+enum {
     SM_VIEW_KIND, /* "v" / "m" */
     SM_VIEW_DEF,
     SM_VIEW_OPTIONS, /* reloptions as "a=b, c=d", or NULL */
     SM_VIEW_DEPS,    /* relations it reads, each ended by '\n' */
-    SM_VIEW_COMMENT
+    SM_VIEW_COMMENT,
+    SM_VIEW_COLUMN_COMMENTS /* "column 'comment'", each ended by '\n', by name */
 };
 enum {
-    SM_FUNC_KIND, /* "f" / "p" */
-    SM_FUNC_DEF,  /* pg_get_functiondef */
+    SM_FUNC_KIND, /* "f" / "p" / "a" (an aggregate) */
+    SM_FUNC_DEF,  /* pg_get_functiondef; an aggregate's CREATE OR REPLACE AGGREGATE */
     SM_FUNC_RESULT,
     SM_FUNC_COMMENT
 };
 enum { SM_TRIGGER_DEF, SM_TRIGGER_ENABLED, SM_TRIGGER_COMMENT };
+enum { SM_RULE_DEF /* pg_get_ruledef */, SM_RULE_COMMENT };
+enum { SM_EVTRIG_DEF /* a CREATE EVENT TRIGGER statement */, SM_EVTRIG_ENABLED, SM_EVTRIG_COMMENT };
 enum { SM_POLICY_DEF /* a CREATE POLICY statement */, SM_POLICY_COMMENT };
 /*
  * One privilege of one grantee on one object where it is not the object's
@@ -165,7 +192,10 @@ typedef struct sm_model sm_model;
  * Reads the schema of @ctx's database (already connected, inside a call),
  * the bookkeeping tables left out: sm_model_read_scope(SM_SCOPE_SCHEMA).
  * search_path is set to '' for the reads and put back.  On failure the
- * error is on @ctx and *out is NULL.
+ * error is on @ctx and *out is NULL.  What autogenerate would miss is
+ * refused (UM_ESTATE, the object named): objects of kinds the model does
+ * not hold (foreign tables and servers, operators, casts, ...), so that
+ * no migration is written without them.
  */
 int sm_model_read(um_ctx *ctx, sm_model **out);
 
@@ -192,8 +222,9 @@ const sm_object *sm_find(const sm_model *m, sm_kind kind, const char *key);
 /* An attribute (NULL when not set or out of range). */
 const char *sm_attr(const sm_object *o, size_t i);
 
-/* The attribute is neither compared nor dumped (a column's position, a
- * view's dependencies, what a partition carries from its parent). */
+/* The attribute is neither compared nor dumped (a column's position and
+ * its type's storage, a view's dependencies, what a partition carries
+ * from its parent). */
 bool sm_attr_ordinal(sm_kind kind, size_t i);
 
 /* Kind names, as the dump writes them: "table", "column", ... */

@@ -1,0 +1,5 @@
+CREATE TABLE sale (id integer NOT NULL, region text NOT NULL, day date NOT NULL) PARTITION BY LIST (region);
+CREATE TABLE sale_eu PARTITION OF sale FOR VALUES IN ('eu');
+CREATE TABLE sale_other PARTITION OF sale DEFAULT PARTITION BY RANGE (day);
+CREATE TABLE sale_other_2024 PARTITION OF sale_other FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE sale_other_rest PARTITION OF sale_other DEFAULT;

@@ -1,0 +1,2 @@
+-- A nondeterministic ICU collation, new, used by a column.
+CREATE TABLE person (id integer, name text);
