@@ -636,27 +636,6 @@ static const char *const unsupported_sql[] = {
 
 /* Refuses a database that holds an object of a kind the model does not
  * hold: a migration written without it would be wrong. */
-static int check_supported(um_ctx *ctx)
-{
-    pg_rows *rows = NULL;
-    strbuf sql = STRBUF_INIT;
-    sb_puts(&sql, "SELECT x.what FROM (");
-    for (size_t i = 0; i < sizeof(unsupported_sql) / sizeof(unsupported_sql[0]); i++)
-        sb_printf(&sql, "%s%s", i ? " UNION ALL " : "", unsupported_sql[i]);
-    sb_puts(&sql, ") x ORDER BY x.what COLLATE \"C\"");
-    int rc =
-        sb_str(&sql) ? pg_query(ctx, sb_str(&sql), 0, NULL, &rows, NULL) : err_nomem(&ctx->err);
-    sb_free(&sql);
-    size_t n = rc ? 0 : pg_rows_count(rows);
-    if (n)
-        rc = ctx_error(ctx, UM_ESTATE, NULL, 0, NULL,
-                       "the schema holds %s%s, which autogenerate does not compare; write the"
-                       " migration of such objects by hand",
-                       pg_rows_value(rows, 0, 0), n > 1 ? " and more" : "");
-    pg_rows_free(rows);
-    return rc;
-}
-
 /* Columns before the attributes: key, table, name. */
 #define LEAD_COLUMNS 3
 
@@ -665,7 +644,22 @@ struct sm_model {
     sm_object *objects[SM_N_KINDS];   /* sorted by key */
     const char **attrs[SM_N_KINDS];   /* n_attrs per object, in one array */
     size_t n[SM_N_KINDS];
+    struct pg_rows *unsupported; /* sm_unsupported_at(); NULL: not read */
 };
+
+/* The names of the objects the model cannot hold, sorted bytewise. */
+static int read_unsupported(um_ctx *ctx, sm_model *m)
+{
+    strbuf sql = STRBUF_INIT;
+    sb_puts(&sql, "SELECT x.what FROM (");
+    for (size_t i = 0; i < sizeof(unsupported_sql) / sizeof(unsupported_sql[0]); i++)
+        sb_printf(&sql, "%s%s", i ? " UNION ALL " : "", unsupported_sql[i]);
+    sb_puts(&sql, ") x ORDER BY x.what COLLATE \"C\"");
+    int rc = sb_str(&sql) ? pg_query(ctx, sb_str(&sql), 0, NULL, &m->unsupported, NULL)
+                          : err_nomem(&ctx->err);
+    sb_free(&sql);
+    return rc;
+}
 
 const char *sm_kind_name(sm_kind kind)
 {
@@ -819,7 +813,7 @@ int sm_model_read_scope(um_ctx *ctx, sm_scope scope, sm_model **out)
     return read_model(ctx, scope, false, out);
 }
 
-/* @complete: what the model cannot hold is refused (check_supported). */
+/* @complete: with the names of what the model cannot hold (read_unsupported). */
 static int read_model(um_ctx *ctx, sm_scope scope, bool complete, sm_model **out)
 {
     *out = calloc(1, sizeof(**out));
@@ -834,7 +828,7 @@ static int read_model(um_ctx *ctx, sm_scope scope, bool complete, sm_model **out
     for (int kind = 0; !rc && kind < SM_N_KINDS; kind++)
         rc = read_kind(ctx, *out, (sm_kind)kind, params);
     if (!rc && complete)
-        rc = check_supported(ctx);
+        rc = read_unsupported(ctx, *out);
     if (path.changed) {
         err_buf first = err_stash(&ctx->err);
         int restored = pg_restore_setting(ctx, "search_path", &path);
@@ -860,7 +854,18 @@ void sm_model_free(sm_model *m)
         free(m->objects[k]);
         free(m->attrs[k]);
     }
+    pg_rows_free(m->unsupported);
     free(m);
+}
+
+size_t sm_unsupported_count(const sm_model *m)
+{
+    return m && m->unsupported ? pg_rows_count(m->unsupported) : 0;
+}
+
+const char *sm_unsupported_at(const sm_model *m, size_t i)
+{
+    return i < sm_unsupported_count(m) ? pg_rows_value(m->unsupported, i, 0) : NULL;
 }
 
 void sm_dump(const sm_model *m, strbuf *out)

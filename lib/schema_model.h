@@ -192,12 +192,17 @@ typedef struct sm_model sm_model;
  * Reads the schema of @ctx's database (already connected, inside a call),
  * the bookkeeping tables left out: sm_model_read_scope(SM_SCOPE_SCHEMA).
  * search_path is set to '' for the reads and put back.  On failure the
- * error is on @ctx and *out is NULL.  What autogenerate would miss is
- * refused (UM_ESTATE, the object named): objects of kinds the model does
- * not hold (foreign tables and servers, operators, casts, ...), so that
- * no migration is written without them.
+ * error is on @ctx and *out is NULL.  The objects of kinds the model does
+ * not hold (foreign tables and servers, operators, casts, publications,
+ * ...) are named in it (sm_unsupported_at), for the caller to refuse a
+ * migration that would leave them out.
  */
 int sm_model_read(um_ctx *ctx, sm_model **out);
+
+/* The objects sm_model_read found and the model cannot hold, as
+ * "publication p", sorted bytewise; none for sm_model_read_scope. */
+size_t sm_unsupported_count(const sm_model *m);
+const char *sm_unsupported_at(const sm_model *m, size_t i);
 
 /* What a read leaves out besides the system's schemas and the objects of
  * extensions. */
