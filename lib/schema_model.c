@@ -73,50 +73,33 @@ static const char *const policy_attrs[] = { "definition", "comment" };
 static const char *const grant_attrs[] = { "on",      "object", "column", "privilege",
                                            "grantee", "state",  "default" };
 
+/* The catalog queries, laid out by hand: clang-format breaks SQL strings
+ * joined with macros at every macro call. */
+/* clang-format off */
+
 /* The objects whose privileges are compared, with their ACL, the kind
  * letter acldefault() takes and the owner. */
 #define GRANT_OBJECTS                                                                              \
     "SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS kind,"                   \
-    " c.oid::regclass::text AS obj, NULL::text AS col, c.relacl AS acl,"                           \
-    " CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\" AS dk, c.relowner AS owner"        \
-    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"                               \
-    " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND " NSP_FILTER " AND" NOT_EXT(                \
-        "pg_class",                                                                                \
-        "c.oid") " AND" NOT_BOOKKEEPING " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE "        \
-                 "d.classid = 'pg_class'::regclass"                                                \
-                 " AND d.objid = c.oid AND d.deptype = 'i')"                                       \
-                 " UNION ALL SELECT 'column', c.oid::regclass::text, quote_ident(a.attname), "     \
-                 "a.attacl, 'c',"                                                                  \
-                 " c.relowner FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"           \
-                 " JOIN pg_namespace n ON n.oid = c.relnamespace"                                  \
-                 " WHERE a.attacl IS NOT NULL AND c.relkind IN ('r', 'p') AND a.attnum > 0"        \
-                 " AND NOT a.attisdropped AND " NSP_FILTER " AND" NOT_EXT(                         \
-                     "pg_class",                                                                   \
-                     "c.oid") " AND" NOT_BOOKKEEPING                                               \
-                              " UNION ALL SELECT 'schema', quote_ident(n.nspname), NULL, "         \
-                              "n.nspacl, 'n', n.nspowner"                                          \
-                              " FROM pg_namespace n WHERE " NSP_FILTER " AND" NOT_EXT(             \
-                                  "pg_namespace",                                                  \
-                                  "n.oid") " UNION ALL SELECT 'function', "                        \
-                                           "p.oid::regprocedure::text, NULL, p.proacl, 'f', "      \
-                                           "p.proowner"                                            \
-                                           " FROM pg_proc p JOIN pg_namespace n ON n.oid = "       \
-                                           "p.pronamespace"                                        \
-                                           " WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER        \
-                                           " AND" NOT_EXT("pg_proc", "p.oid") " AND" NOT_INTERNAL( \
-                                               "pg_proc",                                          \
-                                               "p.oid") " UNION ALL SELECT 'type', "               \
-                                                        "format_type(t.oid, NULL), NULL, "         \
-                                                        "t.typacl, 'T', t.typowner"                \
-                                                        " FROM pg_type t JOIN pg_namespace n ON "  \
-                                                        "n.oid = t.typnamespace"                   \
-                                                        " WHERE t.typtype IN ('e', 'd', 'c', "     \
-                                                        "'r') AND (t.typtype <> 'c' OR EXISTS "    \
-                                                        "(SELECT 1"                                \
-                                                        " FROM pg_class tc WHERE tc.oid = "        \
-                                                        "t.typrelid AND tc.relkind = 'c')) "       \
-                                                        "AND " NSP_FILTER                          \
-                                                        " AND" NOT_EXT("pg_type", "t.oid")
+    " c.oid::regclass::text AS obj, NULL::text AS col, c.relacl AS acl, CASE WHEN c.relkind ="     \
+    " 'S' THEN 's' ELSE 'r' END::\"char\" AS dk, c.relowner AS owner FROM pg_class c JOIN"         \
+    " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND "  \
+    NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING                          \
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND"        \
+    " d.objid = c.oid AND d.deptype = 'i') UNION ALL SELECT 'column', c.oid::regclass::text,"      \
+    " quote_ident(a.attname), a.attacl, 'c', c.relowner FROM pg_attribute a JOIN pg_class c ON"    \
+    " c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.attacl IS NOT"      \
+    " NULL AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND " NSP_FILTER    \
+    " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING " UNION ALL SELECT 'schema',"       \
+    " quote_ident(n.nspname), NULL, n.nspacl, 'n', n.nspowner FROM pg_namespace n WHERE "          \
+    NSP_FILTER " AND" NOT_EXT("pg_namespace", "n.oid") " UNION ALL SELECT 'function',"             \
+    " p.oid::regprocedure::text, NULL, p.proacl, 'f', p.proowner FROM pg_proc p JOIN"              \
+    " pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER      \
+    " AND" NOT_EXT("pg_proc", "p.oid") " AND" NOT_INTERNAL("pg_proc", "p.oid")                     \
+    " UNION ALL SELECT 'type', format_type(t.oid, NULL), NULL, t.typacl, 'T', t.typowner FROM"     \
+    " pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN ('e', 'd', 'c',"  \
+    " 'r') AND (t.typtype <> 'c' OR EXISTS (SELECT 1 FROM pg_class tc WHERE tc.oid = t.typrelid"   \
+    " AND tc.relkind = 'c')) AND " NSP_FILTER " AND" NOT_EXT("pg_type", "t.oid")
 
 /* A partition's indexes attached to its parent's (not those of its
  * keys), its keys and foreign keys cloned from the parent's, and the
@@ -217,315 +200,222 @@ static const char *const grant_attrs[] = { "on",      "object", "column", "privi
 #define ATTRS(a) a, sizeof(a) / sizeof(a[0])
 
 static const kind_spec kinds[SM_N_KINDS] = {
-    [SM_SCHEMA] = { "schema",
-                    "SELECT quote_ident(n.nspname), NULL, quote_ident(n.nspname),"
-                    " " COMMENT("n.oid", "pg_namespace") " FROM pg_namespace n"
-                                                         " WHERE " NSP_FILTER
-                                                         " AND" NOT_EXT("pg_namespace", "n.oid"),
-                    false, ATTRS(schema_attrs) },
-    [SM_EXTENSION] = { "extension",
-                       "SELECT quote_ident(x.extname), NULL, quote_ident(x.extname),"
-                       " quote_ident(n.nspname), " COMMENT(
-                           "x.oid", "pg_extension") ","
-                                                    " quote_literal(x.extversion)"
-                                                    " FROM pg_extension x JOIN pg_namespace n ON "
-                                                    "n.oid = x.extnamespace",
-                       false, ATTRS(ext_attrs) },
-    [SM_COLLATION] = { "collation",
-                       "SELECT quote_ident(n.nspname) || '.' || quote_ident(co.collname), NULL,"
-                       " quote_ident(co.collname), " COLLATION_DEF ", " COMMENT(
-                           "co.oid", "pg_collation") " FROM pg_collation co JOIN pg_namespace n ON "
-                                                     "n.oid = co.collnamespace"
-                                                     " WHERE " NSP_FILTER
-                                                     " AND" NOT_EXT("pg_collation", "co.oid"),
-                       false, ATTRS(collation_attrs) },
-    [SM_ENUM] = { "enum",
-                  "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
-                  " (SELECT string_agg(quote_literal(l.enumlabel) || E'\\n', '' ORDER BY"
-                  " l.enumsortorder) FROM pg_enum l WHERE l.enumtypid = t.oid),"
-                  " " COMMENT("t.oid", "pg_type") " FROM pg_type t"
-                                                  " JOIN pg_namespace n ON n.oid = t.typnamespace"
-                                                  " WHERE t.typtype = 'e' AND " NSP_FILTER
-                                                  " AND" NOT_EXT("pg_type", "t.oid"),
-                  false, ATTRS(enum_attrs) },
-    [SM_DOMAIN] = { "domain",
-                    "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
-                    " format_type(t.typbasetype, t.typtypmod), t.typnotnull::text, t.typdefault,"
-                    " CASE WHEN t.typcollation <> b.typcollation THEN " COLLATION_NAME(
-                        "t.typcollation") " END,"
-                                          " (SELECT string_agg(quote_ident(k.conname) || ' ' ||"
-                                          " pg_get_constraintdef(k.oid) || E'\\n', '' ORDER BY "
-                                          "k.conname)"
-                                          " FROM pg_constraint k WHERE k.contypid = t.oid AND "
-                                          "k.contype = 'c'),"
-                                          " " COMMENT(
-                                              "t.oid",
-                                              "pg_type") " FROM pg_type t"
-                                                         " JOIN pg_type b ON b.oid = t.typbasetype"
-                                                         " JOIN pg_namespace n ON n.oid = "
-                                                         "t.typnamespace"
-                                                         " WHERE t.typtype = 'd' AND " NSP_FILTER
-                                                         " AND" NOT_EXT("pg_type", "t.oid"),
-                    false, ATTRS(domain_attrs) },
-    [SM_COMPOSITE] = { "composite type",
-                       "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
-                       " (SELECT string_agg(quote_ident(a.attname) || ' ' ||"
-                       " format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attcollation <>"
-                       " at.typcollation THEN ' COLLATE ' || " COLLATION_NAME(
-                           "a.attcollation") " ELSE '' END || E'\\n', '' ORDER BY a.attnum) FROM "
-                                             "pg_attribute a"
-                                             " JOIN pg_type at ON at.oid = a.atttypid WHERE "
-                                             "a.attrelid = t.typrelid"
-                                             " AND a.attnum > 0 AND NOT a.attisdropped),"
-                                             " " COMMENT(
-                                                 "t.oid",
-                                                 "pg_type") " FROM pg_type t JOIN pg_namespace n "
-                                                            "ON n.oid = t.typnamespace"
-                                                            " JOIN pg_class c ON c.oid = t.typrelid"
-                                                            " WHERE t.typtype = 'c' AND c.relkind "
-                                                            "= 'c' AND " NSP_FILTER
-                                                            " AND" NOT_EXT("pg_type", "t.oid"),
-                       false, ATTRS(composite_attrs) },
-    [SM_RANGE] = { "range type",
-                   "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
-                   " format_type(r.rngsubtype, NULL),"
-                   " CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation "
-                   "THEN " COLLATION_NAME(
-                       "r.rngcollation") " END,"
-                                         " CASE WHEN NOT oc.opcdefault THEN (SELECT "
-                                         "quote_ident(on2.nspname) || '.' ||"
-                                         " quote_ident(oc.opcname) FROM pg_namespace on2 WHERE "
-                                         "on2.oid ="
-                                         " oc.opcnamespace) END,"
-                                         " CASE WHEN r.rngcanonical <> 0 THEN "
-                                         "r.rngcanonical::regproc::text END,"
-                                         " CASE WHEN r.rngsubdiff <> 0 THEN "
-                                         "r.rngsubdiff::regproc::text END,"
-                                         " format_type(r.rngmultitypid, NULL), " COMMENT(
-                                             "t.oid",
-                                             "pg_type") " FROM pg_type t JOIN pg_namespace n ON "
-                                                        "n.oid = t.typnamespace"
-                                                        " JOIN pg_range r ON r.rngtypid = t.oid "
-                                                        "JOIN pg_type st ON st.oid = r.rngsubtype"
-                                                        " JOIN pg_opclass oc ON oc.oid = "
-                                                        "r.rngsubopc"
-                                                        " WHERE t.typtype = 'r' AND " NSP_FILTER
-                                                        " AND" NOT_EXT("pg_type", "t.oid"),
-                   false, ATTRS(range_attrs) },
-    [SM_SEQUENCE] = { "sequence",
-                      "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname),"
-                      " format_type(s.seqtypid, NULL), s.seqstart::text, s.seqincrement::text,"
-                      " s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle::text,"
-                      " (SELECT d.refobjid::regclass::text || '.' || quote_ident(a.attname)"
-                      " FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid"
-                      " AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_class'::regclass"
-                      " AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype "
-                      "= 'a'),"
-                      " " COMMENT(
-                          "c.oid",
-                          "pg_class") " FROM pg_class c"
-                                      " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                      " JOIN pg_sequence s ON s.seqrelid = c.oid"
-                                      " WHERE c.relkind = 'S' AND " NSP_FILTER " AND" NOT_EXT(
-                                          "pg_class",
-                                          "c.oid") " AND"
-                                                   " NOT EXISTS (SELECT 1 FROM pg_depend d WHERE "
-                                                   "d.classid = 'pg_class'::regclass"
-                                                   " AND d.objid = c.oid AND d.deptype = 'i') AND"
-                                                   " NOT EXISTS (SELECT 1 FROM pg_depend d JOIN "
-                                                   "pg_class o ON o.oid = d.refobjid"
-                                                   " JOIN pg_namespace om ON om.oid = "
-                                                   "o.relnamespace"
-                                                   " WHERE d.classid = 'pg_class'::regclass AND "
-                                                   "d.objid = c.oid"
-                                                   " AND d.refclassid = 'pg_class'::regclass AND "
-                                                   "om.nspname = $1"
-                                                   " AND o.relname = ANY ($2::text[]))",
-                      true, ATTRS(seq_attrs) },
-    [SM_TABLE] = { "table",
-                   "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname),"
-                   " c.relpersistence::text,"
-                   " CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,"
-                   " CASE WHEN c.relispartition THEN (SELECT i.inhparent::regclass::text"
-                   " FROM pg_inherits i WHERE i.inhrelid = c.oid) END,"
-                   " CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,"
-                   " CASE WHEN NOT c.relispartition THEN (SELECT"
-                   " string_agg(i.inhparent::regclass::text || E'\\n', '' ORDER BY i.inhseqno)"
-                   " FROM pg_inherits i WHERE i.inhrelid = c.oid) END,"
-                   " c.relrowsecurity::text, c.relforcerowsecurity::text,"
-                   " " COMMENT("c.oid", "pg_class") "," FROM_PARENT "," TABLE_MORE
-                                                    " FROM pg_class c"
-                                                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                                    " WHERE c.relkind IN ('r', 'p') AND " NSP_FILTER
-                                                    " AND" NOT_EXT("pg_class",
-                                                                   "c.oid") " AND" NOT_BOOKKEEPING,
-                   true, ATTRS(table_attrs) },
-    [SM_COLUMN] = { "column",
-                    "SELECT c.oid::regclass::text || '.' || quote_ident(a.attname),"
-                    " c.oid::regclass::text, quote_ident(a.attname), a.attnum::text,"
-                    " format_type(a.atttypid, a.atttypmod),"
-                    " CASE WHEN a.attcollation <> t.typcollation THEN " COLLATION_NAME(
-                        "a.attcollation") " END,"
-                                          " a.attnotnull::text,"
-                                          " CASE WHEN a.attgenerated = '' THEN "
-                                          "pg_get_expr(d.adbin, d.adrelid) END,"
-                                          " a.attidentity::text,"
-                                          " CASE WHEN a.attgenerated <> '' THEN "
-                                          "pg_get_expr(d.adbin, d.adrelid) END,"
-                                          " quote_literal(col_description(c.oid, "
-                                          "a.attnum))," COLUMN_MORE
-                                          " FROM pg_attribute a JOIN pg_class c ON c.oid = "
-                                          "a.attrelid"
-                                          " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                          " JOIN pg_type t ON t.oid = a.atttypid"
-                                          " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND "
-                                          "d.adnum = a.attnum"
-                                          " WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT "
-                                          "a.attisdropped"
-                                          " AND a.attislocal AND " NSP_FILTER " AND" NOT_EXT(
-                                              "pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
-                    true, ATTRS(column_attrs) },
-    [SM_CONSTRAINT] = { "constraint",
-                        "SELECT c.oid::regclass::text || '.' || quote_ident(k.conname),"
-                        " c.oid::regclass::text, quote_ident(k.conname), k.contype::text,"
-                        " pg_get_constraintdef(k.oid),"
-                        " CASE WHEN k.contype = 'f' THEN k.confrelid::regclass::text END,"
-                        " " COMMENT(
-                            "k.oid",
-                            "pg_constraint") " FROM pg_constraint k"
-                                             " JOIN pg_class c ON c.oid = k.conrelid"
-                                             " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                             " WHERE k.contype IN ('p', 'u', 'c', 'x', 'f') AND "
-                                             "k.conislocal"
-                                             " AND k.conparentid = 0 AND c.relkind IN ('r', 'p') "
-                                             "AND " NSP_FILTER " AND" NOT_EXT(
-                                                 "pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
-                        true, ATTRS(con_attrs) },
-    [SM_INDEX] = { "index",
-                   "SELECT ic.oid::regclass::text, c.oid::regclass::text, quote_ident(ic.relname),"
-                   " pg_get_indexdef(ic.oid), " COMMENT(
-                       "ic.oid",
-                       "pg_class") " FROM pg_index i"
-                                   " JOIN pg_class ic ON ic.oid = i.indexrelid"
-                                   " JOIN pg_class c ON c.oid = i.indrelid"
-                                   " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                   " WHERE c.relkind IN ('r', 'p', 'm') AND NOT ic.relispartition"
-                                   " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE "
-                                   "k.conindid = ic.oid"
-                                   " AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x'))"
-                                   " AND " NSP_FILTER
-                                   " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
-                   true, ATTRS(index_attrs) },
-    [SM_STATISTICS] = { "statistics",
-                        "SELECT quote_ident(n.nspname) || '.' || quote_ident(s.stxname),"
-                        " c.oid::regclass::text, quote_ident(s.stxname),"
-                        " pg_get_statisticsobjdef(s.oid),"
-                        /* -1 until 17, NULL since: not set */
-                        " nullif(to_jsonb(s) ->> 'stxstattarget', '-1'),"
-                        " " COMMENT(
-                            "s.oid",
-                            "pg_statistic_ext") " FROM pg_statistic_ext s JOIN pg_class c ON c.oid "
-                                                "= s.stxrelid"
-                                                " JOIN pg_namespace n ON n.oid = s.stxnamespace"
-                                                " JOIN pg_namespace cn ON cn.oid = c.relnamespace"
-                                                " WHERE " NSP_FILTER " AND" NOT_EXT(
-                                                    "pg_statistic_ext",
-                                                    "s.oid") " AND NOT (cn.nspname = $1 AND "
-                                                             "c.relname = ANY ($2::text[]))",
-                        true, ATTRS(stats_attrs) },
-    [SM_VIEW] = { "view",
-                  "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname), c.relkind::text,"
-                  " pg_get_viewdef(c.oid), array_to_string(c.reloptions, ', '),"
-                  " (SELECT string_agg(DISTINCT d.refobjid::regclass::text || E'\\n', '')"
-                  " FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass"
-                  " AND d.objid = r.oid WHERE r.ev_class = c.oid"
-                  " AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid),"
-                  " " COMMENT("c.oid", "pg_class") "," VIEW_COLUMN_COMMENTS " FROM pg_class c"
-                                                   " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                                   " WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER
-                                                   " AND" NOT_EXT("pg_class", "c.oid"),
-                  false, ATTRS(view_attrs) },
-    [SM_FUNCTION] = { "function",
-                      "SELECT p.oid::regprocedure::text, NULL, quote_ident(p.proname),"
-                      " p.prokind::text, CASE WHEN p.prokind = 'a' THEN " AGGREGATE_DEF
-                      " ELSE pg_get_functiondef(p.oid) END,"
-                      " pg_get_function_result(p.oid), " COMMENT(
-                          "p.oid",
-                          "pg_proc") " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-                                     " WHERE p.prokind IN ('f', 'p', 'a') AND " NSP_FILTER
-                                     " AND" NOT_EXT("pg_proc", "p.oid") " AND" NOT_INTERNAL(
-                                         "pg_proc", "p.oid"),
-                      false, ATTRS(func_attrs) },
-    [SM_TRIGGER] = { "trigger",
-                     "SELECT c.oid::regclass::text || '.' || quote_ident(t.tgname),"
-                     " c.oid::regclass::text, quote_ident(t.tgname), pg_get_triggerdef(t.oid),"
-                     " t.tgenabled::text, " COMMENT(
-                         "t.oid", "pg_trigger") " FROM pg_trigger t"
-                                                " JOIN pg_class c ON c.oid = t.tgrelid"
-                                                " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                                " WHERE NOT t.tgisinternal AND t.tgparentid = 0 "
-                                                "AND " NSP_FILTER " AND" NOT_EXT(
-                                                    "pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
-                     true, ATTRS(trigger_attrs) },
-    [SM_RULE] = { "rule",
-                  "SELECT c.oid::regclass::text || '.' || quote_ident(w.rulename),"
-                  " c.oid::regclass::text, quote_ident(w.rulename), pg_get_ruledef(w.oid),"
-                  " " COMMENT(
-                      "w.oid",
-                      "pg_rewrite") " FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class"
-                                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                    " WHERE w.rulename <> '_RETURN' AND " NSP_FILTER
-                                    " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
-                  true, ATTRS(rule_attrs) },
-    [SM_POLICY] = { "policy",
-                    "SELECT c.oid::regclass::text || '.' || quote_ident(p.polname),"
-                    " c.oid::regclass::text, quote_ident(p.polname),"
-                    " format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', p.polname,"
-                    " c.oid::regclass, CASE WHEN p.polpermissive THEN 'PERMISSIVE'"
-                    " ELSE 'RESTRICTIVE' END, CASE p.polcmd WHEN 'r' THEN 'SELECT'"
-                    " WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE'"
-                    " ELSE 'ALL' END, CASE WHEN p.polroles = '{0}' THEN 'PUBLIC' ELSE"
-                    " (SELECT string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname)"
-                    " FROM pg_roles r WHERE r.oid = ANY (p.polroles)) END,"
-                    " ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')',"
-                    " ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'),"
-                    " " COMMENT("p.oid",
-                                "pg_policy") " FROM pg_policy p"
-                                             " JOIN pg_class c ON c.oid = p.polrelid"
-                                             " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                             " WHERE " NSP_FILTER " AND" NOT_BOOKKEEPING,
-                    true, ATTRS(policy_attrs) },
-    [SM_EVENT_TRIGGER] = { "event trigger",
-                           "SELECT quote_ident(et.evtname), NULL, quote_ident(et.evtname),"
-                           " format('CREATE EVENT TRIGGER %I ON %I%s EXECUTE FUNCTION %s()',"
-                           " et.evtname, et.evtevent, ' WHEN TAG IN (' || (SELECT"
-                           " string_agg(quote_literal(g), ', ' ORDER BY g) FROM unnest(et.evttags) "
-                           "g)"
-                           " || ')', et.evtfoid::regproc), et.evtenabled::text,"
-                           " " COMMENT("et.oid",
-                                       "pg_event_trigger") " FROM pg_event_trigger et "
-                                                           "WHERE" NOT_EXT("pg_event_trigger",
-                                                                           "et.oid"),
-                           false, ATTRS(evtrig_attrs) },
+    [SM_SCHEMA] = {
+        "schema",
+        "SELECT quote_ident(n.nspname), NULL, quote_ident(n.nspname), "
+        COMMENT("n.oid", "pg_namespace") " FROM pg_namespace n WHERE " NSP_FILTER
+        " AND" NOT_EXT("pg_namespace", "n.oid"),
+        false, ATTRS(schema_attrs) },
+    [SM_EXTENSION] = {
+        "extension",
+        "SELECT quote_ident(x.extname), NULL, quote_ident(x.extname), quote_ident(n.nspname), "
+        COMMENT("x.oid", "pg_extension") ", quote_literal(x.extversion) FROM pg_extension x JOIN"
+        " pg_namespace n ON n.oid = x.extnamespace",
+        false, ATTRS(ext_attrs) },
+    [SM_COLLATION] = {
+        "collation",
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(co.collname), NULL,"
+        " quote_ident(co.collname), " COLLATION_DEF ", " COMMENT("co.oid", "pg_collation")
+        " FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace WHERE " NSP_FILTER
+        " AND" NOT_EXT("pg_collation", "co.oid"),
+        false, ATTRS(collation_attrs) },
+    [SM_ENUM] = {
+        "enum",
+        "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname), (SELECT"
+        " string_agg(quote_literal(l.enumlabel) || E'\\n', '' ORDER BY l.enumsortorder) FROM"
+        " pg_enum l WHERE l.enumtypid = t.oid), " COMMENT("t.oid", "pg_type")
+        " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'e' AND"
+        " " NSP_FILTER " AND" NOT_EXT("pg_type", "t.oid"),
+        false, ATTRS(enum_attrs) },
+    [SM_DOMAIN] = {
+        "domain",
+        "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
+        " format_type(t.typbasetype, t.typtypmod), t.typnotnull::text, t.typdefault, CASE WHEN"
+        " t.typcollation <> b.typcollation THEN " COLLATION_NAME("t.typcollation")
+        " END, (SELECT string_agg(quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid)"
+        " || E'\\n', '' ORDER BY k.conname) FROM pg_constraint k WHERE k.contypid = t.oid AND"
+        " k.contype = 'c'), " COMMENT("t.oid", "pg_type") " FROM pg_type t JOIN pg_type b ON"
+        " b.oid = t.typbasetype JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype ="
+        " 'd' AND " NSP_FILTER " AND" NOT_EXT("pg_type", "t.oid"),
+        false, ATTRS(domain_attrs) },
+    [SM_COMPOSITE] = {
+        "composite type",
+        "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname), (SELECT"
+        " string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) ||"
+        " CASE WHEN a.attcollation <> at.typcollation THEN ' COLLATE ' || "
+        COLLATION_NAME("a.attcollation") " ELSE '' END || E'\\n', '' ORDER BY a.attnum) FROM"
+        " pg_attribute a JOIN pg_type at ON at.oid = a.atttypid WHERE a.attrelid = t.typrelid"
+        " AND a.attnum > 0 AND NOT a.attisdropped), " COMMENT("t.oid", "pg_type")
+        " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid"
+        " = t.typrelid WHERE t.typtype = 'c' AND c.relkind = 'c' AND " NSP_FILTER
+        " AND" NOT_EXT("pg_type", "t.oid"),
+        false, ATTRS(composite_attrs) },
+    [SM_RANGE] = {
+        "range type",
+        "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
+        " format_type(r.rngsubtype, NULL), CASE WHEN r.rngcollation <> 0 AND r.rngcollation <>"
+        " st.typcollation THEN " COLLATION_NAME("r.rngcollation") " END, CASE WHEN NOT"
+        " oc.opcdefault THEN (SELECT quote_ident(on2.nspname) || '.' || quote_ident(oc.opcname)"
+        " FROM pg_namespace on2 WHERE on2.oid = oc.opcnamespace) END, CASE WHEN r.rngcanonical"
+        " <> 0 THEN r.rngcanonical::regproc::text END, CASE WHEN r.rngsubdiff <> 0 THEN"
+        " r.rngsubdiff::regproc::text END, format_type(r.rngmultitypid, NULL), "
+        COMMENT("t.oid", "pg_type") " FROM pg_type t JOIN pg_namespace n ON n.oid ="
+        " t.typnamespace JOIN pg_range r ON r.rngtypid = t.oid JOIN pg_type st ON st.oid ="
+        " r.rngsubtype JOIN pg_opclass oc ON oc.oid = r.rngsubopc WHERE t.typtype = 'r' AND "
+        NSP_FILTER " AND" NOT_EXT("pg_type", "t.oid"),
+        false, ATTRS(range_attrs) },
+    [SM_SEQUENCE] = {
+        "sequence",
+        "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname), format_type(s.seqtypid,"
+        " NULL), s.seqstart::text, s.seqincrement::text, s.seqmin::text, s.seqmax::text,"
+        " s.seqcache::text, s.seqcycle::text, (SELECT d.refobjid::regclass::text || '.' ||"
+        " quote_ident(a.attname) FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid"
+        " AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_class'::regclass AND d.objid ="
+        " c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'), "
+        COMMENT("c.oid", "pg_class") " FROM pg_class c JOIN pg_namespace n ON n.oid ="
+        " c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid WHERE c.relkind = 'S' AND "
+        NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid") " AND NOT EXISTS (SELECT 1 FROM pg_depend"
+        " d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i') AND"
+        " NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class o ON o.oid = d.refobjid JOIN"
+        " pg_namespace om ON om.oid = o.relnamespace WHERE d.classid = 'pg_class'::regclass AND"
+        " d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND om.nspname = $1 AND"
+        " o.relname = ANY ($2::text[]))",
+        true, ATTRS(seq_attrs) },
+    [SM_TABLE] = {
+        "table",
+        "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname), c.relpersistence::text,"
+        " CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, CASE WHEN"
+        " c.relispartition THEN (SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE"
+        " i.inhrelid = c.oid) END, CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound,"
+        " c.oid) END, CASE WHEN NOT c.relispartition THEN (SELECT"
+        " string_agg(i.inhparent::regclass::text || E'\\n', '' ORDER BY i.inhseqno) FROM"
+        " pg_inherits i WHERE i.inhrelid = c.oid) END, c.relrowsecurity::text,"
+        " c.relforcerowsecurity::text, " COMMENT("c.oid", "pg_class")
+        "," FROM_PARENT "," TABLE_MORE " FROM pg_class c JOIN pg_namespace n ON n.oid ="
+        " c.relnamespace WHERE c.relkind IN ('r', 'p') AND " NSP_FILTER
+        " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+        true, ATTRS(table_attrs) },
+    [SM_COLUMN] = {
+        "column",
+        "SELECT c.oid::regclass::text || '.' || quote_ident(a.attname), c.oid::regclass::text,"
+        " quote_ident(a.attname), a.attnum::text, format_type(a.atttypid, a.atttypmod), CASE"
+        " WHEN a.attcollation <> t.typcollation THEN " COLLATION_NAME("a.attcollation")
+        " END, a.attnotnull::text, CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin,"
+        " d.adrelid) END, a.attidentity::text, CASE WHEN a.attgenerated <> '' THEN"
+        " pg_get_expr(d.adbin, d.adrelid) END, quote_literal(col_description(c.oid, a.attnum)),"
+        COLUMN_MORE " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN"
+        " pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid LEFT"
+        " JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE c.relkind IN"
+        " ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal AND " NSP_FILTER
+        " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+        true, ATTRS(column_attrs) },
+    [SM_CONSTRAINT] = {
+        "constraint",
+        "SELECT c.oid::regclass::text || '.' || quote_ident(k.conname), c.oid::regclass::text,"
+        " quote_ident(k.conname), k.contype::text, pg_get_constraintdef(k.oid), CASE WHEN"
+        " k.contype = 'f' THEN k.confrelid::regclass::text END, "
+        COMMENT("k.oid", "pg_constraint") " FROM pg_constraint k JOIN pg_class c ON c.oid ="
+        " k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE k.contype IN ('p', 'u',"
+        " 'c', 'x', 'f') AND k.conislocal AND k.conparentid = 0 AND c.relkind IN ('r', 'p') AND "
+        NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+        true, ATTRS(con_attrs) },
+    [SM_INDEX] = {
+        "index",
+        "SELECT ic.oid::regclass::text, c.oid::regclass::text, quote_ident(ic.relname),"
+        " pg_get_indexdef(ic.oid), " COMMENT("ic.oid", "pg_class") " FROM pg_index i JOIN"
+        " pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid JOIN"
+        " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm') AND NOT"
+        " ic.relispartition AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid ="
+        " ic.oid AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x')) AND " NSP_FILTER
+        " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+        true, ATTRS(index_attrs) },
+    [SM_STATISTICS] = {
+        "statistics",
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(s.stxname), c.oid::regclass::text,"
+        " quote_ident(s.stxname), pg_get_statisticsobjdef(s.oid),"
+        /* -1 until 17, NULL since: not set */
+        " nullif(to_jsonb(s) ->> 'stxstattarget', '-1'), " COMMENT("s.oid", "pg_statistic_ext")
+        " FROM pg_statistic_ext s JOIN pg_class c ON c.oid = s.stxrelid JOIN pg_namespace n ON"
+        " n.oid = s.stxnamespace JOIN pg_namespace cn ON cn.oid = c.relnamespace WHERE "
+        NSP_FILTER " AND" NOT_EXT("pg_statistic_ext", "s.oid") " AND NOT (cn.nspname = $1 AND"
+        " c.relname = ANY ($2::text[]))",
+        true, ATTRS(stats_attrs) },
+    [SM_VIEW] = {
+        "view",
+        "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname), c.relkind::text,"
+        " pg_get_viewdef(c.oid), array_to_string(c.reloptions, ', '), (SELECT"
+        " string_agg(DISTINCT d.refobjid::regclass::text || E'\\n', '') FROM pg_rewrite r JOIN"
+        " pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid WHERE r.ev_class"
+        " = c.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid), "
+        COMMENT("c.oid", "pg_class") "," VIEW_COLUMN_COMMENTS " FROM pg_class c JOIN"
+        " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER
+        " AND" NOT_EXT("pg_class", "c.oid"),
+        false, ATTRS(view_attrs) },
+    [SM_FUNCTION] = {
+        "function",
+        "SELECT p.oid::regprocedure::text, NULL, quote_ident(p.proname), p.prokind::text, CASE"
+        " WHEN p.prokind = 'a' THEN " AGGREGATE_DEF " ELSE pg_get_functiondef(p.oid) END,"
+        " pg_get_function_result(p.oid), " COMMENT("p.oid", "pg_proc")
+        " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f',"
+        " 'p', 'a') AND " NSP_FILTER " AND" NOT_EXT("pg_proc", "p.oid")
+        " AND" NOT_INTERNAL("pg_proc", "p.oid"),
+        false, ATTRS(func_attrs) },
+    [SM_TRIGGER] = {
+        "trigger",
+        "SELECT c.oid::regclass::text || '.' || quote_ident(t.tgname), c.oid::regclass::text,"
+        " quote_ident(t.tgname), pg_get_triggerdef(t.oid), t.tgenabled::text, "
+        COMMENT("t.oid", "pg_trigger") " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND"
+        " t.tgparentid = 0 AND " NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid")
+        " AND" NOT_BOOKKEEPING,
+        true, ATTRS(trigger_attrs) },
+    [SM_RULE] = {
+        "rule",
+        "SELECT c.oid::regclass::text || '.' || quote_ident(w.rulename), c.oid::regclass::text,"
+        " quote_ident(w.rulename), pg_get_ruledef(w.oid), " COMMENT("w.oid", "pg_rewrite")
+        " FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class JOIN pg_namespace n ON n.oid ="
+        " c.relnamespace WHERE w.rulename <> '_RETURN' AND " NSP_FILTER
+        " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+        true, ATTRS(rule_attrs) },
+    [SM_POLICY] = {
+        "policy",
+        "SELECT c.oid::regclass::text || '.' || quote_ident(p.polname), c.oid::regclass::text,"
+        " quote_ident(p.polname), format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s',"
+        " p.polname, c.oid::regclass, CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE"
+        " 'RESTRICTIVE' END, CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN"
+        " 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, CASE WHEN p.polroles = '{0}'"
+        " THEN 'PUBLIC' ELSE (SELECT string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname)"
+        " FROM pg_roles r WHERE r.oid = ANY (p.polroles)) END, ' USING (' ||"
+        " pg_get_expr(p.polqual, p.polrelid) || ')', ' WITH CHECK (' ||"
+        " pg_get_expr(p.polwithcheck, p.polrelid) || ')'), " COMMENT("p.oid", "pg_policy")
+        " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid ="
+        " c.relnamespace WHERE " NSP_FILTER " AND" NOT_BOOKKEEPING,
+        true, ATTRS(policy_attrs) },
+    [SM_EVENT_TRIGGER] = {
+        "event trigger",
+        "SELECT quote_ident(et.evtname), NULL, quote_ident(et.evtname), format('CREATE EVENT"
+        " TRIGGER %I ON %I%s EXECUTE FUNCTION %s()', et.evtname, et.evtevent, ' WHEN TAG IN ('"
+        " || (SELECT string_agg(quote_literal(g), ', ' ORDER BY g) FROM unnest(et.evttags) g) ||"
+        " ')', et.evtfoid::regproc), et.evtenabled::text, " COMMENT("et.oid", "pg_event_trigger")
+        " FROM pg_event_trigger et WHERE" NOT_EXT("pg_event_trigger", "et.oid"),
+        false, ATTRS(evtrig_attrs) },
     /* actual against default privileges, the owner's left out: what was
      * granted beyond the default, and what of the default was revoked */
-    [SM_GRANT] = { "grant",
-                   "SELECT o.kind || ' ' || o.obj || coalesce('.' || o.col, '') || ' ' || x.priv"
-                   " || ' ' || x.grantee, NULL, x.grantee, o.kind, o.obj, o.col, x.priv,"
-                   " x.grantee, x.state, x.dflt::text FROM (" GRANT_OBJECTS ") o"
-                   " CROSS JOIN LATERAL (SELECT coalesce(a.priv, d.priv) AS priv,"
-                   " CASE WHEN coalesce(a.grantee, d.grantee) = 0 THEN 'PUBLIC'"
-                   " ELSE quote_ident(pg_get_userbyid(coalesce(a.grantee, d.grantee))) END"
-                   " AS grantee, CASE WHEN a.priv IS NULL THEN 'revoked' WHEN a.g THEN"
-                   " 'grantable' ELSE 'granted' END AS state, d.priv IS NOT NULL AS dflt"
-                   " FROM (SELECT e.grantee, e.privilege_type AS priv, bool_or(e.is_grantable)"
-                   " AS g FROM aclexplode(coalesce(o.acl, acldefault(o.dk, o.owner))) e"
-                   " WHERE e.grantee <> o.owner GROUP BY 1, 2) a"
-                   " FULL JOIN (SELECT e.grantee, e.privilege_type AS priv"
-                   " FROM aclexplode(acldefault(o.dk, o.owner)) e WHERE e.grantee <> o.owner) d"
-                   " ON d.grantee = a.grantee AND d.priv = a.priv"
-                   " WHERE a.priv IS NULL OR d.priv IS NULL OR a.g) x",
-                   true, ATTRS(grant_attrs) },
+    [SM_GRANT] = {
+        "grant",
+        "SELECT o.kind || ' ' || o.obj || coalesce('.' || o.col, '') || ' ' || x.priv || ' ' ||"
+        " x.grantee, NULL, x.grantee, o.kind, o.obj, o.col, x.priv, x.grantee, x.state,"
+        " x.dflt::text FROM (" GRANT_OBJECTS ") o CROSS JOIN LATERAL (SELECT coalesce(a.priv,"
+        " d.priv) AS priv, CASE WHEN coalesce(a.grantee, d.grantee) = 0 THEN 'PUBLIC' ELSE"
+        " quote_ident(pg_get_userbyid(coalesce(a.grantee, d.grantee))) END AS grantee, CASE WHEN"
+        " a.priv IS NULL THEN 'revoked' WHEN a.g THEN 'grantable' ELSE 'granted' END AS state,"
+        " d.priv IS NOT NULL AS dflt FROM (SELECT e.grantee, e.privilege_type AS priv,"
+        " bool_or(e.is_grantable) AS g FROM aclexplode(coalesce(o.acl, acldefault(o.dk,"
+        " o.owner))) e WHERE e.grantee <> o.owner GROUP BY 1, 2) a FULL JOIN (SELECT e.grantee,"
+        " e.privilege_type AS priv FROM aclexplode(acldefault(o.dk, o.owner)) e WHERE e.grantee"
+        " <> o.owner) d ON d.grantee = a.grantee AND d.priv = a.priv WHERE a.priv IS NULL OR"
+        " d.priv IS NULL OR a.g) x",
+        true, ATTRS(grant_attrs) },
 };
 
 /* Objects of kinds the model does not hold, which autogenerate would
@@ -533,106 +423,53 @@ static const kind_spec kinds[SM_N_KINDS] = {
  * first normal OID, for the catalogs without a schema). */
 #define USER_OID(oid) " " oid " >= 16384"
 static const char *const unsupported_sql[] = {
-    "SELECT 'foreign table ' || c.oid::regclass::text AS what FROM pg_class c"
-    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'f' AND " NSP_FILTER
+    "SELECT 'foreign table ' || c.oid::regclass::text AS what FROM pg_class c JOIN pg_namespace"
+    " n ON n.oid = c.relnamespace WHERE c.relkind = 'f' AND " NSP_FILTER
     " AND" NOT_EXT("pg_class", "c.oid"),
-    "SELECT 'foreign-data wrapper ' || quote_ident(w.fdwname)"
-    " FROM pg_foreign_data_wrapper w WHERE" NOT_EXT("pg_foreign_data_wrapper", "w.oid"),
-    "SELECT 'foreign server ' || quote_ident(v.srvname) FROM "
-    "pg_foreign_server v"
-    " WHERE" NOT_EXT("pg_foreign_server", "v.oid"),
-    "SELECT 'user mapping for ' || CASE WHEN "
-    "u.umuser = 0 THEN 'PUBLIC' ELSE"
-    " quote_ident(pg_get_userbyid(u.umuser)) END || ' "
-    "server ' || quote_ident(v.srvname)"
-    " FROM pg_user_mapping u JOIN pg_foreign_server v ON "
-    "v.oid = u.umserver",
-    "SELECT 'operator ' || "
-    "o.oid::regoperator::text FROM pg_operator o"
-    " JOIN pg_namespace n ON n.oid = o.oprnamespace "
-    "WHERE " NSP_FILTER " AND" NOT_EXT("pg_operator", "o.oid"),
-    "SELECT 'operator class ' || "
-    "quote_ident(n.nspname) || '.' || "
-    "quote_ident(o.opcname)"
-    " FROM pg_opclass o JOIN pg_namespace n ON "
-    "n.oid = o.opcnamespace WHERE " NSP_FILTER " AND" NOT_EXT("pg_opclass", "o.oid"),
-    "SELECT 'operator "
-    "family ' || "
-    "quote_ident(n.nspname) || "
-    "'.' ||"
-    " quote_ident(o.opfname) FROM "
-    "pg_opfamily o JOIN "
-    "pg_namespace n ON n.oid = "
-    "o.opfnamespace"
-    " WHERE " NSP_FILTER " AND" NOT_EXT(
-        "pg_opfamily",
-        "o.oid") " UNIO"
-                 "N "
-                 "ALL "
-                 "SELEC"
-                 "T "
-                 "'cast"
-                 " ' "
-                 "|| "
-                 "forma"
-                 "t('(%"
-                 "s AS "
-                 "%s)',"
-                 " form"
-                 "at_"
-                 "type("
-                 "k."
-                 "casts"
-                 "ource"
-                 ", "
-                 "NULL)"
-                 ","
-                 " form"
-                 "at_"
-                 "type("
-                 "k."
-                 "castt"
-                 "arget"
-                 ", "
-                 "NULL)"
-                 ") "
-                 "FROM "
-                 "pg_"
-                 "cast "
-                 "k "
-                 "WHER"
-                 "E" USER_OID("k"
-                              "."
-                              "o"
-                              "i"
-                              "d") " AND" NOT_EXT("pg_cast", "k.oid") " AND" NOT_INTERNAL("pg_cast",
-                                                                                          "k.oid"),
-    "SELECT 'text search configuration ' || k.oid::regconfig::text"
-    " FROM pg_ts_config k JOIN pg_namespace n ON n.oid = k.cfgnamespace WHERE " NSP_FILTER
-    " AND" NOT_EXT("pg_ts_config", "k.oid"),
-    "SELECT 'text search dictionary ' || k.oid::regdictionary::text"
-    " FROM pg_ts_dict k JOIN pg_namespace n ON n.oid = k.dictnamespace WHERE " NSP_FILTER
-    " AND" NOT_EXT("pg_ts_dict", "k.oid"),
-    "SELECT 'text search parser ' || quote_ident(k.prsname) FROM pg_ts_parser k"
-    " JOIN pg_namespace n ON n.oid = k.prsnamespace WHERE " NSP_FILTER
-    " AND" NOT_EXT("pg_ts_parser", "k.oid"),
-    "SELECT 'text search template ' || quote_ident(k.tmplname) FROM pg_ts_template k"
-    " JOIN pg_namespace n ON n.oid = k.tmplnamespace WHERE " NSP_FILTER
-    " AND" NOT_EXT("pg_ts_template", "k.oid"),
-    "SELECT 'conversion ' || quote_ident(k.conname) FROM pg_conversion k"
-    " JOIN pg_namespace n ON n.oid = k.connamespace WHERE " NSP_FILTER
-    " AND" NOT_EXT("pg_conversion", "k.oid"),
-    "SELECT 'language ' || quote_ident(k.lanname) FROM pg_language k"
-    " WHERE" USER_OID("k.oid") " AND" NOT_EXT("pg_language", "k.oid"),
-    "SELECT 'access method ' || quote_ident(k.amname) FROM pg_am k"
-    " WHERE" USER_OID("k.oid") " AND" NOT_EXT("pg_am", "k.oid"),
-    "SELECT 'transform for ' || format_type(k.trftype, NULL) FROM pg_transform k"
-    " WHERE" USER_OID("k.oid") " AND" NOT_EXT("pg_transform", "k.oid"),
+    "SELECT 'foreign-data wrapper ' || quote_ident(w.fdwname) FROM pg_foreign_data_wrapper w"
+    " WHERE" NOT_EXT("pg_foreign_data_wrapper", "w.oid"),
+    "SELECT 'foreign server ' || quote_ident(v.srvname) FROM pg_foreign_server v WHERE"
+    NOT_EXT("pg_foreign_server", "v.oid"),
+    "SELECT 'user mapping for ' || CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE"
+    " quote_ident(pg_get_userbyid(u.umuser)) END || ' server ' || quote_ident(v.srvname) FROM"
+    " pg_user_mapping u JOIN pg_foreign_server v ON v.oid = u.umserver",
+    "SELECT 'operator ' || o.oid::regoperator::text FROM pg_operator o JOIN pg_namespace n ON"
+    " n.oid = o.oprnamespace WHERE " NSP_FILTER " AND" NOT_EXT("pg_operator", "o.oid"),
+    "SELECT 'operator class ' || quote_ident(n.nspname) || '.' || quote_ident(o.opcname) FROM"
+    " pg_opclass o JOIN pg_namespace n ON n.oid = o.opcnamespace WHERE " NSP_FILTER
+    " AND" NOT_EXT("pg_opclass", "o.oid"),
+    "SELECT 'operator family ' || quote_ident(n.nspname) || '.' || quote_ident(o.opfname) FROM"
+    " pg_opfamily o JOIN pg_namespace n ON n.oid = o.opfnamespace WHERE " NSP_FILTER
+    " AND" NOT_EXT("pg_opfamily", "o.oid"),
+    "SELECT 'cast ' || format('(%s AS %s)', format_type(k.castsource, NULL),"
+    " format_type(k.casttarget, NULL)) FROM pg_cast k WHERE" USER_OID("k.oid")
+    " AND" NOT_EXT("pg_cast", "k.oid") " AND" NOT_INTERNAL("pg_cast", "k.oid"),
+    "SELECT 'text search configuration ' || k.oid::regconfig::text FROM pg_ts_config k JOIN"
+    " pg_namespace n ON n.oid = k.cfgnamespace WHERE " NSP_FILTER " AND"
+    NOT_EXT("pg_ts_config", "k.oid"),
+    "SELECT 'text search dictionary ' || k.oid::regdictionary::text FROM pg_ts_dict k JOIN"
+    " pg_namespace n ON n.oid = k.dictnamespace WHERE " NSP_FILTER " AND"
+    NOT_EXT("pg_ts_dict", "k.oid"),
+    "SELECT 'text search parser ' || quote_ident(k.prsname) FROM pg_ts_parser k JOIN"
+    " pg_namespace n ON n.oid = k.prsnamespace WHERE " NSP_FILTER " AND"
+    NOT_EXT("pg_ts_parser", "k.oid"),
+    "SELECT 'text search template ' || quote_ident(k.tmplname) FROM pg_ts_template k JOIN"
+    " pg_namespace n ON n.oid = k.tmplnamespace WHERE " NSP_FILTER " AND"
+    NOT_EXT("pg_ts_template", "k.oid"),
+    "SELECT 'conversion ' || quote_ident(k.conname) FROM pg_conversion k JOIN pg_namespace n ON"
+    " n.oid = k.connamespace WHERE " NSP_FILTER " AND" NOT_EXT("pg_conversion", "k.oid"),
+    "SELECT 'language ' || quote_ident(k.lanname) FROM pg_language k WHERE" USER_OID("k.oid")
+    " AND" NOT_EXT("pg_language", "k.oid"),
+    "SELECT 'access method ' || quote_ident(k.amname) FROM pg_am k WHERE" USER_OID("k.oid")
+    " AND" NOT_EXT("pg_am", "k.oid"),
+    "SELECT 'transform for ' || format_type(k.trftype, NULL) FROM pg_transform k WHERE"
+    USER_OID("k.oid") " AND" NOT_EXT("pg_transform", "k.oid"),
     "SELECT 'publication ' || quote_ident(k.pubname) FROM pg_publication k",
-    "SELECT 'window function ' || p.oid::regprocedure::text FROM pg_proc p"
-    " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind = 'w' AND " NSP_FILTER
+    "SELECT 'window function ' || p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n"
+    " ON n.oid = p.pronamespace WHERE p.prokind = 'w' AND " NSP_FILTER
     " AND" NOT_EXT("pg_proc", "p.oid"),
 };
+/* clang-format on */
 
 /* Refuses a database that holds an object of a kind the model does not
  * hold: a migration written without it would be wrong. */
