@@ -278,10 +278,19 @@ static int check_cancel(const autogen_run *r, int rc)
     return rc;
 }
 
+/* No revision: the current side is a fresh database, which the desired
+ * one is until the schema file goes in; no second scratch database. */
+static bool current_is_fresh(const autogen_run *r)
+{
+    return !r->opts->from_db && graph_count(r->ctx->graph) == 0;
+}
+
 static int read_current(autogen_run *r)
 {
     if (r->opts->from_db)
         return check_cancel(r, read_model(r->ctx, r->ctx, &r->current));
+    if (current_is_fresh(r))
+        return UM_OK; /* read before the load (read_both) */
     int rc = check_cancel(r, replay_migrations(r->ctx, r->current_db.ctx));
     if (!rc)
         rc = check_cancel(r, read_model(r->ctx, r->current_db.ctx, &r->current));
@@ -293,7 +302,9 @@ static int read_current(autogen_run *r)
  * database while the revisions replay into the other, or while the
  * configured database is read: two backends, two cores, where one after
  * the other loaded 200 tables twice in a row.  An error of the current
- * side comes first; the load is then only drained.
+ * side comes first; the load is then only drained.  Without revisions the
+ * current side is read from the desired database before the load
+ * (current_is_fresh): a scratch database fewer to create and drop.
  */
 static int read_both(autogen_run *r, const char *schema_file)
 {
@@ -301,7 +312,9 @@ static int read_both(autogen_run *r, const char *schema_file)
     size_t n = 0;
     schema_load first = { NULL, NULL };
     int rc = scratch_db_create(r->server, r->ctx, &r->desired_db);
-    if (!rc && !r->opts->from_db)
+    if (!rc && current_is_fresh(r))
+        rc = check_cancel(r, read_model(r->ctx, r->desired_db.ctx, &r->current));
+    else if (!rc && !r->opts->from_db)
         rc = scratch_db_create(r->server, r->ctx, &r->current_db);
     /* both run at once, so a cancel must reach both: the run's handle
      * forwards it to the database made last, that one to the other */
