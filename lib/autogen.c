@@ -306,6 +306,31 @@ static int read_current(autogen_run *r)
  * current side is read from the desired database before the load
  * (current_is_fresh): a scratch database fewer to create and drop.
  */
+/*
+ * The current side while the schema file loads: the revisions replayed in
+ * a second scratch database, made only now and dropped as soon as it has
+ * been read, both while the server is still loading the other; or the
+ * configured database read.
+ */
+static int read_current_aside(autogen_run *r)
+{
+    int rc = UM_OK;
+    if (!r->opts->from_db && !current_is_fresh(r)) {
+        rc = scratch_db_create(r->server, r->ctx, &r->current_db);
+        /* both run at once, so a cancel must reach both: the run's handle
+         * forwards it to the database made last, that one to the other */
+        if (!rc)
+            pg_cancel_forward(r->current_db.ctx, r->desired_db.ctx);
+    }
+    if (!rc)
+        rc = read_current(r);
+    if (r->current_db.name) {
+        scratch_db_drop(r->server, r->ctx, &r->current_db);
+        pg_cancel_forward(r->ctx, r->desired_db.ctx);
+    }
+    return rc;
+}
+
 static int read_both(autogen_run *r, const char *schema_file)
 {
     char **files = NULL;
@@ -314,18 +339,12 @@ static int read_both(autogen_run *r, const char *schema_file)
     int rc = scratch_db_create(r->server, r->ctx, &r->desired_db);
     if (!rc && current_is_fresh(r))
         rc = check_cancel(r, read_model(r->ctx, r->desired_db.ctx, &r->current));
-    else if (!rc && !r->opts->from_db)
-        rc = scratch_db_create(r->server, r->ctx, &r->current_db);
-    /* both run at once, so a cancel must reach both: the run's handle
-     * forwards it to the database made last, that one to the other */
-    if (!rc && r->current_db.ctx)
-        pg_cancel_forward(r->current_db.ctx, r->desired_db.ctx);
     if (!rc)
         rc = schema_files(r->ctx, schema_file, &files, &n);
     if (!rc)
         rc = load_send(r->ctx, r->desired_db.ctx, files[0], &first);
     if (!rc) {
-        int current = read_current(r);
+        int current = read_current_aside(r);
         rc = load_finish(r->ctx, r->desired_db.ctx, &first, current == UM_OK);
         rc = current ? current : check_cancel(r, rc);
     }
