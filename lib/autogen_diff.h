@@ -12,9 +12,10 @@
  * and created again after.  A partition that leaves its parent, or whose
  * bound changes, is detached before its parent's indexes and keys go; a
  * table that becomes a partition is attached after its parent's are made,
- * its columns and what it is to have from its parent made ready first.  Within a phase objects come sorted by key, or
- * in dependency order (tables by parent, views by what they read), so the
- * same models always give the same text.
+ * its columns and what it is to have from its parent made ready first.
+ * Within a phase objects come sorted by key, or in dependency order
+ * (tables by parent, views by what they read), so the same models always
+ * give the same text.
  *
  * Statements that lose data (dropping a table, column, sequence, type or
  * schema, an enum value, a type change that may not fit) are preceded by a
