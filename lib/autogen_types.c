@@ -61,12 +61,23 @@ static bool domain_of_type(const void *dom, const char *type_key)
            (base[n] == '\0' || strcmp(base + n, "[]") == 0);
 }
 
-/* The from-domain @dom, kept, is over a type that is swapped: the domain
- * is swapped with it (its base type cannot be altered).  Domains over
- * domains make a chain that ends, so the recursion does. */
+/* The kept domain @dom's own base type or collation changes, which ALTER
+ * DOMAIN cannot do. */
+static bool domain_rebased(const diff_run *r, const sm_object *dom)
+{
+    const sm_object *t = diff_twin(r->to, dom);
+    return t &&
+           (!diff_attr_eq(dom, t, SM_DOMAIN_BASE) || !diff_attr_eq(dom, t, SM_DOMAIN_COLLATION));
+}
+
+/* The from-domain @dom, kept, is swapped for a new one: its base type or
+ * collation changes, or it is over a type that is swapped (its base type
+ * cannot be altered).  Domains over domains make a chain that ends, so the
+ * recursion does. */
 static bool domain_swapped(const diff_run *r, const sm_object *dom)
 {
-    return diff_twin(r->to, dom) && uses_swapped_type(r, domain_of_type, dom);
+    return diff_twin(r->to, dom) &&
+           (domain_rebased(r, dom) || uses_swapped_type(r, domain_of_type, dom));
 }
 
 bool diff_domain_swapped(const diff_run *r, const sm_object *dom)
@@ -445,18 +456,36 @@ static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, b
     }
 }
 
+/* A kept domain whose base type or collation changes: renamed, made
+ * again, its columns (and the domains over it) moved to the new one
+ * through text, the old one dropped. */
+static void domain_swap(diff_run *r, const sm_object *f, const sm_object *t)
+{
+    strbuf old = STRBUF_INIT;
+    diff_destructive(r,
+                     "domain %s changes its base type or collation; values that do not fit"
+                     " fail the cast",
+                     t->key);
+    rename_old(r, "DOMAIN", f->key, f->name, &old);
+    domain_create(r, t);
+    move_columns(r, f, t, &old);
+    sb_free(&old);
+}
+
 void diff_domains(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_DOMAIN); i++) {
         const sm_object *t = sm_at(r->to, SM_DOMAIN, i), *f = diff_twin(r->from, t);
-        if (f && domain_swapped(r, f))
-            continue; /* with its base type (swap_domains_over) */
+        if (f && domain_swapped(r, f)) {
+            /* one over a swapped type goes with it (swap_domains_over) */
+            if (!uses_swapped_type(r, domain_of_type, f)) {
+                diff_about(r, t);
+                domain_swap(r, f, t);
+            }
+            continue;
+        }
         diff_about(r, t);
         if (!f || diff_fresh(r, t)) {
-            if (f) {
-                diff_destructive(r, "domain %s changes its base type or collation", t->key);
-                diff_stmt(r, "DROP DOMAIN %s", f->key);
-            }
             domain_create(r, t);
             continue;
         }
