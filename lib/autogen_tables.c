@@ -197,8 +197,34 @@ static bool widening(const char *from, const char *to)
            atol(to + vl + 1) >= atol(from + vl + 1);
 }
 
+/* @type (or an array of it) is a range or multirange type, built in or
+ * one of the models'. */
+static bool is_range(const diff_run *r, const char *type)
+{
+    static const char *const builtin[] = { "int4", "int8", "num", "ts", "tstz", "date" };
+    size_t n = strcspn(type, "[");
+    for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+        size_t b = strlen(builtin[i]);
+        if (strncmp(type, builtin[i], b) == 0 &&
+            ((n == b + 5 && strncmp(type + b, "range", 5) == 0) ||
+             (n == b + 10 && strncmp(type + b, "multirange", 10) == 0)))
+            return true;
+    }
+    const sm_model *models[] = { r->from, r->to };
+    for (size_t m = 0; m < 2; m++)
+        for (size_t i = 0; i < sm_count(models[m], SM_RANGE); i++) {
+            const sm_object *o = sm_at(models[m], SM_RANGE, i);
+            const char *multi = sm_attr(o, SM_RANGE_MULTIRANGE);
+            if ((strlen(o->key) == n && strncmp(type, o->key, n) == 0) ||
+                (multi && strlen(multi) == n && strncmp(type, multi, n) == 0))
+                return true;
+        }
+    return false;
+}
+
 /* @table: where the column is altered (a partition's columns are read
- * from its root's). */
+ * from its root's).  PostgreSQL has no cast between two range types
+ * (tsrange to tstzrange): such a value goes through its text form. */
 static void column_retype(diff_run *r, const char *table, const sm_object *f, const sm_object *t)
 {
     const char *type = sm_attr(t, SM_COL_TYPE);
@@ -209,7 +235,9 @@ static void column_retype(diff_run *r, const char *table, const sm_object *f, co
     sb_printf(r->out, "ALTER TABLE %s ALTER COLUMN %s TYPE %s", table, t->name, type);
     if (sm_attr(t, SM_COL_COLLATION))
         sb_printf(r->out, " COLLATE %s", sm_attr(t, SM_COL_COLLATION));
-    diff_stmt(r, " USING %s::%s", t->name, type);
+    bool text = strcmp(sm_attr(f, SM_COL_TYPE), type) != 0 &&
+                (is_range(r, sm_attr(f, SM_COL_TYPE)) || is_range(r, type));
+    diff_stmt(r, " USING %s::%s%s", t->name, text ? "text::" : "", type);
 }
 
 /* The column @f of @table is to be retyped as @t: it differs as
