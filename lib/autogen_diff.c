@@ -282,9 +282,13 @@ static bool view_reads_change(const diff_run *r, const sm_object *v)
         /* a view reading an attribute of a composite type depends on it */
         const sm_object *comp = key ? sm_find(r->from, SM_COMPOSITE, key) : NULL;
         const sm_object *comp_to = comp ? diff_twin(r->to, comp) : NULL;
+        /* a function that goes, or is dropped to change its result type */
+        const sm_object *fn = key ? sm_find(r->from, SM_FUNCTION, key) : NULL;
+        const sm_object *fn_to = fn ? diff_twin(r->to, fn) : NULL;
         changes = changes || !key || (table && r->table_altered[diff_index_of(r->from, table)]) ||
                   (view && r->view_dropped[diff_index_of(r->from, view)]) ||
-                  (comp && (!comp_to || !diff_same_definition(comp, comp_to)));
+                  (comp && (!comp_to || !diff_same_definition(comp, comp_to))) ||
+                  (fn && (!fn_to || diff_fresh(r, fn_to)));
         free(key);
     }
     return changes;

@@ -344,10 +344,12 @@ static const kind_spec kinds[SM_N_KINDS] = {
         "view",
         "SELECT c.oid::regclass::text, NULL, quote_ident(c.relname), c.relkind::text,"
         " pg_get_viewdef(c.oid), array_to_string(c.reloptions, ', '), (SELECT"
-        " string_agg(DISTINCT d.refobjid::regclass::text || E'\\n', '') FROM pg_rewrite r JOIN"
-        " pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid WHERE r.ev_class"
-        " = c.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid), "
-        COMMENT("c.oid", "pg_class") "," VIEW_COLUMN_COMMENTS " FROM pg_class c JOIN"
+        " string_agg(DISTINCT CASE WHEN d.refclassid = 'pg_class'::regclass THEN"
+        " d.refobjid::regclass::text ELSE d.refobjid::regprocedure::text END || E'\\n', '')"
+        " FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid ="
+        " r.oid WHERE r.ev_class = c.oid AND ((d.refclassid = 'pg_class'::regclass AND"
+        " d.refobjid <> c.oid) OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid >= 16384))),"
+        " " COMMENT("c.oid", "pg_class") "," VIEW_COLUMN_COMMENTS " FROM pg_class c JOIN"
         " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER
         " AND" NOT_EXT("pg_class", "c.oid"),
         false, ATTRS(view_attrs) },

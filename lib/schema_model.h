@@ -148,7 +148,8 @@ enum {
     SM_VIEW_KIND, /* "v" / "m" */
     SM_VIEW_DEF,
     SM_VIEW_OPTIONS, /* reloptions as "a=b, c=d", or NULL */
-    SM_VIEW_DEPS,    /* relations it reads, each ended by '\n' */
+    SM_VIEW_DEPS,    /* relations and functions (not the system's) it reads,
+                      * each ended by '\n' */
     SM_VIEW_COMMENT,
     SM_VIEW_COLUMN_COMMENTS /* "column 'comment'", each ended by '\n', by name */
 };
