@@ -188,7 +188,7 @@ static void decide_rebuilt_tables(diff_run *r)
 bool diff_column_regenerated(const diff_run *r, const sm_object *f, const sm_object *t)
 {
     const char *expr = sm_attr(f, SM_COL_GENERATED);
-    if (!diff_attr_eq(f, t, SM_COL_GENERATED))
+    if (!diff_attr_eq(f, t, SM_COL_GENERATED) || diff_calls_refreshed_function(r, expr))
         return true;
     for (size_t i = 0; expr && i < sm_count(r->from, SM_COLUMN); i++) {
         const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = diff_twin(r->to, c);
@@ -335,6 +335,30 @@ bool diff_names_type(const char *def, const char *key)
     return false;
 }
 
+/* @def calls a function of the from-model that goes, or is dropped and
+ * made again to change its result type: what holds the call (a default,
+ * an index, a check, a policy, a trigger) must go first. */
+bool diff_calls_refreshed_function(const diff_run *r, const char *def)
+{
+    for (size_t i = 0; def && i < sm_count(r->from, SM_FUNCTION); i++) {
+        const sm_object *fn = sm_at(r->from, SM_FUNCTION, i), *t = diff_twin(r->to, fn);
+        if (t && !diff_fresh(r, t))
+            continue;
+        /* the key is "schema.name(argument types)": the call, "schema.name(" */
+        char *name = strndup(fn->key, strcspn(fn->key, "("));
+        bool calls = false;
+        if (!name)
+            return true; /* out of memory: the safe answer */
+        size_t n = strlen(name);
+        for (const char *p = strstr(def, name); p && !calls; p = strstr(p + 1, name))
+            calls = (p == def || (!ident_char(p[-1]) && p[-1] != '"')) && p[n] == '(';
+        free(name);
+        if (calls)
+            return true;
+    }
+    return false;
+}
+
 /* @def names a column of @table that is dropped and added again (a new
  * generation expression): the server drops what uses it with it. */
 static bool reads_readded_column(const diff_run *r, const char *table, const char *def)
@@ -390,7 +414,8 @@ static bool child_dropped(const diff_run *r, const sm_object *f)
         return true;
     const char *def = child_def(f);
     if ((f->kind != SM_TRIGGER && diff_reads_swapped_type(r, def)) ||
-        reads_readded_column(r, f->table, def) || (f->kind == SM_RULE && rule_reads_change(r, def)))
+        reads_readded_column(r, f->table, def) || diff_calls_refreshed_function(r, def) ||
+        (f->kind == SM_RULE && rule_reads_change(r, def)))
         return true;
     if (f->kind != SM_CONSTRAINT || strcmp(sm_attr(f, SM_CON_TYPE), "f") != 0)
         return false;
@@ -1051,6 +1076,7 @@ static void write_phases(diff_run *r)
     diff_ranges(r);
     diff_composites(r);
     sequences(r);
+    diff_release_function_calls(r);
     functions(r);
     diff_aggregates(r);
     diff_create_tables(r);

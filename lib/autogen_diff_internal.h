@@ -69,6 +69,7 @@ bool diff_column_retyped(const diff_run *r, const sm_object *f, const sm_object 
 bool diff_column_gone(const diff_run *r, const sm_object *f);
 size_t diff_item_name_len(const char *item, size_t len);
 bool diff_names_type(const char *def, const char *key);
+bool diff_calls_refreshed_function(const diff_run *r, const char *def);
 bool diff_fresh(const diff_run *r, const sm_object *t);
 void diff_schema_of(strbuf *sb, const char *key, const char *name);
 void diff_index_create(diff_run *r, const char *def, size_t len);
@@ -112,6 +113,7 @@ bool diff_column_retyped_in(const diff_run *r, const char *table, const sm_objec
                             const sm_object *t);
 void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t);
 void diff_alter_tables(diff_run *r);
+void diff_release_function_calls(diff_run *r);
 
 /* ---- autogen_objects.c: other objects, table and column settings -------- */
 

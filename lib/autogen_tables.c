@@ -251,6 +251,47 @@ bool diff_column_retyped_in(const diff_run *r, const char *table, const sm_objec
     return diff_column_retyped(r, f, t);
 }
 
+/* The kept column @f's default calls a function that is dropped first
+ * (diff_calls_refreshed_function): the default goes before the function
+ * (diff_release_function_calls) and comes back after (diff_column_alter). */
+static bool default_released(const diff_run *r, const sm_object *f)
+{
+    return diff_calls_refreshed_function(r, sm_attr(f, SM_COL_DEFAULT)) &&
+           diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) && diff_twin(r->to, f) &&
+           !diff_column_gone(r, f);
+}
+
+/* The kept table's generated column @f calls such a function: dropped
+ * before it (diff_release_function_calls), added again after. */
+static bool generated_released(const diff_run *r, const sm_object *f)
+{
+    return diff_calls_refreshed_function(r, sm_attr(f, SM_COL_GENERATED)) &&
+           diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) &&
+           !diff_columns_follow_type(r, f->table);
+}
+
+static void drop_column(diff_run *r, const sm_object *f)
+{
+    diff_about(r, f);
+    diff_destructive(r, "drops column %s and its data", f->key);
+    diff_stmt(r, "ALTER TABLE %s DROP COLUMN %s", f->table, f->name);
+}
+
+/* Before the functions are made: the defaults and generated columns that
+ * call one that is dropped and made again go. */
+void diff_release_function_calls(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *f = sm_at(r->from, SM_COLUMN, i);
+        if (generated_released(r, f)) {
+            drop_column(r, f);
+        } else if (default_released(r, f)) {
+            diff_about(r, f);
+            diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", f->table, f->name);
+        }
+    }
+}
+
 void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t)
 {
     const char *fi = sm_attr(f, SM_COL_IDENTITY), *ti = sm_attr(t, SM_COL_IDENTITY);
@@ -258,14 +299,16 @@ void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const
     /* a typed table's columns are retyped with their type (CASCADE) */
     bool retype = diff_column_retyped_in(r, table, f, t) && !diff_columns_follow_type(r, table);
     bool redefault = diff_attr_differs(r, f, t, SM_COL_DEFAULT);
+    bool released = default_released(r, f);
     if (had_identity && !has_identity)
         diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", table, t->name);
     /* the old default may not cast to the new type */
-    if (sm_attr(f, SM_COL_DEFAULT) && (redefault || retype))
+    if (sm_attr(f, SM_COL_DEFAULT) && (redefault || retype) && !released)
         diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", table, t->name);
     if (retype)
         column_retype(r, table, f, t);
-    if (sm_attr(t, SM_COL_DEFAULT) && (redefault || (retype && sm_attr(f, SM_COL_DEFAULT))))
+    if (sm_attr(t, SM_COL_DEFAULT) &&
+        (redefault || released || (retype && sm_attr(f, SM_COL_DEFAULT))))
         diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", table, t->name,
                   sm_attr(t, SM_COL_DEFAULT));
     if (!diff_attr_eq(f, t, SM_COL_NOTNULL))
@@ -309,11 +352,9 @@ void diff_alter_tables(diff_run *r)
     for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
         const sm_object *f = sm_at(r->from, SM_COLUMN, i);
         if (diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) &&
-            !diff_columns_follow_type(r, f->table) && diff_column_gone(r, f)) {
-            diff_about(r, f);
-            diff_destructive(r, "drops column %s and its data", f->key);
-            diff_stmt(r, "ALTER TABLE %s DROP COLUMN %s", f->table, f->name);
-        }
+            !diff_columns_follow_type(r, f->table) && diff_column_gone(r, f) &&
+            !generated_released(r, f))
+            drop_column(r, f);
     }
     size_t n = sm_count(r->to, SM_COLUMN);
     const sm_object **added = util_calloc(n, sizeof(*added));
