@@ -482,7 +482,10 @@ bool diff_fresh(const diff_run *r, const sm_object *t)
     case SM_EVENT_TRIGGER:
         return !diff_attr_eq(f, t, SM_EVTRIG_DEF);
     case SM_FUNCTION:
-        return !diff_attr_eq(f, t, SM_FUNC_RESULT) || !diff_attr_eq(f, t, SM_FUNC_KIND);
+        /* a type it takes or returns swapped: the old one cannot go under it */
+        return !diff_attr_eq(f, t, SM_FUNC_RESULT) || !diff_attr_eq(f, t, SM_FUNC_KIND) ||
+               diff_reads_swapped_type(r, f->key) ||
+               diff_reads_swapped_type(r, sm_attr(f, SM_FUNC_RESULT));
     default:
         return false;
     }
@@ -706,13 +709,28 @@ static const char *routine_word(const sm_object *o)
 
 /* New and changed functions: CREATE OR REPLACE, or dropped first when the
  * result type or kind changes (REPLACE cannot). */
+/* Functions dropped to be made again (diff_fresh: a new result type or
+ * kind, a type they take or return swapped), before any type changes and
+ * once what calls them is gone; made again by functions(). */
+static void drop_refreshed_functions(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_FUNCTION); i++) {
+        const sm_object *f = sm_at(r->from, SM_FUNCTION, i), *t = diff_twin(r->to, f);
+        if (!t || !diff_fresh(r, t) || strcmp(sm_attr(f, SM_FUNC_KIND), "a") == 0)
+            continue;
+        diff_about(r, f);
+        diff_stmt(r, "DROP %s %s", routine_word(f), f->key);
+    }
+}
+
 static void functions(diff_run *r)
 {
     bool unchecked = false;
     for (size_t i = 0; i < sm_count(r->to, SM_FUNCTION); i++) {
         const sm_object *t = sm_at(r->to, SM_FUNCTION, i), *f = diff_twin(r->from, t);
         /* aggregates after every function (diff_aggregates) */
-        if ((f && diff_same_definition(f, t)) || strcmp(sm_attr(t, SM_FUNC_KIND), "a") == 0)
+        if ((f && diff_same_definition(f, t) && !diff_fresh(r, t)) ||
+            strcmp(sm_attr(t, SM_FUNC_KIND), "a") == 0)
             continue;
         /* a SQL function's body may read tables this revision creates later */
         if (sql_function(t) && !unchecked) {
@@ -721,8 +739,6 @@ static void functions(diff_run *r)
             unchecked = true;
         }
         diff_about(r, t);
-        if (f && diff_fresh(r, t))
-            diff_stmt(r, "DROP %s %s", routine_word(f), f->key);
         sb_puts(r->out, sm_attr(t, SM_FUNC_DEF));
         sb_puts(r->out, ";\n");
     }
@@ -1066,6 +1082,8 @@ static void write_phases(diff_run *r)
     release_sequences(r);
     /* before any table is made: a rebuilt table is made again below */
     drop_tables(r);
+    diff_release_function_calls(r);
+    drop_refreshed_functions(r);
     create_simple(r, SM_SCHEMA);
     create_simple(r, SM_EXTENSION);
     alter_extensions(r);
@@ -1076,7 +1094,6 @@ static void write_phases(diff_run *r)
     diff_ranges(r);
     diff_composites(r);
     sequences(r);
-    diff_release_function_calls(r);
     functions(r);
     diff_aggregates(r);
     diff_create_tables(r);

@@ -348,14 +348,17 @@ void diff_alter_tables(diff_run *r)
                       strcmp(sm_attr(t, SM_TABLE_PERSISTENCE), "u") == 0 ? "UNLOGGED" : "LOGGED");
         }
     }
-    /* columns dropped first: a regenerated column is added back below */
-    for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
-        const sm_object *f = sm_at(r->from, SM_COLUMN, i);
-        if (diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) &&
-            !diff_columns_follow_type(r, f->table) && diff_column_gone(r, f) &&
-            !generated_released(r, f))
-            drop_column(r, f);
-    }
+    /* columns dropped first: a regenerated column is added back below; the
+     * generated ones before the others, which they may read */
+    for (int generated = 1; generated >= 0; generated--)
+        for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
+            const sm_object *f = sm_at(r->from, SM_COLUMN, i);
+            if ((sm_attr(f, SM_COL_GENERATED) != NULL) == generated &&
+                diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) &&
+                !diff_columns_follow_type(r, f->table) && diff_column_gone(r, f) &&
+                !generated_released(r, f))
+                drop_column(r, f);
+        }
     size_t n = sm_count(r->to, SM_COLUMN);
     const sm_object **added = util_calloc(n, sizeof(*added));
     size_t n_added = 0;
