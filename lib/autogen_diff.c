@@ -449,6 +449,36 @@ static void decide_key_changes(diff_run *r)
 
 /* The to-object is made by this run (new, or dropped and made again);
  * for a child, its table's rebuild counts. */
+/* The function @fn takes or returns the row type of the table @table_key
+ * (RETURNS SETOF t). */
+static bool names_row_type(const sm_object *fn, const char *table_key)
+{
+    return diff_names_type(fn->key, table_key) ||
+           diff_names_type(sm_attr(fn, SM_FUNC_RESULT), table_key);
+}
+
+/* The from-function @fn uses the row type of a table that is dropped or
+ * made again: it goes before the table, which could not go under it. */
+static bool over_dropped_table(const diff_run *r, const sm_object *fn)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
+        const sm_object *table = sm_at(r->from, SM_TABLE, i);
+        if (!diff_table_kept(r, table->key) && names_row_type(fn, table->key))
+            return true;
+    }
+    return false;
+}
+
+/* The to-function @fn uses the row type of a table: it is made once the
+ * tables are (functions(r, true)). */
+static bool over_table(const diff_run *r, const sm_object *fn)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_TABLE); i++)
+        if (names_row_type(fn, sm_at(r->to, SM_TABLE, i)->key))
+            return true;
+    return false;
+}
+
 bool diff_fresh(const diff_run *r, const sm_object *t)
 {
     const sm_object *f = diff_twin(r->from, t);
@@ -482,10 +512,11 @@ bool diff_fresh(const diff_run *r, const sm_object *t)
     case SM_EVENT_TRIGGER:
         return !diff_attr_eq(f, t, SM_EVTRIG_DEF);
     case SM_FUNCTION:
-        /* a type it takes or returns swapped: the old one cannot go under it */
+        /* a type it takes or returns swapped or dropped: the old one cannot
+         * go under it */
         return !diff_attr_eq(f, t, SM_FUNC_RESULT) || !diff_attr_eq(f, t, SM_FUNC_KIND) ||
                diff_reads_swapped_type(r, f->key) ||
-               diff_reads_swapped_type(r, sm_attr(f, SM_FUNC_RESULT));
+               diff_reads_swapped_type(r, sm_attr(f, SM_FUNC_RESULT)) || over_dropped_table(r, f);
     default:
         return false;
     }
@@ -716,21 +747,25 @@ static void drop_refreshed_functions(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_FUNCTION); i++) {
         const sm_object *f = sm_at(r->from, SM_FUNCTION, i), *t = diff_twin(r->to, f);
-        if (!t || !diff_fresh(r, t) || strcmp(sm_attr(f, SM_FUNC_KIND), "a") == 0)
+        /* one that goes over a table that goes: here too (drop_removed) */
+        if ((t ? !diff_fresh(r, t) : !over_dropped_table(r, f)) ||
+            strcmp(sm_attr(f, SM_FUNC_KIND), "a") == 0)
             continue;
         diff_about(r, f);
         diff_stmt(r, "DROP %s %s", routine_word(f), f->key);
     }
 }
 
-static void functions(diff_run *r)
+/* New and changed functions: those over a table's row type once the
+ * tables are made (@over_tables), the others before. */
+static void functions(diff_run *r, bool over_tables)
 {
     bool unchecked = false;
     for (size_t i = 0; i < sm_count(r->to, SM_FUNCTION); i++) {
         const sm_object *t = sm_at(r->to, SM_FUNCTION, i), *f = diff_twin(r->from, t);
         /* aggregates after every function (diff_aggregates) */
         if ((f && diff_same_definition(f, t) && !diff_fresh(r, t)) ||
-            strcmp(sm_attr(t, SM_FUNC_KIND), "a") == 0)
+            strcmp(sm_attr(t, SM_FUNC_KIND), "a") == 0 || over_table(r, t) != over_tables)
             continue;
         /* a SQL function's body may read tables this revision creates later */
         if (sql_function(t) && !unchecked) {
@@ -807,8 +842,9 @@ static void drop_removed(diff_run *r, sm_kind kind)
             diff_stmt(r, "DROP SEQUENCE %s", f->key);
             break;
         case SM_FUNCTION:
-            /* aggregates went before (diff_drop_aggregates) */
-            if (strcmp(sm_attr(f, SM_FUNC_KIND), "a") != 0)
+            /* aggregates went before (diff_drop_aggregates), and those
+             * over a table that went before it (drop_refreshed_functions) */
+            if (strcmp(sm_attr(f, SM_FUNC_KIND), "a") != 0 && !over_dropped_table(r, f))
                 diff_stmt(r, "DROP %s %s", routine_word(f), f->key);
             break;
         case SM_COLLATION:
@@ -1080,10 +1116,10 @@ static void write_phases(diff_run *r)
     drop_children(r, SM_INDEX, -1);
     drop_children(r, SM_STATISTICS, -1);
     release_sequences(r);
-    /* before any table is made: a rebuilt table is made again below */
-    drop_tables(r);
     diff_release_function_calls(r);
     drop_refreshed_functions(r);
+    /* before any table is made: a rebuilt table is made again below */
+    drop_tables(r);
     create_simple(r, SM_SCHEMA);
     create_simple(r, SM_EXTENSION);
     alter_extensions(r);
@@ -1094,10 +1130,11 @@ static void write_phases(diff_run *r)
     diff_ranges(r);
     diff_composites(r);
     sequences(r);
-    functions(r);
+    functions(r, false);
     diff_aggregates(r);
     diff_create_tables(r);
     diff_alter_tables(r);
+    functions(r, true);
     diff_rehome_moved_tables(r);
     diff_column_settings(r);
     diff_link_typed_tables(r);
