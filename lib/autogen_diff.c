@@ -405,6 +405,20 @@ static bool rule_reads_change(const diff_run *r, const char *def)
 
 /* A constraint, index, statistics object, trigger, rule or policy of
  * @from on a kept relation goes. */
+/* A column of @table that @def names changes type other than within the
+ * integers or the strings (whose types compare with each other). */
+static bool names_recast_column(const diff_run *r, const char *table, const char *def)
+{
+    for (size_t i = 0; table && i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = diff_twin(r->to, c);
+        if (strcmp(c->table, table) == 0 && tc && diff_column_retyped(r, c, tc) &&
+            !diff_types_compare(sm_attr(c, SM_COL_TYPE), sm_attr(tc, SM_COL_TYPE)) &&
+            diff_names_type(def, c->name))
+            return true;
+    }
+    return false;
+}
+
 static bool child_dropped(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = diff_twin(r->to, f);
@@ -419,10 +433,12 @@ static bool child_dropped(const diff_run *r, const sm_object *f)
         return true;
     if (f->kind != SM_CONSTRAINT || strcmp(sm_attr(f, SM_CON_TYPE), "f") != 0)
         return false;
-    /* a foreign key goes while the key it uses is replaced */
+    /* a foreign key goes while the key it uses is replaced, or while its
+     * two ends change to types it cannot join (integer to uuid) */
     const char *ref = sm_attr(f, SM_CON_REFTABLE);
     const sm_object *rt = ref ? sm_find(r->from, SM_TABLE, ref) : NULL;
-    return !diff_table_kept(r, ref) || (rt && r->key_changed[diff_index_of(r->from, rt)]);
+    return !diff_table_kept(r, ref) || (rt && r->key_changed[diff_index_of(r->from, rt)]) ||
+           names_recast_column(r, f->table, def) || names_recast_column(r, ref, def);
 }
 
 static bool is_key(const sm_object *o)

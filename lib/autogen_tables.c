@@ -197,34 +197,92 @@ static bool widening(const char *from, const char *to)
            atol(to + vl + 1) >= atol(from + vl + 1);
 }
 
-/* @type (or an array of it) is a range or multirange type, built in or
- * one of the models'. */
-static bool is_range(const diff_run *r, const char *type)
+/* The families of built-in types between which PostgreSQL has casts. */
+enum type_family {
+    FAM_NONE,
+    FAM_STRING,
+    FAM_NUMBER,
+    FAM_BOOL,
+    FAM_BIT,
+    FAM_TIME,
+    FAM_JSON,
+    FAM_NET
+};
+
+static enum type_family family_of(const char *type)
 {
-    static const char *const builtin[] = { "int4", "int8", "num", "ts", "tstz", "date" };
-    size_t n = strcspn(type, "[");
-    for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
-        size_t b = strlen(builtin[i]);
-        if (strncmp(type, builtin[i], b) == 0 &&
-            ((n == b + 5 && strncmp(type + b, "range", 5) == 0) ||
-             (n == b + 10 && strncmp(type + b, "multirange", 10) == 0)))
-            return true;
+    static const struct {
+        const char *name;
+        enum type_family family;
+    } known[] = {
+        { "text", FAM_STRING },
+        { "character varying", FAM_STRING },
+        { "character", FAM_STRING },
+        { "\"char\"", FAM_STRING },
+        { "name", FAM_STRING },
+        { "smallint", FAM_NUMBER },
+        { "integer", FAM_NUMBER },
+        { "bigint", FAM_NUMBER },
+        { "numeric", FAM_NUMBER },
+        { "real", FAM_NUMBER },
+        { "double precision", FAM_NUMBER },
+        { "money", FAM_NUMBER },
+        { "boolean", FAM_BOOL },
+        { "bit", FAM_BIT },
+        { "bit varying", FAM_BIT },
+        { "date", FAM_TIME },
+        { "timestamp without time zone", FAM_TIME },
+        { "timestamp with time zone", FAM_TIME },
+        { "time without time zone", FAM_TIME },
+        { "time with time zone", FAM_TIME },
+        { "interval", FAM_TIME },
+        { "json", FAM_JSON },
+        { "jsonb", FAM_JSON },
+        { "inet", FAM_NET },
+        { "cidr", FAM_NET },
+        { "macaddr", FAM_NET },
+        { "macaddr8", FAM_NET },
+    };
+    /* the name without its modifier, "numeric(10,2)", or array brackets */
+    size_t n = strcspn(type, "([");
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strlen(known[i].name) == n && strncmp(type, known[i].name, n) == 0)
+            return known[i].family;
+    return FAM_NONE;
+}
+
+bool diff_types_compare(const char *a, const char *b)
+{
+    static const char *const ints[] = { "smallint", "integer", "bigint" };
+    bool ia = false, ib = false;
+    for (size_t i = 0; i < 3; i++) {
+        ia = ia || strcmp(a, ints[i]) == 0;
+        ib = ib || strcmp(b, ints[i]) == 0;
     }
-    const sm_model *models[] = { r->from, r->to };
-    for (size_t m = 0; m < 2; m++)
-        for (size_t i = 0; i < sm_count(models[m], SM_RANGE); i++) {
-            const sm_object *o = sm_at(models[m], SM_RANGE, i);
-            const char *multi = sm_attr(o, SM_RANGE_MULTIRANGE);
-            if ((strlen(o->key) == n && strncmp(type, o->key, n) == 0) ||
-                (multi && strlen(multi) == n && strncmp(type, multi, n) == 0))
-                return true;
-        }
-    return false;
+    const char *vc = "character varying";
+    bool sa = strcmp(a, "text") == 0 || strncmp(a, vc, strlen(vc)) == 0;
+    bool sb = strcmp(b, "text") == 0 || strncmp(b, vc, strlen(vc)) == 0;
+    return (ia && ib) || (sa && sb);
+}
+
+/*
+ * Whether @from casts to @to directly: a string type either way (input and
+ * output functions), two types of one family, or an integer with a boolean
+ * or a bit string.  Anything else (integer to uuid, two range types, two
+ * enums) has no cast, and goes through its text form instead, which holds
+ * for every value that means the same in both.
+ */
+static bool casts_directly(const char *from, const char *to)
+{
+    enum type_family a = family_of(from), b = family_of(to);
+    if (a == FAM_STRING || b == FAM_STRING || (a != FAM_NONE && a == b))
+        return true;
+    return (a == FAM_NUMBER && (b == FAM_BOOL || b == FAM_BIT)) ||
+           (b == FAM_NUMBER && (a == FAM_BOOL || a == FAM_BIT));
 }
 
 /* @table: where the column is altered (a partition's columns are read
- * from its root's).  PostgreSQL has no cast between two range types
- * (tsrange to tstzrange): such a value goes through its text form. */
+ * from its root's). */
 static void column_retype(diff_run *r, const char *table, const sm_object *f, const sm_object *t)
 {
     const char *type = sm_attr(t, SM_COL_TYPE);
@@ -236,7 +294,7 @@ static void column_retype(diff_run *r, const char *table, const sm_object *f, co
     if (sm_attr(t, SM_COL_COLLATION))
         sb_printf(r->out, " COLLATE %s", sm_attr(t, SM_COL_COLLATION));
     bool text = strcmp(sm_attr(f, SM_COL_TYPE), type) != 0 &&
-                (is_range(r, sm_attr(f, SM_COL_TYPE)) || is_range(r, type));
+                !casts_directly(sm_attr(f, SM_COL_TYPE), type);
     diff_stmt(r, " USING %s::%s%s", t->name, text ? "text::" : "", type);
 }
 
