@@ -1132,7 +1132,7 @@ static void write_phases(diff_run *r)
     drop_children(r, SM_INDEX, -1);
     drop_children(r, SM_STATISTICS, -1);
     release_sequences(r);
-    diff_release_function_calls(r);
+    diff_release_columns(r);
     drop_refreshed_functions(r);
     /* before any table is made: a rebuilt table is made again below */
     drop_tables(r);

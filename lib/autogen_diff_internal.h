@@ -113,7 +113,7 @@ bool diff_column_retyped_in(const diff_run *r, const char *table, const sm_objec
                             const sm_object *t);
 void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const sm_object *t);
 void diff_alter_tables(diff_run *r);
-void diff_release_function_calls(diff_run *r);
+void diff_release_columns(diff_run *r);
 /* Both integers (smallint, integer, bigint) or both strings (text,
  * varchar): a key of one and a foreign key of the other still join. */
 bool diff_types_compare(const char *a, const char *b);

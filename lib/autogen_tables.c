@@ -311,16 +311,32 @@ bool diff_column_retyped_in(const diff_run *r, const char *table, const sm_objec
 
 /* The kept column @f's default calls a function that is dropped first
  * (diff_calls_refreshed_function): the default goes before the function
- * (diff_release_function_calls) and comes back after (diff_column_alter). */
-static bool default_released(const diff_run *r, const sm_object *f)
+ * (diff_release_columns) and comes back after (diff_column_alter). */
+/* The from-column @f stays where it is, altered (diff_column_alter). */
+static bool column_altered_in_place(const diff_run *r, const sm_object *f)
 {
-    return diff_calls_refreshed_function(r, sm_attr(f, SM_COL_DEFAULT)) &&
-           diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) && diff_twin(r->to, f) &&
+    return diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) && diff_twin(r->to, f) &&
            !diff_column_gone(r, f);
 }
 
+static bool default_released(const diff_run *r, const sm_object *f)
+{
+    return diff_calls_refreshed_function(r, sm_attr(f, SM_COL_DEFAULT)) &&
+           column_altered_in_place(r, f);
+}
+
+/* The column @f loses its identity, whose sequence goes with it: before
+ * a sequence of that name can be made (identity to serial). */
+static bool identity_released(const diff_run *r, const sm_object *f)
+{
+    const char *fi = sm_attr(f, SM_COL_IDENTITY);
+    const sm_object *t = diff_twin(r->to, f);
+    const char *ti = t ? sm_attr(t, SM_COL_IDENTITY) : NULL;
+    return fi && *fi && !(ti && *ti) && column_altered_in_place(r, f);
+}
+
 /* The kept table's generated column @f calls such a function: dropped
- * before it (diff_release_function_calls), added again after. */
+ * before it (diff_release_columns), added again after. */
 static bool generated_released(const diff_run *r, const sm_object *f)
 {
     return diff_calls_refreshed_function(r, sm_attr(f, SM_COL_GENERATED)) &&
@@ -335,15 +351,22 @@ static void drop_column(diff_run *r, const sm_object *f)
     diff_stmt(r, "ALTER TABLE %s DROP COLUMN %s", f->table, f->name);
 }
 
-/* Before the functions are made: the defaults and generated columns that
- * call one that is dropped and made again go. */
-void diff_release_function_calls(diff_run *r)
+/* Before sequences and functions are made: the defaults and generated
+ * columns that call a function dropped and made again go, and the
+ * identities that go. */
+void diff_release_columns(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
         const sm_object *f = sm_at(r->from, SM_COLUMN, i);
         if (generated_released(r, f)) {
             drop_column(r, f);
-        } else if (default_released(r, f)) {
+            continue;
+        }
+        if (identity_released(r, f)) {
+            diff_about(r, f);
+            diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", f->table, f->name);
+        }
+        if (default_released(r, f)) {
             diff_about(r, f);
             diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", f->table, f->name);
         }
@@ -358,7 +381,8 @@ void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const
     bool retype = diff_column_retyped_in(r, table, f, t) && !diff_columns_follow_type(r, table);
     bool redefault = diff_attr_differs(r, f, t, SM_COL_DEFAULT);
     bool released = default_released(r, f);
-    if (had_identity && !has_identity)
+    /* one of a table altered in place went before (diff_release_columns) */
+    if (had_identity && !has_identity && !identity_released(r, f))
         diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", table, t->name);
     /* the old default may not cast to the new type */
     if (sm_attr(f, SM_COL_DEFAULT) && (redefault || retype) && !released)
