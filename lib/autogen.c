@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <pg_query.h>
+
 #include "autogen.h"
 #include "autogen_diff.h"
 #include "internal.h"
@@ -83,20 +85,84 @@ static int line_of(const um_ctx *ctx, const char *text, int pos)
     return line;
 }
 
-/* Runs one schema file on the desired database; an error names the file
- * and the line the server pointed at. */
 /* A schema file on its way into a scratch database (load_send). */
 typedef struct schema_load {
     const char *path;
     char *text; /* NULL: nothing sent */
 } schema_load;
 
+/* The line of the first non-blank byte at or after @off of @text. */
+static int line_at(const char *text, size_t off)
+{
+    int line = 1;
+    off += strspn(text + off, " \t\r\n");
+    for (size_t i = 0; i < off; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+/* Whether @f is an error of the file's SQL, not a cancel, a lost
+ * connection or a server short of resources, which running it again
+ * would not place. */
+static bool error_of_the_sql(const pg_failure *f)
+{
+    static const char *const not_sql[] = { "08", "53", "57", "58" };
+    if (!f->sqlstate)
+        return false;
+    for (size_t i = 0; i < sizeof(not_sql) / sizeof(not_sql[0]); i++)
+        if (strncmp(f->sqlstate, not_sql[i], 2) == 0)
+            return false;
+    return true;
+}
+
+/* The line of the first statement of @split that fails, 0 when that is
+ * not with @sqlstate or none fails. */
+static int first_failing(um_ctx *db, const char *text, const PgQuerySplitResult *split,
+                         const char *sqlstate)
+{
+    for (int i = 0; i < split->n_stmts; i++) {
+        size_t off = (size_t)split->stmts[i]->stmt_location;
+        char *stmt = strndup(text + off, (size_t)split->stmts[i]->stmt_len);
+        pg_failure f = { 0 };
+        int rc = stmt ? pg_exec(db, stmt, &f) : UM_ENOMEM;
+        bool same = rc && f.sqlstate && strcmp(f.sqlstate, sqlstate) == 0;
+        pg_failure_clear(&f);
+        free(stmt);
+        if (rc)
+            return same ? line_at(text, off) : 0;
+    }
+    return 0;
+}
+
+/*
+ * The line of the statement that failed, for an error the server gave no
+ * position (a table that already exists, a check that cannot hold): the
+ * file ran as one transaction, which rolled back, so its statements run
+ * again one at a time in a transaction of their own up to the one that
+ * fails, and that is rolled back too.  0 when none fails the same way.
+ */
+static int failing_line(um_ctx *db, const char *text, const pg_failure *fail)
+{
+    PgQuerySplitResult split = pg_query_split_with_parser(text);
+    int line = 0;
+    if (!split.error && pg_call_begin(db) == UM_OK) {
+        if (pg_exec(db, "BEGIN", NULL) == UM_OK)
+            line = first_failing(db, text, &split, fail->sqlstate);
+        pg_exec(db, "ROLLBACK", NULL);
+        pg_call_end(db);
+    }
+    pg_query_free_split_result(split);
+    return line;
+}
+
 /* The file's error (the server's in @fail, a connection's on @db) on @ctx. */
 static void load_error(um_ctx *ctx, um_ctx *db, const schema_load *l, const pg_failure *fail,
                        int rc)
 {
     if (fail->message) {
-        int line = fail->position ? line_of(db, l->text, fail->position) : 0;
+        int line = fail->position           ? line_of(db, l->text, fail->position)
+                   : error_of_the_sql(fail) ? failing_line(db, l->text, fail)
+                                            : 0;
         pg_failure_to_error(ctx, fail, l->path, line, NULL, "the schema file failed");
     } else {
         ctx_error(ctx, rc, l->path, 0, NULL, "%s", um_errmsg(db));

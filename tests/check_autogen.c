@@ -477,6 +477,26 @@ START_TEST(bad_schema_names_file_and_line)
 }
 END_TEST
 
+/* An error the server gives no position for (an object made twice): the
+ * statement is found by running the file's statements again, one by one. */
+START_TEST(schema_error_without_position_names_line)
+{
+    const char *schema = write_schema("CREATE TABLE a (id integer);\n"
+                                      "\n"
+                                      "-- a comment\n"
+                                      "CREATE TABLE b (id integer);\n"
+                                      "CREATE TABLE a (x integer);\n"
+                                      "CREATE TABLE c (id integer);\n");
+    um_ctx *ctx = open_project();
+    autogen(ctx, schema, 0, 1, UM_ESQL);
+    const char *msg = um_errmsg(ctx);
+    ck_assert_msg(strstr(msg, pgtest_fmt("%s:5:", schema)), "message: %s", msg);
+    ck_assert_str_eq(um_error_detail(ctx)->sqlstate, "42P07");
+    um_close(ctx);
+    ck_assert_int_eq(scratch_left(getpid()), 0);
+}
+END_TEST
+
 START_TEST(failing_revision_leaves_nothing)
 {
     write_rev("r1", NULL, "CREATE TABLE a (id integer);\nSELECT 1/0;", "DROP TABLE a;");
@@ -606,6 +626,7 @@ static Suite *autogen_suite(void)
     tc = pgtest_add_tcase(s, "failures", setup, teardown, 120);
     tcase_add_test(tc, bad_schema_names_file_and_line);
     tcase_add_test(tc, unsupported_objects_refused);
+    tcase_add_test(tc, schema_error_without_position_names_line);
     tcase_add_test(tc, failing_revision_leaves_nothing);
     tcase_add_test(tc, missing_schema_file);
     tcase_add_test(tc, cancel_drops_scratch);
