@@ -348,19 +348,28 @@ static void composite_using(diff_run *r, const char *col, const sm_object *f, co
 static void domain_create(diff_run *r, const sm_object *t);
 static void move_columns(diff_run *r, const sm_object *f, const sm_object *t, const strbuf *old);
 
+typedef void type_create_fn(diff_run *r, const sm_object *t);
+
+/* The type or domain @f swapped for @t: renamed out of the way, @t made
+ * by @create, every column (and the domains over @f) moved to it, the
+ * old one dropped (move_columns). */
+static void swap_type(diff_run *r, const sm_object *f, const sm_object *t, type_create_fn *create)
+{
+    strbuf old = STRBUF_INIT;
+    rename_old(r, f->kind == SM_DOMAIN ? "DOMAIN" : "TYPE", f->key, f->name, &old);
+    create(r, t);
+    move_columns(r, f, t, &old);
+    sb_free(&old);
+}
+
 /* The domains over the swapped type @f swapped in turn, before the old
  * type goes: renamed, made again over the new type, their columns moved. */
 static void swap_domains_over(diff_run *r, const sm_object *f)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_DOMAIN); i++) {
-        const sm_object *d = sm_at(r->from, SM_DOMAIN, i), *td = diff_twin(r->to, d);
-        if (!domain_of_type(d, f->key) || !domain_swapped(r, d))
-            continue;
-        strbuf old = STRBUF_INIT;
-        rename_old(r, "DOMAIN", d->key, d->name, &old);
-        domain_create(r, td);
-        move_columns(r, d, td, &old);
-        sb_free(&old);
+        const sm_object *d = sm_at(r->from, SM_DOMAIN, i);
+        if (domain_of_type(d, f->key) && domain_swapped(r, d))
+            swap_type(r, d, diff_twin(r->to, d), domain_create);
     }
 }
 
@@ -396,15 +405,11 @@ static void move_columns(diff_run *r, const sm_object *f, const sm_object *t, co
  * column moved to it through text, and the old one dropped. */
 static void enum_swap(diff_run *r, const sm_object *f, const sm_object *t)
 {
-    strbuf old = STRBUF_INIT;
     diff_destructive(r,
                      "enum %s is made again (a label removed or reordered, or a new one used"
                      " in this revision); rows holding a removed label fail the cast",
                      t->key);
-    rename_old(r, "TYPE", f->key, f->name, &old);
-    enum_create(r, t);
-    move_columns(r, f, t, &old);
-    sb_free(&old);
+    swap_type(r, f, t, enum_create);
 }
 
 void diff_enums(diff_run *r)
@@ -461,15 +466,11 @@ static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, b
  * through text, the old one dropped. */
 static void domain_swap(diff_run *r, const sm_object *f, const sm_object *t)
 {
-    strbuf old = STRBUF_INIT;
     diff_destructive(r,
                      "domain %s changes its base type or collation; values that do not fit"
                      " fail the cast",
                      t->key);
-    rename_old(r, "DOMAIN", f->key, f->name, &old);
-    domain_create(r, t);
-    move_columns(r, f, t, &old);
-    sb_free(&old);
+    swap_type(r, f, t, domain_create);
 }
 
 void diff_domains(diff_run *r)
@@ -556,14 +557,10 @@ void diff_composites(diff_run *r)
         if (!f) {
             composite_create(r, t);
         } else if (r->composite_swapped[diff_index_of(r->from, f)]) {
-            strbuf old = STRBUF_INIT;
             diff_destructive(
                 r, "composite type %s is made again; values of dropped attributes are lost",
                 t->key);
-            rename_old(r, "TYPE", f->key, f->name, &old);
-            composite_create(r, t);
-            move_columns(r, f, t, &old);
-            sb_free(&old);
+            swap_type(r, f, t, composite_create);
         } else if (!diff_attr_eq(f, t, SM_COMPOSITE_ATTRS)) {
             composite_alter(r, f, t);
         }
