@@ -462,18 +462,26 @@ START_TEST(unsupported_objects_refused)
 }
 END_TEST
 
-START_TEST(bad_schema_names_file_and_line)
+/* auto with the schema file @text fails with @sqlstate, naming the file
+ * and @line, and leaves no scratch database. */
+static void assert_schema_error(const char *text, int line, const char *sqlstate)
 {
-    const char *schema = write_schema("CREATE TABLE ok (id integer);\n"
-                                      "\n"
-                                      "CREATE TABLE bad (id integr);\n");
+    const char *schema = write_schema(text);
     um_ctx *ctx = open_project();
-    autogen(ctx, schema, 0, 0, UM_ESQL);
+    autogen(ctx, schema, 0, 1, UM_ESQL);
     const char *msg = um_errmsg(ctx);
-    ck_assert_msg(strstr(msg, pgtest_fmt("%s:3:", schema)), "message: %s", msg);
-    ck_assert_str_eq(um_error_detail(ctx)->sqlstate, "42704");
+    ck_assert_msg(strstr(msg, pgtest_fmt("%s:%d:", schema, line)), "message: %s", msg);
+    ck_assert_str_eq(um_error_detail(ctx)->sqlstate, sqlstate);
     um_close(ctx);
     ck_assert_int_eq(scratch_left(getpid()), 0);
+}
+
+START_TEST(bad_schema_names_file_and_line)
+{
+    assert_schema_error("CREATE TABLE ok (id integer);\n"
+                        "\n"
+                        "CREATE TABLE bad (id integr);\n",
+                        3, "42704");
 }
 END_TEST
 
@@ -481,19 +489,13 @@ END_TEST
  * statement is found by running the file's statements again, one by one. */
 START_TEST(schema_error_without_position_names_line)
 {
-    const char *schema = write_schema("CREATE TABLE a (id integer);\n"
-                                      "\n"
-                                      "-- a comment\n"
-                                      "CREATE TABLE b (id integer);\n"
-                                      "CREATE TABLE a (x integer);\n"
-                                      "CREATE TABLE c (id integer);\n");
-    um_ctx *ctx = open_project();
-    autogen(ctx, schema, 0, 1, UM_ESQL);
-    const char *msg = um_errmsg(ctx);
-    ck_assert_msg(strstr(msg, pgtest_fmt("%s:5:", schema)), "message: %s", msg);
-    ck_assert_str_eq(um_error_detail(ctx)->sqlstate, "42P07");
-    um_close(ctx);
-    ck_assert_int_eq(scratch_left(getpid()), 0);
+    assert_schema_error("CREATE TABLE a (id integer);\n"
+                        "\n"
+                        "-- a comment\n"
+                        "CREATE TABLE b (id integer);\n"
+                        "CREATE TABLE a (x integer);\n"
+                        "CREATE TABLE c (id integer);\n",
+                        5, "42P07");
 }
 END_TEST
 
