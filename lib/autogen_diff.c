@@ -284,11 +284,10 @@ static bool view_reads_change(const diff_run *r, const sm_object *v)
         const sm_object *comp_to = comp ? diff_twin(r->to, comp) : NULL;
         /* a function that goes, or is dropped to change its result type */
         const sm_object *fn = key ? sm_find(r->from, SM_FUNCTION, key) : NULL;
-        const sm_object *fn_to = fn ? diff_twin(r->to, fn) : NULL;
         changes = changes || !key || (table && r->table_altered[diff_index_of(r->from, table)]) ||
                   (view && r->view_dropped[diff_index_of(r->from, view)]) ||
                   (comp && (!comp_to || !diff_same_definition(comp, comp_to))) ||
-                  (fn && (!fn_to || diff_fresh(r, fn_to)));
+                  (fn && r->function_refreshed[diff_index_of(r->from, fn)]);
         free(key);
     }
     return changes;
@@ -341,8 +340,8 @@ bool diff_names_type(const char *def, const char *key)
 bool diff_calls_refreshed_function(const diff_run *r, const char *def)
 {
     for (size_t i = 0; def && i < sm_count(r->from, SM_FUNCTION); i++) {
-        const sm_object *fn = sm_at(r->from, SM_FUNCTION, i), *t = diff_twin(r->to, fn);
-        if (t && !diff_fresh(r, t))
+        const sm_object *fn = sm_at(r->from, SM_FUNCTION, i);
+        if (!r->function_refreshed[i])
             continue;
         /* the key is "schema.name(argument types)": the call, "schema.name(" */
         char *name = strndup(fn->key, strcspn(fn->key, "("));
@@ -495,6 +494,23 @@ static bool over_table(const diff_run *r, const sm_object *fn)
     return false;
 }
 
+/*
+ * Which functions go or are dropped to be made again: a new result type
+ * or kind, a type they take or return swapped or a table's row type whose
+ * table goes (the old one cannot go under them).  Decided once, as what
+ * calls them asks for each of its objects (diff_calls_refreshed_function).
+ */
+static void decide_functions(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_FUNCTION); i++) {
+        const sm_object *f = sm_at(r->from, SM_FUNCTION, i), *t = diff_twin(r->to, f);
+        r->function_refreshed[i] =
+            !t || !diff_attr_eq(f, t, SM_FUNC_RESULT) || !diff_attr_eq(f, t, SM_FUNC_KIND) ||
+            diff_reads_swapped_type(r, f->key) ||
+            diff_reads_swapped_type(r, sm_attr(f, SM_FUNC_RESULT)) || over_dropped_table(r, f);
+    }
+}
+
 bool diff_fresh(const diff_run *r, const sm_object *t)
 {
     const sm_object *f = diff_twin(r->from, t);
@@ -528,11 +544,7 @@ bool diff_fresh(const diff_run *r, const sm_object *t)
     case SM_EVENT_TRIGGER:
         return !diff_attr_eq(f, t, SM_EVTRIG_DEF);
     case SM_FUNCTION:
-        /* a type it takes or returns swapped or dropped: the old one cannot
-         * go under it */
-        return !diff_attr_eq(f, t, SM_FUNC_RESULT) || !diff_attr_eq(f, t, SM_FUNC_KIND) ||
-               diff_reads_swapped_type(r, f->key) ||
-               diff_reads_swapped_type(r, sm_attr(f, SM_FUNC_RESULT)) || over_dropped_table(r, f);
+        return r->function_refreshed[diff_index_of(r->from, f)];
     default:
         return false;
     }
@@ -1200,13 +1212,15 @@ void autogen_diff(const sm_model *from, const sm_model *to, const autogen_diff_o
     r.enum_swapped = util_calloc(sm_count(from, SM_ENUM), sizeof(bool));
     r.composite_swapped = util_calloc(sm_count(from, SM_COMPOSITE), sizeof(bool));
     r.range_swapped = util_calloc(sm_count(from, SM_RANGE), sizeof(bool));
+    r.function_refreshed = util_calloc(sm_count(from, SM_FUNCTION), sizeof(bool));
     if (r.table_rebuilt && r.table_altered && r.key_changed && r.table_detached &&
         r.table_attached && r.view_dropped && r.enum_swapped && r.composite_swapped &&
-        r.range_swapped) {
+        r.range_swapped && r.function_refreshed) {
         decide_rebuilt_tables(&r);
         diff_decide_moved_tables(&r);
         diff_decide_enums(&r);
         diff_decide_types(&r);
+        decide_functions(&r);
         decide_altered_tables(&r);
         decide_key_changes(&r);
         decide_views(&r);
@@ -1221,6 +1235,7 @@ void autogen_diff(const sm_model *from, const sm_model *to, const autogen_diff_o
     free(r.table_detached);
     free(r.table_attached);
     free(r.view_dropped);
+    free(r.function_refreshed);
     free(r.enum_swapped);
     free(r.composite_swapped);
     free(r.range_swapped);

@@ -34,6 +34,7 @@ typedef struct diff_run {
     bool *table_detached;     /* per from-table: a partition kept as a table, detached */
     bool *table_attached;     /* per to-table: a kept table attached as a partition */
     bool *view_dropped;       /* per from-view: dropped (gone, changed or over a change) */
+    bool *function_refreshed; /* per from-function: goes, or is dropped and made again */
     bool *enum_swapped;       /* per from-enum: replaced by a new type */
     bool *composite_swapped;  /* per from-composite type: replaced by a new type */
     bool *range_swapped;      /* per from-range type: replaced by a new type */

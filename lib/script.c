@@ -818,11 +818,11 @@ static bool borrow_cached_names(dir_read *r)
 {
     size_t n = 0;
     char **names = r->cache ? header_cache_names(r->cache, &n) : NULL;
-    for (size_t i = 0; names && i < n; i++)
-        if (!is_revision_name(names[i]))
-            return false;
     if (!names)
         return false;
+    for (size_t i = 0; i < n; i++)
+        if (!is_revision_name(names[i]))
+            return false;
     r->names = (entry_list){ .names = names, .n = n, .cap = n, .borrowed = true };
     return true;
 }
