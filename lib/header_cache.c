@@ -47,16 +47,23 @@ typedef struct cache_key {
     uint64_t v[N_KEY];
 } cache_key;
 
+/* An entry's header is read in place: its strings point into the cache's
+ * data, its id lists are runs of the cache's ids (as indexes while that
+ * array grows); header_cache_take copies it into one allocation. */
 typedef struct cache_entry {
-    char *name; /* into the cache's data */
+    char *name;
     cache_key key;
-    script_file *s; /* NULL once taken */
+    script_file s; /* path NULL; the id lists as below */
+    size_t ids_at; /* its parents, depends-on and labels, in that order */
+    bool taken;
 } cache_entry;
 
 struct header_cache {
-    char *data; /* the file as read: the entries' names point into it */
+    char *data; /* the file as read: the entries point into it */
     cache_entry *v;
     size_t n, cap;
+    char **ids; /* every entry's ids, into data */
+    size_t n_ids, cap_ids;
     cache_key dir_key;  /* the versions directory's when written, or zeros */
     bool dir_unchanged; /* ... and it still is: no file came or went */
     char **names;       /* header_cache_names(), into data */
@@ -113,19 +120,21 @@ static bool parse_numbers(const char *f, uint64_t *out, size_t n)
     return true;
 }
 
-static bool read_ids(cursor *c, char ***ids, size_t *n)
+/* A count, then that many ids, appended to the cache's ids. */
+static bool read_ids(header_cache *hc, cursor *c, size_t *n)
 {
     uint64_t count;
     if (!parse_numbers(next_field(c), &count, 1) || count > (uint64_t)(c->end - c->p))
         return false;
-    if (!count)
-        return true; /* NULL, as the parser leaves a list the header lacks */
-    if (!(*ids = calloc((size_t)count, sizeof(**ids))))
-        return false;
     for (*n = 0; *n < count; (*n)++) {
-        const char *id = next_field(c);
-        if (!id || !script_valid_id(id) || !((*ids)[*n] = strdup(id)))
+        char *id = next_field(c);
+        char **ids = util_grow(hc->ids, hc->n_ids, &hc->cap_ids, sizeof(*hc->ids));
+        if (!ids)
             return false;
+        hc->ids = ids;
+        if (!id || !script_valid_id(id))
+            return false;
+        hc->ids[hc->n_ids++] = id;
     }
     return true;
 }
@@ -150,49 +159,50 @@ static bool read_checksum(cursor *c, char out[65])
     return true;
 }
 
-static bool read_script(cursor *c, script_file *s)
+static bool read_script(header_cache *hc, cursor *c, cache_entry *e)
 {
-    const char *id = next_field(c), *message = next_field(c), *date = next_field(c);
+    script_file *s = &e->s;
+    char *id = next_field(c), *message = next_field(c), *date = next_field(c);
     const char *flags = next_field(c);
     uint64_t lines[2];
 
     if (!id || !script_valid_id(id) || !message || !date || (*date && *date != '=') || !flags ||
         !parse_numbers(next_field(c), lines, 2) || lines[0] > INT32_MAX || lines[1] > INT32_MAX)
         return false;
+    s->id = id;
+    s->message = message;
+    s->create_date = *date ? date + 1 : NULL;
     s->transactional = strchr(flags, 't') != NULL;
     s->has_down = strchr(flags, 'd') != NULL;
     s->up_line = (int)lines[0];
     s->down_line = (int)lines[1];
-    if (!(s->id = strdup(id)) || !(s->message = strdup(message)) ||
-        (*date && !(s->create_date = strdup(date + 1))))
-        return false;
+    e->ids_at = hc->n_ids;
     return read_checksum(c, s->checksum) && read_checksum(c, s->checksum_raw) &&
-           read_ids(c, &s->parents, &s->n_parents) &&
-           read_ids(c, &s->depends_on, &s->n_depends_on) &&
-           read_ids(c, &s->branch_labels, &s->n_branch_labels);
+           read_ids(hc, c, &s->n_parents) && read_ids(hc, c, &s->n_depends_on) &&
+           read_ids(hc, c, &s->n_branch_labels);
 }
 
-static bool read_entry(cursor *c, cache_entry *e, const char *prev_name)
+static bool read_entry(header_cache *hc, cursor *c, cache_entry *e, const char *prev_name)
 {
     char *name = next_field(c);
     if (!name || !*name || (prev_name && strcmp(prev_name, name) >= 0) ||
-        !parse_numbers(next_field(c), e->key.v, N_KEY) || !(e->s = calloc(1, sizeof(*e->s))))
+        !parse_numbers(next_field(c), e->key.v, N_KEY))
         return false;
     e->name = name;
-    return read_script(c, e->s);
+    return read_script(hc, c, e);
 }
 
 static void drop_entries(header_cache *c)
 {
-    for (size_t i = 0; i < c->n; i++)
-        script_free(c->v[i].s);
     free(c->v);
     free(c->data);
     free(c->names);
+    free(c->ids);
     c->v = NULL;
     c->data = NULL;
     c->names = NULL;
-    c->n = c->cap = 0;
+    c->ids = NULL;
+    c->n = c->cap = c->n_ids = c->cap_ids = 0;
     memset(&c->dir_key, 0, sizeof(c->dir_key));
 }
 
@@ -217,10 +227,8 @@ static bool parse_cache(header_cache *c, char *data, size_t len)
         return false;
     c->cap = (size_t)count;
     for (c->n = 0; c->n < count; c->n++)
-        if (!read_entry(&cur, &c->v[c->n], c->n ? c->v[c->n - 1].name : NULL)) {
-            c->n++; /* free the partial entry with the rest */
+        if (!read_entry(c, &cur, &c->v[c->n], c->n ? c->v[c->n - 1].name : NULL))
             return false;
-        }
     return cur.p == cur.end;
 }
 
@@ -301,7 +309,7 @@ static cache_entry *find(header_cache *c, const char *name)
     while (c->next < c->n && strcmp(c->v[c->next].name, name) < 0)
         c->next++;
     cache_entry *e = c->next < c->n ? &c->v[c->next] : NULL;
-    return e && e->s && strcmp(e->name, name) == 0 ? e : NULL;
+    return e && !e->taken && strcmp(e->name, name) == 0 ? e : NULL;
 }
 
 bool header_cache_has(header_cache *c, const char *name)
@@ -321,12 +329,18 @@ script_file *header_cache_take(header_cache *c, const char *name, const struct s
         c->changed = true;
         return NULL;
     }
-    script_file *s = e->s;
-    if (!(s->path = strdup(path))) {
+    script_file view = e->s;
+    char **ids = c->ids + e->ids_at;
+    view.path = (char *)path;
+    view.parents = view.n_parents ? ids : NULL;
+    view.depends_on = view.n_depends_on ? ids + view.n_parents : NULL;
+    view.branch_labels = view.n_branch_labels ? ids + view.n_parents + view.n_depends_on : NULL;
+    script_file *s = script_pack(&view);
+    if (!s) {
         c->changed = true;
         return NULL;
     }
-    e->s = NULL;
+    e->taken = true;
     c->next++;
     c->taken++;
     return s;

@@ -466,33 +466,36 @@ static int finish(parser *ps, const char *text, const sections *sec)
     return UM_OK;
 }
 
+/* The parser's working copy: each string allocated on its own. */
+static void free_fields(script_file *s)
+{
+    util_free_strings(s->parents, s->parents ? s->n_parents : 0);
+    util_free_strings(s->depends_on, s->depends_on ? s->n_depends_on : 0);
+    util_free_strings(s->branch_labels, s->branch_labels ? s->n_branch_labels : 0);
+    free(s->id);
+    free(s->message);
+    free(s->create_date);
+}
+
 static int parse_text(const char *path, const char *text, size_t len, const readbuf *rb,
                       script_file **out, sections *sec, err_buf *err)
 {
-    script_file *s = calloc(1, sizeof(*s));
+    script_file s = { .path = (char *)path, .transactional = true };
     parser ps = { .path = path,
-                  .s = s,
+                  .s = &s,
                   .err = err,
                   .sha256 = rb ? rb->sha256 : NULL,
                   .no_checksum = rb && rb->no_checksum };
-    int rc;
 
     *out = NULL;
-    if (!s || !(s->path = strdup(path))) {
-        rc = err_nomem(err);
-        goto done;
-    }
-    s->transactional = true;
-    rc = check_text(path, text, len, err);
+    int rc = check_text(path, text, len, err);
     if (!rc)
         rc = scan_lines(&ps, text, len, sec);
     if (!rc)
         rc = finish(&ps, text, sec);
-done:
-    if (rc)
-        script_free(s);
-    else
-        *out = s;
+    if (!rc && !(*out = script_pack(&s)))
+        rc = err_nomem(err);
+    free_fields(&s);
     return rc;
 }
 
@@ -503,18 +506,76 @@ int script_parse_buffer(const char *path, const char *text, size_t len, script_f
     return parse_text(path, text, len, NULL, out, &sec, err);
 }
 
+/* ---- one allocation per header ---------------------------------------- */
+
+static size_t string_size(const char *str)
+{
+    return str ? strlen(str) + 1 : 0;
+}
+
+static size_t list_size(char *const *ids, size_t n)
+{
+    size_t size = n * sizeof(char *);
+    for (size_t i = 0; i < n; i++)
+        size += string_size(ids[i]);
+    return size;
+}
+
+/* Copies @str to *@at and moves *@at past it; NULL stays NULL. */
+static char *put_string(char **at, const char *str)
+{
+    if (!str)
+        return NULL;
+    size_t size = strlen(str) + 1;
+    char *copy = memcpy(*at, str, size);
+    *at += size;
+    return copy;
+}
+
+/* Copies the @n ids of @ids: the pointers to *@slots, the bytes to *@at. */
+static char **put_list(char ***slots, char **at, char *const *ids, size_t n)
+{
+    if (!n)
+        return NULL;
+    char **list = *slots;
+    for (size_t i = 0; i < n; i++)
+        list[i] = put_string(at, ids[i]);
+    *slots += n;
+    return list;
+}
+
+/*
+ * A header is one allocation: the struct, then its three id lists'
+ * pointers, then every string.  A cold status of 10,000 revisions takes
+ * them from the header cache, where seven allocations (and as many frees)
+ * a header were a fifth of its time.
+ */
+script_file *script_pack(const script_file *f)
+{
+    size_t n_ids = f->n_parents + f->n_depends_on + f->n_branch_labels;
+    size_t size = sizeof(*f) + list_size(f->parents, f->n_parents) +
+                  list_size(f->depends_on, f->n_depends_on) +
+                  list_size(f->branch_labels, f->n_branch_labels) + string_size(f->path) +
+                  string_size(f->id) + string_size(f->message) + string_size(f->create_date);
+    script_file *s = malloc(size);
+    if (!s)
+        return NULL;
+    *s = *f;
+    char **slots = (char **)(s + 1);
+    char *at = (char *)(slots + n_ids);
+    s->parents = put_list(&slots, &at, f->parents, f->n_parents);
+    s->depends_on = put_list(&slots, &at, f->depends_on, f->n_depends_on);
+    s->branch_labels = put_list(&slots, &at, f->branch_labels, f->n_branch_labels);
+    s->path = put_string(&at, f->path);
+    s->id = put_string(&at, f->id);
+    s->message = put_string(&at, f->message);
+    s->create_date = put_string(&at, f->create_date);
+    return s;
+}
+
 void script_free(script_file *s)
 {
-    if (!s)
-        return;
-    util_free_strings(s->parents, s->parents ? s->n_parents : 0);
-    util_free_strings(s->depends_on, s->depends_on ? s->n_depends_on : 0);
-    util_free_strings(s->branch_labels, s->branch_labels ? s->n_branch_labels : 0);
-    free(s->path);
-    free(s->id);
-    free(s->message);
-    free(s->create_date);
-    free(s);
+    free(s); /* its strings are in the same allocation (script_pack) */
 }
 
 void script_free_array(script_file **v, size_t n)
@@ -532,8 +593,8 @@ void script_sha256_hex(const void *data, size_t len, char out[65])
 /* The bytes of an id: letters, digits, '_' and '-'. */
 static bool id_byte(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
 /* By hand: strspn() builds its table of accepted bytes on every call, and

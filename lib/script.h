@@ -64,6 +64,13 @@ int script_parse_file(const char *path, script_file **out, err_buf *err);
 int script_parse_buffer(const char *path, const char *text, size_t len, script_file **out,
                         err_buf *err);
 
+/*
+ * A copy of @f in one allocation, which script_free frees: its strings
+ * and id lists, wherever they are, are copied after the struct.  Every
+ * script_file handed out is made so.  NULL when out of memory.
+ */
+script_file *script_pack(const script_file *f);
+
 void script_free(script_file *s);
 
 /* Frees the @n scripts of @v (NULL entries skipped), then @v. */

@@ -44,19 +44,35 @@ static char **split_csv(const char *csv, size_t *n)
     return out;
 }
 
+static void free_csv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* A header as the parser makes it (script_pack); @path NULL: versions/ID.sql. */
+static script_file *mkscript_at(const char *path, const char *id, const char *parents,
+                                const char *depends, const char *labels)
+{
+    char message[] = "";
+    script_file f = { .id = (char *)id, .message = message, .transactional = true };
+    snprintf(buf, sizeof(buf), "versions/%s.sql", id);
+    f.path = path ? (char *)path : buf;
+    f.parents = split_csv(parents, &f.n_parents);
+    f.depends_on = split_csv(depends, &f.n_depends_on);
+    f.branch_labels = split_csv(labels, &f.n_branch_labels);
+    script_file *s = script_pack(&f);
+    ck_assert_ptr_nonnull(s);
+    free_csv(f.parents, f.n_parents);
+    free_csv(f.depends_on, f.n_depends_on);
+    free_csv(f.branch_labels, f.n_branch_labels);
+    return s;
+}
+
 static script_file *mkscript(const char *id, const char *parents, const char *depends)
 {
-    script_file *s = calloc(1, sizeof(*s));
-    ck_assert_ptr_nonnull(s);
-    snprintf(buf, sizeof(buf), "versions/%s.sql", id);
-    s->path = strdup(buf);
-    s->id = strdup(id);
-    s->message = strdup("");
-    s->parents = split_csv(parents, &s->n_parents);
-    s->depends_on = split_csv(depends, &s->n_depends_on);
-    s->branch_labels = split_csv(NULL, &s->n_branch_labels);
-    s->transactional = true;
-    return s;
+    return mkscript_at(NULL, id, parents, depends, NULL);
 }
 
 /* A revision with branch labels: def's fields and "Branch Labels". */
@@ -69,9 +85,7 @@ static script_file **mklabeled(const ldef *d, size_t n)
     script_file **s = calloc(n ? n : 1, sizeof(*s));
     ck_assert_ptr_nonnull(s);
     for (size_t i = 0; i < n; i++) {
-        s[i] = mkscript(d[i].id, d[i].parents, d[i].depends);
-        free(s[i]->branch_labels);
-        s[i]->branch_labels = split_csv(d[i].labels, &s[i]->n_branch_labels);
+        s[i] = mkscript_at(NULL, d[i].id, d[i].parents, d[i].depends, d[i].labels);
         s[i]->has_down = true;
     }
     return s;
@@ -514,13 +528,9 @@ START_TEST(ties_by_file_name)
     script_file **s = malloc(3 * sizeof(*s));
     const char *paths[] = { "z/versions/002_aa.sql", "a/versions/003_mm.sql",
                             "versions/001_zz.sql" };
-    s[0] = mkscript("aa", "", "");
-    s[1] = mkscript("mm", "", "");
-    s[2] = mkscript("zz", "", "");
-    for (int i = 0; i < 3; i++) {
-        free(s[i]->path);
-        s[i]->path = strdup(paths[i]);
-    }
+    s[0] = mkscript_at(paths[0], "aa", "", "", NULL);
+    s[1] = mkscript_at(paths[1], "mm", "", "", NULL);
+    s[2] = mkscript_at(paths[2], "zz", "", "", NULL);
     ck_assert_int_eq(graph_build(&g, s, 3, &err), 0);
     ck_assert_str_eq(order(), "mm,aa,zz");
     ck_assert_str_eq(graph_script(g, 0)->path, "a/versions/003_mm.sql");
@@ -803,8 +813,8 @@ START_TEST(error_duplicate)
 {
     static const def d[] = { { "b", "a", "" }, { "a", "", "" }, { "b", "", "" } };
     script_file **s = mkscripts(d, NDEFS(d), NULL);
-    free(s[2]->path);
-    s[2]->path = strdup("versions/zz_b.sql");
+    script_free(s[2]);
+    s[2] = mkscript_at("versions/zz_b.sql", "b", "", "", NULL);
     g = (graph_dag *)&err;
     ck_assert_int_eq(graph_build(&g, s, NDEFS(d), &err), UM_EGRAPH);
     ck_assert_ptr_null(g);
@@ -888,10 +898,9 @@ START_TEST(scale_linear)
         size_t k = (i * 7919) % SCALE; /* 7919 is prime: a permutation */
         snprintf(id, sizeof(id), "r%05zu", k);
         snprintf(parent, sizeof(parent), "r%05zu", k - 1);
-        s[i] = mkscript(id, k ? parent : "", "");
-        snprintf(buf, sizeof(buf), "versions/%05zu_%s.sql", SCALE - k, id);
-        free(s[i]->path);
-        s[i]->path = strdup(buf);
+        char path[64];
+        snprintf(path, sizeof(path), "versions/%05zu_%s.sql", SCALE - k, id);
+        s[i] = mkscript_at(path, id, k ? parent : "", "", NULL);
     }
     ck_assert_int_eq(graph_build(&g, s, SCALE, &err), 0);
     ck_assert_uint_eq(graph_count(g), SCALE);

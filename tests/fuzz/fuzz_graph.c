@@ -117,23 +117,32 @@ static char **id_list(const history *h, const int *idx, size_t n)
     return v;
 }
 
+static void free_ids(char **v, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        free(v[k]);
+    free(v);
+}
+
 static script_file **make_scripts(const history *h)
 {
     script_file **s = calloc(h->n ? h->n : 1, sizeof(*s));
     FUZZ_CHECK(s != NULL, "out of memory");
     for (size_t i = 0; i < h->n; i++) {
         const rev *r = &h->r[i];
-        s[i] = calloc(1, sizeof(**s));
+        char message[] = "";
+        script_file f = { .path = (char *)r->path,
+                          .id = (char *)r->id,
+                          .message = message,
+                          .parents = id_list(h, r->parents, r->n_parents),
+                          .n_parents = r->n_parents,
+                          .depends_on = id_list(h, r->deps, r->n_deps),
+                          .n_depends_on = r->n_deps,
+                          .transactional = true };
+        s[i] = script_pack(&f); /* as the parser makes a header */
         FUZZ_CHECK(s[i] != NULL, "out of memory");
-        s[i]->path = strdup(r->path);
-        s[i]->id = strdup(r->id);
-        s[i]->message = strdup("");
-        FUZZ_CHECK(s[i]->path && s[i]->id && s[i]->message, "out of memory");
-        s[i]->parents = id_list(h, r->parents, r->n_parents);
-        s[i]->n_parents = r->n_parents;
-        s[i]->depends_on = id_list(h, r->deps, r->n_deps);
-        s[i]->n_depends_on = r->n_deps;
-        s[i]->transactional = true;
+        free_ids(f.parents, f.n_parents);
+        free_ids(f.depends_on, f.n_depends_on);
     }
     return s;
 }
