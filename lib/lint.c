@@ -143,19 +143,31 @@ int lint_revisions(um_ctx *ctx, const size_t *graph_index, size_t n, um_lint_res
     return rc;
 }
 
-int lint_gate(um_ctx *ctx, const size_t *graph_index, size_t n, size_t *blocking)
+/* UM_ELINT: lint_on_upgrade = error, and @errors error findings in
+ * @what; @outcome says what became of the command's work. */
+static int lint_refused(um_ctx *ctx, const char *path, size_t errors, const char *what,
+                        const char *outcome)
+{
+    return ctx_error(ctx, UM_ELINT, path, 0, NULL,
+                     "lint found %zu error%s in %s (lint_on_upgrade = error); %s: fix the SQL,"
+                     " suppress a finding with '-- ultramigrate:lint-ignore RULE reason', or set"
+                     " lint_on_upgrade = warn",
+                     errors, errors == 1 ? "" : "s", what, outcome);
+}
+
+int lint_gate(um_ctx *ctx, const size_t *graph_index, size_t n)
 {
     um_lint_result *r = NULL;
-    *blocking = 0;
     if (ctx->cfg.lint_on_upgrade == CONFIG_LINT_OFF || n == 0)
         return UM_OK;
     int rc = lint_revisions(ctx, graph_index, n, &r);
     if (rc)
         return rc;
     lint_log_findings(&ctx->log, r);
-    if (ctx->cfg.lint_on_upgrade == CONFIG_LINT_ERROR)
-        *blocking = r->n_errors;
+    size_t errors = r->n_errors;
     lint_result_free(r);
+    if (errors && ctx->cfg.lint_on_upgrade == CONFIG_LINT_ERROR)
+        return lint_refused(ctx, NULL, errors, "the revisions to apply", "nothing was run");
     return UM_OK;
 }
 
@@ -235,11 +247,7 @@ int um_lint_generated(um_lint_result **out, um_ctx *ctx, const char *path)
     lint_run_free(run);
     size_t errors = *out ? (*out)->n_errors : 0;
     if (!rc && errors && ctx->cfg.lint_on_upgrade == CONFIG_LINT_ERROR)
-        rc = ctx_error(ctx, UM_ELINT, path, 0, NULL,
-                       "lint found %zu error%s in the new revision, which is written all the "
-                       "same (lint_on_upgrade = error); fix the SQL, suppress a finding with "
-                       "'-- ultramigrate:lint-ignore RULE reason', or set lint_on_upgrade = warn",
-                       errors, errors == 1 ? "" : "s");
+        rc = lint_refused(ctx, path, errors, "the new revision", "it is written all the same");
     return rc;
 }
 

@@ -128,14 +128,14 @@ void lint_run_free(lint_run *run);
 int lint_revisions(um_ctx *ctx, const size_t *graph_index, size_t n, um_lint_result **out);
 
 /*
- * lint_on_upgrade in one call, for upgrade to make before it takes the
- * lock: with lint_on_upgrade = off, does nothing; else lints the revisions
- * @graph_index[0..n) as lint_revisions() does, logs the findings through
- * the handle's logger, and sets *@blocking to the number of error findings
- * when lint_on_upgrade = error (0 otherwise).  The caller refuses to apply
- * when *@blocking is not 0.  Errors as lint_revisions().
+ * lint_on_upgrade in one call, for upgrade to make once it knows its plan:
+ * with lint_on_upgrade = off, does nothing; else lints the revisions
+ * @graph_index[0..n) as lint_revisions() does and logs the findings
+ * through the handle's logger.  UM_ELINT, nothing to be run, when
+ * lint_on_upgrade = error and a finding is an error; other errors as
+ * lint_revisions().
  */
-int lint_gate(um_ctx *ctx, const size_t *graph_index, size_t n, size_t *blocking);
+int lint_gate(um_ctx *ctx, const size_t *graph_index, size_t n);
 
 /*
  * Logs every finding of @result through @log, compiler-style
@@ -143,7 +143,6 @@ int lint_gate(um_ctx *ctx, const size_t *graph_index, size_t n, size_t *blocking
  * warnings at UM_LOG_WARNING.
  */
 void lint_log_findings(const log_sink *log, const um_lint_result *result);
-
 
 /* ---- the result (lint.c) --------------------------------------------- */
 
