@@ -6,6 +6,7 @@
  */
 #include "script.h"
 #include "header_cache.h"
+#include "statahead.h"
 #include "strbuf.h"
 #include "textfile.h"
 #include "util.h"
@@ -904,8 +905,12 @@ static int parse_all(dir_read *r, bool *relist, err_buf *err)
     int rc = UM_OK;
 
     clock_gettime(CLOCK_REALTIME, &read_at);
+    stat_ahead *sa = r->cache ? stat_ahead_start(dirfd(r->d), l->names, l->n, r->stats) : NULL;
+    if (r->cache && !sa)
+        rc = err_nomem(err);
     for (size_t i = 0; i < l->n && !rc; i++) {
         file_ref f = { dirfd(r->d), l->names[i], NULL, r->cache ? &r->stats[i] : NULL };
+        int stat_err = sa ? stat_ahead_get(sa, i) : 0;
         if (i % TICK_FILES == 0)
             tick(&r->ticker);
         sections sec;
@@ -918,10 +923,10 @@ static int parse_all(dir_read *r, bool *relist, err_buf *err)
             rc = err_nomem(err);
             break;
         }
-        /* stat first only what the cache holds; the others' stat comes
-         * with the reading (parse_ref) */
+        /* every name was stat'ed (statahead.c); what the cache does not
+         * hold, or holds stale, is read, and stat'ed with the reading */
         if (r->cache && header_cache_has(r->cache, f.name)) {
-            if (fstatat(f.dirfd, f.name, &r->stats[i], 0) != 0 && l->borrowed) {
+            if (stat_err && l->borrowed) {
                 *relist = true;
                 break;
             }
@@ -932,6 +937,7 @@ static int parse_all(dir_read *r, bool *relist, err_buf *err)
             rb.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
         rc = parse_ref(&f, &rb, &r->v[i], &sec, err);
     }
+    stat_ahead_finish(sa);
     if (!rc && r->cache && !*relist)
         header_cache_save(r->cache, dirfd(r->d), &r->dir_st, (const char *const *)l->names,
                           r->stats, r->v, l->n, &read_at);

@@ -6,7 +6,9 @@
 #include "header_cache.h"
 #include "pgtest.h"
 #include "script.h"
+#include "statahead.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,6 +485,50 @@ START_TEST(old_cache_file_replaced)
 }
 END_TEST
 
+/*
+ * The stats taken on two threads are fstatat()'s, name by name, whichever
+ * thread took them: files and missing names alike, every name asked for
+ * or only some, and the reader may stop before the end.
+ */
+START_TEST(stat_ahead_as_fstatat)
+{
+    enum { N = 3000 };
+    char *names_v[N];
+    struct stat *stats = calloc(N, sizeof(*stats));
+    ck_assert_ptr_nonnull(stats);
+    for (int i = 0; i < N; i++) {
+        names_v[i] = pgtest_asprintf("f%04d.sql", i);
+        if (i % 7)
+            pgtest_write_file(tdir, names_v[i], pgtest_fmt("%d", i)); /* sizes differ */
+    }
+    int fd = open_dir();
+    for (int pass = 0; pass < 3; pass++) {
+        stat_ahead *sa = stat_ahead_start(fd, names_v, N, stats);
+        ck_assert_ptr_nonnull(sa);
+        int last = pass == 2 ? N / 3 : N; /* pass 2 stops early */
+        for (int i = 0; i < last; i++) {
+            if (pass == 1 && i % 3 == 0)
+                continue; /* pass 1 skips names, chunk starts among them */
+            struct stat want;
+            int rc = stat_ahead_get(sa, (size_t)i);
+            if (i % 7 == 0) {
+                ck_assert_int_eq(rc, ENOENT);
+                continue;
+            }
+            ck_assert_int_eq(rc, 0);
+            ck_assert_int_eq(fstatat(fd, names_v[i], &want, 0), 0);
+            ck_assert_uint_eq(stats[i].st_ino, want.st_ino);
+            ck_assert_int_eq(stats[i].st_size, want.st_size);
+        }
+        stat_ahead_finish(sa);
+    }
+    close(fd);
+    for (int i = 0; i < N; i++)
+        free(names_v[i]);
+    free(stats);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("header_cache");
@@ -499,6 +545,7 @@ int main(void)
     tcase_add_test(tc, names_only_while_directory_unchanged);
     tcase_add_test(tc, damaged_name_reads_the_directory);
     tcase_add_test(tc, old_cache_file_replaced);
+    tcase_add_test(tc, stat_ahead_as_fstatat);
     suite_add_tcase(s, tc);
     return pgtest_run_suite(s);
 }
