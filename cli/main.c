@@ -11,6 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #define DEFAULT_CONFIG "ultramigrate.ini"
 #define MAX_LONGOPTS   32
 
@@ -434,12 +438,32 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
     return CLI_CONTINUE;
 }
 
+/*
+ * A command lives for milliseconds, and lets go of large buffers (the
+ * header cache's bytes, a query's rows) only to ask for as much again
+ * soon after: malloc is told to keep what is freed for the next request
+ * instead of handing it back to the kernel, and to grow the heap in large
+ * steps, so that a page is faulted in once (a status of 10,000 revisions
+ * faulted 5,300 pages, 1.9 us each on a VM, and 3,700 so tuned).  The
+ * library, which runs in a host's process too, leaves malloc as the host
+ * set it.
+ */
+static void tune_malloc(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+    mallopt(M_TOP_PAD, 32 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     struct cli cli = { 0 };
     const struct cli_command *cmd;
     int rc;
 
+    tune_malloc();
     rc = parse_globals(&cli, argc, argv);
     if (rc != CLI_CONTINUE)
         goto done;
