@@ -318,7 +318,9 @@ START_TEST(damaged_cache_is_a_miss)
     script_free_array(w, m);
 
     /* A bit flipped in each byte in turn: the entry's fields are checked
-     * (an id, a checksum of hex digits, counts within the data). */
+     * (an id, a checksum of hex digits, counts within the data) when it
+     * is taken; a flip that still parses (a letter of a message) gives a
+     * header of the same revision file. */
     for (size_t at = 0; at < len; at++) {
         char *bad = malloc(len);
         memcpy(bad, good, len);
@@ -330,11 +332,67 @@ START_TEST(damaged_cache_is_a_miss)
         int fd = open_dir();
         struct stat dir_st;
         header_cache *c = load_cache(fd, &dir_st);
-        ck_assert_ptr_nonnull(c);
+        for (size_t i = 0; i < n; i++) {
+            script_file *s = header_cache_take(c, names[i], &st[i], v[i]->path);
+            if (s)
+                ck_assert_str_eq(s->path, v[i]->path);
+            script_free(s);
+        }
         header_cache_free(c);
         close(fd);
     }
     free(good);
+    free(path);
+    script_free_array(v, n);
+}
+END_TEST
+
+/* An entry whose fields do not parse is a miss for its file alone: the
+ * others are still taken, and the cache is written anew. */
+START_TEST(damaged_entry_is_a_miss_alone)
+{
+    script_file **v;
+    size_t n, len;
+
+    write_project();
+    read_dir(false, &v, &n);
+    save_cache(v);
+    char *path = cache_path();
+    char *data = pgtest_read_file(path, &len);
+    /* b.sql's checksum: its first hex digit made a 'g' */
+    char *b = memmem(data, len, v[1]->checksum, 64);
+    ck_assert_ptr_nonnull(b);
+    *b = 'g';
+    FILE *f = fopen(path, "wb");
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+
+    struct stat st[3];
+    stat_all(st);
+    int fd = open_dir();
+    struct stat dir_st;
+    header_cache *c = load_cache(fd, &dir_st);
+    for (size_t i = 0; i < n; i++) {
+        script_file *s = header_cache_take(c, names[i], &st[i], v[i]->path);
+        if (i == 1) {
+            ck_assert_ptr_null(s);
+            continue;
+        }
+        ck_assert_ptr_nonnull(s);
+        assert_same_script(s, v[i]);
+        script_free(s);
+    }
+    /* the caller read b.sql again: the cache is rewritten whole */
+    struct timespec later;
+    clock_gettime(CLOCK_REALTIME, &later);
+    later.tv_sec += 60;
+    header_cache_save(c, fd, &dir_st, names, st, v, 3, &later);
+    header_cache_free(c);
+    free(data);
+    data = pgtest_read_file(path, &len);
+    ck_assert_ptr_nonnull(memmem(data, len, v[1]->checksum, 64));
+    close(fd);
+    free(data);
     free(path);
     script_free_array(v, n);
 }
@@ -539,6 +597,7 @@ int main(void)
     tcase_add_test(tc, trusted_only_with_the_same_stat);
     tcase_add_test(tc, files_added_and_removed);
     tcase_add_test(tc, damaged_cache_is_a_miss);
+    tcase_add_test(tc, damaged_entry_is_a_miss_alone);
     tcase_add_test(tc, recent_files_not_cached);
     tcase_add_test(tc, read_only_directory);
     tcase_add_test(tc, large_directory_cached);
