@@ -860,7 +860,7 @@ typedef struct dir_read {
     struct stat dir_st;  /* taken before its names are read */
     header_cache *cache; /* NULL: not used */
     entry_list names;
-    struct stat *stats; /* each file's; st_nlink 0: not to be cached */
+    struct stat *stats; /* each file's */
     script_file **v;    /* the headers, one per name */
 } dir_read;
 
@@ -952,7 +952,9 @@ static int read_headers(dir_read *r, bool *relist, err_buf *err)
 {
     /* One slot even when empty, so success always hands out an array. */
     r->v = util_calloc(r->names.n, sizeof(*r->v));
-    r->stats = r->cache ? util_calloc(r->names.n, sizeof(*r->stats)) : NULL;
+    /* not zeroed (1.4 MB at 10,000 files): every one is written, by
+     * statahead.c or by the reading of its file, before it is used */
+    r->stats = r->cache ? malloc((r->names.n ? r->names.n : 1) * sizeof(*r->stats)) : NULL;
     if (!r->v || (r->cache && !r->stats))
         return err_nomem(err);
     return parse_all(r, relist, err);

@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Names a chunk: small enough that the reader seldom waits on one. */
 #define CHUNK 64
@@ -41,8 +42,11 @@ struct stat_ahead {
 static void stat_chunk(stat_ahead *sa, size_t c)
 {
     size_t end = (c + 1) * CHUNK < sa->n ? (c + 1) * CHUNK : sa->n;
-    for (size_t i = c * CHUNK; i < end; i++)
+    for (size_t i = c * CHUNK; i < end; i++) {
         sa->errs[i] = fstatat(sa->dirfd, sa->names[i], &sa->stats[i], 0) == 0 ? 0 : errno;
+        if (sa->errs[i])
+            memset(&sa->stats[i], 0, sizeof(sa->stats[i])); /* matches no cache entry */
+    }
     atomic_store_explicit(&sa->chunks[c], CHUNK_DONE, memory_order_release);
 }
 

@@ -27,7 +27,8 @@ stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, struct sta
 
 /*
  * The stat of names[@i], asked for in ascending order: 0 when @stats[i]
- * holds it, else the errno of its fstatat() (symbolic links followed).
+ * holds it, else the errno of its fstatat() (symbolic links followed),
+ * with @stats[i] all zeros.
  * Until it is asked for, @stats[i] may be being written.
  */
 int stat_ahead_get(stat_ahead *sa, size_t i);
