@@ -44,20 +44,9 @@ int um_autogen_result_differs(const um_autogen_result *res)
     return res && res->up && *res->up;
 }
 
-const char *um_autogen_result_up(const um_autogen_result *res)
-{
-    return res ? res->up : NULL;
-}
-
-const char *um_autogen_result_down(const um_autogen_result *res)
-{
-    return res ? res->down : NULL;
-}
-
-const char *um_autogen_result_path(const um_autogen_result *res)
-{
-    return res ? res->path : NULL;
-}
+UTIL_GETTER(um_autogen_result_up, um_autogen_result, const char *, up, NULL)
+UTIL_GETTER(um_autogen_result_down, um_autogen_result, const char *, down, NULL)
+UTIL_GETTER(um_autogen_result_path, um_autogen_result, const char *, path, NULL)
 
 UTIL_LIST_ACCESSORS(um_autogen_result_destructive_count, um_autogen_result_destructive_at,
                     um_autogen_result, const char *, n_destructive, destructive, )

@@ -552,30 +552,36 @@ bool diff_fresh(const diff_run *r, const sm_object *t)
 
 /* ---- phase: drops before anything changes ------------------------------- */
 
+/* The word DROP and COMMENT ON take before an object's name, by kind
+ * (views and routines have more than one: matview(), routine_word()). */
+static const char *const kind_word[SM_N_KINDS] = {
+    [SM_SCHEMA] = "SCHEMA",
+    [SM_EXTENSION] = "EXTENSION",
+    [SM_ENUM] = "TYPE",
+    [SM_COMPOSITE] = "TYPE",
+    [SM_RANGE] = "TYPE",
+    [SM_DOMAIN] = "DOMAIN",
+    [SM_SEQUENCE] = "SEQUENCE",
+    [SM_COLLATION] = "COLLATION",
+    [SM_STATISTICS] = "STATISTICS",
+    [SM_EVENT_TRIGGER] = "EVENT TRIGGER",
+    [SM_TABLE] = "TABLE",
+    [SM_COLUMN] = "COLUMN",
+    [SM_INDEX] = "INDEX",
+    [SM_CONSTRAINT] = "CONSTRAINT",
+    [SM_TRIGGER] = "TRIGGER",
+    [SM_RULE] = "RULE",
+    [SM_POLICY] = "POLICY",
+};
+
 static void drop_child(diff_run *r, const sm_object *f)
 {
-    switch (f->kind) {
-    case SM_TRIGGER:
-        diff_stmt(r, "DROP TRIGGER %s ON %s", f->name, f->table);
-        break;
-    case SM_POLICY:
-        diff_stmt(r, "DROP POLICY %s ON %s", f->name, f->table);
-        break;
-    case SM_CONSTRAINT:
+    if (f->kind == SM_CONSTRAINT)
         diff_stmt(r, "ALTER TABLE %s DROP CONSTRAINT %s", f->table, f->name);
-        break;
-    case SM_INDEX:
-        diff_stmt(r, "DROP INDEX %s", f->key);
-        break;
-    case SM_STATISTICS:
-        diff_stmt(r, "DROP STATISTICS %s", f->key);
-        break;
-    case SM_RULE:
-        diff_stmt(r, "DROP RULE %s ON %s", f->name, f->table);
-        break;
-    default:
-        break;
-    }
+    else if (f->kind == SM_INDEX || f->kind == SM_STATISTICS)
+        diff_stmt(r, "DROP %s %s", kind_word[f->kind], f->key);
+    else if (f->kind == SM_TRIGGER || f->kind == SM_POLICY || f->kind == SM_RULE)
+        diff_stmt(r, "DROP %s %s ON %s", kind_word[f->kind], f->name, f->table);
 }
 
 /* Drops the children of @kind on kept relations that go or change;
@@ -857,6 +863,14 @@ static void drop_tables(diff_run *r)
     r->mark = r->out->len;
 }
 
+/* What a drop of each kind destroys that holds data (a warning each). */
+static const char *const destroyed_noun[SM_N_KINDS] = {
+    [SM_SEQUENCE] = "sequence",
+    [SM_COMPOSITE] = "type",
+    [SM_RANGE] = "type",
+    [SM_SCHEMA] = "schema",
+};
+
 static void drop_removed(diff_run *r, sm_kind kind)
 {
     for (size_t i = 0; i < sm_count(r->from, kind); i++) {
@@ -864,41 +878,16 @@ static void drop_removed(diff_run *r, sm_kind kind)
         if (diff_twin(r->to, f))
             continue;
         diff_about(r, f);
-        switch (kind) {
-        case SM_SEQUENCE:
-            diff_destructive(r, "drops sequence %s", f->key);
-            diff_stmt(r, "DROP SEQUENCE %s", f->key);
-            break;
-        case SM_FUNCTION:
+        if (kind == SM_FUNCTION) {
             /* aggregates went before (diff_drop_aggregates), and those
              * over a table that went before it (drop_refreshed_functions) */
             if (strcmp(sm_attr(f, SM_FUNC_KIND), "a") != 0 && !over_dropped_table(r, f))
                 diff_stmt(r, "DROP %s %s", routine_word(f), f->key);
-            break;
-        case SM_COLLATION:
-            diff_stmt(r, "DROP COLLATION %s", f->key);
-            break;
-        case SM_DOMAIN:
-            diff_stmt(r, "DROP DOMAIN %s", f->key);
-            break;
-        case SM_COMPOSITE:
-        case SM_RANGE:
-            diff_destructive(r, "drops type %s", f->key);
-            diff_stmt(r, "DROP TYPE %s", f->key);
-            break;
-        case SM_ENUM:
-            diff_stmt(r, "DROP TYPE %s", f->key);
-            break;
-        case SM_EXTENSION:
-            diff_stmt(r, "DROP EXTENSION %s", f->key);
-            break;
-        case SM_SCHEMA:
-            diff_destructive(r, "drops schema %s", f->key);
-            diff_stmt(r, "DROP SCHEMA %s", f->key);
-            break;
-        default:
-            break;
+            continue;
         }
+        if (destroyed_noun[kind])
+            diff_destructive(r, "drops %s %s", destroyed_noun[kind], f->key);
+        diff_stmt(r, "DROP %s %s", kind_word[kind], f->key);
     }
 }
 
@@ -1023,41 +1012,6 @@ static void row_security(diff_run *r)
 static void comment_target(diff_run *r, const sm_object *t)
 {
     switch (t->kind) {
-    case SM_SCHEMA:
-        sb_printf(r->out, "SCHEMA %s", t->key);
-        break;
-    case SM_EXTENSION:
-        sb_printf(r->out, "EXTENSION %s", t->key);
-        break;
-    case SM_ENUM:
-    case SM_COMPOSITE:
-    case SM_RANGE:
-        sb_printf(r->out, "TYPE %s", t->key);
-        break;
-    case SM_DOMAIN:
-        sb_printf(r->out, "DOMAIN %s", t->key);
-        break;
-    case SM_SEQUENCE:
-        sb_printf(r->out, "SEQUENCE %s", t->key);
-        break;
-    case SM_COLLATION:
-        sb_printf(r->out, "COLLATION %s", t->key);
-        break;
-    case SM_STATISTICS:
-        sb_printf(r->out, "STATISTICS %s", t->key);
-        break;
-    case SM_EVENT_TRIGGER:
-        sb_printf(r->out, "EVENT TRIGGER %s", t->key);
-        break;
-    case SM_TABLE:
-        sb_printf(r->out, "TABLE %s", t->key);
-        break;
-    case SM_COLUMN:
-        sb_printf(r->out, "COLUMN %s", t->key);
-        break;
-    case SM_INDEX:
-        sb_printf(r->out, "INDEX %s", t->key);
-        break;
     case SM_VIEW:
         sb_printf(r->out, "%s %s", matview(t) ? "MATERIALIZED VIEW" : "VIEW", t->key);
         break;
@@ -1068,14 +1022,11 @@ static void comment_target(diff_run *r, const sm_object *t)
     case SM_TRIGGER:
     case SM_RULE:
     case SM_POLICY:
-        sb_printf(r->out, "%s %s ON %s",
-                  t->kind == SM_CONSTRAINT ? "CONSTRAINT"
-                  : t->kind == SM_TRIGGER  ? "TRIGGER"
-                  : t->kind == SM_RULE     ? "RULE"
-                                           : "POLICY",
-                  t->name, t->table);
+        sb_printf(r->out, "%s %s ON %s", kind_word[t->kind], t->name, t->table);
         break;
     default:
+        if (kind_word[t->kind])
+            sb_printf(r->out, "%s %s", kind_word[t->kind], t->key);
         break;
     }
 }

@@ -352,10 +352,15 @@ typedef void type_create_fn(diff_run *r, const sm_object *t);
 
 /* The type or domain @f swapped for @t: renamed out of the way, @t made
  * by @create, every column (and the domains over @f) moved to it, the
- * old one dropped (move_columns). */
-static void swap_type(diff_run *r, const sm_object *f, const sm_object *t, type_create_fn *create)
+ * old one dropped (move_columns).  @why, a format with one %s for the
+ * type's name, is the warning a destructive swap gives; NULL for a
+ * domain that only follows the type under it. */
+static void swap_type(diff_run *r, const sm_object *f, const sm_object *t, type_create_fn *create,
+                      const char *why)
 {
     strbuf old = STRBUF_INIT;
+    if (why)
+        diff_destructive(r, why, t->key);
     rename_old(r, f->kind == SM_DOMAIN ? "DOMAIN" : "TYPE", f->key, f->name, &old);
     create(r, t);
     move_columns(r, f, t, &old);
@@ -369,7 +374,7 @@ static void swap_domains_over(diff_run *r, const sm_object *f)
     for (size_t i = 0; i < sm_count(r->from, SM_DOMAIN); i++) {
         const sm_object *d = sm_at(r->from, SM_DOMAIN, i);
         if (domain_of_type(d, f->key) && domain_swapped(r, d))
-            swap_type(r, d, diff_twin(r->to, d), domain_create);
+            swap_type(r, d, diff_twin(r->to, d), domain_create, NULL);
     }
 }
 
@@ -401,17 +406,6 @@ static void move_columns(diff_run *r, const sm_object *f, const sm_object *t, co
               sb_str(old) ? sb_str(old) : "");
 }
 
-/* A removed or reordered label: the type is renamed, made again, every
- * column moved to it through text, and the old one dropped. */
-static void enum_swap(diff_run *r, const sm_object *f, const sm_object *t)
-{
-    diff_destructive(r,
-                     "enum %s is made again (a label removed or reordered, or a new one used"
-                     " in this revision); rows holding a removed label fail the cast",
-                     t->key);
-    swap_type(r, f, t, enum_create);
-}
-
 void diff_enums(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_ENUM); i++) {
@@ -420,7 +414,9 @@ void diff_enums(diff_run *r)
         if (!f)
             enum_create(r, t);
         else if (r->enum_swapped[diff_index_of(r->from, f)])
-            enum_swap(r, f, t);
+            swap_type(r, f, t, enum_create,
+                      "enum %s is made again (a label removed or reordered, or a new one used"
+                      " in this revision); rows holding a removed label fail the cast");
         else if (!diff_attr_eq(f, t, SM_ENUM_LABELS))
             enum_add_values(r, f, t);
     }
@@ -461,18 +457,6 @@ static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, b
     }
 }
 
-/* A kept domain whose base type or collation changes: renamed, made
- * again, its columns (and the domains over it) moved to the new one
- * through text, the old one dropped. */
-static void domain_swap(diff_run *r, const sm_object *f, const sm_object *t)
-{
-    diff_destructive(r,
-                     "domain %s changes its base type or collation; values that do not fit"
-                     " fail the cast",
-                     t->key);
-    swap_type(r, f, t, domain_create);
-}
-
 void diff_domains(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_DOMAIN); i++) {
@@ -481,7 +465,9 @@ void diff_domains(diff_run *r)
             /* one over a swapped type goes with it (swap_domains_over) */
             if (!uses_swapped_type(r, domain_of_type, f)) {
                 diff_about(r, t);
-                domain_swap(r, f, t);
+                swap_type(r, f, t, domain_create,
+                          "domain %s changes its base type or collation; values that do not"
+                          " fit fail the cast");
             }
             continue;
         }
@@ -557,10 +543,8 @@ void diff_composites(diff_run *r)
         if (!f) {
             composite_create(r, t);
         } else if (r->composite_swapped[diff_index_of(r->from, f)]) {
-            diff_destructive(
-                r, "composite type %s is made again; values of dropped attributes are lost",
-                t->key);
-            swap_type(r, f, t, composite_create);
+            swap_type(r, f, t, composite_create,
+                      "composite type %s is made again; values of dropped attributes are lost");
         } else if (!diff_attr_eq(f, t, SM_COMPOSITE_ATTRS)) {
             composite_alter(r, f, t);
         }

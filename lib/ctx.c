@@ -246,10 +246,7 @@ void um_cancel(um_ctx *ctx)
     pg_cancel(ctx);
 }
 
-const char *um_versions_dir(const um_ctx *ctx)
-{
-    return ctx ? ctx->versions_dir : NULL;
-}
+UTIL_GETTER(um_versions_dir, um_ctx, const char *, versions_dir, NULL)
 
 size_t um_revision_count(const um_ctx *ctx)
 {

@@ -105,10 +105,7 @@ static um_dry_run_info *info_new(const um_plan *plan)
 UTIL_LIST_ACCESSORS(um_dry_run_step_count, um_dry_run_step_at, um_dry_run_info,
                     const um_dry_run_step *, n_steps, steps, &)
 
-size_t um_dry_run_failed_count(const um_dry_run_info *info)
-{
-    return info ? info->n_failed : 0;
-}
+UTIL_GETTER(um_dry_run_failed_count, um_dry_run_info, size_t, n_failed, 0)
 
 /* ---- what is not tried ------------------------------------------------ */
 

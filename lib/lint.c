@@ -254,15 +254,8 @@ int um_lint_generated(um_lint_result **out, um_ctx *ctx, const char *path)
 UTIL_LIST_ACCESSORS(um_lint_count, um_lint_at, um_lint_result, const um_lint_finding *, n,
                     findings, &)
 
-size_t um_lint_error_count(const um_lint_result *result)
-{
-    return result ? result->n_errors : 0;
-}
-
-size_t um_lint_warning_count(const um_lint_result *result)
-{
-    return result ? result->n_warnings : 0;
-}
+UTIL_GETTER(um_lint_error_count, um_lint_result, size_t, n_errors, 0)
+UTIL_GETTER(um_lint_warning_count, um_lint_result, size_t, n_warnings, 0)
 
 void um_lint_free(um_lint_result *result)
 {

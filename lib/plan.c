@@ -489,10 +489,7 @@ int um_plan_create_from(um_plan **out, um_ctx *ctx, um_direction direction, cons
     return rc;
 }
 
-size_t um_plan_step_count(const um_plan *plan)
-{
-    return plan ? plan->n_steps : 0;
-}
+UTIL_GETTER(um_plan_step_count, um_plan, size_t, n_steps, 0)
 
 const um_step *um_plan_step(const um_plan *plan, size_t i)
 {

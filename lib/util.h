@@ -88,4 +88,15 @@ void util_hex(const unsigned char *data, size_t len, char *out);
         return list && i < list->count ? ref list->items[i] : NULL;                                \
     }
 
+/*
+ * Defines a public getter, VALUE_TYPE FN(const OBJ_TYPE *), that reads
+ * @member, or gives @if_null for a NULL object: every getter of the API
+ * answers a NULL handle the same way.
+ */
+#define UTIL_GETTER(fn, obj_type, value_type, member, if_null)                                     \
+    value_type fn(const obj_type *obj)                                                             \
+    {                                                                                              \
+        return obj ? obj->member : (if_null);                                                      \
+    }
+
 #endif

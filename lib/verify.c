@@ -415,30 +415,12 @@ int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts
 UTIL_LIST_ACCESSORS(um_verify_count, um_verify_at, um_verify_result, const um_verify_finding *, n,
                     findings, &)
 
-size_t um_verify_error_count(const um_verify_result *result)
-{
-    return result ? result->n_errors : 0;
-}
-
-um_verify_online um_verify_online_state(const um_verify_result *result)
-{
-    return result ? result->online : UM_VERIFY_ONLINE_OFF;
-}
-
-const char *um_verify_online_reason(const um_verify_result *result)
-{
-    return result ? result->online_reason : NULL;
-}
-
-const um_status_info *um_verify_status(const um_verify_result *result)
-{
-    return result ? result->status : NULL;
-}
-
-const char *um_verify_drift_sql(const um_verify_result *result)
-{
-    return result ? result->drift_sql : NULL;
-}
+UTIL_GETTER(um_verify_error_count, um_verify_result, size_t, n_errors, 0)
+UTIL_GETTER(um_verify_online_state, um_verify_result, um_verify_online, online,
+            UM_VERIFY_ONLINE_OFF)
+UTIL_GETTER(um_verify_online_reason, um_verify_result, const char *, online_reason, NULL)
+UTIL_GETTER(um_verify_status, um_verify_result, const um_status_info *, status, NULL)
+UTIL_GETTER(um_verify_drift_sql, um_verify_result, const char *, drift_sql, NULL)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
