@@ -467,8 +467,8 @@ int um_backup_options_init(um_backup_options *opts, unsigned int version)
 
 static int check_options(um_ctx *ctx, const um_backup_options *o)
 {
-    int rc = err_check_version(&ctx->err, "um_backup_options", o->version,
-                               UM_BACKUP_OPTIONS_VERSION);
+    int rc =
+        err_check_version(&ctx->err, "um_backup_options", o->version, UM_BACKUP_OPTIONS_VERSION);
     if (rc)
         return rc;
     if ((unsigned)o->format > UM_BACKUP_PLAIN)
