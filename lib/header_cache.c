@@ -53,7 +53,7 @@
 #define SETTLE_SECONDS 2
 #define CACHE_MAX      ((size_t)64 << 20)
 
-enum { KEY_SIZE, KEY_MTIME, KEY_MTIME_NS, KEY_CTIME, KEY_CTIME_NS, KEY_INO, KEY_DEV, N_KEY };
+#define N_KEY HC_N_KEY
 
 typedef struct cache_key {
     uint64_t v[N_KEY];
@@ -83,12 +83,21 @@ struct header_cache {
     bool changed;       /* a file was not found as cached: write it anew */
 };
 
-static cache_key key_of(const struct stat *st)
+void header_cache_stat_of(const struct stat *st, header_cache_stat *out)
 {
-    return (cache_key){ { (uint64_t)st->st_size, (uint64_t)st->st_mtim.tv_sec,
-                          (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_ctim.tv_sec,
-                          (uint64_t)st->st_ctim.tv_nsec, (uint64_t)st->st_ino,
-                          (uint64_t)st->st_dev } };
+    *out = (header_cache_stat){ { (uint64_t)st->st_size, (uint64_t)st->st_mtim.tv_sec,
+                                  (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_ctim.tv_sec,
+                                  (uint64_t)st->st_ctim.tv_nsec, (uint64_t)st->st_ino,
+                                  (uint64_t)st->st_dev },
+                                (uint32_t)st->st_mode,
+                                (uint32_t)st->st_nlink };
+}
+
+static cache_key key_of(const header_cache_stat *st)
+{
+    cache_key k;
+    memcpy(k.v, st->key, sizeof(k.v));
+    return k;
 }
 
 /* ---- reading ----------------------------------------------------------- */
@@ -220,7 +229,9 @@ header_cache *header_cache_load(int dirfd, const struct stat *dir_st)
         drop_entries(c);
         c->changed = true;
     }
-    cache_key now = key_of(dir_st);
+    header_cache_stat dir;
+    header_cache_stat_of(dir_st, &dir);
+    cache_key now = key_of(&dir);
     c->dir_unchanged = c->n && !no_key(&c->dir_key) && same_key(&c->dir_key, &now);
     return c;
 }
@@ -326,20 +337,20 @@ static bool read_rest(header_cache *hc, const cache_entry *e, script_file *s)
     return true;
 }
 
-static bool key_matches(const cache_entry *e, const struct stat *st)
+static bool key_matches(const cache_entry *e, const header_cache_stat *st)
 {
     cache_key want = key_of(st), have;
     return parse_numbers(e->key, have.v, N_KEY) && same_key(&have, &want);
 }
 
-script_file *header_cache_take(header_cache *c, const char *name, const struct stat *st,
+script_file *header_cache_take(header_cache *c, const char *name, const header_cache_stat *st,
                                const char *path)
 {
     cache_entry *e = find(c, name);
     script_file view = { 0 };
     script_file *s = NULL;
 
-    if (e && S_ISREG(st->st_mode) && key_matches(e, st) && read_rest(c, e, &view)) {
+    if (e && S_ISREG(st->mode) && key_matches(e, st) && read_rest(c, e, &view)) {
         view.path = (char *)path;
         s = script_pack(&view);
     }
@@ -400,10 +411,10 @@ static void put_entry(strbuf *sb, strbuf *rest, const char *name, const cache_ke
     sb_append(sb, rest->buf, rest->len);
 }
 
-static bool settled(const struct stat *st, const struct timespec *read_at)
+static bool settled(const header_cache_stat *st, const struct timespec *read_at)
 {
-    time_t before = read_at->tv_sec - SETTLE_SECONDS;
-    return st->st_nlink && st->st_mtim.tv_sec < before && st->st_ctim.tv_sec < before;
+    uint64_t before = (uint64_t)(read_at->tv_sec - SETTLE_SECONDS);
+    return st->nlink && st->key[HC_MTIME] < before && st->key[HC_CTIME] < before;
 }
 
 static bool write_all(int fd, const char *p, size_t len)
@@ -453,17 +464,19 @@ static void write_cache_file(int dirfd, const strbuf *sb)
 }
 
 void header_cache_save(header_cache *c, int dirfd, const struct stat *dir_st,
-                       const char *const *names, const struct stat *stats,
+                       const char *const *names, const header_cache_stat *stats,
                        script_file *const *scripts, size_t n, const struct timespec *read_at)
 {
     size_t kept = 0;
+    header_cache_stat dir;
+    header_cache_stat_of(dir_st, &dir);
     for (size_t i = 0; i < n; i++)
         kept += settled(&stats[i], read_at);
     /* The directory's stat stands for its list of names only when every
      * revision file in it is cached, and is itself settled. */
     cache_key dir_key = { { 0 } };
-    if (kept == n && settled(dir_st, read_at))
-        dir_key = key_of(dir_st);
+    if (kept == n && settled(&dir, read_at))
+        dir_key = key_of(&dir);
     bool dir_news = !no_key(&dir_key) && !same_key(&dir_key, &c->dir_key);
     if (!n || (!c->changed && c->taken == c->n && n == c->n && !dir_news))
         return;

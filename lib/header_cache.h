@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "script.h"
@@ -25,6 +26,22 @@
 #define HEADER_CACHE_NAME ".ultramigrate-cache"
 
 typedef struct header_cache header_cache;
+
+/*
+ * What the cache needs of a file's stat: the key an entry is trusted by
+ * (size, modification and change times to the nanosecond, inode,
+ * device), whether it is a regular file, and whether it is still linked.
+ * 64 bytes where a struct stat is 144: at 10,000 files the array of them
+ * is 0.8 MB less memory to fault in.  All zeros: no stat (matches no
+ * entry, never cached).
+ */
+enum { HC_SIZE, HC_MTIME, HC_MTIME_NS, HC_CTIME, HC_CTIME_NS, HC_INO, HC_DEV, HC_N_KEY };
+typedef struct header_cache_stat {
+    uint64_t key[HC_N_KEY];
+    uint32_t mode, nlink;
+} header_cache_stat;
+
+void header_cache_stat_of(const struct stat *st, header_cache_stat *out);
 
 /* Reads the cache of the directory open as @dirfd, whose stat is @dir_st:
  * an empty cache when there is none or it cannot be used; NULL only when
@@ -52,20 +69,20 @@ bool header_cache_has(header_cache *c, const char *name);
  * copied in), or NULL (not cached, stale, or out of memory).  Names are
  * asked for in ascending strcmp() order, as the directory is read.
  */
-script_file *header_cache_take(header_cache *c, const char *name, const struct stat *st,
+script_file *header_cache_take(header_cache *c, const char *name, const header_cache_stat *st,
                                const char *path);
 
 /*
  * Writes the cache of @dirfd anew when it no longer matches the @n files
  * (names[i], stats[i], scripts[i], in ascending name order) just read, or
  * @dir_st (taken before the directory was read) can now be recorded; a
- * stats[i] with st_nlink 0 is a file not to cache.  Files changed less
+ * stats[i] with nlink 0 is a file not to cache.  Files changed less
  * than a couple of seconds before @read_at (CLOCK_REALTIME) are left out,
  * and so is the directory's stat: another change within the file system's
  * timestamp granularity could keep it.  Best effort: failures are silent.
  */
 void header_cache_save(header_cache *c, int dirfd, const struct stat *dir_st,
-                       const char *const *names, const struct stat *stats,
+                       const char *const *names, const header_cache_stat *stats,
                        script_file *const *scripts, size_t n, const struct timespec *read_at);
 
 void header_cache_free(header_cache *c);

@@ -615,8 +615,8 @@ bool script_valid_id(const char *id)
 typedef struct file_ref {
     int dirfd;
     const char *name;
-    const char *path; /* for messages and script_file.path */
-    struct stat *st;  /* when not NULL, receives the opened file's stat */
+    const char *path;      /* for messages and script_file.path */
+    header_cache_stat *st; /* when not NULL, receives the opened file's stat */
 } file_ref;
 
 static int io_error(err_buf *err, const char *path, const char *what, int e)
@@ -653,7 +653,7 @@ static int parse_ref(const file_ref *f, readbuf *rb, script_file **out, sections
         return rc;
     size_t size = (size_t)st.st_size;
     if (f->st)
-        *f->st = st;
+        header_cache_stat_of(&st, f->st);
     if (!rb_reserve(rb, size + 2))
         rc = err_nomem(err);
     else
@@ -860,8 +860,8 @@ typedef struct dir_read {
     struct stat dir_st;  /* taken before its names are read */
     header_cache *cache; /* NULL: not used */
     entry_list names;
-    struct stat *stats; /* each file's */
-    script_file **v;    /* the headers, one per name */
+    header_cache_stat *stats; /* each file's */
+    script_file **v;          /* the headers, one per name */
 } dir_read;
 
 /* Drops what a reading of the names found, to read them again. */

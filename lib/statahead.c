@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Names a chunk: small enough that the reader seldom waits on one. */
 #define CHUNK 64
@@ -30,7 +31,7 @@ enum { CHUNK_FREE, CHUNK_TAKEN, CHUNK_DONE };
 struct stat_ahead {
     int dirfd;
     char *const *names;
-    struct stat *stats;
+    header_cache_stat *stats;
     int *errs; /* errno of each name's fstatat(), 0: stats[i] holds it */
     size_t n, n_chunks;
     atomic_int *chunks;
@@ -43,9 +44,12 @@ static void stat_chunk(stat_ahead *sa, size_t c)
 {
     size_t end = (c + 1) * CHUNK < sa->n ? (c + 1) * CHUNK : sa->n;
     for (size_t i = c * CHUNK; i < end; i++) {
-        sa->errs[i] = fstatat(sa->dirfd, sa->names[i], &sa->stats[i], 0) == 0 ? 0 : errno;
+        struct stat st;
+        sa->errs[i] = fstatat(sa->dirfd, sa->names[i], &st, 0) == 0 ? 0 : errno;
         if (sa->errs[i])
             memset(&sa->stats[i], 0, sizeof(sa->stats[i])); /* matches no cache entry */
+        else
+            header_cache_stat_of(&st, &sa->stats[i]);
     }
     atomic_store_explicit(&sa->chunks[c], CHUNK_DONE, memory_order_release);
 }
@@ -80,7 +84,7 @@ static void start_thread(stat_ahead *sa)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, struct stat *stats)
+stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, header_cache_stat *stats)
 {
     stat_ahead *sa = calloc(1, sizeof(*sa));
     if (!sa)

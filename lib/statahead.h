@@ -13,7 +13,8 @@
 #define LIB_STATAHEAD_H
 
 #include <stddef.h>
-#include <sys/stat.h>
+
+#include "header_cache.h"
 
 typedef struct stat_ahead stat_ahead;
 
@@ -23,7 +24,7 @@ typedef struct stat_ahead stat_ahead;
  * its start, or when it cannot be started, every stat is taken by
  * stat_ahead_get itself.  NULL only when out of memory.
  */
-stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, struct stat *stats);
+stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, header_cache_stat *stats);
 
 /*
  * The stat of names[@i], asked for in ascending order: 0 when @stats[i]

@@ -97,17 +97,20 @@ static header_cache *load_cache(int fd, struct stat *dir_st)
     return c;
 }
 
-static void stat_all(struct stat st[3])
+static void stat_all(header_cache_stat st[3])
 {
-    for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(stat(pgtest_fmt("%s/%s", tdir, names[i]), &st[i]), 0);
+    for (int i = 0; i < 3; i++) {
+        struct stat one;
+        ck_assert_int_eq(stat(pgtest_fmt("%s/%s", tdir, names[i]), &one), 0);
+        header_cache_stat_of(&one, &st[i]);
+    }
 }
 
 /* Saves @v as the cache with a clock far enough ahead that every file
  * counts as settled (the files were written a moment ago). */
 static void save_cache(script_file **v)
 {
-    struct stat st[3];
+    header_cache_stat st[3];
     struct timespec later;
     clock_gettime(CLOCK_REALTIME, &later);
     later.tv_sec += 60;
@@ -129,7 +132,7 @@ START_TEST(reads_back_as_parsed)
 {
     script_file **v, **w;
     size_t n, m;
-    struct stat st[3];
+    header_cache_stat st[3];
 
     write_project();
     read_dir(false, &v, &n);
@@ -221,9 +224,12 @@ START_TEST(large_directory_cached)
     v[EARLY]->message = (char *)"cached early"; /* a literal: script_free frees only the block */
     v[LATE]->message = (char *)"cached late";   /* a literal: script_free frees only the block */
 
-    struct stat *st = calloc(N, sizeof(*st));
-    for (int i = 0; i < N; i++)
-        ck_assert_int_eq(stat(pgtest_fmt("%s/%s", tdir, names_v[i]), &st[i]), 0);
+    header_cache_stat *st = calloc(N, sizeof(*st));
+    for (int i = 0; i < N; i++) {
+        struct stat one;
+        ck_assert_int_eq(stat(pgtest_fmt("%s/%s", tdir, names_v[i]), &one), 0);
+        header_cache_stat_of(&one, &st[i]);
+    }
     struct timespec later;
     clock_gettime(CLOCK_REALTIME, &later);
     later.tv_sec += 60;
@@ -246,7 +252,8 @@ START_TEST(large_directory_cached)
     char *text = pgtest_read_file(late, NULL);
     text[3] = 'M'; /* "-- Mumber" */
     pgtest_write_file(tdir, names_v[LATE], text);
-    struct timespec times[2] = { st[LATE].st_atim, st[LATE].st_mtim };
+    struct timespec mtime = { (time_t)st[LATE].key[HC_MTIME], (long)st[LATE].key[HC_MTIME_NS] };
+    struct timespec times[2] = { mtime, mtime };
     ck_assert_int_eq(utimensat(AT_FDCWD, late, times, 0), 0);
     read_dir(true, &w, &m);
     ck_assert_str_eq(w[EARLY]->message, "cached early");
@@ -295,7 +302,7 @@ START_TEST(damaged_cache_is_a_miss)
     char *good = pgtest_read_file(path, &len);
     ck_assert_uint_gt(len, 100);
 
-    struct stat st[3];
+    header_cache_stat st[3];
     stat_all(st);
     for (size_t cut = 0; cut < len; cut++) {
         FILE *f = fopen(path, "wb");
@@ -367,7 +374,7 @@ START_TEST(damaged_entry_is_a_miss_alone)
     ck_assert_uint_eq(fwrite(data, 1, len, f), len);
     fclose(f);
 
-    struct stat st[3];
+    header_cache_stat st[3];
     stat_all(st);
     int fd = open_dir();
     struct stat dir_st;
@@ -552,7 +559,7 @@ START_TEST(stat_ahead_as_fstatat)
 {
     enum { N = 3000 };
     char *names_v[N];
-    struct stat *stats = calloc(N, sizeof(*stats));
+    header_cache_stat *stats = calloc(N, sizeof(*stats));
     ck_assert_ptr_nonnull(stats);
     for (int i = 0; i < N; i++) {
         names_v[i] = pgtest_asprintf("f%04d.sql", i);
@@ -571,12 +578,16 @@ START_TEST(stat_ahead_as_fstatat)
             int rc = stat_ahead_get(sa, (size_t)i);
             if (i % 7 == 0) {
                 ck_assert_int_eq(rc, ENOENT);
+                ck_assert_uint_eq(stats[i].nlink, 0); /* zeros: never cached */
+                ck_assert_uint_eq(stats[i].key[HC_INO], 0);
                 continue;
             }
             ck_assert_int_eq(rc, 0);
             ck_assert_int_eq(fstatat(fd, names_v[i], &want, 0), 0);
-            ck_assert_uint_eq(stats[i].st_ino, want.st_ino);
-            ck_assert_int_eq(stats[i].st_size, want.st_size);
+            ck_assert_uint_eq(stats[i].key[HC_INO], want.st_ino);
+            ck_assert_uint_eq(stats[i].key[HC_SIZE], (uint64_t)want.st_size);
+            ck_assert_uint_eq(stats[i].key[HC_MTIME_NS], (uint64_t)want.st_mtim.tv_nsec);
+            ck_assert_uint_eq(stats[i].mode, want.st_mode);
         }
         stat_ahead_finish(sa);
     }
