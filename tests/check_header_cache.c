@@ -106,14 +106,37 @@ static void stat_all(header_cache_stat st[3])
     }
 }
 
-/* Saves @v as the cache with a clock far enough ahead that every file
- * counts as settled (the files were written a moment ago). */
-static void save_cache(script_file **v)
+/* A clock far enough ahead that every file counts as settled (the
+ * files were written a moment ago). */
+static struct timespec settled_clock(void)
 {
-    header_cache_stat st[3];
     struct timespec later;
     clock_gettime(CLOCK_REALTIME, &later);
     later.tv_sec += 60;
+    return later;
+}
+
+/* Takes names[] from @c with their stats @st: each the same as @v's,
+ * but for @miss (-1: none), which must not be taken. */
+static void take_all(header_cache *c, const header_cache_stat st[3], script_file **v, int miss)
+{
+    for (int i = 0; i < 3; i++) {
+        script_file *s = header_cache_take(c, names[i], &st[i], v[i]->path);
+        if (i == miss) {
+            ck_assert_ptr_null(s);
+            continue;
+        }
+        ck_assert_msg(s != NULL, "%s not found in the cache", names[i]);
+        assert_same_script(s, v[i]);
+        script_free(s);
+    }
+}
+
+/* Saves @v as the cache, every file settled. */
+static void save_cache(script_file **v)
+{
+    header_cache_stat st[3];
+    struct timespec later = settled_clock();
     stat_all(st);
     int fd = open_dir();
     struct stat dir_st;
@@ -143,12 +166,7 @@ START_TEST(reads_back_as_parsed)
     int fd = open_dir();
     struct stat dir_st;
     header_cache *c = load_cache(fd, &dir_st);
-    for (size_t i = 0; i < n; i++) {
-        script_file *s = header_cache_take(c, names[i], &st[i], v[i]->path);
-        ck_assert_msg(s != NULL, "%s not found in the cache", names[i]);
-        assert_same_script(s, v[i]);
-        script_free(s);
-    }
+    take_all(c, st, v, -1);
     header_cache_free(c);
     close(fd);
 
@@ -230,9 +248,7 @@ START_TEST(large_directory_cached)
         ck_assert_int_eq(stat(pgtest_fmt("%s/%s", tdir, names_v[i]), &one), 0);
         header_cache_stat_of(&one, &st[i]);
     }
-    struct timespec later;
-    clock_gettime(CLOCK_REALTIME, &later);
-    later.tv_sec += 60;
+    struct timespec later = settled_clock();
     int fd = open_dir();
     struct stat dir_st;
     header_cache *c = load_cache(fd, &dir_st);
@@ -379,20 +395,9 @@ START_TEST(damaged_entry_is_a_miss_alone)
     int fd = open_dir();
     struct stat dir_st;
     header_cache *c = load_cache(fd, &dir_st);
-    for (size_t i = 0; i < n; i++) {
-        script_file *s = header_cache_take(c, names[i], &st[i], v[i]->path);
-        if (i == 1) {
-            ck_assert_ptr_null(s);
-            continue;
-        }
-        ck_assert_ptr_nonnull(s);
-        assert_same_script(s, v[i]);
-        script_free(s);
-    }
+    take_all(c, st, v, 1);
     /* the caller read b.sql again: the cache is rewritten whole */
-    struct timespec later;
-    clock_gettime(CLOCK_REALTIME, &later);
-    later.tv_sec += 60;
+    struct timespec later = settled_clock();
     header_cache_save(c, fd, &dir_st, names, st, v, 3, &later);
     header_cache_free(c);
     free(data);
