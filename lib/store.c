@@ -161,9 +161,28 @@ static char *put_digits(char *p, long v, int n)
     return p + n;
 }
 
-/* @us, microseconds since 1970 in UTC, written as ISO 8601.  By hand: a
- * state of thousands of rows formats as many dates, and snprintf() showed
- * in the profile of a cold status. */
+/*
+ * The civil date of @days since 1970-01-01 (proleptic Gregorian), after
+ * Howard Hinnant's days_from_civil inverse: eras of 400 years, years
+ * starting in March so that the leap day comes last.
+ */
+static void civil_from_days(int64_t days, int64_t *year, int *month, int *day)
+{
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;                                      /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                    /* March = 0 */
+    *day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *year = yoe + era * 400 + (*month <= 2);
+}
+
+/* @us, microseconds since 1970 in UTC, written as ISO 8601.  By hand:
+ * a state of thousands of rows formats as many dates, and snprintf(),
+ * then gmtime_r() (it takes the time zone lock), showed in the profile of
+ * a cold status. */
 static void format_usec(int64_t us, char out[DATE_SIZE])
 {
     int64_t sec = us / 1000000, frac = us % 1000000;
@@ -171,23 +190,28 @@ static void format_usec(int64_t us, char out[DATE_SIZE])
         frac += 1000000;
         sec--;
     }
-    time_t t = (time_t)sec;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+    int64_t days = sec / 86400, in_day = sec % 86400, year;
+    if (in_day < 0) {
+        in_day += 86400;
+        days--;
+    }
+    int month, day;
+    civil_from_days(days, &year, &month, &day);
+    if (year < 0 || year > 9999) {
         strcpy(out, "?");
         return;
     }
-    char *p = put_digits(out, tm.tm_year + 1900, 4);
+    char *p = put_digits(out, (long)year, 4);
     *p++ = '-';
-    p = put_digits(p, tm.tm_mon + 1, 2);
+    p = put_digits(p, month, 2);
     *p++ = '-';
-    p = put_digits(p, tm.tm_mday, 2);
+    p = put_digits(p, day, 2);
     *p++ = 'T';
-    p = put_digits(p, tm.tm_hour, 2);
+    p = put_digits(p, (long)(in_day / 3600), 2);
     *p++ = ':';
-    p = put_digits(p, tm.tm_min, 2);
+    p = put_digits(p, (long)(in_day / 60 % 60), 2);
     *p++ = ':';
-    p = put_digits(p, tm.tm_sec, 2);
+    p = put_digits(p, (long)(in_day % 60), 2);
     *p++ = '.';
     p = put_digits(p, (long)frac, 6);
     *p++ = 'Z';

@@ -312,6 +312,42 @@ START_TEST(applied_oldest_first)
 }
 END_TEST
 
+/*
+ * applied_at is the server's time written as ISO 8601 in UTC by the
+ * engine itself (store.c, from the binary timestamp): the same text the
+ * server formats, over leap days, centuries and the ends of the range.
+ */
+START_TEST(applied_at_as_the_server_says)
+{
+    static const char *const times[] = {
+        "2000-02-29 23:59:59.999999+00", "1999-12-31 00:00:00+00",        "1970-01-01 00:00:00+00",
+        "1969-12-31 23:59:59.5+00",      "2100-03-01 12:34:56.000001+00", "1900-02-28 01:02:03+00",
+        "2024-02-29 13:00:00+05:30",     "9999-12-31 23:59:59.999999+00",
+    };
+    const size_t n = sizeof(times) / sizeof(times[0]);
+    write_linear((int)n);
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    for (size_t i = 0; i < n; i++)
+        sql("UPDATE ultramigrate_version_applied SET applied_at = '%s' WHERE revision = 'r%zu'",
+            times[i], i + 1);
+
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_uint_eq(um_status_applied_count(st), n);
+    for (size_t i = 0; i < n; i++) {
+        const um_applied *a = um_status_applied_at(st, i);
+        const char *want =
+            qv("SELECT to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+               " FROM ultramigrate_version_applied WHERE revision = '%s'",
+               a->revision);
+        ck_assert_str_eq(a->applied_at, want);
+    }
+    um_status_free(st);
+    um_close(ctx);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *state_suite(void)
@@ -321,7 +357,8 @@ static Suite *state_suite(void)
     PGTEST_ADD_TESTS(tcase(s, "checksum"), checksum_changed_file, checksum_ignores_down_section);
 
     PGTEST_ADD_TESTS(tcase(s, "history"), history_and_status_contents,
-                     name_not_utf8_refused_at_load, applied_oldest_first);
+                     name_not_utf8_refused_at_load, applied_oldest_first,
+                     applied_at_as_the_server_says);
 
     PGTEST_ADD_TESTS(tcase(s, "version_table"), custom_version_table);
 
