@@ -10,24 +10,23 @@
  *
  *   name (NUL-terminated), then in binary, in the machine's byte order,
  *   the stat key (HC_N_KEY 64-bit numbers) and the length in bytes of the
- *   rest (32 bits), then the rest:
- *   id, message, create date ("" absent, "=DATE"),
- *   flags ("t" transactional, "d" has a down section, "-" neither),
- *   "UP_LINE DOWN_LINE", checksum, raw checksum,
- *   then three lists (parents, depends on, branch labels): a count and
- *   that many ids,
+ *   rest (32 bits), then the rest: a rest_head (line numbers, flags, the
+ *   lengths of the three id lists, the two checksums in hex), then the
+ *   header's strings as script_unpack takes them (id, message, create
+ *   date when there is one, parents, depends-on, branch labels, each
+ *   NUL-terminated: a revision file's header holds no NUL, nor does a
+ *   file name).
  *
- * every field of the rest NUL-terminated (text fields need no escaping: a
- * revision file's header holds no NUL, nor does a file name).  The key is
- * binary because it is compared for every file of every command: 10,000
- * keys parsed from decimal were a tenth of a cold status.  A cache read on
- * a machine of the other byte order matches no file (its inode and device
+ * What is binary is so because it is read for every file of every
+ * command: 10,000 keys parsed from decimal were a tenth of a cold status,
+ * and the strings are copied out with one memcpy.  A cache read on a
+ * machine of the other byte order matches no file (its inode and device
  * would not match either).
  *
  * The file is mapped, not read, and an entry is only found at load (its
  * name, and where its key and the rest are): the key is compared and the
- * rest parsed when the entry is taken, straight into the one allocation
- * script_pack makes.  At 10,000 revisions that is 2.4 MB neither copied
+ * rest checked when the entry is taken, and copied into the one
+ * allocation of its script_file.  At 10,000 revisions that is 2.4 MB neither copied
  * nor parsed into an array of its own first.  A cache whose list of
  * entries does not read back exactly is thrown away whole; an entry whose
  * key or rest does not parse is a miss (its file is read).  The cache is
@@ -53,7 +52,7 @@
 #include <ultramigrate/version.h>
 
 /* Bump when script_file, the parser or this layout changes. */
-#define CACHE_FORMAT "ultramigrate header cache 4 " UM_VERSION_STRING "\n"
+#define CACHE_FORMAT "ultramigrate header cache 5 " UM_VERSION_STRING "\n"
 #define CACHE_FILE   HEADER_CACHE_NAME "/headers"
 /* A change this recent may hide from the stat: such files are not cached. */
 #define SETTLE_SECONDS 2
@@ -80,8 +79,6 @@ struct header_cache {
     size_t data_len;
     cache_entry *v;
     size_t n;
-    char **ids; /* scratch for the id lists of the entry being taken */
-    size_t cap_ids;
     cache_key dir_key;  /* the versions directory's when written, or zeros */
     bool dir_unchanged; /* ... and it still is: no file came or went */
     char **names;       /* header_cache_names(), into data */
@@ -279,24 +276,15 @@ bool header_cache_has(header_cache *c, const char *name)
 
 /* ---- taking: an entry parsed -------------------------------------------- */
 
-/* A count, then that many ids, appended to the scratch ids from @at. */
-static bool read_ids(header_cache *hc, cursor *c, size_t at, size_t *n)
-{
-    uint64_t count;
-    if (!parse_numbers(next_field(c), &count, 1) || count > (uint64_t)(c->end - c->p))
-        return false;
-    for (*n = 0; *n < count; (*n)++) {
-        const char *id = next_field(c);
-        char **ids = util_grow(hc->ids, at + *n, &hc->cap_ids, sizeof(*hc->ids));
-        if (!ids)
-            return false;
-        hc->ids = ids;
-        if (!id || !script_valid_id(id))
-            return false;
-        hc->ids[at + *n] = (char *)id;
-    }
-    return true;
-}
+/* The start of an entry's rest, as it is in the file. */
+typedef struct rest_head {
+    int32_t up_line, down_line;
+    uint32_t flags; /* REST_* */
+    uint32_t n_parents, n_depends_on, n_branch_labels;
+    char checksum[64], checksum_raw[64]; /* lowercase hex, no NUL */
+} rest_head;
+
+enum { REST_TRANSACTIONAL = 1, REST_HAS_DOWN = 2, REST_HAS_DATE = 4 };
 
 /*
  * Whether the 8 bytes of @w are all lowercase hex digits, tested at once:
@@ -314,48 +302,42 @@ static bool hex_word(uint64_t w)
     return !(w & high) && (digit | letter) == high;
 }
 
-static bool read_checksum(cursor *c, char out[65])
+static bool read_checksum(const char hex[64], char out[65])
 {
-    const char *f = next_field(c);
-    if (!f || (size_t)(c->p - f) != 65)
-        return false;
     for (int i = 0; i < 64; i += 8) {
         uint64_t w;
-        memcpy(&w, f + i, sizeof(w));
+        memcpy(&w, hex + i, sizeof(w));
         if (!hex_word(w))
             return false;
     }
-    memcpy(out, f, 65);
+    memcpy(out, hex, 64);
+    out[64] = '\0';
     return true;
 }
 
-/* The rest of @e into @s, a view into the mapping and the scratch ids
- * (script_pack copies it out). */
-static bool read_rest(header_cache *hc, const cache_entry *e, script_file *s)
+/* The header of @e, its file at @path; NULL when its rest does not read
+ * back (or out of memory). */
+static script_file *unpack_rest(const cache_entry *e, const char *path)
 {
-    cursor c = { e->rest, e->rest + e->rest_len };
-    const char *id = next_field(&c), *message = next_field(&c), *date = next_field(&c);
-    const char *flags = next_field(&c);
-    uint64_t lines[2];
-
-    if (!id || !script_valid_id(id) || !message || !date || (*date && *date != '=') || !flags ||
-        !parse_numbers(next_field(&c), lines, 2) || lines[0] > INT32_MAX || lines[1] > INT32_MAX)
-        return false;
-    s->id = (char *)id;
-    s->message = (char *)message;
-    s->create_date = *date ? (char *)date + 1 : NULL;
-    s->transactional = strchr(flags, 't') != NULL;
-    s->has_down = strchr(flags, 'd') != NULL;
-    s->up_line = (int)lines[0];
-    s->down_line = (int)lines[1];
-    if (!read_checksum(&c, s->checksum) || !read_checksum(&c, s->checksum_raw) ||
-        !read_ids(hc, &c, 0, &s->n_parents) || !read_ids(hc, &c, s->n_parents, &s->n_depends_on) ||
-        !read_ids(hc, &c, s->n_parents + s->n_depends_on, &s->n_branch_labels) || c.p != c.end)
-        return false;
-    s->parents = s->n_parents ? hc->ids : NULL;
-    s->depends_on = s->n_depends_on ? hc->ids + s->n_parents : NULL;
-    s->branch_labels = s->n_branch_labels ? hc->ids + s->n_parents + s->n_depends_on : NULL;
-    return true;
+    rest_head h;
+    script_file fixed = { 0 };
+    if (e->rest_len < sizeof(h))
+        return NULL;
+    memcpy(&h, e->rest, sizeof(h));
+    if (h.up_line < 0 || h.down_line < 0 || h.flags > 7 || h.n_parents > e->rest_len ||
+        h.n_depends_on > e->rest_len || h.n_branch_labels > e->rest_len ||
+        !read_checksum(h.checksum, fixed.checksum) ||
+        !read_checksum(h.checksum_raw, fixed.checksum_raw))
+        return NULL;
+    fixed.up_line = h.up_line;
+    fixed.down_line = h.down_line;
+    fixed.transactional = h.flags & REST_TRANSACTIONAL;
+    fixed.has_down = h.flags & REST_HAS_DOWN;
+    fixed.create_date = h.flags & REST_HAS_DATE ? (char *)"" : NULL; /* there is one */
+    fixed.n_parents = h.n_parents;
+    fixed.n_depends_on = h.n_depends_on;
+    fixed.n_branch_labels = h.n_branch_labels;
+    return script_unpack(&fixed, e->rest + sizeof(h), e->rest_len - sizeof(h), path);
 }
 
 static bool key_matches(const cache_entry *e, const header_cache_stat *st)
@@ -367,13 +349,7 @@ script_file *header_cache_take(header_cache *c, const char *name, const header_c
                                const char *path)
 {
     cache_entry *e = find(c, name);
-    script_file view = { 0 };
-    script_file *s = NULL;
-
-    if (e && S_ISREG(st->mode) && key_matches(e, st) && read_rest(c, e, &view)) {
-        view.path = (char *)path;
-        s = script_pack(&view);
-    }
+    script_file *s = e && S_ISREG(st->mode) && key_matches(e, st) ? unpack_rest(e, path) : NULL;
     if (!s) {
         c->changed = true;
         return NULL;
@@ -393,8 +369,6 @@ static void put_field(strbuf *sb, const char *s)
 
 static void put_ids(strbuf *sb, char *const *ids, size_t n)
 {
-    sb_printf(sb, "%zu", n);
-    sb_putc(sb, '\0');
     for (size_t i = 0; i < n; i++)
         put_field(sb, ids[i]);
 }
@@ -402,21 +376,27 @@ static void put_ids(strbuf *sb, char *const *ids, size_t n)
 /* An entry's rest (see the top of the file). */
 static void put_rest(strbuf *sb, const script_file *s)
 {
+    rest_head h = { s->up_line,
+                    s->down_line,
+                    (s->transactional ? REST_TRANSACTIONAL : 0) |
+                        (s->has_down ? REST_HAS_DOWN : 0) | (s->create_date ? REST_HAS_DATE : 0),
+                    (uint32_t)s->n_parents,
+                    (uint32_t)s->n_depends_on,
+                    (uint32_t)s->n_branch_labels,
+                    { 0 },
+                    { 0 } };
+    memcpy(h.checksum, s->checksum, sizeof(h.checksum));
+    memcpy(h.checksum_raw, s->checksum_raw, sizeof(h.checksum_raw));
+    sb_append(sb, (const char *)&h, sizeof(h));
     put_field(sb, s->id);
     put_field(sb, s->message);
-    sb_puts(sb, s->create_date ? "=" : "");
-    put_field(sb, s->create_date ? s->create_date : "");
-    put_field(sb, s->transactional ? (s->has_down ? "td" : "t") : (s->has_down ? "d" : "-"));
-    sb_printf(sb, "%d %d", s->up_line, s->down_line);
-    sb_putc(sb, '\0');
-    put_field(sb, s->checksum);
-    put_field(sb, s->checksum_raw);
+    if (s->create_date)
+        put_field(sb, s->create_date);
     put_ids(sb, s->parents, s->n_parents);
     put_ids(sb, s->depends_on, s->n_depends_on);
     put_ids(sb, s->branch_labels, s->n_branch_labels);
 }
 
-/* @rest is scratch, for the rest's length to go before it. */
 /* @rest is scratch, for the rest's length to go before it. */
 static void put_entry(strbuf *sb, strbuf *rest, const char *name, const cache_key *k,
                       const script_file *s)
@@ -523,6 +503,5 @@ void header_cache_free(header_cache *c)
     if (!c)
         return;
     drop_entries(c);
-    free(c->ids);
     free(c);
 }

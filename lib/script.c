@@ -564,13 +564,67 @@ script_file *script_pack(const script_file *f)
     *s = *f;
     char **slots = (char **)(s + 1);
     char *at = (char *)(slots + n_ids);
+    /* in script_unpack's order */
+    s->id = put_string(&at, f->id);
+    s->message = put_string(&at, f->message);
+    s->create_date = put_string(&at, f->create_date);
     s->parents = put_list(&slots, &at, f->parents, f->n_parents);
     s->depends_on = put_list(&slots, &at, f->depends_on, f->n_depends_on);
     s->branch_labels = put_list(&slots, &at, f->branch_labels, f->n_branch_labels);
     s->path = put_string(&at, f->path);
-    s->id = put_string(&at, f->id);
-    s->message = put_string(&at, f->message);
-    s->create_date = put_string(&at, f->create_date);
+    return s;
+}
+
+/* The next string of an area (script_unpack), NULL past its end.  Its
+ * last byte is a NUL: no string runs past it. */
+static char *next_string(char **at, const char *end)
+{
+    char *str = *at;
+    if (str >= end)
+        return NULL;
+    *at += strlen(str) + 1;
+    return str;
+}
+
+/* The next @n strings of an area as a list of ids, into @slots; false
+ * when one is missing or not an id. */
+static bool unpack_ids(char ***slots, char **at, const char *end, size_t n, char ***list)
+{
+    *list = n ? *slots : NULL;
+    for (size_t i = 0; i < n; i++) {
+        char *id = next_string(at, end);
+        if (!id || !script_valid_id(id))
+            return false;
+        *(*slots)++ = id;
+    }
+    return true;
+}
+
+script_file *script_unpack(const script_file *fixed, const char *strings, size_t len,
+                           const char *path)
+{
+    size_t n_ids = fixed->n_parents + fixed->n_depends_on + fixed->n_branch_labels;
+    size_t path_size = strlen(path) + 1;
+    if (!len || strings[len - 1] != '\0' || n_ids > len)
+        return NULL;
+    script_file *s = malloc(sizeof(*s) + n_ids * sizeof(char *) + len + path_size);
+    if (!s)
+        return NULL;
+    *s = *fixed;
+    char **slots = (char **)(s + 1);
+    char *area = (char *)(slots + n_ids), *at = area, *end = area + len;
+    memcpy(area, strings, len);
+    s->path = memcpy(end, path, path_size);
+    s->id = next_string(&at, end);
+    s->message = next_string(&at, end);
+    s->create_date = fixed->create_date ? next_string(&at, end) : NULL;
+    if (!s->message || !script_valid_id(s->id) || (fixed->create_date && !s->create_date) ||
+        !unpack_ids(&slots, &at, end, s->n_parents, &s->parents) ||
+        !unpack_ids(&slots, &at, end, s->n_depends_on, &s->depends_on) ||
+        !unpack_ids(&slots, &at, end, s->n_branch_labels, &s->branch_labels) || at != end) {
+        free(s);
+        return NULL;
+    }
     return s;
 }
 

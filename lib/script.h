@@ -71,6 +71,18 @@ int script_parse_buffer(const char *path, const char *text, size_t len, script_f
  */
 script_file *script_pack(const script_file *f);
 
+/*
+ * A script_file made with one copy of its strings, as the header cache
+ * keeps them: @strings, @len bytes, holds the id, the message, the create
+ * date (when @fixed->create_date is not NULL: any pointer says there is
+ * one), then @fixed's n_parents, n_depends_on and n_branch_labels ids,
+ * each NUL-terminated; the other fields come from @fixed, and @path is
+ * copied.  NULL when out of memory or when @strings is not that (a
+ * string missing or left over, an id not valid).
+ */
+script_file *script_unpack(const script_file *fixed, const char *strings, size_t len,
+                           const char *path);
+
 void script_free(script_file *s);
 
 /* Frees the @n scripts of @v (NULL entries skipped), then @v. */

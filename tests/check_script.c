@@ -841,6 +841,48 @@ START_TEST(dir_many_files)
 }
 END_TEST
 
+/* script_unpack: the header cache's strings made a script_file in one
+ * copy, and anything but exactly those strings refused. */
+static script_file *unpack(const char *strings, size_t len, size_t n_parents, bool date)
+{
+    script_file fixed = { .n_parents = n_parents, .create_date = date ? (char *)"" : NULL };
+    return script_unpack(&fixed, strings, len, "/p/x.sql");
+}
+
+START_TEST(unpack_strings)
+{
+    static const char good[] = "r2\0msg\0"
+                               "2025-01-01\0"
+                               "r1\0r0";
+    script_file *s = unpack(good, sizeof(good), 2, true);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->id, "r2");
+    ck_assert_str_eq(s->message, "msg");
+    ck_assert_str_eq(s->create_date, "2025-01-01");
+    ck_assert_uint_eq(s->n_parents, 2);
+    ck_assert_str_eq(s->parents[0], "r1");
+    ck_assert_str_eq(s->parents[1], "r0");
+    ck_assert_ptr_null(s->depends_on);
+    ck_assert_str_eq(s->path, "/p/x.sql");
+    script_free(s);
+
+    /* no date: the third string is a parent */
+    s = unpack(good, sizeof(good), 3, false);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_ptr_null(s->create_date);
+    ck_assert_str_eq(s->parents[0], "2025-01-01");
+    script_free(s);
+
+    ck_assert_ptr_null(unpack(good, sizeof(good), 3, true));     /* a parent missing */
+    ck_assert_ptr_null(unpack(good, sizeof(good), 1, true));     /* one left over */
+    ck_assert_ptr_null(unpack(good, sizeof(good) - 1, 2, true)); /* not NUL-terminated */
+    ck_assert_ptr_null(unpack("r2\0msg\0r 1", 11, 1, false));    /* not an id */
+    ck_assert_ptr_null(unpack("\0msg", 5, 0, false));            /* an empty id */
+    ck_assert_ptr_null(unpack("r2", 3, 0, false));               /* no message */
+    ck_assert_ptr_null(unpack("", 0, 0, false));
+}
+END_TEST
+
 /* ---- suite ----------------------------------------------------------- */
 
 static TCase *tcase(const char *name, bool files)
@@ -856,6 +898,7 @@ Suite *script_suite(void)
     Suite *s = suite_create("script");
     TCase *tc = tcase("valid", false);
     tcase_add_test(tc, valid_base);
+    tcase_add_test(tc, unpack_strings);
     tcase_add_test(tc, valid_one_parent);
     tcase_add_test(tc, valid_merge);
     tcase_add_test(tc, valid_depends_on);
