@@ -345,6 +345,13 @@ static bool key_matches(const cache_entry *e, const header_cache_stat *st)
     return memcmp(e->key, st->key, KEY_BYTES) == 0;
 }
 
+static void mark_taken(header_cache *c, cache_entry *e)
+{
+    e->taken = true;
+    c->next++;
+    c->taken++;
+}
+
 script_file *header_cache_take(header_cache *c, const char *name, const header_cache_stat *st,
                                const char *path)
 {
@@ -354,10 +361,22 @@ script_file *header_cache_take(header_cache *c, const char *name, const header_c
         c->changed = true;
         return NULL;
     }
-    e->taken = true;
-    c->next++;
-    c->taken++;
+    mark_taken(c, e);
     return s;
+}
+
+script_file *header_cache_make(const header_cache *c, size_t i, const header_cache_stat *st,
+                               const char *path)
+{
+    const cache_entry *e = i < c->n ? &c->v[i] : NULL;
+    return e && S_ISREG(st->mode) && key_matches(e, st) ? unpack_rest(e, path) : NULL;
+}
+
+void header_cache_took(header_cache *c, const char *name)
+{
+    cache_entry *e = find(c, name);
+    if (e)
+        mark_taken(c, e);
 }
 
 /* ---- writing ----------------------------------------------------------- */

@@ -73,6 +73,20 @@ script_file *header_cache_take(header_cache *c, const char *name, const header_c
                                const char *path);
 
 /*
+ * The cached header of entry @i, when @st is its file's stat, for names
+ * that are the cache's own (header_cache_names: the @i-th is entry @i).
+ * It only reads the cache, so another thread may call it while the
+ * reader goes on (statahead.c); header_cache_took then says it was used.
+ * NULL: no such entry, stale, or out of memory.
+ */
+script_file *header_cache_make(const header_cache *c, size_t i, const header_cache_stat *st,
+                               const char *path);
+
+/* The header of @name, asked for as header_cache_take would, was made by
+ * header_cache_make: the entry is marked taken. */
+void header_cache_took(header_cache *c, const char *name);
+
+/*
  * Writes the cache of @dirfd anew when it no longer matches the @n files
  * (names[i], stats[i], scripts[i], in ascending name order) just read, or
  * @dir_st (taken before the directory was read) can now be recorded; a

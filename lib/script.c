@@ -948,6 +948,27 @@ static bool borrow_cached_names(dir_read *r)
 }
 
 /*
+ * File @i's header from the cache, made by whichever thread took its stat
+ * (statahead.c: the second thread makes half of them), for names that are
+ * the cache's own: entry i is then file i (header_cache_make).  The
+ * reader adopts it when it comes to the file.
+ */
+static void make_ahead(void *arg, size_t i, int stat_err)
+{
+    dir_read *r = arg;
+    const char *name = r->names.names[i];
+    size_t dir_len = strlen(r->dir), name_len = strlen(name);
+    char path[4096];
+    if (stat_err || dir_len + 1 + name_len >= sizeof(path))
+        return; /* the reader deals with it */
+    memcpy(path, r->dir, dir_len);
+    if (dir_len && path[dir_len - 1] != '/')
+        path[dir_len++] = '/';
+    memcpy(path + dir_len, name, name_len + 1);
+    r->v[i] = header_cache_make(r->cache, i, &r->stats[i], path);
+}
+
+/*
  * Each file's header from the cache when its stat says it is unchanged,
  * else read and parsed (and hashed: SHA-256 is fetched only then).  With
  * names borrowed from the cache, a file that is not there (a damaged
@@ -963,7 +984,9 @@ static int parse_all(dir_read *r, bool *relist, err_buf *err)
     int rc = UM_OK;
 
     clock_gettime(CLOCK_REALTIME, &read_at);
-    stat_ahead *sa = r->cache ? stat_ahead_start(dirfd(r->d), l->names, l->n, r->stats) : NULL;
+    stat_ahead *sa = r->cache ? stat_ahead_start(dirfd(r->d), l->names, l->n, r->stats,
+                                                 l->borrowed ? make_ahead : NULL, r)
+                              : NULL;
     if (r->cache && !sa)
         rc = err_nomem(err);
     for (size_t i = 0; i < l->n && !rc; i++) {
@@ -971,6 +994,10 @@ static int parse_all(dir_read *r, bool *relist, err_buf *err)
         int stat_err = sa ? stat_ahead_get(sa, i) : 0;
         if (i % TICK_FILES == 0)
             tick(&r->ticker);
+        if (r->v[i]) { /* made from the cache with its stat (make_ahead) */
+            header_cache_took(r->cache, f.name);
+            continue;
+        }
         sections sec;
         sb_reset(&path);
         sb_puts(&path, r->dir);

@@ -32,6 +32,8 @@ struct stat_ahead {
     int dirfd;
     char *const *names;
     header_cache_stat *stats;
+    stat_ahead_work *work;
+    void *arg;
     int *errs; /* errno of each name's fstatat(), 0: stats[i] holds it */
     size_t n, n_chunks;
     atomic_int *chunks;
@@ -50,6 +52,8 @@ static void stat_chunk(stat_ahead *sa, size_t c)
             memset(&sa->stats[i], 0, sizeof(sa->stats[i])); /* matches no cache entry */
         else
             header_cache_stat_of(&st, &sa->stats[i]);
+        if (sa->work)
+            sa->work(sa->arg, i, sa->errs[i]);
     }
     atomic_store_explicit(&sa->chunks[c], CHUNK_DONE, memory_order_release);
 }
@@ -84,7 +88,8 @@ static void start_thread(stat_ahead *sa)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, header_cache_stat *stats)
+stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, header_cache_stat *stats,
+                             stat_ahead_work *work, void *arg)
 {
     stat_ahead *sa = calloc(1, sizeof(*sa));
     if (!sa)
@@ -92,6 +97,8 @@ stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, header_cac
     sa->dirfd = dirfd;
     sa->names = names;
     sa->stats = stats;
+    sa->work = work;
+    sa->arg = arg;
     sa->n = n;
     sa->n_chunks = (n + CHUNK - 1) / CHUNK;
     sa->errs = malloc((n ? n : 1) * sizeof(*sa->errs));

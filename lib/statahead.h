@@ -7,7 +7,8 @@
  * in order from the start; a second thread takes them from the end, a
  * chunk at a time, until the two meet.  Each chunk is taken by whichever
  * thread comes to it first, so the split follows whatever core is free
- * (the server answering the state query uses one too).
+ * (the server answering the state query uses one too).  What is to be
+ * done with each stat (making the header from the cache) goes with it.
  */
 #ifndef LIB_STATAHEAD_H
 #define LIB_STATAHEAD_H
@@ -19,12 +20,21 @@
 typedef struct stat_ahead stat_ahead;
 
 /*
- * Starts on the @n names of @names, relative to @dirfd, into @stats (the
- * caller's, @n long).  With fewer names than make a second thread worth
- * its start, or when it cannot be started, every stat is taken by
- * stat_ahead_get itself.  NULL only when out of memory.
+ * Work on name @i once its stat is taken (@stat_err its errno, 0: none),
+ * done by whichever thread took that stat: what it writes for @i the
+ * reader may read once stat_ahead_get(@i) has returned.
  */
-stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, header_cache_stat *stats);
+typedef void stat_ahead_work(void *arg, size_t i, int stat_err);
+
+/*
+ * Starts on the @n names of @names, relative to @dirfd, into @stats (the
+ * caller's, @n long), with @work (NULL: none) done for each name after
+ * its stat.  With fewer names than make a second thread worth its start,
+ * or when it cannot be started, everything is done by stat_ahead_get
+ * itself.  NULL only when out of memory.
+ */
+stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, header_cache_stat *stats,
+                             stat_ahead_work *work, void *arg);
 
 /*
  * The stat of names[@i], asked for in ascending order: 0 when @stats[i]

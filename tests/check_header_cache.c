@@ -573,7 +573,7 @@ START_TEST(stat_ahead_as_fstatat)
     }
     int fd = open_dir();
     for (int pass = 0; pass < 3; pass++) {
-        stat_ahead *sa = stat_ahead_start(fd, names_v, N, stats);
+        stat_ahead *sa = stat_ahead_start(fd, names_v, N, stats, NULL, NULL);
         ck_assert_ptr_nonnull(sa);
         int last = pass == 2 ? N / 3 : N; /* pass 2 stops early */
         for (int i = 0; i < last; i++) {
