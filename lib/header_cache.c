@@ -26,8 +26,8 @@
  * The file is mapped, not read, and an entry is only found at load (its
  * name, and where its key and the rest are): the key is compared and the
  * rest checked when the entry is taken, and copied into the one
- * allocation of its script_file.  At 10,000 revisions that is 2.4 MB neither copied
- * nor parsed into an array of its own first.  A cache whose list of
+ * allocation of its script_file.  At 10,000 revisions that is 2.4 MB
+ * neither copied nor parsed into an array of its own first.  A cache whose list of
  * entries does not read back exactly is thrown away whole; an entry whose
  * key or rest does not parse is a miss (its file is read).  The cache is
  * only ever replaced by a rename, never written in place, so the mapping
@@ -340,9 +340,13 @@ static script_file *unpack_rest(const cache_entry *e, const char *path)
     return script_unpack(&fixed, e->rest + sizeof(h), e->rest_len - sizeof(h), path);
 }
 
-static bool key_matches(const cache_entry *e, const header_cache_stat *st)
+/* The header of @e when @st, its file's stat, is the one it was cached
+ * with; NULL otherwise. */
+static script_file *entry_header(const cache_entry *e, const header_cache_stat *st,
+                                 const char *path)
 {
-    return memcmp(e->key, st->key, KEY_BYTES) == 0;
+    return e && S_ISREG(st->mode) && memcmp(e->key, st->key, KEY_BYTES) == 0 ? unpack_rest(e, path)
+                                                                             : NULL;
 }
 
 static void mark_taken(header_cache *c, cache_entry *e)
@@ -356,7 +360,7 @@ script_file *header_cache_take(header_cache *c, const char *name, const header_c
                                const char *path)
 {
     cache_entry *e = find(c, name);
-    script_file *s = e && S_ISREG(st->mode) && key_matches(e, st) ? unpack_rest(e, path) : NULL;
+    script_file *s = entry_header(e, st, path);
     if (!s) {
         c->changed = true;
         return NULL;
@@ -368,8 +372,7 @@ script_file *header_cache_take(header_cache *c, const char *name, const header_c
 script_file *header_cache_make(const header_cache *c, size_t i, const header_cache_stat *st,
                                const char *path)
 {
-    const cache_entry *e = i < c->n ? &c->v[i] : NULL;
-    return e && S_ISREG(st->mode) && key_matches(e, st) ? unpack_rest(e, path) : NULL;
+    return entry_header(i < c->n ? &c->v[i] : NULL, st, path);
 }
 
 void header_cache_took(header_cache *c, const char *name)
