@@ -182,12 +182,21 @@ static void decide_rebuilt_tables(diff_run *r)
     }
 }
 
+/* The generated column @f becomes the plain column @t. */
+bool diff_expression_dropped(const sm_object *f, const sm_object *t)
+{
+    return t && sm_attr(f, SM_COL_GENERATED) && !sm_attr(t, SM_COL_GENERATED);
+}
+
 /* A generated column's expression cannot be altered: dropped and added.
  * So is one that reads a column whose type changes: the server refuses
  * ALTER COLUMN ... TYPE under a generated column. */
 bool diff_column_regenerated(const diff_run *r, const sm_object *f, const sm_object *t)
 {
     const char *expr = sm_attr(f, SM_COL_GENERATED);
+    /* one that becomes a plain column keeps its values (DROP EXPRESSION) */
+    if (diff_expression_dropped(f, t))
+        return false;
     if (!diff_attr_eq(f, t, SM_COL_GENERATED) || diff_calls_refreshed_function(r, expr))
         return true;
     for (size_t i = 0; expr && i < sm_count(r->from, SM_COLUMN); i++) {
@@ -267,6 +276,27 @@ size_t diff_item_name_len(const char *item, size_t len)
     while (i < len && item[i] != ' ')
         i++;
     return i;
+}
+
+/* @from (@len long) is @to and " NOT VALID": the same constraint of a
+ * table or a domain, to be validated where it stands (VALIDATE CONSTRAINT
+ * keeps it and scans without the lock a new one would hold). */
+bool diff_validates(const char *from, size_t len, const char *to, size_t to_len)
+{
+    static const char suffix[] = " NOT VALID";
+    size_t n = sizeof(suffix) - 1;
+    return from && to && len == to_len + n && strncmp(from, to, to_len) == 0 &&
+           strncmp(from + to_len, suffix, n) == 0;
+}
+
+/* The table constraint @f goes from NOT VALID to valid as @t, and is
+ * otherwise the same. */
+static bool constraint_validated(const sm_object *f, const sm_object *t)
+{
+    const char *fd = sm_attr(f, SM_CON_DEF), *td = sm_attr(t, SM_CON_DEF);
+    return f->kind == SM_CONSTRAINT && diff_attr_eq(f, t, SM_CON_TYPE) &&
+           diff_attr_eq(f, t, SM_CON_REFTABLE) && fd && td &&
+           diff_validates(fd, strlen(fd), td, strlen(td));
 }
 
 /* ---- decisions: views -------------------------------------------------- */
@@ -418,17 +448,41 @@ static bool names_recast_column(const diff_run *r, const char *table, const char
     return false;
 }
 
+/*
+ * A column @def reads changes type (retyped, or its type swapped): one of
+ * @table's, or with @other_tables one of a table @def names (a policy's
+ * subquery).  The server refuses ALTER COLUMN ... TYPE under a policy or a
+ * trigger (its WHEN clause, its UPDATE OF columns), even one whose text
+ * stays the same: they are dropped before and made again after.
+ */
+static bool reads_retyped_column(const diff_run *r, const char *table, const char *def,
+                                 bool other_tables)
+{
+    for (size_t i = 0; table && i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = diff_twin(r->to, c);
+        bool own = strcmp(c->table, table) == 0;
+        if (!tc || !(own || (other_tables && diff_names_type(def, c->table))))
+            continue;
+        if ((diff_column_retyped_in(r, c->table, c, tc) || diff_type_swapped(r, c)) &&
+            diff_names_type(def, c->name))
+            return true;
+    }
+    return false;
+}
+
 static bool child_dropped(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = diff_twin(r->to, f);
     if (!t)
         return !diff_attaches_to_parent(r, f);
-    if (!diff_same_definition(f, t))
+    if (!diff_same_definition(f, t) && !constraint_validated(f, t))
         return true;
     const char *def = child_def(f);
     if ((f->kind != SM_TRIGGER && diff_reads_swapped_type(r, def)) ||
         reads_readded_column(r, f->table, def) || diff_calls_refreshed_function(r, def) ||
-        (f->kind == SM_RULE && rule_reads_change(r, def)))
+        (f->kind == SM_RULE && rule_reads_change(r, def)) ||
+        ((f->kind == SM_POLICY || f->kind == SM_TRIGGER) &&
+         reads_retyped_column(r, f->table, def, f->kind == SM_POLICY)))
         return true;
     if (f->kind != SM_CONSTRAINT || strcmp(sm_attr(f, SM_CON_TYPE), "f") != 0)
         return false;
@@ -494,11 +548,21 @@ static bool over_table(const diff_run *r, const sm_object *fn)
     return false;
 }
 
+/* CREATE OR REPLACE refuses a routine whose parameters change other than
+ * by new defaults: an input parameter renamed, a default removed, or OUT,
+ * INOUT or TABLE parameters that make another row. */
+static bool parameters_fixed(const sm_object *f, const sm_object *t)
+{
+    const char *fd = sm_attr(f, SM_FUNC_DEFAULTS), *td = sm_attr(t, SM_FUNC_DEFAULTS);
+    return !diff_attr_eq(f, t, SM_FUNC_PARAMS) || (fd && td && atoi(td) < atoi(fd));
+}
+
 /*
- * Which functions go or are dropped to be made again: a new result type
- * or kind, a type they take or return swapped or a table's row type whose
- * table goes (the old one cannot go under them).  Decided once, as what
- * calls them asks for each of its objects (diff_calls_refreshed_function).
+ * Which functions go or are dropped to be made again: a new result type,
+ * kind or parameters (parameters_fixed), a type they take or return
+ * swapped or a table's row type whose table goes (the old one cannot go
+ * under them).  Decided once, as what calls them asks for each of its
+ * objects (diff_calls_refreshed_function).
  */
 static void decide_functions(diff_run *r)
 {
@@ -506,7 +570,7 @@ static void decide_functions(diff_run *r)
         const sm_object *f = sm_at(r->from, SM_FUNCTION, i), *t = diff_twin(r->to, f);
         r->function_refreshed[i] =
             !t || !diff_attr_eq(f, t, SM_FUNC_RESULT) || !diff_attr_eq(f, t, SM_FUNC_KIND) ||
-            diff_reads_swapped_type(r, f->key) ||
+            parameters_fixed(f, t) || diff_reads_swapped_type(r, f->key) ||
             diff_reads_swapped_type(r, sm_attr(f, SM_FUNC_RESULT)) || over_dropped_table(r, f);
     }
 }
@@ -965,6 +1029,19 @@ static void create_children(diff_run *r, sm_kind kind, int fk, bool on_views)
     }
 }
 
+/* The constraints of kept tables that only go from NOT VALID to valid,
+ * once the keys and foreign keys are all there. */
+static void validate_constraints(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_CONSTRAINT); i++) {
+        const sm_object *t = sm_at(r->to, SM_CONSTRAINT, i), *f = diff_twin(r->from, t);
+        if (f && constraint_validated(f, t) && !diff_fresh(r, t)) {
+            diff_about(r, t);
+            diff_stmt(r, "ALTER TABLE %s VALIDATE CONSTRAINT %s", t->table, t->name);
+        }
+    }
+}
+
 static void create_views(diff_run *r)
 {
     size_t count = sm_count(r->to, SM_VIEW), n = 0;
@@ -1132,6 +1209,7 @@ static void write_phases(diff_run *r)
     create_children(r, SM_INDEX, -1, false);
     create_children(r, SM_STATISTICS, -1, false);
     create_children(r, SM_CONSTRAINT, 1, false);
+    validate_constraints(r);
     diff_attach_partitions(r);
     create_views(r);
     create_children(r, SM_INDEX, -1, true);

@@ -335,11 +335,20 @@ static bool identity_released(const diff_run *r, const sm_object *f)
     return fi && *fi && !(ti && *ti) && column_altered_in_place(r, f);
 }
 
+/* The generated column @f of a table altered in place becomes a plain
+ * one: its expression goes first, before a column it reads is retyped or
+ * a function it calls is dropped (the server refuses either under it). */
+static bool expression_released(const diff_run *r, const sm_object *f)
+{
+    return diff_expression_dropped(f, diff_twin(r->to, f)) && column_altered_in_place(r, f);
+}
+
 /* The kept table's generated column @f calls such a function: dropped
  * before it (diff_release_columns), added again after. */
 static bool generated_released(const diff_run *r, const sm_object *f)
 {
-    return diff_calls_refreshed_function(r, sm_attr(f, SM_COL_GENERATED)) &&
+    return !diff_expression_dropped(f, diff_twin(r->to, f)) &&
+           diff_calls_refreshed_function(r, sm_attr(f, SM_COL_GENERATED)) &&
            diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) &&
            !diff_columns_follow_type(r, f->table);
 }
@@ -362,6 +371,10 @@ void diff_release_columns(diff_run *r)
             drop_column(r, f);
             continue;
         }
+        if (expression_released(r, f)) {
+            diff_about(r, f);
+            diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP EXPRESSION", f->table, f->name);
+        }
         if (identity_released(r, f)) {
             diff_about(r, f);
             diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", f->table, f->name);
@@ -381,7 +394,9 @@ void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const
     bool retype = diff_column_retyped_in(r, table, f, t) && !diff_columns_follow_type(r, table);
     bool redefault = diff_attr_differs(r, f, t, SM_COL_DEFAULT);
     bool released = default_released(r, f);
-    /* one of a table altered in place went before (diff_release_columns) */
+    /* those of a table altered in place went before (diff_release_columns) */
+    if (diff_expression_dropped(f, t) && !expression_released(r, f))
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP EXPRESSION", table, t->name);
     if (had_identity && !has_identity && !identity_released(r, f))
         diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", table, t->name);
     /* the old default may not cast to the new type */

@@ -422,6 +422,14 @@ void diff_enums(diff_run *r)
     }
 }
 
+/* A domain check "name CHECK (...) NOT VALID". */
+static bool not_valid(const char *item, size_t len)
+{
+    static const char suffix[] = " NOT VALID";
+    size_t n = sizeof(suffix) - 1;
+    return len > n && strncmp(item + len - n, suffix, n) == 0;
+}
+
 static void domain_create(diff_run *r, const sm_object *t)
 {
     sb_printf(r->out, "CREATE DOMAIN %s AS %s", t->key, sm_attr(t, SM_DOMAIN_BASE));
@@ -432,11 +440,32 @@ static void domain_create(diff_run *r, const sm_object *t)
     if (diff_is_true(sm_attr(t, SM_DOMAIN_NOTNULL)))
         sb_puts(r->out, " NOT NULL");
     FOR_EACH_ITEM(sm_attr(t, SM_DOMAIN_CHECKS), item, len)
-    sb_printf(r->out, " CONSTRAINT %.*s", (int)len, item);
+    if (!not_valid(item, len))
+        sb_printf(r->out, " CONSTRAINT %.*s", (int)len, item);
     sb_puts(r->out, ";\n");
+    /* CREATE DOMAIN has no NOT VALID: those are added after */
+    FOR_EACH_ITEM(sm_attr(t, SM_DOMAIN_CHECKS), item, len)
+    if (not_valid(item, len))
+        diff_stmt(r, "ALTER DOMAIN %s ADD CONSTRAINT %.*s", t->key, (int)len, item);
 }
 
-/* Domain checks of @a missing from @b: dropped (@drop) or added. */
+/* The item of the checks @list that @item (@len long, of the other model)
+ * is with " NOT VALID" (@from_side: @list is the from-model's) or without
+ * (the to-model's): the check is validated where it stands. */
+static bool check_validated(const char *list, const char *item, size_t len, bool from_side)
+{
+    FOR_EACH_ITEM(list, other, olen)
+    {
+        if (from_side ? diff_validates(other, olen, item, len)
+                      : diff_validates(item, len, other, olen))
+            return true;
+    }
+    return false;
+}
+
+/* Domain checks of @a missing from @b: dropped (@drop: @a is the
+ * from-domain) or added; one that only loses its NOT VALID is validated
+ * instead. */
 static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, bool drop)
 {
     FOR_EACH_ITEM(sm_attr(a, SM_DOMAIN_CHECKS), item, len)
@@ -446,13 +475,17 @@ static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, b
             r->out->failed = true;
             return;
         }
-        if (!diff_list_has(sm_attr(b, SM_DOMAIN_CHECKS), whole)) {
-            size_t n = diff_item_name_len(item, len);
-            if (drop)
-                diff_stmt(r, "ALTER DOMAIN %s DROP CONSTRAINT %.*s", a->key, (int)n, item);
-            else
-                diff_stmt(r, "ALTER DOMAIN %s ADD CONSTRAINT %s", a->key, whole);
-        }
+        size_t n = diff_item_name_len(item, len);
+        const char *others = sm_attr(b, SM_DOMAIN_CHECKS);
+        /* kept, or validated when the to-domain's checks are added */
+        bool kept =
+            diff_list_has(others, whole) || (drop && check_validated(others, item, len, false));
+        if (!kept && drop)
+            diff_stmt(r, "ALTER DOMAIN %s DROP CONSTRAINT %.*s", a->key, (int)n, item);
+        else if (!kept && check_validated(others, item, len, true))
+            diff_stmt(r, "ALTER DOMAIN %s VALIDATE CONSTRAINT %.*s", a->key, (int)n, item);
+        else if (!kept)
+            diff_stmt(r, "ALTER DOMAIN %s ADD CONSTRAINT %s", a->key, whole);
         free(whole);
     }
 }

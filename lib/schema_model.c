@@ -65,7 +65,8 @@ static const char *const index_attrs[] = { "definition", "comment" };
 static const char *const stats_attrs[] = { "definition", "statistics", "comment" };
 static const char *const view_attrs[] = { "kind",       "definition", "options",
                                           "depends on", "comment",    "column comments" };
-static const char *const func_attrs[] = { "kind", "definition", "result", "comment" };
+static const char *const func_attrs[] = { "kind",    "definition", "result",
+                                          "comment", "parameters", "defaults" };
 static const char *const trigger_attrs[] = { "definition", "enabled", "comment" };
 static const char *const rule_attrs[] = { "definition", "comment" };
 static const char *const evtrig_attrs[] = { "definition", "enabled", "comment" };
@@ -189,6 +190,15 @@ static const char *const grant_attrs[] = { "on",      "object", "column", "privi
     " CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED'"    \
     " END, CASE WHEN g.aggkind = 'h' THEN 'HYPOTHETICAL' END))"                                    \
     " FROM pg_aggregate g WHERE g.aggfnoid = p.oid)"
+
+/* A routine's parameters as "mode name type" lines (SM_FUNC_PARAMS):
+ * proargmodes and proargnames are NULL when every parameter is IN or
+ * unnamed, and unnest() pads them with NULLs. */
+#define FUNC_PARAMS                                                                                \
+    "(SELECT string_agg(coalesce(x.m::text, 'i') || ' ' || coalesce(quote_ident(nullif(x.nm,"     \
+    " '')), '') || ' ' || format_type(x.ty, NULL) || E'\\n', '' ORDER BY x.o) FROM"                \
+    " unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]), p.proargmodes, p.proargnames)"      \
+    " WITH ORDINALITY AS x(ty, m, nm, o))"
 
 /* The comments on a view's columns: "name 'comment'", by name. */
 #define VIEW_COLUMN_COMMENTS                                                                       \
@@ -357,8 +367,8 @@ static const kind_spec kinds[SM_N_KINDS] = {
         "function",
         "SELECT p.oid::regprocedure::text, NULL, quote_ident(p.proname), p.prokind::text, CASE"
         " WHEN p.prokind = 'a' THEN " AGGREGATE_DEF " ELSE pg_get_functiondef(p.oid) END,"
-        " pg_get_function_result(p.oid), " COMMENT("p.oid", "pg_proc")
-        " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f',"
+        " pg_get_function_result(p.oid), " COMMENT("p.oid", "pg_proc") ", " FUNC_PARAMS ","
+        " p.pronargdefaults::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f',"
         " 'p', 'a') AND " NSP_FILTER " AND" NOT_EXT("pg_proc", "p.oid")
         " AND" NOT_INTERNAL("pg_proc", "p.oid"),
         false, ATTRS(func_attrs) },
@@ -561,7 +571,8 @@ bool sm_attr_ordinal(sm_kind kind, size_t i)
 {
     return (kind == SM_COLUMN && (i == SM_COL_ATTNUM || i == SM_COL_TYPE_STORAGE)) ||
            (kind == SM_VIEW && i == SM_VIEW_DEPS) ||
-           (kind == SM_TABLE && i == SM_TABLE_FROM_PARENT);
+           (kind == SM_TABLE && i == SM_TABLE_FROM_PARENT) ||
+           (kind == SM_FUNCTION && (i == SM_FUNC_PARAMS || i == SM_FUNC_DEFAULTS));
 }
 
 size_t sm_count(const sm_model *m, sm_kind kind)
