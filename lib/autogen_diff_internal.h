@@ -73,6 +73,7 @@ size_t diff_item_name_len(const char *item, size_t len);
 bool diff_validates(const char *from, size_t len, const char *to, size_t to_len);
 bool diff_names_type(const char *def, const char *key);
 bool diff_calls_refreshed_function(const diff_run *r, const char *def);
+bool diff_calls_made_function(const diff_run *r, const char *def);
 bool diff_fresh(const diff_run *r, const sm_object *t);
 void diff_schema_of(strbuf *sb, const char *key, const char *name);
 void diff_index_create(diff_run *r, const char *def, size_t len);
@@ -86,6 +87,8 @@ void diff_decide_types(diff_run *r);
 bool diff_reads_swapped_type(const diff_run *r, const char *def);
 void diff_enums(diff_run *r);
 void diff_domains(diff_run *r);
+void diff_release_domain_checks(diff_run *r);
+void diff_domain_checks_after_functions(diff_run *r);
 void diff_composites(diff_run *r);
 void diff_ranges(diff_run *r);
 
