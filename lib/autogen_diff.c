@@ -146,6 +146,23 @@ static bool table_shape_differs(const sm_model *from, const sm_object *a, const 
            inherited_from(from, a->key);
 }
 
+/* A column of the partitioned table @f's key changes type (one of its
+ * own, or of its root's for a partition that is partitioned in turn):
+ * the server refuses ALTER COLUMN ... TYPE under a partition key, so the
+ * table is made again, its partitions detached first and attached again
+ * with their rows (diff_decide_moved_tables). */
+static bool partition_key_retyped(const diff_run *r, const sm_object *f)
+{
+    const char *partkey = sm_attr(f, SM_TABLE_PARTKEY);
+    for (size_t i = 0; partkey && i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i), *t = diff_twin(r->to, c);
+        if (t && diff_column_retyped(r, c, t) && diff_names_type(partkey, c->name) &&
+            diff_column_of(r->from, f->key, c->name) == c)
+            return true;
+    }
+    return false;
+}
+
 /* The from-table @key is kept: in both models and not rebuilt. */
 bool diff_table_kept(const diff_run *r, const char *key)
 {
@@ -161,7 +178,8 @@ static void decide_rebuilt_tables(diff_run *r)
     size_t n = sm_count(r->from, SM_TABLE);
     for (size_t i = 0; i < n; i++) {
         const sm_object *f = sm_at(r->from, SM_TABLE, i), *t = diff_twin(r->to, f);
-        r->table_rebuilt[i] = t && table_shape_differs(r->from, f, t);
+        r->table_rebuilt[i] =
+            t && (table_shape_differs(r->from, f, t) || partition_key_retyped(r, f));
     }
     for (bool changed = true; changed;) {
         changed = false;
@@ -182,12 +200,21 @@ static void decide_rebuilt_tables(diff_run *r)
     }
 }
 
+/* The generated column @f becomes the plain column @t. */
+bool diff_expression_dropped(const sm_object *f, const sm_object *t)
+{
+    return t && sm_attr(f, SM_COL_GENERATED) && !sm_attr(t, SM_COL_GENERATED);
+}
+
 /* A generated column's expression cannot be altered: dropped and added.
  * So is one that reads a column whose type changes: the server refuses
  * ALTER COLUMN ... TYPE under a generated column. */
 bool diff_column_regenerated(const diff_run *r, const sm_object *f, const sm_object *t)
 {
     const char *expr = sm_attr(f, SM_COL_GENERATED);
+    /* one that becomes a plain column keeps its values (DROP EXPRESSION) */
+    if (diff_expression_dropped(f, t))
+        return false;
     if (!diff_attr_eq(f, t, SM_COL_GENERATED) || diff_calls_refreshed_function(r, expr))
         return true;
     for (size_t i = 0; expr && i < sm_count(r->from, SM_COLUMN); i++) {
@@ -232,6 +259,22 @@ bool diff_column_gone(const diff_run *r, const sm_object *f)
     return !diff_table_kept(r, f->table) || !t || diff_column_regenerated(r, f, t);
 }
 
+/* The from-table @f's partition parent or an inheritance parent of it is
+ * altered (decide_altered_tables). */
+static bool parent_altered(const diff_run *r, const sm_object *f)
+{
+    const sm_object *p = sm_find(r->from, SM_TABLE, sm_attr(f, SM_TABLE_PARTOF));
+    bool altered = p && r->table_altered[diff_index_of(r->from, p)];
+    FOR_EACH_ITEM(sm_attr(f, SM_TABLE_INHERITS), item, len)
+    {
+        char *key = strndup(item, len);
+        p = key ? sm_find(r->from, SM_TABLE, key) : NULL;
+        altered = altered || !key || (p && r->table_altered[diff_index_of(r->from, p)]);
+        free(key);
+    }
+    return altered;
+}
+
 static void decide_altered_tables(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
@@ -246,6 +289,14 @@ static void decide_altered_tables(diff_run *r)
         if (table && !diff_table_moved(r, f->table) &&
             (diff_column_gone(r, f) || diff_column_retyped(r, f, t) || diff_type_swapped(r, f)))
             r->table_altered[diff_index_of(r->from, table)] = true;
+    }
+    /* a partition or an inheritance child has its parent's columns: they
+     * change with the parent's, under the views over the child too */
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++)
+            if (!r->table_altered[i] && parent_altered(r, sm_at(r->from, SM_TABLE, i)))
+                changed = r->table_altered[i] = true;
     }
 }
 
@@ -267,6 +318,27 @@ size_t diff_item_name_len(const char *item, size_t len)
     while (i < len && item[i] != ' ')
         i++;
     return i;
+}
+
+/* @from (@len long) is @to and " NOT VALID": the same constraint of a
+ * table or a domain, to be validated where it stands (VALIDATE CONSTRAINT
+ * keeps it and scans without the lock a new one would hold). */
+bool diff_validates(const char *from, size_t len, const char *to, size_t to_len)
+{
+    static const char suffix[] = " NOT VALID";
+    size_t n = sizeof(suffix) - 1;
+    return from && to && len == to_len + n && strncmp(from, to, to_len) == 0 &&
+           strncmp(from + to_len, suffix, n) == 0;
+}
+
+/* The table constraint @f goes from NOT VALID to valid as @t, and is
+ * otherwise the same. */
+static bool constraint_validated(const sm_object *f, const sm_object *t)
+{
+    const char *fd = sm_attr(f, SM_CON_DEF), *td = sm_attr(t, SM_CON_DEF);
+    return f->kind == SM_CONSTRAINT && diff_attr_eq(f, t, SM_CON_TYPE) &&
+           diff_attr_eq(f, t, SM_CON_REFTABLE) && fd && td &&
+           diff_validates(fd, strlen(fd), td, strlen(td));
 }
 
 /* ---- decisions: views -------------------------------------------------- */
@@ -334,25 +406,39 @@ bool diff_names_type(const char *def, const char *key)
     return false;
 }
 
+/* @def calls the function @fn (its key is "schema.name(argument types)":
+ * the call is "schema.name("); out of memory, the safe answer: yes. */
+static bool calls_function(const char *def, const sm_object *fn)
+{
+    char *name = strndup(fn->key, strcspn(fn->key, "("));
+    bool calls = false;
+    if (!name)
+        return true;
+    size_t n = strlen(name);
+    for (const char *p = strstr(def, name); p && !calls; p = strstr(p + 1, name))
+        calls = (p == def || (!ident_char(p[-1]) && p[-1] != '"')) && p[n] == '(';
+    free(name);
+    return calls;
+}
+
 /* @def calls a function of the from-model that goes, or is dropped and
  * made again to change its result type: what holds the call (a default,
  * an index, a check, a policy, a trigger) must go first. */
 bool diff_calls_refreshed_function(const diff_run *r, const char *def)
 {
-    for (size_t i = 0; def && i < sm_count(r->from, SM_FUNCTION); i++) {
-        const sm_object *fn = sm_at(r->from, SM_FUNCTION, i);
-        if (!r->function_refreshed[i])
-            continue;
-        /* the key is "schema.name(argument types)": the call, "schema.name(" */
-        char *name = strndup(fn->key, strcspn(fn->key, "("));
-        bool calls = false;
-        if (!name)
-            return true; /* out of memory: the safe answer */
-        size_t n = strlen(name);
-        for (const char *p = strstr(def, name); p && !calls; p = strstr(p + 1, name))
-            calls = (p == def || (!ident_char(p[-1]) && p[-1] != '"')) && p[n] == '(';
-        free(name);
-        if (calls)
+    for (size_t i = 0; def && i < sm_count(r->from, SM_FUNCTION); i++)
+        if (r->function_refreshed[i] && calls_function(def, sm_at(r->from, SM_FUNCTION, i)))
+            return true;
+    return false;
+}
+
+/* @def calls a function of the to-model that this run makes (new, or
+ * dropped and made again): what holds the call must come after it. */
+bool diff_calls_made_function(const diff_run *r, const char *def)
+{
+    for (size_t i = 0; def && i < sm_count(r->to, SM_FUNCTION); i++) {
+        const sm_object *fn = sm_at(r->to, SM_FUNCTION, i);
+        if (diff_fresh(r, fn) && calls_function(def, fn))
             return true;
     }
     return false;
@@ -389,6 +475,15 @@ static const char *child_def(const sm_object *o)
     }
 }
 
+/* @def names a view that is dropped. */
+static bool reads_dropped_view(const diff_run *r, const char *def)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_VIEW); i++)
+        if (r->view_dropped[i] && diff_names_type(def, sm_at(r->from, SM_VIEW, i)->key))
+            return true;
+    return false;
+}
+
 /* A rule's action reads a table that changes shape or a view dropped:
  * like a view, it would block the change. */
 static bool rule_reads_change(const diff_run *r, const char *def)
@@ -396,10 +491,21 @@ static bool rule_reads_change(const diff_run *r, const char *def)
     for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++)
         if (r->table_altered[i] && diff_names_type(def, sm_at(r->from, SM_TABLE, i)->key))
             return true;
-    for (size_t i = 0; i < sm_count(r->from, SM_VIEW); i++)
-        if (r->view_dropped[i] && diff_names_type(def, sm_at(r->from, SM_VIEW, i)->key))
+    return reads_dropped_view(r, def);
+}
+
+/* A policy's subquery reads a table made again (its partition key or
+ * inheritance changes) or a view dropped: the server would not drop
+ * either under it.  (The columns it reads that change type:
+ * reads_retyped_column.) */
+static bool policy_reads_change(const diff_run *r, const char *def)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
+        const sm_object *table = sm_at(r->from, SM_TABLE, i);
+        if (!diff_table_kept(r, table->key) && diff_names_type(def, table->key))
             return true;
-    return false;
+    }
+    return reads_dropped_view(r, def);
 }
 
 /* A constraint, index, statistics object, trigger, rule or policy of
@@ -418,17 +524,65 @@ static bool names_recast_column(const diff_run *r, const char *table, const char
     return false;
 }
 
+/* The table @key of @m is @ancestor, or a partition or an inheritance
+ * child of it at some depth: it has its columns. */
+static bool descends_from(const sm_model *m, const char *key, const char *ancestor, int depth)
+{
+    if (strcmp(key, ancestor) == 0)
+        return true;
+    const sm_object *t = sm_find(m, SM_TABLE, key);
+    const char *parent = t ? sm_attr(t, SM_TABLE_PARTOF) : NULL;
+    if (!t || depth > 64)
+        return false;
+    if (parent && descends_from(m, parent, ancestor, depth + 1))
+        return true;
+    bool found = false;
+    FOR_EACH_ITEM(sm_attr(t, SM_TABLE_INHERITS), item, len)
+    {
+        char *p = strndup(item, len);
+        found = found || !p || descends_from(m, p, ancestor, depth + 1);
+        free(p);
+    }
+    return found;
+}
+
+/*
+ * A column @def reads changes type (retyped, or its type swapped): one of
+ * @table's (or of a parent's: a partition, a child), or with @other_tables
+ * one of a table @def names (a policy's subquery).  The server refuses
+ * ALTER COLUMN ... TYPE under a policy or a trigger (its WHEN clause, its
+ * UPDATE OF columns), even one whose text stays the same: they are
+ * dropped before and made again after.
+ */
+static bool reads_retyped_column(const diff_run *r, const char *table, const char *def,
+                                 bool other_tables)
+{
+    for (size_t i = 0; table && i < sm_count(r->from, SM_COLUMN); i++) {
+        const sm_object *c = sm_at(r->from, SM_COLUMN, i), *tc = diff_twin(r->to, c);
+        bool own = descends_from(r->from, table, c->table, 0);
+        if (!tc || !(own || (other_tables && diff_names_type(def, c->table))))
+            continue;
+        if ((diff_column_retyped_in(r, c->table, c, tc) || diff_type_swapped(r, c)) &&
+            diff_names_type(def, c->name))
+            return true;
+    }
+    return false;
+}
+
 static bool child_dropped(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = diff_twin(r->to, f);
     if (!t)
         return !diff_attaches_to_parent(r, f);
-    if (!diff_same_definition(f, t))
+    if (!diff_same_definition(f, t) && !constraint_validated(f, t))
         return true;
     const char *def = child_def(f);
     if ((f->kind != SM_TRIGGER && diff_reads_swapped_type(r, def)) ||
         reads_readded_column(r, f->table, def) || diff_calls_refreshed_function(r, def) ||
-        (f->kind == SM_RULE && rule_reads_change(r, def)))
+        (f->kind == SM_RULE && rule_reads_change(r, def)) ||
+        (f->kind == SM_POLICY && policy_reads_change(r, def)) ||
+        ((f->kind == SM_POLICY || f->kind == SM_TRIGGER) &&
+         reads_retyped_column(r, f->table, def, f->kind == SM_POLICY)))
         return true;
     if (f->kind != SM_CONSTRAINT || strcmp(sm_attr(f, SM_CON_TYPE), "f") != 0)
         return false;
@@ -472,8 +626,29 @@ static bool names_row_type(const sm_object *fn, const char *table_key)
            diff_names_type(sm_attr(fn, SM_FUNC_RESULT), table_key);
 }
 
+/* The from-function @fn's SQL-standard body reads a table that goes or
+ * is made again, or a column that goes or changes type: the server
+ * refuses those under it. */
+static bool body_reads_change(const diff_run *r, const sm_object *fn)
+{
+    bool changes = false;
+    FOR_EACH_ITEM(sm_attr(fn, SM_FUNC_DEPS), item, len)
+    {
+        char *key = strndup(item, len);
+        const sm_object *c = key ? sm_find(r->from, SM_COLUMN, key) : NULL;
+        const sm_object *tc = c ? diff_twin(r->to, c) : NULL;
+        changes = changes || !key ||
+                  (c ? !diff_table_kept(r, c->table) || !tc || diff_column_retyped(r, c, tc) ||
+                           diff_type_swapped(r, c)
+                     : !diff_table_kept(r, key));
+        free(key);
+    }
+    return changes;
+}
+
 /* The from-function @fn uses the row type of a table that is dropped or
- * made again: it goes before the table, which could not go under it. */
+ * made again, or its body reads what changes under it: it goes before,
+ * as the table or column could not change under it. */
 static bool over_dropped_table(const diff_run *r, const sm_object *fn)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
@@ -481,24 +656,36 @@ static bool over_dropped_table(const diff_run *r, const sm_object *fn)
         if (!diff_table_kept(r, table->key) && names_row_type(fn, table->key))
             return true;
     }
-    return false;
+    return body_reads_change(r, fn);
 }
 
-/* The to-function @fn uses the row type of a table: it is made once the
- * tables are (functions(r, true)). */
+/* The to-function @fn uses the row type of a table, or its SQL-standard
+ * body reads a table (it is parsed when made, whatever
+ * check_function_bodies says): it is made once the tables are
+ * (functions(r, true)). */
 static bool over_table(const diff_run *r, const sm_object *fn)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_TABLE); i++)
         if (names_row_type(fn, sm_at(r->to, SM_TABLE, i)->key))
             return true;
-    return false;
+    return sm_attr(fn, SM_FUNC_DEPS) != NULL;
+}
+
+/* CREATE OR REPLACE refuses a routine whose parameters change other than
+ * by new defaults: an input parameter renamed, a default removed, or OUT,
+ * INOUT or TABLE parameters that make another row. */
+static bool parameters_fixed(const sm_object *f, const sm_object *t)
+{
+    const char *fd = sm_attr(f, SM_FUNC_DEFAULTS), *td = sm_attr(t, SM_FUNC_DEFAULTS);
+    return !diff_attr_eq(f, t, SM_FUNC_PARAMS) || (fd && td && atoi(td) < atoi(fd));
 }
 
 /*
- * Which functions go or are dropped to be made again: a new result type
- * or kind, a type they take or return swapped or a table's row type whose
- * table goes (the old one cannot go under them).  Decided once, as what
- * calls them asks for each of its objects (diff_calls_refreshed_function).
+ * Which functions go or are dropped to be made again: a new result type,
+ * kind or parameters (parameters_fixed), a type they take or return
+ * swapped or a table's row type whose table goes (the old one cannot go
+ * under them).  Decided once, as what calls them asks for each of its
+ * objects (diff_calls_refreshed_function).
  */
 static void decide_functions(diff_run *r)
 {
@@ -506,7 +693,7 @@ static void decide_functions(diff_run *r)
         const sm_object *f = sm_at(r->from, SM_FUNCTION, i), *t = diff_twin(r->to, f);
         r->function_refreshed[i] =
             !t || !diff_attr_eq(f, t, SM_FUNC_RESULT) || !diff_attr_eq(f, t, SM_FUNC_KIND) ||
-            diff_reads_swapped_type(r, f->key) ||
+            parameters_fixed(f, t) || diff_reads_swapped_type(r, f->key) ||
             diff_reads_swapped_type(r, sm_attr(f, SM_FUNC_RESULT)) || over_dropped_table(r, f);
     }
 }
@@ -594,6 +781,31 @@ static void drop_children(diff_run *r, sm_kind kind, int fk)
         if (fk >= 0 && is_fk != (fk == 1))
             continue;
         if (parent_kept(r, f->table) && child_dropped(r, f)) {
+            diff_about(r, f);
+            drop_child(r, f);
+        }
+    }
+}
+
+/* A foreign key on a table that is neither partitioned nor a partition:
+ * no partition holds a clone of it. */
+static bool fk_unshared(const diff_run *r, const sm_object *f)
+{
+    const sm_object *table = sm_find(r->from, SM_TABLE, f->table);
+    return table && !sm_attr(table, SM_TABLE_PARTKEY) && !sm_attr(table, SM_TABLE_PARTOF);
+}
+
+/* The foreign keys of kept tables that go or change, @unshared ones
+ * (fk_unshared) or the others.  The unshared go before partitions are
+ * detached: a detach checks the rows of the foreign keys into the
+ * partitioned table, which those may still hold; the others after, as
+ * what the partition has of them is its own once detached. */
+static void drop_foreign_keys(diff_run *r, bool unshared)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_CONSTRAINT); i++) {
+        const sm_object *f = sm_at(r->from, SM_CONSTRAINT, i);
+        if (strcmp(sm_attr(f, SM_CON_TYPE), "f") == 0 && fk_unshared(r, f) == unshared &&
+            parent_kept(r, f->table) && child_dropped(r, f)) {
             diff_about(r, f);
             drop_child(r, f);
         }
@@ -965,6 +1177,35 @@ static void create_children(diff_run *r, sm_kind kind, int fk, bool on_views)
     }
 }
 
+/* The foreign keys this run makes that reference a partitioned table
+ * (@into_partitioned) or not.  Those go after the partitions are
+ * attached: the rows they check may be in a partition attached by then. */
+static void create_foreign_keys(diff_run *r, bool into_partitioned)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_CONSTRAINT); i++) {
+        const sm_object *t = sm_at(r->to, SM_CONSTRAINT, i);
+        const sm_object *ref = sm_find(r->to, SM_TABLE, sm_attr(t, SM_CON_REFTABLE));
+        if (strcmp(sm_attr(t, SM_CON_TYPE), "f") == 0 &&
+            (ref && sm_attr(ref, SM_TABLE_PARTKEY)) == into_partitioned && diff_fresh(r, t)) {
+            diff_about(r, t);
+            create_child(r, t);
+        }
+    }
+}
+
+/* The constraints of kept tables that only go from NOT VALID to valid,
+ * once the keys and foreign keys are all there. */
+static void validate_constraints(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_CONSTRAINT); i++) {
+        const sm_object *t = sm_at(r->to, SM_CONSTRAINT, i), *f = diff_twin(r->from, t);
+        if (f && constraint_validated(f, t) && !diff_fresh(r, t)) {
+            diff_about(r, t);
+            diff_stmt(r, "ALTER TABLE %s VALIDATE CONSTRAINT %s", t->table, t->name);
+        }
+    }
+}
+
 static void create_views(diff_run *r)
 {
     size_t count = sm_count(r->to, SM_VIEW), n = 0;
@@ -985,7 +1226,11 @@ static void create_views(diff_run *r)
         sb_printf(r->out, "CREATE %s %s", matview(v) ? "MATERIALIZED VIEW" : "VIEW", v->key);
         if (options && *options)
             sb_printf(r->out, " WITH (%s)", options);
-        sb_printf(r->out, " AS\n%.*s;\n", (int)len, def);
+        /* as the schema file made it: a view over one not populated must
+         * not be either */
+        sb_printf(r->out, " AS\n%.*s%s;\n", (int)len, def,
+                  matview(v) && !diff_is_true(sm_attr(v, SM_VIEW_POPULATED)) ? "\nWITH NO DATA"
+                                                                             : "");
     }
     free(order);
     free(take);
@@ -1087,15 +1332,17 @@ static void write_phases(diff_run *r)
     drop_children(r, SM_POLICY, -1);
     diff_drop_event_triggers(r);
     drop_views(r);
+    drop_foreign_keys(r, true);
     /* before its parent's indexes and keys go, which would take the
      * partition's with them */
     diff_detach_partitions(r);
-    drop_children(r, SM_CONSTRAINT, 1);
+    drop_foreign_keys(r, false);
     drop_children(r, SM_CONSTRAINT, 0);
     drop_children(r, SM_INDEX, -1);
     drop_children(r, SM_STATISTICS, -1);
     release_sequences(r);
     diff_release_columns(r);
+    diff_release_domain_checks(r);
     drop_refreshed_functions(r);
     /* before any table is made: a rebuilt table is made again below */
     drop_tables(r);
@@ -1114,6 +1361,7 @@ static void write_phases(diff_run *r)
     diff_create_tables(r);
     diff_alter_tables(r);
     functions(r, true);
+    diff_domain_checks_after_functions(r);
     diff_rehome_moved_tables(r);
     diff_column_settings(r);
     diff_link_typed_tables(r);
@@ -1131,8 +1379,10 @@ static void write_phases(diff_run *r)
     create_children(r, SM_CONSTRAINT, 0, false);
     create_children(r, SM_INDEX, -1, false);
     create_children(r, SM_STATISTICS, -1, false);
-    create_children(r, SM_CONSTRAINT, 1, false);
+    create_foreign_keys(r, false);
     diff_attach_partitions(r);
+    create_foreign_keys(r, true);
+    validate_constraints(r);
     create_views(r);
     create_children(r, SM_INDEX, -1, true);
     create_children(r, SM_STATISTICS, -1, true);

@@ -335,11 +335,20 @@ static bool identity_released(const diff_run *r, const sm_object *f)
     return fi && *fi && !(ti && *ti) && column_altered_in_place(r, f);
 }
 
+/* The generated column @f of a table altered in place becomes a plain
+ * one: its expression goes first, before a column it reads is retyped or
+ * a function it calls is dropped (the server refuses either under it). */
+static bool expression_released(const diff_run *r, const sm_object *f)
+{
+    return diff_expression_dropped(f, diff_twin(r->to, f)) && column_altered_in_place(r, f);
+}
+
 /* The kept table's generated column @f calls such a function: dropped
  * before it (diff_release_columns), added again after. */
 static bool generated_released(const diff_run *r, const sm_object *f)
 {
-    return diff_calls_refreshed_function(r, sm_attr(f, SM_COL_GENERATED)) &&
+    return !diff_expression_dropped(f, diff_twin(r->to, f)) &&
+           diff_calls_refreshed_function(r, sm_attr(f, SM_COL_GENERATED)) &&
            diff_table_kept(r, f->table) && !diff_table_moved(r, f->table) &&
            !diff_columns_follow_type(r, f->table);
 }
@@ -362,6 +371,10 @@ void diff_release_columns(diff_run *r)
             drop_column(r, f);
             continue;
         }
+        if (expression_released(r, f)) {
+            diff_about(r, f);
+            diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP EXPRESSION", f->table, f->name);
+        }
         if (identity_released(r, f)) {
             diff_about(r, f);
             diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", f->table, f->name);
@@ -381,7 +394,9 @@ void diff_column_alter(diff_run *r, const char *table, const sm_object *f, const
     bool retype = diff_column_retyped_in(r, table, f, t) && !diff_columns_follow_type(r, table);
     bool redefault = diff_attr_differs(r, f, t, SM_COL_DEFAULT);
     bool released = default_released(r, f);
-    /* one of a table altered in place went before (diff_release_columns) */
+    /* those of a table altered in place went before (diff_release_columns) */
+    if (diff_expression_dropped(f, t) && !expression_released(r, f))
+        diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP EXPRESSION", table, t->name);
     if (had_identity && !has_identity && !identity_released(r, f))
         diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY", table, t->name);
     /* the old default may not cast to the new type */
@@ -420,16 +435,45 @@ static void typed_column_added(diff_run *r, const sm_object *t)
         diff_stmt(r, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", t->table, t->name);
 }
 
+/*
+ * SET LOGGED or UNLOGGED for the to-table @i when it changes, after the
+ * tables the server wants changed first: a logged table may not reference
+ * an unlogged one, so a table becomes logged after the tables it
+ * references, and unlogged after the tables that reference it (by the
+ * foreign keys there are then: those of the from-model).
+ */
+static void persistence_visit(diff_run *r, size_t i, bool *seen)
+{
+    const sm_object *t = sm_at(r->to, SM_TABLE, i), *f = diff_twin(r->from, t);
+    if (seen[i] || !f || !diff_table_kept(r, t->key) || diff_attr_eq(f, t, SM_TABLE_PERSISTENCE))
+        return;
+    seen[i] = true;
+    bool unlogged = strcmp(sm_attr(t, SM_TABLE_PERSISTENCE), "u") == 0;
+    for (size_t k = 0; k < sm_count(r->from, SM_CONSTRAINT); k++) {
+        const sm_object *c = sm_at(r->from, SM_CONSTRAINT, k);
+        const char *ref = sm_attr(c, SM_CON_REFTABLE);
+        const char *near = unlogged ? ref : c->table, *far = unlogged ? c->table : ref;
+        const sm_object *other = ref && strcmp(near, t->key) == 0 && strcmp(far, t->key) != 0
+                                     ? sm_find(r->to, SM_TABLE, far)
+                                     : NULL;
+        if (other)
+            persistence_visit(r, diff_index_of(r->to, other), seen);
+    }
+    diff_about(r, t);
+    diff_stmt(r, "ALTER TABLE %s SET %s", t->key, unlogged ? "UNLOGGED" : "LOGGED");
+}
+
 void diff_alter_tables(diff_run *r)
 {
-    for (size_t i = 0; i < sm_count(r->to, SM_TABLE); i++) {
-        const sm_object *t = sm_at(r->to, SM_TABLE, i), *f = diff_twin(r->from, t);
-        if (f && diff_table_kept(r, t->key) && !diff_attr_eq(f, t, SM_TABLE_PERSISTENCE)) {
-            diff_about(r, t);
-            diff_stmt(r, "ALTER TABLE %s SET %s", t->key,
-                      strcmp(sm_attr(t, SM_TABLE_PERSISTENCE), "u") == 0 ? "UNLOGGED" : "LOGGED");
-        }
+    size_t n_tables = sm_count(r->to, SM_TABLE);
+    bool *seen = util_calloc(n_tables, sizeof(*seen));
+    if (!seen) {
+        r->out->failed = true;
+        return;
     }
+    for (size_t i = 0; i < n_tables; i++)
+        persistence_visit(r, i, seen);
+    free(seen);
     /* columns dropped first: a regenerated column is added back below; the
      * generated ones before the others, which they may read */
     for (int generated = 1; generated >= 0; generated--)

@@ -70,14 +70,56 @@ static bool domain_rebased(const diff_run *r, const sm_object *dom)
            (!diff_attr_eq(dom, t, SM_DOMAIN_BASE) || !diff_attr_eq(dom, t, SM_DOMAIN_COLLATION));
 }
 
+/* A column of the from-model holds an array of the domain @key, or of a
+ * domain over it (the server checks those too).  Domains over domains
+ * make a chain that ends, so the recursion does. */
+static bool domain_in_array(const diff_run *r, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; i < sm_count(r->from, SM_COLUMN); i++) {
+        const char *type = sm_attr(sm_at(r->from, SM_COLUMN, i), SM_COL_TYPE);
+        if (type && strncmp(type, key, n) == 0 && strcmp(type + n, "[]") == 0)
+            return true;
+    }
+    for (size_t i = 0; i < sm_count(r->from, SM_DOMAIN); i++) {
+        const sm_object *d = sm_at(r->from, SM_DOMAIN, i);
+        const char *base = sm_attr(d, SM_DOMAIN_BASE);
+        if (base && strcmp(base, key) == 0 && domain_in_array(r, d->key))
+            return true;
+    }
+    return false;
+}
+
+/* The kept domain @dom is to check its values anew (NOT NULL set, a check
+ * added or validated) while a column holds an array of it: ALTER DOMAIN
+ * refuses that (it does not look into arrays), so the domain is swapped. */
+static bool domain_rechecked_in_array(const diff_run *r, const sm_object *dom)
+{
+    const sm_object *t = diff_twin(r->to, dom);
+    if (!t || !domain_in_array(r, dom->key))
+        return false;
+    if (!diff_is_true(sm_attr(dom, SM_DOMAIN_NOTNULL)) &&
+        diff_is_true(sm_attr(t, SM_DOMAIN_NOTNULL)))
+        return true;
+    bool added = false;
+    FOR_EACH_ITEM(sm_attr(t, SM_DOMAIN_CHECKS), item, len)
+    {
+        char *whole = strndup(item, len);
+        added = added || !whole || !diff_list_has(sm_attr(dom, SM_DOMAIN_CHECKS), whole);
+        free(whole);
+    }
+    return added;
+}
+
 /* The from-domain @dom, kept, is swapped for a new one: its base type or
- * collation changes, or it is over a type that is swapped (its base type
- * cannot be altered).  Domains over domains make a chain that ends, so the
- * recursion does. */
+ * collation changes, it is over a type that is swapped (its base type
+ * cannot be altered), or it is checked anew under an array column.
+ * Domains over domains make a chain that ends, so the recursion does. */
 static bool domain_swapped(const diff_run *r, const sm_object *dom)
 {
     return diff_twin(r->to, dom) &&
-           (domain_rebased(r, dom) || uses_swapped_type(r, domain_of_type, dom));
+           (domain_rebased(r, dom) || uses_swapped_type(r, domain_of_type, dom) ||
+            domain_rechecked_in_array(r, dom));
 }
 
 bool diff_domain_swapped(const diff_run *r, const sm_object *dom)
@@ -422,6 +464,37 @@ void diff_enums(diff_run *r)
     }
 }
 
+/* The domain check @item (@len long, of the to-model) calls a function
+ * this run makes: it is added once the functions are made
+ * (diff_domain_checks_after_functions), which come after the domains
+ * (they may take them). */
+static bool check_after_functions(const diff_run *r, const char *item, size_t len)
+{
+    char *def = strndup(item, len);
+    bool after = !def || diff_calls_made_function(r, def);
+    free(def);
+    return after;
+}
+
+/* The domain check @item (@len long, of the from-model) calls a function
+ * dropped to be made again, or that goes: it goes first
+ * (diff_release_domain_checks). */
+static bool check_released(const diff_run *r, const char *item, size_t len)
+{
+    char *def = strndup(item, len);
+    bool released = !def || diff_calls_refreshed_function(r, def);
+    free(def);
+    return released;
+}
+
+/* A domain check "name CHECK (...) NOT VALID". */
+static bool not_valid(const char *item, size_t len)
+{
+    static const char suffix[] = " NOT VALID";
+    size_t n = sizeof(suffix) - 1;
+    return len > n && strncmp(item + len - n, suffix, n) == 0;
+}
+
 static void domain_create(diff_run *r, const sm_object *t)
 {
     sb_printf(r->out, "CREATE DOMAIN %s AS %s", t->key, sm_attr(t, SM_DOMAIN_BASE));
@@ -432,11 +505,32 @@ static void domain_create(diff_run *r, const sm_object *t)
     if (diff_is_true(sm_attr(t, SM_DOMAIN_NOTNULL)))
         sb_puts(r->out, " NOT NULL");
     FOR_EACH_ITEM(sm_attr(t, SM_DOMAIN_CHECKS), item, len)
-    sb_printf(r->out, " CONSTRAINT %.*s", (int)len, item);
+    if (!not_valid(item, len) && !check_after_functions(r, item, len))
+        sb_printf(r->out, " CONSTRAINT %.*s", (int)len, item);
     sb_puts(r->out, ";\n");
+    /* CREATE DOMAIN has no NOT VALID: those are added after */
+    FOR_EACH_ITEM(sm_attr(t, SM_DOMAIN_CHECKS), item, len)
+    if (not_valid(item, len) && !check_after_functions(r, item, len))
+        diff_stmt(r, "ALTER DOMAIN %s ADD CONSTRAINT %.*s", t->key, (int)len, item);
 }
 
-/* Domain checks of @a missing from @b: dropped (@drop) or added. */
+/* The item of the checks @list that @item (@len long, of the other model)
+ * is with " NOT VALID" (@from_side: @list is the from-model's) or without
+ * (the to-model's): the check is validated where it stands. */
+static bool check_validated(const char *list, const char *item, size_t len, bool from_side)
+{
+    FOR_EACH_ITEM(list, other, olen)
+    {
+        if (from_side ? diff_validates(other, olen, item, len)
+                      : diff_validates(item, len, other, olen))
+            return true;
+    }
+    return false;
+}
+
+/* Domain checks of @a missing from @b: dropped (@drop: @a is the
+ * from-domain) or added; one that only loses its NOT VALID is validated
+ * instead. */
 static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, bool drop)
 {
     FOR_EACH_ITEM(sm_attr(a, SM_DOMAIN_CHECKS), item, len)
@@ -446,13 +540,17 @@ static void domain_checks(diff_run *r, const sm_object *a, const sm_object *b, b
             r->out->failed = true;
             return;
         }
-        if (!diff_list_has(sm_attr(b, SM_DOMAIN_CHECKS), whole)) {
-            size_t n = diff_item_name_len(item, len);
-            if (drop)
-                diff_stmt(r, "ALTER DOMAIN %s DROP CONSTRAINT %.*s", a->key, (int)n, item);
-            else
-                diff_stmt(r, "ALTER DOMAIN %s ADD CONSTRAINT %s", a->key, whole);
-        }
+        size_t n = diff_item_name_len(item, len);
+        const char *others = sm_attr(b, SM_DOMAIN_CHECKS);
+        /* kept, or validated when the to-domain's checks are added */
+        bool kept =
+            diff_list_has(others, whole) || (drop && check_validated(others, item, len, false));
+        if (!kept && drop && !check_released(r, item, len))
+            diff_stmt(r, "ALTER DOMAIN %s DROP CONSTRAINT %.*s", a->key, (int)n, item);
+        else if (!kept && !drop && check_validated(others, item, len, true))
+            diff_stmt(r, "ALTER DOMAIN %s VALIDATE CONSTRAINT %.*s", a->key, (int)n, item);
+        else if (!kept && !drop && !check_after_functions(r, item, len))
+            diff_stmt(r, "ALTER DOMAIN %s ADD CONSTRAINT %s", a->key, whole);
         free(whole);
     }
 }
@@ -466,8 +564,8 @@ void diff_domains(diff_run *r)
             if (!uses_swapped_type(r, domain_of_type, f)) {
                 diff_about(r, t);
                 swap_type(r, f, t, domain_create,
-                          "domain %s changes its base type or collation; values that do not"
-                          " fit fail the cast");
+                          "domain %s is made again (a new base type or collation, or a new"
+                          " check under an array column); values that do not fit fail the cast");
             }
             continue;
         }
@@ -488,6 +586,45 @@ void diff_domains(diff_run *r)
                       diff_is_true(sm_attr(t, SM_DOMAIN_NOTNULL)) ? "SET" : "DROP");
         domain_checks(r, f, t, true);
         domain_checks(r, t, f, false);
+    }
+}
+
+/* Before the functions they call are dropped to be made again (or go):
+ * the domain checks that call them, of every domain, as none could go or
+ * be renamed for a swap under them. */
+void diff_release_domain_checks(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->from, SM_DOMAIN); i++) {
+        const sm_object *f = sm_at(r->from, SM_DOMAIN, i);
+        FOR_EACH_ITEM(sm_attr(f, SM_DOMAIN_CHECKS), item, len)
+        {
+            if (!check_released(r, item, len))
+                continue;
+            diff_about(r, f);
+            diff_stmt(r, "ALTER DOMAIN %s DROP CONSTRAINT %.*s", f->key,
+                      (int)diff_item_name_len(item, len), item);
+        }
+    }
+}
+
+/* The domain checks that call a function this run makes, once it is made:
+ * those of a domain made, new ones, and those released before. */
+void diff_domain_checks_after_functions(diff_run *r)
+{
+    for (size_t i = 0; i < sm_count(r->to, SM_DOMAIN); i++) {
+        const sm_object *t = sm_at(r->to, SM_DOMAIN, i), *f = diff_twin(r->from, t);
+        bool made = !f || diff_fresh(r, t) || domain_swapped(r, f);
+        FOR_EACH_ITEM(sm_attr(t, SM_DOMAIN_CHECKS), item, len)
+        {
+            char *whole = strndup(item, len);
+            bool had = whole && !made && diff_list_has(sm_attr(f, SM_DOMAIN_CHECKS), whole) &&
+                       !check_released(r, item, len);
+            free(whole);
+            if (had || !check_after_functions(r, item, len))
+                continue;
+            diff_about(r, t);
+            diff_stmt(r, "ALTER DOMAIN %s ADD CONSTRAINT %.*s", t->key, (int)len, item);
+        }
     }
 }
 

@@ -63,9 +63,10 @@ static const char *const column_attrs[] = { "position",    "type",       "collat
 static const char *const con_attrs[] = { "type", "definition", "references", "comment" };
 static const char *const index_attrs[] = { "definition", "comment" };
 static const char *const stats_attrs[] = { "definition", "statistics", "comment" };
-static const char *const view_attrs[] = { "kind",       "definition", "options",
-                                          "depends on", "comment",    "column comments" };
-static const char *const func_attrs[] = { "kind", "definition", "result", "comment" };
+static const char *const view_attrs[] = { "kind",    "definition",      "options",  "depends on",
+                                          "comment", "column comments", "populated" };
+static const char *const func_attrs[] = { "kind",       "definition", "result",    "comment",
+                                          "parameters", "defaults",   "depends on" };
 static const char *const trigger_attrs[] = { "definition", "enabled", "comment" };
 static const char *const rule_attrs[] = { "definition", "comment" };
 static const char *const evtrig_attrs[] = { "definition", "enabled", "comment" };
@@ -189,6 +190,24 @@ static const char *const grant_attrs[] = { "on",      "object", "column", "privi
     " CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED'"    \
     " END, CASE WHEN g.aggkind = 'h' THEN 'HYPOTHETICAL' END))"                                    \
     " FROM pg_aggregate g WHERE g.aggfnoid = p.oid)"
+
+/* A routine's parameters as "mode name type" lines (SM_FUNC_PARAMS):
+ * proargmodes and proargnames are NULL when every parameter is IN or
+ * unnamed, and unnest() pads them with NULLs. */
+#define FUNC_PARAMS                                                                                \
+    "(SELECT string_agg(coalesce(x.m::text, 'i') || ' ' || coalesce(quote_ident(nullif(x.nm,"     \
+    " '')), '') || ' ' || format_type(x.ty, NULL) || E'\\n', '' ORDER BY x.o) FROM"                \
+    " unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]), p.proargmodes, p.proargnames)"      \
+    " WITH ORDINALITY AS x(ty, m, nm, o))"
+
+/* The tables and columns a routine's SQL-standard body reads
+ * (SM_FUNC_DEPS): only such a body records them. */
+#define FUNC_DEPS                                                                                  \
+    "(SELECT string_agg(DISTINCT d.refobjid::regclass::text || coalesce('.' ||"                    \
+    " quote_ident(a.attname), '') || E'\\n', '') FROM pg_depend d LEFT JOIN pg_attribute a ON"     \
+    " a.attrelid = d.refobjid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0 WHERE"           \
+    " d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.refclassid ="                      \
+    " 'pg_class'::regclass AND d.deptype = 'n')"
 
 /* The comments on a view's columns: "name 'comment'", by name. */
 #define VIEW_COLUMN_COMMENTS                                                                       \
@@ -349,7 +368,8 @@ static const kind_spec kinds[SM_N_KINDS] = {
         " FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid ="
         " r.oid WHERE r.ev_class = c.oid AND ((d.refclassid = 'pg_class'::regclass AND"
         " d.refobjid <> c.oid) OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid >= 16384))),"
-        " " COMMENT("c.oid", "pg_class") "," VIEW_COLUMN_COMMENTS " FROM pg_class c JOIN"
+        " " COMMENT("c.oid", "pg_class") "," VIEW_COLUMN_COMMENTS ", CASE WHEN c.relkind = 'm'"
+        " THEN c.relispopulated::text END FROM pg_class c JOIN"
         " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER
         " AND" NOT_EXT("pg_class", "c.oid"),
         false, ATTRS(view_attrs) },
@@ -357,8 +377,8 @@ static const kind_spec kinds[SM_N_KINDS] = {
         "function",
         "SELECT p.oid::regprocedure::text, NULL, quote_ident(p.proname), p.prokind::text, CASE"
         " WHEN p.prokind = 'a' THEN " AGGREGATE_DEF " ELSE pg_get_functiondef(p.oid) END,"
-        " pg_get_function_result(p.oid), " COMMENT("p.oid", "pg_proc")
-        " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f',"
+        " pg_get_function_result(p.oid), " COMMENT("p.oid", "pg_proc") ", " FUNC_PARAMS ","
+        " p.pronargdefaults::text, " FUNC_DEPS " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f',"
         " 'p', 'a') AND " NSP_FILTER " AND" NOT_EXT("pg_proc", "p.oid")
         " AND" NOT_INTERNAL("pg_proc", "p.oid"),
         false, ATTRS(func_attrs) },
@@ -560,8 +580,10 @@ const char *sm_attr_words(sm_kind kind, size_t i, const char *value)
 bool sm_attr_ordinal(sm_kind kind, size_t i)
 {
     return (kind == SM_COLUMN && (i == SM_COL_ATTNUM || i == SM_COL_TYPE_STORAGE)) ||
-           (kind == SM_VIEW && i == SM_VIEW_DEPS) ||
-           (kind == SM_TABLE && i == SM_TABLE_FROM_PARENT);
+           (kind == SM_VIEW && (i == SM_VIEW_DEPS || i == SM_VIEW_POPULATED)) ||
+           (kind == SM_TABLE && i == SM_TABLE_FROM_PARENT) ||
+           (kind == SM_FUNCTION &&
+            (i == SM_FUNC_PARAMS || i == SM_FUNC_DEFAULTS || i == SM_FUNC_DEPS));
 }
 
 size_t sm_count(const sm_model *m, sm_kind kind)

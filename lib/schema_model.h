@@ -151,13 +151,24 @@ enum {
     SM_VIEW_DEPS,    /* relations and functions (not the system's) it reads,
                       * each ended by '\n' */
     SM_VIEW_COMMENT,
-    SM_VIEW_COLUMN_COMMENTS /* "column 'comment'", each ended by '\n', by name */
+    SM_VIEW_COLUMN_COMMENTS, /* "column 'comment'", each ended by '\n', by name */
+    SM_VIEW_POPULATED /* a materialized view's "true" / "false" (WITH NO DATA): not compared */
 };
 enum {
     SM_FUNC_KIND, /* "f" / "p" / "a" (an aggregate) */
     SM_FUNC_DEF,  /* pg_get_functiondef; an aggregate's CREATE OR REPLACE AGGREGATE */
     SM_FUNC_RESULT,
-    SM_FUNC_COMMENT
+    SM_FUNC_COMMENT,
+    /* what CREATE OR REPLACE cannot change, neither compared nor dumped
+     * (the definition holds it): each parameter "mode name type", ended
+     * by '\n' (the names of the input ones, the row OUT, INOUT and TABLE
+     * parameters make), and the number of parameters with defaults */
+    SM_FUNC_PARAMS,
+    SM_FUNC_DEFAULTS,
+    /* what a SQL-standard body (BEGIN ATOMIC, RETURN) reads, parsed when
+     * the routine is made: "table" or "table.column", each ended by '\n';
+     * neither compared nor dumped */
+    SM_FUNC_DEPS
 };
 enum { SM_TRIGGER_DEF, SM_TRIGGER_ENABLED, SM_TRIGGER_COMMENT };
 enum { SM_RULE_DEF /* pg_get_ruledef */, SM_RULE_COMMENT };
@@ -230,7 +241,8 @@ const char *sm_attr(const sm_object *o, size_t i);
 
 /* The attribute is neither compared nor dumped (a column's position and
  * its type's storage, a view's dependencies, what a partition carries
- * from its parent). */
+ * from its parent, a routine's parameters apart from its definition,
+ * whether a materialized view holds data). */
 bool sm_attr_ordinal(sm_kind kind, size_t i);
 
 /* Kind names, as the dump writes them: "table", "column", ... */
