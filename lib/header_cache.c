@@ -15,7 +15,11 @@
  *   header's strings as script_unpack takes them (id, message, create
  *   date when there is one, parents, depends-on, branch labels, each
  *   NUL-terminated: a revision file's header holds no NUL, nor does a
- *   file name).
+ *   file name); last, a 64-bit hash of the entry so far (entry_hash).
+ *
+ * The hash is what makes a damaged entry a miss: without it a flipped bit
+ * that still reads as an id or a hex digit gave a wrong parent or
+ * checksum, and a command reported a graph or a change that is not there.
  *
  * What is binary is so because it is read for every file of every
  * command: 10,000 keys parsed from decimal were a tenth of a cold status,
@@ -52,7 +56,7 @@
 #include <ultramigrate/version.h>
 
 /* Bump when script_file, the parser or this layout changes. */
-#define CACHE_FORMAT "ultramigrate header cache 5 " UM_VERSION_STRING "\n"
+#define CACHE_FORMAT "ultramigrate header cache 6 " UM_VERSION_STRING "\n"
 #define CACHE_FILE   HEADER_CACHE_NAME "/headers"
 /* A change this recent may hide from the stat: such files are not cached. */
 #define SETTLE_SECONDS 2
@@ -154,10 +158,10 @@ static bool find_entry(cursor *c, cache_entry *e, const char *prev_name)
         (size_t)(c->end - c->p) < KEY_BYTES + sizeof(len))
         return false;
     memcpy(&len, c->p + KEY_BYTES, sizeof(len));
-    if (len > (size_t)(c->end - c->p) - KEY_BYTES - sizeof(len))
+    if (len + sizeof(uint64_t) > (size_t)(c->end - c->p) - KEY_BYTES - sizeof(len))
         return false;
     *e = (cache_entry){ name, c->p, c->p + KEY_BYTES + sizeof(len), len, false };
-    c->p = e->rest + len;
+    c->p = e->rest + len + sizeof(uint64_t);
     return true;
 }
 
@@ -340,13 +344,43 @@ static script_file *unpack_rest(const cache_entry *e, const char *path)
     return script_unpack(&fixed, e->rest + sizeof(h), e->rest_len - sizeof(h), path);
 }
 
+/*
+ * A hash of @len bytes, 8 at a time (an entry is a few hundred bytes, and
+ * every one is hashed when taken).  Each step is a bijection of the state
+ * for a given word, and of the word for a given state: a change within
+ * one word always changes the hash.
+ */
+static uint64_t entry_hash(const char *p, size_t len)
+{
+    const uint64_t mul = 0xff51afd7ed558ccdu;
+    uint64_t h = 0x9e3779b97f4a7c15u ^ len, w;
+    for (; len >= sizeof(w); p += sizeof(w), len -= sizeof(w)) {
+        memcpy(&w, p, sizeof(w));
+        h = (h ^ w) * mul;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, p, len);
+    h = (h ^ w) * mul;
+    return h ^ (h >> 33);
+}
+
+/* The entry reads back as it was written: its hash, after its rest. */
+static bool entry_intact(const cache_entry *e)
+{
+    const char *end = e->rest + e->rest_len;
+    uint64_t want;
+    memcpy(&want, end, sizeof(want));
+    return entry_hash(e->name, (size_t)(end - e->name)) == want;
+}
+
 /* The header of @e when @st, its file's stat, is the one it was cached
  * with; NULL otherwise. */
 static script_file *entry_header(const cache_entry *e, const header_cache_stat *st,
                                  const char *path)
 {
-    return e && S_ISREG(st->mode) && memcmp(e->key, st->key, KEY_BYTES) == 0 ? unpack_rest(e, path)
-                                                                             : NULL;
+    bool same = e && S_ISREG(st->mode) && memcmp(e->key, st->key, KEY_BYTES) == 0;
+    return same && entry_intact(e) ? unpack_rest(e, path) : NULL;
 }
 
 static void mark_taken(header_cache *c, cache_entry *e)
@@ -426,10 +460,15 @@ static void put_entry(strbuf *sb, strbuf *rest, const char *name, const cache_ke
     sb_reset(rest);
     put_rest(rest, s);
     uint32_t len = (uint32_t)rest->len; /* a header is far below 4 GB: its file is capped */
+    size_t start = sb->len;
     put_field(sb, name);
     sb_append(sb, (const char *)k->v, KEY_BYTES);
     sb_append(sb, (const char *)&len, sizeof(len));
     sb_append(sb, rest->buf, rest->len);
+    if (!sb_failed(sb)) {
+        uint64_t hash = entry_hash(sb->buf + start, sb->len - start);
+        sb_append(sb, (const char *)&hash, sizeof(hash));
+    }
 }
 
 static bool settled(const header_cache_stat *st, const struct timespec *read_at)
