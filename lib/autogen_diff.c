@@ -628,7 +628,8 @@ static bool names_row_type(const sm_object *fn, const char *table_key)
 
 /* The from-function @fn's SQL-standard body reads a table that goes or
  * is made again, or a column that goes or changes type: the server
- * refuses those under it. */
+ * refuses those under it.  (What else it reads, views and sequences, is
+ * not followed.) */
 static bool body_reads_change(const diff_run *r, const sm_object *fn)
 {
     bool changes = false;
@@ -637,10 +638,11 @@ static bool body_reads_change(const diff_run *r, const sm_object *fn)
         char *key = strndup(item, len);
         const sm_object *c = key ? sm_find(r->from, SM_COLUMN, key) : NULL;
         const sm_object *tc = c ? diff_twin(r->to, c) : NULL;
+        const sm_object *table = key && !c ? sm_find(r->from, SM_TABLE, key) : NULL;
         changes = changes || !key ||
-                  (c ? !diff_table_kept(r, c->table) || !tc || diff_column_retyped(r, c, tc) ||
-                           diff_type_swapped(r, c)
-                     : !diff_table_kept(r, key));
+                  (c && (!diff_table_kept(r, c->table) || !tc || diff_column_retyped(r, c, tc) ||
+                         diff_type_swapped(r, c))) ||
+                  (table && !diff_table_kept(r, key));
         free(key);
     }
     return changes;
@@ -1342,7 +1344,7 @@ static void write_phases(diff_run *r)
     drop_children(r, SM_STATISTICS, -1);
     release_sequences(r);
     diff_release_columns(r);
-    diff_release_domain_checks(r);
+    diff_release_domain_calls(r);
     drop_refreshed_functions(r);
     /* before any table is made: a rebuilt table is made again below */
     drop_tables(r);
@@ -1361,7 +1363,7 @@ static void write_phases(diff_run *r)
     diff_create_tables(r);
     diff_alter_tables(r);
     functions(r, true);
-    diff_domain_checks_after_functions(r);
+    diff_domain_calls_after_functions(r);
     diff_rehome_moved_tables(r);
     diff_column_settings(r);
     diff_link_typed_tables(r);

@@ -87,8 +87,8 @@ void diff_decide_types(diff_run *r);
 bool diff_reads_swapped_type(const diff_run *r, const char *def);
 void diff_enums(diff_run *r);
 void diff_domains(diff_run *r);
-void diff_release_domain_checks(diff_run *r);
-void diff_domain_checks_after_functions(diff_run *r);
+void diff_release_domain_calls(diff_run *r);
+void diff_domain_calls_after_functions(diff_run *r);
 void diff_composites(diff_run *r);
 void diff_ranges(diff_run *r);
 

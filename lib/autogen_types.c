@@ -466,7 +466,7 @@ void diff_enums(diff_run *r)
 
 /* The domain check @item (@len long, of the to-model) calls a function
  * this run makes: it is added once the functions are made
- * (diff_domain_checks_after_functions), which come after the domains
+ * (diff_domain_calls_after_functions), which come after the domains
  * (they may take them). */
 static bool check_after_functions(const diff_run *r, const char *item, size_t len)
 {
@@ -478,13 +478,27 @@ static bool check_after_functions(const diff_run *r, const char *item, size_t le
 
 /* The domain check @item (@len long, of the from-model) calls a function
  * dropped to be made again, or that goes: it goes first
- * (diff_release_domain_checks). */
+ * (diff_release_domain_calls). */
 static bool check_released(const diff_run *r, const char *item, size_t len)
 {
     char *def = strndup(item, len);
     bool released = !def || diff_calls_refreshed_function(r, def);
     free(def);
     return released;
+}
+
+/* The to-domain @t's default calls a function this run makes: set once
+ * the functions are made (diff_domain_calls_after_functions). */
+static bool default_after_functions(const diff_run *r, const sm_object *t)
+{
+    return diff_calls_made_function(r, sm_attr(t, SM_DOMAIN_DEFAULT));
+}
+
+/* The from-domain @f's default calls a function dropped to be made again,
+ * or that goes: it goes first (diff_release_domain_calls). */
+static bool default_released(const diff_run *r, const sm_object *f)
+{
+    return diff_calls_refreshed_function(r, sm_attr(f, SM_DOMAIN_DEFAULT));
 }
 
 /* A domain check "name CHECK (...) NOT VALID". */
@@ -500,7 +514,7 @@ static void domain_create(diff_run *r, const sm_object *t)
     sb_printf(r->out, "CREATE DOMAIN %s AS %s", t->key, sm_attr(t, SM_DOMAIN_BASE));
     if (sm_attr(t, SM_DOMAIN_COLLATION))
         sb_printf(r->out, " COLLATE %s", sm_attr(t, SM_DOMAIN_COLLATION));
-    if (sm_attr(t, SM_DOMAIN_DEFAULT))
+    if (sm_attr(t, SM_DOMAIN_DEFAULT) && !default_after_functions(r, t))
         sb_printf(r->out, " DEFAULT %s", sm_attr(t, SM_DOMAIN_DEFAULT));
     if (diff_is_true(sm_attr(t, SM_DOMAIN_NOTNULL)))
         sb_puts(r->out, " NOT NULL");
@@ -575,10 +589,10 @@ void diff_domains(diff_run *r)
             continue;
         }
         if (!diff_attr_eq(f, t, SM_DOMAIN_DEFAULT)) {
-            if (sm_attr(t, SM_DOMAIN_DEFAULT))
+            if (sm_attr(t, SM_DOMAIN_DEFAULT) && !default_after_functions(r, t))
                 diff_stmt(r, "ALTER DOMAIN %s SET DEFAULT %s", t->key,
                           sm_attr(t, SM_DOMAIN_DEFAULT));
-            else
+            else if (!sm_attr(t, SM_DOMAIN_DEFAULT) && !default_released(r, f))
                 diff_stmt(r, "ALTER DOMAIN %s DROP DEFAULT", t->key);
         }
         if (!diff_attr_eq(f, t, SM_DOMAIN_NOTNULL))
@@ -590,12 +604,16 @@ void diff_domains(diff_run *r)
 }
 
 /* Before the functions they call are dropped to be made again (or go):
- * the domain checks that call them, of every domain, as none could go or
- * be renamed for a swap under them. */
-void diff_release_domain_checks(diff_run *r)
+ * the domain checks and defaults that call them, of every domain, as none
+ * could go or be renamed for a swap under them. */
+void diff_release_domain_calls(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_DOMAIN); i++) {
         const sm_object *f = sm_at(r->from, SM_DOMAIN, i);
+        if (default_released(r, f)) {
+            diff_about(r, f);
+            diff_stmt(r, "ALTER DOMAIN %s DROP DEFAULT", f->key);
+        }
         FOR_EACH_ITEM(sm_attr(f, SM_DOMAIN_CHECKS), item, len)
         {
             if (!check_released(r, item, len))
@@ -607,13 +625,19 @@ void diff_release_domain_checks(diff_run *r)
     }
 }
 
-/* The domain checks that call a function this run makes, once it is made:
- * those of a domain made, new ones, and those released before. */
-void diff_domain_checks_after_functions(diff_run *r)
+/* The domain checks and defaults that call a function this run makes,
+ * once it is made: those of a domain made, new ones, and those released
+ * before (a default that calls one was left out wherever else it would
+ * have been set). */
+void diff_domain_calls_after_functions(diff_run *r)
 {
     for (size_t i = 0; i < sm_count(r->to, SM_DOMAIN); i++) {
         const sm_object *t = sm_at(r->to, SM_DOMAIN, i), *f = diff_twin(r->from, t);
         bool made = !f || diff_fresh(r, t) || domain_swapped(r, f);
+        if (sm_attr(t, SM_DOMAIN_DEFAULT) && default_after_functions(r, t)) {
+            diff_about(r, t);
+            diff_stmt(r, "ALTER DOMAIN %s SET DEFAULT %s", t->key, sm_attr(t, SM_DOMAIN_DEFAULT));
+        }
         FOR_EACH_ITEM(sm_attr(t, SM_DOMAIN_CHECKS), item, len)
         {
             char *whole = strndup(item, len);

@@ -249,8 +249,10 @@ static const kind_spec kinds[SM_N_KINDS] = {
     [SM_DOMAIN] = {
         "domain",
         "SELECT format_type(t.oid, NULL), NULL, quote_ident(t.typname),"
-        " format_type(t.typbasetype, t.typtypmod), t.typnotnull::text, t.typdefault, CASE WHEN"
-        " t.typcollation <> b.typcollation THEN " COLLATION_NAME("t.typcollation")
+        " format_type(t.typbasetype, t.typtypmod), t.typnotnull::text,"
+        /* deparsed now, not as typdefault kept it: schema-qualified */
+        " pg_get_expr(t.typdefaultbin, 0), CASE WHEN t.typcollation <> b.typcollation THEN "
+        COLLATION_NAME("t.typcollation")
         " END, (SELECT string_agg(quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid)"
         " || E'\\n', '' ORDER BY k.conname) FROM pg_constraint k WHERE k.contypid = t.oid AND"
         " k.contype = 'c'), " COMMENT("t.oid", "pg_type") " FROM pg_type t JOIN pg_type b ON"
@@ -378,8 +380,9 @@ static const kind_spec kinds[SM_N_KINDS] = {
         "SELECT p.oid::regprocedure::text, NULL, quote_ident(p.proname), p.prokind::text, CASE"
         " WHEN p.prokind = 'a' THEN " AGGREGATE_DEF " ELSE pg_get_functiondef(p.oid) END,"
         " pg_get_function_result(p.oid), " COMMENT("p.oid", "pg_proc") ", " FUNC_PARAMS ","
-        " p.pronargdefaults::text, " FUNC_DEPS " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f',"
-        " 'p', 'a') AND " NSP_FILTER " AND" NOT_EXT("pg_proc", "p.oid")
+        " p.pronargdefaults::text, " FUNC_DEPS " FROM pg_proc p JOIN pg_namespace n ON n.oid ="
+        " p.pronamespace WHERE p.prokind IN ('f', 'p', 'a') AND " NSP_FILTER
+        " AND" NOT_EXT("pg_proc", "p.oid")
         " AND" NOT_INTERNAL("pg_proc", "p.oid"),
         false, ATTRS(func_attrs) },
     [SM_TRIGGER] = {
