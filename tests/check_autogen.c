@@ -104,6 +104,19 @@ static um_autogen_result *autogen(um_ctx *ctx, const char *schema, int from_db, 
     return res;
 }
 
+/* A dry run of @schema against the database: its up and down SQL (the
+ * test's to keep); false when there is no difference. */
+static bool generate(um_ctx *ctx, const char *schema, const char **up, const char **down)
+{
+    um_autogen_result *res = autogen(ctx, schema, 1, 1, UM_OK);
+    bool differs = um_autogen_result_differs(res);
+    ck_assert_ptr_null(um_autogen_result_path(res));
+    *up = pgtest_fmt("%s", um_autogen_result_up(res));
+    *down = pgtest_fmt("%s", um_autogen_result_down(res));
+    um_autogen_result_free(res);
+    return differs;
+}
+
 /* Runs @sql as one transaction, as a transactional revision runs. */
 static void apply(const char *url, const char *sql, const char *what)
 {
@@ -133,12 +146,9 @@ START_TEST(corpus_round_trip)
     /* the snapshot holds the grants: the pairs compare them too */
     write_ini("compare_privileges = true");
     um_ctx *ctx = open_project();
-    um_autogen_result *res = autogen(ctx, pair_file(_i, "to.sql"), 1, 1, UM_OK);
-    ck_assert_msg(um_autogen_result_differs(res), "%s: no difference found", pairs[_i]);
-    ck_assert_ptr_null(um_autogen_result_path(res));
-    const char *up = pgtest_fmt("%s", um_autogen_result_up(res));
-    const char *down = pgtest_fmt("%s", um_autogen_result_down(res));
-    um_autogen_result_free(res);
+    const char *up, *down;
+    ck_assert_msg(generate(ctx, pair_file(_i, "to.sql"), &up, &down), "%s: no difference found",
+                  pairs[_i]);
     um_close(ctx);
 
     apply(db_url, up, pgtest_fmt("%s: up", pairs[_i]));
@@ -372,15 +382,13 @@ START_TEST(attach_ignores_compare_type)
     sql("INSERT INTO m_2025 VALUES (1, '2025-02-01', 1.5)");
     write_ini("compare_type = false");
     um_ctx *ctx = open_project();
-    um_autogen_result *res = autogen(ctx, schema, 1, 1, UM_OK);
-    const char *up = pgtest_fmt("%s", um_autogen_result_up(res));
-    const char *down = pgtest_fmt("%s", um_autogen_result_down(res));
-    um_autogen_result_free(res);
+    const char *up, *down;
+    generate(ctx, schema, &up, &down);
     apply(db_url, up, "up");
     ck_assert_str_eq(qv("SELECT relispartition::text FROM pg_class WHERE oid = 'm_2025'::regclass"),
                      "true");
     ck_assert_str_eq(qv("SELECT v::text FROM m WHERE id = 1"), "1.50");
-    res = autogen(ctx, schema, 1, 1, UM_OK);
+    um_autogen_result *res = autogen(ctx, schema, 1, 1, UM_OK);
     ck_assert_msg(!um_autogen_result_differs(res), "%s", um_autogen_result_up(res));
     um_autogen_result_free(res);
     um_close(ctx);
@@ -390,8 +398,6 @@ START_TEST(attach_ignores_compare_type)
 }
 END_TEST
 
-/* The default leaves privileges alone; compare_privileges = true grants
- * and revokes, on the objects and roles of both models. */
 /* What the corpus cannot see, as it compares schemas and not rows: the
  * forms that keep data.  A constraint validated stays where it is, a
  * generated column that becomes plain keeps its values, and a
@@ -412,10 +418,8 @@ START_TEST(kept_data_forms)
     sql("CREATE TABLE e_1 PARTITION OF e FOR VALUES FROM (0) TO (100)");
     sql("INSERT INTO e VALUES (7, 'kept')");
     um_ctx *ctx = open_project();
-    um_autogen_result *res = autogen(ctx, schema, 1, 1, UM_OK);
-    const char *up = pgtest_fmt("%s", um_autogen_result_up(res));
-    const char *down = pgtest_fmt("%s", um_autogen_result_down(res));
-    um_autogen_result_free(res);
+    const char *up, *down;
+    generate(ctx, schema, &up, &down);
     um_close(ctx);
     ck_assert_msg(strstr(up, "VALIDATE CONSTRAINT p_v") && !strstr(up, "DROP CONSTRAINT p_v") &&
                       strstr(up, "ALTER COLUMN w DROP EXPRESSION") && !strstr(up, "DROP COLUMN"),
@@ -434,6 +438,8 @@ START_TEST(kept_data_forms)
 }
 END_TEST
 
+/* The default leaves privileges alone; compare_privileges = true grants
+ * and revokes, on the objects and roles of both models. */
 START_TEST(compare_privileges_key)
 {
     sql("DO $$ BEGIN CREATE ROLE um_autogen_auditor; EXCEPTION WHEN duplicate_object"
