@@ -133,7 +133,7 @@ static void print_text(const struct cli *cli, const struct verify_state *vs,
     print_drift(cli, r);
     if (um_verify_online_state(r) == UM_VERIFY_ONLINE_SKIPPED)
         cli_print_scrubbed(stderr, "ultramigrate: the online checks were skipped: %s\n",
-                um_verify_online_reason(r));
+                           um_verify_online_reason(r));
     cli_info(cli, "%zu error%s, %zu warning%s", errors, errors == 1 ? "" : "s", warnings,
              warnings == 1 ? "" : "s");
 }
