@@ -494,18 +494,24 @@ static bool rule_reads_change(const diff_run *r, const char *def)
     return reads_dropped_view(r, def);
 }
 
-/* A policy's subquery reads a table made again (its partition key or
- * inheritance changes) or a view dropped: the server would not drop
- * either under it.  (The columns it reads that change type:
- * reads_retyped_column.) */
-static bool policy_reads_change(const diff_run *r, const char *def)
+/* @def names a table that is dropped or made again. */
+static bool names_dropped_table(const diff_run *r, const char *def)
 {
     for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
         const sm_object *table = sm_at(r->from, SM_TABLE, i);
         if (!diff_table_kept(r, table->key) && diff_names_type(def, table->key))
             return true;
     }
-    return reads_dropped_view(r, def);
+    return false;
+}
+
+/* A policy's subquery reads a table made again (its partition key or
+ * inheritance changes) or a view dropped: the server would not drop
+ * either under it.  (The columns it reads that change type:
+ * reads_retyped_column.) */
+static bool policy_reads_change(const diff_run *r, const char *def)
+{
+    return names_dropped_table(r, def) || reads_dropped_view(r, def);
 }
 
 /* A constraint, index, statistics object, trigger, rule or policy of
@@ -653,12 +659,9 @@ static bool body_reads_change(const diff_run *r, const sm_object *fn)
  * as the table or column could not change under it. */
 static bool over_dropped_table(const diff_run *r, const sm_object *fn)
 {
-    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
-        const sm_object *table = sm_at(r->from, SM_TABLE, i);
-        if (!diff_table_kept(r, table->key) && names_row_type(fn, table->key))
-            return true;
-    }
-    return body_reads_change(r, fn);
+    /* takes (its key lists the arguments) or returns the row type */
+    return names_dropped_table(r, fn->key) || names_dropped_table(r, sm_attr(fn, SM_FUNC_RESULT)) ||
+           body_reads_change(r, fn);
 }
 
 /* The to-function @fn uses the row type of a table, or its SQL-standard
