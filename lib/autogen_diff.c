@@ -514,8 +514,6 @@ static bool policy_reads_change(const diff_run *r, const char *def)
     return names_dropped_table(r, def) || reads_dropped_view(r, def);
 }
 
-/* A constraint, index, statistics object, trigger, rule or policy of
- * @from on a kept relation goes. */
 /* A column of @table that @def names changes type other than within the
  * integers or the strings (whose types compare with each other). */
 static bool names_recast_column(const diff_run *r, const char *table, const char *def)
@@ -575,6 +573,8 @@ static bool reads_retyped_column(const diff_run *r, const char *table, const cha
     return false;
 }
 
+/* A constraint, index, statistics object, trigger, rule or policy of
+ * @from on a kept relation goes. */
 static bool child_dropped(const diff_run *r, const sm_object *f)
 {
     const sm_object *t = diff_twin(r->to, f);
@@ -622,8 +622,6 @@ static void decide_key_changes(diff_run *r)
         }
 }
 
-/* The to-object is made by this run (new, or dropped and made again);
- * for a child, its table's rebuild counts. */
 /* The function @fn takes or returns the row type of the table @table_key
  * (RETURNS SETOF t). */
 static bool names_row_type(const sm_object *fn, const char *table_key)
@@ -703,6 +701,8 @@ static void decide_functions(diff_run *r)
     }
 }
 
+/* The to-object is made by this run (new, or dropped and made again);
+ * for a child, its table's rebuild counts. */
 bool diff_fresh(const diff_run *r, const sm_object *t)
 {
     const sm_object *f = diff_twin(r->from, t);
