@@ -455,9 +455,10 @@ static const char *const unsupported_sql[] = {
     " WHERE" NOT_EXT("pg_foreign_data_wrapper", "w.oid"),
     "SELECT 'foreign server ' || quote_ident(v.srvname) FROM pg_foreign_server v WHERE"
     NOT_EXT("pg_foreign_server", "v.oid"),
+    /* the view: only a superuser may read the catalog pg_user_mapping */
     "SELECT 'user mapping for ' || CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE"
-    " quote_ident(pg_get_userbyid(u.umuser)) END || ' server ' || quote_ident(v.srvname) FROM"
-    " pg_user_mapping u JOIN pg_foreign_server v ON v.oid = u.umserver",
+    " quote_ident(u.usename) END || ' server ' || quote_ident(u.srvname) FROM"
+    " pg_user_mappings u",
     "SELECT 'operator ' || o.oid::regoperator::text FROM pg_operator o JOIN pg_namespace n ON"
     " n.oid = o.oprnamespace WHERE " NSP_FILTER " AND" NOT_EXT("pg_operator", "o.oid"),
     "SELECT 'operator class ' || quote_ident(n.nspname) || '.' || quote_ident(o.opcname) FROM"
@@ -496,8 +497,6 @@ static const char *const unsupported_sql[] = {
 };
 /* clang-format on */
 
-/* Refuses a database that holds an object of a kind the model does not
- * hold: a migration written without it would be wrong. */
 /* Columns before the attributes: key, table, name. */
 #define LEAD_COLUMNS 3
 
