@@ -135,19 +135,24 @@ static int check_direct(um_ctx *ctx)
     rc = pg_server_pid(ctx, &second);
     if (rc)
         return rc;
-    strbuf moved = STRBUF_INIT;
+    strbuf why = STRBUF_INIT;
+    sb_printf(&why, "its statements run in backend %d", first);
+    /* PgBouncer makes the startup's process id up, negative as often as not */
+    if (startup > 0)
+        sb_printf(&why, ", not in process %d, which answered its startup", startup);
+    else
+        sb_puts(&why, ", while its startup was answered with a made-up process id");
     if (second != first)
-        sb_printf(&moved, ", and two consecutive transactions ran in backends %d and %d", first,
+        sb_printf(&why, ", and two consecutive transactions ran in backends %d and %d", first,
                   second);
     rc = ctx_error(ctx, UM_EPOOLER, NULL, 0, NULL,
-                   "the connection goes through a connection pooler (its statements run in"
-                   " backend %d, not in the backend pid %d it was opened with%s): with"
+                   "the connection goes through a connection pooler (%s): with"
                    " lock_mode = advisory a session's advisory lock would not keep other runs"
                    " out; nothing was run. Connect to the server directly (not through"
                    " PgBouncer or another pooler), or set lock_mode = table in the"
                    " configuration",
-                   first, startup, sb_str(&moved) ? sb_str(&moved) : "");
-    sb_free(&moved);
+                   sb_str(&why) ? sb_str(&why) : "its statements run in another backend");
+    sb_free(&why);
     return rc;
 }
 
