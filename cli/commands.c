@@ -464,10 +464,14 @@ static int status_exit(int status, const struct status_run *sr)
 static int status_body(const struct cli_call *call)
 {
     um_status_info *st = NULL;
-    int rc = wait_for_database(call->ctx, wait_seconds(call));
+    int rc;
 
+    /* an interrupt cancels the wait and the query, as upgrade's */
+    cli_interrupt_attach(call->ctx);
+    rc = wait_for_database(call->ctx, wait_seconds(call));
     if (rc == UM_OK)
         rc = um_status(&st, call->ctx);
+    cli_interrupt_attach(NULL);
     if (rc == UM_OK) {
         note_unfinished(call, st);
         rc = call->cli->json ? cli_print_json(um_status_to_json(st)) : print_status(call->cli, st);

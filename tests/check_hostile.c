@@ -468,6 +468,24 @@ START_TEST(hangup_cancels_the_run)
 }
 END_TEST
 
+/* status --wait, interrupted while the database does not answer, died
+ * of the signal without a word (status 143): it cancels the wait and
+ * says so, exit 8, as upgrade --wait does. */
+START_TEST(interrupted_status_wait_says_so)
+{
+    write_linear(1);
+    pid_t pid = pgtest_spawn_cli(proj_dir, NULL,
+                                 (const char *const[]){ "-c", ini_path, "-d", pgtest_dead_url(),
+                                                        "status", "--wait", "30", NULL });
+    usleep(300 * 1000); /* into the wait */
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(pgtest_wait_child(pid), 8);
+    char *err = pgtest_read_file(pgtest_fmt("%s/background.err", proj_dir), NULL);
+    ck_assert_msg(err && strstr(err, "cancelled"), "%s", err ? err : "(no stderr)");
+    free(err);
+}
+END_TEST
+
 /* version_table_schema = pg_catalog exited 8, "a revision failed": the
  * bookkeeping cannot be kept there, and the message names the schema. */
 START_TEST(bookkeeping_schema_refused)
@@ -557,7 +575,8 @@ static Suite *hostile_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "messages"), control_characters_escaped_on_a_terminal,
                      connection_lost_mid_run, bookkeeping_schema_refused,
-                     unterminated_token_quotes_the_revision, hangup_cancels_the_run);
+                     unterminated_token_quotes_the_revision, hangup_cancels_the_run,
+                     interrupted_status_wait_says_so);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "init", setup_bare, teardown, 60),
                      init_json_names_the_location);
