@@ -66,6 +66,18 @@ static size_t char_offset(const char *s, size_t len, int pos)
 
 /* ---- which statements ---------------------------------------------------- */
 
+/* Whether the lowercase @word occurs in the @len bytes at @s, in any case:
+ * within the statement, so that a section costs time linear in its size
+ * (strcasestr would read on to the end of the section at each statement). */
+static bool has_word(const char *s, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    for (size_t i = 0; i + n <= len; i++)
+        if (tolower((unsigned char)s[i]) == word[0] && strncasecmp(s + i, word, n) == 0)
+            return true;
+    return false;
+}
+
 /* Whether the statement at @s, of @len bytes, could be one of ours: its
  * first word, or a word that the others need (a cheap test; the tree
  * decides). */
@@ -82,7 +94,7 @@ static bool candidate(const char *s, size_t len)
         if (strlen(first[i]) == n && strncasecmp(s, first[i], n) == 0)
             return true;
     for (size_t i = 0; i < sizeof(inside) / sizeof(*inside); i++)
-        if (strcasestr(s, inside[i]))
+        if (has_word(s, len, inside[i]))
             return true;
     return false;
 }

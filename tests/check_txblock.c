@@ -115,6 +115,30 @@ START_TEST(syntax_error_only)
     ck_assert_str_eq(f.hits, "s@22");
     f = scan("SELECT 'unterminated;\n", 1, 0);
     ck_assert_str_eq(f.hits, "s@1");
+    f = scan("SELECT 1;\n\n/* open\n", 1, 0);
+    ck_assert_str_eq(f.hits, "s@3");
+}
+END_TEST
+
+/* A section of many statements costs time linear in its size: each
+ * statement's words are looked for in that statement only (they were once
+ * looked for in the rest of the section, minutes for a few megabytes). */
+START_TEST(long_section_in_linear_time)
+{
+    enum { STATEMENTS = 100000 };
+    char *sql = malloc((size_t)STATEMENTS * 48 + 64);
+    ck_assert_ptr_nonnull(sql);
+    size_t len = 0;
+    for (int i = 0; i < STATEMENTS; i++)
+        len += (size_t)sprintf(sql + len, "insert into seed values (%d, 'ni');\n", i);
+    strcpy(sql + len, "COMMIT;\n");
+    double start = pgtest_now_ms();
+    found f = scan(sql, 1, 0);
+    double ms = pgtest_now_ms() - start;
+    free(sql);
+    ck_assert_str_eq(f.hits, "c:COMMIT@100001");
+    /* about 0.1 s here; it took minutes when each statement searched the rest */
+    ck_assert_msg(ms < 10000, "a 4 MB section took %.0f ms", ms);
 }
 END_TEST
 
@@ -136,6 +160,7 @@ static Suite *txblock_suite(void)
     tcase_add_test(tc, line_and_text);
     tcase_add_test(tc, syntax_error_only);
     tcase_add_test(tc, callback_stops);
+    tcase_add_test(tc, long_section_in_linear_time);
     suite_add_tcase(s, tc);
     return s;
 }
