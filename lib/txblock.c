@@ -4,6 +4,7 @@
  */
 #include "txblock.h"
 #include "lint_tree.h"
+#include "pg.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -23,6 +24,7 @@ typedef struct scan {
     lint_tree *tree;
     txblock_cb cb;
     void *payload;
+    const um_ctx *cancel;
     bool stopped;
 } scan;
 
@@ -240,6 +242,10 @@ static int scan_statements(scan *sc)
         report(sc, TXBLOCK_SYNTAX_ERROR, sp.error->message, at);
     }
     for (int i = 0; !sp.error && !rc && !sc->stopped && i < sp.n_stmts; i++) {
+        if (sc->cancel && pg_cancel_requested(sc->cancel)) {
+            rc = UM_ECANCELLED;
+            break;
+        }
         size_t start = (size_t)sp.stmts[i]->stmt_location;
         size_t end = start + (size_t)sp.stmts[i]->stmt_len;
         rc = statement(sc, start, end, first_token(sc->sql, start, end));
@@ -248,9 +254,12 @@ static int scan_statements(scan *sc)
     return rc;
 }
 
-int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload, err_buf *err)
+int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload,
+                 const um_ctx *cancel, err_buf *err)
 {
-    scan sc = { .len = strlen(sql), .line = first_line, .cb = cb, .payload = payload };
+    scan sc = {
+        .len = strlen(sql), .line = first_line, .cb = cb, .payload = payload, .cancel = cancel
+    };
     if (!(sc.sql = strdup(sql)) || !(sc.tree = lint_tree_new())) {
         free(sc.sql);
         return err_nomem(err);
@@ -258,5 +267,7 @@ int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload, 
     int rc = scan_statements(&sc);
     lint_tree_free(sc.tree);
     free(sc.sql);
+    if (rc == UM_ECANCELLED)
+        return err_set(err, rc, NULL, 0, NULL, "cancelled by the host while the SQL was scanned");
     return rc ? err_nomem(err) : UM_OK;
 }

@@ -40,9 +40,12 @@ typedef bool (*txblock_cb)(const txblock_hit *hit, void *payload);
 
 /*
  * Scans the section @sql, whose first byte is at line @first_line of its
- * file.  UM_OK (whatever was found), or UM_ENOMEM.
+ * file.  UM_OK (whatever was found), UM_ENOMEM, or UM_ECANCELLED once
+ * um_cancel(@cancel) was called (NULL: never; looked at between
+ * statements, so that a section of millions of them stops at once).
  */
-int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload, err_buf *err);
+int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload,
+                 const um_ctx *cancel, err_buf *err);
 
 /*
  * The SQL of a transaction control statement of @kind ("COMMIT" for COMMIT

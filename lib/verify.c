@@ -113,7 +113,7 @@ static int check_section(um_ctx *ctx, const script_file *s, bool up)
         log_printf(&ctx->log, UM_LOG_WARNING, "%s:%d: revision %s: %s", s->path, s->up_line, s->id,
                    empty_why);
     if (!rc && s->transactional)
-        rc = txblock_scan(sql, first_line, keep_first, &f, &ctx->err);
+        rc = txblock_scan(sql, first_line, keep_first, &f, ctx, &ctx->err);
     free(sql);
     return !rc && f.found ? refuse_step(ctx, s, up, &f) : rc;
 }
@@ -226,7 +226,7 @@ static int scan_section(um_ctx *ctx, um_verify_result *r, const script_file *s, 
     if (!rc && up && empty_up_flagged(s, sql))
         verify_add(r, UM_VERIFY_WARNING, "empty-up", s->id, s->path, s->up_line, "%s", empty_why);
     if (!rc)
-        rc = txblock_scan(sql, first_line, add_hit, &sc, &ctx->err);
+        rc = txblock_scan(sql, first_line, add_hit, &sc, ctx, &ctx->err);
     free(sql);
     return rc;
 }
@@ -263,12 +263,21 @@ static void check_heads(um_ctx *ctx, um_verify_result *r, bool allow_multiple)
     sb_free(&list);
 }
 
+int verify_cancelled(um_ctx *ctx)
+{
+    if (!pg_cancel_requested(ctx))
+        return UM_OK;
+    return ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
+                     "verify cancelled by the host; what it found so far is not reported");
+}
+
 static int verify_offline(um_ctx *ctx, um_verify_result *r, const um_verify_options *o)
 {
     int rc = UM_OK;
     check_heads(ctx, r, o->allow_multiple_heads != 0);
     for (size_t i = 0; !rc && i < graph_count(ctx->graph); i++)
-        rc = check_revision(ctx, r, graph_script(ctx->graph, i));
+        if (!(rc = verify_cancelled(ctx)))
+            rc = check_revision(ctx, r, graph_script(ctx->graph, i));
     return rc;
 }
 
@@ -394,7 +403,12 @@ int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts
     um_verify_result *r = calloc(1, sizeof(*r));
     if (!r)
         return err_nomem(&ctx->err);
+    /* the cancel request of an earlier call is forgotten; um_cancel() from
+     * now on stops the scan, and the checks that follow it */
+    pg_cancel_forget(ctx);
     rc = verify_offline(ctx, r, &o);
+    if (!rc)
+        rc = verify_cancelled(ctx); /* the online checks' calls forget it */
     if (!rc && !o.offline)
         rc = verify_online(ctx, r);
     /* with the database unreachable there is nothing to compare */
@@ -402,6 +416,8 @@ int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts
         rc = drift_run(ctx, r);
     if (!rc && o.roundtrip_url)
         rc = roundtrip_run(ctx, o.roundtrip_url, r);
+    if (!rc)
+        rc = verify_cancelled(ctx);
     if (!rc && r->failed)
         rc = err_nomem(&ctx->err);
     if (rc) {

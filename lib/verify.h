@@ -49,6 +49,10 @@ um_verify_finding *verify_add(um_verify_result *r, um_verify_severity severity, 
                               const char *revision, const char *file, int line, const char *fmt,
                               ...) __attribute__((format(printf, 7, 8)));
 
+/* UM_ECANCELLED, with its message, once um_cancel() was called during
+ * um_verify; UM_OK before. */
+int verify_cancelled(um_ctx *ctx);
+
 /* The stairway test (roundtrip.c) on the database at @url; findings go to @r. */
 int roundtrip_run(um_ctx *ctx, const char *url, um_verify_result *r);
 

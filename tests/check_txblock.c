@@ -35,7 +35,7 @@ static found scan(const char *sql, int first_line, int stop_after)
 {
     found f = { .stop_after = stop_after };
     err_buf err = { 0 };
-    ck_assert_int_eq(txblock_scan(sql, first_line, collect, &f, &err), UM_OK);
+    ck_assert_int_eq(txblock_scan(sql, first_line, collect, &f, NULL, &err), UM_OK);
     return f;
 }
 

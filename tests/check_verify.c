@@ -13,12 +13,16 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-enum { EXIT_OK = 0, EXIT_STATE = 9, EXIT_PENDING = 10, EXIT_UNREACHABLE = 14 };
+enum { EXIT_OK = 0, EXIT_CANCELLED = 8, EXIT_STATE = 9, EXIT_PENDING = 10, EXIT_UNREACHABLE = 14 };
 
 #define run_cli(...) pgtest_run_cli(proj_dir, db_url, (const char *const[]){ __VA_ARGS__, NULL })
 
@@ -653,6 +657,124 @@ START_TEST(roundtrip_url_masked)
 }
 END_TEST
 
+/* ---- cancelling ----------------------------------------------------------- */
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* um_cancel() over and over until the call returns: whenever it lands, the
+ * call must stop. */
+typedef struct repeat_cancel {
+    um_ctx *ctx;
+    atomic_bool done;
+    double first_ms;      /* when the first um_cancel() was made */
+    const char *wait_for; /* a statement to see running first, or NULL */
+    const char *url;
+} repeat_cancel;
+
+static bool running(const char *url, const char *what)
+{
+    return pgtest_query_long(url,
+                             "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                             " AND pid <> pg_backend_pid() AND query LIKE '%%%s%%'",
+                             what) > 0;
+}
+
+static void *cancel_repeatedly(void *arg)
+{
+    repeat_cancel *c = arg;
+    for (int i = 0; c->wait_for && i < 1000 && !running(c->url, c->wait_for); i++)
+        nap_ms(10);
+    c->first_ms = pgtest_now_ms();
+    while (!atomic_load(&c->done)) {
+        um_cancel(c->ctx);
+        nap_ms(5);
+    }
+    return NULL;
+}
+
+static int verify_cancelled_by(repeat_cancel *c, const um_verify_options *o, double *after_ms)
+{
+    um_verify_result *r = NULL;
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, cancel_repeatedly, c), 0);
+    int rc = um_verify(&r, c->ctx, o);
+    double end = pgtest_now_ms();
+    atomic_store(&c->done, true);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    *after_ms = end - c->first_ms;
+    ck_assert_ptr_null(r);
+    um_verify_free(r);
+    return rc;
+}
+
+/* Cancelled while it scans: the scan of a section looks between
+ * statements, verify between revisions; nothing is reported as clean. */
+START_TEST(cancel_stops_the_scan)
+{
+    char *up = malloc(40 * 25000 + 64);
+    ck_assert_ptr_nonnull(up);
+    size_t len = (size_t)sprintf(up, "CREATE TABLE seed (i int, t text);\n");
+    for (int i = 0; i < 25000; i++)
+        len += (size_t)sprintf(up + len, "insert into seed values (%d, 'ni');\n", i);
+    for (int i = 1; i <= 40; i++)
+        write_rev(pgtest_fmt("r%d", i), i > 1 ? pgtest_fmt("r%d", i - 1) : NULL, up,
+                  "DROP TABLE seed;");
+    free(up);
+    um_ctx *ctx = open_engine();
+    um_verify_options o = UM_VERIFY_OPTIONS_INIT;
+    o.offline = 1;
+    repeat_cancel c = { .ctx = ctx };
+    double after;
+    PGTEST_CHECK_RC(ctx, verify_cancelled_by(&c, &o, &after), UM_ECANCELLED);
+    ck_assert_msg(strstr(um_errmsg(ctx), "cancelled"), "%s", um_errmsg(ctx));
+    /* and a cancel before the call is forgotten */
+    um_verify_result *r = verify_with(ctx, 1, 0, NULL);
+    ck_assert_uint_eq(um_verify_error_count(r), 0);
+    um_verify_free(r);
+    um_close(ctx);
+}
+END_TEST
+
+/* Cancelled during the stairway test: the statement running on the
+ * scratch database is cancelled, and verify returns at once. */
+START_TEST(cancel_stops_the_roundtrip)
+{
+    char *scratch = pgtest_create_database();
+    write_linear(1);
+    write_rev("r2", "r1", "SELECT pg_sleep(4.25);", "SELECT 1;");
+    um_ctx *ctx = open_engine();
+    um_verify_options o = UM_VERIFY_OPTIONS_INIT;
+    o.offline = 1;
+    o.roundtrip_url = scratch;
+    repeat_cancel c = { .ctx = ctx, .wait_for = "pg_sleep(4.25)", .url = db_url };
+    double after;
+    PGTEST_CHECK_RC(ctx, verify_cancelled_by(&c, &o, &after), UM_ECANCELLED);
+    ck_assert_msg(after < 3000, "um_verify returned %.0f ms after um_cancel", after);
+    um_close(ctx);
+
+    /* the command: a signal exits with the cancelled status, not "0 errors" */
+    pgtest_drop_database(scratch);
+    free(scratch);
+    scratch = pgtest_create_database();
+    pid_t pid = pgtest_spawn_cli(
+        proj_dir, db_url,
+        (const char *const[]){ "verify", "--offline", "--roundtrip", scratch, NULL });
+    for (int i = 0; i < 1000 && !running(db_url, "pg_sleep(4.25)"); i++)
+        nap_ms(10);
+    double sent = pgtest_now_ms();
+    kill(pid, SIGTERM);
+    int status = pgtest_wait_child(pid);
+    ck_assert_msg(status == EXIT_CANCELLED, "verify --roundtrip after SIGTERM: exit %d", status);
+    ck_assert_msg(pgtest_now_ms() - sent < 3000, "verify ran on after SIGTERM");
+    pgtest_drop_database(scratch);
+    free(scratch);
+}
+END_TEST
+
 static Suite *verify_suite(void)
 {
     Suite *s = suite_create("verify");
@@ -667,6 +789,7 @@ static Suite *verify_suite(void)
                      roundtrip_catches_changed_column_and_failure,
                      roundtrip_names_attributes_and_leaves_bookkeeping_out);
     PGTEST_ADD_TESTS(tcase(s, "commands"), check_exit_codes_and_json, roundtrip_url_masked);
+    PGTEST_ADD_TESTS(tcase(s, "cancel"), cancel_stops_the_scan, cancel_stops_the_roundtrip);
     return s;
 }
 

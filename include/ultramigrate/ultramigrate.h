@@ -1886,7 +1886,10 @@ typedef struct um_verify_result um_verify_result;
  *         with drift also UM_EINVAL (with offline), UM_ECONFIG (no
  *         schema_file), UM_EIO (the schema file cannot be read), UM_ESQL
  *         (it fails: file and line named), UM_ECONNECT or UM_EAUTH (the
- *         scratch database's server), UM_ECANCELLED (um_cancel()).
+ *         scratch database's server); UM_ECANCELLED after um_cancel()
+ *         (between statements of the scan, between the stairway test's
+ *         steps, the statement running on either database cancelled): no
+ *         result then, whatever was found so far.
  * @since 0.1
  */
 UM_API int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts);
