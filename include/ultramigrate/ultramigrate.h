@@ -966,9 +966,13 @@ UM_API int um_plan_render_sql_options_init(um_plan_render_sql_options *opts, uns
  *         plan of a database another tool managed, which a run adopts
  *         first: stamp it, or render with um_plan_create_from()),
  *         UM_EVERSION, UM_EIO, UM_ECHECKSUM (a file changed since the
- *         handle read it), UM_EIRREVERSIBLE, UM_ESQL (a revision's SQL
- *         does not lex to its end: an unterminated string or comment
- *         would swallow the rest of the script; as um_apply() refuses it).
+ *         handle read it), UM_EIRREVERSIBLE, UM_EPARSE (what um_apply()
+ *         refuses before anything runs, with file and line: transaction
+ *         control or a statement refused inside a transaction block in a
+ *         transactional revision), UM_ESQL (a revision's SQL does not lex
+ *         to its end: an unterminated string or comment would swallow the
+ *         rest of the script; as um_apply() refuses it), UM_ECANCELLED
+ *         (um_cancel()).
  * @since 0.1
  */
 UM_API int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
