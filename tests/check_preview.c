@@ -349,7 +349,7 @@ START_TEST(sql_refuses_an_unterminated_string)
     write_table_rev("g1", NULL, "tg1");
     write_rev("g2", "g1", "SELECT 1;\nSELECT 'never closed;", NULL);
     pgtest_cli_result r = run_cli(proj_dir, NULL, "upgrade", "--sql", "--from", "base");
-    pgtest_assert_status(r, EXIT_MIGRATION, "unterminated");
+    pgtest_assert_status(r, EXIT_REVISIONS, "unterminated");
     ck_assert_ptr_nonnull(
         strstr(r.err, pgtest_fmt("%s:%d", rev_path("g2"), line_of("g2", "'never"))));
     ck_assert_str_eq(r.out, "");
@@ -358,10 +358,11 @@ START_TEST(sql_refuses_an_unterminated_string)
 END_TEST
 
 /* Offline SQL refuses what a run refuses (the same check), with file and
- * line: transaction control in a transactional revision. */
+ * line: transaction control in a transactional revision, DISCARD. */
 START_TEST(sql_refuses_what_a_run_refuses)
 {
-    static const char *const bodies[] = { "rollback;", "COMMIT;", "abort;", "BEGIN;" };
+    static const char *const bodies[] = { "rollback;", "COMMIT;",      "abort;",
+                                          "BEGIN;",    "discard all;", "DEALLOCATE ALL;" };
     write_ini("lint_on_upgrade = off\n");
     for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
         write_rev("h1", NULL, pgtest_fmt("create table sq1(i int);\n%s", bodies[i]),

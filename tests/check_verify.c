@@ -443,6 +443,79 @@ START_TEST(non_transactional_may_hold_them)
 }
 END_TEST
 
+/* DISCARD and DEALLOCATE drop the engine's lock and prepared statements:
+ * refused before anything runs, transactional or not, with file and line;
+ * verify names them too. */
+START_TEST(session_reset_refused)
+{
+    static const struct {
+        const char *sql, *what;
+    } cases[] = {
+        { "discard all;", "DISCARD ALL" },         { "DISCARD PLANS;", "DISCARD PLANS" },
+        { "discard temp;", "DISCARD TEMP" },       { "DEALLOCATE ALL;", "DEALLOCATE ALL" },
+        { "deallocate prepare p;", "DEALLOCATE" },
+    };
+    write_linear(1);
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    um_close(ctx);
+    write_table_rev("r2", "r1", "t2");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        for (int transactional = 0; transactional <= 1; transactional++) {
+            const char *up = pgtest_fmt("CREATE TABLE nd1 (i int);\n%s\nCREATE TABLE nd2 (i int);",
+                                        cases[i].sql);
+            write_rev_full("r3", "r2", transactional, up, "DROP TABLE nd2;\nDROP TABLE nd1;");
+            ctx = open_engine();
+            PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EPARSE);
+            const um_error_info *d = um_error_detail(ctx);
+            ck_assert_str_eq(d->file, rev_path("r3"));
+            ck_assert_int_eq(d->line, line_of("r3", cases[i].sql));
+            ck_assert_msg(strstr(d->message, cases[i].what) &&
+                              strstr(d->message, "nothing was run") &&
+                              strstr(d->message, "advisory lock"),
+                          "%s", d->message);
+            um_verify_result *r = verify_with(ctx, 1, 0, NULL);
+            ck_assert_str_eq(findings(r),
+                             pgtest_fmt("session-reset:r3:%d", line_of("r3", cases[i].sql)));
+            um_verify_free(r);
+            um_close(ctx);
+            ck_assert_str_eq(versions(), "r1");
+            ASSERT_NO_TABLE("t2");
+            ASSERT_NO_TABLE("nd1");
+        }
+    }
+}
+END_TEST
+
+/* An unterminated comment in a later revision, transactional or not:
+ * refused before the first revision runs (exit 4), not once the earlier
+ * ones are committed. */
+START_TEST(unterminated_refused_before_anything_runs)
+{
+    write_linear(1);
+    for (int transactional = 0; transactional <= 1; transactional++) {
+        write_rev_full("r2", "r1", transactional, "CREATE TABLE t2 (id int);\n/* open\nSELECT 1;\n",
+                       "DROP TABLE t2;");
+        um_ctx *ctx = open_engine();
+        PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EPARSE);
+        const um_error_info *d = um_error_detail(ctx);
+        ck_assert_str_eq(d->revision, "r2");
+        ck_assert_int_eq(d->line, line_of("r2", "/* open"));
+        ck_assert_msg(strstr(d->message, "unterminated /* comment") &&
+                          strstr(d->message, "nothing was run"),
+                      "%s", d->message);
+        um_close(ctx);
+        ASSERT_NO_TABLE("t1");
+        pgtest_cli_result c = run_cli("upgrade");
+        pgtest_assert_status(c, 4, "upgrade with an unterminated comment");
+        ck_assert_msg(strstr(c.err, pgtest_fmt("%s:%d", rev_path("r2"), line_of("r2", "/* open"))),
+                      "%s", c.err);
+        pgtest_cli_result_free(&c);
+        ASSERT_NO_TABLE("t1");
+    }
+}
+END_TEST
+
 /* ---- the stairway test ---------------------------------------------------- */
 
 START_TEST(roundtrip_clean)
@@ -784,7 +857,8 @@ static Suite *verify_suite(void)
                      line_endings_are_not_drift, raw_checksum_accepted, state_findings,
                      unreachable_is_skipped);
     PGTEST_ADD_TESTS(tcase(s, "before_run"), upgrade_refuses_transaction_control,
-                     downgrade_refuses_transaction_control, non_transactional_may_hold_them);
+                     downgrade_refuses_transaction_control, non_transactional_may_hold_them,
+                     session_reset_refused, unterminated_refused_before_anything_runs);
     PGTEST_ADD_TESTS(tcase(s, "roundtrip"), roundtrip_clean, roundtrip_catches_forgotten_index,
                      roundtrip_catches_changed_column_and_failure,
                      roundtrip_names_attributes_and_leaves_bookkeeping_out);

@@ -701,7 +701,11 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  *         UM_ECANCELLED, UM_ESTALE, UM_EIO, UM_EBACKUP (the
  *         backup before an upgrade failed; nothing was migrated), UM_ELINT
  *         (lint_on_upgrade = error and lint found an error in what an
- *         upgrade would apply; nothing was migrated).  With dry_run: UM_ESQL
+ *         upgrade would apply; nothing was migrated), UM_EPARSE (a section
+ *         the plan runs holds DISCARD or DEALLOCATE, an unterminated
+ *         comment, string or quoted identifier, or, in a transactional
+ *         revision, transaction control or a statement refused inside a
+ *         transaction block: file and line named, nothing ran).  With dry_run: UM_ESQL
  *         when a revision failed in the dry run (nothing was changed).
  * @since 0.1
  */
@@ -967,11 +971,11 @@ UM_API int um_plan_render_sql_options_init(um_plan_render_sql_options *opts, uns
  *         first: stamp it, or render with um_plan_create_from()),
  *         UM_EVERSION, UM_EIO, UM_ECHECKSUM (a file changed since the
  *         handle read it), UM_EIRREVERSIBLE, UM_EPARSE (what um_apply()
- *         refuses before anything runs, with file and line: transaction
- *         control or a statement refused inside a transaction block in a
- *         transactional revision), UM_ESQL (a revision's SQL does not lex
- *         to its end: an unterminated string or comment would swallow the
- *         rest of the script; as um_apply() refuses it), UM_ECANCELLED
+ *         refuses before anything runs, with file and line: a revision's
+ *         SQL that does not lex to its end, as an unterminated string or
+ *         comment would swallow the rest of the script; DISCARD or
+ *         DEALLOCATE; transaction control or a statement refused inside a
+ *         transaction block in a transactional revision), UM_ECANCELLED
  *         (um_cancel()).
  * @since 0.1
  */
