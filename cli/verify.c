@@ -165,6 +165,11 @@ static int verify_body(const struct cli_call *call)
     cli_interrupt_attach(call->ctx);
     rc = um_verify(&r, call->ctx, &o);
     cli_interrupt_attach(NULL);
+    /* a signal that came before the call began, or after its last look */
+    if (rc == UM_OK && cli_interrupted()) {
+        um_verify_free(r);
+        return UM_ECANCELLED;
+    }
     if (rc != UM_OK)
         return rc;
     if (call->cli->json)

@@ -403,13 +403,34 @@ static void check_tree(lint_stmt *st, const PgQueryProtobuf *pb)
         run->failed = true;
 }
 
+/* Text of comments and blanks only, [start, end), when the section did not
+ * split: an unterminated comment there (it runs to the end of the section)
+ * is a syntax error too, as the server would say. */
+static void lint_trivia(lint_source *f, size_t start, size_t end)
+{
+    char saved = f->sql[end];
+    f->sql[end] = '\0';
+    PgQueryScanResult r = pg_query_scan(f->sql + start);
+    f->sql[end] = saved;
+    if (r.error) {
+        f->cursor = f->stmt;
+        f->stmt = pos_to(f, f->stmt, start);
+        f->prev_findings = f->run->result->n;
+        syntax_error(f, start, r.error->cursorpos, r.error->message);
+    }
+    pg_query_free_scan_result(r);
+}
+
 /* Lints the statement text [start, start + len) of the section. */
 static void lint_statement(lint_source *f, size_t start, size_t len)
 {
     size_t end = start + len;
     size_t first = first_token(f, start, end);
-    if (first >= end)
+    if (first >= end) {
+        if (!f->parsed)
+            lint_trivia(f, start, end);
         return;
+    }
     f->cursor = f->stmt;
     f->stmt = pos_to(f, f->stmt, first);
     f->prev_findings = f->run->result->n;

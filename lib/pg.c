@@ -846,6 +846,11 @@ void pg_set_statement_timeout(um_ctx *ctx, int ms, const char *setting)
     ctx->pg->timeout_setting = setting;
 }
 
+void pg_cancel_forget(um_ctx *ctx)
+{
+    atomic_store(&ctx->pg->cancel_requested, 0);
+}
+
 bool pg_cancel_requested(const um_ctx *ctx)
 {
     return atomic_load(&ctx->pg->cancel_requested) != 0;

@@ -78,6 +78,10 @@ void pg_set_statement_timeout(um_ctx *ctx, int ms, const char *setting);
  */
 void pg_cancel_forward(um_ctx *ctx, um_ctx *to);
 
+/* Forgets a cancel request, as pg_call_begin() does, for a call that may
+ * not send anything (um_verify offline). */
+void pg_cancel_forget(um_ctx *ctx);
+
 /* um_cancel() was called since the call began. */
 bool pg_cancel_requested(const um_ctx *ctx);
 

@@ -17,7 +17,9 @@
 #include "script.h"
 #include "store.h"
 #include "strbuf.h"
+#include "pg.h"
 #include "util.h"
+#include "verify.h"
 
 /* What a rendering needs as it goes from step to step. */
 typedef struct render {
@@ -217,8 +219,12 @@ int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
     render r = {
         ctx, plan, STRBUF_INIT, NULL, !ctx->cfg.transaction_per_migration, opts->comments != 0
     };
+    pg_cancel_forget(ctx);
     if (!rc)
         rc = check_renderable(ctx, plan, r.single_tx);
+    /* what a run would refuse, the script refuses too */
+    if (!rc)
+        rc = verify_plan_sections(ctx, plan);
     if (!rc)
         rc = store_names(ctx);
     if (!rc && !(r.applied = util_calloc(graph_count(ctx->graph), 1)))

@@ -69,6 +69,8 @@ static int snapshot(stairway *sw, bool everything, sm_model **out)
     rc = pg_call_finish(s, rc);
     if (rc == UM_ENOMEM)
         return err_nomem(&sw->ctx->err);
+    if (rc && pg_cancel_requested(sw->ctx))
+        return verify_cancelled(sw->ctx);
     if (rc)
         rc = ctx_error(sw->ctx, rc, NULL, 0, NULL, "roundtrip database: %s", um_errmsg(s));
     return rc;
@@ -118,6 +120,8 @@ static int step_failed(stairway *sw, const script_file *s, const char *doing, in
 {
     if (rc == UM_ENOMEM)
         return err_nomem(&sw->ctx->err);
+    if (pg_cancel_requested(sw->ctx))
+        return verify_cancelled(sw->ctx);
     const um_error_info *d = um_error_detail(sw->scratch);
     verify_add(sw->r, UM_VERIFY_ERROR, "roundtrip-error", d->revision ? d->revision : s->id,
                d->file ? d->file : s->path, d->line, "stairway test stopped while %s %s: %s", doing,
@@ -128,6 +132,8 @@ static int step_failed(stairway *sw, const script_file *s, const char *doing, in
 
 static int up(stairway *sw, const script_file *s, const char *target, const char *doing)
 {
+    if (pg_cancel_requested(sw->ctx))
+        return verify_cancelled(sw->ctx);
     um_apply_options o = UM_APPLY_OPTIONS_INIT;
     o.backup = UM_BACKUP_SKIP;
     int rc = um_upgrade(sw->scratch, target, &o);
@@ -136,6 +142,8 @@ static int up(stairway *sw, const script_file *s, const char *target, const char
 
 static int down(stairway *sw, const script_file *s, const char *doing)
 {
+    if (pg_cancel_requested(sw->ctx))
+        return verify_cancelled(sw->ctx);
     um_apply_options o = UM_APPLY_OPTIONS_INIT;
     o.backup = UM_BACKUP_SKIP;
     int rc = um_rollback(sw->scratch, s->n_parents ? s->parents[0] : "base", &o);
@@ -294,11 +302,18 @@ int roundtrip_run(um_ctx *ctx, const char *url, um_verify_result *r)
     if (!rc)
         rc = check_empty(&sw);
     size_t n = rc ? 0 : graph_count(sw.scratch->graph);
+    /* um_cancel() on the caller's handle cancels the statement running on
+     * the scratch database too; the test stops before the next step */
+    bool forwarded = !rc;
+    if (forwarded)
+        pg_cancel_forward(ctx, sw.scratch);
     for (size_t i = 0; !rc && !sw.stop && i < n; i++) {
         const script_file *s = graph_script(sw.scratch->graph, i);
         /* irreversible: applied, not tested (verify says "missing-down") */
         rc = s->has_down ? climb(&sw, s) : up(&sw, s, s->id, "applying");
     }
+    if (forwarded)
+        pg_cancel_forward(ctx, NULL);
     um_close(sw.scratch);
     return rc;
 }

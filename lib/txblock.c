@@ -4,6 +4,7 @@
  */
 #include "txblock.h"
 #include "lint_tree.h"
+#include "pg.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -23,6 +24,7 @@ typedef struct scan {
     lint_tree *tree;
     txblock_cb cb;
     void *payload;
+    const um_ctx *cancel;
     bool stopped;
 } scan;
 
@@ -66,6 +68,18 @@ static size_t char_offset(const char *s, size_t len, int pos)
 
 /* ---- which statements ---------------------------------------------------- */
 
+/* Whether the lowercase @word occurs in the @len bytes at @s, in any case:
+ * within the statement, so that a section costs time linear in its size
+ * (strcasestr would read on to the end of the section at each statement). */
+static bool has_word(const char *s, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    for (size_t i = 0; i + n <= len; i++)
+        if (tolower((unsigned char)s[i]) == word[0] && strncasecmp(s + i, word, n) == 0)
+            return true;
+    return false;
+}
+
 /* Whether the statement at @s, of @len bytes, could be one of ours: its
  * first word, or a word that the others need (a cheap test; the tree
  * decides). */
@@ -73,7 +87,7 @@ static bool candidate(const char *s, size_t len)
 {
     static const char *const first[] = { "begin",    "start",   "commit",  "end",
                                          "rollback", "abort",   "prepare", "vacuum",
-                                         "reindex",  "cluster", "discard" };
+                                         "reindex",  "cluster", "discard", "deallocate" };
     static const char *const inside[] = { "concurrently", "database", "system", "tablespace" };
     size_t n = 0;
     while (n < len && isalpha((unsigned char)s[n]))
@@ -82,7 +96,7 @@ static bool candidate(const char *s, size_t len)
         if (strlen(first[i]) == n && strncasecmp(s, first[i], n) == 0)
             return true;
     for (size_t i = 0; i < sizeof(inside) / sizeof(*inside); i++)
-        if (strcasestr(s, inside[i]))
+        if (has_word(s, len, inside[i]))
             return true;
     return false;
 }
@@ -170,17 +184,34 @@ static const char *refused_word(const PgQuery__Node *n)
         return "DROP TABLESPACE";
     case PG_QUERY__NODE__NODE_CLUSTER_STMT:
         return n->cluster_stmt->relation ? NULL : "CLUSTER (of every table)";
-    case PG_QUERY__NODE__NODE_DISCARD_STMT:
-        return n->discard_stmt->target == PG_QUERY__DISCARD_MODE__DISCARD_ALL ? "DISCARD ALL"
-                                                                              : NULL;
     default:
         return NULL;
     }
 }
 
+/* What resets the session's state, or NULL. */
+static const char *session_word(const PgQuery__Node *n)
+{
+    if (n->node_case == PG_QUERY__NODE__NODE_DEALLOCATE_STMT)
+        return n->deallocate_stmt->name && *n->deallocate_stmt->name ? "DEALLOCATE"
+                                                                     : "DEALLOCATE ALL";
+    if (n->node_case != PG_QUERY__NODE__NODE_DISCARD_STMT)
+        return NULL;
+    switch (n->discard_stmt->target) {
+    case PG_QUERY__DISCARD_MODE__DISCARD_ALL:
+        return "DISCARD ALL";
+    case PG_QUERY__DISCARD_MODE__DISCARD_PLANS:
+        return "DISCARD PLANS";
+    case PG_QUERY__DISCARD_MODE__DISCARD_SEQUENCES:
+        return "DISCARD SEQUENCES";
+    default:
+        return "DISCARD TEMP";
+    }
+}
+
 /* ---- the scan ------------------------------------------------------------ */
 
-static void report(scan *sc, txblock_kind kind, const char *what, size_t at)
+static void report(scan *sc, txblock_kind kind, const char *what, size_t at, bool unterminated)
 {
     char text[TEXT_MAX + 1];
     size_t n = 0;
@@ -191,7 +222,7 @@ static void report(scan *sc, txblock_kind kind, const char *what, size_t at)
         n--;
     memcpy(text, sc->sql + at, n);
     text[n] = '\0';
-    txblock_hit hit = { kind, what, text, line_at(sc, at) };
+    txblock_hit hit = { kind, what, text, line_at(sc, at), unterminated };
     sc->stopped = !sc->cb(&hit, sc->payload);
 }
 
@@ -211,9 +242,11 @@ static int statement(scan *sc, size_t start, size_t end, size_t first)
     if (n && n->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT)
         word = txblock_transaction_word(n->transaction_stmt->kind);
     if (word)
-        report(sc, TXBLOCK_CONTROL, word, first);
+        report(sc, TXBLOCK_CONTROL, word, first, false);
+    else if (n && (word = session_word(n)))
+        report(sc, TXBLOCK_SESSION, word, first, false);
     else if (n && (word = refused_word(n)))
-        report(sc, TXBLOCK_NOT_IN_BLOCK, word, first);
+        report(sc, TXBLOCK_NOT_IN_BLOCK, word, first, false);
     lint_tree_clear(sc->tree);
     return rc;
 }
@@ -223,11 +256,20 @@ static int scan_statements(scan *sc)
     PgQuerySplitResult sp = pg_query_split_with_parser(sc->sql);
     int rc = UM_OK;
     if (sp.error) {
-        size_t at = sp.error->cursorpos > 0 ? char_offset(sc->sql, sc->len, sp.error->cursorpos)
-                                            : first_token(sc->sql, 0, sc->len);
-        report(sc, TXBLOCK_SYNTAX_ERROR, sp.error->message, at);
+        /* the lexer's error, if there is one, is the one to name: a grammar
+         * error may be the parser's version's, a lexical one is not */
+        PgQueryScanResult lex = pg_query_scan(sc->sql);
+        const PgQueryError *e = lex.error ? lex.error : sp.error;
+        size_t at = e->cursorpos > 0 ? char_offset(sc->sql, sc->len, e->cursorpos)
+                                     : first_token(sc->sql, 0, sc->len);
+        report(sc, TXBLOCK_SYNTAX_ERROR, e->message, at, lex.error != NULL);
+        pg_query_free_scan_result(lex);
     }
     for (int i = 0; !sp.error && !rc && !sc->stopped && i < sp.n_stmts; i++) {
+        if (sc->cancel && pg_cancel_requested(sc->cancel)) {
+            rc = UM_ECANCELLED;
+            break;
+        }
         size_t start = (size_t)sp.stmts[i]->stmt_location;
         size_t end = start + (size_t)sp.stmts[i]->stmt_len;
         rc = statement(sc, start, end, first_token(sc->sql, start, end));
@@ -236,9 +278,12 @@ static int scan_statements(scan *sc)
     return rc;
 }
 
-int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload, err_buf *err)
+int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload,
+                 const um_ctx *cancel, err_buf *err)
 {
-    scan sc = { .len = strlen(sql), .line = first_line, .cb = cb, .payload = payload };
+    scan sc = {
+        .len = strlen(sql), .line = first_line, .cb = cb, .payload = payload, .cancel = cancel
+    };
     if (!(sc.sql = strdup(sql)) || !(sc.tree = lint_tree_new())) {
         free(sc.sql);
         return err_nomem(err);
@@ -246,5 +291,7 @@ int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload, 
     int rc = scan_statements(&sc);
     lint_tree_free(sc.tree);
     free(sc.sql);
+    if (rc == UM_ECANCELLED)
+        return err_set(err, rc, NULL, 0, NULL, "cancelled by the host while the SQL was scanned");
     return rc ? err_nomem(err) : UM_OK;
 }

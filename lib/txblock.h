@@ -4,7 +4,8 @@
  * TRANSACTION...), which would end or nest the transaction the engine runs
  * a transactional revision in, and the statements PostgreSQL refuses
  * inside one (CREATE INDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE and
- * DROP DATABASE, REINDEX CONCURRENTLY...).
+ * DROP DATABASE, REINDEX CONCURRENTLY...); and DISCARD and DEALLOCATE,
+ * which no revision may hold.
  *
  * Found with libpg_query's parser before anything runs, statement by
  * statement: a statement is parsed into its tree (lint_tree.h) only when
@@ -23,16 +24,22 @@
 typedef enum txblock_kind {
     TXBLOCK_CONTROL,      /* transaction control */
     TXBLOCK_NOT_IN_BLOCK, /* refused inside a transaction block */
-    TXBLOCK_SYNTAX_ERROR  /* the section does not parse: nothing else was looked at */
+    TXBLOCK_SYNTAX_ERROR, /* the section does not parse: nothing else was looked at */
+    TXBLOCK_SESSION       /* DISCARD, DEALLOCATE: they reset the session the engine
+                             keeps its own state in (its advisory lock, its prepared
+                             statements), transactional or not */
 } txblock_kind;
 
 /* One statement found, valid during the callback. */
 typedef struct txblock_hit {
     txblock_kind kind;
-    const char *what; /* "COMMIT", "CREATE INDEX CONCURRENTLY"; the parser's message for
+    const char *what;  /* "COMMIT", "CREATE INDEX CONCURRENTLY"; the parser's message for
                          a syntax error */
-    const char *text; /* the statement's first line as written, at most 60 bytes */
-    int line;         /* its line in the file */
+    const char *text;  /* the statement's first line as written, at most 60 bytes */
+    int line;          /* its line in the file */
+    bool unterminated; /* a syntax error of the lexer: an unterminated comment,
+                          string or quoted identifier, which would swallow what
+                          follows it whatever the server's version */
 } txblock_hit;
 
 /* Called for each statement found, in order; return false to stop. */
@@ -40,9 +47,12 @@ typedef bool (*txblock_cb)(const txblock_hit *hit, void *payload);
 
 /*
  * Scans the section @sql, whose first byte is at line @first_line of its
- * file.  UM_OK (whatever was found), or UM_ENOMEM.
+ * file.  UM_OK (whatever was found), UM_ENOMEM, or UM_ECANCELLED once
+ * um_cancel(@cancel) was called (NULL: never; looked at between
+ * statements, so that a section of millions of them stops at once).
  */
-int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload, err_buf *err);
+int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload,
+                 const um_ctx *cancel, err_buf *err);
 
 /*
  * The SQL of a transaction control statement of @kind ("COMMIT" for COMMIT

@@ -33,21 +33,45 @@ static const char refused_why[] =
     "cannot run inside a transaction block, and this revision runs in one; move it to a"
     " revision of its own with 'Transactional: no'";
 
+static const char session_why[] =
+    "it resets the session the engine runs the revisions in, and the engine keeps its own"
+    " state there (the advisory lock that keeps other runs out, the prepared statements that"
+    " record each revision); remove it, in a 'Transactional: no' revision too";
+
 /* The first statement a run must refuse, kept by the scan's callback. */
 typedef struct first_hit {
+    bool transactional; /* the revision's */
     bool found;
     txblock_kind kind;
-    char what[64];
+    char what[160];
     char text[64];
     int line;
 } first_hit;
 
+/* Whether a run must refuse @hit before anything runs.  A syntax error of
+ * the grammar is left to the server, whose version may know the syntax
+ * that this parser does not; an unterminated comment or string would
+ * swallow the rest of the section whatever the version. */
+static bool refused(const txblock_hit *hit, bool transactional)
+{
+    switch (hit->kind) {
+    case TXBLOCK_SYNTAX_ERROR:
+        return hit->unterminated;
+    case TXBLOCK_SESSION:
+        return true;
+    default: /* statement by statement outside a transaction: they may run */
+        return transactional;
+    }
+}
+
 static bool keep_first(const txblock_hit *hit, void *payload)
 {
     first_hit *f = payload;
-    if (hit->kind == TXBLOCK_SYNTAX_ERROR)
-        return false;
-    *f = (first_hit){ true, hit->kind, "", "", hit->line };
+    if (hit->kind == TXBLOCK_SYNTAX_ERROR && !hit->unterminated)
+        return false; /* nothing else was looked at */
+    if (!refused(hit, f->transactional))
+        return true;
+    *f = (first_hit){ f->transactional, true, hit->kind, "", "", hit->line };
     snprintf(f->what, sizeof(f->what), "%s", hit->what);
     snprintf(f->text, sizeof(f->text), "%s", hit->text);
     return false;
@@ -56,6 +80,19 @@ static bool keep_first(const txblock_hit *hit, void *payload)
 static int refuse_step(um_ctx *ctx, const script_file *s, bool up, const first_hit *f)
 {
     const char *section = up ? "up" : "down";
+    if (f->kind == TXBLOCK_SYNTAX_ERROR) {
+        int rc = ctx_error(ctx, UM_EPARSE, s->path, f->line, s->id,
+                           "the %s section does not parse: %s (SQLSTATE " SQLSTATE_SYNTAX_ERROR
+                           "); nothing was run",
+                           section, f->what);
+        err_set_server(&ctx->err, SQLSTATE_SYNTAX_ERROR, NULL, NULL);
+        return rc;
+    }
+    if (f->kind == TXBLOCK_SESSION)
+        return ctx_error(ctx, UM_EPARSE, s->path, f->line, s->id,
+                         "'%s' in the %s section: %s must not run in a revision: %s; nothing"
+                         " was run",
+                         f->text, section, f->what, session_why);
     if (f->kind == TXBLOCK_CONTROL)
         return ctx_error(ctx, UM_EPARSE, s->path, f->line, s->id,
                          "'%s' in the %s section is transaction control (%s); nothing was run: %s",
@@ -107,13 +144,13 @@ static int check_section(um_ctx *ctx, const script_file *s, bool up)
 {
     char *sql = NULL;
     int first_line = 0;
-    first_hit f = { 0 };
+    first_hit f = { .transactional = s->transactional };
     int rc = script_read_section(s, up, &sql, &first_line, &ctx->err);
     if (!rc && up && empty_up_flagged(s, sql))
         log_printf(&ctx->log, UM_LOG_WARNING, "%s:%d: revision %s: %s", s->path, s->up_line, s->id,
                    empty_why);
-    if (!rc && s->transactional)
-        rc = txblock_scan(sql, first_line, keep_first, &f, &ctx->err);
+    if (!rc)
+        rc = txblock_scan(sql, first_line, keep_first, &f, ctx, &ctx->err);
     free(sql);
     return !rc && f.found ? refuse_step(ctx, s, up, &f) : rc;
 }
@@ -122,12 +159,8 @@ int verify_plan_sections(um_ctx *ctx, const um_plan *plan)
 {
     int rc = UM_OK;
     bool up = plan->direction == UM_UP;
-    for (size_t k = 0; !rc && k < plan->n_steps; k++) {
-        const script_file *s = graph_script(ctx->graph, plan->graph_index[k]);
-        /* a Transactional: no revision may hold anything, but not nothing */
-        if (s->transactional || up)
-            rc = check_section(ctx, s, up);
-    }
+    for (size_t k = 0; !rc && k < plan->n_steps; k++)
+        rc = check_section(ctx, graph_script(ctx->graph, plan->graph_index[k]), up);
     return rc;
 }
 
@@ -205,6 +238,10 @@ static bool add_hit(const txblock_hit *hit, void *payload)
     if (hit->kind == TXBLOCK_SYNTAX_ERROR)
         verify_add(sc->r, UM_VERIFY_ERROR, "syntax-error", s->id, s->path, hit->line,
                    "the %s section does not parse: %s", sc->section, hit->what);
+    else if (hit->kind == TXBLOCK_SESSION)
+        verify_add(sc->r, UM_VERIFY_ERROR, "session-reset", s->id, s->path, hit->line,
+                   "'%s' in the %s section: %s must not run in a revision: %s", hit->text,
+                   sc->section, hit->what, session_why);
     else if (!s->transactional)
         return true; /* run statement by statement: each may be anything */
     else if (hit->kind == TXBLOCK_CONTROL)
@@ -226,7 +263,7 @@ static int scan_section(um_ctx *ctx, um_verify_result *r, const script_file *s, 
     if (!rc && up && empty_up_flagged(s, sql))
         verify_add(r, UM_VERIFY_WARNING, "empty-up", s->id, s->path, s->up_line, "%s", empty_why);
     if (!rc)
-        rc = txblock_scan(sql, first_line, add_hit, &sc, &ctx->err);
+        rc = txblock_scan(sql, first_line, add_hit, &sc, ctx, &ctx->err);
     free(sql);
     return rc;
 }
@@ -263,12 +300,21 @@ static void check_heads(um_ctx *ctx, um_verify_result *r, bool allow_multiple)
     sb_free(&list);
 }
 
+int verify_cancelled(um_ctx *ctx)
+{
+    if (!pg_cancel_requested(ctx))
+        return UM_OK;
+    return ctx_error(ctx, UM_ECANCELLED, NULL, 0, NULL,
+                     "verify cancelled by the host; what it found so far is not reported");
+}
+
 static int verify_offline(um_ctx *ctx, um_verify_result *r, const um_verify_options *o)
 {
     int rc = UM_OK;
     check_heads(ctx, r, o->allow_multiple_heads != 0);
     for (size_t i = 0; !rc && i < graph_count(ctx->graph); i++)
-        rc = check_revision(ctx, r, graph_script(ctx->graph, i));
+        if (!(rc = verify_cancelled(ctx)))
+            rc = check_revision(ctx, r, graph_script(ctx->graph, i));
     return rc;
 }
 
@@ -394,7 +440,12 @@ int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts
     um_verify_result *r = calloc(1, sizeof(*r));
     if (!r)
         return err_nomem(&ctx->err);
+    /* the cancel request of an earlier call is forgotten; um_cancel() from
+     * now on stops the scan, and the checks that follow it */
+    pg_cancel_forget(ctx);
     rc = verify_offline(ctx, r, &o);
+    if (!rc)
+        rc = verify_cancelled(ctx); /* the online checks' calls forget it */
     if (!rc && !o.offline)
         rc = verify_online(ctx, r);
     /* with the database unreachable there is nothing to compare */
@@ -402,6 +453,8 @@ int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts
         rc = drift_run(ctx, r);
     if (!rc && o.roundtrip_url)
         rc = roundtrip_run(ctx, o.roundtrip_url, r);
+    if (!rc)
+        rc = verify_cancelled(ctx);
     if (!rc && r->failed)
         rc = err_nomem(&ctx->err);
     if (rc) {

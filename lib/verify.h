@@ -14,13 +14,15 @@
 #include "internal.h"
 
 /*
- * Before a run: every step's section (up or down, as the plan goes) of a
- * transactional revision is scanned (txblock.h); transaction control, or a
- * statement refused inside a transaction block, fails with UM_EPARSE naming
- * the file and the line, before anything runs.  Syntax errors are left to
- * the server, which may know syntax this parser does not.  An upgrade's
- * empty up section (any revision but a merge) is logged as a warning, and
- * runs.
+ * Before a run, and before its offline SQL is written: every step's
+ * section (up or down, as the plan goes) is scanned (txblock.h).  Fails
+ * with UM_EPARSE naming the file and the line, before anything runs, on
+ * DISCARD or DEALLOCATE, on an unterminated comment, string or quoted
+ * identifier, and in a transactional revision on transaction control or a
+ * statement refused inside a transaction block.  Other syntax errors are
+ * left to the server, which may know syntax this parser does not.  An
+ * upgrade's empty up section (any revision but a merge) is logged as a
+ * warning, and runs.  UM_ECANCELLED after um_cancel().
  */
 int verify_plan_sections(um_ctx *ctx, const um_plan *plan);
 
@@ -48,6 +50,10 @@ struct um_verify_result {
 um_verify_finding *verify_add(um_verify_result *r, um_verify_severity severity, const char *code,
                               const char *revision, const char *file, int line, const char *fmt,
                               ...) __attribute__((format(printf, 7, 8)));
+
+/* UM_ECANCELLED, with its message, once um_cancel() was called during
+ * um_verify; UM_OK before. */
+int verify_cancelled(um_ctx *ctx);
 
 /* The stairway test (roundtrip.c) on the database at @url; findings go to @r. */
 int roundtrip_run(um_ctx *ctx, const char *url, um_verify_result *r);

@@ -509,7 +509,8 @@ END_TEST
 
 /* An unterminated comment, string or quoted identifier swallowed the
  * engine's bookkeeping statement, which the error then quoted: the error
- * is the revision's, at its line, quoting its SQL. */
+ * is the revision's, at its line, quoting its SQL, found before anything
+ * runs. */
 START_TEST(unterminated_token_quotes_the_revision)
 {
     static const struct {
@@ -522,9 +523,10 @@ START_TEST(unterminated_token_quotes_the_revision)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         write_rev("r1", NULL, cases[i].sql, "DROP TABLE t1;");
         um_ctx *ctx = open_engine();
-        PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "head", NULL), UM_ESQL);
+        PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "head", NULL), UM_EPARSE);
         const um_error_info *d = um_error_detail(ctx);
         ck_assert_msg(strstr(d->message, cases[i].needle) != NULL, "%s", d->message);
+        ck_assert_msg(strstr(d->message, "nothing was run") != NULL, "%s", d->message);
         ck_assert_msg(strstr(d->message, "EXECUTE") == NULL &&
                           strstr(d->message, "ultramigrate_") == NULL,
                       "%s", d->message);

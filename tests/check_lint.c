@@ -326,6 +326,20 @@ START_TEST(test_unterminated_dollar_quote)
 }
 END_TEST
 
+/* An unterminated comment after the last statement: a syntax error at its
+ * line, not nothing (the section's tail was taken for comments only). */
+START_TEST(test_unterminated_comment)
+{
+    um_lint_result *r = lint_string(NULL, revision("SELECT 1;\n/* open\n"));
+    ASSERT_FINDINGS(r, "syntax-error 7:1 error\n");
+    ck_assert_ptr_nonnull(strstr(um_lint_at(r, 0)->message, "unterminated /* comment"));
+    um_lint_free(r);
+    r = lint_string(NULL, revision("SELECT 1;\n  /* one /* nested */\nSELECT 2;\n"));
+    ASSERT_FINDINGS(r, "syntax-error 7:3 error\n");
+    um_lint_free(r);
+}
+END_TEST
+
 START_TEST(test_crlf_and_bom)
 {
     const char *text = "\xEF\xBB\xBF-- crlf\r\n-- Revision ID: t1\r\n\r\n-- migrate:up\r\n"
@@ -942,6 +956,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, test_syntax_error_is_a_finding);
     tcase_add_test(tc, test_syntax_error_after_non_ascii);
     tcase_add_test(tc, test_unterminated_dollar_quote);
+    tcase_add_test(tc, test_unterminated_comment);
     tcase_add_test(tc, test_crlf_and_bom);
     tcase_add_test(tc, test_findings_in_position_order);
     tcase_add_test(tc, test_plain_sql_file);

@@ -349,11 +349,36 @@ START_TEST(sql_refuses_an_unterminated_string)
     write_table_rev("g1", NULL, "tg1");
     write_rev("g2", "g1", "SELECT 1;\nSELECT 'never closed;", NULL);
     pgtest_cli_result r = run_cli(proj_dir, NULL, "upgrade", "--sql", "--from", "base");
-    pgtest_assert_status(r, EXIT_MIGRATION, "unterminated");
+    pgtest_assert_status(r, EXIT_REVISIONS, "unterminated");
     ck_assert_ptr_nonnull(
         strstr(r.err, pgtest_fmt("%s:%d", rev_path("g2"), line_of("g2", "'never"))));
     ck_assert_str_eq(r.out, "");
     pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/* Offline SQL refuses what a run refuses (the same check), with file and
+ * line: transaction control in a transactional revision, DISCARD. */
+START_TEST(sql_refuses_what_a_run_refuses)
+{
+    static const char *const bodies[] = { "rollback;", "COMMIT;",      "abort;",
+                                          "BEGIN;",    "discard all;", "DEALLOCATE ALL;" };
+    write_ini("lint_on_upgrade = off\n");
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
+        write_rev("h1", NULL, pgtest_fmt("create table sq1(i int);\n%s", bodies[i]),
+                  pgtest_fmt("drop table sq1;\n%s", bodies[i]));
+        pgtest_cli_result r = run_cli(proj_dir, NULL, "upgrade", "--sql", "--from", "base");
+        pgtest_assert_status(r, EXIT_REVISIONS, bodies[i]);
+        ck_assert_msg(strstr(r.err, pgtest_fmt("%s:%d", rev_path("h1"), line_of("h1", bodies[i]))),
+                      "%s", r.err);
+        ck_assert_msg(strstr(r.err, "nothing was run"), "%s", r.err);
+        ck_assert_str_eq(r.out, "");
+        pgtest_cli_result_free(&r);
+        r = run_cli(proj_dir, NULL, "downgrade", "base", "--sql", "--from", "h1");
+        pgtest_assert_status(r, EXIT_REVISIONS, bodies[i]);
+        ck_assert_str_eq(r.out, "");
+        pgtest_cli_result_free(&r);
+    }
 }
 END_TEST
 
@@ -726,7 +751,8 @@ static Suite *preview_suite(void)
                      sql_failure_stops_like_a_run, sql_bad_command_lines,
                      sql_offline_quoting_matches_libpq, sql_api_arguments,
                      sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name,
-                     sql_refuses_an_unterminated_string, sql_half_done_nontransactional_blocks);
+                     sql_refuses_an_unterminated_string, sql_refuses_what_a_run_refuses,
+                     sql_half_done_nontransactional_blocks);
     PGTEST_ADD_TESTS(tcase(s, "dry_run"), dry_run_changes_nothing_and_names_locks,
                      dry_run_on_a_fresh_database, dry_run_failure_reported,
                      dry_run_skips_transaction_control, dry_run_downgrade, dry_run_api,

@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* What a scan found: "K:WHAT@LINE|..." (K: c control, n not in a block,
- * s syntax error) and the statement texts, "|"-separated. */
+ * r session reset), "s@LINE" a syntax error, "u@LINE" an unterminated token and the statement texts, "|"-separated. */
 typedef struct found {
     char hits[2048];
     char texts[2048];
@@ -20,10 +20,14 @@ typedef struct found {
 static bool collect(const txblock_hit *hit, void *payload)
 {
     found *f = payload;
-    char kind = hit->kind == TXBLOCK_CONTROL ? 'c' : hit->kind == TXBLOCK_NOT_IN_BLOCK ? 'n' : 's';
+    char kind = hit->kind == TXBLOCK_CONTROL        ? 'c'
+                : hit->kind == TXBLOCK_NOT_IN_BLOCK ? 'n'
+                : hit->kind == TXBLOCK_SESSION      ? 'r'
+                                                    : 's';
     size_t len = strlen(f->hits), tlen = strlen(f->texts);
     if (hit->kind == TXBLOCK_SYNTAX_ERROR)
-        snprintf(f->hits + len, sizeof(f->hits) - len, "%ss@%d", len ? "|" : "", hit->line);
+        snprintf(f->hits + len, sizeof(f->hits) - len, "%s%s@%d", len ? "|" : "",
+                 hit->unterminated ? "u" : "s", hit->line);
     else
         snprintf(f->hits + len, sizeof(f->hits) - len, "%s%c:%s@%d", len ? "|" : "", kind,
                  hit->what, hit->line);
@@ -35,7 +39,7 @@ static found scan(const char *sql, int first_line, int stop_after)
 {
     found f = { .stop_after = stop_after };
     err_buf err = { 0 };
-    ck_assert_int_eq(txblock_scan(sql, first_line, collect, &f, &err), UM_OK);
+    ck_assert_int_eq(txblock_scan(sql, first_line, collect, &f, NULL, &err), UM_OK);
     return f;
 }
 
@@ -48,7 +52,7 @@ START_TEST(nothing_in_ordinary_ddl)
                    "DO $$ BEGIN PERFORM 1; COMMIT; END $$;\n"
                    "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN END $f$;\n"
                    "SAVEPOINT a; ROLLBACK TO SAVEPOINT a; RELEASE a;\n"
-                   "ANALYZE t; REINDEX TABLE t; CLUSTER t USING i; DISCARD PLANS;\n"
+                   "ANALYZE t; REINDEX TABLE t; CLUSTER t USING i; PREPARE p AS SELECT 1;\n"
                    "CREATE INDEX i ON t (id); DROP INDEX i;\n"
                    "ALTER DATABASE d SET work_mem = '8MB';\n"
                    "COMMENT ON TABLE t IS 'the system database';\n",
@@ -73,7 +77,8 @@ START_TEST(every_kind_with_its_line)
                    "ALTER SYSTEM SET work_mem = '8MB';\n"
                    "CREATE DATABASE x;\nDROP DATABASE IF EXISTS x;\n"
                    "CREATE TABLESPACE ts LOCATION '/x';\nDROP TABLESPACE ts;\n"
-                   "CLUSTER;\nDISCARD ALL;\n",
+                   "CLUSTER;\nDISCARD ALL;\ndiscard plans; DISCARD TEMP; DISCARD SEQUENCES;\n"
+                   "DEALLOCATE ALL; deallocate prepare p;\n",
                    10, 0);
     ck_assert_str_eq(f.hits, "c:BEGIN@11|c:START TRANSACTION@11|c:COMMIT@12|c:COMMIT@13|"
                              "c:ROLLBACK@14|c:ROLLBACK@15|c:PREPARE TRANSACTION@16|"
@@ -84,7 +89,8 @@ START_TEST(every_kind_with_its_line)
                              "n:VACUUM@23|n:ALTER SYSTEM@24|n:CREATE DATABASE@25|"
                              "n:DROP DATABASE@26|n:CREATE TABLESPACE@27|"
                              "n:DROP TABLESPACE@28|n:CLUSTER (of every table)@29|"
-                             "n:DISCARD ALL@30");
+                             "r:DISCARD ALL@30|r:DISCARD PLANS@31|r:DISCARD TEMP@31|"
+                             "r:DISCARD SEQUENCES@31|r:DEALLOCATE ALL@32|r:DEALLOCATE@32");
 }
 END_TEST
 
@@ -114,7 +120,34 @@ START_TEST(syntax_error_only)
     found f = scan("CREATE TABLE t (id int);\nCOMMIT;\nCREAT TABLE u (id int);\n", 20, 0);
     ck_assert_str_eq(f.hits, "s@22");
     f = scan("SELECT 'unterminated;\n", 1, 0);
-    ck_assert_str_eq(f.hits, "s@1");
+    ck_assert_str_eq(f.hits, "u@1");
+    f = scan("SELECT 1;\n\n/* open\n", 1, 0);
+    ck_assert_str_eq(f.hits, "u@3");
+    /* the lexer's error wins over an earlier one of the grammar */
+    f = scan("CREAT TABLE u (id int);\nSELECT 1;\n/* open\n", 1, 0);
+    ck_assert_str_eq(f.hits, "u@3");
+}
+END_TEST
+
+/* A section of many statements costs time linear in its size: each
+ * statement's words are looked for in that statement only (they were once
+ * looked for in the rest of the section, minutes for a few megabytes). */
+START_TEST(long_section_in_linear_time)
+{
+    enum { STATEMENTS = 100000 };
+    char *sql = malloc((size_t)STATEMENTS * 48 + 64);
+    ck_assert_ptr_nonnull(sql);
+    size_t len = 0;
+    for (int i = 0; i < STATEMENTS; i++)
+        len += (size_t)sprintf(sql + len, "insert into seed values (%d, 'ni');\n", i);
+    strcpy(sql + len, "COMMIT;\n");
+    double start = pgtest_now_ms();
+    found f = scan(sql, 1, 0);
+    double ms = pgtest_now_ms() - start;
+    free(sql);
+    ck_assert_str_eq(f.hits, "c:COMMIT@100001");
+    /* about 0.1 s here; it took minutes when each statement searched the rest */
+    ck_assert_msg(ms < 10000, "a 4 MB section took %.0f ms", ms);
 }
 END_TEST
 
@@ -136,6 +169,7 @@ static Suite *txblock_suite(void)
     tcase_add_test(tc, line_and_text);
     tcase_add_test(tc, syntax_error_only);
     tcase_add_test(tc, callback_stops);
+    tcase_add_test(tc, long_section_in_linear_time);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -13,12 +13,16 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-enum { EXIT_OK = 0, EXIT_STATE = 9, EXIT_PENDING = 10, EXIT_UNREACHABLE = 14 };
+enum { EXIT_OK = 0, EXIT_CANCELLED = 8, EXIT_STATE = 9, EXIT_PENDING = 10, EXIT_UNREACHABLE = 14 };
 
 #define run_cli(...) pgtest_run_cli(proj_dir, db_url, (const char *const[]){ __VA_ARGS__, NULL })
 
@@ -439,6 +443,79 @@ START_TEST(non_transactional_may_hold_them)
 }
 END_TEST
 
+/* DISCARD and DEALLOCATE drop the engine's lock and prepared statements:
+ * refused before anything runs, transactional or not, with file and line;
+ * verify names them too. */
+START_TEST(session_reset_refused)
+{
+    static const struct {
+        const char *sql, *what;
+    } cases[] = {
+        { "discard all;", "DISCARD ALL" },         { "DISCARD PLANS;", "DISCARD PLANS" },
+        { "discard temp;", "DISCARD TEMP" },       { "DEALLOCATE ALL;", "DEALLOCATE ALL" },
+        { "deallocate prepare p;", "DEALLOCATE" },
+    };
+    write_linear(1);
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    um_close(ctx);
+    write_table_rev("r2", "r1", "t2");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        for (int transactional = 0; transactional <= 1; transactional++) {
+            const char *up = pgtest_fmt("CREATE TABLE nd1 (i int);\n%s\nCREATE TABLE nd2 (i int);",
+                                        cases[i].sql);
+            write_rev_full("r3", "r2", transactional, up, "DROP TABLE nd2;\nDROP TABLE nd1;");
+            ctx = open_engine();
+            PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EPARSE);
+            const um_error_info *d = um_error_detail(ctx);
+            ck_assert_str_eq(d->file, rev_path("r3"));
+            ck_assert_int_eq(d->line, line_of("r3", cases[i].sql));
+            ck_assert_msg(strstr(d->message, cases[i].what) &&
+                              strstr(d->message, "nothing was run") &&
+                              strstr(d->message, "advisory lock"),
+                          "%s", d->message);
+            um_verify_result *r = verify_with(ctx, 1, 0, NULL);
+            ck_assert_str_eq(findings(r),
+                             pgtest_fmt("session-reset:r3:%d", line_of("r3", cases[i].sql)));
+            um_verify_free(r);
+            um_close(ctx);
+            ck_assert_str_eq(versions(), "r1");
+            ASSERT_NO_TABLE("t2");
+            ASSERT_NO_TABLE("nd1");
+        }
+    }
+}
+END_TEST
+
+/* An unterminated comment in a later revision, transactional or not:
+ * refused before the first revision runs (exit 4), not once the earlier
+ * ones are committed. */
+START_TEST(unterminated_refused_before_anything_runs)
+{
+    write_linear(1);
+    for (int transactional = 0; transactional <= 1; transactional++) {
+        write_rev_full("r2", "r1", transactional, "CREATE TABLE t2 (id int);\n/* open\nSELECT 1;\n",
+                       "DROP TABLE t2;");
+        um_ctx *ctx = open_engine();
+        PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EPARSE);
+        const um_error_info *d = um_error_detail(ctx);
+        ck_assert_str_eq(d->revision, "r2");
+        ck_assert_int_eq(d->line, line_of("r2", "/* open"));
+        ck_assert_msg(strstr(d->message, "unterminated /* comment") &&
+                          strstr(d->message, "nothing was run"),
+                      "%s", d->message);
+        um_close(ctx);
+        ASSERT_NO_TABLE("t1");
+        pgtest_cli_result c = run_cli("upgrade");
+        pgtest_assert_status(c, 4, "upgrade with an unterminated comment");
+        ck_assert_msg(strstr(c.err, pgtest_fmt("%s:%d", rev_path("r2"), line_of("r2", "/* open"))),
+                      "%s", c.err);
+        pgtest_cli_result_free(&c);
+        ASSERT_NO_TABLE("t1");
+    }
+}
+END_TEST
+
 /* ---- the stairway test ---------------------------------------------------- */
 
 START_TEST(roundtrip_clean)
@@ -653,6 +730,124 @@ START_TEST(roundtrip_url_masked)
 }
 END_TEST
 
+/* ---- cancelling ----------------------------------------------------------- */
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* um_cancel() over and over until the call returns: whenever it lands, the
+ * call must stop. */
+typedef struct repeat_cancel {
+    um_ctx *ctx;
+    atomic_bool done;
+    double first_ms;      /* when the first um_cancel() was made */
+    const char *wait_for; /* a statement to see running first, or NULL */
+    const char *url;
+} repeat_cancel;
+
+static bool running(const char *url, const char *what)
+{
+    return pgtest_query_long(url,
+                             "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                             " AND pid <> pg_backend_pid() AND query LIKE '%%%s%%'",
+                             what) > 0;
+}
+
+static void *cancel_repeatedly(void *arg)
+{
+    repeat_cancel *c = arg;
+    for (int i = 0; c->wait_for && i < 1000 && !running(c->url, c->wait_for); i++)
+        nap_ms(10);
+    c->first_ms = pgtest_now_ms();
+    while (!atomic_load(&c->done)) {
+        um_cancel(c->ctx);
+        nap_ms(5);
+    }
+    return NULL;
+}
+
+static int verify_cancelled_by(repeat_cancel *c, const um_verify_options *o, double *after_ms)
+{
+    um_verify_result *r = NULL;
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, cancel_repeatedly, c), 0);
+    int rc = um_verify(&r, c->ctx, o);
+    double end = pgtest_now_ms();
+    atomic_store(&c->done, true);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    *after_ms = end - c->first_ms;
+    ck_assert_ptr_null(r);
+    um_verify_free(r);
+    return rc;
+}
+
+/* Cancelled while it scans: the scan of a section looks between
+ * statements, verify between revisions; nothing is reported as clean. */
+START_TEST(cancel_stops_the_scan)
+{
+    char *up = malloc(40 * 25000 + 64);
+    ck_assert_ptr_nonnull(up);
+    size_t len = (size_t)sprintf(up, "CREATE TABLE seed (i int, t text);\n");
+    for (int i = 0; i < 25000; i++)
+        len += (size_t)sprintf(up + len, "insert into seed values (%d, 'ni');\n", i);
+    for (int i = 1; i <= 40; i++)
+        write_rev(pgtest_fmt("r%d", i), i > 1 ? pgtest_fmt("r%d", i - 1) : NULL, up,
+                  "DROP TABLE seed;");
+    free(up);
+    um_ctx *ctx = open_engine();
+    um_verify_options o = UM_VERIFY_OPTIONS_INIT;
+    o.offline = 1;
+    repeat_cancel c = { .ctx = ctx };
+    double after;
+    PGTEST_CHECK_RC(ctx, verify_cancelled_by(&c, &o, &after), UM_ECANCELLED);
+    ck_assert_msg(strstr(um_errmsg(ctx), "cancelled"), "%s", um_errmsg(ctx));
+    /* and a cancel before the call is forgotten */
+    um_verify_result *r = verify_with(ctx, 1, 0, NULL);
+    ck_assert_uint_eq(um_verify_error_count(r), 0);
+    um_verify_free(r);
+    um_close(ctx);
+}
+END_TEST
+
+/* Cancelled during the stairway test: the statement running on the
+ * scratch database is cancelled, and verify returns at once. */
+START_TEST(cancel_stops_the_roundtrip)
+{
+    char *scratch = pgtest_create_database();
+    write_linear(1);
+    write_rev("r2", "r1", "SELECT pg_sleep(4.25);", "SELECT 1;");
+    um_ctx *ctx = open_engine();
+    um_verify_options o = UM_VERIFY_OPTIONS_INIT;
+    o.offline = 1;
+    o.roundtrip_url = scratch;
+    repeat_cancel c = { .ctx = ctx, .wait_for = "pg_sleep(4.25)", .url = db_url };
+    double after;
+    PGTEST_CHECK_RC(ctx, verify_cancelled_by(&c, &o, &after), UM_ECANCELLED);
+    ck_assert_msg(after < 3000, "um_verify returned %.0f ms after um_cancel", after);
+    um_close(ctx);
+
+    /* the command: a signal exits with the cancelled status, not "0 errors" */
+    pgtest_drop_database(scratch);
+    free(scratch);
+    scratch = pgtest_create_database();
+    pid_t pid = pgtest_spawn_cli(
+        proj_dir, db_url,
+        (const char *const[]){ "verify", "--offline", "--roundtrip", scratch, NULL });
+    for (int i = 0; i < 1000 && !running(db_url, "pg_sleep(4.25)"); i++)
+        nap_ms(10);
+    double sent = pgtest_now_ms();
+    kill(pid, SIGTERM);
+    int status = pgtest_wait_child(pid);
+    ck_assert_msg(status == EXIT_CANCELLED, "verify --roundtrip after SIGTERM: exit %d", status);
+    ck_assert_msg(pgtest_now_ms() - sent < 3000, "verify ran on after SIGTERM");
+    pgtest_drop_database(scratch);
+    free(scratch);
+}
+END_TEST
+
 static Suite *verify_suite(void)
 {
     Suite *s = suite_create("verify");
@@ -662,11 +857,13 @@ static Suite *verify_suite(void)
                      line_endings_are_not_drift, raw_checksum_accepted, state_findings,
                      unreachable_is_skipped);
     PGTEST_ADD_TESTS(tcase(s, "before_run"), upgrade_refuses_transaction_control,
-                     downgrade_refuses_transaction_control, non_transactional_may_hold_them);
+                     downgrade_refuses_transaction_control, non_transactional_may_hold_them,
+                     session_reset_refused, unterminated_refused_before_anything_runs);
     PGTEST_ADD_TESTS(tcase(s, "roundtrip"), roundtrip_clean, roundtrip_catches_forgotten_index,
                      roundtrip_catches_changed_column_and_failure,
                      roundtrip_names_attributes_and_leaves_bookkeeping_out);
     PGTEST_ADD_TESTS(tcase(s, "commands"), check_exit_codes_and_json, roundtrip_url_masked);
+    PGTEST_ADD_TESTS(tcase(s, "cancel"), cancel_stops_the_scan, cancel_stops_the_roundtrip);
     return s;
 }
 

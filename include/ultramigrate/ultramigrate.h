@@ -701,7 +701,11 @@ UM_API int um_apply_options_init(um_apply_options *opts, unsigned int version);
  *         UM_ECANCELLED, UM_ESTALE, UM_EIO, UM_EBACKUP (the
  *         backup before an upgrade failed; nothing was migrated), UM_ELINT
  *         (lint_on_upgrade = error and lint found an error in what an
- *         upgrade would apply; nothing was migrated).  With dry_run: UM_ESQL
+ *         upgrade would apply; nothing was migrated), UM_EPARSE (a section
+ *         the plan runs holds DISCARD or DEALLOCATE, an unterminated
+ *         comment, string or quoted identifier, or, in a transactional
+ *         revision, transaction control or a statement refused inside a
+ *         transaction block: file and line named, nothing ran).  With dry_run: UM_ESQL
  *         when a revision failed in the dry run (nothing was changed).
  * @since 0.1
  */
@@ -966,9 +970,13 @@ UM_API int um_plan_render_sql_options_init(um_plan_render_sql_options *opts, uns
  *         plan of a database another tool managed, which a run adopts
  *         first: stamp it, or render with um_plan_create_from()),
  *         UM_EVERSION, UM_EIO, UM_ECHECKSUM (a file changed since the
- *         handle read it), UM_EIRREVERSIBLE, UM_ESQL (a revision's SQL
- *         does not lex to its end: an unterminated string or comment
- *         would swallow the rest of the script; as um_apply() refuses it).
+ *         handle read it), UM_EIRREVERSIBLE, UM_EPARSE (what um_apply()
+ *         refuses before anything runs, with file and line: a revision's
+ *         SQL that does not lex to its end, as an unterminated string or
+ *         comment would swallow the rest of the script; DISCARD or
+ *         DEALLOCATE; transaction control or a statement refused inside a
+ *         transaction block in a transactional revision), UM_ECANCELLED
+ *         (um_cancel()).
  * @since 0.1
  */
 UM_API int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
@@ -1886,7 +1894,10 @@ typedef struct um_verify_result um_verify_result;
  *         with drift also UM_EINVAL (with offline), UM_ECONFIG (no
  *         schema_file), UM_EIO (the schema file cannot be read), UM_ESQL
  *         (it fails: file and line named), UM_ECONNECT or UM_EAUTH (the
- *         scratch database's server), UM_ECANCELLED (um_cancel()).
+ *         scratch database's server); UM_ECANCELLED after um_cancel()
+ *         (between statements of the scan, between the stairway test's
+ *         steps, the statement running on either database cancelled): no
+ *         result then, whatever was found so far.
  * @since 0.1
  */
 UM_API int um_verify(um_verify_result **out, um_ctx *ctx, const um_verify_options *opts);
