@@ -100,7 +100,9 @@ void config_free(config_settings *cfg);
 
 /*
  * A copy of @url with any password replaced by "****" (URL or key=value
- * form), for messages and logs.  NULL on out of memory.
+ * form, a host-less URL's non-numeric "port", a query's percent-encoded
+ * dbname holding more options, decoded), for messages and logs.  NULL on
+ * out of memory.
  */
 char *config_redact_url(const char *url);
 
