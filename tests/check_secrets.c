@@ -243,7 +243,7 @@ START_TEST(misplaced_urls_not_quoted)
             (const char *const[]){ "-c", ini, "verify", "--offline", "-c", url, NULL }, 3);
         assert_refused_quietly((const char *const[]){ "-c", pgtest_fmt("%s/new.ini", dir), "init",
                                                       pgtest_fmt("%s/blocker/%s", dir, url), NULL },
-                               1);
+                               2);
     }
     pgtest_rmtree(dir);
     free(dir);
@@ -322,6 +322,32 @@ START_TEST(nested_dbname_not_shown)
 }
 END_TEST
 
+/* "init URL" wrote the URL into the config file and made it a directory. */
+START_TEST(init_refuses_a_url)
+{
+    const char *forms[] = { "postgresql://u:" SECRET "@127.0.0.1/d3", "host=h password=" SECRET };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        char *dir = pgtest_tmpdir();
+        assert_message(dir, (const char *const[]){ "init", forms[i], NULL }, 2,
+                       "use -d URL or DATABASE_URL", 0);
+        ck_assert_msg(access(pgtest_fmt("%s/ultramigrate.ini", dir), F_OK) != 0, "ini written");
+        ck_assert_msg(access(pgtest_fmt("%s/postgresql:", dir), F_OK) != 0, "directory made");
+        pgtest_rmtree(dir);
+        free(dir);
+    }
+    /* a directory that only mentions passwords is one (the files are made,
+     * then the database named cannot be reached) */
+    char *dir = pgtest_tmpdir();
+    pgtest_cli_result r = pgtest_run_cli(dir, pgtest_dead_url(),
+                                         (const char *const[]){ "init", "password-store", NULL });
+    pgtest_assert_status(r, 6, "init");
+    pgtest_cli_result_free(&r);
+    ck_assert(access(pgtest_fmt("%s/password-store/versions", dir), F_OK) == 0);
+    pgtest_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* The arguments of a running process, NULs turned into spaces (pooled). */
 static const char *cmdline_of(pid_t pid)
 {
@@ -385,6 +411,7 @@ static Suite *secrets_suite(void)
     tcase_add_test(tc, ps_does_not_show_the_password);
     tcase_add_test(tc, connect_errors_stay_readable);
     tcase_add_test(tc, nested_dbname_not_shown);
+    tcase_add_test(tc, init_refuses_a_url);
     suite_add_tcase(s, tc);
     return s;
 }
