@@ -45,7 +45,8 @@ typedef struct config_settings {
     char *script_location;          /* default "migrations" (relative to cwd) */
     char *database_url;             /* NULL: libpq defaults */
     const char *url_source;         /* static: "command line", "ULTRAMIGRATE_DATABASE_URL",
-                                   "DATABASE_URL", "config file", "libpq environment" */
+                                   "DATABASE_URL", "config file", "libpq environment",
+                                   or a scratch handle's (lib/scratch.c) */
     char *file_template;            /* with "%%" already reduced to "%";
                                    default "%(rev)s_%(slug)s" */
     int truncate_slug_length;       /* default 40 */

@@ -348,6 +348,32 @@ START_TEST(init_refuses_a_url)
 }
 END_TEST
 
+/* A scratch database's connection error said "(from command line)" for
+ * the config file's shadow_database_url. */
+START_TEST(scratch_url_source_named)
+{
+    char *dir = pgtest_tmpdir();
+    int port = pgtest_dead_port();
+    pgtest_write_ini(dir, "ultramigrate.ini", NULL,
+                     pgtest_fmt("shadow_database_url = postgresql://u:" SECRET
+                                "@127.0.0.1:%d/postgres\nschema_file = schema.sql\n",
+                                port));
+    pgtest_write_linear_revisions(dir, 1);
+    pgtest_write_file(dir, "schema.sql", "CREATE TABLE t (id int);\n");
+    assert_message(
+        dir,
+        (const char *const[]){ "-d", pgtest_fmt("postgresql://u:" SECRET "@127.0.0.1:%d/db", port),
+                               "auto", "--dry-run", "m", NULL },
+        6,
+        pgtest_fmt("scratch database: cannot connect to postgresql://u:xxxx@127.0.0.1:%d/postgres "
+                   "(from config file key shadow_database_url)",
+                   port),
+        0);
+    pgtest_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* The arguments of a running process, NULs turned into spaces (pooled). */
 static const char *cmdline_of(pid_t pid)
 {
@@ -412,6 +438,7 @@ static Suite *secrets_suite(void)
     tcase_add_test(tc, connect_errors_stay_readable);
     tcase_add_test(tc, nested_dbname_not_shown);
     tcase_add_test(tc, init_refuses_a_url);
+    tcase_add_test(tc, scratch_url_source_named);
     suite_add_tcase(s, tc);
     return s;
 }
