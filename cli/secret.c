@@ -40,12 +40,14 @@ static int all_digits(const char *from, const char *end)
  * "scheme://user:PASSWORD" is what the user meant although libpq reads a
  * host and a port: a "port" that is not a number is masked too.  A URL
  * inside a longer text (a message, a key=value string) ends at a blank or
- * a quote as well.
+ * a quote as well, a quoted one at its closing quote only (a blank may be
+ * in its password).
  */
-static void scrub_userinfo(char *url, int inside)
+static void scrub_userinfo(char *url, char opened)
 {
+    static const char *const stops[] = { "/?#", "/?# \t\n\r\f\v\"'", "/?#'" };
     char *authority = url + strlen("://");
-    char *end = authority + strcspn(authority, inside ? "/?# \t\n\r\f\v\"'" : "/?#");
+    char *end = authority + strcspn(authority, stops[opened == '\'' ? 2 : opened ? 1 : 0]);
     char *at = NULL;
 
     for (char *p = authority; p < end; p++)
@@ -57,13 +59,14 @@ static void scrub_userinfo(char *url, int inside)
         mask(colon + 1, stop);
 }
 
-/* Whether the URL whose "://" is at @sep starts @arg (its scheme first). */
-static int starts(const char *arg, const char *sep)
+/* What comes before the scheme of the URL whose "://" is at @sep in @arg:
+ * '\0' when the URL starts @arg. */
+static char before_scheme(const char *arg, const char *sep)
 {
     const char *p = sep;
     while (p > arg && (isalnum((unsigned char)p[-1]) || strchr("+-.", p[-1])))
         p--;
-    return p == arg;
+    return p == arg ? '\0' : p[-1];
 }
 
 static int hex_digit(char c)
@@ -160,7 +163,7 @@ static void scrub(char *arg, int depth)
     }
     /* a key=value string's dbname may itself be a URL: every one is seen */
     for (char *url = strstr(arg, "://"); url; url = strstr(url + 3, "://"))
-        scrub_userinfo(url, !starts(arg, url));
+        scrub_userinfo(url, before_scheme(arg, url));
     scrub_password_keys(arg);
     scrub_query_dbnames(arg, depth);
 }

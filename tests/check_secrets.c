@@ -62,6 +62,9 @@ START_TEST(scrub_every_form)
         { "postgresql://u@/x?dbname=postgresql%3A%2F%2Fu%40%2Fy%3Fdbname%3Dpassword%253D" SECRET,
           "postgresql://u@/x?dbname=postgresql%3A%2F%2Fu%40%2Fy%3Fdbname%3Dpassword%253Dxxxxxxxx" },
         { "postgresql://u@/x?dbname=my%20db", "postgresql://u@/x?dbname=my%20db" },
+        /* a quoted dbname URL ends at its quote, a blank may be in it */
+        { "host=h dbname='postgresql://u:S3cr 3tPw@h/db' port=5",
+          "host=h dbname='postgresql://u:xxxxxxxxx@h/db' port=5" },
         /* a host-less URL inside a message ends at a blank: the rest stays */
         { "cannot connect to postgresql://u:**** (from command line): invalid integer value",
           "cannot connect to postgresql://u:xxxx (from command line): invalid integer value" },
