@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define DEFAULT_CONFIG "ultramigrate.ini"
@@ -281,6 +282,19 @@ static int init_database(struct cli *cli, int *ready, char **location)
     return finish(ctx, rc);
 }
 
+/* Whether @dir is a connection string typed where init's DIR belongs: a
+ * URL, or a key=value string with a password (a directory may well be
+ * called "passwords"). */
+static int looks_like_conninfo(const char *dir)
+{
+    for (const char *p = strcasestr(dir, "password"); p; p = strcasestr(p + 1, "password")) {
+        p += strlen("password");
+        if (p[strspn(p, " \t")] == '=')
+            return 1;
+    }
+    return strstr(dir, "://") != NULL;
+}
+
 static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
     um_project_init_options o = UM_PROJECT_INIT_OPTIONS_INIT;
@@ -291,6 +305,10 @@ static int cmd_init(struct cli *cli, const struct cli_command *cmd, int argc, ch
     rc = cli_parse(cli, cmd, argc, argv, NULL, &args, &n);
     if (rc != CLI_CONTINUE)
         return rc;
+    /* it would be written into the config file and made a directory */
+    if (n && looks_like_conninfo(args[0]))
+        return cli_usage_error("init: DIR looks like a connection string (not shown); use -d URL"
+                               " or DATABASE_URL for the database");
     config = cli->config_given ? cli->config_path : DEFAULT_CONFIG;
     o.config_path = config;
     o.script_location = n ? args[0] : NULL; /* NULL: the config's, else the default */

@@ -38,12 +38,16 @@ static int all_digits(const char *from, const char *end)
  * "scheme://user:PASSWORD@host": the userinfo ends at the authority's last
  * '@', and the password starts after its first ':'.  Without an '@',
  * "scheme://user:PASSWORD" is what the user meant although libpq reads a
- * host and a port: a "port" that is not a number is masked too.
+ * host and a port: a "port" that is not a number is masked too.  A URL
+ * inside a longer text (a message, a key=value string) ends at a blank or
+ * a quote as well, a quoted one at its closing quote only (a blank may be
+ * in its password).
  */
-static void scrub_userinfo(char *url)
+static void scrub_userinfo(char *url, char opened)
 {
+    static const char *const stops[] = { "/?#", "/?# \t\n\r\f\v\"'", "/?#'" };
     char *authority = url + strlen("://");
-    char *end = authority + strcspn(authority, "/?#");
+    char *end = authority + strcspn(authority, stops[opened == '\'' ? 2 : opened ? 1 : 0]);
     char *at = NULL;
 
     for (char *p = authority; p < end; p++)
@@ -53,6 +57,79 @@ static void scrub_userinfo(char *url)
     char *colon = memchr(authority, ':', (size_t)(stop - authority));
     if (colon && (at || !all_digits(colon + 1, stop)))
         mask(colon + 1, stop);
+}
+
+/* What comes before the scheme of the URL whose "://" is at @sep in @arg:
+ * '\0' when the URL starts @arg. */
+static char before_scheme(const char *arg, const char *sep)
+{
+    const char *p = sep;
+    while (p > arg && (isalnum((unsigned char)p[-1]) || strchr("+-.", p[-1])))
+        p--;
+    return p == arg ? '\0' : p[-1];
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+static void scrub(char *arg, int depth);
+
+/*
+ * A URL's "dbname=" parameter is percent-decoded by libpq, and read as
+ * more options when it is a URL or a key=value string: its passwords are
+ * found in a decoded copy, then masked where they stand encoded (each
+ * "%XX" of them wholly).
+ */
+static void scrub_query_dbname(char *v, size_t n, int depth)
+{
+    char *decoded = malloc(n + 1);
+    size_t *from = malloc((n + 1) * sizeof(*from)), k = 0;
+
+    if (!decoded || !from) {
+        mask(v, v + n); /* no memory to find the password: hide it all */
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++, k++) {
+        from[k] = i;
+        if (v[i] == '%' && i + 2 < n && hex_digit(v[i + 1]) >= 0 && hex_digit(v[i + 2]) >= 0) {
+            decoded[k] = (char)(hex_digit(v[i + 1]) * 16 + hex_digit(v[i + 2]));
+            i += 2;
+        } else {
+            decoded[k] = v[i];
+        }
+    }
+    from[k] = n;
+    decoded[k] = '\0';
+    char *original = strndup(decoded, k);
+    if (!original) {
+        mask(v, v + n);
+        goto done;
+    }
+    scrub(decoded, depth + 1);
+    for (size_t j = 0; j < k; j++)
+        if (decoded[j] != original[j])
+            mask(v + from[j], v + from[j + 1]);
+    free(original);
+done:
+    free(decoded);
+    free(from);
+}
+
+static void scrub_query_dbnames(char *s, int depth)
+{
+    for (char *p = strcasestr(s, "dbname="); p; p = strcasestr(p + 1, "dbname=")) {
+        if (p == s || (p[-1] != '?' && p[-1] != '&'))
+            continue;
+        char *v = p + strlen("dbname=");
+        size_t n = strcspn(v, "&# \t\n\r\f\v'\"");
+        if (memchr(v, '%', n))
+            scrub_query_dbname(v, n, depth);
+    }
 }
 
 /* "password=VALUE" as a URL parameter or a key=value pair (with blanks
@@ -75,14 +152,26 @@ static void scrub_password_keys(char *s)
     }
 }
 
-void cli_scrub_password(char *arg)
+/* How deep a dbname that holds more options is followed. */
+#define MAX_NESTING 4
+
+static void scrub(char *arg, int depth)
 {
-    if (!arg)
+    if (depth > MAX_NESTING) {
+        mask(arg, arg + strlen(arg));
         return;
+    }
     /* a key=value string's dbname may itself be a URL: every one is seen */
     for (char *url = strstr(arg, "://"); url; url = strstr(url + 3, "://"))
-        scrub_userinfo(url);
+        scrub_userinfo(url, before_scheme(arg, url));
     scrub_password_keys(arg);
+    scrub_query_dbnames(arg, depth);
+}
+
+void cli_scrub_password(char *arg)
+{
+    if (arg)
+        scrub(arg, 1);
 }
 
 char *cli_scrubbed(const char *text)

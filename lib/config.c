@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "lint.h"
+#include "redact.h"
 #include "strbuf.h"
 #include "textfile.h"
 #include "util.h"
@@ -1040,9 +1041,8 @@ void config_free(config_settings *cfg)
 
 #define MASK "****"
 
-/* "user:password@" in a URL.  The userinfo ends at the last '@' before the
- * query, not the first as libpq reads it: a password written with a raw
- * '@' or '/' must not leak, and masking too much is harmless here. */
+static char *redact_nested(const char *url, int depth);
+
 /* The last '@' in [p, end), or NULL. */
 static const char *last_at(const char *p, const char *end)
 {
@@ -1053,12 +1053,35 @@ static const char *last_at(const char *p, const char *end)
     return at;
 }
 
+static bool all_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)p[i]))
+            return false;
+    return true;
+}
+
 /*
- * Where the user and password end is a guess when the password holds
- * '@', '/' or '?' unencoded: libpq reads up to an '@' before the first
- * '/', even past a '?', while a person means the last '@' before the host.
- * The later of the two candidates masks whatever either reading makes of
- * it (a little too much, at worst).
+ * Without an '@', "user:secret" is read by libpq as a host and a port: a
+ * "port" that is not a number was meant as a password.
+ */
+static const char *redact_port(const char *p, strbuf *sb)
+{
+    size_t host_len = strcspn(p, "/?#,");
+    const char *colon = *p == '[' ? NULL : memchr(p, ':', host_len);
+    if (!colon || all_digits(colon + 1, host_len - (size_t)(colon + 1 - p)))
+        return p;
+    sb_append(sb, p, (size_t)(colon - p));
+    sb_puts(sb, ":" MASK);
+    return p + strcspn(p, "/?#");
+}
+
+/*
+ * "user:password@" in a URL.  Where the user and password end is a guess
+ * when the password holds '@', '/' or '?' unencoded: libpq reads up to an
+ * '@' before the first '/', even past a '?', while a person means the last
+ * '@' before the host.  The later of the two candidates masks whatever
+ * either reading makes of it (a little too much, at worst).
  */
 static const char *redact_userinfo(const char *p, strbuf *sb)
 {
@@ -1068,7 +1091,9 @@ static const char *redact_userinfo(const char *p, strbuf *sb)
                      : !by_path           ? by_query
                      : by_query > by_path ? by_query
                                           : by_path;
-    const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    if (!at)
+        return redact_port(p, sb);
+    const char *colon = memchr(p, ':', (size_t)(at - p));
     if (!colon)
         return p;
     sb_append(sb, p, (size_t)(colon - p));
@@ -1076,22 +1101,82 @@ static const char *redact_userinfo(const char *p, strbuf *sb)
     return at;
 }
 
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* [p, p + n) percent-decoded as libpq decodes a URL's parts. */
+static void percent_decode(const char *p, size_t n, strbuf *sb)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '%' && i + 2 < n && hex_digit(p[i + 1]) >= 0 && hex_digit(p[i + 2]) >= 0) {
+            sb_putc(sb, (char)(hex_digit(p[i + 1]) * 16 + hex_digit(p[i + 2])));
+            i += 2;
+        } else {
+            sb_putc(sb, p[i]);
+        }
+    }
+}
+
+static void percent_encode(const char *p, strbuf *sb)
+{
+    for (; *p; p++) {
+        if (isalnum((unsigned char)*p) || strchr("-._~*", *p))
+            sb_putc(sb, *p);
+        else
+            sb_printf(sb, "%%%02X", (unsigned char)*p);
+    }
+}
+
+/* Whether a dbname holds more options (a URL or key=value string), which
+ * libpq reads. */
+static bool holds_options(const char *dbname)
+{
+    return strstr(dbname, "://") || strchr(dbname, '=');
+}
+
+/* A query's "dbname=VALUE": percent-decoded, a URL or a key=value string
+ * is masked in turn (and shown encoded again). */
+static void redact_query_dbname(const char *p, size_t n, int depth, strbuf *sb)
+{
+    strbuf decoded = STRBUF_INIT;
+    percent_decode(p, n, &decoded);
+    const char *d = sb_str(&decoded);
+    char *masked = d && holds_options(d) ? redact_nested(d, depth + 1) : NULL;
+    if (masked)
+        percent_encode(masked, sb);
+    else if (d && holds_options(d))
+        sb_puts(sb, MASK); /* too deep, or no memory: none of it */
+    else
+        sb_append(sb, p, n);
+    free(masked);
+    sb_free(&decoded);
+}
+
 /* "?a=1&password=x": libpq reads any connection keyword there. */
-static void redact_query(const char *p, strbuf *sb)
+static void redact_query(const char *p, int depth, strbuf *sb)
 {
     while (*p) {
         size_t n = strcspn(p, "&");
-        if (strncmp(p, "password=", 9) == 0)
+        if (strncmp(p, "password=", 9) == 0) {
             sb_puts(sb, "password=" MASK);
-        else
+        } else if (strncmp(p, "dbname=", 7) == 0) {
+            sb_puts(sb, "dbname=");
+            redact_query_dbname(p + 7, n - 7, depth, sb);
+        } else {
             sb_append(sb, p, n);
+        }
         p += n;
         if (*p)
             sb_putc(sb, *p++);
     }
 }
 
-static void redact_uri(const char *url, size_t scheme_len, strbuf *sb)
+static void redact_uri(const char *url, size_t scheme_len, int depth, strbuf *sb)
 {
     const char *p = url + scheme_len + 3;
     sb_append(sb, url, scheme_len + 3);
@@ -1100,7 +1185,7 @@ static void redact_uri(const char *url, size_t scheme_len, strbuf *sb)
     sb_append(sb, p, n);
     if (p[n]) {
         sb_putc(sb, '?');
-        redact_query(p + n + 1, sb);
+        redact_query(p + n + 1, depth, sb);
     }
 }
 
@@ -1122,12 +1207,30 @@ static const char *value_end(const char *p)
     return *p ? p + 1 : p;
 }
 
+/* A key=value string's dbname: a URL or key=value string in it is masked
+ * in turn (a quoted one is shown masked whole). */
+static void redact_kv_dbname(const char *p, const char *end, int depth, strbuf *sb)
+{
+    char *value = strndup(p, (size_t)(end - p));
+    if (value && !holds_options(value)) {
+        sb_puts(sb, value);
+    } else if (value && *value != '\'') {
+        char *masked = redact_nested(value, depth + 1);
+        sb_puts(sb, masked ? masked : MASK);
+        free(masked);
+    } else {
+        sb_puts(sb, "'" MASK "'");
+    }
+    free(value);
+}
+
 /* libpq's "key = value ..." form. */
-static void redact_conninfo(const char *p, strbuf *sb)
+static void redact_conninfo(const char *p, int depth, strbuf *sb)
 {
     while (*(p = skip_space(p, sb))) {
         size_t key_len = strcspn(p, "= \t\n\r\f\v");
         bool is_password = key_len == 8 && strncmp(p, "password", 8) == 0;
+        bool is_dbname = key_len == 6 && strncmp(p, "dbname", 6) == 0;
         sb_append(sb, p, key_len);
         p = skip_space(p + key_len, sb);
         if (*p != '=')
@@ -1137,21 +1240,30 @@ static void redact_conninfo(const char *p, strbuf *sb)
         const char *end = value_end(p);
         if (is_password)
             sb_puts(sb, MASK);
+        else if (is_dbname)
+            redact_kv_dbname(p, end, depth, sb);
         else
             sb_append(sb, p, (size_t)(end - p));
         p = end;
     }
 }
 
-char *config_redact_url(const char *url)
+/* @url masked; NULL when out of memory or nested too deep (REDACT_MAX_NESTING
+ * dbnames holding options). */
+static char *redact_nested(const char *url, int depth)
 {
-    if (!url)
+    if (depth > REDACT_MAX_NESTING)
         return NULL;
     strbuf sb = STRBUF_INIT;
     size_t scheme_len = scheme_length(url);
     if (scheme_len)
-        redact_uri(url, scheme_len, &sb);
+        redact_uri(url, scheme_len, depth, &sb);
     else
-        redact_conninfo(url, &sb);
+        redact_conninfo(url, depth, &sb);
     return sb_detach(&sb);
+}
+
+char *config_redact_url(const char *url)
+{
+    return url ? redact_nested(url, 1) : NULL;
 }

@@ -45,7 +45,8 @@ typedef struct config_settings {
     char *script_location;          /* default "migrations" (relative to cwd) */
     char *database_url;             /* NULL: libpq defaults */
     const char *url_source;         /* static: "command line", "ULTRAMIGRATE_DATABASE_URL",
-                                   "DATABASE_URL", "config file", "libpq environment" */
+                                   "DATABASE_URL", "config file", "libpq environment",
+                                   or a scratch handle's (lib/scratch.c) */
     char *file_template;            /* with "%%" already reduced to "%";
                                    default "%(rev)s_%(slug)s" */
     int truncate_slug_length;       /* default 40 */
@@ -100,7 +101,9 @@ void config_free(config_settings *cfg);
 
 /*
  * A copy of @url with any password replaced by "****" (URL or key=value
- * form), for messages and logs.  NULL on out of memory.
+ * form, a host-less URL's non-numeric "port", a query's percent-encoded
+ * dbname holding more options, decoded), for messages and logs.  NULL on
+ * out of memory.
  */
 char *config_redact_url(const char *url);
 

@@ -107,6 +107,29 @@ static const char *source_of_url(const um_ctx *ctx)
 }
 
 /*
+ * libpq's own reading of @conninfo's password, exactly unquoted and
+ * percent-decoded; a dbname that is itself a URL or a key=value string is
+ * read the same way (libpq expands it), REDACT_MAX_NESTING levels deep.
+ */
+static bool add_parsed_passwords(redact_set *r, const char *conninfo, int depth)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = conninfo ? PQconninfoParse(conninfo, &err) : NULL;
+    PQfreemem(err); /* it may quote the password */
+    bool ok = true;
+    for (PQconninfoOption *o = opts; ok && o && o->keyword; o++) {
+        if (strcmp(o->keyword, "password") == 0) {
+            ok = redact_add(r, o->val);
+        } else if (strcmp(o->keyword, "dbname") == 0 && o->val && depth < REDACT_MAX_NESTING &&
+                   (strstr(o->val, "://") || strchr(o->val, '=')) && strcmp(o->val, conninfo)) {
+            ok = redact_add_conninfo(r, o->val) && add_parsed_passwords(r, o->val, depth + 1);
+        }
+    }
+    PQconninfoFree(opts);
+    return ok;
+}
+
+/*
  * The passwords of the URL (or key=value string) and of PGPASSWORD, read
  * once; libpq's own reading of the URL's password is added too, as it
  * unquotes it exactly.  A passfile's is learnt from the connection
@@ -119,15 +142,9 @@ static redact_set *known_secrets(const um_ctx *ctx)
         return &s->secrets;
     s->secrets_read = true;
     const char *url = ctx->cfg.database_url;
-    char *err = NULL;
-    PQconninfoOption *opts = url ? PQconninfoParse(url, &err) : NULL;
-    PQfreemem(err); /* it may quote the password */
-    bool ok =
-        redact_add_conninfo(&s->secrets, url) && redact_add(&s->secrets, getenv("PGPASSWORD"));
-    for (PQconninfoOption *o = opts; ok && o && o->keyword; o++)
-        if (strcmp(o->keyword, "password") == 0)
-            ok = redact_add(&s->secrets, o->val);
-    PQconninfoFree(opts);
+    bool ok = redact_add_conninfo(&s->secrets, url) &&
+              redact_add(&s->secrets, getenv("PGPASSWORD")) &&
+              add_parsed_passwords(&s->secrets, url, 1);
     s->secrets_failed = !ok;
     return &s->secrets;
 }

@@ -9,30 +9,36 @@
 #include <strings.h>
 
 #include "strbuf.h"
-#include "util.h"
 
-/* Shorter pieces of a password are not worth garbling a message for (a
- * whole password is masked whatever its length). */
+/* Shorter pieces of a password are not worth masking at all (a whole
+ * password is masked whatever its length, see redact.h). */
 #define MIN_PIECE 3
 /* Where libpq may cut a password it misreads as URL syntax. */
 #define PIECE_DELIMITERS "@/:?#,&= \t"
 
-static bool contains(const redact_set *r, const char *s, size_t len)
+/* The entry whose text is [s, s + len), or NULL. */
+static redact_secret *find(const redact_set *r, const char *s, size_t len)
 {
     for (size_t i = 0; i < r->n; i++)
-        if (strlen(r->v[i]) == len && memcmp(r->v[i], s, len) == 0)
-            return true;
-    return false;
+        if (strlen(r->v[i].text) == len && memcmp(r->v[i].text, s, len) == 0)
+            return &r->v[i];
+    return NULL;
 }
 
-/* Adds [s, s + len) once, keeping the longest first. */
-static bool add_one(redact_set *r, const char *s, size_t len)
+/* Adds [s, s + len) once, keeping the longest first; @whole_only: a piece,
+ * masked only as a whole token whatever its length. */
+static bool add_one(redact_set *r, const char *s, size_t len, bool whole_only)
 {
-    if (len == 0 || contains(r, s, len))
+    bool anywhere = !whole_only && len >= REDACT_MIN_ANYWHERE;
+    redact_secret *known = len ? find(r, s, len) : NULL;
+    if (len == 0 || known) {
+        if (known)
+            known->anywhere = known->anywhere || anywhere;
         return true;
+    }
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 8;
-        char **v = realloc(r->v, cap * sizeof(*v));
+        redact_secret *v = realloc(r->v, cap * sizeof(*v));
         if (!v)
             return false;
         r->v = v;
@@ -42,10 +48,10 @@ static bool add_one(redact_set *r, const char *s, size_t len)
     if (!copy)
         return false;
     size_t at = r->n;
-    while (at > 0 && strlen(r->v[at - 1]) < len)
+    while (at > 0 && strlen(r->v[at - 1].text) < len)
         at--;
     memmove(r->v + at + 1, r->v + at, (r->n - at) * sizeof(*r->v));
-    r->v[at] = copy;
+    r->v[at] = (redact_secret){ .text = copy, .anywhere = anywhere };
     r->n++;
     return true;
 }
@@ -80,7 +86,7 @@ static bool add_pieces(redact_set *r, const char *s)
 {
     for (const char *p = s; *p;) {
         size_t n = strcspn(p, PIECE_DELIMITERS);
-        if (n >= MIN_PIECE && n < strlen(s) && !add_one(r, p, n))
+        if (n >= MIN_PIECE && n < strlen(s) && !add_one(r, p, n, true))
             return false;
         p += n;
         p += *p != '\0';
@@ -93,7 +99,7 @@ static bool add_span(redact_set *r, const char *s, size_t len)
     if (len == 0)
         return true;
     char *decoded = percent_decoded(s, len);
-    bool ok = decoded && add_one(r, s, len) && add_one(r, decoded, strlen(decoded));
+    bool ok = decoded && add_one(r, s, len, false) && add_one(r, decoded, strlen(decoded), false);
     if (ok) {
         char *raw = strndup(s, len);
         ok = raw && add_pieces(r, raw) && add_pieces(r, decoded);
@@ -172,11 +178,18 @@ static bool add_quoted(redact_set *r, const char *p, const char **after)
     return ok;
 }
 
-/* Every "password = value": bare values are cut at a blank (key=value)
- * and at '&' or '#' (a URL's query): both readings are added. */
+/*
+ * Every "password = value".  In a URL's query (after '?' or '&') a bare
+ * value ends at '&' or '#' (libpq decodes it: add_span adds both forms); in
+ * a key=value string at a blank, '&' being part of the password there.
+ * Where the context is unclear both readings are added.
+ */
 static bool add_password_keys(redact_set *r, const char *s)
 {
     for (const char *p = strcasestr(s, "password"); p; p = strcasestr(p + 1, "password")) {
+        char before = p > s ? p[-1] : ' ';
+        bool in_query = before == '?' || before == '&';
+        bool in_keys = isspace((unsigned char)before) || before == '\'';
         const char *v = p + strlen("password");
         v += strspn(v, " \t\n\r\f\v");
         if (*v != '=')
@@ -188,32 +201,73 @@ static bool add_password_keys(redact_set *r, const char *s)
             return false;
         if (*v == '\'')
             continue;
-        size_t bare = strcspn(v, " \t\n\r\f\v'"), in_query = strcspn(v, " \t\n\r\f\v'&#");
-        if (!add_span(r, v, bare) || !add_span(r, v, in_query))
+        size_t bare = strcspn(v, " \t\n\r\f\v'"), query = strcspn(v, " \t\n\r\f\v'&#");
+        if ((!in_query && !add_span(r, v, bare)) || (!in_keys && !add_span(r, v, query)))
             return false;
     }
     return true;
 }
 
-bool redact_add_conninfo(redact_set *r, const char *conninfo)
+static bool add_conninfo(redact_set *r, const char *conninfo, int depth);
+
+/*
+ * A URL's "dbname=" parameter, percent-decoded as libpq decodes it: when it
+ * is itself a URL or a key=value string, libpq reads more options from it,
+ * a password among them.
+ */
+static bool add_nested_dbnames(redact_set *r, const char *s, int depth)
 {
-    if (!conninfo)
+    for (const char *p = strcasestr(s, "dbname="); p; p = strcasestr(p + 1, "dbname=")) {
+        if (p == s || (p[-1] != '?' && p[-1] != '&'))
+            continue;
+        const char *v = p + strlen("dbname=");
+        char *decoded = percent_decoded(v, strcspn(v, "&# \t\n\r\f\v'"));
+        if (!decoded)
+            return false;
+        bool nested = strstr(decoded, "://") || strchr(decoded, '=');
+        bool ok = !nested || strcmp(decoded, s) == 0 || add_conninfo(r, decoded, depth + 1);
+        free(decoded);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool add_conninfo(redact_set *r, const char *conninfo, int depth)
+{
+    if (!conninfo || depth > REDACT_MAX_NESTING)
         return true;
     for (const char *u = strstr(conninfo, "://"); u; u = strstr(u + 3, "://")) {
         const char *p = u + 3;
         if (!add_url(r, p, p + strcspn(p, " \t\n\r\f\v'")))
             return false;
     }
-    return add_password_keys(r, conninfo);
+    return add_password_keys(r, conninfo) && add_nested_dbnames(r, conninfo, depth);
 }
 
-/* The longest secret that starts at @p, or 0. */
-static size_t match_at(const redact_set *r, const char *p)
+bool redact_add_conninfo(redact_set *r, const char *conninfo)
+{
+    return add_conninfo(r, conninfo, 1);
+}
+
+/* Whether @c, next to a secret's character @edge, makes the two one word. */
+static bool joins(char c, char edge)
+{
+    return isalnum((unsigned char)c) && isalnum((unsigned char)edge);
+}
+
+/* The longest secret that starts at @p in @text and may be masked there
+ * (see redact.h), or 0. */
+static size_t match_at(const redact_set *r, const char *text, const char *p)
 {
     for (size_t i = 0; i < r->n; i++) {
-        size_t len = strlen(r->v[i]);
-        if (strncmp(p, r->v[i], len) == 0)
-            return len;
+        const char *s = r->v[i].text;
+        size_t len = strlen(s);
+        if (strncmp(p, s, len) != 0)
+            continue;
+        if (!r->v[i].anywhere && ((p > text && joins(p[-1], s[0])) || joins(p[len], s[len - 1])))
+            continue;
+        return len;
     }
     return 0;
 }
@@ -224,7 +278,7 @@ char *redact_apply(const redact_set *r, const char *text)
     if (!text)
         return NULL;
     for (const char *p = text; *p;) {
-        size_t len = match_at(r, p);
+        size_t len = match_at(r, text, p);
         if (len) {
             sb_puts(&out, REDACT_MASK);
             p += len;
@@ -241,6 +295,8 @@ char *redact_apply(const redact_set *r, const char *text)
 
 void redact_free(redact_set *r)
 {
-    util_free_strings(r->v, r->n);
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i].text);
+    free(r->v);
     memset(r, 0, sizeof(*r));
 }

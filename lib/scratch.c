@@ -15,9 +15,15 @@
 #define SCRATCH_APPLICATION "ultramigrate autogenerate"
 
 struct scratch_server {
-    um_ctx *admin;  /* connected to the server's maintenance database */
-    char *conninfo; /* the admin connection's parameters, key='value' */
+    um_ctx *admin;      /* connected to the server's maintenance database */
+    char *conninfo;     /* the admin connection's parameters, key='value' */
+    const char *source; /* static: where conninfo came from, for messages */
 };
+
+/* Where a scratch connection's parameters came from, as a connection
+ * error names it ("cannot connect to URL (from SOURCE)"). */
+#define SOURCE_SHADOW  "config file key shadow_database_url"
+#define SOURCE_DERIVED "the project's database connection"
 
 /* Appends " key='value'" as libpq's conninfo syntax quotes it. */
 static void append_param(strbuf *sb, const char *key, const char *value)
@@ -60,9 +66,10 @@ static int conninfo_of(um_ctx *ctx, const char *dbname, char **out)
     return *out ? UM_OK : err_nomem(&ctx->err);
 }
 
-/* A handle of the library's own on @conninfo, the parent's revisions,
- * version table and logger; connected.  Errors go to @parent. */
-static int open_handle(um_ctx *parent, const char *conninfo, um_ctx **out)
+/* A handle of the library's own on @conninfo (which came from @source),
+ * the parent's revisions, version table and logger; connected.  Errors go
+ * to @parent. */
+static int open_handle(um_ctx *parent, const char *conninfo, const char *source, um_ctx **out)
 {
     um_open_options o = UM_OPEN_OPTIONS_INIT;
     o.database_url = conninfo;
@@ -75,6 +82,7 @@ static int open_handle(um_ctx *parent, const char *conninfo, um_ctx **out)
     int rc = um_open(out, &o);
     if (!rc) {
         config_settings *c = &(*out)->cfg;
+        c->url_source = source; /* not the "command line" of o.database_url */
         char *table = strdup(parent->cfg.version_table);
         char *schema = strdup(parent->cfg.version_table_schema);
         free(c->version_table);
@@ -103,6 +111,7 @@ int scratch_server_open(um_ctx *ctx, scratch_server **out)
         return err_nomem(&ctx->err);
     scratch_server *srv = *out;
     int rc;
+    srv->source = ctx->cfg.shadow_database_url ? SOURCE_SHADOW : SOURCE_DERIVED;
     if (ctx->cfg.shadow_database_url) {
         srv->conninfo = strdup(ctx->cfg.shadow_database_url);
         rc = srv->conninfo ? UM_OK : err_nomem(&ctx->err);
@@ -112,7 +121,7 @@ int scratch_server_open(um_ctx *ctx, scratch_server **out)
             rc = conninfo_of(ctx, NULL, &srv->conninfo);
     }
     if (!rc)
-        rc = open_handle(ctx, srv->conninfo, &srv->admin);
+        rc = open_handle(ctx, srv->conninfo, srv->source, &srv->admin);
     if (rc) {
         scratch_server_close(srv);
         *out = NULL;
@@ -174,7 +183,7 @@ int scratch_db_create(scratch_server *srv, um_ctx *ctx, scratch_db *db)
     if (rc)
         ctx_error(ctx, rc, NULL, 0, NULL, "%s", um_errmsg(srv->admin));
     else
-        rc = open_handle(ctx, conninfo, &db->ctx);
+        rc = open_handle(ctx, conninfo, srv->source, &db->ctx);
     free(conninfo);
     if (!rc)
         pg_cancel_forward(ctx, db->ctx);
