@@ -41,6 +41,8 @@ typedef struct run {
     um_apply_options opts;
     unsigned char *applied; /* graph_count bytes, updated per step */
     bool single_tx;
+    checked_sections sections; /* as verify_plan_sections checked them */
+    bool step_checked;         /* this step runs a text it checked */
 } run;
 
 /* ---- mapping a server error back to a line of the file ---------------- */
@@ -249,8 +251,12 @@ int apply_check_terminated(um_ctx *ctx, const script_file *s, um_direction dir, 
     return rc;
 }
 
+/* A text read at its step (not kept from the check before the run) is
+ * scanned here: an unterminated token would swallow the bookkeeping. */
 static int check_terminated(run *r, size_t k, const char *body, int first_line)
 {
+    if (r->step_checked)
+        return UM_OK;
     return apply_check_terminated(r->ctx, step_script(r, k), r->plan->direction, body, first_line);
 }
 
@@ -517,7 +523,10 @@ static int run_step(run *r, size_t k)
     const script_file *s = step_script(r, k);
     char *body = NULL;
     int first_line = 0;
-    int rc = script_read_section(s, r->plan->direction == UM_UP, &body, &first_line, &r->ctx->err);
+    int rc = UM_OK;
+    r->step_checked = checked_sections_take(&r->sections, k, &body, &first_line);
+    if (!r->step_checked)
+        rc = script_read_section(s, r->plan->direction == UM_UP, &body, &first_line, &r->ctx->err);
     if (rc)
         return rc;
     if (s->transactional)
@@ -848,7 +857,9 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
 {
     store_state st = { 0 };
     um_plan *fresh = NULL;
-    run r = { ctx, NULL, UM_APPLY_OPTIONS_INIT, NULL, !ctx->cfg.transaction_per_migration };
+    run r = { .ctx = ctx,
+              .opts = UM_APPLY_OPTIONS_INIT,
+              .single_tx = !ctx->cfg.transaction_per_migration };
     int encoding;
     apply_options_copy(opts, &r.opts);
     if (r.opts.dry_run && r.opts.dry_run_out)
@@ -866,7 +877,7 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
     if (!rc && approved)
         rc = check_still_valid(ctx, fresh, approved);
     if (!rc)
-        rc = verify_plan_sections(ctx, fresh);
+        rc = verify_plan_sections(ctx, fresh, &r.sections);
     if (!rc)
         rc = lint_before_upgrade(ctx, dir, fresh);
     r.plan = fresh;
@@ -874,6 +885,7 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
         rc = r.opts.dry_run ? dryrun_execute(ctx, fresh, &r.opts) : run_plan(&r, &st);
     end_locked(ctx, !r.opts.dry_run && fresh && fresh->n_steps > 0, encoding);
     free(r.applied);
+    checked_sections_free(&r.sections);
     plan_free(fresh);
     store_state_free(&st);
     return rc;

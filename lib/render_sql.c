@@ -224,7 +224,7 @@ int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
         rc = check_renderable(ctx, plan, r.single_tx);
     /* what a run would refuse, the script refuses too */
     if (!rc)
-        rc = verify_plan_sections(ctx, plan);
+        rc = verify_plan_sections(ctx, plan, NULL);
     if (!rc)
         rc = store_names(ctx);
     if (!rc && !(r.applied = util_calloc(graph_count(ctx->graph), 1)))

@@ -140,7 +140,22 @@ static bool empty_up_flagged(const script_file *s, const char *up_sql)
 
 /* ---- before a run ---------------------------------------------------------- */
 
-static int check_section(um_ctx *ctx, const script_file *s, bool up)
+/* Keeps step @k's checked @sql in @cs while the budget allows; else
+ * frees it. */
+static void keep_section(checked_sections *cs, size_t k, char *sql, int first_line)
+{
+    size_t len = strlen(sql);
+    if (!cs || len > CHECKED_SECTIONS_MAX - cs->bytes) {
+        free(sql);
+        return;
+    }
+    cs->sql[k] = sql;
+    cs->first_line[k] = first_line;
+    cs->bytes += len;
+}
+
+static int check_section(um_ctx *ctx, const script_file *s, bool up, checked_sections *keep,
+                         size_t k)
 {
     char *sql = NULL;
     int first_line = 0;
@@ -151,17 +166,50 @@ static int check_section(um_ctx *ctx, const script_file *s, bool up)
                    empty_why);
     if (!rc)
         rc = txblock_scan(sql, first_line, keep_first, &f, ctx, &ctx->err);
-    free(sql);
+    if (!rc && !f.found)
+        keep_section(keep, k, sql, first_line);
+    else
+        free(sql);
     return !rc && f.found ? refuse_step(ctx, s, up, &f) : rc;
 }
 
-int verify_plan_sections(um_ctx *ctx, const um_plan *plan)
+int verify_plan_sections(um_ctx *ctx, const um_plan *plan, checked_sections *keep)
 {
     int rc = UM_OK;
     bool up = plan->direction == UM_UP;
+    if (keep) {
+        *keep = (checked_sections){ .n = plan->n_steps };
+        keep->sql = util_calloc(plan->n_steps, sizeof(*keep->sql));
+        keep->first_line = util_calloc(plan->n_steps, sizeof(*keep->first_line));
+        if (!keep->sql || !keep->first_line)
+            rc = err_nomem(&ctx->err);
+    }
     for (size_t k = 0; !rc && k < plan->n_steps; k++)
-        rc = check_section(ctx, graph_script(ctx->graph, plan->graph_index[k]), up);
+        rc = check_section(ctx, graph_script(ctx->graph, plan->graph_index[k]), up, keep, k);
+    if (rc)
+        checked_sections_free(keep);
     return rc;
+}
+
+bool checked_sections_take(checked_sections *cs, size_t k, char **sql, int *first_line)
+{
+    if (!cs->sql || k >= cs->n || !cs->sql[k])
+        return false;
+    *sql = cs->sql[k];
+    *first_line = cs->first_line[k];
+    cs->sql[k] = NULL;
+    return true;
+}
+
+void checked_sections_free(checked_sections *cs)
+{
+    if (!cs)
+        return;
+    for (size_t k = 0; cs->sql && k < cs->n; k++)
+        free(cs->sql[k]);
+    free(cs->sql);
+    free(cs->first_line);
+    *cs = (checked_sections){ 0 };
 }
 
 /* ---- the result ---------------------------------------------------------- */

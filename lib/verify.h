@@ -14,6 +14,21 @@
 #include "internal.h"
 
 /*
+ * The sections verify_plan_sections checked, kept for the run (@keep not
+ * NULL): a step then runs the very text that was checked, without reading
+ * its file a second time or scanning it again.  Kept while their sizes add
+ * up to CHECKED_SECTIONS_MAX at most; a step whose text was not kept (sql
+ * NULL) reads and scans its file as before.
+ */
+typedef struct checked_sections {
+    char **sql; /* one per step, or NULL */
+    int *first_line;
+    size_t n, bytes;
+} checked_sections;
+
+#define CHECKED_SECTIONS_MAX ((size_t)64 << 20)
+
+/*
  * Before a run, and before its offline SQL is written: every step's
  * section (up or down, as the plan goes) is scanned (txblock.h).  Fails
  * with UM_EPARSE naming the file and the line, before anything runs, on
@@ -24,7 +39,12 @@
  * upgrade's empty up section (any revision but a merge) is logged as a
  * warning, and runs.  UM_ECANCELLED after um_cancel().
  */
-int verify_plan_sections(um_ctx *ctx, const um_plan *plan);
+int verify_plan_sections(um_ctx *ctx, const um_plan *plan, checked_sections *keep);
+
+/* Step @k's checked text, taken (the caller frees it), and its first
+ * line; false when it was not kept. */
+bool checked_sections_take(checked_sections *cs, size_t k, char **sql, int *first_line);
+void checked_sections_free(checked_sections *cs);
 
 /* ---- the result (verify.c), shared with roundtrip.c and drift.c ---------- */
 

@@ -298,6 +298,33 @@ static int on_progress(const um_step_info *s, void *payload)
     return log->cancel && s->phase == log->cancel_phase && s->index == log->cancel_index;
 }
 
+/* Rewrites r1's file once r2's down step starts: the run is past the check
+ * of every section it will run. */
+static int rewrite_r1(const um_step_info *s, void *payload)
+{
+    (void)payload;
+    if (s->phase == UM_STEP_START && strcmp(s->revision, "r2") == 0)
+        write_rev("r1", NULL, "CREATE TABLE t1 (id int);", "CREATE TABLE sneaked_in (id int);");
+    return 0;
+}
+
+/* A step runs the text checked before the run (verify_plan_sections),
+ * not its file as it is by then: what was never checked never runs. */
+START_TEST(step_runs_the_checked_text)
+{
+    write_linear(2);
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    um_apply_options ao;
+    ck_assert_int_eq(um_apply_options_init(&ao, UM_APPLY_OPTIONS_VERSION), UM_OK);
+    ao.progress_cb = rewrite_r1;
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "base", &ao));
+    ASSERT_NO_TABLE("t1");
+    ASSERT_NO_TABLE("sneaked_in");
+    um_close(ctx);
+}
+END_TEST
+
 START_TEST(progress_reports_each_step)
 {
     write_linear(3);
@@ -424,8 +451,8 @@ static Suite *locking_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "lock"), lock_wait_timeout);
 
-    PGTEST_ADD_TESTS(tcase(s, "progress"), progress_reports_each_step, progress_cancel_at_start,
-                     progress_cancel_at_done, lock_released_after_errors);
+    PGTEST_ADD_TESTS(tcase(s, "progress"), step_runs_the_checked_text, progress_reports_each_step,
+                     progress_cancel_at_start, progress_cancel_at_done, lock_released_after_errors);
 
     return s;
 }
