@@ -286,7 +286,9 @@ static int advisory_acquire(um_ctx *ctx)
 /* ---- table ---------------------------------------------------------- */
 
 /* The lock table and, when missing, its schema.  Runs that start together
- * race to create them: the loser's error means they are there. */
+ * race to create them: the loser's error means they are there (a unique
+ * violation, or "relation", "schema" or "type already exists": the
+ * table's row type, when the winner committed while the loser created). */
 static int table_create(um_ctx *ctx)
 {
     strbuf sql = STRBUF_INIT;
@@ -315,6 +317,7 @@ static int table_create(um_ctx *ctx)
     sb_free(&sql);
     if (rc == UM_ESQL && (has_sqlstate(&fail, SQLSTATE_UNIQUE_VIOLATION) ||
                           has_sqlstate(&fail, SQLSTATE_DUPLICATE_TABLE) ||
+                          has_sqlstate(&fail, SQLSTATE_DUPLICATE_OBJECT) ||
                           has_sqlstate(&fail, SQLSTATE_DUPLICATE_SCHEMA)))
         rc = UM_OK;
     else if (rc)

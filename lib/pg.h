@@ -21,6 +21,7 @@
 #define SQLSTATE_UNIQUE_VIOLATION   "23505"
 #define SQLSTATE_DUPLICATE_TABLE    "42P07"
 #define SQLSTATE_DUPLICATE_SCHEMA   "42P06"
+#define SQLSTATE_DUPLICATE_OBJECT   "42710"
 #define SQLSTATE_LOCK_LOST          "55000" /* object not in prerequisite state */
 #define SQLSTATE_INVALID_CATALOG    "3D000" /* no such database */
 #define SQLSTATE_NO_PRIVILEGE       "42501"
