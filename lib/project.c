@@ -97,11 +97,9 @@ static int check_label(um_ctx *ctx, const new_revision *nr, const char *label)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                          "'%s' is not a valid branch label ([A-Za-z0-9_-], at most %d)",
                          label ? label : "(null)", SCRIPT_ID_MAX);
-    if (script_reserved_label(label))
+    if (script_reserved_name(label))
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
-                         "branch label '%s' is reserved: head, heads, base and current are"
-                         " targets of their own",
-                         label);
+                         "branch label '%s' is reserved: " SCRIPT_RESERVED_WHY, label);
     if (by >= 0)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                          "branch label '%s' is already used by revision %s", label,
@@ -174,6 +172,9 @@ static int choose_rev_id(um_ctx *ctx, const char *wanted, new_revision *nr)
             return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                              "'%s' is not a valid revision id ([A-Za-z0-9_-], at most %d)", wanted,
                              SCRIPT_ID_MAX);
+        if (script_reserved_name(wanted))
+            return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                             "revision id '%s' is reserved: " SCRIPT_RESERVED_WHY, wanted);
         if (graph_find(ctx->graph, wanted) >= 0)
             return ctx_error(ctx, UM_EINVAL, NULL, 0, wanted, "a revision with this id exists");
         strcpy(nr->rev_id, wanted);

@@ -49,7 +49,8 @@ static const char *const key_names[N_KEYS] = {
 
 /* Words a target gives a meaning of its own: a label spelt so could never
  * be named. */
-static const char *const reserved_labels[] = { "head", "heads", "base", "current" };
+/* The targets of their own: no revision id or branch label may be one. */
+static const char *const reserved_names[] = { "head", "heads", "base", "current" };
 
 typedef struct parser {
     const char *path;
@@ -152,21 +153,22 @@ static const char *value_noun(enum key k)
     return k == K_LABELS ? "branch label" : "revision id";
 }
 
-bool script_reserved_label(const char *label)
+bool script_reserved_name(const char *name)
 {
-    for (size_t i = 0; i < sizeof(reserved_labels) / sizeof(*reserved_labels); i++)
-        if (strcmp(label, reserved_labels[i]) == 0)
+    if (name[0] == '-') /* "-1": a relative step */
+        return true;
+    for (size_t i = 0; i < sizeof(reserved_names) / sizeof(*reserved_names); i++)
+        if (strcmp(name, reserved_names[i]) == 0)
             return true;
     return false;
 }
 
+/* A revision's own id and its labels (a parent's id is found or not). */
 static int check_reserved(parser *ps, int line_no, enum key k, const char *id)
 {
-    if (k == K_LABELS && script_reserved_label(id))
+    if ((k == K_ID || k == K_LABELS) && script_reserved_name(id))
         return err_set(ps->err, UM_EPARSE, ps->path, line_no, ps->s->id,
-                       "branch label '%s' is reserved: head, heads, base and current"
-                       " are targets of their own",
-                       id);
+                       "%s '%s' is reserved: " SCRIPT_RESERVED_WHY, value_noun(k), id);
     return UM_OK;
 }
 
@@ -618,7 +620,9 @@ script_file *script_unpack(const script_file *fixed, const char *strings, size_t
     s->id = next_string(&at, end);
     s->message = next_string(&at, end);
     s->create_date = fixed->create_date ? next_string(&at, end) : NULL;
-    if (!s->message || !script_valid_id(s->id) || (fixed->create_date && !s->create_date) ||
+    /* a reserved id (refused when parsed) is a miss: the file is parsed */
+    if (!s->message || !script_valid_id(s->id) || script_reserved_name(s->id) ||
+        (fixed->create_date && !s->create_date) ||
         !unpack_ids(&slots, &at, end, s->n_parents, &s->parents) ||
         !unpack_ids(&slots, &at, end, s->n_depends_on, &s->depends_on) ||
         !unpack_ids(&slots, &at, end, s->n_branch_labels, &s->branch_labels) || at != end) {

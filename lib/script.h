@@ -112,9 +112,14 @@ void script_sha256_hex(const void *data, size_t len, char out[65]);
 /* true when @id is a valid revision id: [A-Za-z0-9_-], 1..32 chars. */
 bool script_valid_id(const char *id);
 
-/* true for the words a branch label may not be (head, heads, base,
- * current: targets of their own). */
-bool script_reserved_label(const char *label);
+/* true for what a revision id or a branch label may not be: head, heads,
+ * base, current (targets of their own), or a name that starts with '-'
+ * (a relative step, as in "downgrade -1"). */
+bool script_reserved_name(const char *name);
+
+#define SCRIPT_RESERVED_WHY                                                                        \
+    "head, heads, base and current are targets of their own, and a leading '-' is a relative"      \
+    " step (downgrade -1)"
 
 /*
  * Reads every "*.sql" file in @dir (not recursing, skipping dot files),

@@ -476,6 +476,21 @@ START_TEST(err_id_lists)
                "empty branch label in 'Branch Labels:'");
     EXPECT_ERR("-- Revision ID: a1\n-- Branch Labels: heads\n", 2,
                "branch label 'heads' is reserved");
+    EXPECT_ERR("-- Revision ID: a1\n-- Branch Labels: -2\n", 2, "branch label '-2' is reserved");
+}
+END_TEST
+
+/* An id that is a target of its own (downgrade base, upgrade head,
+ * downgrade -1) made a project that loaded and could never be upgraded. */
+START_TEST(err_reserved_ids)
+{
+    static const char *const ids[] = { "base", "head", "heads", "current", "-1", "-x" };
+    for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++) {
+        char text[128], want[64];
+        snprintf(text, sizeof(text), "-- m\n-- Revision ID: %s\n-- migrate:up\n", ids[i]);
+        snprintf(want, sizeof(want), "revision id '%s' is reserved", ids[i]);
+        expect_err(text, strlen(text), UM_EPARSE, 2, want);
+    }
 }
 END_TEST
 
@@ -930,6 +945,7 @@ Suite *script_suite(void)
     tcase_add_test(tc, err_invalid_id);
     tcase_add_test(tc, err_duplicate_key);
     tcase_add_test(tc, err_id_lists);
+    tcase_add_test(tc, err_reserved_ids);
     tcase_add_test(tc, err_transactional);
     tcase_add_test(tc, err_revises_itself);
     tcase_add_test(tc, err_file_paths);
