@@ -542,7 +542,8 @@ static bool is_lint_key(const char *name)
 
 static bool is_known_key(const char *name)
 {
-    if (is_lint_key(name))
+    /* "here" is read by %(here)s interpolation (expand_name), not a setting */
+    if (is_lint_key(name) || strcmp(name, "here") == 0)
         return true;
     for (size_t i = 0; i < N_KNOWN_KEYS; i++)
         if (strcmp(name, known_keys[i].name) == 0 ||

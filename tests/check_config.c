@@ -678,6 +678,7 @@ START_TEST(warn_unknown_key)
     load_ok("[ultramigrate]\n"
             "script_location = m\n"
             "lock_wiat = 5s\n"
+            "here = /elsewhere\n" /* read by %(here)s: not called ignored */
             "[alembic]\n"
             "sourceless = false\n"
             "output_encoding = utf-8\n"
@@ -689,7 +690,7 @@ START_TEST(warn_unknown_key)
     ck_assert_int_eq(log_count, 2);
     snprintf(expect, sizeof(expect), "%s:3: unknown key 'lock_wiat' ignored\n", files[0]);
     ck_assert_ptr_nonnull(strstr(log_text, expect));
-    snprintf(expect, sizeof(expect), "%s:11: unknown key 'colour' ignored\n", files[0]);
+    snprintf(expect, sizeof(expect), "%s:12: unknown key 'colour' ignored\n", files[0]);
     ck_assert_ptr_nonnull(strstr(log_text, expect));
 }
 END_TEST
