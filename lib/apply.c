@@ -592,10 +592,13 @@ static int check_single_tx(run *r)
 {
     for (size_t k = 0; k < r->plan->n_steps; k++) {
         const script_file *s = step_script(r, k);
+        /* the configuration and the files disagree: UM_ECONFIG (exit 3),
+         * naming both, rather than an invalid argument of the caller's */
         if (!s->transactional)
-            return ctx_error(r->ctx, UM_EINVAL, s->path, 0, s->id,
+            return ctx_error(r->ctx, UM_ECONFIG, s->path, 0, s->id,
                              "'Transactional: no' revisions cannot run inside the single"
-                             " transaction of transaction_per_migration = false; nothing was run");
+                             " transaction of transaction_per_migration = false; nothing was"
+                             " run (set transaction_per_migration = true for this run)");
     }
     return pg_exec(r->ctx, "BEGIN", NULL);
 }
@@ -960,10 +963,32 @@ done:
     return rc;
 }
 
+/* A stamp is how an operator who finished (or undid) a revision left
+ * part-way by hand may settle it, as repair does for it alone; it
+ * replaced that record without a word. */
+static int warn_unfinished(um_ctx *ctx, const store_state *st)
+{
+    plan_counts c;
+    int rc = plan_classify(ctx, st, &c, NULL);
+    if (rc || !c.unfinished)
+        return rc;
+    const um_applied *a = c.unfinished;
+    log_printf(&ctx->log, UM_LOG_WARNING,
+               "revision %s was left %s part-way (%d statement%s succeeded)%s; the stamp replaces"
+               " that record: the database must be as the stamp now says",
+               a->revision, strcmp(a->state, "failed") == 0 ? "failed" : "in progress",
+               a->statements_done, a->statements_done == 1 ? "" : "s",
+               c.failed + c.in_progress > 1 ? ", with others (see status)" : "");
+    return UM_OK;
+}
+
 static int stamp_target(um_ctx *ctx, const store_state *st, const void *opts)
 {
+    int rc = warn_unfinished(ctx, st);
+    if (rc)
+        return rc;
     unsigned char *set = util_calloc(graph_count(ctx->graph), 1);
-    int rc = set ? stamp_applied_set(ctx, st, opts, set) : err_nomem(&ctx->err);
+    rc = set ? stamp_applied_set(ctx, st, opts, set) : err_nomem(&ctx->err);
     if (rc == UM_OK)
         rc = stamp_set(ctx, st, set);
     free(set);

@@ -466,8 +466,11 @@ START_TEST(nontx_rejected_in_single_transaction)
     write_rev_full("r2", "r1", 0, "CREATE INDEX CONCURRENTLY t1_idx ON t1 (id);",
                    "DROP INDEX t1_idx;");
     um_ctx *ctx = open_engine();
-    int rc = um_upgrade(ctx, "heads", NULL);
-    ck_assert_int_ne(rc, UM_OK);
+    /* exit 3, configuration: it exited 1, "other error" */
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ECONFIG);
+    ck_assert_msg(strstr(um_errmsg(ctx), "transaction_per_migration") &&
+                      strstr(um_errmsg(ctx), "r2.sql"),
+                  "%s", um_errmsg(ctx));
     ASSERT_NO_TABLE("t1");
     ck_assert_str_eq(versions(), "");
     um_close(ctx);

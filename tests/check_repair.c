@@ -116,6 +116,27 @@ START_TEST(failed_revision_blocks_every_run)
 }
 END_TEST
 
+/* A stamp settles a half-done revision, as the operator says, but it
+ * replaced the record without a word: it warns, naming it. */
+static void keep_warnings(um_log_level level, const char *msg, void *payload)
+{
+    if (level == UM_LOG_WARNING)
+        strncat(payload, msg, 511 - strlen(payload));
+}
+
+START_TEST(stamp_warns_while_half_done)
+{
+    um_ctx *ctx = half_done();
+    um_close(ctx);
+    char warnings[512] = "";
+    ctx = pgtest_project_open(&proj, keep_warnings, warnings);
+    PGTEST_CHECK_OK(ctx, um_stamp(ctx, "heads"));
+    ASSERT_HAS(warnings, "revision r2 was left failed part-way (2 statements succeeded)");
+    ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied,r3:applied");
+    um_close(ctx);
+}
+END_TEST
+
 /* A killed run leaves the row in progress: the same refusal. */
 START_TEST(in_progress_revision_blocks)
 {
@@ -650,8 +671,9 @@ static Suite *repair_suite(void)
     Suite *s = suite_create("repair");
 
     PGTEST_ADD_TESTS(tcase(s, "blocked"), statements_done_recorded,
-                     failed_revision_blocks_every_run, in_progress_revision_blocks,
-                     failed_transactional_blocks_nothing, failed_downgrade_blocks);
+                     failed_revision_blocks_every_run, stamp_warns_while_half_done,
+                     in_progress_revision_blocks, failed_transactional_blocks_nothing,
+                     failed_downgrade_blocks);
     PGTEST_ADD_TESTS(tcase(s, "repair"), repair_applied, repair_rolled_back, repair_refusals,
                      repair_checksums, old_tables_upgraded_in_place);
     PGTEST_ADD_TESTS(tcase(s, "counts"), counts_in_progress, counts_deleted_middle_revision,
