@@ -1102,27 +1102,6 @@ static const char *redact_userinfo(const char *p, strbuf *sb)
     return at;
 }
 
-static int hex_digit(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* [p, p + n) percent-decoded as libpq decodes a URL's parts. */
-static void percent_decode(const char *p, size_t n, strbuf *sb)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '%' && i + 2 < n && hex_digit(p[i + 1]) >= 0 && hex_digit(p[i + 2]) >= 0) {
-            sb_putc(sb, (char)(hex_digit(p[i + 1]) * 16 + hex_digit(p[i + 2])));
-            i += 2;
-        } else {
-            sb_putc(sb, p[i]);
-        }
-    }
-}
-
 static void percent_encode(const char *p, strbuf *sb)
 {
     for (; *p; p++) {
@@ -1133,29 +1112,20 @@ static void percent_encode(const char *p, strbuf *sb)
     }
 }
 
-/* Whether a dbname holds more options (a URL or key=value string), which
- * libpq reads. */
-static bool holds_options(const char *dbname)
-{
-    return strstr(dbname, "://") || strchr(dbname, '=');
-}
-
 /* A query's "dbname=VALUE": percent-decoded, a URL or a key=value string
  * is masked in turn (and shown encoded again). */
 static void redact_query_dbname(const char *p, size_t n, int depth, strbuf *sb)
 {
-    strbuf decoded = STRBUF_INIT;
-    percent_decode(p, n, &decoded);
-    const char *d = sb_str(&decoded);
-    char *masked = d && holds_options(d) ? redact_nested(d, depth + 1) : NULL;
+    char *d = util_percent_decode(p, n);
+    char *masked = d && redact_holds_options(d) ? redact_nested(d, depth + 1) : NULL;
     if (masked)
         percent_encode(masked, sb);
-    else if (d && holds_options(d))
+    else if (!d || redact_holds_options(d))
         sb_puts(sb, MASK); /* too deep, or no memory: none of it */
     else
         sb_append(sb, p, n);
     free(masked);
-    sb_free(&decoded);
+    free(d);
 }
 
 /* "?a=1&password=x": libpq reads any connection keyword there. */
@@ -1213,7 +1183,7 @@ static const char *value_end(const char *p)
 static void redact_kv_dbname(const char *p, const char *end, int depth, strbuf *sb)
 {
     char *value = strndup(p, (size_t)(end - p));
-    if (value && !holds_options(value)) {
+    if (value && !redact_holds_options(value)) {
         sb_puts(sb, value);
     } else if (value && *value != '\'') {
         char *masked = redact_nested(value, depth + 1);

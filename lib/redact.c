@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "strbuf.h"
+#include "util.h"
 
 /* Shorter pieces of a password are not worth masking at all (a whole
  * password is masked whatever its length, see redact.h). */
@@ -56,32 +57,6 @@ static bool add_one(redact_set *r, const char *s, size_t len, bool whole_only)
     return true;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* [s, s + len) with %XX decoded as libpq decodes a URL; NULL: no memory. */
-static char *percent_decoded(const char *s, size_t len)
-{
-    char *out = malloc(len + 1), *w = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '%' && i + 2 < len && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            *w++ = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            i += 2;
-        } else {
-            *w++ = s[i];
-        }
-    }
-    *w = '\0';
-    return out;
-}
-
 static bool add_pieces(redact_set *r, const char *s)
 {
     for (const char *p = s; *p;) {
@@ -98,7 +73,7 @@ static bool add_span(redact_set *r, const char *s, size_t len)
 {
     if (len == 0)
         return true;
-    char *decoded = percent_decoded(s, len);
+    char *decoded = util_percent_decode(s, len);
     bool ok = decoded && add_one(r, s, len, false) && add_one(r, decoded, strlen(decoded), false);
     if (ok) {
         char *raw = strndup(s, len);
@@ -221,10 +196,10 @@ static bool add_nested_dbnames(redact_set *r, const char *s, int depth)
         if (p == s || (p[-1] != '?' && p[-1] != '&'))
             continue;
         const char *v = p + strlen("dbname=");
-        char *decoded = percent_decoded(v, strcspn(v, "&# \t\n\r\f\v'"));
+        char *decoded = util_percent_decode(v, strcspn(v, "&# \t\n\r\f\v'"));
         if (!decoded)
             return false;
-        bool nested = strstr(decoded, "://") || strchr(decoded, '=');
+        bool nested = redact_holds_options(decoded);
         bool ok = !nested || strcmp(decoded, s) == 0 || add_conninfo(r, decoded, depth + 1);
         free(decoded);
         if (!ok)
@@ -243,6 +218,11 @@ static bool add_conninfo(redact_set *r, const char *conninfo, int depth)
             return false;
     }
     return add_password_keys(r, conninfo) && add_nested_dbnames(r, conninfo, depth);
+}
+
+bool redact_holds_options(const char *dbname)
+{
+    return strstr(dbname, "://") || strchr(dbname, '=');
 }
 
 bool redact_add_conninfo(redact_set *r, const char *conninfo)

@@ -67,6 +67,10 @@ bool redact_add(redact_set *r, const char *secret);
  */
 bool redact_add_conninfo(redact_set *r, const char *conninfo);
 
+/* Whether a dbname holds more options, which libpq reads: a URL or a
+ * key=value string. */
+bool redact_holds_options(const char *dbname);
+
 /* A copy of @text with every secret masked; NULL when out of memory (the
  * caller shows nothing of the text then, never the text unmasked). */
 char *redact_apply(const redact_set *r, const char *text);

@@ -69,6 +69,10 @@ size_t util_skip_block_comment(const char *s, size_t i, size_t end);
 /* Lowercase hex of @len bytes into @out (2 * len + 1 bytes, NUL-terminated). */
 void util_hex(const unsigned char *data, size_t len, char *out);
 
+/* [s, s + len) with each %XX decoded, as libpq decodes the parts of a URL
+ * (a '%' not followed by two hex digits stays); NULL when out of memory. */
+char *util_percent_decode(const char *s, size_t len);
+
 /*
  * Defines the two public accessors of a result list, as libgit2's
  * git_status_list_entrycount() and git_status_byindex(): size_t
