@@ -241,23 +241,39 @@ static int create_tmp(job *j)
 
 /* ---- pg_dump and the checks ------------------------------------------ */
 
+/*
+ * The lock table (lock_mode = table) is left out: its row is the run that
+ * takes the backup, and a restore would put that row back over the
+ * restoring run's own, locking the database for a run that is gone.  The
+ * pattern is the quoted, qualified name: pg_dump reads it as psql's \d
+ * does, quotes keeping the case and any wildcard character literal.
+ */
 static int run_pg_dump(job *j)
 {
-    strbuf file = STRBUF_INIT;
+    strbuf file = STRBUF_INIT, skip = STRBUF_INIT;
+    char *lock_table = store_qualified_name(j->ctx, "_lock");
     sb_printf(&file, "--file=%s", j->tmp);
-    if (!sb_str(&file))
-        return err_nomem(&j->ctx->err);
-    const char *custom[] = { "--format=custom", "--no-password", sb_str(&file), j->conn.dbname_arg,
-                             NULL };
+    bool named = lock_table != NULL;
+    sb_printf(&skip, "--exclude-table=%s", named ? lock_table : "");
+    free(lock_table);
+    if (!named || sb_failed(&file) || sb_failed(&skip)) {
+        sb_free(&file);
+        sb_free(&skip);
+        return err_code_or_nomem(&j->ctx->err);
+    }
+    const char *custom[] = { "--format=custom", "--no-password",    sb_str(&file),
+                             sb_str(&skip),     j->conn.dbname_arg, NULL };
     /* plain SQL restored with psql must replace what exists, as
      * pg_restore --clean --if-exists --no-owner does with an archive */
-    const char *plain[] = { "--format=plain", "--clean",     "--if-exists",      "--no-owner",
-                            "--no-password",  sb_str(&file), j->conn.dbname_arg, NULL };
+    const char *plain[] = { "--format=plain", "--clean",          "--if-exists",
+                            "--no-owner",     "--no-password",    sb_str(&file),
+                            sb_str(&skip),    j->conn.dbname_arg, NULL };
     log_printf(&j->ctx->log, UM_LOG_INFO, "backing up database \"%s\" with %s %s", j->conn.database,
                j->dump.path, j->dump.version);
     int rc = pgtool_run(j->ctx, &j->dump, j->format == UM_BACKUP_PLAIN ? plain : custom, &j->conn,
                         dumping_tick, j);
     sb_free(&file);
+    sb_free(&skip);
     return rc;
 }
 

@@ -45,6 +45,7 @@ struct lock_session {
     unsigned long advisory_generation; /* the advisory lock is held on it; 0: no */
     unsigned long direct_generation;   /* the session was found direct; 0: not yet */
     bool table_held;                   /* the lock row is ours */
+    double taken_ms;                   /* util_now_ms() before the row was taken */
     char token[2 * TOKEN_BYTES + 1];   /* our row's token, new for each lock taken */
 };
 
@@ -326,13 +327,19 @@ static int table_create(um_ctx *ctx)
     return rc;
 }
 
+/* Whose row a table_try() replaces. */
+typedef enum table_take {
+    TAKE_EXPIRED, /* only a row whose lease expired */
+    TAKE_ANY,     /* any row: lock_reclaim() */
+} table_take;
+
 /*
- * One attempt: the row is ours when there was none or its lease had
- * expired (a run killed or cut off); *took_over names the run it was
- * taken from.  The statement locks the row, so two attempts are decided
- * one after the other.
+ * One attempt: the row is ours when there was none or, by @take, its
+ * lease had expired (a run killed or cut off); *took_over names the run
+ * it was taken from.  The statement locks the row, so two attempts are
+ * decided one after the other.
  */
-static int table_try(um_ctx *ctx, bool *got, char **took_over, pg_failure *fail)
+static int table_try(um_ctx *ctx, table_take take, bool *got, char **took_over, pg_failure *fail)
 {
     struct lock_session *l = ctx->lock;
     char pid[16], lease[16];
@@ -344,7 +351,7 @@ static int table_try(um_ctx *ctx, bool *got, char **took_over, pg_failure *fail)
               "WITH before AS (SELECT host || ' pid ' || pid || ' (application_name '''"
               " || coalesce(application_name, '') || ''', lease expired at '"
               " || to_char(lease_until AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS\"Z\"') || ')'"
-              " AS owner FROM %s)"
+              " AS owner FROM %s WHERE token <> $1)"
               " INSERT INTO %s AS l (token, host, pid, application_name, lease_until)"
               " VALUES ($1, $2, $3::integer, current_setting('application_name'),"
               "         clock_timestamp() + $4::bigint * interval '1 millisecond')"
@@ -352,12 +359,12 @@ static int table_try(um_ctx *ctx, bool *got, char **took_over, pg_failure *fail)
               " host = EXCLUDED.host, pid = EXCLUDED.pid,"
               " application_name = EXCLUDED.application_name, acquired_at = clock_timestamp(),"
               " heartbeat_at = clock_timestamp(), lease_until = EXCLUDED.lease_until"
-              " WHERE l.lease_until < clock_timestamp()"
-              " RETURNING (SELECT owner FROM before)",
-              l->table, l->table);
+              " WHERE %s RETURNING (SELECT owner FROM before)",
+              l->table, l->table, take == TAKE_ANY ? "true" : "l.lease_until < clock_timestamp()");
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
     pg_rows *rows = NULL;
+    l->taken_ms = util_now_ms();
     int rc = pg_query(ctx, sb_str(&sql), 4, params, &rows, fail);
     sb_free(&sql);
     *got = !rc && pg_rows_count(rows) == 1;
@@ -368,24 +375,29 @@ static int table_try(um_ctx *ctx, bool *got, char **took_over, pg_failure *fail)
 }
 
 /* table_try, creating the table when it is not there yet. */
-static int table_try_creating(um_ctx *ctx, bool *got)
+static int table_try_creating(um_ctx *ctx, table_take take, bool *got)
 {
     pg_failure fail = { 0 };
     char *took_over = NULL;
-    int rc = table_try(ctx, got, &took_over, &fail);
+    int rc = table_try(ctx, take, got, &took_over, &fail);
     if (rc == UM_ESQL && (has_sqlstate(&fail, SQLSTATE_UNDEFINED_TABLE) ||
                           has_sqlstate(&fail, SQLSTATE_UNDEFINED_SCHEMA))) {
         pg_failure_clear(&fail);
         rc = table_create(ctx);
         if (!rc)
-            rc = table_try(ctx, got, &took_over, &fail);
+            rc = table_try(ctx, take, got, &took_over, &fail);
     }
     if (rc && fail.message)
         pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot take the migration lock");
     pg_failure_clear(&fail);
-    if (took_over)
+    if (took_over && take == TAKE_EXPIRED)
         log_printf(&ctx->log, UM_LOG_WARNING,
                    "took the migration lock over from %s: that run was killed or cut off",
+                   took_over);
+    else if (took_over)
+        log_printf(&ctx->log, UM_LOG_WARNING,
+                   "the restored database held the migration lock row of %s, saved with the"
+                   " backup: this run's row is put back in its place",
                    took_over);
     free(took_over);
     return rc;
@@ -446,7 +458,7 @@ static int table_acquire(um_ctx *ctx)
     pg_backoff_start(&wait, ctx->cfg.lock_wait_ms, TABLE_POLL_FIRST_MS, TABLE_POLL_MAX_MS);
     bool got = false;
     for (bool waited = false;; waited = true) {
-        rc = table_try_creating(ctx, &got);
+        rc = table_try_creating(ctx, TAKE_EXPIRED, &got);
         if (rc || got)
             break;
         if (!waited && ctx->cfg.lock_wait_ms > 0)
@@ -522,6 +534,17 @@ bool lock_append_fence(um_ctx *ctx, strbuf *sb)
 }
 
 /* ---- either --------------------------------------------------------- */
+
+int lock_reclaim(um_ctx *ctx)
+{
+    if (!table_mode(ctx) || !lock_held(ctx))
+        return UM_OK;
+    /* counted from before the row was taken: never later than the server's */
+    if (util_now_ms() - ctx->lock->taken_ms >= (double)ctx->cfg.lock_lease_ms)
+        return UM_OK;
+    bool got = false;
+    return table_try_creating(ctx, TAKE_ANY, &got);
+}
 
 int lock_acquire(um_ctx *ctx)
 {

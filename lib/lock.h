@@ -42,6 +42,17 @@ bool lock_held(const um_ctx *ctx);
  */
 bool lock_append_fence(um_ctx *ctx, strbuf *sb);
 
+/*
+ * lock_mode = table, lock held: puts this run's row back after a restore
+ * replaced the database under the lock (a backup that holds the lock
+ * table brings back the row of the run that took it).  Only while this
+ * run's lease, counted from when it took the row, has not run out: no
+ * other run can have taken the lock before then, so a row that is not
+ * ours came with the backup.  UM_OK and nothing done otherwise; the fence
+ * of the next write (lock_append_fence) then says whether it is ours.
+ */
+int lock_reclaim(um_ctx *ctx);
+
 /* At um_close: frees what the lock kept (struct lock_session). */
 void lock_session_free(um_ctx *ctx);
 

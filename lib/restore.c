@@ -370,6 +370,8 @@ static int restore(restore_job *j, um_restore_info **out)
     if (!rc)
         rc = run_restore(j);
     if (!rc)
+        rc = lock_reclaim(j->ctx);
+    if (!rc)
         rc = record(j);
     if (!rc)
         rc = result(j, out);

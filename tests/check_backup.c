@@ -524,6 +524,42 @@ START_TEST(failed_restore_changes_nothing)
 }
 END_TEST
 
+/*
+ * lock_mode = table: the lock row belongs to the run that takes a backup,
+ * so backups leave the lock table out; restored, that row would lock the
+ * database for a run that is gone.  A backup made before they did brings
+ * it back all the same: the restoring run puts its own row back in its
+ * place.  Either way the restore is recorded and the next run takes the
+ * lock.
+ */
+START_TEST(table_lock_row_not_restored)
+{
+    um_ctx *ctx = migrated_project("lock_mode = table\n");
+    um_backup_info *b = take_backup(ctx, UM_BACKUP_PLAIN);
+    char *text = pgtest_read_file(b->path, NULL);
+    ck_assert_msg(!strstr(text, "ultramigrate_version_lock"), "the lock table is in the backup");
+    free(text);
+    PGTEST_CHECK_OK(ctx, um_restore(NULL, ctx, b->path, NULL));
+    ck_assert_str_eq(last_history(), pgtest_fmt("restore r2 ok %s", b->sha256));
+
+    sql("INSERT INTO ultramigrate_version_lock (token, host, pid, lease_until)"
+        " VALUES ('gone', 'old-host', 1, now() + interval '1 hour')");
+    const char *old = pgtest_fmt("%s/old.dump", proj_dir);
+    const char *dump = pgtest_fmt("'%s/pg_dump' --format=custom --file='%s' '%s'",
+                                  pgtest_pg_bindir(), old, db_url);
+    ck_assert_int_eq(system(dump), 0);
+    sql("DELETE FROM ultramigrate_version_lock");
+    um_restore_options o = UM_RESTORE_OPTIONS_INIT;
+    o.force = 1;
+    PGTEST_CHECK_OK(ctx, um_restore(NULL, ctx, old, &o));
+    ck_assert_str_eq(last_history(), "restore r2 ok -");
+    ck_assert_str_eq(qv("SELECT count(*) FROM ultramigrate_version_lock"), "0");
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "r1", NULL));
+    um_backup_info_free(b);
+    um_close(ctx);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Before an upgrade                                                    */
 /* ------------------------------------------------------------------ */
@@ -1212,6 +1248,7 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, plain_damaged_late_rolled_back);
     tcase_add_test(tc, plain_mismatch_never_commits);
     tcase_add_test(tc, failed_restore_changes_nothing);
+    tcase_add_test(tc, table_lock_row_not_restored);
 
     tc = tcase(s, "upgrade");
     tcase_add_test(tc, upgrade_backs_up_first);
