@@ -298,6 +298,22 @@ json_t *cli_json_append(json_t *a, json_t *value);
 /* Prints @p json (from a um_*_to_json renderer) and a newline, and frees it. */
 int cli_print_json(char *json);
 
+/* fputs(@p s, stdout), remembering why the first write that failed did: 0
+ * or -1. */
+int cli_put_stdout(const char *s);
+
+/* fflush(stdout), as cli_put_stdout(): 0, or -1 when any write failed. */
+int cli_flush_stdout(void);
+
+/*
+ * At exit: standard output is buffered, so a write that failed (a full
+ * disk) may show only at the last flush.  Output cut short is a failure,
+ * so that `upgrade --sql > FILE` never exits 0 with half a script in
+ * FILE: says why on stderr and turns a success @p rc into
+ * CLI_EXIT_ERROR; else @p rc.
+ */
+int cli_finish_stdout(int rc);
+
 /* output.c: lint findings. */
 
 /* Compiler-style, one line a finding: "file:line:col: severity: message

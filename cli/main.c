@@ -508,5 +508,5 @@ int main(int argc, char **argv)
 done:
     free(cli.argv_copy);
     free(cli.database_url);
-    return rc;
+    return cli_finish_stdout(rc);
 }

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -411,11 +412,46 @@ int cli_print_json(char *json)
     if (!json)
         return UM_ENOMEM;
     n = strlen(json);
-    fputs(json, stdout);
-    if (!n || json[n - 1] != '\n')
-        fputc('\n', stdout);
+    if (cli_put_stdout(json) == 0 && (!n || json[n - 1] != '\n'))
+        cli_put_stdout("\n");
     um_free(json);
     return UM_OK;
+}
+
+/* ---- standard output ------------------------------------------------------ */
+
+/* The error of the first write to standard output that failed; 0: none. */
+static int stdout_errno;
+
+int cli_put_stdout(const char *s)
+{
+    if (fputs(s, stdout) != EOF)
+        return 0;
+    if (!stdout_errno)
+        stdout_errno = errno;
+    return -1;
+}
+
+int cli_flush_stdout(void)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    if (!stdout_errno)
+        stdout_errno = errno;
+    return -1;
+}
+
+int cli_finish_stdout(int rc)
+{
+    if (cli_flush_stdout() == 0)
+        return rc;
+    if (stdout_errno)
+        fprintf(stderr, "ultramigrate: cannot write to standard output: %s; the output is"
+                        " incomplete\n", strerror(stdout_errno));
+    else
+        fputs("ultramigrate: cannot write to standard output; the output is incomplete\n", stderr);
+    return rc == CLI_EXIT_OK ? CLI_EXIT_ERROR : rc;
 }
 
 /* ---- lint findings ------------------------------------------------------ */

@@ -74,9 +74,9 @@ int cli_render_sql(const struct cli_call *call, um_direction dir, const char *ta
 
     if (rc == UM_OK)
         rc = um_plan_render_sql(&script, call->ctx, plan, NULL);
-    if (rc == UM_OK && fputs(script, stdout) == EOF)
-        rc = UM_EIO;
-    if (rc == UM_OK)
+    /* a script that did not reach its file is no rendering: main()
+     * reports the failed write (cli_finish_stdout) and exits non-zero */
+    if (rc == UM_OK && cli_put_stdout(script) == 0 && cli_flush_stdout() == 0)
         cli_info(call->cli, "Rendered %zu revision%s; nothing was changed",
                  um_plan_step_count(plan), um_plan_step_count(plan) == 1 ? "" : "s");
     um_free(script);

@@ -406,6 +406,28 @@ START_TEST(sql_bad_command_lines)
 }
 END_TEST
 
+/* A script that does not reach its file (a full disk: /dev/full) is a
+ * failure that says why, not a success with half a script; so is any
+ * other output that cannot be written. */
+START_TEST(sql_output_to_a_full_disk)
+{
+    write_project();
+    const char *cmds[] = { "upgrade --sql --from base", "--json heads",
+                           pgtest_fmt("-d '%s' status", db_url) };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        const char *cmd = pgtest_fmt("cd '%s' && '%s' %s > /dev/full 2> full.err", proj_dir,
+                                     pgtest_env("UM_CLI"), cmds[i]);
+        int status = system(cmd);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ERROR, "%s: status %d",
+                      cmds[i], status);
+        const char *err = pgtest_keep(pgtest_read_file(pgtest_fmt("%s/full.err", proj_dir), NULL));
+        ck_assert_msg(strstr(err, "cannot write to standard output: No space left on device"),
+                      "%s: %s", cmds[i], err);
+        ck_assert_msg(!strstr(err, "Rendered"), "%s: %s", cmds[i], err);
+    }
+}
+END_TEST
+
 /* Quoting without a connection is libpq's with one. */
 START_TEST(sql_offline_quoting_matches_libpq)
 {
@@ -748,7 +770,7 @@ static Suite *preview_suite(void)
     Suite *s = suite_create("preview");
     PGTEST_ADD_TESTS(tcase(s, "sql"), sql_from_base_reproduces_upgrade, sql_online_changes_nothing,
                      sql_downgrade_reproduces_downgrade, sql_single_transaction,
-                     sql_failure_stops_like_a_run, sql_bad_command_lines,
+                     sql_failure_stops_like_a_run, sql_bad_command_lines, sql_output_to_a_full_disk,
                      sql_offline_quoting_matches_libpq, sql_api_arguments,
                      sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name,
                      sql_refuses_an_unterminated_string, sql_refuses_what_a_run_refuses,
