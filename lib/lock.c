@@ -208,18 +208,27 @@ static int cancelled_waiting(um_ctx *ctx)
                      "cancelled by the host while waiting for the migration lock");
 }
 
-/* Waits on the server (lock_timeout applies to advisory locks too), so a
- * waiter wakes the moment the holder lets go, without polling.  The
- * session's lock_timeout is put back after (the connection may be the
- * host's). */
+/*
+ * Waits on the server (lock_timeout applies to advisory locks too), so a
+ * waiter wakes the moment the holder lets go, without polling.  Only
+ * lock_wait bounds the wait: a statement_timeout the role or database
+ * sets would cut it short, and is off for it.  The session's settings are
+ * put back after (the connection may be the host's).
+ */
 static int advisory_wait(um_ctx *ctx, const char *key, bool *got)
 {
     char timeout[32];
-    pg_saved_setting old = { false, NULL };
+    pg_saved_setting old = { false, NULL }, old_statement = { false, NULL };
     snprintf(timeout, sizeof(timeout), "%dms", ctx->cfg.lock_wait_ms);
     int rc = pg_swap_setting(ctx, "lock_timeout", timeout, &old);
-    if (rc)
+    if (!rc)
+        rc = pg_swap_setting(ctx, "statement_timeout", "0", &old_statement);
+    if (rc) {
+        err_buf kept = err_stash(&ctx->err);
+        pg_restore_setting(ctx, "lock_timeout", &old);
+        err_unstash(&ctx->err, &kept);
         return rc;
+    }
     pg_failure fail = { 0 };
     rc = pg_query(ctx, "SELECT pg_advisory_lock($1::bigint)", 1, &key, NULL, &fail);
     *got = rc == UM_OK;
@@ -232,6 +241,8 @@ static int advisory_wait(um_ctx *ctx, const char *key, bool *got)
 
     err_buf kept = err_stash(&ctx->err);
     int restore = pg_restore_setting(ctx, "lock_timeout", &old);
+    int restore_statement = pg_restore_setting(ctx, "statement_timeout", &old_statement);
+    restore = restore ? restore : restore_statement;
     if (rc && !timed_out) {
         err_unstash(&ctx->err, &kept);
         return ctx->err.d.code;

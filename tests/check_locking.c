@@ -208,11 +208,15 @@ END_TEST
 /* 3. Lock wait timeout                                               */
 /* ------------------------------------------------------------------ */
 
-START_TEST(lock_wait_timeout)
+/*
+ * A process (application_name engine-holder) upgrading to r1, whose
+ * @seconds of pg_sleep it is in when this returns; *holder_pid: its
+ * backend pid.
+ */
+static pid_t start_holder(const char *seconds, const char **holder_pid)
 {
-    write_ini_lock("200ms", NULL);
-    write_rev("r1", NULL, "SELECT pg_sleep(3);\nCREATE TABLE t1 (id int);", "DROP TABLE t1;");
-
+    write_rev("r1", NULL, pgtest_fmt("SELECT pg_sleep(%s);\nCREATE TABLE t1 (id int);", seconds),
+              "DROP TABLE t1;");
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -237,6 +241,15 @@ START_TEST(lock_wait_timeout)
             usleep(10000);
     }
     ck_assert_msg(strcmp(holder, "<null>") != 0, "the holder never started its revision");
+    *holder_pid = holder;
+    return pid;
+}
+
+START_TEST(lock_wait_timeout)
+{
+    write_ini_lock("200ms", NULL);
+    const char *holder;
+    pid_t pid = start_holder("3", &holder);
 
     um_ctx *ctx = open_engine_app("engine-waiter");
     double t0 = pgtest_now_ms();
@@ -260,6 +273,27 @@ START_TEST(lock_wait_timeout)
     ck_assert_str_eq(qv("SELECT application_name FROM ultramigrate_version_applied"
                         " WHERE revision = 'r1'"),
                      "engine-holder");
+}
+END_TEST
+
+/* Only lock_wait bounds the wait for the lock: a statement_timeout the
+ * database (or role) sets does not cut it short. */
+START_TEST(lock_wait_outlasts_statement_timeout)
+{
+    write_ini_lock("20s", NULL);
+    const char *holder;
+    pid_t pid = start_holder("1.5", &holder);
+    /* for the sessions that start from now on: the waiter's */
+    sql("DO $$ BEGIN EXECUTE format('ALTER DATABASE %%I SET statement_timeout = ''300ms''',"
+        " current_database()); END $$");
+
+    um_ctx *ctx = open_engine_app("engine-waiter");
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    um_close(ctx);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "holder failed: %d", status);
+    ck_assert_str_eq(history(), "r1:up:ok");
 }
 END_TEST
 
@@ -449,7 +483,7 @@ static Suite *locking_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "concurrency"), concurrent_two, concurrent_four);
 
-    PGTEST_ADD_TESTS(tcase(s, "lock"), lock_wait_timeout);
+    PGTEST_ADD_TESTS(tcase(s, "lock"), lock_wait_timeout, lock_wait_outlasts_statement_timeout);
 
     PGTEST_ADD_TESTS(tcase(s, "progress"), step_runs_the_checked_text, progress_reports_each_step,
                      progress_cancel_at_start, progress_cancel_at_done, lock_released_after_errors);
