@@ -1,12 +1,11 @@
 /*
  * proc.c - see proc.h.
  *
- * posix_spawn rather than fork: in a host with threads, a forked child
- * may only call async-signal-safe functions until it execs, and glibc's
- * posix_spawn (clone + exec, without copying the address space) is also
- * the cheaper of the two for a large host.  The parent's ends of the pipes
- * are close-on-exec, so a child another thread of the host starts at the
- * same time does not keep them open.
+ * fork and exec (spawn() says why not posix_spawn): in a host with
+ * threads, the forked child calls only async-signal-safe functions until
+ * it execs.  The parent's ends of the pipes are close-on-exec, so a child
+ * another thread of the host starts at the same time does not keep them
+ * open.
  *
  * A fed stdin is a socket rather than a pipe: send(MSG_NOSIGNAL) to a
  * child that has gone fails with EPIPE instead of raising SIGPIPE, which
@@ -19,9 +18,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,56 +58,81 @@ static void close_pipe(int fds[2])
     fds[0] = fds[1] = -1;
 }
 
-/* stdin from @in_r or /dev/null, stdout to @out_w or /dev/null, stderr to
- * @err_w. */
-static int file_actions(posix_spawn_file_actions_t *fa, int in_r, int out_w, int err_w)
+/* @fd as @target in the child, not closed on exec; false on failure.
+ * dup2 onto itself keeps the close-on-exec flag: cleared by hand. */
+static bool child_fd(int fd, int target)
 {
-    int rc = in_r >= 0
-                 ? posix_spawn_file_actions_adddup2(fa, in_r, STDIN_FILENO)
-                 : posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    if (!rc && out_w >= 0)
-        rc = posix_spawn_file_actions_adddup2(fa, out_w, STDOUT_FILENO);
-    else if (!rc)
-        rc = posix_spawn_file_actions_addopen(fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    if (!rc)
-        rc = posix_spawn_file_actions_adddup2(fa, err_w, STDERR_FILENO);
-    return rc;
+    if (fd == target)
+        return fcntl(fd, F_SETFD, 0) == 0;
+    return dup2(fd, target) == target;
 }
 
-/* The child starts with every signal at its default action and none
- * blocked, whatever the host did with them (an ignored SIGPIPE, say). */
-static int spawn_attributes(posix_spawnattr_t *attr)
+/*
+ * In the child, between fork and exec: async-signal-safe calls only (the
+ * host may have threads).  The child starts with every signal at its
+ * default action and none blocked, whatever the host did with them (an
+ * ignored SIGPIPE, say); stdin from @in_r or /dev/null, stdout to @out_w
+ * or /dev/null, stderr to @err_w.  An error before exec goes to the
+ * parent through @report (close-on-exec: its end of file is success).
+ */
+static _Noreturn void exec_child(const proc_spec *spec, pid_t parent, int in_r, int out_w,
+                                 int err_w, int report)
 {
-    sigset_t all, none;
-    sigfillset(&all);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL); /* fails harmlessly for SIGKILL, SIGSTOP */
+    sigset_t none;
     sigemptyset(&none);
-    int rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    if (!rc)
-        rc = posix_spawnattr_setsigdefault(attr, &all);
-    if (!rc)
-        rc = posix_spawnattr_setsigmask(attr, &none);
-    return rc;
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* killed with the thread that started it, even by SIGKILL; a parent
+     * already gone by now is not seen by the kernel: checked */
+    int failed = prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent ? ECHILD : 0;
+    int in = in_r >= 0 ? in_r : open("/dev/null", O_RDONLY);
+    int out = out_w >= 0 ? out_w : open("/dev/null", O_WRONLY);
+    if (!failed && (in < 0 || out < 0 || !child_fd(in, STDIN_FILENO) ||
+                    !child_fd(out, STDOUT_FILENO) || !child_fd(err_w, STDERR_FILENO)))
+        failed = errno;
+    if (!failed) {
+        execve(spec->path, (char *const *)spec->argv, (char *const *)spec->envp);
+        failed = errno;
+    }
+    ssize_t n = write(report, &failed, sizeof(failed));
+    (void)n;
+    _exit(127);
 }
 
+/*
+ * fork and exec rather than posix_spawn, for what posix_spawn cannot do:
+ * the child dies with the thread that started it (PR_SET_PDEATHSIG), so
+ * that a pg_dump or pg_restore whose run was killed (SIGKILL, an OOM
+ * kill) does not go on without the migration lock: a restore committing
+ * while another run migrates, a dump filling the disk.  The calling
+ * thread waits for the child (proc_run), so it outlives it.  0, or the
+ * errno of what failed, exec included.
+ */
 static int spawn(const proc_spec *spec, child *c, int in_r, int out_w, int err_w)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    int rc = posix_spawn_file_actions_init(&fa);
-    if (rc)
-        return rc;
-    rc = posix_spawnattr_init(&attr);
-    if (!rc) {
-        rc = file_actions(&fa, in_r, out_w, err_w);
-        if (!rc)
-            rc = spawn_attributes(&attr);
-        if (!rc)
-            rc = posix_spawn(&c->pid, spec->path, &fa, &attr, (char *const *)spec->argv,
-                             (char *const *)spec->envp);
-        posix_spawnattr_destroy(&attr);
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0)
+        return errno;
+    pid_t parent = getpid();
+    c->pid = fork();
+    if (c->pid == 0)
+        exec_child(spec, parent, in_r, out_w, err_w, report[1]);
+    int failed = c->pid < 0 ? errno : 0;
+    close(report[1]);
+    ssize_t n;
+    while (c->pid > 0 && (n = read(report[0], &failed, sizeof(failed))) < 0 && errno == EINTR)
+        ;
+    close(report[0]);
+    if (failed && c->pid > 0) {
+        while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        c->pid = -1;
     }
-    posix_spawn_file_actions_destroy(&fa);
-    return rc;
+    return failed;
 }
 
 /* Keeps the last PROC_ERR_TAIL bytes of stderr in @tail. */

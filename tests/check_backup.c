@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -976,6 +977,87 @@ START_TEST(cancel_leaves_nothing)
 }
 END_TEST
 
+/* The process whose program (argv[0], less any directory) starts with
+ * @name and whose command line holds @needle; -1 when none does. */
+static pid_t find_process(const char *name, const char *needle)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    pid_t found = -1;
+    while (d && found < 0 && (e = readdir(d))) {
+        char path[300], cmd[4096];
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+        int fd = open(path, O_RDONLY);
+        ssize_t n = fd >= 0 ? read(fd, cmd, sizeof(cmd) - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n <= 0)
+            continue;
+        cmd[n] = '\0';
+        const char *slash = strrchr(cmd, '/'), *base = slash ? slash + 1 : cmd;
+        for (ssize_t i = 0; i < n; i++)
+            if (cmd[i] == '\0')
+                cmd[i] = ' ';
+        if (strncmp(base, name, strlen(name)) == 0 && strstr(cmd, needle))
+            found = (pid_t)atoi(e->d_name);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Gone, or a zombie nobody has reaped yet. */
+static bool process_gone(pid_t pid)
+{
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return true;
+    ssize_t n = read(fd, stat, sizeof(stat) - 1);
+    close(fd);
+    const char *state = n > 0 ? strrchr(stat, ')') : NULL;
+    return !state || state[2] == 'Z' || state[2] == 'X';
+}
+
+/*
+ * A run killed outright (SIGKILL: nothing of it runs after) takes its
+ * pg_dump with it: left alone, a dump or a restore goes on without the
+ * migration lock.  pg_dump waits here on a table the test holds locked.
+ */
+START_TEST(killed_run_takes_its_pg_dump_along)
+{
+    um_close(migrated_project(NULL));
+    PGconn *holder = PQconnectdb(db_url);
+    ck_assert_int_eq(PQstatus(holder), CONNECTION_OK);
+    PQclear(PQexec(holder, "BEGIN; LOCK TABLE a IN ACCESS EXCLUSIVE MODE"));
+    pid_t run = pgtest_spawn_cli(proj_dir, db_url, (const char *const[]){ "backup", NULL });
+    pid_t dump = -1;
+    for (int i = 0; i < 1000 && dump < 0; i++) {
+        if (strcmp(qv("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'"
+                      " AND wait_event_type = 'Lock' AND datname = current_database()"),
+                   "1") == 0)
+            dump = find_process("pg_dump", proj_dir);
+        else
+            usleep(10000);
+    }
+    ck_assert_msg(dump > 0, "pg_dump never waited on the lock: %s",
+                  pgtest_keep(pgtest_read_file(pgtest_fmt("%s/background.err", proj_dir), NULL)));
+    ck_assert_int_eq(kill(run, SIGKILL), 0);
+    ck_assert_int_eq(waitpid(run, NULL, 0), run);
+    for (int i = 0; i < 500 && !process_gone(dump); i++)
+        usleep(10000);
+    bool gone = process_gone(dump);
+    if (!gone)
+        kill(dump, SIGKILL);
+    PQclear(PQexec(holder, "ROLLBACK"));
+    PQfinish(holder);
+    ck_assert_msg(gone, "pg_dump (pid %d) outlived its run", (int)dump);
+}
+END_TEST
+
 struct confirm_seen {
     char database[128];
     char backup_database[128];
@@ -1268,6 +1350,7 @@ static Suite *backup_suite(void)
 
     tc = tcase(s, "control");
     tcase_add_test(tc, cancel_leaves_nothing);
+    tcase_add_test(tc, killed_run_takes_its_pg_dump_along);
     tcase_add_test(tc, restore_asks_first);
     tcase_add_test(tc, cli_restore_confirmation);
 
