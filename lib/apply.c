@@ -555,7 +555,11 @@ static int report(run *r, size_t k, um_step_phase phase, double elapsed)
                           r->plan->n_steps,
                           elapsed,
                           phase == UM_STEP_DONE && !r->single_tx };
-    return r->opts.progress_cb(&info, r->opts.progress_payload);
+    err_buf kept;
+    host_guard_enter(&r->ctx->guard, &kept);
+    int stop = r->opts.progress_cb(&info, r->opts.progress_payload);
+    host_guard_leave(&r->ctx->guard, &kept);
+    return stop;
 }
 
 /*

@@ -76,7 +76,11 @@ static int report(job *j, um_backup_phase phase, const char *path)
         return 0;
     um_backup_progress p = { phase, path, file_size(path), util_now_ms() - j->started };
     j->reported = util_now_ms();
-    return j->progress_cb(&p, j->progress_payload);
+    err_buf kept;
+    host_guard_enter(&j->ctx->guard, &kept);
+    int stop = j->progress_cb(&p, j->progress_payload);
+    host_guard_leave(&j->ctx->guard, &kept);
+    return stop;
 }
 
 static int dumping_tick(void *payload)

@@ -191,6 +191,8 @@ int um_open(um_ctx **out, const um_open_options *opts)
     if (!*out)
         return UM_ENOMEM;
     um_ctx *ctx = *out;
+    ctx->guard.err = &ctx->err;
+    ctx->log.guard = &ctx->guard;
     if (!opts)
         opts = &defaults;
     int rc =
@@ -215,7 +217,8 @@ int um_open(um_ctx **out, const um_open_options *opts)
 
 void um_close(um_ctx *ctx)
 {
-    if (!ctx)
+    /* from a callback, the call running on the handle still uses it */
+    if (!ctx || ctx->guard.depth)
         return;
     /* each module lets go of what it holds on the session, then pg closes */
     health_cache_free(ctx);
@@ -264,7 +267,7 @@ int um_revision_lookup(const um_revision **out, um_ctx *ctx, const char *rev)
 {
     if (out)
         *out = NULL;
-    CTX_ENTER(ctx);
+    CTX_ENTER_IN_CALLBACK(ctx);
     if (!rev || !out || !ctx->graph)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                          "um_revision_lookup: a revision and out are required");

@@ -131,6 +131,18 @@ void err_unstash(err_buf *e, err_buf *stash)
     memset(stash, 0, sizeof(*stash));
 }
 
+void host_guard_enter(host_guard *g, err_buf *kept)
+{
+    *kept = err_stash(g->err);
+    g->depth++;
+}
+
+void host_guard_leave(host_guard *g, err_buf *kept)
+{
+    g->depth--;
+    err_unstash(g->err, kept);
+}
+
 void log_printf(const log_sink *log, um_log_level level, const char *fmt, ...)
 {
     if (!log || !log->cb || level > log->level)
@@ -142,7 +154,12 @@ void log_printf(const log_sink *log, um_log_level level, const char *fmt, ...)
     va_end(ap);
     if (sb_str(&sb)) {
         util_one_line(sb.buf);
+        err_buf kept;
+        if (log->guard)
+            host_guard_enter(log->guard, &kept);
         log->cb(level, sb_str(&sb), log->payload);
+        if (log->guard)
+            host_guard_leave(log->guard, &kept);
     }
     sb_free(&sb);
 }

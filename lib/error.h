@@ -50,11 +50,29 @@ void err_clear(err_buf *e);
 err_buf err_stash(err_buf *e);
 void err_unstash(err_buf *e, err_buf *stash);
 
+/*
+ * Around every call into the host (a callback) a handle makes: while one
+ * runs, the handle refuses the calls a callback may not make (CTX_ENTER:
+ * UM_EINVAL, its error untouched), and its error is set aside, so that
+ * what a callback may call (um_revision_lookup() of an unknown id) neither
+ * clears nor replaces the error of the call it runs in.
+ */
+typedef struct host_guard {
+    err_buf *err; /* the handle's */
+    int depth;    /* callbacks running */
+} host_guard;
+
+/* Before a callback: @g's error goes to @kept. */
+void host_guard_enter(host_guard *g, err_buf *kept);
+/* After it: the error is back from @kept, what the callback left dropped. */
+void host_guard_leave(host_guard *g, err_buf *kept);
+
 /* The logger a handle carries; a NULL callback discards messages. */
 typedef struct log_sink {
     um_log_cb cb;
     void *payload;
     um_log_level level;
+    host_guard *guard; /* the handle's; NULL: none (a configuration read alone) */
 } log_sink;
 
 void log_printf(const log_sink *log, um_log_level level, const char *fmt, ...)

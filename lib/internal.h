@@ -27,6 +27,7 @@ struct um_ctx {
     config_settings cfg;
     log_sink log;
     err_buf err;
+    host_guard guard; /* a callback of the host is running (error.h) */
     int open_rc; /* um_open's result: a failed handle only explains */
     graph_dag *graph;
     um_revision *revisions;                /* public views, one per graph index */
@@ -66,15 +67,25 @@ struct um_plan {
 
 /*
  * The start of every public call that uses the graph: a handle whose
- * um_open failed keeps that error readable and does nothing else.
+ * um_open failed keeps that error readable and does nothing else.  Called
+ * from a callback of a call running on the handle, only the calls the
+ * callback may make go on (CTX_ENTER_IN_CALLBACK); the others fail with
+ * UM_EINVAL and leave the handle's error to the running call.
  */
-#define CTX_ENTER(ctx)                                                                             \
+#define CTX_ENTER_IN_CALLBACK(ctx)                                                                 \
     do {                                                                                           \
         if (!(ctx))                                                                                \
             return UM_EINVAL;                                                                      \
         if ((ctx)->open_rc)                                                                        \
             return (ctx)->open_rc;                                                                 \
         err_clear(&(ctx)->err);                                                                    \
+    } while (0)
+
+#define CTX_ENTER(ctx)                                                                             \
+    do {                                                                                           \
+        if ((ctx) && !(ctx)->open_rc && (ctx)->guard.depth)                                        \
+            return UM_EINVAL;                                                                      \
+        CTX_ENTER_IN_CALLBACK(ctx);                                                                \
     } while (0)
 
 /* Records an error on the handle (see err_set). */

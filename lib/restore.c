@@ -62,7 +62,11 @@ static int report(restore_job *j, um_backup_phase phase)
     uint64_t size = stat(j->manifest.path, &st) == 0 ? (uint64_t)st.st_size : 0;
     um_backup_progress p = { phase, j->manifest.path, size, util_now_ms() - j->started };
     j->reported = util_now_ms();
-    return j->opts->progress_cb(&p, j->opts->progress_payload);
+    err_buf kept;
+    host_guard_enter(&j->ctx->guard, &kept);
+    int stop = j->opts->progress_cb(&p, j->opts->progress_payload);
+    host_guard_leave(&j->ctx->guard, &kept);
+    return stop;
 }
 
 static int restoring_tick(void *payload)
@@ -175,7 +179,11 @@ static int confirm(restore_job *j)
         return UM_OK;
     um_restore_target t = { j->conn.database, j->conn.host, j->conn.port, j->manifest.path,
                             j->has_manifest ? &j->manifest : NULL };
-    if (j->opts->confirm_cb(&t, j->opts->confirm_payload) == 0)
+    err_buf kept;
+    host_guard_enter(&j->ctx->guard, &kept);
+    int refused = j->opts->confirm_cb(&t, j->opts->confirm_payload);
+    host_guard_leave(&j->ctx->guard, &kept);
+    if (!refused)
         return UM_OK;
     return ctx_error(j->ctx, UM_ECANCELLED, NULL, 0, NULL,
                      "the restore into database \"%s\" was not confirmed; nothing was changed",

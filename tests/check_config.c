@@ -40,7 +40,7 @@ static void capture_log(um_log_level level, const char *msg, void *payload)
     log_count++;
 }
 
-static const log_sink logger = { capture_log, NULL, UM_LOG_DEBUG };
+static const log_sink logger = { capture_log, NULL, UM_LOG_DEBUG, NULL };
 
 static void setup(void)
 {

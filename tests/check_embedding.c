@@ -724,6 +724,79 @@ START_TEST(log_levels_and_lines)
 }
 END_TEST
 
+/* What the callbacks below did with the handle, and saw. */
+typedef struct reentry {
+    um_ctx *ctx;
+    int calls;        /* callbacks that called in */
+    int refused;      /* calls the handle refused with UM_EINVAL */
+    int lookups_ok;   /* lookups of a known id that worked */
+    int lookups_gone; /* lookups of an unknown id that failed */
+} reentry;
+
+/* Calls what a callback may (lookups, one of them failing) and what it
+ * may not (um_status, um_close) on the running handle. */
+static void call_back_in(reentry *re)
+{
+    const um_revision *rev = NULL;
+    um_status_info *st = NULL;
+    re->calls++;
+    re->lookups_ok += um_revision_lookup(&rev, re->ctx, "r1") == UM_OK && rev;
+    re->lookups_gone += um_revision_lookup(&rev, re->ctx, "nope") == UM_ETARGET;
+    re->refused += um_status(&st, re->ctx) == UM_EINVAL && !st;
+    re->refused += um_upgrade(re->ctx, "heads", NULL) == UM_EINVAL;
+    um_close(re->ctx); /* ignored: the running call holds the handle */
+}
+
+static void log_calls_back(um_log_level level, const char *msg, void *payload)
+{
+    (void)msg;
+    if (level <= UM_LOG_WARNING)
+        call_back_in(payload);
+}
+
+static int progress_calls_back(const um_step_info *step, void *payload)
+{
+    (void)step;
+    call_back_in(payload);
+    return 0;
+}
+
+/*
+ * A callback may look revisions up on the running handle and nothing
+ * else: other calls fail with UM_EINVAL, um_close() is ignored, and a
+ * lookup that fails (an unknown id) fails neither the run nor its record.
+ * Before, such a lookup made the upgrade fail and record a failure, and
+ * um_status() from the log callback recursed until the stack ran out.
+ */
+START_TEST(callbacks_calling_back_in)
+{
+    write_table_rev("r1", NULL, "t1");
+    write_rev("r2", "r1", "CREATE TABLE t2 (id int);\nDO $$ BEGIN RAISE WARNING 'w'; END $$;",
+              "DROP TABLE t2;");
+    reentry re = { 0 };
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = ini_path;
+    o.database_url = db_url;
+    o.log_cb = log_calls_back;
+    o.log_payload = &re;
+    PGTEST_CHECK_OK(re.ctx, um_open(&re.ctx, &o));
+    um_apply_options ao = UM_APPLY_OPTIONS_INIT;
+    ao.progress_cb = progress_calls_back;
+    ao.progress_payload = &re;
+    PGTEST_CHECK_OK(re.ctx, um_upgrade(re.ctx, "heads", &ao));
+    ck_assert_int_ge(re.calls, 5); /* 4 progress calls, 1 warning */
+    ck_assert_int_eq(re.lookups_ok, re.calls);
+    ck_assert_int_eq(re.lookups_gone, re.calls);
+    ck_assert_int_eq(re.refused, 2 * re.calls);
+    ck_assert_str_eq(history(), "r1:up:ok,r2:up:ok");
+    /* after the run, the handle is the host's again */
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(re.ctx, um_status(&st, re.ctx));
+    um_status_free(st);
+    um_close(re.ctx);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* 3. Waiting for the database                                          */
 /* ------------------------------------------------------------------ */
@@ -924,7 +997,7 @@ static Suite *embedding_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "restart"), restart_owned_reconnects, restart_borrowed_reported);
 
-    PGTEST_ADD_TESTS(tcase(s, "log"), log_levels_and_lines);
+    PGTEST_ADD_TESTS(tcase(s, "log"), log_levels_and_lines, callbacks_calling_back_in);
 
     PGTEST_ADD_TESTS(tcase(s, "wait"), wait_dead_port, wait_refused_by_server,
                      wait_next_host_after_timeout, wait_server_starts, wait_cancelled);

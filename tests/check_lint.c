@@ -711,7 +711,7 @@ START_TEST(test_lint_revisions_for_upgrade)
 {
     size_t order[] = { 1 }; /* b2 alone, as a plan whose a1 is applied */
     um_lint_result *r = NULL;
-    log_sink log = { capture, NULL, UM_LOG_DEBUG };
+    log_sink log = { capture, NULL, UM_LOG_DEBUG, NULL };
     ck_assert_int_eq(lint_revisions(api.ctx, order, 1, &r), UM_OK);
     logged[0] = '\0';
     lint_log_findings(&log, r);

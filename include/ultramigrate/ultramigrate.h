@@ -167,7 +167,11 @@ typedef struct um_plan um_plan;
 
 /**
  * Log callback.  @p msg is valid only during the call.  Called from the
- * thread that is using the handle.
+ * thread that is using the handle.  As from every callback, the calls it
+ * may make on the handle are um_revision_count(), um_revision_at() and
+ * um_revision_lookup() (whose failure does not become the running call's);
+ * any other call on it fails with UM_EINVAL, leaving the handle's error to
+ * the running call, and um_close() is ignored.
  * @since 0.1
  */
 typedef void (*um_log_cb)(um_log_level level, const char *msg, void *payload);
@@ -202,7 +206,8 @@ typedef struct um_step_info {
  * UM_ECANCELLED and the steps already done stay done (with
  * transaction_per_migration = false, the whole run rolls back).  The
  * callback may call um_revision_count(), um_revision_at() and
- * um_revision_lookup() on the running handle, and nothing else on it.
+ * um_revision_lookup() on the running handle, and nothing else on it
+ * (other calls fail with UM_EINVAL, as from the log callback).
  * @since 0.1
  */
 typedef int (*um_progress_cb)(const um_step_info *step, void *payload);
@@ -366,7 +371,8 @@ UM_API int um_open_options_init(um_open_options *opts, unsigned int version);
 UM_API int um_open(um_ctx **out, const um_open_options *opts);
 
 /**
- * Closes the connection (unless borrowed) and frees the handle.  NULL: no-op.
+ * Closes the connection (unless borrowed) and frees the handle.  NULL, or
+ * a call from a callback of a call running on the handle: no-op.
  * @since 0.1
  */
 UM_API void um_close(um_ctx *ctx);
@@ -2069,7 +2075,8 @@ typedef struct um_backup_progress {
  * Backup progress callback: called when a phase starts and about every
  * 200 ms while a program runs.  Returning non-zero cancels: the program is
  * stopped, a partial file removed, and the call fails with UM_ECANCELLED.
- * It must not call functions on the handle.
+ * It calls nothing on the handle but lookups, as the log callback (others
+ * fail with UM_EINVAL).
  * @since 0.1
  */
 typedef int (*um_backup_progress_cb)(const um_backup_progress *progress, void *payload);
@@ -2213,7 +2220,8 @@ typedef struct um_restore_target {
  * checked as psql reads it) and the database is known, before anything
  * changes.  Return
  * 0 to go on; non-zero refuses, and um_restore() fails with UM_ECANCELLED.
- * It must not call functions on the handle.
+ * It calls nothing on the handle but lookups, as the log callback (others
+ * fail with UM_EINVAL).
  * @since 0.1
  */
 typedef int (*um_restore_confirm_cb)(const um_restore_target *target, void *payload);
