@@ -376,6 +376,55 @@ START_TEST(import_writes_what_alembic_would_run)
 }
 END_TEST
 
+/*
+ * The SQL imported is the SQL Alembic runs, byte for byte: blank lines
+ * and indentation kept, a comment that starts "-- Running" kept (only
+ * Alembic's own line of that name goes), a literal % kept with an env.py
+ * of an older template (no paramstyle "named"), and the statements on a
+ * version table env.py names (Alembic has no ini key for it) left out.
+ */
+START_TEST(import_keeps_the_sql_whole)
+{
+    if (!have_alembic())
+        return;
+    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1 && sed -i"
+                                " 's/dialect_opts={\"paramstyle\": \"named\"},/version_table="
+                                "\"myver\",/' alembic/env.py && grep -q myver alembic/env.py",
+                                proj_dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    set_alembic_url(db_url);
+    const char *sql = "create table acct (id int, balance int);\n"
+                      "insert into acct values (1, 10);\n\n\n"
+                      "-- Running balance: double it\n"
+                      "update acct set balance = balance * 2;\n\n"
+                      "create function pct() returns text language plpgsql as $f$\n"
+                      "BEGIN\n"
+                      "    RETURN format('%s%%', 100);\n"
+                      "END $f$;";
+    write_alembic_rev("s1", "None", "None", "None", pgtest_fmt("    op.execute('''%s''')", sql),
+                      "    op.execute('drop function pct(); drop table acct')");
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", "version_table = myver\n");
+    pgtest_cli_result r = run_in_project((const char *const[]){ "import-alembic", NULL });
+    pgtest_assert_status(r, 0, "import-alembic");
+    pgtest_cli_result_free(&r);
+    const char *s1 = revision_file("s1");
+    ASSERT_HAS(s1, sql);
+    ck_assert_msg(!strstr(s1, "myver") && !strstr(s1, "-- Running upgrade"),
+                  "bookkeeping left in:\n%s", s1);
+
+    r = run_in_project((const char *const[]){ "upgrade", NULL });
+    pgtest_assert_status(r, 0, "upgrade");
+    pgtest_cli_result_free(&r);
+    ck_assert_str_eq(pgtest_query_text(db_url, "SELECT balance || ' ' || pct() FROM acct"),
+                     "20 100%");
+    r = run_in_project((const char *const[]){ "downgrade", "base", NULL });
+    pgtest_assert_status(r, 0, "downgrade base");
+    pgtest_cli_result_free(&r);
+    ck_assert(!pgtest_table_exists(db_url, "acct"));
+}
+END_TEST
+
 START_TEST(import_keeps_existing_files_and_checks_the_graph)
 {
     if (!have_alembic())
@@ -1180,8 +1229,8 @@ static Suite *alembic_suite(void)
                      downgrade_to_base_plus_n, foreign_unknown_head_refused);
     TCase *tc_import = pgtest_add_tcase(s, "import", setup, teardown, 120);
     PGTEST_ADD_TESTS(tc_import, import_writes_what_alembic_would_run,
-                     import_keeps_existing_files_and_checks_the_graph, alembic_database_taken_over,
-                     adoption_keeps_alembic_version_rows);
+                     import_keeps_existing_files_and_checks_the_graph, import_keeps_the_sql_whole,
+                     alembic_database_taken_over, adoption_keeps_alembic_version_rows);
     TCase *tc_labels = pgtest_add_tcase(s, "labels", setup, teardown, 120);
     TCase *tc_steps = pgtest_add_tcase(s, "steps", setup, teardown, 180);
     tcase_add_loop_test(tc_steps, steps_as_alembic, 0,
