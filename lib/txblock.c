@@ -80,6 +80,29 @@ static bool has_word(const char *s, size_t len, const char *word)
     return false;
 }
 
+/*
+ * Whether the statement at @s, of @len bytes, calls pg_advisory_unlock_all(),
+ * which lets go of the engine's advisory lock (other runs then start
+ * while this one applies).  By its text, so that a call in a DO block or
+ * a function the revision runs is found too.
+ */
+static bool unlocks_all(const char *s, size_t len)
+{
+    static const char name[] = "pg_advisory_unlock_all";
+    const size_t n = sizeof(name) - 1;
+    for (size_t i = 0; i + n <= len; i++) {
+        if (tolower((unsigned char)s[i]) != 'p' || strncasecmp(s + i, name, n) != 0 ||
+            (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_')))
+            continue;
+        size_t j = i + n;
+        while (j < len && isspace((unsigned char)s[j]))
+            j++;
+        if (j < len && s[j] == '(')
+            return true;
+    }
+    return false;
+}
+
 /* Whether the statement at @s, of @len bytes, could be one of ours: its
  * first word, or a word that the others need (a cheap test; the tree
  * decides). */
@@ -229,6 +252,10 @@ static void report(scan *sc, txblock_kind kind, const char *what, size_t at, boo
 /* Classifies the statement [start, end), whose first token is at @first. */
 static int statement(scan *sc, size_t start, size_t end, size_t first)
 {
+    if (first < end && unlocks_all(sc->sql + first, end - first)) {
+        report(sc, TXBLOCK_SESSION, "pg_advisory_unlock_all()", first, false);
+        return UM_OK;
+    }
     if (first >= end || !candidate(sc->sql + first, end - first))
         return UM_OK;
     char saved = sc->sql[end];

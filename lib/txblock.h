@@ -4,8 +4,8 @@
  * TRANSACTION...), which would end or nest the transaction the engine runs
  * a transactional revision in, and the statements PostgreSQL refuses
  * inside one (CREATE INDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE and
- * DROP DATABASE, REINDEX CONCURRENTLY...); and DISCARD and DEALLOCATE,
- * which no revision may hold.
+ * DROP DATABASE, REINDEX CONCURRENTLY...); and DISCARD, DEALLOCATE and
+ * pg_advisory_unlock_all(), which no revision may hold.
  *
  * Found with libpg_query's parser before anything runs, statement by
  * statement: a statement is parsed into its tree (lint_tree.h) only when
@@ -25,9 +25,10 @@ typedef enum txblock_kind {
     TXBLOCK_CONTROL,      /* transaction control */
     TXBLOCK_NOT_IN_BLOCK, /* refused inside a transaction block */
     TXBLOCK_SYNTAX_ERROR, /* the section does not parse: nothing else was looked at */
-    TXBLOCK_SESSION       /* DISCARD, DEALLOCATE: they reset the session the engine
-                             keeps its own state in (its advisory lock, its prepared
-                             statements), transactional or not */
+    TXBLOCK_SESSION       /* DISCARD, DEALLOCATE, pg_advisory_unlock_all(): they reset
+                             the session the engine keeps its own state in (its
+                             advisory lock, its prepared statements), transactional
+                             or not */
 } txblock_kind;
 
 /* One statement found, valid during the callback. */

@@ -443,17 +443,21 @@ START_TEST(non_transactional_may_hold_them)
 }
 END_TEST
 
-/* DISCARD and DEALLOCATE drop the engine's lock and prepared statements:
- * refused before anything runs, transactional or not, with file and line;
- * verify names them too. */
+/* DISCARD, DEALLOCATE and pg_advisory_unlock_all() drop the engine's lock
+ * or its prepared statements: refused before anything runs, transactional
+ * or not, with file and line; verify names them too. */
 START_TEST(session_reset_refused)
 {
     static const struct {
         const char *sql, *what;
     } cases[] = {
-        { "discard all;", "DISCARD ALL" },         { "DISCARD PLANS;", "DISCARD PLANS" },
-        { "discard temp;", "DISCARD TEMP" },       { "DEALLOCATE ALL;", "DEALLOCATE ALL" },
+        { "discard all;", "DISCARD ALL" },
+        { "DISCARD PLANS;", "DISCARD PLANS" },
+        { "discard temp;", "DISCARD TEMP" },
+        { "DEALLOCATE ALL;", "DEALLOCATE ALL" },
         { "deallocate prepare p;", "DEALLOCATE" },
+        { "SELECT pg_advisory_unlock_all ();", "pg_advisory_unlock_all()" },
+        { "DO $$ BEGIN PERFORM PG_ADVISORY_UNLOCK_ALL(); END $$;", "pg_advisory_unlock_all()" },
     };
     write_linear(1);
     um_ctx *ctx = open_engine();
