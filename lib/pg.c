@@ -177,10 +177,7 @@ static char *format_redacted(const um_ctx *ctx, const char *fmt, va_list ap)
     return text;
 }
 
-/* Formats, masks the passwords, and records the error. */
-static int pg_error(um_ctx *ctx, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int pg_error(um_ctx *ctx, int code, const char *fmt, ...)
+int pg_error(um_ctx *ctx, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -827,6 +824,13 @@ static bool host_mid_transaction(const pg_session *s)
            PQtransactionStatus(s->conn) != PQTRANS_IDLE;
 }
 
+/* In pipeline mode the engine's queries would join the host's pipeline,
+ * their results read by the host (and libpq refuses synchronous calls). */
+static bool host_in_pipeline(const pg_session *s)
+{
+    return s->conn && !s->owns_conn && PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF;
+}
+
 int pg_call_begin(um_ctx *ctx)
 {
     pg_session *s = ctx->pg;
@@ -835,6 +839,10 @@ int pg_call_begin(um_ctx *ctx)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
                          "the host's connection (um_open_options.pg_conn) is inside a"
                          " transaction; lend it idle, after COMMIT or ROLLBACK (nothing was sent)");
+    if (host_in_pipeline(s))
+        return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL,
+                         "the host's connection (um_open_options.pg_conn) is in pipeline mode;"
+                         " lend it out of it, after PQexitPipelineMode() (nothing was sent)");
     if (s->conn && !s->owns_conn)
         take_notices(ctx);
     s->call_statements = 0;

@@ -1301,7 +1301,8 @@ int store_read_history(um_ctx *ctx, size_t limit, um_history_list **out)
         return rc;
     char lim[32];
     snprintf(lim, sizeof(lim), "%zu", limit);
-    const char *p = limit ? lim : NULL;
+    /* NULL: no limit; so is one past bigint (SIZE_MAX: "all") */
+    const char *p = limit && limit <= (size_t)INT64_MAX ? lim : NULL;
     strbuf sql = STRBUF_INIT;
     pg_failure fail = { 0 };
     size_t n = 0;

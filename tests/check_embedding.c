@@ -259,6 +259,8 @@ END_TEST
 /* A connection lent inside the host's transaction (open, or failed) is
  * refused before anything is sent: the host's transaction goes on, and
  * nothing is recorded. */
+/* Lent inside a transaction (open, failed) or in pipeline mode: refused,
+ * nothing sent, the host's work untouched. */
 START_TEST(borrowed_in_transaction_refused)
 {
     write_linear(1);
@@ -286,6 +288,24 @@ START_TEST(borrowed_in_transaction_refused)
     PGTEST_CHECK_RC(ctx, um_stamp(ctx, "heads"), UM_EINVAL);
     ck_assert_int_eq(PQtransactionStatus(conn), PQTRANS_INERROR);
     conn_exec(conn, "ROLLBACK");
+
+    /* in pipeline mode, the engine's queries would join the host's */
+    ck_assert_int_eq(PQenterPipelineMode(conn), 1);
+    PGTEST_CHECK_RC(ctx, um_health_snapshot(&h, ctx), UM_EINVAL);
+    ck_assert_msg(strstr(um_errmsg(ctx), "pipeline"), "message: %s", um_errmsg(ctx));
+    PGTEST_CHECK_RC(ctx, um_status(&st, ctx), UM_EINVAL);
+    ck_assert_int_eq(PQsendQueryParams(conn, "SELECT 41 + 1", 0, NULL, NULL, NULL, NULL, 0), 1);
+    ck_assert_int_eq(PQpipelineSync(conn), 1);
+    PGresult *res = PQgetResult(conn);
+    ck_assert_str_eq(PQgetvalue(res, 0, 0), "42");
+    PQclear(res);
+    while ((res = PQgetResult(conn)) != NULL || PQpipelineStatus(conn) == PQ_PIPELINE_ON) {
+        bool sync = res && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (sync)
+            break;
+    }
+    ck_assert_int_eq(PQexitPipelineMode(conn), 1);
 
     /* once the host is done with its transaction, the handle works */
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));

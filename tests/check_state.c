@@ -143,6 +143,11 @@ START_TEST(history_and_status_contents)
     ck_assert_uint_eq(um_history_count(h), 1);
     ck_assert_str_eq(um_history_at(h, 0)->revision, "r2");
     um_history_free(h);
+    /* a limit past any count (SIZE_MAX: "all") is no limit, not a bigint
+     * out of range */
+    PGTEST_CHECK_OK(ctx, um_history(&h, ctx, SIZE_MAX));
+    ck_assert_uint_eq(um_history_count(h), 2);
+    um_history_free(h);
 
     um_status_info *st = NULL;
     PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
