@@ -181,12 +181,12 @@ static int advisory_holder_error(um_ctx *ctx, int64_t key)
     if (pg_rows_count(rows) == 0)
         ctx_error(ctx, UM_ELOCKED, NULL, 0, NULL,
                   "the migration lock is held by another session (it could not be identified)");
-    else
-        ctx_error(ctx, UM_ELOCKED, NULL, 0, NULL,
-                  "the migration lock is held by backend pid %s (application_name '%s',"
-                  " role %s from %s, since %s); gave up after lock_wait = %d ms",
-                  pg_rows_value(rows, 0, 0), pg_rows_value(rows, 0, 1), pg_rows_value(rows, 0, 3),
-                  pg_rows_value(rows, 0, 4), pg_rows_value(rows, 0, 2), ctx->cfg.lock_wait_ms);
+    else /* the holder names itself: masked as a server's message */
+        pg_error(ctx, UM_ELOCKED,
+                 "the migration lock is held by backend pid %s (application_name '%s',"
+                 " role %s from %s, since %s); gave up after lock_wait = %d ms",
+                 pg_rows_value(rows, 0, 0), pg_rows_value(rows, 0, 1), pg_rows_value(rows, 0, 3),
+                 pg_rows_value(rows, 0, 4), pg_rows_value(rows, 0, 2), ctx->cfg.lock_wait_ms);
     pg_rows_free(rows);
     return UM_ELOCKED;
 }
@@ -436,14 +436,14 @@ static int table_holder_error(um_ctx *ctx)
         ctx_error(ctx, UM_ELOCKED, NULL, 0, NULL,
                   "the migration lock was released just as lock_wait = %d ms ran out; try again",
                   ctx->cfg.lock_wait_ms);
-    else
-        ctx_error(ctx, UM_ELOCKED, NULL, 0, NULL,
-                  "the migration lock (table %s) is held by host %s pid %s (application_name"
-                  " '%s', since %s, last heartbeat %s, lease until %s); gave up after"
-                  " lock_wait = %d ms",
-                  ctx->lock->table, pg_rows_value(rows, 0, 0), pg_rows_value(rows, 0, 1),
-                  pg_rows_value(rows, 0, 2), pg_rows_value(rows, 0, 3), pg_rows_value(rows, 0, 4),
-                  pg_rows_value(rows, 0, 5), ctx->cfg.lock_wait_ms);
+    else /* the holder names itself: masked as a server's message */
+        pg_error(ctx, UM_ELOCKED,
+                 "the migration lock (table %s) is held by host %s pid %s (application_name"
+                 " '%s', since %s, last heartbeat %s, lease until %s); gave up after"
+                 " lock_wait = %d ms",
+                 ctx->lock->table, pg_rows_value(rows, 0, 0), pg_rows_value(rows, 0, 1),
+                 pg_rows_value(rows, 0, 2), pg_rows_value(rows, 0, 3), pg_rows_value(rows, 0, 4),
+                 pg_rows_value(rows, 0, 5), ctx->cfg.lock_wait_ms);
     pg_rows_free(rows);
     return UM_ELOCKED;
 }

@@ -276,4 +276,11 @@ void pg_params_free(pg_param *params, size_t n);
  * "" when unknown).  0 when not connected. */
 int pg_server_version(const um_ctx *ctx, const char **text);
 
+/*
+ * Formats, masks every password the engine knows of (the message may
+ * quote what the server said: an application_name, a setting), and
+ * records the error; @code.
+ */
+int pg_error(um_ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -209,11 +209,11 @@ END_TEST
 /* ------------------------------------------------------------------ */
 
 /*
- * A process (application_name engine-holder) upgrading to r1, whose
+ * A process (application_name @app) upgrading to r1, whose
  * @seconds of pg_sleep it is in when this returns; *holder_pid: its
  * backend pid.
  */
-static pid_t start_holder(const char *seconds, const char **holder_pid)
+static pid_t start_holder(const char *seconds, const char *app, const char **holder_pid)
 {
     write_rev("r1", NULL, pgtest_fmt("SELECT pg_sleep(%s);\nCREATE TABLE t1 (id int);", seconds),
               "DROP TABLE t1;");
@@ -223,7 +223,7 @@ static pid_t start_holder(const char *seconds, const char **holder_pid)
         um_open_options o = UM_OPEN_OPTIONS_INIT;
         o.config_path = ini_path;
         o.database_url = db_url;
-        o.application_name = "engine-holder";
+        o.application_name = app;
         um_ctx *ctx = NULL;
         int rc = um_open(&ctx, &o);
         if (rc == UM_OK)
@@ -234,9 +234,10 @@ static pid_t start_holder(const char *seconds, const char **holder_pid)
 
     const char *holder = "<null>";
     for (int i = 0; i < 500 && strcmp(holder, "<null>") == 0; i++) {
-        holder = qv("SELECT pid FROM pg_stat_activity WHERE application_name = 'engine-holder'"
+        holder = qv("SELECT pid FROM pg_stat_activity WHERE application_name = '%s'"
                     " AND datname = current_database() AND state = 'active'"
-                    " AND query LIKE '%%pg_sleep%%'");
+                    " AND query LIKE '%%pg_sleep%%'",
+                    app);
         if (strcmp(holder, "<null>") == 0)
             usleep(10000);
     }
@@ -249,7 +250,7 @@ START_TEST(lock_wait_timeout)
 {
     write_ini_lock("200ms", NULL);
     const char *holder;
-    pid_t pid = start_holder("3", &holder);
+    pid_t pid = start_holder("3", "engine-holder", &holder);
 
     um_ctx *ctx = open_engine_app("engine-waiter");
     double t0 = pgtest_now_ms();
@@ -276,13 +277,35 @@ START_TEST(lock_wait_timeout)
 }
 END_TEST
 
+/* A holder whose application_name holds a password the waiter knows (its
+ * URL's): the message naming the holder masks it, as a server's. */
+START_TEST(lock_holder_named_without_secrets)
+{
+    write_ini_lock("0", NULL);
+    const char *holder;
+    pid_t pid = start_holder("1.5", "holder-Sekr1t-Pw", &holder);
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = ini_path;
+    o.database_url = pgtest_url_set(db_url, "password", "Sekr1t-Pw"); /* trust: ignored */
+    um_ctx *ctx = NULL;
+    PGTEST_CHECK_OK(ctx, um_open(&ctx, &o));
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ELOCKED);
+    ck_assert_msg(strstr(um_errmsg(ctx), holder) && !strstr(um_errmsg(ctx), "Sekr1t-Pw"), "%s",
+                  um_errmsg(ctx));
+    um_close(ctx);
+    free((char *)o.database_url);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+}
+END_TEST
+
 /* Only lock_wait bounds the wait for the lock: a statement_timeout the
  * database (or role) sets does not cut it short. */
 START_TEST(lock_wait_outlasts_statement_timeout)
 {
     write_ini_lock("20s", NULL);
     const char *holder;
-    pid_t pid = start_holder("1.5", &holder);
+    pid_t pid = start_holder("1.5", "engine-holder", &holder);
     /* for the sessions that start from now on: the waiter's */
     sql("DO $$ BEGIN EXECUTE format('ALTER DATABASE %%I SET statement_timeout = ''300ms''',"
         " current_database()); END $$");
@@ -483,7 +506,8 @@ static Suite *locking_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "concurrency"), concurrent_two, concurrent_four);
 
-    PGTEST_ADD_TESTS(tcase(s, "lock"), lock_wait_timeout, lock_wait_outlasts_statement_timeout);
+    PGTEST_ADD_TESTS(tcase(s, "lock"), lock_wait_timeout, lock_wait_outlasts_statement_timeout,
+                     lock_holder_named_without_secrets);
 
     PGTEST_ADD_TESTS(tcase(s, "progress"), step_runs_the_checked_text, progress_reports_each_step,
                      progress_cancel_at_start, progress_cancel_at_done, lock_released_after_errors);
