@@ -311,6 +311,14 @@ static int known_key(const char *p, const char *e, const char **value)
     return -1;
 }
 
+const char *script_header_key(const char *text)
+{
+    const char *p = text, *e = text + strlen(text), *value;
+    trim(&p, &e);
+    int k = known_key(p, e, &value);
+    return k >= 0 ? key_names[k] : NULL;
+}
+
 static int header_line(parser *ps, const line *ln)
 {
     const char *p = ln->p, *e = ln->end, *v;

@@ -112,6 +112,11 @@ void script_sha256_hex(const void *data, size_t len, char out[65]);
 /* true when @id is a valid revision id: [A-Za-z0-9_-], 1..32 chars. */
 bool script_valid_id(const char *id);
 
+/* The header key ("Revises", "Branch Labels", ...) that the comment text
+ * @text (what follows "--") reads as, in its file's spelling; NULL when it
+ * is no "Key: value" line of a known key. */
+const char *script_header_key(const char *text);
+
 /* true for what a revision id or a branch label may not be: head, heads,
  * base, current (targets of their own), or a name that starts with '-'
  * (a relative step, as in "downgrade -1"). */

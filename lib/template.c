@@ -2,6 +2,7 @@
  * template.c - names and contents of new revision files.
  */
 #include "template.h"
+#include "script.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -346,6 +347,12 @@ static int placeholder(const char *p, const template_vars *v, strbuf *sb, const 
         return err_set(err, UM_EPARSE, tmpl_path, line_no, NULL,
                        "unterminated '${' in the template");
     if (n == 7 && memcmp(name, "message", 7) == 0) {
+        const char *key = v->message ? script_header_key(v->message) : NULL;
+        if (key) /* read back, the line would be that header's, not the message */
+            return err_set(err, UM_EINVAL, NULL, 0, NULL,
+                           "the message '%.*s' would read as the revision's '%s:' header line;"
+                           " word it otherwise (nothing was written)",
+                           SHOW_MAX, v->message, key);
         put_one_line(sb, v->message ? v->message : "");
         return (int)(e + 1 - p);
     }

@@ -219,6 +219,31 @@ START_TEST(render_message_one_line)
 }
 END_TEST
 
+/* A message that would read back as a header line (a label, a parent, a
+ * dependency the revision does not have, or a file every command refuses)
+ * is refused; one that only starts like a key is a message. */
+START_TEST(render_message_not_a_header)
+{
+    static const char *const refused[] = { "Branch Labels: audit", "depends on: a1",
+                                           " Revises:the users table", "Transactional: no" };
+    err_buf err = { 0 };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        template_vars v = VARS;
+        v.message = refused[i];
+        char *out = (char *)&err;
+        ck_assert_int_eq(template_render(template_default_script, "t", &v, &out, &err), UM_EINVAL);
+        ck_assert_ptr_null(out);
+        ck_assert_msg(strstr(err.d.message, "header line"), "%s", err.d.message);
+        err_clear(&err);
+    }
+    template_vars v = VARS;
+    v.message = "Revise the users table: add email";
+    char *out = render_ok("-- ${message}\n", &v);
+    ck_assert_str_eq(out, "-- Revise the users table: add email\n");
+    free(out);
+}
+END_TEST
+
 START_TEST(render_errors)
 {
     err_buf err = { 0 };
@@ -328,6 +353,7 @@ Suite *template_suite(void)
     tcase_add_test(tc, render_all);
     tcase_add_test(tc, render_dollars);
     tcase_add_test(tc, render_message_one_line);
+    tcase_add_test(tc, render_message_not_a_header);
     tcase_add_test(tc, render_errors);
     tcase_add_test(tc, render_default_parses);
     tcase_add_test(tc, render_branch_labels);
