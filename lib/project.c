@@ -74,9 +74,9 @@ typedef struct new_revision {
     strbuf branch_labels;
 } new_revision;
 
-/* Appends the id @ref names to @list; a dependency on a branch label keeps
- * the label (@labels), as Alembic writes it. */
-static int resolve_into(um_ctx *ctx, strbuf *list, const char *ref, bool labels)
+/* Appends the dependency @ref names to @list: the revision's id, or a
+ * branch label as it is, as Alembic writes it. */
+static int resolve_into(um_ctx *ctx, strbuf *list, const char *ref)
 {
     size_t idx;
     int rc = graph_lookup(ctx->graph, ref, &idx, &ctx->err);
@@ -84,7 +84,7 @@ static int resolve_into(um_ctx *ctx, strbuf *list, const char *ref, bool labels)
         return rc;
     if (list->len)
         sb_puts(list, ", ");
-    bool label = labels && branch_table_find(graph_labels(ctx->graph), ref) >= 0;
+    bool label = branch_table_find(graph_labels(ctx->graph), ref) >= 0;
     sb_puts(list, label ? ref : graph_script(ctx->graph, idx)->id);
     return UM_OK;
 }
@@ -188,19 +188,44 @@ static int choose_rev_id(um_ctx *ctx, const char *wanted, new_revision *nr)
     return UM_OK;
 }
 
+/* Parents named (a merge): heads, each once, as Alembic's merge wants
+ * them; a revision twice ('b2000' and its prefix 'b200') or one that is
+ * not a head would give a file the graph refuses, or a merge of nothing. */
+static int explicit_parents(um_ctx *ctx, const um_generate_options *o, new_revision *nr)
+{
+    size_t *idx = util_calloc(o->n_parents, sizeof(*idx));
+    if (!idx)
+        return err_nomem(&ctx->err);
+    int rc = UM_OK;
+    for (size_t i = 0; !rc && i < o->n_parents; i++) {
+        rc = graph_lookup(ctx->graph, o->parents[i], &idx[i], &ctx->err);
+        const char *id = rc ? NULL : graph_script(ctx->graph, idx[i])->id;
+        for (size_t j = 0; !rc && j < i; j++)
+            if (idx[j] == idx[i])
+                rc = ctx_error(ctx, UM_ETARGET, NULL, 0, id, "named twice ('%s' and '%s')",
+                               o->parents[j], o->parents[i]);
+        if (!rc && !ctx->revisions[idx[i]].is_head)
+            rc = ctx_error(ctx, UM_ETARGET, NULL, 0, id,
+                           "not a head: a merge joins heads (see 'ultramigrate heads')");
+        if (!rc)
+            sb_printf(&nr->parents, "%s%s", i ? ", " : "", id);
+    }
+    free(idx);
+    return rc;
+}
+
 static int fill_relations(um_ctx *ctx, const um_generate_options *o, new_revision *nr)
 {
     int rc = UM_OK;
     if (o->n_parents) {
-        for (size_t i = 0; !rc && i < o->n_parents; i++)
-            rc = resolve_into(ctx, &nr->parents, o->parents[i], false);
+        rc = explicit_parents(ctx, o, nr);
     } else if (o->head) {
         rc = head_as_parent(ctx, nr, o->head, o->splice);
     } else {
         rc = heads_as_parents(ctx, nr);
     }
     for (size_t i = 0; !rc && i < o->n_depends_on; i++)
-        rc = resolve_into(ctx, &nr->depends_on, o->depends_on[i], true);
+        rc = resolve_into(ctx, &nr->depends_on, o->depends_on[i]);
     if (!rc && (sb_failed(&nr->parents) || sb_failed(&nr->depends_on)))
         rc = err_nomem(&ctx->err);
     return rc;

@@ -821,6 +821,33 @@ START_TEST(merge_default_message_and_rev_id)
 }
 END_TEST
 
+/* As Alembic's: a merge joins heads, each once (a full id and its prefix
+ * are one revision); nothing is written otherwise. */
+START_TEST(merge_refuses_non_heads_and_twice)
+{
+    branched g = make_branches();
+    char prefix[8];
+    snprintf(prefix, sizeof(prefix), "%.6s", g.b.id);
+    const struct {
+        const char *a, *b, *says;
+    } cases[] = {
+        { g.b.id, prefix, "named twice" },
+        { g.a.id, g.c.id, "not a head" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        pgtest_cli_result r = run_cli(proj, db, "merge", cases[i].a, cases[i].b);
+        pgtest_assert_status(r, EXIT_TARGET, cases[i].says);
+        ck_assert_msg(strstr(r.err, cases[i].says), "case %zu: %s", i, r.err);
+        pgtest_cli_result_free(&r);
+    }
+    pgtest_cli_result r = run_cli(proj, db, "heads");
+    pgtest_assert_status(r, EXIT_OK, "heads after refused merges");
+    ck_assert_int_eq(count_lines(r.out), 2);
+    pgtest_cli_result_free(&r);
+    branched_free(&g);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* JSON on stdout                                                       */
 /* ------------------------------------------------------------------ */
@@ -1690,8 +1717,8 @@ static Suite *cli_suite(void)
                      version_names_libpq_and_server);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "graph", setup, teardown, 30), branch_and_merge,
-                     merge_default_message_and_rev_id, json_outputs, base_plus_n_targets,
-                     alembic_versions_directory);
+                     merge_default_message_and_rev_id, merge_refuses_non_heads_and_twice,
+                     json_outputs, base_plus_n_targets, alembic_versions_directory);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
