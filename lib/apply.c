@@ -43,6 +43,7 @@ typedef struct run {
     bool single_tx;
     checked_sections sections; /* as verify_plan_sections checked them */
     bool step_checked;         /* this step runs a text it checked */
+    pg_rows *settings_before;  /* one row: the values of sections.all_settings at the start */
 } run;
 
 /* ---- mapping a server error back to a line of the file ---------------- */
@@ -260,6 +261,91 @@ static int check_terminated(run *r, size_t k, const char *body, int first_line)
     return apply_check_terminated(r->ctx, step_script(r, k), r->plan->direction, body, first_line);
 }
 
+/* ---- session settings a revision changes ------------------------------- */
+
+/*
+ * A SET (not LOCAL) or RESET in a revision would outlive it, and reach the
+ * revisions after it in the same run but not in another: a SET search_path,
+ * SET ROLE or SET client_encoding would change where and how the next
+ * revision works, by whether it ran in the same run.  The values the
+ * settings some revision changes (txblock.h: TXBLOCK_SETTING) have at the
+ * start of the run are read once, and put back after each such revision,
+ * so that every revision starts from the same session.
+ */
+static int read_settings_before(run *r)
+{
+    const char *names = sb_str(&r->sections.all_settings);
+    if (!names || !*names)
+        return UM_OK;
+    strbuf sql = STRBUF_INIT;
+    sb_puts(&sql, "SELECT ");
+    for (const char *p = names; *p; p += strcspn(p, "\n") + 1) {
+        char name[NAMEDATALEN_MAX];
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(p, "\n"), p);
+        sb_puts(&sql, p == names ? "current_setting(" : ", current_setting(");
+        pg_append_literal(r->ctx, &sql, name);
+        sb_puts(&sql, ", true)");
+    }
+    int rc = sb_failed(&sql) || r->ctx->err.d.code ? err_code_or_nomem(&r->ctx->err)
+                                                   : pg_query(r->ctx, sb_str(&sql), 0, NULL,
+                                                              &r->settings_before, NULL);
+    sb_free(&sql);
+    return rc;
+}
+
+/* The column of @name in settings_before: its place in all_settings. */
+static int setting_column(const run *r, const char *name, size_t len)
+{
+    int col = 0;
+    for (const char *p = sb_str(&r->sections.all_settings); *p; p += strcspn(p, "\n") + 1, col++)
+        if (strcspn(p, "\n") == len && strncmp(p, name, len) == 0)
+            return col;
+    return -1;
+}
+
+/* Appends the statement that puts back the settings step @k changes
+ * (set_config with NULL: RESET, for a setting unknown at the start);
+ * nothing for a step that changes none.  false: out of memory (error set). */
+static bool append_settings_back(run *r, strbuf *sb, size_t k)
+{
+    const char *mine = checked_sections_settings(&r->sections, k);
+    if (!mine || !r->settings_before)
+        return true;
+    sb_puts(sb, "SELECT ");
+    for (const char *p = mine; *p; p += strcspn(p, "\n") + 1) {
+        size_t len = strcspn(p, "\n");
+        char name[NAMEDATALEN_MAX];
+        snprintf(name, sizeof(name), "%.*s", (int)len, p);
+        int col = setting_column(r, p, len);
+        const char *value = col >= 0 ? pg_rows_value(r->settings_before, 0, col) : NULL;
+        sb_puts(sb, p == mine ? "set_config(" : ", set_config(");
+        pg_append_literal(r->ctx, sb, name);
+        sb_puts(sb, ", ");
+        if (value)
+            pg_append_literal(r->ctx, sb, value);
+        else
+            sb_puts(sb, "NULL");
+        sb_puts(sb, ", false)");
+    }
+    sb_puts(sb, ";\n");
+    bool ok = !sb_failed(sb) && r->ctx->err.d.code == UM_OK;
+    if (!ok)
+        err_code_or_nomem(&r->ctx->err);
+    return ok;
+}
+
+/* Outside a transaction: the settings back in a message of their own,
+ * whether the revision failed or not, keeping its error. */
+static void put_settings_back(run *r, size_t k)
+{
+    strbuf msg = STRBUF_INIT;
+    err_buf kept = err_stash(&r->ctx->err);
+    if (append_settings_back(r, &msg, k) && msg.len)
+        pg_exec(r->ctx, sb_str(&msg), NULL);
+    err_unstash(&r->ctx->err, &kept);
+    sb_free(&msg);
+}
+
 static int run_in_transaction(run *r, size_t k, const char *body, int first_line)
 {
     strbuf msg = STRBUF_INIT;
@@ -269,7 +355,8 @@ static int run_in_transaction(run *r, size_t k, const char *body, int first_line
         return rc;
     size_t body_off;
     int prefix = apply_append_revision(r->ctx, &msg, body, true, &body_off);
-    if (!append_record(r, &msg, k, STORE_SERVER_DURATION) || sb_failed(&msg)) {
+    if (!append_settings_back(r, &msg, k) || !append_record(r, &msg, k, STORE_SERVER_DURATION) ||
+        sb_failed(&msg)) {
         rc = err_code_or_nomem(&r->ctx->err);
         goto done;
     }
@@ -422,6 +509,7 @@ static int run_outside_transaction(run *r, size_t k, const char *body, int first
         rc = set_session_timeouts(r, &saved);
     if (!rc)
         rc = run_statements(r, k, body, first_line);
+    put_settings_back(r, k);
     restore_session_timeouts(r, &saved);
     return rc ? rc : record_done(r, k, util_now_ms() - t0);
 }
@@ -854,6 +942,8 @@ static int run_plan(run *r, store_state *st)
     if (!rc && r->plan->n_steps)
         rc = store_prepare(r->ctx);
     if (!rc)
+        rc = read_settings_before(r);
+    if (!rc)
         rc = execute(r);
     free(heads);
     return rc;
@@ -892,6 +982,7 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
         rc = r.opts.dry_run ? dryrun_execute(ctx, fresh, &r.opts) : run_plan(&r, &st);
     end_locked(ctx, !r.opts.dry_run && fresh && fresh->n_steps > 0, encoding);
     free(r.applied);
+    pg_rows_free(r.settings_before);
     checked_sections_free(&r.sections);
     plan_free(fresh);
     store_state_free(&st);

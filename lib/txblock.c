@@ -110,7 +110,8 @@ static bool candidate(const char *s, size_t len)
 {
     static const char *const first[] = { "begin",    "start",   "commit",  "end",
                                          "rollback", "abort",   "prepare", "vacuum",
-                                         "reindex",  "cluster", "discard", "deallocate" };
+                                         "reindex",  "cluster", "discard", "deallocate",
+                                         "set",      "reset" };
     static const char *const inside[] = { "concurrently", "database", "system", "tablespace" };
     size_t n = 0;
     while (n < len && isalpha((unsigned char)s[n]))
@@ -232,6 +233,26 @@ static const char *session_word(const PgQuery__Node *n)
     }
 }
 
+/* The session setting a SET or RESET that is not LOCAL changes, or NULL.
+ * RESET ALL and SET SESSION CHARACTERISTICS are not followed (txblock.h). */
+static const char *setting_name(const PgQuery__Node *n)
+{
+    if (n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
+        return NULL;
+    const PgQuery__VariableSetStmt *v = n->variable_set_stmt;
+    if (v->is_local || !v->name || !*v->name)
+        return NULL;
+    switch (v->kind) {
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE:
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT:
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_CURRENT:
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET:
+        return v->name;
+    default:
+        return NULL;
+    }
+}
+
 /* ---- the scan ------------------------------------------------------------ */
 
 static void report(scan *sc, txblock_kind kind, const char *what, size_t at, bool unterminated)
@@ -274,6 +295,8 @@ static int statement(scan *sc, size_t start, size_t end, size_t first)
         report(sc, TXBLOCK_SESSION, word, first, false);
     else if (n && (word = refused_word(n)))
         report(sc, TXBLOCK_NOT_IN_BLOCK, word, first, false);
+    else if (n && (word = setting_name(n)))
+        report(sc, TXBLOCK_SETTING, word, first, false);
     lint_tree_clear(sc->tree);
     return rc;
 }

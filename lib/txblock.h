@@ -25,10 +25,14 @@ typedef enum txblock_kind {
     TXBLOCK_CONTROL,      /* transaction control */
     TXBLOCK_NOT_IN_BLOCK, /* refused inside a transaction block */
     TXBLOCK_SYNTAX_ERROR, /* the section does not parse: nothing else was looked at */
-    TXBLOCK_SESSION       /* DISCARD, DEALLOCATE, pg_advisory_unlock_all(): they reset
+    TXBLOCK_SESSION,      /* DISCARD, DEALLOCATE, pg_advisory_unlock_all(): they reset
                              the session the engine keeps its own state in (its
                              advisory lock, its prepared statements), transactional
                              or not */
+    TXBLOCK_SETTING       /* SET or RESET of a session setting, not LOCAL: it would
+                             outlive the revision (what: the setting's name, as
+                             the server knows it: "role" for SET ROLE).  Not
+                             seen: RESET ALL, set_config() */
 } txblock_kind;
 
 /* One statement found, valid during the callback. */

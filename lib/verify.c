@@ -38,7 +38,8 @@ static const char session_why[] =
     " state there (the advisory lock that keeps other runs out, the prepared statements that"
     " record each revision); remove it, in a 'Transactional: no' revision too";
 
-/* The first statement a run must refuse, kept by the scan's callback. */
+/* The first statement a run must refuse, kept by the scan's callback,
+ * and the session settings the section changes. */
 typedef struct first_hit {
     bool transactional; /* the revision's */
     bool found;
@@ -46,6 +47,7 @@ typedef struct first_hit {
     char what[160];
     char text[64];
     int line;
+    strbuf settings; /* "name\n" each, once */
 } first_hit;
 
 /* Whether a run must refuse @hit before anything runs.  A syntax error of
@@ -59,9 +61,20 @@ static bool refused(const txblock_hit *hit, bool transactional)
         return hit->unterminated;
     case TXBLOCK_SESSION:
         return true;
+    case TXBLOCK_SETTING: /* followed: the run puts the setting back after */
+        return false;
     default: /* statement by statement outside a transaction: they may run */
         return transactional;
     }
+}
+
+/* Adds the @len bytes of @name to the "name\n" list @list unless there. */
+static void add_setting(strbuf *list, const char *name, size_t len)
+{
+    for (const char *p = list->len ? sb_str(list) : ""; *p; p += strcspn(p, "\n") + 1)
+        if (strcspn(p, "\n") == len && strncmp(p, name, len) == 0)
+            return;
+    sb_printf(list, "%.*s\n", (int)len, name);
 }
 
 static bool keep_first(const txblock_hit *hit, void *payload)
@@ -69,9 +82,12 @@ static bool keep_first(const txblock_hit *hit, void *payload)
     first_hit *f = payload;
     if (hit->kind == TXBLOCK_SYNTAX_ERROR && !hit->unterminated)
         return false; /* nothing else was looked at */
+    if (hit->kind == TXBLOCK_SETTING)
+        add_setting(&f->settings, hit->what, strlen(hit->what));
     if (!refused(hit, f->transactional))
         return true;
-    *f = (first_hit){ f->transactional, true, hit->kind, "", "", hit->line };
+    strbuf settings = f->settings;
+    *f = (first_hit){ f->transactional, true, hit->kind, "", "", hit->line, settings };
     snprintf(f->what, sizeof(f->what), "%s", hit->what);
     snprintf(f->text, sizeof(f->text), "%s", hit->text);
     return false;
@@ -159,13 +175,20 @@ static int check_section(um_ctx *ctx, const script_file *s, bool up, checked_sec
 {
     char *sql = NULL;
     int first_line = 0;
-    first_hit f = { .transactional = s->transactional };
+    first_hit f = { .transactional = s->transactional, .settings = STRBUF_INIT };
     int rc = script_read_section(s, up, &sql, &first_line, &ctx->err);
     if (!rc && up && empty_up_flagged(s, sql))
         log_printf(&ctx->log, UM_LOG_WARNING, "%s:%d: revision %s: %s", s->path, s->up_line, s->id,
                    empty_why);
     if (!rc)
         rc = txblock_scan(sql, first_line, keep_first, &f, ctx, &ctx->err);
+    for (const char *p = keep ? sb_str(&f.settings) : NULL; p && *p; p += strcspn(p, "\n") + 1)
+        add_setting(&keep->all_settings, p, strcspn(p, "\n"));
+    if (!rc && (sb_failed(&f.settings) || (keep && sb_failed(&keep->all_settings))))
+        rc = err_nomem(&ctx->err);
+    if (!rc && keep && f.settings.len)
+        keep->settings[k] = sb_detach(&f.settings);
+    sb_free(&f.settings);
     if (!rc && !f.found)
         keep_section(keep, k, sql, first_line);
     else
@@ -181,7 +204,9 @@ int verify_plan_sections(um_ctx *ctx, const um_plan *plan, checked_sections *kee
         *keep = (checked_sections){ .n = plan->n_steps };
         keep->sql = util_calloc(plan->n_steps, sizeof(*keep->sql));
         keep->first_line = util_calloc(plan->n_steps, sizeof(*keep->first_line));
-        if (!keep->sql || !keep->first_line)
+        keep->settings = util_calloc(plan->n_steps, sizeof(*keep->settings));
+        keep->all_settings = (strbuf)STRBUF_INIT;
+        if (!keep->sql || !keep->first_line || !keep->settings)
             rc = err_nomem(&ctx->err);
     }
     for (size_t k = 0; !rc && k < plan->n_steps; k++)
@@ -201,13 +226,24 @@ bool checked_sections_take(checked_sections *cs, size_t k, char **sql, int *firs
     return true;
 }
 
+const char *checked_sections_settings(const checked_sections *cs, size_t k)
+{
+    return cs->settings && k < cs->n ? cs->settings[k] : NULL;
+}
+
 void checked_sections_free(checked_sections *cs)
 {
     if (!cs)
         return;
-    for (size_t k = 0; cs->sql && k < cs->n; k++)
-        free(cs->sql[k]);
+    for (size_t k = 0; k < cs->n; k++) {
+        if (cs->sql)
+            free(cs->sql[k]);
+        if (cs->settings)
+            free(cs->settings[k]);
+    }
     free(cs->sql);
+    free(cs->settings);
+    sb_free(&cs->all_settings);
     free(cs->first_line);
     *cs = (checked_sections){ 0 };
 }
@@ -286,6 +322,8 @@ static bool add_hit(const txblock_hit *hit, void *payload)
     if (hit->kind == TXBLOCK_SYNTAX_ERROR)
         verify_add(sc->r, UM_VERIFY_ERROR, "syntax-error", s->id, s->path, hit->line,
                    "the %s section does not parse: %s", sc->section, hit->what);
+    else if (hit->kind == TXBLOCK_SETTING)
+        return true; /* a run puts it back after the revision */
     else if (hit->kind == TXBLOCK_SESSION)
         verify_add(sc->r, UM_VERIFY_ERROR, "session-reset", s->id, s->path, hit->line,
                    "'%s' in the %s section: %s must not run in a revision: %s", hit->text,

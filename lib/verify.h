@@ -23,8 +23,14 @@
 typedef struct checked_sections {
     char **sql; /* one per step, or NULL */
     int *first_line;
+    char **settings;     /* per step: the session settings it SETs or RESETs, "name\n"
+                            each; NULL: none (kept whatever the budget) */
+    strbuf all_settings; /* those of every step, each once */
     size_t n, bytes;
 } checked_sections;
+
+/* Longer than any setting's name (the server's limit is 63 bytes). */
+#define NAMEDATALEN_MAX 128
 
 #define CHECKED_SECTIONS_MAX ((size_t)64 << 20)
 
@@ -44,6 +50,9 @@ int verify_plan_sections(um_ctx *ctx, const um_plan *plan, checked_sections *kee
 /* Step @k's checked text, taken (the caller frees it), and its first
  * line; false when it was not kept. */
 bool checked_sections_take(checked_sections *cs, size_t k, char **sql, int *first_line);
+/* The session settings step @k's SQL SETs or RESETs (not LOCAL), as
+ * "name\n" each; NULL when none (txblock.h: TXBLOCK_SETTING). */
+const char *checked_sections_settings(const checked_sections *cs, size_t k);
 void checked_sections_free(checked_sections *cs);
 
 /* ---- the result (verify.c), shared with roundtrip.c and drift.c ---------- */

@@ -609,6 +609,39 @@ static void assert_status(um_ctx *ctx, size_t applied, size_t pending, const cha
     um_status_free(st);
 }
 
+/*
+ * A SET (not LOCAL) or RESET in a revision does not reach the revisions
+ * after it: each starts from the session the run started with, whether it
+ * runs in the same run or in another.  A client_encoding of LATIN1 stored
+ * the next revision's UTF-8 text garbled; a search_path put the next
+ * revision's tables elsewhere; a Transactional: no revision's too.
+ */
+START_TEST(session_settings_do_not_outlive_a_revision)
+{
+    write_rev("r1", NULL,
+              "CREATE SCHEMA audit;\nSET search_path = audit, public;\nCREATE TABLE a1 (id int);",
+              "DROP TABLE audit.a1;\nDROP SCHEMA audit;");
+    write_rev("r2", "r1", "SET client_encoding = 'LATIN1';\nSET ROLE NONE;\nRESET work_mem;", "");
+    write_rev("r3", "r2", "CREATE TABLE t3 (v text);\nINSERT INTO t3 VALUES ('caf\xc3\xa9');",
+              "DROP TABLE t3;");
+    write_rev_full("r4", "r3", 0, "SET search_path = audit;\nCREATE TABLE a4 (id int);",
+                   "DROP TABLE audit.a4;");
+    write_rev("r5", "r4", "CREATE TABLE t5 (id int);", "DROP TABLE t5;");
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ck_assert_str_eq(
+        qv("SELECT string_agg(c.oid::regclass::text, ',' ORDER BY relname) FROM pg_class c"
+           " WHERE relname IN ('a1', 't3', 'a4', 't5')"),
+        "audit.a1,audit.a4,t3,t5");
+    ck_assert_str_eq(qv("SELECT v || length(v) FROM t3"), "caf\xc3\xa9"
+                                                          "4");
+    /* and down: the revisions' own settings, none left to the next */
+    PGTEST_CHECK_OK(ctx, um_rollback(ctx, "base", NULL));
+    ck_assert_str_eq(qv("SELECT count(*) FROM pg_namespace WHERE nspname = 'audit'"), "0");
+    um_close(ctx);
+}
+END_TEST
+
 /* The state's query sent while the files are read: its answer is the
  * status's, on a database never migrated (an error the status reads as
  * "nothing applied") as on one migrated. */
@@ -672,6 +705,8 @@ static Suite *upgrade_suite(void)
                      depends_downgrade_takes_dependents);
 
     PGTEST_ADD_TESTS(tcase(s, "stamp"), stamp_heads_and_base, stamp_middle_then_upgrade);
+
+    PGTEST_ADD_TESTS(tcase(s, "settings"), session_settings_do_not_outlive_a_revision);
 
     PGTEST_ADD_TESTS(tcase(s, "early"), early_state_taken_by_status,
                      early_state_dropped_by_another_call);
