@@ -826,6 +826,24 @@ static int check_section(const ini_file *ini, err_buf *err)
                    ini->section);
 }
 
+/*
+ * An Alembic project's file (an [alembic] section): the state is in
+ * Alembic's own table unless a key names another, so that a database
+ * Alembic manages is read where it is, nothing run again, and both tools
+ * read and write the same rows during the switch.
+ */
+static int alembic_defaults(config_settings *cfg, const ini_file *ini, err_buf *err)
+{
+    if (!ini->sec[SEC_ALEMBIC].n)
+        return UM_OK;
+    char *table = strdup("alembic_version");
+    if (!table)
+        return err_nomem(err);
+    free(cfg->version_table);
+    cfg->version_table = table;
+    return UM_OK;
+}
+
 static int load_file(config_settings *cfg, const char *path, const char *section,
                      const log_sink *log, file_url *url, err_buf *err)
 {
@@ -859,7 +877,9 @@ static int load_file(config_settings *cfg, const char *path, const char *section
         goto done;
     ini.here = cfg->here;
     warn_unknown_keys(&ini, log);
-    rc = apply_keys(cfg, &ini, url, err);
+    rc = alembic_defaults(cfg, &ini, err);
+    if (!rc)
+        rc = apply_keys(cfg, &ini, url, err);
     if (!rc)
         rc = apply_lint_keys(cfg, &ini, err);
 done:

@@ -341,6 +341,8 @@ START_TEST(sections_alembic)
     ck_assert_str_eq(cfg.script_location, "alembic");
     ck_assert_str_eq(cfg.database_url, "postgresql://scott@db/app");
     ck_assert_str_eq(cfg.url_source, "config file");
+    /* Alembic's own table: a database it manages is read where it is */
+    ck_assert_str_eq(cfg.version_table, "alembic_version");
     ck_assert_int_eq(log_count, 0); /* other sections: no warning */
 }
 END_TEST
@@ -357,6 +359,10 @@ START_TEST(sections_ultramigrate_wins)
     ck_assert_str_eq(cfg.script_location, "ours");
     ck_assert_str_eq(cfg.database_url, "postgresql://ours/db");
     ck_assert_int_eq(cfg.lock_retries, 7); /* only in [alembic] */
+    ck_assert_str_eq(cfg.version_table, "alembic_version"); /* the file is Alembic's too */
+    config_free(&cfg);
+    load_ok("[ultramigrate]\nversion_table = mine\n[alembic]\nscript_location = theirs\n");
+    ck_assert_str_eq(cfg.version_table, "mine");
 }
 END_TEST
 
