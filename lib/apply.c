@@ -885,7 +885,8 @@ static void end_locked(um_ctx *ctx, bool wrote, int encoding)
     err_buf saved = err_stash(&ctx->err);
     if (pg_in_transaction(ctx))
         pg_exec(ctx, "ROLLBACK", NULL);
-    if (wrote)
+    /* a host that cancelled wants out: ANALYZE may wait on a lock */
+    if (wrote && !pg_cancel_requested(ctx))
         store_analyze(ctx);
     store_unprepare(ctx);
     lock_release(ctx);

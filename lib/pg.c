@@ -1044,6 +1044,9 @@ int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int 
                         const char *revision, const char *what)
 {
     int code = f->connection_lost ? UM_ECONNLOST : UM_ESQL;
+    if (!revision && f->sqlstate && strcmp(f->sqlstate, SQLSTATE_QUERY_CANCELED) == 0 &&
+        pg_cancel_requested(ctx))
+        return ctx_error(ctx, UM_ECANCELLED, file, line, NULL, "%s: cancelled by the host", what);
     if (f->connection_lost)
         ctx_error(ctx, code, file, line, revision,
                   "%s: the connection to the database was lost: %s", what,

@@ -26,6 +26,7 @@
 #define SQLSTATE_INVALID_CATALOG    "3D000" /* no such database */
 #define SQLSTATE_NO_PRIVILEGE       "42501"
 #define SQLSTATE_READ_ONLY          "25006" /* read-only transaction */
+#define SQLSTATE_QUERY_CANCELED     "57014"
 
 /* The handle's connection and server session (struct in pg.c). */
 typedef struct pg_session pg_session;
@@ -190,7 +191,9 @@ int pg_exec_send(um_ctx *ctx, const char *sql, pg_failure *fail);
 int pg_exec_finish(um_ctx *ctx, pg_failure *fail);
 
 /* Records @f on the handle as UM_ESQL (or UM_ECONNLOST when the
- * connection was lost), prefixed with @what. */
+ * connection was lost), prefixed with @what; as UM_ECANCELLED when the
+ * statement was cancelled (57014) after um_cancel() and is none of a
+ * revision's (@revision NULL: the state, the bookkeeping, the lock). */
 int pg_failure_to_error(um_ctx *ctx, const pg_failure *f, const char *file, int line,
                         const char *revision, const char *what);
 

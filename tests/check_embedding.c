@@ -503,6 +503,41 @@ static void cancel_during_upgrade(um_ctx *ctx, const char *sleeping)
     ck_assert_str_eq(um_error_detail(ctx)->revision, sleeping);
 }
 
+/*
+ * A cancel while the run waits on a lock another session holds on the
+ * bookkeeping tables, before any revision: UM_ECANCELLED at once (it was
+ * UM_ESQL "canceling statement due to user request", and the clean-up's
+ * ANALYZE then waited for the lock as long as it was held).
+ */
+START_TEST(cancel_before_any_revision)
+{
+    write_table_rev("r1", NULL, "t1");
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    write_table_rev("r2", "r1", "t2");
+    um_close(ctx);
+    ctx = open_engine();
+    PGconn *holder = host_connect(db_url);
+    conn_exec(holder, "BEGIN");
+    conn_exec(holder, "LOCK TABLE ultramigrate_version IN ACCESS EXCLUSIVE MODE");
+    canceller c = { ctx, 300, false, 0 };
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, cancel_thread, &c), 0);
+    int rc = um_upgrade(ctx, "heads", NULL);
+    double done = pgtest_now_ms();
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    conn_exec(holder, "ROLLBACK");
+    PQfinish(holder);
+    ck_assert_msg(rc == UM_ECANCELLED, "um_upgrade -> %d (%s)", rc, um_errmsg(ctx));
+    ck_assert_msg(strstr(um_errmsg(ctx), "cancelled by the host"), "%s", um_errmsg(ctx));
+    ck_assert_msg(done - c.at_ms < 2000, "returned %.0f ms after um_cancel", done - c.at_ms);
+    ck_assert_str_eq(versions(), "r1");
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ck_assert_str_eq(versions(), "r2");
+    um_close(ctx);
+}
+END_TEST
+
 START_TEST(cancel_from_thread)
 {
     write_table_rev("r1", NULL, "t1");
@@ -1012,8 +1047,9 @@ static Suite *embedding_suite(void)
                      borrowed_failure_single_transaction, borrowed_several_handles,
                      borrowed_connection_dropped);
 
-    PGTEST_ADD_TESTS(tcase(s, "cancel"), cancel_from_thread, cancel_between_revisions,
-                     cancel_nontransactional_is_failure, cancel_borrowed_after_reset);
+    PGTEST_ADD_TESTS(tcase(s, "cancel"), cancel_from_thread, cancel_before_any_revision,
+                     cancel_between_revisions, cancel_nontransactional_is_failure,
+                     cancel_borrowed_after_reset);
 
     PGTEST_ADD_TESTS(tcase(s, "restart"), restart_owned_reconnects, restart_borrowed_reported);
 
