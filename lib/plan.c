@@ -12,6 +12,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Rows naming a revision and a descendant of it along parent edges (as
+ * Alembic's own stamp can leave them): Alembic refuses to move such a
+ * database ("overlaps"), and the ancestor would stay a head for good.
+ * Checked only with several rows: one cannot overlap itself.
+ */
+static int refuse_overlap(um_ctx *ctx, const size_t *heads, size_t n)
+{
+    size_t count = graph_count(ctx->graph);
+    unsigned char *line = n > 1 ? util_calloc(count, 1) : NULL;
+    int rc = n > 1 && !line ? err_nomem(&ctx->err) : UM_OK;
+    for (size_t i = 0; !rc && line && i < n; i++) {
+        memset(line, 0, count);
+        graph_mark_parent_line(ctx->graph, heads[i], -1, line);
+        for (size_t j = 0; !rc && j < n; j++)
+            if (heads[j] != heads[i] && line[heads[j]])
+                rc = ctx_error(ctx, UM_ESTATE, NULL, 0, graph_script(ctx->graph, heads[j])->id,
+                               "the version table names both this revision and %s, which"
+                               " descends from it (Alembic refuses such a state: 'overlaps');"
+                               " remove the ancestor's row by setting the state anew with"
+                               " 'ultramigrate stamp --purge' and the other heads (nothing was"
+                               " run)",
+                               graph_script(ctx->graph, heads[i])->id);
+    }
+    free(line);
+    return rc;
+}
+
 int plan_applied_set(um_ctx *ctx, const char *const *ids, size_t n_ids, unsigned char **applied,
                      size_t **heads, size_t *n_heads)
 {
@@ -38,6 +66,7 @@ int plan_applied_set(um_ctx *ctx, const char *const *ids, size_t n_ids, unsigned
         graph_mark_ancestors(ctx->graph, (size_t)idx, *applied);
         (*heads)[(*n_heads)++] = (size_t)idx;
     }
+    rc = refuse_overlap(ctx, *heads, *n_heads);
 done:
     if (rc) {
         free(*applied);

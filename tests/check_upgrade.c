@@ -642,6 +642,33 @@ START_TEST(session_settings_do_not_outlive_a_revision)
 }
 END_TEST
 
+/*
+ * Version rows naming a revision and its descendant (Alembic's own stamp
+ * can leave them): refused before anything runs, as Alembic refuses them
+ * ("overlaps"), naming the ancestor; stamp --purge sets the state anew.
+ */
+START_TEST(overlapping_version_rows_refused)
+{
+    write_linear(3);
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
+    sql("INSERT INTO ultramigrate_version VALUES ('r2')");
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESTATE);
+    ck_assert_str_eq(um_error_detail(ctx)->revision, "r1");
+    ck_assert_msg(strstr(um_errmsg(ctx), "overlaps"), "%s", um_errmsg(ctx));
+    PGTEST_CHECK_RC(ctx, um_rollback(ctx, "base", NULL), UM_ESTATE);
+    ck_assert(!table_exists("t2"));
+    const char *const revs[] = { "r2" };
+    um_stamp_options so = UM_STAMP_OPTIONS_INIT;
+    so.revisions = revs;
+    so.n_revisions = 1;
+    so.purge = 1;
+    PGTEST_CHECK_OK(ctx, um_stamp_v2(ctx, &so));
+    ck_assert_str_eq(versions(), "r2");
+    um_close(ctx);
+}
+END_TEST
+
 /* The state's query sent while the files are read: its answer is the
  * status's, on a database never migrated (an error the status reads as
  * "nothing applied") as on one migrated. */
@@ -704,7 +731,8 @@ static Suite *upgrade_suite(void)
     PGTEST_ADD_TESTS(tcase(s, "depends"), depends_pulls_in_dependency, depends_only_when_needed,
                      depends_downgrade_takes_dependents);
 
-    PGTEST_ADD_TESTS(tcase(s, "stamp"), stamp_heads_and_base, stamp_middle_then_upgrade);
+    PGTEST_ADD_TESTS(tcase(s, "stamp"), stamp_heads_and_base, stamp_middle_then_upgrade,
+                     overlapping_version_rows_refused);
 
     PGTEST_ADD_TESTS(tcase(s, "settings"), session_settings_do_not_outlive_a_revision);
 
