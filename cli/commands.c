@@ -446,6 +446,9 @@ static int print_status(const struct cli *cli, const um_status_info *st)
     int rc = print_pending(st);
     print_unfinished(st, "failed", "Failed:");
     print_unfinished(st, "in_progress", "In progress:");
+    if (um_status_last_failed(st))
+        printf("Last run:      failed at revision %s (rolled back; see 'ultramigrate history')\n",
+               um_status_last_failed(st));
     if (n_missing)
         printf("Missing:       %zu revision%s applied, no file defines %s\n", n_missing,
                plural(n_missing), n_missing == 1 ? "it" : "them");
@@ -458,8 +461,8 @@ static int print_status(const struct cli *cli, const um_status_info *st)
 
 /*
  * status and current: their --wait (first, where wait_seconds() reads it)
- * and whether a revision was left failed or in progress, which makes the
- * exit status health's "failed" (11).
+ * and whether a revision was left failed or in progress, or the last run
+ * failed, which makes the exit status health's "failed" (11).
  */
 struct status_run {
     size_t wait;
@@ -471,7 +474,8 @@ static void note_unfinished(const struct cli_call *call, const um_status_info *s
     struct status_run *sr = call->state;
 
     sr->unfinished =
-        um_status_count(st, UM_STATUS_FAILED) + um_status_count(st, UM_STATUS_IN_PROGRESS) > 0;
+        um_status_count(st, UM_STATUS_FAILED) + um_status_count(st, UM_STATUS_IN_PROGRESS) > 0 ||
+        um_status_last_failed(st);
 }
 
 static int status_exit(int status, const struct status_run *sr)
@@ -548,7 +552,7 @@ static int print_current_json(um_ctx *ctx, const um_status_info *st)
 }
 
 /* Plain text on stdout; UM_OK.  A revision a run did not finish follows
- * the heads, with its state. */
+ * the heads, with its state; a last run that failed is said on stderr. */
 static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_info *st)
 {
     const char *id;
@@ -575,6 +579,11 @@ static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_inf
         if (is_unfinished(a))
             printf("%s (%s: %d statement%s succeeded; see 'ultramigrate repair')\n", a->revision,
                    a->state, a->statements_done, plural((size_t)a->statements_done));
+    /* on stderr: stdout lists what the database is at */
+    if (um_status_last_failed(st))
+        cli_info(cli,
+                 "The last run failed at revision %s (rolled back; see 'ultramigrate history').",
+                 um_status_last_failed(st));
     return UM_OK;
 }
 

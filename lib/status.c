@@ -119,6 +119,13 @@ UTIL_LIST_ACCESSORS(um_status_pending_count, um_status_pending_at, um_status_inf
 UTIL_LIST_ACCESSORS(um_history_count, um_history_at, um_history_list, const um_history_entry *,
                     count, entries, &)
 
+const char *um_status_last_failed(const um_status_info *st)
+{
+    if (!st || !st->state.last_state || strcmp(st->state.last_state, "failed") != 0)
+        return NULL;
+    return st->state.last_revision;
+}
+
 size_t um_status_count(const um_status_info *st, um_status_kind kind)
 {
     if (!st)

@@ -273,8 +273,12 @@ static int fill_state(um_ctx *ctx, pg_rows *rows, store_state *out)
     if (!out->heads || !out->applied || !out->dates)
         return err_nomem(&ctx->err);
     for (size_t i = 0; i < n; i++) {
-        if (pg_rows_int4(rows, i, 0) == 0) {
+        int kind = pg_rows_int4(rows, i, 0);
+        if (kind == 0) {
             out->heads[out->n_heads++] = pg_rows_value(rows, i, 1);
+        } else if (kind == 2) {
+            out->last_revision = pg_rows_value(rows, i, 1);
+            out->last_state = pg_rows_value(rows, i, 9);
         } else {
             read_applied_row(rows, i, &out->applied[out->n_applied],
                              out->dates + out->n_applied * DATE_SIZE);
@@ -353,8 +357,12 @@ static void append_state_sql(um_ctx *ctx, strbuf *sql, const char *done)
               " NULL, NULL, NULL, NULL, NULL, NULL::int FROM %s"
               " UNION ALL"
               " SELECT 1, revision COLLATE \"C\", checksum, applied_at, duration_ms, applied_by,"
-              " host, application_name, tool_version, state, %s FROM %s",
-              ctx->store->version_table, done, ctx->store->applied_table);
+              " host, application_name, tool_version, state, %s FROM %s"
+              " UNION ALL"
+              " (SELECT 2, revision COLLATE \"C\", NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+              " state, NULL FROM %s ORDER BY id DESC LIMIT 1)",
+              ctx->store->version_table, done, ctx->store->applied_table,
+              ctx->store->history_table);
 }
 
 static int query_state(um_ctx *ctx, const char *done, pg_rows **rows, pg_failure *fail)

@@ -28,7 +28,9 @@ typedef struct store_state {
     um_applied *applied; /* applied table rows, oldest first (message, known
                           * and checksum_ok are left to status) */
     size_t n_applied;
-    bool needs_upgrade;   /* tables of an earlier version (store_upgrade_tables) */
+    const char *last_revision; /* the newest history entry's revision and state (what */
+    const char *last_state;    /* health reads a failed run from); NULL: none */
+    bool needs_upgrade;        /* tables of an earlier version (store_upgrade_tables) */
     struct pg_rows *rows; /* owns the strings of heads and applied */
     char *dates;          /* owns the applied_at strings, STORE_DATE_SIZE each */
 } store_state;

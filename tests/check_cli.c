@@ -1010,7 +1010,13 @@ START_TEST(exit_sql_failure)
     /* Per-migration transactions: the good one stays, the bad one is gone. */
     ck_assert(table_exists("good"));
     ck_assert(!table_exists("bad1"));
-    assert_current((const char *[]){ a.id }, 1, "after the failure");
+    /* the database is at a, and the failed run is what health calls failed */
+    r = run_cli(proj, db, "current");
+    pgtest_assert_status(r, EXIT_FAILED, "current after the failure");
+    ck_assert_msg(count_lines(r.out) == 1 && contains(r.out, a.id), "current:\n%s", r.out);
+    ck_assert_msg(contains(r.err, "The last run failed at revision") && contains(r.err, b.id), "%s",
+                  r.err);
+    pgtest_cli_result_free(&r);
 
     gen_result_free(&a);
     gen_result_free(&b);

@@ -286,14 +286,32 @@ START_TEST(status_failed_transactional)
     ck_assert_str_eq(h.current_heads[0], "r1");
     ck_assert_uint_eq(h.pending, 2);
     assert_json(&h);
+    /* status says what health says: the last run failed, at r2 */
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_str_eq(um_status_last_failed(st), "r2");
+    ck_assert_uint_eq(um_status_count(st, UM_STATUS_PENDING), 2);
+    um_status_free(st);
+    pgtest_cli_result r = pgtest_run_cli(proj.dir, db_url, (const char *const[]){ "status", NULL });
+    pgtest_assert_status(r, 11, "status after a failed run");
+    ck_assert_msg(strstr(r.out, "Last run:      failed at revision r2"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+    r = pgtest_run_cli(proj.dir, db_url, (const char *const[]){ "--json", "status", NULL });
+    pgtest_assert_status(r, 11, "status --json after a failed run");
+    ck_assert_msg(strstr(r.out, "\"last_failed\": \"r2\""), "%s", r.out);
+    pgtest_cli_result_free(&r);
     um_close(ctx);
 
-    /* fixed: the next run succeeds, and so does the snapshot */
+    /* fixed: the next run succeeds, and so do the snapshot and status */
     write_table_rev("r2", "r1", "t2");
     ctx = open_engine();
     ASSERT_STATUS(snap(ctx), UM_HEALTH_FAILED);
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ASSERT_STATUS(snap(ctx), UM_HEALTH_OK);
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    ck_assert_ptr_null(um_status_last_failed(st));
+    um_status_free(st);
+    ck_assert_ptr_null(um_status_last_failed(NULL));
     um_close(ctx);
 }
 END_TEST

@@ -1148,6 +1148,17 @@ typedef enum um_status_kind {
 UM_API size_t um_status_count(const um_status_info *st, um_status_kind kind);
 
 /**
+ * The revision at which the last run failed, when the newest entry of the
+ * history is a failure; NULL otherwise (and for a NULL status).  A
+ * transactional revision that fails rolls back and leaves no applied row
+ * (UM_STATUS_FAILED does not count it): this is how the database shows
+ * the failed run, and what um_health_snapshot() reports as
+ * UM_HEALTH_FAILED until a run succeeds.  Valid as long as @p st.
+ * @since 0.1
+ */
+UM_API const char *um_status_last_failed(const um_status_info *st);
+
+/**
  * Reads the database's state (one query) and compares it with the files.
  * @param out  receives the status; free with um_status_free().
  * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_EAUTH, UM_ESQL.
