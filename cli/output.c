@@ -447,8 +447,10 @@ int cli_finish_stdout(int rc)
     if (cli_flush_stdout() == 0)
         return rc;
     if (stdout_errno)
-        fprintf(stderr, "ultramigrate: cannot write to standard output: %s; the output is"
-                        " incomplete\n", strerror(stdout_errno));
+        fprintf(stderr,
+                "ultramigrate: cannot write to standard output: %s; the output is"
+                " incomplete\n",
+                strerror(stdout_errno));
     else
         fputs("ultramigrate: cannot write to standard output; the output is incomplete\n", stderr);
     return rc == CLI_EXIT_OK ? CLI_EXIT_ERROR : rc;

@@ -286,9 +286,9 @@ static int read_settings_before(run *r)
         pg_append_literal(r->ctx, &sql, name);
         sb_puts(&sql, ", true)");
     }
-    int rc = sb_failed(&sql) || r->ctx->err.d.code ? err_code_or_nomem(&r->ctx->err)
-                                                   : pg_query(r->ctx, sb_str(&sql), 0, NULL,
-                                                              &r->settings_before, NULL);
+    int rc = sb_failed(&sql) || r->ctx->err.d.code
+                 ? err_code_or_nomem(&r->ctx->err)
+                 : pg_query(r->ctx, sb_str(&sql), 0, NULL, &r->settings_before, NULL);
     sb_free(&sql);
     return rc;
 }

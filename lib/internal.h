@@ -28,7 +28,7 @@ struct um_ctx {
     log_sink log;
     err_buf err;
     host_guard guard; /* a callback of the host is running (error.h) */
-    int open_rc; /* um_open's result: a failed handle only explains */
+    int open_rc;      /* um_open's result: a failed handle only explains */
     graph_dag *graph;
     um_revision *revisions;                /* public views, one per graph index */
     char *versions_dir;                    /* script_location/versions */

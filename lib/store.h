@@ -31,8 +31,8 @@ typedef struct store_state {
     const char *last_revision; /* the newest history entry's revision and state (what */
     const char *last_state;    /* health reads a failed run from); NULL: none */
     bool needs_upgrade;        /* tables of an earlier version (store_upgrade_tables) */
-    struct pg_rows *rows; /* owns the strings of heads and applied */
-    char *dates;          /* owns the applied_at strings, STORE_DATE_SIZE each */
+    struct pg_rows *rows;      /* owns the strings of heads and applied */
+    char *dates;               /* owns the applied_at strings, STORE_DATE_SIZE each */
 } store_state;
 
 /* Connects (unless connected) and quotes the table names once. */

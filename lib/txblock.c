@@ -108,10 +108,9 @@ static bool unlocks_all(const char *s, size_t len)
  * decides). */
 static bool candidate(const char *s, size_t len)
 {
-    static const char *const first[] = { "begin",    "start",   "commit",  "end",
-                                         "rollback", "abort",   "prepare", "vacuum",
-                                         "reindex",  "cluster", "discard", "deallocate",
-                                         "set",      "reset" };
+    static const char *const first[] = { "begin",   "start",      "commit", "end",     "rollback",
+                                         "abort",   "prepare",    "vacuum", "reindex", "cluster",
+                                         "discard", "deallocate", "set",    "reset" };
     static const char *const inside[] = { "concurrently", "database", "system", "tablespace" };
     size_t n = 0;
     while (n < len && isalpha((unsigned char)s[n]))

@@ -977,35 +977,58 @@ START_TEST(cancel_leaves_nothing)
 }
 END_TEST
 
-/* The process whose program (argv[0], less any directory) starts with
- * @name and whose command line holds @needle; -1 when none does. */
-static pid_t find_process(const char *name, const char *needle)
+/*
+ * Calls @fn with each process's command line, its arguments joined by
+ * spaces as `ps` shows them to any local user, until @fn returns true.
+ */
+static void each_command_line(bool (*fn)(pid_t pid, const char *line, void *arg), void *arg)
 {
     DIR *d = opendir("/proc");
-    struct dirent *e;
-    pid_t found = -1;
-    while (d && found < 0 && (e = readdir(d))) {
-        char path[300], cmd[4096];
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+    for (struct dirent *de; d && (de = readdir(d));) {
+        if (de->d_name[0] < '0' || de->d_name[0] > '9')
             continue;
-        snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+        char path[300], line[8192];
+        snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
         int fd = open(path, O_RDONLY);
-        ssize_t n = fd >= 0 ? read(fd, cmd, sizeof(cmd) - 1) : -1;
+        ssize_t n = fd >= 0 ? read(fd, line, sizeof(line) - 1) : -1;
         if (fd >= 0)
             close(fd);
         if (n <= 0)
             continue;
-        cmd[n] = '\0';
-        const char *slash = strrchr(cmd, '/'), *base = slash ? slash + 1 : cmd;
-        for (ssize_t i = 0; i < n; i++)
-            if (cmd[i] == '\0')
-                cmd[i] = ' ';
-        if (strncmp(base, name, strlen(name)) == 0 && strstr(cmd, needle))
-            found = (pid_t)atoi(e->d_name);
+        for (ssize_t k = 0; k < n; k++)
+            line[k] = line[k] ? line[k] : ' ';
+        line[n] = '\0';
+        if (fn((pid_t)atoi(de->d_name), line, arg))
+            break;
     }
     if (d)
         closedir(d);
-    return found;
+}
+
+struct wanted_process {
+    const char *name, *needle;
+    pid_t found;
+};
+
+static bool is_wanted_process(pid_t pid, const char *line, void *arg)
+{
+    struct wanted_process *w = arg;
+    size_t a0 = strcspn(line, " ");
+    const char *base = line + a0;
+    while (base > line && base[-1] != '/')
+        base--;
+    if (strncmp(base, w->name, strlen(w->name)) == 0 && strstr(line, w->needle))
+        w->found = pid;
+    return w->found > 0;
+}
+
+/* The process whose program (argv[0], less any directory) starts with
+ * @name and whose command line holds @needle; -1 when none does. */
+static pid_t find_process(const char *name, const char *needle)
+{
+    struct wanted_process w = { name, needle, -1 };
+    each_command_line(is_wanted_process, &w);
+    return w.found;
 }
 
 /* Gone, or a zombie nobody has reaped yet. */
@@ -1204,31 +1227,21 @@ struct watch {
     char leak[512];
 };
 
-/* Every process's command line, as `ps` shows them to any local user. */
+/* A command line, as `ps` shows it to any local user. */
+static bool watch_command_line(pid_t pid, const char *line, void *arg)
+{
+    struct watch *w = arg;
+    (void)pid;
+    if (strstr(line, "pg_dump") && strstr(line, "--file="))
+        w->pg_dumps++;
+    if (strstr(line, SECRET) && w->leaks++ == 0)
+        snprintf(w->leak, sizeof(w->leak), "%.500s", line);
+    return false;
+}
+
 static void scan_command_lines(struct watch *w)
 {
-    DIR *d = opendir("/proc");
-    for (struct dirent *de; d && (de = readdir(d));) {
-        if (de->d_name[0] < '0' || de->d_name[0] > '9')
-            continue;
-        char path[300], line[8192];
-        snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-        int fd = open(path, O_RDONLY);
-        ssize_t n = fd >= 0 ? read(fd, line, sizeof(line) - 1) : -1;
-        if (fd >= 0)
-            close(fd);
-        if (n <= 0)
-            continue;
-        for (ssize_t i = 0; i < n; i++)
-            line[i] = line[i] ? line[i] : ' ';
-        line[n] = '\0';
-        if (strstr(line, "pg_dump") && strstr(line, "--file="))
-            w->pg_dumps++;
-        if (strstr(line, SECRET) && w->leaks++ == 0)
-            snprintf(w->leak, sizeof(w->leak), "%.500s", line);
-    }
-    if (d)
-        closedir(d);
+    each_command_line(watch_command_line, w);
 }
 
 /* pg_dump waits for the lock: look at the command lines until it shows

@@ -358,7 +358,7 @@ START_TEST(sections_ultramigrate_wins)
             "lock_retries = 7\n");
     ck_assert_str_eq(cfg.script_location, "ours");
     ck_assert_str_eq(cfg.database_url, "postgresql://ours/db");
-    ck_assert_int_eq(cfg.lock_retries, 7); /* only in [alembic] */
+    ck_assert_int_eq(cfg.lock_retries, 7);                  /* only in [alembic] */
     ck_assert_str_eq(cfg.version_table, "alembic_version"); /* the file is Alembic's too */
     config_free(&cfg);
     load_ok("[ultramigrate]\nversion_table = mine\n[alembic]\nscript_location = theirs\n");

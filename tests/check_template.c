@@ -209,13 +209,19 @@ START_TEST(render_dollars)
 }
 END_TEST
 
-START_TEST(render_message_one_line)
+/* "-- ${message}" with @message renders as @want. */
+static void assert_message_line(const char *message, const char *want)
 {
     template_vars v = VARS;
-    v.message = "Add users\nand more\r\nlines";
+    v.message = message;
     char *out = render_ok("-- ${message}\n", &v);
-    ck_assert_str_eq(out, "-- Add users and more lines\n");
+    ck_assert_str_eq(out, want);
     free(out);
+}
+
+START_TEST(render_message_one_line)
+{
+    assert_message_line("Add users\nand more\r\nlines", "-- Add users and more lines\n");
 }
 END_TEST
 
@@ -236,11 +242,8 @@ START_TEST(render_message_not_a_header)
         ck_assert_msg(strstr(err.d.message, "header line"), "%s", err.d.message);
         err_clear(&err);
     }
-    template_vars v = VARS;
-    v.message = "Revise the users table: add email";
-    char *out = render_ok("-- ${message}\n", &v);
-    ck_assert_str_eq(out, "-- Revise the users table: add email\n");
-    free(out);
+    assert_message_line("Revise the users table: add email",
+                        "-- Revise the users table: add email\n");
 }
 END_TEST
 
