@@ -56,7 +56,7 @@
 #include <ultramigrate/version.h>
 
 /* Bump when script_file, the parser or this layout changes. */
-#define CACHE_FORMAT "ultramigrate header cache 6 " UM_VERSION_STRING "\n"
+#define CACHE_FORMAT "ultramigrate header cache 7 " UM_VERSION_STRING "\n"
 #define CACHE_FILE   HEADER_CACHE_NAME "/headers"
 /* A change this recent may hide from the stat: such files are not cached. */
 #define SETTLE_SECONDS 2

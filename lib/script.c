@@ -11,6 +11,7 @@
 #include "textfile.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,8 +48,6 @@ static const char *const key_names[N_KEYS] = {
     "Revision ID", "Revises", "Depends On", "Create Date", "Transactional", "Branch Labels",
 };
 
-/* Words a target gives a meaning of its own: a label spelt so could never
- * be named. */
 /* The targets of their own: no revision id or branch label may be one. */
 static const char *const reserved_names[] = { "head", "heads", "base", "current" };
 
@@ -311,6 +310,50 @@ static int known_key(const char *p, const char *e, const char **value)
     return -1;
 }
 
+/* The case-insensitive edit distance of the @n bytes at @a and @b, or
+ * more than @most when it is (keys are short: @n up to 32). */
+static int key_distance(const char *a, size_t n, const char *b, int most)
+{
+    size_t m = strlen(b);
+    int row[33], prev;
+    if (n > 32 || m > 32 || (n > m ? n - m : m - n) > (size_t)most)
+        return most + 1;
+    for (size_t j = 0; j <= m; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= n; i++) {
+        prev = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= m; j++) {
+            int sub = prev + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            prev = row[j];
+            int best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+            row[j] = sub < best ? sub : best;
+        }
+    }
+    return row[m];
+}
+
+/*
+ * A "Key: value" comment whose key is a known one misspelt ("Revise",
+ * "Branch Label"): read as a comment, its value would be lost without a
+ * word (a revision with no parent is a new base).  NULL when [p, e) is
+ * no such line; else the key meant.
+ */
+static const char *misspelt_key(const char *p, const char *e)
+{
+    const char *colon = memchr(p, ':', (size_t)(e - p)), *ke = colon;
+    if (!colon || colon == p)
+        return NULL;
+    trim(&p, &ke);
+    for (const char *c = p; c < ke; c++)
+        if (!isalpha((unsigned char)*c) && *c != ' ')
+            return NULL;
+    for (int k = 0; k < N_KEYS; k++)
+        if (key_distance(p, (size_t)(ke - p), key_names[k], 2) <= 2)
+            return key_names[k];
+    return NULL;
+}
+
 const char *script_header_key(const char *text)
 {
     const char *p = text, *e = text + strlen(text), *value;
@@ -340,6 +383,12 @@ static int header_line(parser *ps, const line *ln)
         trim(&v, &e);
         return header_key(ps, ln, (enum key)k, v, e);
     }
+    const char *meant = misspelt_key(p, e);
+    if (meant)
+        return err_set(ps->err, UM_EPARSE, ps->path, ln->no, ps->s->id,
+                       "'%.*s' is no header key: did you mean '%s:'? (as it is, the line would"
+                       " be a comment and its value ignored)",
+                       (int)strcspn(p, ":") + 1, p, meant);
     if (p == e || ps->s->message)
         return UM_OK;
     return set_string(ps, &ps->s->message, p, e);

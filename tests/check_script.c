@@ -513,6 +513,30 @@ START_TEST(err_revises_itself)
 }
 END_TEST
 
+/* A known key misspelt would be a comment, its value lost without a word
+ * ("-- Revise: a1" made a new base); other comments with a colon stay
+ * comments. */
+START_TEST(err_misspelt_key)
+{
+    EXPECT_ERR("-- m\n-- Revision ID: b1\n-- Revise: a1\n-- migrate:up\n", 3,
+               "'Revise:' is no header key: did you mean 'Revises:'?");
+    EXPECT_ERR("-- m\n-- Revision ID: b1\n-- branch label: x\n", 3,
+               "did you mean 'Branch Labels:'?");
+    EXPECT_ERR("-- m\n-- Revision ID: b1\n-- Depend On: a1\n", 3, "did you mean 'Depends On:'?");
+    EXPECT_ERR("-- m\n-- Revison ID: b1\n", 2, "did you mean 'Revision ID:'?");
+    EXPECT_ERR("-- m\n-- Revision ID: b1\n-- Transactionl: no\n", 3,
+               "did you mean 'Transactional:'?");
+    err_buf err = { 0 };
+    script_file *s = NULL;
+    const char *t = "-- Note: this drops data\n-- Revision ID: b1\n-- Depends: on a1\n"
+                    "-- Revision history: see the wiki\n-- 12:30 run it at night\n"
+                    "-- migrate:up\nSELECT 1;\n";
+    ck_assert_int_eq(script_parse_buffer("f.sql", t, strlen(t), &s, &err), UM_OK);
+    ck_assert_str_eq(s->message, "Note: this drops data");
+    script_free(s);
+}
+END_TEST
+
 START_TEST(err_file_paths)
 {
     err_buf err = { 0 };
@@ -948,6 +972,7 @@ Suite *script_suite(void)
     tcase_add_test(tc, err_reserved_ids);
     tcase_add_test(tc, err_transactional);
     tcase_add_test(tc, err_revises_itself);
+    tcase_add_test(tc, err_misspelt_key);
     tcase_add_test(tc, err_file_paths);
     suite_add_tcase(s, tc);
 
