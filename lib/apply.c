@@ -972,6 +972,10 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
         rc = plan_verify_checksums(ctx, &st);
     if (!rc)
         rc = plan_build(ctx, &st, dir, target, &fresh);
+    if (rc == UM_ETARGET && approved) /* valid when approved: the state moved */
+        rc = ctx_error(ctx, UM_ESTALE, NULL, 0, NULL,
+                       "the database changed since the plan was made (%s); plan again",
+                       um_errmsg(ctx));
     if (!rc && approved)
         rc = check_still_valid(ctx, fresh, approved);
     if (!rc)

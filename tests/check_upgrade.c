@@ -221,6 +221,14 @@ START_TEST(linear_plan_overtaken)
     ASSERT_TABLE("t4");
     ASSERT_TABLE("t2");
 
+    /* b takes the database below a's target: the plan no longer applies
+     * (UM_ESTALE, as any other change, not UM_ETARGET) */
+    PGTEST_CHECK_OK(a, um_plan_create(&plan, a, UM_DOWN, "r2"));
+    PGTEST_CHECK_OK(b, um_rollback(b, "base", NULL));
+    PGTEST_CHECK_RC(a, um_apply(a, plan, NULL), UM_ESTALE);
+    ck_assert_msg(strstr(um_errmsg(a), "plan again"), "%s", um_errmsg(a));
+    um_plan_free(plan);
+
     um_close(a);
     um_close(b);
 }
