@@ -343,6 +343,17 @@ START_TEST(backup_out_file)
     ck_assert_ptr_nonnull(strstr(um_errmsg(ctx), "exists"));
     o.format = (um_backup_format)7;
     PGTEST_CHECK_RC(ctx, um_backup(NULL, ctx, &o), UM_EINVAL);
+
+    /* the manifest cannot be written (its temporary name is taken): the
+     * backup failed (exit 18), the whole dump stays for restore --force */
+    o.format = UM_BACKUP_FORMAT_DEFAULT;
+    o.out = pgtest_fmt("%s/elsewhere/second.dump", proj_dir);
+    ck_assert_int_eq(mkdir(pgtest_fmt("%s.json.tmp", o.out), 0700), 0);
+    PGTEST_CHECK_RC(ctx, um_backup(NULL, ctx, &o), UM_EBACKUP);
+    ck_assert_msg(strstr(um_errmsg(ctx), "cannot write the manifest") &&
+                      strstr(um_errmsg(ctx), "restore it with --force"),
+                  "%s", um_errmsg(ctx));
+    ck_assert(file_exists(o.out));
     o.version = 99;
     PGTEST_CHECK_RC(ctx, um_backup(NULL, ctx, &o), UM_EVERSION);
     um_close(ctx);
