@@ -532,6 +532,7 @@ START_TEST(cancel_before_any_revision)
     ck_assert_msg(strstr(um_errmsg(ctx), "cancelled by the host"), "%s", um_errmsg(ctx));
     ck_assert_msg(done - c.at_ms < 2000, "returned %.0f ms after um_cancel", done - c.at_ms);
     ck_assert_str_eq(versions(), "r1");
+    ck_assert_str_eq(history(), "r1:up:ok"); /* nothing started, nothing recorded */
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     ck_assert_str_eq(versions(), "r2");
     um_close(ctx);

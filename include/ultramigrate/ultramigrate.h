@@ -411,8 +411,11 @@ UM_API int um_server_version(const char **out, um_ctx *ctx);
  * fails with UM_ECANCELLED, and the history records the revision as
  * "cancelled" (the health snapshot then says UM_HEALTH_CANCELLED, not
  * UM_HEALTH_FAILED), unless a "Transactional: no" revision was part-way:
- * that is recorded as failed.  um_wait_for_database() returns
- * UM_ECANCELLED at once, in a backoff sleep or a connection attempt.  Unlike every other function, this one may be
+ * that is recorded as failed.  A cancel that comes before the first
+ * revision starts (while the lock is awaited, the state read, the SQL
+ * scanned) records nothing: nothing started, and health says what it said
+ * before.  um_wait_for_database() returns UM_ECANCELLED at once, in a
+ * backoff sleep or a connection attempt.  Unlike every other function, this one may be
  * called from another thread or from a signal handler while the handle is
  * in use.  The request holds until the next call on the handle starts.
  * NULL: no-op.
