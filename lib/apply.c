@@ -1118,6 +1118,27 @@ int apply_locked(um_ctx *ctx, locked_action action, const void *arg)
     return run_locked(ctx, action, arg, false);
 }
 
+/*
+ * A target that is a plain name (no relative step, no '@') must name a
+ * revision or a label before anything is locked or created: an unknown
+ * one made the bookkeeping tables (or adopted another tool's database)
+ * and then failed.  The others are resolved under the lock, on the state.
+ */
+static int check_stamp_targets(um_ctx *ctx, const um_stamp_options *o)
+{
+    for (size_t i = 0; i < o->n_revisions; i++) {
+        const char *t = o->revisions[i];
+        size_t idx;
+        if (strcmp(t, "base") == 0 || strcmp(t, "heads") == 0 || strcmp(t, "head") == 0 ||
+            t[strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
+            continue;
+        int rc = graph_lookup(ctx->graph, t, &idx, &ctx->err);
+        if (rc)
+            return rc;
+    }
+    return UM_OK;
+}
+
 int um_stamp(um_ctx *ctx, const char *target)
 {
     um_stamp_options o = UM_STAMP_OPTIONS_INIT;
@@ -1126,7 +1147,8 @@ int um_stamp(um_ctx *ctx, const char *target)
     CTX_ENTER(ctx);
     if (!target)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp needs a target");
-    return run_locked(ctx, stamp_target, &o, false);
+    int rc = check_stamp_targets(ctx, &o);
+    return rc ? rc : run_locked(ctx, stamp_target, &o, false);
 }
 
 int um_stamp_v2(um_ctx *ctx, const um_stamp_options *opts)
@@ -1141,7 +1163,8 @@ int um_stamp_v2(um_ctx *ctx, const um_stamp_options *opts)
     for (size_t i = 0; i < opts->n_revisions; i++)
         if (!opts->revisions || !opts->revisions[i])
             return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "stamp: revision %zu is NULL", i);
-    return run_locked(ctx, stamp_target, opts, opts->purge != 0);
+    rc = check_stamp_targets(ctx, opts);
+    return rc ? rc : run_locked(ctx, stamp_target, opts, opts->purge != 0);
 }
 
 int um_ensure_schema(um_ctx *ctx)

@@ -450,7 +450,7 @@ START_TEST(import_keeps_existing_files_and_checks_the_graph)
     ck_assert_ptr_nonnull(text);
     char *dep = strstr(text, "-- Depends On: a1\n");
     ck_assert_ptr_nonnull(dep);
-    memcpy(dep, "-- Dependz On: a1\n", 18);
+    memcpy(dep, "-- no dependency.\n", 18);
     pgtest_write_file(proj_dir, "migrations/versions/b2_x.sql", text);
     free(text);
     r = run_in_project((const char *const[]){ "import-alembic", "--check", NULL });

@@ -514,6 +514,9 @@ START_TEST(stamp_heads_and_base)
 {
     write_linear(3);
     um_ctx *ctx = open_engine();
+    /* an unknown target: refused before anything is made */
+    PGTEST_CHECK_RC(ctx, um_stamp(ctx, "zzzz"), UM_ETARGET);
+    ck_assert(!table_exists("ultramigrate_version_history"));
     PGTEST_CHECK_OK(ctx, um_stamp(ctx, "heads"));
     ck_assert_str_eq(versions(), "r3");
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied,r3:applied");
