@@ -425,6 +425,33 @@ START_TEST(import_keeps_the_sql_whole)
 }
 END_TEST
 
+/* An Alembic id ultramigrate cannot take ('v1.0') is refused before any
+ * file is written, naming it: the import wrote it, and every command then
+ * refused the project. */
+START_TEST(import_refuses_ids_it_cannot_keep)
+{
+    if (!have_alembic())
+        return;
+    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj_dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    set_alembic_url(db_url);
+    write_alembic_rev("ok1", "None", "None", "None", "    op.execute('SELECT 1')", "    pass");
+    pgtest_write_file(proj_dir, "alembic/versions/v10_x.py",
+                      "revision = 'v1.0'\ndown_revision = 'ok1'\nbranch_labels = None\n"
+                      "depends_on = None\n\n\ndef upgrade():\n    pass\n\n\n"
+                      "def downgrade():\n    pass\n");
+    pgtest_write_ini(proj_dir, "ultramigrate.ini", "10s", NULL);
+    pgtest_cli_result r = run_in_project((const char *const[]){ "import-alembic", NULL });
+    pgtest_assert_status(r, 1, "import-alembic with id v1.0");
+    ASSERT_HAS(r.err, "revision id 'v1.0' cannot be an ultramigrate revision id");
+    ASSERT_HAS(r.err, "v10_x.py");
+    pgtest_cli_result_free(&r);
+    ck_assert_msg(access(pgtest_fmt("%s/migrations/versions/ok1_x.sql", proj_dir), F_OK) != 0,
+                  "a file was written");
+}
+END_TEST
+
 START_TEST(import_keeps_existing_files_and_checks_the_graph)
 {
     if (!have_alembic())
@@ -1230,7 +1257,8 @@ static Suite *alembic_suite(void)
     TCase *tc_import = pgtest_add_tcase(s, "import", setup, teardown, 120);
     PGTEST_ADD_TESTS(tc_import, import_writes_what_alembic_would_run,
                      import_keeps_existing_files_and_checks_the_graph, import_keeps_the_sql_whole,
-                     alembic_database_taken_over, adoption_keeps_alembic_version_rows);
+                     import_refuses_ids_it_cannot_keep, alembic_database_taken_over,
+                     adoption_keeps_alembic_version_rows);
     TCase *tc_labels = pgtest_add_tcase(s, "labels", setup, teardown, 120);
     TCase *tc_steps = pgtest_add_tcase(s, "steps", setup, teardown, 180);
     tcase_add_loop_test(tc_steps, steps_as_alembic, 0,
