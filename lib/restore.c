@@ -301,7 +301,8 @@ static int run_restore(restore_job *j)
 }
 
 /* The heads the restored version table holds, and the restore in its
- * history (tables made if the backup had none). */
+ * history (tables made if the backup had none).  The database is
+ * restored by now whatever happens here: a failure says so. */
 static int record(restore_job *j)
 {
     int rc = store_read_state(j->ctx, &j->after);
@@ -310,6 +311,16 @@ static int record(restore_job *j)
     if (!rc)
         rc = store_record_restore(j->ctx, (const char *const *)j->after.heads, j->after.n_heads,
                                   j->has_manifest ? j->manifest.sha256 : NULL);
+    if (rc && rc != UM_ENOMEM) {
+        err_buf why = err_stash(&j->ctx->err);
+        ctx_error(j->ctx, rc, NULL, 0, NULL,
+                  "database \"%s\" was restored from %s, but the restore could not be recorded"
+                  " in the history: %s",
+                  j->conn.database, j->manifest.path,
+                  why.d.message ? why.d.message : um_strerror(rc));
+        err_set_server(&j->ctx->err, why.d.sqlstate, why.d.detail, why.d.hint);
+        err_clear(&why);
+    }
     return rc;
 }
 

@@ -515,6 +515,27 @@ START_TEST(plain_mismatch_never_commits)
 }
 END_TEST
 
+/* The database restored, the record failing (here a trigger the backup
+ * brought refuses it): the error says the database was restored. */
+START_TEST(restored_but_not_recorded)
+{
+    um_ctx *ctx = migrated_project(NULL);
+    pgtest_write_file(proj_dir, "boom.sql",
+                      "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS"
+                      " $$BEGIN RAISE EXCEPTION 'no history today'; END$$;\n"
+                      "CREATE TRIGGER boom BEFORE INSERT ON ultramigrate_version_history"
+                      " FOR EACH ROW EXECUTE FUNCTION boom();\n");
+    um_restore_options o = UM_RESTORE_OPTIONS_INIT;
+    o.force = 1;
+    PGTEST_CHECK_RC(ctx, um_restore(NULL, ctx, pgtest_fmt("%s/boom.sql", proj_dir), &o), UM_ESQL);
+    ck_assert_msg(strstr(um_errmsg(ctx), "was restored from") &&
+                      strstr(um_errmsg(ctx), "could not be recorded") &&
+                      strstr(um_errmsg(ctx), "no history today"),
+                  "%s", um_errmsg(ctx));
+    um_close(ctx);
+}
+END_TEST
+
 /* A failing restore is one transaction: the database is as it was. */
 START_TEST(failed_restore_changes_nothing)
 {
@@ -1354,6 +1375,7 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, plain_damaged_late_rolled_back);
     tcase_add_test(tc, plain_mismatch_never_commits);
     tcase_add_test(tc, failed_restore_changes_nothing);
+    tcase_add_test(tc, restored_but_not_recorded);
     tcase_add_test(tc, table_lock_row_not_restored);
 
     tc = tcase(s, "upgrade");
