@@ -233,13 +233,15 @@ static const char *session_word(const PgQuery__Node *n)
 }
 
 /* The session setting a SET or RESET that is not LOCAL changes, or NULL.
- * RESET ALL and SET SESSION CHARACTERISTICS are not followed (txblock.h). */
+ * RESET ALL and SET SESSION CHARACTERISTICS are not followed (txblock.h);
+ * nor are transaction_isolation, _read_only and _deferrable, which end
+ * with the transaction (and cannot be set back inside it). */
 static const char *setting_name(const PgQuery__Node *n)
 {
     if (n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
         return NULL;
     const PgQuery__VariableSetStmt *v = n->variable_set_stmt;
-    if (v->is_local || !v->name || !*v->name)
+    if (v->is_local || !v->name || !*v->name || strncmp(v->name, "transaction_", 12) == 0)
         return NULL;
     switch (v->kind) {
     case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE:

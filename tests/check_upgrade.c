@@ -632,7 +632,10 @@ START_TEST(session_settings_do_not_outlive_a_revision)
     write_rev("r1", NULL,
               "CREATE SCHEMA audit;\nSET search_path = audit, public;\nCREATE TABLE a1 (id int);",
               "DROP TABLE audit.a1;\nDROP SCHEMA audit;");
-    write_rev("r2", "r1", "SET client_encoding = 'LATIN1';\nSET ROLE NONE;\nRESET work_mem;", "");
+    write_rev("r2", "r1",
+              "SET client_encoding = 'LATIN1';\nSET ROLE NONE;\nRESET work_mem;\n"
+              "SET transaction_read_only = off;",
+              "");
     write_rev("r3", "r2", "CREATE TABLE t3 (v text);\nINSERT INTO t3 VALUES ('caf\xc3\xa9');",
               "DROP TABLE t3;");
     write_rev_full("r4", "r3", 0, "SET search_path = audit;\nCREATE TABLE a4 (id int);",
