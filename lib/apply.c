@@ -272,6 +272,15 @@ static int check_terminated(run *r, size_t k, const char *body, int first_line)
  * start of the run are read once, and put back after each such revision,
  * so that every revision starts from the same session.
  */
+/* The name at @p of a "name\n" list, NUL-terminated in @out; its length. */
+static size_t setting_at(const char *p, char out[NAMEDATALEN_MAX])
+{
+    size_t len = strcspn(p, "\n"), n = len < NAMEDATALEN_MAX ? len : NAMEDATALEN_MAX - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return len;
+}
+
 static int read_settings_before(run *r)
 {
     const char *names = sb_str(&r->sections.all_settings);
@@ -279,12 +288,13 @@ static int read_settings_before(run *r)
         return UM_OK;
     strbuf sql = STRBUF_INIT;
     sb_puts(&sql, "SELECT ");
-    for (const char *p = names; *p; p += strcspn(p, "\n") + 1) {
-        char name[NAMEDATALEN_MAX];
-        snprintf(name, sizeof(name), "%.*s", (int)strcspn(p, "\n"), p);
+    char name[NAMEDATALEN_MAX];
+    for (const char *p = names; *p;) {
+        size_t len = setting_at(p, name);
         sb_puts(&sql, p == names ? "current_setting(" : ", current_setting(");
         pg_append_literal(r->ctx, &sql, name);
         sb_puts(&sql, ", true)");
+        p += len + 1;
     }
     int rc = sb_failed(&sql) || r->ctx->err.d.code
                  ? err_code_or_nomem(&r->ctx->err)
@@ -312,10 +322,9 @@ static bool append_settings_back(run *r, strbuf *sb, size_t k)
     if (!mine || !r->settings_before)
         return true;
     sb_puts(sb, "SELECT ");
+    char name[NAMEDATALEN_MAX];
     for (const char *p = mine; *p; p += strcspn(p, "\n") + 1) {
-        size_t len = strcspn(p, "\n");
-        char name[NAMEDATALEN_MAX];
-        snprintf(name, sizeof(name), "%.*s", (int)len, p);
+        size_t len = setting_at(p, name);
         int col = setting_column(r, p, len);
         const char *value = col >= 0 ? pg_rows_value(r->settings_before, 0, col) : NULL;
         sb_puts(sb, p == mine ? "set_config(" : ", set_config(");
