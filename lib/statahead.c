@@ -7,6 +7,13 @@
  * stats are in: the reader waits for a chunk the other thread took; the
  * other thread stops at the first chunk the reader took, since every
  * chunk before it is the reader's.
+ *
+ * The second thread looks its names up through a descriptor of its own
+ * for the directory.  Once a process has two threads, each fstatat()
+ * takes a reference on the open file its dirfd names; on one shared
+ * file the two threads bounced that count between the cores, and two
+ * threads took as long as one (10,000 stats: 4.2-4.4 ms either way on a
+ * 2-core VM, 2.3-2.5 ms with a descriptor each).
  */
 #include "statahead.h"
 
@@ -20,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Names a chunk: small enough that the reader seldom waits on one. */
 #define CHUNK 64
@@ -30,6 +38,7 @@ enum { CHUNK_FREE, CHUNK_TAKEN, CHUNK_DONE };
 
 struct stat_ahead {
     int dirfd;
+    int ahead_dirfd; /* the second thread's own, -1: none */
     char *const *names;
     header_cache_stat *stats;
     stat_ahead_work *work;
@@ -42,12 +51,12 @@ struct stat_ahead {
     bool started;
 };
 
-static void stat_chunk(stat_ahead *sa, size_t c)
+static void stat_chunk(stat_ahead *sa, size_t c, int dirfd)
 {
     size_t end = (c + 1) * CHUNK < sa->n ? (c + 1) * CHUNK : sa->n;
     for (size_t i = c * CHUNK; i < end; i++) {
         struct stat st;
-        sa->errs[i] = fstatat(sa->dirfd, sa->names[i], &st, 0) == 0 ? 0 : errno;
+        sa->errs[i] = fstatat(dirfd, sa->names[i], &st, 0) == 0 ? 0 : errno;
         if (sa->errs[i])
             memset(&sa->stats[i], 0, sizeof(sa->stats[i])); /* matches no cache entry */
         else
@@ -71,7 +80,7 @@ static void *from_the_end(void *arg)
     for (size_t c = sa->n_chunks; c-- > 0;) {
         if (atomic_load_explicit(&sa->stop, memory_order_relaxed) || !take_chunk(sa, c))
             break;
-        stat_chunk(sa, c);
+        stat_chunk(sa, c, sa->ahead_dirfd);
     }
     return NULL;
 }
@@ -81,6 +90,9 @@ static void *from_the_end(void *arg)
 static void start_thread(stat_ahead *sa)
 {
     sigset_t all, old;
+    sa->ahead_dirfd = openat(sa->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (sa->ahead_dirfd < 0)
+        return; /* the reader stats every name */
     sigfillset(&all);
     if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
         return;
@@ -95,6 +107,7 @@ stat_ahead *stat_ahead_start(int dirfd, char *const *names, size_t n, header_cac
     if (!sa)
         return NULL;
     sa->dirfd = dirfd;
+    sa->ahead_dirfd = -1;
     sa->names = names;
     sa->stats = stats;
     sa->work = work;
@@ -120,7 +133,7 @@ int stat_ahead_get(stat_ahead *sa, size_t i)
     size_t c = i / CHUNK;
     if (atomic_load_explicit(&sa->chunks[c], memory_order_relaxed) == CHUNK_FREE &&
         take_chunk(sa, c))
-        stat_chunk(sa, c);
+        stat_chunk(sa, c, sa->dirfd);
     while (atomic_load_explicit(&sa->chunks[c], memory_order_acquire) != CHUNK_DONE)
         sched_yield(); /* the other thread is in this chunk: a few us */
     return sa->errs[i];
@@ -134,6 +147,8 @@ void stat_ahead_finish(stat_ahead *sa)
         atomic_store(&sa->stop, true);
         pthread_join(sa->thread, NULL);
     }
+    if (sa->ahead_dirfd >= 0)
+        close(sa->ahead_dirfd);
     free(sa->errs);
     free(sa->chunks);
     free(sa);
