@@ -226,6 +226,32 @@ static int check_wait(const struct cli_call *call)
     return CLI_CONTINUE;
 }
 
+/* Whether status shows each applied row whole: its table (-v) and its
+ * JSON document do; the rest of the CLI reads a summary (read_summary). */
+static int status_shows_rows(const struct cli *cli)
+{
+    return cli->json || cli->verbosity == CLI_VERBOSE;
+}
+
+/* status: --wait, and the state asked for while the files are read is
+ * the one status_body reads. */
+static int check_status(const struct cli_call *call)
+{
+    call->cli->connect_early =
+        status_shows_rows(call->cli) ? UM_CONNECT_EARLY_STATE : UM_CONNECT_EARLY_SUMMARY;
+    return check_wait(call);
+}
+
+/* um_status() without who applied each revision, where, and how long it
+ * took, which only status shows. */
+static int read_summary(um_ctx *ctx, um_status_info **st)
+{
+    um_status_options o = UM_STATUS_OPTIONS_INIT;
+
+    o.summary = 1;
+    return um_status_v2(st, ctx, &o);
+}
+
 /* --wait: 0 does not wait; the command's first query then connects once. */
 static int wait_for_database(um_ctx *ctx, size_t seconds)
 {
@@ -492,7 +518,8 @@ static int status_body(const struct cli_call *call)
     cli_interrupt_attach(call->ctx);
     rc = wait_for_database(call->ctx, wait_seconds(call));
     if (rc == UM_OK)
-        rc = um_status(&st, call->ctx);
+        rc =
+            status_shows_rows(call->cli) ? um_status(&st, call->ctx) : read_summary(call->ctx, &st);
     cli_interrupt_attach(NULL);
     if (rc == UM_OK) {
         note_unfinished(call, st);
@@ -507,7 +534,7 @@ static int cmd_status(struct cli *cli, const struct cli_command *cmd, int argc, 
     struct status_run sr = { 0, 0 };
     const struct cli_opt opts[] = { { "wait", 0, CLI_NUMBER, &sr.wait },
                                     { NULL, 0, CLI_FLAG, NULL } };
-    const struct engine_command ec = { opts, check_wait, status_body, &sr };
+    const struct engine_command ec = { opts, check_status, status_body, &sr };
 
     return status_exit(cli_run_on_engine(cli, cmd, argc, argv, &ec), &sr);
 }
@@ -590,7 +617,7 @@ static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_inf
 static int current_body(const struct cli_call *call)
 {
     um_status_info *st = NULL;
-    int rc = um_status(&st, call->ctx);
+    int rc = read_summary(call->ctx, &st);
 
     if (rc == UM_OK) {
         note_unfinished(call, st);
@@ -835,7 +862,7 @@ static int history_revisions(const struct cli_call *call, const struct history_s
     int rc = um_revision_range(&range, call->ctx, hs->lower, hs->upper);
 
     if (rc == UM_OK && hs->indicate)
-        rc = um_status(&st, call->ctx);
+        rc = read_summary(call->ctx, &st);
     if (rc == UM_OK)
         rc = print_revisions(call->cli, call->ctx, hs, range, st);
     um_status_free(st);
@@ -1237,7 +1264,7 @@ static int report_run(const struct cli *cli, um_ctx *ctx, um_direction dir, cons
 
     /* only to say where the run ended: a failure here is not the run's, and
      * leaves st NULL */
-    um_status(&st, ctx);
+    read_summary(ctx, &st);
     print_run_summary(cli, dir, target, st, p->done, elapsed);
     if (cli->json)
         rc = print_run_json(target, st, p, backup, elapsed);
@@ -1399,7 +1426,7 @@ static int stamp_body(const struct cli_call *call)
     if (rc == UM_OK)
         rc = um_stamp_v2(call->ctx, &o);
     if (rc == UM_OK) {
-        um_status(&st, call->ctx); /* as in report_run() */
+        read_summary(call->ctx, &st); /* as in report_run() */
         print_stamped(call->cli, target, st);
         if (call->cli->json)
             rc = print_run_json(target, st, NULL, NULL, 0.0);
@@ -1574,7 +1601,7 @@ static const struct cli_command commands[] = {
     { .name = "health", .run = cmd_health, .args = "",
       .summary = "Show the migration state; exit 0 or 10-15 (probes).", .database = UM_CONNECT_EARLY },
     { .name = "current", .run = cmd_current, .args = "",
-      .summary = "Show the revisions the database is at.", .database = UM_CONNECT_EARLY_STATE },
+      .summary = "Show the revisions the database is at.", .database = UM_CONNECT_EARLY_SUMMARY },
     { .name = "history", .run = cmd_history, .args = "",
       .summary = "Show the log of applied steps (or the revision files).",
       .options = history_options, .database = UM_CONNECT_EARLY },

@@ -207,7 +207,9 @@ int um_open(um_ctx **out, const um_open_options *opts)
     if (!rc && opts->connect_early && !opts->pg_conn) {
         pg_connect_early(ctx);
         if (opts->connect_early == UM_CONNECT_EARLY_STATE)
-            rc = store_prefetch_state(ctx);
+            rc = store_prefetch_state(ctx, STORE_DETAILED);
+        else if (opts->connect_early == UM_CONNECT_EARLY_SUMMARY)
+            rc = store_prefetch_state(ctx, STORE_SUMMARY);
     }
     if (!rc)
         rc = load_revisions(ctx);

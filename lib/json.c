@@ -104,12 +104,13 @@ char *um_revision_to_json(const um_revision *rev)
 static json_t *applied_object(const void *st, size_t i)
 {
     const um_applied *a = um_status_applied_at(st, i);
-    return json_pack("{s:s, s:o, s:o, s:o, s:f, s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:i}",
+    /* applied_by is never NULL in the table: NULL is a summary (um_status_options) */
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:i}",
                      "revision", a->revision, "message", string_or_null(a->message), "checksum",
                      string_or_null(a->checksum), "applied_at", string_or_null(a->applied_at),
-                     "duration_ms", ms(a->duration_ms), "applied_by", string_or_null(a->applied_by),
-                     "host", string_or_null(a->host), "application_name",
-                     string_or_null(a->application_name), "tool_version",
+                     "duration_ms", a->applied_by ? json_real(ms(a->duration_ms)) : json_null(),
+                     "applied_by", string_or_null(a->applied_by), "host", string_or_null(a->host),
+                     "application_name", string_or_null(a->application_name), "tool_version",
                      string_or_null(a->tool_version), "state", a->state, "known", a->known,
                      "checksum_ok", a->checksum_ok, "statements_done", a->statements_done);
 }

@@ -71,17 +71,35 @@ static int fill_pending(um_ctx *ctx, um_status_info *s)
     return rc;
 }
 
+int um_status_options_init(um_status_options *opts, unsigned int version)
+{
+    static const um_status_options init = UM_STATUS_OPTIONS_INIT;
+    return util_options_init(opts, &init, sizeof(init), version);
+}
+
 int um_status(um_status_info **out, um_ctx *ctx)
+{
+    return um_status_v2(out, ctx, NULL);
+}
+
+int um_status_v2(um_status_info **out, um_ctx *ctx, const um_status_options *opts)
 {
     if (out)
         *out = NULL;
     CTX_ENTER(ctx);
     if (!out)
         return ctx_error(ctx, UM_EINVAL, NULL, 0, NULL, "um_status: out is NULL");
+    um_status_options defaults = UM_STATUS_OPTIONS_INIT;
+    if (!opts)
+        opts = &defaults;
+    int rc =
+        err_check_version(&ctx->err, "um_status_options", opts->version, UM_STATUS_OPTIONS_VERSION);
+    if (rc)
+        return rc;
     um_status_info *s = calloc(1, sizeof(*s));
     if (!s)
         return err_nomem(&ctx->err);
-    int rc = store_read_state_call(ctx, &s->state);
+    rc = store_read_state_call_as(ctx, opts->summary ? STORE_SUMMARY : STORE_DETAILED, &s->state);
     if (!rc)
         rc = fill_pending(ctx, s);
     if (!rc)

@@ -21,8 +21,14 @@
 
 struct pg_rows;
 
+/* How much of each applied row a state holds: a summary leaves out who
+ * applied it, where, and how long it took (um_applied's duration_ms 0,
+ * applied_by, host, application_name and tool_version NULL). */
+typedef enum store_detail { STORE_SUMMARY, STORE_DETAILED } store_detail;
+
 typedef struct store_state {
     bool tables_exist;
+    bool detailed;      /* STORE_DETAILED */
     const char **heads; /* version table rows */
     size_t n_heads;
     um_applied *applied; /* applied table rows, oldest first (message, known
@@ -43,8 +49,9 @@ int store_connect(um_ctx *ctx);
 int store_names(um_ctx *ctx);
 
 /* Has the state's query sent as soon as the early connection is up
- * (pg_prefetch), for store_read_state to take its answer. */
-int store_prefetch_state(um_ctx *ctx);
+ * (pg_prefetch), for store_read_state_as with the same @detail to take
+ * its answer. */
+int store_prefetch_state(um_ctx *ctx, store_detail detail);
 
 /* At um_close: frees what the store kept (struct store_session). */
 void store_session_free(um_ctx *ctx);
@@ -52,6 +59,9 @@ void store_session_free(um_ctx *ctx);
 /* Reads versions and applied rows in one query.  Missing tables are an
  * empty state (tables_exist false), not an error.  On failure *out holds
  * nothing to free. */
+int store_read_state_as(um_ctx *ctx, store_detail detail, store_state *out);
+
+/* store_read_state_as a summary: what runs, plans and checks need. */
 int store_read_state(um_ctx *ctx, store_state *out);
 void store_state_free(store_state *st);
 
@@ -62,8 +72,10 @@ bool store_is_head(const store_state *st, const char *id);
  * in_progress or failed (only "Transactional: no" revisions have such). */
 bool store_row_unfinished(const um_applied *a);
 
-/* store_read_state as a public call's only use of the database, between
- * pg_call_begin and pg_call_end (status, plan, lint). */
+/* store_read_state_as as a public call's only use of the database,
+ * between pg_call_begin and pg_call_end (status); store_read_state_call
+ * reads a summary (plan, lint, verify). */
+int store_read_state_call_as(um_ctx *ctx, store_detail detail, store_state *out);
 int store_read_state_call(um_ctx *ctx, store_state *out);
 
 /* What a health snapshot reads each time, in one query. */

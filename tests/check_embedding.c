@@ -738,6 +738,18 @@ static void capture_levels(um_log_level level, const char *msg, void *payload)
 #define ASSERT_LOGGED(l, needle)                                                                   \
     ck_assert_msg(strstr((l).text, (needle)), "the log lacks '%s':\n%s", (needle), (l).text)
 
+/* Options that open the fixture's project with every message into @log. */
+static um_open_options logged_options(level_log *log)
+{
+    um_open_options o = UM_OPEN_OPTIONS_INIT;
+    o.config_path = ini_path;
+    o.database_url = db_url;
+    o.log_cb = capture_levels;
+    o.log_payload = log;
+    o.log_level = UM_LOG_DEBUG;
+    return o;
+}
+
 /* Server warnings at UM_LOG_WARNING (notices stay at debug), one INFO line
  * per revision applied or reverted, every message one line, um_errmsg
  * too. */
@@ -750,12 +762,7 @@ START_TEST(log_levels_and_lines)
         "DO $$ BEGIN RAISE WARNING 'careful with %', 't2'; RAISE NOTICE 'just saying'; END $$;",
         "DROP TABLE t2;");
     level_log log = { "", 0 };
-    um_open_options o = UM_OPEN_OPTIONS_INIT;
-    o.config_path = ini_path;
-    o.database_url = db_url;
-    o.log_cb = capture_levels;
-    o.log_payload = &log;
-    o.log_level = UM_LOG_DEBUG;
+    um_open_options o = logged_options(&log);
     um_ctx *ctx = NULL;
     PGTEST_CHECK_OK(ctx, um_open(&ctx, &o));
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
@@ -776,6 +783,68 @@ START_TEST(log_levels_and_lines)
     PGTEST_CHECK_RC(ctx, um_wait_for_database(ctx, 300), UM_ECONNECT);
     ck_assert_msg(!strpbrk(um_errmsg(ctx), "\n\t"), "not one line: '%s'", um_errmsg(ctx));
     ck_assert_msg(log.multiline == 0, "%d messages span lines:\n%s", log.multiline, log.text);
+    um_close(ctx);
+}
+END_TEST
+
+/* A summary status (um_status_options.summary) says what a whole one
+ * says but who applied each revision, where and how long it took; the
+ * state asked for while the files are read (UM_CONNECT_EARLY_SUMMARY) is
+ * what it reads, and a whole status after it asks again. */
+START_TEST(status_summary)
+{
+    write_table_rev("r1", NULL, "t1");
+    write_table_rev("r2", "r1", "t2");
+    level_log log = { "", 0 };
+    um_open_options o = logged_options(&log);
+    um_ctx *ctx = NULL;
+    PGTEST_CHECK_OK(ctx, um_open(&ctx, &o));
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "r1", NULL));
+    um_close(ctx);
+
+    memset(&log, 0, sizeof(log));
+    o.connect_early = UM_CONNECT_EARLY_SUMMARY;
+    PGTEST_CHECK_OK(ctx, um_open(&ctx, &o));
+    um_status_options so;
+    ck_assert_int_eq(um_status_options_init(NULL, UM_STATUS_OPTIONS_VERSION), UM_EINVAL);
+    ck_assert_int_eq(um_status_options_init(&so, UM_STATUS_OPTIONS_VERSION + 1), UM_EINVAL);
+    ck_assert_int_eq(um_status_options_init(&so, UM_STATUS_OPTIONS_VERSION), UM_OK);
+    ck_assert_int_eq(so.summary, 0);
+    so.summary = 1;
+    um_status_info *sum = NULL, *whole = NULL;
+    PGTEST_CHECK_OK(ctx, um_status_v2(&sum, ctx, &so));
+    ASSERT_LOGGED(log, "reading the migration state asked for while connecting");
+    PGTEST_CHECK_OK(ctx, um_status_v2(&whole, ctx, NULL));
+
+    ck_assert_uint_eq(um_status_count(sum, UM_STATUS_APPLIED), 1);
+    ck_assert_uint_eq(um_status_pending_count(sum), 1);
+    ck_assert_str_eq(um_status_current_head_at(sum, 0), "r1");
+    const um_applied *a = um_status_applied_at(sum, 0), *w = um_status_applied_at(whole, 0);
+    ck_assert_str_eq(a->revision, "r1");
+    ck_assert_str_eq(a->state, "applied");
+    ck_assert_str_eq(a->checksum, w->checksum);
+    ck_assert_str_eq(a->applied_at, w->applied_at);
+    ck_assert_int_eq(a->checksum_ok, 1);
+    ck_assert_ptr_null(a->applied_by);
+    ck_assert_ptr_null(a->host);
+    ck_assert_ptr_null(a->application_name);
+    ck_assert_ptr_null(a->tool_version);
+    ck_assert_ptr_nonnull(w->applied_by);
+    ck_assert_ptr_nonnull(w->tool_version);
+    char *doc = um_status_to_json(sum);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_msg(strstr(doc, "\"duration_ms\": null") && strstr(doc, "\"applied_by\": null"),
+                  "summary document: %s", doc);
+    um_free(doc);
+    doc = um_status_to_json(whole);
+    ck_assert_msg(!strstr(doc, "\"applied_by\": null"), "whole document: %s", doc);
+    um_free(doc);
+    um_status_free(sum);
+    um_status_free(whole);
+
+    so.version = UM_STATUS_OPTIONS_VERSION + 1;
+    PGTEST_CHECK_RC(ctx, um_status_v2(&sum, ctx, &so), UM_EVERSION);
+    ck_assert_ptr_null(sum);
     um_close(ctx);
 }
 END_TEST
@@ -1054,7 +1123,8 @@ static Suite *embedding_suite(void)
 
     PGTEST_ADD_TESTS(tcase(s, "restart"), restart_owned_reconnects, restart_borrowed_reported);
 
-    PGTEST_ADD_TESTS(tcase(s, "log"), log_levels_and_lines, callbacks_calling_back_in);
+    PGTEST_ADD_TESTS(tcase(s, "log"), log_levels_and_lines, callbacks_calling_back_in,
+                     status_summary);
 
     PGTEST_ADD_TESTS(tcase(s, "wait"), wait_dead_port, wait_refused_by_server,
                      wait_next_host_after_timeout, wait_server_starts, wait_cancelled);

@@ -319,8 +319,10 @@ typedef struct um_open_options {
      * call that needs the database.  UM_CONNECT_EARLY_STATE: that, and
      * send the query of the migration state as soon as the connection is
      * up, for a caller whose next call reads it (um_status()): the server
-     * answers while the files are still read.  Another call first reads
-     * that answer and drops it.  0 (default): connect at that first call.
+     * answers while the files are still read.  UM_CONNECT_EARLY_SUMMARY:
+     * likewise, for a next call of um_status_v2() with summary set.
+     * Another call first reads that answer and drops it.  0 (default):
+     * connect at that first call.
      */
     int connect_early;
     /**
@@ -338,6 +340,10 @@ typedef struct um_open_options {
 /** um_open_options.connect_early: connect and ask for the migration state
  * while the files are read.  @since 0.1 */
 #define UM_CONNECT_EARLY_STATE 2
+/** um_open_options.connect_early: connect and ask for the summary of the
+ * migration state (um_status_options.summary) while the files are read.
+ * @since 0.1 */
+#define UM_CONNECT_EARLY_SUMMARY 3
 
 /** The version of um_open_options this header describes.  @since 0.1 */
 #define UM_OPEN_OPTIONS_VERSION 1
@@ -1168,6 +1174,42 @@ UM_API const char *um_status_last_failed(const um_status_info *st);
  * @since 0.1
  */
 UM_API int um_status(um_status_info **out, um_ctx *ctx);
+
+/** Options of um_status_v2().  @since 0.1 */
+typedef struct um_status_options {
+    unsigned int version; /**< UM_STATUS_OPTIONS_VERSION */
+    /**
+     * Non-zero: read a summary of each applied row, its revision,
+     * checksum, time and state (what the counts, the problems and
+     * unfinished revisions need): its duration_ms is then 0 and its
+     * applied_by, host, application_name and tool_version NULL, and
+     * um_status_to_json() writes them as null.  At thousands of applied
+     * revisions the server sends half as much.
+     */
+    int summary;
+} um_status_options;
+
+/** The version of um_status_options this header describes.  @since 0.1 */
+#define UM_STATUS_OPTIONS_VERSION 1
+/** The defaults of um_status_options, for an initializer.  @since 0.1 */
+#define UM_STATUS_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        UM_STATUS_OPTIONS_VERSION, 0                                                               \
+    }
+
+/**
+ * Fills @p opts with the defaults of @p version (UM_STATUS_OPTIONS_VERSION).
+ * @return UM_OK, or UM_EINVAL for a NULL @p opts or an unknown version.
+ * @since 0.1
+ */
+UM_API int um_status_options_init(um_status_options *opts, unsigned int version);
+
+/**
+ * um_status() with options (NULL: the defaults, which are um_status()).
+ * @return as um_status(); UM_EVERSION for options of an unknown version.
+ * @since 0.1
+ */
+UM_API int um_status_v2(um_status_info **out, um_ctx *ctx, const um_status_options *opts);
 
 /** Frees a status.  NULL: no-op.  @since 0.1 */
 UM_API void um_status_free(um_status_info *status);
