@@ -303,16 +303,6 @@ static int read_settings_before(run *r)
     return rc;
 }
 
-/* The column of @name in settings_before: its place in all_settings. */
-static int setting_column(const run *r, const char *name, size_t len)
-{
-    int col = 0;
-    for (const char *p = sb_str(&r->sections.all_settings); *p; p += strcspn(p, "\n") + 1, col++)
-        if (strcspn(p, "\n") == len && strncmp(p, name, len) == 0)
-            return col;
-    return -1;
-}
-
 /* Appends the statement that puts back the settings step @k changes
  * (set_config with NULL: RESET, for a setting unknown at the start);
  * nothing for a step that changes none.  false: out of memory (error set). */
@@ -325,7 +315,8 @@ static bool append_settings_back(run *r, strbuf *sb, size_t k)
     char name[NAMEDATALEN_MAX];
     for (const char *p = mine; *p; p += strcspn(p, "\n") + 1) {
         size_t len = setting_at(p, name);
-        int col = setting_column(r, p, len);
+        /* settings_before has a column per name of all_settings, in order */
+        int col = checked_sections_setting_index(sb_str(&r->sections.all_settings), p, len);
         const char *value = col >= 0 ? pg_rows_value(r->settings_before, 0, col) : NULL;
         sb_puts(sb, p == mine ? "set_config(" : ", set_config(");
         pg_append_literal(r->ctx, sb, name);
