@@ -388,19 +388,16 @@ static int publish(job *j)
     if (!(b->manifest_path = sb_detach(&m)))
         return err_nomem(&j->ctx->err);
     if (rename(j->tmp, b->path) != 0)
-        return ctx_error(j->ctx, UM_EBACKUP, b->path, 0, NULL, "cannot rename %s to it: %s",
-                         j->tmp, strerror(errno));
+        return ctx_error(j->ctx, UM_EBACKUP, b->path, 0, NULL, "cannot rename %s to it: %s", j->tmp,
+                         strerror(errno));
     free(j->tmp);
     j->tmp = NULL;
     /* a backup failed (exit 18, and an upgrade migrates nothing); the dump
      * is whole and stays, for restore --force */
-    if (manifest_write(b, &j->ctx->err) == UM_EIO) {
-        err_buf why = err_stash(&j->ctx->err);
-        ctx_error(j->ctx, UM_EBACKUP, why.d.file, 0, NULL,
-                  "%s; the dump itself is complete at %s (restore it with --force)",
-                  why.d.message ? why.d.message : "cannot write the manifest", b->path);
-        err_clear(&why);
-    }
+    if (manifest_write(b, &j->ctx->err) == UM_EIO)
+        err_prefix(&j->ctx->err, UM_EBACKUP,
+                   "the dump is complete at %s (restore it with --force), but it has no manifest",
+                   b->path);
     int rc = j->ctx->err.d.code;
     return rc ? rc : sync_dir(j->ctx, j->dir);
 }

@@ -311,16 +311,11 @@ static int record(restore_job *j)
     if (!rc)
         rc = store_record_restore(j->ctx, (const char *const *)j->after.heads, j->after.n_heads,
                                   j->has_manifest ? j->manifest.sha256 : NULL);
-    if (rc && rc != UM_ENOMEM) {
-        err_buf why = err_stash(&j->ctx->err);
-        ctx_error(j->ctx, rc, NULL, 0, NULL,
-                  "database \"%s\" was restored from %s, but the restore could not be recorded"
-                  " in the history: %s",
-                  j->conn.database, j->manifest.path,
-                  why.d.message ? why.d.message : um_strerror(rc));
-        err_set_server(&j->ctx->err, why.d.sqlstate, why.d.detail, why.d.hint);
-        err_clear(&why);
-    }
+    if (rc && rc != UM_ENOMEM)
+        err_prefix(&j->ctx->err, rc,
+                   "database \"%s\" was restored from %s, but the restore could not be recorded"
+                   " in the history",
+                   j->conn.database, j->manifest.path);
     return rc;
 }
 
