@@ -300,12 +300,15 @@ static int run_restore(restore_job *j)
     return rc;
 }
 
-/* The heads the restored version table holds, and the restore in its
- * history (tables made if the backup had none).  The database is
- * restored by now whatever happens here: a failure says so. */
+/* This run's lock row back in place (lock_mode = table), the heads the
+ * restored version table holds, and the restore in its history (tables
+ * made if the backup had none).  The database is restored by now whatever
+ * happens here: a failure says so. */
 static int record(restore_job *j)
 {
-    int rc = store_read_state(j->ctx, &j->after);
+    int rc = lock_reclaim(j->ctx);
+    if (!rc)
+        rc = store_read_state(j->ctx, &j->after);
     if (!rc && !j->after.tables_exist)
         rc = store_ensure_tables(j->ctx, j->after.n_heads > 0);
     if (!rc)
@@ -383,8 +386,6 @@ static int restore(restore_job *j, um_restore_info **out)
     rc = program_found(j, rc);
     if (!rc)
         rc = run_restore(j);
-    if (!rc)
-        rc = lock_reclaim(j->ctx);
     if (!rc)
         rc = record(j);
     if (!rc)

@@ -536,6 +536,29 @@ START_TEST(restored_but_not_recorded)
 }
 END_TEST
 
+/* lock_mode = table: the restoring run's lock row cannot be put back
+ * (here a trigger the backup brought refuses it): the error says the
+ * database was restored, not only that the lock could not be taken. */
+START_TEST(restored_but_lock_not_reclaimed)
+{
+    um_ctx *ctx = migrated_project("lock_mode = table\n");
+    pgtest_write_file(proj_dir, "frozen.sql",
+                      "CREATE FUNCTION frozen() RETURNS trigger LANGUAGE plpgsql AS"
+                      " $$BEGIN RAISE EXCEPTION 'lock table frozen'; END$$;\n"
+                      "CREATE TRIGGER frozen BEFORE INSERT OR UPDATE ON ultramigrate_version_lock"
+                      " FOR EACH ROW EXECUTE FUNCTION frozen();\n");
+    um_restore_options o = UM_RESTORE_OPTIONS_INIT;
+    o.force = 1;
+    PGTEST_CHECK_RC(ctx, um_restore(NULL, ctx, pgtest_fmt("%s/frozen.sql", proj_dir), &o), UM_ESQL);
+    ck_assert_msg(strstr(um_errmsg(ctx), "was restored from") &&
+                      strstr(um_errmsg(ctx), "could not be recorded") &&
+                      strstr(um_errmsg(ctx), "lock table frozen"),
+                  "%s", um_errmsg(ctx));
+    ck_assert_str_eq(qv("SELECT count(*) FROM ultramigrate_version_lock"), "0");
+    um_close(ctx);
+}
+END_TEST
+
 /* A failing restore is one transaction: the database is as it was. */
 START_TEST(failed_restore_changes_nothing)
 {
@@ -1376,6 +1399,7 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, plain_mismatch_never_commits);
     tcase_add_test(tc, failed_restore_changes_nothing);
     tcase_add_test(tc, restored_but_not_recorded);
+    tcase_add_test(tc, restored_but_lock_not_reclaimed);
     tcase_add_test(tc, table_lock_row_not_restored);
 
     tc = tcase(s, "upgrade");
