@@ -1173,6 +1173,82 @@ START_TEST(restore_asks_first)
 }
 END_TEST
 
+/* What a restore's callbacks did with the running handle. */
+struct calls_in {
+    um_ctx *ctx;
+    int answer;       /* the confirmation's */
+    int calls;        /* callbacks that called in */
+    int refused;      /* calls refused with UM_EINVAL */
+    int lookups_ok;   /* lookups of a known id that worked */
+    int lookups_gone; /* lookups of an unknown id that failed */
+};
+
+/* What a callback may call (lookups, one failing) and what it may not. */
+static void restore_calls_back_in(struct calls_in *in)
+{
+    const um_revision *rev = NULL;
+    um_status_info *st = NULL;
+    um_backup_info *b = NULL;
+    in->calls++;
+    in->lookups_ok += um_revision_lookup(&rev, in->ctx, "r1") == UM_OK && rev;
+    in->lookups_gone += um_revision_lookup(&rev, in->ctx, "nope") == UM_ETARGET;
+    in->refused += um_status(&st, in->ctx) == UM_EINVAL && !st;
+    in->refused += um_backup(&b, in->ctx, NULL) == UM_EINVAL && !b;
+    in->refused += um_restore(NULL, in->ctx, "elsewhere.dump", NULL) == UM_EINVAL;
+    um_close(in->ctx); /* ignored: the running call holds the handle */
+}
+
+static int confirm_calls_back(const um_restore_target *t, void *payload)
+{
+    (void)t;
+    struct calls_in *in = payload;
+    restore_calls_back_in(in);
+    return in->answer;
+}
+
+static int restore_progress_calls_back(const um_backup_progress *p, void *payload)
+{
+    (void)p;
+    restore_calls_back_in(payload);
+    return 0;
+}
+
+/*
+ * A restore's confirmation and progress callbacks may look revisions up
+ * on the running handle and nothing else: other calls fail with
+ * UM_EINVAL, um_close() is ignored, and a lookup that fails changes
+ * neither the restore's outcome nor the error the handle reports.
+ */
+START_TEST(restore_callbacks_calling_back_in)
+{
+    um_ctx *ctx = migrated_project(NULL);
+    um_backup_info *b = take_backup(ctx, UM_BACKUP_CUSTOM);
+    struct calls_in in = { .ctx = ctx, .answer = 1 };
+    um_restore_options o = UM_RESTORE_OPTIONS_INIT;
+    o.confirm_cb = confirm_calls_back;
+    o.confirm_payload = &in;
+    PGTEST_CHECK_RC(ctx, um_restore(NULL, ctx, b->path, &o), UM_ECANCELLED);
+    ck_assert_msg(strstr(um_errmsg(ctx), "was not confirmed"), "%s", um_errmsg(ctx));
+    ck_assert_int_eq(in.calls, 1);
+
+    in.answer = 0;
+    o.progress_cb = restore_progress_calls_back;
+    o.progress_payload = &in;
+    PGTEST_CHECK_OK(ctx, um_restore(NULL, ctx, b->path, &o));
+    ck_assert_int_ge(in.calls, 4); /* verifying, the confirmation, restoring, finished */
+    ck_assert_int_eq(in.lookups_ok, in.calls);
+    ck_assert_int_eq(in.lookups_gone, in.calls);
+    ck_assert_int_eq(in.refused, 3 * in.calls);
+    ck_assert_str_eq(last_history(), pgtest_fmt("restore r2 ok %s", b->sha256));
+    /* after the call, the handle is the host's again */
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    um_status_free(st);
+    um_backup_info_free(b);
+    um_close(ctx);
+}
+END_TEST
+
 /* Runs the CLI with a terminal as stdin, on which @typed is typed. */
 static pgtest_cli_result cli_on_terminal(const char *const argv[], const char *typed)
 {
@@ -1422,6 +1498,7 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, cancel_leaves_nothing);
     tcase_add_test(tc, killed_run_takes_its_pg_dump_along);
     tcase_add_test(tc, restore_asks_first);
+    tcase_add_test(tc, restore_callbacks_calling_back_in);
     tcase_add_test(tc, cli_restore_confirmation);
 
     tc = tcase(s, "passwords");
