@@ -173,6 +173,33 @@ static void choose_format(restore_job *j)
                     : UM_BACKUP_PLAIN;
 }
 
+/*
+ * A backup of another database (its manifest names the one it was taken
+ * from) replaces the objects the two share and leaves the rest: a mix of
+ * both, and in every case not what a restore of this database means.
+ * Refused unless forced, as a file that fails its check is.
+ */
+static int check_source(restore_job *j)
+{
+    const char *from = j->has_manifest ? j->manifest.database : NULL;
+    const char *into = j->conn.database;
+    if (!from || strcmp(from, into) == 0)
+        return UM_OK;
+    if (j->opts->force) {
+        log_printf(&j->ctx->log, UM_LOG_WARNING,
+                   "%s is a backup of database \"%s\", not of \"%s\"; restoring it into \"%s\""
+                   " anyway (force)",
+                   j->manifest.path, from, into, into);
+        return UM_OK;
+    }
+    return ctx_error(j->ctx, UM_EBACKUP, j->manifest.path, 0, NULL,
+                     "a backup of database \"%s\", not of \"%s\", the database it would"
+                     " replace; nothing was restored: restore it into \"%s\" (restore --into), or,"
+                     " to make \"%s\" a copy of \"%s\", restore it anyway with restore --force"
+                     " (um_restore_options.force)",
+                     from, into, from, into, from);
+}
+
 static int confirm(restore_job *j)
 {
     if (!j->opts->confirm_cb)
@@ -381,6 +408,8 @@ static int restore(restore_job *j, um_restore_info **out)
         rc = lock_acquire(j->ctx);
     if (!rc)
         rc = pgtool_conn_build(j->ctx, &j->conn);
+    if (!rc)
+        rc = check_source(j);
     if (!rc)
         rc = confirm(j);
     rc = program_found(j, rc);

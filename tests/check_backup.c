@@ -559,6 +559,49 @@ START_TEST(restored_but_lock_not_reclaimed)
 }
 END_TEST
 
+static void log_to_text(um_log_level level, const char *msg, void *payload)
+{
+    char *text = payload;
+    if (level <= UM_LOG_WARNING)
+        snprintf(text + strlen(text), 1024 - strlen(text), "%s\n", msg);
+}
+
+/*
+ * A backup of another database (its manifest says which) would replace
+ * the objects this one shares with it and leave the rest: refused, naming
+ * both, unless forced, which restores it with a warning naming both.
+ */
+START_TEST(restore_of_another_database_refused)
+{
+    um_ctx *ctx = migrated_project(NULL);
+    um_backup_info *b = take_backup(ctx, UM_BACKUP_CUSTOM);
+    char *other = pgtest_create_database();
+    char *name = pgtest_query_value(other, "SELECT current_database()");
+    char logged[1024] = "";
+    um_ctx *into = pgtest_project_open_with(&proj, other, NULL, log_to_text, logged);
+    PGTEST_CHECK_RC(into, um_restore(NULL, into, b->path, NULL), UM_EBACKUP);
+    ck_assert_msg(strstr(um_errmsg(into), pgtest_fmt("a backup of database \"%s\"", b->database)) &&
+                      strstr(um_errmsg(into), pgtest_fmt("not of \"%s\"", name)) &&
+                      strstr(um_errmsg(into), "--force"),
+                  "%s", um_errmsg(into));
+    ck_assert(!pgtest_table_exists(other, "a"));
+
+    um_restore_options o = UM_RESTORE_OPTIONS_INIT;
+    o.force = 1;
+    PGTEST_CHECK_OK(into, um_restore(NULL, into, b->path, &o));
+    ck_assert(pgtest_table_exists(other, "a"));
+    ck_assert_msg(strstr(logged, pgtest_fmt("\"%s\"", b->database)) &&
+                      strstr(logged, pgtest_fmt("\"%s\"", name)),
+                  "%s", logged);
+    um_close(into);
+    pgtest_drop_database(other);
+    free(other);
+    free(name);
+    um_backup_info_free(b);
+    um_close(ctx);
+}
+END_TEST
+
 /* A failing restore is one transaction: the database is as it was. */
 START_TEST(failed_restore_changes_nothing)
 {
@@ -1476,6 +1519,7 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, failed_restore_changes_nothing);
     tcase_add_test(tc, restored_but_not_recorded);
     tcase_add_test(tc, restored_but_lock_not_reclaimed);
+    tcase_add_test(tc, restore_of_another_database_refused);
     tcase_add_test(tc, table_lock_row_not_restored);
 
     tc = tcase(s, "upgrade");
