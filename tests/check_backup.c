@@ -25,9 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SECRET "S3cret-Backup-Pw"
@@ -356,6 +358,86 @@ START_TEST(backup_out_file)
     ck_assert(file_exists(o.out));
     o.version = 99;
     PGTEST_CHECK_RC(ctx, um_backup(NULL, ctx, &o), UM_EVERSION);
+    um_close(ctx);
+}
+END_TEST
+
+/* Writes a partial file @name in @dir, last written @age_s seconds ago;
+ * its path, pooled. */
+static const char *plant_partial(const char *dir, const char *name, int age_s)
+{
+    const char *path = pgtest_fmt("%s/%s", dir, name);
+    pgtest_write_file(dir, name, "-- half a dump\n");
+    struct timespec t[2];
+    clock_gettime(CLOCK_REALTIME, &t[0]);
+    t[0].tv_sec -= age_s;
+    t[1] = t[0];
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+    return path;
+}
+
+/* Whether some open file holds a flock() on @path. */
+static bool flock_held(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    bool held = flock(fd, LOCK_EX | LOCK_NB) != 0;
+    close(fd);
+    return held;
+}
+
+static int partial_locked_cb(const um_backup_progress *p, void *payload)
+{
+    int *locked = payload;
+    if (p->phase == UM_BACKUP_DUMPING && strstr(p->path, ".partial"))
+        *locked = flock_held(p->path) ? 1 : -1;
+    return 0;
+}
+
+/*
+ * A run killed while pg_dump wrote leaves its .NAME.partial file: never
+ * listed, and removed by the next backup once nothing has written it for
+ * a minute and no run holds it, which a run writing one does (flock).  A
+ * backup to the same --out file does the same with the one it would
+ * write, where the killed run's file made it fail.
+ */
+START_TEST(stale_partials_removed)
+{
+    um_ctx *ctx = migrated_project(NULL);
+    ck_assert_int_eq(mkdir(backup_dir(), 0700), 0);
+    const char *stale =
+        plant_partial(backup_dir(), ".backup_20200101T000000Z_x_r2.dump.partial", 3600);
+    const char *fresh =
+        plant_partial(backup_dir(), ".backup_20200101T000001Z_x_r2.dump.partial", 0);
+    const char *held =
+        plant_partial(backup_dir(), ".backup_20200101T000002Z_x_r2.dump.partial", 3600);
+    int fd = open(held, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+
+    int locked = 0;
+    um_backup_options o = UM_BACKUP_OPTIONS_INIT;
+    um_backup_info *b = NULL;
+    o.progress_cb = partial_locked_cb;
+    o.progress_payload = &locked;
+    PGTEST_CHECK_OK(ctx, um_backup(&b, ctx, &o));
+    ck_assert_int_eq(locked, 1);
+    ck_assert_msg(!file_exists(stale), "%s is left", stale);
+    ck_assert(file_exists(fresh));
+    ck_assert(file_exists(held));
+    um_backup_list_info *list = NULL;
+    PGTEST_CHECK_OK(ctx, um_backup_list(&list, ctx));
+    ck_assert_uint_eq(um_backup_list_count(list), 1);
+    ck_assert_str_eq(um_backup_list_at(list, 0)->path, b->path);
+    um_backup_list_free(list);
+    um_backup_info_free(b);
+    close(fd);
+
+    o = (um_backup_options)UM_BACKUP_OPTIONS_INIT;
+    o.out = pgtest_fmt("%s/mine.dump", proj_dir);
+    plant_partial(proj_dir, ".mine.dump.partial", 3600);
+    PGTEST_CHECK_OK(ctx, um_backup(NULL, ctx, &o));
+    ck_assert(file_exists(o.out));
+    ck_assert(!file_exists(pgtest_fmt("%s/.mine.dump.partial", proj_dir)));
     um_close(ctx);
 }
 END_TEST
@@ -1537,6 +1619,7 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, retention_keeps_n);
     tcase_add_test(tc, list_flags_and_json);
     tcase_add_test(tc, file_and_directory_modes);
+    tcase_add_test(tc, stale_partials_removed);
 
     tc = tcase(s, "control");
     tcase_add_test(tc, cancel_leaves_nothing);
