@@ -33,12 +33,18 @@
 
 /* The first bytes of every pg_dump archive. */
 #define ARCHIVE_MAGIC "PGDMP"
+/* How often the run's own session is asked whether it is still there
+ * while the program restores. */
+#define SESSION_CHECK_MS 1000
 
 typedef struct restore_job {
     um_ctx *ctx;
     const um_restore_options *opts;
     double started;
     double reported;         /* when the progress callback was last called */
+    double checked;          /* when the run's session was last checked, 0: never */
+    char *session_lost;      /* why the run's session is gone; NULL: it is not */
+    bool session_lost_nomem; /* it is, but saying why ran out of memory */
     um_backup_info manifest; /* path and manifest_path always; the rest when read */
     bool has_manifest;       /* manifest read */
     int verified;
@@ -69,12 +75,34 @@ static int report(restore_job *j, um_backup_phase phase)
     return stop;
 }
 
+/*
+ * The run's own session holds the migration lock (advisory: the lock
+ * went with it) and is to record the restore: once it is gone (an
+ * idle_session_timeout, pg_terminate_backend), the program restoring is
+ * stopped, so that it does not commit a restore that no lock guards and
+ * no history will show.  Non-zero then, the reason in j->session_lost.
+ */
+static int check_session(restore_job *j)
+{
+    pg_failure f = { 0 };
+    j->checked = util_now_ms();
+    int rc = pg_exec(j->ctx, "SELECT 1", &f);
+    if (rc == UM_ECONNLOST && !j->session_lost) {
+        j->session_lost = strdup(f.message ? f.message : um_strerror(rc));
+        j->session_lost_nomem = !j->session_lost;
+    }
+    pg_failure_clear(&f);
+    return rc == UM_ECONNLOST;
+}
+
 static int restoring_tick(void *payload)
 {
     restore_job *j = payload;
-    if (util_now_ms() - j->reported < BACKUP_PROGRESS_MS)
+    if (util_now_ms() - j->reported >= BACKUP_PROGRESS_MS && report(j, UM_BACKUP_RESTORING))
+        return 1;
+    if (util_now_ms() - j->checked < SESSION_CHECK_MS)
         return 0;
-    return report(j, UM_BACKUP_RESTORING);
+    return check_session(j);
 }
 
 /* ---- the checks before ------------------------------------------------ */
@@ -319,7 +347,15 @@ static int run_restore(restore_job *j)
                  ? run_fed(j, fed)
                  : pgtool_run(j->ctx, &j->tool, plain ? sql : archive, &j->conn, restoring_tick, j);
     }
-    if (rc == UM_EBACKUP)
+    if (j->session_lost_nomem) {
+        rc = err_nomem(&j->ctx->err);
+    } else if (j->session_lost) {
+        rc = ctx_error(j->ctx, UM_ECONNLOST, NULL, 0, NULL,
+                       "the run's own session, which held the migration lock, was lost (%s): %s"
+                       " was stopped before it finished, so the restore (one transaction) was"
+                       " rolled back and database \"%s\" is as it was",
+                       j->session_lost, j->tool.path, j->conn.database);
+    } else if (rc == UM_EBACKUP)
         rc = ctx_error(j->ctx, UM_EBACKUP, NULL, 0, NULL,
                        "the restore failed and was rolled back; the database is as it was: %s",
                        um_errmsg(j->ctx));
@@ -486,6 +522,7 @@ int um_restore(um_restore_info **out, um_ctx *ctx, const char *path, const um_re
     pgtool_free(&j.tool);
     sqlfeed_free(j.feed);
     store_state_free(&j.after);
+    free(j.session_lost);
     if (out)
         *out = info;
     else

@@ -684,6 +684,66 @@ START_TEST(restore_of_another_database_refused)
 }
 END_TEST
 
+/* The restore's progress, and a session that keeps pg_restore waiting. */
+struct lost_session {
+    PGconn *blocker; /* holds a lock pg_restore needs, until the third call */
+    int calls;
+};
+
+/* First call (before pg_restore starts): the run's own session is
+ * terminated; third: pg_restore may go on, and would commit. */
+static int kill_run_session_cb(const um_backup_progress *p, void *payload)
+{
+    struct lost_session *ls = payload;
+    if (p->phase != UM_BACKUP_RESTORING)
+        return 0;
+    if (++ls->calls == 1) {
+        const char *run = "FROM pg_stat_activity WHERE application_name = 'ultramigrate'"
+                          " AND datname = current_database() AND pid <> pg_backend_pid()";
+        ck_assert_int_eq(qi("SELECT count(pg_terminate_backend(pid)) %s", run), 1);
+        for (int i = 0; i < 200 && qi("SELECT count(*) %s", run) > 0; i++)
+            usleep(20 * 1000);
+    } else if (ls->calls == 3) {
+        PQclear(PQexec(ls->blocker, "COMMIT"));
+    }
+    return 0;
+}
+
+/*
+ * The run's own session lost while pg_restore runs (here terminated; an
+ * idle_session_timeout does the same): the advisory migration lock went
+ * with it, so pg_restore is stopped before it commits, and the error
+ * says so.  It went on and committed a restore no lock guarded.
+ */
+START_TEST(restore_stops_when_session_lost)
+{
+    um_ctx *ctx = migrated_project(NULL);
+    um_backup_info *b = take_backup(ctx, UM_BACKUP_CUSTOM);
+    sql("UPDATE a SET v = 'after the backup' WHERE id = 1");
+    struct lost_session ls = { PQconnectdb(db_url), 0 };
+    ck_assert_int_eq(PQstatus(ls.blocker), CONNECTION_OK);
+    PQclear(PQexec(ls.blocker, "BEGIN; LOCK TABLE a IN ACCESS SHARE MODE"));
+    um_restore_options o = UM_RESTORE_OPTIONS_INIT;
+    o.progress_cb = kill_run_session_cb;
+    o.progress_payload = &ls;
+    PGTEST_CHECK_RC(ctx, um_restore(NULL, ctx, b->path, &o), UM_ECONNLOST);
+    ck_assert_msg(strstr(um_errmsg(ctx), "was stopped before it finished") &&
+                      strstr(um_errmsg(ctx), "terminating connection") &&
+                      strstr(um_errmsg(ctx), "session") && strstr(um_errmsg(ctx), "lost"),
+                  "%s", um_errmsg(ctx));
+    PQclear(PQexec(ls.blocker, "COMMIT"));
+    PQfinish(ls.blocker);
+    /* pg_restore's session ends when it does: nothing committed */
+    for (int i = 0; i < 200 && qi("SELECT count(*) FROM pg_stat_activity"
+                                  " WHERE application_name = 'pg_restore'") > 0;
+         i++)
+        usleep(20 * 1000);
+    ck_assert_str_eq(qv("SELECT v FROM a WHERE id = 1"), "after the backup");
+    um_backup_info_free(b);
+    um_close(ctx);
+}
+END_TEST
+
 /* A failing restore is one transaction: the database is as it was. */
 START_TEST(failed_restore_changes_nothing)
 {
@@ -1602,6 +1662,7 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, restored_but_not_recorded);
     tcase_add_test(tc, restored_but_lock_not_reclaimed);
     tcase_add_test(tc, restore_of_another_database_refused);
+    tcase_add_test(tc, restore_stops_when_session_lost);
     tcase_add_test(tc, table_lock_row_not_restored);
 
     tc = tcase(s, "upgrade");
