@@ -44,6 +44,7 @@ typedef struct run {
     checked_sections sections; /* as verify_plan_sections checked them */
     bool step_checked;         /* this step runs a text it checked */
     pg_rows *settings_before;  /* one row: the values of sections.all_settings at the start */
+    err_buf not_put_back;      /* why a step's settings were not put back; code 0: they were */
 } run;
 
 /* ---- mapping a server error back to a line of the file ---------------- */
@@ -303,16 +304,6 @@ static int read_settings_before(run *r)
     return rc;
 }
 
-/* The column of @name in settings_before: its place in all_settings. */
-static int setting_column(const run *r, const char *name, size_t len)
-{
-    int col = 0;
-    for (const char *p = sb_str(&r->sections.all_settings); *p; p += strcspn(p, "\n") + 1, col++)
-        if (strcspn(p, "\n") == len && strncmp(p, name, len) == 0)
-            return col;
-    return -1;
-}
-
 /* Appends the statement that puts back the settings step @k changes
  * (set_config with NULL: RESET, for a setting unknown at the start);
  * nothing for a step that changes none.  false: out of memory (error set). */
@@ -325,7 +316,8 @@ static bool append_settings_back(run *r, strbuf *sb, size_t k)
     char name[NAMEDATALEN_MAX];
     for (const char *p = mine; *p; p += strcspn(p, "\n") + 1) {
         size_t len = setting_at(p, name);
-        int col = setting_column(r, p, len);
+        /* settings_before has a column per name of all_settings, in order */
+        int col = checked_sections_setting_index(sb_str(&r->sections.all_settings), p, len);
         const char *value = col >= 0 ? pg_rows_value(r->settings_before, 0, col) : NULL;
         sb_puts(sb, p == mine ? "set_config(" : ", set_config(");
         pg_append_literal(r->ctx, sb, name);
@@ -344,13 +336,17 @@ static bool append_settings_back(run *r, strbuf *sb, size_t k)
 }
 
 /* Outside a transaction: the settings back in a message of their own,
- * whether the revision failed or not, keeping its error. */
+ * whether the revision failed or not, keeping its error.  Their own
+ * failure goes to r->not_put_back: the revision is done, and is recorded
+ * so, but the next one must not run in the session it changed. */
 static void put_settings_back(run *r, size_t k)
 {
     strbuf msg = STRBUF_INIT;
     err_buf kept = err_stash(&r->ctx->err);
     if (append_settings_back(r, &msg, k) && msg.len)
         pg_exec(r->ctx, sb_str(&msg), NULL);
+    err_clear(&r->not_put_back);
+    r->not_put_back = err_stash(&r->ctx->err);
     err_unstash(&r->ctx->err, &kept);
     sb_free(&msg);
 }
@@ -714,6 +710,19 @@ static int cancel(run *r, size_t k)
     return UM_ECANCELLED;
 }
 
+/* Stops before step @k: the settings step @k - 1 changed are still
+ * changed, and step @k would run in the session as it left it. */
+static int settings_not_put_back(run *r, size_t k)
+{
+    err_unstash(&r->ctx->err, &r->not_put_back);
+    err_prefix(&r->ctx->err, r->ctx->err.d.code,
+               "revision %s was applied, but the session settings it changed could not be put"
+               " back, so the run stopped before revision %s",
+               r->plan->steps[k - 1].revision, r->plan->steps[k].revision);
+    record_stop(r, k, 0, false);
+    return r->ctx->err.d.code;
+}
+
 /*
  * A body with BEGIN and no COMMIT (or one that failed after its own
  * BEGIN) leaves the session in a transaction: nothing of it would commit,
@@ -743,6 +752,10 @@ static int execute(run *r)
 {
     int rc = r->single_tx ? check_single_tx(r) : UM_OK;
     for (size_t k = 0; !rc && k < r->plan->n_steps; k++) {
+        if (r->not_put_back.d.code) {
+            rc = settings_not_put_back(r, k);
+            break;
+        }
         if (cancel_requested(r) || report(r, k, UM_STEP_START, 0)) {
             rc = cancel(r, k);
             break;
@@ -764,6 +777,10 @@ static int execute(run *r)
             break;
         }
     }
+    if (!rc && r->not_put_back.d.code)
+        log_printf(&r->ctx->log, UM_LOG_WARNING,
+                   "the session settings the last revision changed could not be put back: %s",
+                   r->not_put_back.d.message);
     if (!rc && r->single_tx) {
         pg_failure f = { 0 };
         rc = pg_exec(r->ctx, "COMMIT", &f);
@@ -997,6 +1014,7 @@ static int locked_run(um_ctx *ctx, um_direction dir, const char *target, const u
     end_locked(ctx, !r.opts.dry_run && fresh && fresh->n_steps > 0, encoding);
     free(r.applied);
     pg_rows_free(r.settings_before);
+    err_clear(&r.not_put_back);
     checked_sections_free(&r.sections);
     plan_free(fresh);
     store_state_free(&st);

@@ -6,15 +6,19 @@
  * mode); it is then synced and hashed in one pass, checked, and renamed;
  * the manifest follows, and the directory is synced.  A backup without its
  * manifest is therefore one that did not finish: retention never counts or
- * deletes it.
+ * deletes it.  The run holds a lock (flock) on its temporary file while
+ * it writes it, so that the next backup can tell the file a killed run
+ * left, and remove it.
  */
 #include "backup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +37,10 @@
 #define PLAIN_TAIL     4096
 /* Heads in a file name beyond this many characters are cut. */
 #define NAME_HEADS_MAX 100
+/* A partial file unchanged for this long, that no run holds, was left by
+ * a run that was killed. */
+#define PARTIAL_STALE_MS (60 * 1000)
+#define PARTIAL_SUFFIX   ".partial"
 
 /* One backup being taken. */
 typedef struct job {
@@ -49,6 +57,7 @@ typedef struct job {
     pgtool_conn conn;
     char *dir;
     char *tmp;               /* the temporary file, NULL once renamed or never made */
+    int tmp_fd;              /* open on it, flock()ed while it is written; -1: none */
     manifest_hasher *hasher; /* plain SQL: hashed while pg_dump writes it */
     um_backup_info *info;
 } job;
@@ -195,6 +204,62 @@ static char *dir_of(const char *path)
     return strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
+/* Milliseconds since @st's file was last written. */
+static double age_ms(const struct stat *st)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (double)(now.tv_sec - st->st_mtim.tv_sec) * 1000.0 +
+           (double)(now.tv_nsec - st->st_mtim.tv_nsec) / 1e6;
+}
+
+/*
+ * Removes the partial file @path when a killed run left it: ours, not
+ * written for PARTIAL_STALE_MS, and not flock()ed by the run writing it
+ * (create_tmp).  The age covers the instant between a file's creation
+ * and its lock.  True when removed.
+ */
+static bool remove_if_stale(um_ctx *ctx, const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return false;
+    bool stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+                 age_ms(&st) >= PARTIAL_STALE_MS && flock(fd, LOCK_EX | LOCK_NB) == 0;
+    bool removed = stale && unlink(path) == 0;
+    close(fd);
+    if (removed)
+        log_printf(&ctx->log, UM_LOG_WARNING,
+                   "removed %s, the partial file of a backup that did not finish (its run was"
+                   " killed): no run was writing it",
+                   path);
+    return removed;
+}
+
+/* The partial files killed runs left in backup_dir (.backup_*.partial):
+ * a full disk may be why the last one was killed. */
+static void remove_stale_partials(um_ctx *ctx, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    strbuf path = STRBUF_INIT;
+    size_t suffix = strlen(PARTIAL_SUFFIX);
+    for (struct dirent *de; (de = readdir(d));) {
+        size_t len = strlen(de->d_name);
+        if (strncmp(de->d_name, ".backup_", 8) != 0 || len <= 8 + suffix ||
+            strcmp(de->d_name + len - suffix, PARTIAL_SUFFIX) != 0)
+            continue;
+        sb_reset(&path);
+        sb_printf(&path, "%s/%s", dir, de->d_name);
+        if (sb_str(&path))
+            remove_if_stale(ctx, sb_str(&path));
+    }
+    sb_free(&path);
+    closedir(d);
+}
+
 /* Where the backup goes: the caller's file, or a new one in backup_dir. */
 static int choose_path(job *j)
 {
@@ -208,6 +273,8 @@ static int choose_path(job *j)
     int rc = make_dir(ctx, j->dir);
     if (rc)
         return rc;
+    if (!j->out)
+        remove_stale_partials(ctx, j->dir);
     char *path = j->out ? strdup(j->out) : new_path(j);
     strbuf tmp = STRBUF_INIT;
     if (path) {
@@ -229,15 +296,26 @@ static int choose_path(job *j)
  */
 static int create_tmp(job *j)
 {
-    int fd = open(j->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+    int fd = open(j->tmp, flags, 0600);
+    if (fd < 0 && errno == EEXIST && remove_if_stale(j->ctx, j->tmp))
+        fd = open(j->tmp, flags, 0600);
     if (fd < 0) {
-        int rc = ctx_error(j->ctx, UM_EIO, j->tmp, 0, NULL, "cannot create the backup file: %s",
-                           strerror(errno));
+        int e = errno;
+        int rc = ctx_error(j->ctx, UM_EIO, j->tmp, 0, NULL, "cannot create the backup file: %s%s",
+                           strerror(e),
+                           e == EEXIST ? " (a backup to the same file runs, or was killed"
+                                         " less than a minute ago)"
+                                       : "");
         free(j->tmp);
         j->tmp = NULL; /* not ours to remove */
         return rc;
     }
-    close(fd);
+    /* held until the file is renamed or removed: the sign that a run is
+     * writing it (remove_if_stale); a file system without flock does
+     * without it */
+    flock(fd, LOCK_EX | LOCK_NB);
+    j->tmp_fd = fd;
     if (j->format != UM_BACKUP_PLAIN)
         return UM_OK;
     return manifest_hasher_open(&j->hasher, j->tmp, true, &j->ctx->err);
@@ -388,19 +466,18 @@ static int publish(job *j)
     if (!(b->manifest_path = sb_detach(&m)))
         return err_nomem(&j->ctx->err);
     if (rename(j->tmp, b->path) != 0)
-        return ctx_error(j->ctx, UM_EBACKUP, b->path, 0, NULL, "cannot rename %s to it: %s",
-                         j->tmp, strerror(errno));
+        return ctx_error(j->ctx, UM_EBACKUP, b->path, 0, NULL, "cannot rename %s to it: %s", j->tmp,
+                         strerror(errno));
     free(j->tmp);
     j->tmp = NULL;
+    close(j->tmp_fd);
+    j->tmp_fd = -1;
     /* a backup failed (exit 18, and an upgrade migrates nothing); the dump
      * is whole and stays, for restore --force */
-    if (manifest_write(b, &j->ctx->err) == UM_EIO) {
-        err_buf why = err_stash(&j->ctx->err);
-        ctx_error(j->ctx, UM_EBACKUP, why.d.file, 0, NULL,
-                  "%s; the dump itself is complete at %s (restore it with --force)",
-                  why.d.message ? why.d.message : "cannot write the manifest", b->path);
-        err_clear(&why);
-    }
+    if (manifest_write(b, &j->ctx->err) == UM_EIO)
+        err_prefix(&j->ctx->err, UM_EBACKUP,
+                   "the dump is complete at %s (restore it with --force), but it has no manifest",
+                   b->path);
     int rc = j->ctx->err.d.code;
     return rc ? rc : sync_dir(j->ctx, j->dir);
 }
@@ -427,6 +504,8 @@ static void job_free(job *j)
     manifest_hasher_free(j->hasher);
     if (j->tmp)
         unlink(j->tmp);
+    if (j->tmp_fd >= 0)
+        close(j->tmp_fd);
     free(j->tmp);
     free(j->dir);
     pgtool_conn_free(&j->conn);
@@ -450,7 +529,7 @@ static void log_done(const job *j)
 static int take(um_ctx *ctx, um_backup_format format, const um_backup_options *opts,
                 um_backup_info **out)
 {
-    job j = { .ctx = ctx, .format = format, .started = util_now_ms() };
+    job j = { .ctx = ctx, .format = format, .started = util_now_ms(), .tmp_fd = -1 };
     if (opts) {
         j.out = opts->out;
         j.progress_cb = opts->progress_cb;

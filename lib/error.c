@@ -89,6 +89,24 @@ int err_set(err_buf *e, int code, const char *file, int line, const char *revisi
     return code;
 }
 
+int err_prefix(err_buf *e, int code, const char *fmt, ...)
+{
+    strbuf sb = STRBUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(&sb, fmt, ap);
+    va_end(ap);
+    sb_printf(&sb, ": %s", e->d.message ? e->d.message : um_strerror(e->d.code));
+    char *message = sb_detach(&sb);
+    if (message) {
+        util_one_line(message);
+        free((char *)e->d.message);
+        e->d.message = message;
+    }
+    e->d.code = code;
+    return code;
+}
+
 int err_check_version(err_buf *e, const char *type, unsigned int version, unsigned int expected)
 {
     if (version == expected)

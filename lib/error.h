@@ -43,6 +43,15 @@ int err_code_or_nomem(err_buf *e);
 void err_clear(err_buf *e);
 
 /*
+ * Says what the error recorded on @e meant to the caller: the message
+ * becomes "TEXT: MESSAGE" (TEXT formatted from @fmt; um_strerror() of its
+ * code when there was none), the code @code; where it points (file, line,
+ * revision) and the server's fields stay.  Out of memory leaves the
+ * message as it was.  Returns @code.
+ */
+int err_prefix(err_buf *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
  * Clean-up after a failure may fail too, but the first failure is what the
  * caller must see: err_stash() takes the error off @e (leaving it clear) and
  * err_unstash() puts it back, dropping whatever the clean-up recorded.

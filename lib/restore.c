@@ -33,12 +33,18 @@
 
 /* The first bytes of every pg_dump archive. */
 #define ARCHIVE_MAGIC "PGDMP"
+/* How often the run's own session is asked whether it is still there
+ * while the program restores. */
+#define SESSION_CHECK_MS 1000
 
 typedef struct restore_job {
     um_ctx *ctx;
     const um_restore_options *opts;
     double started;
     double reported;         /* when the progress callback was last called */
+    double checked;          /* when the run's session was last checked, 0: never */
+    char *session_lost;      /* why the run's session is gone; NULL: it is not */
+    bool session_lost_nomem; /* it is, but saying why ran out of memory */
     um_backup_info manifest; /* path and manifest_path always; the rest when read */
     bool has_manifest;       /* manifest read */
     int verified;
@@ -69,12 +75,34 @@ static int report(restore_job *j, um_backup_phase phase)
     return stop;
 }
 
+/*
+ * The run's own session holds the migration lock (advisory: the lock
+ * went with it) and is to record the restore: once it is gone (an
+ * idle_session_timeout, pg_terminate_backend), the program restoring is
+ * stopped, so that it does not commit a restore that no lock guards and
+ * no history will show.  Non-zero then, the reason in j->session_lost.
+ */
+static int check_session(restore_job *j)
+{
+    pg_failure f = { 0 };
+    j->checked = util_now_ms();
+    int rc = pg_exec(j->ctx, "SELECT 1", &f);
+    if (rc == UM_ECONNLOST && !j->session_lost) {
+        j->session_lost = strdup(f.message ? f.message : um_strerror(rc));
+        j->session_lost_nomem = !j->session_lost;
+    }
+    pg_failure_clear(&f);
+    return rc == UM_ECONNLOST;
+}
+
 static int restoring_tick(void *payload)
 {
     restore_job *j = payload;
-    if (util_now_ms() - j->reported < BACKUP_PROGRESS_MS)
+    if (util_now_ms() - j->reported >= BACKUP_PROGRESS_MS && report(j, UM_BACKUP_RESTORING))
+        return 1;
+    if (util_now_ms() - j->checked < SESSION_CHECK_MS)
         return 0;
-    return report(j, UM_BACKUP_RESTORING);
+    return check_session(j);
 }
 
 /* ---- the checks before ------------------------------------------------ */
@@ -171,6 +199,33 @@ static void choose_format(restore_job *j)
     j->format = n == sizeof(head) && memcmp(head, ARCHIVE_MAGIC, sizeof(head)) == 0
                     ? UM_BACKUP_CUSTOM
                     : UM_BACKUP_PLAIN;
+}
+
+/*
+ * A backup of another database (its manifest names the one it was taken
+ * from) replaces the objects the two share and leaves the rest: a mix of
+ * both, and in every case not what a restore of this database means.
+ * Refused unless forced, as a file that fails its check is.
+ */
+static int check_source(restore_job *j)
+{
+    const char *from = j->has_manifest ? j->manifest.database : NULL;
+    const char *into = j->conn.database;
+    if (!from || strcmp(from, into) == 0)
+        return UM_OK;
+    if (j->opts->force) {
+        log_printf(&j->ctx->log, UM_LOG_WARNING,
+                   "%s is a backup of database \"%s\", not of \"%s\"; restoring it into \"%s\""
+                   " anyway (force)",
+                   j->manifest.path, from, into, into);
+        return UM_OK;
+    }
+    return ctx_error(j->ctx, UM_EBACKUP, j->manifest.path, 0, NULL,
+                     "a backup of database \"%s\", not of \"%s\", the database it would"
+                     " replace; nothing was restored: restore it into \"%s\" (restore --into), or,"
+                     " to make \"%s\" a copy of \"%s\", restore it anyway with restore --force"
+                     " (um_restore_options.force)",
+                     from, into, from, into, from);
 }
 
 static int confirm(restore_job *j)
@@ -292,7 +347,15 @@ static int run_restore(restore_job *j)
                  ? run_fed(j, fed)
                  : pgtool_run(j->ctx, &j->tool, plain ? sql : archive, &j->conn, restoring_tick, j);
     }
-    if (rc == UM_EBACKUP)
+    if (j->session_lost_nomem) {
+        rc = err_nomem(&j->ctx->err);
+    } else if (j->session_lost) {
+        rc = ctx_error(j->ctx, UM_ECONNLOST, NULL, 0, NULL,
+                       "the run's own session, which held the migration lock, was lost (%s): %s"
+                       " was stopped before it finished, so the restore (one transaction) was"
+                       " rolled back and database \"%s\" is as it was",
+                       j->session_lost, j->tool.path, j->conn.database);
+    } else if (rc == UM_EBACKUP)
         rc = ctx_error(j->ctx, UM_EBACKUP, NULL, 0, NULL,
                        "the restore failed and was rolled back; the database is as it was: %s",
                        um_errmsg(j->ctx));
@@ -300,27 +363,25 @@ static int run_restore(restore_job *j)
     return rc;
 }
 
-/* The heads the restored version table holds, and the restore in its
- * history (tables made if the backup had none).  The database is
- * restored by now whatever happens here: a failure says so. */
+/* This run's lock row back in place (lock_mode = table), the heads the
+ * restored version table holds, and the restore in its history (tables
+ * made if the backup had none).  The database is restored by now whatever
+ * happens here: a failure says so. */
 static int record(restore_job *j)
 {
-    int rc = store_read_state(j->ctx, &j->after);
+    int rc = lock_reclaim(j->ctx);
+    if (!rc)
+        rc = store_read_state(j->ctx, &j->after);
     if (!rc && !j->after.tables_exist)
         rc = store_ensure_tables(j->ctx, j->after.n_heads > 0);
     if (!rc)
         rc = store_record_restore(j->ctx, (const char *const *)j->after.heads, j->after.n_heads,
                                   j->has_manifest ? j->manifest.sha256 : NULL);
-    if (rc && rc != UM_ENOMEM) {
-        err_buf why = err_stash(&j->ctx->err);
-        ctx_error(j->ctx, rc, NULL, 0, NULL,
-                  "database \"%s\" was restored from %s, but the restore could not be recorded"
-                  " in the history: %s",
-                  j->conn.database, j->manifest.path,
-                  why.d.message ? why.d.message : um_strerror(rc));
-        err_set_server(&j->ctx->err, why.d.sqlstate, why.d.detail, why.d.hint);
-        err_clear(&why);
-    }
+    if (rc && rc != UM_ENOMEM)
+        err_prefix(&j->ctx->err, rc,
+                   "database \"%s\" was restored from %s, but the restore could not be recorded"
+                   " in the history",
+                   j->conn.database, j->manifest.path);
     return rc;
 }
 
@@ -384,12 +445,12 @@ static int restore(restore_job *j, um_restore_info **out)
     if (!rc)
         rc = pgtool_conn_build(j->ctx, &j->conn);
     if (!rc)
+        rc = check_source(j);
+    if (!rc)
         rc = confirm(j);
     rc = program_found(j, rc);
     if (!rc)
         rc = run_restore(j);
-    if (!rc)
-        rc = lock_reclaim(j->ctx);
     if (!rc)
         rc = record(j);
     if (!rc)
@@ -461,6 +522,7 @@ int um_restore(um_restore_info **out, um_ctx *ctx, const char *path, const um_re
     pgtool_free(&j.tool);
     sqlfeed_free(j.feed);
     store_state_free(&j.after);
+    free(j.session_lost);
     if (out)
         *out = info;
     else

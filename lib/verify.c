@@ -69,12 +69,19 @@ static bool refused(const txblock_hit *hit, bool transactional)
 }
 
 /* Adds the @len bytes of @name to the "name\n" list @list unless there. */
+int checked_sections_setting_index(const char *list, const char *name, size_t len)
+{
+    int i = 0;
+    for (const char *p = list ? list : ""; *p; p += strcspn(p, "\n") + 1, i++)
+        if (strcspn(p, "\n") == len && strncmp(p, name, len) == 0)
+            return i;
+    return -1;
+}
+
 static void add_setting(strbuf *list, const char *name, size_t len)
 {
-    for (const char *p = list->len ? sb_str(list) : ""; *p; p += strcspn(p, "\n") + 1)
-        if (strcspn(p, "\n") == len && strncmp(p, name, len) == 0)
-            return;
-    sb_printf(list, "%.*s\n", (int)len, name);
+    if (checked_sections_setting_index(list->len ? sb_str(list) : NULL, name, len) < 0)
+        sb_printf(list, "%.*s\n", (int)len, name);
 }
 
 static bool keep_first(const txblock_hit *hit, void *payload)

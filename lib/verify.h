@@ -55,6 +55,10 @@ bool checked_sections_take(checked_sections *cs, size_t k, char **sql, int *firs
 const char *checked_sections_settings(const checked_sections *cs, size_t k);
 void checked_sections_free(checked_sections *cs);
 
+/* The place (0 first) of the name at [@name, @name + @len) in @list, a
+ * "name\n" list as settings and all_settings are (NULL: empty), or -1. */
+int checked_sections_setting_index(const char *list, const char *name, size_t len);
+
 /* ---- the result (verify.c), shared with roundtrip.c and drift.c ---------- */
 
 struct um_verify_result {

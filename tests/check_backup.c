@@ -25,9 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SECRET "S3cret-Backup-Pw"
@@ -360,6 +362,86 @@ START_TEST(backup_out_file)
 }
 END_TEST
 
+/* Writes a partial file @name in @dir, last written @age_s seconds ago;
+ * its path, pooled. */
+static const char *plant_partial(const char *dir, const char *name, int age_s)
+{
+    const char *path = pgtest_fmt("%s/%s", dir, name);
+    pgtest_write_file(dir, name, "-- half a dump\n");
+    struct timespec t[2];
+    clock_gettime(CLOCK_REALTIME, &t[0]);
+    t[0].tv_sec -= age_s;
+    t[1] = t[0];
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+    return path;
+}
+
+/* Whether some open file holds a flock() on @path. */
+static bool flock_held(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    bool held = flock(fd, LOCK_EX | LOCK_NB) != 0;
+    close(fd);
+    return held;
+}
+
+static int partial_locked_cb(const um_backup_progress *p, void *payload)
+{
+    int *locked = payload;
+    if (p->phase == UM_BACKUP_DUMPING && strstr(p->path, ".partial"))
+        *locked = flock_held(p->path) ? 1 : -1;
+    return 0;
+}
+
+/*
+ * A run killed while pg_dump wrote leaves its .NAME.partial file: never
+ * listed, and removed by the next backup once nothing has written it for
+ * a minute and no run holds it, which a run writing one does (flock).  A
+ * backup to the same --out file does the same with the one it would
+ * write, where the killed run's file made it fail.
+ */
+START_TEST(stale_partials_removed)
+{
+    um_ctx *ctx = migrated_project(NULL);
+    ck_assert_int_eq(mkdir(backup_dir(), 0700), 0);
+    const char *stale =
+        plant_partial(backup_dir(), ".backup_20200101T000000Z_x_r2.dump.partial", 3600);
+    const char *fresh =
+        plant_partial(backup_dir(), ".backup_20200101T000001Z_x_r2.dump.partial", 0);
+    const char *held =
+        plant_partial(backup_dir(), ".backup_20200101T000002Z_x_r2.dump.partial", 3600);
+    int fd = open(held, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+
+    int locked = 0;
+    um_backup_options o = UM_BACKUP_OPTIONS_INIT;
+    um_backup_info *b = NULL;
+    o.progress_cb = partial_locked_cb;
+    o.progress_payload = &locked;
+    PGTEST_CHECK_OK(ctx, um_backup(&b, ctx, &o));
+    ck_assert_int_eq(locked, 1);
+    ck_assert_msg(!file_exists(stale), "%s is left", stale);
+    ck_assert(file_exists(fresh));
+    ck_assert(file_exists(held));
+    um_backup_list_info *list = NULL;
+    PGTEST_CHECK_OK(ctx, um_backup_list(&list, ctx));
+    ck_assert_uint_eq(um_backup_list_count(list), 1);
+    ck_assert_str_eq(um_backup_list_at(list, 0)->path, b->path);
+    um_backup_list_free(list);
+    um_backup_info_free(b);
+    close(fd);
+
+    o = (um_backup_options)UM_BACKUP_OPTIONS_INIT;
+    o.out = pgtest_fmt("%s/mine.dump", proj_dir);
+    plant_partial(proj_dir, ".mine.dump.partial", 3600);
+    PGTEST_CHECK_OK(ctx, um_backup(NULL, ctx, &o));
+    ck_assert(file_exists(o.out));
+    ck_assert(!file_exists(pgtest_fmt("%s/.mine.dump.partial", proj_dir)));
+    um_close(ctx);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Damaged backups                                                      */
 /* ------------------------------------------------------------------ */
@@ -515,23 +597,149 @@ START_TEST(plain_mismatch_never_commits)
 }
 END_TEST
 
+/* Restores, with force, plain SQL that puts a trigger on @table that
+ * refuses @events with @why; the restore is done, its record fails, and
+ * the error says the database was restored and why it is not recorded. */
+static void expect_restored_not_recorded(um_ctx *ctx, const char *table, const char *events,
+                                         const char *why)
+{
+    pgtest_write_file(proj_dir, "refuse.sql",
+                      pgtest_fmt("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                                 " $$BEGIN RAISE EXCEPTION '%s'; END$$;\n"
+                                 "CREATE TRIGGER refuse BEFORE %s ON %s"
+                                 " FOR EACH ROW EXECUTE FUNCTION refuse();\n",
+                                 why, events, table));
+    um_restore_options o = UM_RESTORE_OPTIONS_INIT;
+    o.force = 1;
+    PGTEST_CHECK_RC(ctx, um_restore(NULL, ctx, pgtest_fmt("%s/refuse.sql", proj_dir), &o), UM_ESQL);
+    ck_assert_msg(strstr(um_errmsg(ctx), "was restored from") &&
+                      strstr(um_errmsg(ctx), "could not be recorded") &&
+                      strstr(um_errmsg(ctx), why),
+                  "%s", um_errmsg(ctx));
+}
+
 /* The database restored, the record failing (here a trigger the backup
  * brought refuses it): the error says the database was restored. */
 START_TEST(restored_but_not_recorded)
 {
     um_ctx *ctx = migrated_project(NULL);
-    pgtest_write_file(proj_dir, "boom.sql",
-                      "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS"
-                      " $$BEGIN RAISE EXCEPTION 'no history today'; END$$;\n"
-                      "CREATE TRIGGER boom BEFORE INSERT ON ultramigrate_version_history"
-                      " FOR EACH ROW EXECUTE FUNCTION boom();\n");
+    expect_restored_not_recorded(ctx, "ultramigrate_version_history", "INSERT", "no history today");
+    um_close(ctx);
+}
+END_TEST
+
+/* lock_mode = table: the restoring run's lock row cannot be put back
+ * (here a trigger the backup brought refuses it): the error says the
+ * database was restored, not only that the lock could not be taken. */
+START_TEST(restored_but_lock_not_reclaimed)
+{
+    um_ctx *ctx = migrated_project("lock_mode = table\n");
+    expect_restored_not_recorded(ctx, "ultramigrate_version_lock", "INSERT OR UPDATE",
+                                 "lock table frozen");
+    ck_assert_str_eq(qv("SELECT count(*) FROM ultramigrate_version_lock"), "0");
+    um_close(ctx);
+}
+END_TEST
+
+static void log_to_text(um_log_level level, const char *msg, void *payload)
+{
+    char *text = payload;
+    if (level <= UM_LOG_WARNING)
+        snprintf(text + strlen(text), 1024 - strlen(text), "%s\n", msg);
+}
+
+/*
+ * A backup of another database (its manifest says which) would replace
+ * the objects this one shares with it and leave the rest: refused, naming
+ * both, unless forced, which restores it with a warning naming both.
+ */
+START_TEST(restore_of_another_database_refused)
+{
+    um_ctx *ctx = migrated_project(NULL);
+    um_backup_info *b = take_backup(ctx, UM_BACKUP_CUSTOM);
+    char *other = pgtest_create_database();
+    char *name = pgtest_query_value(other, "SELECT current_database()");
+    char logged[1024] = "";
+    um_ctx *into = pgtest_project_open_with(&proj, other, NULL, log_to_text, logged);
+    PGTEST_CHECK_RC(into, um_restore(NULL, into, b->path, NULL), UM_EBACKUP);
+    ck_assert_msg(strstr(um_errmsg(into), pgtest_fmt("a backup of database \"%s\"", b->database)) &&
+                      strstr(um_errmsg(into), pgtest_fmt("not of \"%s\"", name)) &&
+                      strstr(um_errmsg(into), "--force"),
+                  "%s", um_errmsg(into));
+    ck_assert(!pgtest_table_exists(other, "a"));
+
     um_restore_options o = UM_RESTORE_OPTIONS_INIT;
     o.force = 1;
-    PGTEST_CHECK_RC(ctx, um_restore(NULL, ctx, pgtest_fmt("%s/boom.sql", proj_dir), &o), UM_ESQL);
-    ck_assert_msg(strstr(um_errmsg(ctx), "was restored from") &&
-                      strstr(um_errmsg(ctx), "could not be recorded") &&
-                      strstr(um_errmsg(ctx), "no history today"),
+    PGTEST_CHECK_OK(into, um_restore(NULL, into, b->path, &o));
+    ck_assert(pgtest_table_exists(other, "a"));
+    ck_assert_msg(strstr(logged, pgtest_fmt("\"%s\"", b->database)) &&
+                      strstr(logged, pgtest_fmt("\"%s\"", name)),
+                  "%s", logged);
+    um_close(into);
+    pgtest_drop_database(other);
+    free(other);
+    free(name);
+    um_backup_info_free(b);
+    um_close(ctx);
+}
+END_TEST
+
+/* The restore's progress, and a session that keeps pg_restore waiting. */
+struct lost_session {
+    PGconn *blocker; /* holds a lock pg_restore needs, until the third call */
+    int calls;
+};
+
+/* First call (before pg_restore starts): the run's own session is
+ * terminated; third: pg_restore may go on, and would commit. */
+static int kill_run_session_cb(const um_backup_progress *p, void *payload)
+{
+    struct lost_session *ls = payload;
+    if (p->phase != UM_BACKUP_RESTORING)
+        return 0;
+    if (++ls->calls == 1) {
+        const char *run = "FROM pg_stat_activity WHERE application_name = 'ultramigrate'"
+                          " AND datname = current_database() AND pid <> pg_backend_pid()";
+        ck_assert_int_eq(qi("SELECT count(pg_terminate_backend(pid)) %s", run), 1);
+        for (int i = 0; i < 200 && qi("SELECT count(*) %s", run) > 0; i++)
+            usleep(20 * 1000);
+    } else if (ls->calls == 3) {
+        PQclear(PQexec(ls->blocker, "COMMIT"));
+    }
+    return 0;
+}
+
+/*
+ * The run's own session lost while pg_restore runs (here terminated; an
+ * idle_session_timeout does the same): the advisory migration lock went
+ * with it, so pg_restore is stopped before it commits, and the error
+ * says so.  It went on and committed a restore no lock guarded.
+ */
+START_TEST(restore_stops_when_session_lost)
+{
+    um_ctx *ctx = migrated_project(NULL);
+    um_backup_info *b = take_backup(ctx, UM_BACKUP_CUSTOM);
+    sql("UPDATE a SET v = 'after the backup' WHERE id = 1");
+    struct lost_session ls = { PQconnectdb(db_url), 0 };
+    ck_assert_int_eq(PQstatus(ls.blocker), CONNECTION_OK);
+    PQclear(PQexec(ls.blocker, "BEGIN; LOCK TABLE a IN ACCESS SHARE MODE"));
+    um_restore_options o = UM_RESTORE_OPTIONS_INIT;
+    o.progress_cb = kill_run_session_cb;
+    o.progress_payload = &ls;
+    PGTEST_CHECK_RC(ctx, um_restore(NULL, ctx, b->path, &o), UM_ECONNLOST);
+    ck_assert_msg(strstr(um_errmsg(ctx), "was stopped before it finished") &&
+                      strstr(um_errmsg(ctx), "terminating connection") &&
+                      strstr(um_errmsg(ctx), "session") && strstr(um_errmsg(ctx), "lost"),
                   "%s", um_errmsg(ctx));
+    PQclear(PQexec(ls.blocker, "COMMIT"));
+    PQfinish(ls.blocker);
+    /* pg_restore's session ends when it does: nothing committed */
+    for (int i = 0; i < 200 && qi("SELECT count(*) FROM pg_stat_activity"
+                                  " WHERE application_name = 'pg_restore'") > 0;
+         i++)
+        usleep(20 * 1000);
+    ck_assert_str_eq(qv("SELECT v FROM a WHERE id = 1"), "after the backup");
+    um_backup_info_free(b);
     um_close(ctx);
 }
 END_TEST
@@ -1150,6 +1358,82 @@ START_TEST(restore_asks_first)
 }
 END_TEST
 
+/* What a restore's callbacks did with the running handle. */
+struct calls_in {
+    um_ctx *ctx;
+    int answer;       /* the confirmation's */
+    int calls;        /* callbacks that called in */
+    int refused;      /* calls refused with UM_EINVAL */
+    int lookups_ok;   /* lookups of a known id that worked */
+    int lookups_gone; /* lookups of an unknown id that failed */
+};
+
+/* What a callback may call (lookups, one failing) and what it may not. */
+static void restore_calls_back_in(struct calls_in *in)
+{
+    const um_revision *rev = NULL;
+    um_status_info *st = NULL;
+    um_backup_info *b = NULL;
+    in->calls++;
+    in->lookups_ok += um_revision_lookup(&rev, in->ctx, "r1") == UM_OK && rev;
+    in->lookups_gone += um_revision_lookup(&rev, in->ctx, "nope") == UM_ETARGET;
+    in->refused += um_status(&st, in->ctx) == UM_EINVAL && !st;
+    in->refused += um_backup(&b, in->ctx, NULL) == UM_EINVAL && !b;
+    in->refused += um_restore(NULL, in->ctx, "elsewhere.dump", NULL) == UM_EINVAL;
+    um_close(in->ctx); /* ignored: the running call holds the handle */
+}
+
+static int confirm_calls_back(const um_restore_target *t, void *payload)
+{
+    (void)t;
+    struct calls_in *in = payload;
+    restore_calls_back_in(in);
+    return in->answer;
+}
+
+static int restore_progress_calls_back(const um_backup_progress *p, void *payload)
+{
+    (void)p;
+    restore_calls_back_in(payload);
+    return 0;
+}
+
+/*
+ * A restore's confirmation and progress callbacks may look revisions up
+ * on the running handle and nothing else: other calls fail with
+ * UM_EINVAL, um_close() is ignored, and a lookup that fails changes
+ * neither the restore's outcome nor the error the handle reports.
+ */
+START_TEST(restore_callbacks_calling_back_in)
+{
+    um_ctx *ctx = migrated_project(NULL);
+    um_backup_info *b = take_backup(ctx, UM_BACKUP_CUSTOM);
+    struct calls_in in = { .ctx = ctx, .answer = 1 };
+    um_restore_options o = UM_RESTORE_OPTIONS_INIT;
+    o.confirm_cb = confirm_calls_back;
+    o.confirm_payload = &in;
+    PGTEST_CHECK_RC(ctx, um_restore(NULL, ctx, b->path, &o), UM_ECANCELLED);
+    ck_assert_msg(strstr(um_errmsg(ctx), "was not confirmed"), "%s", um_errmsg(ctx));
+    ck_assert_int_eq(in.calls, 1);
+
+    in.answer = 0;
+    o.progress_cb = restore_progress_calls_back;
+    o.progress_payload = &in;
+    PGTEST_CHECK_OK(ctx, um_restore(NULL, ctx, b->path, &o));
+    ck_assert_int_ge(in.calls, 4); /* verifying, the confirmation, restoring, finished */
+    ck_assert_int_eq(in.lookups_ok, in.calls);
+    ck_assert_int_eq(in.lookups_gone, in.calls);
+    ck_assert_int_eq(in.refused, 3 * in.calls);
+    ck_assert_str_eq(last_history(), pgtest_fmt("restore r2 ok %s", b->sha256));
+    /* after the call, the handle is the host's again */
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    um_status_free(st);
+    um_backup_info_free(b);
+    um_close(ctx);
+}
+END_TEST
+
 /* Runs the CLI with a terminal as stdin, on which @typed is typed. */
 static pgtest_cli_result cli_on_terminal(const char *const argv[], const char *typed)
 {
@@ -1376,6 +1660,9 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, plain_mismatch_never_commits);
     tcase_add_test(tc, failed_restore_changes_nothing);
     tcase_add_test(tc, restored_but_not_recorded);
+    tcase_add_test(tc, restored_but_lock_not_reclaimed);
+    tcase_add_test(tc, restore_of_another_database_refused);
+    tcase_add_test(tc, restore_stops_when_session_lost);
     tcase_add_test(tc, table_lock_row_not_restored);
 
     tc = tcase(s, "upgrade");
@@ -1393,11 +1680,13 @@ static Suite *backup_suite(void)
     tcase_add_test(tc, retention_keeps_n);
     tcase_add_test(tc, list_flags_and_json);
     tcase_add_test(tc, file_and_directory_modes);
+    tcase_add_test(tc, stale_partials_removed);
 
     tc = tcase(s, "control");
     tcase_add_test(tc, cancel_leaves_nothing);
     tcase_add_test(tc, killed_run_takes_its_pg_dump_along);
     tcase_add_test(tc, restore_asks_first);
+    tcase_add_test(tc, restore_callbacks_calling_back_in);
     tcase_add_test(tc, cli_restore_confirmation);
 
     tc = tcase(s, "passwords");

@@ -657,6 +657,38 @@ START_TEST(session_settings_do_not_outlive_a_revision)
 END_TEST
 
 /*
+ * A 'Transactional: no' revision's settings are put back in a statement
+ * of their own, after it; when that fails (here the value the run started
+ * with names the text search configuration the revision dropped), the
+ * revision is applied but the session is not the one the run started
+ * with: the run stops before the next revision instead of running it in
+ * the changed session, and says so.
+ */
+START_TEST(session_settings_not_put_back_stop_the_run)
+{
+    sql("CREATE TEXT SEARCH CONFIGURATION mine (COPY = english)");
+    sql("DO $$BEGIN EXECUTE format('ALTER DATABASE %%I SET default_text_search_config = %%L',"
+        " current_database(), 'public.mine'); END$$");
+    write_rev_full("r1", NULL, 0,
+                   "SET default_text_search_config = 'english';\n"
+                   "DROP TEXT SEARCH CONFIGURATION mine;",
+                   "CREATE TEXT SEARCH CONFIGURATION mine (COPY = english);");
+    write_rev("r2", "r1",
+              "CREATE TABLE t2 AS SELECT current_setting('default_text_search_config');",
+              "DROP TABLE t2;");
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_ESQL);
+    ck_assert_msg(strstr(um_errmsg(ctx), "revision r1 was applied") &&
+                      strstr(um_errmsg(ctx), "could not be put back") &&
+                      strstr(um_errmsg(ctx), "default_text_search_config"),
+                  "%s", um_errmsg(ctx));
+    ck_assert_str_eq(versions(), "r1");
+    ASSERT_NO_TABLE("t2");
+    um_close(ctx);
+}
+END_TEST
+
+/*
  * Version rows naming a revision and its descendant (Alembic's own stamp
  * can leave them): refused before anything runs, as Alembic refuses them
  * ("overlaps"), naming the ancestor; stamp --purge sets the state anew.
@@ -748,7 +780,8 @@ static Suite *upgrade_suite(void)
     PGTEST_ADD_TESTS(tcase(s, "stamp"), stamp_heads_and_base, stamp_middle_then_upgrade,
                      overlapping_version_rows_refused);
 
-    PGTEST_ADD_TESTS(tcase(s, "settings"), session_settings_do_not_outlive_a_revision);
+    PGTEST_ADD_TESTS(tcase(s, "settings"), session_settings_do_not_outlive_a_revision,
+                     session_settings_not_put_back_stop_the_run);
 
     PGTEST_ADD_TESTS(tcase(s, "early"), early_state_taken_by_status,
                      early_state_dropped_by_another_call);
