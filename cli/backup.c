@@ -29,8 +29,9 @@ const char cli_restore_options[] =
     "  FILE                     the backup; its manifest FILE.json must be beside it\n"
     "      --into URL           the database to restore into (as -d URL)\n"
     "  -y, --yes                do not ask; needed when stdin is not a terminal\n"
-    "      --force              restore even without a manifest, or when the file\n"
-    "                           does not match it\n";
+    "      --force              restore even without a manifest, when the file\n"
+    "                           does not match it, or when it is a backup of\n"
+    "                           another database\n";
 
 /* ---- progress ---------------------------------------------------------- */
 

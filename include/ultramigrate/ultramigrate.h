@@ -2287,7 +2287,8 @@ typedef struct um_restore_options {
     unsigned int version; /**< UM_RESTORE_OPTIONS_VERSION */
     /**
      * Non-zero: restore a backup that has no manifest, or whose size or
-     * checksum does not match it (a warning is logged).  0: refuse it.
+     * checksum does not match it, or whose manifest names another
+     * database (a warning is logged, naming both).  0: refuse it.
      */
     int force;
     um_restore_confirm_cb confirm_cb; /**< NULL: no confirmation */
@@ -2350,7 +2351,10 @@ typedef struct um_restore_info {
  * @return UM_OK, UM_EINVAL, UM_EVERSION, UM_ENOMEM, UM_EIO (the file cannot
  *         be read), UM_ECHECKSUM (no manifest, or a mismatch, without
  *         force), UM_ECONNECT, UM_EAUTH, UM_ELOCKED, UM_ESQL, UM_EBACKUP
- *         (pg_restore or psql failed; the database is as it was),
+ *         (pg_restore or psql failed; the database is as it was; or, without
+ *         force, the backup is of another database), UM_ECONNLOST (the
+ *         run's own session was lost while pg_restore or psql ran: it was
+ *         stopped before it committed, the database is as it was),
  *         UM_ECANCELLED (refused by the callback, or cancelled).
  * @since 0.1
  */
