@@ -304,9 +304,24 @@ static int read_settings_before(run *r)
     return rc;
 }
 
+/* The value setting @name had when the run started; NULL: unknown then. */
+static const char *setting_before(const run *r, const char *name)
+{
+    int col = checked_sections_setting_index(sb_str(&r->sections.all_settings), name, strlen(name));
+    return col >= 0 && r->settings_before ? pg_rows_value(r->settings_before, 0, col) : NULL;
+}
+
+/* The settings that say who the session is: put back before the others,
+ * which the revision's role may not have the right to reset. */
+static bool is_identity_setting(const char *name)
+{
+    return strcmp(name, "role") == 0 || strcmp(name, "session_authorization") == 0;
+}
+
 /* Appends the statement that puts back the settings step @k changes
- * (set_config with NULL: RESET, for a setting unknown at the start);
- * nothing for a step that changes none.  false: out of memory (error set). */
+ * (set_config with NULL: RESET, for a setting unknown at the start), the
+ * session's identity first (the select list runs in order); nothing for
+ * a step that changes none.  false: out of memory (error set). */
 static bool append_settings_back(run *r, strbuf *sb, size_t k)
 {
     const char *mine = checked_sections_settings(&r->sections, k);
@@ -314,19 +329,23 @@ static bool append_settings_back(run *r, strbuf *sb, size_t k)
         return true;
     sb_puts(sb, "SELECT ");
     char name[NAMEDATALEN_MAX];
-    for (const char *p = mine; *p; p += strcspn(p, "\n") + 1) {
-        size_t len = setting_at(p, name);
-        /* settings_before has a column per name of all_settings, in order */
-        int col = checked_sections_setting_index(sb_str(&r->sections.all_settings), p, len);
-        const char *value = col >= 0 ? pg_rows_value(r->settings_before, 0, col) : NULL;
-        sb_puts(sb, p == mine ? "set_config(" : ", set_config(");
-        pg_append_literal(r->ctx, sb, name);
-        sb_puts(sb, ", ");
-        if (value)
-            pg_append_literal(r->ctx, sb, value);
-        else
-            sb_puts(sb, "NULL");
-        sb_puts(sb, ", false)");
+    bool first = true;
+    for (int identity = 1; identity >= 0; identity--) {
+        for (const char *p = mine; *p; p += strcspn(p, "\n") + 1) {
+            setting_at(p, name);
+            if (is_identity_setting(name) != identity)
+                continue;
+            const char *value = setting_before(r, name);
+            sb_puts(sb, first ? "set_config(" : ", set_config(");
+            first = false;
+            pg_append_literal(r->ctx, sb, name);
+            sb_puts(sb, ", ");
+            if (value)
+                pg_append_literal(r->ctx, sb, value);
+            else
+                sb_puts(sb, "NULL");
+            sb_puts(sb, ", false)");
+        }
     }
     sb_puts(sb, ";\n");
     bool ok = !sb_failed(sb) && r->ctx->err.d.code == UM_OK;
@@ -411,6 +430,38 @@ static void hint_part_way(um_ctx *ctx, const script_file *s, int done)
 }
 
 /* Runs each statement of @body on its own, outside any transaction. */
+/*
+ * Records that @done statements of 'Transactional: no' step @k succeeded,
+ * in the revision's session.  After a SET ROLE the revision's role may
+ * have no right to the applied table: the row is then written as the role
+ * the run started with, and the revision's role taken up again.
+ */
+static int record_progress(run *r, size_t k, int done)
+{
+    const script_file *s = step_script(r, k);
+    const char *mine = checked_sections_settings(&r->sections, k);
+    if (checked_sections_setting_index(mine, "role", 4) < 0)
+        return store_set_statements_done(r->ctx, s, done);
+    pg_rows *role = NULL;
+    int rc = pg_query(r->ctx, "SELECT current_setting('role')", 0, NULL, &role, NULL);
+    if (rc)
+        return rc;
+    const char *before = setting_before(r, "role");
+    strbuf msg = STRBUF_INIT;
+    sb_puts(&msg, "SELECT set_config('role', ");
+    pg_append_literal(r->ctx, &msg, before ? before : "none");
+    sb_puts(&msg, ", false);\n");
+    store_append_statements_done(r->ctx, &msg, s, done);
+    sb_puts(&msg, "SELECT set_config('role', ");
+    pg_append_literal(r->ctx, &msg, pg_rows_value(role, 0, 0));
+    sb_puts(&msg, ", false);\n");
+    rc = sb_failed(&msg) || r->ctx->err.d.code ? err_code_or_nomem(&r->ctx->err)
+                                               : pg_exec(r->ctx, sb_str(&msg), NULL);
+    sb_free(&msg);
+    pg_rows_free(role);
+    return rc;
+}
+
 static int run_statements(run *r, size_t k, const char *body, int first_line)
 {
     const script_file *s = step_script(r, k);
@@ -429,7 +480,7 @@ static int run_statements(run *r, size_t k, const char *body, int first_line)
         rc = pg_exec(r->ctx, stmt, &f);
         /* what stays done is on record before the next statement runs */
         if (!rc)
-            rc = store_set_statements_done(r->ctx, s, i + 1);
+            rc = record_progress(r, k, i + 1);
         else {
             size_t at = f.position > 0
                             ? off + pg_char_offset(r->ctx, stmt, strlen(stmt), f.position)

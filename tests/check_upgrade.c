@@ -689,6 +689,27 @@ START_TEST(session_settings_not_put_back_stop_the_run)
 END_TEST
 
 /*
+ * A revision that sets a superuser's setting, then becomes a role that
+ * may not reset it: the session's identity is put back first, so that
+ * the rest can be (reset as the role, log_statement was refused and the
+ * revision failed).
+ */
+START_TEST(session_role_put_back_first)
+{
+    sql("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'um_test_low')"
+        " THEN CREATE ROLE um_test_low; END IF; END$$");
+    write_rev("r1", NULL, "SET log_statement = 'all';\nSET ROLE um_test_low;\nSELECT 1;", "");
+    write_rev_full("r2", "r1", 0, "SET log_statement = 'ddl';\nSET ROLE um_test_low;\nSELECT 1;",
+                   "");
+    write_rev("r3", "r2", "CREATE TABLE t3 AS SELECT current_user AS who;", "DROP TABLE t3;");
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ck_assert_str_eq(qv("SELECT who FROM t3"), qv("SELECT current_user"));
+    um_close(ctx);
+}
+END_TEST
+
+/*
  * Version rows naming a revision and its descendant (Alembic's own stamp
  * can leave them): refused before anything runs, as Alembic refuses them
  * ("overlaps"), naming the ancestor; stamp --purge sets the state anew.
@@ -781,7 +802,7 @@ static Suite *upgrade_suite(void)
                      overlapping_version_rows_refused);
 
     PGTEST_ADD_TESTS(tcase(s, "settings"), session_settings_do_not_outlive_a_revision,
-                     session_settings_not_put_back_stop_the_run);
+                     session_settings_not_put_back_stop_the_run, session_role_put_back_first);
 
     PGTEST_ADD_TESTS(tcase(s, "early"), early_state_taken_by_status,
                      early_state_dropped_by_another_call);
