@@ -1527,7 +1527,8 @@ static const char heads_options[] =
 static const char stamp_options[] =
     "  REV...                   the new heads: each replaces the current heads of\n"
     "                           its branch (base: every head; LABEL@base: the\n"
-    "                           heads of LABEL's branch); other branches stay\n"
+    "                           heads of LABEL's branch); other branches stay;\n"
+    "                           not a relative step (-1, +1), as Alembic's stamp\n"
     "      --purge              empty the version table first, so that REVs are\n"
     "                           the whole state (also when it holds revisions\n"
     "                           that no file defines)\n";

@@ -1081,10 +1081,27 @@ static int resolve_relative(const graph_dag *g, const char *t, const relative *r
     return rc ? rc : target_at(out, at, err);
 }
 
+/* graph_parse_relative() of @target, unless it names revisions: ids and
+ * labels may contain '-', and one that names revisions is not relative. */
+static int relative_form(const graph_dag *g, const char *target, relative *rel)
+{
+    size_t first;
+    if (graph_find(g, target) >= 0 || prefix_matches(g, target, &first) ||
+        branch_table_find(g->labels, target) >= 0)
+        return 0;
+    return graph_parse_relative(target, &rel->rev_len, &rel->sign, &rel->steps);
+}
+
+bool graph_target_relative(const graph_dag *g, const char *target)
+{
+    const char *at = strchr(target, '@');
+    relative rel;
+    return relative_form(g, at ? at + 1 : target, &rel) != 0;
+}
+
 int graph_resolve_target(const graph_dag *g, const char *target, int dir, const size_t *current,
                          size_t n_current, graph_target *out, err_buf *err)
 {
-    size_t first;
     relative rel;
     long at;
     int form, rc;
@@ -1111,11 +1128,7 @@ int graph_resolve_target(const graph_dag *g, const char *target, int dir, const 
         return dir == UM_DOWN ? UM_OK
                               : err_set(err, UM_ETARGET, NULL, 0, NULL,
                                         "'base' is not an upgrade target: nothing to upgrade to");
-    /* ids and labels may contain '-': one that names revisions is not relative */
-    form = graph_find(g, target) >= 0 || prefix_matches(g, target, &first) ||
-                   branch_table_find(g->labels, target) >= 0
-               ? 0
-               : graph_parse_relative(target, &rel.rev_len, &rel.sign, &rel.steps);
+    form = relative_form(g, target, &rel);
     if (form < 0)
         return err_set(err, UM_ETARGET, NULL, 0, NULL, "step count out of range in '%s'", target);
     if (form > 0)
