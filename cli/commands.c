@@ -569,10 +569,7 @@ static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_inf
             cli_print_revision_block(stdout, ctx, rev, 0);
             fputc('\n', stdout);
         } else {
-            printf("%s%s\n", id,
-                   !rev                   ? " (no revision file)"
-                   : is_file_head(st, id) ? " (head)"
-                                          : "");
+            printf("%s%s\n", id, rev ? cli_head_mark(rev) : " (no revision file)");
         }
     }
     for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)

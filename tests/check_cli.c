@@ -1270,6 +1270,35 @@ START_TEST(stamp_refuses_relative_steps)
 }
 END_TEST
 
+/* current marks a revision as Alembic's current does: "(head)" for a head
+ * no revision depends on, "(effective head)" for one that another branch's
+ * revision depends on (it is no head of an upgrade to heads). */
+START_TEST(current_marks_effective_heads)
+{
+    init_project();
+    pgtest_write_revision(proj, "aaaa", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_write_revision(proj, "bbbb", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_write_revision(proj, "cccc", "aaaa", "bbbb", 1, "SELECT 1;", "SELECT 1;");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup", "bbbb");
+    pgtest_assert_status(r, EXIT_OK, "upgrade bbbb");
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "current");
+    pgtest_assert_status(r, EXIT_OK, "current at bbbb");
+    ck_assert_str_eq(r.out, "bbbb (effective head)\n");
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade", "--no-backup", "heads");
+    pgtest_assert_status(r, EXIT_OK, "upgrade heads");
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "current");
+    pgtest_assert_status(r, EXIT_OK, "current at heads");
+    ck_assert_msg(contains(r.out, "bbbb (effective head)\n") && contains(r.out, "cccc (head)\n") &&
+                      !contains(r.out, "aaaa"),
+                  "%s", r.out);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* The column (from the line's start) of @needle in the line of @text that
  * holds @key; -1 when there is no such line. */
 static long column_in_line(const char *text, const char *key, const char *needle)
@@ -1764,8 +1793,8 @@ static Suite *cli_suite(void)
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
                      exit_target_and_state, exit_no_project, summaries_name_revisions,
-                     stamp_refuses_relative_steps, hint_transaction_block, empty_up_section,
-                     part_way_failure_and_repair);
+                     stamp_refuses_relative_steps, current_marks_effective_heads,
+                     hint_transaction_block, empty_up_section, part_way_failure_and_repair);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "terminal", setup, teardown, 60), human_output_aligned,
                      colour_on_a_terminal_only, progress_line_on_a_terminal,
