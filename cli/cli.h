@@ -349,6 +349,11 @@ void cli_print_parents(FILE *out, const um_revision *rev);
  * move the cursor, recolour or retitle the user's terminal. */
 void cli_print_text(FILE *out, const char *s);
 
+/* " (head)", " (effective head)" (a head another revision depends on:
+ * Alembic's is_head without _is_real_head) or "", as Alembic's one-line
+ * form (_head_only) marks a revision. */
+const char *cli_head_mark(const um_revision *rev);
+
 /* The one-line form: "ID (labels) (head)" and what @flags (enum cli_line)
  * add, as history, heads and branches print it; the id padded to
  * @id_width (0: not padded) so that the marks of a list line up. */

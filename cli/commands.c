@@ -596,10 +596,7 @@ static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_inf
             cli_print_revision_block(stdout, ctx, rev, 0);
             fputc('\n', stdout);
         } else {
-            printf("%s%s\n", id,
-                   !rev                   ? " (no revision file)"
-                   : is_file_head(st, id) ? " (head)"
-                                          : "");
+            printf("%s%s\n", id, rev ? cli_head_mark(rev) : " (no revision file)");
         }
     }
     for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
@@ -1554,7 +1551,8 @@ static const char heads_options[] =
 static const char stamp_options[] =
     "  REV...                   the new heads: each replaces the current heads of\n"
     "                           its branch (base: every head; LABEL@base: the\n"
-    "                           heads of LABEL's branch); other branches stay\n"
+    "                           heads of LABEL's branch); other branches stay;\n"
+    "                           not a relative step (-1, +1), as Alembic's stamp\n"
     "      --purge              empty the version table first, so that REVs are\n"
     "                           the whole state (also when it holds revisions\n"
     "                           that no file defines)\n";

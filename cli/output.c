@@ -499,9 +499,7 @@ int cli_lint_generated(const struct cli_call *call, const char *path, json_t **j
 
 /* ---- revisions ---------------------------------------------------------- */
 
-/* " (head)" or " (effective head)" (a head another revision depends on), as
- * Alembic's one-line form says it. */
-static const char *head_mark(const um_revision *rev)
+const char *cli_head_mark(const um_revision *rev)
 {
     if (!rev->is_head)
         return "";
@@ -514,7 +512,7 @@ static const char *revision_marks(const um_revision *rev, int flags, int block, 
                                   size_t size)
 {
     int tree = block || (flags & CLI_LINE_TREE);
-    snprintf(buf, size, "%s%s%s%s%s", block ? (rev->is_head ? " (head)" : "") : head_mark(rev),
+    snprintf(buf, size, "%s%s%s%s%s", block ? (rev->is_head ? " (head)" : "") : cli_head_mark(rev),
              !block && (flags & CLI_LINE_CURRENT) ? " (current)" : "",
              tree && rev->is_branch_point ? " (branchpoint)" : "",
              tree && rev->is_merge ? " (mergepoint)" : "",

@@ -23,6 +23,7 @@
 #include "pg.h"
 #include "script.h"
 #include "strbuf.h"
+#include "txblock.h"
 #include "util.h"
 
 struct um_dry_run_info {
@@ -310,18 +311,59 @@ static int step_failed(um_ctx *ctx, um_dry_run_info *info, um_dry_run_step *st, 
     return kept ? rc : err_nomem(&ctx->err);
 }
 
-/* Runs the SQL @body of step @st, as a run's message would hold it. */
+/* ---- session settings ------------------------------------------------- */
+
+/*
+ * A run puts back, after a revision, the session settings it SETs or
+ * RESETs (not LOCAL: apply.c), so that the next revision starts from the
+ * same session; in the dry run's one transaction they would otherwise
+ * reach the revisions after it.  Their values before the revision are the
+ * dry run's start values, since each revision before it put its own back.
+ */
+#define VALUES_OF_SETTINGS                                                                         \
+    "SELECT current_setting(n, true)"                                                              \
+    " FROM regexp_split_to_table(rtrim($1, E'\\n'), E'\\n') WITH ORDINALITY AS s(n, i) ORDER BY i"
+
+static const char *value_before(size_t i, const char *name, void *arg)
+{
+    (void)name;
+    return pg_rows_value(arg, i, 0);
+}
+
+/* The settings @body changes, in @names, and their values now, *before. */
+static int settings_before(um_ctx *ctx, const char *body, int first_line, strbuf *names,
+                           pg_rows **before)
+{
+    int rc = txblock_settings(body, first_line, names, ctx, &ctx->err);
+    if (rc || !names->len)
+        return rc;
+    const char *param = sb_str(names);
+    return pg_query(ctx, VALUES_OF_SETTINGS, 1, &param, before, NULL);
+}
+
+/* Runs the SQL @body of step @st, as a run's message would hold it: the
+ * settings it changes put back after it. */
 static int try_step(um_ctx *ctx, um_dry_run_info *info, relation_names *rn, um_dry_run_step *st,
                     const char *body, int first_line)
 {
-    strbuf msg = STRBUF_INIT;
+    strbuf msg = STRBUF_INIT, names = STRBUF_INIT;
+    pg_rows *before = NULL;
     pg_failure f = { 0 };
     size_t body_off;
+    int rc = settings_before(ctx, body, first_line, &names, &before);
+    if (rc) {
+        sb_free(&names);
+        return rc;
+    }
     int prefix = apply_append_revision(ctx, &msg, body, true, &body_off);
-    if (sb_failed(&msg))
-        return err_nomem(&ctx->err);
+    if (!txblock_append_settings_back(ctx, &msg, before ? sb_str(&names) : NULL, value_before,
+                                      before) ||
+        sb_failed(&msg)) {
+        rc = err_code_or_nomem(&ctx->err);
+        goto done;
+    }
     double t0 = util_now_ms();
-    int rc = pg_exec(ctx, sb_str(&msg), &f);
+    rc = pg_exec(ctx, sb_str(&msg), &f);
     st->duration_ms = util_now_ms() - t0;
     if (rc == UM_ESQL && !f.connection_lost && !pg_cancel_requested(ctx)) {
         rc = step_failed(
@@ -338,7 +380,10 @@ static int try_step(um_ctx *ctx, um_dry_run_info *info, relation_names *rn, um_d
         st->reason = NULL;
         rc = read_locks(ctx, info, rn, st);
     }
+done:
     pg_failure_clear(&f);
+    pg_rows_free(before);
+    sb_free(&names);
     sb_free(&msg);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "branch.h"
 #include "order.h"
 #include "strbuf.h"
+#include "textfile.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -82,6 +83,39 @@ static void sb_put_ids(strbuf *sb, const graph_dag *g, const size_t *idx, size_t
     free(by_file);
 }
 
+/*
+ * The 1-based line of @s's header line "-- @key: ...", 0 when it cannot
+ * be told.  The parser keeps no header line but the markers', so a graph
+ * error reads the file again to point at the line to fix: only on the way
+ * to an error, never while a good graph is built.
+ */
+static int header_line_of(const script_file *s, const char *key)
+{
+    char *text = NULL;
+    size_t len = 0;
+    err_buf ignored = { 0 };
+    int found = 0, no = 0;
+
+    if (textfile_read(&text, &len, s->path, &textfile_revision, false, &ignored)) {
+        err_clear(&ignored);
+        return 0;
+    }
+    for (char *p = text, *nl; !found && p < text + len && (!s->up_line || no < s->up_line);
+         p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(text + len - p));
+        if (!nl)
+            nl = text + len;
+        *nl = '\0';
+        no++;
+        p += strspn(p, " \t");
+        const char *k = p[0] == '-' && p[1] == '-' ? script_header_key(p + 2) : NULL;
+        if (k && strcmp(k, key) == 0)
+            found = no;
+    }
+    free(text);
+    return found;
+}
+
 static int adj_alloc(adj *a, size_t n, size_t edges)
 {
     a->off = util_calloc(2 * n + 1 + edges, sizeof(size_t));
@@ -146,6 +180,31 @@ static long map_find(const size_t *slots, size_t mask, script_file *const *s, co
     return slots[slot] ? (long)(slots[slot] - 1) : -1;
 }
 
+/* "FILE:LINE" of @s's header line @key, or "FILE" when the line is unknown. */
+static void sb_put_place(strbuf *sb, const script_file *s, const char *key, int *line)
+{
+    *line = header_line_of(s, key);
+    sb_puts(sb, s->path);
+    if (*line)
+        sb_printf(sb, ":%d", *line);
+}
+
+/* Both files, each at its "Revision ID:" line: either may be the copy. */
+static int report_duplicate(const script_file *first, const script_file *second, err_buf *err)
+{
+    strbuf sb = STRBUF_INIT;
+    int line, rc;
+
+    sb_put_place(&sb, first, "Revision ID", &line);
+    sb_puts(&sb, " and ");
+    sb_put_place(&sb, second, "Revision ID", &line);
+    rc = sb_failed(&sb) ? err_nomem(err)
+                        : err_set(err, UM_EGRAPH, second->path, line, second->id,
+                                  "revision %s is defined twice: %s", second->id, sb_str(&sb));
+    sb_free(&sb);
+    return rc;
+}
+
 /* A load factor of at most 1/2 keeps probe sequences short. */
 static int map_build(build *b, err_buf *err)
 {
@@ -159,10 +218,7 @@ static int map_build(build *b, err_buf *err)
     for (size_t i = 0; i < b->n; i++) {
         size_t slot = map_probe(b->slots, b->mask, b->s, b->s[i]->id);
         if (b->slots[slot]) {
-            const script_file *first = b->s[b->slots[slot] - 1];
-            return err_set(err, UM_EGRAPH, b->s[i]->path, 0, b->s[i]->id,
-                           "revision %s is defined twice: %s and %s", b->s[i]->id, first->path,
-                           b->s[i]->path);
+            return report_duplicate(b->s[b->slots[slot] - 1], b->s[i], err);
         }
         b->slots[slot] = i + 1;
     }
@@ -193,11 +249,12 @@ static bool sorted_by_file(script_file *const *s, size_t n)
  * Alembic; a parent may not (Alembic's map would then lose the edge). */
 typedef struct edge_kind {
     const char *verb;
+    const char *key; /* the header line that makes the edge */
     bool labels;
 } edge_kind;
 
-static const edge_kind edge_parent = { "revises", false };
-static const edge_kind edge_depends = { "depends on", true };
+static const edge_kind edge_parent = { "revises", "Revises", false };
+static const edge_kind edge_depends = { "depends on", "Depends On", true };
 
 /*
  * Appends the positions of @ids to node i's list.  @stamp drops a revision
@@ -213,8 +270,8 @@ static int add_edges(build *b, size_t i, char *const *ids, size_t n_ids, const e
         if (p < 0 && kind->labels)
             p = branch_table_find(b->labels, ids[k]);
         if (p < 0)
-            return err_set(err, UM_EGRAPH, s->path, 0, s->id, "%s %s, which no file defines",
-                           kind->verb, ids[k]);
+            return err_set(err, UM_EGRAPH, s->path, header_line_of(s, kind->key), s->id,
+                           "%s %s, which no file defines", kind->verb, ids[k]);
         if (stamp[p] == i + 1)
             continue;
         stamp[p] = i + 1;
@@ -283,6 +340,15 @@ static size_t heap_pop(size_t *h, size_t *len)
     return top;
 }
 
+/* The first of @v's edges to a revision Kahn's algorithm left unordered. */
+static size_t unordered_edge(const build *b, size_t v)
+{
+    size_t k = b->pred.off[v];
+    while (b->rank[b->pred.idx[k]] != SIZE_MAX)
+        k++;
+    return k;
+}
+
 /*
  * Every revision Kahn's algorithm left unordered still waits for an
  * unordered predecessor, so following such predecessors from any of them
@@ -302,11 +368,11 @@ static int report_cycle(const build *b, err_buf *err)
     while (!seen[v]) {
         seen[v] = ++len;
         walk[len - 1] = v;
-        size_t k = b->pred.off[v];
-        while (b->rank[b->pred.idx[k]] != SIZE_MAX)
-            k++;
-        v = b->pred.idx[k];
+        v = b->pred.idx[unordered_edge(b, v)];
     }
+    /* The line to fix is the one making v's edge on the cycle. */
+    size_t edge = unordered_edge(b, v);
+    const char *key = edge - b->pred.off[v] < b->pred.nfirst[v] ? "Revises" : "Depends On";
     /* The walk runs against the edges; print it in application order. */
     sb_puts(&sb, b->s[v]->id);
     for (size_t k = len; k-- > seen[v] - 1;) {
@@ -315,8 +381,8 @@ static int report_cycle(const build *b, err_buf *err)
     }
     if (sb_failed(&sb))
         goto done;
-    rc = err_set(err, UM_EGRAPH, b->s[v]->path, 0, b->s[v]->id, "cycle in the revision graph: %s",
-                 sb_str(&sb));
+    rc = err_set(err, UM_EGRAPH, b->s[v]->path, header_line_of(b->s[v], key), b->s[v]->id,
+                 "cycle in the revision graph: %s", sb_str(&sb));
 done:
     if (rc == UM_ENOMEM)
         err_nomem(err);
@@ -1015,10 +1081,27 @@ static int resolve_relative(const graph_dag *g, const char *t, const relative *r
     return rc ? rc : target_at(out, at, err);
 }
 
+/* graph_parse_relative() of @target, unless it names revisions: ids and
+ * labels may contain '-', and one that names revisions is not relative. */
+static int relative_form(const graph_dag *g, const char *target, relative *rel)
+{
+    size_t first;
+    if (graph_find(g, target) >= 0 || prefix_matches(g, target, &first) ||
+        branch_table_find(g->labels, target) >= 0)
+        return 0;
+    return graph_parse_relative(target, &rel->rev_len, &rel->sign, &rel->steps);
+}
+
+bool graph_target_relative(const graph_dag *g, const char *target)
+{
+    const char *at = strchr(target, '@');
+    relative rel;
+    return relative_form(g, at ? at + 1 : target, &rel) != 0;
+}
+
 int graph_resolve_target(const graph_dag *g, const char *target, int dir, const size_t *current,
                          size_t n_current, graph_target *out, err_buf *err)
 {
-    size_t first;
     relative rel;
     long at;
     int form, rc;
@@ -1045,11 +1128,7 @@ int graph_resolve_target(const graph_dag *g, const char *target, int dir, const 
         return dir == UM_DOWN ? UM_OK
                               : err_set(err, UM_ETARGET, NULL, 0, NULL,
                                         "'base' is not an upgrade target: nothing to upgrade to");
-    /* ids and labels may contain '-': one that names revisions is not relative */
-    form = graph_find(g, target) >= 0 || prefix_matches(g, target, &first) ||
-                   branch_table_find(g->labels, target) >= 0
-               ? 0
-               : graph_parse_relative(target, &rel.rev_len, &rel.sign, &rel.steps);
+    form = relative_form(g, target, &rel);
     if (form < 0)
         return err_set(err, UM_ETARGET, NULL, 0, NULL, "step count out of range in '%s'", target);
     if (form > 0)

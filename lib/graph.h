@@ -161,6 +161,13 @@ int graph_target_set(graph_target *t, const size_t *revs, size_t n, err_buf *err
 int graph_resolve_target(const graph_dag *g, const char *target, int dir, const size_t *current,
                          size_t n_current, graph_target *out, err_buf *err);
 
+/*
+ * Whether @target (graph_resolve_target's) is a relative step: +N, -N,
+ * REV+N, REV-N, LABEL@+N and so on; a revision id or label with "-1" in
+ * it is not one.  An out-of-range step count is one too.
+ */
+bool graph_target_relative(const graph_dag *g, const char *target);
+
 /* Position for graph_walk_down(): a revision index, or GRAPH_AT_BASE. */
 #define GRAPH_AT_BASE (-1L)
 

@@ -2,8 +2,8 @@
  * render_sql.c - offline SQL (um_plan_render_sql): the script a run of a
  * plan would send, for psql.
  *
- * Nothing here has SQL text of its own beyond transaction boundaries and
- * RESETs: the timeouts and the record of each step come from apply.c, the
+ * Nothing here has SQL text of its own beyond transaction boundaries,
+ * RESETs and the settings put back after a revision that changes them: the timeouts and the record of each step come from apply.c, the
  * bookkeeping tables and statements from store.c, the same text a run
  * sends, so a script cannot drift from what the engine does.  Values are
  * literals quoted as libpq quotes them (without a connection: as for the
@@ -18,6 +18,7 @@
 #include "store.h"
 #include "strbuf.h"
 #include "pg.h"
+#include "txblock.h"
 #include "util.h"
 #include "verify.h"
 
@@ -29,6 +30,7 @@ typedef struct render {
     unsigned char *applied; /* the applied set before the current step */
     bool single_tx;         /* transaction_per_migration = false */
     bool comments;
+    checked_sections sections; /* as verify_plan_sections checked them */
 } render;
 
 int um_plan_render_sql_options_init(um_plan_render_sql_options *opts, unsigned int version)
@@ -107,6 +109,24 @@ static void render_resets(render *r)
         sb_puts(&r->sb, "RESET statement_timeout;\n");
 }
 
+/* A setting's value at the script's start: its session default (NULL:
+ * RESET) but client_encoding, which the script sets first. */
+static const char *value_at_start(size_t i, const char *name, void *arg)
+{
+    (void)i;
+    (void)arg;
+    return strcmp(name, "client_encoding") == 0 ? "UTF8" : NULL;
+}
+
+/* What a run does after a revision that SETs or RESETs a session setting
+ * (not LOCAL): it puts back the values of the run's start (apply.c), so
+ * that the next revision starts from the same session. */
+static bool render_settings_back(render *r, size_t k)
+{
+    return txblock_append_settings_back(r->ctx, &r->sb, checked_sections_settings(&r->sections, k),
+                                        value_at_start, NULL);
+}
+
 /* "-- upgrade r1, message: path, line N" before a revision's SQL. */
 static void render_step_comment(render *r, const script_file *s, int first_line)
 {
@@ -125,7 +145,8 @@ static void render_step_comment(render *r, const script_file *s, int first_line)
  * record of how many succeeded (what a script stopped part-way leaves is
  * what a run would: the revision blocks until it is repaired), the RESETs.
  */
-static int render_statements(render *r, const script_file *s, const char *body, int first_line)
+static int render_statements(render *r, size_t k, const script_file *s, const char *body,
+                             int first_line)
 {
     um_direction dir = r->plan->direction;
     PgQuerySplitResult split = pg_query_split_with_parser(body);
@@ -141,6 +162,8 @@ static int render_statements(render *r, const script_file *s, const char *body, 
         store_append_statements_done(r->ctx, &r->sb, s, i + 1);
     }
     pg_query_free_split_result(split);
+    if (!rc && !render_settings_back(r, k))
+        rc = err_code_or_nomem(&r->ctx->err);
     if (!rc)
         render_resets(r);
     return rc;
@@ -152,10 +175,13 @@ static int render_step(render *r, size_t k)
     const script_file *s = graph_script(r->ctx->graph, idx);
     um_direction dir = r->plan->direction;
     char *body = NULL;
-    int first_line = 0;
-    int rc = script_read_section(s, dir == UM_UP, &body, &first_line, &r->ctx->err);
-    if (!rc)
-        rc = apply_check_terminated(r->ctx, s, dir, body, first_line);
+    int first_line = 0, rc = UM_OK;
+    /* as a run: the text verify_plan_sections checked, else the file again */
+    if (!checked_sections_take(&r->sections, k, &body, &first_line)) {
+        rc = script_read_section(s, dir == UM_UP, &body, &first_line, &r->ctx->err);
+        if (!rc)
+            rc = apply_check_terminated(r->ctx, s, dir, body, first_line);
+    }
     if (rc) {
         free(body);
         return rc;
@@ -164,10 +190,14 @@ static int render_step(render *r, size_t k)
         render_step_comment(r, s, first_line);
     if (s->transactional && !r->single_tx)
         sb_puts(&r->sb, "BEGIN;\n");
-    if (s->transactional)
+    if (s->transactional) {
         apply_append_revision(r->ctx, &r->sb, body, true, NULL);
-    else
-        rc = render_statements(r, s, body, first_line);
+        /* in its transaction, before its record, as a run puts them back */
+        if (!render_settings_back(r, k))
+            rc = err_code_or_nomem(&r->ctx->err);
+    } else {
+        rc = render_statements(r, k, s, body, first_line);
+    }
     if (!rc && !apply_append_record(r->ctx, &r->sb, r->applied, dir, idx, STORE_SERVER_DURATION))
         rc = err_code_or_nomem(&r->ctx->err);
     if (s->transactional && !r->single_tx)
@@ -217,14 +247,18 @@ int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
     int rc = err_check_version(&ctx->err, "um_plan_render_sql_options", opts->version,
                                UM_PLAN_RENDER_SQL_OPTIONS_VERSION);
     render r = {
-        ctx, plan, STRBUF_INIT, NULL, !ctx->cfg.transaction_per_migration, opts->comments != 0
+        .ctx = ctx,
+        .plan = plan,
+        .sb = STRBUF_INIT,
+        .single_tx = !ctx->cfg.transaction_per_migration,
+        .comments = opts->comments != 0,
     };
     pg_cancel_forget(ctx);
     if (!rc)
         rc = check_renderable(ctx, plan, r.single_tx);
     /* what a run would refuse, the script refuses too */
     if (!rc)
-        rc = verify_plan_sections(ctx, plan, NULL);
+        rc = verify_plan_sections(ctx, plan, &r.sections);
     if (!rc)
         rc = store_names(ctx);
     if (!rc && !(r.applied = util_calloc(graph_count(ctx->graph), 1)))
@@ -239,5 +273,6 @@ int um_plan_render_sql(char **out, um_ctx *ctx, const um_plan *plan,
         *out = sb_detach(&r.sb);
     sb_free(&r.sb);
     free(r.applied);
+    checked_sections_free(&r.sections);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph.h"
 #include "plan.h"
 #include "stamp.h"
 #include "util.h"
@@ -18,14 +19,26 @@ int um_stamp_options_init(um_stamp_options *opts, unsigned int version)
     return util_options_init(opts, &init, sizeof(init), version);
 }
 
+int stamp_check_target(um_ctx *ctx, const char *target)
+{
+    if (!graph_target_relative(ctx->graph, target))
+        return UM_OK;
+    return err_set(&ctx->err, UM_ETARGET, NULL, 0, NULL,
+                   "stamp takes revisions, not a relative step such as '%s' (nor does Alembic's"
+                   " stamp, which cannot locate it): name the revision to stamp",
+                   target);
+}
+
 /* The revisions @target names, each marked in @dests, its line of descent
- * (both ways, dependencies included) in @line. */
+ * (both ways, dependencies included) in @line.  "heads" is every real
+ * head, as an upgrade's; "LABEL@head" the branch's head. */
 static int mark_destination(um_ctx *ctx, const char *target, const size_t *cur, size_t n_cur,
                             unsigned char *dests, unsigned char *line)
 {
     graph_target t = GRAPH_TARGET_INIT;
-    um_direction dir = target[0] == '-' ? UM_DOWN : UM_UP;
-    int rc = graph_resolve_target(ctx->graph, target, dir, cur, n_cur, &t, &ctx->err);
+    int rc = stamp_check_target(ctx, target);
+    if (!rc)
+        rc = graph_resolve_target(ctx->graph, target, UM_UP, cur, n_cur, &t, &ctx->err);
     for (size_t i = 0; !rc && i < t.n; i++) {
         dests[t.revs[i]] = 1;
         graph_mark_ancestors(ctx->graph, t.revs[i], line);

@@ -6,6 +6,7 @@
 #include "lint_tree.h"
 #include "pg.h"
 #include "util.h"
+#include "verify.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -111,7 +112,8 @@ static bool candidate(const char *s, size_t len)
     static const char *const first[] = { "begin",   "start",      "commit", "end",     "rollback",
                                          "abort",   "prepare",    "vacuum", "reindex", "cluster",
                                          "discard", "deallocate", "set",    "reset" };
-    static const char *const inside[] = { "concurrently", "database", "system", "tablespace" };
+    static const char *const inside[] = { "concurrently", "database", "system", "tablespace",
+                                          "set_config" };
     size_t n = 0;
     while (n < len && isalpha((unsigned char)s[n]))
         n++;
@@ -232,16 +234,22 @@ static const char *session_word(const PgQuery__Node *n)
     }
 }
 
+/* Whether a change of setting @name is followed: not transaction_isolation,
+ * _read_only and _deferrable, which end with the transaction (and cannot
+ * be set back inside it). */
+static bool followed(const char *name)
+{
+    return name && *name && strncmp(name, "transaction_", 12) != 0;
+}
+
 /* The session setting a SET or RESET that is not LOCAL changes, or NULL.
- * RESET ALL and SET SESSION CHARACTERISTICS are not followed (txblock.h);
- * nor are transaction_isolation, _read_only and _deferrable, which end
- * with the transaction (and cannot be set back inside it). */
+ * RESET ALL and SET SESSION CHARACTERISTICS are not followed (txblock.h). */
 static const char *setting_name(const PgQuery__Node *n)
 {
     if (n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
         return NULL;
     const PgQuery__VariableSetStmt *v = n->variable_set_stmt;
-    if (v->is_local || !v->name || !*v->name || strncmp(v->name, "transaction_", 12) == 0)
+    if (v->is_local || !followed(v->name))
         return NULL;
     switch (v->kind) {
     case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE:
@@ -252,6 +260,44 @@ static const char *setting_name(const PgQuery__Node *n)
     default:
         return NULL;
     }
+}
+
+static const PgQuery__AConst *a_const(const PgQuery__Node *n)
+{
+    return n && n->node_case == PG_QUERY__NODE__NODE_A_CONST ? n->a_const : NULL;
+}
+
+/* Whether constant @c is false, as a boolean or as the text of one. */
+static bool const_false(const PgQuery__AConst *c)
+{
+    static const char *const words[] = { "false", "f", "off", "no", "n", "0" };
+    if (c->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL)
+        return !c->boolval->boolval;
+    for (size_t i = 0; c->val_case == PG_QUERY__A__CONST__VAL_SVAL && i < 6; i++)
+        if (strcasecmp(c->sval->sval, words[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The setting the output column @t changes for the session when it is a
+ * call set_config('name', value, false), or NULL: a call whose name or
+ * is_local is not a constant is not followed, nor is one inside an
+ * expression, a DO block or a function. */
+static const char *set_config_name(const PgQuery__Node *t)
+{
+    const PgQuery__Node *v =
+        t->node_case == PG_QUERY__NODE__NODE_RES_TARGET ? t->res_target->val : NULL;
+    const PgQuery__FuncCall *f =
+        v && v->node_case == PG_QUERY__NODE__NODE_FUNC_CALL ? v->func_call : NULL;
+    if (!f || f->n_args != 3 || !f->n_funcname)
+        return NULL;
+    const PgQuery__Node *fn = f->funcname[f->n_funcname - 1];
+    if (fn->node_case != PG_QUERY__NODE__NODE_STRING || strcmp(fn->string->sval, "set_config"))
+        return NULL;
+    const PgQuery__AConst *name = a_const(f->args[0]), *local = a_const(f->args[2]);
+    if (!name || name->val_case != PG_QUERY__A__CONST__VAL_SVAL || !local || !const_false(local))
+        return NULL;
+    return followed(name->sval->sval) ? name->sval->sval : NULL;
 }
 
 /* ---- the scan ------------------------------------------------------------ */
@@ -269,6 +315,16 @@ static void report(scan *sc, txblock_kind kind, const char *what, size_t at, boo
     text[n] = '\0';
     txblock_hit hit = { kind, what, text, line_at(sc, at), unterminated };
     sc->stopped = !sc->cb(&hit, sc->payload);
+}
+
+/* Each setting "SELECT set_config(...), ..." changes, as if SET. */
+static void report_set_configs(scan *sc, const PgQuery__SelectStmt *sel, size_t first)
+{
+    for (size_t i = 0; !sc->stopped && i < sel->n_target_list; i++) {
+        const char *name = set_config_name(sel->target_list[i]);
+        if (name)
+            report(sc, TXBLOCK_SETTING, name, first, false);
+    }
 }
 
 /* Classifies the statement [start, end), whose first token is at @first. */
@@ -298,6 +354,8 @@ static int statement(scan *sc, size_t start, size_t end, size_t first)
         report(sc, TXBLOCK_NOT_IN_BLOCK, word, first, false);
     else if (n && (word = setting_name(n)))
         report(sc, TXBLOCK_SETTING, word, first, false);
+    else if (n && n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT)
+        report_set_configs(sc, n->select_stmt, first);
     lint_tree_clear(sc->tree);
     return rc;
 }
@@ -345,4 +403,47 @@ int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload,
     if (rc == UM_ECANCELLED)
         return err_set(err, rc, NULL, 0, NULL, "cancelled by the host while the SQL was scanned");
     return rc ? err_nomem(err) : UM_OK;
+}
+
+/* ---- settings a section changes ------------------------------------------ */
+
+static bool note_setting(const txblock_hit *hit, void *payload)
+{
+    if (hit->kind == TXBLOCK_SETTING)
+        sb_printf(payload, "%s\n", hit->what);
+    return true;
+}
+
+int txblock_settings(const char *sql, int first_line, strbuf *names, const um_ctx *cancel,
+                     err_buf *err)
+{
+    int rc = txblock_scan(sql, first_line, note_setting, names, cancel, err);
+    return !rc && sb_failed(names) ? err_nomem(err) : rc;
+}
+
+bool txblock_append_settings_back(um_ctx *ctx, strbuf *sb, const char *names,
+                                  txblock_value_fn value, void *arg)
+{
+    size_t i = 0;
+    if (!names || !*names)
+        return true;
+    sb_puts(sb, "SELECT ");
+    for (const char *p = names; *p; p += strcspn(p, "\n") + 1, i++) {
+        /* copied by length: a name is shorter than the server's limit */
+        char name[NAMEDATALEN_MAX];
+        size_t len = strcspn(p, "\n"), n = len < sizeof(name) ? len : sizeof(name) - 1;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        const char *v = value(i, name, arg);
+        sb_puts(sb, i ? ", set_config(" : "set_config(");
+        pg_append_literal(ctx, sb, name);
+        sb_puts(sb, ", ");
+        if (v)
+            pg_append_literal(ctx, sb, v);
+        else
+            sb_puts(sb, "NULL");
+        sb_puts(sb, ", false)");
+    }
+    sb_puts(sb, ";\n");
+    return !sb_failed(sb) && ctx->err.d.code == UM_OK;
 }

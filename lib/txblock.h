@@ -20,6 +20,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include "error.h"
+#include "strbuf.h"
 
 typedef enum txblock_kind {
     TXBLOCK_CONTROL,      /* transaction control */
@@ -29,10 +30,14 @@ typedef enum txblock_kind {
                              the session the engine keeps its own state in (its
                              advisory lock, its prepared statements), transactional
                              or not */
-    TXBLOCK_SETTING       /* SET or RESET of a session setting, not LOCAL: it would
-                             outlive the revision (what: the setting's name, as
-                             the server knows it: "role" for SET ROLE).  Not
-                             seen: RESET ALL, set_config() */
+    TXBLOCK_SETTING       /* SET or RESET of a session setting, not LOCAL, or a
+                             statement SELECT set_config('name', value, false): it
+                             would outlive the revision (what: the setting's name,
+                             as the server knows it: "role" for SET ROLE).  Not
+                             seen: RESET ALL, SET SESSION CHARACTERISTICS,
+                             set_config() with a name or is_local that is not a
+                             constant, or inside an expression, a DO block or a
+                             function */
 } txblock_kind;
 
 /* One statement found, valid during the callback. */
@@ -58,6 +63,27 @@ typedef bool (*txblock_cb)(const txblock_hit *hit, void *payload);
  */
 int txblock_scan(const char *sql, int first_line, txblock_cb cb, void *payload,
                  const um_ctx *cancel, err_buf *err);
+
+/*
+ * Appends to @names the session settings @sql (at line @first_line) SETs
+ * or RESETs, not LOCAL (TXBLOCK_SETTING), as "name\n" each; a name set
+ * twice is there twice.  UM_OK, UM_ENOMEM or UM_ECANCELLED (txblock_scan).
+ */
+int txblock_settings(const char *sql, int first_line, strbuf *names, const um_ctx *cancel,
+                     err_buf *err);
+
+/* The value setting @name (the @i-th of a list) goes back to; NULL: its
+ * session default (RESET). */
+typedef const char *(*txblock_value_fn)(size_t i, const char *name, void *arg);
+
+/*
+ * Appends "SELECT set_config('name', value, false), ...;" for each setting
+ * of @names ("name\n" each), which puts back, for the revisions after, the
+ * session settings a revision changed; nothing when @names is NULL or
+ * empty.  false when out of memory (or quoting failed: error on @ctx).
+ */
+bool txblock_append_settings_back(um_ctx *ctx, strbuf *sb, const char *names,
+                                  txblock_value_fn value, void *arg);
 
 /*
  * The SQL of a transaction control statement of @kind ("COMMIT" for COMMIT

@@ -1235,6 +1235,70 @@ START_TEST(summaries_name_revisions)
 }
 END_TEST
 
+/* stamp takes revisions, not relative steps: Alembic's stamp cannot locate
+ * "-1" once the database has a revision (and never "+1" or "REV+1"), so
+ * each is refused (exit 5) with the state untouched; an id with "-1" in it
+ * is a revision, not a step. */
+START_TEST(stamp_refuses_relative_steps)
+{
+    static const char *const steps[] = { "-1", "+1", "r1-1+1", "head-1", "heads+0" };
+    init_project();
+    pgtest_write_revision(proj, "r1-1", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_write_revision(proj, "r2bbbbbbbbbb", "r1-1", NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade");
+    pgtest_cli_result_free(&r);
+    char *before = pgtest_schema_fingerprint(db);
+
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        r = run_cli(proj, db, "stamp", steps[i]);
+        pgtest_assert_status(r, EXIT_TARGET, steps[i]);
+        ck_assert_msg(contains(r.err, "not a relative step") && contains(r.err, steps[i]), "%s",
+                      r.err);
+        pgtest_cli_result_free(&r);
+        char *after = pgtest_schema_fingerprint(db);
+        ck_assert_str_eq(after, before);
+        free(after);
+    }
+    free(before);
+
+    r = run_cli(proj, db, "stamp", "r1-1");
+    pgtest_assert_status(r, EXIT_OK, "stamp r1-1, an id");
+    ck_assert_msg(contains(r.err, "Stamped the database at r1-1 (no revision was run)"), "%s",
+                  r.err);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
+/* current marks a revision as Alembic's current does: "(head)" for a head
+ * no revision depends on, "(effective head)" for one that another branch's
+ * revision depends on (it is no head of an upgrade to heads). */
+START_TEST(current_marks_effective_heads)
+{
+    init_project();
+    pgtest_write_revision(proj, "aaaa", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_write_revision(proj, "bbbb", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_write_revision(proj, "cccc", "aaaa", "bbbb", 1, "SELECT 1;", "SELECT 1;");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup", "bbbb");
+    pgtest_assert_status(r, EXIT_OK, "upgrade bbbb");
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "current");
+    pgtest_assert_status(r, EXIT_OK, "current at bbbb");
+    ck_assert_str_eq(r.out, "bbbb (effective head)\n");
+    pgtest_cli_result_free(&r);
+
+    r = run_cli(proj, db, "upgrade", "--no-backup", "heads");
+    pgtest_assert_status(r, EXIT_OK, "upgrade heads");
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "current");
+    pgtest_assert_status(r, EXIT_OK, "current at heads");
+    ck_assert_msg(contains(r.out, "bbbb (effective head)\n") && contains(r.out, "cccc (head)\n") &&
+                      !contains(r.out, "aaaa"),
+                  "%s", r.out);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* The column (from the line's start) of @needle in the line of @text that
  * holds @key; -1 when there is no such line. */
 static long column_in_line(const char *text, const char *key, const char *needle)
@@ -1729,6 +1793,7 @@ static Suite *cli_suite(void)
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "exit_codes", setup, teardown, 30), exit_connect,
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
                      exit_target_and_state, exit_no_project, summaries_name_revisions,
+                     stamp_refuses_relative_steps, current_marks_effective_heads,
                      hint_transaction_block, empty_up_section, part_way_failure_and_repair);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "terminal", setup, teardown, 60), human_output_aligned,

@@ -884,6 +884,123 @@ START_TEST(error_self_cycle)
 }
 END_TEST
 
+/*
+ * Graph errors point at the header line to fix, in files on disk: @pad
+ * empty comment lines after the message, so that the line is not always
+ * the same.
+ */
+static char *write_rev(const char *dir, const char *name, int pad, const char *id,
+                       const char *parents, const char *depends)
+{
+    char text[1024], *path;
+    int n = snprintf(text, sizeof(text), "-- message\n");
+    for (int k = 0; k < pad; k++)
+        n += snprintf(text + n, sizeof(text) - (size_t)n, "--\n");
+    snprintf(text + n, sizeof(text) - (size_t)n,
+             "-- Revision ID: %s\n-- Revises: %s\n-- Depends On: %s\n\n-- migrate:up\n"
+             "SELECT 1;\n",
+             id, parents, depends);
+    pgtest_write_file(dir, name, text);
+    ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
+    return path;
+}
+
+/* Builds the graph of the files of @d (the i-th padded by i lines)
+ * written in a new directory: the error it fails with. */
+static int build_files_fail(const def *d, size_t n, char ***paths, char **dir)
+{
+    script_file **s = calloc(n, sizeof(*s));
+    *paths = calloc(n, sizeof(**paths));
+    *dir = pgtest_tmpdir();
+    ck_assert_ptr_nonnull(s);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(buf, sizeof(buf), "%zu_%s.sql", i, d[i].id);
+        (*paths)[i] = write_rev(*dir, buf, (int)i, d[i].id, d[i].parents, d[i].depends);
+        s[i] = mkscript_at((*paths)[i], d[i].id, d[i].parents, d[i].depends, NULL);
+    }
+    graph_dag *out = NULL;
+    int rc = graph_build(&out, s, n, &err);
+    ck_assert_ptr_null(out);
+    return rc;
+}
+
+static void free_files(char **paths, size_t n, char *dir)
+{
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    pgtest_rmtree(dir);
+    free(dir);
+}
+
+START_TEST(error_line_missing_parent)
+{
+    static const def d[] = { { "a", "", "" }, { "b", "a", "" }, { "c", "b,nope", "" } };
+    char **paths, *dir;
+    ck_assert_int_eq(build_files_fail(d, NDEFS(d), &paths, &dir), UM_EGRAPH);
+    ck_assert_str_eq(err.d.file, paths[2]);
+    ck_assert_int_eq(err.d.line, 5); /* message, 2 pads, Revision ID, Revises */
+    snprintf(buf, sizeof(buf), "%s:5: revision c: revises nope", paths[2]);
+    ck_contains(err.d.message, buf);
+    free_files(paths, NDEFS(d), dir);
+}
+END_TEST
+
+START_TEST(error_line_missing_dependency)
+{
+    static const def d[] = { { "a", "", "" }, { "b", "a", "ghost" } };
+    char **paths, *dir;
+    ck_assert_int_eq(build_files_fail(d, NDEFS(d), &paths, &dir), UM_EGRAPH);
+    ck_assert_int_eq(err.d.line, 5); /* message, 1 pad, Revision ID, Revises, Depends On */
+    snprintf(buf, sizeof(buf), "%s:5: revision b: depends on ghost", paths[1]);
+    ck_contains(err.d.message, buf);
+    free_files(paths, NDEFS(d), dir);
+}
+END_TEST
+
+/* Both copies, each at its own "Revision ID:" line. */
+START_TEST(error_line_duplicate)
+{
+    static const def d[] = { { "a", "", "" }, { "b", "a", "" }, { "a", "b", "" } };
+    char **paths, *dir;
+    ck_assert_int_eq(build_files_fail(d, NDEFS(d), &paths, &dir), UM_EGRAPH);
+    ck_assert_str_eq(err.d.file, paths[2]);
+    ck_assert_int_eq(err.d.line, 4);
+    snprintf(buf, sizeof(buf), "revision a is defined twice: %s:2 and %s:4", paths[0], paths[2]);
+    ck_contains(err.d.message, buf);
+    free_files(paths, NDEFS(d), dir);
+}
+END_TEST
+
+/* The line making the reported revision's edge of the cycle: "Revises:"
+ * or, when that edge is a dependency, "Depends On:". */
+START_TEST(error_line_cycle)
+{
+    static const def parents[] = { { "a", "b", "" }, { "b", "a", "" } };
+    static const def depends[] = { { "a", "", "b" }, { "b", "a", "" } };
+    char **paths, *dir;
+    ck_assert_int_eq(build_files_fail(parents, NDEFS(parents), &paths, &dir), UM_EGRAPH);
+    ck_assert_str_eq(err.d.revision, "a");
+    ck_assert_int_eq(err.d.line, 3); /* a's "Revises: b" */
+    free_files(paths, NDEFS(parents), dir);
+
+    ck_assert_int_eq(build_files_fail(depends, NDEFS(depends), &paths, &dir), UM_EGRAPH);
+    ck_assert_str_eq(err.d.revision, "a");
+    ck_assert_int_eq(err.d.line, 4); /* a's "Depends On: b" */
+    free_files(paths, NDEFS(depends), dir);
+}
+END_TEST
+
+/* A file that cannot be read again names no line, and still the file. */
+START_TEST(error_line_unknown)
+{
+    static const def d[] = { { "a", "", "" }, { "b", "nope", "" } };
+    ck_assert_int_eq(build_fail(d, NDEFS(d)), UM_EGRAPH);
+    ck_assert_int_eq(err.d.line, 0);
+    ck_contains(err.d.message, "versions/b.sql: revision b: revises nope");
+}
+END_TEST
+
 /* ---- scale -------------------------------------------------------------- */
 
 #define SCALE 10000
@@ -1269,6 +1386,11 @@ static Suite *graph_suite(void)
     tcase_add_test(tc, error_cycle_three);
     tcase_add_test(tc, error_cycle_through_dependency);
     tcase_add_test(tc, error_self_cycle);
+    tcase_add_test(tc, error_line_missing_parent);
+    tcase_add_test(tc, error_line_missing_dependency);
+    tcase_add_test(tc, error_line_duplicate);
+    tcase_add_test(tc, error_line_cycle);
+    tcase_add_test(tc, error_line_unknown);
 
     tc = tcase(s, "scale", nothing);
     tcase_add_test(tc, scale_linear);

@@ -520,6 +520,50 @@ START_TEST(sql_refuses_a_database_to_adopt)
 }
 END_TEST
 
+/* The schema of table @name in @url ("" when there is none). */
+static const char *schema_of(const char *url, const char *name)
+{
+    return pgtest_query_text(url,
+                             "SELECT coalesce(string_agg(schemaname, ','), '') FROM pg_tables"
+                             " WHERE tablename = '%s'",
+                             name);
+}
+
+/* A run puts back a setting a revision SETs (not LOCAL), or sets with
+ * set_config(..., false), once the revision is done: the script does so
+ * too, in a transactional revision's transaction and after a
+ * "Transactional: no" one, so that the next revision's tables land where
+ * the run puts them. */
+START_TEST(sql_puts_settings_back)
+{
+    write_ini("lint_on_upgrade = off\n");
+    write_rev("s1", NULL,
+              "CREATE SCHEMA audit;\nSET search_path = audit;\nCREATE TABLE a1 (id int);", NULL);
+    write_rev("s2", "s1", "CREATE TABLE t2 (id int);", NULL);
+    write_rev_full("s3", "s2", 0, "SET search_path = audit;\nCREATE TABLE a3 (id int);", NULL);
+    write_rev("s4", "s3", "CREATE TABLE t4 (id int);", NULL);
+    write_rev("s5", "s4",
+              "SELECT set_config('search_path', 'audit', false);\nCREATE TABLE a5 (id int);", NULL);
+    write_rev("s6", "s5", "CREATE TABLE t6 (id int);", NULL);
+    const char *file = render_to(
+        "up.sql", NULL, (const char *const[]){ "upgrade", "--sql", "--from", "base", NULL });
+    const char *script = pgtest_keep(pgtest_read_file(file, NULL));
+    ck_assert_ptr_nonnull(strstr(script, "SELECT set_config('search_path', NULL, false);\n"
+                                         "EXECUTE ultramigrate_book_step_up ('s1'"));
+    ck_assert_int_eq(run_psql(db_url, file), 0);
+    char *other = other_db();
+    CLI_OK(other, "upgrade");
+    assert_same(db_url, other);
+    const char *const tables[] = { "a1", "t2", "a3", "t4", "a5", "t6" };
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_str_eq(schema_of(db_url, tables[i]), tables[i][0] == 'a' ? "audit" : "public");
+        ck_assert_str_eq(schema_of(other, tables[i]), tables[i][0] == 'a' ? "audit" : "public");
+    }
+    pgtest_drop_database(other);
+    free(other);
+}
+END_TEST
+
 /* ---- dry runs --------------------------------------------------------- */
 
 /* r4 alters t1, drops t1's neighbour and creates t4; r5 is not transactional. */
@@ -655,6 +699,25 @@ START_TEST(dry_run_skips_transaction_control)
 }
 END_TEST
 
+/* In the dry run's one transaction, a revision's SET would reach the
+ * revisions after it: it is put back after the revision, as a run does. */
+START_TEST(dry_run_puts_settings_back)
+{
+    write_ini("lint_on_upgrade = off\n");
+    write_rev("p1", NULL,
+              "CREATE SCHEMA audit;\nSET search_path = audit;\nCREATE TABLE a1 (id int);", NULL);
+    write_rev("p2", "p1", "CREATE TABLE t2 (id int);", NULL);
+    pgtest_cli_result r = run_cli(proj_dir, db_url, "upgrade", "--dry-run", "--json");
+    pgtest_assert_status(r, EXIT_OK, "dry run");
+    json_t *doc = pgtest_json_parse(r.out);
+    ck_assert_str_eq(locks_of(revision_of(doc, 0)), "audit.a1");
+    ck_assert_str_eq(locks_of(revision_of(doc, 1)), "public.t2");
+    json_decref(doc);
+    pgtest_cli_result_free(&r);
+    ASSERT_NO_TABLE("a1");
+}
+END_TEST
+
 START_TEST(dry_run_downgrade)
 {
     write_dry_project();
@@ -774,11 +837,11 @@ static Suite *preview_suite(void)
                      sql_offline_quoting_matches_libpq, sql_api_arguments,
                      sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name,
                      sql_refuses_an_unterminated_string, sql_refuses_what_a_run_refuses,
-                     sql_half_done_nontransactional_blocks);
+                     sql_half_done_nontransactional_blocks, sql_puts_settings_back);
     PGTEST_ADD_TESTS(tcase(s, "dry_run"), dry_run_changes_nothing_and_names_locks,
                      dry_run_on_a_fresh_database, dry_run_failure_reported,
                      dry_run_skips_transaction_control, dry_run_downgrade, dry_run_api,
-                     dry_run_cancelled, dry_run_file_changed);
+                     dry_run_cancelled, dry_run_file_changed, dry_run_puts_settings_back);
     return s;
 }
 

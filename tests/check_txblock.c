@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* What a scan found: "K:WHAT@LINE|..." (K: c control, n not in a block,
- * r session reset), "s@LINE" a syntax error, "u@LINE" an unterminated token and the statement texts, "|"-separated. */
+ * r session reset, v a session setting), "s@LINE" a syntax error, "u@LINE" an unterminated token and the statement texts, "|"-separated. */
 typedef struct found {
     char hits[2048];
     char texts[2048];
@@ -23,6 +23,7 @@ static bool collect(const txblock_hit *hit, void *payload)
     char kind = hit->kind == TXBLOCK_CONTROL        ? 'c'
                 : hit->kind == TXBLOCK_NOT_IN_BLOCK ? 'n'
                 : hit->kind == TXBLOCK_SESSION      ? 'r'
+                : hit->kind == TXBLOCK_SETTING      ? 'v'
                                                     : 's';
     size_t len = strlen(f->hits), tlen = strlen(f->texts);
     if (hit->kind == TXBLOCK_SYNTAX_ERROR)
@@ -151,6 +152,30 @@ START_TEST(long_section_in_linear_time)
 }
 END_TEST
 
+/* The session settings a revision changes for the session: SET and RESET
+ * (not LOCAL), and set_config(constant name, value, false) called by a
+ * statement of its own; not RESET ALL, the transaction's own settings, a
+ * call with is_local true or not constant, nor one in a DO block. */
+START_TEST(settings)
+{
+    found f = scan("SET search_path = a, public;\n"
+                   "SET LOCAL work_mem = '8MB'; SET ROLE owner; RESET statement_timeout;\n"
+                   "SELECT set_config('app.user', 'x', false), pg_catalog.set_config('TimeZone',"
+                   " 'UTC', 'off');\n"
+                   "SELECT set_config('lock_timeout', '1s', true), set_config(current_user, 'x',"
+                   " false);\n"
+                   "SELECT set_config('a.b', 'c', is_local) FROM t;\n"
+                   "RESET ALL; SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\n"
+                   "SET transaction_read_only = on;\n"
+                   "SELECT set_config('transaction_isolation', 'serializable', false);\n"
+                   "SELECT 1 + length(set_config('x.y', 'z', false));\n"
+                   "DO $$ BEGIN PERFORM set_config('d.o', 'x', false); END $$;\n",
+                   1, 0);
+    ck_assert_str_eq(f.hits, "v:search_path@1|v:role@2|v:statement_timeout@2|v:app.user@3|"
+                             "v:TimeZone@3");
+}
+END_TEST
+
 START_TEST(callback_stops)
 {
     found f = scan("COMMIT;\nCOMMIT;\nVACUUM;\n", 1, 2);
@@ -169,6 +194,7 @@ static Suite *txblock_suite(void)
     tcase_add_test(tc, line_and_text);
     tcase_add_test(tc, syntax_error_only);
     tcase_add_test(tc, callback_stops);
+    tcase_add_test(tc, settings);
     tcase_add_test(tc, long_section_in_linear_time);
     suite_add_tcase(s, tc);
     return s;
