@@ -1207,10 +1207,13 @@ static int check_stamp_targets(um_ctx *ctx, const um_stamp_options *o)
     for (size_t i = 0; i < o->n_revisions; i++) {
         const char *t = o->revisions[i];
         size_t idx;
+        int rc = stamp_check_target(ctx, t);
+        if (rc)
+            return rc;
         if (strcmp(t, "base") == 0 || strcmp(t, "heads") == 0 || strcmp(t, "head") == 0 ||
             t[strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
             continue;
-        int rc = graph_lookup(ctx->graph, t, &idx, &ctx->err);
+        rc = graph_lookup(ctx->graph, t, &idx, &ctx->err);
         if (rc)
             return rc;
     }

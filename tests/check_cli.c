@@ -1239,19 +1239,14 @@ END_TEST
  * "-1" once the database has a revision (and never "+1" or "REV+1"), so
  * each is refused (exit 5) with the state untouched; an id with "-1" in it
  * is a revision, not a step. */
-START_TEST(stamp_refuses_relative_steps)
+/* Each relative step is refused (exit 5), the database left as it was. */
+static void assert_relative_stamps_refused(void)
 {
     static const char *const steps[] = { "-1", "+1", "r1-1+1", "head-1", "heads+0" };
-    init_project();
-    pgtest_write_revision(proj, "r1-1", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
-    pgtest_write_revision(proj, "r2bbbbbbbbbb", "r1-1", NULL, 1, "SELECT 1;", "SELECT 1;");
-    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
-    pgtest_assert_status(r, EXIT_OK, "upgrade");
-    pgtest_cli_result_free(&r);
     char *before = pgtest_schema_fingerprint(db);
 
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        r = run_cli(proj, db, "stamp", steps[i]);
+        pgtest_cli_result r = run_cli(proj, db, "stamp", steps[i]);
         pgtest_assert_status(r, EXIT_TARGET, steps[i]);
         ck_assert_msg(contains(r.err, "not a relative step") && contains(r.err, steps[i]), "%s",
                       r.err);
@@ -1261,6 +1256,23 @@ START_TEST(stamp_refuses_relative_steps)
         free(after);
     }
     free(before);
+}
+
+START_TEST(stamp_refuses_relative_steps)
+{
+    init_project();
+    pgtest_write_revision(proj, "r1-1", NULL, NULL, 1, "SELECT 1;", "SELECT 1;");
+    pgtest_write_revision(proj, "r2bbbbbbbbbb", "r1-1", NULL, 1, "SELECT 1;", "SELECT 1;");
+    /* a database never migrated (init made the tables): none made for it */
+    pgtest_execf(db, "DROP TABLE ultramigrate_version, ultramigrate_version_applied,"
+                     " ultramigrate_version_history");
+    assert_relative_stamps_refused();
+    ck_assert_msg(!pgtest_table_exists(db, "ultramigrate_version"),
+                  "a refused stamp made the bookkeeping tables");
+    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
+    pgtest_assert_status(r, EXIT_OK, "upgrade");
+    pgtest_cli_result_free(&r);
+    assert_relative_stamps_refused();
 
     r = run_cli(proj, db, "stamp", "r1-1");
     pgtest_assert_status(r, EXIT_OK, "stamp r1-1, an id");

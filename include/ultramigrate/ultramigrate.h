@@ -748,7 +748,9 @@ UM_API int um_rollback(um_ctx *ctx, const char *target, const um_apply_options *
  * @p target names replace the current heads that share a line of descent
  * with them (going up or down, dependencies included), the heads of other
  * branches stay, "base" removes every head; the applied table then holds
- * the new heads' ancestors.  It runs under the migration lock, as
+ * the new heads' ancestors.  A relative step ("-1", "+1", "REV+N",
+ * "LABEL@-N") is refused with UM_ETARGET before anything is sent, as
+ * Alembic's stamp cannot locate one.  It runs under the migration lock, as
  * um_apply() does.  um_stamp(ctx, t) is um_stamp_v2() with the one
  * revision t.
  * @return UM_OK, UM_EINVAL, UM_ETARGET, UM_ESTATE (a version row that no
