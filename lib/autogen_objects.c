@@ -14,6 +14,27 @@
 
 #include "autogen_diff_internal.h"
 
+/* Which objects of a model a phase writes a statement for. */
+typedef bool (*object_chosen)(const diff_run *r, const sm_object *o);
+
+/* For each object of @kind in @m that @chosen picks: what it is about,
+ * then @fmt with the object's key (the phases that write one statement
+ * per object, each naming only that object). */
+static void stmt_for_chosen(diff_run *r, const sm_model *m, sm_kind kind, object_chosen chosen,
+                            const char *fmt) __attribute__((format(printf, 5, 0)));
+
+static void stmt_for_chosen(diff_run *r, const sm_model *m, sm_kind kind, object_chosen chosen,
+                            const char *fmt)
+{
+    for (size_t i = 0; i < sm_count(m, kind); i++) {
+        const sm_object *o = sm_at(m, kind, i);
+        if (!chosen(r, o))
+            continue;
+        diff_about(r, o);
+        diff_stmt(r, fmt, o->key);
+    }
+}
+
 /* ---- collations ---------------------------------------------------------- */
 
 /* New collations, and changed ones made again (the server refuses the
@@ -54,16 +75,15 @@ void diff_aggregates(diff_run *r)
     }
 }
 
+static bool aggregate_gone(const diff_run *r, const sm_object *f)
+{
+    return aggregate(f) && !diff_twin(r->to, f);
+}
+
 /* Aggregates that go, before the functions they call. */
 void diff_drop_aggregates(diff_run *r)
 {
-    for (size_t i = 0; i < sm_count(r->from, SM_FUNCTION); i++) {
-        const sm_object *f = sm_at(r->from, SM_FUNCTION, i);
-        if (!aggregate(f) || diff_twin(r->to, f))
-            continue;
-        diff_about(r, f);
-        diff_stmt(r, "DROP AGGREGATE %s", f->key);
-    }
+    stmt_for_chosen(r, r->from, SM_FUNCTION, aggregate_gone, "DROP AGGREGATE %s");
 }
 
 /* ---- event triggers ------------------------------------------------------ */
@@ -73,16 +93,17 @@ static const char *enable_word(const char *enabled)
     return *enabled == 'D' ? "DISABLE" : *enabled == 'R' ? "ENABLE REPLICA" : "ENABLE ALWAYS";
 }
 
+static bool event_trigger_gone_or_changed(const diff_run *r, const sm_object *f)
+{
+    const sm_object *t = diff_twin(r->to, f);
+    return !t || !diff_attr_eq(f, t, SM_EVTRIG_DEF);
+}
+
 /* Event triggers that go or change, before their functions can go. */
 void diff_drop_event_triggers(diff_run *r)
 {
-    for (size_t i = 0; i < sm_count(r->from, SM_EVENT_TRIGGER); i++) {
-        const sm_object *f = sm_at(r->from, SM_EVENT_TRIGGER, i), *t = diff_twin(r->to, f);
-        if (t && diff_attr_eq(f, t, SM_EVTRIG_DEF))
-            continue;
-        diff_about(r, f);
-        diff_stmt(r, "DROP EVENT TRIGGER %s", f->key);
-    }
+    stmt_for_chosen(r, r->from, SM_EVENT_TRIGGER, event_trigger_gone_or_changed,
+                    "DROP EVENT TRIGGER %s");
 }
 
 /* New and changed event triggers, after every function. */
@@ -144,13 +165,7 @@ bool diff_composite_has_tables(const diff_run *r, const char *key)
 /* NOT OF, before the types change: the table's columns are then its own. */
 void diff_unlink_typed_tables(diff_run *r)
 {
-    for (size_t i = 0; i < sm_count(r->from, SM_TABLE); i++) {
-        const sm_object *f = sm_at(r->from, SM_TABLE, i);
-        if (!typed_unlinked(r, f))
-            continue;
-        diff_about(r, f);
-        diff_stmt(r, "ALTER TABLE %s NOT OF", f->key);
-    }
+    stmt_for_chosen(r, r->from, SM_TABLE, typed_unlinked, "ALTER TABLE %s NOT OF");
 }
 
 /* OF, once a kept table's columns are those of its (new) type. */

@@ -27,6 +27,15 @@
 #define COLLATION_NAME(oid)                                                                        \
     "(SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co"      \
     " JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = " oid ")"
+/* The user's: neither in a system schema nor an extension's. */
+#define USER_OBJECT(catalog, oid) NSP_FILTER " AND" NOT_EXT(catalog, oid)
+/* The table c is the user's and not one of the engine's bookkeeping tables. */
+#define USER_TABLE USER_OBJECT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING
+/* The lead columns of the object @name on the table c: its key (the
+ * table's and its own name), the table, the name. */
+#define TABLE_MEMBER(name)                                                                         \
+    "c.oid::regclass::text || '.' || quote_ident(" name "), c.oid::regclass::text,"                \
+    " quote_ident(" name ")"
 
 /* One kind: its query (columns: key, table, name, then the attributes in
  * the kind's order) and the names the dump gives the attributes. */
@@ -85,22 +94,22 @@ static const char *const grant_attrs[] = { "on",      "object", "column", "privi
     " c.oid::regclass::text AS obj, NULL::text AS col, c.relacl AS acl, CASE WHEN c.relkind ="     \
     " 'S' THEN 's' ELSE 'r' END::\"char\" AS dk, c.relowner AS owner FROM pg_class c JOIN"         \
     " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND "  \
-    NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING                          \
+    USER_TABLE                                                                                     \
     " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND"        \
     " d.objid = c.oid AND d.deptype = 'i') UNION ALL SELECT 'column', c.oid::regclass::text,"      \
     " quote_ident(a.attname), a.attacl, 'c', c.relowner FROM pg_attribute a JOIN pg_class c ON"    \
     " c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.attacl IS NOT"      \
-    " NULL AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND " NSP_FILTER    \
-    " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING " UNION ALL SELECT 'schema',"       \
+    " NULL AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND " USER_TABLE    \
+    " UNION ALL SELECT 'schema',"                                                                  \
     " quote_ident(n.nspname), NULL, n.nspacl, 'n', n.nspowner FROM pg_namespace n WHERE "          \
-    NSP_FILTER " AND" NOT_EXT("pg_namespace", "n.oid") " UNION ALL SELECT 'function',"             \
+    USER_OBJECT("pg_namespace", "n.oid") " UNION ALL SELECT 'function',"                           \
     " p.oid::regprocedure::text, NULL, p.proacl, 'f', p.proowner FROM pg_proc p JOIN"              \
-    " pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER      \
-    " AND" NOT_EXT("pg_proc", "p.oid") " AND" NOT_INTERNAL("pg_proc", "p.oid")                     \
+    " pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p') AND "                 \
+    USER_OBJECT("pg_proc", "p.oid") " AND" NOT_INTERNAL("pg_proc", "p.oid")                        \
     " UNION ALL SELECT 'type', format_type(t.oid, NULL), NULL, t.typacl, 'T', t.typowner FROM"     \
     " pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN ('e', 'd', 'c',"  \
     " 'r') AND (t.typtype <> 'c' OR EXISTS (SELECT 1 FROM pg_class tc WHERE tc.oid = t.typrelid"   \
-    " AND tc.relkind = 'c')) AND " NSP_FILTER " AND" NOT_EXT("pg_type", "t.oid")
+    " AND tc.relkind = 'c')) AND " USER_OBJECT("pg_type", "t.oid")
 
 /* A partition's indexes attached to its parent's (not those of its
  * keys), its keys and foreign keys cloned from the parent's, and the
@@ -222,8 +231,8 @@ static const kind_spec kinds[SM_N_KINDS] = {
     [SM_SCHEMA] = {
         "schema",
         "SELECT quote_ident(n.nspname), NULL, quote_ident(n.nspname), "
-        COMMENT("n.oid", "pg_namespace") " FROM pg_namespace n WHERE " NSP_FILTER
-        " AND" NOT_EXT("pg_namespace", "n.oid"),
+        COMMENT("n.oid", "pg_namespace") " FROM pg_namespace n WHERE "
+        USER_OBJECT("pg_namespace", "n.oid"),
         false, ATTRS(schema_attrs) },
     [SM_EXTENSION] = {
         "extension",
@@ -235,8 +244,8 @@ static const kind_spec kinds[SM_N_KINDS] = {
         "collation",
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(co.collname), NULL,"
         " quote_ident(co.collname), " COLLATION_DEF ", " COMMENT("co.oid", "pg_collation")
-        " FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace WHERE " NSP_FILTER
-        " AND" NOT_EXT("pg_collation", "co.oid"),
+        " FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace WHERE "
+        USER_OBJECT("pg_collation", "co.oid"),
         false, ATTRS(collation_attrs) },
     [SM_ENUM] = {
         "enum",
@@ -244,7 +253,7 @@ static const kind_spec kinds[SM_N_KINDS] = {
         " string_agg(quote_literal(l.enumlabel) || E'\\n', '' ORDER BY l.enumsortorder) FROM"
         " pg_enum l WHERE l.enumtypid = t.oid), " COMMENT("t.oid", "pg_type")
         " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'e' AND"
-        " " NSP_FILTER " AND" NOT_EXT("pg_type", "t.oid"),
+        " " USER_OBJECT("pg_type", "t.oid"),
         false, ATTRS(enum_attrs) },
     [SM_DOMAIN] = {
         "domain",
@@ -257,7 +266,7 @@ static const kind_spec kinds[SM_N_KINDS] = {
         " || E'\\n', '' ORDER BY k.conname) FROM pg_constraint k WHERE k.contypid = t.oid AND"
         " k.contype = 'c'), " COMMENT("t.oid", "pg_type") " FROM pg_type t JOIN pg_type b ON"
         " b.oid = t.typbasetype JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype ="
-        " 'd' AND " NSP_FILTER " AND" NOT_EXT("pg_type", "t.oid"),
+        " 'd' AND " USER_OBJECT("pg_type", "t.oid"),
         false, ATTRS(domain_attrs) },
     [SM_COMPOSITE] = {
         "composite type",
@@ -268,8 +277,8 @@ static const kind_spec kinds[SM_N_KINDS] = {
         " pg_attribute a JOIN pg_type at ON at.oid = a.atttypid WHERE a.attrelid = t.typrelid"
         " AND a.attnum > 0 AND NOT a.attisdropped), " COMMENT("t.oid", "pg_type")
         " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid"
-        " = t.typrelid WHERE t.typtype = 'c' AND c.relkind = 'c' AND " NSP_FILTER
-        " AND" NOT_EXT("pg_type", "t.oid"),
+        " = t.typrelid WHERE t.typtype = 'c' AND c.relkind = 'c' AND "
+        USER_OBJECT("pg_type", "t.oid"),
         false, ATTRS(composite_attrs) },
     [SM_RANGE] = {
         "range type",
@@ -283,7 +292,7 @@ static const kind_spec kinds[SM_N_KINDS] = {
         COMMENT("t.oid", "pg_type") " FROM pg_type t JOIN pg_namespace n ON n.oid ="
         " t.typnamespace JOIN pg_range r ON r.rngtypid = t.oid JOIN pg_type st ON st.oid ="
         " r.rngsubtype JOIN pg_opclass oc ON oc.oid = r.rngsubopc WHERE t.typtype = 'r' AND "
-        NSP_FILTER " AND" NOT_EXT("pg_type", "t.oid"),
+        USER_OBJECT("pg_type", "t.oid"),
         false, ATTRS(range_attrs) },
     [SM_SEQUENCE] = {
         "sequence",
@@ -295,7 +304,7 @@ static const kind_spec kinds[SM_N_KINDS] = {
         " c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'), "
         COMMENT("c.oid", "pg_class") " FROM pg_class c JOIN pg_namespace n ON n.oid ="
         " c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid WHERE c.relkind = 'S' AND "
-        NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid") " AND NOT EXISTS (SELECT 1 FROM pg_depend"
+        USER_OBJECT("pg_class", "c.oid") " AND NOT EXISTS (SELECT 1 FROM pg_depend"
         " d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i') AND"
         " NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class o ON o.oid = d.refobjid JOIN"
         " pg_namespace om ON om.oid = o.relnamespace WHERE d.classid = 'pg_class'::regclass AND"
@@ -313,32 +322,29 @@ static const kind_spec kinds[SM_N_KINDS] = {
         " pg_inherits i WHERE i.inhrelid = c.oid) END, c.relrowsecurity::text,"
         " c.relforcerowsecurity::text, " COMMENT("c.oid", "pg_class")
         "," FROM_PARENT "," TABLE_MORE " FROM pg_class c JOIN pg_namespace n ON n.oid ="
-        " c.relnamespace WHERE c.relkind IN ('r', 'p') AND " NSP_FILTER
-        " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+        " c.relnamespace WHERE c.relkind IN ('r', 'p') AND " USER_TABLE,
         true, ATTRS(table_attrs) },
     [SM_COLUMN] = {
         "column",
-        "SELECT c.oid::regclass::text || '.' || quote_ident(a.attname), c.oid::regclass::text,"
-        " quote_ident(a.attname), a.attnum::text, format_type(a.atttypid, a.atttypmod), CASE"
-        " WHEN a.attcollation <> t.typcollation THEN " COLLATION_NAME("a.attcollation")
+        "SELECT " TABLE_MEMBER("a.attname") ", a.attnum::text,"
+        " format_type(a.atttypid, a.atttypmod), CASE WHEN a.attcollation <> t.typcollation"
+        " THEN " COLLATION_NAME("a.attcollation")
         " END, a.attnotnull::text, CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin,"
         " d.adrelid) END, a.attidentity::text, CASE WHEN a.attgenerated <> '' THEN"
         " pg_get_expr(d.adbin, d.adrelid) END, quote_literal(col_description(c.oid, a.attnum)),"
         COLUMN_MORE " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN"
         " pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid LEFT"
         " JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE c.relkind IN"
-        " ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal AND " NSP_FILTER
-        " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+        " ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal AND " USER_TABLE,
         true, ATTRS(column_attrs) },
     [SM_CONSTRAINT] = {
         "constraint",
-        "SELECT c.oid::regclass::text || '.' || quote_ident(k.conname), c.oid::regclass::text,"
-        " quote_ident(k.conname), k.contype::text, pg_get_constraintdef(k.oid), CASE WHEN"
-        " k.contype = 'f' THEN k.confrelid::regclass::text END, "
+        "SELECT " TABLE_MEMBER("k.conname") ", k.contype::text, pg_get_constraintdef(k.oid),"
+        " CASE WHEN k.contype = 'f' THEN k.confrelid::regclass::text END, "
         COMMENT("k.oid", "pg_constraint") " FROM pg_constraint k JOIN pg_class c ON c.oid ="
         " k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE k.contype IN ('p', 'u',"
         " 'c', 'x', 'f') AND k.conislocal AND k.conparentid = 0 AND c.relkind IN ('r', 'p') AND "
-        NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+        USER_TABLE,
         true, ATTRS(con_attrs) },
     [SM_INDEX] = {
         "index",
@@ -347,8 +353,7 @@ static const kind_spec kinds[SM_N_KINDS] = {
         " pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid JOIN"
         " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm') AND NOT"
         " ic.relispartition AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid ="
-        " ic.oid AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x')) AND " NSP_FILTER
-        " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+        " ic.oid AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x')) AND " USER_TABLE,
         true, ATTRS(index_attrs) },
     [SM_STATISTICS] = {
         "statistics",
@@ -358,7 +363,7 @@ static const kind_spec kinds[SM_N_KINDS] = {
         " nullif(to_jsonb(s) ->> 'stxstattarget', '-1'), " COMMENT("s.oid", "pg_statistic_ext")
         " FROM pg_statistic_ext s JOIN pg_class c ON c.oid = s.stxrelid JOIN pg_namespace n ON"
         " n.oid = s.stxnamespace JOIN pg_namespace cn ON cn.oid = c.relnamespace WHERE "
-        NSP_FILTER " AND" NOT_EXT("pg_statistic_ext", "s.oid") " AND NOT (cn.nspname = $1 AND"
+        USER_OBJECT("pg_statistic_ext", "s.oid") " AND NOT (cn.nspname = $1 AND"
         " c.relname = ANY ($2::text[]))",
         true, ATTRS(stats_attrs) },
     [SM_VIEW] = {
@@ -371,9 +376,8 @@ static const kind_spec kinds[SM_N_KINDS] = {
         " r.oid WHERE r.ev_class = c.oid AND ((d.refclassid = 'pg_class'::regclass AND"
         " d.refobjid <> c.oid) OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid >= 16384))),"
         " " COMMENT("c.oid", "pg_class") "," VIEW_COLUMN_COMMENTS ", CASE WHEN c.relkind = 'm'"
-        " THEN c.relispopulated::text END FROM pg_class c JOIN"
-        " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER
-        " AND" NOT_EXT("pg_class", "c.oid"),
+        " THEN c.relispopulated::text END FROM pg_class c JOIN pg_namespace n ON n.oid ="
+        " c.relnamespace WHERE c.relkind IN ('v', 'm') AND " USER_OBJECT("pg_class", "c.oid"),
         false, ATTRS(view_attrs) },
     [SM_FUNCTION] = {
         "function",
@@ -381,32 +385,28 @@ static const kind_spec kinds[SM_N_KINDS] = {
         " WHEN p.prokind = 'a' THEN " AGGREGATE_DEF " ELSE pg_get_functiondef(p.oid) END,"
         " pg_get_function_result(p.oid), " COMMENT("p.oid", "pg_proc") ", " FUNC_PARAMS ","
         " p.pronargdefaults::text, " FUNC_DEPS " FROM pg_proc p JOIN pg_namespace n ON n.oid ="
-        " p.pronamespace WHERE p.prokind IN ('f', 'p', 'a') AND " NSP_FILTER
-        " AND" NOT_EXT("pg_proc", "p.oid")
+        " p.pronamespace WHERE p.prokind IN ('f', 'p', 'a') AND " USER_OBJECT("pg_proc", "p.oid")
         " AND" NOT_INTERNAL("pg_proc", "p.oid"),
         false, ATTRS(func_attrs) },
     [SM_TRIGGER] = {
         "trigger",
-        "SELECT c.oid::regclass::text || '.' || quote_ident(t.tgname), c.oid::regclass::text,"
-        " quote_ident(t.tgname), pg_get_triggerdef(t.oid), t.tgenabled::text, "
+        "SELECT " TABLE_MEMBER("t.tgname") ", pg_get_triggerdef(t.oid), t.tgenabled::text, "
         COMMENT("t.oid", "pg_trigger") " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
         " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND"
-        " t.tgparentid = 0 AND " NSP_FILTER " AND" NOT_EXT("pg_class", "c.oid")
-        " AND" NOT_BOOKKEEPING,
+        " t.tgparentid = 0 AND " USER_TABLE,
         true, ATTRS(trigger_attrs) },
     [SM_RULE] = {
         "rule",
-        "SELECT c.oid::regclass::text || '.' || quote_ident(w.rulename), c.oid::regclass::text,"
-        " quote_ident(w.rulename), pg_get_ruledef(w.oid), " COMMENT("w.oid", "pg_rewrite")
-        " FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class JOIN pg_namespace n ON n.oid ="
-        " c.relnamespace WHERE w.rulename <> '_RETURN' AND " NSP_FILTER
-        " AND" NOT_EXT("pg_class", "c.oid") " AND" NOT_BOOKKEEPING,
+        "SELECT " TABLE_MEMBER("w.rulename") ", pg_get_ruledef(w.oid), "
+        COMMENT("w.oid", "pg_rewrite") " FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE w.rulename <> '_RETURN' AND "
+        USER_TABLE,
         true, ATTRS(rule_attrs) },
     [SM_POLICY] = {
         "policy",
-        "SELECT c.oid::regclass::text || '.' || quote_ident(p.polname), c.oid::regclass::text,"
-        " quote_ident(p.polname), format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s',"
-        " p.polname, c.oid::regclass, CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE"
+        "SELECT " TABLE_MEMBER("p.polname") ","
+        " format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', p.polname, c.oid::regclass,"
+        " CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE"
         " 'RESTRICTIVE' END, CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN"
         " 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, CASE WHEN p.polroles = '{0}'"
         " THEN 'PUBLIC' ELSE (SELECT string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname)"
@@ -449,8 +449,7 @@ static const kind_spec kinds[SM_N_KINDS] = {
 #define USER_OID(oid) " " oid " >= 16384"
 static const char *const unsupported_sql[] = {
     "SELECT 'foreign table ' || c.oid::regclass::text AS what FROM pg_class c JOIN pg_namespace"
-    " n ON n.oid = c.relnamespace WHERE c.relkind = 'f' AND " NSP_FILTER
-    " AND" NOT_EXT("pg_class", "c.oid"),
+    " n ON n.oid = c.relnamespace WHERE c.relkind = 'f' AND " USER_OBJECT("pg_class", "c.oid"),
     "SELECT 'foreign-data wrapper ' || quote_ident(w.fdwname) FROM pg_foreign_data_wrapper w"
     " WHERE" NOT_EXT("pg_foreign_data_wrapper", "w.oid"),
     "SELECT 'foreign server ' || quote_ident(v.srvname) FROM pg_foreign_server v WHERE"
@@ -460,30 +459,26 @@ static const char *const unsupported_sql[] = {
     " quote_ident(u.usename) END || ' server ' || quote_ident(u.srvname) FROM"
     " pg_user_mappings u",
     "SELECT 'operator ' || o.oid::regoperator::text FROM pg_operator o JOIN pg_namespace n ON"
-    " n.oid = o.oprnamespace WHERE " NSP_FILTER " AND" NOT_EXT("pg_operator", "o.oid"),
+    " n.oid = o.oprnamespace WHERE " USER_OBJECT("pg_operator", "o.oid"),
     "SELECT 'operator class ' || quote_ident(n.nspname) || '.' || quote_ident(o.opcname) FROM"
-    " pg_opclass o JOIN pg_namespace n ON n.oid = o.opcnamespace WHERE " NSP_FILTER
-    " AND" NOT_EXT("pg_opclass", "o.oid"),
+    " pg_opclass o JOIN pg_namespace n ON n.oid = o.opcnamespace WHERE "
+    USER_OBJECT("pg_opclass", "o.oid"),
     "SELECT 'operator family ' || quote_ident(n.nspname) || '.' || quote_ident(o.opfname) FROM"
-    " pg_opfamily o JOIN pg_namespace n ON n.oid = o.opfnamespace WHERE " NSP_FILTER
-    " AND" NOT_EXT("pg_opfamily", "o.oid"),
+    " pg_opfamily o JOIN pg_namespace n ON n.oid = o.opfnamespace WHERE "
+    USER_OBJECT("pg_opfamily", "o.oid"),
     "SELECT 'cast ' || format('(%s AS %s)', format_type(k.castsource, NULL),"
     " format_type(k.casttarget, NULL)) FROM pg_cast k WHERE" USER_OID("k.oid")
     " AND" NOT_EXT("pg_cast", "k.oid") " AND" NOT_INTERNAL("pg_cast", "k.oid"),
     "SELECT 'text search configuration ' || k.oid::regconfig::text FROM pg_ts_config k JOIN"
-    " pg_namespace n ON n.oid = k.cfgnamespace WHERE " NSP_FILTER " AND"
-    NOT_EXT("pg_ts_config", "k.oid"),
+    " pg_namespace n ON n.oid = k.cfgnamespace WHERE " USER_OBJECT("pg_ts_config", "k.oid"),
     "SELECT 'text search dictionary ' || k.oid::regdictionary::text FROM pg_ts_dict k JOIN"
-    " pg_namespace n ON n.oid = k.dictnamespace WHERE " NSP_FILTER " AND"
-    NOT_EXT("pg_ts_dict", "k.oid"),
+    " pg_namespace n ON n.oid = k.dictnamespace WHERE " USER_OBJECT("pg_ts_dict", "k.oid"),
     "SELECT 'text search parser ' || quote_ident(k.prsname) FROM pg_ts_parser k JOIN"
-    " pg_namespace n ON n.oid = k.prsnamespace WHERE " NSP_FILTER " AND"
-    NOT_EXT("pg_ts_parser", "k.oid"),
+    " pg_namespace n ON n.oid = k.prsnamespace WHERE " USER_OBJECT("pg_ts_parser", "k.oid"),
     "SELECT 'text search template ' || quote_ident(k.tmplname) FROM pg_ts_template k JOIN"
-    " pg_namespace n ON n.oid = k.tmplnamespace WHERE " NSP_FILTER " AND"
-    NOT_EXT("pg_ts_template", "k.oid"),
+    " pg_namespace n ON n.oid = k.tmplnamespace WHERE " USER_OBJECT("pg_ts_template", "k.oid"),
     "SELECT 'conversion ' || quote_ident(k.conname) FROM pg_conversion k JOIN pg_namespace n ON"
-    " n.oid = k.connamespace WHERE " NSP_FILTER " AND" NOT_EXT("pg_conversion", "k.oid"),
+    " n.oid = k.connamespace WHERE " USER_OBJECT("pg_conversion", "k.oid"),
     "SELECT 'language ' || quote_ident(k.lanname) FROM pg_language k WHERE" USER_OID("k.oid")
     " AND" NOT_EXT("pg_language", "k.oid"),
     "SELECT 'access method ' || quote_ident(k.amname) FROM pg_am k WHERE" USER_OID("k.oid")
@@ -492,8 +487,7 @@ static const char *const unsupported_sql[] = {
     USER_OID("k.oid") " AND" NOT_EXT("pg_transform", "k.oid"),
     "SELECT 'publication ' || quote_ident(k.pubname) FROM pg_publication k",
     "SELECT 'window function ' || p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n"
-    " ON n.oid = p.pronamespace WHERE p.prokind = 'w' AND " NSP_FILTER
-    " AND" NOT_EXT("pg_proc", "p.oid"),
+    " ON n.oid = p.pronamespace WHERE p.prokind = 'w' AND " USER_OBJECT("pg_proc", "p.oid"),
 };
 /* clang-format on */
 
