@@ -26,6 +26,7 @@
 #include "stamp.h"
 #include "store.h"
 #include "strbuf.h"
+#include "txblock.h"
 #include "util.h"
 #include "verify.h"
 
@@ -311,44 +312,23 @@ static const char *setting_before(const run *r, const char *name)
     return col >= 0 && r->settings_before ? pg_rows_value(r->settings_before, 0, col) : NULL;
 }
 
-/* The settings that say who the session is: put back before the others,
- * which the revision's role may not have the right to reset. */
-static bool is_identity_setting(const char *name)
+/* txblock_value_fn: the value a setting had when the run started. */
+static const char *value_before(size_t i, const char *name, void *arg)
 {
-    return strcmp(name, "role") == 0 || strcmp(name, "session_authorization") == 0;
+    (void)i;
+    return setting_before(arg, name);
 }
 
 /* Appends the statement that puts back the settings step @k changes
  * (set_config with NULL: RESET, for a setting unknown at the start), the
- * session's identity first (the select list runs in order); nothing for
- * a step that changes none.  false: out of memory (error set). */
+ * session's identity first; nothing for a step that changes none.  false:
+ * out of memory (error set). */
 static bool append_settings_back(run *r, strbuf *sb, size_t k)
 {
-    const char *mine = checked_sections_settings(&r->sections, k);
-    if (!mine || !r->settings_before)
+    if (!r->settings_before)
         return true;
-    sb_puts(sb, "SELECT ");
-    char name[NAMEDATALEN_MAX];
-    bool first = true;
-    for (int identity = 1; identity >= 0; identity--) {
-        for (const char *p = mine; *p; p += strcspn(p, "\n") + 1) {
-            setting_at(p, name);
-            if (is_identity_setting(name) != identity)
-                continue;
-            const char *value = setting_before(r, name);
-            sb_puts(sb, first ? "set_config(" : ", set_config(");
-            first = false;
-            pg_append_literal(r->ctx, sb, name);
-            sb_puts(sb, ", ");
-            if (value)
-                pg_append_literal(r->ctx, sb, value);
-            else
-                sb_puts(sb, "NULL");
-            sb_puts(sb, ", false)");
-        }
-    }
-    sb_puts(sb, ";\n");
-    bool ok = !sb_failed(sb) && r->ctx->err.d.code == UM_OK;
+    bool ok = txblock_append_settings_back(r->ctx, sb, checked_sections_settings(&r->sections, k),
+                                           value_before, r);
     if (!ok)
         err_code_or_nomem(&r->ctx->err);
     return ok;

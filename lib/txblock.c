@@ -421,28 +421,42 @@ int txblock_settings(const char *sql, int first_line, strbuf *names, const um_ct
     return !rc && sb_failed(names) ? err_nomem(err) : rc;
 }
 
+/* The settings that say who the session is: put back before the others,
+ * which the revision's role may not have the right to reset. */
+static bool is_identity_setting(const char *name)
+{
+    return strcmp(name, "role") == 0 || strcmp(name, "session_authorization") == 0;
+}
+
 bool txblock_append_settings_back(um_ctx *ctx, strbuf *sb, const char *names,
                                   txblock_value_fn value, void *arg)
 {
-    size_t i = 0;
+    bool first = true;
     if (!names || !*names)
         return true;
     sb_puts(sb, "SELECT ");
-    for (const char *p = names; *p; p += strcspn(p, "\n") + 1, i++) {
-        /* copied by length: a name is shorter than the server's limit */
-        char name[NAMEDATALEN_MAX];
-        size_t len = strcspn(p, "\n"), n = len < sizeof(name) ? len : sizeof(name) - 1;
-        memcpy(name, p, n);
-        name[n] = '\0';
-        const char *v = value(i, name, arg);
-        sb_puts(sb, i ? ", set_config(" : "set_config(");
-        pg_append_literal(ctx, sb, name);
-        sb_puts(sb, ", ");
-        if (v)
-            pg_append_literal(ctx, sb, v);
-        else
-            sb_puts(sb, "NULL");
-        sb_puts(sb, ", false)");
+    /* the select list runs in order: the session's identity first */
+    for (int identity = 1; identity >= 0; identity--) {
+        size_t i = 0;
+        for (const char *p = names; *p; p += strcspn(p, "\n") + 1, i++) {
+            /* copied by length: a name is shorter than the server's limit */
+            char name[NAMEDATALEN_MAX];
+            size_t len = strcspn(p, "\n"), n = len < sizeof(name) ? len : sizeof(name) - 1;
+            memcpy(name, p, n);
+            name[n] = '\0';
+            if (is_identity_setting(name) != identity)
+                continue;
+            const char *v = value(i, name, arg);
+            sb_puts(sb, first ? "set_config(" : ", set_config(");
+            first = false;
+            pg_append_literal(ctx, sb, name);
+            sb_puts(sb, ", ");
+            if (v)
+                pg_append_literal(ctx, sb, v);
+            else
+                sb_puts(sb, "NULL");
+            sb_puts(sb, ", false)");
+        }
     }
     sb_puts(sb, ";\n");
     return !sb_failed(sb) && ctx->err.d.code == UM_OK;
