@@ -27,6 +27,8 @@
 #define SQLSTATE_NO_PRIVILEGE       "42501"
 #define SQLSTATE_READ_ONLY          "25006" /* read-only transaction */
 #define SQLSTATE_QUERY_CANCELED     "57014"
+#define SQLSTATE_DATATYPE_MISMATCH  "42804"
+#define SQLSTATE_UNDEFINED_FUNCTION "42883"
 
 /* The handle's connection and server session (struct in pg.c). */
 typedef struct pg_session pg_session;

@@ -337,6 +337,110 @@ static int store_failed(um_ctx *ctx, const pg_failure *f, const char *what)
     return rc;
 }
 
+/* What the history's direction column accepts. */
+#define HISTORY_DIRECTIONS "'up', 'down', 'stamp', 'restore', 'repair'"
+
+/* A column of a bookkeeping table, as it is created. */
+typedef struct book_column {
+    const char *name;
+    const char *definition;
+    bool added_later; /* a table of an earlier version lacks it (store_upgrade_tables) */
+} book_column;
+
+static const book_column applied_columns[] = {
+    { "revision", "varchar(32) PRIMARY KEY", false },
+    { "checksum", "text NOT NULL", false },
+    { "applied_at", "timestamptz NOT NULL DEFAULT clock_timestamp()", false },
+    { "duration_ms", "double precision NOT NULL DEFAULT 0", false },
+    { "applied_by", "text NOT NULL DEFAULT current_user", false },
+    { "host", "text", false },
+    { "application_name", "text", false },
+    { "tool_version", "text NOT NULL", false },
+    { "state", "text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed'))", false },
+    { "statements_done", "integer NOT NULL DEFAULT 0", true },
+};
+
+static const book_column history_columns[] = {
+    { "id", "bigserial PRIMARY KEY", false },
+    { "revision", "varchar(32) NOT NULL", false },
+    { "direction", "text NOT NULL CHECK (direction IN (" HISTORY_DIRECTIONS "))", false },
+    { "state", "text NOT NULL CHECK (state IN ('ok', 'failed', 'cancelled'))", false },
+    { "started_at", "timestamptz NOT NULL DEFAULT statement_timestamp()", false },
+    { "duration_ms", "double precision NOT NULL DEFAULT 0", false },
+    { "applied_by", "text NOT NULL DEFAULT current_user", false },
+    { "host", "text", false },
+    { "application_name", "text", false },
+    { "tool_version", "text NOT NULL", false },
+    { "checksum", "text", false },
+    { "error", "text", false },
+};
+
+#define N_COLUMNS(v) (sizeof(v) / sizeof((v)[0]))
+
+/* "{a,b}": the columns of @cols that every version's table has. */
+static void append_column_array(strbuf *sb, const book_column *cols, size_t n)
+{
+    const char *sep = "";
+    sb_putc(sb, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (!cols[i].added_later) {
+            sb_printf(sb, "%s%s", sep, cols[i].name);
+            sep = ",";
+        }
+    }
+    sb_putc(sb, '}');
+}
+
+/*
+ * A table of the user's with a bookkeeping table's name (an application's
+ * own history table, say) must not be taken for one: the engine would
+ * make the others beside it and fail at its first record, or fail to read
+ * it.  UM_EBOOKKEEPING naming the first such table and a column it lacks;
+ * UM_OK when each table by those names has the columns the engine uses.
+ */
+static int check_foreign_tables(um_ctx *ctx)
+{
+    const struct store_session *st = ctx->store;
+    strbuf applied = STRBUF_INIT, history = STRBUF_INIT;
+    append_column_array(&applied, applied_columns, N_COLUMNS(applied_columns));
+    append_column_array(&history, history_columns, N_COLUMNS(history_columns));
+    const char *params[6] = { st->version_table, "{version_num}",   st->applied_table,
+                              sb_str(&applied),  st->history_table, sb_str(&history) };
+    pg_rows *rows = NULL;
+    int rc = !params[3] || !params[5]
+                 ? err_nomem(&ctx->err)
+                 : pg_query(ctx,
+                            "SELECT t.name, c.col FROM (VALUES (1, $1, $2::text[]),"
+                            " (2, $3, $4::text[]), (3, $5, $6::text[])) t(n, name, cols),"
+                            " unnest(t.cols) c(col) WHERE to_regclass(t.name) IS NOT NULL"
+                            " AND NOT EXISTS (SELECT FROM pg_attribute a"
+                            " WHERE a.attrelid = to_regclass(t.name) AND a.attname = c.col"
+                            " AND NOT a.attisdropped) ORDER BY t.n LIMIT 1",
+                            6, params, &rows, NULL);
+    if (!rc && pg_rows_count(rows) == 1)
+        rc = ctx_error(ctx, UM_EBOOKKEEPING, NULL, 0, NULL,
+                       "table %s is not ultramigrate's bookkeeping table: it has no column %s"
+                       " (a table of your own by that name?); it was left as it is and nothing"
+                       " was changed: rename it, or give the bookkeeping tables other names"
+                       " with version_table (or version_table_schema) in the configuration",
+                       pg_rows_value(rows, 0, 0), pg_rows_value(rows, 0, 1));
+    pg_rows_free(rows);
+    sb_free(&applied);
+    sb_free(&history);
+    return rc;
+}
+
+/* A read of the bookkeeping tables that failed on a column, a type or an
+ * operator: a table of the user's by that name says it better. */
+static int read_failed(um_ctx *ctx, const pg_failure *f, const char *what)
+{
+    bool shape = f->sqlstate && (strcmp(f->sqlstate, SQLSTATE_UNDEFINED_COLUMN) == 0 ||
+                                 strcmp(f->sqlstate, SQLSTATE_DATATYPE_MISMATCH) == 0 ||
+                                 strcmp(f->sqlstate, SQLSTATE_UNDEFINED_FUNCTION) == 0);
+    int rc = shape ? check_foreign_tables(ctx) : UM_OK;
+    return rc == UM_EBOOKKEEPING ? rc : store_failed(ctx, f, what);
+}
+
 /*
  * The bookkeeping tables are missing: never migrated (*rows NULL), or a
  * version table without the others, that is a database another tool
@@ -357,7 +461,7 @@ static int read_version_rows(um_ctx *ctx, const char *fmt, bool binary, pg_rows 
     if (is_undefined_table(rc, &fail))
         rc = UM_OK;
     else if (rc)
-        rc = store_failed(ctx, &fail, "cannot read the version table");
+        rc = read_failed(ctx, &fail, "cannot read the version table");
     pg_failure_clear(&fail);
     return rc;
 }
@@ -438,7 +542,7 @@ int store_read_state_as(um_ctx *ctx, store_detail detail, store_state *out)
         if (!rc && rows)
             rc = fill_state(ctx, rows, out);
     } else if (rc) {
-        rc = store_failed(ctx, &fail, "cannot read the migration state");
+        rc = read_failed(ctx, &fail, "cannot read the migration state");
     } else {
         out->tables_exist = true;
         rc = fill_state(ctx, rows, out);
@@ -539,7 +643,7 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
                                " ORDER BY version_num), NULL FROM %s",
                                false, &out->rows);
     else if (fail.message)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "health query failed");
+        rc = read_failed(ctx, &fail, "health query failed");
     pg_failure_clear(&fail);
     if (rc || !out->rows)
         return rc;
@@ -558,9 +662,6 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
 }
 
 /* ---- tables --------------------------------------------------------- */
-
-/* What the history's direction column accepts. */
-#define HISTORY_DIRECTIONS "'up', 'down', 'stamp', 'restore', 'repair'"
 
 /* The newest direction: a history check without it is from an earlier
  * version (see append_history_directions). */
@@ -586,6 +687,13 @@ int store_append_create_schema(um_ctx *ctx, strbuf *sql)
     return UM_OK;
 }
 
+static void append_create_table(strbuf *sql, const char *table, const book_column *cols, size_t n)
+{
+    sb_printf(sql, "CREATE TABLE IF NOT EXISTS %s (\n", table);
+    for (size_t i = 0; i < n; i++)
+        sb_printf(sql, "  %s %s%s\n", cols[i].name, cols[i].definition, i + 1 < n ? "," : ");");
+}
+
 void store_append_create_tables(um_ctx *ctx, strbuf *sql, bool need_schema)
 {
     const char *schema = ctx->cfg.version_table_schema;
@@ -602,33 +710,11 @@ void store_append_create_tables(um_ctx *ctx, strbuf *sql, bool need_schema)
               "  CONSTRAINT ",
               ctx->store->version_table);
     pg_append_ident(ctx, sql, sb_str(&pk));
-    sb_printf(sql,
-              " PRIMARY KEY (version_num));\n"
-              "CREATE TABLE IF NOT EXISTS %s (\n"
-              "  revision varchar(32) PRIMARY KEY,\n"
-              "  checksum text NOT NULL,\n"
-              "  applied_at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
-              "  duration_ms double precision NOT NULL DEFAULT 0,\n"
-              "  applied_by text NOT NULL DEFAULT current_user,\n"
-              "  host text,\n"
-              "  application_name text,\n"
-              "  tool_version text NOT NULL,\n"
-              "  state text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed')),\n"
-              "  statements_done integer NOT NULL DEFAULT 0);\n"
-              "CREATE TABLE IF NOT EXISTS %s (\n"
-              "  id bigserial PRIMARY KEY,\n"
-              "  revision varchar(32) NOT NULL,\n"
-              "  direction text NOT NULL CHECK (direction IN (" HISTORY_DIRECTIONS ")),\n"
-              "  state text NOT NULL CHECK (state IN ('ok', 'failed', 'cancelled')),\n"
-              "  started_at timestamptz NOT NULL DEFAULT statement_timestamp(),\n"
-              "  duration_ms double precision NOT NULL DEFAULT 0,\n"
-              "  applied_by text NOT NULL DEFAULT current_user,\n"
-              "  host text,\n"
-              "  application_name text,\n"
-              "  tool_version text NOT NULL,\n"
-              "  checksum text,\n"
-              "  error text);\n",
-              ctx->store->applied_table, ctx->store->history_table);
+    sb_puts(sql, " PRIMARY KEY (version_num));\n");
+    append_create_table(sql, ctx->store->applied_table, applied_columns,
+                        N_COLUMNS(applied_columns));
+    append_create_table(sql, ctx->store->history_table, history_columns,
+                        N_COLUMNS(history_columns));
     /* The health snapshot looks for unfinished revisions at every call:
      * this index keeps that a lookup in an (almost always) empty index. */
     sb_reset(&pk);
@@ -642,6 +728,8 @@ void store_append_create_tables(um_ctx *ctx, strbuf *sql, bool need_schema)
 int store_ensure_tables(um_ctx *ctx, bool have_version_table)
 {
     int rc = store_connect(ctx);
+    if (!rc)
+        rc = check_foreign_tables(ctx);
     if (rc)
         return rc;
     if (have_version_table)

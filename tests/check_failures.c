@@ -479,6 +479,44 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * A table of the user's by a bookkeeping table's name is not taken for
+ * one: an upgrade refuses with UM_EBOOKKEEPING naming it, makes none of
+ * the others and leaves it as it was (it made the others beside a history
+ * table and failed at its first record, exit 8); a status that cannot
+ * read such a version table says why.
+ */
+START_TEST(foreign_table_by_a_bookkeeping_name)
+{
+    static const char *const names[] = { "ultramigrate_version_history",
+                                         "ultramigrate_version_applied", "ultramigrate_version" };
+    write_linear(2);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        sql("CREATE TABLE %s (id serial PRIMARY KEY, note text)", names[i]);
+        sql("INSERT INTO %s (note) VALUES ('mine')", names[i]);
+        um_ctx *ctx = open_engine();
+        PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EBOOKKEEPING);
+        ck_assert_msg(strstr(um_errmsg(ctx), names[i]) &&
+                          strstr(um_errmsg(ctx), "is not ultramigrate's bookkeeping table"),
+                      "%s", um_errmsg(ctx));
+        ck_assert_str_eq(qv("SELECT string_agg(tablename, ',') FROM pg_tables"
+                            " WHERE tablename LIKE 'ultramigrate%%'"),
+                         names[i]);
+        ck_assert_str_eq(qv("SELECT string_agg(note, ',') FROM %s", names[i]), "mine");
+        ck_assert(!table_exists("t1"));
+        if (i == 2) {
+            um_status_info *st = NULL;
+            PGTEST_CHECK_RC(ctx, um_status(&st, ctx), UM_EBOOKKEEPING);
+            ck_assert_ptr_null(st);
+        }
+        um_close(ctx);
+        sql("DROP TABLE %s", names[i]);
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
 static Suite *failures_suite(void)
 {
     Suite *s = suite_create("failures");
@@ -490,7 +528,8 @@ static Suite *failures_suite(void)
                      failed_open_handle_explains, utf8_whatever_the_client_encoding,
                      password_pieces_never_shown);
 
-    PGTEST_ADD_TESTS(tcase(s, "irreversible"), irreversible_stops_before_running);
+    PGTEST_ADD_TESTS(tcase(s, "irreversible"), irreversible_stops_before_running,
+                     foreign_table_by_a_bookkeeping_name);
 
     PGTEST_ADD_TESTS(tcase(s, "nontransactional"), nontx_concurrent_index, nontx_failure,
                      nontx_syntax_error, nontx_rejected_in_single_transaction);

@@ -130,7 +130,9 @@ typedef enum um_result {
      * The bookkeeping tables cannot be created, read or written by this
      * role in version_table_schema (no CREATE or USAGE on the schema, a
      * system schema such as pg_catalog, a read-only transaction): the
-     * message names the schema.  No revision ran.
+     * message names the schema.  Or a table of the user's has a
+     * bookkeeping table's name without its columns: the message names it,
+     * and nothing was created or changed.  No revision ran.
      * @since 0.1
      */
     UM_EBOOKKEEPING = -22,
