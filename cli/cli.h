@@ -29,7 +29,7 @@ enum cli_exit {
     CLI_EXIT_STATE = 9,     /* database state or verification */
     /* health: one code per snapshot status, for container probes */
     CLI_EXIT_PENDING = 10,     /* revisions not applied yet */
-    CLI_EXIT_FAILED = 11,      /* a revision failed or is in progress */
+    CLI_EXIT_FAILED = 11,      /* a revision failed or is in progress (health: with no run on it) */
     CLI_EXIT_AHEAD = 12,       /* the database has revisions the files lack */
     CLI_EXIT_DIVERGED = 13,    /* an applied revision's file changed */
     CLI_EXIT_UNREACHABLE = 14, /* the database cannot be reached */
@@ -41,7 +41,8 @@ enum cli_exit {
     CLI_EXIT_CONNLOST = 19,      /* the connection was lost during the run */
     CLI_EXIT_BOOKKEEPING = 20,   /* the bookkeeping tables cannot be used by this role */
     CLI_EXIT_POOLER = 21,        /* lock_mode = advisory through a transaction pooler */
-    CLI_EXIT_NO_CHANGES = 22     /* auto: no difference, no file written */
+    CLI_EXIT_NO_CHANGES = 22,    /* auto: no difference, no file written */
+    CLI_EXIT_MIGRATING = 23      /* health: a run is applying revisions right now */
 };
 
 /* Returned by cli_parse() when the command should go on. */
@@ -231,7 +232,7 @@ void cli_print_scrubbed(FILE *out, const char *fmt, ...) __attribute__((format(p
 /* output.c: errors, logging, progress. */
 int cli_exit_code(int rc);
 
-/* The exit status of a health snapshot's status (0, 10-15). */
+/* The exit status of a health snapshot's status (0, 10-15, 23). */
 int cli_health_exit_code(um_health_status status);
 
 /*

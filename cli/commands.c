@@ -714,7 +714,7 @@ static int health_body(const struct cli_call *call)
 }
 
 /*
- * The exit status is the snapshot's (0, 10-15), so that the command serves
+ * The exit status is the snapshot's (0, 10-15, 23), so that the command serves
  * as a container probe; an unreachable database is a status, not an error.
  * Errors before the snapshot (configuration, revision files) keep their
  * usual codes.
@@ -1597,7 +1597,7 @@ static const struct cli_command commands[] = {
       .summary = "Show current and file heads, pending revisions.",
       .options = wait_option, .database = UM_CONNECT_EARLY_STATE },
     { .name = "health", .run = cmd_health, .args = "",
-      .summary = "Show the migration state; exit 0 or 10-15 (probes).", .database = UM_CONNECT_EARLY },
+      .summary = "Show the migration state; exit 0, 10-15 or 23 (probes).", .database = UM_CONNECT_EARLY },
     { .name = "current", .run = cmd_current, .args = "",
       .summary = "Show the revisions the database is at.", .database = UM_CONNECT_EARLY_SUMMARY },
     { .name = "history", .run = cmd_history, .args = "",

@@ -71,6 +71,8 @@ int cli_health_exit_code(um_health_status status)
         return CLI_EXIT_UNREACHABLE;
     case UM_HEALTH_CANCELLED:
         return CLI_EXIT_CANCELLED;
+    case UM_HEALTH_MIGRATING:
+        return CLI_EXIT_MIGRATING;
     }
     return CLI_EXIT_ERROR; /* a status newer than this command */
 }

@@ -54,10 +54,12 @@ static void log_to_stderr(um_log_level level, const char *msg, void *payload)
  * status code must still see a problem.  A rolling deploy passes through
  * "pending" (new files, database not upgraded yet) and "ahead" (old files,
  * database already upgraded by a newer replica): both are expected, so
- * 200; so is "cancelled" (a replica stopped mid-upgrade, a SIGTERM of the
- * same deploy, left nothing half done: the next replica goes on), which
- * must not page anyone.  "failed", "diverged" and "unreachable" need a
- * human: 503.
+ * 200; so are "migrating" (a replica is upgrading right now, such as a
+ * long CREATE INDEX CONCURRENTLY: "pending" with the work under way) and
+ * "cancelled" (a replica stopped mid-upgrade, a SIGTERM of the same
+ * deploy, left nothing half done: the next replica goes on), which must
+ * not page anyone.  "failed", "diverged" and "unreachable" need a human:
+ * 503.
  */
 static unsigned int http_status(um_health_status status)
 {
@@ -66,6 +68,7 @@ static unsigned int http_status(um_health_status status)
     case UM_HEALTH_PENDING:
     case UM_HEALTH_AHEAD:
     case UM_HEALTH_CANCELLED:
+    case UM_HEALTH_MIGRATING:
         return MHD_HTTP_OK;
     case UM_HEALTH_FAILED:
     case UM_HEALTH_DIVERGED:

@@ -1,6 +1,7 @@
 /*
  * health.c - um_health_snapshot(): the database's migration status for a
- * host's health endpoint, in one round trip and without file I/O.
+ * host's health endpoint, in one round trip and without file I/O (two
+ * when a revision is left in progress: is a run applying it?).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "health.h"
 #include "internal.h"
+#include "lock.h"
 #include "pg.h"
 #include "plan.h"
 #include "store.h"
@@ -128,29 +130,93 @@ static void list_expected(const um_ctx *ctx, um_health *h)
     }
 }
 
-/* The first unfinished revision of "rev state,rev state". */
-static void describe_unfinished(um_health *h, const char *unfinished)
+/* What the migration lock says of the revisions left unfinished. */
+struct run_probe {
+    bool asked;        /* every one is in progress: the lock was looked at */
+    bool held;         /* ... and another session holds it: a run is applying them */
+    const char *error; /* ... or why it could not be looked at, NULL */
+};
+
+/* Whether every item of "rev state,rev state" is in progress. */
+static bool all_in_progress(const char *unfinished)
 {
-    size_t len = strcspn(unfinished, ",");
-    snprintf(h->message, sizeof(h->message), "revision %.*s: a run did not finish it", (int)len,
-             unfinished);
-    const char *sp = memchr(unfinished, ' ', len);
-    if (sp)
-        snprintf(h->message, sizeof(h->message), "revision %.*s %s", (int)(sp - unfinished),
-                 unfinished, strncmp(sp + 1, "failed", 6) == 0 ? "failed" : "is still in progress");
+    static const char state[] = " in_progress";
+    for (const char *p = unfinished; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *sp = memchr(p, ' ', len);
+        if (!sp || (size_t)(p + len - sp) != strlen(state) || strncmp(sp, state, strlen(state)))
+            return false;
+        p += len + (p[len] == ',');
+    }
+    return true;
 }
 
-/* Worst first: a broken run (a revision left unfinished, or the newest
- * history entry a failure), then files edited after apply, then a
- * database newer than the files, then work to do (left by a cancelled
- * run, or not). */
-static void decide(um_health *h, const struct health_cache *c, const store_summary *row)
+/*
+ * Every revision left unfinished is in progress: a run applying it holds
+ * the migration lock, a killed one holds nothing.  The lock tells that a
+ * run is on, not which: a run that takes it only to refuse a killed run's
+ * revision reads as migrating for that moment.  Looked at only then, so
+ * that a snapshot stays one query otherwise; the reason a look failed
+ * goes in the message (the state itself was read: not unreachable).
+ */
+static int probe_run(um_ctx *ctx, const store_summary *row, struct run_probe *run)
+{
+    if (!row->unfinished || !all_in_progress(row->unfinished))
+        return UM_OK;
+    run->asked = true;
+    int rc = lock_probe(ctx, &run->held);
+    if (rc == UM_ENOMEM)
+        return rc;
+    if (rc)
+        run->error = um_errmsg(ctx);
+    return UM_OK;
+}
+
+/* The first unfinished revision of "rev state,rev state". */
+static void describe_unfinished(um_health *h, const char *unfinished, const struct run_probe *run)
+{
+    size_t len = strcspn(unfinished, ",");
+    const char *sp = memchr(unfinished, ' ', len);
+    int id_len = sp ? (int)(sp - unfinished) : (int)len;
+    if (!sp)
+        snprintf(h->message, sizeof(h->message), "revision %.*s: a run did not finish it", id_len,
+                 unfinished);
+    else if (strncmp(sp + 1, "failed", 6) == 0)
+        snprintf(h->message, sizeof(h->message), "revision %.*s failed", id_len, unfinished);
+    else if (run->error) {
+        snprintf(h->message, sizeof(h->message),
+                 "revision %.*s is in progress; whether a run holds the migration lock is not"
+                 " known (%s)",
+                 id_len, unfinished, run->error);
+        util_one_line(h->message);
+    } else if (run->asked)
+        snprintf(h->message, sizeof(h->message),
+                 "revision %.*s is in progress, but no session holds the migration lock: its run"
+                 " was killed",
+                 id_len, unfinished);
+    else
+        snprintf(h->message, sizeof(h->message), "revision %.*s is still in progress", id_len,
+                 unfinished);
+}
+
+/* Worst first: a broken run (a revision left unfinished with no run on
+ * it, or the newest history entry a failure), then files edited after
+ * apply, then a database newer than the files, then work to do (left by a
+ * cancelled run, or not).  A run applying what is unfinished is work
+ * being done, whatever came before it. */
+static void decide(um_health *h, const struct health_cache *c, const store_summary *row,
+                   const struct run_probe *run)
 {
     bool last_failed = row->last_state && strcmp(row->last_state, "failed") == 0;
     bool last_cancelled = row->last_state && strcmp(row->last_state, "cancelled") == 0;
-    if (row->unfinished) {
+    if (row->unfinished && run->held) {
+        h->status = UM_HEALTH_MIGRATING;
+        snprintf(h->message, sizeof(h->message),
+                 "revision %.*s is being applied: a run holds the migration lock",
+                 (int)strcspn(row->unfinished, " ,"), row->unfinished);
+    } else if (row->unfinished) {
         h->status = UM_HEALTH_FAILED;
-        describe_unfinished(h, row->unfinished);
+        describe_unfinished(h, row->unfinished, run);
     } else if (last_failed) {
         /* a transactional revision leaves no row behind when it fails: the
          * history's newest entry is what tells of the failed run */
@@ -210,12 +276,15 @@ static int observe(um_ctx *ctx, um_health *h)
     h->round_trip_ms = util_now_ms() - t0;
     if (!rc && !cache_current(c, &row))
         rc = refresh(ctx, c, &row);
+    struct run_probe run = { false, false, NULL };
+    if (!rc)
+        rc = probe_run(ctx, &row, &run);
     if (!rc) {
         list_heads(row.heads, h->current_heads, &h->n_current_heads);
         snprintf(h->last_applied, sizeof(h->last_applied), "%s", c->last_applied);
         snprintf(h->last_applied_at, sizeof(h->last_applied_at), "%s", c->last_applied_at);
         h->pending = c->pending;
-        decide(h, c, &row);
+        decide(h, c, &row, &run);
     }
     store_summary_free(&row);
     return rc;
@@ -275,8 +344,8 @@ int um_health_init(um_health *h, unsigned int version)
 
 const char *um_health_status_name(um_health_status status)
 {
-    static const char *const names[] = { "ok",       "pending",     "failed",   "ahead",
-                                         "diverged", "unreachable", "cancelled" };
+    static const char *const names[] = { "ok",       "pending",     "failed",    "ahead",
+                                         "diverged", "unreachable", "cancelled", "migrating" };
     if ((unsigned)status < sizeof(names) / sizeof(names[0]))
         return names[status];
     return "unknown";

@@ -157,25 +157,37 @@ static int check_direct(um_ctx *ctx)
     return rc;
 }
 
-static int advisory_holder_error(um_ctx *ctx, int64_t key)
+/* Whoever else has the advisory lock of the key in $1 and $2 granted: the
+ * sessions that hold the migration lock, as pg_locks and pg_stat_activity
+ * show them. */
+#define ADVISORY_HOLDERS                                                                           \
+    " FROM pg_locks l JOIN pg_stat_activity a USING (pid)"                                         \
+    " WHERE l.locktype = 'advisory' AND l.granted"                                                 \
+    " AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1"                            \
+    " AND l.pid <> pg_backend_pid()"                                                               \
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
+/* Runs @sql, which reads ADVISORY_HOLDERS, with the migration lock's key. */
+static int advisory_holders(um_ctx *ctx, const char *sql, pg_rows **rows)
 {
     char classid[16], objid[16];
-    uint64_t u = (uint64_t)key;
+    uint64_t u = (uint64_t)advisory_key(ctx);
     snprintf(classid, sizeof(classid), "%u", (unsigned)(u >> 32));
     snprintf(objid, sizeof(objid), "%u", (unsigned)(u & 0xffffffffu));
     const char *params[2] = { classid, objid };
+    return pg_query(ctx, sql, 2, params, rows, NULL);
+}
+
+static int advisory_holder_error(um_ctx *ctx)
+{
     pg_rows *rows = NULL;
-    int rc = pg_query(
-        ctx,
-        "SELECT a.pid, coalesce(nullif(a.application_name, ''), '(none)'),"
-        " to_char(coalesce(a.xact_start, a.backend_start) AT TIME ZONE 'UTC',"
-        "         'YYYY-MM-DD HH24:MI:SS\"Z\"'),"
-        " coalesce(a.usename::text, '?'), coalesce(a.client_addr::text, 'local')"
-        " FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
-        " WHERE l.locktype = 'advisory' AND l.granted"
-        " AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1"
-        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-        2, params, &rows, NULL);
+    int rc = advisory_holders(ctx,
+                              "SELECT a.pid, coalesce(nullif(a.application_name, ''), '(none)'),"
+                              " to_char(coalesce(a.xact_start, a.backend_start) AT TIME ZONE 'UTC',"
+                              "         'YYYY-MM-DD HH24:MI:SS\"Z\"'),"
+                              " coalesce(a.usename::text, '?'),"
+                              " coalesce(a.client_addr::text, 'local')" ADVISORY_HOLDERS,
+                              &rows);
     if (rc)
         return rc;
     if (pg_rows_count(rows) == 0)
@@ -189,6 +201,18 @@ static int advisory_holder_error(um_ctx *ctx, int64_t key)
                  pg_rows_value(rows, 0, 4), pg_rows_value(rows, 0, 2), ctx->cfg.lock_wait_ms);
     pg_rows_free(rows);
     return UM_ELOCKED;
+}
+
+/* Whether another session holds the advisory lock. */
+static int advisory_probe(um_ctx *ctx, bool *held)
+{
+    pg_rows *rows = NULL;
+    int rc = advisory_holders(ctx, "SELECT EXISTS (SELECT 1" ADVISORY_HOLDERS ")", &rows);
+    if (rc)
+        return rc;
+    *held = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
+    pg_rows_free(rows);
+    return UM_OK;
 }
 
 static int advisory_try(um_ctx *ctx, const char *key, bool *got)
@@ -270,8 +294,7 @@ static int advisory_acquire(um_ctx *ctx)
     if (rc)
         return rc;
     char key[32];
-    int64_t k = advisory_key(ctx);
-    snprintf(key, sizeof(key), "%lld", (long long)k);
+    snprintf(key, sizeof(key), "%lld", (long long)advisory_key(ctx));
 
     bool got = false;
     rc = advisory_try(ctx, key, &got);
@@ -290,7 +313,7 @@ static int advisory_acquire(um_ctx *ctx)
     if (rc)
         return rc;
     if (!got)
-        return advisory_holder_error(ctx, k);
+        return advisory_holder_error(ctx);
     ctx->lock->advisory_generation = pg_generation(ctx);
     return UM_OK;
 }
@@ -448,6 +471,34 @@ static int table_holder_error(um_ctx *ctx)
     return UM_ELOCKED;
 }
 
+/* Whether another run's lease on the lock row has not expired; no lock
+ * table: nobody ever took the lock this way. */
+static int table_probe(um_ctx *ctx, bool *held)
+{
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql,
+              "SELECT EXISTS (SELECT 1 FROM %s WHERE token <> $1"
+              " AND lease_until >= clock_timestamp())",
+              ctx->lock->table);
+    if (sb_failed(&sql))
+        return err_nomem(&ctx->err);
+    const char *token = ctx->lock->token;
+    pg_rows *rows = NULL;
+    pg_failure fail = { 0 };
+    int rc = pg_query(ctx, sb_str(&sql), 1, &token, &rows, &fail);
+    sb_free(&sql);
+    if (rc == UM_ESQL && (has_sqlstate(&fail, SQLSTATE_UNDEFINED_TABLE) ||
+                          has_sqlstate(&fail, SQLSTATE_UNDEFINED_SCHEMA)))
+        rc = UM_OK;
+    else if (rc && fail.message)
+        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot read the lock table");
+    else if (!rc)
+        *held = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
+    pg_failure_clear(&fail);
+    pg_rows_free(rows);
+    return rc;
+}
+
 static int new_token(um_ctx *ctx)
 {
     unsigned char bytes[TOKEN_BYTES];
@@ -555,6 +606,15 @@ int lock_reclaim(um_ctx *ctx)
         return UM_OK;
     bool got = false;
     return table_try_creating(ctx, TAKE_ANY, &got);
+}
+
+int lock_probe(um_ctx *ctx, bool *held)
+{
+    *held = false;
+    int rc = ensure_session(ctx);
+    if (rc)
+        return rc;
+    return table_mode(ctx) ? table_probe(ctx, held) : advisory_probe(ctx, held);
 }
 
 int lock_acquire(um_ctx *ctx)

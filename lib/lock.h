@@ -53,6 +53,15 @@ bool lock_append_fence(um_ctx *ctx, strbuf *sb);
  */
 int lock_reclaim(um_ctx *ctx);
 
+/*
+ * Whether another session holds the migration lock right now, without
+ * taking it (the health snapshot, to tell a run migrating from a killed
+ * one): advisory, its key granted to another backend in pg_locks; table,
+ * a lock row of another run whose lease has not expired (a killed run's
+ * row counts until then).  One query; no pooler check.
+ */
+int lock_probe(um_ctx *ctx, bool *held);
+
 /* At um_close: frees what the lock kept (struct lock_session). */
 void lock_session_free(um_ctx *ctx);
 

@@ -35,6 +35,7 @@ enum {
     EXIT_FAILED = 11,
     EXIT_LINT_WARNINGS = 16,
     EXIT_LINT_ERRORS = 17,
+    EXIT_MIGRATING = 23,
 };
 
 /* ------------------------------------------------------------------ */
@@ -1162,6 +1163,40 @@ START_TEST(part_way_failure_and_repair)
 }
 END_TEST
 
+/* health while a "Transactional: no" revision runs (its row in_progress,
+ * the run holding the lock): 23, migrating; once the run's backend is
+ * killed, the revision left in progress is a failure: 11. */
+START_TEST(exit_health_migrating)
+{
+    init_project();
+    pgtest_write_revision(proj, "r1aaaaaaaaaa", NULL, NULL, 0, "SELECT pg_sleep(61);", NULL);
+    bg_pid = spawn_cli(proj, db, "upgrade", "--no-backup");
+    const char *backend = "0";
+    for (double end = pgtest_now_ms() + 20000; strcmp(backend, "0") == 0 && pgtest_now_ms() < end;
+         usleep(20000))
+        backend = pgtest_query_text(db, "SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
+                                        " WHERE datname = current_database()"
+                                        " AND query LIKE '%%pg_sleep(61)%%'"
+                                        " AND pid <> pg_backend_pid()");
+    ck_assert_msg(strcmp(backend, "0") != 0, "the upgrade never started r1aaaaaaaaaa");
+
+    pgtest_cli_result r = run_cli(proj, db, "health");
+    pgtest_assert_status(r, EXIT_MIGRATING, "health while a revision runs");
+    ck_assert_msg(contains(r.out, "Status:         migrating\n") &&
+                      contains(r.out, "r1aaaaaaaaaa is being applied"),
+                  "%s", r.out);
+    pgtest_cli_result_free(&r);
+
+    pgtest_execf(db, "SELECT pg_terminate_backend(%s)", backend);
+    ck_assert_int_ne(pgtest_wait_child(bg_pid), 0);
+    bg_pid = 0;
+    r = run_cli(proj, db, "health");
+    pgtest_assert_status(r, EXIT_FAILED, "health once the run was killed");
+    ck_assert_msg(contains(r.out, "no session holds the migration lock"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+}
+END_TEST
+
 /* generate's template, still empty: verify flags it, upgrade warns (and
  * applies it); once filled, neither says anything. */
 START_TEST(empty_up_section)
@@ -1806,7 +1841,8 @@ static Suite *cli_suite(void)
                      exit_sql_failure, exit_lock_held, exit_config_and_revisions,
                      exit_target_and_state, exit_no_project, summaries_name_revisions,
                      stamp_refuses_relative_steps, current_marks_effective_heads,
-                     hint_transaction_block, empty_up_section, part_way_failure_and_repair);
+                     hint_transaction_block, empty_up_section, part_way_failure_and_repair,
+                     exit_health_migrating);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "terminal", setup, teardown, 60), human_output_aligned,
                      colour_on_a_terminal_only, progress_line_on_a_terminal,

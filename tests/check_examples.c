@@ -425,6 +425,41 @@ START_TEST(health_diverged)
 }
 END_TEST
 
+/* A replica upgrading right now: R2, "Transactional: no", sleeps while
+ * the run holds the migration lock.  Not a page (200), until the run's
+ * backend is killed and the revision is left in progress (503). */
+START_TEST(health_migrating)
+{
+    write_revision(R1, NULL, "CREATE TABLE t1 (id int);", "DROP TABLE t1;");
+    write_revision_tx(R2, R1, "SELECT pg_sleep(61);", NULL, 0);
+    char *ini = write_ini("ultramigrate.ini", NULL);
+    int port = start_server(ini, db);
+    pid_t run = spawn_v(
+        db, "upgrade",
+        (const char *const[]){ pgtest_env("UM_CLI"), "-c", ini, "upgrade", "--no-backup", NULL });
+    const char *sleeping = "SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
+                           " WHERE datname = current_database()"
+                           " AND query LIKE '%pg_sleep(61)%' AND pid <> pg_backend_pid()";
+    char *backend = query(sleeping);
+    for (double end = now_s() + 20; strcmp(backend, "0") == 0 && now_s() < end;) {
+        nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+        free(backend);
+        backend = query(sleeping);
+    }
+    ck_assert_msg(strcmp(backend, "0") != 0, "the upgrade never reached %s", R2);
+    assert_health(port, 200, "migrating");
+
+    char *kill_sql = pgtest_asprintf("SELECT pg_terminate_backend(%s)", backend);
+    assert_query(kill_sql, "t");
+    ck_assert_int_ne(wait_exit(run, 20, "upgrade"), 0);
+    assert_health(port, 503, "failed");
+    stop_server();
+    free(kill_sql);
+    free(backend);
+    free(ini);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* embed                                                                */
 /* ------------------------------------------------------------------ */
@@ -544,7 +579,7 @@ static Suite *examples_suite(void)
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "health_server", setup, teardown, 120),
                      health_follows_a_deploy, health_follows_a_deploy_transactional,
-                     health_unreachable, health_ahead, health_diverged);
+                     health_unreachable, health_ahead, health_diverged, health_migrating);
 
     PGTEST_ADD_TESTS(pgtest_add_tcase(s, "embed", setup, teardown, 180), embed_concurrent_start,
                      embed_wait_deadline);

@@ -1,7 +1,8 @@
 /*
  * check_health.c - the health snapshot against a real PostgreSQL: every
- * status (ok, pending, failed, ahead, diverged, unreachable) through the
- * API, the JSON and the CLI; a snapshot reads no file after um_open.
+ * status (ok, pending, failed, ahead, diverged, unreachable, cancelled,
+ * migrating) through the API, the JSON and the CLI; a snapshot reads no
+ * file after um_open.
  * What a host relies on around it (borrowed connections, cancelling,
  * waiting for the database) is in check_embedding.c.
  *
@@ -594,6 +595,112 @@ START_TEST(status_unreachable_server_restart)
 }
 END_TEST
 
+/* The backend of the run sleeping in revision r2 ("0" while there is none). */
+static const char *sleeping_backend(void)
+{
+    return qv("SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
+              " WHERE datname = current_database() AND query LIKE '%%pg_sleep(61)%%'"
+              " AND pid <> pg_backend_pid()");
+}
+
+/*
+ * An upgrade in the background (the CLI, configured with @ini_extra) is
+ * migrating: r2, "Transactional: no", sleeps with its applied row
+ * in_progress while the run holds the migration lock.  Snapshots, the JSON
+ * and the CLI say "migrating", not "failed"; once the run's backend is
+ * terminated nobody holds the lock (lock_mode = table: once the lease
+ * expired) and the row left in progress is a failure.
+ */
+static void assert_migrating_then_failed(const char *ini_extra)
+{
+    write_ini(ini_extra);
+    write_table_rev("r1", NULL, "t1");
+    write_rev_full("r2", "r1", 0, "SELECT pg_sleep(61);", NULL);
+    write_table_rev("r3", "r2", "t3");
+    const char *const argv[] = { "-c", ini_path, "upgrade", "--no-backup", NULL };
+    pid_t run = pgtest_spawn_cli(proj_dir, db_url, argv);
+    double deadline = pgtest_now_ms() + 20000;
+    while (strcmp(sleeping_backend(), "0") == 0 && pgtest_now_ms() < deadline)
+        usleep(20000);
+    const char *backend = sleeping_backend();
+    ck_assert_msg(strcmp(backend, "0") != 0, "the run never reached r2: %s", applied_rows());
+    ck_assert_str_eq(applied_rows(), "r1:applied,r2:in_progress");
+
+    um_ctx *ctx = open_engine();
+    um_health h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_MIGRATING);
+    ASSERT_MESSAGE_HAS(h, "r2");
+    ck_assert_uint_eq(h.pending, 1);
+    ck_assert_str_eq(h.current_heads[0], "r1");
+    assert_json(&h); /* healthy false: not at the heads yet */
+    assert_cli(db_url, 23, "migrating");
+
+    sql("SELECT pg_terminate_backend(%s)", backend);
+    ck_assert_int_ne(pgtest_wait_child(run), 0);
+    /* lock_mode = table: the killed run's row holds the lock until its lease expired */
+    deadline = pgtest_now_ms() + 20000;
+    for (h = snap(ctx); h.status == UM_HEALTH_MIGRATING && pgtest_now_ms() < deadline;
+         h = snap(ctx))
+        usleep(100000);
+    ASSERT_STATUS(h, UM_HEALTH_FAILED);
+    ASSERT_MESSAGE_HAS(h, "r2");
+    ASSERT_MESSAGE_HAS(h, "migration lock");
+    assert_cli(db_url, 11, "failed");
+    um_close(ctx);
+}
+
+/* lock_mode = table, by hand: a revision in progress is migrating while a
+ * lock row's lease runs, failed once it expired or with no row; a lock
+ * table that cannot be read leaves it failed, saying so. */
+START_TEST(status_in_progress_lock_row)
+{
+    write_ini("lock_mode = table\n");
+    write_linear(2);
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    ck_assert(table_exists("ultramigrate_version_lock"));
+    sql("UPDATE ultramigrate_version_applied SET state = 'in_progress' WHERE revision = 'r2'");
+    um_health h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_FAILED);
+    ASSERT_MESSAGE_HAS(h, "revision r2 is in progress, but no session holds the migration lock");
+
+    sql("INSERT INTO ultramigrate_version_lock (token, host, pid, lease_until)"
+        " VALUES ('other', 'elsewhere', 1, now() + interval '1 hour')");
+    h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_MIGRATING);
+    ASSERT_MESSAGE_HAS(h, "revision r2 is being applied");
+    assert_json(&h);
+
+    sql("UPDATE ultramigrate_version_lock SET lease_until = now() - interval '1 second'");
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_FAILED);
+
+    /* a failed row is a failure, whoever holds the lock */
+    sql("UPDATE ultramigrate_version_lock SET lease_until = now() + interval '1 hour'");
+    sql("UPDATE ultramigrate_version_applied SET state = 'failed' WHERE revision = 'r2'");
+    ASSERT_STATUS(snap(ctx), UM_HEALTH_FAILED);
+
+    sql("UPDATE ultramigrate_version_applied SET state = 'in_progress' WHERE revision = 'r2'");
+    sql("ALTER TABLE ultramigrate_version_lock RENAME COLUMN lease_until TO lease_end");
+    h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_FAILED);
+    ASSERT_MESSAGE_HAS(h, "whether a run holds the migration lock is not known");
+    ck_assert_str_eq(um_errmsg(ctx), "");
+    um_close(ctx);
+}
+END_TEST
+
+START_TEST(status_migrating_advisory)
+{
+    assert_migrating_then_failed(NULL);
+}
+END_TEST
+
+START_TEST(status_migrating_table_lock)
+{
+    assert_migrating_then_failed("lock_mode = table\nlock_lease = 3s\n");
+}
+END_TEST
+
 /* The CLI's exit status in every state, and its JSON. */
 START_TEST(cli_exit_codes)
 {
@@ -687,9 +794,9 @@ START_TEST(snapshot_arguments)
     ASSERT_STATUS(h, UM_HEALTH_PENDING);
     ck_assert_str_eq(um_errmsg(ctx), "");
 
-    static const char *const names[] = { "ok",       "pending",     "failed",   "ahead",
-                                         "diverged", "unreachable", "cancelled" };
-    for (int s = UM_HEALTH_OK; s <= UM_HEALTH_CANCELLED; s++)
+    static const char *const names[] = { "ok",       "pending",     "failed",    "ahead",
+                                         "diverged", "unreachable", "cancelled", "migrating" };
+    for (int s = UM_HEALTH_OK; s <= UM_HEALTH_MIGRATING; s++)
         ck_assert_str_eq(um_health_status_name((um_health_status)s), names[s]);
     ck_assert_str_eq(um_health_status_name((um_health_status)42), "unknown");
     ck_assert_ptr_null(um_health_to_json(NULL));
@@ -708,7 +815,8 @@ static Suite *health_suite(void)
                      status_failed_then_stamped, status_ahead_of_files, status_ahead_by_hand,
                      status_diverged_file, status_diverged_database, status_tables_dropped,
                      status_unreachable_dead_port, status_message_cut_at_a_character,
-                     status_unreachable_server_restart);
+                     status_unreachable_server_restart, status_in_progress_lock_row,
+                     status_migrating_advisory, status_migrating_table_lock);
 
     PGTEST_ADD_TESTS(tcase(s, "cli"), cli_exit_codes);
 

@@ -1269,7 +1269,8 @@ UM_API void um_history_free(um_history_list *history);
 typedef enum um_health_status {
     UM_HEALTH_OK = 0,          /**< at the heads of the files, nothing failed */
     UM_HEALTH_PENDING = 1,     /**< revisions in the files are not applied yet */
-    UM_HEALTH_FAILED = 2,      /**< a revision is in progress or failed */
+    UM_HEALTH_FAILED = 2,      /**< a revision failed, or a run left it in progress
+                                    (killed: no session holds the migration lock) */
     UM_HEALTH_AHEAD = 3,       /**< the database has revisions the files do not know */
     UM_HEALTH_DIVERGED = 4,    /**< an applied revision's file has changed since */
     UM_HEALTH_UNREACHABLE = 5, /**< the database cannot be reached */
@@ -1279,7 +1280,20 @@ typedef enum um_health_status {
      * SIGTERM during a rolling deploy), the next run continues.  A
      * "Transactional: no" revision cancelled part-way is UM_HEALTH_FAILED.
      */
-    UM_HEALTH_CANCELLED = 6
+    UM_HEALTH_CANCELLED = 6,
+    /**
+     * A run is migrating: every revision left unfinished is in progress
+     * (a "Transactional: no" revision running, such as a long CREATE INDEX
+     * CONCURRENTLY) and another session holds the migration lock right now
+     * (lock_mode = advisory: its advisory lock, in pg_locks; lock_mode =
+     * table: a lock row whose lease has not expired).  Not a failure: like
+     * UM_HEALTH_PENDING, the database is not at the heads yet and a deploy
+     * passes through it.  A revision in progress with no holder of the
+     * lock is a killed run, UM_HEALTH_FAILED.  The lock is only looked at
+     * when a revision is unfinished (a second query).
+     * @since 0.1
+     */
+    UM_HEALTH_MIGRATING = 7
 } um_health_status;
 
 /** How many heads a um_health keeps (of each kind).  @since 0.1 */
@@ -1338,7 +1352,9 @@ UM_API int um_health_init(um_health *h, unsigned int version);
  * an error but status UM_HEALTH_UNREACHABLE with the reason in message; an
  * owned connection that dropped is re-established by the next call.
  * Checksums are compared when the history changed since the last snapshot
- * (one more query then), so "diverged" follows every run.
+ * (one more query then), so "diverged" follows every run; a revision left
+ * in progress costs one more query too, which tells a run migrating
+ * (UM_HEALTH_MIGRATING) from a killed one (UM_HEALTH_FAILED).
  * @param out  the caller's snapshot, its version set (UM_HEALTH_INIT or
  *             um_health_init()).
  * @return UM_OK (the snapshot is filled, whatever its status), UM_EINVAL,
@@ -1349,7 +1365,8 @@ UM_API int um_health_snapshot(um_health *out, um_ctx *ctx);
 
 /**
  * Static lowercase name of a status: "ok", "pending", "failed", "ahead",
- * "diverged", "unreachable", "cancelled"; "unknown" for another value.
+ * "diverged", "unreachable", "cancelled", "migrating"; "unknown" for
+ * another value.
  * @since 0.1
  */
 UM_API const char *um_health_status_name(um_health_status status);
