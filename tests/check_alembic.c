@@ -1343,8 +1343,11 @@ static Suite *alembic_suite(void)
                      import_keeps_existing_files_and_checks_the_graph, import_keeps_the_sql_whole,
                      import_refuses_ids_it_cannot_keep, alembic_database_taken_over,
                      adoption_keeps_alembic_version_rows);
+    /* tagged: meson runs the longest groups beside the rest */
     TCase *tc_labels = pgtest_add_tcase(s, "labels", setup, teardown, 120);
+    tcase_set_tags(tc_labels, "labels");
     TCase *tc_steps = pgtest_add_tcase(s, "steps", setup, teardown, 180);
+    tcase_set_tags(tc_steps, "steps");
     tcase_add_loop_test(tc_steps, steps_as_alembic, 0,
                         (int)(sizeof(steps_scenarios) / sizeof(steps_scenarios[0])));
     PGTEST_ADD_TESTS(tc_labels, labels_shown_as_alembic_shows_them,

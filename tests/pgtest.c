@@ -1185,6 +1185,20 @@ void pgtest_add_tests(TCase *tc, const TTest *const tests[])
         tcase_add_test(tc, tests[i]);
 }
 
+void pgtest_shard(int n, int *start, int *end)
+{
+    /* outside a test: no ck_assert */
+    const char *env = getenv("UM_TEST_SHARD");
+    int k = 1, of = 1, used = 0;
+    if (env && *env &&
+        (sscanf(env, "%d/%d%n", &k, &of, &used) != 2 || env[used] || of < 1 || k < 1 || k > of)) {
+        fprintf(stderr, "pgtest: UM_TEST_SHARD=%s is not K/N with 1 <= K <= N\n", env);
+        exit(EXIT_FAILURE);
+    }
+    *start = (int)((long)n * (k - 1) / of);
+    *end = (int)((long)n * k / of);
+}
+
 TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout)
 {
     TCase *tc = tcase_create(name);
