@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test.sh - build ultramigrate and run every test suite twice: in a plain
 # build, then under AddressSanitizer + UndefinedBehaviorSanitizer; between
-# the two, the unit suites once more under valgrind memcheck.  The stress
+# the two, the unit suites once more under valgrind memcheck.  The
+# sanitizer build compiles (at low priority) while the plain build's
+# suites run: they mostly wait on the server.  The stress
 # suite (races, kills, server faults) runs in both builds, with fewer
 # rounds under the sanitizers (UM_STRESS_ROUNDS, default 4 there).  One
 # throwaway PostgreSQL cluster serves the whole run (or the server named by
@@ -10,13 +12,18 @@
 #
 # Environment: BUILD_DIR (default build), ASAN_BUILD_DIR (default
 # build-asan), UM_TEST_DATABASE_URL, MESON_TEST_ARGS (extra meson test
-# arguments, e.g. "--suite unit").
+# arguments, e.g. "--suite unit"), MESON_TESTTHREADS (tests at once in the
+# plain and sanitizer runs; default twice the cores).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 read -r -a EXTRA_TEST_ARGS <<<"${MESON_TEST_ARGS:-}"
+# The suites mostly wait (on the server, the CLI, a sleep): twice as many
+# tests as cores ran the plain suites in 2m51s instead of 4m05s on two
+# cores.  The valgrind run, all computation, keeps meson's one per core.
+TEST_JOBS=${MESON_TESTTHREADS:-$(($(nproc 2>/dev/null || echo 1) * 2))}
 
 WORK=$(mktemp -d)
 CLUSTER_DIR=""
@@ -49,6 +56,10 @@ stop_cluster() {
 }
 
 cleanup() {
+    if [ -n "${asan_pid:-}" ]; then
+        kill -- -"$asan_pid" 2>/dev/null || true
+        wait "$asan_pid" 2>/dev/null || true
+    fi
     stop_cluster
     rm -rf -- "$WORK"
 }
@@ -165,9 +176,40 @@ else
 fi
 export UM_TEST_DATABASE_URL
 
+# The sanitizer build, in the background from here on; asan_build_wait
+# collects it (its output, then its status).
+asan_pid=""
+asan_log="$WORK/build-asan.log"
+asan_build_start() {
+    [ "$asan_ok" = 1 ] || return 0
+    echo "building $ASAN_BUILD_DIR in the background (its output: at the asan phase)"
+    # a process group of its own, for cleanup to end
+    set -m
+    (
+        start=$(date +%s)
+        renice -n 10 -p "$BASHPID" >/dev/null 2>&1 || true
+        build "$ASAN_BUILD_DIR" -Db_sanitize=address,undefined -Db_lundef=false
+        echo "(built in the background in $(($(date +%s) - start))s)"
+    ) >"$asan_log" 2>&1 </dev/null &
+    asan_pid=$!
+    set +m
+}
+asan_build_wait() {
+    local rc=0
+    if [ -z "$asan_pid" ]; then
+        build "$ASAN_BUILD_DIR" -Db_sanitize=address,undefined -Db_lundef=false
+        return
+    fi
+    wait "$asan_pid" || rc=$?
+    asan_pid=""
+    cat "$asan_log"
+    return "$rc"
+}
+asan_build_start
+
 phase test "Running the test suites ($BUILD_DIR)"
 if [ "$plain_ok" = 1 ]; then
-    run_tests plain "$BUILD_DIR"
+    run_tests plain "$BUILD_DIR" --num-processes "$TEST_JOBS"
 elif [ -z "${UM_TEST_DATABASE_URL:-}" ]; then
     echo "skipped: no server"
 else
@@ -186,7 +228,7 @@ fi
 phase asan "Building and testing with ASan + UBSan ($ASAN_BUILD_DIR)"
 if [ "$asan_ok" = 0 ]; then
     echo "skipped: no server"
-elif build "$ASAN_BUILD_DIR" -Db_sanitize=address,undefined -Db_lundef=false; then
+elif asan_build_wait; then
     # Sanitized code runs slower: stretch meson's and Check's timeouts.
     # The abi suite (exports, headers, installed .pc) does not depend on
     # the build's flags, and its install test links an unsanitized program
@@ -198,7 +240,8 @@ elif build "$ASAN_BUILD_DIR" -Db_sanitize=address,undefined -Db_lundef=false; th
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-3} \
-        run_tests asan "$ASAN_BUILD_DIR" --timeout-multiplier 3 --no-suite abi
+        run_tests asan "$ASAN_BUILD_DIR" --num-processes "$TEST_JOBS" --timeout-multiplier 3 \
+        --no-suite abi
 else
     failed=$((failed + 1))
     problems+=("asan: the build failed; its tests did not run")

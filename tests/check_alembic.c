@@ -12,10 +12,13 @@
 #include "pgtest.h"
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* One revision: its id, its parent (NULL: a base) and Depends On. */
@@ -269,21 +272,120 @@ static void set_alembic_url(const char *conninfo)
 }
 
 /*
- * Runs Alembic's own command in the project; its exit status.  Alembic
- * reads versions/ in os.listdir() order (the filesystem's: on ext4 a hash
- * of the names), which decides its order between independent branches;
- * it is given file-name order here, the order ultramigrate takes for it.
+ * Python with Alembic imported, forking a child per command
+ * (tests/alembic/alembic_server.py): starting Python and importing Alembic
+ * for each of the suite's few hundred commands took most of its time.
+ * Started by main() before Check forks, so every test's process shares it;
+ * its pipes are closed on exec (the CLI and shells started by the tests do
+ * not hold them), and it ends when the last of them is closed.
  */
+static struct {
+    pid_t pid;
+    int requests; /* write end */
+    int replies;  /* read end */
+} runner = { -1, -1, -1 };
+
+static void runner_start(void)
+{
+    int req[2], rep[2];
+    if (pipe2(req, O_CLOEXEC) != 0 || pipe2(rep, O_CLOEXEC) != 0) {
+        perror("alembic: pipe2");
+        exit(EXIT_FAILURE);
+    }
+    /* outside a test: no ck_assert (pgtest_env, pgtest_fmt) here */
+    const char *src = getenv("UM_SOURCE_DIR");
+    char *script = NULL;
+    if (!src || asprintf(&script, "%s/tests/alembic/alembic_server.py", src) < 0) {
+        fputs("alembic: UM_SOURCE_DIR is not set (run through meson test)\n", stderr);
+        exit(EXIT_FAILURE);
+    }
+    runner.pid = fork();
+    if (runner.pid < 0) {
+        perror("alembic: fork");
+        exit(EXIT_FAILURE);
+    }
+    if (runner.pid == 0) {
+        if (dup2(req[0], STDIN_FILENO) < 0 || dup2(rep[1], STDOUT_FILENO) < 0)
+            _exit(126);
+        execl("/usr/bin/python3", "python3", script, (char *)NULL);
+        _exit(127);
+    }
+    close(req[0]);
+    close(rep[1]);
+    runner.requests = req[1];
+    runner.replies = rep[0];
+    free(script);
+}
+
+static void runner_stop(void)
+{
+    if (runner.pid < 0)
+        return;
+    close(runner.requests);
+    close(runner.replies);
+    pgtest_wait_child(runner.pid);
+    runner.pid = -1;
+}
+
+/*
+ * Runs, in the project directory, Alembic's command line with @args (split
+ * as the shell splits them; versions/ read in file-name order) or, when
+ * @code is not NULL, the Python source @code with sys.argv[1:] = @args;
+ * stdout goes to @out, stderr to @err (NULL: the suite's stderr).  Returns
+ * the exit status.  A reply left by a test killed while it waited is
+ * skipped: each request carries an id of its own.
+ */
+static int python_run(const char *out, const char *err, const char *code, const char *args)
+{
+    static unsigned seq;
+    ck_assert_msg(runner.pid > 0, "the Alembic runner is not started");
+    const char *id = pgtest_fmt("%ld.%u", (long)getpid(), ++seq);
+    json_t *req = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s}", "id", id, "dir", proj_dir, "out",
+                            out, "err", err, "code", code, "args", args);
+    ck_assert_ptr_nonnull(req);
+    char *line = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    ck_assert_ptr_nonnull(line);
+    const char *msg = pgtest_fmt("%s\n", line);
+    free(line);
+    for (size_t done = 0, len = strlen(msg); done < len;) {
+        ssize_t n = write(runner.requests, msg + done, len - done);
+        ck_assert_msg(n > 0 || errno == EINTR, "alembic runner: write: %s", strerror(errno));
+        if (n > 0)
+            done += (size_t)n;
+    }
+    for (;;) {
+        char reply[128];
+        size_t len = 0;
+        for (;;) {
+            ssize_t n = read(runner.replies, reply + len, 1);
+            if (n < 0 && errno == EINTR)
+                continue;
+            ck_assert_msg(n == 1, "the Alembic runner ended (see its messages above)");
+            if (reply[len] == '\n')
+                break;
+            ck_assert_msg(++len < sizeof reply - 1, "alembic runner: reply too long");
+        }
+        reply[len] = '\0';
+        size_t id_len = strcspn(reply, " ");
+        if (id_len == strlen(id) && strncmp(reply, id, id_len) == 0)
+            return atoi(reply + id_len);
+    }
+}
+
+/* Runs Alembic's own command in the project, its output (stdout and
+ * stderr) in alembic.out; its exit status. */
 static int alembic(const char *args)
 {
-    char *cmd = pgtest_asprintf(
-        "cd '%s' && /usr/bin/python3 -c 'import os; l = os.listdir;"
-        " os.listdir = lambda p=\".\": sorted(l(p));"
-        " from alembic.config import main; main(prog=\"alembic\")' %s >alembic.out 2>&1",
-        proj_dir, args);
-    int rc = system(cmd);
-    free(cmd);
-    return rc;
+    return python_run("alembic.out", "alembic.out", NULL, args);
+}
+
+/* `alembic init alembic` in the project, alembic.ini's sqlalchemy.url set
+ * to the test's database. */
+static void alembic_init(void)
+{
+    ck_assert_int_eq(python_run("/dev/null", "/dev/null", NULL, "init alembic"), 0);
+    set_alembic_url(db_url);
 }
 
 /*
@@ -293,10 +395,7 @@ static int alembic(const char *args)
  */
 static void make_alembic_project(void)
 {
-    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj_dir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(cmd);
-    set_alembic_url(db_url);
+    alembic_init();
     write_alembic_rev("a1", "None", "None", "None",
                       "    op.create_table('accounts', sa.Column('id', sa.Integer,"
                       " primary_key=True), sa.Column('name', sa.String(50)))",
@@ -387,13 +486,13 @@ START_TEST(import_keeps_the_sql_whole)
 {
     if (!have_alembic())
         return;
-    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1 && sed -i"
+    alembic_init();
+    char *cmd = pgtest_asprintf("cd '%s' && sed -i"
                                 " 's/dialect_opts={\"paramstyle\": \"named\"},/version_table="
                                 "\"myver\",/' alembic/env.py && grep -q myver alembic/env.py",
                                 proj_dir);
     ck_assert_int_eq(system(cmd), 0);
     free(cmd);
-    set_alembic_url(db_url);
     const char *sql = "create table acct (id int, balance int);\n"
                       "insert into acct values (1, 10);\n\n\n"
                       "-- Running balance: double it\n"
@@ -432,10 +531,7 @@ START_TEST(import_refuses_ids_it_cannot_keep)
 {
     if (!have_alembic())
         return;
-    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj_dir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(cmd);
-    set_alembic_url(db_url);
+    alembic_init();
     write_alembic_rev("ok1", "None", "None", "None", "    op.execute('SELECT 1')", "    pass");
     pgtest_write_file(proj_dir, "alembic/versions/v10_x.py",
                       "revision = 'v1.0'\ndown_revision = 'ok1'\nbranch_labels = None\n"
@@ -601,10 +697,7 @@ static void make_labeled_project(void)
         { "c2", "'c1'", "None", "('audit',)" }, { "c3", "'c2'", "None", "None" },
         { "d1", "None", "None", "('b2',)" },
     };
-    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj_dir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(cmd);
-    set_alembic_url(db_url);
+    alembic_init();
     for (size_t i = 0; i < sizeof(revs) / sizeof(revs[0]); i++)
         write_alembic_rev(revs[i][0], revs[i][1], revs[i][2], revs[i][3],
                           pgtest_fmt("    op.execute('SELECT 1 AS up_%s')", revs[i][0]),
@@ -775,10 +868,7 @@ static const char *alembic_applied(void)
                      "m = ScriptDirectory.from_config(Config(\"alembic.ini\")).revision_map\n"
                      "revs = m._get_ancestor_nodes(m.get_revisions(tuple(sys.argv[1:])))\n"
                      "print(\",\".join(sorted(r.revision for r in revs)), end=\"\")\n";
-    char *cmd =
-        pgtest_asprintf("cd '%s' && /usr/bin/python3 -c '%s' %s >applied.out", proj_dir, py, rows);
-    ck_assert_int_eq(system(cmd), 0);
-    free(cmd);
+    ck_assert_int_eq(python_run("applied.out", NULL, py, rows), 0);
     return pgtest_keep(pgtest_read_file(pgtest_fmt("%s/applied.out", proj_dir), NULL));
 }
 
@@ -923,10 +1013,7 @@ START_TEST(adoption_keeps_alembic_version_rows)
 {
     if (!have_alembic())
         return;
-    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj_dir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(cmd);
-    set_alembic_url(db_url);
+    alembic_init();
     write_select_rev("f1", "None", "None");
     write_select_rev("f2", "'f1'", "None");
     write_select_rev("s1", "None", "None");
@@ -1081,10 +1168,7 @@ static const char *py_ids(const char *csv)
  * files (a1_x.py, a1_x.sql, ...) and move the same database. */
 static void make_steps_project(const steps_scenario *sc)
 {
-    char *cmd = pgtest_asprintf("cd '%s' && alembic init alembic >/dev/null 2>&1", proj_dir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(cmd);
-    set_alembic_url(db_url);
+    alembic_init();
     for (const rev *r = sc->revs; r < sc->revs + MAX_REVS && r->id; r++)
         write_alembic_rev(r->id, py_ids(r->parent), "None", py_ids(r->depends),
                           pgtest_fmt("    op.execute('SELECT 1 AS up_%s')", r->id),
@@ -1259,8 +1343,11 @@ static Suite *alembic_suite(void)
                      import_keeps_existing_files_and_checks_the_graph, import_keeps_the_sql_whole,
                      import_refuses_ids_it_cannot_keep, alembic_database_taken_over,
                      adoption_keeps_alembic_version_rows);
+    /* tagged: meson runs the longest groups beside the rest */
     TCase *tc_labels = pgtest_add_tcase(s, "labels", setup, teardown, 120);
+    tcase_set_tags(tc_labels, "labels");
     TCase *tc_steps = pgtest_add_tcase(s, "steps", setup, teardown, 180);
+    tcase_set_tags(tc_steps, "steps");
     tcase_add_loop_test(tc_steps, steps_as_alembic, 0,
                         (int)(sizeof(steps_scenarios) / sizeof(steps_scenarios[0])));
     PGTEST_ADD_TESTS(tc_labels, labels_shown_as_alembic_shows_them,
@@ -1271,5 +1358,10 @@ static Suite *alembic_suite(void)
 
 int main(void)
 {
-    return pgtest_run_pg_suite(alembic_suite());
+    Suite *s = alembic_suite();
+    if (have_alembic())
+        runner_start();
+    int rc = pgtest_run_pg_suite(s);
+    runner_stop();
+    return rc;
 }

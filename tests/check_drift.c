@@ -468,8 +468,12 @@ static Suite *drift_suite(void)
     PGTEST_ADD_TESTS(tc, no_drift_is_clean, column_type_changed, compare_type_off_ignores_it,
                      extra_index, missing_table, default_compared_or_not, options_and_errors);
     find_pairs();
+    /* tagged: meson runs the corpus in slices beside the rest */
+    int first, end;
+    pgtest_shard(n_pairs, &first, &end);
     tc = tcase(s, "corpus");
-    tcase_add_loop_test(tc, corpus_agrees_with_auto, 0, n_pairs);
+    tcase_set_tags(tc, "corpus");
+    tcase_add_loop_test(tc, corpus_agrees_with_auto, first, end);
     tc = tcase(s, "read only");
     PGTEST_ADD_TESTS(tc, database_unchanged, sigint_drops_scratch);
     tc = tcase(s, "cli");

@@ -236,6 +236,7 @@ START_TEST(table_mode_takeover_after_kill)
     pid_t holder = pgtest_spawn_cli(racer_dir(0), url, argv);
     double t0 = pgtest_now_ms();
     while (strcmp(qv("SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                     " AND datname = current_database()"
                      " AND query LIKE '%%pg_sleep(3)%%' AND pid <> pg_backend_pid()"),
                   "1") != 0) {
         ck_assert_msg(pgtest_now_ms() - t0 < 10000, "the holder never ran its revision");

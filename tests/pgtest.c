@@ -1185,6 +1185,20 @@ void pgtest_add_tests(TCase *tc, const TTest *const tests[])
         tcase_add_test(tc, tests[i]);
 }
 
+void pgtest_shard(int n, int *start, int *end)
+{
+    /* outside a test: no ck_assert */
+    const char *env = getenv("UM_TEST_SHARD");
+    int k = 1, of = 1, used = 0;
+    if (env && *env &&
+        (sscanf(env, "%d/%d%n", &k, &of, &used) != 2 || env[used] || of < 1 || k < 1 || k > of)) {
+        fprintf(stderr, "pgtest: UM_TEST_SHARD=%s is not K/N with 1 <= K <= N\n", env);
+        exit(EXIT_FAILURE);
+    }
+    *start = (int)((long)n * (k - 1) / of);
+    *end = (int)((long)n * k / of);
+}
+
 TCase *pgtest_add_tcase(Suite *s, const char *name, SFun setup, SFun teardown, double timeout)
 {
     TCase *tc = tcase_create(name);
@@ -1488,8 +1502,15 @@ int pgtest_run_suite(Suite *s)
     srunner_run_all(sr, CK_ENV);
     int run = srunner_ntests_run(sr);
     int failed = srunner_ntests_failed(sr);
+    int passed = run - failed;
     srunner_free(sr);
-    write_counts(run - failed, failed);
+    /* a part of a suite (tests/meson.build) whose tag no test case has */
+    const char *tags = getenv("CK_INCLUDE_TAGS");
+    if (run == 0 && tags && *tags) {
+        fprintf(stderr, "pgtest: no test ran with CK_INCLUDE_TAGS=%s\n", tags);
+        failed = 1;
+    }
+    write_counts(passed, failed);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

@@ -217,6 +217,15 @@ void pgtest_add_tests(TCase *tc, const TTest *const tests[]);
 #define PGTEST_ADD_TESTS(tc, ...)                                                                  \
     pgtest_add_tests((tc), (const TTest *const[]){ __VA_ARGS__, NULL })
 
+/*
+ * The slice [*@start, *@end) of a loop test's iterations [0, @n) this
+ * process runs: all of them, or with UM_TEST_SHARD=K/N the K-th (from 1)
+ * of N slices as equal as can be, for a long loop that meson runs as N
+ * tests side by side (tests/meson.build).  Called while the suite is
+ * built; a malformed UM_TEST_SHARD ends the process with a message.
+ */
+void pgtest_shard(int n, int *start, int *end);
+
 /* Adds a test case @name to @s with @setup and @teardown as its checked
  * fixture and a timeout of @timeout seconds per test (0: Check's default,
  * CK_DEFAULT_TIMEOUT or 4 s); returns it. */
