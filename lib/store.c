@@ -1384,12 +1384,14 @@ int store_record_restore(um_ctx *ctx, const char *const *heads, size_t n_heads,
 /*
  * After a run the tables' statistics are stale (a fresh database has
  * none): the health query's plan would read the whole applied table
- * instead of the partial index.  They are tiny, so ANALYZE is cheap.
+ * instead of the partial index.  They are small, so ANALYZE is cheap.
+ * Not the history: it only grows (10,000 entries took 16 ms to analyze,
+ * 3% of a downgrade of 1,000 revisions), and every read of it takes the
+ * newest entries by its primary key, a plan no statistics change.
  */
 void store_append_analyze(const um_ctx *ctx, strbuf *sql)
 {
-    sb_printf(sql, "ANALYZE %s, %s, %s", ctx->store->version_table, ctx->store->applied_table,
-              ctx->store->history_table);
+    sb_printf(sql, "ANALYZE %s, %s", ctx->store->version_table, ctx->store->applied_table);
 }
 
 void store_analyze(um_ctx *ctx)
