@@ -399,13 +399,16 @@ static void hint_part_way(um_ctx *ctx, const script_file *s, int done)
 {
     err_buf *e = &ctx->err;
     strbuf hint = STRBUF_INIT;
+    /* with the session gone, its row stays in progress: nothing can record more */
     sb_printf(&hint,
               "revision %s is 'Transactional: no': %d statement%s before this one succeeded and"
-              " stay%s done, and the revision is recorded as failed, so every upgrade and"
+              " stay%s done, and the revision is %s, so every upgrade and"
               " downgrade is refused until it is repaired: finish or undo its statements by"
               " hand, then run 'ultramigrate repair %s --applied' or 'ultramigrate repair %s"
               " --rolled-back' (docs/migration_troubleshooting.md, \"a half-done revision\")",
-              s->id, done, done == 1 ? "" : "s", done == 1 ? "s" : "", s->id, s->id);
+              s->id, done, done == 1 ? "" : "s", done == 1 ? "s" : "",
+              pg_connected(ctx) ? "recorded as failed" : "left in progress (the session was lost)",
+              s->id, s->id);
     put_hint_first(e, &hint);
 }
 

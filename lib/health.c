@@ -153,18 +153,19 @@ static bool all_in_progress(const char *unfinished)
 
 /*
  * Every revision left unfinished is in progress: a run applying it holds
- * the migration lock, a killed one holds nothing.  The lock tells that a
- * run is on, not which: a run that takes it only to refuse a killed run's
- * revision reads as migrating for that moment.  Looked at only then, so
- * that a snapshot stays one query otherwise; the reason a look failed
- * goes in the message (the state itself was read: not unreachable).
+ * the migration lock, and has held it since before it marked the
+ * revision; a killed one holds nothing, and a session that took the lock
+ * after (a backup, a run about to refuse the revision) is not that run.
+ * Looked at only then, so that a snapshot stays one query otherwise; the
+ * reason a look failed goes in the message (the state itself was read:
+ * not unreachable).
  */
 static int probe_run(um_ctx *ctx, const store_summary *row, struct run_probe *run)
 {
     if (!row->unfinished || !all_in_progress(row->unfinished))
         return UM_OK;
     run->asked = true;
-    int rc = lock_probe(ctx, &run->held);
+    int rc = lock_probe(ctx, row->marked_at, &run->held);
     if (rc == UM_ENOMEM)
         return rc;
     if (rc)
@@ -191,8 +192,8 @@ static void describe_unfinished(um_health *h, const char *unfinished, const stru
         util_one_line(h->message);
     } else if (run->asked)
         snprintf(h->message, sizeof(h->message),
-                 "revision %.*s is in progress, but no session holds the migration lock: its run"
-                 " was killed",
+                 "revision %.*s is in progress, but the run that began it no longer holds the"
+                 " migration lock: it was killed",
                  id_len, unfinished);
     else
         snprintf(h->message, sizeof(h->message), "revision %.*s is still in progress", id_len,
@@ -271,14 +272,23 @@ static int observe(um_ctx *ctx, um_health *h)
 {
     struct health_cache *c = ctx->health;
     store_summary row;
-    double t0 = util_now_ms();
-    int rc = store_read_summary(ctx, &row);
-    h->round_trip_ms = util_now_ms() - t0;
-    if (!rc && !cache_current(c, &row))
-        rc = refresh(ctx, c, &row);
-    struct run_probe run = { false, false, NULL };
-    if (!rc)
-        rc = probe_run(ctx, &row, &run);
+    struct run_probe run;
+    int rc;
+    /* a run that ends between the read of the state and the look at the
+     * lock leaves its row gone and the lock free: the state is read again */
+    for (int attempt = 0;; attempt++) {
+        double t0 = util_now_ms();
+        rc = store_read_summary(ctx, &row);
+        h->round_trip_ms = util_now_ms() - t0;
+        if (!rc && !cache_current(c, &row))
+            rc = refresh(ctx, c, &row);
+        run = (struct run_probe){ false, false, NULL };
+        if (!rc)
+            rc = probe_run(ctx, &row, &run);
+        if (rc || attempt || !run.asked || run.held || run.error)
+            break;
+        store_summary_free(&row);
+    }
     if (!rc) {
         list_heads(row.heads, h->current_heads, &h->n_current_heads);
         snprintf(h->last_applied, sizeof(h->last_applied), "%s", c->last_applied);

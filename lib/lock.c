@@ -167,15 +167,16 @@ static int check_direct(um_ctx *ctx)
     " AND l.pid <> pg_backend_pid()"                                                               \
     " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 
-/* Runs @sql, which reads ADVISORY_HOLDERS, with the migration lock's key. */
-static int advisory_holders(um_ctx *ctx, const char *sql, pg_rows **rows)
+/* Runs @sql, which reads ADVISORY_HOLDERS, with the migration lock's key
+ * and, as $3 when not NULL, @extra. */
+static int advisory_holders(um_ctx *ctx, const char *sql, const char *extra, pg_rows **rows)
 {
     char classid[16], objid[16];
     uint64_t u = (uint64_t)advisory_key(ctx);
     snprintf(classid, sizeof(classid), "%u", (unsigned)(u >> 32));
     snprintf(objid, sizeof(objid), "%u", (unsigned)(u & 0xffffffffu));
-    const char *params[2] = { classid, objid };
-    return pg_query(ctx, sql, 2, params, rows, NULL);
+    const char *params[3] = { classid, objid, extra };
+    return pg_query(ctx, sql, extra ? 3 : 2, params, rows, NULL);
 }
 
 static int advisory_holder_error(um_ctx *ctx)
@@ -187,7 +188,7 @@ static int advisory_holder_error(um_ctx *ctx)
                               "         'YYYY-MM-DD HH24:MI:SS\"Z\"'),"
                               " coalesce(a.usename::text, '?'),"
                               " coalesce(a.client_addr::text, 'local')" ADVISORY_HOLDERS,
-                              &rows);
+                              NULL, &rows);
     if (rc)
         return rc;
     if (pg_rows_count(rows) == 0)
@@ -204,10 +205,17 @@ static int advisory_holder_error(um_ctx *ctx)
 }
 
 /* Whether another session holds the advisory lock. */
-static int advisory_probe(um_ctx *ctx, bool *held)
+/* A session holds an advisory lock from when it took it to its end, and
+ * took it after it started: one that started after @since did not have it
+ * then. */
+static int advisory_probe(um_ctx *ctx, const char *since, bool *held)
 {
     pg_rows *rows = NULL;
-    int rc = advisory_holders(ctx, "SELECT EXISTS (SELECT 1" ADVISORY_HOLDERS ")", &rows);
+    int rc = advisory_holders(ctx,
+                              since ? "SELECT EXISTS (SELECT 1" ADVISORY_HOLDERS
+                                      " AND a.backend_start <= $3::timestamptz)"
+                                    : "SELECT EXISTS (SELECT 1" ADVISORY_HOLDERS ")",
+                              since, &rows);
     if (rc)
         return rc;
     *held = strcmp(pg_rows_value(rows, 0, 0), "t") == 0;
@@ -473,19 +481,19 @@ static int table_holder_error(um_ctx *ctx)
 
 /* Whether another run's lease on the lock row has not expired; no lock
  * table: nobody ever took the lock this way. */
-static int table_probe(um_ctx *ctx, bool *held)
+static int table_probe(um_ctx *ctx, const char *since, bool *held)
 {
     strbuf sql = STRBUF_INIT;
     sb_printf(&sql,
               "SELECT EXISTS (SELECT 1 FROM %s WHERE token <> $1"
-              " AND lease_until >= clock_timestamp())",
-              ctx->lock->table);
+              " AND lease_until >= clock_timestamp()%s)",
+              ctx->lock->table, since ? " AND acquired_at <= $2::timestamptz" : "");
     if (sb_failed(&sql))
         return err_nomem(&ctx->err);
-    const char *token = ctx->lock->token;
+    const char *params[2] = { ctx->lock->token, since };
     pg_rows *rows = NULL;
     pg_failure fail = { 0 };
-    int rc = pg_query(ctx, sb_str(&sql), 1, &token, &rows, &fail);
+    int rc = pg_query(ctx, sb_str(&sql), since ? 2 : 1, params, &rows, &fail);
     sb_free(&sql);
     if (rc == UM_ESQL && (has_sqlstate(&fail, SQLSTATE_UNDEFINED_TABLE) ||
                           has_sqlstate(&fail, SQLSTATE_UNDEFINED_SCHEMA)))
@@ -608,13 +616,13 @@ int lock_reclaim(um_ctx *ctx)
     return table_try_creating(ctx, TAKE_ANY, &got);
 }
 
-int lock_probe(um_ctx *ctx, bool *held)
+int lock_probe(um_ctx *ctx, const char *since, bool *held)
 {
     *held = false;
     int rc = ensure_session(ctx);
     if (rc)
         return rc;
-    return table_mode(ctx) ? table_probe(ctx, held) : advisory_probe(ctx, held);
+    return table_mode(ctx) ? table_probe(ctx, since, held) : advisory_probe(ctx, since, held);
 }
 
 int lock_acquire(um_ctx *ctx)

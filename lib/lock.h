@@ -58,9 +58,12 @@ int lock_reclaim(um_ctx *ctx);
  * taking it (the health snapshot, to tell a run migrating from a killed
  * one): advisory, its key granted to another backend in pg_locks; table,
  * a lock row of another run whose lease has not expired (a killed run's
- * row counts until then).  One query; no pooler check.
+ * row counts until then).  Only a holder that had the lock at @since (a
+ * server timestamp; NULL: any) counts: a session that took it later (a
+ * backup after a run was killed) is not the run that was on then.  One
+ * query; no pooler check.
  */
-int lock_probe(um_ctx *ctx, bool *held);
+int lock_probe(um_ctx *ctx, const char *since, bool *held);
 
 /* At um_close: frees what the lock kept (struct lock_session). */
 void lock_session_free(um_ctx *ctx);

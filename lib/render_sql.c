@@ -127,6 +127,25 @@ static bool render_settings_back(render *r, size_t k)
                                         value_at_start, NULL);
 }
 
+/*
+ * The record of how many statements of step @k succeeded.  After a SET
+ * ROLE the revision's role may have no right to the applied table: as a
+ * run does (apply.c, record_progress), it is written as the script's role,
+ * the revision's kept meanwhile in a setting of the engine's own.
+ */
+static void render_progress(render *r, size_t k, const script_file *s, int done)
+{
+    const char *mine = checked_sections_settings(&r->sections, k);
+    bool role = checked_sections_setting_index(mine, "role", 4) >= 0;
+    if (role)
+        sb_puts(&r->sb, "SELECT set_config('ultramigrate.revision_role', current_setting('role'),"
+                        " false);\nSELECT set_config('role', NULL, false);\n");
+    store_append_statements_done(r->ctx, &r->sb, s, done);
+    if (role)
+        sb_puts(&r->sb, "SELECT set_config('role', current_setting('ultramigrate.revision_role'),"
+                        " false);\n");
+}
+
 /* "-- upgrade r1, message: path, line N" before a revision's SQL. */
 static void render_step_comment(render *r, const script_file *s, int first_line)
 {
@@ -159,7 +178,7 @@ static int render_statements(render *r, size_t k, const script_file *s, const ch
     for (int i = 0; !rc && i < split.n_stmts; i++) {
         sb_append(&r->sb, body + split.stmts[i]->stmt_location, (size_t)split.stmts[i]->stmt_len);
         sb_puts(&r->sb, "\n;\n");
-        store_append_statements_done(r->ctx, &r->sb, s, i + 1);
+        render_progress(r, k, s, i + 1);
     }
     pg_query_free_split_result(split);
     if (!rc && !render_settings_back(r, k))

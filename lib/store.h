@@ -86,6 +86,7 @@ typedef struct store_summary {
     const char *last_revision; /* ... its revision */
     const char *heads;         /* the version rows as "a,b", NULL: none */
     const char *unfinished;    /* applied rows not applied: "rev state,...", NULL: none */
+    const char *marked_at;     /* when the newest in_progress row was marked, NULL: none */
     struct pg_rows *rows;      /* owns the strings */
 } store_summary;
 

@@ -1192,7 +1192,7 @@ START_TEST(exit_health_migrating)
     bg_pid = 0;
     r = run_cli(proj, db, "health");
     pgtest_assert_status(r, EXIT_FAILED, "health once the run was killed");
-    ck_assert_msg(contains(r.out, "no session holds the migration lock"), "%s", r.out);
+    ck_assert_msg(contains(r.out, "no longer holds the migration lock"), "%s", r.out);
     pgtest_cli_result_free(&r);
 }
 END_TEST

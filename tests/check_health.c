@@ -16,6 +16,7 @@
 #include <ultramigrate/ultramigrate.h>
 
 #include <check.h>
+#include <libpq-fe.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -603,6 +604,21 @@ static const char *sleeping_backend(void)
               " AND pid <> pg_backend_pid()");
 }
 
+/* A session that takes the advisory lock (@key) after a run marked its
+ * revision and was killed (a backup) is not that run: still failed. */
+static void assert_later_holder_not_the_run(um_ctx *ctx, const char *key)
+{
+    PGconn *other = PQconnectdb(db_url);
+    ck_assert_int_eq(PQstatus(other), CONNECTION_OK);
+    PGresult *res = PQexec(other, pgtest_fmt("SELECT pg_advisory_lock(%s)", key));
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    PQclear(res);
+    um_health h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_FAILED);
+    ASSERT_MESSAGE_HAS(h, "no longer holds the migration lock");
+    PQfinish(other);
+}
+
 /*
  * An upgrade in the background (the CLI, configured with @ini_extra) is
  * migrating: r2, "Transactional: no", sleeps with its applied row
@@ -626,6 +642,10 @@ static void assert_migrating_then_failed(const char *ini_extra)
     ck_assert_msg(strcmp(backend, "0") != 0, "the run never reached r2: %s", applied_rows());
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:in_progress");
 
+    /* the advisory key, as pg_locks shows the run holding it */
+    const char *key = qv("SELECT coalesce(max((classid::bigint << 32) | objid::bigint), 0)"
+                         " FROM pg_locks WHERE locktype = 'advisory' AND pid = %s",
+                         backend);
     um_ctx *ctx = open_engine();
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_MIGRATING);
@@ -646,6 +666,8 @@ static void assert_migrating_then_failed(const char *ini_extra)
     ASSERT_MESSAGE_HAS(h, "r2");
     ASSERT_MESSAGE_HAS(h, "migration lock");
     assert_cli(db_url, 11, "failed");
+    if (!ini_extra)
+        assert_later_holder_not_the_run(ctx, key);
     um_close(ctx);
 }
 
@@ -662,14 +684,23 @@ START_TEST(status_in_progress_lock_row)
     sql("UPDATE ultramigrate_version_applied SET state = 'in_progress' WHERE revision = 'r2'");
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_FAILED);
-    ASSERT_MESSAGE_HAS(h, "revision r2 is in progress, but no session holds the migration lock");
+    ASSERT_MESSAGE_HAS(h, "revision r2 is in progress, but the run that began it no longer holds");
 
-    sql("INSERT INTO ultramigrate_version_lock (token, host, pid, lease_until)"
-        " VALUES ('other', 'elsewhere', 1, now() + interval '1 hour')");
+    /* a run that took the lock before it marked r2 */
+    sql("INSERT INTO ultramigrate_version_lock (token, host, pid, acquired_at, lease_until)"
+        " VALUES ('other', 'elsewhere', 1, now() - interval '1 hour', now() + interval '1 hour')");
     h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_MIGRATING);
     ASSERT_MESSAGE_HAS(h, "revision r2 is being applied");
     assert_json(&h);
+
+    /* one that took it after (a backup once the run that marked r2 was
+     * killed) is not that run */
+    sql("UPDATE ultramigrate_version_lock SET acquired_at = clock_timestamp()");
+    h = snap(ctx);
+    ASSERT_STATUS(h, UM_HEALTH_FAILED);
+    ASSERT_MESSAGE_HAS(h, "no longer holds the migration lock");
+    sql("UPDATE ultramigrate_version_lock SET acquired_at = now() - interval '1 hour'");
 
     sql("UPDATE ultramigrate_version_lock SET lease_until = now() - interval '1 second'");
     ASSERT_STATUS(snap(ctx), UM_HEALTH_FAILED);

@@ -564,6 +564,27 @@ START_TEST(sql_puts_settings_back)
 }
 END_TEST
 
+/* A 'Transactional: no' revision that becomes a role with no right to the
+ * bookkeeping tables: the script records its progress as the script's
+ * role, as a run does (psql stopped at the first record, permission
+ * denied, the revision left in progress). */
+START_TEST(sql_progress_after_set_role)
+{
+    sql("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'um_test_low')"
+        " THEN CREATE ROLE um_test_low; END IF; END$$");
+    write_ini("lint_on_upgrade = off\n");
+    write_rev_full("w1", NULL, 0, "SET ROLE um_test_low;\nSELECT 1;\nSELECT 2;", NULL);
+    write_rev("w2", "w1", "CREATE TABLE t2 AS SELECT current_user AS who;", NULL);
+    const char *file = render_to(
+        "up.sql", NULL, (const char *const[]){ "upgrade", "--sql", "--from", "base", NULL });
+    ck_assert_int_eq(run_psql(db_url, file), 0);
+    ck_assert_str_eq(qv("SELECT string_agg(revision || ':' || state || ':' || statements_done,"
+                        " ',' ORDER BY revision) FROM ultramigrate_version_applied"),
+                     "w1:applied:0,w2:applied:0");
+    ck_assert_str_eq(qv("SELECT who FROM t2"), qv("SELECT current_user"));
+}
+END_TEST
+
 /* ---- dry runs --------------------------------------------------------- */
 
 /* r4 alters t1, drops t1's neighbour and creates t4; r5 is not transactional. */
@@ -831,13 +852,13 @@ END_TEST
 static Suite *preview_suite(void)
 {
     Suite *s = suite_create("preview");
-    PGTEST_ADD_TESTS(tcase(s, "sql"), sql_from_base_reproduces_upgrade, sql_online_changes_nothing,
-                     sql_downgrade_reproduces_downgrade, sql_single_transaction,
-                     sql_failure_stops_like_a_run, sql_bad_command_lines, sql_output_to_a_full_disk,
-                     sql_offline_quoting_matches_libpq, sql_api_arguments,
-                     sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name,
-                     sql_refuses_an_unterminated_string, sql_refuses_what_a_run_refuses,
-                     sql_half_done_nontransactional_blocks, sql_puts_settings_back);
+    PGTEST_ADD_TESTS(
+        tcase(s, "sql"), sql_from_base_reproduces_upgrade, sql_online_changes_nothing,
+        sql_downgrade_reproduces_downgrade, sql_single_transaction, sql_failure_stops_like_a_run,
+        sql_bad_command_lines, sql_output_to_a_full_disk, sql_offline_quoting_matches_libpq,
+        sql_api_arguments, sql_refuses_a_database_to_adopt, sql_comment_holds_a_file_name,
+        sql_refuses_an_unterminated_string, sql_refuses_what_a_run_refuses,
+        sql_half_done_nontransactional_blocks, sql_puts_settings_back, sql_progress_after_set_role);
     PGTEST_ADD_TESTS(tcase(s, "dry_run"), dry_run_changes_nothing_and_names_locks,
                      dry_run_on_a_fresh_database, dry_run_failure_reported,
                      dry_run_skips_transaction_control, dry_run_downgrade, dry_run_api,
