@@ -407,23 +407,30 @@ static int check_foreign_tables(um_ctx *ctx)
     const char *params[6] = { st->version_table, "{version_num}",   st->applied_table,
                               sb_str(&applied),  st->history_table, sb_str(&history) };
     pg_rows *rows = NULL;
-    int rc = !params[3] || !params[5]
-                 ? err_nomem(&ctx->err)
-                 : pg_query(ctx,
-                            "SELECT t.name, c.col FROM (VALUES (1, $1, $2::text[]),"
-                            " (2, $3, $4::text[]), (3, $5, $6::text[])) t(n, name, cols),"
-                            " unnest(t.cols) c(col) WHERE to_regclass(t.name) IS NOT NULL"
-                            " AND NOT EXISTS (SELECT FROM pg_attribute a"
-                            " WHERE a.attrelid = to_regclass(t.name) AND a.attname = c.col"
-                            " AND NOT a.attisdropped) ORDER BY t.n LIMIT 1",
-                            6, params, &rows, NULL);
-    if (!rc && pg_rows_count(rows) == 1)
+    int rc =
+        !params[3] || !params[5]
+            ? err_nomem(&ctx->err)
+            : pg_query(ctx,
+                       "SELECT t.name, c.col, r.relkind::text FROM (VALUES (1, $1, $2::text[]),"
+                       " (2, $3, $4::text[]), (3, $5, $6::text[])) t(n, name, cols)"
+                       " JOIN pg_class r ON r.oid = to_regclass(t.name),"
+                       " unnest(t.cols) c(col) WHERE r.relkind NOT IN ('r', 'p')"
+                       " OR NOT EXISTS (SELECT FROM pg_attribute a"
+                       " WHERE a.attrelid = r.oid AND a.attname = c.col"
+                       " AND NOT a.attisdropped) ORDER BY t.n LIMIT 1",
+                       6, params, &rows, NULL);
+    if (!rc && pg_rows_count(rows) == 1) {
+        /* not a table (a view, a sequence), or a table without a column */
+        const char *kind = pg_rows_value(rows, 0, 2);
+        bool table = kind && (*kind == 'r' || *kind == 'p');
         rc = ctx_error(ctx, UM_EBOOKKEEPING, NULL, 0, NULL,
-                       "table %s is not ultramigrate's bookkeeping table: it has no column %s"
-                       " (a table of your own by that name?); it was left as it is and nothing"
-                       " was changed: rename it, or give the bookkeeping tables other names"
-                       " with version_table (or version_table_schema) in the configuration",
-                       pg_rows_value(rows, 0, 0), pg_rows_value(rows, 0, 1));
+                       "%s is not ultramigrate's bookkeeping table: %s%s (an object of your own"
+                       " by that name?); it was left as it is and nothing was changed: rename it,"
+                       " or give the bookkeeping tables other names with version_table (or"
+                       " version_table_schema) in the configuration",
+                       pg_rows_value(rows, 0, 0), table ? "it has no column " : "it is not a table",
+                       table ? pg_rows_value(rows, 0, 1) : "");
+    }
     pg_rows_free(rows);
     sb_free(&applied);
     sb_free(&history);

@@ -512,6 +512,14 @@ START_TEST(foreign_table_by_a_bookkeeping_name)
         um_close(ctx);
         sql("DROP TABLE %s", names[i]);
     }
+    /* a view with the version table's column is no version table either */
+    sql("CREATE VIEW ultramigrate_version AS SELECT 'r1'::varchar(32) AS version_num");
+    um_ctx *ctx = open_engine();
+    PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EBOOKKEEPING);
+    ck_assert_msg(strstr(um_errmsg(ctx), "it is not a table"), "%s", um_errmsg(ctx));
+    ck_assert_str_eq(qv("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ultramigrate%%'"),
+                     "0");
+    um_close(ctx);
 }
 END_TEST
 
