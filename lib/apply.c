@@ -885,10 +885,13 @@ static int adopt(um_ctx *ctx, store_state *st, const unsigned char *applied)
 static int prepare_tables(um_ctx *ctx, store_state *st, bool purge)
 {
     int rc = UM_OK;
-    if (st->needs_upgrade) {
+    /* with a table missing, store_ensure_tables makes it and upgrades them */
+    if (st->needs_upgrade && st->tables_exist) {
         rc = store_upgrade_tables(ctx);
         st->needs_upgrade = rc != UM_OK;
     }
+    if (!rc && st->tables_exist)
+        rc = store_check_tables(ctx);
     if (rc || st->tables_exist)
         return rc;
     bool foreign = st->n_heads > 0, adopting = foreign && !purge;

@@ -344,97 +344,137 @@ static int store_failed(um_ctx *ctx, const pg_failure *f, const char *what)
 typedef struct book_column {
     const char *name;
     const char *definition;
+    char category;    /* its type's pg_type.typcategory: S string, D date, N number */
     bool added_later; /* a table of an earlier version lacks it (store_upgrade_tables) */
 } book_column;
 
+static const book_column version_columns[] = {
+    { "version_num", "varchar(32) NOT NULL", 'S', false },
+};
+
 static const book_column applied_columns[] = {
-    { "revision", "varchar(32) PRIMARY KEY", false },
-    { "checksum", "text NOT NULL", false },
-    { "applied_at", "timestamptz NOT NULL DEFAULT clock_timestamp()", false },
-    { "duration_ms", "double precision NOT NULL DEFAULT 0", false },
-    { "applied_by", "text NOT NULL DEFAULT current_user", false },
-    { "host", "text", false },
-    { "application_name", "text", false },
-    { "tool_version", "text NOT NULL", false },
-    { "state", "text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed'))", false },
-    { "statements_done", "integer NOT NULL DEFAULT 0", true },
+    { "revision", "varchar(32) PRIMARY KEY", 'S', false },
+    { "checksum", "text NOT NULL", 'S', false },
+    { "applied_at", "timestamptz NOT NULL DEFAULT clock_timestamp()", 'D', false },
+    { "duration_ms", "double precision NOT NULL DEFAULT 0", 'N', false },
+    { "applied_by", "text NOT NULL DEFAULT current_user", 'S', false },
+    { "host", "text", 'S', false },
+    { "application_name", "text", 'S', false },
+    { "tool_version", "text NOT NULL", 'S', false },
+    { "state", "text NOT NULL CHECK (state IN ('applied', 'in_progress', 'failed'))", 'S', false },
+    { "statements_done", "integer NOT NULL DEFAULT 0", 'N', true },
 };
 
 static const book_column history_columns[] = {
-    { "id", "bigserial PRIMARY KEY", false },
-    { "revision", "varchar(32) NOT NULL", false },
-    { "direction", "text NOT NULL CHECK (direction IN (" HISTORY_DIRECTIONS "))", false },
-    { "state", "text NOT NULL CHECK (state IN ('ok', 'failed', 'cancelled'))", false },
-    { "started_at", "timestamptz NOT NULL DEFAULT statement_timestamp()", false },
-    { "duration_ms", "double precision NOT NULL DEFAULT 0", false },
-    { "applied_by", "text NOT NULL DEFAULT current_user", false },
-    { "host", "text", false },
-    { "application_name", "text", false },
-    { "tool_version", "text NOT NULL", false },
-    { "checksum", "text", false },
-    { "error", "text", false },
+    { "id", "bigserial PRIMARY KEY", 'N', false },
+    { "revision", "varchar(32) NOT NULL", 'S', false },
+    { "direction", "text NOT NULL CHECK (direction IN (" HISTORY_DIRECTIONS "))", 'S', false },
+    { "state", "text NOT NULL CHECK (state IN ('ok', 'failed', 'cancelled'))", 'S', false },
+    { "started_at", "timestamptz NOT NULL DEFAULT statement_timestamp()", 'D', false },
+    { "duration_ms", "double precision NOT NULL DEFAULT 0", 'N', false },
+    { "applied_by", "text NOT NULL DEFAULT current_user", 'S', false },
+    { "host", "text", 'S', false },
+    { "application_name", "text", 'S', false },
+    { "tool_version", "text NOT NULL", 'S', false },
+    { "checksum", "text", 'S', false },
+    { "error", "text", 'S', false },
 };
 
 #define N_COLUMNS(v) (sizeof(v) / sizeof((v)[0]))
 
-/* "{a,b}": the columns of @cols that every version's table has. */
-static void append_column_array(strbuf *sb, const book_column *cols, size_t n)
+/* "{a,b}" and "{S,D}": the columns of @cols that every version's table
+ * has, and their types' categories. */
+static void append_shape(strbuf *names, strbuf *categories, const book_column *cols, size_t n)
 {
     const char *sep = "";
-    sb_putc(sb, '{');
+    sb_putc(names, '{');
+    sb_putc(categories, '{');
     for (size_t i = 0; i < n; i++) {
         if (!cols[i].added_later) {
-            sb_printf(sb, "%s%s", sep, cols[i].name);
+            sb_printf(names, "%s%s", sep, cols[i].name);
+            sb_printf(categories, "%s%c", sep, cols[i].category);
             sep = ",";
         }
     }
-    sb_putc(sb, '}');
+    sb_putc(names, '}');
+    sb_putc(categories, '}');
 }
 
 /*
- * A table of the user's with a bookkeeping table's name (an application's
- * own history table, say) must not be taken for one: the engine would
- * make the others beside it and fail at its first record, or fail to read
- * it.  UM_EBOOKKEEPING naming the first such table and a column it lacks;
- * UM_OK when each table by those names has the columns the engine uses.
+ * The first way in which an object by a bookkeeping table's name is not
+ * one ("n | name | what"): not a table; a column missing, or of another
+ * kind of type; a NOT NULL column of its own the engine would not fill;
+ * no unique key where the engine's upserts need one.  Each table by
+ * those names that exists is looked at; none at all is no problem.
+ */
+#define SHAPE_SQL                                                                                  \
+    "WITH t(n, name, cols, cats, keycol) AS (VALUES"                                               \
+    " (1, $1, $2::text[], $3::text[], 'version_num'), (2, $4, $5::text[], $6::text[], "            \
+    "'revision'),"                                                                                 \
+    " (3, $7, $8::text[], $9::text[], NULL)),"                                                     \
+    " r AS (SELECT t.*, c.oid AS rel, c.relkind IN ('r', 'p') AS is_table"                         \
+    "  FROM t JOIN pg_class c ON c.oid = to_regclass(t.name))"                                     \
+    " SELECT n, name, 'it is not a table' FROM r WHERE NOT is_table"                               \
+    " UNION ALL SELECT n, name, 'it has no column ' || u.col || CASE WHEN EXISTS (SELECT FROM"     \
+    "  pg_attribute a WHERE a.attrelid = r.rel AND a.attname = u.col AND NOT a.attisdropped)"      \
+    "  THEN ' of the kind of type the engine keeps there' ELSE '' END"                             \
+    "  FROM r, unnest(r.cols, r.cats) u(col, cat) WHERE is_table AND NOT EXISTS (SELECT FROM"      \
+    "  pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid WHERE a.attrelid = r.rel"             \
+    "  AND a.attname = u.col AND NOT a.attisdropped AND ty.typcategory = u.cat::\"char\")"         \
+    " UNION ALL SELECT n, name, 'its column ' || a.attname || ' is NOT NULL without a default,"    \
+    " which the engine would not fill' FROM r JOIN pg_attribute a ON a.attrelid = r.rel"           \
+    "  WHERE is_table AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull"                    \
+    "  AND NOT a.atthasdef AND a.attname <> ALL (r.cols)"                                          \
+    " UNION ALL SELECT n, name, 'it has no primary key or unique index on ' || keycol FROM r"      \
+    "  WHERE is_table AND keycol IS NOT NULL AND NOT EXISTS (SELECT FROM pg_index i"               \
+    "  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"                  \
+    "  WHERE i.indrelid = r.rel AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL"     \
+    "  AND a.attname = r.keycol)"                                                                  \
+    " ORDER BY 1 LIMIT 1"
+
+/*
+ * An object of the user's with a bookkeeping table's name (an
+ * application's own history table, say) must not be taken for one: the
+ * engine would make the others beside it and fail at its first record,
+ * or fail to read it, and blame a revision.  UM_EBOOKKEEPING naming it and
+ * what is wrong; UM_OK when each table by those names is of the shape the
+ * engine uses.
  */
 static int check_foreign_tables(um_ctx *ctx)
 {
     const struct store_session *st = ctx->store;
-    strbuf applied = STRBUF_INIT, history = STRBUF_INIT;
-    append_column_array(&applied, applied_columns, N_COLUMNS(applied_columns));
-    append_column_array(&history, history_columns, N_COLUMNS(history_columns));
-    const char *params[6] = { st->version_table, "{version_num}",   st->applied_table,
-                              sb_str(&applied),  st->history_table, sb_str(&history) };
+    strbuf cols[3] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+    strbuf cats[3] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+    append_shape(&cols[0], &cats[0], version_columns, N_COLUMNS(version_columns));
+    append_shape(&cols[1], &cats[1], applied_columns, N_COLUMNS(applied_columns));
+    append_shape(&cols[2], &cats[2], history_columns, N_COLUMNS(history_columns));
+    const char *params[9] = { st->version_table, sb_str(&cols[0]), sb_str(&cats[0]),
+                              st->applied_table, sb_str(&cols[1]), sb_str(&cats[1]),
+                              st->history_table, sb_str(&cols[2]), sb_str(&cats[2]) };
+    bool nomem = false;
+    for (int i = 0; i < 9; i++)
+        nomem |= !params[i];
     pg_rows *rows = NULL;
-    int rc =
-        !params[3] || !params[5]
-            ? err_nomem(&ctx->err)
-            : pg_query(ctx,
-                       "SELECT t.name, c.col, r.relkind::text FROM (VALUES (1, $1, $2::text[]),"
-                       " (2, $3, $4::text[]), (3, $5, $6::text[])) t(n, name, cols)"
-                       " JOIN pg_class r ON r.oid = to_regclass(t.name),"
-                       " unnest(t.cols) c(col) WHERE r.relkind NOT IN ('r', 'p')"
-                       " OR NOT EXISTS (SELECT FROM pg_attribute a"
-                       " WHERE a.attrelid = r.oid AND a.attname = c.col"
-                       " AND NOT a.attisdropped) ORDER BY t.n LIMIT 1",
-                       6, params, &rows, NULL);
-    if (!rc && pg_rows_count(rows) == 1) {
-        /* not a table (a view, a sequence), or a table without a column */
-        const char *kind = pg_rows_value(rows, 0, 2);
-        bool table = kind && (*kind == 'r' || *kind == 'p');
+    int rc = nomem ? err_nomem(&ctx->err) : pg_query(ctx, SHAPE_SQL, 9, params, &rows, NULL);
+    if (!rc && pg_rows_count(rows) == 1)
         rc = ctx_error(ctx, UM_EBOOKKEEPING, NULL, 0, NULL,
-                       "%s is not ultramigrate's bookkeeping table: %s%s (an object of your own"
-                       " by that name?); it was left as it is and nothing was changed: rename it,"
-                       " or give the bookkeeping tables other names with version_table (or"
+                       "%s is not ultramigrate's bookkeeping table: %s (an object of your own by"
+                       " that name?); it was left as it is and nothing was changed: rename it, or"
+                       " give the bookkeeping tables other names with version_table (or"
                        " version_table_schema) in the configuration",
-                       pg_rows_value(rows, 0, 0), table ? "it has no column " : "it is not a table",
-                       table ? pg_rows_value(rows, 0, 1) : "");
-    }
+                       pg_rows_value(rows, 0, 1), pg_rows_value(rows, 0, 2));
     pg_rows_free(rows);
-    sb_free(&applied);
-    sb_free(&history);
+    for (int i = 0; i < 3; i++) {
+        sb_free(&cols[i]);
+        sb_free(&cats[i]);
+    }
     return rc;
+}
+
+int store_check_tables(um_ctx *ctx)
+{
+    int rc = store_connect(ctx);
+    return rc ? rc : check_foreign_tables(ctx);
 }
 
 /* A read of the bookkeeping tables that failed on a column, a type or an

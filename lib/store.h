@@ -53,6 +53,11 @@ int store_names(um_ctx *ctx);
  * its answer. */
 int store_prefetch_state(um_ctx *ctx, store_detail detail);
 
+/* UM_EBOOKKEEPING when an object by a bookkeeping table's name is not of
+ * the shape the engine keeps there (a table of the user's, a view), naming
+ * it and what is wrong; before a run writes to tables that exist. */
+int store_check_tables(um_ctx *ctx);
+
 /* At um_close: frees what the store kept (struct store_session). */
 void store_session_free(um_ctx *ctx);
 

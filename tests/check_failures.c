@@ -523,6 +523,41 @@ START_TEST(foreign_table_by_a_bookkeeping_name)
 }
 END_TEST
 
+/* Shapes the engine could not use under the version table's name: each
+ * refused before anything is written (they ended in exit 8 with the
+ * revision blamed, or made the other tables first). */
+START_TEST(foreign_table_shapes)
+{
+    static const struct {
+        const char *create, *says;
+    } cases[] = {
+        { "CREATE TABLE ultramigrate_version (version_num int)",
+          "no column version_num of the kind of type" },
+        { "CREATE TABLE ultramigrate_version (version_num varchar(32) PRIMARY KEY,"
+          " note text NOT NULL)",
+          "its column note is NOT NULL without a default" },
+        { "CREATE TABLE ultramigrate_version (version_num varchar(32) NOT NULL)",
+          "no primary key or unique index on version_num" },
+        { "CREATE SEQUENCE ultramigrate_version", "it is not a table" },
+    };
+    write_linear(1);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sql("%s", cases[i].create);
+        um_ctx *ctx = open_engine();
+        PGTEST_CHECK_RC(ctx, um_upgrade(ctx, "heads", NULL), UM_EBOOKKEEPING);
+        ck_assert_msg(strstr(um_errmsg(ctx), cases[i].says), "%s: %s", cases[i].create,
+                      um_errmsg(ctx));
+        ck_assert_str_eq(qv("SELECT count(*) FROM pg_tables WHERE tablename LIKE"
+                            " 'ultramigrate_version_%%'"),
+                         "0");
+        ck_assert(!table_exists("t1"));
+        um_close(ctx);
+        sql("DROP %s ultramigrate_version",
+            strstr(cases[i].create, "SEQUENCE") ? "SEQUENCE" : "TABLE");
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *failures_suite(void)
@@ -537,7 +572,7 @@ static Suite *failures_suite(void)
                      password_pieces_never_shown);
 
     PGTEST_ADD_TESTS(tcase(s, "irreversible"), irreversible_stops_before_running,
-                     foreign_table_by_a_bookkeeping_name);
+                     foreign_table_by_a_bookkeeping_name, foreign_table_shapes);
 
     PGTEST_ADD_TESTS(tcase(s, "nontransactional"), nontx_concurrent_index, nontx_failure,
                      nontx_syntax_error, nontx_rejected_in_single_transaction);

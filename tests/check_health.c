@@ -846,7 +846,10 @@ static Suite *health_suite(void)
                      status_failed_then_stamped, status_ahead_of_files, status_ahead_by_hand,
                      status_diverged_file, status_diverged_database, status_tables_dropped,
                      status_unreachable_dead_port, status_message_cut_at_a_character,
-                     status_unreachable_server_restart, status_in_progress_lock_row,
+                     status_unreachable_server_restart, status_in_progress_lock_row);
+
+    /* a run in the background, killed, waited for: minutes on a loaded CI machine */
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "migrating", setup, teardown, 240),
                      status_migrating_advisory, status_migrating_table_lock);
 
     PGTEST_ADD_TESTS(tcase(s, "cli"), cli_exit_codes);

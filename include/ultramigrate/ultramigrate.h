@@ -130,9 +130,11 @@ typedef enum um_result {
      * The bookkeeping tables cannot be created, read or written by this
      * role in version_table_schema (no CREATE or USAGE on the schema, a
      * system schema such as pg_catalog, a read-only transaction): the
-     * message names the schema.  Or a table of the user's has a
-     * bookkeeping table's name without its columns: the message names it,
-     * and nothing was created or changed.  No revision ran.
+     * message names the schema.  Or an object of the user's has a
+     * bookkeeping table's name and not its shape (a view, a column
+     * missing or of another type, no primary key): the message names it
+     * and what is wrong, and nothing was created or changed.  No revision
+     * ran.
      * @since 0.1
      */
     UM_EBOOKKEEPING = -22,
