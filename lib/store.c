@@ -628,13 +628,11 @@ static int build_summary_sql(um_ctx *ctx)
     sb_printf(&sql,
               "SELECT h.id, h.state, h.revision,"
               " (SELECT string_agg(version_num, ',' ORDER BY version_num) FROM %s),"
-              " u.unfinished, u.marked_at"
+              " (SELECT string_agg(revision || ' ' || state, ',' ORDER BY revision)"
+              "  FROM %s WHERE state <> 'applied')"
               " FROM (SELECT 1) one LEFT JOIN LATERAL"
-              " (SELECT id, state, revision FROM %s ORDER BY id DESC LIMIT 1) h ON true,"
-              " LATERAL (SELECT string_agg(revision || ' ' || state, ',' ORDER BY revision),"
-              "  max(applied_at) FILTER (WHERE state = 'in_progress')"
-              "  FROM %s WHERE state <> 'applied') u(unfinished, marked_at)",
-              st->version_table, st->history_table, st->applied_table);
+              " (SELECT id, state, revision FROM %s ORDER BY id DESC LIMIT 1) h ON true",
+              st->version_table, st->applied_table, st->history_table);
     st->summary_sql = sb_detach(&sql);
     return st->summary_sql ? UM_OK : err_nomem(&ctx->err);
 }
@@ -689,7 +687,7 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
     if (adoptable)
         rc = read_version_rows(ctx,
                                "SELECT NULL, NULL, NULL, string_agg(version_num, ','"
-                               " ORDER BY version_num), NULL, NULL FROM %s",
+                               " ORDER BY version_num), NULL FROM %s",
                                false, &out->rows);
     else if (fail.message)
         rc = read_failed(ctx, &fail, "health query failed");
@@ -707,8 +705,18 @@ int store_read_summary(um_ctx *ctx, store_summary *out)
     out->last_revision = pg_rows_value(out->rows, 0, 2);
     out->heads = pg_rows_value(out->rows, 0, 3);
     out->unfinished = pg_rows_value(out->rows, 0, 4);
-    out->marked_at = pg_rows_value(out->rows, 0, 5);
     return UM_OK;
+}
+
+int store_read_marked_at(um_ctx *ctx, pg_rows **out)
+{
+    strbuf sql = STRBUF_INIT;
+    sb_printf(&sql, "SELECT max(applied_at) FROM %s WHERE state = 'in_progress'",
+              ctx->store->applied_table);
+    int rc =
+        sb_failed(&sql) ? err_nomem(&ctx->err) : pg_query(ctx, sb_str(&sql), 0, NULL, out, NULL);
+    sb_free(&sql);
+    return rc;
 }
 
 /* ---- tables --------------------------------------------------------- */

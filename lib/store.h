@@ -91,9 +91,13 @@ typedef struct store_summary {
     const char *last_revision; /* ... its revision */
     const char *heads;         /* the version rows as "a,b", NULL: none */
     const char *unfinished;    /* applied rows not applied: "rev state,...", NULL: none */
-    const char *marked_at;     /* when the newest in_progress row was marked, NULL: none */
     struct pg_rows *rows;      /* owns the strings */
 } store_summary;
+
+/* When the newest in_progress applied row was marked, as the server's
+ * timestamptz text (one row; NULL: none): asked for only when health needs
+ * to tell the run applying it (lock_probe), not in every snapshot. */
+int store_read_marked_at(um_ctx *ctx, struct pg_rows **out);
 
 /*
  * Reads the summary, with a statement prepared once per session.  Missing

@@ -1233,6 +1233,15 @@ START_TEST(empty_up_section)
 }
 END_TEST
 
+/* `ultramigrate CMD ARG` in the project exits @status, saying @says on stderr. */
+static void assert_cli_says(const char *cmd, const char *arg, int status, const char *says)
+{
+    pgtest_cli_result r = run_cli(proj, db, cmd, arg);
+    pgtest_assert_status(r, status, cmd);
+    ck_assert_msg(contains(r.err, says), "%s %s: %s", cmd, arg, r.err);
+    pgtest_cli_result_free(&r);
+}
+
 /* The summaries name the revisions reached, not the words typed. */
 START_TEST(summaries_name_revisions)
 {
@@ -1262,18 +1271,10 @@ START_TEST(summaries_name_revisions)
     ck_assert_msg(!contains(r.err, "to heads"), "%s", r.err);
     pgtest_cli_result_free(&r);
 
-    r = run_cli(proj, db, "stamp", "r1a");
-    pgtest_assert_status(r, EXIT_OK, "stamp by prefix");
-    ck_assert_msg(contains(r.err, "Stamped the database at r1aaaaaaaaaa (target r1a; "), "%s",
-                  r.err);
-    pgtest_cli_result_free(&r);
+    assert_cli_says("stamp", "r1a", EXIT_OK, "Stamped the database at r1aaaaaaaaaa (target r1a; ");
 }
 END_TEST
 
-/* stamp takes revisions, not relative steps: Alembic's stamp cannot locate
- * "-1" once the database has a revision (and never "+1" or "REV+1"), so
- * each is refused (exit 5) with the state untouched; an id with "-1" in it
- * is a revision, not a step. */
 /* Each relative step is refused (exit 5), the database left as it was. */
 static void assert_relative_stamps_refused(void)
 {
@@ -1293,6 +1294,10 @@ static void assert_relative_stamps_refused(void)
     free(before);
 }
 
+/* stamp takes revisions, not relative steps: Alembic's stamp cannot locate
+ * "-1" once the database has a revision (and never "+1" or "REV+1"), so
+ * each is refused (exit 5) with the state untouched; an id with "-1" in it
+ * is a revision, not a step. */
 START_TEST(stamp_refuses_relative_steps)
 {
     init_project();
@@ -1304,16 +1309,9 @@ START_TEST(stamp_refuses_relative_steps)
     assert_relative_stamps_refused();
     ck_assert_msg(!pgtest_table_exists(db, "ultramigrate_version"),
                   "a refused stamp made the bookkeeping tables");
-    pgtest_cli_result r = run_cli(proj, db, "upgrade", "--no-backup");
-    pgtest_assert_status(r, EXIT_OK, "upgrade");
-    pgtest_cli_result_free(&r);
+    assert_cli_says("upgrade", "--no-backup", EXIT_OK, "Upgraded to r2bbbbbbbbbb");
     assert_relative_stamps_refused();
-
-    r = run_cli(proj, db, "stamp", "r1-1");
-    pgtest_assert_status(r, EXIT_OK, "stamp r1-1, an id");
-    ck_assert_msg(contains(r.err, "Stamped the database at r1-1 (no revision was run)"), "%s",
-                  r.err);
-    pgtest_cli_result_free(&r);
+    assert_cli_says("stamp", "r1-1", EXIT_OK, "Stamped the database at r1-1 (no revision was run)");
 }
 END_TEST
 
