@@ -1174,10 +1174,12 @@ START_TEST(exit_health_migrating)
     const char *backend = "0";
     for (double end = pgtest_now_ms() + 20000; strcmp(backend, "0") == 0 && pgtest_now_ms() < end;
          usleep(20000))
-        backend = pgtest_query_text(db, "SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
-                                        " WHERE datname = current_database()"
-                                        " AND query LIKE '%%pg_sleep(61)%%'"
-                                        " AND pid <> pg_backend_pid()");
+        backend =
+            pgtest_query_text(db, "SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
+                                  " WHERE datname = current_database()"
+                                  " AND state = 'active' AND application_name = 'ultramigrate'"
+                                  " AND query LIKE '%%pg_sleep(61)%%'"
+                                  " AND pid <> pg_backend_pid()");
     ck_assert_msg(strcmp(backend, "0") != 0, "the upgrade never started r1aaaaaaaaaa");
 
     pgtest_cli_result r = run_cli(proj, db, "health");

@@ -439,7 +439,9 @@ START_TEST(health_migrating)
         (const char *const[]){ pgtest_env("UM_CLI"), "-c", ini, "upgrade", "--no-backup", NULL });
     const char *sleeping = "SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
                            " WHERE datname = current_database()"
-                           " AND query LIKE '%pg_sleep(61)%' AND pid <> pg_backend_pid()";
+                           " AND state = 'active' AND application_name = 'ultramigrate'"
+                           " AND query LIKE '%pg_sleep(61)%'"
+                           " AND pid <> pg_backend_pid()";
     char *backend = query(sleeping);
     for (double end = now_s() + 20; strcmp(backend, "0") == 0 && now_s() < end;) {
         nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);

@@ -600,7 +600,8 @@ END_TEST
 static const char *sleeping_backend(void)
 {
     return qv("SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
-              " WHERE datname = current_database() AND query LIKE '%%pg_sleep(61)%%'"
+              " WHERE datname = current_database() AND state = 'active'"
+              " AND application_name = 'ultramigrate' AND query LIKE '%%pg_sleep(61)%%'"
               " AND pid <> pg_backend_pid()");
 }
 
