@@ -1460,17 +1460,25 @@ static int check_lint(const struct cli_call *call)
     return CLI_CONTINUE;
 }
 
-static int lint_body(const struct cli_call *call)
+/* The files named, or --all: what um_lint is asked to read. */
+static um_lint_options lint_request(const struct cli_call *call)
 {
-    struct lint_state *ls = call->state;
+    const struct lint_state *ls = call->state;
     um_lint_options o = UM_LINT_OPTIONS_INIT;
-    um_lint_result *r = NULL;
-    int rc;
 
     o.paths = (const char *const *)call->args;
     o.n_paths = (size_t)call->n_args;
     o.all = ls->all;
-    rc = um_lint(&r, call->ctx, &o);
+    return o;
+}
+
+static int lint_body(const struct cli_call *call)
+{
+    struct lint_state *ls = call->state;
+    const um_lint_options o = lint_request(call);
+    um_lint_result *r = NULL;
+    int rc = um_lint(&r, call->ctx, &o);
+
     if (rc != UM_OK)
         return rc;
     ls->errors = um_lint_error_count(r);

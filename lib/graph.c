@@ -168,7 +168,7 @@ done:
 /* The slot holding @id, or the empty slot where it would go. */
 static size_t map_probe(const size_t *slots, size_t mask, script_file *const *s, const char *id)
 {
-    size_t i = (size_t)util_fnv1a(UTIL_FNV1A_INIT, id, strlen(id)) & mask;
+    size_t i = (size_t)util_hash(id, strlen(id)) & mask;
     while (slots[i] && strcmp(s[slots[i] - 1]->id, id) != 0)
         i = (i + 1) & mask;
     return i;

@@ -27,7 +27,7 @@ typedef struct name_map {
 
 static size_t map_probe(const name_map *m, const char *key)
 {
-    size_t i = (size_t)util_fnv1a(UTIL_FNV1A_INIT, key, strlen(key)) & m->mask;
+    size_t i = (size_t)util_hash(key, strlen(key)) & m->mask;
     while (m->slots[i].key && strcmp(m->slots[i].key, key) != 0)
         i = (i + 1) & m->mask;
     return i;

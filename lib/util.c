@@ -57,6 +57,22 @@ uint64_t util_fnv1a(uint64_t hash, const void *data, size_t len)
     return hash;
 }
 
+uint64_t util_hash(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    const uint64_t mul = 0xff51afd7ed558ccdu;
+    uint64_t h = 0x9e3779b97f4a7c15u ^ len, w;
+    for (; len >= sizeof(w); p += sizeof(w), len -= sizeof(w)) {
+        memcpy(&w, p, sizeof(w));
+        h = (h ^ w) * mul;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, p, len);
+    h = (h ^ w) * mul;
+    return h ^ (h >> 33);
+}
+
 void util_one_line(char *s)
 {
     char *w = s;
