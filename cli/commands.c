@@ -410,12 +410,19 @@ static void print_unfinished(const um_status_info *st, const char *state, const 
     if (!n)
         return;
     printf("%-15s%zu revision%s\n", label, n, plural(n));
-    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
-        if (a->state && !strcmp(a->state, state))
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++) {
+        if (!a->state || strcmp(a->state, state))
+            continue;
+        if (um_status_run_in_progress(st))
+            printf("  %s  being applied by a run that holds the migration lock (%d statement%s"
+                   " done so far)\n",
+                   a->revision, a->statements_done, plural((size_t)a->statements_done));
+        else
             printf("  %s  %d statement%s succeeded; after checking the database, record it with"
                    " 'ultramigrate repair %s --applied' or '--rolled-back'\n",
                    a->revision, a->statements_done, plural((size_t)a->statements_done),
                    a->revision);
+    }
 }
 
 static int print_applied(const um_status_info *st)
@@ -487,26 +494,29 @@ static int print_status(const struct cli *cli, const um_status_info *st)
 
 /*
  * status and current: their --wait (first, where wait_seconds() reads it)
- * and whether a revision was left failed or in progress, or the last run
- * failed, which makes the exit status health's "failed" (11).
+ * and what the exit status says, as health's: a revision left failed or
+ * in progress, or the last run failed, is "failed" (11); revisions in
+ * progress that a run holding the lock is applying are "migrating" (23).
  */
 struct status_run {
     size_t wait;
-    int unfinished;
+    int unfinished; /* CLI_EXIT_OK, CLI_EXIT_FAILED or CLI_EXIT_MIGRATING */
 };
 
 static void note_unfinished(const struct cli_call *call, const um_status_info *st)
 {
     struct status_run *sr = call->state;
 
-    sr->unfinished =
-        um_status_count(st, UM_STATUS_FAILED) + um_status_count(st, UM_STATUS_IN_PROGRESS) > 0 ||
-        um_status_last_failed(st);
+    if (um_status_run_in_progress(st))
+        sr->unfinished = CLI_EXIT_MIGRATING;
+    else if (um_status_count(st, UM_STATUS_FAILED) + um_status_count(st, UM_STATUS_IN_PROGRESS) ||
+             um_status_last_failed(st))
+        sr->unfinished = CLI_EXIT_FAILED;
 }
 
 static int status_exit(int status, const struct status_run *sr)
 {
-    return status == CLI_EXIT_OK && sr->unfinished ? CLI_EXIT_FAILED : status;
+    return status == CLI_EXIT_OK && sr->unfinished ? sr->unfinished : status;
 }
 
 static int status_body(const struct cli_call *call)
@@ -600,7 +610,10 @@ static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_inf
         }
     }
     for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
-        if (is_unfinished(a))
+        if (is_unfinished(a) && um_status_run_in_progress(st))
+            printf("%s (being applied: %d statement%s done so far)\n", a->revision,
+                   a->statements_done, plural((size_t)a->statements_done));
+        else if (is_unfinished(a))
             printf("%s (%s: %d statement%s succeeded; see 'ultramigrate repair')\n", a->revision,
                    a->state, a->statements_done, plural((size_t)a->statements_done));
     /* on stderr: stdout lists what the database is at */

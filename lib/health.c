@@ -165,11 +165,7 @@ static int probe_run(um_ctx *ctx, const store_summary *row, struct run_probe *ru
     if (!row->unfinished || !all_in_progress(row->unfinished))
         return UM_OK;
     run->asked = true;
-    pg_rows *marked = NULL;
-    int rc = store_read_marked_at(ctx, &marked);
-    if (!rc)
-        rc = lock_probe(ctx, pg_rows_value(marked, 0, 0), &run->held);
-    pg_rows_free(marked);
+    int rc = lock_probe_run(ctx, &run->held);
     if (rc == UM_ENOMEM)
         return rc;
     if (rc)

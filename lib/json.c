@@ -147,12 +147,14 @@ char *um_status_to_json(const um_status_info *s)
                   (json_int_t)um_status_count(s, UM_STATUS_MISSING));
     bool unfinished =
         um_status_count(s, UM_STATUS_FAILED) + um_status_count(s, UM_STATUS_IN_PROGRESS);
-    return dump(json_pack(
-        "{s:i, s:o, s:o, s:b, s:I, s:o, s:s?, s:o, s:o}", "format_version", JSON_FORMAT_VERSION,
-        "current_heads", string_array(s, um_status_current_head_count(s), current_head),
-        "file_heads", string_array(s, um_status_file_head_count(s), file_head), "up_to_date",
-        n_pending == 0 && !unfinished, "pending_count", (json_int_t)n_pending, "counts", counts,
-        "last_failed", um_status_last_failed(s), "applied", applied, "pending", pending));
+    return dump(
+        json_pack("{s:i, s:o, s:o, s:b, s:I, s:o, s:s?, s:b, s:o, s:o}", "format_version",
+                  JSON_FORMAT_VERSION, "current_heads",
+                  string_array(s, um_status_current_head_count(s), current_head), "file_heads",
+                  string_array(s, um_status_file_head_count(s), file_head), "up_to_date",
+                  n_pending == 0 && !unfinished, "pending_count", (json_int_t)n_pending, "counts",
+                  counts, "last_failed", um_status_last_failed(s), "run_in_progress",
+                  um_status_run_in_progress(s) != 0, "applied", applied, "pending", pending));
 }
 
 static json_t *history_object(const void *h, size_t i)

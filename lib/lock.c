@@ -625,6 +625,16 @@ int lock_probe(um_ctx *ctx, const char *since, bool *held)
     return table_mode(ctx) ? table_probe(ctx, since, held) : advisory_probe(ctx, since, held);
 }
 
+int lock_probe_run(um_ctx *ctx, bool *held)
+{
+    pg_rows *marked = NULL;
+    int rc = store_read_marked_at(ctx, &marked);
+    if (!rc)
+        rc = lock_probe(ctx, pg_rows_value(marked, 0, 0), held);
+    pg_rows_free(marked);
+    return rc;
+}
+
 int lock_acquire(um_ctx *ctx)
 {
     int rc = ensure_session(ctx);

@@ -65,6 +65,13 @@ int lock_reclaim(um_ctx *ctx);
  */
 int lock_probe(um_ctx *ctx, const char *since, bool *held);
 
+/*
+ * lock_probe() since the revision left in progress was marked (the newest
+ * such mark): whether the run that marked it is still applying it, for
+ * health's "migrating" and status alike.  Two queries.
+ */
+int lock_probe_run(um_ctx *ctx, bool *held);
+
 /* At um_close: frees what the lock kept (struct lock_session). */
 void lock_session_free(um_ctx *ctx);
 

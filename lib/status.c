@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "lock.h"
 #include "pg.h"
 #include "plan.h"
 #include "store.h"
@@ -16,7 +17,8 @@ struct um_status_info {
     size_t n_file_heads;
     const um_revision **pending; /* in the order an upgrade to heads would apply them */
     size_t n_pending;
-    plan_counts counts; /* points into state */
+    plan_counts counts;   /* points into state */
+    bool run_in_progress; /* a run holding the lock applies what is in progress */
 };
 
 void um_status_free(um_status_info *s)
@@ -71,6 +73,28 @@ static int fill_pending(um_ctx *ctx, um_status_info *s)
     return rc;
 }
 
+/*
+ * Every revision left unfinished is in progress, and the run that marked
+ * them still holds the migration lock (health's "migrating"): looked at
+ * only then.  A look that fails leaves the status as it was read, with
+ * the revisions reported as unfinished: it is not a failure of the
+ * status itself.
+ */
+static int probe_run(um_ctx *ctx, um_status_info *s)
+{
+    if (!s->counts.in_progress || s->counts.failed)
+        return UM_OK;
+    bool held = false;
+    int rc = pg_call_begin(ctx);
+    if (!rc)
+        rc = pg_call_finish(ctx, lock_probe_run(ctx, &held));
+    if (rc == UM_ENOMEM)
+        return rc;
+    s->run_in_progress = !rc && held;
+    err_clear(&ctx->err);
+    return UM_OK;
+}
+
 int um_status_options_init(um_status_options *opts, unsigned int version)
 {
     static const um_status_options init = UM_STATUS_OPTIONS_INIT;
@@ -104,6 +128,8 @@ int um_status_v2(um_status_info **out, um_ctx *ctx, const um_status_options *opt
         rc = fill_pending(ctx, s);
     if (!rc)
         rc = fill_file_heads(ctx, s);
+    if (!rc)
+        rc = probe_run(ctx, s);
     if (rc) {
         um_status_free(s);
         return rc;
@@ -142,6 +168,11 @@ const char *um_status_last_failed(const um_status_info *st)
     if (!st || !st->state.last_state || strcmp(st->state.last_state, "failed") != 0)
         return NULL;
     return st->state.last_revision;
+}
+
+int um_status_run_in_progress(const um_status_info *st)
+{
+    return st && st->run_in_progress;
 }
 
 size_t um_status_count(const um_status_info *st, um_status_kind kind)

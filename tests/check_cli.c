@@ -1188,6 +1188,23 @@ START_TEST(exit_health_migrating)
                       contains(r.out, "r1aaaaaaaaaa is being applied"),
                   "%s", r.out);
     pgtest_cli_result_free(&r);
+    /* status and current agree with health: no repair advised */
+    r = run_cli(proj, db, "status");
+    pgtest_assert_status(r, EXIT_MIGRATING, "status while a revision runs");
+    ck_assert_msg(contains(r.out, "r1aaaaaaaaaa  being applied by a run that holds the migration"
+                                  " lock (0 statements done so far)") &&
+                      !contains(r.out, "repair"),
+                  "%s", r.out);
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "current");
+    pgtest_assert_status(r, EXIT_MIGRATING, "current while a revision runs");
+    ck_assert_msg(contains(r.out, "r1aaaaaaaaaa (being applied: 0 statements done so far)"), "%s",
+                  r.out);
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "status", "--json");
+    pgtest_assert_status(r, EXIT_MIGRATING, "status --json while a revision runs");
+    ck_assert_msg(contains(r.out, "\"run_in_progress\": true"), "%s", r.out);
+    pgtest_cli_result_free(&r);
 
     pgtest_execf(db, "SELECT pg_terminate_backend(%s)", backend);
     ck_assert_int_ne(pgtest_wait_child(bg_pid), 0);
@@ -1195,6 +1212,14 @@ START_TEST(exit_health_migrating)
     r = run_cli(proj, db, "health");
     pgtest_assert_status(r, EXIT_FAILED, "health once the run was killed");
     ck_assert_msg(contains(r.out, "no longer holds the migration lock"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "status");
+    pgtest_assert_status(r, EXIT_FAILED, "status once the run was killed");
+    ck_assert_msg(contains(r.out, "ultramigrate repair r1aaaaaaaaaa --applied"), "%s", r.out);
+    pgtest_cli_result_free(&r);
+    r = run_cli(proj, db, "status", "--json");
+    pgtest_assert_status(r, EXIT_FAILED, "status --json once the run was killed");
+    ck_assert_msg(contains(r.out, "\"run_in_progress\": false"), "%s", r.out);
     pgtest_cli_result_free(&r);
 }
 END_TEST

@@ -314,6 +314,7 @@ START_TEST(status_failed_transactional)
     ck_assert_ptr_null(um_status_last_failed(st));
     um_status_free(st);
     ck_assert_ptr_null(um_status_last_failed(NULL));
+    ck_assert_int_eq(um_status_run_in_progress(NULL), 0);
     um_close(ctx);
 }
 END_TEST
@@ -672,6 +673,17 @@ static void assert_migrating_then_failed(const char *ini_extra)
     um_close(ctx);
 }
 
+/* um_status_run_in_progress() of a fresh status (the status itself must
+ * succeed, whatever the lock look found). */
+static int status_run_in_progress(um_ctx *ctx)
+{
+    um_status_info *st = NULL;
+    PGTEST_CHECK_OK(ctx, um_status(&st, ctx));
+    int running = um_status_run_in_progress(st);
+    um_status_free(st);
+    return running;
+}
+
 /* lock_mode = table, by hand: a revision in progress is migrating while a
  * lock row's lease runs, failed once it expired or with no row; a lock
  * table that cannot be read leaves it failed, saying so. */
@@ -694,6 +706,7 @@ START_TEST(status_in_progress_lock_row)
     ASSERT_STATUS(h, UM_HEALTH_MIGRATING);
     ASSERT_MESSAGE_HAS(h, "revision r2 is being applied");
     assert_json(&h);
+    ck_assert_int_eq(status_run_in_progress(ctx), 1); /* status agrees */
 
     /* one that took it after (a backup once the run that marked r2 was
      * killed) is not that run */
@@ -701,6 +714,7 @@ START_TEST(status_in_progress_lock_row)
     h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_FAILED);
     ASSERT_MESSAGE_HAS(h, "no longer holds the migration lock");
+    ck_assert_int_eq(status_run_in_progress(ctx), 0);
     sql("UPDATE ultramigrate_version_lock SET acquired_at = now() - interval '1 hour'");
 
     sql("UPDATE ultramigrate_version_lock SET lease_until = now() - interval '1 second'");
@@ -716,6 +730,8 @@ START_TEST(status_in_progress_lock_row)
     h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_FAILED);
     ASSERT_MESSAGE_HAS(h, "whether a run holds the migration lock is not known");
+    ck_assert_str_eq(um_errmsg(ctx), "");
+    ck_assert_int_eq(status_run_in_progress(ctx), 0); /* unknown: reported unfinished */
     ck_assert_str_eq(um_errmsg(ctx), "");
     um_close(ctx);
 }

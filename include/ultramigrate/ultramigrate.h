@@ -1174,6 +1174,17 @@ UM_API size_t um_status_count(const um_status_info *st, um_status_kind kind);
 UM_API const char *um_status_last_failed(const um_status_info *st);
 
 /**
+ * 1 when every revision left unfinished is in progress and the run that
+ * marked them still holds the migration lock: a `Transactional: no`
+ * revision being applied now, which um_health_snapshot() reports as
+ * UM_HEALTH_MIGRATING; 0 otherwise (no revision in progress, one failed,
+ * a killed run, the lock could not be looked at, a NULL status).  The
+ * lock is looked at only when a revision is in progress.
+ * @since 0.1
+ */
+UM_API int um_status_run_in_progress(const um_status_info *st);
+
+/**
  * Reads the database's state (one query) and compares it with the files.
  * @param out  receives the status; free with um_status_free().
  * @return UM_OK, UM_EINVAL, UM_ECONNECT, UM_EAUTH, UM_ESQL.
