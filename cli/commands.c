@@ -377,6 +377,20 @@ static int is_unfinished(const um_applied *a)
     return a->state && strcmp(a->state, "applied") != 0;
 }
 
+/* How the last run's failure ended: a transactional revision rolls back
+ * whole; a "Transactional: no" one keeps the statements that succeeded,
+ * and its row stays failed (listed under "Failed:", with the repair). */
+static const char *last_failure_end(const um_status_info *st)
+{
+    const char *rev = um_status_last_failed(st);
+    const um_applied *a;
+
+    for (size_t i = 0; (a = um_status_applied_at(st, i)); i++)
+        if (is_unfinished(a) && strcmp(a->revision, rev) == 0)
+            return "part-way: what ran stays done; see 'ultramigrate repair'";
+    return "rolled back; see 'ultramigrate history'";
+}
+
 static int print_problems(const um_status_info *st)
 {
     struct cli_table t;
@@ -480,8 +494,8 @@ static int print_status(const struct cli *cli, const um_status_info *st)
     print_unfinished(st, "failed", "Failed:");
     print_unfinished(st, "in_progress", "In progress:");
     if (um_status_last_failed(st))
-        printf("Last run:      failed at revision %s (rolled back; see 'ultramigrate history')\n",
-               um_status_last_failed(st));
+        printf("Last run:      failed at revision %s (%s)\n", um_status_last_failed(st),
+               last_failure_end(st));
     if (n_missing)
         printf("Missing:       %zu revision%s applied, no file defines %s\n", n_missing,
                plural(n_missing), n_missing == 1 ? "it" : "them");
@@ -618,9 +632,8 @@ static int print_current(const struct cli *cli, um_ctx *ctx, const um_status_inf
                    a->state, a->statements_done, plural((size_t)a->statements_done));
     /* on stderr: stdout lists what the database is at */
     if (um_status_last_failed(st))
-        cli_info(cli,
-                 "The last run failed at revision %s (rolled back; see 'ultramigrate history').",
-                 um_status_last_failed(st));
+        cli_info(cli, "The last run failed at revision %s (%s).", um_status_last_failed(st),
+                 last_failure_end(st));
     return UM_OK;
 }
 

@@ -562,9 +562,12 @@ static bool cancel_requested(const run *r)
 static int step_cancelled(run *r, size_t k)
 {
     const script_file *s = step_script(r, k);
-    return ctx_error(r->ctx, UM_ECANCELLED, s->path, 0, s->id,
-                     "cancelled by the host while this revision ran; it was rolled back%s",
-                     s->transactional ? "" : " as far as it could be (Transactional: no)");
+    return ctx_error(r->ctx, UM_ECANCELLED, s->path, 0, s->id, "%s",
+                     s->transactional ? "cancelled by the host while this revision ran; it was"
+                                        " rolled back"
+                                      : "cancelled by the host while this revision ran"
+                                        " (Transactional: no): the statement running was"
+                                        " cancelled, the statements before it stay done");
 }
 
 static bool lock_timed_out(const um_ctx *ctx)

@@ -3,9 +3,9 @@
  *
  * Advisory: the key is FNV-1a (64 bit) of the qualified version table
  * name, so that projects sharing a database but not a version table do
- * not block each other.  A waiter waits on the server (lock_timeout =
- * lock_wait) and wakes the moment the holder lets go; a holder that dies
- * lets go with its session.  Before the first lock on a server session the
+ * not block each other.  A waiter polls pg_try_advisory_lock with backoff
+ * until lock_wait (advisory_wait says why not pg_advisory_lock); a holder
+ * that dies lets go with its session.  Before the first lock on a server session the
  * connection is checked to reach the server directly (check_direct).
  *
  * Table: one row in <version_table>_lock, with the owner (a random token,
@@ -36,6 +36,10 @@
 /* lock_mode = table: how a waiter polls (ms): from the first to the most. */
 #define TABLE_POLL_FIRST_MS 25
 #define TABLE_POLL_MAX_MS   500
+/* A waiter for the advisory lock tries again this often (doubling): a
+ * holder's end is seen within 200 ms. */
+#define ADVISORY_POLL_FIRST_MS 10
+#define ADVISORY_POLL_MAX_MS   200
 /* SQLSTATEs of a lock table or schema not there yet, and of a concurrent
  * CREATE that won the race. */
 #define TOKEN_BYTES 16
@@ -241,46 +245,26 @@ static int cancelled_waiting(um_ctx *ctx)
 }
 
 /*
- * Waits on the server (lock_timeout applies to advisory locks too), so a
- * waiter wakes the moment the holder lets go, without polling.  Only
- * lock_wait bounds the wait: a statement_timeout the role or database
- * sets would cut it short, and is off for it.  The session's settings are
- * put back after (the connection may be the host's).
+ * Polls pg_try_advisory_lock with backoff until lock_wait, each try a
+ * statement of its own.  Not one pg_advisory_lock waiting on the server:
+ * a statement blocked there holds its snapshot for as long as it waits,
+ * and a holder's CREATE INDEX CONCURRENTLY (a "Transactional: no"
+ * revision) waits for every older snapshot to go: the server found the
+ * two waiting on each other and killed one, the waiter (exit 8 instead of
+ * a wait) or the index build (the revision left failed part-way).  Between
+ * tries the waiter holds nothing; a try is too short for the index build
+ * to notice, and statement_timeout cannot cut it.
  */
 static int advisory_wait(um_ctx *ctx, const char *key, bool *got)
 {
-    char timeout[32];
-    pg_saved_setting old = { false, NULL }, old_statement = { false, NULL };
-    snprintf(timeout, sizeof(timeout), "%dms", ctx->cfg.lock_wait_ms);
-    int rc = pg_swap_setting(ctx, "lock_timeout", timeout, &old);
-    if (!rc)
-        rc = pg_swap_setting(ctx, "statement_timeout", "0", &old_statement);
-    if (rc) {
-        err_buf kept = err_stash(&ctx->err);
-        pg_restore_setting(ctx, "lock_timeout", &old);
-        err_unstash(&ctx->err, &kept);
-        return rc;
-    }
-    pg_failure fail = { 0 };
-    rc = pg_query(ctx, "SELECT pg_advisory_lock($1::bigint)", 1, &key, NULL, &fail);
-    *got = rc == UM_OK;
-    bool timed_out = rc == UM_ESQL && has_sqlstate(&fail, SQLSTATE_LOCK_NOT_AVAILABLE);
-    if (rc && pg_cancel_requested(ctx))
-        cancelled_waiting(ctx);
-    else if (rc && !timed_out)
-        pg_failure_to_error(ctx, &fail, NULL, 0, NULL, "cannot take the migration lock");
-    pg_failure_clear(&fail);
-
-    err_buf kept = err_stash(&ctx->err);
-    int restore = pg_restore_setting(ctx, "lock_timeout", &old);
-    int restore_statement = pg_restore_setting(ctx, "statement_timeout", &old_statement);
-    restore = restore ? restore : restore_statement;
-    if (rc && !timed_out) {
-        err_unstash(&ctx->err, &kept);
-        return ctx->err.d.code;
-    }
-    err_clear(&kept);
-    return restore;
+    pg_backoff wait;
+    pg_backoff_start(&wait, ctx->cfg.lock_wait_ms, ADVISORY_POLL_FIRST_MS, ADVISORY_POLL_MAX_MS);
+    int rc = UM_OK;
+    while (!rc && !*got && pg_backoff_sleep(ctx, &wait))
+        rc = advisory_try(ctx, key, got);
+    if (!rc && !*got && pg_cancel_requested(ctx))
+        return cancelled_waiting(ctx);
+    return rc;
 }
 
 static void advisory_release(um_ctx *ctx)

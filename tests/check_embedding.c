@@ -628,6 +628,10 @@ START_TEST(cancel_nontransactional_is_failure)
     cancel_during_upgrade(ctx, "r2");
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:failed");
     ck_assert(table_exists("t2"));
+    /* the message does not say rolled back: the CREATE TABLE stays */
+    ck_assert_msg(strstr(um_errmsg(ctx), "the statements before it stay done") &&
+                      !strstr(um_errmsg(ctx), "rolled back"),
+                  "%s", um_errmsg(ctx));
     um_health h = snap(ctx);
     ASSERT_STATUS(h, UM_HEALTH_FAILED);
     ASSERT_MESSAGE_HAS(h, "r2");

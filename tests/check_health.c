@@ -257,6 +257,21 @@ START_TEST(status_failed)
     ASSERT_STATUS(h, UM_HEALTH_FAILED);
     ASSERT_MESSAGE_HAS(h, "r2");
     um_close(fresh);
+    /* nothing was rolled back: t2 stays, and status and current say so */
+    const char *const status_argv[] = { "status", NULL }, *const current_argv[] = { "current",
+                                                                                    NULL };
+    pgtest_cli_result r = pgtest_run_cli(proj.dir, db_url, status_argv);
+    pgtest_assert_status(r, 11, "status after a part-way failure");
+    ck_assert_msg(strstr(r.out, "Last run:      failed at revision r2 (part-way: what ran stays"
+                                " done") &&
+                      !strstr(r.out, "rolled back"),
+                  "%s", r.out);
+    pgtest_cli_result_free(&r);
+    r = pgtest_run_cli(proj.dir, db_url, current_argv);
+    pgtest_assert_status(r, 11, "current after a part-way failure");
+    ck_assert_msg(strstr(r.err, "failed at revision r2 (part-way") && !strstr(r.err, "rolled back"),
+                  "%s", r.err);
+    pgtest_cli_result_free(&r);
 
     /* interrupted rather than failed: in progress */
     sql("UPDATE ultramigrate_version_applied SET state = 'in_progress' WHERE revision = 'r2'");
@@ -296,7 +311,7 @@ START_TEST(status_failed_transactional)
     um_status_free(st);
     pgtest_cli_result r = pgtest_run_cli(proj.dir, db_url, (const char *const[]){ "status", NULL });
     pgtest_assert_status(r, 11, "status after a failed run");
-    ck_assert_msg(strstr(r.out, "Last run:      failed at revision r2"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "Last run:      failed at revision r2 (rolled back;"), "%s", r.out);
     pgtest_cli_result_free(&r);
     r = pgtest_run_cli(proj.dir, db_url, (const char *const[]){ "--json", "status", NULL });
     pgtest_assert_status(r, 11, "status --json after a failed run");

@@ -320,6 +320,36 @@ START_TEST(lock_wait_outlasts_statement_timeout)
 }
 END_TEST
 
+/*
+ * A holder's CREATE INDEX CONCURRENTLY ("Transactional: no") waits for
+ * every older snapshot: a waiter for the lock must hold none, or the
+ * server finds the two waiting on each other and kills one (the waiter
+ * failed with "deadlock detected", or the index build, leaving r2 failed
+ * part-way).  Both runs succeed, the index valid.
+ */
+START_TEST(lock_waiter_lets_concurrent_index_finish)
+{
+    write_ini_lock("30s", NULL);
+    const char *holder;
+    write_rev_full("r2", "r1", 0,
+                   "SELECT pg_sleep(1.5);\nCREATE INDEX CONCURRENTLY t1_i ON t1 (id);",
+                   "DROP INDEX CONCURRENTLY t1_i;");
+    pid_t pid = start_holder("0.1", "engine-holder", &holder);
+    /* the holder is in r1 or r2's sleep: the waiter waits across the index build */
+    um_ctx *ctx = open_engine_app("engine-waiter");
+    PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
+    um_close(ctx);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "holder failed: %d", status);
+    ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied");
+    ck_assert_str_eq(history(), "r1:up:ok,r2:up:ok");
+    ck_assert_int_eq(qi("SELECT count(*) FROM pg_index WHERE indexrelid = 't1_i'::regclass"
+                        " AND indisvalid"),
+                     1);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* 4. Progress callback                                               */
 /* ------------------------------------------------------------------ */
@@ -507,7 +537,7 @@ static Suite *locking_suite(void)
     PGTEST_ADD_TESTS(tcase(s, "concurrency"), concurrent_two, concurrent_four);
 
     PGTEST_ADD_TESTS(tcase(s, "lock"), lock_wait_timeout, lock_wait_outlasts_statement_timeout,
-                     lock_holder_named_without_secrets);
+                     lock_waiter_lets_concurrent_index_finish, lock_holder_named_without_secrets);
 
     PGTEST_ADD_TESTS(tcase(s, "progress"), step_runs_the_checked_text, progress_reports_each_step,
                      progress_cancel_at_start, progress_cancel_at_done, lock_released_after_errors);
