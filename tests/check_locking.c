@@ -264,9 +264,7 @@ START_TEST(lock_wait_timeout)
     ck_assert_msg(waited >= 150 && waited < 2500, "waited %.0f ms for a 200ms lock_wait", waited);
     um_close(ctx);
 
-    int status = 0;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "holder failed: %d", status);
+    wait_child_ok(pid);
     ck_assert_str_eq(history(), "r1:up:ok");
     ck_assert_int_eq(qi("SELECT count(*) FROM ultramigrate_version_history"
                         " WHERE application_name = 'engine-waiter'"),
@@ -313,9 +311,7 @@ START_TEST(lock_wait_outlasts_statement_timeout)
     um_ctx *ctx = open_engine_app("engine-waiter");
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     um_close(ctx);
-    int status = 0;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "holder failed: %d", status);
+    wait_child_ok(pid);
     ck_assert_str_eq(history(), "r1:up:ok");
 }
 END_TEST
@@ -339,9 +335,7 @@ START_TEST(lock_waiter_lets_concurrent_index_finish)
     um_ctx *ctx = open_engine_app("engine-waiter");
     PGTEST_CHECK_OK(ctx, um_upgrade(ctx, "heads", NULL));
     um_close(ctx);
-    int status = 0;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "holder failed: %d", status);
+    wait_child_ok(pid);
     ck_assert_str_eq(applied_rows(), "r1:applied,r2:applied");
     ck_assert_str_eq(history(), "r1:up:ok,r2:up:ok");
     ck_assert_int_eq(qi("SELECT count(*) FROM pg_index WHERE indexrelid = 't1_i'::regclass"
