@@ -1878,7 +1878,7 @@ static Suite *cli_suite(void)
                      lint_missing_file_and_usage, lint_on_upgrade_error_and_warn,
                      generate_lints_what_it_writes);
 
-    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "passwords", setup, teardown, 0), no_password_in_output,
+    PGTEST_ADD_TESTS(pgtest_add_tcase(s, "passwords", setup, teardown, 60), no_password_in_output,
                      no_password_in_output_bad_urls);
     return s;
 }
